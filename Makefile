@@ -1,0 +1,44 @@
+# Thin wrapper over the CMake build (in the manner of neovim's): the targets a person types.
+MAKEFLAGS += --no-print-directory
+# `make demo` and `make test` install missing packages first, so each is the only command needed.
+BUILD      ?= build
+TEST_BUILD ?= build-asan
+BENCH_BUILD ?= build-bench
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE      ?= cmake
+
+.PHONY: all deps build test demo bench screenshots install clean format
+
+all: build
+
+deps:
+	@bash scripts/deps.sh
+
+build:
+	@$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@$(CMAKE) --build $(BUILD) -j $(JOBS)
+
+test: deps
+	@$(CMAKE) -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DMM_SANITIZE=ON >/dev/null
+	@$(CMAKE) --build $(TEST_BUILD) -j $(JOBS)
+	@cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+
+demo: deps build
+	@$(BUILD)/mmadmin --demo
+
+bench: deps
+	@$(CMAKE) -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DMM_TESTS=OFF >/dev/null
+	@$(CMAKE) --build $(BENCH_BUILD) -j $(JOBS)
+	@bash scripts/bench.sh $(BENCH_BUILD)
+
+screenshots: deps build
+	@bash scripts/screenshots.sh $(BUILD)
+
+install: build
+	@$(CMAKE) --install $(BUILD)
+
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(TEST_BUILD) $(BENCH_BUILD)

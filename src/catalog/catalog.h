@@ -1,0 +1,326 @@
+/* The catalog's public API: opening the SQLite file, and every read and write of accounts,
+ * logical models and their targets, workspaces, entitlements, usage events, prices and audit. */
+#ifndef MM_CATALOG_H
+#define MM_CATALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "util/strlist.h"
+
+/* ---- sizes (inputs longer than a field are refused by validation, never truncated) ---- */
+#define MM_NAME_MAX 64         /* names: [a-z0-9][a-z0-9._-]{0,62} */
+#define MM_PROVIDER_ID_MAX 32  /* "azure-openai" */
+#define MM_URL_MAX 512         /* endpoints, CA bundle paths */
+#define MM_API_VERSION_MAX 32  /* "2024-10-21" */
+#define MM_HINT_MAX 24         /* "sk-…wxyz" */
+#define MM_PROVIDER_MODEL_MAX 128
+#define MM_DESCRIPTION_MAX 256
+#define MM_REASON_MAX 256
+#define MM_MESSAGE_MAX 512
+#define MM_CLASS_MAX 16        /* "ok", "auth", "rate_limited", ... */
+#define MM_MAX_TARGETS 16      /* longest fallback chain */
+#define MM_API_KEY_MAX 4096
+
+/* A limit value of 0 means "not set" (JSON null); a set limit is a positive integer. */
+#define MM_LIMIT_UNSET 0
+
+typedef struct mm_catalog mm_catalog; /* one SQLite connection + vault; not thread-safe:
+                                         each thread opens its own */
+
+typedef struct mm_catalog_options {
+    const char *path;    /* NULL: $MM_DB, else $XDG_DATA_HOME/mechamental/catalog.db */
+    bool read_only;      /* open read-only; also set automatically if the file is not writable */
+    bool create;         /* create the file (0600) and its folder if missing (default for CLI) */
+} mm_catalog_options;
+
+/* Resolves the catalog path from --db, $MM_DB, $XDG_DATA_HOME or ~/.local/share. */
+mm_status catalog_resolve_path(const char *explicit_path, char *out, size_t outsz, mm_error *err);
+/* Opens (creating if asked), sets WAL, foreign_keys, busy timeout, runs migrations. A catalog
+ * whose user_version is newer than this binary knows is refused with MM_E_SCHEMA, unaltered. */
+mm_status catalog_open(const mm_catalog_options *opts, mm_catalog **out, mm_error *err);
+void catalog_close(mm_catalog *cat);
+const char *catalog_path(const mm_catalog *cat);
+bool catalog_is_read_only(const mm_catalog *cat);
+int catalog_schema_version(void); /* the newest schema this binary knows */
+/* The actor written to the audit log: $SUDO_USER, else the login name. Overridable for tests. */
+void catalog_set_actor(mm_catalog *cat, const char *actor);
+const char *catalog_actor(const mm_catalog *cat);
+
+/* ---- provider accounts ---- */
+typedef struct mm_account {
+    int64_t id;
+    char name[MM_NAME_MAX];
+    char provider[MM_PROVIDER_ID_MAX];
+    char endpoint[MM_URL_MAX];       /* "" = the provider's default base URL */
+    char api_version[MM_API_VERSION_MAX];
+    char ca_bundle[MM_URL_MAX];      /* "" = system CA store */
+    char key_hint[MM_HINT_MAX];      /* "" when the account has no key */
+    bool has_key;
+    int64_t rpm;                     /* requests/min, MM_LIMIT_UNSET or 1..10,000,000 */
+    int64_t tpm;                     /* tokens/min, MM_LIMIT_UNSET or 1..10,000,000,000 */
+    int64_t monthly_cap_cents;       /* USD cents, MM_LIMIT_UNSET or 1..100,000,000,00 */
+    bool enabled;
+    char disabled_reason[MM_REASON_MAX];
+    int64_t version;                 /* row version, for optimistic concurrency */
+    int64_t created_ms, updated_ms;
+    /* last Test Connection / probe result (not versioned, not audited) */
+    int64_t last_test_ms;            /* 0 = never tested */
+    bool last_test_ok;
+    char last_test_class[MM_CLASS_MAX];
+    char last_test_message[MM_MESSAGE_MAX];
+    int64_t last_test_latency_ms;
+} mm_account;
+
+typedef struct mm_account_list {
+    mm_account *items;
+    size_t count;
+} mm_account_list;
+
+/* Fills acc with defaults: enabled, no limits. */
+void mm_account_init(mm_account *acc);
+/* Validates every rule on acc (+ key if not NULL) without touching the catalog; err->field
+ * names the offending field. Used by forms for inline messages and by insert/update. */
+mm_status catalog_account_validate(const mm_account *acc, const char *api_key, mm_error *err);
+/* Inserts; api_key may be NULL (or "" = none). Encrypts the key, sets acc->id, version, hint. */
+mm_status catalog_account_insert(mm_catalog *cat, mm_account *acc, const char *api_key,
+                                 mm_error *err);
+/* Updates the row whose id is acc->id if its version is still acc->version (else MM_E_CONFLICT,
+ * "changed by another session since you opened it"). new_key NULL or "" keeps the key.
+ * Renames are allowed (targets follow, they reference the id). On success acc->version++. */
+mm_status catalog_account_update(mm_catalog *cat, mm_account *acc, const char *new_key,
+                                 mm_error *err);
+/* Removes; refused with MM_E_IN_USE while targets use it, message listing model and priority. */
+mm_status catalog_account_delete(mm_catalog *cat, const char *name, mm_error *err);
+mm_status catalog_account_get(mm_catalog *cat, const char *name, mm_account *out, mm_error *err);
+mm_status catalog_account_list(mm_catalog *cat, mm_account_list *out, mm_error *err);
+void mm_account_list_free(mm_account_list *list);
+/* Enable / disable with a reason (kept on the row and in the audit log). */
+mm_status catalog_account_set_enabled(mm_catalog *cat, const char *name, bool enabled,
+                                      const char *reason, mm_error *err);
+/* Decrypts the account's API key into out (outsz >= MM_API_KEY_MAX). "" if it has none. The
+ * caller wipes it with sodium_memzero after use. */
+mm_status catalog_account_secret(mm_catalog *cat, const char *name, char *out, size_t outsz,
+                                 mm_error *err);
+/* Records a Test Connection or probe result on the account (not audited, no version bump). */
+mm_status catalog_account_set_test_result(mm_catalog *cat, const char *name, bool ok,
+                                          const char *error_class, const char *message,
+                                          int64_t latency_ms, mm_error *err);
+/* Replaces the account's discovered model ids (from Test Connection). */
+mm_status catalog_account_set_discovered(mm_catalog *cat, const char *name,
+                                         const char *const *model_ids, size_t count,
+                                         mm_error *err);
+/* Discovered model ids, sorted; caller frees with mm_string_list_free. */
+mm_status catalog_account_discovered(mm_catalog *cat, const char *name, mm_string_list *out,
+                                     mm_error *err);
+
+/* ---- logical models and their targets ---- */
+typedef struct mm_target {
+    int64_t id;
+    int priority;                       /* 1 = tried first */
+    char account[MM_NAME_MAX];
+    char model[MM_PROVIDER_MODEL_MAX];  /* provider model id (Azure: deployment name) */
+} mm_target;
+
+typedef struct mm_model {
+    int64_t id;
+    char name[MM_NAME_MAX];
+    char type[16];                      /* chat | embedding | image | audio */
+    char description[MM_DESCRIPTION_MAX];
+    int64_t version;
+    int64_t created_ms, updated_ms;
+    size_t n_targets;                   /* sorted by priority */
+    mm_target targets[MM_MAX_TARGETS];
+    size_t n_entitled;                  /* number of workspaces entitled (read-only) */
+} mm_model;
+
+typedef struct mm_model_list {
+    mm_model *items;
+    size_t count;
+} mm_model_list;
+
+void mm_model_init(mm_model *model);
+mm_status catalog_model_validate(const mm_model *model, mm_error *err);
+/* Inserts the model itself (targets in model->targets are ignored; use target_add). */
+mm_status catalog_model_insert(mm_catalog *cat, mm_model *model, mm_error *err);
+/* Updates name/type/description with the version check. */
+mm_status catalog_model_update(mm_catalog *cat, mm_model *model, mm_error *err);
+/* Deletes the model with its targets and entitlements in one transaction. If counts is not
+ * NULL, fills the number of targets and entitlements removed. */
+mm_status catalog_model_delete(mm_catalog *cat, const char *name, size_t *targets_removed,
+                               size_t *entitlements_removed, mm_error *err);
+mm_status catalog_model_get(mm_catalog *cat, const char *name, mm_model *out, mm_error *err);
+mm_status catalog_model_list(mm_catalog *cat, mm_model_list *out, mm_error *err);
+void mm_model_list_free(mm_model_list *list);
+
+/* Adds a target; priority 0 = end of the chain; an existing priority shifts the others down. */
+mm_status catalog_target_add(mm_catalog *cat, const char *model, const char *account,
+                             const char *provider_model, int priority, mm_error *err);
+/* Removes the target at that priority; the ones after it move up. */
+mm_status catalog_target_remove(mm_catalog *cat, const char *model, int priority, mm_error *err);
+/* Moves the target at from to to; the others shift. */
+mm_status catalog_target_move(mm_catalog *cat, const char *model, int from, int to,
+                              mm_error *err);
+
+/* ---- workspaces ---- */
+typedef struct mm_workspace {
+    int64_t id;
+    char name[MM_NAME_MAX];
+    char description[MM_DESCRIPTION_MAX];
+    int64_t version;
+    int64_t created_ms, updated_ms;
+    size_t n_entitlements; /* read-only */
+} mm_workspace;
+
+typedef struct mm_workspace_list {
+    mm_workspace *items;
+    size_t count;
+} mm_workspace_list;
+
+mm_status catalog_workspace_validate(const mm_workspace *ws, mm_error *err);
+mm_status catalog_workspace_insert(mm_catalog *cat, mm_workspace *ws, mm_error *err);
+/* Renames / redescribes (version-checked). */
+mm_status catalog_workspace_update(mm_catalog *cat, mm_workspace *ws, mm_error *err);
+/* Deletes with its entitlements in one transaction. */
+mm_status catalog_workspace_delete(mm_catalog *cat, const char *name,
+                                   size_t *entitlements_removed, mm_error *err);
+mm_status catalog_workspace_get(mm_catalog *cat, const char *name, mm_workspace *out,
+                                mm_error *err);
+mm_status catalog_workspace_list(mm_catalog *cat, mm_workspace_list *out, mm_error *err);
+void mm_workspace_list_free(mm_workspace_list *list);
+
+/* ---- entitlements ---- */
+typedef struct mm_entitlement {
+    char model[MM_NAME_MAX];
+    char workspace[MM_NAME_MAX];
+    int64_t rpm;            /* MM_LIMIT_UNSET or positive */
+    int64_t tpm;
+    int64_t monthly_tokens;
+    int64_t version;
+    int64_t created_ms, updated_ms;
+} mm_entitlement;
+
+typedef struct mm_entitlement_list {
+    mm_entitlement *items;
+    size_t count;
+} mm_entitlement_list;
+
+/* Grants access (or, if it exists, updates the limits). */
+mm_status catalog_entitle(mm_catalog *cat, const mm_entitlement *ent, mm_error *err);
+mm_status catalog_revoke(mm_catalog *cat, const char *model, const char *workspace,
+                         mm_error *err);
+/* model and/or workspace may be NULL to list all. Sorted by model, then workspace. */
+mm_status catalog_entitlement_list(mm_catalog *cat, const char *model, const char *workspace,
+                                   mm_entitlement_list *out, mm_error *err);
+/* MM_E_NOT_FOUND when the workspace is not entitled to the model. */
+mm_status catalog_entitlement_get(mm_catalog *cat, const char *model, const char *workspace,
+                                  mm_entitlement *out, mm_error *err);
+void mm_entitlement_list_free(mm_entitlement_list *list);
+
+/* ---- usage events (append-only; the source of every health and cost figure) ---- */
+typedef struct mm_usage_event {
+    int64_t id;
+    int64_t ts_ms;
+    char kind[8];                              /* "probe" or "request" */
+    char account[MM_NAME_MAX];
+    char provider[MM_PROVIDER_ID_MAX];
+    char workspace[MM_NAME_MAX];               /* "" for probes */
+    char model[MM_NAME_MAX];                   /* logical model, "" for probes */
+    char provider_model[MM_PROVIDER_MODEL_MAX];
+    char outcome[MM_CLASS_MAX];                /* "ok" or an error class */
+    int http_status;                           /* 0 when no response */
+    int64_t latency_ms;
+    int64_t tokens_in, tokens_out;
+    int64_t cost_micros;                       /* USD * 1e6; -1 = no price known */
+    char message[MM_MESSAGE_MAX];              /* sanitized error message, "" when ok */
+} mm_usage_event;
+
+mm_status catalog_usage_insert(mm_catalog *cat, mm_usage_event *ev, mm_error *err);
+/* Inserts many in one transaction (for batching; sets ids). */
+mm_status catalog_usage_insert_batch(mm_catalog *cat, mm_usage_event *evs, size_t count,
+                                     mm_error *err);
+/* Streams events with id > after_id (ascending), at most limit, to fn; returns the count. */
+typedef void (*mm_usage_fn)(const mm_usage_event *ev, void *ctx);
+mm_status catalog_usage_since_id(mm_catalog *cat, int64_t after_id, size_t limit,
+                                 mm_usage_fn fn, void *ctx, size_t *count, mm_error *err);
+/* Streams events with ts_ms >= since_ms (optionally one account), ascending by time. */
+mm_status catalog_usage_since_time(mm_catalog *cat, const char *account, int64_t since_ms,
+                                   mm_usage_fn fn, void *ctx, mm_error *err);
+typedef struct mm_usage_totals {
+    int64_t requests;
+    int64_t tokens;       /* tokens_in + tokens_out */
+    int64_t cost_micros;  /* events without a price count 0 */
+    int64_t first_ts_ms;  /* oldest event in the window (0 if none): when the window frees */
+} mm_usage_totals;
+/* Sums kind="request" events since since_ms for an account (workspace NULL) or a workspace
+ * (account NULL), optionally for one logical model. Indexed; used for limits. */
+mm_status catalog_usage_totals(mm_catalog *cat, const char *account, const char *workspace,
+                               const char *model, int64_t since_ms, mm_usage_totals *out,
+                               mm_error *err);
+int64_t catalog_usage_max_id(mm_catalog *cat);
+
+/* ---- prices (USD per million tokens) ---- */
+typedef struct mm_price {
+    char provider[MM_PROVIDER_ID_MAX];
+    char model[MM_PROVIDER_MODEL_MAX];
+    double input_per_mtok;   /* < 0: unknown */
+    double output_per_mtok;  /* < 0: unknown (embeddings have no output price) */
+    char source[64];         /* "builtin 2025-06", "litellm", "manual" */
+    int64_t updated_ms;
+} mm_price;
+
+typedef struct mm_price_list {
+    mm_price *items;
+    size_t count;
+} mm_price_list;
+
+mm_status catalog_price_set(mm_catalog *cat, const mm_price *price, mm_error *err);
+mm_status catalog_price_set_batch(mm_catalog *cat, const mm_price *prices, size_t count,
+                                  mm_error *err);
+/* MM_E_NOT_FOUND when no price is known ("no price", never $0). */
+mm_status catalog_price_get(mm_catalog *cat, const char *provider, const char *model,
+                            mm_price *out, mm_error *err);
+mm_status catalog_price_list(mm_catalog *cat, mm_price_list *out, mm_error *err);
+void mm_price_list_free(mm_price_list *list);
+
+/* ---- audit ---- */
+typedef struct mm_audit_entry {
+    int64_t id;
+    int64_t ts_ms;
+    char actor[MM_NAME_MAX];
+    char action[32];          /* "create", "update", "delete", "entitle", "disable", ... */
+    char entity_kind[32];     /* "account", "model", "target", "workspace", "entitlement", ... */
+    char entity_name[160];
+    char *before_json;        /* NULL or JSON text, secrets redacted */
+    char *after_json;
+} mm_audit_entry;
+
+typedef struct mm_audit_list {
+    mm_audit_entry *items;
+    size_t count;
+} mm_audit_list;
+
+/* Newest first. */
+mm_status catalog_audit_list(mm_catalog *cat, size_t limit, mm_audit_list *out, mm_error *err);
+void mm_audit_list_free(mm_audit_list *list);
+
+/* ---- prober lease (one process probes a catalog at a time) ---- */
+/* Takes or renews the named lease for holder until now+ttl_ms if it is free, expired or
+ * already ours. *acquired tells whether we hold it now. */
+mm_status catalog_lease_acquire(mm_catalog *cat, const char *lease, const char *holder,
+                                int64_t ttl_ms, bool *acquired, mm_error *err);
+mm_status catalog_lease_release(mm_catalog *cat, const char *lease, const char *holder,
+                                mm_error *err);
+/* Current holder ("" if none or expired) and expiry. */
+mm_status catalog_lease_holder(mm_catalog *cat, const char *lease, char *holder, size_t holdersz,
+                               int64_t *expires_ms, mm_error *err);
+
+/* ---- settings (key/value, for router and health thresholds) ---- */
+mm_status catalog_setting_get(mm_catalog *cat, const char *key, char *out, size_t outsz,
+                              mm_error *err); /* MM_E_NOT_FOUND when unset */
+mm_status catalog_setting_set(mm_catalog *cat, const char *key, const char *value,
+                              mm_error *err);
+
+#endif

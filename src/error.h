@@ -1,0 +1,41 @@
+/* The error value every core call fills: a status, the form field it concerns (if any) and a
+ * message a person can act on. The CLI maps statuses to exit codes; the UI shows the message. */
+#ifndef MM_ERROR_H
+#define MM_ERROR_H
+
+#include <stdarg.h>
+
+typedef enum mm_status {
+    MM_OK = 0,
+    MM_E_INVALID,   /* input refused by a rule (bad name, bad URL, limit out of range) */
+    MM_E_NOT_FOUND, /* the named thing does not exist */
+    MM_E_EXISTS,    /* a unique name is taken */
+    MM_E_IN_USE,    /* refused because something depends on it (targets use the account) */
+    MM_E_CONFLICT,  /* the row changed since the caller read it (row version mismatch) */
+    MM_E_READONLY,  /* the catalog is opened read-only */
+    MM_E_SCHEMA,    /* the catalog was written by a newer mmadmin, or is not a catalog */
+    MM_E_SECRET,    /* master key missing or wrong, or a secret cannot be decrypted */
+    MM_E_DB,        /* SQLite failed (I/O, locked past the busy timeout, corrupt) */
+    MM_E_IO,        /* a file could not be read or written */
+    MM_E_PROVIDER,  /* a provider call failed (the message carries the class) */
+    MM_E_REFUSED,   /* the router refused the request (no entitlement, limit reached) */
+    MM_E_INTERNAL   /* out of memory or a broken invariant */
+} mm_status;
+
+typedef struct mm_error {
+    mm_status status;
+    char field[32];    /* the input field concerned ("name", "endpoint", "rpm"), or "" */
+    char message[512]; /* complete sentence(s) saying what is wrong and how to fix it */
+} mm_error;
+
+/* Sets err (if not NULL) and returns status, so callers can `return mm_error_set(...)`. */
+mm_status mm_error_set(mm_error *err, mm_status status, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+mm_status mm_error_vset(mm_error *err, mm_status status, const char *field, const char *fmt,
+                        va_list ap);
+void mm_error_clear(mm_error *err);
+/* Exit code for the CLI: 0 ok, 2 bad usage or input refused by a rule, 1 otherwise. */
+int mm_status_exit_code(mm_status status);
+const char *mm_status_name(mm_status status);
+
+#endif

@@ -1,0 +1,112 @@
+/* The provider registry and the calls every caller uses (CLI, console, router, monitor): one
+ * data descriptor per provider, and list-models / chat / embed with classified failures. */
+#ifndef MM_PROVIDER_H
+#define MM_PROVIDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "util/strlist.h"
+
+/* One vocabulary for adapters, router, health and UI (PROVIDERS.md, "Error classes"). */
+typedef enum mm_error_class {
+    MM_CLASS_OK = 0,
+    MM_CLASS_AUTH,
+    MM_CLASS_QUOTA,
+    MM_CLASS_RATE_LIMITED,
+    MM_CLASS_OVERLOADED,
+    MM_CLASS_SERVER,
+    MM_CLASS_TIMEOUT,
+    MM_CLASS_NETWORK,
+    MM_CLASS_BAD_REQUEST,
+    MM_CLASS_BAD_RESPONSE,
+    MM_CLASS_COUNT
+} mm_error_class;
+
+const char *mm_error_class_name(mm_error_class cls); /* "ok", "auth", "rate_limited", ... */
+/* Parses a class name; returns MM_CLASS_COUNT when unknown. */
+mm_error_class mm_error_class_parse(const char *name);
+/* One sentence telling an admin what to do about this class ("check the API key ..."). */
+const char *mm_error_class_hint(mm_error_class cls);
+
+/* A credential field of a provider's add-account form. `name` is one of "endpoint",
+ * "api_key", "api_version", "ca_bundle" (the mm_account field it fills). */
+typedef struct mm_credential_field {
+    const char *name;
+    const char *label;       /* "API key", "Resource endpoint", ... */
+    bool required;
+    bool secret;             /* typed masked, stored encrypted */
+    const char *placeholder; /* "https://my-resource.openai.azure.com" */
+    const char *help;        /* one line shown under the field */
+} mm_credential_field;
+
+typedef struct mm_provider_ops mm_provider_ops; /* request builders and response parsers */
+
+typedef struct mm_provider_info {
+    const char *id;               /* "openai", "anthropic", "azure-openai", "gemini", "cohere",
+                                     "mistral", "openai-compatible" */
+    const char *display_name;     /* "OpenAI", "Azure OpenAI", ... */
+    const char *default_base_url; /* NULL when the admin must give one */
+    const char *default_api_version; /* Azure: "2024-10-21"; else NULL */
+    const mm_credential_field *fields;
+    size_t n_fields;
+    bool requires_endpoint;
+    bool requires_api_version;
+    bool requires_key;
+    bool supports_chat;
+    bool supports_embeddings;
+    const char *target_hint; /* shown by the target picker, e.g. Azure's deployment note */
+    const mm_provider_ops *ops;
+} mm_provider_info;
+
+const mm_provider_info *provider_find(const char *id); /* NULL when unknown */
+size_t provider_count(void);
+const mm_provider_info *provider_at(size_t index);
+/* "openai, anthropic, azure-openai, ..." for messages. */
+const char *provider_id_list(void);
+
+/* Everything needed to call one account. Strings are borrowed. */
+typedef struct mm_connection {
+    const mm_provider_info *provider;
+    const char *base_url;     /* NULL or "" = provider default */
+    const char *api_key;      /* NULL or "" = none */
+    const char *api_version;  /* Azure */
+    const char *ca_bundle;    /* NULL = system store; TLS verification is always on */
+    long connect_timeout_ms;  /* 0 = default 5000 */
+    long timeout_ms;          /* 0 = default 30000 */
+} mm_connection;
+
+/* Rate-limit figures read from response headers; -1 where not given. */
+typedef struct mm_ratelimit {
+    int64_t limit_requests, remaining_requests, reset_requests_ms;
+    int64_t limit_tokens, remaining_tokens, reset_tokens_ms;
+} mm_ratelimit;
+
+typedef struct mm_call_result {
+    bool ok;
+    mm_error_class cls;     /* MM_CLASS_OK when ok */
+    int http_status;        /* 0 when no HTTP response */
+    int64_t latency_ms;
+    int64_t retry_after_ms; /* -1 unless the provider said when to retry */
+    char message[512];      /* sanitized; says what is wrong and what to do */
+    char request_id[128];
+    mm_ratelimit ratelimit;
+    bool usage_known;       /* false when the provider sent no usage (count nothing) */
+    int64_t tokens_in, tokens_out;
+    mm_string_list models;  /* list-models: ids (Gemini's "models/" prefix stripped) */
+    char *output;           /* chat: the answer text (sanitized); embed: "N-dimensional vector" */
+} mm_call_result;
+
+void mm_call_result_free(mm_call_result *res);
+
+/* Each call fills res completely (always, even on failure) and returns MM_OK when res->ok,
+ * else MM_E_PROVIDER with err->message = res->message. */
+mm_status provider_list_models(const mm_connection *conn, mm_call_result *res, mm_error *err);
+mm_status provider_chat(const mm_connection *conn, const char *model, const char *prompt,
+                        int max_tokens, mm_call_result *res, mm_error *err);
+mm_status provider_embed(const mm_connection *conn, const char *model, const char *text,
+                         mm_call_result *res, mm_error *err);
+
+#endif
