@@ -1,0 +1,48 @@
+/* Health status of provider accounts: the one set of rules (thresholds kept in one place) that
+ * the monitor, the Provider Health page, `mmadmin health` and the router all use. */
+#ifndef MM_HEALTH_H
+#define MM_HEALTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "catalog/catalog.h"
+
+typedef enum mm_health {
+    MM_HEALTH_UNKNOWN = 0, /* no event in the window yet (treated as healthy by the router) */
+    MM_HEALTH_HEALTHY,
+    MM_HEALTH_DEGRADED,
+    MM_HEALTH_UNREACHABLE
+} mm_health;
+
+const char *mm_health_name(mm_health health); /* "unknown", "healthy", "degraded", ... */
+
+typedef struct mm_health_thresholds {
+    int64_t recent_window_ms;       /* window for degraded checks (default 5 min) */
+    double degraded_error_rate;     /* error rate above this is degraded (default 0.10) */
+    int64_t degraded_rate_limit_hits; /* rate-limit hits at or above this (default 5) */
+    int64_t degraded_p95_ms;        /* p95 latency above this (default 5000) */
+    int unreachable_failed_probes;  /* this many latest probes all failed (default 3) */
+    int64_t unreachable_no_success_ms; /* no success for this long while failing (default 3 min) */
+} mm_health_thresholds;
+
+/* The defaults, overridden by catalog settings "health.*" when present. */
+void mm_health_thresholds_default(mm_health_thresholds *t);
+mm_status health_thresholds_load(mm_catalog *cat, mm_health_thresholds *t, mm_error *err);
+
+/* Status of every account, computed from the catalog's recent usage events with the same rules
+ * the monitor uses (for processes that run no monitor, such as `route` and `send`).
+ * names/statuses are parallel arrays of n entries, allocated; free with health_status_free. */
+typedef struct mm_health_map {
+    char (*accounts)[MM_NAME_MAX];
+    mm_health *statuses;
+    size_t count;
+} mm_health_map;
+
+mm_status health_status_from_catalog(mm_catalog *cat, int64_t now_ms,
+                                     const mm_health_thresholds *t, mm_health_map *out,
+                                     mm_error *err);
+mm_health mm_health_map_get(const mm_health_map *map, const char *account);
+void mm_health_map_free(mm_health_map *map);
+
+#endif
