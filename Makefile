@@ -1,6 +1,6 @@
 # Thin wrapper over the CMake build (in the manner of neovim's): the targets a person types.
-MAKEFLAGS += --no-print-directory
 # `make demo` and `make test` install missing packages first, so each is the only command needed.
+MAKEFLAGS += --no-print-directory
 BUILD      ?= build
 TEST_BUILD ?= build-asan
 BENCH_BUILD ?= build-bench

@@ -11,17 +11,17 @@
 #include "util/strlist.h"
 
 /* ---- sizes (inputs longer than a field are refused by validation, never truncated) ---- */
-#define MM_NAME_MAX 64         /* names: [a-z0-9][a-z0-9._-]{0,62} */
-#define MM_PROVIDER_ID_MAX 32  /* "azure-openai" */
-#define MM_URL_MAX 512         /* endpoints, CA bundle paths */
-#define MM_API_VERSION_MAX 32  /* "2024-10-21" */
-#define MM_HINT_MAX 24         /* "sk-…wxyz" */
+#define MM_NAME_MAX 64        /* names: [a-z0-9][a-z0-9._-]{0,62} */
+#define MM_PROVIDER_ID_MAX 32 /* "azure-openai" */
+#define MM_URL_MAX 512        /* endpoints, CA bundle paths */
+#define MM_API_VERSION_MAX 32 /* "2024-10-21" */
+#define MM_HINT_MAX 24        /* "sk-…wxyz" */
 #define MM_PROVIDER_MODEL_MAX 128
 #define MM_DESCRIPTION_MAX 256
 #define MM_REASON_MAX 256
 #define MM_MESSAGE_MAX 512
-#define MM_CLASS_MAX 16        /* "ok", "auth", "rate_limited", ... */
-#define MM_MAX_TARGETS 16      /* longest fallback chain */
+#define MM_CLASS_MAX 16   /* "ok", "auth", "rate_limited", ... */
+#define MM_MAX_TARGETS 16 /* longest fallback chain */
 #define MM_API_KEY_MAX 4096
 
 /* A limit value of 0 means "not set" (JSON null); a set limit is a positive integer. */
@@ -31,9 +31,9 @@ typedef struct mm_catalog mm_catalog; /* one SQLite connection + vault; not thre
                                          each thread opens its own */
 
 typedef struct mm_catalog_options {
-    const char *path;    /* NULL: $MM_DB, else $XDG_DATA_HOME/mechamental/catalog.db */
-    bool read_only;      /* open read-only; also set automatically if the file is not writable */
-    bool create;         /* create the file (0600) and its folder if missing (default for CLI) */
+    const char *path; /* NULL: $MM_DB, else $XDG_DATA_HOME/mechamental/catalog.db */
+    bool read_only;   /* open read-only; also set automatically if the file is not writable */
+    bool create;      /* create the file (0600) and its folder if missing (default for CLI) */
 } mm_catalog_options;
 
 /* Resolves the catalog path from --db, $MM_DB, $XDG_DATA_HOME or ~/.local/share. */
@@ -54,20 +54,20 @@ typedef struct mm_account {
     int64_t id;
     char name[MM_NAME_MAX];
     char provider[MM_PROVIDER_ID_MAX];
-    char endpoint[MM_URL_MAX];       /* "" = the provider's default base URL */
+    char endpoint[MM_URL_MAX]; /* "" = the provider's default base URL */
     char api_version[MM_API_VERSION_MAX];
-    char ca_bundle[MM_URL_MAX];      /* "" = system CA store */
-    char key_hint[MM_HINT_MAX];      /* "" when the account has no key */
+    char ca_bundle[MM_URL_MAX]; /* "" = system CA store */
+    char key_hint[MM_HINT_MAX]; /* "" when the account has no key */
     bool has_key;
-    int64_t rpm;                     /* requests/min, MM_LIMIT_UNSET or 1..10,000,000 */
-    int64_t tpm;                     /* tokens/min, MM_LIMIT_UNSET or 1..10,000,000,000 */
-    int64_t monthly_cap_cents;       /* USD cents, MM_LIMIT_UNSET or 1..100,000,000,00 */
+    int64_t rpm;               /* requests/min, MM_LIMIT_UNSET or 1..10,000,000 */
+    int64_t tpm;               /* tokens/min, MM_LIMIT_UNSET or 1..10,000,000,000 */
+    int64_t monthly_cap_cents; /* USD cents, MM_LIMIT_UNSET or 1..100,000,000,00 */
     bool enabled;
     char disabled_reason[MM_REASON_MAX];
-    int64_t version;                 /* row version, for optimistic concurrency */
+    int64_t version; /* row version, for optimistic concurrency */
     int64_t created_ms, updated_ms;
     /* last Test Connection / probe result (not versioned, not audited) */
-    int64_t last_test_ms;            /* 0 = never tested */
+    int64_t last_test_ms; /* 0 = never tested */
     bool last_test_ok;
     char last_test_class[MM_CLASS_MAX];
     char last_test_message[MM_MESSAGE_MAX];
@@ -110,8 +110,7 @@ mm_status catalog_account_set_test_result(mm_catalog *cat, const char *name, boo
                                           int64_t latency_ms, mm_error *err);
 /* Replaces the account's discovered model ids (from Test Connection). */
 mm_status catalog_account_set_discovered(mm_catalog *cat, const char *name,
-                                         const char *const *model_ids, size_t count,
-                                         mm_error *err);
+                                         const char *const *model_ids, size_t count, mm_error *err);
 /* Discovered model ids, sorted; caller frees with mm_string_list_free. */
 mm_status catalog_account_discovered(mm_catalog *cat, const char *name, mm_string_list *out,
                                      mm_error *err);
@@ -119,21 +118,21 @@ mm_status catalog_account_discovered(mm_catalog *cat, const char *name, mm_strin
 /* ---- logical models and their targets ---- */
 typedef struct mm_target {
     int64_t id;
-    int priority;                       /* 1 = tried first */
+    int priority; /* 1 = tried first */
     char account[MM_NAME_MAX];
-    char model[MM_PROVIDER_MODEL_MAX];  /* provider model id (Azure: deployment name) */
+    char model[MM_PROVIDER_MODEL_MAX]; /* provider model id (Azure: deployment name) */
 } mm_target;
 
 typedef struct mm_model {
     int64_t id;
     char name[MM_NAME_MAX];
-    char type[16];                      /* chat | embedding | image | audio */
+    char type[16]; /* chat | embedding | image | audio */
     char description[MM_DESCRIPTION_MAX];
     int64_t version;
     int64_t created_ms, updated_ms;
-    size_t n_targets;                   /* sorted by priority */
+    size_t n_targets; /* sorted by priority */
     mm_target targets[MM_MAX_TARGETS];
-    size_t n_entitled;                  /* number of workspaces entitled (read-only) */
+    size_t n_entitled; /* number of workspaces entitled (read-only) */
 } mm_model;
 
 typedef struct mm_model_list {
@@ -161,8 +160,7 @@ mm_status catalog_target_add(mm_catalog *cat, const char *model, const char *acc
 /* Removes the target at that priority; the ones after it move up. */
 mm_status catalog_target_remove(mm_catalog *cat, const char *model, int priority, mm_error *err);
 /* Moves the target at from to to; the others shift. */
-mm_status catalog_target_move(mm_catalog *cat, const char *model, int from, int to,
-                              mm_error *err);
+mm_status catalog_target_move(mm_catalog *cat, const char *model, int from, int to, mm_error *err);
 
 /* ---- workspaces ---- */
 typedef struct mm_workspace {
@@ -184,8 +182,8 @@ mm_status catalog_workspace_insert(mm_catalog *cat, mm_workspace *ws, mm_error *
 /* Renames / redescribes (version-checked). */
 mm_status catalog_workspace_update(mm_catalog *cat, mm_workspace *ws, mm_error *err);
 /* Deletes with its entitlements in one transaction. */
-mm_status catalog_workspace_delete(mm_catalog *cat, const char *name,
-                                   size_t *entitlements_removed, mm_error *err);
+mm_status catalog_workspace_delete(mm_catalog *cat, const char *name, size_t *entitlements_removed,
+                                   mm_error *err);
 mm_status catalog_workspace_get(mm_catalog *cat, const char *name, mm_workspace *out,
                                 mm_error *err);
 mm_status catalog_workspace_list(mm_catalog *cat, mm_workspace_list *out, mm_error *err);
@@ -195,7 +193,7 @@ void mm_workspace_list_free(mm_workspace_list *list);
 typedef struct mm_entitlement {
     char model[MM_NAME_MAX];
     char workspace[MM_NAME_MAX];
-    int64_t rpm;            /* MM_LIMIT_UNSET or positive */
+    int64_t rpm; /* MM_LIMIT_UNSET or positive */
     int64_t tpm;
     int64_t monthly_tokens;
     int64_t version;
@@ -209,8 +207,7 @@ typedef struct mm_entitlement_list {
 
 /* Grants access (or, if it exists, updates the limits). */
 mm_status catalog_entitle(mm_catalog *cat, const mm_entitlement *ent, mm_error *err);
-mm_status catalog_revoke(mm_catalog *cat, const char *model, const char *workspace,
-                         mm_error *err);
+mm_status catalog_revoke(mm_catalog *cat, const char *model, const char *workspace, mm_error *err);
 /* model and/or workspace may be NULL to list all. Sorted by model, then workspace. */
 mm_status catalog_entitlement_list(mm_catalog *cat, const char *model, const char *workspace,
                                    mm_entitlement_list *out, mm_error *err);
@@ -223,18 +220,19 @@ void mm_entitlement_list_free(mm_entitlement_list *list);
 typedef struct mm_usage_event {
     int64_t id;
     int64_t ts_ms;
-    char kind[8];                              /* "probe" or "request" */
+    char kind[8]; /* "probe" or "request" */
     char account[MM_NAME_MAX];
     char provider[MM_PROVIDER_ID_MAX];
-    char workspace[MM_NAME_MAX];               /* "" for probes */
-    char model[MM_NAME_MAX];                   /* logical model, "" for probes */
+    char workspace[MM_NAME_MAX]; /* "" for probes */
+    char model[MM_NAME_MAX];     /* logical model, "" for probes */
     char provider_model[MM_PROVIDER_MODEL_MAX];
-    char outcome[MM_CLASS_MAX];                /* "ok" or an error class */
-    int http_status;                           /* 0 when no response */
+    char outcome[MM_CLASS_MAX]; /* "ok" or an error class */
+    int http_status;            /* 0 when no response */
     int64_t latency_ms;
     int64_t tokens_in, tokens_out;
-    int64_t cost_micros;                       /* USD * 1e6; -1 = no price known */
-    char message[MM_MESSAGE_MAX];              /* sanitized error message, "" when ok */
+    int64_t cost_micros;          /* USD * 1e6; -1 = no price known */
+    int64_t retry_after_ms;       /* -1, or the provider's retry-after (429) */
+    char message[MM_MESSAGE_MAX]; /* sanitized error message, "" when ok */
 } mm_usage_event;
 
 mm_status catalog_usage_insert(mm_catalog *cat, mm_usage_event *ev, mm_error *err);
@@ -243,16 +241,16 @@ mm_status catalog_usage_insert_batch(mm_catalog *cat, mm_usage_event *evs, size_
                                      mm_error *err);
 /* Streams events with id > after_id (ascending), at most limit, to fn; returns the count. */
 typedef void (*mm_usage_fn)(const mm_usage_event *ev, void *ctx);
-mm_status catalog_usage_since_id(mm_catalog *cat, int64_t after_id, size_t limit,
-                                 mm_usage_fn fn, void *ctx, size_t *count, mm_error *err);
+mm_status catalog_usage_since_id(mm_catalog *cat, int64_t after_id, size_t limit, mm_usage_fn fn,
+                                 void *ctx, size_t *count, mm_error *err);
 /* Streams events with ts_ms >= since_ms (optionally one account), ascending by time. */
 mm_status catalog_usage_since_time(mm_catalog *cat, const char *account, int64_t since_ms,
                                    mm_usage_fn fn, void *ctx, mm_error *err);
 typedef struct mm_usage_totals {
     int64_t requests;
-    int64_t tokens;       /* tokens_in + tokens_out */
-    int64_t cost_micros;  /* events without a price count 0 */
-    int64_t first_ts_ms;  /* oldest event in the window (0 if none): when the window frees */
+    int64_t tokens;      /* tokens_in + tokens_out */
+    int64_t cost_micros; /* events without a price count 0 */
+    int64_t first_ts_ms; /* oldest event in the window (0 if none): when the window frees */
 } mm_usage_totals;
 /* Sums kind="request" events since since_ms for an account (workspace NULL) or a workspace
  * (account NULL), optionally for one logical model. Indexed; used for limits. */
@@ -265,9 +263,9 @@ int64_t catalog_usage_max_id(mm_catalog *cat);
 typedef struct mm_price {
     char provider[MM_PROVIDER_ID_MAX];
     char model[MM_PROVIDER_MODEL_MAX];
-    double input_per_mtok;   /* < 0: unknown */
-    double output_per_mtok;  /* < 0: unknown (embeddings have no output price) */
-    char source[64];         /* "builtin 2025-06", "litellm", "manual" */
+    double input_per_mtok;  /* < 0: unknown */
+    double output_per_mtok; /* < 0: unknown (embeddings have no output price) */
+    char source[64];        /* "builtin 2025-06", "litellm", "manual" */
     int64_t updated_ms;
 } mm_price;
 
@@ -280,8 +278,8 @@ mm_status catalog_price_set(mm_catalog *cat, const mm_price *price, mm_error *er
 mm_status catalog_price_set_batch(mm_catalog *cat, const mm_price *prices, size_t count,
                                   mm_error *err);
 /* MM_E_NOT_FOUND when no price is known ("no price", never $0). */
-mm_status catalog_price_get(mm_catalog *cat, const char *provider, const char *model,
-                            mm_price *out, mm_error *err);
+mm_status catalog_price_get(mm_catalog *cat, const char *provider, const char *model, mm_price *out,
+                            mm_error *err);
 mm_status catalog_price_list(mm_catalog *cat, mm_price_list *out, mm_error *err);
 void mm_price_list_free(mm_price_list *list);
 
@@ -290,10 +288,10 @@ typedef struct mm_audit_entry {
     int64_t id;
     int64_t ts_ms;
     char actor[MM_NAME_MAX];
-    char action[32];          /* "create", "update", "delete", "entitle", "disable", ... */
-    char entity_kind[32];     /* "account", "model", "target", "workspace", "entitlement", ... */
+    char action[32];      /* "create", "update", "delete", "entitle", "disable", ... */
+    char entity_kind[32]; /* "account", "model", "target", "workspace", "entitlement", ... */
     char entity_name[160];
-    char *before_json;        /* NULL or JSON text, secrets redacted */
+    char *before_json; /* NULL or JSON text, secrets redacted */
     char *after_json;
 } mm_audit_entry;
 
@@ -320,7 +318,34 @@ mm_status catalog_lease_holder(mm_catalog *cat, const char *lease, char *holder,
 /* ---- settings (key/value, for router and health thresholds) ---- */
 mm_status catalog_setting_get(mm_catalog *cat, const char *key, char *out, size_t outsz,
                               mm_error *err); /* MM_E_NOT_FOUND when unset */
-mm_status catalog_setting_set(mm_catalog *cat, const char *key, const char *value,
+mm_status catalog_setting_set(mm_catalog *cat, const char *key, const char *value, mm_error *err);
+
+/* ---- shared rules and formats (CLI, forms and the core use the same ones) ---- */
+#define MM_RPM_MAX 10000000LL    /* requests/min */
+#define MM_TPM_MAX 10000000000LL /* tokens/min */
+#define MM_MONTHLY_TOKENS_MAX 1000000000000000LL
+#define MM_MONTHLY_CAP_CENTS_MAX 10000000000LL /* USD 100,000,000.00 */
+
+/* Checks a name against [a-z0-9][a-z0-9._-]{0,62}; kind ("account", "model", ...) is used in
+ * the message. err->field is "name". */
+mm_status catalog_validate_name(const char *kind, const char *name, mm_error *err);
+/* Parses a positive decimal integer 1..max for a limit option (field names it in messages). */
+mm_status catalog_parse_limit(const char *text, const char *field, int64_t max, int64_t *out,
                               mm_error *err);
+/* Parses a USD amount with at most two decimals ("250", "250.5", "250.50", "$250") into cents,
+ * 1..MM_MONTHLY_CAP_CENTS_MAX. err->field is "monthly_cap". */
+mm_status catalog_parse_usd_cents(const char *text, int64_t *cents, mm_error *err);
+/* Formats cents as "1234.50". */
+void catalog_format_usd_cents(int64_t cents, char *out, size_t outsz);
+/* The hint shown for an API key: "sk-…wxyz" (first 3 + "…" + last 4), or "…yz" for keys shorter
+ * than 12 characters. out needs MM_HINT_MAX bytes. */
+void catalog_key_hint(const char *key, char *out, size_t outsz);
+/* Validates an entitlement's limits (not whether model and workspace exist). */
+mm_status catalog_entitlement_validate(const mm_entitlement *ent, mm_error *err);
+/* Checks now that the master key matches the catalog (for an early warning at start-up): MM_OK
+ * when the catalog holds no secrets yet or the key matches; MM_E_SECRET otherwise. Never writes. */
+mm_status catalog_vault_check(mm_catalog *cat, mm_error *err);
+/* Number of usage events (for status lines and tests). */
+int64_t catalog_usage_count(mm_catalog *cat);
 
 #endif

@@ -1,11 +1,131 @@
-/* Global option parsing and subcommand dispatch for `mmadmin` (being built: see issue 2). */
+/* Global option parsing (--db, --read-only, --version, --help) and dispatch to the command
+ * table built from commands.def; with no command, the console (ui_main). */
 #include "cli/cli.h"
 
+#include <getopt.h>
 #include <stdio.h>
+#include <string.h>
+
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "ui.h"
+
+#define CLI_COMMAND(name, summary, function) {#name, summary, function},
+static const cli_command commands[] = {
+#include "cli/commands.def"
+};
+#undef CLI_COMMAND
+
+size_t cli_command_count(void)
+{
+    return sizeof commands / sizeof commands[0];
+}
+
+const cli_command *cli_command_at(size_t index)
+{
+    return index < cli_command_count() ? &commands[index] : NULL;
+}
+
+const cli_command *cli_command_find(const char *name)
+{
+    for (size_t i = 0; i < cli_command_count(); i++) {
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    }
+    return NULL;
+}
+
+static void print_global_help(FILE *out)
+{
+    fputs("Usage: mmadmin [--db PATH] [--read-only] [--version] [--help] [COMMAND ...]\n\n"
+          "The MechaMental admin console. With no command it opens the console; with a command\n"
+          "it runs it and exits (0 ok, 2 bad usage or input refused by a rule, 1 otherwise).\n\n"
+          "Global options (before the command):\n"
+          "  --db PATH      the catalog file (default $MM_DB, else\n"
+          "                 $XDG_DATA_HOME/mechamental/catalog.db)\n"
+          "  --read-only    open the catalog read-only\n"
+          "  --version      print the version and exit\n"
+          "  -h, --help     show this help and exit\n\n"
+          "Commands:\n",
+          out);
+    for (size_t i = 0; i < cli_command_count(); i++)
+        fprintf(out, "  %-14s %s\n", commands[i].name, commands[i].summary);
+    fputs("\nRun 'mmadmin COMMAND --help' for a command's options and an example.\n", out);
+}
+
+enum { OPT_DB = 256, OPT_READ_ONLY, OPT_VERSION };
+
+/* Parses the global options up to the first command word; returns -1 to go on, or an exit
+ * code. *first is the index of the command word (argc when none). */
+static int parse_global(cli_context *ctx, int argc, char **argv, int *first)
+{
+    static const struct option options[] = {
+        {"db", required_argument, NULL, OPT_DB},
+        {"read-only", no_argument, NULL, OPT_READ_ONLY},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
+        switch (c) {
+        case OPT_DB:
+            ctx->db_path = optarg;
+            break;
+        case OPT_READ_ONLY:
+            ctx->read_only = true;
+            break;
+        case OPT_VERSION:
+            printf("mmadmin %s\n", MM_VERSION);
+            return CLI_EXIT_OK;
+        case 'h':
+            print_global_help(stdout);
+            return CLI_EXIT_OK;
+        case ':':
+            fprintf(stderr, "mmadmin: option '%s' needs a value; see 'mmadmin --help'\n",
+                    argv[optind - 1]);
+            return CLI_EXIT_USAGE;
+        default:
+            fprintf(stderr,
+                    "mmadmin: unknown option '%s'; see 'mmadmin --help' (command options go "
+                    "after the command)\n",
+                    optopt ? (char[]){'-', (char)optopt, '\0'} : argv[optind - 1]);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    *first = optind;
+    return -1;
+}
+
+static int run_console(const cli_context *ctx)
+{
+    mm_ui_options opts = {.db_path = ctx->db_path, .read_only = ctx->read_only};
+    return ui_main(&opts);
+}
 
 int cli_main(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "%s: no subcommands yet\n", argv[0]);
-    return 2;
+    cli_context ctx = {0};
+    int first = argc;
+    int code = parse_global(&ctx, argc, argv, &first);
+    if (code >= 0)
+        return code;
+    if (first >= argc)
+        return run_console(&ctx);
+    const char *name = argv[first];
+    if (strcmp(name, "help") == 0) {
+        print_global_help(stdout);
+        return CLI_EXIT_OK;
+    }
+    const cli_command *command = cli_command_find(name);
+    if (!command) {
+        fprintf(stderr, "mmadmin: unknown command '%s'; see 'mmadmin --help' for the list\n", name);
+        return CLI_EXIT_USAGE;
+    }
+    code = command->run(&ctx, argc - first, argv + first);
+    cli_context_close(&ctx);
+    fflush(stdout);
+    return code;
 }

@@ -18,31 +18,50 @@ typedef enum mm_health {
 const char *mm_health_name(mm_health health); /* "unknown", "healthy", "degraded", ... */
 
 typedef struct mm_health_thresholds {
-    int64_t recent_window_ms;       /* window for degraded checks (default 5 min) */
-    double degraded_error_rate;     /* error rate above this is degraded (default 0.10) */
-    int64_t degraded_rate_limit_hits; /* rate-limit hits at or above this (default 5) */
-    int64_t degraded_p95_ms;        /* p95 latency above this (default 5000) */
-    int unreachable_failed_probes;  /* this many latest probes all failed (default 3) */
+    int64_t recent_window_ms;          /* window for degraded checks (default 5 min) */
+    double degraded_error_rate;        /* error rate above this is degraded (default 0.10) */
+    int64_t degraded_rate_limit_hits;  /* rate-limit hits at or above this (default 5) */
+    int64_t degraded_p95_ms;           /* p95 latency above this (default 5000) */
+    int unreachable_failed_probes;     /* this many latest probes all failed (default 3) */
     int64_t unreachable_no_success_ms; /* no success for this long while failing (default 3 min) */
 } mm_health_thresholds;
 
-/* The defaults, overridden by catalog settings "health.*" when present. */
+/* The defaults, overridden by catalog settings "health.*" when present. A setting that is not a
+ * valid value is reported in err (MM_E_INVALID, naming the key and the accepted range) and its
+ * default is kept; the other settings still apply. */
 void mm_health_thresholds_default(mm_health_thresholds *t);
 mm_status health_thresholds_load(mm_catalog *cat, mm_health_thresholds *t, mm_error *err);
 
 /* Status of every account, computed from the catalog's recent usage events with the same rules
  * the monitor uses (for processes that run no monitor, such as `route` and `send`).
- * names/statuses are parallel arrays of n entries, allocated; free with health_status_free. */
+ * names/statuses are parallel arrays of n entries, allocated; free with mm_health_map_free.
+ * t NULL: the catalog's thresholds (health_thresholds_load, a bad setting keeping its default). */
 typedef struct mm_health_map {
     char (*accounts)[MM_NAME_MAX];
     mm_health *statuses;
     size_t count;
 } mm_health_map;
 
-mm_status health_status_from_catalog(mm_catalog *cat, int64_t now_ms,
-                                     const mm_health_thresholds *t, mm_health_map *out,
-                                     mm_error *err);
+mm_status health_status_from_catalog(mm_catalog *cat, int64_t now_ms, const mm_health_thresholds *t,
+                                     mm_health_map *out, mm_error *err);
 mm_health mm_health_map_get(const mm_health_map *map, const char *account);
 void mm_health_map_free(mm_health_map *map);
+
+/* Settings keys of the thresholds (values: integers in ms / counts, the rate as 0..1). */
+#define MM_SETTING_RECENT_WINDOW_MS "health.recent_window_ms"
+#define MM_SETTING_DEGRADED_ERROR_RATE "health.degraded_error_rate"
+#define MM_SETTING_DEGRADED_RATE_LIMIT_HITS "health.degraded_rate_limit_hits"
+#define MM_SETTING_DEGRADED_P95_MS "health.degraded_p95_ms"
+#define MM_SETTING_UNREACHABLE_FAILED_PROBES "health.unreachable_failed_probes"
+#define MM_SETTING_UNREACHABLE_NO_SUCCESS_MS "health.unreachable_no_success_ms"
+
+/* The recent window in whole minutes (1..60): the current, partial minute and the ones before. */
+int health_recent_minutes(const mm_health_thresholds *t);
+
+/* The rules in words, one line each, for the Help screen and `mmadmin health --help`. Writes at
+ * most max_lines lines of MM_HEALTH_LINE_MAX bytes; returns the number written. */
+#define MM_HEALTH_LINE_MAX 160
+size_t health_thresholds_describe(const mm_health_thresholds *t, char lines[][MM_HEALTH_LINE_MAX],
+                                  size_t max_lines);
 
 #endif

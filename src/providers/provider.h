@@ -35,7 +35,7 @@ const char *mm_error_class_hint(mm_error_class cls);
  * "api_key", "api_version", "ca_bundle" (the mm_account field it fills). */
 typedef struct mm_credential_field {
     const char *name;
-    const char *label;       /* "API key", "Resource endpoint", ... */
+    const char *label; /* "API key", "Resource endpoint", ... */
     bool required;
     bool secret;             /* typed masked, stored encrypted */
     const char *placeholder; /* "https://my-resource.openai.azure.com" */
@@ -45,10 +45,10 @@ typedef struct mm_credential_field {
 typedef struct mm_provider_ops mm_provider_ops; /* request builders and response parsers */
 
 typedef struct mm_provider_info {
-    const char *id;               /* "openai", "anthropic", "azure-openai", "gemini", "cohere",
-                                     "mistral", "openai-compatible" */
-    const char *display_name;     /* "OpenAI", "Azure OpenAI", ... */
-    const char *default_base_url; /* NULL when the admin must give one */
+    const char *id;                  /* "openai", "anthropic", "azure-openai", "gemini", "cohere",
+                                        "mistral", "openai-compatible" */
+    const char *display_name;        /* "OpenAI", "Azure OpenAI", ... */
+    const char *default_base_url;    /* NULL when the admin must give one */
     const char *default_api_version; /* Azure: "2024-10-21"; else NULL */
     const mm_credential_field *fields;
     size_t n_fields;
@@ -70,12 +70,12 @@ const char *provider_id_list(void);
 /* Everything needed to call one account. Strings are borrowed. */
 typedef struct mm_connection {
     const mm_provider_info *provider;
-    const char *base_url;     /* NULL or "" = provider default */
-    const char *api_key;      /* NULL or "" = none */
-    const char *api_version;  /* Azure */
-    const char *ca_bundle;    /* NULL = system store; TLS verification is always on */
-    long connect_timeout_ms;  /* 0 = default 5000 */
-    long timeout_ms;          /* 0 = default 30000 */
+    const char *base_url;    /* NULL or "" = provider default */
+    const char *api_key;     /* NULL or "" = none */
+    const char *api_version; /* Azure */
+    const char *ca_bundle;   /* NULL = system store; TLS verification is always on */
+    long connect_timeout_ms; /* 0 = default 5000 */
+    long timeout_ms;         /* 0 = default 30000 */
 } mm_connection;
 
 /* Rate-limit figures read from response headers; -1 where not given. */
@@ -86,17 +86,17 @@ typedef struct mm_ratelimit {
 
 typedef struct mm_call_result {
     bool ok;
-    mm_error_class cls;     /* MM_CLASS_OK when ok */
-    int http_status;        /* 0 when no HTTP response */
+    mm_error_class cls; /* MM_CLASS_OK when ok */
+    int http_status;    /* 0 when no HTTP response */
     int64_t latency_ms;
     int64_t retry_after_ms; /* -1 unless the provider said when to retry */
     char message[512];      /* sanitized; says what is wrong and what to do */
     char request_id[128];
     mm_ratelimit ratelimit;
-    bool usage_known;       /* false when the provider sent no usage (count nothing) */
+    bool usage_known; /* false when the provider sent no usage (count nothing) */
     int64_t tokens_in, tokens_out;
-    mm_string_list models;  /* list-models: ids (Gemini's "models/" prefix stripped) */
-    char *output;           /* chat: the answer text (sanitized); embed: "N-dimensional vector" */
+    mm_string_list models; /* list-models: ids (Gemini's "models/" prefix stripped) */
+    char *output;          /* chat: the answer text (sanitized); embed: "N-dimensional vector" */
 } mm_call_result;
 
 void mm_call_result_free(mm_call_result *res);

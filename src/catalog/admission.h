@@ -1,0 +1,85 @@
+/* Router admission in the catalog: the usage counters limits are judged on (per account, per
+ * workspace and model), each account's latest outcomes, and the atomic admit / record steps that
+ * make limits hold across every process sharing the catalog. */
+#ifndef MM_CATALOG_ADMISSION_H
+#define MM_CATALOG_ADMISSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "catalog/catalog.h"
+
+#define MM_ADMISSION_WINDOW_MS 60000 /* RPM and TPM are judged over the last minute */
+
+/* Counters as of now_ms. For an account every attempt counts (each one reached the provider);
+ * for a workspace only what it was served counts: attempts that succeeded or whose request
+ * error was returned to it (one per request), not failures the router fell through. Requests
+ * admitted but still running (reservations) count in both. */
+typedef struct mm_usage_counters {
+    int64_t requests_window; /* in [now - 1 min, now] */
+    int64_t tokens_window;
+    int64_t window_oldest_ms;  /* oldest counted request of that minute; 0 when none */
+    int64_t tokens_month;      /* since the start of the UTC month */
+    int64_t cost_month_micros; /* events without a price count 0 */
+} mm_usage_counters;
+
+/* with_month: also sum the calendar month (tokens_month, cost_month_micros), which costs a scan
+ * of the month's events; skip it when no monthly limit is set (the fields stay 0). */
+mm_status catalog_account_counters(mm_catalog *cat, const char *account, int64_t now_ms,
+                                   bool with_month, mm_usage_counters *out, mm_error *err);
+mm_status catalog_workspace_counters(mm_catalog *cat, const char *workspace, const char *model,
+                                     int64_t now_ms, bool with_month, mm_usage_counters *out,
+                                     mm_error *err);
+
+/* The account's latest request events, newest first (at most max): for cool-downs. */
+typedef struct mm_recent_outcome {
+    char outcome[MM_CLASS_MAX];
+    int http_status;
+    int64_t ts_ms;
+    int64_t retry_after_ms;
+} mm_recent_outcome;
+
+mm_status catalog_recent_outcomes(mm_catalog *cat, const char *account, mm_recent_outcome *out,
+                                  size_t max, size_t *count, mm_error *err);
+
+/* One attempt to admit. The workspace limits are judged only for a new request (*reservation
+ * 0); a fallback attempt moves the request's reservation to its account and is judged on the
+ * account's limits only. */
+typedef struct mm_admission_request {
+    const char *workspace, *model, *account;
+    int64_t workspace_rpm, workspace_tpm, workspace_monthly_tokens; /* MM_LIMIT_UNSET: none */
+    int64_t account_rpm, account_tpm, account_monthly_cap_micros;
+    int64_t tokens_estimate;
+    int64_t now_ms;
+    int64_t hold_ms; /* how long the reservation lives if this process dies (timeout + margin) */
+} mm_admission_request;
+
+typedef enum mm_admission_verdict {
+    MM_ADMITTED = 0,
+    MM_ADMIT_WORKSPACE_RPM,
+    MM_ADMIT_WORKSPACE_TPM,
+    MM_ADMIT_WORKSPACE_MONTHLY_TOKENS,
+    MM_ADMIT_ACCOUNT_RPM,
+    MM_ADMIT_ACCOUNT_TPM,
+    MM_ADMIT_ACCOUNT_SPEND_CAP
+} mm_admission_verdict;
+
+typedef struct mm_admission {
+    mm_admission_verdict verdict;
+    mm_usage_counters counters; /* of the workspace or account that refused */
+    int64_t frees_at_ms;        /* refused: when the window frees */
+} mm_admission;
+
+/* In one BEGIN IMMEDIATE transaction: counts, judges and (if admitted) writes or moves the
+ * reservation (*reservation: 0 for a new request, set on return). */
+mm_status catalog_admit(mm_catalog *cat, const mm_admission_request *req, int64_t *reservation,
+                        mm_admission *out, mm_error *err);
+/* In one transaction: inserts the attempt's usage event (sets ev->id) and either ends the
+ * request's reservation (final) or detaches it from the account for the next attempt. */
+mm_status catalog_admission_record(mm_catalog *cat, int64_t reservation, mm_usage_event *ev,
+                                   bool final, mm_error *err);
+/* Drops a reservation without an event (the request ended before anything was sent). */
+mm_status catalog_admission_release(mm_catalog *cat, int64_t reservation, mm_error *err);
+
+#endif

@@ -1,0 +1,360 @@
+/* Router admission over SQLite: usage counters for limits, latest outcomes for cool-downs, and
+ * the reservations table that makes "count, judge, reserve" one atomic step across processes. */
+#include "catalog/admission.h"
+
+#include <string.h>
+
+#include "catalog/catalog_internal.h"
+#include "util/clock.h"
+
+/* A request admitted but not yet recorded. Created here on first use (CREATE IF NOT EXISTS), so
+ * a catalog that never routed has no such table; readers treat a missing table as empty. */
+static const char RESERVATIONS_DDL[] =
+    "CREATE TABLE IF NOT EXISTS router_reservations ("
+    "  id INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL,"
+    "  workspace TEXT NOT NULL, model TEXT NOT NULL, account TEXT NOT NULL,"
+    "  tokens INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS router_reservations_by_account"
+    "  ON router_reservations(account);"
+    "CREATE INDEX IF NOT EXISTS router_reservations_by_workspace"
+    "  ON router_reservations(workspace, model);";
+
+/* What a workspace was served: successes, and request errors returned to it (408 excepted: the
+ * router falls through on it). */
+#define SERVED_SQL "(outcome = 'ok' OR (outcome = 'bad_request' AND http_status <> 408))"
+
+static mm_status reservations_exist(mm_catalog *cat, bool *exist, mm_error *err)
+{
+    int64_t n = 0;
+    mm_status st = cat_query_int(cat,
+                                 "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                                 "name = 'router_reservations'",
+                                 NULL, &n, err);
+    *exist = n > 0;
+    return st;
+}
+
+/* Runs a query binding (text a, text b or none, int64 c) whose one row is (count, tokens,
+ * oldest) or (cost, tokens); fills up to three columns. */
+static mm_status query_sums(mm_catalog *cat, const char *sql, const char *a, const char *b,
+                            int64_t c, int64_t *col0, int64_t *col1, int64_t *col2, mm_error *err)
+{
+    sqlite3_stmt *stmt;
+    mm_status st = cat_prepare(cat, sql, &stmt, err);
+    if (st != MM_OK)
+        return st;
+    int i = 1;
+    cat_bind_text(stmt, i++, a);
+    if (b)
+        cat_bind_text(stmt, i++, b);
+    sqlite3_bind_int64(stmt, i, c);
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        if (col0)
+            *col0 = sqlite3_column_int64(stmt, 0);
+        if (col1)
+            *col1 = sqlite3_column_int64(stmt, 1);
+        if (col2)
+            *col2 = sqlite3_column_int64(stmt, 2);
+    } else {
+        st = cat_db_error(cat, "counting usage for the router", err);
+    }
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+static void add_reserved(mm_usage_counters *out, int64_t count, int64_t tokens, int64_t oldest)
+{
+    out->requests_window += count;
+    out->tokens_window += tokens;
+    out->tokens_month += tokens;
+    if (count > 0 && (out->window_oldest_ms == 0 || oldest < out->window_oldest_ms))
+        out->window_oldest_ms = oldest;
+}
+
+mm_status catalog_account_counters(mm_catalog *cat, const char *account, int64_t now_ms,
+                                   bool with_month, mm_usage_counters *out, mm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    mm_status st = query_sums(cat,
+                              "SELECT count(*), coalesce(sum(tokens_in + tokens_out), 0), "
+                              "coalesce(min(ts_ms), 0) FROM usage_events WHERE account = ?1 "
+                              "AND kind = 'request' AND ts_ms > ?2",
+                              account, NULL, now_ms - MM_ADMISSION_WINDOW_MS, &out->requests_window,
+                              &out->tokens_window, &out->window_oldest_ms, err);
+    if (st == MM_OK && with_month)
+        st = query_sums(cat,
+                        "SELECT coalesce(sum(max(cost_micros, 0)), 0), "
+                        "coalesce(sum(tokens_in + tokens_out), 0) FROM usage_events "
+                        "WHERE account = ?1 AND kind = 'request' AND ts_ms >= ?2",
+                        account, NULL, mm_month_start_ms(now_ms), &out->cost_month_micros,
+                        &out->tokens_month, NULL, err);
+    bool reserved = false;
+    if (st == MM_OK)
+        st = reservations_exist(cat, &reserved, err);
+    if (st == MM_OK && reserved) {
+        int64_t count = 0, tokens = 0, oldest = 0;
+        st = query_sums(cat,
+                        "SELECT count(*), coalesce(sum(tokens), 0), coalesce(min(ts_ms), 0) "
+                        "FROM router_reservations WHERE account = ?1 AND expires_ms > ?2",
+                        account, NULL, now_ms, &count, &tokens, &oldest, err);
+        add_reserved(out, count, tokens, oldest);
+    }
+    return st;
+}
+
+mm_status catalog_workspace_counters(mm_catalog *cat, const char *workspace, const char *model,
+                                     int64_t now_ms, bool with_month, mm_usage_counters *out,
+                                     mm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    mm_status st =
+        query_sums(cat,
+                   "SELECT count(*), coalesce(sum(tokens_in + tokens_out), 0), "
+                   "coalesce(min(ts_ms), 0) FROM usage_events WHERE workspace = ?1 "
+                   "AND model = ?2 AND kind = 'request' AND ts_ms > ?3 "
+                   "AND " SERVED_SQL,
+                   workspace, model, now_ms - MM_ADMISSION_WINDOW_MS, &out->requests_window,
+                   &out->tokens_window, &out->window_oldest_ms, err);
+    if (st == MM_OK && with_month)
+        st = query_sums(cat,
+                        "SELECT coalesce(sum(tokens_in + tokens_out), 0), "
+                        "coalesce(sum(max(cost_micros, 0)), 0) FROM usage_events "
+                        "WHERE workspace = ?1 AND model = ?2 AND kind = 'request' "
+                        "AND ts_ms >= ?3 AND " SERVED_SQL,
+                        workspace, model, mm_month_start_ms(now_ms), &out->tokens_month,
+                        &out->cost_month_micros, NULL, err);
+    bool reserved = false;
+    if (st == MM_OK)
+        st = reservations_exist(cat, &reserved, err);
+    if (st == MM_OK && reserved) {
+        int64_t count = 0, tokens = 0, oldest = 0;
+        st = query_sums(cat,
+                        "SELECT count(*), coalesce(sum(tokens), 0), coalesce(min(ts_ms), 0) "
+                        "FROM router_reservations WHERE workspace = ?1 AND model = ?2 "
+                        "AND expires_ms > ?3",
+                        workspace, model, now_ms, &count, &tokens, &oldest, err);
+        add_reserved(out, count, tokens, oldest);
+    }
+    return st;
+}
+
+mm_status catalog_recent_outcomes(mm_catalog *cat, const char *account, mm_recent_outcome *out,
+                                  size_t max, size_t *count, mm_error *err)
+{
+    *count = 0;
+    sqlite3_stmt *stmt;
+    mm_status st = cat_prepare(cat,
+                               "SELECT outcome, http_status, ts_ms, retry_after_ms "
+                               "FROM usage_events WHERE account = ?1 AND kind = 'request' "
+                               "ORDER BY ts_ms DESC, id DESC LIMIT ?2",
+                               &stmt, err);
+    if (st != MM_OK)
+        return st;
+    cat_bind_text(stmt, 1, account);
+    sqlite3_bind_int64(stmt, 2, (sqlite3_int64)max);
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && *count < max) {
+        mm_recent_outcome *o = &out[(*count)++];
+        cat_column_copy(stmt, 0, o->outcome, sizeof o->outcome);
+        o->http_status = sqlite3_column_int(stmt, 1);
+        o->ts_ms = sqlite3_column_int64(stmt, 2);
+        o->retry_after_ms = sqlite3_column_int64(stmt, 3);
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        st = cat_db_error(cat, "reading an account's latest requests", err);
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+static int64_t window_frees_at(const mm_usage_counters *c, int64_t now_ms)
+{
+    int64_t at = c->window_oldest_ms > 0 ? c->window_oldest_ms + MM_ADMISSION_WINDOW_MS : 0;
+    return at > now_ms ? at : now_ms + 1000;
+}
+
+static bool over(int64_t limit, int64_t used, int64_t more)
+{
+    return limit != MM_LIMIT_UNSET && (used >= limit || used + more > limit);
+}
+
+static mm_status judge_workspace(mm_catalog *cat, const mm_admission_request *req,
+                                 mm_admission *out, mm_error *err)
+{
+    mm_usage_counters c;
+    mm_status st =
+        catalog_workspace_counters(cat, req->workspace, req->model, req->now_ms,
+                                   req->workspace_monthly_tokens != MM_LIMIT_UNSET, &c, err);
+    if (st != MM_OK)
+        return st;
+    int64_t est = req->tokens_estimate > 0 ? req->tokens_estimate : 0;
+    if (over(req->workspace_rpm, c.requests_window, 1))
+        out->verdict = MM_ADMIT_WORKSPACE_RPM;
+    else if (over(req->workspace_tpm, c.tokens_window, est))
+        out->verdict = MM_ADMIT_WORKSPACE_TPM;
+    else if (over(req->workspace_monthly_tokens, c.tokens_month, est))
+        out->verdict = MM_ADMIT_WORKSPACE_MONTHLY_TOKENS;
+    if (out->verdict != MM_ADMITTED) {
+        out->counters = c;
+        out->frees_at_ms = out->verdict == MM_ADMIT_WORKSPACE_MONTHLY_TOKENS
+                               ? mm_next_month_start_ms(req->now_ms)
+                               : window_frees_at(&c, req->now_ms);
+    }
+    return MM_OK;
+}
+
+static mm_status judge_account(mm_catalog *cat, const mm_admission_request *req, mm_admission *out,
+                               mm_error *err)
+{
+    mm_usage_counters c;
+    mm_status st = catalog_account_counters(
+        cat, req->account, req->now_ms, req->account_monthly_cap_micros != MM_LIMIT_UNSET, &c, err);
+    if (st != MM_OK)
+        return st;
+    int64_t est = req->tokens_estimate > 0 ? req->tokens_estimate : 0;
+    if (over(req->account_rpm, c.requests_window, 1))
+        out->verdict = MM_ADMIT_ACCOUNT_RPM;
+    else if (over(req->account_tpm, c.tokens_window, est))
+        out->verdict = MM_ADMIT_ACCOUNT_TPM;
+    else if (req->account_monthly_cap_micros != MM_LIMIT_UNSET &&
+             c.cost_month_micros >= req->account_monthly_cap_micros)
+        out->verdict = MM_ADMIT_ACCOUNT_SPEND_CAP;
+    if (out->verdict != MM_ADMITTED) {
+        out->counters = c;
+        out->frees_at_ms = out->verdict == MM_ADMIT_ACCOUNT_SPEND_CAP
+                               ? mm_next_month_start_ms(req->now_ms)
+                               : window_frees_at(&c, req->now_ms);
+    }
+    return MM_OK;
+}
+
+static mm_status reserve(mm_catalog *cat, const mm_admission_request *req, int64_t *reservation,
+                         mm_error *err)
+{
+    sqlite3_stmt *stmt;
+    bool fresh = *reservation == 0;
+    mm_status st = cat_prepare(cat,
+                               fresh ? "INSERT INTO router_reservations (ts_ms, expires_ms, "
+                                       "workspace, model, account, tokens) "
+                                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                                     : "UPDATE router_reservations SET ts_ms = ?1, "
+                                       "expires_ms = ?2, account = ?5 WHERE id = ?7",
+                               &stmt, err);
+    if (st != MM_OK)
+        return st;
+    sqlite3_bind_int64(stmt, 1, req->now_ms);
+    sqlite3_bind_int64(stmt, 2, req->now_ms + (req->hold_ms > 0 ? req->hold_ms : 60000));
+    if (fresh) {
+        cat_bind_text(stmt, 3, req->workspace);
+        cat_bind_text(stmt, 4, req->model);
+        sqlite3_bind_int64(stmt, 6, req->tokens_estimate > 0 ? req->tokens_estimate : 0);
+    } else {
+        sqlite3_bind_int64(stmt, 7, *reservation);
+    }
+    cat_bind_text(stmt, 5, req->account);
+    st = cat_step_done(cat, stmt, "reserving a request", err);
+    if (st == MM_OK && fresh)
+        *reservation = sqlite3_last_insert_rowid(cat->db);
+    return st;
+}
+
+static mm_status admit_locked(mm_catalog *cat, const mm_admission_request *req,
+                              int64_t *reservation, mm_admission *out, mm_error *err)
+{
+    mm_status st = cat_exec(cat, RESERVATIONS_DDL, err);
+    if (st == MM_OK) {
+        sqlite3_stmt *stmt;
+        st = cat_prepare(cat, "DELETE FROM router_reservations WHERE expires_ms <= ?1", &stmt, err);
+        if (st == MM_OK) {
+            sqlite3_bind_int64(stmt, 1, req->now_ms);
+            st = cat_step_done(cat, stmt, "dropping expired reservations", err);
+        }
+    }
+    if (st == MM_OK && *reservation == 0)
+        st = judge_workspace(cat, req, out, err);
+    if (st == MM_OK && out->verdict == MM_ADMITTED)
+        st = judge_account(cat, req, out, err);
+    if (st == MM_OK && out->verdict == MM_ADMITTED)
+        st = reserve(cat, req, reservation, err);
+    return st;
+}
+
+mm_status catalog_admit(mm_catalog *cat, const mm_admission_request *req, int64_t *reservation,
+                        mm_admission *out, mm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    mm_status st = cat_begin(cat, err);
+    if (st != MM_OK)
+        return st;
+    return cat_end(cat, admit_locked(cat, req, reservation, out, err), err);
+}
+
+static mm_status insert_event(mm_catalog *cat, mm_usage_event *ev, mm_error *err)
+{
+    sqlite3_stmt *stmt;
+    mm_status st = cat_prepare(cat,
+                               "INSERT INTO usage_events (ts_ms, kind, account, provider, "
+                               "workspace, model, provider_model, outcome, http_status, "
+                               "latency_ms, tokens_in, tokens_out, cost_micros, retry_after_ms, "
+                               "message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                               "?12, ?13, ?14, ?15)",
+                               &stmt, err);
+    if (st != MM_OK)
+        return st;
+    sqlite3_bind_int64(stmt, 1, ev->ts_ms);
+    cat_bind_text(stmt, 2, ev->kind);
+    cat_bind_text(stmt, 3, ev->account);
+    cat_bind_text(stmt, 4, ev->provider);
+    cat_bind_text(stmt, 5, ev->workspace);
+    cat_bind_text(stmt, 6, ev->model);
+    cat_bind_text(stmt, 7, ev->provider_model);
+    cat_bind_text(stmt, 8, ev->outcome);
+    sqlite3_bind_int(stmt, 9, ev->http_status);
+    sqlite3_bind_int64(stmt, 10, ev->latency_ms);
+    sqlite3_bind_int64(stmt, 11, ev->tokens_in);
+    sqlite3_bind_int64(stmt, 12, ev->tokens_out);
+    sqlite3_bind_int64(stmt, 13, ev->cost_micros);
+    sqlite3_bind_int64(stmt, 14, ev->retry_after_ms);
+    cat_bind_text(stmt, 15, ev->message);
+    st = cat_step_done(cat, stmt, "recording a usage event", err);
+    if (st == MM_OK)
+        ev->id = sqlite3_last_insert_rowid(cat->db);
+    return st;
+}
+
+static mm_status update_reservation(mm_catalog *cat, int64_t reservation, bool final, mm_error *err)
+{
+    if (reservation == 0)
+        return MM_OK;
+    sqlite3_stmt *stmt;
+    mm_status st = cat_prepare(cat,
+                               final ? "DELETE FROM router_reservations WHERE id = ?1"
+                                     : "UPDATE router_reservations SET account = '' WHERE id = ?1",
+                               &stmt, err);
+    if (st != MM_OK)
+        return st;
+    sqlite3_bind_int64(stmt, 1, reservation);
+    return cat_step_done(cat, stmt, "ending a reservation", err);
+}
+
+mm_status catalog_admission_record(mm_catalog *cat, int64_t reservation, mm_usage_event *ev,
+                                   bool final, mm_error *err)
+{
+    mm_status st = cat_begin(cat, err);
+    if (st != MM_OK)
+        return st;
+    st = insert_event(cat, ev, err);
+    if (st == MM_OK)
+        st = update_reservation(cat, reservation, final, err);
+    return cat_end(cat, st, err);
+}
+
+mm_status catalog_admission_release(mm_catalog *cat, int64_t reservation, mm_error *err)
+{
+    if (reservation == 0)
+        return MM_OK;
+    mm_status st = cat_begin(cat, err);
+    if (st != MM_OK)
+        return st;
+    return cat_end(cat, update_reservation(cat, reservation, true, err), err);
+}

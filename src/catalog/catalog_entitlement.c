@@ -1,0 +1,244 @@
+/* Entitlements: which workspace may use which logical model, with optional per-workspace RPM,
+ * TPM and monthly token caps; granting (or changing limits), revoking and listing. */
+#include "catalog/catalog_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/clock.h"
+
+#define ENTITLEMENT_SELECT                                                                         \
+    "SELECT m.name, w.name, e.rpm, e.tpm, e.monthly_tokens, e.version, e.created_ms, "             \
+    "e.updated_ms FROM entitlements e JOIN models m ON m.id = e.model_id "                         \
+    "JOIN workspaces w ON w.id = e.workspace_id "
+
+mm_status catalog_entitlement_validate(const mm_entitlement *ent, mm_error *err)
+{
+    mm_status st = val_limit("rpm", "requests-per-minute limit", ent->rpm, MM_RPM_MAX, err);
+    if (st == MM_OK)
+        st = val_limit("tpm", "tokens-per-minute limit", ent->tpm, MM_TPM_MAX, err);
+    if (st == MM_OK)
+        st = val_limit("monthly_tokens", "monthly token cap", ent->monthly_tokens,
+                       MM_MONTHLY_TOKENS_MAX, err);
+    if (st == MM_OK && !val_terminated(ent->model, sizeof ent->model))
+        st = catalog_validate_name("model", "", err);
+    if (st == MM_OK && !val_terminated(ent->workspace, sizeof ent->workspace))
+        st = catalog_validate_name("workspace", "", err);
+    return st;
+}
+
+static void read_entitlement_row(sqlite3_stmt *stmt, mm_entitlement *ent)
+{
+    memset(ent, 0, sizeof *ent);
+    cat_column_copy(stmt, 0, ent->model, sizeof ent->model);
+    cat_column_copy(stmt, 1, ent->workspace, sizeof ent->workspace);
+    ent->rpm = cat_column_limit(stmt, 2);
+    ent->tpm = cat_column_limit(stmt, 3);
+    ent->monthly_tokens = cat_column_limit(stmt, 4);
+    ent->version = sqlite3_column_int64(stmt, 5);
+    ent->created_ms = sqlite3_column_int64(stmt, 6);
+    ent->updated_ms = sqlite3_column_int64(stmt, 7);
+}
+
+static mm_status read_entitlement(mm_catalog *cat, int64_t model_id, int64_t workspace_id,
+                                  mm_entitlement *out, bool *found, mm_error *err)
+{
+    sqlite3_stmt *stmt;
+    mm_status st = cat_prepare(
+        cat, ENTITLEMENT_SELECT "WHERE e.model_id = ?1 AND e.workspace_id = ?2", &stmt, err);
+    if (st != MM_OK)
+        return st;
+    sqlite3_bind_int64(stmt, 1, model_id);
+    sqlite3_bind_int64(stmt, 2, workspace_id);
+    int rc = sqlite3_step(stmt);
+    *found = rc == SQLITE_ROW;
+    if (rc == SQLITE_ROW)
+        read_entitlement_row(stmt, out);
+    else if (rc != SQLITE_DONE)
+        st = cat_db_error(cat, "reading an entitlement", err);
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+static mm_status write_limits(mm_catalog *cat, const char *sql, int64_t model_id,
+                              int64_t workspace_id, const mm_entitlement *ent, mm_error *err)
+{
+    sqlite3_stmt *stmt;
+    mm_status st = cat_prepare(cat, sql, &stmt, err);
+    if (st != MM_OK)
+        return st;
+    sqlite3_bind_int64(stmt, 1, model_id);
+    sqlite3_bind_int64(stmt, 2, workspace_id);
+    cat_bind_limit(stmt, 3, ent->rpm);
+    cat_bind_limit(stmt, 4, ent->tpm);
+    cat_bind_limit(stmt, 5, ent->monthly_tokens);
+    sqlite3_bind_int64(stmt, 6, mm_now_ms());
+    return cat_step_done(cat, stmt, "saving the entitlement", err);
+}
+
+/* The audit log names an entitlement "model/workspace". */
+static void entity_name(char *out, size_t outsz, const char *model, const char *workspace)
+{
+    snprintf(out, outsz, "%s/%s", model, workspace);
+}
+
+static mm_status entitle_row(mm_catalog *cat, const mm_entitlement *ent, mm_error *err)
+{
+    char entity[2 * MM_NAME_MAX];
+    entity_name(entity, sizeof entity, ent->model, ent->workspace);
+    int64_t model_id = 0, workspace_id = 0;
+    mm_status st = cat_model_id(cat, ent->model, &model_id, err);
+    if (st == MM_OK)
+        st = cat_workspace_id(cat, ent->workspace, &workspace_id, err);
+    mm_entitlement current;
+    bool found = false;
+    if (st == MM_OK)
+        st = read_entitlement(cat, model_id, workspace_id, &current, &found, err);
+    if (st != MM_OK)
+        return st;
+    if (!found) {
+        st = write_limits(cat,
+                          "INSERT INTO entitlements(model_id, workspace_id, rpm, tpm, "
+                          "monthly_tokens, version, created_ms, updated_ms) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?6)",
+                          model_id, workspace_id, ent, err);
+        if (st == MM_OK)
+            st = cat_audit(cat, "entitle", "entitlement", entity, NULL, cat_entitlement_json(ent),
+                           err);
+        return st;
+    }
+    if (ent->version != 0 && ent->version != current.version)
+        return mm_error_set(err, MM_E_CONFLICT, "",
+                            "the entitlement of workspace '%s' to '%s' was changed by another "
+                            "session since you opened it; reopen it and apply your change again",
+                            ent->workspace, ent->model);
+    if (current.rpm == ent->rpm && current.tpm == ent->tpm &&
+        current.monthly_tokens == ent->monthly_tokens)
+        return MM_OK; /* nothing changes: nothing to record */
+    st = write_limits(cat,
+                      "UPDATE entitlements SET rpm = ?3, tpm = ?4, monthly_tokens = ?5, "
+                      "updated_ms = ?6, version = version + 1 "
+                      "WHERE model_id = ?1 AND workspace_id = ?2",
+                      model_id, workspace_id, ent, err);
+    if (st == MM_OK)
+        st = cat_audit(cat, "entitle", "entitlement", entity, cat_entitlement_json(&current),
+                       cat_entitlement_json(ent), err);
+    return st;
+}
+
+mm_status catalog_entitle(mm_catalog *cat, const mm_entitlement *ent, mm_error *err)
+{
+    mm_status st = catalog_entitlement_validate(ent, err);
+    if (st == MM_OK)
+        st = cat_begin(cat, err);
+    if (st != MM_OK)
+        return st;
+    return cat_end(cat, entitle_row(cat, ent, err), err);
+}
+
+static mm_status revoke_row(mm_catalog *cat, const char *model, const char *workspace,
+                            mm_error *err)
+{
+    char entity[2 * MM_NAME_MAX];
+    entity_name(entity, sizeof entity, model ? model : "", workspace ? workspace : "");
+    int64_t model_id = 0, workspace_id = 0;
+    mm_status st = cat_model_id(cat, model, &model_id, err);
+    if (st == MM_OK)
+        st = cat_workspace_id(cat, workspace, &workspace_id, err);
+    mm_entitlement current;
+    bool found = false;
+    if (st == MM_OK)
+        st = read_entitlement(cat, model_id, workspace_id, &current, &found, err);
+    if (st != MM_OK)
+        return st;
+    if (!found)
+        return mm_error_set(err, MM_E_NOT_FOUND, "",
+                            "workspace '%s' is not entitled to '%s'; there is nothing to revoke",
+                            workspace, model);
+    sqlite3_stmt *stmt;
+    st = cat_prepare(cat, "DELETE FROM entitlements WHERE model_id = ?1 AND workspace_id = ?2",
+                     &stmt, err);
+    if (st != MM_OK)
+        return st;
+    sqlite3_bind_int64(stmt, 1, model_id);
+    sqlite3_bind_int64(stmt, 2, workspace_id);
+    st = cat_step_done(cat, stmt, "revoking the entitlement", err);
+    if (st == MM_OK)
+        st = cat_audit(cat, "revoke", "entitlement", entity, cat_entitlement_json(&current), NULL,
+                       err);
+    return st;
+}
+
+mm_status catalog_revoke(mm_catalog *cat, const char *model, const char *workspace, mm_error *err)
+{
+    mm_status st = cat_begin(cat, err);
+    if (st != MM_OK)
+        return st;
+    return cat_end(cat, revoke_row(cat, model, workspace, err), err);
+}
+
+mm_status catalog_entitlement_get(mm_catalog *cat, const char *model, const char *workspace,
+                                  mm_entitlement *out, mm_error *err)
+{
+    int64_t model_id = 0, workspace_id = 0;
+    mm_status st = cat_model_id(cat, model, &model_id, err);
+    if (st == MM_OK)
+        st = cat_workspace_id(cat, workspace, &workspace_id, err);
+    bool found = false;
+    if (st == MM_OK)
+        st = read_entitlement(cat, model_id, workspace_id, out, &found, err);
+    if (st == MM_OK && !found)
+        return mm_error_set(err, MM_E_NOT_FOUND, "",
+                            "workspace '%s' is not entitled to '%s'; entitle it first", workspace,
+                            model);
+    return st;
+}
+
+mm_status catalog_entitlement_list(mm_catalog *cat, const char *model, const char *workspace,
+                                   mm_entitlement_list *out, mm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    int64_t id = 0;
+    mm_status st = MM_OK;
+    if (model)
+        st = cat_model_id(cat, model, &id, err);
+    if (st == MM_OK && workspace)
+        st = cat_workspace_id(cat, workspace, &id, err);
+    sqlite3_stmt *stmt;
+    if (st == MM_OK)
+        st = cat_prepare(cat,
+                         ENTITLEMENT_SELECT "WHERE (?1 IS NULL OR m.name = ?1) AND "
+                                            "(?2 IS NULL OR w.name = ?2) ORDER BY m.name, w.name",
+                         &stmt, err);
+    if (st != MM_OK)
+        return st;
+    if (model)
+        cat_bind_text(stmt, 1, model);
+    if (workspace)
+        cat_bind_text(stmt, 2, workspace);
+    size_t capacity = 0;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (!cat_grow((void **)&out->items, &capacity, out->count, sizeof *out->items)) {
+            st = cat_out_of_memory(err);
+            break;
+        }
+        read_entitlement_row(stmt, &out->items[out->count++]);
+    }
+    if (st == MM_OK && rc != SQLITE_DONE)
+        st = cat_db_error(cat, "listing entitlements", err);
+    sqlite3_finalize(stmt);
+    if (st != MM_OK)
+        mm_entitlement_list_free(out);
+    return st;
+}
+
+void mm_entitlement_list_free(mm_entitlement_list *list)
+{
+    if (!list)
+        return;
+    free(list->items);
+    list->items = NULL;
+    list->count = 0;
+}

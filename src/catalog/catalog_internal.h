@@ -1,0 +1,100 @@
+/* Private to src/catalog/: the catalog handle, transaction and statement helpers, entity
+ * lookups, audit recording and vault access shared by the catalog modules. */
+#ifndef MM_CATALOG_INTERNAL_H
+#define MM_CATALOG_INTERNAL_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "catalog/catalog.h"
+#include "catalog/vault.h"
+
+#define MM_PATH_MAX 4096
+
+struct mm_catalog {
+    sqlite3 *db;
+    char path[MM_PATH_MAX];
+    bool read_only;
+    char actor[MM_NAME_MAX];
+    mm_vault *vault;            /* cached once verified against the stored check value */
+    sqlite3_stmt *usage_insert; /* reused by every usage insert */
+};
+
+/* ---- schema (catalog_schema.c) ---- */
+mm_status catalog_schema_check(mm_catalog *cat, mm_error *err); /* refuses newer / foreign */
+mm_status catalog_schema_migrate(mm_catalog *cat, mm_error *err);
+
+/* ---- transactions and statements (catalog_db.c) ---- */
+/* BEGIN IMMEDIATE; MM_E_READONLY on a read-only catalog. */
+mm_status cat_begin(mm_catalog *cat, mm_error *err);
+/* Commits when status is MM_OK (reporting a failing COMMIT), else rolls back. Returns the final
+ * status, so a write ends with `return cat_end(cat, st, err);`. */
+mm_status cat_end(mm_catalog *cat, mm_status status, mm_error *err);
+mm_status cat_exec(mm_catalog *cat, const char *sql, mm_error *err);
+mm_status cat_prepare(mm_catalog *cat, const char *sql, sqlite3_stmt **stmt, mm_error *err);
+/* Turns the connection's last SQLite error into an mm_error ("while <doing>: ..."). */
+mm_status cat_db_error(mm_catalog *cat, const char *doing, mm_error *err);
+/* Steps a statement expecting SQLITE_DONE, then finalizes it. */
+mm_status cat_step_done(mm_catalog *cat, sqlite3_stmt *stmt, const char *doing, mm_error *err);
+/* Runs a one-row integer query with one text parameter (may be NULL); *out = 0 when no row. */
+mm_status cat_query_int(mm_catalog *cat, const char *sql, const char *param, int64_t *out,
+                        mm_error *err);
+
+void cat_bind_text(sqlite3_stmt *stmt, int index, const char *text);
+/* Binds a limit: NULL when MM_LIMIT_UNSET. */
+void cat_bind_limit(sqlite3_stmt *stmt, int index, int64_t value);
+int64_t cat_column_limit(sqlite3_stmt *stmt, int index);
+void cat_column_copy(sqlite3_stmt *stmt, int index, char *dst, size_t dstsz);
+/* Makes room for one more element in a growable array; false when out of memory. */
+bool cat_grow(void **items, size_t *capacity, size_t count, size_t elem_size);
+mm_status cat_out_of_memory(mm_error *err);
+
+/* ---- the usage queries limits and health depend on (tests check their query plans) ---- */
+extern const char CAT_SQL_USAGE_SINCE_TIME_ACCOUNT[];
+extern const char CAT_SQL_USAGE_SINCE_TIME_ALL[];
+extern const char CAT_SQL_USAGE_TOTALS_ACCOUNT[];
+extern const char CAT_SQL_USAGE_TOTALS_WORKSPACE[];
+
+/* ---- entity lookups by name (MM_E_NOT_FOUND with a message naming the kind) ---- */
+mm_status cat_account_id(mm_catalog *cat, const char *name, int64_t *id, mm_error *err);
+mm_status cat_model_id(mm_catalog *cat, const char *name, int64_t *id, mm_error *err);
+mm_status cat_workspace_id(mm_catalog *cat, const char *name, int64_t *id, mm_error *err);
+/* The targets of a model, by priority (account names joined). */
+mm_status cat_read_targets(mm_catalog *cat, int64_t model_id, mm_target *targets, size_t *count,
+                           mm_error *err);
+
+/* ---- JSON pictures of entities for the audit log (never a secret) ---- */
+json_t *cat_limit_json(int64_t value);
+json_t *cat_account_json(const mm_account *acc);
+json_t *cat_model_json(const mm_model *model);
+json_t *cat_targets_json(const char *model, const mm_target *targets, size_t count);
+json_t *cat_workspace_json(const mm_workspace *ws);
+json_t *cat_entitlement_json(const mm_entitlement *ent);
+
+/* ---- audit (catalog_audit.c): inside the caller's transaction; takes ownership of before and
+ * after (either may be NULL) ---- */
+mm_status cat_audit(mm_catalog *cat, const char *action, const char *entity_kind,
+                    const char *entity_name, json_t *before, json_t *after, mm_error *err);
+
+/* ---- vault access (catalog_vault.c) ---- */
+/* The master key for writing a secret, inside the caller's write transaction: verified against
+ * the stored check value, or (first secret) the key file is created and the check stored. */
+mm_status cat_vault_for_write(mm_catalog *cat, const mm_vault **vault, mm_error *err);
+/* The master key for reading a secret; MM_E_SECRET when missing or wrong. */
+mm_status cat_vault_for_read(mm_catalog *cat, const mm_vault **vault, mm_error *err);
+
+/* ---- validation helpers (validate.c) ---- */
+/* True when s has a NUL within cap bytes. */
+bool val_terminated(const char *s, size_t cap);
+/* Text without control characters, valid UTF-8, shorter than cap; empty allowed if allow_empty.
+ * label is what the message calls the field ("description"). */
+mm_status val_text(const char *field, const char *label, const char *s, size_t cap,
+                   bool allow_empty, mm_error *err);
+mm_status val_limit(const char *field, const char *label, int64_t value, int64_t max,
+                    mm_error *err);
+mm_status val_endpoint(const char *url, mm_error *err);
+mm_status val_api_version(const char *version, mm_error *err);
+mm_status val_ca_bundle(const char *path, mm_error *err);
+mm_status val_api_key(const char *key, mm_error *err);
+
+#endif

@@ -1,0 +1,304 @@
+/* Logical models: their rules, create / update (version-checked) / delete with their targets
+ * and entitlements in one transaction, and reading them with their chains. */
+#include "catalog/catalog_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/clock.h"
+#include "util/text.h"
+
+static const char *const MODEL_TYPES[] = {"chat", "embedding", "image", "audio"};
+
+#define MODEL_SELECT                                                                               \
+    "SELECT m.id, m.name, m.type, m.description, m.version, m.created_ms, m.updated_ms, "          \
+    "(SELECT count(*) FROM entitlements e WHERE e.model_id = m.id) FROM models m "
+
+void mm_model_init(mm_model *model)
+{
+    memset(model, 0, sizeof *model);
+    mm_copy(model->type, sizeof model->type, "chat");
+}
+
+mm_status catalog_model_validate(const mm_model *model, mm_error *err)
+{
+    mm_status st = catalog_validate_name("model", model->name, err);
+    if (st == MM_OK && !val_terminated(model->name, sizeof model->name))
+        st = catalog_validate_name("model", "", err);
+    if (st != MM_OK)
+        return st;
+    bool known = false;
+    for (size_t i = 0; i < sizeof MODEL_TYPES / sizeof MODEL_TYPES[0]; i++)
+        if (val_terminated(model->type, sizeof model->type) &&
+            strcmp(model->type, MODEL_TYPES[i]) == 0)
+            known = true;
+    if (!known)
+        return mm_error_set(err, MM_E_INVALID, "type",
+                            "the model type must be one of chat, embedding, image, audio");
+    return val_text("description", "description", model->description, sizeof model->description,
+                    true, err);
+}
+
+static void read_model_row(sqlite3_stmt *stmt, mm_model *model)
+{
+    mm_model_init(model);
+    model->id = sqlite3_column_int64(stmt, 0);
+    cat_column_copy(stmt, 1, model->name, sizeof model->name);
+    cat_column_copy(stmt, 2, model->type, sizeof model->type);
+    cat_column_copy(stmt, 3, model->description, sizeof model->description);
+    model->version = sqlite3_column_int64(stmt, 4);
+    model->created_ms = sqlite3_column_int64(stmt, 5);
+    model->updated_ms = sqlite3_column_int64(stmt, 6);
+    model->n_entitled = (size_t)sqlite3_column_int64(stmt, 7);
+}
+
+/* Reads one model with its targets, by name or (name NULL) by id. */
+static mm_status read_model(mm_catalog *cat, const char *name, int64_t id, mm_model *out,
+                            bool *found, mm_error *err)
+{
+    sqlite3_stmt *stmt;
+    mm_status st = cat_prepare(
+        cat, name ? MODEL_SELECT "WHERE m.name = ?1" : MODEL_SELECT "WHERE m.id = ?1", &stmt, err);
+    if (st != MM_OK)
+        return st;
+    if (name)
+        cat_bind_text(stmt, 1, name);
+    else
+        sqlite3_bind_int64(stmt, 1, id);
+    int rc = sqlite3_step(stmt);
+    *found = rc == SQLITE_ROW;
+    if (rc == SQLITE_ROW)
+        read_model_row(stmt, out);
+    else if (rc != SQLITE_DONE)
+        st = cat_db_error(cat, "reading a model", err);
+    sqlite3_finalize(stmt);
+    if (st == MM_OK && *found)
+        st = cat_read_targets(cat, out->id, out->targets, &out->n_targets, err);
+    return st;
+}
+
+static mm_status model_by_name(mm_catalog *cat, const char *name, mm_model *out, mm_error *err)
+{
+    bool found = false;
+    mm_status st = read_model(cat, name ? name : "", 0, out, &found, err);
+    if (st == MM_OK && !found)
+        return mm_error_set(err, MM_E_NOT_FOUND, "model",
+                            "there is no logical model named '%.64s'; check the name (list "
+                            "models to see which exist)",
+                            name ? name : "");
+    return st;
+}
+
+static mm_status check_name_free(mm_catalog *cat, const char *name, int64_t self_id, mm_error *err)
+{
+    int64_t id = 0;
+    mm_status st = cat_query_int(cat, "SELECT id FROM models WHERE name = ?1", name, &id, err);
+    if (st == MM_OK && id != 0 && id != self_id)
+        return mm_error_set(err, MM_E_EXISTS, "name",
+                            "a logical model named '%s' already exists; choose another name or "
+                            "edit that model",
+                            name);
+    return st;
+}
+
+static mm_status insert_row(mm_catalog *cat, mm_model *model, mm_error *err)
+{
+    mm_status st = check_name_free(cat, model->name, 0, err);
+    sqlite3_stmt *stmt;
+    if (st == MM_OK)
+        st = cat_prepare(cat,
+                         "INSERT INTO models(name, type, description, version, created_ms, "
+                         "updated_ms) VALUES (?1, ?2, ?3, 1, ?4, ?4)",
+                         &stmt, err);
+    if (st != MM_OK)
+        return st;
+    cat_bind_text(stmt, 1, model->name);
+    cat_bind_text(stmt, 2, model->type);
+    cat_bind_text(stmt, 3, model->description);
+    sqlite3_bind_int64(stmt, 4, model->created_ms);
+    st = cat_step_done(cat, stmt, "adding the model", err);
+    if (st == MM_OK) {
+        model->id = sqlite3_last_insert_rowid(cat->db);
+        st = cat_audit(cat, "create", "model", model->name, NULL, cat_model_json(model), err);
+    }
+    return st;
+}
+
+mm_status catalog_model_insert(mm_catalog *cat, mm_model *model, mm_error *err)
+{
+    mm_status st = catalog_model_validate(model, err);
+    if (st == MM_OK)
+        st = cat_begin(cat, err);
+    if (st != MM_OK)
+        return st;
+    mm_model next = *model;
+    next.n_targets = 0; /* targets are added with catalog_target_add */
+    next.n_entitled = 0;
+    next.version = 1;
+    next.created_ms = next.updated_ms = mm_now_ms();
+    st = cat_end(cat, insert_row(cat, &next, err), err);
+    if (st == MM_OK)
+        *model = next;
+    return st;
+}
+
+static mm_status update_row(mm_catalog *cat, mm_model *next, mm_error *err)
+{
+    mm_model current;
+    bool found = false;
+    mm_status st = read_model(cat, NULL, next->id, &current, &found, err);
+    if (st != MM_OK)
+        return st;
+    if (!found)
+        return mm_error_set(err, MM_E_NOT_FOUND, "",
+                            "model '%s' was removed by another session since you opened it; "
+                            "nothing was changed",
+                            next->name);
+    if (current.version != next->version)
+        return mm_error_set(err, MM_E_CONFLICT, "",
+                            "model '%s' was changed by another session since you opened it; "
+                            "reopen it and apply your change again",
+                            current.name);
+    st = check_name_free(cat, next->name, next->id, err);
+    sqlite3_stmt *stmt;
+    if (st == MM_OK)
+        st = cat_prepare(cat,
+                         "UPDATE models SET name = ?1, type = ?2, description = ?3, "
+                         "updated_ms = ?4, version = version + 1 WHERE id = ?5 AND version = ?6",
+                         &stmt, err);
+    if (st != MM_OK)
+        return st;
+    cat_bind_text(stmt, 1, next->name);
+    cat_bind_text(stmt, 2, next->type);
+    cat_bind_text(stmt, 3, next->description);
+    sqlite3_bind_int64(stmt, 4, next->updated_ms);
+    sqlite3_bind_int64(stmt, 5, next->id);
+    sqlite3_bind_int64(stmt, 6, next->version);
+    st = cat_step_done(cat, stmt, "updating the model", err);
+    if (st == MM_OK) {
+        next->version++;
+        next->created_ms = current.created_ms;
+        next->n_targets = current.n_targets;
+        memcpy(next->targets, current.targets, sizeof next->targets);
+        next->n_entitled = current.n_entitled;
+        st = cat_audit(cat, "update", "model", next->name, cat_model_json(&current),
+                       cat_model_json(next), err);
+    }
+    return st;
+}
+
+mm_status catalog_model_update(mm_catalog *cat, mm_model *model, mm_error *err)
+{
+    mm_status st = catalog_model_validate(model, err);
+    if (st == MM_OK)
+        st = cat_begin(cat, err);
+    if (st != MM_OK)
+        return st;
+    mm_model next = *model;
+    next.updated_ms = mm_now_ms();
+    st = cat_end(cat, update_row(cat, &next, err), err);
+    if (st == MM_OK)
+        *model = next;
+    return st;
+}
+
+/* The workspaces entitled to a model, for the audit picture of a deleted model. */
+static mm_status entitled_workspaces(mm_catalog *cat, int64_t model_id, json_t *array,
+                                     mm_error *err)
+{
+    sqlite3_stmt *stmt;
+    mm_status st = cat_prepare(cat,
+                               "SELECT w.name FROM entitlements e JOIN workspaces w ON "
+                               "w.id = e.workspace_id WHERE e.model_id = ?1 ORDER BY w.name",
+                               &stmt, err);
+    if (st != MM_OK)
+        return st;
+    sqlite3_bind_int64(stmt, 1, model_id);
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+        json_array_append_new(array, json_string((const char *)sqlite3_column_text(stmt, 0)));
+    if (rc != SQLITE_DONE)
+        st = cat_db_error(cat, "reading entitlements", err);
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+static mm_status delete_row(mm_catalog *cat, const char *name, size_t *targets_removed,
+                            size_t *entitlements_removed, mm_error *err)
+{
+    mm_model model;
+    mm_status st = model_by_name(cat, name, &model, err);
+    if (st != MM_OK)
+        return st;
+    json_t *before = cat_model_json(&model);
+    json_t *workspaces = json_array();
+    json_object_set_new(before, "entitled_workspaces", workspaces);
+    st = entitled_workspaces(cat, model.id, workspaces, err);
+    sqlite3_stmt *stmt;
+    if (st == MM_OK)
+        st = cat_prepare(cat, "DELETE FROM models WHERE id = ?1", &stmt, err);
+    if (st == MM_OK) {
+        sqlite3_bind_int64(stmt, 1, model.id);
+        st = cat_step_done(cat, stmt, "removing the model", err); /* cascades */
+    }
+    if (st != MM_OK) {
+        json_decref(before);
+        return st;
+    }
+    if (targets_removed)
+        *targets_removed = model.n_targets;
+    if (entitlements_removed)
+        *entitlements_removed = model.n_entitled;
+    return cat_audit(cat, "delete", "model", model.name, before, NULL, err);
+}
+
+mm_status catalog_model_delete(mm_catalog *cat, const char *name, size_t *targets_removed,
+                               size_t *entitlements_removed, mm_error *err)
+{
+    mm_status st = cat_begin(cat, err);
+    if (st != MM_OK)
+        return st;
+    return cat_end(cat, delete_row(cat, name, targets_removed, entitlements_removed, err), err);
+}
+
+mm_status catalog_model_get(mm_catalog *cat, const char *name, mm_model *out, mm_error *err)
+{
+    return model_by_name(cat, name, out, err);
+}
+
+mm_status catalog_model_list(mm_catalog *cat, mm_model_list *out, mm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *stmt;
+    mm_status st = cat_prepare(cat, MODEL_SELECT "ORDER BY m.name", &stmt, err);
+    if (st != MM_OK)
+        return st;
+    size_t capacity = 0;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (!cat_grow((void **)&out->items, &capacity, out->count, sizeof *out->items)) {
+            st = cat_out_of_memory(err);
+            break;
+        }
+        read_model_row(stmt, &out->items[out->count++]);
+    }
+    if (st == MM_OK && rc != SQLITE_DONE)
+        st = cat_db_error(cat, "listing models", err);
+    sqlite3_finalize(stmt);
+    for (size_t i = 0; st == MM_OK && i < out->count; i++)
+        st = cat_read_targets(cat, out->items[i].id, out->items[i].targets,
+                              &out->items[i].n_targets, err);
+    if (st != MM_OK)
+        mm_model_list_free(out);
+    return st;
+}
+
+void mm_model_list_free(mm_model_list *list)
+{
+    if (!list)
+        return;
+    free(list->items);
+    list->items = NULL;
+    list->count = 0;
+}

@@ -1,0 +1,237 @@
+/* The price table (USD per million tokens, per provider and provider model): setting one,
+ * importing many in one transaction, and reading them. No price is "unknown", never $0. */
+#include "catalog/catalog_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/clock.h"
+
+#define PRICE_PER_MTOK_MAX 1000000.0
+
+static mm_status validate_rate(const char *field, double rate, mm_error *err)
+{
+    if (isnan(rate) || rate > PRICE_PER_MTOK_MAX)
+        return mm_error_set(err, MM_E_INVALID, field,
+                            "a price must be a number of USD per million tokens from 0 to %.0f "
+                            "(negative means unknown)",
+                            PRICE_PER_MTOK_MAX);
+    return MM_OK;
+}
+
+static mm_status validate_price(const mm_price *price, mm_error *err)
+{
+    mm_status st =
+        val_text("provider", "provider", price->provider, sizeof price->provider, false, err);
+    if (st == MM_OK)
+        st =
+            val_text("model", "provider model name", price->model, sizeof price->model, false, err);
+    if (st == MM_OK)
+        st = val_text("source", "price source", price->source, sizeof price->source, true, err);
+    if (st == MM_OK)
+        st = validate_rate("input_per_mtok", price->input_per_mtok, err);
+    if (st == MM_OK)
+        st = validate_rate("output_per_mtok", price->output_per_mtok, err);
+    return st;
+}
+
+static json_t *rate_json(double rate)
+{
+    return rate < 0 ? json_null() : json_real(rate);
+}
+
+static json_t *price_json(const mm_price *price)
+{
+    return json_pack("{s:s, s:s, s:o, s:o, s:s}", "provider", price->provider, "model",
+                     price->model, "input_per_mtok", rate_json(price->input_per_mtok),
+                     "output_per_mtok", rate_json(price->output_per_mtok), "source", price->source);
+}
+
+static void bind_rate(sqlite3_stmt *stmt, int index, double rate)
+{
+    if (rate < 0)
+        sqlite3_bind_null(stmt, index);
+    else
+        sqlite3_bind_double(stmt, index, rate);
+}
+
+static double column_rate(sqlite3_stmt *stmt, int index)
+{
+    return sqlite3_column_type(stmt, index) == SQLITE_NULL ? -1.0
+                                                           : sqlite3_column_double(stmt, index);
+}
+
+static void read_price_row(sqlite3_stmt *stmt, mm_price *price)
+{
+    memset(price, 0, sizeof *price);
+    cat_column_copy(stmt, 0, price->provider, sizeof price->provider);
+    cat_column_copy(stmt, 1, price->model, sizeof price->model);
+    price->input_per_mtok = column_rate(stmt, 2);
+    price->output_per_mtok = column_rate(stmt, 3);
+    cat_column_copy(stmt, 4, price->source, sizeof price->source);
+    price->updated_ms = sqlite3_column_int64(stmt, 5);
+}
+
+static mm_status upsert(mm_catalog *cat, sqlite3_stmt *stmt, const mm_price *price, int64_t now,
+                        mm_error *err)
+{
+    cat_bind_text(stmt, 1, price->provider);
+    cat_bind_text(stmt, 2, price->model);
+    bind_rate(stmt, 3, price->input_per_mtok);
+    bind_rate(stmt, 4, price->output_per_mtok);
+    cat_bind_text(stmt, 5, price->source);
+    sqlite3_bind_int64(stmt, 6, now);
+    int rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    return rc == SQLITE_DONE ? MM_OK : cat_db_error(cat, "saving a price", err);
+}
+
+static mm_status prepare_upsert(mm_catalog *cat, sqlite3_stmt **stmt, mm_error *err)
+{
+    return cat_prepare(cat,
+                       "INSERT INTO prices(provider, model, input_per_mtok, output_per_mtok, "
+                       "source, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+                       "ON CONFLICT(provider, model) DO UPDATE SET "
+                       "input_per_mtok = excluded.input_per_mtok, "
+                       "output_per_mtok = excluded.output_per_mtok, source = excluded.source, "
+                       "updated_ms = excluded.updated_ms",
+                       stmt, err);
+}
+
+static mm_status set_row(mm_catalog *cat, const mm_price *price, mm_error *err)
+{
+    mm_price before;
+    mm_error ignored;
+    bool existed =
+        catalog_price_get(cat, price->provider, price->model, &before, &ignored) == MM_OK;
+    sqlite3_stmt *stmt;
+    mm_status st = prepare_upsert(cat, &stmt, err);
+    if (st != MM_OK)
+        return st;
+    st = upsert(cat, stmt, price, mm_now_ms(), err);
+    sqlite3_finalize(stmt);
+    char entity[MM_PROVIDER_ID_MAX + MM_PROVIDER_MODEL_MAX + 2];
+    snprintf(entity, sizeof entity, "%s/%s", price->provider, price->model);
+    if (st == MM_OK)
+        st = cat_audit(cat, "set", "price", entity, existed ? price_json(&before) : NULL,
+                       price_json(price), err);
+    return st;
+}
+
+mm_status catalog_price_set(mm_catalog *cat, const mm_price *price, mm_error *err)
+{
+    mm_status st = validate_price(price, err);
+    if (st == MM_OK)
+        st = cat_begin(cat, err);
+    if (st != MM_OK)
+        return st;
+    return cat_end(cat, set_row(cat, price, err), err);
+}
+
+static mm_status import_rows(mm_catalog *cat, const mm_price *prices, size_t count, mm_error *err)
+{
+    sqlite3_stmt *stmt;
+    mm_status st = prepare_upsert(cat, &stmt, err);
+    if (st != MM_OK)
+        return st;
+    int64_t now = mm_now_ms();
+    for (size_t i = 0; i < count && st == MM_OK; i++)
+        st = upsert(cat, stmt, &prices[i], now, err);
+    sqlite3_finalize(stmt);
+    if (st == MM_OK)
+        st = cat_audit(
+            cat, "import", "price", prices[0].source, NULL,
+            json_pack("{s:I, s:s}", "count", (json_int_t)count, "source", prices[0].source), err);
+    return st;
+}
+
+mm_status catalog_price_set_batch(mm_catalog *cat, const mm_price *prices, size_t count,
+                                  mm_error *err)
+{
+    if (count == 0)
+        return MM_OK;
+    for (size_t i = 0; i < count; i++) {
+        mm_status st = validate_price(&prices[i], err);
+        if (st != MM_OK) {
+            if (err) {
+                mm_error reason = *err;
+                mm_error_set(
+                    err, st, reason.field, "price %zu (%.31s/%.100s): %.300s; nothing was imported",
+                    i + 1,
+                    val_terminated(prices[i].provider, MM_PROVIDER_ID_MAX) ? prices[i].provider
+                                                                           : "?",
+                    val_terminated(prices[i].model, MM_PROVIDER_MODEL_MAX) ? prices[i].model : "?",
+                    reason.message);
+            }
+            return st;
+        }
+    }
+    mm_status st = cat_begin(cat, err);
+    if (st != MM_OK)
+        return st;
+    return cat_end(cat, import_rows(cat, prices, count, err), err);
+}
+
+mm_status catalog_price_get(mm_catalog *cat, const char *provider, const char *model, mm_price *out,
+                            mm_error *err)
+{
+    sqlite3_stmt *stmt;
+    mm_status st = cat_prepare(cat,
+                               "SELECT provider, model, input_per_mtok, output_per_mtok, source, "
+                               "updated_ms FROM prices WHERE provider = ?1 AND model = ?2",
+                               &stmt, err);
+    if (st != MM_OK)
+        return st;
+    cat_bind_text(stmt, 1, provider);
+    cat_bind_text(stmt, 2, model);
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW)
+        read_price_row(stmt, out);
+    else if (rc == SQLITE_DONE)
+        st = mm_error_set(err, MM_E_NOT_FOUND, "model",
+                          "no price is known for %s model '%s'; its cost shows as unknown until "
+                          "a price is set",
+                          provider ? provider : "", model ? model : "");
+    else
+        st = cat_db_error(cat, "reading a price", err);
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+mm_status catalog_price_list(mm_catalog *cat, mm_price_list *out, mm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *stmt;
+    mm_status st = cat_prepare(cat,
+                               "SELECT provider, model, input_per_mtok, output_per_mtok, source, "
+                               "updated_ms FROM prices ORDER BY provider, model",
+                               &stmt, err);
+    if (st != MM_OK)
+        return st;
+    size_t capacity = 0;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (!cat_grow((void **)&out->items, &capacity, out->count, sizeof *out->items)) {
+            st = cat_out_of_memory(err);
+            break;
+        }
+        read_price_row(stmt, &out->items[out->count++]);
+    }
+    if (st == MM_OK && rc != SQLITE_DONE)
+        st = cat_db_error(cat, "listing prices", err);
+    sqlite3_finalize(stmt);
+    if (st != MM_OK)
+        mm_price_list_free(out);
+    return st;
+}
+
+void mm_price_list_free(mm_price_list *list)
+{
+    if (!list)
+        return;
+    free(list->items);
+    list->items = NULL;
+    list->count = 0;
+}

@@ -1,0 +1,161 @@
+/* The catalog's schema and its migrations, keyed by PRAGMA user_version: a newer or foreign
+ * file is refused untouched; an older one is upgraded in one transaction (then ANALYZEd). */
+#include "catalog/catalog_internal.h"
+
+#include <stdio.h>
+
+#define MM_APPLICATION_ID 0x4D4D4144 /* "MMAD" in the SQLite header */
+
+/* Migration N (index N-1) takes the schema from version N-1 to N. Never edit a shipped one:
+ * append a new step instead. */
+static const char *const MIGRATIONS[] = {
+    /* 1: the first schema */
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);"
+    "CREATE TABLE accounts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  provider TEXT NOT NULL,"
+    "  endpoint TEXT NOT NULL DEFAULT '',"
+    "  api_version TEXT NOT NULL DEFAULT '',"
+    "  ca_bundle TEXT NOT NULL DEFAULT '',"
+    "  key_cipher BLOB," /* nonce || secretbox ciphertext, NULL = no key */
+    "  key_hint TEXT NOT NULL DEFAULT '',"
+    "  rpm INTEGER, tpm INTEGER, monthly_cap_cents INTEGER," /* NULL = no limit */
+    "  enabled INTEGER NOT NULL DEFAULT 1,"
+    "  disabled_reason TEXT NOT NULL DEFAULT '',"
+    "  version INTEGER NOT NULL DEFAULT 1,"
+    "  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
+    "CREATE TABLE account_status ("
+    "  account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,"
+    "  tested_ms INTEGER NOT NULL, ok INTEGER NOT NULL, class TEXT NOT NULL DEFAULT '',"
+    "  message TEXT NOT NULL DEFAULT '', latency_ms INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE discovered_models ("
+    "  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+    "  model TEXT NOT NULL, PRIMARY KEY (account_id, model)) WITHOUT ROWID;"
+    "CREATE TABLE models ("
+    "  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, type TEXT NOT NULL,"
+    "  description TEXT NOT NULL DEFAULT '', version INTEGER NOT NULL DEFAULT 1,"
+    "  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
+    "CREATE TABLE targets ("
+    "  id INTEGER PRIMARY KEY,"
+    "  model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,"
+    "  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE RESTRICT,"
+    "  provider_model TEXT NOT NULL, priority INTEGER NOT NULL,"
+    "  UNIQUE (model_id, priority));"
+    "CREATE INDEX targets_by_account ON targets(account_id);"
+    "CREATE TABLE workspaces ("
+    "  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, description TEXT NOT NULL DEFAULT '',"
+    "  version INTEGER NOT NULL DEFAULT 1,"
+    "  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
+    "CREATE TABLE entitlements ("
+    "  model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,"
+    "  workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,"
+    "  rpm INTEGER, tpm INTEGER, monthly_tokens INTEGER," /* NULL = no limit */
+    "  version INTEGER NOT NULL DEFAULT 1,"
+    "  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (model_id, workspace_id));"
+    "CREATE INDEX entitlements_by_workspace ON entitlements(workspace_id);"
+    /* names, not ids, so history survives deletes and renames of what it names */
+    "CREATE TABLE usage_events ("
+    "  id INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, kind TEXT NOT NULL,"
+    "  account TEXT NOT NULL, provider TEXT NOT NULL, workspace TEXT NOT NULL,"
+    "  model TEXT NOT NULL, provider_model TEXT NOT NULL, outcome TEXT NOT NULL,"
+    "  http_status INTEGER NOT NULL, latency_ms INTEGER NOT NULL,"
+    "  tokens_in INTEGER NOT NULL, tokens_out INTEGER NOT NULL,"
+    "  cost_micros INTEGER NOT NULL, retry_after_ms INTEGER NOT NULL,"
+    "  message TEXT NOT NULL);"
+    /* covering the totals behind limits: "last hour / this month per account / workspace" */
+    "CREATE INDEX usage_by_account_ts ON usage_events(account, ts_ms, kind, model,"
+    "  tokens_in, tokens_out, cost_micros);"
+    "CREATE INDEX usage_by_workspace_ts ON usage_events(workspace, ts_ms, kind, model,"
+    "  tokens_in, tokens_out, cost_micros);"
+    "CREATE INDEX usage_by_ts ON usage_events(ts_ms);"
+    "CREATE TABLE audit_log ("
+    "  id INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, actor TEXT NOT NULL,"
+    "  action TEXT NOT NULL, entity_kind TEXT NOT NULL, entity_name TEXT NOT NULL,"
+    "  before_json TEXT, after_json TEXT);"
+    "CREATE TABLE prices ("
+    "  provider TEXT NOT NULL, model TEXT NOT NULL,"
+    "  input_per_mtok REAL, output_per_mtok REAL," /* NULL = unknown */
+    "  source TEXT NOT NULL DEFAULT '', updated_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (provider, model)) WITHOUT ROWID;"
+    "CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL,"
+    "  expires_ms INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;",
+};
+
+#define SCHEMA_VERSION ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
+
+int catalog_schema_version(void)
+{
+    return SCHEMA_VERSION;
+}
+
+static mm_status read_pragma(mm_catalog *cat, const char *sql, int64_t *out, mm_error *err)
+{
+    return cat_query_int(cat, sql, NULL, out, err);
+}
+
+mm_status catalog_schema_check(mm_catalog *cat, mm_error *err)
+{
+    int64_t objects = 0, version = 0, app_id = 0;
+    mm_status st = read_pragma(cat, "SELECT count(*) FROM sqlite_master", &objects, err);
+    if (st == MM_OK)
+        st = read_pragma(cat, "PRAGMA user_version", &version, err);
+    if (st == MM_OK)
+        st = read_pragma(cat, "PRAGMA application_id", &app_id, err);
+    if (st != MM_OK)
+        return st;
+    if ((app_id != 0 && app_id != MM_APPLICATION_ID) || (app_id == 0 && objects > 0))
+        return mm_error_set(err, MM_E_SCHEMA, "db",
+                            "%s is an SQLite database but not an mmadmin catalog; it was left "
+                            "untouched — check --db or MM_DB",
+                            cat->path);
+    if (version > SCHEMA_VERSION)
+        return mm_error_set(err, MM_E_SCHEMA, "db",
+                            "the catalog %s was written by a newer mmadmin (schema version %lld; "
+                            "this mmadmin knows up to %d); upgrade mmadmin — the catalog was not "
+                            "changed",
+                            cat->path, (long long)version, SCHEMA_VERSION);
+    return MM_OK;
+}
+
+static mm_status apply_migrations(mm_catalog *cat, mm_error *err)
+{
+    int64_t version = 0;
+    mm_status st = read_pragma(cat, "PRAGMA user_version", &version, err);
+    if (st != MM_OK || version == SCHEMA_VERSION)
+        return st; /* another session migrated it meanwhile */
+    if (version > SCHEMA_VERSION)
+        return catalog_schema_check(cat, err);
+    for (int64_t step = version; step < SCHEMA_VERSION && st == MM_OK; step++)
+        st = cat_exec(cat, MIGRATIONS[step], err);
+    if (st == MM_OK) {
+        char sql[96];
+        snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d",
+                 MM_APPLICATION_ID, SCHEMA_VERSION);
+        st = cat_exec(cat, sql, err);
+    }
+    /* SQLite 3.40 may ignore the (account, ts) index without statistics: gather them now. */
+    if (st == MM_OK)
+        st = cat_exec(cat, "ANALYZE", err);
+    return st;
+}
+
+mm_status catalog_schema_migrate(mm_catalog *cat, mm_error *err)
+{
+    int64_t version = 0;
+    mm_status st = read_pragma(cat, "PRAGMA user_version", &version, err);
+    if (st != MM_OK || version == SCHEMA_VERSION)
+        return st;
+    if (cat->read_only)
+        return mm_error_set(err, MM_E_SCHEMA, "db",
+                            "the catalog %s has schema version %lld but this mmadmin needs %d, "
+                            "and it is open read-only so it cannot be upgraded; open it once "
+                            "with write access",
+                            cat->path, (long long)version, SCHEMA_VERSION);
+    st = cat_begin(cat, err);
+    if (st != MM_OK)
+        return st;
+    return cat_end(cat, apply_migrations(cat, err), err);
+}

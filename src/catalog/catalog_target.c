@@ -1,0 +1,256 @@
+/* A logical model's fallback chain: adding a target at a priority (the others shift down),
+ * removing one (the gap closes) and moving one, keeping UNIQUE(model_id, priority) throughout. */
+#include "catalog/catalog_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util/clock.h"
+
+mm_status cat_read_targets(mm_catalog *cat, int64_t model_id, mm_target *targets, size_t *count,
+                           mm_error *err)
+{
+    *count = 0;
+    sqlite3_stmt *stmt;
+    mm_status st = cat_prepare(cat,
+                               "SELECT t.id, t.priority, a.name, t.provider_model FROM targets t "
+                               "JOIN accounts a ON a.id = t.account_id WHERE t.model_id = ?1 "
+                               "ORDER BY t.priority",
+                               &stmt, err);
+    if (st != MM_OK)
+        return st;
+    sqlite3_bind_int64(stmt, 1, model_id);
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && *count < MM_MAX_TARGETS) {
+        mm_target *t = &targets[(*count)++];
+        memset(t, 0, sizeof *t);
+        t->id = sqlite3_column_int64(stmt, 0);
+        t->priority = sqlite3_column_int(stmt, 1);
+        cat_column_copy(stmt, 2, t->account, sizeof t->account);
+        cat_column_copy(stmt, 3, t->model, sizeof t->model);
+    }
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        st = cat_db_error(cat, "reading the targets", err);
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+/* The chain being edited: model id and name, and its targets before the change. */
+typedef struct chain {
+    int64_t model_id;
+    char model[MM_NAME_MAX];
+    mm_target targets[MM_MAX_TARGETS];
+    size_t count;
+} chain;
+
+static mm_status load_chain(mm_catalog *cat, const char *model, chain *ch, mm_error *err)
+{
+    memset(ch, 0, sizeof *ch);
+    mm_status st = cat_model_id(cat, model, &ch->model_id, err);
+    if (st != MM_OK)
+        return st;
+    snprintf(ch->model, sizeof ch->model, "%s", model);
+    return cat_read_targets(cat, ch->model_id, ch->targets, &ch->count, err);
+}
+
+/* Runs a statement over one model's targets: ?1 model id, ?2 a priority, ?3 (if used) another. */
+static mm_status run_shift(mm_catalog *cat, const char *sql, int64_t model_id, int priority,
+                           int other, mm_error *err)
+{
+    sqlite3_stmt *stmt;
+    mm_status st = cat_prepare(cat, sql, &stmt, err);
+    if (st != MM_OK)
+        return st;
+    int params = sqlite3_bind_parameter_count(stmt);
+    sqlite3_bind_int64(stmt, 1, model_id);
+    if (params >= 2)
+        sqlite3_bind_int(stmt, 2, priority);
+    if (params >= 3)
+        sqlite3_bind_int(stmt, 3, other);
+    return cat_step_done(cat, stmt, "reordering the targets", err);
+}
+
+/* Priorities were parked as negatives (away from UNIQUE clashes); bring them back. */
+static mm_status unpark(mm_catalog *cat, int64_t model_id, mm_error *err)
+{
+    return run_shift(cat,
+                     "UPDATE targets SET priority = -priority WHERE model_id = ?1 AND "
+                     "priority < 0",
+                     model_id, 0, 0, err);
+}
+
+/* Audits the change and touches the model's updated time (its version is not bumped: a chain
+ * edit does not conflict with a description edit). */
+static mm_status record_chain_change(mm_catalog *cat, const char *action, const chain *before,
+                                     mm_error *err)
+{
+    chain after;
+    mm_status st = load_chain(cat, before->model, &after, err);
+    sqlite3_stmt *stmt;
+    if (st == MM_OK)
+        st = cat_prepare(cat, "UPDATE models SET updated_ms = ?1 WHERE id = ?2", &stmt, err);
+    if (st == MM_OK) {
+        sqlite3_bind_int64(stmt, 1, mm_now_ms());
+        sqlite3_bind_int64(stmt, 2, before->model_id);
+        st = cat_step_done(cat, stmt, "updating the model", err);
+    }
+    if (st == MM_OK)
+        st = cat_audit(cat, action, "target", before->model,
+                       cat_targets_json(before->model, before->targets, before->count),
+                       cat_targets_json(after.model, after.targets, after.count), err);
+    return st;
+}
+
+static mm_status check_new_target(const chain *ch, const char *account, const char *provider_model,
+                                  int *priority, mm_error *err)
+{
+    if (ch->count >= MM_MAX_TARGETS)
+        return mm_error_set(err, MM_E_INVALID, "priority",
+                            "%s already has %d targets, the longest chain allowed; remove one "
+                            "first",
+                            ch->model, MM_MAX_TARGETS);
+    if (*priority == 0)
+        *priority = (int)ch->count + 1;
+    if (*priority < 1 || *priority > (int)ch->count + 1)
+        return mm_error_set(err, MM_E_INVALID, "priority",
+                            "the priority must be from 1 to %zu (1 is tried first; %zu adds at "
+                            "the end of %s's chain)",
+                            ch->count + 1, ch->count + 1, ch->model);
+    for (size_t i = 0; i < ch->count; i++)
+        if (strcmp(ch->targets[i].account, account) == 0 &&
+            strcmp(ch->targets[i].model, provider_model) == 0)
+            return mm_error_set(err, MM_E_EXISTS, "model",
+                                "%s already has the target %s / %s at priority %d; move it "
+                                "instead of adding it twice",
+                                ch->model, account, provider_model, ch->targets[i].priority);
+    return MM_OK;
+}
+
+static mm_status add_row(mm_catalog *cat, const char *model, const char *account,
+                         const char *provider_model, int priority, mm_error *err)
+{
+    chain ch;
+    int64_t account_id = 0;
+    mm_status st = load_chain(cat, model, &ch, err);
+    if (st == MM_OK)
+        st = cat_account_id(cat, account, &account_id, err);
+    if (st == MM_OK)
+        st = check_new_target(&ch, account, provider_model, &priority, err);
+    if (st == MM_OK)
+        st = run_shift(cat,
+                       "UPDATE targets SET priority = -(priority + 1) WHERE model_id = ?1 AND "
+                       "priority >= ?2",
+                       ch.model_id, priority, 0, err);
+    if (st == MM_OK)
+        st = unpark(cat, ch.model_id, err);
+    sqlite3_stmt *stmt;
+    if (st == MM_OK)
+        st = cat_prepare(cat,
+                         "INSERT INTO targets(model_id, account_id, provider_model, priority) "
+                         "VALUES (?1, ?2, ?3, ?4)",
+                         &stmt, err);
+    if (st == MM_OK) {
+        sqlite3_bind_int64(stmt, 1, ch.model_id);
+        sqlite3_bind_int64(stmt, 2, account_id);
+        cat_bind_text(stmt, 3, provider_model);
+        sqlite3_bind_int(stmt, 4, priority);
+        st = cat_step_done(cat, stmt, "adding the target", err);
+    }
+    if (st == MM_OK)
+        st = record_chain_change(cat, "add", &ch, err);
+    return st;
+}
+
+mm_status catalog_target_add(mm_catalog *cat, const char *model, const char *account,
+                             const char *provider_model, int priority, mm_error *err)
+{
+    mm_status st = val_text("model", "provider model name", provider_model ? provider_model : "",
+                            MM_PROVIDER_MODEL_MAX, false, err);
+    if (st == MM_OK)
+        st = cat_begin(cat, err);
+    if (st != MM_OK)
+        return st;
+    return cat_end(cat, add_row(cat, model, account, provider_model, priority, err), err);
+}
+
+static mm_status check_priority(const chain *ch, int priority, mm_error *err)
+{
+    if (ch->count == 0)
+        return mm_error_set(err, MM_E_NOT_FOUND, "priority", "%s has no targets yet; add one first",
+                            ch->model);
+    if (priority < 1 || priority > (int)ch->count)
+        return mm_error_set(err, MM_E_NOT_FOUND, "priority",
+                            "%s has no target at priority %d; its chain has priorities 1 to %zu",
+                            ch->model, priority, ch->count);
+    return MM_OK;
+}
+
+static mm_status remove_row(mm_catalog *cat, const char *model, int priority, mm_error *err)
+{
+    chain ch;
+    mm_status st = load_chain(cat, model, &ch, err);
+    if (st == MM_OK)
+        st = check_priority(&ch, priority, err);
+    if (st == MM_OK)
+        st = run_shift(cat, "DELETE FROM targets WHERE model_id = ?1 AND priority = ?2",
+                       ch.model_id, priority, 0, err);
+    if (st == MM_OK)
+        st = run_shift(cat,
+                       "UPDATE targets SET priority = -(priority - 1) WHERE model_id = ?1 AND "
+                       "priority > ?2",
+                       ch.model_id, priority, 0, err);
+    if (st == MM_OK)
+        st = unpark(cat, ch.model_id, err);
+    if (st == MM_OK)
+        st = record_chain_change(cat, "remove", &ch, err);
+    return st;
+}
+
+mm_status catalog_target_remove(mm_catalog *cat, const char *model, int priority, mm_error *err)
+{
+    mm_status st = cat_begin(cat, err);
+    if (st != MM_OK)
+        return st;
+    return cat_end(cat, remove_row(cat, model, priority, err), err);
+}
+
+static mm_status move_row(mm_catalog *cat, const char *model, int from, int to, mm_error *err)
+{
+    chain ch;
+    mm_status st = load_chain(cat, model, &ch, err);
+    if (st == MM_OK)
+        st = check_priority(&ch, from, err);
+    if (st == MM_OK)
+        st = check_priority(&ch, to, err);
+    if (st != MM_OK || from == to)
+        return st;
+    /* park the moving target at 0, shift the ones between, then drop it at `to` */
+    st = run_shift(cat, "UPDATE targets SET priority = 0 WHERE model_id = ?1 AND priority = ?2",
+                   ch.model_id, from, 0, err);
+    if (st == MM_OK && from < to)
+        st = run_shift(cat,
+                       "UPDATE targets SET priority = -(priority - 1) WHERE model_id = ?1 AND "
+                       "priority > ?2 AND priority <= ?3",
+                       ch.model_id, from, to, err);
+    else if (st == MM_OK)
+        st = run_shift(cat,
+                       "UPDATE targets SET priority = -(priority + 1) WHERE model_id = ?1 AND "
+                       "priority >= ?3 AND priority < ?2",
+                       ch.model_id, from, to, err);
+    if (st == MM_OK)
+        st = unpark(cat, ch.model_id, err);
+    if (st == MM_OK)
+        st = run_shift(cat, "UPDATE targets SET priority = ?2 WHERE model_id = ?1 AND priority = 0",
+                       ch.model_id, to, 0, err);
+    if (st == MM_OK)
+        st = record_chain_change(cat, "move", &ch, err);
+    return st;
+}
+
+mm_status catalog_target_move(mm_catalog *cat, const char *model, int from, int to, mm_error *err)
+{
+    mm_status st = cat_begin(cat, err);
+    if (st != MM_OK)
+        return st;
+    return cat_end(cat, move_row(cat, model, from, to, err), err);
+}

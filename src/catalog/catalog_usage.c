@@ -1,0 +1,238 @@
+/* Usage events (append-only): inserting one or a batch with one reused statement, streaming
+ * them by id or time, and the indexed totals behind the router's limits. */
+#include "catalog/catalog_internal.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "util/text.h"
+
+#define USAGE_COLUMNS                                                                              \
+    "id, ts_ms, kind, account, provider, workspace, model, provider_model, outcome, "              \
+    "http_status, latency_ms, tokens_in, tokens_out, cost_micros, retry_after_ms, message"
+
+/* Ties in time come in index order: ORDER BY ts_ms alone keeps the (account, ts_ms, ...) index
+ * usable without a sort. */
+const char CAT_SQL_USAGE_SINCE_TIME_ACCOUNT[] =
+    "SELECT " USAGE_COLUMNS " FROM usage_events WHERE account = ?2 AND ts_ms >= ?1 "
+    "ORDER BY ts_ms";
+const char CAT_SQL_USAGE_SINCE_TIME_ALL[] =
+    "SELECT " USAGE_COLUMNS " FROM usage_events WHERE ts_ms >= ?1 ORDER BY ts_ms, id";
+#define TOTALS_SELECT                                                                              \
+    "SELECT count(*), coalesce(sum(tokens_in + tokens_out), 0), "                                  \
+    "coalesce(sum(max(cost_micros, 0)), 0), coalesce(min(ts_ms), 0) FROM usage_events "
+const char CAT_SQL_USAGE_TOTALS_ACCOUNT[] =
+    TOTALS_SELECT "WHERE account = ?1 AND ts_ms >= ?2 AND kind = 'request' "
+                  "AND (?3 IS NULL OR model = ?3)";
+const char CAT_SQL_USAGE_TOTALS_WORKSPACE[] =
+    TOTALS_SELECT "WHERE workspace = ?1 AND ts_ms >= ?2 AND kind = 'request' "
+                  "AND (?3 IS NULL OR model = ?3)";
+
+static mm_status validate_event(const mm_usage_event *ev, mm_error *err)
+{
+    bool terminated = val_terminated(ev->kind, sizeof ev->kind) &&
+                      val_terminated(ev->account, sizeof ev->account) &&
+                      val_terminated(ev->provider, sizeof ev->provider) &&
+                      val_terminated(ev->workspace, sizeof ev->workspace) &&
+                      val_terminated(ev->model, sizeof ev->model) &&
+                      val_terminated(ev->provider_model, sizeof ev->provider_model) &&
+                      val_terminated(ev->outcome, sizeof ev->outcome) &&
+                      val_terminated(ev->message, sizeof ev->message);
+    if (!terminated)
+        return mm_error_set(err, MM_E_INVALID, "", "a usage event has an unterminated field");
+    if (strcmp(ev->kind, "probe") != 0 && strcmp(ev->kind, "request") != 0)
+        return mm_error_set(err, MM_E_INVALID, "kind",
+                            "a usage event's kind must be 'probe' or 'request', not '%s'",
+                            ev->kind);
+    return MM_OK;
+}
+
+static mm_status prepare_insert(mm_catalog *cat, mm_error *err)
+{
+    if (cat->usage_insert)
+        return MM_OK;
+    return cat_prepare(cat,
+                       "INSERT INTO usage_events(ts_ms, kind, account, provider, workspace, "
+                       "model, provider_model, outcome, http_status, latency_ms, tokens_in, "
+                       "tokens_out, cost_micros, retry_after_ms, message) VALUES (?1, ?2, ?3, "
+                       "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                       &cat->usage_insert, err);
+}
+
+static void bind_static(sqlite3_stmt *stmt, int index, const char *text)
+{
+    sqlite3_bind_text(stmt, index, text, -1, SQLITE_STATIC);
+}
+
+static mm_status insert_one(mm_catalog *cat, mm_usage_event *ev, mm_error *err)
+{
+    mm_status st = validate_event(ev, err);
+    if (st != MM_OK)
+        return st;
+    sqlite3_stmt *stmt = cat->usage_insert;
+    char message[MM_MESSAGE_MAX];
+    mm_sanitize(message, sizeof message, ev->message, SIZE_MAX);
+    sqlite3_bind_int64(stmt, 1, ev->ts_ms);
+    bind_static(stmt, 2, ev->kind);
+    bind_static(stmt, 3, ev->account);
+    bind_static(stmt, 4, ev->provider);
+    bind_static(stmt, 5, ev->workspace);
+    bind_static(stmt, 6, ev->model);
+    bind_static(stmt, 7, ev->provider_model);
+    bind_static(stmt, 8, ev->outcome);
+    sqlite3_bind_int(stmt, 9, ev->http_status);
+    sqlite3_bind_int64(stmt, 10, ev->latency_ms);
+    sqlite3_bind_int64(stmt, 11, ev->tokens_in);
+    sqlite3_bind_int64(stmt, 12, ev->tokens_out);
+    sqlite3_bind_int64(stmt, 13, ev->cost_micros);
+    sqlite3_bind_int64(stmt, 14, ev->retry_after_ms);
+    bind_static(stmt, 15, message);
+    int rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    if (rc != SQLITE_DONE)
+        return cat_db_error(cat, "recording usage", err);
+    ev->id = sqlite3_last_insert_rowid(cat->db);
+    return MM_OK;
+}
+
+static mm_status insert_all(mm_catalog *cat, mm_usage_event *evs, size_t count, mm_error *err)
+{
+    mm_status st = prepare_insert(cat, err);
+    for (size_t i = 0; i < count && st == MM_OK; i++)
+        st = insert_one(cat, &evs[i], err);
+    return st;
+}
+
+mm_status catalog_usage_insert_batch(mm_catalog *cat, mm_usage_event *evs, size_t count,
+                                     mm_error *err)
+{
+    if (count == 0)
+        return MM_OK;
+    mm_status st = cat_begin(cat, err);
+    if (st != MM_OK)
+        return st;
+    st = cat_end(cat, insert_all(cat, evs, count, err), err);
+    if (st != MM_OK)
+        for (size_t i = 0; i < count; i++)
+            evs[i].id = 0; /* rolled back: none was stored */
+    return st;
+}
+
+mm_status catalog_usage_insert(mm_catalog *cat, mm_usage_event *ev, mm_error *err)
+{
+    return catalog_usage_insert_batch(cat, ev, 1, err);
+}
+
+static void read_event(sqlite3_stmt *stmt, mm_usage_event *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->id = sqlite3_column_int64(stmt, 0);
+    ev->ts_ms = sqlite3_column_int64(stmt, 1);
+    cat_column_copy(stmt, 2, ev->kind, sizeof ev->kind);
+    cat_column_copy(stmt, 3, ev->account, sizeof ev->account);
+    cat_column_copy(stmt, 4, ev->provider, sizeof ev->provider);
+    cat_column_copy(stmt, 5, ev->workspace, sizeof ev->workspace);
+    cat_column_copy(stmt, 6, ev->model, sizeof ev->model);
+    cat_column_copy(stmt, 7, ev->provider_model, sizeof ev->provider_model);
+    cat_column_copy(stmt, 8, ev->outcome, sizeof ev->outcome);
+    ev->http_status = sqlite3_column_int(stmt, 9);
+    ev->latency_ms = sqlite3_column_int64(stmt, 10);
+    ev->tokens_in = sqlite3_column_int64(stmt, 11);
+    ev->tokens_out = sqlite3_column_int64(stmt, 12);
+    ev->cost_micros = sqlite3_column_int64(stmt, 13);
+    ev->retry_after_ms = sqlite3_column_int64(stmt, 14);
+    cat_column_copy(stmt, 15, ev->message, sizeof ev->message);
+}
+
+/* Steps a prepared query to the end, handing each event to fn; finalizes it. */
+static mm_status stream_events(mm_catalog *cat, sqlite3_stmt *stmt, mm_usage_fn fn, void *ctx,
+                               size_t *count, mm_error *err)
+{
+    mm_usage_event ev;
+    size_t n = 0;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        read_event(stmt, &ev);
+        if (fn)
+            fn(&ev, ctx);
+        n++;
+    }
+    mm_status st = rc == SQLITE_DONE ? MM_OK : cat_db_error(cat, "reading usage events", err);
+    sqlite3_finalize(stmt);
+    if (count)
+        *count = n;
+    return st;
+}
+
+mm_status catalog_usage_since_id(mm_catalog *cat, int64_t after_id, size_t limit, mm_usage_fn fn,
+                                 void *ctx, size_t *count, mm_error *err)
+{
+    sqlite3_stmt *stmt;
+    mm_status st = cat_prepare(cat,
+                               "SELECT " USAGE_COLUMNS " FROM usage_events WHERE id > ?1 "
+                               "ORDER BY id LIMIT ?2",
+                               &stmt, err);
+    if (st != MM_OK)
+        return st;
+    sqlite3_bind_int64(stmt, 1, after_id);
+    sqlite3_bind_int64(stmt, 2, limit ? (int64_t)limit : -1);
+    return stream_events(cat, stmt, fn, ctx, count, err);
+}
+
+mm_status catalog_usage_since_time(mm_catalog *cat, const char *account, int64_t since_ms,
+                                   mm_usage_fn fn, void *ctx, mm_error *err)
+{
+    sqlite3_stmt *stmt;
+    mm_status st = cat_prepare(
+        cat, account ? CAT_SQL_USAGE_SINCE_TIME_ACCOUNT : CAT_SQL_USAGE_SINCE_TIME_ALL, &stmt, err);
+    if (st != MM_OK)
+        return st;
+    sqlite3_bind_int64(stmt, 1, since_ms);
+    if (account)
+        cat_bind_text(stmt, 2, account);
+    return stream_events(cat, stmt, fn, ctx, NULL, err);
+}
+
+mm_status catalog_usage_totals(mm_catalog *cat, const char *account, const char *workspace,
+                               const char *model, int64_t since_ms, mm_usage_totals *out,
+                               mm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if ((account == NULL) == (workspace == NULL))
+        return mm_error_set(err, MM_E_INTERNAL, "",
+                            "usage totals need exactly one of an account or a workspace");
+    sqlite3_stmt *stmt;
+    mm_status st = cat_prepare(
+        cat, account ? CAT_SQL_USAGE_TOTALS_ACCOUNT : CAT_SQL_USAGE_TOTALS_WORKSPACE, &stmt, err);
+    if (st != MM_OK)
+        return st;
+    cat_bind_text(stmt, 1, account ? account : workspace);
+    sqlite3_bind_int64(stmt, 2, since_ms);
+    if (model)
+        cat_bind_text(stmt, 3, model);
+    if (sqlite3_step(stmt) == SQLITE_ROW) {
+        out->requests = sqlite3_column_int64(stmt, 0);
+        out->tokens = sqlite3_column_int64(stmt, 1);
+        out->cost_micros = sqlite3_column_int64(stmt, 2);
+        out->first_ts_ms = sqlite3_column_int64(stmt, 3);
+    } else {
+        st = cat_db_error(cat, "summing usage", err);
+    }
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+int64_t catalog_usage_max_id(mm_catalog *cat)
+{
+    int64_t id = 0;
+    cat_query_int(cat, "SELECT coalesce(max(id), 0) FROM usage_events", NULL, &id, NULL);
+    return id;
+}
+
+int64_t catalog_usage_count(mm_catalog *cat)
+{
+    int64_t count = 0;
+    cat_query_int(cat, "SELECT count(*) FROM usage_events", NULL, &count, NULL);
+    return count;
+}

@@ -1,0 +1,150 @@
+/* Ties the vault to a catalog: the key file beside it, the check value in the meta table that
+ * detects a wrong master key, and the clear refusals when the key is missing or wrong. */
+#include "catalog/catalog_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHECK_KEY "vault_check"
+
+static void key_file_path(const mm_catalog *cat, char *out, size_t outsz)
+{
+    snprintf(out, outsz, "%s.key", cat->path);
+}
+
+static mm_status missing_key(const mm_catalog *cat, mm_error *err)
+{
+    return mm_error_set(err, MM_E_SECRET, "master_key",
+                        "the catalog %s holds encrypted API keys but no master key is available; "
+                        "set MM_MASTER_KEY (base64 of 32 bytes) or restore the key file %s.key — "
+                        "nothing was changed",
+                        cat->path, cat->path);
+}
+
+static mm_status wrong_key(const mm_catalog *cat, mm_error *err)
+{
+    return mm_error_set(err, MM_E_SECRET, "master_key",
+                        "the master key does not match this catalog (MM_MASTER_KEY or %s.key); "
+                        "restore the right key — nothing was changed",
+                        cat->path);
+}
+
+/* The stored check value (malloc'ed copy), or *blob = NULL when none was stored yet. */
+static mm_status read_check(mm_catalog *cat, unsigned char **blob, size_t *len, mm_error *err)
+{
+    *blob = NULL;
+    *len = 0;
+    sqlite3_stmt *stmt;
+    mm_status st =
+        cat_prepare(cat, "SELECT value FROM meta WHERE key = '" CHECK_KEY "'", &stmt, err);
+    if (st != MM_OK)
+        return st;
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        int n = sqlite3_column_bytes(stmt, 0);
+        *blob = malloc(n > 0 ? (size_t)n : 1);
+        if (*blob) {
+            memcpy(*blob, sqlite3_column_blob(stmt, 0), (size_t)n);
+            *len = (size_t)n;
+        } else {
+            st = mm_error_set(err, MM_E_INTERNAL, "", "out of memory reading the catalog");
+        }
+    } else if (rc != SQLITE_DONE) {
+        st = cat_db_error(cat, "reading the vault check value", err);
+    }
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+static mm_status store_check(mm_catalog *cat, mm_error *err)
+{
+    unsigned char *blob = NULL;
+    size_t len = 0;
+    mm_status st = vault_seal_check(cat->vault, &blob, &len, err);
+    if (st != MM_OK)
+        return st;
+    sqlite3_stmt *stmt;
+    st = cat_prepare(cat, "INSERT INTO meta(key, value) VALUES ('" CHECK_KEY "', ?1)", &stmt, err);
+    if (st == MM_OK) {
+        sqlite3_bind_blob(stmt, 1, blob, (int)len, SQLITE_TRANSIENT);
+        st = cat_step_done(cat, stmt, "storing the vault check value", err);
+    }
+    free(blob);
+    return st;
+}
+
+static mm_status catalog_has_secrets(mm_catalog *cat, bool *has, mm_error *err)
+{
+    int64_t count = 0;
+    mm_status st = cat_query_int(cat, "SELECT count(*) FROM accounts WHERE key_cipher IS NOT NULL",
+                                 NULL, &count, err);
+    *has = count > 0;
+    return st;
+}
+
+/* Loads (and caches) the master key; creates the key file when allowed and none exists. */
+static mm_status load_key(mm_catalog *cat, bool may_create, mm_error *err)
+{
+    if (cat->vault)
+        return MM_OK;
+    char path[MM_PATH_MAX + 8];
+    key_file_path(cat, path, sizeof path);
+    mm_status st = vault_load(path, &cat->vault, err);
+    if (st != MM_OK || cat->vault)
+        return st;
+    if (!may_create)
+        return missing_key(cat, err);
+    return vault_create_key_file(path, &cat->vault, err);
+}
+
+/* Loads the key and checks it against the stored check value; when writing and no check value
+ * exists yet (first secret), stores one in the caller's transaction. */
+static mm_status vault_ready(mm_catalog *cat, bool writing, const mm_vault **out, mm_error *err)
+{
+    unsigned char *check = NULL;
+    size_t check_len = 0;
+    bool has_secrets = false;
+    mm_status st = read_check(cat, &check, &check_len, err);
+    if (st == MM_OK && !check)
+        st = catalog_has_secrets(cat, &has_secrets, err);
+    if (st == MM_OK)
+        st = load_key(cat, writing && !check && !has_secrets, err);
+    if (st == MM_OK && check && !vault_matches_check(cat->vault, check, check_len)) {
+        vault_free(cat->vault);
+        cat->vault = NULL;
+        st = wrong_key(cat, err);
+    }
+    if (st == MM_OK && !check && writing)
+        st = store_check(cat, err);
+    free(check);
+    if (st == MM_OK)
+        *out = cat->vault;
+    return st;
+}
+
+mm_status cat_vault_for_write(mm_catalog *cat, const mm_vault **vault, mm_error *err)
+{
+    return vault_ready(cat, true, vault, err);
+}
+
+mm_status cat_vault_for_read(mm_catalog *cat, const mm_vault **vault, mm_error *err)
+{
+    return vault_ready(cat, false, vault, err);
+}
+
+mm_status catalog_vault_check(mm_catalog *cat, mm_error *err)
+{
+    unsigned char *check = NULL;
+    size_t check_len = 0;
+    bool has_secrets = false;
+    mm_status st = read_check(cat, &check, &check_len, err);
+    if (st == MM_OK && !check)
+        st = catalog_has_secrets(cat, &has_secrets, err);
+    bool had_check = check != NULL;
+    free(check);
+    if (st != MM_OK || (!had_check && !has_secrets))
+        return st;
+    const mm_vault *vault = NULL;
+    return cat_vault_for_read(cat, &vault, err);
+}

@@ -1,0 +1,337 @@
+/* The catalog's input rules shared by every entity: names, free text, limits, endpoints, API
+ * versions, CA bundles, API keys, USD amounts and key hints. Messages say how to fix the input. */
+#include "catalog/catalog_internal.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/text.h"
+
+bool val_terminated(const char *s, size_t cap)
+{
+    return s && memchr(s, '\0', cap) != NULL;
+}
+
+static bool name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+
+mm_status catalog_validate_name(const char *kind, const char *name, mm_error *err)
+{
+    if (!mm_present(name))
+        return mm_error_set(err, MM_E_INVALID, "name", "the %s needs a name, e.g. 'prod-%s'", kind,
+                            kind);
+    size_t len = strnlen(name, MM_NAME_MAX);
+    if (len >= MM_NAME_MAX)
+        return mm_error_set(err, MM_E_INVALID, "name",
+                            "the %s name is too long: at most %d characters", kind,
+                            MM_NAME_MAX - 1);
+    if (!((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= '0' && name[0] <= '9')))
+        return mm_error_set(err, MM_E_INVALID, "name",
+                            "the %s name must start with a lowercase letter or a digit", kind);
+    for (size_t i = 1; i < len; i++)
+        if (!name_char(name[i]))
+            return mm_error_set(err, MM_E_INVALID, "name",
+                                "the %s name may hold only lowercase letters, digits, '.', '_' and "
+                                "'-' (found '%c'), e.g. 'team-a'",
+                                kind, isprint((unsigned char)name[i]) ? name[i] : '?');
+    return MM_OK;
+}
+
+/* Length of one valid UTF-8 character at s that is not a control character, else 0. */
+static size_t text_char_length(const unsigned char *s)
+{
+    if (s[0] < 0x20 || s[0] == 0x7F)
+        return 0;
+    if (s[0] < 0x80)
+        return 1;
+    size_t len = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 ? 2 : 0;
+    if (len == 0 || s[0] > 0xF4)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    if (len == 2 && s[0] == 0xC2 && s[1] < 0xA0) /* C1 controls */
+        return 0;
+    if (len == 3 && ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] >= 0xA0)))
+        return 0;
+    if (len == 4 && ((s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] >= 0x90)))
+        return 0;
+    return len;
+}
+
+mm_status val_text(const char *field, const char *label, const char *s, size_t cap,
+                   bool allow_empty, mm_error *err)
+{
+    if (!s || !val_terminated(s, cap) || strlen(s) >= cap)
+        return mm_error_set(err, MM_E_INVALID, field, "the %s is too long: at most %zu bytes",
+                            label, cap - 1);
+    if (!allow_empty && *s == '\0')
+        return mm_error_set(err, MM_E_INVALID, field, "the %s must not be empty", label);
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t len = text_char_length(p);
+        if (len == 0)
+            return mm_error_set(err, MM_E_INVALID, field,
+                                "the %s contains a control character or invalid UTF-8 at byte "
+                                "%zu; use plain text on one line",
+                                label, (size_t)(p - (const unsigned char *)s) + 1);
+        p += len;
+    }
+    return MM_OK;
+}
+
+mm_status val_limit(const char *field, const char *label, int64_t value, int64_t max, mm_error *err)
+{
+    if (value == MM_LIMIT_UNSET)
+        return MM_OK;
+    if (value < 1 || value > max)
+        return mm_error_set(err, MM_E_INVALID, field,
+                            "the %s must be a whole number from 1 to %lld (got %lld); leave it "
+                            "unset for no limit",
+                            label, (long long)max, (long long)value);
+    return MM_OK;
+}
+
+mm_status catalog_parse_limit(const char *text, const char *field, int64_t max, int64_t *out,
+                              mm_error *err)
+{
+    const char *label = field ? field : "limit";
+    if (!mm_present(text))
+        return mm_error_set(err, MM_E_INVALID, label,
+                            "the %s needs a value: a whole number "
+                            "from 1 to %lld",
+                            label, (long long)max);
+    for (const char *p = text; *p; p++)
+        if (!isdigit((unsigned char)*p))
+            return mm_error_set(err, MM_E_INVALID, label,
+                                "the %s must be a whole number from 1 to %lld, not '%.40s'", label,
+                                (long long)max, text);
+    errno = 0;
+    long long value = strtoll(text, NULL, 10);
+    if (errno == ERANGE || value < 1 || value > max)
+        return mm_error_set(err, MM_E_INVALID, label,
+                            "the %s must be a whole number from 1 to %lld, not %.40s", label,
+                            (long long)max, text);
+    *out = value;
+    return MM_OK;
+}
+
+mm_status catalog_parse_usd_cents(const char *text, int64_t *cents, mm_error *err)
+{
+    static const char *const how = "give US dollars with at most two decimals, from 0.01 to "
+                                   "100000000.00, e.g. 250 or 99.50";
+    const char *p = text ? text : "";
+    if (*p == '$')
+        p++;
+    int64_t dollars = 0, fraction = 0;
+    int int_digits = 0, frac_digits = 0;
+    for (; isdigit((unsigned char)*p) && int_digits < 12; p++, int_digits++)
+        dollars = dollars * 10 + (*p - '0');
+    if (*p == '.')
+        for (p++; isdigit((unsigned char)*p) && frac_digits < 3; p++, frac_digits++)
+            fraction = fraction * 10 + (*p - '0');
+    if (*p != '\0' || int_digits == 0 || int_digits >= 12 || frac_digits > 2)
+        return mm_error_set(err, MM_E_INVALID, "monthly_cap",
+                            "the spending cap '%.40s' is not a USD amount; %s", text ? text : "",
+                            how);
+    if (frac_digits == 1)
+        fraction *= 10;
+    int64_t value = dollars * 100 + fraction;
+    if (value < 1 || value > MM_MONTHLY_CAP_CENTS_MAX)
+        return mm_error_set(err, MM_E_INVALID, "monthly_cap",
+                            "the spending cap %.40s is out of range; %s", text, how);
+    *cents = value;
+    return MM_OK;
+}
+
+void catalog_format_usd_cents(int64_t cents, char *out, size_t outsz)
+{
+    snprintf(out, outsz, "%lld.%02lld", (long long)(cents / 100), (long long)(cents % 100));
+}
+
+void catalog_key_hint(const char *key, char *out, size_t outsz)
+{
+    size_t len = key ? strlen(key) : 0;
+    if (len == 0)
+        snprintf(out, outsz, "%s", "");
+    else if (len < 12)
+        snprintf(out, outsz, "\u2026%s", key + (len >= 2 ? len - 2 : 0));
+    else
+        snprintf(out, outsz, "%.3s\u2026%s", key, key + len - 4);
+}
+
+static bool host_is_loopback(const char *host)
+{
+    if (strcasecmp(host, "localhost") == 0)
+        return true;
+    struct in_addr v4;
+    if (inet_pton(AF_INET, host, &v4) == 1)
+        return (ntohl(v4.s_addr) >> 24) == 127;
+    struct in6_addr v6;
+    if (inet_pton(AF_INET6, host, &v6) == 1)
+        return memcmp(&v6, &in6addr_loopback, sizeof v6) == 0;
+    return false;
+}
+
+static bool host_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '.' || c == '-' || c == '_';
+}
+
+/* Splits "host[:port]" or "[v6][:port]" out of the authority; checks characters and port. */
+static mm_status parse_authority(const char *auth, size_t len, char *host, size_t hostsz,
+                                 mm_error *err)
+{
+    const char *port = NULL;
+    size_t host_len;
+    const char *host_start = auth;
+    if (len > 0 && auth[0] == '[') {
+        const char *close = memchr(auth, ']', len);
+        if (!close)
+            return mm_error_set(err, MM_E_INVALID, "endpoint",
+                                "the endpoint's IPv6 address lacks its closing ']'");
+        host_start = auth + 1;
+        host_len = (size_t)(close - host_start);
+        if (close + 1 < auth + len) {
+            if (close[1] != ':')
+                return mm_error_set(err, MM_E_INVALID, "endpoint",
+                                    "the endpoint has text after the IPv6 address; use "
+                                    "https://[::1]:8080/v1");
+            port = close + 2;
+        }
+    } else {
+        const char *colon = memchr(auth, ':', len);
+        host_len = colon ? (size_t)(colon - auth) : len;
+        port = colon ? colon + 1 : NULL;
+        for (size_t i = 0; i < host_len; i++)
+            if (!host_char(auth[i]))
+                return mm_error_set(err, MM_E_INVALID, "endpoint",
+                                    "the endpoint's host name has an invalid character; use a "
+                                    "URL like https://api.example.com/v1");
+    }
+    if (host_len == 0 || host_len >= hostsz)
+        return mm_error_set(err, MM_E_INVALID, "endpoint",
+                            "the endpoint has no host; use a URL like https://api.example.com/v1");
+    memcpy(host, host_start, host_len);
+    host[host_len] = '\0';
+    if (port) {
+        size_t port_len = (size_t)(auth + len - port);
+        long value = 0;
+        for (size_t i = 0; i < port_len; i++) {
+            if (!isdigit((unsigned char)port[i]) || i >= 5)
+                return mm_error_set(err, MM_E_INVALID, "endpoint",
+                                    "the endpoint's port is not a number from 1 to 65535");
+            value = value * 10 + (port[i] - '0');
+        }
+        if (port_len == 0 || value < 1 || value > 65535)
+            return mm_error_set(err, MM_E_INVALID, "endpoint",
+                                "the endpoint's port is not a number from 1 to 65535");
+    }
+    return MM_OK;
+}
+
+mm_status val_endpoint(const char *url, mm_error *err)
+{
+    if (!val_terminated(url, MM_URL_MAX))
+        return mm_error_set(err, MM_E_INVALID, "endpoint",
+                            "the endpoint is too long: at most %d characters", MM_URL_MAX - 1);
+    for (const char *p = url; *p; p++)
+        if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7F)
+            return mm_error_set(err, MM_E_INVALID, "endpoint",
+                                "the endpoint contains a space or a non-ASCII character; write "
+                                "it as a plain URL like https://api.example.com/v1");
+    bool https = strncasecmp(url, "https://", 8) == 0;
+    bool http = strncasecmp(url, "http://", 7) == 0;
+    if (!https && !http)
+        return mm_error_set(err, MM_E_INVALID, "endpoint",
+                            "the endpoint must be an http(s) URL starting with https://, e.g. "
+                            "https://my-resource.openai.azure.com");
+    const char *auth = url + (https ? 8 : 7);
+    size_t auth_len = strcspn(auth, "/?#");
+    if (memchr(auth, '@', auth_len))
+        return mm_error_set(err, MM_E_INVALID, "endpoint",
+                            "the endpoint must not carry a user name or password; put the key in "
+                            "the API key field instead");
+    char host[256];
+    mm_status st = parse_authority(auth, auth_len, host, sizeof host, err);
+    if (st != MM_OK)
+        return st;
+    if (http && !host_is_loopback(host))
+        return mm_error_set(err, MM_E_INVALID, "endpoint",
+                            "plain http is allowed only for this machine (localhost, 127.0.0.1, "
+                            "::1); use https://%s instead",
+                            host);
+    return MM_OK;
+}
+
+static bool digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isdigit((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+mm_status val_api_version(const char *version, mm_error *err)
+{
+    static const char *const how = "use the form YYYY-MM-DD or YYYY-MM-DD-preview, e.g. "
+                                   "2024-10-21";
+    if (!val_terminated(version, MM_API_VERSION_MAX))
+        return mm_error_set(err, MM_E_INVALID, "api_version", "the API version is too long; %s",
+                            how);
+    size_t len = strlen(version);
+    bool shape = (len == 10 || (len == 18 && strcmp(version + 10, "-preview") == 0)) &&
+                 digits(version, 4) && version[4] == '-' && digits(version + 5, 2) &&
+                 version[7] == '-' && digits(version + 8, 2);
+    if (shape) {
+        int month = atoi(version + 5), day = atoi(version + 8);
+        shape = month >= 1 && month <= 12 && day >= 1 && day <= 31;
+    }
+    if (!shape)
+        return mm_error_set(err, MM_E_INVALID, "api_version",
+                            "the API version '%.31s' is not a date; %s", version, how);
+    return MM_OK;
+}
+
+mm_status val_ca_bundle(const char *path, mm_error *err)
+{
+    if (!val_terminated(path, MM_URL_MAX))
+        return mm_error_set(err, MM_E_INVALID, "ca_bundle",
+                            "the CA bundle path is too long: at most %d characters",
+                            MM_URL_MAX - 1);
+    if (path[0] != '/')
+        return mm_error_set(err, MM_E_INVALID, "ca_bundle",
+                            "the CA bundle '%.200s' must be a full path starting with '/', so the "
+                            "monitor finds it from any folder",
+                            path);
+    struct stat sb;
+    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || access(path, R_OK) != 0)
+        return mm_error_set(err, MM_E_INVALID, "ca_bundle",
+                            "the CA bundle %.200s is not a readable file; give the path of a PEM "
+                            "file, or leave it empty to use the system store",
+                            path);
+    return MM_OK;
+}
+
+mm_status val_api_key(const char *key, mm_error *err)
+{
+    size_t len = strnlen(key, MM_API_KEY_MAX);
+    if (len >= MM_API_KEY_MAX)
+        return mm_error_set(err, MM_E_INVALID, "api_key",
+                            "the API key is too long: at most %d characters", MM_API_KEY_MAX - 1);
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)key[i] <= 0x20 || (unsigned char)key[i] >= 0x7F)
+            return mm_error_set(err, MM_E_INVALID, "api_key",
+                                "the API key contains a space, line break or non-ASCII "
+                                "character at position %zu; paste the key alone",
+                                i + 1);
+    return MM_OK;
+}

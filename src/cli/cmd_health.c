@@ -1,0 +1,193 @@
+/* `mmadmin health [--json] [--watch]`: every account's health figures (status, latency, error
+ * rate, rate-limit hits, tokens, cost) computed from the catalog by the monitor's own code. */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "health/report.h"
+#include "util/clock.h"
+
+#define WATCH_PERIOD_S 2
+
+enum { OPT_JSON = 256, OPT_WATCH };
+
+static const cli_option health_options[] = {
+    {"json", NULL, OPT_JSON, "print JSON, one object per account"},
+    {"watch", NULL, OPT_WATCH, "refresh every 2 seconds until Ctrl-C"},
+    {NULL, NULL, 0, NULL},
+};
+
+static const cli_spec health_spec = {
+    .command = "health",
+    .synopsis = "[--json] [--watch]",
+    .description =
+        "Shows each provider account's health over the last hour, computed from the usage events\n"
+        "(probes and requests) in the catalog with the same rules as the console: status, avg and\n"
+        "p95 latency of successful calls (p95 within 2%), error rate, rate-limit hits, requests,\n"
+        "tokens and estimated cost (this hour and month to date, UTC). The thresholds are the\n"
+        "catalog settings health.* (see the console's Help screen).",
+    .options = health_options,
+    .example = "mmadmin health\nmmadmin health --json | jq '.[] | select(.status != \"healthy\")'",
+    .min_args = 0,
+    .max_args = 0,
+};
+
+static json_t *json_ms(double ms)
+{
+    return ms < 0 ? json_null() : json_real(round(ms * 10.0) / 10.0);
+}
+
+static json_t *json_usd_micros(int64_t micros)
+{
+    return json_real((double)micros / 1e6);
+}
+
+static json_t *figures_json(const mm_health_figures *f)
+{
+    json_t *obj = json_object();
+    json_object_set_new(obj, "account", json_string(f->account));
+    json_object_set_new(obj, "provider", json_string(f->provider));
+    json_object_set_new(obj, "status", json_string(mm_health_name(f->status)));
+    json_object_set_new(obj, "latency_avg_ms", json_ms(f->latency_avg_ms));
+    json_object_set_new(obj, "latency_p95_ms", json_ms(f->latency_p95_ms));
+    json_object_set_new(obj, "error_rate", json_real(f->error_rate));
+    json_object_set_new(obj, "rate_limit_hits", json_integer(f->rate_limit_hits));
+    json_object_set_new(obj, "requests", json_integer(f->requests));
+    json_object_set_new(obj, "tokens_in", json_integer(f->tokens_in));
+    json_object_set_new(obj, "tokens_out", json_integer(f->tokens_out));
+    json_object_set_new(obj, "cost_usd_hour", json_usd_micros(f->cost_micros_hour));
+    json_object_set_new(obj, "cost_usd_month", json_usd_micros(f->cost_micros_month));
+    json_object_set_new(obj, "monthly_cap_usd", cli_json_usd(f->monthly_cap_cents));
+    json_object_set_new(obj, "enabled", json_boolean(f->enabled));
+    json_object_set_new(obj, "status_reason", json_string(f->status_reason));
+    json_object_set_new(obj, "unpriced_requests", json_integer(f->unpriced));
+    return obj;
+}
+
+static void format_ms(char *buf, size_t bufsz, double ms)
+{
+    if (ms < 0)
+        snprintf(buf, bufsz, "-");
+    else
+        snprintf(buf, bufsz, "%.0f", ms);
+}
+
+static void format_micros(char *buf, size_t bufsz, int64_t micros)
+{
+    snprintf(buf, bufsz, "%.2f", (double)micros / 1e6);
+}
+
+static void add_row(cli_table *table, const mm_health_figures *f)
+{
+    char avg[24], p95[24], rate[24], rl[24], req[24], tin[24], tout[24], hour[32], month[32],
+        cap[32];
+    format_ms(avg, sizeof avg, f->latency_avg_ms);
+    format_ms(p95, sizeof p95, f->latency_p95_ms);
+    snprintf(rate, sizeof rate, "%.1f%%", f->error_rate * 100.0);
+    snprintf(rl, sizeof rl, "%lld", (long long)f->rate_limit_hits);
+    snprintf(req, sizeof req, "%lld", (long long)f->requests);
+    snprintf(tin, sizeof tin, "%lld", (long long)f->tokens_in);
+    snprintf(tout, sizeof tout, "%lld", (long long)f->tokens_out);
+    format_micros(hour, sizeof hour, f->cost_micros_hour);
+    format_micros(month, sizeof month, f->cost_micros_month);
+    cli_format_usd(cap, sizeof cap, f->monthly_cap_cents);
+    const char *status = f->enabled ? mm_health_name(f->status) : "disabled";
+    const char *row[] = {f->account, f->provider, status, avg,  p95,   rate, rl,
+                         req,        tin,         tout,   hour, month, cap};
+    cli_table_add(table, row);
+}
+
+static void print_table(const mm_health_report *report)
+{
+    if (report->count == 0) {
+        printf("no provider accounts yet: add one with 'mmadmin account add'\n");
+        return;
+    }
+    static const char *const headers[] = {
+        "ACCOUNT",  "PROVIDER",  "STATUS",     "AVG MS", "P95 MS",  "ERRORS", "RL HITS",
+        "REQUESTS", "TOKENS IN", "TOKENS OUT", "$ HOUR", "$ MONTH", "$ CAP"};
+    cli_table *table = cli_table_new(13, headers);
+    for (size_t i = 0; table && i < report->count; i++)
+        add_row(table, &report->accounts[i]);
+    if (table)
+        cli_table_print(table, stdout);
+    cli_table_free(table);
+    for (size_t i = 0; i < report->count; i++) {
+        const mm_health_figures *f = &report->accounts[i];
+        if (f->status == MM_HEALTH_DEGRADED || f->status == MM_HEALTH_UNREACHABLE)
+            printf("%s is %s: %s\n", f->account, mm_health_name(f->status), f->status_reason);
+    }
+}
+
+static int show_once(mm_catalog *cat, bool json, bool watching)
+{
+    mm_error err = {0};
+    mm_health_thresholds t;
+    if (health_thresholds_load(cat, &t, &err) != MM_OK)
+        fprintf(stderr, "mmadmin: warning: %s\n", err.message);
+    mm_health_report report;
+    if (health_report_load(cat, mm_now_ms(), &t, &report, &err) != MM_OK)
+        return cli_report(&err);
+    int code = CLI_EXIT_OK;
+    if (json) {
+        json_t *array = json_array();
+        for (size_t i = 0; i < report.count; i++)
+            json_array_append_new(array, figures_json(&report.accounts[i]));
+        code = cli_print_json(array);
+    } else {
+        if (watching && isatty(STDOUT_FILENO))
+            fputs("\033[H\033[2J", stdout); /* home + clear, like watch(1) */
+        if (watching) {
+            char now[32];
+            mm_format_time(now, sizeof now, mm_now_ms());
+            printf("%s UTC (every %d s, Ctrl-C to stop)\n", now, WATCH_PERIOD_S);
+        }
+        print_table(&report);
+        fflush(stdout);
+    }
+    health_report_free(&report);
+    return code;
+}
+
+/* Refreshes until SIGINT/SIGTERM, waited for with sigtimedwait (no handler, no global flag). */
+static int watch(mm_catalog *cat, bool json)
+{
+    sigset_t stop, old;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    sigprocmask(SIG_BLOCK, &stop, &old);
+    int code;
+    struct timespec period = {.tv_sec = WATCH_PERIOD_S};
+    while ((code = show_once(cat, json, true)) == CLI_EXIT_OK) {
+        if (sigtimedwait(&stop, NULL, &period) > 0)
+            break;
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return code;
+}
+
+int cmd_health(cli_context *ctx, int argc, char **argv)
+{
+    cli_parser p;
+    cli_parser_init(&p, &health_spec, argc, argv);
+    bool json = false, watching = false;
+    int id;
+    while ((id = cli_next_option(&p)) > 0) {
+        if (id == OPT_JSON)
+            json = true;
+        else if (id == OPT_WATCH)
+            watching = true;
+    }
+    if (id == CLI_STOP)
+        return p.exit_code;
+    mm_error err = {0};
+    mm_catalog *cat = cli_catalog(ctx, &err);
+    if (!cat)
+        return cli_report(&err);
+    return watching ? watch(cat, json) : show_once(cat, json, false);
+}

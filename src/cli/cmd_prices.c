@@ -1,0 +1,314 @@
+/* `mmadmin prices list|set|import`: the price table (USD per million tokens) behind every cost
+ * figure; models the targets use without a price are listed as "no price", never $0. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "providers/provider.h"
+#include "router/pricing.h"
+
+enum { OPT_JSON = 256, OPT_INPUT, OPT_OUTPUT };
+
+static const cli_option list_options[] = {
+    {"json", NULL, OPT_JSON, "print JSON instead of text"},
+    {NULL, NULL, 0, NULL},
+};
+
+static const cli_option set_options[] = {
+    {"input", "USD", OPT_INPUT, "USD per million input tokens (required)"},
+    {"output", "USD", OPT_OUTPUT, "USD per million output tokens (omit for embedding models)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static const cli_option no_options[] = {{NULL, NULL, 0, NULL}};
+
+static const cli_spec list_spec = {
+    .command = "prices list",
+    .synopsis = "[--json]",
+    .description = "Lists the known prices (USD per million tokens) with where each came from,\n"
+                   "then the provider models used by targets that have no price (their cost\n"
+                   "shows as \"no price\", never $0).",
+    .options = list_options,
+    .example = "mmadmin prices list\nmmadmin prices list --json",
+    .min_args = 0,
+    .max_args = 0,
+};
+
+static const cli_spec set_spec = {
+    .command = "prices set",
+    .synopsis = "PROVIDER MODEL --input USD [--output USD]",
+    .description = "Sets the price of one provider model, in USD per million tokens.",
+    .options = set_options,
+    .example = "mmadmin prices set openai gpt-4o --input 2.50 --output 10\n"
+               "mmadmin prices set openai text-embedding-3-small --input 0.02",
+    .min_args = 2,
+    .max_args = 2,
+    .args_name = "PROVIDER MODEL",
+};
+
+static const cli_spec import_spec = {
+    .command = "prices import",
+    .synopsis = "FILE",
+    .description =
+        "Imports prices from FILE: mmadmin's own format (data/prices.json: {\"date\", \"prices\":\n"
+        "[{provider, model, input, output}]}) or LiteLLM's model_prices_and_context_window.json\n"
+        "(per-token prices, converted to per million; providers mmadmin has no adapter for are\n"
+        "skipped and counted). All or nothing: a bad file imports nothing.",
+    .options = no_options,
+    .example = "mmadmin prices import model_prices_and_context_window.json",
+    .min_args = 1,
+    .max_args = 1,
+    .args_name = "FILE",
+};
+
+static json_t *per_mtok_json(double value)
+{
+    return value < 0 ? json_null() : json_real(value);
+}
+
+static json_t *price_json(const mm_price *price)
+{
+    json_t *obj = json_object();
+    char when[40];
+    cli_format_iso_time(when, sizeof when, price->updated_ms);
+    json_object_set_new(obj, "provider", json_string(price->provider));
+    json_object_set_new(obj, "model", json_string(price->model));
+    json_object_set_new(obj, "priced", json_true());
+    json_object_set_new(obj, "input_per_mtok", per_mtok_json(price->input_per_mtok));
+    json_object_set_new(obj, "output_per_mtok", per_mtok_json(price->output_per_mtok));
+    json_object_set_new(obj, "source", json_string(price->source));
+    json_object_set_new(obj, "updated", json_string(when));
+    return obj;
+}
+
+typedef struct unpriced {
+    char provider[MM_PROVIDER_ID_MAX];
+    char model[MM_PROVIDER_MODEL_MAX];
+} unpriced;
+
+static bool has_price(const mm_price_list *prices, const char *provider, const char *model)
+{
+    for (size_t i = 0; i < prices->count; i++)
+        if (strcmp(prices->items[i].provider, provider) == 0 &&
+            strcmp(prices->items[i].model, model) == 0)
+            return true;
+    return false;
+}
+
+static const char *account_provider(const mm_account_list *accounts, const char *name)
+{
+    for (size_t i = 0; i < accounts->count; i++)
+        if (strcmp(accounts->items[i].name, name) == 0)
+            return accounts->items[i].provider;
+    return NULL;
+}
+
+/* Provider models that targets use and that have no price, each once. */
+static mm_status find_unpriced(mm_catalog *cat, const mm_price_list *prices, unpriced **out,
+                               size_t *count, mm_error *err)
+{
+    *out = NULL;
+    *count = 0;
+    mm_account_list accounts = {0};
+    mm_model_list models = {0};
+    mm_status st = catalog_account_list(cat, &accounts, err);
+    if (st == MM_OK)
+        st = catalog_model_list(cat, &models, err);
+    size_t capacity = 0;
+    for (size_t m = 0; st == MM_OK && m < models.count; m++) {
+        for (size_t t = 0; t < models.items[m].n_targets; t++) {
+            const mm_target *target = &models.items[m].targets[t];
+            const char *provider = account_provider(&accounts, target->account);
+            if (!provider || has_price(prices, provider, target->model))
+                continue;
+            bool seen = false;
+            for (size_t i = 0; i < *count && !seen; i++)
+                seen = strcmp((*out)[i].provider, provider) == 0 &&
+                       strcmp((*out)[i].model, target->model) == 0;
+            if (seen)
+                continue;
+            if (*count == capacity) {
+                capacity = capacity ? capacity * 2 : 8;
+                unpriced *grown = realloc(*out, capacity * sizeof *grown);
+                if (!grown) {
+                    st = mm_error_set(err, MM_E_INTERNAL, "", "out of memory");
+                    break;
+                }
+                *out = grown;
+            }
+            snprintf((*out)[*count].provider, MM_PROVIDER_ID_MAX, "%s", provider);
+            snprintf((*out)[*count].model, MM_PROVIDER_MODEL_MAX, "%s", target->model);
+            (*count)++;
+        }
+    }
+    mm_account_list_free(&accounts);
+    mm_model_list_free(&models);
+    return st;
+}
+
+static void print_prices_text(const mm_price_list *prices, const unpriced *missing, size_t n)
+{
+    if (prices->count == 0 && n == 0) {
+        printf("no prices known; import some with: mmadmin prices import FILE\n");
+        return;
+    }
+    const char *headers[] = {"PROVIDER", "MODEL", "INPUT $/M", "OUTPUT $/M", "SOURCE"};
+    cli_table *table = cli_table_new(5, headers);
+    for (size_t i = 0; table && i < prices->count; i++) {
+        const mm_price *p = &prices->items[i];
+        char in[32], out[32];
+        pricing_format_per_mtok(p->input_per_mtok, in, sizeof in);
+        pricing_format_per_mtok(p->output_per_mtok, out, sizeof out);
+        const char *row[] = {p->provider, p->model, in, out, p->source};
+        cli_table_add(table, row);
+    }
+    for (size_t i = 0; table && i < n; i++) {
+        const char *row[] = {missing[i].provider, missing[i].model, "no price", "no price",
+                             "used by a target"};
+        cli_table_add(table, row);
+    }
+    if (table)
+        cli_table_print(table, stdout);
+    cli_table_free(table);
+}
+
+static int prices_list(cli_context *ctx, int argc, char **argv)
+{
+    cli_parser p;
+    cli_parser_init(&p, &list_spec, argc, argv);
+    bool json = false;
+    int id;
+    while ((id = cli_next_option(&p)) > 0)
+        json = json || id == OPT_JSON;
+    if (id == CLI_STOP)
+        return p.exit_code;
+    mm_error err = {0};
+    mm_catalog *cat = cli_catalog(ctx, &err);
+    mm_price_list prices = {0};
+    unpriced *missing = NULL;
+    size_t n_missing = 0;
+    if (!cat || pricing_ensure_builtin(cat, &err) != MM_OK ||
+        catalog_price_list(cat, &prices, &err) != MM_OK ||
+        find_unpriced(cat, &prices, &missing, &n_missing, &err) != MM_OK) {
+        mm_price_list_free(&prices);
+        free(missing);
+        return cli_report(&err);
+    }
+    int code = CLI_EXIT_OK;
+    if (json) {
+        json_t *array = json_array();
+        for (size_t i = 0; i < prices.count; i++)
+            json_array_append_new(array, price_json(&prices.items[i]));
+        for (size_t i = 0; i < n_missing; i++)
+            json_array_append_new(array, json_pack("{s:s, s:s, s:b, s:n, s:n, s:n, s:n}",
+                                                   "provider", missing[i].provider, "model",
+                                                   missing[i].model, "priced", 0, "input_per_mtok",
+                                                   "output_per_mtok", "source", "updated"));
+        code = cli_print_json(array);
+    } else {
+        print_prices_text(&prices, missing, n_missing);
+    }
+    mm_price_list_free(&prices);
+    free(missing);
+    return code;
+}
+
+static mm_status parse_usd(const char *option, const char *text, double *out, mm_error *err)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno != 0 || end == text || *end != '\0' || !isfinite(v) || v < 0 ||
+        v > PRICING_PER_MTOK_MAX)
+        return mm_error_set(err, MM_E_INVALID, option + 2,
+                            "%s '%s' is not a price: give USD per million tokens as a plain "
+                            "number from 0 to %.0f, e.g. 2.50",
+                            option, text, PRICING_PER_MTOK_MAX);
+    *out = v;
+    return MM_OK;
+}
+
+static int prices_set(cli_context *ctx, int argc, char **argv)
+{
+    cli_parser p;
+    cli_parser_init(&p, &set_spec, argc, argv);
+    const char *input = NULL, *output = NULL;
+    int id;
+    while ((id = cli_next_option(&p)) > 0) {
+        if (id == OPT_INPUT)
+            input = p.arg;
+        else if (id == OPT_OUTPUT)
+            output = p.arg;
+    }
+    if (id == CLI_STOP)
+        return p.exit_code;
+    if (!input)
+        return cli_usage_error("prices set", "--input USD is required (USD per million input "
+                                             "tokens)");
+    mm_error err = {0};
+    if (!provider_find(p.args[0])) {
+        mm_error_set(&err, MM_E_INVALID, "provider", "unknown provider '%s'; known: %s", p.args[0],
+                     provider_id_list());
+        return cli_report(&err);
+    }
+    mm_price price;
+    memset(&price, 0, sizeof price);
+    price.output_per_mtok = -1;
+    if (cli_copy_field(price.provider, sizeof price.provider, p.args[0], "provider", &err) !=
+            MM_OK ||
+        cli_copy_field(price.model, sizeof price.model, p.args[1], "model", &err) != MM_OK ||
+        parse_usd("--input", input, &price.input_per_mtok, &err) != MM_OK ||
+        (output && parse_usd("--output", output, &price.output_per_mtok, &err) != MM_OK))
+        return cli_report(&err);
+    snprintf(price.source, sizeof price.source, "manual");
+    mm_catalog *cat = cli_catalog(ctx, &err);
+    if (!cat || pricing_ensure_builtin(cat, &err) != MM_OK ||
+        catalog_price_set(cat, &price, &err) != MM_OK)
+        return cli_report(&err);
+    char in[32], out[32];
+    pricing_format_per_mtok(price.input_per_mtok, in, sizeof in);
+    pricing_format_per_mtok(price.output_per_mtok, out, sizeof out);
+    printf("price of %s/%s set: $%s input, %s%s output per million tokens\n", price.provider,
+           price.model, in, output ? "$" : "", output ? out : "no");
+    return CLI_EXIT_OK;
+}
+
+static int prices_import(cli_context *ctx, int argc, char **argv)
+{
+    cli_parser p;
+    cli_parser_init(&p, &import_spec, argc, argv);
+    if (cli_next_option(&p) == CLI_STOP)
+        return p.exit_code;
+    mm_error err = {0};
+    mm_catalog *cat = cli_catalog(ctx, &err);
+    pricing_file summary;
+    memset(&summary, 0, sizeof summary);
+    if (!cat || pricing_import_file(cat, p.args[0], &summary, &err) != MM_OK) {
+        pricing_file_free(&summary);
+        return cli_report(&err);
+    }
+    printf("imported %zu price%s from %s (%s format)", summary.prices.count,
+           summary.prices.count == 1 ? "" : "s", p.args[0],
+           summary.format == PRICING_FORMAT_LITELLM ? "LiteLLM" : "mmadmin");
+    if (summary.format == PRICING_FORMAT_LITELLM)
+        printf("; skipped %zu entries of providers mmadmin has no adapter for and %zu without "
+               "token prices",
+               summary.skipped_provider, summary.skipped_no_price);
+    printf("\n");
+    pricing_file_free(&summary);
+    return CLI_EXIT_OK;
+}
+
+int cmd_prices(cli_context *ctx, int argc, char **argv)
+{
+    static const cli_subcommand subs[] = {
+        {"list", "list the known prices and the models without one", prices_list},
+        {"set", "set one model's price (USD per million tokens)", prices_set},
+        {"import", "import prices from mmadmin's or LiteLLM's price file", prices_import},
+    };
+    return cli_dispatch(ctx, "prices", "the price table behind every cost figure", subs,
+                        sizeof subs / sizeof subs[0], argc, argv);
+}

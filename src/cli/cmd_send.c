@@ -1,0 +1,238 @@
+/* `mmadmin send MODEL --workspace W --prompt TEXT`: a real chat (or embedding) through the
+ * router, printing the answer, the target that served it and every attempt. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "router/pricing.h"
+#include "router/router.h"
+
+#define INPUT_MAX (1024 * 1024)
+#define MAX_TOKENS_MAX 1000000
+#define TIMEOUT_MS_MAX 600000
+
+enum { OPT_WORKSPACE = 256, OPT_PROMPT, OPT_INPUT, OPT_MAX_TOKENS, OPT_TIMEOUT, OPT_JSON };
+
+static const cli_option send_options[] = {
+    {"workspace", "W", OPT_WORKSPACE, "the workspace sending (required)"},
+    {"prompt", "TEXT", OPT_PROMPT, "the prompt (or the text to embed)"},
+    {"input", "FILE", OPT_INPUT, "read the prompt from FILE ('-' for stdin)"},
+    {"max-tokens", "N", OPT_MAX_TOKENS, "most tokens of the answer (chat; default 256)"},
+    {"timeout-ms", "N", OPT_TIMEOUT, "per-attempt timeout in milliseconds (default 30000)"},
+    {"json", NULL, OPT_JSON, "print JSON instead of text"},
+    {NULL, NULL, 0, NULL},
+};
+
+static const cli_spec send_spec = {
+    .command = "send",
+    .synopsis = "MODEL --workspace W (--prompt TEXT | --input FILE) [--max-tokens N] "
+                "[--timeout-ms N] [--json]",
+    .description =
+        "Sends a real request through the router: a chat, or an embedding for embedding\n"
+        "models. Targets are tried in the plan's order (see 'mmadmin route'); a network error,\n"
+        "timeout, auth or quota failure, 408, 429, 5xx or overload falls through to the next,\n"
+        "a request error (400, 404, 422) is returned as is. Every attempt is recorded as a\n"
+        "usage event with its cost. Exit 0 served, 1 every attempt failed, 2 refused or a\n"
+        "request error.",
+    .options = send_options,
+    .example = "mmadmin send fast-chat --workspace search --prompt 'Say hi'\n"
+               "mmadmin send embed --workspace search --input doc.txt --json",
+    .min_args = 1,
+    .max_args = 1,
+    .args_name = "MODEL",
+};
+
+typedef struct send_args {
+    const char *workspace, *prompt, *input_file;
+    int64_t max_tokens, timeout_ms;
+    bool json;
+} send_args;
+
+static int parse_send(cli_parser *p, send_args *a)
+{
+    int id;
+    mm_error err = {0};
+    while ((id = cli_next_option(p)) > 0) {
+        mm_status st = MM_OK;
+        if (id == OPT_WORKSPACE)
+            a->workspace = p->arg;
+        else if (id == OPT_PROMPT)
+            a->prompt = p->arg;
+        else if (id == OPT_INPUT)
+            a->input_file = p->arg;
+        else if (id == OPT_MAX_TOKENS)
+            st = cli_parse_positive("--max-tokens", p->arg, MAX_TOKENS_MAX, &a->max_tokens, &err);
+        else if (id == OPT_TIMEOUT)
+            st = cli_parse_positive("--timeout-ms", p->arg, TIMEOUT_MS_MAX, &a->timeout_ms, &err);
+        else if (id == OPT_JSON)
+            a->json = true;
+        if (st != MM_OK)
+            return cli_report(&err);
+    }
+    if (id == CLI_STOP)
+        return p->exit_code;
+    if (!a->workspace)
+        return cli_usage_error("send", "--workspace W is required (the workspace sending)");
+    if (!!a->prompt == !!a->input_file)
+        return cli_usage_error("send", "give the input with exactly one of --prompt TEXT or "
+                                       "--input FILE");
+    return -1;
+}
+
+static mm_status read_input(const char *path, char **out, mm_error *err)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f)
+        return mm_error_set(err, MM_E_IO, "input", "cannot open --input %s; check the path", path);
+    char *text = malloc(INPUT_MAX + 1);
+    size_t len = text ? fread(text, 1, INPUT_MAX + 1, f) : 0;
+    bool failed = !text || ferror(f);
+    if (f != stdin)
+        fclose(f);
+    if (failed || len > INPUT_MAX) {
+        free(text);
+        return mm_error_set(err, failed ? MM_E_IO : MM_E_INVALID, "input",
+                            failed ? "cannot read --input %s" : "--input %s is over 1 MiB", path);
+    }
+    text[len] = '\0';
+    if (len == 0 || strlen(text) != len) {
+        free(text);
+        return mm_error_set(err, MM_E_INVALID, "input",
+                            "--input %s is empty or not text (it holds a NUL byte)", path);
+    }
+    *out = text;
+    return MM_OK;
+}
+
+static json_t *attempts_json(const router_send_result *res)
+{
+    json_t *array = json_array();
+    for (size_t i = 0; i < res->n_attempts; i++) {
+        const router_attempt_result *r = &res->attempts[i];
+        json_t *item = json_object();
+        json_object_set_new(item, "account", json_string(r->account));
+        json_object_set_new(item, "model", json_string(r->model));
+        json_object_set_new(item, "priority", json_integer(r->priority));
+        json_object_set_new(item, "class",
+                            json_string(r->skipped ? "skipped" : mm_error_class_name(r->cls)));
+        json_object_set_new(item, "http_status",
+                            r->http_status ? json_integer(r->http_status) : json_null());
+        json_object_set_new(item, "latency_ms", json_integer(r->latency_ms));
+        json_object_set_new(item, "message", cli_json_text(r->message));
+        json_array_append_new(array, item);
+    }
+    return array;
+}
+
+static json_t *send_json(const router_send_result *res, mm_status st, const mm_error *err)
+{
+    json_t *obj = json_object();
+    if (res->served) {
+        const router_attempt_result *r = &res->attempts[res->served_index];
+        json_t *by = json_object();
+        json_object_set_new(by, "account", json_string(r->account));
+        json_object_set_new(by, "model", json_string(r->model));
+        json_object_set_new(by, "priority", json_integer(r->priority));
+        json_object_set_new(obj, "served_by", by);
+    } else {
+        json_object_set_new(obj, "served_by", json_null());
+    }
+    json_object_set_new(obj, "attempts", attempts_json(res));
+    json_t *usage = json_object();
+    json_object_set_new(usage, "tokens_in", json_integer(res->tokens_in));
+    json_object_set_new(usage, "tokens_out", json_integer(res->tokens_out));
+    json_object_set_new(usage, "cost_usd",
+                        res->served && res->cost_micros >= 0
+                            ? json_real((double)res->cost_micros / 1e6)
+                            : json_null());
+    json_object_set_new(obj, "usage", usage);
+    json_object_set_new(obj, "output", res->output ? json_string(res->output) : json_null());
+    if (st != MM_OK) {
+        json_object_set_new(obj, "error", json_string(err->message));
+        if (res->plan.refusal != ROUTER_ADMITTED)
+            json_object_set_new(obj, "refusal",
+                                json_string(router_refusal_name(res->plan.refusal)));
+    }
+    return obj;
+}
+
+static void print_attempts(const router_send_result *res, FILE *out)
+{
+    const char *headers[] = {"#", "ACCOUNT", "MODEL", "CLASS", "HTTP", "LATENCY", "MESSAGE"};
+    cli_table *table = cli_table_new(7, headers);
+    for (size_t i = 0; table && i < res->n_attempts; i++) {
+        const router_attempt_result *r = &res->attempts[i];
+        char n[24], http[16], latency[32];
+        snprintf(n, sizeof n, "%zu", i + 1);
+        snprintf(http, sizeof http, "%d", r->http_status);
+        snprintf(latency, sizeof latency, "%lld ms", (long long)r->latency_ms);
+        const char *row[] = {n,
+                             r->account,
+                             r->model,
+                             r->skipped ? "skipped" : mm_error_class_name(r->cls),
+                             r->http_status ? http : "-",
+                             r->skipped ? "-" : latency,
+                             r->message[0] ? r->message : NULL};
+        cli_table_add(table, row);
+    }
+    if (table)
+        cli_table_print(table, out);
+    cli_table_free(table);
+}
+
+static void print_served(const router_send_result *res)
+{
+    const router_attempt_result *r = &res->attempts[res->served_index];
+    char cost[32];
+    pricing_format_cost(res->cost_micros, cost, sizeof cost);
+    printf("%s\n\n", res->output ? res->output : "");
+    printf("served by %s (%s, priority %d) in %lld ms; tokens %lld in / %lld out; cost %s\n",
+           r->account, r->model, r->priority, (long long)r->latency_ms, (long long)res->tokens_in,
+           (long long)res->tokens_out, cost);
+    printf("attempts:\n");
+    print_attempts(res, stdout);
+}
+
+int cmd_send(cli_context *ctx, int argc, char **argv)
+{
+    cli_parser p;
+    cli_parser_init(&p, &send_spec, argc, argv);
+    send_args a;
+    memset(&a, 0, sizeof a);
+    int code = parse_send(&p, &a);
+    if (code >= 0)
+        return code;
+    mm_error err = {0};
+    char *input = NULL;
+    if (a.input_file && read_input(a.input_file, &input, &err) != MM_OK)
+        return cli_report(&err);
+    mm_catalog *cat = cli_catalog(ctx, &err);
+    if (!cat) {
+        free(input);
+        return cli_report(&err);
+    }
+    router_send_request req = {.workspace = a.workspace,
+                               .model = p.args[0],
+                               .input = input ? input : a.prompt,
+                               .max_tokens = (int)a.max_tokens,
+                               .timeout_ms = (long)a.timeout_ms};
+    router_send_result *res = calloc(1, sizeof *res);
+    code = CLI_EXIT_OK;
+    mm_status st = res ? router_send(cat, &req, res, &err)
+                       : mm_error_set(&err, MM_E_INTERNAL, "", "out of memory");
+    if (res && a.json)
+        code = cli_print_json(send_json(res, st, &err));
+    else if (res && st == MM_OK)
+        print_served(res);
+    else if (res && res->n_attempts > 0) {
+        fprintf(stderr, "attempts:\n");
+        print_attempts(res, stderr);
+    }
+    if (st != MM_OK)
+        code = cli_report(&err);
+    router_send_result_free(res);
+    free(res);
+    free(input);
+    return code;
+}

@@ -1,0 +1,610 @@
+/* The monitor thread: prober election through the catalog lease, probe rounds, tailing usage
+ * events into the windows, and publishing refcounted snapshots with a wake byte to the UI. */
+#include "health/monitor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "health/prober.h"
+#include "health/status.h"
+#include "util/clock.h"
+#include "util/text.h"
+
+#define TAIL_TICK_MS 1000
+#define ACCOUNTS_TICK_MS 5000
+#define TAIL_BATCH 10000
+#define PUBLISH_GAP_MS 200 /* at most 5 snapshots a second, however busy a probe round is */
+
+struct mm_monitor {
+    mm_monitor_config cfg;
+    char path[4096];
+    char holder[MM_LEASE_HOLDER_MAX];
+    mm_catalog *cat; /* used by the monitor thread only */
+    pthread_t thread;
+    int control[2]; /* self-pipe: stop / refresh / probe-now wake the thread */
+    atomic_bool stop, refresh, probe_now;
+    pthread_mutex_t lock; /* guards `current` */
+    mm_health_snapshot *current;
+
+    /* everything below belongs to the monitor thread */
+    mm_health_thresholds thresholds;
+    int64_t interval_ms, lease_ms, timeout_ms;
+    mm_account_list accounts;
+    mm_window_set windows;
+    int64_t last_id;
+    mm_prober *prober;
+    bool is_prober, dirty;
+    char lease_holder[MM_LEASE_HOLDER_MAX];
+    int64_t lease_ok_mono; /* when the lease was last confirmed ours */
+    int64_t next_probe, next_lease, next_tail, next_accounts, next_publish; /* monotonic */
+    int64_t current_minute;
+    mm_usage_event *pending;
+    size_t n_pending, cap_pending;
+    int64_t last_round_ms, last_round_duration_ms;
+    size_t last_round_probes, last_round_failures;
+    int last_round_peak;
+    char problem[MM_MESSAGE_MAX];          /* the latest catalog failure, until one succeeds */
+    char settings_problem[MM_MESSAGE_MAX]; /* a "health.*" setting that is not valid */
+};
+
+static void monitor_log(mm_monitor *mon, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void monitor_log(mm_monitor *mon, const char *fmt, ...)
+{
+    if (!mon->cfg.log)
+        return;
+    char line[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    mon->cfg.log(mon->cfg.log_ctx, line);
+}
+
+static void set_problem(mm_monitor *mon, const mm_error *err)
+{
+    if (strcmp(mon->problem, err->message) != 0) {
+        mm_copy(mon->problem, sizeof mon->problem, err->message);
+        monitor_log(mon, "problem: %s", err->message);
+        mon->dirty = true;
+    }
+}
+
+static void clear_problem(mm_monitor *mon)
+{
+    if (mon->problem[0]) {
+        mon->problem[0] = '\0';
+        mon->dirty = true;
+    }
+}
+
+static int64_t min64(int64_t a, int64_t b)
+{
+    return a < b ? a : b;
+}
+
+/* ---- settings and accounts ---- */
+
+static void load_settings(mm_monitor *mon)
+{
+    mm_error err = {0};
+    int64_t interval = 30000, timeout = 10000, lease = 15000;
+    mm_status results[] = {
+        health_thresholds_load(mon->cat, &mon->thresholds, &err),
+        health_setting_integer(mon->cat, MM_SETTING_PROBE_INTERVAL_MS, 200, 86400000, &interval,
+                               &err),
+        health_setting_integer(mon->cat, MM_SETTING_PROBE_TIMEOUT_MS, 100, 600000, &timeout, &err),
+        health_setting_integer(mon->cat, MM_SETTING_LEASE_MS, 500, 3600000, &lease, &err),
+    };
+    bool valid = true;
+    for (size_t i = 0; i < sizeof results / sizeof results[0]; i++)
+        valid = valid && results[i] == MM_OK;
+    const char *now = valid ? "" : err.message;
+    if (strcmp(now, mon->settings_problem) != 0) {
+        mm_copy(mon->settings_problem, sizeof mon->settings_problem, now);
+        if (!valid)
+            monitor_log(mon, "settings: %s", now);
+        mon->dirty = true;
+    }
+    mon->interval_ms = mon->cfg.interval_ms > 0 ? mon->cfg.interval_ms : interval;
+    mon->timeout_ms = mon->cfg.probe_timeout_ms > 0 ? mon->cfg.probe_timeout_ms : timeout;
+    mon->lease_ms = mon->cfg.lease_ms > 0 ? mon->cfg.lease_ms : lease;
+}
+
+static bool same_account_view(const mm_account *a, const mm_account *b)
+{
+    return strcmp(a->name, b->name) == 0 && strcmp(a->provider, b->provider) == 0 &&
+           a->enabled == b->enabled && a->monthly_cap_cents == b->monthly_cap_cents &&
+           strcmp(a->disabled_reason, b->disabled_reason) == 0;
+}
+
+static void reload_accounts(mm_monitor *mon)
+{
+    mm_account_list fresh = {0};
+    mm_error err = {0};
+    if (catalog_account_list(mon->cat, &fresh, &err) != MM_OK) {
+        set_problem(mon, &err);
+        return;
+    }
+    bool changed = fresh.count != mon->accounts.count;
+    for (size_t i = 0; !changed && i < fresh.count; i++)
+        changed = !same_account_view(&fresh.items[i], &mon->accounts.items[i]);
+    mm_account_list_free(&mon->accounts);
+    mon->accounts = fresh;
+    if (changed)
+        mon->dirty = true;
+}
+
+/* ---- snapshots ---- */
+
+static void snapshot_free(mm_health_snapshot *snap)
+{
+    health_report_free(&snap->report);
+    free(snap);
+}
+
+void health_snapshot_release(mm_health_snapshot *snap)
+{
+    if (snap && atomic_fetch_sub(&snap->refs_, 1) == 1)
+        snapshot_free(snap);
+}
+
+mm_health_snapshot *health_monitor_snapshot(mm_monitor *mon)
+{
+    pthread_mutex_lock(&mon->lock);
+    mm_health_snapshot *snap = mon->current;
+    if (snap)
+        atomic_fetch_add(&snap->refs_, 1);
+    pthread_mutex_unlock(&mon->lock);
+    return snap;
+}
+
+static bool same_figures(const mm_health_snapshot *a, const mm_health_snapshot *b)
+{
+    return a->report.count == b->report.count && a->is_prober == b->is_prober &&
+           strcmp(a->prober, b->prober) == 0 && strcmp(a->problem, b->problem) == 0 &&
+           a->last_round_ms == b->last_round_ms &&
+           (a->report.count == 0 || memcmp(a->report.accounts, b->report.accounts,
+                                           a->report.count * sizeof *a->report.accounts) == 0);
+}
+
+static void log_status_changes(mm_monitor *mon, const mm_health_snapshot *old,
+                               const mm_health_snapshot *now)
+{
+    for (size_t i = 0; i < now->report.count; i++) {
+        const mm_health_figures *f = &now->report.accounts[i];
+        const mm_health_figures *before = old ? health_report_find(&old->report, f->account) : NULL;
+        mm_health was = before ? before->status : MM_HEALTH_UNKNOWN;
+        if (f->status != was)
+            monitor_log(mon, "%s: %s -> %s (%s)", f->account, mm_health_name(was),
+                        mm_health_name(f->status), f->status_reason);
+    }
+}
+
+static void wake_reader(mm_monitor *mon)
+{
+    if (mon->cfg.wake_fd < 0)
+        return;
+    ssize_t n;
+    do
+        n = write(mon->cfg.wake_fd, "h", 1);
+    while (n < 0 && errno == EINTR);
+}
+
+static void fill_monitor_fields(mm_monitor *mon, mm_health_snapshot *snap)
+{
+    snap->probing = mon->cfg.probe;
+    snap->is_prober = mon->is_prober;
+    mm_copy(snap->prober, sizeof snap->prober, mon->lease_holder);
+    snap->probe_interval_ms = mon->interval_ms;
+    snap->next_probe_ms = mon->is_prober ? mm_now_ms() + (mon->next_probe - mm_monotonic_ms()) : 0;
+    snap->last_round_ms = mon->last_round_ms;
+    snap->last_round_duration_ms = mon->last_round_duration_ms;
+    snap->last_round_probes = mon->last_round_probes;
+    snap->last_round_failures = mon->last_round_failures;
+    snap->last_round_peak_connections = mon->last_round_peak;
+    snap->last_event_id = mon->last_id;
+    /* the catalog's trouble first: it stops figures; a bad setting only keeps a default */
+    mm_copy(snap->problem, sizeof snap->problem,
+            mon->problem[0] ? mon->problem : mon->settings_problem);
+}
+
+/* Builds the figures now; swaps them in (and wakes the reader) only when they changed. */
+static void publish(mm_monitor *mon)
+{
+    mm_health_snapshot *snap = calloc(1, sizeof *snap);
+    mm_error err = {0};
+    int64_t now = mm_now_ms();
+    if (!snap || health_report_build(&mon->windows, &mon->accounts, now, &mon->thresholds,
+                                     &snap->report, &err) != MM_OK) {
+        free(snap);
+        return;
+    }
+    fill_monitor_fields(mon, snap);
+    atomic_init(&snap->refs_, 1);
+    pthread_mutex_lock(&mon->lock);
+    mm_health_snapshot *old = mon->current;
+    bool changed = !old || !same_figures(old, snap);
+    if (changed)
+        mon->current = snap;
+    pthread_mutex_unlock(&mon->lock);
+    if (!changed) {
+        snapshot_free(snap);
+        return;
+    }
+    log_status_changes(mon, old, snap);
+    health_snapshot_release(old);
+    wake_reader(mon);
+}
+
+/* ---- tailing usage events ---- */
+
+typedef struct fold_context {
+    mm_monitor *mon;
+    bool out_of_memory;
+} fold_context;
+
+static void fold_tailed(const mm_usage_event *ev, void *ctx)
+{
+    fold_context *fold = ctx;
+    if (ev->id > fold->mon->last_id)
+        fold->mon->last_id = ev->id;
+    if (!mm_window_set_fold(&fold->mon->windows, ev))
+        fold->out_of_memory = true;
+}
+
+static void tail(mm_monitor *mon)
+{
+    fold_context fold = {.mon = mon};
+    size_t count;
+    do {
+        mm_error err = {0};
+        count = 0;
+        if (catalog_usage_since_id(mon->cat, mon->last_id, TAIL_BATCH, fold_tailed, &fold, &count,
+                                   &err) != MM_OK) {
+            set_problem(mon, &err);
+            return;
+        }
+        if (count)
+            mon->dirty = true;
+        clear_problem(mon);
+    } while (count == TAIL_BATCH && !atomic_load(&mon->stop));
+    int64_t now = mm_now_ms();
+    mm_window_set_roll_month(&mon->windows, now);
+    if (now / MM_MINUTE_MS != mon->current_minute) {
+        mon->current_minute = now / MM_MINUTE_MS;
+        mon->dirty = true;
+    }
+}
+
+static bool any_failing(const mm_monitor *mon)
+{
+    for (size_t i = 0; i < mon->windows.count; i++)
+        if (mon->windows.items[i]->failing_since_ms)
+            return true;
+    return false;
+}
+
+/* ---- the lease and probing ---- */
+
+static int64_t jittered(const mm_monitor *mon)
+{
+    int64_t spread = mon->interval_ms / 5; /* +-10% */
+    int64_t offset = spread ? (int64_t)randombytes_uniform((uint32_t)(spread + 1)) - spread / 2 : 0;
+    return mon->interval_ms + offset;
+}
+
+static void lose_lease(mm_monitor *mon, const char *why)
+{
+    if (!mon->is_prober)
+        return;
+    mon->is_prober = false;
+    prober_abort(mon->prober);
+    mon->n_pending = 0;
+    mon->dirty = true;
+    monitor_log(mon, "no longer the prober: %s", why);
+}
+
+static void lease_step(mm_monitor *mon, int64_t mono)
+{
+    /* A monitor that was stopped (SIGSTOP, a stalled disk) longer than its lease may have been
+     * replaced: its probes in flight timed out for its own reasons, so drop them. */
+    if (mon->is_prober && mono - mon->lease_ok_mono > mon->lease_ms)
+        lose_lease(mon, "the lease lapsed while this process was not running");
+    bool acquired = false;
+    mm_error err = {0};
+    if (mon->cfg.probe && catalog_lease_acquire(mon->cat, MM_PROBER_LEASE, mon->holder,
+                                                mon->lease_ms, &acquired, &err) != MM_OK) {
+        set_problem(mon, &err);
+        acquired = false;
+    }
+    if (acquired) {
+        mon->lease_ok_mono = mono;
+        if (!mon->is_prober) {
+            mon->is_prober = true;
+            mon->dirty = true;
+            mon->next_probe = mono; /* probe at once */
+            monitor_log(mon, "prober now (lease %lld ms)", (long long)mon->lease_ms);
+        }
+        mm_copy(mon->lease_holder, sizeof mon->lease_holder, mon->holder);
+    } else {
+        lose_lease(mon, "another process holds the lease");
+        char holder[MM_LEASE_HOLDER_MAX] = "";
+        int64_t expires = 0;
+        catalog_lease_holder(mon->cat, MM_PROBER_LEASE, holder, sizeof holder, &expires, &err);
+        if (strcmp(holder, mon->lease_holder) != 0) {
+            mm_copy(mon->lease_holder, sizeof mon->lease_holder, holder);
+            mon->dirty = true;
+        }
+    }
+    /* the holder renews at a third of the lease; the others check often so that a lapse is
+     * noticed well within one lease period */
+    int64_t step = mon->is_prober ? mon->lease_ms / 3 : min64(mon->lease_ms / 5, 1000);
+    mon->next_lease = mono + (step < 100 ? 100 : step);
+}
+
+static void start_round(mm_monitor *mon, int64_t mono)
+{
+    load_settings(mon);
+    reload_accounts(mon);
+    mm_error err = {0};
+    if (prober_start_round(mon->prober, mon->cat, &mon->accounts, (long)mon->timeout_ms, &err) !=
+        MM_OK)
+        set_problem(mon, &err);
+    mon->next_probe = mono + jittered(mon);
+}
+
+static void record_test_results(mm_monitor *mon, const mm_usage_event *evs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        mm_error err = {0};
+        bool ok = strcmp(evs[i].outcome, "ok") == 0;
+        if (catalog_account_set_test_result(mon->cat, evs[i].account, ok, evs[i].outcome,
+                                            evs[i].message, evs[i].latency_ms, &err) != MM_OK &&
+            err.status != MM_E_NOT_FOUND) /* deleted meanwhile */
+            set_problem(mon, &err);
+    }
+}
+
+static void record_probes(mm_monitor *mon)
+{
+    if (!prober_collect(mon->prober, &mon->pending, &mon->n_pending, &mon->cap_pending) ||
+        mon->n_pending == 0)
+        return;
+    mm_error err = {0};
+    if (catalog_usage_insert_batch(mon->cat, mon->pending, mon->n_pending, &err) != MM_OK) {
+        set_problem(mon, &err); /* kept pending: retried with the next finished probes */
+        return;
+    }
+    record_test_results(mon, mon->pending, mon->n_pending);
+    mon->n_pending = 0;
+    clear_problem(mon);
+    tail(mon); /* fold our own probes at once */
+}
+
+static void finish_round_if_done(mm_monitor *mon)
+{
+    mm_prober_stats stats = prober_stats(mon->prober);
+    if (prober_busy(mon->prober) || stats.started == 0 || mon->n_pending)
+        return;
+    if (stats.round_started_ms == 0)
+        return;
+    mon->last_round_ms = mm_now_ms();
+    mon->last_round_duration_ms = mm_monotonic_ms() - stats.round_started_ms;
+    mon->last_round_probes = stats.finished;
+    mon->last_round_failures = stats.failed;
+    mon->last_round_peak = stats.peak_connections;
+    mon->dirty = true;
+    monitor_log(mon, "probe round: %zu accounts in %.2f s, %zu ok, %zu failed, peak %d connections",
+                stats.finished, (double)mon->last_round_duration_ms / 1000.0,
+                stats.finished - stats.failed, stats.failed, stats.peak_connections);
+    prober_abort(mon->prober); /* frees the finished round, keeps the connections */
+}
+
+/* ---- the thread ---- */
+
+static void drain_control(mm_monitor *mon)
+{
+    char buf[64];
+    while (read(mon->control[0], buf, sizeof buf) > 0)
+        ;
+}
+
+static void handle_requests(mm_monitor *mon, int64_t mono)
+{
+    if (atomic_exchange(&mon->refresh, false)) {
+        load_settings(mon);
+        reload_accounts(mon);
+        mon->dirty = true;
+    }
+    if (atomic_exchange(&mon->probe_now, false) && mon->is_prober && !prober_busy(mon->prober))
+        mon->next_probe = mono;
+}
+
+static void run_once(mm_monitor *mon)
+{
+    int64_t mono = mm_monotonic_ms();
+    handle_requests(mon, mono);
+    if (mono >= mon->next_lease)
+        lease_step(mon, mono);
+    if (mon->is_prober && !prober_busy(mon->prober) && mono >= mon->next_probe)
+        start_round(mon, mono);
+    record_probes(mon);
+    finish_round_if_done(mon);
+    bool ticked = mono >= mon->next_tail;
+    if (ticked) {
+        tail(mon);
+        mon->next_tail = mono + TAIL_TICK_MS;
+    }
+    if (mono >= mon->next_accounts) {
+        reload_accounts(mon);
+        mon->next_accounts = mono + ACCOUNTS_TICK_MS;
+    }
+    /* a failing account can turn unreachable by time alone: recompute on each tick then */
+    if (ticked && any_failing(mon))
+        mon->dirty = true;
+    if (mon->dirty && mono >= mon->next_publish) {
+        mon->dirty = false;
+        mon->next_publish = mono + PUBLISH_GAP_MS;
+        publish(mon);
+    }
+}
+
+static void wait_for_work(mm_monitor *mon)
+{
+    int64_t mono = mm_monotonic_ms();
+    int64_t until = min64(min64(mon->next_tail, mon->next_accounts), mon->next_lease);
+    if (mon->dirty)
+        until = min64(until, mon->next_publish);
+    if (mon->is_prober && !prober_busy(mon->prober))
+        until = min64(until, mon->next_probe);
+    bool control = false;
+    prober_wait(mon->prober, mon->control[0], (int)(until > mono ? until - mono : 0), &control);
+    if (control)
+        drain_control(mon);
+}
+
+static void initial_load(mm_monitor *mon)
+{
+    load_settings(mon);
+    reload_accounts(mon);
+    mm_error err = {0};
+    if (health_windows_load(mon->cat, &mon->accounts, mm_now_ms(), &mon->windows, &mon->last_id,
+                            &err) != MM_OK)
+        set_problem(mon, &err);
+    mon->current_minute = mm_now_ms() / MM_MINUTE_MS;
+    int64_t mono = mm_monotonic_ms();
+    mon->next_lease = mon->next_tail = mono;
+    mon->next_accounts = mono + ACCOUNTS_TICK_MS;
+    mon->next_probe = mono;
+    mon->dirty = true;
+}
+
+static void *monitor_main(void *arg)
+{
+    mm_monitor *mon = arg;
+    initial_load(mon);
+    while (!atomic_load(&mon->stop)) {
+        run_once(mon);
+        if (!atomic_load(&mon->stop))
+            wait_for_work(mon);
+    }
+    prober_abort(mon->prober);
+    if (mon->is_prober) {
+        mm_error err = {0};
+        catalog_lease_release(mon->cat, MM_PROBER_LEASE, mon->holder, &err);
+        monitor_log(mon, "released the prober lease");
+    }
+    return NULL;
+}
+
+/* ---- start / stop ---- */
+
+static void monitor_free(mm_monitor *mon)
+{
+    prober_destroy(mon->prober);
+    if (mon->cat)
+        catalog_close(mon->cat);
+    mm_account_list_free(&mon->accounts);
+    mm_window_set_free(&mon->windows);
+    free(mon->pending);
+    if (mon->control[0] >= 0)
+        close(mon->control[0]);
+    if (mon->control[1] >= 0)
+        close(mon->control[1]);
+    health_snapshot_release(mon->current);
+    pthread_mutex_destroy(&mon->lock);
+    free(mon);
+}
+
+static mm_status open_control_pipe(mm_monitor *mon, mm_error *err)
+{
+    if (pipe(mon->control) != 0)
+        return mm_error_set(err, MM_E_IO, NULL, "could not create the monitor's pipe: %s",
+                            strerror(errno));
+    for (int i = 0; i < 2; i++) {
+        fcntl(mon->control[i], F_SETFL, fcntl(mon->control[i], F_GETFL) | O_NONBLOCK);
+        fcntl(mon->control[i], F_SETFD, FD_CLOEXEC);
+    }
+    return MM_OK;
+}
+
+static void make_holder_name(mm_monitor *mon)
+{
+    char host[64] = "";
+    gethostname(host, sizeof host - 1);
+    uint32_t tag = randombytes_random();
+    snprintf(mon->holder, sizeof mon->holder, "%s:%ld:%08x", host[0] ? host : "localhost",
+             (long)getpid(), tag);
+}
+
+mm_status health_monitor_start(const mm_monitor_config *cfg, mm_monitor **out, mm_error *err)
+{
+    *out = NULL;
+    if (sodium_init() < 0)
+        return mm_error_set(err, MM_E_INTERNAL, NULL, "libsodium could not start");
+    mm_monitor *mon = calloc(1, sizeof *mon);
+    if (!mon)
+        return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory starting the monitor");
+    mon->cfg = *cfg;
+    mon->control[0] = mon->control[1] = -1;
+    pthread_mutex_init(&mon->lock, NULL);
+    mm_window_set_init(&mon->windows, mm_now_ms());
+    if (cfg->catalog_path)
+        mm_copy(mon->path, sizeof mon->path, cfg->catalog_path);
+    mon->cfg.catalog_path = mon->path[0] ? mon->path : NULL;
+    make_holder_name(mon);
+    mm_catalog_options opts = {.path = mon->cfg.catalog_path, .read_only = !cfg->probe};
+    mm_status st = catalog_open(&opts, &mon->cat, err);
+    if (st == MM_OK)
+        st = open_control_pipe(mon, err);
+    if (st == MM_OK)
+        st = prober_create(cfg->max_connections, &mon->prober, err);
+    if (st == MM_OK && pthread_create(&mon->thread, NULL, monitor_main, mon) != 0)
+        st = mm_error_set(err, MM_E_INTERNAL, NULL, "could not start the monitor thread");
+    if (st != MM_OK) {
+        monitor_free(mon);
+        return st;
+    }
+    *out = mon;
+    return MM_OK;
+}
+
+static void poke(mm_monitor *mon)
+{
+    ssize_t n;
+    do
+        n = write(mon->control[1], "x", 1);
+    while (n < 0 && errno == EINTR);
+}
+
+void health_monitor_stop(mm_monitor *mon)
+{
+    if (!mon)
+        return;
+    atomic_store(&mon->stop, true);
+    poke(mon);
+    pthread_join(mon->thread, NULL);
+    monitor_free(mon);
+}
+
+void health_monitor_refresh(mm_monitor *mon)
+{
+    atomic_store(&mon->refresh, true);
+    poke(mon);
+}
+
+void health_monitor_probe_now(mm_monitor *mon)
+{
+    atomic_store(&mon->probe_now, true);
+    poke(mon);
+}

@@ -1,0 +1,68 @@
+/* The health monitor: one worker thread (per console, or headless for `mmadmin monitor`) that
+ * elects itself prober through the catalog lease, probes every enabled account, tails every
+ * process's usage events into the rolling windows and publishes immutable snapshots. */
+#ifndef MM_HEALTH_MONITOR_H
+#define MM_HEALTH_MONITOR_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "health/report.h"
+
+/* Settings keys of the monitor's timing (integers, ms). */
+#define MM_SETTING_PROBE_INTERVAL_MS "health.probe_interval_ms" /* default 30000 */
+#define MM_SETTING_PROBE_TIMEOUT_MS "health.probe_timeout_ms"   /* default 10000 */
+#define MM_SETTING_LEASE_MS "health.lease_ms"                   /* default 15000 */
+#define MM_PROBER_LEASE "prober"
+#define MM_LEASE_HOLDER_MAX 128
+
+typedef struct mm_monitor_config {
+    const char *catalog_path; /* the catalog file (copied); the monitor opens its own connection */
+    int wake_fd;              /* -1, or a pipe: one byte is written per new snapshot */
+    bool probe;               /* take part in the prober election (false: only watch) */
+    int64_t interval_ms;      /* 0: setting health.probe_interval_ms, else 30 s (jittered 10%) */
+    int64_t lease_ms;         /* 0: setting health.lease_ms, else 15 s */
+    int64_t probe_timeout_ms; /* 0: setting health.probe_timeout_ms, else 10 s */
+    int max_connections;      /* 0: 32 */
+    /* Called on the monitor thread with one line per probe round, prober change and status
+     * change (NULL: silent). */
+    void (*log)(void *ctx, const char *line);
+    void *log_ctx;
+} mm_monitor_config;
+
+typedef struct mm_health_snapshot {
+    mm_health_report report;          /* figures per account at report.now_ms */
+    bool probing;                     /* this monitor takes part in the election */
+    bool is_prober;                   /* this monitor holds the lease */
+    char prober[MM_LEASE_HOLDER_MAX]; /* the holder ("" when nobody probes) */
+    int64_t probe_interval_ms;
+    int64_t next_probe_ms; /* wall clock; 0 when not the prober */
+    int64_t last_round_ms; /* wall clock of the end of our latest round; 0 = none */
+    int64_t last_round_duration_ms;
+    size_t last_round_probes, last_round_failures;
+    int last_round_peak_connections;
+    int64_t last_event_id;        /* newest usage event folded */
+    char problem[MM_MESSAGE_MAX]; /* the monitor's own trouble (catalog busy, ...) or "" */
+    atomic_int refs_;             /* internal: readers holding it */
+} mm_health_snapshot;
+
+typedef struct mm_monitor mm_monitor;
+
+/* Opens the monitor's catalog connection and starts its thread. */
+mm_status health_monitor_start(const mm_monitor_config *cfg, mm_monitor **out, mm_error *err);
+/* Stops the thread promptly (no waiting out a probe interval), releases the lease if held,
+ * and frees the monitor. Snapshots still held by readers stay valid until released. */
+void health_monitor_stop(mm_monitor *mon);
+/* The latest snapshot with a reference for the caller (release it), or NULL before the first
+ * one (the last hour is still loading). Never blocks for long; safe from any thread. */
+mm_health_snapshot *health_monitor_snapshot(mm_monitor *mon);
+void health_snapshot_release(mm_health_snapshot *snap);
+/* Asks the monitor to re-read accounts and settings and recompute now (after an edit). */
+void health_monitor_refresh(mm_monitor *mon);
+/* Asks the prober to start a round now (ignored when not the prober or a round is running). */
+void health_monitor_probe_now(mm_monitor *mon);
+
+#endif

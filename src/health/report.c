@@ -1,0 +1,172 @@
+/* Health figures per account from the rolling windows, and loading those windows from the
+ * catalog: the last hour in one indexed, streamed query plus month-to-date cost. */
+#include "health/report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "health/status.h"
+#include "util/text.h"
+
+typedef struct load_context {
+    mm_window_set *set;
+    int64_t max_id;
+    bool out_of_memory;
+} load_context;
+
+static void fold_loaded_event(const mm_usage_event *ev, void *ctx)
+{
+    load_context *load = ctx;
+    if (ev->id > load->max_id || load->out_of_memory)
+        return; /* newer than the tail's starting point: the tail folds it */
+    if (!mm_window_set_fold(load->set, ev))
+        load->out_of_memory = true;
+}
+
+static mm_status load_month_costs(mm_catalog *cat, const mm_account_list *accounts,
+                                  mm_window_set *set, mm_error *err)
+{
+    for (size_t i = 0; i < accounts->count; i++) {
+        mm_usage_totals totals;
+        mm_status st = catalog_usage_totals(cat, accounts->items[i].name, NULL, NULL,
+                                            set->month_start_ms, &totals, err);
+        if (st != MM_OK)
+            return st;
+        mm_account_window *win = mm_window_set_get(set, accounts->items[i].name);
+        if (!win)
+            return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory loading health");
+        win->month_cost_micros = totals.cost_micros;
+        if (!win->provider[0])
+            mm_copy(win->provider, sizeof win->provider, accounts->items[i].provider);
+    }
+    return MM_OK;
+}
+
+mm_status health_windows_load(mm_catalog *cat, const mm_account_list *accounts, int64_t now_ms,
+                              mm_window_set *set, int64_t *max_id, mm_error *err)
+{
+    mm_window_set_init(set, now_ms);
+    *max_id = catalog_usage_max_id(cat);
+    set->fold_month = false; /* the month's totals come from the catalog below */
+    load_context load = {.set = set, .max_id = *max_id};
+    int64_t since = (now_ms / MM_MINUTE_MS - (MM_WINDOW_MINUTES - 1)) * MM_MINUTE_MS;
+    mm_status st = catalog_usage_since_time(cat, NULL, since, fold_loaded_event, &load, err);
+    if (st == MM_OK && load.out_of_memory)
+        st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory loading the last hour");
+    if (st == MM_OK)
+        st = load_month_costs(cat, accounts, set, err);
+    set->fold_month = true;
+    return st;
+}
+
+static void fill_from_window(mm_health_figures *f, const mm_account_window *win, int64_t now_ms,
+                             const mm_health_thresholds *t)
+{
+    mm_window_totals hour, recent;
+    bool ok = mm_window_sum(win, now_ms, MM_WINDOW_MINUTES, &hour);
+    ok = mm_window_sum(win, now_ms, health_recent_minutes(t), &recent) && ok;
+    if (ok) {
+        const mm_window_counts *c = &hour.counts;
+        f->requests = c->events;
+        f->errors = c->errors;
+        f->rate_limit_hits = c->rate_limited;
+        f->tokens_in = c->tokens_in;
+        f->tokens_out = c->tokens_out;
+        f->unpriced = c->unpriced;
+        f->cost_micros_hour = c->cost_micros;
+        f->error_rate = c->events ? (double)c->errors / (double)c->events : 0.0;
+        f->latency_avg_ms = mm_histogram_mean(&hour.latency);
+        f->latency_p95_ms = mm_histogram_quantile(&hour.latency, 0.95);
+        f->recent_requests = recent.counts.events;
+        f->recent_rate_limit_hits = recent.counts.rate_limited;
+        f->recent_error_rate = recent.counts.events
+                                   ? (double)recent.counts.errors / (double)recent.counts.events
+                                   : 0.0;
+        f->recent_p95_ms = mm_histogram_quantile(&recent.latency, 0.95);
+    }
+    mm_window_totals_free(&hour);
+    mm_window_totals_free(&recent);
+    f->cost_micros_month = win->month_cost_micros;
+    f->cooldown_until_ms = win->cooldown_until_ms > now_ms ? win->cooldown_until_ms : 0;
+    f->last_event_ms = win->last_event_ms;
+    f->last_success_ms = win->last_success_ms;
+    f->last_probe_ms = win->last_probe_ms;
+    f->consecutive_probe_failures = win->consecutive_probe_failures;
+    mm_window_series(win, now_ms, f->series_requests, f->series_errors, f->series_p95_ms);
+    f->n_errors = win->n_errors;
+    for (size_t i = 0; i < win->n_errors; i++)
+        f->last_errors[i] = *mm_window_error(win, i);
+}
+
+static void fill_figures(mm_health_figures *f, const mm_account *acc, const mm_account_window *win,
+                         int64_t now_ms, const mm_health_thresholds *t)
+{
+    mm_copy(f->account, sizeof f->account, acc->name);
+    mm_copy(f->provider, sizeof f->provider, acc->provider);
+    f->enabled = acc->enabled;
+    mm_copy(f->disabled_reason, sizeof f->disabled_reason, acc->disabled_reason);
+    f->monthly_cap_cents = acc->monthly_cap_cents;
+    f->latency_avg_ms = f->latency_p95_ms = f->recent_p95_ms = -1.0;
+    for (int m = 0; m < MM_WINDOW_MINUTES; m++)
+        f->series_p95_ms[m] = -1;
+    f->status = health_status_evaluate(win, now_ms, t, f->status_reason, sizeof f->status_reason);
+    if (win)
+        fill_from_window(f, win, now_ms, t);
+}
+
+mm_status health_report_build(const mm_window_set *set, const mm_account_list *accounts,
+                              int64_t now_ms, const mm_health_thresholds *t, mm_health_report *out,
+                              mm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->now_ms = now_ms;
+    out->thresholds = *t;
+    if (!accounts->count)
+        return MM_OK;
+    out->accounts = calloc(accounts->count, sizeof *out->accounts);
+    if (!out->accounts)
+        return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory building health figures");
+    for (size_t i = 0; i < accounts->count; i++) {
+        const mm_account *acc = &accounts->items[i];
+        fill_figures(&out->accounts[i], acc, mm_window_set_find(set, acc->name), now_ms, t);
+    }
+    out->count = accounts->count;
+    return MM_OK;
+}
+
+mm_status health_report_load(mm_catalog *cat, int64_t now_ms, const mm_health_thresholds *t,
+                             mm_health_report *out, mm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    mm_health_thresholds loaded;
+    if (!t) {
+        health_thresholds_load(cat, &loaded, NULL); /* a bad setting keeps its default */
+        t = &loaded;
+    }
+    mm_account_list accounts = {0};
+    mm_status st = catalog_account_list(cat, &accounts, err);
+    if (st != MM_OK)
+        return st;
+    mm_window_set set;
+    int64_t max_id;
+    st = health_windows_load(cat, &accounts, now_ms, &set, &max_id, err);
+    if (st == MM_OK)
+        st = health_report_build(&set, &accounts, now_ms, t, out, err);
+    mm_window_set_free(&set);
+    mm_account_list_free(&accounts);
+    return st;
+}
+
+void health_report_free(mm_health_report *report)
+{
+    free(report->accounts);
+    memset(report, 0, sizeof *report);
+}
+
+const mm_health_figures *health_report_find(const mm_health_report *report, const char *account)
+{
+    for (size_t i = 0; i < report->count; i++)
+        if (strcmp(report->accounts[i].account, account) == 0)
+            return &report->accounts[i];
+    return NULL;
+}

@@ -1,0 +1,70 @@
+/* Health figures per account (the numbers the Health page, `mmadmin health` and the monitor's
+ * snapshot show), computed from the rolling windows, and loading those windows from the
+ * catalog with one indexed query. */
+#ifndef MM_HEALTH_REPORT_H
+#define MM_HEALTH_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "catalog/catalog.h"
+#include "health/health.h"
+#include "health/window.h"
+
+typedef struct mm_health_figures {
+    char account[MM_NAME_MAX];
+    char provider[MM_PROVIDER_ID_MAX];
+    bool enabled;
+    char disabled_reason[MM_REASON_MAX];
+    mm_health status;
+    char status_reason[MM_HEALTH_LINE_MAX];
+    /* last hour (events of any kind: probes and requests) */
+    int64_t requests, errors, rate_limit_hits, tokens_in, tokens_out, unpriced;
+    double error_rate;     /* errors / requests, 0 when no requests */
+    double latency_avg_ms; /* successful events; -1 when none */
+    double latency_p95_ms; /* nearest-rank p95 within MM_HIST_RELATIVE_ERROR; -1 when none */
+    int64_t cost_micros_hour;
+    /* recent window (the one the degraded rule reads) */
+    int64_t recent_requests, recent_rate_limit_hits;
+    double recent_error_rate, recent_p95_ms;
+    /* month to date (UTC) and the cap */
+    int64_t cost_micros_month;
+    int64_t monthly_cap_cents; /* MM_LIMIT_UNSET when none */
+    /* state */
+    int64_t cooldown_until_ms; /* rate-limited until then (0 = none) */
+    int64_t last_event_ms, last_success_ms, last_probe_ms;
+    int consecutive_probe_failures;
+    /* per minute, oldest first, index 59 = the current minute */
+    int32_t series_requests[MM_WINDOW_MINUTES];
+    int32_t series_errors[MM_WINDOW_MINUTES];
+    int32_t series_p95_ms[MM_WINDOW_MINUTES]; /* -1 = no successful event that minute */
+    size_t n_errors;                          /* newest first */
+    mm_recent_error last_errors[MM_WINDOW_LAST_ERRORS];
+} mm_health_figures;
+
+typedef struct mm_health_report {
+    int64_t now_ms;
+    mm_health_thresholds thresholds;
+    mm_health_figures *accounts; /* one per catalog account, in the catalog's list order */
+    size_t count;
+} mm_health_report;
+
+/* Fills set (initialized here) from the catalog: the last hour's events (one indexed query,
+ * streamed into the windows) and each account's month-to-date cost. *max_id gets the newest
+ * event id included, from which to tail. */
+mm_status health_windows_load(mm_catalog *cat, const mm_account_list *accounts, int64_t now_ms,
+                              mm_window_set *set, int64_t *max_id, mm_error *err);
+/* The figures of every account in `accounts` at now_ms. */
+mm_status health_report_build(const mm_window_set *set, const mm_account_list *accounts,
+                              int64_t now_ms, const mm_health_thresholds *t, mm_health_report *out,
+                              mm_error *err);
+/* Accounts, windows and figures from the catalog in one call (`mmadmin health`). t NULL: the
+ * catalog's thresholds (a bad setting keeping its default). */
+mm_status health_report_load(mm_catalog *cat, int64_t now_ms, const mm_health_thresholds *t,
+                             mm_health_report *out, mm_error *err);
+void health_report_free(mm_health_report *report);
+/* The account's figures in report, or NULL. */
+const mm_health_figures *health_report_find(const mm_health_report *report, const char *account);
+
+#endif

@@ -1,0 +1,285 @@
+/* The health status rule and its thresholds, kept in one place: defaults, catalog settings
+ * "health.*", the rule itself, its description for the Help screen, and the status map that
+ * processes without a monitor (route, send) compute from the catalog. */
+#include "health/status.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "health/report.h"
+#include "util/text.h"
+
+const char *mm_health_name(mm_health health)
+{
+    switch (health) {
+    case MM_HEALTH_HEALTHY:
+        return "healthy";
+    case MM_HEALTH_DEGRADED:
+        return "degraded";
+    case MM_HEALTH_UNREACHABLE:
+        return "unreachable";
+    case MM_HEALTH_UNKNOWN:
+    default:
+        return "unknown";
+    }
+}
+
+void mm_health_thresholds_default(mm_health_thresholds *t)
+{
+    t->recent_window_ms = 5 * 60000;
+    t->degraded_error_rate = 0.10;
+    t->degraded_rate_limit_hits = 5;
+    t->degraded_p95_ms = 5000;
+    t->unreachable_failed_probes = 3;
+    t->unreachable_no_success_ms = 3 * 60000;
+}
+
+int health_recent_minutes(const mm_health_thresholds *t)
+{
+    int64_t minutes = (t->recent_window_ms + MM_MINUTE_MS - 1) / MM_MINUTE_MS;
+    if (minutes < 1)
+        return 1;
+    return minutes > MM_WINDOW_MINUTES ? MM_WINDOW_MINUTES : (int)minutes;
+}
+
+mm_status health_setting_integer(mm_catalog *cat, const char *key, int64_t min, int64_t max,
+                                 int64_t *value, mm_error *err)
+{
+    char text[64];
+    mm_error local;
+    mm_status st = catalog_setting_get(cat, key, text, sizeof text, &local);
+    if (st == MM_E_NOT_FOUND)
+        return MM_OK;
+    if (st != MM_OK)
+        return mm_error_set(err, st, key, "%s", local.message);
+    char *end;
+    errno = 0;
+    long long parsed = strtoll(text, &end, 10);
+    if (errno || end == text || *end || parsed < min || parsed > max)
+        return mm_error_set(err, MM_E_INVALID, key,
+                            "setting %s is '%s', which is not a whole number from %lld to %lld; "
+                            "set it to one (the default %lld is used meanwhile)",
+                            key, text, (long long)min, (long long)max, (long long)*value);
+    *value = parsed;
+    return MM_OK;
+}
+
+static mm_status load_rate(mm_catalog *cat, const char *key, double *value, mm_error *err)
+{
+    char text[64];
+    mm_error local;
+    mm_status st = catalog_setting_get(cat, key, text, sizeof text, &local);
+    if (st == MM_E_NOT_FOUND)
+        return MM_OK;
+    if (st != MM_OK)
+        return mm_error_set(err, st, key, "%s", local.message);
+    char *end;
+    errno = 0;
+    double parsed = strtod(text, &end);
+    if (errno || end == text || *end || !(parsed >= 0.0 && parsed <= 1.0))
+        return mm_error_set(err, MM_E_INVALID, key,
+                            "setting %s is '%s', which is not a rate from 0 to 1 (0.1 = 10%%); "
+                            "set it to one (the default %g is used meanwhile)",
+                            key, text, *value);
+    *value = parsed;
+    return MM_OK;
+}
+
+mm_status health_thresholds_load(mm_catalog *cat, mm_health_thresholds *t, mm_error *err)
+{
+    mm_health_thresholds_default(t);
+    int64_t failed_probes = t->unreachable_failed_probes;
+    mm_status results[] = {
+        health_setting_integer(cat, MM_SETTING_RECENT_WINDOW_MS, MM_MINUTE_MS,
+                               (int64_t)MM_WINDOW_MINUTES * MM_MINUTE_MS, &t->recent_window_ms,
+                               err),
+        load_rate(cat, MM_SETTING_DEGRADED_ERROR_RATE, &t->degraded_error_rate, err),
+        health_setting_integer(cat, MM_SETTING_DEGRADED_RATE_LIMIT_HITS, 1, 1000000000,
+                               &t->degraded_rate_limit_hits, err),
+        health_setting_integer(cat, MM_SETTING_DEGRADED_P95_MS, 1, 3600000, &t->degraded_p95_ms,
+                               err),
+        health_setting_integer(cat, MM_SETTING_UNREACHABLE_FAILED_PROBES, 1, 1000, &failed_probes,
+                               err),
+        health_setting_integer(cat, MM_SETTING_UNREACHABLE_NO_SUCCESS_MS, 1000, 86400000,
+                               &t->unreachable_no_success_ms, err),
+    };
+    t->unreachable_failed_probes = (int)failed_probes;
+    for (size_t i = 0; i < sizeof results / sizeof results[0]; i++)
+        if (results[i] != MM_OK)
+            return results[i];
+    return MM_OK;
+}
+
+static void format_duration(char *buf, size_t bufsz, int64_t ms)
+{
+    if (ms % MM_MINUTE_MS == 0)
+        snprintf(buf, bufsz, "%lld min", (long long)(ms / MM_MINUTE_MS));
+    else
+        snprintf(buf, bufsz, "%lld s", (long long)((ms + 999) / 1000));
+}
+
+size_t health_thresholds_describe(const mm_health_thresholds *t, char lines[][MM_HEALTH_LINE_MAX],
+                                  size_t max_lines)
+{
+    char recent[32], silence[32];
+    snprintf(recent, sizeof recent, "%d min", health_recent_minutes(t));
+    format_duration(silence, sizeof silence, t->unreachable_no_success_ms);
+    char text[6][MM_HEALTH_LINE_MAX];
+    snprintf(text[0], sizeof text[0],
+             "unreachable: the last %d probes all failed, or nothing succeeded for %s while "
+             "failing",
+             t->unreachable_failed_probes, silence);
+    snprintf(text[1], sizeof text[1],
+             "degraded: over the last %s, error rate above %g%% or %lld+ rate-limit hits or "
+             "p95 latency above %lld ms",
+             recent, t->degraded_error_rate * 100.0, (long long)t->degraded_rate_limit_hits,
+             (long long)t->degraded_p95_ms);
+    snprintf(text[2], sizeof text[2], "healthy: events in the last hour and none of the above");
+    snprintf(text[3], sizeof text[3], "unknown: no probe or request in the last hour");
+    snprintf(text[4], sizeof text[4],
+             "latency counts successful calls; p95 is within %g%%; figures cover the last hour",
+             MM_HIST_RELATIVE_ERROR * 100.0);
+    snprintf(text[5], sizeof text[5],
+             "settings: health.recent_window_ms, health.degraded_error_rate, "
+             "health.degraded_rate_limit_hits, health.degraded_p95_ms, ...");
+    size_t n = 0;
+    for (; n < max_lines && n < 6; n++)
+        mm_copy(lines[n], MM_HEALTH_LINE_MAX, text[n]);
+    return n;
+}
+
+static void set_reason(char *reason, size_t reasonsz, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_reason(char *reason, size_t reasonsz, const char *fmt, ...)
+{
+    if (!reason || !reasonsz)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, reasonsz, fmt, ap);
+    va_end(ap);
+}
+
+static bool is_unreachable(const mm_account_window *win, int64_t now_ms,
+                           const mm_health_thresholds *t, char *reason, size_t reasonsz)
+{
+    if (win->consecutive_probe_failures >= t->unreachable_failed_probes) {
+        set_reason(reason, reasonsz, "the last %d probes failed", win->consecutive_probe_failures);
+        return true;
+    }
+    if (win->failing_since_ms && now_ms - win->failing_since_ms >= t->unreachable_no_success_ms) {
+        char silence[32];
+        format_duration(silence, sizeof silence, now_ms - win->failing_since_ms);
+        set_reason(reason, reasonsz, "failing with no success for %s", silence);
+        return true;
+    }
+    return false;
+}
+
+static bool is_degraded(const mm_window_totals *recent, int minutes, const mm_health_thresholds *t,
+                        char *reason, size_t reasonsz)
+{
+    const mm_window_counts *c = &recent->counts;
+    if (c->events == 0)
+        return false;
+    double error_rate = (double)c->errors / (double)c->events;
+    if (error_rate > t->degraded_error_rate) {
+        set_reason(reason, reasonsz, "error rate %.0f%% (%lld of %lld) in the last %d min",
+                   error_rate * 100.0, (long long)c->errors, (long long)c->events, minutes);
+        return true;
+    }
+    if (c->rate_limited >= t->degraded_rate_limit_hits) {
+        set_reason(reason, reasonsz, "%lld rate-limit hits in the last %d min",
+                   (long long)c->rate_limited, minutes);
+        return true;
+    }
+    double p95 = mm_histogram_quantile(&recent->latency, 0.95);
+    if (p95 > (double)t->degraded_p95_ms) {
+        set_reason(reason, reasonsz, "p95 latency %.0f ms in the last %d min", p95, minutes);
+        return true;
+    }
+    return false;
+}
+
+mm_health health_status_evaluate(const mm_account_window *win, int64_t now_ms,
+                                 const mm_health_thresholds *t, char *reason, size_t reasonsz)
+{
+    set_reason(reason, reasonsz, "no probe or request in the last hour");
+    if (!win)
+        return MM_HEALTH_UNKNOWN;
+    mm_window_totals hour;
+    if (!mm_window_sum(win, now_ms, MM_WINDOW_MINUTES, &hour)) {
+        mm_window_totals_free(&hour);
+        set_reason(reason, reasonsz, "out of memory computing the status");
+        return MM_HEALTH_UNKNOWN;
+    }
+    int64_t hour_events = hour.counts.events;
+    mm_window_totals_free(&hour);
+    if (hour_events == 0)
+        return MM_HEALTH_UNKNOWN;
+    if (is_unreachable(win, now_ms, t, reason, reasonsz))
+        return MM_HEALTH_UNREACHABLE;
+    int minutes = health_recent_minutes(t);
+    mm_window_totals recent;
+    bool computed = mm_window_sum(win, now_ms, minutes, &recent);
+    bool degraded = computed && is_degraded(&recent, minutes, t, reason, reasonsz);
+    mm_window_totals_free(&recent);
+    if (degraded)
+        return MM_HEALTH_DEGRADED;
+    set_reason(reason, reasonsz, "within every threshold");
+    return MM_HEALTH_HEALTHY;
+}
+
+mm_status health_status_from_catalog(mm_catalog *cat, int64_t now_ms, const mm_health_thresholds *t,
+                                     mm_health_map *out, mm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    mm_health_thresholds loaded;
+    if (!t) {
+        health_thresholds_load(cat, &loaded, NULL); /* a bad setting keeps its default */
+        t = &loaded;
+    }
+    mm_account_list accounts = {0};
+    mm_status st = catalog_account_list(cat, &accounts, err);
+    if (st != MM_OK)
+        return st;
+    mm_window_set set;
+    int64_t max_id = 0;
+    st = health_windows_load(cat, &accounts, now_ms, &set, &max_id, err);
+    if (st == MM_OK && accounts.count) {
+        out->accounts = calloc(accounts.count, sizeof *out->accounts);
+        out->statuses = calloc(accounts.count, sizeof *out->statuses);
+        if (!out->accounts || !out->statuses)
+            st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory computing health");
+    }
+    for (size_t i = 0; st == MM_OK && i < accounts.count; i++) {
+        const mm_account_window *win = mm_window_set_find(&set, accounts.items[i].name);
+        mm_copy(out->accounts[i], MM_NAME_MAX, accounts.items[i].name);
+        out->statuses[i] = health_status_evaluate(win, now_ms, t, NULL, 0);
+        out->count++;
+    }
+    mm_window_set_free(&set);
+    mm_account_list_free(&accounts);
+    if (st != MM_OK)
+        mm_health_map_free(out);
+    return st;
+}
+
+mm_health mm_health_map_get(const mm_health_map *map, const char *account)
+{
+    for (size_t i = 0; map && i < map->count; i++)
+        if (strcmp(map->accounts[i], account) == 0)
+            return map->statuses[i];
+    return MM_HEALTH_UNKNOWN;
+}
+
+void mm_health_map_free(mm_health_map *map)
+{
+    free(map->accounts);
+    free(map->statuses);
+    memset(map, 0, sizeof *map);
+}

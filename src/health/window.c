@@ -1,0 +1,269 @@
+/* The per-account rolling windows and the set that keys them by account name: folding an event
+ * in O(1), minute expiry by ring key, range totals, per-minute series and month cost. */
+#include "health/window.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/clock.h"
+#include "util/text.h"
+
+static uint32_t name_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 16777619u;
+    return h;
+}
+
+void mm_window_set_init(mm_window_set *set, int64_t now_ms)
+{
+    memset(set, 0, sizeof *set);
+    set->month_start_ms = mm_month_start_ms(now_ms);
+    set->fold_month = true;
+}
+
+static void window_free(mm_account_window *win)
+{
+    for (int i = 0; i < MM_WINDOW_MINUTES; i++)
+        mm_histogram_free(&win->slots[i].latency);
+    free(win);
+}
+
+void mm_window_set_free(mm_window_set *set)
+{
+    for (size_t i = 0; i < set->count; i++)
+        window_free(set->items[i]);
+    free(set->items);
+    free(set->index);
+    memset(set, 0, sizeof *set);
+}
+
+static size_t index_lookup(const mm_window_set *set, const char *account, bool *found)
+{
+    size_t mask = set->index_capacity - 1;
+    size_t pos = name_hash(account) & mask;
+    while (set->index[pos]) {
+        if (strcmp(set->items[set->index[pos] - 1]->account, account) == 0) {
+            *found = true;
+            return pos;
+        }
+        pos = (pos + 1) & mask;
+    }
+    *found = false;
+    return pos;
+}
+
+static bool index_grow(mm_window_set *set)
+{
+    size_t capacity = set->index_capacity ? set->index_capacity * 2 : 64;
+    uint32_t *index = calloc(capacity, sizeof *index);
+    if (!index)
+        return false;
+    free(set->index);
+    set->index = index;
+    set->index_capacity = capacity;
+    for (size_t i = 0; i < set->count; i++) {
+        bool found;
+        size_t pos = index_lookup(set, set->items[i]->account, &found);
+        set->index[pos] = (uint32_t)(i + 1);
+    }
+    return true;
+}
+
+const mm_account_window *mm_window_set_find(const mm_window_set *set, const char *account)
+{
+    if (!set->index_capacity)
+        return NULL;
+    bool found;
+    size_t pos = index_lookup(set, account, &found);
+    return found ? set->items[set->index[pos] - 1] : NULL;
+}
+
+mm_account_window *mm_window_set_get(mm_window_set *set, const char *account)
+{
+    mm_account_window *existing = (mm_account_window *)mm_window_set_find(set, account);
+    if (existing)
+        return existing;
+    if ((set->count + 1) * 2 > set->index_capacity && !index_grow(set))
+        return NULL;
+    if (set->count == set->capacity) {
+        size_t capacity = set->capacity ? set->capacity * 2 : 16;
+        mm_account_window **items = realloc(set->items, capacity * sizeof *items);
+        if (!items)
+            return NULL;
+        set->items = items;
+        set->capacity = capacity;
+    }
+    mm_account_window *win = calloc(1, sizeof *win);
+    if (!win)
+        return NULL;
+    mm_copy(win->account, sizeof win->account, account);
+    bool found;
+    size_t pos = index_lookup(set, account, &found);
+    set->items[set->count++] = win;
+    set->index[pos] = (uint32_t)set->count;
+    return win;
+}
+
+void mm_window_set_roll_month(mm_window_set *set, int64_t now_ms)
+{
+    int64_t start = mm_month_start_ms(now_ms);
+    if (start <= set->month_start_ms)
+        return;
+    set->month_start_ms = start;
+    for (size_t i = 0; i < set->count; i++) {
+        set->items[i]->month_cost_micros = 0;
+        set->items[i]->month_unpriced = 0;
+    }
+}
+
+static void count_event(mm_window_counts *c, const mm_usage_event *ev, bool ok)
+{
+    c->events++;
+    if (!ok)
+        c->errors++;
+    if (strcmp(ev->outcome, "rate_limited") == 0)
+        c->rate_limited++;
+    c->tokens_in += ev->tokens_in > 0 ? ev->tokens_in : 0;
+    c->tokens_out += ev->tokens_out > 0 ? ev->tokens_out : 0;
+    if (ev->cost_micros >= 0)
+        c->cost_micros += ev->cost_micros;
+    else
+        c->unpriced++;
+}
+
+/* The slot for ev's minute, emptied if it held an older minute; NULL if ev is older than the
+ * minute the slot already holds (more than an hour behind). */
+static mm_minute_slot *slot_for(mm_account_window *win, int64_t minute)
+{
+    mm_minute_slot *slot = &win->slots[minute % MM_WINDOW_MINUTES];
+    if (slot->minute == minute)
+        return slot;
+    if (slot->minute > minute)
+        return NULL;
+    slot->minute = minute;
+    memset(&slot->counts, 0, sizeof slot->counts);
+    mm_histogram_reset(&slot->latency);
+    return slot;
+}
+
+static void remember_error(mm_account_window *win, const mm_usage_event *ev)
+{
+    mm_recent_error *e = &win->errors[win->next_error];
+    e->ts_ms = ev->ts_ms;
+    mm_copy(e->kind, sizeof e->kind, ev->kind);
+    mm_copy(e->outcome, sizeof e->outcome, ev->outcome);
+    e->http_status = ev->http_status;
+    mm_sanitize(e->message, sizeof e->message, ev->message,
+                strnlen(ev->message, sizeof ev->message));
+    win->next_error = (win->next_error + 1) % MM_WINDOW_LAST_ERRORS;
+    if (win->n_errors < MM_WINDOW_LAST_ERRORS)
+        win->n_errors++;
+}
+
+static void track_state(mm_account_window *win, const mm_usage_event *ev, bool ok)
+{
+    bool probe = strcmp(ev->kind, "probe") == 0;
+    if (ev->ts_ms > win->last_event_ms)
+        win->last_event_ms = ev->ts_ms;
+    if (probe) {
+        win->consecutive_probe_failures = ok ? 0 : win->consecutive_probe_failures + 1;
+        if (ev->ts_ms > win->last_probe_ms)
+            win->last_probe_ms = ev->ts_ms;
+    }
+    if (ok) {
+        if (ev->ts_ms > win->last_success_ms)
+            win->last_success_ms = ev->ts_ms;
+        win->failing_since_ms = 0;
+    } else {
+        if (!win->failing_since_ms)
+            win->failing_since_ms = ev->ts_ms;
+        remember_error(win, ev);
+    }
+    if (strcmp(ev->outcome, "rate_limited") == 0 && ev->retry_after_ms > 0)
+        win->cooldown_until_ms = ev->ts_ms + ev->retry_after_ms;
+}
+
+bool mm_window_set_fold(mm_window_set *set, const mm_usage_event *ev)
+{
+    mm_account_window *win = mm_window_set_get(set, ev->account);
+    if (!win)
+        return false;
+    if (!win->provider[0])
+        mm_copy(win->provider, sizeof win->provider, ev->provider);
+    bool ok = strcmp(ev->outcome, "ok") == 0;
+    track_state(win, ev, ok);
+    if (set->fold_month && ev->ts_ms >= set->month_start_ms) {
+        if (ev->cost_micros >= 0)
+            win->month_cost_micros += ev->cost_micros;
+        else
+            win->month_unpriced++;
+    }
+    if (ev->ts_ms < 0)
+        return true;
+    mm_minute_slot *slot = slot_for(win, ev->ts_ms / MM_MINUTE_MS);
+    if (!slot)
+        return true;
+    count_event(&slot->counts, ev, ok);
+    if (ok && ev->latency_ms >= 0)
+        return mm_histogram_add(&slot->latency, ev->latency_ms);
+    return true;
+}
+
+static void add_counts(mm_window_counts *dst, const mm_window_counts *src)
+{
+    dst->events += src->events;
+    dst->errors += src->errors;
+    dst->rate_limited += src->rate_limited;
+    dst->tokens_in += src->tokens_in;
+    dst->tokens_out += src->tokens_out;
+    dst->cost_micros += src->cost_micros;
+    dst->unpriced += src->unpriced;
+}
+
+bool mm_window_sum(const mm_account_window *win, int64_t now_ms, int minutes, mm_window_totals *out)
+{
+    memset(out, 0, sizeof *out);
+    if (minutes < 1)
+        minutes = 1;
+    if (minutes > MM_WINDOW_MINUTES)
+        minutes = MM_WINDOW_MINUTES;
+    int64_t last = now_ms / MM_MINUTE_MS;
+    int64_t first = last - minutes + 1;
+    for (int i = 0; i < MM_WINDOW_MINUTES; i++) {
+        const mm_minute_slot *slot = &win->slots[i];
+        if (slot->minute < first || slot->minute > last || slot->counts.events == 0)
+            continue;
+        add_counts(&out->counts, &slot->counts);
+        if (!mm_histogram_merge(&out->latency, &slot->latency))
+            return false;
+    }
+    return true;
+}
+
+void mm_window_totals_free(mm_window_totals *totals)
+{
+    mm_histogram_free(&totals->latency);
+}
+
+void mm_window_series(const mm_account_window *win, int64_t now_ms, int32_t requests[60],
+                      int32_t errors[60], int32_t p95_ms[60])
+{
+    int64_t last = now_ms / MM_MINUTE_MS;
+    for (int i = 0; i < MM_WINDOW_MINUTES; i++) {
+        int64_t minute = last - (MM_WINDOW_MINUTES - 1) + i;
+        const mm_minute_slot *slot = &win->slots[minute % MM_WINDOW_MINUTES];
+        bool current = slot->minute == minute;
+        requests[i] = current ? (int32_t)slot->counts.events : 0;
+        errors[i] = current ? (int32_t)slot->counts.errors : 0;
+        double p95 = current ? mm_histogram_quantile(&slot->latency, 0.95) : -1.0;
+        p95_ms[i] = p95 < 0 ? -1 : (int32_t)(p95 + 0.5);
+    }
+}
+
+const mm_recent_error *mm_window_error(const mm_account_window *win, size_t i)
+{
+    size_t pos = (win->next_error + MM_WINDOW_LAST_ERRORS - 1 - i) % MM_WINDOW_LAST_ERRORS;
+    return &win->errors[pos];
+}

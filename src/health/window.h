@@ -1,0 +1,96 @@
+/* Rolling windows of usage per account: 60 per-minute slots for the last hour (requests,
+ * errors, rate-limit hits, tokens, cost, latency histogram), probe/success state for the status
+ * rule, the latest errors, and month-to-date cost; a set of them keyed by account name. */
+#ifndef MM_HEALTH_WINDOW_H
+#define MM_HEALTH_WINDOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "catalog/catalog.h"
+#include "health/histogram.h"
+
+#define MM_WINDOW_MINUTES 60
+#define MM_WINDOW_LAST_ERRORS 5
+#define MM_MINUTE_MS 60000
+
+typedef struct mm_window_counts {
+    int64_t events;       /* usage events of any kind (probes and requests) */
+    int64_t errors;       /* outcome != "ok" */
+    int64_t rate_limited; /* outcome == "rate_limited" */
+    int64_t tokens_in, tokens_out;
+    int64_t cost_micros; /* events without a price add nothing... */
+    int64_t unpriced;    /* ...and are counted here */
+} mm_window_counts;
+
+typedef struct mm_minute_slot {
+    int64_t minute; /* ts_ms / 60000 of the events counted here; 0 when never used */
+    mm_window_counts counts;
+    mm_histogram latency; /* successful events only */
+} mm_minute_slot;
+
+typedef struct mm_recent_error {
+    int64_t ts_ms;
+    char kind[8];
+    char outcome[MM_CLASS_MAX];
+    int http_status;
+    char message[MM_MESSAGE_MAX]; /* sanitized again on the way in */
+} mm_recent_error;
+
+typedef struct mm_account_window {
+    char account[MM_NAME_MAX];
+    char provider[MM_PROVIDER_ID_MAX];
+    mm_minute_slot slots[MM_WINDOW_MINUTES]; /* ring keyed by minute % 60 */
+    /* state the status rule reads (in the order events were folded) */
+    int consecutive_probe_failures;
+    int64_t last_event_ms, last_success_ms, last_probe_ms;
+    int64_t failing_since_ms;  /* first failure after the latest success; 0 while succeeding */
+    int64_t cooldown_until_ms; /* latest rate-limit's ts + retry-after; 0 when none */
+    /* month to date (UTC calendar month of the set's month_start_ms) */
+    int64_t month_cost_micros;
+    int64_t month_unpriced;
+    /* newest first: errors[(next_error - 1 - i) % N] for i < n_errors */
+    mm_recent_error errors[MM_WINDOW_LAST_ERRORS];
+    size_t n_errors, next_error;
+} mm_account_window;
+
+/* Sums of a range of minutes; owns its merged histogram (free with mm_window_totals_free). */
+typedef struct mm_window_totals {
+    mm_window_counts counts;
+    mm_histogram latency;
+} mm_window_totals;
+
+typedef struct mm_window_set {
+    mm_account_window **items; /* stable pointers, in order of first appearance */
+    size_t count, capacity;
+    uint32_t *index; /* open addressing: item position + 1, 0 = empty */
+    size_t index_capacity;
+    int64_t month_start_ms; /* events at or after this add to month_cost_micros */
+    bool fold_month;        /* false while loading the hour (the month total comes separately) */
+} mm_window_set;
+
+void mm_window_set_init(mm_window_set *set, int64_t now_ms);
+void mm_window_set_free(mm_window_set *set);
+/* The account's window, created empty if missing (NULL only when out of memory). */
+mm_account_window *mm_window_set_get(mm_window_set *set, const char *account);
+/* The account's window or NULL. */
+const mm_account_window *mm_window_set_find(const mm_window_set *set, const char *account);
+/* Folds one event into its account's window in O(1). false only when out of memory. */
+bool mm_window_set_fold(mm_window_set *set, const mm_usage_event *ev);
+/* Starts a new month (month cost back to 0) when now_ms has crossed into one. */
+void mm_window_set_roll_month(mm_window_set *set, int64_t now_ms);
+
+/* Totals over the `minutes` minutes ending with now's minute (1..60). false when out of
+ * memory. */
+bool mm_window_sum(const mm_account_window *win, int64_t now_ms, int minutes,
+                   mm_window_totals *out);
+void mm_window_totals_free(mm_window_totals *totals);
+/* Per-minute figures for the last hour, oldest first (index 59 = now's minute). p95 is -1 for
+ * a minute without successful events. */
+void mm_window_series(const mm_account_window *win, int64_t now_ms, int32_t requests[60],
+                      int32_t errors[60], int32_t p95_ms[60]);
+/* The i-th newest recent error (i < n_errors). */
+const mm_recent_error *mm_window_error(const mm_account_window *win, size_t i);
+
+#endif

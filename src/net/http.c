@@ -1,0 +1,355 @@
+/* The HTTP layer over libcurl: one-time global init, easy-handle preparation (timeouts, TLS
+ * verification, User-Agent, capped body and header capture), transport classification. */
+#include "net/http.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/text.h"
+
+#define MAX_RESPONSE_HEADERS 256
+#define MAX_HEADER_LINE 8192
+
+static pthread_once_t global_init_once = PTHREAD_ONCE_INIT;
+
+static void global_init(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+void net_global_init(void)
+{
+    pthread_once(&global_init_once, global_init);
+}
+
+static size_t on_header(char *buf, size_t size, size_t n, void *userdata)
+{
+    mm_http_response *resp = userdata;
+    size_t len = size * n;
+    if (len >= 5 && strncmp(buf, "HTTP/", 5) == 0) {
+        mm_string_list_free(&resp->headers); /* a new response (100 Continue, proxy CONNECT) */
+        return len;
+    }
+    size_t used = len;
+    while (used > 0 && (buf[used - 1] == '\r' || buf[used - 1] == '\n' || buf[used - 1] == ' ' ||
+                        buf[used - 1] == '\t'))
+        used--;
+    if (used == 0 || used > MAX_HEADER_LINE || !memchr(buf, ':', used) ||
+        resp->headers.count >= MAX_RESPONSE_HEADERS)
+        return len;
+    char line[MAX_HEADER_LINE + 1];
+    memcpy(line, buf, used);
+    line[used] = '\0';
+    if (strlen(line) != used) /* a NUL inside a header line: not worth keeping */
+        return len;
+    return mm_string_list_append(&resp->headers, line) ? len : 0;
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *userdata)
+{
+    mm_http_response *resp = userdata;
+    size_t len = size * n;
+    if (len > MM_HTTP_BODY_CAP - resp->body_len) {
+        resp->too_large = true;
+        return CURL_WRITEFUNC_ERROR;
+    }
+    if (resp->body_len + len + 1 > resp->body_cap) {
+        size_t cap = resp->body_cap ? resp->body_cap : 4096;
+        while (cap < resp->body_len + len + 1)
+            cap *= 2;
+        char *grown = realloc(resp->body, cap);
+        if (!grown)
+            return CURL_WRITEFUNC_ERROR;
+        resp->body = grown;
+        resp->body_cap = cap;
+    }
+    memcpy(resp->body + resp->body_len, data, len);
+    resp->body_len += len;
+    resp->body[resp->body_len] = '\0';
+    return len;
+}
+
+static bool set_method(CURL *easy, const mm_http_request *req)
+{
+    const char *method = req->method ? req->method : "GET";
+    if (req->body) {
+        if (curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(req->body)) ||
+            curl_easy_setopt(easy, CURLOPT_COPYPOSTFIELDS, req->body))
+            return false;
+        return strcmp(method, "POST") == 0 ||
+               curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, method) == CURLE_OK;
+    }
+    if (strcmp(method, "GET") == 0)
+        return curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L) == CURLE_OK;
+    return curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, method) == CURLE_OK;
+}
+
+static bool set_headers(CURL *easy, const mm_http_request *req, mm_http_response *resp)
+{
+    for (size_t i = 0; i < req->headers.count; i++) {
+        struct curl_slist *next = curl_slist_append(resp->curl_headers, req->headers.items[i]);
+        if (!next)
+            return false;
+        resp->curl_headers = next;
+    }
+    struct curl_slist *next = curl_slist_append(resp->curl_headers, "Expect:");
+    if (!next)
+        return false;
+    resp->curl_headers = next;
+    return curl_easy_setopt(easy, CURLOPT_HTTPHEADER, resp->curl_headers) == CURLE_OK;
+}
+
+static bool set_transport(CURL *easy, const mm_http_request *req, mm_http_response *resp)
+{
+    bool ok =
+        curl_easy_setopt(easy, CURLOPT_URL, req->url) == CURLE_OK &&
+        curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
+        curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+        curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, resp->connect_timeout_ms) == CURLE_OK &&
+        curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, resp->timeout_ms) == CURLE_OK &&
+        curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
+        curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
+        curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
+        curl_easy_setopt(easy, CURLOPT_USERAGENT, "mmadmin/" MM_VERSION) == CURLE_OK &&
+        curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "") == CURLE_OK &&
+        curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)MM_HTTP_BODY_CAP) ==
+            CURLE_OK &&
+        curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, resp->curl_error) == CURLE_OK;
+    if (ok && req->ca_bundle && *req->ca_bundle)
+        ok = curl_easy_setopt(easy, CURLOPT_CAINFO, req->ca_bundle) == CURLE_OK;
+    return ok;
+}
+
+static bool set_capture(CURL *easy, mm_http_response *resp)
+{
+    return curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK &&
+           curl_easy_setopt(easy, CURLOPT_HEADERDATA, resp) == CURLE_OK &&
+           curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
+           curl_easy_setopt(easy, CURLOPT_WRITEDATA, resp) == CURLE_OK;
+}
+
+CURL *net_easy_prepare(const mm_http_request *req, mm_http_response *resp, mm_error *err)
+{
+    net_global_init();
+    memset(resp, 0, sizeof *resp);
+    resp->transport_class = MM_CLASS_OK;
+    resp->connect_timeout_ms =
+        req->connect_timeout_ms > 0 ? req->connect_timeout_ms : MM_HTTP_DEFAULT_CONNECT_TIMEOUT_MS;
+    resp->timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : MM_HTTP_DEFAULT_TIMEOUT_MS;
+    if (!req->url) {
+        mm_error_set(err, MM_E_INTERNAL, NULL, "no URL to request");
+        return NULL;
+    }
+    CURL *easy = curl_easy_init();
+    if (!easy) {
+        mm_error_set(err, MM_E_INTERNAL, NULL, "could not start an HTTP transfer (libcurl)");
+        return NULL;
+    }
+    if (!set_transport(easy, req, resp) || !set_capture(easy, resp) ||
+        !set_headers(easy, req, resp) || !set_method(easy, req)) {
+        curl_easy_cleanup(easy);
+        mm_http_response_free(resp);
+        mm_error_set(err, MM_E_INTERNAL, NULL,
+                     "could not configure the HTTP transfer (out of memory or libcurl lacks "
+                     "a feature)");
+        return NULL;
+    }
+    return easy;
+}
+
+static void set_transport_failure(mm_http_response *resp, mm_error_class cls, const char *lead)
+{
+    char detail[CURL_ERROR_SIZE];
+    mm_sanitize(detail, sizeof detail, resp->curl_error, strlen(resp->curl_error));
+    resp->transport_class = cls;
+    char *msg = resp->transport_message;
+    size_t cap = sizeof resp->transport_message;
+    mm_copy(msg, cap, lead);
+    size_t used = strlen(msg);
+    if (detail[0] && used + 4 < cap) {
+        msg[used++] = ' ';
+        msg[used++] = '(';
+        mm_copy(msg + used, cap - used - 1, detail);
+        used = strlen(msg);
+        msg[used++] = ')';
+        msg[used] = '\0';
+    }
+}
+
+static bool is_tls_error(CURLcode code)
+{
+    switch (code) {
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CLIENTCERT:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void classify_timeout(CURL *easy, mm_http_response *resp)
+{
+    curl_off_t connect_us = 0;
+    curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME_T, &connect_us);
+    char lead[160];
+    if (connect_us == 0 && resp->status == 0)
+        snprintf(lead, sizeof lead, "no connection to the server within %ld ms",
+                 resp->connect_timeout_ms < resp->timeout_ms ? resp->connect_timeout_ms
+                                                             : resp->timeout_ms);
+    else
+        snprintf(lead, sizeof lead, "the server did not answer completely within %ld ms",
+                 resp->timeout_ms);
+    set_transport_failure(resp, MM_CLASS_TIMEOUT, lead);
+}
+
+static void classify_transport(CURL *easy, CURLcode code, mm_http_response *resp)
+{
+    if (resp->too_large || code == CURLE_FILESIZE_EXCEEDED) {
+        resp->transport_class = MM_CLASS_BAD_RESPONSE;
+        snprintf(resp->transport_message, sizeof resp->transport_message,
+                 "response too large: the server sent more than %u MiB",
+                 MM_HTTP_BODY_CAP / (1024u * 1024u));
+    } else if (code == CURLE_OPERATION_TIMEDOUT) {
+        classify_timeout(easy, resp);
+    } else if (code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_RESOLVE_PROXY) {
+        set_transport_failure(resp, MM_CLASS_NETWORK, "could not resolve the host name (DNS)");
+    } else if (code == CURLE_COULDNT_CONNECT) {
+        set_transport_failure(resp, MM_CLASS_NETWORK,
+                              "could not connect: the connection was refused or the host is "
+                              "unreachable");
+    } else if (is_tls_error(code)) {
+        set_transport_failure(resp, MM_CLASS_NETWORK,
+                              "the TLS handshake or certificate verification failed: check that "
+                              "the endpoint speaks https and, for a private CA, set the CA "
+                              "bundle");
+    } else if (code == CURLE_URL_MALFORMAT || code == CURLE_UNSUPPORTED_PROTOCOL) {
+        set_transport_failure(resp, MM_CLASS_NETWORK,
+                              "the endpoint URL is not a valid http(s) URL");
+    } else {
+        char lead[160];
+        snprintf(lead, sizeof lead, "the connection failed: %s", curl_easy_strerror(code));
+        set_transport_failure(resp, MM_CLASS_NETWORK, lead);
+    }
+}
+
+void net_easy_finish(CURL *easy, CURLcode code, mm_http_response *resp)
+{
+    long status = 0;
+    curl_off_t total_us = 0;
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &total_us);
+    resp->status = status;
+    resp->latency_ms = (int64_t)(total_us / 1000);
+    if (code == CURLE_OK && !resp->too_large) {
+        resp->transport_class = MM_CLASS_OK;
+        resp->transport_message[0] = '\0';
+        return;
+    }
+    classify_transport(easy, code, resp);
+}
+
+mm_status net_perform(const mm_http_request *req, mm_http_response *resp, mm_error *err)
+{
+    CURL *easy = net_easy_prepare(req, resp, err);
+    if (!easy)
+        return err ? err->status : MM_E_INTERNAL;
+    CURLcode code = curl_easy_perform(easy);
+    net_easy_finish(easy, code, resp);
+    curl_easy_cleanup(easy);
+    return MM_OK;
+}
+
+void mm_http_request_free(mm_http_request *req)
+{
+    if (!req)
+        return;
+    free(req->url);
+    for (size_t i = 0; i < req->headers.count; i++) /* headers may hold the key */
+        memset(req->headers.items[i], 0, strlen(req->headers.items[i]));
+    mm_string_list_free(&req->headers);
+    free(req->body);
+    free(req->ca_bundle);
+    memset(req, 0, sizeof *req);
+}
+
+void mm_http_response_free(mm_http_response *resp)
+{
+    if (!resp)
+        return;
+    mm_string_list_free(&resp->headers);
+    free(resp->body);
+    curl_slist_free_all(resp->curl_headers);
+    memset(resp, 0, sizeof *resp);
+}
+
+const char *mm_http_header(const mm_http_response *resp, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; resp && i < resp->headers.count; i++) {
+        const char *line = resp->headers.items[i];
+        if (strncasecmp(line, name, n) == 0 && line[n] == ':') {
+            const char *v = line + n + 1;
+            while (*v == ' ' || *v == '\t')
+                v++;
+            return v;
+        }
+    }
+    return NULL;
+}
+
+bool mm_http_add_header(mm_http_request *req, const char *name, const char *value)
+{
+    size_t n = strlen(name), v = strlen(value);
+    char *line = malloc(n + v + 3);
+    if (!line)
+        return false;
+    memcpy(line, name, n);
+    memcpy(line + n, ": ", 2);
+    size_t out = n + 2;
+    for (size_t i = 0; i < v; i++) /* no CR/LF: a value can never inject a header */
+        if ((unsigned char)value[i] >= 0x20 && value[i] != 0x7F)
+            line[out++] = value[i];
+    line[out] = '\0';
+    bool ok = mm_string_list_append(&req->headers, line);
+    memset(line, 0, out);
+    free(line);
+    return ok;
+}
+
+char *mm_url_escape(const char *s)
+{
+    static const char HEX[] = "0123456789ABCDEF";
+    size_t n = strlen(s);
+    char *out = malloc(n * 3 + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '.' || c == '_' || c == '~') {
+            out[o++] = (char)c;
+        } else {
+            out[o++] = '%';
+            out[o++] = HEX[c >> 4];
+            out[o++] = HEX[c & 15];
+        }
+    }
+    out[o] = '\0';
+    return out;
+}

@@ -1,0 +1,76 @@
+/* The HTTP layer over libcurl shared by the easy path (CLI, router) and the monitor's multi
+ * path: request/response values, easy-handle preparation and transport classification. */
+#ifndef MM_NET_HTTP_H
+#define MM_NET_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <curl/curl.h>
+
+#include "error.h"
+#include "providers/provider.h"
+#include "util/strlist.h"
+
+#define MM_HTTP_BODY_CAP (16u * 1024u * 1024u) /* larger answers are bad_response */
+#define MM_HTTP_DEFAULT_CONNECT_TIMEOUT_MS 5000L
+#define MM_HTTP_DEFAULT_TIMEOUT_MS 30000L
+
+/* One request. All strings are owned (freed by mm_http_request_free). Header values may carry
+ * secrets: never log or display `headers`. */
+typedef struct mm_http_request {
+    const char *method; /* "GET" or "POST" (static string) */
+    char *url;
+    mm_string_list headers; /* "Name: value" */
+    char *body;             /* NULL for GET */
+    long connect_timeout_ms, timeout_ms;
+    char *ca_bundle; /* NULL = system store */
+} mm_http_request;
+
+typedef struct mm_http_response {
+    long status;            /* 0 when no response arrived */
+    mm_string_list headers; /* "name: value" of the final response, as received */
+    char *body;             /* NUL-terminated (body_len excludes the NUL); NULL if empty */
+    size_t body_len;
+    int64_t latency_ms;
+    mm_error_class transport_class; /* OK when a response arrived; TIMEOUT, NETWORK, or
+                                       BAD_RESPONSE ("response too large") otherwise */
+    char transport_message[256];
+    /* internal */
+    size_t body_cap;
+    bool too_large;
+    int64_t started_ms;
+    long timeout_ms, connect_timeout_ms;
+    struct curl_slist *curl_headers;
+    char curl_error[CURL_ERROR_SIZE];
+} mm_http_response;
+
+/* Calls curl_global_init exactly once (thread-safe); every function below calls it. */
+void net_global_init(void);
+
+/* Configures a new easy handle for req (timeouts, TLS verification always on + CAINFO when
+ * ca_bundle, User-Agent "mmadmin/<version>", proxies from the environment, header and body
+ * capture into resp with a 16 MiB cap, no signals). resp is reset and must stay at the same
+ * address until net_easy_finish. Returns NULL (err set) on failure. The caller owns the handle
+ * (curl_easy_cleanup) and still frees resp with mm_http_response_free. */
+CURL *net_easy_prepare(const mm_http_request *req, mm_http_response *resp, mm_error *err);
+/* After the transfer ended with `code`: fills status, latency and the transport class and
+ * message (timeout vs network: DNS, refused, TLS). Does not clean up the handle. */
+void net_easy_finish(CURL *easy, CURLcode code, mm_http_response *resp);
+/* The easy path: prepare, perform, finish, cleanup. Returns MM_OK when the transfer ran (even
+ * if it failed: see resp->transport_class); MM_E_INTERNAL only when it could not start. */
+mm_status net_perform(const mm_http_request *req, mm_http_response *resp, mm_error *err);
+
+void mm_http_request_free(mm_http_request *req);
+void mm_http_response_free(mm_http_response *resp);
+/* Value of the first header called name (case-insensitive), trimmed; NULL when absent. Points
+ * into resp. */
+const char *mm_http_header(const mm_http_response *resp, const char *name);
+
+/* Helpers for request builders. */
+bool mm_http_add_header(mm_http_request *req, const char *name, const char *value);
+/* Percent-encodes s for a URL path segment or query value (heap string, NULL on OOM). */
+char *mm_url_escape(const char *s);
+
+#endif

@@ -1,0 +1,408 @@
+/* Implementation of the adapter helpers: request assembly, defensive JSON access, model-id
+ * lists and the duration/date formats providers use for retry-after and rate-limit resets. */
+#include "providers/adapter.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define MAX_SAFE_COUNT 9007199254740992.0 /* 2^53: beyond, doubles lose integers */
+
+char *adapter_format(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *out = NULL;
+    int n = vasprintf(&out, fmt, ap);
+    va_end(ap);
+    return n < 0 ? NULL : out;
+}
+
+char *adapter_strdup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+const char *adapter_base_url(const mm_connection *conn)
+{
+    if (mm_present(conn->base_url))
+        return conn->base_url;
+    const char *def = conn->provider ? conn->provider->default_base_url : NULL;
+    return def ? def : "";
+}
+
+static bool is_http_url(const char *url)
+{
+    return strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0;
+}
+
+static mm_status check_base_url(const mm_connection *conn, const char *base, mm_error *err)
+{
+    const char *name = conn->provider ? conn->provider->display_name : "This provider";
+    if (!mm_present(base))
+        return mm_error_set(err, MM_E_INVALID, "endpoint",
+                            "%s needs an endpoint: enter the base URL (https://...).", name);
+    if (!is_http_url(base)) {
+        char shown[128];
+        mm_sanitize(shown, sizeof shown, base, strlen(base));
+        return mm_error_set(err, MM_E_INVALID, "endpoint",
+                            "The endpoint \"%s\" is not a URL: it must start with https:// (or "
+                            "http:// for a local server).",
+                            shown);
+    }
+    return MM_OK;
+}
+
+mm_status adapter_request_init(const mm_connection *conn, const char *method, const char *path,
+                               char *body, mm_http_request *out, mm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    const char *base = adapter_base_url(conn);
+    mm_status st = check_base_url(conn, base, err);
+    if (st != MM_OK) {
+        free(body);
+        return st;
+    }
+    size_t base_len = strlen(base);
+    while (base_len > 0 && base[base_len - 1] == '/')
+        base_len--;
+    out->method = method;
+    out->body = body;
+    out->url = adapter_format("%.*s%s", (int)base_len, base, path);
+    out->connect_timeout_ms = conn->connect_timeout_ms > 0 ? conn->connect_timeout_ms
+                                                           : MM_HTTP_DEFAULT_CONNECT_TIMEOUT_MS;
+    out->timeout_ms = conn->timeout_ms > 0 ? conn->timeout_ms : MM_HTTP_DEFAULT_TIMEOUT_MS;
+    bool ok = out->url != NULL;
+    if (ok && mm_present(conn->ca_bundle))
+        ok = (out->ca_bundle = strdup(conn->ca_bundle)) != NULL;
+    ok = ok && mm_http_add_header(out, "Accept", "application/json");
+    if (ok && body)
+        ok = mm_http_add_header(out, "Content-Type", "application/json");
+    if (!ok) {
+        mm_http_request_free(out);
+        return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
+    }
+    return MM_OK;
+}
+
+mm_status adapter_url_append_query(mm_http_request *req, const char *name, const char *value,
+                                   mm_error *err)
+{
+    const char *sep = strchr(req->url, '?') ? "&" : "?";
+    char *url = adapter_format("%s%s%s=%s", req->url, sep, name, value);
+    if (!url)
+        return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
+    free(req->url);
+    req->url = url;
+    return MM_OK;
+}
+
+mm_status adapter_add_bearer(const mm_connection *conn, mm_http_request *req, mm_error *err)
+{
+    if (!mm_present(conn->api_key))
+        return MM_OK;
+    char *value = adapter_format("Bearer %s", conn->api_key);
+    bool ok = value && mm_http_add_header(req, "Authorization", value);
+    if (value) {
+        memset(value, 0, strlen(value)); /* the key should not linger in freed memory */
+        free(value);
+    }
+    return ok ? MM_OK : mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
+}
+
+json_t *adapter_json_load(const char *body, size_t len)
+{
+    if (!body || len == 0)
+        return NULL;
+    json_error_t jerr;
+    /* Without JSON_DECODE_ANY jansson accepts only an object or an array; it refuses invalid
+     * UTF-8, NUL escapes and nesting deeper than its parser limit. */
+    return json_loadb(body, len, 0, &jerr);
+}
+
+const char *adapter_json_string(const json_t *obj, const char *key)
+{
+    json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+json_t *adapter_json_object(const json_t *obj, const char *key)
+{
+    json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
+    return json_is_object(v) ? v : NULL;
+}
+
+json_t *adapter_json_array(const json_t *obj, const char *key)
+{
+    json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
+    return json_is_array(v) ? v : NULL;
+}
+
+bool adapter_read_count(const json_t *obj, const char *key, int64_t *out)
+{
+    json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
+    if (!json_is_number(v))
+        return false;
+    double d = json_number_value(v);
+    if (!isfinite(d) || d < 0 || d >= MAX_SAFE_COUNT)
+        return false;
+    *out = (int64_t)d;
+    return true;
+}
+
+char *adapter_dump(const json_t *value)
+{
+    return json_dumps(value, JSON_COMPACT);
+}
+
+void adapter_set_usage(mm_call_result *res, bool have_in, int64_t in, bool have_out, int64_t out)
+{
+    res->usage_known = have_in && have_out;
+    res->tokens_in = res->usage_known ? in : 0;
+    res->tokens_out = res->usage_known ? out : 0;
+}
+
+bool adapter_embedding_output(const json_t *vec, mm_call_result *res, const char **why)
+{
+    size_t n = json_is_array(vec) ? json_array_size(vec) : 0;
+    if (n == 0) {
+        *why = "the embedding is missing or empty";
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!json_is_number(json_array_get(vec, i))) {
+            *why = "the embedding holds something other than numbers";
+            return false;
+        }
+    }
+    free(res->output);
+    res->output = adapter_format("%zu-dimensional vector", n);
+    return res->output != NULL;
+}
+
+bool adapter_add_model_id(mm_string_list *ids, const char *id, const char **why)
+{
+    if (!mm_present(id) || mm_string_list_contains(ids, id))
+        return true;
+    if (ids->count >= MM_MODELS_MAX) {
+        *why = "it lists more than 5000 models";
+        return false;
+    }
+    if (!mm_string_list_append(ids, id)) {
+        *why = "out of memory";
+        return false;
+    }
+    return true;
+}
+
+/* Reads "123" or "1.5" at *s; advances *s. Returns false when no digit. */
+static bool read_decimal(const char **s, double *out)
+{
+    const char *p = *s;
+    double v = 0, scale = 1;
+    bool digits = false;
+    while (isdigit((unsigned char)*p) && v < 1e12) {
+        v = v * 10 + (*p++ - '0');
+        digits = true;
+    }
+    if (*p == '.') {
+        p++;
+        while (isdigit((unsigned char)*p)) {
+            scale /= 10;
+            v += (*p++ - '0') * scale;
+            digits = true;
+        }
+    }
+    if (!digits || isdigit((unsigned char)*p))
+        return false;
+    *s = p;
+    *out = v;
+    return true;
+}
+
+/* Multiplier to ms of the unit at *s (advanced past it); 0 when unknown. */
+static double read_unit_ms(const char **s)
+{
+    static const struct {
+        const char *unit;
+        double ms;
+    } UNITS[] = {{"ms", 1},      {"us", 0.001}, {"\xc2\xb5s", 0.001}, {"ns", 0.000001},
+                 {"h", 3600000}, {"m", 60000},  {"s", 1000}};
+    for (size_t i = 0; i < sizeof UNITS / sizeof UNITS[0]; i++) {
+        size_t n = strlen(UNITS[i].unit);
+        if (strncmp(*s, UNITS[i].unit, n) == 0) {
+            *s += n;
+            return UNITS[i].ms;
+        }
+    }
+    return 0;
+}
+
+int64_t adapter_parse_duration_ms(const char *s)
+{
+    if (!s)
+        return -1;
+    while (isspace((unsigned char)*s))
+        s++;
+    double total = 0, v;
+    if (!read_decimal(&s, &v))
+        return -1;
+    if (*s == '\0' || isspace((unsigned char)*s))
+        return (int64_t)llround(v * 1000); /* a bare number is seconds */
+    for (;;) {
+        double unit = read_unit_ms(&s);
+        if (unit == 0)
+            return -1;
+        total += v * unit;
+        if (total > 1e15) /* beyond 30 000 years: not a real duration */
+            return -1;
+        if (*s == '\0' || isspace((unsigned char)*s))
+            break;
+        if (!read_decimal(&s, &v))
+            return -1;
+    }
+    return (int64_t)llround(total);
+}
+
+static int64_t ms_from_utc_fields(int y, int mo, int d, int h, int mi, int sec)
+{
+    if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+        sec > 60)
+        return -1;
+    struct tm tm = {0};
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = sec;
+    time_t t = timegm(&tm);
+    return t < 0 ? -1 : (int64_t)t * 1000;
+}
+
+int64_t adapter_parse_rfc3339_ms(const char *s)
+{
+    int y, mo, d, h, mi, sec, used = 0;
+    if (!s ||
+        sscanf(s, "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &used) != 6 ||
+        used == 0)
+        return -1;
+    int64_t ms = ms_from_utc_fields(y, mo, d, h, mi, sec);
+    if (ms < 0)
+        return -1;
+    const char *p = s + used;
+    if (*p == '.') {
+        double frac = 0, scale = 1;
+        for (p++; isdigit((unsigned char)*p); p++) {
+            scale /= 10;
+            frac += (*p - '0') * scale;
+        }
+        ms += (int64_t)(frac * 1000);
+    }
+    if (*p == 'Z' || *p == 'z')
+        return p[1] == '\0' ? ms : -1;
+    int oh, om;
+    if ((*p == '+' || *p == '-') && sscanf(p + 1, "%2d:%2d", &oh, &om) == 2 && oh < 24 && om < 60) {
+        int64_t offset = ((int64_t)oh * 60 + om) * 60000;
+        return *p == '+' ? ms - offset : ms + offset;
+    }
+    return -1;
+}
+
+int64_t adapter_header_int(const mm_http_response *resp, const char *name)
+{
+    const char *v = mm_http_header(resp, name);
+    if (!v || !isdigit((unsigned char)*v))
+        return -1;
+    char *end;
+    long long n = strtoll(v, &end, 10);
+    while (isspace((unsigned char)*end))
+        end++;
+    return *end == '\0' && n >= 0 ? (int64_t)n : -1;
+}
+
+static int64_t seconds_to_ms(const char *v)
+{
+    double d;
+    const char *p = v;
+    if (!read_decimal(&p, &d))
+        return -1;
+    while (isspace((unsigned char)*p))
+        p++;
+    return *p == '\0' ? (int64_t)llround(d * 1000) : -1;
+}
+
+int64_t adapter_retry_after_from_headers(const mm_http_response *resp, int64_t now_ms)
+{
+    const char *ms = mm_http_header(resp, "retry-after-ms");
+    if (ms) {
+        int64_t v = seconds_to_ms(ms);
+        if (v >= 0)
+            return (v + 500) / 1000; /* the value was ms, not seconds */
+    }
+    const char *ra = mm_http_header(resp, "retry-after");
+    if (!ra)
+        return -1;
+    int64_t secs = seconds_to_ms(ra);
+    if (secs >= 0)
+        return secs;
+    time_t when = curl_getdate(ra, NULL);
+    if (when < 0)
+        return -1;
+    int64_t delta = (int64_t)when * 1000 - now_ms;
+    return delta > 0 ? delta : 0;
+}
+
+/* Reads "<number><unit>" or "<number> seconds" at p into ms; -1 when not a duration. */
+static int64_t duration_in_text(const char *p)
+{
+    char token[32];
+    size_t n = 0;
+    while (n + 1 < sizeof token && (isdigit((unsigned char)p[n]) || p[n] == '.' || p[n] == 'h' ||
+                                    p[n] == 'm' || p[n] == 's'))
+        n++;
+    memcpy(token, p, n);
+    token[n] = '\0';
+    while (n > 0 && token[n - 1] == '.')
+        token[--n] = '\0';
+    const char *rest = p + n;
+    double v;
+    const char *q = token;
+    if (read_decimal(&q, &v) && *q == '\0') { /* a bare number: look at the word after it */
+        while (*rest == ' ')
+            rest++;
+        if (strncasecmp(rest, "ms", 2) == 0 || strncasecmp(rest, "millisecond", 11) == 0)
+            return (int64_t)llround(v);
+        if (strncasecmp(rest, "minute", 6) == 0)
+            return (int64_t)llround(v * 60000);
+        return (int64_t)llround(v * 1000);
+    }
+    return adapter_parse_duration_ms(token);
+}
+
+int64_t adapter_retry_after_from_text(const char *message)
+{
+    static const char *const PHRASES[] = {"try again in ", "retry after ", "retry in ",
+                                          "try again after "};
+    if (!message)
+        return -1;
+    for (size_t i = 0; i < sizeof PHRASES / sizeof PHRASES[0]; i++) {
+        const char *at = strcasestr(message, PHRASES[i]);
+        if (at) {
+            int64_t ms = duration_in_text(at + strlen(PHRASES[i]));
+            if (ms >= 0)
+                return ms;
+        }
+    }
+    return -1;
+}
+
+void adapter_set_error_message(mm_error_body *out, const char *message)
+{
+    if (message)
+        mm_copy(out->message, sizeof out->message, message);
+}

@@ -1,0 +1,241 @@
+/* The Anthropic descriptor and adapter: x-api-key + anthropic-version headers, paginated
+ * /v1/models (after_id), /v1/messages, typed error bodies, anthropic-ratelimit-* headers. */
+#include "providers/adapter.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define ANTHROPIC_VERSION "2023-06-01"
+#define DEFAULT_MAX_TOKENS 256
+
+static const mm_credential_field FIELDS[] = {
+    {"api_key", "API key", true, true, "sk-ant-...",
+     "Create one at console.anthropic.com under API keys."},
+    {"endpoint", "Base URL", false, false, "https://api.anthropic.com",
+     "Leave empty for api.anthropic.com; set it for a proxy or a private endpoint."},
+    {"ca_bundle", "CA bundle file", false, false, "/etc/ssl/private-ca.pem",
+     "Only for a private endpoint whose certificate the system does not trust."},
+};
+
+static mm_status anthropic_request(const mm_connection *conn, const char *method, const char *path,
+                                   char *body, mm_http_request *out, mm_error *err)
+{
+    mm_status st = adapter_request_init(conn, method, path, body, out, err);
+    if (st != MM_OK)
+        return st;
+    bool ok = mm_http_add_header(out, "anthropic-version", ANTHROPIC_VERSION);
+    if (ok && mm_present(conn->api_key))
+        ok = mm_http_add_header(out, "x-api-key", conn->api_key);
+    if (!ok) {
+        mm_http_request_free(out);
+        return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
+    }
+    return MM_OK;
+}
+
+static mm_status anthropic_build_list(const mm_connection *conn, const char *page_token,
+                                      mm_http_request *out, mm_error *err)
+{
+    mm_status st = anthropic_request(conn, "GET", "/v1/models?limit=1000", NULL, out, err);
+    if (st != MM_OK || !page_token)
+        return st;
+    char *after = mm_url_escape(page_token);
+    st = after ? adapter_url_append_query(out, "after_id", after, err)
+               : mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
+    free(after);
+    if (st != MM_OK)
+        mm_http_request_free(out);
+    return st;
+}
+
+static bool anthropic_parse_list(const char *body, size_t len, mm_string_list *ids,
+                                 char **next_page, const char **why)
+{
+    *next_page = NULL;
+    json_t *root = adapter_json_load(body, len);
+    json_t *data = adapter_json_array(root, "data");
+    bool ok = data != NULL;
+    *why = root ? "it has no \"data\" list of models" : "the body is not JSON";
+    size_t i;
+    json_t *entry;
+    const char *last = NULL;
+    json_array_foreach(data, i, entry)
+    {
+        last = adapter_json_string(entry, "id");
+        if (!last) {
+            *why = "a model entry has no \"id\" string";
+            ok = false;
+            break;
+        }
+        if (!adapter_add_model_id(ids, last, why)) {
+            ok = false;
+            break;
+        }
+    }
+    const char *last_id = adapter_json_string(root, "last_id");
+    if (!mm_present(last_id))
+        last_id = last;
+    if (ok && json_is_true(json_object_get(root, "has_more")) && mm_present(last_id))
+        *next_page = strdup(last_id);
+    json_decref(root);
+    return ok;
+}
+
+static mm_status anthropic_build_chat(const mm_connection *conn, const char *model,
+                                      const char *prompt, int max_tokens, mm_http_request *out,
+                                      mm_error *err)
+{
+    json_t *root = json_pack("{s:s, s:i, s:[{s:s, s:s}]}", "model", model ? model : "",
+                             "max_tokens", max_tokens > 0 ? max_tokens : DEFAULT_MAX_TOKENS,
+                             "messages", "role", "user", "content", prompt ? prompt : "");
+    char *body = root ? adapter_dump(root) : NULL;
+    json_decref(root);
+    if (!body)
+        return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
+    return anthropic_request(conn, "POST", "/v1/messages", body, out, err);
+}
+
+/* The text blocks of content[], concatenated. */
+static char *content_text(const json_t *content)
+{
+    size_t total = 0, i;
+    json_t *block;
+    json_array_foreach(content, i, block)
+    {
+        const char *text = adapter_json_string(block, "text");
+        total += text ? strlen(text) : 0;
+    }
+    char *out = malloc(total + 1);
+    if (!out)
+        return NULL;
+    size_t used = 0;
+    json_array_foreach(content, i, block)
+    {
+        const char *text = adapter_json_string(block, "text");
+        size_t n = text ? strlen(text) : 0;
+        memcpy(out + used, text ? text : "", n);
+        used += n;
+    }
+    out[used] = '\0';
+    return out;
+}
+
+static bool anthropic_parse_chat(const char *body, size_t len, mm_call_result *res,
+                                 const char **why)
+{
+    json_t *root = adapter_json_load(body, len);
+    json_t *content = adapter_json_array(root, "content");
+    if (!content) {
+        *why = root ? "it has no \"content\" list" : "the body is not JSON";
+        json_decref(root);
+        return false;
+    }
+    free(res->output);
+    res->output = content_text(content);
+    json_t *usage = adapter_json_object(root, "usage");
+    int64_t in = 0, out = 0, cache_write = 0, cache_read = 0;
+    bool have_in = adapter_read_count(usage, "input_tokens", &in);
+    bool have_out = adapter_read_count(usage, "output_tokens", &out);
+    adapter_read_count(usage, "cache_creation_input_tokens", &cache_write);
+    adapter_read_count(usage, "cache_read_input_tokens", &cache_read);
+    adapter_set_usage(res, have_in, in + cache_write + cache_read, have_out, out);
+    json_decref(root);
+    return res->output != NULL;
+}
+
+static mm_error_class class_from_type(const char *type, const char *detail_code,
+                                      const char *message)
+{
+    static const struct {
+        const char *type;
+        mm_error_class cls;
+    } TYPES[] = {
+        {"authentication_error", MM_CLASS_AUTH},
+        {"permission_error", MM_CLASS_AUTH},
+        {"billing_error", MM_CLASS_QUOTA},
+        {"rate_limit_error", MM_CLASS_RATE_LIMITED},
+        {"overloaded_error", MM_CLASS_OVERLOADED},
+        {"api_error", MM_CLASS_SERVER},
+        {"invalid_request_error", MM_CLASS_BAD_REQUEST},
+        {"not_found_error", MM_CLASS_BAD_REQUEST},
+        {"request_too_large", MM_CLASS_BAD_REQUEST},
+    };
+    if (strcmp(detail_code, "enforced_spend_limit_reached") == 0 ||
+        strcasestr(message, "credit balance is too low"))
+        return MM_CLASS_QUOTA;
+    for (size_t i = 0; i < sizeof TYPES / sizeof TYPES[0]; i++)
+        if (strcmp(type, TYPES[i].type) == 0)
+            return TYPES[i].cls;
+    return MM_CLASS_COUNT;
+}
+
+static void anthropic_parse_error(long status, const char *body, size_t len, mm_error_body *out)
+{
+    (void)status;
+    json_t *root = adapter_json_load(body, len);
+    json_t *error = adapter_json_object(root, "error");
+    if (error) {
+        const char *type = adapter_json_string(error, "type");
+        const char *code = adapter_json_string(adapter_json_object(error, "details"), "error_code");
+        out->recognized = true;
+        adapter_set_error_message(out, adapter_json_string(error, "message"));
+        if (!out->message[0])
+            adapter_set_error_message(out, type);
+        out->cls = class_from_type(type ? type : "", code ? code : "", out->message);
+    }
+    json_decref(root);
+}
+
+/* Reads one anthropic-ratelimit-<kind>-{limit,remaining,reset} triple. */
+static void read_triple(const mm_http_response *resp, const char *kind, int64_t now_ms,
+                        int64_t *limit, int64_t *remaining, int64_t *reset_ms)
+{
+    char name[80];
+    snprintf(name, sizeof name, "anthropic-ratelimit-%s-limit", kind);
+    *limit = adapter_header_int(resp, name);
+    snprintf(name, sizeof name, "anthropic-ratelimit-%s-remaining", kind);
+    *remaining = adapter_header_int(resp, name);
+    snprintf(name, sizeof name, "anthropic-ratelimit-%s-reset", kind);
+    int64_t at = adapter_parse_rfc3339_ms(mm_http_header(resp, name));
+    *reset_ms = at < 0 ? -1 : (at > now_ms ? at - now_ms : 0);
+}
+
+static void anthropic_read_ratelimit(const mm_http_response *resp, int64_t now_ms, mm_ratelimit *rl)
+{
+    read_triple(resp, "requests", now_ms, &rl->limit_requests, &rl->remaining_requests,
+                &rl->reset_requests_ms);
+    read_triple(resp, "tokens", now_ms, &rl->limit_tokens, &rl->remaining_tokens,
+                &rl->reset_tokens_ms);
+    if (rl->limit_tokens < 0) /* newer accounts report input and output tokens separately */
+        read_triple(resp, "input-tokens", now_ms, &rl->limit_tokens, &rl->remaining_tokens,
+                    &rl->reset_tokens_ms);
+}
+
+static const mm_provider_ops OPS = {
+    .build_list = anthropic_build_list,
+    .parse_list = anthropic_parse_list,
+    .build_chat = anthropic_build_chat,
+    .parse_chat = anthropic_parse_chat,
+    .build_embed = NULL, /* Anthropic has no embeddings endpoint */
+    .parse_embed = NULL,
+    .parse_error = anthropic_parse_error,
+    .read_ratelimit = anthropic_read_ratelimit,
+};
+
+const mm_provider_info mm_provider_anthropic = {
+    .id = "anthropic",
+    .display_name = "Anthropic",
+    .default_base_url = "https://api.anthropic.com",
+    .default_api_version = NULL,
+    .fields = FIELDS,
+    .n_fields = sizeof FIELDS / sizeof FIELDS[0],
+    .requires_endpoint = false,
+    .requires_api_version = false,
+    .requires_key = true,
+    .supports_chat = true,
+    .supports_embeddings = false,
+    .target_hint = "Targets name an Anthropic model id, e.g. claude-sonnet-4-20250514. "
+                   "Anthropic has no embedding models.",
+    .ops = &OPS,
+};

@@ -1,0 +1,197 @@
+/* The Cohere descriptor and adapter: Bearer key, paginated /v1/models (page_token), v2 chat
+ * and embed, {"message"} error bodies (498 = invalid token), billed_units usage. */
+#include "providers/adapter.h"
+
+#include <string.h>
+#include <strings.h>
+
+static const mm_credential_field FIELDS[] = {
+    {"api_key", "API key", true, true, "your Cohere API key",
+     "Create one at dashboard.cohere.com under API keys."},
+    {"endpoint", "Base URL", false, false, "https://api.cohere.com",
+     "Leave empty for api.cohere.com; set it for a proxy or a private endpoint."},
+    {"ca_bundle", "CA bundle file", false, false, "/etc/ssl/private-ca.pem",
+     "Only for a private endpoint whose certificate the system does not trust."},
+};
+
+static mm_status cohere_request(const mm_connection *conn, const char *method, const char *path,
+                                char *body, mm_http_request *out, mm_error *err)
+{
+    mm_status st = adapter_request_init(conn, method, path, body, out, err);
+    if (st == MM_OK)
+        st = adapter_add_bearer(conn, out, err);
+    if (st != MM_OK)
+        mm_http_request_free(out);
+    return st;
+}
+
+static mm_status cohere_build_list(const mm_connection *conn, const char *page_token,
+                                   mm_http_request *out, mm_error *err)
+{
+    mm_status st = cohere_request(conn, "GET", "/v1/models?page_size=1000", NULL, out, err);
+    if (st != MM_OK || !page_token)
+        return st;
+    char *token = mm_url_escape(page_token);
+    st = token ? adapter_url_append_query(out, "page_token", token, err)
+               : mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
+    free(token);
+    if (st != MM_OK)
+        mm_http_request_free(out);
+    return st;
+}
+
+static bool cohere_parse_list(const char *body, size_t len, mm_string_list *ids, char **next_page,
+                              const char **why)
+{
+    *next_page = NULL;
+    json_t *root = adapter_json_load(body, len);
+    json_t *models = adapter_json_array(root, "models");
+    bool ok = models != NULL;
+    *why = root ? "it has no \"models\" list" : "the body is not JSON";
+    size_t i;
+    json_t *entry;
+    json_array_foreach(models, i, entry)
+    {
+        const char *name = adapter_json_string(entry, "name");
+        if (!name)
+            *why = "a model entry has no \"name\" string";
+        if (!name || !adapter_add_model_id(ids, name, why)) {
+            ok = false;
+            break;
+        }
+    }
+    const char *next = adapter_json_string(root, "next_page_token");
+    if (ok && mm_present(next))
+        *next_page = strdup(next);
+    json_decref(root);
+    return ok;
+}
+
+static mm_status cohere_build_chat(const mm_connection *conn, const char *model, const char *prompt,
+                                   int max_tokens, mm_http_request *out, mm_error *err)
+{
+    json_t *root = json_pack("{s:s, s:[{s:s, s:s}]}", "model", model ? model : "", "messages",
+                             "role", "user", "content", prompt ? prompt : "");
+    if (root && max_tokens > 0)
+        json_object_set_new(root, "max_tokens", json_integer(max_tokens));
+    char *body = root ? adapter_dump(root) : NULL;
+    json_decref(root);
+    if (!body)
+        return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
+    return cohere_request(conn, "POST", "/v2/chat", body, out, err);
+}
+
+/* billed_units first (what is charged), else tokens; from usage (v2) or meta (v1, embed). */
+static void read_usage(const json_t *root, mm_call_result *res, bool output_expected)
+{
+    json_t *usage = adapter_json_object(root, "usage");
+    if (!usage)
+        usage = adapter_json_object(root, "meta");
+    json_t *units = adapter_json_object(usage, "billed_units");
+    if (!units)
+        units = adapter_json_object(usage, "tokens");
+    int64_t in = 0, out = 0;
+    bool have_in = adapter_read_count(units, "input_tokens", &in);
+    bool have_out = adapter_read_count(units, "output_tokens", &out) || !output_expected;
+    adapter_set_usage(res, have_in, in, have_out, out);
+}
+
+static bool cohere_parse_chat(const char *body, size_t len, mm_call_result *res, const char **why)
+{
+    json_t *root = adapter_json_load(body, len);
+    json_t *content = adapter_json_array(adapter_json_object(root, "message"), "content");
+    const char *text = NULL;
+    size_t i;
+    json_t *block;
+    json_array_foreach(content, i, block)
+    {
+        text = adapter_json_string(block, "text");
+        if (text)
+            break;
+    }
+    if (!content) {
+        *why = root ? "it has no message.content" : "the body is not JSON";
+        json_decref(root);
+        return false;
+    }
+    free(res->output);
+    res->output = strdup(text ? text : "");
+    read_usage(root, res, true);
+    json_decref(root);
+    return res->output != NULL;
+}
+
+static mm_status cohere_build_embed(const mm_connection *conn, const char *model, const char *text,
+                                    mm_http_request *out, mm_error *err)
+{
+    json_t *root =
+        json_pack("{s:s, s:[s], s:s, s:[s]}", "model", model ? model : "", "texts",
+                  text ? text : "", "input_type", "search_document", "embedding_types", "float");
+    char *body = root ? adapter_dump(root) : NULL;
+    json_decref(root);
+    if (!body)
+        return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
+    return cohere_request(conn, "POST", "/v2/embed", body, out, err);
+}
+
+static bool cohere_parse_embed(const char *body, size_t len, mm_call_result *res, const char **why)
+{
+    json_t *root = adapter_json_load(body, len);
+    json_t *embeddings = json_object_get(root, "embeddings");
+    /* v2: {"embeddings":{"float":[[...]]}}; v1: {"embeddings":[[...]]} */
+    json_t *list = json_is_object(embeddings) ? adapter_json_array(embeddings, "float")
+                                              : (json_is_array(embeddings) ? embeddings : NULL);
+    bool ok = list != NULL;
+    if (!ok)
+        *why = root ? "it has no embeddings.float list" : "the body is not JSON";
+    else
+        ok = adapter_embedding_output(json_array_get(list, 0), res, why);
+    if (ok)
+        read_usage(root, res, false);
+    json_decref(root);
+    return ok;
+}
+
+static void cohere_parse_error(long status, const char *body, size_t len, mm_error_body *out)
+{
+    json_t *root = adapter_json_load(body, len);
+    const char *message = adapter_json_string(root, "message");
+    if (message) {
+        out->recognized = true;
+        adapter_set_error_message(out, message);
+        if (status == 498)
+            out->cls = MM_CLASS_AUTH; /* Cohere's "invalid token" */
+        else if (status == 429 &&
+                 (strcasestr(message, "/ month") || strcasestr(message, "per month")))
+            out->cls = MM_CLASS_QUOTA; /* a trial key's monthly allowance, not a burst limit */
+        out->retry_after_ms = adapter_retry_after_from_text(message);
+    }
+    json_decref(root);
+}
+
+static const mm_provider_ops OPS = {
+    .build_list = cohere_build_list,
+    .parse_list = cohere_parse_list,
+    .build_chat = cohere_build_chat,
+    .parse_chat = cohere_parse_chat,
+    .build_embed = cohere_build_embed,
+    .parse_embed = cohere_parse_embed,
+    .parse_error = cohere_parse_error,
+    .read_ratelimit = NULL, /* Cohere documents no rate-limit headers */
+};
+
+const mm_provider_info mm_provider_cohere = {
+    .id = "cohere",
+    .display_name = "Cohere",
+    .default_base_url = "https://api.cohere.com",
+    .default_api_version = NULL,
+    .fields = FIELDS,
+    .n_fields = sizeof FIELDS / sizeof FIELDS[0],
+    .requires_endpoint = false,
+    .requires_api_version = false,
+    .requires_key = true,
+    .supports_chat = true,
+    .supports_embeddings = true,
+    .target_hint = "Targets name a Cohere model, e.g. command-r-plus or embed-english-v3.0.",
+    .ops = &OPS,
+};

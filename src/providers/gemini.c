@@ -1,0 +1,310 @@
+/* The Google Gemini descriptor and adapter: x-goog-api-key header (never ?key=), paginated
+ * /models (pageToken), generateContent / embedContent, google.rpc error bodies. */
+#include "providers/adapter.h"
+
+#include <string.h>
+
+#define MODELS_PREFIX "models/"
+
+static const mm_credential_field FIELDS[] = {
+    {"api_key", "API key", true, true, "AIza...", "Create one in Google AI Studio (Get API key)."},
+    {"endpoint", "Base URL", false, false, "https://generativelanguage.googleapis.com/v1beta",
+     "Leave empty for Google's endpoint; set it for a proxy or a private endpoint."},
+    {"ca_bundle", "CA bundle file", false, false, "/etc/ssl/private-ca.pem",
+     "Only for a private endpoint whose certificate the system does not trust."},
+};
+
+static const char *strip_models_prefix(const char *name)
+{
+    return strncmp(name, MODELS_PREFIX, strlen(MODELS_PREFIX)) == 0 ? name + strlen(MODELS_PREFIX)
+                                                                    : name;
+}
+
+static mm_status gemini_request(const mm_connection *conn, const char *method, const char *path,
+                                char *body, mm_http_request *out, mm_error *err)
+{
+    mm_status st = adapter_request_init(conn, method, path, body, out, err);
+    if (st == MM_OK && mm_present(conn->api_key) &&
+        !mm_http_add_header(out, "x-goog-api-key", conn->api_key)) {
+        mm_http_request_free(out);
+        st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
+    }
+    return st;
+}
+
+static mm_status gemini_build_list(const mm_connection *conn, const char *page_token,
+                                   mm_http_request *out, mm_error *err)
+{
+    mm_status st = gemini_request(conn, "GET", "/models?pageSize=1000", NULL, out, err);
+    if (st != MM_OK || !page_token)
+        return st;
+    char *token = mm_url_escape(page_token);
+    st = token ? adapter_url_append_query(out, "pageToken", token, err)
+               : mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
+    free(token);
+    if (st != MM_OK)
+        mm_http_request_free(out);
+    return st;
+}
+
+static bool read_models(const json_t *models, mm_string_list *ids, const char **why)
+{
+    size_t i;
+    json_t *entry;
+    json_array_foreach(models, i, entry)
+    {
+        const char *name = adapter_json_string(entry, "name");
+        if (!name) {
+            *why = "a model entry has no \"name\" string";
+            return false;
+        }
+        if (!adapter_add_model_id(ids, strip_models_prefix(name), why))
+            return false;
+    }
+    return true;
+}
+
+static bool gemini_parse_list(const char *body, size_t len, mm_string_list *ids, char **next_page,
+                              const char **why)
+{
+    *next_page = NULL;
+    json_t *root = adapter_json_load(body, len);
+    json_t *models = adapter_json_array(root, "models");
+    /* Google omits empty lists: "{}" is a valid empty page. */
+    bool ok = models || (json_is_object(root) && json_object_size(root) == 0);
+    if (!ok)
+        *why = root ? "it has no \"models\" list" : "the body is not JSON";
+    else
+        ok = read_models(models, ids, why);
+    const char *next = adapter_json_string(root, "nextPageToken");
+    if (ok && mm_present(next))
+        *next_page = strdup(next);
+    json_decref(root);
+    return ok;
+}
+
+/* POST /models/{model}:{method}; model may carry the "models/" prefix or not. */
+static mm_status model_request(const mm_connection *conn, const char *model, const char *method,
+                               char *body, mm_http_request *out, mm_error *err)
+{
+    if (!mm_present(model)) {
+        free(body);
+        return mm_error_set(err, MM_E_INVALID, "model",
+                            "Name the Gemini model, e.g. "
+                            "gemini-2.0-flash.");
+    }
+    char *escaped = mm_url_escape(strip_models_prefix(model));
+    char *path = escaped ? adapter_format("/models/%s:%s", escaped, method) : NULL;
+    free(escaped);
+    if (!path) {
+        free(body);
+        return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
+    }
+    mm_status st = gemini_request(conn, "POST", path, body, out, err);
+    free(path);
+    return st;
+}
+
+static mm_status gemini_build_chat(const mm_connection *conn, const char *model, const char *prompt,
+                                   int max_tokens, mm_http_request *out, mm_error *err)
+{
+    json_t *root = json_pack("{s:[{s:s, s:[{s:s}]}]}", "contents", "role", "user", "parts", "text",
+                             prompt ? prompt : "");
+    if (root && max_tokens > 0)
+        json_object_set_new(root, "generationConfig",
+                            json_pack("{s:i}", "maxOutputTokens", max_tokens));
+    char *body = root ? adapter_dump(root) : NULL;
+    json_decref(root);
+    if (!body)
+        return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
+    return model_request(conn, model, "generateContent", body, out, err);
+}
+
+static char *candidate_text(const json_t *parts)
+{
+    size_t total = 0, i;
+    json_t *part;
+    json_array_foreach(parts, i, part)
+    {
+        const char *text = adapter_json_string(part, "text");
+        total += text ? strlen(text) : 0;
+    }
+    char *out = malloc(total + 1);
+    if (!out)
+        return NULL;
+    size_t used = 0;
+    json_array_foreach(parts, i, part)
+    {
+        const char *text = adapter_json_string(part, "text");
+        size_t n = text ? strlen(text) : 0;
+        memcpy(out + used, text ? text : "", n);
+        used += n;
+    }
+    out[used] = '\0';
+    return out;
+}
+
+static void read_usage_metadata(const json_t *root, mm_call_result *res)
+{
+    json_t *meta = adapter_json_object(root, "usageMetadata");
+    int64_t in = 0, out = 0, thoughts = 0;
+    bool have_in = adapter_read_count(meta, "promptTokenCount", &in);
+    bool have_out = adapter_read_count(meta, "candidatesTokenCount", &out);
+    adapter_read_count(meta, "thoughtsTokenCount", &thoughts); /* billed as output */
+    /* Google omits zero counts: with a prompt count present, a missing output count is 0. */
+    adapter_set_usage(res, have_in, in, have_in || have_out, out + thoughts);
+}
+
+static bool gemini_parse_chat(const char *body, size_t len, mm_call_result *res, const char **why)
+{
+    json_t *root = adapter_json_load(body, len);
+    json_t *candidate = json_array_get(adapter_json_array(root, "candidates"), 0);
+    if (!json_is_object(candidate)) {
+        *why = root ? "it has no candidates[0]" : "the body is not JSON";
+        json_decref(root);
+        return false;
+    }
+    json_t *parts = adapter_json_array(adapter_json_object(candidate, "content"), "parts");
+    free(res->output);
+    res->output = candidate_text(parts); /* no parts: blocked or empty, an empty answer */
+    read_usage_metadata(root, res);
+    json_decref(root);
+    return res->output != NULL;
+}
+
+static mm_status gemini_build_embed(const mm_connection *conn, const char *model, const char *text,
+                                    mm_http_request *out, mm_error *err)
+{
+    json_t *root = json_pack("{s:{s:[{s:s}]}}", "content", "parts", "text", text ? text : "");
+    char *body = root ? adapter_dump(root) : NULL;
+    json_decref(root);
+    if (!body)
+        return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
+    return model_request(conn, model, "embedContent", body, out, err);
+}
+
+static bool gemini_parse_embed(const char *body, size_t len, mm_call_result *res, const char **why)
+{
+    json_t *root = adapter_json_load(body, len);
+    json_t *values = adapter_json_array(adapter_json_object(root, "embedding"), "values");
+    bool ok = values != NULL;
+    if (!ok)
+        *why = root ? "it has no embedding.values" : "the body is not JSON";
+    else
+        ok = adapter_embedding_output(values, res, why);
+    if (ok)
+        read_usage_metadata(root, res); /* usually absent: then count nothing */
+    json_decref(root);
+    return ok;
+}
+
+/* True when a QuotaFailure names a daily quota ("...PerDay..."): exhausted until tomorrow. */
+static bool daily_quota_exhausted(const json_t *detail)
+{
+    size_t i;
+    json_t *violation;
+    json_array_foreach(adapter_json_array(detail, "violations"), i, violation)
+    {
+        const char *id = adapter_json_string(violation, "quotaId");
+        if (id && strstr(id, "PerDay"))
+            return true;
+    }
+    return false;
+}
+
+/* Looks through google.rpc details for API_KEY_INVALID, a daily QuotaFailure and
+ * RetryInfo.retryDelay. */
+static void read_details(const json_t *details, bool *key_invalid, bool *daily_quota,
+                         int64_t *retry_ms)
+{
+    size_t i;
+    json_t *detail;
+    json_array_foreach(details, i, detail)
+    {
+        if (daily_quota_exhausted(detail))
+            *daily_quota = true;
+        const char *reason = adapter_json_string(detail, "reason");
+        const char *type = adapter_json_string(detail, "@type");
+        const char *delay = adapter_json_string(detail, "retryDelay");
+        if (reason && strcmp(reason, "API_KEY_INVALID") == 0)
+            *key_invalid = true;
+        if (delay && (!type || strstr(type, "RetryInfo")))
+            *retry_ms = adapter_parse_duration_ms(delay);
+    }
+}
+
+static mm_error_class class_from_status_name(const char *status, long http_status, bool key_invalid)
+{
+    static const struct {
+        const char *status;
+        mm_error_class cls;
+    } STATUSES[] = {
+        {"UNAUTHENTICATED", MM_CLASS_AUTH},
+        {"PERMISSION_DENIED", MM_CLASS_AUTH},
+        {"RESOURCE_EXHAUSTED", MM_CLASS_RATE_LIMITED},
+        {"UNAVAILABLE", MM_CLASS_OVERLOADED},
+        {"INTERNAL", MM_CLASS_SERVER},
+        {"INVALID_ARGUMENT", MM_CLASS_BAD_REQUEST},
+        {"NOT_FOUND", MM_CLASS_BAD_REQUEST},
+        {"FAILED_PRECONDITION", MM_CLASS_BAD_REQUEST},
+    };
+    if (key_invalid)
+        return MM_CLASS_AUTH;
+    if (http_status < 400)
+        return MM_CLASS_COUNT;
+    for (size_t i = 0; i < sizeof STATUSES / sizeof STATUSES[0]; i++)
+        if (strcmp(status, STATUSES[i].status) == 0)
+            return STATUSES[i].cls;
+    return MM_CLASS_COUNT;
+}
+
+static void gemini_parse_error(long status, const char *body, size_t len, mm_error_body *out)
+{
+    json_t *root = adapter_json_load(body, len);
+    /* Some Google front ends wrap the error in a one-element array. */
+    json_t *holder = json_is_array(root) ? json_array_get(root, 0) : root;
+    json_t *error = adapter_json_object(holder, "error");
+    if (error) {
+        bool key_invalid = false, daily_quota = false;
+        int64_t retry_ms = -1;
+        read_details(adapter_json_array(error, "details"), &key_invalid, &daily_quota, &retry_ms);
+        const char *status_name = adapter_json_string(error, "status");
+        out->recognized = true;
+        adapter_set_error_message(out, adapter_json_string(error, "message"));
+        if (!out->message[0])
+            adapter_set_error_message(out, status_name);
+        out->cls = class_from_status_name(status_name ? status_name : "", status, key_invalid);
+        if (out->cls == MM_CLASS_RATE_LIMITED && daily_quota)
+            out->cls = MM_CLASS_QUOTA; /* retrying within minutes will not help */
+        out->retry_after_ms = retry_ms;
+    }
+    json_decref(root);
+}
+
+static const mm_provider_ops OPS = {
+    .build_list = gemini_build_list,
+    .parse_list = gemini_parse_list,
+    .build_chat = gemini_build_chat,
+    .parse_chat = gemini_parse_chat,
+    .build_embed = gemini_build_embed,
+    .parse_embed = gemini_parse_embed,
+    .parse_error = gemini_parse_error,
+    .read_ratelimit = NULL, /* Google documents no rate-limit headers */
+};
+
+const mm_provider_info mm_provider_gemini = {
+    .id = "gemini",
+    .display_name = "Google Gemini",
+    .default_base_url = "https://generativelanguage.googleapis.com/v1beta",
+    .default_api_version = NULL,
+    .fields = FIELDS,
+    .n_fields = sizeof FIELDS / sizeof FIELDS[0],
+    .requires_endpoint = false,
+    .requires_api_version = false,
+    .requires_key = true,
+    .supports_chat = true,
+    .supports_embeddings = true,
+    .target_hint = "Targets name a Gemini model without the models/ prefix, e.g. "
+                   "gemini-2.0-flash or text-embedding-004.",
+    .ops = &OPS,
+};

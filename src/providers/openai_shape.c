@@ -1,0 +1,241 @@
+/* The OpenAI wire shape, written once: request bodies and Bearer builders, list/chat/embedding
+ * parsers (incl. Together's bare-array list), error bodies (incl. Azure's string codes, vLLM's
+ * top-level errors, Mistral's {"message"}), and x-ratelimit-* headers. */
+#include "providers/openai_shape.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static json_t *user_messages(const char *prompt)
+{
+    return json_pack("[{s:s, s:s}]", "role", "user", "content", prompt ? prompt : "");
+}
+
+char *openai_shape_chat_body(const char *model, const char *prompt, int max_tokens)
+{
+    json_t *root = json_object();
+    json_t *messages = user_messages(prompt);
+    bool ok = root && messages && json_object_set_new(root, "messages", messages) == 0;
+    if (!root || !ok) {
+        json_decref(root);
+        return NULL;
+    }
+    if (model && json_object_set_new(root, "model", json_string(model)) != 0)
+        ok = false;
+    if (max_tokens > 0 && json_object_set_new(root, "max_tokens", json_integer(max_tokens)) != 0)
+        ok = false;
+    char *body = ok ? adapter_dump(root) : NULL;
+    json_decref(root);
+    return body;
+}
+
+char *openai_shape_embed_body(const char *model, const char *text)
+{
+    json_t *root = json_pack("{s:s}", "input", text ? text : "");
+    bool ok = root != NULL;
+    if (ok && model && json_object_set_new(root, "model", json_string(model)) != 0)
+        ok = false;
+    char *body = ok ? adapter_dump(root) : NULL;
+    json_decref(root);
+    return body;
+}
+
+static mm_status bearer_request(const mm_connection *conn, const char *method, const char *path,
+                                char *body, mm_http_request *out, mm_error *err)
+{
+    mm_status st = adapter_request_init(conn, method, path, body, out, err);
+    if (st == MM_OK)
+        st = adapter_add_bearer(conn, out, err);
+    if (st != MM_OK)
+        mm_http_request_free(out);
+    return st;
+}
+
+mm_status openai_shape_build_list(const mm_connection *conn, const char *page_token,
+                                  mm_http_request *out, mm_error *err)
+{
+    mm_status st = bearer_request(conn, "GET", "/models", NULL, out, err);
+    if (st != MM_OK || !page_token)
+        return st;
+    char *after = mm_url_escape(page_token);
+    st = after ? adapter_url_append_query(out, "after", after, err)
+               : mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
+    free(after);
+    if (st != MM_OK)
+        mm_http_request_free(out);
+    return st;
+}
+
+mm_status openai_shape_build_chat(const mm_connection *conn, const char *model, const char *prompt,
+                                  int max_tokens, mm_http_request *out, mm_error *err)
+{
+    char *body = openai_shape_chat_body(model, prompt, max_tokens);
+    if (!body)
+        return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
+    return bearer_request(conn, "POST", "/chat/completions", body, out, err);
+}
+
+mm_status openai_shape_build_embed(const mm_connection *conn, const char *model, const char *text,
+                                   mm_http_request *out, mm_error *err)
+{
+    char *body = openai_shape_embed_body(model, text);
+    if (!body)
+        return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
+    return bearer_request(conn, "POST", "/embeddings", body, out, err);
+}
+
+static bool read_model_entries(const json_t *data, mm_string_list *ids, const char **why)
+{
+    size_t i;
+    json_t *entry;
+    json_array_foreach(data, i, entry)
+    {
+        const char *id = adapter_json_string(entry, "id");
+        if (!id) {
+            *why = "a model entry has no \"id\" string";
+            return false;
+        }
+        if (!adapter_add_model_id(ids, id, why))
+            return false;
+    }
+    return true;
+}
+
+bool openai_shape_parse_list(const char *body, size_t len, mm_string_list *ids, char **next_page,
+                             const char **why)
+{
+    *next_page = NULL;
+    json_t *root = adapter_json_load(body, len);
+    if (!root) {
+        *why = "the body is not JSON";
+        return false;
+    }
+    json_t *data = json_is_array(root) ? root : adapter_json_array(root, "data");
+    bool ok = data != NULL;
+    if (!ok)
+        *why = "it has no \"data\" list of models";
+    else
+        ok = read_model_entries(data, ids, why);
+    const char *last = adapter_json_string(root, "last_id");
+    if (ok && json_is_true(json_object_get(root, "has_more")) && mm_present(last))
+        *next_page = strdup(last);
+    json_decref(root);
+    return ok;
+}
+
+bool openai_shape_parse_chat(const char *body, size_t len, mm_call_result *res, const char **why)
+{
+    json_t *root = adapter_json_load(body, len);
+    json_t *choices = adapter_json_array(root, "choices");
+    json_t *message = adapter_json_object(json_array_get(choices, 0), "message");
+    json_t *content = json_object_get(message, "content");
+    bool ok = message && (json_is_string(content) || json_is_null(content));
+    if (!ok) {
+        *why = root ? "it has no choices[0].message.content" : "the body is not JSON";
+        json_decref(root);
+        return false;
+    }
+    free(res->output);
+    res->output = strdup(json_is_string(content) ? json_string_value(content) : "");
+    json_t *usage = adapter_json_object(root, "usage");
+    int64_t in = 0, out = 0;
+    bool have_in = adapter_read_count(usage, "prompt_tokens", &in);
+    bool have_out = adapter_read_count(usage, "completion_tokens", &out);
+    adapter_set_usage(res, have_in, in, have_out, out);
+    json_decref(root);
+    return res->output != NULL;
+}
+
+bool openai_shape_parse_embed(const char *body, size_t len, mm_call_result *res, const char **why)
+{
+    json_t *root = adapter_json_load(body, len);
+    json_t *data = adapter_json_array(root, "data");
+    json_t *first = json_array_get(data, 0);
+    bool ok = json_is_object(first);
+    if (!ok)
+        *why = root ? "it has no data[0].embedding" : "the body is not JSON";
+    else
+        ok = adapter_embedding_output(json_object_get(first, "embedding"), res, why);
+    if (ok) {
+        json_t *usage = adapter_json_object(root, "usage");
+        int64_t in = 0;
+        bool have_in = adapter_read_count(usage, "prompt_tokens", &in);
+        adapter_set_usage(res, have_in, in, true, 0);
+    }
+    json_decref(root);
+    return ok;
+}
+
+/* A code may be a string (Azure, OpenAI) or a number (vLLM); writes it into buf or "". */
+static void read_code(const json_t *obj, char *buf, size_t bufsz)
+{
+    json_t *code = json_object_get(obj, "code");
+    buf[0] = '\0';
+    if (json_is_string(code))
+        mm_copy(buf, bufsz, json_string_value(code));
+    else if (json_is_integer(code))
+        snprintf(buf, bufsz, "%lld", (long long)json_integer_value(code));
+}
+
+/* FastAPI-style {"detail": "..."} or {"detail": [{"msg": "..."}]}. */
+static const char *detail_message(const json_t *root)
+{
+    json_t *detail = json_object_get(root, "detail");
+    if (json_is_string(detail))
+        return json_string_value(detail);
+    return adapter_json_string(json_array_get(detail, 0), "msg");
+}
+
+static mm_error_class class_from_code(long status, const char *code, const char *type,
+                                      const char *message)
+{
+    if (strcasecmp(code, "insufficient_quota") == 0 ||
+        strcasecmp(type, "insufficient_quota") == 0 || strcasecmp(code, "InsufficientQuota") == 0)
+        return MM_CLASS_QUOTA;
+    if (strcasecmp(code, "invalid_api_key") == 0)
+        return MM_CLASS_AUTH;
+    if (status == 503 && (strcasestr(message, "overload") || strcasestr(code, "overload") ||
+                          strcasestr(type, "overload")))
+        return MM_CLASS_OVERLOADED;
+    return MM_CLASS_COUNT;
+}
+
+void openai_shape_parse_error(long status, const char *body, size_t len, mm_error_body *out)
+{
+    json_t *root = adapter_json_load(body, len);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return;
+    }
+    json_t *error = adapter_json_object(root, "error");
+    json_t *holder = error ? error : root; /* vLLM / Mistral put the fields at the top level */
+    const char *message = adapter_json_string(holder, "message");
+    if (!message && !error)
+        message = detail_message(root);
+    if (!message && !error)
+        message = adapter_json_string(root, "error"); /* {"error": "text"} */
+    const char *type = adapter_json_string(holder, "type");
+    char code[64];
+    read_code(holder, code, sizeof code);
+    out->recognized = error || message;
+    if (out->recognized) {
+        adapter_set_error_message(out, message ? message : (code[0] ? code : type));
+        out->cls = class_from_code(status, code, type ? type : "", out->message);
+        out->retry_after_ms = adapter_retry_after_from_text(out->message);
+    }
+    json_decref(root);
+}
+
+void openai_shape_read_ratelimit(const mm_http_response *resp, int64_t now_ms, mm_ratelimit *rl)
+{
+    (void)now_ms;
+    rl->limit_requests = adapter_header_int(resp, "x-ratelimit-limit-requests");
+    rl->remaining_requests = adapter_header_int(resp, "x-ratelimit-remaining-requests");
+    rl->reset_requests_ms =
+        adapter_parse_duration_ms(mm_http_header(resp, "x-ratelimit-reset-requests"));
+    rl->limit_tokens = adapter_header_int(resp, "x-ratelimit-limit-tokens");
+    rl->remaining_tokens = adapter_header_int(resp, "x-ratelimit-remaining-tokens");
+    rl->reset_tokens_ms =
+        adapter_parse_duration_ms(mm_http_header(resp, "x-ratelimit-reset-tokens"));
+}

@@ -1,0 +1,32 @@
+/* The OpenAI wire shape, written once and reused by the OpenAI, Azure OpenAI, Mistral and
+ * OpenAI-compatible adapters: bodies, list/chat/embedding parsers, errors, x-ratelimit-*. */
+#ifndef MM_PROVIDERS_OPENAI_SHAPE_H
+#define MM_PROVIDERS_OPENAI_SHAPE_H
+
+#include "providers/adapter.h"
+
+/* Request bodies (heap JSON); model NULL omits the field (Azure names the deployment in the
+ * path). NULL on out-of-memory. */
+char *openai_shape_chat_body(const char *model, const char *prompt, int max_tokens);
+char *openai_shape_embed_body(const char *model, const char *text);
+
+/* Builders for base-URL + Bearer-key providers (OpenAI, Mistral, compatible servers). */
+mm_status openai_shape_build_list(const mm_connection *conn, const char *page_token,
+                                  mm_http_request *out, mm_error *err);
+mm_status openai_shape_build_chat(const mm_connection *conn, const char *model, const char *prompt,
+                                  int max_tokens, mm_http_request *out, mm_error *err);
+mm_status openai_shape_build_embed(const mm_connection *conn, const char *model, const char *text,
+                                   mm_http_request *out, mm_error *err);
+
+/* {"data":[{"id":…}]} or a bare array (Together); follows has_more/last_id when present. */
+bool openai_shape_parse_list(const char *body, size_t len, mm_string_list *ids, char **next_page,
+                             const char **why);
+bool openai_shape_parse_chat(const char *body, size_t len, mm_call_result *res, const char **why);
+bool openai_shape_parse_embed(const char *body, size_t len, mm_call_result *res, const char **why);
+/* {"error":{"message","type","code"}} (code a string or a number, as on Azure), vLLM's
+ * top-level {"object":"error",…}, Mistral's {"message"} / {"detail"}. */
+void openai_shape_parse_error(long status, const char *body, size_t len, mm_error_body *out);
+/* x-ratelimit-{limit,remaining,reset}-{requests,tokens} (resets are durations). */
+void openai_shape_read_ratelimit(const mm_http_response *resp, int64_t now_ms, mm_ratelimit *rl);
+
+#endif

@@ -1,0 +1,523 @@
+/* The provider calls every caller uses: the request/parse split (for the monitor's libcurl
+ * multi loop) and the easy-path list-models (paginated), chat and embed, with one classifier
+ * turning transport failures, error statuses and odd bodies into the shared vocabulary. */
+#include "providers/provider_ops.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "providers/adapter.h"
+#include "util/clock.h"
+
+#define PROVIDER_TEXT_MAX 300 /* the provider's own words kept in a message */
+
+typedef bool (*success_parser)(const char *body, size_t len, mm_call_result *res, const char **why);
+
+void mm_call_result_init(mm_call_result *res)
+{
+    memset(res, 0, sizeof *res);
+    res->cls = MM_CLASS_OK;
+    res->retry_after_ms = -1;
+    res->ratelimit = (mm_ratelimit){-1, -1, -1, -1, -1, -1};
+}
+
+void mm_call_result_free(mm_call_result *res)
+{
+    if (!res)
+        return;
+    mm_string_list_free(&res->models);
+    free(res->output);
+    res->output = NULL;
+}
+
+/* Replaces every occurrence of the key in text by a hint (sk-…wxyz): a server that echoes
+ * the key back must not make us display it. */
+static void redact_key(char *text, size_t textsz, const char *key)
+{
+    size_t klen = key ? strlen(key) : 0;
+    if (klen < 4)
+        return;
+    char hint[32];
+    snprintf(hint, sizeof hint, "%.3s\xe2\x80\xa6%s", key, key + klen - 4);
+    char *at;
+    while ((at = strstr(text, key)) != NULL) {
+        size_t hlen = strlen(hint), tail = strlen(at + klen);
+        if ((size_t)(at - text) + hlen + tail + 1 > textsz)
+            tail = textsz - (size_t)(at - text) - hlen - 1;
+        memmove(at + hlen, at + klen, tail);
+        memcpy(at, hint, hlen);
+        at[hlen + tail] = '\0';
+    }
+}
+
+static void set_message(mm_call_result *res, const mm_connection *conn, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_message(mm_call_result *res, const mm_connection *conn, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(res->message, sizeof res->message, fmt, ap);
+    va_end(ap);
+    redact_key(res->message, sizeof res->message, conn ? conn->api_key : NULL);
+}
+
+static const char *request_id_of(const mm_http_response *resp)
+{
+    static const char *const NAMES[] = {"x-request-id", "request-id", "apim-request-id",
+                                        "x-goog-request-id", "x-trace-id"};
+    for (size_t i = 0; i < sizeof NAMES / sizeof NAMES[0]; i++) {
+        const char *v = mm_http_header(resp, NAMES[i]);
+        if (v)
+            return v;
+    }
+    return NULL;
+}
+
+/* Fills what every response gives: status, latency, request id, rate-limit headers. */
+static void begin_result(const mm_connection *conn, const mm_http_response *resp,
+                         mm_call_result *res)
+{
+    res->ok = false;
+    res->http_status = (int)resp->status;
+    res->latency_ms = resp->latency_ms;
+    res->retry_after_ms = -1;
+    res->ratelimit = (mm_ratelimit){-1, -1, -1, -1, -1, -1};
+    const char *rid = request_id_of(resp);
+    if (rid)
+        mm_sanitize(res->request_id, sizeof res->request_id, rid, strlen(rid));
+    const mm_provider_ops *ops = conn->provider->ops;
+    if (ops->read_ratelimit)
+        ops->read_ratelimit(resp, mm_now_ms(), &res->ratelimit);
+}
+
+static bool response_succeeded(const mm_http_response *resp)
+{
+    return resp->transport_class == MM_CLASS_OK && resp->status >= 200 && resp->status < 300;
+}
+
+/* A 503 whose message says the service is out of capacity (OpenAI "currently overloaded",
+ * Azure "temporarily unable to process your request") is load, not a fault. */
+static bool says_overloaded(const char *message)
+{
+    return strcasestr(message, "overload") || strcasestr(message, "temporarily unable") ||
+           strcasestr(message, "capacity");
+}
+
+static mm_error_class class_from_status(long status, const char *message)
+{
+    if (status == 401 || status == 403 || status == 498)
+        return MM_CLASS_AUTH;
+    if (status == 402)
+        return MM_CLASS_QUOTA;
+    if (status == 408)
+        return MM_CLASS_TIMEOUT;
+    if (status == 429)
+        return MM_CLASS_RATE_LIMITED;
+    if (status == 529 || (status == 503 && says_overloaded(message)))
+        return MM_CLASS_OVERLOADED;
+    if (status >= 500)
+        return MM_CLASS_SERVER;
+    if (status >= 400)
+        return MM_CLASS_BAD_REQUEST;
+    return MM_CLASS_BAD_RESPONSE; /* 1xx/3xx: redirects are not followed */
+}
+
+static bool body_is_blank(const mm_http_response *resp)
+{
+    for (size_t i = 0; i < resp->body_len; i++)
+        if (!isspace((unsigned char)resp->body[i]))
+            return false;
+    return true;
+}
+
+/* "an HTML page (title "502 Bad Gateway")" or "plain text ("...")" into buf. */
+static void describe_foreign_body(const mm_http_response *resp, char *buf, size_t bufsz)
+{
+    const char *body = resp->body;
+    const char *title = strcasestr(body, "<title>");
+    bool html = title || strcasestr(body, "<html") || strcasestr(body, "<!doctype");
+    char snippet[96] = "";
+    if (title) {
+        title += strlen("<title>");
+        const char *end = strcasestr(title, "</title>");
+        size_t n = end ? (size_t)(end - title) : strlen(title);
+        mm_sanitize(snippet, sizeof snippet, title, n);
+    } else if (!html) {
+        mm_sanitize(snippet, sizeof snippet, body, resp->body_len < 200 ? resp->body_len : 200);
+    }
+    if (html && snippet[0])
+        snprintf(buf, bufsz, "an HTML page (title \"%s\")", snippet);
+    else if (html)
+        snprintf(buf, bufsz, "an HTML page");
+    else
+        snprintf(buf, bufsz, "plain text (\"%s\")", snippet);
+}
+
+static void set_foreign_body(const mm_connection *conn, const mm_http_response *resp,
+                             mm_call_result *res)
+{
+    char what[160];
+    describe_foreign_body(resp, what, sizeof what);
+    res->cls = MM_CLASS_BAD_RESPONSE;
+    set_message(res, conn,
+                "bad_response: the server answered HTTP %ld with %s, not %s's JSON: is a proxy "
+                "in the way? check the endpoint. %s",
+                resp->status, what, conn->provider->display_name,
+                mm_error_class_hint(MM_CLASS_BAD_RESPONSE));
+}
+
+static void set_retry_after(const mm_http_response *resp, const mm_error_body *eb,
+                            mm_call_result *res)
+{
+    int64_t header = adapter_retry_after_from_headers(resp, mm_now_ms());
+    res->retry_after_ms = header >= 0 ? header : eb->retry_after_ms;
+}
+
+/* Sanitizes the provider's words into dst; a text too long is cut at a word with "…". */
+static void shorten_provider_text(char *dst, size_t dstsz, const char *text)
+{
+    char whole[MM_ERROR_TEXT_MAX];
+    mm_sanitize(whole, sizeof whole, text, strlen(text));
+    size_t n = strlen(whole);
+    if (n < dstsz) {
+        memcpy(dst, whole, n + 1);
+        return;
+    }
+    size_t cut = dstsz - 4; /* room for "…" (3 bytes) and the NUL */
+    while (cut > 0 && whole[cut] != ' ')
+        cut--;
+    if (cut == 0) /* one huge word: cut on a character boundary */
+        for (cut = dstsz - 4; cut > 0 && ((unsigned char)whole[cut] & 0xC0) == 0x80;)
+            cut--;
+    memcpy(dst, whole, cut);
+    memcpy(dst + cut, "\xe2\x80\xa6", 4);
+}
+
+static void classify_error_status(const mm_connection *conn, const mm_http_response *resp,
+                                  mm_call_result *res)
+{
+    const mm_provider_info *p = conn->provider;
+    mm_error_body eb = {.recognized = false, .cls = MM_CLASS_COUNT, .retry_after_ms = -1};
+    p->ops->parse_error(resp->status, resp->body, resp->body_len, &eb);
+    if (!eb.recognized && !body_is_blank(resp)) {
+        json_t *json = adapter_json_load(resp->body, resp->body_len);
+        json_decref(json);
+        if (!json) {
+            set_foreign_body(conn, resp, res);
+            return;
+        }
+    }
+    char said[PROVIDER_TEXT_MAX];
+    shorten_provider_text(said, sizeof said, eb.message);
+    res->cls = eb.cls != MM_CLASS_COUNT ? eb.cls : class_from_status(resp->status, said);
+    set_retry_after(resp, &eb, res);
+    char retry[64] = "";
+    if (res->retry_after_ms >= 0)
+        snprintf(retry, sizeof retry, " Retry after %.1f s.", (double)res->retry_after_ms / 1000);
+    const char *name = mm_error_class_name(res->cls);
+    const char *hint = mm_error_class_hint(res->cls);
+    if (said[0])
+        set_message(res, conn, "%s: %s (HTTP %ld).%s %s", name, said, resp->status, retry, hint);
+    else
+        set_message(res, conn, "%s: %s answered HTTP %ld without an error message.%s %s", name,
+                    p->display_name, resp->status, retry, hint);
+}
+
+void provider_classify_failure(const mm_connection *conn, const mm_http_response *resp,
+                               mm_call_result *res)
+{
+    res->ok = false;
+    if (resp->transport_class != MM_CLASS_OK) {
+        res->cls = resp->transport_class;
+        set_message(res, conn, "%s: %s. %s", mm_error_class_name(res->cls), resp->transport_message,
+                    mm_error_class_hint(res->cls));
+        return;
+    }
+    classify_error_status(conn, resp, res);
+}
+
+/* A 2xx whose body is not the documented shape. */
+static void set_bad_success_body(const mm_connection *conn, const mm_http_response *resp,
+                                 mm_call_result *res, const char *why)
+{
+    json_t *json = adapter_json_load(resp->body, resp->body_len);
+    json_decref(json);
+    if (!json && !body_is_blank(resp)) {
+        set_foreign_body(conn, resp, res);
+        return;
+    }
+    res->cls = MM_CLASS_BAD_RESPONSE;
+    set_message(res, conn,
+                "bad_response: the server answered HTTP %ld but the body is not %s's documented "
+                "JSON (%s). %s",
+                resp->status, conn->provider->display_name,
+                body_is_blank(resp) ? "it is empty" : why, mm_error_class_hint(res->cls));
+}
+
+static void set_ok(mm_call_result *res)
+{
+    res->ok = true;
+    res->cls = MM_CLASS_OK;
+    res->message[0] = '\0';
+}
+
+static void truncate_list(mm_string_list *list, size_t count)
+{
+    while (list->count > count)
+        free(list->items[--list->count]);
+}
+
+void provider_parse_list_response(const mm_connection *conn, const mm_http_response *resp,
+                                  mm_call_result *res, char **next_page)
+{
+    *next_page = NULL;
+    begin_result(conn, resp, res);
+    if (!response_succeeded(resp)) {
+        provider_classify_failure(conn, resp, res);
+        return;
+    }
+    size_t before = res->models.count;
+    const char *why = "unknown shape";
+    if (!conn->provider->ops->parse_list(resp->body, resp->body_len, &res->models, next_page,
+                                         &why)) {
+        truncate_list(&res->models, before);
+        free(*next_page);
+        *next_page = NULL;
+        set_bad_success_body(conn, resp, res, why);
+        return;
+    }
+    set_ok(res);
+}
+
+/* Sanitizes the raw answer text in place (terminal-safe, bounded by its own length). */
+static bool sanitize_output(mm_call_result *res)
+{
+    if (!res->output)
+        return true;
+    size_t n = strlen(res->output);
+    char *clean = malloc(n + 1);
+    if (!clean)
+        return false;
+    mm_sanitize(clean, n + 1, res->output, n);
+    free(res->output);
+    res->output = clean;
+    return true;
+}
+
+static void parse_answer(const mm_connection *conn, const mm_http_response *resp,
+                         mm_call_result *res, success_parser parse)
+{
+    begin_result(conn, resp, res);
+    res->usage_known = false;
+    res->tokens_in = res->tokens_out = 0;
+    if (!response_succeeded(resp)) {
+        provider_classify_failure(conn, resp, res);
+        return;
+    }
+    const char *why = "unknown shape";
+    if (!parse(resp->body, resp->body_len, res, &why) || !sanitize_output(res)) {
+        free(res->output);
+        res->output = NULL;
+        res->usage_known = false;
+        res->tokens_in = res->tokens_out = 0;
+        set_bad_success_body(conn, resp, res, why);
+        return;
+    }
+    set_ok(res);
+}
+
+void provider_parse_chat_response(const mm_connection *conn, const mm_http_response *resp,
+                                  mm_call_result *res)
+{
+    parse_answer(conn, resp, res, conn->provider->ops->parse_chat);
+}
+
+void provider_parse_embed_response(const mm_connection *conn, const mm_http_response *resp,
+                                   mm_call_result *res)
+{
+    if (!conn->provider->ops->parse_embed) {
+        begin_result(conn, resp, res);
+        res->cls = MM_CLASS_BAD_REQUEST;
+        set_message(res, conn, "bad_request: %s has no embeddings endpoint. %s",
+                    conn->provider->display_name, mm_error_class_hint(res->cls));
+        return;
+    }
+    parse_answer(conn, resp, res, conn->provider->ops->parse_embed);
+}
+
+static mm_status check_connection(const mm_connection *conn, mm_error *err)
+{
+    if (!conn || !conn->provider || !conn->provider->ops)
+        return mm_error_set(err, MM_E_INVALID, "provider", "Unknown provider: choose one of %s.",
+                            provider_id_list());
+    return MM_OK;
+}
+
+static mm_status check_text(const char *text, const char *field, mm_error *err)
+{
+    json_t *probe = json_string(text ? text : "");
+    json_decref(probe);
+    return probe ? MM_OK
+                 : mm_error_set(err, MM_E_INVALID, field,
+                                "The %s is not valid UTF-8 text: re-type it.", field);
+}
+
+mm_status provider_build_list_request(const mm_connection *conn, const char *page_token,
+                                      mm_http_request *out, mm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    mm_status st = check_connection(conn, err);
+    return st != MM_OK ? st : conn->provider->ops->build_list(conn, page_token, out, err);
+}
+
+mm_status provider_build_chat_request(const mm_connection *conn, const char *model,
+                                      const char *prompt, int max_tokens, mm_http_request *out,
+                                      mm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    mm_status st = check_connection(conn, err);
+    if (st == MM_OK)
+        st = check_text(prompt, "prompt", err);
+    if (st == MM_OK)
+        st = check_text(model, "model", err);
+    return st != MM_OK ? st
+                       : conn->provider->ops->build_chat(conn, model, prompt, max_tokens, out, err);
+}
+
+mm_status provider_build_embed_request(const mm_connection *conn, const char *model,
+                                       const char *text, mm_http_request *out, mm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    mm_status st = check_connection(conn, err);
+    if (st != MM_OK)
+        return st;
+    if (!conn->provider->supports_embeddings || !conn->provider->ops->build_embed)
+        return mm_error_set(err, MM_E_INVALID, "model",
+                            "%s has no embeddings endpoint: use another provider's account for "
+                            "embedding models.",
+                            conn->provider->display_name);
+    st = check_text(text, "text", err);
+    if (st == MM_OK)
+        st = check_text(model, "model", err);
+    return st != MM_OK ? st : conn->provider->ops->build_embed(conn, model, text, out, err);
+}
+
+/* A request that could not even be built (bad endpoint, no embeddings): say so in res too. */
+static mm_status refuse_request(mm_call_result *res, mm_status st, const mm_error *err)
+{
+    res->ok = false;
+    res->cls = MM_CLASS_BAD_REQUEST;
+    mm_copy(res->message, sizeof res->message, err->message);
+    return st;
+}
+
+static mm_status finish_call(const mm_call_result *res, mm_error *err)
+{
+    if (res->ok)
+        return MM_OK;
+    return mm_error_set(err, MM_E_PROVIDER, NULL, "%s", res->message);
+}
+
+/* Runs one request on the easy path; false (res filled) when it could not start. */
+static bool perform(const mm_http_request *req, mm_http_response *resp, mm_call_result *res,
+                    mm_error *err)
+{
+    if (net_perform(req, resp, err) == MM_OK)
+        return true;
+    res->ok = false;
+    res->cls = MM_CLASS_NETWORK;
+    mm_copy(res->message, sizeof res->message, err->message);
+    return false;
+}
+
+/* Fetches one list page into res; returns false when the listing must stop (failure). */
+static bool list_one_page(const mm_connection *conn, const char *token, mm_call_result *res,
+                          char **next, mm_status *st, mm_error *err)
+{
+    mm_http_request req;
+    *st = provider_build_list_request(conn, token, &req, err);
+    if (*st != MM_OK) {
+        refuse_request(res, *st, err);
+        return false;
+    }
+    mm_http_response resp;
+    int64_t latency_so_far = res->latency_ms;
+    bool ran = perform(&req, &resp, res, err);
+    mm_http_request_free(&req);
+    if (!ran) {
+        *st = MM_E_INTERNAL;
+        return false;
+    }
+    provider_parse_list_response(conn, &resp, res, next);
+    res->latency_ms += latency_so_far;
+    mm_http_response_free(&resp);
+    *st = res->ok ? MM_OK : MM_E_PROVIDER;
+    return res->ok;
+}
+
+mm_status provider_list_models(const mm_connection *conn, mm_call_result *res, mm_error *err)
+{
+    mm_error local;
+    err = err ? err : &local;
+    mm_call_result_init(res);
+    char *token = NULL;
+    mm_status st = MM_OK;
+    for (int page = 0; page < MM_LIST_PAGE_CAP; page++) {
+        char *next = NULL;
+        bool ok = list_one_page(conn, token, res, &next, &st, err);
+        bool repeated = next && token && strcmp(next, token) == 0; /* a looping server */
+        free(token);
+        token = next;
+        if (!ok || !token || repeated)
+            break;
+    }
+    free(token);
+    if (!res->ok)
+        mm_string_list_free(&res->models); /* a partial list would mislead */
+    if (st == MM_E_PROVIDER || st == MM_OK)
+        return finish_call(res, err);
+    return st;
+}
+
+static mm_status
+run_answer_call(const mm_connection *conn, mm_http_request *req, mm_call_result *res, mm_error *err,
+                void (*parse)(const mm_connection *, const mm_http_response *, mm_call_result *))
+{
+    mm_http_response resp;
+    bool ran = perform(req, &resp, res, err);
+    mm_http_request_free(req);
+    if (!ran)
+        return MM_E_INTERNAL;
+    parse(conn, &resp, res);
+    mm_http_response_free(&resp);
+    return finish_call(res, err);
+}
+
+mm_status provider_chat(const mm_connection *conn, const char *model, const char *prompt,
+                        int max_tokens, mm_call_result *res, mm_error *err)
+{
+    mm_error local;
+    err = err ? err : &local;
+    mm_call_result_init(res);
+    mm_http_request req;
+    mm_status st = provider_build_chat_request(conn, model, prompt, max_tokens, &req, err);
+    if (st != MM_OK)
+        return refuse_request(res, st, err);
+    return run_answer_call(conn, &req, res, err, provider_parse_chat_response);
+}
+
+mm_status provider_embed(const mm_connection *conn, const char *model, const char *text,
+                         mm_call_result *res, mm_error *err)
+{
+    mm_error local;
+    err = err ? err : &local;
+    mm_call_result_init(res);
+    mm_http_request req;
+    mm_status st = provider_build_embed_request(conn, model, text, &req, err);
+    if (st != MM_OK)
+        return refuse_request(res, st, err);
+    return run_answer_call(conn, &req, res, err, provider_parse_embed_response);
+}

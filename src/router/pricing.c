@@ -1,0 +1,425 @@
+/* Token costs from the price table, and price files read into it: mmadmin's dated
+ * data/prices.json and LiteLLM's model_prices_and_context_window.json, all or nothing. */
+#include "router/pricing.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "providers/provider.h"
+#include "util/text.h"
+
+int64_t pricing_cost_micros(const mm_price *price, int64_t tokens_in, int64_t tokens_out)
+{
+    if (!price || price->input_per_mtok < 0)
+        return -1;
+    if (tokens_out > 0 && price->output_per_mtok < 0)
+        return -1;
+    double cost = (double)(tokens_in > 0 ? tokens_in : 0) * price->input_per_mtok;
+    if (tokens_out > 0)
+        cost += (double)tokens_out * price->output_per_mtok;
+    return (int64_t)llround(cost);
+}
+
+mm_status pricing_cost_lookup(mm_catalog *cat, const char *provider, const char *model,
+                              int64_t tokens_in, int64_t tokens_out, int64_t *cost, mm_error *err)
+{
+    mm_price price;
+    mm_error local;
+    *cost = -1;
+    mm_status st = catalog_price_get(cat, provider, model, &price, &local);
+    if (st == MM_E_NOT_FOUND)
+        return MM_OK;
+    if (st != MM_OK) {
+        if (err)
+            *err = local;
+        return st;
+    }
+    *cost = pricing_cost_micros(&price, tokens_in, tokens_out);
+    return MM_OK;
+}
+
+void pricing_format_cost(int64_t cost_micros, char *out, size_t outsz)
+{
+    if (cost_micros < 0)
+        snprintf(out, outsz, "no price");
+    else
+        snprintf(out, outsz, "$%.6f", (double)cost_micros / 1e6);
+}
+
+void pricing_format_per_mtok(double per_mtok, char *out, size_t outsz)
+{
+    if (per_mtok < 0)
+        snprintf(out, outsz, "-");
+    else
+        snprintf(out, outsz, "%.4g", per_mtok);
+}
+
+void pricing_file_free(pricing_file *file)
+{
+    if (file)
+        mm_price_list_free(&file->prices);
+}
+
+static bool append_price(pricing_file *out, size_t *capacity, const mm_price *price)
+{
+    for (size_t i = 0; i < out->prices.count; i++)
+        if (strcmp(out->prices.items[i].provider, price->provider) == 0 &&
+            strcmp(out->prices.items[i].model, price->model) == 0)
+            return true; /* the first entry for a model wins */
+    if (out->prices.count == *capacity) {
+        size_t cap = *capacity ? *capacity * 2 : 32;
+        mm_price *grown = realloc(out->prices.items, cap * sizeof *grown);
+        if (!grown)
+            return false;
+        out->prices.items = grown;
+        *capacity = cap;
+    }
+    out->prices.items[out->prices.count++] = *price;
+    return true;
+}
+
+/* A per-million price from a JSON value: a number 0..max, or null/absent (-1) when optional. */
+static mm_status read_price(json_t *value, bool optional, double scale, const char *what,
+                            const char *entry, double *out, mm_error *err)
+{
+    if (!value || json_is_null(value)) {
+        if (optional) {
+            *out = -1;
+            return MM_OK;
+        }
+        return mm_error_set(err, MM_E_INVALID, "file", "%s: the %s price is missing", entry, what);
+    }
+    if (!json_is_number(value))
+        return mm_error_set(err, MM_E_INVALID, "file",
+                            "%s: the %s price is not a number (give USD as a plain number)", entry,
+                            what);
+    double v = json_number_value(value) * scale;
+    if (!isfinite(v) || v < 0 || v > PRICING_PER_MTOK_MAX)
+        return mm_error_set(err, MM_E_INVALID, "file",
+                            "%s: the %s price %g USD per million tokens is out of range "
+                            "(0 to %.0f)",
+                            entry, what, v, PRICING_PER_MTOK_MAX);
+    *out = v;
+    return MM_OK;
+}
+
+static mm_status parse_own_entry(json_t *item, size_t index, const char *source, mm_price *price,
+                                 mm_error *err)
+{
+    char entry[48];
+    snprintf(entry, sizeof entry, "prices[%zu]", index);
+    if (!json_is_object(item))
+        return mm_error_set(err, MM_E_INVALID, "file", "%s is not an object", entry);
+    const char *provider = json_string_value(json_object_get(item, "provider"));
+    const char *model = json_string_value(json_object_get(item, "model"));
+    if (!mm_present(provider) || !mm_present(model))
+        return mm_error_set(err, MM_E_INVALID, "file",
+                            "%s needs a \"provider\" and a \"model\" (strings)", entry);
+    if (!provider_find(provider))
+        return mm_error_set(err, MM_E_INVALID, "file", "%s: unknown provider '%s' (known: %s)",
+                            entry, provider, provider_id_list());
+    memset(price, 0, sizeof *price);
+    if (!mm_copy(price->provider, sizeof price->provider, provider) ||
+        !mm_copy(price->model, sizeof price->model, model))
+        return mm_error_set(err, MM_E_INVALID, "file", "%s: the model name is too long", entry);
+    mm_copy(price->source, sizeof price->source, source);
+    mm_status st = read_price(json_object_get(item, "input"), false, 1.0, "input", entry,
+                              &price->input_per_mtok, err);
+    if (st == MM_OK)
+        st = read_price(json_object_get(item, "output"), true, 1.0, "output", entry,
+                        &price->output_per_mtok, err);
+    return st;
+}
+
+static mm_status parse_own(json_t *root, const char *label, pricing_file *out, mm_error *err)
+{
+    json_t *prices = json_object_get(root, "prices");
+    if (!json_is_array(prices))
+        return mm_error_set(err, MM_E_INVALID, "file",
+                            "\"prices\" must be an array of {provider, model, input, output}");
+    const char *date = json_string_value(json_object_get(root, "date"));
+    mm_copy(out->date, sizeof out->date, date ? date : "");
+    char source[64];
+    snprintf(source, sizeof source, "%s%s%s", label, out->date[0] ? " " : "", out->date);
+    size_t capacity = 0, index;
+    json_t *item;
+    json_array_foreach(prices, index, item)
+    {
+        mm_price price;
+        mm_status st = parse_own_entry(item, index, source, &price, err);
+        if (st != MM_OK)
+            return st;
+        if (!append_price(out, &capacity, &price))
+            return mm_error_set(err, MM_E_INTERNAL, "", "out of memory reading prices");
+    }
+    return MM_OK;
+}
+
+/* LiteLLM's provider names mapped to mmadmin's; NULL for providers mmadmin has no adapter for. */
+static const char *litellm_provider(const char *name)
+{
+    static const char *const MAP[][2] = {
+        {"openai", "openai"},   {"anthropic", "anthropic"}, {"azure", "azure-openai"},
+        {"gemini", "gemini"},   {"cohere", "cohere"},       {"cohere_chat", "cohere"},
+        {"mistral", "mistral"},
+    };
+    for (size_t i = 0; name && i < sizeof MAP / sizeof MAP[0]; i++)
+        if (strcmp(MAP[i][0], name) == 0)
+            return MAP[i][1];
+    return NULL;
+}
+
+/* "gemini/gemini-2.0-flash" -> "gemini-2.0-flash": LiteLLM prefixes some keys with its
+ * provider name ("azure/", "mistral/", ...); other keys are the model id itself. */
+static const char *litellm_model_name(const char *key, const char *provider_name)
+{
+    static const char *const PREFIXES[] = {"gemini/",    "azure/",  "mistral/",
+                                           "anthropic/", "openai/", "cohere/"};
+    size_t n = strlen(provider_name);
+    if (strncmp(key, provider_name, n) == 0 && key[n] == '/')
+        return key + n + 1;
+    for (size_t i = 0; i < sizeof PREFIXES / sizeof PREFIXES[0]; i++)
+        if (strncmp(key, PREFIXES[i], strlen(PREFIXES[i])) == 0)
+            return key + strlen(PREFIXES[i]);
+    return key;
+}
+
+static mm_status parse_litellm_entry(const char *key, json_t *item, pricing_file *out,
+                                     size_t *capacity, mm_error *err)
+{
+    const char *provider_name = json_string_value(json_object_get(item, "litellm_provider"));
+    const char *provider = litellm_provider(provider_name);
+    if (!provider) {
+        out->skipped_provider++;
+        return MM_OK;
+    }
+    json_t *input = json_object_get(item, "input_cost_per_token");
+    if (!input || json_is_null(input)) {
+        out->skipped_no_price++;
+        return MM_OK;
+    }
+    char entry[160];
+    snprintf(entry, sizeof entry, "\"%.120s\"", key);
+    mm_price price;
+    memset(&price, 0, sizeof price);
+    const char *model = litellm_model_name(key, provider_name);
+    if (!mm_present(model) || !mm_copy(price.model, sizeof price.model, model))
+        return mm_error_set(err, MM_E_INVALID, "file", "%s: the model name is empty or too long",
+                            entry);
+    mm_copy(price.provider, sizeof price.provider, provider);
+    mm_copy(price.source, sizeof price.source, "litellm");
+    mm_status st = read_price(input, false, 1e6, "input", entry, &price.input_per_mtok, err);
+    const char *mode = json_string_value(json_object_get(item, "mode"));
+    bool embedding = mode && strcmp(mode, "embedding") == 0;
+    if (st == MM_OK && embedding)
+        price.output_per_mtok = -1; /* embeddings have no output price */
+    else if (st == MM_OK)
+        st = read_price(json_object_get(item, "output_cost_per_token"), true, 1e6, "output", entry,
+                        &price.output_per_mtok, err);
+    if (st == MM_OK && !append_price(out, capacity, &price))
+        st = mm_error_set(err, MM_E_INTERNAL, "", "out of memory reading prices");
+    return st;
+}
+
+static mm_status parse_litellm(json_t *root, pricing_file *out, mm_error *err)
+{
+    size_t capacity = 0;
+    const char *key;
+    json_t *item;
+    json_object_foreach(root, key, item)
+    {
+        if (strcmp(key, "sample_spec") == 0)
+            continue; /* documentation: its "prices" are strings */
+        if (!json_is_object(item))
+            return mm_error_set(err, MM_E_INVALID, "file",
+                                "\"%.120s\" is not an object; a LiteLLM price map holds one "
+                                "object per model",
+                                key);
+        mm_status st = parse_litellm_entry(key, item, out, &capacity, err);
+        if (st != MM_OK)
+            return st;
+    }
+    return MM_OK;
+}
+
+static bool looks_like_litellm(json_t *root)
+{
+    const char *key;
+    json_t *item;
+    json_object_foreach(root, key, item)
+    {
+        if (json_is_object(item) && (json_object_get(item, "litellm_provider") ||
+                                     json_object_get(item, "input_cost_per_token")))
+            return true;
+    }
+    return false;
+}
+
+mm_status pricing_parse_text(const char *text, size_t len, const char *source_name,
+                             pricing_file *out, mm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    json_error_t jerr;
+    json_t *root = json_loadb(text, len, 0, &jerr);
+    if (!root)
+        return mm_error_set(err, MM_E_INVALID, "file",
+                            "%s is not valid JSON (line %d, column %d: %s); nothing was imported",
+                            source_name, jerr.line, jerr.column, jerr.text);
+    mm_status st;
+    if (!json_is_object(root)) {
+        st = mm_error_set(err, MM_E_INVALID, "file", "a price file is a JSON object");
+    } else if (json_object_get(root, "prices")) {
+        out->format = PRICING_FORMAT_MMADMIN;
+        st = parse_own(root, "file", out, err);
+    } else if (looks_like_litellm(root)) {
+        out->format = PRICING_FORMAT_LITELLM;
+        st = parse_litellm(root, out, err);
+    } else {
+        st = mm_error_set(err, MM_E_INVALID, "file",
+                          "%s is not a price file: expected mmadmin's {\"date\", \"prices\": "
+                          "[...]} or LiteLLM's model_prices_and_context_window.json",
+                          source_name);
+    }
+    json_decref(root);
+    if (st != MM_OK) {
+        char why[sizeof err->message];
+        mm_copy(why, sizeof why, err ? err->message : "");
+        if (err && !strstr(why, "nothing was imported"))
+            mm_error_set(err, st, "file", "%s: %s; nothing was imported", source_name, why);
+        pricing_file_free(out);
+        memset(out, 0, sizeof *out);
+    }
+    return st;
+}
+
+mm_status pricing_parse_file(const char *path, pricing_file *out, mm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return mm_error_set(err, MM_E_IO, "file", "cannot open the price file %s: %s", path,
+                            strerror(errno));
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len + 65536 > cap) {
+            char *grown = realloc(text, cap + 1048576);
+            if (!grown) {
+                free(text);
+                fclose(f);
+                return mm_error_set(err, MM_E_INTERNAL, "", "out of memory reading %s", path);
+            }
+            text = grown;
+            cap += 1048576;
+        }
+        size_t n = fread(text + len, 1, cap - len, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    bool failed = ferror(f);
+    fclose(f);
+    mm_status st = failed ? mm_error_set(err, MM_E_IO, "file", "cannot read %s", path)
+                          : pricing_parse_text(text, len, path, out, err);
+    free(text);
+    return st;
+}
+
+mm_status pricing_import_file(mm_catalog *cat, const char *path, pricing_file *summary,
+                              mm_error *err)
+{
+    mm_status st = pricing_parse_file(path, summary, err);
+    if (st != MM_OK)
+        return st;
+    if (summary->prices.count == 0)
+        return mm_error_set(err, MM_E_INVALID, "file",
+                            "%s holds no price for a provider mmadmin knows; nothing was imported",
+                            path);
+    st = pricing_ensure_builtin(cat, err); /* first, so the file's prices win over it */
+    if (st != MM_OK)
+        return st;
+    if (summary->format == PRICING_FORMAT_MMADMIN) {
+        char source[64];
+        snprintf(source, sizeof source, "import %s", summary->date);
+        for (size_t i = 0; i < summary->prices.count; i++)
+            mm_copy(summary->prices.items[i].source, sizeof summary->prices.items[i].source,
+                    source);
+    }
+    return catalog_price_set_batch(cat, summary->prices.items, summary->prices.count, err);
+}
+
+static bool readable(const char *path)
+{
+    return access(path, R_OK) == 0;
+}
+
+bool pricing_builtin_path(char *out, size_t outsz)
+{
+    const char *env = getenv("MM_PRICES_FILE");
+    if (mm_present(env)) {
+        snprintf(out, outsz, "%s", env);
+        return readable(out);
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash)
+            *slash = '\0';
+        static const char *const RELATIVE[] = {"../share/mmadmin/prices.json",
+                                               "../data/prices.json", "../../data/prices.json"};
+        for (size_t i = 0; i < sizeof RELATIVE / sizeof RELATIVE[0]; i++) {
+            snprintf(out, outsz, "%s/%s", exe, RELATIVE[i]);
+            if (readable(out))
+                return true;
+        }
+    }
+    const char *src = getenv("MM_SOURCE_DIR");
+    if (mm_present(src)) {
+        snprintf(out, outsz, "%s/data/prices.json", src);
+        if (readable(out))
+            return true;
+    }
+    return false;
+}
+
+mm_status pricing_ensure_builtin(mm_catalog *cat, mm_error *err)
+{
+    char loaded[64];
+    mm_error local;
+    if (catalog_is_read_only(cat) ||
+        catalog_setting_get(cat, PRICING_SETTING_BUILTIN, loaded, sizeof loaded, &local) == MM_OK)
+        return MM_OK;
+    char path[PATH_MAX];
+    if (!pricing_builtin_path(path, sizeof path))
+        return MM_OK;
+    pricing_file file;
+    mm_status st = pricing_parse_file(path, &file, err);
+    if (st != MM_OK)
+        return st;
+    /* prices already in the catalog (set by hand or imported) are kept */
+    char source[64];
+    snprintf(source, sizeof source, "builtin %s", file.date);
+    size_t kept = 0;
+    for (size_t i = 0; i < file.prices.count; i++) {
+        mm_price existing;
+        mm_price *p = &file.prices.items[i];
+        if (catalog_price_get(cat, p->provider, p->model, &existing, &local) == MM_OK)
+            continue;
+        mm_copy(p->source, sizeof p->source, source);
+        file.prices.items[kept++] = *p;
+    }
+    st = kept ? catalog_price_set_batch(cat, file.prices.items, kept, err) : MM_OK;
+    if (st == MM_OK)
+        st = catalog_setting_set(cat, PRICING_SETTING_BUILTIN, file.date[0] ? file.date : "yes",
+                                 err);
+    pricing_file_free(&file);
+    return st;
+}

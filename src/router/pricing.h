@@ -1,0 +1,59 @@
+/* Prices: the cost of tokens from the catalog's price table, and price files (mmadmin's own
+ * dated data/prices.json and LiteLLM's model_prices_and_context_window.json) read into it. */
+#ifndef MM_ROUTER_PRICING_H
+#define MM_ROUTER_PRICING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "catalog/catalog.h"
+#include "error.h"
+
+#define PRICING_SETTING_BUILTIN "prices.builtin_loaded" /* the date of data/prices.json loaded */
+#define PRICING_PER_MTOK_MAX 1000000.0                  /* USD per million tokens */
+
+/* Cost in micro-USD: tokens_in * input + tokens_out * output (USD per million tokens times
+ * tokens is micro-USD). -1 ("no price") when price is NULL or a needed side is unknown: an
+ * embedding's missing output price is fine as long as it produced no output tokens. */
+int64_t pricing_cost_micros(const mm_price *price, int64_t tokens_in, int64_t tokens_out);
+/* Looks the price up in the catalog; *cost = -1 when there is none. */
+mm_status pricing_cost_lookup(mm_catalog *cat, const char *provider, const char *model,
+                              int64_t tokens_in, int64_t tokens_out, int64_t *cost, mm_error *err);
+/* "$0.000123", or "no price" for -1. */
+void pricing_format_cost(int64_t cost_micros, char *out, size_t outsz);
+/* "2.50" per million, or "-" when unknown. */
+void pricing_format_per_mtok(double per_mtok, char *out, size_t outsz);
+
+typedef enum pricing_format { PRICING_FORMAT_MMADMIN, PRICING_FORMAT_LITELLM } pricing_format;
+
+typedef struct pricing_file {
+    pricing_format format;
+    char date[32];           /* mmadmin format: "2025-06-01"; "" for LiteLLM */
+    mm_price_list prices;    /* parsed entries, provider ids in mmadmin's vocabulary */
+    size_t skipped_provider; /* LiteLLM: entries of providers mmadmin has no adapter for */
+    size_t skipped_no_price; /* LiteLLM: entries without per-token prices (images, audio, ...) */
+} pricing_file;
+
+/* Parses a price file of either format (told apart by its shape). Nothing is half-read: on a
+ * bad file err says which entry is wrong and why, and out holds nothing. */
+mm_status pricing_parse_text(const char *text, size_t len, const char *source_name,
+                             pricing_file *out, mm_error *err);
+mm_status pricing_parse_file(const char *path, pricing_file *out, mm_error *err);
+void pricing_file_free(pricing_file *file);
+
+/* Parses the file, loads the built-in table if it never was (so the file's prices win), then
+ * writes every price of the file in one transaction (all or nothing). */
+mm_status pricing_import_file(mm_catalog *cat, const char *path, pricing_file *summary,
+                              mm_error *err);
+
+/* Where the built-in price table is: $MM_PRICES_FILE, else beside the installed binary
+ * (../share/mmadmin/prices.json), the build tree (../data/prices.json), or $MM_SOURCE_DIR/data.
+ * Returns false when none exists. */
+bool pricing_builtin_path(char *out, size_t outsz);
+/* Loads the built-in price table into the catalog the first time prices are needed (once per
+ * catalog: remembered in the setting prices.builtin_loaded). Quietly does nothing when the file
+ * cannot be found or the catalog is read-only. */
+mm_status pricing_ensure_builtin(mm_catalog *cat, mm_error *err);
+
+#endif

@@ -1,0 +1,212 @@
+/* Building the router snapshot from the catalog: rows, usage counters of the last minute and
+ * month, health, settings, and each account's cool-down from its latest request events. */
+#include "router/router.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog/admission.h"
+#include "util/text.h"
+
+#define RECENT_EVENTS_MIN 32
+
+typedef struct loaded_rows {
+    mm_account_list accounts;
+    mm_model_list models;
+    mm_workspace_list workspaces;
+    mm_entitlement_list entitlements;
+    mm_health_map health;
+    bool own_health;
+} loaded_rows;
+
+static void loaded_rows_free(loaded_rows *rows)
+{
+    mm_account_list_free(&rows->accounts);
+    mm_model_list_free(&rows->models);
+    mm_workspace_list_free(&rows->workspaces);
+    mm_entitlement_list_free(&rows->entitlements);
+    if (rows->own_health)
+        mm_health_map_free(&rows->health);
+}
+
+static bool model_uses_account(const mm_model_list *models, const char *account)
+{
+    for (size_t m = 0; m < models->count; m++)
+        for (size_t t = 0; t < models->items[m].n_targets; t++)
+            if (strcmp(models->items[m].targets[t].account, account) == 0)
+                return true;
+    return false;
+}
+
+/* Only the model asked for, and only the accounts its chain uses. */
+static mm_status keep_one_model(loaded_rows *rows, const char *model)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < rows->models.count; i++)
+        if (strcmp(rows->models.items[i].name, model) == 0)
+            rows->models.items[kept++] = rows->models.items[i];
+    rows->models.count = kept;
+    kept = 0;
+    for (size_t i = 0; i < rows->accounts.count; i++)
+        if (model_uses_account(&rows->models, rows->accounts.items[i].name))
+            rows->accounts.items[kept++] = rows->accounts.items[i];
+    rows->accounts.count = kept;
+    return MM_OK;
+}
+
+static mm_status read_rows(mm_catalog *cat, int64_t now_ms, const router_load_options *opts,
+                           loaded_rows *rows, mm_error *err)
+{
+    const char *model = opts ? opts->model : NULL;
+    const char *workspace = opts ? opts->workspace : NULL;
+    mm_status st = catalog_account_list(cat, &rows->accounts, err);
+    if (st == MM_OK)
+        st = catalog_model_list(cat, &rows->models, err);
+    if (st == MM_OK)
+        st = catalog_workspace_list(cat, &rows->workspaces, err);
+    if (st == MM_OK)
+        st = catalog_entitlement_list(cat, model, workspace, &rows->entitlements, err);
+    if (st == MM_OK && model)
+        st = keep_one_model(rows, model);
+    if (st == MM_OK && opts && opts->health) {
+        rows->health = *opts->health;
+    } else if (st == MM_OK) {
+        st = health_status_from_catalog(cat, now_ms, NULL, &rows->health, err);
+        rows->own_health = st == MM_OK;
+    }
+    return st;
+}
+
+static mm_status load_cooling(mm_catalog *cat, const router_config *cfg, router_account *acc,
+                              int64_t now_ms, mm_error *err)
+{
+    size_t max = (size_t)cfg->cooldown_failures;
+    if (max < RECENT_EVENTS_MIN)
+        max = RECENT_EVENTS_MIN;
+    mm_recent_outcome *outcomes = calloc(max, sizeof *outcomes);
+    router_recent_event *events = calloc(max, sizeof *events);
+    size_t count = 0;
+    mm_status st = outcomes && events
+                       ? MM_OK
+                       : mm_error_set(err, MM_E_INTERNAL, "", "out of memory reading cool-downs");
+    if (st == MM_OK)
+        st = catalog_recent_outcomes(cat, acc->name, outcomes, max, &count, err);
+    for (size_t i = 0; st == MM_OK && i < count; i++) {
+        mm_error_class cls = mm_error_class_parse(outcomes[i].outcome);
+        events[i].cls = cls == MM_CLASS_COUNT ? MM_CLASS_BAD_RESPONSE : cls;
+        events[i].http_status = outcomes[i].http_status;
+        events[i].ts_ms = outcomes[i].ts_ms;
+        events[i].retry_after_ms = outcomes[i].retry_after_ms;
+    }
+    if (st == MM_OK)
+        acc->cooling_until_ms = router_cooling_until(
+            cfg, events, count, now_ms, acc->cooling_reason, sizeof acc->cooling_reason);
+    free(outcomes);
+    free(events);
+    return st;
+}
+
+static mm_status add_accounts(mm_catalog *cat, router_snapshot *snap, const loaded_rows *rows,
+                              int64_t now_ms, mm_error *err)
+{
+    for (size_t i = 0; i < rows->accounts.count; i++) {
+        const mm_account *row = &rows->accounts.items[i];
+        router_account *acc = router_snapshot_add_account(snap, row->name, row->provider);
+        acc->enabled = row->enabled;
+        mm_copy(acc->disabled_reason, sizeof acc->disabled_reason, row->disabled_reason);
+        acc->rpm = row->rpm;
+        acc->tpm = row->tpm;
+        acc->monthly_cap_micros = row->monthly_cap_cents == MM_LIMIT_UNSET
+                                      ? MM_LIMIT_UNSET
+                                      : row->monthly_cap_cents * 10000;
+        acc->health = mm_health_map_get(&rows->health, row->name);
+        mm_usage_counters c;
+        mm_status st = catalog_account_counters(cat, row->name, now_ms,
+                                                row->monthly_cap_cents != MM_LIMIT_UNSET, &c, err);
+        if (st == MM_OK)
+            st = load_cooling(cat, &snap->config, acc, now_ms, err);
+        if (st != MM_OK)
+            return st;
+        acc->requests_window = c.requests_window;
+        acc->tokens_window = c.tokens_window;
+        acc->window_oldest_ms = c.window_oldest_ms;
+        acc->cost_month_micros = c.cost_month_micros;
+    }
+    return router_snapshot_index_accounts(snap, err);
+}
+
+static mm_status add_models(router_snapshot *snap, const loaded_rows *rows, mm_error *err)
+{
+    for (size_t i = 0; i < rows->models.count; i++) {
+        const mm_model *row = &rows->models.items[i];
+        router_model *model = router_snapshot_add_model(snap, row->name, row->type);
+        for (size_t t = 0; t < row->n_targets; t++) {
+            const mm_target *target = &row->targets[t];
+            if (!router_model_add_target(snap, model, target->account, target->model,
+                                         target->priority))
+                return mm_error_set(err, MM_E_INTERNAL, "",
+                                    "model '%s' names account '%s', which the catalog does not "
+                                    "list",
+                                    row->name, target->account);
+        }
+    }
+    return MM_OK;
+}
+
+static mm_status add_entitlements(mm_catalog *cat, router_snapshot *snap, const loaded_rows *rows,
+                                  int64_t now_ms, mm_error *err)
+{
+    for (size_t i = 0; i < rows->workspaces.count; i++)
+        router_snapshot_add_workspace(snap, rows->workspaces.items[i].name);
+    for (size_t i = 0; i < rows->entitlements.count; i++) {
+        const mm_entitlement *row = &rows->entitlements.items[i];
+        router_entitlement *ent = router_snapshot_add_entitlement(snap, row->workspace, row->model);
+        if (!ent)
+            continue; /* a model left out by the filter */
+        ent->rpm = row->rpm;
+        ent->tpm = row->tpm;
+        ent->monthly_tokens = row->monthly_tokens;
+        mm_usage_counters c;
+        mm_status st = catalog_workspace_counters(cat, row->workspace, row->model, now_ms,
+                                                  row->monthly_tokens != MM_LIMIT_UNSET, &c, err);
+        if (st != MM_OK)
+            return st;
+        ent->requests_window = c.requests_window;
+        ent->tokens_window = c.tokens_window;
+        ent->window_oldest_ms = c.window_oldest_ms;
+        ent->tokens_month = c.tokens_month;
+    }
+    return MM_OK;
+}
+
+mm_status router_snapshot_load(mm_catalog *cat, int64_t now_ms, const router_load_options *opts,
+                               router_snapshot **out, mm_error *err)
+{
+    *out = NULL;
+    loaded_rows rows;
+    memset(&rows, 0, sizeof rows);
+    router_snapshot *snap = NULL;
+    mm_status st = read_rows(cat, now_ms, opts, &rows, err);
+    if (st == MM_OK)
+        st = router_snapshot_new(rows.accounts.count, rows.models.count, rows.workspaces.count,
+                                 rows.entitlements.count, &snap, err);
+    if (st == MM_OK) {
+        snap->taken_ms = now_ms;
+        st = router_config_load(cat, &snap->config, err);
+    }
+    if (st == MM_OK)
+        st = add_accounts(cat, snap, &rows, now_ms, err);
+    if (st == MM_OK)
+        st = add_models(snap, &rows, err);
+    if (st == MM_OK)
+        st = add_entitlements(cat, snap, &rows, now_ms, err);
+    if (st == MM_OK)
+        st = router_snapshot_finish(snap, err);
+    loaded_rows_free(&rows);
+    if (st != MM_OK) {
+        router_snapshot_free(snap);
+        return st;
+    }
+    *out = snap;
+    return MM_OK;
+}

@@ -1,0 +1,344 @@
+/* Running a plan: per attempt, atomic admission against the shared limits, the provider call
+ * with the account's decrypted key, a usage event with its cost, and the fall-through rules. */
+#include "router/router.h"
+
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog/admission.h"
+#include "router/pricing.h"
+#include "util/clock.h"
+#include "util/text.h"
+
+#define DEFAULT_MAX_TOKENS 256
+#define HOLD_MARGIN_MS 30000
+
+typedef struct send_state {
+    mm_catalog *cat;
+    const router_send_request *req;
+    router_send_result *res;
+    bool embedding;
+    int64_t tokens_estimate;
+    int64_t reservation; /* 0 when none is held */
+} send_state;
+
+static int64_t estimate_tokens(const router_send_request *req, bool embedding)
+{
+    int64_t prompt = (int64_t)(strlen(req->input) + 3) / 4; /* ~4 bytes a token */
+    if (embedding)
+        return prompt;
+    return prompt + (req->max_tokens > 0 ? req->max_tokens : DEFAULT_MAX_TOKENS);
+}
+
+static long attempt_timeout(const router_send_request *req)
+{
+    return req->timeout_ms > 0 ? req->timeout_ms : 30000;
+}
+
+static const char *admission_words(mm_admission_verdict verdict)
+{
+    switch (verdict) {
+    case MM_ADMIT_WORKSPACE_RPM:
+        return "the workspace's requests/min";
+    case MM_ADMIT_WORKSPACE_TPM:
+        return "the workspace's tokens/min";
+    case MM_ADMIT_WORKSPACE_MONTHLY_TOKENS:
+        return "the workspace's monthly token cap";
+    case MM_ADMIT_ACCOUNT_RPM:
+        return "the account's requests/min";
+    case MM_ADMIT_ACCOUNT_TPM:
+        return "the account's tokens/min";
+    case MM_ADMIT_ACCOUNT_SPEND_CAP:
+        return "the account's monthly spending cap";
+    default:
+        return "a limit";
+    }
+}
+
+static router_refusal workspace_refusal(mm_admission_verdict verdict)
+{
+    switch (verdict) {
+    case MM_ADMIT_WORKSPACE_RPM:
+        return ROUTER_WORKSPACE_RPM;
+    case MM_ADMIT_WORKSPACE_TPM:
+        return ROUTER_WORKSPACE_TPM;
+    default:
+        return ROUTER_WORKSPACE_MONTHLY_TOKENS;
+    }
+}
+
+static mm_status admit(send_state *s, const router_attempt *a, mm_admission *adm, mm_error *err)
+{
+    const router_entitlement *ent = s->res->plan.entitlement;
+    mm_admission_request ar = {
+        .workspace = s->req->workspace,
+        .model = s->req->model,
+        .account = a->account->name,
+        .workspace_rpm = ent->rpm,
+        .workspace_tpm = ent->tpm,
+        .workspace_monthly_tokens = ent->monthly_tokens,
+        .account_rpm = a->account->rpm,
+        .account_tpm = a->account->tpm,
+        .account_monthly_cap_micros = a->account->monthly_cap_micros,
+        .tokens_estimate = s->tokens_estimate,
+        .now_ms = mm_now_ms(),
+        .hold_ms = attempt_timeout(s->req) + HOLD_MARGIN_MS,
+    };
+    return catalog_admit(s->cat, &ar, &s->reservation, adm, err);
+}
+
+static mm_status refuse_for_workspace(send_state *s, const mm_admission *adm, mm_error *err)
+{
+    router_plan *plan = &s->res->plan;
+    char wait[64];
+    int64_t now = mm_now_ms();
+    router_format_wait(now, adm->frees_at_ms, wait, sizeof wait);
+    plan->refusal = workspace_refusal(adm->verdict);
+    plan->status = MM_E_REFUSED;
+    plan->frees_at_ms = adm->frees_at_ms;
+    char used[96];
+    if (adm->verdict == MM_ADMIT_WORKSPACE_RPM)
+        snprintf(used, sizeof used, "%" PRId64 " requests in the last minute",
+                 adm->counters.requests_window);
+    else if (adm->verdict == MM_ADMIT_WORKSPACE_TPM)
+        snprintf(used, sizeof used, "%" PRId64 " tokens in the last minute",
+                 adm->counters.tokens_window);
+    else
+        snprintf(used, sizeof used, "%" PRId64 " tokens this month", adm->counters.tokens_month);
+    snprintf(plan->message, sizeof plan->message,
+             "workspace '%s' reached %s for '%s' (%s, counting requests in flight); it frees %s",
+             s->req->workspace, admission_words(adm->verdict), s->req->model, used, wait);
+    return mm_error_set(err, MM_E_REFUSED, "", "%s", plan->message);
+}
+
+static void note_skipped(send_state *s, const router_attempt *a, const mm_admission *adm)
+{
+    router_attempt_result *r = &s->res->attempts[s->res->n_attempts++];
+    memset(r, 0, sizeof *r);
+    mm_copy(r->account, sizeof r->account, a->account->name);
+    mm_copy(r->provider, sizeof r->provider, a->account->provider);
+    mm_copy(r->model, sizeof r->model, a->target->model);
+    r->priority = a->target->priority;
+    r->skipped = true;
+    r->falls_through = true;
+    r->cls = MM_CLASS_RATE_LIMITED;
+    r->retry_after_ms = -1;
+    char wait[64];
+    router_format_wait(mm_now_ms(), adm->frees_at_ms, wait, sizeof wait);
+    snprintf(r->message, sizeof r->message, "not sent: %s was reached meanwhile (frees %s)",
+             admission_words(adm->verdict), wait);
+}
+
+/* The account's connection details and decrypted key (wiped by the caller). */
+static mm_status connect_account(send_state *s, const router_attempt *a, mm_account *row, char *key,
+                                 mm_connection *conn, mm_error *err)
+{
+    mm_status st = catalog_account_get(s->cat, a->account->name, row, err);
+    if (st == MM_OK)
+        st = catalog_account_secret(s->cat, a->account->name, key, MM_API_KEY_MAX, err);
+    if (st != MM_OK)
+        return st;
+    memset(conn, 0, sizeof *conn);
+    conn->provider = provider_find(row->provider);
+    if (!conn->provider)
+        return mm_error_set(err, MM_E_INVALID, "provider", "account '%s' has unknown provider '%s'",
+                            row->name, row->provider);
+    conn->base_url = row->endpoint;
+    conn->api_key = key;
+    conn->api_version = row->api_version;
+    conn->ca_bundle = row->ca_bundle[0] ? row->ca_bundle : NULL;
+    conn->timeout_ms = s->req->timeout_ms;
+    return MM_OK;
+}
+
+static void fill_event(send_state *s, const router_attempt *a, const mm_call_result *call,
+                       int64_t started_ms, int64_t cost, mm_usage_event *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->ts_ms = started_ms;
+    mm_copy(ev->kind, sizeof ev->kind, "request");
+    mm_copy(ev->account, sizeof ev->account, a->account->name);
+    mm_copy(ev->provider, sizeof ev->provider, a->account->provider);
+    mm_copy(ev->workspace, sizeof ev->workspace, s->req->workspace);
+    mm_copy(ev->model, sizeof ev->model, s->req->model);
+    mm_copy(ev->provider_model, sizeof ev->provider_model, a->target->model);
+    mm_copy(ev->outcome, sizeof ev->outcome,
+            mm_error_class_name(call->ok ? MM_CLASS_OK : call->cls));
+    ev->http_status = call->http_status;
+    ev->latency_ms = call->latency_ms;
+    ev->tokens_in = call->usage_known ? call->tokens_in : 0;
+    ev->tokens_out = call->usage_known ? call->tokens_out : 0;
+    ev->cost_micros = cost;
+    ev->retry_after_ms = call->retry_after_ms;
+    if (!call->ok)
+        mm_copy(ev->message, sizeof ev->message, call->message);
+}
+
+static void note_attempt(send_state *s, const router_attempt *a, const mm_call_result *call)
+{
+    router_attempt_result *r = &s->res->attempts[s->res->n_attempts++];
+    memset(r, 0, sizeof *r);
+    mm_copy(r->account, sizeof r->account, a->account->name);
+    mm_copy(r->provider, sizeof r->provider, a->account->provider);
+    mm_copy(r->model, sizeof r->model, a->target->model);
+    r->priority = a->target->priority;
+    r->cls = call->ok ? MM_CLASS_OK : call->cls;
+    r->http_status = call->http_status;
+    r->latency_ms = call->latency_ms;
+    r->retry_after_ms = call->retry_after_ms;
+    r->falls_through = !call->ok && router_class_falls_through(call->cls, call->http_status);
+    mm_copy(r->message, sizeof r->message, call->ok ? "" : call->message);
+}
+
+/* Sends one admitted attempt and records it. *done when the request is over (served, or a
+ * request error to return). */
+static mm_status run_attempt(send_state *s, const router_attempt *a, bool last, bool *done,
+                             mm_error *err)
+{
+    mm_account row;
+    char *key = sodium_malloc(MM_API_KEY_MAX);
+    if (!key)
+        return mm_error_set(err, MM_E_INTERNAL, "", "out of memory for the API key");
+    mm_connection conn;
+    mm_status st = connect_account(s, a, &row, key, &conn, err);
+    mm_call_result call;
+    memset(&call, 0, sizeof call);
+    int64_t started = mm_now_ms();
+    if (st == MM_OK) {
+        int max_tokens = s->req->max_tokens > 0 ? s->req->max_tokens : DEFAULT_MAX_TOKENS;
+        if (s->embedding)
+            provider_embed(&conn, a->target->model, s->req->input, &call, NULL);
+        else
+            provider_chat(&conn, a->target->model, s->req->input, max_tokens, &call, NULL);
+    }
+    sodium_memzero(key, MM_API_KEY_MAX);
+    sodium_free(key);
+    if (st != MM_OK)
+        return st;
+    int64_t cost = -1;
+    int64_t tin = call.usage_known ? call.tokens_in : 0;
+    int64_t tout = call.usage_known ? call.tokens_out : 0;
+    if (call.ok && !call.usage_known)
+        cost = -1; /* no usage reported: the cost is unknown, never $0 */
+    else
+        st = pricing_cost_lookup(s->cat, a->account->provider, a->target->model, tin, tout, &cost,
+                                 err);
+    bool falls = !call.ok && router_class_falls_through(call.cls, call.http_status);
+    *done = call.ok || !falls;
+    mm_usage_event ev;
+    fill_event(s, a, &call, started, cost, &ev);
+    if (st == MM_OK)
+        st = catalog_admission_record(s->cat, s->reservation, &ev, *done || last, err);
+    if (st == MM_OK && (*done || last))
+        s->reservation = 0;
+    note_attempt(s, a, &call);
+    if (call.ok) {
+        router_send_result *res = s->res;
+        res->served = true;
+        res->served_index = (int)res->n_attempts - 1;
+        res->tokens_in = tin;
+        res->tokens_out = tout;
+        res->cost_micros = cost;
+        res->output = strdup(call.output ? call.output : "");
+    }
+    mm_call_result_free(&call);
+    return st;
+}
+
+static void list_attempts(const router_send_result *res, char *out, size_t outsz)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < res->n_attempts && used + 1 < outsz; i++) {
+        const router_attempt_result *r = &res->attempts[i];
+        int n = r->skipped
+                    ? snprintf(out + used, outsz - used, "%s%s (%s): skipped", i ? "; " : "",
+                               r->account, r->model)
+                    : snprintf(out + used, outsz - used, "%s%s (%s): %s, HTTP %d, %" PRId64 " ms",
+                               i ? "; " : "", r->account, r->model, mm_error_class_name(r->cls),
+                               r->http_status, r->latency_ms);
+        if (n < 0)
+            break;
+        used += (size_t)n < outsz - used ? (size_t)n : outsz - used - 1;
+    }
+}
+
+static mm_status run_plan(send_state *s, mm_error *err)
+{
+    router_plan *plan = &s->res->plan;
+    for (size_t i = 0; i < plan->n_attempts; i++) {
+        const router_attempt *a = &plan->attempts[i];
+        mm_admission adm;
+        mm_status st = admit(s, a, &adm, err);
+        if (st != MM_OK)
+            return st;
+        bool workspace_limit = adm.verdict >= MM_ADMIT_WORKSPACE_RPM &&
+                               adm.verdict <= MM_ADMIT_WORKSPACE_MONTHLY_TOKENS;
+        if (workspace_limit)
+            return refuse_for_workspace(s, &adm, err);
+        if (adm.verdict != MM_ADMITTED) {
+            note_skipped(s, a, &adm);
+            continue;
+        }
+        bool done = false;
+        st = run_attempt(s, a, i + 1 == plan->n_attempts, &done, err);
+        if (st != MM_OK || s->res->served)
+            return st;
+        if (done) {
+            const router_attempt_result *r = &s->res->attempts[s->res->n_attempts - 1];
+            return mm_error_set(err, MM_E_INVALID, "",
+                                "%s refused the request: %s; a request error is returned as "
+                                "is, not retried on other targets",
+                                r->account, r->message);
+        }
+    }
+    char list[400];
+    list_attempts(s->res, list, sizeof list);
+    return mm_error_set(err, MM_E_PROVIDER, "", "every target of '%s' failed: %s", s->req->model,
+                        list);
+}
+
+mm_status router_send(mm_catalog *cat, const router_send_request *req, router_send_result *res,
+                      mm_error *err)
+{
+    memset(res, 0, sizeof *res);
+    res->served_index = -1;
+    res->cost_micros = -1;
+    mm_error ignored;
+    pricing_ensure_builtin(cat, &ignored); /* prices are for costs only: never block a send */
+    router_load_options opts = {.model = req->model, .workspace = req->workspace, .health = NULL};
+    int64_t now = mm_now_ms();
+    mm_status st = router_snapshot_load(cat, now, &opts, &res->snapshot, err);
+    if (st != MM_OK)
+        return st;
+    long mi = router_find_model(res->snapshot, req->model);
+    const router_model *model = mi >= 0 ? &res->snapshot->models[mi] : NULL;
+    bool embedding = model && strcmp(model->type, "embedding") == 0;
+    if (model && !embedding && strcmp(model->type, "chat") != 0)
+        return mm_error_set(err, MM_E_INVALID, "model",
+                            "model '%s' is an %s model; send handles chat and embedding models",
+                            model->name, model->type);
+    send_state s = {cat, req, res, embedding, estimate_tokens(req, embedding), 0};
+    router_request preq = {
+        .workspace = req->workspace, .model = req->model, .tokens_estimate = s.tokens_estimate};
+    st = router_plan_request(res->snapshot, &preq, now, &res->plan);
+    if (st != MM_OK)
+        return mm_error_set(err, st, "", "%s", res->plan.message);
+    st = run_plan(&s, err);
+    if (s.reservation != 0)
+        catalog_admission_release(cat, s.reservation, &ignored);
+    return st;
+}
+
+void router_send_result_free(router_send_result *res)
+{
+    if (!res)
+        return;
+    free(res->output);
+    res->output = NULL;
+    router_snapshot_free(res->snapshot);
+    res->snapshot = NULL;
+}

@@ -1,0 +1,199 @@
+/* libmicrohttpd glue for mmsim: collecting request bodies (capped), handing requests to the
+ * dispatcher, turning replies into responses, and logging one line per request. */
+#include "sim/sim_server.h"
+#include "sim/sim_dispatch.h"
+#include "sim/sim_reply.h"
+#include "util/clock.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CONNECTION_TIMEOUT_S 600
+
+typedef struct upload {
+    char *data;
+    size_t len;
+    size_t cap;
+    bool too_large;
+    int64_t started_ms;
+} upload;
+
+static upload *upload_new(void)
+{
+    upload *up = calloc(1, sizeof *up);
+    if (up)
+        up->started_ms = mm_monotonic_ms();
+    return up;
+}
+
+static void upload_append(upload *up, const char *data, size_t len)
+{
+    if (up->too_large || up->len + len > SIM_MAX_BODY_BYTES) {
+        up->too_large = true;
+        return;
+    }
+    if (up->len + len + 1 > up->cap) {
+        size_t cap = (up->len + len + 1) * 2;
+        cap = cap > SIM_MAX_BODY_BYTES + 1 ? SIM_MAX_BODY_BYTES + 1 : cap;
+        char *grown = realloc(up->data, cap);
+        if (!grown) {
+            up->too_large = true;
+            return;
+        }
+        up->data = grown;
+        up->cap = cap;
+    }
+    memcpy(up->data + up->len, data, len);
+    up->len += len;
+    up->data[up->len] = '\0';
+}
+
+static const char *lookup_header(void *source, const char *name)
+{
+    return MHD_lookup_connection_value(source, MHD_HEADER_KIND, name);
+}
+
+static const char *lookup_query(void *source, const char *name)
+{
+    return MHD_lookup_connection_value(source, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static void log_request(const sim_server *server, const char *method, const char *url,
+                        const sim_reply *reply, int64_t started_ms)
+{
+    if (server->quiet)
+        return;
+    /* url is the path only: query strings (which may hold ?key=) are never logged. */
+    fprintf(stderr, "mmsim: %s %s %u %lldms%s%s\n", method, url, reply->status,
+            (long long)(mm_monotonic_ms() - started_ms), reply->note ? " fault=" : "",
+            reply->note ? reply->note : "");
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *connection, sim_reply *reply)
+{
+    struct MHD_Response *response;
+    if (reply->body) {
+        response =
+            MHD_create_response_from_buffer(reply->body_len, reply->body, MHD_RESPMEM_MUST_FREE);
+        if (response)
+            reply->body = NULL;
+    } else {
+        response = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    }
+    if (!response)
+        return MHD_NO;
+    if (reply->content_type)
+        MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, reply->content_type);
+    for (size_t i = 0; i < reply->header_count; i++)
+        MHD_add_response_header(response, reply->headers[i].name, reply->headers[i].value);
+    enum MHD_Result result = MHD_queue_response(connection, reply->status, response);
+    MHD_destroy_response(response);
+    return result;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    (void)version;
+    sim_server *server = cls;
+    upload *up = *con_cls;
+    if (!up) {
+        *con_cls = up = upload_new();
+        return up ? MHD_YES : MHD_NO;
+    }
+    if (*upload_data_size > 0) {
+        upload_append(up, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    sim_incoming in = {.method = method,
+                       .url = url,
+                       .body = up->data,
+                       .body_len = up->len,
+                       .body_too_large = up->too_large,
+                       .header = lookup_header,
+                       .query = lookup_query,
+                       .lookup_source = connection};
+    sim_reply reply = {.status = 500};
+    if (!sim_dispatch(server->state, &in, &reply)) {
+        sim_reply_free(&reply);
+        return MHD_NO;
+    }
+    if (!reply.status)
+        reply.status = 500;
+    log_request(server, method, url, &reply, up->started_ms);
+    enum MHD_Result result = send_reply(connection, &reply);
+    sim_reply_free(&reply);
+    return result;
+}
+
+/* libmicrohttpd's own messages, prefixed; none while stopping (closing connections cut short
+ * by the shutdown is expected, not an error). */
+static void log_library_message(void *cls, const char *fmt, va_list ap)
+{
+    sim_server *server = cls;
+    pthread_mutex_lock(&server->state->lock);
+    bool stopping = server->state->stopping;
+    pthread_mutex_unlock(&server->state->lock);
+    if (stopping || server->quiet)
+        return;
+    fprintf(stderr, "mmsim: libmicrohttpd: ");
+    vfprintf(stderr, fmt, ap);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
+                         enum MHD_RequestTerminationCode code)
+{
+    (void)cls;
+    (void)connection;
+    (void)code;
+    upload *up = *con_cls;
+    if (up) {
+        free(up->data);
+        free(up);
+        *con_cls = NULL;
+    }
+}
+
+bool sim_server_start(sim_server *server, sim_state *state, uint16_t port, bool quiet, char *err,
+                      size_t errsz)
+{
+    memset(server, 0, sizeof *server);
+    server->state = state;
+    server->quiet = quiet;
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(port)};
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    unsigned flags =
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    errno = 0;
+    server->daemon =
+        MHD_start_daemon(flags, port, NULL, NULL, on_request, server, MHD_OPTION_SOCK_ADDR,
+                         (struct sockaddr *)&address, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+                         server, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
+                         MHD_OPTION_EXTERNAL_LOGGER, log_library_message, server, MHD_OPTION_END);
+    if (!server->daemon) {
+        snprintf(err, errsz, "cannot listen on 127.0.0.1:%u%s%s (is the port in use? try --port 0)",
+                 port, errno ? ": " : "", errno ? strerror(errno) : "");
+        return false;
+    }
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    server->port = info && info->port ? info->port : port;
+    return true;
+}
+
+void sim_server_stop(sim_server *server)
+{
+    if (!server->daemon)
+        return;
+    sim_state_stop(server->state);
+    MHD_stop_daemon(server->daemon);
+    server->daemon = NULL;
+}

@@ -1,0 +1,152 @@
+# Shared helpers for the CLI tests (sourced): a private catalog per test, command runners that
+# capture stdout/stderr/exit code, assertions, and a fingerprint of the catalog file.
+set -u
+
+: "${MMADMIN:?set MMADMIN to the mmadmin binary (ctest does)}"
+
+TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/mmadmin-cli.XXXXXX")
+export MM_DB=$TEST_TMP/catalog.db
+# A fixed 32-byte master key (base64), so runs are reproducible.
+export MM_MASTER_KEY=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=
+export HOME=$TEST_TMP/home
+mkdir -p "$HOME"
+unset XDG_DATA_HOME SUDO_USER
+OUT=$TEST_TMP/stdout
+ERR=$TEST_TMP/stderr
+RC=0
+FAILURES=0
+CLEANUP_PIDS=()
+
+cleanup() {
+    local pid
+    for pid in "${CLEANUP_PIDS[@]+"${CLEANUP_PIDS[@]}"}"; do
+        kill "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
+    rm -rf "$TEST_TMP"
+}
+trap cleanup EXIT
+
+fail() {
+    echo "FAIL: $*" >&2
+    echo "  command: ${LAST_CMD:-}" >&2
+    echo "  exit: $RC" >&2
+    sed 's/^/  stdout: /' "$OUT" >&2 2>/dev/null
+    sed 's/^/  stderr: /' "$ERR" >&2 2>/dev/null
+    FAILURES=$((FAILURES + 1))
+}
+
+# mm ARGS...: runs mmadmin with stdin from $STDIN_FILE (default /dev/null); sets RC, OUT, ERR.
+mm() {
+    LAST_CMD="mmadmin $*"
+    "$MMADMIN" "$@" <"${STDIN_FILE:-/dev/null}" >"$OUT" 2>"$ERR"
+    RC=$?
+}
+
+# mm_key KEY ARGS...: runs mmadmin with KEY as the first line of stdin.
+mm_key() {
+    local key=$1
+    shift
+    printf '%s\n' "$key" >"$TEST_TMP/key.stdin"
+    STDIN_FILE=$TEST_TMP/key.stdin mm "$@"
+    rm -f "$TEST_TMP/key.stdin"
+}
+
+assert_rc() {
+    local want=$1
+    if [ "$RC" != "$want" ]; then
+        fail "expected exit $want"
+        return 1
+    fi
+    if grep -q -E 'AddressSanitizer|LeakSanitizer|runtime error:' "$ERR"; then
+        fail "sanitizer report"
+        return 1
+    fi
+    return 0
+}
+
+# assert_exit CODE ARGS...: runs mmadmin ARGS and checks the exit code.
+assert_exit() {
+    local want=$1
+    shift
+    mm "$@"
+    assert_rc "$want"
+}
+
+# assert_ok ARGS...: exit 0.
+assert_ok() {
+    assert_exit 0 "$@"
+}
+
+# assert_contains out|err TEXT: the last command's stdout/stderr contains TEXT (fixed string).
+assert_contains() {
+    local file=$OUT
+    [ "$1" = err ] && file=$ERR
+    if ! grep -q -F -- "$2" "$file"; then
+        fail "$1 does not contain '$2'"
+        return 1
+    fi
+}
+
+assert_not_contains() {
+    local file=$OUT
+    [ "$1" = err ] && file=$ERR
+    if grep -q -F -- "$2" "$file"; then
+        fail "$1 contains '$2'"
+        return 1
+    fi
+}
+
+# assert_json PYTHON_EXPR: evaluates EXPR with d = the last stdout parsed as JSON.
+assert_json() {
+    if ! python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$OUT" "$1" 2>"$TEST_TMP/py.err"; then
+        fail "JSON check failed: $1 ($(cat "$TEST_TMP/py.err"))"
+        return 1
+    fi
+}
+
+# catalog_fingerprint: sha256 of the catalog file after a WAL checkpoint, and its SQL dump.
+catalog_fingerprint() {
+    sqlite3 "$MM_DB" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
+    sha256sum <"$MM_DB"
+    sqlite3 "$MM_DB" .dump
+}
+
+# assert_refused ARGS...: exit 2, a message on stderr, and the catalog byte for byte unchanged.
+assert_refused() {
+    local before after
+    before=$(catalog_fingerprint)
+    mm "$@"
+    assert_rc 2 || return 1
+    if [ ! -s "$ERR" ]; then
+        fail "no message on stderr"
+        return 1
+    fi
+    after=$(catalog_fingerprint)
+    if [ "$before" != "$after" ]; then
+        fail "the catalog changed"
+        diff <(echo "$before") <(echo "$after") | head -20 >&2
+        return 1
+    fi
+}
+
+# assert_refused_key KEY ARGS...: like assert_refused, with KEY on stdin.
+assert_refused_key() {
+    local key=$1
+    shift
+    printf '%s\n' "$key" >"$TEST_TMP/key.stdin"
+    STDIN_FILE=$TEST_TMP/key.stdin assert_refused "$@"
+    rm -f "$TEST_TMP/key.stdin"
+}
+
+finish() {
+    if [ "$FAILURES" -ne 0 ]; then
+        echo "$(basename "$0"): $FAILURES failure(s)" >&2
+        exit 1
+    fi
+    echo "$(basename "$0"): ok"
+    exit 0
+}

@@ -1,0 +1,128 @@
+# Shared helpers for the console's tmux-driven tests: a temp catalog and master key, mmsim on
+# a free port, the real mmadmin in a private tmux server, keys in, screen text out.
+# Usage: source "$(dirname "$0")/lib.sh"; then start_sim, start_ui, send_keys, wait_for_text...
+set -euo pipefail
+
+: "${MMADMIN:?set MMADMIN to the mmadmin binary}"
+: "${MMSIM:?set MMSIM to the mmsim binary}"
+
+TUI_TMP=$(mktemp -d "${TMPDIR:-/tmp}/mmtui.XXXXXX")
+TUI_SOCK="mmtest-$$"
+TUI_COLS=120
+TUI_ROWS=40
+SIM_PID=""
+SIM_PORT=""
+export MM_DB="$TUI_TMP/catalog.db"
+MM_MASTER_KEY=$(head -c 32 /dev/urandom | base64)
+export MM_MASTER_KEY
+export LC_ALL=C.UTF-8
+
+tui_cleanup() {
+    tmux -L "$TUI_SOCK" kill-server 2>/dev/null || true
+    if [[ -n "$SIM_PID" ]]; then
+        kill "$SIM_PID" 2>/dev/null || true
+        wait "$SIM_PID" 2>/dev/null || true
+    fi
+    rm -rf "$TUI_TMP"
+}
+trap tui_cleanup EXIT
+
+# Prints the screen and the console's stderr, then fails the test.
+fail() {
+    echo "FAIL: $*" >&2
+    echo "--- screen:" >&2
+    screen >&2 || true
+    echo "--- mmadmin stderr:" >&2
+    cat "$TUI_TMP/ui.err" >&2 2>/dev/null || true
+    exit 1
+}
+
+start_sim() {
+    "$MMSIM" --port 0 --quiet >"$TUI_TMP/sim.out" 2>"$TUI_TMP/sim.err" &
+    SIM_PID=$!
+    for _ in $(seq 1 100); do
+        SIM_PORT=$(head -n 1 "$TUI_TMP/sim.out" 2>/dev/null || true)
+        [[ "$SIM_PORT" =~ ^[0-9]+$ ]] && return 0
+        sleep 0.05
+    done
+    echo "mmsim did not print its port" >&2
+    cat "$TUI_TMP/sim.err" >&2
+    exit 1
+}
+
+sim_url() { # sim_url openai -> http://127.0.0.1:PORT/openai
+    echo "http://127.0.0.1:$SIM_PORT/$1"
+}
+
+# Adds an account through the CLI: add_account NAME PROVIDER KEY [more CLI options...]
+add_account() {
+    local name=$1 provider=$2 key=$3
+    shift 3
+    TUI_KEY="$key" "$MMADMIN" account add "$name" --provider "$provider" --api-key-env TUI_KEY \
+        "$@" >/dev/null
+}
+
+# Starts the console in a private tmux server: start_ui [mmadmin global options...]
+start_ui() {
+    rm -f "$TUI_TMP/ui.exit"
+    local args=""
+    for a in "$@"; do args+=" $(printf '%q' "$a")"; done
+    tmux -L "$TUI_SOCK" -f /dev/null new-session -d -x "$TUI_COLS" -y "$TUI_ROWS" \
+        "env LC_ALL=C.UTF-8 MM_DB=$(printf '%q' "$MM_DB") MM_MASTER_KEY=$MM_MASTER_KEY \
+         ASAN_OPTIONS=${ASAN_OPTIONS:-} UBSAN_OPTIONS=${UBSAN_OPTIONS:-} \
+         $(printf '%q' "$MMADMIN")$args 2>$TUI_TMP/ui.err; echo \$? >$TUI_TMP/ui.exit"
+    tmux -L "$TUI_SOCK" set-option -g remain-on-exit on >/dev/null 2>&1 || true
+    wait_for_text "Provider Accounts" 20
+}
+
+send_keys() { tmux -L "$TUI_SOCK" send-keys "$@"; }
+type_text() { tmux -L "$TUI_SOCK" send-keys -l "$1"; }
+screen() { tmux -L "$TUI_SOCK" capture-pane -p; }
+
+# Polls the screen until TEXT is on it (waiting is fine; durations are never asserted).
+wait_for_text() {
+    local text=$1 timeout=${2:-15}
+    local tries=$((timeout * 20))
+    for _ in $(seq 1 "$tries"); do
+        screen 2>/dev/null | grep -qF -- "$text" && return 0
+        sleep 0.05
+    done
+    fail "timed out waiting for: $text"
+}
+
+wait_for_gone() {
+    local text=$1 timeout=${2:-15}
+    local tries=$((timeout * 20))
+    for _ in $(seq 1 "$tries"); do
+        screen 2>/dev/null | grep -qF -- "$text" || return 0
+        sleep 0.05
+    done
+    fail "still on screen: $text"
+}
+
+assert_screen_contains() {
+    screen | grep -qF -- "$1" || fail "expected on screen: $1"
+}
+
+assert_screen_not_contains() {
+    if screen | grep -qF -- "$1"; then fail "not expected on screen: $1"; fi
+}
+
+# Waits for the console to exit and checks it left cleanly (exit 0, no sanitizer report).
+wait_exit() {
+    for _ in $(seq 1 400); do
+        [[ -s "$TUI_TMP/ui.exit" ]] && break
+        sleep 0.05
+    done
+    [[ -s "$TUI_TMP/ui.exit" ]] || fail "the console did not exit"
+    local code
+    code=$(cat "$TUI_TMP/ui.exit")
+    [[ "$code" == 0 ]] || fail "the console exited with $code"
+    if grep -qE "Sanitizer|runtime error" "$TUI_TMP/ui.err"; then
+        fail "sanitizer report: $(head -c 2000 "$TUI_TMP/ui.err")"
+    fi
+}
+
+ui_pid() { pgrep -f "^$MMADMIN" | head -n 1; }
+
+pass() { echo "PASS: $(basename "$0")"; }

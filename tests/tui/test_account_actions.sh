@@ -1,0 +1,63 @@
+#!/bin/bash
+# Actions on existing accounts: Enter edits and an empty key field keeps the key (same hint,
+# the CLI test still passes); t tests in the background and shows the result; e disables with
+# a reason shown on the page, x enables; d asks first (n keeps, y deletes).
+source "$(dirname "$0")/lib.sh"
+start_sim
+add_account alpha openai "sk-alpha-0123456789wxyz" --endpoint "$(sim_url openai)" --rpm 100
+add_account beta anthropic "sk-ant-beta-0123456789" --endpoint "$(sim_url anthropic)"
+start_ui
+wait_for_text "alpha"
+assert_screen_contains "sk-…wxyz"
+assert_screen_contains "never"
+
+# --- edit: change RPM, leave the key empty
+send_keys Enter
+wait_for_text "Edit account alpha"
+assert_screen_contains "Current key sk-…wxyz. Leave empty to keep it."
+send_keys Tab Tab Tab Tab
+send_keys C-u
+type_text "750"
+send_keys F2
+wait_for_text "Account alpha saved"
+assert_screen_contains "750"
+assert_screen_contains "sk-…wxyz"
+"$MMADMIN" account show alpha | grep -q "sk-…wxyz" || fail "the key hint changed after edit"
+"$MMADMIN" account test alpha >/dev/null || fail "the kept key no longer works"
+
+# --- test in the background: the result lands in a dialog and in the row
+send_keys t
+wait_for_text "Test of alpha: connected"
+assert_screen_contains "models found"
+send_keys Enter
+wait_for_gone "Test of alpha"
+wait_for_text "ok"
+
+# --- disable with a reason, then enable
+send_keys e
+wait_for_text "Disable account"
+type_text "rotating keys"
+send_keys Enter
+wait_for_text "no: rotating keys"
+assert_screen_contains "1 of 2 disabled"
+send_keys x
+wait_for_text "Enable account"
+send_keys Enter
+wait_for_gone "no: rotating keys"
+
+# --- delete asks first: n keeps, y deletes
+send_keys j d
+wait_for_text "Delete provider account beta"
+send_keys n
+wait_for_text "Kept beta."
+assert_screen_contains "beta"
+send_keys d
+wait_for_text "Delete provider account beta"
+send_keys y
+wait_for_text "Account beta deleted"
+wait_for_text "1 account"
+if "$MMADMIN" account list | grep -q beta; then fail "beta still in the catalog"; fi
+
+send_keys q
+wait_exit
+pass

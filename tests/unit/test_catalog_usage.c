@@ -1,0 +1,385 @@
+/* Unit tests of the append-only usage events (insert, batch, streaming by id and time, the
+ * totals behind limits and their index use), prices, the prober lease election between two
+ * sessions with expiry, and settings. */
+#include "test_catalog_util.h"
+
+#include <math.h>
+
+#include "catalog/catalog_internal.h"
+
+static mm_usage_event make_event(int64_t ts, const char *kind, const char *account,
+                                 const char *workspace, const char *model, int64_t tokens,
+                                 int64_t cost)
+{
+    mm_usage_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.ts_ms = ts;
+    mm_copy(ev.kind, sizeof ev.kind, kind);
+    mm_copy(ev.account, sizeof ev.account, account);
+    mm_copy(ev.provider, sizeof ev.provider, "openai");
+    mm_copy(ev.workspace, sizeof ev.workspace, workspace);
+    mm_copy(ev.model, sizeof ev.model, model);
+    mm_copy(ev.provider_model, sizeof ev.provider_model, "gpt-4o-mini");
+    mm_copy(ev.outcome, sizeof ev.outcome, "ok");
+    ev.http_status = 200;
+    ev.latency_ms = 120;
+    ev.tokens_in = tokens / 2;
+    ev.tokens_out = tokens - tokens / 2;
+    ev.cost_micros = cost;
+    ev.retry_after_ms = -1;
+    return ev;
+}
+
+typedef struct collected {
+    int64_t ids[64];
+    int64_t ts[64];
+    size_t count;
+} collected;
+
+static void collect(const mm_usage_event *ev, void *ctx)
+{
+    collected *c = ctx;
+    if (c->count < 64) {
+        c->ids[c->count] = ev->id;
+        c->ts[c->count] = ev->ts_ms;
+    }
+    c->count++;
+}
+
+static void insert_and_stream_by_id_and_time(void **state)
+{
+    catalog_fixture *fx = *state;
+    mm_error err = {0};
+    assert_int_equal(catalog_usage_max_id(fx->cat), 0);
+    mm_usage_event one = make_event(1000, "probe", "acc", "", "", 0, -1);
+    mm_copy(one.message, sizeof one.message, "bad\x1b[31m gateway");
+    mm_copy(one.outcome, sizeof one.outcome, "server");
+    assert_int_equal(catalog_usage_insert(fx->cat, &one, &err), MM_OK);
+    assert_true(one.id > 0);
+    mm_usage_event batch[5];
+    for (int i = 0; i < 5; i++)
+        batch[i] = make_event(2000 + i * 100, "request", i % 2 ? "acc" : "other", "team-a",
+                              "fast-chat", 10, 5);
+    assert_int_equal(catalog_usage_insert_batch(fx->cat, batch, 5, &err), MM_OK);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(batch[i].id, one.id + 1 + i);
+    assert_int_equal(catalog_usage_max_id(fx->cat), batch[4].id);
+    assert_int_equal(catalog_usage_count(fx->cat), 6);
+
+    collected c = {0};
+    size_t count = 0;
+    assert_int_equal(catalog_usage_since_id(fx->cat, one.id, 3, collect, &c, &count, &err), MM_OK);
+    assert_int_equal(count, 3);
+    assert_int_equal(c.ids[0], batch[0].id);
+    assert_int_equal(c.ids[2], batch[2].id);
+    memset(&c, 0, sizeof c);
+    assert_int_equal(catalog_usage_since_id(fx->cat, 0, 0, collect, &c, &count, &err), MM_OK);
+    assert_int_equal(count, 6);
+
+    memset(&c, 0, sizeof c);
+    assert_int_equal(catalog_usage_since_time(fx->cat, "acc", 1000, collect, &c, &err), MM_OK);
+    assert_int_equal(c.count, 3); /* the probe and two requests */
+    assert_int_equal(c.ts[0], 1000);
+    assert_int_equal(c.ts[1], 2100);
+    memset(&c, 0, sizeof c);
+    assert_int_equal(catalog_usage_since_time(fx->cat, NULL, 2200, collect, &c, &err), MM_OK);
+    assert_int_equal(c.count, 3);
+
+    /* messages are stored sanitized; events are not audited */
+    memset(&c, 0, sizeof c);
+    mm_audit_list audit;
+    assert_int_equal(catalog_audit_list(fx->cat, 0, &audit, &err), MM_OK);
+    assert_int_equal(audit.count, 0);
+    mm_audit_list_free(&audit);
+}
+
+static void store_message(const mm_usage_event *ev, void *ctx)
+{
+    mm_copy(ctx, MM_MESSAGE_MAX, ev->message);
+}
+
+static void stored_messages_are_sanitized(void **state)
+{
+    catalog_fixture *fx = *state;
+    mm_error err = {0};
+    mm_usage_event ev = make_event(5, "probe", "acc", "", "", 0, -1);
+    mm_copy(ev.message, sizeof ev.message, "bad\x1b[2J gateway\r\n");
+    assert_int_equal(catalog_usage_insert(fx->cat, &ev, &err), MM_OK);
+    char message[MM_MESSAGE_MAX] = "";
+    assert_int_equal(catalog_usage_since_id(fx->cat, 0, 1, store_message, message, NULL, &err),
+                     MM_OK);
+    assert_null(strchr(message, '\x1b'));
+    assert_null(strchr(message, '\r'));
+    mm_usage_event bad = make_event(5, "other", "acc", "", "", 0, -1);
+    assert_int_equal(catalog_usage_insert(fx->cat, &bad, &err), MM_E_INVALID);
+    assert_string_equal(err.field, "kind");
+}
+
+static void batch_is_all_or_nothing(void **state)
+{
+    catalog_fixture *fx = *state;
+    mm_error err = {0};
+    mm_usage_event evs[3];
+    for (int i = 0; i < 3; i++)
+        evs[i] = make_event(100 + i, "request", "acc", "ws", "m", 1, 1);
+    mm_copy(evs[2].kind, sizeof evs[2].kind, "nope");
+    snapshot before = snapshot_take(fx->path);
+    assert_int_equal(catalog_usage_insert_batch(fx->cat, evs, 3, &err), MM_E_INVALID);
+    assert_int_equal(evs[0].id, 0);
+    assert_int_equal(catalog_usage_count(fx->cat), 0);
+    snapshot_assert_same(fx->path, &before);
+}
+
+static void totals_per_account_workspace_and_model(void **state)
+{
+    catalog_fixture *fx = *state;
+    mm_error err = {0};
+    mm_usage_event evs[] = {
+        make_event(1000, "request", "acc", "team-a", "fast-chat", 100, 2000),
+        make_event(2000, "request", "acc", "team-b", "fast-chat", 50, -1), /* no price */
+        make_event(3000, "request", "acc", "team-a", "code-gen", 30, 700),
+        make_event(3500, "probe", "acc", "", "", 8, 10), /* probes do not count */
+        make_event(4000, "request", "other", "team-a", "fast-chat", 7, 1),
+        make_event(500, "request", "acc", "team-a", "fast-chat", 1000, 1000), /* too old */
+    };
+    assert_int_equal(catalog_usage_insert_batch(fx->cat, evs, 6, &err), MM_OK);
+    mm_usage_totals t;
+    assert_int_equal(catalog_usage_totals(fx->cat, "acc", NULL, NULL, 1000, &t, &err), MM_OK);
+    assert_int_equal(t.requests, 3);
+    assert_int_equal(t.tokens, 180);
+    assert_int_equal(t.cost_micros, 2700);
+    assert_int_equal(t.first_ts_ms, 1000);
+    assert_int_equal(catalog_usage_totals(fx->cat, "acc", NULL, "fast-chat", 1000, &t, &err),
+                     MM_OK);
+    assert_int_equal(t.requests, 2);
+    assert_int_equal(t.tokens, 150);
+    assert_int_equal(catalog_usage_totals(fx->cat, NULL, "team-a", NULL, 1000, &t, &err), MM_OK);
+    assert_int_equal(t.requests, 3);
+    assert_int_equal(t.tokens, 137);
+    assert_int_equal(t.cost_micros, 2701);
+    assert_int_equal(catalog_usage_totals(fx->cat, NULL, "team-a", "fast-chat", 1500, &t, &err),
+                     MM_OK);
+    assert_int_equal(t.requests, 1);
+    assert_int_equal(t.first_ts_ms, 4000);
+    assert_int_equal(catalog_usage_totals(fx->cat, NULL, "nobody", NULL, 0, &t, &err), MM_OK);
+    assert_int_equal(t.requests, 0);
+    assert_int_equal(t.first_ts_ms, 0);
+    assert_int_equal(catalog_usage_totals(fx->cat, NULL, NULL, NULL, 0, &t, &err), MM_E_INTERNAL);
+}
+
+/* The plan SQLite picks for sql, joined into one line, from a separate connection. */
+static void query_plan(const char *path, const char *sql, char *out, size_t outsz)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    char explain[2048];
+    snprintf(explain, sizeof explain, "EXPLAIN QUERY PLAN %s", sql);
+    sqlite3_stmt *stmt;
+    assert_int_equal(sqlite3_prepare_v2(db, explain, -1, &stmt, NULL), SQLITE_OK);
+    out[0] = '\0';
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+        size_t used = strlen(out);
+        snprintf(out + used, outsz - used, "%s; ", (const char *)sqlite3_column_text(stmt, 3));
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+}
+
+static void usage_queries_use_their_indexes(void **state)
+{
+    catalog_fixture *fx = *state;
+    mm_error err = {0};
+    static mm_usage_event evs[3000];
+    const char *accounts[] = {"a1", "a2", "a3", "a4", "a5", "a6"};
+    const char *workspaces[] = {"w1", "w2", "w3", "w4"};
+    for (int i = 0; i < 3000; i++)
+        evs[i] = make_event(1000000 + i * 10, i % 7 ? "request" : "probe", accounts[i % 6],
+                            workspaces[i % 4], "fast-chat", 10, 3);
+    assert_int_equal(catalog_usage_insert_batch(fx->cat, evs, 3000, &err), MM_OK);
+    struct {
+        const char *sql, *index;
+    } cases[] = {
+        {CAT_SQL_USAGE_TOTALS_ACCOUNT, "usage_by_account_ts"},
+        {CAT_SQL_USAGE_TOTALS_WORKSPACE, "usage_by_workspace_ts"},
+        {CAT_SQL_USAGE_SINCE_TIME_ACCOUNT, "usage_by_account_ts"},
+        {CAT_SQL_USAGE_SINCE_TIME_ALL, "usage_by_ts"},
+    };
+    for (int pass = 0; pass < 2; pass++) { /* with the statistics of an empty table, then fresh */
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            char plan[1024];
+            query_plan(fx->path, cases[i].sql, plan, sizeof plan);
+            if (!strstr(plan, "USING INDEX") && !strstr(plan, "USING COVERING INDEX"))
+                fail_msg("no index in plan of [%s]: %s", cases[i].sql, plan);
+            if (!strstr(plan, cases[i].index))
+                fail_msg("plan of [%s] does not use %s: %s", cases[i].sql, cases[i].index, plan);
+            assert_null(strstr(plan, "TEMP B-TREE"));
+        }
+        sqlite3 *db;
+        assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, "ANALYZE", NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(db);
+    }
+    mm_usage_totals t;
+    assert_int_equal(catalog_usage_totals(fx->cat, "a1", NULL, NULL, 0, &t, &err), MM_OK);
+    assert_true(t.requests > 0);
+}
+
+static void prices_set_get_list_and_import(void **state)
+{
+    catalog_fixture *fx = *state;
+    mm_error err = {0};
+    mm_price price;
+    assert_int_equal(catalog_price_get(fx->cat, "openai", "gpt-4o", &price, &err), MM_E_NOT_FOUND);
+    assert_non_null(strstr(err.message, "no price is known"));
+    memset(&price, 0, sizeof price);
+    mm_copy(price.provider, sizeof price.provider, "openai");
+    mm_copy(price.model, sizeof price.model, "gpt-4o");
+    price.input_per_mtok = 2.5;
+    price.output_per_mtok = 10.0;
+    mm_copy(price.source, sizeof price.source, "manual");
+    assert_int_equal(catalog_price_set(fx->cat, &price, &err), MM_OK);
+    price.input_per_mtok = 2.0;
+    assert_int_equal(catalog_price_set(fx->cat, &price, &err), MM_OK);
+    mm_price got;
+    assert_int_equal(catalog_price_get(fx->cat, "openai", "gpt-4o", &got, &err), MM_OK);
+    assert_true(got.input_per_mtok == 2.0);
+    assert_true(got.output_per_mtok == 10.0);
+    assert_string_equal(got.source, "manual");
+
+    mm_price batch[3];
+    memset(batch, 0, sizeof batch);
+    const char *models[] = {"text-embedding-3-small", "claude-haiku", "mistral-small"};
+    const char *providers[] = {"openai", "anthropic", "mistral"};
+    for (int i = 0; i < 3; i++) {
+        mm_copy(batch[i].provider, sizeof batch[i].provider, providers[i]);
+        mm_copy(batch[i].model, sizeof batch[i].model, models[i]);
+        batch[i].input_per_mtok = 0.02 * (i + 1);
+        batch[i].output_per_mtok = i == 0 ? -1 : 1.0;
+        mm_copy(batch[i].source, sizeof batch[i].source, "builtin 2025-06");
+    }
+    assert_int_equal(catalog_price_set_batch(fx->cat, batch, 3, &err), MM_OK);
+    assert_int_equal(catalog_price_get(fx->cat, "openai", "text-embedding-3-small", &got, &err),
+                     MM_OK);
+    assert_true(got.output_per_mtok < 0); /* unknown stays unknown */
+    mm_price_list list;
+    assert_int_equal(catalog_price_list(fx->cat, &list, &err), MM_OK);
+    assert_int_equal(list.count, 4);
+    assert_string_equal(list.items[0].provider, "anthropic");
+    assert_string_equal(list.items[1].provider, "mistral");
+    assert_string_equal(list.items[2].model, "gpt-4o");
+    assert_string_equal(list.items[3].model, "text-embedding-3-small");
+    mm_price_list_free(&list);
+
+    /* one bad price refuses the whole import */
+    batch[1].input_per_mtok = NAN;
+    snapshot before = snapshot_take(fx->path);
+    assert_int_equal(catalog_price_set_batch(fx->cat, batch, 3, &err), MM_E_INVALID);
+    assert_non_null(strstr(err.message, "price 2 (anthropic/claude-haiku)"));
+    assert_non_null(strstr(err.message, "nothing was imported"));
+    snapshot_assert_same(fx->path, &before);
+
+    mm_audit_list audit;
+    assert_int_equal(catalog_audit_list(fx->cat, 0, &audit, &err), MM_OK);
+    assert_int_equal(audit.count, 3);
+    assert_string_equal(audit.items[0].action, "import");
+    assert_non_null(strstr(audit.items[0].after_json, "\"count\":3"));
+    assert_string_equal(audit.items[1].action, "set");
+    assert_string_equal(audit.items[1].entity_name, "openai/gpt-4o");
+    assert_non_null(audit.items[1].before_json);
+    assert_null(audit.items[2].before_json);
+    mm_audit_list_free(&audit);
+}
+
+static void lease_election_between_two_sessions(void **state)
+{
+    catalog_fixture *fx = *state;
+    mm_catalog *other = fixture_open(fx->path);
+    mm_error err = {0};
+    bool got = false;
+    char holder[64];
+    int64_t expires = 0;
+    setenv("MM_FAKE_NOW_MS", "1000000", 1);
+    assert_int_equal(catalog_lease_holder(fx->cat, "prober", holder, sizeof holder, &expires, &err),
+                     MM_OK);
+    assert_string_equal(holder, "");
+    assert_int_equal(catalog_lease_acquire(fx->cat, "prober", "host-a:1", 10000, &got, &err),
+                     MM_OK);
+    assert_true(got);
+    assert_int_equal(catalog_lease_acquire(other, "prober", "host-b:2", 10000, &got, &err), MM_OK);
+    assert_false(got);
+    assert_int_equal(catalog_lease_holder(other, "prober", holder, sizeof holder, &expires, &err),
+                     MM_OK);
+    assert_string_equal(holder, "host-a:1");
+    assert_int_equal(expires, 1010000);
+    /* the holder renews */
+    setenv("MM_FAKE_NOW_MS", "1005000", 1);
+    assert_int_equal(catalog_lease_acquire(fx->cat, "prober", "host-a:1", 10000, &got, &err),
+                     MM_OK);
+    assert_true(got);
+    setenv("MM_FAKE_NOW_MS", "1014999", 1);
+    assert_int_equal(catalog_lease_acquire(other, "prober", "host-b:2", 10000, &got, &err), MM_OK);
+    assert_false(got);
+    /* it lapses: the other takes over */
+    setenv("MM_FAKE_NOW_MS", "1015000", 1);
+    assert_int_equal(catalog_lease_holder(other, "prober", holder, sizeof holder, &expires, &err),
+                     MM_OK);
+    assert_string_equal(holder, "");
+    assert_int_equal(catalog_lease_acquire(other, "prober", "host-b:2", 10000, &got, &err), MM_OK);
+    assert_true(got);
+    assert_int_equal(catalog_lease_acquire(fx->cat, "prober", "host-a:1", 10000, &got, &err),
+                     MM_OK);
+    assert_false(got);
+    /* releasing someone else's lease does nothing; releasing ours frees it */
+    assert_int_equal(catalog_lease_release(fx->cat, "prober", "host-a:1", &err), MM_OK);
+    assert_int_equal(catalog_lease_holder(fx->cat, "prober", holder, sizeof holder, NULL, &err),
+                     MM_OK);
+    assert_string_equal(holder, "host-b:2");
+    assert_int_equal(catalog_lease_release(other, "prober", "host-b:2", &err), MM_OK);
+    assert_int_equal(catalog_lease_acquire(fx->cat, "prober", "host-a:1", 10000, &got, &err),
+                     MM_OK);
+    assert_true(got);
+    assert_int_equal(catalog_lease_acquire(fx->cat, "prober", "", 10000, &got, &err), MM_E_INVALID);
+    catalog_close(other);
+}
+
+static void settings_get_and_set(void **state)
+{
+    catalog_fixture *fx = *state;
+    mm_error err = {0};
+    char value[64];
+    assert_int_equal(catalog_setting_get(fx->cat, "health.p95_ms", value, sizeof value, &err),
+                     MM_E_NOT_FOUND);
+    assert_int_equal(catalog_setting_set(fx->cat, "health.p95_ms", "4000", &err), MM_OK);
+    assert_int_equal(catalog_setting_get(fx->cat, "health.p95_ms", value, sizeof value, &err),
+                     MM_OK);
+    assert_string_equal(value, "4000");
+    assert_int_equal(catalog_setting_set(fx->cat, "health.p95_ms", "5000", &err), MM_OK);
+    assert_int_equal(catalog_setting_get(fx->cat, "health.p95_ms", value, sizeof value, &err),
+                     MM_OK);
+    assert_string_equal(value, "5000");
+    assert_int_equal(catalog_setting_set(fx->cat, "", "x", &err), MM_E_INVALID);
+    mm_audit_list audit;
+    assert_int_equal(catalog_audit_list(fx->cat, 0, &audit, &err), MM_OK);
+    assert_int_equal(audit.count, 2);
+    assert_string_equal(audit.items[0].entity_kind, "setting");
+    assert_non_null(strstr(audit.items[0].before_json, "4000"));
+    mm_audit_list_free(&audit);
+}
+
+#define FIXTURE_TEST(fn)                                                                           \
+    cmocka_unit_test_setup_teardown(fn, catalog_fixture_setup, catalog_fixture_teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        FIXTURE_TEST(insert_and_stream_by_id_and_time),
+        FIXTURE_TEST(stored_messages_are_sanitized),
+        FIXTURE_TEST(batch_is_all_or_nothing),
+        FIXTURE_TEST(totals_per_account_workspace_and_model),
+        FIXTURE_TEST(usage_queries_use_their_indexes),
+        FIXTURE_TEST(prices_set_get_list_and_import),
+        FIXTURE_TEST(lease_election_between_two_sessions),
+        FIXTURE_TEST(settings_get_and_set),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,135 @@
+/* The Test Connection job: copy in, list models on a worker thread, deliver, record (last test
+ * result, discovered models, probe usage event) and describe. */
+#include "conn_test.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "draw.h"
+#include "jobs.h"
+#include "util/clock.h"
+#include "util/text.h"
+
+typedef struct test_job {
+    ui_conn_test test;
+    ui_conn_test_done_fn done;
+} test_job;
+
+static void test_work(void *data)
+{
+    test_job *job = data;
+    ui_conn_test *t = &job->test;
+    mm_connection conn = {
+        .provider = provider_find(t->provider),
+        .base_url = t->base_url,
+        .api_key = t->api_key,
+        .api_version = t->api_version,
+        .ca_bundle = t->ca_bundle[0] ? t->ca_bundle : NULL,
+        .connect_timeout_ms = 5000,
+        .timeout_ms = 15000,
+    };
+    mm_error err;
+    mm_error_clear(&err);
+    if (!conn.provider) {
+        t->result.ok = false;
+        t->result.cls = MM_CLASS_BAD_REQUEST;
+        snprintf(t->result.message, sizeof t->result.message, "unknown provider '%s'",
+                 t->provider);
+    } else {
+        provider_list_models(&conn, &t->result, &err);
+    }
+    t->ran = true;
+}
+
+static void test_done(ui_app *app, void *data, void *owner)
+{
+    test_job *job = data;
+    job->done(app, &job->test, owner);
+}
+
+static void test_free(void *data)
+{
+    test_job *job = data;
+    sodium_memzero(job->test.api_key, sizeof job->test.api_key);
+    mm_call_result_free(&job->test.result);
+    free(job);
+}
+
+bool ui_conn_test_start(ui_app *app, const mm_account *acc, const char *api_key,
+                        ui_conn_test_done_fn done, void *owner)
+{
+    test_job *job = calloc(1, sizeof *job);
+    if (!job)
+        return false;
+    ui_conn_test *t = &job->test;
+    mm_copy(t->account, sizeof t->account, acc->name);
+    mm_copy(t->provider, sizeof t->provider, acc->provider);
+    mm_copy(t->base_url, sizeof t->base_url, acc->endpoint);
+    mm_copy(t->api_version, sizeof t->api_version, acc->api_version);
+    mm_copy(t->ca_bundle, sizeof t->ca_bundle, acc->ca_bundle);
+    mm_copy(t->api_key, sizeof t->api_key, api_key ? api_key : "");
+    job->done = done;
+    if (!ui_job_start(app, test_work, test_done, test_free, job, owner)) {
+        ui_set_message(app, UI_EL_ERROR, "Could not start the test thread.");
+        return false;
+    }
+    return true;
+}
+
+mm_status ui_conn_test_record(ui_app *app, const ui_conn_test *t, mm_error *err)
+{
+    const mm_call_result *r = &t->result;
+    const char *cls = mm_error_class_name(r->ok ? MM_CLASS_OK : r->cls);
+    mm_status st = catalog_account_set_test_result(app->cat, t->account, r->ok, cls,
+                                                   r->ok ? "" : r->message, r->latency_ms, err);
+    if (st != MM_OK)
+        return st;
+    if (r->ok) {
+        st = catalog_account_set_discovered(app->cat, t->account,
+                                            (const char *const *)r->models.items,
+                                            r->models.count, err);
+        if (st != MM_OK)
+            return st;
+    }
+    mm_usage_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.ts_ms = mm_now_ms();
+    mm_copy(ev.kind, sizeof ev.kind, "probe");
+    mm_copy(ev.account, sizeof ev.account, t->account);
+    mm_copy(ev.provider, sizeof ev.provider, t->provider);
+    mm_copy(ev.outcome, sizeof ev.outcome, cls);
+    ev.http_status = r->http_status;
+    ev.latency_ms = r->latency_ms;
+    ev.cost_micros = 0;
+    ev.retry_after_ms = r->retry_after_ms;
+    mm_copy(ev.message, sizeof ev.message, r->ok ? "" : r->message);
+    return catalog_usage_insert(app->cat, &ev, err);
+}
+
+void ui_conn_test_describe(const ui_app *app, const ui_conn_test *t, char *out, size_t outsz)
+{
+    const mm_call_result *r = &t->result;
+    if (r->ok) {
+        int n = snprintf(out, outsz, "%s Connected in %lld ms: %zu models found.\n\n",
+                         ui_glyph(app, UI_G_CHECK), (long long)r->latency_ms, r->models.count);
+        size_t used = n > 0 ? (size_t)n : 0;
+        for (size_t i = 0; i < r->models.count && used < outsz; i++) {
+            char clean[MM_PROVIDER_MODEL_MAX];
+            mm_sanitize(clean, sizeof clean, r->models.items[i], strlen(r->models.items[i]));
+            n = snprintf(out + used, outsz - used, "  %s\n", clean);
+            used += n > 0 ? (size_t)n : 0;
+        }
+        return;
+    }
+    char message[sizeof r->message];
+    mm_sanitize(message, sizeof message, r->message, strlen(r->message));
+    char status[32] = "";
+    if (r->http_status)
+        snprintf(status, sizeof status, " (HTTP %d)", r->http_status);
+    const char *hint = mm_error_class_hint(r->cls);
+    bool said = hint && strstr(message, hint); /* adapters often append the hint already */
+    snprintf(out, outsz, "%s %s%s: %s%s%s", ui_glyph(app, UI_G_CROSS), mm_error_class_name(r->cls),
+             status, message, said ? "" : "\n\nWhat to do: ", said ? "" : hint);
+}

@@ -1,0 +1,75 @@
+/* The page interface (views as data, like tig's view_ops and htop's Panel): each console page
+ * is a table of functions the frame calls to load, draw and drive it. */
+#ifndef MM_UI_PAGE_H
+#define MM_UI_PAGE_H
+
+#include <curses.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "app.h"
+
+/* The part of the main pane a page draws in (inside the border). */
+typedef struct ui_rect {
+    int y, x, h, w;
+} ui_rect;
+
+typedef struct ui_page_ops {
+    /* The keys this page adds to the bottom bar and the help screen (F-keys F2..F9). */
+    const ui_binding *(*bindings)(ui_page *page, size_t *count);
+    /* (Re)reads the page's data from app->cat; called on first show and on UI_REFRESH. */
+    void (*load)(ui_page *page, ui_app *app);
+    /* Draws into win within area; focused = the pane (not the sidebar) has the keyboard. */
+    void (*draw)(ui_page *page, ui_app *app, WINDOW *win, ui_rect area, bool focused);
+    /* Returns a UI_* bitmask; UI_IGNORED lets the frame handle the key. */
+    int (*handle_key)(ui_page *page, ui_app *app, int key);
+    /* y, x relative to the area's origin; bstate from MEVENT. */
+    int (*handle_mouse)(ui_page *page, ui_app *app, int y, int x, mmask_t bstate);
+    /* Called on the UI thread after a background wake (jobs collected, snapshot published). */
+    void (*on_wake)(ui_page *page, ui_app *app);
+    /* Milliseconds until the page wants to be drawn again (spinner, "3m ago"), or -1. */
+    int (*timer_ms)(ui_page *page, ui_app *app);
+    /* Optional extra text for the help screen (thresholds, legends), or NULL. */
+    void (*help_extra)(ui_page *page, ui_app *app, char *out, size_t outsz);
+    /* Frees the page and its state. */
+    void (*destroy)(ui_page *page);
+} ui_page_ops;
+
+struct ui_page {
+    const ui_page_ops *ops;
+    const char *id;    /* "accounts": for --start-page and tests */
+    const char *title; /* "Provider Accounts": sidebar and pane title */
+    const char *short_title; /* "Accounts": the sidebar when the terminal is narrow */
+    char subtitle[96]; /* shown after the title in the pane border: "3 accounts" */
+    bool loaded;
+    void *state;
+};
+
+/* A page factory: allocates a page wired to its ops. */
+typedef ui_page *(*ui_page_factory)(ui_app *app, const char *id, const char *title);
+
+/* One row of the sidebar: pages under construction keep factory NULL and a "coming" note. */
+typedef struct ui_page_entry {
+    const char *id;
+    const char *title;
+    const char *short_title;
+    ui_page_factory create;
+    const char *coming; /* what the page will do, shown until it is built */
+} ui_page_entry;
+
+/* The page registry (ui/pages/registry.c): the sidebar in order. */
+const ui_page_entry *ui_page_registry(size_t *count);
+
+/* Allocates a page with ops and state (state freed by the page's destroy). */
+ui_page *ui_page_alloc(const ui_page_ops *ops, const char *id, const char *title, void *state);
+
+/* Factories of the built pages. */
+ui_page *ui_page_accounts_new(ui_app *app, const char *id, const char *title);
+ui_page *ui_page_audit_new(ui_app *app, const char *id, const char *title);
+ui_page *ui_page_models_new(ui_app *app, const char *id, const char *title);
+ui_page *ui_page_entitlements_new(ui_app *app, const char *id, const char *title);
+ui_page *ui_page_workspaces_new(ui_app *app, const char *id, const char *title);
+/* A page that says what it will do, without data. */
+ui_page *ui_page_coming_new(ui_app *app, const ui_page_entry *entry);
+
+#endif

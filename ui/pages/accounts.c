@@ -1,0 +1,443 @@
+/* The Provider Accounts page: the accounts table (limits, enabled state, last test), and its
+ * actions: add (wizard), edit, test in the background, enable/disable with a reason, delete. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn_test.h"
+#include "draw.h"
+#include "jobs.h"
+#include "page.h"
+#include "util/clock.h"
+#include "util/text.h"
+#include "widgets/dialog.h"
+#include "widgets/spinner.h"
+#include "widgets/table.h"
+#include "wizards/account_fields.h"
+#include "wizards/account_wizard.h"
+
+typedef struct accounts_page {
+    ui_table table;
+    mm_account_list list;
+    mm_string_list testing; /* accounts with a test running */
+    char pending_title[96];  /* a finished test's dialog, shown at the next wake */
+    char pending_text[8192];
+    bool pending_ok;
+} accounts_page;
+
+enum { COL_NAME, COL_PROVIDER, COL_ENDPOINT, COL_KEY, COL_RPM, COL_TPM, COL_CAP, COL_ENABLED,
+       COL_TEST, N_COLS };
+
+static const ui_column COLUMNS[N_COLS] = {
+    [COL_NAME] = {"Name", 8, 24, UI_ALIGN_LEFT, false},
+    [COL_PROVIDER] = {"Provider", 6, 17, UI_ALIGN_LEFT, false},
+    [COL_ENDPOINT] = {"Endpoint", 10, 30, UI_ALIGN_LEFT, true},
+    [COL_KEY] = {"Key", 5, 10, UI_ALIGN_LEFT, false},
+    [COL_RPM] = {"RPM", 3, 10, UI_ALIGN_RIGHT, false},
+    [COL_TPM] = {"TPM", 3, 14, UI_ALIGN_RIGHT, false},
+    [COL_CAP] = {"Cap/month", 5, 13, UI_ALIGN_RIGHT, false},
+    [COL_ENABLED] = {"Enabled", 7, 24, UI_ALIGN_LEFT, false},
+    [COL_TEST] = {"Last test", 9, 30, UI_ALIGN_LEFT, false},
+};
+
+static const int KEEP[N_COLS] = {
+    [COL_NAME] = 9, [COL_PROVIDER] = 6, [COL_ENDPOINT] = 1, [COL_KEY] = 4, [COL_RPM] = 3,
+    [COL_TPM] = 2,  [COL_CAP] = 3,      [COL_ENABLED] = 8,  [COL_TEST] = 7,
+};
+
+static const ui_binding BINDINGS[] = {
+    {2, 'a', "a", "Add", "add an account with the guided wizard", true},
+    {3, '/', "/", "Filter", "filter rows (type text; Enter keeps, Esc clears)", false},
+    {4, '\n', "Enter", "Edit", "edit the selected account (the key field keeps the key when "
+                               "left empty)",
+     true},
+    {5, 't', "t", "Test", "test the selected account's connection in the background", false},
+    {6, 's', "s", "Sort", "sort by the next column", false},
+    {7, 'x', "x", "Enable", "enable the selected account", true},
+    {8, 'e', "e", "Disable", "disable the selected account, with a reason", true},
+    {9, 'd', "d", "Delete", "delete the selected account (asks first)", true},
+};
+
+static const ui_binding *accounts_bindings(ui_page *page, size_t *count)
+{
+    (void)page;
+    *count = sizeof BINDINGS / sizeof BINDINGS[0];
+    return BINDINGS;
+}
+
+static const mm_account *find_account(accounts_page *st, const char *name)
+{
+    for (size_t i = 0; name && i < st->list.count; i++)
+        if (strcmp(st->list.items[i].name, name) == 0)
+            return &st->list.items[i];
+    return NULL;
+}
+
+static const mm_account *selected_account(accounts_page *st)
+{
+    return find_account(st, ui_table_selected_key(&st->table));
+}
+
+/* ---- rows ---- */
+
+static void format_test(ui_app *app, accounts_page *st, const mm_account *a, char *out,
+                        size_t outsz, ui_element *el)
+{
+    int64_t now = mm_now_ms();
+    if (mm_string_list_contains(&st->testing, a->name)) {
+        snprintf(out, outsz, "%s testing%s", ui_spinner_frame(app, mm_monotonic_ms()),
+                 ui_glyph(app, UI_G_ELLIPSIS));
+        *el = UI_EL_WARN;
+        return;
+    }
+    if (a->last_test_ms == 0) {
+        snprintf(out, outsz, "never");
+        *el = UI_EL_DIM;
+        return;
+    }
+    char ago[32];
+    ui_format_ago(ago, sizeof ago, a->last_test_ms, now);
+    if (a->last_test_ok) {
+        snprintf(out, outsz, "%s ok %lld ms, %s", ui_glyph(app, UI_G_CHECK),
+                 (long long)a->last_test_latency_ms, ago);
+        *el = UI_EL_OK;
+    } else {
+        snprintf(out, outsz, "%s %s, %s", ui_glyph(app, UI_G_CROSS), a->last_test_class, ago);
+        *el = UI_EL_BAD;
+    }
+}
+
+static void fill_rows(ui_app *app, accounts_page *st)
+{
+    ui_table_begin(&st->table);
+    for (size_t i = 0; i < st->list.count; i++) {
+        const mm_account *a = &st->list.items[i];
+        const mm_provider_info *p = provider_find(a->provider);
+        char endpoint[MM_URL_MAX], rpm[32], tpm[32], cap[32], enabled[MM_REASON_MAX + 8], test[160];
+        const char *url = a->endpoint[0] ? a->endpoint
+                          : p && p->default_base_url ? p->default_base_url
+                                                     : "";
+        mm_copy(endpoint, sizeof endpoint, url);
+        account_format_limit(app, a->rpm, rpm, sizeof rpm);
+        account_format_limit(app, a->tpm, tpm, sizeof tpm);
+        account_format_cap(app, a->monthly_cap_cents, cap, sizeof cap);
+        if (a->enabled)
+            snprintf(enabled, sizeof enabled, "yes");
+        else
+            snprintf(enabled, sizeof enabled, "no: %s",
+                     a->disabled_reason[0] ? a->disabled_reason : "(no reason given)");
+        ui_element test_el;
+        format_test(app, st, a, test, sizeof test, &test_el);
+        const char *cells[N_COLS] = {a->name, p ? p->display_name : a->provider, endpoint,
+                                     a->has_key ? a->key_hint : "none", rpm, tpm, cap, enabled,
+                                     test};
+        ui_element els[N_COLS] = {0};
+        els[COL_ENDPOINT] = a->endpoint[0] ? UI_EL_NORMAL : UI_EL_DIM;
+        els[COL_KEY] = a->has_key ? UI_EL_NORMAL : UI_EL_DIM;
+        els[COL_ENABLED] = a->enabled ? UI_EL_OK : UI_EL_WARN;
+        els[COL_TEST] = test_el;
+        ui_table_add(&st->table, a->name, cells, els);
+    }
+    ui_table_end(&st->table);
+}
+
+static void accounts_load(ui_page *page, ui_app *app)
+{
+    accounts_page *st = page->state;
+    mm_account_list_free(&st->list);
+    memset(&st->list, 0, sizeof st->list);
+    mm_error err;
+    mm_error_clear(&err);
+    if (catalog_account_list(app->cat, &st->list, &err) != MM_OK)
+        ui_set_message(app, UI_EL_ERROR, "Could not read the accounts: %s", err.message);
+    size_t disabled = 0;
+    for (size_t i = 0; i < st->list.count; i++)
+        disabled += !st->list.items[i].enabled;
+    if (disabled)
+        snprintf(page->subtitle, sizeof page->subtitle, "%zu of %zu disabled", disabled,
+                 st->list.count);
+    else
+        snprintf(page->subtitle, sizeof page->subtitle, "%zu %s", st->list.count,
+                 st->list.count == 1 ? "account" : "accounts");
+    fill_rows(app, st);
+}
+
+static void accounts_draw(ui_page *page, ui_app *app, WINDOW *win, ui_rect area, bool focused)
+{
+    accounts_page *st = page->state;
+    if (st->testing.count)
+        fill_rows(app, st); /* the spinner turns */
+    const mm_account *sel = selected_account(st);
+    /* The selected account's last error (or disable reason) in full under the table. */
+    ui_rect table_area = area;
+    if (sel && sel->last_test_ms && !sel->last_test_ok && sel->last_test_message[0] &&
+        area.h > 8) {
+        table_area.h -= 2;
+        char line[MM_MESSAGE_MAX + MM_NAME_MAX + 32];
+        char clean[MM_MESSAGE_MAX];
+        mm_sanitize(clean, sizeof clean, sel->last_test_message, strlen(sel->last_test_message));
+        snprintf(line, sizeof line, "%s last test: %s", sel->name, clean);
+        ui_draw_text(app, win, area.y + area.h - 1, area.x, area.w, UI_EL_BAD, UI_ALIGN_LEFT,
+                     line);
+    }
+    ui_table_draw(&st->table, app, win, table_area, focused);
+}
+
+/* ---- testing ---- */
+
+static void test_done(ui_app *app, const ui_conn_test *t, void *owner)
+{
+    ui_page *page = owner;
+    accounts_page *st = page->state;
+    mm_string_list remaining = {0};
+    for (size_t i = 0; i < st->testing.count; i++)
+        if (strcmp(st->testing.items[i], t->account) != 0)
+            mm_string_list_append(&remaining, st->testing.items[i]);
+    mm_string_list_free(&st->testing);
+    st->testing = remaining;
+    char note[MM_MESSAGE_MAX + 64] = "";
+    if (!app->read_only) {
+        mm_error err;
+        mm_error_clear(&err);
+        if (ui_conn_test_record(app, t, &err) != MM_OK)
+            snprintf(note, sizeof note, "\n\n(The result could not be recorded: %s)",
+                     err.message);
+    } else {
+        snprintf(note, sizeof note, "\n\n(Read-only: the result is not recorded.)");
+    }
+    snprintf(st->pending_title, sizeof st->pending_title, "Test of %s: %s", t->account,
+             t->result.ok ? "connected" : "failed");
+    ui_conn_test_describe(app, t, st->pending_text, sizeof st->pending_text);
+    size_t used = strlen(st->pending_text);
+    snprintf(st->pending_text + used, sizeof st->pending_text - used, "%s", note);
+    st->pending_ok = t->result.ok;
+    accounts_load(page, app);
+}
+
+static void accounts_on_wake(ui_page *page, ui_app *app)
+{
+    accounts_page *st = page->state;
+    if (!st->pending_title[0])
+        return;
+    char title[96], text[8192];
+    snprintf(title, sizeof title, "%s", st->pending_title);
+    snprintf(text, sizeof text, "%s", st->pending_text);
+    bool ok = st->pending_ok;
+    st->pending_title[0] = '\0';
+    if (app->n_modals > 0) { /* do not cover another dialog: say it on the message line */
+        ui_set_message(app, ok ? UI_EL_OK : UI_EL_BAD, "%s", title);
+        return;
+    }
+    if (ok)
+        ui_dialog_message(app, title, text);
+    else
+        ui_dialog_error(app, title, text);
+}
+
+static void start_test(ui_page *page, ui_app *app, const mm_account *a)
+{
+    accounts_page *st = page->state;
+    if (mm_string_list_contains(&st->testing, a->name)) {
+        ui_set_message(app, UI_EL_DIM, "A test of %s is already running.", a->name);
+        return;
+    }
+    char *key = sodium_malloc(MM_API_KEY_MAX);
+    if (!key)
+        return;
+    mm_error err;
+    mm_error_clear(&err);
+    if (catalog_account_secret(app->cat, a->name, key, MM_API_KEY_MAX, &err) != MM_OK) {
+        sodium_free(key);
+        ui_dialog_error(app, "Cannot test", err.message);
+        return;
+    }
+    if (ui_conn_test_start(app, a, key, test_done, page)) {
+        mm_string_list_append(&st->testing, a->name);
+        ui_set_message(app, UI_EL_DIM, "Testing %s in the background%s", a->name,
+                       ui_glyph(app, UI_G_ELLIPSIS));
+    }
+    sodium_free(key); /* zeroes it */
+}
+
+/* ---- actions ---- */
+
+static int add_account(ui_page *page, ui_app *app)
+{
+    accounts_page *st = page->state;
+    if (ui_refuse_if_read_only(app, "adding an account"))
+        return UI_HANDLED;
+    char name[MM_NAME_MAX];
+    if (!ui_account_wizard(app, name, sizeof name))
+        return UI_HANDLED;
+    accounts_load(page, app);
+    ui_table_select_key(&st->table, name);
+    ui_set_message(app, UI_EL_OK, "%s Account %s added. Next: use it as a target of a model "
+                                  "(Models page, 2).",
+                   ui_glyph(app, UI_G_CHECK), name);
+    return UI_HANDLED;
+}
+
+static int edit_account(ui_page *page, ui_app *app, const mm_account *a)
+{
+    accounts_page *st = page->state;
+    if (ui_refuse_if_read_only(app, "editing"))
+        return UI_HANDLED;
+    char name[MM_NAME_MAX];
+    if (!ui_account_edit(app, a->name, name, sizeof name))
+        return UI_HANDLED;
+    accounts_load(page, app);
+    ui_table_select_key(&st->table, name);
+    ui_set_message(app, UI_EL_OK, "%s Account %s saved.", ui_glyph(app, UI_G_CHECK), name);
+    return UI_HANDLED;
+}
+
+static int set_enabled(ui_page *page, ui_app *app, const mm_account *a, bool enable)
+{
+    if (ui_refuse_if_read_only(app, enable ? "enabling" : "disabling"))
+        return UI_HANDLED;
+    if (a->enabled == enable) {
+        ui_set_message(app, UI_EL_DIM, "%s is already %s.", a->name,
+                       enable ? "enabled" : "disabled");
+        return UI_HANDLED;
+    }
+    char name[MM_NAME_MAX];
+    mm_copy(name, sizeof name, a->name);
+    char reason[MM_REASON_MAX] = "";
+    char text[256];
+    snprintf(text, sizeof text,
+             enable ? "Enable %s again? A note for the audit log (optional):"
+                    : "Disable %s: the router stops sending it requests. Why? (shown on the "
+                      "page and in the audit log)",
+             name);
+    if (!ui_dialog_prompt(app, enable ? "Enable account" : "Disable account", text, "Reason",
+                          reason, sizeof reason))
+        return UI_HANDLED;
+    mm_error err;
+    mm_error_clear(&err);
+    if (catalog_account_set_enabled(app->cat, name, enable, reason, &err) != MM_OK) {
+        ui_dialog_error(app, enable ? "Not enabled" : "Not disabled", err.message);
+        return UI_REFRESH;
+    }
+    ui_set_message(app, UI_EL_OK, "%s %s %s.", ui_glyph(app, UI_G_CHECK), name,
+                   enable ? "enabled" : "disabled");
+    (void)page;
+    return UI_REFRESH;
+}
+
+static int delete_account(ui_page *page, ui_app *app, const mm_account *a)
+{
+    (void)page;
+    if (ui_refuse_if_read_only(app, "deleting"))
+        return UI_HANDLED;
+    char name[MM_NAME_MAX];
+    mm_copy(name, sizeof name, a->name);
+    const mm_provider_info *p = provider_find(a->provider);
+    char text[512];
+    snprintf(text, sizeof text,
+             "Delete provider account %s (%s, key %s)? Its encrypted key goes with it. This "
+             "cannot be undone.",
+             name, p ? p->display_name : a->provider, a->has_key ? a->key_hint : "none");
+    if (!ui_dialog_confirm(app, "Delete account?", text, "Delete", "Keep", false)) {
+        ui_set_message(app, UI_EL_DIM, "Kept %s.", name);
+        return UI_HANDLED;
+    }
+    mm_error err;
+    mm_error_clear(&err);
+    if (catalog_account_delete(app->cat, name, &err) != MM_OK) {
+        ui_dialog_error(app, "Not deleted", err.message);
+        return UI_REFRESH;
+    }
+    ui_set_message(app, UI_EL_OK, "%s Account %s deleted.", ui_glyph(app, UI_G_CHECK), name);
+    return UI_REFRESH;
+}
+
+static int accounts_key(ui_page *page, ui_app *app, int key)
+{
+    accounts_page *st = page->state;
+    if (ui_table_filter_editing(&st->table)) {
+        int r = ui_table_handle_key(&st->table, key);
+        if (r != UI_IGNORED)
+            return r;
+    }
+    if (key == 'a')
+        return add_account(page, app);
+    const mm_account *a = selected_account(st);
+    bool needs_row = key == '\n' || key == 't' || key == 'x' || key == 'e' || key == 'd';
+    if (needs_row && !a) {
+        ui_set_message(app, UI_EL_DIM, "No account selected. Press a to add one.");
+        return UI_HANDLED;
+    }
+    switch (key) {
+    case '\n':
+        return edit_account(page, app, a);
+    case 't':
+        start_test(page, app, a);
+        return UI_HANDLED;
+    case 'x':
+        return set_enabled(page, app, a, true);
+    case 'e':
+        return set_enabled(page, app, a, false);
+    case 'd':
+        return delete_account(page, app, a);
+    default:
+        return ui_table_handle_key(&st->table, key);
+    }
+}
+
+static int accounts_mouse(ui_page *page, ui_app *app, int y, int x, mmask_t bstate)
+{
+    (void)app;
+    accounts_page *st = page->state;
+    return ui_table_handle_mouse(&st->table, y, x, bstate);
+}
+
+static int accounts_timer(ui_page *page, ui_app *app)
+{
+    (void)app;
+    accounts_page *st = page->state;
+    if (st->testing.count)
+        return UI_SPINNER_INTERVAL_MS;
+    for (size_t i = 0; i < st->list.count; i++)
+        if (st->list.items[i].last_test_ms)
+            return 30000; /* "3m ago" stays true */
+    return -1;
+}
+
+static void accounts_destroy(ui_page *page)
+{
+    accounts_page *st = page->state;
+    ui_table_free(&st->table);
+    mm_account_list_free(&st->list);
+    mm_string_list_free(&st->testing);
+    free(st);
+    free(page);
+}
+
+static const ui_page_ops ACCOUNTS_OPS = {
+    .bindings = accounts_bindings,
+    .load = accounts_load,
+    .draw = accounts_draw,
+    .handle_key = accounts_key,
+    .handle_mouse = accounts_mouse,
+    .on_wake = accounts_on_wake,
+    .timer_ms = accounts_timer,
+    .destroy = accounts_destroy,
+};
+
+ui_page *ui_page_accounts_new(ui_app *app, const char *id, const char *title)
+{
+    (void)app;
+    accounts_page *st = calloc(1, sizeof *st);
+    if (!st)
+        return NULL;
+    ui_table_init(&st->table, COLUMNS, N_COLS, "account|accounts",
+                  "No provider accounts yet. Press a to add one with the guided wizard.");
+    ui_table_set_keep(&st->table, KEEP);
+    ui_page *page = ui_page_alloc(&ACCOUNTS_OPS, id, title, st);
+    if (!page) {
+        ui_table_free(&st->table);
+        free(st);
+    }
+    return page;
+}

@@ -1,0 +1,493 @@
+/* The Model Entitlements page: a list of logical models on the left, every workspace on the
+ * right marked [x] (may use it) or [ ] (no access) with its limits; Space grants or revokes,
+ * Enter edits the limits. `v` swaps to the reverse view: workspaces left, models right. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "draw.h"
+#include "page.h"
+#include "pages/entitlements.h"
+#include "util/text.h"
+#include "widgets/dialog.h"
+#include "widgets/table.h"
+#include "wizards/account_fields.h"
+
+typedef enum ent_view { VIEW_BY_MODEL = 0, VIEW_BY_WORKSPACE } ent_view;
+
+typedef struct ent_page {
+    ent_view view;
+    ui_table left, right;
+    bool right_focus;
+    char shown_left[MM_NAME_MAX]; /* the left row the right table was filled for */
+    char want_left[MM_NAME_MAX];  /* a row to select at the next load (a jump from a page) */
+    mm_model_list models;
+    mm_workspace_list workspaces;
+    mm_entitlement_list ents;
+    char load_error[MM_MESSAGE_MAX + 64];
+} ent_page;
+
+static const ui_column MODEL_LEFT[] = {
+    {"Model", 6, 24, UI_ALIGN_LEFT, true},
+    {"Access", 6, 8, UI_ALIGN_RIGHT, false},
+};
+static const ui_column WORKSPACE_LEFT[] = {
+    {"Workspace", 9, 24, UI_ALIGN_LEFT, true},
+    {"Models", 6, 8, UI_ALIGN_RIGHT, false},
+};
+enum { R_MARK, R_NAME, R_RPM, R_TPM, R_MONTH, R_INFO, N_RIGHT };
+static const ui_column WORKSPACE_RIGHT[N_RIGHT] = {
+    {"Use", 3, 3, UI_ALIGN_LEFT, false},       {"Workspace", 9, 24, UI_ALIGN_LEFT, false},
+    {"RPM", 3, 11, UI_ALIGN_RIGHT, false},     {"TPM", 3, 14, UI_ALIGN_RIGHT, false},
+    {"Tokens/mo", 5, 18, UI_ALIGN_RIGHT, false}, {"Description", 11, 60, UI_ALIGN_LEFT, true},
+};
+static const ui_column MODEL_RIGHT[N_RIGHT] = {
+    {"Use", 3, 3, UI_ALIGN_LEFT, false},       {"Model", 5, 24, UI_ALIGN_LEFT, false},
+    {"RPM", 3, 11, UI_ALIGN_RIGHT, false},     {"TPM", 3, 14, UI_ALIGN_RIGHT, false},
+    {"Tokens/mo", 5, 18, UI_ALIGN_RIGHT, false}, {"Type", 4, 60, UI_ALIGN_LEFT, true},
+};
+
+static const ui_binding BINDINGS[] = {
+    {0, ' ', "Space", "Grant/Revoke", "grant or revoke access for the selected row (saved at once)",
+     true},
+    {4, '\n', "Enter", "Limits", "edit the selected entitlement's limits (on a row without access: "
+                                 "grant it with limits)",
+     true},
+    {0, 0, "Right/l, Left/h", NULL, "move between the list on the left and the marks", false},
+    {5, 'v', "v", "Swap view", "swap the view: by model (workspaces right) / by workspace "
+                               "(models right)",
+     false},
+    {3, '/', "/", "Filter", "filter the focused list", false},
+    {6, 's', "s", "Sort", "sort the focused list by the next column", false},
+};
+
+static const ui_binding *ent_bindings(ui_page *page, size_t *count)
+{
+    (void)page;
+    *count = sizeof BINDINGS / sizeof BINDINGS[0];
+    return BINDINGS;
+}
+
+/* ---- data ---- */
+
+static const mm_entitlement *find_ent(const ent_page *st, const char *model, const char *ws)
+{
+    for (size_t i = 0; i < st->ents.count; i++)
+        if (strcmp(st->ents.items[i].model, model) == 0 &&
+            strcmp(st->ents.items[i].workspace, ws) == 0)
+            return &st->ents.items[i];
+    return NULL;
+}
+
+static size_t count_ents(const ent_page *st, const char *model, const char *ws)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < st->ents.count; i++)
+        n += (!model || strcmp(st->ents.items[i].model, model) == 0) &&
+             (!ws || strcmp(st->ents.items[i].workspace, ws) == 0);
+    return n;
+}
+
+static void init_tables(ent_page *st)
+{
+    ui_table_free(&st->left);
+    ui_table_free(&st->right);
+    if (st->view == VIEW_BY_MODEL) {
+        ui_table_init(&st->left, MODEL_LEFT, 2, "models",
+                      "No logical models yet: create one on the Models page (2).");
+        ui_table_init(&st->right, WORKSPACE_RIGHT, N_RIGHT, "workspaces",
+                      "No workspaces yet: create them on the Workspaces page (5).");
+    } else {
+        ui_table_init(&st->left, WORKSPACE_LEFT, 2, "workspaces",
+                      "No workspaces yet: create them on the Workspaces page (5).");
+        ui_table_init(&st->right, MODEL_RIGHT, N_RIGHT, "models",
+                      "No logical models yet: create one on the Models page (2).");
+    }
+    st->shown_left[0] = '\0';
+}
+
+static void fill_left(ent_page *st)
+{
+    if (st->want_left[0]) { /* select this row instead of the current one */
+        free(st->left.pending_key);
+        st->left.pending_key = strdup(st->want_left);
+        st->want_left[0] = '\0';
+    }
+    ui_table_begin(&st->left);
+    bool by_model = st->view == VIEW_BY_MODEL;
+    size_t n = by_model ? st->models.count : st->workspaces.count;
+    for (size_t i = 0; i < n; i++) {
+        const char *name = by_model ? st->models.items[i].name : st->workspaces.items[i].name;
+        char count[32];
+        size_t c = by_model ? count_ents(st, name, NULL) : count_ents(st, NULL, name);
+        snprintf(count, sizeof count, "%zu", c);
+        const char *cells[] = {name, count};
+        ui_element els[] = {UI_EL_NORMAL, c ? UI_EL_NORMAL : UI_EL_DIM};
+        ui_table_add(&st->left, name, cells, els);
+    }
+    ui_table_end(&st->left);
+}
+
+static void right_row(ent_page *st, ui_app *app, const char *name, const char *info,
+                      const mm_entitlement *e)
+{
+    char rpm[32] = "", tpm[32] = "", month[32] = "", clean[MM_DESCRIPTION_MAX];
+    if (e) {
+        account_format_limit(app, e->rpm, rpm, sizeof rpm);
+        account_format_limit(app, e->tpm, tpm, sizeof tpm);
+        account_format_limit(app, e->monthly_tokens, month, sizeof month);
+    }
+    mm_sanitize(clean, sizeof clean, info, strlen(info));
+    const char *cells[N_RIGHT] = {e ? "[x]" : "[ ]", name, rpm, tpm, month, clean};
+    ui_element el = e ? UI_EL_OK : UI_EL_DIM;
+    ui_element els[N_RIGHT] = {el, e ? UI_EL_NORMAL : UI_EL_DIM, UI_EL_NORMAL, UI_EL_NORMAL,
+                               UI_EL_NORMAL, UI_EL_DIM};
+    ui_table_add(&st->right, name, cells, els);
+}
+
+static void fill_right(ent_page *st, ui_app *app)
+{
+    const char *sel = ui_table_selected_key(&st->left);
+    mm_copy(st->shown_left, sizeof st->shown_left, sel ? sel : "");
+    ui_table_begin(&st->right);
+    if (sel && st->view == VIEW_BY_MODEL)
+        for (size_t i = 0; i < st->workspaces.count; i++) {
+            const mm_workspace *w = &st->workspaces.items[i];
+            right_row(st, app, w->name, w->description, find_ent(st, sel, w->name));
+        }
+    if (sel && st->view == VIEW_BY_WORKSPACE)
+        for (size_t i = 0; i < st->models.count; i++) {
+            const mm_model *m = &st->models.items[i];
+            right_row(st, app, m->name, m->type, find_ent(st, m->name, sel));
+        }
+    ui_table_end(&st->right);
+}
+
+static void free_data(ent_page *st)
+{
+    mm_model_list_free(&st->models);
+    mm_workspace_list_free(&st->workspaces);
+    mm_entitlement_list_free(&st->ents);
+    memset(&st->models, 0, sizeof st->models);
+    memset(&st->workspaces, 0, sizeof st->workspaces);
+    memset(&st->ents, 0, sizeof st->ents);
+}
+
+static void ent_load(ui_page *page, ui_app *app)
+{
+    ent_page *st = page->state;
+    free_data(st);
+    mm_error err;
+    mm_error_clear(&err);
+    st->load_error[0] = '\0';
+    if (catalog_model_list(app->cat, &st->models, &err) != MM_OK ||
+        catalog_workspace_list(app->cat, &st->workspaces, &err) != MM_OK ||
+        catalog_entitlement_list(app->cat, NULL, NULL, &st->ents, &err) != MM_OK)
+        snprintf(st->load_error, sizeof st->load_error, "Could not read the entitlements: %s",
+                 err.message);
+    fill_left(st);
+    fill_right(st, app);
+    snprintf(page->subtitle, sizeof page->subtitle, "%s · %zu entitlements",
+             st->view == VIEW_BY_MODEL ? "by model" : "by workspace", st->ents.count);
+}
+
+/* ---- drawing ---- */
+
+static void draw_note(ent_page *st, ui_app *app, WINDOW *win, ui_rect area)
+{
+    char line[512];
+    const char *sel = st->shown_left[0] ? st->shown_left : NULL;
+    if (!sel)
+        snprintf(line, sizeof line, "%s",
+                 st->view == VIEW_BY_MODEL ? "Choose a model on the left."
+                                           : "Choose a workspace on the left.");
+    else if (st->view == VIEW_BY_MODEL)
+        snprintf(line, sizeof line,
+                 "[x] may use %s. Workspaces marked [ ] have no access to it. Space grants or "
+                 "revokes, Enter sets limits.",
+                 sel);
+    else
+        snprintf(line, sizeof line,
+                 "[x] models %s may use. It has no access to models marked [ ]. Space grants or "
+                 "revokes, Enter sets limits.",
+                 sel);
+    ui_lines lines;
+    ui_wrap(line, area.w, &lines);
+    for (size_t i = 0; i < lines.count && i < 2; i++)
+        ui_draw_text(app, win, area.y + (int)i, area.x, area.w, UI_EL_TITLE, UI_ALIGN_LEFT,
+                     lines.items[i]);
+    if (lines.count < 2)
+        ui_draw_text(app, win, area.y + 1, area.x, area.w, UI_EL_NORMAL, UI_ALIGN_LEFT, "");
+    ui_lines_free(&lines);
+}
+
+static int left_width(ui_rect area)
+{
+    int w = area.w * 3 / 10;
+    return w < 16 ? 16 : w > 30 ? 30 : w;
+}
+
+static void ent_draw(ui_page *page, ui_app *app, WINDOW *win, ui_rect area, bool focused)
+{
+    ent_page *st = page->state;
+    if (area.h < 6 || area.w < 40)
+        return;
+    draw_note(st, app, win, area);
+    int top = area.y + 2, h = area.h - 2;
+    if (st->load_error[0]) {
+        ui_draw_text(app, win, area.y + area.h - 1, area.x, area.w, UI_EL_ERROR, UI_ALIGN_LEFT,
+                     st->load_error);
+        h--;
+    }
+    int lw = left_width(area);
+    ui_table_draw(&st->left, app, win, (ui_rect){top, area.x, h, lw}, focused && !st->right_focus);
+    const char *bar = app->ascii_lines ? "|" : "\xe2\x94\x82";
+    for (int y = top; y < top + h; y++)
+        ui_draw_clip(app, win, y, area.x + lw, 1, UI_EL_BORDER, bar);
+    ui_table_draw(&st->right, app, win, (ui_rect){top, area.x + lw + 2, h, area.w - lw - 2},
+                  focused && st->right_focus);
+}
+
+/* ---- actions ---- */
+
+/* The (model, workspace) pair of the right table's selected row. */
+static bool selected_pair(ent_page *st, char *model, char *ws)
+{
+    const char *right = ui_table_selected_key(&st->right);
+    if (!st->shown_left[0] || !right)
+        return false;
+    mm_copy(model, MM_NAME_MAX, st->view == VIEW_BY_MODEL ? st->shown_left : right);
+    mm_copy(ws, MM_NAME_MAX, st->view == VIEW_BY_MODEL ? right : st->shown_left);
+    return true;
+}
+
+static bool has_limits(const mm_entitlement *e)
+{
+    return e->rpm != MM_LIMIT_UNSET || e->tpm != MM_LIMIT_UNSET ||
+           e->monthly_tokens != MM_LIMIT_UNSET;
+}
+
+static int revoke(ui_app *app, const mm_entitlement *e)
+{
+    char model[MM_NAME_MAX], ws[MM_NAME_MAX];
+    mm_copy(model, sizeof model, e->model);
+    mm_copy(ws, sizeof ws, e->workspace);
+    if (has_limits(e)) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 "Revoke %s's access to %s? Its limits go with it (granting again starts "
+                 "without limits).",
+                 ws, model);
+        if (!ui_dialog_confirm(app, "Revoke access?", text, "Revoke", "Keep", false))
+            return UI_HANDLED;
+    }
+    mm_error err;
+    mm_error_clear(&err);
+    if (catalog_revoke(app->cat, model, ws, &err) != MM_OK) {
+        ui_dialog_error(app, "Not revoked", err.message);
+        return UI_REFRESH;
+    }
+    ui_set_message(app, UI_EL_OK, "%s %s can no longer use %s.", ui_glyph(app, UI_G_CHECK), ws,
+                   model);
+    return UI_REFRESH;
+}
+
+static int toggle(ent_page *st, ui_app *app)
+{
+    char model[MM_NAME_MAX], ws[MM_NAME_MAX];
+    if (!selected_pair(st, model, ws))
+        return UI_HANDLED;
+    if (ui_refuse_if_read_only(app, "changing access"))
+        return UI_HANDLED;
+    const mm_entitlement *e = find_ent(st, model, ws);
+    if (e)
+        return revoke(app, e);
+    mm_entitlement grant;
+    memset(&grant, 0, sizeof grant);
+    mm_copy(grant.model, sizeof grant.model, model);
+    mm_copy(grant.workspace, sizeof grant.workspace, ws);
+    mm_error err;
+    mm_error_clear(&err);
+    if (catalog_entitle(app->cat, &grant, &err) != MM_OK) {
+        ui_dialog_error(app, "Not granted", err.message);
+        return UI_REFRESH;
+    }
+    ui_set_message(app, UI_EL_OK, "%s %s may now use %s, with no limits (Enter sets them).",
+                   ui_glyph(app, UI_G_CHECK), ws, model);
+    return UI_REFRESH;
+}
+
+static int edit_limits(ent_page *st, ui_app *app)
+{
+    char model[MM_NAME_MAX], ws[MM_NAME_MAX];
+    if (!selected_pair(st, model, ws))
+        return UI_HANDLED;
+    if (ui_refuse_if_read_only(app, "editing limits"))
+        return UI_HANDLED;
+    bool granting = find_ent(st, model, ws) == NULL;
+    if (!ui_entitlement_limits_edit(app, model, ws, granting))
+        return UI_HANDLED;
+    ui_set_message(app, UI_EL_OK, "%s %s %s on %s.", ui_glyph(app, UI_G_CHECK),
+                   granting ? "Granted" : "Saved the limits of", ws, model);
+    return UI_REFRESH;
+}
+
+static void swap_view(ent_page *st, ui_app *app)
+{
+    const char *from = st->right_focus ? ui_table_selected_key(&st->right) : NULL;
+    char keep_left[MM_NAME_MAX] = "", keep_right[MM_NAME_MAX] = "";
+    if (from)
+        mm_copy(keep_left, sizeof keep_left, from);
+    mm_copy(keep_right, sizeof keep_right, st->shown_left);
+    st->view = st->view == VIEW_BY_MODEL ? VIEW_BY_WORKSPACE : VIEW_BY_MODEL;
+    init_tables(st);
+    mm_copy(st->want_left, sizeof st->want_left, keep_left);
+    fill_left(st);
+    fill_right(st, app);
+    if (keep_right[0])
+        ui_table_select_key(&st->right, keep_right);
+    ui_set_message(app, UI_EL_DIM, "%s",
+                   st->view == VIEW_BY_MODEL
+                       ? "By model: choose a model, see which workspaces may use it."
+                       : "By workspace: choose a workspace, see every model it may use.");
+}
+
+static int focus_key(ent_page *st, int key)
+{
+    bool to_right = key == UI_FN(KEY_RIGHT) || key == 'l';
+    bool to_left = key == UI_FN(KEY_LEFT) || key == 'h' || key == UI_KEY_ESC;
+    if (!st->right_focus && (to_right || key == '\n' || key == ' ')) {
+        st->right_focus = true;
+        return UI_HANDLED | UI_REDRAW;
+    }
+    if (st->right_focus && to_left) {
+        st->right_focus = false;
+        return UI_HANDLED | UI_REDRAW;
+    }
+    return UI_IGNORED;
+}
+
+static int ent_key(ui_page *page, ui_app *app, int key)
+{
+    ent_page *st = page->state;
+    ui_table *focused = st->right_focus ? &st->right : &st->left;
+    int r = UI_IGNORED;
+    if (ui_table_filter_editing(focused))
+        r = ui_table_handle_key(focused, key);
+    if (r == UI_IGNORED && key == 'v') {
+        swap_view(st, app);
+        snprintf(page->subtitle, sizeof page->subtitle, "%s · %zu entitlements",
+                 st->view == VIEW_BY_MODEL ? "by model" : "by workspace", st->ents.count);
+        return UI_HANDLED | UI_REDRAW;
+    }
+    if (r == UI_IGNORED && st->right_focus && key == ' ')
+        return toggle(st, app);
+    if (r == UI_IGNORED && st->right_focus && key == '\n')
+        return edit_limits(st, app);
+    if (r == UI_IGNORED && !(key == UI_KEY_ESC && focused->filter[0]))
+        r = focus_key(st, key);
+    if (r == UI_IGNORED)
+        r = ui_table_handle_key(focused, key);
+    const char *sel = ui_table_selected_key(&st->left);
+    if (strcmp(sel ? sel : "", st->shown_left) != 0)
+        fill_right(st, app);
+    return r;
+}
+
+static int ent_mouse(ui_page *page, ui_app *app, int y, int x, mmask_t bstate)
+{
+    (void)app;
+    ent_page *st = page->state;
+    int lw = left_width((ui_rect){0, 0, 0, getmaxx(app->main.win) - 2});
+    int r;
+    if (x < lw) {
+        st->right_focus = false;
+        r = ui_table_handle_mouse(&st->left, y - 2, x, bstate);
+    } else {
+        st->right_focus = true;
+        r = ui_table_handle_mouse(&st->right, y - 2, x - lw - 2, bstate);
+    }
+    const char *sel = ui_table_selected_key(&st->left);
+    if (strcmp(sel ? sel : "", st->shown_left) != 0)
+        fill_right(st, app);
+    return r | UI_HANDLED | UI_REDRAW;
+}
+
+static void ent_help(ui_page *page, ui_app *app, char *out, size_t outsz)
+{
+    (void)page;
+    (void)app;
+    snprintf(out, outsz,
+             "No entitlement means no access: a workspace may use a logical model only when it "
+             "is marked [x] for it. Each grant, revoke or limit change is saved at once, as one "
+             "transaction with an audit entry. Limits (requests/min, tokens/min, tokens per "
+             "calendar month) are optional; the router refuses requests over them.");
+}
+
+static void ent_destroy(ui_page *page)
+{
+    ent_page *st = page->state;
+    ui_table_free(&st->left);
+    ui_table_free(&st->right);
+    free_data(st);
+    free(st);
+    free(page);
+}
+
+static const ui_page_ops ENT_OPS = {
+    .bindings = ent_bindings,
+    .load = ent_load,
+    .draw = ent_draw,
+    .handle_key = ent_key,
+    .handle_mouse = ent_mouse,
+    .help_extra = ent_help,
+    .destroy = ent_destroy,
+};
+
+ui_page *ui_page_entitlements_new(ui_app *app, const char *id, const char *title)
+{
+    (void)app;
+    ent_page *st = calloc(1, sizeof *st);
+    if (!st)
+        return NULL;
+    init_tables(st);
+    ui_page *page = ui_page_alloc(&ENT_OPS, id, title, st);
+    if (!page) {
+        ui_table_free(&st->left);
+        ui_table_free(&st->right);
+        free(st);
+    }
+    return page;
+}
+
+/* ---- jumps from other pages ---- */
+
+static bool show(ui_app *app, ent_view view, const char *name)
+{
+    for (size_t i = 0; i < app->n_pages; i++) {
+        ui_page *page = app->pages[i];
+        if (page->ops != &ENT_OPS)
+            continue;
+        ent_page *st = page->state;
+        if (st->view != view) {
+            st->view = view;
+            init_tables(st);
+        }
+        mm_copy(st->want_left, sizeof st->want_left, name);
+        st->right_focus = true;
+        ui_switch_page(app, i);
+        app->focus_sidebar = false;
+        return true;
+    }
+    return false;
+}
+
+bool ui_entitlements_show_model(ui_app *app, const char *model)
+{
+    return show(app, VIEW_BY_MODEL, model);
+}
+
+bool ui_entitlements_show_workspace(ui_app *app, const char *workspace)
+{
+    return show(app, VIEW_BY_WORKSPACE, workspace);
+}

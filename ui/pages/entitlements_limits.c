@@ -1,0 +1,119 @@
+/* The entitlement limits form: requests/min, tokens/min and monthly token cap of one workspace
+ * on one model, each optional (empty = no limit), checked at the field with the core's rules. */
+#include <stdio.h>
+#include <string.h>
+
+#include "pages/entitlements.h"
+#include "util/text.h"
+#include "widgets/dialog.h"
+#include "widgets/form.h"
+#include "widgets/form_dialog.h"
+
+typedef struct limits_ctx {
+    mm_entitlement ent;
+} limits_ctx;
+
+typedef struct limit_field {
+    const char *name;
+    const char *label;
+    int64_t max;
+} limit_field;
+
+static const limit_field LIMIT_FIELDS[] = {
+    {"rpm", "Requests per minute", MM_RPM_MAX},
+    {"tpm", "Tokens per minute", MM_TPM_MAX},
+    {"monthly_tokens", "Tokens per month", MM_MONTHLY_TOKENS_MAX},
+};
+#define N_LIMIT_FIELDS (sizeof LIMIT_FIELDS / sizeof LIMIT_FIELDS[0])
+
+static int64_t *limit_slot(mm_entitlement *ent, size_t i)
+{
+    int64_t *slots[] = {&ent->rpm, &ent->tpm, &ent->monthly_tokens};
+    return slots[i];
+}
+
+static void add_fields(ui_form *f, const mm_entitlement *ent)
+{
+    for (size_t i = 0; i < N_LIMIT_FIELDS; i++) {
+        char help[128], value[32] = "";
+        snprintf(help, sizeof help, "empty = no limit; else a whole number from 1 to %lld",
+                 (long long)LIMIT_FIELDS[i].max);
+        int64_t v = *limit_slot((mm_entitlement *)ent, i);
+        if (v != MM_LIMIT_UNSET)
+            snprintf(value, sizeof value, "%lld", (long long)v);
+        ui_field_def def = {LIMIT_FIELDS[i].name, LIMIT_FIELDS[i].label, help, false, 20};
+        ui_form_add(f, &def, value);
+    }
+}
+
+/* Reads every field, marking each bad one; false when any was refused. */
+static bool read_limits(ui_form *f, mm_entitlement *ent)
+{
+    bool ok = true;
+    for (size_t i = 0; i < N_LIMIT_FIELDS; i++) {
+        const char *text = ui_form_value(f, LIMIT_FIELDS[i].name);
+        int64_t value = MM_LIMIT_UNSET;
+        mm_error err;
+        mm_error_clear(&err);
+        if (text[0] && catalog_parse_limit(text, LIMIT_FIELDS[i].name, LIMIT_FIELDS[i].max,
+                                           &value, &err) != MM_OK) {
+            ui_form_set_error(f, LIMIT_FIELDS[i].name, err.message);
+            ok = false;
+        }
+        *limit_slot(ent, i) = value;
+    }
+    return ok;
+}
+
+static bool submit_limits(ui_app *app, ui_form *f, void *ctx, char *other, size_t othersz)
+{
+    limits_ctx *lc = ctx;
+    mm_entitlement next = lc->ent;
+    if (!read_limits(f, &next))
+        return false;
+    mm_error err;
+    mm_error_clear(&err);
+    mm_status st = catalog_entitlement_validate(&next, &err);
+    if (st == MM_OK)
+        st = catalog_entitle(app->cat, &next, &err);
+    if (st != MM_OK) {
+        if (!ui_form_set_error(f, err.field, err.message))
+            snprintf(other, othersz, "Not saved: %s", err.message);
+        return false;
+    }
+    lc->ent = next;
+    return true;
+}
+
+bool ui_entitlement_limits_edit(ui_app *app, const char *model, const char *workspace,
+                                bool granting)
+{
+    limits_ctx lc;
+    memset(&lc, 0, sizeof lc);
+    mm_error err;
+    mm_error_clear(&err);
+    if (!granting && catalog_entitlement_get(app->cat, model, workspace, &lc.ent, &err) != MM_OK) {
+        ui_dialog_error(app, "Cannot edit the limits", err.message);
+        return false;
+    }
+    mm_copy(lc.ent.model, sizeof lc.ent.model, model);
+    mm_copy(lc.ent.workspace, sizeof lc.ent.workspace, workspace);
+    char title[2 * MM_NAME_MAX + 32], intro[512];
+    snprintf(title, sizeof title, "%s %s on %s", granting ? "Grant" : "Limits of", workspace,
+             model);
+    snprintf(intro, sizeof intro,
+             "%s%s's limits on %s: the router refuses its requests over them. Empty = no limit. "
+             "The monthly cap counts tokens in and out per calendar month (UTC).",
+             granting ? "Saving lets the workspace use the model. " : "", workspace, model);
+    ui_form form;
+    ui_form_init(&form);
+    add_fields(&form, &lc.ent);
+    ui_form_dialog_spec spec = {.title = title,
+                                .intro = intro,
+                                .save_label = granting ? "Grant" : "Save",
+                                .submit = submit_limits,
+                                .ctx = &lc};
+    bool saved = ui_form_dialog_run(app, &form, &spec);
+    ui_form_free(&form);
+    return saved;
+}

@@ -1,0 +1,324 @@
+/* The Models page: the table of logical models (type, chain at a glance, entitled workspaces)
+ * and its actions: new model, edit, delete (naming what goes with it), open the targets editor,
+ * jump to the model's entitlements. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "draw.h"
+#include "page.h"
+#include "pages/entitlements.h"
+#include "pages/models_page.h"
+#include "util/text.h"
+#include "widgets/dialog.h"
+#include "wizards/model_form.h"
+
+enum { COL_NAME, COL_TYPE, COL_CHAIN, COL_ENTITLED, COL_DESCRIPTION, N_COLS };
+
+static const ui_column COLUMNS[N_COLS] = {
+    [COL_NAME] = {"Name", 8, 24, UI_ALIGN_LEFT, false},
+    [COL_TYPE] = {"Type", 4, 9, UI_ALIGN_LEFT, false},
+    [COL_CHAIN] = {"Fallback chain", 14, 90, UI_ALIGN_LEFT, true},
+    [COL_ENTITLED] = {"Workspaces", 5, 10, UI_ALIGN_RIGHT, false},
+    [COL_DESCRIPTION] = {"Description", 11, 60, UI_ALIGN_LEFT, true},
+};
+
+static const ui_binding BINDINGS[] = {
+    {2, 'a', "a", "New", "new logical model (created with no targets and no entitlements)", true},
+    {3, '/', "/", "Filter", "filter rows (type text; Enter keeps, Esc clears)", false},
+    {4, '\n', "Enter", "Chain", "open the targets editor of the selected model (also t)", false},
+    {5, 'e', "e", "Edit", "edit the selected model's name, type and description", true},
+    {6, 's', "s", "Sort", "sort by the next column", false},
+    {7, 'w', "w", "Access", "the workspaces that may use the selected model (Model Entitlements)",
+     false},
+    {9, 'd', "d", "Delete", "delete the selected model with its targets and entitlements (asks "
+                            "first, with the counts)",
+     true},
+};
+
+static const ui_binding *models_bindings(ui_page *page, size_t *count)
+{
+    models_page *mp = page->state;
+    if (mp->chain_open)
+        return models_targets_bindings(count);
+    *count = sizeof BINDINGS / sizeof BINDINGS[0];
+    return BINDINGS;
+}
+
+/* ---- rows ---- */
+
+static void entitled_text(size_t n, char *out, size_t outsz, ui_element *el)
+{
+    if (n == 0) {
+        snprintf(out, outsz, "none");
+        *el = UI_EL_WARN;
+    } else {
+        snprintf(out, outsz, "%zu", n);
+        *el = UI_EL_NORMAL;
+    }
+}
+
+static void add_row(models_page *mp, ui_app *app, const mm_model *m)
+{
+    char chain[1024], entitled[32];
+    models_chain_glance(m, ui_glyph(app, UI_G_ARROW), ui_glyph(app, UI_G_ELLIPSIS),
+                        MODELS_GLANCE_TARGETS, chain, sizeof chain);
+    ui_element els[N_COLS] = {0};
+    entitled_text(m->n_entitled, entitled, sizeof entitled, &els[COL_ENTITLED]);
+    els[COL_CHAIN] = m->n_targets ? UI_EL_NORMAL : UI_EL_WARN;
+    els[COL_DESCRIPTION] = UI_EL_DIM;
+    char description[MM_DESCRIPTION_MAX];
+    mm_sanitize(description, sizeof description, m->description, strlen(m->description));
+    const char *cells[N_COLS] = {m->name, m->type, chain, entitled, description};
+    ui_table_add(&mp->table, m->name, cells, els);
+}
+
+static void models_load(ui_page *page, ui_app *app)
+{
+    models_page *mp = page->state;
+    mm_model_list list = {0};
+    mm_error err;
+    mm_error_clear(&err);
+    mp->load_error[0] = '\0';
+    if (catalog_model_list(app->cat, &list, &err) != MM_OK)
+        snprintf(mp->load_error, sizeof mp->load_error, "Could not read the models: %s",
+                 err.message);
+    size_t empty = 0, unentitled = 0;
+    ui_table_begin(&mp->table);
+    for (size_t i = 0; i < list.count; i++) {
+        add_row(mp, app, &list.items[i]);
+        empty += list.items[i].n_targets == 0;
+        unentitled += list.items[i].n_entitled == 0;
+    }
+    ui_table_end(&mp->table);
+    snprintf(page->subtitle, sizeof page->subtitle, "%zu model%s", list.count,
+             list.count == 1 ? "" : "s");
+    if (empty)
+        snprintf(page->subtitle + strlen(page->subtitle),
+                 sizeof page->subtitle - strlen(page->subtitle), ", %zu with no targets", empty);
+    if (unentitled)
+        snprintf(page->subtitle + strlen(page->subtitle),
+                 sizeof page->subtitle - strlen(page->subtitle), ", %zu used by no workspace",
+                 unentitled);
+    mm_model_list_free(&list);
+    if (mp->chain_open) {
+        models_targets_load(mp, app);
+        snprintf(page->subtitle, sizeof page->subtitle, "chain of %s", mp->chain.name);
+    }
+}
+
+static void models_draw(ui_page *page, ui_app *app, WINDOW *win, ui_rect area, bool focused)
+{
+    models_page *mp = page->state;
+    if (mp->chain_open) {
+        models_targets_draw(mp, app, win, area, focused);
+        return;
+    }
+    ui_rect table_area = area;
+    if (mp->load_error[0] && area.h > 6) {
+        table_area.h -= 1;
+        ui_draw_text(app, win, area.y + area.h - 1, area.x, area.w, UI_EL_ERROR, UI_ALIGN_LEFT,
+                     mp->load_error);
+    }
+    ui_table_draw(&mp->table, app, win, table_area, focused);
+}
+
+/* ---- actions ---- */
+
+static int new_model(ui_page *page, ui_app *app)
+{
+    models_page *mp = page->state;
+    if (ui_refuse_if_read_only(app, "creating a model"))
+        return UI_HANDLED;
+    char name[MM_NAME_MAX];
+    if (!ui_model_create(app, name, sizeof name))
+        return UI_HANDLED;
+    models_load(page, app);
+    ui_table_select_key(&mp->table, name);
+    ui_set_message(app, UI_EL_OK,
+                   "%s Created %s with no entitlements (no workspace may use it yet): w grants "
+                   "access, Enter edits its chain.",
+                   ui_glyph(app, UI_G_CHECK), name);
+    return UI_HANDLED;
+}
+
+static int edit_model(ui_page *page, ui_app *app, const char *name)
+{
+    models_page *mp = page->state;
+    if (ui_refuse_if_read_only(app, "editing a model"))
+        return UI_HANDLED;
+    char saved[MM_NAME_MAX];
+    if (!ui_model_edit(app, name, saved, sizeof saved))
+        return UI_HANDLED;
+    models_load(page, app);
+    ui_table_select_key(&mp->table, saved);
+    ui_set_message(app, UI_EL_OK, "%s Model %s saved.", ui_glyph(app, UI_G_CHECK), saved);
+    return UI_HANDLED;
+}
+
+/* "team-a, team-b" (at most a few, then "and N more"). */
+static void entitled_names(ui_app *app, const char *model, char *out, size_t outsz)
+{
+    mm_entitlement_list list = {0};
+    mm_error err;
+    out[0] = '\0';
+    if (catalog_entitlement_list(app->cat, model, NULL, &list, &err) != MM_OK)
+        return;
+    size_t used = 0, shown = 0;
+    for (size_t i = 0; i < list.count && used < outsz; i++) {
+        if (shown == 8) {
+            snprintf(out + used, outsz - used, " and %zu more", list.count - shown);
+            break;
+        }
+        int n = snprintf(out + used, outsz - used, "%s%s", shown ? ", " : "",
+                         list.items[i].workspace);
+        used += n > 0 ? (size_t)n : 0;
+        shown++;
+    }
+    mm_entitlement_list_free(&list);
+}
+
+static int delete_model(ui_page *page, ui_app *app, const char *selected)
+{
+    (void)page;
+    if (ui_refuse_if_read_only(app, "deleting a model"))
+        return UI_HANDLED;
+    mm_model m;
+    mm_error err;
+    mm_error_clear(&err);
+    if (catalog_model_get(app->cat, selected, &m, &err) != MM_OK) {
+        ui_dialog_error(app, "Cannot delete", err.message);
+        return UI_REFRESH;
+    }
+    char names[512], text[1024];
+    entitled_names(app, m.name, names, sizeof names);
+    int used = snprintf(text, sizeof text,
+                        "Delete logical model %s? With it go its %zu target%s and %zu "
+                        "entitlement%s.",
+                        m.name, m.n_targets, m.n_targets == 1 ? "" : "s", m.n_entitled,
+                        m.n_entitled == 1 ? "" : "s");
+    if (m.n_entitled && used > 0 && (size_t)used < sizeof text)
+        snprintf(text + used, sizeof text - (size_t)used,
+                 "\n\nThese workspaces lose access at once: %s.", names);
+    if (!ui_dialog_confirm(app, "Delete model?", text, "Delete", "Keep", false)) {
+        ui_set_message(app, UI_EL_DIM, "Kept %s.", m.name);
+        return UI_HANDLED;
+    }
+    size_t targets = 0, entitlements = 0;
+    if (catalog_model_delete(app->cat, m.name, &targets, &entitlements, &err) != MM_OK) {
+        ui_dialog_error(app, "Not deleted", err.message);
+        return UI_REFRESH;
+    }
+    ui_set_message(app, UI_EL_OK, "%s Model %s deleted with %zu target%s and %zu entitlement%s.",
+                   ui_glyph(app, UI_G_CHECK), m.name, targets, targets == 1 ? "" : "s",
+                   entitlements, entitlements == 1 ? "" : "s");
+    return UI_REFRESH;
+}
+
+static int open_entitlements(ui_app *app, const char *model)
+{
+    if (!ui_entitlements_show_model(app, model))
+        ui_set_message(app, UI_EL_WARN, "The Model Entitlements page is not available.");
+    return UI_HANDLED;
+}
+
+static int list_key(ui_page *page, ui_app *app, int key)
+{
+    models_page *mp = page->state;
+    if (ui_table_filter_editing(&mp->table)) {
+        int r = ui_table_handle_key(&mp->table, key);
+        if (r != UI_IGNORED)
+            return r;
+    }
+    if (key == 'a')
+        return new_model(page, app);
+    const char *sel = ui_table_selected_key(&mp->table);
+    bool needs_row = key == '\n' || key == 't' || key == 'e' || key == 'w' || key == 'd';
+    if (needs_row && !sel) {
+        ui_set_message(app, UI_EL_DIM, "No model selected. Press a to create one.");
+        return UI_HANDLED;
+    }
+    char name[MM_NAME_MAX];
+    mm_copy(name, sizeof name, sel ? sel : "");
+    switch (key) {
+    case '\n':
+    case 't':
+        models_targets_open(mp, app, name);
+        return UI_HANDLED | UI_REFRESH;
+    case 'e':
+        return edit_model(page, app, name);
+    case 'w':
+        return open_entitlements(app, name);
+    case 'd':
+        return delete_model(page, app, name);
+    default:
+        return ui_table_handle_key(&mp->table, key);
+    }
+}
+
+static int models_key(ui_page *page, ui_app *app, int key)
+{
+    models_page *mp = page->state;
+    if (!mp->chain_open)
+        return list_key(page, app, key);
+    int r = models_targets_key(mp, app, key);
+    if (!mp->chain_open) { /* closed: back to the table, fresh, on the same model */
+        free(mp->table.pending_key);
+        mp->table.pending_key = strdup(mp->chain.name);
+        return r | UI_REFRESH;
+    }
+    return r;
+}
+
+static int models_mouse(ui_page *page, ui_app *app, int y, int x, mmask_t bstate)
+{
+    models_page *mp = page->state;
+    if (mp->chain_open)
+        return models_targets_mouse(mp, app, y, x, bstate);
+    return ui_table_handle_mouse(&mp->table, y, x, bstate);
+}
+
+static void models_help(ui_page *page, ui_app *app, char *out, size_t outsz)
+{
+    (void)page;
+    (void)app;
+    snprintf(out, outsz,
+             "A logical model is the name workspaces ask for; its fallback chain lists the "
+             "provider targets tried in order (1 first) until one answers. The Workspaces "
+             "column counts the workspaces entitled to it: with none, no workspace can use it.");
+}
+
+static void models_destroy(ui_page *page)
+{
+    models_page *mp = page->state;
+    ui_table_free(&mp->table);
+    models_targets_close(mp);
+    free(mp);
+    free(page);
+}
+
+static const ui_page_ops MODELS_OPS = {
+    .bindings = models_bindings,
+    .load = models_load,
+    .draw = models_draw,
+    .handle_key = models_key,
+    .handle_mouse = models_mouse,
+    .help_extra = models_help,
+    .destroy = models_destroy,
+};
+
+ui_page *ui_page_models_new(ui_app *app, const char *id, const char *title)
+{
+    (void)app;
+    models_page *mp = calloc(1, sizeof *mp);
+    if (!mp)
+        return NULL;
+    ui_table_init(&mp->table, COLUMNS, N_COLS, "models",
+                  "No logical models yet. Press a to create one (e.g. fast-chat).");
+    ui_page *page = ui_page_alloc(&MODELS_OPS, id, title, mp);
+    if (!page) {
+        ui_table_free(&mp->table);
+        free(mp);
+    }
+    return page;
+}

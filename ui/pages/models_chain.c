@@ -1,0 +1,156 @@
+/* The Models page's rules without a terminal: the chain at a glance, the chain warnings and the
+ * check of a provider model name against the models an account reported. */
+#include "pages/models_chain.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Appends text to out (always NUL-terminated); returns false once out is full. */
+static bool append(char *out, size_t outsz, size_t *used, const char *text)
+{
+    int n = snprintf(out + *used, outsz - *used, "%s", text);
+    if (n < 0 || (size_t)n >= outsz - *used) {
+        *used = outsz - 1;
+        return false;
+    }
+    *used += (size_t)n;
+    return true;
+}
+
+void models_chain_glance(const mm_model *model, const char *arrow, const char *ellipsis,
+                         size_t max_shown, char *out, size_t outsz)
+{
+    if (outsz == 0)
+        return;
+    out[0] = '\0';
+    if (model->n_targets == 0) {
+        snprintf(out, outsz, "(no targets)");
+        return;
+    }
+    size_t used = 0;
+    for (size_t i = 0; i < model->n_targets; i++) {
+        char step[MM_PROVIDER_MODEL_MAX + MM_NAME_MAX + 32];
+        if (i == max_shown) {
+            snprintf(step, sizeof step, " %s %s +%zu", arrow, ellipsis, model->n_targets - i);
+            append(out, outsz, &used, step);
+            return;
+        }
+        snprintf(step, sizeof step, "%s%s%s%s@%s", i ? " " : "", i ? arrow : "", i ? " " : "",
+                 model->targets[i].model, model->targets[i].account);
+        if (!append(out, outsz, &used, step))
+            return;
+    }
+}
+
+bool models_looks_embedding(const char *provider_model)
+{
+    static const char needle[] = "embed";
+    size_t n = strlen(needle);
+    for (const char *p = provider_model; *p; p++) {
+        size_t i = 0;
+        while (i < n && p[i] && tolower((unsigned char)p[i]) == needle[i])
+            i++;
+        if (i == n)
+            return true;
+    }
+    return false;
+}
+
+static bool same_account_everywhere(const mm_model *model)
+{
+    for (size_t i = 1; i < model->n_targets; i++)
+        if (strcmp(model->targets[i].account, model->targets[0].account) != 0)
+            return false;
+    return model->n_targets > 0;
+}
+
+static size_t warn_embedding_targets(const mm_model *model, char out[][MODELS_WARNING_MAX],
+                                     size_t n, size_t max)
+{
+    if (strcmp(model->type, "chat") != 0)
+        return n;
+    for (size_t i = 0; i < model->n_targets && n < max; i++)
+        if (models_looks_embedding(model->targets[i].model))
+            snprintf(out[n++], MODELS_WARNING_MAX,
+                     "Target %d (%s) looks like an embedding model, but %s is a chat model: "
+                     "chat requests sent to it will fail.",
+                     model->targets[i].priority, model->targets[i].model, model->name);
+    return n;
+}
+
+static size_t warn_duplicates(const mm_model *model, char out[][MODELS_WARNING_MAX], size_t n,
+                              size_t max)
+{
+    for (size_t i = 0; i < model->n_targets; i++)
+        for (size_t j = i + 1; j < model->n_targets && n < max; j++) {
+            const mm_target *a = &model->targets[i], *b = &model->targets[j];
+            if (strcmp(a->account, b->account) == 0 && strcmp(a->model, b->model) == 0)
+                snprintf(out[n++], MODELS_WARNING_MAX,
+                         "Targets %d and %d are the same (%s@%s): the second one only repeats a "
+                         "call that just failed.",
+                         a->priority, b->priority, a->model, a->account);
+        }
+    return n;
+}
+
+size_t models_chain_warnings(const mm_model *model, char out[][MODELS_WARNING_MAX], size_t max)
+{
+    size_t n = 0;
+    if (max == 0)
+        return 0;
+    if (model->n_targets == 0) {
+        snprintf(out[n++], MODELS_WARNING_MAX,
+                 "The chain is empty: every request for %s fails until you add a target.",
+                 model->name);
+        return n;
+    }
+    n = warn_embedding_targets(model, out, n, max);
+    if (n < max && same_account_everywhere(model))
+        snprintf(out[n++], MODELS_WARNING_MAX,
+                 "The whole chain depends on one account (%s): if it fails or hits its limits, "
+                 "%s has no fallback. Add a target on another account.",
+                 model->targets[0].account, model->name);
+    return warn_duplicates(model, out, n, max);
+}
+
+size_t models_new_target_warnings(const mm_model *model, const char *account,
+                                  const char *provider_model, char out[][MODELS_WARNING_MAX],
+                                  size_t max)
+{
+    size_t n = 0;
+    if (n < max && strcmp(model->type, "chat") == 0 && models_looks_embedding(provider_model))
+        snprintf(out[n++], MODELS_WARNING_MAX,
+                 "%s looks like an embedding model, but %s is a chat model: chat requests sent "
+                 "to it will fail.",
+                 provider_model, model->name);
+    for (size_t i = 0; i < model->n_targets && n < max; i++)
+        if (strcmp(model->targets[i].account, account) == 0 &&
+            strcmp(model->targets[i].model, provider_model) == 0) {
+            snprintf(out[n++], MODELS_WARNING_MAX,
+                     "Target %d is already %s@%s: a second one only repeats a call that just "
+                     "failed.",
+                     model->targets[i].priority, provider_model, account);
+            break;
+        }
+    return n;
+}
+
+bool models_discovered_warning(const mm_string_list *discovered, const char *account,
+                               const char *provider_model, char *out, size_t outsz)
+{
+    if (discovered->count == 0) {
+        snprintf(out, outsz,
+                 "Account %s has no discovered models yet (run Test Connection on the Provider "
+                 "Accounts page): '%s' could not be checked.",
+                 account, provider_model);
+        return true;
+    }
+    if (mm_string_list_contains(discovered, provider_model))
+        return false;
+    snprintf(out, outsz,
+             "'%s' is not among the %zu models account %s reported at its last Test "
+             "Connection: check the spelling.",
+             provider_model, discovered->count, account);
+    return true;
+}

@@ -1,0 +1,37 @@
+/* The Models page's state, shared by its two views: the table of logical models
+ * (pages/models.c) and the targets editor of one model (pages/models_targets.c). */
+#ifndef MM_UI_MODELS_PAGE_H
+#define MM_UI_MODELS_PAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "catalog/catalog.h"
+#include "page.h"
+#include "pages/models_chain.h"
+#include "widgets/table.h"
+
+typedef struct models_page {
+    ui_table table;
+    char load_error[MM_MESSAGE_MAX + 64];
+    /* the targets editor, shown instead of the table while open */
+    bool chain_open;
+    mm_model chain;      /* the model whose chain is shown (reloaded after each change) */
+    bool chain_missing;  /* the model went away (deleted by another session) */
+    size_t chain_sel;    /* selected target (index into chain.targets) */
+    mm_account_list accounts; /* provider and state of each target's account */
+    char warnings[MODELS_MAX_WARNINGS][MODELS_WARNING_MAX];
+    size_t n_warnings;
+} models_page;
+
+/* ---- the targets editor (pages/models_targets.c) ---- */
+void models_targets_open(models_page *mp, ui_app *app, const char *model);
+void models_targets_close(models_page *mp);
+/* Rereads the model, its accounts and its warnings. */
+void models_targets_load(models_page *mp, ui_app *app);
+void models_targets_draw(models_page *mp, ui_app *app, WINDOW *win, ui_rect area, bool focused);
+int models_targets_key(models_page *mp, ui_app *app, int key);
+int models_targets_mouse(models_page *mp, ui_app *app, int y, int x, mmask_t bstate);
+const ui_binding *models_targets_bindings(size_t *count);
+
+#endif

@@ -1,0 +1,321 @@
+/* The Workspaces page: the teams that consume models, with the models each may use; create,
+ * rename and describe in a form, delete naming the entitlements that go, jump to its access. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "draw.h"
+#include "page.h"
+#include "pages/entitlements.h"
+#include "util/text.h"
+#include "widgets/dialog.h"
+#include "widgets/form.h"
+#include "widgets/form_dialog.h"
+#include "widgets/table.h"
+
+enum { COL_NAME, COL_COUNT, COL_MODELS, COL_DESCRIPTION, N_COLS };
+
+static const ui_column COLUMNS[N_COLS] = {
+    [COL_NAME] = {"Name", 8, 24, UI_ALIGN_LEFT, false},
+    [COL_COUNT] = {"Models", 6, 6, UI_ALIGN_RIGHT, false},
+    [COL_MODELS] = {"May use", 7, 60, UI_ALIGN_LEFT, true},
+    [COL_DESCRIPTION] = {"Description", 11, 60, UI_ALIGN_LEFT, true},
+};
+
+static const ui_binding BINDINGS[] = {
+    {2, 'a', "a", "New", "new workspace (it may use no model until you grant one)", true},
+    {3, '/', "/", "Filter", "filter rows (type text; Enter keeps, Esc clears)", false},
+    {4, '\n', "Enter", "Edit", "rename or describe the selected workspace (also e)", true},
+    {6, 's', "s", "Sort", "sort by the next column", false},
+    {7, 'w', "w", "Access", "the models the selected workspace may use (Model Entitlements)",
+     false},
+    {9, 'd', "d", "Delete", "delete the selected workspace (asks first, naming the models it "
+                            "loses)",
+     true},
+};
+
+typedef struct ws_page {
+    ui_table table;
+    char load_error[MM_MESSAGE_MAX + 64];
+} ws_page;
+
+typedef struct ws_form_ctx {
+    mm_workspace ws;
+    bool editing;
+} ws_form_ctx;
+
+static const ui_binding *ws_bindings(ui_page *page, size_t *count)
+{
+    (void)page;
+    *count = sizeof BINDINGS / sizeof BINDINGS[0];
+    return BINDINGS;
+}
+
+/* "fast-chat, embed-docs" for a workspace, with the count. */
+static size_t entitled_models(const mm_entitlement_list *ents, const char *ws, char *out,
+                              size_t outsz)
+{
+    size_t n = 0, used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < ents->count; i++) {
+        if (strcmp(ents->items[i].workspace, ws) != 0)
+            continue;
+        if (used < outsz) {
+            int w = snprintf(out + used, outsz - used, "%s%s", n ? ", " : "",
+                             ents->items[i].model);
+            used += w > 0 ? (size_t)w : 0;
+        }
+        n++;
+    }
+    return n;
+}
+
+static void ws_load(ui_page *page, ui_app *app)
+{
+    ws_page *st = page->state;
+    mm_workspace_list list = {0};
+    mm_entitlement_list ents = {0};
+    mm_error err;
+    mm_error_clear(&err);
+    st->load_error[0] = '\0';
+    if (catalog_workspace_list(app->cat, &list, &err) != MM_OK ||
+        catalog_entitlement_list(app->cat, NULL, NULL, &ents, &err) != MM_OK)
+        snprintf(st->load_error, sizeof st->load_error, "Could not read the workspaces: %s",
+                 err.message);
+    ui_table_begin(&st->table);
+    for (size_t i = 0; i < list.count; i++) {
+        const mm_workspace *w = &list.items[i];
+        char models[1024], count[32], description[MM_DESCRIPTION_MAX];
+        size_t n = entitled_models(&ents, w->name, models, sizeof models);
+        snprintf(count, sizeof count, "%zu", n);
+        if (n == 0)
+            snprintf(models, sizeof models, "nothing yet (w grants models)");
+        mm_sanitize(description, sizeof description, w->description, strlen(w->description));
+        const char *cells[N_COLS] = {w->name, count, models, description};
+        ui_element els[N_COLS] = {UI_EL_NORMAL, UI_EL_NORMAL, n ? UI_EL_NORMAL : UI_EL_DIM,
+                                  UI_EL_DIM};
+        ui_table_add(&st->table, w->name, cells, els);
+    }
+    ui_table_end(&st->table);
+    snprintf(page->subtitle, sizeof page->subtitle, "%zu workspaces", list.count);
+    mm_workspace_list_free(&list);
+    mm_entitlement_list_free(&ents);
+}
+
+static void ws_draw(ui_page *page, ui_app *app, WINDOW *win, ui_rect area, bool focused)
+{
+    ws_page *st = page->state;
+    ui_rect table_area = area;
+    if (st->load_error[0] && area.h > 6) {
+        table_area.h -= 1;
+        ui_draw_text(app, win, area.y + area.h - 1, area.x, area.w, UI_EL_ERROR, UI_ALIGN_LEFT,
+                     st->load_error);
+    }
+    ui_table_draw(&st->table, app, win, table_area, focused);
+}
+
+/* ---- the form ---- */
+
+static bool submit_ws(ui_app *app, ui_form *f, void *ctx, char *other, size_t othersz)
+{
+    ws_form_ctx *wc = ctx;
+    mm_workspace next = wc->ws;
+    mm_error err;
+    mm_error_clear(&err);
+    mm_status st = MM_OK;
+    if (!mm_copy(next.name, sizeof next.name, ui_form_value(f, "name")) ||
+        !mm_copy(next.description, sizeof next.description, ui_form_value(f, "description")))
+        st = mm_error_set(&err, MM_E_INVALID, "", "a value is too long");
+    if (st == MM_OK)
+        st = catalog_workspace_validate(&next, &err);
+    if (st == MM_OK)
+        st = wc->editing ? catalog_workspace_update(app->cat, &next, &err)
+                         : catalog_workspace_insert(app->cat, &next, &err);
+    if (st == MM_OK) {
+        wc->ws = next;
+        return true;
+    }
+    if (err.status == MM_E_CONFLICT)
+        snprintf(other, othersz,
+                 "Not saved: %s. Esc, then open the workspace again to see its current values.",
+                 err.message);
+    else if (!ui_form_set_error(f, err.field, err.message))
+        snprintf(other, othersz, "Not saved: %s", err.message);
+    return false;
+}
+
+static bool run_form(ui_app *app, ws_form_ctx *wc)
+{
+    static const ui_field_def name = {
+        "name", "Name", "the team's name: lowercase letters, digits, '.', '_' or '-'", false,
+        MM_NAME_MAX - 1};
+    static const ui_field_def description = {"description", "Description",
+                                             "who they are or what they build (optional)", false,
+                                             MM_DESCRIPTION_MAX - 1};
+    ui_form form;
+    ui_form_init(&form);
+    ui_form_add(&form, &name, wc->ws.name);
+    ui_form_add(&form, &description, wc->ws.description);
+    char title[MM_NAME_MAX + 32];
+    snprintf(title, sizeof title, wc->editing ? "Edit workspace %s" : "New workspace",
+             wc->ws.name);
+    ui_form_dialog_spec spec = {
+        .title = title,
+        .intro = wc->editing ? "Renaming keeps its entitlements and limits."
+                             : "A workspace is a team that consumes models. It starts with no "
+                               "entitlements: it may use no model until you grant one.",
+        .save_label = wc->editing ? "Save" : "Create",
+        .submit = submit_ws,
+        .ctx = wc};
+    bool saved = ui_form_dialog_run(app, &form, &spec);
+    ui_form_free(&form);
+    return saved;
+}
+
+/* ---- actions ---- */
+
+static int new_ws(ui_page *page, ui_app *app)
+{
+    ws_page *st = page->state;
+    if (ui_refuse_if_read_only(app, "creating a workspace"))
+        return UI_HANDLED;
+    ws_form_ctx wc;
+    memset(&wc, 0, sizeof wc);
+    if (!run_form(app, &wc))
+        return UI_HANDLED;
+    ws_load(page, app);
+    ui_table_select_key(&st->table, wc.ws.name);
+    ui_set_message(app, UI_EL_OK,
+                   "%s Created workspace %s: it may use no model yet. w grants it models.",
+                   ui_glyph(app, UI_G_CHECK), wc.ws.name);
+    return UI_HANDLED;
+}
+
+static int edit_ws(ui_page *page, ui_app *app, const char *name)
+{
+    ws_page *st = page->state;
+    if (ui_refuse_if_read_only(app, "editing a workspace"))
+        return UI_HANDLED;
+    ws_form_ctx wc = {.editing = true};
+    mm_error err;
+    mm_error_clear(&err);
+    if (catalog_workspace_get(app->cat, name, &wc.ws, &err) != MM_OK) {
+        ui_dialog_error(app, "Cannot edit the workspace", err.message);
+        return UI_REFRESH;
+    }
+    if (!run_form(app, &wc))
+        return UI_HANDLED;
+    ws_load(page, app);
+    ui_table_select_key(&st->table, wc.ws.name);
+    ui_set_message(app, UI_EL_OK, "%s Workspace %s saved.", ui_glyph(app, UI_G_CHECK),
+                   wc.ws.name);
+    return UI_HANDLED;
+}
+
+static int delete_ws(ui_app *app, const char *name)
+{
+    if (ui_refuse_if_read_only(app, "deleting a workspace"))
+        return UI_HANDLED;
+    mm_entitlement_list ents = {0};
+    mm_error err;
+    mm_error_clear(&err);
+    if (catalog_entitlement_list(app->cat, NULL, name, &ents, &err) != MM_OK) {
+        ui_dialog_error(app, "Cannot delete", err.message);
+        return UI_REFRESH;
+    }
+    char models[1024], text[1400];
+    size_t n = entitled_models(&ents, name, models, sizeof models);
+    mm_entitlement_list_free(&ents);
+    if (n)
+        snprintf(text, sizeof text,
+                 "Delete workspace %s? Its %zu entitlement%s go%s with it: it loses access to "
+                 "%s.",
+                 name, n, n == 1 ? "" : "s", n == 1 ? "es" : "", models);
+    else
+        snprintf(text, sizeof text, "Delete workspace %s? It has no entitlements.", name);
+    if (!ui_dialog_confirm(app, "Delete workspace?", text, "Delete", "Keep", false)) {
+        ui_set_message(app, UI_EL_DIM, "Kept %s.", name);
+        return UI_HANDLED;
+    }
+    size_t removed = 0;
+    if (catalog_workspace_delete(app->cat, name, &removed, &err) != MM_OK) {
+        ui_dialog_error(app, "Not deleted", err.message);
+        return UI_REFRESH;
+    }
+    ui_set_message(app, UI_EL_OK, "%s Workspace %s deleted with %zu entitlement%s.",
+                   ui_glyph(app, UI_G_CHECK), name, removed, removed == 1 ? "" : "s");
+    return UI_REFRESH;
+}
+
+static int ws_key(ui_page *page, ui_app *app, int key)
+{
+    ws_page *st = page->state;
+    if (ui_table_filter_editing(&st->table)) {
+        int r = ui_table_handle_key(&st->table, key);
+        if (r != UI_IGNORED)
+            return r;
+    }
+    if (key == 'a')
+        return new_ws(page, app);
+    const char *sel = ui_table_selected_key(&st->table);
+    bool needs_row = key == '\n' || key == 'e' || key == 'w' || key == 'd';
+    if (needs_row && !sel) {
+        ui_set_message(app, UI_EL_DIM, "No workspace selected. Press a to create one.");
+        return UI_HANDLED;
+    }
+    char name[MM_NAME_MAX];
+    mm_copy(name, sizeof name, sel ? sel : "");
+    switch (key) {
+    case '\n':
+    case 'e':
+        return edit_ws(page, app, name);
+    case 'w':
+        if (!ui_entitlements_show_workspace(app, name))
+            ui_set_message(app, UI_EL_WARN, "The Model Entitlements page is not available.");
+        return UI_HANDLED;
+    case 'd':
+        return delete_ws(app, name);
+    default:
+        return ui_table_handle_key(&st->table, key);
+    }
+}
+
+static int ws_mouse(ui_page *page, ui_app *app, int y, int x, mmask_t bstate)
+{
+    (void)app;
+    ws_page *st = page->state;
+    return ui_table_handle_mouse(&st->table, y, x, bstate);
+}
+
+static void ws_destroy(ui_page *page)
+{
+    ws_page *st = page->state;
+    ui_table_free(&st->table);
+    free(st);
+    free(page);
+}
+
+static const ui_page_ops WS_OPS = {
+    .bindings = ws_bindings,
+    .load = ws_load,
+    .draw = ws_draw,
+    .handle_key = ws_key,
+    .handle_mouse = ws_mouse,
+    .destroy = ws_destroy,
+};
+
+ui_page *ui_page_workspaces_new(ui_app *app, const char *id, const char *title)
+{
+    (void)app;
+    ws_page *st = calloc(1, sizeof *st);
+    if (!st)
+        return NULL;
+    ui_table_init(&st->table, COLUMNS, N_COLS, "workspaces",
+                  "No workspaces yet. Press a to create one (e.g. search-team).");
+    ui_page *page = ui_page_alloc(&WS_OPS, id, title, st);
+    if (!page) {
+        ui_table_free(&st->table);
+        free(st);
+    }
+    return page;
+}

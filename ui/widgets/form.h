@@ -1,0 +1,70 @@
+/* Input forms on the ncurses form library: labelled one-line fields (secret ones masked with
+ * O_PUBLIC off), a help line under each field that turns into the inline validation message
+ * for that field, and values kept across resizes. */
+#ifndef MM_UI_FORM_H
+#define MM_UI_FORM_H
+
+#include <form.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "app.h"
+
+#define UI_FORM_MAX_FIELDS 12
+
+typedef struct ui_field_def {
+    const char *name;  /* matches mm_error.field: "name", "endpoint", "api_key", "rpm"... */
+    const char *label; /* "API key" */
+    const char *help;  /* one line under the field, or NULL */
+    bool secret;       /* typed masked */
+    int max_len;       /* bytes; 0 = 256 */
+} ui_field_def;
+
+typedef struct ui_form {
+    ui_field_def defs[UI_FORM_MAX_FIELDS];
+    char *help[UI_FORM_MAX_FIELDS]; /* owned copies of the help texts */
+    char *values[UI_FORM_MAX_FIELDS];
+    char errors[UI_FORM_MAX_FIELDS][MM_MESSAGE_MAX];
+    size_t n;
+    int current;
+    bool touched; /* the user typed something */
+    FIELD *fields[UI_FORM_MAX_FIELDS + 1];
+    FORM *form;
+    ui_win win;
+    int label_w, rows_per_field;
+    bool hidden;
+} ui_form;
+
+void ui_form_init(ui_form *f);
+/* Adds a field (copies def's help text; label and name must outlive the form). */
+void ui_form_add(ui_form *f, const ui_field_def *def, const char *value);
+/* Unposts and frees everything (values are wiped: they may hold a key). */
+void ui_form_free(ui_form *f);
+/* Rows the form needs with roomy (3 per field) or compact (2 per field) spacing. */
+int ui_form_height(const ui_form *f, bool compact);
+/* (Re)creates the form's window at screen position (y, x), width w, height h, posting the
+ * fields with their current values. Safe to call again on resize. */
+void ui_form_place(ui_form *f, ui_app *app, int y, int x, int w, int h);
+/* Removes the form's window (values are kept; place it again to show it). */
+void ui_form_unplace(ui_form *f);
+void ui_form_hide(ui_form *f, bool hidden);
+/* Draws labels, help and error lines (fields are drawn by the form library) and puts the
+ * cursor in the current field. */
+void ui_form_draw(ui_form *f, ui_app *app);
+/* Editing and moving between fields. Returns UI_HANDLED, or UI_IGNORED for keys the caller
+ * decides on (Enter on the last field, Esc, PgUp/PgDn, F-keys). Enter on another field moves
+ * to the next one. */
+int ui_form_handle_key(ui_form *f, ui_app *app, int key);
+/* Mouse click inside the form: focuses the clicked field. Returns UI_HANDLED if it was ours. */
+int ui_form_handle_mouse(ui_form *f, const MEVENT *ev);
+/* The current text of a field ("" when unknown), trailing blanks removed. */
+const char *ui_form_value(ui_form *f, const char *name);
+void ui_form_set_value(ui_form *f, const char *name, const char *value);
+/* Shows message under the field name; returns false when the form has no such field. */
+bool ui_form_set_error(ui_form *f, const char *name, const char *message);
+void ui_form_clear_errors(ui_form *f);
+bool ui_form_has_errors(const ui_form *f);
+void ui_form_focus(ui_form *f, const char *name);
+bool ui_form_on_last_field(const ui_form *f);
+
+#endif

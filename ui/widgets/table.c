@@ -1,0 +1,491 @@
+/* The generic table: row storage, live filter, natural-order sort, column width fitting,
+ * drawing with the selection and a status line, keys and mouse. */
+#include "widgets/table.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+void ui_table_init(ui_table *t, const ui_column *cols, size_t ncols, const char *noun,
+                   const char *empty_text)
+{
+    memset(t, 0, sizeof *t);
+    t->cols = cols;
+    t->ncols = ncols > UI_TABLE_MAX_COLUMNS ? UI_TABLE_MAX_COLUMNS : ncols;
+    t->sort_col = -1;
+    t->noun = noun;
+    t->empty_text = empty_text;
+}
+
+void ui_table_set_keep(ui_table *t, const int *keep)
+{
+    t->keep = keep;
+}
+
+static void free_rows(ui_table *t)
+{
+    for (size_t i = 0; i < t->nrows; i++) {
+        for (size_t c = 0; c < t->ncols; c++)
+            free(t->rows[i].cells[c].text);
+        free(t->rows[i].cells);
+        free(t->rows[i].key);
+    }
+    t->nrows = 0;
+}
+
+void ui_table_free(ui_table *t)
+{
+    free_rows(t);
+    free(t->rows);
+    free(t->view);
+    free(t->pending_key);
+    t->rows = NULL;
+    t->view = NULL;
+    t->pending_key = NULL;
+    t->cap = t->nview = 0;
+}
+
+const char *ui_table_selected_key(const ui_table *t)
+{
+    if (t->nview == 0 || t->sel >= t->nview)
+        return NULL;
+    return t->rows[t->view[t->sel]].key;
+}
+
+void ui_table_begin(ui_table *t)
+{
+    const char *key = ui_table_selected_key(t);
+    if (key && !t->pending_key)
+        t->pending_key = strdup(key);
+    free_rows(t);
+    t->nview = 0;
+}
+
+void ui_table_add(ui_table *t, const char *key, const char *const *texts,
+                  const ui_element *elements)
+{
+    if (t->nrows == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 16;
+        ui_row *grown = realloc(t->rows, cap * sizeof *grown);
+        if (!grown)
+            return;
+        t->rows = grown;
+        t->cap = cap;
+    }
+    ui_row *row = &t->rows[t->nrows];
+    row->cells = calloc(t->ncols, sizeof *row->cells);
+    row->key = strdup(key ? key : "");
+    if (!row->cells || !row->key) {
+        free(row->cells);
+        free(row->key);
+        return;
+    }
+    for (size_t c = 0; c < t->ncols; c++) {
+        row->cells[c].text = strdup(texts[c] ? texts[c] : "");
+        row->cells[c].element = elements ? elements[c] : UI_EL_NORMAL;
+    }
+    t->nrows++;
+}
+
+static bool row_matches(const ui_table *t, const ui_row *row)
+{
+    if (!t->filter[0])
+        return true;
+    for (size_t c = 0; c < t->ncols; c++)
+        if (row->cells[c].text && strcasestr(row->cells[c].text, t->filter))
+            return true;
+    return false;
+}
+
+/* Natural, case-insensitive order: digit runs compare as numbers ("rpm 50" < "rpm 500"). */
+static int natural_compare(const char *a, const char *b)
+{
+    while (*a && *b) {
+        if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+            char *ea, *eb;
+            double na = strtod(a, &ea), nb = strtod(b, &eb);
+            if (na != nb)
+                return na < nb ? -1 : 1;
+            a = ea;
+            b = eb;
+            continue;
+        }
+        int ca = tolower((unsigned char)*a), cb = tolower((unsigned char)*b);
+        if (ca != cb)
+            return ca < cb ? -1 : 1;
+        a++;
+        b++;
+    }
+    return (unsigned char)*a - (unsigned char)*b;
+}
+
+/* Insertion sort of the view: tables hold hundreds of rows, and it is stable. */
+static void sort_view(ui_table *t)
+{
+    if (t->sort_col < 0)
+        return;
+    for (size_t i = 1; i < t->nview; i++) {
+        size_t item = t->view[i];
+        size_t j = i;
+        while (j > 0) {
+            const char *a = t->rows[t->view[j - 1]].cells[t->sort_col].text;
+            const char *b = t->rows[item].cells[t->sort_col].text;
+            int cmp = natural_compare(a, b);
+            if (t->sort_desc)
+                cmp = -cmp;
+            if (cmp <= 0)
+                break;
+            t->view[j] = t->view[j - 1];
+            j--;
+        }
+        t->view[j] = item;
+    }
+}
+
+static void rebuild_view(ui_table *t)
+{
+    const char *key = t->pending_key ? t->pending_key : ui_table_selected_key(t);
+    char *keep = key ? strdup(key) : NULL;
+    free(t->view);
+    t->view = calloc(t->nrows ? t->nrows : 1, sizeof *t->view);
+    t->nview = 0;
+    for (size_t i = 0; t->view && i < t->nrows; i++)
+        if (row_matches(t, &t->rows[i]))
+            t->view[t->nview++] = i;
+    sort_view(t);
+    t->sel = 0;
+    if (keep)
+        ui_table_select_key(t, keep);
+    free(keep);
+    free(t->pending_key);
+    t->pending_key = NULL;
+}
+
+void ui_table_end(ui_table *t)
+{
+    rebuild_view(t);
+}
+
+void ui_table_select_key(ui_table *t, const char *key)
+{
+    for (size_t i = 0; i < t->nview; i++)
+        if (strcmp(t->rows[t->view[i]].key, key) == 0) {
+            t->sel = i;
+            return;
+        }
+    if (t->sel >= t->nview)
+        t->sel = t->nview ? t->nview - 1 : 0;
+}
+
+bool ui_table_filter_editing(const ui_table *t)
+{
+    return t->filter_editing;
+}
+
+/* ---- widths ---- */
+
+/* The column that goes first when the pane is too narrow: lowest keep, ties the rightmost. */
+static int column_to_drop(const ui_table *t)
+{
+    int drop = -1;
+    for (size_t i = 0; i < t->ncols; i++)
+        if (t->widths[i] > 0 && (drop < 0 || !t->keep || t->keep[i] <= t->keep[drop]))
+            drop = (int)i;
+    return drop;
+}
+
+static int preferred_width(const ui_table *t, size_t c)
+{
+    int w = ui_text_width(t->cols[c].title) + ((int)c == t->sort_col); /* the sort mark */
+    for (size_t r = 0; r < t->nrows; r++) {
+        int cw = ui_text_width(t->rows[r].cells[c].text);
+        if (cw > w)
+            w = cw;
+    }
+    if (w > t->cols[c].max_width)
+        w = t->cols[c].max_width;
+    return w < t->cols[c].min_width ? t->cols[c].min_width : w;
+}
+
+/* Widths: preferred (content, capped). While the non-flex columns at their preferred width
+ * plus the flex ones at their minimum do not fit, a column goes (readable columns beat many
+ * squeezed ones); then flex columns shrink; room left goes to the first flex column (or the
+ * last column). */
+static void fit_widths(ui_table *t, int width)
+{
+    int rigid = 0, total = 0;
+    for (size_t c = 0; c < t->ncols; c++) {
+        t->widths[c] = preferred_width(t, c);
+        total += t->widths[c] + 1;
+        rigid += (t->cols[c].flex ? t->cols[c].min_width : t->widths[c]) + 1;
+    }
+    while (rigid > width) {
+        int drop = column_to_drop(t);
+        if (drop < 0)
+            break;
+        total -= t->widths[drop] + 1;
+        rigid -= (t->cols[drop].flex ? t->cols[drop].min_width : t->widths[drop]) + 1;
+        t->widths[drop] = 0;
+    }
+    for (size_t i = 0; i < t->ncols && total > width; i++) {
+        if (t->widths[i] == 0 || !t->cols[i].flex)
+            continue;
+        int spare = t->widths[i] - t->cols[i].min_width;
+        int cut = total - width < spare ? total - width : spare;
+        t->widths[i] -= cut;
+        total -= cut;
+    }
+    int grow = -1;
+    for (size_t i = 0; i < t->ncols; i++)
+        if (t->widths[i] > 0 && (t->cols[i].flex || grow < 0 || !t->cols[grow].flex))
+            if (grow < 0 || !t->cols[grow].flex)
+                grow = (int)i;
+    if (grow >= 0 && total < width)
+        t->widths[grow] += width - total;
+    else if (grow >= 0 && total > width) /* a single column wider than the pane */
+        t->widths[grow] -= total - width < t->widths[grow] ? total - width : t->widths[grow] - 1;
+}
+
+/* ---- drawing ---- */
+
+static void draw_header(ui_table *t, ui_app *app, WINDOW *win, ui_rect a)
+{
+    int x = a.x;
+    ui_draw_text(app, win, a.y, a.x, a.w, UI_EL_TABLE_HEADER, UI_ALIGN_LEFT, "");
+    for (size_t c = 0; c < t->ncols; c++) {
+        if (t->widths[c] == 0)
+            continue;
+        char title[64];
+        if ((int)c == t->sort_col)
+            snprintf(title, sizeof title, "%s%s", t->cols[c].title,
+                     ui_glyph(app, t->sort_desc ? UI_G_DOWN : UI_G_UP));
+        else
+            snprintf(title, sizeof title, "%s", t->cols[c].title);
+        ui_draw_text(app, win, a.y, x, t->widths[c], UI_EL_TABLE_HEADER, t->cols[c].align, title);
+        x += t->widths[c] + 1;
+    }
+}
+
+static void draw_row(ui_table *t, ui_app *app, WINDOW *win, int y, ui_rect a, const ui_row *row,
+                     ui_element selected)
+{
+    int x = a.x;
+    if (selected != UI_EL_NORMAL)
+        ui_draw_text(app, win, y, a.x, a.w, selected, UI_ALIGN_LEFT, "");
+    for (size_t c = 0; c < t->ncols; c++) {
+        if (t->widths[c] == 0)
+            continue;
+        ui_element el = selected != UI_EL_NORMAL ? selected : row->cells[c].element;
+        ui_draw_text(app, win, y, x, t->widths[c], el, t->cols[c].align, row->cells[c].text);
+        x += t->widths[c] + 1;
+    }
+}
+
+static void draw_status(ui_table *t, ui_app *app, WINDOW *win, ui_rect a)
+{
+    char line[256];
+    int y = a.y + a.h - 1;
+    if (t->filter_editing || t->filter[0]) {
+        snprintf(line, sizeof line, "filter: %s%s  (%zu of %zu)  %s", t->filter,
+                 t->filter_editing ? "_" : "", t->nview, t->nrows,
+                 t->filter_editing ? "Enter keeps it, Esc clears it"
+                                   : "/ changes it, Esc clears it");
+        ui_draw_text(app, win, y, a.x, a.w, UI_EL_FILTER, UI_ALIGN_LEFT, line);
+        return;
+    }
+    char sort[96] = "";
+    if (t->sort_col >= 0)
+        snprintf(sort, sizeof sort, "  sorted by %s %s", t->cols[t->sort_col].title,
+                 t->sort_desc ? "(descending)" : "(ascending)");
+    const char *bar = strchr(t->noun, '|');
+    int one_len = bar ? (int)(bar - t->noun) : (int)strlen(t->noun);
+    if (t->nrows == 1 || !bar)
+        snprintf(line, sizeof line, "%zu %.*s%s", t->nrows, one_len, t->noun, sort);
+    else
+        snprintf(line, sizeof line, "%zu %s%s", t->nrows, bar + 1, sort);
+    ui_draw_text(app, win, y, a.x, a.w, UI_EL_DIM, UI_ALIGN_LEFT, line);
+}
+
+void ui_table_draw(ui_table *t, ui_app *app, WINDOW *win, ui_rect a, bool focused)
+{
+    if (a.h < 3 || a.w < 10)
+        return;
+    fit_widths(t, a.w);
+    draw_header(t, app, win, a);
+    t->body_h = a.h - 2;
+    if (t->sel >= t->nview)
+        t->sel = t->nview ? t->nview - 1 : 0;
+    if (t->sel < t->top)
+        t->top = t->sel;
+    if (t->sel >= t->top + (size_t)t->body_h)
+        t->top = t->sel - (size_t)t->body_h + 1;
+    if (t->top + (size_t)t->body_h > t->nview)
+        t->top = t->nview > (size_t)t->body_h ? t->nview - (size_t)t->body_h : 0;
+    if (t->nview == 0) {
+        const char *text = t->nrows ? "No row matches the filter (Esc clears it)." : t->empty_text;
+        ui_draw_clip(app, win, a.y + 2, a.x + 1, a.w - 2, UI_EL_DIM, text);
+    }
+    for (int i = 0; i < t->body_h && t->top + (size_t)i < t->nview; i++) {
+        size_t index = t->top + (size_t)i;
+        ui_element sel = UI_EL_NORMAL;
+        if (index == t->sel)
+            sel = focused ? UI_EL_ROW_SELECTED : UI_EL_ROW_SELECTED_UNFOCUSED;
+        draw_row(t, app, win, a.y + 1 + i, a, &t->rows[t->view[index]], sel);
+    }
+    draw_status(t, app, win, a);
+}
+
+/* ---- keys and mouse ---- */
+
+static void move_selection(ui_table *t, long delta)
+{
+    if (t->nview == 0)
+        return;
+    long sel = (long)t->sel + delta;
+    if (sel < 0)
+        sel = 0;
+    if (sel >= (long)t->nview)
+        sel = (long)t->nview - 1;
+    t->sel = (size_t)sel;
+}
+
+static void filter_backspace(ui_table *t)
+{
+    size_t len = strlen(t->filter);
+    while (len > 0) {
+        len--;
+        if (((unsigned char)t->filter[len] & 0xC0) != 0x80)
+            break;
+    }
+    t->filter[len] = '\0';
+}
+
+static void filter_append(ui_table *t, int key)
+{
+    char utf8[8];
+    wchar_t wc = (wchar_t)key;
+    mbstate_t st;
+    memset(&st, 0, sizeof st);
+    size_t n = wcrtomb(utf8, wc, &st);
+    if (n == (size_t)-1) {
+        utf8[0] = (char)(key & 0x7f);
+        n = 1;
+    }
+    size_t len = strlen(t->filter);
+    if (len + n + 1 >= sizeof t->filter)
+        return;
+    memcpy(t->filter + len, utf8, n);
+    t->filter[len + n] = '\0';
+}
+
+static int filter_key(ui_table *t, int key)
+{
+    if (key == UI_KEY_ESC) {
+        t->filter[0] = '\0';
+        t->filter_editing = false;
+    } else if (key == '\n') {
+        t->filter_editing = false;
+    } else if (key == UI_FN(KEY_BACKSPACE) || key == 127 || key == 8) {
+        filter_backspace(t);
+    } else if (!UI_IS_FN(key) && key >= 32) {
+        filter_append(t, key);
+    } else {
+        return UI_IGNORED; /* arrows still move while filtering */
+    }
+    rebuild_view(t);
+    return UI_HANDLED | UI_REDRAW;
+}
+
+static void next_sort(ui_table *t)
+{
+    t->sort_desc = false;
+    t->sort_col = t->sort_col + 1 < (int)t->ncols ? t->sort_col + 1 : -1;
+}
+
+int ui_table_handle_key(ui_table *t, int key)
+{
+    if (t->filter_editing) {
+        int r = filter_key(t, key);
+        if (r != UI_IGNORED)
+            return r;
+    }
+    long page = t->body_h > 1 ? t->body_h - 1 : 1;
+    switch (key) {
+    case UI_FN(KEY_UP):
+    case 'k':
+        move_selection(t, -1);
+        break;
+    case UI_FN(KEY_DOWN):
+    case 'j':
+        move_selection(t, 1);
+        break;
+    case UI_FN(KEY_PPAGE):
+        move_selection(t, -page);
+        break;
+    case UI_FN(KEY_NPAGE):
+        move_selection(t, page);
+        break;
+    case UI_FN(KEY_HOME):
+    case 'g':
+        t->sel = 0;
+        break;
+    case UI_FN(KEY_END):
+    case 'G':
+        move_selection(t, (long)t->nview);
+        break;
+    case '/':
+        t->filter_editing = true;
+        break;
+    case 's':
+        next_sort(t);
+        rebuild_view(t);
+        break;
+    case 'S':
+        if (t->sort_col >= 0)
+            t->sort_desc = !t->sort_desc;
+        rebuild_view(t);
+        break;
+    case UI_KEY_ESC:
+        if (!t->filter[0])
+            return UI_IGNORED;
+        t->filter[0] = '\0';
+        rebuild_view(t);
+        break;
+    default:
+        return UI_IGNORED;
+    }
+    return UI_HANDLED | UI_REDRAW;
+}
+
+int ui_table_handle_mouse(ui_table *t, int y, int x, mmask_t bstate)
+{
+    if (bstate & BUTTON4_PRESSED) {
+        move_selection(t, -3);
+        return UI_HANDLED | UI_REDRAW;
+    }
+    if (bstate & BUTTON5_PRESSED) {
+        move_selection(t, 3);
+        return UI_HANDLED | UI_REDRAW;
+    }
+    if (!(bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)))
+        return UI_IGNORED;
+    if (y == 0) { /* header: sort by the clicked column */
+        int cx = 0;
+        for (size_t c = 0; c < t->ncols; c++) {
+            if (t->widths[c] && x >= cx && x < cx + t->widths[c]) {
+                t->sort_desc = t->sort_col == (int)c ? !t->sort_desc : false;
+                t->sort_col = (int)c;
+                rebuild_view(t);
+                break;
+            }
+            cx += t->widths[c] ? t->widths[c] + 1 : 0;
+        }
+        return UI_HANDLED | UI_REDRAW;
+    }
+    size_t index = t->top + (size_t)(y - 1);
+    if (y >= 1 && y <= t->body_h && index < t->nview)
+        t->sel = index;
+    return UI_HANDLED | UI_REDRAW;
+}

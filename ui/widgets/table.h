@@ -1,0 +1,78 @@
+/* The table every page reuses (k9s/htop style): columns with widths and alignment, rows of
+ * strings with a per-cell look, selection and scrolling, `/` live filter (case-insensitive
+ * substring over every column), `s` sort by the next column, mouse select and wheel. */
+#ifndef MM_UI_TABLE_H
+#define MM_UI_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "app.h"
+#include "draw.h"
+#include "page.h"
+
+#define UI_TABLE_MAX_COLUMNS 16
+
+typedef struct ui_column {
+    const char *title;
+    int min_width;  /* never narrower (the column is dropped instead) */
+    int max_width;  /* never wider, even when the content is */
+    ui_align align;
+    bool flex;      /* shrinks first, and takes the room that is left */
+} ui_column;
+
+typedef struct ui_cell {
+    char *text;
+    ui_element element;
+} ui_cell;
+
+typedef struct ui_row {
+    char *key; /* identifies the row across reloads (an account name) */
+    ui_cell *cells;
+} ui_row;
+
+typedef struct ui_table {
+    const ui_column *cols;
+    size_t ncols;
+    ui_row *rows;
+    size_t nrows, cap;
+    size_t *view; /* indices of rows that pass the filter, in sort order */
+    size_t nview;
+    size_t sel, top;
+    char filter[128];
+    bool filter_editing;
+    int sort_col; /* -1: natural order */
+    bool sort_desc;
+    char *pending_key; /* selection to restore after a reload */
+    const char *noun;  /* "account|accounts": "1 account", "3 accounts" */
+    const char *empty_text;
+    const int *keep;   /* optional, one per column: when columns must go, lowest first */
+    int widths[UI_TABLE_MAX_COLUMNS];
+    int body_h;        /* rows shown at the last draw (for PgUp/PgDn) */
+} ui_table;
+
+void ui_table_init(ui_table *t, const ui_column *cols, size_t ncols, const char *noun,
+                   const char *empty_text);
+void ui_table_free(ui_table *t);
+/* When the pane is too narrow for every column, columns go lowest keep first (ties: the
+ * rightmost); without this, from the right. keep has ncols entries and must outlive t. */
+void ui_table_set_keep(ui_table *t, const int *keep);
+/* Reloading: begin (remembers the selected key), add every row, end (filter, sort, restore). */
+void ui_table_begin(ui_table *t);
+/* texts has ncols entries; elements NULL = all normal. */
+void ui_table_add(ui_table *t, const char *key, const char *const *texts,
+                  const ui_element *elements);
+void ui_table_end(ui_table *t);
+/* Draws header, rows and the status/filter line into area. */
+void ui_table_draw(ui_table *t, ui_app *app, WINDOW *win, ui_rect area, bool focused);
+/* Movement, filter and sort keys. While the filter is being typed every printable key is
+ * taken. Returns a UI_* bitmask. */
+int ui_table_handle_key(ui_table *t, int key);
+/* y, x relative to the area the table was drawn in. */
+int ui_table_handle_mouse(ui_table *t, int y, int x, mmask_t bstate);
+/* The selected row's key, or NULL when the view is empty. */
+const char *ui_table_selected_key(const ui_table *t);
+void ui_table_select_key(ui_table *t, const char *key);
+bool ui_table_filter_editing(const ui_table *t);
+
+#endif

@@ -1,0 +1,216 @@
+/* The account edit form: the provider's credential fields (the key shows only its hint; left
+ * empty it keeps the key) and the limits in one dialog, saved with the row-version check. */
+#include "wizards/account_wizard.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "draw.h"
+#include "util/text.h"
+#include "widgets/form.h"
+#include "wizards/account_fields.h"
+
+#define EDIT_BUTTONS 2
+#define FORM_Y 3
+
+typedef struct editor {
+    ui_modal modal;
+    ui_app *app;
+    ui_win win;
+    ui_form form;
+    const mm_provider_info *provider;
+    mm_account acc;
+    char key[MM_API_KEY_MAX];
+    char note[MM_MESSAGE_MAX + 128];
+    int button_focus;
+    int button_x[EDIT_BUTTONS], button_w[EDIT_BUTTONS], button_y;
+    bool saved, cancelled;
+} editor;
+
+static void editor_save(editor *ed)
+{
+    ui_form_clear_errors(&ed->form);
+    ed->note[0] = '\0';
+    mm_account acc = ed->acc;
+    if (!account_form_read(&ed->form, &acc, ed->key, sizeof ed->key))
+        return;
+    if (!account_form_validate(&ed->form, &acc, ed->key, ed->note, sizeof ed->note))
+        return;
+    mm_error err;
+    mm_error_clear(&err);
+    if (catalog_account_update(ed->app->cat, &acc, ed->key[0] ? ed->key : NULL, &err) != MM_OK) {
+        if (err.status == MM_E_CONFLICT)
+            snprintf(ed->note, sizeof ed->note,
+                     "Not saved: %s. Esc, then open the account again to see its current values.",
+                     err.message);
+        else if (!ui_form_set_error(&ed->form, err.field, err.message))
+            snprintf(ed->note, sizeof ed->note, "Not saved: %s", err.message);
+        else
+            ui_form_focus(&ed->form, err.field);
+        return;
+    }
+    ed->acc = acc;
+    ed->saved = true;
+    ed->modal.done = true;
+}
+
+static void editor_layout(ui_modal *m, ui_app *app)
+{
+    editor *ed = m->ctx;
+    int want = ui_form_height(&ed->form, false) + FORM_Y + 4;
+    ui_win_center(app, &ed->win, want, 96);
+    int y, x, h, w;
+    getbegyx(ed->win.win, y, x);
+    getmaxyx(ed->win.win, h, w);
+    ui_form_place(&ed->form, app, y + FORM_Y, x + 2, w - 4, h - FORM_Y - 3);
+    if (app->too_small)
+        ui_form_hide(&ed->form, true);
+}
+
+static void editor_hide(ui_modal *m, ui_app *app, bool hidden)
+{
+    (void)app;
+    editor *ed = m->ctx;
+    if (ed->win.panel)
+        hidden ? hide_panel(ed->win.panel) : show_panel(ed->win.panel);
+    ui_form_hide(&ed->form, hidden);
+}
+
+static void editor_draw(ui_modal *m, ui_app *app)
+{
+    editor *ed = m->ctx;
+    WINDOW *win = ed->win.win;
+    int h, w;
+    getmaxyx(win, h, w);
+    ui_draw_frame(app, win, UI_EL_DIALOG, UI_EL_BORDER_FOCUS);
+    char title[160];
+    snprintf(title, sizeof title, " Edit account %s (%s) ", ed->acc.name,
+             ed->provider ? ed->provider->display_name : ed->acc.provider);
+    ui_draw_clip(app, win, 0, 2, w - 4, UI_EL_DIALOG_TITLE, title);
+    ui_draw_clip(app, win, 1, 2, w - 4, UI_EL_DIM,
+                 ed->provider && ed->provider->target_hint ? ed->provider->target_hint : "");
+    if (ed->note[0])
+        ui_draw_text(app, win, h - 3, 2, w - 4, UI_EL_ERROR, UI_ALIGN_LEFT, ed->note);
+    const char *labels[EDIT_BUTTONS] = {"Save", "Cancel"};
+    int x = w - 2;
+    for (int i = EDIT_BUTTONS - 1; i >= 0; i--) {
+        char label[32];
+        snprintf(label, sizeof label, "[ %s ]", labels[i]);
+        ed->button_w[i] = ui_text_width(label);
+        x -= ed->button_w[i] + 1;
+        ed->button_x[i] = x;
+        ui_draw_clip(app, win, h - 2, x, ed->button_w[i],
+                     i == ed->button_focus ? UI_EL_BUTTON_FOCUS : UI_EL_BUTTON, label);
+    }
+    ed->button_y = h - 2;
+    m->wants_cursor = ed->button_focus < 0;
+    ui_form_draw(&ed->form, app);
+}
+
+static void editor_cancel(editor *ed)
+{
+    ed->cancelled = true;
+    ed->modal.done = true;
+}
+
+static int editor_key(ui_modal *m, ui_app *app, int key)
+{
+    editor *ed = m->ctx;
+    app->redraw_needed = true;
+    if (key == UI_KEY_ESC) {
+        editor_cancel(ed);
+        return UI_HANDLED;
+    }
+    if (key == UI_FN(KEY_F(2))) {
+        editor_save(ed);
+        return UI_HANDLED;
+    }
+    if (ed->button_focus >= 0) {
+        if (key == '\n')
+            ed->button_focus == 0 ? editor_save(ed) : editor_cancel(ed);
+        else if (key == '\t' || key == UI_FN(KEY_RIGHT))
+            ed->button_focus = ed->button_focus + 1 < EDIT_BUTTONS ? ed->button_focus + 1 : -1;
+        else if (key == UI_FN(KEY_BTAB) || key == UI_FN(KEY_LEFT) || key == UI_FN(KEY_UP))
+            ed->button_focus--;
+        return UI_HANDLED;
+    }
+    int r = ui_form_handle_key(&ed->form, app, key);
+    if (r & UI_HANDLED)
+        return r;
+    if (key == '\n')
+        editor_save(ed);
+    else if (key == '\t' || key == UI_FN(KEY_DOWN))
+        ed->button_focus = 0;
+    return UI_HANDLED;
+}
+
+static int editor_mouse(ui_modal *m, ui_app *app, const MEVENT *ev)
+{
+    editor *ed = m->ctx;
+    app->redraw_needed = true;
+    if (ui_form_handle_mouse(&ed->form, ev) & UI_HANDLED) {
+        ed->button_focus = -1;
+        return UI_HANDLED;
+    }
+    int y = ev->y, x = ev->x;
+    if (wmouse_trafo(ed->win.win, &y, &x, FALSE) && y == ed->button_y &&
+        (ev->bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)))
+        for (int i = 0; i < EDIT_BUTTONS; i++)
+            if (x >= ed->button_x[i] && x < ed->button_x[i] + ed->button_w[i])
+                i == 0 ? editor_save(ed) : editor_cancel(ed);
+    return UI_HANDLED;
+}
+
+static const ui_binding EDIT_KEYS[] = {
+    {0, UI_FN(KEY_F(2)), "F2", "Save", "save the changes", false},
+    {0, '\n', "Enter", "Next/Save", "next field; on the last field, save", false},
+    {0, '\t', "Tab", "Next field", "next field, then the buttons", false},
+    {0, 0, "Ctrl-U", "Clear", "clear the field", false},
+    {0, UI_KEY_ESC, "Esc", "Cancel", "close without saving", false},
+};
+
+static const ui_binding *editor_bindings(ui_modal *m, size_t *count)
+{
+    (void)m;
+    *count = sizeof EDIT_KEYS / sizeof EDIT_KEYS[0];
+    return EDIT_KEYS;
+}
+
+bool ui_account_edit(ui_app *app, const char *name, char *saved_name, size_t saved_namesz)
+{
+    editor *ed = calloc(1, sizeof *ed);
+    if (!ed)
+        return false;
+    mm_error err;
+    mm_error_clear(&err);
+    if (catalog_account_get(app->cat, name, &ed->acc, &err) != MM_OK) {
+        ui_set_message(app, UI_EL_ERROR, "%s", err.message);
+        free(ed);
+        return false;
+    }
+    ed->app = app;
+    ed->button_focus = -1;
+    ed->provider = provider_find(ed->acc.provider);
+    ui_form_init(&ed->form);
+    if (ed->provider)
+        account_form_add_credentials(&ed->form, ed->provider, &ed->acc);
+    account_form_add_limits(&ed->form, &ed->acc);
+    ed->modal = (ui_modal){.layout = editor_layout,
+                           .draw = editor_draw,
+                           .handle_key = editor_key,
+                           .handle_mouse = editor_mouse,
+                           .hide = editor_hide,
+                           .bindings = editor_bindings,
+                           .ctx = ed};
+    ui_run_modal(app, &ed->modal);
+    bool saved = ed->saved;
+    if (saved)
+        mm_copy(saved_name, saved_namesz, ed->acc.name);
+    ui_form_free(&ed->form);
+    ui_win_destroy(&ed->win);
+    sodium_memzero(ed->key, sizeof ed->key);
+    free(ed);
+    return saved;
+}

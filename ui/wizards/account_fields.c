@@ -1,0 +1,187 @@
+/* Account form fields from provider descriptors; parsing limits; catalog validation shown at
+ * the field; number and money formats for the accounts table. */
+#include "wizards/account_fields.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "draw.h"
+#include "util/text.h"
+
+static const ui_field_def NAME_FIELD = {
+    "name", "Account name",
+    "A name you will recognise, e.g. prod-openai (a-z, 0-9, . _ -).", false, MM_NAME_MAX - 1};
+
+static int field_max(const char *name)
+{
+    if (strcmp(name, "api_key") == 0)
+        return MM_API_KEY_MAX - 1;
+    if (strcmp(name, "api_version") == 0)
+        return MM_API_VERSION_MAX - 1;
+    return MM_URL_MAX - 1;
+}
+
+static const char *account_value(const mm_account *acc, const char *name)
+{
+    if (strcmp(name, "endpoint") == 0)
+        return acc->endpoint;
+    if (strcmp(name, "api_version") == 0)
+        return acc->api_version;
+    if (strcmp(name, "ca_bundle") == 0)
+        return acc->ca_bundle;
+    return "";
+}
+
+void account_form_add_credentials(ui_form *f, const mm_provider_info *provider,
+                                  const mm_account *acc)
+{
+    ui_form_add(f, &NAME_FIELD, acc ? acc->name : "");
+    for (size_t i = 0; i < provider->n_fields; i++) {
+        const mm_credential_field *cf = &provider->fields[i];
+        char help[MM_MESSAGE_MAX];
+        const char *value = "";
+        if (strcmp(cf->name, "api_key") == 0 && acc) {
+            if (acc->has_key)
+                snprintf(help, sizeof help, "Current key %s. Leave empty to keep it.",
+                         acc->key_hint);
+            else
+                snprintf(help, sizeof help, "No key stored. %s", cf->help ? cf->help : "");
+        } else {
+            /* an example only where it says more than the help: endpoints */
+            bool example = cf->placeholder && !cf->secret && strcmp(cf->name, "endpoint") == 0;
+            snprintf(help, sizeof help, "%s%s%s%s", cf->required ? "" : "Optional. ",
+                     cf->help ? cf->help : "", example ? " e.g. " : "",
+                     example ? cf->placeholder : "");
+            value = acc ? account_value(acc, cf->name) : "";
+            if (!acc && strcmp(cf->name, "api_version") == 0 && provider->default_api_version)
+                value = provider->default_api_version;
+        }
+        ui_field_def def = {cf->name, cf->label, help, cf->secret, field_max(cf->name)};
+        ui_form_add(f, &def, value);
+    }
+}
+
+void account_format_cap(const ui_app *app, int64_t cents, char *out, size_t outsz)
+{
+    if (cents == MM_LIMIT_UNSET) {
+        snprintf(out, outsz, "%s", ui_glyph(app, UI_G_DASH));
+        return;
+    }
+    char amount[32];
+    catalog_format_usd_cents(cents, amount, sizeof amount);
+    snprintf(out, outsz, "$%s", amount);
+}
+
+void account_format_limit(const ui_app *app, int64_t value, char *out, size_t outsz)
+{
+    if (value == MM_LIMIT_UNSET) {
+        snprintf(out, outsz, "%s", ui_glyph(app, UI_G_DASH));
+        return;
+    }
+    char digits[32];
+    snprintf(digits, sizeof digits, "%lld", (long long)value);
+    size_t len = strlen(digits), used = 0;
+    for (size_t i = 0; i < len && used + 2 < outsz; i++) {
+        if (i > 0 && (len - i) % 3 == 0)
+            out[used++] = ',';
+        out[used++] = digits[i];
+    }
+    out[used] = '\0';
+}
+
+void account_form_add_limits(ui_form *f, const mm_account *acc)
+{
+    char rpm[32] = "", tpm[32] = "", cap[32] = "";
+    if (acc && acc->rpm)
+        snprintf(rpm, sizeof rpm, "%lld", (long long)acc->rpm);
+    if (acc && acc->tpm)
+        snprintf(tpm, sizeof tpm, "%lld", (long long)acc->tpm);
+    if (acc && acc->monthly_cap_cents)
+        catalog_format_usd_cents(acc->monthly_cap_cents, cap, sizeof cap);
+    static const ui_field_def RPM = {"rpm", "Requests/min",
+                                     "Optional. Empty = no limit. The router skips this account "
+                                     "above it.",
+                                     false, 16};
+    static const ui_field_def TPM = {"tpm", "Tokens/min",
+                                     "Optional. Empty = no limit. Input + output tokens per "
+                                     "minute.",
+                                     false, 16};
+    static const ui_field_def CAP = {"monthly_cap", "Monthly cap (USD)",
+                                     "Optional spending cap, e.g. 250 or 250.50. Empty = none.",
+                                     false, 20};
+    ui_form_add(f, &RPM, rpm);
+    ui_form_add(f, &TPM, tpm);
+    ui_form_add(f, &CAP, cap);
+}
+
+static bool has_field(const ui_form *f, const char *name)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (strcmp(f->defs[i].name, name) == 0)
+            return true;
+    return false;
+}
+
+static bool read_limit(ui_form *f, const char *name, int64_t max, int64_t *out)
+{
+    if (!has_field(f, name))
+        return true;
+    const char *text = ui_form_value(f, name);
+    if (!*text) {
+        *out = MM_LIMIT_UNSET;
+        return true;
+    }
+    mm_error err;
+    mm_error_clear(&err);
+    const char *label = strcmp(name, "rpm") == 0 ? "requests-per-minute limit"
+                                                 : "tokens-per-minute limit";
+    if (catalog_parse_limit(text, label, max, out, &err) != MM_OK) {
+        ui_form_set_error(f, name, err.message);
+        ui_form_focus(f, name);
+        return false;
+    }
+    return true;
+}
+
+bool account_form_read(ui_form *f, mm_account *acc, char *key, size_t keysz)
+{
+    if (has_field(f, "name"))
+        mm_copy(acc->name, sizeof acc->name, ui_form_value(f, "name"));
+    if (has_field(f, "endpoint"))
+        mm_copy(acc->endpoint, sizeof acc->endpoint, ui_form_value(f, "endpoint"));
+    if (has_field(f, "api_version"))
+        mm_copy(acc->api_version, sizeof acc->api_version, ui_form_value(f, "api_version"));
+    if (has_field(f, "ca_bundle"))
+        mm_copy(acc->ca_bundle, sizeof acc->ca_bundle, ui_form_value(f, "ca_bundle"));
+    if (key && has_field(f, "api_key"))
+        mm_copy(key, keysz, ui_form_value(f, "api_key"));
+    bool ok = read_limit(f, "rpm", MM_RPM_MAX, &acc->rpm);
+    ok = read_limit(f, "tpm", MM_TPM_MAX, &acc->tpm) && ok;
+    if (has_field(f, "monthly_cap")) {
+        const char *text = ui_form_value(f, "monthly_cap");
+        mm_error err;
+        mm_error_clear(&err);
+        if (!*text)
+            acc->monthly_cap_cents = MM_LIMIT_UNSET;
+        else if (catalog_parse_usd_cents(text, &acc->monthly_cap_cents, &err) != MM_OK) {
+            ui_form_set_error(f, "monthly_cap", err.message);
+            if (ok)
+                ui_form_focus(f, "monthly_cap");
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+bool account_form_validate(ui_form *f, const mm_account *acc, const char *key, char *other_error,
+                           size_t other_errorsz)
+{
+    mm_error err;
+    mm_error_clear(&err);
+    if (catalog_account_validate(acc, key, &err) == MM_OK)
+        return true;
+    if (!ui_form_set_error(f, err.field, err.message) && other_error)
+        snprintf(other_error, other_errorsz, "%s", err.message);
+    ui_form_focus(f, err.field);
+    return false;
+}
