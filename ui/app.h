@@ -34,7 +34,7 @@ enum {
 #define UI_MIN_COLS 80
 #define UI_MIN_ROWS 24
 #define UI_MAX_MODALS 8
-#define UI_SIDEBAR_WIDE 24   /* sidebar width from 110 columns */
+#define UI_SIDEBAR_WIDE 24   /* sidebar width from 140 columns */
 #define UI_SIDEBAR_NARROW 18 /* below: short page titles */
 
 typedef struct ui_page ui_page;

@@ -11,6 +11,9 @@ typedef struct mm_ui_options {
     const char *start_page; /* NULL, or "accounts", "models", "entitlements", "health", ... */
 } mm_ui_options;
 
+/* True when id names a console page; list gets "accounts, models, ..." for messages. */
+bool ui_page_id_known(const char *id, char *list, unsigned long listsz);
+
 /* Returns the process exit code. */
 int ui_main(const mm_ui_options *opts);
 

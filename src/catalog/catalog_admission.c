@@ -17,21 +17,156 @@ static const char RESERVATIONS_DDL[] =
     "CREATE INDEX IF NOT EXISTS router_reservations_by_account"
     "  ON router_reservations(account);"
     "CREATE INDEX IF NOT EXISTS router_reservations_by_workspace"
-    "  ON router_reservations(workspace, model);";
+    "  ON router_reservations(workspace, model);"
+    /* month-to-date sums per account / workspace and model, up to an event id: the next count
+     * adds only the events after it (a rowid range) instead of summing the whole month */
+    "CREATE TABLE IF NOT EXISTS router_month_sums ("
+    "  scope TEXT NOT NULL, name TEXT NOT NULL, model TEXT NOT NULL,"
+    "  month_start_ms INTEGER NOT NULL, upto_id INTEGER NOT NULL,"
+    "  tokens INTEGER NOT NULL, cost_micros INTEGER NOT NULL,"
+    "  PRIMARY KEY (scope, name, model)) WITHOUT ROWID;";
+
+/* Past this many new events since a cached sum, the indexed month query is cheaper. */
+#define MONTH_DELTA_MAX 50000
 
 /* What a workspace was served: successes, and request errors returned to it (408 excepted: the
  * router falls through on it). */
 #define SERVED_SQL "(outcome = 'ok' OR (outcome = 'bad_request' AND http_status <> 408))"
 
-static mm_status reservations_exist(mm_catalog *cat, bool *exist, mm_error *err)
+static mm_status table_exists(mm_catalog *cat, const char *table, bool *exist, mm_error *err)
 {
     int64_t n = 0;
     mm_status st = cat_query_int(cat,
                                  "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-                                 "name = 'router_reservations'",
-                                 NULL, &n, err);
+                                 "name = ?1",
+                                 table, &n, err);
     *exist = n > 0;
     return st;
+}
+
+static mm_status reservations_exist(mm_catalog *cat, bool *exist, mm_error *err)
+{
+    return table_exists(cat, "router_reservations", exist, err);
+}
+
+/* One month-to-date sum: its cache key and the two ways to compute it. Both queries bind ?1
+ * name, ?2 month start, ?3 top id, ?4 cached id, ?5 model (unused ones are ignored); they
+ * return (tokens, cost). */
+typedef struct month_scope {
+    const char *scope, *name, *model;
+    const char *full_sql;  /* the month through the (name, ts) index, ids up to ?3 */
+    const char *delta_sql; /* ids in (?4, ?3] only: a rowid range */
+} month_scope;
+
+#define MONTH_SUMS                                                                                 \
+    "SELECT coalesce(sum(tokens_in + tokens_out), 0), "                                            \
+    "coalesce(sum(max(cost_micros, 0)), 0) FROM usage_events WHERE "
+
+static const char ACCOUNT_MONTH_FULL[] =
+    MONTH_SUMS "account = ?1 AND kind = 'request' AND ts_ms >= ?2 AND +id <= ?3";
+static const char ACCOUNT_MONTH_DELTA[] =
+    MONTH_SUMS "id > ?4 AND id <= ?3 AND +account = ?1 AND kind = 'request' AND +ts_ms >= ?2";
+static const char WORKSPACE_MONTH_FULL[] =
+    MONTH_SUMS "workspace = ?1 AND model = ?5 AND kind = 'request' AND ts_ms >= ?2 "
+               "AND +id <= ?3 AND " SERVED_SQL;
+static const char WORKSPACE_MONTH_DELTA[] =
+    MONTH_SUMS "id > ?4 AND id <= ?3 AND +workspace = ?1 AND +model = ?5 AND kind = 'request' "
+               "AND +ts_ms >= ?2 AND " SERVED_SQL;
+
+static mm_status run_month_sql(mm_catalog *cat, const month_scope *m, const char *sql,
+                               int64_t month, int64_t top, int64_t upto, int64_t *tokens,
+                               int64_t *cost, mm_error *err)
+{
+    sqlite3_stmt *stmt;
+    mm_status st = cat_prepare(cat, sql, &stmt, err);
+    if (st != MM_OK)
+        return st;
+    cat_bind_text(stmt, 1, m->name);
+    sqlite3_bind_int64(stmt, 2, month);
+    sqlite3_bind_int64(stmt, 3, top);
+    sqlite3_bind_int64(stmt, 4, upto);
+    cat_bind_text(stmt, 5, m->model);
+    if (sqlite3_step(stmt) == SQLITE_ROW) {
+        *tokens = sqlite3_column_int64(stmt, 0);
+        *cost = sqlite3_column_int64(stmt, 1);
+    } else {
+        st = cat_db_error(cat, "summing this month's usage", err);
+    }
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+/* The cached sum when it is of this month and not too far behind; *upto = -1 when none. */
+static mm_status read_month_cache(mm_catalog *cat, const month_scope *m, int64_t month, int64_t top,
+                                  int64_t *upto, int64_t *tokens, int64_t *cost, mm_error *err)
+{
+    *upto = -1;
+    bool exists = false;
+    mm_status st = table_exists(cat, "router_month_sums", &exists, err);
+    if (st != MM_OK || !exists)
+        return st;
+    sqlite3_stmt *stmt;
+    st = cat_prepare(cat,
+                     "SELECT month_start_ms, upto_id, tokens, cost_micros FROM router_month_sums "
+                     "WHERE scope = ?1 AND name = ?2 AND model = ?3",
+                     &stmt, err);
+    if (st != MM_OK)
+        return st;
+    cat_bind_text(stmt, 1, m->scope);
+    cat_bind_text(stmt, 2, m->name);
+    cat_bind_text(stmt, 3, m->model);
+    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_int64(stmt, 0) == month) {
+        int64_t cached = sqlite3_column_int64(stmt, 1);
+        if (cached <= top && top - cached <= MONTH_DELTA_MAX) {
+            *upto = cached;
+            *tokens = sqlite3_column_int64(stmt, 2);
+            *cost = sqlite3_column_int64(stmt, 3);
+        }
+    }
+    sqlite3_finalize(stmt);
+    return MM_OK;
+}
+
+static mm_status write_month_cache(mm_catalog *cat, const month_scope *m, int64_t month,
+                                   int64_t top, int64_t tokens, int64_t cost, mm_error *err)
+{
+    sqlite3_stmt *stmt;
+    mm_status st = cat_prepare(cat,
+                               "INSERT OR REPLACE INTO router_month_sums (scope, name, model, "
+                               "month_start_ms, upto_id, tokens, cost_micros) "
+                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                               &stmt, err);
+    if (st != MM_OK)
+        return st;
+    cat_bind_text(stmt, 1, m->scope);
+    cat_bind_text(stmt, 2, m->name);
+    cat_bind_text(stmt, 3, m->model);
+    sqlite3_bind_int64(stmt, 4, month);
+    sqlite3_bind_int64(stmt, 5, top);
+    sqlite3_bind_int64(stmt, 6, tokens);
+    sqlite3_bind_int64(stmt, 7, cost);
+    return cat_step_done(cat, stmt, "caching this month's usage", err);
+}
+
+/* Month-to-date tokens and cost of m: the cached sum plus the events after it, or the whole
+ * month by index. A caller inside a write transaction (remember) refreshes the cache. */
+static mm_status month_sums(mm_catalog *cat, const month_scope *m, int64_t now_ms, bool remember,
+                            int64_t *tokens, int64_t *cost, mm_error *err)
+{
+    int64_t month = mm_month_start_ms(now_ms), top = 0, upto = -1;
+    int64_t base_tokens = 0, base_cost = 0, more_tokens = 0, more_cost = 0;
+    mm_status st =
+        cat_query_int(cat, "SELECT coalesce(max(id), 0) FROM usage_events", NULL, &top, err);
+    if (st == MM_OK)
+        st = read_month_cache(cat, m, month, top, &upto, &base_tokens, &base_cost, err);
+    if (st == MM_OK)
+        st = run_month_sql(cat, m, upto >= 0 ? m->delta_sql : m->full_sql, month, top,
+                           upto >= 0 ? upto : 0, &more_tokens, &more_cost, err);
+    if (st != MM_OK)
+        return st;
+    *tokens = base_tokens + more_tokens;
+    *cost = base_cost + more_cost;
+    return remember ? write_month_cache(cat, m, month, top, *tokens, *cost, err) : MM_OK;
 }
 
 /* Runs a query binding (text a, text b or none, int64 c) whose one row is (count, tokens,
@@ -72,8 +207,9 @@ static void add_reserved(mm_usage_counters *out, int64_t count, int64_t tokens, 
         out->window_oldest_ms = oldest;
 }
 
-mm_status catalog_account_counters(mm_catalog *cat, const char *account, int64_t now_ms,
-                                   bool with_month, mm_usage_counters *out, mm_error *err)
+static mm_status account_counters(mm_catalog *cat, const char *account, int64_t now_ms,
+                                  bool with_month, bool remember, mm_usage_counters *out,
+                                  mm_error *err)
 {
     memset(out, 0, sizeof *out);
     mm_status st = query_sums(cat,
@@ -82,13 +218,11 @@ mm_status catalog_account_counters(mm_catalog *cat, const char *account, int64_t
                               "AND kind = 'request' AND ts_ms > ?2",
                               account, NULL, now_ms - MM_ADMISSION_WINDOW_MS, &out->requests_window,
                               &out->tokens_window, &out->window_oldest_ms, err);
-    if (st == MM_OK && with_month)
-        st = query_sums(cat,
-                        "SELECT coalesce(sum(max(cost_micros, 0)), 0), "
-                        "coalesce(sum(tokens_in + tokens_out), 0) FROM usage_events "
-                        "WHERE account = ?1 AND kind = 'request' AND ts_ms >= ?2",
-                        account, NULL, mm_month_start_ms(now_ms), &out->cost_month_micros,
-                        &out->tokens_month, NULL, err);
+    if (st == MM_OK && with_month) {
+        month_scope m = {"account", account, "", ACCOUNT_MONTH_FULL, ACCOUNT_MONTH_DELTA};
+        st =
+            month_sums(cat, &m, now_ms, remember, &out->tokens_month, &out->cost_month_micros, err);
+    }
     bool reserved = false;
     if (st == MM_OK)
         st = reservations_exist(cat, &reserved, err);
@@ -103,9 +237,9 @@ mm_status catalog_account_counters(mm_catalog *cat, const char *account, int64_t
     return st;
 }
 
-mm_status catalog_workspace_counters(mm_catalog *cat, const char *workspace, const char *model,
-                                     int64_t now_ms, bool with_month, mm_usage_counters *out,
-                                     mm_error *err)
+static mm_status workspace_counters(mm_catalog *cat, const char *workspace, const char *model,
+                                    int64_t now_ms, bool with_month, bool remember,
+                                    mm_usage_counters *out, mm_error *err)
 {
     memset(out, 0, sizeof *out);
     mm_status st =
@@ -116,14 +250,12 @@ mm_status catalog_workspace_counters(mm_catalog *cat, const char *workspace, con
                    "AND " SERVED_SQL,
                    workspace, model, now_ms - MM_ADMISSION_WINDOW_MS, &out->requests_window,
                    &out->tokens_window, &out->window_oldest_ms, err);
-    if (st == MM_OK && with_month)
-        st = query_sums(cat,
-                        "SELECT coalesce(sum(tokens_in + tokens_out), 0), "
-                        "coalesce(sum(max(cost_micros, 0)), 0) FROM usage_events "
-                        "WHERE workspace = ?1 AND model = ?2 AND kind = 'request' "
-                        "AND ts_ms >= ?3 AND " SERVED_SQL,
-                        workspace, model, mm_month_start_ms(now_ms), &out->tokens_month,
-                        &out->cost_month_micros, NULL, err);
+    if (st == MM_OK && with_month) {
+        month_scope m = {"workspace", workspace, model, WORKSPACE_MONTH_FULL,
+                         WORKSPACE_MONTH_DELTA};
+        st =
+            month_sums(cat, &m, now_ms, remember, &out->tokens_month, &out->cost_month_micros, err);
+    }
     bool reserved = false;
     if (st == MM_OK)
         st = reservations_exist(cat, &reserved, err);
@@ -137,6 +269,19 @@ mm_status catalog_workspace_counters(mm_catalog *cat, const char *workspace, con
         add_reserved(out, count, tokens, oldest);
     }
     return st;
+}
+
+mm_status catalog_account_counters(mm_catalog *cat, const char *account, int64_t now_ms,
+                                   bool with_month, mm_usage_counters *out, mm_error *err)
+{
+    return account_counters(cat, account, now_ms, with_month, false, out, err);
+}
+
+mm_status catalog_workspace_counters(mm_catalog *cat, const char *workspace, const char *model,
+                                     int64_t now_ms, bool with_month, mm_usage_counters *out,
+                                     mm_error *err)
+{
+    return workspace_counters(cat, workspace, model, now_ms, with_month, false, out, err);
 }
 
 mm_status catalog_recent_outcomes(mm_catalog *cat, const char *account, mm_recent_outcome *out,
@@ -183,8 +328,8 @@ static mm_status judge_workspace(mm_catalog *cat, const mm_admission_request *re
 {
     mm_usage_counters c;
     mm_status st =
-        catalog_workspace_counters(cat, req->workspace, req->model, req->now_ms,
-                                   req->workspace_monthly_tokens != MM_LIMIT_UNSET, &c, err);
+        workspace_counters(cat, req->workspace, req->model, req->now_ms,
+                           req->workspace_monthly_tokens != MM_LIMIT_UNSET, true, &c, err);
     if (st != MM_OK)
         return st;
     int64_t est = req->tokens_estimate > 0 ? req->tokens_estimate : 0;
@@ -207,8 +352,9 @@ static mm_status judge_account(mm_catalog *cat, const mm_admission_request *req,
                                mm_error *err)
 {
     mm_usage_counters c;
-    mm_status st = catalog_account_counters(
-        cat, req->account, req->now_ms, req->account_monthly_cap_micros != MM_LIMIT_UNSET, &c, err);
+    mm_status st =
+        account_counters(cat, req->account, req->now_ms,
+                         req->account_monthly_cap_micros != MM_LIMIT_UNSET, true, &c, err);
     if (st != MM_OK)
         return st;
     int64_t est = req->tokens_estimate > 0 ? req->tokens_estimate : 0;

@@ -8,6 +8,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/demo.h"
 #include "ui.h"
 
 #define CLI_COMMAND(name, summary, function) {#name, summary, function},
@@ -37,13 +38,18 @@ const cli_command *cli_command_find(const char *name)
 
 static void print_global_help(FILE *out)
 {
-    fputs("Usage: mmadmin [--db PATH] [--read-only] [--version] [--help] [COMMAND ...]\n\n"
+    fputs("Usage: mmadmin [--db PATH] [--read-only] [--page PAGE] [--demo] [--version] [--help]\n"
+          "               [COMMAND ...]\n\n"
           "The MechaMental admin console. With no command it opens the console; with a command\n"
           "it runs it and exits (0 ok, 2 bad usage or input refused by a rule, 1 otherwise).\n\n"
           "Global options (before the command):\n"
           "  --db PATH      the catalog file (default $MM_DB, else\n"
           "                 $XDG_DATA_HOME/mechamental/catalog.db)\n"
           "  --read-only    open the catalog read-only\n"
+          "  --page PAGE    open the console on PAGE: accounts, models, entitlements, health,\n"
+          "                 workspaces or audit\n"
+          "  --demo         open the console on a throw-away demo catalog fed by the simulator\n"
+          "                 (mmsim) and a load generator; leaving it stops and removes them\n"
           "  --version      print the version and exit\n"
           "  -h, --help     show this help and exit\n\n"
           "Commands:\n",
@@ -53,7 +59,7 @@ static void print_global_help(FILE *out)
     fputs("\nRun 'mmadmin COMMAND --help' for a command's options and an example.\n", out);
 }
 
-enum { OPT_DB = 256, OPT_READ_ONLY, OPT_VERSION };
+enum { OPT_DB = 256, OPT_READ_ONLY, OPT_VERSION, OPT_DEMO, OPT_PAGE };
 
 /* Parses the global options up to the first command word; returns -1 to go on, or an exit
  * code. *first is the index of the command word (argc when none). */
@@ -63,6 +69,8 @@ static int parse_global(cli_context *ctx, int argc, char **argv, int *first)
         {"db", required_argument, NULL, OPT_DB},
         {"read-only", no_argument, NULL, OPT_READ_ONLY},
         {"version", no_argument, NULL, OPT_VERSION},
+        {"demo", no_argument, NULL, OPT_DEMO},
+        {"page", required_argument, NULL, OPT_PAGE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -76,6 +84,12 @@ static int parse_global(cli_context *ctx, int argc, char **argv, int *first)
             break;
         case OPT_READ_ONLY:
             ctx->read_only = true;
+            break;
+        case OPT_DEMO:
+            ctx->demo = true;
+            break;
+        case OPT_PAGE:
+            ctx->page = optarg;
             break;
         case OPT_VERSION:
             printf("mmadmin %s\n", MM_VERSION);
@@ -101,7 +115,21 @@ static int parse_global(cli_context *ctx, int argc, char **argv, int *first)
 
 static int run_console(const cli_context *ctx)
 {
-    mm_ui_options opts = {.db_path = ctx->db_path, .read_only = ctx->read_only};
+    char pages[160];
+    if (ctx->page && !ui_page_id_known(ctx->page, pages, sizeof pages)) {
+        fprintf(stderr, "mmadmin: no page '%s'; --page takes one of: %s\n", ctx->page, pages);
+        return CLI_EXIT_USAGE;
+    }
+    if (ctx->demo) {
+        if (ctx->db_path || ctx->read_only) {
+            fprintf(stderr, "mmadmin: --demo makes its own throw-away catalog; drop --db and "
+                            "--read-only\n");
+            return CLI_EXIT_USAGE;
+        }
+        return demo_run(ctx->page);
+    }
+    mm_ui_options opts = {
+        .db_path = ctx->db_path, .read_only = ctx->read_only, .start_page = ctx->page};
     return ui_main(&opts);
 }
 
@@ -114,6 +142,10 @@ int cli_main(int argc, char **argv)
         return code;
     if (first >= argc)
         return run_console(&ctx);
+    if (ctx.demo) {
+        fprintf(stderr, "mmadmin: --demo opens the console; it takes no command\n");
+        return CLI_EXIT_USAGE;
+    }
     const char *name = argv[first];
     if (strcmp(name, "help") == 0) {
         print_global_help(stdout);

@@ -175,7 +175,7 @@ void sim_state_count(sim_state *state, sim_dialect_id prefix, unsigned status)
     while (i < state->status_count && state->statuses[i].status != status)
         i++;
     if (i == state->status_count && i < SIM_MAX_STATUSES)
-        state->statuses[state->status_count++].status = status;
+        state->statuses[state->status_count++] = (sim_status_count){.status = status};
     if (i < state->status_count)
         state->statuses[i].count++;
     pthread_mutex_unlock(&state->lock);

@@ -1,6 +1,7 @@
 /* Benchmark: usage events written per second into a catalog file, batched in transactions of
  * 1,000 (catalog_usage_insert_batch), and router admissions (count + reserve + record) per second.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,7 @@ static double seconds_now(void)
 static void fill_event(mm_usage_event *ev, long i, int64_t now)
 {
     memset(ev, 0, sizeof *ev);
-    ev->ts_ms = now - (TOTAL_EVENTS - i);
+    ev->ts_ms = now - (TOTAL_EVENTS - i) * 4000; /* 500,000 events over the last 23 days */
     mm_copy(ev->kind, sizeof ev->kind, "request");
     snprintf(ev->account, sizeof ev->account, "account-%02ld", i % 50);
     mm_copy(ev->provider, sizeof ev->provider, "openai");
@@ -67,16 +68,18 @@ static int bench_inserts(mm_catalog *cat, int64_t now)
 
 /* One router attempt's bookkeeping: the atomic admit (count + reserve) and the record (event +
  * end of the reservation), each its own BEGIN IMMEDIATE transaction. */
-static int bench_admissions(mm_catalog *cat, int64_t now)
+static int bench_admissions(mm_catalog *cat, int64_t now, bool capped, long count)
 {
     mm_error err;
     double start = seconds_now();
-    for (long i = 0; i < ADMISSIONS; i++) {
+    for (long i = 0; i < count; i++) {
         mm_admission_request req = {.workspace = "workspace-1",
                                     .model = "fast-chat",
                                     .account = "account-01",
                                     .workspace_rpm = 1000000,
                                     .account_rpm = 1000000,
+                                    .workspace_monthly_tokens = capped ? 1000000000000 : 0,
+                                    .account_monthly_cap_micros = capped ? 1000000000000 : 0,
                                     .tokens_estimate = 300,
                                     .now_ms = now + i,
                                     .hold_ms = 60000};
@@ -93,9 +96,11 @@ static int bench_admissions(mm_catalog *cat, int64_t now)
         }
     }
     double elapsed = seconds_now() - start;
-    printf("router admission (admit + record, 2 transactions, over %d events): %.0f "
-           "attempts/s\n",
-           TOTAL_EVENTS, ADMISSIONS / elapsed);
+    printf("router admission (admit + record: 2 transactions, over %d events of this month; "
+           "%s): %.0f attempts/s\n",
+           TOTAL_EVENTS,
+           capped ? "with monthly caps: cached month-to-date sums topped up" : "no monthly caps",
+           (double)count / elapsed);
     return 0;
 }
 
@@ -116,7 +121,9 @@ int main(void)
     int64_t now = 1780000000000LL;
     int rc = bench_inserts(cat, now);
     if (rc == 0)
-        rc = bench_admissions(cat, now);
+        rc = bench_admissions(cat, now, false, ADMISSIONS);
+    if (rc == 0)
+        rc = bench_admissions(cat, now + ADMISSIONS, true, ADMISSIONS / 20);
     catalog_close(cat);
     char sidecar[80];
     unlink(path);

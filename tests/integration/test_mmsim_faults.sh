@@ -119,12 +119,14 @@ expect_no_body RetryInfo
 ok "rate limits carry retry-after (and retry-after-ms, retryDelay) and zero remaining"
 
 # Hangs answer after hang_s (1 s here), all at once, without blocking each other.
+hangs=()
 for prefix in "${PREFIXES[@]}"; do
     (call "$prefix" k-hang-1234 && echo "$STATUS" >"$SIM_TMP/hang.$prefix") &
+    hangs+=($!)
 done
 call openai k-healthy-1234
 expect_status 200 "request beside hangs"
-wait
+wait "${hangs[@]}"
 for prefix in "${PREFIXES[@]}"; do
     [[ $(cat "$SIM_TMP/hang.$prefix") == 200 ]] || fail "$prefix hang did not answer afterwards"
 done

@@ -36,8 +36,8 @@ static const ui_column COLUMNS[N_COLS] = {
     [COL_KEY] = {"Key", 5, 10, UI_ALIGN_LEFT, false},
     [COL_RPM] = {"RPM", 3, 10, UI_ALIGN_RIGHT, false},
     [COL_TPM] = {"TPM", 3, 14, UI_ALIGN_RIGHT, false},
-    [COL_CAP] = {"Cap/month", 5, 13, UI_ALIGN_RIGHT, false},
-    [COL_ENABLED] = {"Enabled", 7, 24, UI_ALIGN_LEFT, false},
+    [COL_CAP] = {"Cap/mo", 5, 13, UI_ALIGN_RIGHT, false},
+    [COL_ENABLED] = {"Enabled", 7, 14, UI_ALIGN_LEFT, false},
     [COL_TEST] = {"Last test", 9, 30, UI_ALIGN_LEFT, false},
 };
 
@@ -171,15 +171,25 @@ static void accounts_draw(ui_page *page, ui_app *app, WINDOW *win, ui_rect area,
     const mm_account *sel = selected_account(st);
     /* The selected account's last error (or disable reason) in full under the table. */
     ui_rect table_area = area;
-    if (sel && sel->last_test_ms && !sel->last_test_ok && sel->last_test_message[0] &&
-        area.h > 8) {
-        table_area.h -= 2;
+    bool failed = sel && sel->last_test_ms && !sel->last_test_ok && sel->last_test_message[0];
+    bool disabled = sel && !sel->enabled;
+    int details = failed + disabled;
+    if (details && area.h > 10) {
+        table_area.h -= details + 1;
+        int y = area.y + area.h - details;
         char line[MM_MESSAGE_MAX + MM_NAME_MAX + 32];
-        char clean[MM_MESSAGE_MAX];
-        mm_sanitize(clean, sizeof clean, sel->last_test_message, strlen(sel->last_test_message));
-        snprintf(line, sizeof line, "%s last test: %s", sel->name, clean);
-        ui_draw_text(app, win, area.y + area.h - 1, area.x, area.w, UI_EL_BAD, UI_ALIGN_LEFT,
-                     line);
+        if (disabled) {
+            snprintf(line, sizeof line, "%s is disabled: %s", sel->name,
+                     sel->disabled_reason[0] ? sel->disabled_reason : "(no reason given)");
+            ui_draw_text(app, win, y++, area.x, area.w, UI_EL_WARN, UI_ALIGN_LEFT, line);
+        }
+        if (failed) {
+            char clean[MM_MESSAGE_MAX];
+            mm_sanitize(clean, sizeof clean, sel->last_test_message,
+                        strlen(sel->last_test_message));
+            snprintf(line, sizeof line, "%s last test: %s", sel->name, clean);
+            ui_draw_text(app, win, y, area.x, area.w, UI_EL_BAD, UI_ALIGN_LEFT, line);
+        }
     }
     ui_table_draw(&st->table, app, win, table_area, focused);
 }

@@ -203,13 +203,13 @@ static void draw_note(ent_page *st, ui_app *app, WINDOW *win, ui_rect area)
                                            : "Choose a workspace on the left.");
     else if (st->view == VIEW_BY_MODEL)
         snprintf(line, sizeof line,
-                 "[x] may use %s. Workspaces marked [ ] have no access to it. Space grants or "
-                 "revokes, Enter sets limits.",
+                 "Workspaces marked [x] may use %s; those marked [ ] have no access to it. "
+                 "Space grants or revokes, Enter sets limits.",
                  sel);
     else
         snprintf(line, sizeof line,
-                 "[x] models %s may use. It has no access to models marked [ ]. Space grants or "
-                 "revokes, Enter sets limits.",
+                 "%s may use the models marked [x] and has no access to those marked [ ]. "
+                 "Space grants or revokes, Enter sets limits.",
                  sel);
     ui_lines lines;
     ui_wrap(line, area.w, &lines);

@@ -8,6 +8,7 @@
 #include "widgets/dialog.h"
 #include "widgets/form.h"
 #include "widgets/form_dialog.h"
+#include "wizards/account_fields.h"
 
 typedef struct limits_ctx {
     mm_entitlement ent;
@@ -16,13 +17,14 @@ typedef struct limits_ctx {
 typedef struct limit_field {
     const char *name;
     const char *label;
+    const char *noun; /* how messages name it */
     int64_t max;
 } limit_field;
 
 static const limit_field LIMIT_FIELDS[] = {
-    {"rpm", "Requests per minute", MM_RPM_MAX},
-    {"tpm", "Tokens per minute", MM_TPM_MAX},
-    {"monthly_tokens", "Tokens per month", MM_MONTHLY_TOKENS_MAX},
+    {"rpm", "Requests per minute", "requests-per-minute limit", MM_RPM_MAX},
+    {"tpm", "Tokens per minute", "tokens-per-minute limit", MM_TPM_MAX},
+    {"monthly_tokens", "Tokens per month", "monthly token cap", MM_MONTHLY_TOKENS_MAX},
 };
 #define N_LIMIT_FIELDS (sizeof LIMIT_FIELDS / sizeof LIMIT_FIELDS[0])
 
@@ -32,12 +34,12 @@ static int64_t *limit_slot(mm_entitlement *ent, size_t i)
     return slots[i];
 }
 
-static void add_fields(ui_form *f, const mm_entitlement *ent)
+static void add_fields(ui_app *app, ui_form *f, const mm_entitlement *ent)
 {
     for (size_t i = 0; i < N_LIMIT_FIELDS; i++) {
-        char help[128], value[32] = "";
-        snprintf(help, sizeof help, "empty = no limit; else a whole number from 1 to %lld",
-                 (long long)LIMIT_FIELDS[i].max);
+        char help[128], value[32] = "", max[40];
+        account_format_limit(app, LIMIT_FIELDS[i].max, max, sizeof max);
+        snprintf(help, sizeof help, "empty = no limit; else a whole number from 1 to %s", max);
         int64_t v = *limit_slot((mm_entitlement *)ent, i);
         if (v != MM_LIMIT_UNSET)
             snprintf(value, sizeof value, "%lld", (long long)v);
@@ -55,7 +57,7 @@ static bool read_limits(ui_form *f, mm_entitlement *ent)
         int64_t value = MM_LIMIT_UNSET;
         mm_error err;
         mm_error_clear(&err);
-        if (text[0] && catalog_parse_limit(text, LIMIT_FIELDS[i].name, LIMIT_FIELDS[i].max,
+        if (text[0] && catalog_parse_limit(text, LIMIT_FIELDS[i].noun, LIMIT_FIELDS[i].max,
                                            &value, &err) != MM_OK) {
             ui_form_set_error(f, LIMIT_FIELDS[i].name, err.message);
             ok = false;
@@ -107,7 +109,7 @@ bool ui_entitlement_limits_edit(ui_app *app, const char *model, const char *work
              granting ? "Saving lets the workspace use the model. " : "", workspace, model);
     ui_form form;
     ui_form_init(&form);
-    add_fields(&form, &lc.ent);
+    add_fields(app, &form, &lc.ent);
     ui_form_dialog_spec spec = {.title = title,
                                 .intro = intro,
                                 .save_label = granting ? "Grant" : "Save",

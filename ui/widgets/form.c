@@ -191,7 +191,19 @@ void ui_form_draw(ui_form *f, ui_app *app)
         } else {
             snprintf(line, sizeof line, "%s", f->defs[i].help ? f->defs[i].help : "");
         }
-        ui_draw_text(app, win, row + 1, field_x, w - field_x, help_el, UI_ALIGN_LEFT, line);
+        /* roomy spacing leaves a second line for a long message; the rest is clipped */
+        int room = f->rows_per_field >= 3 ? 2 : 1;
+        ui_lines lines;
+        ui_wrap(line, w - field_x, &lines);
+        for (int l = 0; l < room; l++) {
+            char rest[sizeof line] = "";
+            for (size_t k = (size_t)l; k < lines.count && (k == (size_t)l || l == room - 1); k++)
+                snprintf(rest + strlen(rest), sizeof rest - strlen(rest), "%s%s",
+                         k > (size_t)l ? " " : "", lines.items[k]);
+            ui_draw_text(app, win, row + 1 + l, field_x, w - field_x, help_el, UI_ALIGN_LEFT,
+                         rest);
+        }
+        ui_lines_free(&lines);
     }
     pos_form_cursor(f->form);
 }

@@ -69,6 +69,9 @@ void account_format_cap(const ui_app *app, int64_t cents, char *out, size_t outs
     }
     char amount[32];
     catalog_format_usd_cents(cents, amount, sizeof amount);
+    size_t len = strlen(amount);
+    if (len > 3 && strcmp(amount + len - 3, ".00") == 0)
+        amount[len - 3] = '\0'; /* whole dollars: $2500 */
     snprintf(out, outsz, "$%s", amount);
 }
 
@@ -76,6 +79,19 @@ void account_format_limit(const ui_app *app, int64_t value, char *out, size_t ou
 {
     if (value == MM_LIMIT_UNSET) {
         snprintf(out, outsz, "%s", ui_glyph(app, UI_G_DASH));
+        return;
+    }
+    /* compact where exact: 3k, 450k, 1M, 1.5M; else digits with separators */
+    if (value >= 1000000 && value % 100000 == 0) {
+        if (value % 1000000 == 0)
+            snprintf(out, outsz, "%lldM", (long long)(value / 1000000));
+        else
+            snprintf(out, outsz, "%lld.%lldM", (long long)(value / 1000000),
+                     (long long)(value % 1000000 / 100000));
+        return;
+    }
+    if (value >= 1000 && value % 1000 == 0) {
+        snprintf(out, outsz, "%lldk", (long long)(value / 1000));
         return;
     }
     char digits[32];

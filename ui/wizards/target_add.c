@@ -183,7 +183,7 @@ static size_t collect_warnings(const mm_model *model, const char *account,
     size_t used = 0;
     out[0] = '\0';
     for (size_t i = 0; i < n && used < outsz; i++) {
-        int w = snprintf(out + used, outsz - used, "! %s\n", warnings[i]);
+        int w = snprintf(out + used, outsz - used, "%s! %s", i ? "\n" : "", warnings[i]);
         used += w > 0 ? (size_t)w : 0;
     }
     return n;

@@ -1,0 +1,123 @@
+#!/bin/bash
+# Renders PNGs of the real console into screenshots/: a demo-like catalog served by mmsim, the
+# console in tmux at 120x40 (8 colors), `capture-pane -e` to ANSI, ansilove to PNG. One PNG per
+# page and per Add Account wizard step. Usage: scripts/screenshots.sh BUILD_DIR
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=$(cd "${1:-$ROOT/build}" && pwd)
+OUT="$ROOT/screenshots"
+export MMADMIN="$BUILD/mmadmin" MMSIM="$BUILD/mmsim"
+for tool in tmux ansilove iconv; do
+    command -v "$tool" >/dev/null || { echo "screenshots: $tool is needed (make deps)" >&2; exit 1; }
+done
+# shellcheck source=../tests/tui/lib.sh
+source "$ROOT/tests/tui/lib.sh"
+mkdir -p "$OUT"
+
+# One screen to PNG. ansilove draws code page 437: glyphs outside it get a one-column stand-in
+# so the columns stay aligned.
+shot() {
+    local name=$1 ans="$TUI_TMP/$1.ans"
+    sleep 0.3
+    tmux -L "$TUI_SOCK" capture-pane -e -p |
+        sed -e 's/✓/√/g; s/✗/x/g; s/…/~/g; s/›/»/g; s/–/-/g; s/↵/«/g; s/▲/^/g; s/▼/v/g' \
+            -e 's/•/∙/g; s/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/*/g' |
+        iconv -f UTF-8 -t CP437//TRANSLIT >"$ans"
+    ansilove -q -c "$((TUI_COLS + 1))" -o "$OUT/$name.png" "$ans" >/dev/null
+    echo "screenshots/$name.png"
+}
+
+demo_catalog() {
+    add_account prod-openai openai "sk-demo-prod-0123456789ab1f" --endpoint "$(sim_url openai)" \
+        --rpm 3000 --tpm 1000000 --monthly-cap 2500
+    add_account anthropic-primary anthropic "sk-ant-demo-0123456789c9e2" \
+        --endpoint "$(sim_url anthropic)" --rpm 1000 --monthly-cap 1500
+    add_account azure-east azure-openai "azdemo0123456789abcd77aa" \
+        --endpoint "$(sim_url azure)" --api-version 2024-10-21 --tpm 450000
+    add_account gemini-dev gemini "AIzaDemo0123456789xyz4" --endpoint "$(sim_url gemini)"
+    add_account mistral-eu mistral "mistral-demo-0123456789e0" --endpoint "$(sim_url mistral)"
+    add_account cohere-legacy cohere "invalid-demo-key-0001" --endpoint "$(sim_url cohere)"
+    for a in prod-openai anthropic-primary azure-east gemini-dev cohere-legacy; do
+        "$MMADMIN" account test "$a" >/dev/null 2>&1 || true
+    done
+    "$MMADMIN" account disable mistral-eu --reason "EU data residency review" >/dev/null
+}
+
+start_sim
+demo_catalog
+export LC_ALL=C.UTF-8
+start_ui
+wait_for_text "prod-openai"
+shot accounts
+
+send_keys a
+wait_for_text "Which provider is this account for?"
+send_keys Down Down
+shot wizard-1-provider
+send_keys Enter
+wait_for_text "Azure OpenAI account."
+type_text "azure-west"
+send_keys Tab
+type_text "$(sim_url azure)"
+send_keys Tab
+type_text "azdemo-west-0123456789"
+shot wizard-2-credentials
+send_keys PageDown
+wait_for_text "Optional limits for this account"
+type_text "600"
+send_keys Tab
+type_text "abc"
+send_keys Tab
+type_text "800"
+send_keys PageDown
+wait_for_text "whole number"
+shot wizard-3-limits
+send_keys C-u
+type_text "240000"
+send_keys PageDown
+wait_for_text "models found"
+shot wizard-4-test
+send_keys Enter
+wait_for_text "Connection test"
+shot wizard-5-save
+send_keys Enter
+wait_for_text "Account azure-west added"
+shot accounts-added
+
+send_keys j j j j j
+send_keys Enter
+wait_for_text "Edit account"
+shot account-edit
+send_keys Escape
+wait_for_gone "Edit account"
+send_keys d
+wait_for_text "Delete account?"
+shot account-delete
+send_keys n
+wait_for_gone "Delete account?"
+send_keys "?"
+wait_for_text "Help: Provider Accounts"
+shot help
+send_keys Escape
+wait_for_gone "Help: Provider Accounts"
+
+for page in 2:models 3:entitlements 4:health 5:workspaces 6:audit; do
+    send_keys "${page%%:*}"
+    sleep 0.5
+    shot "page-${page#*:}"
+done
+send_keys Enter
+wait_for_text "Before:"
+shot audit-entry
+send_keys Escape
+
+send_keys 1
+tmux -L "$TUI_SOCK" resize-window -x 80 -y 24
+TUI_COLS=80
+wait_for_text "1 Accounts"
+shot accounts-80x24
+tmux -L "$TUI_SOCK" resize-window -x 60 -y 20
+TUI_COLS=60
+wait_for_text "terminal too small"
+shot too-small
+send_keys q
