@@ -20,7 +20,7 @@ shot() {
     local name=$1 ans="$TUI_TMP/$1.ans"
     sleep 0.3
     tmux -L "$TUI_SOCK" capture-pane -e -p |
-        sed -e 's/✓/√/g; s/✗/x/g; s/…/~/g; s/›/»/g; s/–/-/g; s/↵/«/g; s/▲/^/g; s/▼/v/g' \
+        sed -e 's/^/\x1b[0m/' -e 's/✓/√/g; s/✗/x/g; s/…/~/g; s/›/»/g; s/–/-/g; s/↵/«/g; s/▲/^/g; s/▼/v/g; s/→/>/g; s/↑/^/g; s/↓/v/g' \
             -e 's/•/∙/g; s/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/*/g' |
         iconv -f UTF-8 -t CP437//TRANSLIT >"$ans"
     ansilove -q -c "$((TUI_COLS + 1))" -o "$OUT/$name.png" "$ans" >/dev/null

@@ -75,6 +75,14 @@ static wchar_t ascii_fallback(uint32_t cp)
         return '*';
     case 0x2502:
         return '|';
+    case 0x2191:
+        return '^';
+    case 0x2193:
+        return 'v';
+    case 0x21B5:
+        return '<';
+    case 0x203A:
+        return '>';
     default:
         return '?';
     }

@@ -28,7 +28,7 @@ static const style SCHEME_256[UI_EL_COUNT] = {
     [UI_EL_BAD] = {203, -1, A_BOLD},
     [UI_EL_DIM] = {244, -1, A_NORMAL},
     [UI_EL_ERROR] = {203, -1, A_BOLD},
-    [UI_EL_BAR_KEY] = {255, -1, A_BOLD},
+    [UI_EL_BAR_KEY] = {255, 16, A_BOLD},
     [UI_EL_BAR_LABEL] = {16, 38, A_NORMAL},
     [UI_EL_DIALOG] = {252, 236, A_NORMAL},
     [UI_EL_DIALOG_TITLE] = {117, 236, A_BOLD},
@@ -57,7 +57,7 @@ static const style SCHEME_8[UI_EL_COUNT] = {
     [UI_EL_BAD] = {COLOR_RED, -1, A_BOLD},
     [UI_EL_DIM] = {-1, -1, A_DIM},
     [UI_EL_ERROR] = {COLOR_RED, -1, A_BOLD},
-    [UI_EL_BAR_KEY] = {-1, -1, A_BOLD},
+    [UI_EL_BAR_KEY] = {COLOR_WHITE, COLOR_BLACK, A_BOLD},
     [UI_EL_BAR_LABEL] = {COLOR_BLACK, COLOR_CYAN, A_NORMAL},
     [UI_EL_DIALOG] = {COLOR_WHITE, COLOR_BLUE, A_NORMAL},
     [UI_EL_DIALOG_TITLE] = {COLOR_YELLOW, COLOR_BLUE, A_BOLD},
@@ -96,10 +96,11 @@ static const attr_t SCHEME_MONO[UI_EL_COUNT] = {
     [UI_EL_FILTER] = A_BOLD,
 };
 
+/* COLORS is known only after start_color(), which is called only when colors will be used. */
 static ui_scheme pick_scheme(void)
 {
     const char *no_color = getenv("NO_COLOR");
-    if ((no_color && *no_color) || !has_colors())
+    if ((no_color && *no_color) || !has_colors() || start_color() != OK)
         return UI_SCHEME_MONO;
     return COLORS >= 256 ? UI_SCHEME_256 : UI_SCHEME_8;
 }
@@ -114,7 +115,6 @@ void ui_theme_init(ui_theme *theme)
         }
         return;
     }
-    start_color();
     use_default_colors();
     const style *table = theme->scheme == UI_SCHEME_256 ? SCHEME_256 : SCHEME_8;
     for (int el = 0; el < UI_EL_COUNT; el++) {

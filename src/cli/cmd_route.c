@@ -151,17 +151,22 @@ static void print_blast_radius(const router_plan *plan, const route_args *a)
 {
     if (a->n_down == 0)
         return;
+    char names[ROUTER_MAX_DOWN * (MM_NAME_MAX + 2)] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < a->n_down && used < sizeof names; i++)
+        used +=
+            (size_t)snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "", a->down[i]);
     for (size_t i = 0; i < plan->n_attempts; i++) {
         const router_attempt *at = &plan->attempts[i];
         if (!at->down && at->health != MM_HEALTH_UNREACHABLE) {
-            printf("with %s down, traffic goes first to %s (%s, priority %d)\n", a->down[0],
+            printf("with %s down, traffic goes first to %s (%s, priority %d)\n", names,
                    at->account->name, at->target->model, at->target->priority);
             return;
         }
     }
     printf("with %s down, no live target is left: every attempt would go to an unreachable "
            "account\n",
-           a->down[0]);
+           names);
 }
 
 static void print_plan_text(const router_plan *plan, const char *model, const route_args *a)

@@ -33,9 +33,10 @@ static void find_mmsim(char *out, size_t outsz)
     if (n > 0) {
         self[n] = '\0';
         char *slash = strrchr(self, '/');
-        if (slash) {
-            slash[1] = '\0';
-            snprintf(out, outsz, "%smmsim", self);
+        size_t dir_len = slash ? (size_t)(slash - self) + 1 : 0;
+        if (slash && dir_len + sizeof "mmsim" <= outsz) {
+            memcpy(out, self, dir_len);
+            memcpy(out + dir_len, "mmsim", sizeof "mmsim");
             if (access(out, X_OK) == 0)
                 return;
         }

@@ -19,6 +19,19 @@ assert_ok entitle chat team
 assert_ok entitle netchat team
 neutral_health
 
+# What-if: with a1 down, a2 is tried first and a1 last.
+mm route chat --workspace team --down a1
+assert_rc 0
+assert_contains out "with a1 down, traffic goes first to a2 (gpt-4o-mini, priority 2)"
+mm route chat --workspace team --down a1 --down a2 --json
+assert_rc 0
+assert_json '[(a["account"], a["down"]) for a in d["attempts"]] == [("a1", True), ("a2", True)]'
+mm route chat --workspace team --down a1 --down a2
+assert_contains out "with a1, a2 down, no live target is left"
+mm route chat --workspace team --down nosuch
+assert_rc 2
+echo "ok - route --down shows the plan as if an account were unreachable"
+
 # Each failing class of a1 falls through to a2; the JSON names both attempts.
 for f in auth:auth quota:quota rate_limit:rate_limited server:server overloaded:overloaded \
     malformed:bad_response html:bad_response; do
@@ -86,5 +99,16 @@ cost=$(sqlite3 "$MM_DB" "SELECT cost_micros > 0 AND tokens_in > 0 FROM usage_eve
                          WHERE outcome = 'ok' ORDER BY id DESC LIMIT 1")
 expect_eq "$cost" 1 "the served attempt's cost"
 echo "ok - every attempt is a usage event; the served one carries tokens and cost"
+
+# An embedding model is sent as an embedding request.
+assert_ok model add emb --type embedding
+assert_ok target add emb --account a1 --model text-embedding-3-small
+assert_ok entitle emb team
+echo "a document to embed" >"$TEST_TMP/doc.txt"
+mm send emb --workspace team --input "$TEST_TMP/doc.txt"
+assert_rc 0
+assert_contains out "dimensional vector"
+assert_contains out "served by a1 (text-embedding-3-small, priority 1)"
+echo "ok - embedding models are sent as embeddings"
 
 finish

@@ -154,7 +154,7 @@ wait_for_gone "move the selected target up"
 
 # --- Back to the table: the chain at a glance
 send_keys Escape
-wait_for_text "mistral-large-latest@mistral-eu → gpt-4o@prod-openai → claude-sonnet-4"
+wait_for_text "fast-chat chat mistral-large-latest@mistral-eu → gpt-4o@prod-op"
 
 # --- Delete a model with entitlements: the confirmation names the counts; n keeps it
 "$MMADMIN" workspace add team-a >/dev/null

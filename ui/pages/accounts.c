@@ -31,13 +31,13 @@ enum { COL_NAME, COL_PROVIDER, COL_ENDPOINT, COL_KEY, COL_RPM, COL_TPM, COL_CAP,
 
 static const ui_column COLUMNS[N_COLS] = {
     [COL_NAME] = {"Name", 8, 24, UI_ALIGN_LEFT, false},
-    [COL_PROVIDER] = {"Provider", 6, 17, UI_ALIGN_LEFT, false},
+    [COL_PROVIDER] = {"Provider", 6, 13, UI_ALIGN_LEFT, false},
     [COL_ENDPOINT] = {"Endpoint", 10, 30, UI_ALIGN_LEFT, true},
     [COL_KEY] = {"Key", 5, 10, UI_ALIGN_LEFT, false},
     [COL_RPM] = {"RPM", 3, 10, UI_ALIGN_RIGHT, false},
     [COL_TPM] = {"TPM", 3, 14, UI_ALIGN_RIGHT, false},
     [COL_CAP] = {"Cap/mo", 5, 13, UI_ALIGN_RIGHT, false},
-    [COL_ENABLED] = {"Enabled", 7, 14, UI_ALIGN_LEFT, false},
+    [COL_ENABLED] = {"Enabled", 7, 12, UI_ALIGN_LEFT, false},
     [COL_TEST] = {"Last test", 9, 30, UI_ALIGN_LEFT, false},
 };
 
@@ -99,11 +99,11 @@ static void format_test(ui_app *app, accounts_page *st, const mm_account *a, cha
     char ago[32];
     ui_format_ago(ago, sizeof ago, a->last_test_ms, now);
     if (a->last_test_ok) {
-        snprintf(out, outsz, "%s ok %lld ms, %s", ui_glyph(app, UI_G_CHECK),
+        snprintf(out, outsz, "%s ok %lldms %s", ui_glyph(app, UI_G_CHECK),
                  (long long)a->last_test_latency_ms, ago);
         *el = UI_EL_OK;
     } else {
-        snprintf(out, outsz, "%s %s, %s", ui_glyph(app, UI_G_CROSS), a->last_test_class, ago);
+        snprintf(out, outsz, "%s %s %s", ui_glyph(app, UI_G_CROSS), a->last_test_class, ago);
         *el = UI_EL_BAD;
     }
 }

@@ -37,25 +37,30 @@ static const ui_column WORKSPACE_LEFT[] = {
 };
 enum { R_MARK, R_NAME, R_RPM, R_TPM, R_MONTH, R_INFO, N_RIGHT };
 static const ui_column WORKSPACE_RIGHT[N_RIGHT] = {
-    {"Use", 3, 3, UI_ALIGN_LEFT, false},       {"Workspace", 9, 24, UI_ALIGN_LEFT, false},
-    {"RPM", 3, 11, UI_ALIGN_RIGHT, false},     {"TPM", 3, 14, UI_ALIGN_RIGHT, false},
+    {"Use", 3, 3, UI_ALIGN_LEFT, false},         {"Workspace", 9, 24, UI_ALIGN_LEFT, false},
+    {"RPM", 3, 11, UI_ALIGN_RIGHT, false},       {"TPM", 3, 14, UI_ALIGN_RIGHT, false},
     {"Tokens/mo", 5, 18, UI_ALIGN_RIGHT, false}, {"Description", 11, 60, UI_ALIGN_LEFT, true},
 };
 static const ui_column MODEL_RIGHT[N_RIGHT] = {
-    {"Use", 3, 3, UI_ALIGN_LEFT, false},       {"Model", 5, 24, UI_ALIGN_LEFT, false},
-    {"RPM", 3, 11, UI_ALIGN_RIGHT, false},     {"TPM", 3, 14, UI_ALIGN_RIGHT, false},
+    {"Use", 3, 3, UI_ALIGN_LEFT, false},         {"Model", 5, 24, UI_ALIGN_LEFT, false},
+    {"RPM", 3, 11, UI_ALIGN_RIGHT, false},       {"TPM", 3, 14, UI_ALIGN_RIGHT, false},
     {"Tokens/mo", 5, 18, UI_ALIGN_RIGHT, false}, {"Type", 4, 60, UI_ALIGN_LEFT, true},
 };
+
+/* Narrow panes lose the description first, then the monthly cap, TPM and RPM. */
+static const int RIGHT_KEEP[N_RIGHT] = {9, 9, 4, 3, 2, 1};
 
 static const ui_binding BINDINGS[] = {
     {0, ' ', "Space", "Grant/Revoke", "grant or revoke access for the selected row (saved at once)",
      true},
-    {4, '\n', "Enter", "Limits", "edit the selected entitlement's limits (on a row without access: "
-                                 "grant it with limits)",
+    {4, '\n', "Enter", "Limits",
+     "edit the selected entitlement's limits (on a row without access: "
+     "grant it with limits)",
      true},
     {0, 0, "Right/l, Left/h", NULL, "move between the list on the left and the marks", false},
-    {5, 'v', "v", "Swap view", "swap the view: by model (workspaces right) / by workspace "
-                               "(models right)",
+    {5, 'v', "v", "Swap view",
+     "swap the view: by model (workspaces right) / by workspace "
+     "(models right)",
      false},
     {3, '/', "/", "Filter", "filter the focused list", false},
     {6, 's', "s", "Sort", "sort the focused list by the next column", false},
@@ -93,15 +98,17 @@ static void init_tables(ent_page *st)
     ui_table_free(&st->left);
     ui_table_free(&st->right);
     if (st->view == VIEW_BY_MODEL) {
-        ui_table_init(&st->left, MODEL_LEFT, 2, "models",
+        ui_table_init(&st->left, MODEL_LEFT, 2, "model|models",
                       "No logical models yet: create one on the Models page (2).");
-        ui_table_init(&st->right, WORKSPACE_RIGHT, N_RIGHT, "workspaces",
+        ui_table_init(&st->right, WORKSPACE_RIGHT, N_RIGHT, "workspace|workspaces",
                       "No workspaces yet: create them on the Workspaces page (5).");
+        ui_table_set_keep(&st->right, RIGHT_KEEP);
     } else {
-        ui_table_init(&st->left, WORKSPACE_LEFT, 2, "workspaces",
+        ui_table_init(&st->left, WORKSPACE_LEFT, 2, "workspace|workspaces",
                       "No workspaces yet: create them on the Workspaces page (5).");
-        ui_table_init(&st->right, MODEL_RIGHT, N_RIGHT, "models",
+        ui_table_init(&st->right, MODEL_RIGHT, N_RIGHT, "model|models",
                       "No logical models yet: create one on the Models page (2).");
+        ui_table_set_keep(&st->right, RIGHT_KEEP);
     }
     st->shown_left[0] = '\0';
 }
@@ -140,8 +147,8 @@ static void right_row(ent_page *st, ui_app *app, const char *name, const char *i
     mm_sanitize(clean, sizeof clean, info, strlen(info));
     const char *cells[N_RIGHT] = {e ? "[x]" : "[ ]", name, rpm, tpm, month, clean};
     ui_element el = e ? UI_EL_OK : UI_EL_DIM;
-    ui_element els[N_RIGHT] = {el, e ? UI_EL_NORMAL : UI_EL_DIM, UI_EL_NORMAL, UI_EL_NORMAL,
-                               UI_EL_NORMAL, UI_EL_DIM};
+    ui_element els[N_RIGHT] = {
+        el, e ? UI_EL_NORMAL : UI_EL_DIM, UI_EL_NORMAL, UI_EL_NORMAL, UI_EL_NORMAL, UI_EL_DIM};
     ui_table_add(&st->right, name, cells, els);
 }
 

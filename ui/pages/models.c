@@ -20,8 +20,10 @@ static const ui_column COLUMNS[N_COLS] = {
     [COL_TYPE] = {"Type", 4, 9, UI_ALIGN_LEFT, false},
     [COL_CHAIN] = {"Fallback chain", 14, 90, UI_ALIGN_LEFT, true},
     [COL_ENTITLED] = {"Workspaces", 5, 10, UI_ALIGN_RIGHT, false},
-    [COL_DESCRIPTION] = {"Description", 11, 60, UI_ALIGN_LEFT, true},
+    [COL_DESCRIPTION] = {"Description", 11, 30, UI_ALIGN_LEFT, false},
 };
+/* When the pane is narrow the description goes first, then the type. */
+static const int KEEP[N_COLS] = {9, 3, 8, 5, 1};
 
 static const ui_binding BINDINGS[] = {
     {2, 'a', "a", "New", "new logical model (created with no targets and no entitlements)", true},
@@ -31,8 +33,9 @@ static const ui_binding BINDINGS[] = {
     {6, 's', "s", "Sort", "sort by the next column", false},
     {7, 'w', "w", "Access", "the workspaces that may use the selected model (Model Entitlements)",
      false},
-    {9, 'd', "d", "Delete", "delete the selected model with its targets and entitlements (asks "
-                            "first, with the counts)",
+    {9, 'd', "d", "Delete",
+     "delete the selected model with its targets and entitlements (asks "
+     "first, with the counts)",
      true},
 };
 
@@ -170,8 +173,8 @@ static void entitled_names(ui_app *app, const char *model, char *out, size_t out
             snprintf(out + used, outsz - used, " and %zu more", list.count - shown);
             break;
         }
-        int n = snprintf(out + used, outsz - used, "%s%s", shown ? ", " : "",
-                         list.items[i].workspace);
+        int n =
+            snprintf(out + used, outsz - used, "%s%s", shown ? ", " : "", list.items[i].workspace);
         used += n > 0 ? (size_t)n : 0;
         shown++;
     }
@@ -193,7 +196,7 @@ static int delete_model(ui_page *page, ui_app *app, const char *selected)
     char names[512], text[1024];
     entitled_names(app, m.name, names, sizeof names);
     int used = snprintf(text, sizeof text,
-                        "Delete logical model %s? With it go its %zu target%s and %zu "
+                        "Delete logical model %s?\n\nWith it go its %zu target%s and %zu "
                         "entitlement%s.",
                         m.name, m.n_targets, m.n_targets == 1 ? "" : "s", m.n_entitled,
                         m.n_entitled == 1 ? "" : "s");
@@ -313,8 +316,9 @@ ui_page *ui_page_models_new(ui_app *app, const char *id, const char *title)
     models_page *mp = calloc(1, sizeof *mp);
     if (!mp)
         return NULL;
-    ui_table_init(&mp->table, COLUMNS, N_COLS, "models",
+    ui_table_init(&mp->table, COLUMNS, N_COLS, "model|models",
                   "No logical models yet. Press a to create one (e.g. fast-chat).");
+    ui_table_set_keep(&mp->table, KEEP);
     ui_page *page = ui_page_alloc(&MODELS_OPS, id, title, mp);
     if (!page) {
         ui_table_free(&mp->table);

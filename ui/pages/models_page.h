@@ -16,9 +16,9 @@ typedef struct models_page {
     char load_error[MM_MESSAGE_MAX + 64];
     /* the targets editor, shown instead of the table while open */
     bool chain_open;
-    mm_model chain;      /* the model whose chain is shown (reloaded after each change) */
-    bool chain_missing;  /* the model went away (deleted by another session) */
-    size_t chain_sel;    /* selected target (index into chain.targets) */
+    mm_model chain;           /* the model whose chain is shown (reloaded after each change) */
+    bool chain_missing;       /* the model went away (deleted by another session) */
+    size_t chain_sel;         /* selected target (index into chain.targets) */
     mm_account_list accounts; /* provider and state of each target's account */
     char warnings[MODELS_MAX_WARNINGS][MODELS_WARNING_MAX];
     size_t n_warnings;

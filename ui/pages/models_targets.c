@@ -78,8 +78,7 @@ static const mm_account *find_account(const models_page *mp, const char *name)
 }
 
 /* "OpenAI" or "OpenAI, disabled: reason" for the account of a target. */
-static ui_element account_note(const models_page *mp, const char *account, char *out,
-                               size_t outsz)
+static ui_element account_note(const models_page *mp, const char *account, char *out, size_t outsz)
 {
     const mm_account *a = find_account(mp, account);
     if (!a) {
@@ -97,8 +96,8 @@ static ui_element account_note(const models_page *mp, const char *account, char 
     return UI_EL_WARN;
 }
 
-static void draw_target(models_page *mp, ui_app *app, WINDOW *win, int y, ui_rect area,
-                        size_t i, bool focused)
+static void draw_target(models_page *mp, ui_app *app, WINDOW *win, int y, ui_rect area, size_t i,
+                        bool focused)
 {
     const mm_target *t = &mp->chain.targets[i];
     bool selected = i == mp->chain_sel;
@@ -138,8 +137,9 @@ static void wrap_warnings(models_page *mp, ui_app *app, int width, ui_lines *out
 static void draw_header(models_page *mp, ui_app *app, WINDOW *win, ui_rect area)
 {
     char line[MM_NAME_MAX + MM_DESCRIPTION_MAX + 96];
-    snprintf(line, sizeof line, "Fallback chain of %s (%s): tried in order, 1 first, until one "
-                                "answers",
+    snprintf(line, sizeof line,
+             "Fallback chain of %s (%s): tried in order, 1 first, until one "
+             "answers",
              mp->chain.name, mp->chain.type);
     ui_draw_text(app, win, area.y, area.x, area.w, UI_EL_TITLE, UI_ALIGN_LEFT, line);
     char description[MM_DESCRIPTION_MAX];
@@ -211,8 +211,8 @@ static int add_target(models_page *mp, ui_app *app)
     models_targets_load(mp, app);
     mp->chain_sel = mp->chain.n_targets ? mp->chain.n_targets - 1 : 0;
     const mm_target *t = &mp->chain.targets[mp->chain_sel];
-    ui_set_message(app, UI_EL_OK, "%s Added %s @ %s as target %d of %s.",
-                   ui_glyph(app, UI_G_CHECK), t->model, t->account, t->priority, mp->chain.name);
+    ui_set_message(app, UI_EL_OK, "%s Added %s @ %s as target %d of %s.", ui_glyph(app, UI_G_CHECK),
+                   t->model, t->account, t->priority, mp->chain.name);
     return UI_REFRESH;
 }
 
@@ -238,8 +238,8 @@ static int remove_target(models_page *mp, ui_app *app)
         ui_dialog_error(app, "Target not removed", err.message);
         return UI_REFRESH;
     }
-    ui_set_message(app, UI_EL_OK, "%s Removed %s @ %s from %s.", ui_glyph(app, UI_G_CHECK),
-                   t.model, t.account, mp->chain.name);
+    ui_set_message(app, UI_EL_OK, "%s Removed %s @ %s from %s.", ui_glyph(app, UI_G_CHECK), t.model,
+                   t.account, mp->chain.name);
     return UI_REFRESH;
 }
 

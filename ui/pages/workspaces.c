@@ -19,8 +19,9 @@ static const ui_column COLUMNS[N_COLS] = {
     [COL_NAME] = {"Name", 8, 24, UI_ALIGN_LEFT, false},
     [COL_COUNT] = {"Models", 6, 6, UI_ALIGN_RIGHT, false},
     [COL_MODELS] = {"May use", 7, 60, UI_ALIGN_LEFT, true},
-    [COL_DESCRIPTION] = {"Description", 11, 60, UI_ALIGN_LEFT, true},
+    [COL_DESCRIPTION] = {"Description", 11, 30, UI_ALIGN_LEFT, false},
 };
+static const int KEEP[N_COLS] = {9, 3, 5, 1};
 
 static const ui_binding BINDINGS[] = {
     {2, 'a', "a", "New", "new workspace (it may use no model until you grant one)", true},
@@ -29,8 +30,9 @@ static const ui_binding BINDINGS[] = {
     {6, 's', "s", "Sort", "sort by the next column", false},
     {7, 'w', "w", "Access", "the models the selected workspace may use (Model Entitlements)",
      false},
-    {9, 'd', "d", "Delete", "delete the selected workspace (asks first, naming the models it "
-                            "loses)",
+    {9, 'd', "d", "Delete",
+     "delete the selected workspace (asks first, naming the models it "
+     "loses)",
      true},
 };
 
@@ -61,8 +63,7 @@ static size_t entitled_models(const mm_entitlement_list *ents, const char *ws, c
         if (strcmp(ents->items[i].workspace, ws) != 0)
             continue;
         if (used < outsz) {
-            int w = snprintf(out + used, outsz - used, "%s%s", n ? ", " : "",
-                             ents->items[i].model);
+            int w = snprintf(out + used, outsz - used, "%s%s", n ? ", " : "", ents->items[i].model);
             used += w > 0 ? (size_t)w : 0;
         }
         n++;
@@ -146,9 +147,9 @@ static bool submit_ws(ui_app *app, ui_form *f, void *ctx, char *other, size_t ot
 
 static bool run_form(ui_app *app, ws_form_ctx *wc)
 {
-    static const ui_field_def name = {
-        "name", "Name", "the team's name: lowercase letters, digits, '.', '_' or '-'", false,
-        MM_NAME_MAX - 1};
+    static const ui_field_def name = {"name", "Name",
+                                      "the team's name: lowercase letters, digits, '.', '_' or '-'",
+                                      false, MM_NAME_MAX - 1};
     static const ui_field_def description = {"description", "Description",
                                              "who they are or what they build (optional)", false,
                                              MM_DESCRIPTION_MAX - 1};
@@ -157,8 +158,7 @@ static bool run_form(ui_app *app, ws_form_ctx *wc)
     ui_form_add(&form, &name, wc->ws.name);
     ui_form_add(&form, &description, wc->ws.description);
     char title[MM_NAME_MAX + 32];
-    snprintf(title, sizeof title, wc->editing ? "Edit workspace %s" : "New workspace",
-             wc->ws.name);
+    snprintf(title, sizeof title, wc->editing ? "Edit workspace %s" : "New workspace", wc->ws.name);
     ui_form_dialog_spec spec = {
         .title = title,
         .intro = wc->editing ? "Renaming keeps its entitlements and limits."
@@ -207,8 +207,7 @@ static int edit_ws(ui_page *page, ui_app *app, const char *name)
         return UI_HANDLED;
     ws_load(page, app);
     ui_table_select_key(&st->table, wc.ws.name);
-    ui_set_message(app, UI_EL_OK, "%s Workspace %s saved.", ui_glyph(app, UI_G_CHECK),
-                   wc.ws.name);
+    ui_set_message(app, UI_EL_OK, "%s Workspace %s saved.", ui_glyph(app, UI_G_CHECK), wc.ws.name);
     return UI_HANDLED;
 }
 
@@ -310,8 +309,9 @@ ui_page *ui_page_workspaces_new(ui_app *app, const char *id, const char *title)
     ws_page *st = calloc(1, sizeof *st);
     if (!st)
         return NULL;
-    ui_table_init(&st->table, COLUMNS, N_COLS, "workspaces",
+    ui_table_init(&st->table, COLUMNS, N_COLS, "workspace|workspaces",
                   "No workspaces yet. Press a to create one (e.g. search-team).");
+    ui_table_set_keep(&st->table, KEEP);
     ui_page *page = ui_page_alloc(&WS_OPS, id, title, st);
     if (!page) {
         ui_table_free(&st->table);

@@ -86,8 +86,8 @@ static void draw_buttons(form_dialog *d, ui_app *app, WINDOW *win)
         d->button_w[i] = ui_text_width(text);
         x -= d->button_w[i] + 1;
         d->button_x[i] = x;
-        ui_draw_clip(app, win, d->button_y, x, w - x - 1, i == 0 ? UI_EL_BUTTON_FOCUS : UI_EL_BUTTON,
-                     text);
+        ui_draw_clip(app, win, d->button_y, x, w - x - 1,
+                     i == 0 ? UI_EL_BUTTON_FOCUS : UI_EL_BUTTON, text);
     }
     ui_draw_clip(app, win, d->button_y, 2, x - 3, UI_EL_DIM, "Enter on the last field saves");
 }

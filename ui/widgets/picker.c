@@ -120,8 +120,8 @@ static int picker_mouse(ui_modal *m, ui_app *app, const MEVENT *ev)
     return r | UI_HANDLED;
 }
 
-bool ui_picker_run(ui_app *app, const char *title, const char *intro, ui_table *table,
-                   char *chosen, size_t chosensz)
+bool ui_picker_run(ui_app *app, const char *title, const char *intro, ui_table *table, char *chosen,
+                   size_t chosensz)
 {
     picker p;
     memset(&p, 0, sizeof p);

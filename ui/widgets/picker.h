@@ -12,7 +12,7 @@
 
 /* Runs the picker over table (already filled; it stays the caller's). intro may be NULL.
  * Returns false on Esc; else copies the chosen row's key into chosen. */
-bool ui_picker_run(ui_app *app, const char *title, const char *intro, ui_table *table,
-                   char *chosen, size_t chosensz);
+bool ui_picker_run(ui_app *app, const char *title, const char *intro, ui_table *table, char *chosen,
+                   size_t chosensz);
 
 #endif

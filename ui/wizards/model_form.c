@@ -27,13 +27,11 @@ typedef struct model_form_ctx {
 
 static void add_fields(ui_form *f, const mm_model *m)
 {
-    static const ui_field_def name = {
-        "name", "Name",
-        "a use-case name such as fast-chat (a-z, 0-9, '.', '_', '-')",
-        false, MM_NAME_MAX - 1};
+    static const ui_field_def name = {"name", "Name",
+                                      "a use-case name such as fast-chat (a-z, 0-9, '.', '_', '-')",
+                                      false, MM_NAME_MAX - 1};
     static const ui_field_def type = {
-        "type", "Type", "Space or Left/Right: chat, embedding, image, audio", false,
-        15};
+        "type", "Type", "Space or Left/Right: chat, embedding, image, audio", false, 15};
     static const ui_field_def description = {"description", "Description",
                                              "what it is for, in a few words (optional)", false,
                                              MM_DESCRIPTION_MAX - 1};
@@ -97,8 +95,7 @@ static bool submit_model(ui_app *app, ui_form *f, void *ctx, char *other, size_t
     mm_error_clear(&err);
     bool fits = mm_copy(next.name, sizeof next.name, ui_form_value(f, "name")) &&
                 mm_copy(next.type, sizeof next.type, ui_form_value(f, "type")) &&
-                mm_copy(next.description, sizeof next.description,
-                        ui_form_value(f, "description"));
+                mm_copy(next.description, sizeof next.description, ui_form_value(f, "description"));
     mm_status st = fits ? catalog_model_validate(&next, &err)
                         : mm_error_set(&err, MM_E_INVALID, "", "a value is too long");
     if (st == MM_OK)

@@ -36,7 +36,7 @@ static void chain_use(const mm_model *model, const char *account, char *out, siz
     if (n)
         snprintf(out, outsz, "%zu target%s already", n, n == 1 ? "" : "s");
     else
-        snprintf(out, outsz, "no");
+        snprintf(out, outsz, "–");
 }
 
 static void fill_accounts(ui_app *app, ui_table *t, const mm_account_list *accounts,
@@ -82,7 +82,7 @@ static bool pick_account(ui_app *app, const mm_model *model, char *account, size
     }
     ui_table t;
     ui_table_init(&t, ACCOUNT_COLUMNS, sizeof ACCOUNT_COLUMNS / sizeof ACCOUNT_COLUMNS[0],
-                  "accounts", "No accounts.");
+                  "account|accounts", "No accounts.");
     fill_accounts(app, &t, &accounts, model);
     char intro[512];
     snprintf(intro, sizeof intro,
@@ -122,8 +122,8 @@ static bool type_model_name(ui_app *app, const char *account, const char *hint, 
                             size_t outsz)
 {
     char text[768];
-    snprintf(text, sizeof text, "The provider's model id that account %s should call.%s%s",
-             account, hint ? " " : "", hint ? hint : "");
+    snprintf(text, sizeof text, "The provider's model id that account %s should call.%s%s", account,
+             hint ? " " : "", hint ? hint : "");
     for (;;) {
         if (!ui_dialog_prompt(app, "Provider model", text, "Model", out, outsz))
             return false;
@@ -150,7 +150,7 @@ static bool pick_model(ui_app *app, const mm_model *model, const char *account,
     char other[64];
     snprintf(other, sizeof other, "Type another name%s", ui_glyph(app, UI_G_ELLIPSIS));
     ui_table t;
-    ui_table_init(&t, MODEL_COLUMNS, sizeof MODEL_COLUMNS / sizeof MODEL_COLUMNS[0], "models",
+    ui_table_init(&t, MODEL_COLUMNS, sizeof MODEL_COLUMNS / sizeof MODEL_COLUMNS[0], "model|models",
                   "No models.");
     fill_models(&t, found, model, other);
     char intro[768];
@@ -170,13 +170,12 @@ static bool pick_model(ui_app *app, const mm_model *model, const char *account,
 /* The warnings the new target brings: a name the account did not report, a chat model on an
  * embedding model, a repeated target. The chain's own warnings show in the editor. */
 static size_t collect_warnings(const mm_model *model, const char *account,
-                               const char *provider_model, const mm_string_list *found,
-                               char *out, size_t outsz)
+                               const char *provider_model, const mm_string_list *found, char *out,
+                               size_t outsz)
 {
     char warnings[MODELS_MAX_WARNINGS][MODELS_WARNING_MAX];
     size_t n = 0;
-    if (models_discovered_warning(found, account, provider_model, warnings[0],
-                                  sizeof warnings[0]))
+    if (models_discovered_warning(found, account, provider_model, warnings[0], sizeof warnings[0]))
         n++;
     n += models_new_target_warnings(model, account, provider_model, warnings + n,
                                     MODELS_MAX_WARNINGS - n);
@@ -196,8 +195,8 @@ static bool confirm_target(ui_app *app, const mm_model *model, const char *accou
     if (collect_warnings(model, account, provider_model, found, warnings, sizeof warnings) == 0)
         return true;
     char text[2600];
-    snprintf(text, sizeof text, "Add %s @ %s as target %zu of %s?\n\n%s", provider_model,
-             account, model->n_targets + 1, model->name, warnings);
+    snprintf(text, sizeof text, "Add %s @ %s as target %zu of %s?\n\n%s", provider_model, account,
+             model->n_targets + 1, model->name, warnings);
     return ui_dialog_confirm(app, "Add this target?", text, "Add", "Cancel", false);
 }
 
