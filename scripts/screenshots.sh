@@ -46,6 +46,7 @@ demo_catalog() {
 start_sim
 demo_catalog
 export LC_ALL=C.UTF-8
+TUI_TERM=screen # 8 colors: ansilove reads only the 16-color SGR codes
 start_ui
 wait_for_text "prod-openai"
 shot accounts

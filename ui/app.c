@@ -326,8 +326,7 @@ static size_t collect_bindings(ui_app *app, const ui_binding **out, size_t cap)
     }
     out[n++] = &FRAME_BINDINGS[0];
     ui_page *page = ui_current_page(app);
-    const ui_binding *b =
-        page && page->ops->bindings ? page->ops->bindings(page, &count) : NULL;
+    const ui_binding *b = page && page->ops->bindings ? page->ops->bindings(page, &count) : NULL;
     for (size_t i = 0; i < count && n + 1 < cap; i++)
         if (b[i].label)
             out[n++] = &b[i];
@@ -336,8 +335,7 @@ static size_t collect_bindings(ui_app *app, const ui_binding **out, size_t cap)
 }
 
 /* The key cap of a binding: "F2 a" (long form) or "a" (short form). */
-static void key_cap(const ui_app *app, const ui_binding *b, bool long_form, char *out,
-                    size_t outsz)
+static void key_cap(const ui_app *app, const ui_binding *b, bool long_form, char *out, size_t outsz)
 {
     const char *name = b->key_name;
     if (b->key == '\n')
@@ -470,8 +468,8 @@ static void frame_mouse(ui_app *app, const MEVENT *ev)
     ui_page *page = ui_current_page(app);
     if (ev->x > app->sidebar_w && ev->y >= 2 && page && page->ops->handle_mouse) {
         app->focus_sidebar = false;
-        int r = page->ops->handle_mouse(page, app, ev->y - 2, ev->x - app->sidebar_w - 1,
-                                        ev->bstate);
+        int r =
+            page->ops->handle_mouse(page, app, ev->y - 2, ev->x - app->sidebar_w - 1, ev->bstate);
         if (r & UI_REFRESH)
             page->loaded = false, ensure_loaded(app, page);
         app->redraw_needed = true;
@@ -701,8 +699,8 @@ static bool locale_is_utf8(void)
 
 static bool open_catalog(ui_app *app, const mm_ui_options *opts)
 {
-    mm_catalog_options copts = {.path = opts->db_path, .read_only = opts->read_only,
-                                .create = !opts->read_only};
+    mm_catalog_options copts = {
+        .path = opts->db_path, .read_only = opts->read_only, .create = !opts->read_only};
     mm_error err;
     mm_error_clear(&err);
     if (catalog_open(&copts, &app->cat, &err) != MM_OK) {
@@ -721,9 +719,8 @@ static bool create_pages(ui_app *app, const char *start_page)
     if (!app->pages)
         return false;
     for (size_t i = 0; i < count; i++) {
-        ui_page *page = entries[i].create
-                            ? entries[i].create(app, entries[i].id, entries[i].title)
-                            : ui_page_coming_new(app, &entries[i]);
+        ui_page *page = entries[i].create ? entries[i].create(app, entries[i].id, entries[i].title)
+                                          : ui_page_coming_new(app, &entries[i]);
         if (!page)
             return false;
         page->short_title = entries[i].short_title;

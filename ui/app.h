@@ -15,11 +15,11 @@
 /* Keys: a wide character as itself, a curses function key (KEY_UP, KEY_F(2), KEY_MOUSE...)
  * as UI_FN(code), so the two ranges never collide. */
 #define UI_FN(code) (0x01000000 | (code))
-#define UI_IS_FN(key) (((key) & 0x01000000) != 0)
+#define UI_IS_FN(key) (((key)&0x01000000) != 0)
 #define UI_KEY_ESC 27
 #define UI_KEY_TAB '\t'
 #define UI_KEY_ENTER '\n'
-#define UI_CTRL(c) ((c) & 0x1f)
+#define UI_CTRL(c) ((c)&0x1f)
 
 /* What a handler did, as a bitmask (htop's HandlerResult). */
 enum {
@@ -60,14 +60,14 @@ typedef struct ui_binding {
 /* A modal layer (dialog, form, wizard) run by ui_run_modal: a nested run of the same loop. */
 typedef struct ui_modal ui_modal;
 struct ui_modal {
-    void (*layout)(ui_modal *m, ui_app *app);   /* (re)place windows for the current size */
-    void (*draw)(ui_modal *m, ui_app *app);     /* draw into its windows (no refresh) */
+    void (*layout)(ui_modal *m, ui_app *app); /* (re)place windows for the current size */
+    void (*draw)(ui_modal *m, ui_app *app);   /* draw into its windows (no refresh) */
     int (*handle_key)(ui_modal *m, ui_app *app, int key);
     int (*handle_mouse)(ui_modal *m, ui_app *app, const MEVENT *ev);
-    void (*hide)(ui_modal *m, ui_app *app, bool hidden); /* too small: hide/show panels */
+    void (*hide)(ui_modal *m, ui_app *app, bool hidden);       /* too small: hide/show panels */
     const ui_binding *(*bindings)(ui_modal *m, size_t *count); /* bottom bar while open */
-    int (*timer_ms)(ui_modal *m);                /* -1: no timer (e.g. a spinner runs: 100) */
-    bool wants_cursor;                            /* show the text cursor (forms) */
+    int (*timer_ms)(ui_modal *m); /* -1: no timer (e.g. a spinner runs: 100) */
+    bool wants_cursor;            /* show the text cursor (forms) */
     bool done;
     void *ctx;
 };
@@ -80,8 +80,8 @@ typedef void (*ui_prober_state_fn)(void *ctx, char *out, size_t outsz);
 struct ui_app {
     mm_catalog *cat;
     bool read_only;
-    bool utf8;         /* locale is UTF-8: Unicode glyphs and line drawing */
-    bool ascii_lines;  /* NCURSES_NO_UTF8_ACS or non-UTF-8 locale: ASCII borders */
+    bool utf8;        /* locale is UTF-8: Unicode glyphs and line drawing */
+    bool ascii_lines; /* NCURSES_NO_UTF8_ACS or non-UTF-8 locale: ASCII borders */
     ui_theme theme;
     int rows, cols;
     bool too_small;

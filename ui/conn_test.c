@@ -35,8 +35,7 @@ static void test_work(void *data)
     if (!conn.provider) {
         t->result.ok = false;
         t->result.cls = MM_CLASS_BAD_REQUEST;
-        snprintf(t->result.message, sizeof t->result.message, "unknown provider '%s'",
-                 t->provider);
+        snprintf(t->result.message, sizeof t->result.message, "unknown provider '%s'", t->provider);
     } else {
         provider_list_models(&conn, &t->result, &err);
     }
@@ -87,9 +86,8 @@ mm_status ui_conn_test_record(ui_app *app, const ui_conn_test *t, mm_error *err)
     if (st != MM_OK)
         return st;
     if (r->ok) {
-        st = catalog_account_set_discovered(app->cat, t->account,
-                                            (const char *const *)r->models.items,
-                                            r->models.count, err);
+        st = catalog_account_set_discovered(
+            app->cat, t->account, (const char *const *)r->models.items, r->models.count, err);
         if (st != MM_OK)
             return st;
     }

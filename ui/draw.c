@@ -131,8 +131,8 @@ int ui_text_width(const char *text)
 
 /* Converts text to at most width columns of wide characters; sets *cols to the width used.
  * When the text does not fit, the last column is an ellipsis. */
-static size_t fit_wide(const ui_app *app, const char *text, int width, wchar_t *out,
-                       size_t outcap, int *cols)
+static size_t fit_wide(const ui_app *app, const char *text, int width, wchar_t *out, size_t outcap,
+                       int *cols)
 {
     const char *p = text ? text : "";
     int total = 0, w;

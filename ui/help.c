@@ -15,16 +15,20 @@ static const ui_binding FRAME_KEYS[] = {
     {1, '?', "? or F1", NULL, "this help", false},
     {10, 'q', "q or F10", NULL, "quit (the terminal is restored)", false},
     {0, 0, "Esc", NULL, "close a dialog, clear the filter or the message", false},
-    {0, 0, "mouse", NULL, "click a page, a row, a column title (sort) or a key below; the "
-                          "wheel scrolls", false},
+    {0, 0, "mouse", NULL,
+     "click a page, a row, a column title (sort) or a key below; the "
+     "wheel scrolls",
+     false},
 };
 
 static const ui_binding TABLE_KEYS[] = {
     {0, 0, "Up/Down, j/k", NULL, "move the selection", false},
     {0, 0, "PgUp/PgDn", NULL, "move a screen at a time", false},
     {0, 0, "Home/End, g/G", NULL, "first / last row", false},
-    {3, '/', "/ or F3", NULL, "filter: type to keep rows containing the text in any column "
-                              "(case-insensitive); Enter keeps it, Esc clears it", false},
+    {3, '/', "/ or F3", NULL,
+     "filter: type to keep rows containing the text in any column "
+     "(case-insensitive); Enter keeps it, Esc clears it",
+     false},
     {6, 's', "s or F6", NULL, "sort by the next column (the title shows the mark); S reverses",
      false},
 };
@@ -61,8 +65,7 @@ void ui_help_show(ui_app *app)
     size_t used = 0;
     ui_page *page = ui_current_page(app);
     size_t count = 0;
-    const ui_binding *keys =
-        page && page->ops->bindings ? page->ops->bindings(page, &count) : NULL;
+    const ui_binding *keys = page && page->ops->bindings ? page->ops->bindings(page, &count) : NULL;
     if (page)
         used = append(text, sizeof text, used, "%s%s\n", page->title, count ? " keys" : "");
     used = append_keys(text, sizeof text, used, keys, count, app->read_only);
@@ -84,10 +87,8 @@ void ui_help_show(ui_app *app)
                   "continue), Ctrl-U clears a field, Esc cancels.%s%s\n",
                   "", "");
     if (app->read_only)
-        append(text, sizeof text, used,
-               "\nRead-only: %s%s\n",
-               "editing keys are disabled (--read-only, or the catalog file is not writable).",
-               "");
+        append(text, sizeof text, used, "\nRead-only: %s%s\n",
+               "editing keys are disabled (--read-only, or the catalog file is not writable).", "");
     char title[96];
     snprintf(title, sizeof title, "Help: %s", page ? page->title : "mmadmin");
     ui_dialog_text(app, title, text);

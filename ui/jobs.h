@@ -10,7 +10,7 @@
 
 #include "app.h"
 
-typedef void (*ui_job_work_fn)(void *data);                      /* worker thread */
+typedef void (*ui_job_work_fn)(void *data);                           /* worker thread */
 typedef void (*ui_job_done_fn)(ui_app *app, void *data, void *owner); /* UI thread */
 typedef void (*ui_job_free_fn)(void *data);
 

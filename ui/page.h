@@ -37,10 +37,10 @@ typedef struct ui_page_ops {
 
 struct ui_page {
     const ui_page_ops *ops;
-    const char *id;    /* "accounts": for --start-page and tests */
-    const char *title; /* "Provider Accounts": sidebar and pane title */
+    const char *id;          /* "accounts": for --start-page and tests */
+    const char *title;       /* "Provider Accounts": sidebar and pane title */
     const char *short_title; /* "Accounts": the sidebar when the terminal is narrow */
-    char subtitle[96]; /* shown after the title in the pane border: "3 accounts" */
+    char subtitle[96];       /* shown after the title in the pane border: "3 accounts" */
     bool loaded;
     void *state;
 };
@@ -69,6 +69,7 @@ ui_page *ui_page_audit_new(ui_app *app, const char *id, const char *title);
 ui_page *ui_page_models_new(ui_app *app, const char *id, const char *title);
 ui_page *ui_page_entitlements_new(ui_app *app, const char *id, const char *title);
 ui_page *ui_page_workspaces_new(ui_app *app, const char *id, const char *title);
+ui_page *ui_page_health_new(ui_app *app, const char *id, const char *title);
 /* A page that says what it will do, without data. */
 ui_page *ui_page_coming_new(ui_app *app, const ui_page_entry *entry);
 

@@ -7,47 +7,12 @@
 #include "catalog/catalog_internal.h"
 #include "util/clock.h"
 
-/* A request admitted but not yet recorded. Created here on first use (CREATE IF NOT EXISTS), so
- * a catalog that never routed has no such table; readers treat a missing table as empty. */
-static const char RESERVATIONS_DDL[] =
-    "CREATE TABLE IF NOT EXISTS router_reservations ("
-    "  id INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL,"
-    "  workspace TEXT NOT NULL, model TEXT NOT NULL, account TEXT NOT NULL,"
-    "  tokens INTEGER NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS router_reservations_by_account"
-    "  ON router_reservations(account);"
-    "CREATE INDEX IF NOT EXISTS router_reservations_by_workspace"
-    "  ON router_reservations(workspace, model);"
-    /* month-to-date sums per account / workspace and model, up to an event id: the next count
-     * adds only the events after it (a rowid range) instead of summing the whole month */
-    "CREATE TABLE IF NOT EXISTS router_month_sums ("
-    "  scope TEXT NOT NULL, name TEXT NOT NULL, model TEXT NOT NULL,"
-    "  month_start_ms INTEGER NOT NULL, upto_id INTEGER NOT NULL,"
-    "  tokens INTEGER NOT NULL, cost_micros INTEGER NOT NULL,"
-    "  PRIMARY KEY (scope, name, model)) WITHOUT ROWID;";
-
 /* Past this many new events since a cached sum, the indexed month query is cheaper. */
 #define MONTH_DELTA_MAX 50000
 
 /* What a workspace was served: successes, and request errors returned to it (408 excepted: the
  * router falls through on it). */
 #define SERVED_SQL "(outcome = 'ok' OR (outcome = 'bad_request' AND http_status <> 408))"
-
-static mm_status table_exists(mm_catalog *cat, const char *table, bool *exist, mm_error *err)
-{
-    int64_t n = 0;
-    mm_status st = cat_query_int(cat,
-                                 "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-                                 "name = ?1",
-                                 table, &n, err);
-    *exist = n > 0;
-    return st;
-}
-
-static mm_status reservations_exist(mm_catalog *cat, bool *exist, mm_error *err)
-{
-    return table_exists(cat, "router_reservations", exist, err);
-}
 
 /* One month-to-date sum: its cache key and the two ways to compute it. Both queries bind ?1
  * name, ?2 month start, ?3 top id, ?4 cached id, ?5 model (unused ones are ignored); they
@@ -101,15 +66,12 @@ static mm_status read_month_cache(mm_catalog *cat, const month_scope *m, int64_t
                                   int64_t *upto, int64_t *tokens, int64_t *cost, mm_error *err)
 {
     *upto = -1;
-    bool exists = false;
-    mm_status st = table_exists(cat, "router_month_sums", &exists, err);
-    if (st != MM_OK || !exists)
-        return st;
     sqlite3_stmt *stmt;
-    st = cat_prepare(cat,
-                     "SELECT month_start_ms, upto_id, tokens, cost_micros FROM router_month_sums "
-                     "WHERE scope = ?1 AND name = ?2 AND model = ?3",
-                     &stmt, err);
+    mm_status st =
+        cat_prepare(cat,
+                    "SELECT month_start_ms, upto_id, tokens, cost_micros FROM router_month_sums "
+                    "WHERE scope = ?1 AND name = ?2 AND model = ?3",
+                    &stmt, err);
     if (st != MM_OK)
         return st;
     cat_bind_text(stmt, 1, m->scope);
@@ -223,10 +185,7 @@ static mm_status account_counters(mm_catalog *cat, const char *account, int64_t 
         st =
             month_sums(cat, &m, now_ms, remember, &out->tokens_month, &out->cost_month_micros, err);
     }
-    bool reserved = false;
-    if (st == MM_OK)
-        st = reservations_exist(cat, &reserved, err);
-    if (st == MM_OK && reserved) {
+    if (st == MM_OK) {
         int64_t count = 0, tokens = 0, oldest = 0;
         st = query_sums(cat,
                         "SELECT count(*), coalesce(sum(tokens), 0), coalesce(min(ts_ms), 0) "
@@ -256,10 +215,7 @@ static mm_status workspace_counters(mm_catalog *cat, const char *workspace, cons
         st =
             month_sums(cat, &m, now_ms, remember, &out->tokens_month, &out->cost_month_micros, err);
     }
-    bool reserved = false;
-    if (st == MM_OK)
-        st = reservations_exist(cat, &reserved, err);
-    if (st == MM_OK && reserved) {
+    if (st == MM_OK) {
         int64_t count = 0, tokens = 0, oldest = 0;
         st = query_sums(cat,
                         "SELECT count(*), coalesce(sum(tokens), 0), coalesce(min(ts_ms), 0) "
@@ -407,14 +363,12 @@ static mm_status reserve(mm_catalog *cat, const mm_admission_request *req, int64
 static mm_status admit_locked(mm_catalog *cat, const mm_admission_request *req,
                               int64_t *reservation, mm_admission *out, mm_error *err)
 {
-    mm_status st = cat_exec(cat, RESERVATIONS_DDL, err);
+    sqlite3_stmt *stmt;
+    mm_status st =
+        cat_prepare(cat, "DELETE FROM router_reservations WHERE expires_ms <= ?1", &stmt, err);
     if (st == MM_OK) {
-        sqlite3_stmt *stmt;
-        st = cat_prepare(cat, "DELETE FROM router_reservations WHERE expires_ms <= ?1", &stmt, err);
-        if (st == MM_OK) {
-            sqlite3_bind_int64(stmt, 1, req->now_ms);
-            st = cat_step_done(cat, stmt, "dropping expired reservations", err);
-        }
+        sqlite3_bind_int64(stmt, 1, req->now_ms);
+        st = cat_step_done(cat, stmt, "dropping expired reservations", err);
     }
     if (st == MM_OK && *reservation == 0)
         st = judge_workspace(cat, req, out, err);

@@ -161,8 +161,8 @@ void catalog_close(mm_catalog *cat)
     if (!cat)
         return;
     sqlite3_finalize(cat->usage_insert);
-    if (cat->db && !cat->read_only)
-        sqlite3_exec(cat->db, "PRAGMA optimize", NULL, NULL, NULL);
+    if (cat->db && !cat->read_only) /* refresh planner statistics, bounded in time */
+        sqlite3_exec(cat->db, "PRAGMA analysis_limit=1000; PRAGMA optimize", NULL, NULL, NULL);
     sqlite3_close(cat->db);
     vault_free(cat->vault);
     free(cat);

@@ -82,6 +82,20 @@ static const char *const MIGRATIONS[] = {
     "CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL,"
     "  expires_ms INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;",
+    /* 2: the router's admission state. A reservation is a request admitted but not yet
+     * recorded (so concurrent senders see it against the limits); month sums cache the
+     * month-to-date totals up to an event id, so the next count adds only newer events. */
+    "CREATE TABLE router_reservations ("
+    "  id INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL,"
+    "  workspace TEXT NOT NULL, model TEXT NOT NULL, account TEXT NOT NULL,"
+    "  tokens INTEGER NOT NULL);"
+    "CREATE INDEX router_reservations_by_account ON router_reservations(account);"
+    "CREATE INDEX router_reservations_by_workspace ON router_reservations(workspace, model);"
+    "CREATE TABLE router_month_sums ("
+    "  scope TEXT NOT NULL, name TEXT NOT NULL, model TEXT NOT NULL,"
+    "  month_start_ms INTEGER NOT NULL, upto_id INTEGER NOT NULL,"
+    "  tokens INTEGER NOT NULL, cost_micros INTEGER NOT NULL,"
+    "  PRIMARY KEY (scope, name, model)) WITHOUT ROWID;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))

@@ -10,6 +10,7 @@ TUI_TMP=$(mktemp -d "${TMPDIR:-/tmp}/mmtui.XXXXXX")
 TUI_SOCK="mmtest-$$"
 TUI_COLS=120
 TUI_ROWS=40
+TUI_TERM="${TUI_TERM:-}" # set (e.g. "screen") to force the console's TERM
 SIM_PID=""
 SIM_PORT=""
 export MM_DB="$TUI_TMP/catalog.db"
@@ -68,7 +69,7 @@ start_ui() {
     local args=""
     for a in "$@"; do args+=" $(printf '%q' "$a")"; done
     tmux -L "$TUI_SOCK" -f /dev/null new-session -d -x "$TUI_COLS" -y "$TUI_ROWS" \
-        "env LC_ALL=C.UTF-8 MM_DB=$(printf '%q' "$MM_DB") MM_MASTER_KEY=$MM_MASTER_KEY \
+        "env ${TUI_TERM:+TERM=$TUI_TERM} LC_ALL=C.UTF-8 MM_DB=$(printf '%q' "$MM_DB") MM_MASTER_KEY=$MM_MASTER_KEY \
          ASAN_OPTIONS=${ASAN_OPTIONS:-} UBSAN_OPTIONS=${UBSAN_OPTIONS:-} \
          $(printf '%q' "$MMADMIN")$args 2>$TUI_TMP/ui.err; echo \$? >$TUI_TMP/ui.exit"
     tmux -L "$TUI_SOCK" set-option -g remain-on-exit on >/dev/null 2>&1 || true

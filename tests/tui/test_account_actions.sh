@@ -38,12 +38,13 @@ send_keys e
 wait_for_text "Disable account"
 type_text "rotating keys"
 send_keys Enter
-wait_for_text "no: rotating keys"
+wait_for_text "alpha is disabled: rotating keys"
+assert_screen_contains "no: rotatin"
 assert_screen_contains "1 of 2 disabled"
 send_keys x
 wait_for_text "Enable account"
 send_keys Enter
-wait_for_gone "no: rotating keys"
+wait_for_gone "is disabled: rotating keys"
 
 # --- delete asks first: n keeps, y deletes
 send_keys j d

@@ -49,9 +49,11 @@ wait_for_text "1 Accounts"
 assert_screen_contains "claude-main"
 tmux -L "$TUI_SOCK" resize-window -x 60 -y 20
 wait_for_text "terminal too small (needs 80x24)"
-tmux -L "$TUI_SOCK" resize-window -x 120 -y 40
+tmux -L "$TUI_SOCK" resize-window -x 150 -y 40
 wait_for_text "1 Provider Accounts"
 wait_for_gone "terminal too small"
+tmux -L "$TUI_SOCK" resize-window -x 120 -y 40
+wait_for_text "Endpoint"
 
 # --- resize inside the wizard: it stays open with what was typed
 send_keys a Enter

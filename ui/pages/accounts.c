@@ -21,13 +21,23 @@ typedef struct accounts_page {
     ui_table table;
     mm_account_list list;
     mm_string_list testing; /* accounts with a test running */
-    char pending_title[96];  /* a finished test's dialog, shown at the next wake */
+    char pending_title[96]; /* a finished test's dialog, shown at the next wake */
     char pending_text[8192];
     bool pending_ok;
 } accounts_page;
 
-enum { COL_NAME, COL_PROVIDER, COL_ENDPOINT, COL_KEY, COL_RPM, COL_TPM, COL_CAP, COL_ENABLED,
-       COL_TEST, N_COLS };
+enum {
+    COL_NAME,
+    COL_PROVIDER,
+    COL_ENDPOINT,
+    COL_KEY,
+    COL_RPM,
+    COL_TPM,
+    COL_CAP,
+    COL_ENABLED,
+    COL_TEST,
+    N_COLS
+};
 
 static const ui_column COLUMNS[N_COLS] = {
     [COL_NAME] = {"Name", 8, 24, UI_ALIGN_LEFT, false},
@@ -42,15 +52,16 @@ static const ui_column COLUMNS[N_COLS] = {
 };
 
 static const int KEEP[N_COLS] = {
-    [COL_NAME] = 9, [COL_PROVIDER] = 6, [COL_ENDPOINT] = 1, [COL_KEY] = 4, [COL_RPM] = 3,
+    [COL_NAME] = 9, [COL_PROVIDER] = 6, [COL_ENDPOINT] = 1, [COL_KEY] = 4,  [COL_RPM] = 3,
     [COL_TPM] = 2,  [COL_CAP] = 3,      [COL_ENABLED] = 8,  [COL_TEST] = 7,
 };
 
 static const ui_binding BINDINGS[] = {
     {2, 'a', "a", "Add", "add an account with the guided wizard", true},
     {3, '/', "/", "Filter", "filter rows (type text; Enter keeps, Esc clears)", false},
-    {4, '\n', "Enter", "Edit", "edit the selected account (the key field keeps the key when "
-                               "left empty)",
+    {4, '\n', "Enter", "Edit",
+     "edit the selected account (the key field keeps the key when "
+     "left empty)",
      true},
     {5, 't', "t", "Test", "test the selected account's connection in the background", false},
     {6, 's', "s", "Sort", "sort by the next column", false},
@@ -115,7 +126,7 @@ static void fill_rows(ui_app *app, accounts_page *st)
         const mm_account *a = &st->list.items[i];
         const mm_provider_info *p = provider_find(a->provider);
         char endpoint[MM_URL_MAX], rpm[32], tpm[32], cap[32], enabled[MM_REASON_MAX + 8], test[160];
-        const char *url = a->endpoint[0] ? a->endpoint
+        const char *url = a->endpoint[0]             ? a->endpoint
                           : p && p->default_base_url ? p->default_base_url
                                                      : "";
         mm_copy(endpoint, sizeof endpoint, url);
@@ -129,8 +140,10 @@ static void fill_rows(ui_app *app, accounts_page *st)
                      a->disabled_reason[0] ? a->disabled_reason : "(no reason given)");
         ui_element test_el;
         format_test(app, st, a, test, sizeof test, &test_el);
-        const char *cells[N_COLS] = {a->name, p ? p->display_name : a->provider, endpoint,
-                                     a->has_key ? a->key_hint : "none", rpm, tpm, cap, enabled,
+        const char *cells[N_COLS] = {a->name,  p ? p->display_name : a->provider,
+                                     endpoint, a->has_key ? a->key_hint : "none",
+                                     rpm,      tpm,
+                                     cap,      enabled,
                                      test};
         ui_element els[N_COLS] = {0};
         els[COL_ENDPOINT] = a->endpoint[0] ? UI_EL_NORMAL : UI_EL_DIM;
@@ -211,8 +224,7 @@ static void test_done(ui_app *app, const ui_conn_test *t, void *owner)
         mm_error err;
         mm_error_clear(&err);
         if (ui_conn_test_record(app, t, &err) != MM_OK)
-            snprintf(note, sizeof note, "\n\n(The result could not be recorded: %s)",
-                     err.message);
+            snprintf(note, sizeof note, "\n\n(The result could not be recorded: %s)", err.message);
     } else {
         snprintf(note, sizeof note, "\n\n(Read-only: the result is not recorded.)");
     }
@@ -282,8 +294,9 @@ static int add_account(ui_page *page, ui_app *app)
         return UI_HANDLED;
     accounts_load(page, app);
     ui_table_select_key(&st->table, name);
-    ui_set_message(app, UI_EL_OK, "%s Account %s added. Next: use it as a target of a model "
-                                  "(Models page, 2).",
+    ui_set_message(app, UI_EL_OK,
+                   "%s Account %s added. Next: use it as a target of a model "
+                   "(Models page, 2).",
                    ui_glyph(app, UI_G_CHECK), name);
     return UI_HANDLED;
 }

@@ -160,8 +160,8 @@ static void show_entry(ui_app *app, const mm_audit_entry *e)
     size_t size = strlen(before ? before : "") + strlen(after ? after : "") + 1024;
     char *text = malloc(size);
     if (text) {
-        snprintf(text, size, "%s UTC by %s: %s %s %s\n\nBefore:\n%s\n\nAfter:\n%s", when,
-                 e->actor, e->action, e->entity_kind, e->entity_name, before ? before : "",
+        snprintf(text, size, "%s UTC by %s: %s %s %s\n\nBefore:\n%s\n\nAfter:\n%s", when, e->actor,
+                 e->action, e->entity_kind, e->entity_name, before ? before : "",
                  after ? after : "");
         char title[200];
         snprintf(title, sizeof title, "Audit entry %lld", (long long)e->id);

@@ -180,6 +180,13 @@ static void free_data(ent_page *st)
     memset(&st->ents, 0, sizeof st->ents);
 }
 
+static void set_subtitle(ui_page *page, const ent_page *st)
+{
+    snprintf(page->subtitle, sizeof page->subtitle, "%s, %zu entitlement%s",
+             st->view == VIEW_BY_MODEL ? "by model" : "by workspace", st->ents.count,
+             st->ents.count == 1 ? "" : "s");
+}
+
 static void ent_load(ui_page *page, ui_app *app)
 {
     ent_page *st = page->state;
@@ -194,8 +201,7 @@ static void ent_load(ui_page *page, ui_app *app)
                  err.message);
     fill_left(st);
     fill_right(st, app);
-    snprintf(page->subtitle, sizeof page->subtitle, "%s · %zu entitlements",
-             st->view == VIEW_BY_MODEL ? "by model" : "by workspace", st->ents.count);
+    set_subtitle(page, st);
 }
 
 /* ---- drawing ---- */
@@ -383,8 +389,7 @@ static int ent_key(ui_page *page, ui_app *app, int key)
         r = ui_table_handle_key(focused, key);
     if (r == UI_IGNORED && key == 'v') {
         swap_view(st, app);
-        snprintf(page->subtitle, sizeof page->subtitle, "%s · %zu entitlements",
-                 st->view == VIEW_BY_MODEL ? "by model" : "by workspace", st->ents.count);
+        set_subtitle(page, st);
         return UI_HANDLED | UI_REDRAW;
     }
     if (r == UI_IGNORED && st->right_focus && key == ' ')

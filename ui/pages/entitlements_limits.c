@@ -8,7 +8,6 @@
 #include "widgets/dialog.h"
 #include "widgets/form.h"
 #include "widgets/form_dialog.h"
-#include "wizards/account_fields.h"
 
 typedef struct limits_ctx {
     mm_entitlement ent;
@@ -34,11 +33,25 @@ static int64_t *limit_slot(mm_entitlement *ent, size_t i)
     return slots[i];
 }
 
-static void add_fields(ui_app *app, ui_form *f, const mm_entitlement *ent)
+/* 10000000 -> "10,000,000" */
+static void format_grouped(int64_t value, char *out, size_t outsz)
+{
+    char digits[32];
+    snprintf(digits, sizeof digits, "%lld", (long long)value);
+    size_t len = strlen(digits), used = 0;
+    for (size_t i = 0; i < len && used + 2 < outsz; i++) {
+        if (i > 0 && (len - i) % 3 == 0)
+            out[used++] = ',';
+        out[used++] = digits[i];
+    }
+    out[used] = '\0';
+}
+
+static void add_fields(ui_form *f, const mm_entitlement *ent)
 {
     for (size_t i = 0; i < N_LIMIT_FIELDS; i++) {
         char help[128], value[32] = "", max[40];
-        account_format_limit(app, LIMIT_FIELDS[i].max, max, sizeof max);
+        format_grouped(LIMIT_FIELDS[i].max, max, sizeof max);
         snprintf(help, sizeof help, "empty = no limit; else a whole number from 1 to %s", max);
         int64_t v = *limit_slot((mm_entitlement *)ent, i);
         if (v != MM_LIMIT_UNSET)
@@ -109,7 +122,7 @@ bool ui_entitlement_limits_edit(ui_app *app, const char *model, const char *work
              granting ? "Saving lets the workspace use the model. " : "", workspace, model);
     ui_form form;
     ui_form_init(&form);
-    add_fields(app, &form, &lc.ent);
+    add_fields(&form, &lc.ent);
     ui_form_dialog_spec spec = {.title = title,
                                 .intro = intro,
                                 .save_label = granting ? "Grant" : "Save",

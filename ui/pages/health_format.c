@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <time.h>
 
-
 typedef struct status_look {
     const char *utf8, *ascii;
     ui_element element;
@@ -56,7 +55,9 @@ void health_format_usd(int64_t micros, int64_t unpriced, char *out, size_t outsz
     }
     double usd = (double)micros / 1e6;
     const char *floor_mark = unpriced > 0 ? "+" : "";
-    if (micros != 0 && usd < 1.0)
+    if (micros != 0 && usd < 0.01)
+        snprintf(out, outsz, "$%.6f%s", usd, floor_mark); /* a few tokens: keep them visible */
+    else if (micros != 0 && usd < 1.0)
         snprintf(out, outsz, "$%.4f%s", usd, floor_mark);
     else
         snprintf(out, outsz, "$%.2f%s", usd, floor_mark);
@@ -84,7 +85,9 @@ void health_format_countdown(int64_t now_ms, int64_t at_ms, char *out, size_t ou
         snprintf(out, outsz, "in %" PRId64 " s", secs);
     else if (secs < 3600)
         snprintf(out, outsz, "in %" PRId64 " min %02" PRId64 " s", secs / 60, secs % 60);
+    else if (secs < 48 * 3600)
+        snprintf(out, outsz, "in %" PRId64 " h %02" PRId64 " min", secs / 3600, secs % 3600 / 60);
     else
-        snprintf(out, outsz, "in %" PRId64 " h %02" PRId64 " min", secs / 3600,
-                 secs % 3600 / 60);
+        snprintf(out, outsz, "in %" PRId64 " days %" PRId64 " h", secs / 86400,
+                 secs % 86400 / 3600);
 }

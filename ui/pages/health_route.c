@@ -10,8 +10,7 @@
 
 #define PLAN_WORKSPACE "health-detail"
 
-static mm_status map_from_report(const mm_health_report *report, mm_health_map *map,
-                                 mm_error *err)
+static mm_status map_from_report(const mm_health_report *report, mm_health_map *map, mm_error *err)
 {
     memset(map, 0, sizeof *map);
     size_t n = report->count ? report->count : 1;
@@ -52,8 +51,7 @@ static mm_status copy_models(const router_snapshot *src, uint32_t account, route
             router_model_add_target(dst, to, src->accounts[from->targets[t].account].name,
                                     from->targets[t].model, from->targets[t].priority);
         if (!router_snapshot_add_entitlement(dst, PLAN_WORKSPACE, from->name))
-            return mm_error_set(err, MM_E_INTERNAL, NULL, "could not plan model '%s'",
-                                from->name);
+            return mm_error_set(err, MM_E_INTERNAL, NULL, "could not plan model '%s'", from->name);
     }
     return MM_OK;
 }

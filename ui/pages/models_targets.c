@@ -137,17 +137,14 @@ static void wrap_warnings(models_page *mp, ui_app *app, int width, ui_lines *out
 static void draw_header(models_page *mp, ui_app *app, WINDOW *win, ui_rect area)
 {
     char line[MM_NAME_MAX + MM_DESCRIPTION_MAX + 96];
-    snprintf(line, sizeof line,
-             "Fallback chain of %s (%s): tried in order, 1 first, until one "
-             "answers",
-             mp->chain.name, mp->chain.type);
+    snprintf(line, sizeof line, "Fallback chain of %s (%s)", mp->chain.name, mp->chain.type);
     ui_draw_text(app, win, area.y, area.x, area.w, UI_EL_TITLE, UI_ALIGN_LEFT, line);
     char description[MM_DESCRIPTION_MAX];
     mm_sanitize(description, sizeof description, mp->chain.description,
                 strlen(mp->chain.description));
-    snprintf(line, sizeof line, "%s%s%zu workspace%s may use it", description,
-             description[0] ? "  ·  " : "", mp->chain.n_entitled,
-             mp->chain.n_entitled == 1 ? "" : "s");
+    snprintf(line, sizeof line, "tried in order, 1 first; %zu workspace%s may use it%s%s",
+             mp->chain.n_entitled, mp->chain.n_entitled == 1 ? "" : "s",
+             description[0] ? "; " : "", description);
     ui_draw_text(app, win, area.y + 1, area.x, area.w, UI_EL_DIM, UI_ALIGN_LEFT, line);
 }
 
@@ -197,7 +194,7 @@ void models_targets_draw(models_page *mp, ui_app *app, WINDOW *win, ui_rect area
                      warnings.items[i]);
     ui_lines_free(&warnings);
     ui_draw_text(app, win, hint_y, area.x, area.w, UI_EL_DIM, UI_ALIGN_LEFT,
-                 "a add  d remove  K/J move up/down  e edit model  Esc back to the models");
+                 "a add  d remove  K/J move up/down  e edit  Esc back");
 }
 
 /* ---- actions ---- */

@@ -8,9 +8,7 @@ static const ui_page_entry PAGES[] = {
     {"accounts", "Provider Accounts", "Accounts", ui_page_accounts_new, NULL},
     {"models", "Models", "Models", ui_page_models_new, NULL},
     {"entitlements", "Model Entitlements", "Entitlements", ui_page_entitlements_new, NULL},
-    {"health", "Provider Health", "Health", NULL,
-     "Live health of every provider account: status, latency (avg, p95), error rate, "
-     "rate-limit hits, tokens and cost, updating in place."},
+    {"health", "Provider Health", "Health", ui_page_health_new, NULL},
     {"workspaces", "Workspaces", "Workspaces", ui_page_workspaces_new, NULL},
     {"audit", "Audit Log", "Audit Log", ui_page_audit_new, NULL},
 };

@@ -98,7 +98,8 @@ static void ws_load(ui_page *page, ui_app *app)
         ui_table_add(&st->table, w->name, cells, els);
     }
     ui_table_end(&st->table);
-    snprintf(page->subtitle, sizeof page->subtitle, "%zu workspaces", list.count);
+    snprintf(page->subtitle, sizeof page->subtitle, "%zu workspace%s", list.count,
+             list.count == 1 ? "" : "s");
     mm_workspace_list_free(&list);
     mm_entitlement_list_free(&ents);
 }

@@ -12,7 +12,7 @@
 #include "widgets/sparkline.h"
 
 typedef struct ui_chart {
-    const char *title;   /* "Requests / min" */
+    const char *title;    /* "Requests / min" */
     const double *values; /* oldest first; negative = no data */
     size_t n;
     ui_series_merge merge;

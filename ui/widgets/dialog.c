@@ -160,8 +160,8 @@ static void dialog_draw(ui_modal *m, ui_app *app)
                  d->scroll + d->body_h < (int)d->lines.count ? d->scroll + d->body_h
                                                              : (int)d->lines.count,
                  d->lines.count, ui_glyph(app, UI_G_UP), ui_glyph(app, UI_G_DOWN));
-        ui_draw_clip(app, win, getmaxy(win) - 1, w - 2 - ui_text_width(more), w,
-                     UI_EL_DIALOG_TITLE, more);
+        ui_draw_clip(app, win, getmaxy(win) - 1, w - 2 - ui_text_width(more), w, UI_EL_DIALOG_TITLE,
+                     more);
     }
     draw_buttons(d, app, win, w);
     m->wants_cursor = d->has_form && d->focus < 0;

@@ -200,8 +200,7 @@ void ui_form_draw(ui_form *f, ui_app *app)
             for (size_t k = (size_t)l; k < lines.count && (k == (size_t)l || l == room - 1); k++)
                 snprintf(rest + strlen(rest), sizeof rest - strlen(rest), "%s%s",
                          k > (size_t)l ? " " : "", lines.items[k]);
-            ui_draw_text(app, win, row + 1 + l, field_x, w - field_x, help_el, UI_ALIGN_LEFT,
-                         rest);
+            ui_draw_text(app, win, row + 1 + l, field_x, w - field_x, help_el, UI_ALIGN_LEFT, rest);
         }
         ui_lines_free(&lines);
     }

@@ -17,8 +17,7 @@ typedef enum ui_series_merge {
 /* Fits n values (negative = no data) into width columns, the newest value in the last column:
  * wider than n keeps one value a column (the first width - n columns are -1), narrower merges
  * neighbours. out has width entries; a column whose values are all missing is -1. */
-void ui_series_fit(const double *values, size_t n, int width, ui_series_merge merge,
-                   double *out);
+void ui_series_fit(const double *values, size_t n, int width, ui_series_merge merge, double *out);
 
 /* True when block glyphs can be drawn: a UTF-8 locale and not the Linux console. */
 bool ui_sparkline_unicode(const ui_app *app);

@@ -15,10 +15,10 @@
 
 typedef struct ui_column {
     const char *title;
-    int min_width;  /* never narrower (the column is dropped instead) */
-    int max_width;  /* never wider, even when the content is */
+    int min_width; /* never narrower (the column is dropped instead) */
+    int max_width; /* never wider, even when the content is */
     ui_align align;
-    bool flex;      /* shrinks first, and takes the room that is left */
+    bool flex; /* shrinks first, and takes the room that is left */
 } ui_column;
 
 typedef struct ui_cell {
@@ -46,9 +46,9 @@ typedef struct ui_table {
     char *pending_key; /* selection to restore after a reload */
     const char *noun;  /* "account|accounts": "1 account", "3 accounts" */
     const char *empty_text;
-    const int *keep;   /* optional, one per column: when columns must go, lowest first */
+    const int *keep; /* optional, one per column: when columns must go, lowest first */
     int widths[UI_TABLE_MAX_COLUMNS];
-    int body_h;        /* rows shown at the last draw (for PgUp/PgDn) */
+    int body_h; /* rows shown at the last draw (for PgUp/PgDn) */
 } ui_table;
 
 void ui_table_init(ui_table *t, const ui_column *cols, size_t ncols, const char *noun,

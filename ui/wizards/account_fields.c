@@ -9,8 +9,8 @@
 #include "util/text.h"
 
 static const ui_field_def NAME_FIELD = {
-    "name", "Account name",
-    "A name you will recognise, e.g. prod-openai (a-z, 0-9, . _ -).", false, MM_NAME_MAX - 1};
+    "name", "Account name", "A name you will recognise, e.g. prod-openai (a-z, 0-9, . _ -).", false,
+    MM_NAME_MAX - 1};
 
 static int field_max(const char *name)
 {
@@ -149,8 +149,8 @@ static bool read_limit(ui_form *f, const char *name, int64_t max, int64_t *out)
     }
     mm_error err;
     mm_error_clear(&err);
-    const char *label = strcmp(name, "rpm") == 0 ? "requests-per-minute limit"
-                                                 : "tokens-per-minute limit";
+    const char *label =
+        strcmp(name, "rpm") == 0 ? "requests-per-minute limit" : "tokens-per-minute limit";
     if (catalog_parse_limit(text, label, max, out, &err) != MM_OK) {
         ui_form_set_error(f, name, err.message);
         ui_form_focus(f, name);

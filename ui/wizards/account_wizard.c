@@ -73,8 +73,7 @@ static void fill_picker(wizard *wz)
         for (size_t f = 0; f < p->n_fields; f++) {
             char *dst = p->fields[f].required ? need : optional;
             size_t used = strlen(dst);
-            snprintf(dst + used, sizeof need - used, "%s%s", used ? ", " : "",
-                     p->fields[f].label);
+            snprintf(dst + used, sizeof need - used, "%s%s", used ? ", " : "", p->fields[f].label);
         }
         char text[600];
         snprintf(text, sizeof text, "%s%s%s%s", need, *optional ? " (optional: " : "", optional,
@@ -318,10 +317,9 @@ static void cancel(wizard *wz)
         stop_test(wz);
         return;
     }
-    if (anything_typed(wz) &&
-        !ui_dialog_confirm(wz->app, "Discard this account?",
-                           "Nothing has been saved. Discard what you typed?", "Discard",
-                           "Keep editing", false))
+    if (anything_typed(wz) && !ui_dialog_confirm(wz->app, "Discard this account?",
+                                                 "Nothing has been saved. Discard what you typed?",
+                                                 "Discard", "Keep editing", false))
         return;
     wz->modal.done = true;
 }
@@ -335,19 +333,18 @@ static void draw_steps(wizard *wz, WINDOW *win, int w)
     for (int s = 0; s < STEP_COUNT && x < w - 2; s++) {
         char label[48];
         snprintf(label, sizeof label, " %d %s ", s + 1, STEP_NAMES[s]);
-        ui_element el = s == (int)wz->step ? UI_EL_BUTTON_FOCUS
+        ui_element el = s == (int)wz->step  ? UI_EL_BUTTON_FOCUS
                         : s < (int)wz->step ? UI_EL_DIALOG
                                             : UI_EL_DIM;
         x += ui_draw_clip(app, win, 1, x, w - 2 - x, el, label);
         if (s + 1 < STEP_COUNT)
-            x += ui_draw_clip(app, win, 1, x, w - 2 - x, UI_EL_DIM,
-                              app->utf8 ? " › " : " > ");
+            x += ui_draw_clip(app, win, 1, x, w - 2 - x, UI_EL_DIM, app->utf8 ? " › " : " > ");
     }
     ui_draw_hline(app, win, 2, 1, w - 2, UI_EL_BORDER);
 }
 
-static int draw_wrapped(ui_app *app, WINDOW *win, int y, int x, int w, int max_lines,
-                        ui_element el, const char *text, int skip)
+static int draw_wrapped(ui_app *app, WINDOW *win, int y, int x, int w, int max_lines, ui_element el,
+                        const char *text, int skip)
 {
     ui_lines lines;
     ui_wrap(text, w, &lines);
@@ -375,7 +372,7 @@ static void draw_test(wizard *wz, WINDOW *win, int h, int w)
 {
     ui_app *app = wz->app;
     char line[MM_URL_MAX + 160];
-    const char *where = wz->acc.endpoint[0]           ? wz->acc.endpoint
+    const char *where = wz->acc.endpoint[0]              ? wz->acc.endpoint
                         : wz->provider->default_base_url ? wz->provider->default_base_url
                                                          : "";
     if (wz->test == TEST_RUNNING) {
@@ -447,8 +444,7 @@ static void draw_save(wizard *wz, WINDOW *win, int w)
 
 static void draw_buttons(wizard *wz, WINDOW *win, int h, int w)
 {
-    const char *labels[N_BUTTONS] = {"< Back", wz->step == STEP_SAVE ? "Save" : "Next >",
-                                     "Cancel"};
+    const char *labels[N_BUTTONS] = {"< Back", wz->step == STEP_SAVE ? "Save" : "Next >", "Cancel"};
     int x = w - 2;
     for (int i = N_BUTTONS - 1; i >= 0; i--) {
         char label[32];
@@ -461,9 +457,9 @@ static void draw_buttons(wizard *wz, WINDOW *win, int h, int w)
     for (int i = 0; i < N_BUTTONS; i++) {
         char label[32];
         snprintf(label, sizeof label, "[ %s ]", labels[i]);
-        ui_element el = i == wz->button_focus                      ? UI_EL_BUTTON_FOCUS
+        ui_element el = i == wz->button_focus                   ? UI_EL_BUTTON_FOCUS
                         : (i == 0 && wz->step == STEP_PROVIDER) ? UI_EL_DIM
-                                                                   : UI_EL_BUTTON;
+                                                                : UI_EL_BUTTON;
         ui_draw_clip(wz->app, win, wz->button_y, wz->button_x[i], wz->button_w[i], el, label);
     }
 }

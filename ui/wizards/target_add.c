@@ -28,7 +28,8 @@ static const ui_column MODEL_COLUMNS[] = {
 };
 
 /* "2 targets" when the account already serves this chain. */
-static void chain_use(const mm_model *model, const char *account, char *out, size_t outsz)
+static void chain_use(const ui_app *app, const mm_model *model, const char *account, char *out,
+                      size_t outsz)
 {
     size_t n = 0;
     for (size_t i = 0; i < model->n_targets; i++)
@@ -36,7 +37,7 @@ static void chain_use(const mm_model *model, const char *account, char *out, siz
     if (n)
         snprintf(out, outsz, "%zu target%s already", n, n == 1 ? "" : "s");
     else
-        snprintf(out, outsz, "–");
+        snprintf(out, outsz, "%s", ui_glyph(app, UI_G_DASH));
 }
 
 static void fill_accounts(ui_app *app, ui_table *t, const mm_account_list *accounts,
@@ -52,7 +53,7 @@ static void fill_accounts(ui_app *app, ui_table *t, const mm_account_list *accou
             snprintf(count, sizeof count, "%zu", found.count);
         mm_string_list_free(&found);
         char use[48];
-        chain_use(model, a->name, use, sizeof use);
+        chain_use(app, model, a->name, use, sizeof use);
         const mm_provider_info *p = provider_find(a->provider);
         const char *cells[] = {a->name, p ? p->display_name : a->provider,
                                a->enabled ? "enabled" : "disabled", count, use};

@@ -1,0 +1,103 @@
+#!/bin/bash
+# Provider Health: with mmsim making one provider slow (degraded) and then fail (unreachable),
+# the page shows healthy -> degraded -> unreachable -> healthy, `mmadmin send` is served by the
+# fallback meanwhile, the detail shows the cap bar, the projection, the fallback and the last
+# errors, the help lists the thresholds, and quitting stops the monitor cleanly.
+source "$(dirname "$0")/lib.sh"
+start_sim
+
+sim_scenario() { # sim_scenario JSON: switches mmsim's behaviour now
+    curl -sf -o /dev/null -X PUT --data-binary "$1" "http://127.0.0.1:$SIM_PORT/_sim/scenario" ||
+        fail "mmsim refused the scenario $1"
+}
+setting() { # setting KEY VALUE (no CLI command sets health.* yet: the settings table)
+    sqlite3 "$MM_DB" "INSERT OR REPLACE INTO settings(key, value) VALUES ('$1', '$2');"
+}
+# Waits until the row of ACCOUNT on screen contains TEXT.
+wait_for_row() {
+    local account=$1 text=$2 timeout=${3:-30}
+    for _ in $(seq 1 $((timeout * 20))); do
+        screen 2>/dev/null | grep -F -- "$account" | grep -qF -- "$text" && return 0
+        sleep 0.05
+    done
+    fail "timed out waiting for $account to show: $text"
+}
+send_served_by() {
+    "$MMADMIN" send fast-chat --workspace search --prompt "hello" --json | jq -r '.served_by.account'
+}
+
+add_account primary-openai openai "sk-primary-0123456789" --endpoint "$(sim_url openai)" \
+    --monthly-cap 25
+add_account backup-claude anthropic "sk-ant-backup-0123456789" --endpoint "$(sim_url anthropic)"
+"$MMADMIN" prices import "$MM_SOURCE_DIR/data/prices.json" >/dev/null
+"$MMADMIN" model add fast-chat --type chat >/dev/null 2>&1
+"$MMADMIN" target add fast-chat --account primary-openai --model gpt-4o-mini >/dev/null
+"$MMADMIN" target add fast-chat --account backup-claude --model claude-3-5-haiku-20241022 \
+    >/dev/null 2>&1
+"$MMADMIN" workspace add search >/dev/null
+"$MMADMIN" entitle fast-chat search >/dev/null
+# Fast probing and a short window, so the states follow mmsim within a second or two.
+setting health.probe_interval_ms 500
+setting health.probe_timeout_ms 5000
+setting health.recent_window_ms 60000
+setting health.degraded_p95_ms 300
+setting health.unreachable_failed_probes 2
+
+start_ui
+send_keys 4
+wait_for_text "Provider Health"
+wait_for_text "prober: this console"
+assert_screen_contains "p95 last hour"
+
+# --- healthy: served by the first target
+wait_for_row primary-openai "● healthy"
+[[ $(send_served_by) == primary-openai ]] || fail "a healthy primary should serve fast-chat"
+
+# --- degraded: mmsim answers slowly (600 ms > the 300 ms p95 threshold)
+sim_scenario '{"rules":[{"prefix":"openai","phases":[{"latency_ms":600}]}]}'
+wait_for_row primary-openai "▲ degraded"
+wait_for_text "1 degraded"
+[[ $(send_served_by) == backup-claude ]] || fail "send was not shifted to the fallback while degraded"
+
+# --- unreachable: every call fails with a server error
+sim_scenario '{"rules":[{"prefix":"openai","phases":[{"fault":"server","fault_rate":1.0}]}]}'
+wait_for_row primary-openai "✖ unreachable"
+wait_for_text "1 unreachable"
+[[ $(send_served_by) == backup-claude ]] || fail "send was not shifted to the fallback while unreachable"
+
+# --- the detail of the failing account: charts, cap bar, projection, fallback, last errors
+send_keys /
+type_text "primary"
+send_keys Enter
+wait_for_text "(1 of 2)"
+send_keys Enter
+wait_for_text "Health of primary-openai"
+assert_screen_contains "Requests/min"
+assert_screen_contains "p95/min"
+assert_screen_contains "of \$25.00 monthly cap"
+assert_screen_contains "░"
+assert_screen_contains "ends the month at"
+wait_for_text "goes to backup-claude first"
+assert_screen_contains "Falling back away from this account now"
+assert_screen_contains "Last errors (newest first)"
+assert_screen_contains "server"
+send_keys Escape
+wait_for_gone "Health of primary-openai"
+send_keys Escape
+
+# --- help lists the thresholds
+send_keys "?"
+wait_for_text "Help: Provider Health"
+wait_for_text "p95"
+screen | grep -qE "300 ms|0\.3 s" || fail "help does not show the p95 threshold from the settings"
+send_keys Escape
+wait_for_gone "Help: Provider Health"
+
+# --- back to healthy once the failing minute has left the recent window (up to a minute)
+sim_scenario '{"rules":[]}'
+wait_for_row primary-openai "● healthy" 100
+[[ $(send_served_by) == primary-openai ]] || fail "the recovered primary should serve again"
+
+send_keys q
+wait_exit
+pass

@@ -1,0 +1,446 @@
+/* The Provider Health page: owns the console's one health monitor (started with the console so
+ * the header's prober state is right on every page), and shows its snapshots as a live table
+ * (status, latency, errors, tokens, cost, a sparkline of the last hour) with probe-now, refresh,
+ * the sparkline toggle and the per-account detail. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "draw.h"
+#include "health/monitor.h"
+#include "page.h"
+#include "pages/health_detail.h"
+#include "pages/health_format.h"
+#include "providers/provider.h"
+#include "util/text.h"
+#include "widgets/sparkline.h"
+#include "widgets/table.h"
+
+#define SPARK_INITIAL_WIDTH 30
+#define SPARK_MAX_WIDTH MM_WINDOW_MINUTES
+
+typedef struct health_page {
+    ui_table table;
+    mm_monitor *monitor;      /* NULL when it could not start */
+    mm_health_snapshot *snap; /* our reference to the latest snapshot, or NULL */
+    char start_problem[MM_MESSAGE_MAX];
+    bool read_only;
+    bool spark_errors; /* the sparkline shows errors instead of p95 latency */
+    int spark_width;   /* the width the sparklines were built for */
+} health_page;
+
+enum {
+    COL_ACCOUNT,
+    COL_PROVIDER,
+    COL_STATUS,
+    COL_AVG,
+    COL_P95,
+    COL_ERRORS,
+    COL_RL,
+    COL_TOK_IN,
+    COL_TOK_OUT,
+    COL_COST_HOUR,
+    COL_COST_MONTH,
+    COL_SPARK,
+    N_COLS
+};
+
+#define BASE_COLUMNS                                                                               \
+    [COL_ACCOUNT] = {"Account", 8, 24, UI_ALIGN_LEFT, false},                                      \
+    [COL_PROVIDER] = {"Provider", 6, 14, UI_ALIGN_LEFT, false},                                    \
+    [COL_STATUS] = {"Status", 9, 13, UI_ALIGN_LEFT, false},                                        \
+    [COL_AVG] = {"Avg", 5, 9, UI_ALIGN_RIGHT, false},                                              \
+    [COL_P95] = {"p95", 5, 9, UI_ALIGN_RIGHT, false},                                              \
+    [COL_ERRORS] = {"Err/h", 5, 7, UI_ALIGN_RIGHT, false},                                         \
+    [COL_RL] = {"RL", 2, 6, UI_ALIGN_RIGHT, false},                                                \
+    [COL_TOK_IN] = {"Tok in", 6, 10, UI_ALIGN_RIGHT, false},                                       \
+    [COL_TOK_OUT] = {"Tok out", 7, 10, UI_ALIGN_RIGHT, false},                                     \
+    [COL_COST_HOUR] = {"$ hour", 6, 10, UI_ALIGN_RIGHT, false},                                    \
+    [COL_COST_MONTH] = {"$ month", 7, 10, UI_ALIGN_RIGHT, false}
+
+static const ui_column COLUMNS_LATENCY[N_COLS] = {
+    BASE_COLUMNS, [COL_SPARK] = {"p95 last hour", 10, SPARK_MAX_WIDTH, UI_ALIGN_RIGHT, true}};
+static const ui_column COLUMNS_ERRORS[N_COLS] = {
+    BASE_COLUMNS, [COL_SPARK] = {"errors last hour", 10, SPARK_MAX_WIDTH, UI_ALIGN_RIGHT, true}};
+
+/* When the pane is narrow (80x24), columns go lowest first. */
+static const int KEEP[N_COLS] = {
+    [COL_ACCOUNT] = 12, [COL_STATUS] = 11,    [COL_P95] = 10,    [COL_ERRORS] = 9,
+    [COL_SPARK] = 8,    [COL_COST_MONTH] = 7, [COL_AVG] = 6,     [COL_COST_HOUR] = 5,
+    [COL_PROVIDER] = 4, [COL_RL] = 3,         [COL_TOK_OUT] = 2, [COL_TOK_IN] = 1,
+};
+
+static const ui_binding BINDINGS[] = {
+    {3, '/', "/", "Filter", "filter rows (type text; Enter keeps, Esc clears)", false},
+    {4, '\n', "Enter", "Detail",
+     "the selected account's detail: charts of the last hour, spend "
+     "against the cap, cool-down, fallbacks, last errors",
+     false},
+    {5, 'p', "p", "Probe", "probe every enabled account now (when this console is the prober)",
+     false},
+    {6, 's', "s", "Sort", "sort by the next column", false},
+    {7, 'l', "l", "Spark", "switch the sparkline between p95 latency and errors per minute", false},
+    {8, 'r', "r", "Refresh", "re-read accounts and settings and recompute now", false},
+};
+
+static const ui_binding *health_bindings(ui_page *page, size_t *count)
+{
+    (void)page;
+    *count = sizeof BINDINGS / sizeof BINDINGS[0];
+    return BINDINGS;
+}
+
+/* ---- the monitor and the header's prober state ---- */
+
+static void prober_state(void *ctx, char *out, size_t outsz)
+{
+    const health_page *st = ctx;
+    if (!st->monitor) {
+        snprintf(out, outsz, "prober: off (no monitor)");
+    } else if (st->read_only) {
+        snprintf(out, outsz, "prober: off (read-only)");
+    } else if (!st->snap) {
+        snprintf(out, outsz, "prober: starting");
+    } else if (st->snap->is_prober) {
+        snprintf(out, outsz, "prober: this console");
+    } else if (st->snap->prober[0]) {
+        char holder[MM_LEASE_HOLDER_MAX];
+        mm_copy(holder, sizeof holder, st->snap->prober);
+        char *nonce = strrchr(holder, ':'); /* host:pid:nonce -> host:pid */
+        if (nonce && nonce != strchr(holder, ':'))
+            *nonce = '\0';
+        snprintf(out, outsz, "prober: other (%.40s)", holder);
+    } else {
+        snprintf(out, outsz, "prober: none yet");
+    }
+}
+
+static void start_monitor(health_page *st, ui_app *app)
+{
+    mm_monitor_config cfg = {
+        .catalog_path = catalog_path(app->cat),
+        .wake_fd = ui_wake_fd(app),
+        .probe = !app->read_only, /* read-only: tail and compute, never probe */
+    };
+    mm_error err;
+    mm_error_clear(&err);
+    if (health_monitor_start(&cfg, &st->monitor, &err) != MM_OK) {
+        st->monitor = NULL;
+        snprintf(st->start_problem, sizeof st->start_problem,
+                 "The health monitor did not start: %.400s", err.message);
+    }
+    app->prober_state = prober_state;
+    app->prober_ctx = st;
+}
+
+/* Takes the monitor's latest snapshot; true when it is a new one. */
+static bool take_snapshot(health_page *st)
+{
+    if (!st->monitor)
+        return false;
+    mm_health_snapshot *fresh = health_monitor_snapshot(st->monitor);
+    if (fresh == st->snap) {
+        health_snapshot_release(fresh);
+        return false;
+    }
+    health_snapshot_release(st->snap);
+    st->snap = fresh;
+    return true;
+}
+
+/* ---- rows ---- */
+
+static void format_sparkline(const ui_app *app, const health_page *st, const mm_health_figures *f,
+                             char *out, size_t outsz)
+{
+    double series[MM_WINDOW_MINUTES];
+    for (int m = 0; m < MM_WINDOW_MINUTES; m++) {
+        if (!st->spark_errors)
+            series[m] = f->series_p95_ms[m];
+        else if (f->series_requests[m] == 0)
+            series[m] = -1; /* no requests that minute: nothing to say */
+        else
+            series[m] = (double)f->series_errors[m] / f->series_requests[m];
+    }
+    ui_sparkline_format(app, series, MM_WINDOW_MINUTES, st->spark_width, UI_SERIES_MAX,
+                        st->spark_errors ? 1.0 : 0.0, out, outsz);
+}
+
+static bool any_errors(const mm_health_figures *f)
+{
+    return f->errors > 0;
+}
+
+static void add_row(ui_app *app, health_page *st, const mm_health_figures *f)
+{
+    const mm_provider_info *p = provider_find(f->provider);
+    char status[48], avg[24], p95[24], errors[24], rl[24], tin[24], tout[24], hour[32], month[32],
+        spark[3 * SPARK_MAX_WIDTH + 1];
+    ui_element status_el;
+    health_format_status(app, f, status, sizeof status, &status_el);
+    health_format_ms(f->latency_avg_ms, avg, sizeof avg);
+    health_format_ms(f->latency_p95_ms, p95, sizeof p95);
+    health_format_rate(f->error_rate, f->requests, errors, sizeof errors);
+    snprintf(rl, sizeof rl, "%lld", (long long)f->rate_limit_hits);
+    snprintf(tin, sizeof tin, "%lld", (long long)f->tokens_in);
+    snprintf(tout, sizeof tout, "%lld", (long long)f->tokens_out);
+    health_format_usd(f->cost_micros_hour, f->unpriced, hour, sizeof hour);
+    health_format_usd(f->cost_micros_month, f->unpriced, month, sizeof month);
+    format_sparkline(app, st, f, spark, sizeof spark);
+    const char *cells[N_COLS] = {f->account, p ? p->display_name : f->provider,
+                                 status,     avg,
+                                 p95,        errors,
+                                 rl,         tin,
+                                 tout,       hour,
+                                 month,      spark};
+    ui_element els[N_COLS] = {0};
+    els[COL_STATUS] = status_el;
+    els[COL_ERRORS] = any_errors(f) ? UI_EL_WARN : UI_EL_NORMAL;
+    els[COL_RL] = f->rate_limit_hits ? UI_EL_WARN : UI_EL_DIM;
+    els[COL_COST_HOUR] = f->cost_micros_hour == 0 && f->unpriced > 0 ? UI_EL_DIM : UI_EL_NORMAL;
+    els[COL_COST_MONTH] = f->monthly_cap_cents != MM_LIMIT_UNSET &&
+                                  f->cost_micros_month >= f->monthly_cap_cents * 10000
+                              ? UI_EL_BAD
+                              : els[COL_COST_HOUR];
+    els[COL_SPARK] = st->spark_errors ? (any_errors(f) ? UI_EL_BAD : UI_EL_DIM) : UI_EL_OK;
+    ui_table_add(&st->table, f->account, cells, els);
+}
+
+static void set_subtitle(ui_page *page, const mm_health_report *r)
+{
+    size_t degraded = 0, unreachable = 0;
+    for (size_t i = 0; i < r->count; i++) {
+        degraded += r->accounts[i].enabled && r->accounts[i].status == MM_HEALTH_DEGRADED;
+        unreachable += r->accounts[i].enabled && r->accounts[i].status == MM_HEALTH_UNREACHABLE;
+    }
+    int n = snprintf(page->subtitle, sizeof page->subtitle, "%zu %s", r->count,
+                     r->count == 1 ? "account" : "accounts");
+    if (degraded && n > 0 && (size_t)n < sizeof page->subtitle)
+        n += snprintf(page->subtitle + n, sizeof page->subtitle - (size_t)n, ", %zu degraded",
+                      degraded);
+    if (unreachable && n > 0 && (size_t)n < sizeof page->subtitle)
+        snprintf(page->subtitle + n, sizeof page->subtitle - (size_t)n, ", %zu unreachable",
+                 unreachable);
+}
+
+static void fill_rows(ui_page *page, ui_app *app)
+{
+    health_page *st = page->state;
+    st->table.cols = st->spark_errors ? COLUMNS_ERRORS : COLUMNS_LATENCY;
+    ui_table_begin(&st->table);
+    if (st->snap) {
+        const mm_health_report *r = &st->snap->report;
+        for (size_t i = 0; i < r->count; i++)
+            add_row(app, st, &r->accounts[i]);
+        set_subtitle(page, r);
+    } else {
+        snprintf(page->subtitle, sizeof page->subtitle, "loading");
+    }
+    ui_table_end(&st->table);
+}
+
+static void health_load(ui_page *page, ui_app *app)
+{
+    health_page *st = page->state;
+    take_snapshot(st);
+    fill_rows(page, app);
+}
+
+static void health_on_wake(ui_page *page, ui_app *app)
+{
+    health_page *st = page->state;
+    if (take_snapshot(st))
+        fill_rows(page, app);
+}
+
+/* ---- drawing ---- */
+
+static void status_line(const health_page *st, const ui_app *app, char *out, size_t outsz,
+                        ui_element *el)
+{
+    const mm_health_snapshot *s = st->snap;
+    *el = UI_EL_DIM;
+    const char *spark = st->spark_errors ? "sparkline: errors/requests per minute (l: p95)"
+                                         : "sparkline: p95 latency per minute (l: errors)";
+    if (st->start_problem[0] || (s && s->problem[0])) {
+        snprintf(out, outsz, "%s %s", ui_glyph(app, UI_G_WARN),
+                 st->start_problem[0] ? st->start_problem : s->problem);
+        *el = UI_EL_ERROR;
+    } else if (!s) {
+        snprintf(out, outsz, "Loading the last hour of usage events%s",
+                 ui_glyph(app, UI_G_ELLIPSIS));
+    } else if (s->is_prober && s->last_round_ms) {
+        snprintf(out, outsz, "Probing every %.0f s: last round %zu probes, %zu failed, %.2f s.  %s",
+                 (double)s->probe_interval_ms / 1000.0, s->last_round_probes,
+                 s->last_round_failures, (double)s->last_round_duration_ms / 1000.0, spark);
+    } else if (s->is_prober) {
+        snprintf(out, outsz, "Probing every %.0f s.  %s", (double)s->probe_interval_ms / 1000.0,
+                 spark);
+    } else {
+        snprintf(out, outsz, "%s  %s",
+                 st->read_only  ? "Read-only: watching, not probing."
+                 : s->prober[0] ? "Another process probes; this console watches."
+                                : "Nobody probes yet.",
+                 spark);
+    }
+}
+
+static void health_draw(ui_page *page, ui_app *app, WINDOW *win, ui_rect area, bool focused)
+{
+    health_page *st = page->state;
+    ui_rect table_area = area;
+    if (area.h > 6) {
+        table_area.h -= 1;
+        char line[MM_MESSAGE_MAX + 128];
+        ui_element el;
+        status_line(st, app, line, sizeof line, &el);
+        ui_draw_text(app, win, area.y + area.h - 1, area.x, area.w, el, UI_ALIGN_LEFT, line);
+    }
+    ui_table_draw(&st->table, app, win, table_area, focused);
+    /* The sparklines fill their column exactly: rebuild them for the width it got. */
+    int width = st->table.widths[COL_SPARK];
+    if (width > 0 && width != st->spark_width) {
+        st->spark_width = width > SPARK_MAX_WIDTH ? SPARK_MAX_WIDTH : width;
+        fill_rows(page, app);
+        ui_table_draw(&st->table, app, win, table_area, focused);
+    }
+}
+
+/* ---- keys ---- */
+
+static int probe_now(health_page *st, ui_app *app)
+{
+    if (!st->monitor) {
+        ui_set_message(app, UI_EL_ERROR, "%s", st->start_problem);
+    } else if (st->read_only) {
+        ui_set_message(app, UI_EL_WARN,
+                       "%s Read-only: this console does not probe (another console or "
+                       "`mmadmin monitor` can).",
+                       ui_glyph(app, UI_G_WARN));
+    } else if (!st->snap || !st->snap->is_prober) {
+        char state[96];
+        prober_state(st, state, sizeof state);
+        ui_set_message(app, UI_EL_WARN,
+                       "This console is not the prober (%s); the prober probes on its own "
+                       "schedule.",
+                       state);
+    } else {
+        health_monitor_probe_now(st->monitor);
+        ui_set_message(app, UI_EL_DIM, "Probing every enabled account now%s",
+                       ui_glyph(app, UI_G_ELLIPSIS));
+    }
+    return UI_HANDLED;
+}
+
+static int open_detail(health_page *st, ui_app *app)
+{
+    const char *key = ui_table_selected_key(&st->table);
+    if (!key) {
+        ui_set_message(app, UI_EL_DIM, "No account selected.");
+        return UI_HANDLED;
+    }
+    char account[MM_NAME_MAX];
+    mm_copy(account, sizeof account, key);
+    health_detail_run(app, &st->snap, account);
+    return UI_HANDLED;
+}
+
+static int health_key(ui_page *page, ui_app *app, int key)
+{
+    health_page *st = page->state;
+    if (ui_table_filter_editing(&st->table)) {
+        int r = ui_table_handle_key(&st->table, key);
+        if (r != UI_IGNORED)
+            return r;
+    }
+    switch (key) {
+    case '\n':
+        return open_detail(st, app);
+    case 'p':
+        return probe_now(st, app);
+    case 'l':
+        st->spark_errors = !st->spark_errors;
+        fill_rows(page, app);
+        return UI_HANDLED | UI_REDRAW;
+    case 'r':
+        if (st->monitor)
+            health_monitor_refresh(st->monitor);
+        ui_set_message(app, UI_EL_DIM, "Recomputing from the catalog%s",
+                       ui_glyph(app, UI_G_ELLIPSIS));
+        return UI_HANDLED | UI_REFRESH;
+    default:
+        return ui_table_handle_key(&st->table, key);
+    }
+}
+
+static int health_mouse(ui_page *page, ui_app *app, int y, int x, mmask_t bstate)
+{
+    (void)app;
+    health_page *st = page->state;
+    return ui_table_handle_mouse(&st->table, y, x, bstate);
+}
+
+static void health_help(ui_page *page, ui_app *app, char *out, size_t outsz)
+{
+    health_page *st = page->state;
+    mm_health_thresholds t;
+    if (st->snap)
+        t = st->snap->report.thresholds;
+    else
+        mm_health_thresholds_default(&t);
+    char lines[12][MM_HEALTH_LINE_MAX];
+    size_t n = health_thresholds_describe(&t, lines, 12);
+    int used = snprintf(out, outsz,
+                        "Status (%s healthy, %s degraded, %s unreachable, ? unknown: no event in "
+                        "the last hour):\n",
+                        app->utf8 ? "●" : "+", app->utf8 ? "▲" : "!", app->utf8 ? "✖" : "x");
+    for (size_t i = 0; i < n && used > 0 && (size_t)used < outsz; i++)
+        used += snprintf(out + used, outsz - (size_t)used, "  %s\n", lines[i]);
+    if (used > 0 && (size_t)used < outsz)
+        snprintf(out + used, outsz - (size_t)used,
+                 "Figures cover the last hour (probes and requests); p95 is within 2%%. Cost is "
+                 "the price table times tokens: \"no price\" when a model has none, a \"+\" when "
+                 "part of it has none. The sparkline's newest minute is at the right.");
+}
+
+static void health_destroy(ui_page *page)
+{
+    health_page *st = page->state;
+    if (st->monitor)
+        health_monitor_stop(st->monitor);
+    health_snapshot_release(st->snap);
+    ui_table_free(&st->table);
+    free(st);
+    free(page);
+}
+
+static const ui_page_ops HEALTH_OPS = {
+    .bindings = health_bindings,
+    .load = health_load,
+    .draw = health_draw,
+    .handle_key = health_key,
+    .handle_mouse = health_mouse,
+    .on_wake = health_on_wake,
+    .help_extra = health_help,
+    .destroy = health_destroy,
+};
+
+ui_page *ui_page_health_new(ui_app *app, const char *id, const char *title)
+{
+    health_page *st = calloc(1, sizeof *st);
+    if (!st)
+        return NULL;
+    st->read_only = app->read_only;
+    st->spark_width = SPARK_INITIAL_WIDTH;
+    ui_table_init(&st->table, COLUMNS_LATENCY, N_COLS, "account|accounts",
+                  "No provider accounts yet: add one on the Provider Accounts page (1).");
+    ui_table_set_keep(&st->table, KEEP);
+    ui_page *page = ui_page_alloc(&HEALTH_OPS, id, title, st);
+    if (!page) {
+        ui_table_free(&st->table);
+        free(st);
+        return NULL;
+    }
+    start_monitor(st, app);
+    return page;
+}
