@@ -14,13 +14,14 @@ done
 source "$ROOT/tests/tui/lib.sh"
 mkdir -p "$OUT"
 
-# One screen to PNG. ansilove draws code page 437: glyphs outside it get a one-column stand-in
-# so the columns stay aligned.
+# One screen to PNG. ansilove draws code page 437 and knows neither "default color" SGR (39/49,
+# mapped to white on black) nor attributes carried across lines (reset at each line start);
+# glyphs outside CP437 get a one-column stand-in so the columns stay aligned.
 shot() {
     local name=$1 ans="$TUI_TMP/$1.ans"
     sleep 0.3
     tmux -L "$TUI_SOCK" capture-pane -e -p |
-        sed -e 's/^/\x1b[0m/' -e 's/✓/√/g; s/✗/x/g; s/…/~/g; s/›/»/g; s/–/-/g; s/↵/«/g; s/▲/^/g; s/▼/v/g; s/→/>/g; s/↑/^/g; s/↓/v/g' \
+        sed -e 's/^/\x1b[0m/; s/\x1b\[49m/\x1b[40m/g; s/\x1b\[39m/\x1b[37m/g' -e 's/✓/√/g; s/✗/x/g; s/…/~/g; s/›/»/g; s/–/-/g; s/↵/«/g; s/▲/^/g; s/▼/v/g; s/→/>/g; s/↑/^/g; s/↓/v/g' \
             -e 's/•/∙/g; s/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/*/g' |
         iconv -f UTF-8 -t CP437//TRANSLIT >"$ans"
     ansilove -q -c "$((TUI_COLS + 1))" -o "$OUT/$name.png" "$ans" >/dev/null

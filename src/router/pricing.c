@@ -387,7 +387,9 @@ bool pricing_builtin_path(char *out, size_t outsz)
         if (readable(out))
             return true;
     }
-    return false;
+    /* the source tree this binary was built from (a build directory outside the tree) */
+    snprintf(out, outsz, "%s/prices.json", MM_BUILD_DATA_DIR);
+    return readable(out);
 }
 
 mm_status pricing_ensure_builtin(mm_catalog *cat, mm_error *err)

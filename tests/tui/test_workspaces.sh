@@ -78,14 +78,19 @@ send_keys Enter
 wait_for_text "Fallback chain of embed-docs"
 assert_screen_contains "The chain is empty"
 check_80x24
-send_keys Escape 3
-wait_for_text "have no access"
-assert_screen_contains "[ ] search"
+send_keys Escape 3 # still the reverse view opened by w above
+wait_for_text "search may use the models marked [x]; no access to [ ]"
+assert_screen_contains "Enter sets limits"
 check_80x24
 send_keys Right Enter
-wait_for_text "Grant search on embed-docs"
+wait_for_text "Limits of search on embed-docs"
 check_80x24
 send_keys Escape
+wait_for_gone "Limits of search"
+send_keys v
+wait_for_text "[x] may use embed-docs; [ ] have no access to it"
+assert_screen_contains "[x] search"
+check_80x24
 tmux -L "$TUI_SOCK" resize-window -t 0 -x 120 -y 40
 send_keys 5
 wait_for_text "search and ranking"

@@ -210,27 +210,30 @@ static void draw_note(ent_page *st, ui_app *app, WINDOW *win, ui_rect area)
 {
     char line[512];
     const char *sel = st->shown_left[0] ? st->shown_left : NULL;
+    bool roomy = area.w >= 90;
     if (!sel)
         snprintf(line, sizeof line, "%s",
                  st->view == VIEW_BY_MODEL ? "Choose a model on the left."
                                            : "Choose a workspace on the left.");
     else if (st->view == VIEW_BY_MODEL)
         snprintf(line, sizeof line,
-                 "Workspaces marked [x] may use %s; those marked [ ] have no access to it. "
-                 "Space grants or revokes, Enter sets limits.",
+                 roomy ? "Workspaces marked [x] may use %s; those marked [ ] have no access to "
+                         "it. Space grants or revokes, Enter sets limits."
+                       : "[x] may use %s; [ ] have no access to it. Space grants or revokes, "
+                         "Enter sets limits.",
                  sel);
     else
         snprintf(line, sizeof line,
-                 "%s may use the models marked [x] and has no access to those marked [ ]. "
-                 "Space grants or revokes, Enter sets limits.",
+                 roomy ? "%s may use the models marked [x] and has no access to those marked "
+                         "[ ]. Space grants or revokes, Enter sets limits."
+                       : "%s may use the models marked [x]; no access to [ ]. Space grants or "
+                         "revokes, Enter sets limits.",
                  sel);
     ui_lines lines;
     ui_wrap(line, area.w, &lines);
-    for (size_t i = 0; i < lines.count && i < 2; i++)
-        ui_draw_text(app, win, area.y + (int)i, area.x, area.w, UI_EL_TITLE, UI_ALIGN_LEFT,
-                     lines.items[i]);
-    if (lines.count < 2)
-        ui_draw_text(app, win, area.y + 1, area.x, area.w, UI_EL_NORMAL, UI_ALIGN_LEFT, "");
+    for (int i = 0; i < 2; i++)
+        ui_draw_text(app, win, area.y + i, area.x, area.w, UI_EL_TITLE, UI_ALIGN_LEFT,
+                     (size_t)i < lines.count ? lines.items[i] : "");
     ui_lines_free(&lines);
 }
 

@@ -270,11 +270,11 @@ static void status_line(const health_page *st, const ui_app *app, char *out, siz
         snprintf(out, outsz, "Loading the last hour of usage events%s",
                  ui_glyph(app, UI_G_ELLIPSIS));
     } else if (s->is_prober && s->last_round_ms) {
-        snprintf(out, outsz, "Probing every %.0f s: last round %zu probes, %zu failed, %.2f s.  %s",
+        snprintf(out, outsz, "Probing every %.3g s: last round %zu probes, %zu failed, %.2f s.  %s",
                  (double)s->probe_interval_ms / 1000.0, s->last_round_probes,
                  s->last_round_failures, (double)s->last_round_duration_ms / 1000.0, spark);
     } else if (s->is_prober) {
-        snprintf(out, outsz, "Probing every %.0f s.  %s", (double)s->probe_interval_ms / 1000.0,
+        snprintf(out, outsz, "Probing every %.3g s.  %s", (double)s->probe_interval_ms / 1000.0,
                  spark);
     } else {
         snprintf(out, outsz, "%s  %s",

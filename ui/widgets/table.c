@@ -24,6 +24,19 @@ void ui_table_set_keep(ui_table *t, const int *keep)
     t->keep = keep;
 }
 
+void ui_table_set_base(ui_table *t, ui_element base)
+{
+    t->base = base;
+}
+
+/* A cell's element on the table's background. */
+static ui_element on_base(const ui_table *t, ui_element el)
+{
+    if (t->base != UI_EL_NORMAL && (el == UI_EL_NORMAL || el == UI_EL_DIM))
+        return t->base;
+    return el;
+}
+
 static void free_rows(ui_table *t)
 {
     for (size_t i = 0; i < t->nrows; i++) {
@@ -277,7 +290,7 @@ static void draw_row(ui_table *t, ui_app *app, WINDOW *win, int y, ui_rect a, co
     for (size_t c = 0; c < t->ncols; c++) {
         if (t->widths[c] == 0)
             continue;
-        ui_element el = selected != UI_EL_NORMAL ? selected : row->cells[c].element;
+        ui_element el = selected != UI_EL_NORMAL ? selected : on_base(t, row->cells[c].element);
         ui_draw_text(app, win, y, x, t->widths[c], el, t->cols[c].align, row->cells[c].text);
         x += t->widths[c] + 1;
     }
@@ -305,7 +318,7 @@ static void draw_status(ui_table *t, ui_app *app, WINDOW *win, ui_rect a)
         snprintf(line, sizeof line, "%zu %.*s%s", t->nrows, one_len, t->noun, sort);
     else
         snprintf(line, sizeof line, "%zu %s%s", t->nrows, bar + 1, sort);
-    ui_draw_text(app, win, y, a.x, a.w, UI_EL_DIM, UI_ALIGN_LEFT, line);
+    ui_draw_text(app, win, y, a.x, a.w, on_base(t, UI_EL_DIM), UI_ALIGN_LEFT, line);
 }
 
 void ui_table_draw(ui_table *t, ui_app *app, WINDOW *win, ui_rect a, bool focused)
@@ -325,7 +338,7 @@ void ui_table_draw(ui_table *t, ui_app *app, WINDOW *win, ui_rect a, bool focuse
         t->top = t->nview > (size_t)t->body_h ? t->nview - (size_t)t->body_h : 0;
     if (t->nview == 0) {
         const char *text = t->nrows ? "No row matches the filter (Esc clears it)." : t->empty_text;
-        ui_draw_clip(app, win, a.y + 2, a.x + 1, a.w - 2, UI_EL_DIM, text);
+        ui_draw_clip(app, win, a.y + 2, a.x + 1, a.w - 2, on_base(t, UI_EL_DIM), text);
     }
     for (int i = 0; i < t->body_h && t->top + (size_t)i < t->nview; i++) {
         size_t index = t->top + (size_t)i;

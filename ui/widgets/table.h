@@ -46,6 +46,7 @@ typedef struct ui_table {
     char *pending_key; /* selection to restore after a reload */
     const char *noun;  /* "account|accounts": "1 account", "3 accounts" */
     const char *empty_text;
+    ui_element base; /* look of plain cells: UI_EL_NORMAL, or UI_EL_DIALOG inside a dialog */
     const int *keep; /* optional, one per column: when columns must go, lowest first */
     int widths[UI_TABLE_MAX_COLUMNS];
     int body_h; /* rows shown at the last draw (for PgUp/PgDn) */
@@ -57,6 +58,8 @@ void ui_table_free(ui_table *t);
 /* When the pane is too narrow for every column, columns go lowest keep first (ties: the
  * rightmost); without this, from the right. keep has ncols entries and must outlive t. */
 void ui_table_set_keep(ui_table *t, const int *keep);
+/* Plain and dim cells take this element's look (a table inside a dialog: UI_EL_DIALOG). */
+void ui_table_set_base(ui_table *t, ui_element base);
 /* Reloading: begin (remembers the selected key), add every row, end (filter, sort, restore). */
 void ui_table_begin(ui_table *t);
 /* texts has ncols entries; elements NULL = all normal. */

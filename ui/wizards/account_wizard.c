@@ -696,6 +696,7 @@ bool ui_account_wizard(ui_app *app, char *saved_name, size_t saved_namesz)
     account_form_add_limits(&wz->limits, NULL);
     ui_table_init(&wz->picker, PICKER_COLUMNS, sizeof PICKER_COLUMNS / sizeof PICKER_COLUMNS[0],
                   "provider|providers", "");
+    ui_table_set_base(&wz->picker, UI_EL_DIALOG);
     fill_picker(wz);
     wz->modal = (ui_modal){.layout = wizard_layout,
                            .draw = wizard_draw,
