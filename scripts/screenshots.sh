@@ -44,8 +44,34 @@ demo_catalog() {
     "$MMADMIN" account disable mistral-eu --reason "EU data residency review" >/dev/null
 }
 
+# Logical models with chains, workspaces and entitlements (for the Models, Model Entitlements
+# and Workspaces pages).
+demo_models() {
+    local mm=$MMADMIN
+    "$mm" model add fast-chat --type chat --description "quick answers, low cost" >/dev/null
+    "$mm" target add fast-chat --account prod-openai --model gpt-4o-mini >/dev/null
+    "$mm" target add fast-chat --account anthropic-primary --model claude-3-5-haiku-20241022 \
+        >/dev/null 2>&1
+    "$mm" target add fast-chat --account azure-east --model gpt-4o-mini-prod >/dev/null 2>&1
+    "$mm" model add long-context --type chat --description "big documents" >/dev/null
+    "$mm" target add long-context --account gemini-dev --model gemini-1.5-pro >/dev/null 2>&1
+    "$mm" target add long-context --account anthropic-primary \
+        --model claude-sonnet-4-20250514 >/dev/null 2>&1
+    "$mm" model add embed-docs --type embedding --description "search index" >/dev/null
+    "$mm" target add embed-docs --account prod-openai --model text-embedding-3-small >/dev/null
+    "$mm" model add draft-images --type image >/dev/null
+    "$mm" workspace add search-team --description "web search and ranking" >/dev/null
+    "$mm" workspace add support-bot --description "customer support assistant" >/dev/null
+    "$mm" workspace add data-science >/dev/null
+    "$mm" entitle fast-chat support-bot --rpm 600 --tpm 200000 --monthly-tokens 50000000 >/dev/null
+    "$mm" entitle fast-chat search-team --rpm 120 >/dev/null
+    "$mm" entitle embed-docs search-team --tpm 1000000 >/dev/null
+    "$mm" entitle long-context data-science --monthly-tokens 20000000 >/dev/null
+}
+
 start_sim
 demo_catalog
+demo_models
 export LC_ALL=C.UTF-8
 TUI_TERM=screen # 8 colors: ansilove reads only the 16-color SGR codes
 start_ui
@@ -112,6 +138,31 @@ send_keys Enter
 wait_for_text "Before:"
 shot audit-entry
 send_keys Escape
+
+# the Models page's targets editor, its account picker, and the entitlement views
+wait_for_gone "Before:"
+send_keys 2
+wait_for_text "fast-chat"
+send_keys Down Down Enter
+wait_for_text "Fallback chain of fast-chat"
+shot models-chain
+send_keys a
+wait_for_text "Step 1 of 2"
+shot models-target-account
+send_keys Escape
+wait_for_gone "Step 1 of 2"
+send_keys w
+wait_for_text "may use fast-chat"
+shot entitlements-by-model
+send_keys Down Down Enter
+wait_for_text "Limits of support-bot"
+shot entitlements-limits
+send_keys Escape
+wait_for_gone "Limits of"
+send_keys v
+wait_for_text "may use the models marked"
+shot entitlements-by-workspace
+send_keys 2 Escape
 
 send_keys 1
 tmux -L "$TUI_SOCK" resize-window -x 80 -y 24

@@ -45,7 +45,7 @@ static const demo_model DEMO_MODELS[] = {
     {"code-generation",
      "chat",
      "Code completion and review",
-     {{"codestral-latest", "mistral-eu"},
+     {{"mistral-large-latest", "mistral-eu"},
       {"gpt-4o", "prod-openai"},
       {"qwen2.5-7b-instruct", "local-vllm"}}},
     {"document-embedding",

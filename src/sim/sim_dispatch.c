@@ -5,10 +5,13 @@
 #include "sim/sim_reply.h"
 #include "sim/sim_rng.h"
 #include "util/clock.h"
+#include "util/text.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#define SIM_MAX_PATH_BYTES 4096
 
 static const sim_dialect *const dialects[SIM_DIALECT_COUNT] = {
     [SIM_OPENAI] = &sim_openai_dialect, [SIM_ANTHROPIC] = &sim_anthropic_dialect,
@@ -154,8 +157,12 @@ bool sim_dispatch(sim_state *state, const sim_incoming *in, sim_reply *reply)
         unknown_prefix(reply);
         return true;
     }
+    /* Paths are echoed in error bodies: keep them valid UTF-8 without control characters. */
+    char path[SIM_MAX_PATH_BYTES];
+    const char *raw_path = slash ? slash : "/";
+    mm_sanitize(path, sizeof path, raw_path, strlen(raw_path));
     sim_request req;
-    fill_request(in, id, slash ? slash : "/", &req);
+    fill_request(in, id, path, &req);
     req.scenario = sim_state_acquire(state);
     req.key = dialect->key_of(&req);
     sim_state_plan(state, req.scenario, id, req.key, &req.plan);

@@ -1,5 +1,6 @@
 /* Reply construction and request reading helpers shared by all mmsim dialects. */
 #include "sim/sim_reply.h"
+#include "util/text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -119,7 +120,10 @@ void sim_key_hint(const char *key, char *out, size_t outsz)
         snprintf(out, outsz, "****");
         return;
     }
-    snprintf(out, outsz, "%.4s****%s", key, key + len - 4);
+    char head[16], tail[16];
+    mm_sanitize(head, sizeof head, key, 4);
+    mm_sanitize(tail, sizeof tail, key + len - 4, 4);
+    snprintf(out, outsz, "%s****%s", head, tail);
 }
 
 size_t sim_page_cap(const sim_request *req, size_t provider_max)

@@ -173,11 +173,11 @@ bool sim_server_start(sim_server *server, sim_state *state, uint16_t port, bool 
     unsigned flags =
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
     errno = 0;
-    server->daemon =
-        MHD_start_daemon(flags, port, NULL, NULL, on_request, server, MHD_OPTION_SOCK_ADDR,
-                         (struct sockaddr *)&address, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-                         server, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
-                         MHD_OPTION_EXTERNAL_LOGGER, log_library_message, server, MHD_OPTION_END);
+    server->daemon = MHD_start_daemon(
+        flags, port, NULL, NULL, on_request, server, MHD_OPTION_EXTERNAL_LOGGER,
+        log_library_message, server, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, server, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_END);
     if (!server->daemon) {
         snprintf(err, errsz, "cannot listen on 127.0.0.1:%u%s%s (is the port in use? try --port 0)",
                  port, errno ? ": " : "", errno ? strerror(errno) : "");

@@ -297,3 +297,34 @@ req GET "$SIM_URL/elsewhere/models"
 expect_status 404 "unknown prefix"
 expect_body 'unknown path'
 ok "unknown prefix answers 404 with the list of prefixes"
+
+# ---- hostile input: never a crash, always an answer in the provider's shape ----
+put_scenario '{}'
+req GET "$SIM_URL/openai/%ff%fe/x" "${OA[@]}"
+expect_status 404 "non-UTF-8 path"
+expect_body 'Invalid URL (GET /v1/'
+printf 'Authorization: Bearer invalid\xff\x01-abcdefghij\xfe\r\n' >"$SIM_TMP/hdr"
+req GET "$SIM_URL/openai/models" -H "@$SIM_TMP/hdr"
+expect_status 401 "non-UTF-8 key"
+expect_body '"code":"invalid_api_key"'
+head -c 200000 /dev/zero | tr '\0' '[' >"$SIM_TMP/deep"
+req POST "$SIM_URL/anthropic/v1/messages" "${AN[@]}" --data-binary "@$SIM_TMP/deep"
+expect_status 400 "deeply nested body"
+expect_body '"type":"invalid_request_error"'
+printf '{"contents":[{"parts":[{"text":"\xff\xfe"}]}]}' >"$SIM_TMP/bad-utf8"
+req POST "$SIM_URL/gemini/models/gemini-2.0-flash:generateContent" "${GE[@]}" --data-binary "@$SIM_TMP/bad-utf8"
+expect_status 400 "non-UTF-8 body"
+expect_body '"status":"INVALID_ARGUMENT"'
+req POST "$SIM_URL/cohere/v2/chat" "${CO[@]}" -d '[1,2,3]'
+expect_status 400 "array body"
+req POST "$SIM_URL/mistral/chat/completions" "${MI[@]}" -d '{"model":"mistral-embed","messages":[1,{"content":{"x":[]}}],"max_tokens":-4}'
+expect_status 400 "negative max_tokens"
+req POST "$SIM_URL/azure/openai/deployments/$(head -c 3000 /dev/zero | tr '\0' 'd')/chat/completions?$AZV" "${AZ[@]}" -d '{}'
+expect_status 404 "very long deployment"
+req GET "$SIM_URL/gemini/models?pageSize=-1" "${GE[@]}"
+expect_status 400 "negative page size"
+req GET "$SIM_URL/anthropic/v1/models?limit=abc" "${AN[@]}"
+expect_status 400 "non-numeric limit"
+req GET "$SIM_URL/_sim/health"
+expect_status 200 "still alive"
+ok "hostile paths, keys and bodies get the provider's error shape, never a crash"

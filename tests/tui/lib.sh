@@ -73,7 +73,7 @@ start_ui() {
          ASAN_OPTIONS=${ASAN_OPTIONS:-} UBSAN_OPTIONS=${UBSAN_OPTIONS:-} \
          $(printf '%q' "$MMADMIN")$args 2>$TUI_TMP/ui.err; echo \$? >$TUI_TMP/ui.exit"
     tmux -L "$TUI_SOCK" set-option -g remain-on-exit on >/dev/null 2>&1 || true
-    wait_for_text "Provider Accounts" 20
+    wait_for_text "${START_UI_WAIT:-Provider Accounts}" 20
 }
 
 send_keys() { tmux -L "$TUI_SOCK" send-keys "$@"; }

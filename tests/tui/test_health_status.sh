@@ -49,7 +49,7 @@ start_ui
 send_keys 4
 wait_for_text "Provider Health"
 wait_for_text "prober: this console"
-assert_screen_contains "p95 last hour"
+assert_screen_contains "p95 1h"
 
 # --- healthy: served by the first target
 wait_for_row primary-openai "● healthy"

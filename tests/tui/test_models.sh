@@ -156,6 +156,19 @@ wait_for_gone "move the selected target up"
 send_keys Escape
 wait_for_text "fast-chat chat mistral-large-latest@mistral-eu → gpt-4o@prod-op"
 
+# --- Edit: a change made meanwhile by someone else is not overwritten
+send_keys e
+wait_for_text "Edit model fast-chat"
+"$MMADMIN" model edit fast-chat --description "changed from the CLI" >/dev/null
+send_keys Down Down C-u
+type_text "my description"
+send_keys Enter
+wait_for_text "Not saved"
+assert_screen_contains "was changed by another session"
+send_keys Escape
+wait_for_gone "Edit model fast-chat"
+wait_for_text "changed from the CLI"
+
 # --- Delete a model with entitlements: the confirmation names the counts; n keeps it
 "$MMADMIN" workspace add team-a >/dev/null
 "$MMADMIN" workspace add team-b >/dev/null
@@ -176,6 +189,29 @@ wait_for_text "Model fast-chat deleted with 3 targets and 2 entitlements"
 [[ "$("$MMADMIN" entitlements --json)" == "[]" ]] || fail "entitlements are left"
 "$MMADMIN" model show fast-chat >/dev/null 2>&1 && fail "the model is still there"
 
+send_keys q
+wait_exit
+
+# --- Read-only: the pages and the chain can be viewed, nothing can be changed
+"$MMADMIN" model add embed-docs --type embedding >/dev/null
+start_ui --read-only
+send_keys 2
+wait_for_text "embed-docs"
+send_keys a
+wait_for_text "Read-only: creating a model is disabled"
+send_keys Enter
+wait_for_text "Fallback chain of embed-docs"
+send_keys a
+wait_for_text "Read-only: adding a target is disabled"
+send_keys '?'
+wait_for_text "(disabled: read-only)"
+send_keys Escape
+wait_for_gone "(disabled: read-only)"
+send_keys Escape
+wait_for_text "embed-docs"
+send_keys d
+wait_for_text "Read-only: deleting a model is disabled"
+"$MMADMIN" model show embed-docs >/dev/null || fail "the model went in read-only mode"
 send_keys q
 wait_exit
 pass

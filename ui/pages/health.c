@@ -59,9 +59,9 @@ enum {
     [COL_COST_MONTH] = {"$ month", 7, 10, UI_ALIGN_RIGHT, false}
 
 static const ui_column COLUMNS_LATENCY[N_COLS] = {
-    BASE_COLUMNS, [COL_SPARK] = {"p95 last hour", 10, SPARK_MAX_WIDTH, UI_ALIGN_RIGHT, true}};
+    BASE_COLUMNS, [COL_SPARK] = {"p95 1h", 10, SPARK_MAX_WIDTH, UI_ALIGN_RIGHT, true}};
 static const ui_column COLUMNS_ERRORS[N_COLS] = {
-    BASE_COLUMNS, [COL_SPARK] = {"errors last hour", 10, SPARK_MAX_WIDTH, UI_ALIGN_RIGHT, true}};
+    BASE_COLUMNS, [COL_SPARK] = {"errors 1h", 10, SPARK_MAX_WIDTH, UI_ALIGN_RIGHT, true}};
 
 /* When the pane is narrow (80x24), columns go lowest first. */
 static const int KEEP[N_COLS] = {

@@ -236,7 +236,7 @@ static void error_lines(health_detail *d, const mm_health_figures *f, int width)
 static void build_lines(health_detail *d, const mm_health_figures *f, int64_t now, int width)
 {
     d->n_lines = 0;
-    spend_lines(d, f, now, width - GAUGE_W - 1);
+    spend_lines(d, f, now, width);
     add_line(d, UI_EL_DIALOG, "%s", "");
     cooldown_lines(d, f, now, width);
     fallback_lines(d, width);

@@ -264,6 +264,8 @@ static int models_key(ui_page *page, ui_app *app, int key)
     models_page *mp = page->state;
     if (!mp->chain_open)
         return list_key(page, app, key);
+    if (key == 'w' && !mp->chain_missing)
+        return open_entitlements(app, mp->chain.name);
     int r = models_targets_key(mp, app, key);
     if (!mp->chain_open) { /* closed: back to the table, fresh, on the same model */
         free(mp->table.pending_key);

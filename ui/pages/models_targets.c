@@ -19,6 +19,7 @@ static const ui_binding TARGET_BINDINGS[] = {
     {5, 'K', "K", "Up", "move the selected target up: tried earlier (also Shift-Up)", true},
     {6, 'J', "J", "Down", "move the selected target down: tried later (also Shift-Down)", true},
     {7, 'e', "e", "Edit", "edit the model's name, type and description", true},
+    {8, 'w', "w", "Access", "the workspaces that may use this model (Model Entitlements)", false},
     {9, 'd', "d", "Remove", "remove the selected target (asks first; the ones after move up)",
      true},
     {0, UI_KEY_ESC, "Esc", "Back", "back to the table of models", false},
@@ -143,8 +144,8 @@ static void draw_header(models_page *mp, ui_app *app, WINDOW *win, ui_rect area)
     mm_sanitize(description, sizeof description, mp->chain.description,
                 strlen(mp->chain.description));
     snprintf(line, sizeof line, "tried in order, 1 first; %zu workspace%s may use it%s%s",
-             mp->chain.n_entitled, mp->chain.n_entitled == 1 ? "" : "s",
-             description[0] ? "; " : "", description);
+             mp->chain.n_entitled, mp->chain.n_entitled == 1 ? "" : "s", description[0] ? "; " : "",
+             description);
     ui_draw_text(app, win, area.y + 1, area.x, area.w, UI_EL_DIM, UI_ALIGN_LEFT, line);
 }
 
@@ -177,7 +178,7 @@ void models_targets_draw(models_page *mp, ui_app *app, WINDOW *win, ui_rect area
     int hint_y = area.y + area.h - 1;
     int list_h = (int)mp->chain.n_targets > 1 ? (int)mp->chain.n_targets : 1;
     int room = area.h - 3 - 2; /* header, gap, hint line, gap before the warnings */
-    int warn_h = (int)warnings.count;
+    int warn_h = mp->n_warnings ? (int)warnings.count : 0;
     if (warn_h > room - list_h)
         warn_h = room - list_h > 2 ? room - list_h : (room > 4 ? 2 : 0);
     if (list_h > room - warn_h)

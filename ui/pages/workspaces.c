@@ -137,11 +137,8 @@ static bool submit_ws(ui_app *app, ui_form *f, void *ctx, char *other, size_t ot
         wc->ws = next;
         return true;
     }
-    if (err.status == MM_E_CONFLICT)
-        snprintf(other, othersz,
-                 "Not saved: %s. Esc, then open the workspace again to see its current values.",
-                 err.message);
-    else if (!ui_form_set_error(f, err.field, err.message))
+    /* a conflict (changed meanwhile by another session) concerns no field */
+    if (!ui_form_set_error(f, err.field, err.message))
         snprintf(other, othersz, "Not saved: %s", err.message);
     return false;
 }

@@ -93,8 +93,6 @@ void ui_gauge_draw(const ui_app *app, WINDOW *win, int y, int x, int width, doub
     if (fraction > 1)
         fraction = 1;
     int filled = (int)lround(fraction * width);
-    if (filled == 0 && fraction > 0)
-        filled = 1;
     bool unicode = ui_sparkline_unicode(app);
     for (int i = 0; i < width; i++)
         ui_draw_text(app, win, y, x + i, 1, i < filled ? fill : rest, UI_ALIGN_LEFT,

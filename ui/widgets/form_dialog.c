@@ -16,6 +16,7 @@ typedef struct form_dialog {
     ui_win win;
     ui_lines intro;
     char other_error[MM_MESSAGE_MAX];
+    ui_lines other_lines; /* other_error wrapped to the dialog's width */
     int button_y, button_x[2], button_w[2];
     bool saved;
 } form_dialog;
@@ -33,9 +34,10 @@ static const ui_binding *form_dialog_bindings(ui_modal *m, size_t *count)
     return FORM_DIALOG_KEYS;
 }
 
-static int error_lines(const form_dialog *d)
+/* Rows the refusal takes: its wrapped lines and a blank line under them. */
+static int error_rows(const form_dialog *d)
 {
-    return d->other_error[0] ? 2 : 0;
+    return d->other_lines.count ? (int)d->other_lines.count + 1 : 0;
 }
 
 static void form_dialog_layout(ui_modal *m, ui_app *app)
@@ -44,9 +46,15 @@ static void form_dialog_layout(ui_modal *m, ui_app *app)
     int w = app->cols - 4 < FORM_DIALOG_WIDTH ? app->cols - 4 : FORM_DIALOG_WIDTH;
     ui_lines_free(&d->intro);
     ui_wrap(d->spec->intro ? d->spec->intro : "", w - 4, &d->intro);
+    ui_lines_free(&d->other_lines);
+    if (d->other_error[0]) {
+        char line[MM_MESSAGE_MAX + 16];
+        snprintf(line, sizeof line, "%s %s", ui_glyph(app, UI_G_CROSS), d->other_error);
+        ui_wrap(line, w - 4, &d->other_lines);
+    }
     int intro_h = d->spec->intro ? (int)d->intro.count + 1 : 0;
     int roomy = ui_form_height(d->form, false), compact = ui_form_height(d->form, true);
-    int fixed = 2 + 1 + intro_h + error_lines(d) + 3; /* border, gaps, buttons */
+    int fixed = 2 + 1 + intro_h + error_rows(d) + 3; /* border, gaps, buttons */
     int form_h = fixed + roomy <= app->rows - 2 ? roomy : compact;
     int h = fixed + form_h;
     if (h > app->rows - 2) { /* too little room: the intro gives way first */
@@ -105,11 +113,11 @@ static void form_dialog_draw(ui_modal *m, ui_app *app)
     for (size_t i = 0; i < d->intro.count && 2 + (int)i < form_top - 1; i++)
         ui_draw_text(app, win, 2 + (int)i, 2, w - 4, UI_EL_DIALOG, UI_ALIGN_LEFT,
                      d->intro.items[i]);
-    if (d->other_error[0]) {
-        char line[MM_MESSAGE_MAX + 16];
-        snprintf(line, sizeof line, "%s %s", ui_glyph(app, UI_G_CROSS), d->other_error);
-        ui_draw_text(app, win, h - 4, 2, w - 4, UI_EL_ERROR, UI_ALIGN_LEFT, line);
-    }
+    int n = (int)d->other_lines.count;
+    for (int i = 0; i < n; i++)
+        if (h - 3 - n + i > 1)
+            ui_draw_text(app, win, h - 3 - n + i, 2, w - 4, UI_EL_ERROR, UI_ALIGN_LEFT,
+                         d->other_lines.items[i]);
     draw_buttons(d, app, win);
     ui_form_draw(d->form, app);
 }
@@ -125,7 +133,6 @@ static void focus_first_error(ui_form *f)
 
 static int submit(form_dialog *d, ui_app *app)
 {
-    bool had_other = d->other_error[0] != '\0';
     ui_form_clear_errors(d->form);
     d->other_error[0] = '\0';
     if (d->spec->submit(app, d->form, d->spec->ctx, d->other_error, sizeof d->other_error)) {
@@ -134,8 +141,7 @@ static int submit(form_dialog *d, ui_app *app)
         return UI_HANDLED;
     }
     focus_first_error(d->form);
-    if (had_other != (d->other_error[0] != '\0'))
-        form_dialog_layout(&d->modal, app); /* the refusal line appeared or went */
+    form_dialog_layout(&d->modal, app); /* room for the refusal, or none */
     return UI_HANDLED | UI_REDRAW;
 }
 
@@ -191,6 +197,7 @@ bool ui_form_dialog_run(ui_app *app, ui_form *f, const ui_form_dialog_spec *spec
     ui_run_modal(app, &d.modal);
     ui_form_unplace(f);
     ui_lines_free(&d.intro);
+    ui_lines_free(&d.other_lines);
     ui_win_destroy(&d.win);
     return d.saved;
 }

@@ -76,14 +76,11 @@ static int type_key(ui_app *app, ui_form *f, void *ctx, int key)
     return UI_HANDLED;
 }
 
-/* Shows a refusal at its field, or in other (with what to do about a conflict). */
+/* Shows a refusal at its field, or in other when it concerns none. */
 static void show_refusal(ui_form *f, const mm_error *err, char *other, size_t othersz)
 {
-    if (err->status == MM_E_CONFLICT)
-        snprintf(other, othersz,
-                 "Not saved: %s. Esc, then open the model again to see its current values.",
-                 err->message);
-    else if (!ui_form_set_error(f, err->field, err->message))
+    /* a conflict (changed meanwhile by another session) concerns no field */
+    if (!ui_form_set_error(f, err->field, err->message))
         snprintf(other, othersz, "Not saved: %s", err->message);
 }
 
