@@ -22,7 +22,8 @@ shot() {
     sleep 0.3
     tmux -L "$TUI_SOCK" capture-pane -e -p |
         sed -e 's/^/\x1b[0m/; s/\x1b\[49m/\x1b[40m/g; s/\x1b\[39m/\x1b[37m/g' -e 's/✓/√/g; s/✗/x/g; s/…/~/g; s/›/»/g; s/–/-/g; s/↵/«/g; s/▲/^/g; s/▼/v/g; s/→/>/g; s/↑/^/g; s/↓/v/g' \
-            -e 's/•/∙/g; s/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/*/g' |
+            -e 's/•/∙/g; s/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/*/g' \
+            -e 's/●/■/g; s/✖/x/g; s/○/o/g; s/[▁▂]/_/g; s/[▃▅]/▄/g; s/[▆▇]/█/g' |
         iconv -f UTF-8 -t CP437//TRANSLIT >"$ans"
     ansilove -q -c "$((TUI_COLS + 1))" -o "$OUT/$name.png" "$ans" >/dev/null
     echo "screenshots/$name.png"
@@ -163,6 +164,15 @@ send_keys v
 wait_for_text "may use the models marked"
 shot entitlements-by-workspace
 send_keys 2 Escape
+
+# the Provider Health page's detail of its first account
+send_keys 4
+wait_for_text "p95 1h"
+send_keys Enter
+wait_for_text "Health of"
+shot health-detail
+send_keys Escape
+wait_for_gone "Health of"
 
 send_keys 1
 tmux -L "$TUI_SOCK" resize-window -x 80 -y 24

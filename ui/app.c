@@ -605,6 +605,12 @@ static void read_keys(ui_app *app)
         } else {
             dispatch_key(app, wch == '\r' ? '\n' : (int)wch);
         }
+        if (app->n_modals && app->modals[app->n_modals - 1]->done) {
+            /* the rest of a burst (keys typed ahead) belongs to what is under the closed
+             * modal: leave it queued for the loop that runs there */
+            app->keys_pending = true;
+            return;
+        }
     }
 }
 
@@ -641,6 +647,11 @@ static void loop_turn(ui_app *app)
 {
     if (app->redraw_needed)
         render(app);
+    if (app->keys_pending) {
+        app->keys_pending = false;
+        read_keys(app);
+        return;
+    }
     int timeout = next_timeout(app);
     struct timespec ts = {timeout / 1000, (long)(timeout % 1000) * 1000000L};
     struct pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {app->wake_read, POLLIN, 0}};

@@ -107,6 +107,7 @@ struct ui_app {
     int bar_hits[16][3]; /* x0, x1, key of each drawn bottom-bar item */
     size_t n_bar_hits;
     bool redraw_needed;
+    bool keys_pending; /* typed-ahead keys left queued when a modal closed mid-burst */
     bool quit;
 };
 

@@ -123,8 +123,9 @@ static mm_status require_key(const mm_account *acc, bool has_key, mm_error *err)
     return MM_OK;
 }
 
-static void read_account_row(sqlite3_stmt *stmt, mm_account *acc)
+static void read_account_row(sqlite3_stmt *stmt, void *item)
 {
+    mm_account *acc = item;
     mm_account_init(acc);
     acc->id = sqlite3_column_int64(stmt, 0);
     cat_column_copy(stmt, 1, acc->name, sizeof acc->name);
@@ -153,24 +154,10 @@ static void read_account_row(sqlite3_stmt *stmt, mm_account *acc)
 static mm_status read_account(mm_catalog *cat, const char *name, int64_t id, mm_account *out,
                               bool *found, mm_error *err)
 {
-    sqlite3_stmt *stmt;
-    mm_status st = cat_prepare(
-        cat, name ? ACCOUNT_SELECT "WHERE a.name = ?1" : ACCOUNT_SELECT "WHERE a.id = ?1", &stmt,
-        err);
-    if (st != MM_OK)
-        return st;
-    if (name)
-        cat_bind_text(stmt, 1, name);
-    else
-        sqlite3_bind_int64(stmt, 1, id);
-    int rc = sqlite3_step(stmt);
-    *found = rc == SQLITE_ROW;
-    if (rc == SQLITE_ROW)
-        read_account_row(stmt, out);
-    else if (rc != SQLITE_DONE)
-        st = cat_db_error(cat, "reading an account", err);
-    sqlite3_finalize(stmt);
-    return st;
+    cat_key key = {name, id};
+    return cat_read_row(
+        cat, name ? ACCOUNT_SELECT "WHERE a.name = ?1" : ACCOUNT_SELECT "WHERE a.id = ?1",
+        cat_bind_key, &key, read_account_row, out, found, "reading an account", err);
 }
 
 static mm_status account_by_name(mm_catalog *cat, const char *name, mm_account *out, mm_error *err)
@@ -291,28 +278,16 @@ mm_status catalog_account_insert(mm_catalog *cat, mm_account *acc, const char *a
     return st;
 }
 
-static mm_status conflict(const char *kind, const char *name, mm_error *err)
-{
-    return mm_error_set(err, MM_E_CONFLICT, "",
-                        "%s '%s' was changed by another session since you opened it; reopen it "
-                        "and apply your change again",
-                        kind, name);
-}
-
 static mm_status update_row(mm_catalog *cat, mm_account *next, const char *new_key, mm_error *err)
 {
     mm_account current;
     bool found = false;
     mm_status st = read_account(cat, NULL, next->id, &current, &found, err);
+    if (st == MM_OK)
+        st = cat_check_unchanged("account", found, next->name, next->version, current.name,
+                                 current.version, err);
     if (st != MM_OK)
         return st;
-    if (!found)
-        return mm_error_set(err, MM_E_NOT_FOUND, "",
-                            "account '%s' was removed by another session since you opened it; "
-                            "nothing was changed",
-                            next->name);
-    if (current.version != next->version)
-        return conflict("account", current.name, err);
     st = check_name_free(cat, next->name, next->id, err);
     unsigned char *blob = NULL;
     size_t blob_len = 0;
@@ -410,13 +385,9 @@ static mm_status delete_row(mm_catalog *cat, const char *name, mm_error *err)
     mm_status st = account_by_name(cat, name, &acc, err);
     if (st == MM_OK)
         st = check_not_used(cat, &acc, err);
-    sqlite3_stmt *stmt;
     if (st == MM_OK)
-        st = cat_prepare(cat, "DELETE FROM accounts WHERE id = ?1", &stmt, err);
-    if (st == MM_OK) {
-        sqlite3_bind_int64(stmt, 1, acc.id);
-        st = cat_step_done(cat, stmt, "removing the account", err);
-    }
+        st = cat_exec_int(cat, "DELETE FROM accounts WHERE id = ?1", acc.id, "removing the account",
+                          err);
     if (st == MM_OK)
         st = cat_audit(cat, "delete", "account", acc.name, cat_account_json(&acc), NULL, err);
     return st;
@@ -437,35 +408,15 @@ mm_status catalog_account_get(mm_catalog *cat, const char *name, mm_account *out
 
 mm_status catalog_account_list(mm_catalog *cat, mm_account_list *out, mm_error *err)
 {
-    memset(out, 0, sizeof *out);
-    sqlite3_stmt *stmt;
-    mm_status st = cat_prepare(cat, ACCOUNT_SELECT "ORDER BY a.name", &stmt, err);
-    if (st != MM_OK)
-        return st;
-    size_t capacity = 0;
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (!cat_grow((void **)&out->items, &capacity, out->count, sizeof *out->items)) {
-            st = cat_out_of_memory(err);
-            break;
-        }
-        read_account_row(stmt, &out->items[out->count++]);
-    }
-    if (st == MM_OK && rc != SQLITE_DONE)
-        st = cat_db_error(cat, "listing accounts", err);
-    sqlite3_finalize(stmt);
-    if (st != MM_OK)
-        mm_account_list_free(out);
-    return st;
+    return cat_collect_rows(cat, ACCOUNT_SELECT "ORDER BY a.name", NULL, NULL, read_account_row,
+                            sizeof *out->items, (void **)&out->items, &out->count,
+                            "listing accounts", err);
 }
 
 void mm_account_list_free(mm_account_list *list)
 {
-    if (!list)
-        return;
-    free(list->items);
-    list->items = NULL;
-    list->count = 0;
+    if (list)
+        cat_free_rows((void **)&list->items, &list->count);
 }
 
 static mm_status set_enabled_row(mm_catalog *cat, const char *name, bool enabled,

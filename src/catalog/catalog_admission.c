@@ -169,62 +169,69 @@ static void add_reserved(mm_usage_counters *out, int64_t count, int64_t tokens, 
         out->window_oldest_ms = oldest;
 }
 
+/* The queries behind one scope's counters. The window and reservation queries bind ?1 name,
+ * ?2 model (workspaces only) and then a time; they return (count, tokens, oldest). */
+typedef struct counter_scope {
+    const char *window_sql, *reserved_sql;
+    const char *model; /* NULL for an account */
+    month_scope month;
+} counter_scope;
+
+static const char ACCOUNT_WINDOW[] = "SELECT count(*), coalesce(sum(tokens_in + tokens_out), 0), "
+                                     "coalesce(min(ts_ms), 0) FROM usage_events WHERE account = ?1 "
+                                     "AND kind = 'request' AND ts_ms > ?2";
+static const char ACCOUNT_RESERVED[] =
+    "SELECT count(*), coalesce(sum(tokens), 0), coalesce(min(ts_ms), 0) "
+    "FROM router_reservations WHERE account = ?1 AND expires_ms > ?2";
+static const char WORKSPACE_WINDOW[] =
+    "SELECT count(*), coalesce(sum(tokens_in + tokens_out), 0), "
+    "coalesce(min(ts_ms), 0) FROM usage_events WHERE workspace = ?1 "
+    "AND model = ?2 AND kind = 'request' AND ts_ms > ?3 AND " SERVED_SQL;
+static const char WORKSPACE_RESERVED[] =
+    "SELECT count(*), coalesce(sum(tokens), 0), coalesce(min(ts_ms), 0) "
+    "FROM router_reservations WHERE workspace = ?1 AND model = ?2 AND expires_ms > ?3";
+
+static mm_status scope_counters(mm_catalog *cat, const counter_scope *s, int64_t now_ms,
+                                bool with_month, bool remember, mm_usage_counters *out,
+                                mm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    mm_status st =
+        query_sums(cat, s->window_sql, s->month.name, s->model, now_ms - MM_ADMISSION_WINDOW_MS,
+                   &out->requests_window, &out->tokens_window, &out->window_oldest_ms, err);
+    if (st == MM_OK && with_month)
+        st = month_sums(cat, &s->month, now_ms, remember, &out->tokens_month,
+                        &out->cost_month_micros, err);
+    if (st == MM_OK) {
+        int64_t count = 0, tokens = 0, oldest = 0;
+        st = query_sums(cat, s->reserved_sql, s->month.name, s->model, now_ms, &count, &tokens,
+                        &oldest, err);
+        add_reserved(out, count, tokens, oldest);
+    }
+    return st;
+}
+
 static mm_status account_counters(mm_catalog *cat, const char *account, int64_t now_ms,
                                   bool with_month, bool remember, mm_usage_counters *out,
                                   mm_error *err)
 {
-    memset(out, 0, sizeof *out);
-    mm_status st = query_sums(cat,
-                              "SELECT count(*), coalesce(sum(tokens_in + tokens_out), 0), "
-                              "coalesce(min(ts_ms), 0) FROM usage_events WHERE account = ?1 "
-                              "AND kind = 'request' AND ts_ms > ?2",
-                              account, NULL, now_ms - MM_ADMISSION_WINDOW_MS, &out->requests_window,
-                              &out->tokens_window, &out->window_oldest_ms, err);
-    if (st == MM_OK && with_month) {
-        month_scope m = {"account", account, "", ACCOUNT_MONTH_FULL, ACCOUNT_MONTH_DELTA};
-        st =
-            month_sums(cat, &m, now_ms, remember, &out->tokens_month, &out->cost_month_micros, err);
-    }
-    if (st == MM_OK) {
-        int64_t count = 0, tokens = 0, oldest = 0;
-        st = query_sums(cat,
-                        "SELECT count(*), coalesce(sum(tokens), 0), coalesce(min(ts_ms), 0) "
-                        "FROM router_reservations WHERE account = ?1 AND expires_ms > ?2",
-                        account, NULL, now_ms, &count, &tokens, &oldest, err);
-        add_reserved(out, count, tokens, oldest);
-    }
-    return st;
+    const counter_scope s = {ACCOUNT_WINDOW,
+                             ACCOUNT_RESERVED,
+                             NULL,
+                             {"account", account, "", ACCOUNT_MONTH_FULL, ACCOUNT_MONTH_DELTA}};
+    return scope_counters(cat, &s, now_ms, with_month, remember, out, err);
 }
 
 static mm_status workspace_counters(mm_catalog *cat, const char *workspace, const char *model,
                                     int64_t now_ms, bool with_month, bool remember,
                                     mm_usage_counters *out, mm_error *err)
 {
-    memset(out, 0, sizeof *out);
-    mm_status st =
-        query_sums(cat,
-                   "SELECT count(*), coalesce(sum(tokens_in + tokens_out), 0), "
-                   "coalesce(min(ts_ms), 0) FROM usage_events WHERE workspace = ?1 "
-                   "AND model = ?2 AND kind = 'request' AND ts_ms > ?3 "
-                   "AND " SERVED_SQL,
-                   workspace, model, now_ms - MM_ADMISSION_WINDOW_MS, &out->requests_window,
-                   &out->tokens_window, &out->window_oldest_ms, err);
-    if (st == MM_OK && with_month) {
-        month_scope m = {"workspace", workspace, model, WORKSPACE_MONTH_FULL,
-                         WORKSPACE_MONTH_DELTA};
-        st =
-            month_sums(cat, &m, now_ms, remember, &out->tokens_month, &out->cost_month_micros, err);
-    }
-    if (st == MM_OK) {
-        int64_t count = 0, tokens = 0, oldest = 0;
-        st = query_sums(cat,
-                        "SELECT count(*), coalesce(sum(tokens), 0), coalesce(min(ts_ms), 0) "
-                        "FROM router_reservations WHERE workspace = ?1 AND model = ?2 "
-                        "AND expires_ms > ?3",
-                        workspace, model, now_ms, &count, &tokens, &oldest, err);
-        add_reserved(out, count, tokens, oldest);
-    }
-    return st;
+    const counter_scope s = {
+        WORKSPACE_WINDOW,
+        WORKSPACE_RESERVED,
+        model,
+        {"workspace", workspace, model, WORKSPACE_MONTH_FULL, WORKSPACE_MONTH_DELTA}};
+    return scope_counters(cat, &s, now_ms, with_month, remember, out, err);
 }
 
 mm_status catalog_account_counters(mm_catalog *cat, const char *account, int64_t now_ms,
@@ -363,13 +370,8 @@ static mm_status reserve(mm_catalog *cat, const mm_admission_request *req, int64
 static mm_status admit_locked(mm_catalog *cat, const mm_admission_request *req,
                               int64_t *reservation, mm_admission *out, mm_error *err)
 {
-    sqlite3_stmt *stmt;
-    mm_status st =
-        cat_prepare(cat, "DELETE FROM router_reservations WHERE expires_ms <= ?1", &stmt, err);
-    if (st == MM_OK) {
-        sqlite3_bind_int64(stmt, 1, req->now_ms);
-        st = cat_step_done(cat, stmt, "dropping expired reservations", err);
-    }
+    mm_status st = cat_exec_int(cat, "DELETE FROM router_reservations WHERE expires_ms <= ?1",
+                                req->now_ms, "dropping expired reservations", err);
     if (st == MM_OK && *reservation == 0)
         st = judge_workspace(cat, req, out, err);
     if (st == MM_OK && out->verdict == MM_ADMITTED)
@@ -426,15 +428,10 @@ static mm_status update_reservation(mm_catalog *cat, int64_t reservation, bool f
 {
     if (reservation == 0)
         return MM_OK;
-    sqlite3_stmt *stmt;
-    mm_status st = cat_prepare(cat,
-                               final ? "DELETE FROM router_reservations WHERE id = ?1"
-                                     : "UPDATE router_reservations SET account = '' WHERE id = ?1",
-                               &stmt, err);
-    if (st != MM_OK)
-        return st;
-    sqlite3_bind_int64(stmt, 1, reservation);
-    return cat_step_done(cat, stmt, "ending a reservation", err);
+    return cat_exec_int(cat,
+                        final ? "DELETE FROM router_reservations WHERE id = ?1"
+                              : "UPDATE router_reservations SET account = '' WHERE id = ?1",
+                        reservation, "ending a reservation", err);
 }
 
 mm_status catalog_admission_record(mm_catalog *cat, int64_t reservation, mm_usage_event *ev,

@@ -355,3 +355,129 @@ mm_status cat_workspace_id(mm_catalog *cat, const char *name, int64_t *id, mm_er
 {
     return id_by_name(cat, "SELECT id FROM workspaces WHERE name = ?1", "workspace", name, id, err);
 }
+
+/* ---- reading rows ---- */
+
+void cat_bind_key(sqlite3_stmt *stmt, const void *key)
+{
+    const cat_key *k = key;
+    if (k->name)
+        cat_bind_text(stmt, 1, k->name);
+    else
+        sqlite3_bind_int64(stmt, 1, k->id);
+}
+
+mm_status cat_read_row(mm_catalog *cat, const char *sql, cat_binder bind, const void *ctx,
+                       cat_row_reader read_row, void *out, bool *found, const char *doing,
+                       mm_error *err)
+{
+    sqlite3_stmt *stmt;
+    mm_status st = cat_prepare(cat, sql, &stmt, err);
+    if (st != MM_OK)
+        return st;
+    if (bind)
+        bind(stmt, ctx);
+    int rc = sqlite3_step(stmt);
+    *found = rc == SQLITE_ROW;
+    if (rc == SQLITE_ROW)
+        read_row(stmt, out);
+    else if (rc != SQLITE_DONE)
+        st = cat_db_error(cat, doing, err);
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+mm_status cat_collect_rows(mm_catalog *cat, const char *sql, cat_binder bind, const void *ctx,
+                           cat_row_reader read_row, size_t item_size, void **items, size_t *count,
+                           const char *doing, mm_error *err)
+{
+    *items = NULL;
+    *count = 0;
+    sqlite3_stmt *stmt;
+    mm_status st = cat_prepare(cat, sql, &stmt, err);
+    if (st != MM_OK)
+        return st;
+    if (bind)
+        bind(stmt, ctx);
+    size_t capacity = 0;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (!cat_grow(items, &capacity, *count, item_size)) {
+            st = cat_out_of_memory(err);
+            break;
+        }
+        read_row(stmt, (char *)*items + (*count)++ * item_size);
+    }
+    if (st == MM_OK && rc != SQLITE_DONE)
+        st = cat_db_error(cat, doing, err);
+    sqlite3_finalize(stmt);
+    if (st != MM_OK)
+        cat_free_rows(items, count);
+    return st;
+}
+
+void cat_free_rows(void **items, size_t *count)
+{
+    free(*items);
+    *items = NULL;
+    *count = 0;
+}
+
+mm_status cat_exec_int(mm_catalog *cat, const char *sql, int64_t value, const char *doing,
+                       mm_error *err)
+{
+    sqlite3_stmt *stmt;
+    mm_status st = cat_prepare(cat, sql, &stmt, err);
+    if (st != MM_OK)
+        return st;
+    sqlite3_bind_int64(stmt, 1, value);
+    return cat_step_done(cat, stmt, doing, err);
+}
+
+mm_status cat_names_json(mm_catalog *cat, const char *sql, int64_t id, json_t *array,
+                         const char *doing, mm_error *err)
+{
+    sqlite3_stmt *stmt;
+    mm_status st = cat_prepare(cat, sql, &stmt, err);
+    if (st != MM_OK)
+        return st;
+    sqlite3_bind_int64(stmt, 1, id);
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+        json_array_append_new(array, json_string((const char *)sqlite3_column_text(stmt, 0)));
+    if (rc != SQLITE_DONE)
+        st = cat_db_error(cat, doing, err);
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+/* ---- optimistic versions and unique names ---- */
+
+mm_status cat_check_unchanged(const char *kind, bool found, const char *name,
+                              int64_t expected_version, const char *current_name,
+                              int64_t current_version, mm_error *err)
+{
+    if (!found)
+        return mm_error_set(err, MM_E_NOT_FOUND, "",
+                            "%s '%s' was removed by another session since you opened it; "
+                            "nothing was changed",
+                            kind, name);
+    if (current_version != expected_version)
+        return mm_error_set(err, MM_E_CONFLICT, "",
+                            "%s '%s' was changed by another session since you opened it; "
+                            "reopen it and apply your change again",
+                            kind, current_name);
+    return MM_OK;
+}
+
+mm_status cat_check_name_free(mm_catalog *cat, const char *sql, const char *name, int64_t self_id,
+                              const char *a_kind, const char *kind, mm_error *err)
+{
+    int64_t id = 0;
+    mm_status st = cat_query_int(cat, sql, name, &id, err);
+    if (st == MM_OK && id != 0 && id != self_id)
+        return mm_error_set(err, MM_E_EXISTS, "name",
+                            "%s named '%s' already exists; choose another name or edit that %s",
+                            a_kind, name, kind);
+    return st;
+}

@@ -3,7 +3,6 @@
 #include "catalog/catalog_internal.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "util/clock.h"
@@ -28,8 +27,9 @@ mm_status catalog_entitlement_validate(const mm_entitlement *ent, mm_error *err)
     return st;
 }
 
-static void read_entitlement_row(sqlite3_stmt *stmt, mm_entitlement *ent)
+static void read_entitlement_row(sqlite3_stmt *stmt, void *item)
 {
+    mm_entitlement *ent = item;
     memset(ent, 0, sizeof *ent);
     cat_column_copy(stmt, 0, ent->model, sizeof ent->model);
     cat_column_copy(stmt, 1, ent->workspace, sizeof ent->workspace);
@@ -41,24 +41,21 @@ static void read_entitlement_row(sqlite3_stmt *stmt, mm_entitlement *ent)
     ent->updated_ms = sqlite3_column_int64(stmt, 7);
 }
 
+/* ?1 model id, ?2 workspace id (ctx: two int64_t). */
+static void bind_id_pair(sqlite3_stmt *stmt, const void *ctx)
+{
+    const int64_t *ids = ctx;
+    sqlite3_bind_int64(stmt, 1, ids[0]);
+    sqlite3_bind_int64(stmt, 2, ids[1]);
+}
+
 static mm_status read_entitlement(mm_catalog *cat, int64_t model_id, int64_t workspace_id,
                                   mm_entitlement *out, bool *found, mm_error *err)
 {
-    sqlite3_stmt *stmt;
-    mm_status st = cat_prepare(
-        cat, ENTITLEMENT_SELECT "WHERE e.model_id = ?1 AND e.workspace_id = ?2", &stmt, err);
-    if (st != MM_OK)
-        return st;
-    sqlite3_bind_int64(stmt, 1, model_id);
-    sqlite3_bind_int64(stmt, 2, workspace_id);
-    int rc = sqlite3_step(stmt);
-    *found = rc == SQLITE_ROW;
-    if (rc == SQLITE_ROW)
-        read_entitlement_row(stmt, out);
-    else if (rc != SQLITE_DONE)
-        st = cat_db_error(cat, "reading an entitlement", err);
-    sqlite3_finalize(stmt);
-    return st;
+    const int64_t ids[2] = {model_id, workspace_id};
+    return cat_read_row(cat, ENTITLEMENT_SELECT "WHERE e.model_id = ?1 AND e.workspace_id = ?2",
+                        bind_id_pair, ids, read_entitlement_row, out, found,
+                        "reading an entitlement", err);
 }
 
 static mm_status write_limits(mm_catalog *cat, const char *sql, int64_t model_id,
@@ -161,8 +158,7 @@ static mm_status revoke_row(mm_catalog *cat, const char *model, const char *work
                      &stmt, err);
     if (st != MM_OK)
         return st;
-    sqlite3_bind_int64(stmt, 1, model_id);
-    sqlite3_bind_int64(stmt, 2, workspace_id);
+    bind_id_pair(stmt, (const int64_t[2]){model_id, workspace_id});
     st = cat_step_done(cat, stmt, "revoking the entitlement", err);
     if (st == MM_OK)
         st = cat_audit(cat, "revoke", "entitlement", entity, cat_entitlement_json(&current), NULL,
@@ -195,6 +191,15 @@ mm_status catalog_entitlement_get(mm_catalog *cat, const char *model, const char
     return st;
 }
 
+/* ?1 model name, ?2 workspace name; each left NULL (any) when not given (ctx: two names). */
+static void bind_optional_names(sqlite3_stmt *stmt, const void *ctx)
+{
+    const char *const *names = ctx;
+    for (int i = 0; i < 2; i++)
+        if (names[i])
+            cat_bind_text(stmt, i + 1, names[i]);
+}
+
 mm_status catalog_entitlement_list(mm_catalog *cat, const char *model, const char *workspace,
                                    mm_entitlement_list *out, mm_error *err)
 {
@@ -205,40 +210,19 @@ mm_status catalog_entitlement_list(mm_catalog *cat, const char *model, const cha
         st = cat_model_id(cat, model, &id, err);
     if (st == MM_OK && workspace)
         st = cat_workspace_id(cat, workspace, &id, err);
-    sqlite3_stmt *stmt;
-    if (st == MM_OK)
-        st = cat_prepare(cat,
-                         ENTITLEMENT_SELECT "WHERE (?1 IS NULL OR m.name = ?1) AND "
-                                            "(?2 IS NULL OR w.name = ?2) ORDER BY m.name, w.name",
-                         &stmt, err);
     if (st != MM_OK)
         return st;
-    if (model)
-        cat_bind_text(stmt, 1, model);
-    if (workspace)
-        cat_bind_text(stmt, 2, workspace);
-    size_t capacity = 0;
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (!cat_grow((void **)&out->items, &capacity, out->count, sizeof *out->items)) {
-            st = cat_out_of_memory(err);
-            break;
-        }
-        read_entitlement_row(stmt, &out->items[out->count++]);
-    }
-    if (st == MM_OK && rc != SQLITE_DONE)
-        st = cat_db_error(cat, "listing entitlements", err);
-    sqlite3_finalize(stmt);
-    if (st != MM_OK)
-        mm_entitlement_list_free(out);
-    return st;
+    const char *names[2] = {model, workspace};
+    return cat_collect_rows(cat,
+                            ENTITLEMENT_SELECT
+                            "WHERE (?1 IS NULL OR m.name = ?1) AND "
+                            "(?2 IS NULL OR w.name = ?2) ORDER BY m.name, w.name",
+                            bind_optional_names, names, read_entitlement_row, sizeof *out->items,
+                            (void **)&out->items, &out->count, "listing entitlements", err);
 }
 
 void mm_entitlement_list_free(mm_entitlement_list *list)
 {
-    if (!list)
-        return;
-    free(list->items);
-    list->items = NULL;
-    list->count = 0;
+    if (list)
+        cat_free_rows((void **)&list->items, &list->count);
 }

@@ -49,6 +49,47 @@ void cat_column_copy(sqlite3_stmt *stmt, int index, char *dst, size_t dstsz);
 bool cat_grow(void **items, size_t *capacity, size_t count, size_t elem_size);
 mm_status cat_out_of_memory(mm_error *err);
 
+/* ---- reading rows (catalog_db.c) ---- */
+/* Binds a query's parameters from ctx; NULL binds nothing. */
+typedef void (*cat_binder)(sqlite3_stmt *stmt, const void *ctx);
+/* Fills one item (an mm_account, mm_model, ...) from the current row. */
+typedef void (*cat_row_reader)(sqlite3_stmt *stmt, void *item);
+/* A key for cat_bind_key: ?1 is name, or id when name is NULL. */
+typedef struct cat_key {
+    const char *name;
+    int64_t id;
+} cat_key;
+void cat_bind_key(sqlite3_stmt *stmt, const void *key);
+/* Reads the first row of sql into out; *found tells whether there was one. doing names the
+ * step in an error ("reading a model"). */
+mm_status cat_read_row(mm_catalog *cat, const char *sql, cat_binder bind, const void *ctx,
+                       cat_row_reader read_row, void *out, bool *found, const char *doing,
+                       mm_error *err);
+/* Reads every row of sql into a malloc'ed array of item_size items (*items, *count, both reset
+ * first); on failure frees the array. doing names the step ("listing accounts"). */
+mm_status cat_collect_rows(mm_catalog *cat, const char *sql, cat_binder bind, const void *ctx,
+                           cat_row_reader read_row, size_t item_size, void **items, size_t *count,
+                           const char *doing, mm_error *err);
+/* Frees an array read by cat_collect_rows and empties it. */
+void cat_free_rows(void **items, size_t *count);
+/* Runs a statement whose one parameter ?1 is an integer (an id, a time), expecting no rows. */
+mm_status cat_exec_int(mm_catalog *cat, const char *sql, int64_t value, const char *doing,
+                       mm_error *err);
+/* Appends column 0 of every row of sql (?1 = id) to a JSON array of strings. */
+mm_status cat_names_json(mm_catalog *cat, const char *sql, int64_t id, json_t *array,
+                         const char *doing, mm_error *err);
+
+/* ---- optimistic versions and unique names (catalog_db.c) ---- */
+/* MM_E_NOT_FOUND when the entity (kind "model") is gone, MM_E_CONFLICT when its version moved
+ * on since the caller read it. */
+mm_status cat_check_unchanged(const char *kind, bool found, const char *name,
+                              int64_t expected_version, const char *current_name,
+                              int64_t current_version, mm_error *err);
+/* MM_E_EXISTS when sql (?1 = name, returning an id) finds another entity (id != self_id);
+ * the message says "<a_kind> named 'x' already exists; ... edit that <kind>". */
+mm_status cat_check_name_free(mm_catalog *cat, const char *sql, const char *name, int64_t self_id,
+                              const char *a_kind, const char *kind, mm_error *err);
+
 /* ---- the usage queries limits and health depend on (tests check their query plans) ---- */
 extern const char CAT_SQL_USAGE_SINCE_TIME_ACCOUNT[];
 extern const char CAT_SQL_USAGE_SINCE_TIME_ALL[];

@@ -3,7 +3,6 @@
 #include "catalog/catalog_internal.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "util/clock.h"
@@ -40,8 +39,9 @@ mm_status catalog_model_validate(const mm_model *model, mm_error *err)
                     true, err);
 }
 
-static void read_model_row(sqlite3_stmt *stmt, mm_model *model)
+static void read_model_row(sqlite3_stmt *stmt, void *item)
 {
+    mm_model *model = item;
     mm_model_init(model);
     model->id = sqlite3_column_int64(stmt, 0);
     cat_column_copy(stmt, 1, model->name, sizeof model->name);
@@ -57,22 +57,10 @@ static void read_model_row(sqlite3_stmt *stmt, mm_model *model)
 static mm_status read_model(mm_catalog *cat, const char *name, int64_t id, mm_model *out,
                             bool *found, mm_error *err)
 {
-    sqlite3_stmt *stmt;
-    mm_status st = cat_prepare(
-        cat, name ? MODEL_SELECT "WHERE m.name = ?1" : MODEL_SELECT "WHERE m.id = ?1", &stmt, err);
-    if (st != MM_OK)
-        return st;
-    if (name)
-        cat_bind_text(stmt, 1, name);
-    else
-        sqlite3_bind_int64(stmt, 1, id);
-    int rc = sqlite3_step(stmt);
-    *found = rc == SQLITE_ROW;
-    if (rc == SQLITE_ROW)
-        read_model_row(stmt, out);
-    else if (rc != SQLITE_DONE)
-        st = cat_db_error(cat, "reading a model", err);
-    sqlite3_finalize(stmt);
+    cat_key key = {name, id};
+    mm_status st =
+        cat_read_row(cat, name ? MODEL_SELECT "WHERE m.name = ?1" : MODEL_SELECT "WHERE m.id = ?1",
+                     cat_bind_key, &key, read_model_row, out, found, "reading a model", err);
     if (st == MM_OK && *found)
         st = cat_read_targets(cat, out->id, out->targets, &out->n_targets, err);
     return st;
@@ -92,14 +80,8 @@ static mm_status model_by_name(mm_catalog *cat, const char *name, mm_model *out,
 
 static mm_status check_name_free(mm_catalog *cat, const char *name, int64_t self_id, mm_error *err)
 {
-    int64_t id = 0;
-    mm_status st = cat_query_int(cat, "SELECT id FROM models WHERE name = ?1", name, &id, err);
-    if (st == MM_OK && id != 0 && id != self_id)
-        return mm_error_set(err, MM_E_EXISTS, "name",
-                            "a logical model named '%s' already exists; choose another name or "
-                            "edit that model",
-                            name);
-    return st;
+    return cat_check_name_free(cat, "SELECT id FROM models WHERE name = ?1", name, self_id,
+                               "a logical model", "model", err);
 }
 
 static mm_status insert_row(mm_catalog *cat, mm_model *model, mm_error *err)
@@ -148,18 +130,11 @@ static mm_status update_row(mm_catalog *cat, mm_model *next, mm_error *err)
     mm_model current;
     bool found = false;
     mm_status st = read_model(cat, NULL, next->id, &current, &found, err);
+    if (st == MM_OK)
+        st = cat_check_unchanged("model", found, next->name, next->version, current.name,
+                                 current.version, err);
     if (st != MM_OK)
         return st;
-    if (!found)
-        return mm_error_set(err, MM_E_NOT_FOUND, "",
-                            "model '%s' was removed by another session since you opened it; "
-                            "nothing was changed",
-                            next->name);
-    if (current.version != next->version)
-        return mm_error_set(err, MM_E_CONFLICT, "",
-                            "model '%s' was changed by another session since you opened it; "
-                            "reopen it and apply your change again",
-                            current.name);
     st = check_name_free(cat, next->name, next->id, err);
     sqlite3_stmt *stmt;
     if (st == MM_OK)
@@ -207,21 +182,10 @@ mm_status catalog_model_update(mm_catalog *cat, mm_model *model, mm_error *err)
 static mm_status entitled_workspaces(mm_catalog *cat, int64_t model_id, json_t *array,
                                      mm_error *err)
 {
-    sqlite3_stmt *stmt;
-    mm_status st = cat_prepare(cat,
-                               "SELECT w.name FROM entitlements e JOIN workspaces w ON "
-                               "w.id = e.workspace_id WHERE e.model_id = ?1 ORDER BY w.name",
-                               &stmt, err);
-    if (st != MM_OK)
-        return st;
-    sqlite3_bind_int64(stmt, 1, model_id);
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-        json_array_append_new(array, json_string((const char *)sqlite3_column_text(stmt, 0)));
-    if (rc != SQLITE_DONE)
-        st = cat_db_error(cat, "reading entitlements", err);
-    sqlite3_finalize(stmt);
-    return st;
+    return cat_names_json(cat,
+                          "SELECT w.name FROM entitlements e JOIN workspaces w ON "
+                          "w.id = e.workspace_id WHERE e.model_id = ?1 ORDER BY w.name",
+                          model_id, array, "reading entitlements", err);
 }
 
 static mm_status delete_row(mm_catalog *cat, const char *name, size_t *targets_removed,
@@ -235,13 +199,9 @@ static mm_status delete_row(mm_catalog *cat, const char *name, size_t *targets_r
     json_t *workspaces = json_array();
     json_object_set_new(before, "entitled_workspaces", workspaces);
     st = entitled_workspaces(cat, model.id, workspaces, err);
-    sqlite3_stmt *stmt;
-    if (st == MM_OK)
-        st = cat_prepare(cat, "DELETE FROM models WHERE id = ?1", &stmt, err);
-    if (st == MM_OK) {
-        sqlite3_bind_int64(stmt, 1, model.id);
-        st = cat_step_done(cat, stmt, "removing the model", err); /* cascades */
-    }
+    if (st == MM_OK) /* cascades */
+        st = cat_exec_int(cat, "DELETE FROM models WHERE id = ?1", model.id, "removing the model",
+                          err);
     if (st != MM_OK) {
         json_decref(before);
         return st;
@@ -269,23 +229,9 @@ mm_status catalog_model_get(mm_catalog *cat, const char *name, mm_model *out, mm
 
 mm_status catalog_model_list(mm_catalog *cat, mm_model_list *out, mm_error *err)
 {
-    memset(out, 0, sizeof *out);
-    sqlite3_stmt *stmt;
-    mm_status st = cat_prepare(cat, MODEL_SELECT "ORDER BY m.name", &stmt, err);
-    if (st != MM_OK)
-        return st;
-    size_t capacity = 0;
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (!cat_grow((void **)&out->items, &capacity, out->count, sizeof *out->items)) {
-            st = cat_out_of_memory(err);
-            break;
-        }
-        read_model_row(stmt, &out->items[out->count++]);
-    }
-    if (st == MM_OK && rc != SQLITE_DONE)
-        st = cat_db_error(cat, "listing models", err);
-    sqlite3_finalize(stmt);
+    mm_status st = cat_collect_rows(cat, MODEL_SELECT "ORDER BY m.name", NULL, NULL, read_model_row,
+                                    sizeof *out->items, (void **)&out->items, &out->count,
+                                    "listing models", err);
     for (size_t i = 0; st == MM_OK && i < out->count; i++)
         st = cat_read_targets(cat, out->items[i].id, out->items[i].targets,
                               &out->items[i].n_targets, err);
@@ -296,9 +242,6 @@ mm_status catalog_model_list(mm_catalog *cat, mm_model_list *out, mm_error *err)
 
 void mm_model_list_free(mm_model_list *list)
 {
-    if (!list)
-        return;
-    free(list->items);
-    list->items = NULL;
-    list->count = 0;
+    if (list)
+        cat_free_rows((void **)&list->items, &list->count);
 }

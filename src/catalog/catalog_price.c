@@ -4,12 +4,14 @@
 
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "util/clock.h"
 
 #define PRICE_PER_MTOK_MAX 1000000.0
+
+#define PRICE_SELECT                                                                               \
+    "SELECT provider, model, input_per_mtok, output_per_mtok, source, updated_ms FROM prices "
 
 static mm_status validate_rate(const char *field, double rate, mm_error *err)
 {
@@ -63,8 +65,9 @@ static double column_rate(sqlite3_stmt *stmt, int index)
                                                            : sqlite3_column_double(stmt, index);
 }
 
-static void read_price_row(sqlite3_stmt *stmt, mm_price *price)
+static void read_price_row(sqlite3_stmt *stmt, void *item)
 {
+    mm_price *price = item;
     memset(price, 0, sizeof *price);
     cat_column_copy(stmt, 0, price->provider, sizeof price->provider);
     cat_column_copy(stmt, 1, price->model, sizeof price->model);
@@ -174,64 +177,39 @@ mm_status catalog_price_set_batch(mm_catalog *cat, const mm_price *prices, size_
     return cat_end(cat, import_rows(cat, prices, count, err), err);
 }
 
+/* ?1 provider, ?2 provider model (ctx: two texts). */
+static void bind_provider_model(sqlite3_stmt *stmt, const void *ctx)
+{
+    const char *const *key = ctx;
+    cat_bind_text(stmt, 1, key[0]);
+    cat_bind_text(stmt, 2, key[1]);
+}
+
 mm_status catalog_price_get(mm_catalog *cat, const char *provider, const char *model, mm_price *out,
                             mm_error *err)
 {
-    sqlite3_stmt *stmt;
-    mm_status st = cat_prepare(cat,
-                               "SELECT provider, model, input_per_mtok, output_per_mtok, source, "
-                               "updated_ms FROM prices WHERE provider = ?1 AND model = ?2",
-                               &stmt, err);
-    if (st != MM_OK)
-        return st;
-    cat_bind_text(stmt, 1, provider);
-    cat_bind_text(stmt, 2, model);
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW)
-        read_price_row(stmt, out);
-    else if (rc == SQLITE_DONE)
-        st = mm_error_set(err, MM_E_NOT_FOUND, "model",
-                          "no price is known for %s model '%s'; its cost shows as unknown until "
-                          "a price is set",
-                          provider ? provider : "", model ? model : "");
-    else
-        st = cat_db_error(cat, "reading a price", err);
-    sqlite3_finalize(stmt);
+    const char *key[2] = {provider, model};
+    bool found = false;
+    mm_status st =
+        cat_read_row(cat, PRICE_SELECT "WHERE provider = ?1 AND model = ?2", bind_provider_model,
+                     key, read_price_row, out, &found, "reading a price", err);
+    if (st == MM_OK && !found)
+        return mm_error_set(err, MM_E_NOT_FOUND, "model",
+                            "no price is known for %s model '%s'; its cost shows as unknown "
+                            "until a price is set",
+                            provider ? provider : "", model ? model : "");
     return st;
 }
 
 mm_status catalog_price_list(mm_catalog *cat, mm_price_list *out, mm_error *err)
 {
-    memset(out, 0, sizeof *out);
-    sqlite3_stmt *stmt;
-    mm_status st = cat_prepare(cat,
-                               "SELECT provider, model, input_per_mtok, output_per_mtok, source, "
-                               "updated_ms FROM prices ORDER BY provider, model",
-                               &stmt, err);
-    if (st != MM_OK)
-        return st;
-    size_t capacity = 0;
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (!cat_grow((void **)&out->items, &capacity, out->count, sizeof *out->items)) {
-            st = cat_out_of_memory(err);
-            break;
-        }
-        read_price_row(stmt, &out->items[out->count++]);
-    }
-    if (st == MM_OK && rc != SQLITE_DONE)
-        st = cat_db_error(cat, "listing prices", err);
-    sqlite3_finalize(stmt);
-    if (st != MM_OK)
-        mm_price_list_free(out);
-    return st;
+    return cat_collect_rows(cat, PRICE_SELECT "ORDER BY provider, model", NULL, NULL,
+                            read_price_row, sizeof *out->items, (void **)&out->items, &out->count,
+                            "listing prices", err);
 }
 
 void mm_price_list_free(mm_price_list *list)
 {
-    if (!list)
-        return;
-    free(list->items);
-    list->items = NULL;
-    list->count = 0;
+    if (list)
+        cat_free_rows((void **)&list->items, &list->count);
 }

@@ -2,7 +2,6 @@
  * delete with their entitlements in one transaction. */
 #include "catalog/catalog_internal.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "util/clock.h"
@@ -22,8 +21,9 @@ mm_status catalog_workspace_validate(const mm_workspace *ws, mm_error *err)
     return st;
 }
 
-static void read_workspace_row(sqlite3_stmt *stmt, mm_workspace *ws)
+static void read_workspace_row(sqlite3_stmt *stmt, void *item)
 {
+    mm_workspace *ws = item;
     memset(ws, 0, sizeof *ws);
     ws->id = sqlite3_column_int64(stmt, 0);
     cat_column_copy(stmt, 1, ws->name, sizeof ws->name);
@@ -37,24 +37,10 @@ static void read_workspace_row(sqlite3_stmt *stmt, mm_workspace *ws)
 static mm_status read_workspace(mm_catalog *cat, const char *name, int64_t id, mm_workspace *out,
                                 bool *found, mm_error *err)
 {
-    sqlite3_stmt *stmt;
-    mm_status st = cat_prepare(
+    cat_key key = {name, id};
+    return cat_read_row(
         cat, name ? WORKSPACE_SELECT "WHERE w.name = ?1" : WORKSPACE_SELECT "WHERE w.id = ?1",
-        &stmt, err);
-    if (st != MM_OK)
-        return st;
-    if (name)
-        cat_bind_text(stmt, 1, name);
-    else
-        sqlite3_bind_int64(stmt, 1, id);
-    int rc = sqlite3_step(stmt);
-    *found = rc == SQLITE_ROW;
-    if (rc == SQLITE_ROW)
-        read_workspace_row(stmt, out);
-    else if (rc != SQLITE_DONE)
-        st = cat_db_error(cat, "reading a workspace", err);
-    sqlite3_finalize(stmt);
-    return st;
+        cat_bind_key, &key, read_workspace_row, out, found, "reading a workspace", err);
 }
 
 static mm_status workspace_by_name(mm_catalog *cat, const char *name, mm_workspace *out,
@@ -72,14 +58,8 @@ static mm_status workspace_by_name(mm_catalog *cat, const char *name, mm_workspa
 
 static mm_status check_name_free(mm_catalog *cat, const char *name, int64_t self_id, mm_error *err)
 {
-    int64_t id = 0;
-    mm_status st = cat_query_int(cat, "SELECT id FROM workspaces WHERE name = ?1", name, &id, err);
-    if (st == MM_OK && id != 0 && id != self_id)
-        return mm_error_set(err, MM_E_EXISTS, "name",
-                            "a workspace named '%s' already exists; choose another name or edit "
-                            "that workspace",
-                            name);
-    return st;
+    return cat_check_name_free(cat, "SELECT id FROM workspaces WHERE name = ?1", name, self_id,
+                               "a workspace", "workspace", err);
 }
 
 static mm_status insert_row(mm_catalog *cat, mm_workspace *ws, mm_error *err)
@@ -126,18 +106,11 @@ static mm_status update_row(mm_catalog *cat, mm_workspace *next, mm_error *err)
     mm_workspace current;
     bool found = false;
     mm_status st = read_workspace(cat, NULL, next->id, &current, &found, err);
+    if (st == MM_OK)
+        st = cat_check_unchanged("workspace", found, next->name, next->version, current.name,
+                                 current.version, err);
     if (st != MM_OK)
         return st;
-    if (!found)
-        return mm_error_set(err, MM_E_NOT_FOUND, "",
-                            "workspace '%s' was removed by another session since you opened it; "
-                            "nothing was changed",
-                            next->name);
-    if (current.version != next->version)
-        return mm_error_set(err, MM_E_CONFLICT, "",
-                            "workspace '%s' was changed by another session since you opened it; "
-                            "reopen it and apply your change again",
-                            current.name);
     st = check_name_free(cat, next->name, next->id, err);
     sqlite3_stmt *stmt;
     if (st == MM_OK)
@@ -182,21 +155,10 @@ mm_status catalog_workspace_update(mm_catalog *cat, mm_workspace *ws, mm_error *
 static mm_status entitled_models(mm_catalog *cat, int64_t workspace_id, json_t *array,
                                  mm_error *err)
 {
-    sqlite3_stmt *stmt;
-    mm_status st = cat_prepare(cat,
-                               "SELECT m.name FROM entitlements e JOIN models m ON "
-                               "m.id = e.model_id WHERE e.workspace_id = ?1 ORDER BY m.name",
-                               &stmt, err);
-    if (st != MM_OK)
-        return st;
-    sqlite3_bind_int64(stmt, 1, workspace_id);
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-        json_array_append_new(array, json_string((const char *)sqlite3_column_text(stmt, 0)));
-    if (rc != SQLITE_DONE)
-        st = cat_db_error(cat, "reading entitlements", err);
-    sqlite3_finalize(stmt);
-    return st;
+    return cat_names_json(cat,
+                          "SELECT m.name FROM entitlements e JOIN models m ON "
+                          "m.id = e.model_id WHERE e.workspace_id = ?1 ORDER BY m.name",
+                          workspace_id, array, "reading entitlements", err);
 }
 
 static mm_status delete_row(mm_catalog *cat, const char *name, size_t *entitlements_removed,
@@ -210,13 +172,9 @@ static mm_status delete_row(mm_catalog *cat, const char *name, size_t *entitleme
     json_t *models = json_array();
     json_object_set_new(before, "entitled_models", models);
     st = entitled_models(cat, ws.id, models, err);
-    sqlite3_stmt *stmt;
-    if (st == MM_OK)
-        st = cat_prepare(cat, "DELETE FROM workspaces WHERE id = ?1", &stmt, err);
-    if (st == MM_OK) {
-        sqlite3_bind_int64(stmt, 1, ws.id);
-        st = cat_step_done(cat, stmt, "removing the workspace", err); /* cascades */
-    }
+    if (st == MM_OK) /* cascades */
+        st = cat_exec_int(cat, "DELETE FROM workspaces WHERE id = ?1", ws.id,
+                          "removing the workspace", err);
     if (st != MM_OK) {
         json_decref(before);
         return st;
@@ -242,33 +200,13 @@ mm_status catalog_workspace_get(mm_catalog *cat, const char *name, mm_workspace 
 
 mm_status catalog_workspace_list(mm_catalog *cat, mm_workspace_list *out, mm_error *err)
 {
-    memset(out, 0, sizeof *out);
-    sqlite3_stmt *stmt;
-    mm_status st = cat_prepare(cat, WORKSPACE_SELECT "ORDER BY w.name", &stmt, err);
-    if (st != MM_OK)
-        return st;
-    size_t capacity = 0;
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (!cat_grow((void **)&out->items, &capacity, out->count, sizeof *out->items)) {
-            st = cat_out_of_memory(err);
-            break;
-        }
-        read_workspace_row(stmt, &out->items[out->count++]);
-    }
-    if (st == MM_OK && rc != SQLITE_DONE)
-        st = cat_db_error(cat, "listing workspaces", err);
-    sqlite3_finalize(stmt);
-    if (st != MM_OK)
-        mm_workspace_list_free(out);
-    return st;
+    return cat_collect_rows(cat, WORKSPACE_SELECT "ORDER BY w.name", NULL, NULL, read_workspace_row,
+                            sizeof *out->items, (void **)&out->items, &out->count,
+                            "listing workspaces", err);
 }
 
 void mm_workspace_list_free(mm_workspace_list *list)
 {
-    if (!list)
-        return;
-    free(list->items);
-    list->items = NULL;
-    list->count = 0;
+    if (list)
+        cat_free_rows((void **)&list->items, &list->count);
 }

@@ -45,10 +45,10 @@ run_in_pane() {
     inner="env LC_ALL=C.UTF-8 MM_DB=$MM_DB MM_MASTER_KEY=$MM_MASTER_KEY $command"
     if tmux -L "$sock" has-session 2>/dev/null; then
         tmux -L "$sock" new-window -d -t bench -n "$name" \
-            "script -q -c $(printf '%q' "$inner") $tmp/$name.typescript"
+            "script -q -f -c $(printf '%q' "$inner") $tmp/$name.typescript"
     else
         tmux -L "$sock" -f /dev/null new-session -d -s bench -n "$name" -x 120 -y 40 \
-            "script -q -c $(printf '%q' "$inner") $tmp/$name.typescript"
+            "script -q -f -c $(printf '%q' "$inner") $tmp/$name.typescript"
     fi
 }
 bytes() { stat -c %s "$tmp/$1.typescript" 2>/dev/null || echo 0; }

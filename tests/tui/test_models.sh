@@ -154,7 +154,7 @@ wait_for_gone "move the selected target up"
 
 # --- Back to the table: the chain at a glance
 send_keys Escape
-wait_for_text "fast-chat chat mistral-large-latest@mistral-eu → gpt-4o@prod-op"
+wait_for_text "mistral-large-latest@mistral-eu → gpt-4o"
 
 # --- Edit: a change made meanwhile by someone else is not overwritten
 send_keys e

@@ -134,6 +134,32 @@ static void discovered_check(void **state)
     mm_string_list_free(&list);
 }
 
+static void chain_health(void **state)
+{
+    (void)state;
+    char acc[3][MM_NAME_MAX] = {"a1", "a2", "a3"};
+    mm_health st[3] = {MM_HEALTH_HEALTHY, MM_HEALTH_DEGRADED, MM_HEALTH_UNREACHABLE};
+    mm_health_map map = {.accounts = acc, .statuses = st, .count = 3};
+    mm_health_map none = {0};
+    mm_model m;
+    char out[32];
+    make_model(&m, "fast-chat", "chat");
+    assert_int_equal(models_chain_health_of(&m, &map, "-", out, sizeof out), MODELS_CHAIN_EMPTY);
+    assert_string_equal(out, "-");
+    add_target(&m, "a1", "gpt-4o");
+    add_target(&m, "zz", "gpt-4o"); /* not measured yet: counts as usable */
+    assert_int_equal(models_chain_health_of(&m, &map, "-", out, sizeof out), MODELS_CHAIN_HEALTHY);
+    assert_string_equal(out, "healthy");
+    assert_int_equal(models_chain_health_of(&m, &none, "-", out, sizeof out), MODELS_CHAIN_UNKNOWN);
+    add_target(&m, "a2", "claude");
+    assert_int_equal(models_chain_health_of(&m, &map, "-", out, sizeof out), MODELS_CHAIN_DEGRADED);
+    assert_string_equal(out, "2/3 healthy");
+    make_model(&m, "fast-chat", "chat");
+    add_target(&m, "a3", "gpt-4o");
+    assert_int_equal(models_chain_health_of(&m, &map, "-", out, sizeof out), MODELS_CHAIN_DOWN);
+    assert_string_equal(out, "down");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -144,6 +170,7 @@ int main(void)
         cmocka_unit_test(duplicate_targets_warn),
         cmocka_unit_test(new_target_warnings),
         cmocka_unit_test(discovered_check),
+        cmocka_unit_test(chain_health),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
-/* The health detail modal: layout (status line, three charts, a scrolled list of text lines),
- * the text lines (spend, cap and projection, cool-down, fallbacks, last errors) rebuilt from
- * the page's snapshot at each draw, and the router's view refreshed when figures change. */
+/* The health detail modal, a full-screen sub-view on the page background: layout (status line,
+ * three charts, a scrolled list of text lines), the text lines (spend, cap and projection,
+ * cool-down, fallbacks, last errors) rebuilt from the page's snapshot at each draw, and the
+ * router's view refreshed when figures change. */
 #include "pages/health_detail.h"
 
 #include <inttypes.h>
@@ -104,7 +105,7 @@ static void spend_lines(health_detail *d, const mm_health_figures *f, int64_t no
     if (f->monthly_cap_cents != MM_LIMIT_UNSET) {
         health_format_cents(f->monthly_cap_cents, cap, sizeof cap);
         double fraction = (double)f->cost_micros_month / ((double)f->monthly_cap_cents * 1e4);
-        detail_line *line = add_line(d, UI_EL_DIALOG, "%s of %s monthly cap (%.0f%%)", spent, cap,
+        detail_line *line = add_line(d, UI_EL_NORMAL, "%s of %s monthly cap (%.0f%%)", spent, cap,
                                      fraction * 100.0);
         if (line) {
             line->gauge = true;
@@ -114,7 +115,7 @@ static void spend_lines(health_detail *d, const mm_health_figures *f, int64_t no
                                                     : UI_EL_OK;
         }
     } else {
-        add_line(d, UI_EL_DIALOG, "Month to date %s (no monthly cap set)", spent);
+        add_line(d, UI_EL_NORMAL, "Month to date %s (no monthly cap set)", spent);
     }
     char resets[16], countdown[48];
     health_format_date(next_month, resets, sizeof resets);
@@ -126,7 +127,7 @@ static void spend_lines(health_detail *d, const mm_health_figures *f, int64_t no
     snprintf(text, sizeof text,
              "Resets %s 00:00 UTC (%s). At this month's burn rate it ends the month at %s.", resets,
              countdown, projection);
-    ui_element el = UI_EL_DIALOG;
+    ui_element el = UI_EL_NORMAL;
     if (f->monthly_cap_cents != MM_LIMIT_UNSET && f->cost_micros_month > 0 &&
         projected > (double)f->monthly_cap_cents * 1e4) {
         double cap_micros = (double)f->monthly_cap_cents * 1e4;
@@ -144,7 +145,7 @@ static void spend_lines(health_detail *d, const mm_health_figures *f, int64_t no
              "Last hour: %" PRId64 " requests, %" PRId64 " errors, %" PRId64
              " rate-limit hits, tokens %" PRId64 " in / %" PRId64 " out, %s.",
              f->requests, f->errors, f->rate_limit_hits, f->tokens_in, f->tokens_out, hour);
-    add_wrapped(d, UI_EL_DIALOG, width, 2, text);
+    add_wrapped(d, UI_EL_NORMAL, width, 2, text);
 }
 
 static void cooldown_lines(health_detail *d, const mm_health_figures *f, int64_t now, int width)
@@ -207,7 +208,7 @@ static void fallback_lines(health_detail *d, int width)
         else
             snprintf(text, sizeof text, "%s %s (priority %d here): %s", "-", fb->model,
                      fb->priority, fb->why);
-        add_wrapped(d, UI_EL_DIALOG, width, 4, text);
+        add_wrapped(d, UI_EL_NORMAL, width, 4, text);
     }
     if (r->n_more)
         add_line(d, UI_EL_DIM, "  ... and %zu more", r->n_more);
@@ -219,7 +220,7 @@ static void error_lines(health_detail *d, const mm_health_figures *f, int width)
         add_line(d, UI_EL_DIM, "Last errors: none recorded.");
         return;
     }
-    add_line(d, UI_EL_DIALOG_TITLE, "Last errors (newest first):");
+    add_line(d, UI_EL_TITLE, "Last errors (newest first):");
     for (size_t i = 0; i < f->n_errors && i < MM_WINDOW_LAST_ERRORS; i++) {
         const mm_recent_error *e = &f->last_errors[i];
         char when[32], status[16] = "", clean[MM_MESSAGE_MAX], text[MM_MESSAGE_MAX + 128];
@@ -237,10 +238,10 @@ static void build_lines(health_detail *d, const mm_health_figures *f, int64_t no
 {
     d->n_lines = 0;
     spend_lines(d, f, now, width);
-    add_line(d, UI_EL_DIALOG, "%s", "");
+    add_line(d, UI_EL_NORMAL, "%s", "");
     cooldown_lines(d, f, now, width);
     fallback_lines(d, width);
-    add_line(d, UI_EL_DIALOG, "%s", "");
+    add_line(d, UI_EL_NORMAL, "%s", "");
     error_lines(d, f, width);
 }
 
@@ -324,8 +325,8 @@ static void draw_lines(health_detail *d, ui_app *app, WINDOW *win, ui_rect area)
                  d->scroll + area.h < (int)d->n_lines ? d->scroll + area.h : (int)d->n_lines,
                  d->n_lines, ui_glyph(app, UI_G_UP), ui_glyph(app, UI_G_DOWN));
         int wx = getmaxx(win);
-        ui_draw_clip(app, win, getmaxy(win) - 1, wx - 2 - ui_text_width(more), wx,
-                     UI_EL_DIALOG_TITLE, more);
+        ui_draw_clip(app, win, getmaxy(win) - 1, wx - 2 - ui_text_width(more), wx, UI_EL_TITLE,
+                     more);
     }
 }
 
@@ -338,7 +339,7 @@ static void draw_header(ui_app *app, WINDOW *win, int w, const mm_health_figures
     const char *why = f->enabled ? f->status_reason : f->disabled_reason;
     if (why[0]) {
         snprintf(line, sizeof line, ": %s", why);
-        ui_draw_text(app, win, 1, x, w - 2 - x, UI_EL_DIALOG, UI_ALIGN_LEFT, line);
+        ui_draw_text(app, win, 1, x, w - 2 - x, UI_EL_NORMAL, UI_ALIGN_LEFT, line);
     }
 }
 
@@ -348,7 +349,7 @@ static void detail_draw(ui_modal *m, ui_app *app)
     WINDOW *win = d->win.win;
     int h, w;
     getmaxyx(win, h, w);
-    ui_draw_frame(app, win, UI_EL_DIALOG, UI_EL_BORDER_FOCUS);
+    ui_draw_frame(app, win, UI_EL_NORMAL, UI_EL_BORDER_FOCUS);
     const mm_provider_info *p = NULL;
     int64_t now = 0;
     const mm_health_figures *f = current_figures(d, &now);
@@ -360,7 +361,7 @@ static void detail_draw(ui_modal *m, ui_app *app)
     if (!app->utf8)
         snprintf(title, sizeof title, " Health of %s%s%s ", d->account, f ? " - " : "",
                  f ? (p ? p->display_name : f->provider) : "");
-    ui_draw_clip(app, win, 0, 2, w - 4, UI_EL_DIALOG_TITLE, title);
+    ui_draw_clip(app, win, 0, 2, w - 4, UI_EL_TITLE, title);
     if (!f) {
         ui_draw_clip(app, win, 2, 2, w - 4, UI_EL_DIM,
                      *d->snapshot ? "This account is no longer in the catalog."

@@ -9,21 +9,23 @@
 #include "page.h"
 #include "pages/entitlements.h"
 #include "pages/models_page.h"
+#include "util/clock.h"
 #include "util/text.h"
 #include "widgets/dialog.h"
 #include "wizards/model_form.h"
 
-enum { COL_NAME, COL_TYPE, COL_CHAIN, COL_ENTITLED, COL_DESCRIPTION, N_COLS };
+enum { COL_NAME, COL_TYPE, COL_HEALTH, COL_CHAIN, COL_ENTITLED, COL_DESCRIPTION, N_COLS };
 
 static const ui_column COLUMNS[N_COLS] = {
     [COL_NAME] = {"Name", 8, 24, UI_ALIGN_LEFT, false},
     [COL_TYPE] = {"Type", 4, 9, UI_ALIGN_LEFT, false},
+    [COL_HEALTH] = {"Health", 6, 11, UI_ALIGN_LEFT, false},
     [COL_CHAIN] = {"Fallback chain", 14, 90, UI_ALIGN_LEFT, true},
     [COL_ENTITLED] = {"Workspaces", 5, 10, UI_ALIGN_RIGHT, false},
     [COL_DESCRIPTION] = {"Description", 11, 30, UI_ALIGN_LEFT, false},
 };
 /* When the pane is narrow the description goes first, then the type. */
-static const int KEEP[N_COLS] = {9, 3, 8, 5, 1};
+static const int KEEP[N_COLS] = {9, 3, 6, 8, 5, 1};
 
 static const ui_binding BINDINGS[] = {
     {2, 'a', "a", "New", "new logical model (created with no targets and no entitlements)", true},
@@ -63,16 +65,23 @@ static void entitled_text(size_t n, char *out, size_t outsz, ui_element *el)
 
 static void add_row(models_page *mp, ui_app *app, const mm_model *m)
 {
-    char chain[1024], entitled[32];
+    char chain[1024], entitled[32], health[32];
     models_chain_glance(m, ui_glyph(app, UI_G_ARROW), ui_glyph(app, UI_G_ELLIPSIS),
                         MODELS_GLANCE_TARGETS, chain, sizeof chain);
     ui_element els[N_COLS] = {0};
+    static const ui_element HEALTH_LOOK[] = {
+        [MODELS_CHAIN_EMPTY] = UI_EL_DIM,  [MODELS_CHAIN_UNKNOWN] = UI_EL_DIM,
+        [MODELS_CHAIN_HEALTHY] = UI_EL_OK, [MODELS_CHAIN_DEGRADED] = UI_EL_WARN,
+        [MODELS_CHAIN_DOWN] = UI_EL_BAD,
+    };
+    els[COL_HEALTH] = HEALTH_LOOK[models_chain_health_of(m, &mp->health, ui_glyph(app, UI_G_DASH),
+                                                         health, sizeof health)];
     entitled_text(m->n_entitled, entitled, sizeof entitled, &els[COL_ENTITLED]);
     els[COL_CHAIN] = m->n_targets ? UI_EL_NORMAL : UI_EL_WARN;
     els[COL_DESCRIPTION] = UI_EL_DIM;
     char description[MM_DESCRIPTION_MAX];
     mm_sanitize(description, sizeof description, m->description, strlen(m->description));
-    const char *cells[N_COLS] = {m->name, m->type, chain, entitled, description};
+    const char *cells[N_COLS] = {m->name, m->type, health, chain, entitled, description};
     ui_table_add(&mp->table, m->name, cells, els);
 }
 
@@ -85,6 +94,10 @@ static void models_load(ui_page *page, ui_app *app)
     mp->load_error[0] = '\0';
     if (catalog_model_list(app->cat, &list, &err) != MM_OK)
         snprintf(mp->load_error, sizeof mp->load_error, "Could not read the models: %s",
+                 err.message);
+    mm_health_map_free(&mp->health);
+    if (health_status_from_catalog(app->cat, mm_now_ms(), NULL, &mp->health, &err) != MM_OK)
+        snprintf(mp->load_error, sizeof mp->load_error, "Could not work out health: %s",
                  err.message);
     size_t empty = 0, unentitled = 0;
     ui_table_begin(&mp->table);
@@ -152,7 +165,7 @@ static int edit_model(ui_page *page, ui_app *app, const char *name)
         return UI_HANDLED;
     char saved[MM_NAME_MAX];
     if (!ui_model_edit(app, name, saved, sizeof saved))
-        return UI_HANDLED;
+        return UI_REFRESH; /* show what another session may have changed meanwhile */
     models_load(page, app);
     ui_table_select_key(&mp->table, saved);
     ui_set_message(app, UI_EL_OK, "%s Model %s saved.", ui_glyph(app, UI_G_CHECK), saved);
@@ -289,8 +302,11 @@ static void models_help(ui_page *page, ui_app *app, char *out, size_t outsz)
     (void)app;
     snprintf(out, outsz,
              "A logical model is the name workspaces ask for; its fallback chain lists the "
-             "provider targets tried in order (1 first) until one answers. The Workspaces "
-             "column counts the workspaces entitled to it: with none, no workspace can use it.");
+             "provider targets tried in order (1 first) until one answers. Health: healthy when "
+             "every target's account is healthy (or not measured yet), 'k/n healthy' when some "
+             "are degraded or unreachable, down when all are unreachable (Provider Health has "
+             "the figures). The Workspaces column counts the workspaces entitled to it: with "
+             "none, no workspace can use it.");
 }
 
 static void models_destroy(ui_page *page)
@@ -298,6 +314,7 @@ static void models_destroy(ui_page *page)
     models_page *mp = page->state;
     ui_table_free(&mp->table);
     models_targets_close(mp);
+    mm_health_map_free(&mp->health);
     free(mp);
     free(page);
 }

@@ -154,3 +154,33 @@ bool models_discovered_warning(const mm_string_list *discovered, const char *acc
              provider_model, discovered->count, account);
     return true;
 }
+
+models_chain_health models_chain_health_of(const mm_model *model, const mm_health_map *map,
+                                           const char *dash, char *out, size_t outsz)
+{
+    size_t n = model->n_targets, measured = 0, usable = 0, unreachable = 0;
+    if (n == 0) {
+        snprintf(out, outsz, "%s", dash);
+        return MODELS_CHAIN_EMPTY;
+    }
+    for (size_t i = 0; i < n; i++) {
+        mm_health h = mm_health_map_get(map, model->targets[i].account);
+        measured += h != MM_HEALTH_UNKNOWN;
+        usable += h == MM_HEALTH_HEALTHY || h == MM_HEALTH_UNKNOWN;
+        unreachable += h == MM_HEALTH_UNREACHABLE;
+    }
+    if (unreachable == n) {
+        snprintf(out, outsz, "down");
+        return MODELS_CHAIN_DOWN;
+    }
+    if (measured == 0) {
+        snprintf(out, outsz, "unknown");
+        return MODELS_CHAIN_UNKNOWN;
+    }
+    if (usable == n) {
+        snprintf(out, outsz, "healthy");
+        return MODELS_CHAIN_HEALTHY;
+    }
+    snprintf(out, outsz, "%zu/%zu healthy", usable, n);
+    return MODELS_CHAIN_DEGRADED;
+}

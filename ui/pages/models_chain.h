@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "catalog/catalog.h"
+#include "health/health.h"
 #include "util/strlist.h"
 
 #define MODELS_WARNING_MAX 320
@@ -38,5 +39,18 @@ size_t models_new_target_warnings(const mm_model *model, const char *account,
  * none were reported), writes a warning and returns true; returns false when it is known. */
 bool models_discovered_warning(const mm_string_list *discovered, const char *account,
                                const char *provider_model, char *out, size_t outsz);
+
+/* The health of a chain, from its accounts' health (the health module's statuses). */
+typedef enum models_chain_health {
+    MODELS_CHAIN_EMPTY = 0, /* no targets: "–" */
+    MODELS_CHAIN_UNKNOWN,   /* no figures yet for any of its accounts: "unknown" */
+    MODELS_CHAIN_HEALTHY,   /* every account healthy (or not yet measured): "healthy" */
+    MODELS_CHAIN_DEGRADED,  /* some account degraded or unreachable: "2/3 healthy" */
+    MODELS_CHAIN_DOWN       /* every account unreachable: "down" */
+} models_chain_health;
+
+/* Classifies model's chain with map (account -> status) and writes its word into out. */
+models_chain_health models_chain_health_of(const mm_model *model, const mm_health_map *map,
+                                           const char *dash, char *out, size_t outsz);
 
 #endif

@@ -89,8 +89,12 @@ static ui_element account_note(const models_page *mp, const char *account, char 
     const mm_provider_info *p = provider_find(a->provider);
     const char *provider = p ? p->display_name : a->provider;
     if (a->enabled) {
-        snprintf(out, outsz, "%s", provider);
-        return UI_EL_DIM;
+        mm_health h = mm_health_map_get(&mp->health, account);
+        snprintf(out, outsz, "%s, %s", provider, mm_health_name(h));
+        return h == MM_HEALTH_UNREACHABLE ? UI_EL_BAD
+               : h == MM_HEALTH_DEGRADED  ? UI_EL_WARN
+               : h == MM_HEALTH_HEALTHY   ? UI_EL_OK
+                                          : UI_EL_DIM;
     }
     snprintf(out, outsz, "%s, disabled%s%s: skipped", provider, a->disabled_reason[0] ? ": " : "",
              a->disabled_reason);
@@ -270,7 +274,7 @@ static int edit_model(models_page *mp, ui_app *app)
         return UI_HANDLED;
     char saved[MM_NAME_MAX];
     if (!ui_model_edit(app, mp->chain.name, saved, sizeof saved))
-        return UI_HANDLED;
+        return UI_REFRESH; /* show what another session may have changed meanwhile */
     mm_copy(mp->chain.name, sizeof mp->chain.name, saved);
     ui_set_message(app, UI_EL_OK, "%s Model %s saved.", ui_glyph(app, UI_G_CHECK), saved);
     return UI_REFRESH;

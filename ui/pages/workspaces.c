@@ -202,7 +202,7 @@ static int edit_ws(ui_page *page, ui_app *app, const char *name)
         return UI_REFRESH;
     }
     if (!run_form(app, &wc))
-        return UI_HANDLED;
+        return UI_REFRESH; /* show what another session may have changed meanwhile */
     ws_load(page, app);
     ui_table_select_key(&st->table, wc.ws.name);
     ui_set_message(app, UI_EL_OK, "%s Workspace %s saved.", ui_glyph(app, UI_G_CHECK), wc.ws.name);

@@ -68,7 +68,7 @@ void ui_chart_draw(const ui_app *app, WINDOW *win, ui_rect area, const ui_chart 
             max = fitted[i];
     char top[48];
     format_top(top, sizeof top, max, chart->unit);
-    ui_draw_text(app, win, area.y, area.x, area.w, UI_EL_DIALOG_TITLE, UI_ALIGN_LEFT, chart->title);
+    ui_draw_text(app, win, area.y, area.x, area.w, UI_EL_TITLE, UI_ALIGN_LEFT, chart->title);
     int top_w = ui_text_width(top);
     if (ui_text_width(chart->title) + top_w + 1 <= area.w)
         ui_draw_text(app, win, area.y, area.x + area.w - top_w, top_w, UI_EL_DIM, UI_ALIGN_RIGHT,

@@ -50,7 +50,8 @@ int ui_series_level(double value, double max, int levels)
 {
     if (value <= 0 || max <= 0 || levels < 2)
         return 0;
-    int level = (int)ceil(value / max * (double)(levels - 1));
+    /* glyph i stands (i + 1) / levels of the height: the nearest, but never the zero glyph */
+    int level = (int)lround(value / max * (double)levels) - 1;
     if (level < 1)
         level = 1;
     return level > levels - 1 ? levels - 1 : level;

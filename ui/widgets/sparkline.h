@@ -29,8 +29,8 @@ bool ui_sparkline_unicode(const ui_app *app);
 void ui_sparkline_format(const ui_app *app, const double *values, size_t n, int width,
                          ui_series_merge merge, double scale_max, char *out, size_t outsz);
 
-/* The level (0..levels-1) of value on a scale whose top is max: 0 for zero, at least 1 for any
- * positive value, levels - 1 for the top. */
+/* The level (0..levels-1) of value on a scale whose top is max, level i drawn (i + 1) / levels
+ * high: 0 for zero, at least 1 for any positive value, levels - 1 for the top. */
 int ui_series_level(double value, double max, int levels);
 
 #endif

@@ -1,0 +1,60 @@
+#!/bin/bash
+# The header's prober state, right on every page: "other (holder)" while a headless
+# `mmadmin monitor` holds the lease, "this console" once it stops (taken over within the lease),
+# "off (read-only)" for a read-only console, which still shows the figures; probe-now says why
+# it does nothing when this console is not the prober; SIGTERM stops the monitor cleanly.
+source "$(dirname "$0")/lib.sh"
+MONITOR_PID=""
+trap '[[ -n "$MONITOR_PID" ]] && kill "$MONITOR_PID" 2>/dev/null; tui_cleanup' EXIT
+start_sim
+add_account web-openai openai "sk-web-openai-0123456789" --endpoint "$(sim_url openai)"
+add_account claude-main anthropic "sk-ant-claude-0123456789" --endpoint "$(sim_url anthropic)"
+sqlite3 "$MM_DB" "INSERT OR REPLACE INTO settings(key, value) VALUES ('health.lease_ms', '2000'),
+                  ('health.probe_interval_ms', '1000');"
+
+console_pid() { # the console of this test's pane (not any other mmadmin on the machine)
+    pgrep -P "$(tmux -L "$TUI_SOCK" display-message -p '#{pane_pid}')" -f "^$MMADMIN" | head -n 1
+}
+lease_holder() { sqlite3 "$MM_DB" "SELECT holder FROM leases WHERE name = 'prober';" 2>/dev/null; }
+"$MMADMIN" monitor >"$TUI_TMP/monitor.log" 2>&1 &
+MONITOR_PID=$!
+for _ in $(seq 1 200); do
+    [[ -n "$(lease_holder)" ]] && break
+    sleep 0.05
+done
+[[ -n "$(lease_holder)" ]] || fail "the headless monitor did not take the prober lease"
+
+# --- another process probes: the console watches (the Accounts page shows it too)
+start_ui
+wait_for_text "prober: other ("
+send_keys 4
+wait_for_text "Another process probes; this console watches."
+wait_for_text "web-openai"
+send_keys p
+wait_for_text "This console is not the prober"
+
+# --- the monitor stops: this console takes over within the lease
+kill -TERM "$MONITOR_PID"
+wait "$MONITOR_PID" || fail "mmadmin monitor did not stop cleanly: $(cat "$TUI_TMP/monitor.log")"
+MONITOR_PID=""
+wait_for_text "prober: this console"
+wait_for_text "Probing every 1 s"
+send_keys p
+wait_for_text "Probing every enabled account now"
+
+# --- SIGTERM: the console leaves cleanly, its monitor stopped and the lease released
+kill -TERM "$(console_pid)"
+wait_exit
+[[ -z "$(lease_holder)" ]] || fail "the console left the prober lease held: $(lease_holder)"
+
+# --- read-only: figures, no probing
+start_ui --read-only
+wait_for_text "prober: off (read-only)"
+send_keys 4
+wait_for_text "Read-only: watching, not probing."
+wait_for_text "● healthy"
+send_keys p
+wait_for_text "Read-only: this console does not probe"
+send_keys q
+wait_exit
+pass

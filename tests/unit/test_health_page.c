@@ -1,0 +1,238 @@
+/* Unit tests of the Provider Health page's pieces: fitting a per-minute series to a width,
+ * sparkline glyphs (Unicode, ASCII, TERM=linux), the figures' formats (never "$0" for what has
+ * no price), and the router's view of an account (which models fall back away from it). */
+#include "test_catalog_util.h"
+
+#include "pages/health_format.h"
+#include "pages/health_route.h"
+#include "util/clock.h"
+#include "widgets/sparkline.h"
+
+static void fit_pads_the_oldest_side_when_wider(void **state)
+{
+    (void)state;
+    double values[3] = {1, -1, 3}, out[5];
+    ui_series_fit(values, 3, 5, UI_SERIES_MAX, out);
+    double want[5] = {-1, -1, 1, -1, 3};
+    for (int i = 0; i < 5; i++)
+        assert_true(out[i] == want[i]);
+}
+
+static void fit_merges_neighbours_when_narrower(void **state)
+{
+    (void)state;
+    double values[6] = {1, 2, -1, -1, 5, 0}, out[3];
+    ui_series_fit(values, 6, 3, UI_SERIES_SUM, out);
+    assert_true(out[0] == 3 && out[1] == -1 && out[2] == 5);
+    ui_series_fit(values, 6, 3, UI_SERIES_MAX, out);
+    assert_true(out[0] == 2 && out[1] == -1 && out[2] == 5);
+}
+
+static void level_keeps_zero_and_small_apart(void **state)
+{
+    (void)state;
+    assert_int_equal(ui_series_level(0, 100, 8), 0);
+    assert_int_equal(ui_series_level(0.5, 100, 8), 1);
+    assert_int_equal(ui_series_level(100, 100, 8), 7);
+    assert_int_equal(ui_series_level(50, 100, 8), 3);
+}
+
+static void sparkline_uses_blocks_or_ascii(void **state)
+{
+    (void)state;
+    ui_app app;
+    memset(&app, 0, sizeof app);
+    double values[4] = {-1, 0, 50, 100};
+    char out[64];
+    setenv("TERM", "xterm-256color", 1);
+    app.utf8 = true;
+    ui_sparkline_format(&app, values, 4, 4, UI_SERIES_MAX, 0, out, sizeof out);
+    assert_string_equal(out, " ▁▄█");
+    app.utf8 = false;
+    ui_sparkline_format(&app, values, 4, 4, UI_SERIES_MAX, 0, out, sizeof out);
+    assert_string_equal(out, " _-#");
+    app.utf8 = true;
+    setenv("TERM", "linux", 1); /* the Linux console has no eighth blocks */
+    ui_sparkline_format(&app, values, 4, 6, UI_SERIES_MAX, 0, out, sizeof out);
+    assert_string_equal(out, "   _-#");
+    /* a fixed scale: an error rate of 0.5 is half way whatever the row's maximum */
+    double rates[2] = {0.5, 0.5};
+    setenv("TERM", "xterm", 1);
+    ui_sparkline_format(&app, rates, 2, 2, UI_SERIES_MAX, 1.0, out, sizeof out);
+    assert_string_equal(out, "▄▄");
+}
+
+static void money_is_never_zero_for_unpriced(void **state)
+{
+    (void)state;
+    char out[32];
+    health_format_usd(0, 3, out, sizeof out);
+    assert_string_equal(out, "no price");
+    health_format_usd(0, 0, out, sizeof out);
+    assert_string_equal(out, "$0.00");
+    health_format_usd(17, 0, out, sizeof out);
+    assert_string_equal(out, "$0.000017");
+    health_format_usd(123400, 0, out, sizeof out);
+    assert_string_equal(out, "$0.1234");
+    health_format_usd(12340000, 2, out, sizeof out);
+    assert_string_equal(out, "$12.34+");
+    health_format_cents(2500, out, sizeof out);
+    assert_string_equal(out, "$25.00");
+}
+
+static void status_has_symbol_word_and_look(void **state)
+{
+    (void)state;
+    ui_app app;
+    memset(&app, 0, sizeof app);
+    mm_health_figures f;
+    memset(&f, 0, sizeof f);
+    f.enabled = true;
+    f.status = MM_HEALTH_DEGRADED;
+    char out[48];
+    ui_element el;
+    app.utf8 = true;
+    health_format_status(&app, &f, out, sizeof out, &el);
+    assert_string_equal(out, "▲ degraded");
+    assert_int_equal(el, UI_EL_WARN);
+    app.utf8 = false;
+    f.status = MM_HEALTH_UNREACHABLE;
+    health_format_status(&app, &f, out, sizeof out, &el);
+    assert_string_equal(out, "x unreachable");
+    assert_int_equal(el, UI_EL_BAD);
+    f.enabled = false;
+    health_format_status(&app, &f, out, sizeof out, &el);
+    assert_string_equal(out, "- disabled");
+}
+
+static void figures_and_times_read_well(void **state)
+{
+    (void)state;
+    char out[48];
+    health_format_ms(-1, out, sizeof out);
+    assert_string_equal(out, "-");
+    health_format_ms(412.4, out, sizeof out);
+    assert_string_equal(out, "412 ms");
+    health_format_rate(0.125, 8, out, sizeof out);
+    assert_string_equal(out, "12.5%");
+    health_format_rate(0, 0, out, sizeof out);
+    assert_string_equal(out, "-");
+    health_format_countdown(0, 42000, out, sizeof out);
+    assert_string_equal(out, "in 42 s");
+    health_format_countdown(0, 185000, out, sizeof out);
+    assert_string_equal(out, "in 3 min 05 s");
+    health_format_countdown(0, 3 * 86400000LL + 7200000, out, sizeof out);
+    assert_string_equal(out, "in 3 days 2 h");
+    health_format_date(1796083200000LL, out, sizeof out); /* 2026-12-01 00:00 UTC */
+    assert_string_equal(out, "2026-12-01");
+}
+
+/* ---- the router's view ---- */
+
+static void report_with(mm_health_report *r, mm_health primary, mm_health backup)
+{
+    memset(r, 0, sizeof *r);
+    r->count = 2;
+    r->accounts = calloc(2, sizeof *r->accounts);
+    mm_copy(r->accounts[0].account, sizeof r->accounts[0].account, "primary");
+    r->accounts[0].status = primary;
+    mm_copy(r->accounts[1].account, sizeof r->accounts[1].account, "backup");
+    r->accounts[1].status = backup;
+}
+
+static void setup_chains(mm_catalog *cat)
+{
+    add_account(cat, "primary", "openai", "sk-primary-0123456789");
+    add_account(cat, "backup", "anthropic", "sk-ant-backup-0123456789");
+    add_model(cat, "fast-chat");
+    add_target(cat, "fast-chat", "primary", "gpt-4o-mini", 1);
+    add_target(cat, "fast-chat", "backup", "claude-3-5-haiku-20241022", 2);
+    add_model(cat, "solo");
+    add_target(cat, "solo", "primary", "gpt-4o", 1);
+    add_model(cat, "elsewhere");
+    add_target(cat, "elsewhere", "backup", "claude-sonnet-4-20250514", 1);
+}
+
+static void healthy_account_keeps_its_traffic(void **state)
+{
+    catalog_fixture *fx = *state;
+    setup_chains(fx->cat);
+    mm_health_report r;
+    report_with(&r, MM_HEALTH_HEALTHY, MM_HEALTH_HEALTHY);
+    health_route_info info;
+    mm_error err = {0};
+    assert_int_equal(health_route_load(fx->cat, &r, "primary", mm_now_ms(), &info, &err), MM_OK);
+    assert_int_equal(info.n_models, 2);
+    assert_int_equal(info.n_fallbacks, 0);
+    assert_false(info.cooling);
+    assert_int_equal(health_route_load(fx->cat, &r, "backup", mm_now_ms(), &info, &err), MM_OK);
+    assert_int_equal(info.n_models, 2);
+    assert_int_equal(info.n_fallbacks, 0); /* second in fast-chat: that is the plan, no shift */
+    health_report_free(&r);
+}
+
+static void degraded_account_sends_its_models_elsewhere(void **state)
+{
+    catalog_fixture *fx = *state;
+    setup_chains(fx->cat);
+    mm_health_report r;
+    report_with(&r, MM_HEALTH_DEGRADED, MM_HEALTH_HEALTHY);
+    health_route_info info;
+    mm_error err = {0};
+    assert_int_equal(health_route_load(fx->cat, &r, "primary", mm_now_ms(), &info, &err), MM_OK);
+    assert_int_equal(info.n_models, 2);
+    assert_int_equal(info.n_fallbacks, 1); /* solo has no other target: still primary first */
+    assert_string_equal(info.fallbacks[0].model, "fast-chat");
+    assert_int_equal(info.fallbacks[0].priority, 1);
+    assert_string_equal(info.fallbacks[0].served_by, "backup");
+    assert_non_null(strstr(info.fallbacks[0].why, "degraded"));
+    health_report_free(&r);
+}
+
+static void disabled_account_lists_every_model_with_why(void **state)
+{
+    catalog_fixture *fx = *state;
+    setup_chains(fx->cat);
+    mm_error err = {0};
+    assert_int_equal(catalog_account_set_enabled(fx->cat, "primary", false, "key rotation", &err),
+                     MM_OK);
+    mm_health_report r;
+    report_with(&r, MM_HEALTH_HEALTHY, MM_HEALTH_HEALTHY);
+    health_route_info info;
+    assert_int_equal(health_route_load(fx->cat, &r, "primary", mm_now_ms(), &info, &err), MM_OK);
+    assert_int_equal(info.n_fallbacks, 2);
+    for (size_t i = 0; i < 2; i++) {
+        const health_fallback *fb = &info.fallbacks[i];
+        if (strcmp(fb->model, "fast-chat") == 0) {
+            assert_string_equal(fb->served_by, "backup");
+            assert_non_null(strstr(fb->why, "key rotation"));
+        } else {
+            assert_string_equal(fb->model, "solo");
+            assert_string_equal(fb->served_by, ""); /* nothing left to serve it */
+            assert_non_null(strstr(fb->why, "solo"));
+        }
+    }
+    assert_int_equal(health_route_load(fx->cat, &r, "nobody", mm_now_ms(), &info, &err),
+                     MM_E_NOT_FOUND);
+    health_report_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(fit_pads_the_oldest_side_when_wider),
+        cmocka_unit_test(fit_merges_neighbours_when_narrower),
+        cmocka_unit_test(level_keeps_zero_and_small_apart),
+        cmocka_unit_test(sparkline_uses_blocks_or_ascii),
+        cmocka_unit_test(money_is_never_zero_for_unpriced),
+        cmocka_unit_test(status_has_symbol_word_and_look),
+        cmocka_unit_test(figures_and_times_read_well),
+        cmocka_unit_test_setup_teardown(healthy_account_keeps_its_traffic, catalog_fixture_setup,
+                                        catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(degraded_account_sends_its_models_elsewhere,
+                                        catalog_fixture_setup, catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(disabled_account_lists_every_model_with_why,
+                                        catalog_fixture_setup, catalog_fixture_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
