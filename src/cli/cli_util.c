@@ -215,6 +215,14 @@ int cli_next_option(cli_parser *p)
     }
 }
 
+bool cli_parse_json_flag(cli_parser *p, int json_id, bool *json)
+{
+    int id;
+    while ((id = cli_next_option(p)) > 0)
+        *json = *json || id == json_id;
+    return id != CLI_STOP;
+}
+
 void cli_print_help(const cli_spec *spec, FILE *out)
 {
     fprintf(out, "Usage: mmadmin %s %s\n\n", spec->command, spec->synopsis ? spec->synopsis : "");
@@ -592,4 +600,11 @@ void cli_table_free(cli_table *t)
         free(t->cells[i]);
     free(t->cells);
     free(t);
+}
+
+void cli_table_finish(cli_table *table, FILE *out)
+{
+    if (table)
+        cli_table_print(table, out);
+    cli_table_free(table);
 }

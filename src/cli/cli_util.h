@@ -86,6 +86,9 @@ void cli_parser_init(cli_parser *p, const cli_spec *spec, int argc, char **argv)
  * with p->exit_code set: 0 after printing --help, 2 after printing what is wrong (unknown
  * option, missing argument, wrong number of words, an API key given on the command line). */
 int cli_next_option(cli_parser *p);
+/* Reads the options of a command whose only option is a --json flag (json_id): sets *json when
+ * it is given. False when parsing stopped (p->exit_code: help printed or a usage error). */
+bool cli_parse_json_flag(cli_parser *p, int json_id, bool *json);
 /* Prints the spec's help (usage, description, options, example) to out. */
 void cli_print_help(const cli_spec *spec, FILE *out);
 
@@ -142,5 +145,7 @@ cli_table *cli_table_new(size_t ncols, const char *const *headers);
 bool cli_table_add(cli_table *table, const char *const *cells);
 void cli_table_print(const cli_table *table, FILE *out);
 void cli_table_free(cli_table *table);
+/* Prints the table to out when it was created (not NULL), then frees it. */
+void cli_table_finish(cli_table *table, FILE *out);
 
 #endif

@@ -431,9 +431,7 @@ static void print_account_table(const mm_account_list *list)
                              test};
         cli_table_add(table, row);
     }
-    if (table)
-        cli_table_print(table, stdout);
-    cli_table_free(table);
+    cli_table_finish(table, stdout);
 }
 
 static int account_list(cli_context *ctx, int argc, char **argv)
@@ -441,10 +439,7 @@ static int account_list(cli_context *ctx, int argc, char **argv)
     cli_parser p;
     cli_parser_init(&p, &list_spec, argc, argv);
     bool json = false;
-    int id;
-    while ((id = cli_next_option(&p)) > 0)
-        json = json || id == OPT_JSON;
-    if (id == CLI_STOP)
+    if (!cli_parse_json_flag(&p, OPT_JSON, &json))
         return p.exit_code;
     mm_error err = {0};
     mm_catalog *cat = cli_catalog(ctx, &err);
@@ -514,10 +509,7 @@ static int account_show(cli_context *ctx, int argc, char **argv)
     cli_parser p;
     cli_parser_init(&p, &show_spec, argc, argv);
     bool json = false;
-    int id;
-    while ((id = cli_next_option(&p)) > 0)
-        json = json || id == OPT_JSON;
-    if (id == CLI_STOP)
+    if (!cli_parse_json_flag(&p, OPT_JSON, &json))
         return p.exit_code;
     mm_error err = {0};
     mm_catalog *cat = cli_catalog(ctx, &err);

@@ -64,9 +64,7 @@ static void print_audit_table(const mm_audit_list *list)
         const char *row[] = {when, e->actor, e->action, e->entity_kind, e->entity_name};
         cli_table_add(table, row);
     }
-    if (table)
-        cli_table_print(table, stdout);
-    cli_table_free(table);
+    cli_table_finish(table, stdout);
 }
 
 int cmd_audit(cli_context *ctx, int argc, char **argv)

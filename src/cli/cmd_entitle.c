@@ -157,9 +157,7 @@ static void print_entitlement_table(const mm_entitlement_list *list)
         const char *row[] = {e->model, e->workspace, rpm, tpm, tokens};
         cli_table_add(table, row);
     }
-    if (table)
-        cli_table_print(table, stdout);
-    cli_table_free(table);
+    cli_table_finish(table, stdout);
 }
 
 /* Refuses a filter naming a model or workspace that does not exist (rather than listing

@@ -113,9 +113,7 @@ static void print_table(const mm_health_report *report)
     cli_table *table = cli_table_new(13, headers);
     for (size_t i = 0; table && i < report->count; i++)
         add_row(table, &report->accounts[i]);
-    if (table)
-        cli_table_print(table, stdout);
-    cli_table_free(table);
+    cli_table_finish(table, stdout);
     for (size_t i = 0; i < report->count; i++) {
         const mm_health_figures *f = &report->accounts[i];
         if (f->status == MM_HEALTH_DEGRADED || f->status == MM_HEALTH_UNREACHABLE)

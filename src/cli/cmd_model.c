@@ -234,14 +234,6 @@ static int model_rm(cli_context *ctx, int argc, char **argv)
 
 /* ---- list / show ---- */
 
-static bool parse_json_flag(cli_parser *p, bool *json)
-{
-    int id;
-    while ((id = cli_next_option(p)) > 0)
-        *json = *json || id == OPT_JSON;
-    return id != CLI_STOP;
-}
-
 static void format_chain(char *buf, size_t bufsz, const mm_model *model)
 {
     size_t used = 0;
@@ -269,9 +261,7 @@ static void print_model_table(const mm_model_list *list)
         const char *row[] = {m->name, m->type, entitled, chain};
         cli_table_add(table, row);
     }
-    if (table)
-        cli_table_print(table, stdout);
-    cli_table_free(table);
+    cli_table_finish(table, stdout);
 }
 
 static int model_list(cli_context *ctx, int argc, char **argv)
@@ -279,7 +269,7 @@ static int model_list(cli_context *ctx, int argc, char **argv)
     cli_parser p;
     cli_parser_init(&p, &list_spec, argc, argv);
     bool json = false;
-    if (!parse_json_flag(&p, &json))
+    if (!cli_parse_json_flag(&p, OPT_JSON, &json))
         return p.exit_code;
     mm_error err = {0};
     mm_catalog *cat = cli_catalog(ctx, &err);
@@ -330,7 +320,7 @@ static int model_show(cli_context *ctx, int argc, char **argv)
     cli_parser p;
     cli_parser_init(&p, &show_spec, argc, argv);
     bool json = false;
-    if (!parse_json_flag(&p, &json))
+    if (!cli_parse_json_flag(&p, OPT_JSON, &json))
         return p.exit_code;
     mm_error err = {0};
     mm_catalog *cat = cli_catalog(ctx, &err);

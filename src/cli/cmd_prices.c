@@ -170,9 +170,7 @@ static void print_prices_text(const mm_price_list *prices, const unpriced *missi
                              "used by a target"};
         cli_table_add(table, row);
     }
-    if (table)
-        cli_table_print(table, stdout);
-    cli_table_free(table);
+    cli_table_finish(table, stdout);
 }
 
 static int prices_list(cli_context *ctx, int argc, char **argv)
@@ -180,10 +178,7 @@ static int prices_list(cli_context *ctx, int argc, char **argv)
     cli_parser p;
     cli_parser_init(&p, &list_spec, argc, argv);
     bool json = false;
-    int id;
-    while ((id = cli_next_option(&p)) > 0)
-        json = json || id == OPT_JSON;
-    if (id == CLI_STOP)
+    if (!cli_parse_json_flag(&p, OPT_JSON, &json))
         return p.exit_code;
     mm_error err = {0};
     mm_catalog *cat = cli_catalog(ctx, &err);

@@ -185,9 +185,7 @@ static void print_plan_text(const router_plan *plan, const char *model, const ro
                                  prio, attempt_health(at)};
             cli_table_add(table, row);
         }
-        if (table)
-            cli_table_print(table, stdout);
-        cli_table_free(table);
+        cli_table_finish(table, stdout);
         print_blast_radius(plan, a);
     }
     if (a->explain && plan->n_explain > 0) {

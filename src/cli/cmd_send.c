@@ -176,9 +176,7 @@ static void print_attempts(const router_send_result *res, FILE *out)
                              r->message[0] ? r->message : NULL};
         cli_table_add(table, row);
     }
-    if (table)
-        cli_table_print(table, out);
-    cli_table_free(table);
+    cli_table_finish(table, out);
 }
 
 static void print_served(const router_send_result *res)

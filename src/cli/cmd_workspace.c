@@ -81,8 +81,7 @@ static const cli_spec show_spec = {
 };
 
 /* Reads the options; returns -1 to go on, else the exit code. */
-static int parse_workspace_options(cli_parser *p, const char **name, const char **description,
-                                   bool *json)
+static int parse_workspace_options(cli_parser *p, const char **name, const char **description)
 {
     int id;
     while ((id = cli_next_option(p)) > 0) {
@@ -90,8 +89,6 @@ static int parse_workspace_options(cli_parser *p, const char **name, const char 
             *name = p->arg;
         else if (id == OPT_DESCRIPTION)
             *description = p->arg;
-        else if (id == OPT_JSON)
-            *json = true;
     }
     return id == CLI_STOP ? p->exit_code : -1;
 }
@@ -113,8 +110,7 @@ static int workspace_add(cli_context *ctx, int argc, char **argv)
     cli_parser p;
     cli_parser_init(&p, &add_spec, argc, argv);
     const char *name = NULL, *description = NULL;
-    bool json = false;
-    int code = parse_workspace_options(&p, &name, &description, &json);
+    int code = parse_workspace_options(&p, &name, &description);
     if (code >= 0)
         return code;
     mm_error err = {0};
@@ -134,8 +130,7 @@ static int workspace_edit(cli_context *ctx, int argc, char **argv)
     cli_parser p;
     cli_parser_init(&p, &edit_spec, argc, argv);
     const char *name = NULL, *description = NULL;
-    bool json = false;
-    int code = parse_workspace_options(&p, &name, &description, &json);
+    int code = parse_workspace_options(&p, &name, &description);
     if (code >= 0)
         return code;
     if (!name && !description)
@@ -182,17 +177,15 @@ static int workspace_list(cli_context *ctx, int argc, char **argv)
 {
     cli_parser p;
     cli_parser_init(&p, &list_spec, argc, argv);
-    const char *unused_name = NULL, *unused_description = NULL;
     bool json = false;
-    int code = parse_workspace_options(&p, &unused_name, &unused_description, &json);
-    if (code >= 0)
-        return code;
+    if (!cli_parse_json_flag(&p, OPT_JSON, &json))
+        return p.exit_code;
     mm_error err = {0};
     mm_catalog *cat = cli_catalog(ctx, &err);
     mm_workspace_list list = {0};
     if (!cat || catalog_workspace_list(cat, &list, &err) != MM_OK)
         return cli_report(&err);
-    code = CLI_EXIT_OK;
+    int code = CLI_EXIT_OK;
     if (json) {
         json_t *array = json_array();
         for (size_t i = 0; i < list.count; i++)
@@ -209,9 +202,7 @@ static int workspace_list(cli_context *ctx, int argc, char **argv)
             const char *row[] = {list.items[i].name, count, list.items[i].description};
             cli_table_add(table, row);
         }
-        if (table)
-            cli_table_print(table, stdout);
-        cli_table_free(table);
+        cli_table_finish(table, stdout);
     }
     mm_workspace_list_free(&list);
     return code;
@@ -258,11 +249,9 @@ static int workspace_show(cli_context *ctx, int argc, char **argv)
 {
     cli_parser p;
     cli_parser_init(&p, &show_spec, argc, argv);
-    const char *unused_name = NULL, *unused_description = NULL;
     bool json = false;
-    int code = parse_workspace_options(&p, &unused_name, &unused_description, &json);
-    if (code >= 0)
-        return code;
+    if (!cli_parse_json_flag(&p, OPT_JSON, &json))
+        return p.exit_code;
     mm_error err = {0};
     mm_catalog *cat = cli_catalog(ctx, &err);
     mm_workspace ws;
@@ -270,7 +259,7 @@ static int workspace_show(cli_context *ctx, int argc, char **argv)
     if (!cat || catalog_workspace_get(cat, p.args[0], &ws, &err) != MM_OK ||
         catalog_entitlement_list(cat, NULL, ws.name, &list, &err) != MM_OK)
         return cli_report(&err);
-    code = CLI_EXIT_OK;
+    int code = CLI_EXIT_OK;
     if (json) {
         json_t *obj = workspace_json(&ws);
         json_object_set_new(obj, "entitlements", workspace_entitlements_json(&list));

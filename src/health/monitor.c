@@ -436,10 +436,11 @@ static void run_once(mm_monitor *mon)
     handle_requests(mon, mono);
     if (mono >= mon->next_lease)
         lease_step(mon, mono);
-    if (mon->is_prober && !prober_busy(mon->prober) && mono >= mon->next_probe)
-        start_round(mon, mono);
+    /* record what finished before a new round starts: starting one clears the last */
     record_probes(mon);
     finish_round_if_done(mon);
+    if (mon->is_prober && !prober_busy(mon->prober) && mono >= mon->next_probe)
+        start_round(mon, mono);
     bool ticked = mono >= mon->next_tail;
     if (ticked) {
         tail(mon);

@@ -114,6 +114,31 @@ mm_status adapter_add_bearer(const mm_connection *conn, mm_http_request *req, mm
     return ok ? MM_OK : mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
 }
 
+mm_status adapter_bearer_request(const mm_connection *conn, const char *method, const char *path,
+                                 char *body, mm_http_request *out, mm_error *err)
+{
+    mm_status st = adapter_request_init(conn, method, path, body, out, err);
+    if (st == MM_OK)
+        st = adapter_add_bearer(conn, out, err);
+    if (st != MM_OK)
+        mm_http_request_free(out);
+    return st;
+}
+
+mm_status adapter_append_page_token(mm_http_request *req, const char *name, const char *token,
+                                    mm_error *err)
+{
+    if (!token)
+        return MM_OK;
+    char *escaped = mm_url_escape(token);
+    mm_status st = escaped ? adapter_url_append_query(req, name, escaped, err)
+                           : mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
+    free(escaped);
+    if (st != MM_OK)
+        mm_http_request_free(req);
+    return st;
+}
+
 json_t *adapter_json_load(const char *body, size_t len)
 {
     if (!body || len == 0)
@@ -157,6 +182,30 @@ bool adapter_read_count(const json_t *obj, const char *key, int64_t *out)
 char *adapter_dump(const json_t *value)
 {
     return json_dumps(value, JSON_COMPACT);
+}
+
+char *adapter_join_text(const json_t *blocks)
+{
+    size_t total = 0, i;
+    json_t *block;
+    json_array_foreach(blocks, i, block)
+    {
+        const char *text = adapter_json_string(block, "text");
+        total += text ? strlen(text) : 0;
+    }
+    char *out = malloc(total + 1);
+    if (!out)
+        return NULL;
+    size_t used = 0;
+    json_array_foreach(blocks, i, block)
+    {
+        const char *text = adapter_json_string(block, "text");
+        size_t n = text ? strlen(text) : 0;
+        memcpy(out + used, text ? text : "", n);
+        used += n;
+    }
+    out[used] = '\0';
+    return out;
 }
 
 void adapter_set_usage(mm_call_result *res, bool have_in, int64_t in, bool have_out, int64_t out)

@@ -26,6 +26,13 @@ mm_status adapter_url_append_query(mm_http_request *req, const char *name, const
                                    mm_error *err);
 /* Adds "Authorization: Bearer KEY" when the connection has a key. */
 mm_status adapter_add_bearer(const mm_connection *conn, mm_http_request *req, mm_error *err);
+/* adapter_request_init then adapter_add_bearer; out is left empty on failure. */
+mm_status adapter_bearer_request(const mm_connection *conn, const char *method, const char *path,
+                                 char *body, mm_http_request *out, mm_error *err);
+/* Appends the next page's token (escaped) as query parameter name; does nothing when token is
+ * NULL. On failure frees req (as a builder must leave it). */
+mm_status adapter_append_page_token(mm_http_request *req, const char *name, const char *token,
+                                    mm_error *err);
 
 /* Parses a JSON object or array (never a bare scalar); NULL when the body is not JSON, too deep
  * (jansson's depth limit), invalid UTF-8 or empty. */
@@ -38,6 +45,9 @@ json_t *adapter_json_array(const json_t *obj, const char *key);
 bool adapter_read_count(const json_t *obj, const char *key, int64_t *out);
 /* Serializes compactly; NULL on out-of-memory. Steals no reference. */
 char *adapter_dump(const json_t *value);
+/* The "text" strings of an array of content blocks, concatenated (blocks without one count as
+ * empty); heap, NULL on out-of-memory. */
+char *adapter_join_text(const json_t *blocks);
 
 /* Sets usage from a count pair; known only when both are present. */
 void adapter_set_usage(mm_call_result *res, bool have_in, int64_t in, bool have_out, int64_t out);

@@ -38,15 +38,9 @@ static mm_status anthropic_build_list(const mm_connection *conn, const char *pag
                                       mm_http_request *out, mm_error *err)
 {
     mm_status st = anthropic_request(conn, "GET", "/v1/models?limit=1000", NULL, out, err);
-    if (st != MM_OK || !page_token)
-        return st;
-    char *after = mm_url_escape(page_token);
-    st = after ? adapter_url_append_query(out, "after_id", after, err)
-               : mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
-    free(after);
     if (st != MM_OK)
-        mm_http_request_free(out);
-    return st;
+        return st;
+    return adapter_append_page_token(out, "after_id", page_token, err);
 }
 
 static bool anthropic_parse_list(const char *body, size_t len, mm_string_list *ids,
@@ -96,31 +90,6 @@ static mm_status anthropic_build_chat(const mm_connection *conn, const char *mod
     return anthropic_request(conn, "POST", "/v1/messages", body, out, err);
 }
 
-/* The text blocks of content[], concatenated. */
-static char *content_text(const json_t *content)
-{
-    size_t total = 0, i;
-    json_t *block;
-    json_array_foreach(content, i, block)
-    {
-        const char *text = adapter_json_string(block, "text");
-        total += text ? strlen(text) : 0;
-    }
-    char *out = malloc(total + 1);
-    if (!out)
-        return NULL;
-    size_t used = 0;
-    json_array_foreach(content, i, block)
-    {
-        const char *text = adapter_json_string(block, "text");
-        size_t n = text ? strlen(text) : 0;
-        memcpy(out + used, text ? text : "", n);
-        used += n;
-    }
-    out[used] = '\0';
-    return out;
-}
-
 static bool anthropic_parse_chat(const char *body, size_t len, mm_call_result *res,
                                  const char **why)
 {
@@ -132,7 +101,7 @@ static bool anthropic_parse_chat(const char *body, size_t len, mm_call_result *r
         return false;
     }
     free(res->output);
-    res->output = content_text(content);
+    res->output = adapter_join_text(content);
     json_t *usage = adapter_json_object(root, "usage");
     int64_t in = 0, out = 0, cache_write = 0, cache_read = 0;
     bool have_in = adapter_read_count(usage, "input_tokens", &in);

@@ -14,30 +14,13 @@ static const mm_credential_field FIELDS[] = {
      "Only for a private endpoint whose certificate the system does not trust."},
 };
 
-static mm_status cohere_request(const mm_connection *conn, const char *method, const char *path,
-                                char *body, mm_http_request *out, mm_error *err)
-{
-    mm_status st = adapter_request_init(conn, method, path, body, out, err);
-    if (st == MM_OK)
-        st = adapter_add_bearer(conn, out, err);
-    if (st != MM_OK)
-        mm_http_request_free(out);
-    return st;
-}
-
 static mm_status cohere_build_list(const mm_connection *conn, const char *page_token,
                                    mm_http_request *out, mm_error *err)
 {
-    mm_status st = cohere_request(conn, "GET", "/v1/models?page_size=1000", NULL, out, err);
-    if (st != MM_OK || !page_token)
-        return st;
-    char *token = mm_url_escape(page_token);
-    st = token ? adapter_url_append_query(out, "page_token", token, err)
-               : mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
-    free(token);
+    mm_status st = adapter_bearer_request(conn, "GET", "/v1/models?page_size=1000", NULL, out, err);
     if (st != MM_OK)
-        mm_http_request_free(out);
-    return st;
+        return st;
+    return adapter_append_page_token(out, "page_token", page_token, err);
 }
 
 static bool cohere_parse_list(const char *body, size_t len, mm_string_list *ids, char **next_page,
@@ -78,7 +61,7 @@ static mm_status cohere_build_chat(const mm_connection *conn, const char *model,
     json_decref(root);
     if (!body)
         return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
-    return cohere_request(conn, "POST", "/v2/chat", body, out, err);
+    return adapter_bearer_request(conn, "POST", "/v2/chat", body, out, err);
 }
 
 /* billed_units first (what is charged), else tokens; from usage (v2) or meta (v1, embed). */
@@ -131,7 +114,7 @@ static mm_status cohere_build_embed(const mm_connection *conn, const char *model
     json_decref(root);
     if (!body)
         return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
-    return cohere_request(conn, "POST", "/v2/embed", body, out, err);
+    return adapter_bearer_request(conn, "POST", "/v2/embed", body, out, err);
 }
 
 static bool cohere_parse_embed(const char *body, size_t len, mm_call_result *res, const char **why)

@@ -36,15 +36,9 @@ static mm_status gemini_build_list(const mm_connection *conn, const char *page_t
                                    mm_http_request *out, mm_error *err)
 {
     mm_status st = gemini_request(conn, "GET", "/models?pageSize=1000", NULL, out, err);
-    if (st != MM_OK || !page_token)
-        return st;
-    char *token = mm_url_escape(page_token);
-    st = token ? adapter_url_append_query(out, "pageToken", token, err)
-               : mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
-    free(token);
     if (st != MM_OK)
-        mm_http_request_free(out);
-    return st;
+        return st;
+    return adapter_append_page_token(out, "pageToken", page_token, err);
 }
 
 static bool read_models(const json_t *models, mm_string_list *ids, const char **why)
@@ -120,30 +114,6 @@ static mm_status gemini_build_chat(const mm_connection *conn, const char *model,
     return model_request(conn, model, "generateContent", body, out, err);
 }
 
-static char *candidate_text(const json_t *parts)
-{
-    size_t total = 0, i;
-    json_t *part;
-    json_array_foreach(parts, i, part)
-    {
-        const char *text = adapter_json_string(part, "text");
-        total += text ? strlen(text) : 0;
-    }
-    char *out = malloc(total + 1);
-    if (!out)
-        return NULL;
-    size_t used = 0;
-    json_array_foreach(parts, i, part)
-    {
-        const char *text = adapter_json_string(part, "text");
-        size_t n = text ? strlen(text) : 0;
-        memcpy(out + used, text ? text : "", n);
-        used += n;
-    }
-    out[used] = '\0';
-    return out;
-}
-
 static void read_usage_metadata(const json_t *root, mm_call_result *res)
 {
     json_t *meta = adapter_json_object(root, "usageMetadata");
@@ -166,7 +136,7 @@ static bool gemini_parse_chat(const char *body, size_t len, mm_call_result *res,
     }
     json_t *parts = adapter_json_array(adapter_json_object(candidate, "content"), "parts");
     free(res->output);
-    res->output = candidate_text(parts); /* no parts: blocked or empty, an empty answer */
+    res->output = adapter_join_text(parts); /* no parts: blocked or empty, an empty answer */
     read_usage_metadata(root, res);
     json_decref(root);
     return res->output != NULL;

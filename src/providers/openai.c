@@ -10,17 +10,6 @@ static const mm_credential_field FIELDS[] = {
      "Only for a private endpoint whose certificate the system does not trust."},
 };
 
-static const mm_provider_ops OPS = {
-    .build_list = openai_shape_build_list,
-    .parse_list = openai_shape_parse_list,
-    .build_chat = openai_shape_build_chat,
-    .parse_chat = openai_shape_parse_chat,
-    .build_embed = openai_shape_build_embed,
-    .parse_embed = openai_shape_parse_embed,
-    .parse_error = openai_shape_parse_error,
-    .read_ratelimit = openai_shape_read_ratelimit,
-};
-
 const mm_provider_info mm_provider_openai = {
     .id = "openai",
     .display_name = "OpenAI",
@@ -34,5 +23,5 @@ const mm_provider_info mm_provider_openai = {
     .supports_chat = true,
     .supports_embeddings = true,
     .target_hint = "Targets name an OpenAI model id, e.g. gpt-4o-mini or text-embedding-3-small.",
-    .ops = &OPS,
+    .ops = &openai_shape_ops,
 };

@@ -12,17 +12,6 @@ static const mm_credential_field FIELDS[] = {
      "Only for a private endpoint whose certificate the system does not trust."},
 };
 
-static const mm_provider_ops OPS = {
-    .build_list = openai_shape_build_list,
-    .parse_list = openai_shape_parse_list,
-    .build_chat = openai_shape_build_chat,
-    .parse_chat = openai_shape_parse_chat,
-    .build_embed = openai_shape_build_embed,
-    .parse_embed = openai_shape_parse_embed,
-    .parse_error = openai_shape_parse_error,
-    .read_ratelimit = openai_shape_read_ratelimit,
-};
-
 const mm_provider_info mm_provider_openai_compatible = {
     .id = "openai-compatible",
     .display_name = "OpenAI-compatible",
@@ -37,5 +26,5 @@ const mm_provider_info mm_provider_openai_compatible = {
     .supports_embeddings = true,
     .target_hint = "Targets name a model id as the server lists it (e.g. "
                    "meta-llama/Llama-3.1-8B-Instruct).",
-    .ops = &OPS,
+    .ops = &openai_shape_ops,
 };

@@ -1,6 +1,6 @@
 /* The OpenAI wire shape, written once: request bodies and Bearer builders, list/chat/embedding
  * parsers (incl. Together's bare-array list), error bodies (incl. Azure's string codes, vLLM's
- * top-level errors, Mistral's {"message"}), and x-ratelimit-* headers. */
+ * top-level errors, Mistral's {"message"}), x-ratelimit-* headers, and the shared ops table. */
 #include "providers/openai_shape.h"
 
 #include <stdio.h>
@@ -41,30 +41,13 @@ char *openai_shape_embed_body(const char *model, const char *text)
     return body;
 }
 
-static mm_status bearer_request(const mm_connection *conn, const char *method, const char *path,
-                                char *body, mm_http_request *out, mm_error *err)
-{
-    mm_status st = adapter_request_init(conn, method, path, body, out, err);
-    if (st == MM_OK)
-        st = adapter_add_bearer(conn, out, err);
-    if (st != MM_OK)
-        mm_http_request_free(out);
-    return st;
-}
-
 mm_status openai_shape_build_list(const mm_connection *conn, const char *page_token,
                                   mm_http_request *out, mm_error *err)
 {
-    mm_status st = bearer_request(conn, "GET", "/models", NULL, out, err);
-    if (st != MM_OK || !page_token)
-        return st;
-    char *after = mm_url_escape(page_token);
-    st = after ? adapter_url_append_query(out, "after", after, err)
-               : mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
-    free(after);
+    mm_status st = adapter_bearer_request(conn, "GET", "/models", NULL, out, err);
     if (st != MM_OK)
-        mm_http_request_free(out);
-    return st;
+        return st;
+    return adapter_append_page_token(out, "after", page_token, err);
 }
 
 mm_status openai_shape_build_chat(const mm_connection *conn, const char *model, const char *prompt,
@@ -73,7 +56,7 @@ mm_status openai_shape_build_chat(const mm_connection *conn, const char *model, 
     char *body = openai_shape_chat_body(model, prompt, max_tokens);
     if (!body)
         return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
-    return bearer_request(conn, "POST", "/chat/completions", body, out, err);
+    return adapter_bearer_request(conn, "POST", "/chat/completions", body, out, err);
 }
 
 mm_status openai_shape_build_embed(const mm_connection *conn, const char *model, const char *text,
@@ -82,7 +65,7 @@ mm_status openai_shape_build_embed(const mm_connection *conn, const char *model,
     char *body = openai_shape_embed_body(model, text);
     if (!body)
         return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
-    return bearer_request(conn, "POST", "/embeddings", body, out, err);
+    return adapter_bearer_request(conn, "POST", "/embeddings", body, out, err);
 }
 
 static bool read_model_entries(const json_t *data, mm_string_list *ids, const char **why)
@@ -239,3 +222,14 @@ void openai_shape_read_ratelimit(const mm_http_response *resp, int64_t now_ms, m
     rl->reset_tokens_ms =
         adapter_parse_duration_ms(mm_http_header(resp, "x-ratelimit-reset-tokens"));
 }
+
+const mm_provider_ops openai_shape_ops = {
+    .build_list = openai_shape_build_list,
+    .parse_list = openai_shape_parse_list,
+    .build_chat = openai_shape_build_chat,
+    .parse_chat = openai_shape_parse_chat,
+    .build_embed = openai_shape_build_embed,
+    .parse_embed = openai_shape_parse_embed,
+    .parse_error = openai_shape_parse_error,
+    .read_ratelimit = openai_shape_read_ratelimit,
+};

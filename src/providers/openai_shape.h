@@ -28,5 +28,7 @@ bool openai_shape_parse_embed(const char *body, size_t len, mm_call_result *res,
 void openai_shape_parse_error(long status, const char *body, size_t len, mm_error_body *out);
 /* x-ratelimit-{limit,remaining,reset}-{requests,tokens} (resets are durations). */
 void openai_shape_read_ratelimit(const mm_http_response *resp, int64_t now_ms, mm_ratelimit *rl);
+/* Every operation above, as OpenAI and OpenAI-compatible servers use them unchanged. */
+extern const mm_provider_ops openai_shape_ops;
 
 #endif

@@ -114,6 +114,23 @@ no_sanitizer_reports "$SIM_TMP/a.err" "$SIM_TMP/b.err"
     fail "the frozen prober must not record its stalled probes as failures"
 ok "SIGTERM and SIGINT stop the monitor cleanly and release the lease"
 
+# ---- probes slower than the interval are still recorded ----
+sql "DELETE FROM usage_events"
+put_scenario '{"rules":[{"prefix":"compat","phases":[{"latency_ms":700}]}]}'
+"$MMADMIN" monitor --interval 0.3 --lease 1.5 >"$SIM_TMP/c.log" 2>"$SIM_TMP/c.err" &
+C=$!
+MON_PIDS+=("$C")
+slow_probe_recorded() {
+    (($(sql "SELECT count(*) FROM usage_events WHERE kind = 'probe' AND account = 'co' AND outcome = 'ok'") >= 2))
+}
+wait_until "probes of a 700 ms account under a 300 ms interval are recorded" slow_probe_recorded
+kill -TERM "$C"
+wait "$C" || fail "the monitor should exit 0 on SIGTERM"
+MON_PIDS=()
+put_scenario '{"rules":[]}'
+no_sanitizer_reports "$SIM_TMP/c.err"
+ok "a probe that outlasts the interval is recorded, not dropped by the next round"
+
 # ---- bad input ----
 if "$MMADMIN" monitor --interval soon >"$SIM_TMP/mm.out" 2>"$SIM_TMP/mm.err"; then
     fail "--interval soon should be refused"

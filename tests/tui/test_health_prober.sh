@@ -1,8 +1,9 @@
 #!/bin/bash
 # The header's prober state, right on every page: "other (holder)" while a headless
 # `mmadmin monitor` holds the lease, "this console" once it stops (taken over within the lease),
-# "off (read-only)" for a read-only console, which still shows the figures; probe-now says why
-# it does nothing when this console is not the prober; SIGTERM stops the monitor cleanly.
+# "off (read-only)" for a read-only console, which still shows the figures (also at 80x24);
+# probe-now says why it does nothing when this console is not the prober; SIGTERM stops the
+# monitor cleanly and releases the lease.
 source "$(dirname "$0")/lib.sh"
 MONITOR_PID=""
 trap '[[ -n "$MONITOR_PID" ]] && kill "$MONITOR_PID" 2>/dev/null; tui_cleanup' EXIT
@@ -53,6 +54,14 @@ wait_for_text "prober: off (read-only)"
 send_keys 4
 wait_for_text "Read-only: watching, not probing."
 wait_for_text "● healthy"
+# 80x24: the low-priority columns go, account, status, p95, errors and the sparkline stay
+tmux -L "$TUI_SOCK" resize-window -x 80 -y 24
+wait_for_gone "Tok in"
+assert_screen_contains "p95 1h"
+assert_screen_contains "Err/h"
+assert_screen_contains "● healthy"
+tmux -L "$TUI_SOCK" resize-window -x 120 -y 40
+wait_for_text "Provider Health"
 send_keys p
 wait_for_text "Read-only: this console does not probe"
 send_keys q

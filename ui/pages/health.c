@@ -239,9 +239,13 @@ static void fill_rows(ui_page *page, ui_app *app)
     ui_table_end(&st->table);
 }
 
+/* On every visit: the figures we have now, and the monitor re-reads accounts and settings (an
+ * account added on another page shows within a moment). */
 static void health_load(ui_page *page, ui_app *app)
 {
     health_page *st = page->state;
+    if (st->monitor)
+        health_monitor_refresh(st->monitor);
     take_snapshot(st);
     fill_rows(page, app);
 }
@@ -362,9 +366,7 @@ static int health_key(ui_page *page, ui_app *app, int key)
         st->spark_errors = !st->spark_errors;
         fill_rows(page, app);
         return UI_HANDLED | UI_REDRAW;
-    case 'r':
-        if (st->monitor)
-            health_monitor_refresh(st->monitor);
+    case 'r': /* the reload (UI_REFRESH) asks the monitor to re-read and recompute */
         ui_set_message(app, UI_EL_DIM, "Recomputing from the catalog%s",
                        ui_glyph(app, UI_G_ELLIPSIS));
         return UI_HANDLED | UI_REFRESH;
@@ -391,16 +393,17 @@ static void health_help(ui_page *page, ui_app *app, char *out, size_t outsz)
     char lines[12][MM_HEALTH_LINE_MAX];
     size_t n = health_thresholds_describe(&t, lines, 12);
     int used = snprintf(out, outsz,
-                        "Status (%s healthy, %s degraded, %s unreachable, ? unknown: no event in "
-                        "the last hour):\n",
-                        app->utf8 ? "●" : "+", app->utf8 ? "▲" : "!", app->utf8 ? "✖" : "x");
+                        "Status: %s healthy, %s degraded, %s unreachable, ? unknown, %s "
+                        "disabled. The rule, from the catalog's settings:\n",
+                        app->utf8 ? "●" : "+", app->utf8 ? "▲" : "!", app->utf8 ? "✖" : "x",
+                        app->utf8 ? "○" : "-");
     for (size_t i = 0; i < n && used > 0 && (size_t)used < outsz; i++)
         used += snprintf(out + used, outsz - (size_t)used, "  %s\n", lines[i]);
     if (used > 0 && (size_t)used < outsz)
         snprintf(out + used, outsz - (size_t)used,
-                 "Figures cover the last hour (probes and requests); p95 is within 2%%. Cost is "
-                 "the price table times tokens: \"no price\" when a model has none, a \"+\" when "
-                 "part of it has none. The sparkline's newest minute is at the right.");
+                 "Cost is the price table times tokens: \"no price\" when a model has none, a "
+                 "\"+\" when part of it has none. The sparkline (l) shows p95 or the error rate "
+                 "per minute of the last hour, the newest at the right.");
 }
 
 static void health_destroy(ui_page *page)
