@@ -18,7 +18,8 @@ build:
 	@$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@$(CMAKE) --build $(BUILD) -j $(JOBS)
 
-test: deps
+# The optimized build too: `make demo` uses it, and -O2 finds warnings that -O0 does not.
+test: deps build
 	@$(CMAKE) -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DMM_SANITIZE=ON >/dev/null
 	@$(CMAKE) --build $(TEST_BUILD) -j $(JOBS)
 	@cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)

@@ -184,3 +184,29 @@ TUI_COLS=60
 wait_for_text "terminal too small"
 shot too-small
 send_keys q
+
+# The Provider Health page and an account's detail from the real demo (`mmadmin --demo`: the
+# simulator's scenario and the load generator through the router), once OpenAI has degraded.
+if [[ "${SCREENSHOTS_SKIP_DEMO:-0}" != 1 ]]; then
+    wait_exit
+    tmux -L "$TUI_SOCK" kill-server 2>/dev/null || true
+    TUI_COLS=120
+    TUI_ROWS=40
+    START_UI_WAIT="Provider Health" start_ui --demo
+    echo "screenshots: waiting for the demo scenario to degrade a provider (about a minute)"
+    wait_for_text "▲ degraded" 180
+    sleep 5 # a few more rounds of figures
+    shot page-health
+    send_keys /
+    type_text "prod-openai"
+    send_keys Enter Enter
+    wait_for_text "Health of"
+    shot health-detail
+    send_keys Escape
+    wait_for_gone "Health of"
+    send_keys Escape 2
+    wait_for_text "high-quality-reasoning"
+    shot demo-models
+    send_keys q
+    wait_exit
+fi

@@ -251,6 +251,7 @@ typedef struct mm_usage_totals {
     int64_t tokens;      /* tokens_in + tokens_out */
     int64_t cost_micros; /* events without a price count 0 */
     int64_t first_ts_ms; /* oldest event in the window (0 if none): when the window frees */
+    int64_t unpriced;    /* events without a price (cost_micros -1) */
 } mm_usage_totals;
 /* Sums kind="request" events since since_ms for an account (workspace NULL) or a workspace
  * (account NULL), optionally for one logical model. Indexed; used for limits. */

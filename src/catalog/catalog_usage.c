@@ -20,7 +20,8 @@ const char CAT_SQL_USAGE_SINCE_TIME_ALL[] =
     "SELECT " USAGE_COLUMNS " FROM usage_events WHERE ts_ms >= ?1 ORDER BY ts_ms, id";
 #define TOTALS_SELECT                                                                              \
     "SELECT count(*), coalesce(sum(tokens_in + tokens_out), 0), "                                  \
-    "coalesce(sum(max(cost_micros, 0)), 0), coalesce(min(ts_ms), 0) FROM usage_events "
+    "coalesce(sum(max(cost_micros, 0)), 0), coalesce(min(ts_ms), 0), "                             \
+    "coalesce(sum(cost_micros < 0), 0) FROM usage_events "
 const char CAT_SQL_USAGE_TOTALS_ACCOUNT[] =
     TOTALS_SELECT "WHERE account = ?1 AND ts_ms >= ?2 AND kind = 'request' "
                   "AND (?3 IS NULL OR model = ?3)";
@@ -216,6 +217,7 @@ mm_status catalog_usage_totals(mm_catalog *cat, const char *account, const char 
         out->tokens = sqlite3_column_int64(stmt, 1);
         out->cost_micros = sqlite3_column_int64(stmt, 2);
         out->first_ts_ms = sqlite3_column_int64(stmt, 3);
+        out->unpriced = sqlite3_column_int64(stmt, 4);
     } else {
         st = cat_db_error(cat, "summing usage", err);
     }

@@ -1,5 +1,6 @@
 /* `mmadmin health [--json] [--watch]`: every account's health figures (status, latency, error
- * rate, rate-limit hits, tokens, cost) computed from the catalog by the monitor's own code. */
+ * rate, rate-limit hits, tokens, cost) computed from the catalog by the monitor's own code; and
+ * the group of its subcommands (`health config`), which it runs when named. */
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/cmd_health.h"
 #include "cli/commands.h"
 #include "health/report.h"
 #include "util/clock.h"
@@ -29,7 +31,7 @@ static const cli_spec health_spec = {
         "(probes and requests) in the catalog with the same rules as the console: status, avg and\n"
         "p95 latency of successful calls (p95 within 2%), error rate, rate-limit hits, requests,\n"
         "tokens and estimated cost (this hour and month to date, UTC). The thresholds are the\n"
-        "catalog settings health.* (see the console's Help screen).",
+        "catalog settings health.*: see and change them with 'mmadmin health config'.",
     .options = health_options,
     .example = "mmadmin health\nmmadmin health --json | jq '.[] | select(.status != \"healthy\")'",
     .min_args = 0,
@@ -65,6 +67,7 @@ static json_t *figures_json(const mm_health_figures *f)
     json_object_set_new(obj, "enabled", json_boolean(f->enabled));
     json_object_set_new(obj, "status_reason", json_string(f->status_reason));
     json_object_set_new(obj, "unpriced_requests", json_integer(f->unpriced));
+    json_object_set_new(obj, "unpriced_requests_month", json_integer(f->month_unpriced));
     return obj;
 }
 
@@ -76,9 +79,14 @@ static void format_ms(char *buf, size_t bufsz, double ms)
         snprintf(buf, bufsz, "%.0f", ms);
 }
 
-static void format_micros(char *buf, size_t bufsz, int64_t micros)
+/* "1.25"; "no price" when nothing was priced but something was not; a "+" when part of it has
+ * no price (the sum is a floor). */
+static void format_micros(char *buf, size_t bufsz, int64_t micros, int64_t unpriced)
 {
-    snprintf(buf, bufsz, "%.2f", (double)micros / 1e6);
+    if (micros == 0 && unpriced > 0)
+        snprintf(buf, bufsz, "no price");
+    else
+        snprintf(buf, bufsz, "%.2f%s", (double)micros / 1e6, unpriced > 0 ? "+" : "");
 }
 
 static void add_row(cli_table *table, const mm_health_figures *f)
@@ -92,8 +100,8 @@ static void add_row(cli_table *table, const mm_health_figures *f)
     snprintf(req, sizeof req, "%lld", (long long)f->requests);
     snprintf(tin, sizeof tin, "%lld", (long long)f->tokens_in);
     snprintf(tout, sizeof tout, "%lld", (long long)f->tokens_out);
-    format_micros(hour, sizeof hour, f->cost_micros_hour);
-    format_micros(month, sizeof month, f->cost_micros_month);
+    format_micros(hour, sizeof hour, f->cost_micros_hour, f->unpriced);
+    format_micros(month, sizeof month, f->cost_micros_month, f->month_unpriced);
     cli_format_usd(cap, sizeof cap, f->monthly_cap_cents);
     const char *status = f->enabled ? mm_health_name(f->status) : "disabled";
     const char *row[] = {f->account, f->provider, status, avg,  p95,   rate, rl,
@@ -169,8 +177,24 @@ static int watch(mm_catalog *cat, bool json)
     return code;
 }
 
+static const cli_subcommand health_subs[] = {
+    {"config", "show or set the monitor's timing and the status thresholds", cli_health_config},
+};
+
+/* Appended to `mmadmin health --help`: `health` runs on its own and has subcommands. */
+static void print_subcommands(FILE *out)
+{
+    fputs("\nSubcommands:\n", out);
+    for (size_t i = 0; i < sizeof health_subs / sizeof health_subs[0]; i++)
+        fprintf(out, "  %-10s %s\n", health_subs[i].name, health_subs[i].summary);
+    fputs("\nRun 'mmadmin health SUBCOMMAND --help' for its options and an example.\n", out);
+}
+
 int cmd_health(cli_context *ctx, int argc, char **argv)
 {
+    for (size_t i = 0; argc >= 2 && i < sizeof health_subs / sizeof health_subs[0]; i++)
+        if (strcmp(argv[1], health_subs[i].name) == 0)
+            return health_subs[i].run(ctx, argc - 1, argv + 1);
     cli_parser p;
     cli_parser_init(&p, &health_spec, argc, argv);
     bool json = false, watching = false;
@@ -181,8 +205,11 @@ int cmd_health(cli_context *ctx, int argc, char **argv)
         else if (id == OPT_WATCH)
             watching = true;
     }
-    if (id == CLI_STOP)
+    if (id == CLI_STOP) {
+        if (p.exit_code == CLI_EXIT_OK) /* --help was printed */
+            print_subcommands(stdout);
         return p.exit_code;
+    }
     mm_error err = {0};
     mm_catalog *cat = cli_catalog(ctx, &err);
     if (!cat)

@@ -55,6 +55,53 @@ void mm_health_map_free(mm_health_map *map);
 #define MM_SETTING_UNREACHABLE_FAILED_PROBES "health.unreachable_failed_probes"
 #define MM_SETTING_UNREACHABLE_NO_SUCCESS_MS "health.unreachable_no_success_ms"
 
+/* ---- every "health.*" setting in one table: key, unit, accepted range and default (the
+ * loaders, the monitor and `mmadmin health config` all check against it) ---- */
+typedef enum mm_health_setting_id {
+    MM_HSET_PROBE_INTERVAL = 0, /* health.probe_interval_ms (monitor.h) */
+    MM_HSET_PROBE_TIMEOUT,      /* health.probe_timeout_ms */
+    MM_HSET_LEASE,              /* health.lease_ms */
+    MM_HSET_RECENT_WINDOW,
+    MM_HSET_DEGRADED_ERROR_RATE,
+    MM_HSET_DEGRADED_RATE_LIMIT_HITS,
+    MM_HSET_DEGRADED_P95,
+    MM_HSET_UNREACHABLE_FAILED_PROBES,
+    MM_HSET_UNREACHABLE_NO_SUCCESS,
+    MM_HSET_COUNT
+} mm_health_setting_id;
+
+typedef enum mm_health_unit {
+    MM_HEALTH_UNIT_MS,    /* a whole number of milliseconds */
+    MM_HEALTH_UNIT_COUNT, /* a whole number of events */
+    MM_HEALTH_UNIT_RATE   /* a fraction from 0 to 1 (0.1 = 10 %) */
+} mm_health_unit;
+
+typedef struct mm_health_setting {
+    const char *key; /* "health.probe_interval_ms" */
+    mm_health_unit unit;
+    double min, max; /* accepted values, inclusive */
+    double default_value;
+} mm_health_setting;
+
+/* Where a setting's value came from. */
+typedef enum mm_health_setting_source {
+    MM_HEALTH_SETTING_DEFAULT, /* not set in the catalog */
+    MM_HEALTH_SETTING_SET,     /* set to a valid value */
+    MM_HEALTH_SETTING_INVALID  /* set to something not valid: the default is used */
+} mm_health_setting_source;
+
+/* The setting's description (id < MM_HSET_COUNT). */
+const mm_health_setting *health_setting(mm_health_setting_id id);
+/* Parses text as a value of setting id: a whole number within range (a decimal from 0 to 1 for
+ * a rate). MM_E_INVALID naming the key and what is accepted otherwise. */
+mm_status health_setting_parse(mm_health_setting_id id, const char *text, double *value,
+                               mm_error *err);
+/* The setting's value in the catalog: *value gets it when set and valid, else the default.
+ * MM_E_INVALID (message naming the key, the range and the default used) when set but not
+ * valid; another status when the catalog could not be read. source may be NULL. */
+mm_status health_setting_read(mm_catalog *cat, mm_health_setting_id id, double *value,
+                              mm_health_setting_source *source, mm_error *err);
+
 /* The recent window in whole minutes (1..60): the current, partial minute and the ones before. */
 int health_recent_minutes(const mm_health_thresholds *t);
 

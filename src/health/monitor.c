@@ -43,7 +43,7 @@ struct mm_monitor {
     mm_prober *prober;
     bool is_prober, dirty;
     char lease_holder[MM_LEASE_HOLDER_MAX];
-    int64_t lease_ok_mono; /* when the lease was last confirmed ours */
+    int64_t lease_until_mono; /* when the lease we last took runs out */
     int64_t next_probe, next_lease, next_tail, next_accounts, next_publish; /* monotonic */
     int64_t current_minute;
     mm_usage_event *pending;
@@ -94,20 +94,34 @@ static int64_t min64(int64_t a, int64_t b)
 
 /* ---- settings and accounts ---- */
 
+static int64_t read_ms_setting(mm_monitor *mon, mm_health_setting_id id, bool *valid, mm_error *err)
+{
+    double value;
+    *valid = health_setting_read(mon->cat, id, &value, NULL, err) == MM_OK && *valid;
+    return (int64_t)value;
+}
+
+static bool same_thresholds(const mm_health_thresholds *a, const mm_health_thresholds *b)
+{
+    return a->recent_window_ms == b->recent_window_ms &&
+           a->degraded_error_rate == b->degraded_error_rate &&
+           a->degraded_rate_limit_hits == b->degraded_rate_limit_hits &&
+           a->degraded_p95_ms == b->degraded_p95_ms &&
+           a->unreachable_failed_probes == b->unreachable_failed_probes &&
+           a->unreachable_no_success_ms == b->unreachable_no_success_ms;
+}
+
+/* Reads the thresholds and timing from the catalog (at start, on refresh, before each probe
+ * round and on every accounts tick, so a `mmadmin health config` change reaches a running
+ * console within seconds); recomputes the figures when they changed. */
 static void load_settings(mm_monitor *mon)
 {
     mm_error err = {0};
-    int64_t interval = 30000, timeout = 10000, lease = 15000;
-    mm_status results[] = {
-        health_thresholds_load(mon->cat, &mon->thresholds, &err),
-        health_setting_integer(mon->cat, MM_SETTING_PROBE_INTERVAL_MS, 200, 86400000, &interval,
-                               &err),
-        health_setting_integer(mon->cat, MM_SETTING_PROBE_TIMEOUT_MS, 100, 600000, &timeout, &err),
-        health_setting_integer(mon->cat, MM_SETTING_LEASE_MS, 500, 3600000, &lease, &err),
-    };
-    bool valid = true;
-    for (size_t i = 0; i < sizeof results / sizeof results[0]; i++)
-        valid = valid && results[i] == MM_OK;
+    mm_health_thresholds thresholds;
+    bool valid = health_thresholds_load(mon->cat, &thresholds, &err) == MM_OK;
+    int64_t interval = read_ms_setting(mon, MM_HSET_PROBE_INTERVAL, &valid, &err);
+    int64_t timeout = read_ms_setting(mon, MM_HSET_PROBE_TIMEOUT, &valid, &err);
+    int64_t lease = read_ms_setting(mon, MM_HSET_LEASE, &valid, &err);
     const char *now = valid ? "" : err.message;
     if (strcmp(now, mon->settings_problem) != 0) {
         mm_copy(mon->settings_problem, sizeof mon->settings_problem, now);
@@ -115,9 +129,25 @@ static void load_settings(mm_monitor *mon)
             monitor_log(mon, "settings: %s", now);
         mon->dirty = true;
     }
-    mon->interval_ms = mon->cfg.interval_ms > 0 ? mon->cfg.interval_ms : interval;
+    if (!same_thresholds(&thresholds, &mon->thresholds)) {
+        mon->thresholds = thresholds;
+        mon->dirty = true;
+    }
+    interval = mon->cfg.interval_ms > 0 ? mon->cfg.interval_ms : interval;
+    if (interval != mon->interval_ms) {
+        /* a shorter interval applies now, not after the longer wait already scheduled */
+        int64_t sooner = mm_monotonic_ms() + interval;
+        if (mon->interval_ms && mon->next_probe > sooner)
+            mon->next_probe = sooner;
+        mon->interval_ms = interval;
+        mon->dirty = true;
+    }
     mon->timeout_ms = mon->cfg.probe_timeout_ms > 0 ? mon->cfg.probe_timeout_ms : timeout;
-    mon->lease_ms = mon->cfg.lease_ms > 0 ? mon->cfg.lease_ms : lease;
+    lease = mon->cfg.lease_ms > 0 ? mon->cfg.lease_ms : lease;
+    if (lease != mon->lease_ms) {
+        mon->lease_ms = lease;
+        mon->next_lease = min64(mon->next_lease, mm_monotonic_ms()); /* renew on the new terms */
+    }
 }
 
 static bool same_account_view(const mm_account *a, const mm_account *b)
@@ -171,8 +201,9 @@ mm_health_snapshot *health_monitor_snapshot(mm_monitor *mon)
 static bool same_figures(const mm_health_snapshot *a, const mm_health_snapshot *b)
 {
     return a->report.count == b->report.count && a->is_prober == b->is_prober &&
-           strcmp(a->prober, b->prober) == 0 && strcmp(a->problem, b->problem) == 0 &&
-           a->last_round_ms == b->last_round_ms &&
+           same_thresholds(&a->report.thresholds, &b->report.thresholds) &&
+           a->probe_interval_ms == b->probe_interval_ms && strcmp(a->prober, b->prober) == 0 &&
+           strcmp(a->problem, b->problem) == 0 && a->last_round_ms == b->last_round_ms &&
            (a->report.count == 0 || memcmp(a->report.accounts, b->report.accounts,
                                            a->report.count * sizeof *a->report.accounts) == 0);
 }
@@ -318,7 +349,7 @@ static void lease_step(mm_monitor *mon, int64_t mono)
 {
     /* A monitor that was stopped (SIGSTOP, a stalled disk) longer than its lease may have been
      * replaced: its probes in flight timed out for its own reasons, so drop them. */
-    if (mon->is_prober && mono - mon->lease_ok_mono > mon->lease_ms)
+    if (mon->is_prober && mono > mon->lease_until_mono)
         lose_lease(mon, "the lease lapsed while this process was not running");
     bool acquired = false;
     mm_error err = {0};
@@ -328,7 +359,7 @@ static void lease_step(mm_monitor *mon, int64_t mono)
         acquired = false;
     }
     if (acquired) {
-        mon->lease_ok_mono = mono;
+        mon->lease_until_mono = mono + mon->lease_ms;
         if (!mon->is_prober) {
             mon->is_prober = true;
             mon->dirty = true;
@@ -447,6 +478,7 @@ static void run_once(mm_monitor *mon)
         mon->next_tail = mono + TAIL_TICK_MS;
     }
     if (mono >= mon->next_accounts) {
+        load_settings(mon);
         reload_accounts(mon);
         mon->next_accounts = mono + ACCOUNTS_TICK_MS;
     }

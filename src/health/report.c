@@ -23,6 +23,7 @@ static void fold_loaded_event(const mm_usage_event *ev, void *ctx)
         load->out_of_memory = true;
 }
 
+/* Month to date per account: priced cost and how many events had no price. */
 static mm_status load_month_costs(mm_catalog *cat, const mm_account_list *accounts,
                                   mm_window_set *set, mm_error *err)
 {
@@ -36,6 +37,7 @@ static mm_status load_month_costs(mm_catalog *cat, const mm_account_list *accoun
         if (!win)
             return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory loading health");
         win->month_cost_micros = totals.cost_micros;
+        win->month_unpriced = totals.unpriced;
         if (!win->provider[0])
             mm_copy(win->provider, sizeof win->provider, accounts->items[i].provider);
     }
@@ -87,6 +89,7 @@ static void fill_from_window(mm_health_figures *f, const mm_account_window *win,
     mm_window_totals_free(&hour);
     mm_window_totals_free(&recent);
     f->cost_micros_month = win->month_cost_micros;
+    f->month_unpriced = win->month_unpriced;
     f->cooldown_until_ms = win->cooldown_until_ms > now_ms ? win->cooldown_until_ms : 0;
     f->last_event_ms = win->last_event_ms;
     f->last_success_ms = win->last_success_ms;

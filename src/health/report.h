@@ -20,8 +20,9 @@ typedef struct mm_health_figures {
     mm_health status;
     char status_reason[MM_HEALTH_LINE_MAX];
     /* last hour (events of any kind: probes and requests) */
-    int64_t requests, errors, rate_limit_hits, tokens_in, tokens_out, unpriced;
-    double error_rate;     /* errors / requests, 0 when no requests */
+    int64_t requests, errors, rate_limit_hits, tokens_in, tokens_out;
+    int64_t unpriced;  /* the hour's events without a price (cost_micros_hour leaves them out) */
+    double error_rate; /* errors / requests, 0 when no requests */
     double latency_avg_ms; /* successful events; -1 when none */
     double latency_p95_ms; /* nearest-rank p95 within MM_HIST_RELATIVE_ERROR; -1 when none */
     int64_t cost_micros_hour;
@@ -29,7 +30,8 @@ typedef struct mm_health_figures {
     int64_t recent_requests, recent_rate_limit_hits;
     double recent_error_rate, recent_p95_ms;
     /* month to date (UTC) and the cap */
-    int64_t cost_micros_month;
+    int64_t cost_micros_month; /* priced events only... */
+    int64_t month_unpriced;    /* ...and the month's events without a price */
     int64_t monthly_cap_cents; /* MM_LIMIT_UNSET when none */
     /* state */
     int64_t cooldown_until_ms; /* rate-limited until then (0 = none) */

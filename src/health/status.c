@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "health/monitor.h"
 #include "health/report.h"
 #include "util/text.h"
 
@@ -27,14 +28,99 @@ const char *mm_health_name(mm_health health)
     }
 }
 
+#define RECENT_WINDOW_MAX_MS (MM_WINDOW_MINUTES * MM_MINUTE_MS) /* the hour the windows keep */
+
+static const mm_health_setting SETTINGS[MM_HSET_COUNT] = {
+    [MM_HSET_PROBE_INTERVAL] = {MM_SETTING_PROBE_INTERVAL_MS, MM_HEALTH_UNIT_MS, 200, 86400000,
+                                30000},
+    [MM_HSET_PROBE_TIMEOUT] = {MM_SETTING_PROBE_TIMEOUT_MS, MM_HEALTH_UNIT_MS, 100, 600000, 10000},
+    [MM_HSET_LEASE] = {MM_SETTING_LEASE_MS, MM_HEALTH_UNIT_MS, 500, 3600000, 15000},
+    [MM_HSET_RECENT_WINDOW] = {MM_SETTING_RECENT_WINDOW_MS, MM_HEALTH_UNIT_MS, MM_MINUTE_MS,
+                               RECENT_WINDOW_MAX_MS, 5 * MM_MINUTE_MS},
+    [MM_HSET_DEGRADED_ERROR_RATE] = {MM_SETTING_DEGRADED_ERROR_RATE, MM_HEALTH_UNIT_RATE, 0, 1,
+                                     0.10},
+    [MM_HSET_DEGRADED_RATE_LIMIT_HITS] = {MM_SETTING_DEGRADED_RATE_LIMIT_HITS, MM_HEALTH_UNIT_COUNT,
+                                          1, 1000000000, 5},
+    [MM_HSET_DEGRADED_P95] = {MM_SETTING_DEGRADED_P95_MS, MM_HEALTH_UNIT_MS, 1, 3600000, 5000},
+    [MM_HSET_UNREACHABLE_FAILED_PROBES] = {MM_SETTING_UNREACHABLE_FAILED_PROBES,
+                                           MM_HEALTH_UNIT_COUNT, 1, 1000, 3},
+    [MM_HSET_UNREACHABLE_NO_SUCCESS] = {MM_SETTING_UNREACHABLE_NO_SUCCESS_MS, MM_HEALTH_UNIT_MS,
+                                        1000, 86400000, 3 * MM_MINUTE_MS},
+};
+
+const mm_health_setting *health_setting(mm_health_setting_id id)
+{
+    return &SETTINGS[(unsigned)id < MM_HSET_COUNT ? id : 0];
+}
+
+static bool parse_number(const char *text, bool whole, double *value)
+{
+    char *end;
+    errno = 0;
+    if (whole) {
+        long long parsed = strtoll(text, &end, 10);
+        *value = (double)parsed;
+    } else {
+        *value = strtod(text, &end);
+    }
+    return !errno && end != text && !*end;
+}
+
+mm_status health_setting_parse(mm_health_setting_id id, const char *text, double *value,
+                               mm_error *err)
+{
+    const mm_health_setting *s = health_setting(id);
+    bool rate = s->unit == MM_HEALTH_UNIT_RATE;
+    double parsed;
+    if (parse_number(text, !rate, &parsed) && parsed >= s->min && parsed <= s->max) {
+        *value = parsed;
+        return MM_OK;
+    }
+    if (rate)
+        return mm_error_set(err, MM_E_INVALID, s->key,
+                            "setting %s is '%s', which is not a rate from %g to %g (0.1 = 10%%)",
+                            s->key, text, s->min, s->max);
+    return mm_error_set(err, MM_E_INVALID, s->key,
+                        "setting %s is '%s', which is not a whole number from %.0f to %.0f", s->key,
+                        text, s->min, s->max);
+}
+
+mm_status health_setting_read(mm_catalog *cat, mm_health_setting_id id, double *value,
+                              mm_health_setting_source *source, mm_error *err)
+{
+    const mm_health_setting *s = health_setting(id);
+    mm_health_setting_source from = MM_HEALTH_SETTING_DEFAULT;
+    *value = s->default_value;
+    char text[1024]; /* the longest value the catalog keeps: any of them is judged, not refused */
+    mm_error local = {0};
+    mm_status st = catalog_setting_get(cat, s->key, text, sizeof text, &local);
+    if (st == MM_OK) {
+        from = MM_HEALTH_SETTING_SET;
+        st = health_setting_parse(id, text, value, &local);
+        if (st != MM_OK) {
+            from = MM_HEALTH_SETTING_INVALID;
+            *value = s->default_value;
+            mm_error_set(err, st, s->key, "%s; set it to one (the default %g is used meanwhile)",
+                         local.message, s->default_value);
+        }
+    } else if (st == MM_E_NOT_FOUND) {
+        st = MM_OK;
+    } else {
+        mm_error_set(err, st, s->key, "%s", local.message);
+    }
+    if (source)
+        *source = from;
+    return st;
+}
+
 void mm_health_thresholds_default(mm_health_thresholds *t)
 {
-    t->recent_window_ms = 5 * 60000;
-    t->degraded_error_rate = 0.10;
-    t->degraded_rate_limit_hits = 5;
-    t->degraded_p95_ms = 5000;
-    t->unreachable_failed_probes = 3;
-    t->unreachable_no_success_ms = 3 * 60000;
+    t->recent_window_ms = (int64_t)SETTINGS[MM_HSET_RECENT_WINDOW].default_value;
+    t->degraded_error_rate = SETTINGS[MM_HSET_DEGRADED_ERROR_RATE].default_value;
+    t->degraded_rate_limit_hits = (int64_t)SETTINGS[MM_HSET_DEGRADED_RATE_LIMIT_HITS].default_value;
+    t->degraded_p95_ms = (int64_t)SETTINGS[MM_HSET_DEGRADED_P95].default_value;
+    t->unreachable_failed_probes = (int)SETTINGS[MM_HSET_UNREACHABLE_FAILED_PROBES].default_value;
+    t->unreachable_no_success_ms = (int64_t)SETTINGS[MM_HSET_UNREACHABLE_NO_SUCCESS].default_value;
 }
 
 int health_recent_minutes(const mm_health_thresholds *t)
@@ -45,72 +131,26 @@ int health_recent_minutes(const mm_health_thresholds *t)
     return minutes > MM_WINDOW_MINUTES ? MM_WINDOW_MINUTES : (int)minutes;
 }
 
-mm_status health_setting_integer(mm_catalog *cat, const char *key, int64_t min, int64_t max,
-                                 int64_t *value, mm_error *err)
-{
-    char text[64];
-    mm_error local;
-    mm_status st = catalog_setting_get(cat, key, text, sizeof text, &local);
-    if (st == MM_E_NOT_FOUND)
-        return MM_OK;
-    if (st != MM_OK)
-        return mm_error_set(err, st, key, "%s", local.message);
-    char *end;
-    errno = 0;
-    long long parsed = strtoll(text, &end, 10);
-    if (errno || end == text || *end || parsed < min || parsed > max)
-        return mm_error_set(err, MM_E_INVALID, key,
-                            "setting %s is '%s', which is not a whole number from %lld to %lld; "
-                            "set it to one (the default %lld is used meanwhile)",
-                            key, text, (long long)min, (long long)max, (long long)*value);
-    *value = parsed;
-    return MM_OK;
-}
-
-static mm_status load_rate(mm_catalog *cat, const char *key, double *value, mm_error *err)
-{
-    char text[64];
-    mm_error local;
-    mm_status st = catalog_setting_get(cat, key, text, sizeof text, &local);
-    if (st == MM_E_NOT_FOUND)
-        return MM_OK;
-    if (st != MM_OK)
-        return mm_error_set(err, st, key, "%s", local.message);
-    char *end;
-    errno = 0;
-    double parsed = strtod(text, &end);
-    if (errno || end == text || *end || !(parsed >= 0.0 && parsed <= 1.0))
-        return mm_error_set(err, MM_E_INVALID, key,
-                            "setting %s is '%s', which is not a rate from 0 to 1 (0.1 = 10%%); "
-                            "set it to one (the default %g is used meanwhile)",
-                            key, text, *value);
-    *value = parsed;
-    return MM_OK;
-}
-
 mm_status health_thresholds_load(mm_catalog *cat, mm_health_thresholds *t, mm_error *err)
 {
-    mm_health_thresholds_default(t);
-    int64_t failed_probes = t->unreachable_failed_probes;
-    mm_status results[] = {
-        health_setting_integer(cat, MM_SETTING_RECENT_WINDOW_MS, MM_MINUTE_MS,
-                               (int64_t)MM_WINDOW_MINUTES * MM_MINUTE_MS, &t->recent_window_ms,
-                               err),
-        load_rate(cat, MM_SETTING_DEGRADED_ERROR_RATE, &t->degraded_error_rate, err),
-        health_setting_integer(cat, MM_SETTING_DEGRADED_RATE_LIMIT_HITS, 1, 1000000000,
-                               &t->degraded_rate_limit_hits, err),
-        health_setting_integer(cat, MM_SETTING_DEGRADED_P95_MS, 1, 3600000, &t->degraded_p95_ms,
-                               err),
-        health_setting_integer(cat, MM_SETTING_UNREACHABLE_FAILED_PROBES, 1, 1000, &failed_probes,
-                               err),
-        health_setting_integer(cat, MM_SETTING_UNREACHABLE_NO_SUCCESS_MS, 1000, 86400000,
-                               &t->unreachable_no_success_ms, err),
+    static const mm_health_setting_id ids[] = {
+        MM_HSET_RECENT_WINDOW, MM_HSET_DEGRADED_ERROR_RATE,       MM_HSET_DEGRADED_RATE_LIMIT_HITS,
+        MM_HSET_DEGRADED_P95,  MM_HSET_UNREACHABLE_FAILED_PROBES, MM_HSET_UNREACHABLE_NO_SUCCESS,
     };
-    t->unreachable_failed_probes = (int)failed_probes;
-    for (size_t i = 0; i < sizeof results / sizeof results[0]; i++)
-        if (results[i] != MM_OK)
-            return results[i];
-    return MM_OK;
+    double values[sizeof ids / sizeof ids[0]];
+    mm_status first = MM_OK;
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        mm_status st = health_setting_read(cat, ids[i], &values[i], NULL, err);
+        if (first == MM_OK)
+            first = st;
+    }
+    t->recent_window_ms = (int64_t)values[0];
+    t->degraded_error_rate = values[1];
+    t->degraded_rate_limit_hits = (int64_t)values[2];
+    t->degraded_p95_ms = (int64_t)values[3];
+    t->unreachable_failed_probes = (int)values[4];
+    t->unreachable_no_success_ms = (int64_t)values[5];
+    return first;
 }
 
 static void format_duration(char *buf, size_t bufsz, int64_t ms)
@@ -143,8 +183,8 @@ size_t health_thresholds_describe(const mm_health_thresholds *t, char lines[][MM
              "latency counts successful calls; p95 is within %g%%; figures cover the last hour",
              MM_HIST_RELATIVE_ERROR * 100.0);
     snprintf(text[5], sizeof text[5],
-             "settings: health.recent_window_ms, health.degraded_error_rate, "
-             "health.degraded_rate_limit_hits, health.degraded_p95_ms, ...");
+             "change them with 'mmadmin health config' (catalog settings health.*); a running "
+             "console picks changes up within seconds");
     size_t n = 0;
     for (; n < max_lines && n < 6; n++)
         mm_copy(lines[n], MM_HEALTH_LINE_MAX, text[n]);

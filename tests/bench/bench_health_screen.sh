@@ -33,8 +33,8 @@ for i in $(seq -w 1 50); do
     "$build/mmadmin" account add "acct-$i" --provider openai-compatible --endpoint "$url/compat" \
         >/dev/null
 done
-set_interval() {
-    sqlite3 "$MM_DB" "INSERT OR REPLACE INTO settings(key, value) VALUES ('health.probe_interval_ms', '$1');"
+set_interval() { # set_interval SECONDS
+    "$build/mmadmin" health config --probe-interval "$1" >/dev/null
 }
 
 # run_in_pane NAME COMMAND: COMMAND under `script` (its bytes into $tmp/NAME.typescript) in a
@@ -60,7 +60,7 @@ pane_program_pid() { # the program script runs in window NAME
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # --- bytes per second: the Health page with 50 accounts probed every second, beside htop
-set_interval 1000
+set_interval 1
 run_in_pane health "$build/mmadmin --page health"
 have_htop=0
 if command -v htop >/dev/null; then
@@ -86,7 +86,7 @@ sleep 1
 tmux -L "$sock" kill-server 2>/dev/null || true
 
 # --- CPU of an idle dashboard: nothing happens but the default 30 s probe rounds
-set_interval 30000
+set_interval 30
 run_in_pane idle "$build/mmadmin --page health"
 sleep 3
 pid=$(pane_program_pid idle)

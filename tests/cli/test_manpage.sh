@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The man page keeps up with the program: docs/mmadmin.1 renders with no groff warning; every
 # command and subcommand of the --help screens has its entry, each long option is documented in
-# its command's entry (and no entry documents one the command lacks); the version in .TH is
+# its command's entry (and no entry documents one the command lacks; a command that runs on its
+# own and has subcommands is checked as both); the version in .TH is
 # the program's; the JSON fields named in JSON OUTPUT exist in the commands' real --json output.
 source "$(dirname "$0")/lib.sh"
 
@@ -155,6 +156,12 @@ for cmd in $commands; do
     cmd_help=$TEST_TMP/help.$cmd
     "$MMADMIN" "$cmd" --help >"$cmd_help" 2>&1 || missing "mmadmin $cmd --help exited non-zero"
     if grep -q '^Subcommands:' "$cmd_help"; then
+        # a command that also runs on its own (`health`: its --help lists options too) has its
+        # own entry besides its subcommands'
+        if grep -q '^Options:' "$cmd_help"; then
+            check_entry "$cmd" "$cmd_help"
+            echo "$cmd" >>"$known_entries"
+        fi
         subs=$(awk '/^Subcommands:/ { on = 1; next } on && /^  [a-z]/ { print $1 } on && /^$/ { on = 0 }' "$cmd_help")
         [ -n "$subs" ] || missing "found no subcommand in 'mmadmin $cmd --help'"
         for sub in $subs; do
@@ -237,6 +244,7 @@ save "workspace show" workspace show search --json
 save "entitlements" entitlements --json
 save "audit" audit --json
 save "health" health --json
+save "health config" health config --json
 save "route" route fast-chat --workspace search --json
 save "prices list" prices list --json
 save "router config" router config --json

@@ -67,8 +67,7 @@ chain() {
 # Keeps the health rules out of the way (a failing account is otherwise degraded and tried
 # after the healthy ones), for tests about another rule.
 neutral_health() {
-    sqlite3 "$MM_DB" "INSERT OR REPLACE INTO settings (key, value) VALUES
-        ('health.degraded_error_rate', '1'), ('health.degraded_rate_limit_hits', '1000000')"
+    assert_ok health config --degraded-error-rate 1 --degraded-rate-limit-hits 1000000
 }
 
 # send_json MODEL WORKSPACE [more send options]: mmadmin send ... --json --prompt hi.

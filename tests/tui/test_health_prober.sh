@@ -10,8 +10,8 @@ trap '[[ -n "$MONITOR_PID" ]] && kill "$MONITOR_PID" 2>/dev/null; tui_cleanup' E
 start_sim
 add_account web-openai openai "sk-web-openai-0123456789" --endpoint "$(sim_url openai)"
 add_account claude-main anthropic "sk-ant-claude-0123456789" --endpoint "$(sim_url anthropic)"
-sqlite3 "$MM_DB" "INSERT OR REPLACE INTO settings(key, value) VALUES ('health.lease_ms', '2000'),
-                  ('health.probe_interval_ms', '1000');"
+"$MMADMIN" health config --lease 2 --probe-interval 1 >/dev/null ||
+    fail "health config refused the test's settings"
 
 console_pid() { # the console of this test's pane (not any other mmadmin on the machine)
     pgrep -P "$(tmux -L "$TUI_SOCK" display-message -p '#{pane_pid}')" -f "^$MMADMIN" | head -n 1

@@ -10,9 +10,6 @@ sim_scenario() { # sim_scenario JSON: switches mmsim's behaviour now
     curl -sf -o /dev/null -X PUT --data-binary "$1" "http://127.0.0.1:$SIM_PORT/_sim/scenario" ||
         fail "mmsim refused the scenario $1"
 }
-setting() { # setting KEY VALUE (no CLI command sets health.* yet: the settings table)
-    sqlite3 "$MM_DB" "INSERT OR REPLACE INTO settings(key, value) VALUES ('$1', '$2');"
-}
 # Waits until the row of ACCOUNT on screen contains TEXT.
 wait_for_row() {
     local account=$1 text=$2 timeout=${3:-30}
@@ -39,11 +36,9 @@ add_account backup-claude anthropic "sk-ant-backup-0123456789" --endpoint "$(sim
 # Fast probing and a short window, so the states follow mmsim within a second or two. (The
 # interval stays above mmsim's slow answers: the monitor drops a probe still running when the
 # next round is due.)
-setting health.probe_interval_ms 1000
-setting health.probe_timeout_ms 5000
-setting health.recent_window_ms 60000
-setting health.degraded_p95_ms 200
-setting health.unreachable_failed_probes 2
+"$MMADMIN" health config --probe-interval 1 --probe-timeout 5 --recent-window 60 \
+    --degraded-p95-ms 200 --unreachable-failed-probes 2 >/dev/null ||
+    fail "health config refused the test's settings"
 
 start_ui
 send_keys 4

@@ -1,6 +1,7 @@
 /* Unit tests of the monitor against a real catalog (no network): the start-up load is one
  * indexed query, snapshots reach readers with a wake byte and stay valid under concurrent
- * readers, a new event's status change is published, and the prober lease passes on. */
+ * readers, a new event's status change is published, changed settings are picked up while
+ * running, and the prober lease passes on. */
 #include "testutil.h"
 
 #include <poll.h>
@@ -241,6 +242,31 @@ static void snapshot_shows_loaded_and_tailed_events(void **state)
     health_monitor_stop(mon);
 }
 
+static bool p95_threshold_is(const mm_health_snapshot *snap, void *arg)
+{
+    return snap->report.thresholds.degraded_p95_ms == *(int64_t *)arg;
+}
+
+static void a_running_monitor_picks_up_changed_settings(void **state)
+{
+    fixture *f = *state;
+    add_account(f, "a", true);
+    int64_t now = mm_now_ms();
+    for (int i = 0; i < 10; i++)
+        add_event(f, "a", now - 1000 - i, "ok", 300);
+    mm_monitor *mon = start(f, false, 0);
+    mm_health healthy = MM_HEALTH_HEALTHY, degraded = MM_HEALTH_DEGRADED;
+    assert_true(wait_for(f, mon, is_status, &healthy));
+    /* another process (`mmadmin health config`) lowers the p95 threshold under 300 ms: the
+     * monitor re-reads its settings on its accounts tick, without a refresh request */
+    mm_error err = {0};
+    assert_int_equal(catalog_setting_set(f->cat, MM_SETTING_DEGRADED_P95_MS, "200", &err), MM_OK);
+    int64_t p95 = 200;
+    assert_true(wait_for(f, mon, p95_threshold_is, &p95));
+    assert_true(wait_for(f, mon, is_status, &degraded));
+    health_monitor_stop(mon);
+}
+
 typedef struct reader_args {
     mm_monitor *mon;
     atomic_bool *stop;
@@ -350,6 +376,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(startup_load_uses_the_time_index, setup, teardown),
         cmocka_unit_test_setup_teardown(snapshot_shows_loaded_and_tailed_events, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_running_monitor_picks_up_changed_settings, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(concurrent_readers_never_see_a_freed_snapshot, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(the_lease_passes_to_the_other_monitor, setup, teardown),

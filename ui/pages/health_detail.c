@@ -100,7 +100,7 @@ static void add_wrapped(health_detail *d, ui_element element, int width, int ind
 static void spend_lines(health_detail *d, const mm_health_figures *f, int64_t now, int width)
 {
     char spent[32], cap[32], hour[32], text[LINE_MAX];
-    health_format_usd(f->cost_micros_month, f->unpriced, spent, sizeof spent);
+    health_format_usd(f->cost_micros_month, f->month_unpriced, spent, sizeof spent);
     int64_t month_start = mm_month_start_ms(now), next_month = mm_next_month_start_ms(now);
     if (f->monthly_cap_cents != MM_LIMIT_UNSET) {
         health_format_cents(f->monthly_cap_cents, cap, sizeof cap);
@@ -123,7 +123,7 @@ static void spend_lines(health_detail *d, const mm_health_figures *f, int64_t no
     double elapsed = (double)(now - month_start) / (double)(next_month - month_start);
     double projected = elapsed > 0 ? (double)f->cost_micros_month / elapsed : 0;
     char projection[32];
-    health_format_usd((int64_t)projected, f->unpriced, projection, sizeof projection);
+    health_format_usd((int64_t)projected, f->month_unpriced, projection, sizeof projection);
     snprintf(text, sizeof text,
              "Resets %s 00:00 UTC (%s). At this month's burn rate it ends the month at %s.", resets,
              countdown, projection);

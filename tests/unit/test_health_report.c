@@ -1,0 +1,193 @@
+/* Unit tests of the health figures loaded from a real catalog: month-to-date cost and the
+ * month's unpriced events (older than the hour, from the catalog's totals; newer, folded),
+ * kept apart from the hour's, and the settings table the loaders and the CLI share. */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "health/report.h"
+#include "util/clock.h"
+
+#define T0 INT64_C(1767225600000) /* 2026-01-01 00:00:00 UTC */
+#define DAY_MS INT64_C(86400000)
+#define NOW (T0 + 10 * DAY_MS + 12 * 3600000)
+
+typedef struct fixture {
+    char *dir;
+    mm_catalog *cat;
+} fixture;
+
+static int setup(void **state)
+{
+    testutil_set_master_key();
+    fixture *f = calloc(1, sizeof *f);
+    f->dir = testutil_tempdir();
+    char path[512];
+    snprintf(path, sizeof path, "%s/catalog.db", f->dir);
+    mm_catalog_options opts = {.path = path, .create = true};
+    mm_error err = {0};
+    if (catalog_open(&opts, &f->cat, &err) != MM_OK)
+        fail_msg("catalog_open: %s", err.message);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    catalog_close(f->cat);
+    testutil_rmtree(f->dir);
+    free(f);
+    return 0;
+}
+
+static void add_account(fixture *f, const char *name)
+{
+    mm_account acc;
+    mm_account_init(&acc);
+    strcpy(acc.name, name);
+    strcpy(acc.provider, "openai-compatible");
+    strcpy(acc.endpoint, "http://127.0.0.1:9/v1");
+    mm_error err = {0};
+    if (catalog_account_insert(f->cat, &acc, NULL, &err) != MM_OK)
+        fail_msg("account insert: %s", err.message);
+}
+
+static mm_usage_event request(int64_t ts, int64_t cost_micros)
+{
+    mm_usage_event ev;
+    memset(&ev, 0, sizeof ev);
+    strcpy(ev.kind, "request");
+    strcpy(ev.account, "a");
+    strcpy(ev.provider, "openai-compatible");
+    strcpy(ev.outcome, "ok");
+    ev.ts_ms = ts;
+    ev.latency_ms = 100;
+    ev.tokens_in = 10;
+    ev.cost_micros = cost_micros;
+    ev.retry_after_ms = -1;
+    return ev;
+}
+
+static void add_request(fixture *f, int64_t ts, int64_t cost_micros)
+{
+    mm_usage_event ev = request(ts, cost_micros);
+    mm_error err = {0};
+    if (catalog_usage_insert(f->cat, &ev, &err) != MM_OK)
+        fail_msg("usage insert: %s", err.message);
+}
+
+static void add_month_of_requests(fixture *f)
+{
+    add_account(f, "a");
+    add_account(f, "b");
+    add_request(f, T0 - 5000, -1);         /* December: not this month */
+    add_request(f, T0 + DAY_MS, 700);      /* this month, before the hour */
+    add_request(f, T0 + 2 * DAY_MS, -1);   /* this month, no price */
+    add_request(f, NOW - 60000, -1);       /* the hour, no price */
+    add_request(f, NOW - 30000, 300);      /* the hour, priced */
+    add_request(f, NOW - 7 * 3600000, -1); /* today, before the hour, no price */
+}
+
+static void month_counts_its_unpriced_events_apart_from_the_hour(void **state)
+{
+    fixture *f = *state;
+    add_month_of_requests(f);
+    mm_health_report r;
+    mm_error err = {0};
+    assert_int_equal(health_report_load(f->cat, NOW, NULL, &r, &err), MM_OK);
+    const mm_health_figures *a = health_report_find(&r, "a");
+    assert_non_null(a);
+    assert_int_equal(a->cost_micros_hour, 300);
+    assert_int_equal(a->unpriced, 1);
+    assert_int_equal(a->cost_micros_month, 1000);
+    assert_int_equal(a->month_unpriced, 3);
+    const mm_health_figures *b = health_report_find(&r, "b");
+    assert_int_equal(b->cost_micros_month, 0);
+    assert_int_equal(b->month_unpriced, 0);
+    health_report_free(&r);
+}
+
+static void folded_events_add_to_the_month_until_it_rolls(void **state)
+{
+    fixture *f = *state;
+    add_month_of_requests(f);
+    mm_account_list accounts = {0};
+    mm_error err = {0};
+    assert_int_equal(catalog_account_list(f->cat, &accounts, &err), MM_OK);
+    mm_window_set set;
+    int64_t max_id;
+    assert_int_equal(health_windows_load(f->cat, &accounts, NOW, &set, &max_id, &err), MM_OK);
+    mm_usage_event later = request(NOW + 1000, -1), priced = request(NOW + 2000, 50);
+    assert_true(mm_window_set_fold(&set, &later));
+    assert_true(mm_window_set_fold(&set, &priced));
+    mm_health_thresholds t;
+    mm_health_thresholds_default(&t);
+    mm_health_report r;
+    assert_int_equal(health_report_build(&set, &accounts, NOW + 3000, &t, &r, &err), MM_OK);
+    const mm_health_figures *a = health_report_find(&r, "a");
+    assert_int_equal(a->month_unpriced, 4);
+    assert_int_equal(a->cost_micros_month, 1050);
+    assert_int_equal(a->unpriced, 2);
+    health_report_free(&r);
+    /* a new month starts from nothing */
+    int64_t february = mm_next_month_start_ms(NOW);
+    mm_window_set_roll_month(&set, february);
+    assert_int_equal(health_report_build(&set, &accounts, february, &t, &r, &err), MM_OK);
+    a = health_report_find(&r, "a");
+    assert_int_equal(a->month_unpriced, 0);
+    assert_int_equal(a->cost_micros_month, 0);
+    health_report_free(&r);
+    mm_window_set_free(&set);
+    mm_account_list_free(&accounts);
+}
+
+static void settings_are_read_and_checked_against_one_table(void **state)
+{
+    fixture *f = *state;
+    mm_error err = {0};
+    double value;
+    mm_health_setting_source source;
+    assert_int_equal(health_setting_read(f->cat, MM_HSET_PROBE_INTERVAL, &value, &source, &err),
+                     MM_OK);
+    assert_true(value == 30000 && source == MM_HEALTH_SETTING_DEFAULT);
+    assert_int_equal(catalog_setting_set(f->cat, MM_SETTING_DEGRADED_P95_MS, "250", &err), MM_OK);
+    assert_int_equal(health_setting_read(f->cat, MM_HSET_DEGRADED_P95, &value, &source, &err),
+                     MM_OK);
+    assert_true(value == 250 && source == MM_HEALTH_SETTING_SET);
+    assert_int_equal(catalog_setting_set(f->cat, MM_SETTING_RECENT_WINDOW_MS, "59999", &err),
+                     MM_OK);
+    assert_int_equal(health_setting_read(f->cat, MM_HSET_RECENT_WINDOW, &value, &source, &err),
+                     MM_E_INVALID);
+    assert_true(value == 300000 && source == MM_HEALTH_SETTING_INVALID);
+    assert_non_null(strstr(err.message, "health.recent_window_ms is '59999'"));
+    assert_non_null(strstr(err.message, "from 60000 to 3600000"));
+    /* the thresholds loader keeps the default of the bad one and applies the others */
+    mm_health_thresholds t;
+    assert_int_equal(health_thresholds_load(f->cat, &t, &err), MM_E_INVALID);
+    assert_int_equal(t.recent_window_ms, 300000);
+    assert_int_equal(t.degraded_p95_ms, 250);
+    /* the parser the CLI checks with */
+    assert_int_equal(health_setting_parse(MM_HSET_DEGRADED_ERROR_RATE, "1.01", &value, &err),
+                     MM_E_INVALID);
+    assert_int_equal(health_setting_parse(MM_HSET_DEGRADED_ERROR_RATE, "0", &value, &err), MM_OK);
+    assert_int_equal(health_setting_parse(MM_HSET_LEASE, "499", &value, &err), MM_E_INVALID);
+    assert_int_equal(health_setting_parse(MM_HSET_LEASE, "500", &value, &err), MM_OK);
+    assert_int_equal(health_setting_parse(MM_HSET_UNREACHABLE_FAILED_PROBES, "2.5", &value, &err),
+                     MM_E_INVALID);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(month_counts_its_unpriced_events_apart_from_the_hour, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(folded_events_add_to_the_month_until_it_rolls, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(settings_are_read_and_checked_against_one_table, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
