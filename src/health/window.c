@@ -165,23 +165,26 @@ static void remember_error(mm_account_window *win, const mm_usage_event *ev)
 static void track_state(mm_account_window *win, const mm_usage_event *ev, bool ok)
 {
     bool probe = strcmp(ev->kind, "probe") == 0;
+    bool rate_limited = strcmp(ev->outcome, "rate_limited") == 0;
+    /* a 429 is an answer: the provider is reachable, only busy (the degraded rule counts
+     * rate-limit hits), so it neither starts nor extends a run of unreachable failures */
+    bool reached = ok || rate_limited;
     if (ev->ts_ms > win->last_event_ms)
         win->last_event_ms = ev->ts_ms;
     if (probe) {
-        win->consecutive_probe_failures = ok ? 0 : win->consecutive_probe_failures + 1;
+        win->consecutive_probe_failures = reached ? 0 : win->consecutive_probe_failures + 1;
         if (ev->ts_ms > win->last_probe_ms)
             win->last_probe_ms = ev->ts_ms;
     }
-    if (ok) {
-        if (ev->ts_ms > win->last_success_ms)
-            win->last_success_ms = ev->ts_ms;
+    if (ok && ev->ts_ms > win->last_success_ms)
+        win->last_success_ms = ev->ts_ms;
+    if (reached)
         win->failing_since_ms = 0;
-    } else {
-        if (!win->failing_since_ms)
-            win->failing_since_ms = ev->ts_ms;
+    else if (!win->failing_since_ms)
+        win->failing_since_ms = ev->ts_ms;
+    if (!ok)
         remember_error(win, ev);
-    }
-    if (strcmp(ev->outcome, "rate_limited") == 0 && ev->retry_after_ms > 0)
+    if (rate_limited && ev->retry_after_ms > 0)
         win->cooldown_until_ms = ev->ts_ms + ev->retry_after_ms;
 }
 

@@ -123,6 +123,17 @@ static void failed_probes_make_it_unreachable(void **state)
     assert_int_not_equal(status(f, T0 + 3000), MM_HEALTH_UNREACHABLE);
 }
 
+static void rate_limited_probes_degrade_but_never_unreachable(void **state)
+{
+    fixture *f = *state;
+    add(f, "probe", T0, "ok", 50, 1);
+    add(f, "probe", T0 + 1000, "rate_limited", 5, 6); /* a 429 is an answer: it is reachable */
+    assert_int_equal(status(f, T0 + 7000), MM_HEALTH_DEGRADED);
+    assert_int_equal(status(f, T0 + 1000 + 4 * 60000), MM_HEALTH_DEGRADED);
+    add(f, "probe", T0 + 8000, "network", 0, 3); /* then it stops answering */
+    assert_int_equal(status(f, T0 + 9000), MM_HEALTH_UNREACHABLE);
+}
+
 static void no_success_for_a_while_makes_it_unreachable(void **state)
 {
     fixture *f = *state;
@@ -155,6 +166,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(rate_limit_hits_at_threshold_degrade, setup, teardown),
         cmocka_unit_test_setup_teardown(slow_p95_degrades, setup, teardown),
         cmocka_unit_test_setup_teardown(failed_probes_make_it_unreachable, setup, teardown),
+        cmocka_unit_test_setup_teardown(rate_limited_probes_degrade_but_never_unreachable, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(no_success_for_a_while_makes_it_unreachable, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(thresholds_are_described_for_help, setup, teardown),
