@@ -78,6 +78,19 @@ static void money_is_never_zero_for_unpriced(void **state)
     assert_string_equal(out, "$12.34+");
     health_format_cents(2500, out, sizeof out);
     assert_string_equal(out, "$25.00");
+    /* table cells: at most 8 columns, a few tokens still visible as non-zero */
+    health_format_usd_cell(0, 3, out, sizeof out);
+    assert_string_equal(out, "no price");
+    health_format_usd_cell(17, 0, out, sizeof out);
+    assert_string_equal(out, "<$0.01");
+    health_format_usd_cell(0, 0, out, sizeof out);
+    assert_string_equal(out, "$0.00");
+    health_format_usd_cell(12340000, 2, out, sizeof out);
+    assert_string_equal(out, "$12.34+");
+    health_format_usd_cell(9999990000LL, 0, out, sizeof out);
+    assert_string_equal(out, "$9999.99");
+    health_format_usd_cell(123456000000LL, 0, out, sizeof out);
+    assert_string_equal(out, "$123456");
 }
 
 static void status_has_symbol_word_and_look(void **state)

@@ -63,11 +63,12 @@ static const ui_column COLUMNS_LATENCY[N_COLS] = {
 static const ui_column COLUMNS_ERRORS[N_COLS] = {
     BASE_COLUMNS, [COL_SPARK] = {"errors 1h", 10, SPARK_MAX_WIDTH, UI_ALIGN_RIGHT, true}};
 
-/* When the pane is narrow (80x24), columns go lowest first. */
+/* When the pane is narrow, columns go lowest first: the provider first (the account name
+ * usually says it, and the detail shows it), so that at 120x40 every figure stays. */
 static const int KEEP[N_COLS] = {
-    [COL_ACCOUNT] = 12, [COL_STATUS] = 11,    [COL_P95] = 10,    [COL_ERRORS] = 9,
-    [COL_SPARK] = 8,    [COL_COST_MONTH] = 7, [COL_AVG] = 6,     [COL_COST_HOUR] = 5,
-    [COL_PROVIDER] = 4, [COL_RL] = 3,         [COL_TOK_OUT] = 2, [COL_TOK_IN] = 1,
+    [COL_ACCOUNT] = 12, [COL_STATUS] = 11,    [COL_P95] = 10,   [COL_ERRORS] = 9,
+    [COL_SPARK] = 8,    [COL_COST_MONTH] = 7, [COL_AVG] = 6,    [COL_COST_HOUR] = 5,
+    [COL_RL] = 4,       [COL_TOK_OUT] = 3,    [COL_TOK_IN] = 2, [COL_PROVIDER] = 1,
 };
 
 static const ui_binding BINDINGS[] = {
@@ -184,8 +185,8 @@ static void add_row(ui_app *app, health_page *st, const mm_health_figures *f)
     snprintf(rl, sizeof rl, "%lld", (long long)f->rate_limit_hits);
     snprintf(tin, sizeof tin, "%lld", (long long)f->tokens_in);
     snprintf(tout, sizeof tout, "%lld", (long long)f->tokens_out);
-    health_format_usd(f->cost_micros_hour, f->unpriced, hour, sizeof hour);
-    health_format_usd(f->cost_micros_month, f->month_unpriced, month, sizeof month);
+    health_format_usd_cell(f->cost_micros_hour, f->unpriced, hour, sizeof hour);
+    health_format_usd_cell(f->cost_micros_month, f->month_unpriced, month, sizeof month);
     format_sparkline(app, st, f, spark, sizeof spark);
     const char *cells[N_COLS] = {f->account, p ? p->display_name : f->provider,
                                  status,     avg,

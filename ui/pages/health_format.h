@@ -21,6 +21,9 @@ void health_format_rate(double rate, int64_t requests, char *out, size_t outsz);
 /* "$12.34", "$0.0042"; "no price" when nothing was priced but something was not; a "+" suffix
  * when some of it has no price (the sum is a floor). */
 void health_format_usd(int64_t micros, int64_t unpriced, char *out, size_t outsz);
+/* The same, at most 8 columns for a table cell: "<$0.01" for a few tokens, cents above,
+ * whole dollars from $10,000; "no price" and the "+" of a partly priced sum as above. */
+void health_format_usd_cell(int64_t micros, int64_t unpriced, char *out, size_t outsz);
 /* "$25.00" from cents. */
 void health_format_cents(int64_t cents, char *out, size_t outsz);
 /* "2026-12-01" (UTC) of a time in ms. */
