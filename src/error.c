@@ -50,8 +50,8 @@ int mm_status_exit_code(mm_status status)
 const char *mm_status_name(mm_status status)
 {
     static const char *const names[] = {
-        "ok",       "invalid", "not_found", "exists", "in_use",   "conflict", "readonly",
-        "schema",   "secret",  "db",        "io",     "provider", "refused",  "internal",
+        "ok",     "invalid", "not_found", "exists", "in_use",   "conflict", "readonly",
+        "schema", "secret",  "db",        "io",     "provider", "refused",  "internal",
     };
     if ((unsigned)status < sizeof names / sizeof names[0])
         return names[status];
