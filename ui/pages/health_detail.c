@@ -14,6 +14,7 @@
 #include "page.h"
 #include "pages/health_format.h"
 #include "pages/health_route.h"
+#include "widgets/dialog.h"
 #include "util/clock.h"
 #include "util/text.h"
 #include "widgets/chart.h"
@@ -399,37 +400,7 @@ static void detail_hide(ui_modal *m, ui_app *app, bool hidden)
 
 static int detail_scroll(health_detail *d, int key)
 {
-    int page = d->body_h > 1 ? d->body_h - 1 : 1;
-    switch (key) {
-    case UI_FN(KEY_UP):
-    case 'k':
-        d->scroll--;
-        break;
-    case UI_FN(KEY_DOWN):
-    case 'j':
-        d->scroll++;
-        break;
-    case UI_FN(KEY_PPAGE):
-        d->scroll -= page;
-        break;
-    case UI_FN(KEY_NPAGE):
-    case ' ':
-        d->scroll += page;
-        break;
-    case UI_FN(KEY_HOME):
-    case 'g':
-        d->scroll = 0;
-        break;
-    case UI_FN(KEY_END):
-    case 'G':
-        d->scroll = (int)d->n_lines;
-        break;
-    default:
-        return UI_IGNORED;
-    }
-    if (d->scroll < 0)
-        d->scroll = 0;
-    return UI_HANDLED | UI_REDRAW;
+    return ui_scroll_key(key, &d->scroll, d->body_h, (int)d->n_lines);
 }
 
 static int detail_key(ui_modal *m, ui_app *app, int key)

@@ -175,39 +175,44 @@ static void finish(dialog *d, int result)
     d->modal.done = true;
 }
 
-static int scroll_key(dialog *d, int key)
+int ui_scroll_key(int key, int *scroll, int view_h, int n_lines)
 {
-    int page = d->body_h > 1 ? d->body_h - 1 : 1;
+    int page = view_h > 1 ? view_h - 1 : 1;
     switch (key) {
     case UI_FN(KEY_UP):
     case 'k':
-        d->scroll--;
+        (*scroll)--;
         break;
     case UI_FN(KEY_DOWN):
     case 'j':
-        d->scroll++;
+        (*scroll)++;
         break;
     case UI_FN(KEY_PPAGE):
-        d->scroll -= page;
+        *scroll -= page;
         break;
     case UI_FN(KEY_NPAGE):
     case ' ':
-        d->scroll += page;
+        *scroll += page;
         break;
     case UI_FN(KEY_HOME):
     case 'g':
-        d->scroll = 0;
+        *scroll = 0;
         break;
     case UI_FN(KEY_END):
     case 'G':
-        d->scroll = (int)d->lines.count;
+        *scroll = n_lines;
         break;
     default:
         return UI_IGNORED;
     }
-    if (d->scroll < 0)
-        d->scroll = 0;
+    if (*scroll < 0)
+        *scroll = 0;
     return UI_HANDLED | UI_REDRAW;
+}
+
+static int scroll_key(dialog *d, int key)
+{
+    return ui_scroll_key(key, &d->scroll, d->body_h, (int)d->lines.count);
 }
 
 static int prompt_key(dialog *d, ui_app *app, int key)

@@ -23,4 +23,9 @@ void ui_dialog_text(ui_app *app, const char *title, const char *text);
 bool ui_dialog_prompt(ui_app *app, const char *title, const char *text, const char *label,
                       char *buf, size_t bufsz);
 
+/* The scroll keys of a text view (Up/Down/j/k a line, PgUp/PgDn/Space a page, Home/End/g/G):
+ * moves *scroll (clamped at 0; the drawing clamps the end) and returns UI_HANDLED|UI_REDRAW,
+ * or UI_IGNORED for another key. */
+int ui_scroll_key(int key, int *scroll, int view_h, int n_lines);
+
 #endif
