@@ -39,10 +39,13 @@ static const cli_spec monitor_spec = {
     .max_args = 0,
 };
 
-/* Seconds (decimals allowed) in [min_s, max_s] as ms. */
-static mm_status parse_seconds(const char *option, const char *text, double min_s, double max_s,
+/* Seconds (decimals allowed) as ms, within the range of the health setting the option
+ * overrides (one table of ranges: status.c). */
+static mm_status parse_seconds(const char *option, const char *text, mm_health_setting_id id,
                                int64_t *ms, mm_error *err)
 {
+    const mm_health_setting *setting = health_setting(id);
+    double min_s = setting->min / 1000.0, max_s = setting->max / 1000.0;
     char *end;
     errno = 0;
     double seconds = strtod(text, &end);
@@ -70,13 +73,15 @@ static mm_status read_options(cli_parser *p, mm_monitor_config *cfg, int *id, mm
         int64_t connections = 0;
         switch (*id) {
         case OPT_INTERVAL:
-            st = parse_seconds("--interval", p->arg, 0.2, 86400, &cfg->interval_ms, err);
+            st =
+                parse_seconds("--interval", p->arg, MM_HSET_PROBE_INTERVAL, &cfg->interval_ms, err);
             break;
         case OPT_LEASE:
-            st = parse_seconds("--lease", p->arg, 0.5, 3600, &cfg->lease_ms, err);
+            st = parse_seconds("--lease", p->arg, MM_HSET_LEASE, &cfg->lease_ms, err);
             break;
         case OPT_TIMEOUT:
-            st = parse_seconds("--timeout", p->arg, 0.1, 600, &cfg->probe_timeout_ms, err);
+            st = parse_seconds("--timeout", p->arg, MM_HSET_PROBE_TIMEOUT, &cfg->probe_timeout_ms,
+                               err);
             break;
         case OPT_CONNECTIONS:
             st = cli_parse_positive("--connections", p->arg, 1024, &connections, err);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "health/health.h"
+#include "health/monitor.h"
 #include "router/pricing.h"
 #include "util/text.h"
 
@@ -81,7 +82,7 @@ static const mm_entitlement DEMO_ENTITLEMENTS[] = {
 /* Probe every 5 s and judge health over the last 2 minutes, so the scenario's changes show
  * within seconds and recoveries within minutes. */
 static const char *const DEMO_SETTINGS[][2] = {
-    {"health.probe_interval_ms", "5000"},
+    {MM_SETTING_PROBE_INTERVAL_MS, "5000"},
     {MM_SETTING_RECENT_WINDOW_MS, "120000"},
     {MM_SETTING_UNREACHABLE_NO_SUCCESS_MS, "60000"},
 };
