@@ -119,6 +119,17 @@ static void format_test(ui_app *app, accounts_page *st, const mm_account *a, cha
     }
 }
 
+/* The endpoint as the column shows it: without its scheme (plain http is refused except for
+ * loopback hosts), so a narrow column still shows the host. */
+static const char *endpoint_for_column(const char *url)
+{
+    static const char *const schemes[] = {"https://", "http://"};
+    for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++)
+        if (strncmp(url, schemes[i], strlen(schemes[i])) == 0)
+            return url + strlen(schemes[i]);
+    return url;
+}
+
 static void fill_rows(ui_app *app, accounts_page *st)
 {
     ui_table_begin(&st->table);
@@ -129,7 +140,7 @@ static void fill_rows(ui_app *app, accounts_page *st)
         const char *url = a->endpoint[0]             ? a->endpoint
                           : p && p->default_base_url ? p->default_base_url
                                                      : "";
-        mm_copy(endpoint, sizeof endpoint, url);
+        mm_copy(endpoint, sizeof endpoint, endpoint_for_column(url));
         account_format_limit(app, a->rpm, rpm, sizeof rpm);
         account_format_limit(app, a->tpm, tpm, sizeof tpm);
         account_format_cap(app, a->monthly_cap_cents, cap, sizeof cap);
