@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `mmadmin --demo` end to end: the console opens on Provider Health with live figures moving,
-# a provider changes status within the scenario's first minutes, and `q` leaves nothing behind.
+# a provider changes status within the scenario's first minutes (seen live on the Models page
+# and then on Provider Health), and `q` leaves nothing behind.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 export MMSIM
@@ -34,7 +35,13 @@ wait_for_any() {
     done
     fail "timed out waiting for a status change ($1)"
 }
-wait_for_any "▲ degraded|✖ unreachable" 180
+# watched from the Models page, whose chain health follows the monitor live
+send_keys 2
+wait_for_text "high-quality-reasoning" 10
+assert_screen_not_contains "/3 healthy"
+wait_for_any "[0-9]/3 healthy" 180
+send_keys 4
+wait_for_any "▲ degraded|✖ unreachable" 20
 
 send_keys q
 wait_exit

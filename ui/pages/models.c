@@ -96,6 +96,7 @@ static void models_load(ui_page *page, ui_app *app)
         snprintf(mp->load_error, sizeof mp->load_error, "Could not read the models: %s",
                  err.message);
     mm_health_map_free(&mp->health);
+    mp->health_ms = mm_monotonic_ms();
     if (health_status_from_catalog(app->cat, mm_now_ms(), NULL, &mp->health, &err) != MM_OK)
         snprintf(mp->load_error, sizeof mp->load_error, "Could not work out health: %s",
                  err.message);
@@ -319,12 +320,28 @@ static void models_destroy(ui_page *page)
     free(page);
 }
 
+/* While the page is shown, the chain health follows the monitor's news (each wake), at most
+ * every MODELS_HEALTH_REFRESH_MS: a reload keeps the selection and the open chain. */
+#define MODELS_HEALTH_REFRESH_MS 5000
+
+static void models_on_wake(ui_page *page, ui_app *app)
+{
+    models_page *mp = page->state;
+    if (ui_current_page(app) != page || !page->loaded || app->n_modals > 0)
+        return;
+    if (mm_monotonic_ms() - mp->health_ms < MODELS_HEALTH_REFRESH_MS)
+        return;
+    models_load(page, app);
+    ui_request_redraw(app);
+}
+
 static const ui_page_ops MODELS_OPS = {
     .bindings = models_bindings,
     .load = models_load,
     .draw = models_draw,
     .handle_key = models_key,
     .handle_mouse = models_mouse,
+    .on_wake = models_on_wake,
     .help_extra = models_help,
     .destroy = models_destroy,
 };

@@ -15,6 +15,7 @@ typedef struct models_page {
     ui_table table;
     char load_error[MM_MESSAGE_MAX + 64];
     mm_health_map health; /* account -> status, computed from the catalog at each load */
+    int64_t health_ms;    /* when it was computed (monotonic): refreshed live, throttled */
     /* the targets editor, shown instead of the table while open */
     bool chain_open;
     mm_model chain;           /* the model whose chain is shown (reloaded after each change) */
