@@ -286,6 +286,18 @@ static bool over(int64_t limit, int64_t used, int64_t more)
     return limit != MM_LIMIT_UNSET && (used >= limit || used + more > limit);
 }
 
+/* A refused verdict keeps the counters that decided it and when it frees: the monthly verdict
+ * on the first of next month, a per-minute one when its oldest counted request is a minute old. */
+static void note_refusal(mm_admission *out, const mm_usage_counters *c,
+                         mm_admission_verdict monthly_verdict, int64_t now_ms)
+{
+    if (out->verdict == MM_ADMITTED)
+        return;
+    out->counters = *c;
+    out->frees_at_ms = out->verdict == monthly_verdict ? mm_next_month_start_ms(now_ms)
+                                                       : window_frees_at(c, now_ms);
+}
+
 static mm_status judge_workspace(mm_catalog *cat, const mm_admission_request *req,
                                  mm_admission *out, mm_error *err)
 {
@@ -302,12 +314,7 @@ static mm_status judge_workspace(mm_catalog *cat, const mm_admission_request *re
         out->verdict = MM_ADMIT_WORKSPACE_TPM;
     else if (over(req->workspace_monthly_tokens, c.tokens_month, est))
         out->verdict = MM_ADMIT_WORKSPACE_MONTHLY_TOKENS;
-    if (out->verdict != MM_ADMITTED) {
-        out->counters = c;
-        out->frees_at_ms = out->verdict == MM_ADMIT_WORKSPACE_MONTHLY_TOKENS
-                               ? mm_next_month_start_ms(req->now_ms)
-                               : window_frees_at(&c, req->now_ms);
-    }
+    note_refusal(out, &c, MM_ADMIT_WORKSPACE_MONTHLY_TOKENS, req->now_ms);
     return MM_OK;
 }
 
@@ -328,12 +335,7 @@ static mm_status judge_account(mm_catalog *cat, const mm_admission_request *req,
     else if (req->account_monthly_cap_micros != MM_LIMIT_UNSET &&
              c.cost_month_micros >= req->account_monthly_cap_micros)
         out->verdict = MM_ADMIT_ACCOUNT_SPEND_CAP;
-    if (out->verdict != MM_ADMITTED) {
-        out->counters = c;
-        out->frees_at_ms = out->verdict == MM_ADMIT_ACCOUNT_SPEND_CAP
-                               ? mm_next_month_start_ms(req->now_ms)
-                               : window_frees_at(&c, req->now_ms);
-    }
+    note_refusal(out, &c, MM_ADMIT_ACCOUNT_SPEND_CAP, req->now_ms);
     return MM_OK;
 }
 
