@@ -179,19 +179,20 @@ done
 ok "fault_rate draws are seeded and repeat after a reload; 0 never fires"
 
 # Phases switch on the clock that starts when the scenario loads.
-put_scenario '{"rules":[{"prefix":"gemini","phases":[{"duration_s":1},{"fault":"overloaded"}]}]}'
+# Phases of 3 s and calls in the middle of each leave 1.5 s either side for a loaded machine.
+put_scenario '{"rules":[{"prefix":"gemini","phases":[{"duration_s":3},{"fault":"overloaded"}]}]}'
 call gemini g-1
 expect_status 200 "phase 1 healthy"
-sleep 1.2
+sleep 3.5
 call gemini g-1
 expect_status 503 "phase 2 overloaded"
-put_scenario '{"rules":[{"prefix":"gemini","loop":true,"phases":[{"duration_s":1,"fault":"server"},{"duration_s":1}]}]}'
+put_scenario '{"rules":[{"prefix":"gemini","loop":true,"phases":[{"duration_s":3,"fault":"server"},{"duration_s":3}]}]}'
 call gemini g-1
 expect_status 500 "loop phase 1"
-sleep 1.3
+sleep 4.5
 call gemini g-1
 expect_status 200 "loop phase 2"
-sleep 1
+sleep 3
 call gemini g-1
 expect_status 500 "loop back to phase 1"
 ok "timed phases switch, the last one stays, loop repeats them"
