@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app_monitor.h"
 #include "draw.h"
 #include "help.h"
 #include "jobs.h"
@@ -225,9 +226,8 @@ static void draw_header(ui_app *app)
     wbkgdset(win, (chtype)' ' | ui_theme_attr(&app->theme, UI_EL_HEADER) |
                       (chtype)COLOR_PAIR(ui_theme_pair(&app->theme, UI_EL_HEADER)));
     werase(win);
-    char prober[64] = "prober: off";
-    if (app->prober_state)
-        app->prober_state(app->prober_ctx, prober, sizeof prober);
+    char prober[64];
+    ui_prober_state(app, prober, sizeof prober);
     char user[96];
     snprintf(user, sizeof user, "user: %s", catalog_actor(app->cat));
     const char *flag = app->read_only ? " [READ-ONLY] " : "";
@@ -636,6 +636,7 @@ static void drain_wake_pipe(ui_app *app)
     while (read(app->wake_read, buf, sizeof buf) > 0)
         ;
     ui_jobs_collect(app);
+    ui_monitor_take(app);
     for (size_t i = 0; i < app->n_pages; i++)
         if (app->pages[i]->ops->on_wake)
             app->pages[i]->ops->on_wake(app->pages[i], app);
@@ -776,6 +777,7 @@ static bool start_curses(ui_app *app)
 
 static int run(ui_app *app, const mm_ui_options *opts)
 {
+    ui_monitor_start(app);
     if (!create_pages(app, opts->start_page)) {
         fprintf(stderr, "mmadmin: out of memory\n");
         return 1;
@@ -821,6 +823,7 @@ int ui_main(const mm_ui_options *opts)
     for (size_t i = 0; i < sizeof wins / sizeof wins[0]; i++)
         ui_win_destroy(wins[i]);
     destroy_pages(&app);
+    ui_monitor_stop(&app);
     restore_signals(&old_mask);
     close(app.wake_read);
     close(app.wake_write);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "catalog/catalog.h"
+#include "health/monitor.h"
 #include "theme.h"
 #include "ui.h"
 
@@ -72,10 +73,6 @@ struct ui_modal {
     void *ctx;
 };
 
-/* Text for the header's prober slot ("prober: off", "prober: this console"); filled by the
- * health monitor when it lands. */
-typedef void (*ui_prober_state_fn)(void *ctx, char *out, size_t outsz);
-
 /* The one app context. Pages and widgets receive it; nothing else is global. */
 struct ui_app {
     mm_catalog *cat;
@@ -101,8 +98,11 @@ struct ui_app {
     char message_text[MM_MESSAGE_MAX + 64];
     ui_element message_element;
 
-    ui_prober_state_fn prober_state;
-    void *prober_ctx;
+    /* the console's one health monitor (app_monitor.c), started with the frame */
+    mm_monitor *monitor;                  /* NULL when it could not start */
+    mm_health_snapshot *health;           /* its latest snapshot (our reference), or NULL */
+    unsigned long health_serial;          /* moves on each time `health` is replaced */
+    char monitor_problem[MM_MESSAGE_MAX]; /* why it did not start, or "" */
 
     int bar_hits[16][3]; /* x0, x1, key of each drawn bottom-bar item */
     size_t n_bar_hits;

@@ -2,6 +2,7 @@
  * with a type, a description and a fallback chain of targets). */
 #include <string.h>
 
+#include "catalog/chain_rules.h"
 #include "cli/cmd_model.h"
 #include "cli/commands.h"
 #include "util/clock.h"
@@ -234,21 +235,6 @@ static int model_rm(cli_context *ctx, int argc, char **argv)
 
 /* ---- list / show ---- */
 
-static void format_chain(char *buf, size_t bufsz, const mm_model *model)
-{
-    size_t used = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < model->n_targets && used < bufsz; i++) {
-        int n = snprintf(buf + used, bufsz - used, "%s%s@%s", i ? " > " : "",
-                         model->targets[i].model, model->targets[i].account);
-        if (n < 0)
-            break;
-        used += (size_t)n;
-    }
-    if (model->n_targets == 0)
-        snprintf(buf, bufsz, "(none)");
-}
-
 static void print_model_table(const mm_model_list *list)
 {
     static const char *const headers[] = {"NAME", "TYPE", "WORKSPACES", "CHAIN"};
@@ -257,7 +243,7 @@ static void print_model_table(const mm_model_list *list)
         const mm_model *m = &list->items[i];
         char entitled[24], chain[1024];
         snprintf(entitled, sizeof entitled, "%zu", m->n_entitled);
-        format_chain(chain, sizeof chain, m);
+        mm_chain_glance(m, ">", "...", MM_MAX_TARGETS, "(none)", chain, sizeof chain);
         const char *row[] = {m->name, m->type, entitled, chain};
         cli_table_add(table, row);
     }
@@ -313,6 +299,10 @@ static void print_model_block(const mm_model *m, const mm_entitlement_list *enti
     printf("updated:      %s UTC (version %lld)\n", when, (long long)m->version);
     printf("chain:\n");
     cli_print_chain(m, stdout);
+    char warnings[MM_CHAIN_MAX_WARNINGS][MM_CHAIN_WARNING_MAX];
+    size_t n = mm_chain_warnings(m, warnings, MM_CHAIN_MAX_WARNINGS);
+    for (size_t i = 0; i < n; i++)
+        printf("%s %s\n", i ? "         " : "warnings:", warnings[i]);
 }
 
 static int model_show(cli_context *ctx, int argc, char **argv)

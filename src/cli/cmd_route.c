@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "router/router.h"
+#include "router/whatif.h"
 #include "util/clock.h"
 
 enum { OPT_WORKSPACE = 256, OPT_TOKENS, OPT_EXPLAIN, OPT_JSON, OPT_DOWN };
@@ -156,13 +157,11 @@ static void print_blast_radius(const router_plan *plan, const route_args *a)
     for (size_t i = 0; i < a->n_down && used < sizeof names; i++)
         used +=
             (size_t)snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "", a->down[i]);
-    for (size_t i = 0; i < plan->n_attempts; i++) {
-        const router_attempt *at = &plan->attempts[i];
-        if (!at->down && at->health != MM_HEALTH_UNREACHABLE) {
-            printf("with %s down, traffic goes first to %s (%s, priority %d)\n", names,
-                   at->account->name, at->target->model, at->target->priority);
-            return;
-        }
+    const router_attempt *at = router_plan_first_live(plan);
+    if (at) {
+        printf("with %s down, traffic goes first to %s (%s, priority %d)\n", names,
+               at->account->name, at->target->model, at->target->priority);
+        return;
     }
     printf("with %s down, no live target is left: every attempt would go to an unreachable "
            "account\n",

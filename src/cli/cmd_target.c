@@ -2,6 +2,7 @@
  * remove one, move one; the others shift and the new chain is printed. */
 #include <string.h>
 
+#include "catalog/chain_rules.h"
 #include "cli/cmd_model.h"
 #include "cli/commands.h"
 #include "providers/provider.h"
@@ -110,23 +111,33 @@ static int print_new_chain(mm_catalog *cat, const char *name)
     return CLI_EXIT_OK;
 }
 
-/* Notes (stderr) when the provider model cannot be confirmed: the account was tested and did
- * not list it, or was never tested (then the provider's hint on what targets name). */
-static void note_unconfirmed(mm_catalog *cat, const char *account, const char *provider_model)
+/* The warnings the console's Add Target shows, as notes on stderr (the chain rules of
+ * catalog/chain_rules.h): a chat model on an embedding model, a repeated target (both against
+ * the chain before the add), a model the account did not report at its last test (then the
+ * provider's hint on what targets name). */
+static void note_new_target(mm_catalog *cat, const mm_model *before, const char *account,
+                            const char *provider_model)
 {
+    char warnings[MM_CHAIN_MAX_WARNINGS][MM_CHAIN_WARNING_MAX];
+    size_t n = before ? mm_chain_new_target_warnings(before, account, provider_model, warnings,
+                                                     MM_CHAIN_MAX_WARNINGS)
+                      : 0;
+    for (size_t i = 0; i < n; i++)
+        fprintf(stderr, "note: %s\n", warnings[i]);
     mm_error err = {0};
     mm_string_list found = {0};
     if (catalog_account_discovered(cat, account, &found, &err) != MM_OK)
         return;
-    bool listed = mm_string_list_contains(&found, provider_model);
-    if (found.count > 0 && !listed)
-        fprintf(stderr,
-                "note: '%s' is not among the %zu models account '%s' listed at its last test; "
-                "check the spelling (see 'mmadmin account show %s --json')\n",
-                provider_model, found.count, account, account);
+    char how[MM_NAME_MAX + 40], text[MM_CHAIN_WARNING_MAX];
+    snprintf(how, sizeof how, "run 'mmadmin account test %s'", account);
+    bool unconfirmed =
+        mm_chain_discovered_warning(&found, account, provider_model, how, text, sizeof text);
     mm_string_list_free(&found);
+    if (!unconfirmed)
+        return;
+    fprintf(stderr, "note: %s\n", text);
     mm_account acc;
-    if (listed || catalog_account_get(cat, account, &acc, &err) != MM_OK)
+    if (catalog_account_get(cat, account, &acc, &err) != MM_OK)
         return;
     const mm_provider_info *info = provider_find(acc.provider);
     if (info && info->target_hint)
@@ -145,10 +156,15 @@ static int target_add(cli_context *ctx, int argc, char **argv)
         return cli_usage_error("target add", "--account A and --model M are both required");
     mm_error err = {0};
     mm_catalog *cat = cli_catalog(ctx, &err);
-    if (!cat || catalog_target_add(cat, p.args[0], in.account, in.provider_model, (int)in.priority,
-                                   &err) != MM_OK)
+    if (!cat)
         return cli_report(&err);
-    note_unconfirmed(cat, in.account, in.provider_model);
+    mm_model before; /* the chain before the add, for its warnings (the add reports errors) */
+    mm_error ignored = {0};
+    bool have_before = catalog_model_get(cat, p.args[0], &before, &ignored) == MM_OK;
+    if (catalog_target_add(cat, p.args[0], in.account, in.provider_model, (int)in.priority, &err) !=
+        MM_OK)
+        return cli_report(&err);
+    note_new_target(cat, have_before ? &before : NULL, in.account, in.provider_model);
     return print_new_chain(cat, p.args[0]);
 }
 

@@ -1,10 +1,9 @@
 /* Unit tests of the Provider Health page's pieces: fitting a per-minute series to a width,
- * sparkline glyphs (Unicode, ASCII, TERM=linux), the figures' formats (never "$0" for what has
- * no price), and the router's view of an account (which models fall back away from it). */
+ * sparkline glyphs (Unicode, ASCII, TERM=linux) and the figures' formats (never "$0" for what
+ * has no price). The router's view of an account is tested in test_router_whatif.c. */
 #include "test_catalog_util.h"
 
 #include "pages/health_format.h"
-#include "pages/health_route.h"
 #include "util/clock.h"
 #include "widgets/sparkline.h"
 
@@ -140,96 +139,6 @@ static void figures_and_times_read_well(void **state)
     assert_string_equal(out, "2026-12-01");
 }
 
-/* ---- the router's view ---- */
-
-static void report_with(mm_health_report *r, mm_health primary, mm_health backup)
-{
-    memset(r, 0, sizeof *r);
-    r->count = 2;
-    r->accounts = calloc(2, sizeof *r->accounts);
-    mm_copy(r->accounts[0].account, sizeof r->accounts[0].account, "primary");
-    r->accounts[0].status = primary;
-    mm_copy(r->accounts[1].account, sizeof r->accounts[1].account, "backup");
-    r->accounts[1].status = backup;
-}
-
-static void setup_chains(mm_catalog *cat)
-{
-    add_account(cat, "primary", "openai", "sk-primary-0123456789");
-    add_account(cat, "backup", "anthropic", "sk-ant-backup-0123456789");
-    add_model(cat, "fast-chat");
-    add_target(cat, "fast-chat", "primary", "gpt-4o-mini", 1);
-    add_target(cat, "fast-chat", "backup", "claude-3-5-haiku-20241022", 2);
-    add_model(cat, "solo");
-    add_target(cat, "solo", "primary", "gpt-4o", 1);
-    add_model(cat, "elsewhere");
-    add_target(cat, "elsewhere", "backup", "claude-sonnet-4-20250514", 1);
-}
-
-static void healthy_account_keeps_its_traffic(void **state)
-{
-    catalog_fixture *fx = *state;
-    setup_chains(fx->cat);
-    mm_health_report r;
-    report_with(&r, MM_HEALTH_HEALTHY, MM_HEALTH_HEALTHY);
-    health_route_info info;
-    mm_error err = {0};
-    assert_int_equal(health_route_load(fx->cat, &r, "primary", mm_now_ms(), &info, &err), MM_OK);
-    assert_int_equal(info.n_models, 2);
-    assert_int_equal(info.n_fallbacks, 0);
-    assert_false(info.cooling);
-    assert_int_equal(health_route_load(fx->cat, &r, "backup", mm_now_ms(), &info, &err), MM_OK);
-    assert_int_equal(info.n_models, 2);
-    assert_int_equal(info.n_fallbacks, 0); /* second in fast-chat: that is the plan, no shift */
-    health_report_free(&r);
-}
-
-static void degraded_account_sends_its_models_elsewhere(void **state)
-{
-    catalog_fixture *fx = *state;
-    setup_chains(fx->cat);
-    mm_health_report r;
-    report_with(&r, MM_HEALTH_DEGRADED, MM_HEALTH_HEALTHY);
-    health_route_info info;
-    mm_error err = {0};
-    assert_int_equal(health_route_load(fx->cat, &r, "primary", mm_now_ms(), &info, &err), MM_OK);
-    assert_int_equal(info.n_models, 2);
-    assert_int_equal(info.n_fallbacks, 1); /* solo has no other target: still primary first */
-    assert_string_equal(info.fallbacks[0].model, "fast-chat");
-    assert_int_equal(info.fallbacks[0].priority, 1);
-    assert_string_equal(info.fallbacks[0].served_by, "backup");
-    assert_non_null(strstr(info.fallbacks[0].why, "degraded"));
-    health_report_free(&r);
-}
-
-static void disabled_account_lists_every_model_with_why(void **state)
-{
-    catalog_fixture *fx = *state;
-    setup_chains(fx->cat);
-    mm_error err = {0};
-    assert_int_equal(catalog_account_set_enabled(fx->cat, "primary", false, "key rotation", &err),
-                     MM_OK);
-    mm_health_report r;
-    report_with(&r, MM_HEALTH_HEALTHY, MM_HEALTH_HEALTHY);
-    health_route_info info;
-    assert_int_equal(health_route_load(fx->cat, &r, "primary", mm_now_ms(), &info, &err), MM_OK);
-    assert_int_equal(info.n_fallbacks, 2);
-    for (size_t i = 0; i < 2; i++) {
-        const health_fallback *fb = &info.fallbacks[i];
-        if (strcmp(fb->model, "fast-chat") == 0) {
-            assert_string_equal(fb->served_by, "backup");
-            assert_non_null(strstr(fb->why, "key rotation"));
-        } else {
-            assert_string_equal(fb->model, "solo");
-            assert_string_equal(fb->served_by, ""); /* nothing left to serve it */
-            assert_non_null(strstr(fb->why, "solo"));
-        }
-    }
-    assert_int_equal(health_route_load(fx->cat, &r, "nobody", mm_now_ms(), &info, &err),
-                     MM_E_NOT_FOUND);
-    health_report_free(&r);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -240,12 +149,6 @@ int main(void)
         cmocka_unit_test(money_is_never_zero_for_unpriced),
         cmocka_unit_test(status_has_symbol_word_and_look),
         cmocka_unit_test(figures_and_times_read_well),
-        cmocka_unit_test_setup_teardown(healthy_account_keeps_its_traffic, catalog_fixture_setup,
-                                        catalog_fixture_teardown),
-        cmocka_unit_test_setup_teardown(degraded_account_sends_its_models_elsewhere,
-                                        catalog_fixture_setup, catalog_fixture_teardown),
-        cmocka_unit_test_setup_teardown(disabled_account_lists_every_model_with_why,
-                                        catalog_fixture_setup, catalog_fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

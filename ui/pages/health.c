@@ -1,5 +1,5 @@
-/* The Provider Health page: owns the console's one health monitor (started with the console so
- * the header's prober state is right on every page), and shows its snapshots as a live table
+/* The Provider Health page: shows the snapshots of the console's health monitor (owned by the
+ * frame, ui/app_monitor.c) as a live table
  * (status, latency, errors, tokens, cost, a sparkline of the last hour) with probe-now, refresh,
  * the sparkline toggle and the per-account detail. */
 #include <stdio.h>
@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "draw.h"
+#include "app_monitor.h"
 #include "health/monitor.h"
 #include "page.h"
 #include "pages/health_detail.h"
@@ -21,12 +22,9 @@
 
 typedef struct health_page {
     ui_table table;
-    mm_monitor *monitor;      /* NULL when it could not start */
-    mm_health_snapshot *snap; /* our reference to the latest snapshot, or NULL */
-    char start_problem[MM_MESSAGE_MAX];
-    bool read_only;
-    bool spark_errors; /* the sparkline shows errors instead of p95 latency */
-    int spark_width;   /* the width the sparklines were built for */
+    unsigned long shown_serial; /* the app's health_serial the rows were built from */
+    bool spark_errors;          /* the sparkline shows errors instead of p95 latency */
+    int spark_width;            /* the width the sparklines were built for */
 } health_page;
 
 enum {
@@ -91,61 +89,12 @@ static const ui_binding *health_bindings(ui_page *page, size_t *count)
     return BINDINGS;
 }
 
-/* ---- the monitor and the header's prober state ---- */
-
-static void prober_state(void *ctx, char *out, size_t outsz)
+/* Whether the app's snapshot moved on since the rows were built (and note that it has). */
+static bool snapshot_is_new(health_page *st, const ui_app *app)
 {
-    const health_page *st = ctx;
-    if (!st->monitor) {
-        snprintf(out, outsz, "prober: off (no monitor)");
-    } else if (st->read_only) {
-        snprintf(out, outsz, "prober: off (read-only)");
-    } else if (!st->snap) {
-        snprintf(out, outsz, "prober: starting");
-    } else if (st->snap->is_prober) {
-        snprintf(out, outsz, "prober: this console");
-    } else if (st->snap->prober[0]) {
-        char holder[MM_LEASE_HOLDER_MAX];
-        mm_copy(holder, sizeof holder, st->snap->prober);
-        char *nonce = strrchr(holder, ':'); /* host:pid:nonce -> host:pid */
-        if (nonce && nonce != strchr(holder, ':'))
-            *nonce = '\0';
-        snprintf(out, outsz, "prober: other (%.40s)", holder);
-    } else {
-        snprintf(out, outsz, "prober: none yet");
-    }
-}
-
-static void start_monitor(health_page *st, ui_app *app)
-{
-    mm_monitor_config cfg = {
-        .catalog_path = catalog_path(app->cat),
-        .wake_fd = ui_wake_fd(app),
-        .probe = !app->read_only, /* read-only: tail and compute, never probe */
-    };
-    mm_error err;
-    mm_error_clear(&err);
-    if (health_monitor_start(&cfg, &st->monitor, &err) != MM_OK) {
-        st->monitor = NULL;
-        snprintf(st->start_problem, sizeof st->start_problem,
-                 "The health monitor did not start: %.400s", err.message);
-    }
-    app->prober_state = prober_state;
-    app->prober_ctx = st;
-}
-
-/* Takes the monitor's latest snapshot; true when it is a new one. */
-static bool take_snapshot(health_page *st)
-{
-    if (!st->monitor)
+    if (st->shown_serial == app->health_serial)
         return false;
-    mm_health_snapshot *fresh = health_monitor_snapshot(st->monitor);
-    if (fresh == st->snap) {
-        health_snapshot_release(fresh);
-        return false;
-    }
-    health_snapshot_release(st->snap);
-    st->snap = fresh;
+    st->shown_serial = app->health_serial;
     return true;
 }
 
@@ -230,8 +179,8 @@ static void fill_rows(ui_page *page, ui_app *app)
     health_page *st = page->state;
     st->table.cols = st->spark_errors ? COLUMNS_ERRORS : COLUMNS_LATENCY;
     ui_table_begin(&st->table);
-    if (st->snap) {
-        const mm_health_report *r = &st->snap->report;
+    if (app->health) {
+        const mm_health_report *r = &app->health->report;
         for (size_t i = 0; i < r->count; i++)
             add_row(app, st, &r->accounts[i]);
         set_subtitle(page, r);
@@ -246,16 +195,15 @@ static void fill_rows(ui_page *page, ui_app *app)
 static void health_load(ui_page *page, ui_app *app)
 {
     health_page *st = page->state;
-    if (st->monitor)
-        health_monitor_refresh(st->monitor);
-    take_snapshot(st);
+    ui_monitor_refresh(app);
+    snapshot_is_new(st, app);
     fill_rows(page, app);
 }
 
 static void health_on_wake(ui_page *page, ui_app *app)
 {
     health_page *st = page->state;
-    if (take_snapshot(st))
+    if (snapshot_is_new(st, app))
         fill_rows(page, app);
 }
 
@@ -264,13 +212,13 @@ static void health_on_wake(ui_page *page, ui_app *app)
 static void status_line(const health_page *st, const ui_app *app, char *out, size_t outsz,
                         ui_element *el)
 {
-    const mm_health_snapshot *s = st->snap;
+    const mm_health_snapshot *s = app->health;
     *el = UI_EL_DIM;
     const char *spark = st->spark_errors ? "sparkline: errors/requests per minute (l: p95)"
                                          : "sparkline: p95 latency per minute (l: errors)";
-    if (st->start_problem[0] || (s && s->problem[0])) {
+    if (app->monitor_problem[0] || (s && s->problem[0])) {
         snprintf(out, outsz, "%s %s", ui_glyph(app, UI_G_WARN),
-                 st->start_problem[0] ? st->start_problem : s->problem);
+                 app->monitor_problem[0] ? app->monitor_problem : s->problem);
         *el = UI_EL_ERROR;
     } else if (!s) {
         snprintf(out, outsz, "Loading the last hour of usage events%s",
@@ -284,7 +232,7 @@ static void status_line(const health_page *st, const ui_app *app, char *out, siz
                  spark);
     } else {
         snprintf(out, outsz, "%s  %s",
-                 st->read_only  ? "Read-only: watching, not probing."
+                 app->read_only ? "Read-only: watching, not probing."
                  : s->prober[0] ? "Another process probes; this console watches."
                                 : "Nobody probes yet.",
                  spark);
@@ -314,24 +262,24 @@ static void health_draw(ui_page *page, ui_app *app, WINDOW *win, ui_rect area, b
 
 /* ---- keys ---- */
 
-static int probe_now(health_page *st, ui_app *app)
+static int probe_now(ui_app *app)
 {
-    if (!st->monitor) {
-        ui_set_message(app, UI_EL_ERROR, "%s", st->start_problem);
-    } else if (st->read_only) {
+    if (!app->monitor) {
+        ui_set_message(app, UI_EL_ERROR, "%s", app->monitor_problem);
+    } else if (app->read_only) {
         ui_set_message(app, UI_EL_WARN,
                        "%s Read-only: this console does not probe (another console or "
                        "`mmadmin monitor` can).",
                        ui_glyph(app, UI_G_WARN));
-    } else if (!st->snap || !st->snap->is_prober) {
+    } else if (!app->health || !app->health->is_prober) {
         char state[96];
-        prober_state(st, state, sizeof state);
+        ui_prober_state(app, state, sizeof state);
         ui_set_message(app, UI_EL_WARN,
                        "This console is not the prober (%s); the prober probes on its own "
                        "schedule.",
                        state);
     } else {
-        health_monitor_probe_now(st->monitor);
+        health_monitor_probe_now(app->monitor);
         ui_set_message(app, UI_EL_DIM, "Probing every enabled account now%s",
                        ui_glyph(app, UI_G_ELLIPSIS));
     }
@@ -347,7 +295,7 @@ static int open_detail(health_page *st, ui_app *app)
     }
     char account[MM_NAME_MAX];
     mm_copy(account, sizeof account, key);
-    health_detail_run(app, &st->snap, account);
+    health_detail_run(app, &app->health, account);
     return UI_HANDLED;
 }
 
@@ -363,7 +311,7 @@ static int health_key(ui_page *page, ui_app *app, int key)
     case '\n':
         return open_detail(st, app);
     case 'p':
-        return probe_now(st, app);
+        return probe_now(app);
     case 'l':
         st->spark_errors = !st->spark_errors;
         fill_rows(page, app);
@@ -386,10 +334,10 @@ static int health_mouse(ui_page *page, ui_app *app, int y, int x, mmask_t bstate
 
 static void health_help(ui_page *page, ui_app *app, char *out, size_t outsz)
 {
-    health_page *st = page->state;
+    (void)page;
     mm_health_thresholds t;
-    if (st->snap)
-        t = st->snap->report.thresholds;
+    if (app->health)
+        t = app->health->report.thresholds;
     else
         mm_health_thresholds_default(&t);
     char lines[12][MM_HEALTH_LINE_MAX];
@@ -411,9 +359,6 @@ static void health_help(ui_page *page, ui_app *app, char *out, size_t outsz)
 static void health_destroy(ui_page *page)
 {
     health_page *st = page->state;
-    if (st->monitor)
-        health_monitor_stop(st->monitor);
-    health_snapshot_release(st->snap);
     ui_table_free(&st->table);
     free(st);
     free(page);
@@ -435,7 +380,7 @@ ui_page *ui_page_health_new(ui_app *app, const char *id, const char *title)
     health_page *st = calloc(1, sizeof *st);
     if (!st)
         return NULL;
-    st->read_only = app->read_only;
+    (void)app;
     st->spark_width = SPARK_INITIAL_WIDTH;
     ui_table_init(&st->table, COLUMNS_LATENCY, N_COLS, "account|accounts",
                   "No provider accounts yet: add one on the Provider Accounts page (1).");
@@ -446,6 +391,5 @@ ui_page *ui_page_health_new(ui_app *app, const char *id, const char *title)
         free(st);
         return NULL;
     }
-    start_monitor(st, app);
     return page;
 }

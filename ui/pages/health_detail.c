@@ -1,7 +1,7 @@
 /* The health detail modal, a full-screen sub-view on the page background: layout (status line,
  * three charts, a scrolled list of text lines), the text lines (spend, cap and projection,
- * cool-down, fallbacks, last errors) rebuilt from the page's snapshot at each draw, and the
- * router's view refreshed when figures change. */
+ * cool-down, fallbacks, last errors) rebuilt from the app's snapshot at each draw, and the
+ * router's what-if (router/whatif.h) refreshed when figures change. */
 #include "pages/health_detail.h"
 
 #include <inttypes.h>
@@ -11,11 +11,12 @@
 #include <string.h>
 
 #include "draw.h"
+#include "health/chain_health.h"
 #include "page.h"
 #include "pages/health_format.h"
-#include "pages/health_route.h"
 #include "widgets/dialog.h"
 #include "util/clock.h"
+#include "router/whatif.h"
 #include "util/text.h"
 #include "widgets/chart.h"
 
@@ -37,7 +38,7 @@ typedef struct health_detail {
     mm_health_snapshot *const *snapshot;
     char account[MM_NAME_MAX];
     /* the router's view, and what it was computed from */
-    health_route_info route;
+    router_account_outlook route;
     char route_problem[MM_MESSAGE_MAX];
     bool route_loaded;
     int64_t route_event_id, route_figures_ms; /* the snapshot it was computed from */
@@ -181,7 +182,7 @@ static void cooldown_lines(health_detail *d, const mm_health_figures *f, int64_t
 
 static void fallback_lines(health_detail *d, int width)
 {
-    const health_route_info *r = &d->route;
+    const router_account_outlook *r = &d->route;
     if (d->route_problem[0]) {
         add_wrapped(d, UI_EL_ERROR, width, 2, d->route_problem);
         return;
@@ -201,7 +202,7 @@ static void fallback_lines(health_detail *d, int width)
              r->n_models, r->n_models == 1 ? "model" : "models");
     size_t shown = r->n_fallbacks - r->n_more;
     for (size_t i = 0; i < shown; i++) {
-        const health_fallback *fb = &r->fallbacks[i];
+        const router_fallback *fb = &r->fallbacks[i];
         char text[LINE_MAX];
         if (fb->served_by[0])
             snprintf(text, sizeof text, "%s %s (priority %d here) goes to %s first: %s", "-",
@@ -267,8 +268,15 @@ static void refresh_route(health_detail *d, ui_app *app, int64_t now)
     mm_error err;
     mm_error_clear(&err);
     d->route_problem[0] = '\0';
-    if (health_route_load(app->cat, &snap->report, d->account, mm_now_ms(), &d->route, &err) !=
-        MM_OK)
+    mm_health_map map;
+    mm_status st = health_map_from_report(&snap->report, &map, &err);
+    if (st == MM_OK) {
+        /* the monitor's statuses, so the detail agrees with the page */
+        st = router_account_what_if_load(app->cat, &map, d->account, NULL, 0, mm_now_ms(),
+                                         &d->route, &err);
+        mm_health_map_free(&map);
+    }
+    if (st != MM_OK)
         snprintf(d->route_problem, sizeof d->route_problem,
                  "Could not work out the router's plan: %.400s", err.message);
     d->route_cooling_until = d->route.cooling ? d->route.cooling_until_ms : 0;

@@ -7,9 +7,9 @@
 #include "app.h"
 #include "health/monitor.h"
 
-/* Runs the detail as a modal layer until closed. *snapshot is the page's current snapshot,
- * which the page replaces on wakes while the detail is open (the detail reads it at each draw);
- * it may be NULL. */
+/* Runs the detail as a modal layer until closed. *snapshot is the app's current snapshot
+ * (app->health), which the frame replaces on wakes while the detail is open (the detail reads
+ * it at each draw); it may be NULL. */
 void health_detail_run(ui_app *app, mm_health_snapshot *const *snapshot, const char *account);
 
 #endif

@@ -1,11 +1,12 @@
-/* The Models page: the table of logical models (type, chain at a glance, entitled workspaces)
- * and its actions: new model, edit, delete (naming what goes with it), open the targets editor,
- * jump to the model's entitlements. */
+/* The Models page: the table of logical models (type, chain health from the monitor's snapshot,
+ * chain at a glance, entitled workspaces) and its actions: new model, edit, delete (naming what
+ * goes with it), open the targets editor, jump to the model's entitlements. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "draw.h"
+#include "health/chain_health.h"
 #include "page.h"
 #include "pages/entitlements.h"
 #include "pages/models_page.h"
@@ -66,16 +67,16 @@ static void entitled_text(size_t n, char *out, size_t outsz, ui_element *el)
 static void add_row(models_page *mp, ui_app *app, const mm_model *m)
 {
     char chain[1024], entitled[32], health[32];
-    models_chain_glance(m, ui_glyph(app, UI_G_ARROW), ui_glyph(app, UI_G_ELLIPSIS),
-                        MODELS_GLANCE_TARGETS, chain, sizeof chain);
+    mm_chain_glance(m, ui_glyph(app, UI_G_ARROW), ui_glyph(app, UI_G_ELLIPSIS),
+                    MM_CHAIN_GLANCE_TARGETS, "(no targets)", chain, sizeof chain);
     ui_element els[N_COLS] = {0};
     static const ui_element HEALTH_LOOK[] = {
-        [MODELS_CHAIN_EMPTY] = UI_EL_DIM,  [MODELS_CHAIN_UNKNOWN] = UI_EL_DIM,
-        [MODELS_CHAIN_HEALTHY] = UI_EL_OK, [MODELS_CHAIN_DEGRADED] = UI_EL_WARN,
-        [MODELS_CHAIN_DOWN] = UI_EL_BAD,
+        [MM_CHAIN_EMPTY] = UI_EL_DIM,  [MM_CHAIN_UNKNOWN] = UI_EL_DIM,
+        [MM_CHAIN_HEALTHY] = UI_EL_OK, [MM_CHAIN_DEGRADED] = UI_EL_WARN,
+        [MM_CHAIN_DOWN] = UI_EL_BAD,
     };
-    els[COL_HEALTH] = HEALTH_LOOK[models_chain_health_of(m, &mp->health, ui_glyph(app, UI_G_DASH),
-                                                         health, sizeof health)];
+    els[COL_HEALTH] = HEALTH_LOOK[health_chain_of(m, &mp->health, ui_glyph(app, UI_G_DASH), health,
+                                                  sizeof health)];
     entitled_text(m->n_entitled, entitled, sizeof entitled, &els[COL_ENTITLED]);
     els[COL_CHAIN] = m->n_targets ? UI_EL_NORMAL : UI_EL_WARN;
     els[COL_DESCRIPTION] = UI_EL_DIM;
@@ -85,31 +86,36 @@ static void add_row(models_page *mp, ui_app *app, const mm_model *m)
     ui_table_add(&mp->table, m->name, cells, els);
 }
 
-static void models_load(ui_page *page, ui_app *app)
+/* Chain health reads the statuses of the monitor's latest snapshot: nothing is computed here. */
+static void read_health(models_page *mp, ui_app *app)
 {
-    models_page *mp = page->state;
-    mm_model_list list = {0};
-    mm_error err;
-    mm_error_clear(&err);
-    mp->load_error[0] = '\0';
-    if (catalog_model_list(app->cat, &list, &err) != MM_OK)
-        snprintf(mp->load_error, sizeof mp->load_error, "Could not read the models: %s",
-                 err.message);
     mm_health_map_free(&mp->health);
     mp->health_ms = mm_monotonic_ms();
-    if (health_status_from_catalog(app->cat, mm_now_ms(), NULL, &mp->health, &err) != MM_OK)
-        snprintf(mp->load_error, sizeof mp->load_error, "Could not work out health: %s",
-                 err.message);
+    mp->health_serial = app->health ? app->health_serial : 0;
+    mm_error err;
+    mm_error_clear(&err);
+    if (app->monitor_problem[0])
+        snprintf(mp->load_error, sizeof mp->load_error, "Chain health is unknown: %s",
+                 app->monitor_problem);
+    else if (app->health &&
+             health_map_from_report(&app->health->report, &mp->health, &err) != MM_OK)
+        snprintf(mp->load_error, sizeof mp->load_error, "Could not read health: %s", err.message);
+}
+
+static void fill_rows(ui_page *page, ui_app *app)
+{
+    models_page *mp = page->state;
+    const mm_model_list *list = &mp->models;
     size_t empty = 0, unentitled = 0;
     ui_table_begin(&mp->table);
-    for (size_t i = 0; i < list.count; i++) {
-        add_row(mp, app, &list.items[i]);
-        empty += list.items[i].n_targets == 0;
-        unentitled += list.items[i].n_entitled == 0;
+    for (size_t i = 0; i < list->count; i++) {
+        add_row(mp, app, &list->items[i]);
+        empty += list->items[i].n_targets == 0;
+        unentitled += list->items[i].n_entitled == 0;
     }
     ui_table_end(&mp->table);
-    snprintf(page->subtitle, sizeof page->subtitle, "%zu model%s", list.count,
-             list.count == 1 ? "" : "s");
+    snprintf(page->subtitle, sizeof page->subtitle, "%zu model%s", list->count,
+             list->count == 1 ? "" : "s");
     if (empty)
         snprintf(page->subtitle + strlen(page->subtitle),
                  sizeof page->subtitle - strlen(page->subtitle), ", %zu with no targets", empty);
@@ -117,11 +123,24 @@ static void models_load(ui_page *page, ui_app *app)
         snprintf(page->subtitle + strlen(page->subtitle),
                  sizeof page->subtitle - strlen(page->subtitle), ", %zu used by no workspace",
                  unentitled);
-    mm_model_list_free(&list);
-    if (mp->chain_open) {
-        models_targets_load(mp, app);
+    if (mp->chain_open)
         snprintf(page->subtitle, sizeof page->subtitle, "chain of %s", mp->chain.name);
-    }
+}
+
+static void models_load(ui_page *page, ui_app *app)
+{
+    models_page *mp = page->state;
+    mm_error err;
+    mm_error_clear(&err);
+    mp->load_error[0] = '\0';
+    mm_model_list_free(&mp->models);
+    if (catalog_model_list(app->cat, &mp->models, &err) != MM_OK)
+        snprintf(mp->load_error, sizeof mp->load_error, "Could not read the models: %s",
+                 err.message);
+    read_health(mp, app);
+    if (mp->chain_open)
+        models_targets_load(mp, app);
+    fill_rows(page, app);
 }
 
 static void models_draw(ui_page *page, ui_app *app, WINDOW *win, ui_rect area, bool focused)
@@ -316,12 +335,14 @@ static void models_destroy(ui_page *page)
     ui_table_free(&mp->table);
     models_targets_close(mp);
     mm_health_map_free(&mp->health);
+    mm_model_list_free(&mp->models);
     free(mp);
     free(page);
 }
 
-/* While the page is shown, the chain health follows the monitor's news (each wake), at most
- * every MODELS_HEALTH_REFRESH_MS: a reload keeps the selection and the open chain. */
+/* While the page is shown, the chain health follows the monitor's snapshots (each wake), at
+ * most every MODELS_HEALTH_REFRESH_MS once it has one: the rows are rebuilt from the models as
+ * loaded, keeping the selection and the open chain. */
 #define MODELS_HEALTH_REFRESH_MS 5000
 
 static void models_on_wake(ui_page *page, ui_app *app)
@@ -329,9 +350,16 @@ static void models_on_wake(ui_page *page, ui_app *app)
     models_page *mp = page->state;
     if (ui_current_page(app) != page || !page->loaded || app->n_modals > 0)
         return;
-    if (mm_monotonic_ms() - mp->health_ms < MODELS_HEALTH_REFRESH_MS)
+    if (!app->health || app->health_serial == mp->health_serial)
         return;
-    models_load(page, app);
+    if (mp->health_serial && mm_monotonic_ms() - mp->health_ms < MODELS_HEALTH_REFRESH_MS)
+        return;
+    char kept[sizeof mp->load_error];
+    mm_copy(kept, sizeof kept, mp->load_error);
+    read_health(mp, app);
+    if (!mp->load_error[0])
+        mm_copy(mp->load_error, sizeof mp->load_error, kept);
+    fill_rows(page, app);
     ui_request_redraw(app);
 }
 

@@ -8,21 +8,24 @@
 
 #include "catalog/catalog.h"
 #include "page.h"
-#include "pages/models_chain.h"
+#include "catalog/chain_rules.h"
+#include "health/health.h"
 #include "widgets/table.h"
 
 typedef struct models_page {
     ui_table table;
     char load_error[MM_MESSAGE_MAX + 64];
-    mm_health_map health; /* account -> status, computed from the catalog at each load */
-    int64_t health_ms;    /* when it was computed (monotonic): refreshed live, throttled */
+    mm_model_list models;        /* as loaded: the rows are rebuilt from it when health moves */
+    mm_health_map health;        /* account -> status, from the monitor's snapshot (app->health) */
+    unsigned long health_serial; /* the app's health_serial it was read from (0: none yet) */
+    int64_t health_ms;           /* when it was read (monotonic): refreshed live, throttled */
     /* the targets editor, shown instead of the table while open */
     bool chain_open;
     mm_model chain;           /* the model whose chain is shown (reloaded after each change) */
     bool chain_missing;       /* the model went away (deleted by another session) */
     size_t chain_sel;         /* selected target (index into chain.targets) */
     mm_account_list accounts; /* provider and state of each target's account */
-    char warnings[MODELS_MAX_WARNINGS][MODELS_WARNING_MAX];
+    char warnings[MM_CHAIN_MAX_WARNINGS][MM_CHAIN_WARNING_MAX];
     size_t n_warnings;
 } models_page;
 

@@ -61,9 +61,8 @@ void models_targets_load(models_page *mp, ui_app *app)
     memset(&mp->accounts, 0, sizeof mp->accounts);
     if (catalog_account_list(app->cat, &mp->accounts, &err) != MM_OK)
         memset(&mp->accounts, 0, sizeof mp->accounts);
-    mp->n_warnings = mp->chain_missing
-                         ? 0
-                         : models_chain_warnings(&mp->chain, mp->warnings, MODELS_MAX_WARNINGS);
+    mp->n_warnings =
+        mp->chain_missing ? 0 : mm_chain_warnings(&mp->chain, mp->warnings, MM_CHAIN_MAX_WARNINGS);
     if (mp->chain_sel >= mp->chain.n_targets)
         mp->chain_sel = mp->chain.n_targets ? mp->chain.n_targets - 1 : 0;
 }
@@ -131,7 +130,7 @@ static void wrap_warnings(models_page *mp, ui_app *app, int width, ui_lines *out
 {
     out->items = NULL;
     out->count = 0;
-    char all[MODELS_MAX_WARNINGS * (MODELS_WARNING_MAX + 8)] = "";
+    char all[MM_CHAIN_MAX_WARNINGS * (MM_CHAIN_WARNING_MAX + 8)] = "";
     size_t used = 0;
     for (size_t i = 0; i < mp->n_warnings && used < sizeof all; i++)
         used += (size_t)snprintf(all + used, sizeof all - used, "%s%s %s", i ? "\n" : "",

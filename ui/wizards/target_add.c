@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "draw.h"
-#include "pages/models_chain.h"
+#include "catalog/chain_rules.h"
 #include "providers/provider.h"
 #include "util/text.h"
 #include "widgets/dialog.h"
@@ -107,7 +107,7 @@ static void fill_models(ui_table *t, const mm_string_list *found, const mm_model
         char shown[MM_PROVIDER_MODEL_MAX];
         mm_sanitize(shown, sizeof shown, found->items[i], strlen(found->items[i]));
         const char *note = "";
-        if (chat && models_looks_embedding(found->items[i]))
+        if (chat && mm_looks_embedding(found->items[i]))
             note = "embedding model?";
         const char *cells[] = {shown, note};
         ui_element els[] = {UI_EL_NORMAL, UI_EL_WARN};
@@ -174,12 +174,14 @@ static size_t collect_warnings(const mm_model *model, const char *account,
                                const char *provider_model, const mm_string_list *found, char *out,
                                size_t outsz)
 {
-    char warnings[MODELS_MAX_WARNINGS][MODELS_WARNING_MAX];
+    char warnings[MM_CHAIN_MAX_WARNINGS][MM_CHAIN_WARNING_MAX];
     size_t n = 0;
-    if (models_discovered_warning(found, account, provider_model, warnings[0], sizeof warnings[0]))
+    if (mm_chain_discovered_warning(found, account, provider_model,
+                                    "run Test Connection on the Provider Accounts page",
+                                    warnings[0], sizeof warnings[0]))
         n++;
-    n += models_new_target_warnings(model, account, provider_model, warnings + n,
-                                    MODELS_MAX_WARNINGS - n);
+    n += mm_chain_new_target_warnings(model, account, provider_model, warnings + n,
+                                      MM_CHAIN_MAX_WARNINGS - n);
     size_t used = 0;
     out[0] = '\0';
     for (size_t i = 0; i < n && used < outsz; i++) {

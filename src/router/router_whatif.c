@@ -1,32 +1,14 @@
-/* The router's view of one account for the health detail: its cool-down from the loaded
- * snapshot, and for every model whose chain has it, the plan the router makes now (in a what-if
- * snapshot with one unlimited workspace, so only the accounts' state decides). */
-#include "pages/health_route.h"
+/* What-ifs over a snapshot: for one account, every model whose chain has it planned in a copy
+ * with one unlimited workspace (so only the accounts' state decides), and who takes the traffic
+ * first; the Health detail and `mmadmin route --down` both read them. */
+#include "router/whatif.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/text.h"
 
-#define PLAN_WORKSPACE "health-detail"
-
-static mm_status map_from_report(const mm_health_report *report, mm_health_map *map, mm_error *err)
-{
-    memset(map, 0, sizeof *map);
-    size_t n = report->count ? report->count : 1;
-    map->accounts = calloc(n, sizeof *map->accounts);
-    map->statuses = calloc(n, sizeof *map->statuses);
-    if (!map->accounts || !map->statuses) {
-        mm_health_map_free(map);
-        return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory reading health");
-    }
-    for (size_t i = 0; i < report->count; i++) {
-        mm_copy(map->accounts[i], sizeof map->accounts[i], report->accounts[i].account);
-        map->statuses[i] = report->accounts[i].status;
-    }
-    map->count = report->count;
-    return MM_OK;
-}
+#define WHAT_IF_WORKSPACE "what-if"
 
 /* The priority of account's target in model, or 0 when the chain does not have it. */
 static int chain_priority(const router_model *model, uint32_t account)
@@ -50,7 +32,7 @@ static mm_status copy_models(const router_snapshot *src, uint32_t account, route
         for (size_t t = 0; t < from->n_targets; t++)
             router_model_add_target(dst, to, src->accounts[from->targets[t].account].name,
                                     from->targets[t].model, from->targets[t].priority);
-        if (!router_snapshot_add_entitlement(dst, PLAN_WORKSPACE, from->name))
+        if (!router_snapshot_add_entitlement(dst, WHAT_IF_WORKSPACE, from->name))
             return mm_error_set(err, MM_E_INTERNAL, NULL, "could not plan model '%s'", from->name);
     }
     return MM_OK;
@@ -77,7 +59,7 @@ static mm_status what_if_snapshot(const router_snapshot *src, uint32_t account,
             *acc = src->accounts[i];
     }
     st = router_snapshot_index_accounts(snap, err);
-    if (st == MM_OK && !router_snapshot_add_workspace(snap, PLAN_WORKSPACE))
+    if (st == MM_OK && !router_snapshot_add_workspace(snap, WHAT_IF_WORKSPACE))
         st = mm_error_set(err, MM_E_INTERNAL, NULL, "could not plan the models");
     if (st == MM_OK)
         st = copy_models(src, account, snap, err);
@@ -89,6 +71,16 @@ static mm_status what_if_snapshot(const router_snapshot *src, uint32_t account,
     }
     *out = snap;
     return MM_OK;
+}
+
+const router_attempt *router_plan_first_live(const router_plan *plan)
+{
+    if (plan->refusal != ROUTER_ADMITTED)
+        return NULL;
+    for (size_t i = 0; i < plan->n_attempts; i++)
+        if (!plan->attempts[i].down && plan->attempts[i].health != MM_HEALTH_UNREACHABLE)
+            return &plan->attempts[i];
+    return NULL;
 }
 
 /* The router's own line about passing this target over (skip or reorder), if any. */
@@ -104,7 +96,7 @@ static const char *passed_over_line(const router_plan *plan, int priority)
 }
 
 static void note_plan(const router_model *model, const router_plan *plan, int priority,
-                      health_route_info *out)
+                      router_account_outlook *out)
 {
     out->n_models++;
     const char *why = passed_over_line(plan, priority);
@@ -116,67 +108,80 @@ static void note_plan(const router_model *model, const router_plan *plan, int pr
     if (!away)
         return;
     out->n_fallbacks++;
-    if (out->n_fallbacks > HEALTH_ROUTE_MAX_MODELS) {
+    if (out->n_fallbacks > ROUTER_WHATIF_MAX_MODELS) {
         out->n_more++;
         return;
     }
-    health_fallback *fb = &out->fallbacks[out->n_fallbacks - 1];
+    router_fallback *fb = &out->fallbacks[out->n_fallbacks - 1];
+    memset(fb, 0, sizeof *fb);
     mm_copy(fb->model, sizeof fb->model, model->name);
     fb->priority = priority;
-    fb->served_by[0] = '\0';
     if (plan->status == MM_OK && plan->n_attempts > 0)
         mm_copy(fb->served_by, sizeof fb->served_by, plan->attempts[0].account->name);
+    const router_attempt *live = router_plan_first_live(plan);
+    if (live)
+        mm_copy(fb->first_live, sizeof fb->first_live, live->account->name);
     mm_copy(fb->why, sizeof fb->why, why ? why : "a healthier target comes first");
 }
 
-static void plan_models(const router_snapshot *snap, uint32_t account, int64_t now_ms,
-                        health_route_info *out)
+static mm_status plan_models(const router_snapshot *snap, uint32_t account, const char *const *down,
+                             size_t n_down, int64_t now_ms, router_account_outlook *out,
+                             mm_error *err)
 {
     router_plan *plan = malloc(sizeof *plan);
     if (!plan)
-        return;
+        return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory planning the models");
     for (size_t m = 0; m < snap->n_models; m++) {
         const router_model *model = &snap->models[m];
         int priority = chain_priority(model, account);
         if (!priority)
             continue;
-        router_request req = {.workspace = PLAN_WORKSPACE, .model = model->name, .explain = true};
+        router_request req = {.workspace = WHAT_IF_WORKSPACE,
+                              .model = model->name,
+                              .down = down,
+                              .n_down = n_down,
+                              .explain = true};
         router_plan_request(snap, &req, now_ms, plan);
         note_plan(model, plan, priority, out);
     }
     free(plan);
+    return MM_OK;
 }
 
-mm_status health_route_load(mm_catalog *cat, const mm_health_report *report, const char *account,
-                            int64_t now_ms, health_route_info *out, mm_error *err)
+mm_status router_account_what_if(const router_snapshot *snap, const char *account,
+                                 const char *const *down, size_t n_down, int64_t now_ms,
+                                 router_account_outlook *out, mm_error *err)
 {
     memset(out, 0, sizeof *out);
-    mm_health_map map;
-    mm_status st = map_from_report(report, &map, err);
-    if (st != MM_OK)
-        return st;
-    router_load_options opts = {.health = &map};
-    router_snapshot *loaded = NULL;
-    st = router_snapshot_load(cat, now_ms, &opts, &loaded, err);
-    mm_health_map_free(&map);
-    if (st != MM_OK)
-        return st;
-    long index = router_find_account(loaded, account);
-    if (index < 0) {
-        router_snapshot_free(loaded);
+    long index = router_find_account(snap, account);
+    if (index < 0)
         return mm_error_set(err, MM_E_NOT_FOUND, NULL, "account '%s' is no longer in the catalog",
                             account);
-    }
-    const router_account *acc = &loaded->accounts[index];
+    const router_account *acc = &snap->accounts[index];
     out->cooling = acc->cooling_until_ms > now_ms;
     out->cooling_until_ms = acc->cooling_until_ms;
     mm_copy(out->cooling_reason, sizeof out->cooling_reason, acc->cooling_reason);
     router_snapshot *what_if = NULL;
-    st = what_if_snapshot(loaded, (uint32_t)index, &what_if, err);
-    if (st == MM_OK) {
-        plan_models(what_if, (uint32_t)router_find_account(what_if, account), now_ms, out);
-        router_snapshot_free(what_if);
-    }
+    mm_status st = what_if_snapshot(snap, (uint32_t)index, &what_if, err);
+    if (st != MM_OK)
+        return st;
+    st = plan_models(what_if, (uint32_t)router_find_account(what_if, account), down, n_down, now_ms,
+                     out, err);
+    router_snapshot_free(what_if);
+    return st;
+}
+
+mm_status router_account_what_if_load(mm_catalog *cat, const mm_health_map *health,
+                                      const char *account, const char *const *down, size_t n_down,
+                                      int64_t now_ms, router_account_outlook *out, mm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    router_load_options opts = {.health = health};
+    router_snapshot *loaded = NULL;
+    mm_status st = router_snapshot_load(cat, now_ms, &opts, &loaded, err);
+    if (st != MM_OK)
+        return st;
+    st = router_account_what_if(loaded, account, down, n_down, now_ms, out, err);
     router_snapshot_free(loaded);
     return st;
 }

@@ -1,10 +1,12 @@
-/* Unit tests of the Models page rules: the chain at a glance, the chain warnings (empty, chat
- * model on an embedding target, one account only, duplicates) and the discovered-model check. */
+/* Unit tests of the shared chain rules (console and CLI): the chain at a glance, the chain
+ * warnings (empty, chat model on an embedding target, one account only, duplicates), the
+ * discovered-model check and the chain's health. */
 #include "testutil.h"
 
 #include <string.h>
 
-#include "pages/models_chain.h"
+#include "catalog/chain_rules.h"
+#include "health/chain_health.h"
 
 static void add_target(mm_model *m, const char *account, const char *model)
 {
@@ -27,41 +29,41 @@ static void glance_lists_targets_in_order_and_cuts(void **state)
     mm_model m;
     char out[256];
     make_model(&m, "fast-chat", "chat");
-    models_chain_glance(&m, "->", "...", 3, out, sizeof out);
+    mm_chain_glance(&m, "->", "...", 3, "(no targets)", out, sizeof out);
     assert_string_equal(out, "(no targets)");
     add_target(&m, "prod-openai", "gpt-4o");
-    models_chain_glance(&m, "->", "...", 3, out, sizeof out);
+    mm_chain_glance(&m, "->", "...", 3, "(no targets)", out, sizeof out);
     assert_string_equal(out, "gpt-4o@prod-openai");
     add_target(&m, "anthropic-primary", "claude-sonnet-4");
     add_target(&m, "mistral", "mistral-large");
     add_target(&m, "backup", "gpt-4o-mini");
     add_target(&m, "backup2", "gpt-4o-mini");
-    models_chain_glance(&m, "->", "...", 2, out, sizeof out);
+    mm_chain_glance(&m, "->", "...", 2, "(no targets)", out, sizeof out);
     assert_string_equal(out, "gpt-4o@prod-openai -> claude-sonnet-4@anthropic-primary -> ... +3");
-    models_chain_glance(&m, "\xe2\x86\x92", "\xe2\x80\xa6", 5, out, sizeof out);
+    mm_chain_glance(&m, "\xe2\x86\x92", "\xe2\x80\xa6", 5, "(no targets)", out, sizeof out);
     assert_non_null(strstr(out, "mistral-large@mistral \xe2\x86\x92 gpt-4o-mini@backup"));
     char small[12];
-    models_chain_glance(&m, "->", "...", 3, small, sizeof small);
+    mm_chain_glance(&m, "->", "...", 3, "(no targets)", small, sizeof small);
     assert_int_equal(strlen(small), sizeof small - 1);
 }
 
 static void embedding_heuristic(void **state)
 {
     (void)state;
-    assert_true(models_looks_embedding("text-embedding-3-small"));
-    assert_true(models_looks_embedding("EMBED-english-v3.0"));
-    assert_true(models_looks_embedding("mistral-embed"));
-    assert_false(models_looks_embedding("gpt-4o"));
-    assert_false(models_looks_embedding("emb"));
+    assert_true(mm_looks_embedding("text-embedding-3-small"));
+    assert_true(mm_looks_embedding("EMBED-english-v3.0"));
+    assert_true(mm_looks_embedding("mistral-embed"));
+    assert_false(mm_looks_embedding("gpt-4o"));
+    assert_false(mm_looks_embedding("emb"));
 }
 
 static void empty_chain_warns(void **state)
 {
     (void)state;
     mm_model m;
-    char w[MODELS_MAX_WARNINGS][MODELS_WARNING_MAX];
+    char w[MM_CHAIN_MAX_WARNINGS][MM_CHAIN_WARNING_MAX];
     make_model(&m, "fast-chat", "chat");
-    assert_int_equal(models_chain_warnings(&m, w, MODELS_MAX_WARNINGS), 1);
+    assert_int_equal(mm_chain_warnings(&m, w, MM_CHAIN_MAX_WARNINGS), 1);
     assert_non_null(strstr(w[0], "chain is empty"));
 }
 
@@ -69,11 +71,11 @@ static void chat_on_embedding_and_single_account_warn(void **state)
 {
     (void)state;
     mm_model m;
-    char w[MODELS_MAX_WARNINGS][MODELS_WARNING_MAX];
+    char w[MM_CHAIN_MAX_WARNINGS][MM_CHAIN_WARNING_MAX];
     make_model(&m, "fast-chat", "chat");
     add_target(&m, "a1", "gpt-4o");
     add_target(&m, "a1", "text-embedding-3-small");
-    size_t n = models_chain_warnings(&m, w, MODELS_MAX_WARNINGS);
+    size_t n = mm_chain_warnings(&m, w, MM_CHAIN_MAX_WARNINGS);
     assert_int_equal(n, 2);
     assert_non_null(strstr(w[0], "Target 2 (text-embedding-3-small)"));
     assert_non_null(strstr(w[1], "one account (a1)"));
@@ -81,56 +83,64 @@ static void chat_on_embedding_and_single_account_warn(void **state)
     make_model(&m, "embed-docs", "embedding");
     add_target(&m, "a1", "text-embedding-3-small");
     add_target(&m, "a2", "mistral-embed");
-    assert_int_equal(models_chain_warnings(&m, w, MODELS_MAX_WARNINGS), 0);
+    assert_int_equal(mm_chain_warnings(&m, w, MM_CHAIN_MAX_WARNINGS), 0);
 }
 
 static void duplicate_targets_warn(void **state)
 {
     (void)state;
     mm_model m;
-    char w[MODELS_MAX_WARNINGS][MODELS_WARNING_MAX];
+    char w[MM_CHAIN_MAX_WARNINGS][MM_CHAIN_WARNING_MAX];
     make_model(&m, "fast-chat", "chat");
     add_target(&m, "a1", "gpt-4o");
     add_target(&m, "a2", "claude");
     add_target(&m, "a1", "gpt-4o");
-    assert_int_equal(models_chain_warnings(&m, w, MODELS_MAX_WARNINGS), 1);
+    assert_int_equal(mm_chain_warnings(&m, w, MM_CHAIN_MAX_WARNINGS), 1);
     assert_non_null(strstr(w[0], "Targets 1 and 3"));
     /* max bounds what is written */
     add_target(&m, "a1", "text-embedding-ada-002");
-    assert_int_equal(models_chain_warnings(&m, w, 1), 1);
+    assert_int_equal(mm_chain_warnings(&m, w, 1), 1);
 }
 
 static void new_target_warnings(void **state)
 {
     (void)state;
     mm_model m;
-    char w[MODELS_MAX_WARNINGS][MODELS_WARNING_MAX];
+    char w[MM_CHAIN_MAX_WARNINGS][MM_CHAIN_WARNING_MAX];
     make_model(&m, "fast-chat", "chat");
     /* a first target on one account is not a warning of the new target */
-    assert_int_equal(models_new_target_warnings(&m, "a1", "gpt-4o", w, MODELS_MAX_WARNINGS), 0);
+    assert_int_equal(mm_chain_new_target_warnings(&m, "a1", "gpt-4o", w, MM_CHAIN_MAX_WARNINGS), 0);
     add_target(&m, "a1", "gpt-4o");
-    assert_int_equal(models_new_target_warnings(&m, "a1", "gpt-4o", w, MODELS_MAX_WARNINGS), 1);
+    assert_int_equal(mm_chain_new_target_warnings(&m, "a1", "gpt-4o", w, MM_CHAIN_MAX_WARNINGS), 1);
     assert_non_null(strstr(w[0], "Target 1 is already gpt-4o@a1"));
     assert_int_equal(
-        models_new_target_warnings(&m, "a2", "text-embedding-3-small", w, MODELS_MAX_WARNINGS), 1);
+        mm_chain_new_target_warnings(&m, "a2", "text-embedding-3-small", w, MM_CHAIN_MAX_WARNINGS),
+        1);
     assert_non_null(strstr(w[0], "embedding model"));
     make_model(&m, "embed-docs", "embedding");
     assert_int_equal(
-        models_new_target_warnings(&m, "a2", "text-embedding-3-small", w, MODELS_MAX_WARNINGS), 0);
+        mm_chain_new_target_warnings(&m, "a2", "text-embedding-3-small", w, MM_CHAIN_MAX_WARNINGS),
+        0);
 }
 
 static void discovered_check(void **state)
 {
     (void)state;
     mm_string_list list = {0};
-    char msg[MODELS_WARNING_MAX];
-    assert_true(models_discovered_warning(&list, "prod", "gpt-4o", msg, sizeof msg));
+    char msg[MM_CHAIN_WARNING_MAX];
+    assert_int_equal(mm_chain_discovered_check(&list, "gpt-4o"), MM_DISCOVERED_UNTESTED);
+    assert_true(mm_chain_discovered_warning(&list, "prod", "gpt-4o", "run Test Connection", msg,
+                                            sizeof msg));
     assert_non_null(strstr(msg, "Test Connection"));
     assert_true(mm_string_list_append(&list, "gpt-4o"));
     assert_true(mm_string_list_append(&list, "gpt-4o-mini"));
-    assert_false(models_discovered_warning(&list, "prod", "gpt-4o", msg, sizeof msg));
-    assert_true(models_discovered_warning(&list, "prod", "gpt-4", msg, sizeof msg));
+    assert_false(mm_chain_discovered_warning(&list, "prod", "gpt-4o", "run Test Connection", msg,
+                                             sizeof msg));
+    assert_true(mm_chain_discovered_warning(&list, "prod", "gpt-4", "run Test Connection", msg,
+                                            sizeof msg));
     assert_non_null(strstr(msg, "not among the 2 models"));
+    assert_int_equal(mm_chain_discovered_check(&list, "gpt-4o-mini"), MM_DISCOVERED_LISTED);
+    assert_int_equal(mm_chain_discovered_check(&list, "gpt-4"), MM_DISCOVERED_NOT_LISTED);
     mm_string_list_free(&list);
 }
 
@@ -144,19 +154,19 @@ static void chain_health(void **state)
     mm_model m;
     char out[32];
     make_model(&m, "fast-chat", "chat");
-    assert_int_equal(models_chain_health_of(&m, &map, "-", out, sizeof out), MODELS_CHAIN_EMPTY);
+    assert_int_equal(health_chain_of(&m, &map, "-", out, sizeof out), MM_CHAIN_EMPTY);
     assert_string_equal(out, "-");
     add_target(&m, "a1", "gpt-4o");
     add_target(&m, "zz", "gpt-4o"); /* not measured yet: counts as usable */
-    assert_int_equal(models_chain_health_of(&m, &map, "-", out, sizeof out), MODELS_CHAIN_HEALTHY);
+    assert_int_equal(health_chain_of(&m, &map, "-", out, sizeof out), MM_CHAIN_HEALTHY);
     assert_string_equal(out, "healthy");
-    assert_int_equal(models_chain_health_of(&m, &none, "-", out, sizeof out), MODELS_CHAIN_UNKNOWN);
+    assert_int_equal(health_chain_of(&m, &none, "-", out, sizeof out), MM_CHAIN_UNKNOWN);
     add_target(&m, "a2", "claude");
-    assert_int_equal(models_chain_health_of(&m, &map, "-", out, sizeof out), MODELS_CHAIN_DEGRADED);
+    assert_int_equal(health_chain_of(&m, &map, "-", out, sizeof out), MM_CHAIN_DEGRADED);
     assert_string_equal(out, "2/3 healthy");
     make_model(&m, "fast-chat", "chat");
     add_target(&m, "a3", "gpt-4o");
-    assert_int_equal(models_chain_health_of(&m, &map, "-", out, sizeof out), MODELS_CHAIN_DOWN);
+    assert_int_equal(health_chain_of(&m, &map, "-", out, sizeof out), MM_CHAIN_DOWN);
     assert_string_equal(out, "down");
 }
 

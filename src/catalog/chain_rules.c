@@ -1,6 +1,6 @@
-/* The Models page's rules without a terminal: the chain at a glance, the chain warnings and the
+/* The shared rules about a fallback chain: the chain at a glance, the chain warnings and the
  * check of a provider model name against the models an account reported. */
-#include "pages/models_chain.h"
+#include "catalog/chain_rules.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -18,14 +18,14 @@ static bool append(char *out, size_t outsz, size_t *used, const char *text)
     return true;
 }
 
-void models_chain_glance(const mm_model *model, const char *arrow, const char *ellipsis,
-                         size_t max_shown, char *out, size_t outsz)
+void mm_chain_glance(const mm_model *model, const char *arrow, const char *ellipsis,
+                     size_t max_shown, const char *empty_text, char *out, size_t outsz)
 {
     if (outsz == 0)
         return;
     out[0] = '\0';
     if (model->n_targets == 0) {
-        snprintf(out, outsz, "(no targets)");
+        snprintf(out, outsz, "%s", empty_text);
         return;
     }
     size_t used = 0;
@@ -43,7 +43,7 @@ void models_chain_glance(const mm_model *model, const char *arrow, const char *e
     }
 }
 
-bool models_looks_embedding(const char *provider_model)
+bool mm_looks_embedding(const char *provider_model)
 {
     static const char needle[] = "embed";
     size_t n = strlen(needle);
@@ -65,28 +65,28 @@ static bool same_account_everywhere(const mm_model *model)
     return model->n_targets > 0;
 }
 
-static size_t warn_embedding_targets(const mm_model *model, char out[][MODELS_WARNING_MAX],
+static size_t warn_embedding_targets(const mm_model *model, char out[][MM_CHAIN_WARNING_MAX],
                                      size_t n, size_t max)
 {
     if (strcmp(model->type, "chat") != 0)
         return n;
     for (size_t i = 0; i < model->n_targets && n < max; i++)
-        if (models_looks_embedding(model->targets[i].model))
-            snprintf(out[n++], MODELS_WARNING_MAX,
+        if (mm_looks_embedding(model->targets[i].model))
+            snprintf(out[n++], MM_CHAIN_WARNING_MAX,
                      "Target %d (%s) looks like an embedding model, but %s is a chat model: "
                      "chat requests sent to it will fail.",
                      model->targets[i].priority, model->targets[i].model, model->name);
     return n;
 }
 
-static size_t warn_duplicates(const mm_model *model, char out[][MODELS_WARNING_MAX], size_t n,
+static size_t warn_duplicates(const mm_model *model, char out[][MM_CHAIN_WARNING_MAX], size_t n,
                               size_t max)
 {
     for (size_t i = 0; i < model->n_targets; i++)
         for (size_t j = i + 1; j < model->n_targets && n < max; j++) {
             const mm_target *a = &model->targets[i], *b = &model->targets[j];
             if (strcmp(a->account, b->account) == 0 && strcmp(a->model, b->model) == 0)
-                snprintf(out[n++], MODELS_WARNING_MAX,
+                snprintf(out[n++], MM_CHAIN_WARNING_MAX,
                          "Targets %d and %d are the same (%s@%s): the second one only repeats a "
                          "call that just failed.",
                          a->priority, b->priority, a->model, a->account);
@@ -94,40 +94,40 @@ static size_t warn_duplicates(const mm_model *model, char out[][MODELS_WARNING_M
     return n;
 }
 
-size_t models_chain_warnings(const mm_model *model, char out[][MODELS_WARNING_MAX], size_t max)
+size_t mm_chain_warnings(const mm_model *model, char out[][MM_CHAIN_WARNING_MAX], size_t max)
 {
     size_t n = 0;
     if (max == 0)
         return 0;
     if (model->n_targets == 0) {
-        snprintf(out[n++], MODELS_WARNING_MAX,
+        snprintf(out[n++], MM_CHAIN_WARNING_MAX,
                  "The chain is empty: every request for %s fails until you add a target.",
                  model->name);
         return n;
     }
     n = warn_embedding_targets(model, out, n, max);
     if (n < max && same_account_everywhere(model))
-        snprintf(out[n++], MODELS_WARNING_MAX,
+        snprintf(out[n++], MM_CHAIN_WARNING_MAX,
                  "The whole chain depends on one account (%s): if it fails or hits its limits, "
                  "%s has no fallback. Add a target on another account.",
                  model->targets[0].account, model->name);
     return warn_duplicates(model, out, n, max);
 }
 
-size_t models_new_target_warnings(const mm_model *model, const char *account,
-                                  const char *provider_model, char out[][MODELS_WARNING_MAX],
-                                  size_t max)
+size_t mm_chain_new_target_warnings(const mm_model *model, const char *account,
+                                    const char *provider_model, char out[][MM_CHAIN_WARNING_MAX],
+                                    size_t max)
 {
     size_t n = 0;
-    if (n < max && strcmp(model->type, "chat") == 0 && models_looks_embedding(provider_model))
-        snprintf(out[n++], MODELS_WARNING_MAX,
+    if (n < max && strcmp(model->type, "chat") == 0 && mm_looks_embedding(provider_model))
+        snprintf(out[n++], MM_CHAIN_WARNING_MAX,
                  "%s looks like an embedding model, but %s is a chat model: chat requests sent "
                  "to it will fail.",
                  provider_model, model->name);
     for (size_t i = 0; i < model->n_targets && n < max; i++)
         if (strcmp(model->targets[i].account, account) == 0 &&
             strcmp(model->targets[i].model, provider_model) == 0) {
-            snprintf(out[n++], MODELS_WARNING_MAX,
+            snprintf(out[n++], MM_CHAIN_WARNING_MAX,
                      "Target %d is already %s@%s: a second one only repeats a call that just "
                      "failed.",
                      model->targets[i].priority, provider_model, account);
@@ -136,51 +136,34 @@ size_t models_new_target_warnings(const mm_model *model, const char *account,
     return n;
 }
 
-bool models_discovered_warning(const mm_string_list *discovered, const char *account,
-                               const char *provider_model, char *out, size_t outsz)
+mm_discovered_check mm_chain_discovered_check(const mm_string_list *discovered,
+                                              const char *provider_model)
 {
-    if (discovered->count == 0) {
-        snprintf(out, outsz,
-                 "Account %s has no discovered models yet (run Test Connection on the Provider "
-                 "Accounts page): '%s' could not be checked.",
-                 account, provider_model);
-        return true;
-    }
-    if (mm_string_list_contains(discovered, provider_model))
-        return false;
-    snprintf(out, outsz,
-             "'%s' is not among the %zu models account %s reported at its last Test "
-             "Connection: check the spelling.",
-             provider_model, discovered->count, account);
-    return true;
+    if (discovered->count == 0)
+        return MM_DISCOVERED_UNTESTED;
+    return mm_string_list_contains(discovered, provider_model) ? MM_DISCOVERED_LISTED
+                                                               : MM_DISCOVERED_NOT_LISTED;
 }
 
-models_chain_health models_chain_health_of(const mm_model *model, const mm_health_map *map,
-                                           const char *dash, char *out, size_t outsz)
+bool mm_chain_discovered_warning(const mm_string_list *discovered, const char *account,
+                                 const char *provider_model, const char *how_to_test, char *out,
+                                 size_t outsz)
 {
-    size_t n = model->n_targets, measured = 0, usable = 0, unreachable = 0;
-    if (n == 0) {
-        snprintf(out, outsz, "%s", dash);
-        return MODELS_CHAIN_EMPTY;
+    if (outsz)
+        out[0] = '\0';
+    switch (mm_chain_discovered_check(discovered, provider_model)) {
+    case MM_DISCOVERED_UNTESTED:
+        snprintf(out, outsz,
+                 "Account %s has no discovered models yet (%s): '%s' could not be checked.",
+                 account, how_to_test, provider_model);
+        return true;
+    case MM_DISCOVERED_NOT_LISTED:
+        snprintf(out, outsz,
+                 "'%s' is not among the %zu models account %s reported at its last connection "
+                 "test: check the spelling.",
+                 provider_model, discovered->count, account);
+        return true;
+    default:
+        return false;
     }
-    for (size_t i = 0; i < n; i++) {
-        mm_health h = mm_health_map_get(map, model->targets[i].account);
-        measured += h != MM_HEALTH_UNKNOWN;
-        usable += h == MM_HEALTH_HEALTHY || h == MM_HEALTH_UNKNOWN;
-        unreachable += h == MM_HEALTH_UNREACHABLE;
-    }
-    if (unreachable == n) {
-        snprintf(out, outsz, "down");
-        return MODELS_CHAIN_DOWN;
-    }
-    if (measured == 0) {
-        snprintf(out, outsz, "unknown");
-        return MODELS_CHAIN_UNKNOWN;
-    }
-    if (usable == n) {
-        snprintf(out, outsz, "healthy");
-        return MODELS_CHAIN_HEALTHY;
-    }
-    snprintf(out, outsz, "%zu/%zu healthy", usable, n);
-    return MODELS_CHAIN_DEGRADED;
 }

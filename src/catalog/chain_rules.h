@@ -1,0 +1,56 @@
+/* The rules about a model's fallback chain that the console and the CLI share: the chain at a
+ * glance, the warnings about a chain or a target to add, and the discovered-model check. */
+#ifndef MM_CATALOG_CHAIN_RULES_H
+#define MM_CATALOG_CHAIN_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "catalog/catalog.h"
+#include "util/strlist.h"
+
+#define MM_CHAIN_WARNING_MAX 320 /* one warning sentence, with its NUL */
+#define MM_CHAIN_MAX_WARNINGS 8
+/* Targets named in the console's chain at a glance before "→ … +N". */
+#define MM_CHAIN_GLANCE_TARGETS 3
+
+/* "gpt-4o@prod-openai → claude-sonnet-4@anthropic-primary → … +2": at most max_shown targets,
+ * joined by arrow (" → " with its spaces added here), then ellipsis and the count left out;
+ * empty_text for an empty chain. Always NUL-terminated (cut when out is full). */
+void mm_chain_glance(const mm_model *model, const char *arrow, const char *ellipsis,
+                     size_t max_shown, const char *empty_text, char *out, size_t outsz);
+
+/* True when a provider model id looks like an embedding-only model (contains "embed",
+ * case-insensitive). A heuristic: it is used for warnings, never to refuse. */
+bool mm_looks_embedding(const char *provider_model);
+
+/* The warnings about a model's chain, one sentence each (empty chain; a chat model targeting
+ * an embedding model; every target on one account; the same target twice). Returns how many
+ * were written (at most max). */
+size_t mm_chain_warnings(const mm_model *model, char out[][MM_CHAIN_WARNING_MAX], size_t max);
+
+/* The warnings that adding (account, provider_model) to model's chain would bring: a chat
+ * model on an embedding model, or a target the chain already has. Returns how many. */
+size_t mm_chain_new_target_warnings(const mm_model *model, const char *account,
+                                    const char *provider_model, char out[][MM_CHAIN_WARNING_MAX],
+                                    size_t max);
+
+/* Whether provider_model is among the ids an account reported at its last connection test
+ * (catalog_account_discovered). */
+typedef enum mm_discovered_check {
+    MM_DISCOVERED_LISTED = 0, /* reported: nothing to say */
+    MM_DISCOVERED_UNTESTED,   /* the account reported no models (never tested): unchecked */
+    MM_DISCOVERED_NOT_LISTED  /* the account reported models, not this one: a typo? */
+} mm_discovered_check;
+
+mm_discovered_check mm_chain_discovered_check(const mm_string_list *discovered,
+                                              const char *provider_model);
+
+/* The check above as a warning sentence; how_to_test is the front end's words for testing the
+ * account ("run Test Connection on the Provider Accounts page"). Returns false (out empty)
+ * when the model is listed. */
+bool mm_chain_discovered_warning(const mm_string_list *discovered, const char *account,
+                                 const char *provider_model, const char *how_to_test, char *out,
+                                 size_t outsz);
+
+#endif

@@ -1,0 +1,79 @@
+/* The frame's health monitor: starting and stopping it, taking each new snapshot into the app
+ * context on the UI thread, and the header's prober state. */
+#include "app_monitor.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util/text.h"
+
+void ui_monitor_start(ui_app *app)
+{
+    mm_monitor_config cfg = {
+        .catalog_path = catalog_path(app->cat),
+        .wake_fd = ui_wake_fd(app),
+        .probe = !app->read_only, /* read-only: tail and compute, never probe */
+    };
+    mm_error err;
+    mm_error_clear(&err);
+    app->monitor_problem[0] = '\0';
+    if (health_monitor_start(&cfg, &app->monitor, &err) != MM_OK) {
+        app->monitor = NULL;
+        snprintf(app->monitor_problem, sizeof app->monitor_problem,
+                 "The health monitor did not start: %.400s", err.message);
+    }
+}
+
+void ui_monitor_stop(ui_app *app)
+{
+    if (app->monitor)
+        health_monitor_stop(app->monitor);
+    app->monitor = NULL;
+    health_snapshot_release(app->health);
+    app->health = NULL;
+}
+
+bool ui_monitor_take(ui_app *app)
+{
+    if (!app->monitor)
+        return false;
+    mm_health_snapshot *fresh = health_monitor_snapshot(app->monitor);
+    if (fresh == app->health) {
+        health_snapshot_release(fresh);
+        return false;
+    }
+    health_snapshot_release(app->health);
+    app->health = fresh;
+    app->health_serial++;
+    return true;
+}
+
+void ui_monitor_refresh(ui_app *app)
+{
+    if (app->monitor)
+        health_monitor_refresh(app->monitor);
+    ui_monitor_take(app);
+}
+
+void ui_prober_state(const ui_app *app, char *out, size_t outsz)
+{
+    const mm_health_snapshot *snap = app->health;
+    if (!app->monitor) {
+        snprintf(out, outsz, "prober: off (no monitor)");
+    } else if (app->read_only) {
+        snprintf(out, outsz, "prober: off (read-only)");
+    } else if (!snap) {
+        snprintf(out, outsz, "prober: starting");
+    } else if (snap->is_prober) {
+        snprintf(out, outsz, "prober: this console");
+    } else if (snap->prober[0]) {
+        char holder[MM_LEASE_HOLDER_MAX];
+        mm_copy(holder, sizeof holder, snap->prober);
+        char *nonce = strrchr(holder, ':'); /* host:pid:nonce -> host:pid */
+        if (nonce && nonce != strchr(holder, ':'))
+            *nonce = '\0';
+        snprintf(out, outsz, "prober: other (%.40s)", holder);
+    } else {
+        snprintf(out, outsz, "prober: none yet");
+    }
+}

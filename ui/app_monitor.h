@@ -1,0 +1,26 @@
+/* The console's one health monitor, owned by the frame: started with the console (so the
+ * header's prober state is right on every page), its latest snapshot held in the app context
+ * for the header, the Provider Health page and the Models page. */
+#ifndef MM_UI_APP_MONITOR_H
+#define MM_UI_APP_MONITOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "app.h"
+
+/* Starts the monitor on its own catalog connection (probing unless read-only); when it cannot
+ * start, app->monitor stays NULL and app->monitor_problem says why. */
+void ui_monitor_start(ui_app *app);
+/* Stops the monitor and releases the snapshot (after the pages are gone). */
+void ui_monitor_stop(ui_app *app);
+/* Takes the monitor's latest snapshot into app->health; true when it is a new one (then
+ * app->health_serial has moved on). Called by the loop on each wake, before pages' on_wake. */
+bool ui_monitor_take(ui_app *app);
+/* Asks the monitor to re-read accounts and settings and recompute now, and takes what it has. */
+void ui_monitor_refresh(ui_app *app);
+/* The header's prober slot: "prober: this console", "prober: other (host:pid)", "prober: off
+ * (read-only)", ... */
+void ui_prober_state(const ui_app *app, char *out, size_t outsz);
+
+#endif
