@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fallback chains: adding at a position, moving and removing shift the others; removing a
-# model or a workspace removes its targets / entitlements and says how many.
+# model or a workspace removes its targets / entitlements and says how many; the chain rules the
+# console shows (catalog/chain_rules.c) are printed by `model list/show` and `target add`.
 source "$(dirname "$0")/lib.sh"
 
 export KEY=sk-chain-test-key-0000
@@ -8,6 +9,8 @@ assert_ok account add a1 --provider openai --api-key-env KEY
 assert_ok account add a2 --provider anthropic --api-key-env KEY
 assert_ok account add a3 --provider mistral --api-key-env KEY
 assert_ok model add chat --type chat
+assert_ok model show chat
+assert_contains out "warnings: The chain is empty"
 
 chain() { # prints "model@account model@account ..." in priority order
     mm model show chat --json
@@ -24,7 +27,12 @@ expect_chain() {
 }
 
 assert_ok target add chat --account a1 --model m1
+assert_contains err "Account a1 has no discovered models yet (run 'mmadmin account test a1')"
+assert_ok model show chat
+assert_contains out "whole chain depends on one account (a1)"
 assert_ok target add chat --account a2 --model m2
+assert_ok model show chat
+assert_not_contains out "warnings:"
 assert_ok target add chat --account a3 --model m3
 expect_chain "m1@a1 m2@a2 m3@a3"
 # add at a position: the others move down
@@ -54,6 +62,15 @@ assert_contains err "chat"
 assert_ok target rm chat --priority 2
 assert_ok account rm a2
 assert_contains out "removed account 'a2'"
+
+# a chat model on an embedding model is noted when added and warned about in model show
+assert_ok target add chat --account a3 --model text-embedding-3-small
+assert_contains err "text-embedding-3-small looks like an embedding model, but chat is a chat model"
+assert_ok model show chat
+assert_contains out "looks like an embedding model"
+assert_ok model list
+assert_contains out "m3@a3 > m0@a3 > text-embedding-3-small@a3"
+assert_ok target rm chat --priority 3
 
 # model rm cascades and says how many
 assert_ok workspace add w1
