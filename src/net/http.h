@@ -10,7 +10,6 @@
 #include <curl/curl.h>
 
 #include "error.h"
-#include "providers/provider.h"
 #include "util/strlist.h"
 
 #define MM_HTTP_BODY_CAP (16u * 1024u * 1024u) /* larger answers are bad_response */
