@@ -19,7 +19,7 @@
 typedef struct cli_context {
     const char *db_path; /* --db, or NULL ($MM_DB, XDG default) */
     bool read_only;      /* --read-only */
-    bool demo;           /* --demo: throw-away catalog, simulator and load (cli/demo.h) */
+    bool demo;           /* --demo: throw-away catalog, simulator and load (demo/demo.h) */
     const char *page;    /* --page ID: the console page to open first */
     const char *actor;   /* NULL: the catalog's default ($SUDO_USER, else the login name) */
     mm_catalog *catalog; /* opened on first use by cli_catalog; closed by cli_context_close */
