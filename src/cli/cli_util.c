@@ -522,16 +522,6 @@ struct cli_table {
     size_t capacity;
 };
 
-static size_t display_width(const char *s)
-{
-    size_t width = 0;
-    for (; *s; s++) {
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            width++;
-    }
-    return width;
-}
-
 cli_table *cli_table_new(size_t ncols, const char *const *headers)
 {
     cli_table *t = calloc(1, sizeof *t);
@@ -574,7 +564,7 @@ void cli_table_print(const cli_table *t, FILE *out)
     size_t ncols = t->ncols < 32 ? t->ncols : 32;
     for (size_t r = 0; r < t->nrows; r++) {
         for (size_t c = 0; c < ncols; c++) {
-            size_t w = display_width(t->cells[r * t->ncols + c]);
+            size_t w = (size_t)mm_text_width(t->cells[r * t->ncols + c]);
             if (w > widths[c])
                 widths[c] = w;
         }
@@ -584,7 +574,7 @@ void cli_table_print(const cli_table *t, FILE *out)
             const char *cell = t->cells[r * t->ncols + c];
             fputs(cell, out);
             if (c + 1 < ncols) {
-                size_t pad = widths[c] - display_width(cell) + 2;
+                size_t pad = widths[c] - (size_t)mm_text_width(cell) + 2;
                 fprintf(out, "%*s", (int)pad, "");
             }
         }
