@@ -1,5 +1,5 @@
 /* The error value every core call fills: a status, the form field it concerns (if any) and a
- * message a person can act on. The CLI maps statuses to exit codes; the UI shows the message. */
+ * message a person can act on; and the class vocabulary for a failed provider call. */
 #ifndef MM_ERROR_H
 #define MM_ERROR_H
 
@@ -37,5 +37,26 @@ void mm_error_clear(mm_error *err);
 /* Exit code for the CLI: 0 ok, 2 bad usage or input refused by a rule, 1 otherwise. */
 int mm_status_exit_code(mm_status status);
 const char *mm_status_name(mm_status status);
+
+/* One vocabulary for adapters, router, health and UI (PROVIDERS.md, "Error classes"). */
+typedef enum mm_error_class {
+    MM_CLASS_OK = 0,
+    MM_CLASS_AUTH,
+    MM_CLASS_QUOTA,
+    MM_CLASS_RATE_LIMITED,
+    MM_CLASS_OVERLOADED,
+    MM_CLASS_SERVER,
+    MM_CLASS_TIMEOUT,
+    MM_CLASS_NETWORK,
+    MM_CLASS_BAD_REQUEST,
+    MM_CLASS_BAD_RESPONSE,
+    MM_CLASS_COUNT
+} mm_error_class;
+
+const char *mm_error_class_name(mm_error_class cls); /* "ok", "auth", "rate_limited", ... */
+/* Parses a class name; returns MM_CLASS_COUNT when unknown. */
+mm_error_class mm_error_class_parse(const char *name);
+/* One sentence telling an admin what to do about this class ("check the API key ..."). */
+const char *mm_error_class_hint(mm_error_class cls);
 
 #endif

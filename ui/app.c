@@ -231,7 +231,7 @@ static void draw_header(ui_app *app)
     char user[96];
     snprintf(user, sizeof user, "user: %s", catalog_actor(app->cat));
     const char *flag = app->read_only ? " [READ-ONLY] " : "";
-    int right = ui_text_width(prober) + 2 + ui_text_width(user) + 3 + ui_text_width(flag);
+    int right = mm_text_width(prober) + 2 + mm_text_width(user) + 3 + mm_text_width(flag);
     int x = ui_draw_clip(app, win, 0, 0, app->cols, UI_EL_HEADER, " mmadmin  catalog: ");
     char path[MM_URL_MAX];
     int room = app->cols - x - right - 2;
@@ -352,7 +352,7 @@ static int bar_width(const ui_app *app, const ui_binding **items, size_t n, bool
     for (size_t i = 0; i < n; i++) {
         char cap[32];
         key_cap(app, items[i], long_form, cap, sizeof cap);
-        total += ui_text_width(cap) + ui_text_width(items[i]->label) + 2;
+        total += mm_text_width(cap) + mm_text_width(items[i]->label) + 2;
     }
     return total;
 }

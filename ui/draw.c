@@ -1,5 +1,5 @@
-/* Text and line drawing for every widget: UTF-8 decoding independent of the locale, width in
- * columns, clipping with an ellipsis, ASCII fallbacks, borders and word wrapping. */
+/* Text and line drawing for every widget: clipping with an ellipsis, ASCII fallbacks, borders
+ * and word wrapping (UTF-8 decoding and widths: util/text). */
 #include "draw.h"
 
 #include <stdint.h>
@@ -8,45 +8,14 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "util/text.h"
+
 static const char *const GLYPHS_UTF8[UI_G_COUNT] = {"✓", "✗", "…", "–", "→", "▲", "▼", "•", "!"};
 static const char *const GLYPHS_ASCII[UI_G_COUNT] = {"+", "x", "~", "-", "->", "^", "v", "*", "!"};
 
 const char *ui_glyph(const ui_app *app, ui_glyph_id id)
 {
     return app->utf8 ? GLYPHS_UTF8[id] : GLYPHS_ASCII[id];
-}
-
-/* Decodes one UTF-8 character at *p (advancing it); invalid bytes give U+FFFD. */
-static uint32_t next_codepoint(const char **p)
-{
-    const unsigned char *s = (const unsigned char *)*p;
-    uint32_t cp;
-    int extra;
-    if (s[0] < 0x80) {
-        *p += 1;
-        return s[0];
-    } else if ((s[0] & 0xE0) == 0xC0) {
-        cp = s[0] & 0x1F;
-        extra = 1;
-    } else if ((s[0] & 0xF0) == 0xE0) {
-        cp = s[0] & 0x0F;
-        extra = 2;
-    } else if ((s[0] & 0xF8) == 0xF0) {
-        cp = s[0] & 0x07;
-        extra = 3;
-    } else {
-        *p += 1;
-        return 0xFFFD;
-    }
-    for (int i = 1; i <= extra; i++) {
-        if ((s[i] & 0xC0) != 0x80) {
-            *p += 1;
-            return 0xFFFD;
-        }
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    *p += 1 + extra;
-    return cp;
 }
 
 /* The ASCII stand-in for a character when the terminal is not UTF-8. */
@@ -103,30 +72,13 @@ static wchar_t drawable(const ui_app *app, uint32_t cp, int *width)
         *width = 1;
         return ascii_fallback(cp);
     }
-    int w = wcwidth((wchar_t)cp);
+    int w = mm_char_width(cp);
     if (w < 0) {
         *width = 1;
         return L'?';
     }
     *width = w;
     return (wchar_t)cp;
-}
-
-int ui_text_width(const char *text)
-{
-    int total = 0;
-    const char *p = text ? text : "";
-    while (*p) {
-        uint32_t cp = next_codepoint(&p);
-        int w = 1;
-        if (cp >= 0x80 && cp != 0xFFFD) {
-            w = wcwidth((wchar_t)cp);
-            if (w < 0)
-                w = 1;
-        }
-        total += w;
-    }
-    return total;
 }
 
 /* Converts text to at most width columns of wide characters; sets *cols to the width used.
@@ -137,14 +89,14 @@ static size_t fit_wide(const ui_app *app, const char *text, int width, wchar_t *
     const char *p = text ? text : "";
     int total = 0, w;
     for (const char *q = p; *q;) {
-        drawable(app, next_codepoint(&q), &w);
+        drawable(app, mm_utf8_next(&q), &w);
         total += w;
     }
     int budget = total <= width ? width : width - 1;
     size_t n = 0;
     int used = 0;
     while (*p && n + 2 < outcap) {
-        wchar_t wc = drawable(app, next_codepoint(&p), &w);
+        wchar_t wc = drawable(app, mm_utf8_next(&p), &w);
         if (used + w > budget)
             break;
         out[n++] = wc;
@@ -240,7 +192,7 @@ static int span_width(const char *start, const char *end)
         len = sizeof tmp - 1;
     memcpy(tmp, start, len);
     tmp[len] = '\0';
-    return ui_text_width(tmp);
+    return mm_text_width(tmp);
 }
 
 /* Wraps one paragraph (no '\n'). */
@@ -253,7 +205,7 @@ static void wrap_paragraph(const char *start, const char *end, int width, ui_lin
         const char *p = line, *last_break = NULL;
         while (p < end) {
             const char *next = p;
-            next_codepoint(&next);
+            mm_utf8_next(&next);
             if (span_width(line, next) > width)
                 break;
             if (*p == ' ')
@@ -266,7 +218,7 @@ static void wrap_paragraph(const char *start, const char *end, int width, ui_lin
         }
         const char *cut = last_break && last_break > line ? last_break : p;
         if (cut == line) { /* a single character wider than the line */
-            next_codepoint(&cut);
+            mm_utf8_next(&cut);
         }
         lines_push(out, line, (size_t)(cut - line));
         line = cut;
@@ -318,7 +270,7 @@ void ui_format_ago(char *out, size_t outsz, int64_t then_ms, int64_t now_ms)
 
 void ui_shorten_middle(const ui_app *app, char *out, size_t outsz, const char *text, int width)
 {
-    if (ui_text_width(text) <= width || width < 5) {
+    if (mm_text_width(text) <= width || width < 5) {
         snprintf(out, outsz, "%s", text);
         return;
     }

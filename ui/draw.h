@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "app.h"
+#include "util/text.h" /* mm_text_width: the display width every widget measures with */
 
 typedef enum ui_align { UI_ALIGN_LEFT = 0, UI_ALIGN_RIGHT, UI_ALIGN_CENTER } ui_align;
 
@@ -25,8 +26,6 @@ typedef enum ui_glyph_id {
 
 const char *ui_glyph(const ui_app *app, ui_glyph_id id);
 
-/* Display width in columns of UTF-8 text (invalid bytes count one column each). */
-int ui_text_width(const char *text);
 /* Draws text at (y, x) in exactly width columns: clipped with an ellipsis or padded with
  * spaces, aligned. In ASCII mode non-ASCII glyphs are replaced. Returns the columns drawn. */
 int ui_draw_text(const ui_app *app, WINDOW *win, int y, int x, int width, ui_element element,

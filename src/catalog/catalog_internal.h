@@ -24,7 +24,7 @@ struct mm_catalog {
 mm_status catalog_schema_check(mm_catalog *cat, mm_error *err); /* refuses newer / foreign */
 mm_status catalog_schema_migrate(mm_catalog *cat, mm_error *err);
 
-/* ---- transactions and statements (catalog_db.c) ---- */
+/* ---- transactions and statements (catalog_sql.c) ---- */
 /* BEGIN IMMEDIATE; MM_E_READONLY on a read-only catalog. */
 mm_status cat_begin(mm_catalog *cat, mm_error *err);
 /* Commits when status is MM_OK (reporting a failing COMMIT), else rolls back. Returns the final
@@ -49,7 +49,7 @@ void cat_column_copy(sqlite3_stmt *stmt, int index, char *dst, size_t dstsz);
 bool cat_grow(void **items, size_t *capacity, size_t count, size_t elem_size);
 mm_status cat_out_of_memory(mm_error *err);
 
-/* ---- reading rows (catalog_db.c) ---- */
+/* ---- reading rows (catalog_sql.c) ---- */
 /* Binds a query's parameters from ctx; NULL binds nothing. */
 typedef void (*cat_binder)(sqlite3_stmt *stmt, const void *ctx);
 /* Fills one item (an mm_account, mm_model, ...) from the current row. */
@@ -79,7 +79,7 @@ mm_status cat_exec_int(mm_catalog *cat, const char *sql, int64_t value, const ch
 mm_status cat_names_json(mm_catalog *cat, const char *sql, int64_t id, json_t *array,
                          const char *doing, mm_error *err);
 
-/* ---- optimistic versions and unique names (catalog_db.c) ---- */
+/* ---- optimistic versions and unique names (catalog_sql.c) ---- */
 /* MM_E_NOT_FOUND when the entity (kind "model") is gone, MM_E_CONFLICT when its version moved
  * on since the caller read it. */
 mm_status cat_check_unchanged(const char *kind, bool found, const char *name,
@@ -96,7 +96,7 @@ extern const char CAT_SQL_USAGE_SINCE_TIME_ALL[];
 extern const char CAT_SQL_USAGE_TOTALS_ACCOUNT[];
 extern const char CAT_SQL_USAGE_TOTALS_WORKSPACE[];
 
-/* ---- entity lookups by name (MM_E_NOT_FOUND with a message naming the kind) ---- */
+/* ---- entity lookups by name, catalog_sql.c (MM_E_NOT_FOUND with a message naming the kind) */
 mm_status cat_account_id(mm_catalog *cat, const char *name, int64_t *id, mm_error *err);
 mm_status cat_model_id(mm_catalog *cat, const char *name, int64_t *id, mm_error *err);
 mm_status cat_workspace_id(mm_catalog *cat, const char *name, int64_t *id, mm_error *err);

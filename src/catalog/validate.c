@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "util/text.h"
 
 bool val_terminated(const char *s, size_t cap)
@@ -186,56 +188,86 @@ static bool host_char(char c)
     return isalnum((unsigned char)c) || c == '.' || c == '-' || c == '_';
 }
 
-/* Splits "host[:port]" or "[v6][:port]" out of the authority; checks characters and port. */
-static mm_status parse_authority(const char *auth, size_t len, char *host, size_t hostsz,
+static mm_status endpoint_refused(mm_error *err, const char *message)
+{
+    return mm_error_set(err, MM_E_INVALID, "endpoint", "%s", message);
+}
+
+static const char NO_HOST[] = "the endpoint has no host; use a URL like https://api.example.com/v1";
+static const char BAD_HOST[] = "the endpoint's host name has an invalid character; use a URL "
+                               "like https://api.example.com/v1";
+static const char BAD_PORT[] = "the endpoint's port is not a number from 1 to 65535";
+static const char USERINFO[] = "the endpoint must not carry a user name or password; put the key "
+                               "in the API key field instead";
+
+/* The rule broken by a URL that curl_url refuses to parse; written is the text after
+ * "scheme://". */
+static mm_status endpoint_unparsed(CURLUcode rc, const char *written, mm_error *err)
+{
+    const char *close = written[0] == '[' ? strchr(written, ']') : NULL;
+    switch (rc) {
+    case CURLUE_NO_HOST:
+        return endpoint_refused(err, NO_HOST);
+    case CURLUE_BAD_PORT_NUMBER:
+        if (close && close[1] != ':')
+            return endpoint_refused(err, "the endpoint has text after the IPv6 address; use "
+                                         "https://[::1]:8080/v1");
+        return endpoint_refused(err, BAD_PORT);
+    case CURLUE_BAD_IPV6:
+        return endpoint_refused(err, close ? "the endpoint's IPv6 address is not valid; use "
+                                             "https://[::1]:8080/v1"
+                                           : "the endpoint's IPv6 address lacks its closing ']'");
+    case CURLUE_BAD_LOGIN:
+    case CURLUE_BAD_USER:
+    case CURLUE_BAD_PASSWORD:
+        return endpoint_refused(err, USERINFO);
+    case CURLUE_BAD_HOSTNAME:
+        return endpoint_refused(err, BAD_HOST);
+    default:
+        return mm_error_set(err, MM_E_INVALID, "endpoint",
+                            "the endpoint is not a valid URL (%s); use a URL like "
+                            "https://api.example.com/v1",
+                            curl_url_strerror(rc));
+    }
+}
+
+static bool url_has(CURLU *url, CURLUPart part)
+{
+    char *value = NULL;
+    bool has = curl_url_get(url, part, &value, 0) == CURLUE_OK;
+    curl_free(value);
+    return has;
+}
+
+/* The host and port of a URL curl parsed, checked against the rules. The rules read the host
+ * as typed (curl would decode %XX and rewrite short IPv4 forms; an endpoint is stored as typed),
+ * an IPv6 host as curl parsed it. host gets the name without brackets (for the loopback rule). */
+static mm_status check_authority(CURLU *url, const char *written, char *host, size_t hostsz,
                                  mm_error *err)
 {
-    const char *port = NULL;
-    size_t host_len;
-    const char *host_start = auth;
-    if (len > 0 && auth[0] == '[') {
-        const char *close = memchr(auth, ']', len);
-        if (!close)
-            return mm_error_set(err, MM_E_INVALID, "endpoint",
-                                "the endpoint's IPv6 address lacks its closing ']'");
-        host_start = auth + 1;
-        host_len = (size_t)(close - host_start);
-        if (close + 1 < auth + len) {
-            if (close[1] != ':')
-                return mm_error_set(err, MM_E_INVALID, "endpoint",
-                                    "the endpoint has text after the IPv6 address; use "
-                                    "https://[::1]:8080/v1");
-            port = close + 2;
-        }
-    } else {
-        const char *colon = memchr(auth, ':', len);
-        host_len = colon ? (size_t)(colon - auth) : len;
-        port = colon ? colon + 1 : NULL;
-        for (size_t i = 0; i < host_len; i++)
-            if (!host_char(auth[i]))
-                return mm_error_set(err, MM_E_INVALID, "endpoint",
-                                    "the endpoint's host name has an invalid character; use a "
-                                    "URL like https://api.example.com/v1");
+    char *parsed = NULL, *port = NULL;
+    mm_status st = MM_OK;
+    if (curl_url_get(url, CURLUPART_HOST, &parsed, 0) != CURLUE_OK)
+        return endpoint_refused(err, NO_HOST);
+    bool bracketed = parsed[0] == '[' && written[0] == '[';
+    const char *name = bracketed ? parsed + 1 : written;
+    size_t len = bracketed ? strlen(parsed) - 2 : strcspn(written, ":/?#");
+    const char *end = bracketed ? strchr(written, ']') + 1 : written + len;
+    if (len == 0 || len >= hostsz)
+        st = endpoint_refused(err, NO_HOST);
+    for (size_t i = 0; st == MM_OK && !bracketed && i < len; i++)
+        if (!host_char(name[i]))
+            st = endpoint_refused(err, BAD_HOST);
+    if (st == MM_OK) {
+        bool has_port = curl_url_get(url, CURLUPART_PORT, &port, 0) == CURLUE_OK;
+        bool too_long = *end == ':' && strspn(end + 1, "0123456789") > 5;
+        if (has_port ? too_long || strtol(port, NULL, 10) < 1 : *end == ':')
+            st = endpoint_refused(err, BAD_PORT);
+        snprintf(host, hostsz, "%.*s", (int)len, name);
     }
-    if (host_len == 0 || host_len >= hostsz)
-        return mm_error_set(err, MM_E_INVALID, "endpoint",
-                            "the endpoint has no host; use a URL like https://api.example.com/v1");
-    memcpy(host, host_start, host_len);
-    host[host_len] = '\0';
-    if (port) {
-        size_t port_len = (size_t)(auth + len - port);
-        long value = 0;
-        for (size_t i = 0; i < port_len; i++) {
-            if (!isdigit((unsigned char)port[i]) || i >= 5)
-                return mm_error_set(err, MM_E_INVALID, "endpoint",
-                                    "the endpoint's port is not a number from 1 to 65535");
-            value = value * 10 + (port[i] - '0');
-        }
-        if (port_len == 0 || value < 1 || value > 65535)
-            return mm_error_set(err, MM_E_INVALID, "endpoint",
-                                "the endpoint's port is not a number from 1 to 65535");
-    }
-    return MM_OK;
+    curl_free(parsed);
+    curl_free(port);
+    return st;
 }
 
 mm_status val_endpoint(const char *url, mm_error *err)
@@ -254,22 +286,25 @@ mm_status val_endpoint(const char *url, mm_error *err)
         return mm_error_set(err, MM_E_INVALID, "endpoint",
                             "the endpoint must be an http(s) URL starting with https://, e.g. "
                             "https://my-resource.openai.azure.com");
-    const char *auth = url + (https ? 8 : 7);
-    size_t auth_len = strcspn(auth, "/?#");
-    if (memchr(auth, '@', auth_len))
-        return mm_error_set(err, MM_E_INVALID, "endpoint",
-                            "the endpoint must not carry a user name or password; put the key in "
-                            "the API key field instead");
+    CURLU *parsed = curl_url();
+    if (!parsed)
+        return mm_error_set(err, MM_E_INTERNAL, "endpoint", "out of memory");
     char host[256];
-    mm_status st = parse_authority(auth, auth_len, host, sizeof host, err);
-    if (st != MM_OK)
-        return st;
-    if (http && !host_is_loopback(host))
+    CURLUcode rc = curl_url_set(parsed, CURLUPART_URL, url, 0);
+    mm_status st = MM_OK;
+    if (rc != CURLUE_OK)
+        st = endpoint_unparsed(rc, url + (https ? 8 : 7), err);
+    else if (url_has(parsed, CURLUPART_USER) || url_has(parsed, CURLUPART_PASSWORD))
+        st = endpoint_refused(err, USERINFO);
+    else
+        st = check_authority(parsed, url + (https ? 8 : 7), host, sizeof host, err);
+    curl_url_cleanup(parsed);
+    if (st == MM_OK && http && !host_is_loopback(host))
         return mm_error_set(err, MM_E_INVALID, "endpoint",
                             "plain http is allowed only for this machine (localhost, 127.0.0.1, "
                             "::1); use https://%s instead",
                             host);
-    return MM_OK;
+    return st;
 }
 
 static bool digits(const char *s, size_t n)

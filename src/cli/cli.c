@@ -1,5 +1,5 @@
-/* Global option parsing (--db, --read-only, --version, --help) and dispatch to the command
- * table built from commands.def; with no command, the console (ui_main). */
+/* Global option parsing (--db, --read-only, --page, --demo, --version, --help) and dispatch to
+ * the command table built from commands.def. main.c opens the console when there is no command. */
 #include "cli/cli.h"
 
 #include <getopt.h>
@@ -8,8 +8,6 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
-#include "cli/demo.h"
-#include "ui.h"
 
 #define CLI_COMMAND(name, summary, function) {#name, summary, function},
 static const cli_command commands[] = {
@@ -61,9 +59,7 @@ static void print_global_help(FILE *out)
 
 enum { OPT_DB = 256, OPT_READ_ONLY, OPT_VERSION, OPT_DEMO, OPT_PAGE };
 
-/* Parses the global options up to the first command word; returns -1 to go on, or an exit
- * code. *first is the index of the command word (argc when none). */
-static int parse_global(cli_context *ctx, int argc, char **argv, int *first)
+int cli_parse_global(cli_context *ctx, int argc, char **argv, int *first)
 {
     static const struct option options[] = {
         {"db", required_argument, NULL, OPT_DB},
@@ -113,40 +109,13 @@ static int parse_global(cli_context *ctx, int argc, char **argv, int *first)
     return -1;
 }
 
-static int run_console(const cli_context *ctx)
+int cli_run_command(cli_context *ctx, int argc, char **argv)
 {
-    char pages[160];
-    if (ctx->page && !ui_page_id_known(ctx->page, pages, sizeof pages)) {
-        fprintf(stderr, "mmadmin: no page '%s'; --page takes one of: %s\n", ctx->page, pages);
-        return CLI_EXIT_USAGE;
-    }
     if (ctx->demo) {
-        if (ctx->db_path || ctx->read_only) {
-            fprintf(stderr, "mmadmin: --demo makes its own throw-away catalog; drop --db and "
-                            "--read-only\n");
-            return CLI_EXIT_USAGE;
-        }
-        return demo_run(ctx->page);
-    }
-    mm_ui_options opts = {
-        .db_path = ctx->db_path, .read_only = ctx->read_only, .start_page = ctx->page};
-    return ui_main(&opts);
-}
-
-int cli_main(int argc, char **argv)
-{
-    cli_context ctx = {0};
-    int first = argc;
-    int code = parse_global(&ctx, argc, argv, &first);
-    if (code >= 0)
-        return code;
-    if (first >= argc)
-        return run_console(&ctx);
-    if (ctx.demo) {
         fprintf(stderr, "mmadmin: --demo opens the console; it takes no command\n");
         return CLI_EXIT_USAGE;
     }
-    const char *name = argv[first];
+    const char *name = argv[0];
     if (strcmp(name, "help") == 0) {
         print_global_help(stdout);
         return CLI_EXIT_OK;
@@ -156,8 +125,8 @@ int cli_main(int argc, char **argv)
         fprintf(stderr, "mmadmin: unknown command '%s'; see 'mmadmin --help' for the list\n", name);
         return CLI_EXIT_USAGE;
     }
-    code = command->run(&ctx, argc - first, argv + first);
-    cli_context_close(&ctx);
+    int code = command->run(ctx, argc, argv);
+    cli_context_close(ctx);
     fflush(stdout);
     return code;
 }

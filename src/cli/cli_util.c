@@ -223,6 +223,26 @@ bool cli_parse_json_flag(cli_parser *p, int json_id, bool *json)
     return id != CLI_STOP;
 }
 
+const cli_option cli_no_options[] = {{NULL, NULL, 0, NULL}};
+const cli_option cli_json_options[] = {
+    {"json", NULL, CLI_OPT_JSON, "print JSON instead of text"},
+    {NULL, NULL, 0, NULL},
+};
+
+int cli_start(cli_context *ctx, cli_parser *p, const cli_spec *spec, int argc, char **argv,
+              bool *json, mm_catalog **cat)
+{
+    bool given = false;
+    cli_parser_init(p, spec, argc, argv);
+    if (!cli_parse_json_flag(p, CLI_OPT_JSON, &given))
+        return p->exit_code;
+    if (json)
+        *json = given;
+    mm_error err = {0};
+    *cat = cli_catalog(ctx, &err);
+    return *cat ? -1 : cli_report(&err);
+}
+
 void cli_print_help(const cli_spec *spec, FILE *out)
 {
     fprintf(out, "Usage: mmadmin %s %s\n\n", spec->command, spec->synopsis ? spec->synopsis : "");
@@ -356,6 +376,13 @@ mm_status cli_copy_field(char *dst, size_t dstsz, const char *value, const char 
     dst[0] = '\0';
     return mm_error_set(err, MM_E_INVALID, field, "%s is too long: at most %zu characters", field,
                         dstsz - 1);
+}
+
+void cli_print_updated(int label_width, int64_t updated_ms, int64_t version)
+{
+    char when[32];
+    mm_format_time(when, sizeof when, updated_ms);
+    printf("%-*s%s UTC (version %lld)\n", label_width, "updated:", when, (long long)version);
 }
 
 void cli_format_iso_time(char *buf, size_t bufsz, int64_t ms)
@@ -522,16 +549,6 @@ struct cli_table {
     size_t capacity;
 };
 
-static size_t display_width(const char *s)
-{
-    size_t width = 0;
-    for (; *s; s++) {
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            width++;
-    }
-    return width;
-}
-
 cli_table *cli_table_new(size_t ncols, const char *const *headers)
 {
     cli_table *t = calloc(1, sizeof *t);
@@ -574,7 +591,7 @@ void cli_table_print(const cli_table *t, FILE *out)
     size_t ncols = t->ncols < 32 ? t->ncols : 32;
     for (size_t r = 0; r < t->nrows; r++) {
         for (size_t c = 0; c < ncols; c++) {
-            size_t w = display_width(t->cells[r * t->ncols + c]);
+            size_t w = (size_t)mm_text_width(t->cells[r * t->ncols + c]);
             if (w > widths[c])
                 widths[c] = w;
         }
@@ -584,7 +601,7 @@ void cli_table_print(const cli_table *t, FILE *out)
             const char *cell = t->cells[r * t->ncols + c];
             fputs(cell, out);
             if (c + 1 < ncols) {
-                size_t pad = widths[c] - display_width(cell) + 2;
+                size_t pad = widths[c] - (size_t)mm_text_width(cell) + 2;
                 fprintf(out, "%*s", (int)pad, "");
             }
         }

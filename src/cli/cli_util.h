@@ -19,7 +19,7 @@
 typedef struct cli_context {
     const char *db_path; /* --db, or NULL ($MM_DB, XDG default) */
     bool read_only;      /* --read-only */
-    bool demo;           /* --demo: throw-away catalog, simulator and load (cli/demo.h) */
+    bool demo;           /* --demo: throw-away catalog, simulator and load (demo/demo.h) */
     const char *page;    /* --page ID: the console page to open first */
     const char *actor;   /* NULL: the catalog's default ($SUDO_USER, else the login name) */
     mm_catalog *catalog; /* opened on first use by cli_catalog; closed by cli_context_close */
@@ -89,6 +89,17 @@ int cli_next_option(cli_parser *p);
 /* Reads the options of a command whose only option is a --json flag (json_id): sets *json when
  * it is given. False when parsing stopped (p->exit_code: help printed or a usage error). */
 bool cli_parse_json_flag(cli_parser *p, int json_id, bool *json);
+/* The option lists many commands share: none, or only --json (id CLI_OPT_JSON, a value no
+ * command's own option enum reaches). */
+enum { CLI_OPT_JSON = 0x4000 };
+extern const cli_option cli_no_options[];
+extern const cli_option cli_json_options[];
+/* Starts a command whose options are cli_no_options or cli_json_options: parses argv with spec
+ * (*json set when --json is given; json may be NULL), then opens the catalog into *cat.
+ * Returns -1 to go on (words in p->args), else the exit code: 0 after --help, 2 after a usage
+ * error, or the catalog's failure (reported on stderr). */
+int cli_start(cli_context *ctx, cli_parser *p, const cli_spec *spec, int argc, char **argv,
+              bool *json, mm_catalog **cat);
 /* Prints the spec's help (usage, description, options, example) to out. */
 void cli_print_help(const cli_spec *spec, FILE *out);
 
@@ -114,6 +125,9 @@ mm_status cli_parse_usd_cents(const char *option, const char *text, int64_t *cen
 /* Copies value into dst; refused (MM_E_INVALID, field) when it does not fit, never truncated. */
 mm_status cli_copy_field(char *dst, size_t dstsz, const char *value, const char *field,
                          mm_error *err);
+/* The last line a show block prints about a row: "updated:<pad>2026-11-24 18:05 UTC (version
+ * 3)", the label padded to label_width columns. */
+void cli_print_updated(int label_width, int64_t updated_ms, int64_t version);
 /* ms since the epoch as "2026-11-24T18:05:09Z" (UTC). */
 void cli_format_iso_time(char *buf, size_t bufsz, int64_t ms);
 

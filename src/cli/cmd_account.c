@@ -28,7 +28,6 @@ enum {
     OPT_NO_RPM,
     OPT_NO_TPM,
     OPT_NO_CAP,
-    OPT_JSON,
     OPT_REASON,
 };
 
@@ -66,13 +65,6 @@ static const cli_option edit_options[] = {
     {"no-monthly-cap", NULL, OPT_NO_CAP, "remove the monthly spending cap"},
     {NULL, NULL, 0, NULL},
 };
-
-static const cli_option json_options[] = {
-    {"json", NULL, OPT_JSON, "print JSON instead of text"},
-    {NULL, NULL, 0, NULL},
-};
-
-static const cli_option no_options[] = {{NULL, NULL, 0, NULL}};
 
 static const cli_option disable_options[] = {
     {"reason", "TEXT", OPT_REASON, "why it is disabled (shown in the console and audit log)"},
@@ -120,7 +112,7 @@ static const cli_spec rm_spec = {
     .synopsis = "NAME",
     .description = "Removes an account. Refused while a logical model's target uses it (the "
                    "message lists them).",
-    .options = no_options,
+    .options = cli_no_options,
     .example = "mmadmin account rm old-openai",
     .min_args = 1,
     .max_args = 1,
@@ -131,7 +123,7 @@ static const cli_spec list_spec = {
     .command = "account list",
     .synopsis = "[--json]",
     .description = "Lists the provider accounts (keys only as hints).",
-    .options = json_options,
+    .options = cli_json_options,
     .example = "mmadmin account list --json",
     .min_args = 0,
     .max_args = 0,
@@ -142,7 +134,7 @@ static const cli_spec show_spec = {
     .synopsis = "NAME [--json]",
     .description = "Shows every field of one account (the key only as a hint), its last test "
                    "and the models it\nwas found to offer.",
-    .options = json_options,
+    .options = cli_json_options,
     .example = "mmadmin account show prod-openai",
     .min_args = 1,
     .max_args = 1,
@@ -164,7 +156,7 @@ static const cli_spec enable_spec = {
     .command = "account enable",
     .synopsis = "NAME",
     .description = "Enables a disabled account again.",
-    .options = no_options,
+    .options = cli_no_options,
     .example = "mmadmin account enable prod-openai",
     .min_args = 1,
     .max_args = 1,
@@ -348,13 +340,12 @@ static int account_edit(cli_context *ctx, int argc, char **argv)
 static int account_rm(cli_context *ctx, int argc, char **argv)
 {
     cli_parser p;
-    cli_parser_init(&p, &rm_spec, argc, argv);
-    int id = cli_next_option(&p);
-    if (id == CLI_STOP)
-        return p.exit_code;
+    mm_catalog *cat;
+    int stop = cli_start(ctx, &p, &rm_spec, argc, argv, NULL, &cat);
+    if (stop >= 0)
+        return stop;
     mm_error err = {0};
-    mm_catalog *cat = cli_catalog(ctx, &err);
-    if (!cat || catalog_account_delete(cat, p.args[0], &err) != MM_OK)
+    if (catalog_account_delete(cat, p.args[0], &err) != MM_OK)
         return cli_report(&err);
     printf("removed account '%s'\n", p.args[0]);
     return CLI_EXIT_OK;
@@ -437,14 +428,14 @@ static void print_account_table(const mm_account_list *list)
 static int account_list(cli_context *ctx, int argc, char **argv)
 {
     cli_parser p;
-    cli_parser_init(&p, &list_spec, argc, argv);
     bool json = false;
-    if (!cli_parse_json_flag(&p, OPT_JSON, &json))
-        return p.exit_code;
+    mm_catalog *cat;
+    int stop = cli_start(ctx, &p, &list_spec, argc, argv, &json, &cat);
+    if (stop >= 0)
+        return stop;
     mm_error err = {0};
-    mm_catalog *cat = cli_catalog(ctx, &err);
     mm_account_list list = {0};
-    if (!cat || catalog_account_list(cat, &list, &err) != MM_OK)
+    if (catalog_account_list(cat, &list, &err) != MM_OK)
         return cli_report(&err);
     int code = CLI_EXIT_OK;
     if (json) {
@@ -500,21 +491,20 @@ static void print_account_block(const mm_account *a, const mm_string_list *disco
     printf("models found:  %zu\n", discovered->count);
     mm_format_time(when, sizeof when, a->created_ms);
     printf("created:       %s UTC\n", when);
-    mm_format_time(when, sizeof when, a->updated_ms);
-    printf("updated:       %s UTC (version %lld)\n", when, (long long)a->version);
+    cli_print_updated(15, a->updated_ms, a->version);
 }
 
 static int account_show(cli_context *ctx, int argc, char **argv)
 {
     cli_parser p;
-    cli_parser_init(&p, &show_spec, argc, argv);
     bool json = false;
-    if (!cli_parse_json_flag(&p, OPT_JSON, &json))
-        return p.exit_code;
+    mm_catalog *cat;
+    int stop = cli_start(ctx, &p, &show_spec, argc, argv, &json, &cat);
+    if (stop >= 0)
+        return stop;
     mm_error err = {0};
-    mm_catalog *cat = cli_catalog(ctx, &err);
     mm_account acc;
-    if (!cat || catalog_account_get(cat, p.args[0], &acc, &err) != MM_OK)
+    if (catalog_account_get(cat, p.args[0], &acc, &err) != MM_OK)
         return cli_report(&err);
     mm_string_list discovered = {0};
     if (catalog_account_discovered(cat, acc.name, &discovered, &err) != MM_OK)
@@ -560,13 +550,12 @@ static int account_disable(cli_context *ctx, int argc, char **argv)
 static int account_enable(cli_context *ctx, int argc, char **argv)
 {
     cli_parser p;
-    cli_parser_init(&p, &enable_spec, argc, argv);
-    int id = cli_next_option(&p);
-    if (id == CLI_STOP)
-        return p.exit_code;
+    mm_catalog *cat;
+    int stop = cli_start(ctx, &p, &enable_spec, argc, argv, NULL, &cat);
+    if (stop >= 0)
+        return stop;
     mm_error err = {0};
-    mm_catalog *cat = cli_catalog(ctx, &err);
-    if (!cat || catalog_account_set_enabled(cat, p.args[0], true, "", &err) != MM_OK)
+    if (catalog_account_set_enabled(cat, p.args[0], true, "", &err) != MM_OK)
         return cli_report(&err);
     printf("enabled account '%s'\n", p.args[0]);
     return CLI_EXIT_OK;

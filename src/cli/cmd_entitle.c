@@ -16,8 +16,6 @@ static const cli_option entitle_options[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static const cli_option no_options[] = {{NULL, NULL, 0, NULL}};
-
 static const cli_option list_options[] = {
     {"model", "M", OPT_MODEL, "only this logical model"},
     {"workspace", "W", OPT_WORKSPACE, "only this workspace"},
@@ -42,7 +40,7 @@ static const cli_spec revoke_spec = {
     .synopsis = "MODEL WORKSPACE",
     .description = "Takes logical model MODEL away from WORKSPACE: its requests are refused "
                    "from then on.",
-    .options = no_options,
+    .options = cli_no_options,
     .example = "mmadmin revoke fast-chat search-team",
     .min_args = 2,
     .max_args = 2,
@@ -122,12 +120,12 @@ int cmd_entitle(cli_context *ctx, int argc, char **argv)
 int cmd_revoke(cli_context *ctx, int argc, char **argv)
 {
     cli_parser p;
-    cli_parser_init(&p, &revoke_spec, argc, argv);
-    if (cli_next_option(&p) == CLI_STOP)
-        return p.exit_code;
+    mm_catalog *cat;
+    int stop = cli_start(ctx, &p, &revoke_spec, argc, argv, NULL, &cat);
+    if (stop >= 0)
+        return stop;
     mm_error err = {0};
-    mm_catalog *cat = cli_catalog(ctx, &err);
-    if (!cat || catalog_revoke(cat, p.args[0], p.args[1], &err) != MM_OK)
+    if (catalog_revoke(cat, p.args[0], p.args[1], &err) != MM_OK)
         return cli_report(&err);
     printf("workspace '%s' may no longer use '%s'\n", p.args[1], p.args[0]);
     return CLI_EXIT_OK;

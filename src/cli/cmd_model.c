@@ -8,7 +8,7 @@
 #include "util/clock.h"
 #include "util/text.h"
 
-enum { OPT_TYPE = 256, OPT_DESCRIPTION, OPT_NAME, OPT_JSON };
+enum { OPT_TYPE = 256, OPT_DESCRIPTION, OPT_NAME };
 
 static const cli_option add_options[] = {
     {"type", "T", OPT_TYPE, "chat, embedding, image or audio"},
@@ -22,13 +22,6 @@ static const cli_option edit_options[] = {
     {"description", "TEXT", OPT_DESCRIPTION, "what the model is for"},
     {NULL, NULL, 0, NULL},
 };
-
-static const cli_option json_options[] = {
-    {"json", NULL, OPT_JSON, "print JSON instead of text"},
-    {NULL, NULL, 0, NULL},
-};
-
-static const cli_option no_options[] = {{NULL, NULL, 0, NULL}};
 
 static const cli_spec add_spec = {
     .command = "model add",
@@ -59,7 +52,7 @@ static const cli_spec rm_spec = {
     .synopsis = "NAME",
     .description = "Removes a logical model with its targets and entitlements (in one "
                    "transaction).",
-    .options = no_options,
+    .options = cli_no_options,
     .example = "mmadmin model rm old-chat",
     .min_args = 1,
     .max_args = 1,
@@ -70,7 +63,7 @@ static const cli_spec list_spec = {
     .command = "model list",
     .synopsis = "[--json]",
     .description = "Lists the logical models with their chains.",
-    .options = json_options,
+    .options = cli_json_options,
     .example = "mmadmin model list --json",
     .min_args = 0,
     .max_args = 0,
@@ -81,7 +74,7 @@ static const cli_spec show_spec = {
     .synopsis = "NAME [--json]",
     .description = "Shows a logical model, its numbered fallback chain and the workspaces "
                    "entitled to it.",
-    .options = json_options,
+    .options = cli_json_options,
     .example = "mmadmin model show fast-chat",
     .min_args = 1,
     .max_args = 1,
@@ -220,13 +213,13 @@ static int model_edit(cli_context *ctx, int argc, char **argv)
 static int model_rm(cli_context *ctx, int argc, char **argv)
 {
     cli_parser p;
-    cli_parser_init(&p, &rm_spec, argc, argv);
-    if (cli_next_option(&p) == CLI_STOP)
-        return p.exit_code;
+    mm_catalog *cat;
+    int stop = cli_start(ctx, &p, &rm_spec, argc, argv, NULL, &cat);
+    if (stop >= 0)
+        return stop;
     mm_error err = {0};
-    mm_catalog *cat = cli_catalog(ctx, &err);
     size_t targets = 0, entitlements = 0;
-    if (!cat || catalog_model_delete(cat, p.args[0], &targets, &entitlements, &err) != MM_OK)
+    if (catalog_model_delete(cat, p.args[0], &targets, &entitlements, &err) != MM_OK)
         return cli_report(&err);
     printf("removed model '%s' with %zu target%s and %zu entitlement%s\n", p.args[0], targets,
            targets == 1 ? "" : "s", entitlements, entitlements == 1 ? "" : "s");
@@ -253,15 +246,15 @@ static void print_model_table(const mm_model_list *list)
 static int model_list(cli_context *ctx, int argc, char **argv)
 {
     cli_parser p;
-    cli_parser_init(&p, &list_spec, argc, argv);
     bool json = false;
-    if (!cli_parse_json_flag(&p, OPT_JSON, &json))
-        return p.exit_code;
+    mm_catalog *cat;
+    int stop = cli_start(ctx, &p, &list_spec, argc, argv, &json, &cat);
+    if (stop >= 0)
+        return stop;
     mm_error err = {0};
-    mm_catalog *cat = cli_catalog(ctx, &err);
     mm_model_list list = {0};
     mm_entitlement_list entitlements = {0};
-    if (!cat || catalog_model_list(cat, &list, &err) != MM_OK)
+    if (catalog_model_list(cat, &list, &err) != MM_OK)
         return cli_report(&err);
     int code = CLI_EXIT_OK;
     if (json) {
@@ -285,7 +278,6 @@ static int model_list(cli_context *ctx, int argc, char **argv)
 
 static void print_model_block(const mm_model *m, const mm_entitlement_list *entitlements)
 {
-    char when[32];
     printf("name:         %s\n", m->name);
     printf("type:         %s\n", m->type);
     printf("description:  %s\n", m->description[0] ? m->description : "-");
@@ -295,8 +287,7 @@ static void print_model_block(const mm_model *m, const mm_entitlement_list *enti
     if (entitlements->count == 0)
         printf("(none: grant with 'mmadmin entitle %s WORKSPACE')", m->name);
     printf("\n");
-    mm_format_time(when, sizeof when, m->updated_ms);
-    printf("updated:      %s UTC (version %lld)\n", when, (long long)m->version);
+    cli_print_updated(14, m->updated_ms, m->version);
     printf("chain:\n");
     cli_print_chain(m, stdout);
     char warnings[MM_CHAIN_MAX_WARNINGS][MM_CHAIN_WARNING_MAX];
@@ -308,15 +299,15 @@ static void print_model_block(const mm_model *m, const mm_entitlement_list *enti
 static int model_show(cli_context *ctx, int argc, char **argv)
 {
     cli_parser p;
-    cli_parser_init(&p, &show_spec, argc, argv);
     bool json = false;
-    if (!cli_parse_json_flag(&p, OPT_JSON, &json))
-        return p.exit_code;
+    mm_catalog *cat;
+    int stop = cli_start(ctx, &p, &show_spec, argc, argv, &json, &cat);
+    if (stop >= 0)
+        return stop;
     mm_error err = {0};
-    mm_catalog *cat = cli_catalog(ctx, &err);
     mm_model model;
     mm_entitlement_list entitlements = {0};
-    if (!cat || catalog_model_get(cat, p.args[0], &model, &err) != MM_OK ||
+    if (catalog_model_get(cat, p.args[0], &model, &err) != MM_OK ||
         catalog_entitlement_list(cat, model.name, NULL, &entitlements, &err) != MM_OK)
         return cli_report(&err);
     int code = CLI_EXIT_OK;

@@ -10,12 +10,7 @@
 #include "providers/provider.h"
 #include "router/pricing.h"
 
-enum { OPT_JSON = 256, OPT_INPUT, OPT_OUTPUT };
-
-static const cli_option list_options[] = {
-    {"json", NULL, OPT_JSON, "print JSON instead of text"},
-    {NULL, NULL, 0, NULL},
-};
+enum { OPT_INPUT = 256, OPT_OUTPUT };
 
 static const cli_option set_options[] = {
     {"input", "USD", OPT_INPUT, "USD per million input tokens (required)"},
@@ -23,15 +18,13 @@ static const cli_option set_options[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static const cli_option no_options[] = {{NULL, NULL, 0, NULL}};
-
 static const cli_spec list_spec = {
     .command = "prices list",
     .synopsis = "[--json]",
     .description = "Lists the known prices (USD per million tokens) with where each came from,\n"
                    "then the provider models used by targets that have no price (their cost\n"
                    "shows as \"no price\", never $0).",
-    .options = list_options,
+    .options = cli_json_options,
     .example = "mmadmin prices list\nmmadmin prices list --json",
     .min_args = 0,
     .max_args = 0,
@@ -57,7 +50,7 @@ static const cli_spec import_spec = {
         "[{provider, model, input, output}]}) or LiteLLM's model_prices_and_context_window.json\n"
         "(per-token prices, converted to per million; providers mmadmin has no adapter for are\n"
         "skipped and counted). All or nothing: a bad file imports nothing.",
-    .options = no_options,
+    .options = cli_no_options,
     .example = "mmadmin prices import model_prices_and_context_window.json",
     .min_args = 1,
     .max_args = 1,
@@ -176,16 +169,16 @@ static void print_prices_text(const mm_price_list *prices, const unpriced *missi
 static int prices_list(cli_context *ctx, int argc, char **argv)
 {
     cli_parser p;
-    cli_parser_init(&p, &list_spec, argc, argv);
     bool json = false;
-    if (!cli_parse_json_flag(&p, OPT_JSON, &json))
-        return p.exit_code;
+    mm_catalog *cat;
+    int stop = cli_start(ctx, &p, &list_spec, argc, argv, &json, &cat);
+    if (stop >= 0)
+        return stop;
     mm_error err = {0};
-    mm_catalog *cat = cli_catalog(ctx, &err);
     mm_price_list prices = {0};
     unpriced *missing = NULL;
     size_t n_missing = 0;
-    if (!cat || pricing_ensure_builtin(cat, &err) != MM_OK ||
+    if (pricing_ensure_builtin(cat, &err) != MM_OK ||
         catalog_price_list(cat, &prices, &err) != MM_OK ||
         find_unpriced(cat, &prices, &missing, &n_missing, &err) != MM_OK) {
         mm_price_list_free(&prices);
@@ -274,14 +267,14 @@ static int prices_set(cli_context *ctx, int argc, char **argv)
 static int prices_import(cli_context *ctx, int argc, char **argv)
 {
     cli_parser p;
-    cli_parser_init(&p, &import_spec, argc, argv);
-    if (cli_next_option(&p) == CLI_STOP)
-        return p.exit_code;
+    mm_catalog *cat;
+    int stop = cli_start(ctx, &p, &import_spec, argc, argv, NULL, &cat);
+    if (stop >= 0)
+        return stop;
     mm_error err = {0};
-    mm_catalog *cat = cli_catalog(ctx, &err);
     pricing_file summary;
     memset(&summary, 0, sizeof summary);
-    if (!cat || pricing_import_file(cat, p.args[0], &summary, &err) != MM_OK) {
+    if (pricing_import_file(cat, p.args[0], &summary, &err) != MM_OK) {
         pricing_file_free(&summary);
         return cli_report(&err);
     }

@@ -5,7 +5,7 @@
 #include "cli/commands.h"
 #include "util/clock.h"
 
-enum { OPT_DESCRIPTION = 256, OPT_NAME, OPT_JSON };
+enum { OPT_DESCRIPTION = 256, OPT_NAME };
 
 static const cli_option add_options[] = {
     {"description", "TEXT", OPT_DESCRIPTION, "who the workspace is for"},
@@ -17,13 +17,6 @@ static const cli_option edit_options[] = {
     {"description", "TEXT", OPT_DESCRIPTION, "who the workspace is for"},
     {NULL, NULL, 0, NULL},
 };
-
-static const cli_option json_options[] = {
-    {"json", NULL, OPT_JSON, "print JSON instead of text"},
-    {NULL, NULL, 0, NULL},
-};
-
-static const cli_option no_options[] = {{NULL, NULL, 0, NULL}};
 
 static const cli_spec add_spec = {
     .command = "workspace add",
@@ -52,7 +45,7 @@ static const cli_spec rm_spec = {
     .command = "workspace rm",
     .synopsis = "NAME",
     .description = "Removes a workspace with its entitlements (in one transaction).",
-    .options = no_options,
+    .options = cli_no_options,
     .example = "mmadmin workspace rm old-team",
     .min_args = 1,
     .max_args = 1,
@@ -63,7 +56,7 @@ static const cli_spec list_spec = {
     .command = "workspace list",
     .synopsis = "[--json]",
     .description = "Lists the workspaces.",
-    .options = json_options,
+    .options = cli_json_options,
     .example = "mmadmin workspace list --json",
     .min_args = 0,
     .max_args = 0,
@@ -73,7 +66,7 @@ static const cli_spec show_spec = {
     .command = "workspace show",
     .synopsis = "NAME [--json]",
     .description = "Shows a workspace and the models it is entitled to, with their limits.",
-    .options = json_options,
+    .options = cli_json_options,
     .example = "mmadmin workspace show search-team --json",
     .min_args = 1,
     .max_args = 1,
@@ -151,13 +144,13 @@ static int workspace_edit(cli_context *ctx, int argc, char **argv)
 static int workspace_rm(cli_context *ctx, int argc, char **argv)
 {
     cli_parser p;
-    cli_parser_init(&p, &rm_spec, argc, argv);
-    if (cli_next_option(&p) == CLI_STOP)
-        return p.exit_code;
+    mm_catalog *cat;
+    int stop = cli_start(ctx, &p, &rm_spec, argc, argv, NULL, &cat);
+    if (stop >= 0)
+        return stop;
     mm_error err = {0};
-    mm_catalog *cat = cli_catalog(ctx, &err);
     size_t removed = 0;
-    if (!cat || catalog_workspace_delete(cat, p.args[0], &removed, &err) != MM_OK)
+    if (catalog_workspace_delete(cat, p.args[0], &removed, &err) != MM_OK)
         return cli_report(&err);
     printf("removed workspace '%s' with %zu entitlement%s\n", p.args[0], removed,
            removed == 1 ? "" : "s");
@@ -176,14 +169,14 @@ static json_t *workspace_json(const mm_workspace *ws)
 static int workspace_list(cli_context *ctx, int argc, char **argv)
 {
     cli_parser p;
-    cli_parser_init(&p, &list_spec, argc, argv);
     bool json = false;
-    if (!cli_parse_json_flag(&p, OPT_JSON, &json))
-        return p.exit_code;
+    mm_catalog *cat;
+    int stop = cli_start(ctx, &p, &list_spec, argc, argv, &json, &cat);
+    if (stop >= 0)
+        return stop;
     mm_error err = {0};
-    mm_catalog *cat = cli_catalog(ctx, &err);
     mm_workspace_list list = {0};
-    if (!cat || catalog_workspace_list(cat, &list, &err) != MM_OK)
+    if (catalog_workspace_list(cat, &list, &err) != MM_OK)
         return cli_report(&err);
     int code = CLI_EXIT_OK;
     if (json) {
@@ -225,11 +218,9 @@ static json_t *workspace_entitlements_json(const mm_entitlement_list *list)
 
 static void print_workspace_block(const mm_workspace *ws, const mm_entitlement_list *list)
 {
-    char when[32];
     printf("name:         %s\n", ws->name);
     printf("description:  %s\n", ws->description[0] ? ws->description : "-");
-    mm_format_time(when, sizeof when, ws->updated_ms);
-    printf("updated:      %s UTC (version %lld)\n", when, (long long)ws->version);
+    cli_print_updated(14, ws->updated_ms, ws->version);
     if (list->count == 0) {
         printf("models:       (none: grant one with 'mmadmin entitle MODEL %s')\n", ws->name);
         return;
@@ -248,15 +239,15 @@ static void print_workspace_block(const mm_workspace *ws, const mm_entitlement_l
 static int workspace_show(cli_context *ctx, int argc, char **argv)
 {
     cli_parser p;
-    cli_parser_init(&p, &show_spec, argc, argv);
     bool json = false;
-    if (!cli_parse_json_flag(&p, OPT_JSON, &json))
-        return p.exit_code;
+    mm_catalog *cat;
+    int stop = cli_start(ctx, &p, &show_spec, argc, argv, &json, &cat);
+    if (stop >= 0)
+        return stop;
     mm_error err = {0};
-    mm_catalog *cat = cli_catalog(ctx, &err);
     mm_workspace ws;
     mm_entitlement_list list = {0};
-    if (!cat || catalog_workspace_get(cat, p.args[0], &ws, &err) != MM_OK ||
+    if (catalog_workspace_get(cat, p.args[0], &ws, &err) != MM_OK ||
         catalog_entitlement_list(cat, NULL, ws.name, &list, &err) != MM_OK)
         return cli_report(&err);
     int code = CLI_EXIT_OK;

@@ -54,6 +54,10 @@ void mm_health_map_free(mm_health_map *map);
 #define MM_SETTING_DEGRADED_P95_MS "health.degraded_p95_ms"
 #define MM_SETTING_UNREACHABLE_FAILED_PROBES "health.unreachable_failed_probes"
 #define MM_SETTING_UNREACHABLE_NO_SUCCESS_MS "health.unreachable_no_success_ms"
+/* Settings keys of the monitor's timing (integers, ms). */
+#define MM_SETTING_PROBE_INTERVAL_MS "health.probe_interval_ms" /* default 30000 */
+#define MM_SETTING_PROBE_TIMEOUT_MS "health.probe_timeout_ms"   /* default 10000 */
+#define MM_SETTING_LEASE_MS "health.lease_ms"                   /* default 15000 */
 
 /* ---- every "health.*" setting in one table: key, unit, accepted range and default (the
  * loaders, the monitor and `mmadmin health config` all check against it) ---- */

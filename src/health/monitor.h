@@ -12,10 +12,6 @@
 #include "error.h"
 #include "health/report.h"
 
-/* Settings keys of the monitor's timing (integers, ms). */
-#define MM_SETTING_PROBE_INTERVAL_MS "health.probe_interval_ms" /* default 30000 */
-#define MM_SETTING_PROBE_TIMEOUT_MS "health.probe_timeout_ms"   /* default 10000 */
-#define MM_SETTING_LEASE_MS "health.lease_ms"                   /* default 15000 */
 #define MM_PROBER_LEASE "prober"
 #define MM_LEASE_HOLDER_MAX 128
 

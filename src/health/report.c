@@ -173,3 +173,53 @@ const mm_health_figures *health_report_find(const mm_health_report *report, cons
             return &report->accounts[i];
     return NULL;
 }
+
+mm_status health_status_from_catalog(mm_catalog *cat, int64_t now_ms, const mm_health_thresholds *t,
+                                     mm_health_map *out, mm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    mm_health_thresholds loaded;
+    if (!t) {
+        health_thresholds_load(cat, &loaded, NULL); /* a bad setting keeps its default */
+        t = &loaded;
+    }
+    mm_account_list accounts = {0};
+    mm_status st = catalog_account_list(cat, &accounts, err);
+    if (st != MM_OK)
+        return st;
+    mm_window_set set;
+    int64_t max_id = 0;
+    st = health_windows_load(cat, &accounts, now_ms, &set, &max_id, err);
+    if (st == MM_OK && accounts.count) {
+        out->accounts = calloc(accounts.count, sizeof *out->accounts);
+        out->statuses = calloc(accounts.count, sizeof *out->statuses);
+        if (!out->accounts || !out->statuses)
+            st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory computing health");
+    }
+    for (size_t i = 0; st == MM_OK && i < accounts.count; i++) {
+        const mm_account_window *win = mm_window_set_find(&set, accounts.items[i].name);
+        mm_copy(out->accounts[i], MM_NAME_MAX, accounts.items[i].name);
+        out->statuses[i] = health_status_evaluate(win, now_ms, t, NULL, 0);
+        out->count++;
+    }
+    mm_window_set_free(&set);
+    mm_account_list_free(&accounts);
+    if (st != MM_OK)
+        mm_health_map_free(out);
+    return st;
+}
+
+mm_health mm_health_map_get(const mm_health_map *map, const char *account)
+{
+    for (size_t i = 0; map && i < map->count; i++)
+        if (strcmp(map->accounts[i], account) == 0)
+            return map->statuses[i];
+    return MM_HEALTH_UNKNOWN;
+}
+
+void mm_health_map_free(mm_health_map *map)
+{
+    free(map->accounts);
+    free(map->statuses);
+    memset(map, 0, sizeof *map);
+}

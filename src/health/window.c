@@ -8,14 +8,6 @@
 #include "util/clock.h"
 #include "util/text.h"
 
-static uint32_t name_hash(const char *s)
-{
-    uint32_t h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 16777619u;
-    return h;
-}
-
 void mm_window_set_init(mm_window_set *set, int64_t now_ms)
 {
     memset(set, 0, sizeof *set);
@@ -35,49 +27,21 @@ void mm_window_set_free(mm_window_set *set)
     for (size_t i = 0; i < set->count; i++)
         window_free(set->items[i]);
     free(set->items);
-    free(set->index);
+    mm_hash_index_free(&set->index);
     memset(set, 0, sizeof *set);
 }
 
-static size_t index_lookup(const mm_window_set *set, const char *account, bool *found)
+static bool account_matches(const void *data, size_t position, const void *key)
 {
-    size_t mask = set->index_capacity - 1;
-    size_t pos = name_hash(account) & mask;
-    while (set->index[pos]) {
-        if (strcmp(set->items[set->index[pos] - 1]->account, account) == 0) {
-            *found = true;
-            return pos;
-        }
-        pos = (pos + 1) & mask;
-    }
-    *found = false;
-    return pos;
-}
-
-static bool index_grow(mm_window_set *set)
-{
-    size_t capacity = set->index_capacity ? set->index_capacity * 2 : 64;
-    uint32_t *index = calloc(capacity, sizeof *index);
-    if (!index)
-        return false;
-    free(set->index);
-    set->index = index;
-    set->index_capacity = capacity;
-    for (size_t i = 0; i < set->count; i++) {
-        bool found;
-        size_t pos = index_lookup(set, set->items[i]->account, &found);
-        set->index[pos] = (uint32_t)(i + 1);
-    }
-    return true;
+    const mm_window_set *set = data;
+    return strcmp(set->items[position]->account, key) == 0;
 }
 
 const mm_account_window *mm_window_set_find(const mm_window_set *set, const char *account)
 {
-    if (!set->index_capacity)
-        return NULL;
-    bool found;
-    size_t pos = index_lookup(set, account, &found);
-    return found ? set->items[set->index[pos] - 1] : NULL;
+    long at =
+        mm_hash_index_find(&set->index, mm_hash_string(account), account, account_matches, set);
+    return at >= 0 ? set->items[at] : NULL;
 }
 
 mm_account_window *mm_window_set_get(mm_window_set *set, const char *account)
@@ -85,8 +49,6 @@ mm_account_window *mm_window_set_get(mm_window_set *set, const char *account)
     mm_account_window *existing = (mm_account_window *)mm_window_set_find(set, account);
     if (existing)
         return existing;
-    if ((set->count + 1) * 2 > set->index_capacity && !index_grow(set))
-        return NULL;
     if (set->count == set->capacity) {
         size_t capacity = set->capacity ? set->capacity * 2 : 16;
         mm_account_window **items = realloc(set->items, capacity * sizeof *items);
@@ -99,10 +61,11 @@ mm_account_window *mm_window_set_get(mm_window_set *set, const char *account)
     if (!win)
         return NULL;
     mm_copy(win->account, sizeof win->account, account);
-    bool found;
-    size_t pos = index_lookup(set, account, &found);
+    if (!mm_hash_index_add(&set->index, mm_hash_string(win->account), set->count)) {
+        window_free(win);
+        return NULL;
+    }
     set->items[set->count++] = win;
-    set->index[pos] = (uint32_t)set->count;
     return win;
 }
 

@@ -10,6 +10,7 @@
 
 #include "catalog/catalog.h"
 #include "health/histogram.h"
+#include "util/hash_index.h"
 
 #define MM_WINDOW_MINUTES 60
 #define MM_WINDOW_LAST_ERRORS 5
@@ -64,8 +65,7 @@ typedef struct mm_window_totals {
 typedef struct mm_window_set {
     mm_account_window **items; /* stable pointers, in order of first appearance */
     size_t count, capacity;
-    uint32_t *index; /* open addressing: item position + 1, 0 = empty */
-    size_t index_capacity;
+    mm_hash_index index;    /* account name -> position in items */
     int64_t month_start_ms; /* events at or after this add to month_cost_micros */
     bool fold_month;        /* false while loading the hour (the month total comes separately) */
 } mm_window_set;

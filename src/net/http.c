@@ -333,23 +333,9 @@ bool mm_http_add_header(mm_http_request *req, const char *name, const char *valu
 
 char *mm_url_escape(const char *s)
 {
-    static const char HEX[] = "0123456789ABCDEF";
-    size_t n = strlen(s);
-    char *out = malloc(n * 3 + 1);
-    if (!out)
-        return NULL;
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '.' || c == '_' || c == '~') {
-            out[o++] = (char)c;
-        } else {
-            out[o++] = '%';
-            out[o++] = HEX[c >> 4];
-            out[o++] = HEX[c & 15];
-        }
-    }
-    out[o] = '\0';
+    net_global_init();
+    char *escaped = curl_easy_escape(NULL, s, 0); /* NULL handle: libcurl >= 7.82 */
+    char *out = escaped ? strdup(escaped) : NULL;
+    curl_free(escaped);
     return out;
 }

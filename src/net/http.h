@@ -10,7 +10,6 @@
 #include <curl/curl.h>
 
 #include "error.h"
-#include "providers/provider.h"
 #include "util/strlist.h"
 
 #define MM_HTTP_BODY_CAP (16u * 1024u * 1024u) /* larger answers are bad_response */
@@ -70,7 +69,8 @@ const char *mm_http_header(const mm_http_response *resp, const char *name);
 
 /* Helpers for request builders. */
 bool mm_http_add_header(mm_http_request *req, const char *name, const char *value);
-/* Percent-encodes s for a URL path segment or query value (heap string, NULL on OOM). */
+/* Percent-encodes s for a URL path segment or query value with libcurl (every byte but
+ * A-Z a-z 0-9 - . _ ~ becomes %XX); a heap string to free(), NULL on OOM. */
 char *mm_url_escape(const char *s);
 
 #endif

@@ -10,27 +10,6 @@
 #include "error.h"
 #include "util/strlist.h"
 
-/* One vocabulary for adapters, router, health and UI (PROVIDERS.md, "Error classes"). */
-typedef enum mm_error_class {
-    MM_CLASS_OK = 0,
-    MM_CLASS_AUTH,
-    MM_CLASS_QUOTA,
-    MM_CLASS_RATE_LIMITED,
-    MM_CLASS_OVERLOADED,
-    MM_CLASS_SERVER,
-    MM_CLASS_TIMEOUT,
-    MM_CLASS_NETWORK,
-    MM_CLASS_BAD_REQUEST,
-    MM_CLASS_BAD_RESPONSE,
-    MM_CLASS_COUNT
-} mm_error_class;
-
-const char *mm_error_class_name(mm_error_class cls); /* "ok", "auth", "rate_limited", ... */
-/* Parses a class name; returns MM_CLASS_COUNT when unknown. */
-mm_error_class mm_error_class_parse(const char *name);
-/* One sentence telling an admin what to do about this class ("check the API key ..."). */
-const char *mm_error_class_hint(mm_error_class cls);
-
 /* A credential field of a provider's add-account form. `name` is one of "endpoint",
  * "api_key", "api_version", "ca_bundle" (the mm_account field it fills). */
 typedef struct mm_credential_field {

@@ -1,62 +1,20 @@
-/* The router snapshot in memory: its arrays, building it by hand, and the open-addressing hash
- * indexes (names and workspace x model pairs) that keep every planning lookup O(1). */
+/* The router snapshot in memory: its arrays, building it by hand, and its name and
+ * workspace x model indexes (util/hash_index) that keep every planning lookup O(1). */
 #include "router/router.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/hash_index.h"
 #include "util/text.h"
 
-typedef struct hash_table {
-    uint32_t *slots; /* position + 1; 0 = empty */
-    size_t mask;     /* capacity - 1 (capacity is a power of two) */
-} hash_table;
-
 struct router_index {
-    hash_table accounts, models, workspaces, entitlements;
+    mm_hash_index accounts, models, workspaces, entitlements;
     size_t cap_accounts, cap_models, cap_workspaces, cap_entitlements; /* array capacities */
     size_t n_accounts_indexed;
 };
 
-static uint64_t hash_name(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
-static uint64_t hash_pair(uint32_t a, uint32_t b)
-{
-    uint64_t x = ((uint64_t)a << 32) | b;
-    x ^= x >> 33; /* murmur3 finalizer */
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL;
-    x ^= x >> 33;
-    return x;
-}
-
-static bool hash_table_init(hash_table *t, size_t n)
-{
-    size_t cap = 16;
-    while (cap < n * 2)
-        cap <<= 1;
-    free(t->slots);
-    t->slots = calloc(cap, sizeof *t->slots);
-    t->mask = cap - 1;
-    return t->slots != NULL;
-}
-
-static void hash_table_free(hash_table *t)
-{
-    free(t->slots);
-    t->slots = NULL;
-}
-
-/* Generic probe over a table whose entries are named by get_name(base, i). */
+/* The name of entry i of one of the snapshot's named arrays. */
 typedef const char *(*name_at_fn)(const router_snapshot *snap, size_t i);
 
 static const char *account_name_at(const router_snapshot *snap, size_t i)
@@ -74,48 +32,55 @@ static const char *workspace_name_at(const router_snapshot *snap, size_t i)
     return snap->workspaces[i].name;
 }
 
-static long name_lookup(const router_snapshot *snap, const hash_table *t, name_at_fn name_at,
+typedef struct named_array {
+    const router_snapshot *snap;
+    name_at_fn name_at;
+} named_array;
+
+static bool name_matches(const void *data, size_t position, const void *key)
+{
+    const named_array *array = data;
+    return strcmp(array->name_at(array->snap, position), key) == 0;
+}
+
+static long name_lookup(const router_snapshot *snap, const mm_hash_index *t, name_at_fn name_at,
                         const char *name)
 {
-    if (!t->slots || !name)
+    if (!name)
         return -1;
-    for (size_t at = hash_name(name) & t->mask;; at = (at + 1) & t->mask) {
-        uint32_t slot = t->slots[at];
-        if (slot == 0)
-            return -1;
-        if (strcmp(name_at(snap, slot - 1), name) == 0)
-            return (long)(slot - 1);
-    }
+    named_array array = {snap, name_at};
+    return mm_hash_index_find(t, mm_hash_string(name), name, name_matches, &array);
 }
 
-/* Inserts position i; false when its name is already there. */
-static bool name_insert(const router_snapshot *snap, hash_table *t, name_at_fn name_at, size_t i)
+static mm_status index_names(router_snapshot *snap, mm_hash_index *t, name_at_fn name_at,
+                             size_t count, const char *kind, mm_error *err)
 {
-    const char *name = name_at(snap, i);
-    size_t at = hash_name(name) & t->mask;
-    for (; t->slots[at] != 0; at = (at + 1) & t->mask)
-        if (strcmp(name_at(snap, t->slots[at] - 1), name) == 0)
-            return false;
-    t->slots[at] = (uint32_t)(i + 1);
-    return true;
-}
-
-static mm_status index_names(router_snapshot *snap, hash_table *t, name_at_fn name_at, size_t count,
-                             const char *kind, mm_error *err)
-{
-    if (!hash_table_init(t, count))
+    mm_hash_index_free(t);
+    if (!mm_hash_index_reserve(t, count))
         return mm_error_set(err, MM_E_INTERNAL, "", "out of memory building the router index");
-    for (size_t i = 0; i < count; i++)
-        if (!name_insert(snap, t, name_at, i))
+    for (size_t i = 0; i < count; i++) {
+        const char *name = name_at(snap, i);
+        if (name_lookup(snap, t, name_at, name) >= 0)
             return mm_error_set(err, MM_E_INVALID, "", "the snapshot has two %ss named '%s'", kind,
-                                name_at(snap, i));
+                                name);
+        if (!mm_hash_index_add(t, mm_hash_string(name), i))
+            return mm_error_set(err, MM_E_INTERNAL, "", "out of memory building the router index");
+    }
     return MM_OK;
+}
+
+static bool pair_matches(const void *data, size_t position, const void *key)
+{
+    const router_entitlement *e = &((const router_snapshot *)data)->entitlements[position];
+    const uint32_t *pair = key;
+    return e->workspace == pair[0] && e->model == pair[1];
 }
 
 static mm_status index_entitlements(router_snapshot *snap, mm_error *err)
 {
-    hash_table *t = &snap->index->entitlements;
-    if (!hash_table_init(t, snap->n_entitlements))
+    mm_hash_index *t = &snap->index->entitlements;
+    mm_hash_index_free(t);
+    if (!mm_hash_index_reserve(t, snap->n_entitlements))
         return mm_error_set(err, MM_E_INTERNAL, "", "out of memory building the router index");
     for (size_t i = 0; i < snap->n_entitlements; i++) {
         const router_entitlement *e = &snap->entitlements[i];
@@ -123,10 +88,8 @@ static mm_status index_entitlements(router_snapshot *snap, mm_error *err)
             return mm_error_set(err, MM_E_INVALID, "",
                                 "the snapshot entitles workspace '%s' to model '%s' twice",
                                 snap->workspaces[e->workspace].name, snap->models[e->model].name);
-        size_t at = hash_pair(e->workspace, e->model) & t->mask;
-        while (t->slots[at] != 0)
-            at = (at + 1) & t->mask;
-        t->slots[at] = (uint32_t)(i + 1);
+        if (!mm_hash_index_add(t, mm_hash_pair(e->workspace, e->model), i))
+            return mm_error_set(err, MM_E_INTERNAL, "", "out of memory building the router index");
     }
     return MM_OK;
 }
@@ -160,7 +123,7 @@ mm_status router_snapshot_new(size_t accounts, size_t models, size_t workspaces,
 router_account *router_snapshot_add_account(router_snapshot *snap, const char *name,
                                             const char *provider)
 {
-    if (snap->index->accounts.slots || snap->n_accounts >= snap->index->cap_accounts)
+    if (snap->index->accounts.capacity || snap->n_accounts >= snap->index->cap_accounts)
         return NULL;
     router_account *acc = &snap->accounts[snap->n_accounts++];
     memset(acc, 0, sizeof *acc);
@@ -173,7 +136,7 @@ router_account *router_snapshot_add_account(router_snapshot *snap, const char *n
 
 router_model *router_snapshot_add_model(router_snapshot *snap, const char *name, const char *type)
 {
-    if (snap->index->models.slots || snap->n_models >= snap->index->cap_models)
+    if (snap->index->models.capacity || snap->n_models >= snap->index->cap_models)
         return NULL;
     router_model *model = &snap->models[snap->n_models++];
     memset(model, 0, sizeof *model);
@@ -215,7 +178,7 @@ bool router_model_add_target(router_snapshot *snap, router_model *model, const c
 
 router_workspace *router_snapshot_add_workspace(router_snapshot *snap, const char *name)
 {
-    if (snap->index->workspaces.slots || snap->n_workspaces >= snap->index->cap_workspaces)
+    if (snap->index->workspaces.capacity || snap->n_workspaces >= snap->index->cap_workspaces)
         return NULL;
     router_workspace *ws = &snap->workspaces[snap->n_workspaces++];
     mm_copy(ws->name, sizeof ws->name, name);
@@ -225,7 +188,7 @@ router_workspace *router_snapshot_add_workspace(router_snapshot *snap, const cha
 router_entitlement *router_snapshot_add_entitlement(router_snapshot *snap, const char *workspace,
                                                     const char *model)
 {
-    if (snap->index->entitlements.slots || snap->n_entitlements >= snap->index->cap_entitlements)
+    if (snap->index->entitlements.capacity || snap->n_entitlements >= snap->index->cap_entitlements)
         return NULL;
     long ws = -1, mo = -1;
     for (size_t i = 0; i < snap->n_workspaces && ws < 0; i++)
@@ -271,10 +234,10 @@ void router_snapshot_free(router_snapshot *snap)
     if (!snap)
         return;
     if (snap->index) {
-        hash_table_free(&snap->index->accounts);
-        hash_table_free(&snap->index->models);
-        hash_table_free(&snap->index->workspaces);
-        hash_table_free(&snap->index->entitlements);
+        mm_hash_index_free(&snap->index->accounts);
+        mm_hash_index_free(&snap->index->models);
+        mm_hash_index_free(&snap->index->workspaces);
+        mm_hash_index_free(&snap->index->entitlements);
         free(snap->index);
     }
     free(snap->accounts);
@@ -301,15 +264,7 @@ long router_find_workspace(const router_snapshot *snap, const char *name)
 
 long router_find_entitlement(const router_snapshot *snap, uint32_t workspace, uint32_t model)
 {
-    const hash_table *t = &snap->index->entitlements;
-    if (!t->slots)
-        return -1;
-    for (size_t at = hash_pair(workspace, model) & t->mask;; at = (at + 1) & t->mask) {
-        uint32_t slot = t->slots[at];
-        if (slot == 0)
-            return -1;
-        const router_entitlement *e = &snap->entitlements[slot - 1];
-        if (e->workspace == workspace && e->model == model)
-            return (long)(slot - 1);
-    }
+    const uint32_t pair[2] = {workspace, model};
+    return mm_hash_index_find(&snap->index->entitlements, mm_hash_pair(workspace, model), pair,
+                              pair_matches, snap);
 }

@@ -1,9 +1,10 @@
-/* mmsim entry point: command-line flags, scenario loading, printing the bound port, and a
- * clean shutdown on SIGINT/SIGTERM (signals are taken synchronously with sigwait). */
+/* mmsim entry point: command-line flags (getopt_long), scenario loading, printing the bound
+ * port, and a clean shutdown on SIGINT/SIGTERM (signals are taken synchronously with sigwait). */
 #include "sim/sim_scenario.h"
 #include "sim/sim_server.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,23 +40,6 @@ static bool parse_number(const char *text, unsigned long long max, unsigned long
     return true;
 }
 
-/* The value of a flag given as "--flag VALUE" or "--flag=VALUE", or NULL if not this flag. */
-static const char *flag_value(int argc, char **argv, int *i, const char *flag, bool *missing)
-{
-    size_t len = strlen(flag);
-    if (strncmp(argv[*i], flag, len) != 0)
-        return NULL;
-    if (argv[*i][len] == '=')
-        return argv[*i] + len + 1;
-    if (argv[*i][len] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = true;
-        return NULL;
-    }
-    return argv[++*i];
-}
-
 static int usage_error(const char *fmt, const char *detail)
 {
     fprintf(stderr, "mmsim: ");
@@ -64,35 +48,73 @@ static int usage_error(const char *fmt, const char *detail)
     return EXIT_USAGE;
 }
 
+enum { OPT_PORT = 256, OPT_SEED, OPT_SCENARIO, OPT_QUIET };
+
+/* The word getopt_long just refused (an unknown option, or one missing its value). */
+static const char *refused_word(char **argv, char *short_form)
+{
+    if (optopt && optopt < OPT_PORT) {
+        short_form[1] = (char)optopt;
+        return short_form;
+    }
+    return argv[optind - 1];
+}
+
+/* Applies one option with its value; returns -1 to go on, else the exit code to use now. */
+static int apply_option(int c, const char *value, options *opts)
+{
+    unsigned long long number;
+    switch (c) {
+    case OPT_PORT:
+        if (!parse_number(value, 65535, &number))
+            return usage_error("--port needs a number from 0 to 65535, not \"%s\"", value);
+        opts->port = (long)number;
+        return -1;
+    case OPT_SEED:
+        if (!parse_number(value, UINT64_MAX, &number))
+            return usage_error("--seed needs a whole number of 0 or more, not \"%s\"", value);
+        opts->seed = number;
+        return -1;
+    case OPT_SCENARIO:
+        opts->scenario_path = value;
+        return -1;
+    case OPT_QUIET:
+        opts->quiet = true;
+        return -1;
+    default: /* 'h' */
+        fputs(usage_text, stdout);
+        return 0;
+    }
+}
+
 /* Returns -1 when the options are complete, else the exit code to use now. */
 static int parse_options(int argc, char **argv, options *opts)
 {
+    static const struct option longopts[] = {
+        {"port", required_argument, NULL, OPT_PORT},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"scenario", required_argument, NULL, OPT_SCENARIO},
+        {"quiet", no_argument, NULL, OPT_QUIET},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
     *opts = (options){.port = -1, .seed = 1};
-    for (int i = 1; i < argc; i++) {
-        bool missing = false;
-        const char *value;
-        unsigned long long number;
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(usage_text, stdout);
-            return 0;
-        } else if (strcmp(argv[i], "--quiet") == 0) {
-            opts->quiet = true;
-        } else if ((value = flag_value(argc, argv, &i, "--port", &missing))) {
-            if (!parse_number(value, 65535, &number))
-                return usage_error("--port needs a number from 0 to 65535, not \"%s\"", value);
-            opts->port = (long)number;
-        } else if ((value = flag_value(argc, argv, &i, "--seed", &missing))) {
-            if (!parse_number(value, UINT64_MAX, &number))
-                return usage_error("--seed needs a whole number of 0 or more, not \"%s\"", value);
-            opts->seed = number;
-        } else if ((value = flag_value(argc, argv, &i, "--scenario", &missing))) {
-            opts->scenario_path = value;
-        } else if (missing) {
-            return usage_error("%s needs a value", argv[i]);
-        } else {
-            return usage_error("unknown argument \"%s\"", argv[i]);
-        }
+    optind = 0;
+    opterr = 0;
+    char short_form[3] = "-?";
+    int c, code = -1;
+    while (code < 0 && (c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+        if (c == ':')
+            code = usage_error("%s needs a value", refused_word(argv, short_form));
+        else if (c == '?')
+            code = usage_error("unknown argument \"%s\"", refused_word(argv, short_form));
+        else
+            code = apply_option(c, optarg, opts);
     }
+    if (code >= 0)
+        return code;
+    if (optind < argc)
+        return usage_error("unknown argument \"%s\"", argv[optind]);
     if (opts->port < 0)
         return usage_error("%s", "--port is required (use --port 0 for a free port)");
     return -1;

@@ -1,8 +1,9 @@
 /* Bounded copies and terminal-safe sanitizing of untrusted text (provider model names, error
- * messages): no control character or invalid UTF-8 ever reaches the screen. */
+ * messages), UTF-8 decoding and the one display width (terminal columns) of text. */
 #include "util/text.h"
 
 #include <string.h>
+#include <wchar.h>
 
 bool mm_copy(char *dst, size_t dstsz, const char *src)
 {
@@ -86,4 +87,53 @@ void mm_sanitize(char *dst, size_t dstsz, const char *src, size_t srclen)
         i += emit;
     }
     dst[out] = '\0';
+}
+
+uint32_t mm_utf8_next(const char **p)
+{
+    const unsigned char *s = (const unsigned char *)*p;
+    uint32_t cp;
+    int extra;
+    if (s[0] < 0x80) {
+        *p += 1;
+        return s[0];
+    } else if ((s[0] & 0xE0) == 0xC0) {
+        cp = s[0] & 0x1F;
+        extra = 1;
+    } else if ((s[0] & 0xF0) == 0xE0) {
+        cp = s[0] & 0x0F;
+        extra = 2;
+    } else if ((s[0] & 0xF8) == 0xF0) {
+        cp = s[0] & 0x07;
+        extra = 3;
+    } else {
+        *p += 1;
+        return 0xFFFD;
+    }
+    for (int i = 1; i <= extra; i++) {
+        if ((s[i] & 0xC0) != 0x80) {
+            *p += 1;
+            return 0xFFFD;
+        }
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    *p += 1 + extra;
+    return cp;
+}
+
+int mm_char_width(uint32_t cp)
+{
+    return wcwidth((wchar_t)cp);
+}
+
+int mm_text_width(const char *text)
+{
+    int total = 0;
+    const char *p = text ? text : "";
+    while (*p) {
+        uint32_t cp = mm_utf8_next(&p);
+        int w = cp < 0x80 || cp == 0xFFFD ? 1 : mm_char_width(cp);
+        total += w < 0 ? 1 : w;
+    }
+    return total;
 }

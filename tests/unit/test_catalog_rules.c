@@ -168,6 +168,44 @@ static void endpoints_are_https_or_loopback_http(void **state)
     assert_non_null(strstr(err.message, "https://api.example.com"));
 }
 
+/* The endpoint is parsed by curl_url; the rules read what it parsed, the host as typed. */
+static void endpoint_edge_cases_keep_their_rule(void **state)
+{
+    (void)state;
+    const char *good[] = {"https://h:1/x:y", "https://h#frag", "https://h?q=1",
+                          "http://LOCALHOST:1/", "https://[0:0::1]:9/v1"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        mm_account acc = make_account("good", "openai-compatible");
+        mm_copy(acc.endpoint, sizeof acc.endpoint, good[i]);
+        mm_error err = {0};
+        if (catalog_account_validate(&acc, NULL, &err) != MM_OK)
+            fail_msg("%s refused: %s", good[i], err.message);
+    }
+    const struct {
+        const char *url, *message;
+    } bad[] = {
+        {"https://host:/v1", "port"},
+        {"https://x:000080", "port"},
+        {"https://@example.com", "user name"},
+        {"https://ho%41st", "invalid character"},
+        {"https://[::1", "closing ']'"},
+        {"https://[::1]x", "text after the IPv6"},
+        {"https://[zz]", "IPv6"},
+        {"https:///x", "no host"},
+        {"https:/x", "https://"},
+        {"http://0x7f.1", "plain http"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        mm_account acc = make_account("bad", "openai-compatible");
+        mm_copy(acc.endpoint, sizeof acc.endpoint, bad[i].url);
+        mm_error err = {0};
+        assert_int_equal(catalog_account_validate(&acc, NULL, &err), MM_E_INVALID);
+        assert_string_equal(err.field, "endpoint");
+        if (!strstr(err.message, bad[i].message))
+            fail_msg("%s: '%s' lacks '%s'", bad[i].url, err.message, bad[i].message);
+    }
+}
+
 static void api_version_is_a_date(void **state)
 {
     catalog_fixture *fx = *state;
@@ -450,6 +488,7 @@ int main(void)
         FIXTURE_TEST(provider_must_be_known),
         FIXTURE_TEST(providers_require_their_fields),
         FIXTURE_TEST(endpoints_are_https_or_loopback_http),
+        cmocka_unit_test(endpoint_edge_cases_keep_their_rule),
         FIXTURE_TEST(api_version_is_a_date),
         FIXTURE_TEST(ca_bundle_must_be_a_readable_file),
         FIXTURE_TEST(account_limits_are_in_range),

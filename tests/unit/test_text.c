@@ -2,6 +2,7 @@
  * provider text passes through before it is drawn or printed. */
 #include "testutil.h"
 
+#include <locale.h>
 #include <string.h>
 
 #include "util/text.h"
@@ -46,6 +47,33 @@ static void sanitize_truncates_on_character_boundary(void **state)
     assert_string_equal(out, "ab\xc3\xa9");
 }
 
+static void text_width_counts_columns(void **state)
+{
+    (void)state;
+    assert_int_equal(mm_text_width(NULL), 0);
+    assert_int_equal(mm_text_width("abc"), 3);
+    assert_int_equal(mm_text_width("caf\xc3\xa9"), 4); /* one column per character */
+    assert_int_equal(mm_text_width("a\xff\xfe"
+                                   "b"),
+                     4); /* invalid bytes: one each */
+    if (setlocale(LC_CTYPE, "C.UTF-8")) {
+        assert_int_equal(mm_text_width("\xe6\x97\xa5\xe6\x9c\xac"), 4); /* wide: two each */
+        assert_int_equal(mm_text_width("\xe2\x80\xa6"), 1);
+        setlocale(LC_CTYPE, "C");
+    }
+}
+
+static void utf8_next_decodes_and_replaces(void **state)
+{
+    (void)state;
+    const char *p = "\xc3\xa9\xff"
+                    "a";
+    assert_int_equal(mm_utf8_next(&p), 0xE9);
+    assert_int_equal(mm_utf8_next(&p), 0xFFFD);
+    assert_int_equal(mm_utf8_next(&p), 'a');
+    assert_int_equal(*p, '\0');
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -53,6 +81,8 @@ int main(void)
         cmocka_unit_test(sanitize_strips_controls_and_escapes),
         cmocka_unit_test(sanitize_replaces_invalid_utf8),
         cmocka_unit_test(sanitize_truncates_on_character_boundary),
+        cmocka_unit_test(text_width_counts_columns),
+        cmocka_unit_test(utf8_next_decodes_and_replaces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

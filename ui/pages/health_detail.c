@@ -334,7 +334,7 @@ static void draw_lines(health_detail *d, ui_app *app, WINDOW *win, ui_rect area)
                  d->scroll + area.h < (int)d->n_lines ? d->scroll + area.h : (int)d->n_lines,
                  d->n_lines, ui_glyph(app, UI_G_UP), ui_glyph(app, UI_G_DOWN));
         int wx = getmaxx(win);
-        ui_draw_clip(app, win, getmaxy(win) - 1, wx - 2 - ui_text_width(more), wx, UI_EL_TITLE,
+        ui_draw_clip(app, win, getmaxy(win) - 1, wx - 2 - mm_text_width(more), wx, UI_EL_TITLE,
                      more);
     }
 }

@@ -114,7 +114,7 @@ static void draw_target(models_page *mp, ui_app *app, WINDOW *win, int y, ui_rec
     snprintf(text, sizeof text, "%s %2d. %s @ %s", selected ? ">" : " ", t->priority, model,
              t->account);
     ui_element note_el = account_note(mp, t->account, note, sizeof note);
-    int note_w = ui_text_width(note) + 2;
+    int note_w = mm_text_width(note) + 2;
     int text_w = area.w - note_w;
     if (text_w < area.w / 2) {
         text_w = area.w / 2;

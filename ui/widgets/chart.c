@@ -69,8 +69,8 @@ void ui_chart_draw(const ui_app *app, WINDOW *win, ui_rect area, const ui_chart 
     char top[48];
     format_top(top, sizeof top, max, chart->unit);
     ui_draw_text(app, win, area.y, area.x, area.w, UI_EL_TITLE, UI_ALIGN_LEFT, chart->title);
-    int top_w = ui_text_width(top);
-    if (ui_text_width(chart->title) + top_w + 1 <= area.w)
+    int top_w = mm_text_width(top);
+    if (mm_text_width(chart->title) + top_w + 1 <= area.w)
         ui_draw_text(app, win, area.y, area.x + area.w - top_w, top_w, UI_EL_DIM, UI_ALIGN_RIGHT,
                      top);
     draw_bars(app, win, (ui_rect){area.y + 1, area.x, area.h - 2, area.w}, fitted, max, chart->bar);

@@ -64,14 +64,14 @@ static int wanted_width(const dialog *d, const ui_app *app)
 {
     if (d->kind == DLG_TEXT)
         return app->cols - 8;
-    int longest = ui_text_width(d->title) + 8;
+    int longest = mm_text_width(d->title) + 8;
     const char *p = d->text;
     while (p && *p) {
         const char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
         char line[512];
         snprintf(line, sizeof line, "%.*s", (int)len, p);
-        int w = ui_text_width(line) + 4;
+        int w = mm_text_width(line) + 4;
         if (w > longest)
             longest = w;
         p = nl ? nl + 1 : NULL;
@@ -124,14 +124,14 @@ static void draw_buttons(dialog *d, ui_app *app, WINDOW *win, int w)
 {
     int total = 0;
     for (int i = 0; i < d->n_buttons; i++)
-        total += ui_text_width(d->buttons[i]) + 4 + 2;
+        total += mm_text_width(d->buttons[i]) + 4 + 2;
     int x = (w - total) / 2;
     d->button_y = getmaxy(win) - 2;
     for (int i = 0; i < d->n_buttons; i++) {
         char label[64];
         snprintf(label, sizeof label, "[ %s ]", d->buttons[i]);
         d->button_x[i] = x;
-        d->button_w[i] = ui_text_width(label);
+        d->button_w[i] = mm_text_width(label);
         ui_draw_clip(app, win, d->button_y, x, w - x - 1,
                      i == d->focus ? UI_EL_BUTTON_FOCUS : UI_EL_BUTTON, label);
         x += d->button_w[i] + 2;
@@ -160,7 +160,7 @@ static void dialog_draw(ui_modal *m, ui_app *app)
                  d->scroll + d->body_h < (int)d->lines.count ? d->scroll + d->body_h
                                                              : (int)d->lines.count,
                  d->lines.count, ui_glyph(app, UI_G_UP), ui_glyph(app, UI_G_DOWN));
-        ui_draw_clip(app, win, getmaxy(win) - 1, w - 2 - ui_text_width(more), w, UI_EL_DIALOG_TITLE,
+        ui_draw_clip(app, win, getmaxy(win) - 1, w - 2 - mm_text_width(more), w, UI_EL_DIALOG_TITLE,
                      more);
     }
     draw_buttons(d, app, win, w);

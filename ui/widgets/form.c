@@ -101,7 +101,7 @@ static int label_width(const ui_form *f)
 {
     int w = 0;
     for (size_t i = 0; i < f->n; i++) {
-        int lw = ui_text_width(f->defs[i].label);
+        int lw = mm_text_width(f->defs[i].label);
         if (lw > w)
             w = lw;
     }

@@ -91,7 +91,7 @@ static void draw_buttons(form_dialog *d, ui_app *app, WINDOW *win)
     for (int i = 1; i >= 0; i--) {
         char text[64];
         snprintf(text, sizeof text, "[ %s ]", labels[i]);
-        d->button_w[i] = ui_text_width(text);
+        d->button_w[i] = mm_text_width(text);
         x -= d->button_w[i] + 1;
         d->button_x[i] = x;
         ui_draw_clip(app, win, d->button_y, x, w - x - 1,

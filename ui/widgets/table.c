@@ -211,9 +211,9 @@ static int column_to_drop(const ui_table *t)
 
 static int preferred_width(const ui_table *t, size_t c)
 {
-    int w = ui_text_width(t->cols[c].title) + ((int)c == t->sort_col); /* the sort mark */
+    int w = mm_text_width(t->cols[c].title) + ((int)c == t->sort_col); /* the sort mark */
     for (size_t r = 0; r < t->nrows; r++) {
-        int cw = ui_text_width(t->rows[r].cells[c].text);
+        int cw = mm_text_width(t->rows[r].cells[c].text);
         if (cw > w)
             w = cw;
     }

@@ -98,7 +98,7 @@ static void editor_draw(ui_modal *m, ui_app *app)
     for (int i = EDIT_BUTTONS - 1; i >= 0; i--) {
         char label[32];
         snprintf(label, sizeof label, "[ %s ]", labels[i]);
-        ed->button_w[i] = ui_text_width(label);
+        ed->button_w[i] = mm_text_width(label);
         x -= ed->button_w[i] + 1;
         ed->button_x[i] = x;
         ui_draw_clip(app, win, h - 2, x, ed->button_w[i],

@@ -449,7 +449,7 @@ static void draw_buttons(wizard *wz, WINDOW *win, int h, int w)
     for (int i = N_BUTTONS - 1; i >= 0; i--) {
         char label[32];
         snprintf(label, sizeof label, "[ %s ]", labels[i]);
-        wz->button_w[i] = ui_text_width(label);
+        wz->button_w[i] = mm_text_width(label);
         x -= wz->button_w[i] + 1;
         wz->button_x[i] = x;
     }

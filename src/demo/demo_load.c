@@ -1,6 +1,6 @@
 /* The demo's load generator: a few threads, each with its own catalog connection, that send
  * requests through the real router for the catalog's entitled (workspace, model) pairs. */
-#include "cli/demo.h"
+#include "demo/demo.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -1,6 +1,6 @@
 /* The demo's simulator child: finds the mmsim binary, starts it on a free loopback port with
  * the demo scenario, reads the port it prints, and stops it without leaving it behind. */
-#include "cli/demo.h"
+#include "demo/demo.h"
 
 #include <errno.h>
 #include <fcntl.h>

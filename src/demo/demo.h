@@ -1,7 +1,7 @@
 /* `mmadmin --demo`: a throw-away catalog pointed at a local mmsim whose scenario makes providers
  * degrade, rate-limit and fail, a load generator sending through the real router, the console. */
-#ifndef MM_CLI_DEMO_H
-#define MM_CLI_DEMO_H
+#ifndef MM_DEMO_H
+#define MM_DEMO_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -42,7 +42,12 @@ mm_status demo_load_start(const char *db_path, int threads, demo_load **out, mm_
 size_t demo_load_sent(const demo_load *load);
 void demo_load_stop(demo_load *load);
 
-/* Runs the whole demo; returns the exit code. start_page NULL opens Provider Health. */
-int demo_run(const char *start_page);
+/* Opens the console on the catalog at db_path, first on start_page; returns the exit code.
+ * main.c passes ui_main, so this folder needs no console header. */
+typedef int (*demo_console_fn)(const char *db_path, const char *start_page);
+
+/* Runs the whole demo around console; returns its exit code (1 when the demo cannot start).
+ * start_page NULL opens Provider Health. */
+int demo_run(const char *start_page, demo_console_fn console);
 
 #endif

@@ -1,6 +1,6 @@
 /* The demo catalog: accounts of every provider kind pointed at the simulator, logical models
  * with 3-target chains, workspaces with entitlements and limits, prices and short intervals. */
-#include "cli/demo.h"
+#include "demo/demo.h"
 
 #include <stdio.h>
 #include <string.h>

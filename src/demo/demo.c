@@ -1,6 +1,6 @@
 /* `mmadmin --demo`: makes a temporary catalog, starts mmsim with the demo scenario and the load
- * generator, opens the console on Provider Health, and on exit stops and removes everything. */
-#include "cli/demo.h"
+ * generator, runs the console it is given, and on exit stops and removes everything. */
+#include "demo/demo.h"
 
 #include <ftw.h>
 #include <stdio.h>
@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ui.h"
 #include "util/text.h"
 
 #define DEMO_LOAD_THREADS 2
@@ -90,7 +89,7 @@ static bool make_paths(demo_paths *p)
     return true;
 }
 
-int demo_run(const char *start_page)
+int demo_run(const char *start_page, demo_console_fn console)
 {
     demo_paths paths;
     if (!make_paths(&paths)) {
@@ -111,9 +110,7 @@ int demo_run(const char *start_page)
         st = demo_load_start(paths.db, DEMO_LOAD_THREADS, &load, &err);
     int code = 1;
     if (st == MM_OK) {
-        mm_ui_options opts = {.db_path = paths.db,
-                              .start_page = start_page ? start_page : "health"};
-        code = ui_main(&opts);
+        code = console(paths.db, start_page ? start_page : "health");
     } else {
         fprintf(stderr, "mmadmin --demo: %s\n", err.message);
     }
