@@ -229,9 +229,12 @@ typedef struct mm_usage_event {
     char outcome[MM_CLASS_MAX]; /* "ok" or an error class */
     int http_status;            /* 0 when no response */
     int64_t latency_ms;
-    int64_t tokens_in, tokens_out;
-    int64_t cost_micros;          /* USD * 1e6; -1 = no price known */
-    int64_t retry_after_ms;       /* -1, or the provider's retry-after (429) */
+    int64_t tokens_in, tokens_out; /* every input token (cache included); every output token */
+    int64_t tokens_cache_read;     /* the part of tokens_in read from the provider's cache */
+    int64_t tokens_cache_write;    /* the part of tokens_in written to it */
+    bool usage_estimated;   /* the answer had no usable usage: tokens are the admission estimate */
+    int64_t cost_micros;    /* USD * 1e6; -1 = no price known */
+    int64_t retry_after_ms; /* -1, or the provider's retry-after (429) */
     char message[MM_MESSAGE_MAX]; /* sanitized error message, "" when ok */
 } mm_usage_event;
 
@@ -264,9 +267,11 @@ int64_t catalog_usage_max_id(mm_catalog *cat);
 typedef struct mm_price {
     char provider[MM_PROVIDER_ID_MAX];
     char model[MM_PROVIDER_MODEL_MAX];
-    double input_per_mtok;  /* < 0: unknown */
-    double output_per_mtok; /* < 0: unknown (embeddings have no output price) */
-    char source[64];        /* "builtin 2025-06", "litellm", "manual" */
+    double input_per_mtok;       /* < 0: unknown */
+    double output_per_mtok;      /* < 0: unknown (embeddings have no output price) */
+    double cache_read_per_mtok;  /* < 0: unknown (cache reads then cost the input price) */
+    double cache_write_per_mtok; /* < 0: unknown (cache writes then cost the input price) */
+    char source[64];             /* "builtin 2025-06", "litellm", "manual" */
     int64_t updated_ms;
 } mm_price;
 

@@ -400,8 +400,9 @@ static mm_status insert_event(mm_catalog *cat, mm_usage_event *ev, mm_error *err
                                "INSERT INTO usage_events (ts_ms, kind, account, provider, "
                                "workspace, model, provider_model, outcome, http_status, "
                                "latency_ms, tokens_in, tokens_out, cost_micros, retry_after_ms, "
-                               "message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-                               "?12, ?13, ?14, ?15)",
+                               "message, tokens_cache_read, tokens_cache_write, usage_estimated) "
+                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+                               "?14, ?15, ?16, ?17, ?18)",
                                &stmt, err);
     if (st != MM_OK)
         return st;
@@ -420,6 +421,7 @@ static mm_status insert_event(mm_catalog *cat, mm_usage_event *ev, mm_error *err
     sqlite3_bind_int64(stmt, 13, ev->cost_micros);
     sqlite3_bind_int64(stmt, 14, ev->retry_after_ms);
     cat_bind_text(stmt, 15, ev->message);
+    catalog_usage_bind_kinds(stmt, 16, ev);
     st = cat_step_done(cat, stmt, "recording a usage event", err);
     if (st == MM_OK)
         ev->id = sqlite3_last_insert_rowid(cat->db);

@@ -11,7 +11,8 @@
 #define PRICE_PER_MTOK_MAX 1000000.0
 
 #define PRICE_SELECT                                                                               \
-    "SELECT provider, model, input_per_mtok, output_per_mtok, source, updated_ms FROM prices "
+    "SELECT provider, model, input_per_mtok, output_per_mtok, source, updated_ms, "                \
+    "cache_read_per_mtok, cache_write_per_mtok FROM prices "
 
 static mm_status validate_rate(const char *field, double rate, mm_error *err)
 {
@@ -36,6 +37,10 @@ static mm_status validate_price(const mm_price *price, mm_error *err)
         st = validate_rate("input_per_mtok", price->input_per_mtok, err);
     if (st == MM_OK)
         st = validate_rate("output_per_mtok", price->output_per_mtok, err);
+    if (st == MM_OK)
+        st = validate_rate("cache_read_per_mtok", price->cache_read_per_mtok, err);
+    if (st == MM_OK)
+        st = validate_rate("cache_write_per_mtok", price->cache_write_per_mtok, err);
     return st;
 }
 
@@ -46,9 +51,11 @@ static json_t *rate_json(double rate)
 
 static json_t *price_json(const mm_price *price)
 {
-    return json_pack("{s:s, s:s, s:o, s:o, s:s}", "provider", price->provider, "model",
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:s}", "provider", price->provider, "model",
                      price->model, "input_per_mtok", rate_json(price->input_per_mtok),
-                     "output_per_mtok", rate_json(price->output_per_mtok), "source", price->source);
+                     "output_per_mtok", rate_json(price->output_per_mtok), "cache_read_per_mtok",
+                     rate_json(price->cache_read_per_mtok), "cache_write_per_mtok",
+                     rate_json(price->cache_write_per_mtok), "source", price->source);
 }
 
 static void bind_rate(sqlite3_stmt *stmt, int index, double rate)
@@ -75,6 +82,8 @@ static void read_price_row(sqlite3_stmt *stmt, void *item)
     price->output_per_mtok = column_rate(stmt, 3);
     cat_column_copy(stmt, 4, price->source, sizeof price->source);
     price->updated_ms = sqlite3_column_int64(stmt, 5);
+    price->cache_read_per_mtok = column_rate(stmt, 6);
+    price->cache_write_per_mtok = column_rate(stmt, 7);
 }
 
 static mm_status upsert(mm_catalog *cat, sqlite3_stmt *stmt, const mm_price *price, int64_t now,
@@ -86,6 +95,8 @@ static mm_status upsert(mm_catalog *cat, sqlite3_stmt *stmt, const mm_price *pri
     bind_rate(stmt, 4, price->output_per_mtok);
     cat_bind_text(stmt, 5, price->source);
     sqlite3_bind_int64(stmt, 6, now);
+    bind_rate(stmt, 7, price->cache_read_per_mtok);
+    bind_rate(stmt, 8, price->cache_write_per_mtok);
     int rc = sqlite3_step(stmt);
     sqlite3_reset(stmt);
     return rc == SQLITE_DONE ? MM_OK : cat_db_error(cat, "saving a price", err);
@@ -95,11 +106,14 @@ static mm_status prepare_upsert(mm_catalog *cat, sqlite3_stmt **stmt, mm_error *
 {
     return cat_prepare(cat,
                        "INSERT INTO prices(provider, model, input_per_mtok, output_per_mtok, "
-                       "source, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+                       "source, updated_ms, cache_read_per_mtok, cache_write_per_mtok) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
                        "ON CONFLICT(provider, model) DO UPDATE SET "
                        "input_per_mtok = excluded.input_per_mtok, "
                        "output_per_mtok = excluded.output_per_mtok, source = excluded.source, "
-                       "updated_ms = excluded.updated_ms",
+                       "updated_ms = excluded.updated_ms, "
+                       "cache_read_per_mtok = excluded.cache_read_per_mtok, "
+                       "cache_write_per_mtok = excluded.cache_write_per_mtok",
                        stmt, err);
 }
 

@@ -96,6 +96,15 @@ static const char *const MIGRATIONS[] = {
     "  month_start_ms INTEGER NOT NULL, upto_id INTEGER NOT NULL,"
     "  tokens INTEGER NOT NULL, cost_micros INTEGER NOT NULL,"
     "  PRIMARY KEY (scope, name, model)) WITHOUT ROWID;",
+    /* 3: usage as providers bill it. An event keeps the cache-read and cache-write parts of
+     * tokens_in (billed at their own prices) and whether its tokens are the admission estimate
+     * because the answer carried no usable usage; a price gains the cache-read and cache-write
+     * prices (NULL = unknown: the input price applies). */
+    "ALTER TABLE usage_events ADD COLUMN tokens_cache_read INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE usage_events ADD COLUMN tokens_cache_write INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE usage_events ADD COLUMN usage_estimated INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE prices ADD COLUMN cache_read_per_mtok REAL;"
+    "ALTER TABLE prices ADD COLUMN cache_write_per_mtok REAL;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))

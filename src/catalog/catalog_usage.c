@@ -9,7 +9,8 @@
 
 #define USAGE_COLUMNS                                                                              \
     "id, ts_ms, kind, account, provider, workspace, model, provider_model, outcome, "              \
-    "http_status, latency_ms, tokens_in, tokens_out, cost_micros, retry_after_ms, message"
+    "http_status, latency_ms, tokens_in, tokens_out, cost_micros, retry_after_ms, message, "       \
+    "tokens_cache_read, tokens_cache_write, usage_estimated"
 
 /* Ties in time come in index order: ORDER BY ts_ms alone keeps the (account, ts_ms, ...) index
  * usable without a sort. */
@@ -48,6 +49,13 @@ static mm_status validate_event(const mm_usage_event *ev, mm_error *err)
     return MM_OK;
 }
 
+void catalog_usage_bind_kinds(sqlite3_stmt *stmt, int first, const mm_usage_event *ev)
+{
+    sqlite3_bind_int64(stmt, first, ev->tokens_cache_read);
+    sqlite3_bind_int64(stmt, first + 1, ev->tokens_cache_write);
+    sqlite3_bind_int(stmt, first + 2, ev->usage_estimated ? 1 : 0);
+}
+
 static mm_status prepare_insert(mm_catalog *cat, mm_error *err)
 {
     if (cat->usage_insert)
@@ -55,8 +63,9 @@ static mm_status prepare_insert(mm_catalog *cat, mm_error *err)
     return cat_prepare(cat,
                        "INSERT INTO usage_events(ts_ms, kind, account, provider, workspace, "
                        "model, provider_model, outcome, http_status, latency_ms, tokens_in, "
-                       "tokens_out, cost_micros, retry_after_ms, message) VALUES (?1, ?2, ?3, "
-                       "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                       "tokens_out, cost_micros, retry_after_ms, message, tokens_cache_read, "
+                       "tokens_cache_write, usage_estimated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                       "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
                        &cat->usage_insert, err);
 }
 
@@ -88,6 +97,7 @@ static mm_status insert_one(mm_catalog *cat, mm_usage_event *ev, mm_error *err)
     sqlite3_bind_int64(stmt, 13, ev->cost_micros);
     sqlite3_bind_int64(stmt, 14, ev->retry_after_ms);
     bind_static(stmt, 15, message);
+    catalog_usage_bind_kinds(stmt, 16, ev);
     int rc = sqlite3_step(stmt);
     sqlite3_reset(stmt);
     sqlite3_clear_bindings(stmt);
@@ -144,6 +154,9 @@ static void read_event(sqlite3_stmt *stmt, mm_usage_event *ev)
     ev->cost_micros = sqlite3_column_int64(stmt, 13);
     ev->retry_after_ms = sqlite3_column_int64(stmt, 14);
     cat_column_copy(stmt, 15, ev->message, sizeof ev->message);
+    ev->tokens_cache_read = sqlite3_column_int64(stmt, 16);
+    ev->tokens_cache_write = sqlite3_column_int64(stmt, 17);
+    ev->usage_estimated = sqlite3_column_int(stmt, 18) != 0;
 }
 
 /* Steps a prepared query to the end, handing each event to fn; finalizes it. */

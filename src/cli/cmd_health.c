@@ -61,6 +61,10 @@ static json_t *figures_json(const mm_health_figures *f)
     json_object_set_new(obj, "requests", json_integer(f->requests));
     json_object_set_new(obj, "tokens_in", json_integer(f->tokens_in));
     json_object_set_new(obj, "tokens_out", json_integer(f->tokens_out));
+    json_object_set_new(obj, "tokens_cache_read", json_integer(f->tokens_cache_read));
+    json_object_set_new(obj, "tokens_cache_write", json_integer(f->tokens_cache_write));
+    /* requests whose tokens (and cost) are the admission estimate: the figures are "~" */
+    json_object_set_new(obj, "usage_estimated_requests", json_integer(f->usage_estimated));
     json_object_set_new(obj, "cost_usd_hour", json_usd_micros(f->cost_micros_hour));
     json_object_set_new(obj, "cost_usd_month", json_usd_micros(f->cost_micros_month));
     json_object_set_new(obj, "monthly_cap_usd", cli_json_usd(f->monthly_cap_cents));

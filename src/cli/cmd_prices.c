@@ -10,11 +10,15 @@
 #include "providers/provider.h"
 #include "router/pricing.h"
 
-enum { OPT_INPUT = 256, OPT_OUTPUT };
+enum { OPT_INPUT = 256, OPT_OUTPUT, OPT_CACHE_READ, OPT_CACHE_WRITE };
 
 static const cli_option set_options[] = {
     {"input", "USD", OPT_INPUT, "USD per million input tokens (required)"},
     {"output", "USD", OPT_OUTPUT, "USD per million output tokens (omit for embedding models)"},
+    {"cache-read", "USD", OPT_CACHE_READ,
+     "USD per million input tokens read from the provider's cache (default: the input price)"},
+    {"cache-write", "USD", OPT_CACHE_WRITE,
+     "USD per million input tokens written to the provider's cache (default: the input price)"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -32,10 +36,14 @@ static const cli_spec list_spec = {
 
 static const cli_spec set_spec = {
     .command = "prices set",
-    .synopsis = "PROVIDER MODEL --input USD [--output USD]",
-    .description = "Sets the price of one provider model, in USD per million tokens.",
+    .synopsis = "PROVIDER MODEL --input USD [--output USD] [--cache-read USD] [--cache-write USD]",
+    .description = "Sets the price of one provider model, in USD per million tokens. Cache reads\n"
+                   "and writes (Anthropic's cache_read / cache_creation input tokens, OpenAI's\n"
+                   "and Gemini's cached tokens) cost the input price unless given.",
     .options = set_options,
     .example = "mmadmin prices set openai gpt-4o --input 2.50 --output 10\n"
+               "mmadmin prices set anthropic claude-sonnet-4-20250514 --input 3 --output 15 "
+               "--cache-read 0.30 --cache-write 3.75\n"
                "mmadmin prices set openai text-embedding-3-small --input 0.02",
     .min_args = 2,
     .max_args = 2,
@@ -72,6 +80,8 @@ static json_t *price_json(const mm_price *price)
     json_object_set_new(obj, "priced", json_true());
     json_object_set_new(obj, "input_per_mtok", per_mtok_json(price->input_per_mtok));
     json_object_set_new(obj, "output_per_mtok", per_mtok_json(price->output_per_mtok));
+    json_object_set_new(obj, "cache_read_per_mtok", per_mtok_json(price->cache_read_per_mtok));
+    json_object_set_new(obj, "cache_write_per_mtok", per_mtok_json(price->cache_write_per_mtok));
     json_object_set_new(obj, "source", json_string(price->source));
     json_object_set_new(obj, "updated", json_string(when));
     return obj;
@@ -148,19 +158,23 @@ static void print_prices_text(const mm_price_list *prices, const unpriced *missi
         printf("no prices known; import some with: mmadmin prices import FILE\n");
         return;
     }
-    const char *headers[] = {"PROVIDER", "MODEL", "INPUT $/M", "OUTPUT $/M", "SOURCE"};
-    cli_table *table = cli_table_new(5, headers);
+    const char *headers[] = {"PROVIDER",       "MODEL",           "INPUT $/M", "OUTPUT $/M",
+                             "CACHE READ $/M", "CACHE WRITE $/M", "SOURCE"};
+    cli_table *table = cli_table_new(7, headers);
     for (size_t i = 0; table && i < prices->count; i++) {
         const mm_price *p = &prices->items[i];
-        char in[32], out[32];
+        char in[32], out[32], read[32], write[32];
         pricing_format_per_mtok(p->input_per_mtok, in, sizeof in);
         pricing_format_per_mtok(p->output_per_mtok, out, sizeof out);
-        const char *row[] = {p->provider, p->model, in, out, p->source};
+        pricing_format_per_mtok(p->cache_read_per_mtok, read, sizeof read);
+        pricing_format_per_mtok(p->cache_write_per_mtok, write, sizeof write);
+        const char *row[] = {p->provider, p->model, in, out, read, write, p->source};
         cli_table_add(table, row);
     }
     for (size_t i = 0; table && i < n; i++) {
-        const char *row[] = {missing[i].provider, missing[i].model, "no price", "no price",
-                             "used by a target"};
+        const char *row[] = {
+            missing[i].provider, missing[i].model, "no price", "no price", "-", "-",
+            "used by a target"};
         cli_table_add(table, row);
     }
     cli_table_finish(table, stdout);
@@ -191,10 +205,11 @@ static int prices_list(cli_context *ctx, int argc, char **argv)
         for (size_t i = 0; i < prices.count; i++)
             json_array_append_new(array, price_json(&prices.items[i]));
         for (size_t i = 0; i < n_missing; i++)
-            json_array_append_new(array, json_pack("{s:s, s:s, s:b, s:n, s:n, s:n, s:n}",
+            json_array_append_new(array, json_pack("{s:s, s:s, s:b, s:n, s:n, s:n, s:n, s:n, s:n}",
                                                    "provider", missing[i].provider, "model",
                                                    missing[i].model, "priced", 0, "input_per_mtok",
-                                                   "output_per_mtok", "source", "updated"));
+                                                   "output_per_mtok", "cache_read_per_mtok",
+                                                   "cache_write_per_mtok", "source", "updated"));
         code = cli_print_json(array);
     } else {
         print_prices_text(&prices, missing, n_missing);
@@ -223,13 +238,17 @@ static int prices_set(cli_context *ctx, int argc, char **argv)
 {
     cli_parser p;
     cli_parser_init(&p, &set_spec, argc, argv);
-    const char *input = NULL, *output = NULL;
+    const char *input = NULL, *output = NULL, *cache_read = NULL, *cache_write = NULL;
     int id;
     while ((id = cli_next_option(&p)) > 0) {
         if (id == OPT_INPUT)
             input = p.arg;
         else if (id == OPT_OUTPUT)
             output = p.arg;
+        else if (id == OPT_CACHE_READ)
+            cache_read = p.arg;
+        else if (id == OPT_CACHE_WRITE)
+            cache_write = p.arg;
     }
     if (id == CLI_STOP)
         return p.exit_code;
@@ -244,12 +263,16 @@ static int prices_set(cli_context *ctx, int argc, char **argv)
     }
     mm_price price;
     memset(&price, 0, sizeof price);
-    price.output_per_mtok = -1;
+    price.output_per_mtok = price.cache_read_per_mtok = price.cache_write_per_mtok = -1;
     if (cli_copy_field(price.provider, sizeof price.provider, p.args[0], "provider", &err) !=
             MM_OK ||
         cli_copy_field(price.model, sizeof price.model, p.args[1], "model", &err) != MM_OK ||
         parse_usd("--input", input, &price.input_per_mtok, &err) != MM_OK ||
-        (output && parse_usd("--output", output, &price.output_per_mtok, &err) != MM_OK))
+        (output && parse_usd("--output", output, &price.output_per_mtok, &err) != MM_OK) ||
+        (cache_read &&
+         parse_usd("--cache-read", cache_read, &price.cache_read_per_mtok, &err) != MM_OK) ||
+        (cache_write &&
+         parse_usd("--cache-write", cache_write, &price.cache_write_per_mtok, &err) != MM_OK))
         return cli_report(&err);
     snprintf(price.source, sizeof price.source, "manual");
     mm_catalog *cat = cli_catalog(ctx, &err);
@@ -259,8 +282,15 @@ static int prices_set(cli_context *ctx, int argc, char **argv)
     char in[32], out[32];
     pricing_format_per_mtok(price.input_per_mtok, in, sizeof in);
     pricing_format_per_mtok(price.output_per_mtok, out, sizeof out);
-    printf("price of %s/%s set: $%s input, %s%s output per million tokens\n", price.provider,
+    char read[32], write[32];
+    pricing_format_per_mtok(price.cache_read_per_mtok, read, sizeof read);
+    pricing_format_per_mtok(price.cache_write_per_mtok, write, sizeof write);
+    printf("price of %s/%s set: $%s input, %s%s output per million tokens", price.provider,
            price.model, in, output ? "$" : "", output ? out : "no");
+    if (cache_read || cache_write)
+        printf("; cache reads %s%s, cache writes %s%s", cache_read ? "$" : "", read,
+               cache_write ? "$" : "", write);
+    printf("\n");
     return CLI_EXIT_OK;
 }
 

@@ -142,6 +142,10 @@ static json_t *send_json(const router_send_result *res, mm_status st, const mm_e
     json_t *usage = json_object();
     json_object_set_new(usage, "tokens_in", json_integer(res->tokens_in));
     json_object_set_new(usage, "tokens_out", json_integer(res->tokens_out));
+    json_object_set_new(usage, "tokens_cache_read", json_integer(res->tokens_cache_read));
+    json_object_set_new(usage, "tokens_cache_write", json_integer(res->tokens_cache_write));
+    json_object_set_new(usage, "tokens_reasoning", json_integer(res->tokens_reasoning));
+    json_object_set_new(usage, "usage_estimated", json_boolean(res->usage_estimated));
     json_object_set_new(usage, "cost_usd",
                         res->served && res->cost_micros >= 0
                             ? json_real((double)res->cost_micros / 1e6)
@@ -182,12 +186,20 @@ static void print_attempts(const router_send_result *res, FILE *out)
 static void print_served(const router_send_result *res)
 {
     const router_attempt_result *r = &res->attempts[res->served_index];
-    char cost[32];
+    char cost[32], kinds[96] = "";
     pricing_format_cost(res->cost_micros, cost, sizeof cost);
+    const char *est = res->usage_estimated ? "~" : ""; /* the admission estimate, not billed */
+    if (res->tokens_cache_read || res->tokens_cache_write || res->tokens_reasoning)
+        snprintf(kinds, sizeof kinds, " (%lld cache read, %lld cache write; %lld reasoning)",
+                 (long long)res->tokens_cache_read, (long long)res->tokens_cache_write,
+                 (long long)res->tokens_reasoning);
     printf("%s\n\n", res->output ? res->output : "");
-    printf("served by %s (%s, priority %d) in %lld ms; tokens %lld in / %lld out; cost %s\n",
-           r->account, r->model, r->priority, (long long)r->latency_ms, (long long)res->tokens_in,
-           (long long)res->tokens_out, cost);
+    printf("served by %s (%s, priority %d) in %lld ms; tokens %s%lld in / %s%lld out%s; cost "
+           "%s%s%s\n",
+           r->account, r->model, r->priority, (long long)r->latency_ms, est,
+           (long long)res->tokens_in, est, (long long)res->tokens_out, kinds,
+           res->cost_micros >= 0 ? est : "", cost,
+           res->usage_estimated ? " (estimated: the answer carried no usable usage)" : "");
     printf("attempts:\n");
     print_attempts(res, stdout);
 }

@@ -74,6 +74,9 @@ static void fill_from_window(mm_health_figures *f, const mm_account_window *win,
         f->rate_limit_hits = c->rate_limited;
         f->tokens_in = c->tokens_in;
         f->tokens_out = c->tokens_out;
+        f->tokens_cache_read = c->tokens_cache_read;
+        f->tokens_cache_write = c->tokens_cache_write;
+        f->usage_estimated = c->usage_estimated;
         f->unpriced = c->unpriced;
         f->cost_micros_hour = c->cost_micros;
         f->error_rate = c->events ? (double)c->errors / (double)c->events : 0.0;

@@ -90,6 +90,9 @@ static void count_event(mm_window_counts *c, const mm_usage_event *ev, bool ok)
         c->rate_limited++;
     c->tokens_in += ev->tokens_in > 0 ? ev->tokens_in : 0;
     c->tokens_out += ev->tokens_out > 0 ? ev->tokens_out : 0;
+    c->tokens_cache_read += ev->tokens_cache_read > 0 ? ev->tokens_cache_read : 0;
+    c->tokens_cache_write += ev->tokens_cache_write > 0 ? ev->tokens_cache_write : 0;
+    c->usage_estimated += ev->usage_estimated ? 1 : 0;
     if (ev->cost_micros >= 0)
         c->cost_micros += ev->cost_micros;
     else
@@ -184,6 +187,9 @@ static void add_counts(mm_window_counts *dst, const mm_window_counts *src)
     dst->rate_limited += src->rate_limited;
     dst->tokens_in += src->tokens_in;
     dst->tokens_out += src->tokens_out;
+    dst->tokens_cache_read += src->tokens_cache_read;
+    dst->tokens_cache_write += src->tokens_cache_write;
+    dst->usage_estimated += src->usage_estimated;
     dst->cost_micros += src->cost_micros;
     dst->unpriced += src->unpriced;
 }

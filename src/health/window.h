@@ -21,8 +21,10 @@ typedef struct mm_window_counts {
     int64_t errors;       /* outcome != "ok" */
     int64_t rate_limited; /* outcome == "rate_limited" */
     int64_t tokens_in, tokens_out;
-    int64_t cost_micros; /* events without a price add nothing... */
-    int64_t unpriced;    /* ...and are counted here */
+    int64_t tokens_cache_read, tokens_cache_write; /* parts of tokens_in */
+    int64_t usage_estimated; /* events whose tokens are the admission estimate */
+    int64_t cost_micros;     /* events without a price add nothing... */
+    int64_t unpriced;        /* ...and are counted here */
 } mm_window_counts;
 
 typedef struct mm_minute_slot {

@@ -125,6 +125,19 @@ mm_status adapter_bearer_request(const mm_connection *conn, const char *method, 
     return st;
 }
 
+mm_status adapter_key_request(const mm_connection *conn, const char *method, const char *path,
+                              char *body, const char *key_header, mm_http_request *out,
+                              mm_error *err)
+{
+    mm_status st = adapter_request_init(conn, method, path, body, out, err);
+    if (st == MM_OK && mm_present(conn->api_key) &&
+        !mm_http_add_header(out, key_header, conn->api_key)) {
+        mm_http_request_free(out);
+        st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
+    }
+    return st;
+}
+
 mm_status adapter_append_page_token(mm_http_request *req, const char *name, const char *token,
                                     mm_error *err)
 {
@@ -139,6 +152,41 @@ mm_status adapter_append_page_token(mm_http_request *req, const char *name, cons
     return st;
 }
 
+/* Overwrites the number token ending at byte end (jansson's error position) with "null" and
+ * spaces; false when no such token (or one too short to hold "null"). */
+static bool null_number_before(char *text, size_t end)
+{
+    size_t start = end;
+    while (start > 0 && strchr("0123456789+-.eE", text[start - 1]) && text[start - 1] != '\0')
+        start--;
+    if (end - start < 4)
+        return false;
+    memcpy(text + start, "null", 4);
+    memset(text + start + 4, ' ', end - start - 4);
+    return true;
+}
+
+/* A body whose only fault is a number no double or int64 holds (a usage count of 2^63 or
+ * 1e400): parsed with those numbers read as null, so the rest of the answer still counts. */
+static json_t *load_without_overflows(const char *body, size_t len)
+{
+    char *copy = malloc(len);
+    if (!copy)
+        return NULL;
+    memcpy(copy, body, len);
+    json_t *root = NULL;
+    json_error_t jerr;
+    for (int tries = 0; tries < 32 && !root; tries++) {
+        root = json_loadb(copy, len, 0, &jerr);
+        if (!root &&
+            (json_error_code(&jerr) != json_error_numeric_overflow || jerr.position <= 0 ||
+             (size_t)jerr.position > len || !null_number_before(copy, (size_t)jerr.position)))
+            break;
+    }
+    free(copy);
+    return root;
+}
+
 json_t *adapter_json_load(const char *body, size_t len)
 {
     if (!body || len == 0)
@@ -146,7 +194,10 @@ json_t *adapter_json_load(const char *body, size_t len)
     json_error_t jerr;
     /* Without JSON_DECODE_ANY jansson accepts only an object or an array; it refuses invalid
      * UTF-8, NUL escapes and nesting deeper than its parser limit. */
-    return json_loadb(body, len, 0, &jerr);
+    json_t *root = json_loadb(body, len, 0, &jerr);
+    if (!root && json_error_code(&jerr) == json_error_numeric_overflow)
+        root = load_without_overflows(body, len);
+    return root;
 }
 
 const char *adapter_json_string(const json_t *obj, const char *key)
@@ -173,15 +224,36 @@ bool adapter_read_count(const json_t *obj, const char *key, int64_t *out)
     if (!json_is_number(v))
         return false;
     double d = json_number_value(v);
-    if (!isfinite(d) || d < 0 || d >= MAX_SAFE_COUNT)
-        return false;
+    if (!isfinite(d) || d < 0 || d >= MAX_SAFE_COUNT || d != floor(d))
+        return false; /* a count is a whole number: 12.5 tokens is not a reading */
     *out = (int64_t)d;
     return true;
+}
+
+int64_t adapter_optional_count(const json_t *obj, const char *key)
+{
+    int64_t n = 0;
+    return adapter_read_count(obj, key, &n) ? n : 0;
 }
 
 char *adapter_dump(const json_t *value)
 {
     return json_dumps(value, JSON_COMPACT);
+}
+
+/* True for a block that is part of the answer: a "text"/"output_text" block, or one without a
+ * type, but never reasoning (Mistral "thinking" chunks, Gemini parts marked "thought"). */
+static bool is_answer_block(const json_t *block)
+{
+    const char *type = adapter_json_string(block, "type");
+    if (json_is_true(json_object_get(block, "thought")))
+        return false;
+    return !type || strcmp(type, "text") == 0 || strcmp(type, "output_text") == 0;
+}
+
+static const char *answer_text(const json_t *block)
+{
+    return is_answer_block(block) ? adapter_json_string(block, "text") : NULL;
 }
 
 char *adapter_join_text(const json_t *blocks)
@@ -190,7 +262,7 @@ char *adapter_join_text(const json_t *blocks)
     json_t *block;
     json_array_foreach(blocks, i, block)
     {
-        const char *text = adapter_json_string(block, "text");
+        const char *text = answer_text(block);
         total += text ? strlen(text) : 0;
     }
     char *out = malloc(total + 1);
@@ -199,7 +271,7 @@ char *adapter_join_text(const json_t *blocks)
     size_t used = 0;
     json_array_foreach(blocks, i, block)
     {
-        const char *text = adapter_json_string(block, "text");
+        const char *text = answer_text(block);
         size_t n = text ? strlen(text) : 0;
         memcpy(out + used, text ? text : "", n);
         used += n;
@@ -208,11 +280,57 @@ char *adapter_join_text(const json_t *blocks)
     return out;
 }
 
+bool adapter_blocks_have_type(const json_t *blocks, const char *type)
+{
+    size_t i;
+    json_t *block;
+    json_array_foreach(blocks, i, block)
+    {
+        const char *t = adapter_json_string(block, "type");
+        if (t && strcmp(t, type) == 0)
+            return true;
+    }
+    return false;
+}
+
+bool adapter_set_answer(mm_call_result *res, char *text, bool has_calls, const char **why)
+{
+    free(res->output);
+    res->output = text;
+    if (!text) {
+        *why = "out of memory";
+        return false;
+    }
+    if (text[0] != '\0' || has_calls) {
+        res->blocked = NULL; /* a filter that let an answer through withheld nothing */
+        return true;
+    }
+    if (!res->blocked)
+        *why = "the answer carries nothing: no text and no tool calls";
+    return res->blocked != NULL;
+}
+
 void adapter_set_usage(mm_call_result *res, bool have_in, int64_t in, bool have_out, int64_t out)
 {
     res->usage_known = have_in && have_out;
     res->tokens_in = res->usage_known ? in : 0;
     res->tokens_out = res->usage_known ? out : 0;
+    res->tokens_cache_read = res->tokens_cache_write = res->tokens_reasoning = 0;
+}
+
+static int64_t clamp_count(int64_t n, int64_t max)
+{
+    return n < 0 ? 0 : (n > max ? max : n);
+}
+
+void adapter_set_token_kinds(mm_call_result *res, int64_t cache_read, int64_t cache_write,
+                             int64_t reasoning)
+{
+    if (!res->usage_known)
+        return;
+    res->tokens_cache_read = clamp_count(cache_read, res->tokens_in);
+    res->tokens_cache_write = clamp_count(cache_write, res->tokens_in - res->tokens_cache_read);
+    res->tokens_reasoning = clamp_count(reasoning, res->tokens_out);
 }
 
 bool adapter_embedding_output(const json_t *vec, mm_call_result *res, const char **why)
@@ -246,6 +364,62 @@ bool adapter_add_model_id(mm_string_list *ids, const char *id, const char **why)
         return false;
     }
     return true;
+}
+
+bool adapter_read_model_list(const json_t *entries, const char *id_key, const char *strip_prefix,
+                             mm_string_list *ids, const char **last_id, const char **why)
+{
+    size_t i, prefix_len = strip_prefix ? strlen(strip_prefix) : 0;
+    json_t *entry;
+    json_array_foreach(entries, i, entry)
+    {
+        const char *id = adapter_json_string(entry, id_key);
+        if (!id) {
+            *why = adapter_missing_id_why(id_key);
+            return false;
+        }
+        if (prefix_len && strncmp(id, strip_prefix, prefix_len) == 0)
+            id += prefix_len;
+        if (!adapter_add_model_id(ids, id, why))
+            return false;
+        if (last_id)
+            *last_id = id;
+    }
+    return true;
+}
+
+const char *adapter_missing_id_why(const char *id_key)
+{
+    return strcmp(id_key, "name") == 0 ? "a model entry has no \"name\" string"
+                                       : "a model entry has no \"id\" string";
+}
+
+bool adapter_list_page(const char *body, size_t len, const char *list_key, const char *id_key,
+                       const char *next_key, mm_string_list *ids, char **next_page,
+                       const char **why)
+{
+    *next_page = NULL;
+    json_t *root = adapter_json_load(body, len);
+    json_t *list = adapter_json_array(root, list_key);
+    bool ok = list != NULL;
+    if (!ok)
+        *why = !root ? "the body is not JSON"
+                     : (strcmp(list_key, "data") == 0 ? "it has no \"data\" list of models"
+                                                      : "it has no \"models\" list");
+    else
+        ok = adapter_read_model_list(list, id_key, NULL, ids, NULL, why);
+    const char *next = adapter_json_string(root, next_key);
+    if (ok && mm_present(next))
+        *next_page = strdup(next);
+    json_decref(root);
+    return ok;
+}
+
+char *adapter_dump_owned(json_t *root)
+{
+    char *body = root ? adapter_dump(root) : NULL;
+    json_decref(root);
+    return body;
 }
 
 /* Reads "123" or "1.5" at *s; advances *s. Returns false when no digit. */

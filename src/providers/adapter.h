@@ -29,6 +29,11 @@ mm_status adapter_add_bearer(const mm_connection *conn, mm_http_request *req, mm
 /* adapter_request_init then adapter_add_bearer; out is left empty on failure. */
 mm_status adapter_bearer_request(const mm_connection *conn, const char *method, const char *path,
                                  char *body, mm_http_request *out, mm_error *err);
+/* adapter_request_init, then "<key_header>: KEY" when the connection has a key (Anthropic's
+ * x-api-key, Gemini's x-goog-api-key, Azure's api-key); out is left empty on failure. */
+mm_status adapter_key_request(const mm_connection *conn, const char *method, const char *path,
+                              char *body, const char *key_header, mm_http_request *out,
+                              mm_error *err);
 /* Appends the next page's token (escaped) as query parameter name; does nothing when token is
  * NULL. On failure frees req (as a builder must leave it). */
 mm_status adapter_append_page_token(mm_http_request *req, const char *name, const char *token,
@@ -41,22 +46,52 @@ json_t *adapter_json_load(const char *body, size_t len);
 const char *adapter_json_string(const json_t *obj, const char *key);
 json_t *adapter_json_object(const json_t *obj, const char *key);
 json_t *adapter_json_array(const json_t *obj, const char *key);
-/* Reads a token count: a finite, non-negative, integral-enough number below 2^53. */
+/* Reads a token count: a finite, non-negative whole number below 2^53; false otherwise
+ * (absent, negative, 12.5, 2^63; numbers beyond what JSON parsers hold, such as 1e400, were
+ * read as null by adapter_json_load). */
 bool adapter_read_count(const json_t *obj, const char *key, int64_t *out);
+/* An optional count (cache, reasoning tokens): the count, or 0 when absent or unreadable. */
+int64_t adapter_optional_count(const json_t *obj, const char *key);
 /* Serializes compactly; NULL on out-of-memory. Steals no reference. */
 char *adapter_dump(const json_t *value);
-/* The "text" strings of an array of content blocks, concatenated (blocks without one count as
- * empty); heap, NULL on out-of-memory. */
+/* adapter_dump, then releases root (NULL in, NULL out): for request bodies. */
+char *adapter_dump_owned(json_t *root);
+/* The answer text of an array of content blocks: the "text" of blocks typed "text" /
+ * "output_text" or untyped, concatenated; reasoning ("thinking" chunks, Gemini parts with
+ * "thought": true) and tool blocks are left out. Heap, NULL on out-of-memory. */
 char *adapter_join_text(const json_t *blocks);
+/* True when some block of the array has "type": type ("tool_use", ...). */
+bool adapter_blocks_have_type(const json_t *blocks, const char *type);
+/* Takes text (heap) as res->output. False, with why, when text is NULL (out of memory) or the
+ * answer carries nothing — empty text and no tool calls — unless res->blocked is set: an empty
+ * 200 is bad_response (the router tries the next target), a blocked one a request outcome. */
+bool adapter_set_answer(mm_call_result *res, char *text, bool has_calls, const char **why);
 
-/* Sets usage from a count pair; known only when both are present. */
+/* Sets usage from a count pair; known only when both are present. Clears the token kinds. */
 void adapter_set_usage(mm_call_result *res, bool have_in, int64_t in, bool have_out, int64_t out);
+/* Sets the billed kinds inside the totals (after adapter_set_usage; ignored when usage is
+ * unknown): cache reads and writes are parts of tokens_in, reasoning a part of tokens_out; each
+ * is clamped to what the total holds, so a kind is never counted twice. */
+void adapter_set_token_kinds(mm_call_result *res, int64_t cache_read, int64_t cache_write,
+                             int64_t reasoning);
 /* Checks vec is a non-empty array of numbers and sets res->output to "N-dimensional vector". */
 bool adapter_embedding_output(const json_t *vec, mm_call_result *res, const char **why);
 #define MM_MODELS_MAX 5000 /* more ids than any provider lists: a hostile or broken body */
 /* Appends id to ids unless empty or already present; false (why set) on out-of-memory or when
  * the list would pass MM_MODELS_MAX. */
 bool adapter_add_model_id(mm_string_list *ids, const char *id, const char **why);
+/* Appends the id_key string of each entry (strip_prefix removed when present; NULL for none)
+ * to ids; *last_id (when not NULL) gets the last id read. False, why set, on an entry without
+ * one, out of memory or too many ids. */
+bool adapter_read_model_list(const json_t *entries, const char *id_key, const char *strip_prefix,
+                             mm_string_list *ids, const char **last_id, const char **why);
+/* "a model entry has no \"<id_key>\" string" for the two keys providers use. */
+const char *adapter_missing_id_why(const char *id_key);
+/* One list page {"<list_key>":[{"<id_key>":…}], "<next_key>":"token"} (Cohere, and the shape
+ * Gemini and Anthropic extend): appends ids; *next_page gets a heap token or NULL. */
+bool adapter_list_page(const char *body, size_t len, const char *list_key, const char *id_key,
+                       const char *next_key, mm_string_list *ids, char **next_page,
+                       const char **why);
 /* Copies a heap string; NULL in, NULL out. */
 char *adapter_strdup(const char *s);
 

@@ -21,17 +21,12 @@ static const mm_credential_field FIELDS[] = {
 static mm_status anthropic_request(const mm_connection *conn, const char *method, const char *path,
                                    char *body, mm_http_request *out, mm_error *err)
 {
-    mm_status st = adapter_request_init(conn, method, path, body, out, err);
-    if (st != MM_OK)
-        return st;
-    bool ok = mm_http_add_header(out, "anthropic-version", ANTHROPIC_VERSION);
-    if (ok && mm_present(conn->api_key))
-        ok = mm_http_add_header(out, "x-api-key", conn->api_key);
-    if (!ok) {
+    mm_status st = adapter_key_request(conn, method, path, body, "x-api-key", out, err);
+    if (st == MM_OK && !mm_http_add_header(out, "anthropic-version", ANTHROPIC_VERSION)) {
         mm_http_request_free(out);
-        return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
+        st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
     }
-    return MM_OK;
+    return st;
 }
 
 static mm_status anthropic_build_list(const mm_connection *conn, const char *page_token,
@@ -49,24 +44,12 @@ static bool anthropic_parse_list(const char *body, size_t len, mm_string_list *i
     *next_page = NULL;
     json_t *root = adapter_json_load(body, len);
     json_t *data = adapter_json_array(root, "data");
-    bool ok = data != NULL;
-    *why = root ? "it has no \"data\" list of models" : "the body is not JSON";
-    size_t i;
-    json_t *entry;
     const char *last = NULL;
-    json_array_foreach(data, i, entry)
-    {
-        last = adapter_json_string(entry, "id");
-        if (!last) {
-            *why = "a model entry has no \"id\" string";
-            ok = false;
-            break;
-        }
-        if (!adapter_add_model_id(ids, last, why)) {
-            ok = false;
-            break;
-        }
-    }
+    bool ok = data != NULL;
+    if (!ok)
+        *why = root ? "it has no \"data\" list of models" : "the body is not JSON";
+    else
+        ok = adapter_read_model_list(data, "id", NULL, ids, &last, why);
     const char *last_id = adapter_json_string(root, "last_id");
     if (!mm_present(last_id))
         last_id = last;
@@ -83,11 +66,25 @@ static mm_status anthropic_build_chat(const mm_connection *conn, const char *mod
     json_t *root = json_pack("{s:s, s:i, s:[{s:s, s:s}]}", "model", model ? model : "",
                              "max_tokens", max_tokens > 0 ? max_tokens : DEFAULT_MAX_TOKENS,
                              "messages", "role", "user", "content", prompt ? prompt : "");
-    char *body = root ? adapter_dump(root) : NULL;
-    json_decref(root);
+    char *body = adapter_dump_owned(root);
     if (!body)
         return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
     return anthropic_request(conn, "POST", "/v1/messages", body, out, err);
+}
+
+/* usage.input_tokens excludes the cache: cache_read_input_tokens (billed at 0.1x input) and
+ * cache_creation_input_tokens (1.25x for 5-minute writes) come on top, so tokens_in is their
+ * sum and the cache figures are its parts. */
+static void read_chat_usage(const json_t *root, mm_call_result *res)
+{
+    json_t *usage = adapter_json_object(root, "usage");
+    int64_t in = 0, out = 0;
+    bool have_in = adapter_read_count(usage, "input_tokens", &in);
+    bool have_out = adapter_read_count(usage, "output_tokens", &out);
+    int64_t cache_write = adapter_optional_count(usage, "cache_creation_input_tokens");
+    int64_t cache_read = adapter_optional_count(usage, "cache_read_input_tokens");
+    adapter_set_usage(res, have_in, in + cache_write + cache_read, have_out, out);
+    adapter_set_token_kinds(res, cache_read, cache_write, 0);
 }
 
 static bool anthropic_parse_chat(const char *body, size_t len, mm_call_result *res,
@@ -100,17 +97,14 @@ static bool anthropic_parse_chat(const char *body, size_t len, mm_call_result *r
         json_decref(root);
         return false;
     }
-    free(res->output);
-    res->output = adapter_join_text(content);
-    json_t *usage = adapter_json_object(root, "usage");
-    int64_t in = 0, out = 0, cache_write = 0, cache_read = 0;
-    bool have_in = adapter_read_count(usage, "input_tokens", &in);
-    bool have_out = adapter_read_count(usage, "output_tokens", &out);
-    adapter_read_count(usage, "cache_creation_input_tokens", &cache_write);
-    adapter_read_count(usage, "cache_read_input_tokens", &cache_read);
-    adapter_set_usage(res, have_in, in + cache_write + cache_read, have_out, out);
+    const char *stop = adapter_json_string(root, "stop_reason");
+    if (stop && strcmp(stop, "refusal") == 0)
+        res->blocked = "stop_reason refusal";
+    bool ok = adapter_set_answer(res, adapter_join_text(content),
+                                 adapter_blocks_have_type(content, "tool_use"), why);
+    read_chat_usage(root, res);
     json_decref(root);
-    return res->output != NULL;
+    return ok;
 }
 
 static mm_error_class class_from_type(const char *type, const char *detail_code,

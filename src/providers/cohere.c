@@ -26,28 +26,7 @@ static mm_status cohere_build_list(const mm_connection *conn, const char *page_t
 static bool cohere_parse_list(const char *body, size_t len, mm_string_list *ids, char **next_page,
                               const char **why)
 {
-    *next_page = NULL;
-    json_t *root = adapter_json_load(body, len);
-    json_t *models = adapter_json_array(root, "models");
-    bool ok = models != NULL;
-    *why = root ? "it has no \"models\" list" : "the body is not JSON";
-    size_t i;
-    json_t *entry;
-    json_array_foreach(models, i, entry)
-    {
-        const char *name = adapter_json_string(entry, "name");
-        if (!name)
-            *why = "a model entry has no \"name\" string";
-        if (!name || !adapter_add_model_id(ids, name, why)) {
-            ok = false;
-            break;
-        }
-    }
-    const char *next = adapter_json_string(root, "next_page_token");
-    if (ok && mm_present(next))
-        *next_page = strdup(next);
-    json_decref(root);
-    return ok;
+    return adapter_list_page(body, len, "models", "name", "next_page_token", ids, next_page, why);
 }
 
 static mm_status cohere_build_chat(const mm_connection *conn, const char *model, const char *prompt,
@@ -57,14 +36,16 @@ static mm_status cohere_build_chat(const mm_connection *conn, const char *model,
                              "role", "user", "content", prompt ? prompt : "");
     if (root && max_tokens > 0)
         json_object_set_new(root, "max_tokens", json_integer(max_tokens));
-    char *body = root ? adapter_dump(root) : NULL;
-    json_decref(root);
+    char *body = adapter_dump_owned(root);
     if (!body)
         return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
     return adapter_bearer_request(conn, "POST", "/v2/chat", body, out, err);
 }
 
-/* billed_units first (what is charged), else tokens; from usage (v2) or meta (v1, embed). */
+/* billed_units is what Cohere charges; tokens also counts the tokens Cohere adds itself
+ * (system preamble, templates), which are not billed. So billed_units first, tokens only when
+ * it is absent; from usage (v2) or meta (v1, embed). Cohere reports no cache or reasoning
+ * kinds. */
 static void read_usage(const json_t *root, mm_call_result *res, bool output_expected)
 {
     json_t *usage = adapter_json_object(root, "usage");
@@ -82,26 +63,22 @@ static void read_usage(const json_t *root, mm_call_result *res, bool output_expe
 static bool cohere_parse_chat(const char *body, size_t len, mm_call_result *res, const char **why)
 {
     json_t *root = adapter_json_load(body, len);
-    json_t *content = adapter_json_array(adapter_json_object(root, "message"), "content");
-    const char *text = NULL;
-    size_t i;
-    json_t *block;
-    json_array_foreach(content, i, block)
-    {
-        text = adapter_json_string(block, "text");
-        if (text)
-            break;
-    }
-    if (!content) {
+    json_t *message = adapter_json_object(root, "message");
+    json_t *content = json_object_get(message, "content");
+    json_t *calls = adapter_json_array(message, "tool_calls");
+    if (!message || !(json_is_array(content) || !content || json_is_null(content))) {
         *why = root ? "it has no message.content" : "the body is not JSON";
         json_decref(root);
         return false;
     }
-    free(res->output);
-    res->output = strdup(text ? text : "");
+    const char *finish = adapter_json_string(root, "finish_reason");
+    if (finish && strcmp(finish, "ERROR_TOXIC") == 0)
+        res->blocked = "finish_reason ERROR_TOXIC";
+    bool ok = adapter_set_answer(res, adapter_join_text(content),
+                                 calls && json_array_size(calls) > 0, why);
     read_usage(root, res, true);
     json_decref(root);
-    return res->output != NULL;
+    return ok;
 }
 
 static mm_status cohere_build_embed(const mm_connection *conn, const char *model, const char *text,
@@ -110,8 +87,7 @@ static mm_status cohere_build_embed(const mm_connection *conn, const char *model
     json_t *root =
         json_pack("{s:s, s:[s], s:s, s:[s]}", "model", model ? model : "", "texts",
                   text ? text : "", "input_type", "search_document", "embedding_types", "float");
-    char *body = root ? adapter_dump(root) : NULL;
-    json_decref(root);
+    char *body = adapter_dump_owned(root);
     if (!body)
         return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
     return adapter_bearer_request(conn, "POST", "/v2/embed", body, out, err);

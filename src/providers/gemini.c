@@ -23,13 +23,7 @@ static const char *strip_models_prefix(const char *name)
 static mm_status gemini_request(const mm_connection *conn, const char *method, const char *path,
                                 char *body, mm_http_request *out, mm_error *err)
 {
-    mm_status st = adapter_request_init(conn, method, path, body, out, err);
-    if (st == MM_OK && mm_present(conn->api_key) &&
-        !mm_http_add_header(out, "x-goog-api-key", conn->api_key)) {
-        mm_http_request_free(out);
-        st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
-    }
-    return st;
+    return adapter_key_request(conn, method, path, body, "x-goog-api-key", out, err);
 }
 
 static mm_status gemini_build_list(const mm_connection *conn, const char *page_token,
@@ -39,23 +33,6 @@ static mm_status gemini_build_list(const mm_connection *conn, const char *page_t
     if (st != MM_OK)
         return st;
     return adapter_append_page_token(out, "pageToken", page_token, err);
-}
-
-static bool read_models(const json_t *models, mm_string_list *ids, const char **why)
-{
-    size_t i;
-    json_t *entry;
-    json_array_foreach(models, i, entry)
-    {
-        const char *name = adapter_json_string(entry, "name");
-        if (!name) {
-            *why = "a model entry has no \"name\" string";
-            return false;
-        }
-        if (!adapter_add_model_id(ids, strip_models_prefix(name), why))
-            return false;
-    }
-    return true;
 }
 
 static bool gemini_parse_list(const char *body, size_t len, mm_string_list *ids, char **next_page,
@@ -69,7 +46,7 @@ static bool gemini_parse_list(const char *body, size_t len, mm_string_list *ids,
     if (!ok)
         *why = root ? "it has no \"models\" list" : "the body is not JSON";
     else
-        ok = read_models(models, ids, why);
+        ok = adapter_read_model_list(models, "name", MODELS_PREFIX, ids, NULL, why);
     const char *next = adapter_json_string(root, "nextPageToken");
     if (ok && mm_present(next))
         *next_page = strdup(next);
@@ -107,47 +84,90 @@ static mm_status gemini_build_chat(const mm_connection *conn, const char *model,
     if (root && max_tokens > 0)
         json_object_set_new(root, "generationConfig",
                             json_pack("{s:i}", "maxOutputTokens", max_tokens));
-    char *body = root ? adapter_dump(root) : NULL;
-    json_decref(root);
+    char *body = adapter_dump_owned(root);
     if (!body)
         return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
     return model_request(conn, model, "generateContent", body, out, err);
 }
 
+/* usageMetadata: input is promptTokenCount (cachedContentTokenCount, billed at the cached
+ * price, is a part of it) plus toolUsePromptTokenCount; output is candidatesTokenCount plus
+ * thoughtsTokenCount (billed as output). When totalTokenCount says more was billed than those
+ * add up to, the rest counts as output (a kind this reader does not know yet). */
 static void read_usage_metadata(const json_t *root, mm_call_result *res)
 {
     json_t *meta = adapter_json_object(root, "usageMetadata");
-    int64_t in = 0, out = 0, thoughts = 0;
-    bool have_in = adapter_read_count(meta, "promptTokenCount", &in);
-    bool have_out = adapter_read_count(meta, "candidatesTokenCount", &out);
-    adapter_read_count(meta, "thoughtsTokenCount", &thoughts); /* billed as output */
+    int64_t prompt = 0, candidates = 0, total = 0;
+    bool have_in = adapter_read_count(meta, "promptTokenCount", &prompt);
+    bool have_out = adapter_read_count(meta, "candidatesTokenCount", &candidates);
+    int64_t thoughts = adapter_optional_count(meta, "thoughtsTokenCount");
+    int64_t in = prompt + adapter_optional_count(meta, "toolUsePromptTokenCount");
+    int64_t out = candidates + thoughts;
+    if (adapter_read_count(meta, "totalTokenCount", &total) && total > in + out)
+        out = total - in;
     /* Google omits zero counts: with a prompt count present, a missing output count is 0. */
-    adapter_set_usage(res, have_in, in, have_in || have_out, out + thoughts);
+    adapter_set_usage(res, have_in, in, have_in || have_out, out);
+    adapter_set_token_kinds(res, adapter_optional_count(meta, "cachedContentTokenCount"), 0,
+                            thoughts);
+}
+
+/* finishReason values with which Google withholds the answer for its content. */
+static const char *blocked_reason(const json_t *root, const json_t *candidate)
+{
+    static const char *const FILTERS[] = {
+        "SAFETY", "OTHER",        "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT",
+        "SPII",   "IMAGE_SAFETY", "LANGUAGE"};
+    static const char *const SHOWN[] = {"finishReason SAFETY",
+                                        "finishReason OTHER",
+                                        "finishReason RECITATION",
+                                        "finishReason BLOCKLIST",
+                                        "finishReason PROHIBITED_CONTENT",
+                                        "finishReason SPII",
+                                        "finishReason IMAGE_SAFETY",
+                                        "finishReason LANGUAGE"};
+    const char *finish = adapter_json_string(candidate, "finishReason");
+    for (size_t i = 0; finish && i < sizeof FILTERS / sizeof FILTERS[0]; i++)
+        if (strcmp(finish, FILTERS[i]) == 0)
+            return SHOWN[i];
+    if (adapter_json_string(adapter_json_object(root, "promptFeedback"), "blockReason"))
+        return "promptFeedback blockReason";
+    return NULL;
+}
+
+static bool has_function_call(const json_t *parts)
+{
+    size_t i;
+    json_t *part;
+    json_array_foreach(parts, i, part)
+    {
+        if (json_is_object(json_object_get(part, "functionCall")))
+            return true;
+    }
+    return false;
 }
 
 static bool gemini_parse_chat(const char *body, size_t len, mm_call_result *res, const char **why)
 {
     json_t *root = adapter_json_load(body, len);
     json_t *candidate = json_array_get(adapter_json_array(root, "candidates"), 0);
-    if (!json_is_object(candidate)) {
+    res->blocked = blocked_reason(root, candidate);
+    if (!json_is_object(candidate) && !res->blocked) {
         *why = root ? "it has no candidates[0]" : "the body is not JSON";
         json_decref(root);
         return false;
     }
     json_t *parts = adapter_json_array(adapter_json_object(candidate, "content"), "parts");
-    free(res->output);
-    res->output = adapter_join_text(parts); /* no parts: blocked or empty, an empty answer */
+    bool ok = adapter_set_answer(res, adapter_join_text(parts), has_function_call(parts), why);
     read_usage_metadata(root, res);
     json_decref(root);
-    return res->output != NULL;
+    return ok;
 }
 
 static mm_status gemini_build_embed(const mm_connection *conn, const char *model, const char *text,
                                     mm_http_request *out, mm_error *err)
 {
     json_t *root = json_pack("{s:{s:[{s:s}]}}", "content", "parts", "text", text ? text : "");
-    char *body = root ? adapter_dump(root) : NULL;
-    json_decref(root);
+    char *body = adapter_dump_owned(root);
     if (!body)
         return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
     return model_request(conn, model, "embedContent", body, out, err);

@@ -68,23 +68,6 @@ mm_status openai_shape_build_embed(const mm_connection *conn, const char *model,
     return adapter_bearer_request(conn, "POST", "/embeddings", body, out, err);
 }
 
-static bool read_model_entries(const json_t *data, mm_string_list *ids, const char **why)
-{
-    size_t i;
-    json_t *entry;
-    json_array_foreach(data, i, entry)
-    {
-        const char *id = adapter_json_string(entry, "id");
-        if (!id) {
-            *why = "a model entry has no \"id\" string";
-            return false;
-        }
-        if (!adapter_add_model_id(ids, id, why))
-            return false;
-    }
-    return true;
-}
-
 bool openai_shape_parse_list(const char *body, size_t len, mm_string_list *ids, char **next_page,
                              const char **why)
 {
@@ -99,7 +82,7 @@ bool openai_shape_parse_list(const char *body, size_t len, mm_string_list *ids, 
     if (!ok)
         *why = "it has no \"data\" list of models";
     else
-        ok = read_model_entries(data, ids, why);
+        ok = adapter_read_model_list(data, "id", NULL, ids, NULL, why);
     const char *last = adapter_json_string(root, "last_id");
     if (ok && json_is_true(json_object_get(root, "has_more")) && mm_present(last))
         *next_page = strdup(last);
@@ -107,27 +90,64 @@ bool openai_shape_parse_list(const char *body, size_t len, mm_string_list *ids, 
     return ok;
 }
 
-bool openai_shape_parse_chat(const char *body, size_t len, mm_call_result *res, const char **why)
+/* The answer text of message.content: a string, null, or (Mistral's reasoning models, newer
+ * OpenAI-compatible servers) an array of chunks whose text parts are the answer. Heap; NULL on
+ * out-of-memory. */
+static char *content_text(const json_t *content)
 {
-    json_t *root = adapter_json_load(body, len);
-    json_t *choices = adapter_json_array(root, "choices");
-    json_t *message = adapter_json_object(json_array_get(choices, 0), "message");
-    json_t *content = json_object_get(message, "content");
-    bool ok = message && (json_is_string(content) || json_is_null(content));
-    if (!ok) {
-        *why = root ? "it has no choices[0].message.content" : "the body is not JSON";
-        json_decref(root);
-        return false;
-    }
-    free(res->output);
-    res->output = strdup(json_is_string(content) ? json_string_value(content) : "");
+    if (json_is_string(content))
+        return strdup(json_string_value(content));
+    if (json_is_array(content))
+        return adapter_join_text(content);
+    return strdup("");
+}
+
+static bool has_tool_calls(const json_t *message)
+{
+    json_t *calls = json_object_get(message, "tool_calls");
+    return (json_is_array(calls) && json_array_size(calls) > 0) ||
+           json_is_object(json_object_get(message, "function_call"));
+}
+
+/* usage.prompt_tokens / completion_tokens, with prompt_tokens_details.cached_tokens (inside
+ * prompt_tokens, billed at the cached price) and completion_tokens_details.reasoning_tokens
+ * (inside completion_tokens: never added again). */
+static void read_chat_usage(const json_t *root, mm_call_result *res)
+{
     json_t *usage = adapter_json_object(root, "usage");
     int64_t in = 0, out = 0;
     bool have_in = adapter_read_count(usage, "prompt_tokens", &in);
     bool have_out = adapter_read_count(usage, "completion_tokens", &out);
     adapter_set_usage(res, have_in, in, have_out, out);
+    adapter_set_token_kinds(
+        res,
+        adapter_optional_count(adapter_json_object(usage, "prompt_tokens_details"),
+                               "cached_tokens"),
+        0,
+        adapter_optional_count(adapter_json_object(usage, "completion_tokens_details"),
+                               "reasoning_tokens"));
+}
+
+bool openai_shape_parse_chat(const char *body, size_t len, mm_call_result *res, const char **why)
+{
+    json_t *root = adapter_json_load(body, len);
+    json_t *choice = json_array_get(adapter_json_array(root, "choices"), 0);
+    json_t *message = adapter_json_object(choice, "message");
+    json_t *content = json_object_get(message, "content");
+    bool ok = message && (!content || json_is_string(content) || json_is_null(content) ||
+                          json_is_array(content));
+    if (!ok) {
+        *why = root ? "it has no choices[0].message.content" : "the body is not JSON";
+        json_decref(root);
+        return false;
+    }
+    const char *finish = adapter_json_string(choice, "finish_reason");
+    if (finish && strcmp(finish, "content_filter") == 0)
+        res->blocked = "finish_reason content_filter";
+    ok = adapter_set_answer(res, content_text(content), has_tool_calls(message), why);
+    read_chat_usage(root, res);
     json_decref(root);
-    return res->output != NULL;
+    return ok;
 }
 
 bool openai_shape_parse_embed(const char *body, size_t len, mm_call_result *res, const char **why)

@@ -307,12 +307,30 @@ static bool sanitize_output(mm_call_result *res)
     return true;
 }
 
+static void forget_usage(mm_call_result *res)
+{
+    res->usage_known = false;
+    res->tokens_in = res->tokens_out = 0;
+    res->tokens_cache_read = res->tokens_cache_write = res->tokens_reasoning = 0;
+}
+
+/* A 200 whose answer the provider withheld for its content: a request outcome, returned with
+ * the provider's reason (class bad_request: not retried elsewhere, not a health fault). */
+static void set_blocked(const mm_connection *conn, mm_call_result *res)
+{
+    res->cls = MM_CLASS_BAD_REQUEST;
+    set_message(res, conn,
+                "content_filter: %s withheld the answer for its content (%s); rephrase the "
+                "request — another target would not change this",
+                conn->provider->display_name, res->blocked);
+}
+
 static void parse_answer(const mm_connection *conn, const mm_http_response *resp,
                          mm_call_result *res, success_parser parse)
 {
     begin_result(conn, resp, res);
-    res->usage_known = false;
-    res->tokens_in = res->tokens_out = 0;
+    forget_usage(res);
+    res->blocked = NULL;
     if (!response_succeeded(resp)) {
         provider_classify_failure(conn, resp, res);
         return;
@@ -321,9 +339,13 @@ static void parse_answer(const mm_connection *conn, const mm_http_response *resp
     if (!parse(resp->body, resp->body_len, res, &why) || !sanitize_output(res)) {
         free(res->output);
         res->output = NULL;
-        res->usage_known = false;
-        res->tokens_in = res->tokens_out = 0;
+        forget_usage(res);
+        res->blocked = NULL;
         set_bad_success_body(conn, resp, res, why);
+        return;
+    }
+    if (res->blocked) {
+        set_blocked(conn, res);
         return;
     }
     set_ok(res);

@@ -72,8 +72,22 @@ typedef struct mm_call_result {
     char message[512];      /* sanitized; says what is wrong and what to do */
     char request_id[128];
     mm_ratelimit ratelimit;
-    bool usage_known; /* false when the provider sent no usage (count nothing) */
+    /* Usage as the provider bills it. usage_known is false when the answer carries no usable
+     * count (absent, negative, fractional, beyond 2^53): the router then records its own
+     * admission estimate, marked usage_estimated, never zero. tokens_in counts every input
+     * token, cache reads and writes included; the cache figures are the parts of tokens_in
+     * billed at the cache-read / cache-write price (Anthropic's cache_read_input_tokens and
+     * cache_creation_input_tokens, OpenAI's prompt_tokens_details.cached_tokens, Gemini's
+     * cachedContentTokenCount). tokens_out counts every billed output token, reasoning
+     * included; tokens_reasoning is the part of it spent thinking (shown, never added again). */
+    bool usage_known;
     int64_t tokens_in, tokens_out;
+    int64_t tokens_cache_read, tokens_cache_write, tokens_reasoning;
+    /* Set by a chat parser when the provider withheld the answer for its content (OpenAI
+     * finish_reason content_filter, Anthropic stop_reason refusal, Gemini finishReason SAFETY
+     * or a promptFeedback blockReason, ...): the reason, static text. The call then fails as a
+     * request outcome (class bad_request: returned, not retried, not a health fault). */
+    const char *blocked;
     mm_string_list models; /* list-models: ids (Gemini's "models/" prefix stripped) */
     char *output;          /* chat: the answer text (sanitized); embed: "N-dimensional vector" */
 } mm_call_result;

@@ -16,13 +16,35 @@
 
 int64_t pricing_cost_micros(const mm_price *price, int64_t tokens_in, int64_t tokens_out)
 {
+    pricing_tokens tokens = {.in = tokens_in, .out = tokens_out};
+    return pricing_cost_tokens(price, &tokens);
+}
+
+static int64_t nonneg(int64_t n)
+{
+    return n > 0 ? n : 0;
+}
+
+int64_t pricing_cost_tokens(const mm_price *price, const pricing_tokens *tokens)
+{
     if (!price || price->input_per_mtok < 0)
         return -1;
-    if (tokens_out > 0 && price->output_per_mtok < 0)
+    int64_t out = nonneg(tokens->out);
+    if (out > 0 && price->output_per_mtok < 0)
         return -1;
-    double cost = (double)(tokens_in > 0 ? tokens_in : 0) * price->input_per_mtok;
-    if (tokens_out > 0)
-        cost += (double)tokens_out * price->output_per_mtok;
+    int64_t in = nonneg(tokens->in);
+    int64_t cache_read = nonneg(tokens->cache_read) < in ? nonneg(tokens->cache_read) : in;
+    int64_t cache_write = nonneg(tokens->cache_write) < in - cache_read
+                              ? nonneg(tokens->cache_write)
+                              : in - cache_read;
+    double read_price =
+        price->cache_read_per_mtok >= 0 ? price->cache_read_per_mtok : price->input_per_mtok;
+    double write_price =
+        price->cache_write_per_mtok >= 0 ? price->cache_write_per_mtok : price->input_per_mtok;
+    double cost = (double)(in - cache_read - cache_write) * price->input_per_mtok +
+                  (double)cache_read * read_price + (double)cache_write * write_price;
+    if (out > 0)
+        cost += (double)out * price->output_per_mtok;
     return (int64_t)llround(cost);
 }
 
@@ -41,6 +63,24 @@ mm_status pricing_cost_lookup(mm_catalog *cat, const char *provider, const char 
         return st;
     }
     *cost = pricing_cost_micros(&price, tokens_in, tokens_out);
+    return MM_OK;
+}
+
+mm_status pricing_cost_of(mm_catalog *cat, const char *provider, const char *model,
+                          const pricing_tokens *tokens, int64_t *cost, mm_error *err)
+{
+    mm_price price;
+    mm_error local;
+    *cost = -1;
+    mm_status st = catalog_price_get(cat, provider, model, &price, &local);
+    if (st == MM_E_NOT_FOUND)
+        return MM_OK;
+    if (st != MM_OK) {
+        if (err)
+            *err = local;
+        return st;
+    }
+    *cost = pricing_cost_tokens(&price, tokens);
     return MM_OK;
 }
 
@@ -125,6 +165,7 @@ static mm_status parse_own_entry(json_t *item, size_t index, const char *source,
         return mm_error_set(err, MM_E_INVALID, "file", "%s: unknown provider '%s' (known: %s)",
                             entry, provider, provider_id_list());
     memset(price, 0, sizeof *price);
+    price->cache_read_per_mtok = price->cache_write_per_mtok = -1;
     if (!mm_copy(price->provider, sizeof price->provider, provider) ||
         !mm_copy(price->model, sizeof price->model, model))
         return mm_error_set(err, MM_E_INVALID, "file", "%s: the model name is too long", entry);
@@ -134,6 +175,12 @@ static mm_status parse_own_entry(json_t *item, size_t index, const char *source,
     if (st == MM_OK)
         st = read_price(json_object_get(item, "output"), true, 1.0, "output", entry,
                         &price->output_per_mtok, err);
+    if (st == MM_OK)
+        st = read_price(json_object_get(item, "cache_read"), true, 1.0, "cache_read", entry,
+                        &price->cache_read_per_mtok, err);
+    if (st == MM_OK)
+        st = read_price(json_object_get(item, "cache_write"), true, 1.0, "cache_write", entry,
+                        &price->cache_write_per_mtok, err);
     return st;
 }
 
@@ -208,6 +255,7 @@ static mm_status parse_litellm_entry(const char *key, json_t *item, pricing_file
     snprintf(entry, sizeof entry, "\"%.120s\"", key);
     mm_price price;
     memset(&price, 0, sizeof price);
+    price.cache_read_per_mtok = price.cache_write_per_mtok = -1;
     const char *model = litellm_model_name(key, provider_name);
     if (!mm_present(model) || !mm_copy(price.model, sizeof price.model, model))
         return mm_error_set(err, MM_E_INVALID, "file", "%s: the model name is empty or too long",
@@ -222,6 +270,12 @@ static mm_status parse_litellm_entry(const char *key, json_t *item, pricing_file
     else if (st == MM_OK)
         st = read_price(json_object_get(item, "output_cost_per_token"), true, 1e6, "output", entry,
                         &price.output_per_mtok, err);
+    if (st == MM_OK)
+        st = read_price(json_object_get(item, "cache_read_input_token_cost"), true, 1e6,
+                        "cache read", entry, &price.cache_read_per_mtok, err);
+    if (st == MM_OK)
+        st = read_price(json_object_get(item, "cache_creation_input_token_cost"), true, 1e6,
+                        "cache write", entry, &price.cache_write_per_mtok, err);
     if (st == MM_OK && !append_price(out, capacity, &price))
         st = mm_error_set(err, MM_E_INTERNAL, "", "out of memory reading prices");
     return st;

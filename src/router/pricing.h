@@ -17,6 +17,17 @@
  * tokens is micro-USD). -1 ("no price") when price is NULL or a needed side is unknown: an
  * embedding's missing output price is fine as long as it produced no output tokens. */
 int64_t pricing_cost_micros(const mm_price *price, int64_t tokens_in, int64_t tokens_out);
+/* Tokens by billed kind: cache_read and cache_write are parts of in (clamped to it). */
+typedef struct pricing_tokens {
+    int64_t in, out, cache_read, cache_write;
+} pricing_tokens;
+/* Cost in micro-USD as providers bill: plain input at the input price, cache reads at the
+ * cache-read price and cache writes at the cache-write price (each the input price when
+ * unknown: never cheaper than billed), output at the output price. -1 as pricing_cost_micros. */
+int64_t pricing_cost_tokens(const mm_price *price, const pricing_tokens *tokens);
+/* Looks the price up in the catalog and prices tokens; *cost = -1 when there is none. */
+mm_status pricing_cost_of(mm_catalog *cat, const char *provider, const char *model,
+                          const pricing_tokens *tokens, int64_t *cost, mm_error *err);
 /* Looks the price up in the catalog; *cost = -1 when there is none. */
 mm_status pricing_cost_lookup(mm_catalog *cat, const char *provider, const char *model,
                               int64_t tokens_in, int64_t tokens_out, int64_t *cost, mm_error *err);

@@ -255,8 +255,10 @@ typedef struct router_send_result {
     size_t n_attempts;
     router_attempt_result attempts[MM_MAX_TARGETS];
     int64_t tokens_in, tokens_out;
-    int64_t cost_micros;       /* -1 when some served token has no price */
-    char *output;              /* the answer (sanitized); free with router_send_result_free */
+    int64_t tokens_cache_read, tokens_cache_write, tokens_reasoning; /* parts, as billed */
+    bool usage_estimated; /* the answer had no usable usage: tokens and cost are the estimate */
+    int64_t cost_micros;  /* -1 when some served token has no price */
+    char *output;         /* the answer (sanitized); free with router_send_result_free */
     router_snapshot *snapshot; /* what plan refers into; freed with the result */
 } router_send_result;
 

@@ -33,6 +33,24 @@ static int64_t estimate_tokens(const router_send_request *req, bool embedding)
     return prompt + (req->max_tokens > 0 ? req->max_tokens : DEFAULT_MAX_TOKENS);
 }
 
+/* The tokens an attempt is charged: the provider's counts when its answer had usable usage,
+ * else (a served answer without them) the admission estimate — never zero — split as the
+ * estimate was made (prompt bytes / 4 in, max_tokens out). */
+static pricing_tokens charged_tokens(const send_state *s, const mm_call_result *call,
+                                     bool *estimated)
+{
+    pricing_tokens t = {0};
+    *estimated = call->ok && !call->usage_known;
+    if (call->usage_known) {
+        t = (pricing_tokens){call->tokens_in, call->tokens_out, call->tokens_cache_read,
+                             call->tokens_cache_write};
+    } else if (*estimated) {
+        t.in = s->embedding ? s->tokens_estimate : (int64_t)(strlen(s->req->input) + 3) / 4;
+        t.out = s->tokens_estimate - t.in;
+    }
+    return t;
+}
+
 static long attempt_timeout(const router_send_request *req)
 {
     return req->timeout_ms > 0 ? req->timeout_ms : 30000;
@@ -155,7 +173,8 @@ static mm_status connect_account(send_state *s, const router_attempt *a, mm_acco
 }
 
 static void fill_event(send_state *s, const router_attempt *a, const mm_call_result *call,
-                       int64_t started_ms, int64_t cost, mm_usage_event *ev)
+                       const pricing_tokens *tokens, bool estimated, int64_t started_ms,
+                       int64_t cost, mm_usage_event *ev)
 {
     memset(ev, 0, sizeof *ev);
     ev->ts_ms = started_ms;
@@ -169,8 +188,11 @@ static void fill_event(send_state *s, const router_attempt *a, const mm_call_res
             mm_error_class_name(call->ok ? MM_CLASS_OK : call->cls));
     ev->http_status = call->http_status;
     ev->latency_ms = call->latency_ms;
-    ev->tokens_in = call->usage_known ? call->tokens_in : 0;
-    ev->tokens_out = call->usage_known ? call->tokens_out : 0;
+    ev->tokens_in = tokens->in;
+    ev->tokens_out = tokens->out;
+    ev->tokens_cache_read = tokens->cache_read;
+    ev->tokens_cache_write = tokens->cache_write;
+    ev->usage_estimated = estimated;
     ev->cost_micros = cost;
     ev->retry_after_ms = call->retry_after_ms;
     if (!call->ok)
@@ -219,17 +241,13 @@ static mm_status run_attempt(send_state *s, const router_attempt *a, bool last, 
     if (st != MM_OK)
         return st;
     int64_t cost = -1;
-    int64_t tin = call.usage_known ? call.tokens_in : 0;
-    int64_t tout = call.usage_known ? call.tokens_out : 0;
-    if (call.ok && !call.usage_known)
-        cost = -1; /* no usage reported: the cost is unknown, never $0 */
-    else
-        st = pricing_cost_lookup(s->cat, a->account->provider, a->target->model, tin, tout, &cost,
-                                 err);
+    bool estimated = false;
+    pricing_tokens tokens = charged_tokens(s, &call, &estimated);
+    st = pricing_cost_of(s->cat, a->account->provider, a->target->model, &tokens, &cost, err);
     bool falls = !call.ok && router_class_falls_through(call.cls, call.http_status);
     *done = call.ok || !falls;
     mm_usage_event ev;
-    fill_event(s, a, &call, started, cost, &ev);
+    fill_event(s, a, &call, &tokens, estimated, started, cost, &ev);
     if (st == MM_OK)
         st = catalog_admission_record(s->cat, s->reservation, &ev, *done || last, err);
     if (st == MM_OK && (*done || last))
@@ -239,8 +257,12 @@ static mm_status run_attempt(send_state *s, const router_attempt *a, bool last, 
         router_send_result *res = s->res;
         res->served = true;
         res->served_index = (int)res->n_attempts - 1;
-        res->tokens_in = tin;
-        res->tokens_out = tout;
+        res->tokens_in = tokens.in;
+        res->tokens_out = tokens.out;
+        res->tokens_cache_read = tokens.cache_read;
+        res->tokens_cache_write = tokens.cache_write;
+        res->tokens_reasoning = call.usage_known ? call.tokens_reasoning : 0;
+        res->usage_estimated = estimated;
         res->cost_micros = cost;
         res->output = strdup(call.output ? call.output : "");
     }

@@ -53,6 +53,21 @@ static void make_malformed(sim_reply *reply)
     }
 }
 
+/* Drops the usage members of a JSON answer, as servers that report none do. */
+static void drop_usage(sim_reply *reply)
+{
+    json_error_t jerr;
+    json_t *root = reply->body ? json_loadb(reply->body, reply->body_len, 0, &jerr) : NULL;
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return;
+    }
+    json_object_del(root, "usage");
+    json_object_del(root, "usageMetadata");
+    json_object_del(root, "meta");
+    sim_reply_json(reply, reply->status, root);
+}
+
 /* Answers with the phase's fault. Returns false if the server stopped during a hang. */
 static bool answer_fault(sim_state *state, const sim_dialect *dialect, const sim_request *req,
                          sim_reply *reply)
@@ -89,6 +104,10 @@ static bool answer_fault(sim_state *state, const sim_dialect *dialect, const sim
     case SIM_FAULT_MALFORMED:
         dialect->route(req, reply);
         make_malformed(reply);
+        break;
+    case SIM_FAULT_NO_USAGE:
+        dialect->route(req, reply);
+        drop_usage(reply);
         break;
     case SIM_FAULT_NONE:
     default:

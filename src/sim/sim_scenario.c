@@ -10,9 +10,9 @@
 static const char *const dialect_names[SIM_DIALECT_COUNT] = {
     "openai", "anthropic", "azure", "gemini", "cohere", "mistral", "compat"};
 
-static const char *const fault_names[] = {"none",       "auth",       "quota", "rate_limit",
-                                          "overloaded", "server",     "hang",  "malformed",
-                                          "html",       "bad_request"};
+static const char *const fault_names[] = {"none",       "auth",        "quota",   "rate_limit",
+                                          "overloaded", "server",      "hang",    "malformed",
+                                          "html",       "bad_request", "no_usage"};
 
 #define FAULT_COUNT (sizeof fault_names / sizeof fault_names[0])
 #define DEFAULT_HANG_S 120
@@ -144,7 +144,7 @@ static bool parse_fault(parse_ctx *ctx, json_t *obj, const char *where, sim_faul
     }
     return fail(ctx,
                 "%s.fault: unknown fault%s%s%s (use none, auth, quota, rate_limit, overloaded, "
-                "server, hang, malformed, html or bad_request)",
+                "server, hang, malformed, html, bad_request or no_usage)",
                 where, name ? " \"" : "", name ? name : "", name ? "\"" : "");
 }
 

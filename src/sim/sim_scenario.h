@@ -34,7 +34,8 @@ typedef enum sim_fault {
     SIM_FAULT_HANG,
     SIM_FAULT_MALFORMED,
     SIM_FAULT_HTML,
-    SIM_FAULT_BAD_REQUEST
+    SIM_FAULT_BAD_REQUEST,
+    SIM_FAULT_NO_USAGE /* a normal answer without its usage object (usage / usageMetadata / meta) */
 } sim_fault;
 
 const char *sim_fault_name(sim_fault fault);

@@ -143,11 +143,21 @@ static void spend_lines(health_detail *d, const mm_health_figures *f, int64_t no
     }
     add_wrapped(d, el, width, 2, text);
     health_format_usd(f->cost_micros_hour, f->unpriced, hour, sizeof hour);
+    const char *est = f->usage_estimated > 0 ? "~" : ""; /* some counts are estimates */
     snprintf(text, sizeof text,
              "Last hour: %" PRId64 " requests, %" PRId64 " errors, %" PRId64
-             " rate-limit hits, tokens %" PRId64 " in / %" PRId64 " out, %s.",
-             f->requests, f->errors, f->rate_limit_hits, f->tokens_in, f->tokens_out, hour);
+             " rate-limit hits, tokens %s%" PRId64 " in / %s%" PRId64 " out, %s%s.",
+             f->requests, f->errors, f->rate_limit_hits, est, f->tokens_in, est, f->tokens_out,
+             f->unpriced < f->requests ? est : "", hour);
     add_wrapped(d, UI_EL_NORMAL, width, 2, text);
+    if (f->tokens_cache_read > 0 || f->tokens_cache_write > 0 || f->usage_estimated > 0) {
+        snprintf(text, sizeof text,
+                 "Of the input: %" PRId64 " cache reads, %" PRId64
+                 " cache writes (billed at their own prices). %" PRId64
+                 " answers carried no usable usage: their tokens are the estimate (~).",
+                 f->tokens_cache_read, f->tokens_cache_write, f->usage_estimated);
+        add_wrapped(d, UI_EL_DIM, width, 2, text);
+    }
 }
 
 static void cooldown_lines(health_detail *d, const mm_health_figures *f, int64_t now, int width)
