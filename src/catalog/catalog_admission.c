@@ -393,39 +393,6 @@ mm_status catalog_admit(mm_catalog *cat, const mm_admission_request *req, int64_
     return cat_end(cat, admit_locked(cat, req, reservation, out, err), err);
 }
 
-static mm_status insert_event(mm_catalog *cat, mm_usage_event *ev, mm_error *err)
-{
-    sqlite3_stmt *stmt;
-    mm_status st = cat_prepare(cat,
-                               "INSERT INTO usage_events (ts_ms, kind, account, provider, "
-                               "workspace, model, provider_model, outcome, http_status, "
-                               "latency_ms, tokens_in, tokens_out, cost_micros, retry_after_ms, "
-                               "message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-                               "?12, ?13, ?14, ?15)",
-                               &stmt, err);
-    if (st != MM_OK)
-        return st;
-    sqlite3_bind_int64(stmt, 1, ev->ts_ms);
-    cat_bind_text(stmt, 2, ev->kind);
-    cat_bind_text(stmt, 3, ev->account);
-    cat_bind_text(stmt, 4, ev->provider);
-    cat_bind_text(stmt, 5, ev->workspace);
-    cat_bind_text(stmt, 6, ev->model);
-    cat_bind_text(stmt, 7, ev->provider_model);
-    cat_bind_text(stmt, 8, ev->outcome);
-    sqlite3_bind_int(stmt, 9, ev->http_status);
-    sqlite3_bind_int64(stmt, 10, ev->latency_ms);
-    sqlite3_bind_int64(stmt, 11, ev->tokens_in);
-    sqlite3_bind_int64(stmt, 12, ev->tokens_out);
-    sqlite3_bind_int64(stmt, 13, ev->cost_micros);
-    sqlite3_bind_int64(stmt, 14, ev->retry_after_ms);
-    cat_bind_text(stmt, 15, ev->message);
-    st = cat_step_done(cat, stmt, "recording a usage event", err);
-    if (st == MM_OK)
-        ev->id = sqlite3_last_insert_rowid(cat->db);
-    return st;
-}
-
 static mm_status update_reservation(mm_catalog *cat, int64_t reservation, bool final, mm_error *err)
 {
     if (reservation == 0)
@@ -442,7 +409,7 @@ mm_status catalog_admission_record(mm_catalog *cat, int64_t reservation, mm_usag
     mm_status st = cat_begin(cat, err);
     if (st != MM_OK)
         return st;
-    st = insert_event(cat, ev, err);
+    st = cat_usage_insert(cat, ev, err);
     if (st == MM_OK)
         st = update_reservation(cat, reservation, final, err);
     return cat_end(cat, st, err);

@@ -90,6 +90,11 @@ mm_status cat_check_unchanged(const char *kind, bool found, const char *name,
 mm_status cat_check_name_free(mm_catalog *cat, const char *sql, const char *name, int64_t self_id,
                               const char *a_kind, const char *kind, mm_error *err);
 
+/* ---- the one usage insert (catalog_usage.c), inside the caller's transaction: checks the
+ * event (kind "probe" or "request", fields terminated: MM_E_INVALID), sanitizes its message,
+ * inserts through the reused statement and sets ev->id. Every writer of usage events uses it. */
+mm_status cat_usage_insert(mm_catalog *cat, mm_usage_event *ev, mm_error *err);
+
 /* ---- the usage queries limits and health depend on (tests check their query plans) ---- */
 extern const char CAT_SQL_USAGE_SINCE_TIME_ACCOUNT[];
 extern const char CAT_SQL_USAGE_SINCE_TIME_ALL[];
