@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "draw.h"
+#include "catalog/probe.h"
 #include "jobs.h"
 #include "util/clock.h"
 #include "util/text.h"
@@ -79,31 +80,9 @@ bool ui_conn_test_start(ui_app *app, const mm_account *acc, const char *api_key,
 
 mm_status ui_conn_test_record(ui_app *app, const ui_conn_test *t, mm_error *err)
 {
-    const mm_call_result *r = &t->result;
-    const char *cls = mm_error_class_name(r->ok ? MM_CLASS_OK : r->cls);
-    mm_status st = catalog_account_set_test_result(app->cat, t->account, r->ok, cls,
-                                                   r->ok ? "" : r->message, r->latency_ms, err);
-    if (st != MM_OK)
-        return st;
-    if (r->ok) {
-        st = catalog_account_set_discovered(
-            app->cat, t->account, (const char *const *)r->models.items, r->models.count, err);
-        if (st != MM_OK)
-            return st;
-    }
-    mm_usage_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.ts_ms = mm_now_ms();
-    mm_copy(ev.kind, sizeof ev.kind, "probe");
-    mm_copy(ev.account, sizeof ev.account, t->account);
-    mm_copy(ev.provider, sizeof ev.provider, t->provider);
-    mm_copy(ev.outcome, sizeof ev.outcome, cls);
-    ev.http_status = r->http_status;
-    ev.latency_ms = r->latency_ms;
-    ev.cost_micros = 0;
-    ev.retry_after_ms = r->retry_after_ms;
-    mm_copy(ev.message, sizeof ev.message, r->ok ? "" : r->message);
-    return catalog_usage_insert(app->cat, &ev, err);
+    mm_probe_record rec = {.discovered = &t->result.models};
+    catalog_probe_event(&rec.event, t->account, t->provider, &t->result, mm_now_ms());
+    return catalog_probe_record(app->cat, &rec, 1, err);
 }
 
 void ui_conn_test_describe(const ui_app *app, const ui_conn_test *t, char *out, size_t outsz)

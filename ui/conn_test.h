@@ -27,8 +27,8 @@ typedef void (*ui_conn_test_done_fn)(ui_app *app, const ui_conn_test *test, void
  * unless the owner cancelled (ui_jobs_cancel_owner). Returns false (message set) on failure. */
 bool ui_conn_test_start(ui_app *app, const mm_account *acc, const char *api_key,
                         ui_conn_test_done_fn done, void *owner);
-/* Records a finished test on a saved account: the last-test result, the discovered models and
- * a probe usage event. */
+/* Records a finished test on a saved account (catalog_probe_record: the last-test result, the
+ * discovered models and a probe usage event). */
 mm_status ui_conn_test_record(ui_app *app, const ui_conn_test *test, mm_error *err);
 /* The result in words for a dialog: models found, or class, the provider's message and the
  * hint of what to do. */
