@@ -1,6 +1,6 @@
 /* `mmadmin account test NAME`: Test Connection. Calls the provider's list-models with the
- * account's credentials, prints the outcome and records it (last test, discovered models, a
- * usage event of kind probe). */
+ * account's credentials, prints the outcome and records it through catalog_probe_record (last
+ * test, discovered models, a usage event of kind probe). */
 #include <string.h>
 
 #include <sodium.h>
