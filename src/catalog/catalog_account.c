@@ -2,6 +2,7 @@
  * targets use them), enable / disable and encrypted keys (test results: catalog_probe.c). */
 #include "catalog/catalog_internal.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,34 +151,24 @@ static void read_account_row(sqlite3_stmt *stmt, void *item)
     acc->last_test_latency_ms = sqlite3_column_int64(stmt, 20);
 }
 
-/* Reads one account by name (id_or_zero == 0) or by id. *found tells whether it exists. */
-static mm_status read_account(mm_catalog *cat, const char *name, int64_t id, mm_account *out,
-                              bool *found, mm_error *err)
-{
-    cat_key key = {name, id};
-    return cat_read_row(
-        cat, name ? ACCOUNT_SELECT "WHERE a.name = ?1" : ACCOUNT_SELECT "WHERE a.id = ?1",
-        cat_bind_key, &key, read_account_row, out, found, "reading an account", err);
-}
-
-static mm_status account_by_name(mm_catalog *cat, const char *name, mm_account *out, mm_error *err)
-{
-    bool found = false;
-    mm_status st = read_account(cat, name ? name : "", 0, out, &found, err);
-    if (st == MM_OK && !found)
-        return mm_error_set(err, MM_E_NOT_FOUND, "account",
-                            "there is no account named '%.64s'; check the name (list accounts "
-                            "to see which exist)",
-                            name ? name : "");
-    return st;
-}
+static const cat_entity ACCOUNTS = {
+    .kind = "account",
+    .label = "account",
+    .a_label = "an account",
+    .by_name_sql = ACCOUNT_SELECT "WHERE a.name = ?1",
+    .by_id_sql = ACCOUNT_SELECT "WHERE a.id = ?1",
+    .id_sql = "SELECT id FROM accounts WHERE name = ?1",
+    .read_row = read_account_row,
+    .name_offset = offsetof(mm_account, name),
+    .version_offset = offsetof(mm_account, version),
+};
 
 /* MM_E_EXISTS when another account (id != self_id) has this name. */
 static mm_status check_name_free(mm_catalog *cat, const char *name, int64_t self_id, mm_error *err)
 {
     mm_account other;
     bool found = false;
-    mm_status st = read_account(cat, name, 0, &other, &found, err);
+    mm_status st = cat_entity_read(cat, &ACCOUNTS, name, 0, &other, &found, err);
     if (st == MM_OK && found && other.id != self_id)
         return mm_error_set(err, MM_E_EXISTS, "name",
                             "an account named '%s' already exists (provider %s); choose another "
@@ -245,13 +236,11 @@ static mm_status insert_row(mm_catalog *cat, mm_account *acc, const char *api_ke
     if (st == MM_OK) {
         bind_account_fields(stmt, acc);
         bind_blob_or_null(stmt, 13, blob, blob_len);
-        st = cat_step_done(cat, stmt, "adding the account", err);
+        st = cat_step_insert(cat, stmt, "adding the account", &acc->id, err);
     }
     free(blob);
-    if (st == MM_OK) {
-        acc->id = sqlite3_last_insert_rowid(cat->db);
+    if (st == MM_OK)
         st = cat_audit(cat, "create", "account", acc->name, NULL, cat_account_json(acc), err);
-    }
     return st;
 }
 
@@ -281,11 +270,8 @@ mm_status catalog_account_insert(mm_catalog *cat, mm_account *acc, const char *a
 static mm_status update_row(mm_catalog *cat, mm_account *next, const char *new_key, mm_error *err)
 {
     mm_account current;
-    bool found = false;
-    mm_status st = read_account(cat, NULL, next->id, &current, &found, err);
-    if (st == MM_OK)
-        st = cat_check_unchanged("account", found, next->name, next->version, current.name,
-                                 current.version, err);
+    mm_status st = cat_entity_check_current(cat, &ACCOUNTS, next->id, next->name, next->version,
+                                            &current, err);
     if (st != MM_OK)
         return st;
     st = check_name_free(cat, next->name, next->id, err);
@@ -382,7 +368,7 @@ static mm_status check_not_used(mm_catalog *cat, const mm_account *acc, mm_error
 static mm_status delete_row(mm_catalog *cat, const char *name, mm_error *err)
 {
     mm_account acc;
-    mm_status st = account_by_name(cat, name, &acc, err);
+    mm_status st = cat_entity_get(cat, &ACCOUNTS, name, &acc, err);
     if (st == MM_OK)
         st = check_not_used(cat, &acc, err);
     if (st == MM_OK)
@@ -403,7 +389,7 @@ mm_status catalog_account_delete(mm_catalog *cat, const char *name, mm_error *er
 
 mm_status catalog_account_get(mm_catalog *cat, const char *name, mm_account *out, mm_error *err)
 {
-    return account_by_name(cat, name, out, err);
+    return cat_entity_get(cat, &ACCOUNTS, name, out, err);
 }
 
 mm_status catalog_account_list(mm_catalog *cat, mm_account_list *out, mm_error *err)
@@ -423,7 +409,7 @@ static mm_status set_enabled_row(mm_catalog *cat, const char *name, bool enabled
                                  const char *reason, mm_error *err)
 {
     mm_account before;
-    mm_status st = account_by_name(cat, name, &before, err);
+    mm_status st = cat_entity_get(cat, &ACCOUNTS, name, &before, err);
     if (st != MM_OK)
         return st;
     mm_account after = before;

@@ -61,22 +61,32 @@ static mm_status run_month_sql(mm_catalog *cat, const month_scope *m, const char
     return st;
 }
 
+/* Prepares a statement on router_month_sums with ?1 scope, ?2 name, ?3 model bound from m. */
+static mm_status prepare_month_cache(mm_catalog *cat, const month_scope *m, const char *sql,
+                                     sqlite3_stmt **stmt, mm_error *err)
+{
+    mm_status st = cat_prepare(cat, sql, stmt, err);
+    if (st != MM_OK)
+        return st;
+    cat_bind_text(*stmt, 1, m->scope);
+    cat_bind_text(*stmt, 2, m->name);
+    cat_bind_text(*stmt, 3, m->model);
+    return MM_OK;
+}
+
 /* The cached sum when it is of this month and not too far behind; *upto = -1 when none. */
 static mm_status read_month_cache(mm_catalog *cat, const month_scope *m, int64_t month, int64_t top,
                                   int64_t *upto, int64_t *tokens, int64_t *cost, mm_error *err)
 {
     *upto = -1;
     sqlite3_stmt *stmt;
-    mm_status st =
-        cat_prepare(cat,
-                    "SELECT month_start_ms, upto_id, tokens, cost_micros FROM router_month_sums "
-                    "WHERE scope = ?1 AND name = ?2 AND model = ?3",
-                    &stmt, err);
+    mm_status st = prepare_month_cache(
+        cat, m,
+        "SELECT month_start_ms, upto_id, tokens, cost_micros FROM router_month_sums "
+        "WHERE scope = ?1 AND name = ?2 AND model = ?3",
+        &stmt, err);
     if (st != MM_OK)
         return st;
-    cat_bind_text(stmt, 1, m->scope);
-    cat_bind_text(stmt, 2, m->name);
-    cat_bind_text(stmt, 3, m->model);
     if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_int64(stmt, 0) == month) {
         int64_t cached = sqlite3_column_int64(stmt, 1);
         if (cached <= top && top - cached <= MONTH_DELTA_MAX) {
@@ -93,16 +103,13 @@ static mm_status write_month_cache(mm_catalog *cat, const month_scope *m, int64_
                                    int64_t top, int64_t tokens, int64_t cost, mm_error *err)
 {
     sqlite3_stmt *stmt;
-    mm_status st = cat_prepare(cat,
-                               "INSERT OR REPLACE INTO router_month_sums (scope, name, model, "
-                               "month_start_ms, upto_id, tokens, cost_micros) "
-                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                               &stmt, err);
+    mm_status st = prepare_month_cache(cat, m,
+                                       "INSERT OR REPLACE INTO router_month_sums (scope, name, "
+                                       "model, month_start_ms, upto_id, tokens, cost_micros) "
+                                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                                       &stmt, err);
     if (st != MM_OK)
         return st;
-    cat_bind_text(stmt, 1, m->scope);
-    cat_bind_text(stmt, 2, m->name);
-    cat_bind_text(stmt, 3, m->model);
     sqlite3_bind_int64(stmt, 4, month);
     sqlite3_bind_int64(stmt, 5, top);
     sqlite3_bind_int64(stmt, 6, tokens);
