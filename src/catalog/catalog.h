@@ -104,11 +104,13 @@ mm_status catalog_account_set_enabled(mm_catalog *cat, const char *name, bool en
  * caller wipes it with sodium_memzero after use. */
 mm_status catalog_account_secret(mm_catalog *cat, const char *name, char *out, size_t outsz,
                                  mm_error *err);
-/* Records a Test Connection or probe result on the account (not audited, no version bump). */
+/* The account's last-test row alone (not audited, no version bump); MM_E_NOT_FOUND when the
+ * account is unknown. A finished test or probe is recorded with catalog_probe_record
+ * (catalog/probe.h), which also stores its usage event and discovered models. */
 mm_status catalog_account_set_test_result(mm_catalog *cat, const char *name, bool ok,
                                           const char *error_class, const char *message,
                                           int64_t latency_ms, mm_error *err);
-/* Replaces the account's discovered model ids (from Test Connection). */
+/* Replaces the account's discovered model ids alone (catalog_probe_record does it for a test). */
 mm_status catalog_account_set_discovered(mm_catalog *cat, const char *name,
                                          const char *const *model_ids, size_t count, mm_error *err);
 /* Discovered model ids, sorted; caller frees with mm_string_list_free. */

@@ -1,7 +1,8 @@
 /* Provider accounts: their rules, create / update (version-checked) / delete (refused while
- * targets use them), enable / disable, encrypted keys, test results and discovered models. */
+ * targets use them), enable / disable and encrypted keys (test results: catalog_probe.c). */
 #include "catalog/catalog_internal.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,34 +151,24 @@ static void read_account_row(sqlite3_stmt *stmt, void *item)
     acc->last_test_latency_ms = sqlite3_column_int64(stmt, 20);
 }
 
-/* Reads one account by name (id_or_zero == 0) or by id. *found tells whether it exists. */
-static mm_status read_account(mm_catalog *cat, const char *name, int64_t id, mm_account *out,
-                              bool *found, mm_error *err)
-{
-    cat_key key = {name, id};
-    return cat_read_row(
-        cat, name ? ACCOUNT_SELECT "WHERE a.name = ?1" : ACCOUNT_SELECT "WHERE a.id = ?1",
-        cat_bind_key, &key, read_account_row, out, found, "reading an account", err);
-}
-
-static mm_status account_by_name(mm_catalog *cat, const char *name, mm_account *out, mm_error *err)
-{
-    bool found = false;
-    mm_status st = read_account(cat, name ? name : "", 0, out, &found, err);
-    if (st == MM_OK && !found)
-        return mm_error_set(err, MM_E_NOT_FOUND, "account",
-                            "there is no account named '%.64s'; check the name (list accounts "
-                            "to see which exist)",
-                            name ? name : "");
-    return st;
-}
+static const cat_entity ACCOUNTS = {
+    .kind = "account",
+    .label = "account",
+    .a_label = "an account",
+    .by_name_sql = ACCOUNT_SELECT "WHERE a.name = ?1",
+    .by_id_sql = ACCOUNT_SELECT "WHERE a.id = ?1",
+    .id_sql = "SELECT id FROM accounts WHERE name = ?1",
+    .read_row = read_account_row,
+    .name_offset = offsetof(mm_account, name),
+    .version_offset = offsetof(mm_account, version),
+};
 
 /* MM_E_EXISTS when another account (id != self_id) has this name. */
 static mm_status check_name_free(mm_catalog *cat, const char *name, int64_t self_id, mm_error *err)
 {
     mm_account other;
     bool found = false;
-    mm_status st = read_account(cat, name, 0, &other, &found, err);
+    mm_status st = cat_entity_read(cat, &ACCOUNTS, name, 0, &other, &found, err);
     if (st == MM_OK && found && other.id != self_id)
         return mm_error_set(err, MM_E_EXISTS, "name",
                             "an account named '%s' already exists (provider %s); choose another "
@@ -245,13 +236,11 @@ static mm_status insert_row(mm_catalog *cat, mm_account *acc, const char *api_ke
     if (st == MM_OK) {
         bind_account_fields(stmt, acc);
         bind_blob_or_null(stmt, 13, blob, blob_len);
-        st = cat_step_done(cat, stmt, "adding the account", err);
+        st = cat_step_insert(cat, stmt, "adding the account", &acc->id, err);
     }
     free(blob);
-    if (st == MM_OK) {
-        acc->id = sqlite3_last_insert_rowid(cat->db);
+    if (st == MM_OK)
         st = cat_audit(cat, "create", "account", acc->name, NULL, cat_account_json(acc), err);
-    }
     return st;
 }
 
@@ -281,11 +270,8 @@ mm_status catalog_account_insert(mm_catalog *cat, mm_account *acc, const char *a
 static mm_status update_row(mm_catalog *cat, mm_account *next, const char *new_key, mm_error *err)
 {
     mm_account current;
-    bool found = false;
-    mm_status st = read_account(cat, NULL, next->id, &current, &found, err);
-    if (st == MM_OK)
-        st = cat_check_unchanged("account", found, next->name, next->version, current.name,
-                                 current.version, err);
+    mm_status st = cat_entity_check_current(cat, &ACCOUNTS, next->id, next->name, next->version,
+                                            &current, err);
     if (st != MM_OK)
         return st;
     st = check_name_free(cat, next->name, next->id, err);
@@ -382,7 +368,7 @@ static mm_status check_not_used(mm_catalog *cat, const mm_account *acc, mm_error
 static mm_status delete_row(mm_catalog *cat, const char *name, mm_error *err)
 {
     mm_account acc;
-    mm_status st = account_by_name(cat, name, &acc, err);
+    mm_status st = cat_entity_get(cat, &ACCOUNTS, name, &acc, err);
     if (st == MM_OK)
         st = check_not_used(cat, &acc, err);
     if (st == MM_OK)
@@ -403,7 +389,7 @@ mm_status catalog_account_delete(mm_catalog *cat, const char *name, mm_error *er
 
 mm_status catalog_account_get(mm_catalog *cat, const char *name, mm_account *out, mm_error *err)
 {
-    return account_by_name(cat, name, out, err);
+    return cat_entity_get(cat, &ACCOUNTS, name, out, err);
 }
 
 mm_status catalog_account_list(mm_catalog *cat, mm_account_list *out, mm_error *err)
@@ -423,7 +409,7 @@ static mm_status set_enabled_row(mm_catalog *cat, const char *name, bool enabled
                                  const char *reason, mm_error *err)
 {
     mm_account before;
-    mm_status st = account_by_name(cat, name, &before, err);
+    mm_status st = cat_entity_get(cat, &ACCOUNTS, name, &before, err);
     if (st != MM_OK)
         return st;
     mm_account after = before;
@@ -506,116 +492,5 @@ mm_status catalog_account_secret(mm_catalog *cat, const char *name, char *out, s
                           "key matches this catalog; set the key again by editing the account",
                           name);
     free(blob);
-    return st;
-}
-
-static mm_status test_result_row(mm_catalog *cat, const char *name, bool ok,
-                                 const char *error_class, const char *message, int64_t latency_ms,
-                                 mm_error *err)
-{
-    int64_t id = 0;
-    mm_status st = cat_account_id(cat, name, &id, err);
-    sqlite3_stmt *stmt;
-    if (st == MM_OK)
-        st = cat_prepare(cat,
-                         "INSERT INTO account_status(account_id, tested_ms, ok, class, message, "
-                         "latency_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(account_id) DO "
-                         "UPDATE SET tested_ms = excluded.tested_ms, ok = excluded.ok, "
-                         "class = excluded.class, message = excluded.message, "
-                         "latency_ms = excluded.latency_ms",
-                         &stmt, err);
-    if (st != MM_OK)
-        return st;
-    char cls[MM_CLASS_MAX], text[MM_MESSAGE_MAX];
-    mm_sanitize(cls, sizeof cls, error_class ? error_class : "", SIZE_MAX);
-    mm_sanitize(text, sizeof text, message ? message : "", SIZE_MAX);
-    sqlite3_bind_int64(stmt, 1, id);
-    sqlite3_bind_int64(stmt, 2, mm_now_ms());
-    sqlite3_bind_int(stmt, 3, ok ? 1 : 0);
-    cat_bind_text(stmt, 4, cls);
-    cat_bind_text(stmt, 5, text);
-    sqlite3_bind_int64(stmt, 6, latency_ms);
-    return cat_step_done(cat, stmt, "recording the test result", err);
-}
-
-mm_status catalog_account_set_test_result(mm_catalog *cat, const char *name, bool ok,
-                                          const char *error_class, const char *message,
-                                          int64_t latency_ms, mm_error *err)
-{
-    mm_status st = cat_begin(cat, err);
-    if (st != MM_OK)
-        return st;
-    return cat_end(cat, test_result_row(cat, name, ok, error_class, message, latency_ms, err), err);
-}
-
-static mm_status discovered_rows(mm_catalog *cat, const char *name, const char *const *model_ids,
-                                 size_t count, mm_error *err)
-{
-    int64_t id = 0;
-    mm_status st = cat_account_id(cat, name, &id, err);
-    sqlite3_stmt *del, *ins;
-    if (st == MM_OK)
-        st = cat_prepare(cat, "DELETE FROM discovered_models WHERE account_id = ?1", &del, err);
-    if (st == MM_OK) {
-        sqlite3_bind_int64(del, 1, id);
-        st = cat_step_done(cat, del, "replacing discovered models", err);
-    }
-    if (st == MM_OK)
-        st = cat_prepare(cat,
-                         "INSERT OR IGNORE INTO discovered_models(account_id, model) "
-                         "VALUES (?1, ?2)",
-                         &ins, err);
-    if (st != MM_OK)
-        return st;
-    for (size_t i = 0; i < count && st == MM_OK; i++) {
-        char model[MM_PROVIDER_MODEL_MAX];
-        mm_sanitize(model, sizeof model, model_ids[i] ? model_ids[i] : "", SIZE_MAX);
-        if (model[0] == '\0')
-            continue;
-        sqlite3_bind_int64(ins, 1, id);
-        cat_bind_text(ins, 2, model);
-        if (sqlite3_step(ins) != SQLITE_DONE)
-            st = cat_db_error(cat, "storing discovered models", err);
-        sqlite3_reset(ins);
-    }
-    sqlite3_finalize(ins);
-    return st;
-}
-
-mm_status catalog_account_set_discovered(mm_catalog *cat, const char *name,
-                                         const char *const *model_ids, size_t count, mm_error *err)
-{
-    mm_status st = cat_begin(cat, err);
-    if (st != MM_OK)
-        return st;
-    return cat_end(cat, discovered_rows(cat, name, model_ids, count, err), err);
-}
-
-mm_status catalog_account_discovered(mm_catalog *cat, const char *name, mm_string_list *out,
-                                     mm_error *err)
-{
-    memset(out, 0, sizeof *out);
-    int64_t id = 0;
-    mm_status st = cat_account_id(cat, name, &id, err);
-    sqlite3_stmt *stmt;
-    if (st == MM_OK)
-        st = cat_prepare(cat,
-                         "SELECT model FROM discovered_models WHERE account_id = ?1 "
-                         "ORDER BY model",
-                         &stmt, err);
-    if (st != MM_OK)
-        return st;
-    sqlite3_bind_int64(stmt, 1, id);
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-        if (!mm_string_list_append(out, (const char *)sqlite3_column_text(stmt, 0))) {
-            st = cat_out_of_memory(err);
-            break;
-        }
-    if (st == MM_OK && rc != SQLITE_DONE)
-        st = cat_db_error(cat, "listing discovered models", err);
-    sqlite3_finalize(stmt);
-    if (st != MM_OK)
-        mm_string_list_free(out);
     return st;
 }

@@ -61,22 +61,32 @@ static mm_status run_month_sql(mm_catalog *cat, const month_scope *m, const char
     return st;
 }
 
+/* Prepares a statement on router_month_sums with ?1 scope, ?2 name, ?3 model bound from m. */
+static mm_status prepare_month_cache(mm_catalog *cat, const month_scope *m, const char *sql,
+                                     sqlite3_stmt **stmt, mm_error *err)
+{
+    mm_status st = cat_prepare(cat, sql, stmt, err);
+    if (st != MM_OK)
+        return st;
+    cat_bind_text(*stmt, 1, m->scope);
+    cat_bind_text(*stmt, 2, m->name);
+    cat_bind_text(*stmt, 3, m->model);
+    return MM_OK;
+}
+
 /* The cached sum when it is of this month and not too far behind; *upto = -1 when none. */
 static mm_status read_month_cache(mm_catalog *cat, const month_scope *m, int64_t month, int64_t top,
                                   int64_t *upto, int64_t *tokens, int64_t *cost, mm_error *err)
 {
     *upto = -1;
     sqlite3_stmt *stmt;
-    mm_status st =
-        cat_prepare(cat,
-                    "SELECT month_start_ms, upto_id, tokens, cost_micros FROM router_month_sums "
-                    "WHERE scope = ?1 AND name = ?2 AND model = ?3",
-                    &stmt, err);
+    mm_status st = prepare_month_cache(
+        cat, m,
+        "SELECT month_start_ms, upto_id, tokens, cost_micros FROM router_month_sums "
+        "WHERE scope = ?1 AND name = ?2 AND model = ?3",
+        &stmt, err);
     if (st != MM_OK)
         return st;
-    cat_bind_text(stmt, 1, m->scope);
-    cat_bind_text(stmt, 2, m->name);
-    cat_bind_text(stmt, 3, m->model);
     if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_int64(stmt, 0) == month) {
         int64_t cached = sqlite3_column_int64(stmt, 1);
         if (cached <= top && top - cached <= MONTH_DELTA_MAX) {
@@ -93,16 +103,13 @@ static mm_status write_month_cache(mm_catalog *cat, const month_scope *m, int64_
                                    int64_t top, int64_t tokens, int64_t cost, mm_error *err)
 {
     sqlite3_stmt *stmt;
-    mm_status st = cat_prepare(cat,
-                               "INSERT OR REPLACE INTO router_month_sums (scope, name, model, "
-                               "month_start_ms, upto_id, tokens, cost_micros) "
-                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                               &stmt, err);
+    mm_status st = prepare_month_cache(cat, m,
+                                       "INSERT OR REPLACE INTO router_month_sums (scope, name, "
+                                       "model, month_start_ms, upto_id, tokens, cost_micros) "
+                                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                                       &stmt, err);
     if (st != MM_OK)
         return st;
-    cat_bind_text(stmt, 1, m->scope);
-    cat_bind_text(stmt, 2, m->name);
-    cat_bind_text(stmt, 3, m->model);
     sqlite3_bind_int64(stmt, 4, month);
     sqlite3_bind_int64(stmt, 5, top);
     sqlite3_bind_int64(stmt, 6, tokens);
@@ -393,41 +400,6 @@ mm_status catalog_admit(mm_catalog *cat, const mm_admission_request *req, int64_
     return cat_end(cat, admit_locked(cat, req, reservation, out, err), err);
 }
 
-static mm_status insert_event(mm_catalog *cat, mm_usage_event *ev, mm_error *err)
-{
-    sqlite3_stmt *stmt;
-    mm_status st = cat_prepare(cat,
-                               "INSERT INTO usage_events (ts_ms, kind, account, provider, "
-                               "workspace, model, provider_model, outcome, http_status, "
-                               "latency_ms, tokens_in, tokens_out, cost_micros, retry_after_ms, "
-                               "message, tokens_cache_read, tokens_cache_write, usage_estimated) "
-                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-                               "?14, ?15, ?16, ?17, ?18)",
-                               &stmt, err);
-    if (st != MM_OK)
-        return st;
-    sqlite3_bind_int64(stmt, 1, ev->ts_ms);
-    cat_bind_text(stmt, 2, ev->kind);
-    cat_bind_text(stmt, 3, ev->account);
-    cat_bind_text(stmt, 4, ev->provider);
-    cat_bind_text(stmt, 5, ev->workspace);
-    cat_bind_text(stmt, 6, ev->model);
-    cat_bind_text(stmt, 7, ev->provider_model);
-    cat_bind_text(stmt, 8, ev->outcome);
-    sqlite3_bind_int(stmt, 9, ev->http_status);
-    sqlite3_bind_int64(stmt, 10, ev->latency_ms);
-    sqlite3_bind_int64(stmt, 11, ev->tokens_in);
-    sqlite3_bind_int64(stmt, 12, ev->tokens_out);
-    sqlite3_bind_int64(stmt, 13, ev->cost_micros);
-    sqlite3_bind_int64(stmt, 14, ev->retry_after_ms);
-    cat_bind_text(stmt, 15, ev->message);
-    catalog_usage_bind_kinds(stmt, 16, ev);
-    st = cat_step_done(cat, stmt, "recording a usage event", err);
-    if (st == MM_OK)
-        ev->id = sqlite3_last_insert_rowid(cat->db);
-    return st;
-}
-
 static mm_status update_reservation(mm_catalog *cat, int64_t reservation, bool final, mm_error *err)
 {
     if (reservation == 0)
@@ -444,7 +416,7 @@ mm_status catalog_admission_record(mm_catalog *cat, int64_t reservation, mm_usag
     mm_status st = cat_begin(cat, err);
     if (st != MM_OK)
         return st;
-    st = insert_event(cat, ev, err);
+    st = cat_usage_insert(cat, ev, err);
     if (st == MM_OK)
         st = update_reservation(cat, reservation, final, err);
     return cat_end(cat, st, err);

@@ -58,6 +58,20 @@ static mm_status read_entitlement(mm_catalog *cat, int64_t model_id, int64_t wor
                         "reading an entitlement", err);
 }
 
+/* The ids of model and workspace (MM_E_NOT_FOUND naming the one missing) and the current
+ * entitlement between them, if any. */
+static mm_status read_pair(mm_catalog *cat, const char *model, const char *workspace,
+                           int64_t ids[2], mm_entitlement *current, bool *found, mm_error *err)
+{
+    *found = false;
+    mm_status st = cat_model_id(cat, model, &ids[0], err);
+    if (st == MM_OK)
+        st = cat_workspace_id(cat, workspace, &ids[1], err);
+    if (st == MM_OK)
+        st = read_entitlement(cat, ids[0], ids[1], current, found, err);
+    return st;
+}
+
 static mm_status write_limits(mm_catalog *cat, const char *sql, int64_t model_id,
                               int64_t workspace_id, const mm_entitlement *ent, mm_error *err)
 {
@@ -84,16 +98,13 @@ static mm_status entitle_row(mm_catalog *cat, const mm_entitlement *ent, mm_erro
 {
     char entity[2 * MM_NAME_MAX];
     entity_name(entity, sizeof entity, ent->model, ent->workspace);
-    int64_t model_id = 0, workspace_id = 0;
-    mm_status st = cat_model_id(cat, ent->model, &model_id, err);
-    if (st == MM_OK)
-        st = cat_workspace_id(cat, ent->workspace, &workspace_id, err);
+    int64_t ids[2] = {0, 0};
     mm_entitlement current;
     bool found = false;
-    if (st == MM_OK)
-        st = read_entitlement(cat, model_id, workspace_id, &current, &found, err);
+    mm_status st = read_pair(cat, ent->model, ent->workspace, ids, &current, &found, err);
     if (st != MM_OK)
         return st;
+    int64_t model_id = ids[0], workspace_id = ids[1];
     if (!found) {
         st = write_limits(cat,
                           "INSERT INTO entitlements(model_id, workspace_id, rpm, tpm, "
@@ -139,14 +150,10 @@ static mm_status revoke_row(mm_catalog *cat, const char *model, const char *work
 {
     char entity[2 * MM_NAME_MAX];
     entity_name(entity, sizeof entity, model ? model : "", workspace ? workspace : "");
-    int64_t model_id = 0, workspace_id = 0;
-    mm_status st = cat_model_id(cat, model, &model_id, err);
-    if (st == MM_OK)
-        st = cat_workspace_id(cat, workspace, &workspace_id, err);
+    int64_t ids[2] = {0, 0};
     mm_entitlement current;
     bool found = false;
-    if (st == MM_OK)
-        st = read_entitlement(cat, model_id, workspace_id, &current, &found, err);
+    mm_status st = read_pair(cat, model, workspace, ids, &current, &found, err);
     if (st != MM_OK)
         return st;
     if (!found)
@@ -158,7 +165,7 @@ static mm_status revoke_row(mm_catalog *cat, const char *model, const char *work
                      &stmt, err);
     if (st != MM_OK)
         return st;
-    bind_id_pair(stmt, (const int64_t[2]){model_id, workspace_id});
+    bind_id_pair(stmt, ids);
     st = cat_step_done(cat, stmt, "revoking the entitlement", err);
     if (st == MM_OK)
         st = cat_audit(cat, "revoke", "entitlement", entity, cat_entitlement_json(&current), NULL,

@@ -90,6 +90,41 @@ mm_status cat_check_unchanged(const char *kind, bool found, const char *name,
 mm_status cat_check_name_free(mm_catalog *cat, const char *sql, const char *name, int64_t self_id,
                               const char *a_kind, const char *kind, mm_error *err);
 
+/* ---- the one usage insert (catalog_usage.c), inside the caller's transaction: checks the
+ * event (kind "probe" or "request", fields terminated: MM_E_INVALID), sanitizes its message,
+ * inserts through the reused statement and sets ev->id. Every writer of usage events uses it. */
+mm_status cat_usage_insert(mm_catalog *cat, mm_usage_event *ev, mm_error *err);
+
+/* ---- named, versioned entities (catalog_entity.c) ---- */
+/* How one table of named, versioned rows (accounts, models, workspaces) is read and named. */
+typedef struct cat_entity {
+    const char *kind;    /* "model": the error field, audit kind, "list models" in messages */
+    const char *label;   /* "logical model": how a message names one */
+    const char *a_label; /* "a logical model" */
+    const char *by_name_sql, *by_id_sql; /* one row, ?1 = name / id */
+    const char *id_sql;                  /* SELECT id ... WHERE name = ?1 */
+    cat_row_reader read_row;
+    /* reads what the row does not hold (a model's targets); NULL when nothing */
+    mm_status (*complete)(mm_catalog *cat, void *item, mm_error *err);
+    size_t name_offset, version_offset; /* of the item's char name[] and int64_t version */
+} cat_entity;
+/* One row by name, or by id when name is NULL; *found tells whether it exists. */
+mm_status cat_entity_read(mm_catalog *cat, const cat_entity *e, const char *name, int64_t id,
+                          void *out, bool *found, mm_error *err);
+/* One row by name; MM_E_NOT_FOUND "there is no <label> named 'x'; check the name ...". */
+mm_status cat_entity_get(mm_catalog *cat, const cat_entity *e, const char *name, void *out,
+                         mm_error *err);
+/* Before an update: reads row id into current; MM_E_NOT_FOUND when it is gone, MM_E_CONFLICT
+ * when its version moved on from version (cat_check_unchanged). */
+mm_status cat_entity_check_current(mm_catalog *cat, const cat_entity *e, int64_t id,
+                                   const char *name, int64_t version, void *current, mm_error *err);
+/* MM_E_EXISTS when another row (id != self_id) has this name (cat_check_name_free). */
+mm_status cat_entity_name_free(mm_catalog *cat, const cat_entity *e, const char *name,
+                               int64_t self_id, mm_error *err);
+/* Steps an INSERT (cat_step_done) and gives the new row's id. */
+mm_status cat_step_insert(mm_catalog *cat, sqlite3_stmt *stmt, const char *doing, int64_t *id,
+                          mm_error *err);
+
 /* ---- the usage queries limits and health depend on (tests check their query plans) ---- */
 extern const char CAT_SQL_USAGE_SINCE_TIME_ACCOUNT[];
 extern const char CAT_SQL_USAGE_SINCE_TIME_ALL[];

@@ -2,6 +2,7 @@
  * and entitlements in one transaction, and reading them with their chains. */
 #include "catalog/catalog_internal.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -53,40 +54,29 @@ static void read_model_row(sqlite3_stmt *stmt, void *item)
     model->n_entitled = (size_t)sqlite3_column_int64(stmt, 7);
 }
 
-/* Reads one model with its targets, by name or (name NULL) by id. */
-static mm_status read_model(mm_catalog *cat, const char *name, int64_t id, mm_model *out,
-                            bool *found, mm_error *err)
+static mm_status read_targets(mm_catalog *cat, void *item, mm_error *err)
 {
-    cat_key key = {name, id};
-    mm_status st =
-        cat_read_row(cat, name ? MODEL_SELECT "WHERE m.name = ?1" : MODEL_SELECT "WHERE m.id = ?1",
-                     cat_bind_key, &key, read_model_row, out, found, "reading a model", err);
-    if (st == MM_OK && *found)
-        st = cat_read_targets(cat, out->id, out->targets, &out->n_targets, err);
-    return st;
+    mm_model *model = item;
+    return cat_read_targets(cat, model->id, model->targets, &model->n_targets, err);
 }
 
-static mm_status model_by_name(mm_catalog *cat, const char *name, mm_model *out, mm_error *err)
-{
-    bool found = false;
-    mm_status st = read_model(cat, name ? name : "", 0, out, &found, err);
-    if (st == MM_OK && !found)
-        return mm_error_set(err, MM_E_NOT_FOUND, "model",
-                            "there is no logical model named '%.64s'; check the name (list "
-                            "models to see which exist)",
-                            name ? name : "");
-    return st;
-}
-
-static mm_status check_name_free(mm_catalog *cat, const char *name, int64_t self_id, mm_error *err)
-{
-    return cat_check_name_free(cat, "SELECT id FROM models WHERE name = ?1", name, self_id,
-                               "a logical model", "model", err);
-}
+/* Models are read with their targets. */
+static const cat_entity MODELS = {
+    .kind = "model",
+    .label = "logical model",
+    .a_label = "a logical model",
+    .by_name_sql = MODEL_SELECT "WHERE m.name = ?1",
+    .by_id_sql = MODEL_SELECT "WHERE m.id = ?1",
+    .id_sql = "SELECT id FROM models WHERE name = ?1",
+    .read_row = read_model_row,
+    .complete = read_targets,
+    .name_offset = offsetof(mm_model, name),
+    .version_offset = offsetof(mm_model, version),
+};
 
 static mm_status insert_row(mm_catalog *cat, mm_model *model, mm_error *err)
 {
-    mm_status st = check_name_free(cat, model->name, 0, err);
+    mm_status st = cat_entity_name_free(cat, &MODELS, model->name, 0, err);
     sqlite3_stmt *stmt;
     if (st == MM_OK)
         st = cat_prepare(cat,
@@ -99,11 +89,9 @@ static mm_status insert_row(mm_catalog *cat, mm_model *model, mm_error *err)
     cat_bind_text(stmt, 2, model->type);
     cat_bind_text(stmt, 3, model->description);
     sqlite3_bind_int64(stmt, 4, model->created_ms);
-    st = cat_step_done(cat, stmt, "adding the model", err);
-    if (st == MM_OK) {
-        model->id = sqlite3_last_insert_rowid(cat->db);
+    st = cat_step_insert(cat, stmt, "adding the model", &model->id, err);
+    if (st == MM_OK)
         st = cat_audit(cat, "create", "model", model->name, NULL, cat_model_json(model), err);
-    }
     return st;
 }
 
@@ -128,14 +116,10 @@ mm_status catalog_model_insert(mm_catalog *cat, mm_model *model, mm_error *err)
 static mm_status update_row(mm_catalog *cat, mm_model *next, mm_error *err)
 {
     mm_model current;
-    bool found = false;
-    mm_status st = read_model(cat, NULL, next->id, &current, &found, err);
+    mm_status st =
+        cat_entity_check_current(cat, &MODELS, next->id, next->name, next->version, &current, err);
     if (st == MM_OK)
-        st = cat_check_unchanged("model", found, next->name, next->version, current.name,
-                                 current.version, err);
-    if (st != MM_OK)
-        return st;
-    st = check_name_free(cat, next->name, next->id, err);
+        st = cat_entity_name_free(cat, &MODELS, next->name, next->id, err);
     sqlite3_stmt *stmt;
     if (st == MM_OK)
         st = cat_prepare(cat,
@@ -192,7 +176,7 @@ static mm_status delete_row(mm_catalog *cat, const char *name, size_t *targets_r
                             size_t *entitlements_removed, mm_error *err)
 {
     mm_model model;
-    mm_status st = model_by_name(cat, name, &model, err);
+    mm_status st = cat_entity_get(cat, &MODELS, name, &model, err);
     if (st != MM_OK)
         return st;
     json_t *before = cat_model_json(&model);
@@ -224,7 +208,7 @@ mm_status catalog_model_delete(mm_catalog *cat, const char *name, size_t *target
 
 mm_status catalog_model_get(mm_catalog *cat, const char *name, mm_model *out, mm_error *err)
 {
-    return model_by_name(cat, name, out, err);
+    return cat_entity_get(cat, &MODELS, name, out, err);
 }
 
 mm_status catalog_model_list(mm_catalog *cat, mm_model_list *out, mm_error *err)
@@ -233,8 +217,7 @@ mm_status catalog_model_list(mm_catalog *cat, mm_model_list *out, mm_error *err)
                                     sizeof *out->items, (void **)&out->items, &out->count,
                                     "listing models", err);
     for (size_t i = 0; st == MM_OK && i < out->count; i++)
-        st = cat_read_targets(cat, out->items[i].id, out->items[i].targets,
-                              &out->items[i].n_targets, err);
+        st = read_targets(cat, &out->items[i], err);
     if (st != MM_OK)
         mm_model_list_free(out);
     return st;

@@ -55,23 +55,23 @@ mm_status cat_step_done(mm_catalog *cat, sqlite3_stmt *stmt, const char *doing, 
     return st;
 }
 
+static void bind_text_param(sqlite3_stmt *stmt, const void *param)
+{
+    cat_bind_text(stmt, 1, param);
+}
+
+static void read_int_column(sqlite3_stmt *stmt, void *out)
+{
+    *(int64_t *)out = sqlite3_column_int64(stmt, 0);
+}
+
 mm_status cat_query_int(mm_catalog *cat, const char *sql, const char *param, int64_t *out,
                         mm_error *err)
 {
-    sqlite3_stmt *stmt;
-    mm_status st = cat_prepare(cat, sql, &stmt, err);
-    if (st != MM_OK)
-        return st;
-    if (param)
-        cat_bind_text(stmt, 1, param);
+    bool found = false;
     *out = 0;
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW)
-        *out = sqlite3_column_int64(stmt, 0);
-    else if (rc != SQLITE_DONE)
-        st = cat_db_error(cat, "reading the catalog", err);
-    sqlite3_finalize(stmt);
-    return st;
+    return cat_read_row(cat, sql, param ? bind_text_param : NULL, param, read_int_column, out,
+                        &found, "reading the catalog", err);
 }
 
 mm_status cat_begin(mm_catalog *cat, mm_error *err)

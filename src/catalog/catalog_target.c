@@ -79,6 +79,14 @@ static mm_status unpark(mm_catalog *cat, int64_t model_id, mm_error *err)
                      model_id, 0, 0, err);
 }
 
+/* Shifts priorities with sql (which parks them as negatives), then brings them back. */
+static mm_status shift_parked(mm_catalog *cat, const char *sql, int64_t model_id, int priority,
+                              int other, mm_error *err)
+{
+    mm_status st = run_shift(cat, sql, model_id, priority, other, err);
+    return st == MM_OK ? unpark(cat, model_id, err) : st;
+}
+
 /* Audits the change and touches the model's updated time (its version is not bumped: a chain
  * edit does not conflict with a description edit). */
 static mm_status record_chain_change(mm_catalog *cat, const char *action, const chain *before,
@@ -137,12 +145,10 @@ static mm_status add_row(mm_catalog *cat, const char *model, const char *account
     if (st == MM_OK)
         st = check_new_target(&ch, account, provider_model, &priority, err);
     if (st == MM_OK)
-        st = run_shift(cat,
-                       "UPDATE targets SET priority = -(priority + 1) WHERE model_id = ?1 AND "
-                       "priority >= ?2",
-                       ch.model_id, priority, 0, err);
-    if (st == MM_OK)
-        st = unpark(cat, ch.model_id, err);
+        st = shift_parked(cat,
+                          "UPDATE targets SET priority = -(priority + 1) WHERE model_id = ?1 AND "
+                          "priority >= ?2",
+                          ch.model_id, priority, 0, err);
     sqlite3_stmt *stmt;
     if (st == MM_OK)
         st = cat_prepare(cat,
@@ -195,12 +201,10 @@ static mm_status remove_row(mm_catalog *cat, const char *model, int priority, mm
         st = run_shift(cat, "DELETE FROM targets WHERE model_id = ?1 AND priority = ?2",
                        ch.model_id, priority, 0, err);
     if (st == MM_OK)
-        st = run_shift(cat,
-                       "UPDATE targets SET priority = -(priority - 1) WHERE model_id = ?1 AND "
-                       "priority > ?2",
-                       ch.model_id, priority, 0, err);
-    if (st == MM_OK)
-        st = unpark(cat, ch.model_id, err);
+        st = shift_parked(cat,
+                          "UPDATE targets SET priority = -(priority - 1) WHERE model_id = ?1 AND "
+                          "priority > ?2",
+                          ch.model_id, priority, 0, err);
     if (st == MM_OK)
         st = record_chain_change(cat, "remove", &ch, err);
     return st;
@@ -227,18 +231,13 @@ static mm_status move_row(mm_catalog *cat, const char *model, int from, int to, 
     /* park the moving target at 0, shift the ones between, then drop it at `to` */
     st = run_shift(cat, "UPDATE targets SET priority = 0 WHERE model_id = ?1 AND priority = ?2",
                    ch.model_id, from, 0, err);
-    if (st == MM_OK && from < to)
-        st = run_shift(cat,
-                       "UPDATE targets SET priority = -(priority - 1) WHERE model_id = ?1 AND "
-                       "priority > ?2 AND priority <= ?3",
-                       ch.model_id, from, to, err);
-    else if (st == MM_OK)
-        st = run_shift(cat,
-                       "UPDATE targets SET priority = -(priority + 1) WHERE model_id = ?1 AND "
-                       "priority >= ?3 AND priority < ?2",
-                       ch.model_id, from, to, err);
     if (st == MM_OK)
-        st = unpark(cat, ch.model_id, err);
+        st = shift_parked(cat,
+                          from < to ? "UPDATE targets SET priority = -(priority - 1) WHERE "
+                                      "model_id = ?1 AND priority > ?2 AND priority <= ?3"
+                                    : "UPDATE targets SET priority = -(priority + 1) WHERE "
+                                      "model_id = ?1 AND priority >= ?3 AND priority < ?2",
+                          ch.model_id, from, to, err);
     if (st == MM_OK)
         st = run_shift(cat, "UPDATE targets SET priority = ?2 WHERE model_id = ?1 AND priority = 0",
                        ch.model_id, to, 0, err);

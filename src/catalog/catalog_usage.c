@@ -1,5 +1,6 @@
-/* Usage events (append-only): inserting one or a batch with one reused statement, streaming
- * them by id or time, and the indexed totals behind the router's limits. */
+/* Usage events (append-only): the one insert path (validated, message sanitized, one reused
+ * statement) for single events, batches, admission and probes; streaming them by id or time,
+ * and the indexed totals behind the router's limits. */
 #include "catalog/catalog_internal.h"
 
 #include <stdint.h>
@@ -74,9 +75,11 @@ static void bind_static(sqlite3_stmt *stmt, int index, const char *text)
     sqlite3_bind_text(stmt, index, text, -1, SQLITE_STATIC);
 }
 
-static mm_status insert_one(mm_catalog *cat, mm_usage_event *ev, mm_error *err)
+mm_status cat_usage_insert(mm_catalog *cat, mm_usage_event *ev, mm_error *err)
 {
     mm_status st = validate_event(ev, err);
+    if (st == MM_OK)
+        st = prepare_insert(cat, err);
     if (st != MM_OK)
         return st;
     sqlite3_stmt *stmt = cat->usage_insert;
@@ -109,9 +112,9 @@ static mm_status insert_one(mm_catalog *cat, mm_usage_event *ev, mm_error *err)
 
 static mm_status insert_all(mm_catalog *cat, mm_usage_event *evs, size_t count, mm_error *err)
 {
-    mm_status st = prepare_insert(cat, err);
+    mm_status st = MM_OK;
     for (size_t i = 0; i < count && st == MM_OK; i++)
-        st = insert_one(cat, &evs[i], err);
+        st = cat_usage_insert(cat, &evs[i], err);
     return st;
 }
 

@@ -98,6 +98,18 @@ static mm_status load_key(mm_catalog *cat, bool may_create, mm_error *err)
     return vault_create_key_file(path, &cat->vault, err);
 }
 
+/* The stored check value (malloc'ed, NULL when none) and, when there is none, whether any
+ * account already has a secret. */
+static mm_status read_state(mm_catalog *cat, unsigned char **check, size_t *check_len,
+                            bool *has_secrets, mm_error *err)
+{
+    *has_secrets = false;
+    mm_status st = read_check(cat, check, check_len, err);
+    if (st == MM_OK && !*check)
+        st = catalog_has_secrets(cat, has_secrets, err);
+    return st;
+}
+
 /* Loads the key and checks it against the stored check value; when writing and no check value
  * exists yet (first secret), stores one in the caller's transaction. */
 static mm_status vault_ready(mm_catalog *cat, bool writing, const mm_vault **out, mm_error *err)
@@ -105,9 +117,7 @@ static mm_status vault_ready(mm_catalog *cat, bool writing, const mm_vault **out
     unsigned char *check = NULL;
     size_t check_len = 0;
     bool has_secrets = false;
-    mm_status st = read_check(cat, &check, &check_len, err);
-    if (st == MM_OK && !check)
-        st = catalog_has_secrets(cat, &has_secrets, err);
+    mm_status st = read_state(cat, &check, &check_len, &has_secrets, err);
     if (st == MM_OK)
         st = load_key(cat, writing && !check && !has_secrets, err);
     if (st == MM_OK && check && !vault_matches_check(cat->vault, check, check_len)) {
@@ -138,9 +148,7 @@ mm_status catalog_vault_check(mm_catalog *cat, mm_error *err)
     unsigned char *check = NULL;
     size_t check_len = 0;
     bool has_secrets = false;
-    mm_status st = read_check(cat, &check, &check_len, err);
-    if (st == MM_OK && !check)
-        st = catalog_has_secrets(cat, &has_secrets, err);
+    mm_status st = read_state(cat, &check, &check_len, &has_secrets, err);
     bool had_check = check != NULL;
     free(check);
     if (st != MM_OK || (!had_check && !has_secrets))

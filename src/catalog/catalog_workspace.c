@@ -2,6 +2,7 @@
  * delete with their entitlements in one transaction. */
 #include "catalog/catalog_internal.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "util/clock.h"
@@ -34,37 +35,21 @@ static void read_workspace_row(sqlite3_stmt *stmt, void *item)
     ws->n_entitlements = (size_t)sqlite3_column_int64(stmt, 6);
 }
 
-static mm_status read_workspace(mm_catalog *cat, const char *name, int64_t id, mm_workspace *out,
-                                bool *found, mm_error *err)
-{
-    cat_key key = {name, id};
-    return cat_read_row(
-        cat, name ? WORKSPACE_SELECT "WHERE w.name = ?1" : WORKSPACE_SELECT "WHERE w.id = ?1",
-        cat_bind_key, &key, read_workspace_row, out, found, "reading a workspace", err);
-}
-
-static mm_status workspace_by_name(mm_catalog *cat, const char *name, mm_workspace *out,
-                                   mm_error *err)
-{
-    bool found = false;
-    mm_status st = read_workspace(cat, name ? name : "", 0, out, &found, err);
-    if (st == MM_OK && !found)
-        return mm_error_set(err, MM_E_NOT_FOUND, "workspace",
-                            "there is no workspace named '%.64s'; check the name (list "
-                            "workspaces to see which exist)",
-                            name ? name : "");
-    return st;
-}
-
-static mm_status check_name_free(mm_catalog *cat, const char *name, int64_t self_id, mm_error *err)
-{
-    return cat_check_name_free(cat, "SELECT id FROM workspaces WHERE name = ?1", name, self_id,
-                               "a workspace", "workspace", err);
-}
+static const cat_entity WORKSPACES = {
+    .kind = "workspace",
+    .label = "workspace",
+    .a_label = "a workspace",
+    .by_name_sql = WORKSPACE_SELECT "WHERE w.name = ?1",
+    .by_id_sql = WORKSPACE_SELECT "WHERE w.id = ?1",
+    .id_sql = "SELECT id FROM workspaces WHERE name = ?1",
+    .read_row = read_workspace_row,
+    .name_offset = offsetof(mm_workspace, name),
+    .version_offset = offsetof(mm_workspace, version),
+};
 
 static mm_status insert_row(mm_catalog *cat, mm_workspace *ws, mm_error *err)
 {
-    mm_status st = check_name_free(cat, ws->name, 0, err);
+    mm_status st = cat_entity_name_free(cat, &WORKSPACES, ws->name, 0, err);
     sqlite3_stmt *stmt;
     if (st == MM_OK)
         st = cat_prepare(cat,
@@ -76,11 +61,9 @@ static mm_status insert_row(mm_catalog *cat, mm_workspace *ws, mm_error *err)
     cat_bind_text(stmt, 1, ws->name);
     cat_bind_text(stmt, 2, ws->description);
     sqlite3_bind_int64(stmt, 3, ws->created_ms);
-    st = cat_step_done(cat, stmt, "adding the workspace", err);
-    if (st == MM_OK) {
-        ws->id = sqlite3_last_insert_rowid(cat->db);
+    st = cat_step_insert(cat, stmt, "adding the workspace", &ws->id, err);
+    if (st == MM_OK)
         st = cat_audit(cat, "create", "workspace", ws->name, NULL, cat_workspace_json(ws), err);
-    }
     return st;
 }
 
@@ -104,14 +87,10 @@ mm_status catalog_workspace_insert(mm_catalog *cat, mm_workspace *ws, mm_error *
 static mm_status update_row(mm_catalog *cat, mm_workspace *next, mm_error *err)
 {
     mm_workspace current;
-    bool found = false;
-    mm_status st = read_workspace(cat, NULL, next->id, &current, &found, err);
+    mm_status st = cat_entity_check_current(cat, &WORKSPACES, next->id, next->name, next->version,
+                                            &current, err);
     if (st == MM_OK)
-        st = cat_check_unchanged("workspace", found, next->name, next->version, current.name,
-                                 current.version, err);
-    if (st != MM_OK)
-        return st;
-    st = check_name_free(cat, next->name, next->id, err);
+        st = cat_entity_name_free(cat, &WORKSPACES, next->name, next->id, err);
     sqlite3_stmt *stmt;
     if (st == MM_OK)
         st = cat_prepare(cat,
@@ -165,7 +144,7 @@ static mm_status delete_row(mm_catalog *cat, const char *name, size_t *entitleme
                             mm_error *err)
 {
     mm_workspace ws;
-    mm_status st = workspace_by_name(cat, name, &ws, err);
+    mm_status st = cat_entity_get(cat, &WORKSPACES, name, &ws, err);
     if (st != MM_OK)
         return st;
     json_t *before = cat_workspace_json(&ws);
@@ -195,7 +174,7 @@ mm_status catalog_workspace_delete(mm_catalog *cat, const char *name, size_t *en
 
 mm_status catalog_workspace_get(mm_catalog *cat, const char *name, mm_workspace *out, mm_error *err)
 {
-    return workspace_by_name(cat, name, out, err);
+    return cat_entity_get(cat, &WORKSPACES, name, out, err);
 }
 
 mm_status catalog_workspace_list(mm_catalog *cat, mm_workspace_list *out, mm_error *err)

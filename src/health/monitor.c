@@ -46,7 +46,7 @@ struct mm_monitor {
     int64_t lease_until_mono; /* when the lease we last took runs out */
     int64_t next_probe, next_lease, next_tail, next_accounts, next_publish; /* monotonic */
     int64_t current_minute;
-    mm_usage_event *pending;
+    mm_probe_record *pending;
     size_t n_pending, cap_pending;
     int64_t last_round_ms, last_round_duration_ms;
     size_t last_round_probes, last_round_failures;
@@ -394,29 +394,16 @@ static void start_round(mm_monitor *mon, int64_t mono)
     mon->next_probe = mono + jittered(mon);
 }
 
-static void record_test_results(mm_monitor *mon, const mm_usage_event *evs, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        mm_error err = {0};
-        bool ok = strcmp(evs[i].outcome, "ok") == 0;
-        if (catalog_account_set_test_result(mon->cat, evs[i].account, ok, evs[i].outcome,
-                                            evs[i].message, evs[i].latency_ms, &err) != MM_OK &&
-            err.status != MM_E_NOT_FOUND) /* deleted meanwhile */
-            set_problem(mon, &err);
-    }
-}
-
 static void record_probes(mm_monitor *mon)
 {
     if (!prober_collect(mon->prober, &mon->pending, &mon->n_pending, &mon->cap_pending) ||
         mon->n_pending == 0)
         return;
     mm_error err = {0};
-    if (catalog_usage_insert_batch(mon->cat, mon->pending, mon->n_pending, &err) != MM_OK) {
+    if (catalog_probe_record(mon->cat, mon->pending, mon->n_pending, &err) != MM_OK) {
         set_problem(mon, &err); /* kept pending: retried with the next finished probes */
         return;
     }
-    record_test_results(mon, mon->pending, mon->n_pending);
     mon->n_pending = 0;
     clear_problem(mon);
     tail(mon); /* fold our own probes at once */

@@ -1,6 +1,6 @@
 /* The probe round: builds each account's list-models request, drives them all through one
  * libcurl multi handle (bounded connections, per-probe timeout), counts open sockets for the
- * peak, and turns each finished transfer into a "probe" usage event. */
+ * peak, and turns each finished transfer into a probe record (catalog_probe_event). */
 #include "health/prober.h"
 
 #include <poll.h>
@@ -20,9 +20,10 @@ typedef struct probe {
     CURL *easy;
     mm_http_response resp;
     char account[MM_NAME_MAX];
-    const mm_provider_info *provider;
+    char provider_id[MM_PROVIDER_ID_MAX];
+    const mm_provider_info *provider; /* NULL when unknown */
     bool done;
-    mm_usage_event event;
+    mm_usage_event event; /* set when done */
 } probe;
 
 struct mm_prober {
@@ -115,27 +116,25 @@ void prober_destroy(mm_prober *prober)
     free(prober);
 }
 
-static void event_init(probe *p, const mm_account *acc)
-{
-    mm_usage_event *ev = &p->event;
-    memset(ev, 0, sizeof *ev);
-    mm_copy(ev->kind, sizeof ev->kind, "probe");
-    mm_copy(ev->account, sizeof ev->account, acc->name);
-    mm_copy(ev->provider, sizeof ev->provider, acc->provider);
-    ev->cost_micros = 0; /* listing models is free */
-    ev->retry_after_ms = -1;
-}
-
-static void finish_probe(mm_prober *prober, probe *p, mm_error_class cls, const char *message)
+static void finish_probe(mm_prober *prober, probe *p, const mm_call_result *res)
 {
     p->done = true;
-    p->event.ts_ms = mm_now_ms();
-    mm_copy(p->event.outcome, sizeof p->event.outcome, mm_error_class_name(cls));
-    mm_sanitize(p->event.message, sizeof p->event.message, message, strlen(message));
+    catalog_probe_event(&p->event, p->account, p->provider_id, res, mm_now_ms());
     prober->finished[prober->n_finished++] = p;
     prober->stats.finished++;
-    if (cls != MM_CLASS_OK)
+    if (!res->ok)
         prober->stats.failed++;
+}
+
+/* A probe that could not be sent finishes at once, failed, saying why. */
+static void fail_probe(mm_prober *prober, probe *p, const char *why)
+{
+    mm_call_result res;
+    mm_call_result_init(&res);
+    res.ok = false;
+    res.cls = MM_CLASS_BAD_REQUEST;
+    mm_copy(res.message, sizeof res.message, why);
+    finish_probe(prober, p, &res);
 }
 
 static void connection_of(const mm_account *acc, const mm_provider_info *provider, const char *key,
@@ -226,14 +225,14 @@ mm_status prober_start_round(mm_prober *prober, mm_catalog *cat, const mm_accoun
         prober->probes[prober->count++] = p;
         prober->stats.started++;
         mm_copy(p->account, sizeof p->account, acc->name);
+        mm_copy(p->provider_id, sizeof p->provider_id, acc->provider);
         p->provider = provider_find(acc->provider);
-        event_init(p, acc);
         char why[MM_MESSAGE_MAX];
         if (!p->provider) {
             snprintf(why, sizeof why, "unknown provider '%s'", acc->provider);
-            finish_probe(prober, p, MM_CLASS_BAD_REQUEST, why);
+            fail_probe(prober, p, why);
         } else if (!launch_probe(prober, cat, acc, p, timeout_ms, why, sizeof why)) {
-            finish_probe(prober, p, MM_CLASS_BAD_REQUEST, why);
+            fail_probe(prober, p, why);
         }
     }
     return MM_OK;
@@ -254,10 +253,9 @@ static void read_result(mm_prober *prober, probe *p, CURLcode code)
     char *next_page = NULL;
     provider_parse_list_response(&conn, &p->resp, &res, &next_page);
     free(next_page);
-    p->event.http_status = res.http_status;
-    p->event.latency_ms = res.latency_ms > 0 ? res.latency_ms : p->resp.latency_ms;
-    p->event.retry_after_ms = res.retry_after_ms;
-    finish_probe(prober, p, res.ok ? MM_CLASS_OK : res.cls, res.ok ? "" : res.message);
+    if (res.latency_ms <= 0)
+        res.latency_ms = p->resp.latency_ms;
+    finish_probe(prober, p, &res);
     mm_call_result_free(&res);
     curl_multi_remove_handle(prober->multi, p->easy);
     curl_easy_cleanup(p->easy);
@@ -295,19 +293,23 @@ void prober_wait(mm_prober *prober, int extra_fd, int timeout_ms, bool *extra_re
         drive(prober);
 }
 
-bool prober_collect(mm_prober *prober, mm_usage_event **events, size_t *n_events, size_t *capacity)
+bool prober_collect(mm_prober *prober, mm_probe_record **records, size_t *n_records,
+                    size_t *capacity)
 {
     size_t fresh = prober->n_finished - prober->collected;
-    if (*n_events + fresh > *capacity) {
-        size_t cap = (*n_events + fresh) * 2;
-        mm_usage_event *grown = realloc(*events, cap * sizeof *grown);
+    if (*n_records + fresh > *capacity) {
+        size_t cap = (*n_records + fresh) * 2;
+        mm_probe_record *grown = realloc(*records, cap * sizeof *grown);
         if (!grown)
             return false;
-        *events = grown;
+        *records = grown;
         *capacity = cap;
     }
     for (; prober->collected < prober->n_finished; prober->collected++)
-        (*events)[(*n_events)++] = prober->finished[prober->collected]->event;
+        (*records)[(*n_records)++] = (mm_probe_record){
+            .event = prober->finished[prober->collected]->event,
+            .discovered = NULL, /* one page only: the stored list stays */
+        };
     return true;
 }
 

@@ -1,6 +1,6 @@
 /* One probe round over many accounts: the list-models call (first page) of every enabled
  * account, all concurrently through libcurl's multi interface with a bounded number of
- * connections, each with its own timeout; finished probes come out as usage events. */
+ * connections, each with its own timeout; finished probes come out as probe records. */
 #ifndef MM_HEALTH_PROBER_H
 #define MM_HEALTH_PROBER_H
 
@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "catalog/catalog.h"
+#include "catalog/probe.h"
 #include "error.h"
 
 typedef struct mm_prober mm_prober;
@@ -31,9 +32,11 @@ bool prober_busy(const mm_prober *prober);
 /* Waits up to timeout_ms for network activity or for extra_fd (-1: none) to become readable,
  * then drives the transfers. *extra_ready tells whether extra_fd is readable. */
 void prober_wait(mm_prober *prober, int extra_fd, int timeout_ms, bool *extra_ready);
-/* Moves the probes finished since the last call into *events (grown as needed; count in
- * *n_events, appended) as kind "probe" usage events. false only when out of memory. */
-bool prober_collect(mm_prober *prober, mm_usage_event **events, size_t *n_events, size_t *capacity);
+/* Moves the probes finished since the last call into *records (grown as needed; count in
+ * *n_records, appended) for catalog_probe_record: "probe" usage events, no discovered list
+ * (only the first page is read). false only when out of memory. */
+bool prober_collect(mm_prober *prober, mm_probe_record **records, size_t *n_records,
+                    size_t *capacity);
 /* Drops every probe in flight without recording them. */
 void prober_abort(mm_prober *prober);
 mm_prober_stats prober_stats(const mm_prober *prober);

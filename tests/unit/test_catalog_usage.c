@@ -5,6 +5,7 @@
 
 #include <math.h>
 
+#include "catalog/admission.h"
 #include "catalog/catalog_internal.h"
 
 static mm_usage_event make_event(int64_t ts, const char *kind, const char *account,
@@ -113,6 +114,63 @@ static void stored_messages_are_sanitized(void **state)
     mm_usage_event bad = make_event(5, "other", "acc", "", "", 0, -1);
     assert_int_equal(catalog_usage_insert(fx->cat, &bad, &err), MM_E_INVALID);
     assert_string_equal(err.field, "kind");
+}
+
+static void read_message(mm_catalog *cat, int64_t id, char *message)
+{
+    mm_error err = {0};
+    message[0] = '\0';
+    assert_int_equal(catalog_usage_since_id(cat, id - 1, 1, store_message, message, NULL, &err),
+                     MM_OK);
+}
+
+static mm_admission_request unlimited(int64_t now_ms)
+{
+    mm_admission_request req = {.workspace = "ws", .model = "m", .account = "acc"};
+    req.workspace_rpm = req.workspace_tpm = req.workspace_monthly_tokens = MM_LIMIT_UNSET;
+    req.account_rpm = req.account_tpm = req.account_monthly_cap_micros = MM_LIMIT_UNSET;
+    req.now_ms = now_ms;
+    return req;
+}
+
+/* The router's admission records through the same insert: the same sanitizing, the same
+ * refusals (and a refused event leaves the reservation as it was). */
+static void admission_events_are_checked_like_any_other(void **state)
+{
+    catalog_fixture *fx = *state;
+    mm_error err = {0};
+    const char *hostile = "bad\x1b[2J gate\x07way\r\n\x1b]0;title\x07 done";
+    mm_usage_event direct = make_event(5, "request", "acc", "ws", "m", 2, 1);
+    mm_copy(direct.message, sizeof direct.message, hostile);
+    assert_int_equal(catalog_usage_insert(fx->cat, &direct, &err), MM_OK);
+    int64_t reservation = 0;
+    mm_admission adm;
+    mm_admission_request req = unlimited(6);
+    assert_int_equal(catalog_admit(fx->cat, &req, &reservation, &adm, &err), MM_OK);
+    assert_true(reservation > 0);
+    mm_usage_event admitted = make_event(6, "request", "acc", "ws", "m", 2, 1);
+    mm_copy(admitted.message, sizeof admitted.message, hostile);
+    assert_int_equal(catalog_admission_record(fx->cat, reservation, &admitted, false, &err), MM_OK);
+    char via_usage[MM_MESSAGE_MAX], via_admission[MM_MESSAGE_MAX];
+    read_message(fx->cat, direct.id, via_usage);
+    read_message(fx->cat, admitted.id, via_admission);
+    assert_null(strchr(via_admission, '\x1b'));
+    assert_null(strchr(via_admission, '\x07'));
+    assert_string_equal(via_admission, via_usage);
+
+    mm_usage_event bad = make_event(7, "other", "acc", "ws", "m", 2, 1);
+    assert_int_equal(catalog_admission_record(fx->cat, reservation, &bad, true, &err),
+                     MM_E_INVALID);
+    assert_string_equal(err.field, "kind");
+    mm_usage_event unterminated = make_event(7, "request", "acc", "ws", "m", 2, 1);
+    memset(unterminated.message, 'x', sizeof unterminated.message);
+    assert_int_equal(catalog_admission_record(fx->cat, reservation, &unterminated, true, &err),
+                     MM_E_INVALID);
+    assert_int_equal(catalog_usage_insert(fx->cat, &unterminated, &err), MM_E_INVALID);
+    assert_int_equal(catalog_usage_count(fx->cat), 2);
+    mm_usage_counters c;
+    assert_int_equal(catalog_workspace_counters(fx->cat, "ws", "m", 7, false, &c, &err), MM_OK);
+    assert_int_equal(c.requests_window, 3); /* two served events and the reservation still held */
 }
 
 static void batch_is_all_or_nothing(void **state)
@@ -374,6 +432,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         FIXTURE_TEST(insert_and_stream_by_id_and_time),
         FIXTURE_TEST(stored_messages_are_sanitized),
+        FIXTURE_TEST(admission_events_are_checked_like_any_other),
         FIXTURE_TEST(batch_is_all_or_nothing),
         FIXTURE_TEST(totals_per_account_workspace_and_model),
         FIXTURE_TEST(usage_queries_use_their_indexes),

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conn_test.h"
+#include "connection_check.h"
 #include "draw.h"
 #include "jobs.h"
 #include "page.h"
@@ -220,7 +220,7 @@ static void accounts_draw(ui_page *page, ui_app *app, WINDOW *win, ui_rect area,
 
 /* ---- testing ---- */
 
-static void test_done(ui_app *app, const ui_conn_test *t, void *owner)
+static void test_done(ui_app *app, const ui_connection_check *t, void *owner)
 {
     ui_page *page = owner;
     accounts_page *st = page->state;
@@ -234,14 +234,14 @@ static void test_done(ui_app *app, const ui_conn_test *t, void *owner)
     if (!app->read_only) {
         mm_error err;
         mm_error_clear(&err);
-        if (ui_conn_test_record(app, t, &err) != MM_OK)
+        if (ui_connection_check_record(app, t, &err) != MM_OK)
             snprintf(note, sizeof note, "\n\n(The result could not be recorded: %s)", err.message);
     } else {
         snprintf(note, sizeof note, "\n\n(Read-only: the result is not recorded.)");
     }
     snprintf(st->pending_title, sizeof st->pending_title, "Test of %s: %s", t->account,
              t->result.ok ? "connected" : "failed");
-    ui_conn_test_describe(app, t, st->pending_text, sizeof st->pending_text);
+    ui_connection_check_describe(app, t, st->pending_text, sizeof st->pending_text);
     size_t used = strlen(st->pending_text);
     snprintf(st->pending_text + used, sizeof st->pending_text - used, "%s", note);
     st->pending_ok = t->result.ok;
@@ -285,7 +285,7 @@ static void start_test(ui_page *page, ui_app *app, const mm_account *a)
         ui_dialog_error(app, "Cannot test", err.message);
         return;
     }
-    if (ui_conn_test_start(app, a, key, test_done, page)) {
+    if (ui_connection_check_start(app, a, key, test_done, page)) {
         mm_string_list_append(&st->testing, a->name);
         ui_set_message(app, UI_EL_DIM, "Testing %s in the background%s", a->name,
                        ui_glyph(app, UI_G_ELLIPSIS));

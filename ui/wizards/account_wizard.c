@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conn_test.h"
+#include "connection_check.h"
 #include "draw.h"
 #include "jobs.h"
 #include "util/clock.h"
@@ -48,7 +48,8 @@ typedef struct wizard {
     bool test_ok;
     char test_text[8192];
     int test_scroll;
-    ui_conn_test result; /* the last test (key blanked), recorded on the account once saved */
+    ui_connection_check
+        result; /* the last test (key blanked), recorded on the account once saved */
     mm_account acc;
     char key[MM_API_KEY_MAX];
     int button_focus; /* -1: the step's content has the keys */
@@ -129,7 +130,7 @@ static void go_to(wizard *wz, wizard_step step)
     wz->app->redraw_needed = true;
 }
 
-static void copy_result(wizard *wz, const ui_conn_test *t)
+static void copy_result(wizard *wz, const ui_connection_check *t)
 {
     mm_call_result_free(&wz->result.result);
     wz->result = *t;
@@ -140,14 +141,14 @@ static void copy_result(wizard *wz, const ui_conn_test *t)
         mm_string_list_append(&wz->result.result.models, t->result.models.items[i]);
 }
 
-static void test_done(ui_app *app, const ui_conn_test *t, void *owner)
+static void test_done(ui_app *app, const ui_connection_check *t, void *owner)
 {
     wizard *wz = owner;
     copy_result(wz, t);
     wz->test = TEST_DONE;
     wz->test_ok = t->result.ok;
     wz->test_scroll = 0;
-    ui_conn_test_describe(app, t, wz->test_text, sizeof wz->test_text);
+    ui_connection_check_describe(app, t, wz->test_text, sizeof wz->test_text);
     size_t used = strlen(wz->test_text);
     if (t->result.ok)
         snprintf(wz->test_text + used, sizeof wz->test_text - used,
@@ -167,7 +168,7 @@ static void start_test(wizard *wz)
     wz->test_text[0] = '\0';
     wz->test_scroll = 0;
     wz->test = TEST_RUNNING;
-    if (!ui_conn_test_start(wz->app, &wz->acc, wz->key, test_done, wz)) {
+    if (!ui_connection_check_start(wz->app, &wz->acc, wz->key, test_done, wz)) {
         wz->test = TEST_DONE;
         snprintf(wz->test_text, sizeof wz->test_text, "Could not start the test thread.");
     }
@@ -265,7 +266,7 @@ static void save(wizard *wz)
         mm_copy(wz->result.account, sizeof wz->result.account, acc.name);
         mm_error rec;
         mm_error_clear(&rec);
-        ui_conn_test_record(app, &wz->result, &rec);
+        ui_connection_check_record(app, &wz->result, &rec);
     }
     wz->acc = acc;
     wz->saved = true;

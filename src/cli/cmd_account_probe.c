@@ -1,10 +1,11 @@
 /* `mmadmin account test NAME`: Test Connection. Calls the provider's list-models with the
- * account's credentials, prints the outcome and records it (last test, discovered models, a
- * usage event of kind probe). */
+ * account's credentials, prints the outcome and records it through catalog_probe_record (last
+ * test, discovered models, a usage event of kind probe). */
 #include <string.h>
 
 #include <sodium.h>
 
+#include "catalog/probe.h"
 #include "cli/cmd_account.h"
 #include "providers/provider.h"
 #include "util/clock.h"
@@ -71,27 +72,9 @@ static mm_status run_probe(mm_catalog *cat, const mm_account *acc, long timeout_
 static mm_status record_probe(mm_catalog *cat, const mm_account *acc, const mm_call_result *res,
                               mm_error *err)
 {
-    const char *cls = mm_error_class_name(res->ok ? MM_CLASS_OK : res->cls);
-    const char *message = res->ok ? "" : res->message;
-    mm_status st = catalog_account_set_test_result(cat, acc->name, res->ok, cls, message,
-                                                   res->latency_ms, err);
-    if (st == MM_OK && res->ok)
-        st = catalog_account_set_discovered(cat, acc->name, (const char *const *)res->models.items,
-                                            res->models.count, err);
-    if (st != MM_OK)
-        return st;
-    mm_usage_event ev = {0};
-    ev.ts_ms = mm_now_ms();
-    mm_copy(ev.kind, sizeof ev.kind, "probe");
-    mm_copy(ev.account, sizeof ev.account, acc->name);
-    mm_copy(ev.provider, sizeof ev.provider, acc->provider);
-    mm_copy(ev.outcome, sizeof ev.outcome, cls);
-    ev.http_status = res->http_status;
-    ev.latency_ms = res->latency_ms;
-    ev.retry_after_ms = res->retry_after_ms;
-    ev.cost_micros = 0; /* a probe uses no tokens */
-    mm_copy(ev.message, sizeof ev.message, message);
-    return catalog_usage_insert(cat, &ev, err);
+    mm_probe_record rec = {.discovered = &res->models};
+    catalog_probe_event(&rec.event, acc->name, acc->provider, res, mm_now_ms());
+    return catalog_probe_record(cat, &rec, 1, err);
 }
 
 static json_t *probe_json(const mm_call_result *res)

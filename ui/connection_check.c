@@ -1,6 +1,6 @@
-/* The Test Connection job: copy in, list models on a worker thread, deliver, record (last test
- * result, discovered models, probe usage event) and describe. */
-#include "conn_test.h"
+/* The Test Connection job: copy in, list models on a worker thread, deliver, record through
+ * catalog_probe_record (last test, discovered models, probe usage event) and describe. */
+#include "connection_check.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -8,19 +8,20 @@
 #include <string.h>
 
 #include "draw.h"
+#include "catalog/probe.h"
 #include "jobs.h"
 #include "util/clock.h"
 #include "util/text.h"
 
 typedef struct test_job {
-    ui_conn_test test;
-    ui_conn_test_done_fn done;
+    ui_connection_check test;
+    ui_connection_check_done_fn done;
 } test_job;
 
 static void test_work(void *data)
 {
     test_job *job = data;
-    ui_conn_test *t = &job->test;
+    ui_connection_check *t = &job->test;
     mm_connection conn = {
         .provider = provider_find(t->provider),
         .base_url = t->base_url,
@@ -56,13 +57,13 @@ static void test_free(void *data)
     free(job);
 }
 
-bool ui_conn_test_start(ui_app *app, const mm_account *acc, const char *api_key,
-                        ui_conn_test_done_fn done, void *owner)
+bool ui_connection_check_start(ui_app *app, const mm_account *acc, const char *api_key,
+                               ui_connection_check_done_fn done, void *owner)
 {
     test_job *job = calloc(1, sizeof *job);
     if (!job)
         return false;
-    ui_conn_test *t = &job->test;
+    ui_connection_check *t = &job->test;
     mm_copy(t->account, sizeof t->account, acc->name);
     mm_copy(t->provider, sizeof t->provider, acc->provider);
     mm_copy(t->base_url, sizeof t->base_url, acc->endpoint);
@@ -77,36 +78,15 @@ bool ui_conn_test_start(ui_app *app, const mm_account *acc, const char *api_key,
     return true;
 }
 
-mm_status ui_conn_test_record(ui_app *app, const ui_conn_test *t, mm_error *err)
+mm_status ui_connection_check_record(ui_app *app, const ui_connection_check *t, mm_error *err)
 {
-    const mm_call_result *r = &t->result;
-    const char *cls = mm_error_class_name(r->ok ? MM_CLASS_OK : r->cls);
-    mm_status st = catalog_account_set_test_result(app->cat, t->account, r->ok, cls,
-                                                   r->ok ? "" : r->message, r->latency_ms, err);
-    if (st != MM_OK)
-        return st;
-    if (r->ok) {
-        st = catalog_account_set_discovered(
-            app->cat, t->account, (const char *const *)r->models.items, r->models.count, err);
-        if (st != MM_OK)
-            return st;
-    }
-    mm_usage_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.ts_ms = mm_now_ms();
-    mm_copy(ev.kind, sizeof ev.kind, "probe");
-    mm_copy(ev.account, sizeof ev.account, t->account);
-    mm_copy(ev.provider, sizeof ev.provider, t->provider);
-    mm_copy(ev.outcome, sizeof ev.outcome, cls);
-    ev.http_status = r->http_status;
-    ev.latency_ms = r->latency_ms;
-    ev.cost_micros = 0;
-    ev.retry_after_ms = r->retry_after_ms;
-    mm_copy(ev.message, sizeof ev.message, r->ok ? "" : r->message);
-    return catalog_usage_insert(app->cat, &ev, err);
+    mm_probe_record rec = {.discovered = &t->result.models};
+    catalog_probe_event(&rec.event, t->account, t->provider, &t->result, mm_now_ms());
+    return catalog_probe_record(app->cat, &rec, 1, err);
 }
 
-void ui_conn_test_describe(const ui_app *app, const ui_conn_test *t, char *out, size_t outsz)
+void ui_connection_check_describe(const ui_app *app, const ui_connection_check *t, char *out,
+                                  size_t outsz)
 {
     const mm_call_result *r = &t->result;
     if (r->ok) {
