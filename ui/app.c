@@ -122,11 +122,6 @@ int ui_screen_cols(const ui_app *app)
     return app->cols;
 }
 
-bool ui_read_only(const ui_app *app)
-{
-    return app->read_only;
-}
-
 ui_job **ui_job_list(ui_app *app)
 {
     return &app->jobs;

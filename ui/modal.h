@@ -85,8 +85,6 @@ int ui_screen_rows(const ui_app *app);
 int ui_screen_cols(const ui_app *app);
 /* The loop's list of background jobs (kept by jobs.c, collected by the loop after a wake). */
 ui_job **ui_job_list(ui_app *app);
-/* True when the console may not change the catalog (--read-only or file not writable). */
-bool ui_read_only(const ui_app *app);
 
 /* ---- services of the loop ---- */
 /* The write end of the wake pipe: a background thread writes one byte to wake the UI loop. */
