@@ -97,15 +97,34 @@ void ui_clear_message(ui_app *app)
     }
 }
 
-bool ui_refuse_if_read_only(ui_app *app, const char *what)
+const ui_theme *ui_screen_theme(const ui_app *app)
 {
-    if (!app->read_only)
-        return false;
-    ui_set_message(app, UI_EL_WARN,
-                   "%s Read-only: %s is disabled (started with --read-only, or the catalog file "
-                   "is not writable).",
-                   ui_glyph(app, UI_G_WARN), what);
-    return true;
+    return &app->theme;
+}
+
+bool ui_screen_utf8(const ui_app *app)
+{
+    return app->utf8;
+}
+
+bool ui_screen_ascii_lines(const ui_app *app)
+{
+    return app->ascii_lines;
+}
+
+int ui_screen_rows(const ui_app *app)
+{
+    return app->rows;
+}
+
+int ui_screen_cols(const ui_app *app)
+{
+    return app->cols;
+}
+
+ui_job **ui_job_list(ui_app *app)
+{
+    return &app->jobs;
 }
 
 void ui_request_redraw(ui_app *app)
@@ -310,25 +329,39 @@ static void draw_message(ui_app *app)
 
 /* The bar's bindings: the top modal's, or the frame's plus the current page's. */
 static const ui_binding FRAME_BINDINGS[] = {
-    {1, '?', "?", "Help", "this help: every key of the current page", false},
-    {10, 'q', "q", "Quit", "quit the console (Esc closes dialogs)", false},
+    {1, '?', "?", "Help", "this help: every key of the current page", .edits = false},
+    {10, 'q', "q", "Quit", "quit the console (Esc closes dialogs)", .edits = false},
 };
 
-static size_t collect_bindings(ui_app *app, const ui_binding **out, size_t cap)
+static const ui_binding *page_bindings(ui_page *page, size_t *count)
+{
+    *count = 0;
+    return page && page->ops->bindings ? page->ops->bindings(page, count) : NULL;
+}
+
+/* A binding is offered (bar, mouse) unless it edits and the console is read-only. */
+static bool offered(const ui_app *app, const ui_binding *b)
+{
+    return !(b->edits && app->read_only);
+}
+
+/* The bindings of the current context; shown_only: those the bar offers (labelled, and no
+ * edit key in read-only mode), else every one (F-keys of hidden edit keys still answer). */
+static size_t collect_bindings(ui_app *app, const ui_binding **out, size_t cap, bool shown_only)
 {
     size_t n = 0, count = 0;
     if (app->n_modals) {
         ui_modal *top = app->modals[app->n_modals - 1];
         const ui_binding *b = top->bindings ? top->bindings(top, &count) : NULL;
         for (size_t i = 0; i < count && n < cap; i++)
-            out[n++] = &b[i];
+            if (!shown_only || offered(app, &b[i]))
+                out[n++] = &b[i];
         return n;
     }
     out[n++] = &FRAME_BINDINGS[0];
-    ui_page *page = ui_current_page(app);
-    const ui_binding *b = page && page->ops->bindings ? page->ops->bindings(page, &count) : NULL;
+    const ui_binding *b = page_bindings(ui_current_page(app), &count);
     for (size_t i = 0; i < count && n + 1 < cap; i++)
-        if (b[i].label)
+        if (!shown_only || (b[i].label && offered(app, &b[i])))
             out[n++] = &b[i];
     out[n++] = &FRAME_BINDINGS[1];
     return n;
@@ -364,7 +397,7 @@ static void draw_bar(ui_app *app)
                       (chtype)COLOR_PAIR(ui_theme_pair(&app->theme, UI_EL_BAR_LABEL)));
     werase(win);
     const ui_binding *items[24];
-    size_t n = collect_bindings(app, items, 24);
+    size_t n = collect_bindings(app, items, 24, true);
     bool long_form = bar_width(app, items, n, true) <= app->cols;
     int x = 0;
     app->n_bar_hits = 0;
@@ -443,7 +476,7 @@ static int translate_fkey(ui_app *app, int key)
     if (!UI_IS_FN(key))
         return key;
     const ui_binding *items[24];
-    size_t n = collect_bindings(app, items, 24);
+    size_t n = collect_bindings(app, items, 24, false);
     for (size_t i = 0; i < n; i++)
         if (items[i]->fkey && key == UI_FN(KEY_F(items[i]->fkey)) && items[i]->key)
             return items[i]->key;
@@ -519,6 +552,18 @@ static int sidebar_key(ui_app *app, int key)
     }
 }
 
+static void show_help(ui_app *app)
+{
+    ui_page *page = ui_current_page(app);
+    char extra[2048] = "";
+    if (page && page->ops->help_extra)
+        page->ops->help_extra(page, app, extra, sizeof extra);
+    ui_help_page help = {
+        .title = page ? page->title : NULL, .extra = extra, .read_only = app->read_only};
+    help.keys = page_bindings(page, &help.n_keys);
+    ui_help_show(app, &help);
+}
+
 static int frame_key(ui_app *app, int key)
 {
     if (key >= '1' && key <= '9' && (size_t)(key - '1') < app->n_pages) {
@@ -533,7 +578,7 @@ static int frame_key(ui_app *app, int key)
         return UI_HANDLED;
     case '?':
     case UI_FN(KEY_F(1)):
-        ui_help_show(app);
+        show_help(app);
         return UI_HANDLED;
     case 'q':
     case UI_FN(KEY_F(10)):
@@ -548,6 +593,40 @@ static int frame_key(ui_app *app, int key)
     default:
         return UI_IGNORED;
     }
+}
+
+/* The page's binding for key (its own key or its second one), or NULL. */
+static const ui_binding *page_binding_for(ui_page *page, int key)
+{
+    size_t count;
+    const ui_binding *b = page_bindings(page, &count);
+    for (size_t i = 0; i < count; i++)
+        if (b[i].key && (key == b[i].key || key == b[i].alt_key))
+            return &b[i];
+    return NULL;
+}
+
+/* The one home of the read-only rule: an edit key answers why it does nothing. */
+static int refuse_read_only(ui_app *app, const ui_binding *b)
+{
+    ui_set_message(app, UI_EL_WARN,
+                   "%s Read-only: %s is disabled (started with --read-only, or the catalog file "
+                   "is not writable).",
+                   ui_glyph(app, UI_G_WARN), b->action ? b->action : b->description);
+    return UI_HANDLED;
+}
+
+/* A key for the page: its binding row acts (edit rows refused in read-only mode), the rest
+ * goes to the page's handle_key. While the page takes text (a filter), the text comes first. */
+static int page_key(ui_app *app, ui_page *page, int key)
+{
+    bool typing = page->ops->typing && page->ops->typing(page);
+    const ui_binding *b = typing ? NULL : page_binding_for(page, key);
+    if (b && b->edits && app->read_only)
+        return refuse_read_only(app, b);
+    if (b && b->run)
+        return b->run(page, app);
+    return page->ops->handle_key ? page->ops->handle_key(page, app, key) : UI_IGNORED;
 }
 
 static void dispatch_key(ui_app *app, int key)
@@ -577,8 +656,8 @@ static void dispatch_key(ui_app *app, int key)
     int r = UI_IGNORED;
     if (app->focus_sidebar)
         r = sidebar_key(app, key);
-    if (!(r & UI_HANDLED) && !app->focus_sidebar && page && page->ops->handle_key)
-        r = page->ops->handle_key(page, app, key);
+    if (!(r & UI_HANDLED) && !app->focus_sidebar && page)
+        r = page_key(app, page, key);
     if (!(r & (UI_HANDLED | UI_QUIT)))
         r |= frame_key(app, key);
     if (r & UI_REFRESH && page) {

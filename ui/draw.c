@@ -15,7 +15,7 @@ static const char *const GLYPHS_ASCII[UI_G_COUNT] = {"+", "x", "~", "-", "->", "
 
 const char *ui_glyph(const ui_app *app, ui_glyph_id id)
 {
-    return app->utf8 ? GLYPHS_UTF8[id] : GLYPHS_ASCII[id];
+    return ui_screen_utf8(app) ? GLYPHS_UTF8[id] : GLYPHS_ASCII[id];
 }
 
 /* The ASCII stand-in for a character when the terminal is not UTF-8. */
@@ -68,7 +68,7 @@ static wchar_t drawable(const ui_app *app, uint32_t cp, int *width)
         *width = 1;
         return (wchar_t)cp;
     }
-    if (!app || !app->utf8) {
+    if (!app || !ui_screen_utf8(app)) {
         *width = 1;
         return ascii_fallback(cp);
     }
@@ -103,7 +103,7 @@ static size_t fit_wide(const ui_app *app, const char *text, int width, wchar_t *
         used += w;
     }
     if (total > width && width > 0) {
-        out[n++] = (app && app->utf8) ? L'\x2026' : L'~';
+        out[n++] = (app && ui_screen_utf8(app)) ? L'\x2026' : L'~';
         used++;
     }
     out[n] = 0;
@@ -119,7 +119,7 @@ int ui_draw_clip(const ui_app *app, WINDOW *win, int y, int x, int width, ui_ele
     wchar_t buf[1024];
     int cols;
     size_t n = fit_wide(app, text, width, buf, sizeof buf / sizeof buf[0], &cols);
-    ui_theme_set(&app->theme, win, element);
+    ui_theme_set(ui_screen_theme(app), win, element);
     mvwaddnwstr(win, y, x, buf, (int)n);
     return cols;
 }
@@ -134,7 +134,7 @@ int ui_draw_text(const ui_app *app, WINDOW *win, int y, int x, int width, ui_ele
     size_t n = fit_wide(app, text, width, buf, sizeof buf / sizeof buf[0], &cols);
     int pad = width - cols;
     int left = align == UI_ALIGN_RIGHT ? pad : align == UI_ALIGN_CENTER ? pad / 2 : 0;
-    ui_theme_set(&app->theme, win, element);
+    ui_theme_set(ui_screen_theme(app), win, element);
     wmove(win, y, x);
     for (int i = 0; i < left; i++)
         waddch(win, ' ');
@@ -146,8 +146,8 @@ int ui_draw_text(const ui_app *app, WINDOW *win, int y, int x, int width, ui_ele
 
 void ui_draw_box(const ui_app *app, WINDOW *win, ui_element border)
 {
-    ui_theme_set(&app->theme, win, border);
-    if (app->ascii_lines)
+    ui_theme_set(ui_screen_theme(app), win, border);
+    if (ui_screen_ascii_lines(app))
         wborder(win, '|', '|', '-', '-', '+', '+', '+', '+');
     else
         box(win, 0, 0);
@@ -155,16 +155,16 @@ void ui_draw_box(const ui_app *app, WINDOW *win, ui_element border)
 
 void ui_draw_frame(const ui_app *app, WINDOW *win, ui_element fill, ui_element border)
 {
-    wbkgdset(win, (chtype)' ' | ui_theme_attr(&app->theme, fill) |
-                      (chtype)COLOR_PAIR(ui_theme_pair(&app->theme, fill)));
+    wbkgdset(win, (chtype)' ' | ui_theme_attr(ui_screen_theme(app), fill) |
+                      (chtype)COLOR_PAIR(ui_theme_pair(ui_screen_theme(app), fill)));
     werase(win);
     ui_draw_box(app, win, border);
 }
 
 void ui_draw_hline(const ui_app *app, WINDOW *win, int y, int x, int width, ui_element element)
 {
-    ui_theme_set(&app->theme, win, element);
-    mvwhline(win, y, x, app->ascii_lines ? '-' : ACS_HLINE, width);
+    ui_theme_set(ui_screen_theme(app), win, element);
+    mvwhline(win, y, x, ui_screen_ascii_lines(app) ? '-' : ACS_HLINE, width);
 }
 
 /* ---- word wrapping ---- */

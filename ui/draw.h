@@ -6,7 +6,7 @@
 #include <curses.h>
 #include <stddef.h>
 
-#include "app.h"
+#include "modal.h"
 #include "util/text.h" /* mm_text_width: the display width every widget measures with */
 
 typedef enum ui_align { UI_ALIGN_LEFT = 0, UI_ALIGN_RIGHT, UI_ALIGN_CENTER } ui_align;

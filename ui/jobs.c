@@ -45,8 +45,9 @@ ui_job *ui_job_start(ui_app *app, ui_job_work_fn work, ui_job_done_fn done,
         errno = rc;
         return NULL;
     }
-    job->next = app->jobs;
-    app->jobs = job;
+    ui_job **list = ui_job_list(app);
+    job->next = *list;
+    *list = job;
     return job;
 }
 
@@ -58,7 +59,7 @@ void ui_job_cancel(ui_job *job)
 
 void ui_jobs_cancel_owner(ui_app *app, const void *owner)
 {
-    for (ui_job *job = app->jobs; job; job = job->next)
+    for (ui_job *job = *ui_job_list(app); job; job = job->next)
         if (job->owner == owner)
             job->cancelled = true;
 }
@@ -74,7 +75,7 @@ static void job_finish(ui_app *app, ui_job *job, bool deliver)
 
 void ui_jobs_collect(ui_app *app)
 {
-    ui_job **link = &app->jobs;
+    ui_job **link = ui_job_list(app);
     while (*link) {
         ui_job *job = *link;
         if (atomic_load_explicit(&job->finished, memory_order_acquire)) {
@@ -86,9 +87,9 @@ void ui_jobs_collect(ui_app *app)
     }
 }
 
-bool ui_jobs_running(const ui_app *app, const void *owner)
+bool ui_jobs_running(ui_app *app, const void *owner)
 {
-    for (const ui_job *job = app->jobs; job; job = job->next)
+    for (const ui_job *job = *ui_job_list(app); job; job = job->next)
         if (!job->cancelled && (!owner || job->owner == owner) &&
             !atomic_load_explicit(&job->finished, memory_order_acquire))
             return true;
@@ -97,9 +98,10 @@ bool ui_jobs_running(const ui_app *app, const void *owner)
 
 void ui_jobs_join_all(ui_app *app)
 {
-    while (app->jobs) {
-        ui_job *job = app->jobs;
-        app->jobs = job->next;
+    ui_job **list = ui_job_list(app);
+    while (*list) {
+        ui_job *job = *list;
+        *list = job->next;
         job_finish(app, job, false);
     }
 }

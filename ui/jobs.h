@@ -8,7 +8,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "app.h"
+#include "modal.h"
 
 typedef void (*ui_job_work_fn)(void *data);                           /* worker thread */
 typedef void (*ui_job_done_fn)(ui_app *app, void *data, void *owner); /* UI thread */
@@ -38,7 +38,7 @@ void ui_jobs_cancel_owner(ui_app *app, const void *owner);
 /* Joins finished jobs and delivers their results. Called by the loop after a wake. */
 void ui_jobs_collect(ui_app *app);
 /* True while a job of this owner (NULL: any) is running and not cancelled. */
-bool ui_jobs_running(const ui_app *app, const void *owner);
+bool ui_jobs_running(ui_app *app, const void *owner);
 /* At exit: waits for every thread and frees everything without delivering results. */
 void ui_jobs_join_all(ui_app *app);
 

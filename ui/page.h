@@ -9,19 +9,17 @@
 
 #include "app.h"
 
-/* The part of the main pane a page draws in (inside the border). */
-typedef struct ui_rect {
-    int y, x, h, w;
-} ui_rect;
-
 typedef struct ui_page_ops {
-    /* The keys this page adds to the bottom bar and the help screen (F-keys F2..F9). */
+    /* The page's keys as table rows: bar, help, and what each does (ui_binding.run; rows
+     * with edits are refused by the frame in read-only mode and left out of the bar). */
     const ui_binding *(*bindings)(ui_page *page, size_t *count);
     /* (Re)reads the page's data from app->cat; called on first show and on UI_REFRESH. */
     void (*load)(ui_page *page, ui_app *app);
     /* Draws into win within area; focused = the pane (not the sidebar) has the keyboard. */
     void (*draw)(ui_page *page, ui_app *app, WINDOW *win, ui_rect area, bool focused);
-    /* Returns a UI_* bitmask; UI_IGNORED lets the frame handle the key. */
+    /* True while the page takes printable keys as text (its / filter): the bindings wait. */
+    bool (*typing)(ui_page *page);
+    /* Keys no binding row runs; returns a UI_* bitmask, UI_IGNORED lets the frame have it. */
     int (*handle_key)(ui_page *page, ui_app *app, int key);
     /* y, x relative to the area's origin; bstate from MEVENT. */
     int (*handle_mouse)(ui_page *page, ui_app *app, int y, int x, mmask_t bstate);

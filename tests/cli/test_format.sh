@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Style gate: every C file of the repository is as the repo's .clang-format lays it out, and
-# every file starts with its comment saying what it owns.
+# every file starts with its comment saying what it owns; src/ never includes curses, and the
+# console's widgets, draw, help and jobs never include the app loop's header (ui/modal.h only).
 set -euo pipefail
 : "${MM_SOURCE_DIR:?}"
 cd "$MM_SOURCE_DIR"
@@ -23,5 +24,12 @@ if grep -lE '#include +[<"](n?curses|panel|form|menu)\.h' -r src >/dev/null; the
     echo "FAIL: src/ includes curses: $(grep -lE '#include +[<"](n?curses|panel|form|menu)\.h' -r src)" >&2
     failures=1
 fi
+widget_files=(ui/widgets/*.[ch] ui/draw.[ch] ui/help.[ch] ui/jobs.[ch])
+if grep -lE '#include +"(app|page)\.h"' "${widget_files[@]}" >/dev/null; then
+    echo "FAIL: widgets include the app loop's header: $(grep -lE '#include +"(app|page)\.h"' \
+        "${widget_files[@]}")" >&2
+    failures=1
+fi
 [[ $failures -eq 0 ]] || exit 1
-echo "PASS: ${#files[@]} C files formatted, each with its header comment; src/ free of curses"
+echo "PASS: ${#files[@]} C files formatted, each with its header comment; src/ free of curses;"
+echo "      widgets free of app.h"

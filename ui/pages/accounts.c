@@ -56,27 +56,6 @@ static const int KEEP[N_COLS] = {
     [COL_TPM] = 2,  [COL_CAP] = 3,      [COL_ENABLED] = 8,  [COL_TEST] = 7,
 };
 
-static const ui_binding BINDINGS[] = {
-    {2, 'a', "a", "Add", "add an account with the guided wizard", true},
-    {3, '/', "/", "Filter", "filter rows (type text; Enter keeps, Esc clears)", false},
-    {4, '\n', "Enter", "Edit",
-     "edit the selected account (the key field keeps the key when "
-     "left empty)",
-     true},
-    {5, 't', "t", "Test", "test the selected account's connection in the background", false},
-    {6, 's', "s", "Sort", "sort by the next column", false},
-    {7, 'x', "x", "Enable", "enable the selected account", true},
-    {8, 'e', "e", "Disable", "disable the selected account, with a reason", true},
-    {9, 'd', "d", "Delete", "delete the selected account (asks first)", true},
-};
-
-static const ui_binding *accounts_bindings(ui_page *page, size_t *count)
-{
-    (void)page;
-    *count = sizeof BINDINGS / sizeof BINDINGS[0];
-    return BINDINGS;
-}
-
 static const mm_account *find_account(accounts_page *st, const char *name)
 {
     for (size_t i = 0; name && i < st->list.count; i++)
@@ -298,8 +277,6 @@ static void start_test(ui_page *page, ui_app *app, const mm_account *a)
 static int add_account(ui_page *page, ui_app *app)
 {
     accounts_page *st = page->state;
-    if (ui_refuse_if_read_only(app, "adding an account"))
-        return UI_HANDLED;
     char name[MM_NAME_MAX];
     if (!ui_account_wizard(app, name, sizeof name))
         return UI_HANDLED;
@@ -312,10 +289,20 @@ static int add_account(ui_page *page, ui_app *app)
     return UI_HANDLED;
 }
 
-static int edit_account(ui_page *page, ui_app *app, const mm_account *a)
+/* The selected account, or NULL after saying there is none. */
+static const mm_account *selected_or_say(ui_page *page, ui_app *app)
+{
+    const mm_account *a = selected_account(page->state);
+    if (!a)
+        ui_set_message(app, UI_EL_DIM, "No account selected. Press a to add one.");
+    return a;
+}
+
+static int edit_account(ui_page *page, ui_app *app)
 {
     accounts_page *st = page->state;
-    if (ui_refuse_if_read_only(app, "editing"))
+    const mm_account *a = selected_or_say(page, app);
+    if (!a)
         return UI_HANDLED;
     char name[MM_NAME_MAX];
     if (!ui_account_edit(app, a->name, name, sizeof name))
@@ -326,9 +313,10 @@ static int edit_account(ui_page *page, ui_app *app, const mm_account *a)
     return UI_HANDLED;
 }
 
-static int set_enabled(ui_page *page, ui_app *app, const mm_account *a, bool enable)
+static int set_enabled(ui_page *page, ui_app *app, bool enable)
 {
-    if (ui_refuse_if_read_only(app, enable ? "enabling" : "disabling"))
+    const mm_account *a = selected_or_say(page, app);
+    if (!a)
         return UI_HANDLED;
     if (a->enabled == enable) {
         ui_set_message(app, UI_EL_DIM, "%s is already %s.", a->name,
@@ -355,14 +343,31 @@ static int set_enabled(ui_page *page, ui_app *app, const mm_account *a, bool ena
     }
     ui_set_message(app, UI_EL_OK, "%s %s %s.", ui_glyph(app, UI_G_CHECK), name,
                    enable ? "enabled" : "disabled");
-    (void)page;
     return UI_REFRESH;
 }
 
-static int delete_account(ui_page *page, ui_app *app, const mm_account *a)
+static int enable_account(ui_page *page, ui_app *app)
 {
-    (void)page;
-    if (ui_refuse_if_read_only(app, "deleting"))
+    return set_enabled(page, app, true);
+}
+
+static int disable_account(ui_page *page, ui_app *app)
+{
+    return set_enabled(page, app, false);
+}
+
+static int test_account(ui_page *page, ui_app *app)
+{
+    const mm_account *a = selected_or_say(page, app);
+    if (a)
+        start_test(page, app, a);
+    return UI_HANDLED;
+}
+
+static int delete_account(ui_page *page, ui_app *app)
+{
+    const mm_account *a = selected_or_say(page, app);
+    if (!a)
         return UI_HANDLED;
     char name[MM_NAME_MAX];
     mm_copy(name, sizeof name, a->name);
@@ -388,35 +393,42 @@ static int delete_account(ui_page *page, ui_app *app, const mm_account *a)
 
 static int accounts_key(ui_page *page, ui_app *app, int key)
 {
+    (void)app;
     accounts_page *st = page->state;
-    if (ui_table_filter_editing(&st->table)) {
-        int r = ui_table_handle_key(&st->table, key);
-        if (r != UI_IGNORED)
-            return r;
-    }
-    if (key == 'a')
-        return add_account(page, app);
-    const mm_account *a = selected_account(st);
-    bool needs_row = key == '\n' || key == 't' || key == 'x' || key == 'e' || key == 'd';
-    if (needs_row && !a) {
-        ui_set_message(app, UI_EL_DIM, "No account selected. Press a to add one.");
-        return UI_HANDLED;
-    }
-    switch (key) {
-    case '\n':
-        return edit_account(page, app, a);
-    case 't':
-        start_test(page, app, a);
-        return UI_HANDLED;
-    case 'x':
-        return set_enabled(page, app, a, true);
-    case 'e':
-        return set_enabled(page, app, a, false);
-    case 'd':
-        return delete_account(page, app, a);
-    default:
-        return ui_table_handle_key(&st->table, key);
-    }
+    return ui_table_handle_key(&st->table, key);
+}
+
+static bool accounts_typing(ui_page *page)
+{
+    accounts_page *st = page->state;
+    return ui_table_filter_editing(&st->table);
+}
+
+/* The keys as table rows: what each does, and which edit the catalog. */
+static const ui_binding BINDINGS[] = {
+    {2, 'a', "a", "Add", "add an account with the guided wizard", .edits = true,
+     .action = "adding an account", .run = add_account},
+    {3, '/', "/", "Filter", "filter rows (type text; Enter keeps, Esc clears)", .edits = false},
+    {4, '\n', "Enter", "Edit",
+     "edit the selected account (the key field keeps the key when "
+     "left empty)",
+     .edits = true, .action = "editing", .run = edit_account},
+    {5, 't', "t", "Test", "test the selected account's connection in the background",
+     .run = test_account},
+    {6, 's', "s", "Sort", "sort by the next column", .edits = false},
+    {7, 'x', "x", "Enable", "enable the selected account", .edits = true, .action = "enabling",
+     .run = enable_account},
+    {8, 'e', "e", "Disable", "disable the selected account, with a reason", .edits = true,
+     .action = "disabling", .run = disable_account},
+    {9, 'd', "d", "Delete", "delete the selected account (asks first)", .edits = true,
+     .action = "deleting", .run = delete_account},
+};
+
+static const ui_binding *accounts_bindings(ui_page *page, size_t *count)
+{
+    (void)page;
+    *count = sizeof BINDINGS / sizeof BINDINGS[0];
+    return BINDINGS;
 }
 
 static int accounts_mouse(ui_page *page, ui_app *app, int y, int x, mmask_t bstate)
@@ -452,6 +464,7 @@ static const ui_page_ops ACCOUNTS_OPS = {
     .bindings = accounts_bindings,
     .load = accounts_load,
     .draw = accounts_draw,
+    .typing = accounts_typing,
     .handle_key = accounts_key,
     .handle_mouse = accounts_mouse,
     .on_wake = accounts_on_wake,

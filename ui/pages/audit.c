@@ -29,10 +29,10 @@ static const ui_column COLUMNS[N_COLS] = {
 };
 
 static const ui_binding BINDINGS[] = {
-    {3, '/', "/", "Filter", "filter rows (type text; Enter keeps, Esc clears)", false},
-    {4, '\n', "Enter", "Details", "show the entry's before and after in full", false},
-    {5, 'r', "r", "Reload", "read the log again", false},
-    {6, 's', "s", "Sort", "sort by the next column", false},
+    {3, '/', "/", "Filter", "filter rows (type text; Enter keeps, Esc clears)", .edits = false},
+    {4, '\n', "Enter", "Details", "show the entry's before and after in full", .edits = false},
+    {5, 'r', "r", "Reload", "read the log again", .edits = false},
+    {6, 's', "s", "Sort", "sort by the next column", .edits = false},
 };
 
 static const ui_binding *audit_bindings(ui_page *page, size_t *count)

@@ -50,29 +50,6 @@ static const ui_column MODEL_RIGHT[N_RIGHT] = {
 /* Narrow panes lose the description first, then the monthly cap, TPM and RPM. */
 static const int RIGHT_KEEP[N_RIGHT] = {9, 9, 4, 3, 2, 1};
 
-static const ui_binding BINDINGS[] = {
-    {0, ' ', "Space", "Grant/Revoke", "grant or revoke access for the selected row (saved at once)",
-     true},
-    {4, '\n', "Enter", "Limits",
-     "edit the selected entitlement's limits (on a row without access: "
-     "grant it with limits)",
-     true},
-    {0, 0, "Right/l, Left/h", NULL, "move between the list on the left and the marks", false},
-    {5, 'v', "v", "Swap view",
-     "swap the view: by model (workspaces right) / by workspace "
-     "(models right)",
-     false},
-    {3, '/', "/", "Filter", "filter the focused list", false},
-    {6, 's', "s", "Sort", "sort the focused list by the next column", false},
-};
-
-static const ui_binding *ent_bindings(ui_page *page, size_t *count)
-{
-    (void)page;
-    *count = sizeof BINDINGS / sizeof BINDINGS[0];
-    return BINDINGS;
-}
-
 /* ---- data ---- */
 
 static const mm_entitlement *find_ent(const ent_page *st, const char *model, const char *ws)
@@ -313,8 +290,6 @@ static int toggle(ent_page *st, ui_app *app)
     char model[MM_NAME_MAX], ws[MM_NAME_MAX];
     if (!selected_pair(st, model, ws))
         return UI_HANDLED;
-    if (ui_refuse_if_read_only(app, "changing access"))
-        return UI_HANDLED;
     const mm_entitlement *e = find_ent(st, model, ws);
     if (e)
         return revoke(app, e);
@@ -337,8 +312,6 @@ static int edit_limits(ent_page *st, ui_app *app)
 {
     char model[MM_NAME_MAX], ws[MM_NAME_MAX];
     if (!selected_pair(st, model, ws))
-        return UI_HANDLED;
-    if (ui_refuse_if_read_only(app, "editing limits"))
         return UI_HANDLED;
     bool granting = find_ent(st, model, ws) == NULL;
     if (!ui_entitlement_limits_edit(app, model, ws, granting))
@@ -390,15 +363,6 @@ static int ent_key(ui_page *page, ui_app *app, int key)
     int r = UI_IGNORED;
     if (ui_table_filter_editing(focused))
         r = ui_table_handle_key(focused, key);
-    if (r == UI_IGNORED && key == 'v') {
-        swap_view(st, app);
-        set_subtitle(page, st);
-        return UI_HANDLED | UI_REDRAW;
-    }
-    if (r == UI_IGNORED && st->right_focus && key == ' ')
-        return toggle(st, app);
-    if (r == UI_IGNORED && st->right_focus && key == '\n')
-        return edit_limits(st, app);
     if (r == UI_IGNORED && !(key == UI_KEY_ESC && focused->filter[0]))
         r = focus_key(st, key);
     if (r == UI_IGNORED)
@@ -407,6 +371,58 @@ static int ent_key(ui_page *page, ui_app *app, int key)
     if (strcmp(sel ? sel : "", st->shown_left) != 0)
         fill_right(st, app);
     return r;
+}
+
+static bool ent_typing(ui_page *page)
+{
+    ent_page *st = page->state;
+    return ui_table_filter_editing(st->right_focus ? &st->right : &st->left);
+}
+
+/* Space and Enter on the left list move to the marks; on the marks they act. */
+static int toggle_key(ui_page *page, ui_app *app)
+{
+    ent_page *st = page->state;
+    return st->right_focus ? toggle(st, app) : focus_key(st, ' ');
+}
+
+static int limits_key(ui_page *page, ui_app *app)
+{
+    ent_page *st = page->state;
+    return st->right_focus ? edit_limits(st, app) : focus_key(st, '\n');
+}
+
+static int swap_key(ui_page *page, ui_app *app)
+{
+    ent_page *st = page->state;
+    swap_view(st, app);
+    set_subtitle(page, st);
+    return UI_HANDLED | UI_REDRAW;
+}
+
+/* The keys as table rows: what each does, and which edit the catalog. */
+static const ui_binding BINDINGS[] = {
+    {0, ' ', "Space", "Grant/Revoke", "grant or revoke access for the selected row (saved at once)",
+     .edits = true, .action = "changing access", .run = toggle_key},
+    {4, '\n', "Enter", "Limits",
+     "edit the selected entitlement's limits (on a row without access: "
+     "grant it with limits)",
+     .edits = true, .action = "editing limits", .run = limits_key},
+    {0, 0, "Right/l, Left/h", NULL, "move between the list on the left and the marks",
+     .edits = false},
+    {5, 'v', "v", "Swap view",
+     "swap the view: by model (workspaces right) / by workspace "
+     "(models right)",
+     .run = swap_key},
+    {3, '/', "/", "Filter", "filter the focused list", .edits = false},
+    {6, 's', "s", "Sort", "sort the focused list by the next column", .edits = false},
+};
+
+static const ui_binding *ent_bindings(ui_page *page, size_t *count)
+{
+    (void)page;
+    *count = sizeof BINDINGS / sizeof BINDINGS[0];
+    return BINDINGS;
 }
 
 static int ent_mouse(ui_page *page, ui_app *app, int y, int x, mmask_t bstate)
@@ -453,6 +469,7 @@ static const ui_page_ops ENT_OPS = {
     .bindings = ent_bindings,
     .load = ent_load,
     .draw = ent_draw,
+    .typing = ent_typing,
     .handle_key = ent_key,
     .handle_mouse = ent_mouse,
     .help_extra = ent_help,

@@ -70,16 +70,17 @@ static const int KEEP[N_COLS] = {
 };
 
 static const ui_binding BINDINGS[] = {
-    {3, '/', "/", "Filter", "filter rows (type text; Enter keeps, Esc clears)", false},
+    {3, '/', "/", "Filter", "filter rows (type text; Enter keeps, Esc clears)", .edits = false},
     {4, '\n', "Enter", "Detail",
      "the selected account's detail: charts of the last hour, spend "
      "against the cap, cool-down, fallbacks, last errors",
-     false},
+     .edits = false},
     {5, 'p', "p", "Probe", "probe every enabled account now (when this console is the prober)",
-     false},
-    {6, 's', "s", "Sort", "sort by the next column", false},
-    {7, 'l', "l", "Spark", "switch the sparkline between p95 latency and errors per minute", false},
-    {8, 'r', "r", "Refresh", "re-read accounts and settings and recompute now", false},
+     .edits = false},
+    {6, 's', "s", "Sort", "sort by the next column", .edits = false},
+    {7, 'l', "l", "Spark", "switch the sparkline between p95 latency and errors per minute",
+     .edits = false},
+    {8, 'r', "r", "Refresh", "re-read accounts and settings and recompute now", .edits = false},
 };
 
 static const ui_binding *health_bindings(ui_page *page, size_t *count)

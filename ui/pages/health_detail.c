@@ -50,8 +50,9 @@ typedef struct health_detail {
 } health_detail;
 
 static const ui_binding DETAIL_KEYS[] = {
-    {0, UI_KEY_ESC, "Esc", "Close", "back to the table (also Enter or q)", false},
-    {0, 0, "↑↓", "Scroll", "scroll the text under the charts (PgUp/PgDn, Home/End)", false},
+    {0, UI_KEY_ESC, "Esc", "Close", "back to the table (also Enter or q)", .edits = false},
+    {0, 0, "↑↓", "Scroll", "scroll the text under the charts (PgUp/PgDn, Home/End)",
+     .edits = false},
 };
 
 static const mm_health_figures *current_figures(const health_detail *d, int64_t *now_ms)

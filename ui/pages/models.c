@@ -28,29 +28,6 @@ static const ui_column COLUMNS[N_COLS] = {
 /* When the pane is narrow the description goes first, then the type. */
 static const int KEEP[N_COLS] = {9, 3, 6, 8, 5, 1};
 
-static const ui_binding BINDINGS[] = {
-    {2, 'a', "a", "New", "new logical model (created with no targets and no entitlements)", true},
-    {3, '/', "/", "Filter", "filter rows (type text; Enter keeps, Esc clears)", false},
-    {4, '\n', "Enter", "Chain", "open the targets editor of the selected model (also t)", false},
-    {5, 'e', "e", "Edit", "edit the selected model's name, type and description", true},
-    {6, 's', "s", "Sort", "sort by the next column", false},
-    {7, 'w', "w", "Access", "the workspaces that may use the selected model (Model Entitlements)",
-     false},
-    {9, 'd', "d", "Delete",
-     "delete the selected model with its targets and entitlements (asks "
-     "first, with the counts)",
-     true},
-};
-
-static const ui_binding *models_bindings(ui_page *page, size_t *count)
-{
-    models_page *mp = page->state;
-    if (mp->chain_open)
-        return models_targets_bindings(count);
-    *count = sizeof BINDINGS / sizeof BINDINGS[0];
-    return BINDINGS;
-}
-
 /* ---- rows ---- */
 
 static void entitled_text(size_t n, char *out, size_t outsz, ui_element *el)
@@ -164,8 +141,6 @@ static void models_draw(ui_page *page, ui_app *app, WINDOW *win, ui_rect area, b
 static int new_model(ui_page *page, ui_app *app)
 {
     models_page *mp = page->state;
-    if (ui_refuse_if_read_only(app, "creating a model"))
-        return UI_HANDLED;
     char name[MM_NAME_MAX];
     if (!ui_model_create(app, name, sizeof name))
         return UI_HANDLED;
@@ -178,10 +153,33 @@ static int new_model(ui_page *page, ui_app *app)
     return UI_HANDLED;
 }
 
-static int edit_model(ui_page *page, ui_app *app, const char *name)
+/* The selected model's name into name, or false after saying there is none. */
+static bool selected_or_say(models_page *mp, ui_app *app, char *name, size_t namesz)
+{
+    const char *sel = ui_table_selected_key(&mp->table);
+    if (!sel) {
+        ui_set_message(app, UI_EL_DIM, "No model selected. Press a to create one.");
+        return false;
+    }
+    mm_copy(name, namesz, sel);
+    return true;
+}
+
+static int open_chain(ui_page *page, ui_app *app)
 {
     models_page *mp = page->state;
-    if (ui_refuse_if_read_only(app, "editing a model"))
+    char name[MM_NAME_MAX];
+    if (!selected_or_say(mp, app, name, sizeof name))
+        return UI_HANDLED;
+    models_targets_open(mp, app, name);
+    return UI_HANDLED | UI_REFRESH;
+}
+
+static int edit_model(ui_page *page, ui_app *app)
+{
+    models_page *mp = page->state;
+    char name[MM_NAME_MAX];
+    if (!selected_or_say(mp, app, name, sizeof name))
         return UI_HANDLED;
     char saved[MM_NAME_MAX];
     if (!ui_model_edit(app, name, saved, sizeof saved))
@@ -214,10 +212,10 @@ static void entitled_names(ui_app *app, const char *model, char *out, size_t out
     mm_entitlement_list_free(&list);
 }
 
-static int delete_model(ui_page *page, ui_app *app, const char *selected)
+static int delete_model(ui_page *page, ui_app *app)
 {
-    (void)page;
-    if (ui_refuse_if_read_only(app, "deleting a model"))
+    char selected[MM_NAME_MAX];
+    if (!selected_or_say(page->state, app, selected, sizeof selected))
         return UI_HANDLED;
     mm_model m;
     mm_error err;
@@ -251,54 +249,59 @@ static int delete_model(ui_page *page, ui_app *app, const char *selected)
     return UI_REFRESH;
 }
 
-static int open_entitlements(ui_app *app, const char *model)
+int models_open_entitlements(ui_app *app, const char *model)
 {
     if (!ui_entitlements_show_model(app, model))
         ui_set_message(app, UI_EL_WARN, "The Model Entitlements page is not available.");
     return UI_HANDLED;
 }
 
-static int list_key(ui_page *page, ui_app *app, int key)
+static int model_access(ui_page *page, ui_app *app)
+{
+    char name[MM_NAME_MAX];
+    if (!selected_or_say(page->state, app, name, sizeof name))
+        return UI_HANDLED;
+    return models_open_entitlements(app, name);
+}
+
+/* The table's keys as rows (the targets editor has its own, models_targets.c). */
+static const ui_binding BINDINGS[] = {
+    {2, 'a', "a", "New", "new logical model (created with no targets and no entitlements)",
+     .edits = true, .action = "creating a model", .run = new_model},
+    {3, '/', "/", "Filter", "filter rows (type text; Enter keeps, Esc clears)", .edits = false},
+    {4, '\n', "Enter", "Chain", "open the targets editor of the selected model (also t)",
+     .alt_key = 't', .run = open_chain},
+    {5, 'e', "e", "Edit", "edit the selected model's name, type and description", .edits = true,
+     .action = "editing a model", .run = edit_model},
+    {6, 's', "s", "Sort", "sort by the next column", .edits = false},
+    {7, 'w', "w", "Access", "the workspaces that may use the selected model (Model Entitlements)",
+     .run = model_access},
+    {9, 'd', "d", "Delete",
+     "delete the selected model with its targets and entitlements (asks "
+     "first, with the counts)",
+     .edits = true, .action = "deleting a model", .run = delete_model},
+};
+
+static bool models_typing(ui_page *page)
 {
     models_page *mp = page->state;
-    if (ui_table_filter_editing(&mp->table)) {
-        int r = ui_table_handle_key(&mp->table, key);
-        if (r != UI_IGNORED)
-            return r;
-    }
-    if (key == 'a')
-        return new_model(page, app);
-    const char *sel = ui_table_selected_key(&mp->table);
-    bool needs_row = key == '\n' || key == 't' || key == 'e' || key == 'w' || key == 'd';
-    if (needs_row && !sel) {
-        ui_set_message(app, UI_EL_DIM, "No model selected. Press a to create one.");
-        return UI_HANDLED;
-    }
-    char name[MM_NAME_MAX];
-    mm_copy(name, sizeof name, sel ? sel : "");
-    switch (key) {
-    case '\n':
-    case 't':
-        models_targets_open(mp, app, name);
-        return UI_HANDLED | UI_REFRESH;
-    case 'e':
-        return edit_model(page, app, name);
-    case 'w':
-        return open_entitlements(app, name);
-    case 'd':
-        return delete_model(page, app, name);
-    default:
-        return ui_table_handle_key(&mp->table, key);
-    }
+    return !mp->chain_open && ui_table_filter_editing(&mp->table);
+}
+
+static const ui_binding *models_bindings(ui_page *page, size_t *count)
+{
+    models_page *mp = page->state;
+    if (mp->chain_open)
+        return models_targets_bindings(count);
+    *count = sizeof BINDINGS / sizeof BINDINGS[0];
+    return BINDINGS;
 }
 
 static int models_key(ui_page *page, ui_app *app, int key)
 {
     models_page *mp = page->state;
     if (!mp->chain_open)
-        return list_key(page, app, key);
-    if (key == 'w' && !mp->chain_missing)
-        return open_entitlements(app, mp->chain.name);
+        return ui_table_handle_key(&mp->table, key);
     int r = models_targets_key(mp, app, key);
     if (!mp->chain_open) { /* closed: back to the table, fresh, on the same model */
         free(mp->table.pending_key);
@@ -367,6 +370,7 @@ static const ui_page_ops MODELS_OPS = {
     .bindings = models_bindings,
     .load = models_load,
     .draw = models_draw,
+    .typing = models_typing,
     .handle_key = models_key,
     .handle_mouse = models_mouse,
     .on_wake = models_on_wake,

@@ -29,6 +29,9 @@ typedef struct models_page {
     size_t n_warnings;
 } models_page;
 
+/* Shows the Model Entitlements page on model (a message when the page is missing). */
+int models_open_entitlements(ui_app *app, const char *model);
+
 /* ---- the targets editor (pages/models_targets.c) ---- */
 void models_targets_open(models_page *mp, ui_app *app, const char *model);
 void models_targets_close(models_page *mp);

@@ -12,25 +12,6 @@
 #include "wizards/model_form.h"
 #include "wizards/target_add.h"
 
-static const ui_binding TARGET_BINDINGS[] = {
-    {2, 'a', "a", "Add", "add a target at the end of the chain (pick an account, then its model)",
-     true},
-    {0, 0, "Up/Down, j/k", NULL, "select a target", false},
-    {5, 'K', "K", "Up", "move the selected target up: tried earlier (also Shift-Up)", true},
-    {6, 'J', "J", "Down", "move the selected target down: tried later (also Shift-Down)", true},
-    {7, 'e', "e", "Edit", "edit the model's name, type and description", true},
-    {8, 'w', "w", "Access", "the workspaces that may use this model (Model Entitlements)", false},
-    {9, 'd', "d", "Remove", "remove the selected target (asks first; the ones after move up)",
-     true},
-    {0, UI_KEY_ESC, "Esc", "Back", "back to the table of models", false},
-};
-
-const ui_binding *models_targets_bindings(size_t *count)
-{
-    *count = sizeof TARGET_BINDINGS / sizeof TARGET_BINDINGS[0];
-    return TARGET_BINDINGS;
-}
-
 void models_targets_open(models_page *mp, ui_app *app, const char *model)
 {
     mp->chain_open = true;
@@ -205,8 +186,6 @@ void models_targets_draw(models_page *mp, ui_app *app, WINDOW *win, ui_rect area
 
 static int add_target(models_page *mp, ui_app *app)
 {
-    if (ui_refuse_if_read_only(app, "adding a target"))
-        return UI_HANDLED;
     if (!ui_target_add(app, &mp->chain))
         return UI_HANDLED;
     models_targets_load(mp, app);
@@ -219,8 +198,6 @@ static int add_target(models_page *mp, ui_app *app)
 
 static int remove_target(models_page *mp, ui_app *app)
 {
-    if (ui_refuse_if_read_only(app, "removing a target"))
-        return UI_HANDLED;
     mm_target t = mp->chain.targets[mp->chain_sel];
     char text[640];
     snprintf(text, sizeof text, "Remove target %d (%s @ %s) from %s? %s", t.priority, t.model,
@@ -246,8 +223,6 @@ static int remove_target(models_page *mp, ui_app *app)
 
 static int move_target(models_page *mp, ui_app *app, int delta)
 {
-    if (ui_refuse_if_read_only(app, "reordering the chain"))
-        return UI_HANDLED;
     const mm_target *t = &mp->chain.targets[mp->chain_sel];
     int to = t->priority + delta;
     if (to < 1 || to > (int)mp->chain.n_targets) {
@@ -269,8 +244,6 @@ static int move_target(models_page *mp, ui_app *app, int delta)
 
 static int edit_model(models_page *mp, ui_app *app)
 {
-    if (ui_refuse_if_read_only(app, "editing a model"))
-        return UI_HANDLED;
     char saved[MM_NAME_MAX];
     if (!ui_model_edit(app, mp->chain.name, saved, sizeof saved))
         return UI_REFRESH; /* show what another session may have changed meanwhile */
@@ -308,30 +281,87 @@ static int select_key(models_page *mp, int key)
 
 int models_targets_key(models_page *mp, ui_app *app, int key)
 {
+    (void)app;
     if (key == UI_KEY_ESC || key == UI_FN(KEY_BACKSPACE) || key == 127) {
         models_targets_close(mp);
         return UI_HANDLED;
     }
+    return mp->chain_missing ? UI_IGNORED : select_key(mp, key);
+}
+
+/* ---- the keys as table rows (a key of a model gone away does nothing) ---- */
+
+static int add_key(ui_page *page, ui_app *app)
+{
+    models_page *mp = page->state;
+    return mp->chain_missing ? UI_IGNORED : add_target(mp, app);
+}
+
+static int edit_key(ui_page *page, ui_app *app)
+{
+    models_page *mp = page->state;
+    return mp->chain_missing ? UI_IGNORED : edit_model(mp, app);
+}
+
+static int access_key(ui_page *page, ui_app *app)
+{
+    models_page *mp = page->state;
+    return mp->chain_missing ? UI_IGNORED : models_open_entitlements(app, mp->chain.name);
+}
+
+/* The chain has a selected target, or it says it is empty. */
+static bool has_target(models_page *mp, ui_app *app)
+{
+    if (mp->chain.n_targets == 0)
+        ui_set_message(app, UI_EL_DIM, "The chain is empty. Press a to add a target.");
+    return mp->chain.n_targets > 0;
+}
+
+static int remove_key(ui_page *page, ui_app *app)
+{
+    models_page *mp = page->state;
     if (mp->chain_missing)
         return UI_IGNORED;
-    int r = select_key(mp, key);
-    if (r != UI_IGNORED)
-        return r;
-    if (key == 'a')
-        return add_target(mp, app);
-    if (key == 'e')
-        return edit_model(mp, app);
-    bool needs_target = key == 'd' || key == UI_FN(KEY_DC) || key == 'K' || key == 'J' ||
-                        key == UI_FN(KEY_SR) || key == UI_FN(KEY_SF);
-    if (!needs_target)
+    return has_target(mp, app) ? remove_target(mp, app) : UI_HANDLED;
+}
+
+static int up_key(ui_page *page, ui_app *app)
+{
+    models_page *mp = page->state;
+    if (mp->chain_missing)
         return UI_IGNORED;
-    if (mp->chain.n_targets == 0) {
-        ui_set_message(app, UI_EL_DIM, "The chain is empty. Press a to add a target.");
-        return UI_HANDLED;
-    }
-    if (key == 'd' || key == UI_FN(KEY_DC))
-        return remove_target(mp, app);
-    return move_target(mp, app, key == 'K' || key == UI_FN(KEY_SR) ? -1 : 1);
+    return has_target(mp, app) ? move_target(mp, app, -1) : UI_HANDLED;
+}
+
+static int down_key(ui_page *page, ui_app *app)
+{
+    models_page *mp = page->state;
+    if (mp->chain_missing)
+        return UI_IGNORED;
+    return has_target(mp, app) ? move_target(mp, app, 1) : UI_HANDLED;
+}
+
+static const ui_binding TARGET_BINDINGS[] = {
+    {2, 'a', "a", "Add", "add a target at the end of the chain (pick an account, then its model)",
+     .edits = true, .action = "adding a target", .run = add_key},
+    {0, 0, "Up/Down, j/k", NULL, "select a target", .edits = false},
+    {5, 'K', "K", "Up", "move the selected target up: tried earlier (also Shift-Up)", .edits = true,
+     .alt_key = UI_FN(KEY_SR), .action = "reordering the chain", .run = up_key},
+    {6, 'J', "J", "Down", "move the selected target down: tried later (also Shift-Down)",
+     .edits = true, .alt_key = UI_FN(KEY_SF), .action = "reordering the chain", .run = down_key},
+    {7, 'e', "e", "Edit", "edit the model's name, type and description", .edits = true,
+     .action = "editing a model", .run = edit_key},
+    {8, 'w', "w", "Access", "the workspaces that may use this model (Model Entitlements)",
+     .run = access_key},
+    {9, 'd', "d", "Remove", "remove the selected target (asks first; the ones after move up)",
+     .edits = true, .alt_key = UI_FN(KEY_DC), .action = "removing a target", .run = remove_key},
+    {0, UI_KEY_ESC, "Esc", "Back", "back to the table of models", .edits = false},
+};
+
+const ui_binding *models_targets_bindings(size_t *count)
+{
+    *count = sizeof TARGET_BINDINGS / sizeof TARGET_BINDINGS[0];
+    return TARGET_BINDINGS;
 }
 
 int models_targets_mouse(models_page *mp, ui_app *app, int y, int x, mmask_t bstate)

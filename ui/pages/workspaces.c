@@ -23,19 +23,6 @@ static const ui_column COLUMNS[N_COLS] = {
 };
 static const int KEEP[N_COLS] = {9, 3, 5, 1};
 
-static const ui_binding BINDINGS[] = {
-    {2, 'a', "a", "New", "new workspace (it may use no model until you grant one)", true},
-    {3, '/', "/", "Filter", "filter rows (type text; Enter keeps, Esc clears)", false},
-    {4, '\n', "Enter", "Edit", "rename or describe the selected workspace (also e)", true},
-    {6, 's', "s", "Sort", "sort by the next column", false},
-    {7, 'w', "w", "Access", "the models the selected workspace may use (Model Entitlements)",
-     false},
-    {9, 'd', "d", "Delete",
-     "delete the selected workspace (asks first, naming the models it "
-     "loses)",
-     true},
-};
-
 typedef struct ws_page {
     ui_table table;
     char load_error[MM_MESSAGE_MAX + 64];
@@ -45,13 +32,6 @@ typedef struct ws_form_ctx {
     mm_workspace ws;
     bool editing;
 } ws_form_ctx;
-
-static const ui_binding *ws_bindings(ui_page *page, size_t *count)
-{
-    (void)page;
-    *count = sizeof BINDINGS / sizeof BINDINGS[0];
-    return BINDINGS;
-}
 
 /* "fast-chat, embed-docs" for a workspace, with the count. */
 static size_t entitled_models(const mm_entitlement_list *ents, const char *ws, char *out,
@@ -175,8 +155,6 @@ static bool run_form(ui_app *app, ws_form_ctx *wc)
 static int new_ws(ui_page *page, ui_app *app)
 {
     ws_page *st = page->state;
-    if (ui_refuse_if_read_only(app, "creating a workspace"))
-        return UI_HANDLED;
     ws_form_ctx wc;
     memset(&wc, 0, sizeof wc);
     if (!run_form(app, &wc))
@@ -189,10 +167,23 @@ static int new_ws(ui_page *page, ui_app *app)
     return UI_HANDLED;
 }
 
-static int edit_ws(ui_page *page, ui_app *app, const char *name)
+/* The selected workspace's name into name, or false after saying there is none. */
+static bool selected_or_say(ws_page *st, ui_app *app, char *name, size_t namesz)
+{
+    const char *sel = ui_table_selected_key(&st->table);
+    if (!sel) {
+        ui_set_message(app, UI_EL_DIM, "No workspace selected. Press a to create one.");
+        return false;
+    }
+    mm_copy(name, namesz, sel);
+    return true;
+}
+
+static int edit_ws(ui_page *page, ui_app *app)
 {
     ws_page *st = page->state;
-    if (ui_refuse_if_read_only(app, "editing a workspace"))
+    char name[MM_NAME_MAX];
+    if (!selected_or_say(st, app, name, sizeof name))
         return UI_HANDLED;
     ws_form_ctx wc = {.editing = true};
     mm_error err;
@@ -209,9 +200,10 @@ static int edit_ws(ui_page *page, ui_app *app, const char *name)
     return UI_HANDLED;
 }
 
-static int delete_ws(ui_app *app, const char *name)
+static int delete_ws(ui_page *page, ui_app *app)
 {
-    if (ui_refuse_if_read_only(app, "deleting a workspace"))
+    char name[MM_NAME_MAX];
+    if (!selected_or_say(page->state, app, name, sizeof name))
         return UI_HANDLED;
     mm_entitlement_list ents = {0};
     mm_error err;
@@ -244,37 +236,50 @@ static int delete_ws(ui_app *app, const char *name)
     return UI_REFRESH;
 }
 
+static int ws_access(ui_page *page, ui_app *app)
+{
+    char name[MM_NAME_MAX];
+    if (!selected_or_say(page->state, app, name, sizeof name))
+        return UI_HANDLED;
+    if (!ui_entitlements_show_workspace(app, name))
+        ui_set_message(app, UI_EL_WARN, "The Model Entitlements page is not available.");
+    return UI_HANDLED;
+}
+
 static int ws_key(ui_page *page, ui_app *app, int key)
 {
+    (void)app;
     ws_page *st = page->state;
-    if (ui_table_filter_editing(&st->table)) {
-        int r = ui_table_handle_key(&st->table, key);
-        if (r != UI_IGNORED)
-            return r;
-    }
-    if (key == 'a')
-        return new_ws(page, app);
-    const char *sel = ui_table_selected_key(&st->table);
-    bool needs_row = key == '\n' || key == 'e' || key == 'w' || key == 'd';
-    if (needs_row && !sel) {
-        ui_set_message(app, UI_EL_DIM, "No workspace selected. Press a to create one.");
-        return UI_HANDLED;
-    }
-    char name[MM_NAME_MAX];
-    mm_copy(name, sizeof name, sel ? sel : "");
-    switch (key) {
-    case '\n':
-    case 'e':
-        return edit_ws(page, app, name);
-    case 'w':
-        if (!ui_entitlements_show_workspace(app, name))
-            ui_set_message(app, UI_EL_WARN, "The Model Entitlements page is not available.");
-        return UI_HANDLED;
-    case 'd':
-        return delete_ws(app, name);
-    default:
-        return ui_table_handle_key(&st->table, key);
-    }
+    return ui_table_handle_key(&st->table, key);
+}
+
+static bool ws_typing(ui_page *page)
+{
+    ws_page *st = page->state;
+    return ui_table_filter_editing(&st->table);
+}
+
+/* The keys as table rows: what each does, and which edit the catalog. */
+static const ui_binding BINDINGS[] = {
+    {2, 'a', "a", "New", "new workspace (it may use no model until you grant one)", .edits = true,
+     .action = "creating a workspace", .run = new_ws},
+    {3, '/', "/", "Filter", "filter rows (type text; Enter keeps, Esc clears)", .edits = false},
+    {4, '\n', "Enter", "Edit", "rename or describe the selected workspace (also e)", .edits = true,
+     .alt_key = 'e', .action = "editing a workspace", .run = edit_ws},
+    {6, 's', "s", "Sort", "sort by the next column", .edits = false},
+    {7, 'w', "w", "Access", "the models the selected workspace may use (Model Entitlements)",
+     .run = ws_access},
+    {9, 'd', "d", "Delete",
+     "delete the selected workspace (asks first, naming the models it "
+     "loses)",
+     .edits = true, .action = "deleting a workspace", .run = delete_ws},
+};
+
+static const ui_binding *ws_bindings(ui_page *page, size_t *count)
+{
+    (void)page;
+    *count = sizeof BINDINGS / sizeof BINDINGS[0];
+    return BINDINGS;
 }
 
 static int ws_mouse(ui_page *page, ui_app *app, int y, int x, mmask_t bstate)
@@ -296,6 +301,7 @@ static const ui_page_ops WS_OPS = {
     .bindings = ws_bindings,
     .load = ws_load,
     .draw = ws_draw,
+    .typing = ws_typing,
     .handle_key = ws_key,
     .handle_mouse = ws_mouse,
     .destroy = ws_destroy,

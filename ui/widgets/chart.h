@@ -6,8 +6,7 @@
 
 #include <stddef.h>
 
-#include "app.h"
-#include "page.h"
+#include "modal.h"
 #include "theme.h"
 #include "widgets/sparkline.h"
 

@@ -28,21 +28,21 @@ typedef struct dialog {
 } dialog;
 
 static const ui_binding MESSAGE_KEYS[] = {
-    {0, '\n', "Enter", "OK", "close", false},
-    {0, 0, "Esc", "Close", "close", false},
-    {0, 0, "↑↓", "Scroll", "scroll long text", false},
+    {0, '\n', "Enter", "OK", "close", .edits = false},
+    {0, 0, "Esc", "Close", "close", .edits = false},
+    {0, 0, "↑↓", "Scroll", "scroll long text", .edits = false},
 };
 static const ui_binding CONFIRM_KEYS[] = {
-    {0, 'y', "y", "Yes", "yes", false},
-    {0, 'n', "n", "No", "no", false},
-    {0, 0, "Tab", "Switch", "switch button", false},
-    {0, '\n', "Enter", "Choose", "press the focused button", false},
-    {0, 0, "Esc", "Cancel", "cancel (same as no)", false},
+    {0, 'y', "y", "Yes", "yes", .edits = false},
+    {0, 'n', "n", "No", "no", .edits = false},
+    {0, 0, "Tab", "Switch", "switch button", .edits = false},
+    {0, '\n', "Enter", "Choose", "press the focused button", .edits = false},
+    {0, 0, "Esc", "Cancel", "cancel (same as no)", .edits = false},
 };
 static const ui_binding PROMPT_KEYS[] = {
-    {0, '\n', "Enter", "OK", "accept", false},
-    {0, 0, "Esc", "Cancel", "cancel", false},
-    {0, 0, "Tab", "Buttons", "move between the field and the buttons", false},
+    {0, '\n', "Enter", "OK", "accept", .edits = false},
+    {0, 0, "Esc", "Cancel", "cancel", .edits = false},
+    {0, 0, "Tab", "Buttons", "move between the field and the buttons", .edits = false},
 };
 
 static const ui_binding *dialog_bindings(ui_modal *m, size_t *count)
@@ -63,7 +63,7 @@ static const ui_binding *dialog_bindings(ui_modal *m, size_t *count)
 static int wanted_width(const dialog *d, const ui_app *app)
 {
     if (d->kind == DLG_TEXT)
-        return app->cols - 8;
+        return ui_screen_cols(app) - 8;
     int longest = mm_text_width(d->title) + 8;
     const char *p = d->text;
     while (p && *p) {
@@ -86,14 +86,14 @@ static void dialog_layout(ui_modal *m, ui_app *app)
 {
     dialog *d = m->ctx;
     int w = wanted_width(d, app);
-    if (w > app->cols - 4)
-        w = app->cols - 4;
+    if (w > ui_screen_cols(app) - 4)
+        w = ui_screen_cols(app) - 4;
     ui_lines_free(&d->lines);
     ui_wrap(d->text, w - 4, &d->lines);
     int form_h = d->has_form ? 2 : 0;
     int h = (int)d->lines.count + 4 + form_h + (d->n_buttons ? 2 : 0);
     if (d->kind == DLG_TEXT)
-        h = app->rows - 4;
+        h = ui_screen_rows(app) - 4;
     ui_win_center(app, &d->win, h, w);
     int wh = getmaxy(d->win.win);
     d->body_h = wh - 2 - form_h - (d->n_buttons ? 2 : 0) - 1;

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "app.h"
+#include "modal.h"
 
 /* Enter or Esc closes. */
 void ui_dialog_message(ui_app *app, const char *title, const char *text);

@@ -116,15 +116,15 @@ void ui_form_place(ui_form *f, ui_app *app, int y, int x, int w, int h)
     f->label_w = label_width(f);
     ui_win_place(&f->win, h, w, y, x);
     WINDOW *win = f->win.win;
-    wbkgdset(win, (chtype)' ' | ui_theme_attr(&app->theme, UI_EL_DIALOG) |
-                      (chtype)COLOR_PAIR(ui_theme_pair(&app->theme, UI_EL_DIALOG)));
+    wbkgdset(win, (chtype)' ' | ui_theme_attr(ui_screen_theme(app), UI_EL_DIALOG) |
+                      (chtype)COLOR_PAIR(ui_theme_pair(ui_screen_theme(app), UI_EL_DIALOG)));
     werase(win);
     int field_x = f->label_w + 2;
     int field_w = w - field_x - 1;
     if (field_w < 4)
         field_w = 4;
-    attr_t look = ui_theme_attr(&app->theme, UI_EL_FIELD) |
-                  (attr_t)COLOR_PAIR(ui_theme_pair(&app->theme, UI_EL_FIELD));
+    attr_t look = ui_theme_attr(ui_screen_theme(app), UI_EL_FIELD) |
+                  (attr_t)COLOR_PAIR(ui_theme_pair(ui_screen_theme(app), UI_EL_FIELD));
     for (size_t i = 0; i < f->n; i++) {
         FIELD *field = new_field(1, field_w, (int)i * f->rows_per_field, field_x, 0, 0);
         if (!field)

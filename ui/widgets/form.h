@@ -8,7 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "app.h"
+#include "catalog/catalog.h"
+#include "modal.h"
 
 #define UI_FORM_MAX_FIELDS 12
 

@@ -22,9 +22,9 @@ typedef struct form_dialog {
 } form_dialog;
 
 static const ui_binding FORM_DIALOG_KEYS[] = {
-    {0, '\t', "Tab", "Next", "next field (Shift-Tab or Up: previous)", false},
-    {2, 0, "Enter", "Save", "next field; on the last field (or F2 anywhere): save", false},
-    {0, UI_KEY_ESC, "Esc", "Cancel", "close without saving", false},
+    {0, '\t', "Tab", "Next", "next field (Shift-Tab or Up: previous)", .edits = false},
+    {2, 0, "Enter", "Save", "next field; on the last field (or F2 anywhere): save", .edits = false},
+    {0, UI_KEY_ESC, "Esc", "Cancel", "close without saving", .edits = false},
 };
 
 static const ui_binding *form_dialog_bindings(ui_modal *m, size_t *count)
@@ -43,7 +43,8 @@ static int error_rows(const form_dialog *d)
 static void form_dialog_layout(ui_modal *m, ui_app *app)
 {
     form_dialog *d = m->ctx;
-    int w = app->cols - 4 < FORM_DIALOG_WIDTH ? app->cols - 4 : FORM_DIALOG_WIDTH;
+    int w =
+        ui_screen_cols(app) - 4 < FORM_DIALOG_WIDTH ? ui_screen_cols(app) - 4 : FORM_DIALOG_WIDTH;
     ui_lines_free(&d->intro);
     ui_wrap(d->spec->intro ? d->spec->intro : "", w - 4, &d->intro);
     ui_lines_free(&d->other_lines);
@@ -55,9 +56,9 @@ static void form_dialog_layout(ui_modal *m, ui_app *app)
     int intro_h = d->spec->intro ? (int)d->intro.count + 1 : 0;
     int roomy = ui_form_height(d->form, false), compact = ui_form_height(d->form, true);
     int fixed = 2 + 1 + intro_h + error_rows(d) + 3; /* border, gaps, buttons */
-    int form_h = fixed + roomy <= app->rows - 2 ? roomy : compact;
+    int form_h = fixed + roomy <= ui_screen_rows(app) - 2 ? roomy : compact;
     int h = fixed + form_h;
-    if (h > app->rows - 2) { /* too little room: the intro gives way first */
+    if (h > ui_screen_rows(app) - 2) { /* too little room: the intro gives way first */
         intro_h = 0;
         h = fixed - (d->spec->intro ? (int)d->intro.count + 1 : 0) + form_h;
     }

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "app.h"
+#include "modal.h"
 #include "widgets/form.h"
 
 /* Reads the form, validates and saves. Returns true to close the dialog. On a refusal it puts

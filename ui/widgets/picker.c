@@ -20,9 +20,9 @@ typedef struct picker {
 } picker;
 
 static const ui_binding PICKER_KEYS[] = {
-    {0, '\n', "Enter", "Choose", "choose the selected row", false},
-    {3, '/', "/", "Filter", "filter the list", false},
-    {0, UI_KEY_ESC, "Esc", "Cancel", "close without choosing", false},
+    {0, '\n', "Enter", "Choose", "choose the selected row", .edits = false},
+    {3, '/', "/", "Filter", "filter the list", .edits = false},
+    {0, UI_KEY_ESC, "Esc", "Cancel", "close without choosing", .edits = false},
 };
 
 static const ui_binding *picker_bindings(ui_modal *m, size_t *count)
@@ -40,7 +40,7 @@ static int intro_rows(const picker *p)
 static void picker_layout(ui_modal *m, ui_app *app)
 {
     picker *p = m->ctx;
-    int w = app->cols - 4 < PICKER_WIDTH ? app->cols - 4 : PICKER_WIDTH;
+    int w = ui_screen_cols(app) - 4 < PICKER_WIDTH ? ui_screen_cols(app) - 4 : PICKER_WIDTH;
     ui_lines_free(&p->lines);
     if (p->intro)
         ui_wrap(p->intro, w - 4, &p->lines);

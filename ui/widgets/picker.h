@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "app.h"
+#include "modal.h"
 #include "widgets/table.h"
 
 /* Runs the picker over table (already filled; it stays the caller's). intro may be NULL.

@@ -43,7 +43,7 @@ void ui_series_fit(const double *values, size_t n, int width, ui_series_merge me
 bool ui_sparkline_unicode(const ui_app *app)
 {
     const char *term = getenv("TERM");
-    return app->utf8 && !(term && strcmp(term, "linux") == 0);
+    return ui_screen_utf8(app) && !(term && strcmp(term, "linux") == 0);
 }
 
 int ui_series_level(double value, double max, int levels)

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "app.h"
+#include "modal.h"
 
 /* How the values that share one column combine when a series is narrower than its data. */
 typedef enum ui_series_merge {

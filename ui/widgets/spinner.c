@@ -10,7 +10,7 @@ static const char *const ASCII[] = {"|", "/", "-", "\\"};
 const char *ui_spinner_frame(const ui_app *app, int64_t now_ms)
 {
     const char *term = getenv("TERM");
-    bool braille = app->utf8 && !(term && strcmp(term, "linux") == 0);
+    bool braille = ui_screen_utf8(app) && !(term && strcmp(term, "linux") == 0);
     int64_t tick = now_ms / UI_SPINNER_INTERVAL_MS;
     if (braille)
         return BRAILLE[tick % (int64_t)(sizeof BRAILLE / sizeof BRAILLE[0])];

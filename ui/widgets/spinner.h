@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "app.h"
+#include "modal.h"
 
 #define UI_SPINNER_INTERVAL_MS 120
 

@@ -7,9 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "app.h"
+#include "modal.h"
 #include "draw.h"
-#include "page.h"
 
 #define UI_TABLE_MAX_COLUMNS 16
 

@@ -164,11 +164,11 @@ static int editor_mouse(ui_modal *m, ui_app *app, const MEVENT *ev)
 }
 
 static const ui_binding EDIT_KEYS[] = {
-    {0, UI_FN(KEY_F(2)), "F2", "Save", "save the changes", false},
-    {0, '\n', "Enter", "Next/Save", "next field; on the last field, save", false},
-    {0, '\t', "Tab", "Next field", "next field, then the buttons", false},
-    {0, 0, "Ctrl-U", "Clear", "clear the field", false},
-    {0, UI_KEY_ESC, "Esc", "Cancel", "close without saving", false},
+    {0, UI_FN(KEY_F(2)), "F2", "Save", "save the changes", .edits = false},
+    {0, '\n', "Enter", "Next/Save", "next field; on the last field, save", .edits = false},
+    {0, '\t', "Tab", "Next field", "next field, then the buttons", .edits = false},
+    {0, 0, "Ctrl-U", "Clear", "clear the field", .edits = false},
+    {0, UI_KEY_ESC, "Esc", "Cancel", "close without saving", .edits = false},
 };
 
 static const ui_binding *editor_bindings(ui_modal *m, size_t *count)

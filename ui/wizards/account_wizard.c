@@ -621,27 +621,28 @@ static int wizard_mouse(ui_modal *m, ui_app *app, const MEVENT *ev)
 }
 
 static const ui_binding KEYS_PICK[] = {
-    {0, '\n', "Enter", "Next", "use the selected provider", false},
-    {0, '\t', "Tab", "Buttons", "move to the buttons", false},
-    {0, UI_KEY_ESC, "Esc", "Cancel", "leave without saving", false},
+    {0, '\n', "Enter", "Next", "use the selected provider", .edits = false},
+    {0, '\t', "Tab", "Buttons", "move to the buttons", .edits = false},
+    {0, UI_KEY_ESC, "Esc", "Cancel", "leave without saving", .edits = false},
 };
 static const ui_binding KEYS_FORM[] = {
-    {0, '\n', "Enter", "Next field", "next field; on the last field, the next step", false},
-    {0, UI_FN(KEY_PPAGE), "PgUp", "Back", "previous step", false},
-    {0, UI_FN(KEY_NPAGE), "PgDn", "Next step", "next step", false},
-    {0, 0, "Ctrl-U", "Clear", "clear the field", false},
-    {0, UI_KEY_ESC, "Esc", "Cancel", "leave without saving", false},
+    {0, '\n', "Enter", "Next field", "next field; on the last field, the next step",
+     .edits = false},
+    {0, UI_FN(KEY_PPAGE), "PgUp", "Back", "previous step", .edits = false},
+    {0, UI_FN(KEY_NPAGE), "PgDn", "Next step", "next step", .edits = false},
+    {0, 0, "Ctrl-U", "Clear", "clear the field", .edits = false},
+    {0, UI_KEY_ESC, "Esc", "Cancel", "leave without saving", .edits = false},
 };
 static const ui_binding KEYS_TEST[] = {
-    {0, '\n', "Enter", "Next", "continue to Save", false},
-    {0, 'r', "r", "Retest", "test again", false},
-    {0, UI_FN(KEY_PPAGE), "PgUp", "Back", "previous step", false},
-    {0, UI_KEY_ESC, "Esc", "Stop/Cancel", "stop waiting for the test, or leave", false},
+    {0, '\n', "Enter", "Next", "continue to Save", .edits = false},
+    {0, 'r', "r", "Retest", "test again", .edits = false},
+    {0, UI_FN(KEY_PPAGE), "PgUp", "Back", "previous step", .edits = false},
+    {0, UI_KEY_ESC, "Esc", "Stop/Cancel", "stop waiting for the test, or leave", .edits = false},
 };
 static const ui_binding KEYS_SAVE[] = {
-    {0, '\n', "Enter", "Save", "save the account", false},
-    {0, UI_FN(KEY_PPAGE), "PgUp", "Back", "previous step", false},
-    {0, UI_KEY_ESC, "Esc", "Cancel", "leave without saving", false},
+    {0, '\n', "Enter", "Save", "save the account", .edits = false},
+    {0, UI_FN(KEY_PPAGE), "PgUp", "Back", "previous step", .edits = false},
+    {0, UI_KEY_ESC, "Esc", "Cancel", "leave without saving", .edits = false},
 };
 
 static const ui_binding *wizard_bindings(ui_modal *m, size_t *count)
