@@ -21,6 +21,7 @@ typedef struct mm_health_figures {
     char status_reason[MM_HEALTH_LINE_MAX];
     /* last hour (events of any kind: probes and requests) */
     int64_t requests, errors, rate_limit_hits, tokens_in, tokens_out;
+    int64_t request_errors; /* the caller's errors (400/404/422, content filter): not in errors */
     int64_t unpriced;  /* the hour's events without a price (cost_micros_hour leaves them out) */
     double error_rate; /* errors / requests, 0 when no requests */
     double latency_avg_ms; /* successful events; -1 when none */
