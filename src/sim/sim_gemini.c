@@ -304,8 +304,15 @@ static void invoke(const sim_request *req, sim_reply *reply, const char *name_an
     json_decref(body);
 }
 
-static void gemini_route(const sim_request *req, sim_reply *reply)
+/* /gemini stands for https://generativelanguage.googleapis.com/v1beta (mmadmin's base URL) and,
+ * for the official SDK whose base URL is the host and which adds /v1beta/..., /gemini/v1beta/...
+ * too. */
+static void gemini_route(const sim_request *given, sim_reply *reply)
 {
+    sim_request stripped = *given;
+    if (strncmp(stripped.path, "/v1beta/", 8) == 0)
+        stripped.path += 7;
+    const sim_request *req = &stripped;
     bool get = strcmp(req->method, "GET") == 0;
     bool post = strcmp(req->method, "POST") == 0;
     if (get && strcmp(req->path, "/models") == 0) {

@@ -130,10 +130,16 @@ const char *sim_openai_embeddings(const sim_request *req, sim_reply *reply, json
                                               (json_int_t)i, "embedding", vector));
     }
     json_decref(texts);
-    sim_reply_json(reply, 200,
-                   json_pack("{s:s,s:o,s:s,s:{s:I,s:I}}", "object", "list", "data", data, "model",
-                             model, "usage", "prompt_tokens", (json_int_t)tokens, "total_tokens",
-                             (json_int_t)tokens));
+    json_t *answer =
+        json_pack("{s:s,s:o,s:s,s:{s:I,s:I}}", "object", "list", "data", data, "model", model,
+                  "usage", "prompt_tokens", (json_int_t)tokens, "total_tokens", (json_int_t)tokens);
+    if (req->dialect == SIM_MISTRAL) { /* Mistral's answer has an id (its SDK requires it) */
+        char id[64];
+        sim_make_id(req, "embd-", id, sizeof id);
+        json_object_set_new(answer, "id", json_string(id));
+        json_object_set_new(json_object_get(answer, "usage"), "completion_tokens", json_integer(0));
+    }
+    sim_reply_json(reply, 200, answer);
     return NULL;
 }
 
