@@ -107,3 +107,8 @@ const char *mm_error_class_hint(mm_error_class cls)
 {
     return (unsigned)cls < MM_CLASS_COUNT ? CLASSES[cls].hint : "";
 }
+
+bool mm_error_class_is_request_outcome(mm_error_class cls, int http_status)
+{
+    return cls == MM_CLASS_BAD_REQUEST && http_status != 408;
+}

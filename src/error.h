@@ -4,6 +4,7 @@
 #define MM_ERROR_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 typedef enum mm_status {
     MM_OK = 0,
@@ -58,5 +59,9 @@ const char *mm_error_class_name(mm_error_class cls); /* "ok", "auth", "rate_limi
 mm_error_class mm_error_class_parse(const char *name);
 /* One sentence telling an admin what to do about this class ("check the API key ..."). */
 const char *mm_error_class_hint(mm_error_class cls);
+/* Whether a failure is the request's own outcome, not the account's fault: class bad_request
+ * (400, 404, 422, a content-filter block) except a 408 timeout. Such an answer goes back to the
+ * caller and never counts against health, the error rate or a cool-down (docs/router.md). */
+bool mm_error_class_is_request_outcome(mm_error_class cls, int http_status);
 
 #endif

@@ -48,7 +48,9 @@ static json_t *json_usd_micros(int64_t micros)
     return json_real((double)micros / 1e6);
 }
 
-static json_t *figures_json(const mm_health_figures *f)
+/* f's figures; status_minutes is the recent window the status comes from (the others cover the
+ * last hour). */
+static json_t *figures_json(const mm_health_figures *f, int status_minutes)
 {
     json_t *obj = json_object();
     json_object_set_new(obj, "account", json_string(f->account));
@@ -70,6 +72,11 @@ static json_t *figures_json(const mm_health_figures *f)
     json_object_set_new(obj, "monthly_cap_usd", cli_json_usd(f->monthly_cap_cents));
     json_object_set_new(obj, "enabled", json_boolean(f->enabled));
     json_object_set_new(obj, "status_reason", json_string(f->status_reason));
+    json_object_set_new(obj, "request_errors", json_integer(f->request_errors));
+    json_object_set_new(obj, "status_window_minutes", json_integer(status_minutes));
+    json_object_set_new(obj, "recent_requests", json_integer(f->recent_requests));
+    json_object_set_new(obj, "recent_error_rate", json_real(f->recent_error_rate));
+    json_object_set_new(obj, "recent_rate_limit_hits", json_integer(f->recent_rate_limit_hits));
     json_object_set_new(obj, "unpriced_requests", json_integer(f->unpriced));
     json_object_set_new(obj, "unpriced_requests_month", json_integer(f->month_unpriced));
     return obj;
@@ -126,6 +133,10 @@ static void print_table(const mm_health_report *report)
     for (size_t i = 0; table && i < report->count; i++)
         add_row(table, &report->accounts[i]);
     cli_table_finish(table, stdout);
+    const mm_health_thresholds *t = &report->thresholds;
+    printf("STATUS judges the last %d min (errors only with %lld+ calls there); the other "
+           "columns cover the last hour\n",
+           health_recent_minutes(t), (long long)t->degraded_min_requests);
     for (size_t i = 0; i < report->count; i++) {
         const mm_health_figures *f = &report->accounts[i];
         if (f->status == MM_HEALTH_DEGRADED || f->status == MM_HEALTH_UNREACHABLE)
@@ -146,7 +157,8 @@ static int show_once(mm_catalog *cat, bool json, bool watching)
     if (json) {
         json_t *array = json_array();
         for (size_t i = 0; i < report.count; i++)
-            json_array_append_new(array, figures_json(&report.accounts[i]));
+            json_array_append_new(array,
+                                  figures_json(&report.accounts[i], health_recent_minutes(&t)));
         code = cli_print_json(array);
     } else {
         if (watching && isatty(STDOUT_FILENO))

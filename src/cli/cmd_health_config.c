@@ -39,6 +39,9 @@ static const config_field FIELDS[] = {
      "degraded_rate_limit_hits", "rate-limit hits in the window that make it degraded"},
     {"degraded-p95-ms", "N", MM_HSET_DEGRADED_P95, FIELD_WHOLE, "degraded_p95_ms",
      "p95 latency (ms) above which it is degraded"},
+    {"degraded-min-requests", "N", MM_HSET_DEGRADED_MIN_REQUESTS, FIELD_WHOLE,
+     "degraded_min_requests",
+     "calls in the window before error rate or rate-limit hits can degrade it"},
     {"unreachable-failed-probes", "N", MM_HSET_UNREACHABLE_FAILED_PROBES, FIELD_WHOLE,
      "unreachable_failed_probes", "latest probes all failed that make it unreachable"},
     {"unreachable-no-success", "S", MM_HSET_UNREACHABLE_NO_SUCCESS, FIELD_SECONDS,
@@ -115,6 +118,7 @@ static void build_spec(config_spec *cs)
             "[--probe-interval S] [--probe-timeout S] [--lease S]\n"
             "         [--recent-window S] [--degraded-error-rate R]\n"
             "         [--degraded-rate-limit-hits N] [--degraded-p95-ms N]\n"
+            "         [--degraded-min-requests N]\n"
             "         [--unreachable-failed-probes N] [--unreachable-no-success S] [--json]",
         .description =
             "Shows the health monitor's timing and the status thresholds, and which are defaults;\n"

@@ -22,6 +22,9 @@ typedef struct mm_health_thresholds {
     double degraded_error_rate;        /* error rate above this is degraded (default 0.10) */
     int64_t degraded_rate_limit_hits;  /* rate-limit hits at or above this (default 5) */
     int64_t degraded_p95_ms;           /* p95 latency above this (default 5000) */
+    int64_t degraded_min_requests;     /* calls (probes and requests) the recent window needs
+                                          before its error rate or rate-limit hits can make an
+                                          account degraded: the evidence (default 5) */
     int unreachable_failed_probes;     /* this many latest probes all failed (default 3) */
     int64_t unreachable_no_success_ms; /* no success for this long while failing (default 3 min) */
 } mm_health_thresholds;
@@ -52,6 +55,7 @@ void mm_health_map_free(mm_health_map *map);
 #define MM_SETTING_DEGRADED_ERROR_RATE "health.degraded_error_rate"
 #define MM_SETTING_DEGRADED_RATE_LIMIT_HITS "health.degraded_rate_limit_hits"
 #define MM_SETTING_DEGRADED_P95_MS "health.degraded_p95_ms"
+#define MM_SETTING_DEGRADED_MIN_REQUESTS "health.degraded_min_requests"
 #define MM_SETTING_UNREACHABLE_FAILED_PROBES "health.unreachable_failed_probes"
 #define MM_SETTING_UNREACHABLE_NO_SUCCESS_MS "health.unreachable_no_success_ms"
 /* Settings keys of the monitor's timing (integers, ms). */
@@ -71,6 +75,7 @@ typedef enum mm_health_setting_id {
     MM_HSET_DEGRADED_P95,
     MM_HSET_UNREACHABLE_FAILED_PROBES,
     MM_HSET_UNREACHABLE_NO_SUCCESS,
+    MM_HSET_DEGRADED_MIN_REQUESTS,
     MM_HSET_COUNT
 } mm_health_setting_id;
 

@@ -71,6 +71,7 @@ static void fill_from_window(mm_health_figures *f, const mm_account_window *win,
         const mm_window_counts *c = &hour.counts;
         f->requests = c->events;
         f->errors = c->errors;
+        f->request_errors = c->request_errors;
         f->rate_limit_hits = c->rate_limited;
         f->tokens_in = c->tokens_in;
         f->tokens_out = c->tokens_out;

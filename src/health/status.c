@@ -43,6 +43,8 @@ static const mm_health_setting SETTINGS[MM_HSET_COUNT] = {
                                            MM_HEALTH_UNIT_COUNT, 1, 1000, 3},
     [MM_HSET_UNREACHABLE_NO_SUCCESS] = {MM_SETTING_UNREACHABLE_NO_SUCCESS_MS, MM_HEALTH_UNIT_MS,
                                         1000, 86400000, 3 * MM_MINUTE_MS},
+    [MM_HSET_DEGRADED_MIN_REQUESTS] = {MM_SETTING_DEGRADED_MIN_REQUESTS, MM_HEALTH_UNIT_COUNT, 1,
+                                       1000000, 5},
 };
 
 const mm_health_setting *health_setting(mm_health_setting_id id)
@@ -116,6 +118,7 @@ void mm_health_thresholds_default(mm_health_thresholds *t)
     t->degraded_error_rate = SETTINGS[MM_HSET_DEGRADED_ERROR_RATE].default_value;
     t->degraded_rate_limit_hits = (int64_t)SETTINGS[MM_HSET_DEGRADED_RATE_LIMIT_HITS].default_value;
     t->degraded_p95_ms = (int64_t)SETTINGS[MM_HSET_DEGRADED_P95].default_value;
+    t->degraded_min_requests = (int64_t)SETTINGS[MM_HSET_DEGRADED_MIN_REQUESTS].default_value;
     t->unreachable_failed_probes = (int)SETTINGS[MM_HSET_UNREACHABLE_FAILED_PROBES].default_value;
     t->unreachable_no_success_ms = (int64_t)SETTINGS[MM_HSET_UNREACHABLE_NO_SUCCESS].default_value;
 }
@@ -131,8 +134,13 @@ int health_recent_minutes(const mm_health_thresholds *t)
 mm_status health_thresholds_load(mm_catalog *cat, mm_health_thresholds *t, mm_error *err)
 {
     static const mm_health_setting_id ids[] = {
-        MM_HSET_RECENT_WINDOW, MM_HSET_DEGRADED_ERROR_RATE,       MM_HSET_DEGRADED_RATE_LIMIT_HITS,
-        MM_HSET_DEGRADED_P95,  MM_HSET_UNREACHABLE_FAILED_PROBES, MM_HSET_UNREACHABLE_NO_SUCCESS,
+        MM_HSET_RECENT_WINDOW,
+        MM_HSET_DEGRADED_ERROR_RATE,
+        MM_HSET_DEGRADED_RATE_LIMIT_HITS,
+        MM_HSET_DEGRADED_P95,
+        MM_HSET_UNREACHABLE_FAILED_PROBES,
+        MM_HSET_UNREACHABLE_NO_SUCCESS,
+        MM_HSET_DEGRADED_MIN_REQUESTS,
     };
     double values[sizeof ids / sizeof ids[0]];
     mm_status first = MM_OK;
@@ -147,6 +155,7 @@ mm_status health_thresholds_load(mm_catalog *cat, mm_health_thresholds *t, mm_er
     t->degraded_p95_ms = (int64_t)values[3];
     t->unreachable_failed_probes = (int)values[4];
     t->unreachable_no_success_ms = (int64_t)values[5];
+    t->degraded_min_requests = (int64_t)values[6];
     return first;
 }
 
@@ -164,7 +173,7 @@ size_t health_thresholds_describe(const mm_health_thresholds *t, char lines[][MM
     char recent[32], silence[32];
     snprintf(recent, sizeof recent, "%d min", health_recent_minutes(t));
     format_duration(silence, sizeof silence, t->unreachable_no_success_ms);
-    char text[6][MM_HEALTH_LINE_MAX];
+    char text[8][MM_HEALTH_LINE_MAX];
     snprintf(text[0], sizeof text[0],
              "unreachable: the last %d probes all failed, or nothing succeeded for %s while "
              "failing",
@@ -174,16 +183,22 @@ size_t health_thresholds_describe(const mm_health_thresholds *t, char lines[][MM
              "p95 latency above %lld ms",
              recent, t->degraded_error_rate * 100.0, (long long)t->degraded_rate_limit_hits,
              (long long)t->degraded_p95_ms);
-    snprintf(text[2], sizeof text[2], "healthy: events in the last hour and none of the above");
-    snprintf(text[3], sizeof text[3], "unknown: no probe or request in the last hour");
-    snprintf(text[4], sizeof text[4],
-             "latency counts successful calls; p95 is within %g%%; figures cover the last hour",
+    snprintf(text[2], sizeof text[2],
+             "  (error rate and rate-limit hits count only with %lld+ calls in that window)",
+             (long long)t->degraded_min_requests);
+    snprintf(text[3], sizeof text[3],
+             "  request errors (400, 404, 422, content filter) are the caller's: never counted");
+    snprintf(text[4], sizeof text[4], "healthy: events in the last hour and none of the above");
+    snprintf(text[5], sizeof text[5], "unknown: no probe or request in the last hour");
+    snprintf(text[6], sizeof text[6],
+             "latency counts successful calls; p95 is within %g%%; the other figures (Err/h, RL) "
+             "cover the last hour",
              MM_HIST_RELATIVE_ERROR * 100.0);
-    snprintf(text[5], sizeof text[5],
+    snprintf(text[7], sizeof text[7],
              "change them with 'mmadmin health config' (catalog settings health.*); a running "
              "console picks changes up within seconds");
     size_t n = 0;
-    for (; n < max_lines && n < 6; n++)
+    for (; n < max_lines && n < 8; n++)
         mm_copy(lines[n], MM_HEALTH_LINE_MAX, text[n]);
     return n;
 }
@@ -223,13 +238,14 @@ static bool is_degraded(const mm_window_totals *recent, int minutes, const mm_he
     const mm_window_counts *c = &recent->counts;
     if (c->events == 0)
         return false;
+    bool evidence = c->events >= t->degraded_min_requests; /* 1 failure of 1 says nothing */
     double error_rate = (double)c->errors / (double)c->events;
-    if (error_rate > t->degraded_error_rate) {
+    if (evidence && error_rate > t->degraded_error_rate) {
         set_reason(reason, reasonsz, "error rate %.0f%% (%lld of %lld) in the last %d min",
                    error_rate * 100.0, (long long)c->errors, (long long)c->events, minutes);
         return true;
     }
-    if (c->rate_limited >= t->degraded_rate_limit_hits) {
+    if (evidence && c->rate_limited >= t->degraded_rate_limit_hits) {
         set_reason(reason, reasonsz, "%lld rate-limit hits in the last %d min",
                    (long long)c->rate_limited, minutes);
         return true;
@@ -264,9 +280,17 @@ mm_health health_status_evaluate(const mm_account_window *win, int64_t now_ms,
     mm_window_totals recent;
     bool computed = mm_window_sum(win, now_ms, minutes, &recent);
     bool degraded = computed && is_degraded(&recent, minutes, t, reason, reasonsz);
+    int64_t calls = recent.counts.events;
     mm_window_totals_free(&recent);
     if (degraded)
         return MM_HEALTH_DEGRADED;
-    set_reason(reason, reasonsz, "within every threshold");
+    if (calls < t->degraded_min_requests)
+        set_reason(reason, reasonsz,
+                   "within every threshold in the last %d min (%lld of the %lld calls needed to "
+                   "judge the error rate)",
+                   minutes, (long long)calls, (long long)t->degraded_min_requests);
+    else
+        set_reason(reason, reasonsz, "within every threshold in the last %d min (%lld calls)",
+                   minutes, (long long)calls);
     return MM_HEALTH_HEALTHY;
 }

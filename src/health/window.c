@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "error.h"
 #include "util/clock.h"
 #include "util/text.h"
 
@@ -81,11 +82,26 @@ void mm_window_set_roll_month(mm_window_set *set, int64_t now_ms)
     }
 }
 
-static void count_event(mm_window_counts *c, const mm_usage_event *ev, bool ok)
+/* The event's outcome for health: ok, the request's own error (answered; not a fault), or a
+ * fault of the account. */
+typedef enum event_verdict { EVENT_OK, EVENT_REQUEST_ERROR, EVENT_FAULT } event_verdict;
+
+static event_verdict judge_event(const mm_usage_event *ev)
+{
+    if (strcmp(ev->outcome, "ok") == 0)
+        return EVENT_OK;
+    mm_error_class cls = mm_error_class_parse(ev->outcome);
+    return mm_error_class_is_request_outcome(cls, ev->http_status) ? EVENT_REQUEST_ERROR
+                                                                   : EVENT_FAULT;
+}
+
+static void count_event(mm_window_counts *c, const mm_usage_event *ev, event_verdict verdict)
 {
     c->events++;
-    if (!ok)
+    if (verdict == EVENT_FAULT)
         c->errors++;
+    else if (verdict == EVENT_REQUEST_ERROR)
+        c->request_errors++;
     if (strcmp(ev->outcome, "rate_limited") == 0)
         c->rate_limited++;
     c->tokens_in += ev->tokens_in > 0 ? ev->tokens_in : 0;
@@ -128,13 +144,15 @@ static void remember_error(mm_account_window *win, const mm_usage_event *ev)
         win->n_errors++;
 }
 
-static void track_state(mm_account_window *win, const mm_usage_event *ev, bool ok)
+static void track_state(mm_account_window *win, const mm_usage_event *ev, event_verdict verdict)
 {
+    bool ok = verdict == EVENT_OK;
     bool probe = strcmp(ev->kind, "probe") == 0;
     bool rate_limited = strcmp(ev->outcome, "rate_limited") == 0;
     /* a 429 is an answer: the provider is reachable, only busy (the degraded rule counts
-     * rate-limit hits), so it neither starts nor extends a run of unreachable failures */
-    bool reached = ok || rate_limited;
+     * rate-limit hits), so it neither starts nor extends a run of unreachable failures; nor
+     * does a request error (the provider answered; the request was wrong) */
+    bool reached = verdict != EVENT_FAULT || rate_limited;
     if (ev->ts_ms > win->last_event_ms)
         win->last_event_ms = ev->ts_ms;
     if (probe) {
@@ -161,8 +179,9 @@ bool mm_window_set_fold(mm_window_set *set, const mm_usage_event *ev)
         return false;
     if (!win->provider[0])
         mm_copy(win->provider, sizeof win->provider, ev->provider);
-    bool ok = strcmp(ev->outcome, "ok") == 0;
-    track_state(win, ev, ok);
+    event_verdict verdict = judge_event(ev);
+    bool ok = verdict == EVENT_OK;
+    track_state(win, ev, verdict);
     if (set->fold_month && ev->ts_ms >= set->month_start_ms) {
         if (ev->cost_micros >= 0)
             win->month_cost_micros += ev->cost_micros;
@@ -174,7 +193,7 @@ bool mm_window_set_fold(mm_window_set *set, const mm_usage_event *ev)
     mm_minute_slot *slot = slot_for(win, ev->ts_ms / MM_MINUTE_MS);
     if (!slot)
         return true;
-    count_event(&slot->counts, ev, ok);
+    count_event(&slot->counts, ev, verdict);
     if (ok && ev->latency_ms >= 0)
         return mm_histogram_add(&slot->latency, ev->latency_ms);
     return true;
@@ -184,6 +203,7 @@ static void add_counts(mm_window_counts *dst, const mm_window_counts *src)
 {
     dst->events += src->events;
     dst->errors += src->errors;
+    dst->request_errors += src->request_errors;
     dst->rate_limited += src->rate_limited;
     dst->tokens_in += src->tokens_in;
     dst->tokens_out += src->tokens_out;

@@ -17,9 +17,11 @@
 #define MM_MINUTE_MS 60000
 
 typedef struct mm_window_counts {
-    int64_t events;       /* usage events of any kind (probes and requests) */
-    int64_t errors;       /* outcome != "ok" */
-    int64_t rate_limited; /* outcome == "rate_limited" */
+    int64_t events;         /* usage events of any kind (probes and requests) */
+    int64_t errors;         /* faults of the account: outcome neither "ok" nor a request outcome */
+    int64_t request_errors; /* answered request errors (bad_request: 400/404/422, content
+                               filter): the caller's, never counted in errors */
+    int64_t rate_limited;   /* outcome == "rate_limited" */
     int64_t tokens_in, tokens_out;
     int64_t tokens_cache_read, tokens_cache_write; /* parts of tokens_in */
     int64_t usage_estimated; /* events whose tokens are the admission estimate */

@@ -266,7 +266,10 @@ static void gemini_parse_error(long status, const char *body, size_t len, mm_err
         out->cls = class_from_status_name(status_name ? status_name : "", status, key_invalid);
         if (out->cls == MM_CLASS_RATE_LIMITED && daily_quota)
             out->cls = MM_CLASS_QUOTA; /* retrying within minutes will not help */
-        out->retry_after_ms = retry_ms;
+        /* RetryInfo's retryDelay ("58s") is the cool-down; the message's "Please retry in
+         * 58.2s." stands in when a front end dropped the details */
+        const char *full = adapter_json_string(error, "message"); /* not cut to the summary */
+        out->retry_after_ms = retry_ms >= 0 ? retry_ms : adapter_retry_after_from_text(full);
     }
     json_decref(root);
 }

@@ -1,5 +1,5 @@
 /* The Mistral descriptor: credential fields, default base URL and operations (OpenAI-shaped
- * bodies from openai_shape.c, Mistral's x-ratelimitbysize-* headers). */
+ * bodies from openai_shape.c, Mistral's two families of rate-limit headers). */
 #include "providers/openai_shape.h"
 
 static const mm_credential_field FIELDS[] = {
@@ -11,21 +11,33 @@ static const mm_credential_field FIELDS[] = {
      "Only for a private endpoint whose certificate the system does not trust."},
 };
 
-/* Mistral's token limits per minute (x-ratelimitbysize-*), over any OpenAI-style headers. */
+/* Sets *field to the header's whole value when present. */
+static void read_header(const mm_http_response *resp, const char *name, int64_t *field)
+{
+    int64_t value = adapter_header_int(resp, name);
+    if (value >= 0)
+        *field = value;
+}
+
+/* Mistral's limits per minute over any OpenAI-style headers, from both families it has sent:
+ * the older x-ratelimitbysize-{limit,remaining}-minute (tokens) with (x-)ratelimitbysize-reset
+ * (seconds), seen in clients; and the current x-ratelimit-{limit,remaining}-req-minute
+ * (requests) and x-ratelimit-{limit,remaining}-tokens-minute (tokens), from a recorded answer of
+ * mid-2026 (PROVIDERS.md), which win when both are present. */
 static void mistral_read_ratelimit(const mm_http_response *resp, int64_t now_ms, mm_ratelimit *rl)
 {
     openai_shape_read_ratelimit(resp, now_ms, rl);
-    int64_t limit = adapter_header_int(resp, "x-ratelimitbysize-limit-minute");
-    int64_t remaining = adapter_header_int(resp, "x-ratelimitbysize-remaining-minute");
+    read_header(resp, "x-ratelimitbysize-limit-minute", &rl->limit_tokens);
+    read_header(resp, "x-ratelimitbysize-remaining-minute", &rl->remaining_tokens);
     int64_t reset_s = adapter_header_int(resp, "x-ratelimitbysize-reset");
     if (reset_s < 0)
         reset_s = adapter_header_int(resp, "ratelimitbysize-reset");
-    if (limit >= 0)
-        rl->limit_tokens = limit;
-    if (remaining >= 0)
-        rl->remaining_tokens = remaining;
     if (reset_s >= 0)
         rl->reset_tokens_ms = reset_s * 1000;
+    read_header(resp, "x-ratelimit-limit-req-minute", &rl->limit_requests);
+    read_header(resp, "x-ratelimit-remaining-req-minute", &rl->remaining_requests);
+    read_header(resp, "x-ratelimit-limit-tokens-minute", &rl->limit_tokens);
+    read_header(resp, "x-ratelimit-remaining-tokens-minute", &rl->remaining_tokens);
 }
 
 static const mm_provider_ops OPS = {

@@ -100,21 +100,9 @@ mm_status router_config_save(mm_catalog *cat, const router_config *cfg, mm_error
 
 bool router_class_falls_through(mm_error_class cls, int http_status)
 {
-    if (http_status == 408)
-        return true;
-    switch (cls) {
-    case MM_CLASS_AUTH:
-    case MM_CLASS_QUOTA:
-    case MM_CLASS_RATE_LIMITED:
-    case MM_CLASS_OVERLOADED:
-    case MM_CLASS_SERVER:
-    case MM_CLASS_TIMEOUT:
-    case MM_CLASS_NETWORK:
-    case MM_CLASS_BAD_RESPONSE:
-        return true;
-    default:
-        return false; /* ok, bad_request: the answer goes back to the caller */
-    }
+    if ((unsigned)cls >= MM_CLASS_COUNT || cls == MM_CLASS_OK)
+        return false;
+    return !mm_error_class_is_request_outcome(cls, http_status); /* goes back to the caller */
 }
 
 bool router_class_counts_for_cooldown(mm_error_class cls, int http_status)

@@ -15,7 +15,10 @@
 
 static const char *anthropic_key(const sim_request *req)
 {
-    return sim_request_header(req, "x-api-key");
+    /* API keys come in x-api-key; the SDKs' authToken (OAuth) as Authorization: Bearer, which
+     * mmsim checks by the same rules */
+    const char *key = sim_request_header(req, "x-api-key");
+    return key ? key : sim_request_bearer(req);
 }
 
 static void anthropic_error_body(const sim_request *req, sim_reply *reply, unsigned status,

@@ -44,6 +44,9 @@ static json_t *help_links(void)
                      "https://ai.google.dev/gemini-api/docs/rate-limits");
 }
 
+/* A 429 RESOURCE_EXHAUSTED as the API sends it: QuotaFailure, Help and, for a per-minute limit
+ * with retry_after_s, RetryInfo with the whole seconds ("58s") and a message ending "Please retry
+ * in 58.2s." (the API's message carries the fraction the RetryInfo rounds down). */
 static void gemini_rate_limit(const sim_request *req, sim_reply *reply, bool quota)
 {
     json_t *details = json_array();
@@ -52,19 +55,29 @@ static void gemini_rate_limit(const sim_request *req, sim_reply *reply, bool quo
                                      : "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
                                quota ? "1500" : "15"));
     json_array_append_new(details, help_links());
-    if (!quota && req->plan.phase.retry_after_s >= 0) {
+    char message[512];
+    int retry_s = req->plan.phase.retry_after_s;
+    if (!quota && retry_s >= 0) {
         char delay[24];
-        snprintf(delay, sizeof delay, "%ds", req->plan.phase.retry_after_s);
+        snprintf(delay, sizeof delay, "%ds", retry_s);
         json_array_append_new(details, json_pack("{s:s,s:s}", "@type",
                                                  "type.googleapis.com/google.rpc.RetryInfo",
                                                  "retryDelay", delay));
+        snprintf(message, sizeof message,
+                 "You exceeded your current quota, please check your plan and billing details. "
+                 "For more information on this error, head to: "
+                 "https://ai.google.dev/gemini-api/docs/rate-limits.\n* Quota exceeded for "
+                 "metric: generativelanguage.googleapis.com/generate_content_free_tier_requests, "
+                 "limit: 15, model: gemini-2.0-flash\nPlease retry in %d.2s.",
+                 retry_s);
+    } else {
+        snprintf(message, sizeof message, "%s",
+                 quota ? "You exceeded your current quota, please check your plan and "
+                         "billing details. For more information on this error, head to: "
+                         "https://ai.google.dev/gemini-api/docs/rate-limits."
+                       : "Resource has been exhausted (e.g. check quota).");
     }
-    gemini_error_body(reply, 429, "RESOURCE_EXHAUSTED",
-                      quota ? "You exceeded your current quota, please check your plan and "
-                              "billing details. For more information on this error, head to: "
-                              "https://ai.google.dev/gemini-api/docs/rate-limits."
-                            : "Resource has been exhausted (e.g. check quota).",
-                      details);
+    gemini_error_body(reply, 429, "RESOURCE_EXHAUSTED", message, details);
 }
 
 static void gemini_bad_key(sim_reply *reply)
@@ -120,7 +133,10 @@ static void gemini_error(const sim_request *req, sim_reply *reply, sim_error_kin
                  "models/%s is not found for API version v1beta, or is not supported for %s. "
                  "Call ListModels to see the list of available models and their supported "
                  "methods.",
-                 detail, strstr(req->path, ":embedContent") ? "embedContent" : "generateContent");
+                 detail,
+                 strstr(req->path, ":batchEmbedContents") ? "batchEmbedContents"
+                 : strstr(req->path, ":embedContent")     ? "embedContent"
+                                                          : "generateContent");
         gemini_error_body(reply, 404, "NOT_FOUND", message, NULL);
         return;
     case SIM_ERR_TOO_LARGE:
@@ -224,13 +240,47 @@ static void embed(const sim_request *req, sim_reply *reply, json_t *body)
                   sim_embedding(req->seed, json_string_value(first), json_string_length(first))));
 }
 
+/* :batchEmbedContents, through which the official SDK (@google/genai) embeds:
+ * {"requests":[{"model":"models/…","content":{"parts":[{"text":…}]}}, …]} →
+ * {"embeddings":[{"values":[…]}, …]}, one per request. */
+static void batch_embed(const sim_request *req, sim_reply *reply, json_t *body)
+{
+    json_t *requests = json_object_get(body, "requests");
+    if (!json_is_array(requests) || json_array_size(requests) == 0) {
+        gemini_error(req, reply, SIM_ERR_BAD_REQUEST,
+                     "* BatchEmbedContentsRequest.requests: requests is not specified");
+        return;
+    }
+    json_t *embeddings = json_array();
+    size_t i;
+    json_t *item;
+    json_array_foreach(requests, i, item)
+    {
+        json_t *parts = json_object_get(json_object_get(item, "content"), "parts");
+        json_t *text = json_object_get(json_array_get(parts, 0), "text");
+        if (!json_is_string(text)) {
+            json_decref(embeddings);
+            gemini_error(req, reply, SIM_ERR_BAD_REQUEST,
+                         "* BatchEmbedContentsRequest.requests[].content: content is not "
+                         "specified");
+            return;
+        }
+        json_array_append_new(
+            embeddings,
+            json_pack("{s:o}", "values",
+                      sim_embedding(req->seed, json_string_value(text), json_string_length(text))));
+    }
+    sim_reply_json(reply, 200, json_pack("{s:o}", "embeddings", embeddings));
+}
+
 static void invoke(const sim_request *req, sim_reply *reply, const char *name_and_method)
 {
     const char *colon = strrchr(name_and_method, ':');
     char model_id[128];
     size_t len = colon ? (size_t)(colon - name_and_method) : 0;
     bool chat = colon && strcmp(colon, ":generateContent") == 0;
-    bool embedding = colon && strcmp(colon, ":embedContent") == 0;
+    bool batch = colon && strcmp(colon, ":batchEmbedContents") == 0;
+    bool embedding = batch || (colon && strcmp(colon, ":embedContent") == 0);
     if ((!chat && !embedding) || len == 0 || len >= sizeof model_id) {
         gemini_error(req, reply, SIM_ERR_NOT_FOUND, NULL);
         return;
@@ -247,13 +297,22 @@ static void invoke(const sim_request *req, sim_reply *reply, const char *name_an
         gemini_error(req, reply, SIM_ERR_BAD_JSON, NULL);
     else if (chat)
         generate(req, reply, model, body);
+    else if (batch)
+        batch_embed(req, reply, body);
     else
         embed(req, reply, body);
     json_decref(body);
 }
 
-static void gemini_route(const sim_request *req, sim_reply *reply)
+/* /gemini stands for https://generativelanguage.googleapis.com/v1beta (mmadmin's base URL) and,
+ * for the official SDK whose base URL is the host and which adds /v1beta/..., /gemini/v1beta/...
+ * too. */
+static void gemini_route(const sim_request *given, sim_reply *reply)
 {
+    sim_request stripped = *given;
+    if (strncmp(stripped.path, "/v1beta/", 8) == 0)
+        stripped.path += 7;
+    const sim_request *req = &stripped;
     bool get = strcmp(req->method, "GET") == 0;
     bool post = strcmp(req->method, "POST") == 0;
     if (get && strcmp(req->path, "/models") == 0) {

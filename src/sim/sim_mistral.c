@@ -1,6 +1,6 @@
 /* The mistral dialect (https://api.mistral.ai/v1 under /mistral): bearer key, unpaginated
  * /models with capabilities, OpenAI-shaped chat and embeddings, Mistral's error bodies and
- * x-ratelimitbysize-* headers. */
+ * the current x-ratelimit-{limit,remaining}-{req,tokens}-minute headers. */
 #include "sim/sim_models.h"
 #include "sim/sim_openai.h"
 #include "sim/sim_reply.h"
@@ -115,8 +115,14 @@ static void invoke(const sim_request *req, sim_reply *reply, bool chat)
     json_decref(body);
 }
 
-static void mistral_route(const sim_request *req, sim_reply *reply)
+/* /mistral stands for https://api.mistral.ai/v1 (mmadmin's base URL) and, for the official SDKs
+ * whose server URL is https://api.mistral.ai and which append /v1/..., /mistral/v1/... too. */
+static void mistral_route(const sim_request *given, sim_reply *reply)
 {
+    sim_request stripped = *given;
+    if (strncmp(stripped.path, "/v1/", 4) == 0)
+        stripped.path += 3;
+    const sim_request *req = &stripped;
     if (sim_request_is(req, "GET", "/models")) {
         list_models(reply);
     } else if (strcmp(req->method, "GET") == 0 && strncmp(req->path, "/models/", 8) == 0) {
@@ -139,13 +145,11 @@ static void mistral_headers(const sim_request *req, sim_reply *reply)
     bool limited = reply->status == 429 && req->plan.fault_fires &&
                    req->plan.phase.fault == SIM_FAULT_RATE_LIMIT;
     sim_reply_set_header(reply, "mistral-correlation-id", req->request_id);
-    sim_reply_header(reply, "x-ratelimitbysize-limit-minute", "%d", 500000);
-    sim_reply_header(reply, "x-ratelimitbysize-remaining-minute", "%d", limited ? 0 : 499950);
-    sim_reply_header(reply, "x-ratelimitbysize-limit-month", "%d", 1000000000);
-    sim_reply_header(reply, "x-ratelimitbysize-remaining-month", "%d", limited ? 0 : 999999950);
-    sim_reply_header(reply, "ratelimitbysize-reset", "%d",
-                     limited && req->plan.phase.retry_after_s >= 0 ? req->plan.phase.retry_after_s
-                                                                   : 60);
+    /* the current family (a recorded answer of mid-2026); no reset header is sent */
+    sim_reply_header(reply, "x-ratelimit-limit-req-minute", "%d", 120);
+    sim_reply_header(reply, "x-ratelimit-remaining-req-minute", "%d", limited ? 0 : 119);
+    sim_reply_header(reply, "x-ratelimit-limit-tokens-minute", "%d", 500000);
+    sim_reply_header(reply, "x-ratelimit-remaining-tokens-minute", "%d", limited ? 0 : 499950);
 }
 
 const sim_dialect sim_mistral_dialect = {"mistral", mistral_key, mistral_error, mistral_route,

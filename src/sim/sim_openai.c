@@ -1,12 +1,16 @@
 /* The openai dialect (https://api.openai.com/v1 under /openai) and the OpenAI-shaped bodies
- * and headers the azure, mistral and compat dialects reuse. */
+ * and headers the azure, mistral and compat dialects reuse (embeddings as float arrays or, as
+ * the official clients ask by default, base64 of little-endian float32). */
 #include "sim/sim_openai.h"
 #include "sim/sim_content.h"
 #include "sim/sim_models.h"
 #include "sim/sim_reply.h"
 #include "sim/sim_rng.h"
 
+#include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -58,9 +62,48 @@ const char *sim_openai_chat(const sim_request *req, sim_reply *reply, json_t *bo
     return NULL;
 }
 
+/* The vector as the official clients ask for it by default (encoding_format "base64"): the
+ * base64 of its values as little-endian float32. NULL when out of memory. */
+static json_t *embedding_base64(const json_t *vector)
+{
+    size_t n = json_array_size(vector);
+    unsigned char *bytes = malloc(n * 4 + 1);
+    size_t b64len = sodium_base64_encoded_len(n * 4, sodium_base64_VARIANT_ORIGINAL);
+    char *b64 = malloc(b64len);
+    json_t *out = NULL;
+    if (bytes && b64) {
+        for (size_t i = 0; i < n; i++) {
+            float value = (float)json_real_value(json_array_get(vector, i));
+            uint32_t word;
+            memcpy(&word, &value, sizeof word);
+            for (int b = 0; b < 4; b++)
+                bytes[i * 4 + (size_t)b] = (unsigned char)(word >> (8 * b));
+        }
+        sodium_bin2base64(b64, b64len, bytes, n * 4, sodium_base64_VARIANT_ORIGINAL);
+        out = json_string(b64);
+    }
+    free(bytes);
+    free(b64);
+    return out;
+}
+
+/* encoding_format: absent or "float" (an array), "base64" (a string); else NULL. */
+static const char *encoding_format(const json_t *body)
+{
+    const json_t *format = json_object_get(body, "encoding_format");
+    if (!format || json_is_null(format))
+        return "float";
+    const char *name = json_string_value(format);
+    return name && (strcmp(name, "float") == 0 || strcmp(name, "base64") == 0) ? name : NULL;
+}
+
 const char *sim_openai_embeddings(const sim_request *req, sim_reply *reply, json_t *body,
                                   const char *model)
 {
+    const char *format = encoding_format(body);
+    if (!format)
+        return "'encoding_format' must be one of 'float', 'base64'";
+    bool base64 = strcmp(format, "base64") == 0;
     json_t *input = json_object_get(body, "input");
     json_t *texts = json_is_string(input) ? json_pack("[O]", input) : json_incref(input);
     bool valid = json_is_array(texts) && json_array_size(texts) > 0;
@@ -76,16 +119,27 @@ const char *sim_openai_embeddings(const sim_request *req, sim_reply *reply, json
     json_array_foreach(texts, i, text)
     {
         tokens += sim_tokens_for_bytes(json_string_length(text));
-        json_array_append_new(
-            data,
-            json_pack("{s:s,s:I,s:o}", "object", "embedding", "index", (json_int_t)i, "embedding",
-                      sim_embedding(req->seed, json_string_value(text), json_string_length(text))));
+        json_t *vector =
+            sim_embedding(req->seed, json_string_value(text), json_string_length(text));
+        if (base64) {
+            json_t *encoded = embedding_base64(vector);
+            json_decref(vector);
+            vector = encoded;
+        }
+        json_array_append_new(data, json_pack("{s:s,s:I,s:o}", "object", "embedding", "index",
+                                              (json_int_t)i, "embedding", vector));
     }
     json_decref(texts);
-    sim_reply_json(reply, 200,
-                   json_pack("{s:s,s:o,s:s,s:{s:I,s:I}}", "object", "list", "data", data, "model",
-                             model, "usage", "prompt_tokens", (json_int_t)tokens, "total_tokens",
-                             (json_int_t)tokens));
+    json_t *answer =
+        json_pack("{s:s,s:o,s:s,s:{s:I,s:I}}", "object", "list", "data", data, "model", model,
+                  "usage", "prompt_tokens", (json_int_t)tokens, "total_tokens", (json_int_t)tokens);
+    if (req->dialect == SIM_MISTRAL) { /* Mistral's answer has an id (its SDK requires it) */
+        char id[64];
+        sim_make_id(req, "embd-", id, sizeof id);
+        json_object_set_new(answer, "id", json_string(id));
+        json_object_set_new(json_object_get(answer, "usage"), "completion_tokens", json_integer(0));
+    }
+    sim_reply_json(reply, 200, answer);
     return NULL;
 }
 

@@ -14,14 +14,15 @@ assert_ok health config
 assert_contains out "--probe-interval"
 assert_contains out "30 s"
 assert_contains out "health.unreachable_no_success_ms"
-[ "$(grep -c ' default ' "$OUT")" = 9 ] || fail "not every value is shown as a default"
+[ "$(grep -c ' default ' "$OUT")" = 10 ] || fail "not every value is shown as a default"
 assert_ok health config --json
 assert_json 'd["probe_interval_seconds"] == 30 and d["probe_timeout_seconds"] == 10'
 assert_json 'd["lease_seconds"] == 15 and d["recent_window_seconds"] == 300'
 assert_json 'd["degraded_error_rate"] == 0.1 and d["degraded_rate_limit_hits"] == 5'
 assert_json 'd["degraded_p95_ms"] == 5000 and d["unreachable_failed_probes"] == 3'
 assert_json 'd["unreachable_no_success_seconds"] == 180'
-assert_json 'len(d["defaults"]) == 9 and d["invalid"] == []'
+assert_json 'len(d["defaults"]) == 10 and d["invalid"] == []'
+assert_json 'd["degraded_min_requests"] == 5'
 [ -z "$(sqlite3 "$MM_DB" "SELECT key FROM settings WHERE key LIKE 'health.%'")" ] ||
     fail "showing the settings wrote some"
 
@@ -39,6 +40,7 @@ done <<'EOF'
 --degraded-error-rate 0.25 health.degraded_error_rate 0.25
 --degraded-rate-limit-hits 7 health.degraded_rate_limit_hits 7
 --degraded-p95-ms 800 health.degraded_p95_ms 800
+--degraded-min-requests 3 health.degraded_min_requests 3
 --unreachable-failed-probes 4 health.unreachable_failed_probes 4
 --unreachable-no-success 90 health.unreachable_no_success_ms 90000
 EOF

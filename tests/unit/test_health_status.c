@@ -1,5 +1,6 @@
 /* Unit tests of the status rule: unknown without data, each threshold (error rate, rate-limit
- * hits, p95, failed probes, no success for a while), recovery, settings and the help text. */
+ * hits, p95, failed probes, no success for a while), recovery, the evidence a status needs,
+ * request errors never counted, settings and the help text. */
 #include "testutil.h"
 
 #include <stdio.h>
@@ -113,6 +114,7 @@ static void slow_p95_degrades(void **state)
 static void failed_probes_make_it_unreachable(void **state)
 {
     fixture *f = *state;
+    f->t.degraded_min_requests = 1; /* judge from the first call (the evidence rule is below) */
     add(f, "probe", T0, "ok", 50, 1);
     add(f, "probe", T0 + 1000, "network", 0, 2);
     assert_int_equal(status(f, T0 + 2000), MM_HEALTH_DEGRADED); /* 2 of 3 failed */
@@ -145,6 +147,80 @@ static void no_success_for_a_while_makes_it_unreachable(void **state)
     assert_non_null(strstr(f->reason, "no success"));
 }
 
+static mm_window_counts recent_counts(fixture *f, int64_t now)
+{
+    mm_window_totals totals;
+    assert_true(mm_window_sum(mm_window_set_find(&f->set, "a"), now, 5, &totals));
+    mm_window_counts counts = totals.counts;
+    mm_window_totals_free(&totals);
+    return counts;
+}
+
+/* issue 12: one failure out of one says nothing; the minimum sample is 5 calls by default */
+static void a_status_needs_evidence(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(f->t.degraded_min_requests, 5);
+    add(f, "request", T0, "server", 100, 1);
+    assert_int_equal(status(f, T0 + 1000), MM_HEALTH_HEALTHY);
+    assert_non_null(strstr(f->reason, "1 of the 5 calls needed"));
+    add(f, "request", T0, "server", 100, 3);
+    assert_int_equal(status(f, T0 + 1000), MM_HEALTH_HEALTHY); /* 4 of 4 */
+    add(f, "request", T0, "server", 100, 1);
+    assert_int_equal(status(f, T0 + 1000), MM_HEALTH_DEGRADED); /* 5 of 5 */
+    assert_non_null(strstr(f->reason, "error rate 100% (5 of 5) in the last 5 min"));
+    /* the setting moves the bar */
+    f->t.degraded_min_requests = 6;
+    assert_int_equal(status(f, T0 + 1000), MM_HEALTH_HEALTHY);
+}
+
+static void rate_limit_hits_need_evidence_too(void **state)
+{
+    fixture *f = *state;
+    f->t.degraded_error_rate = 1.0;
+    f->t.degraded_rate_limit_hits = 1;
+    f->t.degraded_min_requests = 3;
+    add(f, "request", T0, "rate_limited", 5, 2);
+    assert_int_equal(status(f, T0), MM_HEALTH_HEALTHY);
+    add(f, "request", T0, "ok", 100, 1);
+    assert_int_equal(status(f, T0), MM_HEALTH_DEGRADED);
+    assert_non_null(strstr(f->reason, "2 rate-limit hits"));
+}
+
+static void add_status(fixture *f, const char *kind, int64_t ts, const char *outcome,
+                       int http_status, int times)
+{
+    for (int i = 0; i < times; i++) {
+        mm_usage_event ev = event(kind, ts, outcome, 100);
+        ev.http_status = http_status;
+        assert_true(mm_window_set_fold(&f->set, &ev));
+    }
+}
+
+/* issue 12: 400/404/422 and content-filter blocks are the caller's; they are answers */
+static void request_errors_never_count(void **state)
+{
+    fixture *f = *state;
+    add_status(f, "request", T0, "bad_request", 400, 10);
+    add_status(f, "request", T0, "bad_request", 404, 5);
+    add_status(f, "request", T0, "bad_request", 422, 5);
+    add_status(f, "probe", T0, "bad_request", 400, 5); /* answered: never unreachable */
+    assert_int_equal(status(f, T0 + 1000), MM_HEALTH_HEALTHY);
+    assert_int_equal(status(f, T0 + 4 * 60000), MM_HEALTH_HEALTHY); /* no "failing since" */
+    mm_window_counts c = recent_counts(f, T0 + 1000);
+    assert_int_equal(c.events, 25);
+    assert_int_equal(c.errors, 0);
+    assert_int_equal(c.request_errors, 25);
+    const mm_account_window *win = mm_window_set_find(&f->set, "a");
+    assert_int_equal(win->consecutive_probe_failures, 0);
+    assert_int_equal(win->failing_since_ms, 0);
+    assert_int_equal(win->n_errors, MM_WINDOW_LAST_ERRORS); /* still listed as last errors */
+    /* a 408 is the provider timing out, not the request being wrong: it counts */
+    add_status(f, "request", T0, "bad_request", 408, 5);
+    assert_int_equal(recent_counts(f, T0 + 1000).errors, 5);
+    assert_int_equal(status(f, T0 + 1000), MM_HEALTH_DEGRADED); /* 5 of 30 */
+}
+
 static void thresholds_are_described_for_help(void **state)
 {
     fixture *f = *state;
@@ -155,6 +231,8 @@ static void thresholds_are_described_for_help(void **state)
     assert_non_null(strstr(lines[0], "3 min"));
     assert_non_null(strstr(lines[1], "10%"));
     assert_non_null(strstr(lines[1], "5000 ms"));
+    assert_non_null(strstr(lines[2], "only with 5+ calls"));
+    assert_non_null(strstr(lines[3], "request errors"));
     assert_int_equal(health_thresholds_describe(&f->t, lines, 2), 2);
 }
 
@@ -170,6 +248,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(no_success_for_a_while_makes_it_unreachable, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(a_status_needs_evidence, setup, teardown),
+        cmocka_unit_test_setup_teardown(rate_limit_hits_need_evidence_too, setup, teardown),
+        cmocka_unit_test_setup_teardown(request_errors_never_count, setup, teardown),
         cmocka_unit_test_setup_teardown(thresholds_are_described_for_help, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -420,6 +420,12 @@ static const error_case ERROR_CASES[] = {
     {"gemini", 403, "gemini/error_403.json", NULL, MM_CLASS_AUTH, "unregistered callers", -1},
     {"gemini", 429, "gemini/error_429.json", NULL, MM_CLASS_RATE_LIMITED,
      "exceeded your current quota", 59000},
+    /* the shape of a free-tier 429 of 2025-26 (issue 12): RetryInfo "58s" is the cool-down */
+    {"gemini", 429, "gemini/error_429_retry_in.json", NULL, MM_CLASS_RATE_LIMITED,
+     "Quota exceeded for metric", 58000},
+    /* the same without its details: the message's "Please retry in 58.213471965s." */
+    {"gemini", 429, "gemini/error_429_retry_in_message.json", NULL, MM_CLASS_RATE_LIMITED,
+     "Quota exceeded for metric", 58213},
     {"gemini", 429, "gemini/error_429_daily.json", NULL, MM_CLASS_QUOTA,
      "exceeded your current quota", -1},
     {"azure-openai", 503, "azure/error_503.json", NULL, MM_CLASS_OVERLOADED, "temporarily unable",
@@ -593,6 +599,38 @@ static void openai_and_mistral_ratelimit_headers(void **state)
     assert_int_equal(res.ratelimit.remaining_tokens, 499000);
     assert_int_equal(res.ratelimit.reset_tokens_ms, 17000);
     assert_int_equal(res.ratelimit.limit_requests, -1);
+    mm_http_response_free(&resp);
+    mm_call_result_free(&res);
+
+    /* the current family (issue 12, a recording of mid-2026): requests and tokens per minute */
+    const char *current[] = {
+        "x-ratelimit-limit-req-minute: 120",        "x-ratelimit-remaining-req-minute: 117",
+        "x-ratelimit-limit-tokens-minute: 2000000", "x-ratelimit-remaining-tokens-minute: 1999200",
+        "x-ratelimit-tokens-query-cost: 800",       NULL};
+    tp_response_file(&resp, 200, "mistral/chat.json", current);
+    mm_call_result_init(&res);
+    provider_parse_chat_response(&conn, &resp, &res);
+    assert_int_equal(res.ratelimit.limit_requests, 120);
+    assert_int_equal(res.ratelimit.remaining_requests, 117);
+    assert_int_equal(res.ratelimit.limit_tokens, 2000000);
+    assert_int_equal(res.ratelimit.remaining_tokens, 1999200);
+    assert_int_equal(res.ratelimit.reset_tokens_ms, -1);
+    mm_http_response_free(&resp);
+    mm_call_result_free(&res);
+
+    /* both families: the current one wins, the old reset still read */
+    const char *both[] = {"x-ratelimitbysize-limit-minute: 500000",
+                          "x-ratelimitbysize-remaining-minute: 1",
+                          "ratelimitbysize-reset: 9",
+                          "x-ratelimit-limit-tokens-minute: 600000",
+                          "x-ratelimit-remaining-tokens-minute: 599000",
+                          NULL};
+    tp_response_file(&resp, 200, "mistral/chat.json", both);
+    mm_call_result_init(&res);
+    provider_parse_chat_response(&conn, &resp, &res);
+    assert_int_equal(res.ratelimit.limit_tokens, 600000);
+    assert_int_equal(res.ratelimit.remaining_tokens, 599000);
+    assert_int_equal(res.ratelimit.reset_tokens_ms, 9000);
     mm_http_response_free(&resp);
     mm_call_result_free(&res);
 }

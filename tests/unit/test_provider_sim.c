@@ -226,6 +226,22 @@ static void rate_limit_reads_retry_after(void **state)
     fault_gives(state, "rate_limit", MM_CLASS_RATE_LIMITED, 429);
 }
 
+/* mmsim's Mistral answers carry the current headers (issue 12), which the adapter reads */
+static void mistral_ratelimit_headers_are_read(void **state)
+{
+    sim *s = need_sim(state);
+    admin(s, "POST", "/_sim/reset", NULL);
+    mm_call_result res;
+    list(s, &KINDS[5], "sk-good", &res);
+    assert_string_equal(KINDS[5].provider, "mistral");
+    assert_true(res.ok);
+    assert_int_equal(res.ratelimit.limit_requests, 120);
+    assert_int_equal(res.ratelimit.remaining_requests, 119);
+    assert_int_equal(res.ratelimit.limit_tokens, 500000);
+    assert_int_equal(res.ratelimit.remaining_tokens, 499950);
+    mm_call_result_free(&res);
+}
+
 static void overloaded_is_overloaded(void **state)
 {
     fault_gives(state, "overloaded", MM_CLASS_OVERLOADED, 0);
@@ -381,6 +397,7 @@ int main(void)
         cmocka_unit_test(a_wrong_key_is_auth),
         cmocka_unit_test(quota_is_quota),
         cmocka_unit_test(rate_limit_reads_retry_after),
+        cmocka_unit_test(mistral_ratelimit_headers_are_read),
         cmocka_unit_test(overloaded_is_overloaded),
         cmocka_unit_test(server_error_is_server),
         cmocka_unit_test(malformed_json_is_bad_response),

@@ -210,21 +210,13 @@ static void health_on_wake(ui_page *page, ui_app *app)
 
 /* ---- drawing ---- */
 
-static void status_line(const health_page *st, const ui_app *app, char *out, size_t outsz,
-                        ui_element *el)
+/* What the process is doing about probes (and which sparkline shows). */
+static void prober_line(const health_page *st, const ui_app *app, const mm_health_snapshot *s,
+                        char *out, size_t outsz)
 {
-    const mm_health_snapshot *s = app->health;
-    *el = UI_EL_DIM;
     const char *spark = st->spark_errors ? "sparkline: errors/requests per minute (l: p95)"
                                          : "sparkline: p95 latency per minute (l: errors)";
-    if (app->monitor_problem[0] || (s && s->problem[0])) {
-        snprintf(out, outsz, "%s %s", ui_glyph(app, UI_G_WARN),
-                 app->monitor_problem[0] ? app->monitor_problem : s->problem);
-        *el = UI_EL_ERROR;
-    } else if (!s) {
-        snprintf(out, outsz, "Loading the last hour of usage events%s",
-                 ui_glyph(app, UI_G_ELLIPSIS));
-    } else if (s->is_prober && s->last_round_ms) {
+    if (s->is_prober && s->last_round_ms) {
         snprintf(out, outsz, "Probing every %.3g s: last round %zu probes, %zu failed, %.2f s.  %s",
                  (double)s->probe_interval_ms / 1000.0, s->last_round_probes,
                  s->last_round_failures, (double)s->last_round_duration_ms / 1000.0, spark);
@@ -237,6 +229,28 @@ static void status_line(const health_page *st, const ui_app *app, char *out, siz
                  : s->prober[0] ? "Another process probes; this console watches."
                                 : "Nobody probes yet.",
                  spark);
+    }
+}
+
+/* The line under the table: a problem, or the windows the columns cover (the status judges the
+ * recent window, Err/h and the rest the hour) and the prober's state. */
+static void status_line(const health_page *st, const ui_app *app, char *out, size_t outsz,
+                        ui_element *el)
+{
+    const mm_health_snapshot *s = app->health;
+    *el = UI_EL_DIM;
+    if (app->monitor_problem[0] || (s && s->problem[0])) {
+        snprintf(out, outsz, "%s %s", ui_glyph(app, UI_G_WARN),
+                 app->monitor_problem[0] ? app->monitor_problem : s->problem);
+        *el = UI_EL_ERROR;
+    } else if (!s) {
+        snprintf(out, outsz, "Loading the last hour of usage events%s",
+                 ui_glyph(app, UI_G_ELLIPSIS));
+    } else {
+        char prober[256];
+        prober_line(st, app, s, prober, sizeof prober);
+        snprintf(out, outsz, "Status: last %d min, other columns: last hour.  %s",
+                 health_recent_minutes(&s->report.thresholds), prober);
     }
 }
 

@@ -1,0 +1,47 @@
+// The official Gemini SDK (npm "@google/genai") against mmsim's /gemini: list models, generate,
+// embed (through :batchEmbedContents), a bad key (Gemini answers 400 API_KEY_INVALID, not 401),
+// and a 429 carrying RetryInfo and "Please retry in …s". The SDK does not wait for RetryInfo by
+// itself (it retries only with retryOptions, on its own back-off): mmadmin reads it instead.
+import { GoogleGenAI } from '@google/genai';
+import { assert, faultFor, rejects, run, scenario, startSim } from './lib.mjs';
+
+const sim = await startSim();
+const httpOptions = { baseUrl: `${sim.url}/gemini` }; // the SDK adds /v1beta/...
+const ai = new GoogleGenAI({ apiKey: 'gemini-client-test', httpOptions });
+
+await run(sim, [
+  ['gemini: list models, every page', async () => {
+    const names = [];
+    const pager = await ai.models.list({ config: { pageSize: 2 } });
+    for await (const model of pager) names.push(model.name);
+    assert.ok(names.includes('models/gemini-2.0-flash'), `not listed: ${names}`);
+    assert.ok(names.length > 2);
+  }],
+  ['gemini: generateContent', async () => {
+    const r = await ai.models.generateContent({ model: 'gemini-2.0-flash', contents: 'hi' });
+    assert.ok(r.text.length > 0);
+    assert.ok(r.usageMetadata.promptTokenCount > 0);
+  }],
+  ['gemini: embedContent (sent as :batchEmbedContents)', async () => {
+    const r = await ai.models.embedContent({ model: 'text-embedding-004',
+      contents: ['hello', 'world'] });
+    assert.equal(r.embeddings.length, 2);
+    assert.equal(r.embeddings[0].values.length, 8);
+  }],
+  ['gemini: a wrong key is a 400 API_KEY_INVALID', async () => {
+    const bad = new GoogleGenAI({ apiKey: 'invalid-key', httpOptions });
+    const e = await rejects(() => bad.models.generateContent({ model: 'gemini-2.0-flash',
+      contents: 'hi' }));
+    assert.equal(e.status, 400, String(e));
+    assert.match(e.message, /API_KEY_INVALID/);
+  }],
+  ['gemini: a 429 carries RetryInfo "3s" and "Please retry in 3.2s."', async () => {
+    await scenario(sim, faultFor('gemini', 'rate_limit', 30, { retry_after_s: 3 }));
+    const e = await rejects(() => ai.models.generateContent({ model: 'gemini-2.0-flash',
+      contents: 'hi' }));
+    assert.equal(e.status, 429, String(e));
+    assert.match(e.message, /Please retry in 3\.2s\./);
+    assert.match(e.message, /"retryDelay":\s*"3s"/);
+    assert.match(e.message, /google\.rpc\.RetryInfo/);
+  }],
+]);

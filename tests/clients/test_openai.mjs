@@ -1,0 +1,57 @@
+// The official OpenAI SDK (npm "openai") against mmsim's /openai: list models, chat, embeddings
+// (base64 by default, as the SDK asks), a 401 and a 429 whose Retry-After the SDK waits for.
+import OpenAI from 'openai';
+import { assert, faultFor, rejects, run, scenario, startSim, timed } from './lib.mjs';
+
+const sim = await startSim();
+const baseURL = `${sim.url}/openai`;
+const client = new OpenAI({ apiKey: 'sk-client-test-0123456789', baseURL, maxRetries: 0 });
+
+await run(sim, [
+  ['openai: list models', async () => {
+    const ids = [];
+    for await (const model of client.models.list()) ids.push(model.id);
+    assert.ok(ids.includes('gpt-4o'), `gpt-4o not listed: ${ids}`);
+  }],
+  ['openai: chat', async () => {
+    const r = await client.chat.completions.create({
+      model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], max_tokens: 16 });
+    assert.ok(r.choices[0].message.content.length > 0);
+    assert.ok(r.usage.prompt_tokens > 0 && r.usage.completion_tokens > 0);
+  }],
+  ['openai: embeddings, base64 (the SDK default) decoded to the 8 values of a unit vector', async () => {
+    const b64 = await client.embeddings.create({ model: 'text-embedding-3-small', input: 'hello' });
+    const v = b64.data[0].embedding;
+    assert.equal(v.length, 8, `base64 vector has ${v.length} values`);
+    const norm = Math.sqrt(v.reduce((sum, x) => sum + x * x, 0));
+    assert.ok(Math.abs(norm - 1) < 1e-5, `norm ${norm}`);
+    const flt = await client.embeddings.create({ model: 'text-embedding-3-small', input: 'hello',
+      encoding_format: 'float' });
+    assert.equal(flt.data[0].embedding.length, 8);
+    // the wire: base64 of 8 little-endian float32, the same numbers the SDK returned
+    const resp = await fetch(`${baseURL}/embeddings`, { method: 'POST',
+      headers: { authorization: 'Bearer sk-client-test-0123456789', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'text-embedding-3-small', input: 'hello', encoding_format: 'base64' }) });
+    const wire = (await resp.json()).data[0].embedding;
+    assert.equal(typeof wire, 'string');
+    const bytes = Buffer.from(wire, 'base64');
+    assert.equal(bytes.length, 32);
+    for (let i = 0; i < 8; i++) assert.ok(Math.abs(bytes.readFloatLE(i * 4)) <= 1);
+  }],
+  ['openai: a wrong key is a 401 AuthenticationError', async () => {
+    const bad = new OpenAI({ apiKey: 'invalid-key', baseURL, maxRetries: 0 });
+    const e = await rejects(() => bad.models.list());
+    assert.ok(e instanceof OpenAI.AuthenticationError, String(e));
+    assert.equal(e.status, 401);
+    assert.equal(e.code, 'invalid_api_key');
+  }],
+  ['openai: a 429 with Retry-After 3 s is waited for, then served', async () => {
+    await scenario(sim, faultFor('openai', 'rate_limit', 3, { retry_after_s: 3 }));
+    const once = new OpenAI({ apiKey: 'sk-client-test-0123456789', baseURL, maxRetries: 1 });
+    const [r, ms] = await timed(() => once.chat.completions.create({
+      model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], max_tokens: 8 }));
+    assert.ok(r.choices[0].message.content.length > 0);
+    assert.ok(ms >= 2900 && ms < 15000, `waited ${ms} ms`);
+    console.log(`# openai waited ${Math.round(ms)} ms`);
+  }],
+]);
