@@ -44,6 +44,9 @@ mm_status catalog_open(const mm_catalog_options *opts, mm_catalog **out, mm_erro
 void catalog_close(mm_catalog *cat);
 const char *catalog_path(const mm_catalog *cat);
 bool catalog_is_read_only(const mm_catalog *cat);
+/* Something the catalog did on the side that the user should be told (a damaged key file
+ * replaced), or "". */
+const char *catalog_note(const mm_catalog *cat);
 int catalog_schema_version(void); /* the newest schema this binary knows */
 /* The actor written to the audit log: $SUDO_USER, else the login name. Overridable for tests. */
 void catalog_set_actor(mm_catalog *cat, const char *actor);

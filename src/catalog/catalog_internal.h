@@ -16,8 +16,9 @@ struct mm_catalog {
     char path[MM_PATH_MAX];
     bool read_only;
     char actor[MM_NAME_MAX];
-    mm_vault *vault;            /* cached once verified against the stored check value */
-    sqlite3_stmt *usage_insert; /* reused by every usage insert */
+    mm_vault *vault;              /* cached once verified against the stored check value */
+    sqlite3_stmt *usage_insert;   /* reused by every usage insert */
+    char note[MM_PATH_MAX + 256]; /* something done on the side the user should know, or "" */
 };
 
 /* ---- schema (catalog_schema.c) ---- */

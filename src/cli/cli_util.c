@@ -33,6 +33,8 @@ mm_catalog *cli_catalog(cli_context *ctx, mm_error *err)
 
 void cli_context_close(cli_context *ctx)
 {
+    if (ctx->catalog && catalog_note(ctx->catalog)[0])
+        fprintf(stderr, "mmadmin: note: %s\n", catalog_note(ctx->catalog));
     if (ctx->catalog)
         catalog_close(ctx->catalog);
     ctx->catalog = NULL;

@@ -47,8 +47,8 @@ static void redact_provider_text(const mm_connection *conn, mm_call_result *res)
     mm_redact(res->request_id, sizeof res->request_id, key);
     for (size_t i = 0; i < res->models.count; i++) {
         bool changed = false;
-        char *clean = mm_redact_copy(res->models.items[i], strlen(res->models.items[i]), key,
-                                     &changed);
+        char *clean =
+            mm_redact_copy(res->models.items[i], strlen(res->models.items[i]), key, &changed);
         if (clean && changed) {
             sodium_memzero(res->models.items[i], strlen(res->models.items[i]));
             free(res->models.items[i]);

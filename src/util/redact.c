@@ -63,9 +63,8 @@ static size_t match_at(const redactor *r, const char *text, size_t avail)
     if (r->secret_len < 4)
         return 0;
     if (r->secret_len < MM_REDACT_MIN_RUN)
-        return avail >= r->secret_len && memcmp(text, r->secret, r->secret_len) == 0
-                   ? r->secret_len
-                   : 0;
+        return avail >= r->secret_len && memcmp(text, r->secret, r->secret_len) == 0 ? r->secret_len
+                                                                                     : 0;
     if (avail < MM_REDACT_MIN_RUN)
         return 0;
     uint64_t g = gram_at(text);
