@@ -19,7 +19,7 @@ static const cli_spec check_spec = {
         "reference with PRAGMA foreign_key_check. Exits 0 when the catalog is sound, 1 when it\n"
         "is damaged (then restore it from a backup: a damaged catalog takes no more changes).",
     .options = check_options,
-    .example = "mmadmin check\nmmadmin --db /srv/mm/catalog.db check --json",
+    .example = "mmadmin check\nmmadmin check --json | jq .integrity",
     .min_args = 0,
     .max_args = 0,
 };
