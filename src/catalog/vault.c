@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,8 +30,18 @@ mm_status vault_init(mm_error *err)
     return MM_OK;
 }
 
+/* Once a master key is in memory any API key may be decrypted: no core file, no ptrace or
+ * /proc/PID/mem by other processes of the same user. */
+static void harden_process(void)
+{
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    struct rlimit none = {0, 0};
+    setrlimit(RLIMIT_CORE, &none);
+}
+
 static mm_status vault_new(const char *source, mm_vault **out, mm_error *err)
 {
+    harden_process();
     mm_vault *vault = calloc(1, sizeof *vault);
     if (vault)
         vault->key = sodium_malloc(crypto_secretbox_KEYBYTES);
