@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(build-essential cmake pkg-config libncurses-dev libcurl4-openssl-dev
           libjansson-dev libsqlite3-dev libsodium-dev libcmocka-dev libmicrohttpd-dev
-          sqlite3 tmux ansilove groff-base bsdutils procps curl jq python3 htop)
+          sqlite3 tmux ansilove groff-base bsdutils procps curl jq python3 htop clang)
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
