@@ -51,7 +51,8 @@ static void short_keys_match_whole_only(void **state)
 {
     (void)state;
     char *out = mm_redact_copy("a abcde b abcd", 14, "abcde", NULL);
-    assert_string_equal(out, "a abc\xe2\x80\xa6" "bcde b abcd");
+    assert_string_equal(out, "a abc\xe2\x80\xa6"
+                             "bcde b abcd");
     free(out);
     bool changed = true;
     out = mm_redact_copy("abc", 3, "abc", &changed); /* under 4 bytes: nothing */
