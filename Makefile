@@ -7,7 +7,7 @@ BENCH_BUILD ?= build-bench
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE      ?= cmake
 
-.PHONY: all deps build test demo bench screenshots install clean format
+.PHONY: all deps build test demo bench fuzz screenshots install clean format
 
 all: build
 
@@ -32,6 +32,10 @@ bench: deps
 	@$(CMAKE) --build $(BENCH_BUILD) -j $(JOBS)
 	@bash scripts/bench.sh $(BENCH_BUILD)
 
+# libFuzzer over every outside parser (clang): FUZZ_SECONDS each (make test runs 20 s each).
+fuzz: deps
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-300} bash tests/fuzz/run.sh
+
 screenshots: deps build
 	@bash scripts/screenshots.sh $(BUILD)
 
@@ -42,4 +46,4 @@ format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(TEST_BUILD) $(BENCH_BUILD)
+	rm -rf $(BUILD) $(TEST_BUILD) $(BENCH_BUILD) build-fuzz

@@ -249,7 +249,9 @@ static void draw_header(ui_app *app)
     ui_prober_state(app, prober, sizeof prober);
     char user[96];
     snprintf(user, sizeof user, "user: %s", catalog_actor(app->cat));
-    const char *flag = app->read_only ? " [READ-ONLY] " : "";
+    const char *flag = catalog_is_damaged(app->cat) ? " [DAMAGED: run mmadmin check] "
+                       : app->read_only             ? " [READ-ONLY] "
+                                                    : "";
     int right = mm_text_width(prober) + 2 + mm_text_width(user) + 3 + mm_text_width(flag);
     int x = ui_draw_clip(app, win, 0, 0, app->cols, UI_EL_HEADER, " mmadmin  catalog: ");
     char path[MM_URL_MAX];

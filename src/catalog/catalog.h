@@ -44,6 +44,26 @@ mm_status catalog_open(const mm_catalog_options *opts, mm_catalog **out, mm_erro
 void catalog_close(mm_catalog *cat);
 const char *catalog_path(const mm_catalog *cat);
 bool catalog_is_read_only(const mm_catalog *cat);
+/* True once this process saw the file damaged (SQLITE_CORRUPT / NOTADB, or quick_check of the
+ * configuration tables failing before the first write): every later write is refused. */
+bool catalog_is_damaged(const mm_catalog *cat);
+
+/* What `mmadmin check` found: integrity_check's problems (at most 100) and foreign_key_check's
+ * rows ("table T row N refers to a missing row of P"); ok when both are empty. */
+typedef struct mm_catalog_check {
+    bool ok;
+    mm_string_list integrity;
+    mm_string_list foreign_keys;
+} mm_catalog_check;
+/* Runs PRAGMA integrity_check and foreign_key_check over the whole file (slow on a large
+ * catalog: reads every page). A damaged file is MM_OK with out->ok false (and marks the catalog
+ * damaged); errors only for out-of-memory. Free out with mm_catalog_check_free. */
+mm_status catalog_check(mm_catalog *cat, mm_catalog_check *out, mm_error *err);
+void mm_catalog_check_free(mm_catalog_check *check);
+
+/* Something the catalog did on the side that the user should be told (a damaged key file
+ * replaced), or "". */
+const char *catalog_note(const mm_catalog *cat);
 int catalog_schema_version(void); /* the newest schema this binary knows */
 /* The actor written to the audit log: $SUDO_USER, else the login name. Overridable for tests. */
 void catalog_set_actor(mm_catalog *cat, const char *actor);

@@ -173,6 +173,11 @@ const char *catalog_path(const mm_catalog *cat)
     return cat->path;
 }
 
+const char *catalog_note(const mm_catalog *cat)
+{
+    return cat->note;
+}
+
 bool catalog_is_read_only(const mm_catalog *cat)
 {
     return cat->read_only;

@@ -18,11 +18,23 @@ struct mm_catalog {
     char actor[MM_NAME_MAX];
     mm_vault *vault;            /* cached once verified against the stored check value */
     sqlite3_stmt *usage_insert; /* reused by every usage insert */
+    char damage[256];           /* why the file is known damaged (writes refused), or "" */
+    bool write_checked; /* the configuration tables passed quick_check before a first write */
+    char note[MM_PATH_MAX + 256]; /* something done on the side the user should know, or "" */
 };
 
 /* ---- schema (catalog_schema.c) ---- */
 mm_status catalog_schema_check(mm_catalog *cat, mm_error *err); /* refuses newer / foreign */
 mm_status catalog_schema_migrate(mm_catalog *cat, mm_error *err);
+
+/* ---- damage (catalog_check.c) ---- */
+/* True for SQLITE_CORRUPT / SQLITE_NOTADB (primary or extended code). */
+bool cat_code_is_damage(int code);
+/* Records a damaged file when code says so (called for every SQLite error). */
+void cat_note_db_error(mm_catalog *cat, int code);
+/* Before a write: MM_E_DB when the file is known damaged; the first call in a process runs
+ * quick_check over the configuration tables (not the append-only usage and audit logs). */
+mm_status cat_guard_write(mm_catalog *cat, mm_error *err);
 
 /* ---- transactions and statements (catalog_sql.c) ---- */
 /* BEGIN IMMEDIATE; MM_E_READONLY on a read-only catalog. */

@@ -2,15 +2,27 @@
  * mm_error, binding limits, reading rows, entity ids by name, optimistic-version checks). */
 #include "catalog/catalog_internal.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/disk.h"
 #include "util/text.h"
 
 mm_status cat_db_error(mm_catalog *cat, const char *doing, mm_error *err)
 {
     int code = sqlite3_extended_errcode(cat->db);
     int primary = code & 0xFF;
+    cat_note_db_error(cat, code);
+    int sys_errno = sqlite3_system_errno(cat->db);
+    if (primary == SQLITE_FULL ||
+        (primary == SQLITE_IOERR && (sys_errno == ENOSPC || sys_errno == EDQUOT)))
+        return mm_disk_full_error(cat->path, err);
+    if (primary == SQLITE_CORRUPT)
+        return mm_error_set(err, MM_E_DB, "db",
+                            "the catalog %s is damaged (%s) while %s; nothing was changed — run "
+                            "`mmadmin check` and restore it from a backup",
+                            cat->path, sqlite3_errmsg(cat->db), doing);
     if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
         return mm_error_set(err, MM_E_DB, "",
                             "the catalog is busy (another session is writing) while %s; try "
@@ -81,6 +93,9 @@ mm_status cat_begin(mm_catalog *cat, mm_error *err)
                             "the catalog %s is open read-only (you cannot write to it); nothing "
                             "was changed — ask its owner, or open a catalog you can write",
                             cat->path);
+    mm_status st = cat_guard_write(cat, err);
+    if (st != MM_OK)
+        return st;
     if (sqlite3_exec(cat->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return cat_db_error(cat, "starting a change", err);
     return MM_OK;

@@ -83,19 +83,30 @@ static mm_status catalog_has_secrets(mm_catalog *cat, bool *has, mm_error *err)
     return st;
 }
 
-/* Loads (and caches) the master key; creates the key file when allowed and none exists. */
+/* Loads (and caches) the master key; creates the key file when allowed and none exists, and
+ * replaces an empty or partial one (a crash while creating it) when no secret needs it. */
 static mm_status load_key(mm_catalog *cat, bool may_create, mm_error *err)
 {
     if (cat->vault)
         return MM_OK;
     char path[MM_PATH_MAX + 8];
     key_file_path(cat, path, sizeof path);
-    mm_status st = vault_load(path, &cat->vault, err);
+    bool damaged = false;
+    mm_status st = vault_load(path, &cat->vault, &damaged, err);
+    if (st == MM_E_SECRET && damaged && may_create) {
+        st = vault_create_key_file(path, true, &cat->vault, err);
+        if (st == MM_OK)
+            snprintf(cat->note, sizeof cat->note,
+                     "the key file %s was empty or incomplete (a session ended while creating "
+                     "it) and no secret needed it, so it was replaced with a new key",
+                     path);
+        return st;
+    }
     if (st != MM_OK || cat->vault)
         return st;
     if (!may_create)
         return missing_key(cat, err);
-    return vault_create_key_file(path, &cat->vault, err);
+    return vault_create_key_file(path, false, &cat->vault, err);
 }
 
 /* The stored check value (malloc'ed, NULL when none) and, when there is none, whether any

@@ -8,7 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "util/disk.h"
 
 #define KEY_FILE_MAX 256
 #define CHECK_PLAINTEXT "mmadmin vault check v1"
@@ -25,8 +30,18 @@ mm_status vault_init(mm_error *err)
     return MM_OK;
 }
 
+/* Once a master key is in memory any API key may be decrypted: no core file, no ptrace or
+ * /proc/PID/mem by other processes of the same user. */
+static void harden_process(void)
+{
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    struct rlimit none = {0, 0};
+    setrlimit(RLIMIT_CORE, &none);
+}
+
 static mm_status vault_new(const char *source, mm_vault **out, mm_error *err)
 {
+    harden_process();
     mm_vault *vault = calloc(1, sizeof *vault);
     if (vault)
         vault->key = sodium_malloc(crypto_secretbox_KEYBYTES);
@@ -75,16 +90,53 @@ static mm_status vault_from_base64(const char *b64, size_t len, const char *sour
     return MM_OK;
 }
 
-static mm_status vault_read_key_file(const char *key_path, mm_vault **out, mm_error *err)
+/* ssh's rule for private keys: a regular file of ours, not a symlink, no group/other bits. */
+static mm_status check_key_file(int fd, const char *key_path, mm_error *err)
 {
-    int fd = open(key_path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT)
-            return MM_OK; /* no key file: *out stays NULL */
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
         return mm_error_set(err, MM_E_SECRET, "master_key",
-                            "the key file %s cannot be read (%s); make it readable by you or set "
-                            "MM_MASTER_KEY",
-                            key_path, strerror(errno));
+                            "the key file %s is not a regular file; remove it and restore the "
+                            "key file, or set MM_MASTER_KEY",
+                            key_path);
+    if (sb.st_mode & 077)
+        return mm_error_set(err, MM_E_SECRET, "master_key",
+                            "the key file %s can be read or written by others (mode %04o), so "
+                            "it is refused; fix it with: chmod 600 %s",
+                            key_path, (unsigned)(sb.st_mode & 07777), key_path);
+    return MM_OK;
+}
+
+static mm_status open_key_file(const char *key_path, int *fd, mm_error *err)
+{
+    *fd = open(key_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (*fd >= 0)
+        return MM_OK;
+    if (errno == ENOENT)
+        return MM_OK; /* no key file */
+    if (errno == ELOOP)
+        return mm_error_set(err, MM_E_SECRET, "master_key",
+                            "the key file %s is a symbolic link, so it is refused (a link can "
+                            "be pointed elsewhere); replace it with the file itself: "
+                            "cp --remove-destination \"$(readlink -f %s)\" %s",
+                            key_path, key_path, key_path);
+    return mm_error_set(err, MM_E_SECRET, "master_key",
+                        "the key file %s cannot be read (%s); make it readable by you or set "
+                        "MM_MASTER_KEY",
+                        key_path, strerror(errno));
+}
+
+static mm_status vault_read_key_file(const char *key_path, mm_vault **out, bool *damaged,
+                                     mm_error *err)
+{
+    int fd = -1;
+    mm_status st = open_key_file(key_path, &fd, err);
+    if (st != MM_OK || fd < 0)
+        return st;
+    st = check_key_file(fd, key_path, err);
+    if (st != MM_OK) {
+        close(fd);
+        return st;
     }
     char text[KEY_FILE_MAX];
     ssize_t n = read(fd, text, sizeof text - 1);
@@ -92,15 +144,19 @@ static mm_status vault_read_key_file(const char *key_path, mm_vault **out, mm_er
     if (n < 0)
         n = 0;
     text[n] = '\0';
-    mm_status st = vault_from_base64(text, (size_t)n, key_path,
-                                     "restore the right key file or set MM_MASTER_KEY", out, err);
+    st = vault_from_base64(text, (size_t)n, key_path,
+                           "restore the right key file or set MM_MASTER_KEY", out, err);
     sodium_memzero(text, sizeof text);
+    if (damaged)
+        *damaged = st == MM_E_SECRET;
     return st;
 }
 
-mm_status vault_load(const char *key_path, mm_vault **out, mm_error *err)
+mm_status vault_load(const char *key_path, mm_vault **out, bool *damaged, mm_error *err)
 {
     *out = NULL;
+    if (damaged)
+        *damaged = false;
     mm_status st = vault_init(err);
     if (st != MM_OK)
         return st;
@@ -108,7 +164,7 @@ mm_status vault_load(const char *key_path, mm_vault **out, mm_error *err)
     if (env && *env)
         return vault_from_base64(env, strlen(env), MM_MASTER_KEY_ENV, "fix or unset MM_MASTER_KEY",
                                  out, err);
-    return vault_read_key_file(key_path, out, err);
+    return vault_read_key_file(key_path, out, damaged, err);
 }
 
 static mm_status write_all(int fd, const char *text, size_t len)
@@ -126,7 +182,65 @@ static mm_status write_all(int fd, const char *text, size_t len)
     return MM_OK;
 }
 
-mm_status vault_create_key_file(const char *key_path, mm_vault **out, mm_error *err)
+/* The folder holding path, synced so a rename or link into it survives a crash. */
+static void sync_parent_folder(const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir)
+        slash[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+static mm_status key_file_write_error(const char *key_path, int error, mm_error *err)
+{
+    if (error == ENOSPC || error == EDQUOT)
+        return mm_disk_full_error(key_path, err);
+    return mm_error_set(err, MM_E_IO, "master_key",
+                        "the key file %s cannot be written (%s); make its folder writable or set "
+                        "MM_MASTER_KEY — nothing was changed",
+                        key_path, strerror(error));
+}
+
+/* Writes text to a new temporary file beside key_path (0600), syncs it, then puts it in place:
+ * link (never over an existing file) or, when replacing, rename. */
+static mm_status write_key_file(const char *key_path, const char *text, size_t len, bool replace,
+                                mm_error *err)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", key_path);
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0)
+        return key_file_write_error(key_path, errno, err);
+    int error = 0;
+    if (fchmod(fd, 0600) != 0 || write_all(fd, text, len) != MM_OK || fsync(fd) != 0)
+        error = errno;
+    if (close(fd) != 0 && !error)
+        error = errno;
+    if (!error && (replace ? rename(tmp, key_path) : link(tmp, key_path)) != 0)
+        error = errno;
+    unlink(tmp); /* after link, or on failure; gone already after rename */
+    if (error == EEXIST)
+        return mm_error_set(err, MM_E_SECRET, "master_key",
+                            "the key file %s appeared while this session created one; run the "
+                            "command again",
+                            key_path);
+    if (error)
+        return key_file_write_error(key_path, error, err);
+    sync_parent_folder(key_path);
+    return MM_OK;
+}
+
+mm_status vault_create_key_file(const char *key_path, bool replace, mm_vault **out, mm_error *err)
 {
     *out = NULL;
     mm_status st = vault_init(err);
@@ -141,26 +255,9 @@ mm_status vault_create_key_file(const char *key_path, mm_vault **out, mm_error *
     size_t len = strlen(text);
     text[len++] = '\n';
     text[len] = '\0';
-
-    int fd = open(key_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        sodium_memzero(text, sizeof text);
-        return mm_error_set(err, MM_E_IO, "master_key",
-                            "the key file %s cannot be created (%s); make its folder writable or "
-                            "set MM_MASTER_KEY",
-                            key_path, strerror(errno));
-    }
-    st = write_all(fd, text, len);
-    if (st == MM_OK && fsync(fd) != 0)
-        st = MM_E_IO;
-    close(fd);
-    if (st != MM_OK) {
-        unlink(key_path);
-        sodium_memzero(text, sizeof text);
-        return mm_error_set(err, MM_E_IO, "master_key", "the key file %s cannot be written (%s)",
-                            key_path, strerror(errno));
-    }
-    st = vault_from_base64(text, len, key_path, "remove it and try again", out, err);
+    st = write_key_file(key_path, text, len, replace, err);
+    if (st == MM_OK)
+        st = vault_from_base64(text, len, key_path, "remove it and try again", out, err);
     sodium_memzero(text, sizeof text);
     return st;
 }

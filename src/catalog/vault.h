@@ -16,10 +16,15 @@ typedef struct mm_vault mm_vault;
 mm_status vault_init(mm_error *err);
 /* Loads the master key from $MM_MASTER_KEY (base64 of 32 bytes), else from key_path if that
  * file exists. *out is NULL (and MM_OK returned) when neither is there. A malformed key is
- * MM_E_SECRET. */
-mm_status vault_load(const char *key_path, mm_vault **out, mm_error *err);
-/* Creates key_path (0600, must not exist) holding a new random key in base64, and loads it. */
-mm_status vault_create_key_file(const char *key_path, mm_vault **out, mm_error *err);
+ * MM_E_SECRET; *damaged (may be NULL) is then true when it is the key file's content (empty or
+ * partial, as a crash while creating it leaves it). The key file is opened with O_NOFOLLOW and
+ * refused (MM_E_SECRET, with the fix) when it is a symlink, not a regular file, or has any
+ * group/other permission bit (like ssh with private keys). */
+mm_status vault_load(const char *key_path, mm_vault **out, bool *damaged, mm_error *err);
+/* Writes a new random key in base64 to a temporary 0600 file beside key_path, fsyncs it and
+ * links it into place (key_path must not exist), or renames it over key_path when replace;
+ * then loads it. A full disk is MM_E_IO saying so; nothing is left behind on failure. */
+mm_status vault_create_key_file(const char *key_path, bool replace, mm_vault **out, mm_error *err);
 void vault_free(mm_vault *vault);
 /* Where the key came from: "MM_MASTER_KEY" or the key file's path. */
 const char *vault_source(const mm_vault *vault);

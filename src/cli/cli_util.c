@@ -33,6 +33,8 @@ mm_catalog *cli_catalog(cli_context *ctx, mm_error *err)
 
 void cli_context_close(cli_context *ctx)
 {
+    if (ctx->catalog && catalog_note(ctx->catalog)[0])
+        fprintf(stderr, "mmadmin: note: %s\n", catalog_note(ctx->catalog));
     if (ctx->catalog)
         catalog_close(ctx->catalog);
     ctx->catalog = NULL;
@@ -411,7 +413,7 @@ static void trim_secret(char *s)
 static mm_status read_line_fd0(char *out, size_t outsz, mm_error *err)
 {
     size_t len = 0;
-    bool too_long = false;
+    bool too_long = false, has_nul = false;
     for (;;) {
         char c;
         ssize_t n = read(STDIN_FILENO, &c, 1);
@@ -426,6 +428,7 @@ static mm_status read_line_fd0(char *out, size_t outsz, mm_error *err)
         }
         if (n == 0 || c == '\n')
             break;
+        has_nul = has_nul || c == '\0';
         if (len + 1 < outsz)
             out[len++] = c;
         else
@@ -439,6 +442,12 @@ static mm_status read_line_fd0(char *out, size_t outsz, mm_error *err)
                             "the API key read from stdin is longer than %zu characters; check "
                             "what is piped in",
                             outsz - 1);
+    }
+    if (has_nul) {
+        sodium_memzero(out, outsz);
+        return mm_error_set(err, MM_E_INVALID, "api_key",
+                            "the API key read from stdin contains a NUL byte; an API key is "
+                            "printable text: check what is piped in (printf '%%s' \"$KEY\")");
     }
     return MM_OK;
 }

@@ -48,8 +48,10 @@ static mm_status run_probe(mm_catalog *cat, const mm_account *acc, long timeout_
                             "account '%s' names provider '%s', which this mmadmin does not know "
                             "(known: %s)",
                             acc->name, acc->provider, provider_id_list());
-    char key[MM_API_KEY_MAX];
-    mm_status st = catalog_account_secret(cat, acc->name, key, sizeof key, err);
+    char *key = sodium_malloc(MM_API_KEY_MAX); /* guarded, locked, wiped by sodium_free */
+    if (!key)
+        return mm_error_set(err, MM_E_INTERNAL, "", "out of memory for the API key");
+    mm_status st = catalog_account_secret(cat, acc->name, key, MM_API_KEY_MAX, err);
     if (st == MM_OK) {
         mm_connection conn = {
             .provider = info,
@@ -64,7 +66,7 @@ static mm_status run_probe(mm_catalog *cat, const mm_account *acc, long timeout_
         mm_error call_err = {0};
         provider_list_models(&conn, res, &call_err); /* the outcome is in res */
     }
-    sodium_memzero(key, sizeof key);
+    sodium_free(key);
     return st;
 }
 

@@ -154,11 +154,16 @@ static void connection_of(const mm_account *acc, const mm_provider_info *provide
 static bool launch_probe(mm_prober *prober, mm_catalog *cat, const mm_account *acc, probe *p,
                          long timeout_ms, char *why, size_t whysz)
 {
-    char key[MM_API_KEY_MAX];
+    char *key = sodium_malloc(MM_API_KEY_MAX); /* guarded, locked, wiped by sodium_free */
     mm_error err = {0};
+    if (!key) {
+        snprintf(why, whysz, "out of memory for the API key");
+        return false;
+    }
     key[0] = '\0';
-    if (acc->has_key && catalog_account_secret(cat, acc->name, key, sizeof key, &err) != MM_OK) {
-        sodium_memzero(key, sizeof key);
+    if (acc->has_key &&
+        catalog_account_secret(cat, acc->name, key, MM_API_KEY_MAX, &err) != MM_OK) {
+        sodium_free(key);
         snprintf(why, whysz, "could not read the API key: %.400s", err.message);
         return false;
     }
@@ -166,7 +171,7 @@ static bool launch_probe(mm_prober *prober, mm_catalog *cat, const mm_account *a
     connection_of(acc, p->provider, key, timeout_ms, &conn);
     mm_http_request req = {0};
     mm_status st = provider_build_list_request(&conn, NULL, &req, &err);
-    sodium_memzero(key, sizeof key);
+    sodium_free(key);
     if (st == MM_OK) {
         p->easy = net_easy_prepare(&req, &p->resp, &err);
         if (req.url)

@@ -9,15 +9,20 @@
 #include <strings.h>
 
 #include "util/text.h"
+#include "util/wipe.h"
 
 #define MAX_RESPONSE_HEADERS 256
 #define MAX_HEADER_LINE 8192
 
 static pthread_once_t global_init_once = PTHREAD_ONCE_INIT;
 
+/* libcurl and jansson allocate through the wiping functions: a request's Authorization header
+ * and an answer that echoes a key leave no copy in freed memory. */
 static void global_init(void)
 {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
+    curl_global_init_mem(CURL_GLOBAL_DEFAULT, mm_wipe_malloc, mm_wipe_free, mm_wipe_realloc,
+                         mm_wipe_strdup, mm_wipe_calloc);
+    mm_wipe_install_json();
 }
 
 void net_global_init(void)
@@ -60,7 +65,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *userdata)
         size_t cap = resp->body_cap ? resp->body_cap : 4096;
         while (cap < resp->body_len + len + 1)
             cap *= 2;
-        char *grown = realloc(resp->body, cap);
+        char *grown = mm_wipe_realloc(resp->body, cap); /* no stale copy of an echoed key */
         if (!grown)
             return CURL_WRITEFUNC_ERROR;
         resp->body = grown;
@@ -274,13 +279,25 @@ mm_status net_perform(const mm_http_request *req, mm_http_response *resp, mm_err
     return MM_OK;
 }
 
+static void wipe_string(char *s)
+{
+    if (s)
+        mm_wipe(s, strlen(s));
+}
+
+static void wipe_strings(mm_string_list *list)
+{
+    for (size_t i = 0; i < list->count; i++)
+        wipe_string(list->items[i]);
+}
+
 void mm_http_request_free(mm_http_request *req)
 {
     if (!req)
         return;
+    wipe_string(req->url); /* some providers put the key there */
     free(req->url);
-    for (size_t i = 0; i < req->headers.count; i++) /* headers may hold the key */
-        memset(req->headers.items[i], 0, strlen(req->headers.items[i]));
+    wipe_strings(&req->headers); /* headers hold the key */
     mm_string_list_free(&req->headers);
     free(req->body);
     free(req->ca_bundle);
@@ -291,8 +308,12 @@ void mm_http_response_free(mm_http_response *resp)
 {
     if (!resp)
         return;
+    wipe_strings(&resp->headers); /* a hostile server may echo the key anywhere */
     mm_string_list_free(&resp->headers);
+    mm_wipe(resp->body, resp->body_len);
     free(resp->body);
+    for (struct curl_slist *h = resp->curl_headers; h; h = h->next)
+        wipe_string(h->data); /* libcurl's copy of the request headers */
     curl_slist_free_all(resp->curl_headers);
     memset(resp, 0, sizeof *resp);
 }
@@ -326,7 +347,7 @@ bool mm_http_add_header(mm_http_request *req, const char *name, const char *valu
             line[out++] = value[i];
     line[out] = '\0';
     bool ok = mm_string_list_append(&req->headers, line);
-    memset(line, 0, out);
+    mm_wipe(line, out);
     free(line);
     return ok;
 }

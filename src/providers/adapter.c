@@ -10,6 +10,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "util/wipe.h"
+
 #define MAX_SAFE_COUNT 9007199254740992.0 /* 2^53: beyond, doubles lose integers */
 
 char *adapter_format(const char *fmt, ...)
@@ -108,7 +110,7 @@ mm_status adapter_add_bearer(const mm_connection *conn, mm_http_request *req, mm
     char *value = adapter_format("Bearer %s", conn->api_key);
     bool ok = value && mm_http_add_header(req, "Authorization", value);
     if (value) {
-        memset(value, 0, strlen(value)); /* the key should not linger in freed memory */
+        mm_wipe(value, strlen(value)); /* the key should not linger in freed memory */
         free(value);
     }
     return ok ? MM_OK : mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");

@@ -8,8 +8,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sodium.h>
+
 #include "providers/adapter.h"
 #include "util/clock.h"
+#include "util/redact.h"
 
 #define PROVIDER_TEXT_MAX 300 /* the provider's own words kept in a message */
 
@@ -32,23 +35,34 @@ void mm_call_result_free(mm_call_result *res)
     res->output = NULL;
 }
 
-/* Replaces every occurrence of the key in text by a hint (sk-…wxyz): a server that echoes
- * the key back must not make us display it. */
-static void redact_key(char *text, size_t textsz, const char *key)
+/* The one boundary where provider text enters: the account's own key (whole, or any run of 8+
+ * of its characters) is redacted from the message, request id, answer and model ids before
+ * anything stores, logs, draws or prints them. Idempotent. */
+static void redact_provider_text(const mm_connection *conn, mm_call_result *res)
 {
-    size_t klen = key ? strlen(key) : 0;
-    if (klen < 4)
+    const char *key = conn ? conn->api_key : NULL;
+    if (!key || strlen(key) < 4)
         return;
-    char hint[32];
-    snprintf(hint, sizeof hint, "%.3s\xe2\x80\xa6%s", key, key + klen - 4);
-    char *at;
-    while ((at = strstr(text, key)) != NULL) {
-        size_t hlen = strlen(hint), tail = strlen(at + klen);
-        if ((size_t)(at - text) + hlen + tail + 1 > textsz)
-            tail = textsz - (size_t)(at - text) - hlen - 1;
-        memmove(at + hlen, at + klen, tail);
-        memcpy(at, hint, hlen);
-        at[hlen + tail] = '\0';
+    mm_redact(res->message, sizeof res->message, key);
+    mm_redact(res->request_id, sizeof res->request_id, key);
+    for (size_t i = 0; i < res->models.count; i++) {
+        bool changed = false;
+        char *clean =
+            mm_redact_copy(res->models.items[i], strlen(res->models.items[i]), key, &changed);
+        if (clean && changed) {
+            sodium_memzero(res->models.items[i], strlen(res->models.items[i]));
+            free(res->models.items[i]);
+            res->models.items[i] = clean;
+        } else {
+            free(clean);
+        }
+    }
+    if (res->output) {
+        size_t n = strlen(res->output);
+        char *clean = mm_redact_copy(res->output, n, key, NULL);
+        sodium_memzero(res->output, n);
+        free(res->output);
+        res->output = clean; /* NULL on out-of-memory: no answer rather than the key */
     }
 }
 
@@ -61,7 +75,7 @@ static void set_message(mm_call_result *res, const mm_connection *conn, const ch
     va_start(ap, fmt);
     vsnprintf(res->message, sizeof res->message, fmt, ap);
     va_end(ap);
-    redact_key(res->message, sizeof res->message, conn ? conn->api_key : NULL);
+    redact_provider_text(conn, res);
 }
 
 static const char *request_id_of(const mm_http_response *resp)
@@ -290,6 +304,7 @@ void provider_parse_list_response(const mm_connection *conn, const mm_http_respo
         return;
     }
     set_ok(res);
+    redact_provider_text(conn, res);
 }
 
 /* Sanitizes the raw answer text in place (terminal-safe, bounded by its own length). */
@@ -302,6 +317,7 @@ static bool sanitize_output(mm_call_result *res)
     if (!clean)
         return false;
     mm_sanitize(clean, n + 1, res->output, n);
+    sodium_memzero(res->output, n);
     free(res->output);
     res->output = clean;
     return true;
@@ -349,6 +365,7 @@ static void parse_answer(const mm_connection *conn, const mm_http_response *resp
         return;
     }
     set_ok(res);
+    redact_provider_text(conn, res);
 }
 
 void provider_parse_chat_response(const mm_connection *conn, const mm_http_response *resp,

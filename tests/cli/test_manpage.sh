@@ -248,6 +248,7 @@ save "health config" health config --json
 save "route" route fast-chat --workspace search --json
 save "prices list" prices list --json
 save "router config" router config --json
+save "check" check --json
 
 while IFS= read -r command; do
     file=$JSON_DIR/$command

@@ -94,6 +94,11 @@ assert_refused account add k5 --provider openai --api-key-env EMPTY_KEY
 assert_contains err "empty"
 assert_refused_key "" account add k6 --provider openai --api-key-stdin
 assert_refused account add k7 --provider openai --api-key-env KEY --api-key-stdin
+# a NUL byte inside a key is refused, never truncated (sk-abc\0def stored as sk-abc)
+printf 'sk-abc\0defghij\n' >"$TEST_TMP/nul.stdin"
+STDIN_FILE=$TEST_TMP/nul.stdin assert_refused account add k8 --provider openai --api-key-stdin
+assert_contains err "NUL byte"
+rm -f "$TEST_TMP/nul.stdin"
 # edits that change nothing
 assert_refused account edit prod-openai
 assert_contains err "nothing to change"

@@ -202,7 +202,7 @@ static void seal_uses_fresh_nonces_and_detects_tampering(void **state)
     testutil_set_master_key();
     mm_vault *vault = NULL;
     mm_error err = {0};
-    assert_int_equal(vault_load("/nonexistent/key", &vault, &err), MM_OK);
+    assert_int_equal(vault_load("/nonexistent/key", &vault, NULL, &err), MM_OK);
     assert_non_null(vault);
     assert_string_equal(vault_source(vault), "MM_MASTER_KEY");
     unsigned char *a = NULL, *b = NULL;
@@ -221,7 +221,7 @@ static void seal_uses_fresh_nonces_and_detects_tampering(void **state)
     free(b);
     vault_free(vault);
     unsetenv("MM_MASTER_KEY");
-    assert_int_equal(vault_load("/nonexistent/key", &vault, &err), MM_OK);
+    assert_int_equal(vault_load("/nonexistent/key", &vault, NULL, &err), MM_OK);
     assert_null(vault);
 }
 

@@ -1,0 +1,138 @@
+/* Redacting a secret from text: 8-byte windows of the secret kept as sorted integers so a long
+ * answer is scanned in O(n log k), each match extended to its longest run, then replaced. */
+#include "util/redact.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HINT_MAX 32
+
+typedef struct redactor {
+    const char *secret;
+    size_t secret_len;
+    uint64_t *grams; /* every MM_REDACT_MIN_RUN-byte window of secret, sorted */
+    size_t n_grams;
+    char hint[HINT_MAX];
+} redactor;
+
+static uint64_t gram_at(const char *p)
+{
+    uint64_t g;
+    memcpy(&g, p, sizeof g);
+    return g;
+}
+
+static int compare_grams(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static bool redactor_init(redactor *r, const char *secret)
+{
+    _Static_assert(MM_REDACT_MIN_RUN == sizeof(uint64_t), "a window is one 64-bit integer");
+    memset(r, 0, sizeof *r);
+    r->secret = secret;
+    r->secret_len = secret ? strlen(secret) : 0;
+    if (r->secret_len < 4)
+        return true;
+    snprintf(r->hint, sizeof r->hint, "%.3s\xe2\x80\xa6%s", secret, secret + r->secret_len - 4);
+    if (r->secret_len < MM_REDACT_MIN_RUN)
+        return true;
+    r->n_grams = r->secret_len - MM_REDACT_MIN_RUN + 1;
+    r->grams = malloc(r->n_grams * sizeof *r->grams);
+    if (!r->grams)
+        return false;
+    for (size_t i = 0; i < r->n_grams; i++)
+        r->grams[i] = gram_at(secret + i);
+    qsort(r->grams, r->n_grams, sizeof *r->grams, compare_grams);
+    return true;
+}
+
+static void redactor_free(redactor *r)
+{
+    free(r->grams);
+    r->grams = NULL;
+}
+
+/* Length of the longest run of secret starting at text[0] (0 when shorter than a match). */
+static size_t match_at(const redactor *r, const char *text, size_t avail)
+{
+    if (r->secret_len < 4)
+        return 0;
+    if (r->secret_len < MM_REDACT_MIN_RUN)
+        return avail >= r->secret_len && memcmp(text, r->secret, r->secret_len) == 0 ? r->secret_len
+                                                                                     : 0;
+    if (avail < MM_REDACT_MIN_RUN)
+        return 0;
+    uint64_t g = gram_at(text);
+    if (!bsearch(&g, r->grams, r->n_grams, sizeof g, compare_grams))
+        return 0;
+    size_t best = 0;
+    for (size_t j = 0; j + MM_REDACT_MIN_RUN <= r->secret_len; j++) {
+        size_t n = 0;
+        while (n < avail && j + n < r->secret_len && text[n] == r->secret[j + n])
+            n++;
+        if (n > best)
+            best = n;
+    }
+    return best >= MM_REDACT_MIN_RUN ? best : 0;
+}
+
+char *mm_redact_copy(const char *text, size_t len, const char *secret, bool *changed)
+{
+    if (changed)
+        *changed = false;
+    redactor r;
+    if (!redactor_init(&r, secret))
+        return NULL;
+    /* each replaced run is >= 4 bytes and a replacement at most HINT_MAX: bound the growth */
+    size_t cap = len + (len / 4 + 1) * HINT_MAX + 1;
+    char *out = malloc(cap);
+    if (!out) {
+        redactor_free(&r);
+        return NULL;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        size_t run = match_at(&r, text + i, len - i);
+        if (run == 0) {
+            out[o++] = text[i++];
+            continue;
+        }
+        const char *mark = run == r.secret_len ? r.hint : MM_REDACT_MARK;
+        memcpy(out + o, mark, strlen(mark));
+        o += strlen(mark);
+        i += run;
+        if (changed)
+            *changed = true;
+    }
+    out[o] = '\0';
+    redactor_free(&r);
+    return out;
+}
+
+bool mm_redact(char *buf, size_t bufsz, const char *secret)
+{
+    if (bufsz == 0 || !secret || strlen(secret) < 4)
+        return true;
+    bool changed = false;
+    size_t len = strnlen(buf, bufsz - 1);
+    char *clean = mm_redact_copy(buf, len, secret, &changed);
+    if (!clean) {
+        memset(buf, 0, bufsz);
+        return false;
+    }
+    if (changed) {
+        size_t n = strlen(clean);
+        if (n >= bufsz) /* cut on a character boundary */
+            for (n = bufsz - 1; n > 0 && ((unsigned char)clean[n] & 0xC0) == 0x80;)
+                n--;
+        memset(buf, 0, bufsz);
+        memcpy(buf, clean, n);
+    }
+    free(clean);
+    return true;
+}
