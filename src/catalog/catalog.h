@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "util/money.h"
 #include "util/strlist.h"
 
 /* ---- sizes (inputs longer than a field are refused by validation, never truncated) ---- */
@@ -352,7 +353,7 @@ mm_status catalog_setting_set(mm_catalog *cat, const char *key, const char *valu
 #define MM_RPM_MAX 10000000LL    /* requests/min */
 #define MM_TPM_MAX 10000000000LL /* tokens/min */
 #define MM_MONTHLY_TOKENS_MAX 1000000000000000LL
-#define MM_MONTHLY_CAP_CENTS_MAX 10000000000LL /* USD 100,000,000.00 */
+#define MM_MONTHLY_CAP_CENTS_MAX MONEY_CENTS_MAX /* USD 100,000,000.00 */
 
 /* Checks a name against [a-z0-9][a-z0-9._-]{0,62}; kind ("account", "model", ...) is used in
  * the message. err->field is "name". */
@@ -360,11 +361,6 @@ mm_status catalog_validate_name(const char *kind, const char *name, mm_error *er
 /* Parses a positive decimal integer 1..max for a limit option (field names it in messages). */
 mm_status catalog_parse_limit(const char *text, const char *field, int64_t max, int64_t *out,
                               mm_error *err);
-/* Parses a USD amount with at most two decimals ("250", "250.5", "250.50", "$250") into cents,
- * 1..MM_MONTHLY_CAP_CENTS_MAX. err->field is "monthly_cap". */
-mm_status catalog_parse_usd_cents(const char *text, int64_t *cents, mm_error *err);
-/* Formats cents as "1234.50". */
-void catalog_format_usd_cents(int64_t cents, char *out, size_t outsz);
 /* The hint shown for an API key: "sk-…wxyz" (first 3 + "…" + last 4), or "…yz" for keys shorter
  * than 12 characters. out needs MM_HINT_MAX bytes. */
 void catalog_key_hint(const char *key, char *out, size_t outsz);

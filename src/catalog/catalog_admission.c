@@ -6,6 +6,7 @@
 
 #include "catalog/catalog_internal.h"
 #include "util/clock.h"
+#include "util/money.h"
 
 /* Past this many new events since a cached sum, the indexed month query is cheaper. */
 #define MONTH_DELTA_MAX 50000
@@ -339,8 +340,7 @@ static mm_status judge_account(mm_catalog *cat, const mm_admission_request *req,
         out->verdict = MM_ADMIT_ACCOUNT_RPM;
     else if (over(req->account_tpm, c.tokens_window, est))
         out->verdict = MM_ADMIT_ACCOUNT_TPM;
-    else if (req->account_monthly_cap_micros != MM_LIMIT_UNSET &&
-             c.cost_month_micros >= req->account_monthly_cap_micros)
+    else if (money_cap_reached(c.cost_month_micros, req->account_monthly_cap_micros))
         out->verdict = MM_ADMIT_ACCOUNT_SPEND_CAP;
     note_refusal(out, &c, MM_ADMIT_ACCOUNT_SPEND_CAP, req->now_ms);
     return MM_OK;

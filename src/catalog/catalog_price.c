@@ -7,8 +7,7 @@
 #include <string.h>
 
 #include "util/clock.h"
-
-#define PRICE_PER_MTOK_MAX 1000000.0
+#include "util/money.h"
 
 #define PRICE_SELECT                                                                               \
     "SELECT provider, model, input_per_mtok, output_per_mtok, source, updated_ms, "                \
@@ -16,11 +15,11 @@
 
 static mm_status validate_rate(const char *field, double rate, mm_error *err)
 {
-    if (isnan(rate) || rate > PRICE_PER_MTOK_MAX)
+    if (isnan(rate) || rate > MONEY_PER_MTOK_MAX)
         return mm_error_set(err, MM_E_INVALID, field,
                             "a price must be a number of USD per million tokens from 0 to %.0f "
                             "(negative means unknown)",
-                            PRICE_PER_MTOK_MAX);
+                            MONEY_PER_MTOK_MAX);
     return MM_OK;
 }
 

@@ -1,5 +1,5 @@
 /* The catalog's input rules shared by every entity: names, free text, limits, endpoints, API
- * versions, CA bundles, API keys, USD amounts and key hints. Messages say how to fix the input. */
+ * versions, CA bundles, API keys, key hints (USD: util/money.c). Messages say how to fix it. */
 #include "catalog/catalog_internal.h"
 
 #include <arpa/inet.h>
@@ -124,39 +124,6 @@ mm_status catalog_parse_limit(const char *text, const char *field, int64_t max, 
                             (long long)max, text);
     *out = value;
     return MM_OK;
-}
-
-mm_status catalog_parse_usd_cents(const char *text, int64_t *cents, mm_error *err)
-{
-    static const char *const how = "give US dollars with at most two decimals, from 0.01 to "
-                                   "100000000.00, e.g. 250 or 99.50";
-    const char *p = text ? text : "";
-    if (*p == '$')
-        p++;
-    int64_t dollars = 0, fraction = 0;
-    int int_digits = 0, frac_digits = 0;
-    for (; isdigit((unsigned char)*p) && int_digits < 12; p++, int_digits++)
-        dollars = dollars * 10 + (*p - '0');
-    if (*p == '.')
-        for (p++; isdigit((unsigned char)*p) && frac_digits < 3; p++, frac_digits++)
-            fraction = fraction * 10 + (*p - '0');
-    if (*p != '\0' || int_digits == 0 || int_digits >= 12 || frac_digits > 2)
-        return mm_error_set(err, MM_E_INVALID, "monthly_cap",
-                            "the spending cap '%.40s' is not a USD amount; %s", text ? text : "",
-                            how);
-    if (frac_digits == 1)
-        fraction *= 10;
-    int64_t value = dollars * 100 + fraction;
-    if (value < 1 || value > MM_MONTHLY_CAP_CENTS_MAX)
-        return mm_error_set(err, MM_E_INVALID, "monthly_cap",
-                            "the spending cap %.40s is out of range; %s", text, how);
-    *cents = value;
-    return MM_OK;
-}
-
-void catalog_format_usd_cents(int64_t cents, char *out, size_t outsz)
-{
-    snprintf(out, outsz, "%lld.%02lld", (long long)(cents / 100), (long long)(cents % 100));
 }
 
 void catalog_key_hint(const char *key, char *out, size_t outsz)

@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "util/clock.h"
+#include "util/money.h"
 #include "util/text.h"
 
 /* ---- context ---- */
@@ -339,37 +340,6 @@ mm_status cli_parse_positive(const char *option, const char *text, int64_t max, 
     return MM_OK;
 }
 
-mm_status cli_parse_usd_cents(const char *option, const char *text, int64_t *cents, mm_error *err)
-{
-    size_t whole_len = strspn(text, "0123456789");
-    const char *rest = text + whole_len;
-    size_t frac_len = 0;
-    bool ok = whole_len > 0 && whole_len <= 12;
-    if (ok && *rest == '.') {
-        frac_len = strspn(rest + 1, "0123456789");
-        ok = frac_len >= 1 && frac_len <= 2 && rest[1 + frac_len] == '\0';
-    } else if (ok) {
-        ok = *rest == '\0';
-    }
-    if (!ok)
-        return mm_error_set(err, MM_E_INVALID, option,
-                            "%s must be an amount in USD with at most two decimals, like 250 or "
-                            "12.50 (got '%s')",
-                            option, text);
-    int64_t value = 0;
-    for (size_t i = 0; i < whole_len; i++)
-        value = value * 10 + (text[i] - '0');
-    int64_t frac = 0;
-    for (size_t i = 0; i < 2; i++)
-        frac = frac * 10 + (i < frac_len ? rest[1 + i] - '0' : 0);
-    value = value * 100 + frac;
-    if (value < 1)
-        return mm_error_set(err, MM_E_INVALID, option, "%s must be at least 0.01 USD (got '%s')",
-                            option, text);
-    *cents = value;
-    return MM_OK;
-}
-
 mm_status cli_copy_field(char *dst, size_t dstsz, const char *value, const char *field,
                          mm_error *err)
 {
@@ -525,7 +495,7 @@ json_t *cli_json_limit(int64_t value)
 
 json_t *cli_json_usd(int64_t cents)
 {
-    return cents == MM_LIMIT_UNSET ? json_null() : json_real((double)cents / 100.0);
+    return cents == MM_LIMIT_UNSET ? json_null() : json_real(money_cents_to_usd(cents));
 }
 
 json_t *cli_json_text(const char *text)
@@ -546,7 +516,7 @@ void cli_format_usd(char *buf, size_t bufsz, int64_t cents)
     if (cents == MM_LIMIT_UNSET)
         snprintf(buf, bufsz, "-");
     else
-        snprintf(buf, bufsz, "%lld.%02lld", (long long)(cents / 100), (long long)(cents % 100));
+        money_format_cents(cents, MONEY_PLAIN, buf, bufsz);
 }
 
 /* ---- tables ---- */

@@ -119,8 +119,6 @@ int cli_dispatch(cli_context *ctx, const char *group, const char *group_summary,
 /* A positive whole number (1..max) in plain decimal digits: no sign, no suffix. */
 mm_status cli_parse_positive(const char *option, const char *text, int64_t max, int64_t *out,
                              mm_error *err);
-/* USD with at most two decimals, at least 0.01: "12", "12.5", "12.50" -> 1250 cents. */
-mm_status cli_parse_usd_cents(const char *option, const char *text, int64_t *cents, mm_error *err);
 
 /* Copies value into dst; refused (MM_E_INVALID, field) when it does not fit, never truncated. */
 mm_status cli_copy_field(char *dst, size_t dstsz, const char *value, const char *field,
@@ -144,11 +142,11 @@ mm_status cli_read_secret_env(const char *var, char *out, size_t outsz, mm_error
 int cli_print_json(json_t *value);
 /* A limit as JSON: null when MM_LIMIT_UNSET, else the integer. */
 json_t *cli_json_limit(int64_t value);
-/* USD cents as a JSON number (1250 -> 12.5), null when unset. */
+/* USD cents as a JSON number (1250 -> 12.5, util/money.h), null when unset. */
 json_t *cli_json_usd(int64_t cents);
 /* A string, or null when empty. */
 json_t *cli_json_text(const char *text);
-/* Text forms for plain output: "-" when unset; "12.50". */
+/* Text forms for plain output: "-" when unset; "12.50" (MONEY_PLAIN of util/money.h). */
 void cli_format_limit(char *buf, size_t bufsz, int64_t value);
 void cli_format_usd(char *buf, size_t bufsz, int64_t cents);
 

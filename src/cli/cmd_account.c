@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "providers/provider.h"
 #include "util/clock.h"
+#include "util/money.h"
 #include "util/text.h"
 
 #define ACCOUNT_RPM_MAX 10000000LL
@@ -54,6 +55,8 @@ typedef struct account_input {
     {                                                                                              \
         "monthly-cap", "USD", OPT_CAP, "monthly spending cap in USD, like 250 or 12.50"            \
     }
+
+static const money_input CAP_INPUT = {"--monthly-cap", "--monthly-cap", MONEY_FROM_OPTION};
 
 static const cli_option add_options[] = {ACCOUNT_FIELD_OPTIONS, {NULL, NULL, 0, NULL}};
 
@@ -206,7 +209,7 @@ static mm_status apply_option(account_input *in, int id, const char *arg, mm_err
         return cli_parse_positive("--tpm", arg, ACCOUNT_TPM_MAX, &in->tpm, err);
     case OPT_CAP:
         in->set_cap = true;
-        return cli_parse_usd_cents("--monthly-cap", arg, &in->cap_cents, err);
+        return money_parse_cents(arg, &CAP_INPUT, &in->cap_cents, err);
     default:
         return mm_error_set(err, MM_E_INTERNAL, NULL, "unhandled option %d", id);
     }

@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "health/report.h"
 #include "util/clock.h"
+#include "util/money.h"
 
 #define WATCH_PERIOD_S 2
 
@@ -43,11 +44,6 @@ static json_t *json_ms(double ms)
     return ms < 0 ? json_null() : json_real(round(ms * 10.0) / 10.0);
 }
 
-static json_t *json_usd_micros(int64_t micros)
-{
-    return json_real((double)micros / 1e6);
-}
-
 /* f's figures; status_minutes is the recent window the status comes from (the others cover the
  * last hour). */
 static json_t *figures_json(const mm_health_figures *f, int status_minutes)
@@ -67,8 +63,9 @@ static json_t *figures_json(const mm_health_figures *f, int status_minutes)
     json_object_set_new(obj, "tokens_cache_write", json_integer(f->tokens_cache_write));
     /* requests whose tokens (and cost) are the admission estimate: the figures are "~" */
     json_object_set_new(obj, "usage_estimated_requests", json_integer(f->usage_estimated));
-    json_object_set_new(obj, "cost_usd_hour", json_usd_micros(f->cost_micros_hour));
-    json_object_set_new(obj, "cost_usd_month", json_usd_micros(f->cost_micros_month));
+    json_object_set_new(obj, "cost_usd_hour", json_real(money_micros_to_usd(f->cost_micros_hour)));
+    json_object_set_new(obj, "cost_usd_month",
+                        json_real(money_micros_to_usd(f->cost_micros_month)));
     json_object_set_new(obj, "monthly_cap_usd", cli_json_usd(f->monthly_cap_cents));
     json_object_set_new(obj, "enabled", json_boolean(f->enabled));
     json_object_set_new(obj, "status_reason", json_string(f->status_reason));
@@ -90,16 +87,6 @@ static void format_ms(char *buf, size_t bufsz, double ms)
         snprintf(buf, bufsz, "%.0f", ms);
 }
 
-/* "1.25"; "no price" when nothing was priced but something was not; a "+" when part of it has
- * no price (the sum is a floor). */
-static void format_micros(char *buf, size_t bufsz, int64_t micros, int64_t unpriced)
-{
-    if (micros == 0 && unpriced > 0)
-        snprintf(buf, bufsz, "no price");
-    else
-        snprintf(buf, bufsz, "%.2f%s", (double)micros / 1e6, unpriced > 0 ? "+" : "");
-}
-
 static void add_row(cli_table *table, const mm_health_figures *f)
 {
     char avg[24], p95[24], rate[24], rl[24], req[24], tin[24], tout[24], hour[32], month[32],
@@ -111,8 +98,8 @@ static void add_row(cli_table *table, const mm_health_figures *f)
     snprintf(req, sizeof req, "%lld", (long long)f->requests);
     snprintf(tin, sizeof tin, "%lld", (long long)f->tokens_in);
     snprintf(tout, sizeof tout, "%lld", (long long)f->tokens_out);
-    format_micros(hour, sizeof hour, f->cost_micros_hour, f->unpriced);
-    format_micros(month, sizeof month, f->cost_micros_month, f->month_unpriced);
+    money_format_spend(f->cost_micros_hour, f->unpriced, MONEY_PLAIN, hour, sizeof hour);
+    money_format_spend(f->cost_micros_month, f->month_unpriced, MONEY_PLAIN, month, sizeof month);
     cli_format_usd(cap, sizeof cap, f->monthly_cap_cents);
     const char *status = f->enabled ? mm_health_name(f->status) : "disabled";
     const char *row[] = {f->account, f->provider, status, avg,  p95,   rate, rl,

@@ -1,7 +1,5 @@
 /* `mmadmin prices list|set|import`: the price table (USD per million tokens) behind every cost
  * figure; models the targets use without a price are listed as "no price", never $0. */
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +7,7 @@
 #include "cli/commands.h"
 #include "providers/provider.h"
 #include "router/pricing.h"
+#include "util/money.h"
 
 enum { OPT_INPUT = 256, OPT_OUTPUT, OPT_CACHE_READ, OPT_CACHE_WRITE };
 
@@ -21,6 +20,11 @@ static const cli_option set_options[] = {
      "USD per million input tokens written to the provider's cache (default: the input price)"},
     {NULL, NULL, 0, NULL},
 };
+
+static const money_input INPUT_PRICE = {"--input", "input", MONEY_FROM_OPTION};
+static const money_input OUTPUT_PRICE = {"--output", "output", MONEY_FROM_OPTION};
+static const money_input CACHE_READ_PRICE = {"--cache-read", "cache-read", MONEY_FROM_OPTION};
+static const money_input CACHE_WRITE_PRICE = {"--cache-write", "cache-write", MONEY_FROM_OPTION};
 
 static const cli_spec list_spec = {
     .command = "prices list",
@@ -164,10 +168,10 @@ static void print_prices_text(const mm_price_list *prices, const unpriced *missi
     for (size_t i = 0; table && i < prices->count; i++) {
         const mm_price *p = &prices->items[i];
         char in[32], out[32], read[32], write[32];
-        pricing_format_per_mtok(p->input_per_mtok, in, sizeof in);
-        pricing_format_per_mtok(p->output_per_mtok, out, sizeof out);
-        pricing_format_per_mtok(p->cache_read_per_mtok, read, sizeof read);
-        pricing_format_per_mtok(p->cache_write_per_mtok, write, sizeof write);
+        money_format_per_mtok(p->input_per_mtok, in, sizeof in);
+        money_format_per_mtok(p->output_per_mtok, out, sizeof out);
+        money_format_per_mtok(p->cache_read_per_mtok, read, sizeof read);
+        money_format_per_mtok(p->cache_write_per_mtok, write, sizeof write);
         const char *row[] = {p->provider, p->model, in, out, read, write, p->source};
         cli_table_add(table, row);
     }
@@ -219,21 +223,6 @@ static int prices_list(cli_context *ctx, int argc, char **argv)
     return code;
 }
 
-static mm_status parse_usd(const char *option, const char *text, double *out, mm_error *err)
-{
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (errno != 0 || end == text || *end != '\0' || !isfinite(v) || v < 0 ||
-        v > PRICING_PER_MTOK_MAX)
-        return mm_error_set(err, MM_E_INVALID, option + 2,
-                            "%s '%s' is not a price: give USD per million tokens as a plain "
-                            "number from 0 to %.0f, e.g. 2.50",
-                            option, text, PRICING_PER_MTOK_MAX);
-    *out = v;
-    return MM_OK;
-}
-
 static int prices_set(cli_context *ctx, int argc, char **argv)
 {
     cli_parser p;
@@ -267,12 +256,13 @@ static int prices_set(cli_context *ctx, int argc, char **argv)
     if (cli_copy_field(price.provider, sizeof price.provider, p.args[0], "provider", &err) !=
             MM_OK ||
         cli_copy_field(price.model, sizeof price.model, p.args[1], "model", &err) != MM_OK ||
-        parse_usd("--input", input, &price.input_per_mtok, &err) != MM_OK ||
-        (output && parse_usd("--output", output, &price.output_per_mtok, &err) != MM_OK) ||
-        (cache_read &&
-         parse_usd("--cache-read", cache_read, &price.cache_read_per_mtok, &err) != MM_OK) ||
-        (cache_write &&
-         parse_usd("--cache-write", cache_write, &price.cache_write_per_mtok, &err) != MM_OK))
+        money_parse_per_mtok(input, &INPUT_PRICE, &price.input_per_mtok, &err) != MM_OK ||
+        (output &&
+         money_parse_per_mtok(output, &OUTPUT_PRICE, &price.output_per_mtok, &err) != MM_OK) ||
+        (cache_read && money_parse_per_mtok(cache_read, &CACHE_READ_PRICE,
+                                            &price.cache_read_per_mtok, &err) != MM_OK) ||
+        (cache_write && money_parse_per_mtok(cache_write, &CACHE_WRITE_PRICE,
+                                             &price.cache_write_per_mtok, &err) != MM_OK))
         return cli_report(&err);
     snprintf(price.source, sizeof price.source, "manual");
     mm_catalog *cat = cli_catalog(ctx, &err);
@@ -280,11 +270,11 @@ static int prices_set(cli_context *ctx, int argc, char **argv)
         catalog_price_set(cat, &price, &err) != MM_OK)
         return cli_report(&err);
     char in[32], out[32];
-    pricing_format_per_mtok(price.input_per_mtok, in, sizeof in);
-    pricing_format_per_mtok(price.output_per_mtok, out, sizeof out);
+    money_format_per_mtok(price.input_per_mtok, in, sizeof in);
+    money_format_per_mtok(price.output_per_mtok, out, sizeof out);
     char read[32], write[32];
-    pricing_format_per_mtok(price.cache_read_per_mtok, read, sizeof read);
-    pricing_format_per_mtok(price.cache_write_per_mtok, write, sizeof write);
+    money_format_per_mtok(price.cache_read_per_mtok, read, sizeof read);
+    money_format_per_mtok(price.cache_write_per_mtok, write, sizeof write);
     printf("price of %s/%s set: $%s input, %s%s output per million tokens", price.provider,
            price.model, in, output ? "$" : "", output ? out : "no");
     if (cache_read || cache_write)

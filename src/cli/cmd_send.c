@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "cli/commands.h"
-#include "router/pricing.h"
 #include "router/router.h"
+#include "util/money.h"
 
 #define INPUT_MAX (1024 * 1024)
 #define MAX_TOKENS_MAX 1000000
@@ -148,7 +148,7 @@ static json_t *send_json(const router_send_result *res, mm_status st, const mm_e
     json_object_set_new(usage, "usage_estimated", json_boolean(res->usage_estimated));
     json_object_set_new(usage, "cost_usd",
                         res->served && res->cost_micros >= 0
-                            ? json_real((double)res->cost_micros / 1e6)
+                            ? json_real(money_micros_to_usd(res->cost_micros))
                             : json_null());
     json_object_set_new(obj, "usage", usage);
     json_object_set_new(obj, "output", res->output ? json_string(res->output) : json_null());
@@ -186,8 +186,8 @@ static void print_attempts(const router_send_result *res, FILE *out)
 static void print_served(const router_send_result *res)
 {
     const router_attempt_result *r = &res->attempts[res->served_index];
-    char cost[32], kinds[96] = "";
-    pricing_format_cost(res->cost_micros, cost, sizeof cost);
+    char cost[MONEY_TEXT_MAX], kinds[96] = "";
+    money_format_cost(res->cost_micros, cost, sizeof cost);
     const char *est = res->usage_estimated ? "~" : ""; /* the admission estimate, not billed */
     if (res->tokens_cache_read || res->tokens_cache_write || res->tokens_reasoning)
         snprintf(kinds, sizeof kinds, " (%lld cache read, %lld cache write; %lld reasoning)",

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "providers/provider.h"
+#include "util/money.h"
 #include "util/text.h"
 
 int64_t pricing_cost_micros(const mm_price *price, int64_t tokens_in, int64_t tokens_out)
@@ -84,22 +85,6 @@ mm_status pricing_cost_of(mm_catalog *cat, const char *provider, const char *mod
     return MM_OK;
 }
 
-void pricing_format_cost(int64_t cost_micros, char *out, size_t outsz)
-{
-    if (cost_micros < 0)
-        snprintf(out, outsz, "no price");
-    else
-        snprintf(out, outsz, "$%.6f", (double)cost_micros / 1e6);
-}
-
-void pricing_format_per_mtok(double per_mtok, char *out, size_t outsz)
-{
-    if (per_mtok < 0)
-        snprintf(out, outsz, "-");
-    else
-        snprintf(out, outsz, "%.4g", per_mtok);
-}
-
 void pricing_file_free(pricing_file *file)
 {
     if (file)
@@ -140,11 +125,11 @@ static mm_status read_price(json_t *value, bool optional, double scale, const ch
                             "%s: the %s price is not a number (give USD as a plain number)", entry,
                             what);
     double v = json_number_value(value) * scale;
-    if (!isfinite(v) || v < 0 || v > PRICING_PER_MTOK_MAX)
+    if (!isfinite(v) || v < 0 || v > MONEY_PER_MTOK_MAX)
         return mm_error_set(err, MM_E_INVALID, "file",
                             "%s: the %s price %g USD per million tokens is out of range "
                             "(0 to %.0f)",
-                            entry, what, v, PRICING_PER_MTOK_MAX);
+                            entry, what, v, MONEY_PER_MTOK_MAX);
     *out = v;
     return MM_OK;
 }

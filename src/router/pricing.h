@@ -11,11 +11,10 @@
 #include "error.h"
 
 #define PRICING_SETTING_BUILTIN "prices.builtin_loaded" /* the date of data/prices.json loaded */
-#define PRICING_PER_MTOK_MAX 1000000.0                  /* USD per million tokens */
 
-/* Cost in micro-USD: tokens_in * input + tokens_out * output (USD per million tokens times
- * tokens is micro-USD). -1 ("no price") when price is NULL or a needed side is unknown: an
- * embedding's missing output price is fine as long as it produced no output tokens. */
+/* Cost in USD micros (util/money.h formats it): tokens_in * input + tokens_out * output (USD per
+ * million tokens times tokens is micro-USD). -1 ("no price") when price is NULL or a needed side is
+ * unknown: an embedding's missing output price is fine as long as it produced no output tokens. */
 int64_t pricing_cost_micros(const mm_price *price, int64_t tokens_in, int64_t tokens_out);
 /* Tokens by billed kind: cache_read and cache_write are parts of in (clamped to it). */
 typedef struct pricing_tokens {
@@ -31,10 +30,6 @@ mm_status pricing_cost_of(mm_catalog *cat, const char *provider, const char *mod
 /* Looks the price up in the catalog; *cost = -1 when there is none. */
 mm_status pricing_cost_lookup(mm_catalog *cat, const char *provider, const char *model,
                               int64_t tokens_in, int64_t tokens_out, int64_t *cost, mm_error *err);
-/* "$0.000123", or "no price" for -1. */
-void pricing_format_cost(int64_t cost_micros, char *out, size_t outsz);
-/* "2.50" per million, or "-" when unknown. */
-void pricing_format_per_mtok(double per_mtok, char *out, size_t outsz);
 
 typedef enum pricing_format { PRICING_FORMAT_MMADMIN, PRICING_FORMAT_LITELLM } pricing_format;
 

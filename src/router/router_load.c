@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "catalog/admission.h"
+#include "util/money.h"
 #include "util/text.h"
 
 #define RECENT_EVENTS_MIN 32
@@ -116,9 +117,7 @@ static mm_status add_accounts(mm_catalog *cat, router_snapshot *snap, const load
         mm_copy(acc->disabled_reason, sizeof acc->disabled_reason, row->disabled_reason);
         acc->rpm = row->rpm;
         acc->tpm = row->tpm;
-        acc->monthly_cap_micros = row->monthly_cap_cents == MM_LIMIT_UNSET
-                                      ? MM_LIMIT_UNSET
-                                      : row->monthly_cap_cents * 10000;
+        acc->monthly_cap_micros = money_cents_to_micros(row->monthly_cap_cents); /* 0 stays 0 */
         acc->health = mm_health_map_get(&rows->health, row->name);
         mm_usage_counters c;
         mm_status st = catalog_account_counters(cat, row->name, now_ms,

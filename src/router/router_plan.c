@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "util/clock.h"
+#include "util/money.h"
 
 typedef enum skip_reason {
     SKIP_NONE = 0,
@@ -187,8 +188,7 @@ static target_verdict judge_target(const router_snapshot *snap, const router_mod
                (acc->tokens_window >= acc->tpm || acc->tokens_window + est > acc->tpm)) {
         v.skip = SKIP_TPM;
         v.frees_at_ms = window_frees_at(acc->window_oldest_ms, now_ms);
-    } else if (acc->monthly_cap_micros != MM_LIMIT_UNSET &&
-               acc->cost_month_micros >= acc->monthly_cap_micros) {
+    } else if (money_cap_reached(acc->cost_month_micros, acc->monthly_cap_micros)) {
         v.skip = SKIP_SPEND_CAP;
         v.frees_at_ms = mm_next_month_start_ms(now_ms);
     } else if (acc->cooling_until_ms > now_ms && model->n_targets > 1) {
@@ -220,11 +220,15 @@ static void describe_skip(const router_account *acc, const target_verdict *v, in
                  " more asked; frees %s)",
                  acc->tokens_window, acc->tpm, est, wait);
         break;
-    case SKIP_SPEND_CAP:
+    case SKIP_SPEND_CAP: {
+        char spent[MONEY_TEXT_MAX], cap[MONEY_TEXT_MAX];
+        money_format_micros(acc->cost_month_micros, MONEY_DOLLARS, spent, sizeof spent);
+        money_format_micros(acc->monthly_cap_micros, MONEY_DOLLARS, cap, sizeof cap);
         snprintf(out, outsz,
-                 "account over its monthly spending cap ($%.2f of $%.2f this month; frees %s)",
-                 (double)acc->cost_month_micros / 1e6, (double)acc->monthly_cap_micros / 1e6, wait);
+                 "account over its monthly spending cap (%s of %s this month; frees %s)", spent,
+                 cap, wait);
         break;
+    }
     case SKIP_COOLING:
         snprintf(out, outsz, "account cooling down after %.100s (frees %s)", acc->cooling_reason,
                  wait);

@@ -5,6 +5,7 @@
 
 #include "pages/health_format.h"
 #include "util/clock.h"
+#include "util/money.h"
 #include "widgets/sparkline.h"
 
 static void fit_pads_the_oldest_side_when_wider(void **state)
@@ -65,30 +66,30 @@ static void money_is_never_zero_for_unpriced(void **state)
 {
     (void)state;
     char out[32];
-    health_format_usd(0, 3, out, sizeof out);
+    money_format_spend(0, 3, MONEY_DETAIL, out, sizeof out);
     assert_string_equal(out, "no price");
-    health_format_usd(0, 0, out, sizeof out);
+    money_format_spend(0, 0, MONEY_DETAIL, out, sizeof out);
     assert_string_equal(out, "$0.00");
-    health_format_usd(17, 0, out, sizeof out);
+    money_format_spend(17, 0, MONEY_DETAIL, out, sizeof out);
     assert_string_equal(out, "$0.000017");
-    health_format_usd(123400, 0, out, sizeof out);
+    money_format_spend(123400, 0, MONEY_DETAIL, out, sizeof out);
     assert_string_equal(out, "$0.1234");
-    health_format_usd(12340000, 2, out, sizeof out);
+    money_format_spend(12340000, 2, MONEY_DETAIL, out, sizeof out);
     assert_string_equal(out, "$12.34+");
-    health_format_cents(2500, out, sizeof out);
+    money_format_cents(2500, MONEY_DOLLARS, out, sizeof out);
     assert_string_equal(out, "$25.00");
     /* table cells: at most 8 columns, a few tokens still visible as non-zero */
-    health_format_usd_cell(0, 3, out, sizeof out);
+    money_format_spend(0, 3, MONEY_CELL, out, sizeof out);
     assert_string_equal(out, "no price");
-    health_format_usd_cell(17, 0, out, sizeof out);
+    money_format_spend(17, 0, MONEY_CELL, out, sizeof out);
     assert_string_equal(out, "<$0.01");
-    health_format_usd_cell(0, 0, out, sizeof out);
+    money_format_spend(0, 0, MONEY_CELL, out, sizeof out);
     assert_string_equal(out, "$0.00");
-    health_format_usd_cell(12340000, 2, out, sizeof out);
+    money_format_spend(12340000, 2, MONEY_CELL, out, sizeof out);
     assert_string_equal(out, "$12.34+");
-    health_format_usd_cell(9999990000LL, 0, out, sizeof out);
+    money_format_spend(9999990000LL, 0, MONEY_CELL, out, sizeof out);
     assert_string_equal(out, "$9999.99");
-    health_format_usd_cell(123456000000LL, 0, out, sizeof out);
+    money_format_spend(123456000000LL, 0, MONEY_CELL, out, sizeof out);
     assert_string_equal(out, "$123456");
 }
 

@@ -7,6 +7,7 @@
 #include "router/pricing.h"
 #include "router/router.h"
 #include "util/clock.h"
+#include "util/money.h"
 
 #define NOW 1780000000000LL
 
@@ -243,9 +244,9 @@ static void prices_cost_micro_dollars_and_no_price_is_not_zero(void **state)
     assert_int_equal(pricing_cost_micros(&embed, 1000000, 0), 20000);
     assert_int_equal(pricing_cost_micros(&embed, 10, 5), -1);
     char text[32];
-    pricing_format_cost(-1, text, sizeof text);
+    money_format_cost(-1, text, sizeof text);
     assert_string_equal(text, "no price");
-    pricing_format_cost(14, text, sizeof text);
+    money_format_cost(14, text, sizeof text);
     assert_string_equal(text, "$0.000014");
 }
 

@@ -13,6 +13,7 @@
 #include "pages/health_detail.h"
 #include "pages/health_format.h"
 #include "providers/provider.h"
+#include "util/money.h"
 #include "util/text.h"
 #include "widgets/sparkline.h"
 #include "widgets/table.h"
@@ -135,8 +136,8 @@ static void add_row(ui_app *app, health_page *st, const mm_health_figures *f)
     snprintf(rl, sizeof rl, "%lld", (long long)f->rate_limit_hits);
     snprintf(tin, sizeof tin, "%lld", (long long)f->tokens_in);
     snprintf(tout, sizeof tout, "%lld", (long long)f->tokens_out);
-    health_format_usd_cell(f->cost_micros_hour, f->unpriced, hour, sizeof hour);
-    health_format_usd_cell(f->cost_micros_month, f->month_unpriced, month, sizeof month);
+    money_format_spend(f->cost_micros_hour, f->unpriced, MONEY_CELL, hour, sizeof hour);
+    money_format_spend(f->cost_micros_month, f->month_unpriced, MONEY_CELL, month, sizeof month);
     format_sparkline(app, st, f, spark, sizeof spark);
     const char *cells[N_COLS] = {f->account, p ? p->display_name : f->provider,
                                  status,     avg,
@@ -150,10 +151,10 @@ static void add_row(ui_app *app, health_page *st, const mm_health_figures *f)
     els[COL_RL] = f->rate_limit_hits ? UI_EL_WARN : UI_EL_DIM;
     els[COL_COST_HOUR] = f->cost_micros_hour == 0 && f->unpriced > 0 ? UI_EL_DIM : UI_EL_NORMAL;
     bool month_unpriced_only = f->cost_micros_month == 0 && f->month_unpriced > 0;
-    els[COL_COST_MONTH] = f->monthly_cap_cents != MM_LIMIT_UNSET &&
-                                  f->cost_micros_month >= f->monthly_cap_cents * 10000
-                              ? UI_EL_BAD
-                              : (month_unpriced_only ? UI_EL_DIM : UI_EL_NORMAL);
+    els[COL_COST_MONTH] =
+        money_cap_reached(f->cost_micros_month, money_cents_to_micros(f->monthly_cap_cents))
+            ? UI_EL_BAD
+            : (month_unpriced_only ? UI_EL_DIM : UI_EL_NORMAL);
     els[COL_SPARK] = st->spark_errors ? (any_errors(f) ? UI_EL_BAD : UI_EL_DIM) : UI_EL_OK;
     ui_table_add(&st->table, f->account, cells, els);
 }

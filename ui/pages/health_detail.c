@@ -17,6 +17,7 @@
 #include "widgets/dialog.h"
 #include "util/clock.h"
 #include "router/whatif.h"
+#include "util/money.h"
 #include "util/text.h"
 #include "widgets/chart.h"
 
@@ -102,20 +103,21 @@ static void add_wrapped(health_detail *d, ui_element element, int width, int ind
 
 static void spend_lines(health_detail *d, const mm_health_figures *f, int64_t now, int width)
 {
-    char spent[32], cap[32], hour[32], text[LINE_MAX];
-    health_format_usd(f->cost_micros_month, f->month_unpriced, spent, sizeof spent);
+    char spent[MONEY_TEXT_MAX], cap[MONEY_TEXT_MAX], hour[MONEY_TEXT_MAX], text[LINE_MAX];
+    money_format_spend(f->cost_micros_month, f->month_unpriced, MONEY_DETAIL, spent, sizeof spent);
     int64_t month_start = mm_month_start_ms(now), next_month = mm_next_month_start_ms(now);
+    int64_t cap_micros = money_cents_to_micros(f->monthly_cap_cents); /* 0: no cap */
     if (f->monthly_cap_cents != MM_LIMIT_UNSET) {
-        health_format_cents(f->monthly_cap_cents, cap, sizeof cap);
-        double fraction = (double)f->cost_micros_month / ((double)f->monthly_cap_cents * 1e4);
+        money_format_cents(f->monthly_cap_cents, MONEY_DOLLARS, cap, sizeof cap);
+        double fraction = money_cap_share(f->cost_micros_month, cap_micros);
         detail_line *line = add_line(d, UI_EL_NORMAL, "%s of %s monthly cap (%.0f%%)", spent, cap,
                                      fraction * 100.0);
         if (line) {
             line->gauge = true;
             line->fraction = fraction;
-            line->gauge_element = fraction >= 1.0   ? UI_EL_BAD
-                                  : fraction >= 0.8 ? UI_EL_WARN
-                                                    : UI_EL_OK;
+            line->gauge_element = money_cap_reached(f->cost_micros_month, cap_micros) ? UI_EL_BAD
+                                  : fraction >= 0.8                                   ? UI_EL_WARN
+                                                                                      : UI_EL_OK;
         }
     } else {
         add_line(d, UI_EL_NORMAL, "Month to date %s (no monthly cap set)", spent);
@@ -125,17 +127,17 @@ static void spend_lines(health_detail *d, const mm_health_figures *f, int64_t no
     health_format_countdown(now, next_month, countdown, sizeof countdown);
     double elapsed = (double)(now - month_start) / (double)(next_month - month_start);
     double projected = elapsed > 0 ? (double)f->cost_micros_month / elapsed : 0;
-    char projection[32];
-    health_format_usd((int64_t)projected, f->month_unpriced, projection, sizeof projection);
+    char projection[MONEY_TEXT_MAX];
+    money_format_spend((int64_t)projected, f->month_unpriced, MONEY_DETAIL, projection,
+                       sizeof projection);
     snprintf(text, sizeof text,
              "Resets %s 00:00 UTC (%s). At this month's burn rate it ends the month at %s.", resets,
              countdown, projection);
     ui_element el = UI_EL_NORMAL;
     if (f->monthly_cap_cents != MM_LIMIT_UNSET && f->cost_micros_month > 0 &&
-        projected > (double)f->monthly_cap_cents * 1e4) {
-        double cap_micros = (double)f->monthly_cap_cents * 1e4;
+        projected > (double)cap_micros) {
         int64_t reach = month_start + (int64_t)((double)(next_month - month_start) * elapsed *
-                                                cap_micros / (double)f->cost_micros_month);
+                                                (double)cap_micros / (double)f->cost_micros_month);
         char when[16];
         health_format_date(reach, when, sizeof when);
         size_t used = strlen(text);
@@ -143,7 +145,7 @@ static void spend_lines(health_detail *d, const mm_health_figures *f, int64_t no
         el = UI_EL_WARN;
     }
     add_wrapped(d, el, width, 2, text);
-    health_format_usd(f->cost_micros_hour, f->unpriced, hour, sizeof hour);
+    money_format_spend(f->cost_micros_hour, f->unpriced, MONEY_DETAIL, hour, sizeof hour);
     const char *est = f->usage_estimated > 0 ? "~" : ""; /* some counts are estimates */
     snprintf(text, sizeof text,
              "Last hour: %" PRId64 " requests, %" PRId64 " errors, %" PRId64

@@ -47,43 +47,6 @@ void health_format_rate(double rate, int64_t requests, char *out, size_t outsz)
         snprintf(out, outsz, "%.1f%%", rate * 100.0);
 }
 
-void health_format_usd(int64_t micros, int64_t unpriced, char *out, size_t outsz)
-{
-    if (micros == 0 && unpriced > 0) {
-        snprintf(out, outsz, "no price");
-        return;
-    }
-    double usd = (double)micros / 1e6;
-    const char *floor_mark = unpriced > 0 ? "+" : "";
-    if (micros != 0 && usd < 0.01)
-        snprintf(out, outsz, "$%.6f%s", usd, floor_mark); /* a few tokens: keep them visible */
-    else if (micros != 0 && usd < 1.0)
-        snprintf(out, outsz, "$%.4f%s", usd, floor_mark);
-    else
-        snprintf(out, outsz, "$%.2f%s", usd, floor_mark);
-}
-
-void health_format_usd_cell(int64_t micros, int64_t unpriced, char *out, size_t outsz)
-{
-    if (micros == 0 && unpriced > 0) {
-        snprintf(out, outsz, "no price");
-        return;
-    }
-    const char *floor_mark = unpriced > 0 ? "+" : "";
-    double usd = (double)micros / 1e6;
-    if (micros > 0 && usd < 0.01)
-        snprintf(out, outsz, "<$0.01%s", floor_mark);
-    else if (usd < 10000.0)
-        snprintf(out, outsz, "$%.2f%s", usd, floor_mark);
-    else
-        snprintf(out, outsz, "$%.0f%s", usd, floor_mark);
-}
-
-void health_format_cents(int64_t cents, char *out, size_t outsz)
-{
-    snprintf(out, outsz, "$%" PRId64 ".%02" PRId64, cents / 100, cents % 100);
-}
-
 void health_format_date(int64_t ms, char *out, size_t outsz)
 {
     time_t secs = (time_t)(ms / 1000);

@@ -1,5 +1,5 @@
 /* How the Provider Health page and its detail show figures: status word with symbol and look,
- * latencies, rates, counts and money (never "$0" for what has no price). */
+ * latencies, rates, counts, dates (money: util/money.h, MONEY_DETAIL and MONEY_CELL). */
 #ifndef MM_UI_HEALTH_FORMAT_H
 #define MM_UI_HEALTH_FORMAT_H
 
@@ -18,14 +18,6 @@ void health_format_status(const ui_app *app, const mm_health_figures *f, char *o
 void health_format_ms(double ms, char *out, size_t outsz);
 /* "12.5%" of errors / requests; "-" without requests. */
 void health_format_rate(double rate, int64_t requests, char *out, size_t outsz);
-/* "$12.34", "$0.0042"; "no price" when nothing was priced but something was not; a "+" suffix
- * when some of it has no price (the sum is a floor). */
-void health_format_usd(int64_t micros, int64_t unpriced, char *out, size_t outsz);
-/* The same, at most 8 columns for a table cell: "<$0.01" for a few tokens, cents above,
- * whole dollars from $10,000; "no price" and the "+" of a partly priced sum as above. */
-void health_format_usd_cell(int64_t micros, int64_t unpriced, char *out, size_t outsz);
-/* "$25.00" from cents. */
-void health_format_cents(int64_t cents, char *out, size_t outsz);
 /* "2026-12-01" (UTC) of a time in ms. */
 void health_format_date(int64_t ms, char *out, size_t outsz);
 /* "in 42 s", "in 3 min 05 s", "in 2 h 10 min" for a time ahead. */

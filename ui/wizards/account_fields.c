@@ -6,11 +6,14 @@
 #include <string.h>
 
 #include "draw.h"
+#include "util/money.h"
 #include "util/text.h"
 
 static const ui_field_def NAME_FIELD = {
     "name", "Account name", "A name you will recognise, e.g. prod-openai (a-z, 0-9, . _ -).", false,
     MM_NAME_MAX - 1};
+
+static const money_input CAP_INPUT = {"the spending cap", "monthly_cap", MONEY_FROM_FORM};
 
 static int field_max(const char *name)
 {
@@ -67,12 +70,7 @@ void account_format_cap(const ui_app *app, int64_t cents, char *out, size_t outs
         snprintf(out, outsz, "%s", ui_glyph(app, UI_G_DASH));
         return;
     }
-    char amount[32];
-    catalog_format_usd_cents(cents, amount, sizeof amount);
-    size_t len = strlen(amount);
-    if (len > 3 && strcmp(amount + len - 3, ".00") == 0)
-        amount[len - 3] = '\0'; /* whole dollars: $2500 */
-    snprintf(out, outsz, "$%s", amount);
+    money_format_cents(cents, MONEY_WHOLE, out, outsz);
 }
 
 void account_format_limit(const ui_app *app, int64_t value, char *out, size_t outsz)
@@ -107,13 +105,13 @@ void account_format_limit(const ui_app *app, int64_t value, char *out, size_t ou
 
 void account_form_add_limits(ui_form *f, const mm_account *acc)
 {
-    char rpm[32] = "", tpm[32] = "", cap[32] = "";
+    char rpm[32] = "", tpm[32] = "", cap[MONEY_TEXT_MAX] = "";
     if (acc && acc->rpm)
         snprintf(rpm, sizeof rpm, "%lld", (long long)acc->rpm);
     if (acc && acc->tpm)
         snprintf(tpm, sizeof tpm, "%lld", (long long)acc->tpm);
     if (acc && acc->monthly_cap_cents)
-        catalog_format_usd_cents(acc->monthly_cap_cents, cap, sizeof cap);
+        money_format_cents(acc->monthly_cap_cents, MONEY_PLAIN, cap, sizeof cap);
     static const ui_field_def RPM = {"rpm", "Requests/min",
                                      "Optional. Empty = no limit. The router skips this account "
                                      "above it.",
@@ -179,7 +177,7 @@ bool account_form_read(ui_form *f, mm_account *acc, char *key, size_t keysz)
         mm_error_clear(&err);
         if (!*text)
             acc->monthly_cap_cents = MM_LIMIT_UNSET;
-        else if (catalog_parse_usd_cents(text, &acc->monthly_cap_cents, &err) != MM_OK) {
+        else if (money_parse_cents(text, &CAP_INPUT, &acc->monthly_cap_cents, &err) != MM_OK) {
             ui_form_set_error(f, "monthly_cap", err.message);
             if (ok)
                 ui_form_focus(f, "monthly_cap");

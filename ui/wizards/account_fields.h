@@ -25,7 +25,7 @@ bool account_form_read(ui_form *f, mm_account *acc, char *key, size_t keysz);
  * has that field (returns false), or copied to other_error (returns false) when it does not. */
 bool account_form_validate(ui_form *f, const mm_account *acc, const char *key, char *other_error,
                            size_t other_errorsz);
-/* "$2500", "$25.50" or "–"; "3k", "1.5M", "1,234" or "–". */
+/* "$2500", "$25.50" (MONEY_WHOLE) or "–"; "3k", "1.5M", "1,234" or "–". */
 void account_format_cap(const ui_app *app, int64_t cents, char *out, size_t outsz);
 void account_format_limit(const ui_app *app, int64_t value, char *out, size_t outsz);
 
