@@ -23,7 +23,7 @@ typedef struct mm_health_figures {
     int64_t requests, errors, rate_limit_hits, tokens_in, tokens_out;
     int64_t tokens_cache_read, tokens_cache_write; /* parts of tokens_in, billed apart */
     int64_t usage_estimated; /* the hour's events whose tokens are the admission estimate */
-    int64_t request_errors; /* the caller's errors (400/404/422, content filter): not in errors */
+    int64_t request_errors;  /* the caller's errors (400/404/422, content filter): not in errors */
     int64_t unpriced;  /* the hour's events without a price (cost_micros_hour leaves them out) */
     double error_rate; /* errors / requests, 0 when no requests */
     double latency_avg_ms; /* successful events; -1 when none */
