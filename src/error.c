@@ -113,6 +113,14 @@ bool mm_error_class_is_request_outcome(mm_error_class cls, int http_status)
     return cls == MM_CLASS_BAD_REQUEST && http_status != 408;
 }
 
+const char *mm_error_message_after_class(const char *message, const char *class_name)
+{
+    size_t n = strlen(class_name);
+    if (n && strncmp(message, class_name, n) == 0 && message[n] == ':' && message[n + 1] == ' ')
+        return message + n + 2;
+    return message;
+}
+
 const char *mm_error_class_list_hint(mm_error_class cls, long http_status)
 {
     if (cls == MM_CLASS_BAD_REQUEST && http_status == 404)

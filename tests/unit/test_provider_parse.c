@@ -532,6 +532,15 @@ static void list_404_points_at_the_base_url(void **state)
     mm_http_response_free(&resp);
 }
 
+static void class_prefix_is_said_once(void **state)
+{
+    (void)state;
+    assert_string_equal(mm_error_message_after_class("auth: Unauthorized", "auth"), "Unauthorized");
+    assert_string_equal(mm_error_message_after_class("authority says no", "auth"),
+                        "authority says no");
+    assert_string_equal(mm_error_message_after_class("server: x", "auth"), "server: x");
+}
+
 static void an_echoed_key_is_masked(void **state)
 {
     (void)state;
@@ -747,6 +756,7 @@ int main(void)
         cmocka_unit_test(every_error_shape_is_classified),
         cmocka_unit_test(auth_message_tells_what_to_do),
         cmocka_unit_test(list_404_points_at_the_base_url),
+        cmocka_unit_test(class_prefix_is_said_once),
         cmocka_unit_test(an_echoed_key_is_masked),
         cmocka_unit_test(request_id_is_kept),
         cmocka_unit_test(transport_failures_keep_their_class),

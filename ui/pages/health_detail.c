@@ -255,8 +255,9 @@ static void error_lines(health_detail *d, const mm_health_figures *f, int width)
         if (e->http_status)
             snprintf(status, sizeof status, " HTTP %d", e->http_status);
         mm_sanitize(clean, sizeof clean, e->message, strlen(e->message));
+        const char *said = mm_error_message_after_class(clean, e->outcome);
         snprintf(text, sizeof text, "%s %s %s%s: %s", when + 11, e->kind, e->outcome, status,
-                 clean[0] ? clean : "(no message)");
+                 said[0] ? said : "(no message)");
         add_wrapped(d, UI_EL_BAD, width, 4, text);
     }
 }
