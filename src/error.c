@@ -65,8 +65,8 @@ typedef struct class_entry {
 
 static const class_entry CLASSES[MM_CLASS_COUNT] = {
     [MM_CLASS_OK] = {"ok", "No action needed."},
-    [MM_CLASS_AUTH] = {"auth", "Check the API key: re-enter it with Edit, and check that it "
-                               "belongs to this provider and endpoint."},
+    [MM_CLASS_AUTH] = {"auth", "Check the API key: re-enter it, and check that it belongs "
+                               "to this provider and endpoint."},
     [MM_CLASS_QUOTA] = {"quota", "The account is out of credit or hit its spend limit: add "
                                  "credit or raise the limit in the provider's console; "
                                  "retrying soon will not help."},
@@ -111,4 +111,21 @@ const char *mm_error_class_hint(mm_error_class cls)
 bool mm_error_class_is_request_outcome(mm_error_class cls, int http_status)
 {
     return cls == MM_CLASS_BAD_REQUEST && http_status != 408;
+}
+
+const char *mm_error_message_after_class(const char *message, const char *class_name)
+{
+    size_t n = strlen(class_name);
+    if (n && strncmp(message, class_name, n) == 0 && message[n] == ':' && message[n + 1] == ' ')
+        return message + n + 2;
+    return message;
+}
+
+const char *mm_error_class_list_hint(mm_error_class cls, long http_status)
+{
+    if (cls == MM_CLASS_BAD_REQUEST && http_status == 404)
+        return "Listing the models found no such path: check the base URL (a typo in its path?).";
+    if (cls == MM_CLASS_BAD_REQUEST)
+        return "The provider refused to list the models: check the base URL and the API version.";
+    return mm_error_class_hint(cls);
 }

@@ -63,5 +63,11 @@ const char *mm_error_class_hint(mm_error_class cls);
  * (400, 404, 422, a content-filter block) except a 408 timeout. Such an answer goes back to the
  * caller and never counts against health, the error rate or a cool-down (docs/router.md). */
 bool mm_error_class_is_request_outcome(mm_error_class cls, int http_status);
+/* message without a leading "class_name: " (provider messages start with their class, so
+ * "auth: auth: Unauthorized" is not shown where the class is already said). */
+const char *mm_error_message_after_class(const char *message, const char *class_name);
+/* The same for a failed list-models call (Test Connection), which names no model: a refusal
+ * (HTTP 404 above all) points at the base URL and the API version instead. */
+const char *mm_error_class_list_hint(mm_error_class cls, long http_status);
 
 #endif

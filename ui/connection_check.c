@@ -106,8 +106,11 @@ void ui_connection_check_describe(const ui_app *app, const ui_connection_check *
     char status[32] = "";
     if (r->http_status)
         snprintf(status, sizeof status, " (HTTP %d)", r->http_status);
-    const char *hint = mm_error_class_hint(r->cls);
+    /* Test Connection lists the models: the advice for a listing (base URL, not model name) */
+    const char *hint = mm_error_class_list_hint(r->cls, r->http_status);
     bool said = hint && strstr(message, hint); /* adapters often append the hint already */
-    snprintf(out, outsz, "%s %s%s: %s%s%s", ui_glyph(app, UI_G_CROSS), mm_error_class_name(r->cls),
-             status, message, said ? "" : "\n\nWhat to do: ", said ? "" : hint);
+    const char *cls = mm_error_class_name(r->cls);
+    snprintf(out, outsz, "%s %s%s: %s%s%s", ui_glyph(app, UI_G_CROSS), cls, status,
+             mm_error_message_after_class(message, cls),
+             said ? "" : "\n\nWhat to do: ", said ? "" : hint);
 }

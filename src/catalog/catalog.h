@@ -110,7 +110,9 @@ mm_status catalog_account_insert(mm_catalog *cat, mm_account *acc, const char *a
                                  mm_error *err);
 /* Updates the row whose id is acc->id if its version is still acc->version (else MM_E_CONFLICT,
  * "changed by another session since you opened it"). new_key NULL or "" keeps the key.
- * Renames are allowed (targets follow, they reference the id). On success acc->version++. */
+ * Renames are allowed (targets follow, they reference the id). On success acc->version++.
+ * A new key, provider, endpoint, API version or CA bundle clears the last test result
+ * (last_test_ms 0: "untested"), in the catalog and in acc. */
 mm_status catalog_account_update(mm_catalog *cat, mm_account *acc, const char *new_key,
                                  mm_error *err);
 /* Removes; refused with MM_E_IN_USE while targets use it, message listing model and priority. */

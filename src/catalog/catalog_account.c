@@ -267,6 +267,29 @@ mm_status catalog_account_insert(mm_catalog *cat, mm_account *acc, const char *a
     return st;
 }
 
+/* True when what a connection test checks changed: the key, the provider, the endpoint, the
+ * API version or the CA bundle. */
+static bool credentials_changed(const mm_account *current, const mm_account *next,
+                                const char *new_key)
+{
+    return mm_present(new_key) || strcmp(current->provider, next->provider) != 0 ||
+           strcmp(current->endpoint, next->endpoint) != 0 ||
+           strcmp(current->api_version, next->api_version) != 0 ||
+           strcmp(current->ca_bundle, next->ca_bundle) != 0;
+}
+
+/* Forgets the last test result (the account shows "untested" until it is tested again). */
+static mm_status clear_test_result(mm_catalog *cat, mm_account *acc, mm_error *err)
+{
+    acc->last_test_ms = 0;
+    acc->last_test_ok = false;
+    acc->last_test_class[0] = '\0';
+    acc->last_test_message[0] = '\0';
+    acc->last_test_latency_ms = 0;
+    return cat_exec_int(cat, "DELETE FROM account_status WHERE account_id = ?1", acc->id,
+                        "clearing the last test result", err);
+}
+
 static mm_status update_row(mm_catalog *cat, mm_account *next, const char *new_key, mm_error *err)
 {
     mm_account current;
@@ -300,6 +323,8 @@ static mm_status update_row(mm_catalog *cat, mm_account *next, const char *new_k
         st = cat_step_done(cat, stmt, "updating the account", err);
     }
     free(blob);
+    if (st == MM_OK && credentials_changed(&current, next, new_key))
+        st = clear_test_result(cat, next, err);
     if (st == MM_OK) {
         next->version++;
         next->created_ms = current.created_ms;

@@ -43,16 +43,65 @@ void mm_chain_glance(const mm_model *model, const char *arrow, const char *ellip
     }
 }
 
-bool mm_looks_embedding(const char *provider_model)
+/* True when text contains needle, case-insensitive (needle in lower case). */
+static bool contains_nocase(const char *text, const char *needle)
 {
-    static const char needle[] = "embed";
     size_t n = strlen(needle);
-    for (const char *p = provider_model; *p; p++) {
+    for (const char *p = text; *p; p++) {
         size_t i = 0;
         while (i < n && p[i] && tolower((unsigned char)p[i]) == needle[i])
             i++;
         if (i == n)
             return true;
+    }
+    return false;
+}
+
+bool mm_looks_embedding(const char *provider_model)
+{
+    return contains_nocase(provider_model, "embed");
+}
+
+const char *mm_guess_model_type(const char *provider_model)
+{
+    static const struct {
+        const char *needle, *type;
+    } HINTS[] = {
+        {"embed", "embedding"}, {"dall-e", "image"},           {"gpt-image", "image"},
+        {"imagen", "image"},    {"stable-diffusion", "image"}, {"whisper", "audio"},
+        {"tts", "audio"},       {"transcribe", "audio"},       {"audio", "audio"},
+    };
+    for (size_t i = 0; i < sizeof HINTS / sizeof HINTS[0]; i++)
+        if (contains_nocase(provider_model, HINTS[i].needle))
+            return HINTS[i].type;
+    return NULL;
+}
+
+/* "a chat model", "an embedding / image / audio model". */
+static const char *type_article(const char *type)
+{
+    return strcmp(type, "chat") == 0 ? "a" : "an";
+}
+
+bool mm_chain_type_mismatch(const char *model_type, const char *model_name,
+                            const char *provider_model, const char *subject, char *out,
+                            size_t outsz)
+{
+    const char *guess = mm_guess_model_type(provider_model);
+    const char *article = type_article(model_type);
+    if (guess && strcmp(guess, model_type) != 0) {
+        snprintf(out, outsz,
+                 "%s looks like %s %s model, but %s is %s %s model: %s requests sent to it will "
+                 "fail.",
+                 subject, type_article(guess), guess, model_name, article, model_type, model_type);
+        return true;
+    }
+    if (!guess && strcmp(model_type, "chat") != 0) {
+        snprintf(out, outsz,
+                 "%s does not look like %s %s model, but %s is %s %s model: %s requests sent to "
+                 "it will fail.",
+                 subject, article, model_type, model_name, article, model_type, model_type);
+        return true;
     }
     return false;
 }
@@ -65,17 +114,17 @@ static bool same_account_everywhere(const mm_model *model)
     return model->n_targets > 0;
 }
 
-static size_t warn_embedding_targets(const mm_model *model, char out[][MM_CHAIN_WARNING_MAX],
-                                     size_t n, size_t max)
+static size_t warn_type_mismatches(const mm_model *model, char out[][MM_CHAIN_WARNING_MAX],
+                                   size_t n, size_t max)
 {
-    if (strcmp(model->type, "chat") != 0)
-        return n;
-    for (size_t i = 0; i < model->n_targets && n < max; i++)
-        if (mm_looks_embedding(model->targets[i].model))
-            snprintf(out[n++], MM_CHAIN_WARNING_MAX,
-                     "Target %d (%s) looks like an embedding model, but %s is a chat model: "
-                     "chat requests sent to it will fail.",
-                     model->targets[i].priority, model->targets[i].model, model->name);
+    for (size_t i = 0; i < model->n_targets && n < max; i++) {
+        const mm_target *t = &model->targets[i];
+        char subject[MM_PROVIDER_MODEL_MAX + 24];
+        snprintf(subject, sizeof subject, "Target %d (%s)", t->priority, t->model);
+        if (mm_chain_type_mismatch(model->type, model->name, t->model, subject, out[n],
+                                   MM_CHAIN_WARNING_MAX))
+            n++;
+    }
     return n;
 }
 
@@ -105,7 +154,7 @@ size_t mm_chain_warnings(const mm_model *model, char out[][MM_CHAIN_WARNING_MAX]
                  model->name);
         return n;
     }
-    n = warn_embedding_targets(model, out, n, max);
+    n = warn_type_mismatches(model, out, n, max);
     if (n < max && same_account_everywhere(model))
         snprintf(out[n++], MM_CHAIN_WARNING_MAX,
                  "The whole chain depends on one account (%s): if it fails or hits its limits, "
@@ -119,11 +168,9 @@ size_t mm_chain_new_target_warnings(const mm_model *model, const char *account,
                                     size_t max)
 {
     size_t n = 0;
-    if (n < max && strcmp(model->type, "chat") == 0 && mm_looks_embedding(provider_model))
-        snprintf(out[n++], MM_CHAIN_WARNING_MAX,
-                 "%s looks like an embedding model, but %s is a chat model: chat requests sent "
-                 "to it will fail.",
-                 provider_model, model->name);
+    if (n < max && mm_chain_type_mismatch(model->type, model->name, provider_model, provider_model,
+                                          out[n], MM_CHAIN_WARNING_MAX))
+        n++;
     for (size_t i = 0; i < model->n_targets && n < max; i++)
         if (strcmp(model->targets[i].account, account) == 0 &&
             strcmp(model->targets[i].model, provider_model) == 0) {
@@ -137,8 +184,10 @@ size_t mm_chain_new_target_warnings(const mm_model *model, const char *account,
 }
 
 mm_discovered_check mm_chain_discovered_check(const mm_string_list *discovered,
-                                              const char *provider_model)
+                                              const char *provider_model, bool targets_not_listed)
 {
+    if (targets_not_listed)
+        return MM_DISCOVERED_UNCHECKABLE;
     if (discovered->count == 0)
         return MM_DISCOVERED_UNTESTED;
     return mm_string_list_contains(discovered, provider_model) ? MM_DISCOVERED_LISTED
@@ -146,12 +195,12 @@ mm_discovered_check mm_chain_discovered_check(const mm_string_list *discovered,
 }
 
 bool mm_chain_discovered_warning(const mm_string_list *discovered, const char *account,
-                                 const char *provider_model, const char *how_to_test, char *out,
-                                 size_t outsz)
+                                 const char *provider_model, bool targets_not_listed,
+                                 const char *how_to_test, char *out, size_t outsz)
 {
     if (outsz)
         out[0] = '\0';
-    switch (mm_chain_discovered_check(discovered, provider_model)) {
+    switch (mm_chain_discovered_check(discovered, provider_model, targets_not_listed)) {
     case MM_DISCOVERED_UNTESTED:
         snprintf(out, outsz,
                  "Account %s has no discovered models yet (%s): '%s' could not be checked.",

@@ -24,13 +24,29 @@ void mm_chain_glance(const mm_model *model, const char *arrow, const char *ellip
  * case-insensitive). A heuristic: it is used for warnings, never to refuse. */
 bool mm_looks_embedding(const char *provider_model);
 
-/* The warnings about a model's chain, one sentence each (empty chain; a chat model targeting
- * an embedding model; every target on one account; the same target twice). Returns how many
+/* The type a provider model id looks like from its name: "embedding" (embed), "image"
+ * (dall-e, gpt-image, imagen, stable-diffusion), "audio" (whisper, tts, transcribe, audio), or
+ * NULL when it looks like nothing special (a chat model, most likely). A heuristic for
+ * warnings and the target picker's notes, never to refuse. */
+const char *mm_guess_model_type(const char *provider_model);
+
+/* When provider_model does not fit a logical model of model_type (chat|embedding|image|audio)
+ * called model_name, writes the sentence saying so, starting with subject ("gpt-4o does not
+ * look like an embedding model, but embed-docs is an embedding model: ...") and returns true;
+ * both ways: a chat model on an embedding/image/audio id, or an embedding/image/audio model on
+ * another kind of id. */
+bool mm_chain_type_mismatch(const char *model_type, const char *model_name,
+                            const char *provider_model, const char *subject, char *out,
+                            size_t outsz);
+
+/* The warnings about a model's chain, one sentence each (empty chain; a target whose id does
+ * not fit the model's type, mm_chain_type_mismatch; every target on one account; the same
+ * target twice). Returns how many
  * were written (at most max). */
 size_t mm_chain_warnings(const mm_model *model, char out[][MM_CHAIN_WARNING_MAX], size_t max);
 
-/* The warnings that adding (account, provider_model) to model's chain would bring: a chat
- * model on an embedding model, or a target the chain already has. Returns how many. */
+/* The warnings that adding (account, provider_model) to model's chain would bring: an id that
+ * does not fit the model's type, or a target the chain already has. Returns how many. */
 size_t mm_chain_new_target_warnings(const mm_model *model, const char *account,
                                     const char *provider_model, char out[][MM_CHAIN_WARNING_MAX],
                                     size_t max);
@@ -40,17 +56,20 @@ size_t mm_chain_new_target_warnings(const mm_model *model, const char *account,
 typedef enum mm_discovered_check {
     MM_DISCOVERED_LISTED = 0, /* reported: nothing to say */
     MM_DISCOVERED_UNTESTED,   /* the account reported no models (never tested): unchecked */
-    MM_DISCOVERED_NOT_LISTED  /* the account reported models, not this one: a typo? */
+    MM_DISCOVERED_NOT_LISTED, /* the account reported models, not this one: a typo? */
+    MM_DISCOVERED_UNCHECKABLE /* the provider's list never shows what targets name (Azure
+                                 deployments, mm_provider_info.targets_not_listed): nothing to say
+                               */
 } mm_discovered_check;
 
 mm_discovered_check mm_chain_discovered_check(const mm_string_list *discovered,
-                                              const char *provider_model);
+                                              const char *provider_model, bool targets_not_listed);
 
 /* The check above as a warning sentence; how_to_test is the front end's words for testing the
  * account ("run Test Connection on the Provider Accounts page"). Returns false (out empty)
  * when the model is listed. */
 bool mm_chain_discovered_warning(const mm_string_list *discovered, const char *account,
-                                 const char *provider_model, const char *how_to_test, char *out,
-                                 size_t outsz);
+                                 const char *provider_model, bool targets_not_listed,
+                                 const char *how_to_test, char *out, size_t outsz);
 
 #endif

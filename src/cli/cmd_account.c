@@ -395,7 +395,7 @@ json_t *cli_account_json(const mm_account *acc)
 static void format_last_test(char *buf, size_t bufsz, const mm_account *acc)
 {
     if (acc->last_test_ms == 0)
-        snprintf(buf, bufsz, "never");
+        snprintf(buf, bufsz, "untested");
     else if (acc->last_test_ok)
         snprintf(buf, bufsz, "ok %lld ms", (long long)acc->last_test_latency_ms);
     else
@@ -482,7 +482,7 @@ static void print_account_block(const mm_account *a, const mm_string_list *disco
     else
         printf("status:        disabled (%s)\n", a->disabled_reason[0] ? a->disabled_reason : "-");
     if (a->last_test_ms == 0) {
-        printf("last test:     never (run: mmadmin account test %s)\n", a->name);
+        printf("last test:     untested (run: mmadmin account test %s)\n", a->name);
     } else {
         char message[MM_MESSAGE_MAX];
         mm_sanitize(message, sizeof message, a->last_test_message, strlen(a->last_test_message));

@@ -5,6 +5,7 @@
 #include "catalog/chain_rules.h"
 #include "cli/cmd_model.h"
 #include "cli/commands.h"
+#include "health/chain_health.h"
 #include "util/clock.h"
 #include "util/text.h"
 
@@ -276,7 +277,8 @@ static int model_list(cli_context *ctx, int argc, char **argv)
     return code;
 }
 
-static void print_model_block(const mm_model *m, const mm_entitlement_list *entitlements)
+static void print_model_block(const mm_model *m, const mm_entitlement_list *entitlements,
+                              const mm_health_map *health)
 {
     printf("name:         %s\n", m->name);
     printf("type:         %s\n", m->type);
@@ -291,7 +293,7 @@ static void print_model_block(const mm_model *m, const mm_entitlement_list *enti
     printf("chain:\n");
     cli_print_chain(m, stdout);
     char warnings[MM_CHAIN_MAX_WARNINGS][MM_CHAIN_WARNING_MAX];
-    size_t n = mm_chain_warnings(m, warnings, MM_CHAIN_MAX_WARNINGS);
+    size_t n = health_chain_warnings(m, health, warnings, MM_CHAIN_MAX_WARNINGS);
     for (size_t i = 0; i < n; i++)
         printf("%s %s\n", i ? "         " : "warnings:", warnings[i]);
 }
@@ -313,8 +315,14 @@ static int model_show(cli_context *ctx, int argc, char **argv)
     int code = CLI_EXIT_OK;
     if (json)
         code = cli_print_json(cli_model_json(&model, &entitlements));
-    else
-        print_model_block(&model, &entitlements);
+    else {
+        mm_health_map health = {0}; /* without figures only the disabled-or-not facts are lost */
+        mm_error ignored = {0};
+        if (health_status_from_catalog(cat, mm_now_ms(), NULL, &health, &ignored) != MM_OK)
+            memset(&health, 0, sizeof health);
+        print_model_block(&model, &entitlements, &health);
+        mm_health_map_free(&health);
+    }
     mm_entitlement_list_free(&entitlements);
     return code;
 }

@@ -126,21 +126,20 @@ static void note_new_target(mm_catalog *cat, const mm_model *before, const char 
         fprintf(stderr, "note: %s\n", warnings[i]);
     mm_error err = {0};
     mm_string_list found = {0};
-    if (catalog_account_discovered(cat, account, &found, &err) != MM_OK)
-        return;
-    char how[MM_NAME_MAX + 40], text[MM_CHAIN_WARNING_MAX];
-    snprintf(how, sizeof how, "run 'mmadmin account test %s'", account);
-    bool unconfirmed =
-        mm_chain_discovered_warning(&found, account, provider_model, how, text, sizeof text);
-    mm_string_list_free(&found);
-    if (!unconfirmed)
-        return;
-    fprintf(stderr, "note: %s\n", text);
     mm_account acc;
-    if (catalog_account_get(cat, account, &acc, &err) != MM_OK)
+    if (catalog_account_get(cat, account, &acc, &err) != MM_OK ||
+        catalog_account_discovered(cat, account, &found, &err) != MM_OK)
         return;
     const mm_provider_info *info = provider_find(acc.provider);
-    if (info && info->target_hint)
+    bool not_listed = info && info->targets_not_listed;
+    char how[MM_NAME_MAX + 40], text[MM_CHAIN_WARNING_MAX];
+    snprintf(how, sizeof how, "run 'mmadmin account test %s'", account);
+    bool unconfirmed = mm_chain_discovered_warning(&found, account, provider_model, not_listed, how,
+                                                   text, sizeof text);
+    mm_string_list_free(&found);
+    if (unconfirmed)
+        fprintf(stderr, "note: %s\n", text);
+    if ((unconfirmed || not_listed) && info && info->target_hint)
         fprintf(stderr, "note: %s\n", info->target_hint);
 }
 

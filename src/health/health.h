@@ -3,6 +3,7 @@
 #ifndef MM_HEALTH_H
 #define MM_HEALTH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,12 +43,15 @@ mm_status health_thresholds_load(mm_catalog *cat, mm_health_thresholds *t, mm_er
 typedef struct mm_health_map {
     char (*accounts)[MM_NAME_MAX];
     mm_health *statuses;
+    bool *disabled; /* parallel too: the account is disabled (NULL: none is) */
     size_t count;
 } mm_health_map;
 
 mm_status health_status_from_catalog(mm_catalog *cat, int64_t now_ms, const mm_health_thresholds *t,
                                      mm_health_map *out, mm_error *err);
 mm_health mm_health_map_get(const mm_health_map *map, const char *account);
+/* True when the map knows the account to be disabled (the router skips it: never usable). */
+bool mm_health_map_disabled(const mm_health_map *map, const char *account);
 void mm_health_map_free(mm_health_map *map);
 
 /* Settings keys of the thresholds (values: integers in ms / counts, the rate as 0..1). */

@@ -197,13 +197,15 @@ mm_status health_status_from_catalog(mm_catalog *cat, int64_t now_ms, const mm_h
     if (st == MM_OK && accounts.count) {
         out->accounts = calloc(accounts.count, sizeof *out->accounts);
         out->statuses = calloc(accounts.count, sizeof *out->statuses);
-        if (!out->accounts || !out->statuses)
+        out->disabled = calloc(accounts.count, sizeof *out->disabled);
+        if (!out->accounts || !out->statuses || !out->disabled)
             st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory computing health");
     }
     for (size_t i = 0; st == MM_OK && i < accounts.count; i++) {
         const mm_account_window *win = mm_window_set_find(&set, accounts.items[i].name);
         mm_copy(out->accounts[i], MM_NAME_MAX, accounts.items[i].name);
         out->statuses[i] = health_status_evaluate(win, now_ms, t, NULL, 0);
+        out->disabled[i] = !accounts.items[i].enabled;
         out->count++;
     }
     mm_window_set_free(&set);
@@ -221,9 +223,18 @@ mm_health mm_health_map_get(const mm_health_map *map, const char *account)
     return MM_HEALTH_UNKNOWN;
 }
 
+bool mm_health_map_disabled(const mm_health_map *map, const char *account)
+{
+    for (size_t i = 0; map && map->disabled && i < map->count; i++)
+        if (strcmp(map->accounts[i], account) == 0)
+            return map->disabled[i];
+    return false;
+}
+
 void mm_health_map_free(mm_health_map *map)
 {
     free(map->accounts);
     free(map->statuses);
+    free(map->disabled);
     memset(map, 0, sizeof *map);
 }

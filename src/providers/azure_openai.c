@@ -114,5 +114,6 @@ const mm_provider_info mm_provider_azure_openai = {
     .supports_embeddings = true,
     .target_hint = "Azure targets name a deployment (your deployment name), which the "
                    "resource's model list does not show",
+    .targets_not_listed = true,
     .ops = &OPS,
 };

@@ -211,7 +211,7 @@ static void shorten_provider_text(char *dst, size_t dstsz, const char *text)
 }
 
 static void classify_error_status(const mm_connection *conn, const mm_http_response *resp,
-                                  mm_call_result *res)
+                                  bool listing, mm_call_result *res)
 {
     const mm_provider_info *p = conn->provider;
     mm_error_body eb = {.recognized = false, .cls = MM_CLASS_COUNT, .retry_after_ms = -1};
@@ -232,7 +232,8 @@ static void classify_error_status(const mm_connection *conn, const mm_http_respo
     if (res->retry_after_ms >= 0)
         snprintf(retry, sizeof retry, " Retry after %.1f s.", (double)res->retry_after_ms / 1000);
     const char *name = mm_error_class_name(res->cls);
-    const char *hint = mm_error_class_hint(res->cls);
+    const char *hint =
+        listing ? mm_error_class_list_hint(res->cls, resp->status) : mm_error_class_hint(res->cls);
     if (said[0])
         set_message(res, conn, "%s: %s (HTTP %ld).%s %s", name, said, resp->status, retry, hint);
     else
@@ -240,8 +241,9 @@ static void classify_error_status(const mm_connection *conn, const mm_http_respo
                     p->display_name, resp->status, retry, hint);
 }
 
-void provider_classify_failure(const mm_connection *conn, const mm_http_response *resp,
-                               mm_call_result *res)
+/* A failed call: transport or HTTP error; listing says it was list-models (for the hint). */
+static void classify_failure(const mm_connection *conn, const mm_http_response *resp, bool listing,
+                             mm_call_result *res)
 {
     res->ok = false;
     if (resp->transport_class != MM_CLASS_OK) {
@@ -250,7 +252,13 @@ void provider_classify_failure(const mm_connection *conn, const mm_http_response
                     mm_error_class_hint(res->cls));
         return;
     }
-    classify_error_status(conn, resp, res);
+    classify_error_status(conn, resp, listing, res);
+}
+
+void provider_classify_failure(const mm_connection *conn, const mm_http_response *resp,
+                               mm_call_result *res)
+{
+    classify_failure(conn, resp, false, res);
 }
 
 /* A 2xx whose body is not the documented shape. */
@@ -290,7 +298,7 @@ void provider_parse_list_response(const mm_connection *conn, const mm_http_respo
     *next_page = NULL;
     begin_result(conn, resp, res);
     if (!response_succeeded(resp)) {
-        provider_classify_failure(conn, resp, res);
+        classify_failure(conn, resp, true, res);
         return;
     }
     size_t before = res->models.count;

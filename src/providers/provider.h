@@ -37,6 +37,7 @@ typedef struct mm_provider_info {
     bool supports_chat;
     bool supports_embeddings;
     const char *target_hint; /* shown by the target picker, e.g. Azure's deployment note */
+    bool targets_not_listed; /* targets name what list-models does not show (Azure deployments) */
     const mm_provider_ops *ops;
 } mm_provider_info;
 

@@ -9,7 +9,7 @@ add_account beta anthropic "sk-ant-beta-0123456789" --endpoint "$(sim_url anthro
 start_ui
 wait_for_text "alpha"
 assert_screen_contains "sk-…wxyz"
-assert_screen_contains "never"
+assert_screen_contains "untested"
 
 # --- edit: change RPM, leave the key empty
 send_keys Enter

@@ -76,6 +76,9 @@ assert_screen_contains "░"
 assert_screen_contains "At this month's burn rate"
 wait_for_text "goes to backup-claude first"
 assert_screen_contains "Falling back away from this account now"
+# issue 14 item 7: the cool-down line agrees with the fallbacks below it
+assert_screen_not_contains "the router uses this account normally"
+assert_screen_contains "Cool-down: none, but the account is unreachable"
 assert_screen_contains "Last errors (newest first)"
 assert_screen_contains "server"
 send_keys Escape

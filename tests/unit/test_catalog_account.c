@@ -234,6 +234,43 @@ static void test_results_are_kept_unversioned_and_unaudited(void **state)
                      MM_E_NOT_FOUND);
 }
 
+static void changed_credentials_clear_the_last_test(void **state)
+{
+    catalog_fixture *fx = *state;
+    add_account(fx->cat, "acc", "openai", KEY);
+    mm_error err = {0};
+    mm_account acc;
+    assert_int_equal(catalog_account_set_test_result(fx->cat, "acc", true, "ok", "", 50, &err),
+                     MM_OK);
+    /* a limit change keeps the result */
+    assert_int_equal(catalog_account_get(fx->cat, "acc", &acc, &err), MM_OK);
+    acc.rpm = 77;
+    assert_int_equal(catalog_account_update(fx->cat, &acc, NULL, &err), MM_OK);
+    assert_int_equal(catalog_account_get(fx->cat, "acc", &acc, &err), MM_OK);
+    assert_true(acc.last_test_ms > 0 && acc.last_test_ok);
+    /* a new key clears it, in the catalog and in the caller's copy */
+    assert_int_equal(catalog_account_update(fx->cat, &acc, "sk-replaced-0123456789", &err), MM_OK);
+    assert_int_equal(acc.last_test_ms, 0);
+    assert_int_equal(catalog_account_get(fx->cat, "acc", &acc, &err), MM_OK);
+    assert_int_equal(acc.last_test_ms, 0);
+    assert_false(acc.last_test_ok);
+    /* so does a new endpoint, or a new API version */
+    const char *fields[] = {"endpoint", "api_version"};
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(catalog_account_set_test_result(fx->cat, "acc", true, "ok", "", 50, &err),
+                         MM_OK);
+        assert_int_equal(catalog_account_get(fx->cat, "acc", &acc, &err), MM_OK);
+        if (i == 0)
+            strcpy(acc.endpoint, "https://example.test/v1");
+        else
+            strcpy(acc.api_version, "2024-10-21");
+        assert_int_equal(catalog_account_update(fx->cat, &acc, NULL, &err), MM_OK);
+        assert_int_equal(catalog_account_get(fx->cat, "acc", &acc, &err), MM_OK);
+        if (acc.last_test_ms != 0)
+            fail_msg("changing %s kept the last test", fields[i]);
+    }
+}
+
 static void discovered_models_are_replaced_and_sorted(void **state)
 {
     catalog_fixture *fx = *state;
@@ -318,6 +355,7 @@ int main(void)
         FIXTURE_TEST(rename_keeps_targets),
         FIXTURE_TEST(enable_disable_with_reason),
         FIXTURE_TEST(test_results_are_kept_unversioned_and_unaudited),
+        FIXTURE_TEST(changed_credentials_clear_the_last_test),
         FIXTURE_TEST(discovered_models_are_replaced_and_sorted),
         FIXTURE_TEST(audit_has_actor_and_redacted_pictures),
     };

@@ -477,7 +477,7 @@ static void check_error_case(const error_case *c)
                         strlen(mm_error_class_name(c->cls))) == 0);
     assert_non_null(strstr(res.message, c->cls == MM_CLASS_BAD_RESPONSE
                                             ? "check the endpoint"
-                                            : mm_error_class_hint(c->cls)));
+                                            : mm_error_class_list_hint(c->cls, c->status)));
     assert_true(tp_terminal_safe(res.message));
     mm_http_response_free(&resp);
     mm_call_result_free(&res);
@@ -500,11 +500,45 @@ static void auth_message_tells_what_to_do(void **state)
     mm_call_result_init(&res);
     provider_parse_chat_response(&conn, &resp, &res);
     assert_true(strncmp(res.message, "auth: Incorrect API key provided: sk-abc***wxyz", 46) == 0);
-    assert_non_null(strstr(res.message, "(HTTP 401). Check the API key: re-enter it with Edit"));
+    assert_non_null(strstr(res.message, "(HTTP 401). Check the API key: re-enter it, and check"));
     assert_null(res.output);
     assert_false(res.usage_known);
     mm_http_response_free(&resp);
     mm_call_result_free(&res);
+}
+
+static void list_404_points_at_the_base_url(void **state)
+{
+    (void)state;
+    mm_connection conn = tp_conn("mistral", "http://127.0.0.1:1/mistrl", "k");
+    const char body_text[] = "{\"detail\":\"Not Found\"}";
+    mm_http_response resp;
+    tp_response(&resp, 404, strdup(body_text), strlen(body_text), NULL);
+    mm_call_result res;
+    mm_call_result_init(&res);
+    char *next = NULL;
+    provider_parse_list_response(&conn, &resp, &res, &next);
+    assert_false(res.ok);
+    assert_non_null(strstr(res.message, "check the base URL"));
+    assert_null(strstr(res.message, "deployment name"));
+    mm_call_result_free(&res);
+    mm_http_response_free(&resp);
+    /* the same answer to a chat call still points at the model name */
+    tp_response(&resp, 404, strdup(body_text), strlen(body_text), NULL);
+    mm_call_result_init(&res);
+    provider_parse_chat_response(&conn, &resp, &res);
+    assert_non_null(strstr(res.message, "deployment name"));
+    mm_call_result_free(&res);
+    mm_http_response_free(&resp);
+}
+
+static void class_prefix_is_said_once(void **state)
+{
+    (void)state;
+    assert_string_equal(mm_error_message_after_class("auth: Unauthorized", "auth"), "Unauthorized");
+    assert_string_equal(mm_error_message_after_class("authority says no", "auth"),
+                        "authority says no");
+    assert_string_equal(mm_error_message_after_class("server: x", "auth"), "server: x");
 }
 
 static void an_echoed_key_is_masked(void **state)
@@ -721,6 +755,8 @@ int main(void)
         cmocka_unit_test(embeddings_report_dimensions_and_usage),
         cmocka_unit_test(every_error_shape_is_classified),
         cmocka_unit_test(auth_message_tells_what_to_do),
+        cmocka_unit_test(list_404_points_at_the_base_url),
+        cmocka_unit_test(class_prefix_is_said_once),
         cmocka_unit_test(an_echoed_key_is_masked),
         cmocka_unit_test(request_id_is_kept),
         cmocka_unit_test(transport_failures_keep_their_class),

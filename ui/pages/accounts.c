@@ -82,7 +82,7 @@ static void format_test(ui_app *app, accounts_page *st, const mm_account *a, cha
         return;
     }
     if (a->last_test_ms == 0) {
-        snprintf(out, outsz, "never");
+        snprintf(out, outsz, "untested");
         *el = UI_EL_DIM;
         return;
     }

@@ -190,7 +190,19 @@ static void cooldown_lines(health_detail *d, const mm_health_figures *f, int64_t
         add_wrapped(d, UI_EL_WARN, width, 2, text);
         return;
     }
-    add_line(d, UI_EL_DIM, "Cool-down: none (the router uses this account normally).");
+    if (d->route.n_fallbacks == 0 && !d->route_problem[0]) {
+        add_line(d, UI_EL_DIM, "Cool-down: none (the router uses this account normally).");
+        return;
+    }
+    /* no cool-down, yet models fall back away from it: say why, so the lines agree */
+    if (f->status == MM_HEALTH_HEALTHY || f->status == MM_HEALTH_UNKNOWN)
+        snprintf(text, sizeof text, "Cool-down: none.");
+    else
+        snprintf(text, sizeof text,
+                 "Cool-down: none, but the account is %s (%s): the router tries the other "
+                 "targets first.",
+                 mm_health_name(f->status), f->status_reason[0] ? f->status_reason : "no reason");
+    add_wrapped(d, UI_EL_WARN, width, 2, text);
 }
 
 static void fallback_lines(health_detail *d, int width)
@@ -243,8 +255,9 @@ static void error_lines(health_detail *d, const mm_health_figures *f, int width)
         if (e->http_status)
             snprintf(status, sizeof status, " HTTP %d", e->http_status);
         mm_sanitize(clean, sizeof clean, e->message, strlen(e->message));
+        const char *said = mm_error_message_after_class(clean, e->outcome);
         snprintf(text, sizeof text, "%s %s %s%s: %s", when + 11, e->kind, e->outcome, status,
-                 clean[0] ? clean : "(no message)");
+                 said[0] ? said : "(no message)");
         add_wrapped(d, UI_EL_BAD, width, 4, text);
     }
 }

@@ -362,6 +362,8 @@ static void models_on_wake(ui_page *page, ui_app *app)
     read_health(mp, app);
     if (!mp->load_error[0])
         mm_copy(mp->load_error, sizeof mp->load_error, kept);
+    if (mp->chain_open)
+        models_targets_load(mp, app); /* the usable-accounts warning follows the statuses */
     fill_rows(page, app);
     ui_request_redraw(app);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "draw.h"
+#include "health/chain_health.h"
 #include "pages/models_page.h"
 #include "providers/provider.h"
 #include "util/text.h"
@@ -42,8 +43,9 @@ void models_targets_load(models_page *mp, ui_app *app)
     memset(&mp->accounts, 0, sizeof mp->accounts);
     if (catalog_account_list(app->cat, &mp->accounts, &err) != MM_OK)
         memset(&mp->accounts, 0, sizeof mp->accounts);
-    mp->n_warnings =
-        mp->chain_missing ? 0 : mm_chain_warnings(&mp->chain, mp->warnings, MM_CHAIN_MAX_WARNINGS);
+    mp->n_warnings = mp->chain_missing ? 0
+                                       : health_chain_warnings(&mp->chain, &mp->health,
+                                                               mp->warnings, MM_CHAIN_MAX_WARNINGS);
     if (mp->chain_sel >= mp->chain.n_targets)
         mp->chain_sel = mp->chain.n_targets ? mp->chain.n_targets - 1 : 0;
 }

@@ -105,11 +105,10 @@ static bool submit_ws(ui_app *app, ui_form *f, void *ctx, char *other, size_t ot
     mm_error err;
     mm_error_clear(&err);
     mm_status st = MM_OK;
-    if (!mm_copy(next.name, sizeof next.name, ui_form_value(f, "name")) ||
-        !mm_copy(next.description, sizeof next.description, ui_form_value(f, "description")))
-        st = mm_error_set(&err, MM_E_INVALID, "", "a value is too long");
-    if (st == MM_OK)
-        st = catalog_workspace_validate(&next, &err);
+    if (!ui_form_copy_value(f, "name", next.name, sizeof next.name) ||
+        !ui_form_copy_value(f, "description", next.description, sizeof next.description))
+        return false; /* the field says its limit */
+    st = catalog_workspace_validate(&next, &err);
     if (st == MM_OK)
         st = wc->editing ? catalog_workspace_update(app->cat, &next, &err)
                          : catalog_workspace_insert(app->cat, &next, &err);

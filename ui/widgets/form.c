@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "draw.h"
+#include "util/text.h"
 
 #define LABEL_MAX_WIDTH 22
 
@@ -170,6 +171,26 @@ void ui_form_hide(ui_form *f, bool hidden)
         show_panel(f->win.panel);
 }
 
+/* Characters (not bytes) in a UTF-8 value. */
+static size_t char_count(const char *text)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)text; p && *p; p++)
+        n += (*p & 0xC0) != 0x80;
+    return n;
+}
+
+static int field_limit(const ui_form *f, size_t i)
+{
+    return f->defs[i].max_len > 0 ? f->defs[i].max_len : 256;
+}
+
+/* "12/63": what the current field holds and its limit, drawn while typing. */
+static void limit_text(const ui_form *f, size_t i, char *out, size_t outsz)
+{
+    snprintf(out, outsz, "%zu/%d", char_count(f->values[i]), field_limit(f, i));
+}
+
 void ui_form_draw(ui_form *f, ui_app *app)
 {
     if (!f->form || f->hidden)
@@ -191,16 +212,27 @@ void ui_form_draw(ui_form *f, ui_app *app)
         } else {
             snprintf(line, sizeof line, "%s", f->defs[i].help ? f->defs[i].help : "");
         }
+        /* the current field says its limit at the right of its help line */
+        char limit[32] = "";
+        if ((int)i == f->current)
+            limit_text(f, i, limit, sizeof limit);
+        int limit_w = limit[0] ? (int)strlen(limit) + 1 : 0;
+        if (limit_w && w - field_x - limit_w >= 10)
+            ui_draw_text(app, win, row + 1, w - limit_w, limit_w,
+                         f->errors[i][0] ? UI_EL_ERROR : UI_EL_DIM, UI_ALIGN_RIGHT, limit);
+        else
+            limit_w = 0;
         /* roomy spacing leaves a second line for a long message; the rest is clipped */
         int room = f->rows_per_field >= 3 ? 2 : 1;
         ui_lines lines;
-        ui_wrap(line, w - field_x, &lines);
+        ui_wrap(line, w - field_x - limit_w, &lines);
         for (int l = 0; l < room; l++) {
             char rest[sizeof line] = "";
             for (size_t k = (size_t)l; k < lines.count && (k == (size_t)l || l == room - 1); k++)
                 snprintf(rest + strlen(rest), sizeof rest - strlen(rest), "%s%s",
                          k > (size_t)l ? " " : "", lines.items[k]);
-            ui_draw_text(app, win, row + 1 + l, field_x, w - field_x, help_el, UI_ALIGN_LEFT, rest);
+            ui_draw_text(app, win, row + 1 + l, field_x, w - field_x - (l ? 0 : limit_w), help_el,
+                         UI_ALIGN_LEFT, rest);
         }
         ui_lines_free(&lines);
     }
@@ -235,6 +267,14 @@ static bool edit_key(ui_form *f, int key)
     if (req) {
         form_driver(f->form, req);
     } else if (!UI_IS_FN(key) && key >= 32 && key != 127) {
+        sync_values(f);
+        int limit = field_limit(f, (size_t)f->current);
+        if (char_count(f->values[f->current]) >= (size_t)limit) {
+            /* refused, and said: the form library would drop the character silently */
+            snprintf(f->errors[f->current], sizeof f->errors[f->current],
+                     "%s is full: at most %d characters", f->defs[f->current].label, limit);
+            return true;
+        }
         form_driver_w(f->form, OK, (wchar_t)key);
     } else {
         return false;
@@ -361,4 +401,19 @@ void ui_form_focus(ui_form *f, const char *name)
         set_current_field(f->form, f->fields[i]);
         form_driver(f->form, REQ_END_LINE);
     }
+}
+
+bool ui_form_copy_value(ui_form *f, const char *name, char *out, size_t outsz)
+{
+    if (mm_copy(out, outsz, ui_form_value(f, name)))
+        return true;
+    for (size_t i = 0; i < f->n; i++)
+        if (strcmp(f->defs[i].name, name) == 0) {
+            char text[MM_MESSAGE_MAX];
+            snprintf(text, sizeof text, "%s is too long: at most %zu characters", f->defs[i].label,
+                     outsz - 1);
+            ui_form_set_error(f, name, text);
+            ui_form_focus(f, name);
+        }
+    return false;
 }

@@ -60,6 +60,9 @@ int ui_form_handle_key(ui_form *f, ui_app *app, int key);
 int ui_form_handle_mouse(ui_form *f, const MEVENT *ev);
 /* The current text of a field ("" when unknown), trailing blanks removed. */
 const char *ui_form_value(ui_form *f, const char *name);
+/* Copies a field's value into out; when it does not fit, sets the field's error ("Name is too
+ * long: at most 63 characters"), focuses it and returns false. */
+bool ui_form_copy_value(ui_form *f, const char *name, char *out, size_t outsz);
 void ui_form_set_value(ui_form *f, const char *name, const char *value);
 /* Shows message under the field name; returns false when the form has no such field. */
 bool ui_form_set_error(ui_form *f, const char *name, const char *message);

@@ -159,16 +159,20 @@ static bool read_limit(ui_form *f, const char *name, int64_t max, int64_t *out)
 
 bool account_form_read(ui_form *f, mm_account *acc, char *key, size_t keysz)
 {
+    bool fits = true; /* a value past its limit says so at its field */
     if (has_field(f, "name"))
-        mm_copy(acc->name, sizeof acc->name, ui_form_value(f, "name"));
+        fits = ui_form_copy_value(f, "name", acc->name, sizeof acc->name) && fits;
     if (has_field(f, "endpoint"))
-        mm_copy(acc->endpoint, sizeof acc->endpoint, ui_form_value(f, "endpoint"));
+        fits = ui_form_copy_value(f, "endpoint", acc->endpoint, sizeof acc->endpoint) && fits;
     if (has_field(f, "api_version"))
-        mm_copy(acc->api_version, sizeof acc->api_version, ui_form_value(f, "api_version"));
+        fits =
+            ui_form_copy_value(f, "api_version", acc->api_version, sizeof acc->api_version) && fits;
     if (has_field(f, "ca_bundle"))
-        mm_copy(acc->ca_bundle, sizeof acc->ca_bundle, ui_form_value(f, "ca_bundle"));
+        fits = ui_form_copy_value(f, "ca_bundle", acc->ca_bundle, sizeof acc->ca_bundle) && fits;
     if (key && has_field(f, "api_key"))
-        mm_copy(key, keysz, ui_form_value(f, "api_key"));
+        fits = ui_form_copy_value(f, "api_key", key, keysz) && fits;
+    if (!fits)
+        return false;
     bool ok = read_limit(f, "rpm", MM_RPM_MAX, &acc->rpm);
     ok = read_limit(f, "tpm", MM_TPM_MAX, &acc->tpm) && ok;
     if (has_field(f, "monthly_cap")) {

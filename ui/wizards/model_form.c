@@ -90,11 +90,11 @@ static bool submit_model(ui_app *app, ui_form *f, void *ctx, char *other, size_t
     mm_model next = mc->model;
     mm_error err;
     mm_error_clear(&err);
-    bool fits = mm_copy(next.name, sizeof next.name, ui_form_value(f, "name")) &&
-                mm_copy(next.type, sizeof next.type, ui_form_value(f, "type")) &&
-                mm_copy(next.description, sizeof next.description, ui_form_value(f, "description"));
-    mm_status st = fits ? catalog_model_validate(&next, &err)
-                        : mm_error_set(&err, MM_E_INVALID, "", "a value is too long");
+    if (!ui_form_copy_value(f, "name", next.name, sizeof next.name) ||
+        !ui_form_copy_value(f, "type", next.type, sizeof next.type) ||
+        !ui_form_copy_value(f, "description", next.description, sizeof next.description))
+        return false; /* the field says its limit */
+    mm_status st = catalog_model_validate(&next, &err);
     if (st == MM_OK)
         st = mc->editing ? catalog_model_update(app->cat, &next, &err)
                          : catalog_model_insert(app->cat, &next, &err);

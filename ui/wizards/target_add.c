@@ -101,14 +101,16 @@ static bool pick_account(ui_app *app, const mm_model *model, char *account, size
 static void fill_models(ui_table *t, const mm_string_list *found, const mm_model *model,
                         const char *other_label)
 {
-    bool chat = strcmp(model->type, "chat") == 0;
     ui_table_begin(t);
     for (size_t i = 0; i < found->count; i++) {
         char shown[MM_PROVIDER_MODEL_MAX];
         mm_sanitize(shown, sizeof shown, found->items[i], strlen(found->items[i]));
-        const char *note = "";
-        if (chat && mm_looks_embedding(found->items[i]))
-            note = "embedding model?";
+        char note[48] = "", ignored[MM_CHAIN_WARNING_MAX];
+        const char *guess = mm_guess_model_type(found->items[i]);
+        if (mm_chain_type_mismatch(model->type, model->name, found->items[i], "", ignored,
+                                   sizeof ignored))
+            snprintf(note, sizeof note, "%s%s model?", guess ? "" : "not an ", /* an embedding */
+                     guess ? guess : model->type);
         const char *cells[] = {shown, note};
         ui_element els[] = {UI_EL_NORMAL, UI_EL_WARN};
         ui_table_add(t, found->items[i], cells, els);
@@ -171,12 +173,12 @@ static bool pick_model(ui_app *app, const mm_model *model, const char *account,
 /* The warnings the new target brings: a name the account did not report, a chat model on an
  * embedding model, a repeated target. The chain's own warnings show in the editor. */
 static size_t collect_warnings(const mm_model *model, const char *account,
-                               const char *provider_model, const mm_string_list *found, char *out,
-                               size_t outsz)
+                               const char *provider_model, const mm_string_list *found,
+                               bool not_listed, char *out, size_t outsz)
 {
     char warnings[MM_CHAIN_MAX_WARNINGS][MM_CHAIN_WARNING_MAX];
     size_t n = 0;
-    if (mm_chain_discovered_warning(found, account, provider_model,
+    if (mm_chain_discovered_warning(found, account, provider_model, not_listed,
                                     "run Test Connection on the Provider Accounts page",
                                     warnings[0], sizeof warnings[0]))
         n++;
@@ -195,7 +197,14 @@ static bool confirm_target(ui_app *app, const mm_model *model, const char *accou
                            const char *provider_model, const mm_string_list *found)
 {
     char warnings[2048];
-    if (collect_warnings(model, account, provider_model, found, warnings, sizeof warnings) == 0)
+    mm_account acc;
+    mm_error err;
+    const mm_provider_info *p = NULL;
+    if (catalog_account_get(app->cat, account, &acc, &err) == MM_OK)
+        p = provider_find(acc.provider);
+    bool not_listed = p && p->targets_not_listed;
+    if (collect_warnings(model, account, provider_model, found, not_listed, warnings,
+                         sizeof warnings) == 0)
         return true;
     char text[2600];
     snprintf(text, sizeof text, "Add %s @ %s as target %zu of %s?\n\n%s", provider_model, account,
