@@ -8,12 +8,19 @@
 #include <string.h>
 
 #define HINT_MAX 32
+#define FILTER_BITS 65536u
+
+static unsigned filter_slot(uint64_t gram)
+{
+    return (unsigned)((gram * 0x9E3779B97F4A7C15ull) >> 48); /* 16 bits of a Fibonacci hash */
+}
 
 typedef struct redactor {
     const char *secret;
     size_t secret_len;
     uint64_t *grams; /* every MM_REDACT_MIN_RUN-byte window of secret, sorted */
     size_t n_grams;
+    uint8_t filter[FILTER_BITS / 8]; /* a bit per hashed window: most text is rejected here */
     char hint[HINT_MAX];
 } redactor;
 
@@ -45,8 +52,11 @@ static bool redactor_init(redactor *r, const char *secret)
     r->grams = malloc(r->n_grams * sizeof *r->grams);
     if (!r->grams)
         return false;
-    for (size_t i = 0; i < r->n_grams; i++)
+    for (size_t i = 0; i < r->n_grams; i++) {
         r->grams[i] = gram_at(secret + i);
+        unsigned slot = filter_slot(r->grams[i]);
+        r->filter[slot / 8] |= (uint8_t)(1u << (slot % 8));
+    }
     qsort(r->grams, r->n_grams, sizeof *r->grams, compare_grams);
     return true;
 }
@@ -68,7 +78,9 @@ static size_t match_at(const redactor *r, const char *text, size_t avail)
     if (avail < MM_REDACT_MIN_RUN)
         return 0;
     uint64_t g = gram_at(text);
-    if (!bsearch(&g, r->grams, r->n_grams, sizeof g, compare_grams))
+    unsigned slot = filter_slot(g);
+    if (!(r->filter[slot / 8] & (1u << (slot % 8))) ||
+        !bsearch(&g, r->grams, r->n_grams, sizeof g, compare_grams))
         return 0;
     size_t best = 0;
     for (size_t j = 0; j + MM_REDACT_MIN_RUN <= r->secret_len; j++) {
@@ -88,26 +100,36 @@ char *mm_redact_copy(const char *text, size_t len, const char *secret, bool *cha
     redactor r;
     if (!redactor_init(&r, secret))
         return NULL;
-    /* each replaced run is >= 4 bytes and a replacement at most HINT_MAX: bound the growth */
-    size_t cap = len + (len / 4 + 1) * HINT_MAX + 1;
+    size_t cap = len + HINT_MAX + 1; /* grown when replacements are longer than their runs */
     char *out = malloc(cap);
-    if (!out) {
-        redactor_free(&r);
-        return NULL;
-    }
     size_t o = 0;
-    for (size_t i = 0; i < len;) {
+    for (size_t i = 0; out && i < len;) {
         size_t run = match_at(&r, text + i, len - i);
-        if (run == 0) {
+        const char *mark = run == 0 ? NULL : run == r.secret_len ? r.hint : MM_REDACT_MARK;
+        size_t add = mark ? strlen(mark) : 1;
+        if (o + add + 1 > cap) {
+            char *grown = realloc(out, cap * 2);
+            if (!grown) {
+                free(out);
+                out = NULL;
+                break;
+            }
+            out = grown;
+            cap *= 2;
+        }
+        if (!mark) {
             out[o++] = text[i++];
             continue;
         }
-        const char *mark = run == r.secret_len ? r.hint : MM_REDACT_MARK;
-        memcpy(out + o, mark, strlen(mark));
-        o += strlen(mark);
+        memcpy(out + o, mark, add);
+        o += add;
         i += run;
         if (changed)
             *changed = true;
+    }
+    if (!out) {
+        redactor_free(&r);
+        return NULL;
     }
     out[o] = '\0';
     redactor_free(&r);
