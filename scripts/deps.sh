@@ -6,6 +6,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 packages=(build-essential cmake pkg-config libncurses-dev libcurl4-openssl-dev
           libjansson-dev libsqlite3-dev libsodium-dev libcmocka-dev libmicrohttpd-dev
+          libfyaml-dev libpq-dev postgresql prometheus
           sqlite3 tmux ansilove groff-base bsdutils procps curl jq python3 htop nodejs clang)
 command -v npm >/dev/null || packages+=(npm) # NodeSource's nodejs carries npm; Debian's does not
 
