@@ -21,7 +21,7 @@ typedef struct mm_usage_counters {
     int64_t tokens_window;
     int64_t window_oldest_ms;  /* oldest counted request of that minute; 0 when none */
     int64_t tokens_month;      /* since the start of the UTC month */
-    int64_t cost_month_micros; /* events without a price count 0 */
+    int64_t cost_month_micros; /* events without a price count 0; reservations their estimate */
 } mm_usage_counters;
 
 /* with_month: also sum the calendar month (tokens_month, cost_month_micros), which costs a scan
@@ -31,6 +31,14 @@ mm_status catalog_account_counters(mm_catalog *cat, const char *account, int64_t
 mm_status catalog_workspace_counters(mm_catalog *cat, const char *workspace, const char *model,
                                      int64_t now_ms, bool with_month, mm_usage_counters *out,
                                      mm_error *err);
+
+/* The live reservations of an account (workspace NULL) or of a workspace's model (account
+ * NULL) whose holding process has ended (killed mid-request): they still count against the
+ * limits until they expire, as the request may have reached the provider. *until_ms: when the
+ * last of them expires (0 when none). Checks each holder in /proc (util/process.h). */
+mm_status catalog_reservations_ended(mm_catalog *cat, const char *account, const char *workspace,
+                                     const char *model, int64_t now_ms, int64_t *count,
+                                     int64_t *until_ms, mm_error *err);
 
 /* The account's latest request events, newest first (at most max): for cool-downs. */
 typedef struct mm_recent_outcome {
@@ -50,7 +58,8 @@ typedef struct mm_admission_request {
     const char *workspace, *model, *account;
     int64_t workspace_rpm, workspace_tpm, workspace_monthly_tokens; /* MM_LIMIT_UNSET: none */
     int64_t account_rpm, account_tpm, account_monthly_cap_micros;
-    int64_t tokens_estimate;
+    int64_t tokens_estimate;      /* prompt estimate + max output tokens */
+    int64_t cost_estimate_micros; /* tokens_estimate at this attempt's price; < 0: no price */
     int64_t now_ms;
     int64_t hold_ms; /* how long the reservation lives if this process dies (timeout + margin) */
 } mm_admission_request;
@@ -71,12 +80,15 @@ typedef struct mm_admission {
     int64_t frees_at_ms;        /* refused: when the window frees */
 } mm_admission;
 
-/* In one BEGIN IMMEDIATE transaction: counts, judges and (if admitted) writes or moves the
- * reservation (*reservation: 0 for a new request, set on return). */
+/* In one BEGIN IMMEDIATE transaction: counts (reservations included: their tokens against the
+ * token limits, their estimated cost against the spending cap), judges and (if admitted)
+ * writes or moves the reservation with its tokens, cost and this process's identity
+ * (*reservation: 0 for a new request, set on return). */
 mm_status catalog_admit(mm_catalog *cat, const mm_admission_request *req, int64_t *reservation,
                         mm_admission *out, mm_error *err);
 /* In one transaction: inserts the attempt's usage event (sets ev->id) and either ends the
- * request's reservation (final) or detaches it from the account for the next attempt. */
+ * request's reservation (final: the event's real tokens and cost replace the estimate) or
+ * detaches it from the account for the next attempt. */
 mm_status catalog_admission_record(mm_catalog *cat, int64_t reservation, mm_usage_event *ev,
                                    bool final, mm_error *err);
 /* Drops a reservation without an event (the request ended before anything was sent). */

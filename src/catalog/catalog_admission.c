@@ -7,6 +7,8 @@
 #include "catalog/catalog_internal.h"
 #include "util/clock.h"
 #include "util/money.h"
+#include "util/process.h"
+#include "util/text.h"
 
 /* Past this many new events since a cached sum, the indexed month query is cheaper. */
 #define MONTH_DELTA_MAX 50000
@@ -140,9 +142,9 @@ static mm_status month_sums(mm_catalog *cat, const month_scope *m, int64_t now_m
 }
 
 /* Runs a query binding (text a, text b or none, int64 c) whose one row is (count, tokens,
- * oldest) or (cost, tokens); fills up to three columns. */
+ * oldest[, cost]); fills cols[0..n). */
 static mm_status query_sums(mm_catalog *cat, const char *sql, const char *a, const char *b,
-                            int64_t c, int64_t *col0, int64_t *col1, int64_t *col2, mm_error *err)
+                            int64_t c, int64_t *cols, int n, mm_error *err)
 {
     sqlite3_stmt *stmt;
     mm_status st = cat_prepare(cat, sql, &stmt, err);
@@ -155,12 +157,8 @@ static mm_status query_sums(mm_catalog *cat, const char *sql, const char *a, con
     sqlite3_bind_int64(stmt, i, c);
     int rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW) {
-        if (col0)
-            *col0 = sqlite3_column_int64(stmt, 0);
-        if (col1)
-            *col1 = sqlite3_column_int64(stmt, 1);
-        if (col2)
-            *col2 = sqlite3_column_int64(stmt, 2);
+        for (int col = 0; col < n; col++)
+            cols[col] = sqlite3_column_int64(stmt, col);
     } else {
         st = cat_db_error(cat, "counting usage for the router", err);
     }
@@ -168,17 +166,19 @@ static mm_status query_sums(mm_catalog *cat, const char *sql, const char *a, con
     return st;
 }
 
-static void add_reserved(mm_usage_counters *out, int64_t count, int64_t tokens, int64_t oldest)
+/* Reservations (count, tokens, oldest, cost) count as used in every counter. */
+static void add_reserved(mm_usage_counters *out, const int64_t reserved[4])
 {
-    out->requests_window += count;
-    out->tokens_window += tokens;
-    out->tokens_month += tokens;
-    if (count > 0 && (out->window_oldest_ms == 0 || oldest < out->window_oldest_ms))
-        out->window_oldest_ms = oldest;
+    out->requests_window += reserved[0];
+    out->tokens_window += reserved[1];
+    out->tokens_month += reserved[1];
+    out->cost_month_micros += reserved[3];
+    if (reserved[0] > 0 && (out->window_oldest_ms == 0 || reserved[2] < out->window_oldest_ms))
+        out->window_oldest_ms = reserved[2];
 }
 
 /* The queries behind one scope's counters. The window and reservation queries bind ?1 name,
- * ?2 model (workspaces only) and then a time; they return (count, tokens, oldest). */
+ * ?2 model (workspaces only) and then a time; they return (count, tokens, oldest[, cost]). */
 typedef struct counter_scope {
     const char *window_sql, *reserved_sql;
     const char *model; /* NULL for an account */
@@ -189,14 +189,15 @@ static const char ACCOUNT_WINDOW[] = "SELECT count(*), coalesce(sum(tokens_in + 
                                      "coalesce(min(ts_ms), 0) FROM usage_events WHERE account = ?1 "
                                      "AND kind = 'request' AND ts_ms > ?2";
 static const char ACCOUNT_RESERVED[] =
-    "SELECT count(*), coalesce(sum(tokens), 0), coalesce(min(ts_ms), 0) "
-    "FROM router_reservations WHERE account = ?1 AND expires_ms > ?2";
+    "SELECT count(*), coalesce(sum(tokens), 0), coalesce(min(ts_ms), 0), "
+    "coalesce(sum(cost_micros), 0) FROM router_reservations WHERE account = ?1 AND expires_ms > ?2";
 static const char WORKSPACE_WINDOW[] =
     "SELECT count(*), coalesce(sum(tokens_in + tokens_out), 0), "
     "coalesce(min(ts_ms), 0) FROM usage_events WHERE workspace = ?1 "
     "AND model = ?2 AND kind = 'request' AND ts_ms > ?3 AND " SERVED_SQL;
+/* a workspace's limits are in tokens: its reservations' cost is the accounts' */
 static const char WORKSPACE_RESERVED[] =
-    "SELECT count(*), coalesce(sum(tokens), 0), coalesce(min(ts_ms), 0) "
+    "SELECT count(*), coalesce(sum(tokens), 0), coalesce(min(ts_ms), 0), 0 "
     "FROM router_reservations WHERE workspace = ?1 AND model = ?2 AND expires_ms > ?3";
 
 static mm_status scope_counters(mm_catalog *cat, const counter_scope *s, int64_t now_ms,
@@ -204,18 +205,19 @@ static mm_status scope_counters(mm_catalog *cat, const counter_scope *s, int64_t
                                 mm_error *err)
 {
     memset(out, 0, sizeof *out);
-    mm_status st =
-        query_sums(cat, s->window_sql, s->month.name, s->model, now_ms - MM_ADMISSION_WINDOW_MS,
-                   &out->requests_window, &out->tokens_window, &out->window_oldest_ms, err);
+    int64_t window[3] = {0, 0, 0}, reserved[4] = {0, 0, 0, 0};
+    mm_status st = query_sums(cat, s->window_sql, s->month.name, s->model,
+                              now_ms - MM_ADMISSION_WINDOW_MS, window, 3, err);
+    out->requests_window = window[0];
+    out->tokens_window = window[1];
+    out->window_oldest_ms = window[2];
     if (st == MM_OK && with_month)
         st = month_sums(cat, &s->month, now_ms, remember, &out->tokens_month,
                         &out->cost_month_micros, err);
-    if (st == MM_OK) {
-        int64_t count = 0, tokens = 0, oldest = 0;
-        st = query_sums(cat, s->reserved_sql, s->month.name, s->model, now_ms, &count, &tokens,
-                        &oldest, err);
-        add_reserved(out, count, tokens, oldest);
-    }
+    if (st == MM_OK)
+        st = query_sums(cat, s->reserved_sql, s->month.name, s->model, now_ms, reserved, 4, err);
+    if (st == MM_OK)
+        add_reserved(out, reserved);
     return st;
 }
 
@@ -346,20 +348,26 @@ static mm_status judge_account(mm_catalog *cat, const mm_admission_request *req,
     return MM_OK;
 }
 
+/* A new reservation, or a request's reservation moved to the next attempt's account (with
+ * that attempt's cost), held by this process. */
 static mm_status reserve(mm_catalog *cat, const mm_admission_request *req, int64_t *reservation,
                          mm_error *err)
 {
     sqlite3_stmt *stmt;
     bool fresh = *reservation == 0;
-    mm_status st = cat_prepare(cat,
-                               fresh ? "INSERT INTO router_reservations (ts_ms, expires_ms, "
-                                       "workspace, model, account, tokens) "
-                                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-                                     : "UPDATE router_reservations SET ts_ms = ?1, "
-                                       "expires_ms = ?2, account = ?5 WHERE id = ?7",
-                               &stmt, err);
+    mm_status st = cat_prepare(
+        cat,
+        fresh ? "INSERT INTO router_reservations (ts_ms, expires_ms, workspace, model, account, "
+                "tokens, cost_micros, holder_pid, holder_start, holder_boot) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?8, ?9, ?10, ?11)"
+              : "UPDATE router_reservations SET ts_ms = ?1, expires_ms = ?2, account = ?5, "
+                "cost_micros = ?8, holder_pid = ?9, holder_start = ?10, holder_boot = ?11 "
+                "WHERE id = ?7",
+        &stmt, err);
     if (st != MM_OK)
         return st;
+    mm_process_identity self;
+    mm_process_self(&self);
     sqlite3_bind_int64(stmt, 1, req->now_ms);
     sqlite3_bind_int64(stmt, 2, req->now_ms + (req->hold_ms > 0 ? req->hold_ms : 60000));
     if (fresh) {
@@ -370,6 +378,10 @@ static mm_status reserve(mm_catalog *cat, const mm_admission_request *req, int64
         sqlite3_bind_int64(stmt, 7, *reservation);
     }
     cat_bind_text(stmt, 5, req->account);
+    sqlite3_bind_int64(stmt, 8, req->cost_estimate_micros > 0 ? req->cost_estimate_micros : 0);
+    sqlite3_bind_int64(stmt, 9, self.pid);
+    sqlite3_bind_int64(stmt, 10, self.start_ticks);
+    cat_bind_text(stmt, 11, self.boot_id);
     st = cat_step_done(cat, stmt, "reserving a request", err);
     if (st == MM_OK && fresh)
         *reservation = sqlite3_last_insert_rowid(cat->db);
@@ -398,6 +410,51 @@ mm_status catalog_admit(mm_catalog *cat, const mm_admission_request *req, int64_
     if (st != MM_OK)
         return st;
     return cat_end(cat, admit_locked(cat, req, reservation, out, err), err);
+}
+
+static mm_status count_ended(sqlite3_stmt *stmt, int64_t *count, int64_t *until_ms)
+{
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        mm_process_identity holder = {.pid = sqlite3_column_int64(stmt, 0),
+                                      .start_ticks = sqlite3_column_int64(stmt, 1)};
+        const unsigned char *boot = sqlite3_column_text(stmt, 2);
+        mm_copy(holder.boot_id, sizeof holder.boot_id, boot ? (const char *)boot : "");
+        if (mm_process_state_of(&holder) != MM_PROCESS_ENDED)
+            continue;
+        (*count)++;
+        int64_t expires = sqlite3_column_int64(stmt, 3);
+        if (expires > *until_ms)
+            *until_ms = expires;
+    }
+    return rc == SQLITE_DONE ? MM_OK : MM_E_DB;
+}
+
+mm_status catalog_reservations_ended(mm_catalog *cat, const char *account, const char *workspace,
+                                     const char *model, int64_t now_ms, int64_t *count,
+                                     int64_t *until_ms, mm_error *err)
+{
+    *count = 0;
+    *until_ms = 0;
+    sqlite3_stmt *stmt;
+    mm_status st = cat_prepare(cat,
+                               account ? "SELECT holder_pid, holder_start, holder_boot, expires_ms "
+                                         "FROM router_reservations WHERE account = ?1 "
+                                         "AND expires_ms > ?3"
+                                       : "SELECT holder_pid, holder_start, holder_boot, expires_ms "
+                                         "FROM router_reservations WHERE workspace = ?1 "
+                                         "AND model = ?2 AND expires_ms > ?3",
+                               &stmt, err);
+    if (st != MM_OK)
+        return st;
+    cat_bind_text(stmt, 1, account ? account : workspace);
+    cat_bind_text(stmt, 2, model);
+    sqlite3_bind_int64(stmt, 3, now_ms);
+    st = count_ended(stmt, count, until_ms);
+    if (st != MM_OK)
+        st = cat_db_error(cat, "reading the router's reservations", err);
+    sqlite3_finalize(stmt);
+    return st;
 }
 
 static mm_status update_reservation(mm_catalog *cat, int64_t reservation, bool final, mm_error *err)

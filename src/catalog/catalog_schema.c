@@ -105,6 +105,14 @@ static const char *const MIGRATIONS[] = {
     "ALTER TABLE usage_events ADD COLUMN usage_estimated INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE prices ADD COLUMN cache_read_per_mtok REAL;"
     "ALTER TABLE prices ADD COLUMN cache_write_per_mtok REAL;",
+    /* 4: a reservation also holds the request's estimated cost (so concurrent senders see it
+     * against the account's spending cap) and who holds it: the process id, its start time
+     * after boot and the boot id, so `route --explain` can tell a reservation whose process
+     * ended (it still counts until it expires: the request may have reached the provider). */
+    "ALTER TABLE router_reservations ADD COLUMN cost_micros INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE router_reservations ADD COLUMN holder_pid INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE router_reservations ADD COLUMN holder_start INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE router_reservations ADD COLUMN holder_boot TEXT NOT NULL DEFAULT '';",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))

@@ -57,7 +57,9 @@ typedef struct router_account {
     int64_t requests_window;    /* requests in the last minute (all workspaces) */
     int64_t tokens_window;      /* tokens in the last minute */
     int64_t window_oldest_ms;   /* oldest event of that minute (0: none): when it frees */
-    int64_t cost_month_micros;  /* spent this calendar month (UTC) */
+    int64_t cost_month_micros;  /* spent this calendar month (UTC), reservations' estimates in */
+    int64_t reserved_ended;     /* reservations counted above whose process ended (killed) */
+    int64_t reserved_ended_until_ms; /* when the last of them expires (0: none) */
     mm_health health;
     int64_t cooling_until_ms;                       /* 0 = not cooling */
     char cooling_reason[ROUTER_COOLING_REASON_MAX]; /* "3 consecutive failures (last: timeout)" */
@@ -85,6 +87,8 @@ typedef struct router_entitlement {
     int64_t rpm, tpm, monthly_tokens;                         /* MM_LIMIT_UNSET or the limit */
     int64_t requests_window, tokens_window, window_oldest_ms; /* served in the last minute */
     int64_t tokens_month;                                     /* served this calendar month */
+    int64_t reserved_ended;          /* reservations counted above whose process ended (killed) */
+    int64_t reserved_ended_until_ms; /* when the last of them expires (0: none) */
 } router_entitlement;
 
 typedef struct router_index router_index; /* name -> position hash tables */

@@ -124,6 +124,10 @@ static mm_status add_accounts(mm_catalog *cat, router_snapshot *snap, const load
                                                 row->monthly_cap_cents != MM_LIMIT_UNSET, &c, err);
         if (st == MM_OK)
             st = load_cooling(cat, &snap->config, acc, now_ms, err);
+        if (st == MM_OK)
+            st =
+                catalog_reservations_ended(cat, row->name, NULL, NULL, now_ms, &acc->reserved_ended,
+                                           &acc->reserved_ended_until_ms, err);
         if (st != MM_OK)
             return st;
         acc->requests_window = c.requests_window;
@@ -168,6 +172,10 @@ static mm_status add_entitlements(mm_catalog *cat, router_snapshot *snap, const 
         mm_usage_counters c;
         mm_status st = catalog_workspace_counters(cat, row->workspace, row->model, now_ms,
                                                   row->monthly_tokens != MM_LIMIT_UNSET, &c, err);
+        if (st == MM_OK)
+            st = catalog_reservations_ended(cat, NULL, row->workspace, row->model, now_ms,
+                                            &ent->reserved_ended, &ent->reserved_ended_until_ms,
+                                            err);
         if (st != MM_OK)
             return st;
         ent->requests_window = c.requests_window;

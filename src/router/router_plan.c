@@ -112,20 +112,34 @@ static int64_t window_frees_at(int64_t oldest_ms, int64_t now_ms)
     return at > now_ms ? at : now_ms + 1000;
 }
 
+/* "; counting 1 reservation of a process that ended (it expires in 85 s)" when the counters
+ * hold reservations of killed senders (they count until they expire), else "". */
+static void ended_note(int64_t count, int64_t until_ms, int64_t now_ms, char *out, size_t outsz)
+{
+    out[0] = '\0';
+    if (count <= 0)
+        return;
+    char wait[64];
+    router_format_wait(now_ms, until_ms, wait, sizeof wait);
+    snprintf(out, outsz, "; counting %" PRId64 " reservation%s of a process that ended (%s %s)",
+             count, count == 1 ? "" : "s", count == 1 ? "it expires" : "the last expires", wait);
+}
+
 /* Rule 1 and 2: entitlement and the workspace's own limits. */
 static mm_status check_workspace(router_plan *plan, const router_request *req,
                                  const router_entitlement *ent, int64_t now_ms)
 {
     const char *ws = req->workspace, *model = req->model;
-    char wait[64];
+    char wait[64], ended[128];
     int64_t est = req->tokens_estimate > 0 ? req->tokens_estimate : 0;
+    ended_note(ent->reserved_ended, ent->reserved_ended_until_ms, now_ms, ended, sizeof ended);
     if (ent->rpm != MM_LIMIT_UNSET && ent->requests_window >= ent->rpm) {
         int64_t at = window_frees_at(ent->window_oldest_ms, now_ms);
         router_format_wait(now_ms, at, wait, sizeof wait);
         return refuse(plan, req, ROUTER_WORKSPACE_RPM, MM_E_REFUSED, at,
                       "workspace '%s' reached its limit of %" PRId64
-                      " requests/min for '%s' (%" PRId64 " in the last minute); it frees %s",
-                      ws, ent->rpm, model, ent->requests_window, wait);
+                      " requests/min for '%s' (%" PRId64 " in the last minute%s); it frees %s",
+                      ws, ent->rpm, model, ent->requests_window, ended, wait);
     }
     if (ent->tpm != MM_LIMIT_UNSET &&
         (ent->tokens_window >= ent->tpm || ent->tokens_window + est > ent->tpm)) {
@@ -134,8 +148,8 @@ static mm_status check_workspace(router_plan *plan, const router_request *req,
         return refuse(plan, req, ROUTER_WORKSPACE_TPM, MM_E_REFUSED, at,
                       "workspace '%s' reached its limit of %" PRId64
                       " tokens/min for '%s' (%" PRId64 " used in the last minute, %" PRId64
-                      " more asked); it frees %s",
-                      ws, ent->tpm, model, ent->tokens_window, est, wait);
+                      " more asked%s); it frees %s",
+                      ws, ent->tpm, model, ent->tokens_window, est, ended, wait);
     }
     if (ent->monthly_tokens != MM_LIMIT_UNSET && (ent->tokens_month >= ent->monthly_tokens ||
                                                   ent->tokens_month + est > ent->monthly_tokens)) {
@@ -143,20 +157,21 @@ static mm_status check_workspace(router_plan *plan, const router_request *req,
         router_format_wait(now_ms, at, wait, sizeof wait);
         return refuse(plan, req, ROUTER_WORKSPACE_MONTHLY_TOKENS, MM_E_REFUSED, at,
                       "workspace '%s' reached its monthly cap of %" PRId64
-                      " tokens for '%s' (%" PRId64 " used this month); it frees %s",
-                      ws, ent->monthly_tokens, model, ent->tokens_month, wait);
+                      " tokens for '%s' (%" PRId64 " used this month%s); it frees %s",
+                      ws, ent->monthly_tokens, model, ent->tokens_month, ended, wait);
     }
     if (ent->monthly_tokens != MM_LIMIT_UNSET)
         explain(plan, req, ROUTER_STEP_CHECK, 0,
                 "check workspace limits: %" PRId64 " requests and %" PRId64
                 " tokens in the last minute, %" PRId64 " of %" PRId64
-                " tokens this month: within limits",
-                ent->requests_window, ent->tokens_window, ent->tokens_month, ent->monthly_tokens);
+                " tokens this month: within limits%s",
+                ent->requests_window, ent->tokens_window, ent->tokens_month, ent->monthly_tokens,
+                ended);
     else
         explain(plan, req, ROUTER_STEP_CHECK, 0,
                 "check workspace limits: %" PRId64 " requests and %" PRId64
-                " tokens in the last minute: within limits",
-                ent->requests_window, ent->tokens_window);
+                " tokens in the last minute: within limits%s",
+                ent->requests_window, ent->tokens_window, ended);
     return MM_OK;
 }
 
@@ -201,9 +216,10 @@ static target_verdict judge_target(const router_snapshot *snap, const router_mod
 static void describe_skip(const router_account *acc, const target_verdict *v, int64_t est,
                           int64_t now_ms, char *out, size_t outsz)
 {
-    char wait[64] = "";
+    char wait[64] = "", ended[128];
     if (v->frees_at_ms > 0)
         router_format_wait(now_ms, v->frees_at_ms, wait, sizeof wait);
+    ended_note(acc->reserved_ended, acc->reserved_ended_until_ms, now_ms, ended, sizeof ended);
     switch (v->skip) {
     case SKIP_DISABLED:
         snprintf(out, outsz, "account disabled (%.120s)",
@@ -211,22 +227,22 @@ static void describe_skip(const router_account *acc, const target_verdict *v, in
         break;
     case SKIP_RPM:
         snprintf(out, outsz,
-                 "account over its RPM (%" PRId64 "/%" PRId64 " in the last minute; frees %s)",
-                 acc->requests_window, acc->rpm, wait);
+                 "account over its RPM (%" PRId64 "/%" PRId64 " in the last minute%s; frees %s)",
+                 acc->requests_window, acc->rpm, ended, wait);
         break;
     case SKIP_TPM:
         snprintf(out, outsz,
                  "account over its TPM (%" PRId64 "/%" PRId64 " tokens in the last minute, %" PRId64
-                 " more asked; frees %s)",
-                 acc->tokens_window, acc->tpm, est, wait);
+                 " more asked%s; frees %s)",
+                 acc->tokens_window, acc->tpm, est, ended, wait);
         break;
     case SKIP_SPEND_CAP: {
         char spent[MONEY_TEXT_MAX], cap[MONEY_TEXT_MAX];
         money_format_micros(acc->cost_month_micros, MONEY_DOLLARS, spent, sizeof spent);
         money_format_micros(acc->monthly_cap_micros, MONEY_DOLLARS, cap, sizeof cap);
         snprintf(out, outsz,
-                 "account over its monthly spending cap (%s of %s this month; frees %s)", spent,
-                 cap, wait);
+                 "account over its monthly spending cap (%s of %s this month%s; frees %s)", spent,
+                 cap, ended, wait);
         break;
     }
     case SKIP_COOLING:
@@ -298,6 +314,12 @@ static void order_attempts(router_plan *plan, const router_request *req,
                 explain(plan, req, ROUTER_STEP_INCLUDE, t->priority,
                         "include %s (priority %d, %s): %s; attempt %zu", acc->name, t->priority,
                         t->model, health_words(v->health, v->down), plan->n_attempts);
+            char ended[128];
+            ended_note(acc->reserved_ended, acc->reserved_ended_until_ms, now_ms, ended,
+                       sizeof ended);
+            if (ended[0])
+                explain(plan, req, ROUTER_STEP_CHECK, t->priority, "note %s: %s", acc->name,
+                        ended + 2);
         }
     }
 }

@@ -15,6 +15,9 @@
 
 #define DEFAULT_MAX_TOKENS 256
 #define HOLD_MARGIN_MS 30000
+/* What a chat API adds to the prompt's own tokens for one user message: OpenAI counts 3 a
+ * message and 3 that prime the reply; 7 keeps the reservation an upper bound for the others. */
+#define CHAT_OVERHEAD_TOKENS 7
 
 typedef struct send_state {
     mm_catalog *cat;
@@ -25,30 +28,54 @@ typedef struct send_state {
     int64_t reservation; /* 0 when none is held */
 } send_state;
 
+/* The request's tokens as estimated before sending: the prompt at ~4 bytes a token, and for
+ * chat the message overhead (with_overhead) and max_tokens out. */
+static pricing_tokens estimated_tokens(const router_send_request *req, bool embedding,
+                                       bool with_overhead)
+{
+    pricing_tokens t = {(int64_t)(strlen(req->input) + 3) / 4, 0, 0, 0};
+    if (!embedding) {
+        t.in += with_overhead ? CHAT_OVERHEAD_TOKENS : 0;
+        t.out = req->max_tokens > 0 ? req->max_tokens : DEFAULT_MAX_TOKENS;
+    }
+    return t;
+}
+
+/* The admission estimate reserved against the token limits: an upper bound where the request
+ * says one (max_tokens), the message overhead included. */
 static int64_t estimate_tokens(const router_send_request *req, bool embedding)
 {
-    int64_t prompt = (int64_t)(strlen(req->input) + 3) / 4; /* ~4 bytes a token */
-    if (embedding)
-        return prompt;
-    return prompt + (req->max_tokens > 0 ? req->max_tokens : DEFAULT_MAX_TOKENS);
+    pricing_tokens t = estimated_tokens(req, embedding, true);
+    return t.in + t.out;
 }
 
 /* The tokens an attempt is charged: the provider's counts when its answer had usable usage,
- * else (a served answer without them) the admission estimate — never zero — split as the
- * estimate was made (prompt bytes / 4 in, max_tokens out). */
+ * else (a served answer without them) an estimate — never zero — of prompt bytes / 4 in and
+ * max_tokens out. */
 static pricing_tokens charged_tokens(const send_state *s, const mm_call_result *call,
                                      bool *estimated)
 {
     pricing_tokens t = {0};
     *estimated = call->ok && !call->usage_known;
-    if (call->usage_known) {
+    if (call->usage_known)
         t = (pricing_tokens){call->tokens_in, call->tokens_out, call->tokens_cache_read,
                              call->tokens_cache_write};
-    } else if (*estimated) {
-        t.in = s->embedding ? s->tokens_estimate : (int64_t)(strlen(s->req->input) + 3) / 4;
-        t.out = s->tokens_estimate - t.in;
-    }
+    else if (*estimated)
+        t = estimated_tokens(s->req, s->embedding, false);
     return t;
+}
+
+/* The attempt's estimated cost (reserved against its account's spending cap): the admission
+ * estimate at the target's price; -1 when it has none (prices are for costs only). */
+static int64_t estimate_cost(const send_state *s, const router_attempt *a)
+{
+    pricing_tokens t = estimated_tokens(s->req, s->embedding, true);
+    int64_t cost = -1;
+    mm_error ignored;
+    if (pricing_cost_of(s->cat, a->account->provider, a->target->model, &t, &cost, &ignored) !=
+        MM_OK)
+        return -1;
+    return cost;
 }
 
 static long attempt_timeout(const router_send_request *req)
@@ -102,6 +129,7 @@ static mm_status admit(send_state *s, const router_attempt *a, mm_admission *adm
         .account_tpm = a->account->tpm,
         .account_monthly_cap_micros = a->account->monthly_cap_micros,
         .tokens_estimate = s->tokens_estimate,
+        .cost_estimate_micros = estimate_cost(s, a),
         .now_ms = mm_now_ms(),
         .hold_ms = attempt_timeout(s->req) + HOLD_MARGIN_MS,
     };

@@ -1,0 +1,28 @@
+/* Who holds a router reservation: a process's identity (pid, its start time since boot, the
+ * boot's id) and whether the process it names has ended. Linux /proc facts. */
+#ifndef MM_UTIL_PROCESS_H
+#define MM_UTIL_PROCESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define MM_BOOT_ID_MAX 40 /* /proc/sys/kernel/random/boot_id: a 36-character UUID */
+
+typedef struct mm_process_identity {
+    int64_t pid;
+    int64_t start_ticks; /* /proc/<pid>/stat field 22: clock ticks after boot; 0 when unknown */
+    char boot_id[MM_BOOT_ID_MAX]; /* "" when unknown */
+} mm_process_identity;
+
+typedef enum mm_process_state {
+    MM_PROCESS_RUNNING = 0, /* the same process still runs */
+    MM_PROCESS_ENDED,       /* this boot has no such process (or the pid was reused) */
+    MM_PROCESS_UNKNOWN      /* another boot or machine, or no identity: cannot tell */
+} mm_process_state;
+
+/* This process's identity (fields left 0 / "" when /proc cannot say). */
+void mm_process_self(mm_process_identity *out);
+/* Whether the process id names still runs, judged on this machine's /proc. */
+mm_process_state mm_process_state_of(const mm_process_identity *id);
+
+#endif
