@@ -81,6 +81,7 @@ static int bench_admissions(mm_catalog *cat, int64_t now, bool capped, long coun
                                     .workspace_monthly_tokens = capped ? 1000000000000 : 0,
                                     .account_monthly_cap_micros = capped ? 1000000000000 : 0,
                                     .tokens_estimate = 300,
+                                    .cost_estimate_micros = capped ? 450 : -1,
                                     .now_ms = now + i,
                                     .hold_ms = 60000};
         int64_t reservation = 0;
@@ -99,7 +100,9 @@ static int bench_admissions(mm_catalog *cat, int64_t now, bool capped, long coun
     printf("router admission (admit + record: 2 transactions, over %d events of this month; "
            "%s): %.0f attempts/s\n",
            TOTAL_EVENTS,
-           capped ? "with monthly caps: cached month-to-date sums topped up" : "no monthly caps",
+           capped ? "with monthly caps: cached month-to-date sums topped up, estimated tokens "
+                    "and cost reserved"
+                  : "no monthly caps",
            (double)count / elapsed);
     return 0;
 }

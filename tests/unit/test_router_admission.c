@@ -9,6 +9,9 @@
 #include "util/clock.h"
 #include "util/money.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #define NOW 1780000000000LL
 
 static void event(mm_usage_event *ev, const char *account, const char *workspace,
@@ -118,6 +121,84 @@ static void admits_atomically_and_counts_requests_in_flight(void **state)
     assert_int_equal(c.tokens_month, 12);
     assert_int_equal(catalog_account_counters(fx->cat, "a1", NOW, false, &c, &err), MM_OK);
     assert_int_equal(c.requests_window, 1); /* the timeout reached a1 */
+}
+
+/* A reservation holds its estimated cost against the account's spending cap (judged as the
+ * cap is: refused once spent plus reserved reaches it) until the real cost replaces it. */
+static void reserves_estimated_cost_until_settled(void **state)
+{
+    catalog_fixture *fx = *state;
+    mm_error err;
+    mm_admission adm;
+    mm_admission_request req = admission("a1", NOW, MM_LIMIT_UNSET);
+    req.account_monthly_cap_micros = 1000;
+    req.cost_estimate_micros = 600;
+    int64_t first = 0, second = 0, third = 0;
+    assert_int_equal(catalog_admit(fx->cat, &req, &first, &adm, &err), MM_OK);
+    assert_int_equal(adm.verdict, MM_ADMITTED);
+    mm_usage_counters c;
+    assert_int_equal(catalog_account_counters(fx->cat, "a1", NOW, true, &c, &err), MM_OK);
+    assert_int_equal(c.cost_month_micros, 600);
+    assert_int_equal(catalog_admit(fx->cat, &req, &second, &adm, &err), MM_OK);
+    assert_int_equal(adm.verdict, MM_ADMITTED); /* 600 < 1000: the cap is not reached yet */
+    assert_int_equal(catalog_admit(fx->cat, &req, &third, &adm, &err), MM_OK);
+    assert_int_equal(adm.verdict, MM_ADMIT_ACCOUNT_SPEND_CAP); /* 1200 in flight */
+    assert_int_equal(adm.counters.cost_month_micros, 1200);
+    /* the first settles at its real cost, 100: 700 now, so the third passes */
+    mm_usage_event ev;
+    event(&ev, "a1", "team", "ok", 200, NOW, 10, 100);
+    assert_int_equal(catalog_admission_record(fx->cat, first, &ev, true, &err), MM_OK);
+    assert_int_equal(catalog_account_counters(fx->cat, "a1", NOW, true, &c, &err), MM_OK);
+    assert_int_equal(c.cost_month_micros, 700);
+    assert_int_equal(catalog_admit(fx->cat, &req, &third, &adm, &err), MM_OK);
+    assert_int_equal(adm.verdict, MM_ADMITTED);
+    /* a failed call releases its reservation, cost and all */
+    assert_int_equal(catalog_admission_release(fx->cat, second, &err), MM_OK);
+    assert_int_equal(catalog_admission_release(fx->cat, third, &err), MM_OK);
+    assert_int_equal(catalog_account_counters(fx->cat, "a1", NOW, true, &c, &err), MM_OK);
+    assert_int_equal(c.cost_month_micros, 100);
+}
+
+/* A reservation names the process holding it: while it runs it is not "ended"; a process that
+ * admitted and died (a killed send) leaves one that is, still counted until it expires. */
+static void tells_reservations_of_processes_that_ended(void **state)
+{
+    catalog_fixture *fx = *state;
+    mm_error err;
+    mm_admission adm;
+    mm_admission_request req = admission("a1", NOW, 5);
+    int64_t mine = 0, count = -1, until = -1;
+    assert_int_equal(catalog_admit(fx->cat, &req, &mine, &adm, &err), MM_OK);
+    assert_int_equal(
+        catalog_reservations_ended(fx->cat, "a1", NULL, NULL, NOW, &count, &until, &err), MM_OK);
+    assert_int_equal(count, 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        mm_catalog *cat = fixture_open(fx->path);
+        int64_t theirs = 0;
+        mm_admission_request r = admission("a1", NOW, 5);
+        r.hold_ms = 90000;
+        _exit(catalog_admit(cat, &r, &theirs, &adm, &err) == MM_OK && theirs > 0 ? 0 : 1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(
+        catalog_reservations_ended(fx->cat, "a1", NULL, NULL, NOW, &count, &until, &err), MM_OK);
+    assert_int_equal(count, 1);
+    assert_int_equal(until, NOW + 90000);
+    assert_int_equal(
+        catalog_reservations_ended(fx->cat, NULL, "team", "chat", NOW, &count, &until, &err),
+        MM_OK);
+    assert_int_equal(count, 1);
+    mm_usage_counters c; /* still counted: the request may have reached the provider */
+    assert_int_equal(catalog_account_counters(fx->cat, "a1", NOW, false, &c, &err), MM_OK);
+    assert_int_equal(c.requests_window, 2);
+    assert_int_equal(
+        catalog_reservations_ended(fx->cat, "a1", NULL, NULL, NOW + 90000, &count, &until, &err),
+        MM_OK);
+    assert_int_equal(count, 0); /* expired */
 }
 
 static void cached_month_sums_equal_a_full_count(void **state)
@@ -287,6 +368,10 @@ int main(void)
             counts_attempts_for_accounts_and_served_requests_for_workspaces, catalog_fixture_setup,
             catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(admits_atomically_and_counts_requests_in_flight,
+                                        catalog_fixture_setup, catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(reserves_estimated_cost_until_settled,
+                                        catalog_fixture_setup, catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(tells_reservations_of_processes_that_ended,
                                         catalog_fixture_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(cached_month_sums_equal_a_full_count, catalog_fixture_setup,
                                         catalog_fixture_teardown),
