@@ -36,6 +36,13 @@ mm_status catalog_validate_name(const char *kind, const char *name, mm_error *er
         return mm_error_set(err, MM_E_INVALID, "name",
                             "the %s name is too long: at most %d characters", kind,
                             MM_NAME_MAX - 1);
+    uint32_t cp;
+    if (mm_find_format_char(name, &cp, NULL)) { /* said by name: '?' would hide what it is */
+        char label[48], problem[MM_MESSAGE_MAX];
+        snprintf(label, sizeof label, "%s name", kind);
+        mm_format_char_problem(label, cp, problem, sizeof problem);
+        return mm_error_set(err, MM_E_INVALID, "name", "%s", problem);
+    }
     if (!((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= '0' && name[0] <= '9')))
         return mm_error_set(err, MM_E_INVALID, "name",
                             "the %s name must start with a lowercase letter or a digit", kind);
@@ -78,6 +85,12 @@ mm_status val_text(const char *field, const char *label, const char *s, size_t c
                             label, cap - 1);
     if (!allow_empty && *s == '\0')
         return mm_error_set(err, MM_E_INVALID, field, "the %s must not be empty", label);
+    uint32_t cp;
+    if (mm_find_format_char(s, &cp, NULL)) {
+        char problem[MM_MESSAGE_MAX];
+        mm_format_char_problem(label, cp, problem, sizeof problem);
+        return mm_error_set(err, MM_E_INVALID, field, "%s", problem);
+    }
     for (const unsigned char *p = (const unsigned char *)s; *p;) {
         size_t len = text_char_length(p);
         if (len == 0)

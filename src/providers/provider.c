@@ -35,11 +35,27 @@ void mm_call_result_free(mm_call_result *res)
     res->output = NULL;
 }
 
+/* Model ids as util/text.h's policy shows provider text: format characters escaped. */
+static void escape_model_ids(mm_call_result *res)
+{
+    for (size_t i = 0; i < res->models.count; i++) {
+        char *id = res->models.items[i];
+        if (!mm_find_format_char(id, NULL, NULL))
+            continue;
+        char *clean = mm_sanitize_copy(id, strlen(id));
+        if (!clean)
+            continue;
+        free(id);
+        res->models.items[i] = clean;
+    }
+}
+
 /* The one boundary where provider text enters: the account's own key (whole, or any run of 8+
  * of its characters) is redacted from the message, request id, answer and model ids before
  * anything stores, logs, draws or prints them. Idempotent. */
 static void redact_provider_text(const mm_connection *conn, mm_call_result *res)
 {
+    escape_model_ids(res);
     const char *key = conn ? conn->api_key : NULL;
     if (!key || strlen(key) < 4)
         return;
@@ -321,10 +337,9 @@ static bool sanitize_output(mm_call_result *res)
     if (!res->output)
         return true;
     size_t n = strlen(res->output);
-    char *clean = malloc(n + 1);
+    char *clean = mm_sanitize_copy(res->output, n); /* format characters escaped */
     if (!clean)
         return false;
-    mm_sanitize(clean, n + 1, res->output, n);
     sodium_memzero(res->output, n);
     free(res->output);
     res->output = clean;

@@ -3,6 +3,8 @@
  * (ASan), a 2xx that is not the documented shape is bad_response, messages stay safe. */
 #include "test_provider_util.h"
 
+#include "util/text.h"
+
 #define BIG_BODY (10u * 1024u * 1024u)
 #define DEEP 100000
 
@@ -214,6 +216,45 @@ static void non_utf8_bodies(void **state)
         feed_text_everywhere(BODIES[i]);
 }
 
+/* Format characters from a provider (bidi overrides, zero-width spaces) reach nothing raw:
+ * answers, error messages and model ids show them escaped as "<U+202E>" (util/text.h). */
+static void format_characters_are_escaped(void **state)
+{
+    (void)state;
+    mm_connection conn = tp_conn("openai", "http://127.0.0.1:1", "sk-hostile-key");
+    static const struct {
+        parser_kind kind;
+        long status;
+        const char *body;
+        const char *want;
+    } CASES[] = {
+        {PARSE_CHAT, 200, "{\"choices\":[{\"message\":{\"content\":\"txt.\u202eexe\u200b!\"}}]}",
+         "txt.<U+202E>exe<U+200B>!"},
+        {PARSE_LIST, 200, "{\"data\":[{\"id\":\"gpt\u2066-4o\"}]}", "gpt<U+2066>-4o"},
+        {PARSE_CHAT, 400, "{\"error\":{\"message\":\"bad \u202emodel\"}}", "bad <U+202E>model"},
+    };
+    for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
+        char *copy = strdup(CASES[i].body);
+        mm_http_response resp;
+        tp_response(&resp, CASES[i].status, copy, strlen(copy), NULL);
+        mm_call_result res;
+        mm_call_result_init(&res);
+        char *next = NULL;
+        if (CASES[i].kind == PARSE_LIST)
+            provider_parse_list_response(&conn, &resp, &res, &next);
+        else
+            provider_parse_chat_response(&conn, &resp, &res);
+        const char *got = CASES[i].kind == PARSE_LIST && res.models.count > 0 ? res.models.items[0]
+                          : res.output                                        ? res.output
+                                                                              : res.message;
+        assert_non_null(strstr(got, CASES[i].want));
+        assert_false(mm_find_format_char(got, NULL, NULL));
+        free(next);
+        mm_http_response_free(&resp);
+        mm_call_result_free(&res);
+    }
+}
+
 static void wrong_types(void **state)
 {
     (void)state;
@@ -316,9 +357,13 @@ static void hostile_headers(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(truncated_bodies),    cmocka_unit_test(deeply_nested_bodies),
-        cmocka_unit_test(ten_megabyte_bodies), cmocka_unit_test(non_utf8_bodies),
-        cmocka_unit_test(wrong_types),         cmocka_unit_test(hostile_headers),
+        cmocka_unit_test(truncated_bodies),
+        cmocka_unit_test(deeply_nested_bodies),
+        cmocka_unit_test(ten_megabyte_bodies),
+        cmocka_unit_test(non_utf8_bodies),
+        cmocka_unit_test(format_characters_are_escaped),
+        cmocka_unit_test(wrong_types),
+        cmocka_unit_test(hostile_headers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

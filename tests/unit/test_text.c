@@ -3,6 +3,7 @@
 #include "testutil.h"
 
 #include <locale.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/text.h"
@@ -74,6 +75,46 @@ static void utf8_next_decodes_and_replaces(void **state)
     assert_int_equal(*p, '\0');
 }
 
+/* The one policy for format characters: found and named, escaped in provider text. */
+static void format_characters_are_named_and_escaped(void **state)
+{
+    (void)state;
+    uint32_t cp = 0;
+    size_t at = 0;
+    assert_true(mm_is_format_char(0x202E) && mm_is_format_char(0x200B) &&
+                mm_is_format_char(0xFEFF) && mm_is_format_char(0x2066) &&
+                mm_is_format_char(0x200E) && mm_is_format_char(0xE0041));
+    assert_false(mm_is_format_char('a') || mm_is_format_char(0x0301) || mm_is_format_char(0xE9));
+    assert_true(mm_find_format_char("ab\xe2\x80\xae"
+                                    "c",
+                                    &cp, &at));
+    assert_int_equal(cp, 0x202E);
+    assert_int_equal(at, 2);
+    assert_false(mm_find_format_char("caf\xc3\xa9", NULL, NULL));
+    char msg[160];
+    mm_format_char_problem("description", 0x202E, msg, sizeof msg);
+    assert_string_equal(msg, "the description contains U+202E RIGHT-TO-LEFT OVERRIDE, which can "
+                             "disguise text; remove it");
+    char out[64];
+    const char *evil = "a\xe2\x80\xae"
+                       "b\xe2\x80\x8b"
+                       "c\xe2\x80\xa8";
+    mm_sanitize(out, sizeof out, evil, strlen(evil));
+    assert_string_equal(out, "a<U+202E>b<U+200B>c<U+2028>");
+    /* a joiner inside an emoji sequence stays; after ASCII it is escaped */
+    const char *family = "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9 a\xe2\x80\x8d"
+                         "b";
+    mm_sanitize(out, sizeof out, family, strlen(family));
+    assert_string_equal(out, "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9 a<U+200D>b");
+    /* an escape is never cut in half */
+    char small[6];
+    mm_sanitize(small, sizeof small, evil, strlen(evil));
+    assert_string_equal(small, "a");
+    char *copy = mm_sanitize_copy("\xc2\xad\xc2\xad", 4); /* grows 4x */
+    assert_string_equal(copy, "<U+00AD><U+00AD>");
+    free(copy);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -83,6 +124,7 @@ int main(void)
         cmocka_unit_test(sanitize_truncates_on_character_boundary),
         cmocka_unit_test(text_width_counts_columns),
         cmocka_unit_test(utf8_next_decodes_and_replaces),
+        cmocka_unit_test(format_characters_are_named_and_escaped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
