@@ -1,5 +1,5 @@
-/* Forms on the ncurses form library: one panel window holding labels, fields, help lines and
- * inline errors; values synced from the field buffers and kept across re-placement. */
+/* Forms: one panel window holding labels, fields (drawn from their code-point texts), help lines
+ * and inline errors; values synced from the field texts and kept across re-placement. */
 #include "form.h"
 
 #include <stdio.h>
@@ -16,6 +16,11 @@ void ui_form_init(ui_form *f)
     memset(f, 0, sizeof *f);
 }
 
+static int field_limit(const ui_form *f, size_t i)
+{
+    return f->defs[i].max_len > 0 ? f->defs[i].max_len : 256;
+}
+
 void ui_form_add(ui_form *f, const ui_field_def *def, const char *value)
 {
     if (f->n >= UI_FORM_MAX_FIELDS)
@@ -25,6 +30,8 @@ void ui_form_add(ui_form *f, const ui_field_def *def, const char *value)
     f->defs[f->n].help = f->help[f->n];
     f->values[f->n] = strdup(value ? value : "");
     f->errors[f->n][0] = '\0';
+    ui_field_text_init(&f->text[f->n], (size_t)field_limit(f, f->n));
+    ui_field_text_set(&f->text[f->n], value);
     f->n++;
 }
 
@@ -38,57 +45,28 @@ static void wipe_free(char *s)
     free(s);
 }
 
-static void release_form(ui_form *f)
-{
-    if (f->form) {
-        unpost_form(f->form);
-        free_form(f->form);
-        f->form = NULL;
-    }
-    for (size_t i = 0; i < f->n; i++) {
-        if (f->fields[i]) {
-            /* the field buffer may hold a key: blank it before the library frees it */
-            if (f->defs[i].secret)
-                set_field_buffer(f->fields[i], 0, "");
-            free_field(f->fields[i]);
-            f->fields[i] = NULL;
-        }
-    }
-}
-
-/* Copies the field buffers into values[]. */
+/* Copies the field texts into values[], trailing blanks removed. */
 static void sync_values(ui_form *f)
 {
-    if (!f->form)
-        return;
-    form_driver(f->form, REQ_VALIDATION);
     for (size_t i = 0; i < f->n; i++) {
-        const char *buf = field_buffer(f->fields[i], 0);
-        if (!buf)
-            continue;
-        size_t len = strlen(buf);
-        while (len > 0 && buf[len - 1] == ' ')
-            len--;
-        char *copy = malloc(len + 1);
+        char *copy = ui_field_text_utf8(&f->text[i]);
         if (!copy)
             continue;
-        memcpy(copy, buf, len);
-        copy[len] = '\0';
+        size_t len = strlen(copy);
+        while (len > 0 && copy[len - 1] == ' ')
+            copy[--len] = '\0';
         wipe_free(f->values[i]);
         f->values[i] = copy;
     }
-    FIELD *cur = current_field(f->form);
-    if (cur)
-        f->current = field_index(cur);
 }
 
 void ui_form_free(ui_form *f)
 {
-    release_form(f);
     ui_win_destroy(&f->win);
     for (size_t i = 0; i < f->n; i++) {
         wipe_free(f->values[i]);
         free(f->help[i]);
+        ui_field_text_free(&f->text[i]);
     }
     memset(f, 0, sizeof *f);
 }
@@ -111,8 +89,6 @@ static int label_width(const ui_form *f)
 
 void ui_form_place(ui_form *f, ui_app *app, int y, int x, int w, int h)
 {
-    sync_values(f);
-    release_form(f);
     f->rows_per_field = h >= ui_form_height(f, false) ? 3 : 2;
     f->label_w = label_width(f);
     ui_win_place(&f->win, h, w, y, x);
@@ -120,35 +96,13 @@ void ui_form_place(ui_form *f, ui_app *app, int y, int x, int w, int h)
     wbkgdset(win, (chtype)' ' | ui_theme_attr(ui_screen_theme(app), UI_EL_DIALOG) |
                       (chtype)COLOR_PAIR(ui_theme_pair(ui_screen_theme(app), UI_EL_DIALOG)));
     werase(win);
-    int field_x = f->label_w + 2;
-    int field_w = w - field_x - 1;
-    if (field_w < 4)
-        field_w = 4;
-    attr_t look = ui_theme_attr(ui_screen_theme(app), UI_EL_FIELD) |
-                  (attr_t)COLOR_PAIR(ui_theme_pair(ui_screen_theme(app), UI_EL_FIELD));
-    for (size_t i = 0; i < f->n; i++) {
-        FIELD *field = new_field(1, field_w, (int)i * f->rows_per_field, field_x, 0, 0);
-        if (!field)
-            continue;
-        field_opts_off(field, O_AUTOSKIP | O_STATIC | O_BLANK);
-        if (f->defs[i].secret)
-            field_opts_off(field, O_PUBLIC);
-        set_max_field(field, f->defs[i].max_len > 0 ? f->defs[i].max_len : 256);
-        set_field_back(field, look);
-        set_field_fore(field, look);
-        set_field_buffer(field, 0, f->values[i]);
-        f->fields[i] = field;
-    }
-    f->fields[f->n] = NULL;
-    f->form = new_form(f->fields);
-    if (!f->form)
-        return;
-    set_form_win(f->form, win);
-    set_form_sub(f->form, win);
-    post_form(f->form);
+    f->field_x = f->label_w + 2;
+    f->field_w = w - f->field_x - 1;
+    if (f->field_w < 4)
+        f->field_w = 4;
+    f->placed = true;
     if (f->current >= 0 && (size_t)f->current < f->n)
-        set_current_field(f->form, f->fields[f->current]);
-    form_driver(f->form, REQ_END_LINE);
+        ui_field_text_end(&f->text[f->current]);
     if (f->hidden && f->win.panel)
         hide_panel(f->win.panel);
 }
@@ -156,7 +110,7 @@ void ui_form_place(ui_form *f, ui_app *app, int y, int x, int w, int h)
 void ui_form_unplace(ui_form *f)
 {
     sync_values(f);
-    release_form(f);
+    f->placed = false;
     ui_win_destroy(&f->win);
 }
 
@@ -171,35 +125,69 @@ void ui_form_hide(ui_form *f, bool hidden)
         show_panel(f->win.panel);
 }
 
-/* Characters (not bytes) in a UTF-8 value. */
-static size_t char_count(const char *text)
-{
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)text; p && *p; p++)
-        n += (*p & 0xC0) != 0x80;
-    return n;
-}
-
-static int field_limit(const ui_form *f, size_t i)
-{
-    return f->defs[i].max_len > 0 ? f->defs[i].max_len : 256;
-}
-
-/* "12/63": what the current field holds and its limit, drawn while typing. */
+/* "12/63": what the current field holds (code points) and its limit, drawn while typing. */
 static void limit_text(const ui_form *f, size_t i, char *out, size_t outsz)
 {
-    snprintf(out, outsz, "%zu/%d", char_count(f->values[i]), field_limit(f, i));
+    snprintf(out, outsz, "%zu/%d", f->text[i].len, field_limit(f, i));
+}
+
+/* Appends cp to a wide line as drawn: a format character as its escape "<U+202E>". */
+static size_t draw_cp(uint32_t cp, wchar_t *line, size_t at)
+{
+    if (!mm_is_format_char(cp)) {
+        line[at++] = (wchar_t)cp;
+        return at;
+    }
+    char escape[MM_FORMAT_ESCAPE_MAX];
+    mm_format_char_escape(cp, escape, sizeof escape);
+    for (const char *p = escape; *p; p++)
+        line[at++] = (wchar_t)*p;
+    return at;
+}
+
+/* Draws field i's visible part (secret fields show nothing) and returns the cursor column. */
+static int draw_field(ui_form *f, ui_app *app, size_t i, int row)
+{
+    WINDOW *win = f->win.win;
+    ui_field_text *t = &f->text[i];
+    attr_t look = ui_theme_attr(ui_screen_theme(app), UI_EL_FIELD);
+    short pair = ui_theme_pair(ui_screen_theme(app), UI_EL_FIELD);
+    wattr_set(win, look, pair, NULL);
+    mvwhline(win, row, f->field_x, ' ', f->field_w);
+    if (f->defs[i].secret) {
+        wattr_set(win, A_NORMAL, 0, NULL);
+        return 0;
+    }
+    ui_field_text_scroll_to_cursor(t, f->field_w);
+    size_t room = (size_t)f->field_w * MM_FORMAT_ESCAPE_MAX + 1, n = 0;
+    wchar_t *line = calloc(room, sizeof *line);
+    int cols = 0;
+    for (size_t k = t->scroll; line && k < t->len; k++) {
+        int w = ui_field_text_cp_columns(t->cps[k]);
+        if (cols + w > f->field_w)
+            break;
+        n = draw_cp(t->cps[k], line, n);
+        cols += w;
+    }
+    if (line && n > 0)
+        mvwaddnwstr(win, row, f->field_x, line, (int)n);
+    free(line);
+    wattr_set(win, A_NORMAL, 0, NULL);
+    return ui_field_text_columns(t, t->scroll, t->cursor);
 }
 
 void ui_form_draw(ui_form *f, ui_app *app)
 {
-    if (!f->form || f->hidden)
+    if (!f->placed || !f->win.win || f->hidden)
         return;
     WINDOW *win = f->win.win;
     int w = getmaxx(win);
-    int field_x = f->label_w + 2;
+    int field_x = f->field_x, cursor_col = 0;
     for (size_t i = 0; i < f->n; i++) {
         int row = (int)i * f->rows_per_field;
+        int col = draw_field(f, app, i, row);
+        if ((int)i == f->current)
+            cursor_col = col;
         ui_element el = (int)i == f->current ? UI_EL_DIALOG_TITLE : UI_EL_DIALOG;
         ui_draw_text(app, win, row, 0, f->label_w + 1, el, UI_ALIGN_LEFT, f->defs[i].label);
         char line[MM_MESSAGE_MAX + 64];
@@ -236,7 +224,7 @@ void ui_form_draw(ui_form *f, ui_app *app)
         }
         ui_lines_free(&lines);
     }
-    pos_form_cursor(f->form);
+    wmove(win, f->current * f->rows_per_field, field_x + cursor_col);
 }
 
 static bool is_backspace(int key)
@@ -244,46 +232,57 @@ static bool is_backspace(int key)
     return key == UI_FN(KEY_BACKSPACE) || key == 127 || key == 8;
 }
 
-/* Edits inside the current field; returns true if key was one. */
+/* Cursor moves inside the current field; returns true if key was one. */
+static bool move_key(ui_field_text *t, int key)
+{
+    if (key == UI_FN(KEY_LEFT))
+        ui_field_text_left(t);
+    else if (key == UI_FN(KEY_RIGHT))
+        ui_field_text_right(t);
+    else if (key == UI_FN(KEY_HOME))
+        ui_field_text_home(t);
+    else if (key == UI_FN(KEY_END) || key == UI_CTRL('e'))
+        ui_field_text_end(t);
+    else
+        return false;
+    return true;
+}
+
+/* Deletions inside the current field; returns true if key was one. */
+static bool delete_key(ui_field_text *t, int key)
+{
+    if (is_backspace(key))
+        ui_field_text_backspace(t);
+    else if (key == UI_FN(KEY_DC))
+        ui_field_text_delete(t);
+    else if (key == UI_CTRL('u'))
+        ui_field_text_clear(t);
+    else if (key == UI_CTRL('k'))
+        ui_field_text_kill_to_end(t);
+    else
+        return false;
+    return true;
+}
+
+/* Edits inside the current field, by code point in typed order; returns true if key was one. */
 static bool edit_key(ui_form *f, int key)
 {
-    int req = 0;
-    if (is_backspace(key))
-        req = REQ_DEL_PREV;
-    else if (key == UI_FN(KEY_DC))
-        req = REQ_DEL_CHAR;
-    else if (key == UI_FN(KEY_LEFT))
-        req = REQ_PREV_CHAR;
-    else if (key == UI_FN(KEY_RIGHT))
-        req = REQ_NEXT_CHAR;
-    else if (key == UI_FN(KEY_HOME))
-        req = REQ_BEG_LINE;
-    else if (key == UI_FN(KEY_END) || key == UI_CTRL('e'))
-        req = REQ_END_LINE;
-    else if (key == UI_CTRL('u'))
-        req = REQ_CLR_FIELD;
-    else if (key == UI_CTRL('k'))
-        req = REQ_CLR_EOL;
-    if (req) {
-        form_driver(f->form, req);
-    } else if (!UI_IS_FN(key) && key >= 32 && key != 127) {
-        sync_values(f);
-        int limit = field_limit(f, (size_t)f->current);
-        if (char_count(f->values[f->current]) >= (size_t)limit) {
-            /* refused, and said: the form library would drop the character silently */
+    ui_field_text *t = &f->text[f->current];
+    if (move_key(t, key))
+        return true;
+    if (!delete_key(t, key)) {
+        if (UI_IS_FN(key) || key < 32 || key == 127)
+            return false;
+        if (!ui_field_text_insert(t, (uint32_t)key)) {
+            /* refused, and said: a field that drops the character silently misleads */
             snprintf(f->errors[f->current], sizeof f->errors[f->current],
-                     "%s is full: at most %d characters", f->defs[f->current].label, limit);
+                     "%s is full: at most %d characters", f->defs[f->current].label,
+                     field_limit(f, (size_t)f->current));
             return true;
         }
-        form_driver_w(f->form, OK, (wchar_t)key);
-    } else {
-        return false;
     }
-    if (req != REQ_PREV_CHAR && req != REQ_NEXT_CHAR && req != REQ_BEG_LINE &&
-        req != REQ_END_LINE) {
-        f->touched = true;
-        f->errors[f->current][0] = '\0';
-    }
+    f->touched = true;
+    f->errors[f->current][0] = '\0';
     sync_values(f);
     return true;
 }
@@ -293,17 +292,17 @@ bool ui_form_on_last_field(const ui_form *f)
     return f->n == 0 || (size_t)f->current + 1 >= f->n;
 }
 
-static void form_move_field(ui_form *f, int request)
+static void form_move_field(ui_form *f, int step)
 {
-    form_driver(f->form, request);
-    form_driver(f->form, REQ_END_LINE);
+    f->current += step;
+    ui_field_text_end(&f->text[f->current]);
     sync_values(f);
 }
 
 int ui_form_handle_key(ui_form *f, ui_app *app, int key)
 {
     (void)app;
-    if (!f->form)
+    if (!f->placed || f->n == 0)
         return UI_IGNORED;
     bool first = f->current == 0, last = ui_form_on_last_field(f);
     switch (key) {
@@ -312,13 +311,13 @@ int ui_form_handle_key(ui_form *f, ui_app *app, int key)
     case '\n':
         if (last)
             return UI_IGNORED;
-        form_move_field(f, REQ_NEXT_FIELD);
+        form_move_field(f, 1);
         return UI_HANDLED | UI_REDRAW;
     case UI_FN(KEY_BTAB):
     case UI_FN(KEY_UP):
         if (first)
             return UI_IGNORED;
-        form_move_field(f, REQ_PREV_FIELD);
+        form_move_field(f, -1);
         return UI_HANDLED | UI_REDRAW;
     default:
         return edit_key(f, key) ? UI_HANDLED | UI_REDRAW : UI_IGNORED;
@@ -327,15 +326,15 @@ int ui_form_handle_key(ui_form *f, ui_app *app, int key)
 
 int ui_form_handle_mouse(ui_form *f, const MEVENT *ev)
 {
-    if (!f->form || !f->win.win || f->rows_per_field == 0)
+    if (!f->placed || !f->win.win || f->rows_per_field == 0)
         return UI_IGNORED;
     int y = ev->y, x = ev->x;
     if (!wmouse_trafo(f->win.win, &y, &x, FALSE))
         return UI_IGNORED;
     size_t index = (size_t)(y / f->rows_per_field);
     if (index < f->n && (ev->bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED))) {
-        set_current_field(f->form, f->fields[index]);
-        form_driver(f->form, REQ_END_LINE);
+        f->current = (int)index;
+        ui_field_text_end(&f->text[index]);
         sync_values(f);
     }
     return UI_HANDLED | UI_REDRAW;
@@ -361,11 +360,8 @@ void ui_form_set_value(ui_form *f, const char *name, const char *value)
     int i = field_index_of(f, name);
     if (i < 0)
         return;
+    ui_field_text_set(&f->text[i], value);
     sync_values(f);
-    wipe_free(f->values[i]);
-    f->values[i] = strdup(value ? value : "");
-    if (f->fields[i])
-        set_field_buffer(f->fields[i], 0, f->values[i]);
 }
 
 bool ui_form_set_error(ui_form *f, const char *name, const char *message)
@@ -397,10 +393,7 @@ void ui_form_focus(ui_form *f, const char *name)
     if (i < 0)
         return;
     f->current = i;
-    if (f->form) {
-        set_current_field(f->form, f->fields[i]);
-        form_driver(f->form, REQ_END_LINE);
-    }
+    ui_field_text_end(&f->text[i]);
 }
 
 bool ui_form_copy_value(ui_form *f, const char *name, char *out, size_t outsz)

@@ -1,15 +1,15 @@
-/* Input forms on the ncurses form library: labelled one-line fields (secret ones masked with
- * O_PUBLIC off), a help line under each field that turns into the inline validation message
- * for that field, and values kept across resizes. */
+/* Input forms: labelled one-line fields edited by code point with grapheme-aware cursor moves
+ * (widgets/field_text.h; secret ones not drawn), a help line under each field that turns into
+ * the inline validation message for that field, and values kept across resizes. */
 #ifndef MM_UI_FORM_H
 #define MM_UI_FORM_H
 
-#include <form.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "catalog/catalog.h"
 #include "modal.h"
+#include "widgets/field_text.h"
 
 #define UI_FORM_MAX_FIELDS 12
 
@@ -29,10 +29,10 @@ typedef struct ui_form {
     size_t n;
     int current;
     bool touched; /* the user typed something */
-    FIELD *fields[UI_FORM_MAX_FIELDS + 1];
-    FORM *form;
+    ui_field_text text[UI_FORM_MAX_FIELDS];
+    bool placed;
     ui_win win;
-    int label_w, rows_per_field;
+    int label_w, rows_per_field, field_x, field_w;
     bool hidden;
 } ui_form;
 
@@ -49,8 +49,8 @@ void ui_form_place(ui_form *f, ui_app *app, int y, int x, int w, int h);
 /* Removes the form's window (values are kept; place it again to show it). */
 void ui_form_unplace(ui_form *f);
 void ui_form_hide(ui_form *f, bool hidden);
-/* Draws labels, help and error lines (fields are drawn by the form library) and puts the
- * cursor in the current field. */
+/* Draws labels, fields (format characters shown as "<U+202E>"), help and error lines and puts
+ * the cursor in the current field. */
 void ui_form_draw(ui_form *f, ui_app *app);
 /* Editing and moving between fields. Returns UI_HANDLED, or UI_IGNORED for keys the caller
  * decides on (Enter on the last field, Esc, PgUp/PgDn, F-keys). Enter on another field moves
