@@ -121,7 +121,7 @@ static void ended_note(int64_t count, int64_t until_ms, int64_t now_ms, char *ou
         return;
     char wait[64];
     router_format_wait(now_ms, until_ms, wait, sizeof wait);
-    snprintf(out, outsz, "; counting %" PRId64 " reservation%s of a process that ended (%s %s)",
+    snprintf(out, outsz, "; counting %" PRId64 " reservation%s of a process that ended (%s %.48s)",
              count, count == 1 ? "" : "s", count == 1 ? "it expires" : "the last expires", wait);
 }
 
@@ -130,7 +130,7 @@ static mm_status check_workspace(router_plan *plan, const router_request *req,
                                  const router_entitlement *ent, int64_t now_ms)
 {
     const char *ws = req->workspace, *model = req->model;
-    char wait[64], ended[128];
+    char wait[64], ended[192];
     int64_t est = req->tokens_estimate > 0 ? req->tokens_estimate : 0;
     ended_note(ent->reserved_ended, ent->reserved_ended_until_ms, now_ms, ended, sizeof ended);
     if (ent->rpm != MM_LIMIT_UNSET && ent->requests_window >= ent->rpm) {
@@ -216,7 +216,7 @@ static target_verdict judge_target(const router_snapshot *snap, const router_mod
 static void describe_skip(const router_account *acc, const target_verdict *v, int64_t est,
                           int64_t now_ms, char *out, size_t outsz)
 {
-    char wait[64] = "", ended[128];
+    char wait[64] = "", ended[192];
     if (v->frees_at_ms > 0)
         router_format_wait(now_ms, v->frees_at_ms, wait, sizeof wait);
     ended_note(acc->reserved_ended, acc->reserved_ended_until_ms, now_ms, ended, sizeof ended);
@@ -314,7 +314,7 @@ static void order_attempts(router_plan *plan, const router_request *req,
                 explain(plan, req, ROUTER_STEP_INCLUDE, t->priority,
                         "include %s (priority %d, %s): %s; attempt %zu", acc->name, t->priority,
                         t->model, health_words(v->health, v->down), plan->n_attempts);
-            char ended[128];
+            char ended[192];
             ended_note(acc->reserved_ended, acc->reserved_ended_until_ms, now_ms, ended,
                        sizeof ended);
             if (ended[0])

@@ -70,6 +70,8 @@ static const uint32_t FORMAT_RANGES[][2] = {
 
 bool mm_is_format_char(uint32_t cp)
 {
+    if (cp < 0xAD)
+        return false; /* ASCII and Latin-1 before the soft hyphen: the common case */
     for (size_t i = 0; i < sizeof FORMAT_RANGES / sizeof FORMAT_RANGES[0]; i++)
         if (cp >= FORMAT_RANGES[i][0] && cp <= FORMAT_RANGES[i][1])
             return true;
@@ -135,7 +137,7 @@ void mm_format_char_problem(const char *label, uint32_t cp, char *out, size_t ou
 
 void mm_format_char_escape(uint32_t cp, char *out, size_t outsz)
 {
-    snprintf(out, outsz, "<U+%04X>", (unsigned)cp);
+    snprintf(out, outsz, "<U+%04X>", (unsigned)(cp & 0x1FFFFF));
 }
 
 /* Provider text keeps a joiner right after a non-ASCII character (emoji, Indic, Arabic). */
@@ -152,6 +154,7 @@ void mm_sanitize(char *dst, size_t dstsz, const char *src, size_t srclen)
     size_t out = 0;
     bool pending_space = false;
     uint32_t previous = 0;
+    char escape[MM_FORMAT_ESCAPE_MAX];
     for (size_t i = 0; i < srclen && s[i];) {
         if (s[i] < 0x20 || s[i] == 0x7F || s[i] == ' ') {
             pending_space = out > 0;
@@ -161,10 +164,11 @@ void mm_sanitize(char *dst, size_t dstsz, const char *src, size_t srclen)
         }
         size_t len = utf8_sequence_length(s + i, srclen - i);
         const char *at = (const char *)s + i;
-        uint32_t cp = len ? mm_utf8_next(&at) : 0xFFFD;
-        char escape[MM_FORMAT_ESCAPE_MAX] = "?"; /* an invalid byte is drawn as one '?' */
+        uint32_t cp = !len ? 0xFFFD : s[i] < 0x80 ? s[i] : mm_utf8_next(&at);
         bool escaped = !len || (mm_is_format_char(cp) && !kept_joiner(cp, previous));
-        if (len && escaped)
+        if (escaped && !len)
+            mm_copy(escape, sizeof escape, "?"); /* an invalid byte is drawn as one '?' */
+        else if (escaped)
             mm_format_char_escape(cp, escape, sizeof escape);
         size_t emit = escaped ? strlen(escape) : len;
         if (out + (pending_space ? 1 : 0) + emit >= dstsz)

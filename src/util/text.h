@@ -43,7 +43,7 @@ bool mm_find_format_char(const char *text, uint32_t *cp, size_t *offset);
 /* "the description contains U+202E RIGHT-TO-LEFT OVERRIDE, which can disguise text; remove it" */
 void mm_format_char_problem(const char *label, uint32_t cp, char *out, size_t outsz);
 /* "<U+202E>" (with NUL, at most MM_FORMAT_ESCAPE_MAX bytes). */
-#define MM_FORMAT_ESCAPE_MAX 12
+#define MM_FORMAT_ESCAPE_MAX 16
 void mm_format_char_escape(uint32_t cp, char *out, size_t outsz);
 /* A heap copy of mm_sanitize(text) with room for every escape (NULL on out-of-memory). */
 char *mm_sanitize_copy(const char *text, size_t len);
