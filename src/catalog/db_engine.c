@@ -99,6 +99,7 @@ mm_status db_fail(db_conn *db, db_fault fault, const char *message)
 void db_clear_fault(db_conn *db)
 {
     db->fault = DB_FAULT_NONE;
+    db->retryable = false;
     db->sys_errno = 0;
     db->message[0] = '\0';
 }
@@ -326,14 +327,15 @@ mm_status db_end(db_conn *db, mm_status status, mm_error *err)
 {
     if (!db->in_tx)
         return status;
-    db_clear_fault(db);
-    if (status == MM_OK && db->ops->commit(db) == MM_OK) {
-        db->in_tx = false;
-        return MM_OK;
-    }
-    if (status == MM_OK)
+    if (status == MM_OK) {
+        db_clear_fault(db);
+        if (db->ops->commit(db) == MM_OK) {
+            db->in_tx = false;
+            return MM_OK;
+        }
         status = db_error(db, "saving the change", err);
-    db->ops->rollback(db);
+    }
+    db->ops->rollback(db); /* keeps the fault that made the change fail */
     db->in_tx = false;
     return status;
 }
@@ -358,7 +360,7 @@ mm_status db_transaction(db_conn *db, db_tx_mode mode, db_tx_body body, void *ct
         st = db_begin(db, mode, err);
         if (st == MM_OK)
             st = db_end(db, body(db, ctx, err), err);
-        if (st == MM_OK || db->kind != DB_POSTGRES || db->fault != DB_FAULT_BUSY)
+        if (st == MM_OK || !db->retryable)
             return st;
         pause_before_retry(attempt);
     }

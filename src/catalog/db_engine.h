@@ -115,8 +115,9 @@ mm_status db_begin(db_conn *db, db_tx_mode mode, mm_error *err);
  * status. A committed write notifies DB_NOTIFY_CHANNEL on PostgreSQL. */
 mm_status db_end(db_conn *db, mm_status status, mm_error *err);
 bool db_in_transaction(const db_conn *db);
-/* Runs body in a transaction; a serialization failure or deadlock (DB_FAULT_BUSY on
- * PostgreSQL) rolls back and runs it again, up to 5 times with a short random pause. */
+/* Runs body in a transaction; a serialization failure or a deadlock (PostgreSQL 40001, 40P01)
+ * rolls back and runs it again, up to 5 times with a short random pause (a lock timeout is not
+ * retried: it already waited). body must have no effect outside the database. */
 typedef mm_status (*db_tx_body)(db_conn *db, void *ctx, mm_error *err);
 mm_status db_transaction(db_conn *db, db_tx_mode mode, db_tx_body body, void *ctx, mm_error *err);
 /* Inside a transaction: waits for, then holds until its end, a lock named key (PostgreSQL

@@ -46,6 +46,7 @@ struct db_conn {
     bool in_tx;
     char display[DB_DISPLAY_MAX];
     db_fault fault;               /* of the last failure */
+    bool retryable;               /* it was a serialization failure or a deadlock: run again */
     int sys_errno;                /* SQLite's system errno of the last failure, or 0 */
     char message[DB_MESSAGE_MAX]; /* the engine's words for it */
 };

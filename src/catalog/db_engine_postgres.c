@@ -89,7 +89,9 @@ static mm_status pg_fail(db_conn *db, const PGresult *res)
     db_fault fault = fault_of_state(state);
     if (PQstatus(handle_of(db)) != CONNECTION_OK)
         fault = DB_FAULT_CONNECTION;
-    return db_fail(db, fault, primary ? primary : PQerrorMessage(handle_of(db)));
+    db_fail(db, fault, primary ? primary : PQerrorMessage(handle_of(db)));
+    db->retryable = state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0);
+    return MM_E_DB;
 }
 
 /* Runs sql (one or more statements, no parameters); MM_OK when the last one succeeded. */

@@ -312,7 +312,7 @@ static void sender(const engine_fixture *fx, int ready_fd, int start_fd, bool ad
         if (st != MM_OK) {
             fprintf(stderr, "sender: %s\n", err.message);
             db_close(db);
-            _exit(100 + st);
+            _exit(100 + (int)st);
         }
         admitted += a.admitted;
     }
@@ -374,6 +374,70 @@ static void two_senders_admit_exactly_the_cap_with_row_locks(void **state)
 static void two_senders_admit_exactly_the_cap_with_a_key_lock(void **state)
 {
     run_two_senders(*state, true);
+}
+
+/* ---- a deadlock victim is run again ---- */
+
+typedef struct crossing {
+    const char *first, *second;
+    int runs;
+} crossing;
+
+static mm_status update_both(db_conn *db, void *ctx, mm_error *err)
+{
+    crossing *c = ctx;
+    c->runs++;
+    char sql[96];
+    snprintf(sql, sizeof sql, "UPDATE pair SET n = n + 1 WHERE name = '%s'", c->first);
+    mm_status st = db_exec(db, sql, "updating", err);
+    usleep(200000); /* the other sender takes its first row meanwhile */
+    snprintf(sql, sizeof sql, "UPDATE pair SET n = n + 1 WHERE name = '%s'", c->second);
+    if (st == MM_OK)
+        st = db_exec(db, sql, "updating", err);
+    return st;
+}
+
+/* Exit code: how many times the body ran, 100 + status on a failure. */
+static void crossing_sender(const engine_fixture *fx, crossing c)
+{
+    db_open_options opts = {.busy_timeout_ms = 20000};
+    db_conn *db = NULL;
+    mm_error err = {0};
+    if (db_open(fx->address, &opts, &db, &err) != MM_OK)
+        _exit(98);
+    mm_status st = db_transaction(db, DB_TX_ROWS, update_both, &c, &err);
+    if (st != MM_OK)
+        fprintf(stderr, "crossing sender: %s\n", err.message);
+    db_close(db);
+    _exit(st == MM_OK ? c.runs : 100 + (int)st);
+}
+
+static void a_deadlock_victim_is_run_again(void **state)
+{
+    engine_fixture *fx = *state;
+    run(fx->db, "CREATE TABLE pair (name TEXT PRIMARY KEY, n INTEGER NOT NULL);"
+                "INSERT INTO pair VALUES ('a', 0); INSERT INTO pair VALUES ('b', 0)");
+    const crossing orders[2] = {{"a", "b", 0}, {"b", "a", 0}};
+    pid_t pids[2];
+    for (int i = 0; i < 2; i++) {
+        pids[i] = fork();
+        assert_true(pids[i] >= 0);
+        if (pids[i] == 0)
+            crossing_sender(fx, orders[i]);
+    }
+    int runs = 0;
+    for (int i = 0; i < 2; i++) {
+        int status = 0;
+        assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+        assert_true(WIFEXITED(status));
+        assert_true(WEXITSTATUS(status) >= 1 && WEXITSTATUS(status) < 100);
+        runs += WEXITSTATUS(status);
+    }
+    assert_int_equal(query_int(fx->db, "SELECT sum(n) FROM pair"), 4);
+    if (fx->postgres) /* rows locked in opposite orders: one sender was the victim, ran again */
+        assert_true(runs >= 3);
+    else /* one writer at a time: no deadlock */
+        assert_int_equal(runs, 2);
 }
 
 /* ---- changes ---- */
@@ -598,6 +662,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(two_senders_admit_exactly_the_cap_with_a_key_lock, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(a_deadlock_victim_is_run_again, setup, teardown),
         cmocka_unit_test_setup_teardown(another_session_s_write_wakes_a_waiter, setup, teardown),
         cmocka_unit_test_setup_teardown(usage_partitions_are_made_on_demand, setup, teardown),
         cmocka_unit_test_setup_teardown(newer_schema_is_refused_untouched, setup, teardown),
