@@ -460,21 +460,16 @@ static void pg_rollback(db_conn *db)
         PQclear(PQexec(pc->handle, "ROLLBACK"));
 }
 
-static mm_status lock_pair(db_conn *db, int lock_class, const char *key)
+static mm_status pg_lock_key(db_conn *db, const char *key)
 {
     db_stmt *stmt = pg_prepare(db, "SELECT pg_advisory_xact_lock(?1::int4, hashtext(?2))");
     if (!stmt)
         return MM_E_DB;
-    pg_bind_int64(stmt, 1, lock_class);
+    pg_bind_int64(stmt, 1, LOCK_CLASS + 1);
     pg_bind_text(stmt, 2, key);
     mm_status st = pg_step(stmt) == DB_ROW ? MM_OK : MM_E_DB;
     pg_finalize(stmt);
     return st;
-}
-
-static mm_status pg_lock_key(db_conn *db, const char *key)
-{
-    return lock_pair(db, LOCK_CLASS + 1, key);
 }
 
 /* ---- changes ---- */
@@ -559,8 +554,9 @@ static bool plain_identifier(const char *s)
     return true;
 }
 
-/* CREATE TABLE IF NOT EXISTS <table>_YYYYMM PARTITION OF <table>, under an advisory lock so
- * two sessions creating the same month wait for each other instead of colliding. */
+/* CREATE TABLE IF NOT EXISTS <table>_YYYYMM PARTITION OF <table>, after an advisory lock in
+ * the same (explicit or implicit) transaction, so two sessions making the same month wait for
+ * each other instead of colliding. */
 static mm_status pg_ensure_partition(db_conn *db, const char *table, int64_t month_start_ms)
 {
     pg_conn *pc = (pg_conn *)db;
@@ -573,15 +569,13 @@ static mm_status pg_ensure_partition(db_conn *db, const char *table, int64_t mon
     snprintf(name, sizeof name, "%s_%04d%02d", table, tm.tm_year + 1900, tm.tm_mon + 1);
     if (partition_known(pc, name))
         return MM_OK;
-    mm_status st = lock_pair(db, LOCK_CLASS + 2, name);
-    if (st == MM_OK) {
-        char sql[400];
-        snprintf(sql, sizeof sql,
-                 "CREATE TABLE IF NOT EXISTS %s PARTITION OF %s FOR VALUES FROM (%lld) TO (%lld)",
-                 name, table, (long long)month_start_ms,
-                 (long long)db_next_month_start_ms(month_start_ms));
-        st = run_simple(db, sql);
-    }
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT pg_advisory_xact_lock(%d, hashtext('%s')); CREATE TABLE IF NOT EXISTS %s "
+             "PARTITION OF %s FOR VALUES FROM (%lld) TO (%lld)",
+             LOCK_CLASS + 2, name, name, table, (long long)month_start_ms,
+             (long long)db_next_month_start_ms(month_start_ms));
+    mm_status st = run_simple(db, sql);
     if (st == MM_OK)
         remember_partition(pc, name);
     return st;

@@ -5,7 +5,8 @@
 # pg_start: sets PG_DIR and exports MM_DB=MM_PG_ADDRESS=postgresql://mmadmin@/mmadmin?host=DIR.
 # Exits 77 (ctest: skipped) when the server binaries are missing. Run as root, the server runs
 # as $MM_PG_USER (default: nobody), which owns the folder; PostgreSQL refuses to run as root.
-# The caller's EXIT trap must call pg_stop (pg_start installs one when there is none).
+# pg_stop runs before the EXIT trap the caller had (cli/lib.sh's cleanup); TERM and INT exit
+# through it too, so a stopped test leaves no server behind.
 
 PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
 PG_DIR=
@@ -32,7 +33,14 @@ pg_start() {
         chown "$user" "$PG_DIR"
         PG_RUN=(runuser -u "$user" --)
     fi
-    [[ -z $(trap -p EXIT) ]] && trap pg_stop EXIT
+    local previous=
+    if [[ -n $(trap -p EXIT) ]]; then
+        eval "set -- $(trap -p EXIT)"
+        previous=$3
+    fi
+    trap "pg_stop${previous:+; $previous}" EXIT
+    trap 'exit 143' TERM
+    trap 'exit 130' INT
     if ! "${PG_RUN[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -U mmadmin --auth=trust \
         --no-sync -E UTF8 --locale=C >"$PG_DIR/initdb.log" 2>&1; then
         echo "initdb failed:" >&2

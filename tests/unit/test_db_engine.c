@@ -590,6 +590,34 @@ static void usage_partitions_are_made_on_demand(void **state)
     assert_int_equal(db_last_fault(fx->db), DB_FAULT_CONSTRAINT);
 }
 
+static void concurrent_first_openers_migrate_once(void **state)
+{
+    engine_fixture *fx = *state;
+    pid_t pids[2];
+    for (int i = 0; i < 2; i++) {
+        pids[i] = fork();
+        assert_true(pids[i] >= 0);
+        if (pids[i] == 0) {
+            engine_fixture mine = *fx;
+            mine.db = open_db(fx, false, 20000);
+            mm_error err = {0};
+            mm_status st = create_catalog_schema(&mine, &err);
+            if (st != MM_OK)
+                fprintf(stderr, "opener: %s\n", err.message);
+            db_close(mine.db);
+            _exit(st == MM_OK ? 0 : 1);
+        }
+    }
+    for (int i = 0; i < 2; i++) {
+        int status = 0;
+        assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    int newest = fx->postgres ? catalog_schema_pg_version() : catalog_schema_version();
+    assert_int_equal(stored_version(fx), newest);
+    assert_int_equal(query_int(fx->db, "SELECT count(*) FROM accounts"), 0);
+}
+
 static void newer_schema_is_refused_untouched(void **state)
 {
     engine_fixture *fx = *state;
@@ -670,6 +698,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_deadlock_victim_is_run_again, setup, teardown),
         cmocka_unit_test_setup_teardown(another_session_s_write_wakes_a_waiter, setup, teardown),
         cmocka_unit_test_setup_teardown(usage_partitions_are_made_on_demand, setup, teardown),
+        cmocka_unit_test_setup_teardown(concurrent_first_openers_migrate_once, setup, teardown),
         cmocka_unit_test_setup_teardown(newer_schema_is_refused_untouched, setup, teardown),
         cmocka_unit_test_setup_teardown(a_foreign_database_is_refused_untouched, setup, teardown),
     };
