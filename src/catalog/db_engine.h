@@ -1,0 +1,150 @@
+/* The catalog's storage engine: one small interface over SQLite (a file) and PostgreSQL (libpq),
+ * chosen by the catalog address; what differs between the two is confined behind it. */
+#ifndef MM_DB_ENGINE_H
+#define MM_DB_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+typedef struct db_conn db_conn;
+typedef struct db_stmt db_stmt;
+
+typedef enum db_kind { DB_SQLITE, DB_POSTGRES } db_kind;
+
+/* What db_step says: a row to read, the end, or a failure (db_error / db_last_fault). */
+typedef enum db_step_result { DB_ERROR = -1, DB_DONE = 0, DB_ROW = 1 } db_step_result;
+
+/* The engine-independent class of the last failure; db_error turns it into an mm_error. */
+typedef enum db_fault {
+    DB_FAULT_NONE = 0,
+    DB_FAULT_UNIQUE,      /* SQLITE_CONSTRAINT_UNIQUE/PRIMARYKEY, SQLSTATE 23505 */
+    DB_FAULT_FOREIGN_KEY, /* SQLITE_CONSTRAINT_FOREIGNKEY, SQLSTATE 23503 */
+    DB_FAULT_CONSTRAINT,  /* another constraint (NOT NULL, CHECK): SQLITE_CONSTRAINT, 23xxx */
+    DB_FAULT_BUSY,       /* SQLITE_BUSY/LOCKED; 40001 serialization, 40P01 deadlock, 55P03: retry */
+    DB_FAULT_READONLY,   /* SQLITE_READONLY; 25006 read-only transaction, 42501 privilege */
+    DB_FAULT_FULL,       /* SQLITE_FULL or ENOSPC/EDQUOT; 53100 disk full on the server */
+    DB_FAULT_DAMAGED,    /* SQLITE_CORRUPT; XX001/XX002 data corrupted */
+    DB_FAULT_NOT_A_DB,   /* SQLITE_NOTADB */
+    DB_FAULT_CONNECTION, /* PostgreSQL: the server cannot be reached or the connection broke */
+    DB_FAULT_OTHER
+} db_fault;
+
+/* Transactions. DB_TX_WRITE: one writer at a time for the whole catalog (SQLite BEGIN IMMEDIATE;
+ * PostgreSQL BEGIN + a catalog-wide pg_advisory_xact_lock) — the SQLite semantics every write
+ * relies on today. DB_TX_ROWS: writers run concurrently and the caller locks what it decides on
+ * (`SELECT ... FOR UPDATE` via db_for_update, or db_lock_key); on SQLite it is BEGIN IMMEDIATE
+ * too. Both: MM_E_READONLY on a read-only connection. */
+typedef enum db_tx_mode { DB_TX_WRITE, DB_TX_ROWS } db_tx_mode;
+
+typedef struct db_open_options {
+    bool read_only;      /* SQLite: opened read-only; PostgreSQL: default_transaction_read_only */
+    bool create;         /* SQLite: create the file when missing (mode from umask) */
+    int busy_timeout_ms; /* SQLite busy timeout / PostgreSQL lock_timeout; 0 = 5000 ms */
+} db_open_options;
+
+/* The channel every write transaction notifies on PostgreSQL (LISTEN/NOTIFY). */
+#define DB_NOTIFY_CHANNEL "mmadmin_catalog"
+
+/* ---- addresses and connections (db_engine.c) ---- */
+/* True for `postgresql://...`, `postgres://...` and a libpq key=value conninfo
+ * (`service=name`, `host=... dbname=...`); anything else is an SQLite file path. */
+bool db_address_is_postgres(const char *address);
+/* Writes the address as messages may show it: the path, or postgresql://user@host:port/db
+ * (never a password). */
+void db_address_display(const char *address, char *out, size_t outsz);
+/* Opens a connection: MM_E_DB "cannot open/connect ..." (with the server's reason),
+ * MM_E_NOT_FOUND when an SQLite file is missing and !create. */
+mm_status db_open(const char *address, const db_open_options *opts, db_conn **out, mm_error *err);
+void db_close(db_conn *db); /* NULL is fine; rolls back an open transaction */
+db_kind db_kind_of(const db_conn *db);
+const char *db_display(const db_conn *db); /* as db_address_display */
+bool db_is_read_only(const db_conn *db);
+
+/* ---- statements (? and ?N placeholders; PostgreSQL gets $N) ---- */
+/* Runs one or more statements without parameters or rows (DDL, PRAGMA, SET). */
+mm_status db_exec(db_conn *db, const char *sql, const char *doing, mm_error *err);
+mm_status db_prepare(db_conn *db, const char *sql, db_stmt **out, mm_error *err);
+/* Binding an index the statement does not use is ignored (as SQLite's SQLITE_RANGE was). */
+void db_bind_int64(db_stmt *stmt, int index, int64_t value);
+void db_bind_double(db_stmt *stmt, int index, double value);
+void db_bind_text(db_stmt *stmt, int index, const char *text); /* NULL binds "" */
+void db_bind_null(db_stmt *stmt, int index);
+void db_bind_blob(db_stmt *stmt, int index, const void *data, size_t len);
+/* A limit: NULL when MM_LIMIT_UNSET. */
+void db_bind_limit(db_stmt *stmt, int index, int64_t value);
+db_step_result db_step(db_stmt *stmt);
+/* Ready to run again with the same bindings (a reused statement: the usage insert). */
+void db_reset(db_stmt *stmt);
+void db_finalize(db_stmt *stmt); /* NULL is fine */
+/* Rows the last run of stmt inserted, updated or deleted. */
+int64_t db_changes(const db_stmt *stmt);
+
+/* Columns of the current row (index from 0). NULL reads as 0 / "" / empty blob. */
+int64_t db_column_int64(db_stmt *stmt, int index);
+double db_column_double(db_stmt *stmt, int index);
+const char *db_column_text(db_stmt *stmt, int index); /* valid until the next step */
+bool db_column_is_null(db_stmt *stmt, int index);
+/* Valid until the next step; *len = 0 for NULL. */
+const void *db_column_blob(db_stmt *stmt, int index, size_t *len);
+int64_t db_column_limit(db_stmt *stmt, int index); /* NULL reads as MM_LIMIT_UNSET */
+void db_column_copy(db_stmt *stmt, int index, char *dst, size_t dstsz);
+
+/* ---- errors: the one place a database failure becomes an mm_error ---- */
+db_fault db_last_fault(const db_conn *db);
+const char *db_last_message(const db_conn *db); /* the engine's own words, or "" */
+/* MM_E_EXISTS for a unique violation, MM_E_DB "the catalog is busy ... try again" for a lock or
+ * a serialization failure, MM_E_READONLY, MM_E_IO for a full disk, MM_E_DB damaged, MM_E_SCHEMA
+ * not a database, else MM_E_DB "<engine> failed while <doing>: ...". */
+mm_status db_error(db_conn *db, const char *doing, mm_error *err);
+
+/* ---- helpers shaped like the catalog's cat_* helpers (db_engine.c) ---- */
+/* Steps a statement expecting DB_DONE, then finalizes it. */
+mm_status db_step_done(db_stmt *stmt, const char *doing, mm_error *err);
+/* Steps an `INSERT ... RETURNING id` (both engines), gives the id and finalizes. */
+mm_status db_step_insert(db_stmt *stmt, const char *doing, int64_t *id, mm_error *err);
+/* A one-row integer query with one text parameter (may be NULL); *out = 0 when no row. */
+mm_status db_query_int(db_conn *db, const char *sql, const char *param, int64_t *out,
+                       mm_error *err);
+
+/* ---- transactions ---- */
+mm_status db_begin(db_conn *db, db_tx_mode mode, mm_error *err);
+/* Commits when status is MM_OK (reporting a failing COMMIT), else rolls back; returns the final
+ * status. A committed write notifies DB_NOTIFY_CHANNEL on PostgreSQL. */
+mm_status db_end(db_conn *db, mm_status status, mm_error *err);
+bool db_in_transaction(const db_conn *db);
+/* Runs body in a transaction; a serialization failure or a deadlock (PostgreSQL 40001, 40P01)
+ * rolls back and runs it again, up to 5 times with a short random pause (a lock timeout is not
+ * retried: it already waited). body must have no effect outside the database. */
+typedef mm_status (*db_tx_body)(db_conn *db, void *ctx, mm_error *err);
+mm_status db_transaction(db_conn *db, db_tx_mode mode, db_tx_body body, void *ctx, mm_error *err);
+/* Inside a transaction: waits for, then holds until its end, a lock named key (PostgreSQL
+ * pg_advisory_xact_lock of the key's hash; SQLite: nothing, the writer already is alone). */
+mm_status db_lock_key(db_conn *db, const char *key, mm_error *err);
+/* " FOR UPDATE" on PostgreSQL, "" on SQLite: appended to a SELECT deciding a write. */
+const char *db_for_update(const db_conn *db);
+
+/* ---- noticing other sessions' changes ---- */
+/* *changed = another connection committed a write since the last call (the first call sets the
+ * baseline). SQLite: PRAGMA data_version; PostgreSQL: a notification on DB_NOTIFY_CHANNEL. */
+mm_status db_changed(db_conn *db, bool *changed, mm_error *err);
+/* Waits up to timeout_ms for such a change. PostgreSQL sleeps on the socket (woken by NOTIFY);
+ * SQLite checks data_version every 50 ms. */
+mm_status db_wait_change(db_conn *db, int timeout_ms, bool *changed, mm_error *err);
+/* The descriptor to poll() for a change, or -1 when the engine cannot wake (SQLite). */
+int db_wait_fd(const db_conn *db);
+
+/* ---- dialect ---- */
+/* The first millisecond (UTC) of the month holding ts_ms: month arithmetic is done here, in C,
+ * not with strftime or date_trunc. */
+int64_t db_month_start_ms(int64_t ts_ms);
+/* The first millisecond of the month after the one holding ts_ms (UTC). */
+int64_t db_next_month_start_ms(int64_t ts_ms);
+/* Makes sure the month partition of a table partitioned by ts_ms exists for ts_ms
+ * (PostgreSQL: CREATE TABLE <table>_YYYYMM PARTITION OF <table>, once per month and
+ * connection; SQLite: nothing). Call it before inserting a row of that month. */
+mm_status db_ensure_month_partition(db_conn *db, const char *table, int64_t ts_ms, mm_error *err);
+
+#endif

@@ -1,0 +1,705 @@
+/* The PostgreSQL engine (libpq): ? placeholders as $N, a statement prepared once it is reused,
+ * SQLSTATEs as db faults, advisory and row locks, LISTEN/NOTIFY, month partitions on demand. */
+#include "catalog/db_engine_impl.h"
+
+#include <libpq-fe.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/text.h"
+
+#define DEFAULT_LOCK_TIMEOUT_MS 5000
+#define KNOWN_PARTITIONS 32
+#define PARTITION_NAME_MAX 64
+/* pg_advisory_xact_lock(class, key) classes: "MMAD" + 0 the whole catalog, + 1 db_lock_key,
+ * + 2 creating a partition. */
+#define LOCK_CLASS 0x4D4D4144
+#define OID_BYTEA 17
+#define OID_INT8 20
+#define OID_TEXT 25
+#define OID_FLOAT8 701
+
+typedef struct pg_conn {
+    db_conn base;
+    PGconn *handle;
+    int backend_pid;
+    unsigned next_statement;                          /* names of server-prepared statements */
+    bool baseline_set;                                /* db_changed was called once */
+    char known[KNOWN_PARTITIONS][PARTITION_NAME_MAX]; /* partitions known to exist */
+    int n_known;
+} pg_conn;
+
+typedef struct pg_param {
+    char *value; /* NULL = SQL NULL */
+    int length;
+    int format; /* 0 text, 1 binary (bytea) */
+    Oid type;   /* 0 = let the server infer it */
+} pg_param;
+
+typedef struct pg_stmt {
+    db_stmt base;
+    char *sql; /* with $N placeholders */
+    int n_params;
+    bool *referenced; /* [n_params]: $N appears in the SQL */
+    pg_param *params;
+    PGresult *result;
+    int row, n_rows;
+    bool executed;
+    int runs;      /* executions so far; the second one prepares the statement */
+    char name[24]; /* of the server-prepared statement, or "" */
+    int64_t changes;
+    unsigned char **blobs; /* [n_fields] unescaped bytea of the current row */
+    size_t *blob_lengths;  /* [n_fields] */
+    int n_blobs;
+} pg_stmt;
+
+static PGconn *handle_of(db_conn *db)
+{
+    return ((pg_conn *)db)->handle;
+}
+
+/* ---- faults ---- */
+
+static db_fault fault_of_state(const char *state)
+{
+    static const struct {
+        const char *prefix;
+        db_fault fault;
+    } map[] = {
+        {"23505", DB_FAULT_UNIQUE},  {"23503", DB_FAULT_FOREIGN_KEY}, {"23", DB_FAULT_CONSTRAINT},
+        {"40001", DB_FAULT_BUSY},    {"40P01", DB_FAULT_BUSY},        {"55P03", DB_FAULT_BUSY},
+        {"57014", DB_FAULT_BUSY},    {"25006", DB_FAULT_READONLY},    {"42501", DB_FAULT_READONLY},
+        {"53100", DB_FAULT_FULL},    {"XX001", DB_FAULT_DAMAGED},     {"XX002", DB_FAULT_DAMAGED},
+        {"08", DB_FAULT_CONNECTION}, {"57P", DB_FAULT_CONNECTION},
+    };
+    for (size_t i = 0; state && i < sizeof map / sizeof map[0]; i++)
+        if (strncmp(state, map[i].prefix, strlen(map[i].prefix)) == 0)
+            return map[i].fault;
+    return DB_FAULT_OTHER;
+}
+
+/* Records the failure a result (or, without one, the connection) reports; returns MM_E_DB. */
+static mm_status pg_fail(db_conn *db, const PGresult *res)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    db_fault fault = fault_of_state(state);
+    if (PQstatus(handle_of(db)) != CONNECTION_OK)
+        fault = DB_FAULT_CONNECTION;
+    db_fail(db, fault, primary ? primary : PQerrorMessage(handle_of(db)));
+    db->retryable = state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0);
+    return MM_E_DB;
+}
+
+/* Runs sql (one or more statements, no parameters); MM_OK when the last one succeeded. */
+static mm_status run_simple(db_conn *db, const char *sql)
+{
+    PGresult *res = PQexec(handle_of(db), sql);
+    ExecStatusType status = PQresultStatus(res);
+    mm_status st = MM_OK;
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+        st = pg_fail(db, res);
+    PQclear(res);
+    return st;
+}
+
+/* ---- placeholders ---- */
+
+/* Length of the quoted literal, identifier or comment starting at p, or 0. */
+static size_t skip_quoted(const char *p)
+{
+    const char *q = p;
+    if (*p == '\'' || *p == '"') {
+        char quote = *p;
+        for (q = p + 1; *q; q++)
+            if (*q == quote && *++q != quote)
+                return (size_t)(q - p);
+        return (size_t)(q - p);
+    }
+    if (p[0] == '-' && p[1] == '-') {
+        q = strchr(p, '\n');
+        return q ? (size_t)(q - p) : strlen(p);
+    }
+    if (p[0] == '/' && p[1] == '*') {
+        q = strstr(p + 2, "*/");
+        return q ? (size_t)(q + 2 - p) : strlen(p);
+    }
+    return 0;
+}
+
+/* Rewrites ? and ?N as $N (SQLite numbering: a bare ? is one more than the largest so far);
+ * *n_params gets the largest. Returns a malloc'ed string, NULL when out of memory. */
+static char *translate_placeholders(const char *sql, int *n_params)
+{
+    size_t cap = strlen(sql) * 2 + 16;
+    char *out = malloc(cap);
+    if (!out)
+        return NULL;
+    size_t used = 0;
+    int largest = 0;
+    for (const char *p = sql; *p;) {
+        size_t quoted = skip_quoted(p);
+        if (quoted) {
+            memcpy(out + used, p, quoted);
+            used += quoted;
+            p += quoted;
+            continue;
+        }
+        if (*p != '?') {
+            out[used++] = *p++;
+            continue;
+        }
+        char *end;
+        long index = strtol(p + 1, &end, 10);
+        if (end == p + 1)
+            index = largest + 1;
+        largest = index > largest ? (int)index : largest;
+        used += (size_t)snprintf(out + used, cap - used, "$%ld", index);
+        p = end;
+    }
+    out[used] = '\0';
+    *n_params = largest;
+    return out;
+}
+
+static void mark_referenced(pg_stmt *stmt)
+{
+    for (const char *p = stmt->sql; *p;) {
+        size_t quoted = skip_quoted(p);
+        if (quoted) {
+            p += quoted;
+            continue;
+        }
+        if (*p++ != '$')
+            continue;
+        long index = strtol(p, NULL, 10);
+        if (index >= 1 && index <= stmt->n_params)
+            stmt->referenced[index - 1] = true;
+    }
+}
+
+/* ---- statements ---- */
+
+static db_stmt *pg_prepare(db_conn *db, const char *sql)
+{
+    pg_stmt *stmt = calloc(1, sizeof *stmt);
+    if (stmt)
+        stmt->sql = translate_placeholders(sql, &stmt->n_params);
+    if (stmt && stmt->sql) {
+        size_t n = (size_t)stmt->n_params + 1;
+        stmt->params = calloc(n, sizeof *stmt->params);
+        stmt->referenced = calloc(n, sizeof *stmt->referenced);
+    }
+    if (!stmt || !stmt->sql || !stmt->params || !stmt->referenced) {
+        if (stmt) {
+            free(stmt->sql);
+            free(stmt->params);
+            free(stmt->referenced);
+        }
+        free(stmt);
+        db_fail(db, DB_FAULT_OTHER, "out of memory");
+        return NULL;
+    }
+    stmt->base.db = db;
+    mark_referenced(stmt);
+    return &stmt->base;
+}
+
+static void free_blobs(pg_stmt *stmt)
+{
+    for (int i = 0; stmt->blobs && i < stmt->n_blobs; i++)
+        PQfreemem(stmt->blobs[i]);
+    free(stmt->blobs);
+    free(stmt->blob_lengths);
+    stmt->blobs = NULL;
+    stmt->blob_lengths = NULL;
+    stmt->n_blobs = 0;
+}
+
+static void clear_result(pg_stmt *stmt)
+{
+    free_blobs(stmt);
+    PQclear(stmt->result);
+    stmt->result = NULL;
+    stmt->executed = false;
+    stmt->row = -1;
+    stmt->n_rows = 0;
+}
+
+/* The parameter at index (1-based) ready for a new value, or NULL when out of range. */
+static pg_param *param_at(db_stmt *base, int index)
+{
+    pg_stmt *stmt = (pg_stmt *)base;
+    if (index < 1 || index > stmt->n_params)
+        return NULL;
+    pg_param *p = &stmt->params[index - 1];
+    free(p->value);
+    memset(p, 0, sizeof *p);
+    return p;
+}
+
+static void set_param(db_stmt *base, int index, char *value, int length, int format, Oid type)
+{
+    pg_param *p = param_at(base, index);
+    if (!p) {
+        free(value);
+        return;
+    }
+    *p = (pg_param){.value = value, .length = length, .format = format, .type = type};
+}
+
+static void pg_bind_int64(db_stmt *stmt, int index, int64_t value)
+{
+    char buf[24];
+    snprintf(buf, sizeof buf, "%lld", (long long)value);
+    set_param(stmt, index, strdup(buf), 0, 0, OID_INT8);
+}
+
+static void pg_bind_double(db_stmt *stmt, int index, double value)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.17g", value);
+    set_param(stmt, index, strdup(buf), 0, 0, OID_FLOAT8);
+}
+
+static void pg_bind_text(db_stmt *stmt, int index, const char *text)
+{
+    set_param(stmt, index, strdup(text), 0, 0, 0);
+}
+
+static void pg_bind_null(db_stmt *stmt, int index)
+{
+    set_param(stmt, index, NULL, 0, 0, 0);
+}
+
+static void pg_bind_blob(db_stmt *stmt, int index, const void *data, size_t len)
+{
+    char *copy = malloc(len ? len : 1);
+    if (copy && len)
+        memcpy(copy, data, len);
+    set_param(stmt, index, copy, (int)len, 1, OID_BYTEA);
+}
+
+/* Sends the statement: PQexecParams the first time; prepared on the server once it is run a
+ * second time (a reused statement), then PQexecPrepared. */
+static PGresult *send_statement(pg_stmt *stmt)
+{
+    PGconn *conn = handle_of(stmt->base.db);
+    int n = stmt->n_params;
+    const char *values[n + 1];
+    int lengths[n + 1], formats[n + 1];
+    Oid types[n + 1];
+    for (int i = 0; i < n; i++) {
+        const pg_param *p = &stmt->params[i];
+        values[i] = p->value;
+        lengths[i] = p->length;
+        formats[i] = p->format;
+        /* a parameter the SQL never names still needs a type */
+        types[i] = p->type || stmt->referenced[i] ? p->type : OID_TEXT;
+    }
+    if (stmt->runs++ == 0)
+        return PQexecParams(conn, stmt->sql, n, types, values, lengths, formats, 0);
+    if (!stmt->name[0]) {
+        pg_conn *pc = (pg_conn *)stmt->base.db;
+        snprintf(stmt->name, sizeof stmt->name, "mm_s%u", ++pc->next_statement);
+        PGresult *res = PQprepare(conn, stmt->name, stmt->sql, n, types);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            stmt->name[0] = '\0';
+            return res;
+        }
+        PQclear(res);
+    }
+    return PQexecPrepared(conn, stmt->name, n, values, lengths, formats, 0);
+}
+
+static db_step_result pg_step(db_stmt *base)
+{
+    pg_stmt *stmt = (pg_stmt *)base;
+    if (!stmt->executed) {
+        clear_result(stmt);
+        stmt->result = send_statement(stmt);
+        stmt->executed = true;
+        ExecStatusType status = PQresultStatus(stmt->result);
+        if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+            pg_fail(base->db, stmt->result);
+            clear_result(stmt);
+            stmt->executed = true; /* stepping again repeats the failure, as SQLite does */
+            return DB_ERROR;
+        }
+        stmt->n_rows = PQntuples(stmt->result);
+        stmt->changes = strtoll(PQcmdTuples(stmt->result), NULL, 10);
+    }
+    if (!stmt->result) {
+        db_fail(base->db, DB_FAULT_OTHER, "the statement failed before");
+        return DB_ERROR;
+    }
+    free_blobs(stmt);
+    if (stmt->row + 1 < stmt->n_rows) {
+        stmt->row++;
+        return DB_ROW;
+    }
+    stmt->row = stmt->n_rows;
+    return DB_DONE;
+}
+
+static void pg_reset(db_stmt *base)
+{
+    clear_result((pg_stmt *)base);
+}
+
+static void pg_finalize(db_stmt *base)
+{
+    pg_stmt *stmt = (pg_stmt *)base;
+    clear_result(stmt);
+    if (stmt->name[0] && PQstatus(handle_of(base->db)) == CONNECTION_OK) {
+        char sql[48];
+        snprintf(sql, sizeof sql, "DEALLOCATE %s", stmt->name);
+        PQclear(PQexec(handle_of(base->db), sql));
+    }
+    for (int i = 0; i < stmt->n_params; i++)
+        free(stmt->params[i].value);
+    free(stmt->params);
+    free(stmt->referenced);
+    free(stmt->sql);
+    free(stmt);
+}
+
+static int64_t pg_changes(const db_stmt *base)
+{
+    return ((const pg_stmt *)base)->changes;
+}
+
+/* The current row's value of column index, or NULL for SQL NULL or no such column/row. */
+static const char *value_at(db_stmt *base, int index)
+{
+    pg_stmt *stmt = (pg_stmt *)base;
+    if (!stmt->result || stmt->row < 0 || stmt->row >= stmt->n_rows || index < 0 ||
+        index >= PQnfields(stmt->result) || PQgetisnull(stmt->result, stmt->row, index))
+        return NULL;
+    return PQgetvalue(stmt->result, stmt->row, index);
+}
+
+static int64_t pg_column_int64(db_stmt *stmt, int index)
+{
+    const char *v = value_at(stmt, index);
+    if (!v)
+        return 0;
+    if (strcmp(v, "t") == 0 || strcmp(v, "f") == 0) /* a boolean expression */
+        return v[0] == 't';
+    return strtoll(v, NULL, 10);
+}
+
+static double pg_column_double(db_stmt *stmt, int index)
+{
+    const char *v = value_at(stmt, index);
+    return v ? strtod(v, NULL) : 0.0;
+}
+
+static const char *pg_column_text(db_stmt *stmt, int index)
+{
+    const char *v = value_at(stmt, index);
+    return v ? v : "";
+}
+
+static bool pg_column_is_null(db_stmt *stmt, int index)
+{
+    return value_at(stmt, index) == NULL;
+}
+
+static const void *pg_column_blob(db_stmt *base, int index, size_t *len)
+{
+    pg_stmt *stmt = (pg_stmt *)base;
+    *len = 0;
+    const char *v = value_at(base, index);
+    if (!v)
+        return NULL;
+    if (!stmt->blobs) {
+        size_t n = (size_t)PQnfields(stmt->result);
+        stmt->blobs = calloc(n, sizeof *stmt->blobs);
+        stmt->blob_lengths = calloc(n, sizeof *stmt->blob_lengths);
+        stmt->n_blobs = (int)n;
+        if (!stmt->blobs || !stmt->blob_lengths) {
+            free_blobs(stmt);
+            return NULL;
+        }
+    }
+    if (!stmt->blobs[index])
+        stmt->blobs[index] = PQunescapeBytea((const unsigned char *)v, &stmt->blob_lengths[index]);
+    *len = stmt->blobs[index] ? stmt->blob_lengths[index] : 0;
+    return stmt->blobs[index];
+}
+
+/* ---- transactions and locks ---- */
+
+static mm_status pg_begin(db_conn *db, db_tx_mode mode)
+{
+    char sql[96];
+    if (mode == DB_TX_WRITE)
+        snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%d, 0)", LOCK_CLASS);
+    else
+        snprintf(sql, sizeof sql, "BEGIN");
+    mm_status st = run_simple(db, sql);
+    if (st != MM_OK && PQtransactionStatus(handle_of(db)) != PQTRANS_IDLE)
+        PQclear(PQexec(handle_of(db), "ROLLBACK"));
+    return st;
+}
+
+static mm_status pg_commit(db_conn *db)
+{
+    return run_simple(db, "NOTIFY " DB_NOTIFY_CHANNEL "; COMMIT");
+}
+
+static void pg_rollback(db_conn *db)
+{
+    pg_conn *pc = (pg_conn *)db;
+    pc->n_known = 0; /* a partition created in this transaction is gone */
+    if (PQtransactionStatus(pc->handle) != PQTRANS_IDLE)
+        PQclear(PQexec(pc->handle, "ROLLBACK"));
+}
+
+static mm_status pg_lock_key(db_conn *db, const char *key)
+{
+    db_stmt *stmt = pg_prepare(db, "SELECT pg_advisory_xact_lock(?1::int4, hashtext(?2))");
+    if (!stmt)
+        return MM_E_DB;
+    pg_bind_int64(stmt, 1, LOCK_CLASS + 1);
+    pg_bind_text(stmt, 2, key);
+    mm_status st = pg_step(stmt) == DB_ROW ? MM_OK : MM_E_DB;
+    pg_finalize(stmt);
+    return st;
+}
+
+/* ---- changes ---- */
+
+/* Takes the notifications libpq has read; *changed when one came from another session. */
+static mm_status drain_notifications(db_conn *db, bool *changed)
+{
+    pg_conn *pc = (pg_conn *)db;
+    if (!PQconsumeInput(pc->handle))
+        return pg_fail(db, NULL);
+    PGnotify *note;
+    while ((note = PQnotifies(pc->handle)) != NULL) {
+        if (note->be_pid != pc->backend_pid)
+            *changed = true;
+        PQfreemem(note);
+    }
+    return MM_OK;
+}
+
+static mm_status pg_changed(db_conn *db, bool *changed)
+{
+    pg_conn *pc = (pg_conn *)db;
+    mm_status st = drain_notifications(db, changed);
+    if (!pc->baseline_set) {
+        pc->baseline_set = true;
+        *changed = false;
+    }
+    return st;
+}
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static mm_status pg_wait_change(db_conn *db, int timeout_ms, bool *changed)
+{
+    mm_status st = pg_changed(db, changed);
+    int64_t deadline = monotonic_ms() + timeout_ms;
+    while (st == MM_OK && !*changed) {
+        int64_t left = deadline - monotonic_ms();
+        if (left <= 0)
+            break;
+        struct pollfd pfd = {.fd = PQsocket(handle_of(db)), .events = POLLIN};
+        if (poll(&pfd, 1, (int)left) > 0)
+            st = drain_notifications(db, changed);
+    }
+    return st;
+}
+
+static int pg_wait_fd(const db_conn *db)
+{
+    return PQsocket(((const pg_conn *)db)->handle);
+}
+
+/* ---- partitions ---- */
+
+static bool partition_known(pg_conn *pc, const char *name)
+{
+    for (int i = 0; i < pc->n_known; i++)
+        if (strcmp(pc->known[i], name) == 0)
+            return true;
+    return false;
+}
+
+static void remember_partition(pg_conn *pc, const char *name)
+{
+    if (pc->n_known == KNOWN_PARTITIONS)
+        pc->n_known = 0;
+    mm_copy(pc->known[pc->n_known++], PARTITION_NAME_MAX, name);
+}
+
+static bool plain_identifier(const char *s)
+{
+    if (!*s || strlen(s) > 40)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || *s == '_' || (*s >= '0' && *s <= '9')))
+            return false;
+    return true;
+}
+
+/* CREATE TABLE IF NOT EXISTS <table>_YYYYMM PARTITION OF <table>, after an advisory lock in
+ * the same (explicit or implicit) transaction, so two sessions making the same month wait for
+ * each other instead of colliding. */
+static mm_status pg_ensure_partition(db_conn *db, const char *table, int64_t month_start_ms)
+{
+    pg_conn *pc = (pg_conn *)db;
+    if (!plain_identifier(table))
+        return db_fail(db, DB_FAULT_OTHER, "not a plain table name");
+    time_t secs = (time_t)(month_start_ms / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    char name[PARTITION_NAME_MAX];
+    snprintf(name, sizeof name, "%s_%04d%02d", table, tm.tm_year + 1900, tm.tm_mon + 1);
+    if (partition_known(pc, name))
+        return MM_OK;
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT pg_advisory_xact_lock(%d, hashtext('%s')); CREATE TABLE IF NOT EXISTS %s "
+             "PARTITION OF %s FOR VALUES FROM (%lld) TO (%lld)",
+             LOCK_CLASS + 2, name, name, table, (long long)month_start_ms,
+             (long long)db_next_month_start_ms(month_start_ms));
+    mm_status st = run_simple(db, sql);
+    if (st == MM_OK)
+        remember_partition(pc, name);
+    return st;
+}
+
+/* ---- connections ---- */
+
+static void pg_close(db_conn *db)
+{
+    PQfinish(handle_of(db));
+    free(db);
+}
+
+static mm_status pg_exec(db_conn *db, const char *sql)
+{
+    return run_simple(db, sql);
+}
+
+static const db_ops PG_OPS = {
+    .close = pg_close,
+    .exec = pg_exec,
+    .prepare = pg_prepare,
+    .bind_int64 = pg_bind_int64,
+    .bind_double = pg_bind_double,
+    .bind_text = pg_bind_text,
+    .bind_null = pg_bind_null,
+    .bind_blob = pg_bind_blob,
+    .step = pg_step,
+    .reset = pg_reset,
+    .finalize = pg_finalize,
+    .changes = pg_changes,
+    .column_int64 = pg_column_int64,
+    .column_double = pg_column_double,
+    .column_text = pg_column_text,
+    .column_is_null = pg_column_is_null,
+    .column_blob = pg_column_blob,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .lock_key = pg_lock_key,
+    .changed = pg_changed,
+    .wait_change = pg_wait_change,
+    .wait_fd = pg_wait_fd,
+    .ensure_partition = pg_ensure_partition,
+    .engine_name = "PostgreSQL",
+    .for_update = " FOR UPDATE",
+    .readonly_fix = "check the database role's privileges, or that the server is not a "
+                    "read-only standby",
+};
+
+static const char *option_value(const PQconninfoOption *opts, const char *keyword)
+{
+    for (const PQconninfoOption *o = opts; o && o->keyword; o++)
+        if (strcmp(o->keyword, keyword) == 0 && o->val && o->val[0])
+            return o->val;
+    return NULL;
+}
+
+void db_postgres_display(const char *address, char *out, size_t outsz)
+{
+    PQconninfoOption *opts = PQconninfoParse(address, NULL);
+    if (!opts) {
+        mm_copy(out, outsz, "postgresql://(an address libpq cannot read)");
+        return;
+    }
+    const char *user = option_value(opts, "user");
+    const char *host = option_value(opts, "host");
+    const char *port = option_value(opts, "port");
+    const char *dbname = option_value(opts, "dbname");
+    const char *service = option_value(opts, "service");
+    bool socket_dir = host && host[0] == '/';
+    snprintf(out, outsz, "postgresql://%s%s%s%s%s/%s%s%s%s%s", user ? user : "", user ? "@" : "",
+             host && !socket_dir ? host : "", port ? ":" : "", port ? port : "",
+             dbname ? dbname : "", socket_dir ? "?host=" : "", socket_dir ? host : "",
+             service ? (socket_dir ? "&service=" : "?service=") : "", service ? service : "");
+    PQconninfoFree(opts);
+}
+
+static void ignore_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+static mm_status configure(db_conn *db, const db_open_options *opts)
+{
+    char sql[256];
+    int timeout = opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : DEFAULT_LOCK_TIMEOUT_MS;
+    snprintf(sql, sizeof sql, "SET lock_timeout = %d; SET TIME ZONE 'UTC'; LISTEN %s%s", timeout,
+             DB_NOTIFY_CHANNEL, opts->read_only ? "; SET default_transaction_read_only = on" : "");
+    return run_simple(db, sql);
+}
+
+mm_status db_postgres_open(const char *address, const db_open_options *opts, db_conn **out,
+                           mm_error *err)
+{
+    pg_conn *pc = calloc(1, sizeof *pc);
+    if (!pc)
+        return mm_error_set(err, MM_E_INTERNAL, "", "out of memory opening the catalog");
+    db_conn *db = &pc->base;
+    db->ops = &PG_OPS;
+    db->kind = DB_POSTGRES;
+    db->read_only = opts->read_only;
+    db_postgres_display(address, db->display, sizeof db->display);
+    const char *const keywords[] = {"dbname", "fallback_application_name", NULL};
+    const char *const values[] = {address, "mmadmin", NULL};
+    pc->handle = PQconnectdbParams(keywords, values, 1);
+    mm_status st = MM_OK;
+    if (!pc->handle || PQstatus(pc->handle) != CONNECTION_OK) {
+        db_fail(db, DB_FAULT_CONNECTION, pc->handle ? PQerrorMessage(pc->handle) : "out of memory");
+        st = mm_error_set(err, MM_E_DB, "db",
+                          "cannot connect to the catalog %s: %s; check --db or MM_DB and that "
+                          "the server is running",
+                          db->display, db->message);
+    } else {
+        PQsetNoticeProcessor(pc->handle, ignore_notice, NULL);
+        pc->backend_pid = PQbackendPID(pc->handle);
+        if (configure(db, opts) != MM_OK)
+            st = db_error(db, "opening the catalog", err);
+    }
+    if (st != MM_OK) {
+        pg_close(db);
+        return st;
+    }
+    *out = db;
+    return MM_OK;
+}
