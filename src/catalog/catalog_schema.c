@@ -105,6 +105,18 @@ static const char *const MIGRATIONS[] = {
     "ALTER TABLE usage_events ADD COLUMN usage_estimated INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE prices ADD COLUMN cache_read_per_mtok REAL;"
     "ALTER TABLE prices ADD COLUMN cache_write_per_mtok REAL;",
+    /* 4: reserved for the limits work merged beside this one (an empty step here). */
+    "",
+    /* 5: workspace API keys for `mmadmin serve`. Only a keyed BLAKE2b hash of each key is kept
+     * (keyed by a subkey of the master key), with a hint, its times and when it was revoked. */
+    "CREATE TABLE workspace_keys ("
+    "  id INTEGER PRIMARY KEY,"
+    "  workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,"
+    "  key_hash BLOB NOT NULL UNIQUE, hint TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL, last_used_ms INTEGER NOT NULL DEFAULT 0,"
+    "  expires_ms INTEGER NOT NULL DEFAULT 0,"  /* 0 = never */
+    "  revoked_ms INTEGER NOT NULL DEFAULT 0);" /* 0 = live */
+    "CREATE INDEX workspace_keys_by_workspace ON workspace_keys(workspace_id);",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
