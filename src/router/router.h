@@ -232,6 +232,10 @@ typedef struct router_send_request {
     const char *input; /* prompt (chat) or text (embedding) */
     int max_tokens;    /* chat; 0 = 256 */
     long timeout_ms;   /* per attempt; 0 = the provider default */
+    /* NULL: a snapshot is loaded for this request. Else a shared one (mmadmin serve keeps one,
+     * refreshed when the catalog changes), borrowed: it must outlive the result, whose plan
+     * refers into it. Admission stays exact either way (catalog/admission.h). */
+    const router_snapshot *snapshot;
 } router_send_request;
 
 typedef struct router_attempt_result {
@@ -259,7 +263,10 @@ typedef struct router_send_result {
     bool usage_estimated; /* the answer had no usable usage: tokens and cost are the estimate */
     int64_t cost_micros;  /* -1 when some served token has no price */
     char *output;         /* the answer (sanitized); free with router_send_result_free */
-    router_snapshot *snapshot; /* what plan refers into; freed with the result */
+    double *embedding;    /* embedding models: the vector (freed with the result), else NULL */
+    size_t embedding_dims;
+    router_snapshot *snapshot; /* what plan refers into; freed with the result (NULL when the
+                                  request lent its own) */
 } router_send_result;
 
 /* Plans and runs one request: each attempt is admitted atomically against the limits shared by

@@ -265,6 +265,9 @@ static mm_status run_attempt(send_state *s, const router_attempt *a, bool last, 
         res->usage_estimated = estimated;
         res->cost_micros = cost;
         res->output = strdup(call.output ? call.output : "");
+        res->embedding = call.embedding; /* moved to the result */
+        res->embedding_dims = call.embedding_dims;
+        call.embedding = NULL;
     }
     mm_call_result_free(&call);
     return st;
@@ -330,14 +333,20 @@ mm_status router_send(mm_catalog *cat, const router_send_request *req, router_se
     res->served_index = -1;
     res->cost_micros = -1;
     mm_error ignored;
-    pricing_ensure_builtin(cat, &ignored); /* prices are for costs only: never block a send */
-    router_load_options opts = {.model = req->model, .workspace = req->workspace, .health = NULL};
     int64_t now = mm_now_ms();
-    mm_status st = router_snapshot_load(cat, now, &opts, &res->snapshot, err);
-    if (st != MM_OK)
-        return st;
-    long mi = router_find_model(res->snapshot, req->model);
-    const router_model *model = mi >= 0 ? &res->snapshot->models[mi] : NULL;
+    mm_status st = MM_OK;
+    const router_snapshot *snap = req->snapshot;
+    if (!snap) {
+        pricing_ensure_builtin(cat, &ignored); /* prices are for costs only: never block a send */
+        router_load_options opts = {
+            .model = req->model, .workspace = req->workspace, .health = NULL};
+        st = router_snapshot_load(cat, now, &opts, &res->snapshot, err);
+        if (st != MM_OK)
+            return st;
+        snap = res->snapshot;
+    }
+    long mi = router_find_model(snap, req->model);
+    const router_model *model = mi >= 0 ? &snap->models[mi] : NULL;
     bool embedding = model && strcmp(model->type, "embedding") == 0;
     if (model && !embedding && strcmp(model->type, "chat") != 0)
         return mm_error_set(err, MM_E_INVALID, "model",
@@ -346,7 +355,7 @@ mm_status router_send(mm_catalog *cat, const router_send_request *req, router_se
     send_state s = {cat, req, res, embedding, estimate_tokens(req, embedding), 0};
     router_request preq = {
         .workspace = req->workspace, .model = req->model, .tokens_estimate = s.tokens_estimate};
-    st = router_plan_request(res->snapshot, &preq, now, &res->plan);
+    st = router_plan_request(snap, &preq, now, &res->plan);
     if (st != MM_OK)
         return mm_error_set(err, st, "", "%s", res->plan.message);
     st = run_plan(&s, err);
@@ -361,6 +370,8 @@ void router_send_result_free(router_send_result *res)
         return;
     free(res->output);
     res->output = NULL;
+    free(res->embedding);
+    res->embedding = NULL;
     router_snapshot_free(res->snapshot);
     res->snapshot = NULL;
 }

@@ -1,0 +1,104 @@
+/* Private to src/gateway/: the gateway's state, the shared routing view (snapshot + key table,
+ * reference-counted, rebuilt when the catalog changes) and the pool of catalog connections. */
+#ifndef MM_GW_INTERNAL_H
+#define MM_GW_INTERNAL_H
+
+#include <jansson.h>
+#include <pthread.h>
+
+#include "catalog/workspace_key.h"
+#include "gateway/gateway.h"
+#include "router/router.h"
+
+/* ---- the routing view (gw_view.c) ---- */
+typedef struct gw_key {
+    unsigned char hash[MM_WORKSPACE_KEY_HASH_BYTES];
+    int64_t id;
+    char workspace[MM_NAME_MAX];
+    atomic_llong used_ms; /* last use seen by this process, 0: none since the view was built */
+} gw_key;
+
+typedef struct gw_view {
+    atomic_long refs;
+    router_snapshot *snapshot;
+    gw_key *keys; /* sorted by hash */
+    size_t n_keys;
+} gw_view;
+
+/* ---- the catalog pool (gw_pool.c): at most `size` connections, one per request in flight to
+ * the providers; this is also the bound on upstream concurrency. */
+typedef struct gw_pool {
+    pthread_mutex_t lock;
+    pthread_cond_t freed;
+    char path[4096];
+    mm_catalog **items;
+    bool *busy;
+    unsigned size;
+} gw_pool;
+
+mm_status gw_pool_init(gw_pool *pool, const char *path, unsigned size, mm_error *err);
+/* Waits up to wait_ms for a free connection (opening it on first use); NULL with err when none
+ * came free in time (MM_E_REFUSED) or the catalog cannot be opened. */
+mm_catalog *gw_pool_take(gw_pool *pool, long wait_ms, mm_error *err);
+void gw_pool_give(gw_pool *pool, mm_catalog *cat);
+void gw_pool_free(gw_pool *pool);
+
+struct gateway {
+    gw_options opts;
+    gw_counters counters;
+    struct MHD_Daemon *daemon;
+    char *tls_cert_pem, *tls_key_pem;
+    uint16_t port;
+    gw_pool pool;
+    mm_catalog *watch; /* the refresher's own connection */
+    unsigned char key_secret[MM_WORKSPACE_KEY_SECRET_BYTES];
+    pthread_mutex_t view_lock;
+    gw_view *view;
+    int64_t view_data_version;
+    int64_t view_built_ms;
+    pthread_t refresher;
+    atomic_bool stopping;
+};
+
+/* Builds the first view (and derives the key secret); MM_E_SECRET without a master key. */
+mm_status gw_view_start(gateway *gw, mm_error *err);
+/* The current view, referenced; give it back with gw_view_release. */
+gw_view *gw_view_acquire(gateway *gw);
+void gw_view_release(gw_view *view);
+/* Stops the refresher, records the keys' last use, drops the view. */
+void gw_view_stop(gateway *gw);
+/* The live key matching a bearer token, or NULL (unknown, revoked, expired). Marks its use. */
+const gw_key *gw_view_authenticate(gateway *gw, const gw_view *view, const char *token);
+
+/* ---- the HTTP side (gw_http.c) and the OpenAI endpoints (gw_openai.c) ---- */
+typedef struct gw_response {
+    int status;
+    char *body; /* malloc'ed */
+    size_t body_len;
+    const char *content_type;
+    char headers[6][2][160]; /* name, value */
+    size_t n_headers;
+} gw_response;
+
+void gw_response_header(gw_response *resp, const char *name, const char *value);
+/* An error in the OpenAI shape {"error":{"message","type","code"}} (code may be NULL). */
+void gw_response_error(gw_response *resp, int status, const char *type, const char *code,
+                       const char *message);
+/* Takes ownership of json. */
+void gw_response_json(gw_response *resp, int status, json_t *json);
+
+typedef struct gw_call {
+    gateway *gw;
+    gw_view *view;
+    const gw_key *key;
+    const char *body;
+    size_t body_len;
+} gw_call;
+
+void gw_openai_models(gw_call *call, gw_response *resp);
+void gw_openai_chat(gw_call *call, gw_response *resp);
+void gw_openai_embeddings(gw_call *call, gw_response *resp);
+
+void gw_log(const gateway *gw, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
