@@ -334,6 +334,9 @@ typedef struct mm_audit_list {
     size_t count;
 } mm_audit_list;
 
+/* The newest audit row's id (0: none, -1: error): every configuration change adds one, so a
+ * server watching the catalog tells configuration changes from usage by it. */
+int64_t catalog_audit_top(mm_catalog *cat);
 /* Newest first. */
 mm_status catalog_audit_list(mm_catalog *cat, size_t limit, mm_audit_list *out, mm_error *err);
 void mm_audit_list_free(mm_audit_list *list);

@@ -139,7 +139,8 @@ static void run_authenticated(gateway *gw, const gw_route *route, struct MHD_Con
                           "the API key is unknown, revoked or expired; ask an admin for a "
                           "workspace key (mmadmin workspace key list)");
     else {
-        gw_call call = {gw, view, key, r->body ? r->body : "", r->len};
+        gw_call call = {
+            .gw = gw, .view = view, .key = key, .body = r->body ? r->body : "", .body_len = r->len};
         route->handler(&call, resp);
     }
     if (resp->status == 401)
@@ -423,9 +424,16 @@ mm_status gateway_start(const gw_options *opts, gateway **out, mm_error *err)
     }
     st = gw_view_start(gw, err);
     if (st == MM_OK) {
-        st = start_daemon(gw, err);
+        st = gw_recorder_start(gw, err);
         if (st != MM_OK)
             gw_view_stop(gw);
+    }
+    if (st == MM_OK) {
+        st = start_daemon(gw, err);
+        if (st != MM_OK) {
+            gw_recorder_stop(gw);
+            gw_view_stop(gw);
+        }
     }
     if (st != MM_OK) {
         gw_pool_free(&gw->pool);
@@ -460,6 +468,7 @@ long gateway_stop(gateway *gw, long drain_ms)
     MHD_stop_daemon(gw->daemon);
     if (listener != MHD_INVALID_SOCKET)
         close(listener);
+    gw_recorder_stop(gw);
     gw_view_stop(gw);
     gw_pool_free(&gw->pool);
     free_gateway(gw);

@@ -49,9 +49,77 @@ static void view_free(gw_view *view)
 {
     if (!view)
         return;
+    if (view->secrets)
+        sodium_free(view->secrets); /* wipes the keys */
+    free(view->accounts);
+    mm_price_list_free(&view->prices);
     router_snapshot_free(view->snapshot);
     free(view->keys);
     free(view);
+}
+
+static int compare_prices(const void *a, const void *b)
+{
+    const mm_price *x = a, *y = b;
+    int c = strcmp(x->provider, y->provider);
+    return c ? c : strcmp(x->model, y->model);
+}
+
+const mm_price *gw_view_price(const gw_view *view, const char *provider, const char *model)
+{
+    mm_price probe;
+    snprintf(probe.provider, sizeof probe.provider, "%s", provider);
+    snprintf(probe.model, sizeof probe.model, "%s", model);
+    if (view->prices.count == 0)
+        return NULL;
+    return bsearch(&probe, view->prices.items, view->prices.count, sizeof probe, compare_prices);
+}
+
+mm_status gw_view_connect(const gw_view *view, const char *account, mm_connection *conn,
+                          mm_error *err)
+{
+    long i = router_find_account(view->snapshot, account);
+    const gw_account *a = i >= 0 ? &view->accounts[i] : NULL;
+    if (!a || !a->provider || !a->key_ok)
+        return mm_error_set(err, MM_E_SECRET, "account",
+                            "account '%s' could not be read or its key decrypted when the "
+                            "gateway last read the catalog",
+                            account);
+    memset(conn, 0, sizeof *conn);
+    conn->provider = a->provider;
+    conn->base_url = a->row.endpoint;
+    conn->api_key = a->key;
+    conn->api_version = a->row.api_version;
+    conn->ca_bundle = a->row.ca_bundle[0] ? a->row.ca_bundle : NULL;
+    return MM_OK;
+}
+
+/* Every account's row and decrypted key, and every price, for the requests of this view. */
+static mm_status load_connections(gateway *gw, gw_view *view, mm_error *err)
+{
+    size_t n = view->snapshot->n_accounts;
+    view->accounts = calloc(n + 1, sizeof *view->accounts);
+    view->secrets = sodium_malloc((n + 1) * MM_API_KEY_MAX);
+    if (!view->accounts || !view->secrets)
+        return mm_error_set(err, MM_E_INTERNAL, "", "out of memory for the account cache");
+    for (size_t i = 0; i < n; i++) {
+        gw_account *a = &view->accounts[i];
+        a->key = view->secrets + i * MM_API_KEY_MAX;
+        a->key[0] = '\0';
+        mm_error local;
+        const char *name = view->snapshot->accounts[i].name;
+        if (catalog_account_get(gw->watch, name, &a->row, &local) != MM_OK)
+            continue;
+        a->provider = provider_find(a->row.provider);
+        a->key_ok =
+            catalog_account_secret(gw->watch, name, a->key, MM_API_KEY_MAX, &local) == MM_OK;
+        if (!a->key_ok)
+            gw_log(gw, "account '%s': %s", name, local.message);
+    }
+    mm_status st = catalog_price_list(gw->watch, &view->prices, err);
+    if (st == MM_OK && view->prices.count)
+        qsort(view->prices.items, view->prices.count, sizeof *view->prices.items, compare_prices);
+    return st;
 }
 
 static mm_status view_build(gateway *gw, gw_view **out, mm_error *err)
@@ -67,6 +135,8 @@ static mm_status view_build(gateway *gw, gw_view **out, mm_error *err)
         st = catalog_workspace_key_live(gw->watch, now, collect_key, &keys, err);
     if (st == MM_OK && keys.failed)
         st = mm_error_set(err, MM_E_INTERNAL, "", "out of memory for the key table");
+    if (st == MM_OK)
+        st = load_connections(gw, view, err);
     if (st != MM_OK) {
         free(keys.items);
         view_free(view);
@@ -130,12 +200,18 @@ static void record_key_use(gateway *gw, gw_view *view)
     free(used);
 }
 
-static void refresh_once(gateway *gw, bool force)
+static void refresh_once(gateway *gw)
 {
     int64_t version = catalog_data_version(gw->watch);
     int64_t now = mm_now_ms();
-    if (!force && version == gw->view_data_version && now - gw->view_built_ms < VIEW_MAX_AGE_MS)
+    bool stale = now - gw->view_built_ms >= VIEW_MAX_AGE_MS;
+    if (version == gw->view_data_version && !stale)
         return;
+    /* every configuration change (keys included) adds an audit row: rebuild now; a commit
+     * without one is usage, folded in by the periodic rebuild */
+    int64_t audit_top = catalog_audit_top(gw->watch);
+    if (!stale && audit_top == gw->view_audit_top)
+        return; /* usage only: wait for the periodic rebuild */
     gw_view *next = NULL;
     mm_error err;
     if (view_build(gw, &next, &err) != MM_OK) {
@@ -149,6 +225,7 @@ static void refresh_once(gateway *gw, bool force)
     record_key_use(gw, old); /* our own write: data_version does not count it */
     gw_view_release(old);
     gw->view_data_version = version; /* read before building: a later change rebuilds again */
+    gw->view_audit_top = audit_top;
     gw->view_built_ms = now;
     atomic_fetch_add(&gw->counters.view_refreshes_total, 1);
 }
@@ -161,7 +238,7 @@ static void *refresher_main(void *arg)
         struct timespec pause = {refresh_ms / 1000, (refresh_ms % 1000) * 1000000L};
         nanosleep(&pause, NULL);
         if (!atomic_load(&gw->stopping))
-            refresh_once(gw, false);
+            refresh_once(gw);
     }
     return NULL;
 }
@@ -174,6 +251,7 @@ mm_status gw_view_start(gateway *gw, mm_error *err)
         st = catalog_workspace_key_secret(gw->watch, gw->key_secret, err);
     if (st == MM_OK) {
         gw->view_data_version = catalog_data_version(gw->watch);
+        gw->view_audit_top = catalog_audit_top(gw->watch);
         st = view_build(gw, &gw->view, err);
     }
     if (st != MM_OK) {

@@ -105,6 +105,9 @@ static mm_status admit(send_state *s, const router_attempt *a, mm_admission *adm
         .now_ms = mm_now_ms(),
         .hold_ms = attempt_timeout(s->req) + HOLD_MARGIN_MS,
     };
+    const router_send_hooks *h = s->req->hooks;
+    if (h && h->admit)
+        return h->admit(h->ctx, s->cat, &ar, &s->reservation, adm, err);
     return catalog_admit(s->cat, &ar, &s->reservation, adm, err);
 }
 
@@ -215,17 +218,33 @@ static void note_attempt(send_state *s, const router_attempt *a, const mm_call_r
     mm_copy(r->message, sizeof r->message, call->ok ? "" : call->message);
 }
 
+static mm_status record_event(send_state *s, mm_usage_event *ev, bool final, mm_error *err)
+{
+    const router_send_hooks *h = s->req->hooks;
+    if (h && h->record)
+        return h->record(h->ctx, s->cat, s->reservation, ev, final, err);
+    return catalog_admission_record(s->cat, s->reservation, ev, final, err);
+}
+
 /* Sends one admitted attempt and records it. *done when the request is over (served, or a
  * request error to return). */
 static mm_status run_attempt(send_state *s, const router_attempt *a, bool last, bool *done,
                              mm_error *err)
 {
+    const router_send_hooks *h = s->req->hooks;
     mm_account row;
-    char *key = sodium_malloc(MM_API_KEY_MAX);
-    if (!key)
-        return mm_error_set(err, MM_E_INTERNAL, "", "out of memory for the API key");
     mm_connection conn;
-    mm_status st = connect_account(s, a, &row, key, &conn, err);
+    char *key = NULL;
+    mm_status st;
+    if (h && h->connect) {
+        st = h->connect(h->ctx, a->account->name, &conn, err);
+        conn.timeout_ms = s->req->timeout_ms;
+    } else {
+        key = sodium_malloc(MM_API_KEY_MAX);
+        if (!key)
+            return mm_error_set(err, MM_E_INTERNAL, "", "out of memory for the API key");
+        st = connect_account(s, a, &row, key, &conn, err);
+    }
     mm_call_result call;
     memset(&call, 0, sizeof call);
     int64_t started = mm_now_ms();
@@ -236,20 +255,25 @@ static mm_status run_attempt(send_state *s, const router_attempt *a, bool last, 
         else
             provider_chat(&conn, a->target->model, s->req->input, max_tokens, &call, NULL);
     }
-    sodium_memzero(key, MM_API_KEY_MAX);
-    sodium_free(key);
+    if (key) {
+        sodium_memzero(key, MM_API_KEY_MAX);
+        sodium_free(key);
+    }
     if (st != MM_OK)
         return st;
     int64_t cost = -1;
     bool estimated = false;
     pricing_tokens tokens = charged_tokens(s, &call, &estimated);
-    st = pricing_cost_of(s->cat, a->account->provider, a->target->model, &tokens, &cost, err);
+    if (h && h->cost)
+        st = h->cost(h->ctx, s->cat, a->account->provider, a->target->model, &tokens, &cost, err);
+    else
+        st = pricing_cost_of(s->cat, a->account->provider, a->target->model, &tokens, &cost, err);
     bool falls = !call.ok && router_class_falls_through(call.cls, call.http_status);
     *done = call.ok || !falls;
     mm_usage_event ev;
     fill_event(s, a, &call, &tokens, estimated, started, cost, &ev);
     if (st == MM_OK)
-        st = catalog_admission_record(s->cat, s->reservation, &ev, *done || last, err);
+        st = record_event(s, &ev, *done || last, err);
     if (st == MM_OK && (*done || last))
         s->reservation = 0;
     note_attempt(s, a, &call);
@@ -359,7 +383,9 @@ mm_status router_send(mm_catalog *cat, const router_send_request *req, router_se
     if (st != MM_OK)
         return mm_error_set(err, st, "", "%s", res->plan.message);
     st = run_plan(&s, err);
-    if (s.reservation != 0)
+    if (s.reservation != 0 && req->hooks && req->hooks->release)
+        req->hooks->release(req->hooks->ctx, cat, s.reservation, &ignored);
+    else if (s.reservation != 0)
         catalog_admission_release(cat, s.reservation, &ignored);
     return st;
 }
