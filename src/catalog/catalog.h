@@ -44,6 +44,9 @@ mm_status catalog_resolve_path(const char *explicit_path, char *out, size_t outs
 mm_status catalog_open(const mm_catalog_options *opts, mm_catalog **out, mm_error *err);
 void catalog_close(mm_catalog *cat);
 const char *catalog_path(const mm_catalog *cat);
+/* SQLite's PRAGMA data_version: changes whenever another connection (any process) committed
+ * to the file since this connection last looked; -1 on error. Cheap: no table is read. */
+int64_t catalog_data_version(mm_catalog *cat);
 bool catalog_is_read_only(const mm_catalog *cat);
 /* True once this process saw the file damaged (SQLITE_CORRUPT / NOTADB, or quick_check of the
  * configuration tables failing before the first write): every later write is refused. */
@@ -331,6 +334,9 @@ typedef struct mm_audit_list {
     size_t count;
 } mm_audit_list;
 
+/* The newest audit row's id (0: none, -1: error): every configuration change adds one, so a
+ * server watching the catalog tells configuration changes from usage by it. */
+int64_t catalog_audit_top(mm_catalog *cat);
 /* Newest first. */
 mm_status catalog_audit_list(mm_catalog *cat, size_t limit, mm_audit_list *out, mm_error *err);
 void mm_audit_list_free(mm_audit_list *list);

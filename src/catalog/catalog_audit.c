@@ -119,3 +119,13 @@ void mm_audit_list_free(mm_audit_list *list)
     list->items = NULL;
     list->count = 0;
 }
+
+int64_t catalog_audit_top(mm_catalog *cat)
+{
+    int64_t top = -1;
+    mm_error ignored;
+    if (cat_query_int(cat, "SELECT coalesce(max(id), 0) FROM audit_log", NULL, &top, &ignored) !=
+        MM_OK)
+        return -1;
+    return top;
+}

@@ -113,6 +113,16 @@ static const char *const MIGRATIONS[] = {
     "ALTER TABLE router_reservations ADD COLUMN holder_pid INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE router_reservations ADD COLUMN holder_start INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE router_reservations ADD COLUMN holder_boot TEXT NOT NULL DEFAULT '';",
+    /* 5: workspace API keys for `mmadmin serve`. Only a keyed BLAKE2b hash of each key is kept
+     * (keyed by a subkey of the master key), with a hint, its times and when it was revoked. */
+    "CREATE TABLE workspace_keys ("
+    "  id INTEGER PRIMARY KEY,"
+    "  workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,"
+    "  key_hash BLOB NOT NULL UNIQUE, hint TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL, last_used_ms INTEGER NOT NULL DEFAULT 0,"
+    "  expires_ms INTEGER NOT NULL DEFAULT 0,"  /* 0 = never */
+    "  revoked_ms INTEGER NOT NULL DEFAULT 0);" /* 0 = live */
+    "CREATE INDEX workspace_keys_by_workspace ON workspace_keys(workspace_id);",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))

@@ -62,6 +62,13 @@ void vault_free(mm_vault *vault)
     free(vault);
 }
 
+void vault_derive_subkey(const mm_vault *vault, const char context[8], uint64_t id,
+                         unsigned char out[MM_VAULT_SUBKEY_BYTES])
+{
+    _Static_assert(crypto_kdf_KEYBYTES == crypto_secretbox_KEYBYTES, "one key for both");
+    crypto_kdf_derive_from_key(out, MM_VAULT_SUBKEY_BYTES, id, context, vault->key);
+}
+
 const char *vault_source(const mm_vault *vault)
 {
     return vault->source;

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 
@@ -37,6 +38,11 @@ mm_status vault_seal(const mm_vault *vault, const void *plain, size_t len, unsig
  * MM_E_SECRET when the blob does not open with this key. */
 mm_status vault_open_secret(const mm_vault *vault, const unsigned char *blob, size_t bloblen,
                             char *out, size_t outsz, mm_error *err);
+/* Derives a 32-byte subkey of the master key for one purpose (crypto_kdf_derive_from_key with
+ * an 8-character context such as "mmwskey1"); the master key itself never leaves the vault. */
+#define MM_VAULT_SUBKEY_BYTES 32
+void vault_derive_subkey(const mm_vault *vault, const char context[8], uint64_t id,
+                         unsigned char out[MM_VAULT_SUBKEY_BYTES]);
 /* Seals the fixed check value stored in the catalog's meta table. */
 mm_status vault_seal_check(const mm_vault *vault, unsigned char **blob, size_t *bloblen,
                            mm_error *err);

@@ -2,6 +2,7 @@
  * logical models through entitlements). */
 #include <string.h>
 
+#include "cli/cmd_workspace_key.h"
 #include "cli/commands.h"
 #include "util/clock.h"
 
@@ -268,6 +269,7 @@ static const cli_subcommand workspace_subcommands[] = {
     {"rm", "remove a workspace with its entitlements", workspace_rm},
     {"list", "list the workspaces", workspace_list},
     {"show", "show one workspace and its entitled models", workspace_show},
+    {"key", "manage the workspace's API keys for serve (add, list, revoke)", cmd_workspace_key},
 };
 
 int cmd_workspace(cli_context *ctx, int argc, char **argv)

@@ -350,7 +350,12 @@ bool adapter_embedding_output(const json_t *vec, mm_call_result *res, const char
     }
     free(res->output);
     res->output = adapter_format("%zu-dimensional vector", n);
-    return res->output != NULL;
+    free(res->embedding);
+    res->embedding = malloc(n * sizeof *res->embedding);
+    res->embedding_dims = res->embedding ? n : 0;
+    for (size_t i = 0; res->embedding && i < n; i++)
+        res->embedding[i] = json_number_value(json_array_get(vec, i));
+    return res->output != NULL && res->embedding != NULL;
 }
 
 bool adapter_add_model_id(mm_string_list *ids, const char *id, const char **why)

@@ -33,6 +33,9 @@ void mm_call_result_free(mm_call_result *res)
     mm_string_list_free(&res->models);
     free(res->output);
     res->output = NULL;
+    free(res->embedding);
+    res->embedding = NULL;
+    res->embedding_dims = 0;
 }
 
 /* Model ids as util/text.h's policy shows provider text: format characters escaped. */

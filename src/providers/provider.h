@@ -91,6 +91,8 @@ typedef struct mm_call_result {
     const char *blocked;
     mm_string_list models; /* list-models: ids (Gemini's "models/" prefix stripped) */
     char *output;          /* chat: the answer text (sanitized); embed: "N-dimensional vector" */
+    double *embedding;     /* embed: the vector itself (heap), NULL otherwise */
+    size_t embedding_dims; /* its length */
 } mm_call_result;
 
 void mm_call_result_free(mm_call_result *res);

@@ -8,10 +8,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "catalog/admission.h"
 #include "catalog/catalog.h"
 #include "error.h"
 #include "health/health.h"
 #include "providers/provider.h"
+#include "router/pricing.h"
 
 /* ---- configuration (catalog settings "router.*") ---- */
 #define ROUTER_WINDOW_MS 60000            /* the sliding window of every RPM / TPM limit */
@@ -230,12 +232,36 @@ mm_status router_plan_request(const router_snapshot *snap, const router_request 
 void router_format_wait(int64_t now_ms, int64_t at_ms, char *out, size_t outsz);
 
 /* ---- sending ---- */
+/* How a sender admits and records attempts. NULL (or a NULL member): the catalog's exact,
+ * transactional steps (catalog_admit, catalog_admission_record, catalog_admission_release).
+ * A long-running server substitutes its own (mmadmin serve skips the transactions for requests
+ * no limit applies to and batches their usage events); the rules stay the router's. */
+typedef struct router_send_hooks {
+    mm_status (*admit)(void *ctx, mm_catalog *cat, const mm_admission_request *req,
+                       int64_t *reservation, mm_admission *out, mm_error *err);
+    mm_status (*record)(void *ctx, mm_catalog *cat, int64_t reservation, mm_usage_event *ev,
+                        bool final, mm_error *err);
+    mm_status (*release)(void *ctx, mm_catalog *cat, int64_t reservation, mm_error *err);
+    /* The account's connection; the strings it points to (the decrypted key included) belong
+     * to the hook and stay valid until router_send returns. NULL: the catalog row and key. */
+    mm_status (*connect)(void *ctx, const char *account, mm_connection *conn, mm_error *err);
+    /* USD micros for tokens on (provider, model), -1 when no price. NULL: pricing_cost_of. */
+    mm_status (*cost)(void *ctx, mm_catalog *cat, const char *provider, const char *model,
+                      const pricing_tokens *tokens, int64_t *cost, mm_error *err);
+    void *ctx;
+} router_send_hooks;
+
 typedef struct router_send_request {
     const char *workspace;
     const char *model;
     const char *input; /* prompt (chat) or text (embedding) */
     int max_tokens;    /* chat; 0 = 256 */
     long timeout_ms;   /* per attempt; 0 = the provider default */
+    /* NULL: a snapshot is loaded for this request. Else a shared one (mmadmin serve keeps one,
+     * refreshed when the catalog changes), borrowed: it must outlive the result, whose plan
+     * refers into it. Admission stays exact either way (catalog/admission.h). */
+    const router_snapshot *snapshot;
+    const router_send_hooks *hooks; /* NULL: the catalog's admission and recording */
 } router_send_request;
 
 typedef struct router_attempt_result {
@@ -263,7 +289,10 @@ typedef struct router_send_result {
     bool usage_estimated; /* the answer had no usable usage: tokens and cost are the estimate */
     int64_t cost_micros;  /* -1 when some served token has no price */
     char *output;         /* the answer (sanitized); free with router_send_result_free */
-    router_snapshot *snapshot; /* what plan refers into; freed with the result */
+    double *embedding;    /* embedding models: the vector (freed with the result), else NULL */
+    size_t embedding_dims;
+    router_snapshot *snapshot; /* what plan refers into; freed with the result (NULL when the
+                                  request lent its own) */
 } router_send_result;
 
 /* Plans and runs one request: each attempt is admitted atomically against the limits shared by

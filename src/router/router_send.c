@@ -133,6 +133,9 @@ static mm_status admit(send_state *s, const router_attempt *a, mm_admission *adm
         .now_ms = mm_now_ms(),
         .hold_ms = attempt_timeout(s->req) + HOLD_MARGIN_MS,
     };
+    const router_send_hooks *h = s->req->hooks;
+    if (h && h->admit)
+        return h->admit(h->ctx, s->cat, &ar, &s->reservation, adm, err);
     return catalog_admit(s->cat, &ar, &s->reservation, adm, err);
 }
 
@@ -243,17 +246,33 @@ static void note_attempt(send_state *s, const router_attempt *a, const mm_call_r
     mm_copy(r->message, sizeof r->message, call->ok ? "" : call->message);
 }
 
+static mm_status record_event(send_state *s, mm_usage_event *ev, bool final, mm_error *err)
+{
+    const router_send_hooks *h = s->req->hooks;
+    if (h && h->record)
+        return h->record(h->ctx, s->cat, s->reservation, ev, final, err);
+    return catalog_admission_record(s->cat, s->reservation, ev, final, err);
+}
+
 /* Sends one admitted attempt and records it. *done when the request is over (served, or a
  * request error to return). */
 static mm_status run_attempt(send_state *s, const router_attempt *a, bool last, bool *done,
                              mm_error *err)
 {
+    const router_send_hooks *h = s->req->hooks;
     mm_account row;
-    char *key = sodium_malloc(MM_API_KEY_MAX);
-    if (!key)
-        return mm_error_set(err, MM_E_INTERNAL, "", "out of memory for the API key");
     mm_connection conn;
-    mm_status st = connect_account(s, a, &row, key, &conn, err);
+    char *key = NULL;
+    mm_status st;
+    if (h && h->connect) {
+        st = h->connect(h->ctx, a->account->name, &conn, err);
+        conn.timeout_ms = s->req->timeout_ms;
+    } else {
+        key = sodium_malloc(MM_API_KEY_MAX);
+        if (!key)
+            return mm_error_set(err, MM_E_INTERNAL, "", "out of memory for the API key");
+        st = connect_account(s, a, &row, key, &conn, err);
+    }
     mm_call_result call;
     memset(&call, 0, sizeof call);
     int64_t started = mm_now_ms();
@@ -264,20 +283,25 @@ static mm_status run_attempt(send_state *s, const router_attempt *a, bool last, 
         else
             provider_chat(&conn, a->target->model, s->req->input, max_tokens, &call, NULL);
     }
-    sodium_memzero(key, MM_API_KEY_MAX);
-    sodium_free(key);
+    if (key) {
+        sodium_memzero(key, MM_API_KEY_MAX);
+        sodium_free(key);
+    }
     if (st != MM_OK)
         return st;
     int64_t cost = -1;
     bool estimated = false;
     pricing_tokens tokens = charged_tokens(s, &call, &estimated);
-    st = pricing_cost_of(s->cat, a->account->provider, a->target->model, &tokens, &cost, err);
+    if (h && h->cost)
+        st = h->cost(h->ctx, s->cat, a->account->provider, a->target->model, &tokens, &cost, err);
+    else
+        st = pricing_cost_of(s->cat, a->account->provider, a->target->model, &tokens, &cost, err);
     bool falls = !call.ok && router_class_falls_through(call.cls, call.http_status);
     *done = call.ok || !falls;
     mm_usage_event ev;
     fill_event(s, a, &call, &tokens, estimated, started, cost, &ev);
     if (st == MM_OK)
-        st = catalog_admission_record(s->cat, s->reservation, &ev, *done || last, err);
+        st = record_event(s, &ev, *done || last, err);
     if (st == MM_OK && (*done || last))
         s->reservation = 0;
     note_attempt(s, a, &call);
@@ -293,6 +317,9 @@ static mm_status run_attempt(send_state *s, const router_attempt *a, bool last, 
         res->usage_estimated = estimated;
         res->cost_micros = cost;
         res->output = strdup(call.output ? call.output : "");
+        res->embedding = call.embedding; /* moved to the result */
+        res->embedding_dims = call.embedding_dims;
+        call.embedding = NULL;
     }
     mm_call_result_free(&call);
     return st;
@@ -358,14 +385,20 @@ mm_status router_send(mm_catalog *cat, const router_send_request *req, router_se
     res->served_index = -1;
     res->cost_micros = -1;
     mm_error ignored;
-    pricing_ensure_builtin(cat, &ignored); /* prices are for costs only: never block a send */
-    router_load_options opts = {.model = req->model, .workspace = req->workspace, .health = NULL};
     int64_t now = mm_now_ms();
-    mm_status st = router_snapshot_load(cat, now, &opts, &res->snapshot, err);
-    if (st != MM_OK)
-        return st;
-    long mi = router_find_model(res->snapshot, req->model);
-    const router_model *model = mi >= 0 ? &res->snapshot->models[mi] : NULL;
+    mm_status st = MM_OK;
+    const router_snapshot *snap = req->snapshot;
+    if (!snap) {
+        pricing_ensure_builtin(cat, &ignored); /* prices are for costs only: never block a send */
+        router_load_options opts = {
+            .model = req->model, .workspace = req->workspace, .health = NULL};
+        st = router_snapshot_load(cat, now, &opts, &res->snapshot, err);
+        if (st != MM_OK)
+            return st;
+        snap = res->snapshot;
+    }
+    long mi = router_find_model(snap, req->model);
+    const router_model *model = mi >= 0 ? &snap->models[mi] : NULL;
     bool embedding = model && strcmp(model->type, "embedding") == 0;
     if (model && !embedding && strcmp(model->type, "chat") != 0)
         return mm_error_set(err, MM_E_INVALID, "model",
@@ -374,11 +407,13 @@ mm_status router_send(mm_catalog *cat, const router_send_request *req, router_se
     send_state s = {cat, req, res, embedding, estimate_tokens(req, embedding), 0};
     router_request preq = {
         .workspace = req->workspace, .model = req->model, .tokens_estimate = s.tokens_estimate};
-    st = router_plan_request(res->snapshot, &preq, now, &res->plan);
+    st = router_plan_request(snap, &preq, now, &res->plan);
     if (st != MM_OK)
         return mm_error_set(err, st, "", "%s", res->plan.message);
     st = run_plan(&s, err);
-    if (s.reservation != 0)
+    if (s.reservation != 0 && req->hooks && req->hooks->release)
+        req->hooks->release(req->hooks->ctx, cat, s.reservation, &ignored);
+    else if (s.reservation != 0)
         catalog_admission_release(cat, s.reservation, &ignored);
     return st;
 }
@@ -389,6 +424,8 @@ void router_send_result_free(router_send_result *res)
         return;
     free(res->output);
     res->output = NULL;
+    free(res->embedding);
+    res->embedding = NULL;
     router_snapshot_free(res->snapshot);
     res->snapshot = NULL;
 }

@@ -29,7 +29,8 @@ free_port() {
 awk '/^```sh$/{on=1; next} /^```$/{on=0} on' "$readme" >"$work/session.sh"
 [[ -s "$work/session.sh" ]] || fail "README.md has no \`\`\`sh example block"
 port=$(free_port)
-sed -i -e "s|8089|$port|g" -e "s|/tmp/mm-try|$work/try|g" -e "s|build/|$MM_BUILD_DIR/|g" \
+serve_port=$(free_port)
+sed -i -e "s|8089|$port|g" -e "s|8088|$serve_port|g" -e "s|/tmp/mm-try|$work/try|g" -e "s|build/|$MM_BUILD_DIR/|g" \
     "$work/session.sh"
 mkdir -p "$work/try"
 if (cd "$work" && env -u MM_DB -u MM_MASTER_KEY bash -e -o pipefail session.sh) \
@@ -38,6 +39,8 @@ if (cd "$work" && env -u MM_DB -u MM_MASTER_KEY bash -e -o pipefail session.sh) 
     grep -q '"account": "prod-openai"' "$work/out.txt" || fail "send was not served by prod-openai"
     grep -q 'include prod-openai (priority 1' "$work/out.txt" || fail "route --explain lacks its steps"
     grep -q 'fast-chat' "$work/out.txt" || fail "the session output does not mention fast-chat"
+    grep -q '"data":\[{"id":"fast-chat"' "$work/out.txt" || fail "serve's /v1/models lacks fast-chat"
+    grep -q '"object":"chat.completion"' "$work/out.txt" || fail "serve's curl chat was not answered"
 else
     fail "the README's example session failed:"
     cat "$work/out.txt" "$work/err.txt" >&2

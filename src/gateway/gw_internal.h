@@ -1,0 +1,142 @@
+/* Private to src/gateway/: the gateway's state, the shared routing view (snapshot + key table,
+ * reference-counted, rebuilt when the catalog changes) and the pool of catalog connections. */
+#ifndef MM_GW_INTERNAL_H
+#define MM_GW_INTERNAL_H
+
+#include <jansson.h>
+#include <pthread.h>
+
+#include "catalog/workspace_key.h"
+#include "gateway/gateway.h"
+#include "router/router.h"
+
+typedef struct gw_call gw_call;
+
+/* ---- the routing view (gw_view.c) ---- */
+typedef struct gw_key {
+    unsigned char hash[MM_WORKSPACE_KEY_HASH_BYTES];
+    int64_t id;
+    char workspace[MM_NAME_MAX];
+    atomic_llong used_ms; /* last use seen by this process, 0: none since the view was built */
+} gw_key;
+
+/* An account's connection details and decrypted key, read once per view (not per request). */
+typedef struct gw_account {
+    mm_account row;
+    const mm_provider_info *provider;
+    char *key; /* inside gw_view.secrets (guarded memory) */
+    bool key_ok;
+} gw_account;
+
+typedef struct gw_view {
+    atomic_long refs;
+    router_snapshot *snapshot;
+    gw_key *keys; /* sorted by hash */
+    size_t n_keys;
+    gw_account *accounts; /* parallel to snapshot->accounts */
+    char *secrets;        /* sodium_malloc'ed: MM_API_KEY_MAX per account */
+    mm_price_list prices; /* sorted by provider, model */
+} gw_view;
+
+/* ---- the catalog pool (gw_pool.c): at most `size` connections, one per request in flight to
+ * the providers; this is also the bound on upstream concurrency. */
+typedef struct gw_pool {
+    pthread_mutex_t lock;
+    pthread_cond_t freed;
+    char path[4096];
+    mm_catalog **items;
+    bool *busy;
+    unsigned size;
+} gw_pool;
+
+mm_status gw_pool_init(gw_pool *pool, const char *path, unsigned size, mm_error *err);
+/* Waits up to wait_ms for a free connection (opening it on first use); NULL with err when none
+ * came free in time (MM_E_REFUSED) or the catalog cannot be opened. */
+mm_catalog *gw_pool_take(gw_pool *pool, long wait_ms, mm_error *err);
+void gw_pool_give(gw_pool *pool, mm_catalog *cat);
+void gw_pool_free(gw_pool *pool);
+
+/* ---- admission and batched usage events (gw_record.c) ---- */
+typedef struct gw_recorder {
+    pthread_mutex_t lock;
+    pthread_cond_t drained;
+    mm_usage_event *items; /* queued, written by the next flush */
+    size_t count, capacity;
+    mm_catalog *cat; /* the writer's own connection */
+    pthread_t writer;
+    atomic_bool stopping;
+} gw_recorder;
+
+struct gateway {
+    gw_options opts;
+    gw_counters counters;
+    struct MHD_Daemon *daemon;
+    char *tls_cert_pem, *tls_key_pem;
+    uint16_t port;
+    gw_pool pool;
+    mm_catalog *watch; /* the refresher's own connection */
+    unsigned char key_secret[MM_WORKSPACE_KEY_SECRET_BYTES];
+    pthread_mutex_t view_lock;
+    gw_view *view;
+    int64_t view_data_version;
+    int64_t view_audit_top; /* newest audit row when the view was built */
+    int64_t view_built_ms;
+    pthread_t refresher;
+    atomic_bool stopping;
+    gw_recorder recorder;
+};
+
+/* Starts / stops (flushing every queued event) the usage writer. */
+mm_status gw_recorder_start(gateway *gw, mm_error *err);
+void gw_recorder_stop(gateway *gw);
+/* The hooks router_send uses for this call (catalog path when a limit applies; connections and
+ * prices from the call's view). */
+const router_send_hooks *gw_send_hooks(gw_call *call);
+/* The view's cached connection of an account / price of a provider model. */
+mm_status gw_view_connect(const gw_view *view, const char *account, mm_connection *conn,
+                          mm_error *err);
+const mm_price *gw_view_price(const gw_view *view, const char *provider, const char *model);
+
+/* Builds the first view (and derives the key secret); MM_E_SECRET without a master key. */
+mm_status gw_view_start(gateway *gw, mm_error *err);
+/* The current view, referenced; give it back with gw_view_release. */
+gw_view *gw_view_acquire(gateway *gw);
+void gw_view_release(gw_view *view);
+/* Stops the refresher, records the keys' last use, drops the view. */
+void gw_view_stop(gateway *gw);
+/* The live key matching a bearer token, or NULL (unknown, revoked, expired). Marks its use. */
+const gw_key *gw_view_authenticate(gateway *gw, const gw_view *view, const char *token);
+
+/* ---- the HTTP side (gw_http.c) and the OpenAI endpoints (gw_openai.c) ---- */
+typedef struct gw_response {
+    int status;
+    char *body; /* malloc'ed */
+    size_t body_len;
+    const char *content_type;
+    char headers[6][2][160]; /* name, value */
+    size_t n_headers;
+} gw_response;
+
+void gw_response_header(gw_response *resp, const char *name, const char *value);
+/* An error in the OpenAI shape {"error":{"message","type","code"}} (code may be NULL). */
+void gw_response_error(gw_response *resp, int status, const char *type, const char *code,
+                       const char *message);
+/* Takes ownership of json. */
+void gw_response_json(gw_response *resp, int status, json_t *json);
+
+struct gw_call {
+    gateway *gw;
+    gw_view *view;
+    const gw_key *key;
+    const char *body;
+    size_t body_len;
+    router_send_hooks hooks; /* ctx = this call */
+};
+
+void gw_openai_models(gw_call *call, gw_response *resp);
+void gw_openai_chat(gw_call *call, gw_response *resp);
+void gw_openai_embeddings(gw_call *call, gw_response *resp);
+
+void gw_log(const gateway *gw, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,478 @@
+/* The OpenAI-compatible endpoints of `mmadmin serve`: the model picker (GET /v1/models), chat
+ * completions (JSON or SSE) and embeddings, each sent through the router on the shared view,
+ * with router outcomes mapped to OpenAI's status codes and error shape. */
+#include <inttypes.h>
+#include <math.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway/gw_internal.h"
+#include "util/clock.h"
+
+#define MAX_TOKENS_CAP 1000000
+#define EMBED_INPUTS_MAX 256
+#define PROMPT_MAX (1024 * 1024)
+
+/* ---- the model picker ---- */
+
+void gw_openai_models(gw_call *call, gw_response *resp)
+{
+    const router_snapshot *snap = call->view->snapshot;
+    long ws = router_find_workspace(snap, call->key->workspace);
+    json_t *data = json_array();
+    for (size_t i = 0; ws >= 0 && i < snap->n_entitlements; i++) {
+        const router_entitlement *e = &snap->entitlements[i];
+        if (e->workspace != (uint32_t)ws)
+            continue;
+        const router_model *m = &snap->models[e->model];
+        json_array_append_new(data, json_pack("{s:s, s:s, s:i, s:s, s:s}", "id", m->name, "object",
+                                              "model", "created", 0, "owned_by", "mmadmin", "type",
+                                              m->type));
+    }
+    gw_response_json(resp, 200, json_pack("{s:s, s:o}", "object", "list", "data", data));
+}
+
+/* ---- outcomes -> HTTP ---- */
+
+static json_t *attempts_json(const router_send_result *res)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < res->n_attempts; i++) {
+        const router_attempt_result *a = &res->attempts[i];
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:i, s:I, s:s}", "account",
+                                              a->account, "model", a->model, "class",
+                                              a->skipped ? "skipped" : mm_error_class_name(a->cls),
+                                              "http_status", a->http_status, "latency_ms",
+                                              (json_int_t)a->latency_ms, "message", a->message));
+    }
+    return list;
+}
+
+static void retry_after(gw_response *resp, int64_t frees_at_ms)
+{
+    int64_t wait = frees_at_ms - mm_now_ms();
+    if (wait < 1)
+        wait = 1;
+    char text[32];
+    snprintf(text, sizeof text, "%" PRId64, (wait + 999) / 1000);
+    gw_response_header(resp, "Retry-After", text);
+    snprintf(text, sizeof text, "%" PRId64, wait);
+    gw_response_header(resp, "retry-after-ms", text);
+}
+
+static void refusal_response(const router_send_result *res, gw_response *resp)
+{
+    const router_plan *plan = &res->plan;
+    switch (plan->refusal) {
+    case ROUTER_UNKNOWN_MODEL:
+        gw_response_error(resp, 404, "invalid_request_error", "model_not_found", plan->message);
+        return;
+    case ROUTER_UNKNOWN_WORKSPACE:
+    case ROUTER_NOT_ENTITLED:
+        gw_response_error(resp, 403, "permission_error", "model_not_entitled", plan->message);
+        return;
+    case ROUTER_WORKSPACE_RPM:
+    case ROUTER_WORKSPACE_TPM:
+    case ROUTER_WORKSPACE_MONTHLY_TOKENS:
+        if (plan->frees_at_ms > 0)
+            retry_after(resp, plan->frees_at_ms);
+        gw_response_error(resp, 429, "rate_limit_error", "rate_limit_exceeded", plan->message);
+        return;
+    default:
+        if (plan->frees_at_ms > 0)
+            retry_after(resp, plan->frees_at_ms);
+        gw_response_error(resp, 503, "server_error", "no_usable_target", plan->message);
+        return;
+    }
+}
+
+static bool every_attempt_skipped(const router_send_result *res)
+{
+    for (size_t i = 0; i < res->n_attempts; i++) {
+        if (!res->attempts[i].skipped)
+            return false;
+    }
+    return true;
+}
+
+/* Answers a request that was not served. */
+static void failure_response(const router_send_result *res, mm_status st, const mm_error *err,
+                             gw_response *resp)
+{
+    if (res->plan.refusal != ROUTER_ADMITTED) {
+        refusal_response(res, resp);
+        return;
+    }
+    if (st == MM_E_INVALID) {
+        const router_attempt_result *last =
+            res->n_attempts ? &res->attempts[res->n_attempts - 1] : NULL;
+        int status =
+            last && last->http_status >= 400 && last->http_status < 500 ? last->http_status : 400;
+        gw_response_error(resp, status, "invalid_request_error", NULL, err->message);
+        return;
+    }
+    if (st == MM_E_PROVIDER) {
+        int status = every_attempt_skipped(res) ? 503 : 502;
+        json_t *error =
+            json_pack("{s:s, s:s, s:s, s:o}", "message", err->message, "type", "server_error",
+                      "code", "upstream_failed", "attempts", attempts_json(res));
+        gw_response_json(resp, status, json_pack("{s:o}", "error", error));
+        return;
+    }
+    gw_response_error(resp, st == MM_E_REFUSED ? 503 : 500, "server_error", NULL, err->message);
+}
+
+static void served_headers(const router_send_result *res, gw_response *resp)
+{
+    const router_attempt_result *a = &res->attempts[res->served_index];
+    char count[24];
+    snprintf(count, sizeof count, "%zu", res->n_attempts);
+    gw_response_header(resp, "x-mmadmin-account", a->account);
+    gw_response_header(resp, "x-mmadmin-provider", a->provider);
+    gw_response_header(resp, "x-mmadmin-provider-model", a->model);
+    gw_response_header(resp, "x-mmadmin-attempts", count);
+}
+
+/* ---- sending ---- */
+
+/* Runs one request through the router on a pooled catalog connection. false (resp filled) when
+ * no connection came free in time. */
+static bool send_one(gw_call *call, router_send_request *req, router_send_result *res,
+                     mm_status *st, mm_error *err, gw_response *resp)
+{
+    gateway *gw = call->gw;
+    mm_catalog *cat = gw_pool_take(&gw->pool, gw->opts.request_timeout_ms, err);
+    if (!cat) {
+        gw_response_header(resp, "Retry-After", "1");
+        gw_response_error(resp, 503, "server_error", "overloaded", err->message);
+        return false;
+    }
+    req->workspace = call->key->workspace;
+    req->snapshot = call->view->snapshot;
+    req->timeout_ms = gw->opts.attempt_timeout_ms;
+    req->hooks = gw_send_hooks(call);
+    atomic_fetch_add(&gw->counters.upstream_in_flight, 1);
+    *st = router_send(cat, req, res, err);
+    atomic_fetch_sub(&gw->counters.upstream_in_flight, 1);
+    gw_pool_give(&gw->pool, cat);
+    atomic_fetch_add(&gw->counters.attempts_total, res->n_attempts);
+    if (res->served && res->served_index > 0)
+        atomic_fetch_add(&gw->counters.fallbacks_total, 1);
+    return true;
+}
+
+static json_t *parse_body(gw_call *call, gw_response *resp)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(call->body, call->body_len, 0, &jerr);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        char msg[300];
+        snprintf(msg, sizeof msg, "the body is not a JSON object (%s)", jerr.text);
+        gw_response_error(resp, 400, "invalid_request_error", "invalid_json", msg);
+        return NULL;
+    }
+    if (!json_is_string(json_object_get(root, "model"))) {
+        json_decref(root);
+        gw_response_error(resp, 400, "invalid_request_error", "missing_model",
+                          "'model' is required: the name of a logical model (GET /v1/models)");
+        return NULL;
+    }
+    return root;
+}
+
+static void random_id(const char *prefix, char *out, size_t outsz)
+{
+    unsigned char raw[12];
+    char hex[25];
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
+    snprintf(out, outsz, "%s%s", prefix, hex);
+}
+
+/* ---- chat ---- */
+
+/* The text of a message's content: a string, or the text parts of an array. */
+static bool append_content(const json_t *content, char **buf, size_t *len)
+{
+    if (json_is_string(content)) {
+        size_t n = json_string_length(content);
+        if (*len + n + 2 > PROMPT_MAX)
+            return false;
+        char *grown = realloc(*buf, *len + n + 2);
+        if (!grown)
+            return false;
+        memcpy(grown + *len, json_string_value(content), n);
+        *len += n;
+        grown[*len] = '\0';
+        *buf = grown;
+        return true;
+    }
+    size_t i;
+    const json_t *part;
+    json_array_foreach(content, i, part)
+    {
+        if (!append_content(json_object_get(part, "text"), buf, len))
+            return false;
+    }
+    return json_is_array(content);
+}
+
+/* The provider adapters take one prompt: a lone user message is sent as is; a conversation is
+ * flattened to "role: text" lines. */
+static char *flatten_messages(const json_t *messages)
+{
+    size_t n = json_array_size(messages);
+    if (n == 0)
+        return NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    size_t i;
+    const json_t *msg;
+    json_array_foreach(messages, i, msg)
+    {
+        const char *role = json_string_value(json_object_get(msg, "role"));
+        if (!role)
+            goto bad;
+        if (n > 1) {
+            json_t *label = json_sprintf("%s%s: ", i ? "\n" : "", role);
+            bool ok = append_content(label, &buf, &len);
+            json_decref(label);
+            if (!ok)
+                goto bad;
+        }
+        if (!append_content(json_object_get(msg, "content"), &buf, &len))
+            goto bad;
+    }
+    if (buf)
+        return buf;
+bad:
+    free(buf);
+    return NULL;
+}
+
+static json_t *usage_json(const router_send_result *res)
+{
+    return json_pack("{s:I, s:I, s:I}", "prompt_tokens", (json_int_t)res->tokens_in,
+                     "completion_tokens", (json_int_t)res->tokens_out, "total_tokens",
+                     (json_int_t)(res->tokens_in + res->tokens_out));
+}
+
+static json_t *chunk(const char *id, int64_t created, const char *model, json_t *delta,
+                     const char *finish)
+{
+    json_t *choices = json_array();
+    if (delta)
+        json_array_append_new(choices, json_pack("{s:i, s:o, s:o}", "index", 0, "delta", delta,
+                                                 "finish_reason",
+                                                 finish ? json_string(finish) : json_null()));
+    return json_pack("{s:s, s:s, s:I, s:s, s:o}", "id", id, "object", "chat.completion.chunk",
+                     "created", (json_int_t)created, "model", model, "choices", choices);
+}
+
+static void sse_event(char **buf, size_t *len, json_t *event)
+{
+    char *text = event ? json_dumps(event, JSON_COMPACT) : NULL;
+    json_decref(event);
+    const char *data = text ? text : "[DONE]";
+    size_t n = strlen(data) + 8;
+    char *grown = realloc(*buf, *len + n + 1);
+    if (grown) {
+        *len += (size_t)snprintf(grown + *len, n + 1, "data: %s\n\n", data);
+        *buf = grown;
+    }
+    free(text);
+}
+
+/* The answer as server-sent events: role, content, finish, optional usage, [DONE]. The router
+ * has the whole answer before the first byte goes out, so fallback never shows. */
+static void stream_answer(const router_send_result *res, const char *model, bool include_usage,
+                          gw_response *resp)
+{
+    char id[48];
+    random_id("chatcmpl-", id, sizeof id);
+    int64_t created = mm_now_ms() / 1000;
+    char *buf = NULL;
+    size_t len = 0;
+    sse_event(&buf, &len,
+              chunk(id, created, model, json_pack("{s:s, s:s}", "role", "assistant", "content", ""),
+                    NULL));
+    sse_event(&buf, &len,
+              chunk(id, created, model, json_pack("{s:s}", "content", res->output), NULL));
+    sse_event(&buf, &len, chunk(id, created, model, json_object(), "stop"));
+    if (include_usage) {
+        json_t *last = chunk(id, created, model, NULL, NULL);
+        json_object_set_new(last, "usage", usage_json(res));
+        sse_event(&buf, &len, last);
+    }
+    sse_event(&buf, &len, NULL);
+    resp->status = buf ? 200 : 500;
+    resp->body = buf;
+    resp->body_len = len;
+    resp->content_type = "text/event-stream";
+    gw_response_header(resp, "Cache-Control", "no-cache");
+}
+
+static void chat_answer(const router_send_result *res, const char *model, gw_response *resp)
+{
+    char id[48];
+    random_id("chatcmpl-", id, sizeof id);
+    json_t *message = json_pack("{s:s, s:s}", "role", "assistant", "content", res->output);
+    json_t *choice =
+        json_pack("{s:i, s:o, s:s}", "index", 0, "message", message, "finish_reason", "stop");
+    gw_response_json(resp, 200,
+                     json_pack("{s:s, s:s, s:I, s:s, s:[o], s:o}", "id", id, "object",
+                               "chat.completion", "created", (json_int_t)(mm_now_ms() / 1000),
+                               "model", model, "choices", choice, "usage", usage_json(res)));
+}
+
+static int max_tokens_of(const json_t *root)
+{
+    json_t *v = json_object_get(root, "max_completion_tokens");
+    if (!json_is_integer(v))
+        v = json_object_get(root, "max_tokens");
+    json_int_t n = json_is_integer(v) ? json_integer_value(v) : 0;
+    return n > 0 && n <= MAX_TOKENS_CAP ? (int)n : 0;
+}
+
+void gw_openai_chat(gw_call *call, gw_response *resp)
+{
+    json_t *root = parse_body(call, resp);
+    if (!root)
+        return;
+    const char *model = json_string_value(json_object_get(root, "model"));
+    char *prompt = flatten_messages(json_object_get(root, "messages"));
+    if (!prompt) {
+        json_decref(root);
+        gw_response_error(resp, 400, "invalid_request_error", "invalid_messages",
+                          "'messages' must be a non-empty array of {role, content} with text "
+                          "content (at most 1 MiB)");
+        return;
+    }
+    bool stream = json_is_true(json_object_get(root, "stream"));
+    bool include_usage =
+        json_is_true(json_object_get(json_object_get(root, "stream_options"), "include_usage"));
+    router_send_request req = {.model = model, .input = prompt, .max_tokens = max_tokens_of(root)};
+    router_send_result *res = calloc(1, sizeof *res);
+    mm_error err = {0};
+    mm_status st = MM_E_INTERNAL;
+    if (!res)
+        gw_response_error(resp, 500, "server_error", NULL, "out of memory");
+    else if (send_one(call, &req, res, &st, &err, resp)) {
+        if (st == MM_OK) {
+            served_headers(res, resp);
+            if (stream)
+                stream_answer(res, model, include_usage, resp);
+            else
+                chat_answer(res, model, resp);
+        } else {
+            failure_response(res, st, &err, resp);
+        }
+    }
+    router_send_result_free(res);
+    free(res);
+    free(prompt);
+    json_decref(root);
+}
+
+/* ---- embeddings ---- */
+
+/* float32 little-endian, base64: what the openai clients ask for by default. */
+static json_t *embedding_base64(const double *values, size_t n)
+{
+    float *raw = malloc(n * sizeof *raw);
+    size_t b64len = sodium_base64_ENCODED_LEN(n * sizeof *raw, sodium_base64_VARIANT_ORIGINAL);
+    char *b64 = malloc(b64len);
+    json_t *out = NULL;
+    if (raw && b64) {
+        for (size_t i = 0; i < n; i++)
+            raw[i] = (float)values[i];
+        sodium_bin2base64(b64, b64len, (const unsigned char *)raw, n * sizeof *raw,
+                          sodium_base64_VARIANT_ORIGINAL);
+        out = json_string(b64);
+    }
+    free(raw);
+    free(b64);
+    return out;
+}
+
+static json_t *embedding_json(const router_send_result *res, bool base64)
+{
+    if (base64)
+        return embedding_base64(res->embedding, res->embedding_dims);
+    json_t *values = json_array();
+    for (size_t i = 0; i < res->embedding_dims; i++)
+        json_array_append_new(values, json_real(res->embedding[i]));
+    return values;
+}
+
+/* The inputs as a list of strings (a string is a list of one); NULL when not text. */
+static json_t *embed_inputs(json_t *root)
+{
+    json_t *input = json_object_get(root, "input");
+    if (json_is_string(input))
+        return json_pack("[O]", input);
+    if (!json_is_array(input) || json_array_size(input) == 0 ||
+        json_array_size(input) > EMBED_INPUTS_MAX)
+        return NULL;
+    size_t i;
+    json_t *item;
+    json_array_foreach(input, i, item)
+    {
+        if (!json_is_string(item) || json_string_length(item) == 0)
+            return NULL;
+    }
+    return json_incref(input);
+}
+
+void gw_openai_embeddings(gw_call *call, gw_response *resp)
+{
+    json_t *root = parse_body(call, resp);
+    if (!root)
+        return;
+    const char *model = json_string_value(json_object_get(root, "model"));
+    json_t *inputs = embed_inputs(root);
+    const char *format = json_string_value(json_object_get(root, "encoding_format"));
+    bool base64 = format && strcmp(format, "base64") == 0;
+    router_send_result *res = calloc(1, sizeof *res);
+    if (!inputs || !res) {
+        gw_response_error(resp, 400, "invalid_request_error", "invalid_input",
+                          "'input' must be a non-empty string or a list of at most 256 of them");
+        goto done;
+    }
+    json_t *data = json_array();
+    int64_t tokens = 0;
+    size_t i;
+    json_t *text;
+    json_array_foreach(inputs, i, text)
+    {
+        router_send_request req = {.model = model, .input = json_string_value(text)};
+        mm_error err = {0};
+        mm_status st = MM_E_INTERNAL;
+        bool sent = send_one(call, &req, res, &st, &err, resp);
+        if (sent && st != MM_OK)
+            failure_response(res, st, &err, resp);
+        if (!sent || st != MM_OK) {
+            router_send_result_free(res);
+            json_decref(data);
+            goto done;
+        }
+        tokens += res->tokens_in;
+        if (i + 1 == json_array_size(inputs))
+            served_headers(res, resp);
+        json_array_append_new(data,
+                              json_pack("{s:s, s:I, s:o}", "object", "embedding", "index",
+                                        (json_int_t)i, "embedding", embedding_json(res, base64)));
+        router_send_result_free(res);
+    }
+    gw_response_json(resp, 200,
+                     json_pack("{s:s, s:o, s:s, s:{s:I, s:I}}", "object", "list", "data", data,
+                               "model", model, "usage", "prompt_tokens", (json_int_t)tokens,
+                               "total_tokens", (json_int_t)tokens));
+done:
+    free(res);
+    json_decref(inputs);
+    json_decref(root);
+}

@@ -1,0 +1,103 @@
+/* The gateway's pool of catalog connections (SQLite handles are one per thread): opened on first
+ * use, handed to one request at a time; its size bounds the requests in flight upstream. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gateway/gw_internal.h"
+
+mm_status gw_pool_init(gw_pool *pool, const char *path, unsigned size, mm_error *err)
+{
+    memset(pool, 0, sizeof *pool);
+    snprintf(pool->path, sizeof pool->path, "%s", path);
+    pool->items = calloc(size, sizeof *pool->items);
+    pool->busy = calloc(size, sizeof *pool->busy);
+    if (!pool->items || !pool->busy) {
+        free(pool->items);
+        free(pool->busy);
+        return mm_error_set(err, MM_E_INTERNAL, "", "out of memory for the catalog pool");
+    }
+    pool->size = size;
+    pthread_mutex_init(&pool->lock, NULL);
+    pthread_cond_init(&pool->freed, NULL);
+    return MM_OK;
+}
+
+static long free_slot(const gw_pool *pool)
+{
+    for (unsigned i = 0; i < pool->size; i++) {
+        if (!pool->busy[i])
+            return (long)i;
+    }
+    return -1;
+}
+
+static struct timespec deadline_after(long wait_ms)
+{
+    struct timespec at;
+    clock_gettime(CLOCK_REALTIME, &at);
+    at.tv_sec += wait_ms / 1000;
+    at.tv_nsec += (wait_ms % 1000) * 1000000L;
+    if (at.tv_nsec >= 1000000000L) {
+        at.tv_sec++;
+        at.tv_nsec -= 1000000000L;
+    }
+    return at;
+}
+
+mm_catalog *gw_pool_take(gw_pool *pool, long wait_ms, mm_error *err)
+{
+    struct timespec at = deadline_after(wait_ms);
+    pthread_mutex_lock(&pool->lock);
+    long slot;
+    int rc = 0;
+    while ((slot = free_slot(pool)) < 0 && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&pool->freed, &pool->lock, &at);
+    if (slot >= 0)
+        pool->busy[slot] = true;
+    pthread_mutex_unlock(&pool->lock);
+    if (slot < 0) {
+        mm_error_set(err, MM_E_REFUSED, "",
+                     "all %u upstream slots stayed busy for %ld ms; retry shortly", pool->size,
+                     wait_ms);
+        return NULL;
+    }
+    if (!pool->items[slot]) {
+        mm_catalog_options opts = {.path = pool->path, .read_only = false, .create = false};
+        if (catalog_open(&opts, &pool->items[slot], err) != MM_OK) {
+            pool->items[slot] = NULL;
+            pthread_mutex_lock(&pool->lock);
+            pool->busy[slot] = false;
+            pthread_cond_signal(&pool->freed);
+            pthread_mutex_unlock(&pool->lock);
+            return NULL;
+        }
+    }
+    return pool->items[slot];
+}
+
+void gw_pool_give(gw_pool *pool, mm_catalog *cat)
+{
+    pthread_mutex_lock(&pool->lock);
+    for (unsigned i = 0; cat && i < pool->size; i++) {
+        if (pool->items[i] == cat)
+            pool->busy[i] = false;
+    }
+    pthread_cond_signal(&pool->freed);
+    pthread_mutex_unlock(&pool->lock);
+}
+
+void gw_pool_free(gw_pool *pool)
+{
+    for (unsigned i = 0; pool->items && i < pool->size; i++) {
+        if (pool->items[i])
+            catalog_close(pool->items[i]);
+    }
+    free(pool->items);
+    free(pool->busy);
+    pthread_mutex_destroy(&pool->lock);
+    pthread_cond_destroy(&pool->freed);
+    memset(pool, 0, sizeof *pool);
+}

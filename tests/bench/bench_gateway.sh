@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Gateway bench: `mmadmin serve` in front of mmsim's OpenAI dialect against calling mmsim
+# directly — added latency p50/p99 (one client), throughput at 64 clients, RSS over 100,000
+# requests — and Portkey's gateway as the reference when npm can install it.
+set -u
+build=${MM_BUILD_DIR:-build-bench}
+requests=${GW_BENCH_REQUESTS:-100000}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mmadmin-gwbench.XXXXXX")
+pids=()
+cleanup() {
+    for p in "${pids[@]+"${pids[@]}"}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+export MM_DB=$tmp/catalog.db HOME=$tmp MM_MASTER_KEY=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=
+mm() { "$build/mmadmin" "$@" >/dev/null 2>&1; }
+
+first_line() { # FILE: waits for the port a server prints
+    local i
+    for ((i = 0; i < 200; i++)); do
+        [[ $(head -n 1 "$1" 2>/dev/null) =~ ^[0-9]+$ ]] && { head -n 1 "$1"; return; }
+        sleep 0.05
+    done
+    echo "server did not start" >&2
+    exit 1
+}
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
+
+"$build/mmsim" --port 0 --quiet >"$tmp/sim.out" 2>/dev/null &
+pids+=("$!")
+sim=http://127.0.0.1:$(first_line "$tmp/sim.out")
+export BENCH_KEY=sk-bench-key-0123456789
+mm account add bench --provider openai --endpoint "$sim/openai" --api-key-env BENCH_KEY
+mm model add chat --type chat
+mm target add chat --account bench --model gpt-4o-mini
+mm workspace add bench
+mm entitle chat bench
+key=$("$build/mmadmin" workspace key add bench 2>/dev/null)
+"$build/mmadmin" serve --listen 127.0.0.1:0 --max-upstream 64 >"$tmp/serve.out" 2>"$tmp/serve.err" &
+serve_pid=$!
+pids+=("$serve_pid")
+gw=http://127.0.0.1:$(first_line "$tmp/serve.out")
+body='{"model":"MODEL","messages":[{"role":"user","content":"hi"}],"max_tokens":16}'
+direct_body=${body/MODEL/gpt-4o-mini}
+gw_body=${body/MODEL/chat}
+load() { "$build/mm_loadgen" "$1" "$2" "$3" "$4" "$5"; }
+
+load "$gw/v1/chat/completions" "$key" "$gw_body" 4 500 >/dev/null # warm up
+d1=$(load "$sim/openai/v1/chat/completions" "$BENCH_KEY" "$direct_body" 1 2000)
+g1=$(load "$gw/v1/chat/completions" "$key" "$gw_body" 1 2000)
+d64=$(load "$sim/openai/v1/chat/completions" "$BENCH_KEY" "$direct_body" 64 20000)
+rss_start=$(rss_kb "$serve_pid")
+g64=$(load "$gw/v1/chat/completions" "$key" "$gw_body" 64 20000)
+rest=$((requests - 20000 > 0 ? requests - 20000 : 0))
+rss_mid=$(rss_kb "$serve_pid")
+load "$gw/v1/chat/completions" "$key" "$gw_body" 64 "$rest" >/dev/null
+rss_end=$(rss_kb "$serve_pid")
+
+awk -v dp50="$(field p50_ms "$d1")" -v dp99="$(field p99_ms "$d1")" \
+    -v gp50="$(field p50_ms "$g1")" -v gp99="$(field p99_ms "$g1")" \
+    -v drps="$(field rps "$d64")" -v grps="$(field rps "$g64")" \
+    -v r0="$rss_start" -v r1="$rss_mid" -v r2="$rss_end" -v n="$requests" 'BEGIN {
+    printf "direct mmsim (openai dialect):  p50 %.3f ms  p99 %.3f ms (1 client)  %d req/s (64 clients)\n", dp50, dp99, drps
+    printf "mmadmin serve:                  p50 %.3f ms  p99 %.3f ms (1 client)  %d req/s (64 clients)\n", gp50, gp99, grps
+    printf "mmadmin serve added latency:    p50 %+.3f ms  p99 %+.3f ms\n", gp50 - dp50, gp99 - dp99
+    printf "mmadmin serve throughput:       %.3fx direct at 64 clients\n", grps / drps
+    printf "mmadmin serve RSS over %d requests: %.1f MB -> %.1f MB -> %.1f MB\n", n, r0 / 1024, r1 / 1024, r2 / 1024
+}'
+if timeout 10 npm view @portkey-ai/gateway@1.15.2 version >/dev/null 2>&1; then
+    echo "portkey: npm is reachable; run 'npx @portkey-ai/gateway@1.15.2' and point mm_loadgen at it"
+else
+    echo "portkey (@portkey-ai/gateway 1.15.2): skipped: npm registry unreachable"
+fi
+kill -TERM "$serve_pid"
+wait "$serve_pid"
+echo "mmadmin serve exit after SIGTERM: $?"

@@ -1,0 +1,49 @@
+// Helpers for the gateway tests (tests/clients/test_gateway*.mjs): a private catalog wired to
+// mmsim, mmadmin commands, and `mmadmin serve` started on a free port and stopped on every exit.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const binary = process.env.MMADMIN;
+if (!binary) throw new Error('set MMADMIN to the mmadmin binary (ctest does)');
+
+// A throw-away catalog: returns { env, mm(args...) -> stdout, dir }.
+export function catalog() {
+  const dir = mkdtempSync(join(tmpdir(), 'mmadmin-gw-'));
+  const env = { ...process.env, MM_DB: join(dir, 'catalog.db'), HOME: dir,
+    MM_MASTER_KEY: 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=' };
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const mm = (...args) => execFileSync(binary, args, { env, encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'] });
+  const sql = (statement) => execFileSync('sqlite3', [env.MM_DB, statement], { encoding: 'utf8' });
+  return { env, mm, sql, dir };
+}
+
+// An openai-dialect account on mmsim whose key (sk-NAME-key-0123456789) scenarios can fault.
+export function addAccount(cat, sim, name, provider = 'openai') {
+  const env = { ...cat.env, GW_TEST_KEY: `sk-${name}-key-0123456789` };
+  execFileSync(binary, ['account', 'add', name, '--provider', provider, '--endpoint',
+    `${sim.url}/${provider}`, '--api-key-env', 'GW_TEST_KEY'], { env, stdio: 'ignore' });
+}
+
+// Starts `mmadmin serve --listen 127.0.0.1:0`; resolves to { url, stop() -> exit code }.
+export async function startServe(cat, extra = []) {
+  const child = spawn(binary, ['serve', '--listen', '127.0.0.1:0', ...extra],
+    { env: cat.env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout });
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('serve did not print its port')), 15000);
+    lines.once('line', (line) => { clearTimeout(timer); resolve(Number(line)); });
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+  });
+  const kill = () => { if (child.exitCode === null) child.kill('SIGTERM'); };
+  process.once('exit', kill);
+  const stop = () => new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    child.once('exit', (code) => resolve(code));
+    child.kill('SIGTERM');
+  });
+  return { url: `http://127.0.0.1:${port}`, stop, child };
+}

@@ -1,0 +1,146 @@
+// The official OpenAI SDK (npm "openai") against `mmadmin serve` on mmsim: the model picker
+// (entitled models only), chat, streaming chat with usage, embeddings, 401, 403 (route's
+// message), a 429 whose Retry-After the SDK waits for, fallback when the primary fails (also
+// streaming), usage in `health --json` within a second, and SIGTERM exiting 0.
+import OpenAI from 'openai';
+import { assert, rejects, run, scenario, startSim, timed } from './lib.mjs';
+import { addAccount, catalog, startServe } from './gateway_lib.mjs';
+
+const sim = await startSim();
+const cat = catalog();
+addAccount(cat, sim, 'primary');
+addAccount(cat, sim, 'backup');
+cat.mm('model', 'add', 'chat', '--type', 'chat');
+cat.mm('target', 'add', 'chat', '--account', 'primary', '--model', 'gpt-4o-mini');
+cat.mm('target', 'add', 'chat', '--account', 'backup', '--model', 'gpt-4o');
+cat.mm('model', 'add', 'embed', '--type', 'embedding');
+cat.mm('target', 'add', 'embed', '--account', 'primary', '--model', 'text-embedding-3-small');
+cat.mm('model', 'add', 'tiny', '--type', 'chat');
+cat.mm('target', 'add', 'tiny', '--account', 'backup', '--model', 'gpt-4o-mini');
+cat.mm('model', 'add', 'secret', '--type', 'chat');
+cat.mm('target', 'add', 'secret', '--account', 'primary', '--model', 'gpt-4o');
+cat.mm('workspace', 'add', 'search');
+cat.mm('entitle', 'chat', 'search');
+cat.mm('entitle', 'embed', 'search');
+cat.mm('entitle', 'tiny', 'search', '--rpm', '1');
+// failures are the test's own: keep the health rules from reordering the chain
+cat.mm('health', 'config', '--degraded-error-rate', '1', '--degraded-rate-limit-hits', '1000000');
+const key = cat.mm('workspace', 'key', 'add', 'search').trim();
+const serve = await startServe(cat);
+const client = new OpenAI({ apiKey: key, baseURL: `${serve.url}/v1`, maxRetries: 0 });
+const ask = { messages: [{ role: 'user', content: 'hi' }], max_tokens: 16 };
+
+const primaryDown = { rules: [{ prefix: 'openai', key: 'sk-primary-key-0123456789',
+  phases: [{ fault: 'server', fault_rate: 1.0 }] }] };
+
+await run(sim, [
+  ['gateway: the model picker lists only entitled models, with their type', async () => {
+    const models = [];
+    for await (const m of client.models.list()) models.push(m);
+    const ids = models.map((m) => m.id).sort();
+    assert.deepEqual(ids, ['chat', 'embed', 'tiny']);
+    assert.equal(models.find((m) => m.id === 'embed').type, 'embedding');
+  }],
+  ['gateway: chat, with the serving account, provider model and attempts in headers', async () => {
+    const { data, response } = await client.chat.completions
+      .create({ model: 'chat', ...ask }).withResponse();
+    assert.ok(data.choices[0].message.content.length > 0);
+    assert.ok(data.usage.prompt_tokens > 0 && data.usage.completion_tokens > 0);
+    assert.equal(response.headers.get('x-mmadmin-account'), 'primary');
+    assert.equal(response.headers.get('x-mmadmin-provider-model'), 'gpt-4o-mini');
+    assert.equal(response.headers.get('x-mmadmin-attempts'), '1');
+  }],
+  ['gateway: streaming chat with stream_options.include_usage', async () => {
+    const stream = await client.chat.completions.create({ model: 'chat', ...ask, stream: true,
+      stream_options: { include_usage: true } });
+    let text = '';
+    let usage = null;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta?.content || '';
+      if (chunk.usage) usage = chunk.usage;
+    }
+    assert.ok(text.length > 0, 'no streamed text');
+    assert.ok(usage && usage.completion_tokens > 0, 'no usage chunk');
+  }],
+  ['gateway: embeddings (base64 as the SDK asks, and float)', async () => {
+    const r = await client.embeddings.create({ model: 'embed', input: 'hello' });
+    assert.equal(r.data[0].embedding.length, 8);
+    const norm = Math.sqrt(r.data[0].embedding.reduce((s, x) => s + x * x, 0));
+    assert.ok(Math.abs(norm - 1) < 1e-5, `norm ${norm}`);
+    const f = await client.embeddings.create({ model: 'embed', input: ['a', 'b'],
+      encoding_format: 'float' });
+    assert.equal(f.data.length, 2);
+    assert.equal(f.data[1].index, 1);
+  }],
+  ['gateway: 401 for an unknown key', async () => {
+    const bad = new OpenAI({ apiKey: 'mmk-not-a-real-key', baseURL: `${serve.url}/v1`,
+      maxRetries: 0 });
+    const e = await rejects(() => bad.models.list());
+    assert.equal(e.status, 401);
+    assert.equal(e.code, 'invalid_api_key');
+  }],
+  ['gateway: 403 for a model the workspace is not entitled to, with route\'s message', async () => {
+    const e = await rejects(() => client.chat.completions.create({ model: 'secret', ...ask }));
+    assert.equal(e.status, 403);
+    assert.equal(e.code, 'model_not_entitled');
+    let routeMessage = '';
+    try {
+      cat.mm('route', 'secret', '--workspace', 'search');
+    } catch (failed) {
+      routeMessage = `${failed.stdout}${failed.stderr}`;
+    }
+    assert.ok(routeMessage.includes(e.error.message),
+      `route said: ${routeMessage}\nserve said: ${e.error.message}`);
+  }],
+  ['gateway: 429 with Retry-After for a workspace limit, which the SDK waits for', async () => {
+    await client.chat.completions.create({ model: 'tiny', ...ask });
+    const e = await rejects(() => client.chat.completions.create({ model: 'tiny', ...ask }));
+    assert.equal(e.status, 429);
+    assert.ok(Number(e.headers.get('retry-after')) >= 1);
+    // age the served request so the minute frees in ~3 s, then let the SDK retry by itself
+    cat.sql(`UPDATE usage_events SET ts_ms = ts_ms - 57000 WHERE model = 'tiny'`);
+    await new Promise((r) => setTimeout(r, 400)); // the gateway's view refreshes (200 ms)
+    const patient = new OpenAI({ apiKey: key, baseURL: `${serve.url}/v1`, maxRetries: 2 });
+    const [r, ms] = await timed(() => patient.chat.completions.create({ model: 'tiny', ...ask }));
+    assert.ok(r.choices[0].message.content.length > 0);
+    assert.ok(ms >= 500, `served after ${ms} ms: the SDK did not wait for Retry-After`);
+  }],
+  ['gateway: fallback to the backup when the primary fails', async () => {
+    await scenario(sim, primaryDown);
+    const { data, response } = await client.chat.completions
+      .create({ model: 'chat', ...ask }).withResponse();
+    assert.ok(data.choices[0].message.content.length > 0);
+    assert.equal(response.headers.get('x-mmadmin-account'), 'backup');
+    assert.equal(response.headers.get('x-mmadmin-attempts'), '2');
+  }],
+  ['gateway: fallback while streaming, before the first byte', async () => {
+    const { data: stream, response } = await client.chat.completions
+      .create({ model: 'chat', ...ask, stream: true }).withResponse();
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content || '';
+    assert.ok(text.length > 0);
+    assert.equal(response.headers.get('x-mmadmin-account'), 'backup');
+    await scenario(sim, { rules: [] });
+  }],
+  ['gateway: usage is in health --json within a second', async () => {
+    const before = JSON.parse(cat.mm('health', '--json'));
+    const count = (h, name) => h.find((a) => a.account === name).requests;
+    const primary = count(before, 'primary');
+    await client.chat.completions.create({ model: 'chat', ...ask });
+    // when the first `health` call that sees the request started (its own run time aside)
+    const answered = performance.now();
+    let ms = 0;
+    for (;;) {
+      const asked = performance.now();
+      if (count(JSON.parse(cat.mm('health', '--json')), 'primary') > primary) {
+        ms = asked - answered;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(ms < 1000, `usage showed to a health call started ${ms} ms after the answer`);
+  }],
+  ['gateway: SIGTERM drains and exits 0', async () => {
+    assert.equal(await serve.stop(), 0);
+  }],
+]);
