@@ -582,6 +582,9 @@ static int frame_key(ui_app *app, int key)
     case UI_FN(KEY_F(1)):
         show_help(app);
         return UI_HANDLED;
+    case 'r': /* pages with their own Reload row (Audit, Health) answer first */
+        ui_set_message(app, UI_EL_DIM, "Read the page again from the catalog.");
+        return UI_HANDLED | UI_REFRESH;
     case 'q':
     case UI_FN(KEY_F(10)):
         return UI_QUIT;
@@ -697,18 +700,44 @@ static void read_keys(ui_app *app)
 
 /* ---- the loop ---- */
 
-static int next_timeout(ui_app *app)
+/* The loop wakes at least this often to see whether another process changed the catalog. */
+#define UI_LIVE_CHECK_MS 1000
+
+/* Milliseconds to wait; *asked = a page or dialog wants a redraw then (not only the check). */
+static int next_timeout(ui_app *app, bool *asked)
 {
-    int timeout = -1;
+    int timeout = UI_LIVE_CHECK_MS;
+    *asked = false;
     ui_page *page = ui_current_page(app);
-    if (page && page->ops->timer_ms)
-        timeout = page->ops->timer_ms(page, app);
-    for (size_t i = 0; i < app->n_modals; i++) {
-        int t = app->modals[i]->timer_ms ? app->modals[i]->timer_ms(app->modals[i]) : -1;
-        if (t >= 0 && (timeout < 0 || t < timeout))
-            timeout = t;
+    int t = page && page->ops->timer_ms ? page->ops->timer_ms(page, app) : -1;
+    for (size_t i = 0;; i++) {
+        if (t >= 0 && t <= timeout)
+            timeout = t, *asked = true;
+        if (i >= app->n_modals)
+            break;
+        t = app->modals[i]->timer_ms ? app->modals[i]->timer_ms(app->modals[i]) : -1;
     }
     return timeout;
+}
+
+/* Another process (a second console, the CLI, the gateway) committed to the catalog: every page
+ * reads again when shown; the one on screen now, unless a dialog is open over it (then when
+ * the dialog closes). Tables keep their selection, filter, sort and scroll across the reload. */
+static void follow_catalog(ui_app *app)
+{
+    int64_t version = 0;
+    mm_error err;
+    mm_error_clear(&err);
+    if (catalog_data_version(app->cat, &version, &err) == MM_OK && version != app->data_version) {
+        app->data_version = version;
+        for (size_t i = 0; i < app->n_pages; i++)
+            app->pages[i]->loaded = false;
+    }
+    ui_page *page = ui_current_page(app);
+    if (page && !page->loaded && app->n_modals == 0 && !app->too_small) {
+        ensure_loaded(app, page);
+        app->redraw_needed = true;
+    }
 }
 
 static void drain_wake_pipe(ui_app *app)
@@ -734,12 +763,14 @@ static void loop_turn(ui_app *app)
         read_keys(app);
         return;
     }
-    int timeout = next_timeout(app);
+    bool timer_asked = false;
+    int timeout = next_timeout(app, &timer_asked);
     struct timespec ts = {timeout / 1000, (long)(timeout % 1000) * 1000000L};
     struct pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {app->wake_read, POLLIN, 0}};
     sigset_t unblocked;
     sigemptyset(&unblocked);
-    int n = ppoll(fds, 2, timeout >= 0 ? &ts : NULL, &unblocked);
+    int n = ppoll(fds, 2, &ts, &unblocked);
+    follow_catalog(app);
     if (g_got_term) {
         app->quit = true;
         return;
@@ -751,7 +782,8 @@ static void loop_turn(ui_app *app)
     if (n < 0)
         return;
     if (n == 0) {
-        app->redraw_needed = true; /* timer: spinner frame, relative times */
+        if (timer_asked)
+            app->redraw_needed = true; /* timer: spinner frame, relative times */
         return;
     }
     if (fds[1].revents & POLLIN)
@@ -868,6 +900,7 @@ static int run(ui_app *app, const mm_ui_options *opts)
         return 1;
     }
     layout(app);
+    follow_catalog(app);
     ensure_loaded(app, ui_current_page(app));
     while (!app->quit)
         loop_turn(app);
