@@ -57,6 +57,11 @@ struct ui_app {
     /* following other processes' writes: the catalog's data_version last seen (checked on
      * each turn, at least once a second) */
     int64_t data_version;
+    /* a bracketed paste being read (between ESC[200~ and ESC[201~) */
+    bool pasting;
+    size_t paste_len;
+    bool paste_overflow;
+    char paste[UI_PASTE_MAX];
     bool quit;
 };
 

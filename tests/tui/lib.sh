@@ -68,6 +68,7 @@ start_ui() {
     rm -f "$TUI_TMP/ui.exit"
     local args=""
     for a in "$@"; do args+=" $(printf '%q' "$a")"; done
+    tmux -L "$TUI_SOCK" kill-session -t main 2>/dev/null || true # a console started before
     tmux -L "$TUI_SOCK" -f /dev/null new-session -d -s main -x "$TUI_COLS" -y "$TUI_ROWS" \
         "env ${TUI_TERM:+TERM=$TUI_TERM} LC_ALL=C.UTF-8 MM_DB=$(printf '%q' "$MM_DB") MM_MASTER_KEY=$MM_MASTER_KEY \
          ASAN_OPTIONS=${ASAN_OPTIONS:-} UBSAN_OPTIONS=${UBSAN_OPTIONS:-} \

@@ -375,8 +375,7 @@ int models_targets_mouse(models_page *mp, ui_app *app, int y, int x, mmask_t bst
     if (bstate & BUTTON5_PRESSED)
         return select_key(mp, UI_FN(KEY_DOWN));
     /* the list starts on the area's fourth row */
-    if ((bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)) && y >= 3 &&
-        (size_t)(y - 3) < mp->chain.n_targets)
+    if ((bstate & UI_MOUSE_CLICK) && y >= 3 && (size_t)(y - 3) < mp->chain.n_targets)
         mp->chain_sel = (size_t)(y - 3);
     return UI_HANDLED | UI_REDRAW;
 }

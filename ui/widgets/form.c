@@ -307,6 +307,8 @@ int ui_form_handle_key(ui_form *f, ui_app *app, int key)
         return UI_IGNORED;
     bool first = f->current == 0, last = ui_form_on_last_field(f);
     switch (key) {
+    case UI_KEY_PASTE:
+        return ui_form_paste(f, app, ui_paste_text(app));
     case '\t':
     case UI_FN(KEY_DOWN):
     case '\n':
@@ -333,7 +335,7 @@ int ui_form_handle_mouse(ui_form *f, const MEVENT *ev)
     if (!wmouse_trafo(f->win.win, &y, &x, FALSE))
         return UI_IGNORED;
     size_t index = (size_t)(y / f->rows_per_field);
-    if (index < f->n && (ev->bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED))) {
+    if (index < f->n && (ev->bstate & UI_MOUSE_CLICK)) {
         set_current_field(f->form, f->fields[index]);
         form_driver(f->form, REQ_END_LINE);
         sync_values(f);

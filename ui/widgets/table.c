@@ -482,7 +482,7 @@ int ui_table_handle_mouse(ui_table *t, int y, int x, mmask_t bstate)
         move_selection(t, 3);
         return UI_HANDLED | UI_REDRAW;
     }
-    if (!(bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)))
+    if (!(bstate & UI_MOUSE_CLICK))
         return UI_IGNORED;
     if (y == 0) { /* header: sort by the clicked column */
         int cx = 0;

@@ -228,7 +228,7 @@ static int editor_mouse(ui_modal *m, ui_app *app, const MEVENT *ev)
     }
     int y = ev->y, x = ev->x;
     if (wmouse_trafo(ed->win.win, &y, &x, FALSE) && y == ed->button_y &&
-        (ev->bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)))
+        (ev->bstate & UI_MOUSE_CLICK))
         for (int i = 0; i < EDIT_BUTTONS; i++)
             if (x >= ed->button_x[i] && x < ed->button_x[i] + ed->button_w[i])
                 i == 0 ? editor_save(ed) : editor_cancel(ed);

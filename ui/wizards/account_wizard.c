@@ -608,7 +608,7 @@ static int wizard_mouse(ui_modal *m, ui_app *app, const MEVENT *ev)
     int y = ev->y, x = ev->x;
     if (!wmouse_trafo(wz->win.win, &y, &x, FALSE))
         return UI_HANDLED;
-    if (y == wz->button_y && (ev->bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED))) {
+    if (y == wz->button_y && (ev->bstate & UI_MOUSE_CLICK)) {
         for (int i = 0; i < N_BUTTONS; i++)
             if (x >= wz->button_x[i] && x < wz->button_x[i] + wz->button_w[i]) {
                 wz->button_focus = i;
