@@ -9,6 +9,8 @@
 #include "draw.h"
 #include "jobs.h"
 #include "page.h"
+#include "pages/prices.h"
+#include "router/pricing.h"
 #include "util/clock.h"
 #include "util/text.h"
 #include "widgets/dialog.h"
@@ -24,6 +26,8 @@ typedef struct accounts_page {
     char pending_title[96]; /* a finished test's dialog, shown at the next wake */
     char pending_text[8192];
     bool pending_ok;
+    pricing_unpriced *unpriced; /* targets' models without a price, per account */
+    size_t n_unpriced;
 } accounts_page;
 
 enum {
@@ -109,6 +113,21 @@ static const char *endpoint_for_column(const char *url)
     return url;
 }
 
+/* "gpt-x, gpt-y": the account's targets' models without a price (its cap counts $0 for them);
+ * false when there are none. */
+static bool unpriced_models(const accounts_page *st, const char *account, char *out, size_t outsz)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < st->n_unpriced; i++)
+        if (!strcmp(st->unpriced[i].account, account) && used < outsz) {
+            int w =
+                snprintf(out + used, outsz - used, "%s%s", used ? ", " : "", st->unpriced[i].model);
+            used += w > 0 ? (size_t)w : 0;
+        }
+    return used > 0;
+}
+
 static void fill_rows(ui_app *app, accounts_page *st)
 {
     ui_table_begin(&st->table);
@@ -123,6 +142,14 @@ static void fill_rows(ui_app *app, accounts_page *st)
         account_format_limit(app, a->rpm, rpm, sizeof rpm);
         account_format_limit(app, a->tpm, tpm, sizeof tpm);
         account_format_cap(app, a->monthly_cap_cents, cap, sizeof cap);
+        char models[256];
+        bool cap_blind = a->monthly_cap_cents != MM_LIMIT_UNSET &&
+                         unpriced_models(st, a->name, models, sizeof models);
+        if (cap_blind) { /* the cap cannot see this spend: marked, said under the table */
+            char marked[48];
+            snprintf(marked, sizeof marked, "%s %s", ui_glyph(app, UI_G_WARN), cap);
+            mm_copy(cap, sizeof cap, marked);
+        }
         if (a->enabled)
             snprintf(enabled, sizeof enabled, "yes");
         else
@@ -140,6 +167,7 @@ static void fill_rows(ui_app *app, accounts_page *st)
         els[COL_KEY] = a->has_key ? UI_EL_NORMAL : UI_EL_DIM;
         els[COL_ENABLED] = a->enabled ? UI_EL_OK : UI_EL_WARN;
         els[COL_TEST] = test_el;
+        els[COL_CAP] = cap_blind ? UI_EL_WARN : UI_EL_NORMAL;
         ui_table_add(&st->table, a->name, cells, els);
     }
     ui_table_end(&st->table);
@@ -154,6 +182,15 @@ static void accounts_load(ui_page *page, ui_app *app)
     mm_error_clear(&err);
     if (catalog_account_list(app->cat, &st->list, &err) != MM_OK)
         ui_set_message(app, UI_EL_ERROR, "Could not read the accounts: %s", err.message);
+    free(st->unpriced);
+    st->unpriced = NULL;
+    st->n_unpriced = 0;
+    mm_price_list prices = {0};
+    if (catalog_price_list(app->cat, &prices, &err) != MM_OK ||
+        pricing_find_unpriced(app->cat, &prices, true, &st->unpriced, &st->n_unpriced, &err) !=
+            MM_OK)
+        st->n_unpriced = 0;
+    mm_price_list_free(&prices);
     size_t disabled = 0;
     for (size_t i = 0; i < st->list.count; i++)
         disabled += !st->list.items[i].enabled;
@@ -176,7 +213,10 @@ static void accounts_draw(ui_page *page, ui_app *app, WINDOW *win, ui_rect area,
     ui_rect table_area = area;
     bool failed = sel && sel->last_test_ms && !sel->last_test_ok && sel->last_test_message[0];
     bool disabled = sel && !sel->enabled;
-    int details = failed + disabled;
+    char models[256];
+    bool cap_blind = sel && sel->monthly_cap_cents != MM_LIMIT_UNSET &&
+                     unpriced_models(st, sel->name, models, sizeof models);
+    int details = failed + disabled + cap_blind;
     if (details && area.h > 10) {
         table_area.h -= details + 1;
         int y = area.y + area.h - details;
@@ -184,6 +224,14 @@ static void accounts_draw(ui_page *page, ui_app *app, WINDOW *win, ui_rect area,
         if (disabled) {
             snprintf(line, sizeof line, "%s is disabled: %s", sel->name,
                      sel->disabled_reason[0] ? sel->disabled_reason : "(no reason given)");
+            ui_draw_text(app, win, y++, area.x, area.w, UI_EL_WARN, UI_ALIGN_LEFT, line);
+        }
+        if (cap_blind) {
+            char cap[32];
+            account_format_cap(app, sel->monthly_cap_cents, cap, sizeof cap);
+            snprintf(line, sizeof line,
+                     "%s %s's %s monthly cap counts nothing for %s: no price (Prices page, 7).",
+                     ui_glyph(app, UI_G_WARN), sel->name, cap, models);
             ui_draw_text(app, win, y++, area.x, area.w, UI_EL_WARN, UI_ALIGN_LEFT, line);
         }
         if (failed) {
@@ -309,7 +357,12 @@ static int edit_account(ui_page *page, ui_app *app)
         return UI_HANDLED;
     accounts_load(page, app);
     ui_table_select_key(&st->table, name);
-    ui_set_message(app, UI_EL_OK, "%s Account %s saved.", ui_glyph(app, UI_G_CHECK), name);
+    char saved[MM_NAME_MAX + 32];
+    snprintf(saved, sizeof saved, "%s Account %s saved.", ui_glyph(app, UI_G_CHECK), name);
+    ui_set_message(app, UI_EL_OK, "%s", saved);
+    const mm_account *now = find_account(st, name);
+    if (now)
+        ui_prices_warn_after_save(app, now, saved);
     return UI_HANDLED;
 }
 
@@ -456,6 +509,7 @@ static void accounts_destroy(ui_page *page)
     ui_table_free(&st->table);
     mm_account_list_free(&st->list);
     mm_string_list_free(&st->testing);
+    free(st->unpriced);
     free(st);
     free(page);
 }

@@ -10,6 +10,7 @@
 #include "app_monitor.h"
 #include "health/monitor.h"
 #include "page.h"
+#include "pages/prices.h"
 #include "pages/health_detail.h"
 #include "pages/health_format.h"
 #include "providers/provider.h"
@@ -26,6 +27,7 @@ typedef struct health_page {
     unsigned long shown_serial; /* the app's health_serial the rows were built from */
     bool spark_errors;          /* the sparkline shows errors instead of p95 latency */
     int spark_width;            /* the width the sparklines were built for */
+    char cap_blind[256];        /* capped accounts' models without a price, "" when none */
 } health_page;
 
 enum {
@@ -200,6 +202,7 @@ static void health_load(ui_page *page, ui_app *app)
     ui_monitor_refresh(app);
     snapshot_is_new(st, app);
     fill_rows(page, app);
+    ui_prices_cap_warning(app, NULL, st->cap_blind, sizeof st->cap_blind);
 }
 
 static void health_on_wake(ui_page *page, ui_app *app)
@@ -265,6 +268,15 @@ static void health_draw(ui_page *page, ui_app *app, WINDOW *win, ui_rect area, b
         ui_element el;
         status_line(st, app, line, sizeof line, &el);
         ui_draw_text(app, win, area.y + area.h - 1, area.x, area.w, el, UI_ALIGN_LEFT, line);
+    }
+    if (st->cap_blind[0] && area.h > 8) {
+        table_area.h -= 1;
+        char line[sizeof st->cap_blind + 128];
+        snprintf(line, sizeof line,
+                 "%s Monthly caps count nothing for %s: no price (Prices page, 7).",
+                 ui_glyph(app, UI_G_WARN), st->cap_blind);
+        ui_draw_text(app, win, area.y + area.h - 2, area.x, area.w, UI_EL_WARN, UI_ALIGN_LEFT,
+                     line);
     }
     ui_table_draw(&st->table, app, win, table_area, focused);
     /* The sparklines fill their column exactly: rebuild them for the width it got. */
