@@ -73,7 +73,9 @@ assert_screen_contains "Requests/min"
 assert_screen_contains "p95/min"
 assert_screen_contains "of \$25.00 monthly cap"
 assert_screen_contains "░"
-assert_screen_contains "At this month's burn rate"
+# issue 14 item 11: the month's spend all came within minutes: no month-end projection from it
+assert_screen_contains "Too early to project the month's end: less than a"
+assert_screen_not_contains "At this month's burn rate"
 wait_for_text "goes to backup-claude first"
 assert_screen_contains "Falling back away from this account now"
 # issue 14 item 7: the cool-down line agrees with the fallbacks below it
