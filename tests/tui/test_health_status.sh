@@ -62,6 +62,13 @@ wait_for_row primary-openai "✖ unreachable"
 wait_for_text "1 unreachable"
 [[ $(send_served_by) == backup-claude ]] || fail "send was not shifted to the fallback while unreachable"
 
+# --- issue 14 item 11: sort by status is by severity (unreachable first), with the mark; at
+# 120 columns Provider is left out, so the second s sorts by Status (never a hidden column)
+send_keys s s
+wait_for_text "Status▲"
+order=$(screen | grep -oE "primary-openai|backup-claude" | head -n 2 | tr '\n' ' ')
+[[ "$order" == "primary-openai backup-claude " ]] || fail "status sort is not by severity: $order"
+
 # --- the detail of the failing account: charts, cap bar, projection, fallback, last errors
 send_keys /
 type_text "primary"

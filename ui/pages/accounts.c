@@ -44,15 +44,15 @@ enum {
 };
 
 static const ui_column COLUMNS[N_COLS] = {
-    [COL_NAME] = {"Name", 8, 24, UI_ALIGN_LEFT, false},
-    [COL_PROVIDER] = {"Provider", 6, 13, UI_ALIGN_LEFT, false},
-    [COL_ENDPOINT] = {"Endpoint", 10, 30, UI_ALIGN_LEFT, true},
-    [COL_KEY] = {"Key", 5, 10, UI_ALIGN_LEFT, false},
-    [COL_RPM] = {"RPM", 3, 10, UI_ALIGN_RIGHT, false},
-    [COL_TPM] = {"TPM", 3, 14, UI_ALIGN_RIGHT, false},
-    [COL_CAP] = {"Cap/mo", 5, 13, UI_ALIGN_RIGHT, false},
-    [COL_ENABLED] = {"Enabled", 7, 12, UI_ALIGN_LEFT, false},
-    [COL_TEST] = {"Last test", 9, 30, UI_ALIGN_LEFT, false},
+    [COL_NAME] = {"Name", 8, 24, UI_ALIGN_LEFT, false, false},
+    [COL_PROVIDER] = {"Provider", 6, 13, UI_ALIGN_LEFT, false, false},
+    [COL_ENDPOINT] = {"Endpoint", 10, 30, UI_ALIGN_LEFT, true, false},
+    [COL_KEY] = {"Key", 5, 10, UI_ALIGN_LEFT, false, false},
+    [COL_RPM] = {"RPM", 3, 10, UI_ALIGN_RIGHT, false, false},
+    [COL_TPM] = {"TPM", 3, 14, UI_ALIGN_RIGHT, false, false},
+    [COL_CAP] = {"Cap/mo", 5, 13, UI_ALIGN_RIGHT, false, false},
+    [COL_ENABLED] = {"Enabled", 7, 12, UI_ALIGN_LEFT, false, false},
+    [COL_TEST] = {"Last test", 9, 30, UI_ALIGN_LEFT, false, false},
 };
 
 static const int KEEP[N_COLS] = {

@@ -47,22 +47,30 @@ enum {
 };
 
 #define BASE_COLUMNS                                                                               \
-    [COL_ACCOUNT] = {"Account", 8, 24, UI_ALIGN_LEFT, false},                                      \
-    [COL_PROVIDER] = {"Provider", 6, 14, UI_ALIGN_LEFT, false},                                    \
-    [COL_STATUS] = {"Status", 9, 13, UI_ALIGN_LEFT, false},                                        \
-    [COL_AVG] = {"Avg", 5, 9, UI_ALIGN_RIGHT, false},                                              \
-    [COL_P95] = {"p95", 5, 9, UI_ALIGN_RIGHT, false},                                              \
-    [COL_ERRORS] = {"Err/h", 5, 7, UI_ALIGN_RIGHT, false},                                         \
-    [COL_RL] = {"RL", 2, 6, UI_ALIGN_RIGHT, false},                                                \
-    [COL_TOK_IN] = {"Tok in", 6, 10, UI_ALIGN_RIGHT, false},                                       \
-    [COL_TOK_OUT] = {"Tok out", 7, 10, UI_ALIGN_RIGHT, false},                                     \
-    [COL_COST_HOUR] = {"$ hour", 6, 10, UI_ALIGN_RIGHT, false},                                    \
-    [COL_COST_MONTH] = {"$ month", 7, 10, UI_ALIGN_RIGHT, false}
+    [COL_ACCOUNT] = {"Account", 8, 24, UI_ALIGN_LEFT, false, false},                               \
+    [COL_PROVIDER] = {"Provider", 6, 14, UI_ALIGN_LEFT, false, false},                             \
+    [COL_STATUS] = {"Status", 9, 13, UI_ALIGN_LEFT, false, true}, [COL_AVG] = {"Avg",              \
+                                                                               5,                  \
+                                                                               9,                  \
+                                                                               UI_ALIGN_RIGHT,     \
+                                                                               false,              \
+                                                                               false},             \
+    [COL_P95] = {"p95", 5, 9, UI_ALIGN_RIGHT, false, false}, [COL_ERRORS] = {"Err/h",              \
+                                                                             5,                    \
+                                                                             7,                    \
+                                                                             UI_ALIGN_RIGHT,       \
+                                                                             false,                \
+                                                                             false},               \
+    [COL_RL] = {"RL", 2, 6, UI_ALIGN_RIGHT, false, false},                                         \
+    [COL_TOK_IN] = {"Tok in", 6, 10, UI_ALIGN_RIGHT, false, false},                                \
+    [COL_TOK_OUT] = {"Tok out", 7, 10, UI_ALIGN_RIGHT, false, false},                              \
+    [COL_COST_HOUR] = {"$ hour", 6, 10, UI_ALIGN_RIGHT, false, false},                             \
+    [COL_COST_MONTH] = {"$ month", 7, 10, UI_ALIGN_RIGHT, false, false}
 
 static const ui_column COLUMNS_LATENCY[N_COLS] = {
-    BASE_COLUMNS, [COL_SPARK] = {"p95 1h", 10, SPARK_MAX_WIDTH, UI_ALIGN_RIGHT, true}};
+    BASE_COLUMNS, [COL_SPARK] = {"p95 1h", 10, SPARK_MAX_WIDTH, UI_ALIGN_RIGHT, true, false}};
 static const ui_column COLUMNS_ERRORS[N_COLS] = {
-    BASE_COLUMNS, [COL_SPARK] = {"errors 1h", 10, SPARK_MAX_WIDTH, UI_ALIGN_RIGHT, true}};
+    BASE_COLUMNS, [COL_SPARK] = {"errors 1h", 10, SPARK_MAX_WIDTH, UI_ALIGN_RIGHT, true, false}};
 
 /* When the pane is narrow, columns go lowest first: the provider first (the account name
  * usually says it, and the detail shows it), so that at 120x40 every figure stays. */

@@ -21,13 +21,13 @@
 enum { COL_PROVIDER, COL_MODEL, COL_INPUT, COL_OUTPUT, COL_READ, COL_WRITE, COL_SOURCE, N_COLS };
 
 static const ui_column COLUMNS[N_COLS] = {
-    [COL_PROVIDER] = {"Provider", 8, 17, UI_ALIGN_LEFT, false},
-    [COL_MODEL] = {"Model", 10, 40, UI_ALIGN_LEFT, true},
-    [COL_INPUT] = {"Input $/M", 9, 10, UI_ALIGN_RIGHT, false},
-    [COL_OUTPUT] = {"Output $/M", 10, 10, UI_ALIGN_RIGHT, false},
-    [COL_READ] = {"Cache read", 10, 10, UI_ALIGN_RIGHT, false},
-    [COL_WRITE] = {"Cache write", 11, 11, UI_ALIGN_RIGHT, false},
-    [COL_SOURCE] = {"Source", 6, 30, UI_ALIGN_LEFT, false},
+    [COL_PROVIDER] = {"Provider", 8, 17, UI_ALIGN_LEFT, false, false},
+    [COL_MODEL] = {"Model", 10, 40, UI_ALIGN_LEFT, true, false},
+    [COL_INPUT] = {"Input $/M", 9, 10, UI_ALIGN_RIGHT, false, false},
+    [COL_OUTPUT] = {"Output $/M", 10, 10, UI_ALIGN_RIGHT, false, false},
+    [COL_READ] = {"Cache read", 10, 10, UI_ALIGN_RIGHT, false, false},
+    [COL_WRITE] = {"Cache write", 11, 11, UI_ALIGN_RIGHT, false, false},
+    [COL_SOURCE] = {"Source", 6, 30, UI_ALIGN_LEFT, false, false},
 };
 static const int KEEP[N_COLS] = {8, 9, 7, 6, 2, 1, 4};
 

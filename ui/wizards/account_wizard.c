@@ -58,9 +58,9 @@ typedef struct wizard {
 } wizard;
 
 static const ui_column PICKER_COLUMNS[] = {
-    {"Provider", 10, 20, UI_ALIGN_LEFT, false},
-    {"Id", 8, 18, UI_ALIGN_LEFT, false},
-    {"You will need", 16, 70, UI_ALIGN_LEFT, true},
+    {"Provider", 10, 20, UI_ALIGN_LEFT, false, false},
+    {"Id", 8, 18, UI_ALIGN_LEFT, false, false},
+    {"You will need", 16, 70, UI_ALIGN_LEFT, true, false},
 };
 
 /* ---- steps and data ---- */
