@@ -35,9 +35,16 @@ assert_screen_contains "models found"
 send_keys Enter
 wait_for_gone "Test of alpha"
 wait_for_text "ok"
+assert_screen_not_contains "in the background" # the message went with the result
 
-# --- disable with a reason, then enable
+# --- e edits here too (as on every page)
 send_keys e
+wait_for_text "Edit account alpha"
+send_keys Escape
+wait_for_gone "Edit account alpha"
+
+# --- disable with a reason (o: e edits, as on every page), then enable
+send_keys o
 wait_for_text "Disable account"
 type_text "rotating keys"
 send_keys Enter
@@ -48,6 +55,15 @@ send_keys x
 wait_for_text "Enable account"
 send_keys Enter
 wait_for_gone "is disabled: rotating keys"
+
+# --- an account in use says so first, not after "cannot be undone"
+"$MMADMIN" model add fast-chat --type chat >/dev/null
+"$MMADMIN" target add fast-chat --account alpha --model gpt-4o-mini >/dev/null 2>&1
+send_keys g d
+wait_for_text "alpha is in use by fast-chat (target 1)"
+assert_screen_not_contains "cannot be undone"
+send_keys Enter
+wait_for_gone "alpha is in use"
 
 # --- delete asks first: n keeps, y deletes
 send_keys j d

@@ -272,6 +272,9 @@ static void test_done(ui_app *app, const ui_connection_check *t, void *owner)
     size_t used = strlen(st->pending_text);
     snprintf(st->pending_text + used, sizeof st->pending_text - used, "%s", note);
     st->pending_ok = t->result.ok;
+    /* "Testing x in the background…" is over: the result's dialog says how it ended */
+    if (strncmp(app->message_text, "Testing ", 8) == 0)
+        ui_clear_message(app);
     accounts_load(page, app);
 }
 
@@ -417,6 +420,26 @@ static int test_account(ui_page *page, ui_app *app)
     return UI_HANDLED;
 }
 
+/* "fast-chat (target 1), embed (target 2)": the targets that use account; false when none. */
+static bool targets_using(ui_app *app, const char *account, char *out, size_t outsz)
+{
+    mm_model_list models = {0};
+    mm_error err;
+    mm_error_clear(&err);
+    size_t used = 0;
+    out[0] = '\0';
+    if (catalog_model_list(app->cat, &models, &err) == MM_OK)
+        for (size_t m = 0; m < models.count; m++)
+            for (size_t t = 0; t < models.items[m].n_targets; t++)
+                if (!strcmp(models.items[m].targets[t].account, account) && used < outsz) {
+                    int w = snprintf(out + used, outsz - used, "%s%s (target %d)", used ? ", " : "",
+                                     models.items[m].name, models.items[m].targets[t].priority);
+                    used += w > 0 ? (size_t)w : 0;
+                }
+    mm_model_list_free(&models);
+    return used > 0;
+}
+
 static int delete_account(ui_page *page, ui_app *app)
 {
     const mm_account *a = selected_or_say(page, app);
@@ -424,6 +447,16 @@ static int delete_account(ui_page *page, ui_app *app)
         return UI_HANDLED;
     char name[MM_NAME_MAX];
     mm_copy(name, sizeof name, a->name);
+    char users[512];
+    if (targets_using(app, name, users, sizeof users)) {
+        char why[700];
+        snprintf(why, sizeof why,
+                 "%s is in use by %s. Remove those targets first (Models page, 2), or disable "
+                 "the account instead.",
+                 name, users);
+        ui_dialog_error(app, "Account in use", why);
+        return UI_HANDLED;
+    }
     const mm_provider_info *p = provider_find(a->provider);
     char text[512];
     snprintf(text, sizeof text,
@@ -463,16 +496,15 @@ static const ui_binding BINDINGS[] = {
      .action = "adding an account", .run = add_account},
     {3, '/', "/", "Filter", "filter rows (type text; Enter keeps, Esc clears)", .edits = false},
     {4, '\n', "Enter", "Edit",
-     "edit the selected account (the key field keeps the key when "
-     "left empty)",
-     .edits = true, .action = "editing", .run = edit_account},
+     "edit the selected account (also e; the key field keeps the key when left empty)",
+     .edits = true, .alt_key = 'e', .action = "editing", .run = edit_account},
     {5, 't', "t", "Test", "test the selected account's connection in the background",
      .run = test_account},
     {6, 's', "s", "Sort", "sort by the next column", .edits = false},
     {7, 'x', "x", "Enable", "enable the selected account", .edits = true, .action = "enabling",
      .run = enable_account},
-    {8, 'e', "e", "Disable", "disable the selected account, with a reason", .edits = true,
-     .action = "disabling", .run = disable_account},
+    {8, 'o', "o", "Disable", "disable (turn off) the selected account, with a reason",
+     .edits = true, .action = "disabling", .run = disable_account},
     {9, 'd', "d", "Delete", "delete the selected account (asks first)", .edits = true,
      .action = "deleting", .run = delete_account},
 };
