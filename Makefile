@@ -7,7 +7,7 @@ BENCH_BUILD ?= build-bench
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE      ?= cmake
 
-.PHONY: all deps build test demo bench fuzz screenshots install clean format
+.PHONY: all deps build test demo bench fuzz screenshots golden install clean format
 
 all: build
 
@@ -38,6 +38,11 @@ fuzz: deps
 
 screenshots: deps build
 	@bash scripts/screenshots.sh $(BUILD)
+
+# Rewrites the golden screens of tests/tui/golden after a deliberate change (read the diff).
+golden: build
+	@MM_GOLDEN_UPDATE=1 MMADMIN=$(BUILD)/mmadmin MMSIM=$(BUILD)/mmsim MM_SOURCE_DIR=$(CURDIR) \
+		bash tests/tui/test_golden.sh
 
 install: build
 	@$(CMAKE) --install $(BUILD)

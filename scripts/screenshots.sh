@@ -130,7 +130,7 @@ shot help
 send_keys Escape
 wait_for_gone "Help: Provider Accounts"
 
-for page in 2:models 3:entitlements 4:health 5:workspaces 6:audit; do
+for page in 2:models 3:entitlements 4:health 5:workspaces 7:prices 6:audit; do
     send_keys "${page%%:*}"
     sleep 0.5
     shot "page-${page#*:}"

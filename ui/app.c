@@ -4,6 +4,7 @@
 #include "app.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <langinfo.h>
 #include <locale.h>
@@ -16,6 +17,7 @@
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include "app_monitor.h"
 #include "draw.h"
@@ -286,7 +288,7 @@ static void draw_sidebar(ui_app *app)
             el = app->focus_sidebar ? UI_EL_SIDEBAR_SELECTED : UI_EL_SIDEBAR_CURRENT;
         ui_draw_text(app, win, 1 + (int)i, 1, app->sidebar_w - 2, el, UI_ALIGN_LEFT, line);
     }
-    const char *hints[] = {"Tab  focus", "1-6  pages", "?    keys", "q    quit"};
+    const char *hints[] = {"Tab  focus", "1-7  pages", "?    keys", "q    quit"};
     int n = (int)(sizeof hints / sizeof hints[0]);
     if (h - 2 - n > (int)app->n_pages + 2)
         for (int i = 0; i < n; i++)
@@ -489,12 +491,12 @@ static void frame_mouse(ui_app *app, const MEVENT *ev)
 {
     if (ev->y == app->rows - 1) {
         int key = bar_key_at(app, ev->x);
-        if (key && (ev->bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED)))
+        if (key && (ev->bstate & UI_MOUSE_CLICK))
             dispatch_key(app, key);
         return;
     }
     if (ev->x < app->sidebar_w && ev->y >= 2 && ev->y < 2 + (int)app->n_pages) {
-        if (ev->bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)) {
+        if (ev->bstate & UI_MOUSE_CLICK) {
             app->focus_sidebar = true;
             ui_switch_page(app, (size_t)(ev->y - 2));
         }
@@ -515,6 +517,10 @@ static void dispatch_mouse(ui_app *app)
 {
     MEVENT ev;
     if (getmouse(&ev) != OK || app->too_small)
+        return;
+    /* a click is one action: it acts on the press; the release (which may land on what the
+     * press opened) does nothing */
+    if (!(ev.bstate & (UI_MOUSE_CLICK | BUTTON4_PRESSED | BUTTON5_PRESSED)))
         return;
     if (app->n_modals) {
         ui_modal *top = app->modals[app->n_modals - 1];
@@ -582,6 +588,9 @@ static int frame_key(ui_app *app, int key)
     case UI_FN(KEY_F(1)):
         show_help(app);
         return UI_HANDLED;
+    case 'r': /* pages with their own Reload row (Audit, Health) answer first */
+        ui_set_message(app, UI_EL_DIM, "Read the page again from the catalog.");
+        return UI_HANDLED | UI_REFRESH;
     case 'q':
     case UI_FN(KEY_F(10)):
         return UI_QUIT;
@@ -631,6 +640,26 @@ static int page_key(ui_app *app, ui_page *page, int key)
     return page->ops->handle_key ? page->ops->handle_key(page, app, key) : UI_IGNORED;
 }
 
+/* A paste with no dialog open: into the page's filter while one is typed, else refused. */
+static void paste_into_page(ui_app *app, ui_page *page)
+{
+    bool typing = page && !app->focus_sidebar && page->ops->typing && page->ops->typing(page);
+    if (!typing || !page->ops->handle_key) {
+        ui_set_message(app, UI_EL_WARN, "Nothing here takes a paste: open a form or a filter.");
+        return;
+    }
+    const char *p = app->paste;
+    mbstate_t ps;
+    memset(&ps, 0, sizeof ps);
+    wchar_t wc;
+    size_t n;
+    while (*p && (n = mbrtowc(&wc, p, strlen(p), &ps)) != (size_t)-1 && n != (size_t)-2 && n) {
+        if (wc >= 32 && wc != 127) /* a filter is one line */
+            page->ops->handle_key(page, app, (int)wc);
+        p += n;
+    }
+}
+
 static void dispatch_key(ui_app *app, int key)
 {
     app->redraw_needed = true;
@@ -655,6 +684,10 @@ static void dispatch_key(ui_app *app, int key)
     }
     ui_clear_message(app);
     ui_page *page = ui_current_page(app);
+    if (key == UI_KEY_PASTE) {
+        paste_into_page(app, page);
+        return;
+    }
     int r = UI_IGNORED;
     if (app->focus_sidebar)
         r = sidebar_key(app, key);
@@ -670,6 +703,49 @@ static void dispatch_key(ui_app *app, int key)
         app->quit = true;
 }
 
+/* The terminal's bracketed-paste marks, as key codes of their own (define_key). */
+#define PASTE_BEGIN (KEY_MAX + 2)
+#define PASTE_END (KEY_MAX + 3)
+
+const char *ui_paste_text(const ui_app *app)
+{
+    return app->paste;
+}
+
+/* Collects a paste's characters; true while the paste goes on (the key was part of it). */
+static bool paste_collect(ui_app *app, int rc, wint_t wch)
+{
+    if (rc == KEY_CODE_YES && wch == PASTE_BEGIN) {
+        app->pasting = true;
+        app->paste_len = 0;
+        app->paste_overflow = false;
+        return true;
+    }
+    if (!app->pasting)
+        return false;
+    if (rc == KEY_CODE_YES && wch == PASTE_END) {
+        app->pasting = false;
+        app->paste[app->paste_len] = '\0';
+        if (app->paste_overflow)
+            ui_set_message(app, UI_EL_ERROR, "The paste was refused: over %d bytes.",
+                           UI_PASTE_MAX - 1);
+        else
+            dispatch_key(app, UI_KEY_PASTE);
+        return true;
+    }
+    if (rc == KEY_CODE_YES)
+        return true; /* a key code inside a paste (ncurses matched a sequence): dropped */
+    char mb[MB_LEN_MAX];
+    mbstate_t ps;
+    memset(&ps, 0, sizeof ps);
+    size_t n = wcrtomb(mb, (wchar_t)wch, &ps);
+    if (n == (size_t)-1 || app->paste_len + n >= sizeof app->paste)
+        app->paste_overflow = true;
+    else
+        memcpy(app->paste + app->paste_len, mb, n), app->paste_len += n;
+    return true;
+}
+
 static void read_keys(ui_app *app)
 {
     for (int i = 0; i < 256 && !app->quit; i++) {
@@ -677,6 +753,8 @@ static void read_keys(ui_app *app)
         int rc = wget_wch(stdscr, &wch);
         if (rc == ERR)
             return;
+        if (paste_collect(app, rc, wch))
+            continue;
         if (rc == KEY_CODE_YES) {
             if (wch == KEY_RESIZE) { /* ncurses has resized already (resizeterm queues it) */
                 layout(app);
@@ -697,18 +775,44 @@ static void read_keys(ui_app *app)
 
 /* ---- the loop ---- */
 
-static int next_timeout(ui_app *app)
+/* The loop wakes at least this often to see whether another process changed the catalog. */
+#define UI_LIVE_CHECK_MS 1000
+
+/* Milliseconds to wait; *asked = a page or dialog wants a redraw then (not only the check). */
+static int next_timeout(ui_app *app, bool *asked)
 {
-    int timeout = -1;
+    int timeout = UI_LIVE_CHECK_MS;
+    *asked = false;
     ui_page *page = ui_current_page(app);
-    if (page && page->ops->timer_ms)
-        timeout = page->ops->timer_ms(page, app);
-    for (size_t i = 0; i < app->n_modals; i++) {
-        int t = app->modals[i]->timer_ms ? app->modals[i]->timer_ms(app->modals[i]) : -1;
-        if (t >= 0 && (timeout < 0 || t < timeout))
-            timeout = t;
+    int t = page && page->ops->timer_ms ? page->ops->timer_ms(page, app) : -1;
+    for (size_t i = 0;; i++) {
+        if (t >= 0 && t <= timeout)
+            timeout = t, *asked = true;
+        if (i >= app->n_modals)
+            break;
+        t = app->modals[i]->timer_ms ? app->modals[i]->timer_ms(app->modals[i]) : -1;
     }
     return timeout;
+}
+
+/* Another process (a second console, the CLI, the gateway) committed to the catalog: every page
+ * reads again when shown; the one on screen now, unless a dialog is open over it (then when
+ * the dialog closes). Tables keep their selection, filter, sort and scroll across the reload. */
+static void follow_catalog(ui_app *app)
+{
+    int64_t version = 0;
+    mm_error err;
+    mm_error_clear(&err);
+    if (catalog_data_version(app->cat, &version, &err) == MM_OK && version != app->data_version) {
+        app->data_version = version;
+        for (size_t i = 0; i < app->n_pages; i++)
+            app->pages[i]->loaded = false;
+    }
+    ui_page *page = ui_current_page(app);
+    if (page && !page->loaded && app->n_modals == 0 && !app->too_small) {
+        ensure_loaded(app, page);
+        app->redraw_needed = true;
+    }
 }
 
 static void drain_wake_pipe(ui_app *app)
@@ -734,12 +838,14 @@ static void loop_turn(ui_app *app)
         read_keys(app);
         return;
     }
-    int timeout = next_timeout(app);
+    bool timer_asked = false;
+    int timeout = next_timeout(app, &timer_asked);
     struct timespec ts = {timeout / 1000, (long)(timeout % 1000) * 1000000L};
     struct pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {app->wake_read, POLLIN, 0}};
     sigset_t unblocked;
     sigemptyset(&unblocked);
-    int n = ppoll(fds, 2, timeout >= 0 ? &ts : NULL, &unblocked);
+    int n = ppoll(fds, 2, &ts, &unblocked);
+    follow_catalog(app);
     if (g_got_term) {
         app->quit = true;
         return;
@@ -751,7 +857,8 @@ static void loop_turn(ui_app *app)
     if (n < 0)
         return;
     if (n == 0) {
-        app->redraw_needed = true; /* timer: spinner frame, relative times */
+        if (timer_asked)
+            app->redraw_needed = true; /* timer: spinner frame, relative times */
         return;
     }
     if (fds[1].revents & POLLIN)
@@ -852,6 +959,11 @@ static bool start_curses(ui_app *app)
                   BUTTON5_PRESSED,
               NULL);
     mouseinterval(0);
+    /* bracketed paste: a paste arrives marked, and is one value (never keys) */
+    define_key("\033[200~", PASTE_BEGIN);
+    define_key("\033[201~", PASTE_END);
+    fputs("\033[?2004h", stdout);
+    fflush(stdout);
     ui_theme_init(&app->theme);
     return true;
 }
@@ -868,11 +980,14 @@ static int run(ui_app *app, const mm_ui_options *opts)
         return 1;
     }
     layout(app);
+    follow_catalog(app);
     ensure_loaded(app, ui_current_page(app));
     while (!app->quit)
         loop_turn(app);
     ui_jobs_join_all(app);
     endwin();
+    fputs("\033[?2004l", stdout);
+    fflush(stdout);
     return 0;
 }
 

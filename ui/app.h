@@ -54,6 +54,14 @@ struct ui_app {
     size_t n_bar_hits;
     bool redraw_needed;
     bool keys_pending; /* typed-ahead keys left queued when a modal closed mid-burst */
+    /* following other processes' writes: the catalog's data_version last seen (checked on
+     * each turn, at least once a second) */
+    int64_t data_version;
+    /* a bracketed paste being read (between ESC[200~ and ESC[201~) */
+    bool pasting;
+    size_t paste_len;
+    bool paste_overflow;
+    char paste[UI_PASTE_MAX];
     bool quit;
 };
 

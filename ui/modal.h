@@ -15,6 +15,13 @@
 #define UI_FN(code) (0x01000000 | (code))
 #define UI_IS_FN(key) (((key)&0x01000000) != 0)
 #define UI_KEY_ESC 27
+/* The mouse states that act: a click acts once, on the press (or on a terminal's CLICKED);
+ * the frame drops releases before anything sees them. */
+/* A bracketed paste (ESC[200~ ... ESC[201~) arrives as this one key; ui_paste_text has the
+ * text (line breaks included, as pasted). */
+#define UI_KEY_PASTE UI_FN(KEY_MAX + 1)
+#define UI_PASTE_MAX 4096
+#define UI_MOUSE_CLICK (BUTTON1_CLICKED | BUTTON1_PRESSED)
 #define UI_KEY_TAB '\t'
 #define UI_KEY_ENTER '\n'
 #define UI_CTRL(c) ((c)&0x1f)
@@ -95,6 +102,8 @@ void ui_wake(const ui_app *app);
 void ui_set_message(ui_app *app, ui_element element, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void ui_clear_message(ui_app *app);
+/* The text of the UI_KEY_PASTE being handled (UTF-8, at most UI_PASTE_MAX - 1 bytes). */
+const char *ui_paste_text(const ui_app *app);
 /* Creates or moves/resizes w (keeping its place in the panel stack). */
 void ui_win_place(ui_win *w, int height, int width, int y, int x);
 void ui_win_destroy(ui_win *w);

@@ -48,6 +48,10 @@ const char *catalog_path(const mm_catalog *cat);
  * to the file since this connection last looked; -1 on error. Cheap: no table is read. */
 int64_t catalog_data_version(mm_catalog *cat);
 bool catalog_is_read_only(const mm_catalog *cat);
+/* SQLite's PRAGMA data_version of this connection: it changes when another connection (another
+ * process, or another thread's connection) commits; this connection's own writes leave it. A
+ * cheap check (no table is read) for "does what I show need re-reading?". */
+mm_status catalog_data_version(mm_catalog *cat, int64_t *version, mm_error *err);
 /* True once this process saw the file damaged (SQLITE_CORRUPT / NOTADB, or quick_check of the
  * configuration tables failing before the first write): every later write is refused. */
 bool catalog_is_damaged(const mm_catalog *cat);

@@ -192,6 +192,11 @@ bool catalog_is_read_only(const mm_catalog *cat)
     return cat->read_only;
 }
 
+mm_status catalog_data_version(mm_catalog *cat, int64_t *version, mm_error *err)
+{
+    return cat_query_int(cat, "PRAGMA data_version", NULL, version, err);
+}
+
 void catalog_set_actor(mm_catalog *cat, const char *actor)
 {
     if (mm_present(actor))

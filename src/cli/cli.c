@@ -45,7 +45,7 @@ static void print_global_help(FILE *out)
           "                 $XDG_DATA_HOME/mechamental/catalog.db)\n"
           "  --read-only    open the catalog read-only\n"
           "  --page PAGE    open the console on PAGE: accounts, models, entitlements, health,\n"
-          "                 workspaces or audit\n"
+          "                 workspaces, audit or prices\n"
           "  --demo         open the console on a throw-away demo catalog fed by the simulator\n"
           "                 (mmsim) and a load generator; leaving it stops and removes them\n"
           "  --version      print the version and exit\n"

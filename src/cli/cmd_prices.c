@@ -91,72 +91,8 @@ static json_t *price_json(const mm_price *price)
     return obj;
 }
 
-typedef struct unpriced {
-    char provider[MM_PROVIDER_ID_MAX];
-    char model[MM_PROVIDER_MODEL_MAX];
-} unpriced;
-
-static bool has_price(const mm_price_list *prices, const char *provider, const char *model)
-{
-    for (size_t i = 0; i < prices->count; i++)
-        if (strcmp(prices->items[i].provider, provider) == 0 &&
-            strcmp(prices->items[i].model, model) == 0)
-            return true;
-    return false;
-}
-
-static const char *account_provider(const mm_account_list *accounts, const char *name)
-{
-    for (size_t i = 0; i < accounts->count; i++)
-        if (strcmp(accounts->items[i].name, name) == 0)
-            return accounts->items[i].provider;
-    return NULL;
-}
-
-/* Provider models that targets use and that have no price, each once. */
-static mm_status find_unpriced(mm_catalog *cat, const mm_price_list *prices, unpriced **out,
-                               size_t *count, mm_error *err)
-{
-    *out = NULL;
-    *count = 0;
-    mm_account_list accounts = {0};
-    mm_model_list models = {0};
-    mm_status st = catalog_account_list(cat, &accounts, err);
-    if (st == MM_OK)
-        st = catalog_model_list(cat, &models, err);
-    size_t capacity = 0;
-    for (size_t m = 0; st == MM_OK && m < models.count; m++) {
-        for (size_t t = 0; t < models.items[m].n_targets; t++) {
-            const mm_target *target = &models.items[m].targets[t];
-            const char *provider = account_provider(&accounts, target->account);
-            if (!provider || has_price(prices, provider, target->model))
-                continue;
-            bool seen = false;
-            for (size_t i = 0; i < *count && !seen; i++)
-                seen = strcmp((*out)[i].provider, provider) == 0 &&
-                       strcmp((*out)[i].model, target->model) == 0;
-            if (seen)
-                continue;
-            if (*count == capacity) {
-                capacity = capacity ? capacity * 2 : 8;
-                unpriced *grown = realloc(*out, capacity * sizeof *grown);
-                if (!grown) {
-                    st = mm_error_set(err, MM_E_INTERNAL, "", "out of memory");
-                    break;
-                }
-                *out = grown;
-            }
-            snprintf((*out)[*count].provider, MM_PROVIDER_ID_MAX, "%s", provider);
-            snprintf((*out)[*count].model, MM_PROVIDER_MODEL_MAX, "%s", target->model);
-            (*count)++;
-        }
-    }
-    mm_account_list_free(&accounts);
-    mm_model_list_free(&models);
-    return st;
-}
-
-static void print_prices_text(const mm_price_list *prices, const unpriced *missing, size_t n)
+static void print_prices_text(const mm_price_list *prices, const pricing_unpriced *missing,
+                              size_t n)
 {
     if (prices->count == 0 && n == 0) {
         printf("no prices known; import some with: mmadmin prices import FILE\n");
@@ -194,11 +130,11 @@ static int prices_list(cli_context *ctx, int argc, char **argv)
         return stop;
     mm_error err = {0};
     mm_price_list prices = {0};
-    unpriced *missing = NULL;
+    pricing_unpriced *missing = NULL;
     size_t n_missing = 0;
     if (pricing_ensure_builtin(cat, &err) != MM_OK ||
         catalog_price_list(cat, &prices, &err) != MM_OK ||
-        find_unpriced(cat, &prices, &missing, &n_missing, &err) != MM_OK) {
+        pricing_find_unpriced(cat, &prices, false, &missing, &n_missing, &err) != MM_OK) {
         mm_price_list_free(&prices);
         free(missing);
         return cli_report(&err);

@@ -85,6 +85,72 @@ mm_status pricing_cost_of(mm_catalog *cat, const char *provider, const char *mod
     return MM_OK;
 }
 
+static bool has_price(const mm_price_list *prices, const char *provider, const char *model)
+{
+    for (size_t i = 0; i < prices->count; i++)
+        if (strcmp(prices->items[i].provider, provider) == 0 &&
+            strcmp(prices->items[i].model, model) == 0)
+            return true;
+    return false;
+}
+
+static const char *account_provider(const mm_account_list *accounts, const char *name)
+{
+    for (size_t i = 0; i < accounts->count; i++)
+        if (strcmp(accounts->items[i].name, name) == 0)
+            return accounts->items[i].provider;
+    return NULL;
+}
+
+static bool unpriced_seen(const pricing_unpriced *list, size_t count, const char *account,
+                          const char *provider, const char *model)
+{
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(list[i].provider, provider) == 0 && strcmp(list[i].model, model) == 0 &&
+            (!account || strcmp(list[i].account, account) == 0))
+            return true;
+    return false;
+}
+
+mm_status pricing_find_unpriced(mm_catalog *cat, const mm_price_list *prices, bool per_account,
+                                pricing_unpriced **out, size_t *count, mm_error *err)
+{
+    *out = NULL;
+    *count = 0;
+    mm_account_list accounts = {0};
+    mm_model_list models = {0};
+    mm_status st = catalog_account_list(cat, &accounts, err);
+    if (st == MM_OK)
+        st = catalog_model_list(cat, &models, err);
+    size_t capacity = 0;
+    for (size_t m = 0; st == MM_OK && m < models.count; m++) {
+        for (size_t t = 0; t < models.items[m].n_targets; t++) {
+            const mm_target *target = &models.items[m].targets[t];
+            const char *provider = account_provider(&accounts, target->account);
+            if (!provider || has_price(prices, provider, target->model) ||
+                unpriced_seen(*out, *count, per_account ? target->account : NULL, provider,
+                              target->model))
+                continue;
+            if (*count == capacity) {
+                capacity = capacity ? capacity * 2 : 8;
+                pricing_unpriced *grown = realloc(*out, capacity * sizeof *grown);
+                if (!grown) {
+                    st = mm_error_set(err, MM_E_INTERNAL, "", "out of memory");
+                    break;
+                }
+                *out = grown;
+            }
+            pricing_unpriced *u = &(*out)[(*count)++];
+            snprintf(u->account, sizeof u->account, "%s", target->account);
+            snprintf(u->provider, sizeof u->provider, "%s", provider);
+            snprintf(u->model, sizeof u->model, "%s", target->model);
+        }
+    }
+    mm_account_list_free(&accounts);
+    mm_model_list_free(&models);
+    return st;
+}
+
 void pricing_file_free(pricing_file *file)
 {
     if (file)

@@ -31,6 +31,19 @@ mm_status pricing_cost_of(mm_catalog *cat, const char *provider, const char *mod
 mm_status pricing_cost_lookup(mm_catalog *cat, const char *provider, const char *model,
                               int64_t tokens_in, int64_t tokens_out, int64_t *cost, mm_error *err);
 
+/* A provider model that a target uses and that has no price: its monthly spend counts $0, so
+ * an account's monthly cap never stops it (issue 14 item 2). account is the target's account. */
+typedef struct pricing_unpriced {
+    char account[MM_NAME_MAX];
+    char provider[MM_PROVIDER_ID_MAX];
+    char model[MM_PROVIDER_MODEL_MAX];
+} pricing_unpriced;
+/* The targets whose provider model has no price in prices (catalog_price_list's), each
+ * (provider, model) once — or, with per_account, each (account, provider, model) once. *out
+ * is malloc'd (free it); MM_E_INTERNAL when out of memory. */
+mm_status pricing_find_unpriced(mm_catalog *cat, const mm_price_list *prices, bool per_account,
+                                pricing_unpriced **out, size_t *count, mm_error *err);
+
 typedef enum pricing_format { PRICING_FORMAT_MMADMIN, PRICING_FORMAT_LITELLM } pricing_format;
 
 typedef struct pricing_file {

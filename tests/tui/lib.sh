@@ -68,7 +68,8 @@ start_ui() {
     rm -f "$TUI_TMP/ui.exit"
     local args=""
     for a in "$@"; do args+=" $(printf '%q' "$a")"; done
-    tmux -L "$TUI_SOCK" -f /dev/null new-session -d -x "$TUI_COLS" -y "$TUI_ROWS" \
+    tmux -L "$TUI_SOCK" kill-session -t main 2>/dev/null || true # a console started before
+    tmux -L "$TUI_SOCK" -f /dev/null new-session -d -s main -x "$TUI_COLS" -y "$TUI_ROWS" \
         "env ${TUI_TERM:+TERM=$TUI_TERM} LC_ALL=C.UTF-8 MM_DB=$(printf '%q' "$MM_DB") MM_MASTER_KEY=$MM_MASTER_KEY \
          ASAN_OPTIONS=${ASAN_OPTIONS:-} UBSAN_OPTIONS=${UBSAN_OPTIONS:-} \
          $(printf '%q' "$MMADMIN")$args 2>$TUI_TMP/ui.err; echo \$? >$TUI_TMP/ui.exit"
@@ -76,9 +77,27 @@ start_ui() {
     wait_for_text "${START_UI_WAIT:-Provider Accounts}" 20
 }
 
-send_keys() { tmux -L "$TUI_SOCK" send-keys "$@"; }
-type_text() { tmux -L "$TUI_SOCK" send-keys -l "$1"; }
-screen() { tmux -L "$TUI_SOCK" capture-pane -p; }
+# TUI_TARGET (a tmux session name) picks the console the next calls talk to ("main": start_ui's).
+TUI_TARGET="main"
+# Starts another console on the same catalog in its own tmux session NAME (talk to it with
+# TUI_TARGET=NAME): start_second_ui NAME [mmadmin global options...]
+start_second_ui() {
+    local name=$1 args=""
+    shift
+    for a in "$@"; do args+=" $(printf '%q' "$a")"; done
+    tmux -L "$TUI_SOCK" new-session -d -s "$name" -x "$TUI_COLS" -y "$TUI_ROWS" \
+        "env LC_ALL=C.UTF-8 MM_DB=$(printf '%q' "$MM_DB") MM_MASTER_KEY=$MM_MASTER_KEY \
+         ASAN_OPTIONS=${ASAN_OPTIONS:-} UBSAN_OPTIONS=${UBSAN_OPTIONS:-} \
+         $(printf '%q' "$MMADMIN")$args 2>$TUI_TMP/ui-$name.err; echo \$? >$TUI_TMP/ui-$name.exit"
+    local saved=$TUI_TARGET
+    TUI_TARGET=$name
+    wait_for_text "Provider Accounts" 20
+    TUI_TARGET=$saved
+}
+
+send_keys() { tmux -L "$TUI_SOCK" send-keys ${TUI_TARGET:+-t "$TUI_TARGET"} "$@"; }
+type_text() { tmux -L "$TUI_SOCK" send-keys ${TUI_TARGET:+-t "$TUI_TARGET"} -l "$1"; }
+screen() { tmux -L "$TUI_SOCK" capture-pane ${TUI_TARGET:+-t "$TUI_TARGET"} -p; }
 
 # Polls the screen until TEXT is on it (waiting is fine; durations are never asserted).
 wait_for_text() {

@@ -6,10 +6,13 @@ source "$(dirname "$0")/lib.sh"
 start_sim
 add_account alpha openai "sk-alpha-0123456789wxyz" --endpoint "$(sim_url openai)" --rpm 100
 add_account beta anthropic "sk-ant-beta-0123456789" --endpoint "$(sim_url anthropic)"
+"$MMADMIN" account list | grep alpha | grep -q untested || fail "alpha does not start untested"
 start_ui
 wait_for_text "alpha"
 assert_screen_contains "sk-…wxyz"
-assert_screen_contains "untested"
+# the console's prober tests both at once and the page follows its results (issue 14 item 8:
+# "untested" lasts only until then)
+wait_for_text "✓ ok" 10
 
 # --- edit: change RPM, leave the key empty
 send_keys Enter
@@ -32,9 +35,16 @@ assert_screen_contains "models found"
 send_keys Enter
 wait_for_gone "Test of alpha"
 wait_for_text "ok"
+assert_screen_not_contains "in the background" # the message went with the result
 
-# --- disable with a reason, then enable
+# --- e edits here too (as on every page)
 send_keys e
+wait_for_text "Edit account alpha"
+send_keys Escape
+wait_for_gone "Edit account alpha"
+
+# --- disable with a reason (o: e edits, as on every page), then enable
+send_keys o
 wait_for_text "Disable account"
 type_text "rotating keys"
 send_keys Enter
@@ -45,6 +55,15 @@ send_keys x
 wait_for_text "Enable account"
 send_keys Enter
 wait_for_gone "is disabled: rotating keys"
+
+# --- an account in use says so first, not after "cannot be undone"
+"$MMADMIN" model add fast-chat --type chat >/dev/null
+"$MMADMIN" target add fast-chat --account alpha --model gpt-4o-mini >/dev/null 2>&1
+send_keys g d
+wait_for_text "alpha is in use by fast-chat (target 1)"
+assert_screen_not_contains "cannot be undone"
+send_keys Enter
+wait_for_gone "alpha is in use"
 
 # --- delete asks first: n keeps, y deletes
 send_keys j d

@@ -62,6 +62,13 @@ wait_for_row primary-openai "✖ unreachable"
 wait_for_text "1 unreachable"
 [[ $(send_served_by) == backup-claude ]] || fail "send was not shifted to the fallback while unreachable"
 
+# --- issue 14 item 11: sort by status is by severity (unreachable first), with the mark; at
+# 120 columns Provider is left out, so the second s sorts by Status (never a hidden column)
+send_keys s s
+wait_for_text "Status▲"
+order=$(screen | grep -oE "primary-openai|backup-claude" | head -n 2 | tr '\n' ' ')
+[[ "$order" == "primary-openai backup-claude " ]] || fail "status sort is not by severity: $order"
+
 # --- the detail of the failing account: charts, cap bar, projection, fallback, last errors
 send_keys /
 type_text "primary"
@@ -73,7 +80,9 @@ assert_screen_contains "Requests/min"
 assert_screen_contains "p95/min"
 assert_screen_contains "of \$25.00 monthly cap"
 assert_screen_contains "░"
-assert_screen_contains "At this month's burn rate"
+# issue 14 item 11: the month's spend all came within minutes: no month-end projection from it
+assert_screen_contains "Too early to project the month's end: less than a"
+assert_screen_not_contains "At this month's burn rate"
 wait_for_text "goes to backup-claude first"
 assert_screen_contains "Falling back away from this account now"
 # issue 14 item 7: the cool-down line agrees with the fallbacks below it

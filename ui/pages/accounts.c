@@ -9,6 +9,8 @@
 #include "draw.h"
 #include "jobs.h"
 #include "page.h"
+#include "pages/prices.h"
+#include "router/pricing.h"
 #include "util/clock.h"
 #include "util/text.h"
 #include "widgets/dialog.h"
@@ -24,6 +26,8 @@ typedef struct accounts_page {
     char pending_title[96]; /* a finished test's dialog, shown at the next wake */
     char pending_text[8192];
     bool pending_ok;
+    pricing_unpriced *unpriced; /* targets' models without a price, per account */
+    size_t n_unpriced;
 } accounts_page;
 
 enum {
@@ -40,15 +44,15 @@ enum {
 };
 
 static const ui_column COLUMNS[N_COLS] = {
-    [COL_NAME] = {"Name", 8, 24, UI_ALIGN_LEFT, false},
-    [COL_PROVIDER] = {"Provider", 6, 13, UI_ALIGN_LEFT, false},
-    [COL_ENDPOINT] = {"Endpoint", 10, 30, UI_ALIGN_LEFT, true},
-    [COL_KEY] = {"Key", 5, 10, UI_ALIGN_LEFT, false},
-    [COL_RPM] = {"RPM", 3, 10, UI_ALIGN_RIGHT, false},
-    [COL_TPM] = {"TPM", 3, 14, UI_ALIGN_RIGHT, false},
-    [COL_CAP] = {"Cap/mo", 5, 13, UI_ALIGN_RIGHT, false},
-    [COL_ENABLED] = {"Enabled", 7, 12, UI_ALIGN_LEFT, false},
-    [COL_TEST] = {"Last test", 9, 30, UI_ALIGN_LEFT, false},
+    [COL_NAME] = {"Name", 8, 24, UI_ALIGN_LEFT, false, false},
+    [COL_PROVIDER] = {"Provider", 6, 13, UI_ALIGN_LEFT, false, false},
+    [COL_ENDPOINT] = {"Endpoint", 10, 30, UI_ALIGN_LEFT, true, false},
+    [COL_KEY] = {"Key", 5, 10, UI_ALIGN_LEFT, false, false},
+    [COL_RPM] = {"RPM", 3, 10, UI_ALIGN_RIGHT, false, false},
+    [COL_TPM] = {"TPM", 3, 14, UI_ALIGN_RIGHT, false, false},
+    [COL_CAP] = {"Cap/mo", 5, 13, UI_ALIGN_RIGHT, false, false},
+    [COL_ENABLED] = {"Enabled", 7, 12, UI_ALIGN_LEFT, false, false},
+    [COL_TEST] = {"Last test", 9, 30, UI_ALIGN_LEFT, false, false},
 };
 
 static const int KEEP[N_COLS] = {
@@ -109,6 +113,21 @@ static const char *endpoint_for_column(const char *url)
     return url;
 }
 
+/* "gpt-x, gpt-y": the account's targets' models without a price (its cap counts $0 for them);
+ * false when there are none. */
+static bool unpriced_models(const accounts_page *st, const char *account, char *out, size_t outsz)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < st->n_unpriced; i++)
+        if (!strcmp(st->unpriced[i].account, account) && used < outsz) {
+            int w =
+                snprintf(out + used, outsz - used, "%s%s", used ? ", " : "", st->unpriced[i].model);
+            used += w > 0 ? (size_t)w : 0;
+        }
+    return used > 0;
+}
+
 static void fill_rows(ui_app *app, accounts_page *st)
 {
     ui_table_begin(&st->table);
@@ -123,6 +142,14 @@ static void fill_rows(ui_app *app, accounts_page *st)
         account_format_limit(app, a->rpm, rpm, sizeof rpm);
         account_format_limit(app, a->tpm, tpm, sizeof tpm);
         account_format_cap(app, a->monthly_cap_cents, cap, sizeof cap);
+        char models[256];
+        bool cap_blind = a->monthly_cap_cents != MM_LIMIT_UNSET &&
+                         unpriced_models(st, a->name, models, sizeof models);
+        if (cap_blind) { /* the cap cannot see this spend: marked, said under the table */
+            char marked[48];
+            snprintf(marked, sizeof marked, "%s %s", ui_glyph(app, UI_G_WARN), cap);
+            mm_copy(cap, sizeof cap, marked);
+        }
         if (a->enabled)
             snprintf(enabled, sizeof enabled, "yes");
         else
@@ -140,6 +167,7 @@ static void fill_rows(ui_app *app, accounts_page *st)
         els[COL_KEY] = a->has_key ? UI_EL_NORMAL : UI_EL_DIM;
         els[COL_ENABLED] = a->enabled ? UI_EL_OK : UI_EL_WARN;
         els[COL_TEST] = test_el;
+        els[COL_CAP] = cap_blind ? UI_EL_WARN : UI_EL_NORMAL;
         ui_table_add(&st->table, a->name, cells, els);
     }
     ui_table_end(&st->table);
@@ -154,6 +182,15 @@ static void accounts_load(ui_page *page, ui_app *app)
     mm_error_clear(&err);
     if (catalog_account_list(app->cat, &st->list, &err) != MM_OK)
         ui_set_message(app, UI_EL_ERROR, "Could not read the accounts: %s", err.message);
+    free(st->unpriced);
+    st->unpriced = NULL;
+    st->n_unpriced = 0;
+    mm_price_list prices = {0};
+    if (catalog_price_list(app->cat, &prices, &err) != MM_OK ||
+        pricing_find_unpriced(app->cat, &prices, true, &st->unpriced, &st->n_unpriced, &err) !=
+            MM_OK)
+        st->n_unpriced = 0;
+    mm_price_list_free(&prices);
     size_t disabled = 0;
     for (size_t i = 0; i < st->list.count; i++)
         disabled += !st->list.items[i].enabled;
@@ -176,7 +213,10 @@ static void accounts_draw(ui_page *page, ui_app *app, WINDOW *win, ui_rect area,
     ui_rect table_area = area;
     bool failed = sel && sel->last_test_ms && !sel->last_test_ok && sel->last_test_message[0];
     bool disabled = sel && !sel->enabled;
-    int details = failed + disabled;
+    char models[256];
+    bool cap_blind = sel && sel->monthly_cap_cents != MM_LIMIT_UNSET &&
+                     unpriced_models(st, sel->name, models, sizeof models);
+    int details = failed + disabled + cap_blind;
     if (details && area.h > 10) {
         table_area.h -= details + 1;
         int y = area.y + area.h - details;
@@ -184,6 +224,14 @@ static void accounts_draw(ui_page *page, ui_app *app, WINDOW *win, ui_rect area,
         if (disabled) {
             snprintf(line, sizeof line, "%s is disabled: %s", sel->name,
                      sel->disabled_reason[0] ? sel->disabled_reason : "(no reason given)");
+            ui_draw_text(app, win, y++, area.x, area.w, UI_EL_WARN, UI_ALIGN_LEFT, line);
+        }
+        if (cap_blind) {
+            char cap[32];
+            account_format_cap(app, sel->monthly_cap_cents, cap, sizeof cap);
+            snprintf(line, sizeof line,
+                     "%s %s's %s monthly cap counts nothing for %s: no price (Prices page, 7).",
+                     ui_glyph(app, UI_G_WARN), sel->name, cap, models);
             ui_draw_text(app, win, y++, area.x, area.w, UI_EL_WARN, UI_ALIGN_LEFT, line);
         }
         if (failed) {
@@ -224,6 +272,9 @@ static void test_done(ui_app *app, const ui_connection_check *t, void *owner)
     size_t used = strlen(st->pending_text);
     snprintf(st->pending_text + used, sizeof st->pending_text - used, "%s", note);
     st->pending_ok = t->result.ok;
+    /* "Testing x in the background…" is over: the result's dialog says how it ended */
+    if (strncmp(app->message_text, "Testing ", 8) == 0)
+        ui_clear_message(app);
     accounts_load(page, app);
 }
 
@@ -309,7 +360,12 @@ static int edit_account(ui_page *page, ui_app *app)
         return UI_HANDLED;
     accounts_load(page, app);
     ui_table_select_key(&st->table, name);
-    ui_set_message(app, UI_EL_OK, "%s Account %s saved.", ui_glyph(app, UI_G_CHECK), name);
+    char saved[MM_NAME_MAX + 32];
+    snprintf(saved, sizeof saved, "%s Account %s saved.", ui_glyph(app, UI_G_CHECK), name);
+    ui_set_message(app, UI_EL_OK, "%s", saved);
+    const mm_account *now = find_account(st, name);
+    if (now)
+        ui_prices_warn_after_save(app, now, saved);
     return UI_HANDLED;
 }
 
@@ -364,6 +420,26 @@ static int test_account(ui_page *page, ui_app *app)
     return UI_HANDLED;
 }
 
+/* "fast-chat (target 1), embed (target 2)": the targets that use account; false when none. */
+static bool targets_using(ui_app *app, const char *account, char *out, size_t outsz)
+{
+    mm_model_list models = {0};
+    mm_error err;
+    mm_error_clear(&err);
+    size_t used = 0;
+    out[0] = '\0';
+    if (catalog_model_list(app->cat, &models, &err) == MM_OK)
+        for (size_t m = 0; m < models.count; m++)
+            for (size_t t = 0; t < models.items[m].n_targets; t++)
+                if (!strcmp(models.items[m].targets[t].account, account) && used < outsz) {
+                    int w = snprintf(out + used, outsz - used, "%s%s (target %d)", used ? ", " : "",
+                                     models.items[m].name, models.items[m].targets[t].priority);
+                    used += w > 0 ? (size_t)w : 0;
+                }
+    mm_model_list_free(&models);
+    return used > 0;
+}
+
 static int delete_account(ui_page *page, ui_app *app)
 {
     const mm_account *a = selected_or_say(page, app);
@@ -371,6 +447,16 @@ static int delete_account(ui_page *page, ui_app *app)
         return UI_HANDLED;
     char name[MM_NAME_MAX];
     mm_copy(name, sizeof name, a->name);
+    char users[512];
+    if (targets_using(app, name, users, sizeof users)) {
+        char why[700];
+        snprintf(why, sizeof why,
+                 "%s is in use by %s. Remove those targets first (Models page, 2), or disable "
+                 "the account instead.",
+                 name, users);
+        ui_dialog_error(app, "Account in use", why);
+        return UI_HANDLED;
+    }
     const mm_provider_info *p = provider_find(a->provider);
     char text[512];
     snprintf(text, sizeof text,
@@ -410,16 +496,15 @@ static const ui_binding BINDINGS[] = {
      .action = "adding an account", .run = add_account},
     {3, '/', "/", "Filter", "filter rows (type text; Enter keeps, Esc clears)", .edits = false},
     {4, '\n', "Enter", "Edit",
-     "edit the selected account (the key field keeps the key when "
-     "left empty)",
-     .edits = true, .action = "editing", .run = edit_account},
+     "edit the selected account (also e; the key field keeps the key when left empty)",
+     .edits = true, .alt_key = 'e', .action = "editing", .run = edit_account},
     {5, 't', "t", "Test", "test the selected account's connection in the background",
      .run = test_account},
     {6, 's', "s", "Sort", "sort by the next column", .edits = false},
     {7, 'x', "x", "Enable", "enable the selected account", .edits = true, .action = "enabling",
      .run = enable_account},
-    {8, 'e', "e", "Disable", "disable the selected account, with a reason", .edits = true,
-     .action = "disabling", .run = disable_account},
+    {8, 'o', "o", "Disable", "disable (turn off) the selected account, with a reason",
+     .edits = true, .action = "disabling", .run = disable_account},
     {9, 'd', "d", "Delete", "delete the selected account (asks first)", .edits = true,
      .action = "deleting", .run = delete_account},
 };
@@ -456,6 +541,7 @@ static void accounts_destroy(ui_page *page)
     ui_table_free(&st->table);
     mm_account_list_free(&st->list);
     mm_string_list_free(&st->testing);
+    free(st->unpriced);
     free(st);
     free(page);
 }

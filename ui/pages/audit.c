@@ -21,11 +21,11 @@ typedef struct audit_page {
 enum { COL_TIME, COL_ACTOR, COL_ACTION, COL_ENTITY, COL_CHANGE, N_COLS };
 
 static const ui_column COLUMNS[N_COLS] = {
-    [COL_TIME] = {"Time (UTC)", 19, 19, UI_ALIGN_LEFT, false},
-    [COL_ACTOR] = {"Actor", 5, 16, UI_ALIGN_LEFT, false},
-    [COL_ACTION] = {"Action", 6, 12, UI_ALIGN_LEFT, false},
-    [COL_ENTITY] = {"Entity", 8, 36, UI_ALIGN_LEFT, false},
-    [COL_CHANGE] = {"Change", 10, 200, UI_ALIGN_LEFT, true},
+    [COL_TIME] = {"Time (UTC)", 19, 19, UI_ALIGN_LEFT, false, false},
+    [COL_ACTOR] = {"Actor", 5, 16, UI_ALIGN_LEFT, false, false},
+    [COL_ACTION] = {"Action", 6, 12, UI_ALIGN_LEFT, false, false},
+    [COL_ENTITY] = {"Entity", 8, 36, UI_ALIGN_LEFT, false, false},
+    [COL_CHANGE] = {"Change", 10, 200, UI_ALIGN_LEFT, true, false},
 };
 
 static const ui_binding BINDINGS[] = {

@@ -28,23 +28,29 @@ typedef struct ent_page {
 } ent_page;
 
 static const ui_column MODEL_LEFT[] = {
-    {"Model", 6, 24, UI_ALIGN_LEFT, true},
-    {"Access", 6, 8, UI_ALIGN_RIGHT, false},
+    {"Model", 6, 24, UI_ALIGN_LEFT, true, false},
+    {"Access", 6, 8, UI_ALIGN_RIGHT, false, false},
 };
 static const ui_column WORKSPACE_LEFT[] = {
-    {"Workspace", 9, 24, UI_ALIGN_LEFT, true},
-    {"Models", 6, 8, UI_ALIGN_RIGHT, false},
+    {"Workspace", 9, 24, UI_ALIGN_LEFT, true, false},
+    {"Models", 6, 8, UI_ALIGN_RIGHT, false, false},
 };
 enum { R_MARK, R_NAME, R_RPM, R_TPM, R_MONTH, R_INFO, N_RIGHT };
 static const ui_column WORKSPACE_RIGHT[N_RIGHT] = {
-    {"Use", 3, 3, UI_ALIGN_LEFT, false},         {"Workspace", 9, 24, UI_ALIGN_LEFT, false},
-    {"RPM", 3, 11, UI_ALIGN_RIGHT, false},       {"TPM", 3, 14, UI_ALIGN_RIGHT, false},
-    {"Tokens/mo", 5, 18, UI_ALIGN_RIGHT, false}, {"Description", 11, 60, UI_ALIGN_LEFT, true},
+    {"Use", 3, 3, UI_ALIGN_LEFT, false, false},
+    {"Workspace", 9, 24, UI_ALIGN_LEFT, false, false},
+    {"RPM", 3, 11, UI_ALIGN_RIGHT, false, false},
+    {"TPM", 3, 14, UI_ALIGN_RIGHT, false, false},
+    {"Tokens/mo", 5, 18, UI_ALIGN_RIGHT, false, false},
+    {"Description", 11, 60, UI_ALIGN_LEFT, true, false},
 };
 static const ui_column MODEL_RIGHT[N_RIGHT] = {
-    {"Use", 3, 3, UI_ALIGN_LEFT, false},         {"Model", 5, 24, UI_ALIGN_LEFT, false},
-    {"RPM", 3, 11, UI_ALIGN_RIGHT, false},       {"TPM", 3, 14, UI_ALIGN_RIGHT, false},
-    {"Tokens/mo", 5, 18, UI_ALIGN_RIGHT, false}, {"Type", 4, 60, UI_ALIGN_LEFT, true},
+    {"Use", 3, 3, UI_ALIGN_LEFT, false, false},
+    {"Model", 5, 24, UI_ALIGN_LEFT, false, false},
+    {"RPM", 3, 11, UI_ALIGN_RIGHT, false, false},
+    {"TPM", 3, 14, UI_ALIGN_RIGHT, false, false},
+    {"Tokens/mo", 5, 18, UI_ALIGN_RIGHT, false, false},
+    {"Type", 4, 60, UI_ALIGN_LEFT, true, false},
 };
 
 /* Narrow panes lose the description first, then the monthly cap, TPM and RPM. */

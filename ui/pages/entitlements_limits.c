@@ -3,11 +3,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "draw.h"
 #include "pages/entitlements.h"
 #include "util/text.h"
 #include "widgets/dialog.h"
 #include "widgets/form.h"
 #include "widgets/form_dialog.h"
+#include "wizards/account_fields.h"
 
 typedef struct limits_ctx {
     mm_entitlement ent;
@@ -80,6 +82,40 @@ static bool read_limits(ui_form *f, mm_entitlement *ent)
     return ok;
 }
 
+/* The limits moved on since the form opened: say how, keep what was typed, and take the new
+ * version so that Save again applies the typed values over theirs. */
+static void describe_conflict(ui_app *app, limits_ctx *lc, char *other, size_t othersz)
+{
+    mm_entitlement now;
+    mm_error err;
+    mm_error_clear(&err);
+    if (catalog_entitlement_get(app->cat, lc->ent.model, lc->ent.workspace, &now, &err) != MM_OK) {
+        snprintf(other, othersz,
+                 "Not saved: another session revoked this entitlement since you opened it. Esc "
+                 "closes the form.");
+        return;
+    }
+    char changes[256] = "";
+    for (size_t i = 0; i < N_LIMIT_FIELDS; i++) {
+        int64_t was = *limit_slot(&lc->ent, i), is = *limit_slot(&now, i);
+        if (was == is)
+            continue;
+        char a[32], b[32];
+        account_format_limit(app, was, a, sizeof a);
+        account_format_limit(app, is, b, sizeof b);
+        size_t used = strlen(changes);
+        snprintf(changes + used, sizeof changes - used, "%s%s %s %s %s", used ? "; " : "",
+                 LIMIT_FIELDS[i].noun, a, ui_glyph(app, UI_G_ARROW), b);
+    }
+    snprintf(other, othersz,
+             "Not saved: another session changed these limits since you opened it (%s). Your "
+             "values are kept: Save again to apply them over that change, or Esc to keep theirs.",
+             changes[0] ? changes : "no limit changed");
+    lc->ent.version = now.version;
+    for (size_t i = 0; i < N_LIMIT_FIELDS; i++)
+        *limit_slot(&lc->ent, i) = *limit_slot(&now, i);
+}
+
 static bool submit_limits(ui_app *app, ui_form *f, void *ctx, char *other, size_t othersz)
 {
     limits_ctx *lc = ctx;
@@ -91,6 +127,10 @@ static bool submit_limits(ui_app *app, ui_form *f, void *ctx, char *other, size_
     mm_status st = catalog_entitlement_validate(&next, &err);
     if (st == MM_OK)
         st = catalog_entitle(app->cat, &next, &err);
+    if (st == MM_E_CONFLICT) {
+        describe_conflict(app, lc, other, othersz);
+        return false;
+    }
     if (st != MM_OK) {
         if (!ui_form_set_error(f, err.field, err.message))
             snprintf(other, othersz, "Not saved: %s", err.message);

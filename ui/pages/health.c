@@ -10,6 +10,7 @@
 #include "app_monitor.h"
 #include "health/monitor.h"
 #include "page.h"
+#include "pages/prices.h"
 #include "pages/health_detail.h"
 #include "pages/health_format.h"
 #include "providers/provider.h"
@@ -26,6 +27,7 @@ typedef struct health_page {
     unsigned long shown_serial; /* the app's health_serial the rows were built from */
     bool spark_errors;          /* the sparkline shows errors instead of p95 latency */
     int spark_width;            /* the width the sparklines were built for */
+    char cap_blind[256];        /* capped accounts' models without a price, "" when none */
 } health_page;
 
 enum {
@@ -45,22 +47,30 @@ enum {
 };
 
 #define BASE_COLUMNS                                                                               \
-    [COL_ACCOUNT] = {"Account", 8, 24, UI_ALIGN_LEFT, false},                                      \
-    [COL_PROVIDER] = {"Provider", 6, 14, UI_ALIGN_LEFT, false},                                    \
-    [COL_STATUS] = {"Status", 9, 13, UI_ALIGN_LEFT, false},                                        \
-    [COL_AVG] = {"Avg", 5, 9, UI_ALIGN_RIGHT, false},                                              \
-    [COL_P95] = {"p95", 5, 9, UI_ALIGN_RIGHT, false},                                              \
-    [COL_ERRORS] = {"Err/h", 5, 7, UI_ALIGN_RIGHT, false},                                         \
-    [COL_RL] = {"RL", 2, 6, UI_ALIGN_RIGHT, false},                                                \
-    [COL_TOK_IN] = {"Tok in", 6, 10, UI_ALIGN_RIGHT, false},                                       \
-    [COL_TOK_OUT] = {"Tok out", 7, 10, UI_ALIGN_RIGHT, false},                                     \
-    [COL_COST_HOUR] = {"$ hour", 6, 10, UI_ALIGN_RIGHT, false},                                    \
-    [COL_COST_MONTH] = {"$ month", 7, 10, UI_ALIGN_RIGHT, false}
+    [COL_ACCOUNT] = {"Account", 8, 24, UI_ALIGN_LEFT, false, false},                               \
+    [COL_PROVIDER] = {"Provider", 6, 14, UI_ALIGN_LEFT, false, false},                             \
+    [COL_STATUS] = {"Status", 9, 13, UI_ALIGN_LEFT, false, true}, [COL_AVG] = {"Avg",              \
+                                                                               5,                  \
+                                                                               9,                  \
+                                                                               UI_ALIGN_RIGHT,     \
+                                                                               false,              \
+                                                                               false},             \
+    [COL_P95] = {"p95", 5, 9, UI_ALIGN_RIGHT, false, false}, [COL_ERRORS] = {"Err/h",              \
+                                                                             5,                    \
+                                                                             7,                    \
+                                                                             UI_ALIGN_RIGHT,       \
+                                                                             false,                \
+                                                                             false},               \
+    [COL_RL] = {"RL", 2, 6, UI_ALIGN_RIGHT, false, false},                                         \
+    [COL_TOK_IN] = {"Tok in", 6, 10, UI_ALIGN_RIGHT, false, false},                                \
+    [COL_TOK_OUT] = {"Tok out", 7, 10, UI_ALIGN_RIGHT, false, false},                              \
+    [COL_COST_HOUR] = {"$ hour", 6, 10, UI_ALIGN_RIGHT, false, false},                             \
+    [COL_COST_MONTH] = {"$ month", 7, 10, UI_ALIGN_RIGHT, false, false}
 
 static const ui_column COLUMNS_LATENCY[N_COLS] = {
-    BASE_COLUMNS, [COL_SPARK] = {"p95 1h", 10, SPARK_MAX_WIDTH, UI_ALIGN_RIGHT, true}};
+    BASE_COLUMNS, [COL_SPARK] = {"p95 1h", 10, SPARK_MAX_WIDTH, UI_ALIGN_RIGHT, true, false}};
 static const ui_column COLUMNS_ERRORS[N_COLS] = {
-    BASE_COLUMNS, [COL_SPARK] = {"errors 1h", 10, SPARK_MAX_WIDTH, UI_ALIGN_RIGHT, true}};
+    BASE_COLUMNS, [COL_SPARK] = {"errors 1h", 10, SPARK_MAX_WIDTH, UI_ALIGN_RIGHT, true, false}};
 
 /* When the pane is narrow, columns go lowest first: the provider first (the account name
  * usually says it, and the detail shows it), so that at 120x40 every figure stays. */
@@ -200,6 +210,7 @@ static void health_load(ui_page *page, ui_app *app)
     ui_monitor_refresh(app);
     snapshot_is_new(st, app);
     fill_rows(page, app);
+    ui_prices_cap_warning(app, NULL, st->cap_blind, sizeof st->cap_blind);
 }
 
 static void health_on_wake(ui_page *page, ui_app *app)
@@ -265,6 +276,15 @@ static void health_draw(ui_page *page, ui_app *app, WINDOW *win, ui_rect area, b
         ui_element el;
         status_line(st, app, line, sizeof line, &el);
         ui_draw_text(app, win, area.y + area.h - 1, area.x, area.w, el, UI_ALIGN_LEFT, line);
+    }
+    if (st->cap_blind[0] && area.h > 8) {
+        table_area.h -= 1;
+        char line[sizeof st->cap_blind + 128];
+        snprintf(line, sizeof line,
+                 "%s Monthly caps count nothing for %s: no price (Prices page, 7).",
+                 ui_glyph(app, UI_G_WARN), st->cap_blind);
+        ui_draw_text(app, win, area.y + area.h - 2, area.x, area.w, UI_EL_WARN, UI_ALIGN_LEFT,
+                     line);
     }
     ui_table_draw(&st->table, app, win, table_area, focused);
     /* The sparklines fill their column exactly: rebuild them for the width it got. */

@@ -130,11 +130,21 @@ static void spend_lines(health_detail *d, const mm_health_figures *f, int64_t no
     char projection[MONEY_TEXT_MAX];
     money_format_spend((int64_t)projected, f->month_unpriced, MONEY_DETAIL, projection,
                        sizeof projection);
-    snprintf(text, sizeof text,
-             "Resets %s 00:00 UTC (%s). At this month's burn rate it ends the month at %s.", resets,
-             countdown, projection);
+    /* a burn rate from under a day of spend says nothing about the month: the month is less
+     * than a day old, or all of its spend came within the last hour */
+    bool too_early = now - month_start < 24LL * 3600 * 1000 ||
+                     (f->cost_micros_month > 0 && f->cost_micros_hour >= f->cost_micros_month);
+    if (too_early)
+        snprintf(text, sizeof text,
+                 "Resets %s 00:00 UTC (%s). Too early to project the month's end: less than a "
+                 "day of spend.",
+                 resets, countdown);
+    else
+        snprintf(text, sizeof text,
+                 "Resets %s 00:00 UTC (%s). At this month's burn rate it ends the month at %s.",
+                 resets, countdown, projection);
     ui_element el = UI_EL_NORMAL;
-    if (f->monthly_cap_cents != MM_LIMIT_UNSET && f->cost_micros_month > 0 &&
+    if (!too_early && f->monthly_cap_cents != MM_LIMIT_UNSET && f->cost_micros_month > 0 &&
         projected > (double)cap_micros) {
         int64_t reach = month_start + (int64_t)((double)(next_month - month_start) * elapsed *
                                                 (double)cap_micros / (double)f->cost_micros_month);

@@ -18,12 +18,12 @@
 enum { COL_NAME, COL_TYPE, COL_HEALTH, COL_CHAIN, COL_ENTITLED, COL_DESCRIPTION, N_COLS };
 
 static const ui_column COLUMNS[N_COLS] = {
-    [COL_NAME] = {"Name", 8, 24, UI_ALIGN_LEFT, false},
-    [COL_TYPE] = {"Type", 4, 9, UI_ALIGN_LEFT, false},
-    [COL_HEALTH] = {"Health", 6, 11, UI_ALIGN_LEFT, false},
-    [COL_CHAIN] = {"Fallback chain", 14, 90, UI_ALIGN_LEFT, true},
-    [COL_ENTITLED] = {"Workspaces", 5, 10, UI_ALIGN_RIGHT, false},
-    [COL_DESCRIPTION] = {"Description", 11, 30, UI_ALIGN_LEFT, false},
+    [COL_NAME] = {"Name", 8, 24, UI_ALIGN_LEFT, false, false},
+    [COL_TYPE] = {"Type", 4, 9, UI_ALIGN_LEFT, false, false},
+    [COL_HEALTH] = {"Health", 6, 11, UI_ALIGN_LEFT, false, false},
+    [COL_CHAIN] = {"Fallback chain", 14, 90, UI_ALIGN_LEFT, true, false},
+    [COL_ENTITLED] = {"Workspaces", 5, 10, UI_ALIGN_RIGHT, false, false},
+    [COL_DESCRIPTION] = {"Description", 11, 30, UI_ALIGN_LEFT, false, false},
 };
 /* When the pane is narrow the description goes first, then the type. */
 static const int KEEP[N_COLS] = {9, 3, 6, 8, 5, 1};

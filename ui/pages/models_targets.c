@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "draw.h"
+#include "pages/prices.h"
 #include "health/chain_health.h"
 #include "pages/models_page.h"
 #include "providers/provider.h"
@@ -193,8 +194,15 @@ static int add_target(models_page *mp, ui_app *app)
     models_targets_load(mp, app);
     mp->chain_sel = mp->chain.n_targets ? mp->chain.n_targets - 1 : 0;
     const mm_target *t = &mp->chain.targets[mp->chain_sel];
-    ui_set_message(app, UI_EL_OK, "%s Added %s @ %s as target %d of %s.", ui_glyph(app, UI_G_CHECK),
-                   t->model, t->account, t->priority, mp->chain.name);
+    char saved[MM_MESSAGE_MAX];
+    snprintf(saved, sizeof saved, "%s Added %s @ %s as target %d of %s.", ui_glyph(app, UI_G_CHECK),
+             t->model, t->account, t->priority, mp->chain.name);
+    ui_set_message(app, UI_EL_OK, "%s", saved);
+    mm_account acc;
+    mm_error err;
+    mm_error_clear(&err);
+    if (catalog_account_get(app->cat, t->account, &acc, &err) == MM_OK)
+        ui_prices_warn_after_save(app, &acc, saved);
     return UI_REFRESH;
 }
 
@@ -375,8 +383,7 @@ int models_targets_mouse(models_page *mp, ui_app *app, int y, int x, mmask_t bst
     if (bstate & BUTTON5_PRESSED)
         return select_key(mp, UI_FN(KEY_DOWN));
     /* the list starts on the area's fourth row */
-    if ((bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)) && y >= 3 &&
-        (size_t)(y - 3) < mp->chain.n_targets)
+    if ((bstate & UI_MOUSE_CLICK) && y >= 3 && (size_t)(y - 3) < mp->chain.n_targets)
         mp->chain_sel = (size_t)(y - 3);
     return UI_HANDLED | UI_REDRAW;
 }

@@ -16,10 +16,10 @@
 enum { COL_NAME, COL_COUNT, COL_MODELS, COL_DESCRIPTION, N_COLS };
 
 static const ui_column COLUMNS[N_COLS] = {
-    [COL_NAME] = {"Name", 8, 24, UI_ALIGN_LEFT, false},
-    [COL_COUNT] = {"Models", 6, 6, UI_ALIGN_RIGHT, false},
-    [COL_MODELS] = {"May use", 7, 60, UI_ALIGN_LEFT, true},
-    [COL_DESCRIPTION] = {"Description", 11, 30, UI_ALIGN_LEFT, false},
+    [COL_NAME] = {"Name", 8, 24, UI_ALIGN_LEFT, false, false},
+    [COL_COUNT] = {"Models", 6, 6, UI_ALIGN_RIGHT, false, false},
+    [COL_MODELS] = {"May use", 7, 60, UI_ALIGN_LEFT, true, false},
+    [COL_DESCRIPTION] = {"Description", 11, 30, UI_ALIGN_LEFT, false, false},
 };
 static const int KEEP[N_COLS] = {9, 3, 5, 1};
 

@@ -291,7 +291,7 @@ static int dialog_mouse(ui_modal *m, ui_app *app, const MEVENT *ev)
     int y = ev->y, x = ev->x;
     if (!wmouse_trafo(d->win.win, &y, &x, FALSE))
         return UI_HANDLED;
-    if (y == d->button_y && (ev->bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)))
+    if (y == d->button_y && (ev->bstate & UI_MOUSE_CLICK))
         for (int i = 0; i < d->n_buttons; i++)
             if (x >= d->button_x[i] && x < d->button_x[i] + d->button_w[i])
                 finish(d, i);

@@ -306,6 +306,8 @@ int ui_form_handle_key(ui_form *f, ui_app *app, int key)
         return UI_IGNORED;
     bool first = f->current == 0, last = ui_form_on_last_field(f);
     switch (key) {
+    case UI_KEY_PASTE:
+        return ui_form_paste(f, app, ui_paste_text(app));
     case '\t':
     case UI_FN(KEY_DOWN):
     case '\n':
@@ -332,7 +334,7 @@ int ui_form_handle_mouse(ui_form *f, const MEVENT *ev)
     if (!wmouse_trafo(f->win.win, &y, &x, FALSE))
         return UI_IGNORED;
     size_t index = (size_t)(y / f->rows_per_field);
-    if (index < f->n && (ev->bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED))) {
+    if (index < f->n && (ev->bstate & UI_MOUSE_CLICK)) {
         f->current = (int)index;
         ui_field_text_end(&f->text[index]);
         sync_values(f);

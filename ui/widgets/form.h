@@ -56,6 +56,10 @@ void ui_form_draw(ui_form *f, ui_app *app);
  * decides on (Enter on the last field, Esc, PgUp/PgDn, F-keys). Enter on another field moves
  * to the next one. */
 int ui_form_handle_key(ui_form *f, ui_app *app, int key);
+/* A paste (ui_paste_text) into the current field as one value: surrounding whitespace trimmed
+ * with a note in the message line; whitespace or a line break inside refused at the field.
+ * A secret field stays masked. ui_form_handle_key calls it for UI_KEY_PASTE. */
+int ui_form_paste(ui_form *f, ui_app *app, const char *text);
 /* Mouse click inside the form: focuses the clicked field. Returns UI_HANDLED if it was ours. */
 int ui_form_handle_mouse(ui_form *f, const MEVENT *ev);
 /* The current text of a field ("" when unknown), trailing blanks removed. */

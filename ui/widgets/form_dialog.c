@@ -171,8 +171,8 @@ static int form_dialog_mouse(ui_modal *m, ui_app *app, const MEVENT *ev)
     if (ui_form_handle_mouse(d->form, ev) & UI_HANDLED)
         return UI_HANDLED | UI_REDRAW;
     int y = ev->y, x = ev->x;
-    if (!wmouse_trafo(d->win.win, &y, &x, FALSE) ||
-        !(ev->bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)) || y != d->button_y)
+    if (!wmouse_trafo(d->win.win, &y, &x, FALSE) || !(ev->bstate & UI_MOUSE_CLICK) ||
+        y != d->button_y)
         return UI_HANDLED;
     if (x >= d->button_x[0] && x < d->button_x[0] + d->button_w[0])
         return submit(d, app);

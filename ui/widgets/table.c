@@ -134,6 +134,34 @@ static int natural_compare(const char *a, const char *b)
     return (unsigned char)*a - (unsigned char)*b;
 }
 
+/* Severity of a cell's look: lower sorts first (ascending = worst first). */
+static int severity_rank(ui_element el)
+{
+    switch (el) {
+    case UI_EL_BAD:
+    case UI_EL_ERROR:
+        return 0;
+    case UI_EL_WARN:
+        return 1;
+    case UI_EL_DIM:
+        return 2;
+    case UI_EL_OK:
+        return 4;
+    default:
+        return 3;
+    }
+}
+
+static int compare_cells(const ui_table *t, const ui_cell *a, const ui_cell *b)
+{
+    if (t->cols[t->sort_col].by_severity) {
+        int ra = severity_rank(a->element), rb = severity_rank(b->element);
+        if (ra != rb)
+            return ra < rb ? -1 : 1;
+    }
+    return natural_compare(a->text, b->text);
+}
+
 /* Insertion sort of the view: tables hold hundreds of rows, and it is stable. */
 static void sort_view(ui_table *t)
 {
@@ -143,9 +171,8 @@ static void sort_view(ui_table *t)
         size_t item = t->view[i];
         size_t j = i;
         while (j > 0) {
-            const char *a = t->rows[t->view[j - 1]].cells[t->sort_col].text;
-            const char *b = t->rows[item].cells[t->sort_col].text;
-            int cmp = natural_compare(a, b);
+            int cmp = compare_cells(t, &t->rows[t->view[j - 1]].cells[t->sort_col],
+                                    &t->rows[item].cells[t->sort_col]);
             if (t->sort_desc)
                 cmp = -cmp;
             if (cmp <= 0)
@@ -411,10 +438,17 @@ static int filter_key(ui_table *t, int key)
     return UI_HANDLED | UI_REDRAW;
 }
 
+/* The next column shown (a column the width left out is never the sort: its mark would not
+ * show), then natural order. */
 static void next_sort(ui_table *t)
 {
+    bool drawn = false;
+    for (size_t c = 0; c < t->ncols; c++)
+        drawn |= t->widths[c] > 0;
     t->sort_desc = false;
-    t->sort_col = t->sort_col + 1 < (int)t->ncols ? t->sort_col + 1 : -1;
+    do
+        t->sort_col = t->sort_col + 1 < (int)t->ncols ? t->sort_col + 1 : -1;
+    while (drawn && t->sort_col >= 0 && t->widths[t->sort_col] == 0);
 }
 
 int ui_table_handle_key(ui_table *t, int key)
@@ -482,7 +516,7 @@ int ui_table_handle_mouse(ui_table *t, int y, int x, mmask_t bstate)
         move_selection(t, 3);
         return UI_HANDLED | UI_REDRAW;
     }
-    if (!(bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)))
+    if (!(bstate & UI_MOUSE_CLICK))
         return UI_IGNORED;
     if (y == 0) { /* header: sort by the clicked column */
         int cx = 0;

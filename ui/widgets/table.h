@@ -18,6 +18,9 @@ typedef struct ui_column {
     int max_width; /* never wider, even when the content is */
     ui_align align;
     bool flex; /* shrinks first, and takes the room that is left */
+    /* sorts by the cells' look as severity (bad/error, warn, dim, the rest, ok), then text:
+     * a status column puts "unreachable" first, not in alphabetical order */
+    bool by_severity;
 } ui_column;
 
 typedef struct ui_cell {

@@ -14,6 +14,7 @@
 
 #define EDIT_BUTTONS 2
 #define FORM_Y 3
+#define NOTE_LINES 3 /* a refusal that concerns no field (a conflict) is wrapped, not cut */
 
 typedef struct editor {
     ui_modal modal;
@@ -23,11 +24,78 @@ typedef struct editor {
     const mm_provider_info *provider;
     mm_account acc;
     char key[MM_API_KEY_MAX];
-    char note[MM_MESSAGE_MAX + 128];
+    char note[1024];
     int button_focus;
     int button_x[EDIT_BUTTONS], button_w[EDIT_BUTTONS], button_y;
     bool saved, cancelled;
 } editor;
+
+static void add_change(char *out, size_t outsz, const char *what, const char *before,
+                       const char *after, const char *arrow)
+{
+    if (!strcmp(before, after))
+        return;
+    size_t used = strlen(out);
+    if (used < outsz)
+        snprintf(out + used, outsz - used, "%s%s %s %s %s", used ? "; " : "", what,
+                 before[0] ? before : "(default)", arrow, after[0] ? after : "(default)");
+}
+
+/* "monthly cap $500 → $300; base URL a → b": the fields another session changed. */
+static void account_changes(const ui_app *app, const mm_account *was, const mm_account *now,
+                            char *out, size_t outsz)
+{
+    const char *arrow = ui_glyph(app, UI_G_ARROW);
+    out[0] = '\0';
+    add_change(out, outsz, "name", was->name, now->name, arrow);
+    add_change(out, outsz, "base URL", was->endpoint, now->endpoint, arrow);
+    add_change(out, outsz, "API version", was->api_version, now->api_version, arrow);
+    add_change(out, outsz, "CA bundle", was->ca_bundle, now->ca_bundle, arrow);
+    add_change(out, outsz, "key", was->key_hint, now->key_hint, arrow);
+    char a[32], b[32];
+    account_format_limit(app, was->rpm, a, sizeof a);
+    account_format_limit(app, now->rpm, b, sizeof b);
+    add_change(out, outsz, "requests/min", a, b, arrow);
+    account_format_limit(app, was->tpm, a, sizeof a);
+    account_format_limit(app, now->tpm, b, sizeof b);
+    add_change(out, outsz, "tokens/min", a, b, arrow);
+    account_format_cap(app, was->monthly_cap_cents, a, sizeof a);
+    account_format_cap(app, now->monthly_cap_cents, b, sizeof b);
+    add_change(out, outsz, "monthly cap", a, b, arrow);
+    add_change(out, outsz, "enabled", was->enabled ? "yes" : "no", now->enabled ? "yes" : "no",
+               arrow);
+    if (!out[0])
+        snprintf(out, outsz, "its test result or status only");
+}
+
+/* The row moved on since the form opened: say what changed, keep what was typed, and take the
+ * new version so that Save again applies the typed values over theirs. */
+static void describe_conflict(editor *ed)
+{
+    mm_account_list list = {0};
+    mm_error err;
+    mm_error_clear(&err);
+    const mm_account *now = NULL;
+    if (catalog_account_list(ed->app->cat, &list, &err) == MM_OK)
+        for (size_t i = 0; i < list.count && !now; i++)
+            if (list.items[i].id == ed->acc.id)
+                now = &list.items[i];
+    if (!now) {
+        snprintf(ed->note, sizeof ed->note,
+                 "Not saved: another session removed this account since you opened it. Esc "
+                 "closes the form.");
+    } else {
+        char changes[640];
+        account_changes(ed->app, &ed->acc, now, changes, sizeof changes);
+        snprintf(ed->note, sizeof ed->note,
+                 "Not saved: another session changed this account since you opened it (%s). "
+                 "Your values are kept: Save again to apply them over that change, or Esc to "
+                 "keep theirs.",
+                 changes);
+        ed->acc = *now;
+    }
+    mm_account_list_free(&list);
+}
 
 static void editor_save(editor *ed)
 {
@@ -42,9 +110,7 @@ static void editor_save(editor *ed)
     mm_error_clear(&err);
     if (catalog_account_update(ed->app->cat, &acc, ed->key[0] ? ed->key : NULL, &err) != MM_OK) {
         if (err.status == MM_E_CONFLICT)
-            snprintf(ed->note, sizeof ed->note,
-                     "Not saved: %s. Esc, then open the account again to see its current values.",
-                     err.message);
+            describe_conflict(ed);
         else if (!ui_form_set_error(&ed->form, err.field, err.message))
             snprintf(ed->note, sizeof ed->note, "Not saved: %s", err.message);
         else
@@ -59,12 +125,12 @@ static void editor_save(editor *ed)
 static void editor_layout(ui_modal *m, ui_app *app)
 {
     editor *ed = m->ctx;
-    int want = ui_form_height(&ed->form, false) + FORM_Y + 4;
+    int want = ui_form_height(&ed->form, false) + FORM_Y + 3 + NOTE_LINES;
     ui_win_center(app, &ed->win, want, 96);
     int y, x, h, w;
     getbegyx(ed->win.win, y, x);
     getmaxyx(ed->win.win, h, w);
-    ui_form_place(&ed->form, app, y + FORM_Y, x + 2, w - 4, h - FORM_Y - 3);
+    ui_form_place(&ed->form, app, y + FORM_Y, x + 2, w - 4, h - FORM_Y - 2 - NOTE_LINES);
     if (app->too_small)
         ui_form_hide(&ed->form, true);
 }
@@ -91,8 +157,14 @@ static void editor_draw(ui_modal *m, ui_app *app)
     ui_draw_clip(app, win, 0, 2, w - 4, UI_EL_DIALOG_TITLE, title);
     ui_draw_clip(app, win, 1, 2, w - 4, UI_EL_DIM,
                  ed->provider && ed->provider->target_hint ? ed->provider->target_hint : "");
-    if (ed->note[0])
-        ui_draw_text(app, win, h - 3, 2, w - 4, UI_EL_ERROR, UI_ALIGN_LEFT, ed->note);
+    if (ed->note[0]) {
+        ui_lines lines;
+        ui_wrap(ed->note, w - 4, &lines);
+        for (size_t i = 0; i < lines.count && i < NOTE_LINES; i++)
+            ui_draw_text(app, win, h - 2 - NOTE_LINES + (int)i, 2, w - 4, UI_EL_ERROR,
+                         UI_ALIGN_LEFT, lines.items[i]);
+        ui_lines_free(&lines);
+    }
     const char *labels[EDIT_BUTTONS] = {"Save", "Cancel"};
     int x = w - 2;
     for (int i = EDIT_BUTTONS - 1; i >= 0; i--) {
@@ -156,7 +228,7 @@ static int editor_mouse(ui_modal *m, ui_app *app, const MEVENT *ev)
     }
     int y = ev->y, x = ev->x;
     if (wmouse_trafo(ed->win.win, &y, &x, FALSE) && y == ed->button_y &&
-        (ev->bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)))
+        (ev->bstate & UI_MOUSE_CLICK))
         for (int i = 0; i < EDIT_BUTTONS; i++)
             if (x >= ed->button_x[i] && x < ed->button_x[i] + ed->button_w[i])
                 i == 0 ? editor_save(ed) : editor_cancel(ed);

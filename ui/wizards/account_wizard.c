@@ -58,9 +58,9 @@ typedef struct wizard {
 } wizard;
 
 static const ui_column PICKER_COLUMNS[] = {
-    {"Provider", 10, 20, UI_ALIGN_LEFT, false},
-    {"Id", 8, 18, UI_ALIGN_LEFT, false},
-    {"You will need", 16, 70, UI_ALIGN_LEFT, true},
+    {"Provider", 10, 20, UI_ALIGN_LEFT, false, false},
+    {"Id", 8, 18, UI_ALIGN_LEFT, false, false},
+    {"You will need", 16, 70, UI_ALIGN_LEFT, true, false},
 };
 
 /* ---- steps and data ---- */
@@ -608,7 +608,7 @@ static int wizard_mouse(ui_modal *m, ui_app *app, const MEVENT *ev)
     int y = ev->y, x = ev->x;
     if (!wmouse_trafo(wz->win.win, &y, &x, FALSE))
         return UI_HANDLED;
-    if (y == wz->button_y && (ev->bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED))) {
+    if (y == wz->button_y && (ev->bstate & UI_MOUSE_CLICK)) {
         for (int i = 0; i < N_BUTTONS; i++)
             if (x >= wz->button_x[i] && x < wz->button_x[i] + wz->button_w[i]) {
                 wz->button_focus = i;

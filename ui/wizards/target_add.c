@@ -15,16 +15,16 @@
 #include "widgets/table.h"
 
 static const ui_column ACCOUNT_COLUMNS[] = {
-    {"Account", 8, 28, UI_ALIGN_LEFT, false},
-    {"Provider", 8, 18, UI_ALIGN_LEFT, false},
-    {"State", 7, 9, UI_ALIGN_LEFT, false},
-    {"Models found", 6, 12, UI_ALIGN_RIGHT, false},
-    {"Used in this chain", 6, 40, UI_ALIGN_LEFT, true},
+    {"Account", 8, 28, UI_ALIGN_LEFT, false, false},
+    {"Provider", 8, 18, UI_ALIGN_LEFT, false, false},
+    {"State", 7, 9, UI_ALIGN_LEFT, false, false},
+    {"Models found", 6, 12, UI_ALIGN_RIGHT, false, false},
+    {"Used in this chain", 6, 40, UI_ALIGN_LEFT, true, false},
 };
 
 static const ui_column MODEL_COLUMNS[] = {
-    {"Provider model", 12, 60, UI_ALIGN_LEFT, true},
-    {"Note", 4, 40, UI_ALIGN_LEFT, false},
+    {"Provider model", 12, 60, UI_ALIGN_LEFT, true, false},
+    {"Note", 4, 40, UI_ALIGN_LEFT, false, false},
 };
 
 /* "2 targets" when the account already serves this chain. */
