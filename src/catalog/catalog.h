@@ -44,9 +44,6 @@ mm_status catalog_resolve_path(const char *explicit_path, char *out, size_t outs
 mm_status catalog_open(const mm_catalog_options *opts, mm_catalog **out, mm_error *err);
 void catalog_close(mm_catalog *cat);
 const char *catalog_path(const mm_catalog *cat);
-/* SQLite's PRAGMA data_version: changes whenever another connection (any process) committed
- * to the file since this connection last looked; -1 on error. Cheap: no table is read. */
-int64_t catalog_data_version(mm_catalog *cat);
 bool catalog_is_read_only(const mm_catalog *cat);
 /* SQLite's PRAGMA data_version of this connection: it changes when another connection (another
  * process, or another thread's connection) commits; this connection's own writes leave it. A

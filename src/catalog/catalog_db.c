@@ -168,15 +168,6 @@ void catalog_close(mm_catalog *cat)
     free(cat);
 }
 
-int64_t catalog_data_version(mm_catalog *cat)
-{
-    int64_t version = -1;
-    mm_error ignored;
-    if (cat_query_int(cat, "PRAGMA data_version", NULL, &version, &ignored) != MM_OK)
-        return -1;
-    return version;
-}
-
 const char *catalog_path(const mm_catalog *cat)
 {
     return cat->path;

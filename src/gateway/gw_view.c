@@ -200,9 +200,19 @@ static void record_key_use(gateway *gw, gw_view *view)
     free(used);
 }
 
+/* The connection's data_version, or -1 when it cannot be read (the view is then rebuilt). */
+static int64_t data_version(gateway *gw)
+{
+    int64_t version = -1;
+    mm_error ignored;
+    if (catalog_data_version(gw->watch, &version, &ignored) != MM_OK)
+        return -1;
+    return version;
+}
+
 static void refresh_once(gateway *gw)
 {
-    int64_t version = catalog_data_version(gw->watch);
+    int64_t version = data_version(gw);
     int64_t now = mm_now_ms();
     bool stale = now - gw->view_built_ms >= VIEW_MAX_AGE_MS;
     if (version == gw->view_data_version && !stale)
@@ -250,7 +260,7 @@ mm_status gw_view_start(gateway *gw, mm_error *err)
     if (st == MM_OK)
         st = catalog_workspace_key_secret(gw->watch, gw->key_secret, err);
     if (st == MM_OK) {
-        gw->view_data_version = catalog_data_version(gw->watch);
+        gw->view_data_version = data_version(gw);
         gw->view_audit_top = catalog_audit_top(gw->watch);
         st = view_build(gw, &gw->view, err);
     }
