@@ -333,6 +333,38 @@ static void render_months(const metrics_workspace_months *m, mm_promtext *out)
                          m->items[i].model, NULL, (double)m->items[i].monthly_tokens_cap);
 }
 
+/* ---- models: targets and how many are cooling down ---- */
+
+size_t metrics_model_targets_cooling(const mm_model *model, const mm_health_report *report)
+{
+    size_t cooling = 0;
+    for (size_t i = 0; report && i < model->n_targets; i++) {
+        const mm_health_figures *f = health_report_find(report, model->targets[i].account);
+        if (f && f->cooldown_until_ms > report->now_ms)
+            cooling++;
+    }
+    return cooling;
+}
+
+static void render_models(const mm_model_list *models, const mm_health_report *report,
+                          mm_promtext *out)
+{
+    mm_promtext_family(out, "mmadmin_model_targets", MM_PROM_GAUGE,
+                       "Targets (accounts) in the logical model's fallback chain.");
+    for (size_t i = 0; models && i < models->count; i++) {
+        mm_prom_label label = {"model", models->items[i].name};
+        mm_promtext_sample(out, "mmadmin_model_targets", &label, 1,
+                           (double)models->items[i].n_targets);
+    }
+    mm_promtext_family(out, "mmadmin_model_targets_cooling_down", MM_PROM_GAUGE,
+                       "Targets of the model whose account is in a rate-limit cool-down.");
+    for (size_t i = 0; models && report && i < models->count; i++) {
+        mm_prom_label label = {"model", models->items[i].name};
+        mm_promtext_sample(out, "mmadmin_model_targets_cooling_down", &label, 1,
+                           (double)metrics_model_targets_cooling(&models->items[i], report));
+    }
+}
+
 /* ---- the gateway and the monitor ---- */
 
 static void render_gateway(const struct metrics_gateway_stats *g, mm_promtext *out)
@@ -384,6 +416,7 @@ bool metrics_render(const metrics_input *in, mm_promtext *out)
     free(rows);
     render_usage(in->counters, out);
     render_months(in->months, out);
+    render_models(in->models, in->report, out);
     render_gateway(in->gateway, out);
     if (in->monitor)
         render_monitor(in->monitor, out);

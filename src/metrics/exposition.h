@@ -72,8 +72,13 @@ typedef struct metrics_input {
     const mm_health_snapshot *monitor;   /* the monitor's own figures (prober, rounds) */
     const mm_metrics_counters *counters; /* requests, failures, tokens, cost, latency */
     const metrics_workspace_months *months;
+    const mm_model_list *models; /* targets per model, with the report's cool-downs */
     const struct metrics_gateway_stats *gateway;
 } metrics_input;
+
+/* How many of the model's targets are on accounts cooling down at report->now_ms (a target
+ * whose account is not in the report is not cooling). */
+size_t metrics_model_targets_cooling(const mm_model *model, const mm_health_report *report);
 
 /* Renders the exposition into out (initialized by the caller). false when out of memory. */
 bool metrics_render(const metrics_input *in, mm_promtext *out);

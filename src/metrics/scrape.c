@@ -41,6 +41,9 @@ mm_status metrics_scrape_render(void *ctx, mm_promtext *out, mm_error *err)
     metrics_workspace_months months = {0};
     if (st == MM_OK)
         st = metrics_workspace_months_load(s->cat, now, &months, err);
+    mm_model_list models = {0};
+    if (st == MM_OK)
+        st = catalog_model_list(s->cat, &models, err);
     struct metrics_gateway_stats gateway = {0};
     if (st == MM_OK && s->gateway_copy)
         s->gateway_copy(s->gateway_ctx, &gateway);
@@ -48,10 +51,12 @@ mm_status metrics_scrape_render(void *ctx, mm_promtext *out, mm_error *err)
                         .monitor = snap,
                         .counters = &s->counters,
                         .months = &months,
+                        .models = &models,
                         .gateway = s->gateway_copy ? &gateway : NULL};
     if (st == MM_OK && !metrics_render(&in, out))
         st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory rendering the metrics");
     metrics_gateway_stats_free(&gateway);
+    mm_model_list_free(&models);
     metrics_workspace_months_free(&months);
     if (!s->monitor)
         health_report_free(&loaded);

@@ -104,7 +104,13 @@ static void counters_and_report_render_with_units_and_labels(void **state)
     metrics_gateway_observe(&gw, 0.2);
     assert_true(metrics_gateway_refusal(&gw, "team", "chat", "workspace_rpm"));
     assert_true(metrics_gateway_refusal(&gw, "team", "chat", "workspace_rpm"));
-    metrics_input in = {.report = &report, .counters = &c, .months = &months, .gateway = &gw};
+    mm_model model = {.n_targets = 2};
+    snprintf(model.name, sizeof model.name, "chat");
+    snprintf(model.targets[0].account, sizeof model.targets[0].account, "oa");
+    snprintf(model.targets[1].account, sizeof model.targets[1].account, "gone");
+    mm_model_list models = {&model, 1};
+    metrics_input in = {
+        .report = &report, .counters = &c, .months = &months, .models = &models, .gateway = &gw};
     mm_promtext t;
     mm_promtext_init(&t);
     assert_true(metrics_render(&in, &t));
@@ -151,6 +157,8 @@ static void counters_and_report_render_with_units_and_labels(void **state)
                             "model=\"chat\"} 50000"));
     assert_true(has_line(x, "mmadmin_workspace_refusals_total{workspace=\"team\",model=\"chat\","
                             "reason=\"workspace_rpm\"} 2"));
+    assert_true(has_line(x, "mmadmin_model_targets{model=\"chat\"} 2"));
+    assert_true(has_line(x, "mmadmin_model_targets_cooling_down{model=\"chat\"} 1"));
     assert_true(has_line(x, "mmadmin_gateway_requests_in_flight 3"));
     assert_true(has_line(x, "mmadmin_gateway_request_duration_seconds_bucket{le=\"0.25\"} 1"));
     /* one HELP and one TYPE per family */
