@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "alerts/alert_engine.h"
 #include "health/monitor.h"
 #include "metrics/scrape.h"
 #include "metrics/server.h"
@@ -42,7 +43,9 @@ static const cli_spec monitor_spec = {
         "With --metrics it also serves GET /metrics in the Prometheus text format: each\n"
         "account's status, calls, errors by class, tokens, cost, latency histogram, cool-down\n"
         "and monthly spend vs cap, and each workspace's usage and monthly tokens vs cap\n"
-        "(README, \"Prometheus metrics\"; docs/prometheus-alerts.yml has alerting rules).",
+        "(README, \"Prometheus metrics\"; docs/prometheus-alerts.yml has alerting rules).\n"
+        "While it holds the prober lease it also evaluates the alert rules every second, prints\n"
+        "a line per alert fired or resolved and delivers them ('mmadmin alerts config').",
     .options = monitor_options,
     .example = "mmadmin monitor --interval 60\nnohup mmadmin monitor >>monitor.log &\n"
                "mmadmin monitor --metrics 127.0.0.1:9464",
@@ -171,10 +174,21 @@ int cmd_monitor(cli_context *ctx, int argc, char **argv)
         health_monitor_stop(mon);
         return cli_report(&err);
     }
+    mm_alert_engine_config alerts = {
+        .catalog_path = cfg.catalog_path, .monitor = mon, .log = log_line};
+    mm_alert_engine *engine = NULL;
+    if (alert_engine_start(&alerts, &engine, &err) != MM_OK) {
+        metrics_server_stop(server);
+        if (server)
+            metrics_scrape_free(&scrape);
+        health_monitor_stop(mon);
+        return cli_report(&err);
+    }
     log_line(NULL, "monitor started; Ctrl-C stops it");
     int sig = 0;
     sigwait(&stop, &sig);
     log_line(NULL, sig == SIGTERM ? "SIGTERM: stopping" : "SIGINT: stopping");
+    alert_engine_stop(engine);
     if (server) {
         metrics_server_stop(server);
         metrics_scrape_free(&scrape);
