@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alert_bar.h"
 #include "app_monitor.h"
 #include "draw.h"
 #include "help.h"
@@ -252,7 +253,11 @@ static void draw_header(ui_app *app)
     const char *flag = catalog_is_damaged(app->cat) ? " [DAMAGED: run mmadmin check] "
                        : app->read_only             ? " [READ-ONLY] "
                                                     : "";
-    int right = mm_text_width(prober) + 2 + mm_text_width(user) + 3 + mm_text_width(flag);
+    char alerts[160];
+    bool critical;
+    ui_alert_bar_text(app->cat, alerts, sizeof alerts, &critical);
+    int right = mm_text_width(prober) + 2 + mm_text_width(user) + 3 + mm_text_width(flag) +
+                (alerts[0] ? mm_text_width(alerts) + 1 : 0);
     int x = ui_draw_clip(app, win, 0, 0, app->cols, UI_EL_HEADER, " mmadmin  catalog: ");
     char path[MM_URL_MAX];
     int room = app->cols - x - right - 2;
@@ -261,6 +266,10 @@ static void draw_header(ui_app *app)
     x = app->cols - right - 1;
     if (x < 0)
         return;
+    if (alerts[0]) {
+        x += ui_draw_clip(app, win, 0, x, app->cols - x, critical ? UI_EL_BAD : UI_EL_WARN, alerts);
+        x += 1;
+    }
     if (*flag) {
         x += ui_draw_clip(app, win, 0, x, app->cols - x, UI_EL_HEADER_FLAG, flag);
         x += 1;

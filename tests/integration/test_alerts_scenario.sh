@@ -65,7 +65,7 @@ sim_start
 add_account oa
 chain chat oa
 assert_ok workspace add team
-assert_ok entitle chat team --monthly-tokens 400
+assert_ok entitle chat team --monthly-tokens 100
 # degraded by latency only (p95 above 250 ms over the last minute), unreachable after 3 probes
 assert_ok health config --recent-window 60 --degraded-p95-ms 250 --degraded-error-rate 1 \
     --degraded-rate-limit-hits 1000000
@@ -98,7 +98,7 @@ wait_for "provider_unreachable resolves" has_alert provider_unreachable resolved
 wait_for "the account is healthy again" status_is healthy
 echo "ok - a recovered provider resolves provider_unreachable"
 
-# ---- 4. the workspace passes 80 % of its 400 monthly tokens ----
+# ---- 4. the workspace passes 80 % of its 100 monthly tokens ----
 for ((i = 0; i < 40; i++)); do
     has_alert workspace_near_token_cap firing && break
     send_json chat team

@@ -11,6 +11,7 @@ static const ui_page_entry PAGES[] = {
     {"health", "Provider Health", "Health", ui_page_health_new, NULL},
     {"workspaces", "Workspaces", "Workspaces", ui_page_workspaces_new, NULL},
     {"audit", "Audit Log", "Audit Log", ui_page_audit_new, NULL},
+    {"alerts", "Alerts", "Alerts", ui_page_alerts_new, NULL},
 };
 
 const ui_page_entry *ui_page_registry(size_t *count)
