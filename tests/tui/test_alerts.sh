@@ -1,7 +1,7 @@
 #!/bin/bash
 # Alerts in the console: while the console probes, an account with a wrong key turns unreachable
 # and the header's alert slot shows the count and the worst alert; the Alerts page lists it
-# firing, Enter shows why, `a` acknowledges it; disabling the account resolves it (the slot
+# firing, Enter shows why, its help the rules with their thresholds, `a` acknowledges it; disabling the account resolves it (the slot
 # empties, the row says resolved); read-only consoles refuse to acknowledge.
 source "$(dirname "$0")/lib.sh"
 start_sim
@@ -24,6 +24,11 @@ wait_for_text "Alert 1"
 assert_screen_contains "is unreachable"
 send_keys Escape
 wait_for_gone "Alert 1"
+send_keys "?"
+wait_for_text "Help: Alerts"
+assert_screen_contains "provider_degraded (warning): the account is degraded for 600 s"
+send_keys Escape
+wait_for_gone "Help: Alerts"
 send_keys a
 wait_for_text "acknowledged."
 "$MMADMIN" alerts --json | jq -e '.[0].acknowledged_by != ""' >/dev/null ||

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alerts/alert_rules.h"
 #include "catalog/alerts.h"
 #include "draw.h"
 #include "page.h"
@@ -220,14 +221,24 @@ static void alerts_wake(ui_page *page, ui_app *app)
     }
 }
 
+/* The rules with the catalog's thresholds, for the help screen. */
 static void alerts_help(ui_page *page, ui_app *app, char *out, size_t outsz)
 {
     (void)page;
-    (void)app;
+    mm_alert_thresholds t;
+    mm_error err;
+    mm_error_clear(&err);
+    alert_thresholds_load(app->cat, &t, &err); /* a bad setting shows its default */
+    char lines[12][MM_ALERT_LINE_MAX];
+    size_t n = alert_rules_describe(&t, lines, 12);
     snprintf(out, outsz,
-             "The monitor holding the prober lease evaluates the alert rules every second; an "
-             "alert fires once per incident and resolves once its condition stays false. "
-             "Thresholds and deliveries: 'mmadmin alerts config'.");
+             "The monitor holding the prober lease evaluates these rules every "
+             "second (change them with 'mmadmin alerts config'):");
+    for (size_t i = 0; i < n; i++) {
+        size_t used = strlen(out);
+        if (used < outsz)
+            snprintf(out + used, outsz - used, "\n  %s", lines[i]);
+    }
 }
 
 static void alerts_destroy(ui_page *page)
