@@ -21,7 +21,15 @@ wait_for() { # DESCRIPTION COMMAND...: retries for up to 60 s (a bound, not a ti
     tail -30 "$TEST_TMP/monitor.log" >&2
     exit 1
 }
-alerts_json() { "$MMADMIN" alerts --json >"$TEST_TMP/alerts.json" 2>/dev/null; }
+alerts_json() { # the list as JSON; a catalog busy past its timeout (a loaded machine) is retried
+    local i
+    for ((i = 0; i < 20; i++)); do
+        "$MMADMIN" alerts --json >"$TEST_TMP/alerts.json" 2>"$TEST_TMP/alerts.err" && return 0
+        sleep 0.2
+    done
+    echo "FAIL: mmadmin alerts --json: $(cat "$TEST_TMP/alerts.err")" >&2
+    exit 1
+}
 count_alerts() { # RULE STATE: how many alerts of RULE are in STATE (firing/resolved)
     alerts_json
     python3 -c '
