@@ -295,7 +295,9 @@ static void draw_sidebar(ui_app *app)
             el = app->focus_sidebar ? UI_EL_SIDEBAR_SELECTED : UI_EL_SIDEBAR_CURRENT;
         ui_draw_text(app, win, 1 + (int)i, 1, app->sidebar_w - 2, el, UI_ALIGN_LEFT, line);
     }
-    const char *hints[] = {"Tab  focus", "1-6  pages", "?    keys", "q    quit"};
+    char pages[16];
+    snprintf(pages, sizeof pages, "1-%zu  pages", app->n_pages);
+    const char *hints[] = {"Tab  focus", pages, "?    keys", "q    quit"};
     int n = (int)(sizeof hints / sizeof hints[0]);
     if (h - 2 - n > (int)app->n_pages + 2)
         for (int i = 0; i < n; i++)
