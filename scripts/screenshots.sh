@@ -73,6 +73,9 @@ demo_models() {
 start_sim
 demo_catalog
 demo_models
+# probes every 2 s, so cohere-legacy's wrong key turns unreachable and raises an alert (header
+# slot, Alerts page) before the page shots
+"$MMADMIN" health config --probe-interval 2 >/dev/null
 export LC_ALL=C.UTF-8
 TUI_TERM=screen # 8 colors: ansilove reads only the 16-color SGR codes
 start_ui
@@ -130,7 +133,8 @@ shot help
 send_keys Escape
 wait_for_gone "Help: Provider Accounts"
 
-for page in 2:models 3:entitlements 4:health 5:workspaces 7:prices 6:audit; do
+wait_for_text "ALERTS 1: critical provider_unreachable cohere-legacy" 30
+for page in 2:models 3:entitlements 4:health 5:workspaces 7:prices 8:alerts 6:audit; do
     send_keys "${page%%:*}"
     sleep 0.5
     shot "page-${page#*:}"

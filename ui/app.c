@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <wchar.h>
 
+#include "alert_bar.h"
 #include "app_monitor.h"
 #include "draw.h"
 #include "help.h"
@@ -254,7 +255,11 @@ static void draw_header(ui_app *app)
     const char *flag = catalog_is_damaged(app->cat) ? " [DAMAGED: run mmadmin check] "
                        : app->read_only             ? " [READ-ONLY] "
                                                     : "";
-    int right = mm_text_width(prober) + 2 + mm_text_width(user) + 3 + mm_text_width(flag);
+    char alerts[160];
+    bool critical;
+    ui_alert_bar_text(app->cat, alerts, sizeof alerts, &critical);
+    int right = mm_text_width(prober) + 2 + mm_text_width(user) + 3 + mm_text_width(flag) +
+                (alerts[0] ? mm_text_width(alerts) + 1 : 0);
     int x = ui_draw_clip(app, win, 0, 0, app->cols, UI_EL_HEADER, " mmadmin  catalog: ");
     char path[MM_URL_MAX];
     int room = app->cols - x - right - 2;
@@ -263,6 +268,10 @@ static void draw_header(ui_app *app)
     x = app->cols - right - 1;
     if (x < 0)
         return;
+    if (alerts[0]) {
+        x += ui_draw_clip(app, win, 0, x, app->cols - x, critical ? UI_EL_BAD : UI_EL_WARN, alerts);
+        x += 1;
+    }
     if (*flag) {
         x += ui_draw_clip(app, win, 0, x, app->cols - x, UI_EL_HEADER_FLAG, flag);
         x += 1;
@@ -288,7 +297,9 @@ static void draw_sidebar(ui_app *app)
             el = app->focus_sidebar ? UI_EL_SIDEBAR_SELECTED : UI_EL_SIDEBAR_CURRENT;
         ui_draw_text(app, win, 1 + (int)i, 1, app->sidebar_w - 2, el, UI_ALIGN_LEFT, line);
     }
-    const char *hints[] = {"Tab  focus", "1-7  pages", "?    keys", "q    quit"};
+    char pages[16];
+    snprintf(pages, sizeof pages, "1-%zu  pages", app->n_pages);
+    const char *hints[] = {"Tab  focus", pages, "?    keys", "q    quit"};
     int n = (int)(sizeof hints / sizeof hints[0]);
     if (h - 2 - n > (int)app->n_pages + 2)
         for (int i = 0; i < n; i++)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "alerts/alert_engine.h"
 #include "util/text.h"
 
 void ui_monitor_start(ui_app *app)
@@ -21,11 +22,21 @@ void ui_monitor_start(ui_app *app)
         app->monitor = NULL;
         snprintf(app->monitor_problem, sizeof app->monitor_problem,
                  "The health monitor did not start: %.400s", err.message);
+        return;
+    }
+    /* alerts are evaluated by the prober: this console when it holds the lease */
+    mm_alert_engine_config alerts = {.catalog_path = cfg.catalog_path, .monitor = app->monitor};
+    if (!app->read_only && alert_engine_start(&alerts, &app->alert_engine, &err) != MM_OK) {
+        app->alert_engine = NULL;
+        snprintf(app->monitor_problem, sizeof app->monitor_problem,
+                 "The alert engine did not start: %.400s", err.message);
     }
 }
 
 void ui_monitor_stop(ui_app *app)
 {
+    alert_engine_stop(app->alert_engine); /* it reads the monitor's snapshots: first */
+    app->alert_engine = NULL;
     if (app->monitor)
         health_monitor_stop(app->monitor);
     app->monitor = NULL;

@@ -69,6 +69,7 @@ ui_page *ui_page_entitlements_new(ui_app *app, const char *id, const char *title
 ui_page *ui_page_workspaces_new(ui_app *app, const char *id, const char *title);
 ui_page *ui_page_health_new(ui_app *app, const char *id, const char *title);
 ui_page *ui_page_prices_new(ui_app *app, const char *id, const char *title);
+ui_page *ui_page_alerts_new(ui_app *app, const char *id, const char *title);
 /* A page that says what it will do, without data. */
 ui_page *ui_page_coming_new(ui_app *app, const ui_page_entry *entry);
 

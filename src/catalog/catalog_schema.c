@@ -123,6 +123,23 @@ static const char *const MIGRATIONS[] = {
     "  expires_ms INTEGER NOT NULL DEFAULT 0,"  /* 0 = never */
     "  revoked_ms INTEGER NOT NULL DEFAULT 0);" /* 0 = live */
     "CREATE INDEX workspace_keys_by_workspace ON workspace_keys(workspace_id);",
+    /* 6: alerts. An alert is one incident of a rule for a subject (an account, a workspace and
+     * model, a model): fired once, resolved once, acknowledged by a person; at most one open
+     * (resolved_ms = 0) per rule and subject. Each delivery attempt (webhook or command) is
+     * recorded with its target redacted. */
+    "CREATE TABLE alerts ("
+    "  id INTEGER PRIMARY KEY, rule TEXT NOT NULL, subject TEXT NOT NULL,"
+    "  severity TEXT NOT NULL, why TEXT NOT NULL, value REAL NOT NULL,"
+    "  started_ms INTEGER NOT NULL, fired_ms INTEGER NOT NULL,"
+    "  resolved_ms INTEGER NOT NULL DEFAULT 0, resolved_why TEXT NOT NULL DEFAULT '',"
+    "  acked_ms INTEGER NOT NULL DEFAULT 0, acked_by TEXT NOT NULL DEFAULT '');"
+    "CREATE UNIQUE INDEX alerts_open ON alerts(rule, subject) WHERE resolved_ms = 0;"
+    "CREATE INDEX alerts_by_fired ON alerts(fired_ms);"
+    "CREATE TABLE alert_deliveries ("
+    "  id INTEGER PRIMARY KEY, alert_id INTEGER NOT NULL, event TEXT NOT NULL,"
+    "  channel TEXT NOT NULL, target TEXT NOT NULL, attempt INTEGER NOT NULL,"
+    "  ts_ms INTEGER NOT NULL, ok INTEGER NOT NULL, detail TEXT NOT NULL);"
+    "CREATE INDEX alert_deliveries_by_alert ON alert_deliveries(alert_id, id);",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))

@@ -1,5 +1,6 @@
 /* `mmadmin monitor`: the console's health monitor run headless, as an always-on prober: one
- * line per probe round, prober change and status change; exits cleanly on SIGINT/SIGTERM. */
+ * line per probe round, prober change and status change, optionally GET /metrics for
+ * Prometheus (--metrics); exits cleanly on SIGINT/SIGTERM. */
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -8,10 +9,13 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "alerts/alert_engine.h"
 #include "health/monitor.h"
+#include "metrics/scrape.h"
+#include "metrics/server.h"
 #include "util/clock.h"
 
-enum { OPT_INTERVAL = 256, OPT_LEASE, OPT_TIMEOUT, OPT_CONNECTIONS };
+enum { OPT_INTERVAL = 256, OPT_LEASE, OPT_TIMEOUT, OPT_CONNECTIONS, OPT_METRICS };
 
 static const cli_option monitor_options[] = {
     {"interval", "S", OPT_INTERVAL,
@@ -21,20 +25,30 @@ static const cli_option monitor_options[] = {
     {"timeout", "S", OPT_TIMEOUT,
      "seconds a probe may take (default: setting health.probe_timeout_ms, else 10)"},
     {"connections", "N", OPT_CONNECTIONS, "most connections open at once (default 32)"},
+    {"metrics", "ADDR:PORT", OPT_METRICS,
+     "serve GET /metrics (Prometheus text format) there, e.g. 127.0.0.1:9464 (port 0: a free "
+     "one, printed)"},
     {NULL, NULL, 0, NULL},
 };
 
 static const cli_spec monitor_spec = {
     .command = "monitor",
-    .synopsis = "[--interval S] [--lease S] [--timeout S] [--connections N]",
+    .synopsis = "[--interval S] [--lease S] [--timeout S] [--connections N] [--metrics ADDR:PORT]",
     .description =
         "Runs the health monitor without the console: when it holds the prober lease (one\n"
         "prober per catalog; another monitor or console takes over within one lease period if\n"
         "this one stops), it probes every enabled account with the list-models call, jittered\n"
         "by 10%, and records each probe as a usage event. Prints one line per round, prober\n"
-        "change and status change. Ctrl-C or SIGTERM stops it and releases the lease.",
+        "change and status change. Ctrl-C or SIGTERM stops it and releases the lease.\n"
+        "With --metrics it also serves GET /metrics in the Prometheus text format: each\n"
+        "account's status, calls, errors by class, tokens, cost, latency histogram, cool-down\n"
+        "and monthly spend vs cap, and each workspace's usage and monthly tokens vs cap\n"
+        "(README, \"Prometheus metrics\"; docs/prometheus-alerts.yml has alerting rules).\n"
+        "While it holds the prober lease it also evaluates the alert rules every second, prints\n"
+        "a line per alert fired or resolved and delivers them ('mmadmin alerts config').",
     .options = monitor_options,
-    .example = "mmadmin monitor --interval 60\nnohup mmadmin monitor >>monitor.log &",
+    .example = "mmadmin monitor --interval 60\nnohup mmadmin monitor >>monitor.log &\n"
+               "mmadmin monitor --metrics 127.0.0.1:9464",
     .min_args = 0,
     .max_args = 0,
 };
@@ -66,7 +80,8 @@ static void log_line(void *ctx, const char *line)
     fflush(stdout);
 }
 
-static mm_status read_options(cli_parser *p, mm_monitor_config *cfg, int *id, mm_error *err)
+static mm_status read_options(cli_parser *p, mm_monitor_config *cfg, const char **metrics, int *id,
+                              mm_error *err)
 {
     while ((*id = cli_next_option(p)) > 0) {
         mm_status st = MM_OK;
@@ -87,10 +102,37 @@ static mm_status read_options(cli_parser *p, mm_monitor_config *cfg, int *id, mm
             st = cli_parse_positive("--connections", p->arg, 1024, &connections, err);
             cfg->max_connections = (int)connections;
             break;
+        case OPT_METRICS: {
+            uint32_t host;
+            uint16_t port;
+            st = metrics_listen_parse(p->arg, &host, &port, err);
+            *metrics = p->arg;
+            break;
+        }
         }
         if (st != MM_OK)
             return st;
     }
+    return MM_OK;
+}
+
+/* GET /metrics on addr, scraped from the monitor's snapshots and the scrape's own connection. */
+static mm_status start_metrics(const char *addr, const char *catalog, mm_monitor *mon,
+                               mm_metrics_scrape *scrape, mm_metrics_server **server, mm_error *err)
+{
+    mm_status st = metrics_scrape_init(scrape, catalog, mon, err);
+    if (st != MM_OK)
+        return st;
+    st = metrics_server_start(addr, metrics_scrape_render, scrape, server, err);
+    if (st != MM_OK) {
+        metrics_scrape_free(scrape);
+        return st;
+    }
+    char line[160], host[64];
+    snprintf(host, sizeof host, "%.*s", (int)(strrchr(addr, ':') - addr), addr);
+    snprintf(line, sizeof line, "metrics: http://%s:%u/metrics", host,
+             (unsigned)metrics_server_port(*server));
+    log_line(NULL, line);
     return MM_OK;
 }
 
@@ -99,9 +141,10 @@ int cmd_monitor(cli_context *ctx, int argc, char **argv)
     cli_parser p;
     cli_parser_init(&p, &monitor_spec, argc, argv);
     mm_monitor_config cfg = {.wake_fd = -1, .probe = true, .log = log_line};
+    const char *metrics = NULL;
     int id;
     mm_error err = {0};
-    if (read_options(&p, &cfg, &id, &err) != MM_OK)
+    if (read_options(&p, &cfg, &metrics, &id, &err) != MM_OK)
         return cli_report(&err);
     if (id == CLI_STOP)
         return p.exit_code;
@@ -125,10 +168,31 @@ int cmd_monitor(cli_context *ctx, int argc, char **argv)
     mm_monitor *mon;
     if (health_monitor_start(&cfg, &mon, &err) != MM_OK)
         return cli_report(&err);
+    mm_metrics_scrape scrape;
+    mm_metrics_server *server = NULL;
+    if (metrics && start_metrics(metrics, cfg.catalog_path, mon, &scrape, &server, &err) != MM_OK) {
+        health_monitor_stop(mon);
+        return cli_report(&err);
+    }
+    mm_alert_engine_config alerts = {
+        .catalog_path = cfg.catalog_path, .monitor = mon, .log = log_line};
+    mm_alert_engine *engine = NULL;
+    if (alert_engine_start(&alerts, &engine, &err) != MM_OK) {
+        metrics_server_stop(server);
+        if (server)
+            metrics_scrape_free(&scrape);
+        health_monitor_stop(mon);
+        return cli_report(&err);
+    }
     log_line(NULL, "monitor started; Ctrl-C stops it");
     int sig = 0;
     sigwait(&stop, &sig);
     log_line(NULL, sig == SIGTERM ? "SIGTERM: stopping" : "SIGINT: stopping");
+    alert_engine_stop(engine);
+    if (server) {
+        metrics_server_stop(server);
+        metrics_scrape_free(&scrape);
+    }
     health_monitor_stop(mon);
     return CLI_EXIT_OK;
 }

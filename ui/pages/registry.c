@@ -12,6 +12,7 @@ static const ui_page_entry PAGES[] = {
     {"workspaces", "Workspaces", "Workspaces", ui_page_workspaces_new, NULL},
     {"audit", "Audit Log", "Audit Log", ui_page_audit_new, NULL},
     {"prices", "Prices", "Prices", ui_page_prices_new, NULL},
+    {"alerts", "Alerts", "Alerts", ui_page_alerts_new, NULL},
 };
 
 const ui_page_entry *ui_page_registry(size_t *count)
