@@ -23,8 +23,9 @@ typedef struct asc_pos {
 
 typedef struct asc_doc {
     json_t *root;
-    asc_pos *pos; /* sorted by value pointer once parsing ends */
-    size_t n_pos, cap_pos;
+    json_t *source; /* a LiteLLM import: the file's own tree (root is the translation) */
+    asc_pos *pos;   /* the first n_sorted sorted by value pointer, then aliases not yet sorted */
+    size_t n_pos, cap_pos, n_sorted;
 } asc_doc;
 
 /* Problems found in a file, each "LINE:COLUMN: message", in file order; and notes (what a
@@ -46,7 +47,14 @@ void asc_report_note(asc_report *report, const asc_doc *doc, const json_t *value
  * A syntax error is a report error with its position and MM_E_INVALID; MM_E_IO when the file
  * cannot be read. Plain scalars become numbers, booleans and null; quoted ones strings. */
 mm_status asc_doc_read(const char *path, asc_doc *doc, asc_report *report, mm_error *err);
+/* The same for text already in memory (len <= ASC_FILE_MAX); name is for messages. */
+mm_status asc_doc_parse(const char *text, size_t len, const char *name, asc_doc *doc,
+                        asc_report *report, mm_error *err);
 void asc_doc_free(asc_doc *doc);
+/* Gives value the position of like (a translated value keeps its source's place). */
+void asc_doc_alias(asc_doc *doc, const json_t *value, const json_t *like);
+/* Sorts the positions again after aliases were added. */
+void asc_doc_sort(asc_doc *doc);
 /* value's position in doc; false when unknown. */
 bool asc_doc_position(const asc_doc *doc, const json_t *value, int *line, int *column);
 /* The tree as text: YAML through libfyaml (block style, 2-space indent) or indented JSON.
@@ -83,8 +91,11 @@ mm_status asc_apply(mm_catalog *cat, const asc_doc *doc, const char *label, bool
 /* ---- LiteLLM (ascode_litellm.c) ---- */
 /* Turns a LiteLLM config (doc as read) into an mmadmin tree in place (positions kept for the
  * values it copies): model_list → accounts, models and chains, router_settings.fallbacks (or
- * litellm_settings.fallbacks) → chain order; what it cannot map is a report note. */
-mm_status asc_litellm_import(asc_doc *doc, asc_report *report, mm_error *err);
+ * litellm_settings.fallbacks) → chain order; what it cannot map is a report note. existing (the
+ * catalog picture's accounts, may be NULL): an account at the same provider, endpoint and API
+ * version is reused, and new names avoid theirs. */
+mm_status asc_litellm_import(asc_doc *doc, const json_t *existing, asc_report *report,
+                             mm_error *err);
 /* A LiteLLM config.yaml tree for the catalog's picture: one model_list entry per target
  * (litellm_params.model "<prefix>/<model>", api_base, api_version, rpm, tpm, order = the
  * target's priority, api_key os.environ/MM_KEY_<ACCOUNT>). */

@@ -93,6 +93,13 @@ static void accepted_list(const field *fields, char *out, size_t outsz)
         n += (size_t)snprintf(out + n, outsz - n, "%s%s", n ? ", " : "", f->name);
 }
 
+/* Where to place a message about value, a field of obj: the value, or obj itself for true,
+ * false and null (jansson singletons, without a place of their own). */
+static const json_t *where(const json_t *obj, const json_t *value)
+{
+    return value && !json_is_boolean(value) && !json_is_null(value) ? value : obj;
+}
+
 /* Unknown fields and wrong types of one mapping; false when what is not a mapping. */
 static bool check_fields(checker *c, const json_t *obj, const field *fields, const char *what)
 {
@@ -110,10 +117,10 @@ static bool check_fields(checker *c, const json_t *obj, const field *fields, con
         if (!f->name) {
             char accepted[512];
             accepted_list(fields, accepted, sizeof accepted);
-            asc_report_error(c->report, c->doc, value, "unknown field '%s' in %s (accepted: %s)",
-                             key, what, accepted);
+            asc_report_error(c->report, c->doc, where(obj, value),
+                             "unknown field '%s' in %s (accepted: %s)", key, what, accepted);
         } else if (!type_fits(f->type, value)) {
-            asc_report_error(c->report, c->doc, value, "%s of %s must be %s", key, what,
+            asc_report_error(c->report, c->doc, where(obj, value), "%s of %s must be %s", key, what,
                              type_name(f->type));
         }
     }
@@ -145,8 +152,8 @@ static void copy_text(checker *c, const json_t *obj, const char *key, char *dst,
 /* A catalog rule's refusal, placed at the field it names (else at the object). */
 static void rule_error(checker *c, const json_t *obj, const mm_error *e)
 {
-    const json_t *at = json_object_get(obj, e->field);
-    asc_report_error(c->report, c->doc, at ? at : obj, "%s", e->message);
+    asc_report_error(c->report, c->doc, where(obj, json_object_get(obj, e->field)), "%s",
+                     e->message);
 }
 
 static bool required(checker *c, const json_t *obj, const char *key, const char *what)

@@ -74,8 +74,8 @@ static bool node_mark(struct fy_node *node, int *line, int *column)
 
 static void remember(asc_doc *doc, const json_t *value, struct fy_node *node)
 {
-    int line, column;
-    if (!value || !node_mark(node, &line, &column))
+    int line, column; /* true, false and null are jansson singletons: they have no one place */
+    if (!value || json_is_boolean(value) || json_is_null(value) || !node_mark(node, &line, &column))
         return;
     if (doc->n_pos == doc->cap_pos) {
         size_t cap = doc->cap_pos ? doc->cap_pos * 2 : 64;
@@ -99,7 +99,10 @@ bool asc_doc_position(const asc_doc *doc, const json_t *value, int *line, int *c
 {
     asc_pos key = {value, 0, 0};
     const asc_pos *found =
-        doc->pos ? bsearch(&key, doc->pos, doc->n_pos, sizeof key, compare_pos) : NULL;
+        doc->pos ? bsearch(&key, doc->pos, doc->n_sorted, sizeof key, compare_pos) : NULL;
+    for (size_t i = doc->n_sorted; !found && i < doc->n_pos; i++)
+        if (doc->pos[i].value == value)
+            found = &doc->pos[i];
     if (!found)
         return false;
     *line = found->line;
@@ -182,7 +185,6 @@ static json_t *mapping_value(asc_doc *doc, struct fy_node *node, asc_report *rep
             json_object_set_new(obj, name, value);
         else
             json_decref(value);
-        /* keys are positioned through a one-element marker: the key text itself */
         free(name);
         json_decref(key_value);
     }
@@ -259,43 +261,73 @@ static void collect_syntax_errors(struct fy_diag *diag, asc_report *report)
         mm_string_list_append(&report->errors, "1:1: YAML syntax: the file cannot be parsed");
 }
 
+mm_status asc_doc_parse(const char *text, size_t len, const char *name, asc_doc *doc,
+                        asc_report *report, mm_error *err)
+{
+    memset(doc, 0, sizeof *doc);
+    struct fy_diag_cfg dcfg;
+    fy_diag_cfg_default(&dcfg);
+    dcfg.fp = NULL;
+    dcfg.output_fn = NULL;
+    struct fy_diag *diag = fy_diag_create(&dcfg);
+    if (!diag)
+        return mm_error_set(err, MM_E_INTERNAL, "", "out of memory reading %s", name);
+    fy_diag_set_collect_errors(diag, true);
+    struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG, .diag = diag};
+    struct fy_document *fyd = fy_document_build_from_string(&cfg, text, len);
+    if (!fyd) {
+        collect_syntax_errors(diag, report);
+        fy_diag_destroy(diag);
+        return mm_error_set(err, MM_E_INVALID, "file", "%s is not valid YAML or JSON", name);
+    }
+    doc->root = node_value(doc, fy_document_root(fyd), report);
+    fy_document_destroy(fyd);
+    fy_diag_destroy(diag);
+    asc_doc_sort(doc);
+    if (!doc->root)
+        return mm_error_set(err, MM_E_INTERNAL, "", "out of memory reading %s", name);
+    return MM_OK;
+}
+
 mm_status asc_doc_read(const char *path, asc_doc *doc, asc_report *report, mm_error *err)
 {
     memset(doc, 0, sizeof *doc);
     char *text = NULL;
     size_t len = 0;
     mm_status st = read_all(path, &text, &len, report, err);
-    if (st != MM_OK)
-        return st;
-    struct fy_diag_cfg dcfg;
-    fy_diag_cfg_default(&dcfg);
-    dcfg.fp = NULL;
-    dcfg.output_fn = NULL;
-    struct fy_diag *diag = fy_diag_create(&dcfg);
-    if (diag)
-        fy_diag_set_collect_errors(diag, true);
-    struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG, .diag = diag};
-    struct fy_document *fyd = fy_document_build_from_string(&cfg, text, len);
-    if (!fyd) {
-        collect_syntax_errors(diag, report);
-        fy_diag_destroy(diag);
-        free(text);
-        return mm_error_set(err, MM_E_INVALID, "file", "%s is not valid YAML or JSON", path);
-    }
-    doc->root = node_value(doc, fy_document_root(fyd), report);
-    fy_document_destroy(fyd);
-    fy_diag_destroy(diag);
+    if (st == MM_OK)
+        st = asc_doc_parse(text, len, path, doc, report, err);
     free(text);
+    return st;
+}
+
+void asc_doc_alias(asc_doc *doc, const json_t *value, const json_t *like)
+{
+    int line, column;
+    if (!value || !asc_doc_position(doc, like, &line, &column))
+        return;
+    if (doc->n_pos == doc->cap_pos) {
+        size_t cap = doc->cap_pos ? doc->cap_pos * 2 : 64;
+        asc_pos *pos = realloc(doc->pos, cap * sizeof *pos);
+        if (!pos)
+            return;
+        doc->pos = pos;
+        doc->cap_pos = cap;
+    }
+    doc->pos[doc->n_pos++] = (asc_pos){value, line, column};
+}
+
+void asc_doc_sort(asc_doc *doc)
+{
     if (doc->pos)
         qsort(doc->pos, doc->n_pos, sizeof *doc->pos, compare_pos);
-    if (!doc->root)
-        return mm_error_set(err, MM_E_INTERNAL, "", "out of memory reading %s", path);
-    return MM_OK;
+    doc->n_sorted = doc->n_pos;
 }
 
 void asc_doc_free(asc_doc *doc)
 {
     json_decref(doc->root);
+    json_decref(doc->source);
     free(doc->pos);
     memset(doc, 0, sizeof *doc);
 }
