@@ -480,7 +480,10 @@ static void check_sections(checker *c, asc_want *want)
     want->settings = json_object_get(c->doc->root, "settings");
     const char *key;
     json_t *value;
-    json_object_foreach((json_t *)want->settings, key, value) check_setting(c, key, value);
+    json_object_foreach((json_t *)want->settings, key, value)
+    {
+        check_setting(c, key, value);
+    }
 }
 
 mm_status asc_check(mm_catalog *cat, const asc_doc *doc, bool prune, asc_want *want,

@@ -75,25 +75,32 @@ static json_t *deployment(const json_t *model, const json_t *target, const json_
     return entry;
 }
 
+/* One model_list entry per target of model, in chain order. */
+static void model_deployments(const json_t *picture, const json_t *model, json_t *list)
+{
+    size_t j;
+    const json_t *target;
+    json_array_foreach(json_object_get(model, "targets"), j, target)
+    {
+        const json_t *account = find_by(json_object_get(picture, "accounts"), "name",
+                                        json_string_value(json_object_get(target, "account")));
+        if (account)
+            json_array_append_new(list, deployment(model, target, account, j + 1));
+    }
+}
+
 mm_status asc_litellm_export(const json_t *picture, json_t **out, mm_error *err)
 {
     json_t *list = json_array();
-    size_t i, j;
-    const json_t *model, *target;
-    json_array_foreach(json_object_get(picture, "models"), i,
-                       model){json_array_foreach(json_object_get(model, "targets"), j, target){
-        const json_t *account =
-            asc_find(json_object_get(picture, "accounts"), "name",
-                     json_string_value(json_object_get(target, "account")), NULL, NULL);
-    if (account)
-        json_array_append_new(list, deployment(model, target, account, j + 1));
-}
-}
-*out =
-    json_pack("{s:o, s:{s:b}}", "model_list", list, "router_settings", "enable_pre_call_checks", 1);
-if (!*out)
-    return mm_error_set(err, MM_E_INTERNAL, "", "out of memory writing the LiteLLM config");
-return MM_OK;
+    size_t i;
+    const json_t *model;
+    json_array_foreach(json_object_get(picture, "models"), i, model)
+        model_deployments(picture, model, list);
+    *out = json_pack("{s:o, s:{s:b}}", "model_list", list, "router_settings",
+                     "enable_pre_call_checks", 1);
+    if (!*out)
+        return mm_error_set(err, MM_E_INTERNAL, "", "out of memory writing the LiteLLM config");
+    return MM_OK;
 }
 
 /* ================= import ================= */
