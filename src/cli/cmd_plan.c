@@ -13,6 +13,12 @@ enum { OPT_FILE = 256, OPT_PRUNE, OPT_EXPECT };
 static const cli_option plan_options[] = {
     {"file", "FILE", OPT_FILE, "the catalog file (YAML or JSON, as export writes it) (-f)"},
     {"prune", NULL, OPT_PRUNE, "also remove what the file does not name"},
+    {NULL, NULL, 0, NULL},
+};
+
+static const cli_option apply_options[] = {
+    {"file", "FILE", OPT_FILE, "the catalog file (YAML or JSON, as export writes it) (-f)"},
+    {"prune", NULL, OPT_PRUNE, "also remove what the file does not name"},
     {"expect-version", "V", OPT_EXPECT,
      "apply only if the catalog is still at version V (printed by plan)"},
     {NULL, NULL, 0, NULL},
@@ -34,11 +40,11 @@ static const cli_spec plan_spec = {
 static const cli_spec apply_spec = {
     .command = "apply",
     .synopsis = "--file FILE [--prune] [--expect-version V]",
-    .description = "Applies FILE in one transaction, audited as one change set (`mmadmin audit "
-                   "--change-set ID`\nlists its parts). Nothing is changed when any part is "
+    .description = "Applies FILE in one transaction, audited as one change set (one entry of "
+                   "`mmadmin audit`\nthat opens to its parts). Nothing is changed when any part is "
                    "refused or, with --expect-version,\nwhen the catalog changed since the plan. "
                    "Keys come from the environment (api_key: env:VAR).",
-    .options = plan_options,
+    .options = apply_options,
     .example = "mmadmin plan -f catalog.yaml\nmmadmin apply -f catalog.yaml --expect-version 42",
     .min_args = 0,
     .max_args = 0,
