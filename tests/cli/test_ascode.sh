@@ -47,6 +47,37 @@ assert_contains out "nothing to do"
 assert_ok audit --json --limit 1
 assert_json "d[0]['id'] == $set_id"
 
+# --prune: what the file does not name is removed, and plan says what that breaks
+assert_ok export --format json -o "$TEST_TMP/full.json"
+python3 - "$TEST_TMP/full.json" "$TEST_TMP/pruned.json" "$TEST_TMP/empty-chain.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+e = json.loads(json.dumps(d))
+d["models"] = [m for m in d["models"] if m["name"] != "chat"]
+for w in d["workspaces"]:
+    w["entitlements"] = [x for x in w["entitlements"] if x["model"] != "chat"]
+d["accounts"] = [a for a in d["accounts"] if a["name"] != "local"]
+json.dump(d, open(sys.argv[2], "w"))
+for m in e["models"]:
+    if m["name"] == "chat":
+        m["targets"] = []
+json.dump(e, open(sys.argv[3], "w"))
+PY
+assert_exit 2 plan -f "$TEST_TMP/empty-chain.json"
+assert_contains out "! model chat: its chain is left empty"
+assert_exit 2 plan -f "$TEST_TMP/pruned.json"
+assert_contains out "- entitlement chat/team-a (workspace team-a loses access to chat)"
+assert_not_contains out "- model chat"
+assert_exit 2 plan -f "$TEST_TMP/pruned.json" --prune
+assert_contains out "- model chat (workspaces losing access: team-a)"
+assert_contains out "- account local"
+assert_ok apply -f "$TEST_TMP/pruned.json" --prune
+assert_ok export --format json
+assert_json '"chat" not in [m["name"] for m in d["models"]]'
+assert_json '[a["name"] for a in d["accounts"]] == ["openai-prod"]'
+assert_ok apply -f "$TEST_TMP/a.yaml"
+assert_ok plan -f "$TEST_TMP/a.yaml"
+
 # refusals: every error with line:column, the catalog byte for byte unchanged
 before=$(sqlite3 "$MM_DB" .dump | md5sum)
 printf 'accounts:\n  - name: x\n    provider: openai\n    api_key: sk-abcdefghijklmnop\n    rpm: lots\n    colour: red\n  - name: x\n    provider: openai\nmodels:\n  - name: m\n    type: chat\n    targets:\n      - account: ghost\n        model: g\n' >"$TEST_TMP/bad.yaml"
