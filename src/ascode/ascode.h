@@ -36,6 +36,8 @@ typedef struct asc_report {
 } asc_report;
 
 void asc_report_free(asc_report *report);
+/* Puts the errors in file order (line, then column). */
+void asc_report_sort(asc_report *report);
 /* Adds "LINE:COLUMN: message" for value's position (1:1 when unknown). */
 void asc_report_error(asc_report *report, const asc_doc *doc, const json_t *value, const char *fmt,
                       ...) __attribute__((format(printf, 4, 5)));

@@ -14,6 +14,22 @@ typedef struct applier {
     mm_error *err;
 } applier;
 
+/* Whether the fields an account update writes differ (enabled and its reason are
+ * catalog_account_set_enabled's). */
+static bool account_fields_differ(const json_t *now, const mm_account *want_acc)
+{
+    json_t *want = asc_account_picture(want_acc), *before = json_deep_copy(now);
+    static const char *const apart[] = {"enabled", "disabled_reason"};
+    for (size_t i = 0; i < 2; i++) {
+        json_object_del(want, apart[i]);
+        json_object_del(before, apart[i]);
+    }
+    bool differ = asc_fields_differ(before, want, NULL, 0);
+    json_decref(want);
+    json_decref(before);
+    return differ;
+}
+
 static mm_status apply_account(applier *a, const asc_want_account *w)
 {
     const json_t *now =
@@ -21,26 +37,24 @@ static mm_status apply_account(applier *a, const asc_want_account *w)
     mm_account acc = w->acc;
     if (!now)
         return catalog_account_insert(a->cat, &acc, w->key, a->err);
-    json_t *want = asc_account_picture(&w->acc);
-    bool fields = asc_fields_differ(now, want, NULL, 0);
-    json_decref(want);
-    bool key = asc_key_differs(a->cat, w, now);
     mm_account cur;
     mm_status st = catalog_account_get(a->cat, w->acc.name, &cur, a->err);
-    if (st != MM_OK || (!fields && !key))
-        return st;
-    if (cur.enabled != w->acc.enabled ||
-        (!w->acc.enabled && strcmp(cur.disabled_reason, w->acc.disabled_reason) != 0)) {
+    if (st == MM_OK &&
+        (cur.enabled != w->acc.enabled ||
+         (!w->acc.enabled && strcmp(cur.disabled_reason, w->acc.disabled_reason) != 0))) {
         st = catalog_account_set_enabled(a->cat, w->acc.name, w->acc.enabled,
                                          w->acc.disabled_reason, a->err);
         if (st == MM_OK)
             st = catalog_account_get(a->cat, w->acc.name, &cur, a->err);
     }
+    bool key = asc_key_differs(a->cat, w, now);
+    if (st != MM_OK || (!key && !account_fields_differ(now, &w->acc)))
+        return st;
     acc.id = cur.id;
     acc.version = cur.version;
     acc.enabled = cur.enabled;
     mm_copy(acc.disabled_reason, sizeof acc.disabled_reason, cur.disabled_reason);
-    return st == MM_OK ? catalog_account_update(a->cat, &acc, key ? w->key : NULL, a->err) : st;
+    return catalog_account_update(a->cat, &acc, key ? w->key : NULL, a->err);
 }
 
 static mm_status replace_chain(applier *a, const asc_want_model *w, const json_t *now)

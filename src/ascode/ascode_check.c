@@ -502,6 +502,7 @@ mm_status asc_check(mm_catalog *cat, const asc_doc *doc, bool prune, asc_want *w
     if (!want->accounts && !want->models && json_is_object(doc->root) &&
         (json_array_size(section(&c, "accounts")) || json_array_size(section(&c, "models"))))
         return mm_error_set(err, MM_E_INTERNAL, "", "out of memory checking the file");
+    asc_report_sort(report);
     if (report->errors.count)
         return mm_error_set(err, MM_E_INVALID, "file",
                             "the file was refused (%zu error%s); nothing was changed",

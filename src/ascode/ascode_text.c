@@ -42,6 +42,30 @@ void asc_report_note(asc_report *report, const asc_doc *doc, const json_t *value
     va_end(ap);
 }
 
+static void position_of(const char *text, long *line, long *column)
+{
+    char *end = NULL;
+    *line = strtol(text, &end, 10);
+    *column = end && *end == ':' ? strtol(end + 1, NULL, 10) : 0;
+}
+
+static int compare_positions(const void *a, const void *b)
+{
+    long la, ca, lb, cb;
+    position_of(*(char *const *)a, &la, &ca);
+    position_of(*(char *const *)b, &lb, &cb);
+    if (la != lb)
+        return la < lb ? -1 : 1;
+    return ca < cb ? -1 : ca > cb;
+}
+
+void asc_report_sort(asc_report *report)
+{
+    if (report->errors.count > 1)
+        qsort(report->errors.items, report->errors.count, sizeof *report->errors.items,
+              compare_positions);
+}
+
 void asc_report_free(asc_report *report)
 {
     mm_string_list_free(&report->errors);
@@ -356,7 +380,7 @@ static struct fy_node *string_node(struct fy_document *fyd, const json_t *value)
 
 static struct fy_node *yaml_node(struct fy_document *fyd, const json_t *value)
 {
-    char buf[64];
+    char buf[64] = "";
     const char *text = buf;
     switch (json_typeof(value)) {
     case JSON_OBJECT: {
