@@ -9,7 +9,7 @@
 
 static const ui_binding FRAME_KEYS[] = {
     {0, 0, "Tab", NULL, "move the keyboard between the sidebar and the page", .edits = false},
-    {0, 0, "1-7", NULL, "jump to a page (the sidebar's numbers)", .edits = false},
+    {0, 0, "1-8", NULL, "jump to a page (the sidebar's numbers)", .edits = false},
     {0, 0, "h / Left", NULL, "to the sidebar", .edits = false},
     {1, '?', "? or F1", NULL, "this help", .edits = false},
     {0, 'r', "r", NULL,

@@ -328,6 +328,8 @@ typedef struct mm_audit_entry {
     char entity_name[160];
     char *before_json; /* NULL or JSON text, secrets redacted */
     char *after_json;
+    int64_t change_set; /* 0; the change set's id for its parts; its own id for a change set */
+    size_t parts;       /* a change set: how many parts it has; else 0 */
 } mm_audit_entry;
 
 typedef struct mm_audit_list {
@@ -335,11 +337,28 @@ typedef struct mm_audit_list {
     size_t count;
 } mm_audit_list;
 
-/* The newest audit row's id (0: none, -1: error): every configuration change adds one, so a
- * server watching the catalog tells configuration changes from usage by it. */
-int64_t catalog_audit_top(mm_catalog *cat);
-/* Newest first. */
+/* Every row, newest first (limit 0: all). */
 mm_status catalog_audit_list(mm_catalog *cat, size_t limit, mm_audit_list *out, mm_error *err);
+/* Newest first, a change set as one entry (action "apply", kind "change set", parts > 0) and
+ * its parts left out; what `mmadmin audit` and the Audit page list. */
+mm_status catalog_audit_list_sets(mm_catalog *cat, size_t limit, mm_audit_list *out, mm_error *err);
+/* The parts of change set id, in the order they were written; MM_E_NOT_FOUND when none. */
+mm_status catalog_audit_change_set(mm_catalog *cat, int64_t change_set, mm_audit_list *out,
+                                   mm_error *err);
+
+/* ---- change sets (`mmadmin apply`: a whole file in one transaction, audited as one entry) */
+/* The catalog's version: the newest audit id (every audited change moves it; -1 on a read
+ * error). `mmadmin plan` prints it, `apply --expect-version` checks it. */
+int64_t catalog_version(mm_catalog *cat);
+/* Starts one write transaction (BEGIN IMMEDIATE) in which every catalog write until
+ * catalog_change_set_end is a savepoint, and writes the change set's audit row (action
+ * "apply", kind "change set", name label). expect_version >= 0: MM_E_CONFLICT, nothing
+ * written, when catalog_version is not that. */
+mm_status catalog_change_set_begin(mm_catalog *cat, const char *label, int64_t expect_version,
+                                   mm_error *err);
+/* Commits when status is MM_OK and something was written (*parts: how many audit rows), rolls
+ * everything back otherwise (no empty change set is kept). Returns the final status. */
+mm_status catalog_change_set_end(mm_catalog *cat, mm_status status, size_t *parts, mm_error *err);
 void mm_audit_list_free(mm_audit_list *list);
 
 /* ---- prober lease (one process probes a catalog at a time) ---- */
@@ -357,6 +376,10 @@ mm_status catalog_lease_holder(mm_catalog *cat, const char *lease, char *holder,
 mm_status catalog_setting_get(mm_catalog *cat, const char *key, char *out, size_t outsz,
                               mm_error *err); /* MM_E_NOT_FOUND when unset */
 mm_status catalog_setting_set(mm_catalog *cat, const char *key, const char *value, mm_error *err);
+/* Every stored setting whose key starts with prefix ("" = all), sorted by key: keys and values
+ * as pairs in out (items[2i] the key, items[2i+1] its value). Free with mm_string_list_free. */
+mm_status catalog_setting_list(mm_catalog *cat, const char *prefix, mm_string_list *out,
+                               mm_error *err);
 
 /* ---- shared rules and formats (CLI, forms and the core use the same ones) ---- */
 #define MM_RPM_MAX 10000000LL    /* requests/min */

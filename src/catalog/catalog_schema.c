@@ -140,6 +140,11 @@ static const char *const MIGRATIONS[] = {
     "  channel TEXT NOT NULL, target TEXT NOT NULL, attempt INTEGER NOT NULL,"
     "  ts_ms INTEGER NOT NULL, ok INTEGER NOT NULL, detail TEXT NOT NULL);"
     "CREATE INDEX alert_deliveries_by_alert ON alert_deliveries(alert_id, id);",
+    /* 7: change sets. `mmadmin apply` writes one audit row for the whole file (its change set,
+     * change_set = its own id) and every part of it points at that row. */
+    "ALTER TABLE audit_log ADD COLUMN change_set INTEGER;"
+    "CREATE INDEX audit_by_change_set ON audit_log(change_set)"
+    "  WHERE change_set IS NOT NULL;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))

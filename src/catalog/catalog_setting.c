@@ -66,3 +66,31 @@ mm_status catalog_setting_set(mm_catalog *cat, const char *key, const char *valu
         return st;
     return cat_end(cat, set_row(cat, key, value, err), err);
 }
+
+mm_status catalog_setting_list(mm_catalog *cat, const char *prefix, mm_string_list *out,
+                               mm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *stmt;
+    mm_status st = cat_prepare(cat,
+                               "SELECT key, value FROM settings WHERE substr(key, 1, length(?1)) "
+                               "= ?1 ORDER BY key",
+                               &stmt, err);
+    if (st != MM_OK)
+        return st;
+    cat_bind_text(stmt, 1, prefix ? prefix : "");
+    int rc = SQLITE_DONE;
+    while (st == MM_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const char *key = (const char *)sqlite3_column_text(stmt, 0);
+        const char *value = (const char *)sqlite3_column_text(stmt, 1);
+        if (!mm_string_list_append(out, key ? key : "") ||
+            !mm_string_list_append(out, value ? value : ""))
+            st = cat_out_of_memory(err);
+    }
+    if (st == MM_OK && rc != SQLITE_DONE)
+        st = cat_db_error(cat, "reading the settings", err);
+    sqlite3_finalize(stmt);
+    if (st != MM_OK)
+        mm_string_list_free(out);
+    return st;
+}

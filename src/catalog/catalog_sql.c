@@ -96,6 +96,11 @@ mm_status cat_begin(mm_catalog *cat, mm_error *err)
     mm_status st = cat_guard_write(cat, err);
     if (st != MM_OK)
         return st;
+    if (cat->change_set) { /* inside a change set: one savepoint per write, one transaction */
+        if (sqlite3_exec(cat->db, "SAVEPOINT cat_write", NULL, NULL, NULL) != SQLITE_OK)
+            return cat_db_error(cat, "starting a change", err);
+        return MM_OK;
+    }
     if (sqlite3_exec(cat->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return cat_db_error(cat, "starting a change", err);
     return MM_OK;
@@ -103,6 +108,14 @@ mm_status cat_begin(mm_catalog *cat, mm_error *err)
 
 mm_status cat_end(mm_catalog *cat, mm_status status, mm_error *err)
 {
+    if (cat->change_set) {
+        if (status != MM_OK)
+            sqlite3_exec(cat->db, "ROLLBACK TO cat_write", NULL, NULL, NULL);
+        if (sqlite3_exec(cat->db, "RELEASE cat_write", NULL, NULL, NULL) != SQLITE_OK &&
+            status == MM_OK)
+            status = cat_db_error(cat, "saving the change", err);
+        return status;
+    }
     if (status == MM_OK && sqlite3_exec(cat->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
         return MM_OK;
     if (status == MM_OK)

@@ -1,5 +1,7 @@
 /* `mmadmin audit`: the newest entries of the audit log (who changed what, when, before and
- * after, secrets redacted by the catalog). */
+ * after, secrets redacted by the catalog); an applied file is one change set entry whose parts
+ * `--change-set ID` lists. */
+#include <stdio.h>
 #include <string.h>
 
 #include "cli/commands.h"
@@ -8,20 +10,23 @@
 #define AUDIT_LIMIT_DEFAULT 50
 #define AUDIT_LIMIT_MAX 100000
 
-enum { OPT_LIMIT = 256, OPT_JSON };
+enum { OPT_LIMIT = 256, OPT_JSON, OPT_CHANGE_SET };
 
 static const cli_option audit_options[] = {
     {"limit", "N", OPT_LIMIT, "how many entries, newest first (default 50)"},
     {"json", NULL, OPT_JSON, "print JSON with the before/after of each change"},
+    {"change-set", "ID", OPT_CHANGE_SET, "list the parts of change set ID (`mmadmin apply`)"},
     {NULL, NULL, 0, NULL},
 };
 
 static const cli_spec audit_spec = {
     .command = "audit",
-    .synopsis = "[--limit N] [--json]",
+    .synopsis = "[--limit N] [--json] [--change-set ID]",
     .description = "Shows the newest changes to the catalog: time, actor (the login name, or "
                    "$SUDO_USER), action\nand entity; --json adds the before and after of each "
-                   "change (never a secret).",
+                   "change (never a secret). A file applied with `mmadmin apply` is one "
+                   "entry\n(kind \"change set\", "
+                   "NAME the file, PARTS its changes); --change-set ID lists its parts.",
     .options = audit_options,
     .example = "mmadmin audit --limit 20\nmmadmin audit --json | jq '.[0]'",
     .min_args = 0,
@@ -50,18 +55,28 @@ static json_t *audit_json(const mm_audit_entry *e)
     json_object_set_new(obj, "entity_name", json_string(e->entity_name));
     json_object_set_new(obj, "before", stored_json(e->before_json));
     json_object_set_new(obj, "after", stored_json(e->after_json));
+    json_object_set_new(obj, "change_set",
+                        e->change_set ? json_integer(e->change_set) : json_null());
+    if (e->parts)
+        json_object_set_new(obj, "parts", json_integer((json_int_t)e->parts));
     return obj;
 }
 
 static void print_audit_table(const mm_audit_list *list)
 {
-    static const char *const headers[] = {"TIME (UTC)", "ACTOR", "ACTION", "KIND", "NAME"};
-    cli_table *table = cli_table_new(5, headers);
+    static const char *const headers[] = {"ID", "TIME (UTC)", "ACTOR", "ACTION", "KIND", "NAME"};
+    cli_table *table = cli_table_new(6, headers);
     for (size_t i = 0; table && i < list->count; i++) {
         const mm_audit_entry *e = &list->items[i];
         char when[32];
         mm_format_time(when, sizeof when, e->ts_ms);
-        const char *row[] = {when, e->actor, e->action, e->entity_kind, e->entity_name};
+        char id[24], name[200];
+        snprintf(id, sizeof id, "%lld", (long long)e->id);
+        if (e->parts)
+            snprintf(name, sizeof name, "%s (%zu parts)", e->entity_name, e->parts);
+        else
+            snprintf(name, sizeof name, "%s", e->entity_name);
+        const char *row[] = {id, when, e->actor, e->action, e->entity_kind, name};
         cli_table_add(table, row);
     }
     cli_table_finish(table, stdout);
@@ -71,14 +86,17 @@ int cmd_audit(cli_context *ctx, int argc, char **argv)
 {
     cli_parser p;
     cli_parser_init(&p, &audit_spec, argc, argv);
-    int64_t limit = AUDIT_LIMIT_DEFAULT;
+    int64_t limit = AUDIT_LIMIT_DEFAULT, change_set = 0;
     bool json = false;
     int id;
     while ((id = cli_next_option(&p)) > 0) {
         mm_error err = {0};
         if (id == OPT_JSON)
             json = true;
-        else if (cli_parse_positive("--limit", p.arg, AUDIT_LIMIT_MAX, &limit, &err) != MM_OK)
+        else if (id == OPT_CHANGE_SET) {
+            if (cli_parse_positive("--change-set", p.arg, INT64_MAX, &change_set, &err) != MM_OK)
+                return cli_report(&err);
+        } else if (cli_parse_positive("--limit", p.arg, AUDIT_LIMIT_MAX, &limit, &err) != MM_OK)
             return cli_report(&err);
     }
     if (id == CLI_STOP)
@@ -86,7 +104,8 @@ int cmd_audit(cli_context *ctx, int argc, char **argv)
     mm_error err = {0};
     mm_catalog *cat = cli_catalog(ctx, &err);
     mm_audit_list list = {0};
-    if (!cat || catalog_audit_list(cat, (size_t)limit, &list, &err) != MM_OK)
+    if (!cat || (change_set ? catalog_audit_change_set(cat, change_set, &list, &err)
+                            : catalog_audit_list_sets(cat, (size_t)limit, &list, &err)) != MM_OK)
         return cli_report(&err);
     int code = CLI_EXIT_OK;
     if (json) {

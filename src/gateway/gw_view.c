@@ -219,7 +219,7 @@ static void refresh_once(gateway *gw)
         return;
     /* every configuration change (keys included) adds an audit row: rebuild now; a commit
      * without one is usage, folded in by the periodic rebuild */
-    int64_t audit_top = catalog_audit_top(gw->watch);
+    int64_t audit_top = catalog_version(gw->watch);
     if (!stale && audit_top == gw->view_audit_top)
         return; /* usage only: wait for the periodic rebuild */
     gw_view *next = NULL;
@@ -261,7 +261,7 @@ mm_status gw_view_start(gateway *gw, mm_error *err)
         st = catalog_workspace_key_secret(gw->watch, gw->key_secret, err);
     if (st == MM_OK) {
         gw->view_data_version = data_version(gw);
-        gw->view_audit_top = catalog_audit_top(gw->watch);
+        gw->view_audit_top = catalog_version(gw->watch);
         st = view_build(gw, &gw->view, err);
     }
     if (st != MM_OK) {

@@ -15,7 +15,7 @@ cmake --build "$BUILD" -j "${FUZZ_JOBS:-2}" >"$BUILD/build.log" 2>&1 || { tail -
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mmfuzz.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 status=0
-for target in provider prices scenario; do
+for target in provider prices scenario ascode; do
     mkdir -p "$WORK/$target"
     cp "$SOURCE_DIR/tests/fuzz/corpus/$target"/* "$WORK/$target/"
     if ASAN_OPTIONS=detect_leaks=1 "$BUILD/fuzz_$target" -max_total_time="$SECONDS_EACH" \

@@ -1,5 +1,6 @@
 /* The Audit Log page: who changed what and when (newest first), a one-line summary of each
- * change, and Enter for the full before/after JSON in a scrollable dialog. */
+ * change, and Enter for the full before/after JSON in a scrollable dialog (for an applied
+ * change set, its parts). */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +68,10 @@ static void append(char *out, size_t outsz, const char *text)
 static void summarize(const ui_app *app, const mm_audit_entry *e, char *out, size_t outsz)
 {
     out[0] = '\0';
+    if (e->parts) {
+        snprintf(out, outsz, "%zu changes applied together (Enter lists them)", e->parts);
+        return;
+    }
     json_t *before = e->before_json ? json_loads(e->before_json, JSON_DECODE_ANY, NULL) : NULL;
     json_t *after = e->after_json ? json_loads(e->after_json, JSON_DECODE_ANY, NULL) : NULL;
     if (json_is_object(before) && json_is_object(after)) {
@@ -113,7 +118,7 @@ static void audit_load(ui_page *page, ui_app *app)
     memset(&st->list, 0, sizeof st->list);
     mm_error err;
     mm_error_clear(&err);
-    if (catalog_audit_list(app->cat, AUDIT_LIMIT, &st->list, &err) != MM_OK)
+    if (catalog_audit_list_sets(app->cat, AUDIT_LIMIT, &st->list, &err) != MM_OK)
         ui_set_message(app, UI_EL_ERROR, "Could not read the audit log: %s", err.message);
     snprintf(page->subtitle, sizeof page->subtitle, "%zu %s%s", st->list.count,
              st->list.count == 1 ? "entry" : "entries",
@@ -172,6 +177,36 @@ static void show_entry(ui_app *app, const mm_audit_entry *e)
     free(after);
 }
 
+/* A change set's parts, one line each, in the order they were written. */
+static void show_change_set(ui_app *app, const mm_audit_entry *e)
+{
+    mm_audit_list parts = {0};
+    mm_error err;
+    mm_error_clear(&err);
+    if (catalog_audit_change_set(app->cat, e->id, &parts, &err) != MM_OK) {
+        ui_set_message(app, UI_EL_ERROR, "Could not read the change set: %s", err.message);
+        return;
+    }
+    size_t size = 256 + parts.count * 1400;
+    char *text = malloc(size);
+    if (text) {
+        snprintf(text, size, "%s applied by %s, %zu changes:\n", e->entity_name, e->actor,
+                 parts.count);
+        for (size_t i = 0; i < parts.count; i++) {
+            char change[1024], line[1400];
+            summarize(app, &parts.items[i], change, sizeof change);
+            snprintf(line, sizeof line, "\n%s %s %s: %s", parts.items[i].action,
+                     parts.items[i].entity_kind, parts.items[i].entity_name, change);
+            append(text, size, line);
+        }
+        char title[200];
+        snprintf(title, sizeof title, "Change set %lld", (long long)e->id);
+        ui_dialog_text(app, title, text);
+    }
+    free(text);
+    mm_audit_list_free(&parts);
+}
+
 static int audit_key(ui_page *page, ui_app *app, int key)
 {
     audit_page *st = page->state;
@@ -186,7 +221,10 @@ static int audit_key(ui_page *page, ui_app *app, int key)
         const char *id = ui_table_selected_key(&st->table);
         for (size_t i = 0; id && i < st->list.count; i++)
             if (st->list.items[i].id == atoll(id)) {
-                show_entry(app, &st->list.items[i]);
+                if (st->list.items[i].parts)
+                    show_change_set(app, &st->list.items[i]);
+                else
+                    show_entry(app, &st->list.items[i]);
                 break;
             }
         return UI_HANDLED;
