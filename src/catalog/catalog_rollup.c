@@ -38,6 +38,7 @@ struct cat_rollup_pending {
     rollup_entry *items;
     size_t count, capacity;
     mm_hash_index index;
+    int64_t minutes_from_ms; /* events before it get no minute rollup (set per transaction) */
 };
 
 /* ---- the rules an event is counted by ---- */
@@ -115,7 +116,7 @@ static rollup_entry *entry_for(cat_rollup_pending *p, const rollup_key *key)
 }
 
 static bool fold_into(cat_rollup_pending *p, rollup_grain grain, const char *scope,
-                      const char *name, const char *model, const mm_usage_event *ev)
+                      const char *name, const char *model, const mm_usage_event *ev, int bucket)
 {
     rollup_key key = {.grain = grain};
     key.start_ms = ev->ts_ms - ev->ts_ms % GRAIN_MS[grain];
@@ -129,9 +130,7 @@ static bool fold_into(cat_rollup_pending *p, rollup_grain grain, const char *sco
     if (!e)
         return false;
     add_event(&e->sums, ev);
-    if (strcmp(ev->outcome, "ok") == 0 && ev->latency_ms >= 0)
-        return mm_histogram_add(&e->latency, ev->latency_ms);
-    return true;
+    return bucket < 0 || mm_histogram_add_in_bucket(&e->latency, bucket, ev->latency_ms);
 }
 
 mm_status cat_rollup_fold(mm_catalog *cat, const mm_usage_event *ev, mm_error *err)
@@ -139,10 +138,18 @@ mm_status cat_rollup_fold(mm_catalog *cat, const mm_usage_event *ev, mm_error *e
     if (!cat->rollups && !(cat->rollups = calloc(1, sizeof *cat->rollups)))
         return cat_out_of_memory(err);
     cat_rollup_pending *p = cat->rollups;
-    bool ok = fold_into(p, GRAIN_MINUTE, "account", ev->account, "", ev) &&
-              fold_into(p, GRAIN_DAY, "account", ev->account, "", ev);
+    /* minute rollups cover the recent hours only: an older event (a backlog, an import) would
+     * add rows the next prune deletes */
+    if (p->count == 0)
+        p->minutes_from_ms = mm_now_ms() - MM_ROLLUP_MINUTE_KEEP_MS;
+    bool recent = ev->ts_ms >= p->minutes_from_ms;
+    int bucket = strcmp(ev->outcome, "ok") == 0 && ev->latency_ms >= 0
+                     ? mm_histogram_bucket_of(ev->latency_ms)
+                     : -1; /* the sketch is of successful events */
+    bool ok = (!recent || fold_into(p, GRAIN_MINUTE, "account", ev->account, "", ev, bucket)) &&
+              fold_into(p, GRAIN_DAY, "account", ev->account, "", ev, bucket);
     if (ok && strcmp(ev->kind, "request") == 0)
-        ok = fold_into(p, GRAIN_DAY, "workspace", ev->workspace, ev->model, ev);
+        ok = fold_into(p, GRAIN_DAY, "workspace", ev->workspace, ev->model, ev, bucket);
     return ok ? MM_OK : cat_out_of_memory(err);
 }
 

@@ -93,9 +93,14 @@ static bool add_to_bucket(mm_histogram *h, int bucket, uint32_t n)
 
 bool mm_histogram_add(mm_histogram *h, int64_t value_ms)
 {
+    return mm_histogram_add_in_bucket(h, mm_histogram_bucket_of(value_ms), value_ms);
+}
+
+bool mm_histogram_add_in_bucket(mm_histogram *h, int bucket, int64_t value_ms)
+{
     if (value_ms < 0)
         value_ms = 0;
-    if (!add_to_bucket(h, mm_histogram_bucket_of(value_ms), 1))
+    if (!add_to_bucket(h, bucket, 1))
         return false;
     h->count++;
     h->sum += value_ms;

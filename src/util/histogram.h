@@ -31,6 +31,9 @@ void mm_histogram_reset(mm_histogram *h);
 void mm_histogram_free(mm_histogram *h);
 /* Adds one value in ms (negative values count as 0). false only when out of memory. */
 bool mm_histogram_add(mm_histogram *h, int64_t value_ms);
+/* Adds one value whose bucket (mm_histogram_bucket_of(value_ms)) the caller computed once for
+ * several histograms. false only when out of memory. */
+bool mm_histogram_add_in_bucket(mm_histogram *h, int bucket, int64_t value_ms);
 /* dst += src. false only when out of memory. */
 bool mm_histogram_merge(mm_histogram *dst, const mm_histogram *src);
 /* Nearest-rank quantile (q in 0..1: the value at rank ceil(q*count)), within
