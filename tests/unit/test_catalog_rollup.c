@@ -159,8 +159,9 @@ static void assert_all_rollups_exact(mm_catalog *cat, bool with_minutes)
                                  .from_ms = 0, .to_ms = INT64_MAX};
             assert_rollup_equals_recount(cat, &q);
         }
-    mm_rollup_query minutes = {.account = "acct-1", .per_minute = true, .from_ms = BASE,
-                               .to_ms = BASE + 3600000};
+    /* an hour within the 48 h before the fake now, and one before them (no minute rollups) */
+    mm_rollup_query minutes = {.account = "acct-1", .per_minute = true,
+                               .from_ms = BASE + 4 * DAY, .to_ms = BASE + 4 * DAY + 3600000};
     if (with_minutes)
         assert_rollup_equals_recount(cat, &minutes);
 }
