@@ -5,17 +5,21 @@
 # Usage: console_probe.py KEYS PROGRAM [ARGS...]  -> "first_ms rss_kb key_ms" on stdout
 import fcntl, os, pty, select, statistics, struct, sys, termios, time
 
-def read_until_quiet(fd, quiet):
-    last = None
+def read_until_quiet(fd, quiet, first_wait, at_least=1):
+    """Time of the last byte read before quiet seconds without output, once at_least bytes
+    came (waiting up to first_wait seconds for them), or None when nothing came."""
+    last, total = None, 0
     while True:
-        ready, _, _ = select.select([fd], [], [], quiet)
+        ready, _, _ = select.select([fd], [], [], quiet if total >= at_least else first_wait)
         if not ready:
             return last
         try:
-            if not os.read(fd, 65536):
-                return last
+            chunk = os.read(fd, 65536)
         except OSError:
             return last
+        if not chunk:
+            return last
+        total += len(chunk)
         last = time.monotonic()
 
 keys = int(sys.argv[1])
@@ -23,10 +27,11 @@ argv = sys.argv[2:]
 pid, fd = pty.fork()
 if pid == 0:
     fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    os.environ.setdefault("TERM", "xterm-256color")
+    os.environ["TERM"] = "xterm-256color"
     os.execvp(argv[0], argv)
 start = time.monotonic()
-first = read_until_quiet(fd, 0.3) or start
+# a frame, not the terminal set-up alone (curses sends ~65 bytes before drawing anything)
+first = read_until_quiet(fd, 0.3, 60, at_least=1000) or start
 rss = 0
 with open("/proc/%d/status" % pid) as status:
     for line in status:
@@ -35,12 +40,12 @@ with open("/proc/%d/status" % pid) as status:
 lat = []
 for _ in range(keys):
     sent = time.monotonic()
-    os.write(fd, b"\x1b[B")
-    last = read_until_quiet(fd, 0.1)
+    os.write(fd, b"\x1bOB")  # Down in application cursor mode (keypad on)
+    last = read_until_quiet(fd, 0.1, 2)
     lat.append(((last or sent) - sent) * 1000.0)
 os.write(fd, b"q")
 try:
-    read_until_quiet(fd, 0.2)
+    read_until_quiet(fd, 0.2, 0.2)
 except Exception:
     pass
 try:
