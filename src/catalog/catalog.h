@@ -308,11 +308,11 @@ typedef struct mm_usage_rollup {
 } mm_usage_rollup;
 
 typedef struct mm_rollup_query {
-    const char *account;            /* an account's rollups, or... */
-    const char *workspace, *model;  /* ...a workspace x model's (day grain only) */
-    const char *kind;               /* "request", "probe", or NULL for both */
-    int64_t from_ms, to_ms;         /* bucket starts in [from_ms, to_ms) */
-    bool per_minute;                /* the minute rollups (accounts, recent hours) */
+    const char *account;           /* an account's rollups, or... */
+    const char *workspace, *model; /* ...a workspace x model's (day grain only) */
+    const char *kind;              /* "request", "probe", or NULL for both */
+    int64_t from_ms, to_ms;        /* bucket starts in [from_ms, to_ms) */
+    bool per_minute;               /* the minute rollups (accounts, recent hours) */
 } mm_rollup_query;
 
 #define MM_ROLLUP_MINUTE_KEEP_MS (48LL * 3600 * 1000)
@@ -327,8 +327,8 @@ mm_status catalog_usage_rollups_catch_up(mm_catalog *cat, mm_error *err);
 typedef void (*mm_rollup_fn)(const char *account, const mm_usage_rollup *sums, void *ctx);
 /* Month-to-date request sums of each account with any, from the day rollups (one indexed range,
  * O(accounts x days), never the raw events). */
-mm_status catalog_usage_month_by_account(mm_catalog *cat, int64_t month_start_ms,
-                                         mm_rollup_fn fn, void *ctx, mm_error *err);
+mm_status catalog_usage_month_by_account(mm_catalog *cat, int64_t month_start_ms, mm_rollup_fn fn,
+                                         void *ctx, mm_error *err);
 
 /* Retention of the raw events (setting MM_USAGE_RETENTION_SETTING, whole days). */
 #define MM_USAGE_RETENTION_SETTING "usage.retention_days"

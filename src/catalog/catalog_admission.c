@@ -96,8 +96,7 @@ static mm_status scope_counters(mm_catalog *cat, const counter_scope *s, int64_t
         query_sums(cat, s->window_sql, s->month.name, s->model, now_ms - MM_ADMISSION_WINDOW_MS,
                    &out->requests_window, &out->tokens_window, &out->window_oldest_ms, err);
     if (st == MM_OK && with_month)
-        st = month_sums(cat, &s->month, now_ms, &out->tokens_month,
-                        &out->cost_month_micros, err);
+        st = month_sums(cat, &s->month, now_ms, &out->tokens_month, &out->cost_month_micros, err);
     if (st == MM_OK) {
         int64_t count = 0, tokens = 0, oldest = 0;
         st = query_sums(cat, s->reserved_sql, s->month.name, s->model, now_ms, &count, &tokens,
@@ -111,10 +110,7 @@ static mm_status account_counters(mm_catalog *cat, const char *account, int64_t 
                                   bool with_month, bool remember, mm_usage_counters *out,
                                   mm_error *err)
 {
-    const counter_scope s = {ACCOUNT_WINDOW,
-                             ACCOUNT_RESERVED,
-                             NULL,
-                             {"account", account, ""}};
+    const counter_scope s = {ACCOUNT_WINDOW, ACCOUNT_RESERVED, NULL, {"account", account, ""}};
     return scope_counters(cat, &s, now_ms, with_month, remember, out, err);
 }
 
@@ -123,10 +119,7 @@ static mm_status workspace_counters(mm_catalog *cat, const char *workspace, cons
                                     mm_usage_counters *out, mm_error *err)
 {
     const counter_scope s = {
-        WORKSPACE_WINDOW,
-        WORKSPACE_RESERVED,
-        model,
-        {"workspace", workspace, model}};
+        WORKSPACE_WINDOW, WORKSPACE_RESERVED, model, {"workspace", workspace, model}};
     return scope_counters(cat, &s, now_ms, with_month, remember, out, err);
 }
 

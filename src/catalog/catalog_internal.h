@@ -16,11 +16,11 @@ struct mm_catalog {
     char path[MM_PATH_MAX];
     bool read_only;
     char actor[MM_NAME_MAX];
-    mm_vault *vault;            /* cached once verified against the stored check value */
-    sqlite3_stmt *usage_insert; /* reused by every usage insert */
+    mm_vault *vault;                    /* cached once verified against the stored check value */
+    sqlite3_stmt *usage_insert;         /* reused by every usage insert */
     struct cat_rollup_pending *rollups; /* the open transaction's rollup sums (catalog_rollup.c) */
     bool rollup_failed;                 /* a fold ran out of memory while catching up */
-    char damage[256];           /* why the file is known damaged (writes refused), or "" */
+    char damage[256];                   /* why the file is known damaged (writes refused), or "" */
     bool write_checked; /* the configuration tables passed quick_check before a first write */
     char note[MM_PATH_MAX + 256]; /* something done on the side the user should know, or "" */
 };

@@ -64,8 +64,7 @@ static mm_status prune_rows(mm_catalog *cat, int64_t now_ms, int64_t max_rows,
                            "DELETE FROM usage_rollup_minute WHERE start_ms IN (SELECT DISTINCT "
                            "start_ms FROM usage_rollup_minute WHERE start_ms < ?1 "
                            "ORDER BY start_ms LIMIT ?2)",
-                           now_ms - MM_ROLLUP_MINUTE_KEEP_MS, max_rows, &out->minutes_deleted,
-                           err);
+                           now_ms - MM_ROLLUP_MINUTE_KEEP_MS, max_rows, &out->minutes_deleted, err);
     out->more = out->events_deleted >= max_rows || out->minutes_deleted >= max_rows;
     return st;
 }
@@ -85,8 +84,7 @@ static mm_status vacuum_pages(mm_catalog *cat, int64_t pages, int64_t *freed, mm
 }
 
 mm_status catalog_usage_prune(mm_catalog *cat, int64_t now_ms, int64_t max_rows,
-                              int64_t vacuum_pages_max, mm_usage_prune_result *out,
-                              mm_error *err)
+                              int64_t vacuum_pages_max, mm_usage_prune_result *out, mm_error *err)
 {
     memset(out, 0, sizeof *out);
     if (max_rows <= 0)
@@ -108,8 +106,7 @@ mm_status catalog_usage_enable_auto_vacuum(mm_catalog *cat, bool *converted, mm_
     if (st != MM_OK || mode == 2) /* 2 = incremental */
         return st;
     if (cat->read_only)
-        return mm_error_set(err, MM_E_READONLY, "", "the catalog %s is open read-only",
-                            cat->path);
+        return mm_error_set(err, MM_E_READONLY, "", "the catalog %s is open read-only", cat->path);
     st = cat_exec(cat, "PRAGMA auto_vacuum = INCREMENTAL; VACUUM", err);
     *converted = st == MM_OK;
     return st;

@@ -189,17 +189,37 @@ void cat_rollup_free(mm_catalog *cat)
 static const char UPSERT_TAIL[] =
     "(scope, name, model, kind, start_ms, " SUM_COLUMNS ", latency) VALUES (?1, ?2, ?3, ?4, ?5, "
     "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) "
-    "ON CONFLICT (scope, name, model, start_ms, kind) DO UPDATE SET " ADD("events") ", " ADD(
-        "errors") ", " ADD("request_errors") ", " ADD("rate_limited") ", " ADD("tokens_in") ", " ADD("tokens_out") ", " ADD("tokens_cache_read") ", " ADD("tokens_cache_write") ", " ADD("usage_estimated") ", " ADD("cost_micros") ", " ADD("unpriced") ", " ADD("served") ", " ADD("served_tokens") ", " ADD("served_cost_micros") ", "
-    "latency = mm_latency_merge(latency, excluded.latency)";
+    "ON CONFLICT (scope, name, model, start_ms, kind) DO UPDATE SET " ADD("events") ", " ADD("error"
+                                                                                             "s") ", " ADD("request_errors") ", " ADD("rate_limited") ", " ADD("tokens_in") ", " ADD("tokens_out") ", " ADD(
+        "tokens_cache_read") ", " ADD("tokens_cache_write") ", " ADD("usage_estimated") ", " ADD("c"
+                                                                                                 "o"
+                                                                                                 "s"
+                                                                                                 "t"
+                                                                                                 "_"
+                                                                                                 "m"
+                                                                                                 "i"
+                                                                                                 "c"
+                                                                                                 "r"
+                                                                                                 "o"
+                                                                                                 "s") ", " ADD("unpriced") ", " ADD("served") ", " ADD("served_tokens") ", " ADD("served_cost_micros") ", "
+                                                                                                                                                                                                       "latency = mm_latency_merge(latency, excluded.latency)";
 
 static void bind_sums(sqlite3_stmt *stmt, int first, const mm_usage_rollup *s)
 {
-    const int64_t values[] = {s->events,          s->errors,          s->request_errors,
-                              s->rate_limited,    s->tokens_in,       s->tokens_out,
-                              s->tokens_cache_read, s->tokens_cache_write, s->usage_estimated,
-                              s->cost_micros,     s->unpriced,        s->served,
-                              s->served_tokens,   s->served_cost_micros};
+    const int64_t values[] = {s->events,
+                              s->errors,
+                              s->request_errors,
+                              s->rate_limited,
+                              s->tokens_in,
+                              s->tokens_out,
+                              s->tokens_cache_read,
+                              s->tokens_cache_write,
+                              s->usage_estimated,
+                              s->cost_micros,
+                              s->unpriced,
+                              s->served,
+                              s->served_tokens,
+                              s->served_cost_micros};
     for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
         sqlite3_bind_int64(stmt, first + (int)i, values[i]);
 }
@@ -271,8 +291,8 @@ static void fold_caught_up(const mm_usage_event *ev, void *ctx)
 mm_status cat_rollup_catch_up(mm_catalog *cat, mm_error *err)
 {
     int64_t upto = 0, top = 0;
-    mm_status st = cat_query_int(cat, "SELECT value FROM meta WHERE key = '" UPTO_KEY "'", NULL,
-                                 &upto, err);
+    mm_status st =
+        cat_query_int(cat, "SELECT value FROM meta WHERE key = '" UPTO_KEY "'", NULL, &upto, err);
     if (st == MM_OK)
         st = cat_query_int(cat, "SELECT coalesce(max(id), 0) FROM usage_events", NULL, &top, err);
     if (st != MM_OK || top <= upto)
@@ -289,8 +309,8 @@ mm_status catalog_usage_rollups_catch_up(mm_catalog *cat, mm_error *err)
     if (cat->read_only)
         return MM_OK;
     int64_t upto = 0, top = 0;
-    mm_status st = cat_query_int(cat, "SELECT value FROM meta WHERE key = '" UPTO_KEY "'", NULL,
-                                 &upto, err);
+    mm_status st =
+        cat_query_int(cat, "SELECT value FROM meta WHERE key = '" UPTO_KEY "'", NULL, &upto, err);
     if (st == MM_OK)
         st = cat_query_int(cat, "SELECT coalesce(max(id), 0) FROM usage_events", NULL, &top, err);
     if (st != MM_OK || top <= upto)
@@ -372,8 +392,8 @@ static void sql_rule(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 mm_status cat_rollup_register(mm_catalog *cat, mm_error *err)
 {
     const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
-    int rc = sqlite3_create_function(cat->db, "mm_latency_merge", 2, flags, NULL, sql_merge, NULL,
-                                     NULL);
+    int rc =
+        sqlite3_create_function(cat->db, "mm_latency_merge", 2, flags, NULL, sql_merge, NULL, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_create_function(cat->db, "mm_latency_sketch", 3, flags, NULL, NULL,
                                      sql_sketch_step, sql_sketch_final);
@@ -396,7 +416,7 @@ static mm_status flush_before_read(mm_catalog *cat, mm_error *err)
 
 #define SUM_SELECT                                                                                 \
     "SELECT coalesce(sum(events), 0), coalesce(sum(errors), 0), "                                  \
-    "coalesce(sum(request_errors), 0), coalesce(sum(rate_limited), 0), "                          \
+    "coalesce(sum(request_errors), 0), coalesce(sum(rate_limited), 0), "                           \
     "coalesce(sum(tokens_in), 0), coalesce(sum(tokens_out), 0), "                                  \
     "coalesce(sum(tokens_cache_read), 0), coalesce(sum(tokens_cache_write), 0), "                  \
     "coalesce(sum(usage_estimated), 0), coalesce(sum(cost_micros), 0), "                           \
@@ -405,11 +425,20 @@ static mm_status flush_before_read(mm_catalog *cat, mm_error *err)
 
 static void read_sums(sqlite3_stmt *stmt, int first, mm_usage_rollup *s)
 {
-    int64_t *fields[] = {&s->events,           &s->errors,          &s->request_errors,
-                         &s->rate_limited,     &s->tokens_in,       &s->tokens_out,
-                         &s->tokens_cache_read, &s->tokens_cache_write, &s->usage_estimated,
-                         &s->cost_micros,      &s->unpriced,        &s->served,
-                         &s->served_tokens,    &s->served_cost_micros};
+    int64_t *fields[] = {&s->events,
+                         &s->errors,
+                         &s->request_errors,
+                         &s->rate_limited,
+                         &s->tokens_in,
+                         &s->tokens_out,
+                         &s->tokens_cache_read,
+                         &s->tokens_cache_write,
+                         &s->usage_estimated,
+                         &s->cost_micros,
+                         &s->unpriced,
+                         &s->served,
+                         &s->served_tokens,
+                         &s->served_cost_micros};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         *fields[i] = sqlite3_column_int64(stmt, first + (int)i);
 }
@@ -477,8 +506,8 @@ mm_status cat_usage_month_to_date(mm_catalog *cat, const char *account, const ch
                                   const char *model, int64_t now_ms, int64_t *tokens,
                                   int64_t *cost_micros, mm_error *err)
 {
-    mm_rollup_query q = {.from_ms = mm_month_start_ms(now_ms), .to_ms = INT64_MAX,
-                         .kind = "request"};
+    mm_rollup_query q = {
+        .from_ms = mm_month_start_ms(now_ms), .to_ms = INT64_MAX, .kind = "request"};
     q.account = account;
     q.workspace = workspace;
     q.model = model;
@@ -489,8 +518,8 @@ mm_status cat_usage_month_to_date(mm_catalog *cat, const char *account, const ch
     return st;
 }
 
-mm_status catalog_usage_month_by_account(mm_catalog *cat, int64_t month_start_ms,
-                                         mm_rollup_fn fn, void *ctx, mm_error *err)
+mm_status catalog_usage_month_by_account(mm_catalog *cat, int64_t month_start_ms, mm_rollup_fn fn,
+                                         void *ctx, mm_error *err)
 {
     mm_status st = flush_before_read(cat, err);
     sqlite3_stmt *stmt;

@@ -155,9 +155,9 @@ static int print_json(const mm_health_report *report, int recent_minutes)
     bool ok = fputs("[\n", stdout) != EOF;
     for (size_t i = 0; ok && i < report->count; i++) {
         json_t *obj = figures_json(&report->accounts[i], recent_minutes);
-        char *text = obj ? json_dumps(obj, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-                                               JSON_REAL_PRECISION(15))
-                         : NULL;
+        char *text =
+            obj ? json_dumps(obj, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
+                : NULL;
         json_decref(obj);
         ok = text && print_indented(text) &&
              fputs(i + 1 < report->count ? ",\n" : "\n", stdout) != EOF;

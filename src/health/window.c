@@ -248,8 +248,7 @@ void mm_window_series(const mm_account_window *win, int64_t now_ms, int32_t requ
     int64_t last = now_ms / MM_MINUTE_MS;
     for (int i = 0; i < MM_WINDOW_MINUTES; i++) {
         int64_t minute = last - (MM_WINDOW_MINUTES - 1) + i;
-        const mm_minute_slot *slot =
-            win->slots ? &win->slots[minute % MM_WINDOW_MINUTES] : NULL;
+        const mm_minute_slot *slot = win->slots ? &win->slots[minute % MM_WINDOW_MINUTES] : NULL;
         bool current = slot && slot->minute == minute;
         requests[i] = current ? (int32_t)slot->counts.events : 0;
         errors[i] = current ? (int32_t)slot->counts.errors : 0;

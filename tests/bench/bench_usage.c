@@ -89,7 +89,8 @@ static double raw_inserts(const char *path, int64_t now)
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
     double rate = 0;
-    if (sqlite3_open(path, &db) != SQLITE_OK || sqlite3_exec(db, RAW_SCHEMA, 0, 0, 0) != SQLITE_OK ||
+    if (sqlite3_open(path, &db) != SQLITE_OK ||
+        sqlite3_exec(db, RAW_SCHEMA, 0, 0, 0) != SQLITE_OK ||
         sqlite3_prepare_v2(db,
                            "INSERT INTO usage_events(ts_ms, kind, account, provider, workspace, "
                            "model, provider_model, outcome, http_status, latency_ms, tokens_in, "

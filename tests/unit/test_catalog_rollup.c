@@ -15,8 +15,8 @@
 #define N_ACCOUNTS 4
 #define N_EVENTS 3000
 
-static const char *const OUTCOMES[] = {"ok", "ok", "ok", "rate_limited", "bad_request",
-                                       "timeout", "server_error", "auth"};
+static const char *const OUTCOMES[] = {"ok",          "ok",      "ok",           "rate_limited",
+                                       "bad_request", "timeout", "server_error", "auth"};
 static const int STATUSES[] = {200, 200, 200, 429, 400, 0, 500, 401};
 
 static uint64_t rng_next(uint64_t *s)
@@ -91,8 +91,8 @@ static void add_recounted(const mm_usage_event *ev, void *ctx)
                          strcmp(q->model, ev->model) != 0 || strcmp(ev->kind, "request") != 0))
         return;
     bool ok = strcmp(ev->outcome, "ok") == 0;
-    bool request_error = !ok && mm_error_class_is_request_outcome(
-                                    mm_error_class_parse(ev->outcome), ev->http_status);
+    bool request_error = !ok && mm_error_class_is_request_outcome(mm_error_class_parse(ev->outcome),
+                                                                  ev->http_status);
     bool served = ok || (strcmp(ev->outcome, "bad_request") == 0 && ev->http_status != 408);
     int64_t cost = ev->cost_micros > 0 ? ev->cost_micros : 0;
     mm_usage_rollup *s = &r->sums;
@@ -125,7 +125,10 @@ static void assert_rollup_equals_recount(mm_catalog *cat, const mm_rollup_query 
     mm_histogram_init(&latency);
     assert_int_equal(catalog_usage_rollup_sum(cat, q, &got, &latency, &err), MM_OK);
     if (memcmp(&got, &r.sums, sizeof got) != 0)
-        print_message("query %s/%s/%s kind %s from %lld minute %d: %lld events, recount %lld\n", q->account ? q->account : "", q->workspace ? q->workspace : "", q->model ? q->model : "", q->kind ? q->kind : "*", (long long)q->from_ms, q->per_minute, (long long)got.events, (long long)r.sums.events);
+        print_message("query %s/%s/%s kind %s from %lld minute %d: %lld events, recount %lld\n",
+                      q->account ? q->account : "", q->workspace ? q->workspace : "",
+                      q->model ? q->model : "", q->kind ? q->kind : "*", (long long)q->from_ms,
+                      q->per_minute, (long long)got.events, (long long)r.sums.events);
     assert_memory_equal(&got, &r.sums, sizeof got);
     assert_int_equal(latency.count, r.latency.count);
     assert_int_equal(latency.sum, r.latency.sum);
@@ -147,21 +150,26 @@ static void assert_all_rollups_exact(mm_catalog *cat, bool with_minutes)
             for (int k = 0; k < 3; k++) {
                 snprintf(account, sizeof account, "acct-%d", a);
                 int64_t day = BASE - BASE % DAY + d * DAY;
-                mm_rollup_query q = {.account = account, .kind = kinds[k], .from_ms = day,
-                                     .to_ms = day + DAY};
+                mm_rollup_query q = {
+                    .account = account, .kind = kinds[k], .from_ms = day, .to_ms = day + DAY};
                 assert_rollup_equals_recount(cat, &q);
             }
     for (int w = 0; w < 3; w++)
         for (int m = 0; m < 2; m++) {
             snprintf(workspace, sizeof workspace, "team-%d", w);
             snprintf(model, sizeof model, "model-%d", m);
-            mm_rollup_query q = {.workspace = workspace, .model = model, .kind = "request",
-                                 .from_ms = 0, .to_ms = INT64_MAX};
+            mm_rollup_query q = {.workspace = workspace,
+                                 .model = model,
+                                 .kind = "request",
+                                 .from_ms = 0,
+                                 .to_ms = INT64_MAX};
             assert_rollup_equals_recount(cat, &q);
         }
     /* an hour within the 48 h before the fake now, and one before them (no minute rollups) */
-    mm_rollup_query minutes = {.account = "acct-1", .per_minute = true,
-                               .from_ms = BASE + 4 * DAY, .to_ms = BASE + 4 * DAY + 3600000};
+    mm_rollup_query minutes = {.account = "acct-1",
+                               .per_minute = true,
+                               .from_ms = BASE + 4 * DAY,
+                               .to_ms = BASE + 4 * DAY + 3600000};
     if (with_minutes)
         assert_rollup_equals_recount(cat, &minutes);
 }
@@ -216,7 +224,7 @@ static void plain_sql_events_and_the_backfill_are_rolled_up(void **state)
     catalog_close(fx->cat);
     fx->cat = fixture_open(fx->path);
     assert_all_rollups_exact(fx->cat, false); /* minutes: only the last 48 h are backfilled */
-    ingest(fx->cat, 8, 300); /* and keeps adding on write */
+    ingest(fx->cat, 8, 300);                  /* and keeps adding on write */
     assert_all_rollups_exact(fx->cat, false);
 }
 
@@ -228,18 +236,18 @@ static void month_to_date_stays_exact_across_pruning_and_the_month_boundary(void
     int64_t now = BASE + 4 * DAY + 3600000; /* 2026-04-03 13:00: the April side */
     assert_true(mm_month_start_ms(now) > BASE);
     mm_usage_counters before, after, march_before, march_after;
-    assert_int_equal(catalog_account_counters(fx->cat, "acct-2", now, true, &before, &err),
-                     MM_OK);
-    assert_int_equal(catalog_account_counters(fx->cat, "acct-2", BASE + DAY, true, &march_before,
-                                              &err),
-                     MM_OK);
+    assert_int_equal(catalog_account_counters(fx->cat, "acct-2", now, true, &before, &err), MM_OK);
+    assert_int_equal(
+        catalog_account_counters(fx->cat, "acct-2", BASE + DAY, true, &march_before, &err), MM_OK);
     mm_usage_counters ws_before, ws_after;
     assert_int_equal(
         catalog_workspace_counters(fx->cat, "team-1", "model-0", now, true, &ws_before, &err),
         MM_OK);
     /* the recount of April by hand */
-    mm_rollup_query april = {.account = "acct-2", .kind = "request",
-                             .from_ms = mm_month_start_ms(now), .to_ms = INT64_MAX};
+    mm_rollup_query april = {.account = "acct-2",
+                             .kind = "request",
+                             .from_ms = mm_month_start_ms(now),
+                             .to_ms = INT64_MAX};
     recount r = {.q = &april};
     mm_histogram_init(&r.latency);
     assert_int_equal(catalog_usage_since_id(fx->cat, 0, 0, add_recounted, &r, NULL, &err), MM_OK);
@@ -259,16 +267,14 @@ static void month_to_date_stays_exact_across_pruning_and_the_month_boundary(void
     assert_true(steps > 1);
     assert_true(catalog_usage_count(fx->cat) < count_before);
     int64_t oldest = 0;
-    assert_int_equal(cat_query_int(fx->cat, "SELECT min(ts_ms) FROM usage_events", NULL, &oldest,
-                                   &err),
-                     MM_OK);
+    assert_int_equal(
+        cat_query_int(fx->cat, "SELECT min(ts_ms) FROM usage_events", NULL, &oldest, &err), MM_OK);
     assert_true(oldest >= now - 2 * DAY);
     assert_int_equal(catalog_account_counters(fx->cat, "acct-2", now, true, &after, &err), MM_OK);
     assert_int_equal(after.tokens_month, before.tokens_month);
     assert_int_equal(after.cost_month_micros, before.cost_month_micros);
-    assert_int_equal(catalog_account_counters(fx->cat, "acct-2", BASE + DAY, true, &march_after,
-                                              &err),
-                     MM_OK);
+    assert_int_equal(
+        catalog_account_counters(fx->cat, "acct-2", BASE + DAY, true, &march_after, &err), MM_OK);
     assert_int_equal(march_after.tokens_month, march_before.tokens_month);
     assert_int_equal(march_after.cost_month_micros, march_before.cost_month_micros);
     assert_int_equal(
@@ -333,8 +339,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(plain_sql_events_and_the_backfill_are_rolled_up,
                                         catalog_fixture_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(
-            month_to_date_stays_exact_across_pruning_and_the_month_boundary,
-            catalog_fixture_setup, catalog_fixture_teardown),
+            month_to_date_stays_exact_across_pruning_and_the_month_boundary, catalog_fixture_setup,
+            catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(retention_setting_has_a_default_and_bounds,
                                         catalog_fixture_setup, catalog_fixture_teardown),
         cmocka_unit_test(sketch_round_trip_keeps_the_stated_error),
