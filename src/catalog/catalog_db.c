@@ -97,9 +97,14 @@ static mm_status configure_connection(mm_catalog *cat, mm_error *err)
     if (st != MM_OK)
         return st;
     st = cat_rollup_register(cat, err); /* the migration's backfill uses them */
+    int64_t objects = 0;
+    if (st == MM_OK)
+        st = cat_query_int(cat, "SELECT count(*) FROM sqlite_master", NULL, &objects, err);
     if (st == MM_OK && !cat->read_only) {
-        /* takes effect on a new, empty file only (catalog_usage_enable_auto_vacuum converts) */
-        st = cat_exec(cat, "PRAGMA auto_vacuum=INCREMENTAL", err);
+        /* a new, empty file only: setting it on an existing one would write its header at every
+         * open (catalog_usage_enable_auto_vacuum converts an older file) */
+        if (objects == 0)
+            st = cat_exec(cat, "PRAGMA auto_vacuum=INCREMENTAL", err);
         if (st == MM_OK)
             st = cat_exec(cat, "PRAGMA journal_mode=WAL", err);
         if (st == MM_OK)
