@@ -184,25 +184,25 @@ void cat_rollup_free(mm_catalog *cat)
     "events, errors, request_errors, rate_limited, tokens_in, tokens_out, tokens_cache_read, "     \
     "tokens_cache_write, usage_estimated, cost_micros, unpriced, served, served_tokens, "          \
     "served_cost_micros"
-#define ADD(c) c " = " c " + excluded." c
-
 static const char UPSERT_TAIL[] =
     "(scope, name, model, kind, start_ms, " SUM_COLUMNS ", latency) VALUES (?1, ?2, ?3, ?4, ?5, "
     "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) "
-    "ON CONFLICT (scope, name, model, start_ms, kind) DO UPDATE SET " ADD("events") ", " ADD("error"
-                                                                                             "s") ", " ADD("request_errors") ", " ADD("rate_limited") ", " ADD("tokens_in") ", " ADD("tokens_out") ", " ADD(
-        "tokens_cache_read") ", " ADD("tokens_cache_write") ", " ADD("usage_estimated") ", " ADD("c"
-                                                                                                 "o"
-                                                                                                 "s"
-                                                                                                 "t"
-                                                                                                 "_"
-                                                                                                 "m"
-                                                                                                 "i"
-                                                                                                 "c"
-                                                                                                 "r"
-                                                                                                 "o"
-                                                                                                 "s") ", " ADD("unpriced") ", " ADD("served") ", " ADD("served_tokens") ", " ADD("served_cost_micros") ", "
-                                                                                                                                                                                                       "latency = mm_latency_merge(latency, excluded.latency)";
+    "ON CONFLICT (scope, name, model, start_ms, kind) DO UPDATE SET "
+    "events = events + excluded.events, "
+    "errors = errors + excluded.errors, "
+    "request_errors = request_errors + excluded.request_errors, "
+    "rate_limited = rate_limited + excluded.rate_limited, "
+    "tokens_in = tokens_in + excluded.tokens_in, "
+    "tokens_out = tokens_out + excluded.tokens_out, "
+    "tokens_cache_read = tokens_cache_read + excluded.tokens_cache_read, "
+    "tokens_cache_write = tokens_cache_write + excluded.tokens_cache_write, "
+    "usage_estimated = usage_estimated + excluded.usage_estimated, "
+    "cost_micros = cost_micros + excluded.cost_micros, "
+    "unpriced = unpriced + excluded.unpriced, "
+    "served = served + excluded.served, "
+    "served_tokens = served_tokens + excluded.served_tokens, "
+    "served_cost_micros = served_cost_micros + excluded.served_cost_micros, "
+    "latency = mm_latency_merge(latency, excluded.latency)";
 
 static void bind_sums(sqlite3_stmt *stmt, int first, const mm_usage_rollup *s)
 {
