@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "util/histogram.h"
 #include "util/money.h"
 #include "util/strlist.h"
 
@@ -291,6 +292,71 @@ mm_status catalog_usage_totals(mm_catalog *cat, const char *account, const char 
                                const char *model, int64_t since_ms, mm_usage_totals *out,
                                mm_error *err);
 int64_t catalog_usage_max_id(mm_catalog *cat);
+
+/* ---- usage rollups and retention (catalog_rollup.c, catalog_retention.c) ----
+ * Every usage insert also adds to rollups in the same transaction: per account per minute
+ * (kept MM_ROLLUP_MINUTE_KEEP_MS) and per day, and per workspace x model per day (requests only),
+ * both kept for ever. Sums are exact; the latency sketch is util/histogram's (successful events,
+ * quantiles within MM_HIST_RELATIVE_ERROR). */
+typedef struct mm_usage_rollup {
+    int64_t events;         /* events of the kind(s) asked for */
+    int64_t errors;         /* the account's faults (outcome neither ok nor a request outcome) */
+    int64_t request_errors; /* the caller's errors (bad_request 400/404/422, content filter) */
+    int64_t rate_limited;   /* outcome "rate_limited" */
+    int64_t tokens_in, tokens_out, tokens_cache_read, tokens_cache_write;
+    int64_t usage_estimated; /* events whose tokens are the admission estimate */
+    int64_t cost_micros;     /* USD micros of priced events... */
+    int64_t unpriced;        /* ...and the events without a price */
+    int64_t served;          /* what a workspace was served: ok, or bad_request other than 408 */
+    int64_t served_tokens, served_cost_micros; /* tokens in+out and cost of those */
+} mm_usage_rollup;
+
+typedef struct mm_rollup_query {
+    const char *account;           /* an account's rollups, or... */
+    const char *workspace, *model; /* ...a workspace x model's (day grain only) */
+    const char *kind;              /* "request", "probe", or NULL for both */
+    int64_t from_ms, to_ms;        /* bucket starts in [from_ms, to_ms) */
+    bool per_minute;               /* the minute rollups (accounts, recent hours) */
+} mm_rollup_query;
+
+#define MM_ROLLUP_MINUTE_KEEP_MS (48LL * 3600 * 1000)
+
+/* Sums the rollups q selects into out; latency (initialized by the caller, may be NULL) gets
+ * their sketches merged. Includes the open transaction's events. */
+mm_status catalog_usage_rollup_sum(mm_catalog *cat, const mm_rollup_query *q, mm_usage_rollup *out,
+                                   mm_histogram *latency, mm_error *err);
+/* Folds events written around mmadmin (plain SQL) into the rollups; O(1) when there are none
+ * (catalog_open calls it on a writable catalog). */
+mm_status catalog_usage_rollups_catch_up(mm_catalog *cat, mm_error *err);
+typedef void (*mm_rollup_fn)(const char *account, const mm_usage_rollup *sums, void *ctx);
+/* Month-to-date request sums of each account with any, from the day rollups (one indexed range,
+ * O(accounts x days), never the raw events). */
+mm_status catalog_usage_month_by_account(mm_catalog *cat, int64_t month_start_ms, mm_rollup_fn fn,
+                                         void *ctx, mm_error *err);
+
+/* Retention of the raw events (setting MM_USAGE_RETENTION_SETTING, whole days). */
+#define MM_USAGE_RETENTION_SETTING "usage.retention_days"
+#define MM_USAGE_RETENTION_DAYS_DEFAULT 35
+#define MM_USAGE_RETENTION_DAYS_MIN 2 /* the minute rollups' and the limits' windows */
+#define MM_USAGE_RETENTION_DAYS_MAX 36500
+/* The retention in days: the setting, or the default when unset or invalid. */
+int64_t catalog_usage_retention_days(mm_catalog *cat);
+/* Sets it (audited); MM_E_INVALID outside MIN..MAX. */
+mm_status catalog_usage_set_retention_days(mm_catalog *cat, int64_t days, mm_error *err);
+typedef struct mm_usage_prune_result {
+    int64_t events_deleted;  /* raw events older than the retention */
+    int64_t minutes_deleted; /* minute rollups older than MM_ROLLUP_MINUTE_KEEP_MS */
+    bool more;               /* max_rows was reached: call again */
+    int64_t pages_freed;     /* file pages returned by incremental_vacuum */
+} mm_usage_prune_result;
+/* Deletes at most max_rows raw events older than now_ms - retention (oldest first) and at most
+ * max_rows old minute rollups, in one transaction (day rollups are kept, so month-to-date stays
+ * exact), then returns up to vacuum_pages free pages to the file system (0 = all). */
+mm_status catalog_usage_prune(mm_catalog *cat, int64_t now_ms, int64_t max_rows,
+                              int64_t vacuum_pages, mm_usage_prune_result *out, mm_error *err);
+/* Switches a catalog created before auto_vacuum=INCREMENTAL to it (one VACUUM, outside any
+ * transaction); *converted tells whether it was needed. */
+mm_status catalog_usage_enable_auto_vacuum(mm_catalog *cat, bool *converted, mm_error *err);
 
 /* ---- prices (USD per million tokens) ---- */
 typedef struct mm_price {

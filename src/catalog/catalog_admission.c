@@ -10,135 +10,22 @@
 #include "util/process.h"
 #include "util/text.h"
 
-/* Past this many new events since a cached sum, the indexed month query is cheaper. */
-#define MONTH_DELTA_MAX 50000
-
 /* What a workspace was served: successes, and request errors returned to it (408 excepted: the
- * router falls through on it). */
+ * router falls through on it). The rollups count the same (cat_usage_is_served). */
 #define SERVED_SQL "(outcome = 'ok' OR (outcome = 'bad_request' AND http_status <> 408))"
 
-/* One month-to-date sum: its cache key and the two ways to compute it. Both queries bind ?1
- * name, ?2 month start, ?3 top id, ?4 cached id, ?5 model (unused ones are ignored); they
- * return (tokens, cost). */
+/* One scope's month-to-date sums: an account's (model NULL), or a workspace x model's. */
 typedef struct month_scope {
     const char *scope, *name, *model;
-    const char *full_sql;  /* the month through the (name, ts) index, ids up to ?3 */
-    const char *delta_sql; /* ids in (?4, ?3] only: a rowid range */
 } month_scope;
 
-#define MONTH_SUMS                                                                                 \
-    "SELECT coalesce(sum(tokens_in + tokens_out), 0), "                                            \
-    "coalesce(sum(max(cost_micros, 0)), 0) FROM usage_events WHERE "
-
-static const char ACCOUNT_MONTH_FULL[] =
-    MONTH_SUMS "account = ?1 AND kind = 'request' AND ts_ms >= ?2 AND +id <= ?3";
-static const char ACCOUNT_MONTH_DELTA[] =
-    MONTH_SUMS "id > ?4 AND id <= ?3 AND +account = ?1 AND kind = 'request' AND +ts_ms >= ?2";
-static const char WORKSPACE_MONTH_FULL[] =
-    MONTH_SUMS "workspace = ?1 AND model = ?5 AND kind = 'request' AND ts_ms >= ?2 "
-               "AND +id <= ?3 AND " SERVED_SQL;
-static const char WORKSPACE_MONTH_DELTA[] =
-    MONTH_SUMS "id > ?4 AND id <= ?3 AND +workspace = ?1 AND +model = ?5 AND kind = 'request' "
-               "AND +ts_ms >= ?2 AND " SERVED_SQL;
-
-static mm_status run_month_sql(mm_catalog *cat, const month_scope *m, const char *sql,
-                               int64_t month, int64_t top, int64_t upto, int64_t *tokens,
-                               int64_t *cost, mm_error *err)
+/* Month-to-date tokens and cost of m, from the usage rollups. */
+static mm_status month_sums(mm_catalog *cat, const month_scope *m, int64_t now_ms, int64_t *tokens,
+                            int64_t *cost, mm_error *err)
 {
-    sqlite3_stmt *stmt;
-    mm_status st = cat_prepare(cat, sql, &stmt, err);
-    if (st != MM_OK)
-        return st;
-    cat_bind_text(stmt, 1, m->name);
-    sqlite3_bind_int64(stmt, 2, month);
-    sqlite3_bind_int64(stmt, 3, top);
-    sqlite3_bind_int64(stmt, 4, upto);
-    cat_bind_text(stmt, 5, m->model);
-    if (sqlite3_step(stmt) == SQLITE_ROW) {
-        *tokens = sqlite3_column_int64(stmt, 0);
-        *cost = sqlite3_column_int64(stmt, 1);
-    } else {
-        st = cat_db_error(cat, "summing this month's usage", err);
-    }
-    sqlite3_finalize(stmt);
-    return st;
-}
-
-/* Prepares a statement on router_month_sums with ?1 scope, ?2 name, ?3 model bound from m. */
-static mm_status prepare_month_cache(mm_catalog *cat, const month_scope *m, const char *sql,
-                                     sqlite3_stmt **stmt, mm_error *err)
-{
-    mm_status st = cat_prepare(cat, sql, stmt, err);
-    if (st != MM_OK)
-        return st;
-    cat_bind_text(*stmt, 1, m->scope);
-    cat_bind_text(*stmt, 2, m->name);
-    cat_bind_text(*stmt, 3, m->model);
-    return MM_OK;
-}
-
-/* The cached sum when it is of this month and not too far behind; *upto = -1 when none. */
-static mm_status read_month_cache(mm_catalog *cat, const month_scope *m, int64_t month, int64_t top,
-                                  int64_t *upto, int64_t *tokens, int64_t *cost, mm_error *err)
-{
-    *upto = -1;
-    sqlite3_stmt *stmt;
-    mm_status st = prepare_month_cache(
-        cat, m,
-        "SELECT month_start_ms, upto_id, tokens, cost_micros FROM router_month_sums "
-        "WHERE scope = ?1 AND name = ?2 AND model = ?3",
-        &stmt, err);
-    if (st != MM_OK)
-        return st;
-    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_int64(stmt, 0) == month) {
-        int64_t cached = sqlite3_column_int64(stmt, 1);
-        if (cached <= top && top - cached <= MONTH_DELTA_MAX) {
-            *upto = cached;
-            *tokens = sqlite3_column_int64(stmt, 2);
-            *cost = sqlite3_column_int64(stmt, 3);
-        }
-    }
-    sqlite3_finalize(stmt);
-    return MM_OK;
-}
-
-static mm_status write_month_cache(mm_catalog *cat, const month_scope *m, int64_t month,
-                                   int64_t top, int64_t tokens, int64_t cost, mm_error *err)
-{
-    sqlite3_stmt *stmt;
-    mm_status st = prepare_month_cache(cat, m,
-                                       "INSERT OR REPLACE INTO router_month_sums (scope, name, "
-                                       "model, month_start_ms, upto_id, tokens, cost_micros) "
-                                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                                       &stmt, err);
-    if (st != MM_OK)
-        return st;
-    sqlite3_bind_int64(stmt, 4, month);
-    sqlite3_bind_int64(stmt, 5, top);
-    sqlite3_bind_int64(stmt, 6, tokens);
-    sqlite3_bind_int64(stmt, 7, cost);
-    return cat_step_done(cat, stmt, "caching this month's usage", err);
-}
-
-/* Month-to-date tokens and cost of m: the cached sum plus the events after it, or the whole
- * month by index. A caller inside a write transaction (remember) refreshes the cache. */
-static mm_status month_sums(mm_catalog *cat, const month_scope *m, int64_t now_ms, bool remember,
-                            int64_t *tokens, int64_t *cost, mm_error *err)
-{
-    int64_t month = mm_month_start_ms(now_ms), top = 0, upto = -1;
-    int64_t base_tokens = 0, base_cost = 0, more_tokens = 0, more_cost = 0;
-    mm_status st =
-        cat_query_int(cat, "SELECT coalesce(max(id), 0) FROM usage_events", NULL, &top, err);
-    if (st == MM_OK)
-        st = read_month_cache(cat, m, month, top, &upto, &base_tokens, &base_cost, err);
-    if (st == MM_OK)
-        st = run_month_sql(cat, m, upto >= 0 ? m->delta_sql : m->full_sql, month, top,
-                           upto >= 0 ? upto : 0, &more_tokens, &more_cost, err);
-    if (st != MM_OK)
-        return st;
-    *tokens = base_tokens + more_tokens;
-    *cost = base_cost + more_cost;
-    return remember ? write_month_cache(cat, m, month, top, *tokens, *cost, err) : MM_OK;
+    bool account = strcmp(m->scope, "account") == 0;
+    return cat_usage_month_to_date(cat, account ? m->name : NULL, account ? NULL : m->name,
+                                   m->model, now_ms, tokens, cost, err);
 }
 
 /* Runs a query binding (text a, text b or none, int64 c) whose one row is (count, tokens,
@@ -204,6 +91,7 @@ static mm_status scope_counters(mm_catalog *cat, const counter_scope *s, int64_t
                                 bool with_month, bool remember, mm_usage_counters *out,
                                 mm_error *err)
 {
+    (void)remember; /* the month sums come from the rollups: nothing to cache */
     memset(out, 0, sizeof *out);
     int64_t window[3] = {0, 0, 0}, reserved[4] = {0, 0, 0, 0};
     mm_status st = query_sums(cat, s->window_sql, s->month.name, s->model,
@@ -212,8 +100,7 @@ static mm_status scope_counters(mm_catalog *cat, const counter_scope *s, int64_t
     out->tokens_window = window[1];
     out->window_oldest_ms = window[2];
     if (st == MM_OK && with_month)
-        st = month_sums(cat, &s->month, now_ms, remember, &out->tokens_month,
-                        &out->cost_month_micros, err);
+        st = month_sums(cat, &s->month, now_ms, &out->tokens_month, &out->cost_month_micros, err);
     if (st == MM_OK)
         st = query_sums(cat, s->reserved_sql, s->month.name, s->model, now_ms, reserved, 4, err);
     if (st == MM_OK)
@@ -225,10 +112,7 @@ static mm_status account_counters(mm_catalog *cat, const char *account, int64_t 
                                   bool with_month, bool remember, mm_usage_counters *out,
                                   mm_error *err)
 {
-    const counter_scope s = {ACCOUNT_WINDOW,
-                             ACCOUNT_RESERVED,
-                             NULL,
-                             {"account", account, "", ACCOUNT_MONTH_FULL, ACCOUNT_MONTH_DELTA}};
+    const counter_scope s = {ACCOUNT_WINDOW, ACCOUNT_RESERVED, NULL, {"account", account, ""}};
     return scope_counters(cat, &s, now_ms, with_month, remember, out, err);
 }
 
@@ -237,10 +121,7 @@ static mm_status workspace_counters(mm_catalog *cat, const char *workspace, cons
                                     mm_usage_counters *out, mm_error *err)
 {
     const counter_scope s = {
-        WORKSPACE_WINDOW,
-        WORKSPACE_RESERVED,
-        model,
-        {"workspace", workspace, model, WORKSPACE_MONTH_FULL, WORKSPACE_MONTH_DELTA}};
+        WORKSPACE_WINDOW, WORKSPACE_RESERVED, model, {"workspace", workspace, model}};
     return scope_counters(cat, &s, now_ms, with_month, remember, out, err);
 }
 

@@ -96,8 +96,17 @@ static mm_status configure_connection(mm_catalog *cat, mm_error *err)
     mm_status st = catalog_schema_check(cat, err); /* before anything may touch the file */
     if (st != MM_OK)
         return st;
-    if (!cat->read_only) {
-        st = cat_exec(cat, "PRAGMA journal_mode=WAL", err);
+    st = cat_rollup_register(cat, err); /* the migration's backfill uses them */
+    int64_t objects = 0;
+    if (st == MM_OK)
+        st = cat_query_int(cat, "SELECT count(*) FROM sqlite_master", NULL, &objects, err);
+    if (st == MM_OK && !cat->read_only) {
+        /* a new, empty file only: setting it on an existing one would write its header at every
+         * open (catalog_usage_enable_auto_vacuum converts an older file) */
+        if (objects == 0)
+            st = cat_exec(cat, "PRAGMA auto_vacuum=INCREMENTAL", err);
+        if (st == MM_OK)
+            st = cat_exec(cat, "PRAGMA journal_mode=WAL", err);
         if (st == MM_OK)
             st = cat_exec(cat, "PRAGMA synchronous=NORMAL", err);
     }
@@ -105,6 +114,8 @@ static mm_status configure_connection(mm_catalog *cat, mm_error *err)
         st = cat_exec(cat, "PRAGMA foreign_keys=ON", err);
     if (st == MM_OK)
         st = catalog_schema_migrate(cat, err);
+    if (st == MM_OK)
+        st = catalog_usage_rollups_catch_up(cat, err); /* events written by plain SQL */
     return st;
 }
 
@@ -161,6 +172,7 @@ void catalog_close(mm_catalog *cat)
     if (!cat)
         return;
     sqlite3_finalize(cat->usage_insert);
+    cat_rollup_free(cat);
     if (cat->db && !cat->read_only) /* refresh planner statistics, bounded in time */
         sqlite3_exec(cat->db, "PRAGMA analysis_limit=1000; PRAGMA optimize", NULL, NULL, NULL);
     sqlite3_close(cat->db);

@@ -16,14 +16,42 @@ struct mm_catalog {
     char path[MM_PATH_MAX];
     bool read_only;
     char actor[MM_NAME_MAX];
-    mm_vault *vault;            /* cached once verified against the stored check value */
-    sqlite3_stmt *usage_insert; /* reused by every usage insert */
-    char damage[256];           /* why the file is known damaged (writes refused), or "" */
+    mm_vault *vault;                    /* cached once verified against the stored check value */
+    sqlite3_stmt *usage_insert;         /* reused by every usage insert */
+    struct cat_rollup_pending *rollups; /* the open transaction's rollup sums (catalog_rollup.c) */
+    bool rollup_failed;                 /* a fold ran out of memory while catching up */
+    char damage[256];                   /* why the file is known damaged (writes refused), or "" */
     bool write_checked; /* the configuration tables passed quick_check before a first write */
     char note[MM_PATH_MAX + 256]; /* something done on the side the user should know, or "" */
     int64_t change_set;  /* the open change set's audit id (its every write is a savepoint), or 0 */
     size_t change_parts; /* audit rows written in the open change set */
 };
+
+typedef struct cat_rollup_pending cat_rollup_pending;
+
+/* ---- rollups (catalog_rollup.c) ---- */
+/* Adds ev (already inserted) to the open transaction's pending rollup sums. */
+mm_status cat_rollup_fold(mm_catalog *cat, const mm_usage_event *ev, mm_error *err);
+/* Writes the pending sums (one upsert a row); cat_end calls it before COMMIT. */
+mm_status cat_rollup_flush(mm_catalog *cat, mm_error *err);
+void cat_rollup_discard(mm_catalog *cat); /* on ROLLBACK */
+/* Folds events stored without the rollups (plain SQL) — ids above meta's rollups_upto_id —
+ * into the pending sums; called at a transaction's first usage insert. */
+mm_status cat_rollup_catch_up(mm_catalog *cat, mm_error *err);
+bool cat_rollup_is_empty(const mm_catalog *cat); /* nothing pending */
+void cat_rollup_free(mm_catalog *cat);
+/* The SQL functions the upsert and the migration's backfill use (mm_latency_merge,
+ * mm_latency_sketch, mm_usage_fault, mm_usage_served): registered on every connection. */
+mm_status cat_rollup_register(mm_catalog *cat, mm_error *err);
+/* The rules rollups count by: a fault of the account; what a workspace was served. */
+bool cat_usage_is_fault(const char *outcome, int http_status);
+bool cat_usage_is_served(const char *outcome, int http_status);
+/* Month-to-date (UTC) request tokens (in + out) and priced cost in USD micros, from the day
+ * rollups: an account's (workspace NULL), or what a workspace was served of model (account
+ * NULL). */
+mm_status cat_usage_month_to_date(mm_catalog *cat, const char *account, const char *workspace,
+                                  const char *model, int64_t now_ms, int64_t *tokens,
+                                  int64_t *cost_micros, mm_error *err);
 
 /* ---- schema (catalog_schema.c) ---- */
 mm_status catalog_schema_check(mm_catalog *cat, mm_error *err); /* refuses newer / foreign */

@@ -116,6 +116,10 @@ mm_status cat_end(mm_catalog *cat, mm_status status, mm_error *err)
             status = cat_db_error(cat, "saving the change", err);
         return status;
     }
+    if (status == MM_OK)
+        status = cat_rollup_flush(cat, err); /* the rollups commit with their events */
+    else
+        cat_rollup_discard(cat);
     if (status == MM_OK && sqlite3_exec(cat->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
         return MM_OK;
     if (status == MM_OK)

@@ -80,6 +80,8 @@ mm_status cat_usage_insert(mm_catalog *cat, mm_usage_event *ev, mm_error *err)
     mm_status st = validate_event(ev, err);
     if (st == MM_OK)
         st = prepare_insert(cat, err);
+    if (st == MM_OK && cat_rollup_is_empty(cat) && !sqlite3_get_autocommit(cat->db))
+        st = cat_rollup_catch_up(cat, err);
     if (st != MM_OK)
         return st;
     sqlite3_stmt *stmt = cat->usage_insert;
@@ -107,7 +109,10 @@ mm_status cat_usage_insert(mm_catalog *cat, mm_usage_event *ev, mm_error *err)
     if (rc != SQLITE_DONE)
         return cat_db_error(cat, "recording usage", err);
     ev->id = sqlite3_last_insert_rowid(cat->db);
-    return MM_OK;
+    st = cat_rollup_fold(cat, ev, err);
+    if (st == MM_OK && sqlite3_get_autocommit(cat->db))
+        st = cat_rollup_flush(cat, err); /* no transaction to ride with: write them now */
+    return st;
 }
 
 static mm_status insert_all(mm_catalog *cat, mm_usage_event *evs, size_t count, mm_error *err)

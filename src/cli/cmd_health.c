@@ -3,6 +3,7 @@
  * the group of its subcommands (`health config`), which it runs when named. */
 #include <math.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -131,6 +132,44 @@ static void print_table(const mm_health_report *report)
     }
 }
 
+/* One element of a JSON array as json_dumpf(JSON_INDENT(2)) would print it inside the array:
+ * every line two spaces in. */
+static bool print_indented(const char *text)
+{
+    for (const char *line = text; *line;) {
+        const char *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line + 1) : strlen(line);
+        if (fputs("  ", stdout) == EOF || fwrite(line, 1, n, stdout) != n)
+            return false;
+        line += n;
+    }
+    return true;
+}
+
+/* The report as a JSON array, one account at a time (byte for byte what building the whole
+ * array would print, without holding 10,000 accounts' objects at once). */
+static int print_json(const mm_health_report *report, int recent_minutes)
+{
+    if (report->count == 0)
+        return cli_print_json(json_array());
+    bool ok = fputs("[\n", stdout) != EOF;
+    for (size_t i = 0; ok && i < report->count; i++) {
+        json_t *obj = figures_json(&report->accounts[i], recent_minutes);
+        char *text =
+            obj ? json_dumps(obj, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
+                : NULL;
+        json_decref(obj);
+        ok = text && print_indented(text) &&
+             fputs(i + 1 < report->count ? ",\n" : "\n", stdout) != EOF;
+        free(text);
+    }
+    if (!ok || fputs("]\n", stdout) == EOF || fflush(stdout) != 0) {
+        fputs("mmadmin: could not write the JSON output\n", stderr);
+        return CLI_EXIT_FAILURE;
+    }
+    return CLI_EXIT_OK;
+}
+
 static int show_once(mm_catalog *cat, bool json, bool watching)
 {
     mm_error err = {0};
@@ -142,11 +181,7 @@ static int show_once(mm_catalog *cat, bool json, bool watching)
         return cli_report(&err);
     int code = CLI_EXIT_OK;
     if (json) {
-        json_t *array = json_array();
-        for (size_t i = 0; i < report.count; i++)
-            json_array_append_new(array,
-                                  figures_json(&report.accounts[i], health_recent_minutes(&t)));
-        code = cli_print_json(array);
+        code = print_json(&report, health_recent_minutes(&t));
     } else {
         if (watching && isatty(STDOUT_FILENO))
             fputs("\033[H\033[2J", stdout); /* home + clear, like watch(1) */

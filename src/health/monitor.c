@@ -21,6 +21,12 @@
 #define TAIL_TICK_MS 1000
 #define ACCOUNTS_TICK_MS 5000
 #define TAIL_BATCH 10000
+/* The prober prunes old usage events (catalog_usage_prune) in steps of PRUNE_ROWS rows and
+ * PRUNE_PAGES freed pages: one step a second while there is more, else every PRUNE_TICK_MS. */
+#define PRUNE_ROWS 2000
+#define PRUNE_PAGES 256
+#define PRUNE_TICK_MS (10 * 60 * 1000)
+#define PRUNE_AGAIN_MS 1000
 #define PUBLISH_GAP_MS 200 /* at most 5 snapshots a second, however busy a probe round is */
 
 struct mm_monitor {
@@ -45,6 +51,7 @@ struct mm_monitor {
     char lease_holder[MM_LEASE_HOLDER_MAX];
     int64_t lease_until_mono; /* when the lease we last took runs out */
     int64_t next_probe, next_lease, next_tail, next_accounts, next_publish; /* monotonic */
+    int64_t next_prune;                                                     /* monotonic */
     int64_t current_minute;
     mm_probe_record *pending;
     size_t n_pending, cap_pending;
@@ -448,6 +455,22 @@ static void handle_requests(mm_monitor *mon, int64_t mono)
         mon->next_probe = mono;
 }
 
+/* One small step of retention, by the prober only (one process prunes). */
+static void prune_step(mm_monitor *mon, int64_t mono)
+{
+    mm_error err = {0};
+    mm_usage_prune_result pruned;
+    if (catalog_usage_prune(mon->cat, mm_now_ms(), PRUNE_ROWS, PRUNE_PAGES, &pruned, &err) !=
+        MM_OK) {
+        monitor_log(mon, "pruning old usage events failed (retried later): %s", err.message);
+        pruned.more = false;
+    } else if (pruned.events_deleted || pruned.minutes_deleted) {
+        monitor_log(mon, "pruned %lld usage events and %lld minute rollups",
+                    (long long)pruned.events_deleted, (long long)pruned.minutes_deleted);
+    }
+    mon->next_prune = mono + (pruned.more ? PRUNE_AGAIN_MS : PRUNE_TICK_MS);
+}
+
 static void run_once(mm_monitor *mon)
 {
     int64_t mono = mm_monotonic_ms();
@@ -464,6 +487,8 @@ static void run_once(mm_monitor *mon)
         tail(mon);
         mon->next_tail = mono + TAIL_TICK_MS;
     }
+    if (mon->is_prober && mono >= mon->next_prune)
+        prune_step(mon, mono);
     if (mono >= mon->next_accounts) {
         load_settings(mon);
         reload_accounts(mon);

@@ -1,5 +1,6 @@
 /* Health figures per account from the rolling windows, and loading those windows from the
- * catalog: the last hour in one indexed, streamed query plus month-to-date cost. */
+ * catalog: the last hour in one indexed, streamed query plus month-to-date cost from the
+ * day rollups. */
 #include "health/report.h"
 
 #include <stdlib.h>
@@ -23,25 +24,43 @@ static void fold_loaded_event(const mm_usage_event *ev, void *ctx)
         load->out_of_memory = true;
 }
 
-/* Month to date per account: priced cost and how many events had no price. */
+typedef struct month_context {
+    mm_window_set *set;
+    bool out_of_memory;
+} month_context;
+
+static void fold_month_rollup(const char *account, const mm_usage_rollup *sums, void *ctx)
+{
+    month_context *month = ctx;
+    if (month->out_of_memory || (!sums->cost_micros && !sums->unpriced))
+        return; /* no window for an account with nothing to show */
+    mm_account_window *win = mm_window_set_get(month->set, account);
+    if (!win) {
+        month->out_of_memory = true;
+        return;
+    }
+    win->month_cost_micros = sums->cost_micros;
+    win->month_unpriced = sums->unpriced;
+}
+
+/* Month to date per account (priced cost, events without a price) from the day rollups:
+ * windows only for accounts with traffic. */
 static mm_status load_month_costs(mm_catalog *cat, const mm_account_list *accounts,
                                   mm_window_set *set, mm_error *err)
 {
-    for (size_t i = 0; i < accounts->count; i++) {
-        mm_usage_totals totals;
-        mm_status st = catalog_usage_totals(cat, accounts->items[i].name, NULL, NULL,
-                                            set->month_start_ms, &totals, err);
-        if (st != MM_OK)
-            return st;
+    month_context month = {.set = set};
+    mm_status st =
+        catalog_usage_month_by_account(cat, set->month_start_ms, fold_month_rollup, &month, err);
+    if (st == MM_OK && month.out_of_memory)
+        st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory loading health");
+    for (size_t i = 0; st == MM_OK && i < accounts->count; i++) {
+        if (!mm_window_set_find(set, accounts->items[i].name))
+            continue;
         mm_account_window *win = mm_window_set_get(set, accounts->items[i].name);
-        if (!win)
-            return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory loading health");
-        win->month_cost_micros = totals.cost_micros;
-        win->month_unpriced = totals.unpriced;
-        if (!win->provider[0])
+        if (win && !win->provider[0])
             mm_copy(win->provider, sizeof win->provider, accounts->items[i].provider);
     }
-    return MM_OK;
+    return st;
 }
 
 mm_status health_windows_load(mm_catalog *cat, const mm_account_list *accounts, int64_t now_ms,

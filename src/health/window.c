@@ -18,8 +18,9 @@ void mm_window_set_init(mm_window_set *set, int64_t now_ms)
 
 static void window_free(mm_account_window *win)
 {
-    for (int i = 0; i < MM_WINDOW_MINUTES; i++)
+    for (int i = 0; win->slots && i < MM_WINDOW_MINUTES; i++)
         mm_histogram_free(&win->slots[i].latency);
+    free(win->slots);
     free(win);
 }
 
@@ -190,6 +191,8 @@ bool mm_window_set_fold(mm_window_set *set, const mm_usage_event *ev)
     }
     if (ev->ts_ms < 0)
         return true;
+    if (!win->slots && !(win->slots = calloc(MM_WINDOW_MINUTES, sizeof *win->slots)))
+        return false;
     mm_minute_slot *slot = slot_for(win, ev->ts_ms / MM_MINUTE_MS);
     if (!slot)
         return true;
@@ -223,7 +226,7 @@ bool mm_window_sum(const mm_account_window *win, int64_t now_ms, int minutes, mm
         minutes = MM_WINDOW_MINUTES;
     int64_t last = now_ms / MM_MINUTE_MS;
     int64_t first = last - minutes + 1;
-    for (int i = 0; i < MM_WINDOW_MINUTES; i++) {
+    for (int i = 0; win->slots && i < MM_WINDOW_MINUTES; i++) {
         const mm_minute_slot *slot = &win->slots[i];
         if (slot->minute < first || slot->minute > last || slot->counts.events == 0)
             continue;
@@ -245,8 +248,8 @@ void mm_window_series(const mm_account_window *win, int64_t now_ms, int32_t requ
     int64_t last = now_ms / MM_MINUTE_MS;
     for (int i = 0; i < MM_WINDOW_MINUTES; i++) {
         int64_t minute = last - (MM_WINDOW_MINUTES - 1) + i;
-        const mm_minute_slot *slot = &win->slots[minute % MM_WINDOW_MINUTES];
-        bool current = slot->minute == minute;
+        const mm_minute_slot *slot = win->slots ? &win->slots[minute % MM_WINDOW_MINUTES] : NULL;
+        bool current = slot && slot->minute == minute;
         requests[i] = current ? (int32_t)slot->counts.events : 0;
         errors[i] = current ? (int32_t)slot->counts.errors : 0;
         double p95 = current ? mm_histogram_quantile(&slot->latency, 0.95) : -1.0;

@@ -46,7 +46,9 @@ typedef struct mm_recent_error {
 typedef struct mm_account_window {
     char account[MM_NAME_MAX];
     char provider[MM_PROVIDER_ID_MAX];
-    mm_minute_slot slots[MM_WINDOW_MINUTES]; /* ring keyed by minute % 60 */
+    /* ring keyed by minute % 60: MM_WINDOW_MINUTES slots, allocated at the account's first
+     * event of the hour (NULL before: an idle account costs only this struct) */
+    mm_minute_slot *slots;
     /* state the status rule reads (in the order events were folded) */
     int consecutive_probe_failures;
     int64_t last_event_ms, last_success_ms, last_probe_ms;

@@ -249,6 +249,7 @@ save "route" route fast-chat --workspace search --json
 save "prices list" prices list --json
 save "router config" router config --json
 save "check" check --json
+save "usage prune" usage prune --json
 
 while IFS= read -r command; do
     file=$JSON_DIR/$command

@@ -1,6 +1,6 @@
 /* The log-bucketed latency histogram: bucket arithmetic, the sparse-then-dense storage, add,
  * merge, quantile and mean. */
-#include "health/histogram.h"
+#include "util/histogram.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -93,9 +93,14 @@ static bool add_to_bucket(mm_histogram *h, int bucket, uint32_t n)
 
 bool mm_histogram_add(mm_histogram *h, int64_t value_ms)
 {
+    return mm_histogram_add_in_bucket(h, mm_histogram_bucket_of(value_ms), value_ms);
+}
+
+bool mm_histogram_add_in_bucket(mm_histogram *h, int bucket, int64_t value_ms)
+{
     if (value_ms < 0)
         value_ms = 0;
-    if (!add_to_bucket(h, mm_histogram_bucket_of(value_ms), 1))
+    if (!add_to_bucket(h, bucket, 1))
         return false;
     h->count++;
     h->sum += value_ms;
@@ -151,4 +156,89 @@ double mm_histogram_quantile(const mm_histogram *h, double q)
 double mm_histogram_mean(const mm_histogram *h)
 {
     return h->count ? (double)h->sum / (double)h->count : -1.0;
+}
+
+/* Calls fn(bucket, count) for each non-empty bucket in order. */
+static void each_bucket(const mm_histogram *h, void (*fn)(int, uint32_t, void *), void *ctx)
+{
+    if (h->n_sparse || !h->dense) {
+        for (int i = 0; i < h->n_sparse; i++)
+            fn(h->sparse_bucket[i], h->sparse_count[i], ctx);
+        return;
+    }
+    for (int b = 0; b < MM_HIST_BUCKETS; b++)
+        if (h->dense[b])
+            fn(b, h->dense[b], ctx);
+}
+
+static void count_bucket(int bucket, uint32_t n, void *ctx)
+{
+    (void)bucket;
+    (void)n;
+    (*(size_t *)ctx)++;
+}
+
+#define ENCODED_HEADER 16
+#define ENCODED_PAIR 6
+
+size_t mm_histogram_encoded_size(const mm_histogram *h)
+{
+    size_t buckets = 0;
+    each_bucket(h, count_bucket, &buckets);
+    return ENCODED_HEADER + buckets * ENCODED_PAIR;
+}
+
+static void put_le(unsigned char *out, uint64_t v, int bytes)
+{
+    for (int i = 0; i < bytes; i++)
+        out[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t get_le(const unsigned char *in, int bytes)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; i++)
+        v |= (uint64_t)in[i] << (8 * i);
+    return v;
+}
+
+static void write_bucket(int bucket, uint32_t n, void *ctx)
+{
+    unsigned char **out = ctx;
+    put_le(*out, (uint64_t)bucket, 2);
+    put_le(*out + 2, n, 4);
+    *out += ENCODED_PAIR;
+}
+
+void mm_histogram_encode(const mm_histogram *h, unsigned char *out)
+{
+    put_le(out, h->count, 8);
+    put_le(out + 8, (uint64_t)h->sum, 8);
+    unsigned char *pairs = out + ENCODED_HEADER;
+    each_bucket(h, write_bucket, &pairs);
+}
+
+bool mm_histogram_merge_encoded(mm_histogram *h, const void *data, size_t size)
+{
+    const unsigned char *in = data;
+    if (size < ENCODED_HEADER || (size - ENCODED_HEADER) % ENCODED_PAIR)
+        return false;
+    uint64_t total = 0;
+    for (size_t at = ENCODED_HEADER; at < size; at += ENCODED_PAIR) {
+        if (get_le(in + at, 2) >= MM_HIST_BUCKETS)
+            return false;
+        total += get_le(in + at + 2, 4);
+    }
+    if (total != get_le(in, 8))
+        return false;
+    mm_histogram part;
+    mm_histogram_init(&part);
+    bool ok = true;
+    for (size_t at = ENCODED_HEADER; ok && at < size; at += ENCODED_PAIR)
+        ok = add_to_bucket(&part, (int)get_le(in + at, 2), (uint32_t)get_le(in + at + 2, 4));
+    part.count = total;
+    part.sum = (int64_t)get_le(in + 8, 8);
+    ok = ok && mm_histogram_merge(h, &part);
+    mm_histogram_free(&part);
+    return ok;
 }

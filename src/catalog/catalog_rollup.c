@@ -1,0 +1,552 @@
+/* Usage rollups maintained on write: each transaction's events summed per account per minute and
+ * per day and per workspace x model per day, flushed as one upsert a row before COMMIT. */
+#include "catalog/catalog_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/hash_index.h"
+#include "util/histogram.h"
+#include "util/clock.h"
+#include "util/text.h"
+
+#define DAY_MS 86400000LL
+#define MINUTE_MS 60000LL
+
+typedef enum rollup_grain { GRAIN_MINUTE, GRAIN_DAY } rollup_grain;
+
+static const char *const GRAIN_TABLE[] = {"usage_rollup_minute", "usage_rollup_day"};
+static const int64_t GRAIN_MS[] = {MINUTE_MS, DAY_MS};
+
+typedef struct rollup_key {
+    rollup_grain grain;
+    int64_t start_ms;
+    char scope[12]; /* "account" or "workspace" */
+    char name[MM_NAME_MAX];
+    char model[MM_NAME_MAX]; /* "" for an account */
+    char kind[8];
+} rollup_key;
+
+typedef struct rollup_entry {
+    rollup_key key;
+    mm_usage_rollup sums;
+    mm_histogram latency; /* successful events */
+} rollup_entry;
+
+struct cat_rollup_pending {
+    rollup_entry *items;
+    size_t count, capacity;
+    mm_hash_index index;
+    int64_t minutes_from_ms; /* events before it get no minute rollup (set per transaction) */
+};
+
+/* ---- the rules an event is counted by ---- */
+
+bool cat_usage_is_fault(const char *outcome, int http_status)
+{
+    if (strcmp(outcome, "ok") == 0)
+        return false;
+    return !mm_error_class_is_request_outcome(mm_error_class_parse(outcome), http_status);
+}
+
+static bool is_request_error(const char *outcome, int http_status)
+{
+    return strcmp(outcome, "ok") != 0 && !cat_usage_is_fault(outcome, http_status);
+}
+
+bool cat_usage_is_served(const char *outcome, int http_status)
+{
+    return strcmp(outcome, "ok") == 0 ||
+           (strcmp(outcome, "bad_request") == 0 && http_status != 408);
+}
+
+static void add_event(mm_usage_rollup *s, const mm_usage_event *ev)
+{
+    int64_t cost = ev->cost_micros > 0 ? ev->cost_micros : 0;
+    s->events++;
+    s->errors += cat_usage_is_fault(ev->outcome, ev->http_status);
+    s->request_errors += is_request_error(ev->outcome, ev->http_status);
+    s->rate_limited += strcmp(ev->outcome, "rate_limited") == 0;
+    s->tokens_in += ev->tokens_in;
+    s->tokens_out += ev->tokens_out;
+    s->tokens_cache_read += ev->tokens_cache_read;
+    s->tokens_cache_write += ev->tokens_cache_write;
+    s->usage_estimated += ev->usage_estimated ? 1 : 0;
+    s->cost_micros += cost;
+    s->unpriced += ev->cost_micros < 0;
+    if (cat_usage_is_served(ev->outcome, ev->http_status)) {
+        s->served++;
+        s->served_tokens += ev->tokens_in + ev->tokens_out;
+        s->served_cost_micros += cost;
+    }
+}
+
+/* ---- the pending sums of the open transaction ---- */
+
+static bool key_matches(const void *data, size_t position, const void *key)
+{
+    const rollup_key *a = &((const rollup_entry *)data)[position].key, *b = key;
+    return a->grain == b->grain && a->start_ms == b->start_ms && strcmp(a->name, b->name) == 0 &&
+           strcmp(a->model, b->model) == 0 && strcmp(a->kind, b->kind) == 0 &&
+           strcmp(a->scope, b->scope) == 0;
+}
+
+static uint32_t key_hash(const rollup_key *k)
+{
+    uint32_t h = mm_hash_pair(mm_hash_string(k->name), mm_hash_string(k->model));
+    h = mm_hash_pair(h, (uint32_t)(k->start_ms / MINUTE_MS) ^ (uint32_t)k->grain);
+    return mm_hash_pair(h, mm_hash_string(k->kind) ^ mm_hash_string(k->scope));
+}
+
+static rollup_entry *entry_for(cat_rollup_pending *p, const rollup_key *key)
+{
+    uint32_t hash = key_hash(key);
+    long at = mm_hash_index_find(&p->index, hash, key, key_matches, p->items);
+    if (at >= 0)
+        return &p->items[at];
+    if (!cat_grow((void **)&p->items, &p->capacity, p->count, sizeof *p->items) ||
+        !mm_hash_index_add(&p->index, hash, p->count))
+        return NULL;
+    rollup_entry *e = &p->items[p->count++];
+    memset(e, 0, sizeof *e);
+    e->key = *key;
+    mm_histogram_init(&e->latency);
+    return e;
+}
+
+static bool fold_into(cat_rollup_pending *p, rollup_grain grain, const char *scope,
+                      const char *name, const char *model, const mm_usage_event *ev, int bucket)
+{
+    rollup_key key = {.grain = grain};
+    key.start_ms = ev->ts_ms - ev->ts_ms % GRAIN_MS[grain];
+    if (ev->ts_ms < 0 && ev->ts_ms % GRAIN_MS[grain])
+        key.start_ms -= GRAIN_MS[grain];
+    mm_copy(key.scope, sizeof key.scope, scope);
+    mm_copy(key.name, sizeof key.name, name);
+    mm_copy(key.model, sizeof key.model, model);
+    mm_copy(key.kind, sizeof key.kind, ev->kind);
+    rollup_entry *e = entry_for(p, &key);
+    if (!e)
+        return false;
+    add_event(&e->sums, ev);
+    return bucket < 0 || mm_histogram_add_in_bucket(&e->latency, bucket, ev->latency_ms);
+}
+
+mm_status cat_rollup_fold(mm_catalog *cat, const mm_usage_event *ev, mm_error *err)
+{
+    if (!cat->rollups && !(cat->rollups = calloc(1, sizeof *cat->rollups)))
+        return cat_out_of_memory(err);
+    cat_rollup_pending *p = cat->rollups;
+    /* minute rollups cover the recent hours only: an older event (a backlog, an import) would
+     * add rows the next prune deletes */
+    if (p->count == 0)
+        p->minutes_from_ms = mm_now_ms() - MM_ROLLUP_MINUTE_KEEP_MS;
+    bool recent = ev->ts_ms >= p->minutes_from_ms;
+    int bucket = strcmp(ev->outcome, "ok") == 0 && ev->latency_ms >= 0
+                     ? mm_histogram_bucket_of(ev->latency_ms)
+                     : -1; /* the sketch is of successful events */
+    bool ok = (!recent || fold_into(p, GRAIN_MINUTE, "account", ev->account, "", ev, bucket)) &&
+              fold_into(p, GRAIN_DAY, "account", ev->account, "", ev, bucket);
+    if (ok && strcmp(ev->kind, "request") == 0)
+        ok = fold_into(p, GRAIN_DAY, "workspace", ev->workspace, ev->model, ev, bucket);
+    return ok ? MM_OK : cat_out_of_memory(err);
+}
+
+bool cat_rollup_is_empty(const mm_catalog *cat)
+{
+    return !cat->rollups || cat->rollups->count == 0;
+}
+
+void cat_rollup_discard(mm_catalog *cat)
+{
+    cat_rollup_pending *p = cat->rollups;
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->count; i++)
+        mm_histogram_free(&p->items[i].latency);
+    p->count = 0;
+    mm_hash_index_free(&p->index);
+}
+
+void cat_rollup_free(mm_catalog *cat)
+{
+    cat_rollup_discard(cat);
+    if (cat->rollups)
+        free(cat->rollups->items);
+    free(cat->rollups);
+    cat->rollups = NULL;
+}
+
+/* ---- writing them ---- */
+
+#define SUM_COLUMNS                                                                                \
+    "events, errors, request_errors, rate_limited, tokens_in, tokens_out, tokens_cache_read, "     \
+    "tokens_cache_write, usage_estimated, cost_micros, unpriced, served, served_tokens, "          \
+    "served_cost_micros"
+static const char UPSERT_TAIL[] =
+    "(scope, name, model, kind, start_ms, " SUM_COLUMNS ", latency) VALUES (?1, ?2, ?3, ?4, ?5, "
+    "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) "
+    "ON CONFLICT (scope, name, model, start_ms, kind) DO UPDATE SET "
+    "events = events + excluded.events, "
+    "errors = errors + excluded.errors, "
+    "request_errors = request_errors + excluded.request_errors, "
+    "rate_limited = rate_limited + excluded.rate_limited, "
+    "tokens_in = tokens_in + excluded.tokens_in, "
+    "tokens_out = tokens_out + excluded.tokens_out, "
+    "tokens_cache_read = tokens_cache_read + excluded.tokens_cache_read, "
+    "tokens_cache_write = tokens_cache_write + excluded.tokens_cache_write, "
+    "usage_estimated = usage_estimated + excluded.usage_estimated, "
+    "cost_micros = cost_micros + excluded.cost_micros, "
+    "unpriced = unpriced + excluded.unpriced, "
+    "served = served + excluded.served, "
+    "served_tokens = served_tokens + excluded.served_tokens, "
+    "served_cost_micros = served_cost_micros + excluded.served_cost_micros, "
+    "latency = mm_latency_merge(latency, excluded.latency)";
+
+static void bind_sums(sqlite3_stmt *stmt, int first, const mm_usage_rollup *s)
+{
+    const int64_t values[] = {s->events,
+                              s->errors,
+                              s->request_errors,
+                              s->rate_limited,
+                              s->tokens_in,
+                              s->tokens_out,
+                              s->tokens_cache_read,
+                              s->tokens_cache_write,
+                              s->usage_estimated,
+                              s->cost_micros,
+                              s->unpriced,
+                              s->served,
+                              s->served_tokens,
+                              s->served_cost_micros};
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
+        sqlite3_bind_int64(stmt, first + (int)i, values[i]);
+}
+
+static mm_status write_entry(mm_catalog *cat, sqlite3_stmt *stmt, const rollup_entry *e,
+                             mm_error *err)
+{
+    size_t size = mm_histogram_encoded_size(&e->latency);
+    unsigned char *sketch = malloc(size);
+    if (!sketch)
+        return cat_out_of_memory(err);
+    mm_histogram_encode(&e->latency, sketch);
+    cat_bind_text(stmt, 1, e->key.scope);
+    cat_bind_text(stmt, 2, e->key.name);
+    cat_bind_text(stmt, 3, e->key.model);
+    cat_bind_text(stmt, 4, e->key.kind);
+    sqlite3_bind_int64(stmt, 5, e->key.start_ms);
+    bind_sums(stmt, 6, &e->sums);
+    sqlite3_bind_blob(stmt, 20, sketch, (int)size, free);
+    int rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    return rc == SQLITE_DONE ? MM_OK : cat_db_error(cat, "updating the usage rollups", err);
+}
+
+#define UPTO_KEY "rollups_upto_id"
+
+/* Every event up to the newest is in the rollups now (the write lock is ours). */
+static mm_status write_upto(mm_catalog *cat, mm_error *err)
+{
+    return cat_exec(cat,
+                    "INSERT OR REPLACE INTO meta(key, value) SELECT '" UPTO_KEY "', "
+                    "coalesce(max(id), 0) FROM usage_events",
+                    err);
+}
+
+mm_status cat_rollup_flush(mm_catalog *cat, mm_error *err)
+{
+    cat_rollup_pending *p = cat->rollups;
+    if (!p || !p->count)
+        return MM_OK;
+    sqlite3_stmt *stmts[2] = {NULL, NULL};
+    mm_status st = MM_OK;
+    for (int g = 0; g < 2 && st == MM_OK; g++) {
+        char sql[2048];
+        snprintf(sql, sizeof sql, "INSERT INTO %s %s", GRAIN_TABLE[g], UPSERT_TAIL);
+        st = cat_prepare(cat, sql, &stmts[g], err);
+    }
+    for (size_t i = 0; i < p->count && st == MM_OK; i++)
+        st = write_entry(cat, stmts[p->items[i].key.grain], &p->items[i], err);
+    if (st == MM_OK)
+        st = write_upto(cat, err);
+    sqlite3_finalize(stmts[0]);
+    sqlite3_finalize(stmts[1]);
+    cat_rollup_discard(cat);
+    return st;
+}
+
+/* ---- events written around the rollups (plain SQL): folded in by id ---- */
+
+static void fold_caught_up(const mm_usage_event *ev, void *ctx)
+{
+    mm_catalog *cat = ctx;
+    mm_error ignored;
+    if (cat_rollup_fold(cat, ev, &ignored) != MM_OK)
+        cat->rollup_failed = true;
+}
+
+mm_status cat_rollup_catch_up(mm_catalog *cat, mm_error *err)
+{
+    int64_t upto = 0, top = 0;
+    mm_status st =
+        cat_query_int(cat, "SELECT value FROM meta WHERE key = '" UPTO_KEY "'", NULL, &upto, err);
+    if (st == MM_OK)
+        st = cat_query_int(cat, "SELECT coalesce(max(id), 0) FROM usage_events", NULL, &top, err);
+    if (st != MM_OK || top <= upto)
+        return st;
+    cat->rollup_failed = false;
+    st = catalog_usage_since_id(cat, upto, 0, fold_caught_up, cat, NULL, err);
+    if (st == MM_OK && cat->rollup_failed)
+        st = cat_out_of_memory(err);
+    return st;
+}
+
+mm_status catalog_usage_rollups_catch_up(mm_catalog *cat, mm_error *err)
+{
+    if (cat->read_only)
+        return MM_OK;
+    int64_t upto = 0, top = 0;
+    mm_status st =
+        cat_query_int(cat, "SELECT value FROM meta WHERE key = '" UPTO_KEY "'", NULL, &upto, err);
+    if (st == MM_OK)
+        st = cat_query_int(cat, "SELECT coalesce(max(id), 0) FROM usage_events", NULL, &top, err);
+    if (st != MM_OK || top <= upto)
+        return st;
+    st = cat_begin(cat, err);
+    if (st != MM_OK)
+        return st;
+    return cat_end(cat, cat_rollup_catch_up(cat, err), err);
+}
+
+/* ---- SQL functions: the same rules for the migration's backfill and the upsert ---- */
+
+static void sql_merge(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    mm_histogram h;
+    mm_histogram_init(&h);
+    bool ok = true;
+    for (int i = 0; i < 2 && ok; i++)
+        if (sqlite3_value_type(argv[i]) == SQLITE_BLOB)
+            ok = mm_histogram_merge_encoded(&h, sqlite3_value_blob(argv[i]),
+                                            (size_t)sqlite3_value_bytes(argv[i]));
+    size_t size = mm_histogram_encoded_size(&h);
+    unsigned char *out = ok ? malloc(size) : NULL;
+    if (out) {
+        mm_histogram_encode(&h, out);
+        sqlite3_result_blob(ctx, out, (int)size, free);
+    } else {
+        sqlite3_result_error(ctx, "a latency sketch is malformed or memory ran out", -1);
+    }
+    mm_histogram_free(&h);
+}
+
+/* mm_latency_sketch(outcome, http_status, latency_ms): the sketch of the successful rows. */
+static void sql_sketch_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    mm_histogram **h = sqlite3_aggregate_context(ctx, sizeof *h);
+    if (!h)
+        return;
+    if (!*h && !(*h = calloc(1, sizeof **h))) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    const char *outcome = (const char *)sqlite3_value_text(argv[0]);
+    int64_t latency = sqlite3_value_int64(argv[2]);
+    if (outcome && strcmp(outcome, "ok") == 0 && latency >= 0 && !mm_histogram_add(*h, latency))
+        sqlite3_result_error_nomem(ctx);
+}
+
+static void sql_sketch_final(sqlite3_context *ctx)
+{
+    mm_histogram **h = sqlite3_aggregate_context(ctx, 0);
+    mm_histogram empty;
+    mm_histogram_init(&empty);
+    const mm_histogram *src = h && *h ? *h : &empty;
+    size_t size = mm_histogram_encoded_size(src);
+    unsigned char *out = malloc(size);
+    if (out) {
+        mm_histogram_encode(src, out);
+        sqlite3_result_blob(ctx, out, (int)size, free);
+    } else {
+        sqlite3_result_error_nomem(ctx);
+    }
+    if (h && *h) {
+        mm_histogram_free(*h);
+        free(*h);
+    }
+}
+
+static void sql_rule(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    bool (*rule)(const char *, int) = (bool (*)(const char *, int))sqlite3_user_data(ctx);
+    const char *outcome = (const char *)sqlite3_value_text(argv[0]);
+    sqlite3_result_int(ctx, rule(outcome ? outcome : "", sqlite3_value_int(argv[1])) ? 1 : 0);
+}
+
+mm_status cat_rollup_register(mm_catalog *cat, mm_error *err)
+{
+    const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
+    int rc =
+        sqlite3_create_function(cat->db, "mm_latency_merge", 2, flags, NULL, sql_merge, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function(cat->db, "mm_latency_sketch", 3, flags, NULL, NULL,
+                                     sql_sketch_step, sql_sketch_final);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function(cat->db, "mm_usage_fault", 2, flags,
+                                     (void *)cat_usage_is_fault, sql_rule, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function(cat->db, "mm_usage_served", 2, flags,
+                                     (void *)cat_usage_is_served, sql_rule, NULL, NULL);
+    return rc == SQLITE_OK ? MM_OK : cat_db_error(cat, "registering the rollup functions", err);
+}
+
+/* ---- reading them ---- */
+
+static mm_status flush_before_read(mm_catalog *cat, mm_error *err)
+{
+    /* events of the open transaction count too */
+    return sqlite3_get_autocommit(cat->db) ? MM_OK : cat_rollup_flush(cat, err);
+}
+
+#define SUM_SELECT                                                                                 \
+    "SELECT coalesce(sum(events), 0), coalesce(sum(errors), 0), "                                  \
+    "coalesce(sum(request_errors), 0), coalesce(sum(rate_limited), 0), "                           \
+    "coalesce(sum(tokens_in), 0), coalesce(sum(tokens_out), 0), "                                  \
+    "coalesce(sum(tokens_cache_read), 0), coalesce(sum(tokens_cache_write), 0), "                  \
+    "coalesce(sum(usage_estimated), 0), coalesce(sum(cost_micros), 0), "                           \
+    "coalesce(sum(unpriced), 0), coalesce(sum(served), 0), coalesce(sum(served_tokens), 0), "      \
+    "coalesce(sum(served_cost_micros), 0) "
+
+static void read_sums(sqlite3_stmt *stmt, int first, mm_usage_rollup *s)
+{
+    int64_t *fields[] = {&s->events,
+                         &s->errors,
+                         &s->request_errors,
+                         &s->rate_limited,
+                         &s->tokens_in,
+                         &s->tokens_out,
+                         &s->tokens_cache_read,
+                         &s->tokens_cache_write,
+                         &s->usage_estimated,
+                         &s->cost_micros,
+                         &s->unpriced,
+                         &s->served,
+                         &s->served_tokens,
+                         &s->served_cost_micros};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        *fields[i] = sqlite3_column_int64(stmt, first + (int)i);
+}
+
+#define RANGE_WHERE                                                                                \
+    " FROM %s WHERE scope = ?1 AND name = ?2 AND model = ?3 AND start_ms >= ?4 "                   \
+    "AND start_ms < ?5 AND (?6 = '' OR kind = ?6)"
+
+static mm_status prepare_range(mm_catalog *cat, const char *format, const mm_rollup_query *q,
+                               sqlite3_stmt **stmt, mm_error *err)
+{
+    char sql[1024];
+    snprintf(sql, sizeof sql, format, GRAIN_TABLE[q->per_minute ? GRAIN_MINUTE : GRAIN_DAY]);
+    mm_status st = cat_prepare(cat, sql, stmt, err);
+    if (st != MM_OK)
+        return st;
+    cat_bind_text(*stmt, 1, q->workspace ? "workspace" : "account");
+    cat_bind_text(*stmt, 2, q->workspace ? q->workspace : q->account);
+    cat_bind_text(*stmt, 3, q->workspace ? q->model : "");
+    sqlite3_bind_int64(*stmt, 4, q->from_ms);
+    sqlite3_bind_int64(*stmt, 5, q->to_ms);
+    cat_bind_text(*stmt, 6, q->kind ? q->kind : "");
+    return MM_OK;
+}
+
+static mm_status merge_sketches(mm_catalog *cat, const mm_rollup_query *q, mm_histogram *latency,
+                                mm_error *err)
+{
+    sqlite3_stmt *stmt;
+    mm_status st = prepare_range(cat, "SELECT latency" RANGE_WHERE, q, &stmt, err);
+    if (st != MM_OK)
+        return st;
+    int rc;
+    while (st == MM_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+        if (!mm_histogram_merge_encoded(latency, sqlite3_column_blob(stmt, 0),
+                                        (size_t)sqlite3_column_bytes(stmt, 0)))
+            st = mm_error_set(err, MM_E_DB, "", "a stored latency sketch is malformed");
+    if (st == MM_OK && rc != SQLITE_DONE)
+        st = cat_db_error(cat, "reading the latency sketches", err);
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+mm_status catalog_usage_rollup_sum(mm_catalog *cat, const mm_rollup_query *q, mm_usage_rollup *out,
+                                   mm_histogram *latency, mm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *stmt;
+    mm_status st = flush_before_read(cat, err);
+    if (st == MM_OK)
+        st = prepare_range(cat, SUM_SELECT RANGE_WHERE, q, &stmt, err);
+    if (st != MM_OK)
+        return st;
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        read_sums(stmt, 0, out);
+    else
+        st = cat_db_error(cat, "reading the usage rollups", err);
+    sqlite3_finalize(stmt);
+    if (st == MM_OK && latency)
+        st = merge_sketches(cat, q, latency, err);
+    return st;
+}
+
+mm_status cat_usage_month_to_date(mm_catalog *cat, const char *account, const char *workspace,
+                                  const char *model, int64_t now_ms, int64_t *tokens,
+                                  int64_t *cost_micros, mm_error *err)
+{
+    mm_rollup_query q = {
+        .from_ms = mm_month_start_ms(now_ms), .to_ms = INT64_MAX, .kind = "request"};
+    q.account = account;
+    q.workspace = workspace;
+    q.model = model;
+    mm_usage_rollup sums;
+    mm_status st = catalog_usage_rollup_sum(cat, &q, &sums, NULL, err);
+    *tokens = workspace ? sums.served_tokens : sums.tokens_in + sums.tokens_out;
+    *cost_micros = workspace ? sums.served_cost_micros : sums.cost_micros;
+    return st;
+}
+
+mm_status catalog_usage_month_by_account(mm_catalog *cat, int64_t month_start_ms, mm_rollup_fn fn,
+                                         void *ctx, mm_error *err)
+{
+    mm_status st = flush_before_read(cat, err);
+    sqlite3_stmt *stmt;
+    if (st == MM_OK)
+        st = cat_prepare(cat,
+                         "SELECT name, " SUM_COLUMNS " FROM (SELECT name, sum(events) AS events, "
+                         "sum(errors) AS errors, sum(request_errors) AS request_errors, "
+                         "sum(rate_limited) AS rate_limited, sum(tokens_in) AS tokens_in, "
+                         "sum(tokens_out) AS tokens_out, sum(tokens_cache_read) AS "
+                         "tokens_cache_read, sum(tokens_cache_write) AS tokens_cache_write, "
+                         "sum(usage_estimated) AS usage_estimated, sum(cost_micros) AS "
+                         "cost_micros, sum(unpriced) AS unpriced, sum(served) AS served, "
+                         "sum(served_tokens) AS served_tokens, sum(served_cost_micros) AS "
+                         "served_cost_micros FROM usage_rollup_day WHERE start_ms >= ?1 "
+                         "AND scope = 'account' AND kind = 'request' GROUP BY name)",
+                         &stmt, err);
+    if (st != MM_OK)
+        return st;
+    sqlite3_bind_int64(stmt, 1, month_start_ms);
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        mm_usage_rollup sums;
+        read_sums(stmt, 1, &sums);
+        fn((const char *)sqlite3_column_text(stmt, 0), &sums, ctx);
+    }
+    if (rc != SQLITE_DONE)
+        st = cat_db_error(cat, "reading the month's usage rollups", err);
+    sqlite3_finalize(stmt);
+    return st;
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+# Measures a full-screen program on a 120x40 pseudo-terminal: ms to the last byte of its first
+# frame (output then quiet for 300 ms), its resident memory then (VmRSS, KB), and the median ms
+# from a key (Down arrow, KEYS times) to the last byte of the redraw it causes.
+# Usage: console_probe.py KEYS PROGRAM [ARGS...]  -> "first_ms rss_kb key_ms" on stdout
+import fcntl, os, pty, select, statistics, struct, sys, termios, time
+
+def read_until_quiet(fd, quiet, first_wait, at_least=1):
+    """Time of the last byte read before quiet seconds without output, once at_least bytes
+    came (waiting up to first_wait seconds for them), or None when nothing came."""
+    last, total = None, 0
+    while True:
+        ready, _, _ = select.select([fd], [], [], quiet if total >= at_least else first_wait)
+        if not ready:
+            return last
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            return last
+        if not chunk:
+            return last
+        total += len(chunk)
+        last = time.monotonic()
+
+keys = int(sys.argv[1])
+argv = sys.argv[2:]
+pid, fd = pty.fork()
+if pid == 0:
+    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    os.environ["TERM"] = "xterm-256color"
+    os.execvp(argv[0], argv)
+start = time.monotonic()
+# a frame, not the terminal set-up alone (curses sends ~65 bytes before drawing anything)
+first = read_until_quiet(fd, 0.3, 60, at_least=1000) or start
+rss = 0
+with open("/proc/%d/status" % pid) as status:
+    for line in status:
+        if line.startswith("VmRSS:"):
+            rss = int(line.split()[1])
+lat = []
+for _ in range(keys):
+    sent = time.monotonic()
+    os.write(fd, b"\x1bOB")  # Down in application cursor mode (keypad on)
+    last = read_until_quiet(fd, 0.1, 2)
+    lat.append(((last or sent) - sent) * 1000.0)
+os.write(fd, b"q")
+try:
+    read_until_quiet(fd, 0.2, 0.2)
+except Exception:
+    pass
+try:
+    os.kill(pid, 15)
+except ProcessLookupError:
+    pass
+os.waitpid(pid, 0)
+print("%.1f %d %.2f" % ((first - start) * 1000.0, rss, statistics.median(lat) if lat else 0.0))

@@ -1,0 +1,349 @@
+/* Unit tests of the usage rollups: equal to a recount of the raw events after random ingest
+ * (batches and single inserts), after plain-SQL writes and the migration's backfill, across
+ * pruning and a month boundary (fixed clock); the retention setting; the latency sketch. */
+#include "test_catalog_util.h"
+
+#include <math.h>
+
+#include "catalog/admission.h"
+#include "catalog/catalog_internal.h"
+#include "util/clock.h"
+
+#define DAY 86400000LL
+/* 2026-03-30 12:00 UTC: two days before a month boundary */
+#define BASE 1774872000000LL
+#define N_ACCOUNTS 4
+#define N_EVENTS 3000
+
+static const char *const OUTCOMES[] = {"ok",          "ok",      "ok",           "rate_limited",
+                                       "bad_request", "timeout", "server_error", "auth"};
+static const int STATUSES[] = {200, 200, 200, 429, 400, 0, 500, 401};
+
+static uint64_t rng_next(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+static mm_usage_event random_event(uint64_t *seed)
+{
+    mm_usage_event ev;
+    memset(&ev, 0, sizeof ev);
+    uint64_t r = rng_next(seed);
+    int o = (int)(r % 8);
+    ev.ts_ms = BASE + (int64_t)(rng_next(seed) % (5 * DAY)); /* across the boundary */
+    mm_copy(ev.kind, sizeof ev.kind, r % 5 ? "request" : "probe");
+    snprintf(ev.account, sizeof ev.account, "acct-%d", (int)(r / 8 % N_ACCOUNTS));
+    mm_copy(ev.provider, sizeof ev.provider, "openai");
+    snprintf(ev.workspace, sizeof ev.workspace, "team-%d", (int)(r / 32 % 3));
+    snprintf(ev.model, sizeof ev.model, "model-%d", (int)(r / 96 % 2));
+    mm_copy(ev.outcome, sizeof ev.outcome, OUTCOMES[o]);
+    ev.http_status = (r / 192) % 7 == 0 && o == 4 ? 408 : STATUSES[o];
+    ev.latency_ms = (int64_t)(rng_next(seed) % 3000);
+    ev.tokens_in = (int64_t)(r % 997);
+    ev.tokens_out = (int64_t)(r % 331);
+    ev.tokens_cache_read = ev.tokens_in / 3;
+    ev.usage_estimated = r % 11 == 0;
+    ev.cost_micros = r % 13 == 0 ? -1 : (int64_t)(r % 5000);
+    ev.retry_after_ms = -1;
+    return ev;
+}
+
+static void ingest(mm_catalog *cat, uint64_t seed, int events)
+{
+    setenv("MM_FAKE_NOW_MS", "1775304000000", 1); /* BASE + 5 days: minute rollups for all */
+    mm_error err;
+    mm_usage_event batch[64];
+    for (int i = 0; i < events;) {
+        int n = (int)(rng_next(&seed) % 64) + 1;
+        if (n > events - i)
+            n = events - i;
+        for (int k = 0; k < n; k++)
+            batch[k] = random_event(&seed);
+        if (n == 1)
+            assert_int_equal(catalog_usage_insert(cat, batch, &err), MM_OK);
+        else
+            assert_int_equal(catalog_usage_insert_batch(cat, batch, (size_t)n, &err), MM_OK);
+        i += n;
+    }
+}
+
+/* The recount: the raw events of one selection, summed by the test's own reading of the rules. */
+typedef struct recount {
+    const mm_rollup_query *q;
+    mm_usage_rollup sums;
+    mm_histogram latency;
+} recount;
+
+static void add_recounted(const mm_usage_event *ev, void *ctx)
+{
+    recount *r = ctx;
+    const mm_rollup_query *q = r->q;
+    int64_t grain = q->per_minute ? 60000 : DAY;
+    int64_t start = ev->ts_ms - ev->ts_ms % grain;
+    if (start < q->from_ms || start >= q->to_ms || (q->kind && strcmp(q->kind, ev->kind) != 0))
+        return;
+    if (q->account && strcmp(q->account, ev->account) != 0)
+        return;
+    if (q->workspace && (strcmp(q->workspace, ev->workspace) != 0 ||
+                         strcmp(q->model, ev->model) != 0 || strcmp(ev->kind, "request") != 0))
+        return;
+    bool ok = strcmp(ev->outcome, "ok") == 0;
+    bool request_error = !ok && mm_error_class_is_request_outcome(mm_error_class_parse(ev->outcome),
+                                                                  ev->http_status);
+    bool served = ok || (strcmp(ev->outcome, "bad_request") == 0 && ev->http_status != 408);
+    int64_t cost = ev->cost_micros > 0 ? ev->cost_micros : 0;
+    mm_usage_rollup *s = &r->sums;
+    s->events++;
+    s->errors += !ok && !request_error;
+    s->request_errors += request_error;
+    s->rate_limited += strcmp(ev->outcome, "rate_limited") == 0;
+    s->tokens_in += ev->tokens_in;
+    s->tokens_out += ev->tokens_out;
+    s->tokens_cache_read += ev->tokens_cache_read;
+    s->tokens_cache_write += ev->tokens_cache_write;
+    s->usage_estimated += ev->usage_estimated;
+    s->cost_micros += cost;
+    s->unpriced += ev->cost_micros < 0;
+    s->served += served;
+    s->served_tokens += served ? ev->tokens_in + ev->tokens_out : 0;
+    s->served_cost_micros += served ? cost : 0;
+    if (ok)
+        mm_histogram_add(&r->latency, ev->latency_ms);
+}
+
+static void assert_rollup_equals_recount(mm_catalog *cat, const mm_rollup_query *q)
+{
+    mm_error err;
+    recount r = {.q = q};
+    mm_histogram_init(&r.latency);
+    assert_int_equal(catalog_usage_since_id(cat, 0, 0, add_recounted, &r, NULL, &err), MM_OK);
+    mm_usage_rollup got;
+    mm_histogram latency;
+    mm_histogram_init(&latency);
+    assert_int_equal(catalog_usage_rollup_sum(cat, q, &got, &latency, &err), MM_OK);
+    if (memcmp(&got, &r.sums, sizeof got) != 0)
+        print_message("query %s/%s/%s kind %s from %lld minute %d: %lld events, recount %lld\n",
+                      q->account ? q->account : "", q->workspace ? q->workspace : "",
+                      q->model ? q->model : "", q->kind ? q->kind : "*", (long long)q->from_ms,
+                      q->per_minute, (long long)got.events, (long long)r.sums.events);
+    assert_memory_equal(&got, &r.sums, sizeof got);
+    assert_int_equal(latency.count, r.latency.count);
+    assert_int_equal(latency.sum, r.latency.sum);
+    for (double quantile = 0.5; quantile < 1.0; quantile += 0.2)
+        assert_true(mm_histogram_quantile(&latency, quantile) ==
+                    mm_histogram_quantile(&r.latency, quantile));
+    mm_histogram_free(&latency);
+    mm_histogram_free(&r.latency);
+}
+
+/* Every account x day x kind, every workspace x model x day, and (with_minutes) the minutes of
+ * one hour. */
+static void assert_all_rollups_exact(mm_catalog *cat, bool with_minutes)
+{
+    char account[16], workspace[16], model[16];
+    const char *kinds[] = {"request", "probe", NULL};
+    for (int a = 0; a < N_ACCOUNTS; a++)
+        for (int d = -1; d < 6; d++)
+            for (int k = 0; k < 3; k++) {
+                snprintf(account, sizeof account, "acct-%d", a);
+                int64_t day = BASE - BASE % DAY + d * DAY;
+                mm_rollup_query q = {
+                    .account = account, .kind = kinds[k], .from_ms = day, .to_ms = day + DAY};
+                assert_rollup_equals_recount(cat, &q);
+            }
+    for (int w = 0; w < 3; w++)
+        for (int m = 0; m < 2; m++) {
+            snprintf(workspace, sizeof workspace, "team-%d", w);
+            snprintf(model, sizeof model, "model-%d", m);
+            mm_rollup_query q = {.workspace = workspace,
+                                 .model = model,
+                                 .kind = "request",
+                                 .from_ms = 0,
+                                 .to_ms = INT64_MAX};
+            assert_rollup_equals_recount(cat, &q);
+        }
+    /* an hour within the 48 h before the fake now, and one before them (no minute rollups) */
+    mm_rollup_query minutes = {.account = "acct-1",
+                               .per_minute = true,
+                               .from_ms = BASE + 4 * DAY,
+                               .to_ms = BASE + 4 * DAY + 3600000};
+    if (with_minutes)
+        assert_rollup_equals_recount(cat, &minutes);
+}
+
+static void rollups_equal_a_recount_after_random_ingest(void **state)
+{
+    catalog_fixture *fx = *state;
+    ingest(fx->cat, 0x9e3779b97f4a7c15ULL, N_EVENTS);
+    assert_all_rollups_exact(fx->cat, true);
+}
+
+static void a_failed_batch_adds_nothing_to_the_rollups(void **state)
+{
+    catalog_fixture *fx = *state;
+    mm_error err;
+    uint64_t seed = 42;
+    mm_usage_event evs[3] = {random_event(&seed), random_event(&seed), random_event(&seed)};
+    mm_copy(evs[2].kind, sizeof evs[2].kind, "bogus");
+    assert_int_equal(catalog_usage_insert_batch(fx->cat, evs, 3, &err), MM_E_INVALID);
+    mm_rollup_query q = {.account = evs[0].account, .from_ms = 0, .to_ms = INT64_MAX};
+    mm_usage_rollup got;
+    assert_int_equal(catalog_usage_rollup_sum(fx->cat, &q, &got, NULL, &err), MM_OK);
+    assert_int_equal(got.events, 0);
+}
+
+static void plain_sql_events_and_the_backfill_are_rolled_up(void **state)
+{
+    catalog_fixture *fx = *state;
+    mm_error err;
+    ingest(fx->cat, 7, 500);
+    /* written around mmadmin: caught up at the next open */
+    assert_int_equal(cat_exec(fx->cat,
+                              "INSERT INTO usage_events(ts_ms, kind, account, provider, "
+                              "workspace, model, provider_model, outcome, http_status, "
+                              "latency_ms, tokens_in, tokens_out, cost_micros, retry_after_ms, "
+                              "message) SELECT ts_ms + 1, kind, account, provider, workspace, "
+                              "model, provider_model, outcome, http_status, latency_ms, "
+                              "tokens_in, tokens_out, cost_micros, retry_after_ms, message "
+                              "FROM usage_events",
+                              &err),
+                     MM_OK);
+    catalog_close(fx->cat);
+    fx->cat = fixture_open(fx->path);
+    assert_all_rollups_exact(fx->cat, true);
+    /* a catalog of schema 7: migration 8 backfills from the events */
+    assert_int_equal(cat_exec(fx->cat,
+                              "DROP TABLE usage_rollup_minute; DROP TABLE usage_rollup_day; "
+                              "DELETE FROM meta WHERE key = 'rollups_upto_id'; "
+                              "PRAGMA user_version = 7",
+                              &err),
+                     MM_OK);
+    catalog_close(fx->cat);
+    fx->cat = fixture_open(fx->path);
+    assert_all_rollups_exact(fx->cat, false); /* minutes: only the last 48 h are backfilled */
+    ingest(fx->cat, 8, 300);                  /* and keeps adding on write */
+    assert_all_rollups_exact(fx->cat, false);
+}
+
+static void month_to_date_stays_exact_across_pruning_and_the_month_boundary(void **state)
+{
+    catalog_fixture *fx = *state;
+    mm_error err;
+    ingest(fx->cat, 99, N_EVENTS);
+    int64_t now = BASE + 4 * DAY + 3600000; /* 2026-04-03 13:00: the April side */
+    assert_true(mm_month_start_ms(now) > BASE);
+    mm_usage_counters before, after, march_before, march_after;
+    assert_int_equal(catalog_account_counters(fx->cat, "acct-2", now, true, &before, &err), MM_OK);
+    assert_int_equal(
+        catalog_account_counters(fx->cat, "acct-2", BASE + DAY, true, &march_before, &err), MM_OK);
+    mm_usage_counters ws_before, ws_after;
+    assert_int_equal(
+        catalog_workspace_counters(fx->cat, "team-1", "model-0", now, true, &ws_before, &err),
+        MM_OK);
+    /* the recount of April by hand */
+    mm_rollup_query april = {.account = "acct-2",
+                             .kind = "request",
+                             .from_ms = mm_month_start_ms(now),
+                             .to_ms = INT64_MAX};
+    recount r = {.q = &april};
+    mm_histogram_init(&r.latency);
+    assert_int_equal(catalog_usage_since_id(fx->cat, 0, 0, add_recounted, &r, NULL, &err), MM_OK);
+    mm_histogram_free(&r.latency);
+    assert_int_equal(before.tokens_month, r.sums.tokens_in + r.sums.tokens_out);
+    assert_int_equal(before.cost_month_micros, r.sums.cost_micros);
+
+    int64_t count_before = catalog_usage_count(fx->cat);
+    assert_int_equal(catalog_usage_set_retention_days(fx->cat, 2, &err), MM_OK);
+    assert_int_equal(catalog_usage_retention_days(fx->cat), 2);
+    mm_usage_prune_result pruned;
+    int steps = 0;
+    do { /* in small steps, as the monitor does */
+        assert_int_equal(catalog_usage_prune(fx->cat, now, 200, 16, &pruned, &err), MM_OK);
+        steps++;
+    } while (pruned.more);
+    assert_true(steps > 1);
+    assert_true(catalog_usage_count(fx->cat) < count_before);
+    int64_t oldest = 0;
+    assert_int_equal(
+        cat_query_int(fx->cat, "SELECT min(ts_ms) FROM usage_events", NULL, &oldest, &err), MM_OK);
+    assert_true(oldest >= now - 2 * DAY);
+    assert_int_equal(catalog_account_counters(fx->cat, "acct-2", now, true, &after, &err), MM_OK);
+    assert_int_equal(after.tokens_month, before.tokens_month);
+    assert_int_equal(after.cost_month_micros, before.cost_month_micros);
+    assert_int_equal(
+        catalog_account_counters(fx->cat, "acct-2", BASE + DAY, true, &march_after, &err), MM_OK);
+    assert_int_equal(march_after.tokens_month, march_before.tokens_month);
+    assert_int_equal(march_after.cost_month_micros, march_before.cost_month_micros);
+    assert_int_equal(
+        catalog_workspace_counters(fx->cat, "team-1", "model-0", now, true, &ws_after, &err),
+        MM_OK);
+    assert_int_equal(ws_after.tokens_month, ws_before.tokens_month);
+    assert_int_equal(ws_after.cost_month_micros, ws_before.cost_month_micros);
+}
+
+static void retention_setting_has_a_default_and_bounds(void **state)
+{
+    catalog_fixture *fx = *state;
+    mm_error err;
+    assert_int_equal(catalog_usage_retention_days(fx->cat), MM_USAGE_RETENTION_DAYS_DEFAULT);
+    assert_int_equal(catalog_usage_set_retention_days(fx->cat, 1, &err), MM_E_INVALID);
+    assert_int_equal(catalog_usage_set_retention_days(fx->cat, 400, &err), MM_OK);
+    assert_int_equal(catalog_usage_retention_days(fx->cat), 400);
+    int64_t mode = 0;
+    assert_int_equal(cat_query_int(fx->cat, "PRAGMA auto_vacuum", NULL, &mode, &err), MM_OK);
+    assert_int_equal(mode, 2); /* a new catalog is INCREMENTAL */
+}
+
+static void sketch_round_trip_keeps_the_stated_error(void **state)
+{
+    (void)state;
+    mm_histogram h, back;
+    mm_histogram_init(&h);
+    mm_histogram_init(&back);
+    int64_t values[1000];
+    for (int i = 0; i < 1000; i++) {
+        values[i] = 1 + (int64_t)i * i % 20000;
+        assert_true(mm_histogram_add(&h, values[i]));
+    }
+    size_t size = mm_histogram_encoded_size(&h);
+    unsigned char *buf = malloc(size);
+    mm_histogram_encode(&h, buf);
+    assert_true(size < 16 + 6 * MM_HIST_BUCKETS);
+    assert_true(mm_histogram_merge_encoded(&back, buf, size));
+    assert_false(mm_histogram_merge_encoded(&back, buf, size - 1)); /* malformed */
+    for (int i = 0; i < 1000; i++) /* sort for the exact quantile */
+        for (int j = i + 1; j < 1000; j++)
+            if (values[j] < values[i]) {
+                int64_t t = values[i];
+                values[i] = values[j];
+                values[j] = t;
+            }
+    double p95 = mm_histogram_quantile(&back, 0.95);
+    assert_true(fabs(p95 - (double)values[949]) <= MM_HIST_RELATIVE_ERROR * (double)values[949]);
+    assert_int_equal(back.count, 1000);
+    free(buf);
+    mm_histogram_free(&h);
+    mm_histogram_free(&back);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(rollups_equal_a_recount_after_random_ingest,
+                                        catalog_fixture_setup, catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(a_failed_batch_adds_nothing_to_the_rollups,
+                                        catalog_fixture_setup, catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(plain_sql_events_and_the_backfill_are_rolled_up,
+                                        catalog_fixture_setup, catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(
+            month_to_date_stays_exact_across_pruning_and_the_month_boundary, catalog_fixture_setup,
+            catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(retention_setting_has_a_default_and_bounds,
+                                        catalog_fixture_setup, catalog_fixture_teardown),
+        cmocka_unit_test(sketch_round_trip_keeps_the_stated_error),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
