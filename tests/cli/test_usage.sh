@@ -22,6 +22,16 @@ for command in $commands; do
         for sub in $subs; do
             assert_ok "$command" "$sub" --help
             assert_contains out "Usage: mmadmin $command $sub"
+            if grep -q '^Subcommands:' "$OUT"; then # a group inside a group: workspace key
+                subsubs=$(awk '/^Subcommands:/ {on=1; next} on && /^  [a-z]/ {print $1} /^$/ {if (on) exit}' "$OUT")
+                for subsub in $subsubs; do
+                    assert_ok "$command" "$sub" "$subsub" --help
+                    assert_contains out "Usage: mmadmin $command $sub $subsub"
+                    assert_contains out "Options:"
+                    assert_contains out "Example:"
+                done
+                continue
+            fi
             assert_contains out "Options:"
             assert_contains out "Example:"
         done
