@@ -210,7 +210,7 @@ int cmd_route(cli_context *ctx, int argc, char **argv)
         return cli_report(&err);
     int64_t now = mm_now_ms();
     router_snapshot *snap = NULL;
-    router_load_options opts = {.model = model, .workspace = NULL, .health = NULL};
+    router_load_options opts = {.model = model, .workspace = a.workspace, .health = NULL};
     if (router_snapshot_load(cat, now, &opts, &snap, &err) != MM_OK)
         return cli_report(&err);
     code = check_down(cat, snap, &a, model);

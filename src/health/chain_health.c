@@ -115,5 +115,6 @@ mm_status health_map_from_report(const mm_health_report *report, mm_health_map *
         map->disabled[i] = !report->accounts[i].enabled;
     }
     map->count = report->count;
+    mm_health_map_seal(map);
     return MM_OK;
 }

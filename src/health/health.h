@@ -45,10 +45,19 @@ typedef struct mm_health_map {
     mm_health *statuses;
     bool *disabled; /* parallel too: the account is disabled (NULL: none is) */
     size_t count;
+    bool sorted; /* accounts in ascending byte order: lookups binary search (mm_health_map_seal) */
 } mm_health_map;
 
 mm_status health_status_from_catalog(mm_catalog *cat, int64_t now_ms, const mm_health_thresholds *t,
                                      mm_health_map *out, mm_error *err);
+/* The same for the given accounts only (their last hour read by the account index, one query
+ * each): what `send` and `route` need for one model's chain. Entries in `accounts` order. */
+mm_status health_status_for_accounts(mm_catalog *cat, int64_t now_ms, const mm_health_thresholds *t,
+                                     const mm_account_list *accounts, mm_health_map *out,
+                                     mm_error *err);
+/* Marks the map sorted when its accounts are in ascending byte order (as the catalog lists
+ * them), so that the lookups below take O(log n) instead of O(n). Builders call it. */
+void mm_health_map_seal(mm_health_map *map);
 mm_health mm_health_map_get(const mm_health_map *map, const char *account);
 /* True when the map knows the account to be disabled (the router skips it: never usable). */
 bool mm_health_map_disabled(const mm_health_map *map, const char *account);

@@ -197,6 +197,29 @@ const mm_health_figures *health_report_find(const mm_health_report *report, cons
     return NULL;
 }
 
+/* Each account's status from windows already loaded. */
+static mm_status health_map_fill(const mm_account_list *accounts, const mm_window_set *set,
+                                 int64_t now_ms, const mm_health_thresholds *t, mm_health_map *out,
+                                 mm_error *err)
+{
+    if (!accounts->count)
+        return MM_OK;
+    out->accounts = calloc(accounts->count, sizeof *out->accounts);
+    out->statuses = calloc(accounts->count, sizeof *out->statuses);
+    out->disabled = calloc(accounts->count, sizeof *out->disabled);
+    if (!out->accounts || !out->statuses || !out->disabled)
+        return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory computing health");
+    for (size_t i = 0; i < accounts->count; i++) {
+        const mm_account_window *win = mm_window_set_find(set, accounts->items[i].name);
+        mm_copy(out->accounts[i], MM_NAME_MAX, accounts->items[i].name);
+        out->statuses[i] = health_status_evaluate(win, now_ms, t, NULL, 0);
+        out->disabled[i] = !accounts->items[i].enabled;
+        out->count++;
+    }
+    mm_health_map_seal(out);
+    return MM_OK;
+}
+
 mm_status health_status_from_catalog(mm_catalog *cat, int64_t now_ms, const mm_health_thresholds *t,
                                      mm_health_map *out, mm_error *err)
 {
@@ -213,20 +236,8 @@ mm_status health_status_from_catalog(mm_catalog *cat, int64_t now_ms, const mm_h
     mm_window_set set;
     int64_t max_id = 0;
     st = health_windows_load(cat, &accounts, now_ms, &set, &max_id, err);
-    if (st == MM_OK && accounts.count) {
-        out->accounts = calloc(accounts.count, sizeof *out->accounts);
-        out->statuses = calloc(accounts.count, sizeof *out->statuses);
-        out->disabled = calloc(accounts.count, sizeof *out->disabled);
-        if (!out->accounts || !out->statuses || !out->disabled)
-            st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory computing health");
-    }
-    for (size_t i = 0; st == MM_OK && i < accounts.count; i++) {
-        const mm_account_window *win = mm_window_set_find(&set, accounts.items[i].name);
-        mm_copy(out->accounts[i], MM_NAME_MAX, accounts.items[i].name);
-        out->statuses[i] = health_status_evaluate(win, now_ms, t, NULL, 0);
-        out->disabled[i] = !accounts.items[i].enabled;
-        out->count++;
-    }
+    if (st == MM_OK)
+        st = health_map_fill(&accounts, &set, now_ms, t, out, err);
     mm_window_set_free(&set);
     mm_account_list_free(&accounts);
     if (st != MM_OK)
@@ -234,20 +245,77 @@ mm_status health_status_from_catalog(mm_catalog *cat, int64_t now_ms, const mm_h
     return st;
 }
 
+mm_status health_status_for_accounts(mm_catalog *cat, int64_t now_ms, const mm_health_thresholds *t,
+                                     const mm_account_list *accounts, mm_health_map *out,
+                                     mm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    mm_health_thresholds loaded;
+    if (!t) {
+        health_thresholds_load(cat, &loaded, NULL); /* a bad setting keeps its default */
+        t = &loaded;
+    }
+    mm_window_set set;
+    mm_window_set_init(&set, now_ms);
+    set.fold_month = false; /* a status never reads the month */
+    load_context load = {.set = &set, .max_id = catalog_usage_max_id(cat)};
+    int64_t since = (now_ms / MM_MINUTE_MS - (MM_WINDOW_MINUTES - 1)) * MM_MINUTE_MS;
+    mm_status st = MM_OK;
+    for (size_t i = 0; st == MM_OK && i < accounts->count; i++)
+        st = catalog_usage_since_time(cat, accounts->items[i].name, since, fold_loaded_event, &load,
+                                      err);
+    if (st == MM_OK && load.out_of_memory)
+        st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory loading the last hour");
+    if (st == MM_OK)
+        st = health_map_fill(accounts, &set, now_ms, t, out, err);
+    mm_window_set_free(&set);
+    if (st != MM_OK)
+        mm_health_map_free(out);
+    return st;
+}
+
+void mm_health_map_seal(mm_health_map *map)
+{
+    map->sorted = true;
+    for (size_t i = 1; i < map->count && map->sorted; i++)
+        map->sorted = strcmp(map->accounts[i - 1], map->accounts[i]) < 0;
+}
+
+/* The account's entry, or -1. */
+static long map_find(const mm_health_map *map, const char *account)
+{
+    if (!map)
+        return -1;
+    if (!map->sorted) {
+        for (size_t i = 0; i < map->count; i++)
+            if (strcmp(map->accounts[i], account) == 0)
+                return (long)i;
+        return -1;
+    }
+    size_t lo = 0, hi = map->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int cmp = strcmp(map->accounts[mid], account);
+        if (cmp == 0)
+            return (long)mid;
+        if (cmp < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
 mm_health mm_health_map_get(const mm_health_map *map, const char *account)
 {
-    for (size_t i = 0; map && i < map->count; i++)
-        if (strcmp(map->accounts[i], account) == 0)
-            return map->statuses[i];
-    return MM_HEALTH_UNKNOWN;
+    long i = map_find(map, account);
+    return i < 0 ? MM_HEALTH_UNKNOWN : map->statuses[i];
 }
 
 bool mm_health_map_disabled(const mm_health_map *map, const char *account)
 {
-    for (size_t i = 0; map && map->disabled && i < map->count; i++)
-        if (strcmp(map->accounts[i], account) == 0)
-            return map->disabled[i];
-    return false;
+    long i = map_find(map, account);
+    return i >= 0 && map->disabled && map->disabled[i];
 }
 
 void mm_health_map_free(mm_health_map *map)

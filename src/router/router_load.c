@@ -30,35 +30,94 @@ static void loaded_rows_free(loaded_rows *rows)
         mm_health_map_free(&rows->health);
 }
 
-static bool model_uses_account(const mm_model_list *models, const char *account)
+/* Appends item (of size bytes) to a list being grown one by one. */
+static mm_status list_push(void **items, size_t *count, const void *item, size_t size,
+                           mm_error *err)
 {
-    for (size_t m = 0; m < models->count; m++)
-        for (size_t t = 0; t < models->items[m].n_targets; t++)
-            if (strcmp(models->items[m].targets[t].account, account) == 0)
-                return true;
+    void *grown = realloc(*items, (*count + 1) * size);
+    if (!grown)
+        return mm_error_set(err, MM_E_INTERNAL, "", "out of memory loading the catalog");
+    memcpy((char *)grown + *count * size, item, size);
+    *items = grown;
+    (*count)++;
+    return MM_OK;
+}
+
+static bool account_listed(const mm_account_list *accounts, const char *name)
+{
+    for (size_t i = 0; i < accounts->count; i++)
+        if (strcmp(accounts->items[i].name, name) == 0)
+            return true;
     return false;
 }
 
-/* Only the model asked for, and only the accounts its chain uses. */
-static mm_status keep_one_model(loaded_rows *rows, const char *model)
+/* The model asked for (none when unknown) and the accounts of its chain, by name. */
+static mm_status read_one_model(mm_catalog *cat, const char *model, loaded_rows *rows,
+                                mm_error *err)
 {
-    size_t kept = 0;
-    for (size_t i = 0; i < rows->models.count; i++)
-        if (strcmp(rows->models.items[i].name, model) == 0)
-            rows->models.items[kept++] = rows->models.items[i];
-    rows->models.count = kept;
-    kept = 0;
-    for (size_t i = 0; i < rows->accounts.count; i++)
-        if (model_uses_account(&rows->models, rows->accounts.items[i].name))
-            rows->accounts.items[kept++] = rows->accounts.items[i];
-    rows->accounts.count = kept;
-    return MM_OK;
+    mm_model row;
+    mm_status st = catalog_model_get(cat, model, &row, err);
+    if (st == MM_E_NOT_FOUND)
+        return MM_OK;
+    if (st == MM_OK)
+        st = list_push((void **)&rows->models.items, &rows->models.count, &row, sizeof row, err);
+    for (size_t t = 0; st == MM_OK && t < row.n_targets; t++) {
+        if (account_listed(&rows->accounts, row.targets[t].account))
+            continue;
+        mm_account acc;
+        st = catalog_account_get(cat, row.targets[t].account, &acc, err);
+        if (st == MM_OK)
+            st = list_push((void **)&rows->accounts.items, &rows->accounts.count, &acc, sizeof acc,
+                           err);
+    }
+    return st;
+}
+
+/* The workspace asked for (none when unknown) and its entitlement to the model, if any. */
+static mm_status read_one_workspace(mm_catalog *cat, const char *model, const char *workspace,
+                                    loaded_rows *rows, mm_error *err)
+{
+    mm_workspace ws;
+    mm_status st = catalog_workspace_get(cat, workspace, &ws, err);
+    if (st == MM_E_NOT_FOUND)
+        return MM_OK;
+    if (st == MM_OK)
+        st = list_push((void **)&rows->workspaces.items, &rows->workspaces.count, &ws, sizeof ws,
+                       err);
+    mm_entitlement ent;
+    mm_status got = st == MM_OK ? catalog_entitlement_get(cat, model, workspace, &ent, err) : st;
+    if (got == MM_OK)
+        return list_push((void **)&rows->entitlements.items, &rows->entitlements.count, &ent,
+                         sizeof ent, err);
+    return got == MM_E_NOT_FOUND ? MM_OK : got;
+}
+
+/* One model: its row, its chain's accounts, the workspace(s) and entitlements asked for, and
+ * those accounts' health; indexed reads only, whatever the size of the catalog. */
+static mm_status read_rows_one(mm_catalog *cat, int64_t now_ms, const router_load_options *opts,
+                               loaded_rows *rows, mm_error *err)
+{
+    mm_status st = read_one_model(cat, opts->model, rows, err);
+    if (st == MM_OK && opts->workspace)
+        st = read_one_workspace(cat, opts->model, opts->workspace, rows, err);
+    else if (st == MM_OK)
+        st = catalog_workspace_list(cat, &rows->workspaces, err);
+    if (st == MM_OK && !opts->workspace)
+        st = catalog_entitlement_list(cat, opts->model, NULL, &rows->entitlements, err);
+    if (st == MM_OK && opts->health) {
+        rows->health = *opts->health;
+    } else if (st == MM_OK) {
+        st = health_status_for_accounts(cat, now_ms, NULL, &rows->accounts, &rows->health, err);
+        rows->own_health = st == MM_OK;
+    }
+    return st;
 }
 
 static mm_status read_rows(mm_catalog *cat, int64_t now_ms, const router_load_options *opts,
                            loaded_rows *rows, mm_error *err)
 {
-    const char *model = opts ? opts->model : NULL;
+    if (opts && opts->model)
+        return read_rows_one(cat, now_ms, opts, rows, err);
     const char *workspace = opts ? opts->workspace : NULL;
     mm_status st = catalog_account_list(cat, &rows->accounts, err);
     if (st == MM_OK)
@@ -66,9 +125,7 @@ static mm_status read_rows(mm_catalog *cat, int64_t now_ms, const router_load_op
     if (st == MM_OK)
         st = catalog_workspace_list(cat, &rows->workspaces, err);
     if (st == MM_OK)
-        st = catalog_entitlement_list(cat, model, workspace, &rows->entitlements, err);
-    if (st == MM_OK && model)
-        st = keep_one_model(rows, model);
+        st = catalog_entitlement_list(cat, NULL, workspace, &rows->entitlements, err);
     if (st == MM_OK && opts && opts->health) {
         rows->health = *opts->health;
     } else if (st == MM_OK) {

@@ -58,22 +58,22 @@ static const int RIGHT_KEEP[N_RIGHT] = {9, 9, 4, 3, 2, 1};
 
 /* ---- data ---- */
 
-static const mm_entitlement *find_ent(const ent_page *st, const char *model, const char *ws)
+static int compare_ents(const void *a, const void *b)
 {
-    for (size_t i = 0; i < st->ents.count; i++)
-        if (strcmp(st->ents.items[i].model, model) == 0 &&
-            strcmp(st->ents.items[i].workspace, ws) == 0)
-            return &st->ents.items[i];
-    return NULL;
+    const mm_entitlement *x = a, *y = b;
+    int cmp = strcmp(x->model, y->model);
+    return cmp ? cmp : strcmp(x->workspace, y->workspace);
 }
 
-static size_t count_ents(const ent_page *st, const char *model, const char *ws)
+/* Binary search in the entitlements, sorted by (model, workspace) at load. */
+static const mm_entitlement *find_ent(const ent_page *st, const char *model, const char *ws)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < st->ents.count; i++)
-        n += (!model || strcmp(st->ents.items[i].model, model) == 0) &&
-             (!ws || strcmp(st->ents.items[i].workspace, ws) == 0);
-    return n;
+    mm_entitlement probe;
+    mm_copy(probe.model, sizeof probe.model, model);
+    mm_copy(probe.workspace, sizeof probe.workspace, ws);
+    if (!st->ents.count)
+        return NULL;
+    return bsearch(&probe, st->ents.items, st->ents.count, sizeof *st->ents.items, compare_ents);
 }
 
 static void init_tables(ent_page *st)
@@ -109,7 +109,8 @@ static void fill_left(ent_page *st)
     for (size_t i = 0; i < n; i++) {
         const char *name = by_model ? st->models.items[i].name : st->workspaces.items[i].name;
         char count[32];
-        size_t c = by_model ? count_ents(st, name, NULL) : count_ents(st, NULL, name);
+        size_t c =
+            by_model ? st->models.items[i].n_entitled : st->workspaces.items[i].n_entitlements;
         snprintf(count, sizeof count, "%zu", c);
         const char *cells[] = {name, count};
         ui_element els[] = {UI_EL_NORMAL, c ? UI_EL_NORMAL : UI_EL_DIM};
@@ -182,6 +183,8 @@ static void ent_load(ui_page *page, ui_app *app)
         catalog_entitlement_list(app->cat, NULL, NULL, &st->ents, &err) != MM_OK)
         snprintf(st->load_error, sizeof st->load_error, "Could not read the entitlements: %s",
                  err.message);
+    if (st->ents.count)
+        qsort(st->ents.items, st->ents.count, sizeof *st->ents.items, compare_ents);
     fill_left(st);
     fill_right(st, app);
     set_subtitle(page, st);

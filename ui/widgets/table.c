@@ -74,6 +74,7 @@ void ui_table_begin(ui_table *t)
         t->pending_key = strdup(key);
     free_rows(t);
     t->nview = 0;
+    memset(t->content_widths, 0, sizeof t->content_widths);
 }
 
 void ui_table_add(ui_table *t, const char *key, const char *const *texts,
@@ -98,6 +99,9 @@ void ui_table_add(ui_table *t, const char *key, const char *const *texts,
     for (size_t c = 0; c < t->ncols; c++) {
         row->cells[c].text = strdup(texts[c] ? texts[c] : "");
         row->cells[c].element = elements ? elements[c] : UI_EL_NORMAL;
+        int width = row->cells[c].text ? mm_text_width(row->cells[c].text) : 0;
+        if (width > t->content_widths[c])
+            t->content_widths[c] = width;
     }
     t->nrows++;
 }
@@ -162,26 +166,23 @@ static int compare_cells(const ui_table *t, const ui_cell *a, const ui_cell *b)
     return natural_compare(a->text, b->text);
 }
 
-/* Insertion sort of the view: tables hold hundreds of rows, and it is stable. */
+static int compare_view(const void *a, const void *b, void *ctx)
+{
+    const ui_table *t = ctx;
+    size_t ra = *(const size_t *)a, rb = *(const size_t *)b;
+    int cmp = compare_cells(t, &t->rows[ra].cells[t->sort_col], &t->rows[rb].cells[t->sort_col]);
+    if (t->sort_desc)
+        cmp = -cmp;
+    if (cmp)
+        return cmp;
+    return ra < rb ? -1 : ra > rb; /* ties keep the natural order: a stable sort */
+}
+
+/* O(n log n): a key that sorts 10,000 rows stays within a frame. */
 static void sort_view(ui_table *t)
 {
-    if (t->sort_col < 0)
-        return;
-    for (size_t i = 1; i < t->nview; i++) {
-        size_t item = t->view[i];
-        size_t j = i;
-        while (j > 0) {
-            int cmp = compare_cells(t, &t->rows[t->view[j - 1]].cells[t->sort_col],
-                                    &t->rows[item].cells[t->sort_col]);
-            if (t->sort_desc)
-                cmp = -cmp;
-            if (cmp <= 0)
-                break;
-            t->view[j] = t->view[j - 1];
-            j--;
-        }
-        t->view[j] = item;
-    }
+    if (t->sort_col >= 0 && t->nview > 1)
+        qsort_r(t->view, t->nview, sizeof *t->view, compare_view, t);
 }
 
 static void rebuild_view(ui_table *t)
@@ -236,14 +237,12 @@ static int column_to_drop(const ui_table *t)
     return drop;
 }
 
+/* The widest cell was kept as rows were added: a redraw does not measure every row. */
 static int preferred_width(const ui_table *t, size_t c)
 {
     int w = mm_text_width(t->cols[c].title) + ((int)c == t->sort_col); /* the sort mark */
-    for (size_t r = 0; r < t->nrows; r++) {
-        int cw = mm_text_width(t->rows[r].cells[c].text);
-        if (cw > w)
-            w = cw;
-    }
+    if (t->content_widths[c] > w)
+        w = t->content_widths[c];
     if (w > t->cols[c].max_width)
         w = t->cols[c].max_width;
     return w < t->cols[c].min_width ? t->cols[c].min_width : w;
@@ -420,8 +419,30 @@ static void filter_append(ui_table *t, int key)
     t->filter[len + n] = '\0';
 }
 
+/* A longer filter keeps only rows of the current view (they keep their order): typing a
+ * character scans the rows still shown, not the whole table. */
+static void narrow_view(ui_table *t)
+{
+    const char *key = ui_table_selected_key(t);
+    char *keep = key ? strdup(key) : NULL;
+    size_t kept = 0;
+    for (size_t i = 0; i < t->nview; i++)
+        if (row_matches(t, &t->rows[t->view[i]]))
+            t->view[kept++] = t->view[i];
+    t->nview = kept;
+    t->sel = 0;
+    if (keep)
+        ui_table_select_key(t, keep);
+    free(keep);
+}
+
 static int filter_key(ui_table *t, int key)
 {
+    if (!UI_IS_FN(key) && key >= 32 && key != 127) {
+        filter_append(t, key);
+        narrow_view(t);
+        return UI_HANDLED | UI_REDRAW;
+    }
     if (key == UI_KEY_ESC) {
         t->filter[0] = '\0';
         t->filter_editing = false;

@@ -51,7 +51,8 @@ typedef struct ui_table {
     ui_element base; /* look of plain cells: UI_EL_NORMAL, or UI_EL_DIALOG inside a dialog */
     const int *keep; /* optional, one per column: when columns must go, lowest first */
     int widths[UI_TABLE_MAX_COLUMNS];
-    int body_h; /* rows shown at the last draw (for PgUp/PgDn) */
+    int content_widths[UI_TABLE_MAX_COLUMNS]; /* widest cell per column, kept as rows are added */
+    int body_h;                               /* rows shown at the last draw (for PgUp/PgDn) */
 } ui_table;
 
 void ui_table_init(ui_table *t, const ui_column *cols, size_t ncols, const char *noun,
