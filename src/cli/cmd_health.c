@@ -146,24 +146,38 @@ static bool print_indented(const char *text)
     return true;
 }
 
-/* The report as a JSON array, one account at a time (byte for byte what building the whole
- * array would print, without holding 10,000 accounts' objects at once). */
-static int print_json(const mm_health_report *report, int recent_minutes)
+typedef struct json_stream {
+    int recent_minutes;
+    size_t printed;
+} json_stream;
+
+static bool print_json_element(const mm_health_figures *f, bool last, void *ctx)
 {
-    if (report->count == 0)
+    json_stream *out = ctx;
+    json_t *obj = figures_json(f, out->recent_minutes);
+    char *text =
+        obj ? json_dumps(obj, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
+            : NULL;
+    json_decref(obj);
+    bool ok = text && (out->printed || fputs("[\n", stdout) != EOF) && print_indented(text) &&
+              fputs(last ? "\n" : ",\n", stdout) != EOF;
+    free(text);
+    out->printed++;
+    return ok;
+}
+
+/* Every account's figures as a JSON array, printed as they are computed (byte for byte what
+ * building the whole array would print, holding one account's figures at a time). */
+static int print_json(mm_catalog *cat, const mm_health_thresholds *t)
+{
+    json_stream out = {.recent_minutes = health_recent_minutes(t)};
+    mm_error err = {0};
+    mm_status st = health_report_each(cat, mm_now_ms(), t, print_json_element, &out, &err);
+    if (st != MM_OK && st != MM_E_IO)
+        return cli_report(&err);
+    if (st == MM_OK && out.printed == 0)
         return cli_print_json(json_array());
-    bool ok = fputs("[\n", stdout) != EOF;
-    for (size_t i = 0; ok && i < report->count; i++) {
-        json_t *obj = figures_json(&report->accounts[i], recent_minutes);
-        char *text =
-            obj ? json_dumps(obj, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
-                : NULL;
-        json_decref(obj);
-        ok = text && print_indented(text) &&
-             fputs(i + 1 < report->count ? ",\n" : "\n", stdout) != EOF;
-        free(text);
-    }
-    if (!ok || fputs("]\n", stdout) == EOF || fflush(stdout) != 0) {
+    if (st != MM_OK || fputs("]\n", stdout) == EOF || fflush(stdout) != 0) {
         fputs("mmadmin: could not write the JSON output\n", stderr);
         return CLI_EXIT_FAILURE;
     }
@@ -176,25 +190,22 @@ static int show_once(mm_catalog *cat, bool json, bool watching)
     mm_health_thresholds t;
     if (health_thresholds_load(cat, &t, &err) != MM_OK)
         fprintf(stderr, "mmadmin: warning: %s\n", err.message);
+    if (json)
+        return print_json(cat, &t);
     mm_health_report report;
     if (health_report_load(cat, mm_now_ms(), &t, &report, &err) != MM_OK)
         return cli_report(&err);
-    int code = CLI_EXIT_OK;
-    if (json) {
-        code = print_json(&report, health_recent_minutes(&t));
-    } else {
-        if (watching && isatty(STDOUT_FILENO))
-            fputs("\033[H\033[2J", stdout); /* home + clear, like watch(1) */
-        if (watching) {
-            char now[32];
-            mm_format_time(now, sizeof now, mm_now_ms());
-            printf("%s UTC (every %d s, Ctrl-C to stop)\n", now, WATCH_PERIOD_S);
-        }
-        print_table(&report);
-        fflush(stdout);
+    if (watching && isatty(STDOUT_FILENO))
+        fputs("\033[H\033[2J", stdout); /* home + clear, like watch(1) */
+    if (watching) {
+        char now[32];
+        mm_format_time(now, sizeof now, mm_now_ms());
+        printf("%s UTC (every %d s, Ctrl-C to stop)\n", now, WATCH_PERIOD_S);
     }
+    print_table(&report);
+    fflush(stdout);
     health_report_free(&report);
-    return code;
+    return CLI_EXIT_OK;
 }
 
 /* Refreshes until SIGINT/SIGTERM, waited for with sigtimedwait (no handler, no global flag). */

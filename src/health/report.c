@@ -183,6 +183,62 @@ mm_status health_report_load(mm_catalog *cat, int64_t now_ms, const mm_health_th
     return st;
 }
 
+typedef struct each_context {
+    const mm_window_set *set;
+    int64_t now_ms;
+    const mm_health_thresholds *t;
+    health_figures_fn fn;
+    void *ctx;
+    mm_health_figures *figures;
+    mm_account held; /* the previous account: given to fn once the next tells it is not last */
+    bool has_pending, failed;
+} each_context;
+
+static void emit_pending(each_context *each, bool last)
+{
+    if (!each->has_pending || each->failed)
+        return;
+    memset(each->figures, 0, sizeof *each->figures);
+    fill_figures(each->figures, &each->held, mm_window_set_find(each->set, each->held.name),
+                 each->now_ms, each->t);
+    each->failed = !each->fn(each->figures, last, each->ctx);
+    each->has_pending = false;
+}
+
+static void each_account(const mm_account *acc, void *ctx)
+{
+    each_context *each = ctx;
+    emit_pending(each, false);
+    each->held = *acc;
+    each->has_pending = true;
+}
+
+mm_status health_report_each(mm_catalog *cat, int64_t now_ms, const mm_health_thresholds *t,
+                             health_figures_fn fn, void *ctx, mm_error *err)
+{
+    mm_window_set set;
+    int64_t max_id;
+    mm_account_list none = {0}; /* the figures take the provider from each account row */
+    mm_status st = health_windows_load(cat, &none, now_ms, &set, &max_id, err);
+    each_context *each = st == MM_OK ? calloc(1, sizeof *each) : NULL;
+    mm_health_figures *figures = each ? malloc(sizeof *figures) : NULL;
+    if (st == MM_OK && !figures)
+        st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory building health figures");
+    if (st == MM_OK) {
+        *each = (each_context){
+            .set = &set, .now_ms = now_ms, .t = t, .fn = fn, .ctx = ctx, .figures = figures};
+        st = catalog_account_each(cat, each_account, each, err);
+    }
+    if (st == MM_OK)
+        emit_pending(each, true);
+    if (st == MM_OK && each->failed)
+        st = mm_error_set(err, MM_E_IO, NULL, "could not write the health figures");
+    free(figures);
+    free(each);
+    mm_window_set_free(&set);
+    return st;
+}
+
 void health_report_free(mm_health_report *report)
 {
     free(report->accounts);

@@ -68,6 +68,12 @@ mm_status health_report_build(const mm_window_set *set, const mm_account_list *a
  * catalog's thresholds (a bad setting keeping its default). */
 mm_status health_report_load(mm_catalog *cat, int64_t now_ms, const mm_health_thresholds *t,
                              mm_health_report *out, mm_error *err);
+/* The same figures one account at a time, in the catalog's order: fn gets each (the struct is
+ * reused: copy what you keep) and whether it is the last; fn returning false stops with
+ * MM_E_IO. Holds one account's figures at a time (`health --json` at 10,000 accounts). */
+typedef bool (*health_figures_fn)(const mm_health_figures *f, bool last, void *ctx);
+mm_status health_report_each(mm_catalog *cat, int64_t now_ms, const mm_health_thresholds *t,
+                             health_figures_fn fn, void *ctx, mm_error *err);
 void health_report_free(mm_health_report *report);
 /* The account's figures in report, or NULL. */
 const mm_health_figures *health_report_find(const mm_health_report *report, const char *account);
