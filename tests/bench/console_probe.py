@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # Measures a full-screen program on a 120x40 pseudo-terminal: ms to the last byte of its first
 # frame (output then quiet for 300 ms), its resident memory then (VmRSS, KB), and the median ms
-# from a key (Down arrow, KEYS times) to the last byte of the redraw it causes.
+# from a key (Down arrow, KEYS times) to the last byte of the redraw it causes (a key with no
+# redraw within 2 s counts as 2000 ms).
 # Usage: console_probe.py KEYS PROGRAM [ARGS...]  -> "first_ms rss_kb key_ms" on stdout
 import fcntl, os, pty, select, statistics, struct, sys, termios, time
 
@@ -42,7 +43,8 @@ for _ in range(keys):
     sent = time.monotonic()
     os.write(fd, b"\x1bOB")  # Down in application cursor mode (keypad on)
     last = read_until_quiet(fd, 0.1, 2)
-    lat.append(((last or sent) - sent) * 1000.0)
+    # no redraw within the 2 s waited is counted as 2 s (a floor), never as 0 ms
+    lat.append((last - sent) * 1000.0 if last else 2000.0)
 os.write(fd, b"q")
 try:
     read_until_quiet(fd, 0.2, 0.2)
