@@ -46,7 +46,7 @@ enum {
 static const ui_column COLUMNS[N_COLS] = {
     [COL_NAME] = {"Name", 8, 24, UI_ALIGN_LEFT, false, false},
     [COL_PROVIDER] = {"Provider", 6, 13, UI_ALIGN_LEFT, false, false},
-    [COL_ENDPOINT] = {"Endpoint", 10, 30, UI_ALIGN_LEFT, true, false},
+    [COL_ENDPOINT] = {"Endpoint", 12, 40, UI_ALIGN_LEFT, true, false},
     [COL_KEY] = {"Key", 5, 10, UI_ALIGN_LEFT, false, false},
     [COL_RPM] = {"RPM", 3, 10, UI_ALIGN_RIGHT, false, false},
     [COL_TPM] = {"TPM", 3, 14, UI_ALIGN_RIGHT, false, false},
@@ -55,9 +55,11 @@ static const ui_column COLUMNS[N_COLS] = {
     [COL_TEST] = {"Last test", 9, 30, UI_ALIGN_LEFT, false, false},
 };
 
+/* When the pane is narrow, columns go lowest first: the limits, then the key hint, so that
+ * the state (enabled, last test) and where the account points stay. */
 static const int KEEP[N_COLS] = {
-    [COL_NAME] = 9, [COL_PROVIDER] = 6, [COL_ENDPOINT] = 1, [COL_KEY] = 4,  [COL_RPM] = 3,
-    [COL_TPM] = 2,  [COL_CAP] = 3,      [COL_ENABLED] = 8,  [COL_TEST] = 7,
+    [COL_NAME] = 10, [COL_PROVIDER] = 6, [COL_ENDPOINT] = 5, [COL_KEY] = 3,  [COL_RPM] = 2,
+    [COL_TPM] = 1,   [COL_CAP] = 4,      [COL_ENABLED] = 8,  [COL_TEST] = 9,
 };
 
 static const mm_account *find_account(accounts_page *st, const char *name)
@@ -567,6 +569,7 @@ ui_page *ui_page_accounts_new(ui_app *app, const char *id, const char *title)
     ui_table_init(&st->table, COLUMNS, N_COLS, "account|accounts",
                   "No provider accounts yet. Press a to add one with the guided wizard.");
     ui_table_set_keep(&st->table, KEEP);
+    ui_table_elide_middle(&st->table, COL_ENDPOINT);
     ui_page *page = ui_page_alloc(&ACCOUNTS_OPS, id, title, st);
     if (!page) {
         ui_table_free(&st->table);
