@@ -272,7 +272,7 @@ static void layout(ui_app *app)
     getmaxyx(stdscr, app->rows, app->cols);
     bool small = app->rows < UI_MIN_ROWS || app->cols < UI_MIN_COLS;
     int body = app->rows - 3;
-    app->sidebar_w = app->cols >= 140 ? UI_SIDEBAR_WIDE : UI_SIDEBAR_NARROW;
+    app->sidebar_w = app->cols >= UI_SIDEBAR_WIDE_FROM ? UI_SIDEBAR_WIDE : UI_SIDEBAR_NARROW;
     ui_win_place(&app->header, 1, app->cols, 0, 0);
     ui_win_place(&app->sidebar, body, app->sidebar_w, 1, 0);
     ui_win_place(&app->main, body, app->cols - app->sidebar_w, 1, app->sidebar_w);
