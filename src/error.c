@@ -61,31 +61,50 @@ const char *mm_status_name(mm_status status)
 typedef struct class_entry {
     const char *name;
     const char *hint;
+    const char *brief; /* a table cell's few words */
 } class_entry;
 
 static const class_entry CLASSES[MM_CLASS_COUNT] = {
-    [MM_CLASS_OK] = {"ok", "No action needed."},
-    [MM_CLASS_AUTH] = {"auth", "Check the API key: re-enter it, and check that it belongs "
-                               "to this provider and endpoint."},
-    [MM_CLASS_QUOTA] = {"quota", "The account is out of credit or hit its spend limit: add "
-                                 "credit or raise the limit in the provider's console; "
-                                 "retrying soon will not help."},
-    [MM_CLASS_RATE_LIMITED] = {"rate_limited", "The provider is rate limiting this key: wait "
-                                               "for the retry-after, or lower this account's "
-                                               "requests/min and tokens/min."},
-    [MM_CLASS_OVERLOADED] = {"overloaded", "The provider is overloaded: retry later, or let "
-                                           "the fallback chain use another target."},
-    [MM_CLASS_SERVER] = {"server", "The provider had an internal error: retry later; if it "
-                                   "persists, check the provider's status page."},
-    [MM_CLASS_TIMEOUT] = {"timeout", "No answer in time: check the endpoint and the network, "
-                                     "or raise the timeout."},
-    [MM_CLASS_NETWORK] = {"network", "Could not reach the provider: check the endpoint URL, "
-                                     "DNS, proxy settings and TLS (CA bundle)."},
-    [MM_CLASS_BAD_REQUEST] = {"bad_request", "The provider refused the request: check the "
-                                             "model or deployment name and the API version."},
-    [MM_CLASS_BAD_RESPONSE] = {"bad_response", "The answer is not the provider's API: check "
-                                               "the endpoint (a proxy or a wrong URL may be in "
-                                               "the way)."},
+    [MM_CLASS_OK] = {"ok", "No action needed.", "ok"},
+    [MM_CLASS_AUTH] = {"auth",
+                       "Check the API key: re-enter it, and check that it belongs "
+                       "to this provider and endpoint.",
+                       "key refused"},
+    [MM_CLASS_QUOTA] = {"quota",
+                        "The account is out of credit or hit its spend limit: add "
+                        "credit or raise the limit in the provider's console; "
+                        "retrying soon will not help.",
+                        "out of credit"},
+    [MM_CLASS_RATE_LIMITED] = {"rate_limited",
+                               "The provider is rate limiting this key: wait "
+                               "for the retry-after, or lower this account's "
+                               "requests/min and tokens/min.",
+                               "rate limited"},
+    [MM_CLASS_OVERLOADED] = {"overloaded",
+                             "The provider is overloaded: retry later, or let "
+                             "the fallback chain use another target.",
+                             "overloaded"},
+    [MM_CLASS_SERVER] = {"server",
+                         "The provider had an internal error: retry later; if it "
+                         "persists, check the provider's status page.",
+                         "server error"},
+    [MM_CLASS_TIMEOUT] = {"timeout",
+                          "No answer in time: check the endpoint and the network, "
+                          "or raise the timeout.",
+                          "no answer in time"},
+    [MM_CLASS_NETWORK] = {"network",
+                          "Could not reach the provider: check the endpoint URL, "
+                          "DNS, proxy settings and TLS (CA bundle).",
+                          "no connection"},
+    [MM_CLASS_BAD_REQUEST] = {"bad_request",
+                              "The provider refused the request: check the "
+                              "model or deployment name and the API version.",
+                              "request refused"},
+    [MM_CLASS_BAD_RESPONSE] = {"bad_response",
+                               "The answer is not the provider's API: check "
+                               "the endpoint (a proxy or a wrong URL may be in "
+                               "the way).",
+                               "not the API"},
 };
 
 const char *mm_error_class_name(mm_error_class cls)
@@ -101,6 +120,11 @@ mm_error_class mm_error_class_parse(const char *name)
         if (strcmp(CLASSES[i].name, name) == 0)
             return (mm_error_class)i;
     return MM_CLASS_COUNT;
+}
+
+const char *mm_error_class_short(mm_error_class cls)
+{
+    return (unsigned)cls < MM_CLASS_COUNT ? CLASSES[cls].brief : "failed";
 }
 
 const char *mm_error_class_hint(mm_error_class cls)

@@ -57,6 +57,8 @@ typedef enum mm_error_class {
 const char *mm_error_class_name(mm_error_class cls); /* "ok", "auth", "rate_limited", ... */
 /* Parses a class name; returns MM_CLASS_COUNT when unknown. */
 mm_error_class mm_error_class_parse(const char *name);
+/* A few words for a table cell: what went wrong ("key refused", "no connection"). */
+const char *mm_error_class_short(mm_error_class cls);
 /* One sentence telling an admin what to do about this class ("check the API key ..."). */
 const char *mm_error_class_hint(mm_error_class cls);
 /* Whether a failure is the request's own outcome, not the account's fault: class bad_request

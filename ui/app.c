@@ -160,15 +160,70 @@ void ui_win_destroy(ui_win *w)
         del_panel(w->panel);
     if (w->win)
         delwin(w->win);
-    w->panel = NULL;
-    w->win = NULL;
+    if (w->backdrop_panel)
+        del_panel(w->backdrop_panel);
+    if (w->backdrop)
+        delwin(w->backdrop);
+    *w = (ui_win){0};
+}
+
+void ui_win_hide(ui_win *w, bool hidden)
+{
+    PANEL *panels[] = {w->backdrop_panel, w->panel}; /* bottom first: show keeps the order */
+    for (size_t i = 0; i < 2; i++) {
+        if (!panels[i])
+            continue;
+        if (hidden)
+            hide_panel(panels[i]);
+        else
+            show_panel(panels[i]);
+    }
+}
+
+/* The band a pop-up at columns [x, right] clears: a side that ends inside the sidebar's or
+ * the page's frame widens to that frame's inner edge (frames' own lines stay). */
+static void backdrop_band(const ui_app *app, int x, int right, int *x0, int *x1)
+{
+    int side_in0 = 1, side_in1 = app->sidebar_w - 2;
+    int main_in0 = app->sidebar_w + 1, main_in1 = app->cols - 2;
+    *x0 = x >= side_in0 && x <= side_in1 ? side_in0 : x >= main_in0 && x <= main_in1 ? main_in0 : x;
+    *x1 = right >= main_in0 && right <= main_in1   ? main_in1
+          : right >= side_in0 && right <= side_in1 ? side_in1
+                                                   : right;
+}
+
+/* Fills the backdrop blank with the background of the window each column is over. */
+static void backdrop_fill(const ui_app *app, WINDOW *win, int x0)
+{
+    int h = getmaxy(win), w = getmaxx(win);
+    for (int col = 0; col < w; col++) {
+        ui_element el = x0 + col < app->sidebar_w ? UI_EL_SIDEBAR : UI_EL_NORMAL;
+        chtype blank = (chtype)' ' | ui_theme_attr(&app->theme, el) |
+                       (chtype)COLOR_PAIR(ui_theme_pair(&app->theme, el));
+        for (int row = 0; row < h; row++)
+            mvwaddch(win, row, col, blank);
+    }
 }
 
 void ui_win_center(ui_app *app, ui_win *w, int want_h, int want_w)
 {
     int h = want_h < app->rows - 2 ? want_h : app->rows - 2;
     int wd = want_w < app->cols - 4 ? want_w : app->cols - 4;
-    ui_win_place(w, h, wd, (app->rows - h) / 2, (app->cols - wd) / 2);
+    int y = (app->rows - h) / 2, x = (app->cols - wd) / 2;
+    int x0, x1;
+    backdrop_band(app, x, x + wd - 1, &x0, &x1);
+    /* Rows: the pop-up's, inside the frames (their top and bottom lines stay). */
+    int in0 = getbegy(app->main.win) + 1, in1 = in0 + getmaxy(app->main.win) - 3;
+    int y0 = y > in0 ? y : in0, y1 = y + h - 1 < in1 ? y + h - 1 : in1;
+    if (y1 < y0)
+        y1 = y0;
+    ui_win backdrop = {.win = w->backdrop, .panel = w->backdrop_panel};
+    ui_win_place(&backdrop, y1 - y0 + 1, x1 - x0 + 1, y0, x0); /* first: under the pop-up */
+    w->backdrop = backdrop.win;
+    w->backdrop_panel = backdrop.panel;
+    if (w->backdrop)
+        backdrop_fill(app, w->backdrop, x0);
+    ui_win_place(w, h, wd, y, x);
 }
 
 ui_page *ui_current_page(ui_app *app)
@@ -217,7 +272,7 @@ static void layout(ui_app *app)
     getmaxyx(stdscr, app->rows, app->cols);
     bool small = app->rows < UI_MIN_ROWS || app->cols < UI_MIN_COLS;
     int body = app->rows - 3;
-    app->sidebar_w = app->cols >= 140 ? UI_SIDEBAR_WIDE : UI_SIDEBAR_NARROW;
+    app->sidebar_w = app->cols >= UI_SIDEBAR_WIDE_FROM ? UI_SIDEBAR_WIDE : UI_SIDEBAR_NARROW;
     ui_win_place(&app->header, 1, app->cols, 0, 0);
     ui_win_place(&app->sidebar, body, app->sidebar_w, 1, 0);
     ui_win_place(&app->main, body, app->cols - app->sidebar_w, 1, app->sidebar_w);

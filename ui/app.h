@@ -15,8 +15,9 @@
 #define UI_MIN_COLS 80
 #define UI_MIN_ROWS 24
 #define UI_MAX_MODALS 8
-#define UI_SIDEBAR_WIDE 24   /* sidebar width from 140 columns */
-#define UI_SIDEBAR_NARROW 18 /* below: short page titles */
+#define UI_SIDEBAR_WIDE 24       /* sidebar width from UI_SIDEBAR_WIDE_FROM columns: full titles */
+#define UI_SIDEBAR_NARROW 18     /* below: short page titles ("Entitlements") */
+#define UI_SIDEBAR_WIDE_FROM 100 /* "3 Model Entitlements" from 100 columns (issue 14) */
 
 /* The one app context. Pages read its fields; widgets hold it opaque (modal.h); nothing else
  * is global. */

@@ -46,10 +46,14 @@ typedef struct ui_rect {
     int y, x, h, w;
 } ui_rect;
 
-/* A window with its panel; created, moved and resized by ui_win_place. */
+/* A window with its panel; created, moved and resized by ui_win_place. A pop-up placed by
+ * ui_win_center also has a backdrop: a blank band under it that clears the page text beside
+ * it on its rows, so no word of the page shows cut in its margins. */
 typedef struct ui_win {
     WINDOW *win;
     PANEL *panel;
+    WINDOW *backdrop;
+    PANEL *backdrop_panel;
 } ui_win;
 
 /* What a page's key does: returns a UI_* bitmask like ui_page_ops.handle_key. */
@@ -107,8 +111,12 @@ const char *ui_paste_text(const ui_app *app);
 /* Creates or moves/resizes w (keeping its place in the panel stack). */
 void ui_win_place(ui_win *w, int height, int width, int y, int x);
 void ui_win_destroy(ui_win *w);
-/* Centered placement of a dialog of the wanted size, clipped to the screen. */
+/* Centered placement of a pop-up of the wanted size, clipped to the screen, with its
+ * backdrop: on the pop-up's rows, the sidebar's and the page's text beside it is cleared up to
+ * their frames (every pop-up — dialog, form, picker, wizard, detail — clears its rectangle). */
 void ui_win_center(ui_app *app, ui_win *w, int want_h, int want_w);
+/* Hides or shows a window and its backdrop (a modal's hide callback; too small a screen). */
+void ui_win_hide(ui_win *w, bool hidden);
 /* Runs m as a modal layer until it sets done (or the app quits). Returns false if the app is
  * quitting (the caller should unwind without further dialogs). */
 bool ui_run_modal(ui_app *app, ui_modal *m);

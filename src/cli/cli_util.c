@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "util/clock.h"
+#include "util/count.h"
 #include "util/money.h"
 #include "util/text.h"
 
@@ -308,17 +309,6 @@ int cli_dispatch(cli_context *ctx, const char *group, const char *group_summary,
 
 /* ---- input parsers ---- */
 
-static bool all_digits(const char *s)
-{
-    if (!*s)
-        return false;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9')
-            return false;
-    }
-    return true;
-}
-
 mm_status cli_parse_positive(const char *option, const char *text, int64_t max, int64_t *out,
                              mm_error *err)
 {
@@ -327,13 +317,12 @@ mm_status cli_parse_positive(const char *option, const char *text, int64_t max, 
         snprintf(range, sizeof range, " from 1 to %lld", (long long)max);
     else
         snprintf(range, sizeof range, " of at least 1");
-    if (!all_digits(text))
+    int64_t value = 0; /* as the tables show counts: 50000, 50k, 1.5M, 12,345 */
+    if (!mm_count_parse(text, &value))
         return mm_error_set(err, MM_E_INVALID, option,
-                            "%s must be a whole number%s, in plain digits (got '%s')", option,
-                            range, text);
-    errno = 0;
-    long long value = strtoll(text, NULL, 10);
-    if (errno == ERANGE || value < 1 || value > max)
+                            "%s must be a whole number%s, e.g. 50000, 50k or 1.5M (got '%s')",
+                            option, range, text);
+    if (value < 1 || value > max)
         return mm_error_set(err, MM_E_INVALID, option, "%s must be a whole number%s (got '%s')",
                             option, range, text);
     *out = value;

@@ -116,7 +116,8 @@ int cli_dispatch(cli_context *ctx, const char *group, const char *group_summary,
 
 /* ---- input parsers (each refuses with MM_E_INVALID, field = option, and a message naming
  * the option, what was given and what is accepted) ---- */
-/* A positive whole number (1..max) in plain decimal digits: no sign, no suffix. */
+/* A positive whole number (1..max) as the tables show counts (util/count.h: 50000, 12,345,
+ * 50k, 1.5M); no sign. */
 mm_status cli_parse_positive(const char *option, const char *text, int64_t max, int64_t *out,
                              mm_error *err);
 

@@ -59,6 +59,13 @@ assert_json 'd["key_hint"] is None and d["endpoint"] == "http://127.0.0.1:8000/v
 assert_ok account edit prod-openai --no-rpm --tpm 300000 --no-monthly-cap
 assert_ok account show prod-openai --json
 assert_json 'd["rpm"] is None and d["tpm"] == 300000 and d["monthly_cap_usd"] is None'
+# limits as the tables show them (issue 14): 50k, 1.5M, 12,345
+assert_ok account edit prod-openai --rpm 1,200 --tpm 1.5M
+assert_ok account show prod-openai --json
+assert_json 'd["rpm"] == 1200 and d["tpm"] == 1500000'
+assert_ok account edit prod-openai --no-rpm --tpm 300k
+assert_ok account show prod-openai --json
+assert_json 'd["rpm"] is None and d["tpm"] == 300000'
 export OPENAI_KEY=sk-proj-rotatedkey9999
 assert_ok account edit prod-openai --api-key-env OPENAI_KEY
 assert_ok account show prod-openai --json

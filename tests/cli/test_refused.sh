@@ -40,8 +40,9 @@ assert_refused account add c2 --provider openai-compatible --endpoint http://10.
 assert_contains err "http"
 assert_refused account add c3 --provider openai --endpoint ftp://example.com --api-key-env KEY
 assert_refused account add c4 --provider openai --endpoint "not a url" --api-key-env KEY
-# limits
-for bad in 0 -1 abc 99999999999999 1.5 10k ""; do
+# limits (10k and 1.5M are accepted as the tables show them, issue 14; a suffix that is not
+# k/M, a fraction without one, or a fraction of a request is not)
+for bad in 0 -1 abc 99999999999999 1.5 10kb 10x 1.2345k ""; do
     assert_refused account add l1 --provider openai --api-key-env KEY --rpm "$bad"
     assert_contains err "--rpm"
 done

@@ -60,13 +60,17 @@ wait_for_text "1 degraded"
 sim_scenario '{"rules":[{"prefix":"openai","phases":[{"fault":"server","fault_rate":1.0}]}]}'
 wait_for_row primary-openai "✖ unreachable"
 wait_for_text "1 unreachable"
+# issue 14 item 11: the failing row says why; the footer (windows, prober, sparkline) is whole
+wait_for_row primary-openai "(server: server error)"
+assert_screen_contains "p95 latency per minute (l: errors)"
 [[ $(send_served_by) == backup-claude ]] || fail "send was not shifted to the fallback while unreachable"
 
 # --- issue 14 item 11: sort by status is by severity (unreachable first), with the mark; at
-# 120 columns Provider is left out, so the second s sorts by Status (never a hidden column)
+# 120 columns Provider is left out, so the second s sorts by Status (never a hidden column);
+# the order is read below the header (its alert bar may name an account)
 send_keys s s
 wait_for_text "Status▲"
-order=$(screen | grep -oE "primary-openai|backup-claude" | head -n 2 | tr '\n' ' ')
+order=$(screen | tail -n +2 | grep -oE "primary-openai|backup-claude" | head -n 2 | tr '\n' ' ')
 [[ "$order" == "primary-openai backup-claude " ]] || fail "status sort is not by severity: $order"
 
 # --- the detail of the failing account: charts, cap bar, projection, fallback, last errors
@@ -101,6 +105,10 @@ wait_for_text "p95"
 screen | grep -qE "200 ms|0\.2 s" || fail "help does not show the p95 threshold from the settings"
 send_keys Escape
 wait_for_gone "Help: Provider Health"
+
+# --- a refused key: the row names the reason
+sim_scenario '{"rules":[{"prefix":"openai","phases":[{"fault":"auth","fault_rate":1.0}]}]}'
+wait_for_row primary-openai "(auth: key refused)"
 
 # --- back to healthy once the failing minute has left the recent window (up to a minute)
 sim_scenario '{"rules":[]}'

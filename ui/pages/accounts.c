@@ -9,6 +9,7 @@
 #include "draw.h"
 #include "jobs.h"
 #include "page.h"
+#include "pages/health_format.h"
 #include "pages/prices.h"
 #include "router/pricing.h"
 #include "util/clock.h"
@@ -21,6 +22,7 @@
 
 typedef struct accounts_page {
     ui_table table;
+    unsigned long shown_health; /* the app's health_serial the status column was built from */
     mm_account_list list;
     mm_string_list testing; /* accounts with a test running */
     char pending_title[96]; /* a finished test's dialog, shown at the next wake */
@@ -39,6 +41,7 @@ enum {
     COL_TPM,
     COL_CAP,
     COL_ENABLED,
+    COL_HEALTH,
     COL_TEST,
     N_COLS
 };
@@ -46,18 +49,21 @@ enum {
 static const ui_column COLUMNS[N_COLS] = {
     [COL_NAME] = {"Name", 8, 24, UI_ALIGN_LEFT, false, false},
     [COL_PROVIDER] = {"Provider", 6, 13, UI_ALIGN_LEFT, false, false},
-    [COL_ENDPOINT] = {"Endpoint", 10, 30, UI_ALIGN_LEFT, true, false},
+    [COL_ENDPOINT] = {"Endpoint", 12, 40, UI_ALIGN_LEFT, true, false},
     [COL_KEY] = {"Key", 5, 10, UI_ALIGN_LEFT, false, false},
     [COL_RPM] = {"RPM", 3, 10, UI_ALIGN_RIGHT, false, false},
     [COL_TPM] = {"TPM", 3, 14, UI_ALIGN_RIGHT, false, false},
     [COL_CAP] = {"Cap/mo", 5, 13, UI_ALIGN_RIGHT, false, false},
     [COL_ENABLED] = {"Enabled", 7, 12, UI_ALIGN_LEFT, false, false},
+    [COL_HEALTH] = {"Status", 9, 14, UI_ALIGN_LEFT, false, true},
     [COL_TEST] = {"Last test", 9, 30, UI_ALIGN_LEFT, false, false},
 };
 
+/* When the pane is narrow, columns go lowest first: the limits, then the key hint, so that
+ * the state (health status first, enabled, last test) and where the account points stay. */
 static const int KEEP[N_COLS] = {
-    [COL_NAME] = 9, [COL_PROVIDER] = 6, [COL_ENDPOINT] = 1, [COL_KEY] = 4,  [COL_RPM] = 3,
-    [COL_TPM] = 2,  [COL_CAP] = 3,      [COL_ENABLED] = 8,  [COL_TEST] = 7,
+    [COL_NAME] = 11, [COL_PROVIDER] = 6, [COL_ENDPOINT] = 5, [COL_KEY] = 3,     [COL_RPM] = 2,
+    [COL_TPM] = 1,   [COL_CAP] = 4,      [COL_ENABLED] = 8,  [COL_HEALTH] = 10, [COL_TEST] = 9,
 };
 
 static const mm_account *find_account(accounts_page *st, const char *name)
@@ -128,8 +134,25 @@ static bool unpriced_models(const accounts_page *st, const char *account, char *
     return used > 0;
 }
 
+/* The health monitor's status of the account (the Provider Health page's word and look), or
+ * "–" before the first snapshot. */
+static void format_health(ui_app *app, const mm_account *a, char *out, size_t outsz, ui_element *el)
+{
+    const mm_health_report *r = app->health ? &app->health->report : NULL;
+    for (size_t i = 0; r && i < r->count; i++)
+        if (!strcmp(r->accounts[i].account, a->name)) {
+            mm_health_figures brief = r->accounts[i];
+            brief.n_errors = 0; /* the word only: the reason is the Last test's and Health's */
+            health_format_status(app, &brief, out, outsz, el);
+            return;
+        }
+    snprintf(out, outsz, "%s", ui_glyph(app, UI_G_DASH));
+    *el = UI_EL_DIM;
+}
+
 static void fill_rows(ui_app *app, accounts_page *st)
 {
+    st->shown_health = app->health_serial;
     ui_table_begin(&st->table);
     for (size_t i = 0; i < st->list.count; i++) {
         const mm_account *a = &st->list.items[i];
@@ -155,14 +178,18 @@ static void fill_rows(ui_app *app, accounts_page *st)
         else
             snprintf(enabled, sizeof enabled, "no: %s",
                      a->disabled_reason[0] ? a->disabled_reason : "(no reason given)");
-        ui_element test_el;
+        ui_element test_el, health_el;
         format_test(app, st, a, test, sizeof test, &test_el);
-        const char *cells[N_COLS] = {a->name,  p ? p->display_name : a->provider,
-                                     endpoint, a->has_key ? a->key_hint : "none",
-                                     rpm,      tpm,
-                                     cap,      enabled,
-                                     test};
+        char health[48];
+        format_health(app, a, health, sizeof health, &health_el);
+        const char *cells[N_COLS] = {
+            [COL_NAME] = a->name,      [COL_PROVIDER] = p ? p->display_name : a->provider,
+            [COL_ENDPOINT] = endpoint, [COL_KEY] = a->has_key ? a->key_hint : "none",
+            [COL_RPM] = rpm,           [COL_TPM] = tpm,
+            [COL_CAP] = cap,           [COL_ENABLED] = enabled,
+            [COL_HEALTH] = health,     [COL_TEST] = test};
         ui_element els[N_COLS] = {0};
+        els[COL_HEALTH] = health_el;
         els[COL_ENDPOINT] = a->endpoint[0] ? UI_EL_NORMAL : UI_EL_DIM;
         els[COL_KEY] = a->has_key ? UI_EL_NORMAL : UI_EL_DIM;
         els[COL_ENABLED] = a->enabled ? UI_EL_OK : UI_EL_WARN;
@@ -281,6 +308,8 @@ static void test_done(ui_app *app, const ui_connection_check *t, void *owner)
 static void accounts_on_wake(ui_page *page, ui_app *app)
 {
     accounts_page *st = page->state;
+    if (st->shown_health != app->health_serial)
+        fill_rows(app, st); /* a new health snapshot: the status column follows */
     if (!st->pending_title[0])
         return;
     char title[96], text[8192];
@@ -567,6 +596,7 @@ ui_page *ui_page_accounts_new(ui_app *app, const char *id, const char *title)
     ui_table_init(&st->table, COLUMNS, N_COLS, "account|accounts",
                   "No provider accounts yet. Press a to add one with the guided wizard.");
     ui_table_set_keep(&st->table, KEEP);
+    ui_table_elide_middle(&st->table, COL_ENDPOINT);
     ui_page *page = ui_page_alloc(&ACCOUNTS_OPS, id, title, st);
     if (!page) {
         ui_table_free(&st->table);

@@ -25,8 +25,14 @@ static const ui_column COLUMNS[N_COLS] = {
     [COL_TIME] = {"Time (UTC)", 19, 19, UI_ALIGN_LEFT, false, false},
     [COL_ACTOR] = {"Actor", 5, 16, UI_ALIGN_LEFT, false, false},
     [COL_ACTION] = {"Action", 6, 12, UI_ALIGN_LEFT, false, false},
-    [COL_ENTITY] = {"Entity", 8, 36, UI_ALIGN_LEFT, false, false},
+    [COL_ENTITY] = {"Entity", 8, 26, UI_ALIGN_LEFT, false, false},
     [COL_CHANGE] = {"Change", 10, 200, UI_ALIGN_LEFT, true, false},
+};
+
+/* When the pane is narrow, columns go lowest first: the actor, then the action (the change
+ * usually says it), so that what changed (entity, change) stays at 80 columns. */
+static const int KEEP[N_COLS] = {
+    [COL_TIME] = 4, [COL_ACTOR] = 1, [COL_ACTION] = 2, [COL_ENTITY] = 5, [COL_CHANGE] = 3,
 };
 
 static const ui_binding BINDINGS[] = {
@@ -265,6 +271,7 @@ ui_page *ui_page_audit_new(ui_app *app, const char *id, const char *title)
         return NULL;
     ui_table_init(&st->table, COLUMNS, N_COLS, "entry|entries",
                   "The audit log is empty: changes made here or with the CLI appear here.");
+    ui_table_set_keep(&st->table, KEEP);
     ui_page *page = ui_page_alloc(&AUDIT_OPS, id, title, st);
     if (!page) {
         ui_table_free(&st->table);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/count.h"
 #include "draw.h"
 #include "pages/entitlements.h"
 #include "util/text.h"
@@ -72,8 +73,8 @@ static bool read_limits(ui_form *f, mm_entitlement *ent)
         int64_t value = MM_LIMIT_UNSET;
         mm_error err;
         mm_error_clear(&err);
-        if (text[0] && catalog_parse_limit(text, LIMIT_FIELDS[i].noun, LIMIT_FIELDS[i].max, &value,
-                                           &err) != MM_OK) {
+        if (text[0] && mm_limit_parse(text, LIMIT_FIELDS[i].noun, LIMIT_FIELDS[i].max, &value,
+                                      &err) != MM_OK) {
             ui_form_set_error(f, LIMIT_FIELDS[i].name, err.message);
             ok = false;
         }

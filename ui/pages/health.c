@@ -49,7 +49,7 @@ enum {
 #define BASE_COLUMNS                                                                               \
     [COL_ACCOUNT] = {"Account", 8, 24, UI_ALIGN_LEFT, false, false},                               \
     [COL_PROVIDER] = {"Provider", 6, 14, UI_ALIGN_LEFT, false, false},                             \
-    [COL_STATUS] = {"Status", 9, 13, UI_ALIGN_LEFT, false, true}, [COL_AVG] = {"Avg",              \
+    [COL_STATUS] = {"Status", 9, 36, UI_ALIGN_LEFT, false, true}, [COL_AVG] = {"Avg",              \
                                                                                5,                  \
                                                                                9,                  \
                                                                                UI_ALIGN_RIGHT,     \
@@ -270,21 +270,27 @@ static void health_draw(ui_page *page, ui_app *app, WINDOW *win, ui_rect area, b
 {
     health_page *st = page->state;
     ui_rect table_area = area;
-    if (area.h > 6) {
-        table_area.h -= 1;
-        char line[MM_MESSAGE_MAX + 128];
+    if (area.h > 6) { /* the footer wraps (two lines at most) rather than being cut */
+        char line[MM_MESSAGE_MAX + 384];
         ui_element el;
         status_line(st, app, line, sizeof line, &el);
-        ui_draw_text(app, win, area.y + area.h - 1, area.x, area.w, el, UI_ALIGN_LEFT, line);
+        ui_lines lines = {0};
+        ui_wrap(line, area.w, &lines);
+        int n = lines.count > 1 && area.h > 10 ? 2 : 1;
+        for (int i = 0; i < n && i < (int)lines.count; i++)
+            ui_draw_text(app, win, area.y + area.h - n + i, area.x, area.w, el, UI_ALIGN_LEFT,
+                         lines.items[i]);
+        ui_lines_free(&lines);
+        table_area.h -= n;
     }
     if (st->cap_blind[0] && area.h > 8) {
-        table_area.h -= 1;
         char line[sizeof st->cap_blind + 128];
         snprintf(line, sizeof line,
                  "%s Monthly caps count nothing for %s: no price (Prices page, 7).",
                  ui_glyph(app, UI_G_WARN), st->cap_blind);
-        ui_draw_text(app, win, area.y + area.h - 2, area.x, area.w, UI_EL_WARN, UI_ALIGN_LEFT,
+        ui_draw_text(app, win, area.y + table_area.h - 1, area.x, area.w, UI_EL_WARN, UI_ALIGN_LEFT,
                      line);
+        table_area.h -= 1;
     }
     ui_table_draw(&st->table, app, win, table_area, focused);
     /* The sparklines fill their column exactly: rebuild them for the width it got. */

@@ -434,12 +434,7 @@ static void detail_hide(ui_modal *m, ui_app *app, bool hidden)
 {
     (void)app;
     health_detail *d = m->ctx;
-    if (!d->win.panel)
-        return;
-    if (hidden)
-        hide_panel(d->win.panel);
-    else
-        show_panel(d->win.panel);
+    ui_win_hide(&d->win, hidden);
 }
 
 static int detail_scroll(health_detail *d, int key)

@@ -2,8 +2,11 @@
 #include "pages/health_format.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
+
+#include "error.h"
 
 typedef struct status_look {
     const char *utf8, *ascii;
@@ -26,8 +29,15 @@ void health_format_status(const ui_app *app, const mm_health_figures *f, char *o
         return;
     }
     unsigned s = (unsigned)f->status <= MM_HEALTH_UNREACHABLE ? (unsigned)f->status : 0;
-    snprintf(out, outsz, "%s %s", app->utf8 ? LOOKS[s].utf8 : LOOKS[s].ascii,
-             mm_health_name(f->status));
+    const char *symbol = app->utf8 ? LOOKS[s].utf8 : LOOKS[s].ascii;
+    bool failing = f->status == MM_HEALTH_DEGRADED || f->status == MM_HEALTH_UNREACHABLE;
+    if (failing && f->n_errors > 0) { /* the row says why: "✖ unreachable (auth: key refused)" */
+        const char *cls = f->last_errors[0].outcome;
+        snprintf(out, outsz, "%s %s (%s: %s)", symbol, mm_health_name(f->status), cls,
+                 mm_error_class_short(mm_error_class_parse(cls)));
+    } else {
+        snprintf(out, outsz, "%s %s", symbol, mm_health_name(f->status));
+    }
     *element = LOOKS[s].element;
 }
 

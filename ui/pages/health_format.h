@@ -11,7 +11,8 @@
 #include "theme.h"
 
 /* "● healthy", "▲ degraded", "✖ unreachable", "? unknown", "○ disabled" (ASCII: "+ healthy",
- * "! degraded", "x unreachable", "? unknown", "- disabled") and the element that colours it. */
+ * "! degraded", "x unreachable", "? unknown", "- disabled") and the element that colours it;
+ * a failing account adds its last error's class and why: "✖ unreachable (auth: key refused)". */
 void health_format_status(const ui_app *app, const mm_health_figures *f, char *out, size_t outsz,
                           ui_element *element);
 /* "123 ms"; "-" when there is no figure (negative). */

@@ -110,12 +110,7 @@ static void dialog_hide(ui_modal *m, ui_app *app, bool hidden)
 {
     (void)app;
     dialog *d = m->ctx;
-    if (d->win.panel) {
-        if (hidden)
-            hide_panel(d->win.panel);
-        else
-            show_panel(d->win.panel);
-    }
+    ui_win_hide(&d->win, hidden);
     if (d->has_form)
         ui_form_hide(&d->form, hidden);
 }

@@ -75,12 +75,7 @@ static void form_dialog_hide(ui_modal *m, ui_app *app, bool hidden)
 {
     (void)app;
     form_dialog *d = m->ctx;
-    if (d->win.panel) {
-        if (hidden)
-            hide_panel(d->win.panel);
-        else
-            show_panel(d->win.panel);
-    }
+    ui_win_hide(&d->win, hidden);
     ui_form_hide(d->form, hidden);
 }
 

@@ -52,8 +52,7 @@ static void picker_hide(ui_modal *m, ui_app *app, bool hidden)
 {
     (void)app;
     picker *p = m->ctx;
-    if (p->win.panel)
-        hidden ? hide_panel(p->win.panel) : show_panel(p->win.panel);
+    ui_win_hide(&p->win, hidden);
 }
 
 static ui_rect table_rect(const picker *p)

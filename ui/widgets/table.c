@@ -19,6 +19,12 @@ void ui_table_init(ui_table *t, const ui_column *cols, size_t ncols, const char 
     t->empty_text = empty_text;
 }
 
+void ui_table_elide_middle(ui_table *t, size_t col)
+{
+    if (col < UI_TABLE_MAX_COLUMNS)
+        t->elide_middle |= 1u << col;
+}
+
 void ui_table_set_keep(ui_table *t, const int *keep)
 {
     t->keep = keep;
@@ -317,7 +323,13 @@ static void draw_row(ui_table *t, ui_app *app, WINDOW *win, int y, ui_rect a, co
         if (t->widths[c] == 0)
             continue;
         ui_element el = selected != UI_EL_NORMAL ? selected : on_base(t, row->cells[c].element);
-        ui_draw_text(app, win, y, x, t->widths[c], el, t->cols[c].align, row->cells[c].text);
+        const char *text = row->cells[c].text;
+        char shortened[512];
+        if (t->elide_middle & (1u << c)) {
+            ui_shorten_middle(app, shortened, sizeof shortened, text, t->widths[c]);
+            text = shortened;
+        }
+        ui_draw_text(app, win, y, x, t->widths[c], el, t->cols[c].align, text);
         x += t->widths[c] + 1;
     }
 }

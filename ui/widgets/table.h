@@ -48,8 +48,9 @@ typedef struct ui_table {
     char *pending_key; /* selection to restore after a reload */
     const char *noun;  /* "account|accounts": "1 account", "3 accounts" */
     const char *empty_text;
-    ui_element base; /* look of plain cells: UI_EL_NORMAL, or UI_EL_DIALOG inside a dialog */
-    const int *keep; /* optional, one per column: when columns must go, lowest first */
+    ui_element base;       /* look of plain cells: UI_EL_NORMAL, or UI_EL_DIALOG inside a dialog */
+    const int *keep;       /* optional, one per column: when columns must go, lowest first */
+    unsigned elide_middle; /* bit c: column c's long cells keep their start and end */
     int widths[UI_TABLE_MAX_COLUMNS];
     int content_widths[UI_TABLE_MAX_COLUMNS]; /* widest cell per column, kept as rows are added */
     int body_h;                               /* rows shown at the last draw (for PgUp/PgDn) */
@@ -61,6 +62,9 @@ void ui_table_free(ui_table *t);
 /* When the pane is too narrow for every column, columns go lowest keep first (ties: the
  * rightmost); without this, from the right. keep has ncols entries and must outlive t. */
 void ui_table_set_keep(ui_table *t, const int *keep);
+/* A cell of column col too long for it keeps its start and its end ("127.0.0.1:18…/openai"):
+ * for URLs and paths, where the part that tells rows apart is at the end. */
+void ui_table_elide_middle(ui_table *t, size_t col);
 /* Plain and dim cells take this element's look (a table inside a dialog: UI_EL_DIALOG). */
 void ui_table_set_base(ui_table *t, ui_element base);
 /* Reloading: begin (remembers the selected key), add every row, end (filter, sort, restore). */

@@ -139,8 +139,7 @@ static void editor_hide(ui_modal *m, ui_app *app, bool hidden)
 {
     (void)app;
     editor *ed = m->ctx;
-    if (ed->win.panel)
-        hidden ? hide_panel(ed->win.panel) : show_panel(ed->win.panel);
+    ui_win_hide(&ed->win, hidden);
     ui_form_hide(&ed->form, hidden);
 }
 

@@ -1,5 +1,6 @@
 /* Account form fields from provider descriptors; parsing limits; catalog validation shown at
  * the field; number and money formats for the accounts table. */
+#include "util/count.h"
 #include "wizards/account_fields.h"
 
 #include <stdio.h>
@@ -149,7 +150,7 @@ static bool read_limit(ui_form *f, const char *name, int64_t max, int64_t *out)
     mm_error_clear(&err);
     const char *label =
         strcmp(name, "rpm") == 0 ? "requests-per-minute limit" : "tokens-per-minute limit";
-    if (catalog_parse_limit(text, label, max, out, &err) != MM_OK) {
+    if (mm_limit_parse(text, label, max, out, &err) != MM_OK) {
         ui_form_set_error(f, name, err.message);
         ui_form_focus(f, name);
         return false;

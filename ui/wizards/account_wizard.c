@@ -673,8 +673,7 @@ static void wizard_hide(ui_modal *m, ui_app *app, bool hidden)
 {
     (void)app;
     wizard *wz = m->ctx;
-    if (wz->win.panel)
-        hidden ? hide_panel(wz->win.panel) : show_panel(wz->win.panel);
+    ui_win_hide(&wz->win, hidden);
     ui_form *f = step_form(wz);
     if (f)
         ui_form_hide(f, hidden);
