@@ -344,8 +344,13 @@ static mm_status start_daemon(gateway *gw, mm_error *err)
     mm_status st = listen_address(&gw->opts, &addr, err);
     if (st != MM_OK)
         return st;
-    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                     MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    /* A fixed pool of threads (no thread per connection): as many as requests may talk to
+     * providers at once, since a handler blocks its thread while the provider answers. */
+    unsigned threads = gw->opts.max_upstream;
+    if (threads > gw->opts.max_connections)
+        threads = gw->opts.max_connections;
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     bool tls = gw->opts.tls_cert != NULL;
@@ -364,8 +369,9 @@ static mm_status start_daemon(gateway *gw, mm_error *err)
     gw->daemon = MHD_start_daemon(
         flags, gw->opts.port, NULL, NULL, on_request, gw, MHD_OPTION_EXTERNAL_LOGGER, log_library,
         gw, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED, on_completed, gw,
-        MHD_OPTION_CONNECTION_LIMIT, gw->opts.max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        gw->opts.max_header_bytes, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, gw->opts.max_connections,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, gw->opts.max_header_bytes,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
         tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, gw->tls_cert_pem,
         MHD_OPTION_HTTPS_MEM_KEY, gw->tls_key_pem, MHD_OPTION_END);
     if (!gw->daemon)
