@@ -13,6 +13,7 @@
 
 #define MAX_RESPONSE_HEADERS 256
 #define MAX_HEADER_LINE 8192
+#define SHARED_MAX_CONNECTIONS 256L /* kept-alive connections in the shared cache */
 
 static pthread_once_t global_init_once = PTHREAD_ONCE_INIT;
 
@@ -313,8 +314,12 @@ mm_status net_perform(const mm_http_request *req, mm_http_response *resp, mm_err
     CURL *easy = net_easy_prepare(req, resp, err);
     if (!easy)
         return err ? err->status : MM_E_INTERNAL;
-    if (easy_share)
+    if (easy_share) {
         curl_easy_setopt(easy, CURLOPT_SHARE, easy_share);
+        /* the pool's bound (libcurl's default, 5, would close most kept-alive connections of a
+         * gateway with dozens of requests in flight) */
+        curl_easy_setopt(easy, CURLOPT_MAXCONNECTS, SHARED_MAX_CONNECTIONS);
+    }
     CURLcode code = curl_easy_perform(easy);
     net_easy_finish(easy, code, resp);
     curl_easy_cleanup(easy);
