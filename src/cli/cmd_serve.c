@@ -54,6 +54,8 @@ static const cli_spec serve_spec = {
         "entitled, 429 with Retry-After for workspace limits, the provider's 4xx as is, 502/503\n"
         "listing every attempt. Answers name the account and provider model that served in\n"
         "x-mmadmin-account / x-mmadmin-provider-model and the attempts in x-mmadmin-attempts.\n"
+        "GET /metrics (no key) is the Prometheus exposition of `monitor --metrics` plus the\n"
+        "gateway's in-flight requests, request durations and refusals by reason.\n"
         "Prints the port it listens on; SIGTERM or Ctrl-C finishes requests in flight (up to\n"
         "10 s) and exits 0.",
     .options = serve_options,
@@ -151,14 +153,17 @@ static int run_serve(serve_args *a, const char *catalog_path)
     pthread_sigmask(SIG_BLOCK, &stop, NULL); /* before any thread starts */
     a->gw.catalog_path = catalog_path;
     a->gw.log = log_line;
-    gateway *gw = NULL;
-    if (gateway_start(&a->gw, &gw, &err) != MM_OK)
-        return cli_report(&err);
+    a->gw.metrics = true;
     mm_monitor *mon = NULL;
     mm_monitor_config mcfg = {
         .catalog_path = catalog_path, .wake_fd = -1, .probe = true, .log = log_line};
-    if (a->monitor && health_monitor_start(&mcfg, &mon, &err) != MM_OK) {
-        gateway_stop(gw, 0);
+    if (a->monitor && health_monitor_start(&mcfg, &mon, &err) != MM_OK)
+        return cli_report(&err);
+    a->gw.monitor = mon; /* GET /metrics reads its snapshot */
+    gateway *gw = NULL;
+    if (gateway_start(&a->gw, &gw, &err) != MM_OK) {
+        if (mon)
+            health_monitor_stop(mon);
         return cli_report(&err);
     }
     printf("%u\n", (unsigned)gateway_port(gw));
@@ -167,9 +172,9 @@ static int run_serve(serve_args *a, const char *catalog_path)
     int sig = 0;
     sigwait(&stop, &sig);
     log_line(NULL, sig == SIGTERM ? "SIGTERM: draining" : "SIGINT: draining");
+    long left = gateway_stop(gw, DRAIN_MS); /* before the monitor its scrapes read */
     if (mon)
         health_monitor_stop(mon);
-    long left = gateway_stop(gw, DRAIN_MS);
     if (left > 0)
         fprintf(stderr, "mmadmin: %ld request(s) were still running after %d s\n", left,
                 DRAIN_MS / 1000);

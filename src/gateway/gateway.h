@@ -9,13 +9,11 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "health/monitor.h"
+#include "metrics/counters.h"
 
 #define GW_DEFAULT_ADDRESS "127.0.0.1"
 #define GW_DEFAULT_PORT 8088
-#define GW_DURATION_BUCKETS 12 /* request duration histogram: 1 ms .. 10 s, then +Inf */
-
-/* Bucket upper bounds in ms, for the histogram below (and its Prometheus exposition). */
-extern const double gw_duration_bounds_ms[GW_DURATION_BUCKETS - 1];
 
 /* What the gateway counts, read lock-free by anyone (the metrics renderer, tests, the log). */
 typedef struct gw_counters {
@@ -26,14 +24,11 @@ typedef struct gw_counters {
     atomic_ullong attempts_total;        /* provider attempts (fallbacks included) */
     atomic_ullong fallbacks_total;       /* requests served by a target other than the first */
     atomic_ullong duration_us_sum;
-    atomic_ullong duration_buckets[GW_DURATION_BUCKETS]; /* cumulative counts per bound */
-    atomic_ullong view_refreshes_total;                  /* routing view rebuilds */
+    /* request durations per bucket of mm_metrics_latency_bounds_s (not cumulative; the last one
+     * counts those above the last bound), as the exposition's histogram reads them */
+    atomic_ullong duration_buckets[MM_METRICS_LATENCY_BUCKETS + 1];
+    atomic_ullong view_refreshes_total; /* routing view rebuilds */
 } gw_counters;
-
-/* GET /metrics: renders the exposition into a malloc'ed NUL-terminated text (*out) with its
- * content type; false when it cannot. The metrics module plugs in here (NULL: 404). */
-typedef bool (*gw_metrics_fn)(const gw_counters *counters, void *ctx, char **out,
-                              const char **content_type);
 
 typedef struct gw_options {
     const char *catalog_path; /* the catalog file; each worker opens its own connection */
@@ -48,8 +43,9 @@ typedef struct gw_options {
     long attempt_timeout_ms;  /* 0: 30000, per provider attempt */
     long request_timeout_ms;  /* 0: 120000, the whole request, every attempt included */
     long refresh_ms;          /* 0: 200, how often the catalog is checked for changes */
-    gw_metrics_fn metrics;    /* NULL: GET /metrics is 404 */
-    void *metrics_ctx;
+    bool metrics;             /* serve GET /metrics (Prometheus text, src/metrics; no key) */
+    mm_monitor *monitor;      /* with metrics: the in-process monitor whose health snapshot a
+                                 scrape reads (NULL: the health report is loaded per scrape) */
     void (*log)(void *ctx, const char *line); /* NULL: silent */
     void *log_ctx;
 } gw_options;

@@ -25,9 +25,6 @@
 #define IDLE_TIMEOUT_S 60
 #define PEM_MAX (1024 * 1024)
 
-const double gw_duration_bounds_ms[GW_DURATION_BUCKETS - 1] = {1,   2.5, 5,    10,   25,   50,
-                                                               100, 250, 1000, 2500, 10000};
-
 typedef struct gw_request {
     int64_t started_us;
     char *body;
@@ -105,25 +102,6 @@ static const char *bearer_token(struct MHD_Connection *connection)
     return auth;
 }
 
-static void serve_metrics(gateway *gw, gw_response *resp)
-{
-    char *text = NULL;
-    const char *type = "text/plain; version=0.0.4";
-    if (!gw->opts.metrics) {
-        gw_response_error(resp, 404, "invalid_request_error", "not_found",
-                          "metrics are not enabled in this build");
-        return;
-    }
-    if (!gw->opts.metrics(&gw->counters, gw->opts.metrics_ctx, &text, &type) || !text) {
-        gw_response_error(resp, 500, "server_error", NULL, "could not render the metrics");
-        return;
-    }
-    resp->status = 200;
-    resp->body = text;
-    resp->body_len = strlen(text);
-    resp->content_type = type;
-}
-
 static void run_authenticated(gateway *gw, const gw_route *route, struct MHD_Connection *connection,
                               const gw_request *r, gw_response *resp)
 {
@@ -151,10 +129,10 @@ static void run_authenticated(gateway *gw, const gw_route *route, struct MHD_Con
 static void dispatch(gateway *gw, struct MHD_Connection *connection, const char *method,
                      const char *url, gw_request *r, gw_response *resp)
 {
-    /* GET /metrics: the metrics module (src/metrics, metrics_render) mounts here through
-     * gw_options.metrics; it reads gw_counters. Unauthenticated, like every scrape target. */
-    if (strcmp(url, "/metrics") == 0 && strcmp(method, "GET") == 0) {
-        serve_metrics(gw, resp);
+    /* GET /metrics (gw_metrics.c renders src/metrics' exposition with this gateway's
+     * figures): unauthenticated, like every scrape target; 404 unless gw_options.metrics. */
+    if (gw->opts.metrics && strcmp(url, "/metrics") == 0 && strcmp(method, "GET") == 0) {
+        gw_metrics_serve(gw, resp);
         return;
     }
     if (strcmp(url, "/healthz") == 0) {
@@ -268,11 +246,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 static void count_duration(gw_counters *c, int64_t micros)
 {
     atomic_fetch_add(&c->duration_us_sum, (unsigned long long)micros);
-    double ms = (double)micros / 1000.0;
-    for (size_t i = 0; i < GW_DURATION_BUCKETS; i++) {
-        if (i == GW_DURATION_BUCKETS - 1 || ms <= gw_duration_bounds_ms[i])
-            atomic_fetch_add(&c->duration_buckets[i], 1);
-    }
+    double seconds = (double)micros / 1e6;
+    size_t bucket = 0;
+    while (bucket < MM_METRICS_LATENCY_BUCKETS && seconds > mm_metrics_latency_bounds_s[bucket])
+        bucket++;
+    atomic_fetch_add(&c->duration_buckets[bucket], 1);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
@@ -366,8 +344,13 @@ static mm_status start_daemon(gateway *gw, mm_error *err)
     mm_status st = listen_address(&gw->opts, &addr, err);
     if (st != MM_OK)
         return st;
-    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                     MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    /* A fixed pool of threads (no thread per connection): as many as requests may talk to
+     * providers at once, since a handler blocks its thread while the provider answers. */
+    unsigned threads = gw->opts.max_upstream;
+    if (threads > gw->opts.max_connections)
+        threads = gw->opts.max_connections;
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     bool tls = gw->opts.tls_cert != NULL;
@@ -386,8 +369,9 @@ static mm_status start_daemon(gateway *gw, mm_error *err)
     gw->daemon = MHD_start_daemon(
         flags, gw->opts.port, NULL, NULL, on_request, gw, MHD_OPTION_EXTERNAL_LOGGER, log_library,
         gw, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED, on_completed, gw,
-        MHD_OPTION_CONNECTION_LIMIT, gw->opts.max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        gw->opts.max_header_bytes, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, gw->opts.max_connections,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, gw->opts.max_header_bytes,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
         tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, gw->tls_cert_pem,
         MHD_OPTION_HTTPS_MEM_KEY, gw->tls_key_pem, MHD_OPTION_END);
     if (!gw->daemon)
@@ -401,6 +385,7 @@ static mm_status start_daemon(gateway *gw, mm_error *err)
 
 static void free_gateway(gateway *gw)
 {
+    gw_metrics_free(gw);
     free(gw->tls_cert_pem);
     free(gw->tls_key_pem);
     free(gw);
@@ -413,13 +398,14 @@ mm_status gateway_start(const gw_options *opts, gateway **out, mm_error *err)
         return mm_error_set(err, MM_E_INTERNAL, "", "out of memory");
     gw->opts = *opts;
     apply_defaults(&gw->opts);
+    gw_metrics_init(gw);
     if (!gw->opts.tls_cert != !gw->opts.tls_key) {
-        free(gw);
+        free_gateway(gw);
         return mm_error_set(err, MM_E_INVALID, "tls", "give both --tls-cert and --tls-key");
     }
     mm_status st = gw_pool_init(&gw->pool, opts->catalog_path, gw->opts.max_upstream, err);
     if (st != MM_OK) {
-        free(gw);
+        free_gateway(gw);
         return st;
     }
     st = gw_view_start(gw, err);

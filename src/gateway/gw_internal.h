@@ -8,6 +8,7 @@
 
 #include "catalog/workspace_key.h"
 #include "gateway/gateway.h"
+#include "metrics/scrape.h"
 #include "router/router.h"
 
 typedef struct gw_call gw_call;
@@ -67,6 +68,15 @@ typedef struct gw_recorder {
     atomic_bool stopping;
 } gw_recorder;
 
+/* ---- GET /metrics (gw_metrics.c): refusals counted here, the scrape rendered by src/metrics */
+typedef struct gw_metrics {
+    pthread_mutex_t refusals_lock;
+    struct metrics_gateway_stats refusals; /* only its refusal table is used */
+    pthread_mutex_t scrape_lock;           /* one scrape at a time (its connection, counters) */
+    mm_metrics_scrape scrape;
+    bool scrape_open;
+} gw_metrics;
+
 struct gateway {
     gw_options opts;
     gw_counters counters;
@@ -84,6 +94,7 @@ struct gateway {
     pthread_t refresher;
     atomic_bool stopping;
     gw_recorder recorder;
+    gw_metrics metrics;
 };
 
 /* Starts / stops (flushing every queued event) the usage writer. */
@@ -136,6 +147,14 @@ struct gw_call {
 void gw_openai_models(gw_call *call, gw_response *resp);
 void gw_openai_chat(gw_call *call, gw_response *resp);
 void gw_openai_embeddings(gw_call *call, gw_response *resp);
+
+/* Starts / frees the metrics state (the scrape's catalog connection opens on the first scrape). */
+void gw_metrics_init(gateway *gw);
+void gw_metrics_free(gateway *gw);
+/* Counts a request the router refused before sending (reason: router_refusal_name). */
+void gw_metrics_refusal(gateway *gw, const char *workspace, const char *model, const char *reason);
+/* GET /metrics: the exposition (text/plain; version=0.0.4), or a 500 naming what failed. */
+void gw_metrics_serve(gateway *gw, gw_response *resp);
 
 void gw_log(const gateway *gw, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

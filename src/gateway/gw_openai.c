@@ -158,6 +158,8 @@ static bool send_one(gw_call *call, router_send_request *req, router_send_result
     atomic_fetch_sub(&gw->counters.upstream_in_flight, 1);
     gw_pool_give(&gw->pool, cat);
     atomic_fetch_add(&gw->counters.attempts_total, res->n_attempts);
+    if (res->plan.refusal != ROUTER_ADMITTED)
+        gw_metrics_refusal(gw, req->workspace, req->model, router_refusal_name(res->plan.refusal));
     if (res->served && res->served_index > 0)
         atomic_fetch_add(&gw->counters.fallbacks_total, 1);
     return true;

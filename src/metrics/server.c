@@ -110,8 +110,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 mm_status metrics_server_start(const char *addr, metrics_render_fn render, void *ctx,
                                mm_metrics_server **out, mm_error *err)
 {
-    uint32_t host;
-    uint16_t port;
+    uint32_t host = 0;
+    uint16_t port = 0;
     mm_status st = metrics_listen_parse(addr, &host, &port, err);
     if (st != MM_OK)
         return st;

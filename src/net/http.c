@@ -13,8 +13,48 @@
 
 #define MAX_RESPONSE_HEADERS 256
 #define MAX_HEADER_LINE 8192
+#define SHARED_MAX_CONNECTIONS 256L /* kept-alive connections in the shared cache */
 
 static pthread_once_t global_init_once = PTHREAD_ONCE_INIT;
+
+/* The easy path's process-wide caches (like curl_global_init's state, set up once): open
+ * connections, DNS answers and TLS sessions shared by every thread's transfers, so a gateway
+ * or router calling the same provider reuses a kept-alive connection instead of a new TCP (and
+ * TLS) handshake per request. libcurl calls the locks; one mutex per kind of shared data. */
+static CURLSH *easy_share;
+static pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
+
+static void share_lock(CURL *easy, curl_lock_data data, curl_lock_access access, void *ctx)
+{
+    (void)easy;
+    (void)access;
+    (void)ctx;
+    pthread_mutex_lock(&share_locks[data]);
+}
+
+static void share_unlock(CURL *easy, curl_lock_data data, void *ctx)
+{
+    (void)easy;
+    (void)ctx;
+    pthread_mutex_unlock(&share_locks[data]);
+}
+
+static void share_init(void)
+{
+    for (size_t i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        pthread_mutex_init(&share_locks[i], NULL);
+    CURLSH *share = curl_share_init();
+    if (share && curl_share_setopt(share, CURLSHOPT_LOCKFUNC, share_lock) == CURLSHE_OK &&
+        curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, share_unlock) == CURLSHE_OK &&
+        curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) == CURLSHE_OK &&
+        curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) == CURLSHE_OK &&
+        curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) == CURLSHE_OK) {
+        easy_share = share;
+        return;
+    }
+    if (share) /* without a share every transfer opens its own connection: slower, still right */
+        curl_share_cleanup(share);
+}
 
 /* libcurl and jansson allocate through the wiping functions: a request's Authorization header
  * and an answer that echoes a key leave no copy in freed memory. */
@@ -23,6 +63,7 @@ static void global_init(void)
     curl_global_init_mem(CURL_GLOBAL_DEFAULT, mm_wipe_malloc, mm_wipe_free, mm_wipe_realloc,
                          mm_wipe_strdup, mm_wipe_calloc);
     mm_wipe_install_json();
+    share_init();
 }
 
 void net_global_init(void)
@@ -273,6 +314,12 @@ mm_status net_perform(const mm_http_request *req, mm_http_response *resp, mm_err
     CURL *easy = net_easy_prepare(req, resp, err);
     if (!easy)
         return err ? err->status : MM_E_INTERNAL;
+    if (easy_share) {
+        curl_easy_setopt(easy, CURLOPT_SHARE, easy_share);
+        /* the pool's bound (libcurl's default, 5, would close most kept-alive connections of a
+         * gateway with dozens of requests in flight) */
+        curl_easy_setopt(easy, CURLOPT_MAXCONNECTS, SHARED_MAX_CONNECTIONS);
+    }
     CURLcode code = curl_easy_perform(easy);
     net_easy_finish(easy, code, resp);
     curl_easy_cleanup(easy);

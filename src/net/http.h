@@ -57,7 +57,9 @@ CURL *net_easy_prepare(const mm_http_request *req, mm_http_response *resp, mm_er
 /* After the transfer ended with `code`: fills status, latency and the transport class and
  * message (timeout vs network: DNS, refused, TLS). Does not clean up the handle. */
 void net_easy_finish(CURL *easy, CURLcode code, mm_http_response *resp);
-/* The easy path: prepare, perform, finish, cleanup. Returns MM_OK when the transfer ran (even
+/* The easy path: prepare, perform, finish, cleanup. Transfers share one process-wide cache of
+ * kept-alive connections, DNS answers and TLS sessions (libcurl's CURLSH), so repeated calls to
+ * a provider reuse a connection from any thread. Returns MM_OK when the transfer ran (even
  * if it failed: see resp->transport_class); MM_E_INTERNAL only when it could not start. */
 mm_status net_perform(const mm_http_request *req, mm_http_response *resp, mm_error *err);
 

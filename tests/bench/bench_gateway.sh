@@ -67,10 +67,42 @@ awk -v dp50="$(field p50_ms "$d1")" -v dp99="$(field p99_ms "$d1")" \
     printf "mmadmin serve throughput:       %.3fx direct at 64 clients\n", grps / drps
     printf "mmadmin serve RSS over %d requests: %.1f MB -> %.1f MB -> %.1f MB\n", n, r0 / 1024, r1 / 1024, r2 / 1024
 }'
-if timeout 10 npm view @portkey-ai/gateway@1.15.2 version >/dev/null 2>&1; then
-    echo "portkey: npm is reachable; run 'npx @portkey-ai/gateway@1.15.2' and point mm_loadgen at it"
+# Portkey's gateway (the issue's reference) in the same run, on the same mmsim: installed with
+# npm into this run's temp dir, routed by its headers to mmsim's OpenAI dialect.
+portkey_version=1.15.2
+portkey_install() {
+    timeout 10 npm view "@portkey-ai/gateway@$portkey_version" version >/dev/null 2>&1 &&
+        timeout 300 npm install --prefix "$tmp/portkey" --no-audit --no-fund --silent \
+            "@portkey-ai/gateway@$portkey_version" >/dev/null 2>&1
+}
+if command -v node >/dev/null && portkey_install; then
+    pk_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    PORT=$pk_port node "$tmp/portkey/node_modules/@portkey-ai/gateway/build/start-server.js" \
+        --port="$pk_port" >"$tmp/portkey.log" 2>&1 &
+    pk_pid=$!
+    pids+=("$pk_pid")
+    pk=http://127.0.0.1:$pk_port
+    pk_headers=("x-portkey-provider: openai" "x-portkey-custom-host: $sim/openai")
+    for ((i = 0; i < 100; i++)); do
+        curl -s -o /dev/null -m 2 "$pk/" && break
+        sleep 0.1
+    done
+    pk_load() { "$build/mm_loadgen" "$pk/v1/chat/completions" "$BENCH_KEY" "$direct_body" "$1" "$2" "${pk_headers[@]}"; }
+    pk_load 4 500 >/dev/null # warm up
+    p1=$(pk_load 1 2000)
+    p64=$(pk_load 64 20000)
+    pk_rss=$(rss_kb "$pk_pid")
+    awk -v dp50="$(field p50_ms "$d1")" -v dp99="$(field p99_ms "$d1")" \
+        -v pp50="$(field p50_ms "$p1")" -v pp99="$(field p99_ms "$p1")" \
+        -v drps="$(field rps "$d64")" -v prps="$(field rps "$p64")" -v grps="$(field rps "$g64")" \
+        -v rss="$pk_rss" -v v="$portkey_version" 'BEGIN {
+        printf "portkey gateway %s:          p50 %.3f ms  p99 %.3f ms (1 client)  %d req/s (64 clients)\n", v, pp50, pp99, prps
+        printf "portkey added latency:          p50 %+.3f ms  p99 %+.3f ms\n", pp50 - dp50, pp99 - dp99
+        printf "portkey throughput:             %.3fx direct at 64 clients; RSS %.1f MB\n", prps / drps, rss / 1024
+        printf "mmadmin serve vs portkey:       %.2fx the throughput at 64 clients\n", grps / prps
+    }'
 else
-    echo "portkey (@portkey-ai/gateway 1.15.2): skipped: npm registry unreachable"
+    echo "portkey (@portkey-ai/gateway $portkey_version): skipped: node missing or npm registry unreachable"
 fi
 kill -TERM "$serve_pid"
 wait "$serve_pid"

@@ -1,5 +1,6 @@
 /* A small HTTP load generator for the gateway bench (libcurl multi, keep-alive): N clients each
- * POST a JSON body in a loop until M requests are done; prints p50/p99/mean latency and req/s. */
+ * POST a JSON body in a loop until M requests are done; prints p50/p99/mean latency and req/s.
+ * Arguments after REQUESTS are extra "Name: value" headers (e.g. a gateway's routing headers). */
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,13 +40,16 @@ static void start(CURLM *multi, client *c)
     curl_multi_add_handle(multi, c->easy);
 }
 
-static void setup(client *c, const char *url, const char *key, const char *body)
+static void setup(client *c, const char *url, const char *key, const char *body, int n_extra,
+                  char **extra)
 {
     c->easy = curl_easy_init();
     char auth[512];
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", key);
     c->headers = curl_slist_append(NULL, "Content-Type: application/json");
     c->headers = curl_slist_append(c->headers, auth);
+    for (int i = 0; i < n_extra; i++)
+        c->headers = curl_slist_append(c->headers, extra[i]);
     curl_easy_setopt(c->easy, CURLOPT_URL, url);
     curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, c->headers);
@@ -55,8 +59,8 @@ static void setup(client *c, const char *url, const char *key, const char *body)
 
 int main(int argc, char **argv)
 {
-    if (argc != 6) {
-        fprintf(stderr, "usage: loadgen URL KEY BODY CLIENTS REQUESTS\n");
+    if (argc < 6) {
+        fprintf(stderr, "usage: loadgen URL KEY BODY CLIENTS REQUESTS [HEADER...]\n");
         return 2;
     }
     int clients = atoi(argv[4]);
@@ -69,7 +73,7 @@ int main(int argc, char **argv)
     long started = 0, done = 0, failed = 0;
     double t0 = now_s();
     for (int i = 0; i < clients && started < total; i++, started++) {
-        setup(&cs[i], argv[1], argv[2], argv[3]);
+        setup(&cs[i], argv[1], argv[2], argv[3], argc - 6, argv + 6);
         start(multi, &cs[i]);
     }
     while (done < total) {
