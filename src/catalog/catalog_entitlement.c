@@ -222,8 +222,8 @@ mm_status catalog_entitlement_list(mm_catalog *cat, const char *model, const cha
     const char *names[2] = {model, workspace};
     return cat_collect_rows(cat,
                             ENTITLEMENT_SELECT
-                            "WHERE (?1 IS NULL OR m.name = ?1) AND "
-                            "(?2 IS NULL OR w.name = ?2) ORDER BY m.name, w.name",
+                            "WHERE (CAST(?1 AS TEXT) IS NULL OR m.name = ?1) AND "
+                            "(CAST(?2 AS TEXT) IS NULL OR w.name = ?2) ORDER BY m.name, w.name",
                             bind_optional_names, names, read_entitlement_row, sizeof *out->items,
                             (void **)&out->items, &out->count, "listing entitlements", err);
 }

@@ -189,26 +189,26 @@ static const char UPSERT_TAIL[] =
     "(scope, name, model, kind, start_ms, " SUM_COLUMNS ", latency) VALUES (?1, ?2, ?3, ?4, ?5, "
     "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) "
     "ON CONFLICT (scope, name, model, start_ms, kind) DO UPDATE SET "
-    "events = events + excluded.events, "
-    "errors = errors + excluded.errors, "
-    "request_errors = request_errors + excluded.request_errors, "
-    "rate_limited = rate_limited + excluded.rate_limited, "
-    "tokens_in = tokens_in + excluded.tokens_in, "
-    "tokens_out = tokens_out + excluded.tokens_out, "
-    "tokens_cache_read = tokens_cache_read + excluded.tokens_cache_read, "
-    "tokens_cache_write = tokens_cache_write + excluded.tokens_cache_write, "
-    "usage_estimated = usage_estimated + excluded.usage_estimated, "
-    "cost_micros = cost_micros + excluded.cost_micros, "
-    "unpriced = unpriced + excluded.unpriced, "
-    "served = served + excluded.served, "
-    "served_tokens = served_tokens + excluded.served_tokens, "
-    "served_cost_micros = served_cost_micros + excluded.served_cost_micros, "
+    "events = r.events + excluded.events, "
+    "errors = r.errors + excluded.errors, "
+    "request_errors = r.request_errors + excluded.request_errors, "
+    "rate_limited = r.rate_limited + excluded.rate_limited, "
+    "tokens_in = r.tokens_in + excluded.tokens_in, "
+    "tokens_out = r.tokens_out + excluded.tokens_out, "
+    "tokens_cache_read = r.tokens_cache_read + excluded.tokens_cache_read, "
+    "tokens_cache_write = r.tokens_cache_write + excluded.tokens_cache_write, "
+    "usage_estimated = r.usage_estimated + excluded.usage_estimated, "
+    "cost_micros = r.cost_micros + excluded.cost_micros, "
+    "unpriced = r.unpriced + excluded.unpriced, "
+    "served = r.served + excluded.served, "
+    "served_tokens = r.served_tokens + excluded.served_tokens, "
+    "served_cost_micros = r.served_cost_micros + excluded.served_cost_micros, "
     "latency = ";
 /* How the stored sketch and the new one are merged: by an SQL function (SQLite, registered by
  * cat_rollup_register), or in C before the upsert (PostgreSQL: stored_sketch_merged). */
 static const char *latency_merge_sql(const mm_catalog *cat)
 {
-    return db_kind_of(cat->db) == DB_SQLITE ? "mm_latency_merge(latency, excluded.latency)"
+    return db_kind_of(cat->db) == DB_SQLITE ? "mm_latency_merge(r.latency, excluded.latency)"
                                             : "excluded.latency";
 }
 
@@ -339,7 +339,7 @@ mm_status cat_rollup_flush(mm_catalog *cat, mm_error *err)
     mm_status st = MM_OK;
     for (int g = 0; g < 2 && st == MM_OK; g++) {
         char sql[2048];
-        snprintf(sql, sizeof sql, "INSERT INTO %s %s%s", GRAIN_TABLE[g], UPSERT_TAIL,
+        snprintf(sql, sizeof sql, "INSERT INTO %s AS r %s%s", GRAIN_TABLE[g], UPSERT_TAIL,
                  latency_merge_sql(cat));
         st = cat_prepare(cat, sql, &stmts[g], err);
     }
@@ -620,7 +620,7 @@ mm_status catalog_usage_month_by_account(mm_catalog *cat, int64_t month_start_ms
                          "cost_micros, sum(unpriced) AS unpriced, sum(served) AS served, "
                          "sum(served_tokens) AS served_tokens, sum(served_cost_micros) AS "
                          "served_cost_micros FROM usage_rollup_day WHERE start_ms >= ?1 "
-                         "AND scope = 'account' AND kind = 'request' GROUP BY name)",
+                         "AND scope = 'account' AND kind = 'request' GROUP BY name) AS month_sums",
                          &stmt, err);
     if (st != MM_OK)
         return st;

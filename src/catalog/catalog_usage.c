@@ -26,10 +26,10 @@ const char CAT_SQL_USAGE_SINCE_TIME_ALL[] =
     "coalesce(sum(cost_micros < 0), 0) FROM usage_events "
 const char CAT_SQL_USAGE_TOTALS_ACCOUNT[] =
     TOTALS_SELECT "WHERE account = ?1 AND ts_ms >= ?2 AND kind = 'request' "
-                  "AND (?3 IS NULL OR model = ?3)";
+                  "AND (CAST(?3 AS TEXT) IS NULL OR model = ?3)";
 const char CAT_SQL_USAGE_TOTALS_WORKSPACE[] =
     TOTALS_SELECT "WHERE workspace = ?1 AND ts_ms >= ?2 AND kind = 'request' "
-                  "AND (?3 IS NULL OR model = ?3)";
+                  "AND (CAST(?3 AS TEXT) IS NULL OR model = ?3)";
 
 static mm_status validate_event(const mm_usage_event *ev, mm_error *err)
 {
