@@ -124,31 +124,31 @@ static mm_status require_key(const mm_account *acc, bool has_key, mm_error *err)
     return MM_OK;
 }
 
-static void read_account_row(sqlite3_stmt *stmt, void *item)
+static void read_account_row(db_stmt *stmt, void *item)
 {
     mm_account *acc = item;
     mm_account_init(acc);
-    acc->id = sqlite3_column_int64(stmt, 0);
+    acc->id = db_column_int64(stmt, 0);
     cat_column_copy(stmt, 1, acc->name, sizeof acc->name);
     cat_column_copy(stmt, 2, acc->provider, sizeof acc->provider);
     cat_column_copy(stmt, 3, acc->endpoint, sizeof acc->endpoint);
     cat_column_copy(stmt, 4, acc->api_version, sizeof acc->api_version);
     cat_column_copy(stmt, 5, acc->ca_bundle, sizeof acc->ca_bundle);
     cat_column_copy(stmt, 6, acc->key_hint, sizeof acc->key_hint);
-    acc->has_key = sqlite3_column_int(stmt, 7) != 0;
+    acc->has_key = (int)db_column_int64(stmt, 7) != 0;
     acc->rpm = cat_column_limit(stmt, 8);
     acc->tpm = cat_column_limit(stmt, 9);
     acc->monthly_cap_cents = cat_column_limit(stmt, 10);
-    acc->enabled = sqlite3_column_int(stmt, 11) != 0;
+    acc->enabled = (int)db_column_int64(stmt, 11) != 0;
     cat_column_copy(stmt, 12, acc->disabled_reason, sizeof acc->disabled_reason);
-    acc->version = sqlite3_column_int64(stmt, 13);
-    acc->created_ms = sqlite3_column_int64(stmt, 14);
-    acc->updated_ms = sqlite3_column_int64(stmt, 15);
-    acc->last_test_ms = sqlite3_column_int64(stmt, 16);
-    acc->last_test_ok = sqlite3_column_int(stmt, 17) != 0;
+    acc->version = db_column_int64(stmt, 13);
+    acc->created_ms = db_column_int64(stmt, 14);
+    acc->updated_ms = db_column_int64(stmt, 15);
+    acc->last_test_ms = db_column_int64(stmt, 16);
+    acc->last_test_ok = (int)db_column_int64(stmt, 17) != 0;
     cat_column_copy(stmt, 18, acc->last_test_class, sizeof acc->last_test_class);
     cat_column_copy(stmt, 19, acc->last_test_message, sizeof acc->last_test_message);
-    acc->last_test_latency_ms = sqlite3_column_int64(stmt, 20);
+    acc->last_test_latency_ms = db_column_int64(stmt, 20);
 }
 
 static const cat_entity ACCOUNTS = {
@@ -192,7 +192,7 @@ static mm_status seal_key(mm_catalog *cat, const char *key, unsigned char **blob
     return st;
 }
 
-static void bind_account_fields(sqlite3_stmt *stmt, const mm_account *acc)
+static void bind_account_fields(db_stmt *stmt, const mm_account *acc)
 {
     cat_bind_text(stmt, 1, acc->name);
     cat_bind_text(stmt, 2, acc->provider);
@@ -203,17 +203,17 @@ static void bind_account_fields(sqlite3_stmt *stmt, const mm_account *acc)
     cat_bind_limit(stmt, 7, acc->rpm);
     cat_bind_limit(stmt, 8, acc->tpm);
     cat_bind_limit(stmt, 9, acc->monthly_cap_cents);
-    sqlite3_bind_int(stmt, 10, acc->enabled ? 1 : 0);
+    db_bind_int64(stmt, 10, acc->enabled ? 1 : 0);
     cat_bind_text(stmt, 11, acc->enabled ? "" : acc->disabled_reason);
-    sqlite3_bind_int64(stmt, 12, acc->updated_ms);
+    db_bind_int64(stmt, 12, acc->updated_ms);
 }
 
-static void bind_blob_or_null(sqlite3_stmt *stmt, int index, const unsigned char *blob, size_t len)
+static void bind_blob_or_null(db_stmt *stmt, int index, const unsigned char *blob, size_t len)
 {
     if (blob)
-        sqlite3_bind_blob(stmt, index, blob, (int)len, SQLITE_TRANSIENT);
+        db_bind_blob(stmt, index, blob, len);
     else
-        sqlite3_bind_null(stmt, index);
+        db_bind_null(stmt, index);
 }
 
 static mm_status insert_row(mm_catalog *cat, mm_account *acc, const char *api_key, mm_error *err)
@@ -225,14 +225,15 @@ static mm_status insert_row(mm_catalog *cat, mm_account *acc, const char *api_ke
     acc->key_hint[0] = '\0';
     if (st == MM_OK && mm_present(api_key))
         st = seal_key(cat, api_key, &blob, &blob_len, acc, err);
-    sqlite3_stmt *stmt = NULL;
+    db_stmt *stmt = NULL;
     if (st == MM_OK)
-        st = cat_prepare(cat,
-                         "INSERT INTO accounts(name, provider, endpoint, api_version, ca_bundle, "
-                         "key_hint, rpm, tpm, monthly_cap_cents, enabled, disabled_reason, "
-                         "updated_ms, created_ms, key_cipher, version) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, 1)",
-                         &stmt, err);
+        st = cat_prepare(
+            cat,
+            "INSERT INTO accounts(name, provider, endpoint, api_version, ca_bundle, "
+            "key_hint, rpm, tpm, monthly_cap_cents, enabled, disabled_reason, "
+            "updated_ms, created_ms, key_cipher, version) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, 1) RETURNING id",
+            &stmt, err);
     if (st == MM_OK) {
         bind_account_fields(stmt, acc);
         bind_blob_or_null(stmt, 13, blob, blob_len);
@@ -306,7 +307,7 @@ static mm_status update_row(mm_catalog *cat, mm_account *next, const char *new_k
         st = seal_key(cat, new_key, &blob, &blob_len, next, err);
     if (st == MM_OK)
         st = require_key(next, next->has_key, err);
-    sqlite3_stmt *stmt = NULL;
+    db_stmt *stmt = NULL;
     if (st == MM_OK)
         st = cat_prepare(cat,
                          "UPDATE accounts SET name = ?1, provider = ?2, endpoint = ?3, "
@@ -318,8 +319,8 @@ static mm_status update_row(mm_catalog *cat, mm_account *next, const char *new_k
     if (st == MM_OK) {
         bind_account_fields(stmt, next);
         bind_blob_or_null(stmt, 13, blob, blob_len);
-        sqlite3_bind_int64(stmt, 14, next->id);
-        sqlite3_bind_int64(stmt, 15, next->version);
+        db_bind_int64(stmt, 14, next->id);
+        db_bind_int64(stmt, 15, next->version);
         st = cat_step_done(cat, stmt, "updating the account", err);
     }
     free(blob);
@@ -355,7 +356,7 @@ mm_status catalog_account_update(mm_catalog *cat, mm_account *acc, const char *n
 /* MM_E_IN_USE listing "fast-chat (priority 1), code-gen (priority 2)" when targets use it. */
 static mm_status check_not_used(mm_catalog *cat, const mm_account *acc, mm_error *err)
 {
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     mm_status st = cat_prepare(cat,
                                "SELECT m.name, t.priority FROM targets t JOIN models m ON "
                                "m.id = t.model_id WHERE t.account_id = ?1 "
@@ -363,15 +364,15 @@ static mm_status check_not_used(mm_catalog *cat, const mm_account *acc, mm_error
                                &stmt, err);
     if (st != MM_OK)
         return st;
-    sqlite3_bind_int64(stmt, 1, acc->id);
+    db_bind_int64(stmt, 1, acc->id);
     char users[400] = "";
     size_t used = 0, n = 0;
     bool cut = false;
     int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    while ((rc = db_step(stmt)) == DB_ROW) {
         char item[MM_NAME_MAX + 32];
         int len = snprintf(item, sizeof item, "%s%s (priority %d)", n ? ", " : "",
-                           (const char *)sqlite3_column_text(stmt, 0), sqlite3_column_int(stmt, 1));
+                           db_column_text(stmt, 0), (int)db_column_int64(stmt, 1));
         if (!cut && used + (size_t)len + 8 < sizeof users) {
             memcpy(users + used, item, (size_t)len + 1);
             used += (size_t)len;
@@ -381,9 +382,9 @@ static mm_status check_not_used(mm_catalog *cat, const mm_account *acc, mm_error
         }
         n++;
     }
-    if (rc != SQLITE_DONE)
+    if (rc != DB_DONE)
         st = cat_db_error(cat, "checking which targets use the account", err);
-    sqlite3_finalize(stmt);
+    db_finalize(stmt);
     if (st == MM_OK && n > 0)
         return mm_error_set(err, MM_E_IN_USE, "", "account '%s' is used by %s; remove %s first",
                             acc->name, users, n == 1 ? "that target" : "those targets");
@@ -461,16 +462,16 @@ static mm_status set_enabled_row(mm_catalog *cat, const char *name, bool enabled
     mm_account after = before;
     after.enabled = enabled;
     mm_copy(after.disabled_reason, sizeof after.disabled_reason, enabled ? "" : reason);
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     st = cat_prepare(cat,
                      "UPDATE accounts SET enabled = ?1, disabled_reason = ?2, updated_ms = ?3, "
                      "version = version + 1 WHERE id = ?4",
                      &stmt, err);
     if (st == MM_OK) {
-        sqlite3_bind_int(stmt, 1, enabled ? 1 : 0);
+        db_bind_int64(stmt, 1, enabled ? 1 : 0);
         cat_bind_text(stmt, 2, after.disabled_reason);
-        sqlite3_bind_int64(stmt, 3, mm_now_ms());
-        sqlite3_bind_int64(stmt, 4, before.id);
+        db_bind_int64(stmt, 3, mm_now_ms());
+        db_bind_int64(stmt, 4, before.id);
         st = cat_step_done(cat, stmt, "enabling or disabling the account", err);
     }
     if (st == MM_OK)
@@ -499,23 +500,26 @@ static mm_status read_key_blob(mm_catalog *cat, const char *name, unsigned char 
     *len = 0;
     int64_t id = 0;
     mm_status st = cat_account_id(cat, name, &id, err);
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     if (st == MM_OK)
         st = cat_prepare(cat, "SELECT key_cipher FROM accounts WHERE id = ?1", &stmt, err);
     if (st != MM_OK)
         return st;
-    sqlite3_bind_int64(stmt, 1, id);
-    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_type(stmt, 0) == SQLITE_BLOB) {
-        int n = sqlite3_column_bytes(stmt, 0);
-        *blob = malloc((size_t)n);
+    db_bind_int64(stmt, 1, id);
+    size_t n = 0;
+    const void *stored = NULL;
+    if (db_step(stmt) == DB_ROW && !db_column_is_null(stmt, 0))
+        stored = db_column_blob(stmt, 0, &n);
+    if (stored) {
+        *blob = malloc(n ? n : 1);
         if (*blob) {
-            memcpy(*blob, sqlite3_column_blob(stmt, 0), (size_t)n);
-            *len = (size_t)n;
+            memcpy(*blob, stored, n);
+            *len = n;
         } else {
             st = cat_out_of_memory(err);
         }
     }
-    sqlite3_finalize(stmt);
+    db_finalize(stmt);
     return st;
 }
 

@@ -33,7 +33,7 @@ static mm_status month_sums(mm_catalog *cat, const month_scope *m, int64_t now_m
 static mm_status query_sums(mm_catalog *cat, const char *sql, const char *a, const char *b,
                             int64_t c, int64_t *cols, int n, mm_error *err)
 {
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     mm_status st = cat_prepare(cat, sql, &stmt, err);
     if (st != MM_OK)
         return st;
@@ -41,15 +41,15 @@ static mm_status query_sums(mm_catalog *cat, const char *sql, const char *a, con
     cat_bind_text(stmt, i++, a);
     if (b)
         cat_bind_text(stmt, i++, b);
-    sqlite3_bind_int64(stmt, i, c);
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
+    db_bind_int64(stmt, i, c);
+    int rc = db_step(stmt);
+    if (rc == DB_ROW) {
         for (int col = 0; col < n; col++)
-            cols[col] = sqlite3_column_int64(stmt, col);
+            cols[col] = db_column_int64(stmt, col);
     } else {
         st = cat_db_error(cat, "counting usage for the router", err);
     }
-    sqlite3_finalize(stmt);
+    db_finalize(stmt);
     return st;
 }
 
@@ -142,7 +142,7 @@ mm_status catalog_recent_outcomes(mm_catalog *cat, const char *account, mm_recen
                                   size_t max, size_t *count, mm_error *err)
 {
     *count = 0;
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     mm_status st = cat_prepare(cat,
                                "SELECT outcome, http_status, ts_ms, retry_after_ms "
                                "FROM usage_events WHERE account = ?1 AND kind = 'request' "
@@ -151,18 +151,18 @@ mm_status catalog_recent_outcomes(mm_catalog *cat, const char *account, mm_recen
     if (st != MM_OK)
         return st;
     cat_bind_text(stmt, 1, account);
-    sqlite3_bind_int64(stmt, 2, (sqlite3_int64)max);
+    db_bind_int64(stmt, 2, (int64_t)max);
     int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && *count < max) {
+    while ((rc = db_step(stmt)) == DB_ROW && *count < max) {
         mm_recent_outcome *o = &out[(*count)++];
         cat_column_copy(stmt, 0, o->outcome, sizeof o->outcome);
-        o->http_status = sqlite3_column_int(stmt, 1);
-        o->ts_ms = sqlite3_column_int64(stmt, 2);
-        o->retry_after_ms = sqlite3_column_int64(stmt, 3);
+        o->http_status = (int)db_column_int64(stmt, 1);
+        o->ts_ms = db_column_int64(stmt, 2);
+        o->retry_after_ms = db_column_int64(stmt, 3);
     }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    if (rc != DB_ROW && rc != DB_DONE)
         st = cat_db_error(cat, "reading an account's latest requests", err);
-    sqlite3_finalize(stmt);
+    db_finalize(stmt);
     return st;
 }
 
@@ -234,13 +234,13 @@ static mm_status judge_account(mm_catalog *cat, const mm_admission_request *req,
 static mm_status reserve(mm_catalog *cat, const mm_admission_request *req, int64_t *reservation,
                          mm_error *err)
 {
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     bool fresh = *reservation == 0;
     mm_status st = cat_prepare(
         cat,
         fresh ? "INSERT INTO router_reservations (ts_ms, expires_ms, workspace, model, account, "
                 "tokens, cost_micros, holder_pid, holder_start, holder_boot) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?8, ?9, ?10, ?11)"
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?8, ?9, ?10, ?11) RETURNING id"
               : "UPDATE router_reservations SET ts_ms = ?1, expires_ms = ?2, account = ?5, "
                 "cost_micros = ?8, holder_pid = ?9, holder_start = ?10, holder_boot = ?11 "
                 "WHERE id = ?7",
@@ -249,24 +249,23 @@ static mm_status reserve(mm_catalog *cat, const mm_admission_request *req, int64
         return st;
     mm_process_identity self;
     mm_process_self(&self);
-    sqlite3_bind_int64(stmt, 1, req->now_ms);
-    sqlite3_bind_int64(stmt, 2, req->now_ms + (req->hold_ms > 0 ? req->hold_ms : 60000));
+    db_bind_int64(stmt, 1, req->now_ms);
+    db_bind_int64(stmt, 2, req->now_ms + (req->hold_ms > 0 ? req->hold_ms : 60000));
     if (fresh) {
         cat_bind_text(stmt, 3, req->workspace);
         cat_bind_text(stmt, 4, req->model);
-        sqlite3_bind_int64(stmt, 6, req->tokens_estimate > 0 ? req->tokens_estimate : 0);
+        db_bind_int64(stmt, 6, req->tokens_estimate > 0 ? req->tokens_estimate : 0);
     } else {
-        sqlite3_bind_int64(stmt, 7, *reservation);
+        db_bind_int64(stmt, 7, *reservation);
     }
     cat_bind_text(stmt, 5, req->account);
-    sqlite3_bind_int64(stmt, 8, req->cost_estimate_micros > 0 ? req->cost_estimate_micros : 0);
-    sqlite3_bind_int64(stmt, 9, self.pid);
-    sqlite3_bind_int64(stmt, 10, self.start_ticks);
+    db_bind_int64(stmt, 8, req->cost_estimate_micros > 0 ? req->cost_estimate_micros : 0);
+    db_bind_int64(stmt, 9, self.pid);
+    db_bind_int64(stmt, 10, self.start_ticks);
     cat_bind_text(stmt, 11, self.boot_id);
-    st = cat_step_done(cat, stmt, "reserving a request", err);
-    if (st == MM_OK && fresh)
-        *reservation = sqlite3_last_insert_rowid(cat->db);
-    return st;
+    if (fresh)
+        return cat_step_insert(cat, stmt, "reserving a request", reservation, err);
+    return cat_step_done(cat, stmt, "reserving a request", err);
 }
 
 static mm_status admit_locked(mm_catalog *cat, const mm_admission_request *req,
@@ -293,22 +292,21 @@ mm_status catalog_admit(mm_catalog *cat, const mm_admission_request *req, int64_
     return cat_end(cat, admit_locked(cat, req, reservation, out, err), err);
 }
 
-static mm_status count_ended(sqlite3_stmt *stmt, int64_t *count, int64_t *until_ms)
+static mm_status count_ended(db_stmt *stmt, int64_t *count, int64_t *until_ms)
 {
     int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        mm_process_identity holder = {.pid = sqlite3_column_int64(stmt, 0),
-                                      .start_ticks = sqlite3_column_int64(stmt, 1)};
-        const unsigned char *boot = sqlite3_column_text(stmt, 2);
-        mm_copy(holder.boot_id, sizeof holder.boot_id, boot ? (const char *)boot : "");
+    while ((rc = db_step(stmt)) == DB_ROW) {
+        mm_process_identity holder = {.pid = db_column_int64(stmt, 0),
+                                      .start_ticks = db_column_int64(stmt, 1)};
+        db_column_copy(stmt, 2, holder.boot_id, sizeof holder.boot_id);
         if (mm_process_state_of(&holder) != MM_PROCESS_ENDED)
             continue;
         (*count)++;
-        int64_t expires = sqlite3_column_int64(stmt, 3);
+        int64_t expires = db_column_int64(stmt, 3);
         if (expires > *until_ms)
             *until_ms = expires;
     }
-    return rc == SQLITE_DONE ? MM_OK : MM_E_DB;
+    return rc == DB_DONE ? MM_OK : MM_E_DB;
 }
 
 mm_status catalog_reservations_ended(mm_catalog *cat, const char *account, const char *workspace,
@@ -317,7 +315,7 @@ mm_status catalog_reservations_ended(mm_catalog *cat, const char *account, const
 {
     *count = 0;
     *until_ms = 0;
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     mm_status st = cat_prepare(cat,
                                account ? "SELECT holder_pid, holder_start, holder_boot, expires_ms "
                                          "FROM router_reservations WHERE account = ?1 "
@@ -330,11 +328,11 @@ mm_status catalog_reservations_ended(mm_catalog *cat, const char *account, const
         return st;
     cat_bind_text(stmt, 1, account ? account : workspace);
     cat_bind_text(stmt, 2, model);
-    sqlite3_bind_int64(stmt, 3, now_ms);
+    db_bind_int64(stmt, 3, now_ms);
     st = count_ended(stmt, count, until_ms);
     if (st != MM_OK)
         st = cat_db_error(cat, "reading the router's reservations", err);
-    sqlite3_finalize(stmt);
+    db_finalize(stmt);
     return st;
 }
 

@@ -13,12 +13,12 @@ static char *dump_json(json_t *value)
     return value ? json_dumps(value, JSON_COMPACT) : NULL;
 }
 
-static void bind_optional_text(sqlite3_stmt *stmt, int index, const char *text)
+static void bind_optional_text(db_stmt *stmt, int index, const char *text)
 {
     if (text)
-        sqlite3_bind_text(stmt, index, text, -1, SQLITE_TRANSIENT);
+        db_bind_text(stmt, index, text);
     else
-        sqlite3_bind_null(stmt, index);
+        db_bind_null(stmt, index);
 }
 
 mm_status cat_audit(mm_catalog *cat, const char *action, const char *entity_kind,
@@ -28,22 +28,22 @@ mm_status cat_audit(mm_catalog *cat, const char *action, const char *entity_kind
     char *after_text = dump_json(after);
     json_decref(before);
     json_decref(after);
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     mm_status st = cat_prepare(cat,
                                "INSERT INTO audit_log(ts_ms, actor, action, entity_kind, "
                                "entity_name, before_json, after_json, change_set) "
-                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, nullif(?8, 0))",
+                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, nullif(?8, 0)) RETURNING id",
                                &stmt, err);
     if (st == MM_OK) {
-        sqlite3_bind_int64(stmt, 1, mm_now_ms());
+        db_bind_int64(stmt, 1, mm_now_ms());
         cat_bind_text(stmt, 2, cat->actor);
         cat_bind_text(stmt, 3, action);
         cat_bind_text(stmt, 4, entity_kind);
         cat_bind_text(stmt, 5, entity_name);
         bind_optional_text(stmt, 6, before_text);
         bind_optional_text(stmt, 7, after_text);
-        sqlite3_bind_int64(stmt, 8, cat->change_set);
-        st = cat_step_done(cat, stmt, "writing the audit log", err);
+        db_bind_int64(stmt, 8, cat->change_set);
+        st = cat_step_insert(cat, stmt, "writing the audit log", &cat->last_audit_id, err);
     }
     if (st == MM_OK && cat->change_set)
         cat->change_parts++;
@@ -52,25 +52,24 @@ mm_status cat_audit(mm_catalog *cat, const char *action, const char *entity_kind
     return st;
 }
 
-static char *column_strdup(sqlite3_stmt *stmt, int index)
+static char *column_strdup(db_stmt *stmt, int index)
 {
-    const unsigned char *text = sqlite3_column_text(stmt, index);
-    return text ? strdup((const char *)text) : NULL;
+    return db_column_is_null(stmt, index) ? NULL : strdup(db_column_text(stmt, index));
 }
 
-static mm_status read_entry(sqlite3_stmt *stmt, mm_audit_entry *entry, mm_error *err)
+static mm_status read_entry(db_stmt *stmt, mm_audit_entry *entry, mm_error *err)
 {
     memset(entry, 0, sizeof *entry);
-    entry->id = sqlite3_column_int64(stmt, 0);
-    entry->ts_ms = sqlite3_column_int64(stmt, 1);
+    entry->id = db_column_int64(stmt, 0);
+    entry->ts_ms = db_column_int64(stmt, 1);
     cat_column_copy(stmt, 2, entry->actor, sizeof entry->actor);
     cat_column_copy(stmt, 3, entry->action, sizeof entry->action);
     cat_column_copy(stmt, 4, entry->entity_kind, sizeof entry->entity_kind);
     cat_column_copy(stmt, 5, entry->entity_name, sizeof entry->entity_name);
-    entry->change_set = sqlite3_column_int64(stmt, 8);
-    entry->parts = (size_t)sqlite3_column_int64(stmt, 9);
-    bool had_before = sqlite3_column_type(stmt, 6) != SQLITE_NULL;
-    bool had_after = sqlite3_column_type(stmt, 7) != SQLITE_NULL;
+    entry->change_set = db_column_int64(stmt, 8);
+    entry->parts = (size_t)db_column_int64(stmt, 9);
+    bool had_before = !db_column_is_null(stmt, 6);
+    bool had_after = !db_column_is_null(stmt, 7);
     entry->before_json = column_strdup(stmt, 6);
     entry->after_json = column_strdup(stmt, 7);
     if ((had_before && !entry->before_json) || (had_after && !entry->after_json))
@@ -83,26 +82,26 @@ static mm_status read_entry(sqlite3_stmt *stmt, mm_audit_entry *entry, mm_error 
     "coalesce(change_set, 0), CASE WHEN change_set = id THEN (SELECT count(*) FROM audit_log p "   \
     "WHERE p.change_set = a.id AND p.id <> a.id) ELSE 0 END FROM audit_log a "
 
-static void bind_limit_and_id(sqlite3_stmt *stmt, const void *ctx)
+static void bind_limit_and_id(db_stmt *stmt, const void *ctx)
 {
     const int64_t *values = ctx; /* limit (-1: all), change set id */
-    sqlite3_bind_int64(stmt, 1, values[0]);
-    sqlite3_bind_int64(stmt, 2, values[1]);
+    db_bind_int64(stmt, 1, values[0]);
+    db_bind_int64(stmt, 2, values[1]);
 }
 
 static mm_status list_entries(mm_catalog *cat, const char *sql, int64_t limit, int64_t set_id,
                               mm_audit_list *out, mm_error *err)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     mm_status st = cat_prepare(cat, sql, &stmt, err);
     if (st != MM_OK)
         return st;
     const int64_t values[2] = {limit ? limit : -1, set_id};
     bind_limit_and_id(stmt, values);
     size_t capacity = 0;
-    int rc = SQLITE_DONE;
-    while (st == MM_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    int rc = DB_DONE;
+    while (st == MM_OK && (rc = db_step(stmt)) == DB_ROW) {
         if (out->count == capacity) {
             size_t cap = capacity ? capacity * 2 : 32;
             mm_audit_entry *items = realloc(out->items, cap * sizeof *items);
@@ -116,9 +115,9 @@ static mm_status list_entries(mm_catalog *cat, const char *sql, int64_t limit, i
         st = read_entry(stmt, &out->items[out->count], err);
         out->count++;
     }
-    if (st == MM_OK && rc != SQLITE_DONE)
+    if (st == MM_OK && rc != DB_DONE)
         st = cat_db_error(cat, "reading the audit log", err);
-    sqlite3_finalize(stmt);
+    db_finalize(stmt);
     if (st != MM_OK)
         mm_audit_list_free(out);
     return st;
@@ -181,7 +180,7 @@ mm_status catalog_change_set_begin(mm_catalog *cat, const char *label, int64_t e
                        err);
     st = cat_audit(cat, "apply", "change set", label, NULL, NULL, err);
     if (st == MM_OK) {
-        cat->change_set = sqlite3_last_insert_rowid(cat->db);
+        cat->change_set = cat->last_audit_id;
         cat->change_parts = 0;
         st = cat_exec_int(cat, "UPDATE audit_log SET change_set = id WHERE id = ?1",
                           cat->change_set, "writing the audit log", err);
@@ -210,11 +209,11 @@ mm_status catalog_change_set_end(mm_catalog *cat, mm_status status, size_t *part
         json_t *after = json_pack("{s:I}", "parts", (json_int_t)written);
         char *text = after ? json_dumps(after, JSON_COMPACT) : NULL;
         json_decref(after);
-        sqlite3_stmt *stmt;
+        db_stmt *stmt;
         status = cat_prepare(cat, "UPDATE audit_log SET after_json = ?1 WHERE id = ?2", &stmt, err);
         if (status == MM_OK) {
             bind_optional_text(stmt, 1, text);
-            sqlite3_bind_int64(stmt, 2, id);
+            db_bind_int64(stmt, 2, id);
             status = cat_step_done(cat, stmt, "writing the audit log", err);
         }
         free(text);

@@ -2,6 +2,7 @@
  * tables failing quick_check before this process's first write) refuses every later write, and
  * `mmadmin check` runs integrity_check and foreign_key_check over the whole file. */
 #include "catalog/catalog_internal.h"
+#include "catalog/db_engine_sqlite.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -15,7 +16,7 @@
     "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name "   \
     "NOT IN ('usage_events', 'audit_log') ORDER BY name"
 
-bool cat_code_is_damage(int code)
+static bool cat_code_is_damage(int code)
 {
     int primary = code & 0xFF;
     return primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB;
@@ -35,28 +36,29 @@ static void mark_damaged(mm_catalog *cat, const char *what)
         mm_sanitize(cat->damage, sizeof cat->damage, what, strlen(what));
 }
 
-void cat_note_db_error(mm_catalog *cat, int code)
+void cat_note_db_error(mm_catalog *cat)
 {
-    if (cat_code_is_damage(code))
-        mark_damaged(cat, sqlite3_errmsg(cat->db));
+    db_fault fault = db_last_fault(cat->db);
+    if (fault == DB_FAULT_DAMAGED || fault == DB_FAULT_NOT_A_DB)
+        mark_damaged(cat, db_last_message(cat->db));
 }
 
 /* quick_check of one table and its indexes; the first problem in *problem ("" when sound). */
-static void quick_check_table(mm_catalog *cat, const char *table, char *problem, size_t size)
+static void quick_check_table(sqlite3 *db, const char *table, char *problem, size_t size)
 {
     char sql[256];
     snprintf(sql, sizeof sql, "PRAGMA quick_check(\"%s\")", table);
     sqlite3_stmt *stmt = NULL;
     problem[0] = '\0';
-    int rc = sqlite3_prepare_v2(cat->db, sql, -1, &stmt, NULL);
+    int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW) {
         const char *row = (const char *)sqlite3_column_text(stmt, 0);
         if (row && strcmp(row, "ok") != 0)
             snprintf(problem, size, "table %s: %s", table, row);
-    } else if (cat_code_is_damage(rc) || cat_code_is_damage(sqlite3_extended_errcode(cat->db))) {
-        snprintf(problem, size, "table %s: %s", table, sqlite3_errmsg(cat->db));
+    } else if (cat_code_is_damage(rc) || cat_code_is_damage(sqlite3_extended_errcode(db))) {
+        snprintf(problem, size, "table %s: %s", table, sqlite3_errmsg(db));
     }
     sqlite3_finalize(stmt);
 }
@@ -65,17 +67,20 @@ static void quick_check_table(mm_catalog *cat, const char *table, char *problem,
 static void check_before_first_write(mm_catalog *cat)
 {
     cat->write_checked = true;
+    sqlite3 *db = db_sqlite_handle(cat->db);
+    if (!db) /* PostgreSQL checks its own pages */
+        return;
     sqlite3_stmt *stmt = NULL;
-    int rc = sqlite3_prepare_v2(cat->db, CONFIG_TABLES_SQL, -1, &stmt, NULL);
+    int rc = sqlite3_prepare_v2(db, CONFIG_TABLES_SQL, -1, &stmt, NULL);
     char problem[256] = "";
     while (rc == SQLITE_OK && !problem[0] && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         char table[128];
         mm_copy(table, sizeof table, (const char *)sqlite3_column_text(stmt, 0));
-        quick_check_table(cat, table, problem, sizeof problem);
+        quick_check_table(db, table, problem, sizeof problem);
         rc = SQLITE_OK;
     }
     if (cat_code_is_damage(rc))
-        mark_damaged(cat, sqlite3_errmsg(cat->db));
+        mark_damaged(cat, sqlite3_errmsg(db));
     sqlite3_finalize(stmt);
     if (problem[0])
         mark_damaged(cat, problem);
@@ -94,11 +99,11 @@ bool catalog_is_damaged(const mm_catalog *cat)
 }
 
 /* Appends column 0 (integrity_check) or a described row (foreign_key_check) of sql. */
-static mm_status collect_problems(mm_catalog *cat, const char *sql, bool foreign_keys,
+static mm_status collect_problems(sqlite3 *db, const char *sql, bool foreign_keys,
                                   mm_string_list *problems, mm_error *err)
 {
     sqlite3_stmt *stmt = NULL;
-    int rc = sqlite3_prepare_v2(cat->db, sql, -1, &stmt, NULL);
+    int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
     while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         char line[512];
         if (foreign_keys)
@@ -117,7 +122,7 @@ static mm_status collect_problems(mm_catalog *cat, const char *sql, bool foreign
     }
     if (rc != SQLITE_DONE) {
         char line[512];
-        mm_sanitize(line, sizeof line, sqlite3_errmsg(cat->db), SIZE_MAX);
+        mm_sanitize(line, sizeof line, sqlite3_errmsg(db), SIZE_MAX);
         if (!mm_string_list_append(problems, line)) {
             sqlite3_finalize(stmt);
             return cat_out_of_memory(err);
@@ -130,10 +135,12 @@ static mm_status collect_problems(mm_catalog *cat, const char *sql, bool foreign
 mm_status catalog_check(mm_catalog *cat, mm_catalog_check *out, mm_error *err)
 {
     memset(out, 0, sizeof *out);
-    mm_status st =
-        collect_problems(cat, "PRAGMA integrity_check(100)", false, &out->integrity, err);
-    if (st == MM_OK)
-        st = collect_problems(cat, "PRAGMA foreign_key_check", true, &out->foreign_keys, err);
+    sqlite3 *db = db_sqlite_handle(cat->db);
+    mm_status st = MM_OK;
+    if (db) /* PostgreSQL keeps its own pages and foreign keys sound */
+        st = collect_problems(db, "PRAGMA integrity_check(100)", false, &out->integrity, err);
+    if (st == MM_OK && db)
+        st = collect_problems(db, "PRAGMA foreign_key_check", true, &out->foreign_keys, err);
     if (st != MM_OK) {
         mm_catalog_check_free(out);
         return st;

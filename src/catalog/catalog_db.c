@@ -1,5 +1,6 @@
-/* The catalog connection: resolving the file's path, creating it (0600, folder 0700), opening
- * it (WAL, foreign keys, busy timeout, read-only detection, schema check), closing it. */
+/* The catalog connection: resolving its address (an SQLite file or postgresql://...), creating
+ * a file (0600, folder 0700), opening it (db_engine.h; SQLite: WAL, foreign keys, read-only
+ * detection), checking and migrating its schema, closing it. */
 #include "catalog/catalog_internal.h"
 
 #include <errno.h>
@@ -12,8 +13,6 @@
 #include <unistd.h>
 
 #include "util/text.h"
-
-#define BUSY_TIMEOUT_MS 5000
 
 mm_status catalog_resolve_path(const char *explicit_path, char *out, size_t outsz, mm_error *err)
 {
@@ -89,17 +88,12 @@ static void default_actor(char *out, size_t outsz)
         snprintf(out, outsz, "uid-%u", (unsigned)geteuid());
 }
 
-static mm_status configure_connection(mm_catalog *cat, mm_error *err)
+/* SQLite only, once the file is known to be a catalog: a new file's incremental auto-vacuum,
+ * WAL, synchronous=NORMAL and foreign keys (db_open was asked for none: `bare`). */
+static mm_status configure_sqlite(mm_catalog *cat, mm_error *err)
 {
-    sqlite3_busy_timeout(cat->db, BUSY_TIMEOUT_MS);
-    sqlite3_extended_result_codes(cat->db, 1);
-    mm_status st = catalog_schema_check(cat, err); /* before anything may touch the file */
-    if (st != MM_OK)
-        return st;
-    st = cat_rollup_register(cat, err); /* the migration's backfill uses them */
     int64_t objects = 0;
-    if (st == MM_OK)
-        st = cat_query_int(cat, "SELECT count(*) FROM sqlite_master", NULL, &objects, err);
+    mm_status st = cat_query_int(cat, "SELECT count(*) FROM sqlite_master", NULL, &objects, err);
     if (st == MM_OK && !cat->read_only) {
         /* a new, empty file only: setting it on an existing one would write its header at every
          * open (catalog_usage_enable_auto_vacuum converts an older file) */
@@ -112,10 +106,37 @@ static mm_status configure_connection(mm_catalog *cat, mm_error *err)
     }
     if (st == MM_OK)
         st = cat_exec(cat, "PRAGMA foreign_keys=ON", err);
+    return st;
+}
+
+static mm_status configure_connection(mm_catalog *cat, mm_error *err)
+{
+    mm_status st = catalog_schema_check(cat, err); /* before anything may touch the file */
+    if (st == MM_OK)
+        st = cat_rollup_register(cat, err); /* the migration's backfill uses them */
+    if (st == MM_OK && db_kind_of(cat->db) == DB_SQLITE)
+        st = configure_sqlite(cat, err);
     if (st == MM_OK)
         st = catalog_schema_migrate(cat, err);
     if (st == MM_OK)
         st = catalog_usage_rollups_catch_up(cat, err); /* events written by plain SQL */
+    return st;
+}
+
+/* An SQLite file: created (0600, folders 0700) when asked, read-only when not writable. */
+static mm_status prepare_sqlite_file(mm_catalog *cat, const mm_catalog_options *opts, mm_error *err)
+{
+    mm_status st = MM_OK;
+    if (access(cat->path, F_OK) != 0) {
+        if (opts->create && !opts->read_only)
+            st = create_catalog_file(cat->path, err);
+        else
+            st = mm_error_set(err, MM_E_NOT_FOUND, "db",
+                              "there is no catalog at %s; check --db or MM_DB, or create it by "
+                              "opening it writable",
+                              cat->path);
+    }
+    cat->read_only = opts->read_only || access(cat->path, W_OK) != 0;
     return st;
 }
 
@@ -131,29 +152,21 @@ mm_status catalog_open(const mm_catalog_options *opts, mm_catalog **out, mm_erro
     mm_status st = catalog_resolve_path(opts->path, cat->path, sizeof cat->path, err);
     if (st == MM_OK)
         st = vault_init(err);
-    if (st == MM_OK && access(cat->path, F_OK) != 0) {
-        if (opts->create && !opts->read_only)
-            st = create_catalog_file(cat->path, err);
-        else
-            st = mm_error_set(err, MM_E_NOT_FOUND, "db",
-                              "there is no catalog at %s; check --db or MM_DB, or create it by "
-                              "opening it writable",
-                              cat->path);
-    }
+    bool postgres = db_address_is_postgres(cat->path);
+    if (st == MM_OK && !postgres)
+        st = prepare_sqlite_file(cat, opts, err);
+    else
+        cat->read_only = opts->read_only;
     if (st != MM_OK) {
         free(cat);
         return st;
     }
-    cat->read_only = opts->read_only || access(cat->path, W_OK) != 0;
     default_actor(cat->actor, sizeof cat->actor);
-    int flags =
-        (cat->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX;
-    if (sqlite3_open_v2(cat->path, &cat->db, flags, NULL) != SQLITE_OK)
-        st = mm_error_set(err, MM_E_DB, "db", "cannot open the catalog %s: %s", cat->path,
-                          cat->db ? sqlite3_errmsg(cat->db) : "out of memory");
-    else
+    db_open_options db_opts = {.read_only = cat->read_only, .bare = true};
+    st = db_open(cat->path, &db_opts, &cat->db, err);
+    if (st == MM_OK)
         st = configure_connection(cat, err);
-    if (st == MM_E_READONLY && cat->read_only)
+    if (st == MM_E_READONLY && cat->read_only && !postgres)
         st = mm_error_set(err, MM_E_READONLY, "db",
                           "the catalog %s can only be read by you, and SQLite cannot create its "
                           "shared-memory file (%s-shm) in that folder; open it as its owner or "
@@ -171,11 +184,14 @@ void catalog_close(mm_catalog *cat)
 {
     if (!cat)
         return;
-    sqlite3_finalize(cat->usage_insert);
+    db_finalize(cat->usage_insert);
     cat_rollup_free(cat);
-    if (cat->db && !cat->read_only) /* refresh planner statistics, bounded in time */
-        sqlite3_exec(cat->db, "PRAGMA analysis_limit=1000; PRAGMA optimize", NULL, NULL, NULL);
-    sqlite3_close(cat->db);
+    if (cat->db && !cat->read_only && db_kind_of(cat->db) == DB_SQLITE) {
+        /* refresh planner statistics, bounded in time */
+        mm_error ignored = {0};
+        db_exec(cat->db, "PRAGMA analysis_limit=1000; PRAGMA optimize", "closing", &ignored);
+    }
+    db_close(cat->db);
     vault_free(cat->vault);
     free(cat);
 }
@@ -197,7 +213,14 @@ bool catalog_is_read_only(const mm_catalog *cat)
 
 mm_status catalog_data_version(mm_catalog *cat, int64_t *version, mm_error *err)
 {
-    return cat_query_int(cat, "PRAGMA data_version", NULL, version, err);
+    if (db_kind_of(cat->db) == DB_SQLITE)
+        return cat_query_int(cat, "PRAGMA data_version", NULL, version, err);
+    bool changed = false; /* PostgreSQL: a count of the notifications seen */
+    mm_status st = db_changed(cat->db, &changed, err);
+    if (st == MM_OK && changed)
+        cat->data_version++;
+    *version = cat->data_version;
+    return st;
 }
 
 void catalog_set_actor(mm_catalog *cat, const char *actor)

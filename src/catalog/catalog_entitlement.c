@@ -27,7 +27,7 @@ mm_status catalog_entitlement_validate(const mm_entitlement *ent, mm_error *err)
     return st;
 }
 
-static void read_entitlement_row(sqlite3_stmt *stmt, void *item)
+static void read_entitlement_row(db_stmt *stmt, void *item)
 {
     mm_entitlement *ent = item;
     memset(ent, 0, sizeof *ent);
@@ -36,17 +36,17 @@ static void read_entitlement_row(sqlite3_stmt *stmt, void *item)
     ent->rpm = cat_column_limit(stmt, 2);
     ent->tpm = cat_column_limit(stmt, 3);
     ent->monthly_tokens = cat_column_limit(stmt, 4);
-    ent->version = sqlite3_column_int64(stmt, 5);
-    ent->created_ms = sqlite3_column_int64(stmt, 6);
-    ent->updated_ms = sqlite3_column_int64(stmt, 7);
+    ent->version = db_column_int64(stmt, 5);
+    ent->created_ms = db_column_int64(stmt, 6);
+    ent->updated_ms = db_column_int64(stmt, 7);
 }
 
 /* ?1 model id, ?2 workspace id (ctx: two int64_t). */
-static void bind_id_pair(sqlite3_stmt *stmt, const void *ctx)
+static void bind_id_pair(db_stmt *stmt, const void *ctx)
 {
     const int64_t *ids = ctx;
-    sqlite3_bind_int64(stmt, 1, ids[0]);
-    sqlite3_bind_int64(stmt, 2, ids[1]);
+    db_bind_int64(stmt, 1, ids[0]);
+    db_bind_int64(stmt, 2, ids[1]);
 }
 
 static mm_status read_entitlement(mm_catalog *cat, int64_t model_id, int64_t workspace_id,
@@ -75,16 +75,16 @@ static mm_status read_pair(mm_catalog *cat, const char *model, const char *works
 static mm_status write_limits(mm_catalog *cat, const char *sql, int64_t model_id,
                               int64_t workspace_id, const mm_entitlement *ent, mm_error *err)
 {
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     mm_status st = cat_prepare(cat, sql, &stmt, err);
     if (st != MM_OK)
         return st;
-    sqlite3_bind_int64(stmt, 1, model_id);
-    sqlite3_bind_int64(stmt, 2, workspace_id);
+    db_bind_int64(stmt, 1, model_id);
+    db_bind_int64(stmt, 2, workspace_id);
     cat_bind_limit(stmt, 3, ent->rpm);
     cat_bind_limit(stmt, 4, ent->tpm);
     cat_bind_limit(stmt, 5, ent->monthly_tokens);
-    sqlite3_bind_int64(stmt, 6, mm_now_ms());
+    db_bind_int64(stmt, 6, mm_now_ms());
     return cat_step_done(cat, stmt, "saving the entitlement", err);
 }
 
@@ -160,7 +160,7 @@ static mm_status revoke_row(mm_catalog *cat, const char *model, const char *work
         return mm_error_set(err, MM_E_NOT_FOUND, "",
                             "workspace '%s' is not entitled to '%s'; there is nothing to revoke",
                             workspace, model);
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     st = cat_prepare(cat, "DELETE FROM entitlements WHERE model_id = ?1 AND workspace_id = ?2",
                      &stmt, err);
     if (st != MM_OK)
@@ -199,7 +199,7 @@ mm_status catalog_entitlement_get(mm_catalog *cat, const char *model, const char
 }
 
 /* ?1 model name, ?2 workspace name; each left NULL (any) when not given (ctx: two names). */
-static void bind_optional_names(sqlite3_stmt *stmt, const void *ctx)
+static void bind_optional_names(db_stmt *stmt, const void *ctx)
 {
     const char *const *names = ctx;
     for (int i = 0; i < 2; i++)
@@ -222,8 +222,8 @@ mm_status catalog_entitlement_list(mm_catalog *cat, const char *model, const cha
     const char *names[2] = {model, workspace};
     return cat_collect_rows(cat,
                             ENTITLEMENT_SELECT
-                            "WHERE (?1 IS NULL OR m.name = ?1) AND "
-                            "(?2 IS NULL OR w.name = ?2) ORDER BY m.name, w.name",
+                            "WHERE (CAST(?1 AS TEXT) IS NULL OR m.name = ?1) AND "
+                            "(CAST(?2 AS TEXT) IS NULL OR w.name = ?2) ORDER BY m.name, w.name",
                             bind_optional_names, names, read_entitlement_row, sizeof *out->items,
                             (void **)&out->items, &out->count, "listing entitlements", err);
 }

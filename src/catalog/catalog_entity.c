@@ -51,11 +51,31 @@ mm_status cat_entity_name_free(mm_catalog *cat, const cat_entity *e, const char 
     return cat_check_name_free(cat, e->id_sql, name, self_id, e->a_label, e->kind, err);
 }
 
-mm_status cat_step_insert(mm_catalog *cat, sqlite3_stmt *stmt, const char *doing, int64_t *id,
+mm_status cat_step_insert(mm_catalog *cat, db_stmt *stmt, const char *doing, int64_t *id,
                           mm_error *err)
 {
-    mm_status st = cat_step_done(cat, stmt, doing, err);
-    if (st == MM_OK)
-        *id = sqlite3_last_insert_rowid(cat->db);
+    mm_status st = MM_OK;
+    *id = 0;
+    db_step_result rc = db_step(stmt);
+    if (rc == DB_ROW) {
+        *id = db_column_int64(stmt, 0);
+        rc = db_step(stmt);
+    }
+    if (rc != DB_DONE)
+        st = cat_db_error(cat, doing, err);
+    db_finalize(stmt);
+    return st;
+}
+
+mm_status cat_step_changes(mm_catalog *cat, db_stmt *stmt, const char *doing, int64_t *changes,
+                           mm_error *err)
+{
+    mm_status st = MM_OK;
+    *changes = 0;
+    if (db_step(stmt) == DB_DONE)
+        *changes = db_changes(stmt);
+    else
+        st = cat_db_error(cat, doing, err);
+    db_finalize(stmt);
     return st;
 }

@@ -4,20 +4,20 @@
 #define MM_CATALOG_INTERNAL_H
 
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "catalog/catalog.h"
+#include "catalog/db_engine.h"
 #include "catalog/vault.h"
 
 #define MM_PATH_MAX 4096
 
 struct mm_catalog {
-    sqlite3 *db;
+    db_conn *db; /* SQLite or PostgreSQL (db_engine.h) */
     char path[MM_PATH_MAX];
     bool read_only;
     char actor[MM_NAME_MAX];
     mm_vault *vault;                    /* cached once verified against the stored check value */
-    sqlite3_stmt *usage_insert;         /* reused by every usage insert */
+    db_stmt *usage_insert;              /* reused by every usage insert */
     struct cat_rollup_pending *rollups; /* the open transaction's rollup sums (catalog_rollup.c) */
     bool rollup_failed;                 /* a fold ran out of memory while catching up */
     char damage[256];                   /* why the file is known damaged (writes refused), or "" */
@@ -25,6 +25,8 @@ struct mm_catalog {
     char note[MM_PATH_MAX + 256]; /* something done on the side the user should know, or "" */
     int64_t change_set;  /* the open change set's audit id (its every write is a savepoint), or 0 */
     size_t change_parts; /* audit rows written in the open change set */
+    int64_t last_audit_id; /* the id of the last audit row written (cat_audit) */
+    int64_t data_version;  /* PostgreSQL: other sessions' commits noticed (catalog_data_version) */
 };
 
 typedef struct cat_rollup_pending cat_rollup_pending;
@@ -58,50 +60,50 @@ mm_status catalog_schema_check(mm_catalog *cat, mm_error *err); /* refuses newer
 mm_status catalog_schema_migrate(mm_catalog *cat, mm_error *err);
 
 /* ---- damage (catalog_check.c) ---- */
-/* True for SQLITE_CORRUPT / SQLITE_NOTADB (primary or extended code). */
-bool cat_code_is_damage(int code);
-/* Records a damaged file when code says so (called for every SQLite error). */
-void cat_note_db_error(mm_catalog *cat, int code);
+/* Records a damaged catalog when the connection's last fault says so (DB_FAULT_DAMAGED or
+ * DB_FAULT_NOT_A_DB; called for every database error). */
+void cat_note_db_error(mm_catalog *cat);
 /* Before a write: MM_E_DB when the file is known damaged; the first call in a process runs
  * quick_check over the configuration tables (not the append-only usage and audit logs). */
 mm_status cat_guard_write(mm_catalog *cat, mm_error *err);
 
 /* ---- transactions and statements (catalog_sql.c) ---- */
-/* BEGIN IMMEDIATE; MM_E_READONLY on a read-only catalog. */
+/* db_begin(DB_TX_WRITE) (SQLite BEGIN IMMEDIATE), or a savepoint inside a change set;
+ * MM_E_READONLY on a read-only catalog. */
 mm_status cat_begin(mm_catalog *cat, mm_error *err);
 /* Commits when status is MM_OK (reporting a failing COMMIT), else rolls back. Returns the final
  * status, so a write ends with `return cat_end(cat, st, err);`. */
 mm_status cat_end(mm_catalog *cat, mm_status status, mm_error *err);
 mm_status cat_exec(mm_catalog *cat, const char *sql, mm_error *err);
-mm_status cat_prepare(mm_catalog *cat, const char *sql, sqlite3_stmt **stmt, mm_error *err);
-/* Turns the connection's last SQLite error into an mm_error ("while <doing>: ..."). */
+mm_status cat_prepare(mm_catalog *cat, const char *sql, db_stmt **stmt, mm_error *err);
+/* Turns the connection's last database error into an mm_error ("while <doing>: ..."). */
 mm_status cat_db_error(mm_catalog *cat, const char *doing, mm_error *err);
-/* Steps a statement expecting SQLITE_DONE, then finalizes it. */
-mm_status cat_step_done(mm_catalog *cat, sqlite3_stmt *stmt, const char *doing, mm_error *err);
+/* Steps a statement expecting DB_DONE, then finalizes it. */
+mm_status cat_step_done(mm_catalog *cat, db_stmt *stmt, const char *doing, mm_error *err);
 /* Runs a one-row integer query with one text parameter (may be NULL); *out = 0 when no row. */
 mm_status cat_query_int(mm_catalog *cat, const char *sql, const char *param, int64_t *out,
                         mm_error *err);
 
-void cat_bind_text(sqlite3_stmt *stmt, int index, const char *text);
+void cat_bind_text(db_stmt *stmt, int index, const char *text);
 /* Binds a limit: NULL when MM_LIMIT_UNSET. */
-void cat_bind_limit(sqlite3_stmt *stmt, int index, int64_t value);
-int64_t cat_column_limit(sqlite3_stmt *stmt, int index);
-void cat_column_copy(sqlite3_stmt *stmt, int index, char *dst, size_t dstsz);
+void cat_bind_limit(db_stmt *stmt, int index, int64_t value);
+int64_t cat_column_limit(db_stmt *stmt, int index);
+void cat_column_copy(db_stmt *stmt, int index, char *dst, size_t dstsz);
 /* Makes room for one more element in a growable array; false when out of memory. */
 bool cat_grow(void **items, size_t *capacity, size_t count, size_t elem_size);
 mm_status cat_out_of_memory(mm_error *err);
 
 /* ---- reading rows (catalog_sql.c) ---- */
 /* Binds a query's parameters from ctx; NULL binds nothing. */
-typedef void (*cat_binder)(sqlite3_stmt *stmt, const void *ctx);
+typedef void (*cat_binder)(db_stmt *stmt, const void *ctx);
 /* Fills one item (an mm_account, mm_model, ...) from the current row. */
-typedef void (*cat_row_reader)(sqlite3_stmt *stmt, void *item);
+typedef void (*cat_row_reader)(db_stmt *stmt, void *item);
 /* A key for cat_bind_key: ?1 is name, or id when name is NULL. */
 typedef struct cat_key {
     const char *name;
     int64_t id;
 } cat_key;
-void cat_bind_key(sqlite3_stmt *stmt, const void *key);
+void cat_bind_key(db_stmt *stmt, const void *key);
 /* Reads the first row of sql into out; *found tells whether there was one. doing names the
  * step in an error ("reading a model"). */
 mm_status cat_read_row(mm_catalog *cat, const char *sql, cat_binder bind, const void *ctx,
@@ -163,9 +165,13 @@ mm_status cat_entity_check_current(mm_catalog *cat, const cat_entity *e, int64_t
 /* MM_E_EXISTS when another row (id != self_id) has this name (cat_check_name_free). */
 mm_status cat_entity_name_free(mm_catalog *cat, const cat_entity *e, const char *name,
                                int64_t self_id, mm_error *err);
-/* Steps an INSERT (cat_step_done) and gives the new row's id. */
-mm_status cat_step_insert(mm_catalog *cat, sqlite3_stmt *stmt, const char *doing, int64_t *id,
+/* Steps an `INSERT ... RETURNING id` and gives the new row's id, or 0 when the insert did
+ * nothing (ON CONFLICT DO NOTHING); finalizes the statement. */
+mm_status cat_step_insert(mm_catalog *cat, db_stmt *stmt, const char *doing, int64_t *id,
                           mm_error *err);
+/* Steps a statement expecting DB_DONE, gives the rows it changed, finalizes it. */
+mm_status cat_step_changes(mm_catalog *cat, db_stmt *stmt, const char *doing, int64_t *changes,
+                           mm_error *err);
 
 /* ---- the usage queries limits and health depend on (tests check their query plans) ---- */
 extern const char CAT_SQL_USAGE_SINCE_TIME_ACCOUNT[];
@@ -174,7 +180,7 @@ extern const char CAT_SQL_USAGE_TOTALS_ACCOUNT[];
 extern const char CAT_SQL_USAGE_TOTALS_WORKSPACE[];
 /* Binds an event's tokens_cache_read, tokens_cache_write and usage_estimated to the parameters
  * first, first + 1, first + 2 of a usage_events INSERT (one home for the migration-3 columns). */
-void catalog_usage_bind_kinds(sqlite3_stmt *stmt, int first, const mm_usage_event *ev);
+void catalog_usage_bind_kinds(db_stmt *stmt, int first, const mm_usage_event *ev);
 
 /* ---- entity lookups by name, catalog_sql.c (MM_E_NOT_FOUND with a message naming the kind) */
 mm_status cat_account_id(mm_catalog *cat, const char *name, int64_t *id, mm_error *err);

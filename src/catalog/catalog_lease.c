@@ -18,7 +18,7 @@ static mm_status validate_lease(const char *lease, const char *holder, mm_error 
 static mm_status acquire_row(mm_catalog *cat, const char *lease, const char *holder, int64_t ttl_ms,
                              bool *acquired, mm_error *err)
 {
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     mm_status st = cat_prepare(cat,
                                "INSERT INTO leases(name, holder, expires_ms) VALUES (?1, ?2, ?3) "
                                "ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, "
@@ -30,11 +30,11 @@ static mm_status acquire_row(mm_catalog *cat, const char *lease, const char *hol
     int64_t now = mm_now_ms();
     cat_bind_text(stmt, 1, lease);
     cat_bind_text(stmt, 2, holder);
-    sqlite3_bind_int64(stmt, 3, now + ttl_ms);
-    sqlite3_bind_int64(stmt, 4, now);
-    st = cat_step_done(cat, stmt, "taking the lease", err);
-    if (st == MM_OK)
-        *acquired = sqlite3_changes(cat->db) > 0;
+    db_bind_int64(stmt, 3, now + ttl_ms);
+    db_bind_int64(stmt, 4, now);
+    int64_t changes = 0;
+    st = cat_step_changes(cat, stmt, "taking the lease", &changes, err);
+    *acquired = st == MM_OK && changes > 0;
     return st;
 }
 
@@ -57,7 +57,7 @@ mm_status catalog_lease_acquire(mm_catalog *cat, const char *lease, const char *
 
 static mm_status release_row(mm_catalog *cat, const char *lease, const char *holder, mm_error *err)
 {
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     mm_status st =
         cat_prepare(cat, "DELETE FROM leases WHERE name = ?1 AND holder = ?2", &stmt, err);
     if (st != MM_OK)
@@ -85,7 +85,7 @@ mm_status catalog_lease_holder(mm_catalog *cat, const char *lease, char *holder,
         holder[0] = '\0';
     if (expires_ms)
         *expires_ms = 0;
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     mm_status st = cat_prepare(cat,
                                "SELECT holder, expires_ms FROM leases WHERE name = ?1 AND "
                                "expires_ms > ?2",
@@ -93,16 +93,16 @@ mm_status catalog_lease_holder(mm_catalog *cat, const char *lease, char *holder,
     if (st != MM_OK)
         return st;
     cat_bind_text(stmt, 1, lease);
-    sqlite3_bind_int64(stmt, 2, mm_now_ms());
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
+    db_bind_int64(stmt, 2, mm_now_ms());
+    int rc = db_step(stmt);
+    if (rc == DB_ROW) {
         if (holdersz > 0)
             cat_column_copy(stmt, 0, holder, holdersz);
         if (expires_ms)
-            *expires_ms = sqlite3_column_int64(stmt, 1);
-    } else if (rc != SQLITE_DONE) {
+            *expires_ms = db_column_int64(stmt, 1);
+    } else if (rc != DB_DONE) {
         st = cat_db_error(cat, "reading the lease", err);
     }
-    sqlite3_finalize(stmt);
+    db_finalize(stmt);
     return st;
 }

@@ -40,18 +40,18 @@ mm_status catalog_model_validate(const mm_model *model, mm_error *err)
                     true, err);
 }
 
-static void read_model_row(sqlite3_stmt *stmt, void *item)
+static void read_model_row(db_stmt *stmt, void *item)
 {
     mm_model *model = item;
     mm_model_init(model);
-    model->id = sqlite3_column_int64(stmt, 0);
+    model->id = db_column_int64(stmt, 0);
     cat_column_copy(stmt, 1, model->name, sizeof model->name);
     cat_column_copy(stmt, 2, model->type, sizeof model->type);
     cat_column_copy(stmt, 3, model->description, sizeof model->description);
-    model->version = sqlite3_column_int64(stmt, 4);
-    model->created_ms = sqlite3_column_int64(stmt, 5);
-    model->updated_ms = sqlite3_column_int64(stmt, 6);
-    model->n_entitled = (size_t)sqlite3_column_int64(stmt, 7);
+    model->version = db_column_int64(stmt, 4);
+    model->created_ms = db_column_int64(stmt, 5);
+    model->updated_ms = db_column_int64(stmt, 6);
+    model->n_entitled = (size_t)db_column_int64(stmt, 7);
 }
 
 static mm_status read_targets(mm_catalog *cat, void *item, mm_error *err)
@@ -77,18 +77,18 @@ static const cat_entity MODELS = {
 static mm_status insert_row(mm_catalog *cat, mm_model *model, mm_error *err)
 {
     mm_status st = cat_entity_name_free(cat, &MODELS, model->name, 0, err);
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     if (st == MM_OK)
         st = cat_prepare(cat,
                          "INSERT INTO models(name, type, description, version, created_ms, "
-                         "updated_ms) VALUES (?1, ?2, ?3, 1, ?4, ?4)",
+                         "updated_ms) VALUES (?1, ?2, ?3, 1, ?4, ?4) RETURNING id",
                          &stmt, err);
     if (st != MM_OK)
         return st;
     cat_bind_text(stmt, 1, model->name);
     cat_bind_text(stmt, 2, model->type);
     cat_bind_text(stmt, 3, model->description);
-    sqlite3_bind_int64(stmt, 4, model->created_ms);
+    db_bind_int64(stmt, 4, model->created_ms);
     st = cat_step_insert(cat, stmt, "adding the model", &model->id, err);
     if (st == MM_OK)
         st = cat_audit(cat, "create", "model", model->name, NULL, cat_model_json(model), err);
@@ -120,7 +120,7 @@ static mm_status update_row(mm_catalog *cat, mm_model *next, mm_error *err)
         cat_entity_check_current(cat, &MODELS, next->id, next->name, next->version, &current, err);
     if (st == MM_OK)
         st = cat_entity_name_free(cat, &MODELS, next->name, next->id, err);
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     if (st == MM_OK)
         st = cat_prepare(cat,
                          "UPDATE models SET name = ?1, type = ?2, description = ?3, "
@@ -131,9 +131,9 @@ static mm_status update_row(mm_catalog *cat, mm_model *next, mm_error *err)
     cat_bind_text(stmt, 1, next->name);
     cat_bind_text(stmt, 2, next->type);
     cat_bind_text(stmt, 3, next->description);
-    sqlite3_bind_int64(stmt, 4, next->updated_ms);
-    sqlite3_bind_int64(stmt, 5, next->id);
-    sqlite3_bind_int64(stmt, 6, next->version);
+    db_bind_int64(stmt, 4, next->updated_ms);
+    db_bind_int64(stmt, 5, next->id);
+    db_bind_int64(stmt, 6, next->version);
     st = cat_step_done(cat, stmt, "updating the model", err);
     if (st == MM_OK) {
         next->version++;

@@ -57,21 +57,20 @@ static json_t *price_json(const mm_price *price)
                      rate_json(price->cache_write_per_mtok), "source", price->source);
 }
 
-static void bind_rate(sqlite3_stmt *stmt, int index, double rate)
+static void bind_rate(db_stmt *stmt, int index, double rate)
 {
     if (rate < 0)
-        sqlite3_bind_null(stmt, index);
+        db_bind_null(stmt, index);
     else
-        sqlite3_bind_double(stmt, index, rate);
+        db_bind_double(stmt, index, rate);
 }
 
-static double column_rate(sqlite3_stmt *stmt, int index)
+static double column_rate(db_stmt *stmt, int index)
 {
-    return sqlite3_column_type(stmt, index) == SQLITE_NULL ? -1.0
-                                                           : sqlite3_column_double(stmt, index);
+    return db_column_is_null(stmt, index) ? -1.0 : db_column_double(stmt, index);
 }
 
-static void read_price_row(sqlite3_stmt *stmt, void *item)
+static void read_price_row(db_stmt *stmt, void *item)
 {
     mm_price *price = item;
     memset(price, 0, sizeof *price);
@@ -80,12 +79,12 @@ static void read_price_row(sqlite3_stmt *stmt, void *item)
     price->input_per_mtok = column_rate(stmt, 2);
     price->output_per_mtok = column_rate(stmt, 3);
     cat_column_copy(stmt, 4, price->source, sizeof price->source);
-    price->updated_ms = sqlite3_column_int64(stmt, 5);
+    price->updated_ms = db_column_int64(stmt, 5);
     price->cache_read_per_mtok = column_rate(stmt, 6);
     price->cache_write_per_mtok = column_rate(stmt, 7);
 }
 
-static mm_status upsert(mm_catalog *cat, sqlite3_stmt *stmt, const mm_price *price, int64_t now,
+static mm_status upsert(mm_catalog *cat, db_stmt *stmt, const mm_price *price, int64_t now,
                         mm_error *err)
 {
     cat_bind_text(stmt, 1, price->provider);
@@ -93,15 +92,15 @@ static mm_status upsert(mm_catalog *cat, sqlite3_stmt *stmt, const mm_price *pri
     bind_rate(stmt, 3, price->input_per_mtok);
     bind_rate(stmt, 4, price->output_per_mtok);
     cat_bind_text(stmt, 5, price->source);
-    sqlite3_bind_int64(stmt, 6, now);
+    db_bind_int64(stmt, 6, now);
     bind_rate(stmt, 7, price->cache_read_per_mtok);
     bind_rate(stmt, 8, price->cache_write_per_mtok);
-    int rc = sqlite3_step(stmt);
-    sqlite3_reset(stmt);
-    return rc == SQLITE_DONE ? MM_OK : cat_db_error(cat, "saving a price", err);
+    int rc = db_step(stmt);
+    db_reset(stmt);
+    return rc == DB_DONE ? MM_OK : cat_db_error(cat, "saving a price", err);
 }
 
-static mm_status prepare_upsert(mm_catalog *cat, sqlite3_stmt **stmt, mm_error *err)
+static mm_status prepare_upsert(mm_catalog *cat, db_stmt **stmt, mm_error *err)
 {
     return cat_prepare(cat,
                        "INSERT INTO prices(provider, model, input_per_mtok, output_per_mtok, "
@@ -122,12 +121,12 @@ static mm_status set_row(mm_catalog *cat, const mm_price *price, mm_error *err)
     mm_error ignored;
     bool existed =
         catalog_price_get(cat, price->provider, price->model, &before, &ignored) == MM_OK;
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     mm_status st = prepare_upsert(cat, &stmt, err);
     if (st != MM_OK)
         return st;
     st = upsert(cat, stmt, price, mm_now_ms(), err);
-    sqlite3_finalize(stmt);
+    db_finalize(stmt);
     char entity[MM_PROVIDER_ID_MAX + MM_PROVIDER_MODEL_MAX + 2];
     snprintf(entity, sizeof entity, "%s/%s", price->provider, price->model);
     if (st == MM_OK)
@@ -148,14 +147,14 @@ mm_status catalog_price_set(mm_catalog *cat, const mm_price *price, mm_error *er
 
 static mm_status import_rows(mm_catalog *cat, const mm_price *prices, size_t count, mm_error *err)
 {
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     mm_status st = prepare_upsert(cat, &stmt, err);
     if (st != MM_OK)
         return st;
     int64_t now = mm_now_ms();
     for (size_t i = 0; i < count && st == MM_OK; i++)
         st = upsert(cat, stmt, &prices[i], now, err);
-    sqlite3_finalize(stmt);
+    db_finalize(stmt);
     if (st == MM_OK)
         st = cat_audit(
             cat, "import", "price", prices[0].source, NULL,
@@ -191,7 +190,7 @@ mm_status catalog_price_set_batch(mm_catalog *cat, const mm_price *prices, size_
 }
 
 /* ?1 provider, ?2 provider model (ctx: two texts). */
-static void bind_provider_model(sqlite3_stmt *stmt, const void *ctx)
+static void bind_provider_model(db_stmt *stmt, const void *ctx)
 {
     const char *const *key = ctx;
     cat_bind_text(stmt, 1, key[0]);

@@ -13,7 +13,7 @@ static mm_status test_result_row(mm_catalog *cat, int64_t id, bool ok, const cha
                                  const char *message, int64_t latency_ms, int64_t tested_ms,
                                  mm_error *err)
 {
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     mm_status st =
         cat_prepare(cat,
                     "INSERT INTO account_status(account_id, tested_ms, ok, class, message, "
@@ -27,12 +27,12 @@ static mm_status test_result_row(mm_catalog *cat, int64_t id, bool ok, const cha
     char cls[MM_CLASS_MAX], text[MM_MESSAGE_MAX];
     mm_sanitize(cls, sizeof cls, error_class ? error_class : "", SIZE_MAX);
     mm_sanitize(text, sizeof text, message ? message : "", SIZE_MAX);
-    sqlite3_bind_int64(stmt, 1, id);
-    sqlite3_bind_int64(stmt, 2, tested_ms);
-    sqlite3_bind_int(stmt, 3, ok ? 1 : 0);
+    db_bind_int64(stmt, 1, id);
+    db_bind_int64(stmt, 2, tested_ms);
+    db_bind_int64(stmt, 3, ok ? 1 : 0);
     cat_bind_text(stmt, 4, cls);
     cat_bind_text(stmt, 5, text);
-    sqlite3_bind_int64(stmt, 6, latency_ms);
+    db_bind_int64(stmt, 6, latency_ms);
     return cat_step_done(cat, stmt, "recording the test result", err);
 }
 
@@ -53,17 +53,17 @@ mm_status catalog_account_set_test_result(mm_catalog *cat, const char *name, boo
 static mm_status discovered_rows(mm_catalog *cat, int64_t id, const char *const *model_ids,
                                  size_t count, mm_error *err)
 {
-    sqlite3_stmt *del, *ins;
+    db_stmt *del, *ins;
     mm_status st =
         cat_prepare(cat, "DELETE FROM discovered_models WHERE account_id = ?1", &del, err);
     if (st == MM_OK) {
-        sqlite3_bind_int64(del, 1, id);
+        db_bind_int64(del, 1, id);
         st = cat_step_done(cat, del, "replacing discovered models", err);
     }
     if (st == MM_OK)
         st = cat_prepare(cat,
-                         "INSERT OR IGNORE INTO discovered_models(account_id, model) "
-                         "VALUES (?1, ?2)",
+                         "INSERT INTO discovered_models(account_id, model) "
+                         "VALUES (?1, ?2) ON CONFLICT DO NOTHING",
                          &ins, err);
     if (st != MM_OK)
         return st;
@@ -72,13 +72,13 @@ static mm_status discovered_rows(mm_catalog *cat, int64_t id, const char *const 
         mm_sanitize(model, sizeof model, model_ids[i] ? model_ids[i] : "", SIZE_MAX);
         if (model[0] == '\0')
             continue;
-        sqlite3_bind_int64(ins, 1, id);
+        db_bind_int64(ins, 1, id);
         cat_bind_text(ins, 2, model);
-        if (sqlite3_step(ins) != SQLITE_DONE)
+        if (db_step(ins) != DB_DONE)
             st = cat_db_error(cat, "storing discovered models", err);
-        sqlite3_reset(ins);
+        db_reset(ins);
     }
-    sqlite3_finalize(ins);
+    db_finalize(ins);
     return st;
 }
 
@@ -101,7 +101,7 @@ mm_status catalog_account_discovered(mm_catalog *cat, const char *name, mm_strin
     memset(out, 0, sizeof *out);
     int64_t id = 0;
     mm_status st = cat_account_id(cat, name, &id, err);
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     if (st == MM_OK)
         st = cat_prepare(cat,
                          "SELECT model FROM discovered_models WHERE account_id = ?1 "
@@ -109,16 +109,16 @@ mm_status catalog_account_discovered(mm_catalog *cat, const char *name, mm_strin
                          &stmt, err);
     if (st != MM_OK)
         return st;
-    sqlite3_bind_int64(stmt, 1, id);
+    db_bind_int64(stmt, 1, id);
     int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-        if (!mm_string_list_append(out, (const char *)sqlite3_column_text(stmt, 0))) {
+    while ((rc = db_step(stmt)) == DB_ROW)
+        if (!mm_string_list_append(out, db_column_text(stmt, 0))) {
             st = cat_out_of_memory(err);
             break;
         }
-    if (st == MM_OK && rc != SQLITE_DONE)
+    if (st == MM_OK && rc != DB_DONE)
         st = cat_db_error(cat, "listing discovered models", err);
-    sqlite3_finalize(stmt);
+    db_finalize(stmt);
     if (st != MM_OK)
         mm_string_list_free(out);
     return st;

@@ -38,15 +38,13 @@ mm_status catalog_usage_set_retention_days(mm_catalog *cat, int64_t days, mm_err
 static mm_status delete_before(mm_catalog *cat, const char *sql, int64_t cutoff, int64_t limit,
                                int64_t *deleted, mm_error *err)
 {
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     mm_status st = cat_prepare(cat, sql, &stmt, err);
     if (st != MM_OK)
         return st;
-    sqlite3_bind_int64(stmt, 1, cutoff);
-    sqlite3_bind_int64(stmt, 2, limit);
-    st = cat_step_done(cat, stmt, "pruning old usage", err);
-    *deleted = st == MM_OK ? sqlite3_changes(cat->db) : 0;
-    return st;
+    db_bind_int64(stmt, 1, cutoff);
+    db_bind_int64(stmt, 2, limit);
+    return cat_step_changes(cat, stmt, "pruning old usage", deleted, err);
 }
 
 static mm_status prune_rows(mm_catalog *cat, int64_t now_ms, int64_t max_rows,

@@ -1,6 +1,7 @@
 /* Usage rollups maintained on write: each transaction's events summed per account per minute and
  * per day and per workspace x model per day, flushed as one upsert a row before COMMIT. */
 #include "catalog/catalog_internal.h"
+#include "catalog/db_engine_sqlite.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,23 +189,30 @@ static const char UPSERT_TAIL[] =
     "(scope, name, model, kind, start_ms, " SUM_COLUMNS ", latency) VALUES (?1, ?2, ?3, ?4, ?5, "
     "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) "
     "ON CONFLICT (scope, name, model, start_ms, kind) DO UPDATE SET "
-    "events = events + excluded.events, "
-    "errors = errors + excluded.errors, "
-    "request_errors = request_errors + excluded.request_errors, "
-    "rate_limited = rate_limited + excluded.rate_limited, "
-    "tokens_in = tokens_in + excluded.tokens_in, "
-    "tokens_out = tokens_out + excluded.tokens_out, "
-    "tokens_cache_read = tokens_cache_read + excluded.tokens_cache_read, "
-    "tokens_cache_write = tokens_cache_write + excluded.tokens_cache_write, "
-    "usage_estimated = usage_estimated + excluded.usage_estimated, "
-    "cost_micros = cost_micros + excluded.cost_micros, "
-    "unpriced = unpriced + excluded.unpriced, "
-    "served = served + excluded.served, "
-    "served_tokens = served_tokens + excluded.served_tokens, "
-    "served_cost_micros = served_cost_micros + excluded.served_cost_micros, "
-    "latency = mm_latency_merge(latency, excluded.latency)";
+    "events = r.events + excluded.events, "
+    "errors = r.errors + excluded.errors, "
+    "request_errors = r.request_errors + excluded.request_errors, "
+    "rate_limited = r.rate_limited + excluded.rate_limited, "
+    "tokens_in = r.tokens_in + excluded.tokens_in, "
+    "tokens_out = r.tokens_out + excluded.tokens_out, "
+    "tokens_cache_read = r.tokens_cache_read + excluded.tokens_cache_read, "
+    "tokens_cache_write = r.tokens_cache_write + excluded.tokens_cache_write, "
+    "usage_estimated = r.usage_estimated + excluded.usage_estimated, "
+    "cost_micros = r.cost_micros + excluded.cost_micros, "
+    "unpriced = r.unpriced + excluded.unpriced, "
+    "served = r.served + excluded.served, "
+    "served_tokens = r.served_tokens + excluded.served_tokens, "
+    "served_cost_micros = r.served_cost_micros + excluded.served_cost_micros, "
+    "latency = ";
+/* How the stored sketch and the new one are merged: by an SQL function (SQLite, registered by
+ * cat_rollup_register), or in C before the upsert (PostgreSQL: stored_sketch_merged). */
+static const char *latency_merge_sql(const mm_catalog *cat)
+{
+    return db_kind_of(cat->db) == DB_SQLITE ? "mm_latency_merge(r.latency, excluded.latency)"
+                                            : "excluded.latency";
+}
 
-static void bind_sums(sqlite3_stmt *stmt, int first, const mm_usage_rollup *s)
+static void bind_sums(db_stmt *stmt, int first, const mm_usage_rollup *s)
 {
     const int64_t values[] = {s->events,
                               s->errors,
@@ -221,28 +229,78 @@ static void bind_sums(sqlite3_stmt *stmt, int first, const mm_usage_rollup *s)
                               s->served_tokens,
                               s->served_cost_micros};
     for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
-        sqlite3_bind_int64(stmt, first + (int)i, values[i]);
+        db_bind_int64(stmt, first + (int)i, values[i]);
 }
 
-static mm_status write_entry(mm_catalog *cat, sqlite3_stmt *stmt, const rollup_entry *e,
-                             mm_error *err)
+/* PostgreSQL: the entry's sketch merged with the stored one (the write lock is ours), encoded
+ * into *out (malloc'ed). */
+static mm_status stored_sketch_merged(mm_catalog *cat, const rollup_entry *e, unsigned char **out,
+                                      size_t *size, mm_error *err)
 {
-    size_t size = mm_histogram_encoded_size(&e->latency);
-    unsigned char *sketch = malloc(size);
-    if (!sketch)
-        return cat_out_of_memory(err);
-    mm_histogram_encode(&e->latency, sketch);
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT latency FROM %s WHERE scope = ?1 AND name = ?2 AND model = ?3 AND kind = ?4 "
+             "AND start_ms = ?5",
+             GRAIN_TABLE[e->key.grain]);
+    db_stmt *stmt;
+    mm_status st = cat_prepare(cat, sql, &stmt, err);
+    if (st != MM_OK)
+        return st;
     cat_bind_text(stmt, 1, e->key.scope);
     cat_bind_text(stmt, 2, e->key.name);
     cat_bind_text(stmt, 3, e->key.model);
     cat_bind_text(stmt, 4, e->key.kind);
-    sqlite3_bind_int64(stmt, 5, e->key.start_ms);
+    db_bind_int64(stmt, 5, e->key.start_ms);
+    mm_histogram merged;
+    mm_histogram_init(&merged);
+    bool ok = mm_histogram_merge(&merged, &e->latency);
+    db_step_result rc = db_step(stmt);
+    if (rc == DB_ROW) {
+        size_t len = 0;
+        const void *data = db_column_blob(stmt, 0, &len);
+        ok = ok && mm_histogram_merge_encoded(&merged, data, len);
+    } else if (rc != DB_DONE) {
+        st = cat_db_error(cat, "reading the usage rollups", err);
+    }
+    db_finalize(stmt);
+    *size = mm_histogram_encoded_size(&merged);
+    *out = st == MM_OK && ok ? malloc(*size) : NULL;
+    if (*out)
+        mm_histogram_encode(&merged, *out);
+    else if (st == MM_OK)
+        st = mm_error_set(err, MM_E_DB, "",
+                          "a stored latency sketch is malformed or memory ran "
+                          "out while updating the usage rollups");
+    mm_histogram_free(&merged);
+    return st;
+}
+
+static mm_status write_entry(mm_catalog *cat, db_stmt *stmt, const rollup_entry *e, mm_error *err)
+{
+    size_t size = 0;
+    unsigned char *sketch = NULL;
+    if (db_kind_of(cat->db) == DB_POSTGRES) {
+        mm_status st = stored_sketch_merged(cat, e, &sketch, &size, err);
+        if (st != MM_OK)
+            return st;
+    } else {
+        size = mm_histogram_encoded_size(&e->latency);
+        sketch = malloc(size);
+        if (!sketch)
+            return cat_out_of_memory(err);
+        mm_histogram_encode(&e->latency, sketch);
+    }
+    cat_bind_text(stmt, 1, e->key.scope);
+    cat_bind_text(stmt, 2, e->key.name);
+    cat_bind_text(stmt, 3, e->key.model);
+    cat_bind_text(stmt, 4, e->key.kind);
+    db_bind_int64(stmt, 5, e->key.start_ms);
     bind_sums(stmt, 6, &e->sums);
-    sqlite3_bind_blob(stmt, 20, sketch, (int)size, free);
-    int rc = sqlite3_step(stmt);
-    sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
-    return rc == SQLITE_DONE ? MM_OK : cat_db_error(cat, "updating the usage rollups", err);
+    db_bind_blob(stmt, 20, sketch, size);
+    free(sketch);
+    int rc = db_step(stmt);
+    db_reset(stmt);
+    return rc == DB_DONE ? MM_OK : cat_db_error(cat, "updating the usage rollups", err);
 }
 
 #define UPTO_KEY "rollups_upto_id"
@@ -250,10 +308,26 @@ static mm_status write_entry(mm_catalog *cat, sqlite3_stmt *stmt, const rollup_e
 /* Every event up to the newest is in the rollups now (the write lock is ours). */
 static mm_status write_upto(mm_catalog *cat, mm_error *err)
 {
+    if (db_kind_of(cat->db) == DB_POSTGRES) /* meta.value is BYTEA: the number as text */
+        return cat_exec(cat,
+                        "INSERT INTO meta(key, value) SELECT '" UPTO_KEY "', "
+                        "convert_to(coalesce(max(id), 0)::text, 'UTF8') FROM usage_events "
+                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                        err);
     return cat_exec(cat,
                     "INSERT OR REPLACE INTO meta(key, value) SELECT '" UPTO_KEY "', "
                     "coalesce(max(id), 0) FROM usage_events",
                     err);
+}
+
+static mm_status read_upto(mm_catalog *cat, int64_t *upto, mm_error *err)
+{
+    return cat_query_int(
+        cat,
+        db_kind_of(cat->db) == DB_POSTGRES
+            ? "SELECT convert_from(value, 'UTF8')::bigint FROM meta WHERE key = '" UPTO_KEY "'"
+            : "SELECT value FROM meta WHERE key = '" UPTO_KEY "'",
+        NULL, upto, err);
 }
 
 mm_status cat_rollup_flush(mm_catalog *cat, mm_error *err)
@@ -261,19 +335,20 @@ mm_status cat_rollup_flush(mm_catalog *cat, mm_error *err)
     cat_rollup_pending *p = cat->rollups;
     if (!p || !p->count)
         return MM_OK;
-    sqlite3_stmt *stmts[2] = {NULL, NULL};
+    db_stmt *stmts[2] = {NULL, NULL};
     mm_status st = MM_OK;
     for (int g = 0; g < 2 && st == MM_OK; g++) {
         char sql[2048];
-        snprintf(sql, sizeof sql, "INSERT INTO %s %s", GRAIN_TABLE[g], UPSERT_TAIL);
+        snprintf(sql, sizeof sql, "INSERT INTO %s AS r %s%s", GRAIN_TABLE[g], UPSERT_TAIL,
+                 latency_merge_sql(cat));
         st = cat_prepare(cat, sql, &stmts[g], err);
     }
     for (size_t i = 0; i < p->count && st == MM_OK; i++)
         st = write_entry(cat, stmts[p->items[i].key.grain], &p->items[i], err);
     if (st == MM_OK)
         st = write_upto(cat, err);
-    sqlite3_finalize(stmts[0]);
-    sqlite3_finalize(stmts[1]);
+    db_finalize(stmts[0]);
+    db_finalize(stmts[1]);
     cat_rollup_discard(cat);
     return st;
 }
@@ -291,8 +366,7 @@ static void fold_caught_up(const mm_usage_event *ev, void *ctx)
 mm_status cat_rollup_catch_up(mm_catalog *cat, mm_error *err)
 {
     int64_t upto = 0, top = 0;
-    mm_status st =
-        cat_query_int(cat, "SELECT value FROM meta WHERE key = '" UPTO_KEY "'", NULL, &upto, err);
+    mm_status st = read_upto(cat, &upto, err);
     if (st == MM_OK)
         st = cat_query_int(cat, "SELECT coalesce(max(id), 0) FROM usage_events", NULL, &top, err);
     if (st != MM_OK || top <= upto)
@@ -309,8 +383,7 @@ mm_status catalog_usage_rollups_catch_up(mm_catalog *cat, mm_error *err)
     if (cat->read_only)
         return MM_OK;
     int64_t upto = 0, top = 0;
-    mm_status st =
-        cat_query_int(cat, "SELECT value FROM meta WHERE key = '" UPTO_KEY "'", NULL, &upto, err);
+    mm_status st = read_upto(cat, &upto, err);
     if (st == MM_OK)
         st = cat_query_int(cat, "SELECT coalesce(max(id), 0) FROM usage_events", NULL, &top, err);
     if (st != MM_OK || top <= upto)
@@ -391,19 +464,26 @@ static void sql_rule(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 mm_status cat_rollup_register(mm_catalog *cat, mm_error *err)
 {
+    sqlite3 *db = db_sqlite_handle(cat->db);
+    if (!db)
+        return MM_OK; /* SQLite only: PostgreSQL merges the sketches in C */
     const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
-    int rc =
-        sqlite3_create_function(cat->db, "mm_latency_merge", 2, flags, NULL, sql_merge, NULL, NULL);
+    int rc = sqlite3_create_function(db, "mm_latency_merge", 2, flags, NULL, sql_merge, NULL, NULL);
     if (rc == SQLITE_OK)
-        rc = sqlite3_create_function(cat->db, "mm_latency_sketch", 3, flags, NULL, NULL,
-                                     sql_sketch_step, sql_sketch_final);
+        rc = sqlite3_create_function(db, "mm_latency_sketch", 3, flags, NULL, NULL, sql_sketch_step,
+                                     sql_sketch_final);
     if (rc == SQLITE_OK)
-        rc = sqlite3_create_function(cat->db, "mm_usage_fault", 2, flags,
-                                     (void *)cat_usage_is_fault, sql_rule, NULL, NULL);
+        rc = sqlite3_create_function(db, "mm_usage_fault", 2, flags, (void *)cat_usage_is_fault,
+                                     sql_rule, NULL, NULL);
     if (rc == SQLITE_OK)
-        rc = sqlite3_create_function(cat->db, "mm_usage_served", 2, flags,
-                                     (void *)cat_usage_is_served, sql_rule, NULL, NULL);
-    return rc == SQLITE_OK ? MM_OK : cat_db_error(cat, "registering the rollup functions", err);
+        rc = sqlite3_create_function(db, "mm_usage_served", 2, flags, (void *)cat_usage_is_served,
+                                     sql_rule, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return mm_error_set(err, MM_E_DB, "",
+                            "SQLite failed while registering the rollup "
+                            "functions: %s",
+                            sqlite3_errmsg(db));
+    return MM_OK;
 }
 
 /* ---- reading them ---- */
@@ -411,7 +491,7 @@ mm_status cat_rollup_register(mm_catalog *cat, mm_error *err)
 static mm_status flush_before_read(mm_catalog *cat, mm_error *err)
 {
     /* events of the open transaction count too */
-    return sqlite3_get_autocommit(cat->db) ? MM_OK : cat_rollup_flush(cat, err);
+    return db_in_transaction(cat->db) ? cat_rollup_flush(cat, err) : MM_OK;
 }
 
 #define SUM_SELECT                                                                                 \
@@ -423,7 +503,7 @@ static mm_status flush_before_read(mm_catalog *cat, mm_error *err)
     "coalesce(sum(unpriced), 0), coalesce(sum(served), 0), coalesce(sum(served_tokens), 0), "      \
     "coalesce(sum(served_cost_micros), 0) "
 
-static void read_sums(sqlite3_stmt *stmt, int first, mm_usage_rollup *s)
+static void read_sums(db_stmt *stmt, int first, mm_usage_rollup *s)
 {
     int64_t *fields[] = {&s->events,
                          &s->errors,
@@ -440,7 +520,7 @@ static void read_sums(sqlite3_stmt *stmt, int first, mm_usage_rollup *s)
                          &s->served_tokens,
                          &s->served_cost_micros};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        *fields[i] = sqlite3_column_int64(stmt, first + (int)i);
+        *fields[i] = db_column_int64(stmt, first + (int)i);
 }
 
 #define RANGE_WHERE                                                                                \
@@ -448,7 +528,7 @@ static void read_sums(sqlite3_stmt *stmt, int first, mm_usage_rollup *s)
     "AND start_ms < ?5 AND (?6 = '' OR kind = ?6)"
 
 static mm_status prepare_range(mm_catalog *cat, const char *format, const mm_rollup_query *q,
-                               sqlite3_stmt **stmt, mm_error *err)
+                               db_stmt **stmt, mm_error *err)
 {
     char sql[1024];
     snprintf(sql, sizeof sql, format, GRAIN_TABLE[q->per_minute ? GRAIN_MINUTE : GRAIN_DAY]);
@@ -458,27 +538,33 @@ static mm_status prepare_range(mm_catalog *cat, const char *format, const mm_rol
     cat_bind_text(*stmt, 1, q->workspace ? "workspace" : "account");
     cat_bind_text(*stmt, 2, q->workspace ? q->workspace : q->account);
     cat_bind_text(*stmt, 3, q->workspace ? q->model : "");
-    sqlite3_bind_int64(*stmt, 4, q->from_ms);
-    sqlite3_bind_int64(*stmt, 5, q->to_ms);
+    db_bind_int64(*stmt, 4, q->from_ms);
+    db_bind_int64(*stmt, 5, q->to_ms);
     cat_bind_text(*stmt, 6, q->kind ? q->kind : "");
     return MM_OK;
+}
+
+static bool sketch_merge_column(mm_histogram *latency, db_stmt *stmt, int index)
+{
+    size_t len = 0;
+    const void *data = db_column_blob(stmt, index, &len);
+    return mm_histogram_merge_encoded(latency, data, len);
 }
 
 static mm_status merge_sketches(mm_catalog *cat, const mm_rollup_query *q, mm_histogram *latency,
                                 mm_error *err)
 {
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     mm_status st = prepare_range(cat, "SELECT latency" RANGE_WHERE, q, &stmt, err);
     if (st != MM_OK)
         return st;
     int rc;
-    while (st == MM_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
-        if (!mm_histogram_merge_encoded(latency, sqlite3_column_blob(stmt, 0),
-                                        (size_t)sqlite3_column_bytes(stmt, 0)))
+    while (st == MM_OK && (rc = db_step(stmt)) == DB_ROW)
+        if (!sketch_merge_column(latency, stmt, 0))
             st = mm_error_set(err, MM_E_DB, "", "a stored latency sketch is malformed");
-    if (st == MM_OK && rc != SQLITE_DONE)
+    if (st == MM_OK && rc != DB_DONE)
         st = cat_db_error(cat, "reading the latency sketches", err);
-    sqlite3_finalize(stmt);
+    db_finalize(stmt);
     return st;
 }
 
@@ -486,17 +572,17 @@ mm_status catalog_usage_rollup_sum(mm_catalog *cat, const mm_rollup_query *q, mm
                                    mm_histogram *latency, mm_error *err)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     mm_status st = flush_before_read(cat, err);
     if (st == MM_OK)
         st = prepare_range(cat, SUM_SELECT RANGE_WHERE, q, &stmt, err);
     if (st != MM_OK)
         return st;
-    if (sqlite3_step(stmt) == SQLITE_ROW)
+    if (db_step(stmt) == DB_ROW)
         read_sums(stmt, 0, out);
     else
         st = cat_db_error(cat, "reading the usage rollups", err);
-    sqlite3_finalize(stmt);
+    db_finalize(stmt);
     if (st == MM_OK && latency)
         st = merge_sketches(cat, q, latency, err);
     return st;
@@ -522,7 +608,7 @@ mm_status catalog_usage_month_by_account(mm_catalog *cat, int64_t month_start_ms
                                          void *ctx, mm_error *err)
 {
     mm_status st = flush_before_read(cat, err);
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     if (st == MM_OK)
         st = cat_prepare(cat,
                          "SELECT name, " SUM_COLUMNS " FROM (SELECT name, sum(events) AS events, "
@@ -534,19 +620,19 @@ mm_status catalog_usage_month_by_account(mm_catalog *cat, int64_t month_start_ms
                          "cost_micros, sum(unpriced) AS unpriced, sum(served) AS served, "
                          "sum(served_tokens) AS served_tokens, sum(served_cost_micros) AS "
                          "served_cost_micros FROM usage_rollup_day WHERE start_ms >= ?1 "
-                         "AND scope = 'account' AND kind = 'request' GROUP BY name)",
+                         "AND scope = 'account' AND kind = 'request' GROUP BY name) AS month_sums",
                          &stmt, err);
     if (st != MM_OK)
         return st;
-    sqlite3_bind_int64(stmt, 1, month_start_ms);
+    db_bind_int64(stmt, 1, month_start_ms);
     int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    while ((rc = db_step(stmt)) == DB_ROW) {
         mm_usage_rollup sums;
         read_sums(stmt, 1, &sums);
-        fn((const char *)sqlite3_column_text(stmt, 0), &sums, ctx);
+        fn(db_column_text(stmt, 0), &sums, ctx);
     }
-    if (rc != SQLITE_DONE)
+    if (rc != DB_DONE)
         st = cat_db_error(cat, "reading the month's usage rollups", err);
-    sqlite3_finalize(stmt);
+    db_finalize(stmt);
     return st;
 }

@@ -4,6 +4,9 @@
 
 #include <stdio.h>
 
+#include "catalog/catalog_schema_pg.h"
+#include "util/clock.h"
+
 #define MM_APPLICATION_ID 0x4D4D4144 /* "MMAD" in the SQLite header */
 
 /* Migration N (index N-1) takes the schema from version N-1 to N. Never edit a shipped one:
@@ -222,6 +225,8 @@ static mm_status read_pragma(mm_catalog *cat, const char *sql, int64_t *out, mm_
 
 mm_status catalog_schema_check(mm_catalog *cat, mm_error *err)
 {
+    if (db_kind_of(cat->db) == DB_POSTGRES)
+        return catalog_schema_pg_check(cat->db, err);
     int64_t objects = 0, version = 0, app_id = 0;
     mm_status st = read_pragma(cat, "SELECT count(*) FROM sqlite_master", &objects, err);
     if (st == MM_OK)
@@ -268,6 +273,8 @@ static mm_status apply_migrations(mm_catalog *cat, mm_error *err)
 
 mm_status catalog_schema_migrate(mm_catalog *cat, mm_error *err)
 {
+    if (db_kind_of(cat->db) == DB_POSTGRES)
+        return catalog_schema_pg_migrate(cat->db, mm_now_ms(), err);
     int64_t version = 0;
     mm_status st = read_pragma(cat, "PRAGMA user_version", &version, err);
     if (st != MM_OK || version == SCHEMA_VERSION)

@@ -12,22 +12,22 @@ mm_status catalog_setting_get(mm_catalog *cat, const char *key, char *out, size_
 {
     if (outsz > 0)
         out[0] = '\0';
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     mm_status st = cat_prepare(cat, "SELECT value FROM settings WHERE key = ?1", &stmt, err);
     if (st != MM_OK)
         return st;
     cat_bind_text(stmt, 1, key);
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
-        const char *value = (const char *)sqlite3_column_text(stmt, 0);
+    int rc = db_step(stmt);
+    if (rc == DB_ROW) {
+        const char *value = db_column_text(stmt, 0);
         if (!mm_copy(out, outsz, value ? value : ""))
             st = mm_error_set(err, MM_E_INTERNAL, key, "the setting %s is too long to read", key);
-    } else if (rc == SQLITE_DONE) {
+    } else if (rc == DB_DONE) {
         st = mm_error_set(err, MM_E_NOT_FOUND, key, "the setting %s is not set", key);
     } else {
         st = cat_db_error(cat, "reading a setting", err);
     }
-    sqlite3_finalize(stmt);
+    db_finalize(stmt);
     return st;
 }
 
@@ -38,7 +38,7 @@ static mm_status set_row(mm_catalog *cat, const char *key, const char *value, mm
     bool existed = catalog_setting_get(cat, key, before, sizeof before, &ignored) == MM_OK;
     if (existed && strcmp(before, value) == 0)
         return MM_OK;
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     mm_status st = cat_prepare(cat,
                                "INSERT INTO settings(key, value) VALUES (?1, ?2) "
                                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -71,7 +71,7 @@ mm_status catalog_setting_list(mm_catalog *cat, const char *prefix, mm_string_li
                                mm_error *err)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     mm_status st = cat_prepare(cat,
                                "SELECT key, value FROM settings WHERE substr(key, 1, length(?1)) "
                                "= ?1 ORDER BY key",
@@ -79,17 +79,17 @@ mm_status catalog_setting_list(mm_catalog *cat, const char *prefix, mm_string_li
     if (st != MM_OK)
         return st;
     cat_bind_text(stmt, 1, prefix ? prefix : "");
-    int rc = SQLITE_DONE;
-    while (st == MM_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        const char *key = (const char *)sqlite3_column_text(stmt, 0);
-        const char *value = (const char *)sqlite3_column_text(stmt, 1);
+    int rc = DB_DONE;
+    while (st == MM_OK && (rc = db_step(stmt)) == DB_ROW) {
+        const char *key = db_column_text(stmt, 0);
+        const char *value = db_column_text(stmt, 1);
         if (!mm_string_list_append(out, key ? key : "") ||
             !mm_string_list_append(out, value ? value : ""))
             st = cat_out_of_memory(err);
     }
-    if (st == MM_OK && rc != SQLITE_DONE)
+    if (st == MM_OK && rc != DB_DONE)
         st = cat_db_error(cat, "reading the settings", err);
-    sqlite3_finalize(stmt);
+    db_finalize(stmt);
     if (st != MM_OK)
         mm_string_list_free(out);
     return st;

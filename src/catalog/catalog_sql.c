@@ -1,4 +1,4 @@
-/* The statement, row and transaction helpers every catalog module uses (SQLite errors as
+/* The statement, row and transaction helpers every catalog module uses (database errors as
  * mm_error, binding limits, reading rows, entity ids by name, optimistic-version checks). */
 #include "catalog/catalog_internal.h"
 
@@ -11,70 +11,55 @@
 
 mm_status cat_db_error(mm_catalog *cat, const char *doing, mm_error *err)
 {
-    int code = sqlite3_extended_errcode(cat->db);
-    int primary = code & 0xFF;
-    cat_note_db_error(cat, code);
-    int sys_errno = sqlite3_system_errno(cat->db);
-    if (primary == SQLITE_FULL ||
-        (primary == SQLITE_IOERR && (sys_errno == ENOSPC || sys_errno == EDQUOT)))
-        return mm_disk_full_error(cat->path, err);
-    if (primary == SQLITE_CORRUPT)
-        return mm_error_set(err, MM_E_DB, "db",
-                            "the catalog %s is damaged (%s) while %s; nothing was changed — run "
-                            "`mmadmin check` and restore it from a backup",
-                            cat->path, sqlite3_errmsg(cat->db), doing);
-    if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
-        return mm_error_set(err, MM_E_DB, "",
-                            "the catalog is busy (another session is writing) while %s; try "
-                            "again in a moment",
-                            doing);
-    if (primary == SQLITE_READONLY)
-        return mm_error_set(err, MM_E_READONLY, "",
-                            "the catalog %s cannot be written while %s; check the file's and "
-                            "its folder's permissions",
-                            cat->path, doing);
-    if (primary == SQLITE_NOTADB)
-        return mm_error_set(err, MM_E_SCHEMA, "db",
-                            "%s is not an mmadmin catalog (not an SQLite database); check --db "
-                            "or MM_DB",
-                            cat->path);
-    return mm_error_set(err, MM_E_DB, "", "SQLite failed while %s: %s", doing,
-                        sqlite3_errmsg(cat->db));
+    cat_note_db_error(cat);
+    switch (db_last_fault(cat->db)) {
+    case DB_FAULT_FULL:
+    case DB_FAULT_DAMAGED:
+    case DB_FAULT_BUSY:
+    case DB_FAULT_READONLY:
+    case DB_FAULT_NOT_A_DB:
+    case DB_FAULT_CONNECTION:
+        return db_error(cat->db, doing, err);
+    default: /* a constraint the rules should have caught: the engine's own words */
+        return mm_error_set(err, MM_E_DB, "", "%s failed while %s: %s",
+                            db_kind_of(cat->db) == DB_SQLITE ? "SQLite" : "PostgreSQL", doing,
+                            db_last_message(cat->db));
+    }
 }
 
 mm_status cat_exec(mm_catalog *cat, const char *sql, mm_error *err)
 {
-    if (sqlite3_exec(cat->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+    if (db_exec(cat->db, sql, "updating the catalog", err) != MM_OK)
         return cat_db_error(cat, "updating the catalog", err);
     return MM_OK;
 }
 
-mm_status cat_prepare(mm_catalog *cat, const char *sql, sqlite3_stmt **stmt, mm_error *err)
+mm_status cat_prepare(mm_catalog *cat, const char *sql, db_stmt **stmt, mm_error *err)
 {
-    if (sqlite3_prepare_v2(cat->db, sql, -1, stmt, NULL) != SQLITE_OK) {
+    if (db_prepare(cat->db, sql, stmt, err) != MM_OK) {
         *stmt = NULL;
         return cat_db_error(cat, "preparing a query", err);
     }
     return MM_OK;
 }
 
-mm_status cat_step_done(mm_catalog *cat, sqlite3_stmt *stmt, const char *doing, mm_error *err)
+mm_status cat_step_done(mm_catalog *cat, db_stmt *stmt, const char *doing, mm_error *err)
 {
     mm_status st = MM_OK;
-    if (sqlite3_step(stmt) != SQLITE_DONE)
+    if (db_step(stmt) != DB_DONE)
         st = cat_db_error(cat, doing, err);
-    sqlite3_finalize(stmt);
+    db_finalize(stmt);
     return st;
 }
 
-static void bind_text_param(sqlite3_stmt *stmt, const void *param)
+static void bind_text_param(db_stmt *stmt, const void *param)
 {
     cat_bind_text(stmt, 1, param);
 }
 
-static void read_int_column(sqlite3_stmt *stmt, void *out)
+static void read_int_column(db_stmt *stmt, void *out)
 {
-    *(int64_t *)out = sqlite3_column_int64(stmt, 0);
+    *(int64_t *)out = db_column_int64(stmt, 0);
 }
 
 mm_status cat_query_int(mm_catalog *cat, const char *sql, const char *param, int64_t *out,
@@ -88,7 +73,7 @@ mm_status cat_query_int(mm_catalog *cat, const char *sql, const char *param, int
 
 mm_status cat_begin(mm_catalog *cat, mm_error *err)
 {
-    if (cat->read_only)
+    if (cat->read_only || db_is_read_only(cat->db))
         return mm_error_set(err, MM_E_READONLY, "",
                             "the catalog %s is open read-only (you cannot write to it); nothing "
                             "was changed — ask its owner, or open a catalog you can write",
@@ -97,11 +82,11 @@ mm_status cat_begin(mm_catalog *cat, mm_error *err)
     if (st != MM_OK)
         return st;
     if (cat->change_set) { /* inside a change set: one savepoint per write, one transaction */
-        if (sqlite3_exec(cat->db, "SAVEPOINT cat_write", NULL, NULL, NULL) != SQLITE_OK)
+        if (db_exec(cat->db, "SAVEPOINT cat_write", "starting a change", err) != MM_OK)
             return cat_db_error(cat, "starting a change", err);
         return MM_OK;
     }
-    if (sqlite3_exec(cat->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    if (db_begin(cat->db, DB_TX_WRITE, err) != MM_OK)
         return cat_db_error(cat, "starting a change", err);
     return MM_OK;
 }
@@ -109,9 +94,10 @@ mm_status cat_begin(mm_catalog *cat, mm_error *err)
 mm_status cat_end(mm_catalog *cat, mm_status status, mm_error *err)
 {
     if (cat->change_set) {
+        mm_error ignored = {0};
         if (status != MM_OK)
-            sqlite3_exec(cat->db, "ROLLBACK TO cat_write", NULL, NULL, NULL);
-        if (sqlite3_exec(cat->db, "RELEASE cat_write", NULL, NULL, NULL) != SQLITE_OK &&
+            db_exec(cat->db, "ROLLBACK TO cat_write", "undoing a change", &ignored);
+        if (db_exec(cat->db, "RELEASE cat_write", "saving the change", &ignored) != MM_OK &&
             status == MM_OK)
             status = cat_db_error(cat, "saving the change", err);
         return status;
@@ -120,39 +106,32 @@ mm_status cat_end(mm_catalog *cat, mm_status status, mm_error *err)
         status = cat_rollup_flush(cat, err); /* the rollups commit with their events */
     else
         cat_rollup_discard(cat);
-    if (status == MM_OK && sqlite3_exec(cat->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
-        return MM_OK;
-    if (status == MM_OK)
-        status = cat_db_error(cat, "saving the change", err);
-    if (!sqlite3_get_autocommit(cat->db))
-        sqlite3_exec(cat->db, "ROLLBACK", NULL, NULL, NULL);
-    return status;
+    if (status != MM_OK)
+        return db_end(cat->db, status, err);
+    mm_error ignored = {0};
+    if (db_end(cat->db, MM_OK, &ignored) != MM_OK)
+        return cat_db_error(cat, "saving the change", err); /* db_end rolled back */
+    return MM_OK;
 }
 
-void cat_bind_text(sqlite3_stmt *stmt, int index, const char *text)
+void cat_bind_text(db_stmt *stmt, int index, const char *text)
 {
-    sqlite3_bind_text(stmt, index, text ? text : "", -1, SQLITE_TRANSIENT);
+    db_bind_text(stmt, index, text);
 }
 
-void cat_bind_limit(sqlite3_stmt *stmt, int index, int64_t value)
+void cat_bind_limit(db_stmt *stmt, int index, int64_t value)
 {
-    if (value == MM_LIMIT_UNSET)
-        sqlite3_bind_null(stmt, index);
-    else
-        sqlite3_bind_int64(stmt, index, value);
+    db_bind_limit(stmt, index, value);
 }
 
-int64_t cat_column_limit(sqlite3_stmt *stmt, int index)
+int64_t cat_column_limit(db_stmt *stmt, int index)
 {
-    if (sqlite3_column_type(stmt, index) == SQLITE_NULL)
-        return MM_LIMIT_UNSET;
-    return sqlite3_column_int64(stmt, index);
+    return db_column_limit(stmt, index);
 }
 
-void cat_column_copy(sqlite3_stmt *stmt, int index, char *dst, size_t dstsz)
+void cat_column_copy(db_stmt *stmt, int index, char *dst, size_t dstsz)
 {
-    const unsigned char *text = sqlite3_column_text(stmt, index);
-    mm_copy(dst, dstsz, text ? (const char *)text : "");
+    db_column_copy(stmt, index, dst, dstsz);
 }
 
 bool cat_grow(void **items, size_t *capacity, size_t count, size_t elem_size)
@@ -204,32 +183,32 @@ mm_status cat_workspace_id(mm_catalog *cat, const char *name, int64_t *id, mm_er
 
 /* ---- reading rows ---- */
 
-void cat_bind_key(sqlite3_stmt *stmt, const void *key)
+void cat_bind_key(db_stmt *stmt, const void *key)
 {
     const cat_key *k = key;
     if (k->name)
         cat_bind_text(stmt, 1, k->name);
     else
-        sqlite3_bind_int64(stmt, 1, k->id);
+        db_bind_int64(stmt, 1, k->id);
 }
 
 mm_status cat_read_row(mm_catalog *cat, const char *sql, cat_binder bind, const void *ctx,
                        cat_row_reader read_row, void *out, bool *found, const char *doing,
                        mm_error *err)
 {
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     mm_status st = cat_prepare(cat, sql, &stmt, err);
     if (st != MM_OK)
         return st;
     if (bind)
         bind(stmt, ctx);
-    int rc = sqlite3_step(stmt);
-    *found = rc == SQLITE_ROW;
-    if (rc == SQLITE_ROW)
+    int rc = db_step(stmt);
+    *found = rc == DB_ROW;
+    if (rc == DB_ROW)
         read_row(stmt, out);
-    else if (rc != SQLITE_DONE)
+    else if (rc != DB_DONE)
         st = cat_db_error(cat, doing, err);
-    sqlite3_finalize(stmt);
+    db_finalize(stmt);
     return st;
 }
 
@@ -239,7 +218,7 @@ mm_status cat_collect_rows(mm_catalog *cat, const char *sql, cat_binder bind, co
 {
     *items = NULL;
     *count = 0;
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     mm_status st = cat_prepare(cat, sql, &stmt, err);
     if (st != MM_OK)
         return st;
@@ -247,16 +226,16 @@ mm_status cat_collect_rows(mm_catalog *cat, const char *sql, cat_binder bind, co
         bind(stmt, ctx);
     size_t capacity = 0;
     int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    while ((rc = db_step(stmt)) == DB_ROW) {
         if (!cat_grow(items, &capacity, *count, item_size)) {
             st = cat_out_of_memory(err);
             break;
         }
         read_row(stmt, (char *)*items + (*count)++ * item_size);
     }
-    if (st == MM_OK && rc != SQLITE_DONE)
+    if (st == MM_OK && rc != DB_DONE)
         st = cat_db_error(cat, doing, err);
-    sqlite3_finalize(stmt);
+    db_finalize(stmt);
     if (st != MM_OK)
         cat_free_rows(items, count);
     return st;
@@ -272,28 +251,28 @@ void cat_free_rows(void **items, size_t *count)
 mm_status cat_exec_int(mm_catalog *cat, const char *sql, int64_t value, const char *doing,
                        mm_error *err)
 {
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     mm_status st = cat_prepare(cat, sql, &stmt, err);
     if (st != MM_OK)
         return st;
-    sqlite3_bind_int64(stmt, 1, value);
+    db_bind_int64(stmt, 1, value);
     return cat_step_done(cat, stmt, doing, err);
 }
 
 mm_status cat_names_json(mm_catalog *cat, const char *sql, int64_t id, json_t *array,
                          const char *doing, mm_error *err)
 {
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     mm_status st = cat_prepare(cat, sql, &stmt, err);
     if (st != MM_OK)
         return st;
-    sqlite3_bind_int64(stmt, 1, id);
+    db_bind_int64(stmt, 1, id);
     int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-        json_array_append_new(array, json_string((const char *)sqlite3_column_text(stmt, 0)));
-    if (rc != SQLITE_DONE)
+    while ((rc = db_step(stmt)) == DB_ROW)
+        json_array_append_new(array, json_string(db_column_text(stmt, 0)));
+    if (rc != DB_DONE)
         st = cat_db_error(cat, doing, err);
-    sqlite3_finalize(stmt);
+    db_finalize(stmt);
     return st;
 }
 

@@ -11,7 +11,7 @@ mm_status cat_read_targets(mm_catalog *cat, int64_t model_id, mm_target *targets
                            mm_error *err)
 {
     *count = 0;
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     mm_status st = cat_prepare(cat,
                                "SELECT t.id, t.priority, a.name, t.provider_model FROM targets t "
                                "JOIN accounts a ON a.id = t.account_id WHERE t.model_id = ?1 "
@@ -19,19 +19,19 @@ mm_status cat_read_targets(mm_catalog *cat, int64_t model_id, mm_target *targets
                                &stmt, err);
     if (st != MM_OK)
         return st;
-    sqlite3_bind_int64(stmt, 1, model_id);
+    db_bind_int64(stmt, 1, model_id);
     int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && *count < MM_MAX_TARGETS) {
+    while ((rc = db_step(stmt)) == DB_ROW && *count < MM_MAX_TARGETS) {
         mm_target *t = &targets[(*count)++];
         memset(t, 0, sizeof *t);
-        t->id = sqlite3_column_int64(stmt, 0);
-        t->priority = sqlite3_column_int(stmt, 1);
+        t->id = db_column_int64(stmt, 0);
+        t->priority = (int)db_column_int64(stmt, 1);
         cat_column_copy(stmt, 2, t->account, sizeof t->account);
         cat_column_copy(stmt, 3, t->model, sizeof t->model);
     }
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    if (rc != DB_DONE && rc != DB_ROW)
         st = cat_db_error(cat, "reading the targets", err);
-    sqlite3_finalize(stmt);
+    db_finalize(stmt);
     return st;
 }
 
@@ -57,16 +57,13 @@ static mm_status load_chain(mm_catalog *cat, const char *model, chain *ch, mm_er
 static mm_status run_shift(mm_catalog *cat, const char *sql, int64_t model_id, int priority,
                            int other, mm_error *err)
 {
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     mm_status st = cat_prepare(cat, sql, &stmt, err);
     if (st != MM_OK)
         return st;
-    int params = sqlite3_bind_parameter_count(stmt);
-    sqlite3_bind_int64(stmt, 1, model_id);
-    if (params >= 2)
-        sqlite3_bind_int(stmt, 2, priority);
-    if (params >= 3)
-        sqlite3_bind_int(stmt, 3, other);
+    db_bind_int64(stmt, 1, model_id); /* a parameter the statement lacks is ignored */
+    db_bind_int64(stmt, 2, priority);
+    db_bind_int64(stmt, 3, other);
     return cat_step_done(cat, stmt, "reordering the targets", err);
 }
 
@@ -94,12 +91,12 @@ static mm_status record_chain_change(mm_catalog *cat, const char *action, const 
 {
     chain after;
     mm_status st = load_chain(cat, before->model, &after, err);
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     if (st == MM_OK)
         st = cat_prepare(cat, "UPDATE models SET updated_ms = ?1 WHERE id = ?2", &stmt, err);
     if (st == MM_OK) {
-        sqlite3_bind_int64(stmt, 1, mm_now_ms());
-        sqlite3_bind_int64(stmt, 2, before->model_id);
+        db_bind_int64(stmt, 1, mm_now_ms());
+        db_bind_int64(stmt, 2, before->model_id);
         st = cat_step_done(cat, stmt, "updating the model", err);
     }
     if (st == MM_OK)
@@ -149,17 +146,17 @@ static mm_status add_row(mm_catalog *cat, const char *model, const char *account
                           "UPDATE targets SET priority = -(priority + 1) WHERE model_id = ?1 AND "
                           "priority >= ?2",
                           ch.model_id, priority, 0, err);
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     if (st == MM_OK)
         st = cat_prepare(cat,
                          "INSERT INTO targets(model_id, account_id, provider_model, priority) "
                          "VALUES (?1, ?2, ?3, ?4)",
                          &stmt, err);
     if (st == MM_OK) {
-        sqlite3_bind_int64(stmt, 1, ch.model_id);
-        sqlite3_bind_int64(stmt, 2, account_id);
+        db_bind_int64(stmt, 1, ch.model_id);
+        db_bind_int64(stmt, 2, account_id);
         cat_bind_text(stmt, 3, provider_model);
-        sqlite3_bind_int(stmt, 4, priority);
+        db_bind_int64(stmt, 4, priority);
         st = cat_step_done(cat, stmt, "adding the target", err);
     }
     if (st == MM_OK)

@@ -26,10 +26,10 @@ const char CAT_SQL_USAGE_SINCE_TIME_ALL[] =
     "coalesce(sum(cost_micros < 0), 0) FROM usage_events "
 const char CAT_SQL_USAGE_TOTALS_ACCOUNT[] =
     TOTALS_SELECT "WHERE account = ?1 AND ts_ms >= ?2 AND kind = 'request' "
-                  "AND (?3 IS NULL OR model = ?3)";
+                  "AND (CAST(?3 AS TEXT) IS NULL OR model = ?3)";
 const char CAT_SQL_USAGE_TOTALS_WORKSPACE[] =
     TOTALS_SELECT "WHERE workspace = ?1 AND ts_ms >= ?2 AND kind = 'request' "
-                  "AND (?3 IS NULL OR model = ?3)";
+                  "AND (CAST(?3 AS TEXT) IS NULL OR model = ?3)";
 
 static mm_status validate_event(const mm_usage_event *ev, mm_error *err)
 {
@@ -50,11 +50,11 @@ static mm_status validate_event(const mm_usage_event *ev, mm_error *err)
     return MM_OK;
 }
 
-void catalog_usage_bind_kinds(sqlite3_stmt *stmt, int first, const mm_usage_event *ev)
+void catalog_usage_bind_kinds(db_stmt *stmt, int first, const mm_usage_event *ev)
 {
-    sqlite3_bind_int64(stmt, first, ev->tokens_cache_read);
-    sqlite3_bind_int64(stmt, first + 1, ev->tokens_cache_write);
-    sqlite3_bind_int(stmt, first + 2, ev->usage_estimated ? 1 : 0);
+    db_bind_int64(stmt, first, ev->tokens_cache_read);
+    db_bind_int64(stmt, first + 1, ev->tokens_cache_write);
+    db_bind_int64(stmt, first + 2, ev->usage_estimated ? 1 : 0);
 }
 
 static mm_status prepare_insert(mm_catalog *cat, mm_error *err)
@@ -66,13 +66,13 @@ static mm_status prepare_insert(mm_catalog *cat, mm_error *err)
                        "model, provider_model, outcome, http_status, latency_ms, tokens_in, "
                        "tokens_out, cost_micros, retry_after_ms, message, tokens_cache_read, "
                        "tokens_cache_write, usage_estimated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                       "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                       "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) RETURNING id",
                        &cat->usage_insert, err);
 }
 
-static void bind_static(sqlite3_stmt *stmt, int index, const char *text)
+static void bind_static(db_stmt *stmt, int index, const char *text)
 {
-    sqlite3_bind_text(stmt, index, text, -1, SQLITE_STATIC);
+    db_bind_text(stmt, index, text);
 }
 
 mm_status cat_usage_insert(mm_catalog *cat, mm_usage_event *ev, mm_error *err)
@@ -80,14 +80,16 @@ mm_status cat_usage_insert(mm_catalog *cat, mm_usage_event *ev, mm_error *err)
     mm_status st = validate_event(ev, err);
     if (st == MM_OK)
         st = prepare_insert(cat, err);
-    if (st == MM_OK && cat_rollup_is_empty(cat) && !sqlite3_get_autocommit(cat->db))
+    if (st == MM_OK && cat_rollup_is_empty(cat) && db_in_transaction(cat->db))
         st = cat_rollup_catch_up(cat, err);
+    if (st == MM_OK)
+        st = db_ensure_month_partition(cat->db, "usage_events", ev->ts_ms, err);
     if (st != MM_OK)
         return st;
-    sqlite3_stmt *stmt = cat->usage_insert;
+    db_stmt *stmt = cat->usage_insert;
     char message[MM_MESSAGE_MAX];
     mm_sanitize(message, sizeof message, ev->message, SIZE_MAX);
-    sqlite3_bind_int64(stmt, 1, ev->ts_ms);
+    db_bind_int64(stmt, 1, ev->ts_ms);
     bind_static(stmt, 2, ev->kind);
     bind_static(stmt, 3, ev->account);
     bind_static(stmt, 4, ev->provider);
@@ -95,22 +97,27 @@ mm_status cat_usage_insert(mm_catalog *cat, mm_usage_event *ev, mm_error *err)
     bind_static(stmt, 6, ev->model);
     bind_static(stmt, 7, ev->provider_model);
     bind_static(stmt, 8, ev->outcome);
-    sqlite3_bind_int(stmt, 9, ev->http_status);
-    sqlite3_bind_int64(stmt, 10, ev->latency_ms);
-    sqlite3_bind_int64(stmt, 11, ev->tokens_in);
-    sqlite3_bind_int64(stmt, 12, ev->tokens_out);
-    sqlite3_bind_int64(stmt, 13, ev->cost_micros);
-    sqlite3_bind_int64(stmt, 14, ev->retry_after_ms);
+    db_bind_int64(stmt, 9, ev->http_status);
+    db_bind_int64(stmt, 10, ev->latency_ms);
+    db_bind_int64(stmt, 11, ev->tokens_in);
+    db_bind_int64(stmt, 12, ev->tokens_out);
+    db_bind_int64(stmt, 13, ev->cost_micros);
+    db_bind_int64(stmt, 14, ev->retry_after_ms);
     bind_static(stmt, 15, message);
     catalog_usage_bind_kinds(stmt, 16, ev);
-    int rc = sqlite3_step(stmt);
-    sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
-    if (rc != SQLITE_DONE)
-        return cat_db_error(cat, "recording usage", err);
-    ev->id = sqlite3_last_insert_rowid(cat->db);
+    db_step_result rc = db_step(stmt);
+    if (rc == DB_ROW) {
+        ev->id = db_column_int64(stmt, 0);
+        rc = db_step(stmt);
+    }
+    if (rc != DB_DONE) {
+        st = cat_db_error(cat, "recording usage", err);
+        db_reset(stmt);
+        return st;
+    }
+    db_reset(stmt);
     st = cat_rollup_fold(cat, ev, err);
-    if (st == MM_OK && sqlite3_get_autocommit(cat->db))
+    if (st == MM_OK && !db_in_transaction(cat->db))
         st = cat_rollup_flush(cat, err); /* no transaction to ride with: write them now */
     return st;
 }
@@ -143,11 +150,11 @@ mm_status catalog_usage_insert(mm_catalog *cat, mm_usage_event *ev, mm_error *er
     return catalog_usage_insert_batch(cat, ev, 1, err);
 }
 
-static void read_event(sqlite3_stmt *stmt, mm_usage_event *ev)
+static void read_event(db_stmt *stmt, mm_usage_event *ev)
 {
     memset(ev, 0, sizeof *ev);
-    ev->id = sqlite3_column_int64(stmt, 0);
-    ev->ts_ms = sqlite3_column_int64(stmt, 1);
+    ev->id = db_column_int64(stmt, 0);
+    ev->ts_ms = db_column_int64(stmt, 1);
     cat_column_copy(stmt, 2, ev->kind, sizeof ev->kind);
     cat_column_copy(stmt, 3, ev->account, sizeof ev->account);
     cat_column_copy(stmt, 4, ev->provider, sizeof ev->provider);
@@ -155,33 +162,33 @@ static void read_event(sqlite3_stmt *stmt, mm_usage_event *ev)
     cat_column_copy(stmt, 6, ev->model, sizeof ev->model);
     cat_column_copy(stmt, 7, ev->provider_model, sizeof ev->provider_model);
     cat_column_copy(stmt, 8, ev->outcome, sizeof ev->outcome);
-    ev->http_status = sqlite3_column_int(stmt, 9);
-    ev->latency_ms = sqlite3_column_int64(stmt, 10);
-    ev->tokens_in = sqlite3_column_int64(stmt, 11);
-    ev->tokens_out = sqlite3_column_int64(stmt, 12);
-    ev->cost_micros = sqlite3_column_int64(stmt, 13);
-    ev->retry_after_ms = sqlite3_column_int64(stmt, 14);
+    ev->http_status = (int)db_column_int64(stmt, 9);
+    ev->latency_ms = db_column_int64(stmt, 10);
+    ev->tokens_in = db_column_int64(stmt, 11);
+    ev->tokens_out = db_column_int64(stmt, 12);
+    ev->cost_micros = db_column_int64(stmt, 13);
+    ev->retry_after_ms = db_column_int64(stmt, 14);
     cat_column_copy(stmt, 15, ev->message, sizeof ev->message);
-    ev->tokens_cache_read = sqlite3_column_int64(stmt, 16);
-    ev->tokens_cache_write = sqlite3_column_int64(stmt, 17);
-    ev->usage_estimated = sqlite3_column_int(stmt, 18) != 0;
+    ev->tokens_cache_read = db_column_int64(stmt, 16);
+    ev->tokens_cache_write = db_column_int64(stmt, 17);
+    ev->usage_estimated = (int)db_column_int64(stmt, 18) != 0;
 }
 
 /* Steps a prepared query to the end, handing each event to fn; finalizes it. */
-static mm_status stream_events(mm_catalog *cat, sqlite3_stmt *stmt, mm_usage_fn fn, void *ctx,
+static mm_status stream_events(mm_catalog *cat, db_stmt *stmt, mm_usage_fn fn, void *ctx,
                                size_t *count, mm_error *err)
 {
     mm_usage_event ev;
     size_t n = 0;
     int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    while ((rc = db_step(stmt)) == DB_ROW) {
         read_event(stmt, &ev);
         if (fn)
             fn(&ev, ctx);
         n++;
     }
-    mm_status st = rc == SQLITE_DONE ? MM_OK : cat_db_error(cat, "reading usage events", err);
-    sqlite3_finalize(stmt);
+    mm_status st = rc == DB_DONE ? MM_OK : cat_db_error(cat, "reading usage events", err);
+    db_finalize(stmt);
     if (count)
         *count = n;
     return st;
@@ -190,27 +197,27 @@ static mm_status stream_events(mm_catalog *cat, sqlite3_stmt *stmt, mm_usage_fn 
 mm_status catalog_usage_since_id(mm_catalog *cat, int64_t after_id, size_t limit, mm_usage_fn fn,
                                  void *ctx, size_t *count, mm_error *err)
 {
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     mm_status st = cat_prepare(cat,
                                "SELECT " USAGE_COLUMNS " FROM usage_events WHERE id > ?1 "
                                "ORDER BY id LIMIT ?2",
                                &stmt, err);
     if (st != MM_OK)
         return st;
-    sqlite3_bind_int64(stmt, 1, after_id);
-    sqlite3_bind_int64(stmt, 2, limit ? (int64_t)limit : -1);
+    db_bind_int64(stmt, 1, after_id);
+    db_bind_int64(stmt, 2, limit ? (int64_t)limit : -1);
     return stream_events(cat, stmt, fn, ctx, count, err);
 }
 
 mm_status catalog_usage_since_time(mm_catalog *cat, const char *account, int64_t since_ms,
                                    mm_usage_fn fn, void *ctx, mm_error *err)
 {
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     mm_status st = cat_prepare(
         cat, account ? CAT_SQL_USAGE_SINCE_TIME_ACCOUNT : CAT_SQL_USAGE_SINCE_TIME_ALL, &stmt, err);
     if (st != MM_OK)
         return st;
-    sqlite3_bind_int64(stmt, 1, since_ms);
+    db_bind_int64(stmt, 1, since_ms);
     if (account)
         cat_bind_text(stmt, 2, account);
     return stream_events(cat, stmt, fn, ctx, NULL, err);
@@ -224,25 +231,25 @@ mm_status catalog_usage_totals(mm_catalog *cat, const char *account, const char 
     if ((account == NULL) == (workspace == NULL))
         return mm_error_set(err, MM_E_INTERNAL, "",
                             "usage totals need exactly one of an account or a workspace");
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     mm_status st = cat_prepare(
         cat, account ? CAT_SQL_USAGE_TOTALS_ACCOUNT : CAT_SQL_USAGE_TOTALS_WORKSPACE, &stmt, err);
     if (st != MM_OK)
         return st;
     cat_bind_text(stmt, 1, account ? account : workspace);
-    sqlite3_bind_int64(stmt, 2, since_ms);
+    db_bind_int64(stmt, 2, since_ms);
     if (model)
         cat_bind_text(stmt, 3, model);
-    if (sqlite3_step(stmt) == SQLITE_ROW) {
-        out->requests = sqlite3_column_int64(stmt, 0);
-        out->tokens = sqlite3_column_int64(stmt, 1);
-        out->cost_micros = sqlite3_column_int64(stmt, 2);
-        out->first_ts_ms = sqlite3_column_int64(stmt, 3);
-        out->unpriced = sqlite3_column_int64(stmt, 4);
+    if (db_step(stmt) == DB_ROW) {
+        out->requests = db_column_int64(stmt, 0);
+        out->tokens = db_column_int64(stmt, 1);
+        out->cost_micros = db_column_int64(stmt, 2);
+        out->first_ts_ms = db_column_int64(stmt, 3);
+        out->unpriced = db_column_int64(stmt, 4);
     } else {
         st = cat_db_error(cat, "summing usage", err);
     }
-    sqlite3_finalize(stmt);
+    db_finalize(stmt);
     return st;
 }
 

@@ -8,13 +8,31 @@
 
 #define CHECK_KEY "vault_check"
 
-static void key_file_path(const mm_catalog *cat, char *out, size_t outsz)
+/* The key file: MM_KEY_FILE when set, else beside an SQLite catalog (<path>.key). A PostgreSQL
+ * catalog has no "beside": every host gives the same key (MM_MASTER_KEY or MM_KEY_FILE), so
+ * false when neither applies. */
+static bool key_file_path(const mm_catalog *cat, char *out, size_t outsz)
 {
+    const char *env = getenv("MM_KEY_FILE");
+    if (env && env[0]) {
+        snprintf(out, outsz, "%s", env);
+        return true;
+    }
+    if (db_kind_of(cat->db) == DB_POSTGRES)
+        return false;
     snprintf(out, outsz, "%s.key", cat->path);
+    return true;
 }
 
 static mm_status missing_key(const mm_catalog *cat, mm_error *err)
 {
+    if (db_kind_of(cat->db) == DB_POSTGRES)
+        return mm_error_set(err, MM_E_SECRET, "master_key",
+                            "the catalog %s is shared (PostgreSQL), so its master key is not "
+                            "kept beside it: set MM_MASTER_KEY (base64 of 32 bytes) or MM_KEY_FILE "
+                            "(a key file) on this host, the same key on every host — nothing was "
+                            "changed",
+                            db_display(cat->db));
     return mm_error_set(err, MM_E_SECRET, "master_key",
                         "the catalog %s holds encrypted API keys but no master key is available; "
                         "set MM_MASTER_KEY (base64 of 32 bytes) or restore the key file %s.key — "
@@ -24,6 +42,11 @@ static mm_status missing_key(const mm_catalog *cat, mm_error *err)
 
 static mm_status wrong_key(const mm_catalog *cat, mm_error *err)
 {
+    if (db_kind_of(cat->db) == DB_POSTGRES)
+        return mm_error_set(err, MM_E_SECRET, "master_key",
+                            "the master key (MM_MASTER_KEY or MM_KEY_FILE) does not match the "
+                            "catalog %s; give the key the other hosts use — nothing was changed",
+                            db_display(cat->db));
     return mm_error_set(err, MM_E_SECRET, "master_key",
                         "the master key does not match this catalog (MM_MASTER_KEY or %s.key); "
                         "restore the right key — nothing was changed",
@@ -35,25 +58,27 @@ static mm_status read_check(mm_catalog *cat, unsigned char **blob, size_t *len, 
 {
     *blob = NULL;
     *len = 0;
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     mm_status st =
         cat_prepare(cat, "SELECT value FROM meta WHERE key = '" CHECK_KEY "'", &stmt, err);
     if (st != MM_OK)
         return st;
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
-        int n = sqlite3_column_bytes(stmt, 0);
-        *blob = malloc(n > 0 ? (size_t)n : 1);
+    int rc = db_step(stmt);
+    if (rc == DB_ROW) {
+        size_t n = 0;
+        const void *stored = db_column_blob(stmt, 0, &n);
+        *blob = malloc(n > 0 ? n : 1);
         if (*blob) {
-            memcpy(*blob, sqlite3_column_blob(stmt, 0), (size_t)n);
-            *len = (size_t)n;
+            if (n)
+                memcpy(*blob, stored, n);
+            *len = n;
         } else {
             st = mm_error_set(err, MM_E_INTERNAL, "", "out of memory reading the catalog");
         }
-    } else if (rc != SQLITE_DONE) {
+    } else if (rc != DB_DONE) {
         st = cat_db_error(cat, "reading the vault check value", err);
     }
-    sqlite3_finalize(stmt);
+    db_finalize(stmt);
     return st;
 }
 
@@ -64,10 +89,10 @@ static mm_status store_check(mm_catalog *cat, mm_error *err)
     mm_status st = vault_seal_check(cat->vault, &blob, &len, err);
     if (st != MM_OK)
         return st;
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     st = cat_prepare(cat, "INSERT INTO meta(key, value) VALUES ('" CHECK_KEY "', ?1)", &stmt, err);
     if (st == MM_OK) {
-        sqlite3_bind_blob(stmt, 1, blob, (int)len, SQLITE_TRANSIENT);
+        db_bind_blob(stmt, 1, blob, len);
         st = cat_step_done(cat, stmt, "storing the vault check value", err);
     }
     free(blob);
@@ -90,7 +115,10 @@ static mm_status load_key(mm_catalog *cat, bool may_create, mm_error *err)
     if (cat->vault)
         return MM_OK;
     char path[MM_PATH_MAX + 8];
-    key_file_path(cat, path, sizeof path);
+    if (!key_file_path(cat, path, sizeof path)) { /* PostgreSQL: MM_MASTER_KEY or nothing */
+        mm_status st = vault_load("", &cat->vault, NULL, err);
+        return st == MM_OK && !cat->vault ? missing_key(cat, err) : st;
+    }
     bool damaged = false;
     mm_status st = vault_load(path, &cat->vault, &damaged, err);
     if (st == MM_E_SECRET && damaged && may_create) {

@@ -22,17 +22,17 @@ mm_status catalog_workspace_validate(const mm_workspace *ws, mm_error *err)
     return st;
 }
 
-static void read_workspace_row(sqlite3_stmt *stmt, void *item)
+static void read_workspace_row(db_stmt *stmt, void *item)
 {
     mm_workspace *ws = item;
     memset(ws, 0, sizeof *ws);
-    ws->id = sqlite3_column_int64(stmt, 0);
+    ws->id = db_column_int64(stmt, 0);
     cat_column_copy(stmt, 1, ws->name, sizeof ws->name);
     cat_column_copy(stmt, 2, ws->description, sizeof ws->description);
-    ws->version = sqlite3_column_int64(stmt, 3);
-    ws->created_ms = sqlite3_column_int64(stmt, 4);
-    ws->updated_ms = sqlite3_column_int64(stmt, 5);
-    ws->n_entitlements = (size_t)sqlite3_column_int64(stmt, 6);
+    ws->version = db_column_int64(stmt, 3);
+    ws->created_ms = db_column_int64(stmt, 4);
+    ws->updated_ms = db_column_int64(stmt, 5);
+    ws->n_entitlements = (size_t)db_column_int64(stmt, 6);
 }
 
 static const cat_entity WORKSPACES = {
@@ -50,17 +50,17 @@ static const cat_entity WORKSPACES = {
 static mm_status insert_row(mm_catalog *cat, mm_workspace *ws, mm_error *err)
 {
     mm_status st = cat_entity_name_free(cat, &WORKSPACES, ws->name, 0, err);
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     if (st == MM_OK)
         st = cat_prepare(cat,
                          "INSERT INTO workspaces(name, description, version, created_ms, "
-                         "updated_ms) VALUES (?1, ?2, 1, ?3, ?3)",
+                         "updated_ms) VALUES (?1, ?2, 1, ?3, ?3) RETURNING id",
                          &stmt, err);
     if (st != MM_OK)
         return st;
     cat_bind_text(stmt, 1, ws->name);
     cat_bind_text(stmt, 2, ws->description);
-    sqlite3_bind_int64(stmt, 3, ws->created_ms);
+    db_bind_int64(stmt, 3, ws->created_ms);
     st = cat_step_insert(cat, stmt, "adding the workspace", &ws->id, err);
     if (st == MM_OK)
         st = cat_audit(cat, "create", "workspace", ws->name, NULL, cat_workspace_json(ws), err);
@@ -91,7 +91,7 @@ static mm_status update_row(mm_catalog *cat, mm_workspace *next, mm_error *err)
                                             &current, err);
     if (st == MM_OK)
         st = cat_entity_name_free(cat, &WORKSPACES, next->name, next->id, err);
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     if (st == MM_OK)
         st = cat_prepare(cat,
                          "UPDATE workspaces SET name = ?1, description = ?2, updated_ms = ?3, "
@@ -101,9 +101,9 @@ static mm_status update_row(mm_catalog *cat, mm_workspace *next, mm_error *err)
         return st;
     cat_bind_text(stmt, 1, next->name);
     cat_bind_text(stmt, 2, next->description);
-    sqlite3_bind_int64(stmt, 3, next->updated_ms);
-    sqlite3_bind_int64(stmt, 4, next->id);
-    sqlite3_bind_int64(stmt, 5, next->version);
+    db_bind_int64(stmt, 3, next->updated_ms);
+    db_bind_int64(stmt, 4, next->id);
+    db_bind_int64(stmt, 5, next->version);
     st = cat_step_done(cat, stmt, "updating the workspace", err);
     if (st == MM_OK) {
         next->version++;

@@ -59,18 +59,18 @@ static json_t *key_json(const mm_workspace_key *key)
 static mm_status insert_key(mm_catalog *cat, int64_t workspace_id, const unsigned char *hash,
                             mm_workspace_key *key, mm_error *err)
 {
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     mm_status st = cat_prepare(cat,
                                "INSERT INTO workspace_keys(workspace_id, key_hash, hint, "
-                               "created_ms, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+                               "created_ms, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
                                &stmt, err);
     if (st != MM_OK)
         return st;
-    sqlite3_bind_int64(stmt, 1, workspace_id);
-    sqlite3_bind_blob(stmt, 2, hash, MM_WORKSPACE_KEY_HASH_BYTES, SQLITE_TRANSIENT);
+    db_bind_int64(stmt, 1, workspace_id);
+    db_bind_blob(stmt, 2, hash, MM_WORKSPACE_KEY_HASH_BYTES);
     cat_bind_text(stmt, 3, key->hint);
-    sqlite3_bind_int64(stmt, 4, key->created_ms);
-    sqlite3_bind_int64(stmt, 5, key->expires_ms);
+    db_bind_int64(stmt, 4, key->created_ms);
+    db_bind_int64(stmt, 5, key->expires_ms);
     st = cat_step_insert(cat, stmt, "adding the workspace key", &key->id, err);
     if (st == MM_OK) {
         char name[160];
@@ -125,20 +125,20 @@ mm_status catalog_workspace_key_add(mm_catalog *cat, const char *workspace, int6
     return st;
 }
 
-static void read_key_row(sqlite3_stmt *stmt, void *item)
+static void read_key_row(db_stmt *stmt, void *item)
 {
     mm_workspace_key *key = item;
     memset(key, 0, sizeof *key);
-    key->id = sqlite3_column_int64(stmt, 0);
+    key->id = db_column_int64(stmt, 0);
     cat_column_copy(stmt, 1, key->workspace, sizeof key->workspace);
     cat_column_copy(stmt, 2, key->hint, sizeof key->hint);
-    key->created_ms = sqlite3_column_int64(stmt, 3);
-    key->last_used_ms = sqlite3_column_int64(stmt, 4);
-    key->expires_ms = sqlite3_column_int64(stmt, 5);
-    key->revoked_ms = sqlite3_column_int64(stmt, 6);
+    key->created_ms = db_column_int64(stmt, 3);
+    key->last_used_ms = db_column_int64(stmt, 4);
+    key->expires_ms = db_column_int64(stmt, 5);
+    key->revoked_ms = db_column_int64(stmt, 6);
 }
 
-static void bind_workspace(sqlite3_stmt *stmt, const void *ctx)
+static void bind_workspace(db_stmt *stmt, const void *ctx)
 {
     cat_bind_text(stmt, 1, ctx);
 }
@@ -164,9 +164,9 @@ void mm_workspace_key_list_free(mm_workspace_key_list *list)
         cat_free_rows((void **)&list->items, &list->count);
 }
 
-static void bind_id(sqlite3_stmt *stmt, const void *ctx)
+static void bind_id(db_stmt *stmt, const void *ctx)
 {
-    sqlite3_bind_int64(stmt, 1, *(const int64_t *)ctx);
+    db_bind_int64(stmt, 1, *(const int64_t *)ctx);
 }
 
 static mm_status revoke_locked(mm_catalog *cat, int64_t id, mm_error *err)
@@ -186,11 +186,11 @@ static mm_status revoke_locked(mm_catalog *cat, int64_t id, mm_error *err)
                             (long long)id);
     json_t *before = key_json(&key);
     key.revoked_ms = mm_now_ms();
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     st = cat_prepare(cat, "UPDATE workspace_keys SET revoked_ms = ?2 WHERE id = ?1", &stmt, err);
     if (st == MM_OK) {
-        sqlite3_bind_int64(stmt, 1, id);
-        sqlite3_bind_int64(stmt, 2, key.revoked_ms);
+        db_bind_int64(stmt, 1, id);
+        db_bind_int64(stmt, 2, key.revoked_ms);
         st = cat_step_done(cat, stmt, "revoking the workspace key", err);
     }
     if (st != MM_OK) {
@@ -213,43 +213,45 @@ mm_status catalog_workspace_key_revoke(mm_catalog *cat, int64_t id, mm_error *er
 mm_status catalog_workspace_key_live(mm_catalog *cat, int64_t now_ms, mm_workspace_key_fn fn,
                                      void *ctx, mm_error *err)
 {
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     mm_status st = cat_prepare(
         cat, KEY_SELECT "WHERE k.revoked_ms = 0 AND (k.expires_ms = 0 OR k.expires_ms > ?1)", &stmt,
         err);
     if (st != MM_OK)
         return st;
-    sqlite3_bind_int64(stmt, 1, now_ms);
+    db_bind_int64(stmt, 1, now_ms);
     int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    while ((rc = db_step(stmt)) == DB_ROW) {
         mm_workspace_key key;
         read_key_row(stmt, &key);
-        if (sqlite3_column_bytes(stmt, 7) == MM_WORKSPACE_KEY_HASH_BYTES)
-            fn(&key, sqlite3_column_blob(stmt, 7), ctx);
+        size_t hash_len = 0;
+        const void *hash = db_column_blob(stmt, 7, &hash_len);
+        if (hash_len == MM_WORKSPACE_KEY_HASH_BYTES)
+            fn(&key, hash, ctx);
     }
-    if (rc != SQLITE_DONE)
+    if (rc != DB_DONE)
         st = cat_db_error(cat, "reading the workspace keys", err);
-    sqlite3_finalize(stmt);
+    db_finalize(stmt);
     return st;
 }
 
 static mm_status touch_locked(mm_catalog *cat, const int64_t *ids, const int64_t *used_ms,
                               size_t count, mm_error *err)
 {
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     mm_status st = cat_prepare(cat,
                                "UPDATE workspace_keys SET last_used_ms = max(last_used_ms, ?2) "
                                "WHERE id = ?1",
                                &stmt, err);
     for (size_t i = 0; st == MM_OK && i < count; i++) {
-        sqlite3_bind_int64(stmt, 1, ids[i]);
-        sqlite3_bind_int64(stmt, 2, used_ms[i]);
-        if (sqlite3_step(stmt) != SQLITE_DONE)
+        db_bind_int64(stmt, 1, ids[i]);
+        db_bind_int64(stmt, 2, used_ms[i]);
+        if (db_step(stmt) != DB_DONE)
             st = cat_db_error(cat, "recording when workspace keys were used", err);
-        sqlite3_reset(stmt);
+        db_reset(stmt);
     }
     if (stmt)
-        sqlite3_finalize(stmt);
+        db_finalize(stmt);
     return st;
 }
 

@@ -43,6 +43,7 @@ typedef struct db_open_options {
     bool read_only;      /* SQLite: opened read-only; PostgreSQL: default_transaction_read_only */
     bool create;         /* SQLite: create the file when missing (mode from umask) */
     int busy_timeout_ms; /* SQLite busy timeout / PostgreSQL lock_timeout; 0 = 5000 ms */
+    bool bare; /* SQLite: no PRAGMA at open (the caller checks the file is its own first) */
 } db_open_options;
 
 /* The channel every write transaction notifies on PostgreSQL (LISTEN/NOTIFY). */

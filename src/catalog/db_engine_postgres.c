@@ -267,7 +267,7 @@ static void pg_bind_double(db_stmt *stmt, int index, double value)
 
 static void pg_bind_text(db_stmt *stmt, int index, const char *text)
 {
-    set_param(stmt, index, strdup(text), 0, 0, 0);
+    set_param(stmt, index, strdup(text), 0, 0, OID_TEXT);
 }
 
 static void pg_bind_null(db_stmt *stmt, int index)

@@ -1,5 +1,7 @@
 /* The SQLite engine: a catalog file opened in WAL mode with foreign keys and a busy timeout;
  * writers serialized by BEGIN IMMEDIATE; other sessions' commits seen through data_version. */
+#include "catalog/db_engine_sqlite.h"
+
 #include "catalog/db_engine_impl.h"
 
 #include <errno.h>
@@ -26,6 +28,11 @@ typedef struct lite_stmt {
 static sqlite3 *handle_of(db_conn *db)
 {
     return ((lite_conn *)db)->handle;
+}
+
+sqlite3 *db_sqlite_handle(db_conn *db)
+{
+    return db && db->kind == DB_SQLITE ? handle_of(db) : NULL;
 }
 
 static sqlite3_stmt *stmt_of(db_stmt *stmt)
@@ -290,6 +297,8 @@ static mm_status configure(db_conn *db, const db_open_options *opts)
                                                       : DEFAULT_BUSY_TIMEOUT_MS);
     sqlite3_extended_result_codes(h, 1);
     mm_status st = MM_OK;
+    if (opts->bare)
+        return st;
     if (!db->read_only) {
         st = lite_exec(db, "PRAGMA journal_mode=WAL");
         if (st == MM_OK)

@@ -6,6 +6,11 @@ set -u
 
 TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/mmadmin-cli.XXXXXX")
 export MM_DB=$TEST_TMP/catalog.db
+# Under tests/postgres/run.sh (ctest label postgres) the catalog is the private server's database.
+if [ -n "${MM_PG_ADDRESS:-}" ]; then
+    export MM_DB=$MM_PG_ADDRESS
+    source "$(dirname "${BASH_SOURCE[0]}")/../postgres/pg_lib.sh" # PG_BIN, pg_sql
+fi
 # A fixed 32-byte master key (base64), so runs are reproducible.
 export MM_MASTER_KEY=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=
 export HOME=$TEST_TMP/home
@@ -108,8 +113,14 @@ sys.exit(0 if eval(sys.argv[2]) else 1)' "$OUT" "$1" 2>"$TEST_TMP/py.err"; then
     fi
 }
 
-# catalog_fingerprint: sha256 of the catalog file after a WAL checkpoint, and its SQL dump.
+# catalog_fingerprint: sha256 of the catalog file after a WAL checkpoint, and its SQL dump
+# (PostgreSQL: of pg_dump's schema and data).
 catalog_fingerprint() {
+    if [ -n "${MM_PG_ADDRESS:-}" ]; then
+        "$PG_BIN/pg_dump" --no-owner "$MM_PG_ADDRESS" | sha256sum
+        "$PG_BIN/pg_dump" --no-owner --data-only --inserts "$MM_PG_ADDRESS"
+        return
+    fi
     sqlite3 "$MM_DB" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
     sha256sum <"$MM_DB"
     sqlite3 "$MM_DB" .dump
