@@ -427,22 +427,22 @@ mm_status catalog_account_list(mm_catalog *cat, mm_account_list *out, mm_error *
 
 mm_status catalog_account_each(mm_catalog *cat, mm_account_fn fn, void *ctx, mm_error *err)
 {
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     mm_status st = cat_prepare(cat, ACCOUNT_SELECT "ORDER BY a.name", &stmt, err);
     if (st != MM_OK)
         return st;
     mm_account *row = malloc(sizeof *row);
-    int rc = SQLITE_DONE;
-    while (row && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    db_step_result rc = DB_DONE;
+    while (row && (rc = db_step(stmt)) == DB_ROW) {
         read_account_row(stmt, row);
         fn(row, ctx);
     }
     if (!row)
         st = cat_out_of_memory(err);
-    else if (rc != SQLITE_DONE)
+    else if (rc != DB_DONE)
         st = cat_db_error(cat, "listing accounts", err);
     free(row);
-    sqlite3_finalize(stmt);
+    db_finalize(stmt);
     return st;
 }
 
