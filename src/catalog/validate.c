@@ -14,6 +14,7 @@
 
 #include <curl/curl.h>
 
+#include "util/count.h"
 #include "util/text.h"
 
 bool val_terminated(const char *s, size_t cap)
@@ -118,25 +119,10 @@ mm_status val_limit(const char *field, const char *label, int64_t value, int64_t
 mm_status catalog_parse_limit(const char *text, const char *field, int64_t max, int64_t *out,
                               mm_error *err)
 {
-    const char *label = field ? field : "limit";
-    if (!mm_present(text))
-        return mm_error_set(err, MM_E_INVALID, label,
-                            "the %s needs a value: a whole number "
-                            "from 1 to %lld",
-                            label, (long long)max);
-    for (const char *p = text; *p; p++)
-        if (!isdigit((unsigned char)*p))
-            return mm_error_set(err, MM_E_INVALID, label,
-                                "the %s must be a whole number from 1 to %lld, not '%.40s'", label,
-                                (long long)max, text);
-    errno = 0;
-    long long value = strtoll(text, NULL, 10);
-    if (errno == ERANGE || value < 1 || value > max)
-        return mm_error_set(err, MM_E_INVALID, label,
-                            "the %s must be a whole number from 1 to %lld, not %.40s", label,
-                            (long long)max, text);
-    *out = value;
-    return MM_OK;
+    const char *trimmed = text;
+    while (trimmed && isspace((unsigned char)*trimmed))
+        trimmed++;
+    return mm_limit_parse(mm_present(trimmed) ? text : NULL, field, max, out, err);
 }
 
 void catalog_key_hint(const char *key, char *out, size_t outsz)

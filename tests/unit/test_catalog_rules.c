@@ -311,6 +311,10 @@ static void limits_parse_as_positive_integers(void **state)
     assert_int_equal(catalog_parse_limit("600", "rpm", MM_RPM_MAX, &value, &err), MM_OK);
     assert_int_equal(value, 600);
     assert_int_equal(catalog_parse_limit("10000000", "rpm", MM_RPM_MAX, &value, &err), MM_OK);
+    assert_int_equal(catalog_parse_limit("50k", "rpm", MM_RPM_MAX, &value, &err), MM_OK);
+    assert_int_equal(value, 50000); /* as the tables show it (issue 14), also in files */
+    assert_int_equal(catalog_parse_limit("1.5M", "tpm", MM_TPM_MAX, &value, &err), MM_OK);
+    assert_int_equal(value, 1500000);
     const char *bad[] = {"0", "-1", "1e3", "10000001", "", "12abc", "99999999999999999999999"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(catalog_parse_limit(bad[i], "rpm", MM_RPM_MAX, &value, &err),
