@@ -285,10 +285,63 @@ static void collect_syntax_errors(struct fy_diag *diag, asc_report *report)
         mm_string_list_append(&report->errors, "1:1: YAML syntax: the file cannot be parsed");
 }
 
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 when it is not one (overlong
+ * forms, surrogates and code points past U+10FFFF included). */
+static size_t utf8_sequence(const unsigned char *s, size_t n)
+{
+    size_t len = s[0] < 0xC2 ? 0 : s[0] < 0xE0 ? 2 : s[0] < 0xF0 ? 3 : s[0] < 0xF5 ? 4 : 0;
+    if (len == 0 || len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] > 0x9F) ||
+        (s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] > 0x8F))
+        return 0;
+    return len;
+}
+
+/* YAML's character set before the parser sees the text (libfyaml 0.7 can loop on invalid
+ * UTF-8 inside a directive): valid UTF-8, no control characters but tab, line feed and
+ * carriage return. Adds "line:column: ..." to report and returns false on the first fault. */
+static bool text_is_yaml_characters(const char *text, size_t len, asc_report *report)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    int line = 1, column = 1;
+    for (size_t i = 0; i < len; column++) {
+        char why[96] = "";
+        size_t step = 1;
+        if (s[i] >= 0x80) {
+            step = utf8_sequence(s + i, len - i);
+            if (step == 0)
+                snprintf(why, sizeof why, "byte 0x%02X is not valid UTF-8", s[i]);
+        } else if (s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r') {
+            snprintf(why, sizeof why, "control character U+%04X is not allowed", s[i]);
+        } else if (s[i] == 0x7F) {
+            snprintf(why, sizeof why, "control character U+007F is not allowed");
+        }
+        if (why[0]) {
+            char message[160];
+            snprintf(message, sizeof message, "%d:%d: %s; save the file as UTF-8 text", line,
+                     column, why);
+            mm_string_list_append(&report->errors, message);
+            return false;
+        }
+        if (s[i] == '\n') {
+            line++;
+            column = 0;
+        }
+        i += step;
+    }
+    return true;
+}
+
 mm_status asc_doc_parse(const char *text, size_t len, const char *name, asc_doc *doc,
                         asc_report *report, mm_error *err)
 {
     memset(doc, 0, sizeof *doc);
+    if (!text_is_yaml_characters(text, len, report))
+        return mm_error_set(err, MM_E_INVALID, "file", "%s is not UTF-8 YAML or JSON text", name);
     struct fy_diag_cfg dcfg;
     fy_diag_cfg_default(&dcfg);
     dcfg.fp = NULL;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The catalog as code: export → apply on an empty catalog → export is byte-identical; plan's
 # exit codes and --expect-version; refusals (syntax, unknown field, wrong type, duplicate, a
-# missing account, a key in clear, a 100 MB file) list line:column and change nothing.
+# missing account, a key in clear, bytes that are not UTF-8, a 100 MB file) list line:column and change nothing.
 source "$(dirname "$0")/lib.sh"
 
 export KEY=sk-ascode-test-key-0000
@@ -90,6 +90,9 @@ assert_contains err "13:18: target 1 of model 'm' names the account 'ghost'"
 printf 'accounts: [\n' >"$TEST_TMP/syntax.yaml"
 assert_exit 2 apply -f "$TEST_TMP/syntax.yaml"
 assert_contains err "syntax.yaml:3:2: YAML syntax"
+printf '%%%%%%%%\xbc\n---\naccounts: []\n' >"$TEST_TMP/latin1.yaml" # libfyaml looped on this (fuzz)
+assert_exit 2 apply -f "$TEST_TMP/latin1.yaml"
+assert_contains err "latin1.yaml:1:5: byte 0xBC is not valid UTF-8"
 truncate -s 100M "$TEST_TMP/big.yaml"
 assert_exit 2 apply -f "$TEST_TMP/big.yaml"
 assert_contains err "at most 4194304 bytes"
