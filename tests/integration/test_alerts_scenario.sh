@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # mmadmin's own alerts on a scenario: mmsim degrades (slow answers), fails (server errors) and
-# recovers a provider while a workspace passes 80 % of its monthly tokens. The monitor fires
+# recovers a provider while a workspace passes its warning share of monthly tokens. The monitor fires
 # provider_degraded, provider_unreachable and workspace_near_token_cap once each and resolves
 # each once; the webhook gets one firing and one resolved event per alert (its first answer, a
 # 500, is retried), the command runs, and no record holds the webhook's secret path.
@@ -77,7 +77,9 @@ assert_ok entitle chat team --monthly-tokens 100
 # degraded by latency only (p95 above 250 ms over the last minute), unreachable after 3 probes
 assert_ok health config --recent-window 60 --degraded-p95-ms 250 --degraded-error-rate 1 \
     --degraded-rate-limit-hits 1000000
-assert_ok alerts config --degraded-for 1 --resolve-after 2 \
+# the workspace warning at half its 100 monthly tokens: the cap admits a request only when its
+# estimate (prompt + overhead + max tokens) still fits, so usage stops short of the cap itself
+assert_ok alerts config --degraded-for 1 --resolve-after 2 --workspace-tokens 0.5 \
     --webhook "http://127.0.0.1:$HOOK_PORT/hooks/secret-token-4242"
 assert_ok alerts config --rule workspace_near_token_cap --command "cat >>'$TEST_TMP/cmd.log'"
 assert_contains out "workspace_near_token_cap"
@@ -106,7 +108,7 @@ wait_for "provider_unreachable resolves" has_alert provider_unreachable resolved
 wait_for "the account is healthy again" status_is healthy
 echo "ok - a recovered provider resolves provider_unreachable"
 
-# ---- 4. the workspace passes 80 % of its 100 monthly tokens ----
+# ---- 4. the workspace passes its warning share (50 %) of its 100 monthly tokens ----
 for ((i = 0; i < 40; i++)); do
     has_alert workspace_near_token_cap firing && break
     send_json chat team
@@ -123,7 +125,7 @@ assert_ok alerts ack "$id" --by ops
 assert_contains out "acknowledged by ops"
 assert_ok entitle chat team --monthly-tokens 1000000
 wait_for "workspace_near_token_cap resolves" has_alert workspace_near_token_cap resolved
-echo "ok - a workspace past 80 % of its monthly tokens fires, is acknowledged, resolves"
+echo "ok - a workspace past its warning share of monthly tokens fires, is acknowledged, resolves"
 
 # ---- once each: the table, the monitor's log, the webhook, the command ----
 sleep 3 # a few more evaluations: nothing fires again
