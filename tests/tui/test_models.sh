@@ -6,6 +6,9 @@
 # pointed at an embedding model is warned about, and a model with entitlements is deleted after
 # a confirmation that names the counts.
 source "$(dirname "$0")/lib.sh"
+# 150 columns: the wide sidebar (full page names) and the Status column leave 120 columns too
+# narrow for every limit column and a two-target chain at a glance; this test reads them.
+TUI_COLS=150
 start_sim
 
 add_account prod-openai openai sk-test-openai-0001 --endpoint "$(sim_url openai)"
