@@ -11,6 +11,18 @@
 
 /* Migration N (index N-1) takes the schema from version N-1 to N. Never edit a shipped one:
  * append a new step instead. */
+/* The columns of both usage rollup tables (minute and day): what one bucket sums. */
+#define ROLLUP_COLUMNS                                                                             \
+    "  scope TEXT NOT NULL, name TEXT NOT NULL, model TEXT NOT NULL, kind TEXT NOT NULL,"          \
+    "  start_ms INTEGER NOT NULL,"                                                                 \
+    "  events INTEGER NOT NULL, errors INTEGER NOT NULL, request_errors INTEGER NOT NULL,"         \
+    "  rate_limited INTEGER NOT NULL, tokens_in INTEGER NOT NULL, tokens_out INTEGER NOT NULL,"    \
+    "  tokens_cache_read INTEGER NOT NULL, tokens_cache_write INTEGER NOT NULL,"                   \
+    "  usage_estimated INTEGER NOT NULL, cost_micros INTEGER NOT NULL, unpriced INTEGER NOT NULL," \
+    "  served INTEGER NOT NULL, served_tokens INTEGER NOT NULL,"                                   \
+    "  served_cost_micros INTEGER NOT NULL, latency BLOB NOT NULL,"                                \
+    "  PRIMARY KEY (scope, name, model, start_ms, kind)) WITHOUT ROWID;"
+
 static const char *const MIGRATIONS[] = {
     /* 1: the first schema */
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);"
@@ -153,27 +165,9 @@ static const char *const MIGRATIONS[] = {
      * registered on every connection). Minute rollups are per account, kept 48 h; day rollups
      * per account and per workspace x model (requests), kept for ever. latency is the sparse
      * encoding of util/histogram (successful events). */
-    "CREATE TABLE usage_rollup_minute ("
-    "  scope TEXT NOT NULL, name TEXT NOT NULL, model TEXT NOT NULL, kind TEXT NOT NULL,"
-    "  start_ms INTEGER NOT NULL,"
-    "  events INTEGER NOT NULL, errors INTEGER NOT NULL, request_errors INTEGER NOT NULL,"
-    "  rate_limited INTEGER NOT NULL, tokens_in INTEGER NOT NULL, tokens_out INTEGER NOT NULL,"
-    "  tokens_cache_read INTEGER NOT NULL, tokens_cache_write INTEGER NOT NULL,"
-    "  usage_estimated INTEGER NOT NULL, cost_micros INTEGER NOT NULL, unpriced INTEGER NOT NULL,"
-    "  served INTEGER NOT NULL, served_tokens INTEGER NOT NULL,"
-    "  served_cost_micros INTEGER NOT NULL, latency BLOB NOT NULL,"
-    "  PRIMARY KEY (scope, name, model, start_ms, kind)) WITHOUT ROWID;"
+    "CREATE TABLE usage_rollup_minute (" ROLLUP_COLUMNS
     "CREATE INDEX usage_rollup_minute_by_start ON usage_rollup_minute(start_ms);"
-    "CREATE TABLE usage_rollup_day ("
-    "  scope TEXT NOT NULL, name TEXT NOT NULL, model TEXT NOT NULL, kind TEXT NOT NULL,"
-    "  start_ms INTEGER NOT NULL,"
-    "  events INTEGER NOT NULL, errors INTEGER NOT NULL, request_errors INTEGER NOT NULL,"
-    "  rate_limited INTEGER NOT NULL, tokens_in INTEGER NOT NULL, tokens_out INTEGER NOT NULL,"
-    "  tokens_cache_read INTEGER NOT NULL, tokens_cache_write INTEGER NOT NULL,"
-    "  usage_estimated INTEGER NOT NULL, cost_micros INTEGER NOT NULL, unpriced INTEGER NOT NULL,"
-    "  served INTEGER NOT NULL, served_tokens INTEGER NOT NULL,"
-    "  served_cost_micros INTEGER NOT NULL, latency BLOB NOT NULL,"
-    "  PRIMARY KEY (scope, name, model, start_ms, kind)) WITHOUT ROWID;"
+    "CREATE TABLE usage_rollup_day (" ROLLUP_COLUMNS
     "CREATE INDEX usage_rollup_day_by_start ON usage_rollup_day(start_ms, scope);"
     "INSERT INTO usage_rollup_minute SELECT 'account', account, '', kind, ts_ms - ts_ms % 60000,"
     "  count(*), sum(mm_usage_fault(outcome, http_status)),"
