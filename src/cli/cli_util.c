@@ -274,13 +274,28 @@ void cli_print_help(const cli_spec *spec, FILE *out)
 
 /* ---- subcommand groups ---- */
 
-static void print_group_help(const char *group, const char *summary, const cli_subcommand *subs,
-                             size_t n_subs, FILE *out)
+void cli_print_subcommands(const char *group, const cli_subcommand *subs, size_t n_subs, FILE *out)
 {
-    fprintf(out, "Usage: mmadmin %s SUBCOMMAND [OPTIONS]\n\n%s\n\nSubcommands:\n", group, summary);
+    fputs("\nSubcommands:\n", out);
     for (size_t i = 0; i < n_subs; i++)
         fprintf(out, "  %-10s %s\n", subs[i].name, subs[i].summary);
     fprintf(out, "\nRun 'mmadmin %s SUBCOMMAND --help' for its options and an example.\n", group);
+}
+
+int cli_run_subcommand(cli_context *ctx, const cli_subcommand *subs, size_t n_subs, int argc,
+                       char **argv)
+{
+    for (size_t i = 0; argc >= 2 && i < n_subs; i++)
+        if (strcmp(subs[i].name, argv[1]) == 0)
+            return subs[i].run(ctx, argc - 1, argv + 1);
+    return -1;
+}
+
+static void print_group_help(const char *group, const char *summary, const cli_subcommand *subs,
+                             size_t n_subs, FILE *out)
+{
+    fprintf(out, "Usage: mmadmin %s SUBCOMMAND [OPTIONS]\n\n%s\n", group, summary);
+    cli_print_subcommands(group, subs, n_subs, out);
 }
 
 int cli_dispatch(cli_context *ctx, const char *group, const char *group_summary,
@@ -293,10 +308,9 @@ int cli_dispatch(cli_context *ctx, const char *group, const char *group_summary,
         print_group_help(group, group_summary, subs, n_subs, stdout);
         return CLI_EXIT_OK;
     }
-    for (size_t i = 0; i < n_subs; i++) {
-        if (strcmp(subs[i].name, word) == 0)
-            return subs[i].run(ctx, argc - 1, argv + 1);
-    }
+    int code = cli_run_subcommand(ctx, subs, n_subs, argc, argv);
+    if (code >= 0)
+        return code;
     if (is_key_argument(word)) {
         fprintf(stderr, "mmadmin: %s\n", key_refusal);
         return CLI_EXIT_USAGE;
@@ -474,6 +488,22 @@ int cli_print_json(json_t *value)
         fputs("mmadmin: could not write the JSON output\n", stderr);
         return CLI_EXIT_FAILURE;
     }
+    return CLI_EXIT_OK;
+}
+
+int cli_print_list(bool json, const cli_list_output *out)
+{
+    if (json) {
+        json_t *array = json_array();
+        const char *item = out->items;
+        for (size_t i = 0; array && i < out->count; i++, item += out->item_size)
+            json_array_append_new(array, out->to_json(item));
+        return cli_print_json(array);
+    }
+    if (out->count == 0)
+        printf("%s\n", out->empty_hint);
+    else
+        out->print_text(out->list);
     return CLI_EXIT_OK;
 }
 

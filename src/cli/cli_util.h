@@ -113,6 +113,15 @@ typedef struct cli_subcommand {
 /* Runs the subcommand named argv[1] of group (argv[0]); handles --help/no word/unknown word. */
 int cli_dispatch(cli_context *ctx, const char *group, const char *group_summary,
                  const cli_subcommand *subs, size_t n_subs, int argc, char **argv);
+/* For a command that runs on its own and also has subcommands (health, alerts): runs the
+ * subcommand named argv[1] and returns its exit code (>= 0), or -1 when argv[1] names none. */
+int cli_run_subcommand(cli_context *ctx, const cli_subcommand *subs, size_t n_subs, int argc,
+                       char **argv);
+/* Prints "Subcommands:" with each one's summary and where to read more (group --help). */
+void cli_print_subcommands(const char *group, const cli_subcommand *subs, size_t n_subs, FILE *out);
+/* cli_dispatch over a static array of subcommands (its length taken from the array). */
+#define CLI_DISPATCH(ctx, group, summary, subs, argc, argv)                                        \
+    cli_dispatch(ctx, group, summary, subs, sizeof(subs) / sizeof((subs)[0]), argc, argv)
 
 /* ---- input parsers (each refuses with MM_E_INVALID, field = option, and a message naming
  * the option, what was given and what is accepted) ---- */
@@ -141,6 +150,19 @@ mm_status cli_read_secret_env(const char *var, char *out, size_t outsz, mm_error
 /* Prints value to stdout as indented JSON (JSON_INDENT(2) | JSON_PRESERVE_ORDER) plus a
  * newline, and releases it. Returns 0, or 1 if it could not be written. */
 int cli_print_json(json_t *value);
+/* The three shapes of a `list` command's output, one home for them all: with json, a JSON
+ * array of to_json(item) for each of the count items (item_size bytes apart); otherwise
+ * empty_hint and a newline when count is 0; otherwise print_text(list). Returns the exit code
+ * (0, or 1 if the output could not be written). */
+typedef struct cli_list_output {
+    const void *items;
+    size_t count, item_size;
+    json_t *(*to_json)(const void *item);
+    const char *empty_hint;
+    void (*print_text)(const void *list);
+    const void *list;
+} cli_list_output;
+int cli_print_list(bool json, const cli_list_output *out);
 /* A limit as JSON: null when MM_LIMIT_UNSET, else the integer. */
 json_t *cli_json_limit(int64_t value);
 /* USD cents as a JSON number (1250 -> 12.5, util/money.h), null when unset. */

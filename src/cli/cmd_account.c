@@ -402,8 +402,14 @@ static void format_last_test(char *buf, size_t bufsz, const mm_account *acc)
         snprintf(buf, bufsz, "%s", acc->last_test_class);
 }
 
-static void print_account_table(const mm_account_list *list)
+static json_t *account_item_json(const void *item)
 {
+    return cli_account_json(item);
+}
+
+static void print_account_table(const void *account_list)
+{
+    const mm_account_list *list = account_list;
     static const char *const headers[] = {"NAME", "PROVIDER", "ENDPOINT", "KEY",      "RPM",
                                           "TPM",  "CAP USD",  "STATUS",   "LAST TEST"};
     cli_table *table = cli_table_new(9, headers);
@@ -440,18 +446,12 @@ static int account_list(cli_context *ctx, int argc, char **argv)
     mm_account_list list = {0};
     if (catalog_account_list(cat, &list, &err) != MM_OK)
         return cli_report(&err);
-    int code = CLI_EXIT_OK;
-    if (json) {
-        json_t *array = json_array();
-        for (size_t i = 0; array && i < list.count; i++)
-            json_array_append_new(array, cli_account_json(&list.items[i]));
-        code = cli_print_json(array);
-    } else if (list.count == 0) {
-        printf("no accounts yet; add one with: mmadmin account add NAME --provider P "
-               "--api-key-env VAR\n");
-    } else {
-        print_account_table(&list);
-    }
+    int code = cli_print_list(json, &(cli_list_output){list.items, list.count, sizeof *list.items,
+                                                       account_item_json,
+                                                       "no accounts yet; add one with: mmadmin "
+                                                       "account add NAME --provider P "
+                                                       "--api-key-env VAR",
+                                                       print_account_table, &list});
     mm_account_list_free(&list);
     return code;
 }
@@ -577,6 +577,6 @@ static const cli_subcommand account_subcommands[] = {
 
 int cmd_account(cli_context *ctx, int argc, char **argv)
 {
-    return cli_dispatch(ctx, "account", "Manage provider accounts.", account_subcommands,
-                        sizeof account_subcommands / sizeof account_subcommands[0], argc, argv);
+    return CLI_DISPATCH(ctx, "account", "Manage provider accounts.", account_subcommands, argc,
+                        argv);
 }

@@ -246,19 +246,12 @@ static const cli_subcommand alerts_subs[] = {
     {"config", "show or set the rules' thresholds and deliveries", cli_alerts_config},
 };
 
-static void print_subcommands(FILE *out)
-{
-    fputs("\nSubcommands:\n", out);
-    for (size_t i = 0; i < sizeof alerts_subs / sizeof alerts_subs[0]; i++)
-        fprintf(out, "  %-10s %s\n", alerts_subs[i].name, alerts_subs[i].summary);
-    fputs("\nRun 'mmadmin alerts SUBCOMMAND --help' for its options and an example.\n", out);
-}
-
 int cmd_alerts(cli_context *ctx, int argc, char **argv)
 {
-    for (size_t i = 0; argc >= 2 && i < sizeof alerts_subs / sizeof alerts_subs[0]; i++)
-        if (strcmp(argv[1], alerts_subs[i].name) == 0)
-            return alerts_subs[i].run(ctx, argc - 1, argv + 1);
+    int sub = cli_run_subcommand(ctx, alerts_subs, sizeof alerts_subs / sizeof alerts_subs[0], argc,
+                                 argv);
+    if (sub >= 0)
+        return sub;
     cli_parser p;
     cli_parser_init(&p, &alerts_spec, argc, argv);
     bool json = false, watching = false, open_only = false;
@@ -270,7 +263,8 @@ int cmd_alerts(cli_context *ctx, int argc, char **argv)
     }
     if (id == CLI_STOP) {
         if (p.exit_code == CLI_EXIT_OK)
-            print_subcommands(stdout);
+            cli_print_subcommands("alerts", alerts_subs, sizeof alerts_subs / sizeof alerts_subs[0],
+                                  stdout);
         return p.exit_code;
     }
     mm_error err = {0};

@@ -42,8 +42,9 @@ static json_t *stored_json(const char *text)
     return value ? value : json_string(text);
 }
 
-static json_t *audit_json(const mm_audit_entry *e)
+static json_t *audit_json(const void *item)
 {
+    const mm_audit_entry *e = item;
     char at[40];
     cli_format_iso_time(at, sizeof at, e->ts_ms);
     json_t *obj = json_object();
@@ -62,8 +63,9 @@ static json_t *audit_json(const mm_audit_entry *e)
     return obj;
 }
 
-static void print_audit_table(const mm_audit_list *list)
+static void print_audit_table(const void *audit_list)
 {
+    const mm_audit_list *list = audit_list;
     static const char *const headers[] = {"ID", "TIME (UTC)", "ACTOR", "ACTION", "KIND", "NAME"};
     cli_table *table = cli_table_new(6, headers);
     for (size_t i = 0; table && i < list->count; i++) {
@@ -107,17 +109,9 @@ int cmd_audit(cli_context *ctx, int argc, char **argv)
     if (!cat || (change_set ? catalog_audit_change_set(cat, change_set, &list, &err)
                             : catalog_audit_list_sets(cat, (size_t)limit, &list, &err)) != MM_OK)
         return cli_report(&err);
-    int code = CLI_EXIT_OK;
-    if (json) {
-        json_t *array = json_array();
-        for (size_t i = 0; i < list.count; i++)
-            json_array_append_new(array, audit_json(&list.items[i]));
-        code = cli_print_json(array);
-    } else if (list.count == 0) {
-        printf("the audit log is empty\n");
-    } else {
-        print_audit_table(&list);
-    }
+    int code = cli_print_list(json, &(cli_list_output){list.items, list.count, sizeof *list.items,
+                                                       audit_json, "the audit log is empty",
+                                                       print_audit_table, &list});
     mm_audit_list_free(&list);
     return code;
 }

@@ -131,8 +131,9 @@ int cmd_revoke(cli_context *ctx, int argc, char **argv)
     return CLI_EXIT_OK;
 }
 
-static json_t *entitlement_json(const mm_entitlement *e)
+static json_t *entitlement_json(const void *item)
 {
+    const mm_entitlement *e = item;
     json_t *obj = json_object();
     json_object_set_new(obj, "model", json_string(e->model));
     json_object_set_new(obj, "workspace", json_string(e->workspace));
@@ -142,8 +143,9 @@ static json_t *entitlement_json(const mm_entitlement *e)
     return obj;
 }
 
-static void print_entitlement_table(const mm_entitlement_list *list)
+static void print_entitlement_table(const void *entitlement_list)
 {
+    const mm_entitlement_list *list = entitlement_list;
     static const char *const headers[] = {"MODEL", "WORKSPACE", "RPM", "TPM", "MONTHLY TOKENS"};
     cli_table *table = cli_table_new(5, headers);
     for (size_t i = 0; table && i < list->count; i++) {
@@ -201,18 +203,13 @@ int cmd_entitlements(cli_context *ctx, int argc, char **argv)
     if (!cat || check_filters(cat, model, workspace, &err) != MM_OK ||
         catalog_entitlement_list(cat, model, workspace, &list, &err) != MM_OK)
         return cli_report(&err);
-    int code = CLI_EXIT_OK;
-    if (json) {
-        json_t *array = json_array();
-        for (size_t i = 0; i < list.count; i++)
-            json_array_append_new(array, entitlement_json(&list.items[i]));
-        code = cli_print_json(array);
-    } else if (list.count == 0) {
-        printf("no entitlements%s; grant one with: mmadmin entitle MODEL WORKSPACE\n",
-               model || workspace ? " match" : " yet");
-    } else {
-        print_entitlement_table(&list);
-    }
+    const char *hint =
+        model || workspace
+            ? "no entitlements match; grant one with: mmadmin entitle MODEL WORKSPACE"
+            : "no entitlements yet; grant one with: mmadmin entitle MODEL WORKSPACE";
+    int code = cli_print_list(json, &(cli_list_output){list.items, list.count, sizeof *list.items,
+                                                       entitlement_json, hint,
+                                                       print_entitlement_table, &list});
     mm_entitlement_list_free(&list);
     return code;
 }

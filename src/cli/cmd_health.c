@@ -230,20 +230,12 @@ static const cli_subcommand health_subs[] = {
     {"config", "show or set the monitor's timing and the status thresholds", cli_health_config},
 };
 
-/* Appended to `mmadmin health --help`: `health` runs on its own and has subcommands. */
-static void print_subcommands(FILE *out)
-{
-    fputs("\nSubcommands:\n", out);
-    for (size_t i = 0; i < sizeof health_subs / sizeof health_subs[0]; i++)
-        fprintf(out, "  %-10s %s\n", health_subs[i].name, health_subs[i].summary);
-    fputs("\nRun 'mmadmin health SUBCOMMAND --help' for its options and an example.\n", out);
-}
-
 int cmd_health(cli_context *ctx, int argc, char **argv)
 {
-    for (size_t i = 0; argc >= 2 && i < sizeof health_subs / sizeof health_subs[0]; i++)
-        if (strcmp(argv[1], health_subs[i].name) == 0)
-            return health_subs[i].run(ctx, argc - 1, argv + 1);
+    int sub = cli_run_subcommand(ctx, health_subs, sizeof health_subs / sizeof health_subs[0], argc,
+                                 argv);
+    if (sub >= 0)
+        return sub;
     cli_parser p;
     cli_parser_init(&p, &health_spec, argc, argv);
     bool json = false, watching = false;
@@ -256,7 +248,8 @@ int cmd_health(cli_context *ctx, int argc, char **argv)
     }
     if (id == CLI_STOP) {
         if (p.exit_code == CLI_EXIT_OK) /* --help was printed */
-            print_subcommands(stdout);
+            cli_print_subcommands("health", health_subs, sizeof health_subs / sizeof health_subs[0],
+                                  stdout);
         return p.exit_code;
     }
     mm_error err = {0};

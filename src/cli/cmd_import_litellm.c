@@ -121,6 +121,6 @@ int cmd_import(cli_context *ctx, int argc, char **argv)
     static const cli_subcommand subs[] = {
         {"litellm", "import a LiteLLM config.yaml (model_list, fallbacks)", import_litellm},
     };
-    return cli_dispatch(ctx, "import", "bring a configuration from another gateway", subs,
-                        sizeof subs / sizeof subs[0], argc, argv);
+    return CLI_DISPATCH(ctx, "import", "bring a configuration from another gateway", subs, argc,
+                        argv);
 }

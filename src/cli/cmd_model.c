@@ -337,6 +337,5 @@ static const cli_subcommand model_subcommands[] = {
 
 int cmd_model(cli_context *ctx, int argc, char **argv)
 {
-    return cli_dispatch(ctx, "model", "Manage logical models.", model_subcommands,
-                        sizeof model_subcommands / sizeof model_subcommands[0], argc, argv);
+    return CLI_DISPATCH(ctx, "model", "Manage logical models.", model_subcommands, argc, argv);
 }

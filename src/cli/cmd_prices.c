@@ -253,6 +253,6 @@ int cmd_prices(cli_context *ctx, int argc, char **argv)
         {"set", "set one model's price (USD per million tokens)", prices_set},
         {"import", "import prices from mmadmin's or LiteLLM's price file", prices_import},
     };
-    return cli_dispatch(ctx, "prices", "the price table behind every cost figure", subs,
-                        sizeof subs / sizeof subs[0], argc, argv);
+    return CLI_DISPATCH(ctx, "prices", "the price table behind every cost figure", subs, argc,
+                        argv);
 }

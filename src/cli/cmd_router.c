@@ -120,6 +120,5 @@ int cmd_router(cli_context *ctx, int argc, char **argv)
     static const cli_subcommand subs[] = {
         {"config", "show or set the cool-down settings", router_config_cmd},
     };
-    return cli_dispatch(ctx, "router", "the router's settings", subs, sizeof subs / sizeof subs[0],
-                        argc, argv);
+    return CLI_DISPATCH(ctx, "router", "the router's settings", subs, argc, argv);
 }

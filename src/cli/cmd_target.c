@@ -212,6 +212,6 @@ static const cli_subcommand target_subcommands[] = {
 
 int cmd_target(cli_context *ctx, int argc, char **argv)
 {
-    return cli_dispatch(ctx, "target", "Edit a logical model's fallback chain.", target_subcommands,
-                        sizeof target_subcommands / sizeof target_subcommands[0], argc, argv);
+    return CLI_DISPATCH(ctx, "target", "Edit a logical model's fallback chain.", target_subcommands,
+                        argc, argv);
 }

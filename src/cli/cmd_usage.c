@@ -118,6 +118,5 @@ int cmd_usage(cli_context *ctx, int argc, char **argv)
         {"prune", "delete raw usage events older than the retention (rollups stay)",
          usage_prune_cmd},
     };
-    return cli_dispatch(ctx, "usage", "usage events and their retention", subs,
-                        sizeof subs / sizeof subs[0], argc, argv);
+    return CLI_DISPATCH(ctx, "usage", "usage events and their retention", subs, argc, argv);
 }

@@ -167,6 +167,25 @@ static json_t *workspace_json(const mm_workspace *ws)
     return obj;
 }
 
+static json_t *workspace_item_json(const void *item)
+{
+    return workspace_json(item);
+}
+
+static void print_workspace_table(const void *workspace_list)
+{
+    const mm_workspace_list *list = workspace_list;
+    static const char *const headers[] = {"NAME", "MODELS", "DESCRIPTION"};
+    cli_table *table = cli_table_new(3, headers);
+    for (size_t i = 0; table && i < list->count; i++) {
+        char count[24];
+        snprintf(count, sizeof count, "%zu", list->items[i].n_entitlements);
+        const char *row[] = {list->items[i].name, count, list->items[i].description};
+        cli_table_add(table, row);
+    }
+    cli_table_finish(table, stdout);
+}
+
 static int workspace_list(cli_context *ctx, int argc, char **argv)
 {
     cli_parser p;
@@ -179,25 +198,10 @@ static int workspace_list(cli_context *ctx, int argc, char **argv)
     mm_workspace_list list = {0};
     if (catalog_workspace_list(cat, &list, &err) != MM_OK)
         return cli_report(&err);
-    int code = CLI_EXIT_OK;
-    if (json) {
-        json_t *array = json_array();
-        for (size_t i = 0; i < list.count; i++)
-            json_array_append_new(array, workspace_json(&list.items[i]));
-        code = cli_print_json(array);
-    } else if (list.count == 0) {
-        printf("no workspaces yet; add one with: mmadmin workspace add NAME\n");
-    } else {
-        static const char *const headers[] = {"NAME", "MODELS", "DESCRIPTION"};
-        cli_table *table = cli_table_new(3, headers);
-        for (size_t i = 0; table && i < list.count; i++) {
-            char count[24];
-            snprintf(count, sizeof count, "%zu", list.items[i].n_entitlements);
-            const char *row[] = {list.items[i].name, count, list.items[i].description};
-            cli_table_add(table, row);
-        }
-        cli_table_finish(table, stdout);
-    }
+    int code = cli_print_list(
+        json, &(cli_list_output){list.items, list.count, sizeof *list.items, workspace_item_json,
+                                 "no workspaces yet; add one with: mmadmin workspace add NAME",
+                                 print_workspace_table, &list});
     mm_workspace_list_free(&list);
     return code;
 }
@@ -274,6 +278,5 @@ static const cli_subcommand workspace_subcommands[] = {
 
 int cmd_workspace(cli_context *ctx, int argc, char **argv)
 {
-    return cli_dispatch(ctx, "workspace", "Manage workspaces.", workspace_subcommands,
-                        sizeof workspace_subcommands / sizeof workspace_subcommands[0], argc, argv);
+    return CLI_DISPATCH(ctx, "workspace", "Manage workspaces.", workspace_subcommands, argc, argv);
 }

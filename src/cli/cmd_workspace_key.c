@@ -116,8 +116,14 @@ static int key_add(cli_context *ctx, int argc, char **argv)
     return code;
 }
 
-static void print_keys(const mm_workspace_key_list *list)
+static json_t *key_item_json(const void *item)
 {
+    return key_json(item);
+}
+
+static void print_keys(const void *key_list)
+{
+    const mm_workspace_key_list *list = key_list;
     static const char *const headers[] = {"ID",        "WORKSPACE", "HINT", "CREATED",
                                           "LAST USED", "EXPIRES",   "STATE"};
     cli_table *table = cli_table_new(7, headers);
@@ -156,17 +162,11 @@ static int key_list(cli_context *ctx, int argc, char **argv)
     mm_workspace_key_list list = {0};
     if (catalog_workspace_key_list(cat, p.nargs ? p.args[0] : NULL, &list, &err) != MM_OK)
         return cli_report(&err);
-    int code = CLI_EXIT_OK;
-    if (json) {
-        json_t *array = json_array();
-        for (size_t i = 0; i < list.count; i++)
-            json_array_append_new(array, key_json(&list.items[i]));
-        code = cli_print_json(array);
-    } else if (list.count == 0) {
-        printf("no workspace keys yet; create one with: mmadmin workspace key add WORKSPACE\n");
-    } else {
-        print_keys(&list);
-    }
+    int code = cli_print_list(
+        json, &(cli_list_output){
+                  list.items, list.count, sizeof *list.items, key_item_json,
+                  "no workspace keys yet; create one with: mmadmin workspace key add WORKSPACE",
+                  print_keys, &list});
     mm_workspace_key_list_free(&list);
     return code;
 }
@@ -195,7 +195,6 @@ static const cli_subcommand key_subcommands[] = {
 
 int cmd_workspace_key(cli_context *ctx, int argc, char **argv)
 {
-    return cli_dispatch(ctx, "workspace key", "Manage the API keys workspaces call serve with.",
-                        key_subcommands, sizeof key_subcommands / sizeof key_subcommands[0], argc,
-                        argv);
+    return CLI_DISPATCH(ctx, "workspace key", "Manage the API keys workspaces call serve with.",
+                        key_subcommands, argc, argv);
 }
