@@ -12,7 +12,15 @@
 #define MAX_TOKENS_MAX 1000000
 #define TIMEOUT_MS_MAX 600000
 
-enum { OPT_WORKSPACE = 256, OPT_PROMPT, OPT_INPUT, OPT_MAX_TOKENS, OPT_TIMEOUT, OPT_JSON };
+enum {
+    OPT_WORKSPACE = 256,
+    OPT_PROMPT,
+    OPT_INPUT,
+    OPT_MAX_TOKENS,
+    OPT_TIMEOUT,
+    OPT_STREAM,
+    OPT_JSON
+};
 
 static const cli_option send_options[] = {
     {"workspace", "W", OPT_WORKSPACE, "the workspace sending (required)"},
@@ -20,6 +28,7 @@ static const cli_option send_options[] = {
     {"input", "FILE", OPT_INPUT, "read the prompt from FILE ('-' for stdin)"},
     {"max-tokens", "N", OPT_MAX_TOKENS, "most tokens of the answer (chat; default 256)"},
     {"timeout-ms", "N", OPT_TIMEOUT, "per-attempt timeout in milliseconds (default 30000)"},
+    {"stream", NULL, OPT_STREAM, "print the answer as it arrives (chat; the provider's streaming)"},
     {"json", NULL, OPT_JSON, "print JSON instead of text"},
     {NULL, NULL, 0, NULL},
 };
@@ -27,16 +36,19 @@ static const cli_option send_options[] = {
 static const cli_spec send_spec = {
     .command = "send",
     .synopsis = "MODEL --workspace W (--prompt TEXT | --input FILE) [--max-tokens N] "
-                "[--timeout-ms N] [--json]",
+                "[--timeout-ms N] [--stream | --json]",
     .description =
         "Sends a real request through the router: a chat, or an embedding for embedding\n"
         "models. Targets are tried in the plan's order (see 'mmadmin route'); a network error,\n"
         "timeout, auth or quota failure, 408, 429, 5xx or overload falls through to the next,\n"
         "a request error (400, 404, 422) is returned as is. Every attempt is recorded as a\n"
-        "usage event with its cost. Exit 0 served, 1 every attempt failed, 2 refused or a\n"
+        "usage event with its cost. With --stream a chat answer is printed as it arrives;\n"
+        "a stream falls through only before its first piece, and a failure after it ends\n"
+        "the answer (exit 1). Exit 0 served, 1 every attempt failed, 2 refused or a\n"
         "request error.",
     .options = send_options,
     .example = "mmadmin send fast-chat --workspace search --prompt 'Say hi'\n"
+               "mmadmin send fast-chat --workspace search --prompt 'Tell a story' --stream\n"
                "mmadmin send embed --workspace search --input doc.txt --json",
     .min_args = 1,
     .max_args = 1,
@@ -46,7 +58,7 @@ static const cli_spec send_spec = {
 typedef struct send_args {
     const char *workspace, *prompt, *input_file;
     int64_t max_tokens, timeout_ms;
-    bool json;
+    bool json, stream;
 } send_args;
 
 static int parse_send(cli_parser *p, send_args *a)
@@ -67,6 +79,8 @@ static int parse_send(cli_parser *p, send_args *a)
             st = cli_parse_positive("--timeout-ms", p->arg, TIMEOUT_MS_MAX, &a->timeout_ms, &err);
         else if (id == OPT_JSON)
             a->json = true;
+        else if (id == OPT_STREAM)
+            a->stream = true;
         if (st != MM_OK)
             return cli_report(&err);
     }
@@ -77,7 +91,23 @@ static int parse_send(cli_parser *p, send_args *a)
     if (!!a->prompt == !!a->input_file)
         return cli_usage_error("send", "give the input with exactly one of --prompt TEXT or "
                                        "--input FILE");
+    if (a->stream && a->json)
+        return cli_usage_error("send", "give --stream or --json, not both (JSON needs the whole "
+                                       "answer)");
     return -1;
+}
+
+/* --stream: each piece of the answer goes to stdout as it arrives. */
+static bool print_piece(void *ctx, const router_attempt_result *serving, size_t attempts,
+                        const char *text, size_t len)
+{
+    (void)serving;
+    (void)attempts;
+    bool *printed = ctx;
+    *printed = true;
+    fwrite(text, 1, len, stdout);
+    fflush(stdout);
+    return true;
 }
 
 static mm_status read_input(const char *path, char **out, mm_error *err)
@@ -183,7 +213,7 @@ static void print_attempts(const router_send_result *res, FILE *out)
     cli_table_finish(table, out);
 }
 
-static void print_served(const router_send_result *res)
+static void print_served(const router_send_result *res, bool streamed)
 {
     const router_attempt_result *r = &res->attempts[res->served_index];
     char cost[MONEY_TEXT_MAX], kinds[96] = "";
@@ -193,7 +223,9 @@ static void print_served(const router_send_result *res)
         snprintf(kinds, sizeof kinds, " (%lld cache read, %lld cache write; %lld reasoning)",
                  (long long)res->tokens_cache_read, (long long)res->tokens_cache_write,
                  (long long)res->tokens_reasoning);
-    printf("%s\n\n", res->output ? res->output : "");
+    if (!streamed)
+        printf("%s", res->output ? res->output : "");
+    printf("\n\n");
     printf("served by %s (%s, priority %d) in %lld ms; tokens %s%lld in / %s%lld out%s; cost "
            "%s%s%s\n",
            r->account, r->model, r->priority, (long long)r->latency_ms, est,
@@ -227,6 +259,11 @@ int cmd_send(cli_context *ctx, int argc, char **argv)
                                .input = input ? input : a.prompt,
                                .max_tokens = (int)a.max_tokens,
                                .timeout_ms = (long)a.timeout_ms};
+    bool printed = false;
+    if (a.stream) {
+        req.on_text = print_piece;
+        req.stream_ctx = &printed;
+    }
     router_send_result *res = calloc(1, sizeof *res);
     code = CLI_EXIT_OK;
     mm_status st = res ? router_send(cat, &req, res, &err)
@@ -234,8 +271,10 @@ int cmd_send(cli_context *ctx, int argc, char **argv)
     if (res && a.json)
         code = cli_print_json(send_json(res, st, &err));
     else if (res && st == MM_OK)
-        print_served(res);
+        print_served(res, printed);
     else if (res && res->n_attempts > 0) {
+        if (printed) /* the stream broke after it began: end the partial answer's line */
+            printf("\n");
         fprintf(stderr, "attempts:\n");
         print_attempts(res, stderr);
     }

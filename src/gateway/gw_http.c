@@ -24,6 +24,7 @@
 #define DEFAULT_REFRESH_MS 200
 #define IDLE_TIMEOUT_S 60
 #define PEM_MAX (1024 * 1024)
+#define STREAM_STOP_MS 5000 /* how long a stopping gateway waits for cut streams to record */
 
 typedef struct gw_request {
     int64_t started_us;
@@ -169,9 +170,14 @@ static void dispatch(gateway *gw, struct MHD_Connection *connection, const char 
 static enum MHD_Result send_response(struct MHD_Connection *connection, gw_response *resp)
 {
     struct MHD_Response *response =
-        MHD_create_response_from_buffer(resp->body_len, resp->body, MHD_RESPMEM_MUST_FREE);
+        resp->stream
+            ? MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, gw_stream_read,
+                                                resp->stream, gw_stream_release)
+            : MHD_create_response_from_buffer(resp->body_len, resp->body, MHD_RESPMEM_MUST_FREE);
     if (!response) {
         free(resp->body);
+        if (resp->stream)
+            gw_stream_release(resp->stream);
         return MHD_NO;
     }
     resp->body = NULL;
@@ -452,6 +458,12 @@ long gateway_stop(gateway *gw, long drain_ms)
     }
     long left = atomic_load(&gw->counters.in_flight);
     MHD_stop_daemon(gw->daemon);
+    /* stream workers whose client is gone cut their upstream transfer and record it */
+    until = mm_now_ms() + STREAM_STOP_MS;
+    while (atomic_load(&gw->counters.upstream_in_flight) > 0 && mm_now_ms() < until) {
+        struct timespec pause = {0, 20 * 1000000L};
+        nanosleep(&pause, NULL);
+    }
     if (listener != MHD_INVALID_SOCKET)
         close(listener);
     gw_recorder_stop(gw);

@@ -119,9 +119,12 @@ void gw_view_stop(gateway *gw);
 const gw_key *gw_view_authenticate(gateway *gw, const gw_view *view, const char *token);
 
 /* ---- the HTTP side (gw_http.c) and the OpenAI endpoints (gw_openai.c) ---- */
+typedef struct gw_stream gw_stream;
+
 typedef struct gw_response {
     int status;
-    char *body; /* malloc'ed */
+    gw_stream *stream; /* set: the body is this stream's server-sent events (gw_stream.c) */
+    char *body;        /* malloc'ed */
     size_t body_len;
     const char *content_type;
     char headers[6][2][160]; /* name, value */
@@ -143,6 +146,31 @@ struct gw_call {
     size_t body_len;
     router_send_hooks hooks; /* ctx = this call */
 };
+
+/* Runs one request through the router on a pooled catalog connection (counters, refusal
+ * metrics). false (resp filled with a 503) when no connection came free in time. */
+bool gw_send_one(gw_call *call, router_send_request *req, router_send_result *res, mm_status *st,
+                 mm_error *err, gw_response *resp);
+/* Answers a request that was not served (refusal, request error, every attempt failed). */
+void gw_openai_failure(const router_send_result *res, mm_status st, const mm_error *err,
+                       gw_response *resp);
+/* x-mmadmin-account / -provider / -provider-model / -attempts of the serving attempt. */
+void gw_served_headers(const router_attempt_result *a, size_t attempts, gw_response *resp);
+/* prefix + 24 random hex digits ("chatcmpl-…"). */
+void gw_random_id(const char *prefix, char *out, size_t outsz);
+
+/* ---- streamed chat (gw_stream.c) ---- */
+/* Runs req (model, input, max_tokens set; borrowed) on a worker thread and waits for its first
+ * piece: then resp->stream carries the answer as OpenAI chat.completion.chunk events (usage
+ * chunk when include_usage, data: [DONE]); a request that fails before its first piece is
+ * answered like a non-streamed one (fallback happened inside the router). */
+void gw_stream_chat(gw_call *call, const router_send_request *req, bool include_usage,
+                    gw_response *resp);
+/* MHD's content reader over a stream: blocks until bytes are ready (at most the attempt time);
+ * the end of the events ends the response. */
+ssize_t gw_stream_read(void *cls, uint64_t pos, char *buf, size_t max);
+/* MHD's free callback: the client is done or gone (the upstream transfer is then cut). */
+void gw_stream_release(void *cls);
 
 void gw_openai_models(gw_call *call, gw_response *resp);
 void gw_openai_chat(gw_call *call, gw_response *resp);

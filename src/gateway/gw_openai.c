@@ -1,6 +1,6 @@
 /* The OpenAI-compatible endpoints of `mmadmin serve`: the model picker (GET /v1/models), chat
- * completions (JSON or SSE) and embeddings, each sent through the router on the shared view,
- * with router outcomes mapped to OpenAI's status codes and error shape. */
+ * completions (JSON; SSE in gw_stream.c) and embeddings, each sent through the router on the shared
+ * view, with router outcomes mapped to OpenAI's status codes and error shape. */
 #include <inttypes.h>
 #include <math.h>
 #include <sodium.h>
@@ -98,8 +98,8 @@ static bool every_attempt_skipped(const router_send_result *res)
 }
 
 /* Answers a request that was not served. */
-static void failure_response(const router_send_result *res, mm_status st, const mm_error *err,
-                             gw_response *resp)
+void gw_openai_failure(const router_send_result *res, mm_status st, const mm_error *err,
+                       gw_response *resp)
 {
     if (res->plan.refusal != ROUTER_ADMITTED) {
         refusal_response(res, resp);
@@ -124,11 +124,10 @@ static void failure_response(const router_send_result *res, mm_status st, const 
     gw_response_error(resp, st == MM_E_REFUSED ? 503 : 500, "server_error", NULL, err->message);
 }
 
-static void served_headers(const router_send_result *res, gw_response *resp)
+void gw_served_headers(const router_attempt_result *a, size_t attempts, gw_response *resp)
 {
-    const router_attempt_result *a = &res->attempts[res->served_index];
     char count[24];
-    snprintf(count, sizeof count, "%zu", res->n_attempts);
+    snprintf(count, sizeof count, "%zu", attempts);
     gw_response_header(resp, "x-mmadmin-account", a->account);
     gw_response_header(resp, "x-mmadmin-provider", a->provider);
     gw_response_header(resp, "x-mmadmin-provider-model", a->model);
@@ -137,10 +136,8 @@ static void served_headers(const router_send_result *res, gw_response *resp)
 
 /* ---- sending ---- */
 
-/* Runs one request through the router on a pooled catalog connection. false (resp filled) when
- * no connection came free in time. */
-static bool send_one(gw_call *call, router_send_request *req, router_send_result *res,
-                     mm_status *st, mm_error *err, gw_response *resp)
+bool gw_send_one(gw_call *call, router_send_request *req, router_send_result *res, mm_status *st,
+                 mm_error *err, gw_response *resp)
 {
     gateway *gw = call->gw;
     mm_catalog *cat = gw_pool_take(&gw->pool, gw->opts.request_timeout_ms, err);
@@ -185,7 +182,7 @@ static json_t *parse_body(gw_call *call, gw_response *resp)
     return root;
 }
 
-static void random_id(const char *prefix, char *out, size_t outsz)
+void gw_random_id(const char *prefix, char *out, size_t outsz)
 {
     unsigned char raw[12];
     char hex[25];
@@ -262,65 +259,10 @@ static json_t *usage_json(const router_send_result *res)
                      (json_int_t)(res->tokens_in + res->tokens_out));
 }
 
-static json_t *chunk(const char *id, int64_t created, const char *model, json_t *delta,
-                     const char *finish)
-{
-    json_t *choices = json_array();
-    if (delta)
-        json_array_append_new(choices, json_pack("{s:i, s:o, s:o}", "index", 0, "delta", delta,
-                                                 "finish_reason",
-                                                 finish ? json_string(finish) : json_null()));
-    return json_pack("{s:s, s:s, s:I, s:s, s:o}", "id", id, "object", "chat.completion.chunk",
-                     "created", (json_int_t)created, "model", model, "choices", choices);
-}
-
-static void sse_event(char **buf, size_t *len, json_t *event)
-{
-    char *text = event ? json_dumps(event, JSON_COMPACT) : NULL;
-    json_decref(event);
-    const char *data = text ? text : "[DONE]";
-    size_t n = strlen(data) + 8;
-    char *grown = realloc(*buf, *len + n + 1);
-    if (grown) {
-        *len += (size_t)snprintf(grown + *len, n + 1, "data: %s\n\n", data);
-        *buf = grown;
-    }
-    free(text);
-}
-
-/* The answer as server-sent events: role, content, finish, optional usage, [DONE]. The router
- * has the whole answer before the first byte goes out, so fallback never shows. */
-static void stream_answer(const router_send_result *res, const char *model, bool include_usage,
-                          gw_response *resp)
-{
-    char id[48];
-    random_id("chatcmpl-", id, sizeof id);
-    int64_t created = mm_now_ms() / 1000;
-    char *buf = NULL;
-    size_t len = 0;
-    sse_event(&buf, &len,
-              chunk(id, created, model, json_pack("{s:s, s:s}", "role", "assistant", "content", ""),
-                    NULL));
-    sse_event(&buf, &len,
-              chunk(id, created, model, json_pack("{s:s}", "content", res->output), NULL));
-    sse_event(&buf, &len, chunk(id, created, model, json_object(), "stop"));
-    if (include_usage) {
-        json_t *last = chunk(id, created, model, NULL, NULL);
-        json_object_set_new(last, "usage", usage_json(res));
-        sse_event(&buf, &len, last);
-    }
-    sse_event(&buf, &len, NULL);
-    resp->status = buf ? 200 : 500;
-    resp->body = buf;
-    resp->body_len = len;
-    resp->content_type = "text/event-stream";
-    gw_response_header(resp, "Cache-Control", "no-cache");
-}
-
 static void chat_answer(const router_send_result *res, const char *model, gw_response *resp)
 {
     char id[48];
-    random_id("chatcmpl-", id, sizeof id);
+    gw_random_id("chatcmpl-", id, sizeof id);
     json_t *message = json_pack("{s:s, s:s}", "role", "assistant", "content", res->output);
     json_t *choice =
         json_pack("{s:i, s:o, s:s}", "index", 0, "message", message, "finish_reason", "stop");
@@ -357,20 +299,23 @@ void gw_openai_chat(gw_call *call, gw_response *resp)
     bool include_usage =
         json_is_true(json_object_get(json_object_get(root, "stream_options"), "include_usage"));
     router_send_request req = {.model = model, .input = prompt, .max_tokens = max_tokens_of(root)};
+    if (stream) {
+        gw_stream_chat(call, &req, include_usage, resp);
+        free(prompt);
+        json_decref(root);
+        return;
+    }
     router_send_result *res = calloc(1, sizeof *res);
     mm_error err = {0};
     mm_status st = MM_E_INTERNAL;
     if (!res)
         gw_response_error(resp, 500, "server_error", NULL, "out of memory");
-    else if (send_one(call, &req, res, &st, &err, resp)) {
+    else if (gw_send_one(call, &req, res, &st, &err, resp)) {
         if (st == MM_OK) {
-            served_headers(res, resp);
-            if (stream)
-                stream_answer(res, model, include_usage, resp);
-            else
-                chat_answer(res, model, resp);
+            gw_served_headers(&res->attempts[res->served_index], res->n_attempts, resp);
+            chat_answer(res, model, resp);
         } else {
-            failure_response(res, st, &err, resp);
+            gw_openai_failure(res, st, &err, resp);
         }
     }
     router_send_result_free(res);
@@ -453,9 +398,9 @@ void gw_openai_embeddings(gw_call *call, gw_response *resp)
         router_send_request req = {.model = model, .input = json_string_value(text)};
         mm_error err = {0};
         mm_status st = MM_E_INTERNAL;
-        bool sent = send_one(call, &req, res, &st, &err, resp);
+        bool sent = gw_send_one(call, &req, res, &st, &err, resp);
         if (sent && st != MM_OK)
-            failure_response(res, st, &err, resp);
+            gw_openai_failure(res, st, &err, resp);
         if (!sent || st != MM_OK) {
             router_send_result_free(res);
             json_decref(data);
@@ -463,7 +408,7 @@ void gw_openai_embeddings(gw_call *call, gw_response *resp)
         }
         tokens += res->tokens_in;
         if (i + 1 == json_array_size(inputs))
-            served_headers(res, resp);
+            gw_served_headers(&res->attempts[res->served_index], res->n_attempts, resp);
         json_array_append_new(data,
                               json_pack("{s:s, s:I, s:o}", "object", "embedding", "index",
                                         (json_int_t)i, "embedding", embedding_json(res, base64)));

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/clock.h"
 #include "util/text.h"
 #include "util/wipe.h"
 
@@ -309,19 +310,69 @@ void net_easy_finish(CURL *easy, CURLcode code, mm_http_response *resp)
     classify_transport(easy, code, resp);
 }
 
-mm_status net_perform(const mm_http_request *req, mm_http_response *resp, mm_error *err)
+static void use_share(CURL *easy)
 {
-    CURL *easy = net_easy_prepare(req, resp, err);
-    if (!easy)
-        return err ? err->status : MM_E_INTERNAL;
     if (easy_share) {
         curl_easy_setopt(easy, CURLOPT_SHARE, easy_share);
         /* the pool's bound (libcurl's default, 5, would close most kept-alive connections of a
          * gateway with dozens of requests in flight) */
         curl_easy_setopt(easy, CURLOPT_MAXCONNECTS, SHARED_MAX_CONNECTIONS);
     }
+}
+
+mm_status net_perform(const mm_http_request *req, mm_http_response *resp, mm_error *err)
+{
+    CURL *easy = net_easy_prepare(req, resp, err);
+    if (!easy)
+        return err ? err->status : MM_E_INTERNAL;
+    use_share(easy);
     CURLcode code = curl_easy_perform(easy);
     net_easy_finish(easy, code, resp);
+    curl_easy_cleanup(easy);
+    return MM_OK;
+}
+
+typedef struct stream_sink {
+    CURL *easy;
+    mm_http_response *resp;
+    mm_http_chunk_fn on_chunk;
+    void *ctx;
+    int64_t started_ms;
+} stream_sink;
+
+static size_t on_stream_body(char *data, size_t size, size_t n, void *userdata)
+{
+    stream_sink *sink = userdata;
+    long status = 0;
+    curl_easy_getinfo(sink->easy, CURLINFO_RESPONSE_CODE, &status);
+    if (status < 200 || status >= 300)
+        return on_body(data, size, n, sink->resp); /* an error body, for the classifier */
+    if (sink->resp->first_byte_ms < 0)
+        sink->resp->first_byte_ms = mm_monotonic_ms() - sink->started_ms;
+    if (!sink->on_chunk(sink->ctx, data, size * n)) {
+        sink->resp->stopped = true;
+        return CURL_WRITEFUNC_ERROR;
+    }
+    return size * n;
+}
+
+mm_status net_perform_stream(const mm_http_request *req, mm_http_response *resp,
+                             mm_http_chunk_fn on_chunk, void *ctx, mm_error *err)
+{
+    CURL *easy = net_easy_prepare(req, resp, err);
+    if (!easy)
+        return err ? err->status : MM_E_INTERNAL;
+    use_share(easy);
+    stream_sink sink = {easy, resp, on_chunk, ctx, mm_monotonic_ms()};
+    resp->first_byte_ms = -1;
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_stream_body);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &sink);
+    CURLcode code = curl_easy_perform(easy);
+    net_easy_finish(easy, code, resp);
+    if (resp->stopped) { /* the caller stopped it: not a transport failure */
+        resp->transport_class = MM_CLASS_OK;
+        resp->transport_message[0] = '\0';
+    }
     curl_easy_cleanup(easy);
     return MM_OK;
 }

@@ -36,6 +36,8 @@ typedef struct mm_http_response {
     mm_error_class transport_class; /* OK when a response arrived; TIMEOUT, NETWORK, or
                                        BAD_RESPONSE ("response too large") otherwise */
     char transport_message[256];
+    bool stopped;          /* net_perform_stream: on_chunk asked to stop */
+    int64_t first_byte_ms; /* net_perform_stream: time to the first body byte, -1 if none */
     /* internal */
     size_t body_cap;
     bool too_large;
@@ -62,6 +64,15 @@ void net_easy_finish(CURL *easy, CURLcode code, mm_http_response *resp);
  * a provider reuse a connection from any thread. Returns MM_OK when the transfer ran (even
  * if it failed: see resp->transport_class); MM_E_INTERNAL only when it could not start. */
 mm_status net_perform(const mm_http_request *req, mm_http_response *resp, mm_error *err);
+
+/* Bytes of a streamed 2xx body, as they arrive. Return false to stop the transfer (the client
+ * went away): net_perform_stream then reports resp->stopped. */
+typedef bool (*mm_http_chunk_fn)(void *ctx, const char *bytes, size_t len);
+/* net_perform for a streamed answer: a 2xx body goes to on_chunk (not kept in resp->body); any
+ * other status keeps its body (capped as usual) for the error classifier. resp->first_byte_ms
+ * is the time to the first body byte (-1 when none came). Same returns as net_perform. */
+mm_status net_perform_stream(const mm_http_request *req, mm_http_response *resp,
+                             mm_http_chunk_fn on_chunk, void *ctx, mm_error *err);
 
 void mm_http_request_free(mm_http_request *req);
 void mm_http_response_free(mm_http_response *resp);

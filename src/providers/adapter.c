@@ -29,6 +29,46 @@ char *adapter_strdup(const char *s)
     return s ? strdup(s) : NULL;
 }
 
+bool adapter_body_merge(mm_http_request *req, const json_t *fields)
+{
+    json_t *root = req->body ? adapter_json_load(req->body, strlen(req->body)) : NULL;
+    if (!json_is_object(root) || json_object_update(root, (json_t *)fields) != 0) {
+        json_decref(root);
+        return false;
+    }
+    char *body = adapter_dump_owned(root);
+    if (!body)
+        return false;
+    free(req->body);
+    req->body = body;
+    return true;
+}
+
+const char *adapter_finish_reason(const char *provider_reason)
+{
+    static const struct {
+        const char *said, *openai;
+    } REASONS[] = {
+        {"length", "length"},
+        {"max_tokens", "length"},
+        {"MAX_TOKENS", "length"},
+        {"model_length", "length"},
+        {"tool_calls", "tool_calls"},
+        {"tool_use", "tool_calls"},
+        {"TOOL_CALL", "tool_calls"},
+        {"content_filter", "content_filter"},
+        {"refusal", "content_filter"},
+        {"SAFETY", "content_filter"},
+        {"RECITATION", "content_filter"},
+        {"ERROR_TOXIC", "content_filter"},
+        {"PROHIBITED_CONTENT", "content_filter"},
+    };
+    for (size_t i = 0; provider_reason && i < sizeof REASONS / sizeof REASONS[0]; i++)
+        if (strcmp(provider_reason, REASONS[i].said) == 0)
+            return REASONS[i].openai;
+    return "stop";
+}
+
 const char *adapter_base_url(const mm_connection *conn)
 {
     if (mm_present(conn->base_url))

@@ -92,6 +92,12 @@ const char *adapter_missing_id_why(const char *id_key);
 bool adapter_list_page(const char *body, size_t len, const char *list_key, const char *id_key,
                        const char *next_key, mm_string_list *ids, char **next_page,
                        const char **why);
+/* Streaming: sets each member of fields (borrowed) in the request's JSON body; false when the
+ * body is not a JSON object or on out-of-memory. */
+bool adapter_body_merge(mm_http_request *req, const json_t *fields);
+/* The finish reason in OpenAI's words ("stop", "length", "tool_calls", "content_filter") for a
+ * provider's own ("end_turn", "MAX_TOKENS", "COMPLETE", ...); unknown ones read "stop". */
+const char *adapter_finish_reason(const char *provider_reason);
 /* Copies a heap string; NULL in, NULL out. */
 char *adapter_strdup(const char *s);
 

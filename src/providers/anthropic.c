@@ -107,6 +107,71 @@ static bool anthropic_parse_chat(const char *body, size_t len, mm_call_result *r
     return ok;
 }
 
+static bool anthropic_make_streaming(mm_http_request *req)
+{
+    json_t *fields = json_pack("{s:b}", "stream", 1);
+    bool ok = fields && adapter_body_merge(req, fields);
+    json_decref(fields);
+    return ok;
+}
+
+static void anthropic_parse_error(long status, const char *body, size_t len, mm_error_body *out);
+
+/* message_start's usage (input and cache counts) is kept in res until message_delta brings the
+ * cumulative output_tokens (and, on newer API versions, the input counts again). */
+static void read_stream_usage(const json_t *usage, bool final, mm_call_result *res)
+{
+    int64_t in = 0, out = 0;
+    if (adapter_read_count(usage, "input_tokens", &in)) {
+        res->tokens_cache_write = adapter_optional_count(usage, "cache_creation_input_tokens");
+        res->tokens_cache_read = adapter_optional_count(usage, "cache_read_input_tokens");
+        res->tokens_in = in + res->tokens_cache_write + res->tokens_cache_read;
+    }
+    if (!final || !adapter_read_count(usage, "output_tokens", &out))
+        return;
+    int64_t cache_read = res->tokens_cache_read, cache_write = res->tokens_cache_write;
+    adapter_set_usage(res, res->tokens_in > 0, res->tokens_in, true, out);
+    adapter_set_token_kinds(res, cache_read, cache_write, 0);
+}
+
+static bool anthropic_parse_stream(const char *event, const char *data, size_t len,
+                                   mm_stream_delta *delta, mm_call_result *res, const char **why)
+{
+    json_t *root = adapter_json_load(data, len);
+    const char *type = adapter_json_string(root, "type");
+    if (!type)
+        type = event;
+    if (!json_is_object(root)) {
+        json_decref(root);
+        *why = "an event's data is not a JSON object";
+        return false;
+    }
+    json_t *inner = adapter_json_object(root, "delta");
+    if (strcmp(type, "message_start") == 0) {
+        read_stream_usage(adapter_json_object(adapter_json_object(root, "message"), "usage"), false,
+                          res);
+    } else if (strcmp(type, "content_block_delta") == 0) {
+        const char *kind = adapter_json_string(inner, "type");
+        if (kind && strcmp(kind, "text_delta") == 0)
+            delta->text = adapter_strdup(adapter_json_string(inner, "text"));
+    } else if (strcmp(type, "message_delta") == 0) {
+        const char *stop = adapter_json_string(inner, "stop_reason");
+        if (stop) {
+            mm_copy(res->finish_reason, sizeof res->finish_reason, adapter_finish_reason(stop));
+            if (strcmp(stop, "refusal") == 0)
+                res->blocked = "stop_reason refusal";
+        }
+        read_stream_usage(adapter_json_object(root, "usage"), true, res);
+    } else if (strcmp(type, "message_stop") == 0) {
+        delta->done = true;
+    } else if (strcmp(type, "error") == 0) {
+        delta->failed = true;
+        anthropic_parse_error(200, data, len, &delta->error);
+    } /* ping, content_block_start/stop and newer events carry nothing to relay */
+    json_decref(root);
+    return true;
+}
+
 static mm_error_class class_from_type(const char *type, const char *detail_code,
                                       const char *message)
 {
@@ -180,6 +245,8 @@ static const mm_provider_ops OPS = {
     .parse_list = anthropic_parse_list,
     .build_chat = anthropic_build_chat,
     .parse_chat = anthropic_parse_chat,
+    .make_streaming = anthropic_make_streaming,
+    .parse_stream_event = anthropic_parse_stream,
     .build_embed = NULL, /* Anthropic has no embeddings endpoint */
     .parse_embed = NULL,
     .parse_error = anthropic_parse_error,

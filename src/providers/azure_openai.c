@@ -96,6 +96,8 @@ static const mm_provider_ops OPS = {
     .parse_chat = openai_shape_parse_chat,
     .build_embed = azure_build_embed,
     .parse_embed = openai_shape_parse_embed,
+    .make_streaming = openai_shape_make_streaming,
+    .parse_stream_event = openai_shape_parse_stream,
     .parse_error = openai_shape_parse_error,
     .read_ratelimit = openai_shape_read_ratelimit,
 };

@@ -81,6 +81,46 @@ static bool cohere_parse_chat(const char *body, size_t len, mm_call_result *res,
     return ok;
 }
 
+static bool cohere_make_streaming(mm_http_request *req)
+{
+    json_t *fields = json_pack("{s:b}", "stream", 1);
+    bool ok = fields && adapter_body_merge(req, fields);
+    json_decref(fields);
+    return ok;
+}
+
+/* v2 events: message-start, content-start, content-delta (delta.message.content.text),
+ * content-end, message-end (delta.finish_reason, delta.usage); tool events are not relayed. */
+static bool cohere_parse_stream(const char *event, const char *data, size_t len,
+                                mm_stream_delta *delta, mm_call_result *res, const char **why)
+{
+    json_t *root = adapter_json_load(data, len);
+    const char *type = adapter_json_string(root, "type");
+    if (!type)
+        type = event;
+    if (!json_is_object(root)) {
+        json_decref(root);
+        *why = "an event's data is not a JSON object";
+        return false;
+    }
+    json_t *inner = adapter_json_object(root, "delta");
+    if (strcmp(type, "content-delta") == 0) {
+        json_t *content = adapter_json_object(adapter_json_object(inner, "message"), "content");
+        delta->text = adapter_strdup(adapter_json_string(content, "text"));
+    } else if (strcmp(type, "message-end") == 0) {
+        const char *finish = adapter_json_string(inner, "finish_reason");
+        if (finish) {
+            mm_copy(res->finish_reason, sizeof res->finish_reason, adapter_finish_reason(finish));
+            if (strcmp(finish, "ERROR_TOXIC") == 0)
+                res->blocked = "finish_reason ERROR_TOXIC";
+        }
+        read_usage(inner, res, true);
+        delta->done = true;
+    }
+    json_decref(root);
+    return true;
+}
+
 static mm_status cohere_build_embed(const mm_connection *conn, const char *model, const char *text,
                                     mm_http_request *out, mm_error *err)
 {
@@ -133,6 +173,8 @@ static const mm_provider_ops OPS = {
     .parse_list = cohere_parse_list,
     .build_chat = cohere_build_chat,
     .parse_chat = cohere_parse_chat,
+    .make_streaming = cohere_make_streaming,
+    .parse_stream_event = cohere_parse_stream,
     .build_embed = cohere_build_embed,
     .parse_embed = cohere_parse_embed,
     .parse_error = cohere_parse_error,

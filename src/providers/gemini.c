@@ -188,6 +188,65 @@ static bool gemini_parse_embed(const char *body, size_t len, mm_call_result *res
     return ok;
 }
 
+static void gemini_parse_error(long status, const char *body, size_t len, mm_error_body *out);
+
+/* :generateContent -> :streamGenerateContent?alt=sse (SSE framing instead of a JSON array). */
+static bool gemini_make_streaming(mm_http_request *req)
+{
+    char *at = req->url ? strstr(req->url, ":generateContent") : NULL;
+    if (!at || at[strlen(":generateContent")] != '\0')
+        return false;
+    *at = '\0';
+    char *url = adapter_format("%s:streamGenerateContent?alt=sse", req->url);
+    if (!url) {
+        *at = ':';
+        return false;
+    }
+    free(req->url);
+    req->url = url;
+    return true;
+}
+
+/* Each event is a GenerateContentResponse: candidates[0].content.parts' text, finishReason on
+ * the last, usageMetadata on chunks (the last one holds the totals). */
+static bool gemini_parse_stream(const char *event, const char *data, size_t len,
+                                mm_stream_delta *delta, mm_call_result *res, const char **why)
+{
+    (void)event;
+    json_t *root = adapter_json_load(data, len);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        *why = "a data line is not a JSON GenerateContentResponse";
+        return false;
+    }
+    if (adapter_json_object(root, "error")) {
+        delta->failed = true;
+        gemini_parse_error(200, data, len, &delta->error);
+        json_decref(root);
+        return true;
+    }
+    json_t *candidate = json_array_get(adapter_json_array(root, "candidates"), 0);
+    json_t *parts = adapter_json_array(adapter_json_object(candidate, "content"), "parts");
+    char *text = parts ? adapter_join_text(parts) : NULL;
+    if (text && text[0])
+        delta->text = text;
+    else
+        free(text);
+    if (adapter_json_object(root, "usageMetadata"))
+        read_usage_metadata(root, res);
+    const char *blocked = blocked_reason(root, candidate);
+    if (blocked)
+        res->blocked = blocked;
+    const char *finish = adapter_json_string(candidate, "finishReason");
+    if (finish || blocked) {
+        mm_copy(res->finish_reason, sizeof res->finish_reason,
+                blocked ? "content_filter" : adapter_finish_reason(finish));
+        delta->done = true;
+    }
+    json_decref(root);
+    return true;
+}
+
 /* True when a QuotaFailure names a daily quota ("...PerDay..."): exhausted until tomorrow. */
 static bool daily_quota_exhausted(const json_t *detail)
 {
@@ -279,6 +338,8 @@ static const mm_provider_ops OPS = {
     .parse_list = gemini_parse_list,
     .build_chat = gemini_build_chat,
     .parse_chat = gemini_parse_chat,
+    .make_streaming = gemini_make_streaming,
+    .parse_stream_event = gemini_parse_stream,
     .build_embed = gemini_build_embed,
     .parse_embed = gemini_parse_embed,
     .parse_error = gemini_parse_error,

@@ -40,6 +40,16 @@ static void mistral_read_ratelimit(const mm_http_response *resp, int64_t now_ms,
     read_header(resp, "x-ratelimit-remaining-tokens-minute", &rl->remaining_tokens);
 }
 
+/* Mistral streams OpenAI's chunks and puts usage in its last chunk unasked: "stream": true
+ * only (PROVIDERS.md "Streaming, per dialect"). */
+static bool mistral_make_streaming(mm_http_request *req)
+{
+    json_t *fields = json_pack("{s:b}", "stream", 1);
+    bool ok = fields && adapter_body_merge(req, fields);
+    json_decref(fields);
+    return ok;
+}
+
 static const mm_provider_ops OPS = {
     .build_list = openai_shape_build_list,
     .parse_list = openai_shape_parse_list,
@@ -47,6 +57,8 @@ static const mm_provider_ops OPS = {
     .parse_chat = openai_shape_parse_chat,
     .build_embed = openai_shape_build_embed,
     .parse_embed = openai_shape_parse_embed,
+    .make_streaming = mistral_make_streaming,
+    .parse_stream_event = openai_shape_parse_stream,
     .parse_error = openai_shape_parse_error,
     .read_ratelimit = mistral_read_ratelimit,
 };

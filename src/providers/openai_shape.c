@@ -243,6 +243,57 @@ void openai_shape_read_ratelimit(const mm_http_response *resp, int64_t now_ms, m
         adapter_parse_duration_ms(mm_http_header(resp, "x-ratelimit-reset-tokens"));
 }
 
+bool openai_shape_make_streaming(mm_http_request *req)
+{
+    json_t *fields = json_pack("{s:b, s:{s:b}}", "stream", 1, "stream_options", "include_usage", 1);
+    bool ok = fields && adapter_body_merge(req, fields);
+    json_decref(fields);
+    return ok;
+}
+
+/* The text of a chunk's delta.content: a string, or (Mistral's reasoning models) an array of
+ * chunks whose text parts are the answer; NULL when the chunk carries none. */
+static char *delta_text(const json_t *content)
+{
+    if (json_is_string(content) && json_string_length(content) > 0)
+        return strdup(json_string_value(content));
+    return json_is_array(content) ? adapter_join_text(content) : NULL;
+}
+
+bool openai_shape_parse_stream(const char *event, const char *data, size_t len,
+                               mm_stream_delta *delta, mm_call_result *res, const char **why)
+{
+    (void)event;
+    if (len == 6 && memcmp(data, "[DONE]", 6) == 0) {
+        delta->done = true;
+        return true;
+    }
+    json_t *root = adapter_json_load(data, len);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        *why = "a data line is not a JSON chunk";
+        return false;
+    }
+    if (json_object_get(root, "error")) { /* an error after the stream started */
+        delta->failed = true;
+        openai_shape_parse_error(200, data, len, &delta->error);
+        json_decref(root);
+        return true;
+    }
+    json_t *choice = json_array_get(adapter_json_array(root, "choices"), 0);
+    delta->text = delta_text(json_object_get(adapter_json_object(choice, "delta"), "content"));
+    const char *finish = adapter_json_string(choice, "finish_reason");
+    if (finish) {
+        mm_copy(res->finish_reason, sizeof res->finish_reason, adapter_finish_reason(finish));
+        if (strcmp(finish, "content_filter") == 0)
+            res->blocked = "finish_reason content_filter";
+    }
+    if (adapter_json_object(root, "usage")) /* the last chunk (include_usage; Mistral's own) */
+        read_chat_usage(root, res);
+    json_decref(root);
+    return true;
+}
+
 const mm_provider_ops openai_shape_ops = {
     .build_list = openai_shape_build_list,
     .parse_list = openai_shape_parse_list,
@@ -250,6 +301,8 @@ const mm_provider_ops openai_shape_ops = {
     .parse_chat = openai_shape_parse_chat,
     .build_embed = openai_shape_build_embed,
     .parse_embed = openai_shape_parse_embed,
+    .make_streaming = openai_shape_make_streaming,
+    .parse_stream_event = openai_shape_parse_stream,
     .parse_error = openai_shape_parse_error,
     .read_ratelimit = openai_shape_read_ratelimit,
 };

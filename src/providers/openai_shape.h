@@ -28,6 +28,12 @@ bool openai_shape_parse_embed(const char *body, size_t len, mm_call_result *res,
 void openai_shape_parse_error(long status, const char *body, size_t len, mm_error_body *out);
 /* x-ratelimit-{limit,remaining,reset}-{requests,tokens} (resets are durations). */
 void openai_shape_read_ratelimit(const mm_http_response *resp, int64_t now_ms, mm_ratelimit *rl);
+/* Streaming: "stream": true with stream_options.include_usage (OpenAI, Azure, compatible
+ * servers), and the chunk parser ({"choices":[{"delta":{"content"}, "finish_reason"}]}, the
+ * usage chunk, an {"error"} chunk, data: [DONE]). */
+bool openai_shape_make_streaming(mm_http_request *req);
+bool openai_shape_parse_stream(const char *event, const char *data, size_t len,
+                               mm_stream_delta *delta, mm_call_result *res, const char **why);
 /* Every operation above, as OpenAI and OpenAI-compatible servers use them unchanged. */
 extern const mm_provider_ops openai_shape_ops;
 

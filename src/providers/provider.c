@@ -400,6 +400,52 @@ void provider_parse_chat_response(const mm_connection *conn, const mm_http_respo
     parse_answer(conn, resp, res, conn->provider->ops->parse_chat);
 }
 
+/* An error event after the stream began: its class (server when the event does not say). */
+static void set_stream_error(const mm_connection *conn, const mm_stream_end *end,
+                             mm_call_result *res)
+{
+    char said[PROVIDER_TEXT_MAX];
+    shorten_provider_text(said, sizeof said, end->error.message);
+    res->cls = end->error.cls != MM_CLASS_COUNT ? end->error.cls : MM_CLASS_SERVER;
+    set_message(res, conn, "%s: %s sent an error in the stream after %zu bytes of answer: %s. %s",
+                mm_error_class_name(res->cls), conn->provider->display_name, res->streamed_bytes,
+                said[0] ? said : "(no message)", mm_error_class_hint(res->cls));
+}
+
+static void set_stream_bad(const mm_connection *conn, const char *why, mm_call_result *res)
+{
+    res->cls = MM_CLASS_BAD_RESPONSE;
+    set_message(res, conn, "bad_response: %s's stream is not its documented shape (%s). %s",
+                conn->provider->display_name, why, mm_error_class_hint(res->cls));
+}
+
+void provider_parse_stream_end(const mm_connection *conn, const mm_http_response *resp,
+                               const mm_stream_end *end, mm_call_result *res)
+{
+    begin_result(conn, resp, res);
+    res->first_byte_ms = resp->first_byte_ms;
+    if (!resp->stopped && !response_succeeded(resp)) {
+        provider_classify_failure(conn, resp, res);
+        return;
+    }
+    if (end->failed)
+        set_stream_error(conn, end, res);
+    else if (end->bad_why)
+        set_stream_bad(conn, end->bad_why, res);
+    else if (resp->stopped)
+        res->cls = MM_CLASS_OK; /* the caller's client went away: served as far as it went */
+    else if (!end->done)
+        set_stream_bad(conn, "the stream ended before its end marker", res);
+    else if (res->blocked && res->streamed_bytes == 0)
+        set_blocked(conn, res);
+    else if (res->streamed_bytes == 0)
+        set_stream_bad(conn, "the answer is empty", res);
+    if (res->cls != MM_CLASS_OK)
+        return;
+    set_ok(res);
+    redact_provider_text(conn, res);
+}
+
 void provider_parse_embed_response(const mm_connection *conn, const mm_http_response *resp,
                                    mm_call_result *res)
 {

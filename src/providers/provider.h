@@ -89,6 +89,13 @@ typedef struct mm_call_result {
      * or a promptFeedback blockReason, ...): the reason, static text. The call then fails as a
      * request outcome (class bad_request: returned, not retried, not a health fault). */
     const char *blocked;
+    /* Streamed chats (provider_chat_stream): how the answer ended in OpenAI's words ("stop",
+     * "length", ...; "" when unknown), the bytes of answer text handed to the caller, whether
+     * the caller stopped the stream (its client went away), and the time to the first byte. */
+    char finish_reason[24];
+    size_t streamed_bytes;
+    bool stopped;
+    int64_t first_byte_ms;
     mm_string_list models; /* list-models: ids (Gemini's "models/" prefix stripped) */
     char *output;          /* chat: the answer text (sanitized); embed: "N-dimensional vector" */
     double *embedding;     /* embed: the vector itself (heap), NULL otherwise */
@@ -102,6 +109,18 @@ void mm_call_result_free(mm_call_result *res);
 mm_status provider_list_models(const mm_connection *conn, mm_call_result *res, mm_error *err);
 mm_status provider_chat(const mm_connection *conn, const char *model, const char *prompt,
                         int max_tokens, mm_call_result *res, mm_error *err);
+/* Receives each piece of a streamed answer (sanitized and redacted like provider_chat's
+ * output), in order. Return false to stop the stream (the transfer is cut). */
+typedef bool (*mm_text_fn)(void *ctx, const char *text, size_t len);
+/* provider_chat with the provider's streaming API: each piece of the answer goes to on_text as
+ * it arrives; res ends as provider_chat's would (output = the whole text, usage as the stream
+ * reported it), plus finish_reason, streamed_bytes and first_byte_ms. A failure after pieces
+ * went out (an error event, a cut connection, no end marker) fails res with its class; a stop
+ * asked by on_text leaves res ok (stopped set). Providers without streaming answer in one
+ * piece. Errors as provider_chat. */
+mm_status provider_chat_stream(const mm_connection *conn, const char *model, const char *prompt,
+                               int max_tokens, mm_text_fn on_text, void *ctx, mm_call_result *res,
+                               mm_error *err);
 mm_status provider_embed(const mm_connection *conn, const char *model, const char *text,
                          mm_call_result *res, mm_error *err);
 

@@ -22,6 +22,14 @@ typedef struct mm_error_body {
     int64_t retry_after_ms; /* -1 unless the body says when to retry */
 } mm_error_body;
 
+/* One event of a streamed chat as a dialect's stream parser reads it (the common delta). */
+typedef struct mm_stream_delta {
+    char *text;  /* a piece of the answer (heap, raw provider text), NULL when none */
+    bool done;   /* the dialect's end marker: [DONE], message_stop, message-end, finishReason */
+    bool failed; /* an error event after the 200: error says what */
+    mm_error_body error;
+} mm_stream_delta;
+
 /* Success parsers return false when the body is not the documented shape (bad_response) and
  * then describe the problem in `why` (static text). They never trust types or sizes. */
 struct mm_provider_ops {
@@ -40,6 +48,16 @@ struct mm_provider_ops {
                              mm_http_request *out, mm_error *err);
     /* Sets res->output ("N-dimensional vector") and usage. */
     bool (*parse_embed)(const char *body, size_t len, mm_call_result *res, const char **why);
+    /* Turns a built chat request into its streaming form (body "stream": true, Gemini's
+     * :streamGenerateContent?alt=sse); false on out-of-memory. NULL: the provider cannot
+     * stream (provider_chat_stream then sends the whole answer as one piece). */
+    bool (*make_streaming)(mm_http_request *req);
+    /* Reads one server-sent event (name "" when the stream names none) of a streamed chat:
+     * text into delta, usage into res (usage_known once the totals came), res->blocked and
+     * res->finish_reason when the answer ends. False (why) when the event is not the
+     * documented shape. Facts: /work/shared/PROVIDERS.md "Streaming, per dialect". */
+    bool (*parse_stream_event)(const char *event, const char *data, size_t len,
+                               mm_stream_delta *delta, mm_call_result *res, const char **why);
     /* Reads an error body of any status. */
     void (*parse_error)(long status, const char *body, size_t len, mm_error_body *out);
     /* Reads the provider's rate-limit headers into rl (already set to -1s); NULL if none. */
@@ -64,6 +82,21 @@ mm_status provider_build_embed_request(const mm_connection *conn, const char *mo
                                        const char *text, mm_http_request *out, mm_error *err);
 void provider_parse_embed_response(const mm_connection *conn, const mm_http_response *resp,
                                    mm_call_result *res);
+
+/* How a streamed chat's transfer ended, for provider_parse_stream_end. */
+typedef struct mm_stream_end {
+    const char *bad_why; /* an event was not the documented shape (static text), or NULL */
+    bool failed;         /* an error event came after the 200 */
+    mm_error_body error; /* what it said */
+    bool done;           /* the dialect's end marker came */
+} mm_stream_end;
+/* Fills res for a streamed chat whose transfer is over (res->output, usage, streamed_bytes and
+ * stopped already set by the stream): status, latency, request id and rate-limit headers, then
+ * the class — HTTP/transport failure as provider_parse_chat_response, an error event, a shape
+ * problem or a stream cut before its end marker (bad_response), a withheld answer, nothing
+ * streamed — or ok (also when the caller stopped it). Redacts like every answer. */
+void provider_parse_stream_end(const mm_connection *conn, const mm_http_response *resp,
+                               const mm_stream_end *end, mm_call_result *res);
 
 /* Resets res to "nothing known yet" (keeps and empties nothing: call on a zeroed or freed
  * result). */

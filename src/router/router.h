@@ -254,6 +254,8 @@ typedef struct router_send_hooks {
     void *ctx;
 } router_send_hooks;
 
+typedef struct router_attempt_result router_attempt_result;
+
 typedef struct router_send_request {
     const char *workspace;
     const char *model;
@@ -265,9 +267,18 @@ typedef struct router_send_request {
      * refers into it. Admission stays exact either way (catalog/admission.h). */
     const router_snapshot *snapshot;
     const router_send_hooks *hooks; /* NULL: the catalog's admission and recording */
+    /* Streaming (chat models): each piece of the answer as it arrives, with the attempt that
+     * serves it (account, provider, model filled; its outcome not yet) and how many attempts
+     * came before it plus one. The next target is tried only while no piece went out; after
+     * that a failure ends the request (MM_E_PROVIDER, res->streamed set). Return false to stop
+     * (the client went away): the transfer is cut and what was used is recorded. NULL: the
+     * whole answer at the end (res->output). */
+    bool (*on_text)(void *ctx, const router_attempt_result *serving, size_t attempts,
+                    const char *text, size_t len);
+    void *stream_ctx;
 } router_send_request;
 
-typedef struct router_attempt_result {
+struct router_attempt_result {
     char account[MM_NAME_MAX];
     char provider[MM_PROVIDER_ID_MAX];
     char model[MM_PROVIDER_MODEL_MAX];
@@ -279,7 +290,7 @@ typedef struct router_attempt_result {
     bool skipped;       /* not sent: the account's limits were reached meanwhile */
     bool falls_through; /* failed in a way that lets the next target try */
     char message[MM_MESSAGE_MAX];
-} router_attempt_result;
+};
 
 typedef struct router_send_result {
     router_plan plan;
@@ -294,6 +305,12 @@ typedef struct router_send_result {
     char *output;         /* the answer (sanitized); free with router_send_result_free */
     double *embedding;    /* embedding models: the vector (freed with the result), else NULL */
     size_t embedding_dims;
+    /* Streaming: pieces went out (a failure after that is not retried), the client stopped
+     * the stream, how the answer ended ("stop", "length", ...; "" unknown), and the serving
+     * attempt's time to its first byte (-1: none). */
+    bool streamed, stopped;
+    char finish_reason[24];
+    int64_t first_byte_ms;
     router_snapshot *snapshot; /* what plan refers into; freed with the result (NULL when the
                                   request lent its own) */
 } router_send_result;

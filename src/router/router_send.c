@@ -56,12 +56,14 @@ static pricing_tokens charged_tokens(const send_state *s, const mm_call_result *
                                      bool *estimated)
 {
     pricing_tokens t = {0};
-    *estimated = call->ok && !call->usage_known;
+    *estimated = (call->ok || call->streamed_bytes > 0) && !call->usage_known;
     if (call->usage_known)
         t = (pricing_tokens){call->tokens_in, call->tokens_out, call->tokens_cache_read,
                              call->tokens_cache_write};
     else if (*estimated)
         t = estimated_tokens(s->req, s->embedding, false);
+    if (*estimated && s->req->on_text) /* streamed: what went out, not max_tokens */
+        t.out = (int64_t)(call->streamed_bytes + 3) / 4;
     return t;
 }
 
@@ -246,6 +248,40 @@ static void note_attempt(send_state *s, const router_attempt *a, const mm_call_r
     mm_copy(r->message, sizeof r->message, call->ok ? "" : call->message);
 }
 
+/* The attempt a streamed piece comes from, handed to the request's on_text. */
+typedef struct stream_relay {
+    send_state *s;
+    router_attempt_result serving;
+} stream_relay;
+
+static bool relay_text(void *ctx, const char *text, size_t len)
+{
+    stream_relay *r = ctx;
+    const router_send_request *req = r->s->req;
+    return req->on_text(req->stream_ctx, &r->serving, r->s->res->n_attempts + 1, text, len);
+}
+
+static void call_provider(send_state *s, const router_attempt *a, const mm_connection *conn,
+                          mm_call_result *call)
+{
+    int max_tokens = s->req->max_tokens > 0 ? s->req->max_tokens : DEFAULT_MAX_TOKENS;
+    if (s->embedding) {
+        provider_embed(conn, a->target->model, s->req->input, call, NULL);
+        return;
+    }
+    if (!s->req->on_text) {
+        provider_chat(conn, a->target->model, s->req->input, max_tokens, call, NULL);
+        return;
+    }
+    stream_relay relay = {.s = s};
+    mm_copy(relay.serving.account, sizeof relay.serving.account, a->account->name);
+    mm_copy(relay.serving.provider, sizeof relay.serving.provider, a->account->provider);
+    mm_copy(relay.serving.model, sizeof relay.serving.model, a->target->model);
+    relay.serving.priority = a->target->priority;
+    provider_chat_stream(conn, a->target->model, s->req->input, max_tokens, relay_text, &relay,
+                         call, NULL);
+}
+
 static mm_status record_event(send_state *s, mm_usage_event *ev, bool final, mm_error *err)
 {
     const router_send_hooks *h = s->req->hooks;
@@ -276,13 +312,8 @@ static mm_status run_attempt(send_state *s, const router_attempt *a, bool last, 
     mm_call_result call;
     memset(&call, 0, sizeof call);
     int64_t started = mm_now_ms();
-    if (st == MM_OK) {
-        int max_tokens = s->req->max_tokens > 0 ? s->req->max_tokens : DEFAULT_MAX_TOKENS;
-        if (s->embedding)
-            provider_embed(&conn, a->target->model, s->req->input, &call, NULL);
-        else
-            provider_chat(&conn, a->target->model, s->req->input, max_tokens, &call, NULL);
-    }
+    if (st == MM_OK)
+        call_provider(s, a, &conn, &call);
     if (key) {
         sodium_memzero(key, MM_API_KEY_MAX);
         sodium_free(key);
@@ -296,8 +327,12 @@ static mm_status run_attempt(send_state *s, const router_attempt *a, bool last, 
         st = h->cost(h->ctx, s->cat, a->account->provider, a->target->model, &tokens, &cost, err);
     else
         st = pricing_cost_of(s->cat, a->account->provider, a->target->model, &tokens, &cost, err);
-    bool falls = !call.ok && router_class_falls_through(call.cls, call.http_status);
+    /* a stream falls through only before its first byte reached the caller */
+    bool falls = !call.ok && router_class_falls_through(call.cls, call.http_status) &&
+                 call.streamed_bytes == 0;
     *done = call.ok || !falls;
+    if (call.streamed_bytes > 0)
+        s->res->streamed = true;
     mm_usage_event ev;
     fill_event(s, a, &call, &tokens, estimated, started, cost, &ev);
     if (st == MM_OK)
@@ -320,6 +355,9 @@ static mm_status run_attempt(send_state *s, const router_attempt *a, bool last, 
         res->embedding = call.embedding; /* moved to the result */
         res->embedding_dims = call.embedding_dims;
         call.embedding = NULL;
+        res->stopped = call.stopped;
+        mm_copy(res->finish_reason, sizeof res->finish_reason, call.finish_reason);
+        res->first_byte_ms = call.first_byte_ms;
     }
     mm_call_result_free(&call);
     return st;
@@ -364,6 +402,13 @@ static mm_status run_plan(send_state *s, mm_error *err)
         st = run_attempt(s, a, i + 1 == plan->n_attempts, &done, err);
         if (st != MM_OK || s->res->served)
             return st;
+        if (done && s->res->streamed) {
+            const router_attempt_result *r = &s->res->attempts[s->res->n_attempts - 1];
+            return mm_error_set(err, MM_E_PROVIDER, "",
+                                "the stream from %s (%s) broke after it began: %s; a stream "
+                                "falls back only before its first byte",
+                                r->account, r->model, r->message);
+        }
         if (done) {
             const router_attempt_result *r = &s->res->attempts[s->res->n_attempts - 1];
             return mm_error_set(err, MM_E_INVALID, "",
@@ -383,6 +428,7 @@ mm_status router_send(mm_catalog *cat, const router_send_request *req, router_se
 {
     memset(res, 0, sizeof *res);
     res->served_index = -1;
+    res->first_byte_ms = -1;
     res->cost_micros = -1;
     mm_error ignored;
     int64_t now = mm_now_ms();

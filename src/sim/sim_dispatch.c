@@ -4,6 +4,7 @@
 #include "sim/sim_dispatch.h"
 #include "sim/sim_reply.h"
 #include "sim/sim_rng.h"
+#include "sim/sim_stream.h"
 #include "util/clock.h"
 #include "util/text.h"
 
@@ -109,6 +110,7 @@ static bool answer_fault(sim_state *state, const sim_dialect *dialect, const sim
         dialect->route(req, reply);
         drop_usage(reply);
         break;
+    case SIM_FAULT_STREAM_BREAK: /* cut in sim_stream_answer; a whole answer is unaffected */
     case SIM_FAULT_NONE:
     default:
         dialect->route(req, reply);
@@ -133,6 +135,8 @@ static void answer(sim_state *state, const sim_dialect *dialect, sim_request *re
         *alive = answer_fault(state, dialect, req, reply);
     else
         dialect->route(req, reply);
+    if (*alive && reply->status == 200 && sim_stream_wanted(req))
+        sim_stream_answer(req, reply);
     if (*alive && reply->status != 502)
         dialect->headers(req, reply);
 }

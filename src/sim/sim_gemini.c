@@ -278,7 +278,8 @@ static void invoke(const sim_request *req, sim_reply *reply, const char *name_an
     const char *colon = strrchr(name_and_method, ':');
     char model_id[128];
     size_t len = colon ? (size_t)(colon - name_and_method) : 0;
-    bool chat = colon && strcmp(colon, ":generateContent") == 0;
+    bool chat = colon && (strcmp(colon, ":generateContent") == 0 ||
+                          strcmp(colon, ":streamGenerateContent") == 0);
     bool batch = colon && strcmp(colon, ":batchEmbedContents") == 0;
     bool embedding = batch || (colon && strcmp(colon, ":embedContent") == 0);
     if ((!chat && !embedding) || len == 0 || len >= sizeof model_id) {

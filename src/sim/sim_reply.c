@@ -58,6 +58,11 @@ void sim_reply_free(sim_reply *reply)
     free(reply->body);
     reply->body = NULL;
     reply->body_len = 0;
+    for (size_t i = 0; i < reply->event_count; i++)
+        free(reply->events[i]);
+    free(reply->events);
+    reply->events = NULL;
+    reply->event_count = 0;
 }
 
 json_t *sim_request_json(const sim_request *req)

@@ -10,9 +10,9 @@
 static const char *const dialect_names[SIM_DIALECT_COUNT] = {
     "openai", "anthropic", "azure", "gemini", "cohere", "mistral", "compat"};
 
-static const char *const fault_names[] = {"none",       "auth",        "quota",   "rate_limit",
-                                          "overloaded", "server",      "hang",    "malformed",
-                                          "html",       "bad_request", "no_usage"};
+static const char *const fault_names[] = {"none",       "auth",        "quota",    "rate_limit",
+                                          "overloaded", "server",      "hang",     "malformed",
+                                          "html",       "bad_request", "no_usage", "stream_break"};
 
 #define FAULT_COUNT (sizeof fault_names / sizeof fault_names[0])
 #define DEFAULT_HANG_S 120
@@ -144,19 +144,20 @@ static bool parse_fault(parse_ctx *ctx, json_t *obj, const char *where, sim_faul
     }
     return fail(ctx,
                 "%s.fault: unknown fault%s%s%s (use none, auth, quota, rate_limit, overloaded, "
-                "server, hang, malformed, html, bad_request or no_usage)",
+                "server, hang, malformed, html, bad_request, no_usage or stream_break)",
                 where, name ? " \"" : "", name ? name : "", name ? "\"" : "");
 }
 
 static bool parse_phase(parse_ctx *ctx, json_t *obj, const char *where, sim_phase *phase)
 {
-    static const char *const allowed[] = {"duration_s", "latency_ms",    "jitter_ms", "fault",
-                                          "fault_rate", "retry_after_s", "hang_s",    NULL};
+    static const char *const allowed[] = {"duration_s", "latency_ms", "jitter_ms",
+                                          "fault",      "fault_rate", "retry_after_s",
+                                          "hang_s",     "token_ms",   NULL};
     if (!json_is_object(obj))
         return fail(ctx, "%s: must be an object", where);
     if (!check_members(ctx, obj, where, allowed,
                        "duration_s, latency_ms, jitter_ms, fault, fault_rate, retry_after_s, "
-                       "hang_s"))
+                       "hang_s, token_ms"))
         return false;
     *phase = (sim_phase){.retry_after_s = -1, .hang_s = DEFAULT_HANG_S};
     if (!parse_fault(ctx, obj, where, &phase->fault))
@@ -167,7 +168,8 @@ static bool parse_phase(parse_ctx *ctx, json_t *obj, const char *where, sim_phas
            read_int(ctx, obj, "jitter_ms", where, 0, 3600000, &phase->jitter_ms) &&
            read_number(ctx, obj, "fault_rate", where, 0, 1, &phase->fault_rate) &&
            read_int(ctx, obj, "retry_after_s", where, 0, 86400, &phase->retry_after_s) &&
-           read_int(ctx, obj, "hang_s", where, 0, 86400, &phase->hang_s);
+           read_int(ctx, obj, "hang_s", where, 0, 86400, &phase->hang_s) &&
+           read_int(ctx, obj, "token_ms", where, 0, 60000, &phase->token_ms);
 }
 
 static bool parse_phases(parse_ctx *ctx, json_t *array, const char *where, sim_rule *rule)

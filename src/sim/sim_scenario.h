@@ -35,7 +35,10 @@ typedef enum sim_fault {
     SIM_FAULT_MALFORMED,
     SIM_FAULT_HTML,
     SIM_FAULT_BAD_REQUEST,
-    SIM_FAULT_NO_USAGE /* a normal answer without its usage object (usage / usageMetadata / meta) */
+    SIM_FAULT_NO_USAGE, /* a normal answer without its usage object (usage / usageMetadata / meta)
+                         */
+    SIM_FAULT_STREAM_BREAK /* a streamed answer cut (connection closed) halfway through its events
+                            */
 } sim_fault;
 
 const char *sim_fault_name(sim_fault fault);
@@ -48,6 +51,7 @@ typedef struct sim_phase {
     double fault_rate;
     int retry_after_s; /* -1 = not given */
     int hang_s;
+    int token_ms; /* streamed answers: the pause before each event after the first */
 } sim_phase;
 
 typedef struct sim_rule {

@@ -75,10 +75,73 @@ static void log_request(const sim_server *server, const char *method, const char
             reply->note ? reply->note : "");
 }
 
-static enum MHD_Result send_reply(struct MHD_Connection *connection, sim_reply *reply)
+/* A streamed answer being written: its events (taken from the reply), one at a time. */
+typedef struct event_writer {
+    sim_state *state;
+    char **events;
+    size_t count, next, offset;
+    int token_ms;
+    size_t break_at;
+} event_writer;
+
+static ssize_t write_events(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    event_writer *w = cls;
+    if (w->offset == 0) {
+        if (w->break_at > 0 && w->next == w->break_at)
+            return MHD_CONTENT_READER_END_WITH_ERROR; /* the stream_break fault */
+        if (w->next == w->count)
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        if (w->next > 0 && !sim_state_sleep(w->state, w->token_ms))
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+    }
+    const char *event = w->events[w->next];
+    size_t left = strlen(event) - w->offset;
+    size_t n = left < max ? left : max;
+    memcpy(buf, event + w->offset, n);
+    w->offset += n;
+    if (w->offset == strlen(event)) {
+        w->next++;
+        w->offset = 0;
+    }
+    return (ssize_t)n;
+}
+
+static void free_events(void *cls)
+{
+    event_writer *w = cls;
+    for (size_t i = 0; i < w->count; i++)
+        free(w->events[i]);
+    free(w->events);
+    free(w);
+}
+
+static struct MHD_Response *event_response(sim_state *state, sim_reply *reply)
+{
+    event_writer *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    *w = (event_writer){state, reply->events,   reply->event_count, 0,
+                        0,     reply->token_ms, reply->break_at};
+    struct MHD_Response *response =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, write_events, w, free_events);
+    if (!response) {
+        free(w);
+        return NULL;
+    }
+    reply->events = NULL; /* the writer's now */
+    reply->event_count = 0;
+    return response;
+}
+
+static enum MHD_Result send_reply(sim_state *state, struct MHD_Connection *connection,
+                                  sim_reply *reply)
 {
     struct MHD_Response *response;
-    if (reply->body) {
+    if (reply->events) {
+        response = event_response(state, reply);
+    } else if (reply->body) {
         response =
             MHD_create_response_from_buffer(reply->body_len, reply->body, MHD_RESPMEM_MUST_FREE);
         if (response)
@@ -129,7 +192,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
     if (!reply.status)
         reply.status = 500;
     log_request(server, method, url, &reply, up->started_ms);
-    enum MHD_Result result = send_reply(connection, &reply);
+    enum MHD_Result result = send_reply(server->state, connection, &reply);
     sim_reply_free(&reply);
     return result;
 }
