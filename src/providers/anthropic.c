@@ -122,7 +122,8 @@ static void anthropic_parse_error(long status, const char *body, size_t len, mm_
 static void read_stream_usage(const json_t *usage, bool final, mm_call_result *res)
 {
     int64_t in = 0, out = 0;
-    if (adapter_read_count(usage, "input_tokens", &in)) {
+    /* message_delta may repeat the input counts (cumulative) or carry 0: keep message_start's */
+    if (adapter_read_count(usage, "input_tokens", &in) && (!final || in > 0)) {
         res->tokens_cache_write = adapter_optional_count(usage, "cache_creation_input_tokens");
         res->tokens_cache_read = adapter_optional_count(usage, "cache_read_input_tokens");
         res->tokens_in = in + res->tokens_cache_write + res->tokens_cache_read;
