@@ -35,6 +35,34 @@ export function faultFor(prefix, fault, seconds, extra = {}) {
     { latency_ms: 0 }] }] };
 }
 
+// A scenario where the prefix's streamed answers pause `ms` before each event after the first
+// (so a client sees pieces arrive over time), optionally with a fault.
+export function paced(prefix, ms, extra = {}) {
+  return { rules: [{ prefix, phases: [{ token_ms: ms, ...extra }] }] };
+}
+
+// Iterates an async stream, returning [items, ms from the start to the first item, ms to the
+// last]; `pick` maps an item to what is kept (undefined: not kept).
+export async function arrivals(stream, pick = (x) => x) {
+  const start = performance.now();
+  const items = [];
+  let first = -1;
+  for await (const item of stream) {
+    const kept = pick(item);
+    if (kept === undefined) continue;
+    if (first < 0) first = performance.now() - start;
+    items.push(kept);
+  }
+  return [items, first, performance.now() - start];
+}
+
+// Awaits reading a whole stream, which must fail; returns the error.
+export async function streamRejects(open) {
+  return rejects(async () => {
+    for await (const item of await open()) void item;
+  });
+}
+
 // Runs fn and returns [its result, the milliseconds it took].
 export async function timed(fn) {
   const start = performance.now();

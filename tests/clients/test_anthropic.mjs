@@ -2,7 +2,8 @@
 // (paginated), messages with an API key (x-api-key) and with a bearer token (authToken), a 401,
 // and a 429 whose Retry-After the SDK waits for. Anthropic has no embeddings endpoint.
 import Anthropic from '@anthropic-ai/sdk';
-import { assert, faultFor, rejects, run, scenario, startSim, timed } from './lib.mjs';
+import { assert, faultFor, paced, rejects, run, scenario, startSim, streamRejects,
+  timed } from './lib.mjs';
 
 const sim = await startSim();
 const baseURL = `${sim.url}/anthropic`;
@@ -34,6 +35,26 @@ await run(sim, [
     const e = await rejects(() => bad.messages.create(hi));
     assert.ok(e instanceof Anthropic.AuthenticationError, String(e));
     assert.equal(e.status, 401);
+  }],
+  ['anthropic: streamed messages, read by the SDK\'s MessageStream', async () => {
+    await scenario(sim, paced('anthropic', 20));
+    const stream = client.messages.stream(hi);
+    const pieces = [];
+    const at = [];
+    const start = performance.now();
+    stream.on('text', (t) => { pieces.push(t); at.push(performance.now() - start); });
+    const final = await stream.finalMessage();
+    assert.ok(pieces.length > 2, `${pieces.length} pieces`);
+    assert.ok(at[at.length - 1] - at[0] >= 40, `all pieces at once: ${at}`);
+    assert.equal(final.content[0].text, pieces.join(''));
+    assert.ok(final.usage.input_tokens > 0 && final.usage.output_tokens > 0);
+    assert.ok(['end_turn', 'max_tokens'].includes(final.stop_reason), final.stop_reason);
+    await scenario(sim, { rules: [] });
+  }],
+  ['anthropic: a stream cut halfway is an error the SDK raises', async () => {
+    await scenario(sim, paced('anthropic', 0, { fault: 'stream_break', fault_rate: 1.0 }));
+    await streamRejects(() => client.messages.create({ ...hi, stream: true }));
+    await scenario(sim, { rules: [] });
   }],
   ['anthropic: a 429 with Retry-After 3 s is waited for, then served', async () => {
     await scenario(sim, faultFor('anthropic', 'rate_limit', 3, { retry_after_s: 3 }));

@@ -1,7 +1,8 @@
 // The official Cohere SDK (npm "cohere-ai", v2 client) against mmsim's /cohere: list models,
 // chat, embed, a 401, and a 429 whose Retry-After the SDK waits for.
 import { CohereClientV2, CohereError } from 'cohere-ai';
-import { assert, faultFor, rejects, run, scenario, startSim, timed } from './lib.mjs';
+import { arrivals, assert, faultFor, paced, rejects, run, scenario, startSim,
+  timed } from './lib.mjs';
 
 const sim = await startSim();
 const environment = `${sim.url}/cohere`;
@@ -30,6 +31,24 @@ await run(sim, [
     const e = await rejects(() => bad.chat(hi, none));
     assert.ok(e instanceof CohereError, String(e));
     assert.equal(e.statusCode, 401);
+  }],
+  ['cohere: chatStream (v2 events)', async () => {
+    await scenario(sim, paced('cohere', 20));
+    let usage = null;
+    let finish = null;
+    const stream = await client.chatStream(hi, none);
+    const [pieces, first, last] = await arrivals(stream, (e) => {
+      if (e.type === 'message-end') {
+        usage = e.delta?.usage;
+        finish = e.delta?.finishReason;
+      }
+      return e.type === 'content-delta' ? e.delta.message.content.text : undefined;
+    });
+    assert.ok(pieces.length > 2, `${pieces.length} pieces`);
+    assert.ok(last - first >= 40, `all pieces at once (${first} .. ${last} ms)`);
+    assert.ok(usage?.billedUnits?.outputTokens > 0, `usage ${JSON.stringify(usage)}`);
+    assert.ok(['COMPLETE', 'MAX_TOKENS'].includes(finish), `finish ${finish}`);
+    await scenario(sim, { rules: [] });
   }],
   ['cohere: a 429 with Retry-After 3 s is waited for, then served', async () => {
     await scenario(sim, faultFor('cohere', 'rate_limit', 3, { retry_after_s: 3 }));

@@ -3,7 +3,7 @@
 // message), a 429 whose Retry-After the SDK waits for, fallback when the primary fails (also
 // streaming), usage in `health --json` within a second, and SIGTERM exiting 0.
 import OpenAI from 'openai';
-import { assert, rejects, run, scenario, startSim, timed } from './lib.mjs';
+import { arrivals, assert, paced, rejects, run, scenario, startSim, timed } from './lib.mjs';
 import { addAccount, catalog, startServe } from './gateway_lib.mjs';
 
 const sim = await startSim();
@@ -122,6 +122,70 @@ await run(sim, [
     assert.equal(response.headers.get('x-mmadmin-account'), 'backup');
     await scenario(sim, { rules: [] });
   }],
+  ['gateway: a real stream: the first chunk comes well before the last', async () => {
+    await scenario(sim, paced('openai', 40));
+    const stream = await client.chat.completions.create({ model: 'chat', ...ask, stream: true,
+      stream_options: { include_usage: true } });
+    let usage = null;
+    const [pieces, first, last] = await arrivals(stream, (c) => {
+      if (c.usage) usage = c.usage;
+      return c.choices[0]?.delta?.content || undefined;
+    });
+    assert.ok(pieces.length > 2, `${pieces.length} pieces`);
+    assert.ok(last - first >= 80, `all pieces at once (${first} .. ${last} ms)`);
+    assert.ok(usage && usage.completion_tokens > 0, 'no usage chunk');
+    await scenario(sim, { rules: [] });
+  }],
+  ['gateway: a stream that breaks after its first byte is an error the client sees, and its '
+    + 'usage is in health --json', async () => {
+    const requests = () => JSON.parse(cat.mm('health', '--json'))
+      .find((a) => a.account === 'primary');
+    const before = requests();
+    await scenario(sim, { rules: [{ prefix: 'openai', key: 'sk-primary-key-0123456789',
+      phases: [{ token_ms: 10, fault: 'stream_break', fault_rate: 1.0 }] }] });
+    let text = '';
+    const e = await rejects(async () => {
+      const stream = await client.chat.completions.create({ model: 'chat', ...ask,
+        stream: true });
+      for await (const c of stream) text += c.choices[0]?.delta?.content || '';
+    });
+    assert.ok(text.length > 0, 'nothing streamed before the break');
+    assert.ok(/broke after it began/.test(e.message), `the client saw: ${e.message}`);
+    await scenario(sim, { rules: [] });
+    let after = requests();
+    for (let i = 0; i < 20 && after.requests === before.requests; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      after = requests();
+    }
+    assert.equal(after.requests, before.requests + 1, 'the broken stream was not recorded');
+    assert.ok(after.tokens_out > before.tokens_out, 'no tokens recorded for what was streamed');
+    assert.equal(after.usage_estimated_requests, before.usage_estimated_requests + 1);
+  }],
+  ['gateway: a client that leaves mid-stream cuts the upstream and its usage is recorded',
+    async () => {
+      const before = JSON.parse(cat.mm('health', '--json'))
+        .find((a) => a.account === 'primary').requests;
+      await scenario(sim, paced('openai', 100));
+      const abort = new AbortController();
+      const stream = await client.chat.completions.create({ model: 'chat', ...ask,
+        max_tokens: 200, stream: true }, { signal: abort.signal });
+      const started = performance.now();
+      try { // the SDK ends the iteration, or raises an APIUserAbortError
+        for await (const c of stream) if (c.choices[0]?.delta?.content) abort.abort();
+      } catch (e) {
+        assert.ok(/abort/i.test(String(e)), String(e));
+      }
+      console.log(`# the client left after ${Math.round(performance.now() - started)} ms`);
+      let after = before;
+      while (after === before && performance.now() - started < 3000) {
+        await new Promise((r) => setTimeout(r, 50));
+        after = JSON.parse(cat.mm('health', '--json')).find((a) => a.account === 'primary')
+          .requests;
+      }
+      // 200 tokens at 100 ms each would take 20 s: recorded within 3 s means it was cut
+      assert.equal(after, before + 1, 'the abandoned stream was not recorded in time');
+      await scenario(sim, { rules: [] });
+    }],
   ['gateway: usage is in health --json within a second', async () => {
     const before = JSON.parse(cat.mm('health', '--json'));
     const count = (h, name) => h.find((a) => a.account === name).requests;

@@ -3,7 +3,8 @@
 // and a 429 carrying RetryInfo and "Please retry in …s". The SDK does not wait for RetryInfo by
 // itself (it retries only with retryOptions, on its own back-off): mmadmin reads it instead.
 import { GoogleGenAI } from '@google/genai';
-import { assert, faultFor, rejects, run, scenario, startSim } from './lib.mjs';
+import { arrivals, assert, faultFor, paced, rejects, run, scenario, startSim,
+  streamRejects } from './lib.mjs';
 
 const sim = await startSim();
 const httpOptions = { baseUrl: `${sim.url}/gemini` }; // the SDK adds /v1beta/...
@@ -34,6 +35,29 @@ await run(sim, [
       contents: 'hi' }));
     assert.equal(e.status, 400, String(e));
     assert.match(e.message, /API_KEY_INVALID/);
+  }],
+  ['gemini: generateContentStream (:streamGenerateContent?alt=sse)', async () => {
+    await scenario(sim, paced('gemini', 20));
+    let usage = null;
+    let finish = null;
+    const stream = await ai.models.generateContentStream({ model: 'gemini-2.0-flash',
+      contents: 'hi' });
+    const [pieces, first, last] = await arrivals(stream, (c) => {
+      if (c.usageMetadata) usage = c.usageMetadata;
+      if (c.candidates?.[0]?.finishReason) finish = c.candidates[0].finishReason;
+      return c.text || undefined;
+    });
+    assert.ok(pieces.length > 2, `${pieces.length} pieces`);
+    assert.ok(last - first >= 40, `all pieces at once (${first} .. ${last} ms)`);
+    assert.ok(usage.promptTokenCount > 0 && usage.candidatesTokenCount > 0);
+    assert.ok(['STOP', 'MAX_TOKENS'].includes(finish), `finish ${finish}`);
+    await scenario(sim, { rules: [] });
+  }],
+  ['gemini: a stream cut halfway is an error the SDK raises', async () => {
+    await scenario(sim, paced('gemini', 0, { fault: 'stream_break', fault_rate: 1.0 }));
+    await streamRejects(() => ai.models.generateContentStream({ model: 'gemini-2.0-flash',
+      contents: 'hi' }));
+    await scenario(sim, { rules: [] });
   }],
   ['gemini: a 429 carries RetryInfo "3s" and "Please retry in 3.2s."', async () => {
     await scenario(sim, faultFor('gemini', 'rate_limit', 30, { retry_after_s: 3 }));

@@ -2,7 +2,8 @@
 // /v1/...): list models, chat, embeddings, a 401, and a 429 whose Retry-After the SDK's back-off
 // strategy waits for.
 import { Mistral } from '@mistralai/mistralai';
-import { assert, faultFor, rejects, run, scenario, startSim, timed } from './lib.mjs';
+import { arrivals, assert, faultFor, paced, rejects, run, scenario, startSim,
+  timed } from './lib.mjs';
 
 const sim = await startSim();
 const serverURL = `${sim.url}/mistral`;
@@ -28,6 +29,19 @@ await run(sim, [
     const bad = new Mistral({ apiKey: 'invalid-key', serverURL });
     const e = await rejects(() => bad.chat.complete(hi));
     assert.equal(e.statusCode, 401, String(e));
+  }],
+  ['mistral: chat.stream, usage in the last chunk unasked', async () => {
+    await scenario(sim, paced('mistral', 20));
+    let usage = null;
+    const stream = await client.chat.stream(hi);
+    const [pieces, first, last] = await arrivals(stream, (e) => {
+      if (e.data.usage) usage = e.data.usage;
+      return e.data.choices[0]?.delta?.content || undefined;
+    });
+    assert.ok(pieces.length > 2, `${pieces.length} pieces`);
+    assert.ok(last - first >= 40, `all pieces at once (${first} .. ${last} ms)`);
+    assert.ok(usage && usage.completionTokens > 0, `usage ${JSON.stringify(usage)}`);
+    await scenario(sim, { rules: [] });
   }],
   ['mistral: a 429 with Retry-After 3 s is waited for, then served', async () => {
     await scenario(sim, faultFor('mistral', 'rate_limit', 3, { retry_after_s: 3 }));

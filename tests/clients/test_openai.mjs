@@ -1,7 +1,8 @@
 // The official OpenAI SDK (npm "openai") against mmsim's /openai: list models, chat, embeddings
 // (base64 by default, as the SDK asks), a 401 and a 429 whose Retry-After the SDK waits for.
 import OpenAI from 'openai';
-import { assert, faultFor, rejects, run, scenario, startSim, timed } from './lib.mjs';
+import { arrivals, assert, faultFor, paced, rejects, run, scenario, startSim, streamRejects,
+  timed } from './lib.mjs';
 
 const sim = await startSim();
 const baseURL = `${sim.url}/openai`;
@@ -44,6 +45,30 @@ await run(sim, [
     assert.ok(e instanceof OpenAI.AuthenticationError, String(e));
     assert.equal(e.status, 401);
     assert.equal(e.code, 'invalid_api_key');
+  }],
+  ['openai: streamed chat in OpenAI chunks, with the usage chunk', async () => {
+    await scenario(sim, paced('openai', 20));
+    const stream = await client.chat.completions.create({ model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'hi' }], max_tokens: 16, stream: true,
+      stream_options: { include_usage: true } });
+    let usage = null;
+    let finish = null;
+    const [pieces, first, last] = await arrivals(stream, (c) => {
+      if (c.usage) usage = c.usage;
+      if (c.choices[0]?.finish_reason) finish = c.choices[0].finish_reason;
+      return c.choices[0]?.delta?.content || undefined;
+    });
+    assert.ok(pieces.length > 2, `${pieces.length} pieces`);
+    assert.ok(last - first >= 40, `all pieces at once (${first} .. ${last} ms)`);
+    assert.ok(usage && usage.completion_tokens > 0, 'no usage chunk');
+    assert.ok(['stop', 'length'].includes(finish), `finish ${finish}`);
+    await scenario(sim, { rules: [] });
+  }],
+  ['openai: a stream cut halfway is an error the SDK raises', async () => {
+    await scenario(sim, paced('openai', 0, { fault: 'stream_break', fault_rate: 1.0 }));
+    await streamRejects(() => client.chat.completions.create({ model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'hi' }], max_tokens: 16, stream: true }));
+    await scenario(sim, { rules: [] });
   }],
   ['openai: a 429 with Retry-After 3 s is waited for, then served', async () => {
     await scenario(sim, faultFor('openai', 'rate_limit', 3, { retry_after_s: 3 }));
