@@ -41,6 +41,9 @@ if (cd "$work" && env -u MM_DB -u MM_MASTER_KEY bash -e -o pipefail session.sh) 
     grep -q 'fast-chat' "$work/out.txt" || fail "the session output does not mention fast-chat"
     grep -q '"data":\[{"id":"fast-chat"' "$work/out.txt" || fail "serve's /v1/models lacks fast-chat"
     grep -q '"object":"chat.completion"' "$work/out.txt" || fail "serve's curl chat was not answered"
+    grep -q '"object":"chat.completion.chunk"' "$work/out.txt" || fail "serve's curl stream sent no chunk"
+    grep -q '^data: \[DONE\]' "$work/out.txt" || fail "serve's curl stream did not end with [DONE]"
+    grep -q '^served by prod-openai' "$work/out.txt" || fail "send --stream was not served"
 else
     fail "the README's example session failed:"
     cat "$work/out.txt" "$work/err.txt" >&2
