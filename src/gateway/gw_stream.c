@@ -163,6 +163,19 @@ static gw_stream *stream_new(gw_call *call, const router_send_request *req, bool
     return s;
 }
 
+/* A served request whose answer came whole (no piece streamed): one piece of it all. */
+static void answer_whole(gw_stream *s)
+{
+    const char *text = s->res.output ? s->res.output : "";
+    free(s->pending);
+    s->pending = strdup(text);
+    s->pending_len = s->pending ? strlen(text) : 0;
+    s->pending_cap = s->pending_len + (s->pending ? 1 : 0);
+    s->serving = s->res.attempts[s->res.served_index];
+    s->serving_attempts = s->res.n_attempts;
+    s->started = true;
+}
+
 void gw_stream_chat(gw_call *call, const router_send_request *req, bool include_usage,
                     gw_response *resp)
 {
@@ -186,6 +199,8 @@ void gw_stream_chat(gw_call *call, const router_send_request *req, bool include_
     pthread_mutex_lock(&s->lock);
     while (!s->started && !s->finished)
         wait_ms(s, READ_WAIT_MS);
+    if (!s->started && s->st == MM_OK && s->res.served) /* answered whole (not a chat model) */
+        answer_whole(s);
     bool started = s->started;
     pthread_mutex_unlock(&s->lock);
     if (!started) { /* over before the first byte: answered as JSON, with its status */
