@@ -50,6 +50,22 @@ static void format_grouped(int64_t value, char *out, size_t outsz)
     out[used] = '\0';
 }
 
+/* A limit field's check when the admin leaves it: empty, or the core's limit rule. */
+static bool check_limit(const ui_field_def *def, const char *value, char *msg, size_t msgsz)
+{
+    for (size_t i = 0; i < N_LIMIT_FIELDS; i++) {
+        int64_t out;
+        mm_error err;
+        mm_error_clear(&err);
+        if (strcmp(def->name, LIMIT_FIELDS[i].name) != 0 || !*value ||
+            mm_limit_parse(value, LIMIT_FIELDS[i].noun, LIMIT_FIELDS[i].max, &out, &err) == MM_OK)
+            continue;
+        snprintf(msg, msgsz, "%s; empty = no limit", err.message);
+        return false;
+    }
+    return true;
+}
+
 static void add_fields(ui_form *f, const mm_entitlement *ent)
 {
     for (size_t i = 0; i < N_LIMIT_FIELDS; i++) {
@@ -59,7 +75,8 @@ static void add_fields(ui_form *f, const mm_entitlement *ent)
         int64_t v = *limit_slot((mm_entitlement *)ent, i);
         if (v != MM_LIMIT_UNSET)
             snprintf(value, sizeof value, "%lld", (long long)v);
-        ui_field_def def = {LIMIT_FIELDS[i].name, LIMIT_FIELDS[i].label, help, false, 20};
+        ui_field_def def = {LIMIT_FIELDS[i].name, LIMIT_FIELDS[i].label, help, false, 20,
+                            check_limit};
         ui_form_add(f, &def, value);
     }
 }

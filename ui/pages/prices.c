@@ -255,19 +255,47 @@ static void per_mtok_text(double v, char *out, size_t outsz)
         money_format_per_mtok(v, out, outsz);
 }
 
+/* A price field's check when the admin leaves it (the input price is needed). */
+static bool check_price(const ui_field_def *def, const char *value, char *msg, size_t msgsz)
+{
+    for (size_t i = 0; i < 4; i++) {
+        double out;
+        mm_error err;
+        mm_error_clear(&err);
+        if (strcmp(def->name, PRICE_INPUTS[i].field) != 0)
+            continue;
+        if (!*value && i == 0) {
+            snprintf(msg, msgsz, "the input price is needed (USD per million tokens), e.g. 2.50");
+            return false;
+        }
+        if (*value && money_parse_per_mtok(value[0] == '$' ? value + 1 : value, &PRICE_INPUTS[i],
+                                           &out, &err) != MM_OK) {
+            snprintf(msg, msgsz, "%s", err.message);
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool run_price_form(ui_app *app, price_ctx *pc)
 {
-    static const ui_field_def provider = {"provider", "Provider",
+    static const ui_field_def provider = {"provider",
+                                          "Provider",
                                           "the provider id: openai, anthropic, azure-openai...",
-                                          false, MM_PROVIDER_ID_MAX - 1};
-    static const ui_field_def model = {"model", "Model", "the provider's model id, e.g. gpt-4o",
-                                       false, MM_PROVIDER_MODEL_MAX - 1};
+                                          false,
+                                          MM_PROVIDER_ID_MAX - 1,
+                                          NULL};
+    static const ui_field_def model = {
+        "model", "Model", "the provider's model id, e.g. gpt-4o", false, MM_PROVIDER_MODEL_MAX - 1,
+        NULL};
     static const ui_field_def fields[4] = {
-        {"input", "Input $/M", "USD per million input tokens, e.g. 2.50", false, 20},
-        {"output", "Output $/M", "USD per million output tokens; empty for embeddings", false, 20},
-        {"cache_read", "Cache read $/M", "optional; empty = billed at the input price", false, 20},
-        {"cache_write", "Cache write $/M", "optional; empty = billed at the input price", false,
-         20},
+        {"input", "Input $/M", "USD per million input tokens, e.g. 2.50", false, 20, check_price},
+        {"output", "Output $/M", "USD per million output tokens; empty for embeddings", false, 20,
+         check_price},
+        {"cache_read", "Cache read $/M", "optional; empty = billed at the input price", false, 20,
+         check_price},
+        {"cache_write", "Cache write $/M", "optional; empty = billed at the input price", false, 20,
+         check_price},
     };
     ui_form form;
     ui_form_init(&form);

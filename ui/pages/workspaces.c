@@ -98,6 +98,33 @@ static void ws_draw(ui_page *page, ui_app *app, WINDOW *win, ui_rect area, bool 
 
 /* ---- the form ---- */
 
+/* The workspace moved on since the form opened: say what changed, keep what was typed, and take
+ * the new version so that Save again applies the typed values over theirs. */
+static void describe_ws_conflict(ui_app *app, ws_form_ctx *wc, char *other, size_t othersz)
+{
+    mm_workspace_list list = {0};
+    mm_error err;
+    mm_error_clear(&err);
+    const mm_workspace *now = NULL;
+    if (catalog_workspace_list(app->cat, &list, &err) == MM_OK)
+        for (size_t i = 0; i < list.count && !now; i++)
+            if (list.items[i].id == wc->ws.id)
+                now = &list.items[i];
+    if (!now) {
+        snprintf(other, othersz,
+                 "Not saved: another session removed this workspace since you opened it. Esc "
+                 "closes the form.");
+    } else {
+        char changes[3 * MM_DESCRIPTION_MAX] = "";
+        ui_form_change_append(app, changes, sizeof changes, "name", wc->ws.name, now->name);
+        ui_form_change_append(app, changes, sizeof changes, "description", wc->ws.description,
+                              now->description);
+        ui_form_conflict_note(other, othersz, "workspace", changes);
+        wc->ws = *now;
+    }
+    mm_workspace_list_free(&list);
+}
+
 static bool submit_ws(ui_app *app, ui_form *f, void *ctx, char *other, size_t othersz)
 {
     ws_form_ctx *wc = ctx;
@@ -116,20 +143,37 @@ static bool submit_ws(ui_app *app, ui_form *f, void *ctx, char *other, size_t ot
         wc->ws = next;
         return true;
     }
-    /* a conflict (changed meanwhile by another session) concerns no field */
-    if (!ui_form_set_error(f, err.field, err.message))
+    if (st == MM_E_CONFLICT)
+        describe_ws_conflict(app, wc, other, othersz);
+    else if (!ui_form_set_error(f, err.field, err.message))
         snprintf(other, othersz, "Not saved: %s", err.message);
+    return false;
+}
+
+/* The name field's check when the admin leaves it: the catalog's rule for a workspace name. */
+static bool check_ws_name(const ui_field_def *def, const char *value, char *msg, size_t msgsz)
+{
+    (void)def;
+    mm_error err;
+    mm_error_clear(&err);
+    if (catalog_validate_name("workspace", value, &err) == MM_OK)
+        return true;
+    snprintf(msg, msgsz, "%s", err.message);
     return false;
 }
 
 static bool run_form(ui_app *app, ws_form_ctx *wc)
 {
-    static const ui_field_def name = {"name", "Name",
-                                      "the team's name: lowercase letters, digits, '.', '_' or '-'",
-                                      false, MM_NAME_MAX - 1};
-    static const ui_field_def description = {"description", "Description",
-                                             "who they are or what they build (optional)", false,
-                                             MM_DESCRIPTION_MAX - 1};
+    static const ui_field_def name = {
+        .name = "name",
+        .label = "Name",
+        .help = "the team's name: lowercase letters, digits, '.', '_' or '-'",
+        .max_len = MM_NAME_MAX - 1,
+        .check = check_ws_name};
+    static const ui_field_def description = {.name = "description",
+                                             .label = "Description",
+                                             .help = "who they are or what they build (optional)",
+                                             .max_len = MM_DESCRIPTION_MAX - 1};
     ui_form form;
     ui_form_init(&form);
     ui_form_add(&form, &name, wc->ws.name);

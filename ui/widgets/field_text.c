@@ -135,6 +135,8 @@ bool ui_field_text_insert(ui_field_text *t, uint32_t cp)
 
 static void erase(ui_field_text *t, size_t from, size_t to)
 {
+    if (!t->cps) /* an empty field that never held text: nothing to erase */
+        return;
     memmove(t->cps + from, t->cps + to, (t->len - to) * sizeof *t->cps);
     t->len -= to - from;
     wipe(t->cps + t->len, to - from);

@@ -8,6 +8,7 @@
 
 #include "draw.h"
 #include "util/text.h"
+#include "widgets/dialog.h"
 
 #define LABEL_MAX_WIDTH 22
 
@@ -29,6 +30,7 @@ void ui_form_add(ui_form *f, const ui_field_def *def, const char *value)
     f->help[f->n] = def->help ? strdup(def->help) : NULL;
     f->defs[f->n].help = f->help[f->n];
     f->values[f->n] = strdup(value ? value : "");
+    f->initial[f->n] = strdup(value ? value : "");
     f->errors[f->n][0] = '\0';
     ui_field_text_init(&f->text[f->n], (size_t)field_limit(f, f->n));
     ui_field_text_set(&f->text[f->n], value);
@@ -65,6 +67,7 @@ void ui_form_free(ui_form *f)
     ui_win_destroy(&f->win);
     for (size_t i = 0; i < f->n; i++) {
         wipe_free(f->values[i]);
+        wipe_free(f->initial[i]);
         free(f->help[i]);
         ui_field_text_free(&f->text[i]);
     }
@@ -292,9 +295,31 @@ bool ui_form_on_last_field(const ui_form *f)
     return f->n == 0 || (size_t)f->current + 1 >= f->n;
 }
 
+/* Runs field i's check: its message, led by the field's label, at the field. */
+static bool check_field(ui_form *f, size_t i)
+{
+    if (!f->defs[i].check)
+        return true;
+    char msg[MM_MESSAGE_MAX - 64]; /* room for the label before it */
+    msg[0] = '\0';
+    if (f->defs[i].check(&f->defs[i], f->values[i] ? f->values[i] : "", msg, sizeof msg))
+        return true;
+    snprintf(f->errors[i], sizeof f->errors[i], "%.60s: %s", f->defs[i].label, msg);
+    return false;
+}
+
+/* Leaving the current field for field to (a key or a click): the left field is checked. */
+static void form_leave_field(ui_form *f, int to)
+{
+    sync_values(f);
+    if (to != f->current && f->current >= 0 && (size_t)f->current < f->n)
+        check_field(f, (size_t)f->current);
+    f->current = to;
+}
+
 static void form_move_field(ui_form *f, int step)
 {
-    f->current += step;
+    form_leave_field(f, f->current + step);
     ui_field_text_end(&f->text[f->current]);
     sync_values(f);
 }
@@ -311,8 +336,11 @@ int ui_form_handle_key(ui_form *f, ui_app *app, int key)
     case '\t':
     case UI_FN(KEY_DOWN):
     case '\n':
-        if (last)
+        if (last) { /* leaving for the buttons or the save: the field is checked */
+            sync_values(f);
+            check_field(f, (size_t)f->current);
             return UI_IGNORED;
+        }
         form_move_field(f, 1);
         return UI_HANDLED | UI_REDRAW;
     case UI_FN(KEY_BTAB):
@@ -335,7 +363,7 @@ int ui_form_handle_mouse(ui_form *f, const MEVENT *ev)
         return UI_IGNORED;
     size_t index = (size_t)(y / f->rows_per_field);
     if (index < f->n && (ev->bstate & UI_MOUSE_CLICK)) {
-        f->current = (int)index;
+        form_leave_field(f, (int)index);
         ui_field_text_end(&f->text[index]);
         sync_values(f);
     }
@@ -411,4 +439,51 @@ bool ui_form_copy_value(ui_form *f, const char *name, char *out, size_t outsz)
             ui_form_focus(f, name);
         }
     return false;
+}
+
+bool ui_form_focus_first_error(ui_form *f)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (f->errors[i][0]) {
+            f->current = (int)i;
+            ui_field_text_end(&f->text[i]);
+            return true;
+        }
+    return false;
+}
+
+bool ui_form_check_all(ui_form *f)
+{
+    sync_values(f);
+    bool ok = true;
+    for (size_t i = 0; i < f->n; i++)
+        ok = check_field(f, i) && ok;
+    if (!ok)
+        ui_form_focus_first_error(f);
+    return ok;
+}
+
+bool ui_form_changed(ui_form *f)
+{
+    sync_values(f);
+    for (size_t i = 0; i < f->n; i++) {
+        const char *was = f->initial[i] ? f->initial[i] : "";
+        size_t len = strlen(was);
+        while (len > 0 && was[len - 1] == ' ')
+            len--;
+        const char *now = f->values[i] ? f->values[i] : "";
+        if (strlen(now) != len || strncmp(now, was, len) != 0)
+            return true;
+    }
+    return false;
+}
+
+bool ui_form_may_discard(ui_app *app, ui_form *const *forms, size_t n, const char *title)
+{
+    bool changed = false;
+    for (size_t i = 0; i < n && !changed; i++)
+        changed = forms[i] && ui_form_changed(forms[i]);
+    return !changed || ui_dialog_confirm(app, title ? title : "Discard changes?",
+                                         "Nothing has been saved. Discard what you typed?",
+                                         "Discard", "Keep editing", false);
 }

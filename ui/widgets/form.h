@@ -13,18 +13,28 @@
 
 #define UI_FORM_MAX_FIELDS 12
 
-typedef struct ui_field_def {
-    const char *name;  /* matches mm_error.field: "name", "endpoint", "api_key", "rpm"... */
-    const char *label; /* "API key" */
-    const char *help;  /* one line under the field, or NULL */
-    bool secret;       /* typed masked */
-    int max_len;       /* bytes; 0 = 256 */
-} ui_field_def;
+typedef struct ui_field_def ui_field_def;
+/* Checks a field's text (trailing blanks removed) when the user leaves the field and before a
+ * save: false with a sentence in msg saying the limit or shape and how to fix it ("the
+ * requests-per-minute limit must be a whole number from 1 to 1000000, e.g. 50k"); the form
+ * puts the field's label before it. */
+typedef bool (*ui_field_check_fn)(const ui_field_def *def, const char *value, char *msg,
+                                  size_t msgsz);
+
+struct ui_field_def {
+    const char *name;        /* matches mm_error.field: "name", "endpoint", "api_key", "rpm"... */
+    const char *label;       /* "API key" */
+    const char *help;        /* one line under the field, or NULL */
+    bool secret;             /* typed masked */
+    int max_len;             /* bytes; 0 = 256 */
+    ui_field_check_fn check; /* or NULL: only the length is checked (while typing) */
+};
 
 typedef struct ui_form {
     ui_field_def defs[UI_FORM_MAX_FIELDS];
     char *help[UI_FORM_MAX_FIELDS]; /* owned copies of the help texts */
     char *values[UI_FORM_MAX_FIELDS];
+    char *initial[UI_FORM_MAX_FIELDS]; /* the values the form opened with (ui_form_changed) */
     char errors[UI_FORM_MAX_FIELDS][MM_MESSAGE_MAX];
     size_t n;
     int current;
@@ -73,6 +83,18 @@ bool ui_form_set_error(ui_form *f, const char *name, const char *message);
 void ui_form_clear_errors(ui_form *f);
 bool ui_form_has_errors(const ui_form *f);
 void ui_form_focus(ui_form *f, const char *name);
+/* Focuses the first field showing an error; false when none does. */
+bool ui_form_focus_first_error(ui_form *f);
+/* Runs every field's check (ui_field_def.check), the message at each bad field, and focuses the
+ * first bad one. True when all pass. Form dialogs, the account edit form and the wizard call it
+ * before they read the values to save. */
+bool ui_form_check_all(ui_form *f);
+/* True when some value differs from the one the form was opened with. */
+bool ui_form_changed(ui_form *f);
+/* Esc or Cancel on forms: the one home of "Discard changes?". True (close) when none of the n
+ * forms changed, or when the admin answers Discard; false keeps editing. title NULL = "Discard
+ * changes?". */
+bool ui_form_may_discard(ui_app *app, ui_form *const *forms, size_t n, const char *title);
 bool ui_form_on_last_field(const ui_form *f);
 
 #endif

@@ -24,7 +24,8 @@ typedef struct form_dialog {
 static const ui_binding FORM_DIALOG_KEYS[] = {
     {0, '\t', "Tab", "Next", "next field (Shift-Tab or Up: previous)", .edits = false},
     {2, 0, "Enter", "Save", "next field; on the last field (or F2 anywhere): save", .edits = false},
-    {0, UI_KEY_ESC, "Esc", "Cancel", "close without saving", .edits = false},
+    {0, UI_KEY_ESC, "Esc", "Cancel", "close without saving (asks first when you changed a value)",
+     .edits = false},
 };
 
 static const ui_binding *form_dialog_bindings(ui_modal *m, size_t *count)
@@ -118,25 +119,17 @@ static void form_dialog_draw(ui_modal *m, ui_app *app)
     ui_form_draw(d->form, app);
 }
 
-static void focus_first_error(ui_form *f)
-{
-    for (size_t i = 0; i < f->n; i++)
-        if (f->errors[i][0]) {
-            ui_form_focus(f, f->defs[i].name);
-            return;
-        }
-}
-
 static int submit(form_dialog *d, ui_app *app)
 {
     ui_form_clear_errors(d->form);
     d->other_error[0] = '\0';
-    if (d->spec->submit(app, d->form, d->spec->ctx, d->other_error, sizeof d->other_error)) {
+    if (ui_form_check_all(d->form) &&
+        d->spec->submit(app, d->form, d->spec->ctx, d->other_error, sizeof d->other_error)) {
         d->saved = true;
         d->modal.done = true;
         return UI_HANDLED;
     }
-    focus_first_error(d->form);
+    ui_form_focus_first_error(d->form);
     form_dialog_layout(&d->modal, app); /* room for the refusal, or none */
     return UI_HANDLED | UI_REDRAW;
 }
@@ -145,8 +138,8 @@ static int form_dialog_key(ui_modal *m, ui_app *app, int key)
 {
     form_dialog *d = m->ctx;
     if (key == UI_KEY_ESC) {
-        m->done = true;
-        return UI_HANDLED;
+        m->done = ui_form_may_discard(app, &d->form, 1, NULL);
+        return UI_HANDLED | UI_REDRAW;
     }
     if (key == UI_FN(KEY_F(2)))
         return submit(d, app);
@@ -172,7 +165,7 @@ static int form_dialog_mouse(ui_modal *m, ui_app *app, const MEVENT *ev)
     if (x >= d->button_x[0] && x < d->button_x[0] + d->button_w[0])
         return submit(d, app);
     if (x >= d->button_x[1] && x < d->button_x[1] + d->button_w[1])
-        m->done = true;
+        m->done = ui_form_may_discard(app, &d->form, 1, NULL);
     return UI_HANDLED;
 }
 
@@ -196,4 +189,24 @@ bool ui_form_dialog_run(ui_app *app, ui_form *f, const ui_form_dialog_spec *spec
     ui_lines_free(&d.other_lines);
     ui_win_destroy(&d.win);
     return d.saved;
+}
+
+void ui_form_change_append(const ui_app *app, char *out, size_t outsz, const char *what,
+                           const char *before, const char *after)
+{
+    if (!strcmp(before, after))
+        return;
+    size_t used = strlen(out);
+    if (used < outsz)
+        snprintf(out + used, outsz - used, "%s%s %s %s %s", used ? "; " : "", what,
+                 before[0] ? before : "(none)", ui_glyph(app, UI_G_ARROW),
+                 after[0] ? after : "(none)");
+}
+
+void ui_form_conflict_note(char *out, size_t outsz, const char *kind, const char *changes)
+{
+    snprintf(out, outsz,
+             "Not saved: another session changed this %s since you opened it (%s). Your values "
+             "are kept: Save again to apply them over that change, or Esc to keep theirs.",
+             kind, changes[0] ? changes : "nothing you can edit here");
 }

@@ -31,4 +31,13 @@ typedef struct ui_form_dialog_spec {
  * cancels. Returns true when submit accepted. The form keeps its values; the caller frees it. */
 bool ui_form_dialog_run(ui_app *app, ui_form *f, const ui_form_dialog_spec *spec);
 
+/* A save that lost a race (MM_E_CONFLICT), one wording for every form. Appends "what before →
+ * after" to out ("; " between) when before and after differ (empty shown as "(none)"). */
+void ui_form_change_append(const ui_app *app, char *out, size_t outsz, const char *what,
+                           const char *before, const char *after);
+/* "Not saved: another session changed this <kind> since you opened it (<changes>). Your values
+ * are kept: Save again to apply them over that change, or Esc to keep theirs." The caller takes
+ * the row's new version so that Save again applies the typed values. */
+void ui_form_conflict_note(char *out, size_t outsz, const char *kind, const char *changes);
+
 #endif

@@ -10,6 +10,7 @@
 #include "draw.h"
 #include "util/text.h"
 #include "widgets/form.h"
+#include "widgets/form_dialog.h"
 #include "wizards/account_fields.h"
 
 #define EDIT_BUTTONS 2
@@ -87,11 +88,7 @@ static void describe_conflict(editor *ed)
     } else {
         char changes[640];
         account_changes(ed->app, &ed->acc, now, changes, sizeof changes);
-        snprintf(ed->note, sizeof ed->note,
-                 "Not saved: another session changed this account since you opened it (%s). "
-                 "Your values are kept: Save again to apply them over that change, or Esc to "
-                 "keep theirs.",
-                 changes);
+        ui_form_conflict_note(ed->note, sizeof ed->note, "account", changes);
         ed->acc = *now;
     }
     mm_account_list_free(&list);
@@ -102,10 +99,13 @@ static void editor_save(editor *ed)
     ui_form_clear_errors(&ed->form);
     ed->note[0] = '\0';
     mm_account acc = ed->acc;
-    if (!account_form_read(&ed->form, &acc, ed->key, sizeof ed->key))
+    if (!ui_form_check_all(&ed->form))
+        return; /* every bad field says so; the first has the focus */
+    if (!account_form_read(&ed->form, &acc, ed->key, sizeof ed->key) ||
+        !account_form_validate(&ed->form, &acc, ed->key, ed->note, sizeof ed->note)) {
+        ui_form_focus_first_error(&ed->form);
         return;
-    if (!account_form_validate(&ed->form, &acc, ed->key, ed->note, sizeof ed->note))
-        return;
+    }
     mm_error err;
     mm_error_clear(&err);
     if (catalog_account_update(ed->app->cat, &acc, ed->key[0] ? ed->key : NULL, &err) != MM_OK) {
@@ -180,8 +180,12 @@ static void editor_draw(ui_modal *m, ui_app *app)
     ui_form_draw(&ed->form, app);
 }
 
+/* Esc or Cancel: asks "Discard changes?" when a value was changed. */
 static void editor_cancel(editor *ed)
 {
+    ui_form *forms[1] = {&ed->form};
+    if (!ui_form_may_discard(ed->app, forms, 1, NULL))
+        return;
     ed->cancelled = true;
     ed->modal.done = true;
 }
@@ -239,7 +243,8 @@ static const ui_binding EDIT_KEYS[] = {
     {0, '\n', "Enter", "Next/Save", "next field; on the last field, save", .edits = false},
     {0, '\t', "Tab", "Next field", "next field, then the buttons", .edits = false},
     {0, 0, "Ctrl-U", "Clear", "clear the field", .edits = false},
-    {0, UI_KEY_ESC, "Esc", "Cancel", "close without saving", .edits = false},
+    {0, UI_KEY_ESC, "Esc", "Cancel", "close without saving (asks first when you changed a value)",
+     .edits = false},
 };
 
 static const ui_binding *editor_bindings(ui_modal *m, size_t *count)

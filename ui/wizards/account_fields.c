@@ -10,11 +10,52 @@
 #include "util/money.h"
 #include "util/text.h"
 
-static const ui_field_def NAME_FIELD = {
-    "name", "Account name", "A name you will recognise, e.g. prod-openai (a-z, 0-9, . _ -).", false,
-    MM_NAME_MAX - 1};
-
 static const money_input CAP_INPUT = {"the spending cap", "monthly_cap", MONEY_FROM_FORM};
+
+/* ---- checks when leaving a field (ui_field_def.check) ---- */
+
+static bool check_name(const ui_field_def *def, const char *value, char *msg, size_t msgsz)
+{
+    (void)def;
+    mm_error err;
+    mm_error_clear(&err);
+    if (catalog_validate_name("account", value, &err) == MM_OK)
+        return true;
+    snprintf(msg, msgsz, "%s", err.message);
+    return false;
+}
+
+static bool check_limit(const ui_field_def *def, const char *value, char *msg, size_t msgsz)
+{
+    bool rpm = strcmp(def->name, "rpm") == 0;
+    int64_t out;
+    mm_error err;
+    mm_error_clear(&err);
+    const char *noun = rpm ? "requests-per-minute limit" : "tokens-per-minute limit";
+    if (!*value || mm_limit_parse(value, noun, rpm ? MM_RPM_MAX : MM_TPM_MAX, &out, &err) == MM_OK)
+        return true;
+    snprintf(msg, msgsz, "%s; empty = no limit", err.message);
+    return false;
+}
+
+static bool check_cap(const ui_field_def *def, const char *value, char *msg, size_t msgsz)
+{
+    (void)def;
+    int64_t cents;
+    mm_error err;
+    mm_error_clear(&err);
+    if (!*value || money_parse_cents(value, &CAP_INPUT, &cents, &err) == MM_OK)
+        return true;
+    snprintf(msg, msgsz, "%s; empty = no cap", err.message);
+    return false;
+}
+
+static const ui_field_def NAME_FIELD = {
+    .name = "name",
+    .label = "Account name",
+    .help = "A name you will recognise, e.g. prod-openai (a-z, 0-9, . _ -).",
+    .max_len = MM_NAME_MAX - 1,
+    .check = check_name};
 
 static int field_max(const char *name)
 {
@@ -60,7 +101,7 @@ void account_form_add_credentials(ui_form *f, const mm_provider_info *provider,
             if (!acc && strcmp(cf->name, "api_version") == 0 && provider->default_api_version)
                 value = provider->default_api_version;
         }
-        ui_field_def def = {cf->name, cf->label, help, cf->secret, field_max(cf->name)};
+        ui_field_def def = {cf->name, cf->label, help, cf->secret, field_max(cf->name), NULL};
         ui_form_add(f, &def, value);
     }
 }
@@ -113,17 +154,24 @@ void account_form_add_limits(ui_form *f, const mm_account *acc)
         snprintf(tpm, sizeof tpm, "%lld", (long long)acc->tpm);
     if (acc && acc->monthly_cap_cents)
         money_format_cents(acc->monthly_cap_cents, MONEY_PLAIN, cap, sizeof cap);
-    static const ui_field_def RPM = {"rpm", "Requests/min",
-                                     "Optional. Empty = no limit. The router skips this account "
-                                     "above it.",
-                                     false, 16};
-    static const ui_field_def TPM = {"tpm", "Tokens/min",
-                                     "Optional. Empty = no limit. Input + output tokens per "
-                                     "minute.",
-                                     false, 16};
-    static const ui_field_def CAP = {"monthly_cap", "Monthly cap (USD)",
-                                     "Optional spending cap, e.g. 250 or 250.50. Empty = none.",
-                                     false, 20};
+    static const ui_field_def RPM = {
+        .name = "rpm",
+        .label = "Requests/min",
+        .help = "Optional. Empty = no limit. The router skips this account above it.",
+        .max_len = 16,
+        .check = check_limit};
+    static const ui_field_def TPM = {
+        .name = "tpm",
+        .label = "Tokens/min",
+        .help = "Optional. Empty = no limit. Input + output tokens per minute.",
+        .max_len = 16,
+        .check = check_limit};
+    static const ui_field_def CAP = {.name = "monthly_cap",
+                                     .label = "Monthly cap (USD)",
+                                     .help =
+                                         "Optional spending cap, e.g. 250 or 250.50. Empty = none.",
+                                     .max_len = 20,
+                                     .check = check_cap};
     ui_form_add(f, &RPM, rpm);
     ui_form_add(f, &TPM, tpm);
     ui_form_add(f, &CAP, cap);

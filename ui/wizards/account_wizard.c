@@ -201,6 +201,8 @@ static void show_refusal(wizard *wz, const mm_error *err)
 static bool read_and_validate(wizard *wz, ui_form *f)
 {
     ui_form_clear_errors(f);
+    if (!ui_form_check_all(f))
+        return false; /* every bad field says so; the first has the focus */
     if (!account_form_read(f, &wz->acc, f == &wz->cred ? wz->key : NULL, sizeof wz->key))
         return false;
     mm_error err;
@@ -318,9 +320,8 @@ static void cancel(wizard *wz)
         stop_test(wz);
         return;
     }
-    if (anything_typed(wz) && !ui_dialog_confirm(wz->app, "Discard this account?",
-                                                 "Nothing has been saved. Discard what you typed?",
-                                                 "Discard", "Keep editing", false))
+    ui_form *forms[2] = {&wz->cred, &wz->limits};
+    if (anything_typed(wz) && !ui_form_may_discard(wz->app, forms, 2, "Discard this account?"))
         return;
     wz->modal.done = true;
 }

@@ -25,16 +25,34 @@ typedef struct model_form_ctx {
     bool editing;
 } model_form_ctx;
 
+/* The name field's check when the admin leaves it: the catalog's rule for a model name. */
+static bool check_name(const ui_field_def *def, const char *value, char *msg, size_t msgsz)
+{
+    (void)def;
+    mm_error err;
+    mm_error_clear(&err);
+    if (catalog_validate_name("model", value, &err) == MM_OK)
+        return true;
+    snprintf(msg, msgsz, "%s", err.message);
+    return false;
+}
+
 static void add_fields(ui_form *f, const mm_model *m)
 {
-    static const ui_field_def name = {"name", "Name",
-                                      "a use-case name such as fast-chat (a-z, 0-9, '.', '_', '-')",
-                                      false, MM_NAME_MAX - 1};
-    static const ui_field_def type = {
-        "type", "Type", "Space or Left/Right: chat, embedding, image, audio", false, 15};
-    static const ui_field_def description = {"description", "Description",
-                                             "what it is for, in a few words (optional)", false,
-                                             MM_DESCRIPTION_MAX - 1};
+    static const ui_field_def name = {
+        .name = "name",
+        .label = "Name",
+        .help = "a use-case name such as fast-chat (a-z, 0-9, '.', '_', '-')",
+        .max_len = MM_NAME_MAX - 1,
+        .check = check_name};
+    static const ui_field_def type = {.name = "type",
+                                      .label = "Type",
+                                      .help = "Space or Left/Right: chat, embedding, image, audio",
+                                      .max_len = 15};
+    static const ui_field_def description = {.name = "description",
+                                             .label = "Description",
+                                             .help = "what it is for, in a few words (optional)",
+                                             .max_len = MM_DESCRIPTION_MAX - 1};
     ui_form_add(f, &name, m->name);
     ui_form_add(f, &type, m->type);
     ui_form_add(f, &description, m->description);
@@ -76,11 +94,43 @@ static int type_key(ui_app *app, ui_form *f, void *ctx, int key)
     return UI_HANDLED;
 }
 
-/* Shows a refusal at its field, or in other when it concerns none. */
-static void show_refusal(ui_form *f, const mm_error *err, char *other, size_t othersz)
+/* The model moved on since the form opened: say what changed in full, keep what was typed, and
+ * take the new version so that Save again applies the typed values over theirs. */
+static void describe_conflict(ui_app *app, model_form_ctx *mc, char *other, size_t othersz)
 {
-    /* a conflict (changed meanwhile by another session) concerns no field */
-    if (!ui_form_set_error(f, err->field, err->message))
+    mm_model_list list = {0};
+    mm_error err;
+    mm_error_clear(&err);
+    const mm_model *now = NULL;
+    if (catalog_model_list(app->cat, &list, &err) == MM_OK)
+        for (size_t i = 0; i < list.count && !now; i++)
+            if (list.items[i].id == mc->model.id)
+                now = &list.items[i];
+    if (!now) {
+        snprintf(other, othersz,
+                 "Not saved: another session removed this model since you opened it. Esc "
+                 "closes the form.");
+        mm_model_list_free(&list);
+        return;
+    }
+    char changes[3 * MM_DESCRIPTION_MAX];
+    changes[0] = '\0';
+    ui_form_change_append(app, changes, sizeof changes, "name", mc->model.name, now->name);
+    ui_form_change_append(app, changes, sizeof changes, "type", mc->model.type, now->type);
+    ui_form_change_append(app, changes, sizeof changes, "description", mc->model.description,
+                          now->description);
+    ui_form_conflict_note(other, othersz, "model", changes);
+    mc->model = *now;
+    mm_model_list_free(&list);
+}
+
+/* Shows a refusal at its field, or in other when it concerns none. */
+static void show_refusal(ui_app *app, model_form_ctx *mc, ui_form *f, const mm_error *err,
+                         char *other, size_t othersz)
+{
+    if (err->status == MM_E_CONFLICT)
+        describe_conflict(app, mc, other, othersz);
+    else if (!ui_form_set_error(f, err->field, err->message))
         snprintf(other, othersz, "Not saved: %s", err->message);
 }
 
@@ -99,7 +149,7 @@ static bool submit_model(ui_app *app, ui_form *f, void *ctx, char *other, size_t
         st = mc->editing ? catalog_model_update(app->cat, &next, &err)
                          : catalog_model_insert(app->cat, &next, &err);
     if (st != MM_OK) {
-        show_refusal(f, &err, other, othersz);
+        show_refusal(app, mc, f, &err, other, othersz);
         return false;
     }
     mc->model = next;
