@@ -17,7 +17,7 @@
 #define UI_MAX_MODALS 8
 #define UI_SIDEBAR_WIDE 24       /* sidebar width from UI_SIDEBAR_WIDE_FROM columns: full titles */
 #define UI_SIDEBAR_NARROW 18     /* below: short page titles ("Entitlements") */
-#define UI_SIDEBAR_WIDE_FROM 100 /* "3 Model Entitlements" from 100 columns (issue 14) */
+#define UI_SIDEBAR_WIDE_FROM 140 /* full titles from 140 columns; below, the pane has the room */
 
 /* The one app context. Pages read its fields; widgets hold it opaque (modal.h); nothing else
  * is global. */

@@ -6,9 +6,6 @@
 # pointed at an embedding model is warned about, and a model with entitlements is deleted after
 # a confirmation that names the counts.
 source "$(dirname "$0")/lib.sh"
-# 150 columns: the wide sidebar (full page names) and the Status column leave 120 columns too
-# narrow for every limit column and a two-target chain at a glance; this test reads them.
-TUI_COLS=150
 start_sim
 
 add_account prod-openai openai sk-test-openai-0001 --endpoint "$(sim_url openai)"
@@ -167,8 +164,11 @@ send_keys Down Down C-u
 type_text "my description"
 send_keys Enter
 wait_for_text "Not saved"
-assert_screen_contains "was changed by another session"
-send_keys Escape
+assert_screen_contains "another session changed this model since you opened it"
+assert_screen_contains "my description" # what was typed is kept
+send_keys Escape # a changed form asks before discarding
+wait_for_text "Discard changes?"
+send_keys y
 wait_for_gone "Edit model fast-chat"
 wait_for_text "changed from the CLI"
 

@@ -3,9 +3,6 @@
 # through every step (provider, credentials, limits, Test Connection, save) and land in the
 # table; the audit log shows them; Enter on an entry shows its before/after.
 source "$(dirname "$0")/lib.sh"
-# 150 columns: the wide sidebar (full page names) and the Status column leave 120 columns too
-# narrow for every limit column and a two-target chain at a glance; this test reads them.
-TUI_COLS=150
 start_sim
 start_ui
 wait_for_text "No provider accounts yet"

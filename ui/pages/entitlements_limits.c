@@ -60,7 +60,7 @@ static bool check_limit(const ui_field_def *def, const char *value, char *msg, s
         if (strcmp(def->name, LIMIT_FIELDS[i].name) != 0 || !*value ||
             mm_limit_parse(value, LIMIT_FIELDS[i].noun, LIMIT_FIELDS[i].max, &out, &err) == MM_OK)
             continue;
-        snprintf(msg, msgsz, "%s; empty = no limit", err.message);
+        snprintf(msg, msgsz, "%s", err.message);
         return false;
     }
     return true;

@@ -295,16 +295,17 @@ bool ui_form_on_last_field(const ui_form *f)
     return f->n == 0 || (size_t)f->current + 1 >= f->n;
 }
 
-/* Runs field i's check: its message, led by the field's label, at the field. */
+/* Runs field i's check: its message (which names the field) at the field. */
 static bool check_field(ui_form *f, size_t i)
 {
     if (!f->defs[i].check)
         return true;
-    char msg[MM_MESSAGE_MAX - 64]; /* room for the label before it */
-    msg[0] = '\0';
-    if (f->defs[i].check(&f->defs[i], f->values[i] ? f->values[i] : "", msg, sizeof msg))
+    f->errors[i][0] = '\0';
+    if (f->defs[i].check(&f->defs[i], f->values[i] ? f->values[i] : "", f->errors[i],
+                         sizeof f->errors[i]))
         return true;
-    snprintf(f->errors[i], sizeof f->errors[i], "%.60s: %s", f->defs[i].label, msg);
+    if (!f->errors[i][0])
+        snprintf(f->errors[i], sizeof f->errors[i], "%s: this value is refused", f->defs[i].label);
     return false;
 }
 

@@ -15,9 +15,9 @@
 
 typedef struct ui_field_def ui_field_def;
 /* Checks a field's text (trailing blanks removed) when the user leaves the field and before a
- * save: false with a sentence in msg saying the limit or shape and how to fix it ("the
- * requests-per-minute limit must be a whole number from 1 to 1000000, e.g. 50k"); the form
- * puts the field's label before it. */
+ * save: false with a sentence in msg naming the field, its limit or shape and how to fix it
+ * ("the requests-per-minute limit must be a whole number from 1 to 1000000, e.g. 50k") — the
+ * same words the save would refuse with. */
 typedef bool (*ui_field_check_fn)(const ui_field_def *def, const char *value, char *msg,
                                   size_t msgsz);
 

@@ -34,7 +34,7 @@ static bool check_limit(const ui_field_def *def, const char *value, char *msg, s
     const char *noun = rpm ? "requests-per-minute limit" : "tokens-per-minute limit";
     if (!*value || mm_limit_parse(value, noun, rpm ? MM_RPM_MAX : MM_TPM_MAX, &out, &err) == MM_OK)
         return true;
-    snprintf(msg, msgsz, "%s; empty = no limit", err.message);
+    snprintf(msg, msgsz, "%s", err.message);
     return false;
 }
 
@@ -46,7 +46,7 @@ static bool check_cap(const ui_field_def *def, const char *value, char *msg, siz
     mm_error_clear(&err);
     if (!*value || money_parse_cents(value, &CAP_INPUT, &cents, &err) == MM_OK)
         return true;
-    snprintf(msg, msgsz, "%s; empty = no cap", err.message);
+    snprintf(msg, msgsz, "%s", err.message);
     return false;
 }
 
