@@ -2,6 +2,8 @@
 # Golden screens (tig's manner, issue 14): the real console on a deterministic catalog, a fixed
 # clock (MM_FAKE_NOW_MS) and no prober (--read-only: nothing probes, nothing changes), each
 # page captured whole at 80x24 and 120x40 and compared with tests/tui/golden/<page>-<size>.txt;
+# then, in a writable console whose accounts are disabled (nothing to probe), each step of the
+# Add Account wizard and each confirmation (discard, delete an account in use, revoke access);
 # a failure prints the diff. `make golden` (MM_GOLDEN_UPDATE=1) rewrites them after a
 # deliberate change — read the diff before committing it.
 source "$(dirname "$0")/lib.sh"
@@ -69,5 +71,93 @@ for size in 80x24 120x40; do
     send_keys Escape q
     wait_exit
 done
+# ---- the wizard's steps and the confirmations: a writable console. Every account is disabled,
+# so the prober has nothing to probe and the screens stay still; mmsim answers the wizard's
+# connection test. The header (prober state) and the test's latency and port are made constant.
+start_sim
+for acct in prod-openai claude-main; do
+    "$MMADMIN" account disable "$acct" --reason "golden screens" >/dev/null
+done
+normalized() { # the header, the port and latencies made constant, each line keeping its width
+    screen | sed -e "s|$TUI_TMP|/tmp/golden|g" |
+        python3 "$MM_SOURCE_DIR/tests/tui/golden_normalize.py" "$SIM_PORT"
+}
+
+for size in 80x24 120x40; do
+    TUI_COLS=${size%x*} TUI_ROWS=${size#*x}
+    wizard_popup=popup # at 80x24 the wizard takes the whole screen: no pop-up to check
+    [[ $size == 80x24 ]] && wizard_popup=""
+    start_ui
+    wait_for_text "prod-openai"
+    # the Add Account wizard, step by step; Esc on the last asks before discarding
+    send_keys a
+    wait_for_text "Which provider is this account for?"
+    sleep 0.3
+    check "wizard-provider-$size" $wizard_popup
+    send_keys Enter
+    wait_for_text "OpenAI account."
+    type_text "new-openai"
+    send_keys Tab
+    type_text "sk-golden-0123456789abcd"
+    wait_for_text "hidden: 24 characters typed"
+    send_keys Tab
+    type_text "$(sim_url openai)"
+    sleep 0.3
+    check "wizard-credentials-$size" $wizard_popup
+    send_keys Enter Enter
+    wait_for_text "Optional limits for this account"
+    type_text "500"
+    send_keys Tab
+    type_text "200k"
+    send_keys Tab
+    type_text "250"
+    sleep 0.3
+    check "wizard-limits-$size" $wizard_popup
+    send_keys Enter
+    wait_for_text "models found"
+    sleep 0.3
+    check "wizard-test-$size" $wizard_popup
+    send_keys Enter
+    wait_for_text "Connection test"
+    sleep 0.3
+    check "wizard-save-$size" $wizard_popup
+    send_keys Escape
+    wait_for_text "Discard this account?"
+    sleep 0.3
+    check "confirm-discard-account-$size" popup
+    send_keys y
+    wait_for_gone "Discard this account?"
+    # delete an account in use: said (with the way out) before any "cannot be undone"
+    send_keys Home d
+    wait_for_text "Account in use"
+    sleep 0.3
+    check "confirm-delete-account-in-use-$size" popup
+    send_keys Enter
+    wait_for_gone "Account in use"
+    # Esc on an edit form with a change
+    send_keys Home Enter
+    wait_for_text "Edit account claude-main"
+    type_text "x"
+    send_keys Escape
+    wait_for_text "Discard changes?"
+    sleep 0.3
+    check "confirm-discard-changes-$size" popup
+    send_keys y
+    wait_for_gone "Edit account claude-main"
+    # revoke an entitlement with limits
+    send_keys 3
+    wait_for_text "embed-docs"
+    send_keys Down
+    wait_for_text "[x] search"
+    send_keys Right Space
+    wait_for_text "Revoke access?"
+    sleep 0.3
+    check "confirm-revoke-access-$size" popup
+    send_keys n
+    wait_for_gone "Revoke access?"
+    send_keys q
+    wait_exit
+done
+
 [[ $failures == 0 ]] || fail "$failures screen(s) differ from tests/tui/golden"
 pass
