@@ -9,6 +9,7 @@
 
 #include "draw.h"
 #include "catalog/probe.h"
+#include "app_monitor.h"
 #include "jobs.h"
 #include "util/clock.h"
 #include "util/text.h"
@@ -82,7 +83,10 @@ mm_status ui_connection_check_record(ui_app *app, const ui_connection_check *t, 
 {
     mm_probe_record rec = {.discovered = &t->result.models};
     catalog_probe_event(&rec.event, t->account, t->provider, &t->result, mm_now_ms());
-    return catalog_probe_record(app->cat, &rec, 1, err);
+    mm_status st = catalog_probe_record(app->cat, &rec, 1, err);
+    if (st == MM_OK)
+        ui_monitor_refresh(app); /* the status follows the result at once, on every page */
+    return st;
 }
 
 void ui_connection_check_describe(const ui_app *app, const ui_connection_check *t, char *out,

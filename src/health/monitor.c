@@ -449,6 +449,7 @@ static void handle_requests(mm_monitor *mon, int64_t mono)
     if (atomic_exchange(&mon->refresh, false)) {
         load_settings(mon);
         reload_accounts(mon);
+        tail(mon); /* a result just recorded (a console's Test Connection) counts at once */
         mon->dirty = true;
     }
     if (atomic_exchange(&mon->probe_now, false) && mon->is_prober && !prober_busy(mon->prober))

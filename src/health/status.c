@@ -175,8 +175,8 @@ size_t health_thresholds_describe(const mm_health_thresholds *t, char lines[][MM
     format_duration(silence, sizeof silence, t->unreachable_no_success_ms);
     char text[8][MM_HEALTH_LINE_MAX];
     snprintf(text[0], sizeof text[0],
-             "unreachable: the last %d probes all failed, or nothing succeeded for %s while "
-             "failing",
+             "unreachable: the last probe's key was refused, the last %d probes all failed, or "
+             "nothing succeeded for %s while failing",
              t->unreachable_failed_probes, silence);
     snprintf(text[1], sizeof text[1],
              "degraded: over the last %s, error rate above %g%% or %lld+ rate-limit hits or "
@@ -219,6 +219,14 @@ static void set_reason(char *reason, size_t reasonsz, const char *fmt, ...)
 static bool is_unreachable(const mm_account_window *win, int64_t now_ms,
                            const mm_health_thresholds *t, char *reason, size_t reasonsz)
 {
+    /* a refused key fails every call until it changes: no need to wait for more probes (a
+     * failed Test Connection shows at once) */
+    if (win->key_refused) {
+        set_reason(reason, reasonsz,
+                   "the last probe's key was refused (auth): every call fails until the key "
+                   "changes");
+        return true;
+    }
     if (win->consecutive_probe_failures >= t->unreachable_failed_probes) {
         set_reason(reason, reasonsz, "the last %d probes failed", win->consecutive_probe_failures);
         return true;

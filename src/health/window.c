@@ -158,9 +158,12 @@ static void track_state(mm_account_window *win, const mm_usage_event *ev, event_
         win->last_event_ms = ev->ts_ms;
     if (probe) {
         win->consecutive_probe_failures = reached ? 0 : win->consecutive_probe_failures + 1;
+        win->key_refused = strcmp(ev->outcome, "auth") == 0;
         if (ev->ts_ms > win->last_probe_ms)
             win->last_probe_ms = ev->ts_ms;
     }
+    if (ok)
+        win->key_refused = false; /* a call went through: the key works (again) */
     if (ok && ev->ts_ms > win->last_success_ms)
         win->last_success_ms = ev->ts_ms;
     if (reached)

@@ -51,6 +51,8 @@ typedef struct mm_account_window {
     mm_minute_slot *slots;
     /* state the status rule reads (in the order events were folded) */
     int consecutive_probe_failures;
+    bool key_refused; /* the latest probe was refused for its key (outcome "auth"); cleared by
+                         any other probe result or a success */
     int64_t last_event_ms, last_success_ms, last_probe_ms;
     int64_t failing_since_ms;  /* first failure after the latest success; 0 while succeeding */
     int64_t cooldown_until_ms; /* latest rate-limit's ts + retry-after; 0 when none */

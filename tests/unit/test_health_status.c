@@ -125,6 +125,27 @@ static void failed_probes_make_it_unreachable(void **state)
     assert_int_not_equal(status(f, T0 + 3000), MM_HEALTH_UNREACHABLE);
 }
 
+/* A refused key fails every call until it changes: one probe says so (a failed Test Connection
+ * shows at once); any other probe result or a call that went through clears it. */
+static void a_refused_key_makes_it_unreachable_at_once(void **state)
+{
+    fixture *f = *state;
+    add(f, "probe", T0, "ok", 50, 5);
+    assert_int_equal(status(f, T0), MM_HEALTH_HEALTHY);
+    add(f, "probe", T0 + 1000, "auth", 30, 1);
+    assert_int_equal(status(f, T0 + 1000), MM_HEALTH_UNREACHABLE);
+    assert_non_null(strstr(f->reason, "key was refused"));
+    add(f, "probe", T0 + 2000, "network", 0, 1); /* not about the key: the usual rules again */
+    status(f, T0 + 2000);
+    assert_null(strstr(f->reason, "key was refused"));
+    add(f, "probe", T0 + 3000, "auth", 30, 1);
+    assert_int_equal(status(f, T0 + 3000), MM_HEALTH_UNREACHABLE);
+    assert_non_null(strstr(f->reason, "key was refused"));
+    add(f, "request", T0 + 4000, "ok", 50, 1); /* a call went through: the key works again */
+    status(f, T0 + 4000);
+    assert_null(strstr(f->reason, "key was refused"));
+}
+
 static void rate_limited_probes_degrade_but_never_unreachable(void **state)
 {
     fixture *f = *state;
@@ -244,6 +265,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(rate_limit_hits_at_threshold_degrade, setup, teardown),
         cmocka_unit_test_setup_teardown(slow_p95_degrades, setup, teardown),
         cmocka_unit_test_setup_teardown(failed_probes_make_it_unreachable, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_refused_key_makes_it_unreachable_at_once, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(rate_limited_probes_degrade_but_never_unreachable, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(no_success_for_a_while_makes_it_unreachable, setup,
