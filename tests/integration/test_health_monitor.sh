@@ -68,9 +68,10 @@ sql "SELECT message FROM usage_events WHERE account = 'bad' LIMIT 1" | grep -q "
     fail "the probe's error message is kept"
 ! sql "SELECT message FROM usage_events" | grep -q "invalid-0003" || fail "a key leaked into a message"
 wait_until "the log shows rounds" logged "$SIM_TMP/a.log" "probe round: 4 accounts"
-# one or two failed probes are no evidence of degradation (health.degraded_min_requests, 5):
-# bad goes from healthy straight to unreachable at its third failed probe
-wait_until "the log shows bad turning unreachable" logged "$SIM_TMP/a.log" "bad: healthy -> unreachable (the last 3 probes failed)"
+# a refused key fails every call until it changes: bad is unreachable from its first probe
+# (never "healthy" meanwhile), with the reason
+wait_until "the log shows bad turning unreachable" logged "$SIM_TMP/a.log" "-> unreachable (the last probe's key was refused"
+! logged "$SIM_TMP/a.log" "bad: unknown -> healthy" || fail "bad was healthy with its key refused"
 mm account show bad
 grep -q -i "auth" "$SIM_TMP/mm.out" || fail "the probe result is recorded as the account's last test"
 ok "monitor probes enabled accounts, records events and test results, logs changes"
