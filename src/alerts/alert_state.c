@@ -20,24 +20,62 @@ static bool grow(void **items, size_t *capacity, size_t count, size_t size)
     return true;
 }
 
+/* What the tracks and the holding conditions are found by. */
+typedef struct rule_subject {
+    mm_alert_rule rule;
+    const char *subject;
+} rule_subject;
+
+static uint32_t rule_subject_hash(mm_alert_rule rule, const char *subject)
+{
+    return mm_hash_pair((uint32_t)rule, mm_hash_string(subject));
+}
+
+static bool track_matches(const void *data, size_t position, const void *key)
+{
+    const mm_alert_track *track = &((const mm_alert_track *)data)[position];
+    const rule_subject *k = key;
+    return track->rule == k->rule && !strcmp(track->subject, k->subject);
+}
+
+static bool condition_matches(const void *data, size_t position, const void *key)
+{
+    const mm_alert_condition *c = &((const mm_alert_condition *)data)[position];
+    const rule_subject *k = key;
+    return c->rule == k->rule && !strcmp(c->subject, k->subject);
+}
+
 static mm_alert_track *find(mm_alert_tracker *tracker, mm_alert_rule rule, const char *subject)
 {
-    for (size_t i = 0; i < tracker->count; i++)
-        if (tracker->tracks[i].rule == rule && !strcmp(tracker->tracks[i].subject, subject))
-            return &tracker->tracks[i];
-    return NULL;
+    rule_subject key = {rule, subject};
+    long at = mm_hash_index_find(&tracker->index, rule_subject_hash(rule, subject), &key,
+                                 track_matches, tracker->tracks);
+    return at < 0 ? NULL : &tracker->tracks[at];
 }
 
 static mm_alert_track *add_track(mm_alert_tracker *tracker, mm_alert_rule rule, const char *subject)
 {
     if (!grow((void **)&tracker->tracks, &tracker->capacity, tracker->count,
-              sizeof *tracker->tracks))
+              sizeof *tracker->tracks) ||
+        !mm_hash_index_add(&tracker->index, rule_subject_hash(rule, subject), tracker->count))
         return NULL;
     mm_alert_track *track = &tracker->tracks[tracker->count++];
     memset(track, 0, sizeof *track);
     track->rule = rule;
     mm_copy(track->subject, sizeof track->subject, subject);
     return track;
+}
+
+/* The index again after tracks were dropped (positions moved); false when out of memory. */
+static bool reindex(mm_alert_tracker *tracker)
+{
+    mm_hash_index_free(&tracker->index);
+    for (size_t i = 0; i < tracker->count; i++)
+        if (!mm_hash_index_add(
+                &tracker->index,
+                rule_subject_hash(tracker->tracks[i].rule, tracker->tracks[i].subject), i))
+            return false;
+    return true;
 }
 
 static bool act(mm_alert_actions *actions, mm_alert_action_kind kind, const mm_alert_track *track)
@@ -68,13 +106,22 @@ static bool holds(mm_alert_tracker *tracker, const mm_alert_condition *c, int64_
     return true;
 }
 
-static bool is_holding(const mm_alert_conditions *holding, const mm_alert_track *track)
+static bool is_holding(const mm_alert_conditions *holding, const mm_hash_index *index,
+                       const mm_alert_track *track)
+{
+    rule_subject key = {track->rule, track->subject};
+    return holding && mm_hash_index_find(index, rule_subject_hash(track->rule, track->subject),
+                                         &key, condition_matches, holding->items) >= 0;
+}
+
+/* The holding conditions by (rule, subject); false when out of memory. */
+static bool index_holding(const mm_alert_conditions *holding, mm_hash_index *index)
 {
     for (size_t i = 0; holding && i < holding->count; i++)
-        if (holding->items[i].rule == track->rule &&
-            !strcmp(holding->items[i].subject, track->subject))
-            return true;
-    return false;
+        if (!mm_hash_index_add(
+                index, rule_subject_hash(holding->items[i].rule, holding->items[i].subject), i))
+            return false;
+    return true;
 }
 
 bool alert_tracker_step(mm_alert_tracker *tracker, int64_t now_ms,
@@ -85,28 +132,35 @@ bool alert_tracker_step(mm_alert_tracker *tracker, int64_t now_ms,
     for (size_t i = 0; holding && i < holding->count; i++)
         if (!holds(tracker, &holding->items[i], now_ms, t, actions))
             return false;
+    mm_hash_index holding_index = {0};
+    if (!index_holding(holding, &holding_index)) {
+        mm_hash_index_free(&holding_index);
+        return false;
+    }
     size_t kept = 0;
-    for (size_t i = 0; i < tracker->count; i++) {
+    bool ok = true;
+    for (size_t i = 0; i < tracker->count; i++) { /* after a failure the rest are kept */
         mm_alert_track *track = &tracker->tracks[i];
         bool keep = true;
-        if (!is_holding(holding, track)) {
+        if (ok && !is_holding(holding, &holding_index, track)) {
             if (track->open_id == 0) {
                 keep = false; /* pending, never fired: forgotten */
             } else {
                 if (track->false_since_ms == 0)
                     track->false_since_ms = now_ms;
                 if (now_ms - track->false_since_ms >= t->resolve_after_ms) {
-                    if (!act(actions, MM_ALERT_RESOLVE, track))
-                        return false;
-                    keep = false;
+                    ok = act(actions, MM_ALERT_RESOLVE, track);
+                    keep = !ok;
                 }
             }
         }
         if (keep)
             tracker->tracks[kept++] = *track;
     }
+    mm_hash_index_free(&holding_index);
+    bool dropped = kept != tracker->count;
     tracker->count = kept;
-    return true;
+    return (!dropped || reindex(tracker)) && ok;
 }
 
 void alert_tracker_opened(mm_alert_tracker *tracker, mm_alert_rule rule, const char *subject,
@@ -135,6 +189,7 @@ bool alert_tracker_adopt(mm_alert_tracker *tracker, const mm_alert *open, int64_
 void alert_tracker_free(mm_alert_tracker *tracker)
 {
     free(tracker->tracks);
+    mm_hash_index_free(&tracker->index);
     memset(tracker, 0, sizeof *tracker);
 }
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "alerts/alert_rules.h"
+#include "util/hash_index.h"
 
 typedef struct mm_alert_track {
     mm_alert_rule rule;
@@ -30,6 +31,7 @@ typedef struct mm_alert_action {
 typedef struct mm_alert_tracker {
     mm_alert_track *tracks;
     size_t count, capacity;
+    mm_hash_index index; /* (rule, subject) -> position in tracks: 10,000 subjects stay O(n) */
 } mm_alert_tracker;
 
 typedef struct mm_alert_actions {

@@ -189,6 +189,8 @@ mm_status cat_workspace_id(mm_catalog *cat, const char *name, int64_t *id, mm_er
 /* The targets of a model, by priority (account names joined). */
 mm_status cat_read_targets(mm_catalog *cat, int64_t model_id, mm_target *targets, size_t *count,
                            mm_error *err);
+/* The targets of every model of models[0..count) (read by id) in one query, by priority. */
+mm_status cat_read_all_targets(mm_catalog *cat, mm_model *models, size_t count, mm_error *err);
 
 /* ---- JSON pictures of entities for the audit log (never a secret) ---- */
 json_t *cat_limit_json(int64_t value);

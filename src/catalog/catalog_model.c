@@ -216,8 +216,8 @@ mm_status catalog_model_list(mm_catalog *cat, mm_model_list *out, mm_error *err)
     mm_status st = cat_collect_rows(cat, MODEL_SELECT "ORDER BY m.name", NULL, NULL, read_model_row,
                                     sizeof *out->items, (void **)&out->items, &out->count,
                                     "listing models", err);
-    for (size_t i = 0; st == MM_OK && i < out->count; i++)
-        st = read_targets(cat, &out->items[i], err);
+    if (st == MM_OK)
+        st = cat_read_all_targets(cat, out->items, out->count, err);
     if (st != MM_OK)
         mm_model_list_free(out);
     return st;

@@ -3,6 +3,7 @@
 #include "catalog/catalog_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/clock.h"
@@ -32,6 +33,63 @@ mm_status cat_read_targets(mm_catalog *cat, int64_t model_id, mm_target *targets
     if (rc != DB_DONE && rc != DB_ROW)
         st = cat_db_error(cat, "reading the targets", err);
     db_finalize(stmt);
+    return st;
+}
+
+/* A model's position in the caller's array, sorted by id for the merge with the targets. */
+typedef struct model_slot {
+    int64_t id;
+    size_t index;
+} model_slot;
+
+static int slot_by_id(const void *a, const void *b)
+{
+    const model_slot *x = a, *y = b;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+mm_status cat_read_all_targets(mm_catalog *cat, mm_model *models, size_t count, mm_error *err)
+{
+    model_slot *slots = malloc((count ? count : 1) * sizeof *slots);
+    if (!slots)
+        return cat_out_of_memory(err);
+    for (size_t i = 0; i < count; i++) {
+        slots[i] = (model_slot){models[i].id, i};
+        models[i].n_targets = 0;
+    }
+    qsort(slots, count, sizeof *slots, slot_by_id);
+    db_stmt *stmt;
+    mm_status st = cat_prepare(cat,
+                               "SELECT t.model_id, t.id, t.priority, a.name, t.provider_model "
+                               "FROM targets t JOIN accounts a ON a.id = t.account_id "
+                               "ORDER BY t.model_id, t.priority",
+                               &stmt, err);
+    if (st != MM_OK) {
+        free(slots);
+        return st;
+    }
+    size_t at = 0; /* both walk by model id */
+    int rc;
+    while ((rc = db_step(stmt)) == DB_ROW) {
+        int64_t model_id = db_column_int64(stmt, 0);
+        while (at < count && slots[at].id < model_id)
+            at++;
+        if (at == count)
+            break;
+        mm_model *m = &models[slots[at].index];
+        if (slots[at].id != model_id || m->n_targets >= MM_MAX_TARGETS)
+            continue; /* a model created after the list was read, or past the longest chain */
+        mm_target *t = &m->targets[m->n_targets++];
+        memset(t, 0, sizeof *t);
+        t->id = db_column_int64(stmt, 1);
+        t->priority = (int)db_column_int64(stmt, 2);
+        cat_column_copy(stmt, 3, t->account, sizeof t->account);
+        cat_column_copy(stmt, 4, t->model, sizeof t->model);
+    }
+    if (rc != DB_DONE && rc != DB_ROW)
+        st = cat_db_error(cat, "reading the targets", err);
+    db_finalize(stmt);
+    free(slots);
     return st;
 }
 

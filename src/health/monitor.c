@@ -220,7 +220,11 @@ static void log_status_changes(mm_monitor *mon, const mm_health_snapshot *old,
 {
     for (size_t i = 0; i < now->report.count; i++) {
         const mm_health_figures *f = &now->report.accounts[i];
-        const mm_health_figures *before = old ? health_report_find(&old->report, f->account) : NULL;
+        const mm_health_figures *before = NULL;
+        if (old && i < old->report.count && !strcmp(old->report.accounts[i].account, f->account))
+            before = &old->report.accounts[i]; /* the same list: the same place */
+        else if (old)
+            before = health_report_find(&old->report, f->account);
         mm_health was = before ? before->status : MM_HEALTH_UNKNOWN;
         if (f->status != was)
             monitor_log(mon, "%s: %s -> %s (%s)", f->account, mm_health_name(was),

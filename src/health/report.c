@@ -247,7 +247,19 @@ void health_report_free(mm_health_report *report)
 
 const mm_health_figures *health_report_find(const mm_health_report *report, const char *account)
 {
-    for (size_t i = 0; i < report->count; i++)
+    /* in the catalog's list order (ORDER BY name: strcmp's): a binary search first */
+    size_t lo = 0, hi = report->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int cmp = strcmp(report->accounts[mid].account, account);
+        if (cmp == 0)
+            return &report->accounts[mid];
+        if (cmp < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = 0; i < report->count; i++) /* a report in another order */
         if (strcmp(report->accounts[i].account, account) == 0)
             return &report->accounts[i];
     return NULL;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "providers/provider.h"
+#include "util/hash_index.h"
 #include "util/money.h"
 #include "util/text.h"
 
@@ -85,31 +86,91 @@ mm_status pricing_cost_of(mm_catalog *cat, const char *provider, const char *mod
     return MM_OK;
 }
 
-static bool has_price(const mm_price_list *prices, const char *provider, const char *model)
+/* ---- the targets without a price: three hash indexes keep it O(targets) ---- */
+
+typedef struct provider_model_key {
+    const char *account; /* NULL: any account */
+    const char *provider, *model;
+} provider_model_key;
+
+static uint32_t provider_model_hash(const char *account, const char *provider, const char *model)
 {
-    for (size_t i = 0; i < prices->count; i++)
-        if (strcmp(prices->items[i].provider, provider) == 0 &&
-            strcmp(prices->items[i].model, model) == 0)
-            return true;
-    return false;
+    uint32_t h = mm_hash_pair(mm_hash_string(provider), mm_hash_string(model));
+    return account ? mm_hash_pair(h, mm_hash_string(account)) : h;
 }
 
-static const char *account_provider(const mm_account_list *accounts, const char *name)
+static bool price_matches(const void *data, size_t position, const void *key)
 {
-    for (size_t i = 0; i < accounts->count; i++)
-        if (strcmp(accounts->items[i].name, name) == 0)
-            return accounts->items[i].provider;
-    return NULL;
+    const mm_price *p = &((const mm_price *)data)[position];
+    const provider_model_key *k = key;
+    return strcmp(p->provider, k->provider) == 0 && strcmp(p->model, k->model) == 0;
 }
 
-static bool unpriced_seen(const pricing_unpriced *list, size_t count, const char *account,
-                          const char *provider, const char *model)
+static bool unpriced_matches(const void *data, size_t position, const void *key)
 {
-    for (size_t i = 0; i < count; i++)
-        if (strcmp(list[i].provider, provider) == 0 && strcmp(list[i].model, model) == 0 &&
-            (!account || strcmp(list[i].account, account) == 0))
-            return true;
-    return false;
+    const pricing_unpriced *u = &((const pricing_unpriced *)data)[position];
+    const provider_model_key *k = key;
+    return strcmp(u->provider, k->provider) == 0 && strcmp(u->model, k->model) == 0 &&
+           (!k->account || strcmp(u->account, k->account) == 0);
+}
+
+static bool account_matches(const void *data, size_t position, const void *key)
+{
+    return strcmp(((const mm_account *)data)[position].name, key) == 0;
+}
+
+typedef struct unpriced_finder {
+    const mm_price_list *prices;
+    const mm_account_list *accounts;
+    mm_hash_index by_price, by_account, seen;
+    bool per_account;
+    pricing_unpriced *out;
+    size_t count, capacity;
+} unpriced_finder;
+
+static bool index_inputs(unpriced_finder *f)
+{
+    for (size_t i = 0; i < f->prices->count; i++) {
+        const mm_price *p = &f->prices->items[i];
+        if (!mm_hash_index_add(&f->by_price, provider_model_hash(NULL, p->provider, p->model), i))
+            return false;
+    }
+    for (size_t i = 0; i < f->accounts->count; i++)
+        if (!mm_hash_index_add(&f->by_account, mm_hash_string(f->accounts->items[i].name), i))
+            return false;
+    return true;
+}
+
+/* Adds target's (account,) provider and model unless it has a price or is listed already;
+ * false when out of memory. */
+static bool consider_target(unpriced_finder *f, const mm_target *target)
+{
+    long a = mm_hash_index_find(&f->by_account, mm_hash_string(target->account), target->account,
+                                account_matches, f->accounts->items);
+    if (a < 0)
+        return true;
+    const char *provider = f->accounts->items[a].provider;
+    provider_model_key key = {NULL, provider, target->model};
+    if (mm_hash_index_find(&f->by_price, provider_model_hash(NULL, provider, target->model), &key,
+                           price_matches, f->prices->items) >= 0)
+        return true;
+    key.account = f->per_account ? target->account : NULL;
+    uint32_t hash = provider_model_hash(key.account, provider, target->model);
+    if (mm_hash_index_find(&f->seen, hash, &key, unpriced_matches, f->out) >= 0)
+        return true;
+    if (f->count == f->capacity) {
+        size_t capacity = f->capacity ? f->capacity * 2 : 8;
+        pricing_unpriced *grown = realloc(f->out, capacity * sizeof *grown);
+        if (!grown)
+            return false;
+        f->out = grown;
+        f->capacity = capacity;
+    }
+    pricing_unpriced *u = &f->out[f->count];
+    snprintf(u->account, sizeof u->account, "%s", target->account);
+    snprintf(u->provider, sizeof u->provider, "%s", provider);
+    snprintf(u->model, sizeof u->model, "%s", target->model);
+    return mm_hash_index_add(&f->seen, hash, f->count++);
 }
 
 mm_status pricing_find_unpriced(mm_catalog *cat, const mm_price_list *prices, bool per_account,
@@ -119,33 +180,25 @@ mm_status pricing_find_unpriced(mm_catalog *cat, const mm_price_list *prices, bo
     *count = 0;
     mm_account_list accounts = {0};
     mm_model_list models = {0};
+    unpriced_finder f = {.prices = prices, .accounts = &accounts, .per_account = per_account};
     mm_status st = catalog_account_list(cat, &accounts, err);
     if (st == MM_OK)
         st = catalog_model_list(cat, &models, err);
-    size_t capacity = 0;
-    for (size_t m = 0; st == MM_OK && m < models.count; m++) {
-        for (size_t t = 0; t < models.items[m].n_targets; t++) {
-            const mm_target *target = &models.items[m].targets[t];
-            const char *provider = account_provider(&accounts, target->account);
-            if (!provider || has_price(prices, provider, target->model) ||
-                unpriced_seen(*out, *count, per_account ? target->account : NULL, provider,
-                              target->model))
-                continue;
-            if (*count == capacity) {
-                capacity = capacity ? capacity * 2 : 8;
-                pricing_unpriced *grown = realloc(*out, capacity * sizeof *grown);
-                if (!grown) {
-                    st = mm_error_set(err, MM_E_INTERNAL, "", "out of memory");
-                    break;
-                }
-                *out = grown;
-            }
-            pricing_unpriced *u = &(*out)[(*count)++];
-            snprintf(u->account, sizeof u->account, "%s", target->account);
-            snprintf(u->provider, sizeof u->provider, "%s", provider);
-            snprintf(u->model, sizeof u->model, "%s", target->model);
-        }
+    bool ok = st != MM_OK || index_inputs(&f);
+    for (size_t m = 0; ok && st == MM_OK && m < models.count; m++)
+        for (size_t t = 0; ok && t < models.items[m].n_targets; t++)
+            ok = consider_target(&f, &models.items[m].targets[t]);
+    if (!ok)
+        st = mm_error_set(err, MM_E_INTERNAL, "", "out of memory");
+    if (st == MM_OK) {
+        *out = f.out;
+        *count = f.count;
+    } else {
+        free(f.out);
     }
+    mm_hash_index_free(&f.by_price);
+    mm_hash_index_free(&f.by_account);
+    mm_hash_index_free(&f.seen);
     mm_account_list_free(&accounts);
     mm_model_list_free(&models);
     return st;

@@ -1,5 +1,6 @@
 /* Unit tests of the table widget's data side: the sort (natural order, stable), the filter
- * narrowing the view as characters are typed, and the widest cells kept as rows are added. */
+ * narrowing the view as characters are typed, the widest cells kept as rows are added, and a
+ * row replaced in place. */
 #include "testutil.h"
 
 #include <stdio.h>
@@ -93,12 +94,46 @@ static void keeps_the_widest_cell_of_each_column(void **state)
     ui_table_free(&t);
 }
 
+/* A row replaced in place reads as a reload of the same rows would: the widest cells, the
+ * filter and the sort follow, and the selection keeps its key. */
+static void a_row_set_in_place_reads_as_a_reload(void **state)
+{
+    (void)state;
+    ui_table t;
+    ui_table_init(&t, TABLE_COLUMNS, 2, "row|rows", "none");
+    fill(&t, 10);
+    const char *wide[] = {"a-much-wider-name", "12345"};
+    assert_true(ui_table_set_row(&t, 3, wide, NULL));
+    ui_table_update_end(&t);
+    assert_int_equal(t.content_widths[0], (int)strlen("a-much-wider-name"));
+    assert_int_equal(t.content_widths[1], 5);
+    assert_string_equal(t.rows[3].key, "k3");
+    const char *narrow[] = {"x", "1"};
+    assert_true(ui_table_set_row(&t, 3, narrow, NULL)); /* the widest cell goes: measured again */
+    ui_table_update_end(&t);
+    assert_int_equal(t.content_widths[0], (int)strlen("row-1"));
+    assert_int_equal(t.content_widths[1], 1);
+    ui_table_handle_key(&t, '/');
+    ui_table_handle_key(&t, 'r');
+    ui_table_handle_key(&t, '\n');
+    assert_int_equal(t.nview, 9); /* "x" does not match the filter */
+    ui_table_select_key(&t, "k5");
+    const char *back[] = {"row-x", "0"};
+    assert_true(ui_table_set_row(&t, 3, back, NULL));
+    ui_table_update_end(&t);
+    assert_int_equal(t.nview, 10); /* matches again */
+    assert_string_equal(ui_table_selected_key(&t), "k5");
+    assert_false(ui_table_set_row(&t, 10, back, NULL)); /* past the last row */
+    ui_table_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sorts_in_natural_order_and_keeps_ties_in_order),
         cmocka_unit_test(typing_a_filter_narrows_the_view_and_backspace_widens_it),
         cmocka_unit_test(keeps_the_widest_cell_of_each_column),
+        cmocka_unit_test(a_row_set_in_place_reads_as_a_reload),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

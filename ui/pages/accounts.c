@@ -13,6 +13,7 @@
 #include "pages/prices.h"
 #include "router/pricing.h"
 #include "util/clock.h"
+#include "util/hash_index.h"
 #include "util/text.h"
 #include "widgets/dialog.h"
 #include "widgets/spinner.h"
@@ -30,6 +31,7 @@ typedef struct accounts_page {
     bool pending_ok;
     pricing_unpriced *unpriced; /* targets' models without a price, per account */
     size_t n_unpriced;
+    size_t *unpriced_by_account; /* positions in unpriced by account, then chain order */
 } accounts_page;
 
 enum {
@@ -66,12 +68,18 @@ static const int KEEP[N_COLS] = {
     [COL_TPM] = 1,   [COL_CAP] = 4,      [COL_ENABLED] = 8,  [COL_HEALTH] = 10, [COL_TEST] = 9,
 };
 
+static int account_name_compare(const void *name, const void *item)
+{
+    return strcmp(name, ((const mm_account *)item)->name);
+}
+
+/* The list is read ORDER BY name (SQLite's BINARY order is strcmp's): a binary search. */
 static const mm_account *find_account(accounts_page *st, const char *name)
 {
-    for (size_t i = 0; name && i < st->list.count; i++)
-        if (strcmp(st->list.items[i].name, name) == 0)
-            return &st->list.items[i];
-    return NULL;
+    if (!name || !st->list.count)
+        return NULL;
+    return bsearch(name, st->list.items, st->list.count, sizeof *st->list.items,
+                   account_name_compare);
 }
 
 static const mm_account *selected_account(accounts_page *st)
@@ -119,33 +127,91 @@ static const char *endpoint_for_column(const char *url)
     return url;
 }
 
+/* by_account: positions in the unpriced list sorted by account, then position (chain order). */
+static int unpriced_order(const void *a, const void *b, void *ctx)
+{
+    const pricing_unpriced *list = ctx;
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    int c = strcmp(list[x].account, list[y].account);
+    return c ? c : (x > y) - (x < y);
+}
+
+static void index_unpriced(accounts_page *st)
+{
+    free(st->unpriced_by_account);
+    st->unpriced_by_account = malloc((st->n_unpriced ? st->n_unpriced : 1) * sizeof(size_t));
+    if (!st->unpriced_by_account) {
+        st->n_unpriced = 0;
+        return;
+    }
+    for (size_t i = 0; i < st->n_unpriced; i++)
+        st->unpriced_by_account[i] = i;
+    qsort_r(st->unpriced_by_account, st->n_unpriced, sizeof(size_t), unpriced_order, st->unpriced);
+}
+
+static const char *unpriced_account(const accounts_page *st, size_t i)
+{
+    return st->unpriced[st->unpriced_by_account[i]].account;
+}
+
+/* The first position in by_account of the account's entries (n_unpriced when none). */
+static size_t first_unpriced(const accounts_page *st, const char *account)
+{
+    size_t lo = 0, hi = st->n_unpriced;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(unpriced_account(st, mid), account) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* "gpt-x, gpt-y": the account's targets' models without a price (its cap counts $0 for them);
  * false when there are none. */
 static bool unpriced_models(const accounts_page *st, const char *account, char *out, size_t outsz)
 {
-    size_t used = 0;
+    size_t used = 0, i = first_unpriced(st, account);
     out[0] = '\0';
-    for (size_t i = 0; i < st->n_unpriced; i++)
-        if (!strcmp(st->unpriced[i].account, account) && used < outsz) {
-            int w =
-                snprintf(out + used, outsz - used, "%s%s", used ? ", " : "", st->unpriced[i].model);
+    for (; i < st->n_unpriced && !strcmp(unpriced_account(st, i), account); i++)
+        if (used < outsz) {
+            const char *model = st->unpriced[st->unpriced_by_account[i]].model;
+            int w = snprintf(out + used, outsz - used, "%s%s", used ? ", " : "", model);
             used += w > 0 ? (size_t)w : 0;
         }
     return used > 0;
 }
 
-/* The health monitor's status of the account (the Provider Health page's word and look), or
- * "–" before the first snapshot. */
-static void format_health(ui_app *app, const mm_account *a, char *out, size_t outsz, ui_element *el)
+static bool report_account_matches(const void *data, size_t position, const void *key)
+{
+    return strcmp(((const mm_health_figures *)data)[position].account, key) == 0;
+}
+
+/* The snapshot's accounts by name, so that each row finds its own in O(1). */
+static void index_report(ui_app *app, mm_hash_index *index)
 {
     const mm_health_report *r = app->health ? &app->health->report : NULL;
     for (size_t i = 0; r && i < r->count; i++)
-        if (!strcmp(r->accounts[i].account, a->name)) {
-            mm_health_figures brief = r->accounts[i];
-            brief.n_errors = 0; /* the word only: the reason is the Last test's and Health's */
-            health_format_status(app, &brief, out, outsz, el);
-            return;
-        }
+        if (!mm_hash_index_add(index, mm_hash_string(r->accounts[i].account), i))
+            break;
+}
+
+/* The health monitor's status of the account (the Provider Health page's word and look), or
+ * "–" before the first snapshot. */
+static void format_health(ui_app *app, const mm_hash_index *index, const mm_account *a, char *out,
+                          size_t outsz, ui_element *el)
+{
+    const mm_health_report *r = app->health ? &app->health->report : NULL;
+    long at = r ? mm_hash_index_find(index, mm_hash_string(a->name), a->name,
+                                     report_account_matches, r->accounts)
+                : -1;
+    if (at >= 0) {
+        mm_health_figures brief = r->accounts[at];
+        brief.n_errors = 0; /* the word only: the reason is the Last test's and Health's */
+        health_format_status(app, &brief, out, outsz, el);
+        return;
+    }
     snprintf(out, outsz, "%s", ui_glyph(app, UI_G_DASH));
     *el = UI_EL_DIM;
 }
@@ -153,6 +219,8 @@ static void format_health(ui_app *app, const mm_account *a, char *out, size_t ou
 static void fill_rows(ui_app *app, accounts_page *st)
 {
     st->shown_health = app->health_serial;
+    mm_hash_index report_index = {0};
+    index_report(app, &report_index);
     ui_table_begin(&st->table);
     for (size_t i = 0; i < st->list.count; i++) {
         const mm_account *a = &st->list.items[i];
@@ -181,7 +249,7 @@ static void fill_rows(ui_app *app, accounts_page *st)
         ui_element test_el, health_el;
         format_test(app, st, a, test, sizeof test, &test_el);
         char health[48];
-        format_health(app, a, health, sizeof health, &health_el);
+        format_health(app, &report_index, a, health, sizeof health, &health_el);
         const char *cells[N_COLS] = {
             [COL_NAME] = a->name,      [COL_PROVIDER] = p ? p->display_name : a->provider,
             [COL_ENDPOINT] = endpoint, [COL_KEY] = a->has_key ? a->key_hint : "none",
@@ -198,6 +266,7 @@ static void fill_rows(ui_app *app, accounts_page *st)
         ui_table_add(&st->table, a->name, cells, els);
     }
     ui_table_end(&st->table);
+    mm_hash_index_free(&report_index);
 }
 
 static void accounts_load(ui_page *page, ui_app *app)
@@ -218,6 +287,7 @@ static void accounts_load(ui_page *page, ui_app *app)
             MM_OK)
         st->n_unpriced = 0;
     mm_price_list_free(&prices);
+    index_unpriced(st);
     size_t disabled = 0;
     for (size_t i = 0; i < st->list.count; i++)
         disabled += !st->list.items[i].enabled;
@@ -571,6 +641,7 @@ static void accounts_destroy(ui_page *page)
     mm_account_list_free(&st->list);
     mm_string_list_free(&st->testing);
     free(st->unpriced);
+    free(st->unpriced_by_account);
     free(st);
     free(page);
 }

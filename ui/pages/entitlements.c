@@ -23,7 +23,8 @@ typedef struct ent_page {
     char want_left[MM_NAME_MAX];  /* a row to select at the next load (a jump from a page) */
     mm_model_list models;
     mm_workspace_list workspaces;
-    mm_entitlement_list ents;
+    mm_entitlement_list ents;  /* sorted by (model, workspace) */
+    size_t *ents_by_workspace; /* positions in ents sorted by (workspace, model) */
     char load_error[MM_MESSAGE_MAX + 64];
 } ent_page;
 
@@ -76,6 +77,57 @@ static const mm_entitlement *find_ent(const ent_page *st, const char *model, con
     return bsearch(&probe, st->ents.items, st->ents.count, sizeof *st->ents.items, compare_ents);
 }
 
+static int compare_by_workspace(const void *a, const void *b, void *ctx)
+{
+    const mm_entitlement *ents = ctx, *x = &ents[*(const size_t *)a],
+                         *y = &ents[*(const size_t *)b];
+    int cmp = strcmp(x->workspace, y->workspace);
+    return cmp ? cmp : strcmp(x->model, y->model);
+}
+
+static void index_by_workspace(ent_page *st)
+{
+    free(st->ents_by_workspace);
+    st->ents_by_workspace = malloc((st->ents.count ? st->ents.count : 1) * sizeof(size_t));
+    for (size_t i = 0; st->ents_by_workspace && i < st->ents.count; i++)
+        st->ents_by_workspace[i] = i;
+    if (st->ents_by_workspace)
+        qsort_r(st->ents_by_workspace, st->ents.count, sizeof(size_t), compare_by_workspace,
+                st->ents.items);
+}
+
+/* The i-th entitlement in the order of the left list's names (by model, or by workspace). */
+static const mm_entitlement *ent_at(const ent_page *st, size_t i)
+{
+    return st->view == VIEW_BY_MODEL ? &st->ents.items[i]
+                                     : &st->ents.items[st->ents_by_workspace[i]];
+}
+
+/* The left row's name in an entitlement, and the right row's. */
+static const char *left_name(const ent_page *st, const mm_entitlement *e)
+{
+    return st->view == VIEW_BY_MODEL ? e->model : e->workspace;
+}
+
+static const char *right_name(const ent_page *st, const mm_entitlement *e)
+{
+    return st->view == VIEW_BY_MODEL ? e->workspace : e->model;
+}
+
+/* The first entitlement (in ent_at order) of the left row name. */
+static size_t first_ent_of(const ent_page *st, const char *name)
+{
+    size_t lo = 0, hi = st->ents.count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(left_name(st, ent_at(st, mid)), name) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 static void init_tables(ent_page *st)
 {
     ui_table_free(&st->left);
@@ -119,8 +171,9 @@ static void fill_left(ent_page *st)
     ui_table_end(&st->left);
 }
 
-static void right_row(ent_page *st, ui_app *app, const char *name, const char *info,
-                      const mm_entitlement *e)
+/* The right row's cells: name, its description or type, the entitlement (NULL: no access). */
+static void right_cells(ent_page *st, ui_app *app, const char *name, const char *info,
+                        const mm_entitlement *e, int row)
 {
     char rpm[32] = "", tpm[32] = "", month[32] = "", clean[MM_DESCRIPTION_MAX];
     if (e) {
@@ -133,7 +186,76 @@ static void right_row(ent_page *st, ui_app *app, const char *name, const char *i
     ui_element el = e ? UI_EL_OK : UI_EL_DIM;
     ui_element els[N_RIGHT] = {
         el, e ? UI_EL_NORMAL : UI_EL_DIM, UI_EL_NORMAL, UI_EL_NORMAL, UI_EL_NORMAL, UI_EL_DIM};
-    ui_table_add(&st->right, name, cells, els);
+    if (row < 0)
+        ui_table_add(&st->right, name, cells, els);
+    else
+        ui_table_set_row(&st->right, (size_t)row, cells, els);
+}
+
+static int name_in_workspaces(const void *name, const void *item)
+{
+    return strcmp(name, ((const mm_workspace *)item)->name);
+}
+
+static int name_in_models(const void *name, const void *item)
+{
+    return strcmp(name, ((const mm_model *)item)->name);
+}
+
+/* The right row of name: its position in the list the rows were added from (read ORDER BY
+ * name: SQLite's BINARY order is strcmp's), or -1 when the rows are not that list. */
+static long right_row_of(ent_page *st, const char *name)
+{
+    bool by_model = st->view == VIEW_BY_MODEL;
+    size_t n = by_model ? st->workspaces.count : st->models.count;
+    if (st->right.nrows != n || !n)
+        return -1;
+    const void *base = by_model ? (const void *)st->workspaces.items : st->models.items;
+    size_t size = by_model ? sizeof *st->workspaces.items : sizeof *st->models.items;
+    const char *found =
+        bsearch(name, base, n, size, by_model ? name_in_workspaces : name_in_models);
+    if (!found)
+        return -1;
+    long row = (long)((size_t)(found - (const char *)base) / size);
+    return strcmp(st->right.rows[row].key, name) == 0 ? row : -1;
+}
+
+/* Redraws the right rows of left row name's entitlements: marked (with their limits) when
+ * marked, else as rows without access. false when a row is not where expected. */
+static bool redo_rows_of(ent_page *st, ui_app *app, const char *name, bool marked)
+{
+    for (size_t i = first_ent_of(st, name); i < st->ents.count; i++) {
+        const mm_entitlement *e = ent_at(st, i);
+        if (strcmp(left_name(st, e), name) != 0)
+            break;
+        long row = right_row_of(st, right_name(st, e));
+        if (row < 0)
+            return false;
+        if (st->view == VIEW_BY_MODEL) {
+            const mm_workspace *w = &st->workspaces.items[row];
+            right_cells(st, app, w->name, w->description, marked ? e : NULL, (int)row);
+        } else {
+            const mm_model *m = &st->models.items[row];
+            right_cells(st, app, m->name, m->type, marked ? e : NULL, (int)row);
+        }
+    }
+    return true;
+}
+
+static void fill_right(ent_page *st, ui_app *app);
+
+/* The left selection moved: only the rows of the two selections' entitlements change (the
+ * old ones lose their mark, the new ones gain theirs), not the whole right list. */
+static void follow_left(ent_page *st, ui_app *app)
+{
+    const char *sel = ui_table_selected_key(&st->left);
+    if (!sel || !st->shown_left[0] || !st->ents_by_workspace ||
+        !redo_rows_of(st, app, st->shown_left, false) || !redo_rows_of(st, app, sel, true)) {
+        fill_right(st, app);
+        return;
+    }
+    mm_copy(st->shown_left, sizeof st->shown_left, sel);
+    ui_table_update_end(&st->right);
 }
 
 static void fill_right(ent_page *st, ui_app *app)
@@ -144,12 +266,12 @@ static void fill_right(ent_page *st, ui_app *app)
     if (sel && st->view == VIEW_BY_MODEL)
         for (size_t i = 0; i < st->workspaces.count; i++) {
             const mm_workspace *w = &st->workspaces.items[i];
-            right_row(st, app, w->name, w->description, find_ent(st, sel, w->name));
+            right_cells(st, app, w->name, w->description, find_ent(st, sel, w->name), -1);
         }
     if (sel && st->view == VIEW_BY_WORKSPACE)
         for (size_t i = 0; i < st->models.count; i++) {
             const mm_model *m = &st->models.items[i];
-            right_row(st, app, m->name, m->type, find_ent(st, m->name, sel));
+            right_cells(st, app, m->name, m->type, find_ent(st, m->name, sel), -1);
         }
     ui_table_end(&st->right);
 }
@@ -159,6 +281,8 @@ static void free_data(ent_page *st)
     mm_model_list_free(&st->models);
     mm_workspace_list_free(&st->workspaces);
     mm_entitlement_list_free(&st->ents);
+    free(st->ents_by_workspace);
+    st->ents_by_workspace = NULL;
     memset(&st->models, 0, sizeof st->models);
     memset(&st->workspaces, 0, sizeof st->workspaces);
     memset(&st->ents, 0, sizeof st->ents);
@@ -185,6 +309,7 @@ static void ent_load(ui_page *page, ui_app *app)
                  err.message);
     if (st->ents.count)
         qsort(st->ents.items, st->ents.count, sizeof *st->ents.items, compare_ents);
+    index_by_workspace(st);
     fill_left(st);
     fill_right(st, app);
     set_subtitle(page, st);
@@ -378,7 +503,7 @@ static int ent_key(ui_page *page, ui_app *app, int key)
         r = ui_table_handle_key(focused, key);
     const char *sel = ui_table_selected_key(&st->left);
     if (strcmp(sel ? sel : "", st->shown_left) != 0)
-        fill_right(st, app);
+        follow_left(st, app);
     return r;
 }
 
@@ -449,7 +574,7 @@ static int ent_mouse(ui_page *page, ui_app *app, int y, int x, mmask_t bstate)
     }
     const char *sel = ui_table_selected_key(&st->left);
     if (strcmp(sel ? sel : "", st->shown_left) != 0)
-        fill_right(st, app);
+        follow_left(st, app);
     return r | UI_HANDLED | UI_REDRAW;
 }
 

@@ -81,6 +81,7 @@ void ui_table_begin(ui_table *t)
     free_rows(t);
     t->nview = 0;
     memset(t->content_widths, 0, sizeof t->content_widths);
+    t->stale_widths = 0;
 }
 
 void ui_table_add(ui_table *t, const char *key, const char *const *texts,
@@ -213,6 +214,56 @@ static void rebuild_view(ui_table *t)
 void ui_table_end(ui_table *t)
 {
     rebuild_view(t);
+}
+
+bool ui_table_set_row(ui_table *t, size_t row, const char *const *texts, const ui_element *elements)
+{
+    if (row >= t->nrows)
+        return false;
+    char *copies[UI_TABLE_MAX_COLUMNS] = {0};
+    for (size_t c = 0; c < t->ncols; c++)
+        if (!(copies[c] = strdup(texts[c] ? texts[c] : ""))) {
+            for (size_t k = 0; k < c; k++)
+                free(copies[k]);
+            return false;
+        }
+    ui_cell *cells = t->rows[row].cells;
+    for (size_t c = 0; c < t->ncols; c++) {
+        int before = cells[c].text ? mm_text_width(cells[c].text) : 0;
+        int after = mm_text_width(copies[c]);
+        if (after > t->content_widths[c])
+            t->content_widths[c] = after;
+        else if (before == t->content_widths[c] && after < before)
+            t->stale_widths |= 1u << c;
+        free(cells[c].text);
+        cells[c].text = copies[c];
+        cells[c].element = elements ? elements[c] : UI_EL_NORMAL;
+    }
+    return true;
+}
+
+/* The widest cell of each stale column, measured again over every row. */
+static void measure_stale_widths(ui_table *t)
+{
+    for (size_t c = 0; c < t->ncols && t->stale_widths; c++) {
+        if (!(t->stale_widths & (1u << c)))
+            continue;
+        int widest = 0;
+        for (size_t r = 0; r < t->nrows; r++) {
+            int w = t->rows[r].cells[c].text ? mm_text_width(t->rows[r].cells[c].text) : 0;
+            if (w > widest)
+                widest = w;
+        }
+        t->content_widths[c] = widest;
+        t->stale_widths &= ~(1u << c);
+    }
+}
+
+void ui_table_update_end(ui_table *t)
+{
+    measure_stale_widths(t);
+    if (t->filter[0] || t->sort_col >= 0)
+        rebuild_view(t);
 }
 
 void ui_table_select_key(ui_table *t, const char *key)

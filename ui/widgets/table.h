@@ -53,7 +53,8 @@ typedef struct ui_table {
     unsigned elide_middle; /* bit c: column c's long cells keep their start and end */
     int widths[UI_TABLE_MAX_COLUMNS];
     int content_widths[UI_TABLE_MAX_COLUMNS]; /* widest cell per column, kept as rows are added */
-    int body_h;                               /* rows shown at the last draw (for PgUp/PgDn) */
+    unsigned stale_widths; /* bit c: a widest cell of column c was replaced by a narrower one */
+    int body_h;            /* rows shown at the last draw (for PgUp/PgDn) */
 } ui_table;
 
 void ui_table_init(ui_table *t, const ui_column *cols, size_t ncols, const char *noun,
@@ -73,6 +74,13 @@ void ui_table_begin(ui_table *t);
 void ui_table_add(ui_table *t, const char *key, const char *const *texts,
                   const ui_element *elements);
 void ui_table_end(ui_table *t);
+/* Updating in place (O(rows changed), not a reload): replaces the cells of row (a position in
+ * the order rows were added; its key stays), then ui_table_update_end re-filters and re-sorts
+ * only when a filter or a sort is on (the selection keeps its key). false when out of memory
+ * (the row keeps its old cells). */
+bool ui_table_set_row(ui_table *t, size_t row, const char *const *texts,
+                      const ui_element *elements);
+void ui_table_update_end(ui_table *t);
 /* Draws header, rows and the status/filter line into area. */
 void ui_table_draw(ui_table *t, ui_app *app, WINDOW *win, ui_rect area, bool focused);
 /* Movement, filter and sort keys. While the filter is being typed every printable key is

@@ -31,15 +31,33 @@ typedef struct editor {
     bool saved, cancelled;
 } editor;
 
+/* Appends text to out, cut at outsz. */
+static void append_text(char *out, size_t outsz, const char *text)
+{
+    size_t used = strlen(out), n = strlen(text);
+    if (used + 1 >= outsz)
+        return;
+    if (n > outsz - used - 1)
+        n = outsz - used - 1;
+    memcpy(out + used, text, n);
+    out[used + n] = '\0';
+}
+
 static void add_change(char *out, size_t outsz, const char *what, const char *before,
                        const char *after, const char *arrow)
 {
     if (!strcmp(before, after))
         return;
-    size_t used = strlen(out);
-    if (used < outsz)
-        snprintf(out + used, outsz - used, "%s%s %s %s %s", used ? "; " : "", what,
-                 before[0] ? before : "(default)", arrow, after[0] ? after : "(default)");
+    const char *parts[] = {out[0] ? "; " : "",
+                           what,
+                           " ",
+                           before[0] ? before : "(default)",
+                           " ",
+                           arrow,
+                           " ",
+                           after[0] ? after : "(default)"};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        append_text(out, outsz, parts[i]);
 }
 
 /* "monthly cap $500 → $300; base URL a → b": the fields another session changed. */
