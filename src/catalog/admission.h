@@ -61,7 +61,9 @@ typedef struct mm_admission_request {
     int64_t tokens_estimate;      /* prompt estimate + max output tokens */
     int64_t cost_estimate_micros; /* tokens_estimate at this attempt's price; < 0: no price */
     int64_t now_ms;
-    int64_t hold_ms; /* how long the reservation lives if this process dies (timeout + margin) */
+    int64_t hold_ms;   /* how long the reservation lives if this process dies (timeout + margin) */
+    bool account_only; /* a new reservation on the account alone (workspace and model ''): the
+                          workspace's limits were judged elsewhere (a lease, catalog_lease_take) */
 } mm_admission_request;
 
 typedef enum mm_admission_verdict {
@@ -93,5 +95,52 @@ mm_status catalog_admission_record(mm_catalog *cat, int64_t reservation, mm_usag
                                    bool final, mm_error *err);
 /* Drops a reservation without an event (the request ended before anything was sent). */
 mm_status catalog_admission_release(mm_catalog *cat, int64_t reservation, mm_error *err);
+
+/* ---- limit leases (`mmadmin serve`): a reservation row holding a slice of one scope's limits
+ * for one process, which then admits in memory against it (src/catalog/README.md) ---- */
+#define MM_LEASE_FRACTION 4  /* a lease takes 1/4 of what is left of each limit... */
+#define MM_LEASE_MIN_SHARE 8 /* ...when that is at least 8 requests' worth; else: exact path */
+
+/* A workspace's model (its rpm, tpm, monthly_tokens) or an account (workspace NULL: its rpm,
+ * tpm, monthly_cap_micros). MM_LIMIT_UNSET: no such limit (nothing of it is leased). */
+typedef struct mm_limit_scope {
+    const char *workspace, *model, *account;
+    int64_t rpm, tpm, monthly_tokens, monthly_cap_micros;
+} mm_limit_scope;
+
+/* Requests (against requests/min), tokens (tokens/min and the monthly tokens), USD micros. */
+typedef struct mm_lease_amounts {
+    int64_t requests, tokens, cost_micros;
+} mm_lease_amounts;
+
+/* In one transaction: drops expired reservations; sets this process's lease row *id (0: none
+ * yet; set when one is inserted) to keep (the part in use: the rest is returned); counts the
+ * scope; and when 1/MM_LEASE_FRACTION of what is left of every set limit is at least
+ * MM_LEASE_MIN_SHARE times need, grows the row by that slice (*granted). *row: what the row
+ * holds on return. The row lives until now_ms + hold_ms unless renewed (catalog_lease_set). */
+mm_status catalog_lease_take(mm_catalog *cat, const mm_limit_scope *scope,
+                             const mm_lease_amounts *keep, const mm_lease_amounts *need,
+                             int64_t now_ms, int64_t hold_ms, int64_t *id, mm_lease_amounts *row,
+                             bool *granted, mm_error *err);
+/* Sets lease row id to amounts until expires_ms (renewing or returning part of it); deletes it
+ * when expires_ms is 0. */
+mm_status catalog_lease_set(mm_catalog *cat, int64_t id, const mm_lease_amounts *amounts,
+                            int64_t expires_ms, mm_error *err);
+
+/* One recorded attempt for catalog_admission_flush: its event, the lease rows it used (0: none)
+ * and an exact reservation it ends (0: none). The flush sets what each lease gave: a workspace's
+ * 1 request and the tokens when the event was served, an account's for every attempt (with its
+ * cost), the same rule as the counters. */
+typedef struct mm_admission_record {
+    mm_usage_event event;
+    int64_t workspace_lease, account_lease, reservation;
+    mm_lease_amounts workspace_used, account_used; /* set by the flush */
+} mm_admission_record;
+
+/* In one transaction (group commit): inserts every event (ids set; rollups follow), lowers each
+ * lease row by what its events used (never below 0) and deletes the reservations, so a use is
+ * counted by its lease or by its event, never by neither. On failure nothing is written. */
+mm_status catalog_admission_flush(mm_catalog *cat, mm_admission_record *records, size_t count,
+                                  mm_error *err);
 
 #endif

@@ -76,7 +76,7 @@ static const char ACCOUNT_WINDOW[] = "SELECT count(*), coalesce(sum(tokens_in + 
                                      "coalesce(min(ts_ms), 0) FROM usage_events WHERE account = ?1 "
                                      "AND kind = 'request' AND ts_ms > ?2";
 static const char ACCOUNT_RESERVED[] =
-    "SELECT count(*), coalesce(sum(tokens), 0), coalesce(min(ts_ms), 0), "
+    "SELECT coalesce(sum(requests), 0), coalesce(sum(tokens), 0), coalesce(min(ts_ms), 0), "
     "coalesce(sum(cost_micros), 0) FROM router_reservations WHERE account = ?1 AND expires_ms > ?2";
 static const char WORKSPACE_WINDOW[] =
     "SELECT count(*), coalesce(sum(tokens_in + tokens_out), 0), "
@@ -84,7 +84,7 @@ static const char WORKSPACE_WINDOW[] =
     "AND model = ?2 AND kind = 'request' AND ts_ms > ?3 AND " SERVED_SQL;
 /* a workspace's limits are in tokens: its reservations' cost is the accounts' */
 static const char WORKSPACE_RESERVED[] =
-    "SELECT count(*), coalesce(sum(tokens), 0), coalesce(min(ts_ms), 0), 0 "
+    "SELECT coalesce(sum(requests), 0), coalesce(sum(tokens), 0), coalesce(min(ts_ms), 0), 0 "
     "FROM router_reservations WHERE workspace = ?1 AND model = ?2 AND expires_ms > ?3";
 
 static mm_status scope_counters(mm_catalog *cat, const counter_scope *s, int64_t now_ms,
@@ -252,8 +252,8 @@ static mm_status reserve(mm_catalog *cat, const mm_admission_request *req, int64
     db_bind_int64(stmt, 1, req->now_ms);
     db_bind_int64(stmt, 2, req->now_ms + (req->hold_ms > 0 ? req->hold_ms : 60000));
     if (fresh) {
-        cat_bind_text(stmt, 3, req->workspace);
-        cat_bind_text(stmt, 4, req->model);
+        cat_bind_text(stmt, 3, req->account_only ? "" : req->workspace);
+        cat_bind_text(stmt, 4, req->account_only ? "" : req->model);
         db_bind_int64(stmt, 6, req->tokens_estimate > 0 ? req->tokens_estimate : 0);
     } else {
         db_bind_int64(stmt, 7, *reservation);
@@ -273,7 +273,7 @@ static mm_status admit_locked(mm_catalog *cat, const mm_admission_request *req,
 {
     mm_status st = cat_exec_int(cat, "DELETE FROM router_reservations WHERE expires_ms <= ?1",
                                 req->now_ms, "dropping expired reservations", err);
-    if (st == MM_OK && *reservation == 0)
+    if (st == MM_OK && *reservation == 0 && !req->account_only)
         st = judge_workspace(cat, req, out, err);
     if (st == MM_OK && out->verdict == MM_ADMITTED)
         st = judge_account(cat, req, out, err);

@@ -203,6 +203,10 @@ static const char *const MIGRATIONS[] = {
     "  FROM usage_events WHERE kind = 'request' GROUP BY 2, 3, 4, 5;"
     "INSERT OR REPLACE INTO meta(key, value) SELECT 'rollups_upto_id', coalesce(max(id), 0)"
     "  FROM usage_events;",
+    /* 9: admission leases. A lease is a reservation row holding a slice of a limit for one
+     * process (`serve` leases slices so it can admit in memory): `requests` counts against the
+     * requests/min limits (a request's own reservation holds 1). */
+    "ALTER TABLE router_reservations ADD COLUMN requests INTEGER NOT NULL DEFAULT 1;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))

@@ -165,6 +165,8 @@ static const char *const MIGRATIONS[] = {
     "  served_cost_micros BIGINT NOT NULL, latency BYTEA NOT NULL,"
     "  PRIMARY KEY (scope, name, model, start_ms, kind));"
     "CREATE INDEX usage_rollup_day_by_start ON usage_rollup_day(start_ms, scope);",
+    /* 9: admission leases: a reservation row's request count (a lease holds a slice) */
+    "ALTER TABLE router_reservations ADD COLUMN requests BIGINT NOT NULL DEFAULT 1;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))

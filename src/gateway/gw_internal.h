@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <pthread.h>
 
+#include "catalog/admission.h"
 #include "catalog/workspace_key.h"
 #include "gateway/gateway.h"
 #include "metrics/scrape.h"
@@ -57,16 +58,69 @@ mm_catalog *gw_pool_take(gw_pool *pool, long wait_ms, mm_error *err);
 void gw_pool_give(gw_pool *pool, mm_catalog *cat);
 void gw_pool_free(gw_pool *pool);
 
+/* ---- leases on limits (gw_lease.c): per workspace model and per account with a limit, the
+ * slice this process holds in the catalog (catalog_lease_take) and what it has admitted against
+ * it and not yet recorded; admitted in memory, under one lock. */
+typedef struct gw_lease {
+    char workspace[MM_NAME_MAX], model[MM_NAME_MAX], account[MM_NAME_MAX];
+    mm_limit_scope limits;    /* its names point at the three above */
+    int64_t id;               /* the catalog row, 0: none */
+    mm_lease_amounts row;     /* what the row holds */
+    mm_lease_amounts pending; /* admitted, not yet written by a flush: at most row */
+    int64_t last_used_ms, expires_ms;
+    int64_t exact_until_ms; /* no slice was left: the exact path until then */
+} gw_lease;
+
+typedef struct gw_leases {
+    pthread_mutex_t lock;
+    gw_lease **items;
+    size_t count, capacity;
+    int64_t hold_ms; /* a row outlives a killed holder by this much (attempt timeout + margin) */
+    int64_t maintained_ms;
+} gw_leases;
+
+void gw_leases_init(gw_leases *leases, int64_t hold_ms);
+/* Admits need (requests, tokens, USD micros) against this process's slice of scope's limits,
+ * taking a new slice on cat when it does not fit. The lease charged, or NULL when no slice is
+ * left to lease (or the catalog failed): the caller takes the exact path (catalog_admit). */
+gw_lease *gw_lease_admit(gateway *gw, mm_catalog *cat, const mm_limit_scope *scope,
+                         const mm_lease_amounts *need, int64_t now_ms);
+/* Takes back what an admission charged (the request ended before it was recorded). */
+void gw_lease_undo(gw_leases *leases, gw_lease *lease, const mm_lease_amounts *admitted);
+/* After a flush: the admitted amounts leave pending, what the flush used leaves the row. */
+void gw_lease_settle(gw_leases *leases, gw_lease *lease, const mm_lease_amounts *admitted,
+                     const mm_lease_amounts *used);
+int64_t gw_lease_id(gw_leases *leases, const gw_lease *lease);
+/* Renews rows before they expire and returns what idle leases do not use (on cat). */
+void gw_leases_maintain(gateway *gw, mm_catalog *cat, int64_t now_ms);
+/* Returns every row (on cat) and frees the table. */
+void gw_leases_free(gateway *gw, mm_catalog *cat);
+
 /* ---- admission and batched usage events (gw_record.c) ---- */
+typedef struct gw_settlement {
+    gw_lease *workspace, *account; /* NULL: none */
+    mm_lease_amounts workspace_admitted, account_admitted;
+} gw_settlement;
+
 typedef struct gw_recorder {
     pthread_mutex_t lock;
     pthread_cond_t drained;
-    mm_usage_event *items; /* queued, written by the next flush */
+    mm_admission_record *items; /* queued, written by the next flush */
+    gw_settlement *settlements; /* parallel to items */
     size_t count, capacity;
     mm_catalog *cat; /* the writer's own connection */
     pthread_t writer;
     atomic_bool stopping;
+    gw_leases leases;
 } gw_recorder;
+
+/* One request's admission by the gateway (per router_send). */
+typedef struct gw_admission {
+    gw_lease *workspace; /* NULL: no workspace limit, or not yet admitted */
+    gw_lease *account;   /* the current attempt's account lease */
+    mm_lease_amounts workspace_admitted, account_admitted;
+    int64_t account_reservation; /* an exact account-only reservation, 0: none */
+} gw_admission;
 
 /* ---- GET /metrics (gw_metrics.c): refusals counted here, the scrape rendered by src/metrics */
 typedef struct gw_metrics {
@@ -145,6 +199,7 @@ struct gw_call {
     const char *body;
     size_t body_len;
     router_send_hooks hooks; /* ctx = this call */
+    gw_admission admission;
 };
 
 /* Runs one request through the router on a pooled catalog connection (counters, refusal

@@ -1,73 +1,161 @@
-/* The gateway's admission and recording hooks for the router: requests that no limit applies to
- * skip the catalog's admit/record transactions and their usage events are written in batches
- * (one transaction per flush, every 50 ms); any limited attempt takes the exact catalog path. */
+/* The gateway's admission and recording hooks for the router: limits admitted in memory against
+ * leased slices (gw_lease.c), the exact catalog path when no slice is left, and usage events
+ * group-committed with their leases' use by a writer thread (one transaction every 50 ms). */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "gateway/gw_internal.h"
+#include "util/clock.h"
 
-#define UNLIMITED_RESERVATION (-1) /* no catalog reservation: the request has no limit */
+#define LEASED_RESERVATION (-1) /* no catalog reservation: admitted in memory (gw_lease.c) */
 #define FLUSH_MS 50
-#define QUEUE_MAX 65536 /* events held before writers wait for a flush */
+#define LEASE_HOLD_MARGIN_MS 30000 /* as the router holds an exact reservation */
+#define QUEUE_MAX 65536            /* events held before writers wait for a flush */
 
-static bool no_limit(const mm_admission_request *r)
+static bool workspace_limited(const mm_admission_request *r)
 {
-    return r->workspace_rpm == MM_LIMIT_UNSET && r->workspace_tpm == MM_LIMIT_UNSET &&
-           r->workspace_monthly_tokens == MM_LIMIT_UNSET && r->account_rpm == MM_LIMIT_UNSET &&
-           r->account_tpm == MM_LIMIT_UNSET && r->account_monthly_cap_micros == MM_LIMIT_UNSET;
+    return r->workspace_rpm != MM_LIMIT_UNSET || r->workspace_tpm != MM_LIMIT_UNSET ||
+           r->workspace_monthly_tokens != MM_LIMIT_UNSET;
 }
 
+static bool account_limited(const mm_admission_request *r)
+{
+    return r->account_rpm != MM_LIMIT_UNSET || r->account_tpm != MM_LIMIT_UNSET ||
+           r->account_monthly_cap_micros != MM_LIMIT_UNSET;
+}
+
+/* The first attempt's workspace side: by its lease (or no limit); false when no slice is left
+ * (the exact path decides). */
+static bool admit_workspace(gw_call *call, mm_catalog *cat, const mm_admission_request *req)
+{
+    if (!workspace_limited(req))
+        return true;
+    mm_limit_scope scope = {req->workspace,     req->model,         NULL,
+                            req->workspace_rpm, req->workspace_tpm, req->workspace_monthly_tokens,
+                            MM_LIMIT_UNSET};
+    mm_lease_amounts need = {1, req->tokens_estimate > 0 ? req->tokens_estimate : 0, 0};
+    gw_admission *a = &call->admission;
+    a->workspace = gw_lease_admit(call->gw, cat, &scope, &need, req->now_ms);
+    a->workspace_admitted = need;
+    return a->workspace != NULL;
+}
+
+/* An attempt's account side: by its lease, else an exact account-only reservation. */
+static mm_status admit_account(gw_call *call, mm_catalog *cat, const mm_admission_request *req,
+                               mm_admission *out, mm_error *err)
+{
+    if (!account_limited(req))
+        return MM_OK;
+    mm_limit_scope scope = {NULL,
+                            NULL,
+                            req->account,
+                            req->account_rpm,
+                            req->account_tpm,
+                            MM_LIMIT_UNSET,
+                            req->account_monthly_cap_micros};
+    mm_lease_amounts need = {1, req->tokens_estimate > 0 ? req->tokens_estimate : 0,
+                             req->cost_estimate_micros > 0 ? req->cost_estimate_micros : 0};
+    gw_admission *a = &call->admission;
+    a->account = gw_lease_admit(call->gw, cat, &scope, &need, req->now_ms);
+    a->account_admitted = need;
+    if (a->account)
+        return MM_OK;
+    mm_admission_request exact = *req;
+    exact.account_only = true;
+    int64_t id = 0;
+    mm_status st = catalog_admit(cat, &exact, &id, out, err);
+    a->account_reservation = st == MM_OK && out->verdict == MM_ADMITTED ? id : 0;
+    return st;
+}
+
+/* A request whose workspace limits are leased (or none) is admitted in memory, each attempt's
+ * account by its lease or an exact reservation; one whose workspace has no slice left to lease
+ * takes the exact catalog path for all its attempts (*reservation > 0). */
 static mm_status hook_admit(void *ctx, mm_catalog *cat, const mm_admission_request *req,
                             int64_t *reservation, mm_admission *out, mm_error *err)
 {
-    (void)ctx;
-    if (*reservation <= 0 && no_limit(req)) {
-        memset(out, 0, sizeof *out);
-        out->verdict = MM_ADMITTED;
-        *reservation = UNLIMITED_RESERVATION;
-        return MM_OK;
+    gw_call *call = ctx;
+    memset(out, 0, sizeof *out);
+    out->verdict = MM_ADMITTED;
+    if (*reservation > 0)
+        return catalog_admit(cat, req, reservation, out, err);
+    if (*reservation == 0) {
+        if (!admit_workspace(call, cat, req))
+            return catalog_admit(cat, req, reservation, out, err);
+        *reservation = LEASED_RESERVATION;
     }
-    if (*reservation == UNLIMITED_RESERVATION)
-        *reservation = 0; /* a limited fallback: a fresh, exact reservation */
-    return catalog_admit(cat, req, reservation, out, err);
+    return admit_account(call, cat, req, out, err);
 }
 
-static mm_status enqueue(gw_recorder *rec, const mm_usage_event *ev, mm_error *err)
+static mm_status grow(gw_recorder *rec)
+{
+    size_t cap = rec->capacity ? rec->capacity * 2 : 256;
+    mm_admission_record *items = realloc(rec->items, cap * sizeof *items);
+    if (items)
+        rec->items = items;
+    gw_settlement *settlements = realloc(rec->settlements, cap * sizeof *settlements);
+    if (settlements)
+        rec->settlements = settlements;
+    if (!items || !settlements)
+        return MM_E_INTERNAL;
+    rec->capacity = cap;
+    return MM_OK;
+}
+
+static mm_status enqueue(gw_recorder *rec, const mm_admission_record *item,
+                         const gw_settlement *settle, mm_error *err)
 {
     pthread_mutex_lock(&rec->lock);
     while (rec->count >= QUEUE_MAX && !rec->stopping)
         pthread_cond_wait(&rec->drained, &rec->lock);
-    if (rec->count == rec->capacity) {
-        size_t cap = rec->capacity ? rec->capacity * 2 : 256;
-        mm_usage_event *items = realloc(rec->items, cap * sizeof *items);
-        if (!items) {
-            pthread_mutex_unlock(&rec->lock);
-            return mm_error_set(err, MM_E_INTERNAL, "", "out of memory for usage events");
-        }
-        rec->items = items;
-        rec->capacity = cap;
+    if (rec->count == rec->capacity && grow(rec) != MM_OK) {
+        pthread_mutex_unlock(&rec->lock);
+        return mm_error_set(err, MM_E_INTERNAL, "", "out of memory for usage events");
     }
-    rec->items[rec->count++] = *ev;
+    rec->settlements[rec->count] = *settle;
+    rec->items[rec->count++] = *item;
     pthread_mutex_unlock(&rec->lock);
     return MM_OK;
 }
 
+/* Queues the attempt's event with the leases it used: the account's (every attempt), the
+ * workspace's (the request's last attempt); the flush writes both in one transaction. */
 static mm_status hook_record(void *ctx, mm_catalog *cat, int64_t reservation, mm_usage_event *ev,
                              bool final, mm_error *err)
 {
-    gateway *gw = ((gw_call *)ctx)->gw;
-    if (reservation == UNLIMITED_RESERVATION)
-        return enqueue(&gw->recorder, ev, err);
-    return catalog_admission_record(cat, reservation, ev, final, err);
+    gw_call *call = ctx;
+    if (reservation != LEASED_RESERVATION)
+        return catalog_admission_record(cat, reservation, ev, final, err);
+    gw_admission *a = &call->admission;
+    mm_admission_record item = {.event = *ev, .reservation = a->account_reservation};
+    gw_settlement settle = {.account = a->account, .account_admitted = a->account_admitted};
+    a->account = NULL;
+    a->account_reservation = 0;
+    if (final) {
+        settle.workspace = a->workspace;
+        settle.workspace_admitted = a->workspace_admitted;
+        a->workspace = NULL;
+    }
+    return enqueue(&call->gw->recorder, &item, &settle, err);
 }
 
 static mm_status hook_release(void *ctx, mm_catalog *cat, int64_t reservation, mm_error *err)
 {
-    (void)ctx;
-    if (reservation == UNLIMITED_RESERVATION)
-        return MM_OK;
-    return catalog_admission_release(cat, reservation, err);
+    gw_call *call = ctx;
+    if (reservation != LEASED_RESERVATION)
+        return catalog_admission_release(cat, reservation, err);
+    gw_admission *a = &call->admission;
+    gw_leases *leases = &call->gw->recorder.leases;
+    if (a->workspace)
+        gw_lease_undo(leases, a->workspace, &a->workspace_admitted);
+    if (a->account)
+        gw_lease_undo(leases, a->account, &a->account_admitted);
+    mm_status st = MM_OK;
+    if (a->account_reservation)
+        st = catalog_admission_release(cat, a->account_reservation, err);
+    memset(a, 0, sizeof *a);
+    return st;
 }
 
 static mm_status hook_connect(void *ctx, const char *account, mm_connection *conn, mm_error *err)
@@ -87,26 +175,51 @@ static mm_status hook_cost(void *ctx, mm_catalog *cat, const char *provider, con
 
 const router_send_hooks *gw_send_hooks(gw_call *call)
 {
+    memset(&call->admission, 0, sizeof call->admission);
     call->hooks =
         (router_send_hooks){hook_admit, hook_record, hook_release, hook_connect, hook_cost, call};
     return &call->hooks;
 }
 
-/* Takes the queued events and writes them in one transaction. */
+/* Takes the queued events and writes them with their leases' use in one transaction, then
+ * settles the leases in memory. */
 static void flush(gateway *gw)
 {
     gw_recorder *rec = &gw->recorder;
     pthread_mutex_lock(&rec->lock);
-    mm_usage_event *batch = rec->items;
+    mm_admission_record *batch = rec->items;
+    gw_settlement *settle = rec->settlements;
     size_t count = rec->count;
     rec->items = NULL;
+    rec->settlements = NULL;
     rec->count = rec->capacity = 0;
     pthread_cond_broadcast(&rec->drained);
     pthread_mutex_unlock(&rec->lock);
+    for (size_t i = 0; i < count; i++) {
+        batch[i].workspace_lease =
+            settle[i].workspace ? gw_lease_id(&rec->leases, settle[i].workspace) : 0;
+        batch[i].account_lease =
+            settle[i].account ? gw_lease_id(&rec->leases, settle[i].account) : 0;
+    }
     mm_error err;
-    if (count && catalog_usage_insert_batch(rec->cat, batch, count, &err) != MM_OK)
+    if (count && catalog_admission_flush(rec->cat, batch, count, &err) != MM_OK) {
         gw_log(gw, "lost %zu usage events: %s", count, err.message);
+        for (size_t i = 0; i < count; i++) { /* spent: the rows keep them until renewed */
+            batch[i].workspace_used = settle[i].workspace_admitted;
+            batch[i].account_used = settle[i].account_admitted;
+        }
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (settle[i].workspace)
+            gw_lease_settle(&rec->leases, settle[i].workspace, &settle[i].workspace_admitted,
+                            &batch[i].workspace_used);
+        if (settle[i].account)
+            gw_lease_settle(&rec->leases, settle[i].account, &settle[i].account_admitted,
+                            &batch[i].account_used);
+    }
     free(batch);
+    free(settle);
+    gw_leases_maintain(gw, rec->cat, mm_now_ms());
 }
 
 static void *writer_main(void *arg)
@@ -131,6 +244,8 @@ mm_status gw_recorder_start(gateway *gw, mm_error *err)
         return st;
     pthread_mutex_init(&rec->lock, NULL);
     pthread_cond_init(&rec->drained, NULL);
+    long timeout = gw->opts.attempt_timeout_ms > 0 ? gw->opts.attempt_timeout_ms : 30000;
+    gw_leases_init(&rec->leases, timeout + LEASE_HOLD_MARGIN_MS);
     if (pthread_create(&rec->writer, NULL, writer_main, gw) != 0) {
         catalog_close(rec->cat);
         return mm_error_set(err, MM_E_INTERNAL, "", "cannot start the usage writer thread");
@@ -144,6 +259,7 @@ void gw_recorder_stop(gateway *gw)
     atomic_store(&rec->stopping, true);
     pthread_join(rec->writer, NULL);
     flush(gw);
+    gw_leases_free(gw, rec->cat);
     catalog_close(rec->cat);
     pthread_mutex_destroy(&rec->lock);
     pthread_cond_destroy(&rec->drained);

@@ -74,10 +74,12 @@ static int64_t estimate_cost(const send_state *s, const router_attempt *a)
     pricing_tokens t = estimated_tokens(s->req, s->embedding, true);
     int64_t cost = -1;
     mm_error ignored;
-    if (pricing_cost_of(s->cat, a->account->provider, a->target->model, &t, &cost, &ignored) !=
-        MM_OK)
-        return -1;
-    return cost;
+    const router_send_hooks *h = s->req->hooks;
+    mm_status st =
+        h && h->cost
+            ? h->cost(h->ctx, s->cat, a->account->provider, a->target->model, &t, &cost, &ignored)
+            : pricing_cost_of(s->cat, a->account->provider, a->target->model, &t, &cost, &ignored);
+    return st == MM_OK ? cost : -1;
 }
 
 static long attempt_timeout(const router_send_request *req)
