@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Limits hold across two `mmadmin serve` processes on one SQLite catalog: against a workspace RPM
+# Limits hold across two `mmadmin serve` processes on one catalog (SQLite; PostgreSQL under
+# `ctest -L postgres`): against a workspace RPM
 # of 5 (too small to lease: the exact path) twelve concurrent chats serve exactly 5; against an
 # RPM of 64 (leased in slices, admitted in memory) 96 chats serve at most 64, the leases show in
 # router_reservations while in use, and SIGTERM returns every lease and reservation.
@@ -14,6 +15,9 @@ assert_ok entitle leased team --rpm 64
 assert_ok workspace key add team
 KEY=$(tr -d '\n' <"$OUT")
 neutral_health
+catalog_sql() { # SQL: one value from the shared catalog
+    if [[ -n ${MM_PG_ADDRESS:-} ]]; then pg_sql "$1"; else sqlite3 "$MM_DB" "$1"; fi
+}
 
 # serve_start N: starts serve number N on a free port; sets URL_N.
 serve_start() {
@@ -78,7 +82,7 @@ done
 leases=0
 for i in 1 2 3 4 5 6; do # the most lease rows seen while the clients run
     sleep 0.1
-    seen=$(sqlite3 "$MM_DB" "SELECT count(*) FROM router_reservations WHERE requests > 1")
+    seen=$(catalog_sql "SELECT count(*) FROM router_reservations WHERE requests > 1")
     [[ $seen -gt $leases ]] && leases=$seen
 done
 wait "${pids[@]}"
@@ -96,8 +100,8 @@ for n in 1 2; do
     wait "${!pid_var}"
     expect_eq "$?" 0 "serve $n exits 0 on SIGTERM"
 done
-events=$(sqlite3 "$MM_DB" "SELECT count(*) FROM usage_events WHERE model = 'leased' AND outcome = 'ok'")
+events=$(catalog_sql "SELECT count(*) FROM usage_events WHERE model = 'leased' AND outcome = 'ok'")
 expect_eq "$events" "$served" "usage events of the served chats (flushed at SIGTERM)"
-expect_eq "$(sqlite3 "$MM_DB" "SELECT count(*) FROM router_reservations")" 0 "leases and reservations left"
+expect_eq "$(catalog_sql "SELECT count(*) FROM router_reservations")" 0 "leases and reservations left"
 echo "ok - two serve processes hold a workspace RPM exactly (5 of 12) and by leases (at most 64 of 96)"
 finish
