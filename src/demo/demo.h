@@ -33,9 +33,9 @@ const char *demo_scenario_json(void);
  * built-in prices, and short probe/health settings so changes show within seconds. */
 mm_status demo_catalog_seed(mm_catalog *cat, int port, mm_error *err);
 
-/* The load generator: threads that send requests through the router for entitled
- * (workspace, model) pairs, each with its own catalog connection. Silent (the console owns the
- * terminal). */
+/* The load generator: an in-process `mmadmin serve` on loopback (a workspace key made per
+ * entitled workspace) and threads that send chat completions to it for entitled (workspace,
+ * model) pairs. Silent (the console owns the terminal). */
 typedef struct demo_load demo_load;
 mm_status demo_load_start(const char *db_path, int threads, demo_load **out, mm_error *err);
 /* Requests sent so far (served or not). */

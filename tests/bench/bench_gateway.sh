@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Gateway bench: `mmadmin serve` in front of mmsim's OpenAI dialect against calling mmsim
 # directly — added latency p50/p99 (one client), throughput at 64 clients, RSS over 100,000
-# requests — and Portkey's gateway as the reference when npm can install it.
+# requests — and Portkey's gateway as the reference when npm can install it. A second workspace
+# with limits (10M requests/min, 10G tokens/min: admitted against leased slices) gets the same
+# latency and throughput rows.
 set -u
 build=${MM_BUILD_DIR:-build-bench}
 requests=${GW_BENCH_REQUESTS:-100000}
@@ -37,6 +39,9 @@ mm target add chat --account bench --model gpt-4o-mini
 mm workspace add bench
 mm entitle chat bench
 key=$("$build/mmadmin" workspace key add bench 2>/dev/null)
+mm workspace add limited
+mm entitle chat limited --rpm 10000000 --tpm 10000000000 --monthly-tokens 100000000000
+limited_key=$("$build/mmadmin" workspace key add limited 2>/dev/null)
 "$build/mmadmin" serve --listen 127.0.0.1:0 --max-upstream 64 >"$tmp/serve.out" 2>"$tmp/serve.err" &
 serve_pid=$!
 pids+=("$serve_pid")
@@ -56,16 +61,20 @@ rest=$((requests - 20000 > 0 ? requests - 20000 : 0))
 rss_mid=$(rss_kb "$serve_pid")
 load "$gw/v1/chat/completions" "$key" "$gw_body" 64 "$rest" >/dev/null
 rss_end=$(rss_kb "$serve_pid")
+l1=$(load "$gw/v1/chat/completions" "$limited_key" "$gw_body" 1 2000)
+l64=$(load "$gw/v1/chat/completions" "$limited_key" "$gw_body" 64 20000)
 
 awk -v dp50="$(field p50_ms "$d1")" -v dp99="$(field p99_ms "$d1")" \
     -v gp50="$(field p50_ms "$g1")" -v gp99="$(field p99_ms "$g1")" \
     -v drps="$(field rps "$d64")" -v grps="$(field rps "$g64")" \
+    -v lp50="$(field p50_ms "$l1")" -v lp99="$(field p99_ms "$l1")" -v lrps="$(field rps "$l64")" \
     -v r0="$rss_start" -v r1="$rss_mid" -v r2="$rss_end" -v n="$requests" 'BEGIN {
     printf "direct mmsim (openai dialect):  p50 %.3f ms  p99 %.3f ms (1 client)  %d req/s (64 clients)\n", dp50, dp99, drps
     printf "mmadmin serve:                  p50 %.3f ms  p99 %.3f ms (1 client)  %d req/s (64 clients)\n", gp50, gp99, grps
     printf "mmadmin serve added latency:    p50 %+.3f ms  p99 %+.3f ms\n", gp50 - dp50, gp99 - dp99
     printf "mmadmin serve throughput:       %.3fx direct at 64 clients\n", grps / drps
     printf "mmadmin serve RSS over %d requests: %.1f MB -> %.1f MB -> %.1f MB\n", n, r0 / 1024, r1 / 1024, r2 / 1024
+    printf "serve, workspace with limits:   added p50 %+.3f ms  p99 %+.3f ms  %d req/s = %.3fx direct (leased)\n", lp50 - dp50, lp99 - dp99, lrps, lrps / drps
 }'
 # Portkey's gateway (the issue's reference) in the same run, on the same mmsim: installed with
 # npm into this run's temp dir, routed by its headers to mmsim's OpenAI dialect.
