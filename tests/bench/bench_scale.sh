@@ -76,6 +76,7 @@ CREATE INDEX usage_by_workspace_ts ON usage_events(workspace, ts_ms, kind, model
 CREATE INDEX usage_by_ts ON usage_events(ts_ms);
 DROP TABLE usage_rollup_minute; DROP TABLE usage_rollup_day;
 DELETE FROM meta WHERE key = 'rollups_upto_id';
+ALTER TABLE router_reservations DROP COLUMN requests; -- migration 9 (leases) runs again too
 COMMIT;
 PRAGMA user_version = 7; -- the schema before migration 8 (the rollups)
 SQL

@@ -9,10 +9,10 @@
 #define NOW 1780000000000LL
 #define HOLD 60000
 
-static const mm_limit_scope WORKSPACE = {"team", "chat", NULL, 100, 10000, MM_LIMIT_UNSET,
-                                         MM_LIMIT_UNSET};
-static const mm_limit_scope ACCOUNT = {NULL, NULL, "a1", MM_LIMIT_UNSET, MM_LIMIT_UNSET,
-                                       MM_LIMIT_UNSET, 1000000};
+static const mm_limit_scope WORKSPACE = {"team", "chat",         NULL,          100,
+                                         10000,  MM_LIMIT_UNSET, MM_LIMIT_UNSET};
+static const mm_limit_scope ACCOUNT = {NULL,           NULL,           "a1",   MM_LIMIT_UNSET,
+                                       MM_LIMIT_UNSET, MM_LIMIT_UNSET, 1000000};
 
 static mm_usage_counters workspace_counters(mm_catalog *cat)
 {
@@ -40,8 +40,8 @@ static void takes_a_quarter_of_what_is_left_and_counts_it(void **state)
     assert_int_equal(c.requests_window, 25);
     assert_int_equal(c.tokens_window, 2500);
     /* another holder: a quarter of the 75 requests left */
-    assert_int_equal(catalog_lease_take(fx->cat, &WORKSPACE, &keep, &need, NOW, HOLD, &theirs,
-                                        &row, &granted, &err),
+    assert_int_equal(catalog_lease_take(fx->cat, &WORKSPACE, &keep, &need, NOW, HOLD, &theirs, &row,
+                                        &granted, &err),
                      MM_OK);
     assert_true(granted);
     assert_true(theirs != mine);
@@ -70,16 +70,16 @@ static void grants_nothing_when_the_slice_would_be_small(void **state)
     mm_lease_amounts keep = {0}, need = {1, 10, 0}, row;
     int64_t id = 0;
     bool granted = true;
-    assert_int_equal(catalog_lease_take(fx->cat, &small, &keep, &need, NOW, HOLD, &id, &row,
-                                        &granted, &err),
-                     MM_OK);
+    assert_int_equal(
+        catalog_lease_take(fx->cat, &small, &keep, &need, NOW, HOLD, &id, &row, &granted, &err),
+        MM_OK);
     assert_false(granted);
     assert_int_equal(id, 0);
     /* tokens too: 10000 tokens/min left, a quarter is under 8 requests of 400 */
     need.tokens = 400;
-    assert_int_equal(catalog_lease_take(fx->cat, &WORKSPACE, &keep, &need, NOW, HOLD, &id, &row,
-                                        &granted, &err),
-                     MM_OK);
+    assert_int_equal(
+        catalog_lease_take(fx->cat, &WORKSPACE, &keep, &need, NOW, HOLD, &id, &row, &granted, &err),
+        MM_OK);
     assert_false(granted);
     assert_int_equal(workspace_counters(fx->cat).requests_window, 0);
 }
@@ -110,13 +110,13 @@ static void group_commit_moves_use_from_lease_to_event(void **state)
     mm_lease_amounts keep = {0}, need = {1, 10, 100}, row;
     int64_t ws = 0, acct = 0;
     bool granted = false;
-    assert_int_equal(catalog_lease_take(fx->cat, &WORKSPACE, &keep, &need, NOW, HOLD, &ws, &row,
-                                        &granted, &err),
-                     MM_OK);
+    assert_int_equal(
+        catalog_lease_take(fx->cat, &WORKSPACE, &keep, &need, NOW, HOLD, &ws, &row, &granted, &err),
+        MM_OK);
     assert_true(granted);
-    assert_int_equal(catalog_lease_take(fx->cat, &ACCOUNT, &keep, &need, NOW, HOLD, &acct, &row,
-                                        &granted, &err),
-                     MM_OK);
+    assert_int_equal(
+        catalog_lease_take(fx->cat, &ACCOUNT, &keep, &need, NOW, HOLD, &acct, &row, &granted, &err),
+        MM_OK);
     assert_true(granted);
     assert_int_equal(row.cost_micros, 250000);
     mm_usage_counters c;
