@@ -201,6 +201,11 @@ const char *catalog_path(const mm_catalog *cat)
     return cat->path;
 }
 
+const char *catalog_display(const mm_catalog *cat)
+{
+    return db_display(cat->db);
+}
+
 const char *catalog_note(const mm_catalog *cat)
 {
     return cat->note;

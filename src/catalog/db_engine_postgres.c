@@ -21,6 +21,11 @@
 #define OID_INT8 20
 #define OID_TEXT 25
 #define OID_FLOAT8 701
+#define OID_BOOL 16
+#define OID_INT2 21
+#define OID_INT4 23
+#define OID_FLOAT4 700
+#define OID_NUMERIC 1700
 
 typedef struct pg_conn {
     db_conn base;
@@ -432,6 +437,41 @@ static const void *pg_column_blob(db_stmt *base, int index, size_t *len)
     return stmt->blobs[index];
 }
 
+static int pg_column_count(db_stmt *base)
+{
+    pg_stmt *stmt = (pg_stmt *)base;
+    return stmt->result ? PQnfields(stmt->result) : 0;
+}
+
+static const char *pg_column_name(db_stmt *base, int index)
+{
+    pg_stmt *stmt = (pg_stmt *)base;
+    const char *name = stmt->result ? PQfname(stmt->result, index) : NULL;
+    return name ? name : "";
+}
+
+static db_value_kind pg_column_kind(db_stmt *base, int index)
+{
+    pg_stmt *stmt = (pg_stmt *)base;
+    if (!value_at(base, index))
+        return DB_VALUE_NULL;
+    switch (PQftype(stmt->result, index)) {
+    case OID_INT8:
+    case OID_INT2:
+    case OID_INT4:
+    case OID_BOOL:
+        return DB_VALUE_INT;
+    case OID_FLOAT4:
+    case OID_FLOAT8:
+    case OID_NUMERIC:
+        return DB_VALUE_FLOAT;
+    case OID_BYTEA:
+        return DB_VALUE_BLOB;
+    default:
+        return DB_VALUE_TEXT;
+    }
+}
+
 /* ---- transactions and locks ---- */
 
 static mm_status pg_begin(db_conn *db, db_tx_mode mode)
@@ -439,6 +479,8 @@ static mm_status pg_begin(db_conn *db, db_tx_mode mode)
     char sql[96];
     if (mode == DB_TX_WRITE)
         snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%d, 0)", LOCK_CLASS);
+    else if (mode == DB_TX_READ)
+        snprintf(sql, sizeof sql, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
     else
         snprintf(sql, sizeof sql, "BEGIN");
     mm_status st = run_simple(db, sql);
@@ -581,6 +623,20 @@ static mm_status pg_ensure_partition(db_conn *db, const char *table, int64_t mon
     return st;
 }
 
+/* ---- ids ---- */
+
+static mm_status pg_identity_follow(db_conn *db, const char *table)
+{
+    if (!plain_identifier(table))
+        return db_fail(db, DB_FAULT_OTHER, "not a plain table name");
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT setval(pg_get_serial_sequence('%s', 'id'), coalesce(max(id), 0) + 1, false) "
+             "FROM %s",
+             table, table);
+    return run_simple(db, sql);
+}
+
 /* ---- connections ---- */
 
 static void pg_close(db_conn *db)
@@ -612,6 +668,9 @@ static const db_ops PG_OPS = {
     .column_text = pg_column_text,
     .column_is_null = pg_column_is_null,
     .column_blob = pg_column_blob,
+    .column_count = pg_column_count,
+    .column_name = pg_column_name,
+    .column_kind = pg_column_kind,
     .begin = pg_begin,
     .commit = pg_commit,
     .rollback = pg_rollback,
@@ -619,6 +678,7 @@ static const db_ops PG_OPS = {
     .changed = pg_changed,
     .wait_change = pg_wait_change,
     .wait_fd = pg_wait_fd,
+    .identity_follow = pg_identity_follow,
     .ensure_partition = pg_ensure_partition,
     .engine_name = "PostgreSQL",
     .for_update = " FOR UPDATE",
