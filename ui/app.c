@@ -318,7 +318,7 @@ static void draw_header(ui_app *app)
     int x = ui_draw_clip(app, win, 0, 0, app->cols, UI_EL_HEADER, " mmadmin  catalog: ");
     char path[MM_URL_MAX];
     int room = app->cols - x - right - 2;
-    ui_shorten_middle(app, path, sizeof path, catalog_path(app->cat), room > 8 ? room : 8);
+    ui_shorten_middle(app, path, sizeof path, catalog_display(app->cat), room > 8 ? room : 8);
     ui_draw_clip(app, win, 0, x, room > 0 ? room : 0, UI_EL_HEADER, path);
     x = app->cols - right - 1;
     if (x < 0)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/redact.h"
 #include "util/text.h"
 
 #define DEFAULT_LOCK_TIMEOUT_MS 5000
@@ -697,8 +698,8 @@ static const char *option_value(const PQconninfoOption *opts, const char *keywor
 void db_postgres_display(const char *address, char *out, size_t outsz)
 {
     PQconninfoOption *opts = PQconninfoParse(address, NULL);
-    if (!opts) {
-        mm_copy(out, outsz, "postgresql://(an address libpq cannot read)");
+    if (!opts) { /* shown as typed, so it can be corrected, but never its password */
+        mm_redact_address(address, out, outsz);
         return;
     }
     const char *user = option_value(opts, "user");
