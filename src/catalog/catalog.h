@@ -50,6 +50,13 @@ bool catalog_is_read_only(const mm_catalog *cat);
  * process, or another thread's connection) commits; this connection's own writes leave it. A
  * cheap check (no table is read) for "does what I show need re-reading?". */
 mm_status catalog_data_version(mm_catalog *cat, int64_t *version, mm_error *err);
+/* Waits up to timeout_ms for another session's commit to the catalog: PostgreSQL sleeps on the
+ * connection (woken at once by NOTIFY; the next catalog_data_version then differs), SQLite just
+ * sleeps (catalog_data_version is polled after). MM_E_DB when the connection is lost. */
+mm_status catalog_wait_change(mm_catalog *cat, int timeout_ms, mm_error *err);
+/* The descriptor that becomes readable when another session commits (PostgreSQL: LISTEN on the
+ * connection), for poll(); -1 on SQLite (poll catalog_data_version instead). */
+int catalog_change_fd(const mm_catalog *cat);
 /* True once this process saw the file damaged (SQLITE_CORRUPT / NOTADB, or quick_check of the
  * configuration tables failing before the first write): every later write is refused. */
 bool catalog_is_damaged(const mm_catalog *cat);
