@@ -151,6 +151,52 @@ static void rows_copy_by_shape_in_a_snapshot(void **state)
     db_close(reader);
 }
 
+/* PostgreSQL: a session the server dropped is reset (PQreset) at the next statement outside a
+ * transaction, reused statements prepared again; inside a transaction the loss is reported. */
+static void a_dropped_session_is_reset_outside_a_transaction(void **state)
+{
+    engine_fixture *fx = *state;
+    if (!fx->postgres)
+        skip();
+    create_things(fx);
+    mm_error err = {0};
+    mm_status st;
+    db_conn *killer = open_db(fx, false, 0);
+    db_stmt *count;
+    assert_int_equal(db_prepare(fx->db, "SELECT count(*) FROM things", &count, &err), MM_OK);
+    for (int run = 0; run < 2; run++) { /* the second run prepares it on the server */
+        assert_int_equal(db_step(count), DB_ROW);
+        db_reset(count);
+    }
+    bool changed = false;
+    assert_int_equal(db_changed(fx->db, &changed, &err), MM_OK); /* the baseline */
+    int64_t pid = query_int(fx->db, "SELECT pg_backend_pid()");
+    char sql[96];
+    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld)", (long long)pid);
+    assert_int_equal(query_int(killer, sql), 1);
+    usleep(100 * 1000);
+    insert_thing(fx->db, "after", 1, &err, &st);
+    assert_int_equal(st, MM_OK);
+    assert_true(query_int(fx->db, "SELECT pg_backend_pid()") != pid);
+    assert_int_equal(db_step(count), DB_ROW); /* prepared again on the new session */
+    assert_int_equal(db_column_int64(count, 0), 1);
+    db_finalize(count);
+    assert_int_equal(db_changed(fx->db, &changed, &err), MM_OK);
+    assert_true(changed); /* what happened meanwhile is unknown: read again */
+
+    assert_int_equal(db_begin(fx->db, DB_TX_WRITE, &err), MM_OK);
+    pid = query_int(fx->db, "SELECT pg_backend_pid()");
+    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld)", (long long)pid);
+    assert_int_equal(query_int(killer, sql), 1);
+    usleep(100 * 1000);
+    insert_thing(fx->db, "lost", 2, &err, &st);
+    assert_int_equal(st, MM_E_DB);
+    assert_non_null(strstr(err.message, "lost the connection to the catalog"));
+    db_end(fx->db, st, &err);
+    assert_int_equal(query_int(fx->db, "SELECT count(*) FROM things"), 1); /* reset again */
+    db_close(killer);
+}
+
 static void prepare_bind_step_and_columns(void **state)
 {
     engine_fixture *fx = *state;
@@ -748,6 +794,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(newer_schema_is_refused_untouched, setup, teardown),
         cmocka_unit_test_setup_teardown(a_foreign_database_is_refused_untouched, setup, teardown),
         cmocka_unit_test_setup_teardown(rows_copy_by_shape_in_a_snapshot, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_dropped_session_is_reset_outside_a_transaction, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
