@@ -121,6 +121,5 @@ int cmd_catalog(cli_context *ctx, int argc, char **argv)
         {"copy", "copy the whole catalog to or from another (SQLite or PostgreSQL)",
          catalog_copy_cmd},
     };
-    return cli_dispatch(ctx, "catalog", "the catalog as a whole", subs,
-                        sizeof subs / sizeof subs[0], argc, argv);
+    return CLI_DISPATCH(ctx, "catalog", "the catalog as a whole", subs, argc, argv);
 }
