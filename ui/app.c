@@ -318,7 +318,7 @@ static void draw_header(ui_app *app)
     int x = ui_draw_clip(app, win, 0, 0, app->cols, UI_EL_HEADER, " mmadmin  catalog: ");
     char path[MM_URL_MAX];
     int room = app->cols - x - right - 2;
-    ui_shorten_middle(app, path, sizeof path, catalog_path(app->cat), room > 8 ? room : 8);
+    ui_shorten_middle(app, path, sizeof path, catalog_display(app->cat), room > 8 ? room : 8);
     ui_draw_clip(app, win, 0, x, room > 0 ? room : 0, UI_EL_HEADER, path);
     x = app->cols - right - 1;
     if (x < 0)
@@ -907,10 +907,14 @@ static void loop_turn(ui_app *app)
     bool timer_asked = false;
     int timeout = next_timeout(app, &timer_asked);
     struct timespec ts = {timeout / 1000, (long)(timeout % 1000) * 1000000L};
-    struct pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {app->wake_read, POLLIN, 0}};
+    /* the third: PostgreSQL's LISTEN connection, readable when another session commits (-1 on
+     * SQLite, ignored by ppoll: data_version is read every turn) */
+    struct pollfd fds[3] = {{STDIN_FILENO, POLLIN, 0},
+                            {app->wake_read, POLLIN, 0},
+                            {catalog_change_fd(app->cat), POLLIN, 0}};
     sigset_t unblocked;
     sigemptyset(&unblocked);
-    int n = ppoll(fds, 2, &ts, &unblocked);
+    int n = ppoll(fds, 3, &ts, &unblocked);
     follow_catalog(app);
     if (g_got_term) {
         app->quit = true;

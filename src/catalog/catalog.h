@@ -50,6 +50,13 @@ bool catalog_is_read_only(const mm_catalog *cat);
  * process, or another thread's connection) commits; this connection's own writes leave it. A
  * cheap check (no table is read) for "does what I show need re-reading?". */
 mm_status catalog_data_version(mm_catalog *cat, int64_t *version, mm_error *err);
+/* Waits up to timeout_ms for another session's commit to the catalog: PostgreSQL sleeps on the
+ * connection (woken at once by NOTIFY; the next catalog_data_version then differs), SQLite just
+ * sleeps (catalog_data_version is polled after). MM_E_DB when the connection is lost. */
+mm_status catalog_wait_change(mm_catalog *cat, int timeout_ms, mm_error *err);
+/* The descriptor that becomes readable when another session commits (PostgreSQL: LISTEN on the
+ * connection), for poll(); -1 on SQLite (poll catalog_data_version instead). */
+int catalog_change_fd(const mm_catalog *cat);
 /* True once this process saw the file damaged (SQLITE_CORRUPT / NOTADB, or quick_check of the
  * configuration tables failing before the first write): every later write is refused. */
 bool catalog_is_damaged(const mm_catalog *cat);
@@ -471,6 +478,31 @@ mm_status catalog_entitlement_validate(const mm_entitlement *ent, mm_error *err)
 /* Checks now that the master key matches the catalog (for an early warning at start-up): MM_OK
  * when the catalog holds no secrets yet or the key matches; MM_E_SECRET otherwise. Never writes. */
 mm_status catalog_vault_check(mm_catalog *cat, mm_error *err);
+/* ---- moving a whole catalog (catalog_copy.c) ---- */
+#define MM_COPY_TABLES_MAX 24
+typedef struct mm_copy_count {
+    const char *table; /* "accounts", "usage_events", ... (static) */
+    int64_t rows;
+} mm_copy_count;
+typedef struct mm_copy_result {
+    mm_copy_count tables[MM_COPY_TABLES_MAX]; /* in the order copied */
+    size_t count;
+    int64_t emptied; /* rows deleted from the destination first (replace) */
+    char note[1024]; /* what to do about the master key at the destination, or "" */
+} mm_copy_result;
+/* Copies every table of from into to (SQLite or PostgreSQL, either way) in ONE transaction on
+ * to, keeping ids, rows as stored (API keys stay sealed: the same master key opens both), and
+ * records one audit entry ("copy", kind "catalog") in to. Leases and in-flight reservations
+ * are not copied. Refuses: a destination holding rows (MM_E_EXISTS) unless replace (then it is
+ * emptied in the same transaction), a destination whose vault or key is another master key, or
+ * a source whose key is missing or wrong (MM_E_SECRET), the same catalog (MM_E_INVALID). On any
+ * failure nothing is written to to. */
+mm_status catalog_copy(mm_catalog *from, mm_catalog *to, bool replace, mm_copy_result *out,
+                       mm_error *err);
+/* The catalog's address as messages show it: the path, or postgresql://user@host:port/db
+ * without a password. */
+const char *catalog_display(const mm_catalog *cat);
+
 /* Number of usage events (for status lines and tests). */
 int64_t catalog_usage_count(mm_catalog *cat);
 

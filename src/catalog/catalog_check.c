@@ -1,6 +1,7 @@
 /* The catalog under faults: a damaged file (SQLITE_CORRUPT / NOTADB seen, or the configuration
  * tables failing quick_check before this process's first write) refuses every later write, and
- * `mmadmin check` runs integrity_check and foreign_key_check over the whole file. */
+ * `mmadmin check` runs integrity_check and foreign_key_check over the whole file (PostgreSQL:
+ * its own checks of what can go wrong there, pg_check_* below). */
 #include "catalog/catalog_internal.h"
 #include "catalog/db_engine_sqlite.h"
 
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/clock.h"
 #include "util/text.h"
 
 /* The append-only logs and the usage rollups (a day row per account and model for ever) grow
@@ -30,7 +32,7 @@ static mm_status damaged_error(const mm_catalog *cat, mm_error *err)
     return mm_error_set(err, MM_E_DB, "db",
                         "the catalog %s is damaged (%s), so this session makes no change to it; "
                         "nothing was changed — run `mmadmin check` and restore it from a backup",
-                        cat->path, cat->damage);
+                        db_display(cat->db), cat->damage);
 }
 
 static void mark_damaged(mm_catalog *cat, const char *what)
@@ -135,12 +137,98 @@ static mm_status collect_problems(sqlite3 *db, const char *sql, bool foreign_key
     return MM_OK;
 }
 
+/* ---- PostgreSQL: the server keeps pages and enforced keys sound; what can still go wrong is
+ * an id generator behind its table (rows copied or restored by hand: the next insert fails),
+ * an index left invalid (a failed CREATE INDEX CONCURRENTLY), a constraint not validated or a
+ * disabled trigger (foreign keys not enforced), and a usage partition missing this month. ---- */
+
+/* The id-bearing tables; usage_events' id comes from its own sequence. */
+static const char *const PG_ID_TABLES[] = {
+    "accounts",  "models", "targets",          "workspaces",          "workspace_keys",
+    "audit_log", "alerts", "alert_deliveries", "router_reservations", "usage_events"};
+
+/* Appends one line per row of sql (column 0 as text). */
+static mm_status pg_collect(mm_catalog *cat, const char *sql, mm_string_list *problems,
+                            mm_error *err)
+{
+    db_stmt *stmt;
+    mm_status st = cat_prepare(cat, sql, &stmt, err);
+    db_step_result rc = DB_DONE;
+    while (st == MM_OK && (rc = db_step(stmt)) == DB_ROW) {
+        char line[512];
+        mm_sanitize(line, sizeof line, db_column_text(stmt, 0), SIZE_MAX);
+        if (!mm_string_list_append(problems, line))
+            st = cat_out_of_memory(err);
+    }
+    if (st == MM_OK && rc == DB_ERROR)
+        st = cat_db_error(cat, "checking the catalog", err);
+    db_finalize(stmt);
+    return st;
+}
+
+static mm_status pg_check_ids(mm_catalog *cat, mm_string_list *problems, mm_error *err)
+{
+    mm_status st = MM_OK;
+    for (size_t i = 0; i < sizeof PG_ID_TABLES / sizeof PG_ID_TABLES[0] && st == MM_OK; i++) {
+        char sql[512];
+        snprintf(sql, sizeof sql,
+                 "SELECT 'table %s: its next id ' || (coalesce(s.last_value, 0) + 1) || ' is not "
+                 "past its largest id ' || m.top || ' (inserts would fail; mmadmin catalog copy "
+                 "sets it)' FROM (SELECT max(id) AS top FROM %s) m, pg_sequences s WHERE "
+                 "s.schemaname || '.' || s.sequencename = pg_get_serial_sequence('%s', 'id') AND "
+                 "m.top >= coalesce(s.last_value, 0) + 1",
+                 PG_ID_TABLES[i], PG_ID_TABLES[i], PG_ID_TABLES[i]);
+        st = pg_collect(cat, sql, problems, err);
+    }
+    return st;
+}
+
+static mm_status pg_check(mm_catalog *cat, mm_catalog_check *out, int64_t now_ms, mm_error *err)
+{
+    mm_status st = pg_check_ids(cat, &out->integrity, err);
+    if (st == MM_OK)
+        st = pg_collect(cat,
+                        "SELECT 'index ' || c.relname || ' is invalid (rebuild it with REINDEX)' "
+                        "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN "
+                        "pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = "
+                        "current_schema() AND NOT (i.indisvalid AND i.indisready) ORDER BY 1",
+                        &out->integrity, err);
+    if (st == MM_OK) {
+        char sql[512];
+        snprintf(sql, sizeof sql,
+                 "SELECT 'usage_events has no partition for this month (the next write makes "
+                 "it)' WHERE NOT EXISTS (SELECT 1 FROM pg_inherits h JOIN pg_class c ON c.oid = "
+                 "h.inhrelid WHERE h.inhparent = 'usage_events'::regclass AND "
+                 "pg_get_expr(c.relpartbound, c.oid) LIKE '%%(''%lld'')%%')",
+                 (long long)db_month_start_ms(now_ms));
+        st = pg_collect(cat, sql, &out->integrity, err);
+    }
+    if (st == MM_OK)
+        st = pg_collect(cat,
+                        "SELECT 'constraint ' || conname || ' of ' || conrelid::regclass || ' is "
+                        "not validated: rows may break it' FROM pg_constraint c JOIN pg_namespace "
+                        "n ON n.oid = c.connamespace WHERE n.nspname = current_schema() AND NOT "
+                        "c.convalidated ORDER BY 1",
+                        &out->foreign_keys, err);
+    if (st == MM_OK)
+        st = pg_collect(cat,
+                        "SELECT 'trigger ' || t.tgname || ' of ' || t.tgrelid::regclass || ' is "
+                        "disabled: its foreign key is not enforced' FROM pg_trigger t JOIN "
+                        "pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = "
+                        "c.relnamespace WHERE n.nspname = current_schema() AND t.tgisinternal "
+                        "AND t.tgenabled = 'D' ORDER BY 1",
+                        &out->foreign_keys, err);
+    return st;
+}
+
 mm_status catalog_check(mm_catalog *cat, mm_catalog_check *out, mm_error *err)
 {
     memset(out, 0, sizeof *out);
     sqlite3 *db = db_sqlite_handle(cat->db);
     mm_status st = MM_OK;
-    if (db) /* PostgreSQL keeps its own pages and foreign keys sound */
+    if (!db)
+        st = pg_check(cat, out, mm_now_ms(), err);
+    if (db)
         st = collect_problems(db, "PRAGMA integrity_check(100)", false, &out->integrity, err);
     if (st == MM_OK && db)
         st = collect_problems(db, "PRAGMA foreign_key_check", true, &out->foreign_keys, err);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/text.h"
@@ -201,6 +202,11 @@ const char *catalog_path(const mm_catalog *cat)
     return cat->path;
 }
 
+const char *catalog_display(const mm_catalog *cat)
+{
+    return db_display(cat->db);
+}
+
 const char *catalog_note(const mm_catalog *cat)
 {
     return cat->note;
@@ -221,6 +227,25 @@ mm_status catalog_data_version(mm_catalog *cat, int64_t *version, mm_error *err)
         cat->data_version++;
     *version = cat->data_version;
     return st;
+}
+
+mm_status catalog_wait_change(mm_catalog *cat, int timeout_ms, mm_error *err)
+{
+    if (db_kind_of(cat->db) == DB_SQLITE) {
+        struct timespec pause = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L};
+        nanosleep(&pause, NULL);
+        return MM_OK;
+    }
+    bool changed = false;
+    mm_status st = db_wait_change(cat->db, timeout_ms, &changed, err);
+    if (st == MM_OK && changed)
+        cat->data_version++; /* the notification is taken: catalog_data_version shows it */
+    return st;
+}
+
+int catalog_change_fd(const mm_catalog *cat)
+{
+    return db_wait_fd(cat->db);
 }
 
 void catalog_set_actor(mm_catalog *cat, const char *actor)

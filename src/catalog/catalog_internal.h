@@ -40,6 +40,10 @@ void cat_rollup_discard(mm_catalog *cat); /* on ROLLBACK */
 /* Folds events stored without the rollups (plain SQL) — ids above meta's rollups_upto_id —
  * into the pending sums; called at a transaction's first usage insert. */
 mm_status cat_rollup_catch_up(mm_catalog *cat, mm_error *err);
+/* meta's rollups_upto_id (events with an id up to it are in the rollups): read, and set to a
+ * given value (catalog copy keeps the source's). */
+mm_status cat_rollup_read_upto(mm_catalog *cat, int64_t *upto, mm_error *err);
+mm_status cat_rollup_set_upto(mm_catalog *cat, int64_t upto, mm_error *err);
 bool cat_rollup_is_empty(const mm_catalog *cat); /* nothing pending */
 void cat_rollup_free(mm_catalog *cat);
 /* The SQL functions the upsert and the migration's backfill use (mm_latency_merge,
@@ -211,6 +215,13 @@ mm_status cat_audit(mm_catalog *cat, const char *action, const char *entity_kind
 mm_status cat_vault_for_write(mm_catalog *cat, const mm_vault **vault, mm_error *err);
 /* The master key for reading a secret; MM_E_SECRET when missing or wrong. */
 mm_status cat_vault_for_read(mm_catalog *cat, const mm_vault **vault, mm_error *err);
+
+/* catalog copy: the source's key is available and right (when it holds secrets), the
+ * destination's stored check value (if any) and this host's key for the destination (if one is
+ * found) are the same key — else MM_E_SECRET. note gets what to do when the destination has no
+ * key here yet ("" otherwise). */
+mm_status cat_vault_copy_check(mm_catalog *from, mm_catalog *to, char *note, size_t notesz,
+                               mm_error *err);
 
 /* ---- validation helpers (validate.c) ---- */
 /* True when s has a NUL within cap bytes. */

@@ -104,7 +104,8 @@ mm_status catalog_usage_enable_auto_vacuum(mm_catalog *cat, bool *converted, mm_
     if (st != MM_OK || mode == 2) /* 2 = incremental */
         return st;
     if (cat->read_only)
-        return mm_error_set(err, MM_E_READONLY, "", "the catalog %s is open read-only", cat->path);
+        return mm_error_set(err, MM_E_READONLY, "", "the catalog %s is open read-only",
+                            db_display(cat->db));
     st = cat_exec(cat, "PRAGMA auto_vacuum = INCREMENTAL; VACUUM", err);
     *converted = st == MM_OK;
     return st;

@@ -330,6 +330,28 @@ static mm_status read_upto(mm_catalog *cat, int64_t *upto, mm_error *err)
         NULL, upto, err);
 }
 
+mm_status cat_rollup_read_upto(mm_catalog *cat, int64_t *upto, mm_error *err)
+{
+    return read_upto(cat, upto, err);
+}
+
+mm_status cat_rollup_set_upto(mm_catalog *cat, int64_t upto, mm_error *err)
+{
+    db_stmt *stmt;
+    mm_status st = cat_prepare(
+        cat,
+        db_kind_of(cat->db) == DB_POSTGRES
+            ? "INSERT INTO meta(key, value) VALUES ('" UPTO_KEY "', convert_to(?1::text, 'UTF8')) "
+              "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+            : "INSERT OR REPLACE INTO meta(key, value) VALUES ('" UPTO_KEY "', ?1)",
+        &stmt, err);
+    if (st == MM_OK) {
+        db_bind_int64(stmt, 1, upto);
+        st = cat_step_done(cat, stmt, "writing the usage rollups' position", err);
+    }
+    return st;
+}
+
 mm_status cat_rollup_flush(mm_catalog *cat, mm_error *err)
 {
     cat_rollup_pending *p = cat->rollups;

@@ -77,7 +77,7 @@ mm_status cat_begin(mm_catalog *cat, mm_error *err)
         return mm_error_set(err, MM_E_READONLY, "",
                             "the catalog %s is open read-only (you cannot write to it); nothing "
                             "was changed — ask its owner, or open a catalog you can write",
-                            cat->path);
+                            db_display(cat->db));
     mm_status st = cat_guard_write(cat, err);
     if (st != MM_OK)
         return st;

@@ -195,3 +195,43 @@ mm_status catalog_vault_check(mm_catalog *cat, mm_error *err)
     const mm_vault *vault = NULL;
     return cat_vault_for_read(cat, &vault, err);
 }
+
+static mm_status different_key(const mm_catalog *to, const char *whose, mm_error *err)
+{
+    return mm_error_set(err, MM_E_SECRET, "master_key",
+                        "%s %s is sealed with a different master key than the source's, so the "
+                        "copied API keys could not be read there; give both the same key "
+                        "(MM_MASTER_KEY or MM_KEY_FILE) — nothing was copied",
+                        whose, db_display(to->db));
+}
+
+mm_status cat_vault_copy_check(mm_catalog *from, mm_catalog *to, char *note, size_t notesz,
+                               mm_error *err)
+{
+    note[0] = '\0';
+    unsigned char *source = NULL, *target = NULL;
+    size_t source_len = 0, target_len = 0;
+    bool has_secrets = false;
+    mm_status st = read_state(from, &source, &source_len, &has_secrets, err);
+    if (st == MM_OK && (source || has_secrets))
+        st = catalog_vault_check(from, err); /* the source's key is here and right */
+    if (st == MM_OK && source)
+        st = read_check(to, &target, &target_len, err);
+    if (st == MM_OK && target && !vault_matches_check(from->vault, target, target_len))
+        st = different_key(to, "the destination's vault in", err);
+    if (st == MM_OK && source) {
+        mm_error missing = {0};
+        if (load_key(to, false, &missing) != MM_OK)
+            snprintf(note, notesz,
+                     "the copied API keys need the source's master key wherever %s is used: set "
+                     "MM_MASTER_KEY or MM_KEY_FILE%s",
+                     db_display(to->db),
+                     db_kind_of(to->db) == DB_SQLITE ? ", or copy the key file beside it (.key)"
+                                                     : " on every host");
+        else if (!vault_matches_check(to->vault, source, source_len))
+            st = different_key(to, "this host's master key for", err);
+    }
+    free(source);
+    free(target);
+    return st;
+}

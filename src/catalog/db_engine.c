@@ -257,6 +257,21 @@ const void *db_column_blob(db_stmt *stmt, int index, size_t *len)
     return stmt->db->ops->column_blob(stmt, index, len);
 }
 
+int db_column_count(db_stmt *stmt)
+{
+    return stmt->db->ops->column_count(stmt);
+}
+
+const char *db_column_name(db_stmt *stmt, int index)
+{
+    return stmt->db->ops->column_name(stmt, index);
+}
+
+db_value_kind db_column_kind(db_stmt *stmt, int index)
+{
+    return stmt->db->ops->column_kind(stmt, index);
+}
+
 int64_t db_column_limit(db_stmt *stmt, int index)
 {
     return db_column_is_null(stmt, index) ? MM_LIMIT_UNSET : db_column_int64(stmt, index);
@@ -311,15 +326,16 @@ mm_status db_query_int(db_conn *db, const char *sql, const char *param, int64_t 
 
 mm_status db_begin(db_conn *db, db_tx_mode mode, mm_error *err)
 {
-    if (db->read_only)
+    if (db->read_only && mode != DB_TX_READ)
         return mm_error_set(err, MM_E_READONLY, "",
                             "the catalog %s is open read-only (you cannot write to it); nothing "
                             "was changed — ask its owner, or open a catalog you can write",
                             db->display);
     db_clear_fault(db);
     if (db->ops->begin(db, mode) != MM_OK)
-        return db_error(db, "starting a change", err);
+        return db_error(db, mode == DB_TX_READ ? "starting to read" : "starting a change", err);
     db->in_tx = true;
+    db->in_read_tx = mode == DB_TX_READ;
     return MM_OK;
 }
 
@@ -327,6 +343,11 @@ mm_status db_end(db_conn *db, mm_status status, mm_error *err)
 {
     if (!db->in_tx)
         return status;
+    if (db->in_read_tx) {
+        db->ops->rollback(db);
+        db->in_tx = db->in_read_tx = false;
+        return status;
+    }
     if (status == MM_OK) {
         db_clear_fault(db);
         if (db->ops->commit(db) == MM_OK) {
@@ -431,5 +452,13 @@ mm_status db_ensure_month_partition(db_conn *db, const char *table, int64_t ts_m
     db_clear_fault(db);
     if (db->ops->ensure_partition(db, table, db_month_start_ms(ts_ms)) != MM_OK)
         return db_error(db, "creating a month's partition", err);
+    return MM_OK;
+}
+
+mm_status db_identity_follow(db_conn *db, const char *table, mm_error *err)
+{
+    db_clear_fault(db);
+    if (db->ops->identity_follow(db, table) != MM_OK)
+        return db_error(db, "setting the next id", err);
     return MM_OK;
 }

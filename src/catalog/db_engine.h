@@ -37,7 +37,10 @@ typedef enum db_fault {
  * relies on today. DB_TX_ROWS: writers run concurrently and the caller locks what it decides on
  * (`SELECT ... FOR UPDATE` via db_for_update, or db_lock_key); on SQLite it is BEGIN IMMEDIATE
  * too. Both: MM_E_READONLY on a read-only connection. */
-typedef enum db_tx_mode { DB_TX_WRITE, DB_TX_ROWS } db_tx_mode;
+typedef enum db_tx_mode { DB_TX_WRITE, DB_TX_ROWS, DB_TX_READ } db_tx_mode;
+/* DB_TX_READ: one consistent picture of the catalog for a long read (SQLite deferred BEGIN in
+ * WAL; PostgreSQL REPEATABLE READ, READ ONLY); allowed on a read-only connection, and db_end
+ * always rolls it back (nothing to commit, nothing notified). */
 
 typedef struct db_open_options {
     bool read_only;      /* SQLite: opened read-only; PostgreSQL: default_transaction_read_only */
@@ -92,6 +95,19 @@ bool db_column_is_null(db_stmt *stmt, int index);
 const void *db_column_blob(db_stmt *stmt, int index, size_t *len);
 int64_t db_column_limit(db_stmt *stmt, int index); /* NULL reads as MM_LIMIT_UNSET */
 void db_column_copy(db_stmt *stmt, int index, char *dst, size_t dstsz);
+/* The shape of a result, for code that copies rows it does not know (catalog copy): the number
+ * of columns, a column's name (valid while stmt lives), and the kind of the current row's value
+ * (SQLite: the stored type; PostgreSQL: the column's type; DB_VALUE_NULL for NULL). */
+typedef enum db_value_kind {
+    DB_VALUE_NULL,
+    DB_VALUE_INT,
+    DB_VALUE_FLOAT,
+    DB_VALUE_TEXT,
+    DB_VALUE_BLOB
+} db_value_kind;
+int db_column_count(db_stmt *stmt);
+const char *db_column_name(db_stmt *stmt, int index);
+db_value_kind db_column_kind(db_stmt *stmt, int index);
 
 /* ---- errors: the one place a database failure becomes an mm_error ---- */
 db_fault db_last_fault(const db_conn *db);
@@ -147,5 +163,10 @@ int64_t db_next_month_start_ms(int64_t ts_ms);
  * (PostgreSQL: CREATE TABLE <table>_YYYYMM PARTITION OF <table>, once per month and
  * connection; SQLite: nothing). Call it before inserting a row of that month. */
 mm_status db_ensure_month_partition(db_conn *db, const char *table, int64_t ts_ms, mm_error *err);
+
+/* After rows were inserted with their ids given (catalog copy): the table's id generator
+ * continues past the largest id in it (PostgreSQL setval of its identity or owned sequence;
+ * SQLite: nothing, rowids already follow the largest). table is a plain name. */
+mm_status db_identity_follow(db_conn *db, const char *table, mm_error *err);
 
 #endif

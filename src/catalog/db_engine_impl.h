@@ -26,6 +26,9 @@ typedef struct db_ops {
     const char *(*column_text)(db_stmt *stmt, int index);
     bool (*column_is_null)(db_stmt *stmt, int index);
     const void *(*column_blob)(db_stmt *stmt, int index, size_t *len);
+    int (*column_count)(db_stmt *stmt);
+    const char *(*column_name)(db_stmt *stmt, int index);
+    db_value_kind (*column_kind)(db_stmt *stmt, int index);
     mm_status (*begin)(db_conn *db, db_tx_mode mode);
     mm_status (*commit)(db_conn *db); /* sends the change notification first if needed */
     void (*rollback)(db_conn *db);
@@ -33,6 +36,7 @@ typedef struct db_ops {
     mm_status (*changed)(db_conn *db, bool *changed);
     mm_status (*wait_change)(db_conn *db, int timeout_ms, bool *changed);
     int (*wait_fd)(const db_conn *db);
+    mm_status (*identity_follow)(db_conn *db, const char *table);
     mm_status (*ensure_partition)(db_conn *db, const char *table, int64_t month_start_ms);
     const char *engine_name;  /* "SQLite", "PostgreSQL" in messages */
     const char *for_update;   /* " FOR UPDATE" or "" */
@@ -44,6 +48,7 @@ struct db_conn {
     db_kind kind;
     bool read_only;
     bool in_tx;
+    bool in_read_tx; /* the open transaction is a DB_TX_READ */
     char display[DB_DISPLAY_MAX];
     db_fault fault;               /* of the last failure */
     bool retryable;               /* it was a serialization failure or a deadlock: run again */

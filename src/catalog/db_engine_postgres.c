@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/redact.h"
 #include "util/text.h"
 
 #define DEFAULT_LOCK_TIMEOUT_MS 5000
@@ -21,13 +22,21 @@
 #define OID_INT8 20
 #define OID_TEXT 25
 #define OID_FLOAT8 701
+#define OID_BOOL 16
+#define OID_INT2 21
+#define OID_INT4 23
+#define OID_FLOAT4 700
+#define OID_NUMERIC 1700
 
 typedef struct pg_conn {
     db_conn base;
     PGconn *handle;
     int backend_pid;
-    unsigned next_statement;                          /* names of server-prepared statements */
-    bool baseline_set;                                /* db_changed was called once */
+    unsigned next_statement; /* names of server-prepared statements */
+    bool baseline_set;       /* db_changed was called once */
+    unsigned generation;     /* bumped by a reconnection: server-prepared statements are gone */
+    bool missed;             /* reconnected: notifications may have been missed meanwhile */
+    int lock_timeout_ms;
     char known[KNOWN_PARTITIONS][PARTITION_NAME_MAX]; /* partitions known to exist */
     int n_known;
 } pg_conn;
@@ -48,8 +57,9 @@ typedef struct pg_stmt {
     PGresult *result;
     int row, n_rows;
     bool executed;
-    int runs;      /* executions so far; the second one prepares the statement */
-    char name[24]; /* of the server-prepared statement, or "" */
+    int runs;            /* executions so far; the second one prepares the statement */
+    char name[24];       /* of the server-prepared statement, or "" */
+    unsigned generation; /* the connection's generation when it was prepared */
     int64_t changes;
     unsigned char **blobs; /* [n_fields] unescaped bytea of the current row */
     size_t *blob_lengths;  /* [n_fields] */
@@ -94,10 +104,17 @@ static mm_status pg_fail(db_conn *db, const PGresult *res)
     return MM_E_DB;
 }
 
-/* Runs sql (one or more statements, no parameters); MM_OK when the last one succeeded. */
+static bool reconnect(db_conn *db);
+
+/* Runs sql (one or more statements, no parameters); MM_OK when the last one succeeded. A
+ * connection found lost outside a transaction is reset and the statement sent once more. */
 static mm_status run_simple(db_conn *db, const char *sql)
 {
     PGresult *res = PQexec(handle_of(db), sql);
+    if (PQresultStatus(res) == PGRES_FATAL_ERROR && reconnect(db)) {
+        PQclear(res);
+        res = PQexec(handle_of(db), sql);
+    }
     ExecStatusType status = PQresultStatus(res);
     mm_status st = MM_OK;
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
@@ -300,10 +317,13 @@ static PGresult *send_statement(pg_stmt *stmt)
         /* a parameter the SQL never names still needs a type */
         types[i] = p->type || stmt->referenced[i] ? p->type : OID_TEXT;
     }
+    pg_conn *pc = (pg_conn *)stmt->base.db;
+    if (stmt->name[0] && stmt->generation != pc->generation)
+        stmt->name[0] = '\0'; /* prepared on a connection since reset */
     if (stmt->runs++ == 0)
         return PQexecParams(conn, stmt->sql, n, types, values, lengths, formats, 0);
     if (!stmt->name[0]) {
-        pg_conn *pc = (pg_conn *)stmt->base.db;
+        stmt->generation = pc->generation;
         snprintf(stmt->name, sizeof stmt->name, "mm_s%u", ++pc->next_statement);
         PGresult *res = PQprepare(conn, stmt->name, stmt->sql, n, types);
         if (PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -321,6 +341,10 @@ static db_step_result pg_step(db_stmt *base)
     if (!stmt->executed) {
         clear_result(stmt);
         stmt->result = send_statement(stmt);
+        if (PQresultStatus(stmt->result) == PGRES_FATAL_ERROR && reconnect(base->db)) {
+            PQclear(stmt->result);
+            stmt->result = send_statement(stmt);
+        }
         stmt->executed = true;
         ExecStatusType status = PQresultStatus(stmt->result);
         if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
@@ -354,7 +378,8 @@ static void pg_finalize(db_stmt *base)
 {
     pg_stmt *stmt = (pg_stmt *)base;
     clear_result(stmt);
-    if (stmt->name[0] && PQstatus(handle_of(base->db)) == CONNECTION_OK) {
+    if (stmt->name[0] && stmt->generation == ((pg_conn *)base->db)->generation &&
+        PQstatus(handle_of(base->db)) == CONNECTION_OK) {
         char sql[48];
         snprintf(sql, sizeof sql, "DEALLOCATE %s", stmt->name);
         PQclear(PQexec(handle_of(base->db), sql));
@@ -432,6 +457,41 @@ static const void *pg_column_blob(db_stmt *base, int index, size_t *len)
     return stmt->blobs[index];
 }
 
+static int pg_column_count(db_stmt *base)
+{
+    pg_stmt *stmt = (pg_stmt *)base;
+    return stmt->result ? PQnfields(stmt->result) : 0;
+}
+
+static const char *pg_column_name(db_stmt *base, int index)
+{
+    pg_stmt *stmt = (pg_stmt *)base;
+    const char *name = stmt->result ? PQfname(stmt->result, index) : NULL;
+    return name ? name : "";
+}
+
+static db_value_kind pg_column_kind(db_stmt *base, int index)
+{
+    pg_stmt *stmt = (pg_stmt *)base;
+    if (!value_at(base, index))
+        return DB_VALUE_NULL;
+    switch (PQftype(stmt->result, index)) {
+    case OID_INT8:
+    case OID_INT2:
+    case OID_INT4:
+    case OID_BOOL:
+        return DB_VALUE_INT;
+    case OID_FLOAT4:
+    case OID_FLOAT8:
+    case OID_NUMERIC:
+        return DB_VALUE_FLOAT;
+    case OID_BYTEA:
+        return DB_VALUE_BLOB;
+    default:
+        return DB_VALUE_TEXT;
+    }
+}
+
 /* ---- transactions and locks ---- */
 
 static mm_status pg_begin(db_conn *db, db_tx_mode mode)
@@ -439,6 +499,8 @@ static mm_status pg_begin(db_conn *db, db_tx_mode mode)
     char sql[96];
     if (mode == DB_TX_WRITE)
         snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%d, 0)", LOCK_CLASS);
+    else if (mode == DB_TX_READ)
+        snprintf(sql, sizeof sql, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
     else
         snprintf(sql, sizeof sql, "BEGIN");
     mm_status st = run_simple(db, sql);
@@ -493,6 +555,12 @@ static mm_status pg_changed(db_conn *db, bool *changed)
 {
     pg_conn *pc = (pg_conn *)db;
     mm_status st = drain_notifications(db, changed);
+    if (st != MM_OK && reconnect(db))
+        st = drain_notifications(db, changed);
+    if (pc->missed) { /* what happened while the connection was down is unknown */
+        pc->missed = false;
+        *changed = true;
+    }
     if (!pc->baseline_set) {
         pc->baseline_set = true;
         *changed = false;
@@ -517,7 +585,7 @@ static mm_status pg_wait_change(db_conn *db, int timeout_ms, bool *changed)
             break;
         struct pollfd pfd = {.fd = PQsocket(handle_of(db)), .events = POLLIN};
         if (poll(&pfd, 1, (int)left) > 0)
-            st = drain_notifications(db, changed);
+            st = pg_changed(db, changed);
     }
     return st;
 }
@@ -581,6 +649,20 @@ static mm_status pg_ensure_partition(db_conn *db, const char *table, int64_t mon
     return st;
 }
 
+/* ---- ids ---- */
+
+static mm_status pg_identity_follow(db_conn *db, const char *table)
+{
+    if (!plain_identifier(table))
+        return db_fail(db, DB_FAULT_OTHER, "not a plain table name");
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT setval(pg_get_serial_sequence('%s', 'id'), coalesce(max(id), 0) + 1, false) "
+             "FROM %s",
+             table, table);
+    return run_simple(db, sql);
+}
+
 /* ---- connections ---- */
 
 static void pg_close(db_conn *db)
@@ -612,6 +694,9 @@ static const db_ops PG_OPS = {
     .column_text = pg_column_text,
     .column_is_null = pg_column_is_null,
     .column_blob = pg_column_blob,
+    .column_count = pg_column_count,
+    .column_name = pg_column_name,
+    .column_kind = pg_column_kind,
     .begin = pg_begin,
     .commit = pg_commit,
     .rollback = pg_rollback,
@@ -619,6 +704,7 @@ static const db_ops PG_OPS = {
     .changed = pg_changed,
     .wait_change = pg_wait_change,
     .wait_fd = pg_wait_fd,
+    .identity_follow = pg_identity_follow,
     .ensure_partition = pg_ensure_partition,
     .engine_name = "PostgreSQL",
     .for_update = " FOR UPDATE",
@@ -637,8 +723,8 @@ static const char *option_value(const PQconninfoOption *opts, const char *keywor
 void db_postgres_display(const char *address, char *out, size_t outsz)
 {
     PQconninfoOption *opts = PQconninfoParse(address, NULL);
-    if (!opts) {
-        mm_copy(out, outsz, "postgresql://(an address libpq cannot read)");
+    if (!opts) { /* shown as typed, so it can be corrected, but never its password */
+        mm_redact_address(address, out, outsz);
         return;
     }
     const char *user = option_value(opts, "user");
@@ -660,13 +746,35 @@ static void ignore_notice(void *arg, const char *message)
     (void)message;
 }
 
-static mm_status configure(db_conn *db, const db_open_options *opts)
+/* The session settings every connection (and every reconnection) gets. */
+static mm_status configure(db_conn *db)
 {
     char sql[256];
-    int timeout = opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : DEFAULT_LOCK_TIMEOUT_MS;
-    snprintf(sql, sizeof sql, "SET lock_timeout = %d; SET TIME ZONE 'UTC'; LISTEN %s%s", timeout,
-             DB_NOTIFY_CHANNEL, opts->read_only ? "; SET default_transaction_read_only = on" : "");
-    return run_simple(db, sql);
+    snprintf(sql, sizeof sql, "SET lock_timeout = %d; SET TIME ZONE 'UTC'; LISTEN %s%s",
+             ((pg_conn *)db)->lock_timeout_ms, DB_NOTIFY_CHANNEL,
+             db->read_only ? "; SET default_transaction_read_only = on" : "");
+    PGresult *res = PQexec(handle_of(db), sql);
+    mm_status st = PQresultStatus(res) == PGRES_COMMAND_OK ? MM_OK : pg_fail(db, res);
+    PQclear(res);
+    return st;
+}
+
+/* A connection found broken outside a transaction (a server restart, a dropped session) is
+ * reset once (PQreset) and set up again; true when it works again. Inside a transaction the
+ * failure stands: its work is gone, and db_error says the connection was lost. */
+static bool reconnect(db_conn *db)
+{
+    pg_conn *pc = (pg_conn *)db;
+    if (db->in_tx || PQstatus(pc->handle) == CONNECTION_OK)
+        return false;
+    PQreset(pc->handle);
+    if (PQstatus(pc->handle) != CONNECTION_OK)
+        return false;
+    pc->backend_pid = PQbackendPID(pc->handle);
+    pc->generation++;
+    pc->n_known = 0;
+    pc->missed = true;
+    return configure(db) == MM_OK;
 }
 
 mm_status db_postgres_open(const char *address, const db_open_options *opts, db_conn **out,
@@ -679,6 +787,8 @@ mm_status db_postgres_open(const char *address, const db_open_options *opts, db_
     db->ops = &PG_OPS;
     db->kind = DB_POSTGRES;
     db->read_only = opts->read_only;
+    pc->lock_timeout_ms =
+        opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : DEFAULT_LOCK_TIMEOUT_MS;
     db_postgres_display(address, db->display, sizeof db->display);
     const char *const keywords[] = {"dbname", "fallback_application_name", NULL};
     const char *const values[] = {address, "mmadmin", NULL};
@@ -693,7 +803,7 @@ mm_status db_postgres_open(const char *address, const db_open_options *opts, db_
     } else {
         PQsetNoticeProcessor(pc->handle, ignore_notice, NULL);
         pc->backend_pid = PQbackendPID(pc->handle);
-        if (configure(db, opts) != MM_OK)
+        if (configure(db) != MM_OK)
             st = db_error(db, "opening the catalog", err);
     }
     if (st != MM_OK) {

@@ -184,10 +184,38 @@ static const void *lite_column_blob(db_stmt *stmt, int index, size_t *len)
     return data;
 }
 
+static int lite_column_count(db_stmt *stmt)
+{
+    return sqlite3_column_count(stmt_of(stmt));
+}
+
+static const char *lite_column_name(db_stmt *stmt, int index)
+{
+    const char *name = sqlite3_column_name(stmt_of(stmt), index);
+    return name ? name : "";
+}
+
+static db_value_kind lite_column_kind(db_stmt *stmt, int index)
+{
+    switch (sqlite3_column_type(stmt_of(stmt), index)) {
+    case SQLITE_INTEGER:
+        return DB_VALUE_INT;
+    case SQLITE_FLOAT:
+        return DB_VALUE_FLOAT;
+    case SQLITE_TEXT:
+        return DB_VALUE_TEXT;
+    case SQLITE_BLOB:
+        return DB_VALUE_BLOB;
+    default:
+        return DB_VALUE_NULL;
+    }
+}
+
 static mm_status lite_begin(db_conn *db, db_tx_mode mode)
 {
-    (void)mode; /* one writer at a time either way */
-    return lite_exec(db, "BEGIN IMMEDIATE");
+    if (mode == DB_TX_READ) /* WAL: the first read fixes the snapshot */
+        return lite_exec(db, "BEGIN");
+    return lite_exec(db, "BEGIN IMMEDIATE"); /* one writer at a time either way */
 }
 
 static mm_status lite_commit(db_conn *db)
@@ -259,6 +287,13 @@ static mm_status lite_ensure_partition(db_conn *db, const char *table, int64_t m
     return MM_OK;
 }
 
+static mm_status lite_identity_follow(db_conn *db, const char *table)
+{
+    (void)db;
+    (void)table;
+    return MM_OK;
+}
+
 static const db_ops LITE_OPS = {
     .close = lite_close,
     .exec = lite_exec,
@@ -277,6 +312,9 @@ static const db_ops LITE_OPS = {
     .column_text = lite_column_text,
     .column_is_null = lite_column_is_null,
     .column_blob = lite_column_blob,
+    .column_count = lite_column_count,
+    .column_name = lite_column_name,
+    .column_kind = lite_column_kind,
     .begin = lite_begin,
     .commit = lite_commit,
     .rollback = lite_rollback,
@@ -284,6 +322,7 @@ static const db_ops LITE_OPS = {
     .changed = lite_changed,
     .wait_change = lite_wait_change,
     .wait_fd = lite_wait_fd,
+    .identity_follow = lite_identity_follow,
     .ensure_partition = lite_ensure_partition,
     .engine_name = "SQLite",
     .for_update = "",

@@ -1,5 +1,6 @@
 /* `mmadmin check`: runs SQLite's integrity_check and foreign_key_check over the whole catalog
- * and says whether it is sound (exit 0) or damaged (exit 1, with the problems found). */
+ * (PostgreSQL: the server-side checks of catalog_check.c) and says whether it is sound (exit 0)
+ * or damaged (exit 1, with the problems found). */
 #include <stdio.h>
 
 #include "cli/commands.h"
@@ -17,7 +18,9 @@ static const cli_spec check_spec = {
     .description =
         "Reads every page of the catalog with SQLite's PRAGMA integrity_check and checks every\n"
         "reference with PRAGMA foreign_key_check. Exits 0 when the catalog is sound, 1 when it\n"
-        "is damaged (then restore it from a backup: a damaged catalog takes no more changes).",
+        "is damaged (then restore it from a backup: a damaged catalog takes no more changes).\n"
+        "On PostgreSQL: every id generator past its table's largest id, no invalid index, this\n"
+        "month's usage partition, no constraint left unvalidated or foreign-key trigger disabled.",
     .options = check_options,
     .example = "mmadmin check\nmmadmin check --json | jq .integrity",
     .min_args = 0,
@@ -46,7 +49,7 @@ static int print_check(const mm_catalog *cat, const mm_catalog_check *check, boo
 {
     if (json) {
         json_t *obj = json_object();
-        json_object_set_new(obj, "catalog", json_string(catalog_path(cat)));
+        json_object_set_new(obj, "catalog", json_string(catalog_display(cat)));
         json_object_set_new(obj, "ok", json_boolean(check->ok));
         json_object_set_new(obj, "integrity", strings_json(&check->integrity));
         json_object_set_new(obj, "foreign_keys", strings_json(&check->foreign_keys));
@@ -56,12 +59,12 @@ static int print_check(const mm_catalog *cat, const mm_catalog_check *check, boo
     print_problems("integrity_check", &check->integrity);
     print_problems("foreign_key_check", &check->foreign_keys);
     if (check->ok) {
-        printf("the catalog %s is sound\n", catalog_path(cat));
+        printf("the catalog %s is sound\n", catalog_display(cat));
         return CLI_EXIT_OK;
     }
     printf("the catalog %s is damaged: restore it from a backup (the sqlite3 shell's .recover "
            "may save its rows); mmadmin makes no change to it\n",
-           catalog_path(cat));
+           catalog_display(cat));
     return CLI_EXIT_FAILURE;
 }
 

@@ -155,7 +155,7 @@ int cmd_monitor(cli_context *ctx, int argc, char **argv)
         mm_error_set(&err, MM_E_READONLY, NULL,
                      "the monitor records probes, so it needs a writable catalog (%s); drop "
                      "--read-only or fix the file's permissions",
-                     catalog_path(cat));
+                     catalog_display(cat));
         return cli_report(&err);
     }
     cfg.catalog_path = catalog_path(cat);

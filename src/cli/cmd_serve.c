@@ -204,7 +204,7 @@ int cmd_serve(cli_context *ctx, int argc, char **argv)
     if (catalog_is_read_only(cat)) {
         mm_error_set(&err, MM_E_READONLY, NULL,
                      "serve records usage events, so it needs a writable catalog (%s)",
-                     catalog_path(cat));
+                     catalog_display(cat));
         return cli_report(&err);
     }
     return run_serve(&a, catalog_path(cat));

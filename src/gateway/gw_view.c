@@ -11,6 +11,7 @@
 #include "gateway/gw_internal.h"
 #include "util/clock.h"
 
+#define VIEW_MIN_GAP_MS 20   /* between two wake-ups by other sessions' commits */
 #define VIEW_MAX_AGE_MS 1000 /* rebuilt at least this often: expiries, cool-downs, windows */
 
 typedef struct key_collect {
@@ -245,8 +246,16 @@ static void *refresher_main(void *arg)
     gateway *gw = arg;
     long refresh_ms = gw->opts.refresh_ms;
     while (!atomic_load(&gw->stopping)) {
-        struct timespec pause = {refresh_ms / 1000, (refresh_ms % 1000) * 1000000L};
-        nanosleep(&pause, NULL);
+        /* PostgreSQL: woken at once by another host's NOTIFY; SQLite: a plain pause */
+        int64_t started = mm_monotonic_ms();
+        mm_error err;
+        if (catalog_wait_change(gw->watch, (int)refresh_ms, &err) != MM_OK)
+            gw_log(gw, "watching the catalog for changes: %s", err.message);
+        int64_t waited = mm_monotonic_ms() - started;
+        if (waited < VIEW_MIN_GAP_MS) { /* a burst of commits rebuilds at most this often */
+            struct timespec pause = {0, (long)(VIEW_MIN_GAP_MS - waited) * 1000000L};
+            nanosleep(&pause, NULL);
+        }
         if (!atomic_load(&gw->stopping))
             refresh_once(gw);
     }

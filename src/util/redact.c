@@ -2,6 +2,7 @@
  * answer is scanned in O(n log k), each match extended to its longest run, then replaced. */
 #include "util/redact.h"
 
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,4 +158,125 @@ bool mm_redact(char *buf, size_t bufsz, const char *secret)
     }
     free(clean);
     return true;
+}
+
+/* ---- catalog addresses ---- */
+
+#define REDACT_HIDDEN "***"
+
+/* Appends n bytes of text to out (NUL kept, truncated to outsz). */
+static void append(char *out, size_t outsz, size_t *used, const char *text, size_t n)
+{
+    while (n-- > 0 && *used + 1 < outsz)
+        out[(*used)++] = *text++;
+    out[*used < outsz ? *used : outsz - 1] = '\0';
+}
+
+/* The end of a conninfo value starting at p: a quoted value ('...' with \' and \\ escapes) or
+ * up to the next space. */
+static const char *conninfo_value_end(const char *p)
+{
+    if (*p != '\'') {
+        while (*p && !isspace((unsigned char)*p))
+            p++;
+        return p;
+    }
+    for (p++; *p && *p != '\''; p++)
+        if (*p == '\\' && p[1])
+            p++;
+    return *p ? p + 1 : p;
+}
+
+/* True when p starts the keyword "password" followed by optional spaces and '='; *value then
+ * points after the '=' and its spaces. */
+static bool password_keyword(const char *p, const char **value)
+{
+    if (strncmp(p, "password", 8) != 0)
+        return false;
+    p += 8;
+    while (isspace((unsigned char)*p))
+        p++;
+    if (*p != '=')
+        return false;
+    for (p++; isspace((unsigned char)*p);)
+        p++;
+    *value = p;
+    return true;
+}
+
+static void redact_conninfo(const char *address, char *out, size_t outsz)
+{
+    size_t used = 0;
+    bool word_start = true;
+    for (const char *p = address; *p;) {
+        const char *value;
+        if (word_start && password_keyword(p, &value)) {
+            append(out, outsz, &used, p, (size_t)(value - p));
+            append(out, outsz, &used, REDACT_HIDDEN, strlen(REDACT_HIDDEN));
+            p = conninfo_value_end(value);
+            continue;
+        }
+        if (*p == '\'') { /* a quoted value is copied whole: "password=" inside it is text */
+            const char *end = conninfo_value_end(p);
+            append(out, outsz, &used, p, (size_t)(end - p));
+            p = end;
+            word_start = false;
+            continue;
+        }
+        word_start = isspace((unsigned char)*p);
+        append(out, outsz, &used, p, 1);
+        p++;
+    }
+}
+
+static void redact_url(const char *address, const char *scheme_end, char *out, size_t outsz)
+{
+    size_t used = 0;
+    append(out, outsz, &used, address, (size_t)(scheme_end - address));
+    const char *authority = scheme_end;
+    const char *authority_end = authority + strcspn(authority, "/?#");
+    const char *at = NULL;
+    for (const char *q = authority; q < authority_end; q++)
+        if (*q == '@')
+            at = q; /* the last '@' ends the user info */
+    const char *colon = at ? memchr(authority, ':', (size_t)(at - authority)) : NULL;
+    const char *p = authority;
+    if (colon) {
+        append(out, outsz, &used, p, (size_t)(colon + 1 - p));
+        append(out, outsz, &used, REDACT_HIDDEN, strlen(REDACT_HIDDEN));
+        p = at;
+    }
+    const char *query = strchr(p, '?');
+    if (!query) {
+        append(out, outsz, &used, p, strlen(p));
+        return;
+    }
+    append(out, outsz, &used, p, (size_t)(query + 1 - p));
+    for (p = query + 1; *p;) {
+        size_t len = strcspn(p, "&");
+        if (len >= 9 && strncmp(p, "password=", 9) == 0) {
+            append(out, outsz, &used, "password=" REDACT_HIDDEN, 9 + strlen(REDACT_HIDDEN));
+        } else {
+            append(out, outsz, &used, p, len);
+        }
+        p += len;
+        if (*p == '&')
+            append(out, outsz, &used, p++, 1);
+    }
+}
+
+void mm_redact_address(const char *address, char *out, size_t outsz)
+{
+    if (!outsz)
+        return;
+    out[0] = '\0';
+    if (!address)
+        return;
+    static const char *const schemes[] = {"postgresql://", "postgres://"};
+    for (size_t i = 0; i < 2; i++)
+        if (strncmp(address, schemes[i], strlen(schemes[i])) == 0) {
+            redact_url(address, address + strlen(schemes[i]), out, outsz);
+            return;
+        }
+    redact_conninfo(address, out, outsz); /* a path has no "password=" word: copied as is */
 }

@@ -19,4 +19,10 @@ char *mm_redact_copy(const char *text, size_t len, const char *secret, bool *cha
  * character boundary). Returns false only on out-of-memory (buf is then emptied). */
 bool mm_redact(char *buf, size_t bufsz, const char *secret);
 
+/* A catalog address as it may be shown (headers, messages, --json, logs): a postgresql:// or
+ * postgres:// URL keeps everything but its password (user:***@host, password=*** in its
+ * query), a libpq key=value conninfo gets password=*** (quoted values too); anything else (an
+ * SQLite path) is copied as is. Truncated to outsz. */
+void mm_redact_address(const char *address, char *out, size_t outsz);
+
 #endif

@@ -113,6 +113,15 @@ sys.exit(0 if eval(sys.argv[2]) else 1)' "$OUT" "$1" 2>"$TEST_TMP/py.err"; then
     fi
 }
 
+# catalog_sql SQL: runs portable SQL on the test's catalog, SQLite or PostgreSQL (psql).
+catalog_sql() {
+    if [ -n "${MM_PG_ADDRESS:-}" ]; then
+        pg_sql "$1"
+    else
+        sqlite3 "$MM_DB" "$1"
+    fi
+}
+
 # catalog_fingerprint: sha256 of the catalog file after a WAL checkpoint, and its SQL dump
 # (PostgreSQL: of pg_dump's schema and data, without the random key of the \restrict lines
 # pg_dump 15.14 and later writes into every dump).

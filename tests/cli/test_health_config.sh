@@ -5,7 +5,7 @@
 # shape scripts read; and `mmadmin health` alone works as before.
 source "$(dirname "$0")/lib.sh"
 
-setting() { sqlite3 "$MM_DB" "SELECT value FROM settings WHERE key = '$1';"; }
+setting() { catalog_sql "SELECT value FROM settings WHERE key = '$1';"; }
 
 assert_ok account add alpha --provider openai-compatible --endpoint http://127.0.0.1:9/v1
 
@@ -23,7 +23,7 @@ assert_json 'd["degraded_p95_ms"] == 5000 and d["unreachable_failed_probes"] == 
 assert_json 'd["unreachable_no_success_seconds"] == 180'
 assert_json 'len(d["defaults"]) == 10 and d["invalid"] == []'
 assert_json 'd["degraded_min_requests"] == 5'
-[ -z "$(sqlite3 "$MM_DB" "SELECT key FROM settings WHERE key LIKE 'health.%'")" ] ||
+[ -z "$(catalog_sql "SELECT key FROM settings WHERE key LIKE 'health.%'")" ] ||
     fail "showing the settings wrote some"
 
 # ---- each option sets its setting, in the catalog's units ----
@@ -95,7 +95,7 @@ assert_ok health config --degraded-error-rate 0
 [ "$(setting health.degraded_error_rate)" = 0 ] || fail "--degraded-error-rate 0 not stored"
 
 # ---- a setting written by hand that is not valid: shown as its default, with a warning ----
-sqlite3 "$MM_DB" "UPDATE settings SET value = 'lots' WHERE key = 'health.degraded_error_rate'"
+catalog_sql "UPDATE settings SET value = 'lots' WHERE key = 'health.degraded_error_rate'"
 assert_ok health config --json
 assert_contains err "health.degraded_error_rate is 'lots'"
 assert_json 'd["degraded_error_rate"] == 0.1 and d["invalid"] == ["degraded_error_rate"]'

@@ -9,15 +9,20 @@ import { createInterface } from 'node:readline';
 const binary = process.env.MMADMIN;
 if (!binary) throw new Error('set MMADMIN to the mmadmin binary (ctest does)');
 
-// A throw-away catalog: returns { env, mm(args...) -> stdout, dir }.
+// A throw-away catalog: returns { env, mm(args...) -> stdout, dir }. Under
+// tests/postgres/run.sh (ctest label postgres) it is the private server's database instead.
 export function catalog() {
   const dir = mkdtempSync(join(tmpdir(), 'mmadmin-gw-'));
-  const env = { ...process.env, MM_DB: join(dir, 'catalog.db'), HOME: dir,
+  const pg = process.env.MM_PG_ADDRESS;
+  const env = { ...process.env, MM_DB: pg || join(dir, 'catalog.db'), HOME: dir,
     MM_MASTER_KEY: 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=' };
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const mm = (...args) => execFileSync(binary, args, { env, encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'] });
-  const sql = (statement) => execFileSync('sqlite3', [env.MM_DB, statement], { encoding: 'utf8' });
+  const sql = (statement) => (pg
+    ? execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-At', pg, '-c', statement],
+      { encoding: 'utf8' })
+    : execFileSync('sqlite3', [env.MM_DB, statement], { encoding: 'utf8' }));
   return { env, mm, sql, dir };
 }
 

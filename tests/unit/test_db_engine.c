@@ -105,6 +105,98 @@ static int64_t insert_thing(db_conn *db, const char *name, int64_t n, mm_error *
     return id;
 }
 
+/* What catalog copy relies on: a result's column names and each value's kind, a read snapshot
+ * that another session's commit does not change (and that a read-only connection may take),
+ * and ids given by hand followed by the next generated one. */
+static void rows_copy_by_shape_in_a_snapshot(void **state)
+{
+    engine_fixture *fx = *state;
+    create_things(fx);
+    mm_error err = {0};
+    db_stmt *stmt;
+    assert_int_equal(db_prepare(fx->db,
+                                "INSERT INTO things (id, name, n, x, b) VALUES (41, 'a', 7, 1.5, "
+                                "?1)",
+                                &stmt, &err),
+                     MM_OK);
+    db_bind_blob(stmt, 1, "\x00\x01", 2);
+    assert_int_equal(db_step_done(stmt, "adding", &err), MM_OK);
+    assert_int_equal(db_identity_follow(fx->db, "things", &err), MM_OK);
+    mm_status st;
+    assert_int_equal(insert_thing(fx->db, "next", 1, &err, &st), 42);
+    assert_int_equal(st, MM_OK);
+
+    db_conn *reader = open_db(fx, true, 0);
+    assert_int_equal(db_begin(reader, DB_TX_READ, &err), MM_OK);
+    assert_int_equal(query_int(reader, "SELECT count(*) FROM things"), 2);
+    insert_thing(fx->db, "later", 2, &err, &st); /* committed by another session */
+    assert_int_equal(st, MM_OK);
+    assert_int_equal(
+        db_prepare(reader, "SELECT id, name, n, x, b, note FROM things ORDER BY id", &stmt, &err),
+        MM_OK);
+    assert_int_equal(db_step(stmt), DB_ROW);
+    assert_int_equal(db_column_count(stmt), 6);
+    assert_string_equal(db_column_name(stmt, 1), "name");
+    assert_int_equal(db_column_kind(stmt, 0), DB_VALUE_INT);
+    assert_int_equal(db_column_kind(stmt, 1), DB_VALUE_TEXT);
+    assert_int_equal(db_column_kind(stmt, 3), DB_VALUE_FLOAT);
+    assert_int_equal(db_column_kind(stmt, 4), DB_VALUE_BLOB);
+    assert_int_equal(db_step(stmt), DB_ROW);
+    assert_int_equal(db_column_kind(stmt, 3), DB_VALUE_NULL);
+    assert_int_equal(db_step(stmt), DB_DONE); /* "later" is not in the snapshot */
+    db_finalize(stmt);
+    assert_int_equal(db_end(reader, MM_OK, &err), MM_OK);
+    assert_false(db_in_transaction(reader));
+    assert_int_equal(query_int(reader, "SELECT count(*) FROM things"), 3);
+    db_close(reader);
+}
+
+/* PostgreSQL: a session the server dropped is reset (PQreset) at the next statement outside a
+ * transaction, reused statements prepared again; inside a transaction the loss is reported. */
+static void a_dropped_session_is_reset_outside_a_transaction(void **state)
+{
+    engine_fixture *fx = *state;
+    if (!fx->postgres)
+        skip();
+    create_things(fx);
+    mm_error err = {0};
+    mm_status st;
+    db_conn *killer = open_db(fx, false, 0);
+    db_stmt *count;
+    assert_int_equal(db_prepare(fx->db, "SELECT count(*) FROM things", &count, &err), MM_OK);
+    for (int run = 0; run < 2; run++) { /* the second run prepares it on the server */
+        assert_int_equal(db_step(count), DB_ROW);
+        db_reset(count);
+    }
+    bool changed = false;
+    assert_int_equal(db_changed(fx->db, &changed, &err), MM_OK); /* the baseline */
+    int64_t pid = query_int(fx->db, "SELECT pg_backend_pid()");
+    char sql[96];
+    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld)", (long long)pid);
+    assert_int_equal(query_int(killer, sql), 1);
+    usleep(100 * 1000);
+    insert_thing(fx->db, "after", 1, &err, &st);
+    assert_int_equal(st, MM_OK);
+    assert_true(query_int(fx->db, "SELECT pg_backend_pid()") != pid);
+    assert_int_equal(db_step(count), DB_ROW); /* prepared again on the new session */
+    assert_int_equal(db_column_int64(count, 0), 1);
+    db_finalize(count);
+    assert_int_equal(db_changed(fx->db, &changed, &err), MM_OK);
+    assert_true(changed); /* what happened meanwhile is unknown: read again */
+
+    assert_int_equal(db_begin(fx->db, DB_TX_WRITE, &err), MM_OK);
+    pid = query_int(fx->db, "SELECT pg_backend_pid()");
+    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld)", (long long)pid);
+    assert_int_equal(query_int(killer, sql), 1);
+    usleep(100 * 1000);
+    insert_thing(fx->db, "lost", 2, &err, &st);
+    assert_int_equal(st, MM_E_DB);
+    assert_non_null(strstr(err.message, "lost the connection to the catalog"));
+    db_end(fx->db, st, &err);
+    assert_int_equal(query_int(fx->db, "SELECT count(*) FROM things"), 1); /* reset again */
+    db_close(killer);
+}
+
 static void prepare_bind_step_and_columns(void **state)
 {
     engine_fixture *fx = *state;
@@ -701,6 +793,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(concurrent_first_openers_migrate_once, setup, teardown),
         cmocka_unit_test_setup_teardown(newer_schema_is_refused_untouched, setup, teardown),
         cmocka_unit_test_setup_teardown(a_foreign_database_is_refused_untouched, setup, teardown),
+        cmocka_unit_test_setup_teardown(rows_copy_by_shape_in_a_snapshot, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_dropped_session_is_reset_outside_a_transaction, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -81,6 +81,34 @@ static void long_answer_is_scanned(void **state)
     free(text);
 }
 
+static void address_redacted(const char *address, const char *want)
+{
+    char out[256];
+    mm_redact_address(address, out, sizeof out);
+    assert_string_equal(out, want);
+}
+
+static void catalog_address_loses_its_password(void **state)
+{
+    (void)state;
+    address_redacted("postgresql://admin:s3cret@db.internal:5432/mm?sslmode=require",
+                     "postgresql://admin:***@db.internal:5432/mm?sslmode=require");
+    address_redacted("postgres://a%40b:p@ss@host/db", "postgres://a%40b:***@host/db");
+    address_redacted("postgresql://admin@host/db?password=s3cret&sslmode=verify-full",
+                     "postgresql://admin@host/db?password=***&sslmode=verify-full");
+    address_redacted("postgresql://admin@/mm?host=/tmp/pg", "postgresql://admin@/mm?host=/tmp/pg");
+    address_redacted("host=db user=admin password=s3cret dbname=mm",
+                     "host=db user=admin password=*** dbname=mm");
+    address_redacted("host=db password = 'it\\'s a \\\\ secret' dbname=mm",
+                     "host=db password = *** dbname=mm");
+    address_redacted("service=catalog", "service=catalog");
+    address_redacted("/home/me/.local/share/mechamental/catalog.db",
+                     "/home/me/.local/share/mechamental/catalog.db");
+    char small[12];
+    mm_redact_address("postgresql://u:pw@h/d", small, sizeof small);
+    assert_string_equal(small, "postgresql:");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -89,6 +117,7 @@ int main(void)
         cmocka_unit_test(fixed_buffer_is_redacted_in_place),
         cmocka_unit_test(short_keys_match_whole_only),
         cmocka_unit_test(long_answer_is_scanned),
+        cmocka_unit_test(catalog_address_loses_its_password),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

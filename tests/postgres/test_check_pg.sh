@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# `mmadmin check` on PostgreSQL (issue 18): sound after ordinary use; then each thing that can go
+# wrong on a server is found (an id generator behind its table, an invalid index, a disabled
+# foreign-key trigger); and a password in the catalog address is never shown (check, its JSON,
+# a connection error, the copy's audit entry). Run by tests/postgres/run.sh (MM_PG_ADDRESS).
+: "${MM_PG_ADDRESS:?run me through tests/postgres/run.sh}"
+source "$(dirname "$0")/../cli/lib.sh"
+
+# trust authentication ignores the password, so it can ride in the address
+WITH_PASSWORD=${MM_PG_ADDRESS/mmadmin@/mmadmin:hunter2ZQX@}
+export MM_DB=$WITH_PASSWORD
+assert_ok workspace add team
+assert_ok model add chat --type chat
+assert_ok check
+assert_contains out "is sound"
+assert_not_contains out "hunter2ZQX"
+assert_ok check --json
+assert_json 'd["ok"] and d["integrity"] == [] and d["foreign_keys"] == []'
+assert_json '"hunter2ZQX" not in d["catalog"] and d["catalog"].startswith("postgresql://mmadmin@")'
+mm --db "${WITH_PASSWORD/\/mmadmin\?host/\/nosuchdb?host}" workspace list
+assert_rc 1
+assert_contains err "cannot connect"
+assert_not_contains err "hunter2ZQX"
+mm catalog copy --to "$TEST_TMP/copy.db"
+assert_rc 0
+assert_not_contains out "hunter2ZQX"
+sqlite3 "$TEST_TMP/copy.db" "SELECT entity_name || after_json FROM audit_log" | grep -q hunter2ZQX &&
+    fail "the copy's audit entry shows the password"
+
+# an id generator behind its table: the next insert would fail
+pg_sql "SELECT setval(pg_get_serial_sequence('workspaces', 'id'), 1, false)" >/dev/null
+mm check
+assert_rc 1
+assert_contains out "table workspaces: its next id 1 is not past its largest id 1"
+assert_contains out "is damaged"
+pg_sql "SELECT setval(pg_get_serial_sequence('workspaces', 'id'), 1)" >/dev/null
+assert_ok check
+
+# an invalid index, a disabled foreign-key trigger
+pg_sql "UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'targets_by_account'::regclass"
+mm check --json
+assert_rc 1
+assert_json 'any("index targets_by_account is invalid" in p for p in d["integrity"])'
+pg_sql "UPDATE pg_index SET indisvalid = true WHERE indexrelid = 'targets_by_account'::regclass"
+pg_sql "ALTER TABLE targets DISABLE TRIGGER ALL"
+mm check --json
+assert_rc 1
+assert_json 'any("of targets is disabled" in p for p in d["foreign_keys"])'
+pg_sql "ALTER TABLE targets ENABLE TRIGGER ALL"
+assert_ok check
+finish
