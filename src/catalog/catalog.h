@@ -377,7 +377,12 @@ typedef struct mm_price {
     double output_per_mtok;      /* < 0: unknown (embeddings have no output price) */
     double cache_read_per_mtok;  /* < 0: unknown (cache reads then cost the input price) */
     double cache_write_per_mtok; /* < 0: unknown (cache writes then cost the input price) */
-    char source[64];             /* "builtin 2025-06", "litellm", "manual" */
+    /* Media prices in USD (not per million; issue 16), as LiteLLM keys them: per image made
+     * (input_cost_per_image / output_cost_per_image), per second of audio transcribed
+     * (input_cost_per_second), per character read aloud (input_cost_per_character). 0 or less:
+     * none (stored NULL). */
+    double per_image, per_second, per_character;
+    char source[64]; /* "builtin 2025-06", "litellm", "manual" */
     int64_t updated_ms;
 } mm_price;
 

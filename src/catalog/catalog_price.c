@@ -1,4 +1,5 @@
-/* The price table (USD per million tokens, per provider and provider model): setting one,
+/* The price table (USD per million tokens, and per image / second / character for media models,
+ * per provider and provider model): setting one,
  * importing many in one transaction, and reading them. No price is "unknown", never $0. */
 #include "catalog/catalog_internal.h"
 
@@ -11,7 +12,7 @@
 
 #define PRICE_SELECT                                                                               \
     "SELECT provider, model, input_per_mtok, output_per_mtok, source, updated_ms, "                \
-    "cache_read_per_mtok, cache_write_per_mtok FROM prices "
+    "cache_read_per_mtok, cache_write_per_mtok, per_image, per_second, per_character FROM prices "
 
 static mm_status validate_rate(const char *field, double rate, mm_error *err)
 {
@@ -20,6 +21,16 @@ static mm_status validate_rate(const char *field, double rate, mm_error *err)
                             "a price must be a number of USD per million tokens from 0 to %.0f "
                             "(negative means unknown)",
                             MONEY_PER_MTOK_MAX);
+    return MM_OK;
+}
+
+/* A media price (USD per image, second or character): 0 or less is none. */
+static mm_status validate_unit_rate(const char *field, double rate, mm_error *err)
+{
+    if (isnan(rate) || rate > MONEY_PER_UNIT_MAX)
+        return mm_error_set(err, MM_E_INVALID, field,
+                            "a media price must be a number of USD per unit from 0 to %.0f",
+                            MONEY_PER_UNIT_MAX);
     return MM_OK;
 }
 
@@ -40,6 +51,12 @@ static mm_status validate_price(const mm_price *price, mm_error *err)
         st = validate_rate("cache_read_per_mtok", price->cache_read_per_mtok, err);
     if (st == MM_OK)
         st = validate_rate("cache_write_per_mtok", price->cache_write_per_mtok, err);
+    if (st == MM_OK)
+        st = validate_unit_rate("per_image", price->per_image, err);
+    if (st == MM_OK)
+        st = validate_unit_rate("per_second", price->per_second, err);
+    if (st == MM_OK)
+        st = validate_unit_rate("per_character", price->per_character, err);
     return st;
 }
 
@@ -48,7 +65,25 @@ static json_t *rate_json(double rate)
     return rate < 0 ? json_null() : json_real(rate);
 }
 
+static json_t *price_tokens_json(const mm_price *price);
+
+static json_t *unit_json(double rate)
+{
+    return rate <= 0 ? json_null() : json_real(rate);
+}
+
 static json_t *price_json(const mm_price *price)
+{
+    json_t *obj = price_tokens_json(price);
+    if (obj && (price->per_image > 0 || price->per_second > 0 || price->per_character > 0)) {
+        json_object_set_new(obj, "per_image", unit_json(price->per_image));
+        json_object_set_new(obj, "per_second", unit_json(price->per_second));
+        json_object_set_new(obj, "per_character", unit_json(price->per_character));
+    }
+    return obj;
+}
+
+static json_t *price_tokens_json(const mm_price *price)
 {
     return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:s}", "provider", price->provider, "model",
                      price->model, "input_per_mtok", rate_json(price->input_per_mtok),
@@ -63,6 +98,19 @@ static void bind_rate(db_stmt *stmt, int index, double rate)
         db_bind_null(stmt, index);
     else
         db_bind_double(stmt, index, rate);
+}
+
+static void bind_unit_rate(db_stmt *stmt, int index, double rate)
+{
+    if (rate <= 0)
+        db_bind_null(stmt, index);
+    else
+        db_bind_double(stmt, index, rate);
+}
+
+static double column_unit_rate(db_stmt *stmt, int index)
+{
+    return db_column_is_null(stmt, index) ? 0 : db_column_double(stmt, index);
 }
 
 static double column_rate(db_stmt *stmt, int index)
@@ -82,6 +130,9 @@ static void read_price_row(db_stmt *stmt, void *item)
     price->updated_ms = db_column_int64(stmt, 5);
     price->cache_read_per_mtok = column_rate(stmt, 6);
     price->cache_write_per_mtok = column_rate(stmt, 7);
+    price->per_image = column_unit_rate(stmt, 8);
+    price->per_second = column_unit_rate(stmt, 9);
+    price->per_character = column_unit_rate(stmt, 10);
 }
 
 static mm_status upsert(mm_catalog *cat, db_stmt *stmt, const mm_price *price, int64_t now,
@@ -95,6 +146,9 @@ static mm_status upsert(mm_catalog *cat, db_stmt *stmt, const mm_price *price, i
     db_bind_int64(stmt, 6, now);
     bind_rate(stmt, 7, price->cache_read_per_mtok);
     bind_rate(stmt, 8, price->cache_write_per_mtok);
+    bind_unit_rate(stmt, 9, price->per_image);
+    bind_unit_rate(stmt, 10, price->per_second);
+    bind_unit_rate(stmt, 11, price->per_character);
     int rc = db_step(stmt);
     db_reset(stmt);
     return rc == DB_DONE ? MM_OK : cat_db_error(cat, "saving a price", err);
@@ -104,14 +158,17 @@ static mm_status prepare_upsert(mm_catalog *cat, db_stmt **stmt, mm_error *err)
 {
     return cat_prepare(cat,
                        "INSERT INTO prices(provider, model, input_per_mtok, output_per_mtok, "
-                       "source, updated_ms, cache_read_per_mtok, cache_write_per_mtok) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+                       "source, updated_ms, cache_read_per_mtok, cache_write_per_mtok, "
+                       "per_image, per_second, per_character) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
                        "ON CONFLICT(provider, model) DO UPDATE SET "
                        "input_per_mtok = excluded.input_per_mtok, "
                        "output_per_mtok = excluded.output_per_mtok, source = excluded.source, "
                        "updated_ms = excluded.updated_ms, "
                        "cache_read_per_mtok = excluded.cache_read_per_mtok, "
-                       "cache_write_per_mtok = excluded.cache_write_per_mtok",
+                       "cache_write_per_mtok = excluded.cache_write_per_mtok, "
+                       "per_image = excluded.per_image, per_second = excluded.per_second, "
+                       "per_character = excluded.per_character",
                        stmt, err);
 }
 

@@ -207,6 +207,11 @@ static const char *const MIGRATIONS[] = {
      * process (`serve` leases slices so it can admit in memory): `requests` counts against the
      * requests/min limits (a request's own reservation holds 1). */
     "ALTER TABLE router_reservations ADD COLUMN requests INTEGER NOT NULL DEFAULT 1;",
+    /* 10: media prices (issue 16), in USD as LiteLLM keys them: per image made, per second of
+     * audio transcribed, per character read aloud (NULL = none). */
+    "ALTER TABLE prices ADD COLUMN per_image REAL;"
+    "ALTER TABLE prices ADD COLUMN per_second REAL;"
+    "ALTER TABLE prices ADD COLUMN per_character REAL;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))

@@ -167,6 +167,10 @@ static const char *const MIGRATIONS[] = {
     "CREATE INDEX usage_rollup_day_by_start ON usage_rollup_day(start_ms, scope);",
     /* 9: admission leases: a reservation row's request count (a lease holds a slice) */
     "ALTER TABLE router_reservations ADD COLUMN requests BIGINT NOT NULL DEFAULT 1;",
+    /* 10: media prices in USD: per image, per second of audio, per character (NULL = none) */
+    "ALTER TABLE prices ADD COLUMN per_image DOUBLE PRECISION;"
+    "ALTER TABLE prices ADD COLUMN per_second DOUBLE PRECISION;"
+    "ALTER TABLE prices ADD COLUMN per_character DOUBLE PRECISION;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))

@@ -60,8 +60,9 @@ static const cli_spec import_spec = {
     .description =
         "Imports prices from FILE: mmadmin's own format (data/prices.json: {\"date\", \"prices\":\n"
         "[{provider, model, input, output}]}) or LiteLLM's model_prices_and_context_window.json\n"
-        "(per-token prices, converted to per million; providers mmadmin has no adapter for are\n"
-        "skipped and counted). All or nothing: a bad file imports nothing.",
+        "(per-token prices, converted to per million, and the media prices input_cost_per_image,\n"
+        "input_cost_per_second, input_cost_per_character; providers mmadmin has no adapter for\n"
+        "are skipped and counted). All or nothing: a bad file imports nothing.",
     .options = cli_no_options,
     .example = "mmadmin prices import model_prices_and_context_window.json",
     .min_args = 1,
@@ -72,6 +73,11 @@ static const cli_spec import_spec = {
 static json_t *per_mtok_json(double value)
 {
     return value < 0 ? json_null() : json_real(value);
+}
+
+static json_t *unit_json(double value)
+{
+    return value <= 0 ? json_null() : json_real(value);
 }
 
 static json_t *price_json(const mm_price *price)
@@ -86,6 +92,9 @@ static json_t *price_json(const mm_price *price)
     json_object_set_new(obj, "output_per_mtok", per_mtok_json(price->output_per_mtok));
     json_object_set_new(obj, "cache_read_per_mtok", per_mtok_json(price->cache_read_per_mtok));
     json_object_set_new(obj, "cache_write_per_mtok", per_mtok_json(price->cache_write_per_mtok));
+    json_object_set_new(obj, "per_image", unit_json(price->per_image));
+    json_object_set_new(obj, "per_second", unit_json(price->per_second));
+    json_object_set_new(obj, "per_character", unit_json(price->per_character));
     json_object_set_new(obj, "source", json_string(price->source));
     json_object_set_new(obj, "updated", json_string(when));
     return obj;
@@ -99,8 +108,8 @@ static void print_prices_text(const mm_price_list *prices, const pricing_unprice
         return;
     }
     const char *headers[] = {"PROVIDER",       "MODEL",           "INPUT $/M", "OUTPUT $/M",
-                             "CACHE READ $/M", "CACHE WRITE $/M", "SOURCE"};
-    cli_table *table = cli_table_new(7, headers);
+                             "CACHE READ $/M", "CACHE WRITE $/M", "MEDIA",     "SOURCE"};
+    cli_table *table = cli_table_new(8, headers);
     for (size_t i = 0; table && i < prices->count; i++) {
         const mm_price *p = &prices->items[i];
         char in[32], out[32], read[32], write[32];
@@ -108,12 +117,14 @@ static void print_prices_text(const mm_price_list *prices, const pricing_unprice
         money_format_per_mtok(p->output_per_mtok, out, sizeof out);
         money_format_per_mtok(p->cache_read_per_mtok, read, sizeof read);
         money_format_per_mtok(p->cache_write_per_mtok, write, sizeof write);
-        const char *row[] = {p->provider, p->model, in, out, read, write, p->source};
+        char media[96];
+        pricing_format_units(p, media, sizeof media);
+        const char *row[] = {p->provider, p->model, in, out, read, write, media, p->source};
         cli_table_add(table, row);
     }
     for (size_t i = 0; table && i < n; i++) {
         const char *row[] = {
-            missing[i].provider, missing[i].model, "no price", "no price", "-", "-",
+            missing[i].provider, missing[i].model, "no price", "no price", "-", "-", "-",
             "used by a target"};
         cli_table_add(table, row);
     }
@@ -239,7 +250,7 @@ static int prices_import(cli_context *ctx, int argc, char **argv)
            summary.format == PRICING_FORMAT_LITELLM ? "LiteLLM" : "mmadmin");
     if (summary.format == PRICING_FORMAT_LITELLM)
         printf("; skipped %zu entries of providers mmadmin has no adapter for and %zu without "
-               "token prices",
+               "token or media prices",
                summary.skipped_provider, summary.skipped_no_price);
     printf("\n");
     pricing_file_free(&summary);

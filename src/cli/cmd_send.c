@@ -1,5 +1,7 @@
-/* `mmadmin send MODEL --workspace W --prompt TEXT`: a real chat (or embedding) through the
- * router, printing the answer, the target that served it and every attempt. */
+/* `mmadmin send MODEL --workspace W --prompt TEXT`: a real chat (or embedding, image,
+ * transcription, speech) through the router, printing the answer (or writing the image or
+ * audio to --out), the target that served it and every attempt. */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #define INPUT_MAX (1024 * 1024)
 #define MAX_TOKENS_MAX 1000000
 #define TIMEOUT_MS_MAX 600000
+#define AUDIO_MAX (25 * 1024 * 1024) /* OpenAI's transcription upload limit */
 
 enum {
     OPT_WORKSPACE = 256,
@@ -19,7 +22,13 @@ enum {
     OPT_MAX_TOKENS,
     OPT_TIMEOUT,
     OPT_STREAM,
-    OPT_JSON
+    OPT_JSON,
+    OPT_IMAGE_PROMPT,
+    OPT_TRANSCRIBE,
+    OPT_SPEECH,
+    OPT_OUT,
+    OPT_SIZE,
+    OPT_VOICE
 };
 
 static const cli_option send_options[] = {
@@ -29,17 +38,28 @@ static const cli_option send_options[] = {
     {"max-tokens", "N", OPT_MAX_TOKENS, "most tokens of the answer (chat; default 256)"},
     {"timeout-ms", "N", OPT_TIMEOUT, "per-attempt timeout in milliseconds (default 30000)"},
     {"stream", NULL, OPT_STREAM, "print the answer as it arrives (chat; the provider's streaming)"},
+    {"image-prompt", "TEXT", OPT_IMAGE_PROMPT, "image models: make an image of TEXT (--out)"},
+    {"transcribe", "FILE", OPT_TRANSCRIBE, "audio models: transcribe the audio FILE"},
+    {"speech", "TEXT", OPT_SPEECH, "audio models: read TEXT aloud (--out)"},
+    {"out", "FILE", OPT_OUT, "where the image or the speech audio is written"},
+    {"size", "WxH", OPT_SIZE, "image size, e.g. 1024x1024 (default: the provider's)"},
+    {"voice", "V", OPT_VOICE, "speech voice (default alloy)"},
     {"json", NULL, OPT_JSON, "print JSON instead of text"},
     {NULL, NULL, 0, NULL},
 };
 
 static const cli_spec send_spec = {
     .command = "send",
-    .synopsis = "MODEL --workspace W (--prompt TEXT | --input FILE) [--max-tokens N] "
-                "[--timeout-ms N] [--stream | --json]",
+    .synopsis =
+        "MODEL --workspace W (--prompt TEXT | --input FILE | --image-prompt TEXT --out "
+        "FILE | --transcribe FILE | --speech TEXT --out FILE) [--max-tokens N] [--size WxH] "
+        "[--voice V] [--timeout-ms N] [--stream | --json]",
     .description =
         "Sends a real request through the router: a chat, or an embedding for embedding\n"
-        "models. Targets are tried in the plan's order (see 'mmadmin route'); a network error,\n"
+        "models; for image models an image (--image-prompt, written to --out), for audio\n"
+        "models a transcription (--transcribe, the text printed) or speech (--speech, the\n"
+        "audio written to --out), priced per image, second or character. Targets are tried in the "
+        "plan's order (see 'mmadmin route'); a network error,\n"
         "timeout, auth or quota failure, 408, 429, 5xx or overload falls through to the next,\n"
         "a request error (400, 404, 422) is returned as is. Every attempt is recorded as a\n"
         "usage event with its cost. With --stream a chat answer is printed as it arrives;\n"
@@ -49,7 +69,10 @@ static const cli_spec send_spec = {
     .options = send_options,
     .example = "mmadmin send fast-chat --workspace search --prompt 'Say hi'\n"
                "mmadmin send fast-chat --workspace search --prompt 'Tell a story' --stream\n"
-               "mmadmin send embed --workspace search --input doc.txt --json",
+               "mmadmin send embed --workspace search --input doc.txt --json\n"
+               "mmadmin send draw --workspace search --image-prompt 'a red fox' --out fox.png\n"
+               "mmadmin send voice --workspace search --transcribe memo.wav\n"
+               "mmadmin send voice --workspace search --speech 'Hello' --out hello.mp3",
     .min_args = 1,
     .max_args = 1,
     .args_name = "MODEL",
@@ -57,9 +80,26 @@ static const cli_spec send_spec = {
 
 typedef struct send_args {
     const char *workspace, *prompt, *input_file;
+    const char *image_prompt, *transcribe, *speech, *out, *size, *voice;
     int64_t max_tokens, timeout_ms;
     bool json, stream;
 } send_args;
+
+static void parse_media_option(int id, const char *arg, send_args *a)
+{
+    if (id == OPT_IMAGE_PROMPT)
+        a->image_prompt = arg;
+    else if (id == OPT_TRANSCRIBE)
+        a->transcribe = arg;
+    else if (id == OPT_SPEECH)
+        a->speech = arg;
+    else if (id == OPT_OUT)
+        a->out = arg;
+    else if (id == OPT_SIZE)
+        a->size = arg;
+    else if (id == OPT_VOICE)
+        a->voice = arg;
+}
 
 static int parse_send(cli_parser *p, send_args *a)
 {
@@ -81,6 +121,8 @@ static int parse_send(cli_parser *p, send_args *a)
             a->json = true;
         else if (id == OPT_STREAM)
             a->stream = true;
+        else
+            parse_media_option(id, p->arg, a);
         if (st != MM_OK)
             return cli_report(&err);
     }
@@ -88,9 +130,14 @@ static int parse_send(cli_parser *p, send_args *a)
         return p->exit_code;
     if (!a->workspace)
         return cli_usage_error("send", "--workspace W is required (the workspace sending)");
-    if (!!a->prompt == !!a->input_file)
-        return cli_usage_error("send", "give the input with exactly one of --prompt TEXT or "
-                                       "--input FILE");
+    int inputs = !!a->prompt + !!a->input_file + !!a->image_prompt + !!a->transcribe + !!a->speech;
+    if (inputs != 1)
+        return cli_usage_error("send", "give the input with exactly one of --prompt TEXT, "
+                                       "--input FILE, --image-prompt TEXT, --transcribe FILE or "
+                                       "--speech TEXT");
+    if ((a->image_prompt || a->speech) && !a->out)
+        return cli_usage_error("send", "--out FILE is required with --image-prompt and --speech "
+                                       "(where the image or the audio is written)");
     if (a->stream && a->json)
         return cli_usage_error("send", "give --stream or --json, not both (JSON needs the whole "
                                        "answer)");
@@ -135,6 +182,62 @@ static mm_status read_input(const char *path, char **out, mm_error *err)
     return MM_OK;
 }
 
+/* Reads an audio file (at most 25 MiB, OpenAI's upload limit) into *out (heap). */
+static mm_status read_audio(const char *path, unsigned char **out, size_t *len, mm_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return mm_error_set(err, MM_E_IO, "transcribe",
+                            "cannot open --transcribe %s; check the "
+                            "path",
+                            path);
+    unsigned char *data = malloc(AUDIO_MAX + 1);
+    size_t n = data ? fread(data, 1, AUDIO_MAX + 1, f) : 0;
+    bool failed = !data || ferror(f);
+    fclose(f);
+    if (failed || n > AUDIO_MAX || n == 0) {
+        free(data);
+        return mm_error_set(err, failed ? MM_E_IO : MM_E_INVALID, "transcribe",
+                            failed ? "cannot read --transcribe %s"
+                                   : "--transcribe %s is empty or over 25 MiB",
+                            path);
+    }
+    *out = data;
+    *len = n;
+    return MM_OK;
+}
+
+static mm_status write_file(const char *path, const void *data, size_t len, mm_error *err)
+{
+    FILE *f = fopen(path, "wb");
+    bool ok = f && fwrite(data, 1, len, f) == len;
+    if (f && fclose(f) != 0)
+        ok = false;
+    return ok ? MM_OK
+              : mm_error_set(err, MM_E_IO, "out", "cannot write --out %s; check the path", path);
+}
+
+/* Writes the served image (the first, decoded from base64) or speech audio to --out. */
+static mm_status write_media(const router_send_result *res, const char *path, mm_error *err)
+{
+    if (res->media)
+        return write_file(path, res->media, res->media_len, err);
+    if (res->images_b64.count == 0)
+        return MM_OK; /* answered with URLs: printed instead */
+    const char *b64 = res->images_b64.items[0];
+    size_t cap = strlen(b64) / 4 * 3 + 3, len = 0;
+    unsigned char *bytes = malloc(cap);
+    if (!bytes)
+        return mm_error_set(err, MM_E_INTERNAL, "", "out of memory");
+    mm_status st = sodium_base642bin(bytes, cap, b64, strlen(b64), "\n\r", &len, NULL,
+                                     sodium_base64_VARIANT_ORIGINAL) == 0
+                       ? write_file(path, bytes, len, err)
+                       : mm_error_set(err, MM_E_PROVIDER, "out",
+                                      "the image the provider sent is not valid base64");
+    free(bytes);
+    return st;
+}
+
 static json_t *attempts_json(const router_send_result *res)
 {
     json_t *array = json_array();
@@ -153,6 +256,18 @@ static json_t *attempts_json(const router_send_result *res)
         json_array_append_new(array, item);
     }
     return array;
+}
+
+static json_t *media_json(const router_send_result *res)
+{
+    json_t *urls = json_array();
+    for (size_t i = 0; i < res->image_urls.count; i++)
+        json_array_append_new(urls, json_string(res->image_urls.items[i]));
+    return json_pack("{s:I, s:I, s:I, s:I, s:o, s:s}", "images", (json_int_t)res->images,
+                     "audio_ms", (json_int_t)res->audio_ms, "characters",
+                     (json_int_t)res->characters, "bytes",
+                     (json_int_t)(res->media ? res->media_len : 0), "image_urls", urls,
+                     "media_type", res->media_type);
 }
 
 static json_t *send_json(const router_send_result *res, mm_status st, const mm_error *err)
@@ -182,6 +297,9 @@ static json_t *send_json(const router_send_result *res, mm_status st, const mm_e
                             : json_null());
     json_object_set_new(obj, "usage", usage);
     json_object_set_new(obj, "output", res->output ? json_string(res->output) : json_null());
+    json_object_set_new(obj, "media",
+                        res->images || res->audio_ms || res->characters ? media_json(res)
+                                                                        : json_null());
     if (st != MM_OK) {
         json_object_set_new(obj, "error", json_string(err->message));
         if (res->plan.refusal != ROUTER_ADMITTED)
@@ -213,6 +331,17 @@ static void print_attempts(const router_send_result *res, FILE *out)
     cli_table_finish(table, out);
 }
 
+static void print_media(const router_send_result *res)
+{
+    for (size_t i = 0; i < res->image_urls.count; i++)
+        printf("image at %s\n", res->image_urls.items[i]);
+    if (res->images)
+        printf("%lld image(s) made\n\n", (long long)res->images);
+    else
+        printf("%zu bytes of %s audio for %lld characters\n\n", res->media_len, res->media_type,
+               (long long)res->characters);
+}
+
 static void print_served(const router_send_result *res, bool streamed)
 {
     const router_attempt_result *r = &res->attempts[res->served_index];
@@ -223,9 +352,13 @@ static void print_served(const router_send_result *res, bool streamed)
         snprintf(kinds, sizeof kinds, " (%lld cache read, %lld cache write; %lld reasoning)",
                  (long long)res->tokens_cache_read, (long long)res->tokens_cache_write,
                  (long long)res->tokens_reasoning);
-    if (!streamed)
-        printf("%s", res->output ? res->output : "");
-    printf("\n\n");
+    if (res->images || res->characters) {
+        print_media(res);
+    } else {
+        if (!streamed)
+            printf("%s", res->output ? res->output : "");
+        printf("\n\n");
+    }
     printf("served by %s (%s, priority %d) in %lld ms; tokens %s%lld in / %s%lld out%s; cost "
            "%s%s%s\n",
            r->account, r->model, r->priority, (long long)r->latency_ms, est,
@@ -234,6 +367,28 @@ static void print_served(const router_send_result *res, bool streamed)
            res->usage_estimated ? " (estimated: the answer carried no usable usage)" : "");
     printf("attempts:\n");
     print_attempts(res, stdout);
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+static mm_media_request media_request(const send_args *a, const unsigned char *audio,
+                                      size_t audio_len)
+{
+    mm_media_request m = {.kind = MM_MEDIA_NONE};
+    if (a->image_prompt)
+        m = (mm_media_request){.kind = MM_MEDIA_IMAGE, .text = a->image_prompt, .size = a->size};
+    else if (a->speech)
+        m = (mm_media_request){.kind = MM_MEDIA_SPEECH, .text = a->speech, .voice = a->voice};
+    else if (a->transcribe)
+        m = (mm_media_request){.kind = MM_MEDIA_TRANSCRIPTION,
+                               .audio = audio,
+                               .audio_len = audio_len,
+                               .filename = base_name(a->transcribe)};
+    return m;
 }
 
 int cmd_send(cli_context *ctx, int argc, char **argv)
@@ -254,9 +409,16 @@ int cmd_send(cli_context *ctx, int argc, char **argv)
         free(input);
         return cli_report(&err);
     }
+
+    unsigned char *audio = NULL;
+    size_t audio_len = 0;
+    if (a.transcribe && read_audio(a.transcribe, &audio, &audio_len, &err) != MM_OK)
+        return cli_report(&err);
+    mm_media_request media = media_request(&a, audio, audio_len);
     router_send_request req = {.workspace = a.workspace,
                                .model = p.args[0],
                                .input = input ? input : a.prompt,
+                               .media = media.kind != MM_MEDIA_NONE ? &media : NULL,
                                .max_tokens = (int)a.max_tokens,
                                .timeout_ms = (long)a.timeout_ms};
     bool printed = false;
@@ -268,6 +430,8 @@ int cmd_send(cli_context *ctx, int argc, char **argv)
     code = CLI_EXIT_OK;
     mm_status st = res ? router_send(cat, &req, res, &err)
                        : mm_error_set(&err, MM_E_INTERNAL, "", "out of memory");
+    if (st == MM_OK && a.out)
+        st = write_media(res, a.out, &err);
     if (res && a.json)
         code = cli_print_json(send_json(res, st, &err));
     else if (res && st == MM_OK)
@@ -283,5 +447,6 @@ int cmd_send(cli_context *ctx, int argc, char **argv)
     router_send_result_free(res);
     free(res);
     free(input);
+    free(audio);
     return code;
 }

@@ -89,6 +89,9 @@ static const gw_route ROUTES[] = {
     {"GET", "/v1/models", gw_openai_models},
     {"POST", "/v1/chat/completions", gw_openai_chat},
     {"POST", "/v1/embeddings", gw_openai_embeddings},
+    {"POST", "/v1/images/generations", gw_media_images},
+    {"POST", "/v1/audio/transcriptions", gw_media_transcriptions},
+    {"POST", "/v1/audio/speech", gw_media_speech},
 };
 
 static const char *bearer_token(struct MHD_Connection *connection)
@@ -118,8 +121,12 @@ static void run_authenticated(gateway *gw, const gw_route *route, struct MHD_Con
                           "the API key is unknown, revoked or expired; ask an admin for a "
                           "workspace key (mmadmin workspace key list)");
     else {
-        gw_call call = {
-            .gw = gw, .view = view, .key = key, .body = r->body ? r->body : "", .body_len = r->len};
+        gw_call call = {.gw = gw,
+                        .connection = connection,
+                        .view = view,
+                        .key = key,
+                        .body = r->body ? r->body : "",
+                        .body_len = r->len};
         route->handler(&call, resp);
     }
     if (resp->status == 401)

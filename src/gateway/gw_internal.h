@@ -194,6 +194,7 @@ void gw_response_json(gw_response *resp, int status, json_t *json);
 
 struct gw_call {
     gateway *gw;
+    struct MHD_Connection *connection; /* for the multipart reader (gw_media.c) */
     gw_view *view;
     const gw_key *key;
     const char *body;
@@ -230,6 +231,24 @@ void gw_stream_release(void *cls);
 void gw_openai_models(gw_call *call, gw_response *resp);
 void gw_openai_chat(gw_call *call, gw_response *resp);
 void gw_openai_embeddings(gw_call *call, gw_response *resp);
+
+/* What gw_openai.c shares with the media endpoints: one request through the router on a pooled
+ * connection (false, resp filled, when none came free), a failed request's answer (refusal
+ * 403/404/429/503, request error 4xx, 502/503 with every attempt), the served-by headers, and
+ * the body read as a JSON object with a "model" (NULL, resp filled, otherwise). */
+bool gw_send(gw_call *call, router_send_request *req, router_send_result *res, mm_status *st,
+             mm_error *err, gw_response *resp);
+void gw_failure_response(const router_send_result *res, mm_status st, const mm_error *err,
+                         gw_response *resp);
+void gw_served_headers(const router_send_result *res, gw_response *resp);
+json_t *gw_parse_body(gw_call *call, gw_response *resp);
+
+/* ---- images and audio (gw_media.c): POST /v1/images/generations, /v1/audio/transcriptions
+ * (multipart/form-data read with libmicrohttpd's post processor, bounded by max_body_bytes),
+ * /v1/audio/speech (the audio bytes answered) ---- */
+void gw_media_images(gw_call *call, gw_response *resp);
+void gw_media_transcriptions(gw_call *call, gw_response *resp);
+void gw_media_speech(gw_call *call, gw_response *resp);
 
 /* Starts / frees the metrics state (the scrape's catalog connection opens on the first scrape). */
 void gw_metrics_init(gateway *gw);

@@ -1,6 +1,7 @@
 /* The OpenAI-compatible endpoints of `mmadmin serve`: the model picker (GET /v1/models), chat
- * completions (JSON; SSE in gw_stream.c) and embeddings, each sent through the router on the shared
- * view, with router outcomes mapped to OpenAI's status codes and error shape. */
+ * completions (JSON; SSE in gw_stream.c) and embeddings (images and audio: gw_media.c), each
+ * sent through the router on the shared view, with router outcomes mapped to OpenAI's status
+ * codes and error shape. */
 #include <inttypes.h>
 #include <math.h>
 #include <sodium.h>
@@ -422,4 +423,28 @@ done:
     free(res);
     json_decref(inputs);
     json_decref(root);
+}
+
+/* ---- shared with gw_media.c ---- */
+
+bool gw_send(gw_call *call, router_send_request *req, router_send_result *res, mm_status *st,
+             mm_error *err, gw_response *resp)
+{
+    return send_one(call, req, res, st, err, resp);
+}
+
+void gw_failure_response(const router_send_result *res, mm_status st, const mm_error *err,
+                         gw_response *resp)
+{
+    failure_response(res, st, err, resp);
+}
+
+void gw_served_headers(const router_send_result *res, gw_response *resp)
+{
+    served_headers(res, resp);
+}
+
+json_t *gw_parse_body(gw_call *call, gw_response *resp)
+{
+    return parse_body(call, resp);
 }

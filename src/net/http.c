@@ -119,9 +119,29 @@ static size_t on_body(char *data, size_t size, size_t n, void *userdata)
     return len;
 }
 
-static bool set_method(CURL *easy, const mm_http_request *req)
+/* The request's parts as a curl_mime body (kept in resp until the response is freed). */
+static bool set_parts(CURL *easy, const mm_http_request *req, mm_http_response *resp)
+{
+    resp->mime = curl_mime_init(easy);
+    if (!resp->mime)
+        return false;
+    for (size_t i = 0; i < req->n_parts; i++) {
+        const mm_http_part *p = &req->parts[i];
+        curl_mimepart *part = curl_mime_addpart(resp->mime);
+        if (!part || curl_mime_name(part, p->name) != CURLE_OK ||
+            curl_mime_data(part, (const char *)p->data, p->len) != CURLE_OK ||
+            (p->filename && curl_mime_filename(part, p->filename) != CURLE_OK) ||
+            (p->content_type && curl_mime_type(part, p->content_type) != CURLE_OK))
+            return false;
+    }
+    return curl_easy_setopt(easy, CURLOPT_MIMEPOST, resp->mime) == CURLE_OK;
+}
+
+static bool set_method(CURL *easy, const mm_http_request *req, mm_http_response *resp)
 {
     const char *method = req->method ? req->method : "GET";
+    if (req->n_parts > 0 && !req->body)
+        return set_parts(easy, req, resp);
     if (req->body) {
         if (curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(req->body)) ||
             curl_easy_setopt(easy, CURLOPT_COPYPOSTFIELDS, req->body))
@@ -196,7 +216,7 @@ CURL *net_easy_prepare(const mm_http_request *req, mm_http_response *resp, mm_er
         return NULL;
     }
     if (!set_transport(easy, req, resp) || !set_capture(easy, resp) ||
-        !set_headers(easy, req, resp) || !set_method(easy, req)) {
+        !set_headers(easy, req, resp) || !set_method(easy, req, resp)) {
         curl_easy_cleanup(easy);
         mm_http_response_free(resp);
         mm_error_set(err, MM_E_INTERNAL, NULL,
@@ -398,6 +418,13 @@ void mm_http_request_free(mm_http_request *req)
     wipe_strings(&req->headers); /* headers hold the key */
     mm_string_list_free(&req->headers);
     free(req->body);
+    for (size_t i = 0; i < req->n_parts; i++) {
+        free(req->parts[i].name);
+        free(req->parts[i].filename);
+        free(req->parts[i].content_type);
+        free(req->parts[i].data);
+    }
+    free(req->parts);
     free(req->ca_bundle);
     memset(req, 0, sizeof *req);
 }
@@ -413,7 +440,35 @@ void mm_http_response_free(mm_http_response *resp)
     for (struct curl_slist *h = resp->curl_headers; h; h = h->next)
         wipe_string(h->data); /* libcurl's copy of the request headers */
     curl_slist_free_all(resp->curl_headers);
+    curl_mime_free(resp->mime);
     memset(resp, 0, sizeof *resp);
+}
+
+static char *copy_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+bool mm_http_add_part(mm_http_request *req, const char *name, const char *filename,
+                      const char *content_type, const void *data, size_t len)
+{
+    mm_http_part *grown = realloc(req->parts, (req->n_parts + 1) * sizeof *grown);
+    if (!grown)
+        return false;
+    req->parts = grown;
+    mm_http_part *p = &grown[req->n_parts];
+    memset(p, 0, sizeof *p);
+    p->name = strdup(name);
+    p->filename = copy_or_null(filename);
+    p->content_type = copy_or_null(content_type);
+    p->data = malloc(len ? len : 1);
+    req->n_parts++; /* freed with the request even when a copy failed */
+    if (!p->name || (filename && !p->filename) || (content_type && !p->content_type) || !p->data)
+        return false;
+    if (len)
+        memcpy(p->data, data, len);
+    p->len = len;
+    return true;
 }
 
 const char *mm_http_header(const mm_http_response *resp, const char *name)

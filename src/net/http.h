@@ -16,6 +16,15 @@
 #define MM_HTTP_DEFAULT_CONNECT_TIMEOUT_MS 5000L
 #define MM_HTTP_DEFAULT_TIMEOUT_MS 30000L
 
+/* One multipart/form-data part (sent with libcurl's curl_mime). Owned by its request. */
+typedef struct mm_http_part {
+    char *name;
+    char *filename;     /* NULL: a plain field; else a file part */
+    char *content_type; /* NULL: libcurl's default */
+    unsigned char *data;
+    size_t len;
+} mm_http_part;
+
 /* One request. All strings are owned (freed by mm_http_request_free). Header values may carry
  * secrets: never log or display `headers`. */
 typedef struct mm_http_request {
@@ -23,6 +32,8 @@ typedef struct mm_http_request {
     char *url;
     mm_string_list headers; /* "Name: value" */
     char *body;             /* NULL for GET */
+    mm_http_part *parts;    /* POST multipart/form-data when n_parts > 0 (body then NULL) */
+    size_t n_parts;
     long connect_timeout_ms, timeout_ms;
     char *ca_bundle; /* NULL = system store */
 } mm_http_request;
@@ -44,6 +55,7 @@ typedef struct mm_http_response {
     int64_t started_ms;
     long timeout_ms, connect_timeout_ms;
     struct curl_slist *curl_headers;
+    curl_mime *mime; /* the multipart body of the request, freed with the response */
     char curl_error[CURL_ERROR_SIZE];
 } mm_http_response;
 
@@ -82,6 +94,10 @@ const char *mm_http_header(const mm_http_response *resp, const char *name);
 
 /* Helpers for request builders. */
 bool mm_http_add_header(mm_http_request *req, const char *name, const char *value);
+/* Appends a multipart part (copies name, filename, content_type and len bytes of data);
+ * false on out-of-memory. */
+bool mm_http_add_part(mm_http_request *req, const char *name, const char *filename,
+                      const char *content_type, const void *data, size_t len);
 /* Percent-encodes s for a URL path segment or query value with libcurl (every byte but
  * A-Z a-z 0-9 - . _ ~ becomes %XX); a heap string to free(), NULL on OOM. */
 char *mm_url_escape(const char *s);

@@ -89,6 +89,19 @@ static mm_status azure_build_embed(const mm_connection *conn, const char *model,
     return deployment_request(conn, model, "embeddings", body, out, err);
 }
 
+static mm_status azure_build_media(const mm_connection *conn, const char *model,
+                                   const mm_media_request *media, mm_http_request *out,
+                                   mm_error *err)
+{
+    mm_status st =
+        deployment_request(conn, model, openai_media_operation(media->kind), NULL, out, err);
+    if (st == MM_OK)
+        st = openai_media_fill(NULL, media, out, err);
+    if (st != MM_OK)
+        mm_http_request_free(out);
+    return st;
+}
+
 static const mm_provider_ops OPS = {
     .build_list = azure_build_list,
     .parse_list = openai_shape_parse_list,
@@ -98,6 +111,9 @@ static const mm_provider_ops OPS = {
     .parse_embed = openai_shape_parse_embed,
     .make_streaming = openai_shape_make_streaming,
     .parse_stream_event = openai_shape_parse_stream,
+    .build_media = azure_build_media,
+    .parse_image = openai_media_parse_image,
+    .parse_transcription = openai_media_parse_transcription,
     .parse_error = openai_shape_parse_error,
     .read_ratelimit = openai_shape_read_ratelimit,
 };
@@ -114,6 +130,8 @@ const mm_provider_info mm_provider_azure_openai = {
     .requires_key = true,
     .supports_chat = true,
     .supports_embeddings = true,
+    .supports_images = true,
+    .supports_audio = true,
     .target_hint = "Azure targets name a deployment (your deployment name), which the "
                    "resource's model list does not show",
     .targets_not_listed = true,

@@ -333,6 +333,48 @@ static void gemini_parse_error(long status, const char *body, size_t len, mm_err
     json_decref(root);
 }
 
+/* Imagen: POST /models/{imagen-model}:predict {"instances":[{"prompt"}],"parameters":
+ * {"sampleCount"}} (PROVIDERS.md "Images and audio"); Gemini has no audio API. */
+static mm_status gemini_build_media(const mm_connection *conn, const char *model,
+                                    const mm_media_request *media, mm_http_request *out,
+                                    mm_error *err)
+{
+    if (media->kind != MM_MEDIA_IMAGE)
+        return mm_error_set(err, MM_E_INVALID, "model",
+                            "Google Gemini has no audio API: use an OpenAI or Azure OpenAI "
+                            "account for audio models.");
+    int n = media->n > 0 ? (media->n < 8 ? media->n : 8) : 1;
+    char *body = adapter_dump_owned(json_pack("{s:[{s:s}], s:{s:i}}", "instances", "prompt",
+                                              media->text ? media->text : "", "parameters",
+                                              "sampleCount", n));
+    if (!body)
+        return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
+    return model_request(conn, model, "predict", body, out, err);
+}
+
+/* {"predictions":[{"bytesBase64Encoded","mimeType"}]}: billed per image. */
+static bool gemini_parse_image(const char *body, size_t len, mm_call_result *res, const char **why)
+{
+    json_t *root = adapter_json_load(body, len);
+    json_t *predictions = root ? adapter_json_array(root, "predictions") : NULL;
+    bool ok = predictions && json_array_size(predictions) > 0;
+    *why = root ? "it has no \"predictions\" list of images" : "the body is not JSON";
+    size_t i;
+    json_t *entry;
+    json_array_foreach(predictions, i, entry)
+    {
+        const char *b64 = adapter_json_string(entry, "bytesBase64Encoded");
+        if (ok && !(b64 && mm_string_list_append(&res->images_b64, b64))) {
+            *why = "an image has no \"bytesBase64Encoded\" string";
+            ok = false;
+        }
+    }
+    if (ok)
+        res->images = (int64_t)json_array_size(predictions);
+    json_decref(root);
+    return ok;
+}
+
 static const mm_provider_ops OPS = {
     .build_list = gemini_build_list,
     .parse_list = gemini_parse_list,
@@ -342,6 +384,8 @@ static const mm_provider_ops OPS = {
     .parse_stream_event = gemini_parse_stream,
     .build_embed = gemini_build_embed,
     .parse_embed = gemini_parse_embed,
+    .build_media = gemini_build_media,
+    .parse_image = gemini_parse_image,
     .parse_error = gemini_parse_error,
     .read_ratelimit = NULL, /* Google documents no rate-limit headers */
 };
@@ -358,7 +402,8 @@ const mm_provider_info mm_provider_gemini = {
     .requires_key = true,
     .supports_chat = true,
     .supports_embeddings = true,
+    .supports_images = true,
     .target_hint = "Targets name a Gemini model without the models/ prefix, e.g. "
-                   "gemini-2.0-flash or text-embedding-004.",
+                   "gemini-2.0-flash, text-embedding-004 or imagen-3.0-generate-002.",
     .ops = &OPS,
 };

@@ -22,6 +22,8 @@ const mm_provider_info mm_provider_openai = {
     .requires_key = true,
     .supports_chat = true,
     .supports_embeddings = true,
+    .supports_images = true,
+    .supports_audio = true,
     .target_hint = "Targets name an OpenAI model id, e.g. gpt-4o-mini or text-embedding-3-small.",
     .ops = &openai_shape_ops,
 };

@@ -303,6 +303,9 @@ const mm_provider_ops openai_shape_ops = {
     .parse_embed = openai_shape_parse_embed,
     .make_streaming = openai_shape_make_streaming,
     .parse_stream_event = openai_shape_parse_stream,
+    .build_media = openai_media_build,
+    .parse_image = openai_media_parse_image,
+    .parse_transcription = openai_media_parse_transcription,
     .parse_error = openai_shape_parse_error,
     .read_ratelimit = openai_shape_read_ratelimit,
 };

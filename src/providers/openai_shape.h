@@ -34,6 +34,23 @@ void openai_shape_read_ratelimit(const mm_http_response *resp, int64_t now_ms, m
 bool openai_shape_make_streaming(mm_http_request *req);
 bool openai_shape_parse_stream(const char *event, const char *data, size_t len,
                                mm_stream_delta *delta, mm_call_result *res, const char **why);
+/* Images and audio in the OpenAI shape (openai_media.c). model NULL omits the field (Azure).
+ * Image body {"model","prompt","n","size","response_format":"b64_json" (dall-e only: gpt-image
+ * always answers base64)}; speech body {"model","input","voice","response_format"}; a
+ * transcription is multipart (file, model, response_format verbose_json for whisper, whose
+ * answer then says its duration, else json). Adds the body or the parts to req. */
+mm_status openai_media_fill(const char *model, const mm_media_request *media, mm_http_request *req,
+                            mm_error *err);
+/* The path after the base URL: "images/generations", "audio/transcriptions", "audio/speech". */
+const char *openai_media_operation(mm_media_kind kind);
+mm_status openai_media_build(const mm_connection *conn, const char *model,
+                             const mm_media_request *media, mm_http_request *out, mm_error *err);
+/* {"data":[{"b64_json"|"url"}],"usage"?} (gpt-image-1 bills tokens: usage.input_tokens). */
+bool openai_media_parse_image(const char *body, size_t len, mm_call_result *res, const char **why);
+/* {"text","duration"?} */
+bool openai_media_parse_transcription(const char *body, size_t len, mm_call_result *res,
+                                      const char **why);
+
 /* Every operation above, as OpenAI and OpenAI-compatible servers use them unchanged. */
 extern const mm_provider_ops openai_shape_ops;
 

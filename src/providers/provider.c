@@ -16,8 +16,6 @@
 
 #define PROVIDER_TEXT_MAX 300 /* the provider's own words kept in a message */
 
-typedef bool (*success_parser)(const char *body, size_t len, mm_call_result *res, const char **why);
-
 void mm_call_result_init(mm_call_result *res)
 {
     memset(res, 0, sizeof *res);
@@ -36,6 +34,11 @@ void mm_call_result_free(mm_call_result *res)
     free(res->embedding);
     res->embedding = NULL;
     res->embedding_dims = 0;
+    mm_string_list_free(&res->images_b64);
+    mm_string_list_free(&res->image_urls);
+    free(res->media);
+    res->media = NULL;
+    res->media_len = 0;
 }
 
 /* Model ids as util/text.h's policy shows provider text: format characters escaped. */
@@ -354,6 +357,7 @@ static void forget_usage(mm_call_result *res)
     res->usage_known = false;
     res->tokens_in = res->tokens_out = 0;
     res->tokens_cache_read = res->tokens_cache_write = res->tokens_reasoning = 0;
+    res->images = res->audio_ms = 0;
 }
 
 /* A 200 whose answer the provider withheld for its content: a request outcome, returned with
@@ -367,8 +371,8 @@ static void set_blocked(const mm_connection *conn, mm_call_result *res)
                 conn->provider->display_name, res->blocked);
 }
 
-static void parse_answer(const mm_connection *conn, const mm_http_response *resp,
-                         mm_call_result *res, success_parser parse)
+void provider_parse_answer(const mm_connection *conn, const mm_http_response *resp,
+                           mm_call_result *res, provider_success_parser parse)
 {
     begin_result(conn, resp, res);
     forget_usage(res);
@@ -379,8 +383,7 @@ static void parse_answer(const mm_connection *conn, const mm_http_response *resp
     }
     const char *why = "unknown shape";
     if (!parse(resp->body, resp->body_len, res, &why) || !sanitize_output(res)) {
-        free(res->output);
-        res->output = NULL;
+        mm_call_result_free(res);
         forget_usage(res);
         res->blocked = NULL;
         set_bad_success_body(conn, resp, res, why);
@@ -397,7 +400,7 @@ static void parse_answer(const mm_connection *conn, const mm_http_response *resp
 void provider_parse_chat_response(const mm_connection *conn, const mm_http_response *resp,
                                   mm_call_result *res)
 {
-    parse_answer(conn, resp, res, conn->provider->ops->parse_chat);
+    provider_parse_answer(conn, resp, res, conn->provider->ops->parse_chat);
 }
 
 /* An error event after the stream began: its class (server when the event does not say). */
@@ -456,7 +459,7 @@ void provider_parse_embed_response(const mm_connection *conn, const mm_http_resp
                     conn->provider->display_name, mm_error_class_hint(res->cls));
         return;
     }
-    parse_answer(conn, resp, res, conn->provider->ops->parse_embed);
+    provider_parse_answer(conn, resp, res, conn->provider->ops->parse_embed);
 }
 
 static mm_status check_connection(const mm_connection *conn, mm_error *err)

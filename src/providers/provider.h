@@ -36,6 +36,8 @@ typedef struct mm_provider_info {
     bool requires_key;
     bool supports_chat;
     bool supports_embeddings;
+    bool supports_images;    /* POST /images/generations or Imagen :predict (provider_media.c) */
+    bool supports_audio;     /* POST /audio/transcriptions and /audio/speech */
     const char *target_hint; /* shown by the target picker, e.g. Azure's deployment note */
     bool targets_not_listed; /* targets name what list-models does not show (Azure deployments) */
     const mm_provider_ops *ops;
@@ -100,6 +102,15 @@ typedef struct mm_call_result {
     char *output;          /* chat: the answer text (sanitized); embed: "N-dimensional vector" */
     double *embedding;     /* embed: the vector itself (heap), NULL otherwise */
     size_t embedding_dims; /* its length */
+    /* Media answers (provider_media.c). images: each image as base64 (images_b64) or as the
+     * provider's URL (image_urls). speech: the audio bytes (media, heap) and their MIME type.
+     * transcription: the text in output. The billed units, as providers bill them: images made,
+     * audio_ms transcribed (the answer's duration, else the WAV header's), characters read. */
+    mm_string_list images_b64, image_urls;
+    unsigned char *media;
+    size_t media_len;
+    char media_type[64];
+    int64_t images, audio_ms, characters;
 } mm_call_result;
 
 void mm_call_result_free(mm_call_result *res);
@@ -122,6 +133,39 @@ mm_status provider_chat_stream(const mm_connection *conn, const char *model, con
                                int max_tokens, mm_text_fn on_text, void *ctx, mm_call_result *res,
                                mm_error *err);
 mm_status provider_embed(const mm_connection *conn, const char *model, const char *text,
+                         mm_call_result *res, mm_error *err);
+
+/* ---- images and audio (provider_media.c; wire facts in PROVIDERS.md "Images and audio") ---- */
+typedef enum mm_media_kind {
+    MM_MEDIA_NONE = 0,
+    MM_MEDIA_IMAGE,         /* OpenAI/Azure POST /images/generations, Gemini Imagen :predict */
+    MM_MEDIA_TRANSCRIPTION, /* OpenAI/Azure POST /audio/transcriptions (multipart/form-data) */
+    MM_MEDIA_SPEECH         /* OpenAI/Azure POST /audio/speech (JSON in, audio bytes out) */
+} mm_media_kind;
+
+typedef struct mm_media_request {
+    mm_media_kind kind;
+    const char *text;           /* image: the prompt; speech: the text to read */
+    int n;                      /* image: how many (0 = 1, at most 10) */
+    const char *size;           /* image: "1024x1024" (NULL: the provider's default) */
+    const char *voice;          /* speech: "alloy" when NULL */
+    const char *format;         /* speech: "mp3" when NULL (mp3, opus, aac, flac, wav, pcm) */
+    const unsigned char *audio; /* transcription: the file's bytes */
+    size_t audio_len;
+    const char *filename; /* transcription: its name ("clip.wav"): providers read the format */
+} mm_media_request;
+
+/* "image" for MM_MEDIA_IMAGE, "audio" for transcription and speech, NULL for none: the
+ * logical model type a media request needs. */
+const char *provider_media_model_type(mm_media_kind kind);
+/* Whether the provider serves a logical model of this type (chat, embedding, image, audio). */
+bool provider_supports_type(const mm_provider_info *provider, const char *model_type);
+/* The sentence refusing type on provider ("Anthropic has no image API: ..."). */
+void provider_type_refusal(const mm_provider_info *provider, const char *model_type, char *out,
+                           size_t outsz);
+/* One media call; fills res like provider_chat (units, images, media, output). MM_E_INVALID
+ * (res->cls bad_request) when the provider has no such API or the request is malformed. */
+mm_status provider_media(const mm_connection *conn, const char *model, const mm_media_request *req,
                          mm_call_result *res, mm_error *err);
 
 #endif

@@ -58,6 +58,15 @@ struct mm_provider_ops {
      * documented shape. Facts: /work/shared/PROVIDERS.md "Streaming, per dialect". */
     bool (*parse_stream_event)(const char *event, const char *data, size_t len,
                                mm_stream_delta *delta, mm_call_result *res, const char **why);
+    /* Media (NULL where the provider has no such API): one builder for the three kinds;
+     * parse_image reads a 2xx image body (images_b64 / image_urls, images, usage if any),
+     * parse_transcription a transcription ({"text"}, audio_ms from "duration"); speech answers
+     * are the audio bytes themselves, read by provider_media.c. */
+    mm_status (*build_media)(const mm_connection *conn, const char *model,
+                             const mm_media_request *req, mm_http_request *out, mm_error *err);
+    bool (*parse_image)(const char *body, size_t len, mm_call_result *res, const char **why);
+    bool (*parse_transcription)(const char *body, size_t len, mm_call_result *res,
+                                const char **why);
     /* Reads an error body of any status. */
     void (*parse_error)(long status, const char *body, size_t len, mm_error_body *out);
     /* Reads the provider's rate-limit headers into rl (already set to -1s); NULL if none. */
@@ -97,6 +106,12 @@ typedef struct mm_stream_end {
  * streamed — or ok (also when the caller stopped it). Redacts like every answer. */
 void provider_parse_stream_end(const mm_connection *conn, const mm_http_response *resp,
                                const mm_stream_end *end, mm_call_result *res);
+/* Reads a response with a success parser: classification of failures, the parser on a 2xx
+ * (bad_response when it says no), sanitizing and redaction — as chat and embeddings do. */
+typedef bool (*provider_success_parser)(const char *body, size_t len, mm_call_result *res,
+                                        const char **why);
+void provider_parse_answer(const mm_connection *conn, const mm_http_response *resp,
+                           mm_call_result *res, provider_success_parser parse);
 
 /* Resets res to "nothing known yet" (keeps and empties nothing: call on a zeroed or freed
  * result). */

@@ -27,9 +27,47 @@ static int64_t nonneg(int64_t n)
     return n > 0 ? n : 0;
 }
 
+/* Adds units at a unit price (USD per unit, scaled to micro-USD); false when it has none. */
+static bool add_units(int64_t units, double usd_per_unit, double scale, double *micros)
+{
+    if (units <= 0)
+        return true;
+    if (usd_per_unit <= 0)
+        return false;
+    *micros += (double)units * usd_per_unit * scale;
+    return true;
+}
+
+/* Micro-USD of the media units; -1 when there are none or one has no price. */
+static int64_t media_cost_micros(const mm_price *price, const pricing_tokens *tokens)
+{
+    double micros = 0;
+    if (tokens->images <= 0 && tokens->audio_ms <= 0 && tokens->characters <= 0)
+        return -1;
+    if (!add_units(tokens->images, price->per_image, 1e6, &micros) ||
+        !add_units(tokens->audio_ms, price->per_second, 1e3, &micros) ||
+        !add_units(tokens->characters, price->per_character, 1e6, &micros))
+        return -1;
+    return (int64_t)llround(micros);
+}
+
+static int64_t token_cost(const mm_price *price, const pricing_tokens *tokens);
+
 int64_t pricing_cost_tokens(const mm_price *price, const pricing_tokens *tokens)
 {
-    if (!price || price->input_per_mtok < 0)
+    if (!price)
+        return -1;
+    int64_t media = media_cost_micros(price, tokens);
+    if (media < 0)
+        return token_cost(price, tokens);
+    bool billed_tokens = nonneg(tokens->in) + nonneg(tokens->out) > 0;
+    int64_t tokens_part = billed_tokens ? token_cost(price, tokens) : 0;
+    return media + (tokens_part > 0 ? tokens_part : 0);
+}
+
+static int64_t token_cost(const mm_price *price, const pricing_tokens *tokens)
+{
+    if (price->input_per_mtok < 0)
         return -1;
     int64_t out = nonneg(tokens->out);
     if (out > 0 && price->output_per_mtok < 0)
@@ -48,6 +86,23 @@ int64_t pricing_cost_tokens(const mm_price *price, const pricing_tokens *tokens)
     if (out > 0)
         cost += (double)out * price->output_per_mtok;
     return (int64_t)llround(cost);
+}
+
+void pricing_format_units(const mm_price *price, char *out, size_t outsz)
+{
+    const double rates[3] = {price->per_image, price->per_second, price->per_character};
+    static const char *const UNITS[3] = {"image", "s", "char"};
+    size_t used = 0;
+    out[0] = '\0';
+    for (int i = 0; i < 3 && used + 1 < outsz; i++) {
+        if (rates[i] <= 0)
+            continue;
+        int n =
+            snprintf(out + used, outsz - used, "%s$%g/%s", used ? ", " : "", rates[i], UNITS[i]);
+        used = n < 0 ? used : (size_t)n < outsz - used ? used + (size_t)n : outsz - 1;
+    }
+    if (!out[0])
+        snprintf(out, outsz, "-");
 }
 
 mm_status pricing_cost_lookup(mm_catalog *cat, const char *provider, const char *model,
@@ -253,6 +308,43 @@ static mm_status read_price(json_t *value, bool optional, double scale, const ch
     return MM_OK;
 }
 
+/* A media price in USD per unit: a number 0..MONEY_PER_UNIT_MAX, or absent/null (0: none). */
+static mm_status read_unit_price(json_t *value, const char *what, const char *entry, double *out,
+                                 mm_error *err)
+{
+    *out = 0;
+    if (!value || json_is_null(value))
+        return MM_OK;
+    double v = json_is_number(value) ? json_number_value(value) : -1;
+    if (!isfinite(v) || v < 0 || v > MONEY_PER_UNIT_MAX)
+        return mm_error_set(err, MM_E_INVALID, "file",
+                            "%s: the %s price must be USD from 0 to %.0f per unit", entry, what,
+                            MONEY_PER_UNIT_MAX);
+    *out = v;
+    return MM_OK;
+}
+
+/* The media prices of an entry under the given keys (the first present key of each pair). */
+static mm_status read_unit_prices(json_t *item, const char *const keys[3][2], const char *entry,
+                                  mm_price *price, mm_error *err)
+{
+    double *slots[3] = {&price->per_image, &price->per_second, &price->per_character};
+    static const char *const WHAT[3] = {"per-image", "per-second", "per-character"};
+    mm_status st = MM_OK;
+    for (int i = 0; i < 3 && st == MM_OK; i++) {
+        json_t *value = json_object_get(item, keys[i][0]);
+        if ((!value || json_is_null(value)) && keys[i][1])
+            value = json_object_get(item, keys[i][1]);
+        st = read_unit_price(value, WHAT[i], entry, slots[i], err);
+    }
+    return st;
+}
+
+static bool has_unit_price(const mm_price *price)
+{
+    return price->per_image > 0 || price->per_second > 0 || price->per_character > 0;
+}
+
 static mm_status parse_own_entry(json_t *item, size_t index, const char *source, mm_price *price,
                                  mm_error *err)
 {
@@ -274,8 +366,12 @@ static mm_status parse_own_entry(json_t *item, size_t index, const char *source,
         !mm_copy(price->model, sizeof price->model, model))
         return mm_error_set(err, MM_E_INVALID, "file", "%s: the model name is too long", entry);
     mm_copy(price->source, sizeof price->source, source);
-    mm_status st = read_price(json_object_get(item, "input"), false, 1.0, "input", entry,
-                              &price->input_per_mtok, err);
+    static const char *const UNIT_KEYS[3][2] = {
+        {"per_image", NULL}, {"per_second", NULL}, {"per_character", NULL}};
+    mm_status st = read_unit_prices(item, UNIT_KEYS, entry, price, err);
+    if (st == MM_OK)
+        st = read_price(json_object_get(item, "input"), has_unit_price(price), 1.0, "input", entry,
+                        &price->input_per_mtok, err);
     if (st == MM_OK)
         st = read_price(json_object_get(item, "output"), true, 1.0, "output", entry,
                         &price->output_per_mtok, err);
@@ -350,23 +446,30 @@ static mm_status parse_litellm_entry(const char *key, json_t *item, pricing_file
         out->skipped_provider++;
         return MM_OK;
     }
-    json_t *input = json_object_get(item, "input_cost_per_token");
-    if (!input || json_is_null(input)) {
-        out->skipped_no_price++;
-        return MM_OK;
-    }
     char entry[160];
     snprintf(entry, sizeof entry, "\"%.120s\"", key);
     mm_price price;
     memset(&price, 0, sizeof price);
     price.cache_read_per_mtok = price.cache_write_per_mtok = -1;
+    /* image_generation / audio_transcription / audio_speech entries price their units */
+    static const char *const UNIT_KEYS[3][2] = {{"input_cost_per_image", "output_cost_per_image"},
+                                                {"input_cost_per_second", NULL},
+                                                {"input_cost_per_character", NULL}};
+    mm_status units = read_unit_prices(item, UNIT_KEYS, entry, &price, err);
+    if (units != MM_OK)
+        return units;
+    json_t *input = json_object_get(item, "input_cost_per_token");
+    if ((!input || json_is_null(input)) && !has_unit_price(&price)) {
+        out->skipped_no_price++;
+        return MM_OK;
+    }
     const char *model = litellm_model_name(key, provider_name);
     if (!mm_present(model) || !mm_copy(price.model, sizeof price.model, model))
         return mm_error_set(err, MM_E_INVALID, "file", "%s: the model name is empty or too long",
                             entry);
     mm_copy(price.provider, sizeof price.provider, provider);
     mm_copy(price.source, sizeof price.source, "litellm");
-    mm_status st = read_price(input, false, 1e6, "input", entry, &price.input_per_mtok, err);
+    mm_status st = read_price(input, true, 1e6, "input", entry, &price.input_per_mtok, err);
     const char *mode = json_string_value(json_object_get(item, "mode"));
     bool embedding = mode && strcmp(mode, "embedding") == 0;
     if (st == MM_OK && embedding)

@@ -19,11 +19,20 @@ int64_t pricing_cost_micros(const mm_price *price, int64_t tokens_in, int64_t to
 /* Tokens by billed kind: cache_read and cache_write are parts of in (clamped to it). */
 typedef struct pricing_tokens {
     int64_t in, out, cache_read, cache_write;
+    /* Media units (issue 16): images made, audio transcribed (ms), characters read aloud. */
+    int64_t images, audio_ms, characters;
 } pricing_tokens;
+/* Media units priced as LiteLLM keys them: images at per_image USD each, audio at per_second
+ * USD a second (billed to the millisecond), characters at per_character USD each. When the
+ * units are non-zero and every unit used has a price, the cost is theirs plus the tokens' (when
+ * tokens were billed and priced, as gpt-image-1's are); when a unit has no price, the tokens'
+ * price applies as below (-1 when there is none either). */
 /* Cost in micro-USD as providers bill: plain input at the input price, cache reads at the
  * cache-read price and cache writes at the cache-write price (each the input price when
  * unknown: never cheaper than billed), output at the output price. -1 as pricing_cost_micros. */
 int64_t pricing_cost_tokens(const mm_price *price, const pricing_tokens *tokens);
+/* "$0.04/image, $0.0001/s, $0.000015/char" for the media prices a price has; "-" for none. */
+void pricing_format_units(const mm_price *price, char *out, size_t outsz);
 /* Looks the price up in the catalog and prices tokens; *cost = -1 when there is none. */
 mm_status pricing_cost_of(mm_catalog *cat, const char *provider, const char *model,
                           const pricing_tokens *tokens, int64_t *cost, mm_error *err);
@@ -51,7 +60,7 @@ typedef struct pricing_file {
     char date[32];           /* mmadmin format: "2025-06-01"; "" for LiteLLM */
     mm_price_list prices;    /* parsed entries, provider ids in mmadmin's vocabulary */
     size_t skipped_provider; /* LiteLLM: entries of providers mmadmin has no adapter for */
-    size_t skipped_no_price; /* LiteLLM: entries without per-token prices (images, audio, ...) */
+    size_t skipped_no_price; /* LiteLLM: entries without token or media prices */
 } pricing_file;
 
 /* Parses a price file of either format (told apart by its shape). Nothing is half-read: on a

@@ -259,9 +259,12 @@ typedef struct router_attempt_result router_attempt_result;
 typedef struct router_send_request {
     const char *workspace;
     const char *model;
-    const char *input; /* prompt (chat) or text (embedding) */
-    int max_tokens;    /* chat; 0 = 256 */
-    long timeout_ms;   /* per attempt; 0 = the provider default */
+    const char *input; /* prompt (chat) or text (embedding); NULL for media */
+    /* Image and audio models (issue 16): what to make; NULL for chat and embedding. The
+     * model's type must fit (image for MM_MEDIA_IMAGE, audio for transcription and speech). */
+    const mm_media_request *media;
+    int max_tokens;  /* chat; 0 = 256 */
+    long timeout_ms; /* per attempt; 0 = the provider default */
     /* NULL: a snapshot is loaded for this request. Else a shared one (mmadmin serve keeps one,
      * refreshed when the catalog changes), borrowed: it must outlive the result, whose plan
      * refers into it. Admission stays exact either way (catalog/admission.h). */
@@ -311,6 +314,14 @@ typedef struct router_send_result {
     bool streamed, stopped;
     char finish_reason[24];
     int64_t first_byte_ms;
+    /* Media answers, moved from the serving call (provider.h): images as base64 or URLs, the
+     * speech audio and its MIME type (a transcription's text is output), and the billed units
+     * (images, audio_ms, characters) the cost was computed from. */
+    mm_string_list images_b64, image_urls;
+    unsigned char *media;
+    size_t media_len;
+    char media_type[64];
+    int64_t images, audio_ms, characters;
     router_snapshot *snapshot; /* what plan refers into; freed with the result (NULL when the
                                   request lent its own) */
 } router_send_result;

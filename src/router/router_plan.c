@@ -16,7 +16,8 @@ typedef enum skip_reason {
     SKIP_RPM,
     SKIP_TPM,
     SKIP_SPEND_CAP,
-    SKIP_COOLING
+    SKIP_COOLING,
+    SKIP_NO_API /* the provider has no API for the model's type (image, audio) */
 } skip_reason;
 
 typedef struct target_verdict {
@@ -24,6 +25,7 @@ typedef struct target_verdict {
     int64_t frees_at_ms; /* 0: not by waiting */
     mm_health health;
     bool down;
+    const char *model_type; /* SKIP_NO_API: the type the provider lacks */
 } target_verdict;
 
 static const char *const REFUSAL_NAMES[] = {
@@ -183,18 +185,30 @@ static bool named_down(const router_request *req, const char *account)
     return false;
 }
 
+/* Whether the account's provider has an API for the model's type; chat and embedding chains
+ * keep their old behaviour (a provider without embeddings answers the request error). */
+static bool provider_type_served(const router_account *acc, const router_model *model)
+{
+    if (strcmp(model->type, "image") != 0 && strcmp(model->type, "audio") != 0)
+        return true;
+    const mm_provider_info *info = provider_find(acc->provider);
+    return !info || provider_supports_type(info, model->type);
+}
+
 /* Rule 3: whether the target's account can take the request now. */
 static target_verdict judge_target(const router_snapshot *snap, const router_model *model,
                                    const router_target *t, int64_t est, const router_request *req,
                                    int64_t now_ms)
 {
     const router_account *acc = &snap->accounts[t->account];
-    target_verdict v = {SKIP_NONE, 0, acc->health, false};
+    target_verdict v = {SKIP_NONE, 0, acc->health, false, model->type};
     if (req->n_down > 0 && named_down(req, acc->name)) {
         v.health = MM_HEALTH_UNREACHABLE;
         v.down = true;
     }
-    if (!acc->enabled) {
+    if (!provider_type_served(acc, model)) {
+        v.skip = SKIP_NO_API;
+    } else if (!acc->enabled) {
         v.skip = SKIP_DISABLED;
     } else if (acc->rpm != MM_LIMIT_UNSET && acc->requests_window >= acc->rpm) {
         v.skip = SKIP_RPM;
@@ -248,6 +262,9 @@ static void describe_skip(const router_account *acc, const target_verdict *v, in
     case SKIP_COOLING:
         snprintf(out, outsz, "account cooling down after %.100s (frees %s)", acc->cooling_reason,
                  wait);
+        break;
+    case SKIP_NO_API:
+        provider_type_refusal(provider_find(acc->provider), v->model_type, out, outsz);
         break;
     case SKIP_NONE:
         out[0] = '\0';
@@ -346,6 +363,13 @@ static mm_status refuse_no_target(router_plan *plan, const router_request *req,
                       why, sizeof why);
     }
     const char *first_name = snap->accounts[model->targets[first].account].name;
+    for (size_t i = 0; first_free == 0 && i < model->n_targets; i++)
+        if (verdicts[i].skip == SKIP_NO_API) {
+            describe_skip(&snap->accounts[model->targets[i].account], &verdicts[i], est, now_ms,
+                          why, sizeof why);
+            return refuse(plan, req, ROUTER_NO_USABLE_TARGET, MM_E_REFUSED, 0,
+                          "no target of '%s' can take the request: %s", model->name, why);
+        }
     if (all_cooling)
         return refuse(plan, req, ROUTER_NO_USABLE_TARGET, MM_E_REFUSED, first_free,
                       "every target of '%s' is cooling down; the first, %s, frees %s", model->name,

@@ -28,12 +28,27 @@ typedef struct send_state {
     int64_t reservation; /* 0 when none is held */
 } send_state;
 
+/* The billed units a media request is expected to use: the images asked for, the characters
+ * to read aloud; audio to transcribe is known from the answer (or its WAV header). */
+static void estimated_media_units(const mm_media_request *media, pricing_tokens *t)
+{
+    if (media->kind == MM_MEDIA_IMAGE)
+        t->images = media->n > 0 ? media->n : 1;
+    if (media->kind == MM_MEDIA_SPEECH)
+        t->characters = (int64_t)strlen(media->text ? media->text : "");
+}
+
 /* The request's tokens as estimated before sending: the prompt at ~4 bytes a token, and for
- * chat the message overhead (with_overhead) and max_tokens out. */
+ * chat the message overhead (with_overhead) and max_tokens out; media requests their units. */
 static pricing_tokens estimated_tokens(const router_send_request *req, bool embedding,
                                        bool with_overhead)
 {
-    pricing_tokens t = {(int64_t)(strlen(req->input) + 3) / 4, 0, 0, 0};
+    const char *input = req->media ? req->media->text : req->input;
+    pricing_tokens t = {(int64_t)(strlen(input ? input : "") + 3) / 4, 0, 0, 0, 0, 0, 0};
+    if (req->media) {
+        estimated_media_units(req->media, &t);
+        return t;
+    }
     if (!embedding) {
         t.in += with_overhead ? CHAT_OVERHEAD_TOKENS : 0;
         t.out = req->max_tokens > 0 ? req->max_tokens : DEFAULT_MAX_TOKENS;
@@ -56,10 +71,19 @@ static pricing_tokens charged_tokens(const send_state *s, const mm_call_result *
                                      bool *estimated)
 {
     pricing_tokens t = {0};
-    *estimated = (call->ok || call->streamed_bytes > 0) && !call->usage_known;
+    bool units = call->images > 0 || call->audio_ms > 0 || call->characters > 0;
+    *estimated = (call->ok || call->streamed_bytes > 0) && !call->usage_known && !units;
+    t.images = call->images;
+    t.audio_ms = call->audio_ms;
+    t.characters = call->characters;
     if (call->usage_known)
-        t = (pricing_tokens){call->tokens_in, call->tokens_out, call->tokens_cache_read,
-                             call->tokens_cache_write};
+        t = (pricing_tokens){call->tokens_in,
+                             call->tokens_out,
+                             call->tokens_cache_read,
+                             call->tokens_cache_write,
+                             t.images,
+                             t.audio_ms,
+                             t.characters};
     else if (*estimated)
         t = estimated_tokens(s->req, s->embedding, false);
     if (*estimated && s->req->on_text) /* streamed: what went out, not max_tokens */
@@ -292,6 +316,23 @@ static mm_status record_event(send_state *s, mm_usage_event *ev, bool final, mm_
     return catalog_admission_record(s->cat, s->reservation, ev, final, err);
 }
 
+/* Moves the served call's media answer and units into the result. */
+static void take_media(router_send_result *res, mm_call_result *call)
+{
+    res->images_b64 = call->images_b64;
+    res->image_urls = call->image_urls;
+    memset(&call->images_b64, 0, sizeof call->images_b64);
+    memset(&call->image_urls, 0, sizeof call->image_urls);
+    res->media = call->media;
+    res->media_len = call->media_len;
+    call->media = NULL;
+    call->media_len = 0;
+    mm_copy(res->media_type, sizeof res->media_type, call->media_type);
+    res->images = call->images;
+    res->audio_ms = call->audio_ms;
+    res->characters = call->characters;
+}
+
 /* Sends one admitted attempt and records it. *done when the request is over (served, or a
  * request error to return). */
 static mm_status run_attempt(send_state *s, const router_attempt *a, bool last, bool *done,
@@ -314,7 +355,9 @@ static mm_status run_attempt(send_state *s, const router_attempt *a, bool last, 
     mm_call_result call;
     memset(&call, 0, sizeof call);
     int64_t started = mm_now_ms();
-    if (st == MM_OK)
+    if (st == MM_OK && s->req->media)
+        provider_media(&conn, a->target->model, s->req->media, &call, NULL);
+    else if (st == MM_OK)
         call_provider(s, a, &conn, &call);
     if (key) {
         sodium_memzero(key, MM_API_KEY_MAX);
@@ -360,6 +403,7 @@ static mm_status run_attempt(send_state *s, const router_attempt *a, bool last, 
         res->stopped = call.stopped;
         mm_copy(res->finish_reason, sizeof res->finish_reason, call.finish_reason);
         res->first_byte_ms = call.first_byte_ms;
+        take_media(res, &call);
     }
     mm_call_result_free(&call);
     return st;
@@ -425,6 +469,29 @@ static mm_status run_plan(send_state *s, mm_error *err)
                         list);
 }
 
+/* The request must fit the model's type: a chat or embedding model takes text, an image
+ * model an image request, an audio model a transcription or speech request. */
+static mm_status check_request_type(const router_model *model, const router_send_request *req,
+                                    mm_error *err)
+{
+    const char *wanted = req->media ? provider_media_model_type(req->media->kind) : NULL;
+    bool text_model = strcmp(model->type, "chat") == 0 || strcmp(model->type, "embedding") == 0;
+    if (!req->media && text_model)
+        return MM_OK;
+    if (wanted && strcmp(model->type, wanted) == 0)
+        return MM_OK;
+    const char *asked = !req->media                                  ? "a text"
+                        : req->media->kind == MM_MEDIA_IMAGE         ? "an image"
+                        : req->media->kind == MM_MEDIA_TRANSCRIPTION ? "a transcription"
+                                                                     : "a speech";
+    const char *fits = strcmp(model->type, "image") == 0   ? "image requests"
+                       : strcmp(model->type, "audio") == 0 ? "transcription and speech requests"
+                                                           : "text (chat or embedding) requests";
+    return mm_error_set(err, MM_E_INVALID, "model",
+                        "model '%s' is %s %s model: it takes %s, not %s request", model->name,
+                        strcmp(model->type, "chat") == 0 ? "a" : "an", model->type, fits, asked);
+}
+
 mm_status router_send(mm_catalog *cat, const router_send_request *req, router_send_result *res,
                       mm_error *err)
 {
@@ -448,10 +515,8 @@ mm_status router_send(mm_catalog *cat, const router_send_request *req, router_se
     long mi = router_find_model(snap, req->model);
     const router_model *model = mi >= 0 ? &snap->models[mi] : NULL;
     bool embedding = model && strcmp(model->type, "embedding") == 0;
-    if (model && !embedding && strcmp(model->type, "chat") != 0)
-        return mm_error_set(err, MM_E_INVALID, "model",
-                            "model '%s' is an %s model; send handles chat and embedding models",
-                            model->name, model->type);
+    if (model && (st = check_request_type(model, req, err)) != MM_OK)
+        return st;
     send_state s = {cat, req, res, embedding, estimate_tokens(req, embedding), 0};
     router_request preq = {
         .workspace = req->workspace, .model = req->model, .tokens_estimate = s.tokens_estimate};
@@ -474,6 +539,11 @@ void router_send_result_free(router_send_result *res)
     res->output = NULL;
     free(res->embedding);
     res->embedding = NULL;
+    mm_string_list_free(&res->images_b64);
+    mm_string_list_free(&res->image_urls);
+    free(res->media);
+    res->media = NULL;
+    res->media_len = 0;
     router_snapshot_free(res->snapshot);
     res->snapshot = NULL;
 }

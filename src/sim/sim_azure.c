@@ -1,6 +1,7 @@
 /* The azure dialect: an Azure OpenAI resource endpoint under /azure (api-key header,
  * ?api-version=, deployments in the path, errors whose "code" is a string). */
 #include "sim/sim_content.h"
+#include "sim/sim_media.h"
 #include "sim/sim_models.h"
 #include "sim/sim_openai.h"
 #include "sim/sim_reply.h"
@@ -190,8 +191,37 @@ static bool parse_deployment_path(const char *path, char *out, size_t outsz, boo
     return true;
 }
 
+/* "/openai/deployments/NAME/images/generations" (or audio): answered by sim_media.c with the
+ * deployment's name as the model. True when the path was such an operation. */
+static bool azure_media(const sim_request *req, sim_reply *reply)
+{
+    static const char prefix[] = "/openai/deployments/";
+    if (strncmp(req->path, prefix, sizeof prefix - 1) != 0 || strcmp(req->method, "POST") != 0)
+        return false;
+    const char *name = req->path + sizeof prefix - 1;
+    const char *slash = strchr(name, '/');
+    char deployment[128];
+    if (!slash || slash == name || (size_t)(slash - name) >= sizeof deployment ||
+        !sim_media_path(slash))
+        return false;
+    memcpy(deployment, name, (size_t)(slash - name));
+    deployment[slash - name] = '\0';
+    const char *problem = NULL;
+    if (!known_deployment(req, deployment))
+        azure_error(req, reply, SIM_ERR_NO_DEPLOYMENT, deployment);
+    else if (!sim_media_model(deployment))
+        azure_error_body(reply, 400, "OperationNotSupported",
+                         "The operation does not work with the specified model. Please choose "
+                         "different model and try again.");
+    else if ((problem = sim_media_openai(req, reply, slash, deployment)))
+        azure_error(req, reply, SIM_ERR_BAD_REQUEST, problem);
+    return true;
+}
+
 static void azure_post(const sim_request *req, sim_reply *reply, bool v1)
 {
+    if (!v1 && azure_media(req, reply))
+        return;
     char deployment[128];
     bool chat = false;
     bool routed = v1 ? (chat = strcmp(req->path, "/openai/v1/chat/completions") == 0) ||

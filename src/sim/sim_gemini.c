@@ -2,6 +2,7 @@
  * paginated models with nextPageToken, :generateContent / :embedContent, google.rpc errors
  * (a bad key is a 400 with API_KEY_INVALID, a 429 carries RetryInfo). */
 #include "sim/sim_content.h"
+#include "sim/sim_media.h"
 #include "sim/sim_models.h"
 #include "sim/sim_openai.h"
 #include "sim/sim_reply.h"
@@ -282,6 +283,13 @@ static void invoke(const sim_request *req, sim_reply *reply, const char *name_an
                           strcmp(colon, ":streamGenerateContent") == 0);
     bool batch = colon && strcmp(colon, ":batchEmbedContents") == 0;
     bool embedding = batch || (colon && strcmp(colon, ":embedContent") == 0);
+    bool predict = colon && strcmp(colon, ":predict") == 0;
+    if (predict && len > 0 && strncmp(name_and_method, "imagen", 6) == 0) {
+        const char *problem = sim_media_imagen(req, reply);
+        if (problem)
+            gemini_error(req, reply, SIM_ERR_BAD_REQUEST, problem);
+        return;
+    }
     if ((!chat && !embedding) || len == 0 || len >= sizeof model_id) {
         gemini_error(req, reply, SIM_ERR_NOT_FOUND, NULL);
         return;

@@ -3,6 +3,7 @@
  * the official clients ask by default, base64 of little-endian float32). */
 #include "sim/sim_openai.h"
 #include "sim/sim_content.h"
+#include "sim/sim_media.h"
 #include "sim/sim_models.h"
 #include "sim/sim_reply.h"
 #include "sim/sim_rng.h"
@@ -280,7 +281,8 @@ static void openai_error(const sim_request *req, sim_reply *reply, sim_error_kin
     }
 }
 
-/* Routes the OpenAI surface (/models, /chat/completions, /embeddings); shared with compat,
+/* Routes the OpenAI surface (/models, /chat/completions, /embeddings, and the media operations
+ * of sim_media.c); shared with compat,
  * which accepts any model name. */
 static void openai_like_route(const sim_request *req, sim_reply *reply, bool any_model,
                               const sim_dialect *dialect)
@@ -289,6 +291,12 @@ static void openai_like_route(const sim_request *req, sim_reply *reply, bool any
     bool embed = sim_request_is(req, "POST", "/embeddings");
     if (sim_request_is(req, "GET", "/models")) {
         sim_reply_json(reply, 200, sim_openai_model_list(req->dialect));
+        return;
+    }
+    if (strcmp(req->method, "POST") == 0 && sim_media_path(req->path)) {
+        const char *problem = sim_media_openai(req, reply, req->path, NULL);
+        if (problem)
+            dialect->error(req, reply, SIM_ERR_BAD_REQUEST, problem);
         return;
     }
     if (!chat && !embed) {

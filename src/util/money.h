@@ -16,6 +16,7 @@
 #define MONEY_MICROS_PER_USD 1000000LL
 #define MONEY_CENTS_MAX 10000000000LL /* USD 100,000,000.00: the largest amount one may type */
 #define MONEY_PER_MTOK_MAX 1000000.0  /* USD per million tokens: the largest price */
+#define MONEY_PER_UNIT_MAX 1000.0     /* USD per image, second or character: the largest */
 #define MONEY_TEXT_MAX 32             /* bytes that hold any formatted amount, "+" included */
 
 /* ---- parsing what people type ---- */

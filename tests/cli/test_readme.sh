@@ -44,6 +44,8 @@ if (cd "$work" && env -u MM_DB -u MM_MASTER_KEY bash -e -o pipefail session.sh) 
     grep -q '"object":"chat.completion.chunk"' "$work/out.txt" || fail "serve's curl stream sent no chunk"
     grep -q '^data: \[DONE\]' "$work/out.txt" || fail "serve's curl stream did not end with [DONE]"
     grep -q '^served by prod-openai' "$work/out.txt" || fail "send --stream was not served"
+    grep -q '1 image(s) made' "$work/out.txt" || fail "send --image-prompt made no image"
+    grep -q '"b64_json":"iVBOR' "$work/out.txt" || fail "serve's curl image was not answered"
 else
     fail "the README's example session failed:"
     cat "$work/out.txt" "$work/err.txt" >&2

@@ -39,8 +39,8 @@ echo "ok - prices set stores a price and refuses bad values with a message"
 
 # LiteLLM's format: per-token prices become per million; other providers are skipped.
 assert_ok prices import "$MM_SOURCE_DIR/tests/data/litellm_prices_sample.json"
-assert_contains out "imported 8 prices"
-assert_contains out "(LiteLLM format); skipped 2 entries of providers mmadmin has no adapter for and 1 without token prices"
+assert_contains out "imported 11 prices"
+assert_contains out "(LiteLLM format); skipped 2 entries of providers mmadmin has no adapter for and 1 without token or media prices"
 expect_eq "$(price_of openai gpt-4o)" "2.5/10.0/litellm" "litellm gpt-4o"
 expect_eq "$(price_of openai text-embedding-3-small)" "0.02/None/litellm" "litellm embedding"
 expect_eq "$(price_of gemini gemini-2.0-flash)" "0.1/0.4/litellm" "gemini/ prefix stripped"
@@ -50,6 +50,13 @@ expect_eq "$(price_of mistral mistral-large-latest)" "2.0/6.0/litellm" "mistral/
 expect_eq "$(price_of openai free-local-model)" "0.0/0.0/litellm" "an integer 0 price"
 mm prices list --json
 assert_json 'not any(p["model"].startswith("anthropic.") or p["model"] == "dall-e-3" for p in d)'
+# media prices (issue 16): per image, per second of audio, per character
+assert_json '[(p["per_image"], p["input_per_mtok"]) for p in d if p["model"] == "imagen-3.0-generate-002"] == [(0.04, None)]'
+assert_json '[p["per_second"] for p in d if p["model"] == "whisper-1"] == [0.0001]'
+assert_json '[p["per_character"] for p in d if p["model"] == "tts-1"] == [1.5e-05]'
+assert_json '[p["per_image"] for p in d if p["model"] == "gpt-4o"] == [None]'
+mm prices list
+assert_contains out '$1.5e-05/char'
 echo "ok - prices import reads LiteLLM's price map"
 
 # mmadmin's own format.

@@ -56,6 +56,12 @@ type_text "$MM_SOURCE_DIR/tests/data/litellm_prices_sample.json"
 send_keys Enter
 wait_for_text "(LiteLLM); skipped"
 "$MMADMIN" prices list | grep gpt-4o | grep -q litellm || fail "the LiteLLM import is not in the catalog"
+# media prices (issue 16): the selected price's per-character price on the bottom line
+send_keys /
+type_text "tts-1"
+send_keys Enter
+wait_for_text "tts-1 media prices, USD: \$1.5e-05/char"
+send_keys Escape
 
 # --- read-only: setting a price is refused
 send_keys q

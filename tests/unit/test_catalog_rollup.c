@@ -220,6 +220,9 @@ static void plain_sql_events_and_the_backfill_are_rolled_up(void **state)
                               "ALTER TABLE router_reservations DROP COLUMN requests; "
                               "DROP TABLE usage_rollup_minute; DROP TABLE usage_rollup_day; "
                               "DELETE FROM meta WHERE key = 'rollups_upto_id'; "
+                              "ALTER TABLE prices DROP COLUMN per_image; " /* migration 10's */
+                              "ALTER TABLE prices DROP COLUMN per_second; "
+                              "ALTER TABLE prices DROP COLUMN per_character; "
                               "PRAGMA user_version = 7",
                               &err),
                      MM_OK);

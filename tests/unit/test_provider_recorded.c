@@ -34,8 +34,10 @@ static mm_price price_of(double in, double out, double cache_read, double cache_
 
 static int64_t cost_of(const mm_call_result *res, const mm_price *price)
 {
-    pricing_tokens t = {res->tokens_in, res->tokens_out, res->tokens_cache_read,
-                        res->tokens_cache_write};
+    pricing_tokens t = {.in = res->tokens_in,
+                        .out = res->tokens_out,
+                        .cache_read = res->tokens_cache_read,
+                        .cache_write = res->tokens_cache_write};
     return pricing_cost_tokens(price, &t);
 }
 

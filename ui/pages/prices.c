@@ -156,6 +156,27 @@ static void prices_load(ui_page *page, ui_app *app)
     free(missing);
 }
 
+/* The selected price's media prices (per image, second of audio, character; issue 16) as the
+ * page's bottom line; false when it has none. */
+static bool selected_media_line(const prices_page *st, char *line, size_t linesz)
+{
+    const char *key = ui_table_selected_key(&st->table);
+    for (size_t i = 0; key && i < st->prices.count; i++) {
+        const mm_price *p = &st->prices.items[i];
+        size_t n = strlen(p->provider);
+        if (strncmp(key, p->provider, n) != 0 || key[n] != '/' || strcmp(key + n + 1, p->model))
+            continue;
+        if (p->per_image <= 0 && p->per_second <= 0 && p->per_character <= 0)
+            return false;
+        char units[96];
+        pricing_format_units(p, units, sizeof units);
+        snprintf(line, linesz, "%s media prices, USD: %s (images, seconds of audio, characters).",
+                 p->model, units);
+        return true;
+    }
+    return false;
+}
+
 static void prices_draw(ui_page *page, ui_app *app, WINDOW *win, ui_rect area, bool focused)
 {
     prices_page *st = page->state;
@@ -171,7 +192,7 @@ static void prices_draw(ui_page *page, ui_app *app, WINDOW *win, ui_rect area, b
                      "monthly caps never stop them. Enter sets a price.",
                      ui_glyph(app, UI_G_WARN), st->unpriced, st->unpriced == 1 ? "" : "s",
                      st->unpriced == 1 ? "has" : "have");
-        else
+        else if (!selected_media_line(st, line, sizeof line))
             snprintf(line, sizeof line,
                      "USD per million tokens. Enter edits, a adds, i imports a LiteLLM price map.");
         table_area.h -= 1;
