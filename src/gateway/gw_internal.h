@@ -232,15 +232,8 @@ void gw_openai_models(gw_call *call, gw_response *resp);
 void gw_openai_chat(gw_call *call, gw_response *resp);
 void gw_openai_embeddings(gw_call *call, gw_response *resp);
 
-/* What gw_openai.c shares with the media endpoints: one request through the router on a pooled
- * connection (false, resp filled, when none came free), a failed request's answer (refusal
- * 403/404/429/503, request error 4xx, 502/503 with every attempt), the served-by headers, and
- * the body read as a JSON object with a "model" (NULL, resp filled, otherwise). */
-bool gw_send(gw_call *call, router_send_request *req, router_send_result *res, mm_status *st,
-             mm_error *err, gw_response *resp);
-void gw_failure_response(const router_send_result *res, mm_status st, const mm_error *err,
-                         gw_response *resp);
-void gw_served_headers(const router_send_result *res, gw_response *resp);
+/* The body read as a JSON object with a string "model"; NULL (resp filled with a 400)
+ * otherwise (shared with gw_media.c). */
 json_t *gw_parse_body(gw_call *call, gw_response *resp);
 
 /* ---- images and audio (gw_media.c): POST /v1/images/generations, /v1/audio/transcriptions

@@ -20,13 +20,13 @@ static bool route_media(gw_call *call, router_send_request *req, router_send_res
 {
     mm_error err = {0};
     mm_status st = MM_E_INTERNAL;
-    if (!gw_send(call, req, res, &st, &err, resp))
+    if (!gw_send_one(call, req, res, &st, &err, resp))
         return false;
     if (st != MM_OK) {
-        gw_failure_response(res, st, &err, resp);
+        gw_openai_failure(res, st, &err, resp);
         return false;
     }
-    gw_served_headers(res, resp);
+    gw_served_headers(&res->attempts[res->served_index], res->n_attempts, resp);
     return true;
 }
 

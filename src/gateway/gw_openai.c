@@ -427,23 +427,6 @@ done:
 
 /* ---- shared with gw_media.c ---- */
 
-bool gw_send(gw_call *call, router_send_request *req, router_send_result *res, mm_status *st,
-             mm_error *err, gw_response *resp)
-{
-    return send_one(call, req, res, st, err, resp);
-}
-
-void gw_failure_response(const router_send_result *res, mm_status st, const mm_error *err,
-                         gw_response *resp)
-{
-    failure_response(res, st, err, resp);
-}
-
-void gw_served_headers(const router_send_result *res, gw_response *resp)
-{
-    served_headers(res, resp);
-}
-
 json_t *gw_parse_body(gw_call *call, gw_response *resp)
 {
     return parse_body(call, resp);
