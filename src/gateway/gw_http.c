@@ -71,8 +71,16 @@ void gw_response_json(gw_response *resp, int status, json_t *json)
 void gw_response_error(gw_response *resp, int status, const char *type, const char *code,
                        const char *message)
 {
+    gw_response_error_param(resp, status, type, code, NULL, message);
+}
+
+void gw_response_error_param(gw_response *resp, int status, const char *type, const char *code,
+                             const char *param, const char *message)
+{
     json_t *error = json_pack("{s:s, s:s, s:o}", "message", message, "type", type, "code",
                               code ? json_string(code) : json_null());
+    if (error && param)
+        json_object_set_new(error, "param", json_string(param));
     gw_response_json(resp, status, json_pack("{s:o}", "error", error));
 }
 

@@ -189,6 +189,9 @@ void gw_response_header(gw_response *resp, const char *name, const char *value);
 /* An error in the OpenAI shape {"error":{"message","type","code"}} (code may be NULL). */
 void gw_response_error(gw_response *resp, int status, const char *type, const char *code,
                        const char *message);
+/* The same with "param": the request field at fault ("messages[2].role"). */
+void gw_response_error_param(gw_response *resp, int status, const char *type, const char *code,
+                             const char *param, const char *message);
 /* Takes ownership of json. */
 void gw_response_json(gw_response *resp, int status, json_t *json);
 

@@ -194,63 +194,139 @@ void gw_random_id(const char *prefix, char *out, size_t outsz)
 
 /* ---- chat ---- */
 
-/* The text of a message's content: a string, or the text parts of an array. */
-static bool append_content(const json_t *content, char **buf, size_t *len)
+/* A conversation read from a request's messages: the chat passed to each dialect, its texts
+ * (heap, one a message) and all of them joined for admission's token estimate. */
+typedef struct gw_conversation {
+    mm_chat chat;
+    mm_chat_message *messages;
+    char *joined;
+    size_t joined_len;
+} gw_conversation;
+
+static void conversation_free(gw_conversation *c)
 {
+    for (size_t i = 0; c->messages && i < c->chat.n; i++)
+        free((char *)c->messages[i].content);
+    free(c->messages);
+    free(c->joined);
+}
+
+/* OpenAI's roles this gateway passes on; "developer" (OpenAI's newer name) is sent as system. */
+static const char *known_role(const char *role)
+{
+    static const char *const ROLES[] = {"system", "user", "assistant"};
+    if (role && !strcmp(role, "developer"))
+        return "system";
+    for (size_t i = 0; role && i < sizeof ROLES / sizeof ROLES[0]; i++)
+        if (!strcmp(role, ROLES[i]))
+            return ROLES[i];
+    return NULL;
+}
+
+/* Appends text (n bytes) to *buf; false past PROMPT_MAX or on out-of-memory. */
+static bool append_text(char **buf, size_t *len, const char *text, size_t n)
+{
+    if (*len + n + 2 > PROMPT_MAX)
+        return false;
+    char *grown = realloc(*buf, *len + n + 2);
+    if (!grown)
+        return false;
+    memcpy(grown + *len, text, n);
+    *len += n;
+    grown[*len] = '\0';
+    *buf = grown;
+    return true;
+}
+
+/* The text of a message's content: a string, or an array of {"type":"text","text"} parts.
+ * NULL when it is neither (or too long); *bad_part gets the offending part's index or -1. */
+static char *content_text(const json_t *content, long *bad_part)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    *bad_part = -1;
     if (json_is_string(content)) {
-        size_t n = json_string_length(content);
-        if (*len + n + 2 > PROMPT_MAX)
-            return false;
-        char *grown = realloc(*buf, *len + n + 2);
-        if (!grown)
-            return false;
-        memcpy(grown + *len, json_string_value(content), n);
-        *len += n;
-        grown[*len] = '\0';
-        *buf = grown;
-        return true;
+        if (append_text(&buf, &len, json_string_value(content), json_string_length(content)))
+            return buf ? buf : strdup("");
+        free(buf);
+        return NULL;
     }
+    if (!json_is_array(content) || json_array_size(content) == 0)
+        return NULL;
     size_t i;
     const json_t *part;
     json_array_foreach(content, i, part)
     {
-        if (!append_content(json_object_get(part, "text"), buf, len))
-            return false;
+        const json_t *text = json_object_get(part, "text");
+        const char *type = json_string_value(json_object_get(part, "type"));
+        if (!json_is_string(text) || (type && strcmp(type, "text") != 0) ||
+            !append_text(&buf, &len, json_string_value(text), json_string_length(text))) {
+            *bad_part = (long)i;
+            free(buf);
+            return NULL;
+        }
     }
-    return json_is_array(content);
+    return buf;
 }
 
-/* The provider adapters take one prompt: a lone user message is sent as is; a conversation is
- * flattened to "role: text" lines. */
-static char *flatten_messages(const json_t *messages)
+/* Reads message i into c; false with the field at fault in field. */
+static bool read_message(const json_t *msg, size_t i, gw_conversation *c, char *field,
+                         size_t fieldsz)
 {
+    const char *role = known_role(json_string_value(json_object_get(msg, "role")));
+    if (!role) {
+        snprintf(field, fieldsz, json_is_object(msg) ? "messages[%zu].role" : "messages[%zu]", i);
+        return false;
+    }
+    long bad_part;
+    char *text = content_text(json_object_get(msg, "content"), &bad_part);
+    if (!text) {
+        if (bad_part >= 0)
+            snprintf(field, fieldsz, "messages[%zu].content[%ld]", i, bad_part);
+        else
+            snprintf(field, fieldsz, "messages[%zu].content", i);
+        return false;
+    }
+    c->messages[i] = (mm_chat_message){role, text};
+    c->chat.n = i + 1;
+    bool ok = append_text(&c->joined, &c->joined_len, text, strlen(text)) &&
+              append_text(&c->joined, &c->joined_len, "\n", 1);
+    if (!ok)
+        snprintf(field, fieldsz, "messages");
+    return ok;
+}
+
+/* Validates messages (a non-empty array of {role: system|developer|user|assistant, content:
+ * string or text parts}, at most 1 MiB of text) into c; false with the field at fault. */
+static bool read_conversation(const json_t *messages, gw_conversation *c, char *field,
+                              size_t fieldsz)
+{
+    memset(c, 0, sizeof *c);
     size_t n = json_array_size(messages);
-    if (n == 0)
-        return NULL;
-    char *buf = NULL;
-    size_t len = 0;
+    snprintf(field, fieldsz, "messages");
+    if (n == 0 || !(c->messages = calloc(n, sizeof *c->messages)))
+        return false;
+    c->chat.messages = c->messages;
     size_t i;
     const json_t *msg;
     json_array_foreach(messages, i, msg)
     {
-        const char *role = json_string_value(json_object_get(msg, "role"));
-        if (!role)
-            goto bad;
-        if (n > 1) {
-            json_t *label = json_sprintf("%s%s: ", i ? "\n" : "", role);
-            bool ok = append_content(label, &buf, &len);
-            json_decref(label);
-            if (!ok)
-                goto bad;
-        }
-        if (!append_content(json_object_get(msg, "content"), &buf, &len))
-            goto bad;
+        if (!read_message(msg, i, c, field, fieldsz))
+            return false;
     }
-    if (buf)
-        return buf;
-bad:
-    free(buf);
-    return NULL;
+    return true;
+}
+
+/* The 400 for a conversation that is not one, naming the field. */
+static void conversation_refused(const char *field, gw_response *resp)
+{
+    char message[200];
+    snprintf(message, sizeof message,
+             "Invalid '%s': 'messages' must be a non-empty array of {role, content} with role "
+             "system, developer, user or assistant and text content (a string or text parts; at "
+             "most 1 MiB)",
+             field);
+    gw_response_error_param(resp, 400, "invalid_request_error", "invalid_messages", field, message);
 }
 
 static json_t *usage_json(const router_send_result *res)
@@ -288,21 +364,24 @@ void gw_openai_chat(gw_call *call, gw_response *resp)
     if (!root)
         return;
     const char *model = json_string_value(json_object_get(root, "model"));
-    char *prompt = flatten_messages(json_object_get(root, "messages"));
-    if (!prompt) {
+    gw_conversation conv;
+    char field[64];
+    if (!read_conversation(json_object_get(root, "messages"), &conv, field, sizeof field)) {
+        conversation_free(&conv);
         json_decref(root);
-        gw_response_error(resp, 400, "invalid_request_error", "invalid_messages",
-                          "'messages' must be a non-empty array of {role, content} with text "
-                          "content (at most 1 MiB)");
+        conversation_refused(field, resp);
         return;
     }
     bool stream = json_is_true(json_object_get(root, "stream"));
     bool include_usage =
         json_is_true(json_object_get(json_object_get(root, "stream_options"), "include_usage"));
-    router_send_request req = {.model = model, .input = prompt, .max_tokens = max_tokens_of(root)};
+    router_send_request req = {.model = model,
+                               .input = conv.joined,
+                               .chat = &conv.chat,
+                               .max_tokens = max_tokens_of(root)};
     if (stream) {
         gw_stream_chat(call, &req, include_usage, resp);
-        free(prompt);
+        conversation_free(&conv);
         json_decref(root);
         return;
     }
@@ -321,7 +400,7 @@ void gw_openai_chat(gw_call *call, gw_response *resp)
     }
     router_send_result_free(res);
     free(res);
-    free(prompt);
+    conversation_free(&conv);
     json_decref(root);
 }
 

@@ -22,6 +22,7 @@ struct gw_stream {
     atomic_int refs; /* the worker, the handler / MHD response */
     gw_call call;    /* the worker's own (its view referenced) */
     char *model, *input, *workspace;
+    mm_chat *chat; /* the conversation (one block) */
     router_send_request req;
     bool include_usage;
     /* guarded by lock */
@@ -55,6 +56,7 @@ static void stream_unref(gw_stream *s)
     free(s->out);
     free(s->model);
     free(s->input);
+    free(s->chat);
     free(s->workspace);
     free(s);
 }
@@ -139,10 +141,12 @@ static gw_stream *stream_new(gw_call *call, const router_send_request *req, bool
         return NULL;
     s->model = strdup(req->model);
     s->input = strdup(req->input);
+    s->chat = req->chat ? mm_chat_dup(req->chat) : NULL;
     s->workspace = strdup(call->key->workspace);
-    if (!s->model || !s->input || !s->workspace) {
+    if (!s->model || !s->input || !s->workspace || (req->chat && !s->chat)) {
         free(s->model);
         free(s->input);
+        free(s->chat);
         free(s->workspace);
         free(s);
         return NULL;
@@ -154,6 +158,7 @@ static gw_stream *stream_new(gw_call *call, const router_send_request *req, bool
     atomic_fetch_add(&call->view->refs, 1);
     s->req = (router_send_request){.model = s->model,
                                    .input = s->input,
+                                   .chat = s->chat,
                                    .max_tokens = req->max_tokens,
                                    .on_text = queue_piece,
                                    .stream_ctx = s};

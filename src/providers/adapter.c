@@ -676,3 +676,92 @@ void adapter_set_error_message(mm_error_body *out, const char *message)
     if (message)
         mm_copy(out->message, sizeof out->message, message);
 }
+
+json_t *adapter_chat_messages(const mm_chat *chat)
+{
+    json_t *out = json_array();
+    for (size_t i = 0; out && i < chat->n; i++) {
+        json_t *msg = json_pack("{s:s, s:s}", "role", chat->messages[i].role, "content",
+                                chat->messages[i].content);
+        if (json_array_append_new(out, msg) != 0) {
+            json_decref(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+/* Appends text to *acc (a JSON string, created when NULL), a blank line between. */
+static bool append_turn_text(json_t **acc, const char *text)
+{
+    if (!*acc) {
+        *acc = json_string(text);
+        return *acc != NULL;
+    }
+    json_t *joined = json_sprintf("%s\n\n%s", json_string_value(*acc), text);
+    if (!joined)
+        return false;
+    json_decref(*acc);
+    *acc = joined;
+    return true;
+}
+
+static json_t *turn_json(const char *role, json_t *text, bool gemini_parts)
+{
+    if (gemini_parts)
+        return json_pack("{s:s, s:[{s:O}]}", "role", role, "parts", "text", text);
+    return json_pack("{s:s, s:O}", "role", role, "content", text);
+}
+
+/* Collects the non-system messages into turns, merging runs of one role. */
+static bool collect_turns(const mm_chat *chat, const char *assistant_role, bool gemini_parts,
+                          json_t *turns)
+{
+    const char *role = NULL;
+    json_t *text = NULL;
+    bool ok = true;
+    for (size_t i = 0; ok && i <= chat->n; i++) {
+        const mm_chat_message *m = i < chat->n ? &chat->messages[i] : NULL;
+        if (m && !strcmp(m->role, "system"))
+            continue;
+        const char *r = m ? (!strcmp(m->role, "assistant") ? assistant_role : "user") : NULL;
+        if (text && (!r || strcmp(r, role) != 0)) {
+            ok = json_array_append_new(turns, turn_json(role, text, gemini_parts)) == 0;
+            json_decref(text);
+            text = NULL;
+        }
+        if (m && ok) {
+            role = r;
+            ok = append_turn_text(&text, m->content);
+        }
+    }
+    json_decref(text);
+    return ok;
+}
+
+json_t *adapter_chat_turns(const mm_chat *chat, const char *assistant_role, bool gemini_parts,
+                           json_t **system)
+{
+    *system = NULL;
+    bool ok = true;
+    for (size_t i = 0; ok && i < chat->n; i++)
+        if (!strcmp(chat->messages[i].role, "system"))
+            ok = append_turn_text(system, chat->messages[i].content);
+    json_t *turns = ok ? json_array() : NULL;
+    if (turns && !collect_turns(chat, assistant_role, gemini_parts, turns)) {
+        json_decref(turns);
+        turns = NULL;
+    }
+    if (turns && json_array_size(turns) == 0 && *system) {
+        ok = json_array_append_new(turns, turn_json("user", *system, gemini_parts)) == 0;
+        json_decref(*system);
+        *system = NULL;
+    }
+    if (!turns || !ok) {
+        json_decref(turns);
+        json_decref(*system);
+        *system = NULL;
+        return NULL;
+    }
+    return turns;
+}

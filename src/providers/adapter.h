@@ -115,4 +115,16 @@ int64_t adapter_header_int(const mm_http_response *resp, const char *name);
 /* Copies raw provider text into an error body's message (bounded; sanitized later). */
 void adapter_set_error_message(mm_error_body *out, const char *message);
 
+/* Conversations (mm_chat), for each dialect's chat body. [{"role","content"}] as OpenAI and
+ * Cohere v2 take them; NULL on out-of-memory. */
+json_t *adapter_chat_messages(const mm_chat *chat);
+/* For dialects with a top-level system field and alternating turns (Anthropic: system and
+ * messages user/assistant; Gemini: systemInstruction and contents user/model): *system gets
+ * the system messages joined by a blank line (a new reference, NULL when none); the result is
+ * the other messages with assistant renamed assistant_role and consecutive messages of one
+ * role merged (blank line between); gemini_parts writes content as "parts":[{"text"}]. A
+ * conversation of system messages only is sent as one user turn. NULL on out-of-memory. */
+json_t *adapter_chat_turns(const mm_chat *chat, const char *assistant_role, bool gemini_parts,
+                           json_t **system);
+
 #endif

@@ -59,13 +59,23 @@ static bool anthropic_parse_list(const char *body, size_t len, mm_string_list *i
     return ok;
 }
 
+/* System messages go to the top-level "system"; the rest alternate user/assistant. */
 static mm_status anthropic_build_chat(const mm_connection *conn, const char *model,
-                                      const char *prompt, int max_tokens, mm_http_request *out,
+                                      const mm_chat *chat, int max_tokens, mm_http_request *out,
                                       mm_error *err)
 {
-    json_t *root = json_pack("{s:s, s:i, s:[{s:s, s:s}]}", "model", model ? model : "",
-                             "max_tokens", max_tokens > 0 ? max_tokens : DEFAULT_MAX_TOKENS,
-                             "messages", "role", "user", "content", prompt ? prompt : "");
+    json_t *system = NULL;
+    json_t *turns = adapter_chat_turns(chat, "assistant", false, &system);
+    json_t *root =
+        turns ? json_pack("{s:s, s:i, s:o}", "model", model ? model : "", "max_tokens",
+                          max_tokens > 0 ? max_tokens : DEFAULT_MAX_TOKENS, "messages", turns)
+              : NULL;
+    if (root && system && json_object_set_new(root, "system", system) != 0) {
+        json_decref(root);
+        root = NULL;
+    } else if (!root) {
+        json_decref(system);
+    }
     char *body = adapter_dump_owned(root);
     if (!body)
         return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");

@@ -71,10 +71,10 @@ static mm_status azure_build_list(const mm_connection *conn, const char *page_to
     return azure_request(conn, "GET", "/openai/models", NULL, out, err);
 }
 
-static mm_status azure_build_chat(const mm_connection *conn, const char *model, const char *prompt,
+static mm_status azure_build_chat(const mm_connection *conn, const char *model, const mm_chat *chat,
                                   int max_tokens, mm_http_request *out, mm_error *err)
 {
-    char *body = openai_shape_chat_body(NULL, prompt, max_tokens);
+    char *body = openai_shape_chat_body(NULL, chat, max_tokens);
     if (!body)
         return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
     return deployment_request(conn, model, "chat/completions", body, out, err);

@@ -29,11 +29,15 @@ static bool cohere_parse_list(const char *body, size_t len, mm_string_list *ids,
     return adapter_list_page(body, len, "models", "name", "next_page_token", ids, next_page, why);
 }
 
-static mm_status cohere_build_chat(const mm_connection *conn, const char *model, const char *prompt,
-                                   int max_tokens, mm_http_request *out, mm_error *err)
+/* Cohere v2 takes the roles system/user/assistant as OpenAI does. */
+static mm_status cohere_build_chat(const mm_connection *conn, const char *model,
+                                   const mm_chat *chat, int max_tokens, mm_http_request *out,
+                                   mm_error *err)
 {
-    json_t *root = json_pack("{s:s, s:[{s:s, s:s}]}", "model", model ? model : "", "messages",
-                             "role", "user", "content", prompt ? prompt : "");
+    json_t *messages = adapter_chat_messages(chat);
+    json_t *root = messages
+                       ? json_pack("{s:s, s:o}", "model", model ? model : "", "messages", messages)
+                       : NULL;
     if (root && max_tokens > 0)
         json_object_set_new(root, "max_tokens", json_integer(max_tokens));
     char *body = adapter_dump_owned(root);

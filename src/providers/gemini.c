@@ -76,11 +76,21 @@ static mm_status model_request(const mm_connection *conn, const char *model, con
     return st;
 }
 
-static mm_status gemini_build_chat(const mm_connection *conn, const char *model, const char *prompt,
-                                   int max_tokens, mm_http_request *out, mm_error *err)
+/* System messages go to "systemInstruction"; the rest are contents with role user/model. */
+static mm_status gemini_build_chat(const mm_connection *conn, const char *model,
+                                   const mm_chat *chat, int max_tokens, mm_http_request *out,
+                                   mm_error *err)
 {
-    json_t *root = json_pack("{s:[{s:s, s:[{s:s}]}]}", "contents", "role", "user", "parts", "text",
-                             prompt ? prompt : "");
+    json_t *system = NULL;
+    json_t *contents = adapter_chat_turns(chat, "model", true, &system);
+    json_t *root = contents ? json_pack("{s:o}", "contents", contents) : NULL;
+    if (root && system &&
+        json_object_set_new(root, "systemInstruction",
+                            json_pack("{s:[{s:O}]}", "parts", "text", system)) != 0) {
+        json_decref(root);
+        root = NULL;
+    }
+    json_decref(system);
     if (root && max_tokens > 0)
         json_object_set_new(root, "generationConfig",
                             json_pack("{s:i}", "maxOutputTokens", max_tokens));

@@ -7,15 +7,10 @@
 #include <string.h>
 #include <strings.h>
 
-static json_t *user_messages(const char *prompt)
-{
-    return json_pack("[{s:s, s:s}]", "role", "user", "content", prompt ? prompt : "");
-}
-
-char *openai_shape_chat_body(const char *model, const char *prompt, int max_tokens)
+char *openai_shape_chat_body(const char *model, const mm_chat *chat, int max_tokens)
 {
     json_t *root = json_object();
-    json_t *messages = user_messages(prompt);
+    json_t *messages = adapter_chat_messages(chat);
     bool ok = root && messages && json_object_set_new(root, "messages", messages) == 0;
     if (!root || !ok) {
         json_decref(root);
@@ -50,10 +45,10 @@ mm_status openai_shape_build_list(const mm_connection *conn, const char *page_to
     return adapter_append_page_token(out, "after", page_token, err);
 }
 
-mm_status openai_shape_build_chat(const mm_connection *conn, const char *model, const char *prompt,
+mm_status openai_shape_build_chat(const mm_connection *conn, const char *model, const mm_chat *chat,
                                   int max_tokens, mm_http_request *out, mm_error *err)
 {
-    char *body = openai_shape_chat_body(model, prompt, max_tokens);
+    char *body = openai_shape_chat_body(model, chat, max_tokens);
     if (!body)
         return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
     return adapter_bearer_request(conn, "POST", "/chat/completions", body, out, err);

@@ -7,13 +7,13 @@
 
 /* Request bodies (heap JSON); model NULL omits the field (Azure names the deployment in the
  * path). NULL on out-of-memory. */
-char *openai_shape_chat_body(const char *model, const char *prompt, int max_tokens);
+char *openai_shape_chat_body(const char *model, const mm_chat *chat, int max_tokens);
 char *openai_shape_embed_body(const char *model, const char *text);
 
 /* Builders for base-URL + Bearer-key providers (OpenAI, Mistral, compatible servers). */
 mm_status openai_shape_build_list(const mm_connection *conn, const char *page_token,
                                   mm_http_request *out, mm_error *err);
-mm_status openai_shape_build_chat(const mm_connection *conn, const char *model, const char *prompt,
+mm_status openai_shape_build_chat(const mm_connection *conn, const char *model, const mm_chat *chat,
                                   int max_tokens, mm_http_request *out, mm_error *err);
 mm_status openai_shape_build_embed(const mm_connection *conn, const char *model, const char *text,
                                    mm_http_request *out, mm_error *err);

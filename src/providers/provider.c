@@ -487,18 +487,72 @@ mm_status provider_build_list_request(const mm_connection *conn, const char *pag
     return st != MM_OK ? st : conn->provider->ops->build_list(conn, page_token, out, err);
 }
 
-mm_status provider_build_chat_request(const mm_connection *conn, const char *model,
-                                      const char *prompt, int max_tokens, mm_http_request *out,
-                                      mm_error *err)
+static bool known_role(const char *role)
+{
+    return role && (!strcmp(role, "system") || !strcmp(role, "user") || !strcmp(role, "assistant"));
+}
+
+static mm_status check_chat(const mm_chat *chat, mm_error *err)
+{
+    if (!chat || chat->n == 0)
+        return mm_error_set(err, MM_E_INVALID, "messages", "The conversation has no message.");
+    for (size_t i = 0; i < chat->n; i++) {
+        if (!known_role(chat->messages[i].role))
+            return mm_error_set(err, MM_E_INVALID, "role",
+                                "Message %zu has role \"%s\": use system, user or assistant.", i,
+                                chat->messages[i].role ? chat->messages[i].role : "");
+        mm_status st = check_text(chat->messages[i].content, "prompt", err);
+        if (st != MM_OK)
+            return st;
+    }
+    return MM_OK;
+}
+
+mm_status provider_build_chat_messages_request(const mm_connection *conn, const char *model,
+                                               const mm_chat *chat, int max_tokens,
+                                               mm_http_request *out, mm_error *err)
 {
     memset(out, 0, sizeof *out);
     mm_status st = check_connection(conn, err);
     if (st == MM_OK)
-        st = check_text(prompt, "prompt", err);
+        st = check_chat(chat, err);
     if (st == MM_OK)
         st = check_text(model, "model", err);
     return st != MM_OK ? st
-                       : conn->provider->ops->build_chat(conn, model, prompt, max_tokens, out, err);
+                       : conn->provider->ops->build_chat(conn, model, chat, max_tokens, out, err);
+}
+
+mm_status provider_build_chat_request(const mm_connection *conn, const char *model,
+                                      const char *prompt, int max_tokens, mm_http_request *out,
+                                      mm_error *err)
+{
+    mm_chat_message one = {"user", prompt ? prompt : ""};
+    mm_chat chat = {&one, 1};
+    return provider_build_chat_messages_request(conn, model, &chat, max_tokens, out, err);
+}
+
+mm_chat *mm_chat_dup(const mm_chat *chat)
+{
+    size_t size = sizeof(mm_chat) + chat->n * sizeof(mm_chat_message);
+    for (size_t i = 0; i < chat->n; i++)
+        size += strlen(chat->messages[i].role) + strlen(chat->messages[i].content) + 2;
+    mm_chat *copy = malloc(size);
+    if (!copy)
+        return NULL;
+    mm_chat_message *msgs = (mm_chat_message *)(copy + 1);
+    char *text = (char *)(msgs + chat->n);
+    for (size_t i = 0; i < chat->n; i++) {
+        const char *parts[2] = {chat->messages[i].role, chat->messages[i].content};
+        const char **dst[2] = {&msgs[i].role, &msgs[i].content};
+        for (int k = 0; k < 2; k++) {
+            size_t n = strlen(parts[k]) + 1;
+            memcpy(text, parts[k], n);
+            *dst[k] = text;
+            text += n;
+        }
+    }
+    *copy = (mm_chat){msgs, chat->n};
+    return copy;
 }
 
 mm_status provider_build_embed_request(const mm_connection *conn, const char *model,
@@ -610,17 +664,25 @@ run_answer_call(const mm_connection *conn, mm_http_request *req, mm_call_result 
     return finish_call(res, err);
 }
 
-mm_status provider_chat(const mm_connection *conn, const char *model, const char *prompt,
-                        int max_tokens, mm_call_result *res, mm_error *err)
+mm_status provider_chat_messages(const mm_connection *conn, const char *model, const mm_chat *chat,
+                                 int max_tokens, mm_call_result *res, mm_error *err)
 {
     mm_error local;
     err = err ? err : &local;
     mm_call_result_init(res);
     mm_http_request req;
-    mm_status st = provider_build_chat_request(conn, model, prompt, max_tokens, &req, err);
+    mm_status st = provider_build_chat_messages_request(conn, model, chat, max_tokens, &req, err);
     if (st != MM_OK)
         return refuse_request(res, st, err);
     return run_answer_call(conn, &req, res, err, provider_parse_chat_response);
+}
+
+mm_status provider_chat(const mm_connection *conn, const char *model, const char *prompt,
+                        int max_tokens, mm_call_result *res, mm_error *err)
+{
+    mm_chat_message one = {"user", prompt ? prompt : ""};
+    mm_chat chat = {&one, 1};
+    return provider_chat_messages(conn, model, &chat, max_tokens, res, err);
 }
 
 mm_status provider_embed(const mm_connection *conn, const char *model, const char *text,

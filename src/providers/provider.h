@@ -115,6 +115,22 @@ typedef struct mm_call_result {
 
 void mm_call_result_free(mm_call_result *res);
 
+/* A chat conversation as OpenAI clients send it (issue 16): each message a role ("system",
+ * "user" or "assistant") and its text. Each dialect's builder maps it to its wire shape
+ * (PROVIDERS.md: OpenAI messages, Anthropic top-level system, Gemini systemInstruction and
+ * user/model contents, Cohere v2 messages). */
+typedef struct mm_chat_message {
+    const char *role;
+    const char *content;
+} mm_chat_message;
+typedef struct mm_chat {
+    const mm_chat_message *messages;
+    size_t n;
+} mm_chat;
+/* A copy of chat in one heap block (messages and their text): free() it. NULL on
+ * out-of-memory. */
+mm_chat *mm_chat_dup(const mm_chat *chat);
+
 /* Each call fills res completely (always, even on failure) and returns MM_OK when res->ok,
  * else MM_E_PROVIDER with err->message = res->message. */
 mm_status provider_list_models(const mm_connection *conn, mm_call_result *res, mm_error *err);
@@ -132,6 +148,13 @@ typedef bool (*mm_text_fn)(void *ctx, const char *text, size_t len);
 mm_status provider_chat_stream(const mm_connection *conn, const char *model, const char *prompt,
                                int max_tokens, mm_text_fn on_text, void *ctx, mm_call_result *res,
                                mm_error *err);
+/* provider_chat and provider_chat_stream for a whole conversation (the prompt forms send one
+ * user message). MM_E_INVALID when it is empty, a role is unknown or a text not UTF-8. */
+mm_status provider_chat_messages(const mm_connection *conn, const char *model, const mm_chat *chat,
+                                 int max_tokens, mm_call_result *res, mm_error *err);
+mm_status provider_chat_stream_messages(const mm_connection *conn, const char *model,
+                                        const mm_chat *chat, int max_tokens, mm_text_fn on_text,
+                                        void *ctx, mm_call_result *res, mm_error *err);
 mm_status provider_embed(const mm_connection *conn, const char *model, const char *text,
                          mm_call_result *res, mm_error *err);
 

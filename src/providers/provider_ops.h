@@ -39,7 +39,8 @@ struct mm_provider_ops {
     /* Appends the page's model ids to ids; *next_page gets a heap token or NULL when done. */
     bool (*parse_list)(const char *body, size_t len, mm_string_list *ids, char **next_page,
                        const char **why);
-    mm_status (*build_chat)(const mm_connection *conn, const char *model, const char *prompt,
+    /* chat: at least one message, roles system/user/assistant (checked before). */
+    mm_status (*build_chat)(const mm_connection *conn, const char *model, const mm_chat *chat,
                             int max_tokens, mm_http_request *out, mm_error *err);
     /* Sets res->output (heap, raw text), usage_known, tokens_in/out. */
     bool (*parse_chat)(const char *body, size_t len, mm_call_result *res, const char **why);
@@ -85,6 +86,10 @@ void provider_parse_list_response(const mm_connection *conn, const mm_http_respo
 mm_status provider_build_chat_request(const mm_connection *conn, const char *model,
                                       const char *prompt, int max_tokens, mm_http_request *out,
                                       mm_error *err);
+/* The same for a conversation (errors as provider_chat_messages). */
+mm_status provider_build_chat_messages_request(const mm_connection *conn, const char *model,
+                                               const mm_chat *chat, int max_tokens,
+                                               mm_http_request *out, mm_error *err);
 void provider_parse_chat_response(const mm_connection *conn, const mm_http_response *resp,
                                   mm_call_result *res);
 mm_status provider_build_embed_request(const mm_connection *conn, const char *model,

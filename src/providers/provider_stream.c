@@ -129,11 +129,11 @@ static bool on_chunk(void *ctx, const char *bytes, size_t len)
 }
 
 /* A provider without a streaming API: the whole answer as one piece. */
-static mm_status chat_in_one_piece(const mm_connection *conn, const char *model, const char *prompt,
-                                   int max_tokens, mm_text_fn on_text, void *ctx,
-                                   mm_call_result *res, mm_error *err)
+static mm_status chat_in_one_piece(const mm_connection *conn, const char *model,
+                                   const mm_chat *chat, int max_tokens, mm_text_fn on_text,
+                                   void *ctx, mm_call_result *res, mm_error *err)
 {
-    mm_status st = provider_chat(conn, model, prompt, max_tokens, res, err);
+    mm_status st = provider_chat_messages(conn, model, chat, max_tokens, res, err);
     if (st == MM_OK && res->output && res->output[0]) {
         res->streamed_bytes = strlen(res->output);
         res->stopped = !on_text(ctx, res->output, res->streamed_bytes);
@@ -146,15 +146,24 @@ mm_status provider_chat_stream(const mm_connection *conn, const char *model, con
                                int max_tokens, mm_text_fn on_text, void *ctx, mm_call_result *res,
                                mm_error *err)
 {
+    mm_chat_message one = {"user", prompt ? prompt : ""};
+    mm_chat chat = {&one, 1};
+    return provider_chat_stream_messages(conn, model, &chat, max_tokens, on_text, ctx, res, err);
+}
+
+mm_status provider_chat_stream_messages(const mm_connection *conn, const char *model,
+                                        const mm_chat *chat, int max_tokens, mm_text_fn on_text,
+                                        void *ctx, mm_call_result *res, mm_error *err)
+{
     mm_error local;
     err = err ? err : &local;
     if (conn && conn->provider && conn->provider->ops &&
         (!conn->provider->ops->make_streaming || !conn->provider->ops->parse_stream_event))
-        return chat_in_one_piece(conn, model, prompt, max_tokens, on_text, ctx, res, err);
+        return chat_in_one_piece(conn, model, chat, max_tokens, on_text, ctx, res, err);
     mm_call_result_init(res);
     res->first_byte_ms = -1;
     mm_http_request req;
-    mm_status st = provider_build_chat_request(conn, model, prompt, max_tokens, &req, err);
+    mm_status st = provider_build_chat_messages_request(conn, model, chat, max_tokens, &req, err);
     if (st == MM_OK && !conn->provider->ops->make_streaming(&req)) {
         mm_http_request_free(&req);
         st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");

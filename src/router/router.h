@@ -260,6 +260,9 @@ typedef struct router_send_request {
     const char *workspace;
     const char *model;
     const char *input; /* prompt (chat) or text (embedding); NULL for media */
+    /* Chat: the whole conversation (serve's messages), sent as messages to each dialect; NULL:
+     * input as one user message. input stays the text admission estimates tokens from. */
+    const mm_chat *chat;
     /* Image and audio models (issue 16): what to make; NULL for chat and embedding. The
      * model's type must fit (image for MM_MEDIA_IMAGE, audio for transcription and speech). */
     const mm_media_request *media;

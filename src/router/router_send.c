@@ -295,8 +295,11 @@ static void call_provider(send_state *s, const router_attempt *a, const mm_conne
         provider_embed(conn, a->target->model, s->req->input, call, NULL);
         return;
     }
+    mm_chat_message one = {"user", s->req->input ? s->req->input : ""};
+    mm_chat single = {&one, 1};
+    const mm_chat *chat = s->req->chat ? s->req->chat : &single;
     if (!s->req->on_text) {
-        provider_chat(conn, a->target->model, s->req->input, max_tokens, call, NULL);
+        provider_chat_messages(conn, a->target->model, chat, max_tokens, call, NULL);
         return;
     }
     stream_relay relay = {.s = s};
@@ -304,8 +307,8 @@ static void call_provider(send_state *s, const router_attempt *a, const mm_conne
     mm_copy(relay.serving.provider, sizeof relay.serving.provider, a->account->provider);
     mm_copy(relay.serving.model, sizeof relay.serving.model, a->target->model);
     relay.serving.priority = a->target->priority;
-    provider_chat_stream(conn, a->target->model, s->req->input, max_tokens, relay_text, &relay,
-                         call, NULL);
+    provider_chat_stream_messages(conn, a->target->model, chat, max_tokens, relay_text, &relay,
+                                  call, NULL);
 }
 
 static mm_status record_event(send_state *s, mm_usage_event *ev, bool final, mm_error *err)

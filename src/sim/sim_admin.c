@@ -79,9 +79,14 @@ void sim_admin_route(sim_state *state, const sim_incoming *in, sim_reply *reply)
             sim_reply_json(reply, 200, sim_state_stats(state));
         else
             wrong_method(reply, "GET");
+    } else if (strcmp(path, "_sim/last-request") == 0) {
+        if (get)
+            sim_reply_json(reply, 200, sim_state_last_request(state));
+        else
+            wrong_method(reply, "GET");
     } else {
         admin_error(reply, 404,
-                    "unknown admin path: use /_sim/health, /_sim/scenario, /_sim/reset or "
-                    "/_sim/stats");
+                    "unknown admin path: use /_sim/health, /_sim/scenario, /_sim/reset, "
+                    "/_sim/stats or /_sim/last-request");
     }
 }

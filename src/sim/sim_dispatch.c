@@ -192,6 +192,8 @@ bool sim_dispatch(sim_state *state, const sim_incoming *in, sim_reply *reply)
     req.seed = sim_hash(in->body ? in->body : "", in->body ? in->body_len : 0,
                         sim_hash(in->url, strlen(in->url), req.scenario->seed));
     make_request_id(&req);
+    if (strcmp(in->method, "POST") == 0 && in->body)
+        sim_state_note_request(state, id, path, in->body, in->body_len);
     bool alive = sim_state_sleep(state, req.plan.delay_ms);
     if (alive)
         answer(state, dialect, &req, reply, &alive);

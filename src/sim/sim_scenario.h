@@ -118,6 +118,9 @@ typedef struct sim_status_count {
 #define SIM_MAX_STATUSES 64
 
 /* Live state shared by all connection threads; every field is guarded by lock. */
+#define SIM_LAST_PATH_BYTES 256
+#define SIM_LAST_BODY_MAX (64 * 1024) /* bodies kept whole up to this size */
+
 typedef struct sim_state {
     pthread_mutex_t lock;
     pthread_cond_t wake; /* broadcast on shutdown */
@@ -129,6 +132,10 @@ typedef struct sim_state {
     uint64_t requests[SIM_DIALECT_COUNT];
     sim_status_count statuses[SIM_MAX_STATUSES];
     size_t status_count;
+    /* The last provider POST received (GET /_sim/last-request): dialect, path and body. */
+    sim_dialect_id last_dialect;
+    char last_path[SIM_LAST_PATH_BYTES];
+    char *last_body; /* heap, NULL before the first */
 } sim_state;
 
 /* Takes ownership of scenario. Returns false if threads primitives cannot be created. */
@@ -150,6 +157,12 @@ void sim_state_count(sim_state *state, sim_dialect_id prefix, unsigned status);
 void sim_state_reset_stats(sim_state *state);
 /* {"requests":{"openai":N,...},"by_status":{"200":N,...}} (new reference). */
 json_t *sim_state_stats(sim_state *state);
+/* Keeps a copy of a provider POST's body (up to SIM_LAST_BODY_MAX bytes) as the last one. */
+void sim_state_note_request(sim_state *state, sim_dialect_id prefix, const char *path,
+                            const char *body, size_t len);
+/* {"dialect","path","body"} of the last provider POST: body as JSON when it parses, else as a
+ * string; {} before any (new reference). */
+json_t *sim_state_last_request(sim_state *state);
 /* A copy of the current scenario's source JSON (new reference). */
 json_t *sim_state_scenario_json(sim_state *state);
 

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -37,6 +38,8 @@ void sim_state_destroy(sim_state *state)
 {
     sim_scenario_free(state->scenario);
     state->scenario = NULL;
+    free(state->last_body);
+    state->last_body = NULL;
     pthread_mutex_destroy(&state->lock);
     pthread_cond_destroy(&state->wake);
 }
@@ -204,6 +207,38 @@ json_t *sim_state_stats(sim_state *state)
     }
     pthread_mutex_unlock(&state->lock);
     return json_pack("{s:o,s:o}", "requests", requests, "by_status", by_status);
+}
+
+void sim_state_note_request(sim_state *state, sim_dialect_id prefix, const char *path,
+                            const char *body, size_t len)
+{
+    len = len < SIM_LAST_BODY_MAX ? len : SIM_LAST_BODY_MAX;
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return;
+    if (len)
+        memcpy(copy, body, len);
+    copy[len] = '\0';
+    pthread_mutex_lock(&state->lock);
+    free(state->last_body);
+    state->last_body = copy;
+    state->last_dialect = prefix;
+    snprintf(state->last_path, sizeof state->last_path, "%s", path);
+    pthread_mutex_unlock(&state->lock);
+}
+
+json_t *sim_state_last_request(sim_state *state)
+{
+    json_t *out = json_object();
+    pthread_mutex_lock(&state->lock);
+    if (state->last_body) {
+        json_t *body = json_loads(state->last_body, 0, NULL);
+        json_object_set_new(out, "dialect", json_string(sim_dialect_name(state->last_dialect)));
+        json_object_set_new(out, "path", json_string(state->last_path));
+        json_object_set_new(out, "body", body ? body : json_string(state->last_body));
+    }
+    pthread_mutex_unlock(&state->lock);
+    return out;
 }
 
 json_t *sim_state_scenario_json(sim_state *state)
