@@ -320,7 +320,7 @@ static bool read_conversation(const json_t *messages, gw_conversation *c, char *
 /* The 400 for a conversation that is not one, naming the field. */
 static void conversation_refused(const char *field, gw_response *resp)
 {
-    char message[200];
+    char message[320];
     snprintf(message, sizeof message,
              "Invalid '%s': 'messages' must be a non-empty array of {role, content} with role "
              "system, developer, user or assistant and text content (a string or text parts; at "
