@@ -354,8 +354,39 @@ static int max_tokens_of(const json_t *root)
     json_t *v = json_object_get(root, "max_completion_tokens");
     if (!json_is_integer(v))
         v = json_object_get(root, "max_tokens");
-    json_int_t n = json_is_integer(v) ? json_integer_value(v) : 0;
-    return n > 0 && n <= MAX_TOKENS_CAP ? (int)n : 0;
+    return json_is_integer(v) ? (int)json_integer_value(v) : 0; /* in range: checked */
+}
+
+/* The request's options the gateway reads are what OpenAI's API reference says they are:
+ * refused (400, naming the field) rather than ignored, so a pipeline learns of its mistake. */
+static bool chat_options_valid(const json_t *root, gw_response *resp)
+{
+    static const char *const counts[] = {"max_completion_tokens", "max_tokens"};
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        json_t *v = json_object_get(root, counts[i]);
+        if (v && !json_is_null(v) &&
+            (!json_is_integer(v) || json_integer_value(v) < 1 ||
+             json_integer_value(v) > MAX_TOKENS_CAP)) {
+            char message[160];
+            snprintf(message, sizeof message, "'%s' must be a whole number from 1 to %d", counts[i],
+                     MAX_TOKENS_CAP);
+            gw_response_error(resp, 400, "invalid_request_error", "invalid_value", message);
+            return false;
+        }
+    }
+    const json_t *stream = json_object_get(root, "stream");
+    if (stream && !json_is_boolean(stream) && !json_is_null(stream)) {
+        gw_response_error(resp, 400, "invalid_request_error", "invalid_value",
+                          "'stream' must be true or false");
+        return false;
+    }
+    const json_t *options = json_object_get(root, "stream_options");
+    if (options && !json_is_object(options) && !json_is_null(options)) {
+        gw_response_error(resp, 400, "invalid_request_error", "invalid_value",
+                          "'stream_options' must be an object, e.g. {\"include_usage\": true}");
+        return false;
+    }
+    return true;
 }
 
 void gw_openai_chat(gw_call *call, gw_response *resp)
@@ -363,6 +394,10 @@ void gw_openai_chat(gw_call *call, gw_response *resp)
     json_t *root = parse_body(call, resp);
     if (!root)
         return;
+    if (!chat_options_valid(root, resp)) {
+        json_decref(root);
+        return;
+    }
     const char *model = json_string_value(json_object_get(root, "model"));
     gw_conversation conv;
     char field[64];

@@ -1,7 +1,7 @@
 // The official OpenAI SDK (npm "openai") against `mmadmin serve` on mmsim: the model picker
-// (entitled models only), chat, streaming chat with usage, embeddings, 401, 403 (route's
-// message), a 429 whose Retry-After the SDK waits for, fallback when the primary fails (also
-// streaming), usage in `health --json` within a second, and SIGTERM exiting 0.
+// (entitled models only), chat, streaming chat with usage, embeddings, 401, 400 for a bad
+// option, 403 (route's message), a 429 whose Retry-After the SDK waits for, fallback when the
+// primary fails (also streaming), usage in `health --json` within a second, and SIGTERM exiting 0.
 import OpenAI from 'openai';
 import { arrivals, assert, paced, rejects, run, scenario, startSim, timed } from './lib.mjs';
 import { addAccount, catalog, startServe } from './gateway_lib.mjs';
@@ -78,6 +78,17 @@ await run(sim, [
     const e = await rejects(() => bad.models.list());
     assert.equal(e.status, 401);
     assert.equal(e.code, 'invalid_api_key');
+  }],
+  ['gateway: 400 naming the field for an option out of its range', async () => {
+    let e = await rejects(() => client.chat.completions.create({ model: 'chat', ...ask,
+      max_tokens: -5 }));
+    assert.equal(e.status, 400);
+    assert.equal(e.code, 'invalid_value');
+    assert.match(e.error.message, /'max_tokens' must be a whole number from 1/);
+    e = await rejects(() => client.chat.completions.create({ model: 'chat', ...ask,
+      stream: 'yes' }));
+    assert.equal(e.status, 400);
+    assert.match(e.error.message, /'stream' must be true or false/);
   }],
   ['gateway: 403 for a model the workspace is not entitled to, with route\'s message', async () => {
     const e = await rejects(() => client.chat.completions.create({ model: 'secret', ...ask }));
