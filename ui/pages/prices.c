@@ -268,11 +268,11 @@ static bool submit_price(ui_app *app, ui_form *f, void *ctx, char *other, size_t
         ui_form_set_error(f, "model", "give the provider's model id, e.g. gpt-4o-mini");
         return false;
     }
-    bool ok = true;
+    bool ok = true, media = any_media_text(f); /* before: ui_form_value's text lasts one call */
     for (size_t i = 0; i < PRICE_FIELDS; i++) {
         const char *text = ui_form_value(f, PRICE_INPUTS[i].field);
         *price_slot(&next, i) = PRICE_UNITS[i] ? 0 : -1;
-        if (!text[0] && i == 0 && !any_media_text(f)) {
+        if (!text[0] && i == 0 && !media) {
             ui_form_set_error(f, "input",
                               "the input price is needed (USD per million tokens), or a media "
                               "price (per image, second or character)");
