@@ -4,10 +4,12 @@
 #include "ascode/ascode_internal.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog/chain_rules.h"
 #include "health/health.h"
 #include "providers/provider.h"
 #include "router/router.h"
@@ -49,6 +51,9 @@ static const field PRICE_FIELDS[] = {{"provider", F_TEXT},
                                      {"output_per_mtok", F_NUMBER},
                                      {"cache_read_per_mtok", F_NUMBER},
                                      {"cache_write_per_mtok", F_NUMBER},
+                                     {"per_image", F_NUMBER},
+                                     {"per_second", F_NUMBER},
+                                     {"per_character", F_NUMBER},
                                      {"source", F_TEXT},
                                      {NULL, 0}};
 
@@ -276,6 +281,24 @@ static bool account_known(checker *c, const asc_want *want, const char *name)
     return asc_want_find_account(want, name) || (!c->prune && in_catalog(c, "account", name));
 }
 
+/* A target whose account's provider has no API for the model's type (an Anthropic account on
+ * an image model) is reported with the sentence `target add` refuses it with. */
+static void check_provider_api(checker *c, const json_t *t, const asc_want_model *w,
+                               const asc_want *want, const char *account)
+{
+    const asc_want_account *in_file = asc_want_find_account(want, account);
+    mm_account acc;
+    mm_error ignored;
+    const char *provider = in_file ? in_file->acc.provider
+                           : catalog_account_get(c->cat, account, &acc, &ignored) == MM_OK
+                               ? acc.provider
+                               : NULL;
+    char why[400];
+    if (provider && mm_chain_provider_lacks_api(w->model.type, w->model.name, account, provider,
+                                                why, sizeof why))
+        asc_report_error(c->report, c->doc, json_object_get(t, "account"), "%s", why);
+}
+
 static void check_targets(checker *c, const json_t *obj, asc_want_model *w, const asc_want *want)
 {
     const json_t *list = json_object_get(obj, "targets");
@@ -303,6 +326,8 @@ static void check_targets(checker *c, const json_t *obj, asc_want_model *w, cons
                              i + 1, w->model.name, target->account,
                              c->prune ? " (--prune removes what the file does not name)"
                                       : " nor in the catalog");
+        else
+            check_provider_api(c, t, w, want, target->account);
     }
 }
 
@@ -388,6 +413,9 @@ static void check_price(checker *c, const json_t *obj, mm_price *p)
     p->output_per_mtok = price_of(obj, "output_per_mtok");
     p->cache_read_per_mtok = price_of(obj, "cache_read_per_mtok");
     p->cache_write_per_mtok = price_of(obj, "cache_write_per_mtok");
+    p->per_image = fmax(price_of(obj, "per_image"), 0); /* 0: no media price */
+    p->per_second = fmax(price_of(obj, "per_second"), 0);
+    p->per_character = fmax(price_of(obj, "per_character"), 0);
     if (!provider_find(p->provider))
         asc_report_error(c->report, c->doc, json_object_get(obj, "provider"),
                          "unknown provider '%s' (known: %s)", p->provider, provider_id_list());

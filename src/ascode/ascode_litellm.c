@@ -42,8 +42,37 @@ static const char *litellm_prefix(const char *provider)
     return provider;
 }
 
+/* The catalog's media prices as LiteLLM's model_info keys (its custom pricing per
+ * deployment): input_cost_per_image, input_cost_per_second, input_cost_per_character. */
+static void media_costs(const json_t *price, json_t *info)
+{
+    static const char *const KEYS[3][2] = {{"per_image", "input_cost_per_image"},
+                                           {"per_second", "input_cost_per_second"},
+                                           {"per_character", "input_cost_per_character"}};
+    for (size_t i = 0; price && i < 3; i++) {
+        const json_t *v = json_object_get(price, KEYS[i][0]);
+        if (json_is_number(v) && json_number_value(v) > 0)
+            json_object_set_new(info, KEYS[i][1], json_real(json_number_value(v)));
+    }
+}
+
+/* The picture's price of one provider model, or NULL. */
+static const json_t *price_of(const json_t *picture, const char *provider, const char *model)
+{
+    size_t i;
+    const json_t *p;
+    json_array_foreach(json_object_get(picture, "prices"), i, p)
+    {
+        const char *pp = json_string_value(json_object_get(p, "provider"));
+        const char *pm = json_string_value(json_object_get(p, "model"));
+        if (pp && pm && provider && model && !strcmp(pp, provider) && !strcmp(pm, model))
+            return p;
+    }
+    return NULL;
+}
+
 static json_t *deployment(const json_t *model, const json_t *target, const json_t *account,
-                          size_t order)
+                          const json_t *price, size_t order)
 {
     const char *provider = json_string_value(json_object_get(account, "provider"));
     char name[512];
@@ -69,9 +98,17 @@ static json_t *deployment(const json_t *model, const json_t *target, const json_
     json_object_set_new(params, "order", json_integer((json_int_t)order));
     json_t *entry = json_pack("{s:O, s:o}", "model_name", json_object_get(model, "name"),
                               "litellm_params", params);
+    json_t *info = json_object();
     const char *type = json_string_value(json_object_get(model, "type"));
     if (type && strcmp(type, "embedding") == 0)
-        json_object_set_new(entry, "model_info", json_pack("{s:s}", "mode", "embedding"));
+        json_object_set_new(info, "mode", json_string("embedding"));
+    else if (type && strcmp(type, "image") == 0)
+        json_object_set_new(info, "mode", json_string("image_generation"));
+    media_costs(price, info);
+    if (json_object_size(info) > 0)
+        json_object_set_new(entry, "model_info", info);
+    else
+        json_decref(info);
     return entry;
 }
 
@@ -84,8 +121,12 @@ static void model_deployments(const json_t *picture, const json_t *model, json_t
     {
         const json_t *account = find_by(json_object_get(picture, "accounts"), "name",
                                         json_string_value(json_object_get(target, "account")));
-        if (account)
-            json_array_append_new(list, deployment(model, target, account, j + 1));
+        if (!account)
+            continue;
+        const json_t *price =
+            price_of(picture, json_string_value(json_object_get(account, "provider")),
+                     json_string_value(json_object_get(target, "model")));
+        json_array_append_new(list, deployment(model, target, account, price, j + 1));
     }
 }
 

@@ -93,6 +93,13 @@ static void set_price(json_t *obj, const char *key, double value)
         json_object_set_new(obj, key, json_real(value));
 }
 
+/* A media price (USD per image, second, character) is written only when set (above 0). */
+static void set_unit_price(json_t *obj, const char *key, double value)
+{
+    if (value > 0)
+        json_object_set_new(obj, key, json_real(value));
+}
+
 json_t *asc_price_picture(const mm_price *p)
 {
     json_t *obj = json_pack("{s:s, s:s}", "provider", p->provider, "model", p->model);
@@ -100,6 +107,9 @@ json_t *asc_price_picture(const mm_price *p)
     set_price(obj, "output_per_mtok", p->output_per_mtok);
     set_price(obj, "cache_read_per_mtok", p->cache_read_per_mtok);
     set_price(obj, "cache_write_per_mtok", p->cache_write_per_mtok);
+    set_unit_price(obj, "per_image", p->per_image);
+    set_unit_price(obj, "per_second", p->per_second);
+    set_unit_price(obj, "per_character", p->per_character);
     set_text(obj, "source", p->source);
     return obj;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog/chain_rules.h"
 #include "util/clock.h"
 
 mm_status cat_read_targets(mm_catalog *cat, int64_t model_id, mm_target *targets, size_t *count,
@@ -189,6 +190,33 @@ static mm_status check_new_target(const chain *ch, const char *account, const ch
     return MM_OK;
 }
 
+/* Refuses a target whose account's provider has no API for the model's type (an Anthropic
+ * account on an image model); the rule and its sentence: mm_chain_provider_lacks_api. */
+static mm_status check_provider_api(mm_catalog *cat, const char *model, int64_t model_id,
+                                    const char *account, int64_t account_id, mm_error *err)
+{
+    db_stmt *stmt;
+    mm_status st = cat_prepare(cat,
+                               "SELECT m.type, a.provider FROM models m, accounts a "
+                               "WHERE m.id = ?1 AND a.id = ?2",
+                               &stmt, err);
+    if (st != MM_OK)
+        return st;
+    db_bind_int64(stmt, 1, model_id);
+    db_bind_int64(stmt, 2, account_id);
+    char type[16] = "", provider[MM_PROVIDER_ID_MAX] = "", why[400];
+    int rc = db_step(stmt);
+    if (rc == DB_ROW) {
+        cat_column_copy(stmt, 0, type, sizeof type);
+        cat_column_copy(stmt, 1, provider, sizeof provider);
+    } else if (rc != DB_DONE)
+        st = cat_db_error(cat, "reading the model's type", err);
+    db_finalize(stmt);
+    if (st == MM_OK && mm_chain_provider_lacks_api(type, model, account, provider, why, sizeof why))
+        st = mm_error_set(err, MM_E_INVALID, "account", "%s", why);
+    return st;
+}
+
 static mm_status add_row(mm_catalog *cat, const char *model, const char *account,
                          const char *provider_model, int priority, mm_error *err)
 {
@@ -197,6 +225,8 @@ static mm_status add_row(mm_catalog *cat, const char *model, const char *account
     mm_status st = load_chain(cat, model, &ch, err);
     if (st == MM_OK)
         st = cat_account_id(cat, account, &account_id, err);
+    if (st == MM_OK)
+        st = check_provider_api(cat, model, ch.model_id, account, account_id, err);
     if (st == MM_OK)
         st = check_new_target(&ch, account, provider_model, &priority, err);
     if (st == MM_OK)

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "providers/provider.h"
+
 /* Appends text to out (always NUL-terminated); returns false once out is full. */
 static bool append(char *out, size_t outsz, size_t *used, const char *text)
 {
@@ -215,4 +217,19 @@ bool mm_chain_discovered_warning(const mm_string_list *discovered, const char *a
     default:
         return false;
     }
+}
+
+bool mm_chain_provider_lacks_api(const char *model_type, const char *model_name,
+                                 const char *account, const char *provider_id, char *out,
+                                 size_t outsz)
+{
+    if (!model_type || (strcmp(model_type, "image") != 0 && strcmp(model_type, "audio") != 0))
+        return false;
+    const mm_provider_info *info = provider_find(provider_id);
+    if (!info || provider_supports_type(info, model_type))
+        return false;
+    char why[200];
+    provider_type_refusal(info, model_type, why, sizeof why);
+    snprintf(out, outsz, "cannot add %s to '%s': %s", account, model_name, why);
+    return true;
 }

@@ -39,6 +39,16 @@ bool mm_chain_type_mismatch(const char *model_type, const char *model_name,
                             const char *provider_model, const char *subject, char *out,
                             size_t outsz);
 
+/* The one rule for a target's provider and the model's type: when an image or audio model
+ * (model_type) would get a target on a provider (provider id, e.g. "anthropic") that has no API
+ * for that type, writes "cannot add ACCOUNT to 'MODEL': Anthropic has no image API: use an
+ * OpenAI, ..." (the sentence from src/providers/provider_media.c) and returns true. Chat and
+ * embedding models, and unknown providers, are never refused here. Used by `target add`, the
+ * console's Add Target, and the catalog-as-code check/plan/apply. */
+bool mm_chain_provider_lacks_api(const char *model_type, const char *model_name,
+                                 const char *account, const char *provider_id, char *out,
+                                 size_t outsz);
+
 /* The warnings about a model's chain, one sentence each (empty chain; a target whose id does
  * not fit the model's type, mm_chain_type_mismatch; every target on one account; the same
  * target twice). Returns how many

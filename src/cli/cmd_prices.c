@@ -9,15 +9,28 @@
 #include "router/pricing.h"
 #include "util/money.h"
 
-enum { OPT_INPUT = 256, OPT_OUTPUT, OPT_CACHE_READ, OPT_CACHE_WRITE };
+enum {
+    OPT_INPUT = 256,
+    OPT_OUTPUT,
+    OPT_CACHE_READ,
+    OPT_CACHE_WRITE,
+    OPT_PER_IMAGE,
+    OPT_PER_SECOND,
+    OPT_PER_CHARACTER
+};
 
 static const cli_option set_options[] = {
-    {"input", "USD", OPT_INPUT, "USD per million input tokens (required)"},
+    {"input", "USD", OPT_INPUT,
+     "USD per million input tokens (required unless a media price is given)"},
     {"output", "USD", OPT_OUTPUT, "USD per million output tokens (omit for embedding models)"},
     {"cache-read", "USD", OPT_CACHE_READ,
      "USD per million input tokens read from the provider's cache (default: the input price)"},
     {"cache-write", "USD", OPT_CACHE_WRITE,
      "USD per million input tokens written to the provider's cache (default: the input price)"},
+    {"per-image", "USD", OPT_PER_IMAGE, "USD per image generated (image models)"},
+    {"per-second", "USD", OPT_PER_SECOND, "USD per second of audio transcribed (audio models)"},
+    {"per-character", "USD", OPT_PER_CHARACTER,
+     "USD per character of text read aloud (speech models)"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -25,6 +38,11 @@ static const money_input INPUT_PRICE = {"--input", "input", MONEY_FROM_OPTION};
 static const money_input OUTPUT_PRICE = {"--output", "output", MONEY_FROM_OPTION};
 static const money_input CACHE_READ_PRICE = {"--cache-read", "cache-read", MONEY_FROM_OPTION};
 static const money_input CACHE_WRITE_PRICE = {"--cache-write", "cache-write", MONEY_FROM_OPTION};
+static const money_input MEDIA_PRICES[3] = {
+    {"--per-image", "per-image", MONEY_FROM_OPTION},
+    {"--per-second", "per-second", MONEY_FROM_OPTION},
+    {"--per-character", "per-character", MONEY_FROM_OPTION}};
+static const char *const MEDIA_UNITS[3] = {"image", "second", "character"};
 
 static const cli_spec list_spec = {
     .command = "prices list",
@@ -40,15 +58,19 @@ static const cli_spec list_spec = {
 
 static const cli_spec set_spec = {
     .command = "prices set",
-    .synopsis = "PROVIDER MODEL --input USD [--output USD] [--cache-read USD] [--cache-write USD]",
+    .synopsis = "PROVIDER MODEL --input USD [--output USD] [--cache-read USD] [--cache-write USD]\n"
+                "  [--per-image USD] [--per-second USD] [--per-character USD]",
     .description = "Sets the price of one provider model, in USD per million tokens. Cache reads\n"
                    "and writes (Anthropic's cache_read / cache_creation input tokens, OpenAI's\n"
-                   "and Gemini's cached tokens) cost the input price unless given.",
+                   "and Gemini's cached tokens) cost the input price unless given. Image and\n"
+                   "audio models are priced per image, per second of audio transcribed or per\n"
+                   "character read aloud; --input is optional then.",
     .options = set_options,
     .example = "mmadmin prices set openai gpt-4o --input 2.50 --output 10\n"
                "mmadmin prices set anthropic claude-sonnet-4-20250514 --input 3 --output 15 "
                "--cache-read 0.30 --cache-write 3.75\n"
-               "mmadmin prices set openai text-embedding-3-small --input 0.02",
+               "mmadmin prices set openai text-embedding-3-small --input 0.02\n"
+               "mmadmin prices set openai dall-e-3 --per-image 0.04",
     .min_args = 2,
     .max_args = 2,
     .args_name = "PROVIDER MODEL",
@@ -170,11 +192,45 @@ static int prices_list(cli_context *ctx, int argc, char **argv)
     return code;
 }
 
+/* The media prices given (NULL: none), parsed like the token prices. */
+static mm_status parse_media_prices(const char *const media[3], mm_price *price, mm_error *err)
+{
+    double *slots[3] = {&price->per_image, &price->per_second, &price->per_character};
+    for (int i = 0; i < 3; i++)
+        if (media[i] && money_parse_per_unit(media[i], &MEDIA_PRICES[i], MEDIA_UNITS[i], slots[i],
+                                             err) != MM_OK)
+            return MM_E_INVALID;
+    return MM_OK;
+}
+
+/* "price of P/M set: $2.50 input, $10.00 output per million tokens; $0.04 per image". */
+static void print_price_set(const mm_price *price, bool output, bool cache_read, bool cache_write)
+{
+    char in[32], out[32], read[32], write[32];
+    money_format_per_mtok(price->input_per_mtok, in, sizeof in);
+    money_format_per_mtok(price->output_per_mtok, out, sizeof out);
+    money_format_per_mtok(price->cache_read_per_mtok, read, sizeof read);
+    money_format_per_mtok(price->cache_write_per_mtok, write, sizeof write);
+    printf("price of %s/%s set: ", price->provider, price->model);
+    if (price->input_per_mtok >= 0)
+        printf("$%s input, %s%s output per million tokens", in, output ? "$" : "",
+               output ? out : "no");
+    if (cache_read || cache_write)
+        printf("; cache reads %s%s, cache writes %s%s", cache_read ? "$" : "", read,
+               cache_write ? "$" : "", write);
+    char units[96];
+    pricing_format_units(price, units, sizeof units);
+    if (units[0] && strcmp(units, "-") != 0)
+        printf("%s%s", price->input_per_mtok >= 0 ? "; " : "", units);
+    printf("\n");
+}
+
 static int prices_set(cli_context *ctx, int argc, char **argv)
 {
     cli_parser p;
     cli_parser_init(&p, &set_spec, argc, argv);
     const char *input = NULL, *output = NULL, *cache_read = NULL, *cache_write = NULL;
+    const char *media[3] = {NULL, NULL, NULL}; /* per image, second, character */
     int id;
     while ((id = cli_next_option(&p)) > 0) {
         if (id == OPT_INPUT)
@@ -185,12 +241,15 @@ static int prices_set(cli_context *ctx, int argc, char **argv)
             cache_read = p.arg;
         else if (id == OPT_CACHE_WRITE)
             cache_write = p.arg;
+        else if (id >= OPT_PER_IMAGE && id <= OPT_PER_CHARACTER)
+            media[id - OPT_PER_IMAGE] = p.arg;
     }
     if (id == CLI_STOP)
         return p.exit_code;
-    if (!input)
+    if (!input && !media[0] && !media[1] && !media[2])
         return cli_usage_error("prices set", "--input USD is required (USD per million input "
-                                             "tokens)");
+                                             "tokens), or a media price (--per-image, "
+                                             "--per-second, --per-character)");
     mm_error err = {0};
     if (!provider_find(p.args[0])) {
         mm_error_set(&err, MM_E_INVALID, "provider", "unknown provider '%s'; known: %s", p.args[0],
@@ -199,11 +258,15 @@ static int prices_set(cli_context *ctx, int argc, char **argv)
     }
     mm_price price;
     memset(&price, 0, sizeof price);
-    price.output_per_mtok = price.cache_read_per_mtok = price.cache_write_per_mtok = -1;
+    price.input_per_mtok = price.output_per_mtok = price.cache_read_per_mtok =
+        price.cache_write_per_mtok = -1;
+    if (parse_media_prices(media, &price, &err) != MM_OK)
+        return cli_report(&err);
     if (cli_copy_field(price.provider, sizeof price.provider, p.args[0], "provider", &err) !=
             MM_OK ||
         cli_copy_field(price.model, sizeof price.model, p.args[1], "model", &err) != MM_OK ||
-        money_parse_per_mtok(input, &INPUT_PRICE, &price.input_per_mtok, &err) != MM_OK ||
+        (input &&
+         money_parse_per_mtok(input, &INPUT_PRICE, &price.input_per_mtok, &err) != MM_OK) ||
         (output &&
          money_parse_per_mtok(output, &OUTPUT_PRICE, &price.output_per_mtok, &err) != MM_OK) ||
         (cache_read && money_parse_per_mtok(cache_read, &CACHE_READ_PRICE,
@@ -216,18 +279,7 @@ static int prices_set(cli_context *ctx, int argc, char **argv)
     if (!cat || pricing_ensure_builtin(cat, &err) != MM_OK ||
         catalog_price_set(cat, &price, &err) != MM_OK)
         return cli_report(&err);
-    char in[32], out[32];
-    money_format_per_mtok(price.input_per_mtok, in, sizeof in);
-    money_format_per_mtok(price.output_per_mtok, out, sizeof out);
-    char read[32], write[32];
-    money_format_per_mtok(price.cache_read_per_mtok, read, sizeof read);
-    money_format_per_mtok(price.cache_write_per_mtok, write, sizeof write);
-    printf("price of %s/%s set: $%s input, %s%s output per million tokens", price.provider,
-           price.model, in, output ? "$" : "", output ? out : "no");
-    if (cache_read || cache_write)
-        printf("; cache reads %s%s, cache writes %s%s", cache_read ? "$" : "", read,
-               cache_write ? "$" : "", write);
-    printf("\n");
+    print_price_set(&price, output != NULL, cache_read != NULL, cache_write != NULL);
     return CLI_EXIT_OK;
 }
 

@@ -143,26 +143,6 @@ static void note_new_target(mm_catalog *cat, const mm_model *before, const char 
         fprintf(stderr, "note: %s\n", info->target_hint);
 }
 
-/* An image or audio model's target must be on a provider with that API (OpenAI, Azure OpenAI,
- * Gemini for images): Anthropic, Cohere and Mistral have none, and are refused here. */
-static mm_status refuse_provider_type(mm_catalog *cat, const mm_model *model, const char *account,
-                                      mm_error *err)
-{
-    if (strcmp(model->type, "image") != 0 && strcmp(model->type, "audio") != 0)
-        return MM_OK;
-    mm_account acc;
-    mm_error ignored = {0};
-    if (catalog_account_get(cat, account, &acc, &ignored) != MM_OK)
-        return MM_OK; /* the add reports the unknown account */
-    const mm_provider_info *info = provider_find(acc.provider);
-    if (!info || provider_supports_type(info, model->type))
-        return MM_OK;
-    char why[200];
-    provider_type_refusal(info, model->type, why, sizeof why);
-    return mm_error_set(err, MM_E_INVALID, "account", "cannot add %s to '%s': %s", account,
-                        model->name, why);
-}
-
 static int target_add(cli_context *ctx, int argc, char **argv)
 {
     cli_parser p;
@@ -180,8 +160,6 @@ static int target_add(cli_context *ctx, int argc, char **argv)
     mm_model before; /* the chain before the add, for its warnings (the add reports errors) */
     mm_error ignored = {0};
     bool have_before = catalog_model_get(cat, p.args[0], &before, &ignored) == MM_OK;
-    if (have_before && refuse_provider_type(cat, &before, in.account, &err) != MM_OK)
-        return cli_report(&err);
     if (catalog_target_add(cat, p.args[0], in.account, in.provider_model, (int)in.priority, &err) !=
         MM_OK)
         return cli_report(&err);

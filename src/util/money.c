@@ -72,8 +72,9 @@ mm_status money_parse_cents(const char *text, const money_input *in, int64_t *ce
     return MM_OK;
 }
 
-mm_status money_parse_per_mtok(const char *text, const money_input *in, double *per_mtok,
-                               mm_error *err)
+/* A plain non-negative number up to MONEY_PER_MTOK_MAX; per says what the USD are per. */
+static mm_status parse_usd(const char *text, const money_input *in, const char *per,
+                           const char *example, double *usd, mm_error *err)
 {
     char *end = NULL;
     errno = 0;
@@ -81,11 +82,23 @@ mm_status money_parse_per_mtok(const char *text, const money_input *in, double *
     if (!text || errno != 0 || end == text || *end != '\0' || !isfinite(value) || value < 0 ||
         value > MONEY_PER_MTOK_MAX)
         return mm_error_set(err, MM_E_INVALID, in->field,
-                            "%s '%s' is not a price: give USD per million tokens as a plain "
-                            "number from 0 to %.0f, e.g. 2.50",
-                            in->label, text ? text : "", MONEY_PER_MTOK_MAX);
-    *per_mtok = value;
+                            "%s '%s' is not a price: give USD per %s as a plain "
+                            "number from 0 to %.0f, e.g. %s",
+                            in->label, text ? text : "", per, MONEY_PER_MTOK_MAX, example);
+    *usd = value;
     return MM_OK;
+}
+
+mm_status money_parse_per_mtok(const char *text, const money_input *in, double *per_mtok,
+                               mm_error *err)
+{
+    return parse_usd(text, in, "million tokens", "2.50", per_mtok, err);
+}
+
+mm_status money_parse_per_unit(const char *text, const money_input *in, const char *unit,
+                               double *usd, mm_error *err)
+{
+    return parse_usd(text, in, unit, "0.04", usd, err);
 }
 
 /* ---- formatting ---- */

@@ -50,6 +50,12 @@ mm_status money_parse_cents(const char *text, const money_input *in, int64_t *ce
 mm_status money_parse_per_mtok(const char *text, const money_input *in, double *per_mtok,
                                mm_error *err);
 
+/* The same parser for a media price in USD per unit (unit: "image", "second", "character"):
+ * refused with "<label> '<text>' is not a price: give USD per <unit> as a plain number from 0
+ * to 1000000, e.g. 0.04". */
+mm_status money_parse_per_unit(const char *text, const money_input *in, const char *unit,
+                               double *usd, mm_error *err);
+
 /* ---- formatting ---- */
 
 /* One style per purpose. Each rounds half away from zero to its last decimal

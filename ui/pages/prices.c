@@ -208,18 +208,44 @@ typedef struct price_ctx {
     bool adding;
 } price_ctx;
 
-static const money_input PRICE_INPUTS[4] = {
+#define PRICE_FIELDS 7
+
+/* The form's prices: four per million tokens, then the media prices per unit (issue 16). */
+static const money_input PRICE_INPUTS[PRICE_FIELDS] = {
     {"Input", "input", MONEY_FROM_FORM},
     {"Output", "output", MONEY_FROM_FORM},
     {"Cache read", "cache_read", MONEY_FROM_FORM},
     {"Cache write", "cache_write", MONEY_FROM_FORM},
+    {"Per image", "per_image", MONEY_FROM_FORM},
+    {"Per second", "per_second", MONEY_FROM_FORM},
+    {"Per character", "per_character", MONEY_FROM_FORM},
 };
+/* NULL: USD per million tokens; else USD per this unit. */
+static const char *const PRICE_UNITS[PRICE_FIELDS] = {NULL,    NULL,     NULL,       NULL,
+                                                      "image", "second", "character"};
 
 static double *price_slot(mm_price *p, size_t i)
 {
-    double *slots[4] = {&p->input_per_mtok, &p->output_per_mtok, &p->cache_read_per_mtok,
-                        &p->cache_write_per_mtok};
+    double *slots[PRICE_FIELDS] = {
+        &p->input_per_mtok, &p->output_per_mtok, &p->cache_read_per_mtok, &p->cache_write_per_mtok,
+        &p->per_image,      &p->per_second,      &p->per_character};
     return slots[i];
+}
+
+/* Parses field i's text ("$" allowed) with the CLI's parser for that kind of price. */
+static mm_status parse_price_field(size_t i, const char *text, double *out, mm_error *err)
+{
+    const char *number = text[0] == '$' ? text + 1 : text;
+    return PRICE_UNITS[i] ? money_parse_per_unit(number, &PRICE_INPUTS[i], PRICE_UNITS[i], out, err)
+                          : money_parse_per_mtok(number, &PRICE_INPUTS[i], out, err);
+}
+
+static bool any_media_text(ui_form *f)
+{
+    for (size_t i = 4; i < PRICE_FIELDS; i++)
+        if (ui_form_value(f, PRICE_INPUTS[i].field)[0])
+            return true;
+    return false;
 }
 
 static bool submit_price(ui_app *app, ui_form *f, void *ctx, char *other, size_t othersz)
@@ -242,16 +268,16 @@ static bool submit_price(ui_app *app, ui_form *f, void *ctx, char *other, size_t
         ui_form_set_error(f, "model", "give the provider's model id, e.g. gpt-4o-mini");
         return false;
     }
-    bool ok = true;
-    for (size_t i = 0; i < 4; i++) {
+    bool ok = true, media = any_media_text(f); /* before: ui_form_value's text lasts one call */
+    for (size_t i = 0; i < PRICE_FIELDS; i++) {
         const char *text = ui_form_value(f, PRICE_INPUTS[i].field);
-        *price_slot(&next, i) = -1;
-        if (!text[0] && i == 0) {
-            ui_form_set_error(f, "input", "the input price is needed (USD per million tokens)");
+        *price_slot(&next, i) = PRICE_UNITS[i] ? 0 : -1;
+        if (!text[0] && i == 0 && !media) {
+            ui_form_set_error(f, "input",
+                              "the input price is needed (USD per million tokens), or a media "
+                              "price (per image, second or character)");
             ok = false;
-        } else if (text[0] &&
-                   money_parse_per_mtok(text[0] == '$' ? text + 1 : text, &PRICE_INPUTS[i],
-                                        price_slot(&next, i), &err) != MM_OK) {
+        } else if (text[0] && parse_price_field(i, text, price_slot(&next, i), &err) != MM_OK) {
             ui_form_set_error(f, PRICE_INPUTS[i].field, err.message);
             ok = false;
         }
@@ -268,29 +294,27 @@ static bool submit_price(ui_app *app, ui_form *f, void *ctx, char *other, size_t
     return true;
 }
 
-static void per_mtok_text(double v, char *out, size_t outsz)
+static void price_text(size_t i, double v, char *out, size_t outsz)
 {
-    if (v < 0)
+    if (v < 0 || (PRICE_UNITS[i] && v <= 0))
         out[0] = '\0';
+    else if (PRICE_UNITS[i])
+        snprintf(out, outsz, "%g", v);
     else
         money_format_per_mtok(v, out, outsz);
 }
 
-/* A price field's check when the admin leaves it (the input price is needed). */
+/* A price field's check when the admin leaves it (the input price may stay empty for an image
+ * or audio model; Save says when it is needed). */
 static bool check_price(const ui_field_def *def, const char *value, char *msg, size_t msgsz)
 {
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 0; i < PRICE_FIELDS; i++) {
         double out;
         mm_error err;
         mm_error_clear(&err);
         if (strcmp(def->name, PRICE_INPUTS[i].field) != 0)
             continue;
-        if (!*value && i == 0) {
-            snprintf(msg, msgsz, "the input price is needed (USD per million tokens), e.g. 2.50");
-            return false;
-        }
-        if (*value && money_parse_per_mtok(value[0] == '$' ? value + 1 : value, &PRICE_INPUTS[i],
-                                           &out, &err) != MM_OK) {
+        if (*value && parse_price_field(i, value, &out, &err) != MM_OK) {
             snprintf(msg, msgsz, "%s", err.message);
             return false;
         }
@@ -309,14 +333,21 @@ static bool run_price_form(ui_app *app, price_ctx *pc)
     static const ui_field_def model = {
         "model", "Model", "the provider's model id, e.g. gpt-4o", false, MM_PROVIDER_MODEL_MAX - 1,
         NULL};
-    static const ui_field_def fields[4] = {
-        {"input", "Input $/M", "USD per million input tokens, e.g. 2.50", false, 20, check_price},
+    static const ui_field_def fields[PRICE_FIELDS] = {
+        {"input", "Input $/M", "USD per million input tokens, e.g. 2.50; empty for image/audio",
+         false, 20, check_price},
         {"output", "Output $/M", "USD per million output tokens; empty for embeddings", false, 20,
          check_price},
         {"cache_read", "Cache read $/M", "optional; empty = billed at the input price", false, 20,
          check_price},
         {"cache_write", "Cache write $/M", "optional; empty = billed at the input price", false, 20,
          check_price},
+        {"per_image", "Per image $", "image models: USD per image, e.g. 0.04", false, 20,
+         check_price},
+        {"per_second", "Per second $", "transcription: USD per second of audio, e.g. 0.0001", false,
+         20, check_price},
+        {"per_character", "Per char $", "speech: USD per character read aloud, e.g. 0.000015",
+         false, 20, check_price},
     };
     ui_form form;
     ui_form_init(&form);
@@ -324,9 +355,9 @@ static bool run_price_form(ui_app *app, price_ctx *pc)
         ui_form_add(&form, &provider, pc->price.provider);
         ui_form_add(&form, &model, pc->price.model);
     }
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 0; i < PRICE_FIELDS; i++) {
         char value[32];
-        per_mtok_text(*price_slot(&pc->price, i), value, sizeof value);
+        price_text(i, *price_slot(&pc->price, i), value, sizeof value);
         ui_form_add(&form, &fields[i], value);
     }
     char title[MM_PROVIDER_ID_MAX + MM_PROVIDER_MODEL_MAX + 32];
@@ -336,7 +367,8 @@ static bool run_price_form(ui_app *app, price_ctx *pc)
         snprintf(title, sizeof title, "Price of %s/%s", pc->price.provider, pc->price.model);
     ui_form_dialog_spec spec = {
         .title = title,
-        .intro = "USD per million tokens, as the provider bills. Spend, projections and "
+        .intro = "USD per million tokens, or per image, second or character for image and audio "
+                 "models, as the provider bills. Spend, projections and "
                  "monthly caps use it from the next request on; past usage keeps its cost.",
         .save_label = "Save",
         .submit = submit_price,
@@ -372,10 +404,15 @@ static int after_save(ui_page *page, ui_app *app, const price_ctx *pc)
     snprintf(key, sizeof key, "%s/%s", pc->price.provider, pc->price.model);
     prices_load(page, app);
     ui_table_select_key(&st->table, key);
-    char in[32];
+    char in[32], units[96];
     money_format_per_mtok(pc->price.input_per_mtok, in, sizeof in);
-    ui_set_message(app, UI_EL_OK, "%s Price of %s/%s set: $%s input per million tokens.",
-                   ui_glyph(app, UI_G_CHECK), pc->price.provider, pc->price.model, in);
+    pricing_format_units(&pc->price, units, sizeof units);
+    if (pc->price.input_per_mtok >= 0)
+        ui_set_message(app, UI_EL_OK, "%s Price of %s/%s set: $%s input per million tokens.",
+                       ui_glyph(app, UI_G_CHECK), pc->price.provider, pc->price.model, in);
+    else
+        ui_set_message(app, UI_EL_OK, "%s Price of %s/%s set: %s.", ui_glyph(app, UI_G_CHECK),
+                       pc->price.provider, pc->price.model, units);
     return UI_HANDLED;
 }
 

@@ -212,6 +212,21 @@ static bool confirm_target(ui_app *app, const mm_model *model, const char *accou
     return ui_dialog_confirm(app, "Add this target?", text, "Add", "Cancel", false);
 }
 
+/* Refuses, right after the account is picked, an account whose provider has no API for the
+ * model's type (rule: mm_chain_provider_lacks_api, the sentence `target add` prints). */
+static bool refuse_provider_api(ui_app *app, const mm_model *model, const char *account)
+{
+    mm_account acc;
+    mm_error err;
+    char why[400];
+    if (catalog_account_get(app->cat, account, &acc, &err) != MM_OK ||
+        !mm_chain_provider_lacks_api(model->type, model->name, account, acc.provider, why,
+                                     sizeof why))
+        return false;
+    ui_dialog_error(app, "Target not added", why);
+    return true;
+}
+
 bool ui_target_add(ui_app *app, const mm_model *model)
 {
     if (model->n_targets >= MM_MAX_TARGETS) {
@@ -223,7 +238,8 @@ bool ui_target_add(ui_app *app, const mm_model *model)
         return false;
     }
     char account[MM_NAME_MAX] = "", provider_model[MM_PROVIDER_MODEL_MAX] = "";
-    if (!pick_account(app, model, account, sizeof account))
+    if (!pick_account(app, model, account, sizeof account) ||
+        refuse_provider_api(app, model, account))
         return false;
     mm_string_list found = {0};
     mm_error err;
