@@ -77,6 +77,8 @@ CREATE INDEX usage_by_ts ON usage_events(ts_ms);
 DROP TABLE usage_rollup_minute; DROP TABLE usage_rollup_day;
 DELETE FROM meta WHERE key = 'rollups_upto_id';
 ALTER TABLE router_reservations DROP COLUMN requests; -- migration 9 (leases) runs again too
+ALTER TABLE prices DROP COLUMN per_image; ALTER TABLE prices DROP COLUMN per_second;
+ALTER TABLE prices DROP COLUMN per_character; -- and migration 10 (media prices)
 COMMIT;
 PRAGMA user_version = 7; -- the schema before migration 8 (the rollups)
 SQL
