@@ -429,7 +429,8 @@ static int flex_after(const ui_table *t, int after)
  * while they still do not fit (non-flex ones at their preferred width, flex ones at their
  * minimum, a whole column at its preferred width against the columns it outranks), a column
  * goes (readable columns beat many squeezed ones); then flex columns shrink, lowest
- * keep first; room left goes to the flex column of lowest keep (or the last column). */
+ * keep first; room left goes to the flex column of lowest keep up to its max width, the rest
+ * to the last column. */
 static void fit_widths(ui_table *t, int width)
 {
     t->compacted = 0;
@@ -459,9 +460,17 @@ static void fit_widths(ui_table *t, int width)
         total -= cut;
     }
     int grow = flex_after(t, -1);
+    if (grow >= 0 && total < width && t->widths[grow] < t->cols[grow].max_width) {
+        int room = t->cols[grow].max_width - t->widths[grow];
+        room = room < width - total ? room : width - total;
+        t->widths[grow] += room;
+        total += room;
+    }
+    if (grow >= 0 && total < width)
+        grow = -1; /* the rest goes to the last column shown */
     for (size_t i = t->ncols; grow < 0 && i-- > 0;)
         if (t->widths[i] > 0)
-            grow = (int)i; /* no flex column shown: the last column shown */
+            grow = (int)i;
     if (grow >= 0 && total < width)
         t->widths[grow] += width - total;
     else if (grow >= 0 && total > width) /* a single column wider than the pane */
