@@ -48,10 +48,56 @@ enum {
     N_COLS
 };
 
+/* "Azure" for "Azure OpenAI", "OpenAI-c…" for "OpenAI-compatible": the first word, at most
+ * 9 columns (the endpoint and the detail say the rest). */
+static void compact_provider(char *out, size_t outsz, const char *text)
+{
+    int len = (int)strcspn(text, " ");
+    if (len > 9)
+        snprintf(out, outsz, "%.8s…", text);
+    else
+        snprintf(out, outsz, "%.*s", len, text);
+}
+
+/* "…wxyz" for "sk-…wxyz": the provider column already tells the prefix. */
+static void compact_key(char *out, size_t outsz, const char *text)
+{
+    const char *cut = strstr(text, "…");
+    if (!cut)
+        cut = strstr(text, "...");
+    snprintf(out, outsz, "%s", cut ? cut : text);
+}
+
+/* "no" for "no: maintenance window" (the reason stays in the detail line below the table). */
+static void compact_enabled(char *out, size_t outsz, const char *text)
+{
+    size_t len = strcspn(text, ":");
+    snprintf(out, outsz, "%.*s", (int)len, text);
+}
+
+/* "✓ 216ms 2m" for "✓ ok 216ms 2m ago", "✖ auth now" for "✖ auth just now". */
+static void compact_test(char *out, size_t outsz, const char *text)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    while (*text && used + 1 < outsz) {
+        size_t len = strcspn(text, " ");
+        bool skip = (len == 2 && !strncmp(text, "ok", 2)) ||
+                    (len == 3 && !strncmp(text, "ago", 3)) ||
+                    (len == 4 && !strncmp(text, "just", 4));
+        if (!skip) {
+            int w = snprintf(out + used, outsz - used, "%s%.*s", used ? " " : "", (int)len, text);
+            used += w > 0 ? (size_t)w : 0;
+        }
+        text += len;
+        text += strspn(text, " ");
+    }
+}
+
 static const ui_column COLUMNS[N_COLS] = {
-    [COL_NAME] = {"Name", 8, 24, UI_ALIGN_LEFT, false, false},
+    [COL_NAME] = {"Name", 12, 24, UI_ALIGN_LEFT, true, false},
     [COL_PROVIDER] = {"Provider", 6, 13, UI_ALIGN_LEFT, false, false},
-    [COL_ENDPOINT] = {"Endpoint", 12, 40, UI_ALIGN_LEFT, true, false},
+    [COL_ENDPOINT] = {"Endpoint", 16, 40, UI_ALIGN_LEFT, true, false},
     [COL_KEY] = {"Key", 5, 10, UI_ALIGN_LEFT, false, false},
     [COL_RPM] = {"RPM", 3, 10, UI_ALIGN_RIGHT, false, false},
     [COL_TPM] = {"TPM", 3, 14, UI_ALIGN_RIGHT, false, false},
@@ -667,6 +713,10 @@ ui_page *ui_page_accounts_new(ui_app *app, const char *id, const char *title)
     ui_table_init(&st->table, COLUMNS, N_COLS, "account|accounts",
                   "No provider accounts yet. Press a to add one with the guided wizard.");
     ui_table_set_keep(&st->table, KEEP);
+    ui_table_set_compact(&st->table, COL_PROVIDER, compact_provider);
+    ui_table_set_compact(&st->table, COL_KEY, compact_key);
+    ui_table_set_compact(&st->table, COL_ENABLED, compact_enabled);
+    ui_table_set_compact(&st->table, COL_TEST, compact_test);
     ui_table_elide_middle(&st->table, COL_ENDPOINT);
     ui_page *page = ui_page_alloc(&ACCOUNTS_OPS, id, title, st);
     if (!page) {

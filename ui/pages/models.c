@@ -25,7 +25,8 @@ static const ui_column COLUMNS[N_COLS] = {
     [COL_ENTITLED] = {"Workspaces", 5, 10, UI_ALIGN_RIGHT, false, false},
     [COL_DESCRIPTION] = {"Description", 11, 30, UI_ALIGN_LEFT, false, false},
 };
-/* When the pane is narrow the description goes first, then the type. */
+/* When the pane is narrow the description goes first, then the type; the chain (a whole
+ * column) is cut only when the description, the type and the workspaces are gone. */
 static const int KEEP[N_COLS] = {9, 3, 6, 8, 5, 1};
 
 /* ---- rows ---- */
@@ -389,6 +390,7 @@ ui_page *ui_page_models_new(ui_app *app, const char *id, const char *title)
     ui_table_init(&mp->table, COLUMNS, N_COLS, "model|models",
                   "No logical models yet. Press a to create one (e.g. fast-chat).");
     ui_table_set_keep(&mp->table, KEEP);
+    ui_table_whole(&mp->table, COL_CHAIN, KEEP[COL_HEALTH]);
     ui_page *page = ui_page_alloc(&MODELS_OPS, id, title, mp);
     if (!page) {
         ui_table_free(&mp->table);

@@ -25,6 +25,18 @@ void ui_table_elide_middle(ui_table *t, size_t col)
         t->elide_middle |= 1u << col;
 }
 
+void ui_table_whole(ui_table *t, size_t col, int outranks)
+{
+    if (col < UI_TABLE_MAX_COLUMNS)
+        t->whole_over[col] = outranks;
+}
+
+void ui_table_set_compact(ui_table *t, size_t col, ui_compact_fn *compact)
+{
+    if (col < UI_TABLE_MAX_COLUMNS)
+        t->compact[col] = compact;
+}
+
 void ui_table_set_keep(ui_table *t, const int *keep)
 {
     t->keep = keep;
@@ -46,8 +58,10 @@ static ui_element on_base(const ui_table *t, ui_element el)
 static void free_rows(ui_table *t)
 {
     for (size_t i = 0; i < t->nrows; i++) {
-        for (size_t c = 0; c < t->ncols; c++)
+        for (size_t c = 0; c < t->ncols; c++) {
             free(t->rows[i].cells[c].text);
+            free(t->rows[i].cells[c].compact);
+        }
         free(t->rows[i].cells);
         free(t->rows[i].key);
     }
@@ -81,7 +95,24 @@ void ui_table_begin(ui_table *t)
     free_rows(t);
     t->nview = 0;
     memset(t->content_widths, 0, sizeof t->content_widths);
+    memset(t->compact_widths, 0, sizeof t->compact_widths);
     t->stale_widths = 0;
+}
+
+/* The column's compact form of text (NULL when the column has none or out of memory). */
+static char *compact_text(const ui_table *t, size_t c, const char *text)
+{
+    if (!t->compact[c])
+        return NULL;
+    char out[256];
+    out[0] = '\0';
+    t->compact[c](out, sizeof out, text);
+    return strdup(out);
+}
+
+static int cell_width(const char *text)
+{
+    return text ? mm_text_width(text) : 0;
 }
 
 void ui_table_add(ui_table *t, const char *key, const char *const *texts,
@@ -106,9 +137,13 @@ void ui_table_add(ui_table *t, const char *key, const char *const *texts,
     for (size_t c = 0; c < t->ncols; c++) {
         row->cells[c].text = strdup(texts[c] ? texts[c] : "");
         row->cells[c].element = elements ? elements[c] : UI_EL_NORMAL;
-        int width = row->cells[c].text ? mm_text_width(row->cells[c].text) : 0;
+        row->cells[c].compact = compact_text(t, c, row->cells[c].text);
+        int width = cell_width(row->cells[c].text);
         if (width > t->content_widths[c])
             t->content_widths[c] = width;
+        width = cell_width(row->cells[c].compact);
+        if (width > t->compact_widths[c])
+            t->compact_widths[c] = width;
     }
     t->nrows++;
 }
@@ -229,12 +264,21 @@ bool ui_table_set_row(ui_table *t, size_t row, const char *const *texts, const u
         }
     ui_cell *cells = t->rows[row].cells;
     for (size_t c = 0; c < t->ncols; c++) {
-        int before = cells[c].text ? mm_text_width(cells[c].text) : 0;
+        int before = cell_width(cells[c].text);
         int after = mm_text_width(copies[c]);
         if (after > t->content_widths[c])
             t->content_widths[c] = after;
         else if (before == t->content_widths[c] && after < before)
             t->stale_widths |= 1u << c;
+        char *compact = compact_text(t, c, copies[c]);
+        before = cell_width(cells[c].compact);
+        after = cell_width(compact);
+        if (after > t->compact_widths[c])
+            t->compact_widths[c] = after;
+        else if (before == t->compact_widths[c] && after < before)
+            t->stale_widths |= 1u << c;
+        free(cells[c].compact);
+        cells[c].compact = compact;
         free(cells[c].text);
         cells[c].text = copies[c];
         cells[c].element = elements ? elements[c] : UI_EL_NORMAL;
@@ -248,13 +292,17 @@ static void measure_stale_widths(ui_table *t)
     for (size_t c = 0; c < t->ncols && t->stale_widths; c++) {
         if (!(t->stale_widths & (1u << c)))
             continue;
-        int widest = 0;
+        int widest = 0, widest_compact = 0;
         for (size_t r = 0; r < t->nrows; r++) {
-            int w = t->rows[r].cells[c].text ? mm_text_width(t->rows[r].cells[c].text) : 0;
+            int w = cell_width(t->rows[r].cells[c].text);
             if (w > widest)
                 widest = w;
+            w = cell_width(t->rows[r].cells[c].compact);
+            if (w > widest_compact)
+                widest_compact = w;
         }
         t->content_widths[c] = widest;
+        t->compact_widths[c] = widest_compact;
         t->stale_widths &= ~(1u << c);
     }
 }
@@ -298,46 +346,131 @@ static int column_to_drop(const ui_table *t)
 static int preferred_width(const ui_table *t, size_t c)
 {
     int w = mm_text_width(t->cols[c].title) + ((int)c == t->sort_col); /* the sort mark */
-    if (t->content_widths[c] > w)
-        w = t->content_widths[c];
+    int content = t->compacted & (1u << c) ? t->compact_widths[c] : t->content_widths[c];
+    if (content > w)
+        w = content;
     if (w > t->cols[c].max_width)
         w = t->cols[c].max_width;
     return w < t->cols[c].min_width ? t->cols[c].min_width : w;
 }
 
-/* Widths: preferred (content, capped). While the non-flex columns at their preferred width
- * plus the flex ones at their minimum do not fit, a column goes (readable columns beat many
- * squeezed ones); then flex columns shrink; room left goes to the first flex column (or the
- * last column). */
+/* The room the shown columns need, each with its separator: a flex column at its minimum, or
+ * (with_whole) at its preferred width when it is a whole column. */
+static int room_needed(const ui_table *t, bool with_whole)
+{
+    int room = 0;
+    for (size_t c = 0; c < t->ncols; c++) {
+        if (t->widths[c] == 0)
+            continue;
+        bool at_min = t->cols[c].flex && !(with_whole && t->whole_over[c] > 0);
+        room += (at_min ? t->cols[c].min_width : t->widths[c]) + 1;
+    }
+    return room;
+}
+
+/* The room the shown columns take at their preferred widths, separators included. */
+static int preferred_room(const ui_table *t)
+{
+    int room = 0;
+    for (size_t c = 0; c < t->ncols; c++)
+        room += t->widths[c] ? t->widths[c] + 1 : 0;
+    return room;
+}
+
+static int keep_of(const ui_table *t, int c)
+{
+    return t->keep ? t->keep[c] : 0;
+}
+
+/* A whole column shown that would be cut and that outranks column drop. */
+static bool whole_column_outranks(const ui_table *t, int drop, int width)
+{
+    if (room_needed(t, true) <= width)
+        return false;
+    for (size_t c = 0; c < t->ncols; c++)
+        if (t->widths[c] > 0 && (int)c != drop && keep_of(t, drop) < t->whole_over[c])
+            return true;
+    return false;
+}
+
+/* The shown column whose compact form saves the most, lowest keep first; -1 when none. */
+static int column_to_compact(const ui_table *t)
+{
+    int best = -1;
+    for (size_t c = 0; c < t->ncols; c++) {
+        if (t->widths[c] == 0 || !t->compact[c] || (t->compacted & (1u << c)))
+            continue;
+        if (best < 0 || keep_of(t, (int)c) < keep_of(t, best))
+            best = (int)c;
+    }
+    return best;
+}
+
+/* The flex column shown after column after in shrinking order (-1: the first): lowest keep
+ * first, ties in column order; -1 when none is left. */
+static int flex_after(const ui_table *t, int after)
+{
+    int best = -1;
+    for (size_t c = 0; c < t->ncols; c++) {
+        if (t->widths[c] == 0 || !t->cols[c].flex)
+            continue;
+        int k = keep_of(t, (int)c);
+        bool later =
+            after < 0 || k > keep_of(t, after) || (k == keep_of(t, after) && (int)c > after);
+        bool earlier = best < 0 || k < keep_of(t, best) || (k == keep_of(t, best) && (int)c < best);
+        if (later && earlier)
+            best = (int)c;
+    }
+    return best;
+}
+
+/* Widths: preferred (content, capped). While the columns at their preferred widths do not
+ * fit, a column takes its compact form, lowest keep first (before any flex column is cut);
+ * while they still do not fit (non-flex ones at their preferred width, flex ones at their
+ * minimum, a whole column at its preferred width against the columns it outranks), a column
+ * goes (readable columns beat many squeezed ones); then flex columns shrink, lowest
+ * keep first; room left goes to the flex column of lowest keep up to its max width, the rest
+ * to the last column. */
 static void fit_widths(ui_table *t, int width)
 {
-    int rigid = 0, total = 0;
-    for (size_t c = 0; c < t->ncols; c++) {
+    t->compacted = 0;
+    for (size_t c = 0; c < t->ncols; c++)
         t->widths[c] = preferred_width(t, c);
-        total += t->widths[c] + 1;
-        rigid += (t->cols[c].flex ? t->cols[c].min_width : t->widths[c]) + 1;
-    }
-    while (rigid > width) {
+    for (;;) {
         int drop = column_to_drop(t);
-        if (drop < 0)
+        bool must_drop =
+            drop >= 0 && (room_needed(t, false) > width || whole_column_outranks(t, drop, width));
+        int compact = column_to_compact(t);
+        if (compact >= 0 && (must_drop || preferred_room(t) > width)) {
+            t->compacted |= 1u << compact;
+            t->widths[compact] = preferred_width(t, (size_t)compact);
+        } else if (must_drop) {
+            t->widths[drop] = 0;
+        } else {
             break;
-        total -= t->widths[drop] + 1;
-        rigid -= (t->cols[drop].flex ? t->cols[drop].min_width : t->widths[drop]) + 1;
-        t->widths[drop] = 0;
+        }
     }
-    for (size_t i = 0; i < t->ncols && total > width; i++) {
-        if (t->widths[i] == 0 || !t->cols[i].flex)
-            continue;
+    int total = 0;
+    for (size_t c = 0; c < t->ncols; c++)
+        total += t->widths[c] ? t->widths[c] + 1 : 0;
+    for (int i = flex_after(t, -1); i >= 0 && total > width; i = flex_after(t, i)) {
         int spare = t->widths[i] - t->cols[i].min_width;
         int cut = total - width < spare ? total - width : spare;
         t->widths[i] -= cut;
         total -= cut;
     }
-    int grow = -1;
-    for (size_t i = 0; i < t->ncols; i++)
-        if (t->widths[i] > 0 && (t->cols[i].flex || grow < 0 || !t->cols[grow].flex))
-            if (grow < 0 || !t->cols[grow].flex)
-                grow = (int)i;
+    int grow = flex_after(t, -1);
+    if (grow >= 0 && total < width && t->widths[grow] < t->cols[grow].max_width) {
+        int room = t->cols[grow].max_width - t->widths[grow];
+        room = room < width - total ? room : width - total;
+        t->widths[grow] += room;
+        total += room;
+    }
+    if (grow >= 0 && total < width)
+        grow = -1; /* the rest goes to the last column shown */
+    for (size_t i = t->ncols; grow < 0 && i-- > 0;)
+        if (t->widths[i] > 0)
+            grow = (int)i;
     if (grow >= 0 && total < width)
         t->widths[grow] += width - total;
     else if (grow >= 0 && total > width) /* a single column wider than the pane */
@@ -375,6 +508,8 @@ static void draw_row(ui_table *t, ui_app *app, WINDOW *win, int y, ui_rect a, co
             continue;
         ui_element el = selected != UI_EL_NORMAL ? selected : on_base(t, row->cells[c].element);
         const char *text = row->cells[c].text;
+        if ((t->compacted & (1u << c)) && row->cells[c].compact)
+            text = row->cells[c].compact;
         char shortened[512];
         if (t->elide_middle & (1u << c)) {
             ui_shorten_middle(app, shortened, sizeof shortened, text, t->widths[c]);

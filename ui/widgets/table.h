@@ -23,8 +23,12 @@ typedef struct ui_column {
     bool by_severity;
 } ui_column;
 
+/* Writes the compact form of a cell's text into out (at most outsz bytes). */
+typedef void ui_compact_fn(char *out, size_t outsz, const char *text);
+
 typedef struct ui_cell {
     char *text;
+    char *compact; /* the column's compact form of text, or NULL (no compact form) */
     ui_element element;
 } ui_cell;
 
@@ -51,8 +55,12 @@ typedef struct ui_table {
     ui_element base;       /* look of plain cells: UI_EL_NORMAL, or UI_EL_DIALOG inside a dialog */
     const int *keep;       /* optional, one per column: when columns must go, lowest first */
     unsigned elide_middle; /* bit c: column c's long cells keep their start and end */
+    int whole_over[UI_TABLE_MAX_COLUMNS]; /* > 0: columns of lower keep go before c is cut */
+    ui_compact_fn *compact[UI_TABLE_MAX_COLUMNS]; /* per column, optional */
     int widths[UI_TABLE_MAX_COLUMNS];
     int content_widths[UI_TABLE_MAX_COLUMNS]; /* widest cell per column, kept as rows are added */
+    int compact_widths[UI_TABLE_MAX_COLUMNS]; /* widest compact form per column */
+    unsigned compacted;    /* bit c: column c shows its compact form at the last draw */
     unsigned stale_widths; /* bit c: a widest cell of column c was replaced by a narrower one */
     int body_h;            /* rows shown at the last draw (for PgUp/PgDn) */
 } ui_table;
@@ -66,6 +74,14 @@ void ui_table_set_keep(ui_table *t, const int *keep);
 /* A cell of column col too long for it keeps its start and its end ("127.0.0.1:18…/openai"):
  * for URLs and paths, where the part that tells rows apart is at the end. */
 void ui_table_elide_middle(ui_table *t, size_t col);
+/* Flex column col shows its cells whole (a fallback chain): columns whose keep is below
+ * outranks take their compact form or go before col is cut below its content (the other
+ * columns stay and col shrinks, as any flex column). */
+void ui_table_whole(ui_table *t, size_t col, int outranks);
+/* Column col has a compact form ("✓ 216ms 2m" for "✓ ok 216ms 2m ago"): when the columns do
+ * not fit, a column shows its compact form (lowest keep first) before any column goes. Call
+ * before adding rows. */
+void ui_table_set_compact(ui_table *t, size_t col, ui_compact_fn *compact);
 /* Plain and dim cells take this element's look (a table inside a dialog: UI_EL_DIALOG). */
 void ui_table_set_base(ui_table *t, ui_element base);
 /* Reloading: begin (remembers the selected key), add every row, end (filter, sort, restore). */
