@@ -170,7 +170,11 @@ send_keys Escape # a changed form asks before discarding
 wait_for_text "Discard changes?"
 send_keys y
 wait_for_gone "Edit model fast-chat"
-wait_for_text "changed from the CLI"
+send_keys e # the list behind follows the change (Description is dropped at this width)
+wait_for_text "Edit model fast-chat"
+assert_screen_contains "changed from the CLI"
+send_keys Escape
+wait_for_gone "Edit model fast-chat"
 
 # --- Delete a model with entitlements: the confirmation names the counts; n keeps it
 "$MMADMIN" workspace add team-a >/dev/null
