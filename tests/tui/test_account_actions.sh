@@ -50,6 +50,7 @@ type_text "rotating keys"
 send_keys Enter
 wait_for_text "alpha is disabled: rotating keys"
 assert_screen_contains "– no " # Enabled: "no" in the row at this width, the reason in the detail line
+assert_screen_contains "○ disabled" # Status follows the row at once, not the monitor's next round
 assert_screen_contains "1 of 2 disabled"
 send_keys x
 wait_for_text "Enable account"

@@ -254,7 +254,8 @@ static void format_health(ui_app *app, const mm_hash_index *index, const mm_acco
                 : -1;
     if (at >= 0) {
         mm_health_figures brief = r->accounts[at];
-        brief.n_errors = 0; /* the word only: the reason is the Last test's and Health's */
+        brief.n_errors = 0;         /* the word only: the reason is the Last test's and Health's */
+        brief.enabled = a->enabled; /* the row is newer than the monitor's last snapshot */
         health_format_status(app, &brief, out, outsz, el);
         return;
     }
