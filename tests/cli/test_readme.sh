@@ -9,6 +9,9 @@ sim_pids=()
 cleanup() {
     for p in "${sim_pids[@]}"; do kill "$p" 2>/dev/null || true; done
     pkill -f "$work" 2>/dev/null || true
+    # the example session's own servers, when it stopped before its `kill %2` / `kill %1`
+    [[ -z ${port:-} ]] || pkill -f -- "mmsim --port $port" 2>/dev/null || true
+    [[ -z ${serve_port:-} ]] || pkill -f -- "serve --listen 127.0.0.1:$serve_port" 2>/dev/null || true
     rm -rf "$work"
 }
 trap cleanup EXIT
