@@ -1,7 +1,7 @@
 /* The OpenAI-compatible endpoints of `mmadmin serve`: the model picker (GET /v1/models), chat
- * completions (JSON; SSE in gw_stream.c) and embeddings (images and audio: gw_media.c), each
- * sent through the router on the shared view, with router outcomes mapped to OpenAI's status
- * codes and error shape. */
+ * completions (JSON, with tool calls; messages read in gw_messages.c; SSE in gw_stream.c) and
+ * embeddings (images and audio: gw_media.c), each sent through the router on the shared view, with
+ * router outcomes mapped to OpenAI's status codes and error shape. */
 #include <inttypes.h>
 #include <math.h>
 #include <sodium.h>
@@ -10,11 +10,11 @@
 #include <string.h>
 
 #include "gateway/gw_internal.h"
+#include "gateway/gw_messages.h"
 #include "util/clock.h"
 
 #define MAX_TOKENS_CAP 1000000
 #define EMBED_INPUTS_MAX 256
-#define PROMPT_MAX (1024 * 1024)
 
 /* ---- the model picker ---- */
 
@@ -194,139 +194,11 @@ void gw_random_id(const char *prefix, char *out, size_t outsz)
 
 /* ---- chat ---- */
 
-/* A conversation read from a request's messages: the chat passed to each dialect, its texts
- * (heap, one a message) and all of them joined for admission's token estimate. */
-typedef struct gw_conversation {
-    mm_chat chat;
-    mm_chat_message *messages;
-    char *joined;
-    size_t joined_len;
-} gw_conversation;
-
-static void conversation_free(gw_conversation *c)
-{
-    for (size_t i = 0; c->messages && i < c->chat.n; i++)
-        free((char *)c->messages[i].content);
-    free(c->messages);
-    free(c->joined);
-}
-
-/* OpenAI's roles this gateway passes on; "developer" (OpenAI's newer name) is sent as system. */
-static const char *known_role(const char *role)
-{
-    static const char *const ROLES[] = {"system", "user", "assistant"};
-    if (role && !strcmp(role, "developer"))
-        return "system";
-    for (size_t i = 0; role && i < sizeof ROLES / sizeof ROLES[0]; i++)
-        if (!strcmp(role, ROLES[i]))
-            return ROLES[i];
-    return NULL;
-}
-
-/* Appends text (n bytes) to *buf; false past PROMPT_MAX or on out-of-memory. */
-static bool append_text(char **buf, size_t *len, const char *text, size_t n)
-{
-    if (*len + n + 2 > PROMPT_MAX)
-        return false;
-    char *grown = realloc(*buf, *len + n + 2);
-    if (!grown)
-        return false;
-    memcpy(grown + *len, text, n);
-    *len += n;
-    grown[*len] = '\0';
-    *buf = grown;
-    return true;
-}
-
-/* The text of a message's content: a string, or an array of {"type":"text","text"} parts.
- * NULL when it is neither (or too long); *bad_part gets the offending part's index or -1. */
-static char *content_text(const json_t *content, long *bad_part)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    *bad_part = -1;
-    if (json_is_string(content)) {
-        if (append_text(&buf, &len, json_string_value(content), json_string_length(content)))
-            return buf ? buf : strdup("");
-        free(buf);
-        return NULL;
-    }
-    if (!json_is_array(content) || json_array_size(content) == 0)
-        return NULL;
-    size_t i;
-    const json_t *part;
-    json_array_foreach(content, i, part)
-    {
-        const json_t *text = json_object_get(part, "text");
-        const char *type = json_string_value(json_object_get(part, "type"));
-        if (!json_is_string(text) || (type && strcmp(type, "text") != 0) ||
-            !append_text(&buf, &len, json_string_value(text), json_string_length(text))) {
-            *bad_part = (long)i;
-            free(buf);
-            return NULL;
-        }
-    }
-    return buf;
-}
-
-/* Reads message i into c; false with the field at fault in field. */
-static bool read_message(const json_t *msg, size_t i, gw_conversation *c, char *field,
-                         size_t fieldsz)
-{
-    const char *role = known_role(json_string_value(json_object_get(msg, "role")));
-    if (!role) {
-        snprintf(field, fieldsz, json_is_object(msg) ? "messages[%zu].role" : "messages[%zu]", i);
-        return false;
-    }
-    long bad_part;
-    char *text = content_text(json_object_get(msg, "content"), &bad_part);
-    if (!text) {
-        if (bad_part >= 0)
-            snprintf(field, fieldsz, "messages[%zu].content[%ld]", i, bad_part);
-        else
-            snprintf(field, fieldsz, "messages[%zu].content", i);
-        return false;
-    }
-    c->messages[i] = (mm_chat_message){role, text};
-    c->chat.n = i + 1;
-    bool ok = append_text(&c->joined, &c->joined_len, text, strlen(text)) &&
-              append_text(&c->joined, &c->joined_len, "\n", 1);
-    if (!ok)
-        snprintf(field, fieldsz, "messages");
-    return ok;
-}
-
-/* Validates messages (a non-empty array of {role: system|developer|user|assistant, content:
- * string or text parts}, at most 1 MiB of text) into c; false with the field at fault. */
-static bool read_conversation(const json_t *messages, gw_conversation *c, char *field,
-                              size_t fieldsz)
-{
-    memset(c, 0, sizeof *c);
-    size_t n = json_array_size(messages);
-    snprintf(field, fieldsz, "messages");
-    if (n == 0 || !(c->messages = calloc(n, sizeof *c->messages)))
-        return false;
-    c->chat.messages = c->messages;
-    size_t i;
-    const json_t *msg;
-    json_array_foreach(messages, i, msg)
-    {
-        if (!read_message(msg, i, c, field, fieldsz))
-            return false;
-    }
-    return true;
-}
-
 /* The 400 for a conversation that is not one, naming the field. */
-static void conversation_refused(const char *field, gw_response *resp)
+static void conversation_refused(const gw_conversation_fault *fault, gw_response *resp)
 {
-    char message[320];
-    snprintf(message, sizeof message,
-             "Invalid '%s': 'messages' must be a non-empty array of {role, content} with role "
-             "system, developer, user or assistant and text content (a string or text parts; at "
-             "most 1 MiB)",
-             field);
-    gw_response_error_param(resp, 400, "invalid_request_error", "invalid_messages", field, message);
+    gw_response_error_param(resp, 400, "invalid_request_error", "invalid_messages", fault->field,
+                            fault->message);
 }
 
 static json_t *usage_json(const router_send_result *res)
@@ -336,13 +208,28 @@ static json_t *usage_json(const router_send_result *res)
                      (json_int_t)(res->tokens_in + res->tokens_out));
 }
 
+/* The answer's message: its text, and its tool calls in OpenAI's shape whatever the dialect
+ * (content null when there is only them, as OpenAI answers). */
+static json_t *answer_message(const router_send_result *res)
+{
+    json_t *calls = res->tool_calls ? json_loads(res->tool_calls, 0, NULL) : NULL;
+    bool text = res->output && res->output[0];
+    json_t *message =
+        json_pack("{s:s, s:o}", "role", "assistant", "content",
+                  text || !calls ? json_string(res->output ? res->output : "") : json_null());
+    if (message && calls)
+        json_object_set(message, "tool_calls", calls);
+    json_decref(calls);
+    return message;
+}
+
 static void chat_answer(const router_send_result *res, const char *model, gw_response *resp)
 {
     char id[48];
     gw_random_id("chatcmpl-", id, sizeof id);
-    json_t *message = json_pack("{s:s, s:s}", "role", "assistant", "content", res->output);
-    json_t *choice =
-        json_pack("{s:i, s:o, s:s}", "index", 0, "message", message, "finish_reason", "stop");
+    const char *finish = res->finish_reason[0] ? res->finish_reason : "stop";
+    json_t *choice = json_pack("{s:i, s:o, s:s}", "index", 0, "message", answer_message(res),
+                               "finish_reason", finish);
     gw_response_json(resp, 200,
                      json_pack("{s:s, s:s, s:I, s:s, s:[o], s:o}", "id", id, "object",
                                "chat.completion", "created", (json_int_t)(mm_now_ms() / 1000),
@@ -400,11 +287,10 @@ void gw_openai_chat(gw_call *call, gw_response *resp)
     }
     const char *model = json_string_value(json_object_get(root, "model"));
     gw_conversation conv;
-    char field[64];
-    if (!read_conversation(json_object_get(root, "messages"), &conv, field, sizeof field)) {
-        conversation_free(&conv);
+    gw_conversation_fault fault;
+    if (!gw_conversation_read(root, &conv, &fault)) {
         json_decref(root);
-        conversation_refused(field, resp);
+        conversation_refused(&fault, resp);
         return;
     }
     bool stream = json_is_true(json_object_get(root, "stream"));
@@ -416,7 +302,7 @@ void gw_openai_chat(gw_call *call, gw_response *resp)
                                .max_tokens = max_tokens_of(root)};
     if (stream) {
         gw_stream_chat(call, &req, include_usage, resp);
-        conversation_free(&conv);
+        gw_conversation_free(&conv);
         json_decref(root);
         return;
     }
@@ -435,7 +321,7 @@ void gw_openai_chat(gw_call *call, gw_response *resp)
     }
     router_send_result_free(res);
     free(res);
-    conversation_free(&conv);
+    gw_conversation_free(&conv);
     json_decref(root);
 }
 

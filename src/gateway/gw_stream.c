@@ -265,6 +265,20 @@ static json_t *usage_chunk(gw_stream *s)
     return last;
 }
 
+/* The answer's tool calls, whole, as one delta (each with its index): the dialects' pieces were
+ * merged upstream, so a stream cut inside a call could still fall back before the first byte. */
+static void emit_tool_calls(gw_stream *s)
+{
+    json_t *calls = s->res.tool_calls ? json_loads(s->res.tool_calls, 0, NULL) : NULL;
+    size_t i;
+    json_t *call;
+    json_array_foreach(calls, i, call)
+        json_object_set_new(call, "index", json_integer((json_int_t)i));
+    if (json_array_size(calls) > 0)
+        emit(s, chunk(s, json_pack("{s:O}", "tool_calls", calls), NULL));
+    json_decref(calls);
+}
+
 /* The end: finish reason, usage (when asked) and [DONE]; or, when the stream broke after it
  * began, an error event the client raises (OpenAI's mid-stream error shape). */
 static void emit_end(gw_stream *s)
@@ -275,6 +289,7 @@ static void emit_end(gw_stream *s)
         emit(s, json_pack("{s:o}", "error", error));
         return;
     }
+    emit_tool_calls(s);
     const char *finish = s->res.finish_reason[0] ? s->res.finish_reason : "stop";
     emit(s, chunk(s, json_object(), finish));
     if (s->include_usage)

@@ -1,6 +1,7 @@
 /* Implementation of the adapter helpers: request assembly, defensive JSON access, model-id
  * lists and the duration/date formats providers use for retry-after and rate-limit resets. */
 #include "providers/adapter.h"
+#include "providers/tool_shape.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -42,6 +43,21 @@ bool adapter_body_merge(mm_http_request *req, const json_t *fields)
     free(req->body);
     req->body = body;
     return true;
+}
+
+json_t *adapter_stream_event(const char *event, const char *data, size_t len, const char **type,
+                             const char **why)
+{
+    json_t *root = adapter_json_load(data, len);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        *why = "an event's data is not a JSON object";
+        return NULL;
+    }
+    *type = adapter_json_string(root, "type");
+    if (!*type)
+        *type = event;
+    return root;
 }
 
 const char *adapter_finish_reason(const char *provider_reason)
@@ -335,10 +351,16 @@ bool adapter_blocks_have_type(const json_t *blocks, const char *type)
     return false;
 }
 
-bool adapter_set_answer(mm_call_result *res, char *text, bool has_calls, const char **why)
+bool adapter_set_answer(mm_call_result *res, char *text, json_t *calls, const char **why)
 {
+    bool has_calls = json_array_size(calls) > 0;
     free(res->output);
+    free(res->tool_calls);
     res->output = text;
+    res->tool_calls = has_calls ? json_dumps(calls, JSON_COMPACT) : NULL;
+    json_decref(calls);
+    if (has_calls)
+        mm_copy(res->finish_reason, sizeof res->finish_reason, "tool_calls");
     if (!text) {
         *why = "out of memory";
         return false;
@@ -681,9 +703,7 @@ json_t *adapter_chat_messages(const mm_chat *chat)
 {
     json_t *out = json_array();
     for (size_t i = 0; out && i < chat->n; i++) {
-        json_t *msg = json_pack("{s:s, s:s}", "role", chat->messages[i].role, "content",
-                                chat->messages[i].content);
-        if (json_array_append_new(out, msg) != 0) {
+        if (json_array_append_new(out, tool_shape_openai_message(&chat->messages[i])) != 0) {
             json_decref(out);
             return NULL;
         }
@@ -706,62 +726,98 @@ static bool append_turn_text(json_t **acc, const char *text)
     return true;
 }
 
-static json_t *turn_json(const char *role, json_t *text, bool gemini_parts)
+/* Appends block to a turn's blocks; text after text joins it (a blank line between). */
+static bool append_block(json_t *blocks, json_t *block, tool_dialect dialect)
 {
-    if (gemini_parts)
-        return json_pack("{s:s, s:[{s:O}]}", "role", role, "parts", "text", text);
-    return json_pack("{s:s, s:O}", "role", role, "content", text);
+    size_t n = json_array_size(blocks);
+    const char *text = tool_shape_block_text(block, dialect);
+    const char *before = n ? tool_shape_block_text(json_array_get(blocks, n - 1), dialect) : NULL;
+    if (text && before) {
+        json_t *joined = json_sprintf("%s\n\n%s", before, text);
+        json_decref(block);
+        return joined && json_object_set_new(json_array_get(blocks, n - 1), "text", joined) == 0;
+    }
+    return json_array_append_new(blocks, block) == 0;
 }
 
-/* Collects the non-system messages into turns, merging runs of one role. */
-static bool collect_turns(const mm_chat *chat, const char *assistant_role, bool gemini_parts,
-                          json_t *turns)
+/* One turn: Gemini {"role","parts"}; Anthropic {"role","content"}, content a string when the
+ * turn is text only. */
+static json_t *turn_json(const char *role, json_t *blocks, tool_dialect dialect)
 {
+    if (dialect == TOOL_GEMINI)
+        return json_pack("{s:s, s:O}", "role", role, "parts", blocks);
+    const char *text = json_array_size(blocks) == 1
+                           ? tool_shape_block_text(json_array_get(blocks, 0), dialect)
+                           : NULL;
+    if (text)
+        return json_pack("{s:s, s:s}", "role", role, "content", text);
+    return json_pack("{s:s, s:O}", "role", role, "content", blocks);
+}
+
+/* Collects the non-system messages into turns, merging runs of one role (tool results are the
+ * user's turn). */
+static mm_status collect_turns(const mm_chat *chat, tool_dialect dialect, json_t *turns,
+                               mm_error *err)
+{
+    const char *assistant = dialect == TOOL_GEMINI ? "model" : "assistant";
     const char *role = NULL;
-    json_t *text = NULL;
-    bool ok = true;
-    for (size_t i = 0; ok && i <= chat->n; i++) {
+    json_t *blocks = NULL;
+    mm_status st = MM_OK;
+    for (size_t i = 0; st == MM_OK && i <= chat->n; i++) {
         const mm_chat_message *m = i < chat->n ? &chat->messages[i] : NULL;
         if (m && !strcmp(m->role, "system"))
             continue;
-        const char *r = m ? (!strcmp(m->role, "assistant") ? assistant_role : "user") : NULL;
-        if (text && (!r || strcmp(r, role) != 0)) {
-            ok = json_array_append_new(turns, turn_json(role, text, gemini_parts)) == 0;
-            json_decref(text);
-            text = NULL;
+        const char *r = m ? (!strcmp(m->role, "assistant") ? assistant : "user") : NULL;
+        if (blocks && (!r || strcmp(r, role) != 0)) {
+            if (json_array_append_new(turns, turn_json(role, blocks, dialect)) != 0)
+                st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
+            json_decref(blocks);
+            blocks = NULL;
         }
-        if (m && ok) {
-            role = r;
-            ok = append_turn_text(&text, m->content);
+        json_t *mine = NULL;
+        if (m && st == MM_OK)
+            st = tool_shape_blocks(chat, i, dialect, &mine, err);
+        if (mine && !blocks && !(blocks = json_array()))
+            st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
+        role = r;
+        size_t k;
+        json_t *block;
+        json_array_foreach(mine, k, block)
+        {
+            if (st == MM_OK && !append_block(blocks, json_incref(block), dialect))
+                st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
         }
+        json_decref(mine);
     }
-    json_decref(text);
-    return ok;
+    json_decref(blocks);
+    return st;
 }
 
-json_t *adapter_chat_turns(const mm_chat *chat, const char *assistant_role, bool gemini_parts,
-                           json_t **system)
+mm_status adapter_chat_turns(const mm_chat *chat, tool_dialect dialect, json_t **turns,
+                             json_t **system, mm_error *err)
 {
     *system = NULL;
-    bool ok = true;
-    for (size_t i = 0; ok && i < chat->n; i++)
-        if (!strcmp(chat->messages[i].role, "system"))
-            ok = append_turn_text(system, chat->messages[i].content);
-    json_t *turns = ok ? json_array() : NULL;
-    if (turns && !collect_turns(chat, assistant_role, gemini_parts, turns)) {
-        json_decref(turns);
-        turns = NULL;
-    }
-    if (turns && json_array_size(turns) == 0 && *system) {
-        ok = json_array_append_new(turns, turn_json("user", *system, gemini_parts)) == 0;
+    *turns = json_array();
+    mm_status st = *turns ? MM_OK : mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
+    for (size_t i = 0; st == MM_OK && i < chat->n; i++)
+        if (!strcmp(chat->messages[i].role, "system") &&
+            !append_turn_text(system, chat->messages[i].content))
+            st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
+    if (st == MM_OK)
+        st = collect_turns(chat, dialect, *turns, err);
+    if (st == MM_OK && json_array_size(*turns) == 0 && *system) {
+        json_t *blocks =
+            json_pack("[o]", tool_shape_text_block(json_string_value(*system), dialect));
+        if (json_array_append_new(*turns, turn_json("user", blocks, dialect)) != 0)
+            st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
+        json_decref(blocks);
         json_decref(*system);
         *system = NULL;
     }
-    if (!turns || !ok) {
-        json_decref(turns);
+    if (st != MM_OK) {
+        json_decref(*turns);
         json_decref(*system);
-        *system = NULL;
-        return NULL;
+        *turns = *system = NULL;
     }
-    return turns;
+    return st;
 }

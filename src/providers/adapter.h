@@ -62,10 +62,12 @@ char *adapter_dump_owned(json_t *root);
 char *adapter_join_text(const json_t *blocks);
 /* True when some block of the array has "type": type ("tool_use", ...). */
 bool adapter_blocks_have_type(const json_t *blocks, const char *type);
-/* Takes text (heap) as res->output. False, with why, when text is NULL (out of memory) or the
- * answer carries nothing — empty text and no tool calls — unless res->blocked is set: an empty
- * 200 is bad_response (the router tries the next target), a blocked one a request outcome. */
-bool adapter_set_answer(mm_call_result *res, char *text, bool has_calls, const char **why);
+/* Takes text (heap) as res->output and calls (an OpenAI tool_calls array, stolen; NULL or
+ * empty when none) as res->tool_calls with finish_reason "tool_calls". False, with why, when
+ * text is NULL (out of memory) or the answer carries nothing — empty text and no tool calls —
+ * unless res->blocked is set: an empty 200 is bad_response (the router tries the next
+ * target), a blocked one a request outcome. */
+bool adapter_set_answer(mm_call_result *res, char *text, json_t *calls, const char **why);
 
 /* Sets usage from a count pair; known only when both are present. Clears the token kinds. */
 void adapter_set_usage(mm_call_result *res, bool have_in, int64_t in, bool have_out, int64_t out);
@@ -95,6 +97,11 @@ bool adapter_list_page(const char *body, size_t len, const char *list_key, const
 /* Streaming: sets each member of fields (borrowed) in the request's JSON body; false when the
  * body is not a JSON object or on out-of-memory. */
 bool adapter_body_merge(mm_http_request *req, const json_t *fields);
+/* One named server-sent event of a streamed chat (Anthropic, Cohere v2): its data parsed (a new
+ * reference) and *type its "type" member, else the event's name. NULL (why set) when the data
+ * is not a JSON object. */
+json_t *adapter_stream_event(const char *event, const char *data, size_t len, const char **type,
+                             const char **why);
 /* The finish reason in OpenAI's words ("stop", "length", "tool_calls", "content_filter") for a
  * provider's own ("end_turn", "MAX_TOKENS", "COMPLETE", ...); unknown ones read "stop". */
 const char *adapter_finish_reason(const char *provider_reason);
@@ -118,13 +125,21 @@ void adapter_set_error_message(mm_error_body *out, const char *message);
 /* Conversations (mm_chat), for each dialect's chat body. [{"role","content"}] as OpenAI and
  * Cohere v2 take them; NULL on out-of-memory. */
 json_t *adapter_chat_messages(const mm_chat *chat);
+/* How a dialect writes tools, tool results and images (tool_shape.c). */
+typedef enum tool_dialect {
+    TOOL_OPENAI,    /* OpenAI, Azure, Mistral, compatible servers: as given */
+    TOOL_ANTHROPIC, /* tools[].input_schema, tool_use / tool_result / image blocks */
+    TOOL_GEMINI,    /* functionDeclarations, functionCall / functionResponse / inlineData parts */
+    TOOL_COHERE     /* v2: OpenAI's messages and tools, tool_choice REQUIRED / NONE */
+} tool_dialect;
 /* For dialects with a top-level system field and alternating turns (Anthropic: system and
  * messages user/assistant; Gemini: systemInstruction and contents user/model): *system gets
- * the system messages joined by a blank line (a new reference, NULL when none); the result is
- * the other messages with assistant renamed assistant_role and consecutive messages of one
- * role merged (blank line between); gemini_parts writes content as "parts":[{"text"}]. A
- * conversation of system messages only is sent as one user turn. NULL on out-of-memory. */
-json_t *adapter_chat_turns(const mm_chat *chat, const char *assistant_role, bool gemini_parts,
-                           json_t **system);
+ * the system messages joined by a blank line (a new reference, NULL when none); *turns the
+ * other messages with assistant renamed "model" for Gemini, tool results in the user's turn,
+ * consecutive messages of one role merged (texts joined by a blank line). Anthropic turns
+ * carry "content" (a string when text only, else blocks), Gemini turns "parts". A conversation
+ * of system messages only is sent as one user turn. Errors as tool_shape_blocks. */
+mm_status adapter_chat_turns(const mm_chat *chat, tool_dialect dialect, json_t **turns,
+                             json_t **system, mm_error *err);
 
 #endif

@@ -1,6 +1,7 @@
 /* The Anthropic descriptor and adapter: x-api-key + anthropic-version headers, paginated
- * /v1/models (after_id), /v1/messages, typed error bodies, anthropic-ratelimit-* headers. */
-#include "providers/adapter.h"
+ * /v1/models (after_id), /v1/messages (tools: tool_shape.c), typed error bodies,
+ * anthropic-ratelimit-* headers. */
+#include "providers/tool_shape.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -59,22 +60,24 @@ static bool anthropic_parse_list(const char *body, size_t len, mm_string_list *i
     return ok;
 }
 
-/* System messages go to the top-level "system"; the rest alternate user/assistant. */
+/* System messages go to the top-level "system"; the rest alternate user/assistant (tool
+ * results in the user's turn); tools as tool_shape.c writes them. */
 static mm_status anthropic_build_chat(const mm_connection *conn, const char *model,
                                       const mm_chat *chat, int max_tokens, mm_http_request *out,
                                       mm_error *err)
 {
-    json_t *system = NULL;
-    json_t *turns = adapter_chat_turns(chat, "assistant", false, &system);
-    json_t *root =
-        turns ? json_pack("{s:s, s:i, s:o}", "model", model ? model : "", "max_tokens",
-                          max_tokens > 0 ? max_tokens : DEFAULT_MAX_TOKENS, "messages", turns)
-              : NULL;
-    if (root && system && json_object_set_new(root, "system", system) != 0) {
+    json_t *system = NULL, *turns = NULL;
+    mm_status st = adapter_chat_turns(chat, TOOL_ANTHROPIC, &turns, &system, err);
+    if (st != MM_OK)
+        return st;
+    json_t *root = json_pack("{s:s, s:i, s:o}", "model", model ? model : "", "max_tokens",
+                             max_tokens > 0 ? max_tokens : DEFAULT_MAX_TOKENS, "messages", turns);
+    if (root && system)
+        json_object_set(root, "system", system);
+    json_decref(system);
+    if (root && (st = tool_shape_set_tools(root, chat, TOOL_ANTHROPIC, err)) != MM_OK) {
         json_decref(root);
-        root = NULL;
-    } else if (!root) {
-        json_decref(system);
+        return st;
     }
     char *body = adapter_dump_owned(root);
     if (!body)
@@ -111,7 +114,7 @@ static bool anthropic_parse_chat(const char *body, size_t len, mm_call_result *r
     if (stop && strcmp(stop, "refusal") == 0)
         res->blocked = "stop_reason refusal";
     bool ok = adapter_set_answer(res, adapter_join_text(content),
-                                 adapter_blocks_have_type(content, "tool_use"), why);
+                                 tool_shape_anthropic_calls(content), why);
     read_chat_usage(root, res);
     json_decref(root);
     return ok;
@@ -148,16 +151,12 @@ static void read_stream_usage(const json_t *usage, bool final, mm_call_result *r
 static bool anthropic_parse_stream(const char *event, const char *data, size_t len,
                                    mm_stream_delta *delta, mm_call_result *res, const char **why)
 {
-    json_t *root = adapter_json_load(data, len);
-    const char *type = adapter_json_string(root, "type");
-    if (!type)
-        type = event;
-    if (!json_is_object(root)) {
-        json_decref(root);
-        *why = "an event's data is not a JSON object";
+    const char *type;
+    json_t *root = adapter_stream_event(event, data, len, &type, why);
+    if (!root)
         return false;
-    }
     json_t *inner = adapter_json_object(root, "delta");
+    delta->tool_calls = tool_shape_anthropic_piece(type, root);
     if (strcmp(type, "message_start") == 0) {
         read_stream_usage(adapter_json_object(adapter_json_object(root, "message"), "usage"), false,
                           res);
@@ -178,7 +177,7 @@ static bool anthropic_parse_stream(const char *event, const char *data, size_t l
     } else if (strcmp(type, "error") == 0) {
         delta->failed = true;
         anthropic_parse_error(200, data, len, &delta->error);
-    } /* ping, content_block_start/stop and newer events carry nothing to relay */
+    } /* ping, content_block_stop and newer events carry nothing to relay */
     json_decref(root);
     return true;
 }

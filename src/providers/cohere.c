@@ -1,6 +1,6 @@
 /* The Cohere descriptor and adapter: Bearer key, paginated /v1/models (page_token), v2 chat
  * and embed, {"message"} error bodies (498 = invalid token), billed_units usage. */
-#include "providers/adapter.h"
+#include "providers/tool_shape.h"
 
 #include <string.h>
 #include <strings.h>
@@ -29,7 +29,8 @@ static bool cohere_parse_list(const char *body, size_t len, mm_string_list *ids,
     return adapter_list_page(body, len, "models", "name", "next_page_token", ids, next_page, why);
 }
 
-/* Cohere v2 takes the roles system/user/assistant as OpenAI does. */
+/* Cohere v2 takes the roles system/user/assistant/tool, tool_calls and image parts as OpenAI
+ * does; its tool_choice differs (tool_shape.c). */
 static mm_status cohere_build_chat(const mm_connection *conn, const char *model,
                                    const mm_chat *chat, int max_tokens, mm_http_request *out,
                                    mm_error *err)
@@ -40,6 +41,11 @@ static mm_status cohere_build_chat(const mm_connection *conn, const char *model,
                        : NULL;
     if (root && max_tokens > 0)
         json_object_set_new(root, "max_tokens", json_integer(max_tokens));
+    mm_status st = root ? tool_shape_set_tools(root, chat, TOOL_COHERE, err) : MM_OK;
+    if (st != MM_OK) {
+        json_decref(root);
+        return st;
+    }
     char *body = adapter_dump_owned(root);
     if (!body)
         return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
@@ -78,8 +84,8 @@ static bool cohere_parse_chat(const char *body, size_t len, mm_call_result *res,
     const char *finish = adapter_json_string(root, "finish_reason");
     if (finish && strcmp(finish, "ERROR_TOXIC") == 0)
         res->blocked = "finish_reason ERROR_TOXIC";
-    bool ok = adapter_set_answer(res, adapter_join_text(content),
-                                 calls && json_array_size(calls) > 0, why);
+    bool ok =
+        adapter_set_answer(res, adapter_join_text(content), tool_shape_openai_calls(calls), why);
     read_usage(root, res, true);
     json_decref(root);
     return ok;
@@ -94,20 +100,17 @@ static bool cohere_make_streaming(mm_http_request *req)
 }
 
 /* v2 events: message-start, content-start, content-delta (delta.message.content.text),
- * content-end, message-end (delta.finish_reason, delta.usage); tool events are not relayed. */
+ * content-end, tool-call-start / -delta / -end (delta.message.tool_calls), message-end
+ * (delta.finish_reason, delta.usage). */
 static bool cohere_parse_stream(const char *event, const char *data, size_t len,
                                 mm_stream_delta *delta, mm_call_result *res, const char **why)
 {
-    json_t *root = adapter_json_load(data, len);
-    const char *type = adapter_json_string(root, "type");
-    if (!type)
-        type = event;
-    if (!json_is_object(root)) {
-        json_decref(root);
-        *why = "an event's data is not a JSON object";
+    const char *type;
+    json_t *root = adapter_stream_event(event, data, len, &type, why);
+    if (!root)
         return false;
-    }
     json_t *inner = adapter_json_object(root, "delta");
+    delta->tool_calls = tool_shape_cohere_piece(type, root);
     if (strcmp(type, "content-delta") == 0) {
         json_t *content = adapter_json_object(adapter_json_object(inner, "message"), "content");
         delta->text = adapter_strdup(adapter_json_string(content, "text"));

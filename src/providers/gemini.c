@@ -1,6 +1,6 @@
 /* The Google Gemini descriptor and adapter: x-goog-api-key header (never ?key=), paginated
  * /models (pageToken), generateContent / embedContent, google.rpc error bodies. */
-#include "providers/adapter.h"
+#include "providers/tool_shape.h"
 
 #include <string.h>
 
@@ -76,24 +76,28 @@ static mm_status model_request(const mm_connection *conn, const char *model, con
     return st;
 }
 
-/* System messages go to "systemInstruction"; the rest are contents with role user/model. */
+/* System messages go to "systemInstruction"; the rest are contents with role user/model (tool
+ * results in the user's turn as functionResponse parts); tools as tool_shape.c writes them. */
 static mm_status gemini_build_chat(const mm_connection *conn, const char *model,
                                    const mm_chat *chat, int max_tokens, mm_http_request *out,
                                    mm_error *err)
 {
-    json_t *system = NULL;
-    json_t *contents = adapter_chat_turns(chat, "model", true, &system);
-    json_t *root = contents ? json_pack("{s:o}", "contents", contents) : NULL;
-    if (root && system &&
+    json_t *system = NULL, *contents = NULL;
+    mm_status st = adapter_chat_turns(chat, TOOL_GEMINI, &contents, &system, err);
+    if (st != MM_OK)
+        return st;
+    json_t *root = json_pack("{s:o}", "contents", contents);
+    if (root && system)
         json_object_set_new(root, "systemInstruction",
-                            json_pack("{s:[{s:O}]}", "parts", "text", system)) != 0) {
-        json_decref(root);
-        root = NULL;
-    }
+                            json_pack("{s:[{s:O}]}", "parts", "text", system));
     json_decref(system);
     if (root && max_tokens > 0)
         json_object_set_new(root, "generationConfig",
                             json_pack("{s:i}", "maxOutputTokens", max_tokens));
+    if (root && (st = tool_shape_set_tools(root, chat, TOOL_GEMINI, err)) != MM_OK) {
+        json_decref(root);
+        return st;
+    }
     char *body = adapter_dump_owned(root);
     if (!body)
         return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
@@ -144,18 +148,6 @@ static const char *blocked_reason(const json_t *root, const json_t *candidate)
     return NULL;
 }
 
-static bool has_function_call(const json_t *parts)
-{
-    size_t i;
-    json_t *part;
-    json_array_foreach(parts, i, part)
-    {
-        if (json_is_object(json_object_get(part, "functionCall")))
-            return true;
-    }
-    return false;
-}
-
 static bool gemini_parse_chat(const char *body, size_t len, mm_call_result *res, const char **why)
 {
     json_t *root = adapter_json_load(body, len);
@@ -167,7 +159,8 @@ static bool gemini_parse_chat(const char *body, size_t len, mm_call_result *res,
         return false;
     }
     json_t *parts = adapter_json_array(adapter_json_object(candidate, "content"), "parts");
-    bool ok = adapter_set_answer(res, adapter_join_text(parts), has_function_call(parts), why);
+    bool ok =
+        adapter_set_answer(res, adapter_join_text(parts), tool_shape_gemini_calls(parts), why);
     read_usage_metadata(root, res);
     json_decref(root);
     return ok;
@@ -238,6 +231,7 @@ static bool gemini_parse_stream(const char *event, const char *data, size_t len,
     json_t *candidate = json_array_get(adapter_json_array(root, "candidates"), 0);
     json_t *parts = adapter_json_array(adapter_json_object(candidate, "content"), "parts");
     char *text = parts ? adapter_join_text(parts) : NULL;
+    delta->tool_calls = tool_shape_gemini_pieces(parts);
     if (text && text[0])
         delta->text = text;
     else

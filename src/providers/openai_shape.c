@@ -2,6 +2,7 @@
  * parsers (incl. Together's bare-array list), error bodies (incl. Azure's string codes, vLLM's
  * top-level errors, Mistral's {"message"}), x-ratelimit-* headers, and the shared ops table. */
 #include "providers/openai_shape.h"
+#include "providers/tool_shape.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +20,9 @@ char *openai_shape_chat_body(const char *model, const mm_chat *chat, int max_tok
     if (model && json_object_set_new(root, "model", json_string(model)) != 0)
         ok = false;
     if (max_tokens > 0 && json_object_set_new(root, "max_tokens", json_integer(max_tokens)) != 0)
+        ok = false;
+    mm_error err = {0};
+    if (tool_shape_set_tools(root, chat, TOOL_OPENAI, &err) != MM_OK)
         ok = false;
     char *body = ok ? adapter_dump(root) : NULL;
     json_decref(root);
@@ -97,11 +101,16 @@ static char *content_text(const json_t *content)
     return strdup("");
 }
 
-static bool has_tool_calls(const json_t *message)
+/* message.tool_calls, or the legacy function_call as one call. */
+static json_t *answer_calls(const json_t *message)
 {
-    json_t *calls = json_object_get(message, "tool_calls");
-    return (json_is_array(calls) && json_array_size(calls) > 0) ||
-           json_is_object(json_object_get(message, "function_call"));
+    json_t *legacy = adapter_json_object(message, "function_call");
+    if (!legacy)
+        return tool_shape_openai_calls(adapter_json_array(message, "tool_calls"));
+    json_t *wrapped = json_pack("[{s:s, s:O}]", "type", "function", "function", legacy);
+    json_t *calls = tool_shape_openai_calls(wrapped);
+    json_decref(wrapped);
+    return calls;
 }
 
 /* usage.prompt_tokens / completion_tokens, with prompt_tokens_details.cached_tokens (inside
@@ -139,7 +148,7 @@ bool openai_shape_parse_chat(const char *body, size_t len, mm_call_result *res, 
     const char *finish = adapter_json_string(choice, "finish_reason");
     if (finish && strcmp(finish, "content_filter") == 0)
         res->blocked = "finish_reason content_filter";
-    ok = adapter_set_answer(res, content_text(content), has_tool_calls(message), why);
+    ok = adapter_set_answer(res, content_text(content), answer_calls(message), why);
     read_chat_usage(root, res);
     json_decref(root);
     return ok;
@@ -276,7 +285,10 @@ bool openai_shape_parse_stream(const char *event, const char *data, size_t len,
         return true;
     }
     json_t *choice = json_array_get(adapter_json_array(root, "choices"), 0);
-    delta->text = delta_text(json_object_get(adapter_json_object(choice, "delta"), "content"));
+    json_t *inner = adapter_json_object(choice, "delta");
+    delta->text = delta_text(json_object_get(inner, "content"));
+    json_t *calls = adapter_json_array(inner, "tool_calls");
+    delta->tool_calls = calls ? json_incref(calls) : NULL;
     const char *finish = adapter_json_string(choice, "finish_reason");
     if (finish) {
         mm_copy(res->finish_reason, sizeof res->finish_reason, adapter_finish_reason(finish));

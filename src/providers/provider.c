@@ -31,6 +31,8 @@ void mm_call_result_free(mm_call_result *res)
     mm_string_list_free(&res->models);
     free(res->output);
     res->output = NULL;
+    free(res->tool_calls);
+    res->tool_calls = NULL;
     free(res->embedding);
     res->embedding = NULL;
     res->embedding_dims = 0;
@@ -441,7 +443,7 @@ void provider_parse_stream_end(const mm_connection *conn, const mm_http_response
         set_stream_bad(conn, "the stream ended before its end marker", res);
     else if (res->blocked && res->streamed_bytes == 0)
         set_blocked(conn, res);
-    else if (res->streamed_bytes == 0)
+    else if (res->streamed_bytes == 0 && !res->tool_calls)
         set_stream_bad(conn, "the answer is empty", res);
     if (res->cls != MM_CLASS_OK)
         return;
@@ -489,7 +491,8 @@ mm_status provider_build_list_request(const mm_connection *conn, const char *pag
 
 static bool known_role(const char *role)
 {
-    return role && (!strcmp(role, "system") || !strcmp(role, "user") || !strcmp(role, "assistant"));
+    return role && (!strcmp(role, "system") || !strcmp(role, "user") ||
+                    !strcmp(role, "assistant") || !strcmp(role, "tool"));
 }
 
 static mm_status check_chat(const mm_chat *chat, mm_error *err)
@@ -499,8 +502,13 @@ static mm_status check_chat(const mm_chat *chat, mm_error *err)
     for (size_t i = 0; i < chat->n; i++) {
         if (!known_role(chat->messages[i].role))
             return mm_error_set(err, MM_E_INVALID, "role",
-                                "Message %zu has role \"%s\": use system, user or assistant.", i,
-                                chat->messages[i].role ? chat->messages[i].role : "");
+                                "Message %zu has role \"%s\": use system, user, assistant or tool.",
+                                i, chat->messages[i].role ? chat->messages[i].role : "");
+        if (!strcmp(chat->messages[i].role, "tool") && !mm_present(chat->messages[i].tool_call_id))
+            return mm_error_set(err, MM_E_INVALID, "tool_call_id",
+                                "Message %zu has role \"tool\" without a tool_call_id: name the "
+                                "tool call it answers.",
+                                i);
         mm_status st = check_text(chat->messages[i].content, "prompt", err);
         if (st != MM_OK)
             return st;
@@ -526,32 +534,58 @@ mm_status provider_build_chat_request(const mm_connection *conn, const char *mod
                                       const char *prompt, int max_tokens, mm_http_request *out,
                                       mm_error *err)
 {
-    mm_chat_message one = {"user", prompt ? prompt : ""};
-    mm_chat chat = {&one, 1};
+    mm_chat_message one = {.role = "user", .content = prompt ? prompt : ""};
+    mm_chat chat = {.messages = &one, .n = 1};
     return provider_build_chat_messages_request(conn, model, &chat, max_tokens, out, err);
+}
+
+/* The strings of a chat a copy holds: per message role, content, parts, tool_calls,
+ * tool_call_id; then tools and tool_choice. */
+#define DUP_PER_MESSAGE 5
+
+static size_t dup_size(const char *s)
+{
+    return s ? strlen(s) + 1 : 0;
+}
+
+/* Copies s (NULL stays NULL) to *at, advancing it. */
+static const char *dup_into(char **at, const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    memcpy(*at, s, n);
+    *at += n;
+    return *at - n;
 }
 
 mm_chat *mm_chat_dup(const mm_chat *chat)
 {
-    size_t size = sizeof(mm_chat) + chat->n * sizeof(mm_chat_message);
-    for (size_t i = 0; i < chat->n; i++)
-        size += strlen(chat->messages[i].role) + strlen(chat->messages[i].content) + 2;
+    size_t size = sizeof(mm_chat) + chat->n * sizeof(mm_chat_message) + dup_size(chat->tools) +
+                  dup_size(chat->tool_choice);
+    for (size_t i = 0; i < chat->n; i++) {
+        const mm_chat_message *m = &chat->messages[i];
+        const char *fields[DUP_PER_MESSAGE] = {m->role, m->content, m->parts, m->tool_calls,
+                                               m->tool_call_id};
+        for (int k = 0; k < DUP_PER_MESSAGE; k++)
+            size += dup_size(fields[k]);
+    }
     mm_chat *copy = malloc(size);
     if (!copy)
         return NULL;
     mm_chat_message *msgs = (mm_chat_message *)(copy + 1);
-    char *text = (char *)(msgs + chat->n);
+    char *at = (char *)(msgs + chat->n);
     for (size_t i = 0; i < chat->n; i++) {
-        const char *parts[2] = {chat->messages[i].role, chat->messages[i].content};
-        const char **dst[2] = {&msgs[i].role, &msgs[i].content};
-        for (int k = 0; k < 2; k++) {
-            size_t n = strlen(parts[k]) + 1;
-            memcpy(text, parts[k], n);
-            *dst[k] = text;
-            text += n;
-        }
+        const mm_chat_message *m = &chat->messages[i];
+        msgs[i].role = dup_into(&at, m->role); /* one at a time: at moves */
+        msgs[i].content = dup_into(&at, m->content);
+        msgs[i].parts = dup_into(&at, m->parts);
+        msgs[i].tool_calls = dup_into(&at, m->tool_calls);
+        msgs[i].tool_call_id = dup_into(&at, m->tool_call_id);
     }
-    *copy = (mm_chat){msgs, chat->n};
+    *copy = (mm_chat){msgs, chat->n, NULL, NULL};
+    copy->tools = dup_into(&at, chat->tools);
+    copy->tool_choice = dup_into(&at, chat->tool_choice);
     return copy;
 }
 
@@ -680,8 +714,8 @@ mm_status provider_chat_messages(const mm_connection *conn, const char *model, c
 mm_status provider_chat(const mm_connection *conn, const char *model, const char *prompt,
                         int max_tokens, mm_call_result *res, mm_error *err)
 {
-    mm_chat_message one = {"user", prompt ? prompt : ""};
-    mm_chat chat = {&one, 1};
+    mm_chat_message one = {.role = "user", .content = prompt ? prompt : ""};
+    mm_chat chat = {.messages = &one, .n = 1};
     return provider_chat_messages(conn, model, &chat, max_tokens, res, err);
 }
 

@@ -100,6 +100,10 @@ typedef struct mm_call_result {
     int64_t first_byte_ms;
     mm_string_list models; /* list-models: ids (Gemini's "models/" prefix stripped) */
     char *output;          /* chat: the answer text (sanitized); embed: "N-dimensional vector" */
+    /* chat: the tool calls the model asked for, in OpenAI's shape whatever the dialect (a JSON
+     * array text [{"id","type":"function","function":{"name","arguments":"<JSON text>"}}],
+     * heap; tool_shape.c), NULL when none. finish_reason then reads "tool_calls". */
+    char *tool_calls;
     double *embedding;     /* embed: the vector itself (heap), NULL otherwise */
     size_t embedding_dims; /* its length */
     /* Media answers (provider_media.c). images: each image as base64 (images_b64) or as the
@@ -116,16 +120,26 @@ typedef struct mm_call_result {
 void mm_call_result_free(mm_call_result *res);
 
 /* A chat conversation as OpenAI clients send it (issue 16): each message a role ("system",
- * "user" or "assistant") and its text. Each dialect's builder maps it to its wire shape
+ * "user", "assistant" or "tool") and its text. Each dialect's builder maps it to its wire shape
  * (PROVIDERS.md: OpenAI messages, Anthropic top-level system, Gemini systemInstruction and
- * user/model contents, Cohere v2 messages). */
+ * user/model contents, Cohere v2 messages; tools and images: tool_shape.c). The JSON members
+ * are OpenAI's own shapes as JSON text (checked by the caller), NULL when absent. */
 typedef struct mm_chat_message {
     const char *role;
-    const char *content;
+    const char *content;      /* the text (a message's text parts joined) */
+    const char *parts;        /* content parts when some is an image: [{"type":"text","text"} |
+                                 {"type":"image_url","image_url":{"url"}}], else NULL */
+    const char *tool_calls;   /* assistant: [{"id","type":"function","function":{"name",
+                                 "arguments"}}] */
+    const char *tool_call_id; /* tool: the call this message answers */
 } mm_chat_message;
 typedef struct mm_chat {
     const mm_chat_message *messages;
     size_t n;
+    const char *tools;       /* [{"type":"function","function":{"name","description",
+                                "parameters"}}] */
+    const char *tool_choice; /* "auto" | "none" | "required" | {"type":"function",
+                                "function":{"name"}} */
 } mm_chat;
 /* A copy of chat in one heap block (messages and their text): free() it. NULL on
  * out-of-memory. */

@@ -24,7 +24,11 @@ typedef struct mm_error_body {
 
 /* One event of a streamed chat as a dialect's stream parser reads it (the common delta). */
 typedef struct mm_stream_delta {
-    char *text;  /* a piece of the answer (heap, raw provider text), NULL when none */
+    char *text; /* a piece of the answer (heap, raw provider text), NULL when none */
+    /* pieces of tool calls in OpenAI's delta shape, whatever the dialect (a new reference,
+     * NULL when none): [{"index","id"?,"type"?,"function":{"name"?,"arguments"?}}]; index -1
+     * starts a new call (Gemini sends each whole). Merged by tool_shape_merge. */
+    struct json_t *tool_calls;
     bool done;   /* the dialect's end marker: [DONE], message_stop, message-end, finishReason */
     bool failed; /* an error event after the 200: error says what */
     mm_error_body error;

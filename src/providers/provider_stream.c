@@ -1,6 +1,7 @@
 /* Streamed chat: the provider's streaming request, the shared SSE splitter fed by libcurl, the
  * dialect's event parser, and each piece sanitized and redacted before the caller sees it. */
 #include "providers/provider_ops.h"
+#include "providers/tool_shape.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -22,7 +23,8 @@ typedef struct stream_state {
     void *ctx;
     mm_sse_parser sse;
     mm_stream_end end;
-    char *text; /* the whole answer so far (sanitized) */
+    char *text;    /* the whole answer so far (sanitized) */
+    json_t *calls; /* the tool calls so far (tool_shape_merge): handed over whole at the end */
     size_t text_len, text_cap;
     bool stop_asked; /* on_text said stop */
 } stream_state;
@@ -108,6 +110,11 @@ static bool on_event(void *ctx, const char *name, const char *data, size_t len)
     if (delta.text)
         keep = relay_piece(s, delta.text);
     free(delta.text);
+    if (delta.tool_calls && !tool_shape_merge(s->calls, delta.tool_calls)) {
+        s->end.bad_why = "more than 128 tool calls";
+        keep = false;
+    }
+    json_decref(delta.tool_calls);
     if (delta.done)
         s->end.done = true;
     if (delta.failed) {
@@ -128,6 +135,17 @@ static bool on_chunk(void *ctx, const char *bytes, size_t len)
     return false;
 }
 
+/* The stream's tool calls as the answer's (OpenAI's shape), its finish reason then
+ * "tool_calls" (Gemini ends such a stream with STOP). */
+static void take_calls(stream_state *s)
+{
+    s->res->tool_calls = tool_shape_finish(s->calls);
+    json_decref(s->calls);
+    s->calls = NULL;
+    if (s->res->tool_calls && strcmp(s->res->finish_reason, "length") != 0)
+        mm_copy(s->res->finish_reason, sizeof s->res->finish_reason, "tool_calls");
+}
+
 /* A provider without a streaming API: the whole answer as one piece. */
 static mm_status chat_in_one_piece(const mm_connection *conn, const char *model,
                                    const mm_chat *chat, int max_tokens, mm_text_fn on_text,
@@ -137,7 +155,8 @@ static mm_status chat_in_one_piece(const mm_connection *conn, const char *model,
     if (st == MM_OK && res->output && res->output[0]) {
         res->streamed_bytes = strlen(res->output);
         res->stopped = !on_text(ctx, res->output, res->streamed_bytes);
-        mm_copy(res->finish_reason, sizeof res->finish_reason, "stop");
+        if (!res->finish_reason[0])
+            mm_copy(res->finish_reason, sizeof res->finish_reason, "stop");
     }
     return st;
 }
@@ -146,8 +165,8 @@ mm_status provider_chat_stream(const mm_connection *conn, const char *model, con
                                int max_tokens, mm_text_fn on_text, void *ctx, mm_call_result *res,
                                mm_error *err)
 {
-    mm_chat_message one = {"user", prompt ? prompt : ""};
-    mm_chat chat = {&one, 1};
+    mm_chat_message one = {.role = "user", .content = prompt ? prompt : ""};
+    mm_chat chat = {.messages = &one, .n = 1};
     return provider_chat_stream_messages(conn, model, &chat, max_tokens, on_text, ctx, res, err);
 }
 
@@ -175,11 +194,16 @@ mm_status provider_chat_stream_messages(const mm_connection *conn, const char *m
         return st;
     }
     stream_state s = {.conn = conn, .res = res, .on_text = on_text, .ctx = ctx};
+    if (!(s.calls = json_array())) {
+        mm_http_request_free(&req);
+        return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
+    }
     mm_sse_init(&s.sse, on_event, &s);
     mm_http_response resp;
     st = net_perform_stream(&req, &resp, on_chunk, &s, err);
     mm_http_request_free(&req);
     mm_sse_free(&s.sse);
+    take_calls(&s);
     if (st != MM_OK) {
         free(s.text);
         res->ok = false;

@@ -309,6 +309,7 @@ typedef struct router_send_result {
     bool usage_estimated; /* the answer had no usable usage: tokens and cost are the estimate */
     int64_t cost_micros;  /* -1 when some served token has no price */
     char *output;         /* the answer (sanitized); free with router_send_result_free */
+    char *tool_calls;     /* chat: the tool calls asked for, OpenAI's JSON (provider.h), or NULL */
     double *embedding;    /* embedding models: the vector (freed with the result), else NULL */
     size_t embedding_dims;
     /* Streaming: pieces went out (a failure after that is not retried), the client stopped

@@ -295,8 +295,8 @@ static void call_provider(send_state *s, const router_attempt *a, const mm_conne
         provider_embed(conn, a->target->model, s->req->input, call, NULL);
         return;
     }
-    mm_chat_message one = {"user", s->req->input ? s->req->input : ""};
-    mm_chat single = {&one, 1};
+    mm_chat_message one = {.role = "user", .content = s->req->input ? s->req->input : ""};
+    mm_chat single = {.messages = &one, .n = 1};
     const mm_chat *chat = s->req->chat ? s->req->chat : &single;
     if (!s->req->on_text) {
         provider_chat_messages(conn, a->target->model, chat, max_tokens, call, NULL);
@@ -400,6 +400,8 @@ static mm_status run_attempt(send_state *s, const router_attempt *a, bool last, 
         res->usage_estimated = estimated;
         res->cost_micros = cost;
         res->output = strdup(call.output ? call.output : "");
+        res->tool_calls = call.tool_calls; /* moved to the result */
+        call.tool_calls = NULL;
         res->embedding = call.embedding; /* moved to the result */
         res->embedding_dims = call.embedding_dims;
         call.embedding = NULL;
@@ -540,6 +542,8 @@ void router_send_result_free(router_send_result *res)
         return;
     free(res->output);
     res->output = NULL;
+    free(res->tool_calls);
+    res->tool_calls = NULL;
     free(res->embedding);
     res->embedding = NULL;
     mm_string_list_free(&res->images_b64);

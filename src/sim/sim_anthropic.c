@@ -5,6 +5,7 @@
 #include "sim/sim_models.h"
 #include "sim/sim_openai.h"
 #include "sim/sim_reply.h"
+#include "sim/sim_tools.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -182,6 +183,7 @@ static void create_message(const sim_request *req, sim_reply *reply)
                                  (json_int_t)completion.output_tokens,
                                  "cache_creation_input_tokens", 0, "cache_read_input_tokens", 0));
         sim_completion_free(&completion);
+        sim_tool_answer(req, reply, body);
     }
     json_decref(body);
 }

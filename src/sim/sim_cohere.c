@@ -2,6 +2,7 @@
  * with next_page_token, /v2/chat and /v2/embed, {"message": ...} errors (bad key 401 or 498,
  * billing 402). */
 #include "sim/sim_content.h"
+#include "sim/sim_tools.h"
 #include "sim/sim_models.h"
 #include "sim/sim_openai.h"
 #include "sim/sim_reply.h"
@@ -167,6 +168,7 @@ static void chat(const sim_request *req, sim_reply *reply, json_t *body, const c
                              (json_int_t)(input + 60), "output_tokens",
                              (json_int_t)completion.output_tokens, "model", model));
     sim_completion_free(&completion);
+    sim_tool_answer(req, reply, body);
 }
 
 static void embed(const sim_request *req, sim_reply *reply, json_t *body, const char *model)

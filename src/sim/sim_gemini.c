@@ -2,6 +2,7 @@
  * paginated models with nextPageToken, :generateContent / :embedContent, google.rpc errors
  * (a bad key is a 400 with API_KEY_INVALID, a 429 carries RetryInfo). */
 #include "sim/sim_content.h"
+#include "sim/sim_tools.h"
 #include "sim/sim_media.h"
 #include "sim/sim_models.h"
 #include "sim/sim_openai.h"
@@ -224,6 +225,7 @@ static void generate(const sim_request *req, sim_reply *reply, const sim_model *
                              "totalTokenCount", (json_int_t)(prompt + completion.output_tokens),
                              "modelVersion", model->id, "responseId", id));
     sim_completion_free(&completion);
+    sim_tool_answer(req, reply, body);
 }
 
 static void embed(const sim_request *req, sim_reply *reply, json_t *body)

@@ -2,6 +2,7 @@
  * and headers the azure, mistral and compat dialects reuse (embeddings as float arrays or, as
  * the official clients ask by default, base64 of little-endian float32). */
 #include "sim/sim_openai.h"
+#include "sim/sim_tools.h"
 #include "sim/sim_content.h"
 #include "sim/sim_media.h"
 #include "sim/sim_models.h"
@@ -60,6 +61,7 @@ const char *sim_openai_chat(const sim_request *req, sim_reply *reply, json_t *bo
                                "system_fingerprint", "fp_mmsim");
     sim_completion_free(&completion);
     sim_reply_json(reply, 200, answer);
+    sim_tool_answer(req, reply, body);
     return NULL;
 }
 

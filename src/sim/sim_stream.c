@@ -215,6 +215,169 @@ static void cohere_events(json_t *answer, char **pieces, size_t n, event_list *o
     add_event(out, "message-end", json_pack("{s:s, s:o}", "type", "message-end", "delta", delta));
 }
 
+/* ---- tool calls: the arguments cut into pieces as providers stream them ---- */
+
+#define ARGUMENT_PIECE 8
+
+typedef struct tool_parts {
+    const char *id, *name;
+    const json_t *args; /* the object */
+    char *text;         /* its JSON text */
+} tool_parts;
+
+/* The call of a tool answer (sim_tools.c), or false for a text answer. */
+static bool tool_of(sim_dialect_id dialect, const json_t *answer, tool_parts *t)
+{
+    const json_t *call;
+    memset(t, 0, sizeof *t);
+    if (dialect == SIM_ANTHROPIC) {
+        call = json_array_get(json_object_get(answer, "content"), 0);
+        const char *type = json_string_value(json_object_get(call, "type"));
+        if (!type || strcmp(type, "tool_use") != 0)
+            return false;
+        t->id = json_string_value(json_object_get(call, "id"));
+        t->args = json_object_get(call, "input");
+    } else if (dialect == SIM_GEMINI) {
+        return false; /* Gemini sends each call whole: its text path carries the part */
+    } else {
+        const json_t *message =
+            dialect == SIM_COHERE
+                ? json_object_get(answer, "message")
+                : json_object_get(json_array_get(json_object_get(answer, "choices"), 0), "message");
+        call = json_array_get(json_object_get(message, "tool_calls"), 0);
+        if (!call)
+            return false;
+        t->id = json_string_value(json_object_get(call, "id"));
+        call = json_object_get(call, "function");
+        const char *args = json_string_value(json_object_get(call, "arguments"));
+        t->text = strdup(args ? args : "{}");
+    }
+    t->name = json_string_value(json_object_get(call, "name"));
+    if (!t->text)
+        t->text = json_dumps(t->args, JSON_COMPACT);
+    return t->id && t->name && t->text;
+}
+
+static char *piece_of(const char *text, size_t at)
+{
+    return strndup(text + at, ARGUMENT_PIECE);
+}
+
+static void openai_tool_events(const sim_request *req, json_t *answer, const tool_parts *t,
+                               event_list *out)
+{
+    json_t *body = sim_request_json(req);
+    bool usage =
+        json_is_true(json_object_get(json_object_get(body, "stream_options"), "include_usage"));
+    json_decref(body);
+    add_event(
+        out, NULL,
+        openai_chunk(answer, json_pack("{s:s, s:n}", "role", "assistant", "content"), NULL, usage));
+    add_event(out, NULL,
+              openai_chunk(answer,
+                           json_pack("{s:[{s:i, s:s, s:s, s:{s:s, s:s}}]}", "tool_calls", "index",
+                                     0, "id", t->id, "type", "function", "function", "name",
+                                     t->name, "arguments", ""),
+                           NULL, usage));
+    for (size_t at = 0; at < strlen(t->text); at += ARGUMENT_PIECE) {
+        char *piece = piece_of(t->text, at);
+        add_event(out, NULL,
+                  openai_chunk(answer,
+                               json_pack("{s:[{s:i, s:{s:s}}]}", "tool_calls", "index", 0,
+                                         "function", "arguments", piece ? piece : ""),
+                               NULL, usage));
+        free(piece);
+    }
+    json_t *last = openai_chunk(answer, json_object(), "tool_calls", usage);
+    if (req->dialect == SIM_MISTRAL || usage)
+        json_object_set(last, "usage", json_object_get(answer, "usage"));
+    add_event(out, NULL, last);
+    add_done(out);
+}
+
+static void anthropic_tool_events(json_t *answer, const tool_parts *t, event_list *out)
+{
+    json_t *usage = json_object_get(answer, "usage");
+    add_event(out, "message_start",
+              json_pack("{s:s, s:{s:O, s:s, s:s, s:[], s:O, s:n, s:n, s:{s:O, s:i}}}", "type",
+                        "message_start", "message", "id", json_object_get(answer, "id"), "type",
+                        "message", "role", "assistant", "content", "model",
+                        json_object_get(answer, "model"), "stop_reason", "stop_sequence", "usage",
+                        "input_tokens", json_object_get(usage, "input_tokens"), "output_tokens",
+                        1));
+    add_event(out, "content_block_start",
+              json_pack("{s:s, s:i, s:{s:s, s:s, s:s, s:{}}}", "type", "content_block_start",
+                        "index", 0, "content_block", "type", "tool_use", "id", t->id, "name",
+                        t->name, "input"));
+    for (size_t at = 0; at < strlen(t->text); at += ARGUMENT_PIECE) {
+        char *piece = piece_of(t->text, at);
+        add_event(out, "content_block_delta",
+                  json_pack("{s:s, s:i, s:{s:s, s:s}}", "type", "content_block_delta", "index", 0,
+                            "delta", "type", "input_json_delta", "partial_json",
+                            piece ? piece : ""));
+        free(piece);
+    }
+    add_event(out, "content_block_stop",
+              json_pack("{s:s, s:i}", "type", "content_block_stop", "index", 0));
+    add_event(out, "message_delta",
+              json_pack("{s:s, s:{s:s, s:n}, s:{s:O}}", "type", "message_delta", "delta",
+                        "stop_reason", "tool_use", "stop_sequence", "usage", "output_tokens",
+                        json_object_get(usage, "output_tokens")));
+    add_event(out, "message_stop", json_pack("{s:s}", "type", "message_stop"));
+}
+
+/* Cohere v2: message-start, tool-plan-delta, tool-call-start / -delta / -end, message-end. */
+static void cohere_tool_events(json_t *answer, const tool_parts *t, event_list *out)
+{
+    json_t *message = json_object_get(answer, "message");
+    add_event(out, "message-start",
+              json_pack("{s:O, s:s, s:{s:{s:s}}}", "id", json_object_get(answer, "id"), "type",
+                        "message-start", "delta", "message", "role", "assistant"));
+    add_event(out, "tool-plan-delta",
+              json_pack("{s:s, s:{s:{s:O}}}", "type", "tool-plan-delta", "delta", "message",
+                        "tool_plan", json_object_get(message, "tool_plan")));
+    add_event(out, "tool-call-start",
+              json_pack("{s:s, s:i, s:{s:{s:{s:s, s:s, s:{s:s, s:s}}}}}", "type", "tool-call-start",
+                        "index", 0, "delta", "message", "tool_calls", "id", t->id, "type",
+                        "function", "function", "name", t->name, "arguments", ""));
+    for (size_t at = 0; at < strlen(t->text); at += ARGUMENT_PIECE) {
+        char *piece = piece_of(t->text, at);
+        add_event(out, "tool-call-delta",
+                  json_pack("{s:s, s:i, s:{s:{s:{s:{s:s}}}}}", "type", "tool-call-delta", "index",
+                            0, "delta", "message", "tool_calls", "function", "arguments",
+                            piece ? piece : ""));
+        free(piece);
+    }
+    add_event(out, "tool-call-end", json_pack("{s:s, s:i}", "type", "tool-call-end", "index", 0));
+    json_t *delta = json_pack("{s:s}", "finish_reason", "TOOL_CALL");
+    if (json_object_get(answer, "usage"))
+        json_object_set(delta, "usage", json_object_get(answer, "usage"));
+    add_event(out, "message-end", json_pack("{s:s, s:o}", "type", "message-end", "delta", delta));
+}
+
+/* A Gemini answer whose first part is a functionCall: streamed whole, in one chunk. */
+static bool gemini_call(const json_t *answer)
+{
+    const json_t *parts = json_object_get(
+        json_object_get(json_array_get(json_object_get(answer, "candidates"), 0), "content"),
+        "parts");
+    return json_is_object(json_object_get(json_array_get(parts, 0), "functionCall"));
+}
+
+static bool tool_events(const sim_request *req, json_t *answer, event_list *out)
+{
+    tool_parts t;
+    bool tool = tool_of(req->dialect, answer, &t);
+    if (tool && req->dialect == SIM_ANTHROPIC)
+        anthropic_tool_events(answer, &t, out);
+    else if (tool && req->dialect == SIM_COHERE)
+        cohere_tool_events(answer, &t, out);
+    else if (tool)
+        openai_tool_events(req, answer, &t, out);
+    free(t.text);
+    return tool;
+}
+
 /* ---- the answer's text ---- */
 
 static const char *answer_text(sim_dialect_id dialect, const json_t *answer)
@@ -257,14 +420,22 @@ void sim_stream_answer(const sim_request *req, sim_reply *reply)
 {
     json_t *answer = reply->body ? json_loadb(reply->body, reply->body_len, 0, NULL) : NULL;
     const char *text = answer ? answer_text(req->dialect, answer) : NULL;
-    if (!text) { /* not a chat answer (an embedding, a malformed fault): as it is */
+    event_list out = {0};
+    bool tool = !text && answer && tool_events(req, answer, &out);
+    if (!text && !tool && req->dialect == SIM_GEMINI && gemini_call(answer)) {
+        out.crlf = true;
+        add_event(&out, NULL, json_incref(answer));
+        tool = true;
+    }
+    if (!text && !tool) { /* not a chat answer (an embedding, a malformed fault): as it is */
         json_decref(answer);
         return;
     }
     char **pieces = calloc(PIECES_MAX, sizeof *pieces);
-    size_t n = pieces ? split_words(text, pieces, PIECES_MAX) : 0;
-    event_list out = {0};
-    if (req->dialect == SIM_ANTHROPIC)
+    size_t n = pieces && text ? split_words(text, pieces, PIECES_MAX) : 0;
+    if (tool)
+        ; /* the events are written */
+    else if (req->dialect == SIM_ANTHROPIC)
         anthropic_events(answer, pieces, n, &out);
     else if (req->dialect == SIM_GEMINI)
         gemini_events(answer, pieces, n, &out);

@@ -5,12 +5,12 @@
 #include <jansson.h>
 
 static const mm_chat_message CONVERSATION[] = {
-    {"system", "Be brief."},
-    {"user", "Name a colour."},
-    {"assistant", "Blue."},
-    {"user", "Another one?"},
+    {.role = "system", .content = "Be brief."},
+    {.role = "user", .content = "Name a colour."},
+    {.role = "assistant", .content = "Blue."},
+    {.role = "user", .content = "Another one?"},
 };
-static const mm_chat CHAT = {CONVERSATION, 4};
+static const mm_chat CHAT = {.messages = CONVERSATION, .n = 4};
 
 /* Builds the chat request (streaming too when stream) and returns its body parsed. */
 static json_t *built_body(const char *provider, const char *endpoint, bool stream)
@@ -106,9 +106,11 @@ static void gemini_uses_system_instruction_and_model_role(void **state)
 static void runs_of_one_role_are_merged(void **state)
 {
     (void)state;
-    static const mm_chat_message RUN[] = {
-        {"user", "a"}, {"system", "s1"}, {"user", "b"}, {"system", "s2"}};
-    mm_chat chat = {RUN, 4};
+    static const mm_chat_message RUN[] = {{.role = "user", .content = "a"},
+                                          {.role = "system", .content = "s1"},
+                                          {.role = "user", .content = "b"},
+                                          {.role = "system", .content = "s2"}};
+    mm_chat chat = {.messages = RUN, .n = 4};
     mm_connection conn = tp_conn("anthropic", NULL, "k");
     mm_http_request req;
     assert_int_equal(provider_build_chat_messages_request(&conn, "m", &chat, 8, &req, NULL), MM_OK);
@@ -119,7 +121,7 @@ static void runs_of_one_role_are_merged(void **state)
     json_decref(body);
     mm_http_request_free(&req);
 
-    mm_chat only_system = {RUN + 1, 1};
+    mm_chat only_system = {.messages = RUN + 1, .n = 1};
     mm_connection gem = tp_conn("gemini", NULL, "k");
     assert_int_equal(provider_build_chat_messages_request(&gem, "m", &only_system, 8, &req, NULL),
                      MM_OK);
@@ -151,17 +153,18 @@ static void bad_conversations_are_refused(void **state)
     mm_connection conn = tp_conn("openai", NULL, "k");
     mm_http_request req;
     mm_error err = {0};
-    mm_chat empty = {CONVERSATION, 0};
+    mm_chat empty = {.messages = CONVERSATION, .n = 0};
     assert_int_equal(provider_build_chat_messages_request(&conn, "m", &empty, 8, &req, &err),
                      MM_E_INVALID);
     assert_string_equal(err.field, "messages");
-    static const mm_chat_message TOOL[] = {{"user", "a"}, {"tool", "b"}};
-    mm_chat tool = {TOOL, 2};
+    static const mm_chat_message TOOL[] = {{.role = "user", .content = "a"},
+                                           {.role = "tool", .content = "b"}};
+    mm_chat tool = {.messages = TOOL, .n = 2};
     assert_int_equal(provider_build_chat_messages_request(&conn, "m", &tool, 8, &req, &err),
                      MM_E_INVALID);
     assert_non_null(strstr(err.message, "Message 1 has role \"tool\""));
-    static const mm_chat_message BAD[] = {{"user", "bad \xff byte"}};
-    mm_chat bad = {BAD, 1};
+    static const mm_chat_message BAD[] = {{.role = "user", .content = "bad \xff byte"}};
+    mm_chat bad = {.messages = BAD, .n = 1};
     assert_int_equal(provider_build_chat_messages_request(&conn, "m", &bad, 8, &req, &err),
                      MM_E_INVALID);
 }
