@@ -120,7 +120,7 @@ static bool check_tool_calls(const json_t *calls, size_t i, gw_conversation_faul
 /* Keeps a JSON value as text in *out (heap). */
 static bool keep_json(const json_t *value, const char **out)
 {
-    *out = json_dumps(value, JSON_COMPACT);
+    *out = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
     return *out != NULL;
 }
 

@@ -33,6 +33,29 @@ export function addAccount(cat, sim, name, provider = 'openai') {
     `${sim.url}/${provider}`, '--api-key-env', 'GW_TEST_KEY'], { env, stdio: 'ignore' });
 }
 
+// A catalog for a gateway test: accounts on mmsim ([name, provider], default the openai-dialect
+// `primary` and `backup`), models ({name: {type, targets: [[account, provider model], ...]}}),
+// the workspace entitled to each of `entitle` (a model name, or [name, ...entitle options]),
+// and health rules that keep the test's own failures from reordering chains.
+export function gatewayCatalog(sim, { models, workspace, entitle,
+  accounts = [['primary', 'openai'], ['backup', 'openai']] }) {
+  const cat = catalog();
+  for (const [name, provider] of accounts) addAccount(cat, sim, name, provider);
+  for (const [name, { type, targets }] of Object.entries(models)) {
+    cat.mm('model', 'add', name, '--type', type);
+    for (const [account, model] of targets) {
+      cat.mm('target', 'add', name, '--account', account, '--model', model);
+    }
+  }
+  cat.mm('workspace', 'add', workspace);
+  for (const e of entitle) {
+    const [model, ...options] = [e].flat();
+    cat.mm('entitle', model, workspace, ...options);
+  }
+  cat.mm('health', 'config', '--degraded-error-rate', '1', '--degraded-rate-limit-hits', '1000000');
+  return cat;
+}
+
 // Starts `mmadmin serve --listen 127.0.0.1:0`; resolves to { url, stop() -> exit code }.
 export async function startServe(cat, extra = []) {
   const child = spawn(binary, ['serve', '--listen', '127.0.0.1:0', ...extra],

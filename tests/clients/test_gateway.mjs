@@ -4,27 +4,19 @@
 // primary fails (also streaming), usage in `health --json` within a second, and SIGTERM exiting 0.
 import OpenAI from 'openai';
 import { arrivals, assert, paced, rejects, run, scenario, startSim, timed } from './lib.mjs';
-import { addAccount, catalog, startServe } from './gateway_lib.mjs';
+import { gatewayCatalog, startServe } from './gateway_lib.mjs';
 
 const sim = await startSim();
-const cat = catalog();
-addAccount(cat, sim, 'primary');
-addAccount(cat, sim, 'backup');
-cat.mm('model', 'add', 'chat', '--type', 'chat');
-cat.mm('target', 'add', 'chat', '--account', 'primary', '--model', 'gpt-4o-mini');
-cat.mm('target', 'add', 'chat', '--account', 'backup', '--model', 'gpt-4o');
-cat.mm('model', 'add', 'embed', '--type', 'embedding');
-cat.mm('target', 'add', 'embed', '--account', 'primary', '--model', 'text-embedding-3-small');
-cat.mm('model', 'add', 'tiny', '--type', 'chat');
-cat.mm('target', 'add', 'tiny', '--account', 'backup', '--model', 'gpt-4o-mini');
-cat.mm('model', 'add', 'secret', '--type', 'chat');
-cat.mm('target', 'add', 'secret', '--account', 'primary', '--model', 'gpt-4o');
-cat.mm('workspace', 'add', 'search');
-cat.mm('entitle', 'chat', 'search');
-cat.mm('entitle', 'embed', 'search');
-cat.mm('entitle', 'tiny', 'search', '--rpm', '1');
-// failures are the test's own: keep the health rules from reordering the chain
-cat.mm('health', 'config', '--degraded-error-rate', '1', '--degraded-rate-limit-hits', '1000000');
+const cat = gatewayCatalog(sim, {
+  models: {
+    chat: { type: 'chat', targets: [['primary', 'gpt-4o-mini'], ['backup', 'gpt-4o']] },
+    embed: { type: 'embedding', targets: [['primary', 'text-embedding-3-small']] },
+    tiny: { type: 'chat', targets: [['backup', 'gpt-4o-mini']] },
+    secret: { type: 'chat', targets: [['primary', 'gpt-4o']] },
+  },
+  workspace: 'search',
+  entitle: ['chat', 'embed', ['tiny', '--rpm', '1']],
+});
 const key = cat.mm('workspace', 'key', 'add', 'search').trim();
 const serve = await startServe(cat);
 const client = new OpenAI({ apiKey: key, baseURL: `${serve.url}/v1`, maxRetries: 0 });

@@ -7,28 +7,23 @@ import OpenAI, { toFile } from 'openai';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assert, rejects, run, scenario, startSim } from './lib.mjs';
-import { addAccount, catalog, startServe } from './gateway_lib.mjs';
+import { gatewayCatalog, startServe } from './gateway_lib.mjs';
 
 const PER_IMAGE = 0.04;
 const PER_SECOND = 0.0001;
 const PER_CHARACTER = 0.000015;
 
 const sim = await startSim();
-const cat = catalog();
-addAccount(cat, sim, 'primary');
-addAccount(cat, sim, 'backup');
-cat.mm('model', 'add', 'draw', '--type', 'image');
-cat.mm('target', 'add', 'draw', '--account', 'primary', '--model', 'dall-e-3');
-cat.mm('target', 'add', 'draw', '--account', 'backup', '--model', 'dall-e-3');
-cat.mm('model', 'add', 'listen', '--type', 'audio');
-cat.mm('target', 'add', 'listen', '--account', 'primary', '--model', 'whisper-1');
-cat.mm('model', 'add', 'speak', '--type', 'audio');
-cat.mm('target', 'add', 'speak', '--account', 'primary', '--model', 'tts-1');
-cat.mm('model', 'add', 'chat', '--type', 'chat');
-cat.mm('target', 'add', 'chat', '--account', 'primary', '--model', 'gpt-4o-mini');
-cat.mm('workspace', 'add', 'studio');
-for (const m of ['draw', 'listen', 'speak', 'chat']) cat.mm('entitle', m, 'studio');
-cat.mm('health', 'config', '--degraded-error-rate', '1', '--degraded-rate-limit-hits', '1000000');
+const cat = gatewayCatalog(sim, {
+  models: {
+    draw: { type: 'image', targets: [['primary', 'dall-e-3'], ['backup', 'dall-e-3']] },
+    listen: { type: 'audio', targets: [['primary', 'whisper-1']] },
+    speak: { type: 'audio', targets: [['primary', 'tts-1']] },
+    chat: { type: 'chat', targets: [['primary', 'gpt-4o-mini']] },
+  },
+  workspace: 'studio',
+  entitle: ['draw', 'listen', 'speak', 'chat'],
+});
 const prices = join(cat.dir, 'media-prices.json');
 writeFileSync(prices, JSON.stringify({ date: '2026-01-01', prices: [
   { provider: 'openai', model: 'dall-e-3', per_image: PER_IMAGE },
