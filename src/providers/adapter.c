@@ -45,19 +45,28 @@ bool adapter_body_merge(mm_http_request *req, const json_t *fields)
     return true;
 }
 
-json_t *adapter_stream_event(const char *event, const char *data, size_t len, const char **type,
-                             const char **why)
+bool adapter_make_streaming(mm_http_request *req)
+{
+    json_t *fields = json_pack("{s:b}", "stream", 1);
+    bool ok = fields && adapter_body_merge(req, fields);
+    json_decref(fields);
+    return ok;
+}
+
+bool adapter_parse_named_event(const char *event, const char *data, size_t len,
+                               mm_stream_delta *delta, mm_call_result *res, const char **why,
+                               adapter_event_reader read)
 {
     json_t *root = adapter_json_load(data, len);
     if (!json_is_object(root)) {
         json_decref(root);
         *why = "an event's data is not a JSON object";
-        return NULL;
+        return false;
     }
-    *type = adapter_json_string(root, "type");
-    if (!*type)
-        *type = event;
-    return root;
+    const char *type = adapter_json_string(root, "type");
+    read(type ? type : event, root, delta, res);
+    json_decref(root);
+    return true;
 }
 
 const char *adapter_finish_reason(const char *provider_reason)

@@ -12,6 +12,25 @@
 #include "providers/provider_ops.h"
 #include "util/text.h"
 
+/* Credential fields and descriptor members the providers share (provider.h): the CA bundle
+ * field, the optional base-URL override of a hosted API (host: what the empty field means),
+ * and the members of a hosted chat provider with a fixed base URL and a required key (its id,
+ * display name, default base URL and credential fields). */
+#define ADAPTER_FIELD_CA_BUNDLE                                                                    \
+    {                                                                                              \
+        "ca_bundle", "CA bundle file", false, false, "/etc/ssl/private-ca.pem",                    \
+            "Only for a private endpoint whose certificate the system does not trust."             \
+    }
+#define ADAPTER_FIELD_BASE_URL(url, host)                                                          \
+    {                                                                                              \
+        "endpoint", "Base URL", false, false, url,                                                 \
+            "Leave empty for " host "; set it for a proxy or a private endpoint."                  \
+    }
+#define ADAPTER_HOSTED_PROVIDER(provider_id, name, base_url, field_table)                          \
+    .id = provider_id, .display_name = name, .default_base_url = base_url, .fields = field_table,  \
+    .n_fields = sizeof field_table / sizeof field_table[0], .requires_endpoint = false,            \
+    .requires_api_version = false, .requires_key = true, .supports_chat = true
+
 /* Heap printf; NULL on out-of-memory. */
 char *adapter_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The account's base URL override, else the provider's default; "" when neither. */
@@ -97,11 +116,17 @@ bool adapter_list_page(const char *body, size_t len, const char *list_key, const
 /* Streaming: sets each member of fields (borrowed) in the request's JSON body; false when the
  * body is not a JSON object or on out-of-memory. */
 bool adapter_body_merge(mm_http_request *req, const json_t *fields);
-/* One named server-sent event of a streamed chat (Anthropic, Cohere v2): its data parsed (a new
- * reference) and *type its "type" member, else the event's name. NULL (why set) when the data
- * is not a JSON object. */
-json_t *adapter_stream_event(const char *event, const char *data, size_t len, const char **type,
-                             const char **why);
+/* Reads one named event of a streamed chat (Anthropic, Cohere v2) into delta and res. */
+typedef void (*adapter_event_reader)(const char *type, const json_t *event, mm_stream_delta *delta,
+                                     mm_call_result *res);
+/* parse_stream_event for dialects with named events: the data parsed, its "type" (else the
+ * event's name) handed with it to read. False (why set) when the data is not a JSON object. */
+bool adapter_parse_named_event(const char *event, const char *data, size_t len,
+                               mm_stream_delta *delta, mm_call_result *res, const char **why,
+                               adapter_event_reader read);
+/* make_streaming for dialects that stream on "stream": true alone (Anthropic, Cohere v2,
+ * Mistral, which sends its usage unasked). */
+bool adapter_make_streaming(mm_http_request *req);
 /* The finish reason in OpenAI's words ("stop", "length", "tool_calls", "content_filter") for a
  * provider's own ("end_turn", "MAX_TOKENS", "COMPLETE", ...); unknown ones read "stop". */
 const char *adapter_finish_reason(const char *provider_reason);

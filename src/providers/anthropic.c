@@ -13,10 +13,8 @@
 static const mm_credential_field FIELDS[] = {
     {"api_key", "API key", true, true, "sk-ant-...",
      "Create one at console.anthropic.com under API keys."},
-    {"endpoint", "Base URL", false, false, "https://api.anthropic.com",
-     "Leave empty for api.anthropic.com; set it for a proxy or a private endpoint."},
-    {"ca_bundle", "CA bundle file", false, false, "/etc/ssl/private-ca.pem",
-     "Only for a private endpoint whose certificate the system does not trust."},
+    ADAPTER_FIELD_BASE_URL("https://api.anthropic.com", "api.anthropic.com"),
+    ADAPTER_FIELD_CA_BUNDLE,
 };
 
 static mm_status anthropic_request(const mm_connection *conn, const char *method, const char *path,
@@ -120,15 +118,8 @@ static bool anthropic_parse_chat(const char *body, size_t len, mm_call_result *r
     return ok;
 }
 
-static bool anthropic_make_streaming(mm_http_request *req)
-{
-    json_t *fields = json_pack("{s:b}", "stream", 1);
-    bool ok = fields && adapter_body_merge(req, fields);
-    json_decref(fields);
-    return ok;
-}
-
-static void anthropic_parse_error(long status, const char *body, size_t len, mm_error_body *out);
+/* {"type":"error","error":{"type","message","details"?}} into out. */
+static void read_error(const json_t *root, mm_error_body *out);
 
 /* message_start's usage (input and cache counts) is kept in res until message_delta brings the
  * cumulative output_tokens (and, on newer API versions, the input counts again). */
@@ -148,18 +139,16 @@ static void read_stream_usage(const json_t *usage, bool final, mm_call_result *r
     adapter_set_token_kinds(res, cache_read, cache_write, 0);
 }
 
-static bool anthropic_parse_stream(const char *event, const char *data, size_t len,
-                                   mm_stream_delta *delta, mm_call_result *res, const char **why)
+/* message_start (usage), content_block_delta (text_delta; input_json_delta and tool_use
+ * blocks are tool-call pieces), message_delta (stop_reason, usage), message_stop, error. */
+static void anthropic_read_event(const char *type, const json_t *event, mm_stream_delta *delta,
+                                 mm_call_result *res)
 {
-    const char *type;
-    json_t *root = adapter_stream_event(event, data, len, &type, why);
-    if (!root)
-        return false;
-    json_t *inner = adapter_json_object(root, "delta");
-    delta->tool_calls = tool_shape_anthropic_piece(type, root);
+    json_t *inner = adapter_json_object(event, "delta");
+    delta->tool_calls = tool_shape_anthropic_piece(type, event);
     if (strcmp(type, "message_start") == 0) {
-        read_stream_usage(adapter_json_object(adapter_json_object(root, "message"), "usage"), false,
-                          res);
+        read_stream_usage(adapter_json_object(adapter_json_object(event, "message"), "usage"),
+                          false, res);
     } else if (strcmp(type, "content_block_delta") == 0) {
         const char *kind = adapter_json_string(inner, "type");
         if (kind && strcmp(kind, "text_delta") == 0)
@@ -171,15 +160,19 @@ static bool anthropic_parse_stream(const char *event, const char *data, size_t l
             if (strcmp(stop, "refusal") == 0)
                 res->blocked = "stop_reason refusal";
         }
-        read_stream_usage(adapter_json_object(root, "usage"), true, res);
+        read_stream_usage(adapter_json_object(event, "usage"), true, res);
     } else if (strcmp(type, "message_stop") == 0) {
         delta->done = true;
     } else if (strcmp(type, "error") == 0) {
         delta->failed = true;
-        anthropic_parse_error(200, data, len, &delta->error);
+        read_error(event, &delta->error);
     } /* ping, content_block_stop and newer events carry nothing to relay */
-    json_decref(root);
-    return true;
+}
+
+static bool anthropic_parse_stream(const char *event, const char *data, size_t len,
+                                   mm_stream_delta *delta, mm_call_result *res, const char **why)
+{
+    return adapter_parse_named_event(event, data, len, delta, res, why, anthropic_read_event);
 }
 
 static mm_error_class class_from_type(const char *type, const char *detail_code,
@@ -212,16 +205,7 @@ static void anthropic_parse_error(long status, const char *body, size_t len, mm_
 {
     (void)status;
     json_t *root = adapter_json_load(body, len);
-    json_t *error = adapter_json_object(root, "error");
-    if (error) {
-        const char *type = adapter_json_string(error, "type");
-        const char *code = adapter_json_string(adapter_json_object(error, "details"), "error_code");
-        out->recognized = true;
-        adapter_set_error_message(out, adapter_json_string(error, "message"));
-        if (!out->message[0])
-            adapter_set_error_message(out, type);
-        out->cls = class_from_type(type ? type : "", code ? code : "", out->message);
-    }
+    read_error(root, out);
     json_decref(root);
 }
 
@@ -250,12 +234,26 @@ static void anthropic_read_ratelimit(const mm_http_response *resp, int64_t now_m
                     &rl->reset_tokens_ms);
 }
 
+static void read_error(const json_t *root, mm_error_body *out)
+{
+    json_t *error = adapter_json_object(root, "error");
+    if (!error)
+        return;
+    const char *type = adapter_json_string(error, "type");
+    const char *code = adapter_json_string(adapter_json_object(error, "details"), "error_code");
+    out->recognized = true;
+    adapter_set_error_message(out, adapter_json_string(error, "message"));
+    if (!out->message[0])
+        adapter_set_error_message(out, type);
+    out->cls = class_from_type(type ? type : "", code ? code : "", out->message);
+}
+
 static const mm_provider_ops OPS = {
     .build_list = anthropic_build_list,
     .parse_list = anthropic_parse_list,
     .build_chat = anthropic_build_chat,
     .parse_chat = anthropic_parse_chat,
-    .make_streaming = anthropic_make_streaming,
+    .make_streaming = adapter_make_streaming,
     .parse_stream_event = anthropic_parse_stream,
     .build_embed = NULL, /* Anthropic has no embeddings endpoint */
     .parse_embed = NULL,
@@ -264,16 +262,7 @@ static const mm_provider_ops OPS = {
 };
 
 const mm_provider_info mm_provider_anthropic = {
-    .id = "anthropic",
-    .display_name = "Anthropic",
-    .default_base_url = "https://api.anthropic.com",
-    .default_api_version = NULL,
-    .fields = FIELDS,
-    .n_fields = sizeof FIELDS / sizeof FIELDS[0],
-    .requires_endpoint = false,
-    .requires_api_version = false,
-    .requires_key = true,
-    .supports_chat = true,
+    ADAPTER_HOSTED_PROVIDER("anthropic", "Anthropic", "https://api.anthropic.com", FIELDS),
     .supports_embeddings = false,
     .target_hint = "Targets name an Anthropic model id, e.g. claude-sonnet-4-20250514. "
                    "Anthropic has no embedding models.",

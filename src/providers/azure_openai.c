@@ -13,8 +13,7 @@ static const mm_credential_field FIELDS[] = {
      "Either key of the resource (Keys and Endpoint)."},
     {"api_version", "API version", true, false, AZURE_DEFAULT_API_VERSION,
      "The data-plane API version, e.g. 2024-10-21 (previews end in -preview)."},
-    {"ca_bundle", "CA bundle file", false, false, "/etc/ssl/private-ca.pem",
-     "Only for a private endpoint whose certificate the system does not trust."},
+    ADAPTER_FIELD_CA_BUNDLE,
 };
 
 static const char *api_version(const mm_connection *conn)

@@ -8,10 +8,8 @@
 static const mm_credential_field FIELDS[] = {
     {"api_key", "API key", true, true, "your Cohere API key",
      "Create one at dashboard.cohere.com under API keys."},
-    {"endpoint", "Base URL", false, false, "https://api.cohere.com",
-     "Leave empty for api.cohere.com; set it for a proxy or a private endpoint."},
-    {"ca_bundle", "CA bundle file", false, false, "/etc/ssl/private-ca.pem",
-     "Only for a private endpoint whose certificate the system does not trust."},
+    ADAPTER_FIELD_BASE_URL("https://api.cohere.com", "api.cohere.com"),
+    ADAPTER_FIELD_CA_BUNDLE,
 };
 
 static mm_status cohere_build_list(const mm_connection *conn, const char *page_token,
@@ -91,26 +89,14 @@ static bool cohere_parse_chat(const char *body, size_t len, mm_call_result *res,
     return ok;
 }
 
-static bool cohere_make_streaming(mm_http_request *req)
-{
-    json_t *fields = json_pack("{s:b}", "stream", 1);
-    bool ok = fields && adapter_body_merge(req, fields);
-    json_decref(fields);
-    return ok;
-}
-
 /* v2 events: message-start, content-start, content-delta (delta.message.content.text),
  * content-end, tool-call-start / -delta / -end (delta.message.tool_calls), message-end
  * (delta.finish_reason, delta.usage). */
-static bool cohere_parse_stream(const char *event, const char *data, size_t len,
-                                mm_stream_delta *delta, mm_call_result *res, const char **why)
+static void cohere_read_event(const char *type, const json_t *event, mm_stream_delta *delta,
+                              mm_call_result *res)
 {
-    const char *type;
-    json_t *root = adapter_stream_event(event, data, len, &type, why);
-    if (!root)
-        return false;
-    json_t *inner = adapter_json_object(root, "delta");
-    delta->tool_calls = tool_shape_cohere_piece(type, root);
+    json_t *inner = adapter_json_object(event, "delta");
+    delta->tool_calls = tool_shape_cohere_piece(type, event);
     if (strcmp(type, "content-delta") == 0) {
         json_t *content = adapter_json_object(adapter_json_object(inner, "message"), "content");
         delta->text = adapter_strdup(adapter_json_string(content, "text"));
@@ -124,8 +110,12 @@ static bool cohere_parse_stream(const char *event, const char *data, size_t len,
         read_usage(inner, res, true);
         delta->done = true;
     }
-    json_decref(root);
-    return true;
+}
+
+static bool cohere_parse_stream(const char *event, const char *data, size_t len,
+                                mm_stream_delta *delta, mm_call_result *res, const char **why)
+{
+    return adapter_parse_named_event(event, data, len, delta, res, why, cohere_read_event);
 }
 
 static mm_status cohere_build_embed(const mm_connection *conn, const char *model, const char *text,
@@ -180,7 +170,7 @@ static const mm_provider_ops OPS = {
     .parse_list = cohere_parse_list,
     .build_chat = cohere_build_chat,
     .parse_chat = cohere_parse_chat,
-    .make_streaming = cohere_make_streaming,
+    .make_streaming = adapter_make_streaming,
     .parse_stream_event = cohere_parse_stream,
     .build_embed = cohere_build_embed,
     .parse_embed = cohere_parse_embed,
@@ -189,16 +179,7 @@ static const mm_provider_ops OPS = {
 };
 
 const mm_provider_info mm_provider_cohere = {
-    .id = "cohere",
-    .display_name = "Cohere",
-    .default_base_url = "https://api.cohere.com",
-    .default_api_version = NULL,
-    .fields = FIELDS,
-    .n_fields = sizeof FIELDS / sizeof FIELDS[0],
-    .requires_endpoint = false,
-    .requires_api_version = false,
-    .requires_key = true,
-    .supports_chat = true,
+    ADAPTER_HOSTED_PROVIDER("cohere", "Cohere", "https://api.cohere.com", FIELDS),
     .supports_embeddings = true,
     .target_hint = "Targets name a Cohere model, e.g. command-r-plus or embed-english-v3.0.",
     .ops = &OPS,

@@ -8,10 +8,8 @@
 
 static const mm_credential_field FIELDS[] = {
     {"api_key", "API key", true, true, "AIza...", "Create one in Google AI Studio (Get API key)."},
-    {"endpoint", "Base URL", false, false, "https://generativelanguage.googleapis.com/v1beta",
-     "Leave empty for Google's endpoint; set it for a proxy or a private endpoint."},
-    {"ca_bundle", "CA bundle file", false, false, "/etc/ssl/private-ca.pem",
-     "Only for a private endpoint whose certificate the system does not trust."},
+    ADAPTER_FIELD_BASE_URL("https://generativelanguage.googleapis.com/v1beta", "Google's endpoint"),
+    ADAPTER_FIELD_CA_BUNDLE,
 };
 
 static const char *strip_models_prefix(const char *name)
@@ -395,16 +393,8 @@ static const mm_provider_ops OPS = {
 };
 
 const mm_provider_info mm_provider_gemini = {
-    .id = "gemini",
-    .display_name = "Google Gemini",
-    .default_base_url = "https://generativelanguage.googleapis.com/v1beta",
-    .default_api_version = NULL,
-    .fields = FIELDS,
-    .n_fields = sizeof FIELDS / sizeof FIELDS[0],
-    .requires_endpoint = false,
-    .requires_api_version = false,
-    .requires_key = true,
-    .supports_chat = true,
+    ADAPTER_HOSTED_PROVIDER("gemini", "Google Gemini",
+                            "https://generativelanguage.googleapis.com/v1beta", FIELDS),
     .supports_embeddings = true,
     .supports_images = true,
     .target_hint = "Targets name a Gemini model without the models/ prefix, e.g. "

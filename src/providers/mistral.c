@@ -5,10 +5,8 @@
 static const mm_credential_field FIELDS[] = {
     {"api_key", "API key", true, true, "your Mistral API key",
      "Create one at console.mistral.ai under API keys."},
-    {"endpoint", "Base URL", false, false, "https://api.mistral.ai/v1",
-     "Leave empty for api.mistral.ai; set it for a proxy or a private endpoint."},
-    {"ca_bundle", "CA bundle file", false, false, "/etc/ssl/private-ca.pem",
-     "Only for a private endpoint whose certificate the system does not trust."},
+    ADAPTER_FIELD_BASE_URL("https://api.mistral.ai/v1", "api.mistral.ai"),
+    ADAPTER_FIELD_CA_BUNDLE,
 };
 
 /* Sets *field to the header's whole value when present. */
@@ -40,16 +38,6 @@ static void mistral_read_ratelimit(const mm_http_response *resp, int64_t now_ms,
     read_header(resp, "x-ratelimit-remaining-tokens-minute", &rl->remaining_tokens);
 }
 
-/* Mistral streams OpenAI's chunks and puts usage in its last chunk unasked: "stream": true
- * only (PROVIDERS.md "Streaming, per dialect"). */
-static bool mistral_make_streaming(mm_http_request *req)
-{
-    json_t *fields = json_pack("{s:b}", "stream", 1);
-    bool ok = fields && adapter_body_merge(req, fields);
-    json_decref(fields);
-    return ok;
-}
-
 static const mm_provider_ops OPS = {
     .build_list = openai_shape_build_list,
     .parse_list = openai_shape_parse_list,
@@ -57,23 +45,14 @@ static const mm_provider_ops OPS = {
     .parse_chat = openai_shape_parse_chat,
     .build_embed = openai_shape_build_embed,
     .parse_embed = openai_shape_parse_embed,
-    .make_streaming = mistral_make_streaming,
+    .make_streaming = adapter_make_streaming, /* usage comes unasked */
     .parse_stream_event = openai_shape_parse_stream,
     .parse_error = openai_shape_parse_error,
     .read_ratelimit = mistral_read_ratelimit,
 };
 
 const mm_provider_info mm_provider_mistral = {
-    .id = "mistral",
-    .display_name = "Mistral",
-    .default_base_url = "https://api.mistral.ai/v1",
-    .default_api_version = NULL,
-    .fields = FIELDS,
-    .n_fields = sizeof FIELDS / sizeof FIELDS[0],
-    .requires_endpoint = false,
-    .requires_api_version = false,
-    .requires_key = true,
-    .supports_chat = true,
+    ADAPTER_HOSTED_PROVIDER("mistral", "Mistral", "https://api.mistral.ai/v1", FIELDS),
     .supports_embeddings = true,
     .target_hint = "Targets name a Mistral model id, e.g. mistral-large-latest or mistral-embed.",
     .ops = &OPS,

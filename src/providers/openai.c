@@ -4,23 +4,12 @@
 
 static const mm_credential_field FIELDS[] = {
     {"api_key", "API key", true, true, "sk-...", "Create one at platform.openai.com/api-keys."},
-    {"endpoint", "Base URL", false, false, "https://api.openai.com/v1",
-     "Leave empty for api.openai.com; set it for a proxy or a private endpoint."},
-    {"ca_bundle", "CA bundle file", false, false, "/etc/ssl/private-ca.pem",
-     "Only for a private endpoint whose certificate the system does not trust."},
+    ADAPTER_FIELD_BASE_URL("https://api.openai.com/v1", "api.openai.com"),
+    ADAPTER_FIELD_CA_BUNDLE,
 };
 
 const mm_provider_info mm_provider_openai = {
-    .id = "openai",
-    .display_name = "OpenAI",
-    .default_base_url = "https://api.openai.com/v1",
-    .default_api_version = NULL,
-    .fields = FIELDS,
-    .n_fields = sizeof FIELDS / sizeof FIELDS[0],
-    .requires_endpoint = false,
-    .requires_api_version = false,
-    .requires_key = true,
-    .supports_chat = true,
+    ADAPTER_HOSTED_PROVIDER("openai", "OpenAI", "https://api.openai.com/v1", FIELDS),
     .supports_embeddings = true,
     .supports_images = true,
     .supports_audio = true,

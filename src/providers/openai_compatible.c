@@ -8,8 +8,7 @@ static const mm_credential_field FIELDS[] = {
      "https://api.groq.com/openai/v1)."},
     {"api_key", "API key", false, true, "(optional)",
      "Leave empty for servers without keys (a local vLLM or Ollama)."},
-    {"ca_bundle", "CA bundle file", false, false, "/etc/ssl/private-ca.pem",
-     "Only for a private endpoint whose certificate the system does not trust."},
+    ADAPTER_FIELD_CA_BUNDLE,
 };
 
 const mm_provider_info mm_provider_openai_compatible = {

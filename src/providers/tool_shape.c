@@ -100,37 +100,59 @@ static mm_status image_block(const json_t *part, tool_dialect dialect, const cha
     return *out ? MM_OK : no_memory(err);
 }
 
-/* Appends the message's content parts (text and images) to blocks. */
-static mm_status content_blocks(const mm_chat_message *m, size_t i, tool_dialect dialect,
-                                json_t *blocks, mm_error *err)
+/* Makes the dialect's block for one item of a message's list (content parts, tool calls);
+ * field names the item for a refusal. */
+typedef mm_status (*block_maker)(const json_t *item, const char *field, tool_dialect dialect,
+                                 json_t **block, mm_error *err);
+
+/* Appends a block for each item of a JSON array text (NULL: none) to blocks; item j of message
+ * i is named by field_format (two %zu: i, j). */
+static mm_status append_each(const char *list, size_t i, const char *field_format,
+                             tool_dialect dialect, block_maker make, json_t *blocks, mm_error *err)
 {
-    json_t *parts = load(m->parts);
-    if (!parts) {
-        bool empty = !m->content[0] && (m->tool_calls || m->tool_call_id);
-        if (!empty && json_array_append_new(blocks, tool_shape_text_block(m->content, dialect)))
-            return no_memory(err);
-        return MM_OK;
-    }
+    json_t *items = load(list);
     mm_status st = MM_OK;
     size_t j;
-    json_t *part;
-    json_array_foreach(parts, j, part)
+    json_t *item;
+    json_array_foreach(items, j, item)
     {
-        char field[64];
-        snprintf(field, sizeof field, "messages[%zu].content[%zu]", i, j);
-        const char *text = adapter_json_string(part, "text");
+        char field[96];
+        snprintf(field, sizeof field, field_format, i, j);
         json_t *block = NULL;
-        if (text)
-            block = tool_shape_text_block(text, dialect);
-        else if ((st = image_block(part, dialect, field, &block, err)) != MM_OK)
+        if ((st = make(item, field, dialect, &block, err)) != MM_OK)
             break;
         if (json_array_append_new(blocks, block) != 0) {
             st = no_memory(err);
             break;
         }
     }
-    json_decref(parts);
+    json_decref(items);
     return st;
+}
+
+/* A content part: text, or an image (image_block). */
+static mm_status part_block(const json_t *part, const char *field, tool_dialect dialect,
+                            json_t **block, mm_error *err)
+{
+    const char *text = adapter_json_string(part, "text");
+    if (!text)
+        return image_block(part, dialect, field, block, err);
+    *block = tool_shape_text_block(text, dialect);
+    return *block ? MM_OK : no_memory(err);
+}
+
+/* Appends the message's content to blocks: its parts, else its text (none for an empty text
+ * beside tool calls: Anthropic and Gemini refuse empty text blocks). */
+static mm_status content_blocks(const mm_chat_message *m, size_t i, tool_dialect dialect,
+                                json_t *blocks, mm_error *err)
+{
+    if (m->parts)
+        return append_each(m->parts, i, "messages[%zu].content[%zu]", dialect, part_block, blocks,
+                           err);
+    bool empty = !m->content[0] && (m->tool_calls || m->tool_call_id);
+    if (!empty && json_array_append_new(blocks, tool_shape_text_block(m->content, dialect)))
+        return no_memory(err);
+    return MM_OK;
 }
 
 /* A call's arguments (OpenAI: a JSON text) as the object Anthropic's input / Gemini's args
@@ -147,40 +169,26 @@ static json_t *arguments_object(const json_t *call)
     return NULL;
 }
 
-static mm_status call_blocks(const mm_chat_message *m, size_t i, tool_dialect dialect,
-                             json_t *blocks, mm_error *err)
+/* An assistant's tool call: Anthropic tool_use, Gemini functionCall (with the
+ * thoughtSignature its id carries). */
+static mm_status call_block(const json_t *call, const char *field, tool_dialect dialect,
+                            json_t **block, mm_error *err)
 {
-    json_t *calls = load(m->tool_calls);
-    mm_status st = MM_OK;
-    size_t k;
-    json_t *call;
-    json_array_foreach(calls, k, call)
-    {
-        char field[80];
-        snprintf(field, sizeof field, "messages[%zu].tool_calls[%zu].function.arguments", i, k);
-        json_t *args = arguments_object(call);
-        const char *name = adapter_json_string(adapter_json_object(call, "function"), "name");
-        const char *id = adapter_json_string(call, "id");
-        if (!args) {
-            st = invalid(err, field, "the arguments must be a JSON object (as text)");
-            break;
-        }
-        json_t *block = dialect == TOOL_GEMINI
-                            ? json_pack("{s:{s:s, s:o}}", "functionCall", "name", name ? name : "",
-                                        "args", args)
-                            : json_pack("{s:s, s:s, s:s, s:o}", "type", "tool_use", "id",
-                                        id ? id : "", "name", name ? name : "", "input", args);
-        const char *signature = id ? strstr(id, THOUGHT_MARK) : NULL;
-        if (block && dialect == TOOL_GEMINI && signature)
-            json_object_set_new(block, "thoughtSignature",
-                                json_string(signature + strlen(THOUGHT_MARK)));
-        if (json_array_append_new(blocks, block) != 0) {
-            st = no_memory(err);
-            break;
-        }
-    }
-    json_decref(calls);
-    return st;
+    json_t *args = arguments_object(call);
+    const char *name = adapter_json_string(adapter_json_object(call, "function"), "name");
+    const char *id = adapter_json_string(call, "id");
+    if (!args)
+        return invalid(err, field, "the arguments must be a JSON object (as text)");
+    *block =
+        dialect == TOOL_GEMINI
+            ? json_pack("{s:{s:s, s:o}}", "functionCall", "name", name ? name : "", "args", args)
+            : json_pack("{s:s, s:s, s:s, s:o}", "type", "tool_use", "id", id ? id : "", "name",
+                        name ? name : "", "input", args);
+    const char *signature = id ? strstr(id, THOUGHT_MARK) : NULL;
+    if (*block && dialect == TOOL_GEMINI && signature)
+        json_object_set_new(*block, "thoughtSignature",
+                            json_string(signature + strlen(THOUGHT_MARK)));
+    return *block ? MM_OK : no_memory(err);
 }
 
 /* The function an earlier assistant message called with this id (Gemini answers by name). */
@@ -240,7 +248,8 @@ mm_status tool_shape_blocks(const mm_chat *chat, size_t i, tool_dialect dialect,
     mm_status st = !strcmp(m->role, "tool") ? result_block(chat, i, dialect, *blocks, err)
                                             : content_blocks(m, i, dialect, *blocks, err);
     if (st == MM_OK && m->tool_calls)
-        st = call_blocks(m, i, dialect, *blocks, err);
+        st = append_each(m->tool_calls, i, "messages[%zu].tool_calls[%zu].function.arguments",
+                         dialect, call_block, *blocks, err);
     if (st != MM_OK) {
         json_decref(*blocks);
         *blocks = NULL;
@@ -443,20 +452,31 @@ static void append_call(json_t *calls, const char *id, const char *name, const j
     json_array_append_new(calls, call);
 }
 
-json_t *tool_shape_anthropic_calls(const json_t *content)
+/* Reads one item of a dialect's list into calls (nothing when it is not a call); index as
+ * append_call's. */
+typedef void (*call_reader)(json_t *calls, const json_t *item, int index);
+
+static json_t *read_calls(const json_t *items, call_reader read, int index)
 {
     json_t *calls = json_array();
     size_t i;
-    json_t *block;
-    json_array_foreach(content, i, block)
-    {
-        const char *type = adapter_json_string(block, "type");
-        const char *name = adapter_json_string(block, "name");
-        if (type && !strcmp(type, "tool_use") && name)
-            append_call(calls, adapter_json_string(block, "id"), name,
-                        json_object_get(block, "input"), -2);
-    }
+    json_t *item;
+    json_array_foreach(items, i, item) read(calls, item, index);
     return calls;
+}
+
+static void anthropic_block(json_t *calls, const json_t *block, int index)
+{
+    const char *type = adapter_json_string(block, "type");
+    const char *name = adapter_json_string(block, "name");
+    if (type && !strcmp(type, "tool_use") && name)
+        append_call(calls, adapter_json_string(block, "id"), name, json_object_get(block, "input"),
+                    index);
+}
+
+json_t *tool_shape_anthropic_calls(const json_t *content)
+{
+    return read_calls(content, anthropic_block, -2);
 }
 
 /* A Gemini part's call id: its own or a made-up one, with the part's thoughtSignature after
@@ -473,48 +493,38 @@ static char *gemini_id(const json_t *part)
     return signature ? adapter_format("%s" THOUGHT_MARK "%s", given, signature) : strdup(given);
 }
 
-/* Each functionCall part of parts as a whole OpenAI call (index: -2 none, -1 a stream's new
- * call). */
-static json_t *gemini_calls(const json_t *parts, int index)
+static void gemini_part(json_t *calls, const json_t *part, int index)
 {
-    json_t *calls = json_array();
-    size_t i;
-    json_t *part;
-    json_array_foreach(parts, i, part)
-    {
-        json_t *call = adapter_json_object(part, "functionCall");
-        const char *name = adapter_json_string(call, "name");
-        char *id = name ? gemini_id(part) : NULL;
-        if (id)
-            append_call(calls, id, name, json_object_get(call, "args"), index);
-        free(id);
-    }
-    return calls;
+    json_t *call = adapter_json_object(part, "functionCall");
+    const char *name = adapter_json_string(call, "name");
+    char *id = name ? gemini_id(part) : NULL;
+    if (id)
+        append_call(calls, id, name, json_object_get(call, "args"), index);
+    free(id);
 }
 
 json_t *tool_shape_gemini_calls(const json_t *parts)
 {
-    return gemini_calls(parts, -2);
+    return read_calls(parts, gemini_part, -2);
+}
+
+static void openai_item(json_t *calls, const json_t *call, int index)
+{
+    (void)index;
+    const json_t *fn = adapter_json_object(call, "function");
+    const char *name = adapter_json_string(fn, "name");
+    const char *args = adapter_json_string(fn, "arguments");
+    const char *id = adapter_json_string(call, "id");
+    char made[48];
+    if (!id)
+        make_id(made, sizeof made);
+    if (name)
+        json_array_append_new(calls, openai_call(id ? id : made, name, args ? args : "{}"));
 }
 
 json_t *tool_shape_openai_calls(const json_t *tool_calls)
 {
-    json_t *calls = json_array();
-    size_t i;
-    json_t *call;
-    json_array_foreach(tool_calls, i, call)
-    {
-        const json_t *fn = adapter_json_object(call, "function");
-        const char *name = adapter_json_string(fn, "name");
-        const char *args = adapter_json_string(fn, "arguments");
-        const char *id = adapter_json_string(call, "id");
-        char made[48];
-        if (!id)
-            make_id(made, sizeof made);
-        if (name)
-            json_array_append_new(calls, openai_call(id ? id : made, name, args ? args : "{}"));
-    }
-    return calls;
+    return read_calls(tool_calls, openai_item, -2);
 }
 
 /* ---- stream pieces ---- */
@@ -566,7 +576,7 @@ json_t *tool_shape_cohere_piece(const char *type, const json_t *event)
 
 json_t *tool_shape_gemini_pieces(const json_t *parts)
 {
-    json_t *calls = gemini_calls(parts, -1);
+    json_t *calls = read_calls(parts, gemini_part, -1);
     if (json_array_size(calls) == 0) {
         json_decref(calls);
         return NULL;

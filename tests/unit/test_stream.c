@@ -4,6 +4,7 @@
 #include "test_provider_util.h"
 
 #include "net/sse.h"
+#include "providers/tool_shape.h"
 #include "providers/adapter.h"
 
 /* ---- the splitter ---- */
@@ -116,6 +117,7 @@ static void splitter_stops_when_asked_and_on_oversize_lines(void **state)
 typedef struct parsed {
     const mm_provider_info *provider;
     mm_call_result res;
+    json_t *calls; /* the tool-call pieces merged (tool_shape_merge), NULL when none came */
     char text[512];
     bool done, failed, bad;
     mm_error_body error;
@@ -134,6 +136,10 @@ static bool parse_event(void *ctx, const char *name, const char *data, size_t le
     if (d.text)
         strncat(p->text, d.text, sizeof p->text - strlen(p->text) - 1);
     free(d.text);
+    if (d.tool_calls && !p->calls)
+        p->calls = json_array(); /* only streams with tool calls have one to free */
+    assert_true(!d.tool_calls || tool_shape_merge(p->calls, d.tool_calls));
+    json_decref(d.tool_calls);
     p->done |= d.done;
     if (d.failed) {
         p->failed = true;
@@ -314,9 +320,63 @@ static void finish_reasons_in_openai_words(void **state)
     assert_string_equal(adapter_finish_reason(NULL), "stop");
 }
 
+/* Tool calls in each dialect's stream (recorded-style, shapes from the providers' docs):
+ * OpenAI delta.tool_calls by index, Anthropic tool_use blocks and input_json_delta, Cohere v2
+ * tool-call-start/-delta, Gemini whole functionCall parts (an id made up, the thoughtSignature
+ * carried in it); merged into OpenAI's whole calls, whatever the chunking. */
+static void streamed_tool_calls_merge_into_whole_calls(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *provider, *file, *text, *functions, *id;
+    } STREAMS[] = {
+        {"openai", "openai_tools.sse", "",
+         "[{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"},"
+         "{\"name\":\"get_time\",\"arguments\":\"{}\"}]",
+         "call_abc"},
+        {"anthropic", "anthropic_tools.sse", "Okay, let me check.",
+         "[{\"name\":\"get_weather\",\"arguments\":"
+         "\"{\\\"location\\\": \\\"San Francisco, CA\\\"}\"}]",
+         "toolu_01T1x1fJ34qAmk2tNTrN7Up6"},
+        {"cohere", "cohere_tools.sse", "",
+         "[{\"name\":\"get_weather\",\"arguments\":"
+         "\"{\\n    \\\"location\\\": \\\"Toronto\\\"\\n}\"}]",
+         "get_weather_nsz5zm3w56q3"},
+        {"gemini", "gemini_tools.sse", "",
+         "[{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}]",
+         "__thought__c2ln"},
+    };
+    for (size_t i = 0; i < sizeof STREAMS / sizeof STREAMS[0]; i++) {
+        for (size_t chunk = 1; chunk < 4096; chunk *= 64) {
+            parsed p;
+            parse_file(STREAMS[i].provider, STREAMS[i].file, chunk, &p);
+            assert_true(p.done && !p.bad);
+            assert_string_equal(p.text, STREAMS[i].text);
+            char *merged = tool_shape_finish(p.calls);
+            json_t *calls = json_loads(merged, 0, NULL);
+            json_t *functions = json_array();
+            size_t k;
+            json_t *call;
+            json_array_foreach(calls, k, call)
+                json_array_append(functions, json_object_get(call, "function"));
+            json_t *want = json_loads(STREAMS[i].functions, 0, NULL);
+            assert_true(json_equal(functions, want));
+            assert_non_null(strstr(
+                json_string_value(json_object_get(json_array_get(calls, 0), "id")), STREAMS[i].id));
+            json_decref(want);
+            json_decref(functions);
+            json_decref(calls);
+            free(merged);
+            json_decref(p.calls);
+            mm_call_result_free(&p.res);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(streamed_tool_calls_merge_into_whole_calls),
         cmocka_unit_test(splitter_reads_every_chunking_alike),
         cmocka_unit_test(splitter_stops_when_asked_and_on_oversize_lines),
         cmocka_unit_test(openai_chunks_give_text_usage_and_done),

@@ -1,11 +1,11 @@
 /* Unit tests of tools and images across dialects (tool_shape.c): OpenAI's tools, tool_choice,
  * tool calls, tool results and image parts written in each dialect's request, and each
- * dialect's tool calls (recorded answers, recorded-style streams) read back as OpenAI's. */
+ * dialect's tool calls (recorded answers) read back as OpenAI's; streamed tool calls:
+ * test_stream.c. */
 #include "test_provider_util.h"
 
 #include <jansson.h>
 
-#include "net/sse.h"
 #include "providers/tool_shape.h"
 
 static const char TOOLS[] =
@@ -57,64 +57,75 @@ static void assert_json(const json_t *value, const char *expected)
     json_decref(want);
 }
 
-static void anthropic_gets_blocks_tools_and_choice(void **state)
-{
-    (void)state;
-    json_t *body = body_for("anthropic", "\"required\"");
-    json_t *messages = json_object_get(body, "messages");
-    assert_int_equal(json_array_size(messages), 3);
-    assert_json(json_object_get(json_array_get(messages, 0), "content"),
-                "[{\"type\":\"text\",\"text\":\"What is this?\"},"
-                "{\"type\":\"image\",\"source\":{\"type\":\"base64\",\"media_type\":\"image/png\","
-                "\"data\":\"iVBORw0KGgo=\"}},"
-                "{\"type\":\"image\",\"source\":{\"type\":\"url\","
-                "\"url\":\"https://example.com/cat.webp\"}}]");
-    assert_json(json_array_get(messages, 1),
-                "{\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\",\"id\":\"call_1\","
-                "\"name\":\"get_weather\",\"input\":{\"city\":\"Paris\"}}]}");
-    assert_json(json_array_get(messages, 2),
-                "{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":"
-                "\"call_1\",\"content\":\"{\\\"t\\\":21}\"},{\"type\":\"text\",\"text\":"
-                "\"Thanks\"}]}");
-    assert_json(json_object_get(body, "tools"),
-                "[{\"name\":\"get_weather\",\"description\":\"Weather now\",\"input_schema\":"
+#define NAMED_TIME "{\"type\":\"function\",\"function\":{\"name\":\"get_time\"}}"
+
+/* What a dialect's body holds for ROUND_TRIP: the turns of its list (NULL: not checked) and
+ * some top-level members, as JSON. */
+typedef struct expected_body {
+    const char *provider, *choice, *list;
+    const char *turns[3];
+    const char *members[3][2];
+} expected_body;
+
+static const expected_body EXPECTED[] = {
+    {"anthropic",
+     "\"required\"",
+     "messages",
+     {"{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"What is this?\"},"
+      "{\"type\":\"image\",\"source\":{\"type\":\"base64\",\"media_type\":\"image/png\","
+      "\"data\":\"iVBORw0KGgo=\"}},{\"type\":\"image\",\"source\":{\"type\":\"url\","
+      "\"url\":\"https://example.com/cat.webp\"}}]}",
+      "{\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\",\"id\":\"call_1\","
+      "\"name\":\"get_weather\",\"input\":{\"city\":\"Paris\"}}]}",
+      "{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"call_1\","
+      "\"content\":\"{\\\"t\\\":21}\"},{\"type\":\"text\",\"text\":\"Thanks\"}]}"},
+     {{"tools", "[{\"name\":\"get_weather\",\"description\":\"Weather now\",\"input_schema\":"
                 "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},"
                 "\"required\":[\"city\"],\"additionalProperties\":false}},"
-                "{\"name\":\"get_time\",\"input_schema\":{\"type\":\"object\"}}]");
-    assert_json(json_object_get(body, "tool_choice"), "{\"type\":\"any\"}");
-    json_decref(body);
-    body = body_for("anthropic", "{\"type\":\"function\",\"function\":{\"name\":\"get_time\"}}");
-    assert_json(json_object_get(body, "tool_choice"), "{\"type\":\"tool\",\"name\":\"get_time\"}");
-    json_decref(body);
-}
+                "{\"name\":\"get_time\",\"input_schema\":{\"type\":\"object\"}}]"},
+      {"tool_choice", "{\"type\":\"any\"}"},
+      {"system", "\"Be brief.\""}}},
+    {"anthropic",
+     NAMED_TIME,
+     "messages",
+     {NULL, NULL, NULL},
+     {{"tool_choice", "{\"type\":\"tool\",\"name\":\"get_time\"}"}}},
+    {"gemini",
+     NAMED_TIME,
+     "contents",
+     {"{\"role\":\"user\",\"parts\":[{\"text\":\"What is this?\"},"
+      "{\"inlineData\":{\"mimeType\":\"image/png\",\"data\":\"iVBORw0KGgo=\"}},"
+      "{\"fileData\":{\"mimeType\":\"image/webp\",\"fileUri\":\"https://example.com/cat.webp\"}}]}",
+      "{\"role\":\"model\",\"parts\":[{\"functionCall\":{\"name\":\"get_weather\","
+      "\"args\":{\"city\":\"Paris\"}}}]}",
+      "{\"role\":\"user\",\"parts\":[{\"functionResponse\":{\"name\":\"get_weather\","
+      "\"response\":{\"t\":21}}},{\"text\":\"Thanks\"}]}"},
+     {{"tools", "[{\"functionDeclarations\":[{\"name\":\"get_weather\",\"description\":"
+                "\"Weather now\",\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":"
+                "{\"type\":\"string\"}},\"required\":[\"city\"]}},{\"name\":\"get_time\"}]}]"},
+      {"toolConfig", "{\"functionCallingConfig\":{\"mode\":\"ANY\","
+                     "\"allowedFunctionNames\":[\"get_time\"]}}"},
+      {"systemInstruction", "{\"parts\":[{\"text\":\"Be brief.\"}]}"}}},
+};
 
-static void gemini_gets_parts_declarations_and_config(void **state)
+/* Anthropic: image / tool_use / tool_result blocks, tools with input_schema, tool_choice any /
+ * tool; Gemini: inlineData / fileData / functionCall / functionResponse parts, declarations
+ * without the schema members Gemini refuses, toolConfig. */
+static void dialect_bodies_hold_blocks_tools_and_choice(void **state)
 {
     (void)state;
-    json_t *body =
-        body_for("gemini", "{\"type\":\"function\",\"function\":{\"name\":\"get_time\"}}");
-    json_t *contents = json_object_get(body, "contents");
-    assert_int_equal(json_array_size(contents), 3);
-    assert_json(json_array_get(contents, 0),
-                "{\"role\":\"user\",\"parts\":[{\"text\":\"What is this?\"},"
-                "{\"inlineData\":{\"mimeType\":\"image/png\",\"data\":\"iVBORw0KGgo=\"}},"
-                "{\"fileData\":{\"mimeType\":\"image/webp\","
-                "\"fileUri\":\"https://example.com/cat.webp\"}}]}");
-    assert_json(json_array_get(contents, 1),
-                "{\"role\":\"model\",\"parts\":[{\"functionCall\":{\"name\":\"get_weather\","
-                "\"args\":{\"city\":\"Paris\"}}}]}");
-    assert_json(json_array_get(contents, 2),
-                "{\"role\":\"user\",\"parts\":[{\"functionResponse\":{\"name\":\"get_weather\","
-                "\"response\":{\"t\":21}}},{\"text\":\"Thanks\"}]}");
-    assert_json(json_object_get(body, "tools"),
-                "[{\"functionDeclarations\":[{\"name\":\"get_weather\",\"description\":"
-                "\"Weather now\",\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":"
-                "{\"type\":\"string\"}},\"required\":[\"city\"]}},{\"name\":\"get_time\"}]}]");
-    assert_json(json_object_get(body, "toolConfig"), "{\"functionCallingConfig\":{\"mode\":\"ANY\","
-                                                     "\"allowedFunctionNames\":[\"get_time\"]}}");
-    assert_json(json_object_get(body, "systemInstruction"),
-                "{\"parts\":[{\"text\":\"Be brief.\"}]}");
-    json_decref(body);
+    for (size_t e = 0; e < sizeof EXPECTED / sizeof EXPECTED[0]; e++) {
+        const expected_body *x = &EXPECTED[e];
+        json_t *body = body_for(x->provider, x->choice);
+        json_t *list = json_object_get(body, x->list);
+        assert_int_equal(json_array_size(list), 3);
+        for (size_t t = 0; t < 3; t++)
+            if (x->turns[t])
+                assert_json(json_array_get(list, t), x->turns[t]);
+        for (size_t k = 0; k < 3 && x->members[k][0]; k++)
+            assert_json(json_object_get(body, x->members[k][0]), x->members[k][1]);
+        json_decref(body);
+    }
 }
 
 static void openai_shapes_and_cohere_pass_openai_messages(void **state)
@@ -263,105 +274,14 @@ static void gemini_calls_get_ids_and_keep_their_signature(void **state)
     mm_call_result_free(&res);
 }
 
-/* ---- streams ---- */
-
-typedef struct merged {
-    const mm_provider_info *provider;
-    mm_call_result res;
-    json_t *calls;
-    char text[256];
-    bool done;
-} merged;
-
-static bool merge_event(void *ctx, const char *name, const char *data, size_t len)
-{
-    merged *m = ctx;
-    mm_stream_delta d = {.error = {.cls = MM_CLASS_COUNT, .retry_after_ms = -1}};
-    const char *why = NULL;
-    assert_true(m->provider->ops->parse_stream_event(name, data, len, &d, &m->res, &why));
-    if (d.text)
-        strncat(m->text, d.text, sizeof m->text - strlen(m->text) - 1);
-    free(d.text);
-    if (d.tool_calls)
-        assert_true(tool_shape_merge(m->calls, d.tool_calls));
-    json_decref(d.tool_calls);
-    m->done |= d.done;
-    return true;
-}
-
-/* Reads stream/<file> in chunks of 7 bytes; returns the merged calls (parsed). */
-static json_t *stream_calls(const char *provider, const char *file, merged *m)
-{
-    memset(m, 0, sizeof *m);
-    m->provider = provider_find(provider);
-    m->calls = json_array();
-    mm_call_result_init(&m->res);
-    char rel[128];
-    snprintf(rel, sizeof rel, "stream/%s", file);
-    size_t len = 0;
-    char *body = tp_load(rel, &len);
-    mm_sse_parser p;
-    mm_sse_init(&p, merge_event, m);
-    for (size_t at = 0; at < len; at += 7)
-        assert_true(mm_sse_feed(&p, body + at, len - at < 7 ? len - at : 7));
-    mm_sse_free(&p);
-    free(body);
-    assert_true(m->done);
-    char *text = tool_shape_finish(m->calls);
-    json_decref(m->calls);
-    json_t *calls = text ? json_loads(text, 0, NULL) : NULL;
-    free(text);
-    mm_call_result_free(&m->res);
-    return calls;
-}
-
-static void streamed_pieces_merge_into_whole_calls(void **state)
-{
-    (void)state;
-    merged m;
-    json_t *calls = stream_calls("openai", "openai_tools.sse", &m);
-    assert_json(calls, "[{\"id\":\"call_abc\",\"type\":\"function\",\"function\":{\"name\":"
-                       "\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}},"
-                       "{\"id\":\"call_def\",\"type\":\"function\",\"function\":{\"name\":"
-                       "\"get_time\",\"arguments\":\"{}\"}}]");
-    assert_string_equal(m.res.finish_reason, "tool_calls");
-    json_decref(calls);
-
-    calls = stream_calls("anthropic", "anthropic_tools.sse", &m);
-    assert_string_equal(m.text, "Okay, let me check.");
-    assert_json(calls, "[{\"id\":\"toolu_01T1x1fJ34qAmk2tNTrN7Up6\",\"type\":\"function\","
-                       "\"function\":{\"name\":\"get_weather\",\"arguments\":"
-                       "\"{\\\"location\\\": \\\"San Francisco, CA\\\"}\"}}]");
-    assert_string_equal(m.res.finish_reason, "tool_calls");
-    json_decref(calls);
-
-    calls = stream_calls("cohere", "cohere_tools.sse", &m);
-    assert_json(calls, "[{\"id\":\"get_weather_nsz5zm3w56q3\",\"type\":\"function\",\"function\":"
-                       "{\"name\":\"get_weather\",\"arguments\":"
-                       "\"{\\n    \\\"location\\\": \\\"Toronto\\\"\\n}\"}}]");
-    assert_string_equal(m.res.finish_reason, "tool_calls");
-    json_decref(calls);
-
-    calls = stream_calls("gemini", "gemini_tools.sse", &m);
-    const json_t *fn = json_object_get(json_array_get(calls, 0), "function");
-    assert_string_equal(json_string_value(json_object_get(fn, "name")), "get_weather");
-    assert_string_equal(json_string_value(json_object_get(fn, "arguments")),
-                        "{\"city\":\"Paris\"}");
-    assert_non_null(strstr(json_string_value(json_object_get(json_array_get(calls, 0), "id")),
-                           "__thought__c2ln"));
-    json_decref(calls);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(anthropic_gets_blocks_tools_and_choice),
-        cmocka_unit_test(gemini_gets_parts_declarations_and_config),
+        cmocka_unit_test(dialect_bodies_hold_blocks_tools_and_choice),
         cmocka_unit_test(openai_shapes_and_cohere_pass_openai_messages),
         cmocka_unit_test(what_a_dialect_cannot_take_names_the_field),
         cmocka_unit_test(recorded_answers_read_as_openai_tool_calls),
         cmocka_unit_test(gemini_calls_get_ids_and_keep_their_signature),
-        cmocka_unit_test(streamed_pieces_merge_into_whole_calls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
