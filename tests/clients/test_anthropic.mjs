@@ -12,6 +12,19 @@ const hi = { model: 'claude-3-5-haiku-20241022', max_tokens: 16,
   messages: [{ role: 'user', content: 'hi' }] };
 
 await run(sim, [
+  ['anthropic: a tool call from mmsim, read by the SDK whole and streamed', async () => {
+    const ask = { ...hi, tool_choice: { type: 'any' }, tools: [{ name: 'get_weather',
+      input_schema: { type: 'object', properties: { city: { type: 'string' } },
+        required: ['city'] } }] };
+    const r = await client.messages.create(ask);
+    assert.equal(r.stop_reason, 'tool_use');
+    assert.equal(r.content[0].type, 'tool_use');
+    assert.equal(r.content[0].name, 'get_weather');
+    assert.deepEqual(r.content[0].input, { city: 'mmsim' });
+    const final = await client.messages.stream(ask).finalMessage(); /* input_json_delta merged */
+    assert.equal(final.stop_reason, 'tool_use');
+    assert.deepEqual(final.content[0].input, { city: 'mmsim' });
+  }],
   ['anthropic: list models, every page', async () => {
     const ids = [];
     for await (const model of client.models.list({ limit: 2 })) ids.push(model.id);

@@ -11,6 +11,23 @@ const none = { maxRetries: 0 };
 const hi = { model: 'command-r', messages: [{ role: 'user', content: 'hi' }] };
 
 await run(sim, [
+  ['cohere: a tool call from mmsim, read by the SDK whole and streamed', async () => {
+    const ask = { ...hi, toolChoice: 'REQUIRED', tools: [{ type: 'function', function: {
+      name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } },
+        required: ['city'] } } }] };
+    const r = await client.chat(ask, none);
+    assert.equal(r.finishReason, 'TOOL_CALL');
+    assert.equal(r.message.toolCalls[0].function.name, 'get_weather');
+    assert.deepEqual(JSON.parse(r.message.toolCalls[0].function.arguments), { city: 'mmsim' });
+    let args = '';
+    const kinds = new Set();
+    for await (const e of await client.chatStream(ask, none)) {
+      kinds.add(e.type);
+      if (e.type === 'tool-call-delta') args += e.delta.message.toolCalls.function.arguments;
+    }
+    assert.ok(kinds.has('tool-call-start') && kinds.has('tool-call-end'), [...kinds].join());
+    assert.deepEqual(JSON.parse(args), { city: 'mmsim' });
+  }],
   ['cohere: list models', async () => {
     const r = await client.models.list({}, none);
     const names = r.models.map((m) => m.name);

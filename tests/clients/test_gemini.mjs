@@ -11,6 +11,20 @@ const httpOptions = { baseUrl: `${sim.url}/gemini` }; // the SDK adds /v1beta/..
 const ai = new GoogleGenAI({ apiKey: 'gemini-client-test', httpOptions });
 
 await run(sim, [
+  ['gemini: a functionCall from mmsim, read by the SDK whole and streamed', async () => {
+    const ask = { model: 'gemini-2.0-flash', contents: 'weather?',
+      config: { tools: [{ functionDeclarations: [{ name: 'get_weather', parameters: {
+        type: 'OBJECT', properties: { city: { type: 'STRING' } }, required: ['city'] } }] }],
+      toolConfig: { functionCallingConfig: { mode: 'ANY' } } } };
+    const r = await ai.models.generateContent(ask);
+    assert.deepEqual(r.functionCalls.map((c) => [c.name, c.args]),
+      [['get_weather', { city: 'mmsim' }]]);
+    const calls = [];
+    for await (const chunk of await ai.models.generateContentStream(ask)) {
+      calls.push(...(chunk.functionCalls || []));
+    }
+    assert.deepEqual(calls.map((c) => c.name), ['get_weather']);
+  }],
   ['gemini: list models, every page', async () => {
     const names = [];
     const pager = await ai.models.list({ config: { pageSize: 2 } });

@@ -11,6 +11,19 @@ const client = new Mistral({ apiKey: 'mistral-client-test', serverURL });
 const hi = { model: 'mistral-large-latest', messages: [{ role: 'user', content: 'hi' }] };
 
 await run(sim, [
+  ['mistral: a tool call from mmsim, read by the SDK whole and streamed', async () => {
+    const ask = { ...hi, toolChoice: 'any', tools: [{ type: 'function', function: {
+      name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } },
+        required: ['city'] } } }] };
+    const r = await client.chat.complete(ask);
+    assert.equal(r.choices[0].finishReason, 'tool_calls');
+    assert.equal(r.choices[0].message.toolCalls[0].function.name, 'get_weather');
+    let args = '';
+    for await (const e of await client.chat.stream(ask)) {
+      for (const c of e.data.choices[0]?.delta?.toolCalls || []) args += c.function.arguments;
+    }
+    assert.deepEqual(JSON.parse(args), { city: 'mmsim' });
+  }],
   ['mistral: list models', async () => {
     const r = await client.models.list();
     const ids = r.data.map((m) => m.id);

@@ -9,6 +9,21 @@ const baseURL = `${sim.url}/openai`;
 const client = new OpenAI({ apiKey: 'sk-client-test-0123456789', baseURL, maxRetries: 0 });
 
 await run(sim, [
+  ['openai: a tool call from mmsim, read by the SDK whole and streamed', async () => {
+    const ask = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }],
+      tool_choice: 'required', tools: [{ type: 'function', function: { name: 'get_weather',
+        parameters: { type: 'object', properties: { city: { type: 'string' } },
+          required: ['city'] } } }] };
+    const r = await client.chat.completions.create(ask);
+    assert.equal(r.choices[0].finish_reason, 'tool_calls');
+    assert.equal(r.choices[0].message.content, null);
+    const stream = client.chat.completions.stream(ask); /* the SDK merges delta.tool_calls */
+    const final = await stream.finalChatCompletion();
+    const call = final.choices[0].message.tool_calls[0];
+    assert.equal(call.function.name, 'get_weather');
+    assert.deepEqual(JSON.parse(call.function.arguments), { city: 'mmsim' });
+    assert.ok(call.id.startsWith('call_'), call.id);
+  }],
   ['openai: list models', async () => {
     const ids = [];
     for await (const model of client.models.list()) ids.push(model.id);
