@@ -95,8 +95,9 @@ static json_t *openai_chunk(const json_t *answer, json_t *delta, const char *fin
     return chunk;
 }
 
-static void openai_events(const sim_request *req, json_t *answer, char **pieces, size_t n,
-                          event_list *out)
+/* The answer as chunks: a role chunk, one chunk a delta (text pieces or tool-call pieces; taken),
+ * the finish chunk, the usage. */
+static void openai_events(const sim_request *req, json_t *answer, json_t *deltas, event_list *out)
 {
     json_t *body = sim_request_json(req);
     bool include_usage =
@@ -111,10 +112,11 @@ static void openai_events(const sim_request *req, json_t *answer, char **pieces,
         openai_chunk(answer,
                      json_pack("{s:s, s:s, s:n}", "role", "assistant", "content", "", "refusal"),
                      NULL, include_usage));
-    for (size_t i = 0; i < n; i++)
-        add_event(
-            out, NULL,
-            openai_chunk(answer, json_pack("{s:s}", "content", pieces[i]), NULL, include_usage));
+    size_t i;
+    json_t *delta;
+    json_array_foreach(deltas, i, delta)
+        add_event(out, NULL, openai_chunk(answer, json_incref(delta), NULL, include_usage));
+    json_decref(deltas);
     json_t *last = openai_chunk(answer, json_object(), finish ? finish : "stop", include_usage);
     if (mistral && usage)
         json_object_set(last, "usage", usage);
@@ -263,36 +265,30 @@ static char *piece_of(const char *text, size_t at)
     return strndup(text + at, ARGUMENT_PIECE);
 }
 
-static void openai_tool_events(const sim_request *req, json_t *answer, const tool_parts *t,
-                               event_list *out)
+/* A tool call as OpenAI delta pieces: id and name first, then the arguments in pieces
+ * (Mistral sends the whole call in one piece, as its SDK expects). */
+static json_t *openai_tool_deltas(const sim_request *req, const tool_parts *t)
 {
-    json_t *body = sim_request_json(req);
-    bool usage =
-        json_is_true(json_object_get(json_object_get(body, "stream_options"), "include_usage"));
-    json_decref(body);
-    add_event(
-        out, NULL,
-        openai_chunk(answer, json_pack("{s:s, s:n}", "role", "assistant", "content"), NULL, usage));
-    add_event(out, NULL,
-              openai_chunk(answer,
-                           json_pack("{s:[{s:i, s:s, s:s, s:{s:s, s:s}}]}", "tool_calls", "index",
-                                     0, "id", t->id, "type", "function", "function", "name",
-                                     t->name, "arguments", ""),
-                           NULL, usage));
-    for (size_t at = 0; at < strlen(t->text); at += ARGUMENT_PIECE) {
+    bool whole = req->dialect == SIM_MISTRAL;
+    json_t *deltas = json_pack("[{s:[{s:i, s:s, s:s, s:{s:s, s:s}}]}]", "tool_calls", "index", 0,
+                               "id", t->id, "type", "function", "function", "name", t->name,
+                               "arguments", whole ? t->text : "");
+    for (size_t at = 0; !whole && at < strlen(t->text); at += ARGUMENT_PIECE) {
         char *piece = piece_of(t->text, at);
-        add_event(out, NULL,
-                  openai_chunk(answer,
-                               json_pack("{s:[{s:i, s:{s:s}}]}", "tool_calls", "index", 0,
-                                         "function", "arguments", piece ? piece : ""),
-                               NULL, usage));
+        json_array_append_new(deltas, json_pack("{s:[{s:i, s:{s:s}}]}", "tool_calls", "index", 0,
+                                                "function", "arguments", piece ? piece : ""));
         free(piece);
     }
-    json_t *last = openai_chunk(answer, json_object(), "tool_calls", usage);
-    if (req->dialect == SIM_MISTRAL || usage)
-        json_object_set(last, "usage", json_object_get(answer, "usage"));
-    add_event(out, NULL, last);
-    add_done(out);
+    return deltas;
+}
+
+/* The text answer's word pieces as OpenAI content deltas. */
+static json_t *openai_text_deltas(char **pieces, size_t n)
+{
+    json_t *deltas = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(deltas, json_pack("{s:s}", "content", pieces[i]));
+    return deltas;
 }
 
 static void anthropic_tool_events(json_t *answer, const tool_parts *t, event_list *out)
@@ -373,7 +369,7 @@ static bool tool_events(const sim_request *req, json_t *answer, event_list *out)
     else if (tool && req->dialect == SIM_COHERE)
         cohere_tool_events(answer, &t, out);
     else if (tool)
-        openai_tool_events(req, answer, &t, out);
+        openai_events(req, answer, openai_tool_deltas(req, &t), out);
     free(t.text);
     return tool;
 }
@@ -442,7 +438,7 @@ void sim_stream_answer(const sim_request *req, sim_reply *reply)
     else if (req->dialect == SIM_COHERE)
         cohere_events(answer, pieces, n, &out);
     else
-        openai_events(req, answer, pieces, n, &out);
+        openai_events(req, answer, openai_text_deltas(pieces, n), &out);
     for (size_t i = 0; i < n; i++)
         free(pieces[i]);
     free(pieces);

@@ -87,10 +87,10 @@ static const char *choice_of(const json_t *body, sim_dialect_id dialect, const c
                : !strcmp(type, "auto") ? "auto"
                                        : "force";
     }
-    if (word) /* OpenAI "none"/"auto"/"required", Cohere "NONE"/"REQUIRED" */
-        return !strcasecmp(word, "none")       ? "none"
-               : !strcasecmp(word, "required") ? "force"
-                                               : "auto";
+    if (word) /* OpenAI "none"/"auto"/"required", Mistral also "any", Cohere "NONE"/"REQUIRED" */
+        return !strcasecmp(word, "none")                                   ? "none"
+               : !strcasecmp(word, "required") || !strcasecmp(word, "any") ? "force"
+                                                                           : "auto";
     *named = json_string_value(json_object_get(json_object_get(choice, "function"), "name"));
     return *named ? "force" : "auto";
 }
