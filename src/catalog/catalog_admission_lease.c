@@ -174,11 +174,19 @@ static mm_status use_lease(mm_catalog *cat, int64_t id, const mm_lease_amounts *
     return cat_step_done(cat, stmt, "using a lease", err);
 }
 
-static mm_status flush_locked(mm_catalog *cat, mm_admission_record *records, size_t count,
-                              mm_error *err)
+typedef struct flush_ctx {
+    cat_batch events; /* the records' events */
+    mm_admission_record *records;
+} flush_ctx;
+
+/* The events in one insert, then each record's leases and reservation. */
+static mm_status flush_locked(mm_catalog *cat, void *ctx, mm_error *err)
 {
-    mm_status st = MM_OK;
-    for (size_t i = 0; i < count && st == MM_OK; i++) {
+    const flush_ctx *f = ctx;
+    mm_admission_record *records = f->records;
+    mm_status st =
+        cat_usage_insert_rows(cat, f->events.first, f->events.stride, f->events.count, err);
+    for (size_t i = 0; i < f->events.count && st == MM_OK; i++) {
         mm_admission_record *r = &records[i];
         const mm_usage_event *ev = &r->event;
         int64_t tokens = ev->tokens_in + ev->tokens_out;
@@ -189,9 +197,7 @@ static mm_status flush_locked(mm_catalog *cat, mm_admission_record *records, siz
             r->account_used = (mm_lease_amounts){0};
         if (!r->workspace_lease)
             r->workspace_used = (mm_lease_amounts){0};
-        st = cat_usage_insert(cat, &r->event, err);
-        if (st == MM_OK)
-            st = use_lease(cat, r->workspace_lease, &r->workspace_used, err);
+        st = use_lease(cat, r->workspace_lease, &r->workspace_used, err);
         if (st == MM_OK)
             st = use_lease(cat, r->account_lease, &r->account_used, err);
         if (st == MM_OK && r->reservation > 0)
@@ -204,14 +210,9 @@ static mm_status flush_locked(mm_catalog *cat, mm_admission_record *records, siz
 mm_status catalog_admission_flush(mm_catalog *cat, mm_admission_record *records, size_t count,
                                   mm_error *err)
 {
-    if (count == 0)
-        return MM_OK;
-    mm_status st = cat_begin(cat, err);
-    if (st != MM_OK)
-        return st;
-    st = cat_end(cat, flush_locked(cat, records, count, err), err);
-    if (st != MM_OK)
-        for (size_t i = 0; i < count; i++)
-            records[i].event.id = 0; /* rolled back: none was stored */
-    return st;
+    flush_ctx f = {.events = {.first = count ? &records[0].event : NULL,
+                              .stride = sizeof *records,
+                              .count = count},
+                   .records = records};
+    return cat_write_batch(cat, &f.events, flush_locked, &f, err);
 }

@@ -139,9 +139,28 @@ mm_status cat_check_name_free(mm_catalog *cat, const char *sql, const char *name
                               const char *a_kind, const char *kind, mm_error *err);
 
 /* ---- the one usage insert (catalog_usage.c), inside the caller's transaction: checks the
- * event (kind "probe" or "request", fields terminated: MM_E_INVALID), sanitizes its message,
- * inserts through the reused statement and sets ev->id. Every writer of usage events uses it. */
-mm_status cat_usage_insert(mm_catalog *cat, mm_usage_event *ev, mm_error *err);
+ * events (kind "probe" or "request", fields terminated: MM_E_INVALID; none is sent when one is
+ * refused), sanitizes their messages, inserts them (db_insert_rows: many rows a statement on
+ * PostgreSQL, the reused statement on SQLite), sets each ev->id and folds them into the
+ * pending rollups. count events stride bytes apart from first (sizeof (mm_usage_event) for an
+ * array of events; an admission record's event for records). Every writer of usage events
+ * uses it. */
+mm_status cat_usage_insert_rows(mm_catalog *cat, mm_usage_event *first, size_t stride, size_t count,
+                                mm_error *err);
+mm_status cat_usage_insert(mm_catalog *cat, mm_usage_event *ev, mm_error *err); /* one */
+
+/* ---- a batch of usage events in one write transaction (catalog_sql.c) ---- */
+/* count items stride bytes apart, first the first item's event. */
+typedef struct cat_batch {
+    mm_usage_event *first;
+    size_t stride, count;
+} cat_batch;
+/* Runs body(cat, ctx) in one write transaction (cat_begin / cat_end: the rollups commit with
+ * the events); nothing to do when batch->count is 0. On failure every event's id is set back
+ * to 0 (rolled back: none was stored). */
+mm_status cat_write_batch(mm_catalog *cat, const cat_batch *batch,
+                          mm_status (*body)(mm_catalog *cat, void *ctx, mm_error *err), void *ctx,
+                          mm_error *err);
 
 /* ---- named, versioned entities (catalog_entity.c) ---- */
 /* How one table of named, versioned rows (accounts, models, workspaces) is read and named. */

@@ -40,6 +40,7 @@ struct cat_rollup_pending {
     size_t count, capacity;
     mm_hash_index index;
     int64_t minutes_from_ms; /* events before it get no minute rollup (set per transaction) */
+    db_stmt *upsert[2];      /* reused by every flush, per grain (db_insert_rows) */
 };
 
 /* ---- the rules an event is counted by ---- */
@@ -173,8 +174,11 @@ void cat_rollup_discard(mm_catalog *cat)
 void cat_rollup_free(mm_catalog *cat)
 {
     cat_rollup_discard(cat);
-    if (cat->rollups)
+    if (cat->rollups) {
+        db_finalize(cat->rollups->upsert[GRAIN_MINUTE]);
+        db_finalize(cat->rollups->upsert[GRAIN_DAY]);
         free(cat->rollups->items);
+    }
     free(cat->rollups);
     cat->rollups = NULL;
 }
@@ -185,9 +189,10 @@ void cat_rollup_free(mm_catalog *cat)
     "events, errors, request_errors, rate_limited, tokens_in, tokens_out, tokens_cache_read, "     \
     "tokens_cache_write, usage_estimated, cost_micros, unpriced, served, served_tokens, "          \
     "served_cost_micros"
+#define UPSERT_COLUMNS 20
+static const char UPSERT_HEAD[] =
+    "INSERT INTO %s AS r (scope, name, model, kind, start_ms, " SUM_COLUMNS ", latency)";
 static const char UPSERT_TAIL[] =
-    "(scope, name, model, kind, start_ms, " SUM_COLUMNS ", latency) VALUES (?1, ?2, ?3, ?4, ?5, "
-    "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) "
     "ON CONFLICT (scope, name, model, start_ms, kind) DO UPDATE SET "
     "events = r.events + excluded.events, "
     "errors = r.errors + excluded.errors, "
@@ -205,7 +210,7 @@ static const char UPSERT_TAIL[] =
     "served_cost_micros = r.served_cost_micros + excluded.served_cost_micros, "
     "latency = ";
 /* How the stored sketch and the new one are merged: by an SQL function (SQLite, registered by
- * cat_rollup_register), or in C before the upsert (PostgreSQL: stored_sketch_merged). */
+ * cat_rollup_register), or in C before the upsert (PostgreSQL: merge_stored_sketches). */
 static const char *latency_merge_sql(const mm_catalog *cat)
 {
     return db_kind_of(cat->db) == DB_SQLITE ? "mm_latency_merge(r.latency, excluded.latency)"
@@ -232,75 +237,163 @@ static void bind_sums(db_stmt *stmt, int first, const mm_usage_rollup *s)
         db_bind_int64(stmt, first + (int)i, values[i]);
 }
 
-/* PostgreSQL: the entry's sketch merged with the stored one (the write lock is ours), encoded
- * into *out (malloc'ed). */
-static mm_status stored_sketch_merged(mm_catalog *cat, const rollup_entry *e, unsigned char **out,
-                                      size_t *size, mm_error *err)
+/* One grain's pending rows being written: rows[i] indexes the pending items; sketch[i] (size[i]
+ * bytes) is its encoded latency sketch. */
+typedef struct grain_rows {
+    const cat_rollup_pending *p;
+    size_t *rows, count;
+    unsigned char **sketch;
+    size_t *size;
+} grain_rows;
+
+static void bind_row(db_stmt *stmt, int first, size_t row, void *ctx)
 {
-    char sql[256];
+    const grain_rows *g = ctx;
+    const rollup_entry *e = &g->p->items[g->rows[row]];
+    db_bind_text_static(stmt, first, e->key.scope);
+    db_bind_text_static(stmt, first + 1, e->key.name);
+    db_bind_text_static(stmt, first + 2, e->key.model);
+    db_bind_text_static(stmt, first + 3, e->key.kind);
+    db_bind_int64(stmt, first + 4, e->key.start_ms);
+    bind_sums(stmt, first + 5, &e->sums);
+    db_bind_blob(stmt, first + 19, g->sketch[row], g->size[row]);
+}
+
+static bool sketch_merge_column(mm_histogram *latency, db_stmt *stmt, int index)
+{
+    size_t len = 0;
+    const void *data = db_column_blob(stmt, index, &len);
+    return mm_histogram_merge_encoded(latency, data, len);
+}
+
+/* Appends text to *buf (malloc'ed, *used bytes so far); false when out of memory. */
+static bool append(char **buf, size_t *used, size_t *cap, const char *text)
+{
+    size_t n = strlen(text);
+    if (*used + n + 1 > *cap) {
+        size_t grown = (*used + n + 1) * 2;
+        char *p = realloc(*buf, grown);
+        if (!p)
+            return false;
+        *buf = p;
+        *cap = grown;
+    }
+    memcpy(*buf + *used, text, n + 1);
+    *used += n;
+    return true;
+}
+
+/* The PostgreSQL array literals of the rows' names ({"a","b"}) and start times. */
+static bool key_arrays(const grain_rows *g, char **names, char **starts)
+{
+    size_t used[2] = {0, 0}, cap[2] = {0, 0};
+    bool ok = append(names, &used[0], &cap[0], "{") && append(starts, &used[1], &cap[1], "{");
+    for (size_t i = 0; i < g->count && ok; i++) {
+        const rollup_key *k = &g->p->items[g->rows[i]].key;
+        char quoted[2 * MM_NAME_MAX + 4], start[32];
+        size_t q = 0;
+        quoted[q++] = '"';
+        for (const char *c = k->name; *c; c++) {
+            if (*c == '"' || *c == '\\')
+                quoted[q++] = '\\';
+            quoted[q++] = *c;
+        }
+        quoted[q++] = '"';
+        quoted[q] = '\0';
+        snprintf(start, sizeof start, "%lld", (long long)k->start_ms);
+        ok = (!i ||
+              (append(names, &used[0], &cap[0], ",") && append(starts, &used[1], &cap[1], ","))) &&
+             append(names, &used[0], &cap[0], quoted) && append(starts, &used[1], &cap[1], start);
+    }
+    return ok && append(names, &used[0], &cap[0], "}") && append(starts, &used[1], &cap[1], "}");
+}
+
+/* PostgreSQL: the stored sketches of a grain's pending rows merged into theirs (the write lock
+ * is ours), read in one query: every stored row of the batch's names and start times (a few
+ * more than needed at most, matched here by key). */
+static mm_status merge_stored_sketches(mm_catalog *cat, rollup_grain grain, const grain_rows *g,
+                                       mm_error *err)
+{
+    char *names = NULL, *starts = NULL, sql[256];
+    if (!key_arrays(g, &names, &starts)) {
+        free(names);
+        free(starts);
+        return cat_out_of_memory(err);
+    }
     snprintf(sql, sizeof sql,
-             "SELECT latency FROM %s WHERE scope = ?1 AND name = ?2 AND model = ?3 AND kind = ?4 "
-             "AND start_ms = ?5",
-             GRAIN_TABLE[e->key.grain]);
+             "SELECT scope, name, model, kind, start_ms, latency FROM %s WHERE "
+             "name = ANY(?1::text[]) AND start_ms = ANY(?2::bigint[])",
+             GRAIN_TABLE[grain]);
     db_stmt *stmt;
     mm_status st = cat_prepare(cat, sql, &stmt, err);
-    if (st != MM_OK)
-        return st;
-    cat_bind_text(stmt, 1, e->key.scope);
-    cat_bind_text(stmt, 2, e->key.name);
-    cat_bind_text(stmt, 3, e->key.model);
-    cat_bind_text(stmt, 4, e->key.kind);
-    db_bind_int64(stmt, 5, e->key.start_ms);
-    mm_histogram merged;
-    mm_histogram_init(&merged);
-    bool ok = mm_histogram_merge(&merged, &e->latency);
-    db_step_result rc = db_step(stmt);
-    if (rc == DB_ROW) {
-        size_t len = 0;
-        const void *data = db_column_blob(stmt, 0, &len);
-        ok = ok && mm_histogram_merge_encoded(&merged, data, len);
-    } else if (rc != DB_DONE) {
-        st = cat_db_error(cat, "reading the usage rollups", err);
+    if (st == MM_OK) {
+        cat_bind_text(stmt, 1, names);
+        cat_bind_text(stmt, 2, starts);
+        db_step_result rc;
+        while (st == MM_OK && (rc = db_step(stmt)) == DB_ROW) {
+            rollup_key key = {.grain = grain, .start_ms = db_column_int64(stmt, 4)};
+            cat_column_copy(stmt, 0, key.scope, sizeof key.scope);
+            cat_column_copy(stmt, 1, key.name, sizeof key.name);
+            cat_column_copy(stmt, 2, key.model, sizeof key.model);
+            cat_column_copy(stmt, 3, key.kind, sizeof key.kind);
+            cat_rollup_pending *p = cat->rollups;
+            long at = mm_hash_index_find(&p->index, key_hash(&key), &key, key_matches, p->items);
+            if (at >= 0 && !sketch_merge_column(&p->items[at].latency, stmt, 5))
+                st = mm_error_set(err, MM_E_DB, "",
+                                  "a stored latency sketch is malformed or memory ran out while "
+                                  "updating the usage rollups");
+        }
+        if (st == MM_OK && rc != DB_DONE)
+            st = cat_db_error(cat, "reading the usage rollups", err);
+        db_finalize(stmt);
     }
-    db_finalize(stmt);
-    *size = mm_histogram_encoded_size(&merged);
-    *out = st == MM_OK && ok ? malloc(*size) : NULL;
-    if (*out)
-        mm_histogram_encode(&merged, *out);
-    else if (st == MM_OK)
-        st = mm_error_set(err, MM_E_DB, "",
-                          "a stored latency sketch is malformed or memory ran "
-                          "out while updating the usage rollups");
-    mm_histogram_free(&merged);
+    free(names);
+    free(starts);
     return st;
 }
 
-static mm_status write_entry(mm_catalog *cat, db_stmt *stmt, const rollup_entry *e, mm_error *err)
+static void free_sketches(grain_rows *g)
 {
-    size_t size = 0;
-    unsigned char *sketch = NULL;
-    if (db_kind_of(cat->db) == DB_POSTGRES) {
-        mm_status st = stored_sketch_merged(cat, e, &sketch, &size, err);
-        if (st != MM_OK)
-            return st;
-    } else {
-        size = mm_histogram_encoded_size(&e->latency);
-        sketch = malloc(size);
-        if (!sketch)
-            return cat_out_of_memory(err);
-        mm_histogram_encode(&e->latency, sketch);
+    for (size_t i = 0; g->sketch && i < g->count; i++)
+        free(g->sketch[i]);
+    free(g->sketch);
+    free(g->size);
+    free(g->rows);
+}
+
+/* One grain's pending rows as one db_insert_rows upsert (PostgreSQL: a few statements of many
+ * rows; SQLite: the reused one-row statement, stepped per row). */
+static mm_status write_grain(mm_catalog *cat, rollup_grain grain, mm_error *err)
+{
+    cat_rollup_pending *p = cat->rollups;
+    grain_rows g = {.p = p};
+    g.rows = malloc(p->count * sizeof *g.rows);
+    g.sketch = calloc(p->count, sizeof *g.sketch);
+    g.size = calloc(p->count, sizeof *g.size);
+    mm_status st = g.rows && g.sketch && g.size ? MM_OK : cat_out_of_memory(err);
+    for (size_t i = 0; i < p->count && st == MM_OK; i++)
+        if (p->items[i].key.grain == grain)
+            g.rows[g.count++] = i;
+    if (st == MM_OK && g.count && db_kind_of(cat->db) == DB_POSTGRES)
+        st = merge_stored_sketches(cat, grain, &g, err);
+    for (size_t i = 0; i < g.count && st == MM_OK; i++) {
+        const mm_histogram *latency = &p->items[g.rows[i]].latency;
+        g.size[i] = mm_histogram_encoded_size(latency);
+        if (!(g.sketch[i] = malloc(g.size[i])))
+            st = cat_out_of_memory(err);
+        else
+            mm_histogram_encode(latency, g.sketch[i]);
     }
-    cat_bind_text(stmt, 1, e->key.scope);
-    cat_bind_text(stmt, 2, e->key.name);
-    cat_bind_text(stmt, 3, e->key.model);
-    cat_bind_text(stmt, 4, e->key.kind);
-    db_bind_int64(stmt, 5, e->key.start_ms);
-    bind_sums(stmt, 6, &e->sums);
-    db_bind_blob(stmt, 20, sketch, size);
-    free(sketch);
-    int rc = db_step(stmt);
-    db_reset(stmt);
-    return rc == DB_DONE ? MM_OK : cat_db_error(cat, "updating the usage rollups", err);
+    if (st == MM_OK && g.count) {
+        char head[sizeof UPSERT_HEAD + 32], tail[sizeof UPSERT_TAIL + 64];
+        snprintf(head, sizeof head, UPSERT_HEAD, GRAIN_TABLE[grain]);
+        snprintf(tail, sizeof tail, "%s%s", UPSERT_TAIL, latency_merge_sql(cat));
+        if (db_insert_rows(cat->db, head, UPSERT_COLUMNS, tail, g.count, bind_row, &g, NULL,
+                           &p->upsert[grain]) != MM_OK)
+            st = cat_db_error(cat, "updating the usage rollups", err);
+    }
+    free_sketches(&g);
+    return st;
 }
 
 #define UPTO_KEY "rollups_upto_id"
@@ -357,20 +450,11 @@ mm_status cat_rollup_flush(mm_catalog *cat, mm_error *err)
     cat_rollup_pending *p = cat->rollups;
     if (!p || !p->count)
         return MM_OK;
-    db_stmt *stmts[2] = {NULL, NULL};
-    mm_status st = MM_OK;
-    for (int g = 0; g < 2 && st == MM_OK; g++) {
-        char sql[2048];
-        snprintf(sql, sizeof sql, "INSERT INTO %s AS r %s%s", GRAIN_TABLE[g], UPSERT_TAIL,
-                 latency_merge_sql(cat));
-        st = cat_prepare(cat, sql, &stmts[g], err);
-    }
-    for (size_t i = 0; i < p->count && st == MM_OK; i++)
-        st = write_entry(cat, stmts[p->items[i].key.grain], &p->items[i], err);
+    mm_status st = write_grain(cat, GRAIN_MINUTE, err);
+    if (st == MM_OK)
+        st = write_grain(cat, GRAIN_DAY, err);
     if (st == MM_OK)
         st = write_upto(cat, err);
-    db_finalize(stmts[0]);
-    db_finalize(stmts[1]);
     cat_rollup_discard(cat);
     return st;
 }
@@ -564,13 +648,6 @@ static mm_status prepare_range(mm_catalog *cat, const char *format, const mm_rol
     db_bind_int64(*stmt, 5, q->to_ms);
     cat_bind_text(*stmt, 6, q->kind ? q->kind : "");
     return MM_OK;
-}
-
-static bool sketch_merge_column(mm_histogram *latency, db_stmt *stmt, int index)
-{
-    size_t len = 0;
-    const void *data = db_column_blob(stmt, index, &len);
-    return mm_histogram_merge_encoded(latency, data, len);
 }
 
 static mm_status merge_sketches(mm_catalog *cat, const mm_rollup_query *q, mm_histogram *latency,

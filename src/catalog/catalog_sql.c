@@ -114,6 +114,22 @@ mm_status cat_end(mm_catalog *cat, mm_status status, mm_error *err)
     return MM_OK;
 }
 
+mm_status cat_write_batch(mm_catalog *cat, const cat_batch *batch,
+                          mm_status (*body)(mm_catalog *cat, void *ctx, mm_error *err), void *ctx,
+                          mm_error *err)
+{
+    if (batch->count == 0)
+        return MM_OK;
+    mm_status st = cat_begin(cat, err);
+    if (st != MM_OK)
+        return st;
+    st = cat_end(cat, body(cat, ctx, err), err);
+    if (st != MM_OK)
+        for (size_t i = 0; i < batch->count; i++)
+            ((mm_usage_event *)((char *)batch->first + i * batch->stride))->id = 0;
+    return st;
+}
+
 void cat_bind_text(db_stmt *stmt, int index, const char *text)
 {
     db_bind_text(stmt, index, text);

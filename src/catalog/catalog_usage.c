@@ -1,12 +1,12 @@
-/* Usage events (append-only): the one insert path (validated, message sanitized, one reused
- * statement) for single events, batches, admission and probes; streaming them by id or time,
- * and the indexed totals behind the router's limits. */
+/* Usage events (append-only): the one insert path (validated, message sanitized, many rows a
+ * statement where the engine can) for single events, batches, admission and probes; streaming them
+ * by id or time, and the indexed totals behind the router's limits. */
 #include "catalog/catalog_internal.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "catalog/db_engine_sqlite.h"
 #include "util/text.h"
 
 #define USAGE_COLUMNS                                                                              \
@@ -58,106 +58,103 @@ void catalog_usage_bind_kinds(db_stmt *stmt, int first, const mm_usage_event *ev
     db_bind_int64(stmt, first + 2, ev->usage_estimated ? 1 : 0);
 }
 
-#define USAGE_INSERT                                                                               \
+#define USAGE_INSERT_HEAD                                                                          \
     "INSERT INTO usage_events(ts_ms, kind, account, provider, workspace, model, "                  \
     "provider_model, outcome, http_status, latency_ms, tokens_in, tokens_out, cost_micros, "       \
-    "retry_after_ms, message, tokens_cache_read, tokens_cache_write, usage_estimated) VALUES "     \
-    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+    "retry_after_ms, message, tokens_cache_read, tokens_cache_write, usage_estimated)"
+#define USAGE_INSERT_COLUMNS 18
 
-/* SQLite takes the id from the connection: RETURNING would make every insert a statement with
- * a statement journal (a temporary file written with each page the insert touches), which cost
- * ingest more than half its speed. PostgreSQL returns it. */
-static mm_status prepare_insert(mm_catalog *cat, mm_error *err)
+/* The events being inserted: count of them, stride bytes apart from first (an array of events,
+ * or the events inside an array of admission records). */
+typedef struct usage_rows {
+    mm_usage_event *first;
+    size_t stride, count;
+    char message[MM_MESSAGE_MAX]; /* the row being bound's, sanitized */
+} usage_rows;
+
+static mm_usage_event *event_at(const usage_rows *rows, size_t i)
 {
-    if (cat->usage_insert)
-        return MM_OK;
-    return cat_prepare(
-        cat, db_kind_of(cat->db) == DB_SQLITE ? USAGE_INSERT : USAGE_INSERT " RETURNING id",
-        &cat->usage_insert, err);
+    return (mm_usage_event *)((char *)rows->first + i * rows->stride);
 }
 
-/* Steps the bound insert to its end; ev->id is the new row's. */
-static db_step_result step_insert(mm_catalog *cat, mm_usage_event *ev)
+/* The event's fields stay put until the insert has run: bound without a copy. */
+static void bind_event(db_stmt *stmt, int first, size_t row, void *ctx)
 {
-    db_step_result rc = db_step(cat->usage_insert);
-    if (rc == DB_ROW) {
-        ev->id = db_column_int64(cat->usage_insert, 0);
-        rc = db_step(cat->usage_insert);
-    } else if (rc == DB_DONE && db_kind_of(cat->db) == DB_SQLITE) {
-        ev->id = sqlite3_last_insert_rowid(db_sqlite_handle(cat->db));
-    }
-    return rc;
+    usage_rows *rows = ctx;
+    const mm_usage_event *ev = event_at(rows, row);
+    mm_sanitize(rows->message, sizeof rows->message, ev->message, SIZE_MAX);
+    db_bind_int64(stmt, first, ev->ts_ms);
+    db_bind_text_static(stmt, first + 1, ev->kind);
+    db_bind_text_static(stmt, first + 2, ev->account);
+    db_bind_text_static(stmt, first + 3, ev->provider);
+    db_bind_text_static(stmt, first + 4, ev->workspace);
+    db_bind_text_static(stmt, first + 5, ev->model);
+    db_bind_text_static(stmt, first + 6, ev->provider_model);
+    db_bind_text_static(stmt, first + 7, ev->outcome);
+    db_bind_int64(stmt, first + 8, ev->http_status);
+    db_bind_int64(stmt, first + 9, ev->latency_ms);
+    db_bind_int64(stmt, first + 10, ev->tokens_in);
+    db_bind_int64(stmt, first + 11, ev->tokens_out);
+    db_bind_int64(stmt, first + 12, ev->cost_micros);
+    db_bind_int64(stmt, first + 13, ev->retry_after_ms);
+    db_bind_text(stmt, first + 14, rows->message); /* the buffer is reused by the next row */
+    catalog_usage_bind_kinds(stmt, first + 15, ev);
 }
 
-static void bind_static(db_stmt *stmt, int index, const char *text)
+/* Checks every event and makes their month partitions before the first row is sent. */
+static mm_status prepare_rows(mm_catalog *cat, const usage_rows *rows, mm_error *err)
 {
-    db_bind_text(stmt, index, text);
-}
-
-mm_status cat_usage_insert(mm_catalog *cat, mm_usage_event *ev, mm_error *err)
-{
-    mm_status st = validate_event(ev, err);
-    if (st == MM_OK)
-        st = prepare_insert(cat, err);
+    mm_status st = MM_OK;
+    for (size_t i = 0; i < rows->count && st == MM_OK; i++)
+        st = validate_event(event_at(rows, i), err);
     if (st == MM_OK && cat_rollup_is_empty(cat) && db_in_transaction(cat->db))
         st = cat_rollup_catch_up(cat, err);
-    if (st == MM_OK)
-        st = db_ensure_month_partition(cat->db, "usage_events", ev->ts_ms, err);
-    if (st != MM_OK)
+    for (size_t i = 0; i < rows->count && st == MM_OK; i++)
+        st = db_ensure_month_partition(cat->db, "usage_events", event_at(rows, i)->ts_ms, err);
+    return st;
+}
+
+mm_status cat_usage_insert_rows(mm_catalog *cat, mm_usage_event *first, size_t stride, size_t count,
+                                mm_error *err)
+{
+    usage_rows rows = {.first = first, .stride = stride, .count = count};
+    mm_status st = count ? prepare_rows(cat, &rows, err) : MM_OK;
+    if (st != MM_OK || count == 0)
         return st;
-    db_stmt *stmt = cat->usage_insert;
-    char message[MM_MESSAGE_MAX];
-    mm_sanitize(message, sizeof message, ev->message, SIZE_MAX);
-    db_bind_int64(stmt, 1, ev->ts_ms);
-    bind_static(stmt, 2, ev->kind);
-    bind_static(stmt, 3, ev->account);
-    bind_static(stmt, 4, ev->provider);
-    bind_static(stmt, 5, ev->workspace);
-    bind_static(stmt, 6, ev->model);
-    bind_static(stmt, 7, ev->provider_model);
-    bind_static(stmt, 8, ev->outcome);
-    db_bind_int64(stmt, 9, ev->http_status);
-    db_bind_int64(stmt, 10, ev->latency_ms);
-    db_bind_int64(stmt, 11, ev->tokens_in);
-    db_bind_int64(stmt, 12, ev->tokens_out);
-    db_bind_int64(stmt, 13, ev->cost_micros);
-    db_bind_int64(stmt, 14, ev->retry_after_ms);
-    bind_static(stmt, 15, message);
-    catalog_usage_bind_kinds(stmt, 16, ev);
-    db_step_result rc = step_insert(cat, ev);
-    if (rc != DB_DONE) {
+    int64_t one_id, *ids = count == 1 ? &one_id : malloc(count * sizeof *ids);
+    if (!ids)
+        return cat_out_of_memory(err);
+    if (db_insert_rows(cat->db, USAGE_INSERT_HEAD, USAGE_INSERT_COLUMNS, NULL, count, bind_event,
+                       &rows, ids, &cat->usage_insert) != MM_OK)
         st = cat_db_error(cat, "recording usage", err);
-        db_reset(stmt);
-        return st;
+    for (size_t i = 0; i < count && st == MM_OK; i++) {
+        mm_usage_event *ev = event_at(&rows, i);
+        ev->id = ids[i];
+        st = cat_rollup_fold(cat, ev, err);
     }
-    db_reset(stmt);
-    st = cat_rollup_fold(cat, ev, err);
+    if (ids != &one_id)
+        free(ids);
     if (st == MM_OK && !db_in_transaction(cat->db))
         st = cat_rollup_flush(cat, err); /* no transaction to ride with: write them now */
     return st;
 }
 
-static mm_status insert_all(mm_catalog *cat, mm_usage_event *evs, size_t count, mm_error *err)
+mm_status cat_usage_insert(mm_catalog *cat, mm_usage_event *ev, mm_error *err)
 {
-    mm_status st = MM_OK;
-    for (size_t i = 0; i < count && st == MM_OK; i++)
-        st = cat_usage_insert(cat, &evs[i], err);
-    return st;
+    return cat_usage_insert_rows(cat, ev, sizeof *ev, 1, err);
+}
+
+static mm_status insert_all(mm_catalog *cat, void *ctx, mm_error *err)
+{
+    const cat_batch *batch = ctx;
+    return cat_usage_insert_rows(cat, batch->first, batch->stride, batch->count, err);
 }
 
 mm_status catalog_usage_insert_batch(mm_catalog *cat, mm_usage_event *evs, size_t count,
                                      mm_error *err)
 {
-    if (count == 0)
-        return MM_OK;
-    mm_status st = cat_begin(cat, err);
-    if (st != MM_OK)
-        return st;
-    st = cat_end(cat, insert_all(cat, evs, count, err), err);
-    if (st != MM_OK)
-        for (size_t i = 0; i < count; i++)
-            evs[i].id = 0; /* rolled back: none was stored */
-    return st;
+    cat_batch batch = {.first = evs, .stride = sizeof *evs, .count = count};
+    return cat_write_batch(cat, &batch, insert_all, &batch, err);
 }
 
 mm_status catalog_usage_insert(mm_catalog *cat, mm_usage_event *ev, mm_error *err)
@@ -213,14 +210,17 @@ mm_status catalog_usage_since_id(mm_catalog *cat, int64_t after_id, size_t limit
                                  void *ctx, size_t *count, mm_error *err)
 {
     db_stmt *stmt;
-    mm_status st = cat_prepare(cat,
-                               "SELECT " USAGE_COLUMNS " FROM usage_events WHERE id > ?1 "
-                               "ORDER BY id LIMIT ?2",
-                               &stmt, err);
+    /* no limit: no LIMIT clause (PostgreSQL refuses SQLite's LIMIT -1) */
+    mm_status st = cat_prepare(
+        cat,
+        limit ? "SELECT " USAGE_COLUMNS " FROM usage_events WHERE id > ?1 ORDER BY id LIMIT ?2"
+              : "SELECT " USAGE_COLUMNS " FROM usage_events WHERE id > ?1 ORDER BY id",
+        &stmt, err);
     if (st != MM_OK)
         return st;
     db_bind_int64(stmt, 1, after_id);
-    db_bind_int64(stmt, 2, limit ? (int64_t)limit : -1);
+    if (limit)
+        db_bind_int64(stmt, 2, (int64_t)limit);
     return stream_events(cat, stmt, fn, ctx, count, err);
 }
 

@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -192,6 +193,11 @@ void db_bind_text(db_stmt *stmt, int index, const char *text)
     stmt->db->ops->bind_text(stmt, index, text ? text : "");
 }
 
+void db_bind_text_static(db_stmt *stmt, int index, const char *text)
+{
+    stmt->db->ops->bind_text_static(stmt, index, text ? text : "");
+}
+
 void db_bind_null(db_stmt *stmt, int index)
 {
     stmt->db->ops->bind_null(stmt, index);
@@ -280,6 +286,89 @@ int64_t db_column_limit(db_stmt *stmt, int index)
 void db_column_copy(db_stmt *stmt, int index, char *dst, size_t dstsz)
 {
     mm_copy(dst, dstsz, db_column_text(stmt, index));
+}
+
+/* ---- many rows at once ---- */
+
+/* head VALUES (?1, ..., ?k), ... for rows rows, then tail and RETURNING id when wanted;
+ * malloc'ed, NULL when out of memory. */
+static char *rows_sql(const char *head, int n_columns, const char *tail, size_t rows,
+                      bool returning)
+{
+    size_t cap = strlen(head) + (tail ? strlen(tail) : 0) + 32 + rows * (size_t)n_columns * 8;
+    char *sql = malloc(cap);
+    if (!sql)
+        return NULL;
+    size_t used = (size_t)snprintf(sql, cap, "%s VALUES ", head);
+    int param = 1;
+    for (size_t r = 0; r < rows; r++) {
+        used += (size_t)snprintf(sql + used, cap - used, r ? ", (" : "(");
+        for (int c = 0; c < n_columns; c++)
+            used += (size_t)snprintf(sql + used, cap - used, c ? ", ?%d" : "?%d", param++);
+        used += (size_t)snprintf(sql + used, cap - used, ")");
+    }
+    snprintf(sql + used, cap - used, "%s%s%s", tail ? " " : "", tail ? tail : "",
+             returning ? " RETURNING id" : "");
+    return sql;
+}
+
+static int compare_ids(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Runs stmt (rows rows bound); ids[0 .. rows) get the new rows' ids when ids. RETURNING gives
+ * them in no promised order, but one statement's ids are drawn in row order under the write
+ * lock: sorted, they match the rows. */
+static mm_status run_rows(db_conn *db, db_stmt *stmt, size_t rows, int64_t *ids)
+{
+    size_t got = 0;
+    db_step_result rc;
+    while ((rc = db_step(stmt)) == DB_ROW)
+        if (ids && got < rows)
+            ids[got++] = db_column_int64(stmt, 0);
+    if (rc != DB_DONE)
+        return MM_E_DB;
+    if (ids && db->ops->last_insert_id)
+        ids[0] = db->ops->last_insert_id(db); /* one row a statement */
+    else if (ids && got != rows)
+        return db_fail(db, DB_FAULT_OTHER, "an insert returned fewer ids than rows");
+    else if (ids)
+        qsort(ids, rows, sizeof *ids, compare_ids);
+    return MM_OK;
+}
+
+mm_status db_insert_rows(db_conn *db, const char *head, int n_columns, const char *tail,
+                         size_t n_rows, db_row_binder bind, void *ctx, int64_t *ids,
+                         db_stmt **reuse)
+{
+    const size_t per = db->ops->rows_per_statement;
+    const bool returning = ids && !db->ops->last_insert_id;
+    mm_status st = MM_OK;
+    db_clear_fault(db);
+    for (size_t done = 0; done < n_rows && st == MM_OK;) {
+        size_t rows = n_rows - done < per ? n_rows - done : per;
+        db_stmt *stmt = rows == per ? *reuse : NULL;
+        if (!stmt) {
+            char *sql = rows_sql(head, n_columns, tail, rows, returning);
+            stmt = sql ? db->ops->prepare(db, sql) : NULL;
+            free(sql);
+            if (!stmt)
+                return sql ? MM_E_DB : db_fail(db, DB_FAULT_OTHER, "out of memory");
+            if (rows == per)
+                *reuse = stmt;
+        }
+        for (size_t r = 0; r < rows; r++)
+            bind(stmt, (int)r * n_columns + 1, done + r, ctx);
+        st = run_rows(db, stmt, rows, ids ? ids + done : NULL);
+        if (stmt == *reuse)
+            db_reset(stmt);
+        else
+            db_finalize(stmt);
+        done += rows;
+    }
+    return st;
 }
 
 mm_status db_step_done(db_stmt *stmt, const char *doing, mm_error *err)

@@ -75,6 +75,9 @@ mm_status db_prepare(db_conn *db, const char *sql, db_stmt **out, mm_error *err)
 void db_bind_int64(db_stmt *stmt, int index, int64_t value);
 void db_bind_double(db_stmt *stmt, int index, double value);
 void db_bind_text(db_stmt *stmt, int index, const char *text); /* NULL binds "" */
+/* Text the caller keeps unchanged until stmt is next stepped, reset or bound again (SQLite binds
+ * it without a copy; PostgreSQL copies it as db_bind_text does). */
+void db_bind_text_static(db_stmt *stmt, int index, const char *text);
 void db_bind_null(db_stmt *stmt, int index);
 void db_bind_blob(db_stmt *stmt, int index, const void *data, size_t len);
 /* A limit: NULL when MM_LIMIT_UNSET. */
@@ -108,6 +111,23 @@ typedef enum db_value_kind {
 int db_column_count(db_stmt *stmt);
 const char *db_column_name(db_stmt *stmt, int index);
 db_value_kind db_column_kind(db_stmt *stmt, int index);
+
+/* ---- many rows at once ---- */
+/* Binds the values of row (0-based) to the parameters first .. first + n_columns - 1. */
+typedef void (*db_row_binder)(db_stmt *stmt, int first, size_t row, void *ctx);
+/* `head VALUES (...), (...) tail` for n_rows rows of n_columns values each (head names the
+ * table and columns; tail may be NULL or an ON CONFLICT clause). How many rows one statement
+ * carries is the engine's: SQLite steps one reused single-row statement per row (its id from
+ * the connection: RETURNING would give every insert a statement journal); PostgreSQL sends
+ * DB_PG_ROWS_PER_STATEMENT rows a statement (one round trip; ids from RETURNING id, in row
+ * order). ids (NULL: not wanted) gets each row's id. *reuse (NULL at first) keeps the engine's
+ * reused statement between calls of the same head and tail; the caller finalizes it with
+ * db_finalize. Failure: MM_E_DB with the fault recorded (db_error / db_last_fault); rows
+ * already sent stay in the open transaction, which the caller rolls back. */
+#define DB_PG_ROWS_PER_STATEMENT 200
+mm_status db_insert_rows(db_conn *db, const char *head, int n_columns, const char *tail,
+                         size_t n_rows, db_row_binder bind, void *ctx, int64_t *ids,
+                         db_stmt **reuse);
 
 /* ---- errors: the one place a database failure becomes an mm_error ---- */
 db_fault db_last_fault(const db_conn *db);

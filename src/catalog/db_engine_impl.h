@@ -15,6 +15,7 @@ typedef struct db_ops {
     void (*bind_int64)(db_stmt *stmt, int index, int64_t value);
     void (*bind_double)(db_stmt *stmt, int index, double value);
     void (*bind_text)(db_stmt *stmt, int index, const char *text);
+    void (*bind_text_static)(db_stmt *stmt, int index, const char *text);
     void (*bind_null)(db_stmt *stmt, int index);
     void (*bind_blob)(db_stmt *stmt, int index, const void *data, size_t len);
     db_step_result (*step)(db_stmt *stmt);
@@ -38,9 +39,11 @@ typedef struct db_ops {
     int (*wait_fd)(const db_conn *db);
     mm_status (*identity_follow)(db_conn *db, const char *table);
     mm_status (*ensure_partition)(db_conn *db, const char *table, int64_t month_start_ms);
-    const char *engine_name;  /* "SQLite", "PostgreSQL" in messages */
-    const char *for_update;   /* " FOR UPDATE" or "" */
-    const char *readonly_fix; /* how to get write access, for the read-only message */
+    int64_t (*last_insert_id)(db_conn *db); /* NULL: ids come from RETURNING id */
+    size_t rows_per_statement;              /* of db_insert_rows */
+    const char *engine_name;                /* "SQLite", "PostgreSQL" in messages */
+    const char *for_update;                 /* " FOR UPDATE" or "" */
+    const char *readonly_fix;               /* how to get write access, for the read-only message */
 } db_ops;
 
 struct db_conn {

@@ -117,6 +117,16 @@ static void lite_bind_text(db_stmt *stmt, int index, const char *text)
     sqlite3_bind_text(stmt_of(stmt), index, text, -1, SQLITE_TRANSIENT);
 }
 
+static void lite_bind_text_static(db_stmt *stmt, int index, const char *text)
+{
+    sqlite3_bind_text(stmt_of(stmt), index, text, -1, SQLITE_STATIC);
+}
+
+static int64_t lite_last_insert_id(db_conn *db)
+{
+    return sqlite3_last_insert_rowid(handle_of(db));
+}
+
 static void lite_bind_null(db_stmt *stmt, int index)
 {
     sqlite3_bind_null(stmt_of(stmt), index);
@@ -301,6 +311,7 @@ static const db_ops LITE_OPS = {
     .bind_int64 = lite_bind_int64,
     .bind_double = lite_bind_double,
     .bind_text = lite_bind_text,
+    .bind_text_static = lite_bind_text_static,
     .bind_null = lite_bind_null,
     .bind_blob = lite_bind_blob,
     .step = lite_step,
@@ -324,6 +335,8 @@ static const db_ops LITE_OPS = {
     .wait_fd = lite_wait_fd,
     .identity_follow = lite_identity_follow,
     .ensure_partition = lite_ensure_partition,
+    .last_insert_id = lite_last_insert_id,
+    .rows_per_statement = 1,
     .engine_name = "SQLite",
     .for_update = "",
     .readonly_fix = "check the file's and its folder's permissions",

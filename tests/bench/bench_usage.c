@@ -1,6 +1,7 @@
-/* Benchmark: usage events written per second into a catalog file, batched in transactions of
- * 1,000 (catalog_usage_insert_batch, rollups included) beside raw SQLite inserting the same
- * events into the same table and indexes, and router admissions (count + reserve + record). */
+/* Benchmark: usage events written per second into a catalog, batched in transactions of 1,000
+ * (catalog_usage_insert_batch, rollups included) beside a raw insert of the same events into the
+ * same table and indexes (SQLite; with --postgres ADDRESS, PostgreSQL: multi-row INSERT and
+ * COPY on the same server), and router admissions (count + reserve + record). */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,10 +9,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "catalog/admission.h"
 #include "catalog/catalog.h"
+#include "catalog/db_engine.h"
+#include "util/clock.h"
 #include "util/text.h"
 
 #define TOTAL_EVENTS 500000
@@ -129,14 +133,14 @@ static void remove_db(const char *path)
     unlink(sidecar);
 }
 
-static int bench_inserts(mm_catalog *cat, int64_t now, double *rate)
+static int bench_inserts(mm_catalog *cat, int64_t now, long total, double *rate)
 {
     mm_usage_event *batch = calloc(BATCH, sizeof *batch);
     if (!batch)
         return 1;
     mm_error err;
     double start = seconds_now();
-    for (long done = 0; done < TOTAL_EVENTS; done += BATCH) {
+    for (long done = 0; done < total; done += BATCH) {
         for (long i = 0; i < BATCH; i++)
             fill_event(&batch[i], done + i, now);
         if (catalog_usage_insert_batch(cat, batch, BATCH, &err) != MM_OK) {
@@ -146,17 +150,17 @@ static int bench_inserts(mm_catalog *cat, int64_t now, double *rate)
         }
     }
     double elapsed = seconds_now() - start;
-    *rate = TOTAL_EVENTS / elapsed;
-    printf("catalog_usage_insert_batch: %.0f events/s (%d events in batches of %d, WAL, "
-           "indexed by account, workspace and time, rollups updated) [target > 100,000/s]\n",
-           TOTAL_EVENTS / elapsed, TOTAL_EVENTS, BATCH);
+    *rate = (double)total / elapsed;
+    printf("catalog_usage_insert_batch: %.0f events/s (%ld events in batches of %d, indexed by "
+           "account, workspace and time, rollups updated)\n",
+           *rate, total, BATCH);
     free(batch);
     return 0;
 }
 
 /* One router attempt's bookkeeping: the atomic admit (count + reserve) and the record (event +
  * end of the reservation), each its own BEGIN IMMEDIATE transaction. */
-static int bench_admissions(mm_catalog *cat, int64_t now, bool capped, long count)
+static int bench_admissions(mm_catalog *cat, int64_t now, bool capped, long count, double *rate)
 {
     mm_error err;
     double start = seconds_now();
@@ -185,9 +189,10 @@ static int bench_admissions(mm_catalog *cat, int64_t now, bool capped, long coun
         }
     }
     double elapsed = seconds_now() - start;
-    printf("router admission (admit + record: 2 transactions, over %d events of this month; "
+    if (rate)
+        *rate = (double)count / elapsed;
+    printf("router admission (admit + record: 2 transactions, over the events above; "
            "%s): %.0f attempts/s\n",
-           TOTAL_EVENTS,
            capped ? "with monthly caps: cached month-to-date sums topped up, estimated tokens "
                     "and cost reserved"
                   : "no monthly caps",
@@ -195,8 +200,226 @@ static int bench_admissions(mm_catalog *cat, int64_t now, bool capped, long coun
     return 0;
 }
 
-int main(void)
+/* ---- PostgreSQL (--postgres ADDRESS: tests/bench/bench_usage_pg.sh starts a server) ---- */
+
+#define PG_EVENTS 100000
+#define PG_ROWS 200 /* rows a multi-row INSERT, as the catalog sends them */
+#define TC " TEXT COLLATE \"C\" NOT NULL"
+
+/* The catalog's usage_events (catalog_schema_pg.c, migrations 1 and 3) in a schema of its own:
+ * partitioned by month, the same primary key and indexes, ids from a sequence. */
+static const char PG_RAW_SCHEMA[] =
+    "DROP SCHEMA IF EXISTS raw_bench CASCADE; CREATE SCHEMA raw_bench;"
+    "CREATE SEQUENCE raw_bench.ids AS BIGINT;"
+    "CREATE TABLE raw_bench.usage_events (id BIGINT NOT NULL DEFAULT "
+    "nextval('raw_bench.ids'), ts_ms BIGINT NOT NULL, kind" TC ", account" TC ", provider" TC
+    ", workspace" TC ", model" TC ", provider_model" TC ", outcome" TC
+    ", http_status INTEGER NOT NULL, latency_ms BIGINT NOT NULL, tokens_in BIGINT NOT NULL, "
+    "tokens_out BIGINT NOT NULL, cost_micros BIGINT NOT NULL, retry_after_ms BIGINT NOT NULL, "
+    "message" TC ", tokens_cache_read BIGINT NOT NULL DEFAULT 0, tokens_cache_write BIGINT NOT "
+    "NULL DEFAULT 0, usage_estimated INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (id, ts_ms)) "
+    "PARTITION BY RANGE (ts_ms);"
+    "CREATE INDEX ON raw_bench.usage_events(account, ts_ms, kind, model, tokens_in, tokens_out, "
+    "cost_micros);"
+    "CREATE INDEX ON raw_bench.usage_events(workspace, ts_ms, kind, model, tokens_in, "
+    "tokens_out, cost_micros);"
+    "CREATE INDEX ON raw_bench.usage_events(ts_ms);";
+#define PG_RAW_COLUMNS                                                                             \
+    "ts_ms, kind, account, provider, workspace, model, provider_model, outcome, http_status, "     \
+    "latency_ms, tokens_in, tokens_out, cost_micros, retry_after_ms, message, "                    \
+    "tokens_cache_read, tokens_cache_write, usage_estimated"
+
+static bool pg_ok(PGconn *pg, PGresult *res, const char *what)
 {
+    ExecStatusType s = PQresultStatus(res);
+    bool ok = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK || s == PGRES_COPY_IN;
+    if (!ok)
+        fprintf(stderr, "%s: %s", what, PQerrorMessage(pg));
+    PQclear(res);
+    return ok;
+}
+
+/* The raw table and a partition for each month of the events (the catalog makes them too). */
+static bool pg_raw_schema(PGconn *pg, int64_t now)
+{
+    if (!pg_ok(pg, PQexec(pg, PG_RAW_SCHEMA), "raw schema"))
+        return false;
+    for (int64_t m = mm_month_start_ms(now - (int64_t)PG_EVENTS * 4000); m <= now;
+         m = db_next_month_start_ms(m)) {
+        char sql[256];
+        snprintf(sql, sizeof sql,
+                 "CREATE TABLE raw_bench.p%lld PARTITION OF raw_bench.usage_events FOR VALUES "
+                 "FROM (%lld) TO (%lld)",
+                 (long long)m, (long long)m, (long long)db_next_month_start_ms(m));
+        if (!pg_ok(pg, PQexec(pg, sql), "raw partition"))
+            return false;
+    }
+    return true;
+}
+
+/* Event i's 18 values as text, into values[] (pointers into buf). */
+static void pg_values(long i, int64_t now, char buf[][48], const char **values)
+{
+    mm_usage_event ev;
+    fill_event(&ev, i, now);
+    snprintf(buf[0], 48, "%lld", (long long)ev.ts_ms);
+    const char *texts[] = {ev.kind,  ev.account,        ev.provider, ev.workspace,
+                           ev.model, ev.provider_model, ev.outcome};
+    for (int t = 0; t < 7; t++)
+        mm_copy(buf[1 + t], 48, texts[t]);
+    const long long numbers[] = {ev.http_status, ev.latency_ms,  ev.tokens_in,
+                                 ev.tokens_out,  ev.cost_micros, ev.retry_after_ms};
+    for (int n = 0; n < 6; n++)
+        snprintf(buf[8 + n], 48, "%lld", numbers[n]);
+    mm_copy(buf[14], 48, ev.message);
+    snprintf(buf[15], 48, "%lld", (long long)ev.tokens_cache_read);
+    snprintf(buf[16], 48, "%lld", (long long)ev.tokens_cache_write);
+    snprintf(buf[17], 48, "%d", ev.usage_estimated ? 1 : 0);
+    for (int c = 0; c < 18; c++)
+        values[c] = buf[c];
+}
+
+/* One prepared multi-row INSERT of PG_ROWS rows, text parameters, BATCH rows a transaction. */
+static bool pg_raw_insert(PGconn *pg, int64_t now)
+{
+    char *sql = malloc(PG_ROWS * 18 * 8 + 512);
+    size_t used =
+        (size_t)sprintf(sql, "INSERT INTO raw_bench.usage_events(" PG_RAW_COLUMNS ") VALUES ");
+    for (int r = 0, p = 1; r < PG_ROWS; r++) {
+        used += (size_t)sprintf(sql + used, r ? ", (" : "(");
+        for (int c = 0; c < 18; c++, p++)
+            used += (size_t)sprintf(sql + used, c ? ", $%d" : "$%d", p);
+        used += (size_t)sprintf(sql + used, ")");
+    }
+    bool ok = pg_ok(pg, PQprepare(pg, "raw_insert", sql, PG_ROWS * 18, NULL), "prepare");
+    free(sql);
+    static char buf[PG_ROWS * 18][48];
+    static const char *values[PG_ROWS * 18];
+    for (long done = 0; ok && done < PG_EVENTS; done += BATCH) {
+        ok = pg_ok(pg, PQexec(pg, "BEGIN"), "begin");
+        for (long r = 0; ok && r < BATCH; r += PG_ROWS) {
+            for (int k = 0; k < PG_ROWS; k++)
+                pg_values(done + r + k, now, (char(*)[48])buf[k * 18], values + k * 18);
+            ok = pg_ok(pg, PQexecPrepared(pg, "raw_insert", PG_ROWS * 18, values, NULL, NULL, 0),
+                       "insert");
+        }
+        ok = ok && pg_ok(pg, PQexec(pg, "COMMIT"), "commit");
+    }
+    return ok;
+}
+
+/* COPY ... FROM STDIN (text format), BATCH rows a transaction. */
+static bool pg_raw_copy(PGconn *pg, int64_t now)
+{
+    bool ok = true;
+    char buf[18][48], line[1024];
+    const char *values[18];
+    for (long done = 0; ok && done < PG_EVENTS; done += BATCH) {
+        ok = pg_ok(pg, PQexec(pg, "BEGIN"), "begin") &&
+             pg_ok(pg, PQexec(pg, "COPY raw_bench.usage_events(" PG_RAW_COLUMNS ") FROM STDIN"),
+                   "copy");
+        for (long i = 0; ok && i < BATCH; i++) {
+            pg_values(done + i, now, buf, values);
+            size_t n = 0;
+            for (int c = 0; c < 18; c++)
+                n += (size_t)snprintf(line + n, sizeof line - n, c ? "\t%s" : "%s", values[c]);
+            line[n++] = '\n';
+            ok = PQputCopyData(pg, line, (int)n) == 1;
+        }
+        ok = ok && PQputCopyEnd(pg, NULL) == 1 && pg_ok(pg, PQgetResult(pg), "copy end");
+        ok = ok && pg_ok(pg, PQexec(pg, "COMMIT"), "commit");
+    }
+    return ok;
+}
+
+/* Events per second of a raw load (copy or multi-row insert) into a fresh raw table; 0 on
+ * failure. */
+static void quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+static double pg_raw(const char *address, int64_t now, bool copy)
+{
+    PGconn *pg = PQconnectdb(address);
+    PQsetNoticeProcessor(pg, quiet, NULL);
+    double rate = 0;
+    if (PQstatus(pg) == CONNECTION_OK && pg_raw_schema(pg, now)) {
+        double start = seconds_now();
+        if (copy ? pg_raw_copy(pg, now) : pg_raw_insert(pg, now))
+            rate = PG_EVENTS / (seconds_now() - start);
+        pg_ok(pg, PQexec(pg, "DROP SCHEMA raw_bench CASCADE"), "drop");
+    } else {
+        fprintf(stderr, "raw PostgreSQL: %s", PQerrorMessage(pg));
+    }
+    PQfinish(pg);
+    return rate;
+}
+
+static mm_catalog *open_catalog(const char *address)
+{
+    mm_catalog_options opts = {.path = address, .read_only = false, .create = true};
+    mm_catalog *cat = NULL;
+    mm_error err;
+    if (catalog_open(&opts, &cat, &err) != MM_OK)
+        fprintf(stderr, "open %s: %s\n", address, err.message);
+    return cat;
+}
+
+static int bench_postgres(const char *address, int64_t now)
+{
+    mm_catalog *cat = open_catalog(address);
+    if (!cat)
+        return 1;
+    double insert_before = pg_raw(address, now, false), copy_before = pg_raw(address, now, true);
+    double ours = 0;
+    int rc = bench_inserts(cat, now, PG_EVENTS, &ours);
+    double insert_after = pg_raw(address, now, false), copy_after = pg_raw(address, now, true);
+    double insert = (insert_before + insert_after) / 2, copy = (copy_before + copy_after) / 2;
+    printf("TARGET PostgreSQL ingest (batched, same indexes, same server): %.0f events/s | raw "
+           "multi-row INSERT %.0f events/s, ratio %.2fx (target >= 0.80x) | raw COPY %.0f "
+           "events/s, ratio %.2fx (means of before and after)\n",
+           ours, insert, insert > 0 ? ours / insert : 0.0, copy, copy > 0 ? ours / copy : 0.0);
+    /* admission + record per request, PostgreSQL beside SQLite in the same run */
+    char dir[] = "/tmp/mmbench.XXXXXX", path[64];
+    mm_catalog *lite = NULL;
+    if (rc == 0 && mkdtemp(dir)) {
+        snprintf(path, sizeof path, "%s/catalog.db", dir);
+        lite = open_catalog(path);
+    }
+    double pg_rate = 0, lite_rate = 0;
+    if (rc == 0 && lite) {
+        mm_usage_event *batch = calloc(BATCH, sizeof *batch);
+        for (long done = 0; batch && done < PG_EVENTS; done += BATCH) {
+            for (long i = 0; i < BATCH; i++)
+                fill_event(&batch[i], done + i, now);
+            catalog_usage_insert_batch(lite, batch, BATCH, NULL);
+        }
+        free(batch);
+        printf("PostgreSQL:\n");
+        rc = bench_admissions(cat, now, true, ADMISSIONS / 4, &pg_rate);
+        printf("SQLite (a catalog file with the same events):\n");
+        if (rc == 0)
+            rc = bench_admissions(lite, now, true, ADMISSIONS / 4, &lite_rate);
+        printf("admission + record per request (monthly caps): PostgreSQL %.2f ms | SQLite %.2f "
+               "ms | ratio %.2fx\n",
+               pg_rate > 0 ? 1000 / pg_rate : 0.0, lite_rate > 0 ? 1000 / lite_rate : 0.0,
+               pg_rate > 0 && lite_rate > 0 ? lite_rate / pg_rate : 0.0);
+    }
+    catalog_close(lite);
+    if (lite) {
+        remove_db(path);
+        rmdir(dir);
+    }
+    catalog_close(cat);
+    return rc || !lite;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--postgres") == 0)
+        return bench_postgres(argv[2], 1780000000000LL);
     char dir[] = "/tmp/mmbench.XXXXXX";
     if (!mkdtemp(dir))
         return 1;
@@ -214,7 +437,7 @@ int main(void)
     snprintf(raw_path, sizeof raw_path, "%s/raw.db", dir);
     double raw = raw_inserts(raw_path, now), ours = 0;
     remove_db(raw_path);
-    int rc = bench_inserts(cat, now, &ours);
+    int rc = bench_inserts(cat, now, TOTAL_EVENTS, &ours);
     double raw_again = raw_inserts(raw_path, now); /* after ours too: the disk's drift evens out */
     remove_db(raw_path);
     double reference = (raw + raw_again) / 2;
@@ -222,9 +445,9 @@ int main(void)
            "%.0f events/s (mean of before and after) | ratio %.2fx (target >= 0.80x)\n",
            ours, reference, reference > 0 ? ours / reference : 0.0);
     if (rc == 0)
-        rc = bench_admissions(cat, now, false, ADMISSIONS);
+        rc = bench_admissions(cat, now, false, ADMISSIONS, NULL);
     if (rc == 0)
-        rc = bench_admissions(cat, now + ADMISSIONS, true, ADMISSIONS / 20);
+        rc = bench_admissions(cat, now + ADMISSIONS, true, ADMISSIONS / 20, NULL);
     catalog_close(cat);
     remove_db(path);
     rmdir(dir);
