@@ -23,6 +23,19 @@
     "  served_cost_micros INTEGER NOT NULL, latency BLOB NOT NULL,"                                \
     "  PRIMARY KEY (scope, name, model, start_ms, kind)) WITHOUT ROWID;"
 
+/* Migration 8's backfill: a rollup row's sums from its events (catalog_rollup.c's rules as
+ * SQL functions). */
+#define ROLLUP_BACKFILL_SUMS                                                                       \
+    "  count(*), sum(mm_usage_fault(outcome, http_status)),"                                       \
+    "  sum(outcome <> 'ok' AND NOT mm_usage_fault(outcome, http_status)),"                         \
+    "  sum(outcome = 'rate_limited'), sum(tokens_in), sum(tokens_out), sum(tokens_cache_read),"    \
+    "  sum(tokens_cache_write), sum(usage_estimated), sum(max(cost_micros, 0)),"                   \
+    "  sum(cost_micros < 0), sum(mm_usage_served(outcome, http_status)),"                          \
+    "  sum(CASE WHEN mm_usage_served(outcome, http_status) THEN tokens_in + tokens_out ELSE 0 "    \
+    "END),"                                                                                        \
+    "  sum(CASE WHEN mm_usage_served(outcome, http_status) THEN max(cost_micros, 0) ELSE 0 END),"  \
+    "  mm_latency_sketch(outcome, http_status, latency_ms)"
+
 static const char *const MIGRATIONS[] = {
     /* 1: the first schema */
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);"
@@ -169,37 +182,14 @@ static const char *const MIGRATIONS[] = {
     "CREATE INDEX usage_rollup_minute_by_start ON usage_rollup_minute(start_ms);"
     "CREATE TABLE usage_rollup_day (" ROLLUP_COLUMNS
     "CREATE INDEX usage_rollup_day_by_start ON usage_rollup_day(start_ms, scope);"
-    "INSERT INTO usage_rollup_minute SELECT 'account', account, '', kind, ts_ms - ts_ms % 60000,"
-    "  count(*), sum(mm_usage_fault(outcome, http_status)),"
-    "  sum(outcome <> 'ok' AND NOT mm_usage_fault(outcome, http_status)),"
-    "  sum(outcome = 'rate_limited'), sum(tokens_in), sum(tokens_out), sum(tokens_cache_read),"
-    "  sum(tokens_cache_write), sum(usage_estimated), sum(max(cost_micros, 0)),"
-    "  sum(cost_micros < 0), sum(mm_usage_served(outcome, http_status)),"
-    "  sum(CASE WHEN mm_usage_served(outcome, http_status) THEN tokens_in + tokens_out ELSE 0 END),"
-    "  sum(CASE WHEN mm_usage_served(outcome, http_status) THEN max(cost_micros, 0) ELSE 0 END),"
-    "  mm_latency_sketch(outcome, http_status, latency_ms)"
+    "INSERT INTO usage_rollup_minute SELECT 'account', account, '', kind, ts_ms - ts_ms % "
+    "60000," ROLLUP_BACKFILL_SUMS
     "  FROM usage_events WHERE ts_ms >= CAST(strftime('%s', 'now') AS INTEGER) * 1000 - 172800000 "
     "GROUP BY 2, 3, 4, 5;"
-    "INSERT INTO usage_rollup_day SELECT 'account', account, '', kind, ts_ms - ts_ms % 86400000,"
-    "  count(*), sum(mm_usage_fault(outcome, http_status)),"
-    "  sum(outcome <> 'ok' AND NOT mm_usage_fault(outcome, http_status)),"
-    "  sum(outcome = 'rate_limited'), sum(tokens_in), sum(tokens_out), sum(tokens_cache_read),"
-    "  sum(tokens_cache_write), sum(usage_estimated), sum(max(cost_micros, 0)),"
-    "  sum(cost_micros < 0), sum(mm_usage_served(outcome, http_status)),"
-    "  sum(CASE WHEN mm_usage_served(outcome, http_status) THEN tokens_in + tokens_out ELSE 0 END),"
-    "  sum(CASE WHEN mm_usage_served(outcome, http_status) THEN max(cost_micros, 0) ELSE 0 END),"
-    "  mm_latency_sketch(outcome, http_status, latency_ms)"
-    "  FROM usage_events  GROUP BY 2, 3, 4, 5;"
+    "INSERT INTO usage_rollup_day SELECT 'account', account, '', kind, ts_ms - ts_ms % "
+    "86400000," ROLLUP_BACKFILL_SUMS "  FROM usage_events  GROUP BY 2, 3, 4, 5;"
     "INSERT INTO usage_rollup_day SELECT 'workspace', workspace, model, kind, ts_ms - ts_ms % "
-    "86400000,"
-    "  count(*), sum(mm_usage_fault(outcome, http_status)),"
-    "  sum(outcome <> 'ok' AND NOT mm_usage_fault(outcome, http_status)),"
-    "  sum(outcome = 'rate_limited'), sum(tokens_in), sum(tokens_out), sum(tokens_cache_read),"
-    "  sum(tokens_cache_write), sum(usage_estimated), sum(max(cost_micros, 0)),"
-    "  sum(cost_micros < 0), sum(mm_usage_served(outcome, http_status)),"
-    "  sum(CASE WHEN mm_usage_served(outcome, http_status) THEN tokens_in + tokens_out ELSE 0 END),"
-    "  sum(CASE WHEN mm_usage_served(outcome, http_status) THEN max(cost_micros, 0) ELSE 0 END),"
-    "  mm_latency_sketch(outcome, http_status, latency_ms)"
+    "86400000," ROLLUP_BACKFILL_SUMS
     "  FROM usage_events WHERE kind = 'request' GROUP BY 2, 3, 4, 5;"
     "INSERT OR REPLACE INTO meta(key, value) SELECT 'rollups_upto_id', coalesce(max(id), 0)"
     "  FROM usage_events;",

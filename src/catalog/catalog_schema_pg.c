@@ -9,6 +9,18 @@
  * database's locale: listings order the same on both engines. */
 #define TEXT_C "TEXT COLLATE \"C\""
 
+/* The columns of both usage rollup tables (migration 8). */
+#define PG_ROLLUP_COLUMNS                                                                          \
+    "  scope " TEXT_C " NOT NULL, name " TEXT_C " NOT NULL, model " TEXT_C " NOT NULL,"            \
+    "  kind " TEXT_C " NOT NULL, start_ms BIGINT NOT NULL,"                                        \
+    "  events BIGINT NOT NULL, errors BIGINT NOT NULL, request_errors BIGINT NOT NULL,"            \
+    "  rate_limited BIGINT NOT NULL, tokens_in BIGINT NOT NULL, tokens_out BIGINT NOT NULL,"       \
+    "  tokens_cache_read BIGINT NOT NULL, tokens_cache_write BIGINT NOT NULL,"                     \
+    "  usage_estimated BIGINT NOT NULL, cost_micros BIGINT NOT NULL, unpriced BIGINT NOT NULL,"    \
+    "  served BIGINT NOT NULL, served_tokens BIGINT NOT NULL,"                                     \
+    "  served_cost_micros BIGINT NOT NULL, latency BYTEA NOT NULL,"                                \
+    "  PRIMARY KEY (scope, name, model, start_ms, kind));"
+
 /* Migration N (index N-1) takes the schema from version N-1 to N, as its SQLite twin in
  * catalog_schema.c does. Never edit a shipped one: append a new step instead. */
 static const char *const MIGRATIONS[] = {
@@ -143,27 +155,9 @@ static const char *const MIGRATIONS[] = {
     "CREATE INDEX audit_by_change_set ON audit_log(change_set) WHERE change_set IS NOT NULL;",
     /* 8: usage rollups, maintained on write by catalog_rollup.c. No backfill here: the
      * events already stored are folded in C at the next open (rollups_upto_id starts at 0). */
-    "CREATE TABLE usage_rollup_minute ("
-    "  scope " TEXT_C " NOT NULL, name " TEXT_C " NOT NULL, model " TEXT_C " NOT NULL,"
-    "  kind " TEXT_C " NOT NULL, start_ms BIGINT NOT NULL,"
-    "  events BIGINT NOT NULL, errors BIGINT NOT NULL, request_errors BIGINT NOT NULL,"
-    "  rate_limited BIGINT NOT NULL, tokens_in BIGINT NOT NULL, tokens_out BIGINT NOT NULL,"
-    "  tokens_cache_read BIGINT NOT NULL, tokens_cache_write BIGINT NOT NULL,"
-    "  usage_estimated BIGINT NOT NULL, cost_micros BIGINT NOT NULL, unpriced BIGINT NOT NULL,"
-    "  served BIGINT NOT NULL, served_tokens BIGINT NOT NULL,"
-    "  served_cost_micros BIGINT NOT NULL, latency BYTEA NOT NULL,"
-    "  PRIMARY KEY (scope, name, model, start_ms, kind));"
+    "CREATE TABLE usage_rollup_minute (" PG_ROLLUP_COLUMNS
     "CREATE INDEX usage_rollup_minute_by_start ON usage_rollup_minute(start_ms);"
-    "CREATE TABLE usage_rollup_day ("
-    "  scope " TEXT_C " NOT NULL, name " TEXT_C " NOT NULL, model " TEXT_C " NOT NULL,"
-    "  kind " TEXT_C " NOT NULL, start_ms BIGINT NOT NULL,"
-    "  events BIGINT NOT NULL, errors BIGINT NOT NULL, request_errors BIGINT NOT NULL,"
-    "  rate_limited BIGINT NOT NULL, tokens_in BIGINT NOT NULL, tokens_out BIGINT NOT NULL,"
-    "  tokens_cache_read BIGINT NOT NULL, tokens_cache_write BIGINT NOT NULL,"
-    "  usage_estimated BIGINT NOT NULL, cost_micros BIGINT NOT NULL, unpriced BIGINT NOT NULL,"
-    "  served BIGINT NOT NULL, served_tokens BIGINT NOT NULL,"
-    "  served_cost_micros BIGINT NOT NULL, latency BYTEA NOT NULL,"
-    "  PRIMARY KEY (scope, name, model, start_ms, kind));"
+    "CREATE TABLE usage_rollup_day (" PG_ROLLUP_COLUMNS
     "CREATE INDEX usage_rollup_day_by_start ON usage_rollup_day(start_ms, scope);",
     /* 9: admission leases: a reservation row's request count (a lease holds a slice) */
     "ALTER TABLE router_reservations ADD COLUMN requests BIGINT NOT NULL DEFAULT 1;",

@@ -83,20 +83,15 @@ static void bind_event(db_stmt *stmt, int first, size_t row, void *ctx)
     usage_rows *rows = ctx;
     const mm_usage_event *ev = event_at(rows, row);
     mm_sanitize(rows->message, sizeof rows->message, ev->message, SIZE_MAX);
+    const char *const texts[] = {ev->kind,  ev->account,        ev->provider, ev->workspace,
+                                 ev->model, ev->provider_model, ev->outcome};
+    const int64_t numbers[] = {ev->http_status, ev->latency_ms,  ev->tokens_in,
+                               ev->tokens_out,  ev->cost_micros, ev->retry_after_ms};
     db_bind_int64(stmt, first, ev->ts_ms);
-    db_bind_text_static(stmt, first + 1, ev->kind);
-    db_bind_text_static(stmt, first + 2, ev->account);
-    db_bind_text_static(stmt, first + 3, ev->provider);
-    db_bind_text_static(stmt, first + 4, ev->workspace);
-    db_bind_text_static(stmt, first + 5, ev->model);
-    db_bind_text_static(stmt, first + 6, ev->provider_model);
-    db_bind_text_static(stmt, first + 7, ev->outcome);
-    db_bind_int64(stmt, first + 8, ev->http_status);
-    db_bind_int64(stmt, first + 9, ev->latency_ms);
-    db_bind_int64(stmt, first + 10, ev->tokens_in);
-    db_bind_int64(stmt, first + 11, ev->tokens_out);
-    db_bind_int64(stmt, first + 12, ev->cost_micros);
-    db_bind_int64(stmt, first + 13, ev->retry_after_ms);
+    for (int i = 0; i < 7; i++) /* columns 2-8 */
+        db_bind_text_static(stmt, first + 1 + i, texts[i]);
+    for (int i = 0; i < 6; i++) /* columns 9-14 */
+        db_bind_int64(stmt, first + 8 + i, numbers[i]);
     db_bind_text(stmt, first + 14, rows->message); /* the buffer is reused by the next row */
     catalog_usage_bind_kinds(stmt, first + 15, ev);
 }

@@ -3,6 +3,7 @@
  * ids in row order, and the rollups equal to a recount of the raw events, also after an
  * admission flush and a refused batch (nothing stored, nothing summed). */
 #include "testutil.h"
+#include "test_rollup_recount.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,68 +91,6 @@ static mm_usage_event event(int i, int64_t base)
     return ev;
 }
 
-typedef struct recount {
-    const mm_rollup_query *q;
-    mm_usage_rollup sums;
-    int64_t latency_count, latency_sum;
-} recount;
-
-static void add_recounted(const mm_usage_event *ev, void *ctx)
-{
-    recount *r = ctx;
-    const mm_rollup_query *q = r->q;
-    int64_t grain = q->per_minute ? MINUTE : DAY;
-    int64_t start = ev->ts_ms - ev->ts_ms % grain;
-    if (start < q->from_ms || start >= q->to_ms || (q->kind && strcmp(q->kind, ev->kind) != 0))
-        return;
-    if (q->account && strcmp(q->account, ev->account) != 0)
-        return;
-    if (q->workspace && (strcmp(q->workspace, ev->workspace) != 0 ||
-                         strcmp(q->model, ev->model) != 0 || strcmp(ev->kind, "request") != 0))
-        return;
-    bool ok = strcmp(ev->outcome, "ok") == 0;
-    bool request_error = !ok && mm_error_class_is_request_outcome(mm_error_class_parse(ev->outcome),
-                                                                  ev->http_status);
-    int64_t cost = ev->cost_micros > 0 ? ev->cost_micros : 0;
-    mm_usage_rollup *s = &r->sums;
-    s->events++;
-    s->errors += !ok && !request_error;
-    s->request_errors += request_error;
-    s->rate_limited += !ok;
-    s->tokens_in += ev->tokens_in;
-    s->tokens_out += ev->tokens_out;
-    s->cost_micros += cost;
-    s->unpriced += ev->cost_micros < 0;
-    s->served += ok;
-    s->served_tokens += ok ? ev->tokens_in + ev->tokens_out : 0;
-    s->served_cost_micros += ok ? cost : 0;
-    if (ok) {
-        r->latency_count++;
-        r->latency_sum += ev->latency_ms;
-    }
-}
-
-static void assert_equals_recount(mm_catalog *cat, const mm_rollup_query *q)
-{
-    mm_error err;
-    recount r = {.q = q};
-    if (catalog_usage_since_id(cat, 0, 0, add_recounted, &r, NULL, &err) != MM_OK)
-        fail_msg("reading the events: %s", err.message);
-    mm_usage_rollup got;
-    mm_histogram latency;
-    mm_histogram_init(&latency);
-    assert_int_equal(catalog_usage_rollup_sum(cat, q, &got, &latency, &err), MM_OK);
-    if (memcmp(&got, &r.sums, sizeof got) != 0)
-        print_message("%s%s from %lld minute %d: %lld events, recount %lld\n",
-                      q->account ? q->account : q->workspace, q->model ? q->model : "",
-                      (long long)q->from_ms, q->per_minute, (long long)got.events,
-                      (long long)r.sums.events);
-    assert_memory_equal(&got, &r.sums, sizeof got);
-    assert_int_equal(latency.count, r.latency_count);
-    assert_int_equal(latency.sum, r.latency_sum);
-    mm_histogram_free(&latency);
-}
-
 /* Every account's days and minutes, every workspace x model's days, of the batches' span. */
 static void assert_all_exact(mm_catalog *cat)
 {
@@ -160,9 +99,9 @@ static void assert_all_exact(mm_catalog *cat)
         for (int a = 0; a < 3; a++) {
             snprintf(name, sizeof name, "acct-%d", a);
             mm_rollup_query q = {.account = name, .from_ms = day, .to_ms = day + DAY};
-            assert_equals_recount(cat, &q);
+            assert_rollup_equals_recount(cat, &q);
             q.kind = "probe";
-            assert_equals_recount(cat, &q);
+            assert_rollup_equals_recount(cat, &q);
         }
     for (int a = 0; a < 3; a++) { /* the minutes of the recent part, one by one */
         snprintf(name, sizeof name, "acct-%d", a);
@@ -171,7 +110,7 @@ static void assert_all_exact(mm_catalog *cat)
                                  .per_minute = true,
                                  .from_ms = m - m % MINUTE,
                                  .to_ms = m - m % MINUTE + MINUTE};
-            assert_equals_recount(cat, &q);
+            assert_rollup_equals_recount(cat, &q);
         }
     }
     for (int w = 0; w < 2; w++)
@@ -183,7 +122,7 @@ static void assert_all_exact(mm_catalog *cat)
                                  .kind = "request",
                                  .from_ms = 0,
                                  .to_ms = INT64_MAX};
-            assert_equals_recount(cat, &q);
+            assert_rollup_equals_recount(cat, &q);
         }
 }
 
