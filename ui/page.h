@@ -70,6 +70,10 @@ ui_page *ui_page_workspaces_new(ui_app *app, const char *id, const char *title);
 ui_page *ui_page_health_new(ui_app *app, const char *id, const char *title);
 ui_page *ui_page_prices_new(ui_app *app, const char *id, const char *title);
 ui_page *ui_page_alerts_new(ui_app *app, const char *id, const char *title);
+/* The Accounts page's table: its rows in the catalog's name order (tests read its cells and
+ * count its whole reloads, ui_table.loads). */
+struct ui_table;
+struct ui_table *ui_page_accounts_table(ui_page *page);
 /* A page that says what it will do, without data. */
 ui_page *ui_page_coming_new(ui_app *app, const ui_page_entry *entry);
 
