@@ -33,6 +33,7 @@ typedef struct accounts_page {
     size_t n_unpriced;
     size_t *unpriced_by_account; /* positions in unpriced by account, then chain order */
     int64_t unpriced_version;    /* the catalog_version unpriced was read at (-1: never) */
+    signed char *shown_status;   /* per row: the status its Status cell shows (-1: none) */
 } accounts_page;
 
 enum {
@@ -244,18 +245,25 @@ static void index_report(ui_app *app, mm_hash_index *index)
             break;
 }
 
-/* The health monitor's status of the account (the Provider Health page's word and look), or
- * "–" before the first snapshot. */
-static void format_health(ui_app *app, const mm_hash_index *index, const mm_account *a, char *out,
-                          size_t outsz, ui_element *el)
+/* The monitor's status of the account in the snapshot, or -1 when it has none (yet). */
+static int status_of(ui_app *app, const mm_hash_index *index, const mm_account *a)
 {
     const mm_health_report *r = app->health ? &app->health->report : NULL;
     long at = r ? mm_hash_index_find(index, mm_hash_string(a->name), a->name,
                                      report_account_matches, r->accounts)
                 : -1;
-    if (at >= 0) {
-        mm_health_figures brief = r->accounts[at];
-        brief.n_errors = 0;         /* the word only: the reason is the Last test's and Health's */
+    return at >= 0 ? (int)r->accounts[at].status : -1;
+}
+
+/* The health monitor's status of the account (the Provider Health page's word and look), or
+ * "–" before the first snapshot. */
+static void format_health(ui_app *app, int status, const mm_account *a, char *out, size_t outsz,
+                          ui_element *el)
+{
+    if (status >= 0) {
+        mm_health_figures brief; /* the word only: the reason is the Last test's and Health's */
+        memset(&brief, 0, sizeof brief);
+        brief.status = (mm_health)status;
         brief.enabled = a->enabled; /* the row is newer than the monitor's last snapshot */
         health_format_status(app, &brief, out, outsz, el);
         return;
@@ -268,6 +276,7 @@ static void format_health(ui_app *app, const mm_hash_index *index, const mm_acco
 typedef struct account_row {
     char endpoint[MM_URL_MAX], rpm[32], tpm[32], cap[32], enabled[MM_REASON_MAX + 8], test[160],
         health[48];
+    int status; /* the snapshot's status the Status cell shows (-1: none) */
     const char *cells[N_COLS];
     ui_element els[N_COLS];
 } account_row;
@@ -298,7 +307,8 @@ static void format_row(ui_app *app, accounts_page *st, const mm_hash_index *repo
                  a->disabled_reason[0] ? a->disabled_reason : "(no reason given)");
     ui_element test_el, health_el;
     format_test(app, st, a, row->test, sizeof row->test, &test_el);
-    format_health(app, report_index, a, row->health, sizeof row->health, &health_el);
+    row->status = status_of(app, report_index, a);
+    format_health(app, row->status, a, row->health, sizeof row->health, &health_el);
     const char *cells[N_COLS] = {
         [COL_NAME] = a->name,           [COL_PROVIDER] = p ? p->display_name : a->provider,
         [COL_ENDPOINT] = row->endpoint, [COL_KEY] = a->has_key ? a->key_hint : "none",
@@ -336,26 +346,69 @@ static bool rows_match_list(const accounts_page *st)
     return true;
 }
 
+/* Room for the rows' shown statuses; false when out of memory. */
+static bool size_statuses(accounts_page *st)
+{
+    signed char *grown = realloc(st->shown_status, st->list.count ? st->list.count : 1);
+    if (!grown)
+        return false;
+    st->shown_status = grown;
+    return true;
+}
+
+/* Replaces row i when its cells changed; true when they had. */
+static bool update_row(ui_app *app, accounts_page *st, const mm_hash_index *report_index, size_t i)
+{
+    account_row row;
+    format_row(app, st, report_index, &st->list.items[i], &row);
+    st->shown_status[i] = (signed char)row.status;
+    if (row_shows(&st->table, i, &row))
+        return false;
+    ui_table_set_row(&st->table, i, row.cells, row.els);
+    return true;
+}
+
 /* Every row built again (the first load, or accounts added, removed or renamed). */
 static void fill_rows(ui_app *app, accounts_page *st)
 {
     st->shown_health = app->health_serial;
+    if (!size_statuses(st))
+        return;
     mm_hash_index report_index = {0};
     index_report(app, &report_index);
     ui_table_begin(&st->table);
     account_row row;
     for (size_t i = 0; i < st->list.count; i++) {
         format_row(app, st, &report_index, &st->list.items[i], &row);
+        st->shown_status[i] = (signed char)row.status;
         ui_table_add(&st->table, st->list.items[i].name, row.cells, row.els);
     }
     ui_table_end(&st->table);
     mm_hash_index_free(&report_index);
 }
 
-/* Only the rows whose cells changed are replaced (ui_table_set_row): a new health snapshot
- * changes the Status of the accounts whose status moved, a reload the rows another session
- * or a probe changed; the selection, filter, sort and scroll stay. */
+/* A reload: only the rows whose cells changed are replaced (ui_table_set_row), the rows
+ * another session or a probe changed; the selection, filter, sort and scroll stay. */
 static void update_rows(ui_app *app, accounts_page *st)
+{
+    if (!rows_match_list(st) || !size_statuses(st)) {
+        fill_rows(app, st);
+        return;
+    }
+    st->shown_health = app->health_serial;
+    mm_hash_index report_index = {0};
+    index_report(app, &report_index);
+    bool changed = false;
+    for (size_t i = 0; i < st->list.count; i++)
+        changed |= update_row(app, st, &report_index, i);
+    if (changed) /* a sort or filter is applied again only when a row changed */
+        ui_table_update_end(&st->table);
+    mm_hash_index_free(&report_index);
+}
+
+/* A new health snapshot: only the rows whose status moved are formatted and replaced (a
+ * lookup per row, no text built for the others). */
+static void update_statuses(ui_app *app, accounts_page *st)
 {
     if (!rows_match_list(st)) {
         fill_rows(app, st);
@@ -364,13 +417,12 @@ static void update_rows(ui_app *app, accounts_page *st)
     st->shown_health = app->health_serial;
     mm_hash_index report_index = {0};
     index_report(app, &report_index);
-    account_row row;
-    for (size_t i = 0; i < st->list.count; i++) {
-        format_row(app, st, &report_index, &st->list.items[i], &row);
-        if (!row_shows(&st->table, i, &row))
-            ui_table_set_row(&st->table, i, row.cells, row.els);
-    }
-    ui_table_update_end(&st->table);
+    bool changed = false;
+    for (size_t i = 0; i < st->list.count; i++)
+        if (status_of(app, &report_index, &st->list.items[i]) != st->shown_status[i])
+            changed |= update_row(app, st, &report_index, i);
+    if (changed)
+        ui_table_update_end(&st->table);
     mm_hash_index_free(&report_index);
 }
 
@@ -381,15 +433,10 @@ static void update_testing_rows(ui_app *app, accounts_page *st)
         return;
     mm_hash_index report_index = {0};
     index_report(app, &report_index);
-    account_row row;
     for (size_t k = 0; k < st->testing.count; k++) {
         const mm_account *a = find_account(st, st->testing.items[k]);
-        if (!a)
-            continue;
-        size_t i = (size_t)(a - st->list.items);
-        format_row(app, st, &report_index, a, &row);
-        if (!row_shows(&st->table, i, &row))
-            ui_table_set_row(&st->table, i, row.cells, row.els);
+        if (a)
+            update_row(app, st, &report_index, (size_t)(a - st->list.items));
     }
     ui_table_update_end(&st->table);
     mm_hash_index_free(&report_index);
@@ -518,7 +565,7 @@ static void accounts_on_wake(ui_page *page, ui_app *app)
 {
     accounts_page *st = page->state;
     if (st->shown_health != app->health_serial)
-        update_rows(app, st); /* a new health snapshot: the changed Status cells follow */
+        update_statuses(app, st); /* a new snapshot: the changed Status cells follow */
     if (!st->pending_title[0])
         return;
     char title[96], text[8192];
@@ -781,6 +828,7 @@ static void accounts_destroy(ui_page *page)
     mm_string_list_free(&st->testing);
     free(st->unpriced);
     free(st->unpriced_by_account);
+    free(st->shown_status);
     free(st);
     free(page);
 }
