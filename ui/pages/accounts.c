@@ -387,9 +387,11 @@ static void fill_rows(ui_app *app, accounts_page *st)
     mm_hash_index_free(&report_index);
 }
 
-/* A reload: only the rows whose cells changed are replaced (ui_table_set_row), the rows
- * another session or a probe changed; the selection, filter, sort and scroll stay. */
-static void update_rows(ui_app *app, accounts_page *st)
+/* Only the rows whose cells changed are replaced (ui_table_set_row); the selection, filter,
+ * sort and scroll stay. A reload (statuses_only false) formats every row to find the ones
+ * another session or a probe changed; a new health snapshot (statuses_only true) formats only
+ * the rows whose status moved (a lookup per row). A list whose names changed is built again. */
+static void update_rows(ui_app *app, accounts_page *st, bool statuses_only)
 {
     if (!rows_match_list(st) || !size_statuses(st)) {
         fill_rows(app, st);
@@ -400,28 +402,10 @@ static void update_rows(ui_app *app, accounts_page *st)
     index_report(app, &report_index);
     bool changed = false;
     for (size_t i = 0; i < st->list.count; i++)
-        changed |= update_row(app, st, &report_index, i);
-    if (changed) /* a sort or filter is applied again only when a row changed */
-        ui_table_update_end(&st->table);
-    mm_hash_index_free(&report_index);
-}
-
-/* A new health snapshot: only the rows whose status moved are formatted and replaced (a
- * lookup per row, no text built for the others). */
-static void update_statuses(ui_app *app, accounts_page *st)
-{
-    if (!rows_match_list(st)) {
-        fill_rows(app, st);
-        return;
-    }
-    st->shown_health = app->health_serial;
-    mm_hash_index report_index = {0};
-    index_report(app, &report_index);
-    bool changed = false;
-    for (size_t i = 0; i < st->list.count; i++)
-        if (status_of(app, &report_index, &st->list.items[i]) != st->shown_status[i])
+        if (!statuses_only ||
+            status_of(app, &report_index, &st->list.items[i]) != st->shown_status[i])
             changed |= update_row(app, st, &report_index, i);
-    if (changed)
+    if (changed) /* a sort or filter is applied again only when a row changed */
         ui_table_update_end(&st->table);
     mm_hash_index_free(&report_index);
 }
@@ -483,7 +467,7 @@ static void accounts_load(ui_page *page, ui_app *app)
     else
         snprintf(page->subtitle, sizeof page->subtitle, "%zu %s", st->list.count,
                  st->list.count == 1 ? "account" : "accounts");
-    update_rows(app, st);
+    update_rows(app, st, false);
 }
 
 static void accounts_draw(ui_page *page, ui_app *app, WINDOW *win, ui_rect area, bool focused)
@@ -565,7 +549,7 @@ static void accounts_on_wake(ui_page *page, ui_app *app)
 {
     accounts_page *st = page->state;
     if (st->shown_health != app->health_serial)
-        update_statuses(app, st); /* a new snapshot: the changed Status cells follow */
+        update_rows(app, st, true); /* a new snapshot: the changed Status cells follow */
     if (!st->pending_title[0])
         return;
     char title[96], text[8192];
