@@ -870,7 +870,8 @@ static int next_timeout(ui_app *app, bool *asked)
 }
 
 /* Another process (a second console, the CLI, the gateway) committed to the catalog: every page
- * reads again when shown; the one on screen now, unless a dialog is open over it (then when
+ * reads again when shown (a page that shows only audited data only when the commit was an
+ * audited change); the one on screen now, unless a dialog is open over it (then when
  * the dialog closes). Tables keep their selection, filter, sort and scroll across the reload. */
 static void follow_catalog(ui_app *app)
 {
@@ -879,8 +880,12 @@ static void follow_catalog(ui_app *app)
     mm_error_clear(&err);
     if (catalog_data_version(app->cat, &version, &err) == MM_OK && version != app->data_version) {
         app->data_version = version;
+        int64_t audited = catalog_version(app->cat); /* -1 on a read error: every page */
+        bool audited_moved = audited < 0 || audited != app->audit_version;
+        app->audit_version = audited;
         for (size_t i = 0; i < app->n_pages; i++)
-            app->pages[i]->loaded = false;
+            if (audited_moved || app->pages[i]->ops->follows_unaudited)
+                app->pages[i]->loaded = false;
     }
     ui_page *page = ui_current_page(app);
     int64_t now = mm_monotonic_ms();

@@ -31,6 +31,10 @@ typedef struct ui_page_ops {
     void (*help_extra)(ui_page *page, ui_app *app, char *out, size_t outsz);
     /* Frees the page and its state. */
     void (*destroy)(ui_page *page);
+    /* The page shows what changes without an audit entry (a probe's last test, an alert
+     * firing): it reads again on every other connection's commit. Without it, only a commit
+     * that moved catalog_version (an audited change) makes it read again. */
+    bool follows_unaudited;
 } ui_page_ops;
 
 struct ui_page {

@@ -827,6 +827,7 @@ static const ui_page_ops ACCOUNTS_OPS = {
     .on_wake = accounts_on_wake,
     .timer_ms = accounts_timer,
     .destroy = accounts_destroy,
+    .follows_unaudited = true,
 };
 
 ui_table *ui_page_accounts_table(ui_page *page)

@@ -485,6 +485,7 @@ static const ui_page_ops HEALTH_OPS = {
     .on_wake = health_on_wake,
     .help_extra = health_help,
     .destroy = health_destroy,
+    .follows_unaudited = true,
 };
 
 ui_page *ui_page_health_new(ui_app *app, const char *id, const char *title)

@@ -246,6 +246,7 @@ static const ui_page_ops ALERTS_OPS = {
     .on_wake = alerts_wake,
     .help_extra = alerts_help,
     .destroy = alerts_destroy,
+    .follows_unaudited = true,
 };
 
 ui_page *ui_page_alerts_new(ui_app *app, const char *id, const char *title)
