@@ -21,6 +21,7 @@
 
 #include "alert_bar.h"
 #include "app_monitor.h"
+#include "util/clock.h"
 #include "draw.h"
 #include "help.h"
 #include "jobs.h"
@@ -843,6 +844,9 @@ static void read_keys(ui_app *app)
 
 /* The loop wakes at least this often to see whether another process changed the catalog. */
 #define UI_LIVE_CHECK_MS 1000
+/* Another connection's commits reload the page on screen at most this often: a probe round of
+ * 10,000 accounts commits many times a second, and keys must not wait behind its reloads. */
+#define UI_FOLLOW_GAP_MS 500
 
 /* Milliseconds to wait; *asked = a page or dialog wants a redraw then (not only the check). */
 static int next_timeout(ui_app *app, bool *asked)
@@ -851,6 +855,10 @@ static int next_timeout(ui_app *app, bool *asked)
     *asked = false;
     ui_page *page = ui_current_page(app);
     int t = page && page->ops->timer_ms ? page->ops->timer_ms(page, app) : -1;
+    if (page && !page->loaded) { /* a reload waits for the gap: wake when it is over */
+        int64_t wait = app->follow_after_ms - mm_monotonic_ms();
+        timeout = wait < 0 ? 0 : wait < timeout ? (int)wait : timeout;
+    }
     for (size_t i = 0;; i++) {
         if (t >= 0 && t <= timeout)
             timeout = t, *asked = true;
@@ -862,7 +870,8 @@ static int next_timeout(ui_app *app, bool *asked)
 }
 
 /* Another process (a second console, the CLI, the gateway) committed to the catalog: every page
- * reads again when shown; the one on screen now, unless a dialog is open over it (then when
+ * reads again when shown (a page that shows only audited data only when the commit was an
+ * audited change); the one on screen now, unless a dialog is open over it (then when
  * the dialog closes). Tables keep their selection, filter, sort and scroll across the reload. */
 static void follow_catalog(ui_app *app)
 {
@@ -871,12 +880,19 @@ static void follow_catalog(ui_app *app)
     mm_error_clear(&err);
     if (catalog_data_version(app->cat, &version, &err) == MM_OK && version != app->data_version) {
         app->data_version = version;
+        int64_t audited = catalog_version(app->cat); /* -1 on a read error: every page */
+        bool audited_moved = audited < 0 || audited != app->audit_version;
+        app->audit_version = audited;
         for (size_t i = 0; i < app->n_pages; i++)
-            app->pages[i]->loaded = false;
+            if (audited_moved || app->pages[i]->ops->follows_unaudited)
+                app->pages[i]->loaded = false;
     }
     ui_page *page = ui_current_page(app);
-    if (page && !page->loaded && app->n_modals == 0 && !app->too_small) {
+    int64_t now = mm_monotonic_ms();
+    if (page && !page->loaded && app->n_modals == 0 && !app->too_small &&
+        now >= app->follow_after_ms) {
         ensure_loaded(app, page);
+        app->follow_after_ms = mm_monotonic_ms() + UI_FOLLOW_GAP_MS;
         app->redraw_needed = true;
     }
 }
@@ -915,6 +931,14 @@ static void loop_turn(ui_app *app)
     sigset_t unblocked;
     sigemptyset(&unblocked);
     int n = ppoll(fds, 3, &ts, &unblocked);
+    /* keys alone: their redraw first, another connection's reload after it */
+    bool keys_first = n > 0 && fds[0].revents == POLLIN && !(fds[1].revents & POLLIN) &&
+                      !g_got_term && !g_got_winch;
+    if (keys_first) {
+        read_keys(app);
+        if (app->redraw_needed && !app->quit)
+            render(app);
+    }
     follow_catalog(app);
     if (g_got_term) {
         app->quit = true;
@@ -937,7 +961,7 @@ static void loop_turn(ui_app *app)
         app->quit = true; /* the terminal went away */
         return;
     }
-    if (fds[0].revents & POLLIN)
+    if ((fds[0].revents & POLLIN) && !keys_first)
         read_keys(app);
 }
 

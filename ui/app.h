@@ -59,6 +59,10 @@ struct ui_app {
     /* following other processes' writes: the catalog's data_version last seen (checked on
      * each turn, at least once a second) */
     int64_t data_version;
+    int64_t audit_version; /* catalog_version (the newest audit id) at the last data_version */
+    /* monotonic ms before which another connection's commit does not reload the page on
+     * screen again (a probe round commits often: at most one such reload a UI_FOLLOW_GAP_MS) */
+    int64_t follow_after_ms;
     /* a bracketed paste being read (between ESC[200~ and ESC[201~) */
     bool pasting;
     size_t paste_len;

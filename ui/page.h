@@ -31,6 +31,10 @@ typedef struct ui_page_ops {
     void (*help_extra)(ui_page *page, ui_app *app, char *out, size_t outsz);
     /* Frees the page and its state. */
     void (*destroy)(ui_page *page);
+    /* The page shows what changes without an audit entry (a probe's last test, an alert
+     * firing): it reads again on every other connection's commit. Without it, only a commit
+     * that moved catalog_version (an audited change) makes it read again. */
+    bool follows_unaudited;
 } ui_page_ops;
 
 struct ui_page {
@@ -70,6 +74,29 @@ ui_page *ui_page_workspaces_new(ui_app *app, const char *id, const char *title);
 ui_page *ui_page_health_new(ui_app *app, const char *id, const char *title);
 ui_page *ui_page_prices_new(ui_app *app, const char *id, const char *title);
 ui_page *ui_page_alerts_new(ui_app *app, const char *id, const char *title);
+/* The Accounts page's table: its rows in the catalog's name order (tests read its cells and
+ * count its whole reloads, ui_table.loads). */
+struct ui_table;
+struct ui_table *ui_page_accounts_table(ui_page *page);
+/* ---- list pages: a table over one catalog list (Audit Log, Alerts; ui/pages/list_page.c). The
+ * page's state is a struct whose first member is its ui_table. ---- */
+typedef struct ui_list_page_table {
+    const struct ui_column *cols;
+    size_t ncols;
+    const char *noun, *empty_text; /* as ui_table_init's */
+    const int *keep;               /* ui_table_set_keep's, or NULL */
+} ui_list_page_table;
+/* Allocates a zeroed state of state_size bytes, initializes its table from spec and the page
+ * around it (freed by ui_list_page_free); NULL when out of memory. */
+ui_page *ui_list_page_new(const ui_page_ops *ops, const char *id, const char *title,
+                          size_t state_size, const ui_list_page_table *spec);
+/* The keys a list page answers before its own: the `/` filter's text while it is typed, `r`
+ * reloads (UI_REFRESH). UI_IGNORED when the page's own keys come next. */
+int ui_list_page_key(ui_page *page, int key);
+/* The table's mouse (a page's handle_mouse). */
+int ui_list_page_mouse(ui_page *page, ui_app *app, int y, int x, mmask_t bstate);
+/* Frees the table, the state and the page (the page frees its list first). */
+void ui_list_page_free(ui_page *page);
 /* A page that says what it will do, without data. */
 ui_page *ui_page_coming_new(ui_app *app, const ui_page_entry *entry);
 

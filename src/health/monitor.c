@@ -195,6 +195,13 @@ void health_snapshot_release(mm_health_snapshot *snap)
         snapshot_free(snap);
 }
 
+mm_health_snapshot *health_snapshot_retain(mm_health_snapshot *snap)
+{
+    if (snap)
+        atomic_fetch_add(&snap->refs_, 1);
+    return snap;
+}
+
 mm_health_snapshot *health_monitor_snapshot(mm_monitor *mon)
 {
     pthread_mutex_lock(&mon->lock);
@@ -543,6 +550,10 @@ static void *monitor_main(void *arg)
 {
     mm_monitor *mon = arg;
     initial_load(mon);
+    /* the first figures before the first probe round is set up (10,000 connections): a
+     * console's first Health frame waits only for the catalog's figures */
+    mon->next_publish = mm_monotonic_ms() + PUBLISH_GAP_MS; /* dirty: the lease's state next */
+    publish(mon);
     while (!atomic_load(&mon->stop)) {
         run_once(mon);
         if (!atomic_load(&mon->stop))

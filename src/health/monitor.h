@@ -56,6 +56,9 @@ void health_monitor_stop(mm_monitor *mon);
  * one (the last hour is still loading). Never blocks for long; safe from any thread. */
 mm_health_snapshot *health_monitor_snapshot(mm_monitor *mon);
 void health_snapshot_release(mm_health_snapshot *snap);
+/* Another reference to a snapshot the caller holds (a page keeping the one its rows show);
+ * returns snap (NULL stays NULL). Release it with health_snapshot_release. */
+mm_health_snapshot *health_snapshot_retain(mm_health_snapshot *snap);
 /* Asks the monitor to re-read accounts and settings and recompute now (after an edit). */
 void health_monitor_refresh(mm_monitor *mon);
 /* Asks the prober to start a round now (ignored when not the prober or a round is running). */

@@ -3,15 +3,20 @@
 # frame (output then quiet for 300 ms), its resident memory then (VmRSS, KB), and the median ms
 # from a key (Down arrow, KEYS times) to the last byte of the redraw it causes (a key with no
 # redraw within 2 s counts as 2000 ms).
+# With PROBE_READY_TEXT set, the first frame is the one that shows that text (the Health page:
+# "Status: last", drawn once the figures are there, not the "reading" frame before them).
 # Usage: console_probe.py KEYS PROGRAM [ARGS...]  -> "first_ms rss_kb key_ms" on stdout
 import fcntl, os, pty, select, statistics, struct, sys, termios, time
 
-def read_until_quiet(fd, quiet, first_wait, at_least=1):
+def read_until_quiet(fd, quiet, first_wait, at_least=1, ready_text=b""):
     """Time of the last byte read before quiet seconds without output, once at_least bytes
-    came (waiting up to first_wait seconds for them), or None when nothing came."""
-    last, total = None, 0
+    and ready_text came (waiting up to first_wait seconds for them), or None when nothing
+    came."""
+    last, total, seen = None, 0, b""
     while True:
-        ready, _, _ = select.select([fd], [], [], quiet if total >= at_least else first_wait)
+        ready_seen = not ready_text or ready_text in seen
+        done = total >= at_least and ready_seen
+        ready, _, _ = select.select([fd], [], [], quiet if done else first_wait)
         if not ready:
             return last
         try:
@@ -21,6 +26,8 @@ def read_until_quiet(fd, quiet, first_wait, at_least=1):
         if not chunk:
             return last
         total += len(chunk)
+        if ready_text and ready_text not in seen:
+            seen = seen[-len(ready_text):] + chunk
         last = time.monotonic()
 
 keys = int(sys.argv[1])
@@ -32,7 +39,8 @@ if pid == 0:
     os.execvp(argv[0], argv)
 start = time.monotonic()
 # a frame, not the terminal set-up alone (curses sends ~65 bytes before drawing anything)
-first = read_until_quiet(fd, 0.3, 60, at_least=1000) or start
+ready_text = os.environ.get("PROBE_READY_TEXT", "").encode()
+first = read_until_quiet(fd, 0.3, 60, at_least=1000, ready_text=ready_text) or start
 rss = 0
 with open("/proc/%d/status" % pid) as status:
     for line in status:

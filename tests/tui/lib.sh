@@ -145,4 +145,29 @@ wait_exit() {
 
 ui_pid() { pgrep -f "^$MMADMIN" | head -n 1; }
 
+# open_in_both PAGE_KEY ROW_TEXT OPEN_KEYS TITLE: the console TUI_TARGET and the second (started
+# with start_second_ui two) go to the page, wait for the row and open the same form.
+open_in_both() {
+    local target
+    for target in "$TUI_TARGET" two; do
+        TUI_TARGET=$target send_keys "$1"
+        TUI_TARGET=$target wait_for_text "$2"
+        TUI_TARGET=$target send_keys $3
+        TUI_TARGET=$target wait_for_text "$4"
+    done
+}
+
+# lose_race KIND VALUE KEYS...: after the first console saved, the second moves with KEYS, types
+# VALUE and saves: refused as a lost race (the other session's change said), form and VALUE kept.
+lose_race() {
+    local kind=$1 value=$2
+    shift 2
+    TUI_TARGET=two send_keys "$@"
+    TUI_TARGET=two type_text "$value"
+    TUI_TARGET=two send_keys F2
+    TUI_TARGET=two wait_for_text "another session changed this $kind since you opened it"
+    TUI_TARGET=two assert_screen_contains "Your values are kept"
+    TUI_TARGET=two assert_screen_contains "$value"
+}
+
 pass() { echo "PASS: $(basename "$0")"; }

@@ -32,20 +32,12 @@ TUI_TARGET=two send_keys r
 TUI_TARGET=two wait_for_text "Read the page again from the catalog."
 
 # --- a lost race: both open alpha, the first saves 200, the second's 300 is kept with the why
-send_keys 1
-wait_for_text "beta"
-send_keys Home Enter
-wait_for_text "Edit account alpha"
-TUI_TARGET=two send_keys Home Enter
-TUI_TARGET=two wait_for_text "Edit account alpha"
+open_in_both 1 "beta" "Home Enter" "Edit account alpha"
 send_keys Tab Tab Tab Tab C-u
 type_text "200"
 send_keys F2
 wait_for_text "Account alpha saved"
-TUI_TARGET=two send_keys Tab Tab Tab Tab C-u
-TUI_TARGET=two type_text "300"
-TUI_TARGET=two send_keys F2
-TUI_TARGET=two wait_for_text "another session changed this account since you opened it"
+lose_race account "300" Tab Tab Tab Tab C-u
 TUI_TARGET=two wait_for_text "(requests/min 100 →"
 TUI_TARGET=two assert_screen_contains "200). Your values are kept"
 TUI_TARGET=two assert_screen_contains "Save again to apply them over that change"

@@ -32,6 +32,8 @@ typedef struct accounts_page {
     pricing_unpriced *unpriced; /* targets' models without a price, per account */
     size_t n_unpriced;
     size_t *unpriced_by_account; /* positions in unpriced by account, then chain order */
+    int64_t unpriced_version;    /* the catalog_version unpriced was read at (-1: never) */
+    signed char *shown_status;   /* per row: the status its Status cell shows (-1: none) */
 } accounts_page;
 
 enum {
@@ -243,18 +245,25 @@ static void index_report(ui_app *app, mm_hash_index *index)
             break;
 }
 
-/* The health monitor's status of the account (the Provider Health page's word and look), or
- * "–" before the first snapshot. */
-static void format_health(ui_app *app, const mm_hash_index *index, const mm_account *a, char *out,
-                          size_t outsz, ui_element *el)
+/* The monitor's status of the account in the snapshot, or -1 when it has none (yet). */
+static int status_of(ui_app *app, const mm_hash_index *index, const mm_account *a)
 {
     const mm_health_report *r = app->health ? &app->health->report : NULL;
     long at = r ? mm_hash_index_find(index, mm_hash_string(a->name), a->name,
                                      report_account_matches, r->accounts)
                 : -1;
-    if (at >= 0) {
-        mm_health_figures brief = r->accounts[at];
-        brief.n_errors = 0;         /* the word only: the reason is the Last test's and Health's */
+    return at >= 0 ? (int)r->accounts[at].status : -1;
+}
+
+/* The health monitor's status of the account (the Provider Health page's word and look), or
+ * "–" before the first snapshot. */
+static void format_health(ui_app *app, int status, const mm_account *a, char *out, size_t outsz,
+                          ui_element *el)
+{
+    if (status >= 0) {
+        mm_health_figures brief; /* the word only: the reason is the Last test's and Health's */
+        memset(&brief, 0, sizeof brief);
+        brief.status = (mm_health)status;
         brief.enabled = a->enabled; /* the row is newer than the monitor's last snapshot */
         health_format_status(app, &brief, out, outsz, el);
         return;
@@ -263,57 +272,180 @@ static void format_health(ui_app *app, const mm_hash_index *index, const mm_acco
     *el = UI_EL_DIM;
 }
 
+/* One row's cells, formatted into buffers the caller keeps while it uses cells. */
+typedef struct account_row {
+    char endpoint[MM_URL_MAX], rpm[32], tpm[32], cap[32], enabled[MM_REASON_MAX + 8], test[160],
+        health[48];
+    int status; /* the snapshot's status the Status cell shows (-1: none) */
+    const char *cells[N_COLS];
+    ui_element els[N_COLS];
+} account_row;
+
+static void format_row(ui_app *app, accounts_page *st, const mm_hash_index *report_index,
+                       const mm_account *a, account_row *row)
+{
+    const mm_provider_info *p = provider_find(a->provider);
+    const char *url = a->endpoint[0]             ? a->endpoint
+                      : p && p->default_base_url ? p->default_base_url
+                                                 : "";
+    mm_copy(row->endpoint, sizeof row->endpoint, endpoint_for_column(url));
+    account_format_limit(app, a->rpm, row->rpm, sizeof row->rpm);
+    account_format_limit(app, a->tpm, row->tpm, sizeof row->tpm);
+    account_format_cap(app, a->monthly_cap_cents, row->cap, sizeof row->cap);
+    char models[256];
+    bool cap_blind = a->monthly_cap_cents != MM_LIMIT_UNSET &&
+                     unpriced_models(st, a->name, models, sizeof models);
+    if (cap_blind) { /* the cap cannot see this spend: marked, said under the table */
+        char marked[48];
+        snprintf(marked, sizeof marked, "%s %s", ui_glyph(app, UI_G_WARN), row->cap);
+        mm_copy(row->cap, sizeof row->cap, marked);
+    }
+    if (a->enabled)
+        snprintf(row->enabled, sizeof row->enabled, "yes");
+    else
+        snprintf(row->enabled, sizeof row->enabled, "no: %s",
+                 a->disabled_reason[0] ? a->disabled_reason : "(no reason given)");
+    ui_element test_el, health_el;
+    format_test(app, st, a, row->test, sizeof row->test, &test_el);
+    row->status = status_of(app, report_index, a);
+    format_health(app, row->status, a, row->health, sizeof row->health, &health_el);
+    const char *cells[N_COLS] = {
+        [COL_NAME] = a->name,           [COL_PROVIDER] = p ? p->display_name : a->provider,
+        [COL_ENDPOINT] = row->endpoint, [COL_KEY] = a->has_key ? a->key_hint : "none",
+        [COL_RPM] = row->rpm,           [COL_TPM] = row->tpm,
+        [COL_CAP] = row->cap,           [COL_ENABLED] = row->enabled,
+        [COL_HEALTH] = row->health,     [COL_TEST] = row->test};
+    memcpy(row->cells, cells, sizeof cells);
+    memset(row->els, 0, sizeof row->els);
+    row->els[COL_HEALTH] = health_el;
+    row->els[COL_ENDPOINT] = a->endpoint[0] ? UI_EL_NORMAL : UI_EL_DIM;
+    row->els[COL_KEY] = a->has_key ? UI_EL_NORMAL : UI_EL_DIM;
+    row->els[COL_ENABLED] = a->enabled ? UI_EL_OK : UI_EL_WARN;
+    row->els[COL_TEST] = test_el;
+    row->els[COL_CAP] = cap_blind ? UI_EL_WARN : UI_EL_NORMAL;
+}
+
+/* Whether the table's row at position already shows these cells. */
+static bool row_shows(const ui_table *t, size_t position, const account_row *row)
+{
+    const ui_cell *cells = t->rows[position].cells;
+    for (size_t c = 0; c < N_COLS; c++)
+        if (cells[c].element != row->els[c] || strcmp(cells[c].text, row->cells[c]) != 0)
+            return false;
+    return true;
+}
+
+/* The table's rows are the list's, in the same order (a reload that kept every name). */
+static bool rows_match_list(const accounts_page *st)
+{
+    if (st->table.nrows != st->list.count)
+        return false;
+    for (size_t i = 0; i < st->list.count; i++)
+        if (strcmp(st->table.rows[i].key, st->list.items[i].name) != 0)
+            return false;
+    return true;
+}
+
+/* Room for the rows' shown statuses; false when out of memory. */
+static bool size_statuses(accounts_page *st)
+{
+    signed char *grown = realloc(st->shown_status, st->list.count ? st->list.count : 1);
+    if (!grown)
+        return false;
+    st->shown_status = grown;
+    return true;
+}
+
+/* Replaces row i when its cells changed; true when they had. */
+static bool update_row(ui_app *app, accounts_page *st, const mm_hash_index *report_index, size_t i)
+{
+    account_row row;
+    format_row(app, st, report_index, &st->list.items[i], &row);
+    st->shown_status[i] = (signed char)row.status;
+    if (row_shows(&st->table, i, &row))
+        return false;
+    ui_table_set_row(&st->table, i, row.cells, row.els);
+    return true;
+}
+
+/* Every row built again (the first load, or accounts added, removed or renamed). */
 static void fill_rows(ui_app *app, accounts_page *st)
 {
     st->shown_health = app->health_serial;
+    if (!size_statuses(st))
+        return;
     mm_hash_index report_index = {0};
     index_report(app, &report_index);
     ui_table_begin(&st->table);
+    account_row row;
     for (size_t i = 0; i < st->list.count; i++) {
-        const mm_account *a = &st->list.items[i];
-        const mm_provider_info *p = provider_find(a->provider);
-        char endpoint[MM_URL_MAX], rpm[32], tpm[32], cap[32], enabled[MM_REASON_MAX + 8], test[160];
-        const char *url = a->endpoint[0]             ? a->endpoint
-                          : p && p->default_base_url ? p->default_base_url
-                                                     : "";
-        mm_copy(endpoint, sizeof endpoint, endpoint_for_column(url));
-        account_format_limit(app, a->rpm, rpm, sizeof rpm);
-        account_format_limit(app, a->tpm, tpm, sizeof tpm);
-        account_format_cap(app, a->monthly_cap_cents, cap, sizeof cap);
-        char models[256];
-        bool cap_blind = a->monthly_cap_cents != MM_LIMIT_UNSET &&
-                         unpriced_models(st, a->name, models, sizeof models);
-        if (cap_blind) { /* the cap cannot see this spend: marked, said under the table */
-            char marked[48];
-            snprintf(marked, sizeof marked, "%s %s", ui_glyph(app, UI_G_WARN), cap);
-            mm_copy(cap, sizeof cap, marked);
-        }
-        if (a->enabled)
-            snprintf(enabled, sizeof enabled, "yes");
-        else
-            snprintf(enabled, sizeof enabled, "no: %s",
-                     a->disabled_reason[0] ? a->disabled_reason : "(no reason given)");
-        ui_element test_el, health_el;
-        format_test(app, st, a, test, sizeof test, &test_el);
-        char health[48];
-        format_health(app, &report_index, a, health, sizeof health, &health_el);
-        const char *cells[N_COLS] = {
-            [COL_NAME] = a->name,      [COL_PROVIDER] = p ? p->display_name : a->provider,
-            [COL_ENDPOINT] = endpoint, [COL_KEY] = a->has_key ? a->key_hint : "none",
-            [COL_RPM] = rpm,           [COL_TPM] = tpm,
-            [COL_CAP] = cap,           [COL_ENABLED] = enabled,
-            [COL_HEALTH] = health,     [COL_TEST] = test};
-        ui_element els[N_COLS] = {0};
-        els[COL_HEALTH] = health_el;
-        els[COL_ENDPOINT] = a->endpoint[0] ? UI_EL_NORMAL : UI_EL_DIM;
-        els[COL_KEY] = a->has_key ? UI_EL_NORMAL : UI_EL_DIM;
-        els[COL_ENABLED] = a->enabled ? UI_EL_OK : UI_EL_WARN;
-        els[COL_TEST] = test_el;
-        els[COL_CAP] = cap_blind ? UI_EL_WARN : UI_EL_NORMAL;
-        ui_table_add(&st->table, a->name, cells, els);
+        format_row(app, st, &report_index, &st->list.items[i], &row);
+        st->shown_status[i] = (signed char)row.status;
+        ui_table_add(&st->table, st->list.items[i].name, row.cells, row.els);
     }
     ui_table_end(&st->table);
     mm_hash_index_free(&report_index);
+}
+
+/* Only the rows whose cells changed are replaced (ui_table_set_row); the selection, filter,
+ * sort and scroll stay. A reload (statuses_only false) formats every row to find the ones
+ * another session or a probe changed; a new health snapshot (statuses_only true) formats only
+ * the rows whose status moved (a lookup per row). A list whose names changed is built again. */
+static void update_rows(ui_app *app, accounts_page *st, bool statuses_only)
+{
+    if (!rows_match_list(st) || !size_statuses(st)) {
+        fill_rows(app, st);
+        return;
+    }
+    st->shown_health = app->health_serial;
+    mm_hash_index report_index = {0};
+    index_report(app, &report_index);
+    bool changed = false;
+    for (size_t i = 0; i < st->list.count; i++)
+        if (!statuses_only ||
+            status_of(app, &report_index, &st->list.items[i]) != st->shown_status[i])
+            changed |= update_row(app, st, &report_index, i);
+    if (changed) /* a sort or filter is applied again only when a row changed */
+        ui_table_update_end(&st->table);
+    mm_hash_index_free(&report_index);
+}
+
+/* The rows of the accounts being tested (their spinner turns). */
+static void update_testing_rows(ui_app *app, accounts_page *st)
+{
+    if (!rows_match_list(st))
+        return;
+    mm_hash_index report_index = {0};
+    index_report(app, &report_index);
+    for (size_t k = 0; k < st->testing.count; k++) {
+        const mm_account *a = find_account(st, st->testing.items[k]);
+        if (a)
+            update_row(app, st, &report_index, (size_t)(a - st->list.items));
+    }
+    ui_table_update_end(&st->table);
+    mm_hash_index_free(&report_index);
+}
+
+/* The targets' models without a price, read again only when an audited change (a price, a
+ * target, an account) moved the catalog's version: a probe's result does not. */
+static void read_unpriced(ui_app *app, accounts_page *st)
+{
+    int64_t version = catalog_version(app->cat);
+    if (version >= 0 && version == st->unpriced_version)
+        return;
+    st->unpriced_version = version;
+    free(st->unpriced);
+    st->unpriced = NULL;
+    st->n_unpriced = 0;
+    mm_price_list prices = {0};
+    mm_error err;
+    mm_error_clear(&err);
+    if (catalog_price_list(app->cat, &prices, &err) != MM_OK ||
+        pricing_find_unpriced(app->cat, &prices, true, &st->unpriced, &st->n_unpriced, &err) !=
+            MM_OK)
+        st->n_unpriced = 0;
+    mm_price_list_free(&prices);
+    index_unpriced(st);
 }
 
 static void accounts_load(ui_page *page, ui_app *app)
@@ -325,16 +457,7 @@ static void accounts_load(ui_page *page, ui_app *app)
     mm_error_clear(&err);
     if (catalog_account_list(app->cat, &st->list, &err) != MM_OK)
         ui_set_message(app, UI_EL_ERROR, "Could not read the accounts: %s", err.message);
-    free(st->unpriced);
-    st->unpriced = NULL;
-    st->n_unpriced = 0;
-    mm_price_list prices = {0};
-    if (catalog_price_list(app->cat, &prices, &err) != MM_OK ||
-        pricing_find_unpriced(app->cat, &prices, true, &st->unpriced, &st->n_unpriced, &err) !=
-            MM_OK)
-        st->n_unpriced = 0;
-    mm_price_list_free(&prices);
-    index_unpriced(st);
+    read_unpriced(app, st);
     size_t disabled = 0;
     for (size_t i = 0; i < st->list.count; i++)
         disabled += !st->list.items[i].enabled;
@@ -344,14 +467,14 @@ static void accounts_load(ui_page *page, ui_app *app)
     else
         snprintf(page->subtitle, sizeof page->subtitle, "%zu %s", st->list.count,
                  st->list.count == 1 ? "account" : "accounts");
-    fill_rows(app, st);
+    update_rows(app, st, false);
 }
 
 static void accounts_draw(ui_page *page, ui_app *app, WINDOW *win, ui_rect area, bool focused)
 {
     accounts_page *st = page->state;
     if (st->testing.count)
-        fill_rows(app, st); /* the spinner turns */
+        update_testing_rows(app, st); /* the spinner turns */
     const mm_account *sel = selected_account(st);
     /* The selected account's last error (or disable reason) in full under the table. */
     ui_rect table_area = area;
@@ -426,7 +549,7 @@ static void accounts_on_wake(ui_page *page, ui_app *app)
 {
     accounts_page *st = page->state;
     if (st->shown_health != app->health_serial)
-        fill_rows(app, st); /* a new health snapshot: the status column follows */
+        update_rows(app, st, true); /* a new snapshot: the changed Status cells follow */
     if (!st->pending_title[0])
         return;
     char title[96], text[8192];
@@ -689,6 +812,7 @@ static void accounts_destroy(ui_page *page)
     mm_string_list_free(&st->testing);
     free(st->unpriced);
     free(st->unpriced_by_account);
+    free(st->shown_status);
     free(st);
     free(page);
 }
@@ -703,7 +827,14 @@ static const ui_page_ops ACCOUNTS_OPS = {
     .on_wake = accounts_on_wake,
     .timer_ms = accounts_timer,
     .destroy = accounts_destroy,
+    .follows_unaudited = true,
 };
+
+ui_table *ui_page_accounts_table(ui_page *page)
+{
+    accounts_page *st = page->state;
+    return &st->table;
+}
 
 ui_page *ui_page_accounts_new(ui_app *app, const char *id, const char *title)
 {
@@ -711,6 +842,7 @@ ui_page *ui_page_accounts_new(ui_app *app, const char *id, const char *title)
     accounts_page *st = calloc(1, sizeof *st);
     if (!st)
         return NULL;
+    st->unpriced_version = -1;
     ui_table_init(&st->table, COLUMNS, N_COLS, "account|accounts",
                   "No provider accounts yet. Press a to add one with the guided wizard.");
     ui_table_set_keep(&st->table, KEEP);

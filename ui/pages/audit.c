@@ -216,13 +216,9 @@ static void show_change_set(ui_app *app, const mm_audit_entry *e)
 static int audit_key(ui_page *page, ui_app *app, int key)
 {
     audit_page *st = page->state;
-    if (ui_table_filter_editing(&st->table)) {
-        int r = ui_table_handle_key(&st->table, key);
-        if (r != UI_IGNORED)
-            return r;
-    }
-    if (key == 'r')
-        return UI_HANDLED | UI_REFRESH;
+    int first = ui_list_page_key(page, key);
+    if (first != UI_IGNORED)
+        return first;
     if (key == '\n') {
         const char *id = ui_table_selected_key(&st->table);
         for (size_t i = 0; id && i < st->list.count; i++)
@@ -238,20 +234,11 @@ static int audit_key(ui_page *page, ui_app *app, int key)
     return ui_table_handle_key(&st->table, key);
 }
 
-static int audit_mouse(ui_page *page, ui_app *app, int y, int x, mmask_t bstate)
-{
-    (void)app;
-    audit_page *st = page->state;
-    return ui_table_handle_mouse(&st->table, y, x, bstate);
-}
-
 static void audit_destroy(ui_page *page)
 {
     audit_page *st = page->state;
-    ui_table_free(&st->table);
     mm_audit_list_free(&st->list);
-    free(st);
-    free(page);
+    ui_list_page_free(page);
 }
 
 static const ui_page_ops AUDIT_OPS = {
@@ -259,23 +246,15 @@ static const ui_page_ops AUDIT_OPS = {
     .load = audit_load,
     .draw = audit_draw,
     .handle_key = audit_key,
-    .handle_mouse = audit_mouse,
+    .handle_mouse = ui_list_page_mouse,
     .destroy = audit_destroy,
 };
 
 ui_page *ui_page_audit_new(ui_app *app, const char *id, const char *title)
 {
     (void)app;
-    audit_page *st = calloc(1, sizeof *st);
-    if (!st)
-        return NULL;
-    ui_table_init(&st->table, COLUMNS, N_COLS, "entry|entries",
-                  "The audit log is empty: changes made here or with the CLI appear here.");
-    ui_table_set_keep(&st->table, KEEP);
-    ui_page *page = ui_page_alloc(&AUDIT_OPS, id, title, st);
-    if (!page) {
-        ui_table_free(&st->table);
-        free(st);
-    }
-    return page;
+    static const ui_list_page_table TABLE = {
+        COLUMNS, N_COLS, "entry|entries",
+        "The audit log is empty: changes made here or with the CLI appear here.", KEEP};
+    return ui_list_page_new(&AUDIT_OPS, id, title, sizeof(audit_page), &TABLE);
 }

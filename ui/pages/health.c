@@ -20,6 +20,7 @@
 #include "widgets/table.h"
 
 #define SPARK_INITIAL_WIDTH 30
+#define NO_ACCOUNTS "No provider accounts yet: add one on the Provider Accounts page (1)."
 #define SPARK_MAX_WIDTH MM_WINDOW_MINUTES
 
 typedef struct health_page {
@@ -28,6 +29,9 @@ typedef struct health_page {
     bool spark_errors;          /* the sparkline shows errors instead of p95 latency */
     int spark_width;            /* the width the sparklines were built for */
     char cap_blind[256];        /* capped accounts' models without a price, "" when none */
+    int64_t cap_version;        /* the catalog_version cap_blind was read at (-1: not yet) */
+    bool cap_reading;           /* the cap warning is being read on a worker thread */
+    mm_health_snapshot *shown;  /* the snapshot the rows show (a reference), or NULL */
 } health_page;
 
 enum {
@@ -133,7 +137,9 @@ static bool any_errors(const mm_health_figures *f)
     return f->errors > 0;
 }
 
-static void add_row(ui_app *app, health_page *st, const mm_health_figures *f)
+/* Formats f's row; add true appends it, false replaces row position (ui_table_set_row). */
+static void put_row(ui_app *app, health_page *st, const mm_health_figures *f, bool add,
+                    size_t position)
 {
     const mm_provider_info *p = provider_find(f->provider);
     char status[48], avg[24], p95[24], errors[24], rl[24], tin[24], tout[24], hour[32], month[32],
@@ -166,7 +172,10 @@ static void add_row(ui_app *app, health_page *st, const mm_health_figures *f)
             ? UI_EL_BAD
             : (month_unpriced_only ? UI_EL_DIM : UI_EL_NORMAL);
     els[COL_SPARK] = st->spark_errors ? (any_errors(f) ? UI_EL_BAD : UI_EL_DIM) : UI_EL_OK;
-    ui_table_add(&st->table, f->account, cells, els);
+    if (add)
+        ui_table_add(&st->table, f->account, cells, els);
+    else
+        ui_table_set_row(&st->table, position, cells, els);
 }
 
 static void set_subtitle(ui_page *page, const mm_health_report *r)
@@ -186,6 +195,13 @@ static void set_subtitle(ui_page *page, const mm_health_report *r)
                  unreachable);
 }
 
+/* Keeps a reference to the app's snapshot as the one the rows show. */
+static void hold_snapshot(health_page *st, ui_app *app)
+{
+    health_snapshot_release(st->shown);
+    st->shown = app->health ? health_snapshot_retain(app->health) : NULL;
+}
+
 static void fill_rows(ui_page *page, ui_app *app)
 {
     health_page *st = page->state;
@@ -194,12 +210,65 @@ static void fill_rows(ui_page *page, ui_app *app)
     if (app->health) {
         const mm_health_report *r = &app->health->report;
         for (size_t i = 0; i < r->count; i++)
-            add_row(app, st, &r->accounts[i]);
+            put_row(app, st, &r->accounts[i], true, 0);
         set_subtitle(page, r);
     } else {
         snprintf(page->subtitle, sizeof page->subtitle, "loading");
     }
+    st->table.empty_text = app->health ? NO_ACCOUNTS : "Reading the accounts' figures.";
     ui_table_end(&st->table);
+    hold_snapshot(st, app);
+}
+
+/* The same accounts in the same order as the rows shown: only changed figures are redrawn. */
+static bool same_accounts(const mm_health_report *a, const mm_health_report *b)
+{
+    if (a->count != b->count)
+        return false;
+    for (size_t i = 0; i < a->count; i++)
+        if (strcmp(a->accounts[i].account, b->accounts[i].account) != 0)
+            return false;
+    return true;
+}
+
+/* A new snapshot: the rows whose figures changed are replaced in place (O(changed rows) in the
+ * table; a new or removed account rebuilds the list). */
+static void update_rows(ui_page *page, ui_app *app)
+{
+    health_page *st = page->state;
+    if (!st->shown || !app->health || !same_accounts(&st->shown->report, &app->health->report)) {
+        fill_rows(page, app);
+        return;
+    }
+    const mm_health_report *was = &st->shown->report, *now = &app->health->report;
+    for (size_t i = 0; i < now->count; i++)
+        if (memcmp(&was->accounts[i], &now->accounts[i], sizeof now->accounts[i]) != 0)
+            put_row(app, st, &now->accounts[i], false, i);
+    ui_table_update_end(&st->table);
+    set_subtitle(page, now);
+    hold_snapshot(st, app);
+}
+
+static void cap_warning_read(ui_app *app, const char *text, void *owner)
+{
+    ui_page *page = owner;
+    health_page *st = page->state;
+    st->cap_reading = false;
+    mm_copy(st->cap_blind, sizeof st->cap_blind, text);
+    app->redraw_needed = true;
+}
+
+/* The unpriced-cap line, read on a worker thread after the first frame, and again only when
+ * an audited change (a price, a cap, a target) moved the catalog's version. */
+static void read_cap_warning(ui_page *page, ui_app *app)
+{
+    health_page *st = page->state;
+    int64_t version = catalog_version(app->cat);
+    if (st->cap_reading || (version >= 0 && version == st->cap_version))
+        return;
+    st->cap_reading = ui_prices_cap_warning_start(app, page, cap_warning_read);
+    if (st->cap_reading)
+        st->cap_version = version;
 }
 
 /* On every visit: the figures we have now, and the monitor re-reads accounts and settings (an
@@ -208,16 +277,16 @@ static void health_load(ui_page *page, ui_app *app)
 {
     health_page *st = page->state;
     ui_monitor_refresh(app);
-    snapshot_is_new(st, app);
-    fill_rows(page, app);
-    ui_prices_cap_warning(app, NULL, st->cap_blind, sizeof st->cap_blind);
+    if (snapshot_is_new(st, app) || !st->shown)
+        update_rows(page, app);
+    read_cap_warning(page, app);
 }
 
 static void health_on_wake(ui_page *page, ui_app *app)
 {
     health_page *st = page->state;
     if (snapshot_is_new(st, app))
-        fill_rows(page, app);
+        update_rows(page, app);
 }
 
 /* ---- drawing ---- */
@@ -402,6 +471,7 @@ static void health_destroy(ui_page *page)
 {
     health_page *st = page->state;
     ui_table_free(&st->table);
+    health_snapshot_release(st->shown);
     free(st);
     free(page);
 }
@@ -415,6 +485,7 @@ static const ui_page_ops HEALTH_OPS = {
     .on_wake = health_on_wake,
     .help_extra = health_help,
     .destroy = health_destroy,
+    .follows_unaudited = true,
 };
 
 ui_page *ui_page_health_new(ui_app *app, const char *id, const char *title)
@@ -424,8 +495,8 @@ ui_page *ui_page_health_new(ui_app *app, const char *id, const char *title)
         return NULL;
     (void)app;
     st->spark_width = SPARK_INITIAL_WIDTH;
-    ui_table_init(&st->table, COLUMNS_LATENCY, N_COLS, "account|accounts",
-                  "No provider accounts yet: add one on the Provider Accounts page (1).");
+    st->cap_version = -1;
+    ui_table_init(&st->table, COLUMNS_LATENCY, N_COLS, "account|accounts", NO_ACCOUNTS);
     ui_table_set_keep(&st->table, KEEP);
     ui_page *page = ui_page_alloc(&HEALTH_OPS, id, title, st);
     if (!page) {

@@ -182,13 +182,9 @@ static int acknowledge(ui_app *app, const mm_alert *a)
 static int alerts_key(ui_page *page, ui_app *app, int key)
 {
     alerts_page *st = page->state;
-    if (ui_table_filter_editing(&st->table)) {
-        int r = ui_table_handle_key(&st->table, key);
-        if (r != UI_IGNORED)
-            return r;
-    }
-    if (key == 'r')
-        return UI_HANDLED | UI_REFRESH;
+    int first = ui_list_page_key(page, key);
+    if (first != UI_IGNORED)
+        return first;
     const mm_alert *a = selected(st);
     if (key == '\n' && a) {
         show_alert(app, a);
@@ -197,13 +193,6 @@ static int alerts_key(ui_page *page, ui_app *app, int key)
     if (key == 'a' && a)
         return acknowledge(app, a);
     return ui_table_handle_key(&st->table, key);
-}
-
-static int alerts_mouse(ui_page *page, ui_app *app, int y, int x, mmask_t bstate)
-{
-    (void)app;
-    alerts_page *st = page->state;
-    return ui_table_handle_mouse(&st->table, y, x, bstate);
 }
 
 /* A new snapshot: the monitor may have fired or resolved one; read the list again. */
@@ -244,10 +233,8 @@ static void alerts_help(ui_page *page, ui_app *app, char *out, size_t outsz)
 static void alerts_destroy(ui_page *page)
 {
     alerts_page *st = page->state;
-    ui_table_free(&st->table);
     mm_alert_list_free(&st->list);
-    free(st);
-    free(page);
+    ui_list_page_free(page);
 }
 
 static const ui_page_ops ALERTS_OPS = {
@@ -255,24 +242,18 @@ static const ui_page_ops ALERTS_OPS = {
     .load = alerts_load,
     .draw = alerts_draw,
     .handle_key = alerts_key,
-    .handle_mouse = alerts_mouse,
+    .handle_mouse = ui_list_page_mouse,
     .on_wake = alerts_wake,
     .help_extra = alerts_help,
     .destroy = alerts_destroy,
+    .follows_unaudited = true,
 };
 
 ui_page *ui_page_alerts_new(ui_app *app, const char *id, const char *title)
 {
     (void)app;
-    alerts_page *st = calloc(1, sizeof *st);
-    if (!st)
-        return NULL;
-    ui_table_init(&st->table, COLUMNS, N_COLS, "alert|alerts",
-                  "No alerts: the monitor raises them here when a rule's condition holds.");
-    ui_page *page = ui_page_alloc(&ALERTS_OPS, id, title, st);
-    if (!page) {
-        ui_table_free(&st->table);
-        free(st);
-    }
-    return page;
+    static const ui_list_page_table TABLE = {
+        COLUMNS, N_COLS, "alert|alerts",
+        "No alerts: the monitor raises them here when a rule's condition holds.", NULL};
+    return ui_list_page_new(&ALERTS_OPS, id, title, sizeof(alerts_page), &TABLE);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "draw.h"
+#include "jobs.h"
 #include "page.h"
 #include "providers/provider.h"
 #include "router/pricing.h"
@@ -40,12 +41,19 @@ typedef struct prices_page {
 
 /* ---- the unpriced-cap warning (shared with the Accounts and Health pages) ---- */
 
+static int account_name_compare(const void *name, const void *item)
+{
+    return strcmp(name, ((const mm_account *)item)->name);
+}
+
+/* The list is read ORDER BY name (SQLite's BINARY order is strcmp's): a binary search, so that
+ * 30,000 unpriced targets of 10,000 accounts are not 300M comparisons. */
 static bool has_cap(const mm_account_list *accounts, const char *name)
 {
-    for (size_t i = 0; i < accounts->count; i++)
-        if (!strcmp(accounts->items[i].name, name))
-            return accounts->items[i].monthly_cap_cents != MM_LIMIT_UNSET;
-    return false;
+    const mm_account *a = accounts->count ? bsearch(name, accounts->items, accounts->count,
+                                                    sizeof *accounts->items, account_name_compare)
+                                          : NULL;
+    return a && a->monthly_cap_cents != MM_LIMIT_UNSET;
 }
 
 /* "a, b, c +2" of the entries that count (account's, or any capped account's). */
@@ -71,7 +79,7 @@ static size_t list_unpriced(const pricing_unpriced *missing, size_t n, const cha
     return hits;
 }
 
-bool ui_prices_cap_warning(ui_app *app, const char *account, char *out, size_t outsz)
+static bool cap_warning(mm_catalog *cat, const char *account, char *out, size_t outsz)
 {
     out[0] = '\0';
     mm_price_list prices = {0};
@@ -80,14 +88,55 @@ bool ui_prices_cap_warning(ui_app *app, const char *account, char *out, size_t o
     size_t n = 0, hits = 0;
     mm_error err;
     mm_error_clear(&err);
-    if (catalog_price_list(app->cat, &prices, &err) == MM_OK &&
-        (account || catalog_account_list(app->cat, &accounts, &err) == MM_OK) &&
-        pricing_find_unpriced(app->cat, &prices, true, &missing, &n, &err) == MM_OK)
+    if (catalog_price_list(cat, &prices, &err) == MM_OK &&
+        (account || catalog_account_list(cat, &accounts, &err) == MM_OK) &&
+        pricing_find_unpriced(cat, &prices, true, &missing, &n, &err) == MM_OK)
         hits = list_unpriced(missing, n, account, &accounts, out, outsz);
     free(missing);
     mm_price_list_free(&prices);
     mm_account_list_free(&accounts);
     return hits > 0;
+}
+
+bool ui_prices_cap_warning(ui_app *app, const char *account, char *out, size_t outsz)
+{
+    return cap_warning(app->cat, account, out, outsz);
+}
+
+typedef struct cap_warning_job {
+    char path[4096]; /* the catalog the console has open: the job opens its own */
+    char text[256];
+    ui_prices_cap_done_fn *done;
+} cap_warning_job;
+
+static void cap_warning_work(void *data)
+{
+    cap_warning_job *job = data;
+    mm_catalog_options opts = {.path = job->path[0] ? job->path : NULL, .read_only = true};
+    mm_catalog *cat = NULL;
+    mm_error err;
+    mm_error_clear(&err);
+    if (catalog_open(&opts, &cat, &err) != MM_OK)
+        return; /* no warning rather than a wrong one: the Prices page still lists them */
+    cap_warning(cat, NULL, job->text, sizeof job->text);
+    catalog_close(cat);
+}
+
+static void cap_warning_done(ui_app *app, void *data, void *owner)
+{
+    cap_warning_job *job = data;
+    job->done(app, job->text, owner);
+}
+
+bool ui_prices_cap_warning_start(ui_app *app, void *owner, ui_prices_cap_done_fn *done)
+{
+    cap_warning_job *job = calloc(1, sizeof *job);
+    if (!job)
+        return false;
+    const char *path = catalog_path(app->cat);
+    mm_copy(job->path, sizeof job->path, path ? path : "");
+    job->done = done;
+    return ui_job_start(app, cap_warning_work, cap_warning_done, free, job, owner) != NULL;
 }
 
 void ui_prices_warn_after_save(ui_app *app, const mm_account *acc, const char *saved)

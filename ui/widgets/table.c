@@ -94,6 +94,7 @@ void ui_table_begin(ui_table *t)
         t->pending_key = strdup(key);
     free_rows(t);
     t->nview = 0;
+    t->loads++;
     memset(t->content_widths, 0, sizeof t->content_widths);
     memset(t->compact_widths, 0, sizeof t->compact_widths);
     t->stale_widths = 0;

@@ -63,6 +63,7 @@ typedef struct ui_table {
     unsigned compacted;    /* bit c: column c shows its compact form at the last draw */
     unsigned stale_widths; /* bit c: a widest cell of column c was replaced by a narrower one */
     int body_h;            /* rows shown at the last draw (for PgUp/PgDn) */
+    unsigned long loads;   /* whole reloads (ui_table_begin): a page updating in place keeps it */
 } ui_table;
 
 void ui_table_init(ui_table *t, const ui_column *cols, size_t ncols, const char *noun,
