@@ -23,8 +23,9 @@ const char CAT_SQL_USAGE_SINCE_TIME_ALL[] =
     "SELECT " USAGE_COLUMNS " FROM usage_events WHERE ts_ms >= ?1 ORDER BY ts_ms, id";
 #define TOTALS_SELECT                                                                              \
     "SELECT count(*), coalesce(sum(tokens_in + tokens_out), 0), "                                  \
-    "coalesce(sum(max(cost_micros, 0)), 0), coalesce(min(ts_ms), 0), "                             \
-    "coalesce(sum(cost_micros < 0), 0) FROM usage_events "
+    "coalesce(sum(CASE WHEN cost_micros > 0 THEN cost_micros ELSE 0 END), 0), "                    \
+    "coalesce(min(ts_ms), 0), coalesce(sum(CASE WHEN cost_micros < 0 THEN 1 ELSE 0 END), 0) "      \
+    "FROM usage_events "
 const char CAT_SQL_USAGE_TOTALS_ACCOUNT[] =
     TOTALS_SELECT "WHERE account = ?1 AND ts_ms >= ?2 AND kind = 'request' "
                   "AND (CAST(?3 AS TEXT) IS NULL OR model = ?3)";
@@ -220,7 +221,7 @@ mm_status catalog_usage_since_id(mm_catalog *cat, int64_t after_id, size_t limit
     if (st != MM_OK)
         return st;
     db_bind_int64(stmt, 1, after_id);
-    db_bind_int64(stmt, 2, limit ? (int64_t)limit : -1);
+    db_bind_int64(stmt, 2, limit ? (int64_t)limit : INT64_MAX); /* not -1: PostgreSQL */
     return stream_events(cat, stmt, fn, ctx, count, err);
 }
 
