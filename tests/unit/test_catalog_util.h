@@ -78,7 +78,7 @@ static inline void snapshot_append(snapshot *snap, const void *data, size_t len)
 static inline void snapshot_append_table(snapshot *snap, db_conn *db, const char *table)
 {
     char sql[256];
-    snprintf(sql, sizeof sql, "SELECT t::text FROM %s t ORDER BY 1", table);
+    snprintf(sql, sizeof sql, "SELECT t::text FROM %.200s t ORDER BY 1", table);
     db_stmt *stmt;
     mm_error err = {0};
     if (db_prepare(db, sql, &stmt, &err) != MM_OK)
