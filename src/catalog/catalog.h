@@ -362,11 +362,12 @@ typedef struct mm_usage_prune_result {
 } mm_usage_prune_result;
 /* Deletes at most max_rows raw events older than now_ms - retention (oldest first) and at most
  * max_rows old minute rollups, in one transaction (day rollups are kept, so month-to-date stays
- * exact), then returns up to vacuum_pages free pages to the file system (0 = all). */
+ * exact), then returns up to vacuum_pages free pages to the file system (0 = all; SQLite only:
+ * PostgreSQL's autovacuum reuses the space, pages_freed stays 0). */
 mm_status catalog_usage_prune(mm_catalog *cat, int64_t now_ms, int64_t max_rows,
                               int64_t vacuum_pages, mm_usage_prune_result *out, mm_error *err);
 /* Switches a catalog created before auto_vacuum=INCREMENTAL to it (one VACUUM, outside any
- * transaction); *converted tells whether it was needed. */
+ * transaction); *converted tells whether it was needed (never on PostgreSQL). */
 mm_status catalog_usage_enable_auto_vacuum(mm_catalog *cat, bool *converted, mm_error *err);
 
 /* ---- prices (USD per million tokens) ---- */

@@ -35,6 +35,8 @@ mm_status catalog_alert_fire(mm_catalog *cat, mm_alert *alert, mm_error *err)
     if (st == MM_OK && alert->id == 0)
         st = mm_error_set(err, MM_E_EXISTS, NULL, "an alert %s for %s is already open", alert->rule,
                           alert->subject);
+    if (st == MM_OK) /* not audited, but the consoles' Alerts pages follow it */
+        st = db_notify_change(cat->db, err);
     return cat_end(cat, st, err);
 }
 
@@ -58,6 +60,8 @@ mm_status catalog_alert_resolve(mm_catalog *cat, int64_t id, int64_t ts_ms, cons
     }
     if (st == MM_OK && changes == 0)
         st = mm_error_set(err, MM_E_NOT_FOUND, NULL, "alert %lld is not open", (long long)id);
+    if (st == MM_OK)
+        st = db_notify_change(cat->db, err);
     return cat_end(cat, st, err);
 }
 

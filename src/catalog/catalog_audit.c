@@ -3,6 +3,7 @@
  * applied file, its parts pointing at it), and listing it newest first. */
 #include "catalog/catalog_internal.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,6 +46,8 @@ mm_status cat_audit(mm_catalog *cat, const char *action, const char *entity_kind
         db_bind_int64(stmt, 8, cat->change_set);
         st = cat_step_insert(cat, stmt, "writing the audit log", &cat->last_audit_id, err);
     }
+    if (st == MM_OK) /* every configuration change is audited: consoles and gateways wake */
+        st = db_notify_change(cat->db, err);
     if (st == MM_OK && cat->change_set)
         cat->change_parts++;
     free(before_text);
@@ -97,7 +100,7 @@ static mm_status list_entries(mm_catalog *cat, const char *sql, int64_t limit, i
     mm_status st = cat_prepare(cat, sql, &stmt, err);
     if (st != MM_OK)
         return st;
-    const int64_t values[2] = {limit ? limit : -1, set_id};
+    const int64_t values[2] = {limit ? limit : INT64_MAX, set_id}; /* PostgreSQL refuses LIMIT -1 */
     bind_limit_and_id(stmt, values);
     size_t capacity = 0;
     int rc = DB_DONE;

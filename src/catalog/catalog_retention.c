@@ -1,5 +1,6 @@
 /* Retention of raw usage events: the setting, pruning in bounded steps (the rollups stay, so
- * month-to-date figures stay exact) and giving the freed pages back with incremental_vacuum. */
+ * month-to-date figures stay exact) and giving the freed pages back with incremental_vacuum
+ * (SQLite; PostgreSQL's autovacuum does it there). */
 #include "catalog/catalog_internal.h"
 
 #include <inttypes.h>
@@ -91,6 +92,8 @@ mm_status catalog_usage_prune(mm_catalog *cat, int64_t now_ms, int64_t max_rows,
     if (st != MM_OK)
         return st;
     st = cat_end(cat, prune_rows(cat, now_ms, max_rows, out, err), err);
+    if (db_kind_of(cat->db) != DB_SQLITE) /* PostgreSQL's autovacuum reuses the space */
+        return st;
     if (st == MM_OK && (out->events_deleted || out->minutes_deleted))
         st = vacuum_pages(cat, vacuum_pages_max, &out->pages_freed, err);
     return st;
@@ -99,6 +102,8 @@ mm_status catalog_usage_prune(mm_catalog *cat, int64_t now_ms, int64_t max_rows,
 mm_status catalog_usage_enable_auto_vacuum(mm_catalog *cat, bool *converted, mm_error *err)
 {
     *converted = false;
+    if (db_kind_of(cat->db) != DB_SQLITE)
+        return MM_OK; /* a PostgreSQL catalog has no auto_vacuum mode to convert */
     int64_t mode = 0;
     mm_status st = cat_query_int(cat, "PRAGMA auto_vacuum", NULL, &mode, err);
     if (st != MM_OK || mode == 2) /* 2 = incremental */

@@ -23,8 +23,9 @@ const char CAT_SQL_USAGE_SINCE_TIME_ALL[] =
     "SELECT " USAGE_COLUMNS " FROM usage_events WHERE ts_ms >= ?1 ORDER BY ts_ms, id";
 #define TOTALS_SELECT                                                                              \
     "SELECT count(*), coalesce(sum(tokens_in + tokens_out), 0), "                                  \
-    "coalesce(sum(max(cost_micros, 0)), 0), coalesce(min(ts_ms), 0), "                             \
-    "coalesce(sum(cost_micros < 0), 0) FROM usage_events "
+    "coalesce(sum(CASE WHEN cost_micros > 0 THEN cost_micros ELSE 0 END), 0), "                    \
+    "coalesce(min(ts_ms), 0), coalesce(sum(CASE WHEN cost_micros < 0 THEN 1 ELSE 0 END), 0) "      \
+    "FROM usage_events "
 const char CAT_SQL_USAGE_TOTALS_ACCOUNT[] =
     TOTALS_SELECT "WHERE account = ?1 AND ts_ms >= ?2 AND kind = 'request' "
                   "AND (CAST(?3 AS TEXT) IS NULL OR model = ?3)";

@@ -239,10 +239,12 @@ static mm_status touch_locked(mm_catalog *cat, const int64_t *ids, const int64_t
                               size_t count, mm_error *err)
 {
     db_stmt *stmt;
-    mm_status st = cat_prepare(cat,
-                               "UPDATE workspace_keys SET last_used_ms = max(last_used_ms, ?2) "
-                               "WHERE id = ?1",
-                               &stmt, err);
+    mm_status st =
+        cat_prepare(cat,
+                    "UPDATE workspace_keys SET last_used_ms = CASE WHEN last_used_ms > ?2 "
+                    "THEN last_used_ms ELSE ?2 END "
+                    "WHERE id = ?1",
+                    &stmt, err);
     for (size_t i = 0; st == MM_OK && i < count; i++) {
         db_bind_int64(stmt, 1, ids[i]);
         db_bind_int64(stmt, 2, used_ms[i]);

@@ -450,6 +450,13 @@ mm_status db_end(db_conn *db, mm_status status, mm_error *err)
     return status;
 }
 
+mm_status db_notify_change(db_conn *db, mm_error *err)
+{
+    if (db->kind != DB_POSTGRES || !db->in_tx || db->in_read_tx)
+        return MM_OK;
+    return db_exec(db, "NOTIFY " DB_NOTIFY_CHANNEL, "announcing the change", err);
+}
+
 bool db_in_transaction(const db_conn *db)
 {
     return db->in_tx;

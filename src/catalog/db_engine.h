@@ -49,7 +49,7 @@ typedef struct db_open_options {
     bool bare; /* SQLite: no PRAGMA at open (the caller checks the file is its own first) */
 } db_open_options;
 
-/* The channel every write transaction notifies on PostgreSQL (LISTEN/NOTIFY). */
+/* The channel a configuration change notifies on PostgreSQL (LISTEN/NOTIFY; db_notify_change). */
 #define DB_NOTIFY_CHANNEL "mmadmin_catalog"
 
 /* ---- addresses and connections (db_engine.c) ---- */
@@ -149,8 +149,13 @@ mm_status db_query_int(db_conn *db, const char *sql, const char *param, int64_t 
 /* ---- transactions ---- */
 mm_status db_begin(db_conn *db, db_tx_mode mode, mm_error *err);
 /* Commits when status is MM_OK (reporting a failing COMMIT), else rolls back; returns the final
- * status. A committed write notifies DB_NOTIFY_CHANNEL on PostgreSQL. */
+ * status. */
 mm_status db_end(db_conn *db, mm_status status, mm_error *err);
+/* Inside a write transaction: its commit notifies DB_NOTIFY_CHANNEL (PostgreSQL NOTIFY, sent at
+ * COMMIT, once however often it is called, dropped with a rolled-back transaction or savepoint);
+ * SQLite: nothing (data_version counts every write). The catalog calls it for configuration
+ * changes only, never for usage, rollups or leases. */
+mm_status db_notify_change(db_conn *db, mm_error *err);
 bool db_in_transaction(const db_conn *db);
 /* Runs body in a transaction; a serialization failure or a deadlock (PostgreSQL 40001, 40P01)
  * rolls back and runs it again, up to 5 times with a short random pause (a lock timeout is not
@@ -165,7 +170,8 @@ const char *db_for_update(const db_conn *db);
 
 /* ---- noticing other sessions' changes ---- */
 /* *changed = another connection committed a write since the last call (the first call sets the
- * baseline). SQLite: PRAGMA data_version; PostgreSQL: a notification on DB_NOTIFY_CHANNEL. */
+ * baseline). SQLite: PRAGMA data_version (any write); PostgreSQL: a notification on
+ * DB_NOTIFY_CHANNEL (a configuration change: db_notify_change). */
 mm_status db_changed(db_conn *db, bool *changed, mm_error *err);
 /* Waits up to timeout_ms for such a change. PostgreSQL sleeps on the socket (woken by NOTIFY);
  * SQLite checks data_version every 50 ms. */

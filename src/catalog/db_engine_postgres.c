@@ -511,7 +511,7 @@ static mm_status pg_begin(db_conn *db, db_tx_mode mode)
 
 static mm_status pg_commit(db_conn *db)
 {
-    return run_simple(db, "NOTIFY " DB_NOTIFY_CHANNEL "; COMMIT");
+    return run_simple(db, "COMMIT"); /* a configuration change NOTIFYed inside: db_notify_change */
 }
 
 static void pg_rollback(db_conn *db)

@@ -71,6 +71,6 @@ assert_exit 2 account test sim-openai --timeout 0
 assert_exit 2 account test nobody
 
 # each test is a probe usage event
-probes=$(sqlite3 "$MM_DB" "SELECT count(*) FROM usage_events WHERE kind = 'probe'")
+probes=$(catalog_sql "SELECT count(*) FROM usage_events WHERE kind = 'probe'")
 [ "$probes" = 5 ] || fail "expected 5 probe usage events, found '$probes'"
 finish

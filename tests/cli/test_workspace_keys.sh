@@ -13,11 +13,17 @@ assert_json 'd["key"].startswith("mmk-") and d["expires"] is not None and d["id"
 key2=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["key"])' "$OUT")
 [ "$key" != "$key2" ] || fail "two keys are equal"
 
-# Nothing in the file holds the key; the hash is keyed (a plain BLAKE2b of the key is absent).
-sqlite3 "$MM_DB" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
-if grep -a -q -F -- "${key#mmk-}" "$MM_DB"; then fail "the key is stored in the catalog"; fi
+# Nothing in the catalog (the file, or any row on PostgreSQL) holds the key; the hash is keyed (a plain BLAKE2b of the key is absent).
+if catalog_fingerprint | grep -a -q -F -- "${key#mmk-}"; then fail "the key is stored in the catalog"; fi
+if [ -z "${MM_PG_ADDRESS:-}" ] && grep -a -q -F -- "${key#mmk-}" "$MM_DB"; then
+    fail "the key is stored in the catalog file"
+fi
 plain=$(python3 -c 'import hashlib,sys; print(hashlib.blake2b(sys.argv[1].encode(), digest_size=32).hexdigest())' "$key")
-stored=$(sqlite3 "$MM_DB" 'SELECT hex(key_hash) FROM workspace_keys WHERE id = 1' | tr A-F a-f)
+if [ -n "${MM_PG_ADDRESS:-}" ]; then
+    stored=$(pg_sql "SELECT encode(key_hash, 'hex') FROM workspace_keys WHERE id = 1")
+else
+    stored=$(sqlite3 "$MM_DB" 'SELECT hex(key_hash) FROM workspace_keys WHERE id = 1' | tr A-F a-f)
+fi
 [ ${#stored} = 64 ] || fail "no 32-byte hash stored"
 [ "$stored" != "$plain" ] || fail "the hash is not keyed"
 

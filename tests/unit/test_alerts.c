@@ -183,8 +183,8 @@ static void the_catalog_keeps_one_open_incident_per_rule_and_subject(void **stat
     (void)state;
     testutil_set_master_key();
     char *dir = testutil_tempdir();
-    char path[512];
-    snprintf(path, sizeof path, "%s/catalog.db", dir);
+    char path[1024];
+    testutil_catalog_address(dir, path, sizeof path);
     mm_catalog_options opts = {.path = path, .create = true};
     mm_catalog *cat;
     mm_error err = {0};

@@ -8,6 +8,7 @@
 
 static void resolve_path_order(void **state)
 {
+    SQLITE_ONLY("a file path by --db, $MM_DB, XDG");
     (void)state;
     char out[512];
     mm_error err = {0};
@@ -41,6 +42,7 @@ static int64_t pragma_int(const char *path, const char *sql)
 
 static void creates_folder_and_file_private_with_wal(void **state)
 {
+    SQLITE_ONLY("the file, its folder and WAL");
     (void)state;
     char *dir = testutil_tempdir();
     char path[1024];
@@ -72,6 +74,7 @@ static void creates_folder_and_file_private_with_wal(void **state)
 
 static void missing_file_without_create_is_not_found(void **state)
 {
+    SQLITE_ONLY("a missing file");
     (void)state;
     char *dir = testutil_tempdir();
     char path[1024];
@@ -128,6 +131,7 @@ static int check_unwritable_open(const char *path)
 
 static void unwritable_file_opens_read_only_and_refuses_writes(void **state)
 {
+    SQLITE_ONLY("file permissions");
     catalog_fixture *fx = *state;
     add_workspace(fx->cat, "team-a");
     catalog_close(fx->cat);
@@ -186,12 +190,38 @@ static void write_user_version(const char *path, int version)
     sqlite3_close(db);
 }
 
+/* PostgreSQL: mmadmin_schema.version is newer; nothing in the database changes. */
+static void newer_postgres_schema_is_refused_untouched(catalog_fixture *fx)
+{
+    db_conn *db = NULL;
+    mm_error err = {0};
+    assert_int_equal(db_open(fx->path, &(db_open_options){0}, &db, &err), MM_OK);
+    char sql[96];
+    snprintf(sql, sizeof sql, "UPDATE mmadmin_schema SET version = %d",
+             catalog_schema_version() + 5);
+    assert_int_equal(db_exec(db, sql, "testing", &err), MM_OK);
+    db_close(db);
+    snapshot before = snapshot_take(fx->path);
+    mm_catalog_options opts = {.path = fx->path, .create = true};
+    mm_catalog *cat = NULL;
+    assert_int_equal(catalog_open(&opts, &cat, &err), MM_E_SCHEMA);
+    assert_null(cat);
+    assert_string_equal(err.field, "db");
+    assert_non_null(strstr(err.message, "newer mmadmin"));
+    assert_non_null(strstr(err.message, "not changed"));
+    snapshot_assert_same(fx->path, &before);
+}
+
 static void newer_schema_is_refused_untouched(void **state)
 {
     catalog_fixture *fx = *state;
     add_model(fx->cat, "fast-chat");
     catalog_close(fx->cat);
     fx->cat = NULL;
+    if (fx->postgres) {
+        newer_postgres_schema_is_refused_untouched(fx);
+        return;
+    }
     write_user_version(fx->path, catalog_schema_version() + 5);
     size_t before_len = 0, after_len = 0;
     char *before = testutil_read_file(fx->path, &before_len);
@@ -212,6 +242,7 @@ static void newer_schema_is_refused_untouched(void **state)
 
 static void non_sqlite_file_is_refused_untouched(void **state)
 {
+    SQLITE_ONLY("a file that is not SQLite");
     (void)state;
     char *dir = testutil_tempdir();
     char path[1024];
@@ -237,6 +268,7 @@ static void non_sqlite_file_is_refused_untouched(void **state)
 
 static void foreign_sqlite_database_is_refused(void **state)
 {
+    SQLITE_ONLY("an SQLite file without our application_id");
     (void)state;
     char *dir = testutil_tempdir();
     char path[1024];

@@ -146,6 +146,8 @@ static void plain_sql_events_and_the_backfill_are_rolled_up(void **state)
     catalog_close(fx->cat);
     fx->cat = fixture_open(fx->path);
     assert_all_rollups_exact(fx->cat, true);
+    if (fx->postgres)
+        return; /* PostgreSQL's schema starts at 10: no migration 8 backfill to test */
     /* a catalog of schema 7 (without migration 9's column either): migration 8 backfills from
      * the events */
     assert_int_equal(cat_exec(fx->cat,
@@ -229,6 +231,8 @@ static void retention_setting_has_a_default_and_bounds(void **state)
     assert_int_equal(catalog_usage_set_retention_days(fx->cat, 1, &err), MM_E_INVALID);
     assert_int_equal(catalog_usage_set_retention_days(fx->cat, 400, &err), MM_OK);
     assert_int_equal(catalog_usage_retention_days(fx->cat), 400);
+    if (fx->postgres)
+        return; /* auto_vacuum is SQLite's */
     int64_t mode = 0;
     assert_int_equal(cat_query_int(fx->cat, "PRAGMA auto_vacuum", NULL, &mode, &err), MM_OK);
     assert_int_equal(mode, 2); /* a new catalog is INCREMENTAL */

@@ -1,6 +1,6 @@
 /* Unit tests of the append-only usage events (insert, batch, streaming by id and time, the
  * totals behind limits and their index use), prices, the prober lease election between two
- * sessions with expiry, and settings. */
+ * sessions with expiry, settings, and which writes notify other sessions (PostgreSQL). */
 #include "test_catalog_util.h"
 
 #include <math.h>
@@ -245,6 +245,7 @@ static void query_plan(const char *path, const char *sql, char *out, size_t outs
 
 static void usage_queries_use_their_indexes(void **state)
 {
+    SQLITE_ONLY("SQLite's query plans (EXPLAIN QUERY PLAN)");
     catalog_fixture *fx = *state;
     mm_error err = {0};
     static mm_usage_event evs[3000];
@@ -424,6 +425,46 @@ static void settings_get_and_set(void **state)
     mm_audit_list_free(&audit);
 }
 
+/* The version a LISTENing session sees after waiting up to wait_ms for a notification. */
+static int64_t version_after_wait(mm_catalog *watcher, int wait_ms)
+{
+    mm_error err = {0};
+    assert_int_equal(catalog_wait_change(watcher, wait_ms, &err), MM_OK);
+    int64_t version = -1;
+    assert_int_equal(catalog_data_version(watcher, &version, &err), MM_OK);
+    return version;
+}
+
+/* PostgreSQL NOTIFYs configuration changes only: a usage batch, a lease and a refused change wake
+ * no LISTENing console or gateway; adding a model does, at once. */
+static void only_configuration_changes_notify(void **state)
+{
+    POSTGRES_ONLY("LISTEN/NOTIFY (SQLite's data_version counts every write)");
+    catalog_fixture *fx = *state;
+    mm_catalog *watcher = fixture_open(fx->path);
+    int64_t baseline = version_after_wait(watcher, 0);
+    mm_error err = {0};
+    mm_usage_event evs[50];
+    for (int i = 0; i < 50; i++)
+        evs[i] = make_event(1000000 + i, "request", "a1", "w1", "chat", 10, 3);
+    assert_int_equal(catalog_usage_insert_batch(fx->cat, evs, 50, &err), MM_OK);
+    bool acquired = false;
+    assert_int_equal(catalog_lease_acquire(fx->cat, "prober", "me", 60000, &acquired, &err), MM_OK);
+    assert_true(acquired);
+    assert_int_equal(version_after_wait(watcher, 500), baseline);
+    add_model(fx->cat, "chat");
+    int64_t after_model = version_after_wait(watcher, 5000);
+    assert_true(after_model > baseline);
+    assert_int_equal(version_after_wait(watcher, 300), after_model); /* one change, one wake */
+    assert_int_equal(catalog_usage_insert_batch(fx->cat, evs, 50, &err), MM_OK);
+    mm_model dup;
+    mm_model_init(&dup);
+    mm_copy(dup.name, sizeof dup.name, "chat");
+    assert_int_equal(catalog_model_insert(fx->cat, &dup, &err), MM_E_EXISTS);
+    assert_int_equal(version_after_wait(watcher, 500), after_model);
+    catalog_close(watcher);
+}
+
 #define FIXTURE_TEST(fn)                                                                           \
     cmocka_unit_test_setup_teardown(fn, catalog_fixture_setup, catalog_fixture_teardown)
 
@@ -439,6 +480,7 @@ int main(void)
         FIXTURE_TEST(prices_set_get_list_and_import),
         FIXTURE_TEST(lease_election_between_two_sessions),
         FIXTURE_TEST(settings_get_and_set),
+        FIXTURE_TEST(only_configuration_changes_notify),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

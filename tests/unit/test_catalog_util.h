@@ -1,4 +1,5 @@
-/* Fixtures shared by the catalog and vault unit tests: a fresh catalog in a temporary folder,
+/* Fixtures shared by the catalog and vault unit tests: a fresh catalog per test on either backend
+ * (an SQLite file in a temporary folder, or a fresh database on $MM_TEST_DB's PostgreSQL server),
  * a second connection to it, snapshots for "nothing changed" checks, and small builders. */
 #ifndef MM_TEST_CATALOG_UTIL_H
 #define MM_TEST_CATALOG_UTIL_H
@@ -12,11 +13,13 @@
 #include <string.h>
 
 #include "catalog/catalog.h"
+#include "catalog/db_engine.h"
 #include "util/text.h"
 
 typedef struct catalog_fixture {
-    char *dir;
-    char path[1024];
+    char *dir;       /* a temporary folder (the SQLite file, and files a test writes) */
+    char path[1024]; /* the catalog's address: dir/catalog.db, or a postgresql:// address */
+    bool postgres;   /* $MM_TEST_DB: the catalog is on PostgreSQL */
     mm_catalog *cat;
 } catalog_fixture;
 
@@ -37,9 +40,11 @@ static inline int catalog_fixture_setup(void **state)
     testutil_set_master_key();
     unsetenv("MM_FAKE_NOW_MS");
     unsetenv("MM_DB");
+    unsetenv("MM_KEY_FILE");
     catalog_fixture *fx = calloc(1, sizeof *fx);
     fx->dir = testutil_tempdir();
-    snprintf(fx->path, sizeof fx->path, "%s/catalog.db", fx->dir);
+    fx->postgres = testutil_on_postgres();
+    testutil_catalog_address(fx->dir, fx->path, sizeof fx->path);
     fx->cat = fixture_open(fx->path);
     *state = fx;
     return 0;
@@ -55,8 +60,9 @@ static inline int catalog_fixture_teardown(void **state)
     return 0;
 }
 
-/* Everything a reader of the file would see: the serialized database through a separate
- * connection, followed by the raw bytes of the file and its WAL. */
+/* Everything a reader of the catalog would see. SQLite: the serialized database through a
+ * separate connection, followed by the raw bytes of the file and its WAL. PostgreSQL: every row
+ * of every table (as text, sorted) through a separate session. */
 typedef struct snapshot {
     unsigned char *bytes;
     size_t len;
@@ -69,8 +75,53 @@ static inline void snapshot_append(snapshot *snap, const void *data, size_t len)
     snap->len += len;
 }
 
+static inline void snapshot_append_table(snapshot *snap, db_conn *db, const char *table)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT t::text FROM %.200s t ORDER BY 1", table);
+    db_stmt *stmt;
+    mm_error err = {0};
+    if (db_prepare(db, sql, &stmt, &err) != MM_OK)
+        fail_msg("%s: %s", sql, err.message);
+    snapshot_append(snap, table, strlen(table) + 1);
+    db_step_result step;
+    while ((step = db_step(stmt)) == DB_ROW) {
+        const char *row = db_column_text(stmt, 0);
+        snapshot_append(snap, row, strlen(row) + 1);
+    }
+    assert_int_equal(step, DB_DONE);
+    db_finalize(stmt);
+}
+
+static inline snapshot snapshot_take_postgres(const char *address)
+{
+    snapshot snap = {0};
+    db_conn *db = NULL;
+    mm_error err = {0};
+    if (db_open(address, &(db_open_options){.read_only = true}, &db, &err) != MM_OK)
+        fail_msg("snapshot of %s: %s", address, err.message);
+    db_stmt *stmt;
+    assert_int_equal(db_prepare(db,
+                                "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) "
+                                "FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', "
+                                "'information_schema') ORDER BY 1",
+                                &stmt, &err),
+                     MM_OK);
+    char tables[64][128];
+    size_t n = 0;
+    while (db_step(stmt) == DB_ROW && n < 64)
+        snprintf(tables[n++], sizeof tables[0], "%s", db_column_text(stmt, 0));
+    db_finalize(stmt);
+    for (size_t i = 0; i < n; i++)
+        snapshot_append_table(&snap, db, tables[i]);
+    db_close(db);
+    return snap;
+}
+
 static inline snapshot snapshot_take(const char *path)
 {
+    if (db_address_is_postgres(path))
+        return snapshot_take_postgres(path);
     snapshot snap = {0};
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
@@ -162,6 +213,16 @@ static inline void chain_string(mm_catalog *cat, const char *model, char *out, s
         snprintf(out + used, outsz - used, "%s%s/%s", i ? "," : "", m.targets[i].account,
                  m.targets[i].model);
     }
+}
+
+/* The catalog holds NEEDLE anywhere a reader could see it: the SQLite file or its WAL, or any
+ * row of any table on PostgreSQL. */
+static inline bool catalog_contains(const char *address, const void *needle, size_t len)
+{
+    snapshot snap = snapshot_take(address);
+    bool found = snap.len >= len && memmem(snap.bytes, snap.len, needle, len) != NULL;
+    free(snap.bytes);
+    return found;
 }
 
 static inline bool file_contains(const char *path, const void *needle, size_t len)

@@ -571,6 +571,8 @@ static void another_session_s_write_wakes_a_waiter(void **state)
         mm_status cst = db_begin(other, DB_TX_WRITE, &cerr);
         if (cst == MM_OK)
             insert_thing(other, "theirs", 2, &cerr, &cst);
+        if (cst == MM_OK) /* the catalog announces its configuration changes */
+            cst = db_notify_change(other, &cerr);
         cst = db_end(other, cst, &cerr);
         db_close(other);
         _exit(cst == MM_OK ? 0 : 1);

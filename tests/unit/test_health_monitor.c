@@ -19,7 +19,7 @@
 
 typedef struct fixture {
     char *dir;
-    char path[512];
+    char path[1024];
     mm_catalog *cat;
     int wake[2];
 } fixture;
@@ -29,7 +29,7 @@ static int setup(void **state)
     testutil_set_master_key();
     fixture *f = calloc(1, sizeof *f);
     f->dir = testutil_tempdir();
-    snprintf(f->path, sizeof f->path, "%s/catalog.db", f->dir);
+    testutil_catalog_address(f->dir, f->path, sizeof f->path);
     mm_catalog_options opts = {.path = f->path, .create = true};
     mm_error err = {0};
     if (catalog_open(&opts, &f->cat, &err) != MM_OK)
@@ -164,6 +164,7 @@ static void count_event(const mm_usage_event *ev, void *ctx)
 
 static void startup_load_uses_the_time_index(void **state)
 {
+    SQLITE_ONLY("SQLite's statement trace and query plan");
     fixture *f = *state;
     catalog_close(f->cat);
     sqlite3_auto_extension((void (*)(void))install_trace);

@@ -24,8 +24,8 @@ static int setup(void **state)
     testutil_set_master_key();
     fixture *f = calloc(1, sizeof *f);
     f->dir = testutil_tempdir();
-    char path[512];
-    snprintf(path, sizeof path, "%s/catalog.db", f->dir);
+    char path[1024];
+    testutil_catalog_address(f->dir, path, sizeof path);
     mm_catalog_options opts = {.path = path, .create = true};
     mm_error err = {0};
     if (catalog_open(&opts, &f->cat, &err) != MM_OK)

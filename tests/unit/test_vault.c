@@ -11,17 +11,35 @@
 
 static const char *const OTHER_KEY = "ICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICA="; /* 32 spaces */
 
+/* SQLite: the key file beside the catalog; PostgreSQL: $MM_KEY_FILE (never beside a server). */
 static void key_file_path(const catalog_fixture *fx, char *out, size_t outsz)
 {
-    snprintf(out, outsz, "%s.key", fx->path);
+    if (fx->postgres)
+        snprintf(out, outsz, "%s/master.key", fx->dir);
+    else
+        snprintf(out, outsz, "%s.key", fx->path);
 }
 
-/* A fixture that uses the key file beside the catalog instead of MM_MASTER_KEY. */
+/* A fixture that uses the key file instead of MM_MASTER_KEY. */
 static int key_file_setup(void **state)
 {
     catalog_fixture_setup(state);
     unsetenv("MM_MASTER_KEY");
+    catalog_fixture *fx = *state;
+    if (fx->postgres) {
+        char key_path[1100];
+        key_file_path(fx, key_path, sizeof key_path);
+        setenv("MM_KEY_FILE", key_path, 1);
+        catalog_close(fx->cat);
+        fx->cat = fixture_open(fx->path);
+    }
     return 0;
+}
+
+static int key_file_teardown(void **state)
+{
+    unsetenv("MM_KEY_FILE");
+    return catalog_fixture_teardown(state);
 }
 
 static void key_file_created_only_with_first_secret(void **state)
@@ -88,10 +106,16 @@ static void wrong_master_key_is_refused_and_nothing_changes(void **state)
     fx->cat = fixture_open(fx->path); /* opening needs no key */
     mm_error err = {0};
     char expected[2048];
-    snprintf(expected, sizeof expected,
-             "the master key does not match this catalog (MM_MASTER_KEY or %s.key); restore the "
-             "right key \xe2\x80\x94 nothing was changed",
-             fx->path);
+    if (fx->postgres) /* no key file beside a shared catalog */
+        snprintf(expected, sizeof expected,
+                 "the master key (MM_MASTER_KEY or MM_KEY_FILE) does not match the catalog %s; "
+                 "give the key the other hosts use \xe2\x80\x94 nothing was changed",
+                 fx->path);
+    else
+        snprintf(expected, sizeof expected,
+                 "the master key does not match this catalog (MM_MASTER_KEY or %s.key); restore "
+                 "the right key \xe2\x80\x94 nothing was changed",
+                 fx->path);
     assert_int_equal(catalog_vault_check(fx->cat, &err), MM_E_SECRET);
     assert_string_equal(err.message, expected);
     char secret[MM_API_KEY_MAX];
@@ -133,7 +157,7 @@ static void missing_key_is_refused_naming_both_ways(void **state)
     assert_int_equal(catalog_account_secret(fx->cat, "prod", secret, sizeof secret, &err),
                      MM_E_SECRET);
     assert_non_null(strstr(err.message, "MM_MASTER_KEY"));
-    assert_non_null(strstr(err.message, key_path));
+    assert_non_null(strstr(err.message, fx->postgres ? "MM_KEY_FILE" : key_path));
     assert_non_null(strstr(err.message, "nothing was changed"));
     snapshot before = snapshot_take(fx->path);
     mm_account acc;
@@ -186,6 +210,10 @@ static void keys_never_reach_the_file(void **state)
     snprintf(wal, sizeof wal, "%s-wal", fx->path);
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < 3; i++) {
+            assert_false(catalog_contains(fx->path, keys[i], strlen(keys[i])));
+            assert_false(catalog_contains(fx->path, "UNIQUEKEY", 9));
+            if (fx->postgres)
+                continue;
             assert_false(file_contains(fx->path, keys[i], strlen(keys[i])));
             assert_false(file_contains(wal, keys[i], strlen(keys[i])));
             assert_false(file_contains(fx->path, "UNIQUEKEY", 9));
@@ -241,8 +269,7 @@ static void key_hints_show_only_the_ends(void **state)
 
 #define FIXTURE_TEST(fn)                                                                           \
     cmocka_unit_test_setup_teardown(fn, catalog_fixture_setup, catalog_fixture_teardown)
-#define KEY_FILE_TEST(fn)                                                                          \
-    cmocka_unit_test_setup_teardown(fn, key_file_setup, catalog_fixture_teardown)
+#define KEY_FILE_TEST(fn) cmocka_unit_test_setup_teardown(fn, key_file_setup, key_file_teardown)
 
 int main(void)
 {
