@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog/month_cost.h"
 #include "health/status.h"
 #include "util/text.h"
 
@@ -49,8 +50,8 @@ static mm_status load_month_costs(mm_catalog *cat, const mm_account_list *accoun
                                   mm_window_set *set, mm_error *err)
 {
     month_context month = {.set = set};
-    mm_status st =
-        catalog_usage_month_by_account(cat, set->month_start_ms, fold_month_rollup, &month, err);
+    mm_status st = catalog_usage_month_cost_by_account(cat, set->month_start_ms, fold_month_rollup,
+                                                       &month, err);
     if (st == MM_OK && month.out_of_memory)
         st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory loading health");
     for (size_t i = 0; st == MM_OK && i < accounts->count; i++) {
@@ -131,7 +132,8 @@ static int compare_month_cost(const void *a, const void *b)
 static mm_status load_month_cost_list(mm_catalog *cat, int64_t month_start_ms, month_costs *out,
                                       mm_error *err)
 {
-    mm_status st = catalog_usage_month_by_account(cat, month_start_ms, append_month_cost, out, err);
+    mm_status st =
+        catalog_usage_month_cost_by_account(cat, month_start_ms, append_month_cost, out, err);
     if (st == MM_OK && out->out_of_memory)
         st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory loading the month's costs");
     if (st == MM_OK && out->count)
