@@ -3,30 +3,35 @@
 #include "catalog/month_cost.h"
 
 #include "catalog/catalog_internal.h"
+#include "util/text.h"
 
-mm_status catalog_usage_month_cost_by_account(mm_catalog *cat, int64_t month_start_ms,
-                                              mm_rollup_fn fn, void *ctx, mm_error *err)
+static void bind_month(db_stmt *stmt, const void *month_start_ms)
 {
+    db_bind_int64(stmt, 1, *(const int64_t *)month_start_ms);
+}
+
+static void read_month_cost(db_stmt *stmt, void *item)
+{
+    mm_month_cost *cost = item;
+    mm_copy(cost->account, sizeof cost->account, db_column_text(stmt, 0));
+    cost->cost_micros = db_column_int64(stmt, 1);
+    cost->unpriced = db_column_int64(stmt, 2);
+}
+
+mm_status catalog_usage_month_costs(mm_catalog *cat, int64_t month_start_ms, mm_month_cost **items,
+                                    size_t *count, mm_error *err)
+{
+    *items = NULL;
+    *count = 0;
     /* the open transaction's events count too */
     mm_status st = db_in_transaction(cat->db) ? cat_rollup_flush(cat, err) : MM_OK;
-    db_stmt *stmt;
     if (st == MM_OK)
-        st = cat_prepare(cat,
-                         "SELECT name, coalesce(sum(cost_micros), 0), coalesce(sum(unpriced), 0) "
-                         "FROM usage_rollup_day WHERE start_ms >= ?1 AND scope = 'account' AND "
-                         "kind = 'request' GROUP BY name",
-                         &stmt, err);
-    if (st != MM_OK)
-        return st;
-    db_bind_int64(stmt, 1, month_start_ms);
-    int rc;
-    while ((rc = db_step(stmt)) == DB_ROW) {
-        mm_usage_rollup sums = {.cost_micros = db_column_int64(stmt, 1),
-                                .unpriced = db_column_int64(stmt, 2)};
-        fn(db_column_text(stmt, 0), &sums, ctx);
-    }
-    if (rc != DB_DONE)
-        st = cat_db_error(cat, "reading the month's usage rollups", err);
-    db_finalize(stmt);
+        st = cat_collect_rows(cat,
+                              "SELECT name, sum(cost_micros) AS cost, sum(unpriced) AS unpriced "
+                              "FROM usage_rollup_day WHERE start_ms >= ?1 AND scope = 'account' "
+                              "AND kind = 'request' GROUP BY name "
+                              "HAVING sum(cost_micros) <> 0 OR sum(unpriced) <> 0 ORDER BY name",
+                              bind_month, &month_start_ms, read_month_cost, sizeof **items,
+                              (void **)items, count, "reading the month's usage rollups", err);
     return st;
 }

@@ -3,15 +3,22 @@
 #ifndef MM_CATALOG_MONTH_COST_H
 #define MM_CATALOG_MONTH_COST_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "catalog/catalog.h"
 
-/* Like catalog_usage_month_by_account (requests since month_start_ms, one indexed range of the
- * day rollups, accounts in name order) with only sums->cost_micros (USD micros, priced events)
- * and sums->unpriced (events without a price) filled; the other fields are 0. Includes the open
- * transaction's events. MM_E_DB when the catalog cannot be read. */
-mm_status catalog_usage_month_cost_by_account(mm_catalog *cat, int64_t month_start_ms,
-                                              mm_rollup_fn fn, void *ctx, mm_error *err);
+typedef struct mm_month_cost {
+    char account[MM_NAME_MAX];
+    int64_t cost_micros; /* USD micros of the priced requests... */
+    int64_t unpriced;    /* ...and the requests without a price */
+} mm_month_cost;
+
+/* Every account with a cost or an unpriced request since month_start_ms (requests; one
+ * indexed range of the day rollups, the open transaction's events included), in a malloc'ed
+ * array sorted by name in byte order (strcmp's); free(*items). MM_E_DB when the catalog cannot be
+ * read, MM_E_INTERNAL out of memory (then *items is NULL). */
+mm_status catalog_usage_month_costs(mm_catalog *cat, int64_t month_start_ms, mm_month_cost **items,
+                                    size_t *count, mm_error *err);
 
 #endif

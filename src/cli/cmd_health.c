@@ -111,17 +111,26 @@ static void put_real(json_writer *w, const char *key, double value)
     put_value(w, key, w->real);
 }
 
-static void put_int(json_writer *w, const char *key, int64_t value)
+typedef struct int_field {
+    const char *key;
+    int64_t value;
+} int_field;
+
+/* each field's value in decimal, as jansson prints an integer */
+static void put_ints(json_writer *w, const int_field *fields, size_t n)
 {
-    char digits[24], *p = digits + sizeof digits;
-    uint64_t magnitude = value < 0 ? 0 - (uint64_t)value : (uint64_t)value;
-    do
-        *--p = (char)('0' + magnitude % 10);
-    while ((magnitude /= 10) != 0);
-    if (value < 0)
-        *--p = '-';
-    put_key(w, key);
-    put_bytes(w, p, (size_t)(digits + sizeof digits - p));
+    for (size_t i = 0; i < n; i++) {
+        char digits[24], *p = digits + sizeof digits;
+        int64_t value = fields[i].value;
+        uint64_t magnitude = value < 0 ? 0 - (uint64_t)value : (uint64_t)value;
+        do
+            *--p = (char)('0' + magnitude % 10);
+        while ((magnitude /= 10) != 0);
+        if (value < 0)
+            *--p = '-';
+        put_key(w, fields[i].key);
+        put_bytes(w, p, (size_t)(digits + sizeof digits - p));
+    }
 }
 
 /* a latency in ms to one decimal, or null (none) */
@@ -143,26 +152,29 @@ static void put_figures(json_writer *w, const mm_health_figures *f, int status_m
     put_ms(w, "latency_avg_ms", f->latency_avg_ms);
     put_ms(w, "latency_p95_ms", f->latency_p95_ms);
     put_real(w, "error_rate", f->error_rate);
-    put_int(w, "rate_limit_hits", f->rate_limit_hits);
-    put_int(w, "requests", f->requests);
-    put_int(w, "tokens_in", f->tokens_in);
-    put_int(w, "tokens_out", f->tokens_out);
-    put_int(w, "tokens_cache_read", f->tokens_cache_read);
-    put_int(w, "tokens_cache_write", f->tokens_cache_write);
-    /* requests whose tokens (and cost) are the admission estimate: the figures are "~" */
-    put_int(w, "usage_estimated_requests", f->usage_estimated);
+    /* usage_estimated_requests: requests whose tokens (and cost) are the admission estimate */
+    const int_field hour[] = {{"rate_limit_hits", f->rate_limit_hits},
+                              {"requests", f->requests},
+                              {"tokens_in", f->tokens_in},
+                              {"tokens_out", f->tokens_out},
+                              {"tokens_cache_read", f->tokens_cache_read},
+                              {"tokens_cache_write", f->tokens_cache_write},
+                              {"usage_estimated_requests", f->usage_estimated}};
+    put_ints(w, hour, sizeof hour / sizeof hour[0]);
     put_real(w, "cost_usd_hour", money_micros_to_usd(f->cost_micros_hour));
     put_real(w, "cost_usd_month", money_micros_to_usd(f->cost_micros_month));
     put_value(w, "monthly_cap_usd", cli_json_usd(f->monthly_cap_cents));
     put_value(w, "enabled", json_boolean(f->enabled));
     put_value(w, "status_reason", json_string(f->status_reason));
-    put_int(w, "request_errors", f->request_errors);
-    put_int(w, "status_window_minutes", status_minutes);
-    put_int(w, "recent_requests", f->recent_requests);
+    const int_field recent[] = {{"request_errors", f->request_errors},
+                                {"status_window_minutes", status_minutes},
+                                {"recent_requests", f->recent_requests}};
+    put_ints(w, recent, sizeof recent / sizeof recent[0]);
     put_real(w, "recent_error_rate", f->recent_error_rate);
-    put_int(w, "recent_rate_limit_hits", f->recent_rate_limit_hits);
-    put_int(w, "unpriced_requests", f->unpriced);
-    put_int(w, "unpriced_requests_month", f->month_unpriced);
+    const int_field last[] = {{"recent_rate_limit_hits", f->recent_rate_limit_hits},
+                              {"unpriced_requests", f->unpriced},
+                              {"unpriced_requests_month", f->month_unpriced}};
+    put_ints(w, last, sizeof last / sizeof last[0]);
 }
 
 static void format_ms(char *buf, size_t bufsz, double ms)

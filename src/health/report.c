@@ -25,35 +25,24 @@ static void fold_loaded_event(const mm_usage_event *ev, void *ctx)
         load->out_of_memory = true;
 }
 
-typedef struct month_context {
-    mm_window_set *set;
-    bool out_of_memory;
-} month_context;
-
-static void fold_month_rollup(const char *account, const mm_usage_rollup *sums, void *ctx)
-{
-    month_context *month = ctx;
-    if (month->out_of_memory || (!sums->cost_micros && !sums->unpriced))
-        return; /* no window for an account with nothing to show */
-    mm_account_window *win = mm_window_set_get(month->set, account);
-    if (!win) {
-        month->out_of_memory = true;
-        return;
-    }
-    win->month_cost_micros = sums->cost_micros;
-    win->month_unpriced = sums->unpriced;
-}
-
 /* Month to date per account (priced cost, events without a price) from the day rollups:
  * windows only for accounts with traffic. */
 static mm_status load_month_costs(mm_catalog *cat, const mm_account_list *accounts,
                                   mm_window_set *set, mm_error *err)
 {
-    month_context month = {.set = set};
-    mm_status st = catalog_usage_month_cost_by_account(cat, set->month_start_ms, fold_month_rollup,
-                                                       &month, err);
-    if (st == MM_OK && month.out_of_memory)
-        st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory loading health");
+    mm_month_cost *costs;
+    size_t count;
+    mm_status st = catalog_usage_month_costs(cat, set->month_start_ms, &costs, &count, err);
+    for (size_t i = 0; st == MM_OK && i < count; i++) {
+        mm_account_window *win = mm_window_set_get(set, costs[i].account);
+        if (!win)
+            st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory loading health");
+        else {
+            win->month_cost_micros = costs[i].cost_micros;
+            win->month_unpriced = costs[i].unpriced;
+        }
+    }
+    free(costs);
     for (size_t i = 0; st == MM_OK && i < accounts->count; i++) {
         if (!mm_window_set_find(set, accounts->items[i].name))
             continue;
@@ -90,60 +79,21 @@ mm_status health_windows_load(mm_catalog *cat, const mm_account_list *accounts, 
     return st;
 }
 
-/* The month's cost per account from the rollups, in a sorted array (no window for an account
+/* The month's cost per account from the rollups, sorted by name (no window for an account
  * without recent traffic: `health --json` at 10,000 accounts). */
-typedef struct month_cost {
-    char account[MM_NAME_MAX];
-    int64_t cost_micros, unpriced;
-} month_cost;
-
 typedef struct month_costs {
-    month_cost *items;
-    size_t count, capacity;
-    bool out_of_memory;
+    mm_month_cost *items;
+    size_t count;
 } month_costs;
-
-static void append_month_cost(const char *account, const mm_usage_rollup *sums, void *ctx)
-{
-    month_costs *costs = ctx;
-    if (costs->out_of_memory || (!sums->cost_micros && !sums->unpriced))
-        return;
-    if (costs->count == costs->capacity) {
-        size_t capacity = costs->capacity ? costs->capacity * 2 : 256;
-        month_cost *grown = realloc(costs->items, capacity * sizeof *grown);
-        if (!grown) {
-            costs->out_of_memory = true;
-            return;
-        }
-        costs->items = grown;
-        costs->capacity = capacity;
-    }
-    month_cost *c = &costs->items[costs->count++];
-    mm_copy(c->account, sizeof c->account, account);
-    c->cost_micros = sums->cost_micros;
-    c->unpriced = sums->unpriced;
-}
 
 static int compare_month_cost(const void *a, const void *b)
 {
-    return strcmp(((const month_cost *)a)->account, ((const month_cost *)b)->account);
+    return strcmp(((const mm_month_cost *)a)->account, ((const mm_month_cost *)b)->account);
 }
 
-static mm_status load_month_cost_list(mm_catalog *cat, int64_t month_start_ms, month_costs *out,
-                                      mm_error *err)
+static const mm_month_cost *find_month_cost(const month_costs *costs, const char *account)
 {
-    mm_status st =
-        catalog_usage_month_cost_by_account(cat, month_start_ms, append_month_cost, out, err);
-    if (st == MM_OK && out->out_of_memory)
-        st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory loading the month's costs");
-    if (st == MM_OK && out->count)
-        qsort(out->items, out->count, sizeof *out->items, compare_month_cost);
-    return st;
-}
-
-static const month_cost *find_month_cost(const month_costs *costs, const char *account)
-{
-    month_cost key;
+    mm_month_cost key;
     mm_copy(key.account, sizeof key.account, account);
     return costs->count ? bsearch(&key, costs->items, costs->count, sizeof key, compare_month_cost)
                         : NULL;
@@ -271,7 +221,7 @@ static void emit_pending(each_context *each, bool last)
     memset(each->figures, 0, sizeof *each->figures);
     fill_figures(each->figures, &each->held, mm_window_set_find(each->set, each->held.name),
                  each->now_ms, each->t);
-    const month_cost *month = find_month_cost(each->month, each->held.name);
+    const mm_month_cost *month = find_month_cost(each->month, each->held.name);
     each->figures->cost_micros_month = month ? month->cost_micros : 0;
     each->figures->month_unpriced = month ? month->unpriced : 0;
     each->failed = !each->fn(each->figures, last, each->ctx);
@@ -294,7 +244,7 @@ mm_status health_report_each(mm_catalog *cat, int64_t now_ms, const mm_health_th
     month_costs month = {0};
     mm_status st = load_hour(cat, now_ms, &set, &max_id, err);
     if (st == MM_OK)
-        st = load_month_cost_list(cat, set.month_start_ms, &month, err);
+        st = catalog_usage_month_costs(cat, set.month_start_ms, &month.items, &month.count, err);
     each_context *each = st == MM_OK ? calloc(1, sizeof *each) : NULL;
     mm_health_figures *figures = each ? malloc(sizeof *figures) : NULL;
     if (st == MM_OK && !figures)
