@@ -507,6 +507,23 @@ int cli_print_list(bool json, const cli_list_output *out)
     return CLI_EXIT_OK;
 }
 
+int cli_run_list(cli_context *ctx, int argc, char **argv, const cli_spec *spec,
+                 const cli_list_steps *steps, void *list)
+{
+    cli_parser p;
+    bool json = false;
+    mm_catalog *cat;
+    int stop = cli_start(ctx, &p, spec, argc, argv, &json, &cat);
+    if (stop >= 0)
+        return stop;
+    mm_error err = {0};
+    const char *word = p.nargs ? p.args[0] : NULL;
+    int code = steps->load(cat, word, list, &err) == MM_OK ? steps->print(cat, json, list)
+                                                           : cli_report(&err);
+    steps->free_list(list);
+    return code;
+}
+
 json_t *cli_json_limit(int64_t value)
 {
     return value == MM_LIMIT_UNSET ? json_null() : json_integer((json_int_t)value);

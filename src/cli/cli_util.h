@@ -163,6 +163,37 @@ typedef struct cli_list_output {
     const void *list;
 } cli_list_output;
 int cli_print_list(bool json, const cli_list_output *out);
+/* A `list` command from start to end, one home for its steps: parses spec (--json) and opens
+ * the catalog (cli_start), load fills the command's list (zeroed by the caller) — word is the
+ * first word after the options, or NULL —, print prints it and returns the exit code (reporting
+ * its own failures), and free_list frees it whatever happened. A failure of load is reported
+ * (cli_report). */
+typedef struct cli_list_steps {
+    mm_status (*load)(mm_catalog *cat, const char *word, void *list, mm_error *err);
+    int (*print)(mm_catalog *cat, bool json, const void *list);
+    void (*free_list)(void *list);
+} cli_list_steps;
+int cli_run_list(cli_context *ctx, int argc, char **argv, const cli_spec *spec,
+                 const cli_list_steps *steps, void *list);
+/* Defines the `list` subcommand `static int fn(cli_context *, int, char **)` over a catalog
+ * list of type T: `mm_status load(mm_catalog *, T *, mm_error *)` reads it,
+ * `int print(mm_catalog *, bool json, const void *list)` prints it, `void list_free(T *)`. */
+#define CLI_LIST_COMMAND(fn, T, spec, load, print, list_free)                                      \
+    static mm_status fn##_load(mm_catalog *cat, const char *word, void *list, mm_error *err)       \
+    {                                                                                              \
+        (void)word;                                                                                \
+        return load(cat, list, err);                                                               \
+    }                                                                                              \
+    static void fn##_free(void *list)                                                              \
+    {                                                                                              \
+        list_free(list);                                                                           \
+    }                                                                                              \
+    static int fn(cli_context *ctx, int argc, char **argv)                                         \
+    {                                                                                              \
+        static const cli_list_steps steps = {fn##_load, print, fn##_free};                         \
+        T list = {0};                                                                              \
+        return cli_run_list(ctx, argc, argv, &(spec), &steps, &list);                              \
+    }
 /* A limit as JSON: null when MM_LIMIT_UNSET, else the integer. */
 json_t *cli_json_limit(int64_t value);
 /* USD cents as a JSON number (1250 -> 12.5, util/money.h), null when unset. */

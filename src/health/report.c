@@ -179,27 +179,57 @@ mm_status health_report_build(const mm_window_set *set, const mm_account_list *a
     return MM_OK;
 }
 
+/* t, or the catalog's thresholds read into *loaded (a bad setting keeps its default) */
+static const mm_health_thresholds *
+thresholds_or_catalog(mm_catalog *cat, const mm_health_thresholds *t, mm_health_thresholds *loaded)
+{
+    if (t)
+        return t;
+    health_thresholds_load(cat, loaded, NULL);
+    return loaded;
+}
+
+/* What every account's figures or status come from: the thresholds, the accounts and their
+ * windows. */
+typedef struct health_inputs {
+    mm_health_thresholds t;
+    mm_account_list accounts;
+    mm_window_set set;
+} health_inputs;
+
+/* Computes out (a report or a map) from the inputs. */
+typedef mm_status (*health_inputs_use)(const health_inputs *in, int64_t now_ms, void *out,
+                                       mm_error *err);
+
+/* Loads the inputs (t NULL: the catalog's thresholds, a bad setting keeping its default), gives
+ * them to use, frees them. */
+static mm_status with_health_inputs(mm_catalog *cat, int64_t now_ms, const mm_health_thresholds *t,
+                                    health_inputs_use use, void *out, mm_error *err)
+{
+    health_inputs in = {0};
+    in.t = *thresholds_or_catalog(cat, t, &in.t);
+    int64_t max_id;
+    mm_status st = catalog_account_list(cat, &in.accounts, err);
+    if (st == MM_OK)
+        st = health_windows_load(cat, &in.accounts, now_ms, &in.set, &max_id, err);
+    if (st == MM_OK)
+        st = use(&in, now_ms, out, err);
+    mm_window_set_free(&in.set);
+    mm_account_list_free(&in.accounts);
+    return st;
+}
+
+static mm_status report_from_inputs(const health_inputs *in, int64_t now_ms, void *report,
+                                    mm_error *err)
+{
+    return health_report_build(&in->set, &in->accounts, now_ms, &in->t, report, err);
+}
+
 mm_status health_report_load(mm_catalog *cat, int64_t now_ms, const mm_health_thresholds *t,
                              mm_health_report *out, mm_error *err)
 {
     memset(out, 0, sizeof *out);
-    mm_health_thresholds loaded;
-    if (!t) {
-        health_thresholds_load(cat, &loaded, NULL); /* a bad setting keeps its default */
-        t = &loaded;
-    }
-    mm_account_list accounts = {0};
-    mm_status st = catalog_account_list(cat, &accounts, err);
-    if (st != MM_OK)
-        return st;
-    mm_window_set set;
-    int64_t max_id;
-    st = health_windows_load(cat, &accounts, now_ms, &set, &max_id, err);
-    if (st == MM_OK)
-        st = health_report_build(&set, &accounts, now_ms, t, out, err);
-    mm_window_set_free(&set);
-    mm_account_list_free(&accounts);
-    return st;
+    return with_health_inputs(cat, now_ms, t, report_from_inputs, out, err);
 }
 
 typedef struct each_context {
@@ -319,26 +349,16 @@ static mm_status health_map_fill(const mm_account_list *accounts, const mm_windo
     return MM_OK;
 }
 
+static mm_status map_from_inputs(const health_inputs *in, int64_t now_ms, void *map, mm_error *err)
+{
+    return health_map_fill(&in->accounts, &in->set, now_ms, &in->t, map, err);
+}
+
 mm_status health_status_from_catalog(mm_catalog *cat, int64_t now_ms, const mm_health_thresholds *t,
                                      mm_health_map *out, mm_error *err)
 {
     memset(out, 0, sizeof *out);
-    mm_health_thresholds loaded;
-    if (!t) {
-        health_thresholds_load(cat, &loaded, NULL); /* a bad setting keeps its default */
-        t = &loaded;
-    }
-    mm_account_list accounts = {0};
-    mm_status st = catalog_account_list(cat, &accounts, err);
-    if (st != MM_OK)
-        return st;
-    mm_window_set set;
-    int64_t max_id = 0;
-    st = health_windows_load(cat, &accounts, now_ms, &set, &max_id, err);
-    if (st == MM_OK)
-        st = health_map_fill(&accounts, &set, now_ms, t, out, err);
-    mm_window_set_free(&set);
-    mm_account_list_free(&accounts);
+    mm_status st = with_health_inputs(cat, now_ms, t, map_from_inputs, out, err);
     if (st != MM_OK)
         mm_health_map_free(out);
     return st;
@@ -350,10 +370,7 @@ mm_status health_status_for_accounts(mm_catalog *cat, int64_t now_ms, const mm_h
 {
     memset(out, 0, sizeof *out);
     mm_health_thresholds loaded;
-    if (!t) {
-        health_thresholds_load(cat, &loaded, NULL); /* a bad setting keeps its default */
-        t = &loaded;
-    }
+    t = thresholds_or_catalog(cat, t, &loaded);
     mm_window_set set;
     mm_window_set_init(&set, now_ms);
     set.fold_month = false; /* a status never reads the month */
