@@ -119,6 +119,18 @@ int cli_run_subcommand(cli_context *ctx, const cli_subcommand *subs, size_t n_su
                        char **argv);
 /* Prints "Subcommands:" with each one's summary and where to read more (group --help). */
 void cli_print_subcommands(const char *group, const cli_subcommand *subs, size_t n_subs, FILE *out);
+/* A command that is also a group (`health`, `alerts`): runs the subcommand argv names, or
+ * parses the command's own options with spec (each option id given to on_option with opts),
+ * printing the subcommands after --help, then opens the catalog into *cat. Returns -1 to go
+ * on, else the exit code (the subcommand's, 0 after --help, 2 after a usage error, or the
+ * catalog's failure reported on stderr). */
+int cli_start_group(cli_context *ctx, const cli_subcommand *subs, size_t n_subs,
+                    const cli_spec *spec, int argc, char **argv,
+                    void (*on_option)(int id, void *opts), void *opts, mm_catalog **cat);
+/* `--watch`: calls show(ctx) every period_s seconds until it returns non-zero (that code) or
+ * SIGINT/SIGTERM arrives (then the last code), waited for with sigtimedwait: no handler, no
+ * global flag. */
+int cli_watch(int period_s, int (*show)(void *ctx), void *ctx);
 /* cli_dispatch over a static array of subcommands (its length taken from the array). */
 #define CLI_DISPATCH(ctx, group, summary, subs, argc, argv)                                        \
     cli_dispatch(ctx, group, summary, subs, sizeof(subs) / sizeof((subs)[0]), argc, argv)

@@ -2,11 +2,9 @@
  * rate, rate-limit hits, tokens, cost) computed from the catalog by the monitor's own code; and
  * the group of its subcommands (`health config`), which it runs when named. */
 #include <math.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli/cmd_health.h"
@@ -297,22 +295,22 @@ static int show_once(mm_catalog *cat, bool json, bool watching)
     return CLI_EXIT_OK;
 }
 
-/* Refreshes until SIGINT/SIGTERM, waited for with sigtimedwait (no handler, no global flag). */
-static int watch(mm_catalog *cat, bool json)
+typedef struct health_options {
+    mm_catalog *cat;
+    bool json, watching;
+} health_flags;
+
+static int show_watched(void *options)
 {
-    sigset_t stop, old;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGTERM);
-    sigprocmask(SIG_BLOCK, &stop, &old);
-    int code;
-    struct timespec period = {.tv_sec = WATCH_PERIOD_S};
-    while ((code = show_once(cat, json, true)) == CLI_EXIT_OK) {
-        if (sigtimedwait(&stop, NULL, &period) > 0)
-            break;
-    }
-    sigprocmask(SIG_SETMASK, &old, NULL);
-    return code;
+    const health_flags *o = options;
+    return show_once(o->cat, o->json, true);
+}
+
+static void set_option(int id, void *options)
+{
+    health_flags *o = options;
+    o->json |= id == OPT_JSON;
+    o->watching |= id == OPT_WATCH;
 }
 
 static const cli_subcommand health_subs[] = {
@@ -321,29 +319,10 @@ static const cli_subcommand health_subs[] = {
 
 int cmd_health(cli_context *ctx, int argc, char **argv)
 {
-    int sub = cli_run_subcommand(ctx, health_subs, sizeof health_subs / sizeof health_subs[0], argc,
-                                 argv);
-    if (sub >= 0)
-        return sub;
-    cli_parser p;
-    cli_parser_init(&p, &health_spec, argc, argv);
-    bool json = false, watching = false;
-    int id;
-    while ((id = cli_next_option(&p)) > 0) {
-        if (id == OPT_JSON)
-            json = true;
-        else if (id == OPT_WATCH)
-            watching = true;
-    }
-    if (id == CLI_STOP) {
-        if (p.exit_code == CLI_EXIT_OK) /* --help was printed */
-            cli_print_subcommands("health", health_subs, sizeof health_subs / sizeof health_subs[0],
-                                  stdout);
-        return p.exit_code;
-    }
-    mm_error err = {0};
-    mm_catalog *cat = cli_catalog(ctx, &err);
-    if (!cat)
-        return cli_report(&err);
-    return watching ? watch(cat, json) : show_once(cat, json, false);
+    health_flags o = {0};
+    int stop = cli_start_group(ctx, health_subs, sizeof health_subs / sizeof health_subs[0],
+                               &health_spec, argc, argv, set_option, &o, &o.cat);
+    return stop >= 0    ? stop
+           : o.watching ? cli_watch(WATCH_PERIOD_S, show_watched, &o)
+                        : show_once(o.cat, o.json, false);
 }
