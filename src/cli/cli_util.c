@@ -509,6 +509,22 @@ int cli_print_list(bool json, const cli_list_output *out)
     return CLI_EXIT_OK;
 }
 
+int cli_parse_positives(cli_parser *p, const cli_positive_option *positives, size_t n, int json_id,
+                        bool *json)
+{
+    int id;
+    mm_error err = {0};
+    while ((id = cli_next_option(p)) > 0) {
+        *json |= id == json_id;
+        for (size_t i = 0; i < n; i++)
+            if (id == positives[i].id &&
+                cli_parse_positive(positives[i].name, p->arg, positives[i].max, positives[i].value,
+                                   &err) != MM_OK)
+                return cli_report(&err);
+    }
+    return id == CLI_STOP ? p->exit_code : -1;
+}
+
 int cli_start_group(cli_context *ctx, const cli_subcommand *subs, size_t n_subs,
                     const cli_spec *spec, int argc, char **argv,
                     void (*on_option)(int id, void *opts), void *opts, mm_catalog **cat)

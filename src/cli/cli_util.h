@@ -141,6 +141,18 @@ int cli_watch(int period_s, int (*show)(void *ctx), void *ctx);
  * 50k, 1.5M); no sign. */
 mm_status cli_parse_positive(const char *option, const char *text, int64_t max, int64_t *out,
                              mm_error *err);
+/* An option whose value is a positive integer up to max (cli_parse_positive) into *value. */
+typedef struct cli_positive_option {
+    int id;
+    const char *name; /* "--batch", as messages show it */
+    int64_t max;
+    int64_t *value;
+} cli_positive_option;
+/* Reads p's options: each of the n positives into its value, json_id setting *json. Returns -1
+ * to go on, else the exit code (0 after --help, 2 after a usage error, or a bad value reported
+ * on stderr). */
+int cli_parse_positives(cli_parser *p, const cli_positive_option *positives, size_t n, int json_id,
+                        bool *json);
 
 /* Copies value into dst; refused (MM_E_INVALID, field) when it does not fit, never truncated. */
 mm_status cli_copy_field(char *dst, size_t dstsz, const char *value, const char *field,
