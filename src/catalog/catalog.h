@@ -60,6 +60,12 @@ int catalog_change_fd(const mm_catalog *cat);
 /* True once this process saw the file damaged (SQLITE_CORRUPT / NOTADB, or quick_check of the
  * configuration tables failing before the first write): every later write is refused. */
 bool catalog_is_damaged(const mm_catalog *cat);
+/* This session writes traffic only — usage events and their rollups, reservations, month sums
+ * (`mmadmin send`) — never a configuration row: the check before its first write is then
+ * quick_check of the bounded tables such a write changes (router_reservations,
+ * router_month_sums, meta) instead of every configuration table. The configuration rows it reads
+ * still meet any damage on their pages (SQLITE_CORRUPT marks the catalog damaged). */
+void catalog_expect_traffic_writes(mm_catalog *cat);
 
 /* What `mmadmin check` found: integrity_check's problems (at most 100) and foreign_key_check's
  * rows ("table T row N refers to a missing row of P"); ok when both are empty. */

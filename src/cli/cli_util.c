@@ -3,10 +3,12 @@
 #include "cli/cli_util.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -505,6 +507,77 @@ int cli_print_list(bool json, const cli_list_output *out)
     else
         out->print_text(out->list);
     return CLI_EXIT_OK;
+}
+
+int cli_parse_positives(cli_parser *p, const cli_positive_option *positives, size_t n, int json_id,
+                        bool *json)
+{
+    int id;
+    mm_error err = {0};
+    while ((id = cli_next_option(p)) > 0) {
+        *json |= id == json_id;
+        for (size_t i = 0; i < n; i++)
+            if (id == positives[i].id &&
+                cli_parse_positive(positives[i].name, p->arg, positives[i].max, positives[i].value,
+                                   &err) != MM_OK)
+                return cli_report(&err);
+    }
+    return id == CLI_STOP ? p->exit_code : -1;
+}
+
+int cli_start_group(cli_context *ctx, const cli_subcommand *subs, size_t n_subs,
+                    const cli_spec *spec, int argc, char **argv,
+                    void (*on_option)(int id, void *opts), void *opts, mm_catalog **cat)
+{
+    int sub = cli_run_subcommand(ctx, subs, n_subs, argc, argv);
+    if (sub >= 0)
+        return sub;
+    cli_parser p;
+    cli_parser_init(&p, spec, argc, argv);
+    int id;
+    while ((id = cli_next_option(&p)) > 0)
+        on_option(id, opts);
+    if (id == CLI_STOP) {
+        if (p.exit_code == CLI_EXIT_OK) /* --help was printed */
+            cli_print_subcommands(spec->command, subs, n_subs, stdout);
+        return p.exit_code;
+    }
+    mm_error err = {0};
+    *cat = cli_catalog(ctx, &err);
+    return *cat ? -1 : cli_report(&err);
+}
+
+int cli_watch(int period_s, int (*show)(void *ctx), void *ctx)
+{
+    sigset_t stop, old;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    sigprocmask(SIG_BLOCK, &stop, &old);
+    int code;
+    struct timespec period = {.tv_sec = period_s};
+    while ((code = show(ctx)) == CLI_EXIT_OK)
+        if (sigtimedwait(&stop, NULL, &period) > 0)
+            break;
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return code;
+}
+
+int cli_run_list(cli_context *ctx, int argc, char **argv, const cli_spec *spec,
+                 const cli_list_steps *steps, void *list)
+{
+    cli_parser p;
+    bool json = false;
+    mm_catalog *cat;
+    int stop = cli_start(ctx, &p, spec, argc, argv, &json, &cat);
+    if (stop >= 0)
+        return stop;
+    mm_error err = {0};
+    const char *word = p.nargs ? p.args[0] : NULL;
+    int code = steps->load(cat, word, list, &err) == MM_OK ? steps->print(cat, json, list)
+                                                           : cli_report(&err);
+    steps->free_list(list);
+    return code;
 }
 
 json_t *cli_json_limit(int64_t value)

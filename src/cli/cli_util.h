@@ -119,6 +119,18 @@ int cli_run_subcommand(cli_context *ctx, const cli_subcommand *subs, size_t n_su
                        char **argv);
 /* Prints "Subcommands:" with each one's summary and where to read more (group --help). */
 void cli_print_subcommands(const char *group, const cli_subcommand *subs, size_t n_subs, FILE *out);
+/* A command that is also a group (`health`, `alerts`): runs the subcommand argv names, or
+ * parses the command's own options with spec (each option id given to on_option with opts),
+ * printing the subcommands after --help, then opens the catalog into *cat. Returns -1 to go
+ * on, else the exit code (the subcommand's, 0 after --help, 2 after a usage error, or the
+ * catalog's failure reported on stderr). */
+int cli_start_group(cli_context *ctx, const cli_subcommand *subs, size_t n_subs,
+                    const cli_spec *spec, int argc, char **argv,
+                    void (*on_option)(int id, void *opts), void *opts, mm_catalog **cat);
+/* `--watch`: calls show(ctx) every period_s seconds until it returns non-zero (that code) or
+ * SIGINT/SIGTERM arrives (then the last code), waited for with sigtimedwait: no handler, no
+ * global flag. */
+int cli_watch(int period_s, int (*show)(void *ctx), void *ctx);
 /* cli_dispatch over a static array of subcommands (its length taken from the array). */
 #define CLI_DISPATCH(ctx, group, summary, subs, argc, argv)                                        \
     cli_dispatch(ctx, group, summary, subs, sizeof(subs) / sizeof((subs)[0]), argc, argv)
@@ -129,6 +141,18 @@ void cli_print_subcommands(const char *group, const cli_subcommand *subs, size_t
  * 50k, 1.5M); no sign. */
 mm_status cli_parse_positive(const char *option, const char *text, int64_t max, int64_t *out,
                              mm_error *err);
+/* An option whose value is a positive integer up to max (cli_parse_positive) into *value. */
+typedef struct cli_positive_option {
+    int id;
+    const char *name; /* "--batch", as messages show it */
+    int64_t max;
+    int64_t *value;
+} cli_positive_option;
+/* Reads p's options: each of the n positives into its value, json_id setting *json. Returns -1
+ * to go on, else the exit code (0 after --help, 2 after a usage error, or a bad value reported
+ * on stderr). */
+int cli_parse_positives(cli_parser *p, const cli_positive_option *positives, size_t n, int json_id,
+                        bool *json);
 
 /* Copies value into dst; refused (MM_E_INVALID, field) when it does not fit, never truncated. */
 mm_status cli_copy_field(char *dst, size_t dstsz, const char *value, const char *field,
@@ -163,6 +187,37 @@ typedef struct cli_list_output {
     const void *list;
 } cli_list_output;
 int cli_print_list(bool json, const cli_list_output *out);
+/* A `list` command from start to end, one home for its steps: parses spec (--json) and opens
+ * the catalog (cli_start), load fills the command's list (zeroed by the caller) — word is the
+ * first word after the options, or NULL —, print prints it and returns the exit code (reporting
+ * its own failures), and free_list frees it whatever happened. A failure of load is reported
+ * (cli_report). */
+typedef struct cli_list_steps {
+    mm_status (*load)(mm_catalog *cat, const char *word, void *list, mm_error *err);
+    int (*print)(mm_catalog *cat, bool json, const void *list);
+    void (*free_list)(void *list);
+} cli_list_steps;
+int cli_run_list(cli_context *ctx, int argc, char **argv, const cli_spec *spec,
+                 const cli_list_steps *steps, void *list);
+/* Defines the `list` subcommand `static int fn(cli_context *, int, char **)` over a catalog
+ * list of type T: `mm_status load(mm_catalog *, T *, mm_error *)` reads it,
+ * `int print(mm_catalog *, bool json, const void *list)` prints it, `void list_free(T *)`. */
+#define CLI_LIST_COMMAND(fn, T, spec, load, print, list_free)                                      \
+    static mm_status fn##_load(mm_catalog *cat, const char *word, void *list, mm_error *err)       \
+    {                                                                                              \
+        (void)word;                                                                                \
+        return load(cat, list, err);                                                               \
+    }                                                                                              \
+    static void fn##_free(void *list)                                                              \
+    {                                                                                              \
+        list_free(list);                                                                           \
+    }                                                                                              \
+    static int fn(cli_context *ctx, int argc, char **argv)                                         \
+    {                                                                                              \
+        static const cli_list_steps steps = {fn##_load, print, fn##_free};                         \
+        T list = {0};                                                                              \
+        return cli_run_list(ctx, argc, argv, &(spec), &steps, &list);                              \
+    }
 /* A limit as JSON: null when MM_LIMIT_UNSET, else the integer. */
 json_t *cli_json_limit(int64_t value);
 /* USD cents as a JSON number (1250 -> 12.5, util/money.h), null when unset. */

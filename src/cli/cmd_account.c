@@ -434,27 +434,20 @@ static void print_account_table(const void *account_list)
     cli_table_finish(table, stdout);
 }
 
-static int account_list(cli_context *ctx, int argc, char **argv)
+static int print_accounts(mm_catalog *cat, bool json, const void *accounts)
 {
-    cli_parser p;
-    bool json = false;
-    mm_catalog *cat;
-    int stop = cli_start(ctx, &p, &list_spec, argc, argv, &json, &cat);
-    if (stop >= 0)
-        return stop;
-    mm_error err = {0};
-    mm_account_list list = {0};
-    if (catalog_account_list(cat, &list, &err) != MM_OK)
-        return cli_report(&err);
-    int code = cli_print_list(json, &(cli_list_output){list.items, list.count, sizeof *list.items,
-                                                       account_item_json,
-                                                       "no accounts yet; add one with: mmadmin "
-                                                       "account add NAME --provider P "
-                                                       "--api-key-env VAR",
-                                                       print_account_table, &list});
-    mm_account_list_free(&list);
-    return code;
+    (void)cat;
+    const mm_account_list *list = accounts;
+    return cli_print_list(json, &(cli_list_output){list->items, list->count, sizeof *list->items,
+                                                   account_item_json,
+                                                   "no accounts yet; add one with: mmadmin "
+                                                   "account add NAME --provider P "
+                                                   "--api-key-env VAR",
+                                                   print_account_table, list});
 }
+
+CLI_LIST_COMMAND(account_list, mm_account_list, list_spec, catalog_account_list, print_accounts,
+                 mm_account_list_free)
 
 static void print_account_block(const mm_account *a, const mm_string_list *discovered)
 {

@@ -1,6 +1,5 @@
 /* `mmadmin alerts [--json] [--watch] [--open]`: the alerts the monitor raised (open first, then
  * the latest resolved), and the group of its subcommands: ack, deliveries, config. */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,20 +106,15 @@ static int show_once(mm_catalog *cat, bool json, bool open_only, bool clear)
     return code;
 }
 
-static int watch(mm_catalog *cat, bool json, bool open_only)
+typedef struct alerts_options {
+    mm_catalog *cat;
+    bool json, watching, open_only;
+} alerts_flags;
+
+static int show_watched(void *options)
 {
-    sigset_t stop, old;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGTERM);
-    sigprocmask(SIG_BLOCK, &stop, &old);
-    int code;
-    struct timespec period = {.tv_sec = WATCH_PERIOD_S};
-    while ((code = show_once(cat, json, open_only, !json)) == CLI_EXIT_OK)
-        if (sigtimedwait(&stop, NULL, &period) > 0)
-            break;
-    sigprocmask(SIG_SETMASK, &old, NULL);
-    return code;
+    const alerts_flags *o = options;
+    return show_once(o->cat, o->json, o->open_only, !o->json);
 }
 
 /* ---- alerts ack ID ---- */
@@ -246,30 +240,20 @@ static const cli_subcommand alerts_subs[] = {
     {"config", "show or set the rules' thresholds and deliveries", cli_alerts_config},
 };
 
+static void set_option(int id, void *options)
+{
+    alerts_flags *o = options;
+    o->json |= id == OPT_JSON;
+    o->watching |= id == OPT_WATCH;
+    o->open_only |= id == OPT_OPEN;
+}
+
 int cmd_alerts(cli_context *ctx, int argc, char **argv)
 {
-    int sub = cli_run_subcommand(ctx, alerts_subs, sizeof alerts_subs / sizeof alerts_subs[0], argc,
-                                 argv);
-    if (sub >= 0)
-        return sub;
-    cli_parser p;
-    cli_parser_init(&p, &alerts_spec, argc, argv);
-    bool json = false, watching = false, open_only = false;
-    int id;
-    while ((id = cli_next_option(&p)) > 0) {
-        json |= id == OPT_JSON;
-        watching |= id == OPT_WATCH;
-        open_only |= id == OPT_OPEN;
-    }
-    if (id == CLI_STOP) {
-        if (p.exit_code == CLI_EXIT_OK)
-            cli_print_subcommands("alerts", alerts_subs, sizeof alerts_subs / sizeof alerts_subs[0],
-                                  stdout);
-        return p.exit_code;
-    }
-    mm_error err = {0};
-    mm_catalog *cat = cli_catalog(ctx, &err);
-    if (!cat)
-        return cli_report(&err);
-    return watching ? watch(cat, json, open_only) : show_once(cat, json, open_only, false);
+    alerts_flags o = {0};
+    int stop = cli_start_group(ctx, alerts_subs, sizeof alerts_subs / sizeof alerts_subs[0],
+                               &alerts_spec, argc, argv, set_option, &o, &o.cat);
+    return stop >= 0    ? stop
+           : o.watching ? cli_watch(WATCH_PERIOD_S, show_watched, &o)
+                        : show_once(o.cat, o.json, o.open_only, false);
 }

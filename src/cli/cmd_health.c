@@ -2,11 +2,9 @@
  * rate, rate-limit hits, tokens, cost) computed from the catalog by the monitor's own code; and
  * the group of its subcommands (`health config`), which it runs when named. */
 #include <math.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli/cmd_health.h"
@@ -40,44 +38,141 @@ static const cli_spec health_spec = {
     .max_args = 0,
 };
 
-static json_t *json_ms(double ms)
+/* One account's object streamed as json_dumpf(JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+ * JSON_REAL_PRECISION(15)) prints it inside the array, without building it: keys are our own
+ * ASCII names, integers in decimal as jansson prints them, strings and reals jansson's own
+ * encoding of each value (json_dumpb). Gathered in buf, written when full. */
+typedef struct json_writer {
+    FILE *out;
+    bool first, ok;
+    json_t *real; /* reused for every real */
+    size_t len;
+    char buf[16384];
+} json_writer;
+
+static void put_bytes(json_writer *w, const char *bytes, size_t n)
 {
-    return ms < 0 ? json_null() : json_real(round(ms * 10.0) / 10.0);
+    if (w->len + n > sizeof w->buf) {
+        w->ok = w->ok && fwrite(w->buf, 1, w->len, w->out) == w->len;
+        w->len = 0;
+    }
+    if (n > sizeof w->buf) {
+        w->ok = w->ok && fwrite(bytes, 1, n, w->out) == n;
+        return;
+    }
+    memcpy(w->buf + w->len, bytes, n);
+    w->len += n;
+}
+
+static void put_text(json_writer *w, const char *text)
+{
+    put_bytes(w, text, strlen(text));
+}
+
+/* Writes what buf holds; false when any write failed. */
+static bool json_writer_flush(json_writer *w)
+{
+    w->ok = w->ok && fwrite(w->buf, 1, w->len, w->out) == w->len;
+    w->len = 0;
+    return w->ok;
+}
+
+static void put_key(json_writer *w, const char *key)
+{
+    put_text(w, w->first ? "    \"" : ",\n    \"");
+    put_text(w, key);
+    put_text(w, "\": ");
+    w->first = false;
+}
+
+/* value (a scalar; the reference is taken) as jansson encodes it */
+static void put_value(json_writer *w, const char *key, json_t *value)
+{
+    const size_t flags = JSON_ENCODE_ANY | JSON_REAL_PRECISION(15);
+    char buf[512];
+    size_t n = value ? json_dumpb(value, buf, sizeof buf, flags) : 0;
+    char *text = n > sizeof buf ? json_dumps(value, flags) : NULL; /* a long escaped text */
+    if (value != w->real)
+        json_decref(value);
+    put_key(w, key);
+    w->ok = w->ok && n > 0 && (n <= sizeof buf || text);
+    if (text)
+        put_text(w, text);
+    else if (n <= sizeof buf)
+        put_bytes(w, buf, n);
+    free(text);
+}
+
+static void put_real(json_writer *w, const char *key, double value)
+{
+    json_real_set(w->real, value);
+    put_value(w, key, w->real);
+}
+
+typedef struct int_field {
+    const char *key;
+    int64_t value;
+} int_field;
+
+/* each field's value in decimal, as jansson prints an integer */
+static void put_ints(json_writer *w, const int_field *fields, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char digits[24], *p = digits + sizeof digits;
+        int64_t value = fields[i].value;
+        uint64_t magnitude = value < 0 ? 0 - (uint64_t)value : (uint64_t)value;
+        do
+            *--p = (char)('0' + magnitude % 10);
+        while ((magnitude /= 10) != 0);
+        if (value < 0)
+            *--p = '-';
+        put_key(w, fields[i].key);
+        put_bytes(w, p, (size_t)(digits + sizeof digits - p));
+    }
+}
+
+/* a latency in ms to one decimal, or null (none) */
+static void put_ms(json_writer *w, const char *key, double ms)
+{
+    if (ms < 0)
+        put_value(w, key, json_null());
+    else
+        put_real(w, key, round(ms * 10.0) / 10.0);
 }
 
 /* f's figures; status_minutes is the recent window the status comes from (the others cover the
  * last hour). */
-static json_t *figures_json(const mm_health_figures *f, int status_minutes)
+static void put_figures(json_writer *w, const mm_health_figures *f, int status_minutes)
 {
-    json_t *obj = json_object();
-    json_object_set_new(obj, "account", json_string(f->account));
-    json_object_set_new(obj, "provider", json_string(f->provider));
-    json_object_set_new(obj, "status", json_string(mm_health_name(f->status)));
-    json_object_set_new(obj, "latency_avg_ms", json_ms(f->latency_avg_ms));
-    json_object_set_new(obj, "latency_p95_ms", json_ms(f->latency_p95_ms));
-    json_object_set_new(obj, "error_rate", json_real(f->error_rate));
-    json_object_set_new(obj, "rate_limit_hits", json_integer(f->rate_limit_hits));
-    json_object_set_new(obj, "requests", json_integer(f->requests));
-    json_object_set_new(obj, "tokens_in", json_integer(f->tokens_in));
-    json_object_set_new(obj, "tokens_out", json_integer(f->tokens_out));
-    json_object_set_new(obj, "tokens_cache_read", json_integer(f->tokens_cache_read));
-    json_object_set_new(obj, "tokens_cache_write", json_integer(f->tokens_cache_write));
-    /* requests whose tokens (and cost) are the admission estimate: the figures are "~" */
-    json_object_set_new(obj, "usage_estimated_requests", json_integer(f->usage_estimated));
-    json_object_set_new(obj, "cost_usd_hour", json_real(money_micros_to_usd(f->cost_micros_hour)));
-    json_object_set_new(obj, "cost_usd_month",
-                        json_real(money_micros_to_usd(f->cost_micros_month)));
-    json_object_set_new(obj, "monthly_cap_usd", cli_json_usd(f->monthly_cap_cents));
-    json_object_set_new(obj, "enabled", json_boolean(f->enabled));
-    json_object_set_new(obj, "status_reason", json_string(f->status_reason));
-    json_object_set_new(obj, "request_errors", json_integer(f->request_errors));
-    json_object_set_new(obj, "status_window_minutes", json_integer(status_minutes));
-    json_object_set_new(obj, "recent_requests", json_integer(f->recent_requests));
-    json_object_set_new(obj, "recent_error_rate", json_real(f->recent_error_rate));
-    json_object_set_new(obj, "recent_rate_limit_hits", json_integer(f->recent_rate_limit_hits));
-    json_object_set_new(obj, "unpriced_requests", json_integer(f->unpriced));
-    json_object_set_new(obj, "unpriced_requests_month", json_integer(f->month_unpriced));
-    return obj;
+    put_value(w, "account", json_string(f->account));
+    put_value(w, "provider", json_string(f->provider));
+    put_value(w, "status", json_string(mm_health_name(f->status)));
+    put_ms(w, "latency_avg_ms", f->latency_avg_ms);
+    put_ms(w, "latency_p95_ms", f->latency_p95_ms);
+    put_real(w, "error_rate", f->error_rate);
+    /* usage_estimated_requests: requests whose tokens (and cost) are the admission estimate */
+    const int_field hour[] = {{"rate_limit_hits", f->rate_limit_hits},
+                              {"requests", f->requests},
+                              {"tokens_in", f->tokens_in},
+                              {"tokens_out", f->tokens_out},
+                              {"tokens_cache_read", f->tokens_cache_read},
+                              {"tokens_cache_write", f->tokens_cache_write},
+                              {"usage_estimated_requests", f->usage_estimated}};
+    put_ints(w, hour, sizeof hour / sizeof hour[0]);
+    put_real(w, "cost_usd_hour", money_micros_to_usd(f->cost_micros_hour));
+    put_real(w, "cost_usd_month", money_micros_to_usd(f->cost_micros_month));
+    put_value(w, "monthly_cap_usd", cli_json_usd(f->monthly_cap_cents));
+    put_value(w, "enabled", json_boolean(f->enabled));
+    put_value(w, "status_reason", json_string(f->status_reason));
+    const int_field recent[] = {{"request_errors", f->request_errors},
+                                {"status_window_minutes", status_minutes},
+                                {"recent_requests", f->recent_requests}};
+    put_ints(w, recent, sizeof recent / sizeof recent[0]);
+    put_real(w, "recent_error_rate", f->recent_error_rate);
+    const int_field last[] = {{"recent_rate_limit_hits", f->recent_rate_limit_hits},
+                              {"unpriced_requests", f->unpriced},
+                              {"unpriced_requests_month", f->month_unpriced}};
+    put_ints(w, last, sizeof last / sizeof last[0]);
 }
 
 static void format_ms(char *buf, size_t bufsz, double ms)
@@ -132,47 +227,39 @@ static void print_table(const mm_health_report *report)
     }
 }
 
-/* One element of a JSON array as json_dumpf(JSON_INDENT(2)) would print it inside the array:
- * every line two spaces in. */
-static bool print_indented(const char *text)
-{
-    for (const char *line = text; *line;) {
-        const char *end = strchr(line, '\n');
-        size_t n = end ? (size_t)(end - line + 1) : strlen(line);
-        if (fputs("  ", stdout) == EOF || fwrite(line, 1, n, stdout) != n)
-            return false;
-        line += n;
-    }
-    return true;
-}
-
 typedef struct json_stream {
     int recent_minutes;
     size_t printed;
+    json_writer *writer;
 } json_stream;
 
 static bool print_json_element(const mm_health_figures *f, bool last, void *ctx)
 {
     json_stream *out = ctx;
-    json_t *obj = figures_json(f, out->recent_minutes);
-    char *text =
-        obj ? json_dumps(obj, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
-            : NULL;
-    json_decref(obj);
-    bool ok = text && (out->printed || fputs("[\n", stdout) != EOF) && print_indented(text) &&
-              fputs(last ? "\n" : ",\n", stdout) != EOF;
-    free(text);
+    json_writer *w = out->writer;
+    w->first = true;
+    put_text(w, out->printed ? "  {\n" : "[\n  {\n");
+    put_figures(w, f, out->recent_minutes);
+    put_text(w, last ? "\n  }\n" : "\n  },\n");
     out->printed++;
-    return ok;
+    return last ? json_writer_flush(w) : w->ok;
 }
 
 /* Every account's figures as a JSON array, printed as they are computed (byte for byte what
  * building the whole array would print, holding one account's figures at a time). */
 static int print_json(mm_catalog *cat, const mm_health_thresholds *t)
 {
-    json_stream out = {.recent_minutes = health_recent_minutes(t)};
+    json_writer *w = malloc(sizeof *w);
+    if (w)
+        *w = (json_writer){.out = stdout, .ok = true, .real = json_real(0.0)};
+    json_stream out = {.recent_minutes = health_recent_minutes(t), .writer = w};
     mm_error err = {0};
-    mm_status st = health_report_each(cat, mm_now_ms(), t, print_json_element, &out, &err);
+    mm_status st = w && w->real
+                       ? health_report_each(cat, mm_now_ms(), t, print_json_element, &out, &err)
+                       : mm_error_set(&err, MM_E_INTERNAL, NULL, "out of memory");
+    if (w)
+        json_decref(w->real);
+    free(w);
     if (st != MM_OK && st != MM_E_IO)
         return cli_report(&err);
     if (st == MM_OK && out.printed == 0)
@@ -208,22 +295,22 @@ static int show_once(mm_catalog *cat, bool json, bool watching)
     return CLI_EXIT_OK;
 }
 
-/* Refreshes until SIGINT/SIGTERM, waited for with sigtimedwait (no handler, no global flag). */
-static int watch(mm_catalog *cat, bool json)
+typedef struct health_options {
+    mm_catalog *cat;
+    bool json, watching;
+} health_flags;
+
+static int show_watched(void *options)
 {
-    sigset_t stop, old;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGTERM);
-    sigprocmask(SIG_BLOCK, &stop, &old);
-    int code;
-    struct timespec period = {.tv_sec = WATCH_PERIOD_S};
-    while ((code = show_once(cat, json, true)) == CLI_EXIT_OK) {
-        if (sigtimedwait(&stop, NULL, &period) > 0)
-            break;
-    }
-    sigprocmask(SIG_SETMASK, &old, NULL);
-    return code;
+    const health_flags *o = options;
+    return show_once(o->cat, o->json, true);
+}
+
+static void set_option(int id, void *options)
+{
+    health_flags *o = options;
+    o->json |= id == OPT_JSON;
+    o->watching |= id == OPT_WATCH;
 }
 
 static const cli_subcommand health_subs[] = {
@@ -232,29 +319,10 @@ static const cli_subcommand health_subs[] = {
 
 int cmd_health(cli_context *ctx, int argc, char **argv)
 {
-    int sub = cli_run_subcommand(ctx, health_subs, sizeof health_subs / sizeof health_subs[0], argc,
-                                 argv);
-    if (sub >= 0)
-        return sub;
-    cli_parser p;
-    cli_parser_init(&p, &health_spec, argc, argv);
-    bool json = false, watching = false;
-    int id;
-    while ((id = cli_next_option(&p)) > 0) {
-        if (id == OPT_JSON)
-            json = true;
-        else if (id == OPT_WATCH)
-            watching = true;
-    }
-    if (id == CLI_STOP) {
-        if (p.exit_code == CLI_EXIT_OK) /* --help was printed */
-            cli_print_subcommands("health", health_subs, sizeof health_subs / sizeof health_subs[0],
-                                  stdout);
-        return p.exit_code;
-    }
-    mm_error err = {0};
-    mm_catalog *cat = cli_catalog(ctx, &err);
-    if (!cat)
-        return cli_report(&err);
-    return watching ? watch(cat, json) : show_once(cat, json, false);
+    health_flags o = {0};
+    int stop = cli_start_group(ctx, health_subs, sizeof health_subs / sizeof health_subs[0],
+                               &health_spec, argc, argv, set_option, &o, &o.cat);
+    return stop >= 0    ? stop
+           : o.watching ? cli_watch(WATCH_PERIOD_S, show_watched, &o)
+                        : show_once(o.cat, o.json, false);
 }

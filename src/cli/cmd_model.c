@@ -244,38 +244,31 @@ static void print_model_table(const mm_model_list *list)
     cli_table_finish(table, stdout);
 }
 
-static int model_list(cli_context *ctx, int argc, char **argv)
+/* JSON: each model with its entitlements (read here); text: the table */
+static int print_models(mm_catalog *cat, bool json, const void *models)
 {
-    cli_parser p;
-    bool json = false;
-    mm_catalog *cat;
-    int stop = cli_start(ctx, &p, &list_spec, argc, argv, &json, &cat);
-    if (stop >= 0)
-        return stop;
-    mm_error err = {0};
-    mm_model_list list = {0};
-    mm_entitlement_list entitlements = {0};
-    if (catalog_model_list(cat, &list, &err) != MM_OK)
-        return cli_report(&err);
-    int code = CLI_EXIT_OK;
-    if (json) {
-        if (catalog_entitlement_list(cat, NULL, NULL, &entitlements, &err) != MM_OK) {
-            mm_model_list_free(&list);
-            return cli_report(&err);
-        }
-        json_t *array = json_array();
-        for (size_t i = 0; i < list.count; i++)
-            json_array_append_new(array, cli_model_json(&list.items[i], &entitlements));
-        code = cli_print_json(array);
-    } else if (list.count == 0) {
+    const mm_model_list *list = models;
+    if (!json && list->count == 0) {
         printf("no models yet; add one with: mmadmin model add NAME --type chat\n");
-    } else {
-        print_model_table(&list);
+        return CLI_EXIT_OK;
     }
+    if (!json) {
+        print_model_table(list);
+        return CLI_EXIT_OK;
+    }
+    mm_error err = {0};
+    mm_entitlement_list entitlements = {0};
+    if (catalog_entitlement_list(cat, NULL, NULL, &entitlements, &err) != MM_OK)
+        return cli_report(&err);
+    json_t *array = json_array();
+    for (size_t i = 0; i < list->count; i++)
+        json_array_append_new(array, cli_model_json(&list->items[i], &entitlements));
     mm_entitlement_list_free(&entitlements);
-    mm_model_list_free(&list);
-    return code;
+    return cli_print_json(array);
 }
+
+CLI_LIST_COMMAND(model_list, mm_model_list, list_spec, catalog_model_list, print_models,
+                 mm_model_list_free)
 
 static void print_model_block(const mm_model *m, const mm_entitlement_list *entitlements,
                               const mm_health_map *health)

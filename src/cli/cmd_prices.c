@@ -153,43 +153,57 @@ static void print_prices_text(const mm_price_list *prices, const pricing_unprice
     cli_table_finish(table, stdout);
 }
 
+/* the prices, and the targets' provider models without one */
+typedef struct price_listing {
+    mm_price_list prices;
+    pricing_unpriced *missing;
+    size_t n_missing;
+} price_listing;
+
+static mm_status load_prices(mm_catalog *cat, const char *word, void *listing, mm_error *err)
+{
+    (void)word; /* list takes no words */
+    price_listing *l = listing;
+    mm_status st = pricing_ensure_builtin(cat, err);
+    if (st == MM_OK)
+        st = catalog_price_list(cat, &l->prices, err);
+    if (st == MM_OK)
+        st = pricing_find_unpriced(cat, &l->prices, false, &l->missing, &l->n_missing, err);
+    return st;
+}
+
+static int print_prices(mm_catalog *cat, bool json, const void *listing)
+{
+    (void)cat;
+    const price_listing *l = listing;
+    if (!json) {
+        print_prices_text(&l->prices, l->missing, l->n_missing);
+        return CLI_EXIT_OK;
+    }
+    json_t *array = json_array();
+    for (size_t i = 0; i < l->prices.count; i++)
+        json_array_append_new(array, price_json(&l->prices.items[i]));
+    for (size_t i = 0; i < l->n_missing; i++)
+        json_array_append_new(array, json_pack("{s:s, s:s, s:b, s:n, s:n, s:n, s:n, s:n, s:n}",
+                                               "provider", l->missing[i].provider, "model",
+                                               l->missing[i].model, "priced", 0, "input_per_mtok",
+                                               "output_per_mtok", "cache_read_per_mtok",
+                                               "cache_write_per_mtok", "source", "updated"));
+    return cli_print_json(array);
+}
+
+static void free_prices(void *listing)
+{
+    price_listing *l = listing;
+    mm_price_list_free(&l->prices);
+    free(l->missing);
+}
+
 static int prices_list(cli_context *ctx, int argc, char **argv)
 {
-    cli_parser p;
-    bool json = false;
-    mm_catalog *cat;
-    int stop = cli_start(ctx, &p, &list_spec, argc, argv, &json, &cat);
-    if (stop >= 0)
-        return stop;
-    mm_error err = {0};
-    mm_price_list prices = {0};
-    pricing_unpriced *missing = NULL;
-    size_t n_missing = 0;
-    if (pricing_ensure_builtin(cat, &err) != MM_OK ||
-        catalog_price_list(cat, &prices, &err) != MM_OK ||
-        pricing_find_unpriced(cat, &prices, false, &missing, &n_missing, &err) != MM_OK) {
-        mm_price_list_free(&prices);
-        free(missing);
-        return cli_report(&err);
-    }
-    int code = CLI_EXIT_OK;
-    if (json) {
-        json_t *array = json_array();
-        for (size_t i = 0; i < prices.count; i++)
-            json_array_append_new(array, price_json(&prices.items[i]));
-        for (size_t i = 0; i < n_missing; i++)
-            json_array_append_new(array, json_pack("{s:s, s:s, s:b, s:n, s:n, s:n, s:n, s:n, s:n}",
-                                                   "provider", missing[i].provider, "model",
-                                                   missing[i].model, "priced", 0, "input_per_mtok",
-                                                   "output_per_mtok", "cache_read_per_mtok",
-                                                   "cache_write_per_mtok", "source", "updated"));
-        code = cli_print_json(array);
-    } else {
-        print_prices_text(&prices, missing, n_missing);
-    }
-    mm_price_list_free(&prices);
-    free(missing);
-    return code;
+    static const cli_list_steps steps = {load_prices, print_prices, free_prices};
+    price_listing listing = {0};
+    return cli_run_list(ctx, argc, argv, &list_spec, &steps, &listing);
 }
 
 /* The media prices given (NULL: none), parsed like the token prices. */

@@ -40,24 +40,12 @@ typedef struct config_changes {
 
 static int parse_config(cli_parser *p, config_changes *c)
 {
-    int id;
-    mm_error err = {0};
-    while ((id = cli_next_option(p)) > 0) {
-        mm_status st = MM_OK;
-        if (id == OPT_FAILURES)
-            st = cli_parse_positive("--failures", p->arg, ROUTER_FAILURES_MAX, &c->failures, &err);
-        else if (id == OPT_COOLDOWN)
-            st = cli_parse_positive("--cooldown-seconds", p->arg, ROUTER_SECONDS_MAX,
-                                    &c->cooldown_s, &err);
-        else if (id == OPT_RATE_LIMIT)
-            st = cli_parse_positive("--rate-limit-default-seconds", p->arg, ROUTER_SECONDS_MAX,
-                                    &c->rate_limit_s, &err);
-        else if (id == OPT_JSON)
-            c->json = true;
-        if (st != MM_OK)
-            return cli_report(&err);
-    }
-    return id == CLI_STOP ? p->exit_code : -1;
+    const cli_positive_option positives[] = {
+        {OPT_FAILURES, "--failures", ROUTER_FAILURES_MAX, &c->failures},
+        {OPT_COOLDOWN, "--cooldown-seconds", ROUTER_SECONDS_MAX, &c->cooldown_s},
+        {OPT_RATE_LIMIT, "--rate-limit-default-seconds", ROUTER_SECONDS_MAX, &c->rate_limit_s}};
+    return cli_parse_positives(p, positives, sizeof positives / sizeof positives[0], OPT_JSON,
+                               &c->json);
 }
 
 static bool apply_changes(const config_changes *c, router_config *cfg)

@@ -409,6 +409,7 @@ int cmd_send(cli_context *ctx, int argc, char **argv)
         free(input);
         return cli_report(&err);
     }
+    catalog_expect_traffic_writes(cat); /* a request's record: no configuration row */
 
     unsigned char *audio = NULL;
     size_t audio_len = 0;

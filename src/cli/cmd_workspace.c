@@ -186,25 +186,22 @@ static void print_workspace_table(const void *workspace_list)
     cli_table_finish(table, stdout);
 }
 
-static int workspace_list(cli_context *ctx, int argc, char **argv)
+static int print_workspaces(mm_catalog *cat, bool json, const void *workspaces)
 {
-    cli_parser p;
-    bool json = false;
-    mm_catalog *cat;
-    int stop = cli_start(ctx, &p, &list_spec, argc, argv, &json, &cat);
-    if (stop >= 0)
-        return stop;
-    mm_error err = {0};
-    mm_workspace_list list = {0};
-    if (catalog_workspace_list(cat, &list, &err) != MM_OK)
-        return cli_report(&err);
-    int code = cli_print_list(
-        json, &(cli_list_output){list.items, list.count, sizeof *list.items, workspace_item_json,
-                                 "no workspaces yet; add one with: mmadmin workspace add NAME",
-                                 print_workspace_table, &list});
-    mm_workspace_list_free(&list);
-    return code;
+    (void)cat;
+    const mm_workspace_list *list = workspaces;
+    cli_list_output out = {list->items,
+                           list->count,
+                           sizeof *list->items,
+                           workspace_item_json,
+                           "no workspaces yet; add one with: mmadmin workspace add NAME",
+                           print_workspace_table,
+                           list};
+    return cli_print_list(json, &out);
 }
+
+CLI_LIST_COMMAND(workspace_list, mm_workspace_list, list_spec, catalog_workspace_list,
+                 print_workspaces, mm_workspace_list_free)
 
 static json_t *workspace_entitlements_json(const mm_entitlement_list *list)
 {

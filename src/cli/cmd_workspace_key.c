@@ -150,25 +150,37 @@ static void print_keys(const void *key_list)
     cli_table_finish(table, stdout);
 }
 
+/* the keys of the workspace named, or of all (workspace NULL) */
+static mm_status load_keys(mm_catalog *cat, const char *workspace, void *list, mm_error *err)
+{
+    return catalog_workspace_key_list(cat, workspace, list, err);
+}
+
+static int print_key_list(mm_catalog *cat, bool json, const void *keys)
+{
+    (void)cat;
+    const mm_workspace_key_list *list = keys;
+    const char *hint =
+        "no workspace keys yet; create one with: mmadmin workspace key add WORKSPACE";
+    return cli_print_list(json, &(cli_list_output){.items = list->items,
+                                                   .count = list->count,
+                                                   .item_size = sizeof *list->items,
+                                                   .to_json = key_item_json,
+                                                   .empty_hint = hint,
+                                                   .print_text = print_keys,
+                                                   .list = list});
+}
+
+static void free_keys(void *list)
+{
+    mm_workspace_key_list_free(list);
+}
+
 static int key_list(cli_context *ctx, int argc, char **argv)
 {
-    cli_parser p;
-    bool json = false;
-    mm_catalog *cat;
-    int stop = cli_start(ctx, &p, &list_spec, argc, argv, &json, &cat);
-    if (stop >= 0)
-        return stop;
-    mm_error err = {0};
+    static const cli_list_steps steps = {load_keys, print_key_list, free_keys};
     mm_workspace_key_list list = {0};
-    if (catalog_workspace_key_list(cat, p.nargs ? p.args[0] : NULL, &list, &err) != MM_OK)
-        return cli_report(&err);
-    int code = cli_print_list(
-        json, &(cli_list_output){
-                  list.items, list.count, sizeof *list.items, key_item_json,
-                  "no workspace keys yet; create one with: mmadmin workspace key add WORKSPACE",
-                  print_keys, &list});
-    mm_workspace_key_list_free(&list);
-    return code;
+    return cli_run_list(ctx, argc, argv, &list_spec, &steps, &list);
 }
 
 static int key_revoke(cli_context *ctx, int argc, char **argv)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog/month_cost.h"
 #include "health/status.h"
 #include "util/text.h"
 
@@ -24,35 +25,24 @@ static void fold_loaded_event(const mm_usage_event *ev, void *ctx)
         load->out_of_memory = true;
 }
 
-typedef struct month_context {
-    mm_window_set *set;
-    bool out_of_memory;
-} month_context;
-
-static void fold_month_rollup(const char *account, const mm_usage_rollup *sums, void *ctx)
-{
-    month_context *month = ctx;
-    if (month->out_of_memory || (!sums->cost_micros && !sums->unpriced))
-        return; /* no window for an account with nothing to show */
-    mm_account_window *win = mm_window_set_get(month->set, account);
-    if (!win) {
-        month->out_of_memory = true;
-        return;
-    }
-    win->month_cost_micros = sums->cost_micros;
-    win->month_unpriced = sums->unpriced;
-}
-
 /* Month to date per account (priced cost, events without a price) from the day rollups:
  * windows only for accounts with traffic. */
 static mm_status load_month_costs(mm_catalog *cat, const mm_account_list *accounts,
                                   mm_window_set *set, mm_error *err)
 {
-    month_context month = {.set = set};
-    mm_status st =
-        catalog_usage_month_by_account(cat, set->month_start_ms, fold_month_rollup, &month, err);
-    if (st == MM_OK && month.out_of_memory)
-        st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory loading health");
+    mm_month_cost *costs;
+    size_t count;
+    mm_status st = catalog_usage_month_costs(cat, set->month_start_ms, &costs, &count, err);
+    for (size_t i = 0; st == MM_OK && i < count; i++) {
+        mm_account_window *win = mm_window_set_get(set, costs[i].account);
+        if (!win)
+            st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory loading health");
+        else {
+            win->month_cost_micros = costs[i].cost_micros;
+            win->month_unpriced = costs[i].unpriced;
+        }
+    }
+    free(costs);
     for (size_t i = 0; st == MM_OK && i < accounts->count; i++) {
         if (!mm_window_set_find(set, accounts->items[i].name))
             continue;
@@ -89,59 +79,21 @@ mm_status health_windows_load(mm_catalog *cat, const mm_account_list *accounts, 
     return st;
 }
 
-/* The month's cost per account from the rollups, in a sorted array (no window for an account
+/* The month's cost per account from the rollups, sorted by name (no window for an account
  * without recent traffic: `health --json` at 10,000 accounts). */
-typedef struct month_cost {
-    char account[MM_NAME_MAX];
-    int64_t cost_micros, unpriced;
-} month_cost;
-
 typedef struct month_costs {
-    month_cost *items;
-    size_t count, capacity;
-    bool out_of_memory;
+    mm_month_cost *items;
+    size_t count;
 } month_costs;
-
-static void append_month_cost(const char *account, const mm_usage_rollup *sums, void *ctx)
-{
-    month_costs *costs = ctx;
-    if (costs->out_of_memory || (!sums->cost_micros && !sums->unpriced))
-        return;
-    if (costs->count == costs->capacity) {
-        size_t capacity = costs->capacity ? costs->capacity * 2 : 256;
-        month_cost *grown = realloc(costs->items, capacity * sizeof *grown);
-        if (!grown) {
-            costs->out_of_memory = true;
-            return;
-        }
-        costs->items = grown;
-        costs->capacity = capacity;
-    }
-    month_cost *c = &costs->items[costs->count++];
-    mm_copy(c->account, sizeof c->account, account);
-    c->cost_micros = sums->cost_micros;
-    c->unpriced = sums->unpriced;
-}
 
 static int compare_month_cost(const void *a, const void *b)
 {
-    return strcmp(((const month_cost *)a)->account, ((const month_cost *)b)->account);
+    return strcmp(((const mm_month_cost *)a)->account, ((const mm_month_cost *)b)->account);
 }
 
-static mm_status load_month_cost_list(mm_catalog *cat, int64_t month_start_ms, month_costs *out,
-                                      mm_error *err)
+static const mm_month_cost *find_month_cost(const month_costs *costs, const char *account)
 {
-    mm_status st = catalog_usage_month_by_account(cat, month_start_ms, append_month_cost, out, err);
-    if (st == MM_OK && out->out_of_memory)
-        st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory loading the month's costs");
-    if (st == MM_OK && out->count)
-        qsort(out->items, out->count, sizeof *out->items, compare_month_cost);
-    return st;
-}
-
-static const month_cost *find_month_cost(const month_costs *costs, const char *account)
-{
-    month_cost key;
+    mm_month_cost key;
     mm_copy(key.account, sizeof key.account, account);
     return costs->count ? bsearch(&key, costs->items, costs->count, sizeof key, compare_month_cost)
                         : NULL;
@@ -227,27 +179,57 @@ mm_status health_report_build(const mm_window_set *set, const mm_account_list *a
     return MM_OK;
 }
 
+/* t, or the catalog's thresholds read into *loaded (a bad setting keeps its default) */
+static const mm_health_thresholds *
+thresholds_or_catalog(mm_catalog *cat, const mm_health_thresholds *t, mm_health_thresholds *loaded)
+{
+    if (t)
+        return t;
+    health_thresholds_load(cat, loaded, NULL);
+    return loaded;
+}
+
+/* What every account's figures or status come from: the thresholds, the accounts and their
+ * windows. */
+typedef struct health_inputs {
+    mm_health_thresholds t;
+    mm_account_list accounts;
+    mm_window_set set;
+} health_inputs;
+
+/* Computes out (a report or a map) from the inputs. */
+typedef mm_status (*health_inputs_use)(const health_inputs *in, int64_t now_ms, void *out,
+                                       mm_error *err);
+
+/* Loads the inputs (t NULL: the catalog's thresholds, a bad setting keeping its default), gives
+ * them to use, frees them. */
+static mm_status with_health_inputs(mm_catalog *cat, int64_t now_ms, const mm_health_thresholds *t,
+                                    health_inputs_use use, void *out, mm_error *err)
+{
+    health_inputs in = {0};
+    in.t = *thresholds_or_catalog(cat, t, &in.t);
+    int64_t max_id;
+    mm_status st = catalog_account_list(cat, &in.accounts, err);
+    if (st == MM_OK)
+        st = health_windows_load(cat, &in.accounts, now_ms, &in.set, &max_id, err);
+    if (st == MM_OK)
+        st = use(&in, now_ms, out, err);
+    mm_window_set_free(&in.set);
+    mm_account_list_free(&in.accounts);
+    return st;
+}
+
+static mm_status report_from_inputs(const health_inputs *in, int64_t now_ms, void *report,
+                                    mm_error *err)
+{
+    return health_report_build(&in->set, &in->accounts, now_ms, &in->t, report, err);
+}
+
 mm_status health_report_load(mm_catalog *cat, int64_t now_ms, const mm_health_thresholds *t,
                              mm_health_report *out, mm_error *err)
 {
     memset(out, 0, sizeof *out);
-    mm_health_thresholds loaded;
-    if (!t) {
-        health_thresholds_load(cat, &loaded, NULL); /* a bad setting keeps its default */
-        t = &loaded;
-    }
-    mm_account_list accounts = {0};
-    mm_status st = catalog_account_list(cat, &accounts, err);
-    if (st != MM_OK)
-        return st;
-    mm_window_set set;
-    int64_t max_id;
-    st = health_windows_load(cat, &accounts, now_ms, &set, &max_id, err);
-    if (st == MM_OK)
-        st = health_report_build(&set, &accounts, now_ms, t, out, err);
-    mm_window_set_free(&set);
-    mm_account_list_free(&accounts);
-    return st;
+    return with_health_inputs(cat, now_ms, t, report_from_inputs, out, err);
 }
 
 typedef struct each_context {
@@ -269,7 +251,7 @@ static void emit_pending(each_context *each, bool last)
     memset(each->figures, 0, sizeof *each->figures);
     fill_figures(each->figures, &each->held, mm_window_set_find(each->set, each->held.name),
                  each->now_ms, each->t);
-    const month_cost *month = find_month_cost(each->month, each->held.name);
+    const mm_month_cost *month = find_month_cost(each->month, each->held.name);
     each->figures->cost_micros_month = month ? month->cost_micros : 0;
     each->figures->month_unpriced = month ? month->unpriced : 0;
     each->failed = !each->fn(each->figures, last, each->ctx);
@@ -292,7 +274,7 @@ mm_status health_report_each(mm_catalog *cat, int64_t now_ms, const mm_health_th
     month_costs month = {0};
     mm_status st = load_hour(cat, now_ms, &set, &max_id, err);
     if (st == MM_OK)
-        st = load_month_cost_list(cat, set.month_start_ms, &month, err);
+        st = catalog_usage_month_costs(cat, set.month_start_ms, &month.items, &month.count, err);
     each_context *each = st == MM_OK ? calloc(1, sizeof *each) : NULL;
     mm_health_figures *figures = each ? malloc(sizeof *figures) : NULL;
     if (st == MM_OK && !figures)
@@ -367,26 +349,16 @@ static mm_status health_map_fill(const mm_account_list *accounts, const mm_windo
     return MM_OK;
 }
 
+static mm_status map_from_inputs(const health_inputs *in, int64_t now_ms, void *map, mm_error *err)
+{
+    return health_map_fill(&in->accounts, &in->set, now_ms, &in->t, map, err);
+}
+
 mm_status health_status_from_catalog(mm_catalog *cat, int64_t now_ms, const mm_health_thresholds *t,
                                      mm_health_map *out, mm_error *err)
 {
     memset(out, 0, sizeof *out);
-    mm_health_thresholds loaded;
-    if (!t) {
-        health_thresholds_load(cat, &loaded, NULL); /* a bad setting keeps its default */
-        t = &loaded;
-    }
-    mm_account_list accounts = {0};
-    mm_status st = catalog_account_list(cat, &accounts, err);
-    if (st != MM_OK)
-        return st;
-    mm_window_set set;
-    int64_t max_id = 0;
-    st = health_windows_load(cat, &accounts, now_ms, &set, &max_id, err);
-    if (st == MM_OK)
-        st = health_map_fill(&accounts, &set, now_ms, t, out, err);
-    mm_window_set_free(&set);
-    mm_account_list_free(&accounts);
+    mm_status st = with_health_inputs(cat, now_ms, t, map_from_inputs, out, err);
     if (st != MM_OK)
         mm_health_map_free(out);
     return st;
@@ -398,10 +370,7 @@ mm_status health_status_for_accounts(mm_catalog *cat, int64_t now_ms, const mm_h
 {
     memset(out, 0, sizeof *out);
     mm_health_thresholds loaded;
-    if (!t) {
-        health_thresholds_load(cat, &loaded, NULL); /* a bad setting keeps its default */
-        t = &loaded;
-    }
+    t = thresholds_or_catalog(cat, t, &loaded);
     mm_window_set set;
     mm_window_set_init(&set, now_ms);
     set.fold_month = false; /* a status never reads the month */

@@ -105,24 +105,6 @@ void pricing_format_units(const mm_price *price, char *out, size_t outsz)
         snprintf(out, outsz, "-");
 }
 
-mm_status pricing_cost_lookup(mm_catalog *cat, const char *provider, const char *model,
-                              int64_t tokens_in, int64_t tokens_out, int64_t *cost, mm_error *err)
-{
-    mm_price price;
-    mm_error local;
-    *cost = -1;
-    mm_status st = catalog_price_get(cat, provider, model, &price, &local);
-    if (st == MM_E_NOT_FOUND)
-        return MM_OK;
-    if (st != MM_OK) {
-        if (err)
-            *err = local;
-        return st;
-    }
-    *cost = pricing_cost_micros(&price, tokens_in, tokens_out);
-    return MM_OK;
-}
-
 mm_status pricing_cost_of(mm_catalog *cat, const char *provider, const char *model,
                           const pricing_tokens *tokens, int64_t *cost, mm_error *err)
 {
@@ -139,6 +121,13 @@ mm_status pricing_cost_of(mm_catalog *cat, const char *provider, const char *mod
     }
     *cost = pricing_cost_tokens(&price, tokens);
     return MM_OK;
+}
+
+mm_status pricing_cost_lookup(mm_catalog *cat, const char *provider, const char *model,
+                              int64_t tokens_in, int64_t tokens_out, int64_t *cost, mm_error *err)
+{
+    pricing_tokens tokens = {.in = tokens_in, .out = tokens_out};
+    return pricing_cost_of(cat, provider, model, &tokens, cost, err);
 }
 
 /* ---- the targets without a price: three hash indexes keep it O(targets) ---- */
