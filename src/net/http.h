@@ -76,6 +76,10 @@ void net_easy_finish(CURL *easy, CURLcode code, mm_http_response *resp);
  * a provider reuse a connection from any thread. Returns MM_OK when the transfer ran (even
  * if it failed: see resp->transport_class); MM_E_INTERNAL only when it could not start. */
 mm_status net_perform(const mm_http_request *req, mm_http_response *resp, mm_error *err);
+/* net_perform and net_perform_stream keep each thread's easy handle between transfers (reset,
+ * reused by its next one) and free it when the thread ends; this frees the calling thread's
+ * now (a thread that does no more transfers, e.g. main before exit). */
+void net_thread_release(void);
 
 /* Bytes of a streamed 2xx body, as they arrive. Return false to stop the transfer (the client
  * went away): net_perform_stream then reports resp->stopped. */
