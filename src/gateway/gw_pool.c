@@ -1,10 +1,15 @@
 /* The gateway's pool of catalog connections (SQLite handles are one per thread): opened on first
- * use, handed to one request at a time; its size bounds the requests in flight upstream. */
+ * use, handed to one request at a time; its size bounds the requests in flight upstream. Also
+ * the process's memory policy under load (malloc arenas, returning freed pages). */
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "gateway/gw_internal.h"
 
@@ -65,7 +70,10 @@ mm_catalog *gw_pool_take(gw_pool *pool, long wait_ms, mm_error *err)
         return NULL;
     }
     if (!pool->items[slot]) {
-        mm_catalog_options opts = {.path = pool->path, .read_only = false, .create = false};
+        mm_catalog_options opts = {.path = pool->path,
+                                   .read_only = false,
+                                   .create = false,
+                                   .cache_kib = GW_CATALOG_CACHE_KIB};
         if (catalog_open(&opts, &pool->items[slot], err) != MM_OK) {
             pool->items[slot] = NULL;
             pthread_mutex_lock(&pool->lock);
@@ -100,4 +108,19 @@ void gw_pool_free(gw_pool *pool)
     pthread_mutex_destroy(&pool->lock);
     pthread_cond_destroy(&pool->freed);
     memset(pool, 0, sizeof *pool);
+}
+
+void gw_memory_limit_arenas(void)
+{
+#ifdef __GLIBC__
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    mallopt(M_ARENA_MAX, cores > 0 ? (int)cores : 1);
+#endif
+}
+
+void gw_memory_release(void)
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
 }
