@@ -412,18 +412,24 @@ mm_status net_perform(const mm_http_request *req, mm_http_response *resp, mm_err
     return MM_OK;
 }
 
+typedef enum stream_cut { STREAM_NOT_CUT, STREAM_NO_FIRST_BYTE, STREAM_STALLED } stream_cut;
+
 typedef struct stream_sink {
     CURL *easy;
     mm_http_response *resp;
     mm_http_chunk_fn on_chunk;
     void *ctx;
     int64_t started_ms;
+    int64_t last_byte_ms; /* -1: no body byte yet */
+    long first_byte_timeout_ms, idle_timeout_ms;
+    stream_cut cut;
 } stream_sink;
 
 static size_t on_stream_body(char *data, size_t size, size_t n, void *userdata)
 {
     stream_sink *sink = userdata;
     long status = 0;
+    sink->last_byte_ms = mm_monotonic_ms();
     curl_easy_getinfo(sink->easy, CURLINFO_RESPONSE_CODE, &status);
     if (status < 200 || status >= 300)
         return on_body(data, size, n, sink->resp); /* an error body, for the classifier */
@@ -436,18 +442,69 @@ static size_t on_stream_body(char *data, size_t size, size_t n, void *userdata)
     return size * n;
 }
 
+/* libcurl's progress callback: cuts a stream with no first byte within its first-byte timeout
+ * or no byte within its idle timeout (non-zero return: CURLE_ABORTED_BY_CALLBACK). */
+static int check_stream_timeouts(void *userdata, curl_off_t dltotal, curl_off_t dlnow,
+                                 curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    stream_sink *sink = userdata;
+    int64_t now = mm_monotonic_ms();
+    if (sink->last_byte_ms < 0 && now - sink->started_ms > sink->first_byte_timeout_ms)
+        sink->cut = STREAM_NO_FIRST_BYTE;
+    else if (sink->last_byte_ms >= 0 && now - sink->last_byte_ms > sink->idle_timeout_ms)
+        sink->cut = STREAM_STALLED;
+    return sink->cut != STREAM_NOT_CUT;
+}
+
+/* First-byte and idle timeouts instead of one bound on the whole transfer. */
+static void set_stream_timeouts(CURL *easy, stream_sink *sink, long idle_timeout_ms)
+{
+    sink->first_byte_timeout_ms = sink->resp->timeout_ms;
+    sink->idle_timeout_ms = idle_timeout_ms;
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, 0L);
+    curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, check_stream_timeouts);
+    curl_easy_setopt(easy, CURLOPT_XFERINFODATA, sink);
+    curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+}
+
+static void report_stream_cut(const stream_sink *sink, mm_http_response *resp)
+{
+    char lead[160];
+    if (sink->cut == STREAM_NO_FIRST_BYTE)
+        snprintf(lead, sizeof lead, "the stream sent no first byte within %ld ms",
+                 sink->first_byte_timeout_ms);
+    else
+        snprintf(lead, sizeof lead, "the stream stalled: no data for %ld ms",
+                 sink->idle_timeout_ms);
+    resp->curl_error[0] = '\0';
+    set_transport_failure(resp, MM_CLASS_TIMEOUT, lead);
+}
+
 mm_status net_perform_stream(const mm_http_request *req, mm_http_response *resp,
                              mm_http_chunk_fn on_chunk, void *ctx, mm_error *err)
 {
     CURL *easy = easy_prepare_shared(req, resp, err);
     if (!easy)
         return err ? err->status : MM_E_INTERNAL;
-    stream_sink sink = {easy, resp, on_chunk, ctx, mm_monotonic_ms()};
+    stream_sink sink = {.easy = easy,
+                        .resp = resp,
+                        .on_chunk = on_chunk,
+                        .ctx = ctx,
+                        .started_ms = mm_monotonic_ms(),
+                        .last_byte_ms = -1};
     resp->first_byte_ms = -1;
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_stream_body);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, &sink);
+    if (req->idle_timeout_ms > 0)
+        set_stream_timeouts(easy, &sink, req->idle_timeout_ms);
     CURLcode code = curl_easy_perform(easy);
     net_easy_finish(easy, code, resp);
+    if (code == CURLE_ABORTED_BY_CALLBACK && sink.cut != STREAM_NOT_CUT)
+        report_stream_cut(&sink, resp);
     if (resp->stopped) { /* the caller stopped it: not a transport failure */
         resp->transport_class = MM_CLASS_OK;
         resp->transport_message[0] = '\0';
