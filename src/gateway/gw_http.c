@@ -422,7 +422,7 @@ mm_status gateway_start(const gw_options *opts, gateway **out, mm_error *err)
         return mm_error_set(err, MM_E_INTERNAL, "", "out of memory");
     gw->opts = *opts;
     apply_defaults(&gw->opts);
-    gw_memory_limit_arenas();
+    gw_memory_configure();
     gw_metrics_init(gw);
     if (!gw->opts.tls_cert != !gw->opts.tls_key) {
         free_gateway(gw);

@@ -9,9 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "gateway/gw_internal.h"
+
+/* Allocations this large get their own mapping, returned to the system when freed (glibc's
+ * default threshold rises to the largest block freed, up to 32 MiB, and then keeps request
+ * bodies and answers, usage batches and SQLite's larger buffers in the threads' arenas). */
+#define GW_MMAP_THRESHOLD (128 * 1024)
 
 mm_status gw_pool_init(gw_pool *pool, const char *path, unsigned size, mm_error *err)
 {
@@ -110,11 +114,10 @@ void gw_pool_free(gw_pool *pool)
     memset(pool, 0, sizeof *pool);
 }
 
-void gw_memory_limit_arenas(void)
+void gw_memory_configure(void)
 {
 #ifdef __GLIBC__
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    mallopt(M_ARENA_MAX, cores > 0 ? (int)cores : 1);
+    mallopt(M_MMAP_THRESHOLD, GW_MMAP_THRESHOLD);
 #endif
 }
 
