@@ -66,10 +66,9 @@ void gw_pool_free(gw_pool *pool);
  * flat under load (~11 MB: malloc_stats) but the request threads allocate from up to 8 malloc
  * arenas per core, where freed chunks stayed resident, so RSS crept up with the requests served
  * (18 -> 45 MB over 100,000). gw_memory_configure (at start) pins the mmap threshold, so large
- * transient blocks are mapped and unmapped instead of fragmenting the arenas;
- * gw_memory_release (the writer, at most once a second while requests come) hands the arenas'
- * free pages back to the system (malloc_trim). Fewer arenas (M_ARENA_MAX = cores) also kept
- * RSS flat but cost ~15% of the throughput at 64 clients. */
+ * transient blocks are mapped and unmapped instead of fragmenting the arenas, and allows two
+ * arenas per core; gw_memory_release (the writer, at most once a second while requests come)
+ * hands the arenas' free pages back to the system (malloc_trim). */
 void gw_memory_configure(void);
 void gw_memory_release(void);
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "gateway/gw_internal.h"
 
@@ -16,6 +17,9 @@
  * default threshold rises to the largest block freed, up to 32 MiB, and then keeps request
  * bodies and answers, usage batches and SQLite's larger buffers in the threads' arenas). */
 #define GW_MMAP_THRESHOLD (128 * 1024)
+/* malloc arenas per core (glibc's default is 8): 1 kept RSS flattest but cost ~15% of the
+ * throughput at 64 clients; 2 kept the growth from 20,000 to 100,000 requests under 10% */
+#define GW_ARENAS_PER_CORE 2
 
 mm_status gw_pool_init(gw_pool *pool, const char *path, unsigned size, mm_error *err)
 {
@@ -118,6 +122,8 @@ void gw_memory_configure(void)
 {
 #ifdef __GLIBC__
     mallopt(M_MMAP_THRESHOLD, GW_MMAP_THRESHOLD);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    mallopt(M_ARENA_MAX, GW_ARENAS_PER_CORE * (cores > 0 ? (int)cores : 1));
 #endif
 }
 
