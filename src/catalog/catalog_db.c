@@ -91,7 +91,7 @@ static void default_actor(char *out, size_t outsz)
 
 /* SQLite only, once the file is known to be a catalog: a new file's incremental auto-vacuum,
  * WAL, synchronous=NORMAL and foreign keys (db_open was asked for none: `bare`). */
-static mm_status configure_sqlite(mm_catalog *cat, mm_error *err)
+static mm_status configure_sqlite(mm_catalog *cat, int cache_kib, mm_error *err)
 {
     int64_t objects = 0;
     mm_status st = cat_query_int(cat, "SELECT count(*) FROM sqlite_master", NULL, &objects, err);
@@ -107,16 +107,21 @@ static mm_status configure_sqlite(mm_catalog *cat, mm_error *err)
     }
     if (st == MM_OK)
         st = cat_exec(cat, "PRAGMA foreign_keys=ON", err);
+    if (st == MM_OK && cache_kib > 0) { /* negative: a size in KiB rather than in pages */
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA cache_size=%d", -cache_kib);
+        st = cat_exec(cat, sql, err);
+    }
     return st;
 }
 
-static mm_status configure_connection(mm_catalog *cat, mm_error *err)
+static mm_status configure_connection(mm_catalog *cat, int cache_kib, mm_error *err)
 {
     mm_status st = catalog_schema_check(cat, err); /* before anything may touch the file */
     if (st == MM_OK)
         st = cat_rollup_register(cat, err); /* the migration's backfill uses them */
     if (st == MM_OK && db_kind_of(cat->db) == DB_SQLITE)
-        st = configure_sqlite(cat, err);
+        st = configure_sqlite(cat, cache_kib, err);
     if (st == MM_OK)
         st = catalog_schema_migrate(cat, err);
     if (st == MM_OK)
@@ -166,7 +171,7 @@ mm_status catalog_open(const mm_catalog_options *opts, mm_catalog **out, mm_erro
     db_open_options db_opts = {.read_only = cat->read_only, .bare = true};
     st = db_open(cat->path, &db_opts, &cat->db, err);
     if (st == MM_OK)
-        st = configure_connection(cat, err);
+        st = configure_connection(cat, opts->cache_kib, err);
     if (st == MM_E_READONLY && cat->read_only && !postgres)
         st = mm_error_set(err, MM_E_READONLY, "db",
                           "the catalog %s can only be read by you, and SQLite cannot create its "

@@ -24,7 +24,8 @@ enum {
     OPT_MAX_UPSTREAM,
     OPT_MAX_BODY,
     OPT_ATTEMPT_TIMEOUT,
-    OPT_REQUEST_TIMEOUT
+    OPT_REQUEST_TIMEOUT,
+    OPT_STREAM_IDLE_TIMEOUT
 };
 
 static const cli_option serve_options[] = {
@@ -35,7 +36,10 @@ static const cli_option serve_options[] = {
     {"max-connections", "N", OPT_MAX_CONNECTIONS, "most client connections at once (256)"},
     {"max-upstream", "N", OPT_MAX_UPSTREAM, "most requests talking to providers at once (32)"},
     {"max-body-mib", "N", OPT_MAX_BODY, "largest request body in MiB (4); larger get 413"},
-    {"attempt-timeout", "S", OPT_ATTEMPT_TIMEOUT, "seconds per provider attempt (30)"},
+    {"attempt-timeout", "S", OPT_ATTEMPT_TIMEOUT,
+     "seconds per provider attempt; a stream's to its first byte (30)"},
+    {"stream-idle-timeout", "S", OPT_STREAM_IDLE_TIMEOUT,
+     "seconds a stream may pause between chunks before it is cut (30)"},
     {"request-timeout", "S", OPT_REQUEST_TIMEOUT, "seconds a request may wait for a slot (120)"},
     {NULL, NULL, 0, NULL},
 };
@@ -44,7 +48,7 @@ static const cli_spec serve_spec = {
     .command = "serve",
     .synopsis = "[--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE] [--monitor] "
                 "[--max-connections N] [--max-upstream N] [--max-body-mib N] "
-                "[--attempt-timeout S] [--request-timeout S]",
+                "[--attempt-timeout S] [--stream-idle-timeout S] [--request-timeout S]",
     .description =
         "Serves the OpenAI API to workspaces' pipelines: GET /v1/models (the models the key's\n"
         "workspace is entitled to), POST /v1/chat/completions (JSON or stream), POST\n"
@@ -122,6 +126,11 @@ static mm_status parse_option(cli_parser *p, int id, serve_args *a, mm_error *er
     case OPT_MAX_BODY: {
         mm_status st = cli_parse_positive("--max-body-mib", p->arg, BODY_MIB_MAX, &n, err);
         a->gw.max_body_bytes = (size_t)n * 1024 * 1024;
+        return st;
+    }
+    case OPT_STREAM_IDLE_TIMEOUT: {
+        mm_status st = cli_parse_positive("--stream-idle-timeout", p->arg, TIMEOUT_S_MAX, &n, err);
+        a->gw.stream_idle_timeout_ms = (long)n * 1000;
         return st;
     }
     default: {

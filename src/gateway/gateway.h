@@ -36,16 +36,19 @@ typedef struct gw_options {
     uint16_t port;            /* 0: a free port (see gateway_port) */
     const char *tls_cert;     /* PEM files: both or neither */
     const char *tls_key;
-    size_t max_body_bytes;    /* 0: 4 MiB; larger bodies get 413 */
-    size_t max_header_bytes;  /* 0: 16 KiB per connection (request line + headers) */
-    unsigned max_connections; /* 0: 256 */
-    unsigned max_upstream;    /* 0: 32 requests talking to providers at once */
-    long attempt_timeout_ms;  /* 0: 30000, per provider attempt */
-    long request_timeout_ms;  /* 0: 120000, the whole request, every attempt included */
-    long refresh_ms;          /* 0: 200, how often the catalog is checked for changes */
-    bool metrics;             /* serve GET /metrics (Prometheus text, src/metrics; no key) */
-    mm_monitor *monitor;      /* with metrics: the in-process monitor whose health snapshot a
-                                 scrape reads (NULL: the health report is loaded per scrape) */
+    size_t max_body_bytes;       /* 0: 4 MiB; larger bodies get 413 */
+    size_t max_header_bytes;     /* 0: 16 KiB per connection (request line + headers) */
+    unsigned max_connections;    /* 0: 256 */
+    unsigned max_upstream;       /* 0: 32 requests talking to providers at once */
+    long attempt_timeout_ms;     /* 0: 30000, per provider attempt; a stream's until its first byte
+                                    (the fallback window) */
+    long stream_idle_timeout_ms; /* 0: 30000, a stream's longest pause between bytes after the
+                                    first (a long but live stream is not cut) */
+    long request_timeout_ms;     /* 0: 120000, the whole request, every attempt included */
+    long refresh_ms;             /* 0: 200, how often the catalog is checked for changes */
+    bool metrics;                /* serve GET /metrics (Prometheus text, src/metrics; no key) */
+    mm_monitor *monitor;         /* with metrics: the in-process monitor whose health snapshot a
+                                    scrape reads (NULL: the health report is loaded per scrape) */
     void (*log)(void *ctx, const char *line); /* NULL: silent */
     void *log_ctx;
 } gw_options;

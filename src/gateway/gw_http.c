@@ -20,6 +20,7 @@
 #define DEFAULT_MAX_CONNECTIONS 256
 #define DEFAULT_MAX_UPSTREAM 32
 #define DEFAULT_ATTEMPT_MS 30000
+#define DEFAULT_STREAM_IDLE_MS 30000
 #define DEFAULT_REQUEST_MS 120000
 #define DEFAULT_REFRESH_MS 200
 #define IDLE_TIMEOUT_S 60
@@ -334,6 +335,8 @@ static void apply_defaults(gw_options *o)
         o->max_upstream = DEFAULT_MAX_UPSTREAM;
     if (!o->attempt_timeout_ms)
         o->attempt_timeout_ms = DEFAULT_ATTEMPT_MS;
+    if (!o->stream_idle_timeout_ms)
+        o->stream_idle_timeout_ms = DEFAULT_STREAM_IDLE_MS;
     if (!o->request_timeout_ms)
         o->request_timeout_ms = DEFAULT_REQUEST_MS;
     if (!o->refresh_ms)
@@ -419,6 +422,7 @@ mm_status gateway_start(const gw_options *opts, gateway **out, mm_error *err)
         return mm_error_set(err, MM_E_INTERNAL, "", "out of memory");
     gw->opts = *opts;
     apply_defaults(&gw->opts);
+    gw_memory_configure();
     gw_metrics_init(gw);
     if (!gw->opts.tls_cert != !gw->opts.tls_key) {
         free_gateway(gw);

@@ -150,6 +150,7 @@ bool gw_send_one(gw_call *call, router_send_request *req, router_send_result *re
     req->workspace = call->key->workspace;
     req->snapshot = call->view->snapshot;
     req->timeout_ms = gw->opts.attempt_timeout_ms;
+    req->stream_idle_timeout_ms = gw->opts.stream_idle_timeout_ms;
     req->hooks = gw_send_hooks(call);
     atomic_fetch_add(&gw->counters.upstream_in_flight, 1);
     *st = router_send(cat, req, res, err);

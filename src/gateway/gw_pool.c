@@ -1,12 +1,25 @@
 /* The gateway's pool of catalog connections (SQLite handles are one per thread): opened on first
- * use, handed to one request at a time; its size bounds the requests in flight upstream. */
+ * use, handed to one request at a time; its size bounds the requests in flight upstream. Also
+ * the process's memory policy under load (malloc arenas, returning freed pages). */
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "gateway/gw_internal.h"
+
+/* Allocations this large get their own mapping, returned to the system when freed (glibc's
+ * default threshold rises to the largest block freed, up to 32 MiB, and then keeps request
+ * bodies and answers, usage batches and SQLite's larger buffers in the threads' arenas). */
+#define GW_MMAP_THRESHOLD (128 * 1024)
+/* malloc arenas per core (glibc's default is 8): 1 kept RSS flattest but cost ~15% of the
+ * throughput at 64 clients; 2 kept the growth from 20,000 to 100,000 requests under 10% */
+#define GW_ARENAS_PER_CORE 2
 
 mm_status gw_pool_init(gw_pool *pool, const char *path, unsigned size, mm_error *err)
 {
@@ -65,7 +78,10 @@ mm_catalog *gw_pool_take(gw_pool *pool, long wait_ms, mm_error *err)
         return NULL;
     }
     if (!pool->items[slot]) {
-        mm_catalog_options opts = {.path = pool->path, .read_only = false, .create = false};
+        mm_catalog_options opts = {.path = pool->path,
+                                   .read_only = false,
+                                   .create = false,
+                                   .cache_kib = GW_CATALOG_CACHE_KIB};
         if (catalog_open(&opts, &pool->items[slot], err) != MM_OK) {
             pool->items[slot] = NULL;
             pthread_mutex_lock(&pool->lock);
@@ -100,4 +116,20 @@ void gw_pool_free(gw_pool *pool)
     pthread_mutex_destroy(&pool->lock);
     pthread_cond_destroy(&pool->freed);
     memset(pool, 0, sizeof *pool);
+}
+
+void gw_memory_configure(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, GW_MMAP_THRESHOLD);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    mallopt(M_ARENA_MAX, GW_ARENAS_PER_CORE * (cores > 0 ? (int)cores : 1));
+#endif
+}
+
+void gw_memory_release(void)
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
 }

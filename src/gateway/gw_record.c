@@ -12,6 +12,7 @@
 #define FLUSH_MS 50
 #define LEASE_HOLD_MARGIN_MS 30000 /* as the router holds an exact reservation */
 #define QUEUE_MAX 65536            /* events held before writers wait for a flush */
+#define TRIM_MS 1000               /* free heap pages go back to the system at most this often */
 
 static bool workspace_limited(const mm_admission_request *r)
 {
@@ -182,8 +183,8 @@ const router_send_hooks *gw_send_hooks(gw_call *call)
 }
 
 /* Takes the queued events and writes them with their leases' use in one transaction, then
- * settles the leases in memory. */
-static void flush(gateway *gw)
+ * settles the leases in memory. Returns how many it took. */
+static size_t flush(gateway *gw)
 {
     gw_recorder *rec = &gw->recorder;
     pthread_mutex_lock(&rec->lock);
@@ -220,25 +221,36 @@ static void flush(gateway *gw)
     free(batch);
     free(settle);
     gw_leases_maintain(gw, rec->cat, mm_now_ms());
+    return count;
 }
 
 static void *writer_main(void *arg)
 {
     gateway *gw = arg;
+    size_t since_trim = 0;
+    int64_t trimmed_ms = mm_monotonic_ms();
     for (;;) {
         struct timespec pause = {0, FLUSH_MS * 1000000L};
         nanosleep(&pause, NULL);
         bool stopping = atomic_load(&gw->recorder.stopping);
-        flush(gw);
+        since_trim += flush(gw);
         if (stopping)
             return NULL;
+        if (since_trim > 0 && mm_monotonic_ms() - trimmed_ms >= TRIM_MS) {
+            gw_memory_release();
+            since_trim = 0;
+            trimmed_ms = mm_monotonic_ms();
+        }
     }
 }
 
 mm_status gw_recorder_start(gateway *gw, mm_error *err)
 {
     gw_recorder *rec = &gw->recorder;
-    mm_catalog_options opts = {.path = gw->opts.catalog_path, .read_only = false, .create = false};
+    mm_catalog_options opts = {.path = gw->opts.catalog_path,
+                               .read_only = false,
+                               .create = false,
+                               .cache_kib = GW_CATALOG_CACHE_KIB};
     mm_status st = catalog_open(&opts, &rec->cat, err);
     if (st != MM_OK)
         return st;

@@ -264,7 +264,10 @@ static void *refresher_main(void *arg)
 
 mm_status gw_view_start(gateway *gw, mm_error *err)
 {
-    mm_catalog_options opts = {.path = gw->opts.catalog_path, .read_only = false, .create = false};
+    mm_catalog_options opts = {.path = gw->opts.catalog_path,
+                               .read_only = false,
+                               .create = false,
+                               .cache_kib = GW_CATALOG_CACHE_KIB};
     mm_status st = catalog_open(&opts, &gw->watch, err);
     if (st == MM_OK)
         st = catalog_workspace_key_secret(gw->watch, gw->key_secret, err);

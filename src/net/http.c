@@ -24,6 +24,17 @@ static pthread_once_t global_init_once = PTHREAD_ONCE_INIT;
  * TLS) handshake per request. libcurl calls the locks; one mutex per kind of shared data. */
 static CURLSH *easy_share;
 static pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
+/* Each thread's idle easy handle (set up once, like the share): the next transfer on that
+ * thread resets and reuses it instead of allocating and configuring a new one (a gateway worker
+ * does one after another). Freed when its thread ends (the key's destructor) or by
+ * net_thread_release. */
+static pthread_key_t idle_easy_key;
+static bool idle_easy_ok;
+
+static void idle_easy_free(void *easy)
+{
+    curl_easy_cleanup(easy);
+}
 
 static void share_lock(CURL *easy, curl_lock_data data, curl_lock_access access, void *ctx)
 {
@@ -65,6 +76,7 @@ static void global_init(void)
                          mm_wipe_strdup, mm_wipe_calloc);
     mm_wipe_install_json();
     share_init();
+    idle_easy_ok = pthread_key_create(&idle_easy_key, idle_easy_free) == 0;
 }
 
 void net_global_init(void)
@@ -198,19 +210,30 @@ static bool set_capture(CURL *easy, mm_http_response *resp)
            curl_easy_setopt(easy, CURLOPT_WRITEDATA, resp) == CURLE_OK;
 }
 
-CURL *net_easy_prepare(const mm_http_request *req, mm_http_response *resp, mm_error *err)
+static void use_share(CURL *easy)
 {
-    net_global_init();
+    if (easy_share) {
+        curl_easy_setopt(easy, CURLOPT_SHARE, easy_share);
+        /* the pool's bound (libcurl's default, 5, would close most kept-alive connections of a
+         * gateway with dozens of requests in flight) */
+        curl_easy_setopt(easy, CURLOPT_MAXCONNECTS, SHARED_MAX_CONNECTIONS);
+    }
+}
+
+/* Configures easy (new or reset) for req; cleans it up and returns NULL on failure. */
+static CURL *prepare_on(CURL *easy, const mm_http_request *req, mm_http_response *resp,
+                        mm_error *err)
+{
     memset(resp, 0, sizeof *resp);
     resp->transport_class = MM_CLASS_OK;
     resp->connect_timeout_ms =
         req->connect_timeout_ms > 0 ? req->connect_timeout_ms : MM_HTTP_DEFAULT_CONNECT_TIMEOUT_MS;
     resp->timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : MM_HTTP_DEFAULT_TIMEOUT_MS;
     if (!req->url) {
+        curl_easy_cleanup(easy);
         mm_error_set(err, MM_E_INTERNAL, NULL, "no URL to request");
         return NULL;
     }
-    CURL *easy = curl_easy_init();
     if (!easy) {
         mm_error_set(err, MM_E_INTERNAL, NULL, "could not start an HTTP transfer (libcurl)");
         return NULL;
@@ -224,6 +247,54 @@ CURL *net_easy_prepare(const mm_http_request *req, mm_http_response *resp, mm_er
                      "a feature)");
         return NULL;
     }
+    return easy;
+}
+
+CURL *net_easy_prepare(const mm_http_request *req, mm_http_response *resp, mm_error *err)
+{
+    net_global_init();
+    return prepare_on(curl_easy_init(), req, resp, err);
+}
+
+/* This thread's idle handle, reset (a new one when it has none): the easy path's transfers. */
+static CURL *easy_take(void)
+{
+    CURL *easy = idle_easy_ok ? pthread_getspecific(idle_easy_key) : NULL;
+    if (!easy)
+        return curl_easy_init();
+    pthread_setspecific(idle_easy_key, NULL); /* in use: a nested transfer gets its own */
+    return easy;
+}
+
+/* Keeps easy as this thread's idle handle, reset (no pointer into the finished request or copy
+ * of its URL and body stays), or frees it when the thread already has one. */
+static void easy_give(CURL *easy)
+{
+    curl_easy_reset(easy);
+    if (idle_easy_ok && !pthread_getspecific(idle_easy_key) &&
+        pthread_setspecific(idle_easy_key, easy) == 0)
+        return;
+    curl_easy_cleanup(easy);
+}
+
+void net_thread_release(void)
+{
+    if (!idle_easy_ok)
+        return;
+    CURL *easy = pthread_getspecific(idle_easy_key);
+    pthread_setspecific(idle_easy_key, NULL);
+    if (easy)
+        curl_easy_cleanup(easy);
+}
+
+/* The easy path's handle for req: this thread's idle one when it has one, sharing the
+ * process-wide caches. NULL (err set) on failure. */
+static CURL *easy_prepare_shared(const mm_http_request *req, mm_http_response *resp, mm_error *err)
+{
+    net_global_init();
+    CURL *easy = prepare_on(easy_take(), req, resp, err);
+    if (easy)
+        use_share(easy);
     return easy;
 }
 
@@ -330,27 +401,18 @@ void net_easy_finish(CURL *easy, CURLcode code, mm_http_response *resp)
     classify_transport(easy, code, resp);
 }
 
-static void use_share(CURL *easy)
-{
-    if (easy_share) {
-        curl_easy_setopt(easy, CURLOPT_SHARE, easy_share);
-        /* the pool's bound (libcurl's default, 5, would close most kept-alive connections of a
-         * gateway with dozens of requests in flight) */
-        curl_easy_setopt(easy, CURLOPT_MAXCONNECTS, SHARED_MAX_CONNECTIONS);
-    }
-}
-
 mm_status net_perform(const mm_http_request *req, mm_http_response *resp, mm_error *err)
 {
-    CURL *easy = net_easy_prepare(req, resp, err);
+    CURL *easy = easy_prepare_shared(req, resp, err);
     if (!easy)
         return err ? err->status : MM_E_INTERNAL;
-    use_share(easy);
     CURLcode code = curl_easy_perform(easy);
     net_easy_finish(easy, code, resp);
-    curl_easy_cleanup(easy);
+    easy_give(easy);
     return MM_OK;
 }
+
+typedef enum stream_cut { STREAM_NOT_CUT, STREAM_NO_FIRST_BYTE, STREAM_STALLED } stream_cut;
 
 typedef struct stream_sink {
     CURL *easy;
@@ -358,12 +420,16 @@ typedef struct stream_sink {
     mm_http_chunk_fn on_chunk;
     void *ctx;
     int64_t started_ms;
+    int64_t last_byte_ms; /* -1: no body byte yet */
+    long first_byte_timeout_ms, idle_timeout_ms;
+    stream_cut cut;
 } stream_sink;
 
 static size_t on_stream_body(char *data, size_t size, size_t n, void *userdata)
 {
     stream_sink *sink = userdata;
     long status = 0;
+    sink->last_byte_ms = mm_monotonic_ms();
     curl_easy_getinfo(sink->easy, CURLINFO_RESPONSE_CODE, &status);
     if (status < 200 || status >= 300)
         return on_body(data, size, n, sink->resp); /* an error body, for the classifier */
@@ -376,24 +442,74 @@ static size_t on_stream_body(char *data, size_t size, size_t n, void *userdata)
     return size * n;
 }
 
+/* libcurl's progress callback: cuts a stream with no first byte within its first-byte timeout
+ * or no byte within its idle timeout (non-zero return: CURLE_ABORTED_BY_CALLBACK). */
+static int check_stream_timeouts(void *userdata, curl_off_t dltotal, curl_off_t dlnow,
+                                 curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    stream_sink *sink = userdata;
+    int64_t now = mm_monotonic_ms();
+    if (sink->last_byte_ms < 0 && now - sink->started_ms > sink->first_byte_timeout_ms)
+        sink->cut = STREAM_NO_FIRST_BYTE;
+    else if (sink->last_byte_ms >= 0 && now - sink->last_byte_ms > sink->idle_timeout_ms)
+        sink->cut = STREAM_STALLED;
+    return sink->cut != STREAM_NOT_CUT;
+}
+
+/* First-byte and idle timeouts instead of one bound on the whole transfer. */
+static void set_stream_timeouts(CURL *easy, stream_sink *sink, long idle_timeout_ms)
+{
+    sink->first_byte_timeout_ms = sink->resp->timeout_ms;
+    sink->idle_timeout_ms = idle_timeout_ms;
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, 0L);
+    curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, check_stream_timeouts);
+    curl_easy_setopt(easy, CURLOPT_XFERINFODATA, sink);
+    curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+}
+
+static void report_stream_cut(const stream_sink *sink, mm_http_response *resp)
+{
+    char lead[160];
+    if (sink->cut == STREAM_NO_FIRST_BYTE)
+        snprintf(lead, sizeof lead, "the stream sent no first byte within %ld ms",
+                 sink->first_byte_timeout_ms);
+    else
+        snprintf(lead, sizeof lead, "the stream stalled: no data for %ld ms",
+                 sink->idle_timeout_ms);
+    resp->curl_error[0] = '\0';
+    set_transport_failure(resp, MM_CLASS_TIMEOUT, lead);
+}
+
 mm_status net_perform_stream(const mm_http_request *req, mm_http_response *resp,
                              mm_http_chunk_fn on_chunk, void *ctx, mm_error *err)
 {
-    CURL *easy = net_easy_prepare(req, resp, err);
+    CURL *easy = easy_prepare_shared(req, resp, err);
     if (!easy)
         return err ? err->status : MM_E_INTERNAL;
-    use_share(easy);
-    stream_sink sink = {easy, resp, on_chunk, ctx, mm_monotonic_ms()};
+    stream_sink sink = {.easy = easy,
+                        .resp = resp,
+                        .on_chunk = on_chunk,
+                        .ctx = ctx,
+                        .started_ms = mm_monotonic_ms(),
+                        .last_byte_ms = -1};
     resp->first_byte_ms = -1;
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_stream_body);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, &sink);
+    if (req->idle_timeout_ms > 0)
+        set_stream_timeouts(easy, &sink, req->idle_timeout_ms);
     CURLcode code = curl_easy_perform(easy);
     net_easy_finish(easy, code, resp);
+    if (code == CURLE_ABORTED_BY_CALLBACK && sink.cut != STREAM_NOT_CUT)
+        report_stream_cut(&sink, resp);
     if (resp->stopped) { /* the caller stopped it: not a transport failure */
         resp->transport_class = MM_CLASS_OK;
         resp->transport_message[0] = '\0';
     }
-    curl_easy_cleanup(easy);
+    easy_give(easy);
     return MM_OK;
 }
 

@@ -35,6 +35,11 @@ typedef struct mm_http_request {
     mm_http_part *parts;    /* POST multipart/form-data when n_parts > 0 (body then NULL) */
     size_t n_parts;
     long connect_timeout_ms, timeout_ms;
+    /* net_perform_stream only: when > 0, timeout_ms bounds the wait for the first body byte
+     * and this the longest pause between body bytes after it, with no bound on the whole
+     * transfer (a long but live stream is not cut, a stalled one is). 0: timeout_ms bounds the
+     * whole transfer. */
+    long idle_timeout_ms;
     char *ca_bundle; /* NULL = system store */
 } mm_http_request;
 
@@ -76,13 +81,20 @@ void net_easy_finish(CURL *easy, CURLcode code, mm_http_response *resp);
  * a provider reuse a connection from any thread. Returns MM_OK when the transfer ran (even
  * if it failed: see resp->transport_class); MM_E_INTERNAL only when it could not start. */
 mm_status net_perform(const mm_http_request *req, mm_http_response *resp, mm_error *err);
+/* net_perform and net_perform_stream keep each thread's easy handle between transfers (reset,
+ * reused by its next one) and free it when the thread ends; this frees the calling thread's
+ * now (a thread that does no more transfers, e.g. main before exit). */
+void net_thread_release(void);
 
 /* Bytes of a streamed 2xx body, as they arrive. Return false to stop the transfer (the client
  * went away): net_perform_stream then reports resp->stopped. */
 typedef bool (*mm_http_chunk_fn)(void *ctx, const char *bytes, size_t len);
 /* net_perform for a streamed answer: a 2xx body goes to on_chunk (not kept in resp->body); any
  * other status keeps its body (capped as usual) for the error classifier. resp->first_byte_ms
- * is the time to the first body byte (-1 when none came). Same returns as net_perform. */
+ * is the time to the first body byte (-1 when none came). With req->idle_timeout_ms, a transfer
+ * cut for no first byte within timeout_ms or no byte within idle_timeout_ms is a TIMEOUT
+ * naming which (checked by libcurl's progress callback: about once a second while idle). Same
+ * returns as net_perform. */
 mm_status net_perform_stream(const mm_http_request *req, mm_http_response *resp,
                              mm_http_chunk_fn on_chunk, void *ctx, mm_error *err);
 

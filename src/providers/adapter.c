@@ -143,6 +143,7 @@ mm_status adapter_request_init(const mm_connection *conn, const char *method, co
     out->connect_timeout_ms = conn->connect_timeout_ms > 0 ? conn->connect_timeout_ms
                                                            : MM_HTTP_DEFAULT_CONNECT_TIMEOUT_MS;
     out->timeout_ms = conn->timeout_ms > 0 ? conn->timeout_ms : MM_HTTP_DEFAULT_TIMEOUT_MS;
+    out->idle_timeout_ms = conn->stream_idle_timeout_ms;
     bool ok = out->url != NULL;
     if (ok && mm_present(conn->ca_bundle))
         ok = (out->ca_bundle = strdup(conn->ca_bundle)) != NULL;

@@ -52,12 +52,15 @@ const char *provider_id_list(void);
 /* Everything needed to call one account. Strings are borrowed. */
 typedef struct mm_connection {
     const mm_provider_info *provider;
-    const char *base_url;    /* NULL or "" = provider default */
-    const char *api_key;     /* NULL or "" = none */
-    const char *api_version; /* Azure */
-    const char *ca_bundle;   /* NULL = system store; TLS verification is always on */
-    long connect_timeout_ms; /* 0 = default 5000 */
-    long timeout_ms;         /* 0 = default 30000 */
+    const char *base_url;        /* NULL or "" = provider default */
+    const char *api_key;         /* NULL or "" = none */
+    const char *api_version;     /* Azure */
+    const char *ca_bundle;       /* NULL = system store; TLS verification is always on */
+    long connect_timeout_ms;     /* 0 = default 5000 */
+    long timeout_ms;             /* 0 = default 30000; a stream with an idle timeout: to its first
+                                    byte */
+    long stream_idle_timeout_ms; /* streams: longest pause between bytes after the first (then
+                                    no bound on the whole stream); 0 = timeout_ms bounds it */
 } mm_connection;
 
 /* Rate-limit figures read from response headers; -1 where not given. */

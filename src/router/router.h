@@ -268,6 +268,10 @@ typedef struct router_send_request {
     const mm_media_request *media;
     int max_tokens;  /* chat; 0 = 256 */
     long timeout_ms; /* per attempt; 0 = the provider default */
+    /* Streaming (on_text): when > 0, timeout_ms bounds an attempt until its first byte (the
+     * fallback window) and this the longest pause between bytes after it; a long but live
+     * stream is not cut. 0: timeout_ms bounds the whole attempt. */
+    long stream_idle_timeout_ms;
     /* NULL: a snapshot is loaded for this request. Else a shared one (mmadmin serve keeps one,
      * refreshed when the catalog changes), borrowed: it must outlive the result, whose plan
      * refers into it. Admission stays exact either way (catalog/admission.h). */

@@ -228,6 +228,7 @@ static mm_status connect_account(send_state *s, const router_attempt *a, mm_acco
     conn->api_version = row->api_version;
     conn->ca_bundle = row->ca_bundle[0] ? row->ca_bundle : NULL;
     conn->timeout_ms = s->req->timeout_ms;
+    conn->stream_idle_timeout_ms = s->req->stream_idle_timeout_ms;
     return MM_OK;
 }
 
@@ -349,6 +350,7 @@ static mm_status run_attempt(send_state *s, const router_attempt *a, bool last, 
     if (h && h->connect) {
         st = h->connect(h->ctx, a->account->name, &conn, err);
         conn.timeout_ms = s->req->timeout_ms;
+        conn.stream_idle_timeout_ms = s->req->stream_idle_timeout_ms;
     } else {
         key = sodium_malloc(MM_API_KEY_MAX);
         if (!key)

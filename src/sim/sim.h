@@ -28,11 +28,14 @@ typedef struct sim_reply {
     size_t header_count;
     const char *note; /* for the log line: the fault applied, or NULL */
     /* A streamed answer (sim_stream.c): server-sent events written one by one, token_ms apart;
-     * the connection is cut before event break_at when break_at > 0. body is then unused. */
+     * the connection is cut before event break_at when break_at > 0, and the writer pauses
+     * stall_ms before event stall_at when stall_at > 0. body is then unused. */
     char **events;
     size_t event_count;
     int token_ms;
     size_t break_at;
+    size_t stall_at;
+    int64_t stall_ms;
 } sim_reply;
 
 /* Error kinds every dialect answers in its provider's shape. */

@@ -111,6 +111,7 @@ static bool answer_fault(sim_state *state, const sim_dialect *dialect, const sim
         drop_usage(reply);
         break;
     case SIM_FAULT_STREAM_BREAK: /* cut in sim_stream_answer; a whole answer is unaffected */
+    case SIM_FAULT_STREAM_STALL: /* paused in sim_stream_answer; likewise */
     case SIM_FAULT_NONE:
     default:
         dialect->route(req, reply);

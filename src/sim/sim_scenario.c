@@ -10,9 +10,9 @@
 static const char *const dialect_names[SIM_DIALECT_COUNT] = {
     "openai", "anthropic", "azure", "gemini", "cohere", "mistral", "compat"};
 
-static const char *const fault_names[] = {"none",       "auth",        "quota",    "rate_limit",
-                                          "overloaded", "server",      "hang",     "malformed",
-                                          "html",       "bad_request", "no_usage", "stream_break"};
+static const char *const fault_names[] = {
+    "none",      "auth", "quota",       "rate_limit", "overloaded",   "server",      "hang",
+    "malformed", "html", "bad_request", "no_usage",   "stream_break", "stream_stall"};
 
 #define FAULT_COUNT (sizeof fault_names / sizeof fault_names[0])
 #define DEFAULT_HANG_S 120
@@ -142,10 +142,11 @@ static bool parse_fault(parse_ctx *ctx, json_t *obj, const char *where, sim_faul
             return true;
         }
     }
-    return fail(ctx,
-                "%s.fault: unknown fault%s%s%s (use none, auth, quota, rate_limit, overloaded, "
-                "server, hang, malformed, html, bad_request, no_usage or stream_break)",
-                where, name ? " \"" : "", name ? name : "", name ? "\"" : "");
+    return fail(
+        ctx,
+        "%s.fault: unknown fault%s%s%s (use none, auth, quota, rate_limit, overloaded, "
+        "server, hang, malformed, html, bad_request, no_usage, stream_break or stream_stall)",
+        where, name ? " \"" : "", name ? name : "", name ? "\"" : "");
 }
 
 static bool parse_phase(parse_ctx *ctx, json_t *obj, const char *where, sim_phase *phase)

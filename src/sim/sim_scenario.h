@@ -37,8 +37,9 @@ typedef enum sim_fault {
     SIM_FAULT_BAD_REQUEST,
     SIM_FAULT_NO_USAGE, /* a normal answer without its usage object (usage / usageMetadata / meta)
                          */
-    SIM_FAULT_STREAM_BREAK /* a streamed answer cut (connection closed) halfway through its events
-                            */
+    SIM_FAULT_STREAM_BREAK, /* a streamed answer cut (connection closed) halfway through its events
+                             */
+    SIM_FAULT_STREAM_STALL  /* a streamed answer that pauses hang_s halfway, then goes on */
 } sim_fault;
 
 const char *sim_fault_name(sim_fault fault);

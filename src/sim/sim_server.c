@@ -82,6 +82,8 @@ typedef struct event_writer {
     size_t count, next, offset;
     int token_ms;
     size_t break_at;
+    size_t stall_at;
+    int64_t stall_ms;
 } event_writer;
 
 static ssize_t write_events(void *cls, uint64_t pos, char *buf, size_t max)
@@ -94,6 +96,9 @@ static ssize_t write_events(void *cls, uint64_t pos, char *buf, size_t max)
         if (w->next == w->count)
             return MHD_CONTENT_READER_END_OF_STREAM;
         if (w->next > 0 && !sim_state_sleep(w->state, w->token_ms))
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+        if (w->stall_at > 0 && w->next == w->stall_at && /* the stream_stall fault, once */
+            !sim_state_sleep(w->state, w->stall_ms))
             return MHD_CONTENT_READER_END_WITH_ERROR;
     }
     const char *event = w->events[w->next];
@@ -122,8 +127,13 @@ static struct MHD_Response *event_response(sim_state *state, sim_reply *reply)
     event_writer *w = calloc(1, sizeof *w);
     if (!w)
         return NULL;
-    *w = (event_writer){state, reply->events,   reply->event_count, 0,
-                        0,     reply->token_ms, reply->break_at};
+    *w = (event_writer){.state = state,
+                        .events = reply->events,
+                        .count = reply->event_count,
+                        .token_ms = reply->token_ms,
+                        .break_at = reply->break_at,
+                        .stall_at = reply->stall_at,
+                        .stall_ms = reply->stall_ms};
     struct MHD_Response *response =
         MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, write_events, w, free_events);
     if (!response) {

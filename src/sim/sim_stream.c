@@ -1,6 +1,7 @@
 /* mmsim's streamed answers: the answer text cut into word pieces and written in each
  * provider's stream shape (PROVIDERS.md "Streaming, per dialect"), with the usage where the
- * provider puts it, and the stream_break fault that cuts the connection halfway. */
+ * provider puts it, the stream_break fault that cuts the connection halfway and the
+ * stream_stall fault that pauses there. */
 #include "sim/sim_stream.h"
 
 #include <stdio.h>
@@ -452,4 +453,8 @@ void sim_stream_answer(const sim_request *req, sim_reply *reply)
     reply->token_ms = req->plan.phase.token_ms;
     if (req->plan.fault_fires && req->plan.phase.fault == SIM_FAULT_STREAM_BREAK)
         reply->break_at = out.count / 2 > 0 ? out.count / 2 : 1;
+    if (req->plan.fault_fires && req->plan.phase.fault == SIM_FAULT_STREAM_STALL) {
+        reply->stall_at = out.count / 2 > 0 ? out.count / 2 : 1;
+        reply->stall_ms = (int64_t)req->plan.phase.hang_s * 1000;
+    }
 }

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Gateway bench: `mmadmin serve` in front of mmsim's OpenAI dialect against calling mmsim
-# directly — added latency p50/p99 (one client), throughput at 64 clients, RSS over 100,000
-# requests — and Portkey's gateway as the reference when npm can install it. A second workspace
-# with limits (10M requests/min, 10G tokens/min: admitted against leased slices) gets the same
-# latency and throughput rows.
+# directly — added latency p50/p99 (one client), throughput at 64 clients (best of three
+# alternating rounds a side), RSS over 100,000 requests — and Portkey's gateway as the
+# reference when npm can install it. A second workspace with limits (10M requests/min, 10G
+# tokens/min: admitted against leased slices) gets the same latency and throughput rows.
 set -u
 build=${MM_BUILD_DIR:-build-bench}
 requests=${GW_BENCH_REQUESTS:-100000}
@@ -54,11 +54,25 @@ load() { "$build/mm_loadgen" "$1" "$2" "$3" "$4" "$5"; }
 load "$gw/v1/chat/completions" "$key" "$gw_body" 4 500 >/dev/null # warm up
 d1=$(load "$sim/openai/v1/chat/completions" "$BENCH_KEY" "$direct_body" 1 2000)
 g1=$(load "$gw/v1/chat/completions" "$key" "$gw_body" 1 2000)
-d64=$(load "$sim/openai/v1/chat/completions" "$BENCH_KEY" "$direct_body" 64 20000)
+# Throughput at 64 clients: three rounds of direct then gateway, each side's best round (the one
+# least slowed by whatever else the machine runs), so the ratio compares like with like.
+best_of() { # the load output with the highest rps of its arguments
+    local best= out
+    for out in "$@"; do
+        [[ -z $best ]] || awk -v a="$(field rps "$out")" -v b="$(field rps "$best")" 'BEGIN { exit !(a > b) }' && best=$out
+    done
+    printf '%s' "$best"
+}
 rss_start=$(rss_kb "$serve_pid")
-g64=$(load "$gw/v1/chat/completions" "$key" "$gw_body" 64 20000)
-rest=$((requests - 20000 > 0 ? requests - 20000 : 0))
-rss_mid=$(rss_kb "$serve_pid")
+d64s=() g64s=()
+for round in 1 2 3; do
+    d64s+=("$(load "$sim/openai/v1/chat/completions" "$BENCH_KEY" "$direct_body" 64 20000)")
+    g64s+=("$(load "$gw/v1/chat/completions" "$key" "$gw_body" 64 20000)")
+    [[ $round == 1 ]] && rss_mid=$(rss_kb "$serve_pid") # after 20,000 requests at 64 clients
+done
+d64=$(best_of "${d64s[@]}")
+g64=$(best_of "${g64s[@]}")
+rest=$((requests - 60000 > 0 ? requests - 60000 : 0))
 load "$gw/v1/chat/completions" "$key" "$gw_body" 64 "$rest" >/dev/null
 rss_end=$(rss_kb "$serve_pid")
 l1=$(load "$gw/v1/chat/completions" "$limited_key" "$gw_body" 1 2000)
@@ -68,12 +82,14 @@ awk -v dp50="$(field p50_ms "$d1")" -v dp99="$(field p99_ms "$d1")" \
     -v gp50="$(field p50_ms "$g1")" -v gp99="$(field p99_ms "$g1")" \
     -v drps="$(field rps "$d64")" -v grps="$(field rps "$g64")" \
     -v lp50="$(field p50_ms "$l1")" -v lp99="$(field p99_ms "$l1")" -v lrps="$(field rps "$l64")" \
-    -v r0="$rss_start" -v r1="$rss_mid" -v r2="$rss_end" -v n="$requests" 'BEGIN {
+    -v r0="$rss_start" -v r1="$rss_mid" -v r2="$rss_end" -v n="$((requests > 60000 ? requests : 60000))" \
+    -v load="$(cut -d' ' -f1-3 /proc/loadavg)" 'BEGIN {
+    printf "load average during the run:    %s (the machine is shared: compare ratios of one run)\n", load
     printf "direct mmsim (openai dialect):  p50 %.3f ms  p99 %.3f ms (1 client)  %d req/s (64 clients)\n", dp50, dp99, drps
     printf "mmadmin serve:                  p50 %.3f ms  p99 %.3f ms (1 client)  %d req/s (64 clients)\n", gp50, gp99, grps
     printf "mmadmin serve added latency:    p50 %+.3f ms  p99 %+.3f ms\n", gp50 - dp50, gp99 - dp99
-    printf "mmadmin serve throughput:       %.3fx direct at 64 clients\n", grps / drps
-    printf "mmadmin serve RSS over %d requests: %.1f MB -> %.1f MB -> %.1f MB\n", n, r0 / 1024, r1 / 1024, r2 / 1024
+    printf "mmadmin serve throughput:       %.3fx direct at 64 clients (best of 3 rounds each)\n", grps / drps
+    printf "mmadmin serve RSS over %d requests: %.1f MB -> %.1f MB (after 20,000) -> %.1f MB (%+.1f%%)\n", n, r0 / 1024, r1 / 1024, r2 / 1024, (r2 - r1) * 100 / r1
     printf "serve, workspace with limits:   added p50 %+.3f ms  p99 %+.3f ms  %d req/s = %.3fx direct (leased)\n", lp50 - dp50, lp99 - dp99, lrps, lrps / drps
 }'
 # Portkey's gateway (the issue's reference) in the same run, on the same mmsim: installed with
