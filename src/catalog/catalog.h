@@ -286,6 +286,9 @@ typedef struct mm_usage_event {
     int64_t cost_micros;    /* USD * 1e6; -1 = no price known */
     int64_t retry_after_ms; /* -1, or the provider's retry-after (429) */
     char message[MM_MESSAGE_MAX]; /* sanitized error message, "" when ok */
+    bool streamed;                /* the answer was streamed (serve's SSE, send --stream) */
+    int64_t ttft_ms; /* streamed: ms from the request to the provider's first body byte (stored
+                      * NULL when not streamed or when no byte came; read back as -1) */
 } mm_usage_event;
 
 mm_status catalog_usage_insert(mm_catalog *cat, mm_usage_event *ev, mm_error *err);

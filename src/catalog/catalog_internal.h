@@ -202,8 +202,9 @@ extern const char CAT_SQL_USAGE_SINCE_TIME_ACCOUNT[];
 extern const char CAT_SQL_USAGE_SINCE_TIME_ALL[];
 extern const char CAT_SQL_USAGE_TOTALS_ACCOUNT[];
 extern const char CAT_SQL_USAGE_TOTALS_WORKSPACE[];
-/* Binds an event's tokens_cache_read, tokens_cache_write and usage_estimated to the parameters
- * first, first + 1, first + 2 of a usage_events INSERT (one home for the migration-3 columns). */
+/* Binds an event's tokens_cache_read, tokens_cache_write, usage_estimated and ttft_ms (NULL
+ * unless streamed) to the parameters first .. first + 3 of a usage_events INSERT (one home for
+ * the migration-3 and migration-11 columns). */
 void catalog_usage_bind_kinds(db_stmt *stmt, int first, const mm_usage_event *ev);
 
 /* ---- entity lookups by name, catalog_sql.c (MM_E_NOT_FOUND with a message naming the kind) */

@@ -202,6 +202,8 @@ static const char *const MIGRATIONS[] = {
     "ALTER TABLE prices ADD COLUMN per_image REAL;"
     "ALTER TABLE prices ADD COLUMN per_second REAL;"
     "ALTER TABLE prices ADD COLUMN per_character REAL;",
+    /* 11: a streamed request's time to its first token, ms (NULL = not streamed) */
+    "ALTER TABLE usage_events ADD COLUMN ttft_ms INTEGER;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))

@@ -165,6 +165,8 @@ static const char *const MIGRATIONS[] = {
     "ALTER TABLE prices ADD COLUMN per_image DOUBLE PRECISION;"
     "ALTER TABLE prices ADD COLUMN per_second DOUBLE PRECISION;"
     "ALTER TABLE prices ADD COLUMN per_character DOUBLE PRECISION;",
+    /* 11: a streamed request's time to its first token, ms (NULL = not streamed) */
+    "ALTER TABLE usage_events ADD COLUMN ttft_ms BIGINT;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))

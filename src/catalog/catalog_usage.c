@@ -12,7 +12,7 @@
 #define USAGE_COLUMNS                                                                              \
     "id, ts_ms, kind, account, provider, workspace, model, provider_model, outcome, "              \
     "http_status, latency_ms, tokens_in, tokens_out, cost_micros, retry_after_ms, message, "       \
-    "tokens_cache_read, tokens_cache_write, usage_estimated"
+    "tokens_cache_read, tokens_cache_write, usage_estimated, ttft_ms"
 
 /* Ties in time come in index order: ORDER BY ts_ms alone keeps the (account, ts_ms, ...) index
  * usable without a sort. */
@@ -57,13 +57,17 @@ void catalog_usage_bind_kinds(db_stmt *stmt, int first, const mm_usage_event *ev
     db_bind_int64(stmt, first, ev->tokens_cache_read);
     db_bind_int64(stmt, first + 1, ev->tokens_cache_write);
     db_bind_int64(stmt, first + 2, ev->usage_estimated ? 1 : 0);
+    if (ev->streamed && ev->ttft_ms >= 0)
+        db_bind_int64(stmt, first + 3, ev->ttft_ms);
+    else
+        db_bind_null(stmt, first + 3);
 }
 
 #define USAGE_INSERT_HEAD                                                                          \
     "INSERT INTO usage_events(ts_ms, kind, account, provider, workspace, model, "                  \
     "provider_model, outcome, http_status, latency_ms, tokens_in, tokens_out, cost_micros, "       \
-    "retry_after_ms, message, tokens_cache_read, tokens_cache_write, usage_estimated)"
-#define USAGE_INSERT_COLUMNS 18
+    "retry_after_ms, message, tokens_cache_read, tokens_cache_write, usage_estimated, ttft_ms)"
+#define USAGE_INSERT_COLUMNS 19
 
 /* The events being inserted: count of them, stride bytes apart from first (an array of events,
  * or the events inside an array of admission records). */
@@ -180,6 +184,8 @@ static void read_event(db_stmt *stmt, mm_usage_event *ev)
     ev->tokens_cache_read = db_column_int64(stmt, 16);
     ev->tokens_cache_write = db_column_int64(stmt, 17);
     ev->usage_estimated = (int)db_column_int64(stmt, 18) != 0;
+    ev->streamed = !db_column_is_null(stmt, 19);
+    ev->ttft_ms = ev->streamed ? db_column_int64(stmt, 19) : -1;
 }
 
 /* Steps a prepared query to the end, handing each event to fn; finalizes it. */

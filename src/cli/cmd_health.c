@@ -149,6 +149,9 @@ static void put_figures(json_writer *w, const mm_health_figures *f, int status_m
     put_value(w, "status", json_string(mm_health_name(f->status)));
     put_ms(w, "latency_avg_ms", f->latency_avg_ms);
     put_ms(w, "latency_p95_ms", f->latency_p95_ms);
+    /* successful streamed requests' time to first token: null without streamed traffic */
+    put_ms(w, "ttft_avg_ms", f->ttft_avg_ms);
+    put_ms(w, "ttft_p95_ms", f->ttft_p95_ms);
     put_real(w, "error_rate", f->error_rate);
     /* usage_estimated_requests: requests whose tokens (and cost) are the admission estimate */
     const int_field hour[] = {{"rate_limit_hits", f->rate_limit_hits},

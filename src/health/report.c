@@ -121,6 +121,8 @@ static void fill_from_window(mm_health_figures *f, const mm_account_window *win,
         f->error_rate = c->events ? (double)c->errors / (double)c->events : 0.0;
         f->latency_avg_ms = mm_histogram_mean(&hour.latency);
         f->latency_p95_ms = mm_histogram_quantile(&hour.latency, 0.95);
+        f->ttft_avg_ms = mm_histogram_mean(&hour.ttft);
+        f->ttft_p95_ms = mm_histogram_quantile(&hour.ttft, 0.95);
         f->recent_requests = recent.counts.events;
         f->recent_rate_limit_hits = recent.counts.rate_limited;
         f->recent_error_rate = recent.counts.events
@@ -152,6 +154,7 @@ static void fill_figures(mm_health_figures *f, const mm_account *acc, const mm_a
     mm_copy(f->disabled_reason, sizeof f->disabled_reason, acc->disabled_reason);
     f->monthly_cap_cents = acc->monthly_cap_cents;
     f->latency_avg_ms = f->latency_p95_ms = f->recent_p95_ms = -1.0;
+    f->ttft_avg_ms = f->ttft_p95_ms = -1.0;
     for (int m = 0; m < MM_WINDOW_MINUTES; m++)
         f->series_p95_ms[m] = -1;
     f->status = health_status_evaluate(win, now_ms, t, f->status_reason, sizeof f->status_reason);

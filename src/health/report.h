@@ -28,6 +28,8 @@ typedef struct mm_health_figures {
     double error_rate; /* errors / requests, 0 when no requests */
     double latency_avg_ms; /* successful events; -1 when none */
     double latency_p95_ms; /* nearest-rank p95 within MM_HIST_RELATIVE_ERROR; -1 when none */
+    double ttft_avg_ms;    /* successful streamed requests' time to first token; -1 when none */
+    double ttft_p95_ms;    /* their p95, as latency_p95_ms; -1 when none */
     int64_t cost_micros_hour;
     /* recent window (the one the degraded rule reads) */
     int64_t recent_requests, recent_rate_limit_hits;

@@ -18,8 +18,10 @@ void mm_window_set_init(mm_window_set *set, int64_t now_ms)
 
 static void window_free(mm_account_window *win)
 {
-    for (int i = 0; win->slots && i < MM_WINDOW_MINUTES; i++)
+    for (int i = 0; win->slots && i < MM_WINDOW_MINUTES; i++) {
         mm_histogram_free(&win->slots[i].latency);
+        mm_histogram_free(&win->slots[i].ttft);
+    }
     free(win->slots);
     free(win);
 }
@@ -128,6 +130,7 @@ static mm_minute_slot *slot_for(mm_account_window *win, int64_t minute)
     slot->minute = minute;
     memset(&slot->counts, 0, sizeof slot->counts);
     mm_histogram_reset(&slot->latency);
+    mm_histogram_reset(&slot->ttft);
     return slot;
 }
 
@@ -200,6 +203,8 @@ bool mm_window_set_fold(mm_window_set *set, const mm_usage_event *ev)
     if (!slot)
         return true;
     count_event(&slot->counts, ev, verdict);
+    if (ok && ev->streamed && ev->ttft_ms >= 0 && !mm_histogram_add(&slot->ttft, ev->ttft_ms))
+        return false;
     if (ok && ev->latency_ms >= 0)
         return mm_histogram_add(&slot->latency, ev->latency_ms);
     return true;
@@ -234,7 +239,8 @@ bool mm_window_sum(const mm_account_window *win, int64_t now_ms, int minutes, mm
         if (slot->minute < first || slot->minute > last || slot->counts.events == 0)
             continue;
         add_counts(&out->counts, &slot->counts);
-        if (!mm_histogram_merge(&out->latency, &slot->latency))
+        if (!mm_histogram_merge(&out->latency, &slot->latency) ||
+            !mm_histogram_merge(&out->ttft, &slot->ttft))
             return false;
     }
     return true;
@@ -243,6 +249,7 @@ bool mm_window_sum(const mm_account_window *win, int64_t now_ms, int minutes, mm
 void mm_window_totals_free(mm_window_totals *totals)
 {
     mm_histogram_free(&totals->latency);
+    mm_histogram_free(&totals->ttft);
 }
 
 void mm_window_series(const mm_account_window *win, int64_t now_ms, int32_t requests[60],

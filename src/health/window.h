@@ -33,6 +33,7 @@ typedef struct mm_minute_slot {
     int64_t minute; /* ts_ms / 60000 of the events counted here; 0 when never used */
     mm_window_counts counts;
     mm_histogram latency; /* successful events only */
+    mm_histogram ttft;    /* successful streamed events' time to first token */
 } mm_minute_slot;
 
 typedef struct mm_recent_error {
@@ -68,6 +69,7 @@ typedef struct mm_account_window {
 typedef struct mm_window_totals {
     mm_window_counts counts;
     mm_histogram latency;
+    mm_histogram ttft; /* successful streamed events' time to first token */
 } mm_window_totals;
 
 typedef struct mm_window_set {

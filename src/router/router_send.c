@@ -255,6 +255,9 @@ static void fill_event(send_state *s, const router_attempt *a, const mm_call_res
     ev->usage_estimated = estimated;
     ev->cost_micros = cost;
     ev->retry_after_ms = call->retry_after_ms;
+    /* a streamed chat (serve's SSE, send --stream): the provider's first body byte, -1 none */
+    ev->streamed = s->req->on_text && !s->embedding && !s->req->media;
+    ev->ttft_ms = ev->streamed ? call->first_byte_ms : -1;
     if (!call->ok)
         mm_copy(ev->message, sizeof ev->message, call->message);
 }

@@ -19,11 +19,13 @@ now=$(($(date +%s) * 1000))
 month=$(($(date -u -d "$(date -u +%Y-%m-01)" +%s) * 1000))
 sqlite3 "$MM_DB" <<SQL
 INSERT INTO usage_events(ts_ms, kind, account, provider, workspace, model, provider_model,
-  outcome, http_status, latency_ms, tokens_in, tokens_out, cost_micros, retry_after_ms, message)
+  outcome, http_status, latency_ms, tokens_in, tokens_out, cost_micros, retry_after_ms, message,
+  ttft_ms)
   SELECT $now - value * 61000, 'request', 'alpha', 'openai-compatible', 'w', 'm', 'gpt-4o-mini',
     CASE value % 4 WHEN 0 THEN 'rate_limited' WHEN 1 THEN 'timeout' ELSE 'ok' END,
     CASE value % 4 WHEN 0 THEN 429 WHEN 1 THEN 0 ELSE 200 END, 90 + value * 37,
-    100 + value, 7 * value, CASE value WHEN 5 THEN -1 ELSE 1234 * value END, -1, ''
+    100 + value, 7 * value, CASE value WHEN 5 THEN -1 ELSE 1234 * value END, -1, '',
+    CASE WHEN value % 2 = 0 THEN 20 + value END
   FROM generate_series(1, 12);
 INSERT INTO usage_events(ts_ms, kind, account, provider, workspace, model, provider_model,
   outcome, http_status, latency_ms, tokens_in, tokens_out, cost_micros, retry_after_ms, message)
@@ -60,7 +62,8 @@ def dump(v, level=0):
     return json.dumps(v, ensure_ascii=False)
 d = json.loads(text)
 assert text == dump(d) + "\n", "not byte for byte jansson's layout"
-keys = ["account", "provider", "status", "latency_avg_ms", "latency_p95_ms", "error_rate",
+keys = ["account", "provider", "status", "latency_avg_ms", "latency_p95_ms", "ttft_avg_ms",
+        "ttft_p95_ms", "error_rate",
         "rate_limit_hits", "requests", "tokens_in", "tokens_out", "tokens_cache_read",
         "tokens_cache_write", "usage_estimated_requests", "cost_usd_hour", "cost_usd_month",
         "monthly_cap_usd", "enabled", "status_reason", "request_errors", "status_window_minutes",
@@ -78,6 +81,10 @@ assert b["enabled"] is False and b["requests"] == 3 and b["cost_usd_month"] == 0
 assert b["latency_avg_ms"] == 42.0 and b["monthly_cap_usd"] is None
 assert c["requests"] == 0 and c["latency_avg_ms"] is None and c["status"] == "unknown"
 assert c["cost_usd_month"] == 0.666666 and c["unpriced_requests_month"] == 1
+# time to first token: the successful streamed requests only (values 2, 6, 10: 22, 26, 30 ms;
+# the rate-limited 4, 8, 12 left out); null without streamed traffic
+assert a["ttft_avg_ms"] == 26.0 and 29.0 <= a["ttft_p95_ms"] <= 31.0, a
+assert b["ttft_avg_ms"] is None and b["ttft_p95_ms"] is None and c["ttft_p95_ms"] is None
 PY
 echo "ok - health --json streams jansson's encoding of every account's figures"
 finish

@@ -157,6 +157,7 @@ static void plain_sql_events_and_the_backfill_are_rolled_up(void **state)
                               "ALTER TABLE prices DROP COLUMN per_image; " /* migration 10's */
                               "ALTER TABLE prices DROP COLUMN per_second; "
                               "ALTER TABLE prices DROP COLUMN per_character; "
+                              "ALTER TABLE usage_events DROP COLUMN ttft_ms; " /* 11's */
                               "PRAGMA user_version = 7",
                               &err),
                      MM_OK);

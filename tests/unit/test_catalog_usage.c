@@ -1,6 +1,7 @@
 /* Unit tests of the append-only usage events (insert, batch, streaming by id and time, the
  * totals behind limits and their index use), prices, the prober lease election between two
- * sessions with expiry, settings, and which writes notify other sessions (PostgreSQL). */
+ * sessions with expiry, settings, which writes notify other sessions (PostgreSQL), and a
+ * streamed event's time to first token (migration 11). */
 #include "test_catalog_util.h"
 
 #include <math.h>
@@ -465,6 +466,107 @@ static void only_configuration_changes_notify(void **state)
     catalog_close(watcher);
 }
 
+/* Reads the stored ttft_ms of event id: -1 for NULL. */
+static int64_t stored_ttft(mm_catalog *cat, int64_t id)
+{
+    mm_error err = {0};
+    char sql[160];
+    int64_t nulls = -1, value = -1;
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM usage_events WHERE id = %lld AND ttft_ms IS NULL",
+             (long long)id);
+    assert_int_equal(cat_query_int(cat, sql, NULL, &nulls, &err), MM_OK);
+    if (nulls == 1)
+        return -1;
+    snprintf(sql, sizeof sql, "SELECT ttft_ms FROM usage_events WHERE id = %lld", (long long)id);
+    assert_int_equal(cat_query_int(cat, sql, NULL, &value, &err), MM_OK);
+    return value;
+}
+
+typedef struct read_back {
+    bool streamed[8];
+    int64_t ttft[8];
+    size_t count;
+} read_back;
+
+static void collect_ttft(const mm_usage_event *ev, void *ctx)
+{
+    read_back *r = ctx;
+    if (r->count < 8) {
+        r->streamed[r->count] = ev->streamed;
+        r->ttft[r->count] = ev->ttft_ms;
+    }
+    r->count++;
+}
+
+/* A streamed event stores its time to first token; a non-streamed one (and a streamed one with
+ * no first byte) stores NULL; one at a time and in a batch (many rows a statement). */
+static void streamed_events_store_ttft_and_others_null(void **state)
+{
+    catalog_fixture *fx = *state;
+    mm_error err = {0};
+    mm_usage_event streamed = make_event(1000, "request", "acc", "team-a", "chat", 10, 5);
+    streamed.streamed = true;
+    streamed.ttft_ms = 321;
+    mm_usage_event plain = make_event(1100, "request", "acc", "team-a", "chat", 10, 5);
+    plain.ttft_ms = 99; /* not streamed: not stored */
+    assert_int_equal(catalog_usage_insert(fx->cat, &streamed, &err), MM_OK);
+    assert_int_equal(catalog_usage_insert(fx->cat, &plain, &err), MM_OK);
+    assert_int_equal(stored_ttft(fx->cat, streamed.id), 321);
+    assert_int_equal(stored_ttft(fx->cat, plain.id), -1);
+    mm_usage_event batch[3];
+    for (int i = 0; i < 3; i++)
+        batch[i] = make_event(2000 + i, "request", "acc", "team-a", "chat", 10, 5);
+    batch[0].streamed = true;
+    batch[0].ttft_ms = 45;
+    batch[2].streamed = true;
+    batch[2].ttft_ms = -1; /* the stream failed before its first byte */
+    assert_int_equal(catalog_usage_insert_batch(fx->cat, batch, 3, &err), MM_OK);
+    assert_int_equal(stored_ttft(fx->cat, batch[0].id), 45);
+    assert_int_equal(stored_ttft(fx->cat, batch[1].id), -1);
+    assert_int_equal(stored_ttft(fx->cat, batch[2].id), -1);
+    read_back r = {0};
+    assert_int_equal(catalog_usage_since_id(fx->cat, 0, 0, collect_ttft, &r, NULL, &err), MM_OK);
+    assert_int_equal(r.count, 5);
+    assert_true(r.streamed[0] && r.ttft[0] == 321);
+    assert_true(!r.streamed[1] && r.ttft[1] == -1);
+    assert_true(r.streamed[2] && r.ttft[2] == 45);
+    assert_true(!r.streamed[3] && r.ttft[3] == -1);
+    assert_true(!r.streamed[4] && r.ttft[4] == -1);
+}
+
+/* Migration 11 on a catalog of schema 10: the events stay, their ttft_ms NULL. */
+static void migration_11_keeps_the_events(void **state)
+{
+    catalog_fixture *fx = *state;
+    mm_error err = {0};
+    for (int i = 0; i < 4; i++) {
+        mm_usage_event ev = make_event(1000 + i, "request", "acc", "team-a", "chat", 10, 5);
+        assert_int_equal(catalog_usage_insert(fx->cat, &ev, &err), MM_OK);
+    }
+    assert_int_equal(cat_exec(fx->cat,
+                              fx->postgres ? "ALTER TABLE usage_events DROP COLUMN ttft_ms; "
+                                             "UPDATE mmadmin_schema SET version = 10"
+                                           : "ALTER TABLE usage_events DROP COLUMN ttft_ms; "
+                                             "PRAGMA user_version = 10",
+                              &err),
+                     MM_OK);
+    catalog_close(fx->cat);
+    fx->cat = fixture_open(fx->path);
+    assert_int_equal(catalog_usage_count(fx->cat), 4);
+    int64_t nulls = 0;
+    assert_int_equal(cat_query_int(fx->cat,
+                                   "SELECT count(*) FROM usage_events WHERE ttft_ms IS NULL", NULL,
+                                   &nulls, &err),
+                     MM_OK);
+    assert_int_equal(nulls, 4);
+    mm_usage_event ev = make_event(2000, "request", "acc", "team-a", "chat", 10, 5);
+    ev.streamed = true;
+    ev.ttft_ms = 7;
+    assert_int_equal(catalog_usage_insert(fx->cat, &ev, &err), MM_OK);
+    assert_int_equal(stored_ttft(fx->cat, ev.id), 7);
+}
+
 #define FIXTURE_TEST(fn)                                                                           \
     cmocka_unit_test_setup_teardown(fn, catalog_fixture_setup, catalog_fixture_teardown)
 
@@ -481,6 +583,8 @@ int main(void)
         FIXTURE_TEST(lease_election_between_two_sessions),
         FIXTURE_TEST(settings_get_and_set),
         FIXTURE_TEST(only_configuration_changes_notify),
+        FIXTURE_TEST(streamed_events_store_ttft_and_others_null),
+        FIXTURE_TEST(migration_11_keeps_the_events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -277,6 +277,9 @@ static void build_lines(health_detail *d, const mm_health_figures *f, int64_t no
     d->n_lines = 0;
     spend_lines(d, f, now, width);
     add_line(d, UI_EL_NORMAL, "%s", "");
+    if (f->ttft_p95_ms >= 0) /* only with streamed traffic in the hour */
+        add_line(d, UI_EL_NORMAL, "Streamed, last hour: TTFT avg %.0f ms, TTFT p95 %.0f ms",
+                 f->ttft_avg_ms, f->ttft_p95_ms);
     cooldown_lines(d, f, now, width);
     fallback_lines(d, width);
     add_line(d, UI_EL_NORMAL, "%s", "");
