@@ -47,6 +47,12 @@ mm_status catalog_resolve_path(const char *explicit_path, char *out, size_t outs
  * whose user_version is newer than this binary knows is refused with MM_E_SCHEMA, unaltered. */
 mm_status catalog_open(const mm_catalog_options *opts, mm_catalog **out, mm_error *err);
 void catalog_close(mm_catalog *cat);
+/* A short session run once a request (`mmadmin send`): on SQLite its close leaves the WAL as it
+ * is — no checkpoint, no unlink — so the next such session appends to it instead of creating,
+ * syncing and checkpointing a new one (4 fsyncs a request); SQLite's automatic checkpoint
+ * (1,000 pages) and the next ordinary session's close move the pages into the file. Durability
+ * is unchanged (WAL, synchronous=NORMAL). Nothing on PostgreSQL. */
+void catalog_keep_wal_on_close(mm_catalog *cat);
 const char *catalog_path(const mm_catalog *cat);
 bool catalog_is_read_only(const mm_catalog *cat);
 /* SQLite's PRAGMA data_version of this connection: it changes when another connection (another

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "catalog/db_engine_sqlite.h"
 #include "util/text.h"
 
 mm_status catalog_resolve_path(const char *explicit_path, char *out, size_t outsz, mm_error *err)
@@ -186,6 +187,15 @@ mm_status catalog_open(const mm_catalog_options *opts, mm_catalog **out, mm_erro
     return MM_OK;
 }
 
+/* A session that wrote keeps its WAL at close (no checkpoint, no unlink); one that wrote
+ * nothing closes as usual, so an untouched catalog stays byte for byte as it was. */
+static void leave_wal_unchecked(mm_catalog *cat)
+{
+    sqlite3 *db = db_sqlite_handle(cat->db);
+    if (cat->keep_wal && db && sqlite3_total_changes(db) > 0)
+        sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
+}
+
 void catalog_close(mm_catalog *cat)
 {
     if (!cat)
@@ -197,9 +207,16 @@ void catalog_close(mm_catalog *cat)
         mm_error ignored = {0};
         db_exec(cat->db, "PRAGMA analysis_limit=1000; PRAGMA optimize", "closing", &ignored);
     }
+    if (cat->db)
+        leave_wal_unchecked(cat);
     db_close(cat->db);
     vault_free(cat->vault);
     free(cat);
+}
+
+void catalog_keep_wal_on_close(mm_catalog *cat)
+{
+    cat->keep_wal = true;
 }
 
 const char *catalog_path(const mm_catalog *cat)

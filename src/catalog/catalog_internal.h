@@ -23,6 +23,7 @@ struct mm_catalog {
     char damage[256];                   /* why the file is known damaged (writes refused), or "" */
     bool write_checked;  /* the configuration tables passed quick_check before a first write */
     bool traffic_writes; /* writes traffic only: the check reads what such a write changes */
+    bool keep_wal;       /* close leaves a written WAL in place (catalog_keep_wal_on_close) */
     char note[MM_PATH_MAX + 256]; /* something done on the side the user should know, or "" */
     int64_t change_set;  /* the open change set's audit id (its every write is a savepoint), or 0 */
     size_t change_parts; /* audit rows written in the open change set */

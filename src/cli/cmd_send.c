@@ -410,6 +410,7 @@ int cmd_send(cli_context *ctx, int argc, char **argv)
         return cli_report(&err);
     }
     catalog_expect_traffic_writes(cat); /* a request's record: no configuration row */
+    catalog_keep_wal_on_close(cat);     /* one process a request: no checkpoint per request */
 
     unsigned char *audio = NULL;
     size_t audio_len = 0;
