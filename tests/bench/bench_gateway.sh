@@ -4,6 +4,7 @@
 # alternating rounds a side), RSS over 100,000 requests — and Portkey's gateway as the
 # reference when npm can install it. A second workspace with limits (10M requests/min, 10G
 # tokens/min: admitted against leased slices) gets the same latency and throughput rows.
+# GW_SERVE_ARGS replaces serve's tuning flags (default --max-upstream 64) to compare settings.
 set -u
 build=${MM_BUILD_DIR:-build-bench}
 requests=${GW_BENCH_REQUESTS:-100000}
@@ -42,7 +43,7 @@ key=$("$build/mmadmin" workspace key add bench 2>/dev/null)
 mm workspace add limited
 mm entitle chat limited --rpm 10000000 --tpm 10000000000 --monthly-tokens 100000000000
 limited_key=$("$build/mmadmin" workspace key add limited 2>/dev/null)
-"$build/mmadmin" serve --listen 127.0.0.1:0 --max-upstream 64 >"$tmp/serve.out" 2>"$tmp/serve.err" &
+"$build/mmadmin" serve --listen 127.0.0.1:0 ${GW_SERVE_ARGS:---max-upstream 64} >"$tmp/serve.out" 2>"$tmp/serve.err" &
 serve_pid=$!
 pids+=("$serve_pid")
 gw=http://127.0.0.1:$(first_line "$tmp/serve.out")
