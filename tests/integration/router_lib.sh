@@ -21,6 +21,22 @@ sim_start() {
     SIM_URL="http://127.0.0.1:$port"
 }
 
+# serve_start [SERVE FLAGS...]: starts `mmadmin serve` on a free loopback port with the given
+# flags (stopped by the test's cleanup); sets SERVE_PID and URL.
+serve_start() {
+    local i port=
+    "$MMADMIN" serve --listen 127.0.0.1:0 "$@" >"$TEST_TMP/serve.out" 2>"$TEST_TMP/serve.err" &
+    SERVE_PID=$!
+    CLEANUP_PIDS+=("$SERVE_PID")
+    for ((i = 0; i < 300; i++)); do
+        port=$(head -n 1 "$TEST_TMP/serve.out" 2>/dev/null)
+        [[ $port =~ ^[0-9]+$ ]] && break
+        sleep 0.1
+    done
+    [[ $port =~ ^[0-9]+$ ]] || fail "serve did not print its port: $(cat "$TEST_TMP/serve.err")"
+    URL="http://127.0.0.1:$port"
+}
+
 # scenario JSON: replaces mmsim's scenario.
 scenario() {
     local status

@@ -14,17 +14,7 @@ neutral_health
 assert_ok workspace key add team
 KEY=$(tr -d '\n' <"$OUT")
 
-"$MMADMIN" serve --listen 127.0.0.1:0 --attempt-timeout 1 --stream-idle-timeout 1 \
-    >"$TEST_TMP/serve.out" 2>"$TEST_TMP/serve.err" &
-SERVE_PID=$!
-CLEANUP_PIDS+=("$SERVE_PID")
-for ((i = 0; i < 300; i++)); do
-    PORT=$(head -n 1 "$TEST_TMP/serve.out" 2>/dev/null)
-    [[ $PORT =~ ^[0-9]+$ ]] && break
-    sleep 0.1
-done
-[[ $PORT =~ ^[0-9]+$ ]] || fail "serve did not print its port: $(cat "$TEST_TMP/serve.err")"
-URL="http://127.0.0.1:$PORT"
+serve_start --attempt-timeout 1 --stream-idle-timeout 1
 
 stream() { # MAX_TOKENS: a streamed chat into stream.txt (headers in stream.head); prints seconds
     local started ended

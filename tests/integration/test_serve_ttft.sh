@@ -18,16 +18,7 @@ KEY=$(tr -d '\n' <"$OUT")
 # 300 ms before the answer starts, then pieces 40 ms apart
 scenario '{"rules":[{"prefix":"openai","phases":[{"latency_ms":300,"token_ms":40}]}]}'
 
-"$MMADMIN" serve --listen 127.0.0.1:0 >"$TEST_TMP/serve.out" 2>"$TEST_TMP/serve.err" &
-SERVE_PID=$!
-CLEANUP_PIDS+=("$SERVE_PID")
-for ((i = 0; i < 300; i++)); do
-    PORT=$(head -n 1 "$TEST_TMP/serve.out" 2>/dev/null)
-    [[ $PORT =~ ^[0-9]+$ ]] && break
-    sleep 0.1
-done
-[[ $PORT =~ ^[0-9]+$ ]] || fail "serve did not print its port: $(cat "$TEST_TMP/serve.err")"
-URL="http://127.0.0.1:$PORT"
+serve_start
 
 chat() { # MODEL STREAM: one chat through serve
     curl -s -N -o "$TEST_TMP/chat.txt" --max-time 20 "$URL/v1/chat/completions" \
