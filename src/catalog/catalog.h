@@ -357,11 +357,6 @@ mm_status catalog_usage_rollup_sum(mm_catalog *cat, const mm_rollup_query *q, mm
 /* Folds events written around mmadmin (plain SQL) into the rollups; O(1) when there are none
  * (catalog_open calls it on a writable catalog). */
 mm_status catalog_usage_rollups_catch_up(mm_catalog *cat, mm_error *err);
-typedef void (*mm_rollup_fn)(const char *account, const mm_usage_rollup *sums, void *ctx);
-/* Month-to-date request sums of each account with any, from the day rollups (one indexed range,
- * O(accounts x days), never the raw events). */
-mm_status catalog_usage_month_by_account(mm_catalog *cat, int64_t month_start_ms, mm_rollup_fn fn,
-                                         void *ctx, mm_error *err);
 
 /* Retention of the raw events (setting MM_USAGE_RETENTION_SETTING, whole days). */
 #define MM_USAGE_RETENTION_SETTING "usage.retention_days"

@@ -702,36 +702,3 @@ mm_status cat_usage_month_to_date(mm_catalog *cat, const char *account, const ch
     *cost_micros = workspace ? sums.served_cost_micros : sums.cost_micros;
     return st;
 }
-
-mm_status catalog_usage_month_by_account(mm_catalog *cat, int64_t month_start_ms, mm_rollup_fn fn,
-                                         void *ctx, mm_error *err)
-{
-    mm_status st = flush_before_read(cat, err);
-    db_stmt *stmt;
-    if (st == MM_OK)
-        st = cat_prepare(cat,
-                         "SELECT name, " SUM_COLUMNS " FROM (SELECT name, sum(events) AS events, "
-                         "sum(errors) AS errors, sum(request_errors) AS request_errors, "
-                         "sum(rate_limited) AS rate_limited, sum(tokens_in) AS tokens_in, "
-                         "sum(tokens_out) AS tokens_out, sum(tokens_cache_read) AS "
-                         "tokens_cache_read, sum(tokens_cache_write) AS tokens_cache_write, "
-                         "sum(usage_estimated) AS usage_estimated, sum(cost_micros) AS "
-                         "cost_micros, sum(unpriced) AS unpriced, sum(served) AS served, "
-                         "sum(served_tokens) AS served_tokens, sum(served_cost_micros) AS "
-                         "served_cost_micros FROM usage_rollup_day WHERE start_ms >= ?1 "
-                         "AND scope = 'account' AND kind = 'request' GROUP BY name) AS month_sums",
-                         &stmt, err);
-    if (st != MM_OK)
-        return st;
-    db_bind_int64(stmt, 1, month_start_ms);
-    int rc;
-    while ((rc = db_step(stmt)) == DB_ROW) {
-        mm_usage_rollup sums;
-        read_sums(stmt, 1, &sums);
-        fn(db_column_text(stmt, 0), &sums, ctx);
-    }
-    if (rc != DB_DONE)
-        st = cat_db_error(cat, "reading the month's usage rollups", err);
-    db_finalize(stmt);
-    return st;
-}
