@@ -27,6 +27,9 @@ typedef struct gw_counters {
     /* request durations per bucket of mm_metrics_latency_bounds_s (not cumulative; the last one
      * counts those above the last bound), as the exposition's histogram reads them */
     atomic_ullong duration_buckets[MM_METRICS_LATENCY_BUCKETS + 1];
+    /* streamed chats' time to first token (gw_stream.c), summed and bucketed the same way */
+    atomic_ullong ttft_us_sum;
+    atomic_ullong ttft_buckets[MM_METRICS_LATENCY_BUCKETS + 1];
     atomic_ullong view_refreshes_total; /* routing view rebuilds */
 } gw_counters;
 

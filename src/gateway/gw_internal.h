@@ -265,6 +265,9 @@ void gw_metrics_init(gateway *gw);
 void gw_metrics_free(gateway *gw);
 /* Counts a request the router refused before sending (reason: router_refusal_name). */
 void gw_metrics_refusal(gateway *gw, const char *workspace, const char *model, const char *reason);
+/* Counts a streamed chat's time to first token (microseconds from the request to the first
+ * answer piece it sent), for mmadmin_gateway_time_to_first_token_seconds. */
+void gw_metrics_first_token(gateway *gw, int64_t micros);
 /* GET /metrics: the exposition (text/plain; version=0.0.4), or a 500 naming what failed. */
 void gw_metrics_serve(gateway *gw, gw_response *resp);
 

@@ -1,5 +1,6 @@
-/* The gateway's GET /metrics: counts refusals by (workspace, model, reason), copies its atomic
- * counters into struct metrics_gateway_stats and renders the exposition through src/metrics. */
+/* The gateway's GET /metrics: counts refusals by (workspace, model, reason) and streams' time
+ * to first token, copies its atomic counters into struct metrics_gateway_stats and renders the
+ * exposition through src/metrics. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,14 @@ void gw_metrics_refusal(gateway *gw, const char *workspace, const char *model, c
     pthread_mutex_unlock(&gw->metrics.refusals_lock);
 }
 
+void gw_metrics_first_token(gateway *gw, int64_t micros)
+{
+    micros = micros > 0 ? micros : 0;
+    gw_counters *c = &gw->counters;
+    atomic_fetch_add(&c->ttft_us_sum, (unsigned long long)micros);
+    atomic_fetch_add(&c->ttft_buckets[mm_metrics_latency_bucket((double)micros / 1e6)], 1);
+}
+
 /* The scrape's gateway_copy: the counters read now, the refusal table copied under its lock. */
 static void copy_stats(void *ctx, struct metrics_gateway_stats *copy)
 {
@@ -40,6 +49,11 @@ static void copy_stats(void *ctx, struct metrics_gateway_stats *copy)
         copy->duration_count += copy->duration_buckets[b];
     }
     copy->duration_sum_seconds = (double)atomic_load(&c->duration_us_sum) / 1e6;
+    for (size_t b = 0; b <= MM_METRICS_LATENCY_BUCKETS; b++) {
+        copy->ttft_buckets[b] = atomic_load(&c->ttft_buckets[b]);
+        copy->ttft_count += copy->ttft_buckets[b];
+    }
+    copy->ttft_sum_seconds = (double)atomic_load(&c->ttft_us_sum) / 1e6;
     pthread_mutex_lock(&gw->metrics.refusals_lock);
     const struct metrics_gateway_stats *from = &gw->metrics.refusals;
     size_t n = from->n_refusals;

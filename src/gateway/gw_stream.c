@@ -1,7 +1,9 @@
 /* Streamed chat completions for `mmadmin serve`: the router runs on a worker thread and hands
- * each piece to a bounded queue; libmicrohttpd's content reader turns the queue into OpenAI
- * chat.completion.chunk events. Fallback only before the first byte; a client that goes away
- * cuts the upstream transfer (the router still records what was used). */
+ * each piece (answer text, tool-call deltas) to a bounded queue; libmicrohttpd's content reader
+ * turns the queue into OpenAI chat.completion.chunk events. The first piece commits the
+ * request to its target: until then the router may fall back and the client gets nothing, after
+ * it a failure ends the stream with an error event. A client that goes away cuts the upstream
+ * transfer (the router still records what was used). */
 #include <errno.h>
 #include <microhttpd.h>
 #include <stdio.h>
@@ -25,10 +27,15 @@ struct gw_stream {
     mm_chat *chat; /* the conversation (one block) */
     router_send_request req;
     bool include_usage;
-    /* guarded by lock */
+    int64_t begun_us; /* monotonic, when the stream was asked for (time to first token) */
+    /* guarded by lock; text and tool calls never wait in the queue together (queue order) */
     char *pending; /* answer text not yet sent */
     size_t pending_len, pending_cap;
+    json_t *pending_tools; /* tool-call deltas not yet sent: one array per chunk */
+    size_t pending_tools_bytes;
+    bool sent_tools;               /* some tool-call delta was queued: not sent again whole */
     bool started;                  /* a piece came: the response is a stream */
+    int64_t first_us;              /* when it came */
     router_attempt_result serving; /* the attempt that streams */
     size_t serving_attempts;
     bool finished; /* router_send returned: st, res, err below */
@@ -53,6 +60,7 @@ static void stream_unref(gw_stream *s)
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->changed);
     free(s->pending);
+    json_decref(s->pending_tools);
     free(s->out);
     free(s->model);
     free(s->input);
@@ -74,6 +82,34 @@ static void wait_ms(gw_stream *s, long ms)
     pthread_cond_timedwait(&s->changed, &s->lock, &until);
 }
 
+/* Waits (lock held) until a piece of len bytes may queue: the other kind's pieces went out
+ * first (text and tool calls keep their order) and a slow client has no more than QUEUE_MAX
+ * waiting. False once the client is gone. */
+static bool wait_turn(gw_stream *s, size_t len, bool tools)
+{
+    for (;;) {
+        size_t own = tools ? s->pending_tools_bytes : s->pending_len;
+        size_t other = tools ? s->pending_len : s->pending_tools_bytes;
+        if (s->client_gone)
+            return false;
+        if (other == 0 && (own == 0 || own + len <= QUEUE_MAX))
+            return true;
+        wait_ms(s, READ_WAIT_MS);
+    }
+}
+
+/* A piece is queued (lock held): the first one commits the stream to its serving attempt. */
+static void piece_queued(gw_stream *s, const router_attempt_result *serving, size_t attempts)
+{
+    if (!s->started) {
+        s->serving = *serving;
+        s->serving_attempts = attempts;
+        s->started = true;
+        s->first_us = mm_monotonic_us();
+    }
+    pthread_cond_broadcast(&s->changed);
+}
+
 /* The router's on_text: queue the piece (waiting while a slow client has QUEUE_MAX queued);
  * false once the client is gone, which cuts the upstream transfer. */
 static bool queue_piece(void *ctx, const router_attempt_result *serving, size_t attempts,
@@ -81,9 +117,7 @@ static bool queue_piece(void *ctx, const router_attempt_result *serving, size_t 
 {
     gw_stream *s = ctx;
     pthread_mutex_lock(&s->lock);
-    while (!s->client_gone && s->pending_len > 0 && s->pending_len + len > QUEUE_MAX)
-        wait_ms(s, READ_WAIT_MS);
-    bool ok = !s->client_gone;
+    bool ok = wait_turn(s, len, false);
     if (ok && s->pending_len + len + 1 > s->pending_cap) {
         size_t cap = s->pending_cap ? s->pending_cap : 4096;
         while (cap < s->pending_len + len + 1)
@@ -99,14 +133,29 @@ static bool queue_piece(void *ctx, const router_attempt_result *serving, size_t 
         memcpy(s->pending + s->pending_len, text, len);
         s->pending_len += len;
         s->pending[s->pending_len] = '\0';
-        if (!s->started) {
-            s->serving = *serving;
-            s->serving_attempts = attempts;
-            s->started = true;
-        }
-        pthread_cond_broadcast(&s->changed);
+        piece_queued(s, serving, attempts);
     }
     pthread_mutex_unlock(&s->lock);
+    return ok;
+}
+
+/* The router's on_tool_calls: queue the deltas (a JSON array text) as one chunk's tool_calls,
+ * as queue_piece does text. */
+static bool queue_tool_calls(void *ctx, const router_attempt_result *serving, size_t attempts,
+                             const char *deltas, size_t len)
+{
+    gw_stream *s = ctx;
+    json_t *parsed = json_loadb(deltas, len, 0, NULL);
+    pthread_mutex_lock(&s->lock);
+    bool ok = json_is_array(parsed) && wait_turn(s, len, true) &&
+              json_array_append(s->pending_tools, parsed) == 0;
+    if (ok) {
+        s->pending_tools_bytes += len;
+        s->sent_tools = true;
+        piece_queued(s, serving, attempts);
+    }
+    pthread_mutex_unlock(&s->lock);
+    json_decref(parsed);
     return ok;
 }
 
@@ -143,7 +192,9 @@ static gw_stream *stream_new(gw_call *call, const router_send_request *req, bool
     s->input = strdup(req->input);
     s->chat = req->chat ? mm_chat_dup(req->chat) : NULL;
     s->workspace = strdup(call->key->workspace);
-    if (!s->model || !s->input || !s->workspace || (req->chat && !s->chat)) {
+    s->pending_tools = json_array();
+    if (!s->model || !s->input || !s->workspace || (req->chat && !s->chat) || !s->pending_tools) {
+        json_decref(s->pending_tools);
         free(s->model);
         free(s->input);
         free(s->chat);
@@ -161,10 +212,12 @@ static gw_stream *stream_new(gw_call *call, const router_send_request *req, bool
                                    .chat = s->chat,
                                    .max_tokens = req->max_tokens,
                                    .on_text = queue_piece,
+                                   .on_tool_calls = queue_tool_calls,
                                    .stream_ctx = s};
     s->include_usage = include_usage;
     gw_random_id("chatcmpl-", s->id, sizeof s->id);
     s->created = mm_now_ms() / 1000;
+    s->begun_us = mm_monotonic_us();
     return s;
 }
 
@@ -179,6 +232,7 @@ static void answer_whole(gw_stream *s)
     s->serving = s->res.attempts[s->res.served_index];
     s->serving_attempts = s->res.n_attempts;
     s->started = true;
+    s->first_us = mm_monotonic_us();
 }
 
 void gw_stream_chat(gw_call *call, const router_send_request *req, bool include_usage,
@@ -219,6 +273,7 @@ void gw_stream_chat(gw_call *call, const router_send_request *req, bool include_
         stream_unref(s);
         return;
     }
+    gw_metrics_first_token(call->gw, s->first_us - s->begun_us);
     gw_served_headers(&s->serving, s->serving_attempts, resp);
     gw_response_header(resp, "Cache-Control", "no-cache");
     resp->status = 200;
@@ -265,8 +320,8 @@ static json_t *usage_chunk(gw_stream *s)
     return last;
 }
 
-/* The answer's tool calls, whole, as one delta (each with its index): the dialects' pieces were
- * merged upstream, so a stream cut inside a call could still fall back before the first byte. */
+/* The answer's tool calls, whole, as one delta (each with its index), when none streamed (a
+ * provider answered whole and its calls did not reach the queue). */
 static void emit_tool_calls(gw_stream *s)
 {
     json_t *calls = s->res.tool_calls ? json_loads(s->res.tool_calls, 0, NULL) : NULL;
@@ -289,7 +344,8 @@ static void emit_end(gw_stream *s)
         emit(s, json_pack("{s:o}", "error", error));
         return;
     }
-    emit_tool_calls(s);
+    if (!s->sent_tools)
+        emit_tool_calls(s);
     const char *finish = s->res.finish_reason[0] ? s->res.finish_reason : "stop";
     emit(s, chunk(s, json_object(), finish));
     if (s->include_usage)
@@ -308,6 +364,14 @@ static bool fill_output(gw_stream *s)
         emit(s, chunk(s, json_pack("{s:s%}", "content", s->pending, s->pending_len), NULL));
         s->pending_len = 0;
         pthread_cond_broadcast(&s->changed); /* room for the worker */
+    } else if (s->pending_tools_bytes > 0) { /* one chunk per upstream piece, as OpenAI sends */
+        size_t i;
+        json_t *deltas;
+        json_array_foreach(s->pending_tools, i, deltas)
+            emit(s, chunk(s, json_pack("{s:O}", "tool_calls", deltas), NULL));
+        json_array_clear(s->pending_tools);
+        s->pending_tools_bytes = 0;
+        pthread_cond_broadcast(&s->changed);
     } else if (s->finished && !s->ended) {
         emit_end(s);
         s->ended = true;

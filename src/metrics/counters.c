@@ -12,6 +12,14 @@
 const double mm_metrics_latency_bounds_s[MM_METRICS_LATENCY_BUCKETS] = {
     0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120};
 
+size_t mm_metrics_latency_bucket(double seconds)
+{
+    size_t bucket = 0;
+    while (bucket < MM_METRICS_LATENCY_BUCKETS && seconds > mm_metrics_latency_bounds_s[bucket])
+        bucket++;
+    return bucket;
+}
+
 void metrics_counters_init(mm_metrics_counters *c, mm_catalog *cat, int64_t now_ms)
 {
     memset(c, 0, sizeof *c);

@@ -14,6 +14,9 @@
 /* Upper bounds (seconds) of the latency histogram buckets; +Inf is implied. */
 #define MM_METRICS_LATENCY_BUCKETS 12
 extern const double mm_metrics_latency_bounds_s[MM_METRICS_LATENCY_BUCKETS];
+/* The bucket of a duration (seconds): the first bound it does not pass, MM_METRICS_LATENCY_
+ * BUCKETS when it passes them all. */
+size_t mm_metrics_latency_bucket(double seconds);
 
 typedef struct mm_metrics_account_counters {
     char account[MM_NAME_MAX];

@@ -14,9 +14,7 @@
 
 void metrics_gateway_observe(struct metrics_gateway_stats *stats, double seconds)
 {
-    size_t bucket = 0;
-    while (bucket < MM_METRICS_LATENCY_BUCKETS && seconds > mm_metrics_latency_bounds_s[bucket])
-        bucket++;
+    size_t bucket = mm_metrics_latency_bucket(seconds);
     stats->duration_buckets[bucket]++;
     stats->duration_count++;
     stats->duration_sum_seconds += seconds > 0 ? seconds : 0;
@@ -367,6 +365,19 @@ static void render_models(const mm_model_list *models, const mm_health_report *r
 
 /* ---- the gateway and the monitor ---- */
 
+/* A histogram family over mm_metrics_latency_bounds_s from per-bucket counts (not
+ * cumulative). */
+static void latency_histogram(mm_promtext *out, const char *name, const char *help,
+                              const uint64_t *buckets, double sum_seconds, uint64_t count)
+{
+    mm_promtext_family(out, name, MM_PROM_HISTOGRAM, help);
+    uint64_t cumulative[MM_METRICS_LATENCY_BUCKETS], running = 0;
+    for (size_t b = 0; b < MM_METRICS_LATENCY_BUCKETS; b++)
+        cumulative[b] = running += buckets[b];
+    mm_promtext_histogram(out, name, NULL, 0, mm_metrics_latency_bounds_s, cumulative,
+                          MM_METRICS_LATENCY_BUCKETS, sum_seconds, count);
+}
+
 static void render_gateway(const struct metrics_gateway_stats *g, mm_promtext *out)
 {
     mm_promtext_family(out, "mmadmin_workspace_refusals_total", MM_PROM_COUNTER,
@@ -380,15 +391,15 @@ static void render_gateway(const struct metrics_gateway_stats *g, mm_promtext *o
     mm_promtext_family(out, "mmadmin_gateway_requests_in_flight", MM_PROM_GAUGE,
                        "Requests the gateway is serving now.");
     mm_promtext_sample(out, "mmadmin_gateway_requests_in_flight", NULL, 0, (double)g->in_flight);
-    const char *name = "mmadmin_gateway_request_duration_seconds";
-    mm_promtext_family(out, name, MM_PROM_HISTOGRAM,
-                       "Time the gateway took to answer a request (fallbacks included), in "
-                       "seconds.");
-    uint64_t cumulative[MM_METRICS_LATENCY_BUCKETS], running = 0;
-    for (size_t b = 0; b < MM_METRICS_LATENCY_BUCKETS; b++)
-        cumulative[b] = running += g->duration_buckets[b];
-    mm_promtext_histogram(out, name, NULL, 0, mm_metrics_latency_bounds_s, cumulative,
-                          MM_METRICS_LATENCY_BUCKETS, g->duration_sum_seconds, g->duration_count);
+    latency_histogram(out, "mmadmin_gateway_request_duration_seconds",
+                      "Time the gateway took to answer a request (fallbacks included), in "
+                      "seconds.",
+                      g->duration_buckets, g->duration_sum_seconds, g->duration_count);
+    latency_histogram(out, "mmadmin_gateway_time_to_first_token_seconds",
+                      "Time from a streamed chat request to the first piece of its answer the "
+                      "gateway sent (text or a tool call; fallbacks before it included), in "
+                      "seconds.",
+                      g->ttft_buckets, g->ttft_sum_seconds, g->ttft_count);
 }
 
 static void render_monitor(const mm_health_snapshot *snap, mm_promtext *out)

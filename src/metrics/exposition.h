@@ -35,6 +35,11 @@ struct metrics_gateway_stats {
     uint64_t duration_buckets[MM_METRICS_LATENCY_BUCKETS + 1];
     uint64_t duration_count;
     double duration_sum_seconds;
+    /* streamed chats' time to first token (from the request to the first answer piece sent:
+     * text or a tool-call delta), bucketed the same way */
+    uint64_t ttft_buckets[MM_METRICS_LATENCY_BUCKETS + 1];
+    uint64_t ttft_count;
+    double ttft_sum_seconds;
     metrics_refusal_count *refusals; /* owned (metrics_gateway_stats_free) */
     size_t n_refusals, cap_refusals;
 };

@@ -1,6 +1,7 @@
 /* The Mistral descriptor: credential fields, default base URL and operations (OpenAI-shaped
- * bodies from openai_shape.c, Mistral's two families of rate-limit headers). */
+ * bodies from openai_shape.c with tool call ids in Mistral's form, its rate-limit headers). */
 #include "providers/openai_shape.h"
+#include "providers/tool_shape.h"
 
 static const mm_credential_field FIELDS[] = {
     {"api_key", "API key", true, true, "your Mistral API key",
@@ -38,10 +39,26 @@ static void mistral_read_ratelimit(const mm_http_response *resp, int64_t now_ms,
     read_header(resp, "x-ratelimit-remaining-tokens-minute", &rl->remaining_tokens);
 }
 
+/* OpenAI's chat body with every tool call id in Mistral's form (tool_shape_mistral_ids). */
+static mm_status mistral_build_chat(const mm_connection *conn, const char *model,
+                                    const mm_chat *chat, int max_tokens, mm_http_request *out,
+                                    mm_error *err)
+{
+    json_t *root = openai_shape_chat_root(model, chat, max_tokens);
+    if (!root || !tool_shape_mistral_ids(json_object_get(root, "messages"))) {
+        json_decref(root);
+        return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
+    }
+    char *body = adapter_dump_owned(root);
+    if (!body)
+        return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
+    return adapter_bearer_request(conn, "POST", "/chat/completions", body, out, err);
+}
+
 static const mm_provider_ops OPS = {
     .build_list = openai_shape_build_list,
     .parse_list = openai_shape_parse_list,
-    .build_chat = openai_shape_build_chat,
+    .build_chat = mistral_build_chat,
     .parse_chat = openai_shape_parse_chat,
     .build_embed = openai_shape_build_embed,
     .parse_embed = openai_shape_parse_embed,

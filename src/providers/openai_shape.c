@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-char *openai_shape_chat_body(const char *model, const mm_chat *chat, int max_tokens)
+json_t *openai_shape_chat_root(const char *model, const mm_chat *chat, int max_tokens)
 {
     json_t *root = json_object();
     json_t *messages = adapter_chat_messages(chat);
@@ -24,9 +24,16 @@ char *openai_shape_chat_body(const char *model, const mm_chat *chat, int max_tok
     mm_error err = {0};
     if (tool_shape_set_tools(root, chat, TOOL_OPENAI, &err) != MM_OK)
         ok = false;
-    char *body = ok ? adapter_dump(root) : NULL;
-    json_decref(root);
-    return body;
+    if (!ok) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+char *openai_shape_chat_body(const char *model, const mm_chat *chat, int max_tokens)
+{
+    return adapter_dump_owned(openai_shape_chat_root(model, chat, max_tokens));
 }
 
 char *openai_shape_embed_body(const char *model, const char *text)

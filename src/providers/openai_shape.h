@@ -8,6 +8,9 @@
 /* Request bodies (heap JSON); model NULL omits the field (Azure names the deployment in the
  * path). NULL on out-of-memory. */
 char *openai_shape_chat_body(const char *model, const mm_chat *chat, int max_tokens);
+/* The chat body as a JSON object (new reference) for a dialect that adjusts it (Mistral's
+ * tool call ids); NULL on out-of-memory. */
+json_t *openai_shape_chat_root(const char *model, const mm_chat *chat, int max_tokens);
 char *openai_shape_embed_body(const char *model, const char *text);
 
 /* Builders for base-URL + Bearer-key providers (OpenAI, Mistral, compatible servers). */

@@ -95,8 +95,9 @@ typedef struct mm_call_result {
      * request outcome (class bad_request: returned, not retried, not a health fault). */
     const char *blocked;
     /* Streamed chats (provider_chat_stream): how the answer ended in OpenAI's words ("stop",
-     * "length", ...; "" when unknown), the bytes of answer text handed to the caller, whether
-     * the caller stopped the stream (its client went away), and the time to the first byte. */
+     * "length", ...; "" when unknown), the bytes of answer handed to the caller (text, tool-call
+     * names and arguments), whether the caller stopped the stream (its client went away), and
+     * the time to the first byte. */
     char finish_reason[24];
     size_t streamed_bytes;
     bool stopped;
@@ -156,12 +157,26 @@ mm_status provider_chat(const mm_connection *conn, const char *model, const char
 /* Receives each piece of a streamed answer (sanitized and redacted like provider_chat's
  * output), in order. Return false to stop the stream (the transfer is cut). */
 typedef bool (*mm_text_fn)(void *ctx, const char *text, size_t len);
+/* Receives the tool calls of a streamed answer as OpenAI streams them, whatever the dialect:
+ * deltas is a JSON array text of chat.completion.chunk delta.tool_calls items — a call's first
+ * {"index","id","type":"function","function":{"name","arguments"}} then {"index","function":
+ * {"arguments"}} per piece of its arguments (tool_shape_merge) — in order with the text pieces.
+ * Return false to stop the stream. */
+typedef bool (*mm_tool_calls_fn)(void *ctx, const char *deltas, size_t len);
+/* Where a streamed answer goes: on_text required; on_tool_calls NULL: the tool calls come only
+ * whole at the end (res->tool_calls) and count as nothing streamed. */
+typedef struct mm_stream_sink {
+    mm_text_fn on_text;
+    mm_tool_calls_fn on_tool_calls;
+    void *ctx;
+} mm_stream_sink;
 /* provider_chat with the provider's streaming API: each piece of the answer goes to on_text as
- * it arrives; res ends as provider_chat's would (output = the whole text, usage as the stream
- * reported it), plus finish_reason, streamed_bytes and first_byte_ms. A failure after pieces
+ * it arrives; res ends as provider_chat's would (output = the whole text, tool_calls whole,
+ * usage as the stream reported it), plus finish_reason, streamed_bytes (text, and tool-call
+ * names and arguments when the sink takes them) and first_byte_ms. A failure after pieces
  * went out (an error event, a cut connection, no end marker) fails res with its class; a stop
- * asked by on_text leaves res ok (stopped set). Providers without streaming answer in one
- * piece. Errors as provider_chat. */
+ * asked by the sink leaves res ok (stopped set). Providers without streaming answer in one
+ * piece (text, then each tool call whole). Errors as provider_chat. */
 mm_status provider_chat_stream(const mm_connection *conn, const char *model, const char *prompt,
                                int max_tokens, mm_text_fn on_text, void *ctx, mm_call_result *res,
                                mm_error *err);
@@ -170,8 +185,9 @@ mm_status provider_chat_stream(const mm_connection *conn, const char *model, con
 mm_status provider_chat_messages(const mm_connection *conn, const char *model, const mm_chat *chat,
                                  int max_tokens, mm_call_result *res, mm_error *err);
 mm_status provider_chat_stream_messages(const mm_connection *conn, const char *model,
-                                        const mm_chat *chat, int max_tokens, mm_text_fn on_text,
-                                        void *ctx, mm_call_result *res, mm_error *err);
+                                        const mm_chat *chat, int max_tokens,
+                                        const mm_stream_sink *sink, mm_call_result *res,
+                                        mm_error *err);
 mm_status provider_embed(const mm_connection *conn, const char *model, const char *text,
                          mm_call_result *res, mm_error *err);
 

@@ -19,14 +19,13 @@
 typedef struct stream_state {
     const mm_connection *conn;
     mm_call_result *res;
-    mm_text_fn on_text;
-    void *ctx;
+    const mm_stream_sink *sink;
     mm_sse_parser sse;
     mm_stream_end end;
     char *text;    /* the whole answer so far (sanitized) */
-    json_t *calls; /* the tool calls so far (tool_shape_merge): handed over whole at the end */
+    json_t *calls; /* the tool calls so far (tool_shape_merge): also handed over whole at the end */
     size_t text_len, text_cap;
-    bool stop_asked; /* on_text said stop */
+    bool stop_asked; /* the sink said stop */
 } stream_state;
 
 static bool keep_text(stream_state *s, const char *piece, size_t len)
@@ -87,13 +86,42 @@ static bool relay_piece(stream_state *s, const char *raw)
     bool ok = keep_text(s, clean, n);
     if (ok && n > 0) {
         s->res->streamed_bytes += n;
-        if (!s->on_text(s->ctx, clean, n))
+        if (!s->sink->on_text(s->sink->ctx, clean, n))
             s->stop_asked = true;
     }
     free(clean);
     if (!ok)
         s->end.bad_why = "the answer is over 16 MiB";
     return ok && !s->stop_asked;
+}
+
+/* Merges an event's tool-call pieces and hands what they add, in OpenAI's delta shape, to
+ * the sink (when it takes them), counting their names and arguments as streamed bytes. */
+static bool relay_tool_calls(stream_state *s, const json_t *pieces)
+{
+    json_t *deltas = s->sink->on_tool_calls ? json_array() : NULL;
+    if (!tool_shape_merge(s->calls, pieces, deltas)) {
+        json_decref(deltas);
+        s->end.bad_why = "more than 128 tool calls";
+        return false;
+    }
+    size_t i, bytes = 0;
+    json_t *delta;
+    json_array_foreach(deltas, i, delta)
+    {
+        const json_t *fn = json_object_get(delta, "function");
+        bytes += json_string_length(json_object_get(fn, "name")) +
+                 json_string_length(json_object_get(fn, "arguments"));
+    }
+    char *text = json_array_size(deltas) > 0 ? json_dumps(deltas, JSON_COMPACT) : NULL;
+    json_decref(deltas);
+    if (text) {
+        s->res->streamed_bytes += bytes;
+        if (!s->sink->on_tool_calls(s->sink->ctx, text, strlen(text)))
+            s->stop_asked = true;
+    }
+    free(text);
+    return !s->stop_asked;
 }
 
 static bool on_event(void *ctx, const char *name, const char *data, size_t len)
@@ -110,10 +138,8 @@ static bool on_event(void *ctx, const char *name, const char *data, size_t len)
     if (delta.text)
         keep = relay_piece(s, delta.text);
     free(delta.text);
-    if (delta.tool_calls && !tool_shape_merge(s->calls, delta.tool_calls)) {
-        s->end.bad_why = "more than 128 tool calls";
-        keep = false;
-    }
+    if (keep && delta.tool_calls)
+        keep = relay_tool_calls(s, delta.tool_calls);
     json_decref(delta.tool_calls);
     if (delta.done)
         s->end.done = true;
@@ -146,18 +172,28 @@ static void take_calls(stream_state *s)
         mm_copy(s->res->finish_reason, sizeof s->res->finish_reason, "tool_calls");
 }
 
-/* A provider without a streaming API: the whole answer as one piece. */
+/* A provider without a streaming API: the whole answer as one piece, then its tool calls
+ * each whole (when the sink takes them). */
 static mm_status chat_in_one_piece(const mm_connection *conn, const char *model,
-                                   const mm_chat *chat, int max_tokens, mm_text_fn on_text,
-                                   void *ctx, mm_call_result *res, mm_error *err)
+                                   const mm_chat *chat, int max_tokens, const mm_stream_sink *sink,
+                                   mm_call_result *res, mm_error *err)
 {
     mm_status st = provider_chat_messages(conn, model, chat, max_tokens, res, err);
     if (st == MM_OK && res->output && res->output[0]) {
         res->streamed_bytes = strlen(res->output);
-        res->stopped = !on_text(ctx, res->output, res->streamed_bytes);
+        res->stopped = !sink->on_text(sink->ctx, res->output, res->streamed_bytes);
         if (!res->finish_reason[0])
             mm_copy(res->finish_reason, sizeof res->finish_reason, "stop");
     }
+    json_t *calls = st == MM_OK && !res->stopped && res->tool_calls && sink->on_tool_calls
+                        ? json_loads(res->tool_calls, 0, NULL)
+                        : NULL;
+    stream_state s = {.conn = conn, .res = res, .sink = sink, .calls = json_array()};
+    if (calls && s.calls)
+        relay_tool_calls(&s, calls);
+    res->stopped = res->stopped || s.stop_asked;
+    json_decref(s.calls);
+    json_decref(calls);
     return st;
 }
 
@@ -167,18 +203,20 @@ mm_status provider_chat_stream(const mm_connection *conn, const char *model, con
 {
     mm_chat_message one = {.role = "user", .content = prompt ? prompt : ""};
     mm_chat chat = {.messages = &one, .n = 1};
-    return provider_chat_stream_messages(conn, model, &chat, max_tokens, on_text, ctx, res, err);
+    mm_stream_sink sink = {.on_text = on_text, .ctx = ctx};
+    return provider_chat_stream_messages(conn, model, &chat, max_tokens, &sink, res, err);
 }
 
 mm_status provider_chat_stream_messages(const mm_connection *conn, const char *model,
-                                        const mm_chat *chat, int max_tokens, mm_text_fn on_text,
-                                        void *ctx, mm_call_result *res, mm_error *err)
+                                        const mm_chat *chat, int max_tokens,
+                                        const mm_stream_sink *sink, mm_call_result *res,
+                                        mm_error *err)
 {
     mm_error local;
     err = err ? err : &local;
     if (conn && conn->provider && conn->provider->ops &&
         (!conn->provider->ops->make_streaming || !conn->provider->ops->parse_stream_event))
-        return chat_in_one_piece(conn, model, chat, max_tokens, on_text, ctx, res, err);
+        return chat_in_one_piece(conn, model, chat, max_tokens, sink, res, err);
     mm_call_result_init(res);
     res->first_byte_ms = -1;
     mm_http_request req;
@@ -193,7 +231,7 @@ mm_status provider_chat_stream_messages(const mm_connection *conn, const char *m
         mm_copy(res->message, sizeof res->message, err->message);
         return st;
     }
-    stream_state s = {.conn = conn, .res = res, .on_text = on_text, .ctx = ctx};
+    stream_state s = {.conn = conn, .res = res, .sink = sink};
     if (!(s.calls = json_array())) {
         mm_http_request_free(&req);
         return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");

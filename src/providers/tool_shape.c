@@ -584,14 +584,17 @@ json_t *tool_shape_gemini_pieces(const json_t *parts)
     return calls;
 }
 
-static json_t *find_call(json_t *acc, json_int_t index)
+/* The call of acc with this dialect index (its position in *at), NULL when none. */
+static json_t *find_call(json_t *acc, json_int_t index, size_t *at)
 {
     size_t i;
     json_t *call;
     json_array_foreach(acc, i, call)
     {
-        if (json_integer_value(json_object_get(call, "index")) == index)
+        if (json_integer_value(json_object_get(call, "index")) == index) {
+            *at = i;
             return call;
+        }
     }
     return NULL;
 }
@@ -606,7 +609,45 @@ static bool extend(json_t *obj, const char *key, const char *more)
     return joined && json_object_set_new(obj, key, joined) == 0;
 }
 
-bool tool_shape_merge(json_t *acc, const json_t *pieces)
+/* Starts a call in acc for piece p (dialect index at): its id, or one made up. */
+static json_t *start_call(json_t *acc, const json_t *p, json_int_t at)
+{
+    if (json_array_size(acc) >= TOOL_CALLS_MAX)
+        return NULL;
+    char made[48];
+    const char *id = adapter_json_string(p, "id");
+    if (!id || !id[0])
+        make_id(made, sizeof made);
+    json_t *call = openai_call(id && id[0] ? id : made, "", "");
+    if (!call || json_object_set_new(call, "index", json_integer(at)) ||
+        json_array_append_new(acc, call))
+        return NULL;
+    return call;
+}
+
+/* The OpenAI delta of one piece of call number position: a new call's index, id, type, name
+ * and arguments so far ("" when none yet), as OpenAI's first delta of a call; a known call's
+ * name and arguments pieces (NULL when the piece brings neither). */
+static json_t *delta_of(const json_t *call, size_t position, bool started, const char *name,
+                        const char *arguments)
+{
+    bool has_name = name && name[0], has_arguments = arguments && arguments[0];
+    if (!started && !has_name && !has_arguments)
+        return NULL;
+    json_t *fn = json_object();
+    if (started || has_name)
+        json_object_set_new(fn, "name", json_string(has_name ? name : ""));
+    if (started || has_arguments)
+        json_object_set_new(fn, "arguments", json_string(has_arguments ? arguments : ""));
+    json_t *delta = json_pack("{s:I, s:o}", "index", (json_int_t)position, "function", fn);
+    if (delta && started) {
+        json_object_set(delta, "id", json_object_get(call, "id"));
+        json_object_set_new(delta, "type", json_string("function"));
+    }
+    return delta;
+}
+
+bool tool_shape_merge(json_t *acc, const json_t *pieces, json_t *deltas)
 {
     size_t i;
     json_t *p;
@@ -617,22 +658,18 @@ bool tool_shape_merge(json_t *acc, const json_t *pieces)
         if (at < 0)
             at = 1000000 + (json_int_t)json_array_size(acc); /* a whole call: its own index */
         const json_t *fn = adapter_json_object(p, "function");
-        json_t *call = find_call(acc, at);
-        if (!call) {
-            if (json_array_size(acc) >= TOOL_CALLS_MAX)
-                return false;
-            char made[48];
-            const char *id = adapter_json_string(p, "id");
-            if (!id || !id[0])
-                make_id(made, sizeof made);
-            call = openai_call(id && id[0] ? id : made, "", "");
-            if (!call || json_object_set_new(call, "index", json_integer(at)) ||
-                json_array_append_new(acc, call))
-                return false;
-        }
+        const char *name = adapter_json_string(fn, "name");
+        const char *arguments = adapter_json_string(fn, "arguments");
+        size_t position = json_array_size(acc);
+        json_t *call = find_call(acc, at, &position);
+        bool started = call == NULL;
+        if (started && !(call = start_call(acc, p, at)))
+            return false;
         json_t *target = json_object_get(call, "function");
-        if (!extend(target, "name", adapter_json_string(fn, "name")) ||
-            !extend(target, "arguments", adapter_json_string(fn, "arguments")))
+        if (!extend(target, "name", name) || !extend(target, "arguments", arguments))
+            return false;
+        json_t *delta = deltas ? delta_of(call, position, started, name, arguments) : NULL;
+        if (delta && json_array_append_new(deltas, delta) != 0)
             return false;
     }
     return true;
@@ -652,4 +689,55 @@ char *tool_shape_finish(json_t *acc)
             json_object_set_new(fn, "arguments", json_string("{}"));
     }
     return json_dumps(acc, JSON_COMPACT);
+}
+
+/* ---- Mistral's call ids ---- */
+
+static bool mistral_id_ok(const char *id)
+{
+    size_t n = 0;
+    while (id[n] && n <= TOOL_SHAPE_MISTRAL_ID_LEN &&
+           ((id[n] >= 'a' && id[n] <= 'z') || (id[n] >= 'A' && id[n] <= 'Z') ||
+            (id[n] >= '0' && id[n] <= '9')))
+        n++;
+    return n == TOOL_SHAPE_MISTRAL_ID_LEN && !id[n];
+}
+
+void tool_shape_mistral_id(const char *id, char out[TOOL_SHAPE_MISTRAL_ID_LEN + 1])
+{
+    static const char ALPHABET[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    if (mistral_id_ok(id)) {
+        memcpy(out, id, TOOL_SHAPE_MISTRAL_ID_LEN + 1);
+        return;
+    }
+    unsigned char hash[16];
+    crypto_generichash(hash, sizeof hash, (const unsigned char *)id, strlen(id), NULL, 0);
+    for (size_t i = 0; i < TOOL_SHAPE_MISTRAL_ID_LEN; i++)
+        out[i] = ALPHABET[hash[i] % (sizeof ALPHABET - 1)];
+    out[TOOL_SHAPE_MISTRAL_ID_LEN] = '\0';
+}
+
+/* Rewrites obj[key] (a string) as Mistral's id for it; nothing when absent. */
+static bool mistral_member(json_t *obj, const char *key)
+{
+    const char *id = adapter_json_string(obj, key);
+    char mapped[TOOL_SHAPE_MISTRAL_ID_LEN + 1];
+    if (!id)
+        return true;
+    tool_shape_mistral_id(id, mapped);
+    return strcmp(id, mapped) == 0 || json_object_set_new(obj, key, json_string(mapped)) == 0;
+}
+
+bool tool_shape_mistral_ids(json_t *messages)
+{
+    size_t i, k;
+    json_t *m, *call;
+    json_array_foreach(messages, i, m)
+    {
+        if (!mistral_member(m, "tool_call_id"))
+            return false;
+        json_array_foreach(json_object_get(m, "tool_calls"), k,
+                           call) if (!mistral_member(call, "id")) return false;
+    }
+    return true;
 }

@@ -48,12 +48,33 @@ json_t *tool_shape_openai_calls(const json_t *tool_calls);
 json_t *tool_shape_anthropic_piece(const char *type, const json_t *event);
 json_t *tool_shape_cohere_piece(const char *type, const json_t *event);
 json_t *tool_shape_gemini_pieces(const json_t *parts);
-/* Merges pieces into acc (the calls so far, each with its "index"): a piece with a known index
- * appends its arguments (and fills id / name), others start a call. False on out-of-memory or
- * past 128 calls. */
-bool tool_shape_merge(json_t *acc, const json_t *pieces);
+/* Merges pieces into acc (the calls so far, each with its dialect "index"): a piece with a
+ * known index appends its arguments (and fills id / name), others start a call. When deltas is
+ * not NULL, appends to it what the pieces add in OpenAI's streamed shape, numbered by order of
+ * first appearance (Anthropic's block index 1 reads 0): a new call's {"index","id","type":
+ * "function","function":{"name","arguments"}} (arguments "" or the first piece; an id made up
+ * when the dialect gave none), then {"index","function":{"arguments"}} per piece that brings
+ * arguments (OpenAI's chat.completion.chunk delta.tool_calls). False on out-of-memory or past
+ * 128 calls. */
+bool tool_shape_merge(json_t *acc, const json_t *pieces, json_t *deltas);
 /* acc as the answer's calls (the "index" members dropped): a heap JSON text, NULL when acc is
  * empty. */
 char *tool_shape_finish(json_t *acc);
+
+/* ---- Mistral's call ids ---- */
+
+/* Mistral refuses a tool call id that is not exactly 9 characters of [a-zA-Z0-9] (400
+ * invalid_function_call, code 3280: "Tool call id was call_… but must be a-z, A-Z, 0-9, with a
+ * length of 9."), so a conversation begun on another provider (call_…, toolu_…) is replayed to
+ * it with each id mapped: a valid id stays; any other becomes 9 characters of an unkeyed
+ * BLAKE2b hash of it (as LangChain's Mistral adapter hashes them). The same id always maps to
+ * the same one, so an assistant's tool_calls[].id and the tool message answering it still
+ * match, in this request and any later one; Mistral's answers carry only the ids it makes
+ * itself, so nothing is mapped back. */
+#define TOOL_SHAPE_MISTRAL_ID_LEN 9
+void tool_shape_mistral_id(const char *id, char out[TOOL_SHAPE_MISTRAL_ID_LEN + 1]);
+/* Maps every tool_calls[].id and tool_call_id of OpenAI-shaped messages in place; false on
+ * out-of-memory. */
+bool tool_shape_mistral_ids(json_t *messages);
 
 #endif

@@ -285,6 +285,12 @@ typedef struct router_send_request {
      * whole answer at the end (res->output). */
     bool (*on_text)(void *ctx, const router_attempt_result *serving, size_t attempts,
                     const char *text, size_t len);
+    /* With on_text: the answer's tool calls as they stream, in OpenAI's delta shape (a JSON
+     * array text; mm_tool_calls_fn in provider.h), with the same serving attempt; a delta
+     * counts as a piece that went out (no fallback after it). NULL: the tool calls come whole
+     * in res->tool_calls only. */
+    bool (*on_tool_calls)(void *ctx, const router_attempt_result *serving, size_t attempts,
+                          const char *deltas, size_t len);
     void *stream_ctx;
 } router_send_request;
 

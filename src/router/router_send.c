@@ -291,6 +291,13 @@ static bool relay_text(void *ctx, const char *text, size_t len)
     return req->on_text(req->stream_ctx, &r->serving, r->s->res->n_attempts + 1, text, len);
 }
 
+static bool relay_tool_calls(void *ctx, const char *deltas, size_t len)
+{
+    stream_relay *r = ctx;
+    const router_send_request *req = r->s->req;
+    return req->on_tool_calls(req->stream_ctx, &r->serving, r->s->res->n_attempts + 1, deltas, len);
+}
+
 static void call_provider(send_state *s, const router_attempt *a, const mm_connection *conn,
                           mm_call_result *call)
 {
@@ -311,8 +318,10 @@ static void call_provider(send_state *s, const router_attempt *a, const mm_conne
     mm_copy(relay.serving.provider, sizeof relay.serving.provider, a->account->provider);
     mm_copy(relay.serving.model, sizeof relay.serving.model, a->target->model);
     relay.serving.priority = a->target->priority;
-    provider_chat_stream_messages(conn, a->target->model, chat, max_tokens, relay_text, &relay,
-                                  call, NULL);
+    mm_stream_sink sink = {.on_text = relay_text,
+                           .on_tool_calls = s->req->on_tool_calls ? relay_tool_calls : NULL,
+                           .ctx = &relay};
+    provider_chat_stream_messages(conn, a->target->model, chat, max_tokens, &sink, call, NULL);
 }
 
 static mm_status record_event(send_state *s, mm_usage_event *ev, bool final, mm_error *err)

@@ -4,6 +4,7 @@
 #include "sim/sim_models.h"
 #include "sim/sim_openai.h"
 #include "sim/sim_reply.h"
+#include "sim/sim_tools.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -104,10 +105,15 @@ static void invoke(const sim_request *req, sim_reply *reply, bool chat)
         return;
     }
     const char *model = json_string_value(json_object_get(body, "model"));
-    const char *problem = NULL;
+    const char *problem = NULL, *bad_id = chat ? sim_tool_mistral_bad_id(body) : NULL;
+    char message[256];
     if (!model)
         mistral_error(req, reply, SIM_ERR_BAD_REQUEST, "model: Field required");
-    else if (!sim_model_find(SIM_MISTRAL, model))
+    else if (bad_id) { /* Mistral's words and codes (seen in clients' bug reports) */
+        snprintf(message, sizeof message,
+                 "Tool call id was %.64s but must be a-z, A-Z, 0-9, with a length of 9.", bad_id);
+        error_object(reply, 400, message, "invalid_function_call", "3280");
+    } else if (!sim_model_find(SIM_MISTRAL, model))
         mistral_error(req, reply, SIM_ERR_NO_MODEL, model);
     else if ((problem = chat ? sim_openai_chat(req, reply, body, model)
                              : sim_openai_embeddings(req, reply, body, model)))

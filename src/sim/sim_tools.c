@@ -141,6 +141,41 @@ static const json_t *pick(const json_t *decls, const char *choice, const char *n
     return NULL;
 }
 
+#define MISTRAL_ID_LEN 9
+static const char ALNUM[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+/* Mistral's own call ids: 9 characters of [a-zA-Z0-9] ("9v45XkLNV" in a recorded answer). */
+static void mistral_id(uint64_t seed, char out[MISTRAL_ID_LEN + 1])
+{
+    for (size_t i = 0; i < MISTRAL_ID_LEN; i++, seed /= 62)
+        out[i] = ALNUM[seed % 62];
+    out[MISTRAL_ID_LEN] = '\0';
+}
+
+static bool mistral_id_ok(const char *id)
+{
+    return id && strlen(id) == MISTRAL_ID_LEN && strspn(id, ALNUM) == MISTRAL_ID_LEN;
+}
+
+const char *sim_tool_mistral_bad_id(const json_t *body)
+{
+    size_t i, k;
+    json_t *m, *call;
+    json_array_foreach(json_object_get(body, "messages"), i, m)
+    {
+        const char *answered = json_string_value(json_object_get(m, "tool_call_id"));
+        if (answered && !mistral_id_ok(answered))
+            return answered;
+        json_array_foreach(json_object_get(m, "tool_calls"), k, call)
+        {
+            const char *id = json_string_value(json_object_get(call, "id"));
+            if (id && !mistral_id_ok(id))
+                return id;
+        }
+    }
+    return NULL;
+}
+
 bool sim_tool_wanted(const json_t *body, sim_dialect_id dialect, uint64_t seed, sim_tool_call *call)
 {
     memset(call, 0, sizeof *call);
@@ -154,8 +189,11 @@ bool sim_tool_wanted(const json_t *body, sim_dialect_id dialect, uint64_t seed, 
     if (decl) {
         snprintf(call->name, sizeof call->name, "%s",
                  json_string_value(json_object_get(decl, "name")));
-        snprintf(call->id, sizeof call->id, "%s%016llx",
-                 dialect == SIM_ANTHROPIC ? "toolu_" : "call_", (unsigned long long)seed);
+        if (dialect == SIM_MISTRAL)
+            mistral_id(seed, call->id);
+        else
+            snprintf(call->id, sizeof call->id, "%s%016llx",
+                     dialect == SIM_ANTHROPIC ? "toolu_" : "call_", (unsigned long long)seed);
         call->args = arguments_for(json_object_get(decl, schema_key));
     }
     json_decref(decls);

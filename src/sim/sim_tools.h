@@ -11,7 +11,8 @@
 #include "sim/sim_scenario.h"
 
 typedef struct sim_tool_call {
-    char id[48]; /* call_… (OpenAI, Mistral, Cohere), toolu_… (Anthropic); Gemini gives none */
+    char id[48];   /* call_… (OpenAI, Cohere), toolu_… (Anthropic), 9 of [a-zA-Z0-9] (Mistral);
+                      Gemini gives none */
     char name[80]; /* the tool's name */
     json_t *args;  /* the arguments object (a value for each required property) */
 } sim_tool_call;
@@ -24,6 +25,9 @@ typedef struct sim_tool_call {
 bool sim_tool_wanted(const json_t *body, sim_dialect_id dialect, uint64_t seed,
                      sim_tool_call *call);
 void sim_tool_call_free(sim_tool_call *call);
+/* The first tool call id of an OpenAI-shaped chat body (an assistant's tool_calls[].id, a tool
+ * message's tool_call_id) Mistral refuses — not 9 characters of [a-zA-Z0-9] — or NULL. */
+const char *sim_tool_mistral_bad_id(const json_t *body);
 /* The arguments as JSON text (heap). */
 char *sim_tool_arguments(const sim_tool_call *call);
 /* Rewrites the 200 text answer in reply as a tool call when sim_tool_wanted says so, in the

@@ -23,6 +23,13 @@ int64_t mm_monotonic_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t mm_monotonic_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 void mm_format_time(char *buf, unsigned long bufsz, int64_t ms)
 {
     time_t secs = (time_t)(ms / 1000);

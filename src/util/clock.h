@@ -7,6 +7,7 @@
 
 int64_t mm_now_ms(void);       /* wall clock, ms since 1970-01-01 UTC; honours MM_FAKE_NOW_MS */
 int64_t mm_monotonic_ms(void); /* monotonic, for durations */
+int64_t mm_monotonic_us(void); /* the same in microseconds */
 /* Formats ms since epoch as "2026-11-24 18:05:09" in UTC into buf. */
 void mm_format_time(char *buf, unsigned long bufsz, int64_t ms);
 /* Start of the UTC calendar month containing ms, and of the next month. */

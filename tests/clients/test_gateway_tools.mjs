@@ -1,8 +1,10 @@
 // Tool calling and images through `mmadmin serve` with the official OpenAI SDK: in every
 // dialect a round trip (the model asks for a tool, the pipeline answers with the tool's result,
 // the model answers in text), non-streaming and streaming, each dialect's body read back from
-// mmsim's /_sim/last-request; image parts as Anthropic image blocks and Gemini inlineData /
-// fileData; the 400s naming the field; and a fallback before the first byte with tools.
+// mmsim's /_sim/last-request; streamed calls relayed as OpenAI streams them (a first delta with
+// id and name, then the arguments in the pieces the provider sent); ids replayed to Mistral in
+// its 9-character form; image parts as Anthropic image blocks and Gemini inlineData / fileData;
+// the 400s naming the field; a fallback before the first byte with tools, none after it.
 import OpenAI from 'openai';
 import { assert, rejects, run, scenario, startSim } from './lib.mjs';
 import { gatewayCatalog, startServe } from './gateway_lib.mjs';
@@ -21,6 +23,8 @@ for (const [provider, model] of Object.entries(dialects)) {
 }
 models.fallback = { type: 'chat',
   targets: [['primary', 'gpt-4o-mini'], ['anthropic', dialects.anthropic]] };
+models['fallback-mistral'] = { type: 'chat',
+  targets: [['primary', 'gpt-4o-mini'], ['mistral', dialects.mistral]] };
 const cat = gatewayCatalog(sim, {
   accounts: [['primary', 'openai'], ...Object.keys(dialects).map((p) => [p, p])],
   models,
@@ -42,6 +46,11 @@ async function lastBody() {
   return (await r.json()).body;
 }
 
+// How many deltas brought a piece of each call's arguments, and each call's first delta, of the
+// last streamed askForTool.
+let pieces = [];
+let firsts = [];
+
 // The tool call the model asked for, non-streaming or streamed (deltas merged by index).
 async function askForTool(model, stream) {
   const request = { model, messages: [question], tools, max_tokens: 32 };
@@ -52,10 +61,14 @@ async function askForTool(model, stream) {
   }
   const calls = [];
   let finish = null;
+  pieces = [];
+  firsts = [];
   for await (const chunk of await client.chat.completions.create({ ...request, stream: true })) {
     const choice = chunk.choices[0];
     if (choice?.finish_reason) finish = choice.finish_reason;
     for (const d of choice?.delta?.tool_calls || []) {
+      firsts[d.index] ??= d;
+      if (d.function?.arguments) pieces[d.index] = (pieces[d.index] || 0) + 1;
       calls[d.index] ??= { id: '', type: 'function', function: { name: '', arguments: '' } };
       if (d.id) calls[d.index].id = d.id;
       calls[d.index].function.name += d.function?.name || '';
@@ -106,6 +119,16 @@ for (const provider of Object.keys(dialects)) {
     steps.push([`gateway tools: ${provider} round trip, ${how}`, async () => {
       const model = `via-${provider}`;
       const calls = await askForTool(model, stream);
+      if (stream) {
+        // the first delta names the call; the arguments follow in the provider's pieces (mmsim
+        // cuts them as OpenAI, Anthropic and Cohere do; Mistral and Gemini send a call whole)
+        assert.equal(firsts[0].type, 'function');
+        assert.equal(firsts[0].function.name, 'get_weather');
+        assert.ok(firsts[0].id.length > 0);
+        const whole = provider === 'mistral' || provider === 'gemini';
+        assert.ok(whole ? pieces[0] === 1 : pieces[0] > 1,
+          `${provider}: ${pieces[0]} argument pieces`);
+      }
       assert.equal(calls.length, 1);
       assert.equal(calls[0].type, 'function');
       assert.equal(calls[0].function.name, 'get_weather');
@@ -131,6 +154,36 @@ for (const provider of Object.keys(dialects)) {
     }]);
   }
 }
+// A conversation begun on OpenAI (call_… ids) replayed to Mistral, which refuses ids that are
+// not 9 characters of [a-zA-Z0-9]: each id goes in its 9-character form, the call and its
+// result alike.
+async function replayToMistral(model, calls) {
+  assert.ok(calls[0].id.startsWith('call_'));
+  const messages = [question, { role: 'assistant', content: null, tool_calls: calls },
+    { role: 'tool', tool_call_id: calls[0].id, content: '{"temperature_c":21}' }];
+  const { data, response } = await client.chat.completions
+    .create({ model, messages, tools, max_tokens: 16 }).withResponse();
+  assert.ok(data.choices[0].message.content.length > 0);
+  const body = await lastBody();
+  const sent = body.messages[1].tool_calls[0].id;
+  assert.match(sent, /^[a-zA-Z0-9]{9}$/);
+  assert.equal(body.messages[2].tool_call_id, sent);
+  return { sent, response };
+}
+steps.push(['gateway tools: ids from another provider replayed to Mistral', async () => {
+  const calls = await askForTool('via-openai', false);
+  const first = await replayToMistral('via-mistral', calls);
+  const again = await replayToMistral('via-mistral', calls);
+  assert.equal(first.sent, again.sent); // the same id, the same form on every turn
+  const r = await fetch(`${sim.url}/mistral/v1/chat/completions`, { method: 'POST',
+    headers: { authorization: 'Bearer sk-x', 'content-type': 'application/json' },
+    body: JSON.stringify({ model: dialects.mistral, messages: [question,
+      { role: 'assistant', tool_calls: [{ id: 'call_abc', type: 'function',
+        function: { name: 'get_weather', arguments: '{}' } }] },
+      { role: 'tool', tool_call_id: 'call_abc', content: '1' }] }) });
+  assert.equal(r.status, 400); // what the gateway spares: mmsim refuses them as Mistral does
+  assert.match((await r.json()).message, /Tool call id was call_abc but must be a-z, A-Z, 0-9/);
+}]);
 steps.push(['gateway tools: tool_choice reaches each dialect in its words', async () => {
   const named = { type: 'function', function: { name: 'get_weather' } };
   const ask = (provider, choice) => client.chat.completions.create({ model: `via-${provider}`,
@@ -195,8 +248,25 @@ steps.push(['gateway tools: fallback before the first byte keeps the tools', asy
   assert.equal(response.headers.get('x-mmadmin-attempts'), '2');
   const calls = await askForTool('fallback', true);
   assert.equal(calls[0].function.name, 'get_weather');
+  const { response: replayed } =
+    await replayToMistral('fallback-mistral', await askForTool('via-openai', false));
+  assert.equal(replayed.headers.get('x-mmadmin-account'), 'mistral');
   await scenario(sim, { rules: [] });
 }]);
+steps.push(['gateway tools: a tool-call delta commits the stream: a break after it is an error',
+  async () => {
+    await scenario(sim, { rules: [{ prefix: 'openai', key: 'sk-primary-key-0123456789',
+      phases: [{ token_ms: 10, fault: 'stream_break', fault_rate: 1.0 }] }] });
+    const seen = [];
+    const e = await rejects(async () => {
+      const stream = await client.chat.completions.create({ model: 'fallback',
+        messages: [question], tools, stream: true });
+      for await (const c of stream) seen.push(...(c.choices[0]?.delta?.tool_calls || []));
+    });
+    assert.equal(seen[0]?.function?.name, 'get_weather', 'no call began before the break');
+    assert.ok(/broke after it began/.test(e.message), `the client saw: ${e.message}`);
+    await scenario(sim, { rules: [] });
+  }]);
 steps.push(['gateway tools: SIGTERM exits 0', async () => {
   assert.equal(await serve.stop(), 0);
 }]);

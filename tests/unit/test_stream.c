@@ -117,7 +117,8 @@ static void splitter_stops_when_asked_and_on_oversize_lines(void **state)
 typedef struct parsed {
     const mm_provider_info *provider;
     mm_call_result res;
-    json_t *calls; /* the tool-call pieces merged (tool_shape_merge), NULL when none came */
+    json_t *calls;  /* the tool-call pieces merged (tool_shape_merge), NULL when none came */
+    json_t *deltas; /* when set: the OpenAI deltas the merges gave, in order */
     char text[512];
     bool done, failed, bad;
     mm_error_body error;
@@ -138,7 +139,7 @@ static bool parse_event(void *ctx, const char *name, const char *data, size_t le
     free(d.text);
     if (d.tool_calls && !p->calls)
         p->calls = json_array(); /* only streams with tool calls have one to free */
-    assert_true(!d.tool_calls || tool_shape_merge(p->calls, d.tool_calls));
+    assert_true(!d.tool_calls || tool_shape_merge(p->calls, d.tool_calls, p->deltas));
     json_decref(d.tool_calls);
     p->done |= d.done;
     if (d.failed) {
@@ -148,10 +149,13 @@ static bool parse_event(void *ctx, const char *name, const char *data, size_t le
     return !d.failed;
 }
 
-/* Reads stream/<file> with the provider's parser, in chunks of `chunk` bytes. */
-static void parse_file(const char *provider, const char *file, size_t chunk, parsed *out)
+/* Reads stream/<file> with the provider's parser, in chunks of `chunk` bytes; deltas (NULL:
+ * none) collects the OpenAI deltas of its tool calls. */
+static void parse_into(const char *provider, const char *file, size_t chunk, parsed *out,
+                       json_t *deltas)
 {
     memset(out, 0, sizeof *out);
+    out->deltas = deltas;
     out->provider = provider_find(provider);
     mm_call_result_init(&out->res);
     char rel[128];
@@ -165,6 +169,11 @@ static void parse_file(const char *provider, const char *file, size_t chunk, par
             break;
     mm_sse_free(&p);
     free(body);
+}
+
+static void parse_file(const char *provider, const char *file, size_t chunk, parsed *out)
+{
+    parse_into(provider, file, chunk, out, NULL);
 }
 
 static void openai_chunks_give_text_usage_and_done(void **state)
@@ -373,10 +382,112 @@ static void streamed_tool_calls_merge_into_whole_calls(void **state)
     }
 }
 
+/* The same streams relayed as OpenAI streams tool calls (what serve sends, not merged first):
+ * each call's first delta with its index (numbered by order of first appearance, whatever the
+ * dialect's own block index), id, type, name and "" arguments, then one delta per piece of
+ * arguments as the dialect cut them (Anthropic's empty partial_json gives none); Gemini's whole
+ * calls one delta each. The same at every chunking of the bytes. */
+static void streamed_tool_calls_relay_as_openai_deltas(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *provider, *file, *deltas;
+    } STREAMS[] = {
+        {"openai", "openai_tools.sse",
+         "[{\"index\":0,\"id\":\"call_abc\",\"type\":\"function\",\"function\":{\"name\":"
+         "\"get_weather\",\"arguments\":\"\"}},"
+         "{\"index\":0,\"function\":{\"arguments\":\"{\\\"city\\\"\"}},"
+         "{\"index\":0,\"function\":{\"arguments\":\":\\\"Paris\\\"}\"}},"
+         "{\"index\":1,\"id\":\"call_def\",\"type\":\"function\",\"function\":{\"name\":"
+         "\"get_time\",\"arguments\":\"{}\"}}]"},
+        {"anthropic", "anthropic_tools.sse",
+         "[{\"index\":0,\"id\":\"toolu_01T1x1fJ34qAmk2tNTrN7Up6\",\"type\":\"function\","
+         "\"function\":{\"name\":\"get_weather\",\"arguments\":\"\"}},"
+         "{\"index\":0,\"function\":{\"arguments\":\"{\\\"location\\\":\"}},"
+         "{\"index\":0,\"function\":{\"arguments\":\" \\\"San Francisco, CA\\\"}\"}}]"},
+        {"anthropic", "anthropic_parallel_tools.sse",
+         "[{\"index\":0,\"id\":\"toolu_01A\",\"type\":\"function\",\"function\":{\"name\":"
+         "\"get_weather\",\"arguments\":\"\"}},"
+         "{\"index\":0,\"function\":{\"arguments\":\"{\\\"city\\\": \\\"Par\"}},"
+         "{\"index\":0,\"function\":{\"arguments\":\"is\\\"}\"}},"
+         "{\"index\":1,\"id\":\"toolu_01B\",\"type\":\"function\",\"function\":{\"name\":"
+         "\"get_time\",\"arguments\":\"\"}},"
+         "{\"index\":1,\"function\":{\"arguments\":\"{\\\"zone\\\": \\\"CET\\\"}\"}}]"},
+        {"cohere", "cohere_tools.sse",
+         "[{\"index\":0,\"id\":\"get_weather_nsz5zm3w56q3\",\"type\":\"function\",\"function\":"
+         "{\"name\":\"get_weather\",\"arguments\":\"\"}},"
+         "{\"index\":0,\"function\":{\"arguments\":\"{\\n    \\\"location\\\":\"}},"
+         "{\"index\":0,\"function\":{\"arguments\":\" \\\"Toronto\\\"\\n}\"}}]"},
+        {"gemini", "gemini_tools.sse",
+         "[{\"index\":0,\"id\":\"*\",\"type\":\"function\",\"function\":{\"name\":"
+         "\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}}]"},
+        {"gemini", "gemini_parallel_tools.sse",
+         "[{\"index\":0,\"id\":\"*\",\"type\":\"function\",\"function\":{\"name\":"
+         "\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}},"
+         "{\"index\":1,\"id\":\"*\",\"type\":\"function\",\"function\":{\"name\":"
+         "\"get_time\",\"arguments\":\"{\\\"zone\\\":\\\"CET\\\"}\"}}]"},
+    };
+    static const size_t CHUNKS[] = {1, 7, 64, 4096};
+    for (size_t i = 0; i < sizeof STREAMS / sizeof STREAMS[0]; i++) {
+        for (size_t c = 0; c < sizeof CHUNKS / sizeof CHUNKS[0]; c++) {
+            parsed p;
+            parse_into(STREAMS[i].provider, STREAMS[i].file, CHUNKS[c], &p, json_array());
+            assert_true(p.done && !p.bad);
+            /* read as an OpenAI client does (appended by index), they are the merged calls */
+            char *merged = tool_shape_finish(p.calls);
+            json_t *calls = json_loads(merged, 0, NULL), *read = json_array();
+            size_t k;
+            json_t *delta;
+            json_array_foreach(p.deltas, k, delta)
+            {
+                size_t at = (size_t)json_integer_value(json_object_get(delta, "index"));
+                const json_t *fn = json_object_get(delta, "function");
+                if (at == json_array_size(read))
+                    json_array_append_new(read,
+                                          json_pack("{s:O, s:s, s:{s:O, s:s}}", "id",
+                                                    json_object_get(delta, "id"), "type",
+                                                    "function", "function", "name",
+                                                    json_object_get(fn, "name"), "arguments", ""));
+                json_t *into = json_object_get(json_array_get(read, at), "function");
+                assert_non_null(into);
+                json_object_set_new(
+                    into, "arguments",
+                    json_sprintf("%s%s", json_string_value(json_object_get(into, "arguments")),
+                                 json_string_value(json_object_get(fn, "arguments"))));
+            }
+            assert_true(json_equal(read, calls));
+            json_decref(read);
+            json_decref(calls);
+            free(merged);
+            /* and their sequence is what OpenAI would have sent */
+            json_t *want = json_loads(STREAMS[i].deltas, 0, NULL);
+            assert_non_null(want);
+            json_array_foreach(p.deltas, k, delta)
+            {
+                const char *id = json_string_value(json_object_get(delta, "id"));
+                json_t *wanted_id = json_object_get(json_array_get(want, k), "id");
+                if (id && !strcmp(json_string_value(wanted_id), "*")) { /* Gemini's made up */
+                    assert_true(strncmp(id, "call_", 5) == 0);
+                    json_object_set_new(delta, "id", json_string("*"));
+                }
+            }
+            char *got = json_dumps(p.deltas, JSON_COMPACT);
+            if (!json_equal(p.deltas, want))
+                fail_msg("%s at %zu-byte chunks: %s", STREAMS[i].file, CHUNKS[c], got);
+            free(got);
+            json_decref(want);
+            json_decref(p.deltas);
+            json_decref(p.calls);
+            mm_call_result_free(&p.res);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(streamed_tool_calls_merge_into_whole_calls),
+        cmocka_unit_test(streamed_tool_calls_relay_as_openai_deltas),
         cmocka_unit_test(splitter_reads_every_chunking_alike),
         cmocka_unit_test(splitter_stops_when_asked_and_on_oversize_lines),
         cmocka_unit_test(openai_chunks_give_text_usage_and_done),

@@ -1,9 +1,10 @@
 /* Unit tests of tools and images across dialects (tool_shape.c): OpenAI's tools, tool_choice,
  * tool calls, tool results and image parts written in each dialect's request, and each
- * dialect's tool calls (recorded answers) read back as OpenAI's; streamed tool calls:
- * test_stream.c. */
+ * dialect's tool calls (recorded answers) read back as OpenAI's, Mistral's call ids; streamed
+ * tool calls: test_stream.c. */
 #include "test_provider_util.h"
 
+#include <ctype.h>
 #include <jansson.h>
 
 #include "providers/tool_shape.h"
@@ -56,6 +57,9 @@ static void assert_json(const json_t *value, const char *expected)
     assert_true(json_equal(value, want));
     json_decref(want);
 }
+
+/* Mistral's form of "call_1": the first 9 characters of its BLAKE2b hash in [a-zA-Z0-9]. */
+#define MISTRAL_CALL_1 "2uEuv0Ula"
 
 #define NAMED_TIME "{\"type\":\"function\",\"function\":{\"name\":\"get_time\"}}"
 
@@ -135,15 +139,22 @@ static void openai_shapes_and_cohere_pass_openai_messages(void **state)
     for (size_t p = 0; p < 3; p++) {
         json_t *body = body_for(PROVIDERS[p], "\"required\"");
         json_t *messages = json_object_get(body, "messages");
+        /* Mistral gets the id in its form (mistral_ids_are_nine_characters_of_a_hash) */
+        const char *id = strcmp(PROVIDERS[p], "mistral") ? "call_1" : MISTRAL_CALL_1;
+        char want[512];
         assert_int_equal(json_array_size(messages), 5);
         assert_json(json_object_get(json_array_get(messages, 1), "content"), IMAGES);
-        assert_json(json_array_get(messages, 2),
-                    "{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"call_1\",\"type\":"
-                    "\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":"
-                    "\"{\\\"city\\\":\\\"Paris\\\"}\"}}]}");
-        assert_json(json_array_get(messages, 3),
-                    "{\"role\":\"tool\",\"content\":\"{\\\"t\\\":21}\",\"tool_call_id\":"
-                    "\"call_1\"}");
+        snprintf(want, sizeof want,
+                 "{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"%s\",\"type\":"
+                 "\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":"
+                 "\"{\\\"city\\\":\\\"Paris\\\"}\"}}]}",
+                 id);
+        assert_json(json_array_get(messages, 2), want);
+        snprintf(want, sizeof want,
+                 "{\"role\":\"tool\",\"content\":\"{\\\"t\\\":21}\",\"tool_call_id\":"
+                 "\"%s\"}",
+                 id);
+        assert_json(json_array_get(messages, 3), want);
         assert_json(json_object_get(body, "tools"), TOOLS);
         assert_json(json_object_get(body, "tool_choice"),
                     strcmp(PROVIDERS[p], "cohere") ? "\"required\"" : "\"REQUIRED\"");
@@ -274,6 +285,77 @@ static void gemini_calls_get_ids_and_keep_their_signature(void **state)
     mm_call_result_free(&res);
 }
 
+/* Mistral takes only ids of 9 characters [a-zA-Z0-9]: others (OpenAI's call_…, Anthropic's
+ * toolu_…, Gemini's with a thought signature) are mapped, the same id always to the same one;
+ * a valid one stays; an assistant's call and the tool message answering it still match. */
+static void mistral_ids_are_nine_characters_of_a_hash(void **state)
+{
+    (void)state;
+    static const char *const IDS[] = {"call_1",
+                                      "call_abc123DEF456ghi789",
+                                      "toolu_01T1x1fJ34qAmk2",
+                                      "call_a__thought__c2ln",
+                                      "",
+                                      "9v45XkLN",
+                                      "9v45XkLNV_",
+                                      "9v45-kLNV"};
+    char seen[sizeof IDS / sizeof IDS[0]][TOOL_SHAPE_MISTRAL_ID_LEN + 1];
+    for (size_t i = 0; i < sizeof IDS / sizeof IDS[0]; i++) {
+        char again[TOOL_SHAPE_MISTRAL_ID_LEN + 1];
+        tool_shape_mistral_id(IDS[i], seen[i]);
+        tool_shape_mistral_id(IDS[i], again);
+        assert_string_equal(seen[i], again);
+        assert_int_equal(strlen(seen[i]), TOOL_SHAPE_MISTRAL_ID_LEN);
+        for (size_t k = 0; k < TOOL_SHAPE_MISTRAL_ID_LEN; k++)
+            assert_true(isalnum((unsigned char)seen[i][k]) && (unsigned char)seen[i][k] < 128);
+        for (size_t j = 0; j < i; j++)
+            assert_string_not_equal(seen[i], seen[j]);
+    }
+    assert_string_equal(seen[0], MISTRAL_CALL_1);
+    char kept[TOOL_SHAPE_MISTRAL_ID_LEN + 1];
+    tool_shape_mistral_id("9v45XkLNV", kept); /* Mistral's own (a recorded answer) */
+    assert_string_equal(kept, "9v45XkLNV");
+
+    /* a conversation begun on Anthropic, replayed to Mistral: two calls, two results */
+    static const char ANTHROPIC_CALLS[] =
+        "[{\"id\":\"toolu_01A\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+        "\"arguments\":\"{}\"}},{\"id\":\"9v45XkLNV\",\"type\":\"function\",\"function\":"
+        "{\"name\":\"get_time\",\"arguments\":\"{}\"}}]";
+    const mm_chat_message replay[] = {
+        {.role = "user", .content = "Weather and time?"},
+        {.role = "assistant", .content = "", .tool_calls = ANTHROPIC_CALLS},
+        {.role = "tool", .content = "sunny", .tool_call_id = "toolu_01A"},
+        {.role = "tool", .content = "noon", .tool_call_id = "9v45XkLNV"},
+    };
+    mm_chat chat = {.messages = replay, .n = 4};
+    mm_connection conn = tp_conn("mistral", NULL, "k");
+    mm_http_request req;
+    mm_error err = {0};
+    assert_int_equal(provider_build_chat_messages_request(&conn, "m", &chat, 32, &req, &err),
+                     MM_OK);
+    json_t *body = json_loads(req.body, 0, NULL);
+    json_t *messages = json_object_get(body, "messages");
+    json_t *calls = json_object_get(json_array_get(messages, 1), "tool_calls");
+    char mapped[TOOL_SHAPE_MISTRAL_ID_LEN + 1];
+    tool_shape_mistral_id("toolu_01A", mapped);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(calls, 0), "id")), mapped);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(messages, 2), "tool_call_id")), mapped);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(calls, 1), "id")),
+                        "9v45XkLNV");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(messages, 3), "tool_call_id")),
+        "9v45XkLNV");
+    json_decref(body);
+    mm_http_request_free(&req);
+    /* other OpenAI-shaped dialects keep the ids as sent */
+    conn = tp_conn("openai", NULL, "k");
+    assert_int_equal(provider_build_chat_messages_request(&conn, "m", &chat, 32, &req, &err),
+                     MM_OK);
+    assert_non_null(strstr(req.body, "\"tool_call_id\":\"toolu_01A\""));
+    mm_http_request_free(&req);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -282,6 +364,7 @@ int main(void)
         cmocka_unit_test(what_a_dialect_cannot_take_names_the_field),
         cmocka_unit_test(recorded_answers_read_as_openai_tool_calls),
         cmocka_unit_test(gemini_calls_get_ids_and_keep_their_signature),
+        cmocka_unit_test(mistral_ids_are_nine_characters_of_a_hash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
