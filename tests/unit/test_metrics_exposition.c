@@ -102,6 +102,10 @@ static void counters_and_report_render_with_units_and_labels(void **state)
     metrics_workspace_months months = {&month, 1};
     struct metrics_gateway_stats gw = {.in_flight = 3};
     metrics_gateway_observe(&gw, 0.2);
+    gw.ttft_buckets[mm_metrics_latency_bucket(0.03)]++;
+    gw.ttft_buckets[mm_metrics_latency_bucket(0.7)]++;
+    gw.ttft_count = 2;
+    gw.ttft_sum_seconds = 0.73;
     assert_true(metrics_gateway_refusal(&gw, "team", "chat", "workspace_rpm"));
     assert_true(metrics_gateway_refusal(&gw, "team", "chat", "workspace_rpm"));
     mm_model model = {.n_targets = 2};
@@ -161,6 +165,14 @@ static void counters_and_report_render_with_units_and_labels(void **state)
     assert_true(has_line(x, "mmadmin_model_targets_cooling_down{model=\"chat\"} 1"));
     assert_true(has_line(x, "mmadmin_gateway_requests_in_flight 3"));
     assert_true(has_line(x, "mmadmin_gateway_request_duration_seconds_bucket{le=\"0.25\"} 1"));
+    /* two streams' first tokens, 30 ms and 700 ms: a histogram of their own, same buckets */
+    assert_true(has_line(x, "# TYPE mmadmin_gateway_time_to_first_token_seconds histogram"));
+    assert_true(has_line(x, "mmadmin_gateway_time_to_first_token_seconds_bucket{le=\"0.05\"} 1"));
+    assert_true(has_line(x, "mmadmin_gateway_time_to_first_token_seconds_bucket{le=\"0.5\"} 1"));
+    assert_true(has_line(x, "mmadmin_gateway_time_to_first_token_seconds_bucket{le=\"1\"} 2"));
+    assert_true(has_line(x, "mmadmin_gateway_time_to_first_token_seconds_bucket{le=\"+Inf\"} 2"));
+    assert_true(has_line(x, "mmadmin_gateway_time_to_first_token_seconds_sum 0.73"));
+    assert_true(has_line(x, "mmadmin_gateway_time_to_first_token_seconds_count 2"));
     /* one HELP and one TYPE per family */
     assert_int_equal(count_of(x, "# TYPE mmadmin_account_requests_total "), 1);
     assert_int_equal(count_of(x, "# HELP mmadmin_account_requests_total "), 1);
