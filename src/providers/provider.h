@@ -95,9 +95,9 @@ typedef struct mm_call_result {
      * request outcome (class bad_request: returned, not retried, not a health fault). */
     const char *blocked;
     /* Streamed chats (provider_chat_stream): how the answer ended in OpenAI's words ("stop",
-     * "length", ...; "" when unknown), the bytes of answer handed to the caller (text, tool-call
-     * names and arguments), whether the caller stopped the stream (its client went away), and
-     * the time to the first byte. */
+     * "length", ...; "" when unknown), the bytes of answer handed to the caller (text,
+     * tool-call ids, names and arguments), whether the caller stopped the stream (its client
+     * went away), and the time to the first byte. */
     char finish_reason[24];
     size_t streamed_bytes;
     bool stopped;
@@ -173,7 +173,7 @@ typedef struct mm_stream_sink {
 /* provider_chat with the provider's streaming API: each piece of the answer goes to on_text as
  * it arrives; res ends as provider_chat's would (output = the whole text, tool_calls whole,
  * usage as the stream reported it), plus finish_reason, streamed_bytes (text, and tool-call
- * names and arguments when the sink takes them) and first_byte_ms. A failure after pieces
+ * ids, names and arguments when the sink takes them) and first_byte_ms. A failure after pieces
  * went out (an error event, a cut connection, no end marker) fails res with its class; a stop
  * asked by the sink leaves res ok (stopped set). Providers without streaming answer in one
  * piece (text, then each tool call whole). Errors as provider_chat. */

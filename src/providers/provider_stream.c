@@ -96,7 +96,8 @@ static bool relay_piece(stream_state *s, const char *raw)
 }
 
 /* Merges an event's tool-call pieces and hands what they add, in OpenAI's delta shape, to
- * the sink (when it takes them), counting their names and arguments as streamed bytes. */
+ * the sink (when it takes them), counting their ids, names and arguments as streamed bytes
+ * (a delta handed over always counts: the router's fallback rule reads them). */
 static bool relay_tool_calls(stream_state *s, const json_t *pieces)
 {
     json_t *deltas = s->sink->on_tool_calls ? json_array() : NULL;
@@ -110,7 +111,8 @@ static bool relay_tool_calls(stream_state *s, const json_t *pieces)
     json_array_foreach(deltas, i, delta)
     {
         const json_t *fn = json_object_get(delta, "function");
-        bytes += json_string_length(json_object_get(fn, "name")) +
+        bytes += json_string_length(json_object_get(delta, "id")) + /* never 0: one went out */
+                 json_string_length(json_object_get(fn, "name")) +
                  json_string_length(json_object_get(fn, "arguments"));
     }
     char *text = json_array_size(deltas) > 0 ? json_dumps(deltas, JSON_COMPACT) : NULL;

@@ -266,8 +266,10 @@ static char *piece_of(const char *text, size_t at)
     return strndup(text + at, ARGUMENT_PIECE);
 }
 
-/* A tool call as OpenAI delta pieces: id and name first, then the arguments in pieces
- * (Mistral sends the whole call in one piece, as its SDK expects). */
+/* A tool call as OpenAI delta pieces: id and name first, then the arguments in pieces of
+ * ARGUMENT_PIECE bytes as OpenAI cuts them; Mistral sends each call whole in one delta
+ * (arguments included), as its API does (observed by client integrations: Opik, Semantic
+ * Kernel, Dust), which its SDK expects. */
 static json_t *openai_tool_deltas(const sim_request *req, const tool_parts *t)
 {
     bool whole = req->dialect == SIM_MISTRAL;
