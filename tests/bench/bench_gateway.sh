@@ -50,10 +50,18 @@ gw=http://127.0.0.1:$(first_line "$tmp/serve.out")
 body='{"model":"MODEL","messages":[{"role":"user","content":"hi"}],"max_tokens":16}'
 direct_body=${body/MODEL/gpt-4o-mini}
 gw_body=${body/MODEL/chat}
-load() { "$build/mm_loadgen" "$1" "$2" "$3" "$4" "$5"; }
+# mmsim's OpenAI dialect answers at the account's endpoint + /chat/completions (the URL serve
+# calls); a round with a failed request fails the bench, so no row compares against errors.
+direct_url=$sim/openai/chat/completions
+load() {
+    local out
+    out=$("$build/mm_loadgen" "$1" "$2" "$3" "$4" "$5")
+    [[ $(field failed "$out") == 0 ]] || echo "requests failed at $1: $out" >>"$tmp/failures"
+    printf '%s' "$out"
+}
 
 load "$gw/v1/chat/completions" "$key" "$gw_body" 4 500 >/dev/null # warm up
-d1=$(load "$sim/openai/v1/chat/completions" "$BENCH_KEY" "$direct_body" 1 2000)
+d1=$(load "$direct_url" "$BENCH_KEY" "$direct_body" 1 2000)
 g1=$(load "$gw/v1/chat/completions" "$key" "$gw_body" 1 2000)
 # Throughput at 64 clients: three rounds of direct then gateway, each side's best round (the one
 # least slowed by whatever else the machine runs), so the ratio compares like with like.
@@ -67,7 +75,7 @@ best_of() { # the load output with the highest rps of its arguments
 rss_start=$(rss_kb "$serve_pid")
 d64s=() g64s=()
 for round in 1 2 3; do
-    d64s+=("$(load "$sim/openai/v1/chat/completions" "$BENCH_KEY" "$direct_body" 64 20000)")
+    d64s+=("$(load "$direct_url" "$BENCH_KEY" "$direct_body" 64 20000)")
     g64s+=("$(load "$gw/v1/chat/completions" "$key" "$gw_body" 64 20000)")
     [[ $round == 1 ]] && rss_mid=$(rss_kb "$serve_pid") # after 20,000 requests at 64 clients
 done
@@ -78,6 +86,10 @@ load "$gw/v1/chat/completions" "$key" "$gw_body" 64 "$rest" >/dev/null
 rss_end=$(rss_kb "$serve_pid")
 l1=$(load "$gw/v1/chat/completions" "$limited_key" "$gw_body" 1 2000)
 l64=$(load "$gw/v1/chat/completions" "$limited_key" "$gw_body" 64 20000)
+if [[ -s $tmp/failures ]]; then
+    cat "$tmp/failures" >&2
+    exit 1
+fi
 
 awk -v dp50="$(field p50_ms "$d1")" -v dp99="$(field p99_ms "$d1")" \
     -v gp50="$(field p50_ms "$g1")" -v gp99="$(field p99_ms "$g1")" \
