@@ -9,6 +9,7 @@
 #include "catalog/admission.h"
 #include "catalog/workspace_key.h"
 #include "gateway/gateway.h"
+#include "health/report.h"
 #include "metrics/scrape.h"
 #include "router/router.h"
 
@@ -122,6 +123,11 @@ typedef struct gw_recorder {
     mm_admission_record *items; /* queued, written by the next flush */
     gw_settlement *settlements; /* parallel to items */
     size_t count, capacity;
+    /* the last flush's arrays, emptied: the next flush swaps them in, so the queue's pages
+     * stay mapped instead of being allocated and faulted in again every 50 ms */
+    mm_admission_record *spare_items;
+    gw_settlement *spare_settlements;
+    size_t spare_capacity;
     mm_catalog *cat; /* the writer's own connection */
     pthread_t writer;
     atomic_bool stopping;
@@ -159,6 +165,11 @@ struct gateway {
     int64_t view_data_version;
     int64_t view_audit_top; /* newest audit row when the view was built */
     int64_t view_built_ms;
+    /* the last hour's usage per account for the view's health: loaded once, then tailed by
+     * event id at each rebuild (the refresher's alone) */
+    mm_window_set health_windows;
+    int64_t health_last_id;
+    bool health_loaded;
     pthread_t refresher;
     atomic_bool stopping;
     gw_recorder recorder;

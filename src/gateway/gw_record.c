@@ -190,10 +190,11 @@ static size_t flush(gateway *gw)
     pthread_mutex_lock(&rec->lock);
     mm_admission_record *batch = rec->items;
     gw_settlement *settle = rec->settlements;
-    size_t count = rec->count;
-    rec->items = NULL;
-    rec->settlements = NULL;
-    rec->count = rec->capacity = 0;
+    size_t count = rec->count, capacity = rec->capacity;
+    rec->items = rec->spare_items;
+    rec->settlements = rec->spare_settlements;
+    rec->capacity = rec->spare_capacity;
+    rec->count = 0;
     pthread_cond_broadcast(&rec->drained);
     pthread_mutex_unlock(&rec->lock);
     for (size_t i = 0; i < count; i++) {
@@ -218,8 +219,9 @@ static size_t flush(gateway *gw)
             gw_lease_settle(&rec->leases, settle[i].account, &settle[i].account_admitted,
                             &batch[i].account_used);
     }
-    free(batch);
-    free(settle);
+    rec->spare_items = batch; /* the writer's alone until the next flush swaps them in */
+    rec->spare_settlements = settle;
+    rec->spare_capacity = capacity;
     gw_leases_maintain(gw, rec->cat, mm_now_ms());
     return count;
 }
@@ -272,6 +274,10 @@ void gw_recorder_stop(gateway *gw)
     pthread_join(rec->writer, NULL);
     flush(gw);
     gw_leases_free(gw, rec->cat);
+    free(rec->items);
+    free(rec->settlements);
+    free(rec->spare_items);
+    free(rec->spare_settlements);
     catalog_close(rec->cat);
     pthread_mutex_destroy(&rec->lock);
     pthread_cond_destroy(&rec->drained);

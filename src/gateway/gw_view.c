@@ -11,8 +11,9 @@
 #include "gateway/gw_internal.h"
 #include "util/clock.h"
 
-#define VIEW_MIN_GAP_MS 20   /* between two wake-ups by other sessions' commits */
-#define VIEW_MAX_AGE_MS 1000 /* rebuilt at least this often: expiries, cool-downs, windows */
+#define VIEW_MIN_GAP_MS 20      /* between two wake-ups by other sessions' commits */
+#define VIEW_MAX_AGE_MS 1000    /* rebuilt at least this often: expiries, cool-downs, windows */
+#define HEALTH_TAIL_BATCH 10000 /* usage events read per query when tailing */
 
 typedef struct key_collect {
     gw_key *items;
@@ -123,14 +124,88 @@ static mm_status load_connections(gateway *gw, gw_view *view, mm_error *err)
     return st;
 }
 
+/* ---- health: the hour's windows kept, tailed by event id (as the monitor does), so a
+ * rebuild reads the events since the last one, not the whole hour ---- */
+
+typedef struct health_fold {
+    gateway *gw;
+    bool out_of_memory;
+} health_fold;
+
+static void fold_tailed(const mm_usage_event *ev, void *ctx)
+{
+    health_fold *fold = ctx;
+    if (ev->id > fold->gw->health_last_id)
+        fold->gw->health_last_id = ev->id;
+    if (!fold->out_of_memory && !mm_window_set_fold(&fold->gw->health_windows, ev))
+        fold->out_of_memory = true;
+}
+
+static void health_forget(gateway *gw)
+{
+    if (gw->health_loaded)
+        mm_window_set_free(&gw->health_windows);
+    gw->health_loaded = false;
+    gw->health_last_id = 0;
+}
+
+/* Brings the windows up to the newest event: the hour read once, then only what is new. */
+static mm_status health_catch_up(gateway *gw, const mm_account_list *accounts, int64_t now,
+                                 mm_error *err)
+{
+    if (!gw->health_loaded) {
+        mm_status st = health_windows_load(gw->watch, accounts, now, &gw->health_windows,
+                                           &gw->health_last_id, err);
+        gw->health_loaded = true;
+        if (st != MM_OK)
+            health_forget(gw);
+        return st;
+    }
+    health_fold fold = {.gw = gw};
+    size_t count;
+    do {
+        count = 0;
+        mm_status st = catalog_usage_since_id(gw->watch, gw->health_last_id, HEALTH_TAIL_BATCH,
+                                              fold_tailed, &fold, &count, err);
+        if (st == MM_OK && fold.out_of_memory)
+            st = mm_error_set(err, MM_E_INTERNAL, "", "out of memory folding usage into health");
+        if (st != MM_OK) {
+            health_forget(gw); /* read the hour again next time */
+            return st;
+        }
+    } while (count == HEALTH_TAIL_BATCH);
+    mm_window_set_roll_month(&gw->health_windows, now);
+    return MM_OK;
+}
+
+/* Every account's status at now from the kept windows. */
+static mm_status view_health(gateway *gw, int64_t now, mm_health_map *out, mm_error *err)
+{
+    mm_account_list accounts = {0};
+    mm_status st = catalog_account_list(gw->watch, &accounts, err);
+    if (st == MM_OK)
+        st = health_catch_up(gw, &accounts, now, err);
+    if (st == MM_OK) {
+        mm_health_thresholds t;
+        health_thresholds_load(gw->watch, &t, NULL); /* a bad setting keeps its default */
+        st = health_status_from_windows(&gw->health_windows, &accounts, now, &t, out, err);
+    }
+    mm_account_list_free(&accounts);
+    return st;
+}
+
 static mm_status view_build(gateway *gw, gw_view **out, mm_error *err)
 {
     gw_view *view = calloc(1, sizeof *view);
     if (!view)
         return mm_error_set(err, MM_E_INTERNAL, "", "out of memory for the routing view");
     int64_t now = mm_now_ms();
-    router_load_options opts = {0};
-    mm_status st = router_snapshot_load(gw->watch, now, &opts, &view->snapshot, err);
+    mm_health_map health = {0};
+    mm_status st = view_health(gw, now, &health, err);
+    router_load_options opts = {.health = &health};
+    if (st == MM_OK)
+        st = router_snapshot_load(gw->watch, now, &opts, &view->snapshot, err);
+    mm_health_map_free(&health);
     key_collect keys = {0};
     if (st == MM_OK)
         st = catalog_workspace_key_live(gw->watch, now, collect_key, &keys, err);
@@ -277,6 +352,7 @@ mm_status gw_view_start(gateway *gw, mm_error *err)
         st = view_build(gw, &gw->view, err);
     }
     if (st != MM_OK) {
+        health_forget(gw);
         if (gw->watch)
             catalog_close(gw->watch);
         gw->watch = NULL;
@@ -286,6 +362,7 @@ mm_status gw_view_start(gateway *gw, mm_error *err)
     pthread_mutex_init(&gw->view_lock, NULL);
     if (pthread_create(&gw->refresher, NULL, refresher_main, gw) != 0) {
         view_free(gw->view);
+        health_forget(gw);
         catalog_close(gw->watch);
         return mm_error_set(err, MM_E_INTERNAL, "", "cannot start the refresher thread");
     }
@@ -299,6 +376,7 @@ void gw_view_stop(gateway *gw)
     record_key_use(gw, gw->view);
     gw_view_release(gw->view);
     gw->view = NULL;
+    health_forget(gw);
     catalog_close(gw->watch);
     gw->watch = NULL;
     sodium_memzero(gw->key_secret, sizeof gw->key_secret);

@@ -367,6 +367,17 @@ mm_status health_status_from_catalog(mm_catalog *cat, int64_t now_ms, const mm_h
     return st;
 }
 
+mm_status health_status_from_windows(const mm_window_set *set, const mm_account_list *accounts,
+                                     int64_t now_ms, const mm_health_thresholds *t,
+                                     mm_health_map *out, mm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    mm_status st = health_map_fill(accounts, set, now_ms, t, out, err);
+    if (st != MM_OK)
+        mm_health_map_free(out);
+    return st;
+}
+
 mm_status health_status_for_accounts(mm_catalog *cat, int64_t now_ms, const mm_health_thresholds *t,
                                      const mm_account_list *accounts, mm_health_map *out,
                                      mm_error *err)

@@ -62,6 +62,12 @@ typedef struct mm_health_report {
  * event id included, from which to tail. */
 mm_status health_windows_load(mm_catalog *cat, const mm_account_list *accounts, int64_t now_ms,
                               mm_window_set *set, int64_t *max_id, mm_error *err);
+/* Every account's status from windows the caller keeps (loaded with health_windows_load, then
+ * tailed by event id as the monitor and serve's routing view do): the map
+ * health_status_from_catalog gives, without reading the hour again. */
+mm_status health_status_from_windows(const mm_window_set *set, const mm_account_list *accounts,
+                                     int64_t now_ms, const mm_health_thresholds *t,
+                                     mm_health_map *out, mm_error *err);
 /* The figures of every account in `accounts` at now_ms. */
 mm_status health_report_build(const mm_window_set *set, const mm_account_list *accounts,
                               int64_t now_ms, const mm_health_thresholds *t, mm_health_report *out,
