@@ -13,6 +13,8 @@
 #define LEASE_HOLD_MARGIN_MS 30000 /* as the router holds an exact reservation */
 #define QUEUE_MAX 65536            /* events held before writers wait for a flush */
 #define TRIM_MS 1000               /* free heap pages go back to the system at most this often */
+#define KEEP_MAX 512 /* queue arrays up to this many events (~0.6 MB) are kept for the next flush  \
+                      */
 
 static bool workspace_limited(const mm_admission_request *r)
 {
@@ -218,6 +220,13 @@ static size_t flush(gateway *gw)
         if (settle[i].account)
             gw_lease_settle(&rec->leases, settle[i].account, &settle[i].account_admitted,
                             &batch[i].account_used);
+    }
+    if (capacity > KEEP_MAX) { /* a backlog's arrays go back to the system */
+        free(batch);
+        free(settle);
+        batch = NULL;
+        settle = NULL;
+        capacity = 0;
     }
     rec->spare_items = batch; /* the writer's alone until the next flush swaps them in */
     rec->spare_settlements = settle;

@@ -1,6 +1,7 @@
 /* The gateway's routing view: one router snapshot and the live workspace-key table shared by
  * every request, rebuilt by a refresher thread when PRAGMA data_version shows a change (and at
- * least every second), never per request; keys' last use is written back in batches. */
+ * least every second), never per request, its health from the hour's windows tailed by event
+ * id; keys' last use is written back in batches. */
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,6 +1,7 @@
 /* Unit tests of the health figures loaded from a real catalog: month-to-date cost and the
  * month's unpriced events (older than the hour, from the catalog's totals; newer, folded),
- * kept apart from the hour's, and the settings table the loaders and the CLI share. */
+ * kept apart from the hour's, windows tailed by event id agreeing with a fresh read, and the
+ * settings table the loaders and the CLI share. */
 #include "testutil.h"
 
 #include <stdio.h>
@@ -144,6 +145,60 @@ static void folded_events_add_to_the_month_until_it_rolls(void **state)
     mm_account_list_free(&accounts);
 }
 
+static void fold_tailed(const mm_usage_event *ev, void *ctx)
+{
+    int64_t *last_id = (int64_t *)((void **)ctx)[1];
+    if (ev->id > *last_id)
+        *last_id = ev->id;
+    assert_true(mm_window_set_fold(((void **)ctx)[0], ev));
+}
+
+/* serve's routing view: windows loaded once, then tailed by event id, give the statuses a
+ * fresh read of the hour gives (here: a healthy account turning degraded after the load). */
+static void tailed_windows_give_the_statuses_of_a_fresh_read(void **state)
+{
+    fixture *f = *state;
+    add_account(f, "a");
+    add_account(f, "b");
+    for (int i = 0; i < 20; i++)
+        add_request(f, NOW - 120000 + i * 1000, 10);
+    mm_account_list accounts = {0};
+    mm_error err = {0};
+    assert_int_equal(catalog_account_list(f->cat, &accounts, &err), MM_OK);
+    mm_window_set set;
+    int64_t last_id;
+    assert_int_equal(health_windows_load(f->cat, &accounts, NOW, &set, &last_id, &err), MM_OK);
+    mm_health_thresholds t;
+    mm_health_thresholds_default(&t);
+    mm_health_map before;
+    assert_int_equal(health_status_from_windows(&set, &accounts, NOW, &t, &before, &err), MM_OK);
+    assert_int_equal(mm_health_map_get(&before, "a"), MM_HEALTH_HEALTHY);
+    for (int i = 0; i < 40; i++) { /* after the load: mostly server errors */
+        mm_usage_event ev = request(NOW + 1000 + i * 100, 10);
+        strcpy(ev.outcome, "server");
+        ev.http_status = 500;
+        assert_int_equal(catalog_usage_insert(f->cat, &ev, &err), MM_OK);
+    }
+    void *ctx[2] = {&set, &last_id};
+    size_t count = 0;
+    assert_int_equal(catalog_usage_since_id(f->cat, last_id, 1000, fold_tailed, ctx, &count, &err),
+                     MM_OK);
+    assert_int_equal(count, 40);
+    int64_t later = NOW + 6000;
+    mm_health_map tailed, fresh;
+    assert_int_equal(health_status_from_windows(&set, &accounts, later, &t, &tailed, &err), MM_OK);
+    assert_int_equal(health_status_from_catalog(f->cat, later, &t, &fresh, &err), MM_OK);
+    assert_int_not_equal(mm_health_map_get(&tailed, "a"), MM_HEALTH_HEALTHY);
+    assert_int_equal(tailed.count, fresh.count);
+    for (size_t i = 0; i < fresh.count; i++)
+        assert_int_equal(mm_health_map_get(&tailed, fresh.accounts[i]), fresh.statuses[i]);
+    mm_health_map_free(&before);
+    mm_health_map_free(&tailed);
+    mm_health_map_free(&fresh);
+    mm_window_set_free(&set);
+    mm_account_list_free(&accounts);
+}
+
 static void settings_are_read_and_checked_against_one_table(void **state)
 {
     fixture *f = *state;
@@ -185,6 +240,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(month_counts_its_unpriced_events_apart_from_the_hour, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(folded_events_add_to_the_month_until_it_rolls, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(tailed_windows_give_the_statuses_of_a_fresh_read, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(settings_are_read_and_checked_against_one_table, setup,
                                         teardown),
