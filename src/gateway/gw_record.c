@@ -13,8 +13,8 @@
 #define LEASE_HOLD_MARGIN_MS 30000 /* as the router holds an exact reservation */
 #define QUEUE_MAX 65536            /* events held before writers wait for a flush */
 #define TRIM_MS 1000               /* free heap pages go back to the system at most this often */
-#define KEEP_MAX 512 /* queue arrays up to this many events (~0.6 MB) are kept for the next flush  \
-                      */
+/* queue arrays up to this many events (~0.6 MB) are kept for the next flush */
+#define KEEP_MAX 512
 
 static bool workspace_limited(const mm_admission_request *r)
 {
