@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -234,8 +235,12 @@ ui_page *ui_current_page(ui_app *app)
 
 static void ensure_loaded(ui_app *app, ui_page *page)
 {
-    if (!page->loaded && page->ops->load)
+    if (!page->loaded && page->ops->load) {
         page->ops->load(page, app);
+        /* a load frees the list it replaces: glibc keeps freed memory in its arenas unless
+         * asked, so the console's RSS would stay at its largest list ever */
+        malloc_trim(0);
+    }
     page->loaded = true;
 }
 

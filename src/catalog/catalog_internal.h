@@ -217,6 +217,17 @@ mm_status cat_read_targets(mm_catalog *cat, int64_t model_id, mm_target *targets
                            mm_error *err);
 /* The targets of every model of models[0..count) (read by id) in one query, by priority. */
 mm_status cat_read_all_targets(mm_catalog *cat, mm_model *models, size_t count, mm_error *err);
+/* Every row of sql, one at a time: read_row fills one item of item_size bytes (reused: fn copies
+ * what it keeps). For the lean lists of catalog_rows.c. */
+typedef void (*cat_item_fn)(const void *item, void *ctx);
+mm_status cat_each_row(mm_catalog *cat, const char *sql, cat_row_reader read_row, size_t item_size,
+                       cat_item_fn fn, void *ctx, const char *doing, mm_error *err);
+/* Every model (an mm_model without its targets) / workspace (mm_workspace), in name order. */
+mm_status cat_model_each(mm_catalog *cat, cat_item_fn fn, void *ctx, mm_error *err);
+mm_status cat_workspace_each(mm_catalog *cat, cat_item_fn fn, void *ctx, mm_error *err);
+/* Every target with its model's id, by model id then priority. */
+typedef void (*cat_target_fn)(int64_t model_id, const mm_target *target, void *ctx);
+mm_status cat_each_target(mm_catalog *cat, cat_target_fn fn, void *ctx, mm_error *err);
 
 /* ---- JSON pictures of entities for the audit log (never a secret) ---- */
 json_t *cat_limit_json(int64_t value);

@@ -223,6 +223,12 @@ mm_status catalog_model_list(mm_catalog *cat, mm_model_list *out, mm_error *err)
     return st;
 }
 
+mm_status cat_model_each(mm_catalog *cat, cat_item_fn fn, void *ctx, mm_error *err)
+{
+    return cat_each_row(cat, MODEL_SELECT "ORDER BY m.name", read_model_row, sizeof(mm_model), fn,
+                        ctx, "listing models", err);
+}
+
 void mm_model_list_free(mm_model_list *list)
 {
     if (list)

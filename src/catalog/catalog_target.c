@@ -37,6 +37,32 @@ mm_status cat_read_targets(mm_catalog *cat, int64_t model_id, mm_target *targets
     return st;
 }
 
+mm_status cat_each_target(mm_catalog *cat, cat_target_fn fn, void *ctx, mm_error *err)
+{
+    db_stmt *stmt;
+    mm_status st = cat_prepare(cat,
+                               "SELECT t.model_id, t.id, t.priority, a.name, t.provider_model "
+                               "FROM targets t JOIN accounts a ON a.id = t.account_id "
+                               "ORDER BY t.model_id, t.priority",
+                               &stmt, err);
+    if (st != MM_OK)
+        return st;
+    mm_target t;
+    int rc;
+    while ((rc = db_step(stmt)) == DB_ROW) {
+        memset(&t, 0, sizeof t);
+        t.id = db_column_int64(stmt, 1);
+        t.priority = (int)db_column_int64(stmt, 2);
+        cat_column_copy(stmt, 3, t.account, sizeof t.account);
+        cat_column_copy(stmt, 4, t.model, sizeof t.model);
+        fn(db_column_int64(stmt, 0), &t, ctx);
+    }
+    if (rc != DB_DONE)
+        st = cat_db_error(cat, "reading the targets", err);
+    db_finalize(stmt);
+    return st;
+}
+
 /* A model's position in the caller's array, sorted by id for the merge with the targets. */
 typedef struct model_slot {
     int64_t id;

@@ -184,6 +184,12 @@ mm_status catalog_workspace_list(mm_catalog *cat, mm_workspace_list *out, mm_err
                             "listing workspaces", err);
 }
 
+mm_status cat_workspace_each(mm_catalog *cat, cat_item_fn fn, void *ctx, mm_error *err)
+{
+    return cat_each_row(cat, WORKSPACE_SELECT "ORDER BY w.name", read_workspace_row,
+                        sizeof(mm_workspace), fn, ctx, "listing workspaces", err);
+}
+
 void mm_workspace_list_free(mm_workspace_list *list)
 {
     if (list)

@@ -79,6 +79,7 @@ DELETE FROM meta WHERE key = 'rollups_upto_id';
 ALTER TABLE router_reservations DROP COLUMN requests; -- migration 9 (leases) runs again too
 ALTER TABLE prices DROP COLUMN per_image; ALTER TABLE prices DROP COLUMN per_second;
 ALTER TABLE prices DROP COLUMN per_character; -- and migration 10 (media prices)
+ALTER TABLE usage_events DROP COLUMN ttft_ms; -- and migration 11 (time to first token)
 COMMIT;
 PRAGMA user_version = 7; -- the schema before migration 8 (the rollups)
 SQL

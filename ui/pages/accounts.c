@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog/rows.h"
 #include "connection_check.h"
 #include "draw.h"
 #include "jobs.h"
@@ -24,9 +25,9 @@
 typedef struct accounts_page {
     ui_table table;
     unsigned long shown_health; /* the app's health_serial the status column was built from */
-    mm_account_list list;
-    mm_string_list testing; /* accounts with a test running */
-    char pending_title[96]; /* a finished test's dialog, shown at the next wake */
+    mm_account_rows list;       /* lean: what the rows and the detail lines show */
+    mm_string_list testing;     /* accounts with a test running */
+    char pending_title[96];     /* a finished test's dialog, shown at the next wake */
     char pending_text[8192];
     bool pending_ok;
     pricing_unpriced *unpriced; /* targets' models without a price, per account */
@@ -116,28 +117,20 @@ static const int KEEP[N_COLS] = {
     [COL_TPM] = 1,   [COL_CAP] = 4,      [COL_ENABLED] = 8,  [COL_HEALTH] = 10, [COL_TEST] = 9,
 };
 
-static int account_name_compare(const void *name, const void *item)
-{
-    return strcmp(name, ((const mm_account *)item)->name);
-}
-
 /* The list is read ORDER BY name (SQLite's BINARY order is strcmp's): a binary search. */
-static const mm_account *find_account(accounts_page *st, const char *name)
+static const mm_account_row *find_account(accounts_page *st, const char *name)
 {
-    if (!name || !st->list.count)
-        return NULL;
-    return bsearch(name, st->list.items, st->list.count, sizeof *st->list.items,
-                   account_name_compare);
+    return mm_account_rows_find(&st->list, name);
 }
 
-static const mm_account *selected_account(accounts_page *st)
+static const mm_account_row *selected_account(accounts_page *st)
 {
     return find_account(st, ui_table_selected_key(&st->table));
 }
 
 /* ---- rows ---- */
 
-static void format_test(ui_app *app, accounts_page *st, const mm_account *a, char *out,
+static void format_test(ui_app *app, accounts_page *st, const mm_account_row *a, char *out,
                         size_t outsz, ui_element *el)
 {
     int64_t now = mm_now_ms();
@@ -246,7 +239,7 @@ static void index_report(ui_app *app, mm_hash_index *index)
 }
 
 /* The monitor's status of the account in the snapshot, or -1 when it has none (yet). */
-static int status_of(ui_app *app, const mm_hash_index *index, const mm_account *a)
+static int status_of(ui_app *app, const mm_hash_index *index, const mm_account_row *a)
 {
     const mm_health_report *r = app->health ? &app->health->report : NULL;
     long at = r ? mm_hash_index_find(index, mm_hash_string(a->name), a->name,
@@ -257,7 +250,7 @@ static int status_of(ui_app *app, const mm_hash_index *index, const mm_account *
 
 /* The health monitor's status of the account (the Provider Health page's word and look), or
  * "–" before the first snapshot. */
-static void format_health(ui_app *app, int status, const mm_account *a, char *out, size_t outsz,
+static void format_health(ui_app *app, int status, const mm_account_row *a, char *out, size_t outsz,
                           ui_element *el)
 {
     if (status >= 0) {
@@ -282,7 +275,7 @@ typedef struct account_row {
 } account_row;
 
 static void format_row(ui_app *app, accounts_page *st, const mm_hash_index *report_index,
-                       const mm_account *a, account_row *row)
+                       const mm_account_row *a, account_row *row)
 {
     const mm_provider_info *p = provider_find(a->provider);
     const char *url = a->endpoint[0]             ? a->endpoint
@@ -418,7 +411,7 @@ static void update_testing_rows(ui_app *app, accounts_page *st)
     mm_hash_index report_index = {0};
     index_report(app, &report_index);
     for (size_t k = 0; k < st->testing.count; k++) {
-        const mm_account *a = find_account(st, st->testing.items[k]);
+        const mm_account_row *a = find_account(st, st->testing.items[k]);
         if (a)
             update_row(app, st, &report_index, (size_t)(a - st->list.items));
     }
@@ -451,11 +444,10 @@ static void read_unpriced(ui_app *app, accounts_page *st)
 static void accounts_load(ui_page *page, ui_app *app)
 {
     accounts_page *st = page->state;
-    mm_account_list_free(&st->list);
-    memset(&st->list, 0, sizeof st->list);
+    mm_account_rows_free(&st->list);
     mm_error err;
     mm_error_clear(&err);
-    if (catalog_account_list(app->cat, &st->list, &err) != MM_OK)
+    if (catalog_account_rows(app->cat, &st->list, &err) != MM_OK)
         ui_set_message(app, UI_EL_ERROR, "Could not read the accounts: %s", err.message);
     read_unpriced(app, st);
     size_t disabled = 0;
@@ -475,7 +467,7 @@ static void accounts_draw(ui_page *page, ui_app *app, WINDOW *win, ui_rect area,
     accounts_page *st = page->state;
     if (st->testing.count)
         update_testing_rows(app, st); /* the spinner turns */
-    const mm_account *sel = selected_account(st);
+    const mm_account_row *sel = selected_account(st);
     /* The selected account's last error (or disable reason) in full under the table. */
     ui_rect table_area = area;
     bool failed = sel && sel->last_test_ms && !sel->last_test_ok && sel->last_test_message[0];
@@ -567,7 +559,7 @@ static void accounts_on_wake(ui_page *page, ui_app *app)
         ui_dialog_error(app, title, text);
 }
 
-static void start_test(ui_page *page, ui_app *app, const mm_account *a)
+static void start_test(ui_page *page, ui_app *app, const mm_account_row *a)
 {
     accounts_page *st = page->state;
     if (mm_string_list_contains(&st->testing, a->name)) {
@@ -584,11 +576,15 @@ static void start_test(ui_page *page, ui_app *app, const mm_account *a)
         ui_dialog_error(app, "Cannot test", err.message);
         return;
     }
-    if (ui_connection_check_start(app, a, key, test_done, page)) {
+    mm_account *acc = malloc(sizeof *acc); /* the full row, copied by the check */
+    if (acc)
+        mm_account_row_expand(a, acc);
+    if (acc && ui_connection_check_start(app, acc, key, test_done, page)) {
         mm_string_list_append(&st->testing, a->name);
         ui_set_message(app, UI_EL_DIM, "Testing %s in the background%s", a->name,
                        ui_glyph(app, UI_G_ELLIPSIS));
     }
+    free(acc);
     sodium_free(key); /* zeroes it */
 }
 
@@ -610,9 +606,9 @@ static int add_account(ui_page *page, ui_app *app)
 }
 
 /* The selected account, or NULL after saying there is none. */
-static const mm_account *selected_or_say(ui_page *page, ui_app *app)
+static const mm_account_row *selected_or_say(ui_page *page, ui_app *app)
 {
-    const mm_account *a = selected_account(page->state);
+    const mm_account_row *a = selected_account(page->state);
     if (!a)
         ui_set_message(app, UI_EL_DIM, "No account selected. Press a to add one.");
     return a;
@@ -621,7 +617,7 @@ static const mm_account *selected_or_say(ui_page *page, ui_app *app)
 static int edit_account(ui_page *page, ui_app *app)
 {
     accounts_page *st = page->state;
-    const mm_account *a = selected_or_say(page, app);
+    const mm_account_row *a = selected_or_say(page, app);
     if (!a)
         return UI_HANDLED;
     char name[MM_NAME_MAX];
@@ -632,15 +628,19 @@ static int edit_account(ui_page *page, ui_app *app)
     char saved[MM_NAME_MAX + 32];
     snprintf(saved, sizeof saved, "%s Account %s saved.", ui_glyph(app, UI_G_CHECK), name);
     ui_set_message(app, UI_EL_OK, "%s", saved);
-    const mm_account *now = find_account(st, name);
-    if (now)
-        ui_prices_warn_after_save(app, now, saved);
+    const mm_account_row *now = find_account(st, name);
+    mm_account *acc = now ? malloc(sizeof *acc) : NULL;
+    if (acc) {
+        mm_account_row_expand(now, acc);
+        ui_prices_warn_after_save(app, acc, saved);
+    }
+    free(acc);
     return UI_HANDLED;
 }
 
 static int set_enabled(ui_page *page, ui_app *app, bool enable)
 {
-    const mm_account *a = selected_or_say(page, app);
+    const mm_account_row *a = selected_or_say(page, app);
     if (!a)
         return UI_HANDLED;
     if (a->enabled == enable) {
@@ -683,7 +683,7 @@ static int disable_account(ui_page *page, ui_app *app)
 
 static int test_account(ui_page *page, ui_app *app)
 {
-    const mm_account *a = selected_or_say(page, app);
+    const mm_account_row *a = selected_or_say(page, app);
     if (a)
         start_test(page, app, a);
     return UI_HANDLED;
@@ -692,26 +692,28 @@ static int test_account(ui_page *page, ui_app *app)
 /* "fast-chat (target 1), embed (target 2)": the targets that use account; false when none. */
 static bool targets_using(ui_app *app, const char *account, char *out, size_t outsz)
 {
-    mm_model_list models = {0};
+    mm_model_rows models = {0};
     mm_error err;
     mm_error_clear(&err);
     size_t used = 0;
     out[0] = '\0';
-    if (catalog_model_list(app->cat, &models, &err) == MM_OK)
+    if (catalog_model_rows(app->cat, true, &models, &err) == MM_OK)
         for (size_t m = 0; m < models.count; m++)
-            for (size_t t = 0; t < models.items[m].n_targets; t++)
-                if (!strcmp(models.items[m].targets[t].account, account) && used < outsz) {
+            for (size_t k = 0; k < models.items[m].n_targets; k++) {
+                const mm_target_row *t = &models.targets[models.items[m].first_target + k];
+                if (!strcmp(t->account, account) && used < outsz) {
                     int w = snprintf(out + used, outsz - used, "%s%s (target %d)", used ? ", " : "",
-                                     models.items[m].name, models.items[m].targets[t].priority);
+                                     models.items[m].name, t->priority);
                     used += w > 0 ? (size_t)w : 0;
                 }
-    mm_model_list_free(&models);
+            }
+    mm_model_rows_free(&models);
     return used > 0;
 }
 
 static int delete_account(ui_page *page, ui_app *app)
 {
-    const mm_account *a = selected_or_say(page, app);
+    const mm_account_row *a = selected_or_say(page, app);
     if (!a)
         return UI_HANDLED;
     char name[MM_NAME_MAX];
@@ -808,7 +810,7 @@ static void accounts_destroy(ui_page *page)
 {
     accounts_page *st = page->state;
     ui_table_free(&st->table);
-    mm_account_list_free(&st->list);
+    mm_account_rows_free(&st->list);
     mm_string_list_free(&st->testing);
     free(st->unpriced);
     free(st->unpriced_by_account);

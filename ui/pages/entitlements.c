@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "draw.h"
+#include "catalog/rows.h"
 #include "page.h"
 #include "pages/entitlements.h"
 #include "util/text.h"
@@ -21,10 +22,10 @@ typedef struct ent_page {
     bool right_focus;
     char shown_left[MM_NAME_MAX]; /* the left row the right table was filled for */
     char want_left[MM_NAME_MAX];  /* a row to select at the next load (a jump from a page) */
-    mm_model_list models;
-    mm_workspace_list workspaces;
-    mm_entitlement_list ents;  /* sorted by (model, workspace) */
-    size_t *ents_by_workspace; /* positions in ents sorted by (workspace, model) */
+    mm_model_rows models;         /* lean: names, types and counts, without chains */
+    mm_workspace_rows workspaces; /* lean: names, descriptions and counts */
+    mm_entitlement_list ents;     /* sorted by (model, workspace) */
+    size_t *ents_by_workspace;    /* positions in ents sorted by (workspace, model) */
     char load_error[MM_MESSAGE_MAX + 64];
 } ent_page;
 
@@ -194,12 +195,12 @@ static void right_cells(ent_page *st, ui_app *app, const char *name, const char 
 
 static int name_in_workspaces(const void *name, const void *item)
 {
-    return strcmp(name, ((const mm_workspace *)item)->name);
+    return strcmp(name, ((const mm_workspace_row *)item)->name);
 }
 
 static int name_in_models(const void *name, const void *item)
 {
-    return strcmp(name, ((const mm_model *)item)->name);
+    return strcmp(name, ((const mm_model_row *)item)->name);
 }
 
 /* The right row of name: its position in the list the rows were added from (read ORDER BY
@@ -232,10 +233,10 @@ static bool redo_rows_of(ent_page *st, ui_app *app, const char *name, bool marke
         if (row < 0)
             return false;
         if (st->view == VIEW_BY_MODEL) {
-            const mm_workspace *w = &st->workspaces.items[row];
+            const mm_workspace_row *w = &st->workspaces.items[row];
             right_cells(st, app, w->name, w->description, marked ? e : NULL, (int)row);
         } else {
-            const mm_model *m = &st->models.items[row];
+            const mm_model_row *m = &st->models.items[row];
             right_cells(st, app, m->name, m->type, marked ? e : NULL, (int)row);
         }
     }
@@ -265,12 +266,12 @@ static void fill_right(ent_page *st, ui_app *app)
     ui_table_begin(&st->right);
     if (sel && st->view == VIEW_BY_MODEL)
         for (size_t i = 0; i < st->workspaces.count; i++) {
-            const mm_workspace *w = &st->workspaces.items[i];
+            const mm_workspace_row *w = &st->workspaces.items[i];
             right_cells(st, app, w->name, w->description, find_ent(st, sel, w->name), -1);
         }
     if (sel && st->view == VIEW_BY_WORKSPACE)
         for (size_t i = 0; i < st->models.count; i++) {
-            const mm_model *m = &st->models.items[i];
+            const mm_model_row *m = &st->models.items[i];
             right_cells(st, app, m->name, m->type, find_ent(st, m->name, sel), -1);
         }
     ui_table_end(&st->right);
@@ -278,13 +279,11 @@ static void fill_right(ent_page *st, ui_app *app)
 
 static void free_data(ent_page *st)
 {
-    mm_model_list_free(&st->models);
-    mm_workspace_list_free(&st->workspaces);
+    mm_model_rows_free(&st->models);
+    mm_workspace_rows_free(&st->workspaces);
     mm_entitlement_list_free(&st->ents);
     free(st->ents_by_workspace);
     st->ents_by_workspace = NULL;
-    memset(&st->models, 0, sizeof st->models);
-    memset(&st->workspaces, 0, sizeof st->workspaces);
     memset(&st->ents, 0, sizeof st->ents);
 }
 
@@ -302,8 +301,8 @@ static void ent_load(ui_page *page, ui_app *app)
     mm_error err;
     mm_error_clear(&err);
     st->load_error[0] = '\0';
-    if (catalog_model_list(app->cat, &st->models, &err) != MM_OK ||
-        catalog_workspace_list(app->cat, &st->workspaces, &err) != MM_OK ||
+    if (catalog_model_rows(app->cat, false, &st->models, &err) != MM_OK ||
+        catalog_workspace_rows(app->cat, &st->workspaces, &err) != MM_OK ||
         catalog_entitlement_list(app->cat, NULL, NULL, &st->ents, &err) != MM_OK)
         snprintf(st->load_error, sizeof st->load_error, "Could not read the entitlements: %s",
                  err.message);

@@ -83,15 +83,18 @@ static void read_health(models_page *mp, ui_app *app)
 static void fill_rows(ui_page *page, ui_app *app)
 {
     models_page *mp = page->state;
-    const mm_model_list *list = &mp->models;
+    const mm_model_rows *list = &mp->models;
     size_t empty = 0, unentitled = 0;
+    mm_model *m = malloc(sizeof *m); /* one full model at a time, for the chain's rules */
     ui_table_begin(&mp->table);
-    for (size_t i = 0; i < list->count; i++) {
-        add_row(mp, app, &list->items[i]);
+    for (size_t i = 0; m && i < list->count; i++) {
+        mm_model_row_expand(list, i, m);
+        add_row(mp, app, m);
         empty += list->items[i].n_targets == 0;
         unentitled += list->items[i].n_entitled == 0;
     }
     ui_table_end(&mp->table);
+    free(m);
     snprintf(page->subtitle, sizeof page->subtitle, "%zu model%s", list->count,
              list->count == 1 ? "" : "s");
     if (empty)
@@ -111,8 +114,8 @@ static void models_load(ui_page *page, ui_app *app)
     mm_error err;
     mm_error_clear(&err);
     mp->load_error[0] = '\0';
-    mm_model_list_free(&mp->models);
-    if (catalog_model_list(app->cat, &mp->models, &err) != MM_OK)
+    mm_model_rows_free(&mp->models);
+    if (catalog_model_rows(app->cat, true, &mp->models, &err) != MM_OK)
         snprintf(mp->load_error, sizeof mp->load_error, "Could not read the models: %s",
                  err.message);
     read_health(mp, app);
@@ -339,7 +342,7 @@ static void models_destroy(ui_page *page)
     ui_table_free(&mp->table);
     models_targets_close(mp);
     mm_health_map_free(&mp->health);
-    mm_model_list_free(&mp->models);
+    mm_model_rows_free(&mp->models);
     free(mp);
     free(page);
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "catalog/catalog.h"
+#include "catalog/rows.h"
 #include "page.h"
 #include "catalog/chain_rules.h"
 #include "health/health.h"
@@ -15,8 +16,8 @@
 typedef struct models_page {
     ui_table table;
     char load_error[MM_MESSAGE_MAX + 64];
-    mm_model_list models;        /* as loaded: the rows are rebuilt from it when health moves */
-    mm_health_map health;        /* account -> status, from the monitor's snapshot (app->health) */
+    mm_model_rows models; /* as loaded (lean): the rows are rebuilt from it when health moves */
+    mm_health_map health; /* account -> status, from the monitor's snapshot (app->health) */
     unsigned long health_serial; /* the app's health_serial it was read from (0: none yet) */
     int64_t health_ms;           /* when it was read (monotonic): refreshed live, throttled */
     /* the targets editor, shown instead of the table while open */
@@ -24,7 +25,7 @@ typedef struct models_page {
     mm_model chain;           /* the model whose chain is shown (reloaded after each change) */
     bool chain_missing;       /* the model went away (deleted by another session) */
     size_t chain_sel;         /* selected target (index into chain.targets) */
-    mm_account_list accounts; /* provider and state of each target's account */
+    mm_account_rows accounts; /* provider and state of each target's account */
     char warnings[MM_CHAIN_MAX_WARNINGS][MM_CHAIN_WARNING_MAX];
     size_t n_warnings;
 } models_page;

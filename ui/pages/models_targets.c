@@ -25,8 +25,7 @@ void models_targets_open(models_page *mp, ui_app *app, const char *model)
 void models_targets_close(models_page *mp)
 {
     mp->chain_open = false;
-    mm_account_list_free(&mp->accounts);
-    memset(&mp->accounts, 0, sizeof mp->accounts);
+    mm_account_rows_free(&mp->accounts);
 }
 
 void models_targets_load(models_page *mp, ui_app *app)
@@ -40,10 +39,9 @@ void models_targets_load(models_page *mp, ui_app *app)
         mm_model_init(&mp->chain);
         mm_copy(mp->chain.name, sizeof mp->chain.name, name);
     }
-    mm_account_list_free(&mp->accounts);
-    memset(&mp->accounts, 0, sizeof mp->accounts);
-    if (catalog_account_list(app->cat, &mp->accounts, &err) != MM_OK)
-        memset(&mp->accounts, 0, sizeof mp->accounts);
+    mm_account_rows_free(&mp->accounts);
+    if (catalog_account_rows(app->cat, &mp->accounts, &err) != MM_OK)
+        mm_account_rows_free(&mp->accounts);
     mp->n_warnings = mp->chain_missing ? 0
                                        : health_chain_warnings(&mp->chain, &mp->health,
                                                                mp->warnings, MM_CHAIN_MAX_WARNINGS);
@@ -53,18 +51,10 @@ void models_targets_load(models_page *mp, ui_app *app)
 
 /* ---- drawing ---- */
 
-static const mm_account *find_account(const models_page *mp, const char *name)
-{
-    for (size_t i = 0; i < mp->accounts.count; i++)
-        if (strcmp(mp->accounts.items[i].name, name) == 0)
-            return &mp->accounts.items[i];
-    return NULL;
-}
-
 /* "OpenAI" or "OpenAI, disabled: reason" for the account of a target. */
 static ui_element account_note(const models_page *mp, const char *account, char *out, size_t outsz)
 {
-    const mm_account *a = find_account(mp, account);
+    const mm_account_row *a = mm_account_rows_find(&mp->accounts, account);
     if (!a) {
         snprintf(out, outsz, "account missing");
         return UI_EL_BAD;

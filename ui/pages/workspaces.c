@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "draw.h"
+#include "catalog/rows.h"
 #include "page.h"
 #include "pages/entitlements.h"
 #include "util/text.h"
@@ -33,17 +34,41 @@ typedef struct ws_form_ctx {
     bool editing;
 } ws_form_ctx;
 
-/* "fast-chat, embed-docs" for a workspace, with the count. */
-static size_t entitled_models(const mm_entitlement_list *ents, const char *ws, char *out,
-                              size_t outsz)
+static int by_workspace(const void *a, const void *b, void *ctx)
+{
+    const mm_entitlement *ents = ctx, *x = &ents[*(const size_t *)a],
+                         *y = &ents[*(const size_t *)b];
+    int cmp = strcmp(x->workspace, y->workspace);
+    return cmp ? cmp : strcmp(x->model, y->model);
+}
+
+/* Positions in ents by (workspace, model), so that each workspace's models are one run; NULL
+ * when out of memory. */
+static size_t *index_by_workspace(const mm_entitlement_list *ents)
+{
+    size_t *order = malloc((ents->count ? ents->count : 1) * sizeof *order);
+    for (size_t i = 0; order && i < ents->count; i++)
+        order[i] = i;
+    if (order)
+        qsort_r(order, ents->count, sizeof *order, by_workspace, ents->items);
+    return order;
+}
+
+/* "fast-chat, embed-docs" for workspace ws, with the count: the run of ws's entitlements at
+ * *at in order (the workspaces come in the same name order, so one pass serves them all). */
+static size_t entitled_models(const mm_entitlement_list *ents, const size_t *order, size_t *at,
+                              const char *ws, char *out, size_t outsz)
 {
     size_t n = 0, used = 0;
     out[0] = '\0';
-    for (size_t i = 0; i < ents->count; i++) {
-        if (strcmp(ents->items[i].workspace, ws) != 0)
-            continue;
+    while (*at < ents->count && strcmp(ents->items[order[*at]].workspace, ws) < 0)
+        (*at)++;
+    for (; *at < ents->count; (*at)++) {
+        const mm_entitlement *e = &ents->items[order[*at]];
+        if (strcmp(e->workspace, ws) != 0)
+            break;
         if (used < outsz) {
-            int w = snprintf(out + used, outsz - used, "%s%s", n ? ", " : "", ents->items[i].model);
+            int w = snprintf(out + used, outsz - used, "%s%s", n ? ", " : "", e->model);
             used += w > 0 ? (size_t)w : 0;
         }
         n++;
@@ -54,20 +79,21 @@ static size_t entitled_models(const mm_entitlement_list *ents, const char *ws, c
 static void ws_load(ui_page *page, ui_app *app)
 {
     ws_page *st = page->state;
-    mm_workspace_list list = {0};
+    mm_workspace_rows list = {0};
     mm_entitlement_list ents = {0};
     mm_error err;
     mm_error_clear(&err);
     st->load_error[0] = '\0';
-    if (catalog_workspace_list(app->cat, &list, &err) != MM_OK ||
+    if (catalog_workspace_rows(app->cat, &list, &err) != MM_OK ||
         catalog_entitlement_list(app->cat, NULL, NULL, &ents, &err) != MM_OK)
         snprintf(st->load_error, sizeof st->load_error, "Could not read the workspaces: %s",
                  err.message);
+    size_t *order = index_by_workspace(&ents), at = 0;
     ui_table_begin(&st->table);
-    for (size_t i = 0; i < list.count; i++) {
-        const mm_workspace *w = &list.items[i];
+    for (size_t i = 0; order && i < list.count; i++) {
+        const mm_workspace_row *w = &list.items[i];
         char models[1024], count[32], description[MM_DESCRIPTION_MAX];
-        size_t n = entitled_models(&ents, w->name, models, sizeof models);
+        size_t n = entitled_models(&ents, order, &at, w->name, models, sizeof models);
         snprintf(count, sizeof count, "%zu", n);
         if (n == 0)
             snprintf(models, sizeof models, "nothing yet (w grants models)");
@@ -80,7 +106,8 @@ static void ws_load(ui_page *page, ui_app *app)
     ui_table_end(&st->table);
     snprintf(page->subtitle, sizeof page->subtitle, "%zu workspace%s", list.count,
              list.count == 1 ? "" : "s");
-    mm_workspace_list_free(&list);
+    free(order);
+    mm_workspace_rows_free(&list);
     mm_entitlement_list_free(&ents);
 }
 
@@ -256,7 +283,9 @@ static int delete_ws(ui_page *page, ui_app *app)
         return UI_REFRESH;
     }
     char models[1024], text[1400];
-    size_t n = entitled_models(&ents, name, models, sizeof models);
+    size_t *order = index_by_workspace(&ents), at = 0;
+    size_t n = order ? entitled_models(&ents, order, &at, name, models, sizeof models) : 0;
+    free(order);
     mm_entitlement_list_free(&ents);
     if (n)
         snprintf(text, sizeof text,
