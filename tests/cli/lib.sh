@@ -179,13 +179,12 @@ fresh_catalog() {
 }
 
 # catalog_fingerprint: sha256 of the catalog file after a WAL checkpoint, and its SQL dump
-# (PostgreSQL: of pg_dump's schema and data, without the random key of the \restrict lines
-# pg_dump 15.14 and later writes into every dump).
+# (PostgreSQL: pg_dump's schema and data in one dump, without the random key of the \restrict
+# lines pg_dump 15.14 and later writes into every dump).
 pg_dump_stable() { "$PG_BIN/pg_dump" --no-owner "$@" "$MM_DB" | grep -Ev '^\\(un)?restrict '; }
 catalog_fingerprint() {
     if [ -n "${MM_PG_ADDRESS:-}" ]; then
-        pg_dump_stable | sha256sum
-        pg_dump_stable --data-only --inserts
+        pg_dump_stable --inserts
         return
     fi
     sqlite3 "$MM_DB" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
