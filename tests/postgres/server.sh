@@ -7,6 +7,8 @@
 # ($MM_PG_SHARED). A watchdog stops the server when ctest exits without the stop fixture
 # (killed). Without the server binaries it does nothing: each test then skips (77).
 # server.sh stop STATE: stops the server, its watchdog, and removes the folder and STATE.
+# One ctest run of label postgres at a time per build folder: a second run's start stops the
+# first run's server.
 set -u
 source "$(dirname "${BASH_SOURCE[0]}")/pg_lib.sh"
 action=${1:?start or stop} state=${2:?the state file}
