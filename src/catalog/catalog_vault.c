@@ -24,9 +24,11 @@ static bool key_file_path(const mm_catalog *cat, char *out, size_t outsz)
     return true;
 }
 
-static mm_status missing_key(const mm_catalog *cat, mm_error *err)
+/* No master key: key_path is the key file that should hold it (MM_KEY_FILE, or beside an SQLite
+ * catalog), named the same way on both backends; NULL for a PostgreSQL catalog without one. */
+static mm_status missing_key(const mm_catalog *cat, const char *key_path, mm_error *err)
 {
-    if (db_kind_of(cat->db) == DB_POSTGRES)
+    if (!key_path)
         return mm_error_set(err, MM_E_SECRET, "master_key",
                             "the catalog %s is shared (PostgreSQL), so its master key is not "
                             "kept beside it: set MM_MASTER_KEY (base64 of 32 bytes) or MM_KEY_FILE "
@@ -35,9 +37,9 @@ static mm_status missing_key(const mm_catalog *cat, mm_error *err)
                             db_display(cat->db));
     return mm_error_set(err, MM_E_SECRET, "master_key",
                         "the catalog %s holds encrypted API keys but no master key is available; "
-                        "set MM_MASTER_KEY (base64 of 32 bytes) or restore the key file %s.key — "
+                        "set MM_MASTER_KEY (base64 of 32 bytes) or restore the key file %s — "
                         "nothing was changed",
-                        cat->path, cat->path);
+                        db_display(cat->db), key_path);
 }
 
 static mm_status wrong_key(const mm_catalog *cat, mm_error *err)
@@ -117,7 +119,7 @@ static mm_status load_key(mm_catalog *cat, bool may_create, mm_error *err)
     char path[MM_PATH_MAX + 8];
     if (!key_file_path(cat, path, sizeof path)) { /* PostgreSQL: MM_MASTER_KEY or nothing */
         mm_status st = vault_load("", &cat->vault, NULL, err);
-        return st == MM_OK && !cat->vault ? missing_key(cat, err) : st;
+        return st == MM_OK && !cat->vault ? missing_key(cat, NULL, err) : st;
     }
     bool damaged = false;
     mm_status st = vault_load(path, &cat->vault, &damaged, err);
@@ -133,7 +135,7 @@ static mm_status load_key(mm_catalog *cat, bool may_create, mm_error *err)
     if (st != MM_OK || cat->vault)
         return st;
     if (!may_create)
-        return missing_key(cat, err);
+        return missing_key(cat, path, err);
     return vault_create_key_file(path, false, &cat->vault, err);
 }
 

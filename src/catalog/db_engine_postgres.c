@@ -749,12 +749,18 @@ static void ignore_notice(void *arg, const char *message)
     (void)message;
 }
 
-/* The session settings every connection (and every reconnection) gets. */
+/* The session settings every connection (and every reconnection) gets. A session left idle
+ * inside a transaction (its process stopped or its host stalled while holding the write lock)
+ * is ended by the server after IDLE_IN_TX_TIMEOUT_MS, so it cannot block every other host's
+ * writes for good; mmadmin never waits on anything but the server inside a transaction. */
+#define IDLE_IN_TX_TIMEOUT_MS 15000
 static mm_status configure(db_conn *db)
 {
-    char sql[256];
-    snprintf(sql, sizeof sql, "SET lock_timeout = %d; SET TIME ZONE 'UTC'; LISTEN %s%s",
-             ((pg_conn *)db)->lock_timeout_ms, DB_NOTIFY_CHANNEL,
+    char sql[320];
+    snprintf(sql, sizeof sql,
+             "SET lock_timeout = %d; SET idle_in_transaction_session_timeout = %d; "
+             "SET TIME ZONE 'UTC'; LISTEN %s%s",
+             ((pg_conn *)db)->lock_timeout_ms, IDLE_IN_TX_TIMEOUT_MS, DB_NOTIFY_CHANNEL,
              db->read_only ? "; SET default_transaction_read_only = on" : "");
     PGresult *res = PQexec(handle_of(db), sql);
     mm_status st = PQresultStatus(res) == PGRES_COMMAND_OK ? MM_OK : pg_fail(db, res);

@@ -113,23 +113,78 @@ sys.exit(0 if eval(sys.argv[2]) else 1)' "$OUT" "$1" 2>"$TEST_TMP/py.err"; then
     fi
 }
 
-# catalog_sql SQL: runs portable SQL on the test's catalog, SQLite or PostgreSQL (psql).
+# catalog_sql [SQL]: runs portable SQL (or stdin's) on the test's catalog $MM_DB, SQLite or
+# PostgreSQL (psql); rows print as SQLite's do (columns joined by |), booleans as t/f on
+# PostgreSQL (compare with CASE ... THEN 1 ELSE 0 END where both must agree).
 catalog_sql() {
     if [ -n "${MM_PG_ADDRESS:-}" ]; then
-        pg_sql "$1"
+        if [ $# -gt 0 ]; then
+            "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -At "$MM_DB" -c "$1"
+        else
+            "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -At "$MM_DB"
+        fi
     else
-        sqlite3 "$MM_DB" "$1"
+        sqlite3 -cmd '.timeout 5000' "$MM_DB" "$@"
+    fi
+}
+
+# catalog_rows TABLE: the table's row count; 0 when the catalog or the table is not made yet.
+catalog_rows() {
+    if [ -n "${MM_PG_ADDRESS:-}" ]; then
+        if [ "$(catalog_sql "SELECT to_regclass('$1') IS NOT NULL")" = t ]; then
+            catalog_sql "SELECT count(*) FROM $1"
+        else
+            echo 0
+        fi
+    elif [ -s "$MM_DB" ] && [ -n "$(sqlite3 "$MM_DB" "SELECT 1 FROM sqlite_master WHERE name = '$1'")" ]; then
+        sqlite3 "$MM_DB" "SELECT count(*) FROM $1"
+    else
+        echo 0
+    fi
+}
+
+# usage_partition TS_MS: on PostgreSQL, makes the month partition of usage_events holding TS_MS
+# (as mmadmin does before its own writes) for a test that inserts events by plain SQL.
+usage_partition() {
+    [ -n "${MM_PG_ADDRESS:-}" ] || return 0
+    local secs=$(($1 / 1000)) from to
+    from=$(($(date -u -d "$(date -u -d "@$secs" +%Y-%m-01)" +%s) * 1000))
+    to=$(($(date -u -d "$(date -u -d "@$secs" +%Y-%m-01) + 1 month" +%s) * 1000))
+    catalog_sql "CREATE TABLE IF NOT EXISTS usage_events_$(date -u -d "@$secs" +%Y%m)
+        PARTITION OF usage_events FOR VALUES FROM ($from) TO ($to)"
+}
+
+# catalog_dump: the whole catalog as SQL text (sqlite3 .dump, or pg_dump's schema and data
+# without the sequences' positions: a rolled-back INSERT advances a PostgreSQL sequence, which
+# is not transactional, and changes no row; a write that did nothing leaves such a gap).
+catalog_dump() {
+    if [ -n "${MM_PG_ADDRESS:-}" ]; then
+        pg_dump_stable --inserts | grep -v '^SELECT pg_catalog.setval('
+    else
+        sqlite3 "$MM_DB" .dump
+    fi
+}
+
+# fresh_catalog NAME: points MM_DB at a new, empty catalog: $TEST_TMP/NAME.db, or on PostgreSQL
+# a new database beside the test's (dropped with it by tests/postgres/run.sh).
+fresh_catalog() {
+    if [ -n "${MM_PG_ADDRESS:-}" ]; then
+        local base=${MM_PG_ADDRESS#postgresql://*/}
+        base=${base%%\?*}
+        catalog_sql "CREATE DATABASE ${base}_$1" >/dev/null || fail "could not create ${base}_$1"
+        export MM_DB=${MM_PG_ADDRESS/\/$base\?/\/${base}_$1?}
+    else
+        export MM_DB=$TEST_TMP/$1.db
     fi
 }
 
 # catalog_fingerprint: sha256 of the catalog file after a WAL checkpoint, and its SQL dump
-# (PostgreSQL: of pg_dump's schema and data, without the random key of the \restrict lines
-# pg_dump 15.14 and later writes into every dump).
-pg_dump_stable() { "$PG_BIN/pg_dump" --no-owner "$@" "$MM_PG_ADDRESS" | grep -Ev '^\\(un)?restrict '; }
+# (PostgreSQL: pg_dump's schema and data in one dump, without the random key of the \restrict
+# lines pg_dump 15.14 and later writes into every dump).
+pg_dump_stable() { "$PG_BIN/pg_dump" --no-owner "$@" "$MM_DB" | grep -Ev '^\\(un)?restrict '; }
 catalog_fingerprint() {
     if [ -n "${MM_PG_ADDRESS:-}" ]; then
-        pg_dump_stable | sha256sum
-        pg_dump_stable --data-only --inserts
+        pg_dump_stable --inserts
         return
     fi
     sqlite3 "$MM_DB" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null

@@ -12,7 +12,7 @@ export MISTRAL_API_KEY=mistral-test-key-0123456789
 # LiteLLM's own proxy_server_config.yaml
 assert_exit 2 import litellm "$DATA/proxy_server_config.yaml" --plan
 assert_contains out "+ model gpt-3.5-turbo-end-user-test"
-[ ! -s "$MM_DB" ] || [ "$(sqlite3 "$MM_DB" 'select count(*) from accounts')" = 0 ] ||
+[ "$(catalog_rows accounts)" = 0 ] ||
     fail "--plan changed the catalog"
 assert_ok import litellm "$DATA/proxy_server_config.yaml"
 assert_contains out "one change set"
@@ -28,17 +28,17 @@ assert_json '[m["type"] for m in d["models"] if m["name"] == "text-embedding-ada
 assert_json '[a for a in d["accounts"] if a["name"] == "azure-openai"][0]["api_version"] == "2023-05-15"'
 assert_json '[a["api_key"] for a in d["accounts"] if a["name"] == "openai"] == ["env:MM_KEY_OPENAI"]'
 assert_json '[len(m["targets"]) for m in d["models"] if m["name"] == "fake-openai-endpoint-3"] == [2]'
-sqlite3 "$MM_DB" .dump | grep -q "my-fake-key" && fail "a key written in clear reached the catalog"
+catalog_dump | grep -q "my-fake-key" && fail "a key written in clear reached the catalog"
 # the same file again: nothing to do
 assert_ok import litellm "$DATA/proxy_server_config.yaml"
 assert_contains out "nothing to do"
 
 # keys in clear only: every deployment skipped, the catalog unchanged
-before=$(sqlite3 "$MM_DB" .dump | md5sum)
+before=$(catalog_dump | md5sum)
 assert_ok import litellm "$DATA/azure_config_with_tpm.yaml"
 assert_contains err "azure_config_with_tpm.yaml:6:16: the api_key of gpt-3.5-turbo is written in clear"
 assert_contains out "nothing to do"
-[ "$(sqlite3 "$MM_DB" .dump | md5sum)" = "$before" ] || fail "a refused key changed the catalog"
+[ "$(catalog_dump | md5sum)" = "$before" ] || fail "a refused key changed the catalog"
 
 # the docs' quick start: two Azure regions become one chain; bedrock is not mapped
 export AZURE_API_KEY_EU=azure-eu-key-0123456789 AZURE_API_KEY_CA=azure-ca-key-0123456789
@@ -64,7 +64,7 @@ model_list:
 router_settings:
   fallbacks: [{"gpt-3.5-turbo": ["gpt-4"]}]
 YAML
-export MM_DB=$TEST_TMP/fallbacks.db
+fresh_catalog fallbacks
 assert_ok import litellm "$TEST_TMP/fallbacks.yaml"
 assert_ok export --format json
 assert_json '[(t["account"], t["model"]) for m in d["models"] if m["name"] == "gpt-3.5-turbo" for t in m["targets"]] == [("azure-openai", "gpt-35"), ("openai", "gpt-4")]'
@@ -83,7 +83,8 @@ for e in d["model_list"]:
 names = [(e["model_name"], e["litellm_params"]["model"]) for e in d["model_list"]]
 assert names == [("gpt-3.5-turbo", "azure/gpt-35"), ("gpt-3.5-turbo", "openai/gpt-4"), ("gpt-4", "openai/gpt-4")], names
 PY
-export MM_DB=$TEST_TMP/back.db MM_KEY_AZURE_OPENAI=$AZURE_API_KEY MM_KEY_OPENAI=$OPENAI_API_KEY
+fresh_catalog back
+export MM_KEY_AZURE_OPENAI=$AZURE_API_KEY MM_KEY_OPENAI=$OPENAI_API_KEY
 assert_ok import litellm "$TEST_TMP/litellm.yaml"
 assert_ok export --format json
 assert_json '[(t["account"], t["model"]) for m in d["models"] if m["name"] == "gpt-3.5-turbo" for t in m["targets"]] == [("azure-openai", "gpt-35"), ("openai", "gpt-4")]'

@@ -3,6 +3,8 @@
 # a catalog with damaged pages refuses every write (not only the reads that hit the damage);
 # a full disk says so, with the bytes free, for the catalog and for the key file (a real
 # 1 MiB tmpfs: skipped with a note when mount is not permitted).
+# SQLite only: it damages pages of the SQLite file and fills the disk under it (a PostgreSQL
+# catalog's check is tests/postgres/test_check_pg.sh; the server owns its files).
 source "$(dirname "$0")/lib.sh"
 
 export K1=sk-proj-faults-one-0123456789

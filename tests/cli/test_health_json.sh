@@ -13,11 +13,13 @@ assert_ok account add bravo --provider openai-compatible --endpoint http://127.0
 assert_ok account add charlie --provider openai-compatible --endpoint http://127.0.0.1:9/v1
 assert_ok account disable bravo --reason "paused"
 
-# events by plain SQL (folded into the rollups at the next open): the last hour's requests and
-# probes, and older requests this month (priced, and one without a price: cost -1)
+# events by plain SQL on either backend (a recursive WITH counts; folded into the rollups at the
+# next open): the last hour's requests and probes, and older requests this month (priced, and
+# one without a price: cost -1)
 now=$(($(date +%s) * 1000))
 month=$(($(date -u -d "$(date -u +%Y-%m-01)" +%s) * 1000))
-sqlite3 "$MM_DB" <<SQL
+catalog_sql <<SQL
+WITH RECURSIVE series(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM series WHERE value < 12)
 INSERT INTO usage_events(ts_ms, kind, account, provider, workspace, model, provider_model,
   outcome, http_status, latency_ms, tokens_in, tokens_out, cost_micros, retry_after_ms, message,
   ttft_ms)
@@ -26,16 +28,18 @@ INSERT INTO usage_events(ts_ms, kind, account, provider, workspace, model, provi
     CASE value % 4 WHEN 0 THEN 429 WHEN 1 THEN 0 ELSE 200 END, 90 + value * 37,
     100 + value, 7 * value, CASE value WHEN 5 THEN -1 ELSE 1234 * value END, -1, '',
     CASE WHEN value % 2 = 0 THEN 20 + value END
-  FROM generate_series(1, 12);
+  FROM series;
+WITH RECURSIVE series(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM series WHERE value < 3)
 INSERT INTO usage_events(ts_ms, kind, account, provider, workspace, model, provider_model,
   outcome, http_status, latency_ms, tokens_in, tokens_out, cost_micros, retry_after_ms, message)
   SELECT $now - value * 1000, 'probe', 'bravo', 'openai-compatible', '', '', '', 'ok', 200,
-    40 + value, 0, 0, 0, -1, '' FROM generate_series(1, 3);
+    40 + value, 0, 0, 0, -1, '' FROM series;
+WITH RECURSIVE series(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM series WHERE value < 3)
 INSERT INTO usage_events(ts_ms, kind, account, provider, workspace, model, provider_model,
   outcome, http_status, latency_ms, tokens_in, tokens_out, cost_micros, retry_after_ms, message)
   SELECT $month + value, 'request', 'charlie', 'openai-compatible', 'w', 'm', 'gpt-4o-mini',
     'ok', 200, 100, 10, 10, CASE value WHEN 3 THEN -1 ELSE 333333 END, -1, ''
-  FROM generate_series(1, 3);
+  FROM series;
 SQL
 assert_ok health --json
 python3 - "$OUT" <<'PY' || fail "health --json is not jansson's encoding of its figures"

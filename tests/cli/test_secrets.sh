@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # API keys never appear in the catalog file, its WAL, its SQL dump, the audit log or any
-# output: only the hint (last four characters) is ever shown.
+# output: only the hint (last four characters) is ever shown. On PostgreSQL (label postgres) the
+# files checked are the server's whole data folder (tables and WAL) and the dump is pg_dump's.
 source "$(dirname "$0")/lib.sh"
 
 SECRET1=sk-proj-ZQXSECRETONE7f3a9c2b8d
@@ -9,15 +10,17 @@ SECRET3=ZQXSECRETTHREE0a1b2c3d4e5f6
 assert_ok workspace add warmup
 
 # Hold the catalog open from another connection so the writes stay in the -wal file.
-mkfifo "$TEST_TMP/holder.in"
-sqlite3 "$MM_DB" <"$TEST_TMP/holder.in" >"$TEST_TMP/holder.out" 2>&1 &
-CLEANUP_PIDS+=($!)
-exec 3>"$TEST_TMP/holder.in"
-echo "SELECT 'ready', count(*) FROM sqlite_master;" >&3
-for _ in $(seq 100); do
-    grep -q ready "$TEST_TMP/holder.out" && break
-    sleep 0.05
-done
+if [ -z "${MM_PG_ADDRESS:-}" ]; then
+    mkfifo "$TEST_TMP/holder.in"
+    sqlite3 "$MM_DB" <"$TEST_TMP/holder.in" >"$TEST_TMP/holder.out" 2>&1 &
+    CLEANUP_PIDS+=($!)
+    exec 3>"$TEST_TMP/holder.in"
+    echo "SELECT 'ready', count(*) FROM sqlite_master;" >&3
+    for _ in $(seq 100); do
+        grep -q ready "$TEST_TMP/holder.out" && break
+        sleep 0.05
+    done
+fi
 
 export SECRET1
 mm_key "$SECRET2" account add anth --provider anthropic --api-key-stdin
@@ -35,20 +38,26 @@ check_no_secret() { # FILE LABEL
         fail "$2 shows an API key"
     fi
 }
-[ -s "$MM_DB-wal" ] || fail "expected the writes in $MM_DB-wal"
-check_no_secret "$MM_DB" "strings catalog.db"
-check_no_secret "$MM_DB-wal" "strings catalog.db-wal"
-check_no_secret "$MM_DB-shm" "strings catalog.db-shm"
+if [ -n "${MM_PG_ADDRESS:-}" ]; then # the server's data folder: every table and the WAL
+    data=${MM_PG_ADDRESS##*host=}/data
+    [ -d "$data/pg_wal" ] || fail "no server data folder at $data"
+    grep -r -a -q ZQXSECRET "$data" && fail "the server's files show an API key"
+else
+    [ -s "$MM_DB-wal" ] || fail "expected the writes in $MM_DB-wal"
+    check_no_secret "$MM_DB" "strings catalog.db"
+    check_no_secret "$MM_DB-wal" "strings catalog.db-wal"
+    check_no_secret "$MM_DB-shm" "strings catalog.db-shm"
 
-echo ".quit" >&3
-exec 3>&-
-wait
-CLEANUP_PIDS=()
+    echo ".quit" >&3
+    exec 3>&-
+    wait
+    CLEANUP_PIDS=()
+fi
 
-sqlite3 "$MM_DB" .dump >"$TEST_TMP/dump.sql"
-grep -q ZQXSECRET "$TEST_TMP/dump.sql" && fail "sqlite3 .dump shows an API key"
+catalog_dump >"$TEST_TMP/dump.sql"
+grep -q ZQXSECRET "$TEST_TMP/dump.sql" && fail "the catalog's SQL dump shows an API key"
 grep -q -i "anth" "$TEST_TMP/dump.sql" || fail "the dump does not even hold the accounts"
-check_no_secret "$MM_DB" "strings catalog.db after checkpoint"
+[ -n "${MM_PG_ADDRESS:-}" ] || check_no_secret "$MM_DB" "strings catalog.db after checkpoint"
 
 for args in "account list" "account list --json" "account show prod-openai" \
     "account show prod-openai --json" "account show anth --json" "audit --json --limit 100" \

@@ -2,6 +2,8 @@
 # `send` leaves the WAL as it is at close (catalog_keep_wal_on_close): its record stays in the
 # -wal file, the next send appends to the same file (no new WAL to create, sync and checkpoint
 # a request), and an ordinary session's close still moves every page into the catalog file.
+# SQLite only: this test is about the SQLite file's -wal file itself (a PostgreSQL catalog has
+# no file of its own; its WAL is the server's).
 source "$(dirname "$0")/lib.sh"
 
 assert_ok account add a1 --provider openai-compatible --endpoint http://127.0.0.1:9/v1

@@ -3,6 +3,8 @@
 # configuration: damage in a configuration table the request never reads (alerts) lets the
 # request through (and still refuses a configuration write), damage in a table the record
 # writes (router_reservations) refuses the send with the file untouched.
+# SQLite only: it damages pages of the SQLite file itself (a PostgreSQL catalog's check is
+# tests/postgres/test_check_pg.sh).
 source "$(dirname "$0")/lib.sh"
 
 assert_ok account add a1 --provider openai-compatible --endpoint http://127.0.0.1:9/v1

@@ -158,7 +158,8 @@ assert_json 'any(x["ok"] is False and x["detail"] == "HTTP 500" for x in d)'
 assert_json 'any(x["attempt"] == 2 and x["ok"] for x in d)'
 assert_json 'all(x["target"].startswith("http://127.0.0.1:") and "hooks" not in x["target"] for x in d if x["channel"] == "webhook")'
 assert_json 'any(x["channel"] == "command" and x["detail"] == "exit 0" for x in d)'
-sqlite3 "$MM_DB" 'SELECT * FROM alert_deliveries; SELECT * FROM settings WHERE key NOT LIKE "alerts%"' |
+{ catalog_sql 'SELECT * FROM alert_deliveries'
+    catalog_sql "SELECT * FROM settings WHERE key NOT LIKE 'alerts%'"; } |
     grep -q secret-token-4242 && fail "the webhook's secret path is in a record"
 echo "ok - each alert fired once and resolved once; webhook (retried), command, redacted records"
 

@@ -7,6 +7,11 @@ source "$(dirname "$0")/test_mmsim_lib.sh"
 : "${MMADMIN:?set MMADMIN to the mmadmin binary (ctest does)}"
 
 export MM_DB=$SIM_TMP/catalog.db
+# Under tests/postgres/run.sh (ctest label postgres) the catalog is the test's PostgreSQL database.
+if [[ -n ${MM_PG_ADDRESS:-} ]]; then
+    export MM_DB=$MM_PG_ADDRESS
+    source "$(dirname "$0")/../postgres/pg_lib.sh" # PG_BIN
+fi
 export MM_MASTER_KEY=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=
 export HOME=$SIM_TMP/home
 mkdir -p "$HOME"
@@ -24,8 +29,12 @@ trap monitor_cleanup EXIT
 mm() {
     "$MMADMIN" "$@" >"$SIM_TMP/mm.out" 2>"$SIM_TMP/mm.err" || fail "mmadmin $*: $(cat "$SIM_TMP/mm.err")"
 }
-sql() {
-    sqlite3 -cmd '.timeout 5000' "$MM_DB" "$1"
+sql() { # SQL: plain SQL on the catalog, either backend
+    if [[ -n ${MM_PG_ADDRESS:-} ]]; then
+        "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -At "$MM_DB" -c "$1"
+    else
+        sqlite3 -cmd '.timeout 5000' "$MM_DB" "$1"
+    fi
 }
 # wait_until DESCRIPTION COMMAND...: retries COMMAND for up to 30 s (a bound, not a timing check)
 wait_until() {
@@ -110,7 +119,7 @@ wait_until "the first monitor takes the released lease" prober_twice
 kill -INT "$A"
 wait "$A" || fail "the monitor should exit 0 on SIGINT"
 MON_PIDS=()
-[[ -z $(sql "SELECT holder FROM leases WHERE name = 'prober' AND expires_ms > CAST(strftime('%s','now') AS INTEGER) * 1000") ]] ||
+[[ -z $(sql "SELECT holder FROM leases WHERE name = 'prober' AND expires_ms > $(($(date +%s) * 1000))") ]] ||
     fail "the lease should be free after both stopped"
 no_sanitizer_reports "$SIM_TMP/a.err" "$SIM_TMP/b.err"
 [[ $(sql "SELECT count(*) FROM usage_events WHERE account <> 'bad' AND outcome <> 'ok'") == 0 ]] ||

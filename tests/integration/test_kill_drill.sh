@@ -34,7 +34,9 @@ writer() { # ROUND: writes until killed; logs each write that reported success
 no_lock_left() {
     local left=
     for _ in $(seq 50); do
-        left=$(pg_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()")
+        left=$(pg_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND
+            pid <> pg_backend_pid() AND database = (SELECT oid FROM pg_database
+            WHERE datname = current_database())") # this test's database on a shared server
         [ "$left" = 0 ] && return 0
         sleep 0.1
     done

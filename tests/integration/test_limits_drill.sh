@@ -33,7 +33,7 @@ burst() {
 }
 
 sum_sql() {
-    sqlite3 "$MM_DB" "SELECT coalesce($1, 0) FROM usage_events WHERE kind = 'request' AND $2"
+    catalog_sql "SELECT coalesce($1, 0) FROM usage_events WHERE kind = 'request' AND $2"
 }
 
 # Account monthly spending cap $0.10: a 40-byte prompt is 10 tokens (+3 the simulator adds per
@@ -46,7 +46,7 @@ served=$(sum_sql "count(*)" "model = 'spend' AND outcome = 'ok'")
 echo "# spend drill: $served of 8 served, spent $spent micro-USD of a 100000 cap (one request $one)"
 ((spent <= 100000 + one)) || fail "spent $spent > cap 100000 + one request $one"
 ((served >= 5)) || fail "only $served served: reservations should free on settling"
-expect_eq "$(sqlite3 "$MM_DB" "SELECT count(*) FROM router_reservations")" 0 "reservations left"
+expect_eq "$(catalog_sql "SELECT count(*) FROM router_reservations")" 0 "reservations left"
 echo "ok - 8 concurrent sends against a \$0.10 cap spend at most the cap plus one request"
 
 # Workspace monthly token cap 300: a 184-byte prompt is 46 tokens (+3) in, 4 out: 53 real, 57
@@ -72,10 +72,10 @@ scenario '{"rules":[{"prefix":"openai","phases":[{"fault":"hang","hang_s":600}]}
     >/dev/null 2>&1 &
 victim=$!
 for ((i = 0; i < 100; i++)); do
-    [[ $(sqlite3 "$MM_DB" "SELECT count(*) FROM router_reservations") == 1 ]] && break
+    [[ $(catalog_sql "SELECT count(*) FROM router_reservations") == 1 ]] && break
     sleep 0.1
 done
-expect_eq "$(sqlite3 "$MM_DB" "SELECT count(*) FROM router_reservations WHERE holder_pid = $victim")" \
+expect_eq "$(catalog_sql "SELECT count(*) FROM router_reservations WHERE holder_pid = $victim")" \
     1 "the reservation names the sender's pid"
 mm route held --workspace team --explain
 assert_rc 2

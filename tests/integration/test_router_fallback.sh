@@ -42,7 +42,7 @@ for f in auth:auth quota:quota rate_limit:rate_limited server:server overloaded:
     expect_eq "$(served_by)" a2 "served by after $fault"
     expect_eq "$(attempt_classes)" "a1:$class a2:ok" "attempts after $fault"
     # a fresh catalog state per class: forget a1's failures so it is not cooled
-    sqlite3 "$MM_DB" "DELETE FROM usage_events"
+    catalog_sql "DELETE FROM usage_events"
 done
 echo "ok - falls through on auth, quota, 429, 5xx, overloaded and bad responses"
 
@@ -51,7 +51,7 @@ scenario "{\"rules\":[$(fault_rule "$(key_of a1)" hang ',"hang_s":30')]}"
 send_json chat team --timeout-ms 500
 assert_rc 0
 expect_eq "$(attempt_classes)" "a1:timeout a2:ok" "attempts after a hang"
-sqlite3 "$MM_DB" "DELETE FROM usage_events"
+catalog_sql "DELETE FROM usage_events"
 echo "ok - falls through on a timeout"
 
 # Network: nothing listens on dead's port.
@@ -59,7 +59,7 @@ sim_reset
 send_json netchat team
 assert_rc 0
 expect_eq "$(attempt_classes)" "dead:network a2:ok" "attempts after a refused connection"
-sqlite3 "$MM_DB" "DELETE FROM usage_events"
+catalog_sql "DELETE FROM usage_events"
 echo "ok - falls through on a network error"
 
 # A request error is returned as is: no fallback, exit 2.
@@ -69,7 +69,7 @@ assert_rc 2
 expect_eq "$(attempt_classes)" "a1:bad_request" "attempts after a 400"
 assert_json 'd["served_by"] is None and "not retried" in d["error"]'
 assert_contains err "a request error is returned as is"
-sqlite3 "$MM_DB" "DELETE FROM usage_events"
+catalog_sql "DELETE FROM usage_events"
 echo "ok - a 400 is returned without trying further"
 
 # Every target down: exit 1, the error lists every attempt with its class.
@@ -86,7 +86,7 @@ assert_json '[a["http_status"] for a in d["attempts"]] == [500, 401] and d["outp
 echo "ok - every target down: exit 1 and every attempt listed"
 
 # Every attempt is a usage event with its outcome, HTTP status and cost.
-rows=$(sqlite3 "$MM_DB" "SELECT account, outcome, http_status, workspace, model, provider_model
+rows=$(catalog_sql "SELECT account, outcome, http_status, workspace, model, provider_model
                           FROM usage_events ORDER BY id")
 expect_eq "$(echo "$rows" | head -n 2 | tr '\n' ' ')" \
     "a1|server|500|team|chat|gpt-4o-mini a2|auth|401|team|chat|gpt-4o-mini " "usage events"
@@ -95,7 +95,7 @@ send_json chat team
 assert_rc 0
 assert_json 'd["usage"]["tokens_in"] > 0 and d["usage"]["cost_usd"] > 0'
 assert_json 'd["served_by"] == {"account": "a1", "model": "gpt-4o-mini", "priority": 1}'
-cost=$(sqlite3 "$MM_DB" "SELECT cost_micros > 0 AND tokens_in > 0 FROM usage_events
+cost=$(catalog_sql "SELECT CASE WHEN cost_micros > 0 AND tokens_in > 0 THEN 1 ELSE 0 END FROM usage_events
                          WHERE outcome = 'ok' ORDER BY id DESC LIMIT 1")
 expect_eq "$cost" 1 "the served attempt's cost"
 echo "ok - every attempt is a usage event; the served one carries tokens and cost"

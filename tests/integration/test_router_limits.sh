@@ -16,12 +16,12 @@ assert_ok entitle capped team
 neutral_health
 
 # No entitlement: refused before anything is sent, with the hint.
-before=$(sqlite3 "$MM_DB" "SELECT count(*) FROM usage_events")
+before=$(catalog_sql "SELECT count(*) FROM usage_events")
 mm send chat --workspace stranger --prompt hi
 assert_rc 2
 assert_contains err "grant it on the Model Entitlements page"
 assert_contains err "mmadmin entitle chat stranger"
-expect_eq "$(sqlite3 "$MM_DB" "SELECT count(*) FROM usage_events")" "$before" "events after refusal"
+expect_eq "$(catalog_sql "SELECT count(*) FROM usage_events")" "$before" "events after refusal"
 mm route chat --workspace stranger --json
 assert_rc 2
 assert_json 'd["admitted"] is False and d["refusal"] == "not_entitled" and d["attempts"] == []'
@@ -106,7 +106,7 @@ served=$(cat "$TEST_TMP/loop.one" "$TEST_TMP/loop.two" | grep -c '^rc=0$')
 refused=$(cat "$TEST_TMP/loop.one" "$TEST_TMP/loop.two" | grep -c '^rc=2$')
 expect_eq "$served" 5 "served across two processes"
 expect_eq "$refused" 7 "refused across two processes"
-expect_eq "$(sqlite3 "$MM_DB" "SELECT count(*) FROM usage_events WHERE model = 'shared'")" 5 \
+expect_eq "$(catalog_sql "SELECT count(*) FROM usage_events WHERE model = 'shared'")" 5 \
     "usage events of the shared model"
 echo "ok - two processes sharing a workspace RPM of 5 serve exactly 5"
 

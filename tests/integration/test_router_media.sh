@@ -67,7 +67,7 @@ mm send draw --workspace team --image-prompt "a fox again" --out "$TEST_TMP/fox2
 assert_rc 0
 expect_eq "$(attempt_classes)" "a1:server a2:ok" "image fallback"
 scenario '{"azure_deployments":["dall-e-3","whisper","tts"]}'
-sqlite3 "$MM_DB" "DELETE FROM usage_events WHERE account = 'a1' AND outcome <> 'ok'"
+catalog_sql "DELETE FROM usage_events WHERE account = 'a1' AND outcome <> 'ok'"
 echo "ok - an image model falls back along its chain"
 
 # Transcription: a 2-second WAV (8 kHz, 16-bit mono) billed per second.
@@ -126,7 +126,7 @@ echo "ok - a chat model refuses an image request, an image model a prompt; Anthr
 # A chain that got an Anthropic target anyway (written by hand): skipped at route time, saying why.
 assert_ok model add antdraw --type image
 assert_ok entitle antdraw team
-sqlite3 "$MM_DB" "INSERT INTO targets(model_id, account_id, provider_model, priority)
+catalog_sql "INSERT INTO targets(model_id, account_id, provider_model, priority)
     SELECT m.id, a.id, 'claude-3-5-haiku-20241022', 1 FROM models m, accounts a
     WHERE m.name = 'antdraw' AND a.name = 'ant'"
 mm send antdraw --workspace team --image-prompt "a fox" --out "$TEST_TMP/ant.png"

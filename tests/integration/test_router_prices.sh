@@ -109,7 +109,7 @@ assert_contains out "cost no price"
 assert_not_contains out "\$0.000000"
 send_json chat team
 assert_json 'd["usage"]["cost_usd"] is None and d["usage"]["tokens_in"] > 0'
-expect_eq "$(sqlite3 "$MM_DB" "SELECT DISTINCT cost_micros FROM usage_events")" "-1" "stored cost"
+expect_eq "$(catalog_sql "SELECT DISTINCT cost_micros FROM usage_events")" "-1" "stored cost"
 echo "ok - a model without a price costs \"no price\", never \$0"
 
 finish

@@ -29,7 +29,7 @@ for i in 3 4 5 6; do
 done
 echo "ok - sends 3-6 refused (exit 2): the estimate counted against the limits"
 
-expect_eq "$(sqlite3 "$MM_DB" "SELECT count(*), sum(tokens_in + tokens_out), sum(usage_estimated)
+expect_eq "$(catalog_sql "SELECT count(*), sum(tokens_in + tokens_out), sum(usage_estimated)
     FROM usage_events WHERE kind = 'request'")" "2|74|2" "recorded events"
 mm health --json
 assert_rc 0

@@ -56,14 +56,14 @@ assert_contains out "served by a2"
 echo "ok - a stream falls through before its first byte"
 
 # After it, the answer ends with the error: no second target, exit 1, usage recorded.
-sqlite3 "$MM_DB" "DELETE FROM usage_events"
+catalog_sql "DELETE FROM usage_events"
 scenario "{\"rules\":[$(fault_rule "$(key_of a1)" stream_break ',"token_ms":5')]}"
 mm send chat --workspace team --prompt hi --max-tokens 30 --stream
 assert_rc 1
 [[ -s $OUT ]] || fail "the pieces before the break were not printed"
 assert_contains err "broke after it began"
 assert_not_contains err "a2 "
-expect_eq "$(sqlite3 "$MM_DB" "SELECT account || ':' || outcome || ':' || usage_estimated || ':' || (tokens_out > 0) FROM usage_events")" \
+expect_eq "$(catalog_sql "SELECT account || ':' || outcome || ':' || usage_estimated || ':' || CASE WHEN tokens_out > 0 THEN 1 ELSE 0 END FROM usage_events")" \
     "a1:network:1:1" "the broken stream's usage event"
 echo "ok - a stream cut after it began ends with exit 1, not retried, and is recorded"
 

@@ -29,7 +29,7 @@ stream() { # MAX_TOKENS: a streamed chat into stream.txt (headers in stream.head
 last_event() { # ACCOUNT:OUTCOME of the newest usage event, after serve's writer flushed it
     local i row=
     for ((i = 0; i < 50; i++)); do
-        row=$(sqlite3 "$MM_DB" "SELECT account || ':' || outcome FROM usage_events ORDER BY id DESC LIMIT 1")
+        row=$(catalog_sql "SELECT account || ':' || outcome FROM usage_events ORDER BY id DESC LIMIT 1")
         [[ -n $row ]] && break
         sleep 0.1
     done
@@ -47,7 +47,7 @@ expect_eq "$(last_event)" "a1:ok" "the live stream's usage event"
 echo "ok - a live stream longer than --attempt-timeout is not cut ($took s)"
 
 # A stream that stalls halfway is cut by the idle timeout, not retried on a2, recorded a timeout.
-sqlite3 "$MM_DB" "DELETE FROM usage_events"
+catalog_sql "DELETE FROM usage_events"
 scenario "{\"rules\":[$(fault_rule "$(key_of a1)" stream_stall ',"token_ms":20,"hang_s":8')]}"
 took=$(stream 40)
 grep -q '"content"' "$TEST_TMP/stream.txt" || fail "no piece came before the stall"
@@ -56,7 +56,7 @@ grep -q '^data: \[DONE\]' "$TEST_TMP/stream.txt" && fail "a cut stream ended as 
 at_least 6 "$took" || fail "the stalled stream was cut after $took s (idle timeout 1 s, stall 8 s)"
 grep -qi '^x-mmadmin-account: a1' "$TEST_TMP/stream.head" || fail "not served by a1"
 expect_eq "$(last_event)" "a1:timeout" "the stalled stream's usage event"
-expect_eq "$(sqlite3 "$MM_DB" "SELECT count(*) FROM usage_events WHERE account = 'a2'")" 0 \
+expect_eq "$(catalog_sql "SELECT count(*) FROM usage_events WHERE account = 'a2'")" 0 \
     "attempts on a2 after the first byte"
 echo "ok - a stalled stream is cut by --stream-idle-timeout ($took s) and recorded as a timeout"
 

@@ -28,7 +28,7 @@ chat() { # MODEL STREAM: one chat through serve
 events() { # the number of usage events once serve's writer flushed them (waits for at least $1)
     local i n=0
     for ((i = 0; i < 50; i++)); do
-        n=$(sqlite3 "$MM_DB" "SELECT count(*) FROM usage_events WHERE kind = 'request'")
+        n=$(catalog_sql "SELECT count(*) FROM usage_events WHERE kind = 'request'")
         ((n >= $1)) && break
         sleep 0.1
     done
@@ -41,16 +41,17 @@ chat chat true
 chat other false
 grep -q '"choices"' "$TEST_TMP/chat.txt" || fail "the plain chat failed: $(cat "$TEST_TMP/chat.txt")"
 expect_eq "$(events 3)" 3 "usage events after three requests"
-row=$(sqlite3 "$MM_DB" "SELECT count(*), min(ttft_ms) >= 300, max(ttft_ms < latency_ms)
+row=$(catalog_sql "SELECT count(*), CASE WHEN min(ttft_ms) >= 300 THEN 1 ELSE 0 END,
+    max(CASE WHEN ttft_ms < latency_ms THEN 1 ELSE 0 END)
     FROM usage_events WHERE account = 'a1' AND ttft_ms IS NOT NULL")
 expect_eq "$row" "2|1|1" "a1's stored ttft (count, >= 300 ms, < latency)"
-expect_eq "$(sqlite3 "$MM_DB" "SELECT count(*) FROM usage_events WHERE account = 'a2' AND ttft_ms IS NULL")" 1 \
+expect_eq "$(catalog_sql "SELECT count(*) FROM usage_events WHERE account = 'a2' AND ttft_ms IS NULL")" 1 \
     "a non-streamed request's ttft_ms"
 echo "ok - serve stores a streamed request's time to first token, NULL for a non-streamed one"
 
 # send --stream records it too
 assert_ok send chat --workspace team --prompt hi --max-tokens 12 --stream
-row=$(sqlite3 "$MM_DB" "SELECT ttft_ms >= 300 AND ttft_ms < latency_ms FROM usage_events
+row=$(catalog_sql "SELECT CASE WHEN ttft_ms >= 300 AND ttft_ms < latency_ms THEN 1 ELSE 0 END FROM usage_events
     WHERE kind = 'request' ORDER BY id DESC LIMIT 1")
 expect_eq "$row" 1 "send --stream's stored ttft"
 echo "ok - send --stream stores its time to first token"

@@ -14,6 +14,8 @@ TUI_TERM="${TUI_TERM:-}" # set (e.g. "screen") to force the console's TERM
 SIM_PID=""
 SIM_PORT=""
 export MM_DB="$TUI_TMP/catalog.db"
+# Under tests/postgres/run.sh (ctest label postgres) the catalog is the test's PostgreSQL database.
+[[ -n ${MM_PG_ADDRESS:-} ]] && export MM_DB=$MM_PG_ADDRESS
 MM_MASTER_KEY=$(head -c 32 /dev/urandom | base64)
 export MM_MASTER_KEY
 export LC_ALL=C.UTF-8

@@ -1,8 +1,9 @@
 #!/bin/bash
 # Two consoles on one catalog (issue 14 item 8): each page follows the other's changes within a
-# second without a key (PRAGMA data_version on the UI tick), `r` re-reads any page, and a save
-# that lost a race keeps the form open with the typed values, says in full what the other
-# console changed, and a second Save applies the typed values.
+# second without a key (PRAGMA data_version on the UI tick; on PostgreSQL, label postgres:
+# LISTEN/NOTIFY), `r` re-reads any page, and a save that lost a race keeps the form open with
+# the typed values, says in full what the other console changed, and a second Save applies the
+# typed values.
 source "$(dirname "$0")/lib.sh"
 start_sim
 add_account alpha openai "sk-alpha-0123456789wxyz" --endpoint "$(sim_url openai)" --rpm 100
