@@ -361,8 +361,17 @@ static void free_sketches(grain_rows *g)
     free(g->rows);
 }
 
-/* One grain's pending rows as one db_insert_rows upsert (PostgreSQL: a few statements of many
- * rows; SQLite: the reused one-row statement, stepped per row). */
+#define UPTO_KEY "rollups_upto_id"
+/* PostgreSQL: the rollups' position written by the day upsert itself (a data-modifying WITH:
+ * no round trip of its own); its max(id) sees the transaction's events. */
+#define PG_UPTO_WITH                                                                               \
+    "WITH upto AS (INSERT INTO meta(key, value) SELECT '" UPTO_KEY "', "                           \
+    "convert_to(coalesce(max(id), 0)::text, 'UTF8') FROM usage_events "                            \
+    "ON CONFLICT (key) DO UPDATE SET value = excluded.value) "
+
+/* One grain's pending rows as one db_insert_rows upsert (PostgreSQL: one statement of up to
+ * DB_PG_ROWS_PER_STATEMENT rows, the day's also writing the position; SQLite: the reused
+ * one-row statement, stepped per row). */
 static mm_status write_grain(mm_catalog *cat, rollup_grain grain, mm_error *err)
 {
     cat_rollup_pending *p = cat->rollups;
@@ -385,8 +394,10 @@ static mm_status write_grain(mm_catalog *cat, rollup_grain grain, mm_error *err)
             mm_histogram_encode(latency, g.sketch[i]);
     }
     if (st == MM_OK && g.count) {
-        char head[sizeof UPSERT_HEAD + 32], tail[sizeof UPSERT_TAIL + 64];
-        snprintf(head, sizeof head, UPSERT_HEAD, GRAIN_TABLE[grain]);
+        char head[sizeof PG_UPTO_WITH + sizeof UPSERT_HEAD + 32], tail[sizeof UPSERT_TAIL + 64];
+        bool with_upto = grain == GRAIN_DAY && db_kind_of(cat->db) == DB_POSTGRES;
+        snprintf(head, sizeof head, "%s", with_upto ? PG_UPTO_WITH : "");
+        snprintf(head + strlen(head), sizeof head - strlen(head), UPSERT_HEAD, GRAIN_TABLE[grain]);
         snprintf(tail, sizeof tail, "%s%s", UPSERT_TAIL, latency_merge_sql(cat));
         if (db_insert_rows(cat->db, head, UPSERT_COLUMNS, tail, g.count, bind_row, &g, NULL,
                            &p->upsert[grain]) != MM_OK)
@@ -396,20 +407,14 @@ static mm_status write_grain(mm_catalog *cat, rollup_grain grain, mm_error *err)
     return st;
 }
 
-#define UPTO_KEY "rollups_upto_id"
-
-/* Every event up to the newest is in the rollups now (the write lock is ours). */
+/* SQLite: every event up to the newest is in the rollups now (the write lock is ours). An
+ * upsert, not INSERT OR REPLACE: the row changes in place and meta's key index is left alone. */
 static mm_status write_upto(mm_catalog *cat, mm_error *err)
 {
-    if (db_kind_of(cat->db) == DB_POSTGRES) /* meta.value is BYTEA: the number as text */
-        return cat_exec(cat,
-                        "INSERT INTO meta(key, value) SELECT '" UPTO_KEY "', "
-                        "convert_to(coalesce(max(id), 0)::text, 'UTF8') FROM usage_events "
-                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                        err);
     return cat_exec(cat,
-                    "INSERT OR REPLACE INTO meta(key, value) SELECT '" UPTO_KEY "', "
-                    "coalesce(max(id), 0) FROM usage_events",
+                    "INSERT INTO meta(key, value) SELECT '" UPTO_KEY "', "
+                    "coalesce(max(id), 0) FROM usage_events WHERE true "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                     err);
 }
 
@@ -452,8 +457,8 @@ mm_status cat_rollup_flush(mm_catalog *cat, mm_error *err)
         return MM_OK;
     mm_status st = write_grain(cat, GRAIN_MINUTE, err);
     if (st == MM_OK)
-        st = write_grain(cat, GRAIN_DAY, err);
-    if (st == MM_OK)
+        st = write_grain(cat, GRAIN_DAY, err);             /* every event has a day row */
+    if (st == MM_OK && db_kind_of(cat->db) != DB_POSTGRES) /* PostgreSQL's: PG_UPTO_WITH */
         st = write_upto(cat, err);
     cat_rollup_discard(cat);
     return st;
@@ -469,12 +474,35 @@ static void fold_caught_up(const mm_usage_event *ev, void *ctx)
         cat->rollup_failed = true;
 }
 
+/* The rollups' position and the newest event's id, in one query (one round trip). */
+static mm_status read_positions(mm_catalog *cat, int64_t *upto, int64_t *top, mm_error *err)
+{
+    *upto = *top = 0;
+    db_stmt *stmt;
+    mm_status st = cat_prepare(
+        cat,
+        db_kind_of(cat->db) == DB_POSTGRES
+            ? "SELECT (SELECT convert_from(value, 'UTF8')::bigint FROM meta WHERE key = '" UPTO_KEY
+              "'), (SELECT coalesce(max(id), 0) FROM usage_events)"
+            : "SELECT (SELECT value FROM meta WHERE key = '" UPTO_KEY "'), "
+              "(SELECT coalesce(max(id), 0) FROM usage_events)",
+        &stmt, err);
+    if (st != MM_OK)
+        return st;
+    if (db_step(stmt) == DB_ROW) {
+        *upto = db_column_int64(stmt, 0); /* NULL (never written): 0 */
+        *top = db_column_int64(stmt, 1);
+    } else {
+        st = cat_db_error(cat, "reading the usage rollups' position", err);
+    }
+    db_finalize(stmt);
+    return st;
+}
+
 mm_status cat_rollup_catch_up(mm_catalog *cat, mm_error *err)
 {
     int64_t upto = 0, top = 0;
-    mm_status st = read_upto(cat, &upto, err);
-    if (st == MM_OK)
-        st = cat_query_int(cat, "SELECT coalesce(max(id), 0) FROM usage_events", NULL, &top, err);
+    mm_status st = read_positions(cat, &upto, &top, err);
     if (st != MM_OK || top <= upto)
         return st;
     cat->rollup_failed = false;
@@ -489,9 +517,7 @@ mm_status catalog_usage_rollups_catch_up(mm_catalog *cat, mm_error *err)
     if (cat->read_only)
         return MM_OK;
     int64_t upto = 0, top = 0;
-    mm_status st = read_upto(cat, &upto, err);
-    if (st == MM_OK)
-        st = cat_query_int(cat, "SELECT coalesce(max(id), 0) FROM usage_events", NULL, &top, err);
+    mm_status st = read_positions(cat, &upto, &top, err);
     if (st != MM_OK || top <= upto)
         return st;
     st = cat_begin(cat, err);
