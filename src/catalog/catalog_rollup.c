@@ -283,13 +283,13 @@ static bool append(char **buf, size_t *used, size_t *cap, const char *text)
     return true;
 }
 
-/* The PostgreSQL array literals of the rows' names ({"a","b"}) and start times. */
-static bool key_arrays(const grain_rows *g, char **names, char **starts)
+/* The PostgreSQL array literals of the pending rows' names ({"a","b"}) and start times. */
+static bool key_arrays(const cat_rollup_pending *p, char **names, char **starts)
 {
     size_t used[2] = {0, 0}, cap[2] = {0, 0};
     bool ok = append(names, &used[0], &cap[0], "{") && append(starts, &used[1], &cap[1], "{");
-    for (size_t i = 0; i < g->count && ok; i++) {
-        const rollup_key *k = &g->p->items[g->rows[i]].key;
+    for (size_t i = 0; i < p->count && ok; i++) {
+        const rollup_key *k = &p->items[i].key;
         char quoted[2 * MM_NAME_MAX + 4], start[32];
         size_t q = 0;
         quoted[q++] = '"';
@@ -308,37 +308,40 @@ static bool key_arrays(const grain_rows *g, char **names, char **starts)
     return ok && append(names, &used[0], &cap[0], "}") && append(starts, &used[1], &cap[1], "}");
 }
 
-/* PostgreSQL: the stored sketches of a grain's pending rows merged into theirs (the write lock
- * is ours), read in one query: every stored row of the batch's names and start times (a few
- * more than needed at most, matched here by key). */
-static mm_status merge_stored_sketches(mm_catalog *cat, rollup_grain grain, const grain_rows *g,
-                                       mm_error *err)
+#define STORED_SKETCHES(grain, table)                                                              \
+    "SELECT " grain ", scope, name, model, kind, start_ms, latency FROM " table                    \
+    " WHERE name = ANY(?1::text[]) AND start_ms = ANY(?2::bigint[])"
+
+/* PostgreSQL: the stored sketches of every pending row (both grains) merged into theirs (the
+ * write lock is ours), read in one query: every stored row of the batch's names and start
+ * times (a few more than needed at most, matched here by key). */
+static mm_status merge_stored_sketches(mm_catalog *cat, mm_error *err)
 {
-    char *names = NULL, *starts = NULL, sql[256];
-    if (!key_arrays(g, &names, &starts)) {
+    cat_rollup_pending *p = cat->rollups;
+    char *names = NULL, *starts = NULL;
+    if (!key_arrays(p, &names, &starts)) {
         free(names);
         free(starts);
         return cat_out_of_memory(err);
     }
-    snprintf(sql, sizeof sql,
-             "SELECT scope, name, model, kind, start_ms, latency FROM %s WHERE "
-             "name = ANY(?1::text[]) AND start_ms = ANY(?2::bigint[])",
-             GRAIN_TABLE[grain]);
     db_stmt *stmt;
-    mm_status st = cat_prepare(cat, sql, &stmt, err);
+    mm_status st = cat_prepare(cat,
+                               STORED_SKETCHES("0", "usage_rollup_minute") " UNION ALL " /**/
+                               STORED_SKETCHES("1", "usage_rollup_day"),
+                               &stmt, err);
     if (st == MM_OK) {
         cat_bind_text(stmt, 1, names);
         cat_bind_text(stmt, 2, starts);
         db_step_result rc;
         while (st == MM_OK && (rc = db_step(stmt)) == DB_ROW) {
-            rollup_key key = {.grain = grain, .start_ms = db_column_int64(stmt, 4)};
-            cat_column_copy(stmt, 0, key.scope, sizeof key.scope);
-            cat_column_copy(stmt, 1, key.name, sizeof key.name);
-            cat_column_copy(stmt, 2, key.model, sizeof key.model);
-            cat_column_copy(stmt, 3, key.kind, sizeof key.kind);
-            cat_rollup_pending *p = cat->rollups;
+            rollup_key key = {.grain = db_column_int64(stmt, 0) ? GRAIN_DAY : GRAIN_MINUTE,
+                              .start_ms = db_column_int64(stmt, 5)};
+            cat_column_copy(stmt, 1, key.scope, sizeof key.scope);
+            cat_column_copy(stmt, 2, key.name, sizeof key.name);
+            cat_column_copy(stmt, 3, key.model, sizeof key.model);
+            cat_column_copy(stmt, 4, key.kind, sizeof key.kind);
             long at = mm_hash_index_find(&p->index, key_hash(&key), &key, key_matches, p->items);
-            if (at >= 0 && !sketch_merge_column(&p->items[at].latency, stmt, 5))
+            if (at >= 0 && !sketch_merge_column(&p->items[at].latency, stmt, 6))
                 st = mm_error_set(err, MM_E_DB, "",
                                   "a stored latency sketch is malformed or memory ran out while "
                                   "updating the usage rollups");
@@ -383,8 +386,6 @@ static mm_status write_grain(mm_catalog *cat, rollup_grain grain, mm_error *err)
     for (size_t i = 0; i < p->count && st == MM_OK; i++)
         if (p->items[i].key.grain == grain)
             g.rows[g.count++] = i;
-    if (st == MM_OK && g.count && db_kind_of(cat->db) == DB_POSTGRES)
-        st = merge_stored_sketches(cat, grain, &g, err);
     for (size_t i = 0; i < g.count && st == MM_OK; i++) {
         const mm_histogram *latency = &p->items[g.rows[i]].latency;
         g.size[i] = mm_histogram_encoded_size(latency);
@@ -455,7 +456,9 @@ mm_status cat_rollup_flush(mm_catalog *cat, mm_error *err)
     cat_rollup_pending *p = cat->rollups;
     if (!p || !p->count)
         return MM_OK;
-    mm_status st = write_grain(cat, GRAIN_MINUTE, err);
+    mm_status st = db_kind_of(cat->db) == DB_POSTGRES ? merge_stored_sketches(cat, err) : MM_OK;
+    if (st == MM_OK)
+        st = write_grain(cat, GRAIN_MINUTE, err);
     if (st == MM_OK)
         st = write_grain(cat, GRAIN_DAY, err);             /* every event has a day row */
     if (st == MM_OK && db_kind_of(cat->db) != DB_POSTGRES) /* PostgreSQL's: PG_UPTO_WITH */
