@@ -28,10 +28,10 @@ static mm_status month_sums(mm_catalog *cat, const month_scope *m, int64_t now_m
                                    m->model, now_ms, tokens, cost, err);
 }
 
-/* Runs a query binding (text a, text b or none, int64 c) whose one row is (count, tokens,
- * oldest[, cost]); fills cols[0..n). */
+/* Runs a query binding (text a, text b or none, int64 since, int64 now) whose one row is
+ * cols[0..n); fills them. */
 static mm_status query_sums(mm_catalog *cat, const char *sql, const char *a, const char *b,
-                            int64_t c, int64_t *cols, int n, mm_error *err)
+                            int64_t since, int64_t now, int64_t *cols, int n, mm_error *err)
 {
     db_stmt *stmt;
     mm_status st = cat_prepare(cat, sql, &stmt, err);
@@ -41,7 +41,8 @@ static mm_status query_sums(mm_catalog *cat, const char *sql, const char *a, con
     cat_bind_text(stmt, i++, a);
     if (b)
         cat_bind_text(stmt, i++, b);
-    db_bind_int64(stmt, i, c);
+    db_bind_int64(stmt, i++, since);
+    db_bind_int64(stmt, i, now);
     int rc = db_step(stmt);
     if (rc == DB_ROW) {
         for (int col = 0; col < n; col++)
@@ -64,28 +65,34 @@ static void add_reserved(mm_usage_counters *out, const int64_t reserved[4])
         out->window_oldest_ms = reserved[2];
 }
 
-/* The queries behind one scope's counters. The window and reservation queries bind ?1 name,
- * ?2 model (workspaces only) and then a time; they return (count, tokens, oldest[, cost]). */
+/* The query behind one scope's window and reservations, in one statement (one round trip on
+ * PostgreSQL): it binds ?1 name, ?2 model (workspaces only), then the window's start and now,
+ * and returns the window's (count, tokens, oldest) then the live reservations' (count, tokens,
+ * oldest, cost). */
 typedef struct counter_scope {
-    const char *window_sql, *reserved_sql;
+    const char *counters_sql;
     const char *model; /* NULL for an account */
     month_scope month;
 } counter_scope;
 
-static const char ACCOUNT_WINDOW[] = "SELECT count(*), coalesce(sum(tokens_in + tokens_out), 0), "
-                                     "coalesce(min(ts_ms), 0) FROM usage_events WHERE account = ?1 "
-                                     "AND kind = 'request' AND ts_ms > ?2";
-static const char ACCOUNT_RESERVED[] =
-    "SELECT coalesce(sum(requests), 0), coalesce(sum(tokens), 0), coalesce(min(ts_ms), 0), "
-    "coalesce(sum(cost_micros), 0) FROM router_reservations WHERE account = ?1 AND expires_ms > ?2";
-static const char WORKSPACE_WINDOW[] =
-    "SELECT count(*), coalesce(sum(tokens_in + tokens_out), 0), "
-    "coalesce(min(ts_ms), 0) FROM usage_events WHERE workspace = ?1 "
-    "AND model = ?2 AND kind = 'request' AND ts_ms > ?3 AND " SERVED_SQL;
+#define RESERVED_SUMS                                                                              \
+    "SELECT coalesce(sum(requests), 0) AS requests, coalesce(sum(tokens), 0) AS tokens, "          \
+    "coalesce(min(ts_ms), 0) AS oldest, "
+#define WINDOW_SUMS                                                                                \
+    "SELECT count(*) AS requests, coalesce(sum(tokens_in + tokens_out), 0) AS tokens, "            \
+    "coalesce(min(ts_ms), 0) AS oldest FROM usage_events "
+#define BOTH_SUMS                                                                                  \
+    "SELECT w.requests, w.tokens, w.oldest, r.requests, r.tokens, r.oldest, r.cost FROM "
+static const char ACCOUNT_COUNTERS[] =
+    BOTH_SUMS "(" WINDOW_SUMS "WHERE account = ?1 AND kind = 'request' AND ts_ms > ?2) w, "
+              "(" RESERVED_SUMS "coalesce(sum(cost_micros), 0) AS cost FROM router_reservations "
+              "WHERE account = ?1 AND expires_ms > ?3) r";
 /* a workspace's limits are in tokens: its reservations' cost is the accounts' */
-static const char WORKSPACE_RESERVED[] =
-    "SELECT coalesce(sum(requests), 0), coalesce(sum(tokens), 0), coalesce(min(ts_ms), 0), 0 "
-    "FROM router_reservations WHERE workspace = ?1 AND model = ?2 AND expires_ms > ?3";
+static const char WORKSPACE_COUNTERS[] =
+    BOTH_SUMS "(" WINDOW_SUMS "WHERE workspace = ?1 AND model = ?2 AND kind = 'request' AND "
+              "ts_ms > ?3 AND " SERVED_SQL ") w, "
+              "(" RESERVED_SUMS "0 AS cost FROM router_reservations WHERE workspace = ?1 AND "
+              "model = ?2 AND expires_ms > ?4) r";
 
 static mm_status scope_counters(mm_catalog *cat, const counter_scope *s, int64_t now_ms,
                                 bool with_month, bool remember, mm_usage_counters *out,
@@ -93,18 +100,16 @@ static mm_status scope_counters(mm_catalog *cat, const counter_scope *s, int64_t
 {
     (void)remember; /* the month sums come from the rollups: nothing to cache */
     memset(out, 0, sizeof *out);
-    int64_t window[3] = {0, 0, 0}, reserved[4] = {0, 0, 0, 0};
-    mm_status st = query_sums(cat, s->window_sql, s->month.name, s->model,
-                              now_ms - MM_ADMISSION_WINDOW_MS, window, 3, err);
-    out->requests_window = window[0];
-    out->tokens_window = window[1];
-    out->window_oldest_ms = window[2];
+    int64_t sums[7] = {0};
+    mm_status st = query_sums(cat, s->counters_sql, s->month.name, s->model,
+                              now_ms - MM_ADMISSION_WINDOW_MS, now_ms, sums, 7, err);
+    out->requests_window = sums[0];
+    out->tokens_window = sums[1];
+    out->window_oldest_ms = sums[2];
     if (st == MM_OK && with_month)
         st = month_sums(cat, &s->month, now_ms, &out->tokens_month, &out->cost_month_micros, err);
     if (st == MM_OK)
-        st = query_sums(cat, s->reserved_sql, s->month.name, s->model, now_ms, reserved, 4, err);
-    if (st == MM_OK)
-        add_reserved(out, reserved);
+        add_reserved(out, sums + 3);
     return st;
 }
 
@@ -112,7 +117,7 @@ static mm_status account_counters(mm_catalog *cat, const char *account, int64_t 
                                   bool with_month, bool remember, mm_usage_counters *out,
                                   mm_error *err)
 {
-    const counter_scope s = {ACCOUNT_WINDOW, ACCOUNT_RESERVED, NULL, {"account", account, ""}};
+    const counter_scope s = {ACCOUNT_COUNTERS, NULL, {"account", account, ""}};
     return scope_counters(cat, &s, now_ms, with_month, remember, out, err);
 }
 
@@ -120,8 +125,7 @@ static mm_status workspace_counters(mm_catalog *cat, const char *workspace, cons
                                     int64_t now_ms, bool with_month, bool remember,
                                     mm_usage_counters *out, mm_error *err)
 {
-    const counter_scope s = {
-        WORKSPACE_WINDOW, WORKSPACE_RESERVED, model, {"workspace", workspace, model}};
+    const counter_scope s = {WORKSPACE_COUNTERS, model, {"workspace", workspace, model}};
     return scope_counters(cat, &s, now_ms, with_month, remember, out, err);
 }
 

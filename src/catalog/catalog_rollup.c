@@ -283,13 +283,13 @@ static bool append(char **buf, size_t *used, size_t *cap, const char *text)
     return true;
 }
 
-/* The PostgreSQL array literals of the rows' names ({"a","b"}) and start times. */
-static bool key_arrays(const grain_rows *g, char **names, char **starts)
+/* The PostgreSQL array literals of the pending rows' names ({"a","b"}) and start times. */
+static bool key_arrays(const cat_rollup_pending *p, char **names, char **starts)
 {
     size_t used[2] = {0, 0}, cap[2] = {0, 0};
     bool ok = append(names, &used[0], &cap[0], "{") && append(starts, &used[1], &cap[1], "{");
-    for (size_t i = 0; i < g->count && ok; i++) {
-        const rollup_key *k = &g->p->items[g->rows[i]].key;
+    for (size_t i = 0; i < p->count && ok; i++) {
+        const rollup_key *k = &p->items[i].key;
         char quoted[2 * MM_NAME_MAX + 4], start[32];
         size_t q = 0;
         quoted[q++] = '"';
@@ -308,37 +308,40 @@ static bool key_arrays(const grain_rows *g, char **names, char **starts)
     return ok && append(names, &used[0], &cap[0], "}") && append(starts, &used[1], &cap[1], "}");
 }
 
-/* PostgreSQL: the stored sketches of a grain's pending rows merged into theirs (the write lock
- * is ours), read in one query: every stored row of the batch's names and start times (a few
- * more than needed at most, matched here by key). */
-static mm_status merge_stored_sketches(mm_catalog *cat, rollup_grain grain, const grain_rows *g,
-                                       mm_error *err)
+#define STORED_SKETCHES(grain, table)                                                              \
+    "SELECT " grain ", scope, name, model, kind, start_ms, latency FROM " table                    \
+    " WHERE name = ANY(?1::text[]) AND start_ms = ANY(?2::bigint[])"
+
+/* PostgreSQL: the stored sketches of every pending row (both grains) merged into theirs (the
+ * write lock is ours), read in one query: every stored row of the batch's names and start
+ * times (a few more than needed at most, matched here by key). */
+static mm_status merge_stored_sketches(mm_catalog *cat, mm_error *err)
 {
-    char *names = NULL, *starts = NULL, sql[256];
-    if (!key_arrays(g, &names, &starts)) {
+    cat_rollup_pending *p = cat->rollups;
+    char *names = NULL, *starts = NULL;
+    if (!key_arrays(p, &names, &starts)) {
         free(names);
         free(starts);
         return cat_out_of_memory(err);
     }
-    snprintf(sql, sizeof sql,
-             "SELECT scope, name, model, kind, start_ms, latency FROM %s WHERE "
-             "name = ANY(?1::text[]) AND start_ms = ANY(?2::bigint[])",
-             GRAIN_TABLE[grain]);
     db_stmt *stmt;
-    mm_status st = cat_prepare(cat, sql, &stmt, err);
+    mm_status st = cat_prepare(cat,
+                               STORED_SKETCHES("0", "usage_rollup_minute") " UNION ALL " /**/
+                               STORED_SKETCHES("1", "usage_rollup_day"),
+                               &stmt, err);
     if (st == MM_OK) {
         cat_bind_text(stmt, 1, names);
         cat_bind_text(stmt, 2, starts);
         db_step_result rc;
         while (st == MM_OK && (rc = db_step(stmt)) == DB_ROW) {
-            rollup_key key = {.grain = grain, .start_ms = db_column_int64(stmt, 4)};
-            cat_column_copy(stmt, 0, key.scope, sizeof key.scope);
-            cat_column_copy(stmt, 1, key.name, sizeof key.name);
-            cat_column_copy(stmt, 2, key.model, sizeof key.model);
-            cat_column_copy(stmt, 3, key.kind, sizeof key.kind);
-            cat_rollup_pending *p = cat->rollups;
+            rollup_key key = {.grain = db_column_int64(stmt, 0) ? GRAIN_DAY : GRAIN_MINUTE,
+                              .start_ms = db_column_int64(stmt, 5)};
+            cat_column_copy(stmt, 1, key.scope, sizeof key.scope);
+            cat_column_copy(stmt, 2, key.name, sizeof key.name);
+            cat_column_copy(stmt, 3, key.model, sizeof key.model);
+            cat_column_copy(stmt, 4, key.kind, sizeof key.kind);
             long at = mm_hash_index_find(&p->index, key_hash(&key), &key, key_matches, p->items);
-            if (at >= 0 && !sketch_merge_column(&p->items[at].latency, stmt, 5))
+            if (at >= 0 && !sketch_merge_column(&p->items[at].latency, stmt, 6))
                 st = mm_error_set(err, MM_E_DB, "",
                                   "a stored latency sketch is malformed or memory ran out while "
                                   "updating the usage rollups");
@@ -361,8 +364,17 @@ static void free_sketches(grain_rows *g)
     free(g->rows);
 }
 
-/* One grain's pending rows as one db_insert_rows upsert (PostgreSQL: a few statements of many
- * rows; SQLite: the reused one-row statement, stepped per row). */
+#define UPTO_KEY "rollups_upto_id"
+/* PostgreSQL: the rollups' position written by the day upsert itself (a data-modifying WITH:
+ * no round trip of its own); its max(id) sees the transaction's events. */
+#define PG_UPTO_WITH                                                                               \
+    "WITH upto AS (INSERT INTO meta(key, value) SELECT '" UPTO_KEY "', "                           \
+    "convert_to(coalesce(max(id), 0)::text, 'UTF8') FROM usage_events "                            \
+    "ON CONFLICT (key) DO UPDATE SET value = excluded.value) "
+
+/* One grain's pending rows as one db_insert_rows upsert (PostgreSQL: one statement of up to
+ * DB_PG_ROWS_PER_STATEMENT rows, the day's also writing the position; SQLite: the reused
+ * one-row statement, stepped per row). */
 static mm_status write_grain(mm_catalog *cat, rollup_grain grain, mm_error *err)
 {
     cat_rollup_pending *p = cat->rollups;
@@ -374,8 +386,6 @@ static mm_status write_grain(mm_catalog *cat, rollup_grain grain, mm_error *err)
     for (size_t i = 0; i < p->count && st == MM_OK; i++)
         if (p->items[i].key.grain == grain)
             g.rows[g.count++] = i;
-    if (st == MM_OK && g.count && db_kind_of(cat->db) == DB_POSTGRES)
-        st = merge_stored_sketches(cat, grain, &g, err);
     for (size_t i = 0; i < g.count && st == MM_OK; i++) {
         const mm_histogram *latency = &p->items[g.rows[i]].latency;
         g.size[i] = mm_histogram_encoded_size(latency);
@@ -385,8 +395,10 @@ static mm_status write_grain(mm_catalog *cat, rollup_grain grain, mm_error *err)
             mm_histogram_encode(latency, g.sketch[i]);
     }
     if (st == MM_OK && g.count) {
-        char head[sizeof UPSERT_HEAD + 32], tail[sizeof UPSERT_TAIL + 64];
-        snprintf(head, sizeof head, UPSERT_HEAD, GRAIN_TABLE[grain]);
+        char head[sizeof PG_UPTO_WITH + sizeof UPSERT_HEAD + 32], tail[sizeof UPSERT_TAIL + 64];
+        bool with_upto = grain == GRAIN_DAY && db_kind_of(cat->db) == DB_POSTGRES;
+        snprintf(head, sizeof head, "%s", with_upto ? PG_UPTO_WITH : "");
+        snprintf(head + strlen(head), sizeof head - strlen(head), UPSERT_HEAD, GRAIN_TABLE[grain]);
         snprintf(tail, sizeof tail, "%s%s", UPSERT_TAIL, latency_merge_sql(cat));
         if (db_insert_rows(cat->db, head, UPSERT_COLUMNS, tail, g.count, bind_row, &g, NULL,
                            &p->upsert[grain]) != MM_OK)
@@ -396,20 +408,14 @@ static mm_status write_grain(mm_catalog *cat, rollup_grain grain, mm_error *err)
     return st;
 }
 
-#define UPTO_KEY "rollups_upto_id"
-
-/* Every event up to the newest is in the rollups now (the write lock is ours). */
+/* SQLite: every event up to the newest is in the rollups now (the write lock is ours). An
+ * upsert, not INSERT OR REPLACE: the row changes in place and meta's key index is left alone. */
 static mm_status write_upto(mm_catalog *cat, mm_error *err)
 {
-    if (db_kind_of(cat->db) == DB_POSTGRES) /* meta.value is BYTEA: the number as text */
-        return cat_exec(cat,
-                        "INSERT INTO meta(key, value) SELECT '" UPTO_KEY "', "
-                        "convert_to(coalesce(max(id), 0)::text, 'UTF8') FROM usage_events "
-                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                        err);
     return cat_exec(cat,
-                    "INSERT OR REPLACE INTO meta(key, value) SELECT '" UPTO_KEY "', "
-                    "coalesce(max(id), 0) FROM usage_events",
+                    "INSERT INTO meta(key, value) SELECT '" UPTO_KEY "', "
+                    "coalesce(max(id), 0) FROM usage_events WHERE true "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                     err);
 }
 
@@ -450,10 +456,12 @@ mm_status cat_rollup_flush(mm_catalog *cat, mm_error *err)
     cat_rollup_pending *p = cat->rollups;
     if (!p || !p->count)
         return MM_OK;
-    mm_status st = write_grain(cat, GRAIN_MINUTE, err);
+    mm_status st = db_kind_of(cat->db) == DB_POSTGRES ? merge_stored_sketches(cat, err) : MM_OK;
     if (st == MM_OK)
-        st = write_grain(cat, GRAIN_DAY, err);
+        st = write_grain(cat, GRAIN_MINUTE, err);
     if (st == MM_OK)
+        st = write_grain(cat, GRAIN_DAY, err);             /* every event has a day row */
+    if (st == MM_OK && db_kind_of(cat->db) != DB_POSTGRES) /* PostgreSQL's: PG_UPTO_WITH */
         st = write_upto(cat, err);
     cat_rollup_discard(cat);
     return st;
@@ -469,12 +477,35 @@ static void fold_caught_up(const mm_usage_event *ev, void *ctx)
         cat->rollup_failed = true;
 }
 
+/* The rollups' position and the newest event's id, in one query (one round trip). */
+static mm_status read_positions(mm_catalog *cat, int64_t *upto, int64_t *top, mm_error *err)
+{
+    *upto = *top = 0;
+    db_stmt *stmt;
+    mm_status st = cat_prepare(
+        cat,
+        db_kind_of(cat->db) == DB_POSTGRES
+            ? "SELECT (SELECT convert_from(value, 'UTF8')::bigint FROM meta WHERE key = '" UPTO_KEY
+              "'), (SELECT coalesce(max(id), 0) FROM usage_events)"
+            : "SELECT (SELECT value FROM meta WHERE key = '" UPTO_KEY "'), "
+              "(SELECT coalesce(max(id), 0) FROM usage_events)",
+        &stmt, err);
+    if (st != MM_OK)
+        return st;
+    if (db_step(stmt) == DB_ROW) {
+        *upto = db_column_int64(stmt, 0); /* NULL (never written): 0 */
+        *top = db_column_int64(stmt, 1);
+    } else {
+        st = cat_db_error(cat, "reading the usage rollups' position", err);
+    }
+    db_finalize(stmt);
+    return st;
+}
+
 mm_status cat_rollup_catch_up(mm_catalog *cat, mm_error *err)
 {
     int64_t upto = 0, top = 0;
-    mm_status st = read_upto(cat, &upto, err);
-    if (st == MM_OK)
-        st = cat_query_int(cat, "SELECT coalesce(max(id), 0) FROM usage_events", NULL, &top, err);
+    mm_status st = read_positions(cat, &upto, &top, err);
     if (st != MM_OK || top <= upto)
         return st;
     cat->rollup_failed = false;
@@ -489,9 +520,7 @@ mm_status catalog_usage_rollups_catch_up(mm_catalog *cat, mm_error *err)
     if (cat->read_only)
         return MM_OK;
     int64_t upto = 0, top = 0;
-    mm_status st = read_upto(cat, &upto, err);
-    if (st == MM_OK)
-        st = cat_query_int(cat, "SELECT coalesce(max(id), 0) FROM usage_events", NULL, &top, err);
+    mm_status st = read_positions(cat, &upto, &top, err);
     if (st != MM_OK || top <= upto)
         return st;
     st = cat_begin(cat, err);

@@ -12,7 +12,7 @@
 /* Migration N (index N-1) takes the schema from version N-1 to N. Never edit a shipped one:
  * append a new step instead. */
 /* The columns of both usage rollup tables (minute and day): what one bucket sums. */
-#define ROLLUP_COLUMNS                                                                             \
+#define ROLLUP_FIELDS                                                                              \
     "  scope TEXT NOT NULL, name TEXT NOT NULL, model TEXT NOT NULL, kind TEXT NOT NULL,"          \
     "  start_ms INTEGER NOT NULL,"                                                                 \
     "  events INTEGER NOT NULL, errors INTEGER NOT NULL, request_errors INTEGER NOT NULL,"         \
@@ -20,8 +20,19 @@
     "  tokens_cache_read INTEGER NOT NULL, tokens_cache_write INTEGER NOT NULL,"                   \
     "  usage_estimated INTEGER NOT NULL, cost_micros INTEGER NOT NULL, unpriced INTEGER NOT NULL," \
     "  served INTEGER NOT NULL, served_tokens INTEGER NOT NULL,"                                   \
-    "  served_cost_micros INTEGER NOT NULL, latency BLOB NOT NULL,"                                \
-    "  PRIMARY KEY (scope, name, model, start_ms, kind)) WITHOUT ROWID;"
+    "  served_cost_micros INTEGER NOT NULL, latency BLOB NOT NULL,"
+#define ROLLUP_COLUMNS                                                                             \
+    ROLLUP_FIELDS "  PRIMARY KEY (scope, name, model, start_ms, kind)) WITHOUT ROWID;"
+/* Migration 12's: the rows of one minute or day side by side, so a transaction's upserts
+ * rewrite a few pages rather than one page per account; reads by name go through an index. */
+#define ROLLUP_COLUMNS_BY_TIME                                                                     \
+    ROLLUP_FIELDS "  PRIMARY KEY (start_ms, scope, name, model, kind)) WITHOUT ROWID;"
+#define ROLLUP_RELAYOUT(table)                                                                     \
+    "CREATE TABLE " table "_by_time (" ROLLUP_COLUMNS_BY_TIME "INSERT INTO " table                 \
+    "_by_time SELECT * FROM " table ";"                                                            \
+    "DROP TABLE " table ";"                                                                        \
+    "ALTER TABLE " table "_by_time RENAME TO " table ";"                                           \
+    "CREATE INDEX " table "_by_name ON " table "(scope, name, model, start_ms);"
 
 /* Migration 8's backfill: a rollup row's sums from its events (catalog_rollup.c's rules as
  * SQL functions). */
@@ -204,6 +215,10 @@ static const char *const MIGRATIONS[] = {
     "ALTER TABLE prices ADD COLUMN per_character REAL;",
     /* 11: a streamed request's time to its first token, ms (NULL = not streamed) */
     "ALTER TABLE usage_events ADD COLUMN ttft_ms INTEGER;",
+    /* 12: the rollup tables keyed by time first (ROLLUP_RELAYOUT): one batch's upserts land on
+     * the few pages of its minute and day instead of one page per account and workspace. The
+     * old start-time indexes are the new keys' prefixes and go with the old tables. */
+    ROLLUP_RELAYOUT("usage_rollup_minute") ROLLUP_RELAYOUT("usage_rollup_day"),
 };
 
 #define SCHEMA_VERSION ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))

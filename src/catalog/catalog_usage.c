@@ -109,8 +109,15 @@ static mm_status prepare_rows(mm_catalog *cat, const usage_rows *rows, mm_error 
         st = validate_event(event_at(rows, i), err);
     if (st == MM_OK && cat_rollup_is_empty(cat) && db_in_transaction(cat->db))
         st = cat_rollup_catch_up(cat, err);
-    for (size_t i = 0; i < rows->count && st == MM_OK; i++)
-        st = db_ensure_month_partition(cat->db, "usage_events", event_at(rows, i)->ts_ms, err);
+    int64_t month_from = 1, month_to = 0; /* the month last made sure of: none yet */
+    for (size_t i = 0; i < rows->count && st == MM_OK; i++) {
+        int64_t ts = event_at(rows, i)->ts_ms;
+        if (ts >= month_from && ts < month_to)
+            continue; /* a batch's events are mostly of one month: once, not once an event */
+        st = db_ensure_month_partition(cat->db, "usage_events", ts, err);
+        month_from = db_month_start_ms(ts);
+        month_to = db_next_month_start_ms(month_from);
+    }
     return st;
 }
 

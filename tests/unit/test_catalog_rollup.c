@@ -168,6 +168,71 @@ static void plain_sql_events_and_the_backfill_are_rolled_up(void **state)
     assert_all_rollups_exact(fx->cat, false);
 }
 
+/* A catalog at schema 11 with rollups in migration 8's layout (keyed by name first) is moved to
+ * migration 12's (keyed by time first); every figure stays exact and later writes add to it. */
+#define OLD_ROLLUP_LAYOUT(t)                                                                       \
+    "CREATE TABLE " t "_old AS SELECT * FROM " t "; DROP TABLE " t "; "                            \
+    "CREATE TABLE " t " (scope TEXT NOT NULL, name TEXT NOT NULL, model TEXT NOT NULL, kind "      \
+    "TEXT NOT NULL, start_ms INTEGER NOT NULL, events INTEGER NOT NULL, errors INTEGER NOT NULL, " \
+    "request_errors INTEGER NOT NULL, rate_limited INTEGER NOT NULL, tokens_in INTEGER NOT NULL, " \
+    "tokens_out INTEGER NOT NULL, tokens_cache_read INTEGER NOT NULL, tokens_cache_write "         \
+    "INTEGER NOT NULL, usage_estimated INTEGER NOT NULL, cost_micros INTEGER NOT NULL, unpriced "  \
+    "INTEGER NOT NULL, served INTEGER NOT NULL, served_tokens INTEGER NOT NULL, "                  \
+    "served_cost_micros INTEGER NOT NULL, latency BLOB NOT NULL, PRIMARY KEY (scope, name, "       \
+    "model, start_ms, kind)) WITHOUT ROWID; INSERT INTO " t " SELECT * FROM " t "_old; "           \
+    "DROP TABLE " t "_old; "
+
+static void migration_12_keeps_the_rollups(void **state)
+{
+    catalog_fixture *fx = *state;
+    mm_error err;
+    ingest(fx->cat, 12, 1500);
+    int64_t days = 0, minutes = 0, after = 0;
+    assert_int_equal(
+        cat_query_int(fx->cat, "SELECT count(*) FROM usage_rollup_day", NULL, &days, &err), MM_OK);
+    assert_int_equal(
+        cat_query_int(fx->cat, "SELECT count(*) FROM usage_rollup_minute", NULL, &minutes, &err),
+        MM_OK);
+    assert_true(days > 0 && minutes > 0);
+    assert_int_equal(
+        cat_exec(fx->cat,
+                 fx->postgres
+                     ? "ALTER TABLE usage_rollup_minute RESET (fillfactor); "
+                       "ALTER TABLE usage_rollup_day RESET (fillfactor); "
+                       "UPDATE mmadmin_schema SET version = 11"
+                     : OLD_ROLLUP_LAYOUT("usage_rollup_minute") OLD_ROLLUP_LAYOUT(
+                           "usage_rollup_day") "CREATE INDEX usage_rollup_minute_by_start ON "
+                                               "usage_rollup_minute(start_ms); "
+                                               "CREATE INDEX usage_rollup_day_by_start ON "
+                                               "usage_rollup_day(start_ms, scope); "
+                                               "PRAGMA user_version = 11",
+                 &err),
+        MM_OK);
+    catalog_close(fx->cat);
+    fx->cat = fixture_open(fx->path);
+    assert_int_equal(
+        cat_query_int(fx->cat, "SELECT count(*) FROM usage_rollup_day", NULL, &after, &err), MM_OK);
+    assert_int_equal(after, days);
+    assert_int_equal(
+        cat_query_int(fx->cat, "SELECT count(*) FROM usage_rollup_minute", NULL, &after, &err),
+        MM_OK);
+    assert_int_equal(after, minutes);
+    if (!fx->postgres) { /* the time-first key, and the index readers by name use */
+        int64_t keyed = 0;
+        assert_int_equal(
+            cat_query_int(fx->cat,
+                          "SELECT count(*) FROM sqlite_master WHERE (name = "
+                          "'usage_rollup_day' AND sql LIKE '%PRIMARY KEY (start_ms,%') "
+                          "OR name = 'usage_rollup_day_by_name'",
+                          NULL, &keyed, &err),
+            MM_OK);
+        assert_int_equal(keyed, 2);
+    }
+    assert_all_rollups_exact(fx->cat, true);
+    ingest(fx->cat, 13, 700);
+    assert_all_rollups_exact(fx->cat, true);
+}
+
 static void month_to_date_stays_exact_across_pruning_and_the_month_boundary(void **state)
 {
     catalog_fixture *fx = *state;
@@ -283,6 +348,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             month_to_date_stays_exact_across_pruning_and_the_month_boundary, catalog_fixture_setup,
             catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(migration_12_keeps_the_rollups, catalog_fixture_setup,
+                                        catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(retention_setting_has_a_default_and_bounds,
                                         catalog_fixture_setup, catalog_fixture_teardown),
         cmocka_unit_test(sketch_round_trip_keeps_the_stated_error),
