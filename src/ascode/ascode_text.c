@@ -30,6 +30,7 @@
     X(fy_token_start_mark)
 /* clang-format on */
 
+#define MM_LIBFYAML_SONAME "libfyaml.so.0" /* libfyaml's ABI */
 #define FY_POINTER(name) __typeof__(name) *name;
 #define FY_NAME(name) #name,
 #define FY_COUNT_ONE(name) +1

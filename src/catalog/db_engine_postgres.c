@@ -27,6 +27,7 @@
     X(PQtransactionStatus) X(PQunescapeBytea)
 /* clang-format on */
 
+#define MM_LIBPQ_SONAME "libpq.so.5" /* libpq's stable ABI */
 #define PQ_POINTER(name) __typeof__(name) *name;
 #define PQ_NAME(name) #name,
 #define PQ_COUNT_ONE(name) +1
