@@ -1,35 +1,22 @@
-/* mmadmin's entry point: parses the global options (cli.c), then chooses the CLI (a command
- * word), the demo (--demo, src/demo) or the console (ui_main). */
+/* mmadmin's entry point: parses the global options (cli.c), then runs the CLI (a command word)
+ * or loads the console module (mmadmin-console.so: the console and --demo) and runs it. */
 #include <stdio.h>
 
 #include "cli/cli.h"
-#include "demo/demo.h"
 #include "ui.h"
-
-static int open_console(const char *db_path, const char *start_page)
-{
-    mm_ui_options opts = {.db_path = db_path, .start_page = start_page};
-    return ui_main(&opts);
-}
+#include "util/module.h"
 
 static int run_console(const cli_context *ctx)
 {
-    char pages[160];
-    if (ctx->page && !ui_page_id_known(ctx->page, pages, sizeof pages)) {
-        fprintf(stderr, "mmadmin: no page '%s'; --page takes one of: %s\n", ctx->page, pages);
-        return CLI_EXIT_USAGE;
+    mm_error err = {0};
+    mm_console_main_fn *console = mm_module_symbol(MM_CONSOLE_MODULE, MM_CONSOLE_ENTRY, &err);
+    if (!console) {
+        fprintf(stderr, "mmadmin: the console cannot open: %s\n", err.message);
+        return CLI_EXIT_FAILURE;
     }
-    if (ctx->demo) {
-        if (ctx->db_path || ctx->read_only) {
-            fprintf(stderr, "mmadmin: --demo makes its own throw-away catalog; drop --db and "
-                            "--read-only\n");
-            return CLI_EXIT_USAGE;
-        }
-        return demo_run(ctx->page, open_console);
-    }
-    mm_ui_options opts = {
-        .db_path = ctx->db_path, .read_only = ctx->read_only, .start_page = ctx->page};
-    return ui_main(&opts);
+    mm_console_args args = {
+        .db_path = ctx->db_path, .read_only = ctx->read_only, .page = ctx->page, .demo = ctx->demo};
+    return console(&args);
 }
 
 int main(int argc, char **argv)

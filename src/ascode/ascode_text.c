@@ -4,12 +4,69 @@
 
 #include <errno.h>
 #include <libfyaml.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+
+#include "util/module.h"
+
+/* libfyaml is opened (dlopen) when a catalog file is first read or written as YAML, so other
+ * commands never map it. Each libfyaml function this file calls is listed here once; calls go
+ * through the table (fy.fy_document_root(...)), loaded once per process (util/module.h). */
+/* clang-format off */
+#define FY_FUNCTIONS(X) \
+    X(fy_diag_cfg_default) X(fy_diag_create) X(fy_diag_destroy) X(fy_diag_errors_iterate) \
+    X(fy_diag_set_collect_errors) X(fy_document_build_from_string) X(fy_document_create) \
+    X(fy_document_destroy) X(fy_document_root) X(fy_document_set_root) \
+    X(fy_emit_document_to_string) X(fy_node_build_from_malloc_string) X(fy_node_create_mapping) \
+    X(fy_node_create_scalar_copy) X(fy_node_create_sequence) X(fy_node_get_scalar) \
+    X(fy_node_get_scalar_token) X(fy_node_get_style) X(fy_node_get_type) \
+    X(fy_node_mapping_append) X(fy_node_mapping_iterate) X(fy_node_pair_key) \
+    X(fy_node_pair_value) X(fy_node_sequence_append) X(fy_node_sequence_iterate) \
+    X(fy_token_start_mark)
+/* clang-format on */
+
+#define MM_LIBFYAML_SONAME "libfyaml.so.0" /* libfyaml's ABI */
+#define FY_POINTER(name) __typeof__(name) *name;
+#define FY_NAME(name) #name,
+#define FY_COUNT_ONE(name) +1
+enum { FY_COUNT = 0 FY_FUNCTIONS(FY_COUNT_ONE) };
+
+typedef struct fy_api {
+    union {
+        struct {
+            FY_FUNCTIONS(FY_POINTER)
+        };
+        void *slot[FY_COUNT]; /* what mm_library_load fills */
+    };
+    bool loaded;
+    char error[256]; /* why it did not load */
+} fy_api;
+
+static fy_api fy; /* written once under fy_once, then only read */
+static pthread_once_t fy_once = PTHREAD_ONCE_INIT;
+
+static void fy_open(void)
+{
+    static const char *const names[FY_COUNT] = {FY_FUNCTIONS(FY_NAME)};
+    fy.loaded =
+        mm_library_load(MM_LIBFYAML_SONAME, names, fy.slot, FY_COUNT, fy.error, sizeof fy.error);
+}
+
+/* MM_OK once libfyaml is usable; else MM_E_IO saying it is not installed. */
+static mm_status fy_load(mm_error *err)
+{
+    pthread_once(&fy_once, fy_open);
+    return fy.loaded ? MM_OK
+                     : mm_error_set(err, MM_E_IO, "yaml",
+                                    "reading and writing YAML needs libfyaml (%s), which did not "
+                                    "load: %s; install it (Debian: libfyaml0)",
+                                    MM_LIBFYAML_SONAME, fy.error);
+}
 
 static void report_add(mm_string_list *list, const asc_doc *doc, const json_t *value,
                        const char *fmt, va_list ap)
@@ -80,8 +137,8 @@ static bool node_mark(struct fy_node *node, int *line, int *column)
 {
     if (!node)
         return false;
-    if (fy_node_get_type(node) == FYNT_SCALAR) {
-        const struct fy_mark *mark = fy_token_start_mark(fy_node_get_scalar_token(node));
+    if (fy.fy_node_get_type(node) == FYNT_SCALAR) {
+        const struct fy_mark *mark = fy.fy_token_start_mark(fy.fy_node_get_scalar_token(node));
         if (!mark)
             return false;
         *line = mark->line + 1;
@@ -89,11 +146,11 @@ static bool node_mark(struct fy_node *node, int *line, int *column)
         return true;
     }
     void *iter = NULL;
-    if (fy_node_get_type(node) == FYNT_MAPPING) { /* a mapping: where its first key is */
-        struct fy_node_pair *pair = fy_node_mapping_iterate(node, &iter);
-        return pair && node_mark(fy_node_pair_key(pair), line, column);
+    if (fy.fy_node_get_type(node) == FYNT_MAPPING) { /* a mapping: where its first key is */
+        struct fy_node_pair *pair = fy.fy_node_mapping_iterate(node, &iter);
+        return pair && node_mark(fy.fy_node_pair_key(pair), line, column);
     }
-    return node_mark(fy_node_sequence_iterate(node, &iter), line, column);
+    return node_mark(fy.fy_node_sequence_iterate(node, &iter), line, column);
 }
 
 static void remember(asc_doc *doc, const json_t *value, struct fy_node *node)
@@ -161,14 +218,14 @@ static bool plain_real(const char *s, double *out)
 static json_t *scalar_value(struct fy_node *node)
 {
     size_t len = 0;
-    const char *text = fy_node_get_scalar(node, &len);
+    const char *text = fy.fy_node_get_scalar(node, &len);
     char *s = strndup(text ? text : "", len);
     if (!s)
         return NULL;
     json_t *value = NULL;
     json_int_t n;
     double d;
-    if (fy_node_get_style(node) != FYNS_PLAIN || memchr(text ? text : "", '\0', len))
+    if (fy.fy_node_get_style(node) != FYNS_PLAIN || memchr(text ? text : "", '\0', len))
         value = json_stringn(text ? text : "", len);
     else if (len == 0 || !strcmp(s, "null") || !strcmp(s, "~") || !strcmp(s, "Null"))
         value = json_null();
@@ -193,8 +250,8 @@ static json_t *mapping_value(asc_doc *doc, struct fy_node *node, asc_report *rep
     json_t *obj = json_object();
     void *iter = NULL;
     struct fy_node_pair *pair;
-    while (obj && (pair = fy_node_mapping_iterate(node, &iter))) {
-        struct fy_node *key = fy_node_pair_key(pair);
+    while (obj && (pair = fy.fy_node_mapping_iterate(node, &iter))) {
+        struct fy_node *key = fy.fy_node_pair_key(pair);
         json_t *key_value = key ? node_value(doc, key, report) : NULL;
         if (!json_is_string(key_value) && !json_is_number(key_value)) {
             asc_report_error(report, doc, key_value, "a key must be a plain word");
@@ -202,9 +259,9 @@ static json_t *mapping_value(asc_doc *doc, struct fy_node *node, asc_report *rep
             continue;
         }
         size_t len = 0;
-        const char *text = fy_node_get_scalar(key, &len);
+        const char *text = fy.fy_node_get_scalar(key, &len);
         char *name = strndup(text, len);
-        json_t *value = node_value(doc, fy_node_pair_value(pair), report);
+        json_t *value = node_value(doc, fy.fy_node_pair_value(pair), report);
         if (name && value)
             json_object_set_new(obj, name, value);
         else
@@ -220,7 +277,7 @@ static json_t *node_value(asc_doc *doc, struct fy_node *node, asc_report *report
     json_t *value = NULL;
     if (!node)
         return json_null();
-    switch (fy_node_get_type(node)) {
+    switch (fy.fy_node_get_type(node)) {
     case FYNT_SCALAR:
         value = scalar_value(node);
         break;
@@ -231,7 +288,7 @@ static json_t *node_value(asc_doc *doc, struct fy_node *node, asc_report *report
         value = json_array();
         void *iter = NULL;
         struct fy_node *item;
-        while (value && (item = fy_node_sequence_iterate(node, &iter)))
+        while (value && (item = fy.fy_node_sequence_iterate(node, &iter)))
             json_array_append_new(value, node_value(doc, item, report));
         break;
     }
@@ -276,7 +333,7 @@ static void collect_syntax_errors(struct fy_diag *diag, asc_report *report)
 {
     void *iter = NULL;
     struct fy_diag_error *e;
-    while ((e = fy_diag_errors_iterate(diag, &iter))) {
+    while ((e = fy.fy_diag_errors_iterate(diag, &iter))) {
         char line[1100];
         snprintf(line, sizeof line, "%d:%d: YAML syntax: %s", e->line + 1, e->column + 1, e->msg);
         mm_string_list_append(&report->errors, line);
@@ -342,24 +399,27 @@ mm_status asc_doc_parse(const char *text, size_t len, const char *name, asc_doc 
     memset(doc, 0, sizeof *doc);
     if (!text_is_yaml_characters(text, len, report))
         return mm_error_set(err, MM_E_INVALID, "file", "%s is not UTF-8 YAML or JSON text", name);
+    mm_status st = fy_load(err);
+    if (st != MM_OK)
+        return st;
     struct fy_diag_cfg dcfg;
-    fy_diag_cfg_default(&dcfg);
+    fy.fy_diag_cfg_default(&dcfg);
     dcfg.fp = NULL;
     dcfg.output_fn = NULL;
-    struct fy_diag *diag = fy_diag_create(&dcfg);
+    struct fy_diag *diag = fy.fy_diag_create(&dcfg);
     if (!diag)
         return mm_error_set(err, MM_E_INTERNAL, "", "out of memory reading %s", name);
-    fy_diag_set_collect_errors(diag, true);
+    fy.fy_diag_set_collect_errors(diag, true);
     struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG, .diag = diag};
-    struct fy_document *fyd = fy_document_build_from_string(&cfg, text, len);
+    struct fy_document *fyd = fy.fy_document_build_from_string(&cfg, text, len);
     if (!fyd) {
         collect_syntax_errors(diag, report);
-        fy_diag_destroy(diag);
+        fy.fy_diag_destroy(diag);
         return mm_error_set(err, MM_E_INVALID, "file", "%s is not valid YAML or JSON", name);
     }
-    doc->root = node_value(doc, fy_document_root(fyd), report);
-    fy_document_destroy(fyd);
-    fy_diag_destroy(diag);
+    doc->root = node_value(doc, fy.fy_document_root(fyd), report);
+    fy.fy_document_destroy(fyd);
+    fy.fy_diag_destroy(diag);
     asc_doc_sort(doc);
     if (!doc->root)
         return mm_error_set(err, MM_E_INTERNAL, "", "out of memory reading %s", name);
@@ -422,10 +482,10 @@ static struct fy_node *string_node(struct fy_document *fyd, const json_t *value)
                  !strcmp(s, "~") || !strcasecmp(s, "true") || !strcasecmp(s, "false") ||
                  !strcasecmp(s, "null");
     if (!quote)
-        return fy_node_create_scalar_copy(fyd, s, json_string_length(value));
+        return fy.fy_node_create_scalar_copy(fyd, s, json_string_length(value));
     char *quoted = json_dumps(value, JSON_ENCODE_ANY);
     struct fy_node *node =
-        quoted ? fy_node_build_from_malloc_string(fyd, quoted, strlen(quoted)) : NULL;
+        quoted ? fy.fy_node_build_from_malloc_string(fyd, quoted, strlen(quoted)) : NULL;
     if (!node) /* on success the document owns quoted */
         free(quoted);
     return node;
@@ -437,24 +497,24 @@ static struct fy_node *yaml_node(struct fy_document *fyd, const json_t *value)
     const char *text = buf;
     switch (json_typeof(value)) {
     case JSON_OBJECT: {
-        struct fy_node *map = fy_node_create_mapping(fyd);
+        struct fy_node *map = fy.fy_node_create_mapping(fyd);
         const char *key;
         json_t *item;
         json_object_foreach((json_t *)value, key, item)
         {
-            struct fy_node *k = fy_node_create_scalar_copy(fyd, key, strlen(key));
-            if (!map || fy_node_mapping_append(map, k, yaml_node(fyd, item)) != 0)
+            struct fy_node *k = fy.fy_node_create_scalar_copy(fyd, key, strlen(key));
+            if (!map || fy.fy_node_mapping_append(map, k, yaml_node(fyd, item)) != 0)
                 return NULL;
         }
         return map;
     }
     case JSON_ARRAY: {
-        struct fy_node *seq = fy_node_create_sequence(fyd);
+        struct fy_node *seq = fy.fy_node_create_sequence(fyd);
         size_t i;
         json_t *item;
         json_array_foreach(value, i, item)
         {
-            if (!seq || fy_node_sequence_append(seq, yaml_node(fyd, item)) != 0)
+            if (!seq || fy.fy_node_sequence_append(seq, yaml_node(fyd, item)) != 0)
                 return NULL;
         }
         return seq;
@@ -479,7 +539,7 @@ static struct fy_node *yaml_node(struct fy_document *fyd, const json_t *value)
         text = "null";
         break;
     }
-    return fy_node_create_scalar_copy(fyd, text, strlen(text));
+    return fy.fy_node_create_scalar_copy(fyd, text, strlen(text));
 }
 
 mm_status asc_text_write(const json_t *root, bool yaml, char **text, mm_error *err)
@@ -492,12 +552,16 @@ mm_status asc_text_write(const json_t *root, bool yaml, char **text, mm_error *e
             sprintf(*text, "%s\n", json);
         free(json);
     } else {
-        struct fy_document *fyd = fy_document_create(NULL);
+        mm_status st = fy_load(err);
+        if (st != MM_OK)
+            return st;
+        struct fy_document *fyd = fy.fy_document_create(NULL);
         struct fy_node *node = fyd ? yaml_node(fyd, root) : NULL;
-        if (node && fy_document_set_root(fyd, node) == 0)
-            *text = fy_emit_document_to_string(fyd, FYECF_MODE_BLOCK | FYECF_INDENT_2 |
-                                                        FYECF_WIDTH_INF | FYECF_DOC_START_MARK_OFF);
-        fy_document_destroy(fyd);
+        if (node && fy.fy_document_set_root(fyd, node) == 0)
+            *text =
+                fy.fy_emit_document_to_string(fyd, FYECF_MODE_BLOCK | FYECF_INDENT_2 |
+                                                       FYECF_WIDTH_INF | FYECF_DOC_START_MARK_OFF);
+        fy.fy_document_destroy(fyd);
         size_t len = *text ? strlen(*text) : 0;
         char *grown = len && (*text)[len - 1] != '\n' ? realloc(*text, len + 2) : NULL;
         if (grown) { /* the emitter may leave the last line open */

@@ -4,13 +4,62 @@
 
 #include <libpq-fe.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "util/module.h"
 #include "util/redact.h"
 #include "util/text.h"
+
+/* libpq is opened (dlopen) at the first PostgreSQL address, so SQLite catalogs and commands that
+ * open none never map it and its dependencies. Each libpq function this file calls is listed
+ * here once; calls go through the table (pq.PQexec(...)), loaded once per process. */
+/* clang-format off */
+#define PQ_FUNCTIONS(X) \
+    X(PQbackendPID) X(PQclear) X(PQcmdTuples) X(PQconnectdbParams) X(PQconninfoFree) \
+    X(PQconninfoParse) X(PQconsumeInput) X(PQerrorMessage) X(PQexec) X(PQexecParams) \
+    X(PQexecPrepared) X(PQfinish) X(PQfname) X(PQfreemem) X(PQftype) X(PQgetisnull) \
+    X(PQgetvalue) X(PQnfields) X(PQnotifies) X(PQntuples) X(PQprepare) X(PQreset) \
+    X(PQresultErrorField) X(PQresultStatus) X(PQsetNoticeProcessor) X(PQsocket) X(PQstatus) \
+    X(PQtransactionStatus) X(PQunescapeBytea)
+/* clang-format on */
+
+#define MM_LIBPQ_SONAME "libpq.so.5" /* libpq's stable ABI */
+#define PQ_POINTER(name) __typeof__(name) *name;
+#define PQ_NAME(name) #name,
+#define PQ_COUNT_ONE(name) +1
+enum { PQ_COUNT = 0 PQ_FUNCTIONS(PQ_COUNT_ONE) };
+
+typedef struct pq_api {
+    union {
+        struct {
+            PQ_FUNCTIONS(PQ_POINTER)
+        };
+        void *slot[PQ_COUNT]; /* what mm_library_load fills */
+    };
+    bool loaded;
+    char error[256]; /* why it did not load */
+} pq_api;
+
+static pq_api pq; /* written once under pq_once, then only read */
+static pthread_once_t pq_once = PTHREAD_ONCE_INIT;
+
+static void pq_open(void)
+{
+    static const char *const names[PQ_COUNT] = {PQ_FUNCTIONS(PQ_NAME)};
+    pq.loaded =
+        mm_library_load(MM_LIBPQ_SONAME, names, pq.slot, PQ_COUNT, pq.error, sizeof pq.error);
+}
+
+/* True once libpq is usable; false (pq.error says why) when it is not installed. */
+static bool pq_load(void)
+{
+    pthread_once(&pq_once, pq_open);
+    return pq.loaded;
+}
 
 #define DEFAULT_LOCK_TIMEOUT_MS 5000
 #define KNOWN_PARTITIONS 32
@@ -94,12 +143,12 @@ static db_fault fault_of_state(const char *state)
 /* Records the failure a result (or, without one, the connection) reports; returns MM_E_DB. */
 static mm_status pg_fail(db_conn *db, const PGresult *res)
 {
-    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    const char *state = res ? pq.PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *primary = res ? pq.PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     db_fault fault = fault_of_state(state);
-    if (PQstatus(handle_of(db)) != CONNECTION_OK)
+    if (pq.PQstatus(handle_of(db)) != CONNECTION_OK)
         fault = DB_FAULT_CONNECTION;
-    db_fail(db, fault, primary ? primary : PQerrorMessage(handle_of(db)));
+    db_fail(db, fault, primary ? primary : pq.PQerrorMessage(handle_of(db)));
     db->retryable = state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0);
     return MM_E_DB;
 }
@@ -110,16 +159,16 @@ static bool reconnect(db_conn *db);
  * connection found lost outside a transaction is reset and the statement sent once more. */
 static mm_status run_simple(db_conn *db, const char *sql)
 {
-    PGresult *res = PQexec(handle_of(db), sql);
-    if (PQresultStatus(res) == PGRES_FATAL_ERROR && reconnect(db)) {
-        PQclear(res);
-        res = PQexec(handle_of(db), sql);
+    PGresult *res = pq.PQexec(handle_of(db), sql);
+    if (pq.PQresultStatus(res) == PGRES_FATAL_ERROR && reconnect(db)) {
+        pq.PQclear(res);
+        res = pq.PQexec(handle_of(db), sql);
     }
-    ExecStatusType status = PQresultStatus(res);
+    ExecStatusType status = pq.PQresultStatus(res);
     mm_status st = MM_OK;
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
         st = pg_fail(db, res);
-    PQclear(res);
+    pq.PQclear(res);
     return st;
 }
 
@@ -228,7 +277,7 @@ static db_stmt *pg_prepare(db_conn *db, const char *sql)
 static void free_blobs(pg_stmt *stmt)
 {
     for (int i = 0; stmt->blobs && i < stmt->n_blobs; i++)
-        PQfreemem(stmt->blobs[i]);
+        pq.PQfreemem(stmt->blobs[i]);
     free(stmt->blobs);
     free(stmt->blob_lengths);
     stmt->blobs = NULL;
@@ -239,7 +288,7 @@ static void free_blobs(pg_stmt *stmt)
 static void clear_result(pg_stmt *stmt)
 {
     free_blobs(stmt);
-    PQclear(stmt->result);
+    pq.PQclear(stmt->result);
     stmt->result = NULL;
     stmt->executed = false;
     stmt->row = -1;
@@ -321,18 +370,18 @@ static PGresult *send_statement(pg_stmt *stmt)
     if (stmt->name[0] && stmt->generation != pc->generation)
         stmt->name[0] = '\0'; /* prepared on a connection since reset */
     if (stmt->runs++ == 0)
-        return PQexecParams(conn, stmt->sql, n, types, values, lengths, formats, 0);
+        return pq.PQexecParams(conn, stmt->sql, n, types, values, lengths, formats, 0);
     if (!stmt->name[0]) {
         stmt->generation = pc->generation;
         snprintf(stmt->name, sizeof stmt->name, "mm_s%u", ++pc->next_statement);
-        PGresult *res = PQprepare(conn, stmt->name, stmt->sql, n, types);
-        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        PGresult *res = pq.PQprepare(conn, stmt->name, stmt->sql, n, types);
+        if (pq.PQresultStatus(res) != PGRES_COMMAND_OK) {
             stmt->name[0] = '\0';
             return res;
         }
-        PQclear(res);
+        pq.PQclear(res);
     }
-    return PQexecPrepared(conn, stmt->name, n, values, lengths, formats, 0);
+    return pq.PQexecPrepared(conn, stmt->name, n, values, lengths, formats, 0);
 }
 
 static db_step_result pg_step(db_stmt *base)
@@ -341,20 +390,20 @@ static db_step_result pg_step(db_stmt *base)
     if (!stmt->executed) {
         clear_result(stmt);
         stmt->result = send_statement(stmt);
-        if (PQresultStatus(stmt->result) == PGRES_FATAL_ERROR && reconnect(base->db)) {
-            PQclear(stmt->result);
+        if (pq.PQresultStatus(stmt->result) == PGRES_FATAL_ERROR && reconnect(base->db)) {
+            pq.PQclear(stmt->result);
             stmt->result = send_statement(stmt);
         }
         stmt->executed = true;
-        ExecStatusType status = PQresultStatus(stmt->result);
+        ExecStatusType status = pq.PQresultStatus(stmt->result);
         if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
             pg_fail(base->db, stmt->result);
             clear_result(stmt);
             stmt->executed = true; /* stepping again repeats the failure, as SQLite does */
             return DB_ERROR;
         }
-        stmt->n_rows = PQntuples(stmt->result);
-        stmt->changes = strtoll(PQcmdTuples(stmt->result), NULL, 10);
+        stmt->n_rows = pq.PQntuples(stmt->result);
+        stmt->changes = strtoll(pq.PQcmdTuples(stmt->result), NULL, 10);
     }
     if (!stmt->result) {
         db_fail(base->db, DB_FAULT_OTHER, "the statement failed before");
@@ -379,10 +428,10 @@ static void pg_finalize(db_stmt *base)
     pg_stmt *stmt = (pg_stmt *)base;
     clear_result(stmt);
     if (stmt->name[0] && stmt->generation == ((pg_conn *)base->db)->generation &&
-        PQstatus(handle_of(base->db)) == CONNECTION_OK) {
+        pq.PQstatus(handle_of(base->db)) == CONNECTION_OK) {
         char sql[48];
         snprintf(sql, sizeof sql, "DEALLOCATE %s", stmt->name);
-        PQclear(PQexec(handle_of(base->db), sql));
+        pq.PQclear(pq.PQexec(handle_of(base->db), sql));
     }
     for (int i = 0; i < stmt->n_params; i++)
         free(stmt->params[i].value);
@@ -402,9 +451,9 @@ static const char *value_at(db_stmt *base, int index)
 {
     pg_stmt *stmt = (pg_stmt *)base;
     if (!stmt->result || stmt->row < 0 || stmt->row >= stmt->n_rows || index < 0 ||
-        index >= PQnfields(stmt->result) || PQgetisnull(stmt->result, stmt->row, index))
+        index >= pq.PQnfields(stmt->result) || pq.PQgetisnull(stmt->result, stmt->row, index))
         return NULL;
-    return PQgetvalue(stmt->result, stmt->row, index);
+    return pq.PQgetvalue(stmt->result, stmt->row, index);
 }
 
 static int64_t pg_column_int64(db_stmt *stmt, int index)
@@ -442,7 +491,7 @@ static const void *pg_column_blob(db_stmt *base, int index, size_t *len)
     if (!v)
         return NULL;
     if (!stmt->blobs) {
-        size_t n = (size_t)PQnfields(stmt->result);
+        size_t n = (size_t)pq.PQnfields(stmt->result);
         stmt->blobs = calloc(n, sizeof *stmt->blobs);
         stmt->blob_lengths = calloc(n, sizeof *stmt->blob_lengths);
         stmt->n_blobs = (int)n;
@@ -452,7 +501,8 @@ static const void *pg_column_blob(db_stmt *base, int index, size_t *len)
         }
     }
     if (!stmt->blobs[index])
-        stmt->blobs[index] = PQunescapeBytea((const unsigned char *)v, &stmt->blob_lengths[index]);
+        stmt->blobs[index] =
+            pq.PQunescapeBytea((const unsigned char *)v, &stmt->blob_lengths[index]);
     *len = stmt->blobs[index] ? stmt->blob_lengths[index] : 0;
     return stmt->blobs[index];
 }
@@ -460,13 +510,13 @@ static const void *pg_column_blob(db_stmt *base, int index, size_t *len)
 static int pg_column_count(db_stmt *base)
 {
     pg_stmt *stmt = (pg_stmt *)base;
-    return stmt->result ? PQnfields(stmt->result) : 0;
+    return stmt->result ? pq.PQnfields(stmt->result) : 0;
 }
 
 static const char *pg_column_name(db_stmt *base, int index)
 {
     pg_stmt *stmt = (pg_stmt *)base;
-    const char *name = stmt->result ? PQfname(stmt->result, index) : NULL;
+    const char *name = stmt->result ? pq.PQfname(stmt->result, index) : NULL;
     return name ? name : "";
 }
 
@@ -475,7 +525,7 @@ static db_value_kind pg_column_kind(db_stmt *base, int index)
     pg_stmt *stmt = (pg_stmt *)base;
     if (!value_at(base, index))
         return DB_VALUE_NULL;
-    switch (PQftype(stmt->result, index)) {
+    switch (pq.PQftype(stmt->result, index)) {
     case OID_INT8:
     case OID_INT2:
     case OID_INT4:
@@ -504,8 +554,8 @@ static mm_status pg_begin(db_conn *db, db_tx_mode mode)
     else
         snprintf(sql, sizeof sql, "BEGIN");
     mm_status st = run_simple(db, sql);
-    if (st != MM_OK && PQtransactionStatus(handle_of(db)) != PQTRANS_IDLE)
-        PQclear(PQexec(handle_of(db), "ROLLBACK"));
+    if (st != MM_OK && pq.PQtransactionStatus(handle_of(db)) != PQTRANS_IDLE)
+        pq.PQclear(pq.PQexec(handle_of(db), "ROLLBACK"));
     return st;
 }
 
@@ -518,8 +568,8 @@ static void pg_rollback(db_conn *db)
 {
     pg_conn *pc = (pg_conn *)db;
     pc->n_known = 0; /* a partition created in this transaction is gone */
-    if (PQtransactionStatus(pc->handle) != PQTRANS_IDLE)
-        PQclear(PQexec(pc->handle, "ROLLBACK"));
+    if (pq.PQtransactionStatus(pc->handle) != PQTRANS_IDLE)
+        pq.PQclear(pq.PQexec(pc->handle, "ROLLBACK"));
 }
 
 static mm_status pg_lock_key(db_conn *db, const char *key)
@@ -540,13 +590,13 @@ static mm_status pg_lock_key(db_conn *db, const char *key)
 static mm_status drain_notifications(db_conn *db, bool *changed)
 {
     pg_conn *pc = (pg_conn *)db;
-    if (!PQconsumeInput(pc->handle))
+    if (!pq.PQconsumeInput(pc->handle))
         return pg_fail(db, NULL);
     PGnotify *note;
-    while ((note = PQnotifies(pc->handle)) != NULL) {
+    while ((note = pq.PQnotifies(pc->handle)) != NULL) {
         if (note->be_pid != pc->backend_pid)
             *changed = true;
-        PQfreemem(note);
+        pq.PQfreemem(note);
     }
     return MM_OK;
 }
@@ -583,7 +633,7 @@ static mm_status pg_wait_change(db_conn *db, int timeout_ms, bool *changed)
         int64_t left = deadline - monotonic_ms();
         if (left <= 0)
             break;
-        struct pollfd pfd = {.fd = PQsocket(handle_of(db)), .events = POLLIN};
+        struct pollfd pfd = {.fd = pq.PQsocket(handle_of(db)), .events = POLLIN};
         if (poll(&pfd, 1, (int)left) > 0)
             st = pg_changed(db, changed);
     }
@@ -592,7 +642,7 @@ static mm_status pg_wait_change(db_conn *db, int timeout_ms, bool *changed)
 
 static int pg_wait_fd(const db_conn *db)
 {
-    return PQsocket(((const pg_conn *)db)->handle);
+    return pq.PQsocket(((const pg_conn *)db)->handle);
 }
 
 /* ---- partitions ---- */
@@ -667,7 +717,7 @@ static mm_status pg_identity_follow(db_conn *db, const char *table)
 
 static void pg_close(db_conn *db)
 {
-    PQfinish(handle_of(db));
+    pq.PQfinish(handle_of(db));
     free(db);
 }
 
@@ -725,7 +775,7 @@ static const char *option_value(const PQconninfoOption *opts, const char *keywor
 
 void db_postgres_display(const char *address, char *out, size_t outsz)
 {
-    PQconninfoOption *opts = PQconninfoParse(address, NULL);
+    PQconninfoOption *opts = pq_load() ? pq.PQconninfoParse(address, NULL) : NULL;
     if (!opts) { /* shown as typed, so it can be corrected, but never its password */
         mm_redact_address(address, out, outsz);
         return;
@@ -740,7 +790,7 @@ void db_postgres_display(const char *address, char *out, size_t outsz)
              host && !socket_dir ? host : "", port ? ":" : "", port ? port : "",
              dbname ? dbname : "", socket_dir ? "?host=" : "", socket_dir ? host : "",
              service ? (socket_dir ? "&service=" : "?service=") : "", service ? service : "");
-    PQconninfoFree(opts);
+    pq.PQconninfoFree(opts);
 }
 
 static void ignore_notice(void *arg, const char *message)
@@ -762,9 +812,9 @@ static mm_status configure(db_conn *db)
              "SET TIME ZONE 'UTC'; LISTEN %s%s",
              ((pg_conn *)db)->lock_timeout_ms, IDLE_IN_TX_TIMEOUT_MS, DB_NOTIFY_CHANNEL,
              db->read_only ? "; SET default_transaction_read_only = on" : "");
-    PGresult *res = PQexec(handle_of(db), sql);
-    mm_status st = PQresultStatus(res) == PGRES_COMMAND_OK ? MM_OK : pg_fail(db, res);
-    PQclear(res);
+    PGresult *res = pq.PQexec(handle_of(db), sql);
+    mm_status st = pq.PQresultStatus(res) == PGRES_COMMAND_OK ? MM_OK : pg_fail(db, res);
+    pq.PQclear(res);
     return st;
 }
 
@@ -774,12 +824,12 @@ static mm_status configure(db_conn *db)
 static bool reconnect(db_conn *db)
 {
     pg_conn *pc = (pg_conn *)db;
-    if (db->in_tx || PQstatus(pc->handle) == CONNECTION_OK)
+    if (db->in_tx || pq.PQstatus(pc->handle) == CONNECTION_OK)
         return false;
-    PQreset(pc->handle);
-    if (PQstatus(pc->handle) != CONNECTION_OK)
+    pq.PQreset(pc->handle);
+    if (pq.PQstatus(pc->handle) != CONNECTION_OK)
         return false;
-    pc->backend_pid = PQbackendPID(pc->handle);
+    pc->backend_pid = pq.PQbackendPID(pc->handle);
     pc->generation++;
     pc->n_known = 0;
     pc->missed = true;
@@ -789,6 +839,11 @@ static bool reconnect(db_conn *db)
 mm_status db_postgres_open(const char *address, const db_open_options *opts, db_conn **out,
                            mm_error *err)
 {
+    if (!pq_load())
+        return mm_error_set(err, MM_E_DB, "db",
+                            "a PostgreSQL catalog needs libpq (%s), which did not load: %s; "
+                            "install it (Debian: libpq5)",
+                            MM_LIBPQ_SONAME, pq.error);
     pg_conn *pc = calloc(1, sizeof *pc);
     if (!pc)
         return mm_error_set(err, MM_E_INTERNAL, "", "out of memory opening the catalog");
@@ -801,17 +856,18 @@ mm_status db_postgres_open(const char *address, const db_open_options *opts, db_
     db_postgres_display(address, db->display, sizeof db->display);
     const char *const keywords[] = {"dbname", "fallback_application_name", NULL};
     const char *const values[] = {address, "mmadmin", NULL};
-    pc->handle = PQconnectdbParams(keywords, values, 1);
+    pc->handle = pq.PQconnectdbParams(keywords, values, 1);
     mm_status st = MM_OK;
-    if (!pc->handle || PQstatus(pc->handle) != CONNECTION_OK) {
-        db_fail(db, DB_FAULT_CONNECTION, pc->handle ? PQerrorMessage(pc->handle) : "out of memory");
+    if (!pc->handle || pq.PQstatus(pc->handle) != CONNECTION_OK) {
+        db_fail(db, DB_FAULT_CONNECTION,
+                pc->handle ? pq.PQerrorMessage(pc->handle) : "out of memory");
         st = mm_error_set(err, MM_E_DB, "db",
                           "cannot connect to the catalog %s: %s; check --db or MM_DB and that "
                           "the server is running",
                           db->display, db->message);
     } else {
-        PQsetNoticeProcessor(pc->handle, ignore_notice, NULL);
-        pc->backend_pid = PQbackendPID(pc->handle);
+        pq.PQsetNoticeProcessor(pc->handle, ignore_notice, NULL);
+        pc->backend_pid = pq.PQbackendPID(pc->handle);
         if (configure(db) != MM_OK)
             st = db_error(db, "opening the catalog", err);
     }

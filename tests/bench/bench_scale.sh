@@ -3,7 +3,8 @@
 # the first Health frame with 1,000 accounts and BENCH_EVENTS (10M) events this month and with
 # 10,000 accounts (htop's first frame), flat from 100k events to BENCH_EVENTS, `health --json`
 # at 10,000 accounts (the plain-SQL floor over the rollups), console RSS, a key on each list
-# page with 10,000 rows (a key in htop), and `send` (a bare curl of the same request to mmsim).
+# page with 10,000 rows (a key in htop), and `send` (bench_send.sh: a bare curl of the same
+# request to mmsim).
 # The catalogs are built here: rows by plain SQL (generate_series; the event indexes dropped
 # and rebuilt around the bulk insert), the events' rollups by migration 8's backfill (the
 # catalog is set back to schema 7 and reopened, which recounts every event). Ingest is in
@@ -15,12 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 events=${BENCH_EVENTS:-10000000}
 runs=${BENCH_RUNS:-3}
 tmp=$(mktemp -d)
-sim=""
-cleanup() {
-    if [[ -n "$sim" ]]; then kill -TERM "$sim" 2>/dev/null && wait "$sim" 2>/dev/null; fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+trap 'rm -rf "$tmp"' EXIT
 for tool in sqlite3 python3 curl htop; do
     command -v "$tool" >/dev/null || { echo "bench_scale: $tool is needed"; exit 0; }
 done
@@ -136,29 +132,7 @@ for page in entitlements models accounts audit; do
         "$htop_key ms" "<= 5 ms"
 done
 
-# send beside a bare curl of the same request to mmsim
-"$build/mmsim" --port 0 --quiet >"$tmp/sim.out" &
-sim=$!
-for _ in $(seq 100); do [[ -s $tmp/sim.out ]] && break; sleep 0.05; done
-url="http://127.0.0.1:$(head -n 1 "$tmp/sim.out")"
-export MM_DB=$tmp/a10k.db SIM_KEY=sk-bench-0123456789abcdef
-"$build/mmadmin" account add sim --provider openai --endpoint "$url/openai" \
-    --api-key-env SIM_KEY >/dev/null
-"$build/mmadmin" model add chat --type chat >/dev/null
-"$build/mmadmin" target add chat --account sim --model gpt-4o-mini >/dev/null
-"$build/mmadmin" workspace add bench >/dev/null
-"$build/mmadmin" entitle chat bench >/dev/null
-body='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello"}]}'
-for _ in $(seq 10); do
-    s=$(ms); "$build/mmadmin" send chat --workspace bench --prompt "Say hello" >/dev/null
-    echo $(($(ms) - s))
-done | median >"$tmp/send"
-for _ in $(seq 10); do
-    s=$(ms)
-    curl -s -o /dev/null -H "Authorization: Bearer $SIM_KEY" -H 'Content-Type: application/json' \
-        --data-binary "$body" "$url/openai/chat/completions"
-    echo $(($(ms) - s))
-done | median >"$tmp/curl"
-row "mmadmin send (10,000-account catalog)" "$(cat "$tmp/send") ms" "bare curl to mmsim" \
-    "$(cat "$tmp/curl") ms" "<= 1.15x"
+# send beside a bare curl of the same request to mmsim, with the 10,000-account catalog
+BENCH_SEND_DB=$tmp/a10k.db BENCH_SEND_ROUNDS=$((runs * 4 + 1)) MM_BUILD_DIR=$build \
+    bash "$here/bench_send.sh"
 echo "bench_scale: $(( ($(ms) - t0) / 1000 )) s in all"
