@@ -242,7 +242,7 @@ static void update_rows(ui_page *page, ui_app *app)
     }
     const mm_health_report *was = &st->shown->report, *now = &app->health->report;
     for (size_t i = 0; i < now->count; i++)
-        if (memcmp(&was->accounts[i], &now->accounts[i], sizeof now->accounts[i]) != 0)
+        if (!health_figures_same(&was->accounts[i], &now->accounts[i]))
             put_row(app, st, &now->accounts[i], false, i);
     ui_table_update_end(&st->table);
     set_subtitle(page, now);
