@@ -529,6 +529,9 @@ static void wait_for_work(mm_monitor *mon)
 
 static void initial_load(mm_monitor *mon)
 {
+    /* a refresh asked before this point (a console showing the Health page as it starts) is
+     * what this load reads anyway; one asked during it is still done after */
+    atomic_store(&mon->refresh, false);
     load_settings(mon);
     reload_accounts(mon);
     mm_error err = {0};
