@@ -207,9 +207,8 @@ static bool same_figures(const mm_health_snapshot *a, const mm_health_snapshot *
 {
     bool same = a->report.count == b->report.count && a->is_prober == b->is_prober &&
                 same_thresholds(&a->report.thresholds, &b->report.thresholds) &&
-                a->probe_interval_ms == b->probe_interval_ms &&
-                strcmp(a->prober, b->prober) == 0 && strcmp(a->problem, b->problem) == 0 &&
-                a->last_round_ms == b->last_round_ms;
+                a->probe_interval_ms == b->probe_interval_ms && strcmp(a->prober, b->prober) == 0 &&
+                strcmp(a->problem, b->problem) == 0 && a->last_round_ms == b->last_round_ms;
     for (size_t i = 0; same && i < a->report.count; i++)
         same = health_figures_same(&a->report.accounts[i], &b->report.accounts[i]);
     return same;
@@ -535,8 +534,8 @@ static void initial_load(mm_monitor *mon)
     load_settings(mon);
     reload_accounts(mon);
     mm_error err = {0};
-    if (health_windows_load_for(mon->cat, &mon->accounts, mm_now_ms(), &mon->windows,
-                                &mon->last_id, &err) != MM_OK)
+    if (health_windows_load_for(mon->cat, &mon->accounts, mm_now_ms(), &mon->windows, &mon->last_id,
+                                &err) != MM_OK)
         set_problem(mon, &err);
     mon->current_minute = mm_now_ms() / MM_MINUTE_MS;
     int64_t mono = mm_monotonic_ms();

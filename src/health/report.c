@@ -185,8 +185,8 @@ static const int32_t NO_P95[MM_WINDOW_MINUTES] = {MINUS_ONE_10, MINUS_ONE_10, MI
 /* The per-minute series, the latest errors and the disabled reason: one block when the account
  * has any of them (sized to what it has), the shared constants when it has none. false only
  * when out of memory. */
-static bool fill_detail(mm_health_figures *f, const account_view *acc,
-                        const mm_account_window *win, int64_t now_ms)
+static bool fill_detail(mm_health_figures *f, const account_view *acc, const mm_account_window *win,
+                        int64_t now_ms)
 {
     int32_t requests[MM_WINDOW_MINUTES], errors[MM_WINDOW_MINUTES], p95[MM_WINDOW_MINUTES];
     bool series = false;
@@ -286,8 +286,6 @@ size_t health_report_bytes(const mm_health_report *report)
     }
     return bytes;
 }
-
-
 
 static account_view view_at_account(const void *list, size_t i)
 {

@@ -47,12 +47,11 @@ typedef struct mm_health_figures {
      * (an account without events in the hour shares constant arrays of 0 and -1) */
     const int32_t *series_requests;
     const int32_t *series_errors;
-    const int32_t *series_p95_ms; /* -1 = no successful event that minute */
-    size_t n_errors;              /* newest first */
+    const int32_t *series_p95_ms;       /* -1 = no successful event that minute */
+    size_t n_errors;                    /* newest first */
     const mm_recent_error *last_errors; /* n_errors of them */
     void *owned_; /* internal: the one block the pointers above point into, or NULL */
 } mm_health_figures;
-
 
 typedef struct mm_health_report {
     int64_t now_ms;
