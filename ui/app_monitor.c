@@ -1,15 +1,24 @@
-/* The frame's health monitor: starting and stopping it, taking each new snapshot into the app
- * context on the UI thread, and the header's prober state. */
+/* The frame's health monitor: starting and stopping it (and the console's rule for large
+ * transient blocks), taking each new snapshot into the app context on the UI thread, and the
+ * header's prober state. */
 #include "app_monitor.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "alerts/alert_engine.h"
 #include "util/text.h"
 
+/* The console's readers hold lists of 10,000 accounts or models for a moment (the prober's
+ * round, the Health page's unpriced-cap line): blocks from 128 KiB up are mapped and unmapped,
+ * so that freeing one gives its memory back. glibc's default raises that threshold to the size
+ * of the largest block freed, after which such lists stay in the heap once freed. */
+#define LARGE_BLOCK_BYTES (128 * 1024)
+
 void ui_monitor_start(ui_app *app)
 {
+    mallopt(M_MMAP_THRESHOLD, LARGE_BLOCK_BYTES);
     mm_monitor_config cfg = {
         .catalog_path = catalog_path(app->cat),
         .wake_fd = ui_wake_fd(app),

@@ -43,7 +43,7 @@ struct mm_monitor {
     /* everything below belongs to the monitor thread */
     mm_health_thresholds thresholds;
     int64_t interval_ms, lease_ms, timeout_ms;
-    mm_account_list accounts;
+    mm_health_account_list accounts; /* what the figures read (not the full accounts) */
     mm_window_set windows;
     int64_t last_id;
     mm_prober *prober;
@@ -157,25 +157,16 @@ static void load_settings(mm_monitor *mon)
     }
 }
 
-static bool same_account_view(const mm_account *a, const mm_account *b)
-{
-    return strcmp(a->name, b->name) == 0 && strcmp(a->provider, b->provider) == 0 &&
-           a->enabled == b->enabled && a->monthly_cap_cents == b->monthly_cap_cents &&
-           strcmp(a->disabled_reason, b->disabled_reason) == 0;
-}
-
 static void reload_accounts(mm_monitor *mon)
 {
-    mm_account_list fresh = {0};
+    mm_health_account_list fresh = {0};
     mm_error err = {0};
-    if (catalog_account_list(mon->cat, &fresh, &err) != MM_OK) {
+    if (health_accounts_load(mon->cat, &fresh, &err) != MM_OK) {
         set_problem(mon, &err);
         return;
     }
-    bool changed = fresh.count != mon->accounts.count;
-    for (size_t i = 0; !changed && i < fresh.count; i++)
-        changed = !same_account_view(&fresh.items[i], &mon->accounts.items[i]);
-    mm_account_list_free(&mon->accounts);
+    bool changed = !health_accounts_same(&fresh, &mon->accounts);
+    health_accounts_free(&mon->accounts);
     mon->accounts = fresh;
     if (changed)
         mon->dirty = true;
@@ -214,12 +205,13 @@ mm_health_snapshot *health_monitor_snapshot(mm_monitor *mon)
 
 static bool same_figures(const mm_health_snapshot *a, const mm_health_snapshot *b)
 {
-    return a->report.count == b->report.count && a->is_prober == b->is_prober &&
-           same_thresholds(&a->report.thresholds, &b->report.thresholds) &&
-           a->probe_interval_ms == b->probe_interval_ms && strcmp(a->prober, b->prober) == 0 &&
-           strcmp(a->problem, b->problem) == 0 && a->last_round_ms == b->last_round_ms &&
-           (a->report.count == 0 || memcmp(a->report.accounts, b->report.accounts,
-                                           a->report.count * sizeof *a->report.accounts) == 0);
+    bool same = a->report.count == b->report.count && a->is_prober == b->is_prober &&
+                same_thresholds(&a->report.thresholds, &b->report.thresholds) &&
+                a->probe_interval_ms == b->probe_interval_ms && strcmp(a->prober, b->prober) == 0 &&
+                strcmp(a->problem, b->problem) == 0 && a->last_round_ms == b->last_round_ms;
+    for (size_t i = 0; same && i < a->report.count; i++)
+        same = health_figures_same(&a->report.accounts[i], &b->report.accounts[i]);
+    return same;
 }
 
 static void log_status_changes(mm_monitor *mon, const mm_health_snapshot *old,
@@ -273,8 +265,8 @@ static void publish(mm_monitor *mon)
     mm_health_snapshot *snap = calloc(1, sizeof *snap);
     mm_error err = {0};
     int64_t now = mm_now_ms();
-    if (!snap || health_report_build(&mon->windows, &mon->accounts, now, &mon->thresholds,
-                                     &snap->report, &err) != MM_OK) {
+    if (!snap || health_report_build_for(&mon->windows, &mon->accounts, now, &mon->thresholds,
+                                         &snap->report, &err) != MM_OK) {
         free(snap);
         return;
     }
@@ -401,14 +393,18 @@ static void lease_step(mm_monitor *mon, int64_t mono)
     mon->next_lease = mono + (step < 100 ? 100 : step);
 }
 
+/* The prober reads the full accounts (endpoints, CA bundles): a list read for the round and
+ * freed once the requests are built, not kept. */
 static void start_round(mm_monitor *mon, int64_t mono)
 {
     load_settings(mon);
     reload_accounts(mon);
     mm_error err = {0};
-    if (prober_start_round(mon->prober, mon->cat, &mon->accounts, (long)mon->timeout_ms, &err) !=
-        MM_OK)
+    mm_account_list accounts = {0};
+    if (catalog_account_list(mon->cat, &accounts, &err) != MM_OK ||
+        prober_start_round(mon->prober, mon->cat, &accounts, (long)mon->timeout_ms, &err) != MM_OK)
         set_problem(mon, &err);
+    mm_account_list_free(&accounts);
     mon->next_probe = mono + jittered(mon);
 }
 
@@ -532,11 +528,14 @@ static void wait_for_work(mm_monitor *mon)
 
 static void initial_load(mm_monitor *mon)
 {
+    /* a refresh asked before this point (a console showing the Health page as it starts) is
+     * what this load reads anyway; one asked during it is still done after */
+    atomic_store(&mon->refresh, false);
     load_settings(mon);
     reload_accounts(mon);
     mm_error err = {0};
-    if (health_windows_load(mon->cat, &mon->accounts, mm_now_ms(), &mon->windows, &mon->last_id,
-                            &err) != MM_OK)
+    if (health_windows_load_for(mon->cat, &mon->accounts, mm_now_ms(), &mon->windows, &mon->last_id,
+                                &err) != MM_OK)
         set_problem(mon, &err);
     mon->current_minute = mm_now_ms() / MM_MINUTE_MS;
     int64_t mono = mm_monotonic_ms();
@@ -575,7 +574,7 @@ static void monitor_free(mm_monitor *mon)
     prober_destroy(mon->prober);
     if (mon->cat)
         catalog_close(mon->cat);
-    mm_account_list_free(&mon->accounts);
+    health_accounts_free(&mon->accounts);
     mm_window_set_free(&mon->windows);
     free(mon->pending);
     if (mon->control[0] >= 0)

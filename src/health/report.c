@@ -27,8 +27,7 @@ static void fold_loaded_event(const mm_usage_event *ev, void *ctx)
 
 /* Month to date per account (priced cost, events without a price) from the day rollups:
  * windows only for accounts with traffic. */
-static mm_status load_month_costs(mm_catalog *cat, const mm_account_list *accounts,
-                                  mm_window_set *set, mm_error *err)
+static mm_status load_month_costs(mm_catalog *cat, mm_window_set *set, mm_error *err)
 {
     mm_month_cost *costs;
     size_t count;
@@ -43,14 +42,15 @@ static mm_status load_month_costs(mm_catalog *cat, const mm_account_list *accoun
         }
     }
     free(costs);
-    for (size_t i = 0; st == MM_OK && i < accounts->count; i++) {
-        if (!mm_window_set_find(set, accounts->items[i].name))
-            continue;
-        mm_account_window *win = mm_window_set_get(set, accounts->items[i].name);
-        if (win && !win->provider[0])
-            mm_copy(win->provider, sizeof win->provider, accounts->items[i].provider);
-    }
     return st;
+}
+
+/* The catalog's provider on the account's window, when it has one without. */
+static void fill_window_provider(mm_window_set *set, const char *account, const char *provider)
+{
+    mm_account_window *win = (mm_account_window *)mm_window_set_find(set, account);
+    if (win && !win->provider[0])
+        mm_copy(win->provider, sizeof win->provider, provider);
 }
 
 /* The last hour's events into windows (the accounts with traffic); the month's totals are left
@@ -74,7 +74,22 @@ mm_status health_windows_load(mm_catalog *cat, const mm_account_list *accounts, 
 {
     mm_status st = load_hour(cat, now_ms, set, max_id, err);
     if (st == MM_OK)
-        st = load_month_costs(cat, accounts, set, err);
+        st = load_month_costs(cat, set, err);
+    for (size_t i = 0; st == MM_OK && i < accounts->count; i++)
+        fill_window_provider(set, accounts->items[i].name, accounts->items[i].provider);
+    set->fold_month = true;
+    return st;
+}
+
+mm_status health_windows_load_for(mm_catalog *cat, const mm_health_account_list *accounts,
+                                  int64_t now_ms, mm_window_set *set, int64_t *max_id,
+                                  mm_error *err)
+{
+    mm_status st = load_hour(cat, now_ms, set, max_id, err);
+    if (st == MM_OK)
+        st = load_month_costs(cat, set, err);
+    for (size_t i = 0; st == MM_OK && i < accounts->count; i++)
+        fill_window_provider(set, accounts->items[i].name, accounts->items[i].provider);
     set->fold_month = true;
     return st;
 }
@@ -139,47 +154,187 @@ static void fill_from_window(mm_health_figures *f, const mm_account_window *win,
     f->last_success_ms = win->last_success_ms;
     f->last_probe_ms = win->last_probe_ms;
     f->consecutive_probe_failures = win->consecutive_probe_failures;
-    mm_window_series(win, now_ms, f->series_requests, f->series_errors, f->series_p95_ms);
-    f->n_errors = win->n_errors;
-    for (size_t i = 0; i < win->n_errors; i++)
-        f->last_errors[i] = *mm_window_error(win, i);
 }
 
-static void fill_figures(mm_health_figures *f, const mm_account *acc, const mm_account_window *win,
-                         int64_t now_ms, const mm_health_thresholds *t)
+/* What the figures read of an account, from either list. */
+typedef struct account_view {
+    const char *name, *provider, *disabled_reason;
+    bool enabled;
+    int64_t monthly_cap_cents;
+} account_view;
+
+static account_view view_of_account(const mm_account *acc)
+{
+    return (account_view){acc->name, acc->provider, acc->disabled_reason, acc->enabled,
+                          acc->monthly_cap_cents};
+}
+
+static account_view view_of_health_account(const mm_health_account *acc)
+{
+    return (account_view){acc->name, acc->provider,
+                          acc->disabled_reason ? acc->disabled_reason : "", acc->enabled,
+                          acc->monthly_cap_cents};
+}
+
+/* The series of an account without events in the hour (shared by every such account). */
+#define MINUS_ONE_10 -1, -1, -1, -1, -1, -1, -1, -1, -1, -1
+static const int32_t NO_COUNTS[MM_WINDOW_MINUTES];
+static const int32_t NO_P95[MM_WINDOW_MINUTES] = {MINUS_ONE_10, MINUS_ONE_10, MINUS_ONE_10,
+                                                  MINUS_ONE_10, MINUS_ONE_10, MINUS_ONE_10};
+
+/* The per-minute series, the latest errors and the disabled reason: one block when the account
+ * has any of them (sized to what it has), the shared constants when it has none. false only
+ * when out of memory. */
+static bool fill_detail(mm_health_figures *f, const account_view *acc, const mm_account_window *win,
+                        int64_t now_ms)
+{
+    int32_t requests[MM_WINDOW_MINUTES], errors[MM_WINDOW_MINUTES], p95[MM_WINDOW_MINUTES];
+    bool series = false;
+    if (win) {
+        mm_window_series(win, now_ms, requests, errors, p95);
+        for (int m = 0; m < MM_WINDOW_MINUTES && !series; m++)
+            series = requests[m] != 0;
+    }
+    size_t n_errors = win ? win->n_errors : 0;
+    size_t series_bytes = series ? sizeof requests * 3 : 0;
+    size_t errors_bytes = n_errors * sizeof(mm_recent_error);
+    size_t reason_bytes = acc->disabled_reason[0] ? strlen(acc->disabled_reason) + 1 : 0;
+    f->series_requests = f->series_errors = NO_COUNTS;
+    f->series_p95_ms = NO_P95;
+    f->disabled_reason = "";
+    if (!series_bytes && !errors_bytes && !reason_bytes)
+        return true;
+    unsigned char *block = malloc(series_bytes + errors_bytes + reason_bytes);
+    if (!block)
+        return false;
+    f->owned_ = block;
+    if (series) {
+        int32_t *at = (int32_t *)block;
+        memcpy(at, requests, sizeof requests);
+        memcpy(at + MM_WINDOW_MINUTES, errors, sizeof errors);
+        memcpy(at + 2 * MM_WINDOW_MINUTES, p95, sizeof p95);
+        f->series_requests = at;
+        f->series_errors = at + MM_WINDOW_MINUTES;
+        f->series_p95_ms = at + 2 * MM_WINDOW_MINUTES;
+    }
+    mm_recent_error *last = (mm_recent_error *)(block + series_bytes);
+    for (size_t i = 0; i < n_errors; i++)
+        last[i] = *mm_window_error(win, i);
+    f->n_errors = n_errors;
+    f->last_errors = n_errors ? last : NULL;
+    if (reason_bytes) {
+        char *reason = (char *)(block + series_bytes + errors_bytes);
+        memcpy(reason, acc->disabled_reason, reason_bytes);
+        f->disabled_reason = reason;
+    }
+    return true;
+}
+
+static void figures_free(mm_health_figures *f)
+{
+    free(f->owned_);
+    f->owned_ = NULL;
+}
+
+/* false only when out of memory. */
+static bool fill_figures(mm_health_figures *f, const account_view *acc,
+                         const mm_account_window *win, int64_t now_ms,
+                         const mm_health_thresholds *t)
 {
     mm_copy(f->account, sizeof f->account, acc->name);
     mm_copy(f->provider, sizeof f->provider, acc->provider);
     f->enabled = acc->enabled;
-    mm_copy(f->disabled_reason, sizeof f->disabled_reason, acc->disabled_reason);
     f->monthly_cap_cents = acc->monthly_cap_cents;
     f->latency_avg_ms = f->latency_p95_ms = f->recent_p95_ms = -1.0;
     f->ttft_avg_ms = f->ttft_p95_ms = -1.0;
-    for (int m = 0; m < MM_WINDOW_MINUTES; m++)
-        f->series_p95_ms[m] = -1;
     f->status = health_status_evaluate(win, now_ms, t, f->status_reason, sizeof f->status_reason);
     if (win)
         fill_from_window(f, win, now_ms, t);
+    return fill_detail(f, acc, win, now_ms);
 }
 
-mm_status health_report_build(const mm_window_set *set, const mm_account_list *accounts,
+bool health_figures_same(const mm_health_figures *a, const mm_health_figures *b)
+{
+    mm_health_figures x, y; /* the figures without their pointers */
+    memcpy(&x, a, sizeof x);
+    memcpy(&y, b, sizeof y);
+    x.series_requests = x.series_errors = x.series_p95_ms = NULL;
+    y.series_requests = y.series_errors = y.series_p95_ms = NULL;
+    x.last_errors = y.last_errors = NULL;
+    x.disabled_reason = y.disabled_reason = NULL;
+    x.owned_ = y.owned_ = NULL;
+    size_t series = MM_WINDOW_MINUTES * sizeof(int32_t);
+    return memcmp(&x, &y, sizeof x) == 0 &&
+           memcmp(a->series_requests, b->series_requests, series) == 0 &&
+           memcmp(a->series_errors, b->series_errors, series) == 0 &&
+           memcmp(a->series_p95_ms, b->series_p95_ms, series) == 0 &&
+           (a->n_errors == 0 ||
+            memcmp(a->last_errors, b->last_errors, a->n_errors * sizeof *a->last_errors) == 0) &&
+           strcmp(a->disabled_reason, b->disabled_reason) == 0;
+}
+
+size_t health_report_bytes(const mm_health_report *report)
+{
+    size_t bytes = report->count * sizeof *report->accounts;
+    for (size_t i = 0; i < report->count; i++) {
+        const mm_health_figures *f = &report->accounts[i];
+        if (!f->owned_)
+            continue;
+        bytes += f->series_requests != NO_COUNTS ? 3 * MM_WINDOW_MINUTES * sizeof(int32_t) : 0;
+        bytes += f->n_errors * sizeof *f->last_errors;
+        bytes += f->disabled_reason[0] ? strlen(f->disabled_reason) + 1 : 0;
+    }
+    return bytes;
+}
+
+static account_view view_at_account(const void *list, size_t i)
+{
+    return view_of_account(&((const mm_account_list *)list)->items[i]);
+}
+
+static account_view view_at_health_account(const void *list, size_t i)
+{
+    return view_of_health_account(&((const mm_health_account_list *)list)->items[i]);
+}
+
+/* The report over count accounts, the i-th given by view_at(list, i). */
+static mm_status report_build(const mm_window_set *set, size_t count,
+                              account_view (*view_at)(const void *, size_t), const void *list,
                               int64_t now_ms, const mm_health_thresholds *t, mm_health_report *out,
                               mm_error *err)
 {
     memset(out, 0, sizeof *out);
     out->now_ms = now_ms;
     out->thresholds = *t;
-    if (!accounts->count)
+    if (!count)
         return MM_OK;
-    out->accounts = calloc(accounts->count, sizeof *out->accounts);
+    out->accounts = calloc(count, sizeof *out->accounts);
     if (!out->accounts)
         return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory building health figures");
-    for (size_t i = 0; i < accounts->count; i++) {
-        const mm_account *acc = &accounts->items[i];
-        fill_figures(&out->accounts[i], acc, mm_window_set_find(set, acc->name), now_ms, t);
+    for (size_t i = 0; i < count; i++) {
+        account_view acc = view_at(list, i);
+        out->count = i + 1; /* freed by health_report_free however far it got */
+        if (!fill_figures(&out->accounts[i], &acc, mm_window_set_find(set, acc.name), now_ms, t)) {
+            health_report_free(out);
+            return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory building health figures");
+        }
     }
-    out->count = accounts->count;
     return MM_OK;
+}
+
+mm_status health_report_build(const mm_window_set *set, const mm_account_list *accounts,
+                              int64_t now_ms, const mm_health_thresholds *t, mm_health_report *out,
+                              mm_error *err)
+{
+    return report_build(set, accounts->count, view_at_account, accounts, now_ms, t, out, err);
+}
+
+mm_status health_report_build_for(const mm_window_set *set, const mm_health_account_list *accounts,
+                                  int64_t now_ms, const mm_health_thresholds *t,
+                                  mm_health_report *out, mm_error *err)
+{
+    return report_build(set, accounts->count, view_at_health_account, accounts, now_ms, t, out,
+                        err);
 }
 
 /* t, or the catalog's thresholds read into *loaded (a bad setting keeps its default) */
@@ -252,12 +407,17 @@ static void emit_pending(each_context *each, bool last)
     if (!each->has_pending || each->failed)
         return;
     memset(each->figures, 0, sizeof *each->figures);
-    fill_figures(each->figures, &each->held, mm_window_set_find(each->set, each->held.name),
-                 each->now_ms, each->t);
+    account_view acc = view_of_account(&each->held);
+    if (!fill_figures(each->figures, &acc, mm_window_set_find(each->set, each->held.name),
+                      each->now_ms, each->t)) {
+        each->failed = true;
+        return;
+    }
     const mm_month_cost *month = find_month_cost(each->month, each->held.name);
     each->figures->cost_micros_month = month ? month->cost_micros : 0;
     each->figures->month_unpriced = month ? month->unpriced : 0;
     each->failed = !each->fn(each->figures, last, each->ctx);
+    figures_free(each->figures);
     each->has_pending = false;
 }
 
@@ -305,6 +465,8 @@ mm_status health_report_each(mm_catalog *cat, int64_t now_ms, const mm_health_th
 
 void health_report_free(mm_health_report *report)
 {
+    for (size_t i = 0; i < report->count; i++)
+        figures_free(&report->accounts[i]);
     free(report->accounts);
     memset(report, 0, sizeof *report);
 }

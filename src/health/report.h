@@ -10,13 +10,14 @@
 
 #include "catalog/catalog.h"
 #include "health/health.h"
+#include "health/health_accounts.h"
 #include "health/window.h"
 
 typedef struct mm_health_figures {
     char account[MM_NAME_MAX];
     char provider[MM_PROVIDER_ID_MAX];
     bool enabled;
-    char disabled_reason[MM_REASON_MAX];
+    const char *disabled_reason; /* "" when none; never NULL in a report */
     mm_health status;
     char status_reason[MM_HEALTH_LINE_MAX];
     /* last hour (events of any kind: probes and requests) */
@@ -42,12 +43,14 @@ typedef struct mm_health_figures {
     int64_t cooldown_until_ms; /* rate-limited until then (0 = none) */
     int64_t last_event_ms, last_success_ms, last_probe_ms;
     int consecutive_probe_failures;
-    /* per minute, oldest first, index 59 = the current minute */
-    int32_t series_requests[MM_WINDOW_MINUTES];
-    int32_t series_errors[MM_WINDOW_MINUTES];
-    int32_t series_p95_ms[MM_WINDOW_MINUTES]; /* -1 = no successful event that minute */
-    size_t n_errors;                          /* newest first */
-    mm_recent_error last_errors[MM_WINDOW_LAST_ERRORS];
+    /* per minute, oldest first, index 59 = the current minute: MM_WINDOW_MINUTES values each
+     * (an account without events in the hour shares constant arrays of 0 and -1) */
+    const int32_t *series_requests;
+    const int32_t *series_errors;
+    const int32_t *series_p95_ms;       /* -1 = no successful event that minute */
+    size_t n_errors;                    /* newest first */
+    const mm_recent_error *last_errors; /* n_errors of them */
+    void *owned_; /* internal: the one block the pointers above point into, or NULL */
 } mm_health_figures;
 
 typedef struct mm_health_report {
@@ -68,10 +71,23 @@ mm_status health_windows_load(mm_catalog *cat, const mm_account_list *accounts, 
 mm_status health_status_from_windows(const mm_window_set *set, const mm_account_list *accounts,
                                      int64_t now_ms, const mm_health_thresholds *t,
                                      mm_health_map *out, mm_error *err);
+/* The same from the health account list. */
+mm_status health_windows_load_for(mm_catalog *cat, const mm_health_account_list *accounts,
+                                  int64_t now_ms, mm_window_set *set, int64_t *max_id,
+                                  mm_error *err);
 /* The figures of every account in `accounts` at now_ms. */
 mm_status health_report_build(const mm_window_set *set, const mm_account_list *accounts,
                               int64_t now_ms, const mm_health_thresholds *t, mm_health_report *out,
                               mm_error *err);
+/* The same from the health account list (the monitor's). */
+mm_status health_report_build_for(const mm_window_set *set, const mm_health_account_list *accounts,
+                                  int64_t now_ms, const mm_health_thresholds *t,
+                                  mm_health_report *out, mm_error *err);
+/* Whether two accounts' figures are the same (every figure, series, error and reason). */
+bool health_figures_same(const mm_health_figures *a, const mm_health_figures *b);
+/* Bytes a report holds on the heap (its figures and the series, errors and reasons they point
+ * to): about sizeof(mm_health_figures) for an account without events in the hour. */
+size_t health_report_bytes(const mm_health_report *report);
 /* Accounts, windows and figures from the catalog in one call (`mmadmin health`). t NULL: the
  * catalog's thresholds (a bad setting keeping its default). */
 mm_status health_report_load(mm_catalog *cat, int64_t now_ms, const mm_health_thresholds *t,

@@ -1,5 +1,6 @@
 /* The per-account rolling windows and the set that keys them by account name: folding an event
- * in O(1), minute expiry by ring key, range totals, per-minute series and month cost. */
+ * in O(1), minute expiry by ring key, range totals, per-minute series and month cost; slots,
+ * TTFT sketches and the latest errors allocated only where events came. */
 #include "health/window.h"
 
 #include <stdlib.h>
@@ -16,14 +17,47 @@ void mm_window_set_init(mm_window_set *set, int64_t now_ms)
     set->fold_month = true;
 }
 
+static void slot_free(mm_minute_slot *slot)
+{
+    if (!slot)
+        return;
+    mm_histogram_free(&slot->latency);
+    if (slot->ttft)
+        mm_histogram_free(slot->ttft);
+    free(slot->ttft);
+    free(slot);
+}
+
 static void window_free(mm_account_window *win)
 {
-    for (int i = 0; win->slots && i < MM_WINDOW_MINUTES; i++) {
-        mm_histogram_free(&win->slots[i].latency);
-        mm_histogram_free(&win->slots[i].ttft);
-    }
+    for (int i = 0; win->slots && i < MM_WINDOW_MINUTES; i++)
+        slot_free(win->slots[i]);
     free(win->slots);
+    free(win->errors);
     free(win);
+}
+
+static size_t histogram_bytes(const mm_histogram *h)
+{
+    return h->dense ? MM_HIST_BUCKETS * sizeof *h->dense : 0;
+}
+
+size_t mm_window_bytes(const mm_account_window *win)
+{
+    size_t bytes = sizeof *win;
+    if (win->errors)
+        bytes += MM_WINDOW_LAST_ERRORS * sizeof *win->errors;
+    if (win->slots)
+        bytes += MM_WINDOW_MINUTES * sizeof *win->slots;
+    for (int i = 0; win->slots && i < MM_WINDOW_MINUTES; i++) {
+        const mm_minute_slot *slot = win->slots[i];
+        if (!slot)
+            continue;
+        bytes += sizeof *slot + histogram_bytes(&slot->latency);
+        if (slot->ttft)
+            bytes += sizeof *slot->ttft + histogram_bytes(slot->ttft);
+    }
+    return bytes;
 }
 
 void mm_window_set_free(mm_window_set *set)
@@ -118,24 +152,43 @@ static void count_event(mm_window_counts *c, const mm_usage_event *ev, event_ver
         c->unpriced++;
 }
 
-/* The slot for ev's minute, emptied if it held an older minute; NULL if ev is older than the
- * minute the slot already holds (more than an hour behind). */
-static mm_minute_slot *slot_for(mm_account_window *win, int64_t minute)
+/* The slot for ev's minute (allocated at the first event of its ring position), emptied if
+ * it held an older minute; *slot NULL if ev is older than the minute the slot already holds
+ * (more than an hour behind). false only when out of memory. */
+static bool slot_for(mm_account_window *win, int64_t minute, mm_minute_slot **out)
 {
-    mm_minute_slot *slot = &win->slots[minute % MM_WINDOW_MINUTES];
-    if (slot->minute == minute)
-        return slot;
+    *out = NULL;
+    if (!win->slots && !(win->slots = calloc(MM_WINDOW_MINUTES, sizeof *win->slots)))
+        return false;
+    mm_minute_slot **at = &win->slots[minute % MM_WINDOW_MINUTES];
+    if (!*at && !(*at = calloc(1, sizeof **at)))
+        return false;
+    mm_minute_slot *slot = *at;
     if (slot->minute > minute)
-        return NULL;
-    slot->minute = minute;
-    memset(&slot->counts, 0, sizeof slot->counts);
-    mm_histogram_reset(&slot->latency);
-    mm_histogram_reset(&slot->ttft);
-    return slot;
+        return true;
+    if (slot->minute < minute) {
+        slot->minute = minute;
+        memset(&slot->counts, 0, sizeof slot->counts);
+        mm_histogram_reset(&slot->latency);
+        if (slot->ttft)
+            mm_histogram_reset(slot->ttft);
+    }
+    *out = slot;
+    return true;
 }
 
-static void remember_error(mm_account_window *win, const mm_usage_event *ev)
+/* Adds a streamed success's time to first token to the slot's sketch, made at the first. */
+static bool add_ttft(mm_minute_slot *slot, int64_t ttft_ms)
 {
+    if (!slot->ttft && !(slot->ttft = calloc(1, sizeof *slot->ttft)))
+        return false;
+    return mm_histogram_add(slot->ttft, ttft_ms);
+}
+
+static bool remember_error(mm_account_window *win, const mm_usage_event *ev)
+{
+    if (!win->errors && !(win->errors = calloc(MM_WINDOW_LAST_ERRORS, sizeof *win->errors)))
+        return false;
     mm_recent_error *e = &win->errors[win->next_error];
     e->ts_ms = ev->ts_ms;
     mm_copy(e->kind, sizeof e->kind, ev->kind);
@@ -146,9 +199,11 @@ static void remember_error(mm_account_window *win, const mm_usage_event *ev)
     win->next_error = (win->next_error + 1) % MM_WINDOW_LAST_ERRORS;
     if (win->n_errors < MM_WINDOW_LAST_ERRORS)
         win->n_errors++;
+    return true;
 }
 
-static void track_state(mm_account_window *win, const mm_usage_event *ev, event_verdict verdict)
+/* false only when out of memory (the latest errors). */
+static bool track_state(mm_account_window *win, const mm_usage_event *ev, event_verdict verdict)
 {
     bool ok = verdict == EVENT_OK;
     bool probe = strcmp(ev->kind, "probe") == 0;
@@ -173,10 +228,9 @@ static void track_state(mm_account_window *win, const mm_usage_event *ev, event_
         win->failing_since_ms = 0;
     else if (!win->failing_since_ms)
         win->failing_since_ms = ev->ts_ms;
-    if (!ok)
-        remember_error(win, ev);
     if (rate_limited && ev->retry_after_ms > 0)
         win->cooldown_until_ms = ev->ts_ms + ev->retry_after_ms;
+    return ok || remember_error(win, ev);
 }
 
 bool mm_window_set_fold(mm_window_set *set, const mm_usage_event *ev)
@@ -188,7 +242,8 @@ bool mm_window_set_fold(mm_window_set *set, const mm_usage_event *ev)
         mm_copy(win->provider, sizeof win->provider, ev->provider);
     event_verdict verdict = judge_event(ev);
     bool ok = verdict == EVENT_OK;
-    track_state(win, ev, verdict);
+    if (!track_state(win, ev, verdict))
+        return false;
     if (set->fold_month && ev->ts_ms >= set->month_start_ms) {
         if (ev->cost_micros >= 0)
             win->month_cost_micros += ev->cost_micros;
@@ -197,13 +252,13 @@ bool mm_window_set_fold(mm_window_set *set, const mm_usage_event *ev)
     }
     if (ev->ts_ms < 0)
         return true;
-    if (!win->slots && !(win->slots = calloc(MM_WINDOW_MINUTES, sizeof *win->slots)))
+    mm_minute_slot *slot;
+    if (!slot_for(win, ev->ts_ms / MM_MINUTE_MS, &slot))
         return false;
-    mm_minute_slot *slot = slot_for(win, ev->ts_ms / MM_MINUTE_MS);
     if (!slot)
         return true;
     count_event(&slot->counts, ev, verdict);
-    if (ok && ev->streamed && ev->ttft_ms >= 0 && !mm_histogram_add(&slot->ttft, ev->ttft_ms))
+    if (ok && ev->streamed && ev->ttft_ms >= 0 && !add_ttft(slot, ev->ttft_ms))
         return false;
     if (ok && ev->latency_ms >= 0)
         return mm_histogram_add(&slot->latency, ev->latency_ms);
@@ -235,12 +290,12 @@ bool mm_window_sum(const mm_account_window *win, int64_t now_ms, int minutes, mm
     int64_t last = now_ms / MM_MINUTE_MS;
     int64_t first = last - minutes + 1;
     for (int i = 0; win->slots && i < MM_WINDOW_MINUTES; i++) {
-        const mm_minute_slot *slot = &win->slots[i];
-        if (slot->minute < first || slot->minute > last || slot->counts.events == 0)
+        const mm_minute_slot *slot = win->slots[i];
+        if (!slot || slot->minute < first || slot->minute > last || slot->counts.events == 0)
             continue;
         add_counts(&out->counts, &slot->counts);
         if (!mm_histogram_merge(&out->latency, &slot->latency) ||
-            !mm_histogram_merge(&out->ttft, &slot->ttft))
+            (slot->ttft && !mm_histogram_merge(&out->ttft, slot->ttft)))
             return false;
     }
     return true;
@@ -258,7 +313,7 @@ void mm_window_series(const mm_account_window *win, int64_t now_ms, int32_t requ
     int64_t last = now_ms / MM_MINUTE_MS;
     for (int i = 0; i < MM_WINDOW_MINUTES; i++) {
         int64_t minute = last - (MM_WINDOW_MINUTES - 1) + i;
-        const mm_minute_slot *slot = win->slots ? &win->slots[minute % MM_WINDOW_MINUTES] : NULL;
+        const mm_minute_slot *slot = win->slots ? win->slots[minute % MM_WINDOW_MINUTES] : NULL;
         bool current = slot && slot->minute == minute;
         requests[i] = current ? (int32_t)slot->counts.events : 0;
         errors[i] = current ? (int32_t)slot->counts.errors : 0;

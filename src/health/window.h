@@ -1,6 +1,8 @@
-/* Rolling windows of usage per account: 60 per-minute slots for the last hour (requests,
- * errors, rate-limit hits, tokens, cost, latency histogram), probe/success state for the status
- * rule, the latest errors, and month-to-date cost; a set of them keyed by account name. */
+/* Rolling windows of usage per account: per-minute slots for the last hour (requests, errors,
+ * rate-limit hits, tokens, cost, latency histogram), probe/success state for the status rule,
+ * the latest errors, and month-to-date cost; a set of them keyed by account name. Sparse: an
+ * idle account's window is this struct alone (month cost and state), a minute's slot exists
+ * once the minute saw an event, and its TTFT sketch once it saw a streamed success. */
 #ifndef MM_HEALTH_WINDOW_H
 #define MM_HEALTH_WINDOW_H
 
@@ -33,7 +35,8 @@ typedef struct mm_minute_slot {
     int64_t minute; /* ts_ms / 60000 of the events counted here; 0 when never used */
     mm_window_counts counts;
     mm_histogram latency; /* successful events only */
-    mm_histogram ttft;    /* successful streamed events' time to first token */
+    mm_histogram *ttft;   /* successful streamed events' time to first token; NULL until the
+                             minute's first such event */
 } mm_minute_slot;
 
 typedef struct mm_recent_error {
@@ -47,9 +50,10 @@ typedef struct mm_recent_error {
 typedef struct mm_account_window {
     char account[MM_NAME_MAX];
     char provider[MM_PROVIDER_ID_MAX];
-    /* ring keyed by minute % 60: MM_WINDOW_MINUTES slots, allocated at the account's first
-     * event of the hour (NULL before: an idle account costs only this struct) */
-    mm_minute_slot *slots;
+    /* ring keyed by minute % 60: MM_WINDOW_MINUTES slot pointers, allocated at the account's
+     * first event of the hour (NULL before: an idle account costs only this struct); each slot
+     * allocated at its minute's first event (NULL: that minute has not been seen) */
+    mm_minute_slot **slots;
     /* state the status rule reads (in the order events were folded) */
     int consecutive_probe_failures;
     bool key_refused; /* the latest probe was refused for its key (outcome "auth"); cleared by
@@ -60,8 +64,9 @@ typedef struct mm_account_window {
     /* month to date (UTC calendar month of the set's month_start_ms) */
     int64_t month_cost_micros;
     int64_t month_unpriced;
-    /* newest first: errors[(next_error - 1 - i) % N] for i < n_errors */
-    mm_recent_error errors[MM_WINDOW_LAST_ERRORS];
+    /* newest first: errors[(next_error - 1 - i) % N] for i < n_errors; MM_WINDOW_LAST_ERRORS
+     * entries allocated at the first error (NULL before) */
+    mm_recent_error *errors;
     size_t n_errors, next_error;
 } mm_account_window;
 
@@ -90,6 +95,11 @@ const mm_account_window *mm_window_set_find(const mm_window_set *set, const char
 bool mm_window_set_fold(mm_window_set *set, const mm_usage_event *ev);
 /* Starts a new month (month cost back to 0) when now_ms has crossed into one. */
 void mm_window_set_roll_month(mm_window_set *set, int64_t now_ms);
+
+/* Bytes win holds on the heap, itself included (the struct, its slots, their sketches and the
+ * latest errors; not the set's index): a window with no event in the hour and no error is
+ * sizeof(mm_account_window). */
+size_t mm_window_bytes(const mm_account_window *win);
 
 /* Totals over the `minutes` minutes ending with now's minute (1..60). false when out of
  * memory. */

@@ -2,13 +2,15 @@
 # The scale targets of issue 15, each beside a reference measured in the same run and the ratio:
 # the first Health frame with 1,000 accounts and BENCH_EVENTS (10M) events this month and with
 # 10,000 accounts (htop's first frame), flat from 100k events to BENCH_EVENTS, `health --json`
-# at 10,000 accounts (the plain-SQL floor over the rollups), console RSS, a key on each list
+# at 10,000 accounts (the plain-SQL floor over the rollups), console RSS at 1,000 and 10,000
+# accounts and the bytes per account between them, a key on each list
 # page with 10,000 rows (a key in htop), and `send` (bench_send.sh: a bare curl of the same
 # request to mmsim).
 # The catalogs are built here: rows by plain SQL (generate_series; the event indexes dropped
 # and rebuilt around the bulk insert), the events' rollups by migration 8's backfill (the
 # catalog is set back to schema 7 and reopened, which recounts every event). Ingest is in
-# bench_usage. Figures are medians of BENCH_RUNS runs.
+# bench_usage. Figures are medians of BENCH_RUNS runs. A first frame ends at its last byte
+# (console_probe.py: output then quiet 30 ms, the same rule for htop), RSS 300 ms later.
 set -euo pipefail
 build=${MM_BUILD_DIR:-build-bench}
 build=$(cd "$build" && pwd)
@@ -99,10 +101,12 @@ echo "catalogs built in $(( ($(ms) - t0) / 1000 )) s: 1,000 accounts x $events e
 
 read -r htop_first htop_rss htop_key < <(probe 5 htop)
 read -r big_first _ _ < <(MM_DB=$tmp/a1k.db probe 0 "$build/mmadmin" --page health)
-read -r small_first _ _ < <(MM_DB=$tmp/a1k-small.db probe 0 "$build/mmadmin" --page health)
+read -r small_first small_rss _ < <(MM_DB=$tmp/a1k-small.db probe 0 "$build/mmadmin" --page health)
 read -r k10_first k10_rss _ < <(MM_DB=$tmp/a10k.db probe 0 "$build/mmadmin" --page health)
 row "first Health frame, 1,000 accounts, $events events this month" "$big_first ms" \
     "htop first frame" "$htop_first ms" "<= 0.5x"
+row "first Health frame, 1,000 accounts, 100,000 events" "$small_first ms" "htop first frame" \
+    "$htop_first ms" "<= 0.5x"
 row "first Health frame, 10,000 accounts" "$k10_first ms" "htop first frame" "$htop_first ms" \
     "<= 1x"
 row "first Health frame, 1,000 accounts: $events events vs 100,000" "$big_first ms" \
@@ -123,8 +127,12 @@ for _ in $(seq "$runs"); do
 done | median >"$tmp/floor"
 row "health --json, 10,000 accounts" "$(cat "$tmp/json") ms" "plain SQL floor over the rollups" \
     "$(cat "$tmp/floor") ms" "<= 2x"
+row "console RSS, 1,000 accounts (Health page)" "$((small_rss / 1024)) MB" "htop RSS" \
+    "$((htop_rss / 1024)) MB" "(10,000: <= 60 MB)"
 row "console RSS, 10,000 accounts (Health page)" "$((k10_rss / 1024)) MB" "htop RSS" \
     "$((htop_rss / 1024)) MB" "<= 60 MB"
+row "console resident bytes per account (10,000 less 1,000, / 9,000)" \
+    "$(((k10_rss - small_rss) * 1024 / 9000)) B" "4 KB" "4096 B" "<= 1x"
 
 for page in entitlements models accounts audit; do
     read -r _ _ key < <(MM_DB=$tmp/a10k.db probe 10 "$build/mmadmin" --page "$page")

@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 # Measures a full-screen program on a 120x40 pseudo-terminal: ms to the last byte of its first
-# frame (output then quiet for 300 ms), its resident memory then (VmRSS, KB), and the median ms
-# from a key (Down arrow, KEYS times) to the last byte of the redraw it causes (a key with no
-# redraw within 2 s counts as 2000 ms).
-# With PROBE_READY_TEXT set, the first frame is the one that shows that text (the Health page:
-# "Status: last", drawn once the figures are there, not the "reading" frame before them).
+# frame, its resident memory then (VmRSS, KB), and the median ms from a key (Down arrow, KEYS
+# times) to the last byte of the redraw it causes (a key with no redraw within 2 s counts as
+# 2000 ms).
+# The first frame ends at the last byte before output is quiet for PROBE_QUIET_MS (30 ms: the
+# frame's bytes are complete; a later frame, such as a second snapshot or htop's next refresh,
+# is not counted), once 1,000 bytes came (curses sends ~65 bytes of terminal set-up first); the
+# same rule for every program measured. With PROBE_READY_TEXT set, the first frame is the one
+# that shows that text (the Health page: "Status: last", drawn once the figures are there, not
+# the "reading" frame before them). RSS is read 300 ms after that frame (settled).
 # Usage: console_probe.py KEYS PROGRAM [ARGS...]  -> "first_ms rss_kb key_ms" on stdout
 import fcntl, os, pty, select, statistics, struct, sys, termios, time
 
@@ -40,7 +44,9 @@ if pid == 0:
 start = time.monotonic()
 # a frame, not the terminal set-up alone (curses sends ~65 bytes before drawing anything)
 ready_text = os.environ.get("PROBE_READY_TEXT", "").encode()
-first = read_until_quiet(fd, 0.3, 60, at_least=1000, ready_text=ready_text) or start
+quiet = float(os.environ.get("PROBE_QUIET_MS", "30")) / 1000.0
+first = read_until_quiet(fd, quiet, 60, at_least=1000, ready_text=ready_text) or start
+read_until_quiet(fd, 0.3, 0.3)  # later frames (a second snapshot) before RSS and keys
 rss = 0
 with open("/proc/%d/status" % pid) as status:
     for line in status:

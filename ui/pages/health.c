@@ -31,6 +31,7 @@ typedef struct health_page {
     char cap_blind[256];        /* capped accounts' models without a price, "" when none */
     int64_t cap_version;        /* the catalog_version cap_blind was read at (-1: not yet) */
     bool cap_reading;           /* the cap warning is being read on a worker thread */
+    bool cap_started;           /* it was read (or is being read) at least once */
     mm_health_snapshot *shown;  /* the snapshot the rows show (a reference), or NULL */
 } health_page;
 
@@ -242,7 +243,7 @@ static void update_rows(ui_page *page, ui_app *app)
     }
     const mm_health_report *was = &st->shown->report, *now = &app->health->report;
     for (size_t i = 0; i < now->count; i++)
-        if (memcmp(&was->accounts[i], &now->accounts[i], sizeof now->accounts[i]) != 0)
+        if (!health_figures_same(&was->accounts[i], &now->accounts[i]))
             put_row(app, st, &now->accounts[i], false, i);
     ui_table_update_end(&st->table);
     set_subtitle(page, now);
@@ -258,8 +259,10 @@ static void cap_warning_read(ui_app *app, const char *text, void *owner)
     app->redraw_needed = true;
 }
 
-/* The unpriced-cap line, read on a worker thread after the first frame, and again only when
- * an audited change (a price, a cap, a target) moved the catalog's version. */
+/* The unpriced-cap line, read on a worker thread once the first figures are shown (it reads
+ * every account and model: at 10,000 of each it would compete with the monitor's first
+ * snapshot for the CPU), and again only when an audited change (a price, a cap, a target)
+ * moved the catalog's version. */
 static void read_cap_warning(ui_page *page, ui_app *app)
 {
     health_page *st = page->state;
@@ -269,6 +272,7 @@ static void read_cap_warning(ui_page *page, ui_app *app)
     st->cap_reading = ui_prices_cap_warning_start(app, page, cap_warning_read);
     if (st->cap_reading)
         st->cap_version = version;
+    st->cap_started = st->cap_started || st->cap_reading;
 }
 
 /* On every visit: the figures we have now, and the monitor re-reads accounts and settings (an
@@ -279,7 +283,8 @@ static void health_load(ui_page *page, ui_app *app)
     ui_monitor_refresh(app);
     if (snapshot_is_new(st, app) || !st->shown)
         update_rows(page, app);
-    read_cap_warning(page, app);
+    if (st->shown)
+        read_cap_warning(page, app);
 }
 
 static void health_on_wake(ui_page *page, ui_app *app)
@@ -287,6 +292,8 @@ static void health_on_wake(ui_page *page, ui_app *app)
     health_page *st = page->state;
     if (snapshot_is_new(st, app))
         update_rows(page, app);
+    if (st->shown && !st->cap_started && page == ui_current_page(app))
+        read_cap_warning(page, app); /* the first figures are on the screen: the cap line next */
 }
 
 /* ---- drawing ---- */

@@ -1,0 +1,225 @@
+/* Unit tests of the health monitor's memory: an idle account's window and figures stay within
+ * stated bytes, TTFT sketches and minute slots exist only where events came, and the sparse
+ * windows give the figures a recount from the raw events gives. */
+#include "testutil.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "health/report.h"
+#include "util/histogram.h"
+
+#define T0 INT64_C(1767225600000) /* 2026-01-01 00:00:00 UTC */
+#define NOW (T0 + 2 * 3600000)    /* two hours in: the hour ending now is [NOW - 59 min, NOW] */
+/* The stated budgets: an account without events in the hour holds at most this much in the
+ * monitor's windows and in one snapshot's figures (two snapshots may be alive at once). */
+#define IDLE_WINDOW_BYTES 256
+#define IDLE_FIGURES_BYTES 640
+
+static mm_usage_event event(const char *account, int64_t ts, const char *outcome, int64_t latency)
+{
+    mm_usage_event ev;
+    memset(&ev, 0, sizeof ev);
+    strcpy(ev.kind, "request");
+    strcpy(ev.account, account);
+    strcpy(ev.provider, "openai");
+    strcpy(ev.outcome, outcome);
+    ev.http_status = strcmp(outcome, "ok") == 0 ? 200 : 500;
+    ev.ts_ms = ts;
+    ev.latency_ms = latency;
+    ev.ttft_ms = -1;
+    ev.tokens_in = 10;
+    ev.tokens_out = 5;
+    ev.cost_micros = 100;
+    ev.retry_after_ms = -1;
+    return ev;
+}
+
+static mm_account_list idle_accounts(size_t n)
+{
+    mm_account_list list = {calloc(n, sizeof(mm_account)), n};
+    for (size_t i = 0; i < n; i++) {
+        mm_account_init(&list.items[i]);
+        snprintf(list.items[i].name, sizeof list.items[i].name, "acct-%05zu", i);
+        strcpy(list.items[i].provider, "openai");
+    }
+    return list;
+}
+
+static void idle_accounts_cost_a_stated_number_of_bytes(void **state)
+{
+    (void)state;
+    mm_window_set set;
+    mm_window_set_init(&set, NOW);
+    mm_account_list accounts = idle_accounts(1000);
+    for (size_t i = 0; i < accounts.count; i++) /* a cost this month, no event in the hour */
+        mm_window_set_get(&set, accounts.items[i].name)->month_cost_micros = 1000;
+    for (size_t i = 0; i < set.count; i++)
+        assert_true(mm_window_bytes(set.items[i]) <= IDLE_WINDOW_BYTES);
+    mm_health_thresholds t;
+    mm_health_thresholds_default(&t);
+    mm_health_report r;
+    mm_error err = {0};
+    assert_int_equal(health_report_build(&set, &accounts, NOW, &t, &r, &err), MM_OK);
+    size_t per_account = health_report_bytes(&r) / r.count;
+    fprintf(stderr, "idle account: window %zu B, figures %zu B\n", mm_window_bytes(set.items[0]),
+            per_account);
+    assert_true(per_account <= IDLE_FIGURES_BYTES);
+    /* the idle series read as before: no requests, no p95 */
+    assert_int_equal(r.accounts[7].series_requests[59], 0);
+    assert_int_equal(r.accounts[7].series_p95_ms[0], -1);
+    assert_string_equal(r.accounts[7].disabled_reason, "");
+    assert_int_equal(r.accounts[7].cost_micros_month, 1000);
+    /* one event makes an account's figures bigger than the budget (the counter counts) */
+    mm_usage_event ev = event("acct-00007", NOW, "server", 900);
+    assert_true(mm_window_set_fold(&set, &ev));
+    assert_true(mm_window_bytes(mm_window_set_find(&set, "acct-00007")) > IDLE_WINDOW_BYTES);
+    mm_health_report busy;
+    assert_int_equal(health_report_build(&set, &accounts, NOW, &t, &busy, &err), MM_OK);
+    assert_true(health_report_bytes(&busy) > health_report_bytes(&r));
+    assert_false(health_figures_same(&r.accounts[7], &busy.accounts[7]));
+    assert_true(health_figures_same(&r.accounts[8], &busy.accounts[8]));
+    assert_int_equal(busy.accounts[7].series_errors[59], 1);
+    assert_int_equal(busy.accounts[7].n_errors, 1);
+    health_report_free(&busy);
+    health_report_free(&r);
+    mm_window_set_free(&set);
+    free(accounts.items);
+}
+
+static void ttft_sketches_only_in_minutes_with_streamed_events(void **state)
+{
+    (void)state;
+    mm_window_set set;
+    mm_window_set_init(&set, NOW);
+    for (int m = 0; m < 5; m++) {
+        mm_usage_event ev = event("a", NOW - m * 60000, "ok", 100 + m);
+        ev.streamed = m == 2;
+        ev.ttft_ms = m == 2 ? 40 : -1;
+        assert_true(mm_window_set_fold(&set, &ev));
+    }
+    const mm_account_window *win = mm_window_set_find(&set, "a");
+    int64_t now_minute = NOW / 60000;
+    size_t slots = 0, sketches = 0;
+    for (int i = 0; i < MM_WINDOW_MINUTES; i++) {
+        const mm_minute_slot *slot = win->slots[i];
+        slots += slot != NULL;
+        sketches += slot && slot->ttft;
+        if (slot && slot->ttft)
+            assert_int_equal(slot->minute, now_minute - 2);
+    }
+    assert_int_equal(slots, 5);    /* only the minutes that saw events */
+    assert_int_equal(sketches, 1); /* only the minute that saw a streamed success */
+    mm_window_totals hour;
+    assert_true(mm_window_sum(win, NOW, 60, &hour));
+    assert_int_equal(hour.ttft.count, 1);
+    assert_int_equal(hour.latency.count, 5);
+    mm_window_totals_free(&hour);
+    mm_window_set_free(&set);
+}
+
+/* The exact nearest-rank quantile of n values (sorted here). */
+static int compare_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static double exact_quantile(int64_t *values, size_t n, double q)
+{
+    if (n == 0)
+        return -1;
+    qsort(values, n, sizeof *values, compare_i64);
+    size_t rank = (size_t)ceil(q * (double)n);
+    return (double)values[rank ? rank - 1 : 0];
+}
+
+static int compare_ts(const void *a, const void *b)
+{
+    int64_t x = ((const mm_usage_event *)a)->ts_ms, y = ((const mm_usage_event *)b)->ts_ms;
+    return (x > y) - (x < y);
+}
+
+#define N_EVENTS 5000
+#define N_ACCOUNTS 7
+
+static void sparse_windows_match_a_recount_of_the_raw_events(void **state)
+{
+    (void)state;
+    static mm_usage_event raw[N_EVENTS];
+    srand(15);
+    mm_window_set set;
+    mm_window_set_init(&set, NOW);
+    for (int i = 0; i < N_EVENTS; i++) {
+        char account[16];
+        snprintf(account, sizeof account, "acct-%d", rand() % N_ACCOUNTS);
+        /* 90 minutes back: the older ones fall outside the hour; some minutes stay empty */
+        int64_t ts = NOW - (int64_t)(rand() % (90 * 60)) * 1000;
+        raw[i] = event(account, ts, rand() % 10 ? "ok" : "server", 1 + rand() % 5000);
+        raw[i].tokens_in = rand() % 1000;
+        raw[i].cost_micros = rand() % 7 ? rand() % 10000 : -1;
+        raw[i].streamed = rand() % 3 == 0;
+        raw[i].ttft_ms = raw[i].streamed ? rand() % 800 : -1;
+    }
+    /* in time order, as the monitor folds a catalog's events */
+    qsort(raw, N_EVENTS, sizeof *raw, compare_ts);
+    for (int i = 0; i < N_EVENTS; i++)
+        assert_true(mm_window_set_fold(&set, &raw[i]));
+    int64_t first_minute = NOW / 60000 - 59;
+    static int64_t values[N_EVENTS];
+    for (int a = 0; a < N_ACCOUNTS; a++) {
+        char account[16];
+        snprintf(account, sizeof account, "acct-%d", a);
+        const mm_account_window *win = mm_window_set_find(&set, account);
+        int32_t requests[60], errors[60], p95[60];
+        mm_window_series(win, NOW, requests, errors, p95);
+        int64_t tokens = 0, cost = 0, unpriced = 0, hour_events = 0;
+        size_t n_ttft = 0;
+        for (int m = 0; m < 60; m++) {
+            int32_t want_requests = 0, want_errors = 0;
+            size_t n = 0;
+            for (int i = 0; i < N_EVENTS; i++) {
+                const mm_usage_event *ev = &raw[i];
+                if (strcmp(ev->account, account) != 0 || ev->ts_ms / 60000 != first_minute + m)
+                    continue;
+                want_requests++;
+                want_errors += strcmp(ev->outcome, "ok") != 0;
+                tokens += ev->tokens_in;
+                cost += ev->cost_micros >= 0 ? ev->cost_micros : 0;
+                unpriced += ev->cost_micros < 0;
+                n_ttft += strcmp(ev->outcome, "ok") == 0 && ev->streamed;
+                if (strcmp(ev->outcome, "ok") == 0)
+                    values[n++] = ev->latency_ms;
+            }
+            hour_events += want_requests;
+            assert_int_equal(requests[m], want_requests);
+            assert_int_equal(errors[m], want_errors);
+            double want_p95 = exact_quantile(values, n, 0.95);
+            if (want_p95 < 0)
+                assert_int_equal(p95[m], -1);
+            else /* within the stated relative error (and the rounding to whole ms) */
+                assert_true(fabs(p95[m] - want_p95) <= MM_HIST_RELATIVE_ERROR * want_p95 + 0.5);
+        }
+        mm_window_totals hour;
+        assert_true(mm_window_sum(win, NOW, 60, &hour));
+        assert_int_equal(hour.counts.events, hour_events);
+        assert_int_equal(hour.counts.tokens_in, tokens);
+        assert_int_equal(hour.counts.cost_micros, cost);
+        assert_int_equal(hour.counts.unpriced, unpriced);
+        assert_int_equal(hour.ttft.count, n_ttft);
+        mm_window_totals_free(&hour);
+    }
+    mm_window_set_free(&set);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(idle_accounts_cost_a_stated_number_of_bytes),
+        cmocka_unit_test(ttft_sketches_only_in_minutes_with_streamed_events),
+        cmocka_unit_test(sparse_windows_match_a_recount_of_the_raw_events),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
