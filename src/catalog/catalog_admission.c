@@ -14,24 +14,11 @@
  * router falls through on it). The rollups count the same (cat_usage_is_served). */
 #define SERVED_SQL "(outcome = 'ok' OR (outcome = 'bad_request' AND http_status <> 408))"
 
-/* One scope's month-to-date sums: an account's (model NULL), or a workspace x model's. */
-typedef struct month_scope {
-    const char *scope, *name, *model;
-} month_scope;
-
-/* Month-to-date tokens and cost of m, from the usage rollups. */
-static mm_status month_sums(mm_catalog *cat, const month_scope *m, int64_t now_ms, int64_t *tokens,
-                            int64_t *cost, mm_error *err)
-{
-    bool account = strcmp(m->scope, "account") == 0;
-    return cat_usage_month_to_date(cat, account ? m->name : NULL, account ? NULL : m->name,
-                                   m->model, now_ms, tokens, cost, err);
-}
-
-/* Runs a query binding (text a, text b or none, int64 since, int64 now) whose one row is
- * cols[0..n); fills them. */
+/* Runs a query binding (text a, text b or none, int64 since, int64 now, int64 month start
+ * when month_from > 0) whose one row is cols[0..n); fills them. */
 static mm_status query_sums(mm_catalog *cat, const char *sql, const char *a, const char *b,
-                            int64_t since, int64_t now, int64_t *cols, int n, mm_error *err)
+                            int64_t since, int64_t now, int64_t month_from, int64_t *cols, int n,
+                            mm_error *err)
 {
     db_stmt *stmt;
     mm_status st = cat_prepare(cat, sql, &stmt, err);
@@ -42,7 +29,9 @@ static mm_status query_sums(mm_catalog *cat, const char *sql, const char *a, con
     if (b)
         cat_bind_text(stmt, i++, b);
     db_bind_int64(stmt, i++, since);
-    db_bind_int64(stmt, i, now);
+    db_bind_int64(stmt, i++, now);
+    if (month_from > 0)
+        db_bind_int64(stmt, i, month_from);
     int rc = db_step(stmt);
     if (rc == DB_ROW) {
         for (int col = 0; col < n; col++)
@@ -65,14 +54,14 @@ static void add_reserved(mm_usage_counters *out, const int64_t reserved[4])
         out->window_oldest_ms = reserved[2];
 }
 
-/* The query behind one scope's window and reservations, in one statement (one round trip on
- * PostgreSQL): it binds ?1 name, ?2 model (workspaces only), then the window's start and now,
- * and returns the window's (count, tokens, oldest) then the live reservations' (count, tokens,
- * oldest, cost). */
+/* The query behind one scope's window, reservations and (with_month) month-to-date sums, in one
+ * statement (one round trip on PostgreSQL): it binds ?1 name, ?2 model (workspaces only), then
+ * the window's start, now and the month's start, and returns the window's (count, tokens,
+ * oldest), the live reservations' (count, tokens, oldest, cost), then the month's (tokens, cost)
+ * from the day rollups (the sums cat_usage_month_to_date reads). */
 typedef struct counter_scope {
-    const char *counters_sql;
-    const char *model; /* NULL for an account */
-    month_scope month;
+    const char *counters_sql, *month_sql;
+    const char *name, *model; /* model NULL for an account */
 } counter_scope;
 
 #define RESERVED_SUMS                                                                              \
@@ -81,52 +70,76 @@ typedef struct counter_scope {
 #define WINDOW_SUMS                                                                                \
     "SELECT count(*) AS requests, coalesce(sum(tokens_in + tokens_out), 0) AS tokens, "            \
     "coalesce(min(ts_ms), 0) AS oldest FROM usage_events "
-#define BOTH_SUMS                                                                                  \
-    "SELECT w.requests, w.tokens, w.oldest, r.requests, r.tokens, r.oldest, r.cost FROM "
-static const char ACCOUNT_COUNTERS[] =
-    BOTH_SUMS "(" WINDOW_SUMS "WHERE account = ?1 AND kind = 'request' AND ts_ms > ?2) w, "
-              "(" RESERVED_SUMS "coalesce(sum(cost_micros), 0) AS cost FROM router_reservations "
-              "WHERE account = ?1 AND expires_ms > ?3) r";
+#define BOTH_SUMS "SELECT w.requests, w.tokens, w.oldest, r.requests, r.tokens, r.oldest, r.cost"
+#define ACCOUNT_FROM                                                                               \
+    " FROM (" WINDOW_SUMS "WHERE account = ?1 AND kind = 'request' AND ts_ms > ?2) w, "            \
+    "(" RESERVED_SUMS "coalesce(sum(cost_micros), 0) AS cost FROM router_reservations "            \
+    "WHERE account = ?1 AND expires_ms > ?3) r"
+#define ACCOUNT_MONTH                                                                              \
+    ", (SELECT coalesce(sum(tokens_in + tokens_out), 0) AS tokens, "                               \
+    "coalesce(sum(cost_micros), 0) AS cost FROM usage_rollup_day WHERE scope = 'account' AND "     \
+    "name = ?1 AND model = '' AND start_ms >= ?4 AND kind = 'request') m"
+static const char ACCOUNT_COUNTERS[] = BOTH_SUMS ACCOUNT_FROM;
+static const char ACCOUNT_COUNTERS_MONTH[] =
+    BOTH_SUMS ", m.tokens, m.cost" ACCOUNT_FROM ACCOUNT_MONTH;
 /* a workspace's limits are in tokens: its reservations' cost is the accounts' */
-static const char WORKSPACE_COUNTERS[] =
-    BOTH_SUMS "(" WINDOW_SUMS "WHERE workspace = ?1 AND model = ?2 AND kind = 'request' AND "
-              "ts_ms > ?3 AND " SERVED_SQL ") w, "
-              "(" RESERVED_SUMS "0 AS cost FROM router_reservations WHERE workspace = ?1 AND "
-              "model = ?2 AND expires_ms > ?4) r";
+#define WORKSPACE_FROM                                                                             \
+    " FROM (" WINDOW_SUMS "WHERE workspace = ?1 AND model = ?2 AND kind = 'request' AND "          \
+    "ts_ms > ?3 AND " SERVED_SQL ") w, "                                                           \
+    "(" RESERVED_SUMS "0 AS cost FROM router_reservations WHERE workspace = ?1 AND "               \
+    "model = ?2 AND expires_ms > ?4) r"
+#define WORKSPACE_MONTH                                                                            \
+    ", (SELECT coalesce(sum(served_tokens), 0) AS tokens, "                                        \
+    "coalesce(sum(served_cost_micros), 0) AS cost FROM usage_rollup_day WHERE "                    \
+    "scope = 'workspace' AND name = ?1 AND model = ?2 AND start_ms >= ?5 AND kind = 'request') m"
+static const char WORKSPACE_COUNTERS[] = BOTH_SUMS WORKSPACE_FROM;
+static const char WORKSPACE_COUNTERS_MONTH[] =
+    BOTH_SUMS ", m.tokens, m.cost" WORKSPACE_FROM WORKSPACE_MONTH;
+
+/* PostgreSQL: admission's first counters query also drops the expired reservations (a
+ * data-modifying WITH, no round trip of its own; the sums skip expired rows either way). ?3 is
+ * now for an account, ?4 for a workspace. */
+#define DROP_EXPIRED "WITH dropped AS (DELETE FROM router_reservations WHERE expires_ms <= ?%d) "
 
 static mm_status scope_counters(mm_catalog *cat, const counter_scope *s, int64_t now_ms,
-                                bool with_month, bool remember, mm_usage_counters *out,
+                                bool with_month, bool drop_expired, mm_usage_counters *out,
                                 mm_error *err)
 {
-    (void)remember; /* the month sums come from the rollups: nothing to cache */
     memset(out, 0, sizeof *out);
-    int64_t sums[7] = {0};
-    mm_status st = query_sums(cat, s->counters_sql, s->month.name, s->model,
-                              now_ms - MM_ADMISSION_WINDOW_MS, now_ms, sums, 7, err);
+    int64_t sums[9] = {0};
+    char sql[2048];
+    snprintf(sql, sizeof sql, drop_expired ? DROP_EXPIRED : "", s->model ? 4 : 3);
+    size_t used = strlen(sql);
+    snprintf(sql + used, sizeof sql - used, "%s", with_month ? s->month_sql : s->counters_sql);
+    /* events of the open transaction count too (the month's sums are the rollups') */
+    mm_status st = with_month && !cat_rollup_is_empty(cat) ? cat_rollup_flush(cat, err) : MM_OK;
+    if (st == MM_OK)
+        st = query_sums(cat, sql, s->name, s->model, now_ms - MM_ADMISSION_WINDOW_MS, now_ms,
+                        with_month ? mm_month_start_ms(now_ms) : 0, sums, with_month ? 9 : 7, err);
     out->requests_window = sums[0];
     out->tokens_window = sums[1];
     out->window_oldest_ms = sums[2];
-    if (st == MM_OK && with_month)
-        st = month_sums(cat, &s->month, now_ms, &out->tokens_month, &out->cost_month_micros, err);
+    out->tokens_month = sums[7];
+    out->cost_month_micros = sums[8];
     if (st == MM_OK)
         add_reserved(out, sums + 3);
     return st;
 }
 
 static mm_status account_counters(mm_catalog *cat, const char *account, int64_t now_ms,
-                                  bool with_month, bool remember, mm_usage_counters *out,
+                                  bool with_month, bool drop_expired, mm_usage_counters *out,
                                   mm_error *err)
 {
-    const counter_scope s = {ACCOUNT_COUNTERS, NULL, {"account", account, ""}};
-    return scope_counters(cat, &s, now_ms, with_month, remember, out, err);
+    const counter_scope s = {ACCOUNT_COUNTERS, ACCOUNT_COUNTERS_MONTH, account, NULL};
+    return scope_counters(cat, &s, now_ms, with_month, drop_expired, out, err);
 }
 
 static mm_status workspace_counters(mm_catalog *cat, const char *workspace, const char *model,
-                                    int64_t now_ms, bool with_month, bool remember,
+                                    int64_t now_ms, bool with_month, bool drop_expired,
                                     mm_usage_counters *out, mm_error *err)
 {
-    const counter_scope s = {WORKSPACE_COUNTERS, model, {"workspace", workspace, model}};
-    return scope_counters(cat, &s, now_ms, with_month, remember, out, err);
+    const counter_scope s = {WORKSPACE_COUNTERS, WORKSPACE_COUNTERS_MONTH, workspace, model};
+    return scope_counters(cat, &s, now_ms, with_month, drop_expired, out, err);
 }
 
 mm_status catalog_account_counters(mm_catalog *cat, const char *account, int64_t now_ms,
@@ -194,12 +207,12 @@ static void note_refusal(mm_admission *out, const mm_usage_counters *c,
 }
 
 static mm_status judge_workspace(mm_catalog *cat, const mm_admission_request *req,
-                                 mm_admission *out, mm_error *err)
+                                 bool drop_expired, mm_admission *out, mm_error *err)
 {
     mm_usage_counters c;
     mm_status st =
         workspace_counters(cat, req->workspace, req->model, req->now_ms,
-                           req->workspace_monthly_tokens != MM_LIMIT_UNSET, true, &c, err);
+                           req->workspace_monthly_tokens != MM_LIMIT_UNSET, drop_expired, &c, err);
     if (st != MM_OK)
         return st;
     int64_t est = req->tokens_estimate > 0 ? req->tokens_estimate : 0;
@@ -213,13 +226,13 @@ static mm_status judge_workspace(mm_catalog *cat, const mm_admission_request *re
     return MM_OK;
 }
 
-static mm_status judge_account(mm_catalog *cat, const mm_admission_request *req, mm_admission *out,
-                               mm_error *err)
+static mm_status judge_account(mm_catalog *cat, const mm_admission_request *req, bool drop_expired,
+                               mm_admission *out, mm_error *err)
 {
     mm_usage_counters c;
     mm_status st =
         account_counters(cat, req->account, req->now_ms,
-                         req->account_monthly_cap_micros != MM_LIMIT_UNSET, true, &c, err);
+                         req->account_monthly_cap_micros != MM_LIMIT_UNSET, drop_expired, &c, err);
     if (st != MM_OK)
         return st;
     int64_t est = req->tokens_estimate > 0 ? req->tokens_estimate : 0;
@@ -275,12 +288,18 @@ static mm_status reserve(mm_catalog *cat, const mm_admission_request *req, int64
 static mm_status admit_locked(mm_catalog *cat, const mm_admission_request *req,
                               int64_t *reservation, mm_admission *out, mm_error *err)
 {
-    mm_status st = cat_exec_int(cat, "DELETE FROM router_reservations WHERE expires_ms <= ?1",
-                                req->now_ms, "dropping expired reservations", err);
-    if (st == MM_OK && *reservation == 0 && !req->account_only)
-        st = judge_workspace(cat, req, out, err);
+    /* expired reservations go first: by their own statement on SQLite (no round trip), by the
+     * first counters query on PostgreSQL (DROP_EXPIRED) */
+    bool with_query = db_kind_of(cat->db) == DB_POSTGRES;
+    mm_status st = with_query
+                       ? MM_OK
+                       : cat_exec_int(cat, "DELETE FROM router_reservations WHERE expires_ms <= ?1",
+                                      req->now_ms, "dropping expired reservations", err);
+    bool workspace_first = *reservation == 0 && !req->account_only;
+    if (st == MM_OK && workspace_first)
+        st = judge_workspace(cat, req, with_query, out, err);
     if (st == MM_OK && out->verdict == MM_ADMITTED)
-        st = judge_account(cat, req, out, err);
+        st = judge_account(cat, req, with_query && !workspace_first, out, err);
     if (st == MM_OK && out->verdict == MM_ADMITTED)
         st = reserve(cat, req, reservation, err);
     return st;

@@ -20,14 +20,28 @@ typedef enum rollup_grain { GRAIN_MINUTE, GRAIN_DAY } rollup_grain;
 static const char *const GRAIN_TABLE[] = {"usage_rollup_minute", "usage_rollup_day"};
 static const int64_t GRAIN_MS[] = {MINUTE_MS, DAY_MS};
 
+typedef enum rollup_scope { SCOPE_ACCOUNT, SCOPE_WORKSPACE } rollup_scope;
+
+static const char *const SCOPE_NAME[] = {"account", "workspace"};
+
 typedef struct rollup_key {
     rollup_grain grain;
+    rollup_scope scope;
     int64_t start_ms;
-    char scope[12]; /* "account" or "workspace" */
     char name[MM_NAME_MAX];
     char model[MM_NAME_MAX]; /* "" for an account */
     char kind[8];
 } rollup_key;
+
+/* A key being looked up: the names point into the event (copied only when the row is new), the
+ * hash made from the event's string hashes, computed once an event. */
+typedef struct rollup_probe {
+    rollup_grain grain;
+    rollup_scope scope;
+    int64_t start_ms;
+    const char *name, *model, *kind;
+    uint32_t hash;
+} rollup_probe;
 
 typedef struct rollup_entry {
     rollup_key key;
@@ -86,53 +100,101 @@ static void add_event(mm_usage_rollup *s, const mm_usage_event *ev)
 
 /* ---- the pending sums of the open transaction ---- */
 
-static bool key_matches(const void *data, size_t position, const void *key)
+static bool key_matches(const void *data, size_t position, const void *probe)
 {
-    const rollup_key *a = &((const rollup_entry *)data)[position].key, *b = key;
-    return a->grain == b->grain && a->start_ms == b->start_ms && strcmp(a->name, b->name) == 0 &&
-           strcmp(a->model, b->model) == 0 && strcmp(a->kind, b->kind) == 0 &&
-           strcmp(a->scope, b->scope) == 0;
+    const rollup_key *a = &((const rollup_entry *)data)[position].key;
+    const rollup_probe *b = probe;
+    return a->grain == b->grain && a->start_ms == b->start_ms && a->scope == b->scope &&
+           strcmp(a->name, b->name) == 0 && strcmp(a->model, b->model) == 0 &&
+           strcmp(a->kind, b->kind) == 0;
 }
 
-static uint32_t key_hash(const rollup_key *k)
+static uint32_t probe_hash(const rollup_probe *k, uint32_t name_hash, uint32_t model_hash,
+                           uint32_t kind_hash)
 {
-    uint32_t h = mm_hash_pair(mm_hash_string(k->name), mm_hash_string(k->model));
+    uint32_t h = mm_hash_pair(name_hash, model_hash);
     h = mm_hash_pair(h, (uint32_t)(k->start_ms / MINUTE_MS) ^ (uint32_t)k->grain);
-    return mm_hash_pair(h, mm_hash_string(k->kind) ^ mm_hash_string(k->scope));
+    return mm_hash_pair(h, kind_hash ^ (uint32_t)k->scope);
 }
 
-static rollup_entry *entry_for(cat_rollup_pending *p, const rollup_key *key)
+static rollup_probe probe_of(const rollup_key *key)
 {
-    uint32_t hash = key_hash(key);
-    long at = mm_hash_index_find(&p->index, hash, key, key_matches, p->items);
+    rollup_probe k = {.grain = key->grain,
+                      .scope = key->scope,
+                      .start_ms = key->start_ms,
+                      .name = key->name,
+                      .model = key->model,
+                      .kind = key->kind};
+    k.hash =
+        probe_hash(&k, mm_hash_string(k.name), mm_hash_string(k.model), mm_hash_string(k.kind));
+    return k;
+}
+
+static rollup_entry *entry_for(cat_rollup_pending *p, const rollup_probe *probe)
+{
+    long at = mm_hash_index_find(&p->index, probe->hash, probe, key_matches, p->items);
     if (at >= 0)
         return &p->items[at];
     if (!cat_grow((void **)&p->items, &p->capacity, p->count, sizeof *p->items) ||
-        !mm_hash_index_add(&p->index, hash, p->count))
+        !mm_hash_index_add(&p->index, probe->hash, p->count))
         return NULL;
     rollup_entry *e = &p->items[p->count++];
-    memset(e, 0, sizeof *e);
-    e->key = *key;
+    memset(&e->sums, 0, sizeof e->sums);
+    e->key.grain = probe->grain;
+    e->key.scope = probe->scope;
+    e->key.start_ms = probe->start_ms;
+    mm_copy(e->key.name, sizeof e->key.name, probe->name);
+    mm_copy(e->key.model, sizeof e->key.model, probe->model);
+    mm_copy(e->key.kind, sizeof e->key.kind, probe->kind);
     mm_histogram_init(&e->latency);
     return e;
 }
 
-static bool fold_into(cat_rollup_pending *p, rollup_grain grain, const char *scope,
-                      const char *name, const char *model, const mm_usage_event *ev, int bucket)
+/* One event's hashes and its contribution to a row's sums, worked out once for its rows. */
+typedef struct event_fold {
+    const mm_usage_event *ev;
+    uint32_t account_hash, workspace_hash, model_hash, empty_hash, kind_hash;
+    mm_usage_rollup sums;
+    int bucket; /* its latency bucket, or -1: the sketch is of successful events */
+} event_fold;
+
+static void add_sums(mm_usage_rollup *to, const mm_usage_rollup *s)
 {
-    rollup_key key = {.grain = grain};
-    key.start_ms = ev->ts_ms - ev->ts_ms % GRAIN_MS[grain];
+    to->events += s->events;
+    to->errors += s->errors;
+    to->request_errors += s->request_errors;
+    to->rate_limited += s->rate_limited;
+    to->tokens_in += s->tokens_in;
+    to->tokens_out += s->tokens_out;
+    to->tokens_cache_read += s->tokens_cache_read;
+    to->tokens_cache_write += s->tokens_cache_write;
+    to->usage_estimated += s->usage_estimated;
+    to->cost_micros += s->cost_micros;
+    to->unpriced += s->unpriced;
+    to->served += s->served;
+    to->served_tokens += s->served_tokens;
+    to->served_cost_micros += s->served_cost_micros;
+}
+
+static bool fold_into(cat_rollup_pending *p, rollup_grain grain, rollup_scope scope,
+                      const event_fold *f)
+{
+    const mm_usage_event *ev = f->ev;
+    rollup_probe k = {.grain = grain,
+                      .scope = scope,
+                      .name = scope == SCOPE_ACCOUNT ? ev->account : ev->workspace,
+                      .model = scope == SCOPE_ACCOUNT ? "" : ev->model,
+                      .kind = ev->kind};
+    k.start_ms = ev->ts_ms - ev->ts_ms % GRAIN_MS[grain];
     if (ev->ts_ms < 0 && ev->ts_ms % GRAIN_MS[grain])
-        key.start_ms -= GRAIN_MS[grain];
-    mm_copy(key.scope, sizeof key.scope, scope);
-    mm_copy(key.name, sizeof key.name, name);
-    mm_copy(key.model, sizeof key.model, model);
-    mm_copy(key.kind, sizeof key.kind, ev->kind);
-    rollup_entry *e = entry_for(p, &key);
+        k.start_ms -= GRAIN_MS[grain];
+    k.hash = probe_hash(&k, scope == SCOPE_ACCOUNT ? f->account_hash : f->workspace_hash,
+                        scope == SCOPE_ACCOUNT ? f->empty_hash : f->model_hash, f->kind_hash);
+    rollup_entry *e = entry_for(p, &k);
     if (!e)
         return false;
-    add_event(&e->sums, ev);
-    return bucket < 0 || mm_histogram_add_in_bucket(&e->latency, bucket, ev->latency_ms);
+    add_sums(&e->sums, &f->sums);
+    return f->bucket < 0 || mm_histogram_add_in_bucket(&e->latency, f->bucket, ev->latency_ms);
 }
 
 mm_status cat_rollup_fold(mm_catalog *cat, const mm_usage_event *ev, mm_error *err)
@@ -145,13 +207,21 @@ mm_status cat_rollup_fold(mm_catalog *cat, const mm_usage_event *ev, mm_error *e
     if (p->count == 0)
         p->minutes_from_ms = mm_now_ms() - MM_ROLLUP_MINUTE_KEEP_MS;
     bool recent = ev->ts_ms >= p->minutes_from_ms;
-    int bucket = strcmp(ev->outcome, "ok") == 0 && ev->latency_ms >= 0
-                     ? mm_histogram_bucket_of(ev->latency_ms)
-                     : -1; /* the sketch is of successful events */
-    bool ok = (!recent || fold_into(p, GRAIN_MINUTE, "account", ev->account, "", ev, bucket)) &&
-              fold_into(p, GRAIN_DAY, "account", ev->account, "", ev, bucket);
-    if (ok && strcmp(ev->kind, "request") == 0)
-        ok = fold_into(p, GRAIN_DAY, "workspace", ev->workspace, ev->model, ev, bucket);
+    bool request = strcmp(ev->kind, "request") == 0;
+    event_fold f = {.ev = ev,
+                    .account_hash = mm_hash_string(ev->account),
+                    .workspace_hash = request ? mm_hash_string(ev->workspace) : 0,
+                    .model_hash = request ? mm_hash_string(ev->model) : 0,
+                    .empty_hash = mm_hash_string(""),
+                    .kind_hash = mm_hash_string(ev->kind)};
+    add_event(&f.sums, ev);
+    f.bucket = strcmp(ev->outcome, "ok") == 0 && ev->latency_ms >= 0
+                   ? mm_histogram_bucket_of(ev->latency_ms)
+                   : -1; /* the sketch is of successful events */
+    bool ok = (!recent || fold_into(p, GRAIN_MINUTE, SCOPE_ACCOUNT, &f)) &&
+              fold_into(p, GRAIN_DAY, SCOPE_ACCOUNT, &f);
+    if (ok && request)
+        ok = fold_into(p, GRAIN_DAY, SCOPE_WORKSPACE, &f);
     return ok ? MM_OK : cat_out_of_memory(err);
 }
 
@@ -250,7 +320,7 @@ static void bind_row(db_stmt *stmt, int first, size_t row, void *ctx)
 {
     const grain_rows *g = ctx;
     const rollup_entry *e = &g->p->items[g->rows[row]];
-    db_bind_text_static(stmt, first, e->key.scope);
+    db_bind_text_static(stmt, first, SCOPE_NAME[e->key.scope]);
     db_bind_text_static(stmt, first + 1, e->key.name);
     db_bind_text_static(stmt, first + 2, e->key.model);
     db_bind_text_static(stmt, first + 3, e->key.kind);
@@ -336,11 +406,14 @@ static mm_status merge_stored_sketches(mm_catalog *cat, mm_error *err)
         while (st == MM_OK && (rc = db_step(stmt)) == DB_ROW) {
             rollup_key key = {.grain = db_column_int64(stmt, 0) ? GRAIN_DAY : GRAIN_MINUTE,
                               .start_ms = db_column_int64(stmt, 5)};
-            cat_column_copy(stmt, 1, key.scope, sizeof key.scope);
+            char scope[16];
+            cat_column_copy(stmt, 1, scope, sizeof scope);
+            key.scope = strcmp(scope, "workspace") == 0 ? SCOPE_WORKSPACE : SCOPE_ACCOUNT;
             cat_column_copy(stmt, 2, key.name, sizeof key.name);
             cat_column_copy(stmt, 3, key.model, sizeof key.model);
             cat_column_copy(stmt, 4, key.kind, sizeof key.kind);
-            long at = mm_hash_index_find(&p->index, key_hash(&key), &key, key_matches, p->items);
+            rollup_probe probe = probe_of(&key);
+            long at = mm_hash_index_find(&p->index, probe.hash, &probe, key_matches, p->items);
             if (at >= 0 && !sketch_merge_column(&p->items[at].latency, stmt, 6))
                 st = mm_error_set(err, MM_E_DB, "",
                                   "a stored latency sketch is malformed or memory ran out while "

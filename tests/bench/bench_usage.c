@@ -21,6 +21,10 @@
 #define TOTAL_EVENTS 500000
 #define BATCH 1000
 #define ADMISSIONS 2000
+/* Events are recent, as a gateway writes them: one every EVENT_STEP_MS up to the bench's start
+ * (500,000 events over the last 83 minutes), so each writes its minute rollups as well as its
+ * day rollups (minute rollups cover the last MM_ROLLUP_MINUTE_KEEP_MS only). */
+#define EVENT_STEP_MS 10
 
 static double seconds_now(void)
 {
@@ -32,7 +36,7 @@ static double seconds_now(void)
 static void fill_event(mm_usage_event *ev, long i, int64_t now)
 {
     memset(ev, 0, sizeof *ev);
-    ev->ts_ms = now - (TOTAL_EVENTS - i) * 4000; /* 500,000 events over the last 23 days */
+    ev->ts_ms = now - (TOTAL_EVENTS - i) * EVENT_STEP_MS;
     mm_copy(ev->kind, sizeof ev->kind, "request");
     snprintf(ev->account, sizeof ev->account, "account-%02ld", i % 50);
     mm_copy(ev->provider, sizeof ev->provider, "openai");
@@ -151,9 +155,10 @@ static int bench_inserts(mm_catalog *cat, int64_t now, long total, double *rate)
     }
     double elapsed = seconds_now() - start;
     *rate = (double)total / elapsed;
-    printf("catalog_usage_insert_batch: %.0f events/s (%ld events in batches of %d, indexed by "
-           "account, workspace and time, rollups updated)\n",
-           *rate, total, BATCH);
+    printf("catalog_usage_insert_batch: %.0f events/s (%ld events of the last %ld minutes in "
+           "batches of %d, indexed by account, workspace and time, minute and day rollups "
+           "updated)\n",
+           *rate, total, (long)(TOTAL_EVENTS * EVENT_STEP_MS / 60000), BATCH);
     free(batch);
     return 0;
 }
@@ -244,7 +249,7 @@ static bool pg_raw_schema(PGconn *pg, int64_t now)
 {
     if (!pg_ok(pg, PQexec(pg, PG_RAW_SCHEMA), "raw schema"))
         return false;
-    for (int64_t m = mm_month_start_ms(now - (int64_t)PG_EVENTS * 4000); m <= now;
+    for (int64_t m = mm_month_start_ms(now - (int64_t)TOTAL_EVENTS * EVENT_STEP_MS); m <= now;
          m = db_next_month_start_ms(m)) {
         char sql[256];
         snprintf(sql, sizeof sql,
@@ -419,7 +424,7 @@ static int bench_postgres(const char *address, int64_t now)
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--postgres") == 0)
-        return bench_postgres(argv[2], 1780000000000LL);
+        return bench_postgres(argv[2], mm_now_ms());
     char dir[] = "/tmp/mmbench.XXXXXX";
     if (!mkdtemp(dir))
         return 1;
@@ -432,7 +437,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "open: %s\n", err.message);
         return 1;
     }
-    int64_t now = 1780000000000LL;
+    int64_t now = mm_now_ms(); /* the events end now: minute rollups are written */
     char raw_path[80];
     snprintf(raw_path, sizeof raw_path, "%s/raw.db", dir);
     double raw = raw_inserts(raw_path, now), ours = 0;
