@@ -58,7 +58,7 @@ static void add_reserved(mm_usage_counters *out, const int64_t reserved[4])
  * statement (one round trip on PostgreSQL): it binds ?1 name, ?2 model (workspaces only), then
  * the window's start, now and the month's start, and returns the window's (count, tokens,
  * oldest), the live reservations' (count, tokens, oldest, cost), then the month's (tokens, cost)
- * from the day rollups (the sums cat_usage_month_to_date reads). */
+ * from the day rollups. */
 typedef struct counter_scope {
     const char *counters_sql, *month_sql;
     const char *name, *model; /* model NULL for an account */

@@ -54,12 +54,6 @@ mm_status cat_rollup_register(mm_catalog *cat, mm_error *err);
 /* The rules rollups count by: a fault of the account; what a workspace was served. */
 bool cat_usage_is_fault(const char *outcome, int http_status);
 bool cat_usage_is_served(const char *outcome, int http_status);
-/* Month-to-date (UTC) request tokens (in + out) and priced cost in USD micros, from the day
- * rollups: an account's (workspace NULL), or what a workspace was served of model (account
- * NULL). */
-mm_status cat_usage_month_to_date(mm_catalog *cat, const char *account, const char *workspace,
-                                  const char *model, int64_t now_ms, int64_t *tokens,
-                                  int64_t *cost_micros, mm_error *err);
 
 /* ---- schema (catalog_schema.c) ---- */
 mm_status catalog_schema_check(mm_catalog *cat, mm_error *err); /* refuses newer / foreign */

@@ -788,19 +788,3 @@ mm_status catalog_usage_rollup_sum(mm_catalog *cat, const mm_rollup_query *q, mm
         st = merge_sketches(cat, q, latency, err);
     return st;
 }
-
-mm_status cat_usage_month_to_date(mm_catalog *cat, const char *account, const char *workspace,
-                                  const char *model, int64_t now_ms, int64_t *tokens,
-                                  int64_t *cost_micros, mm_error *err)
-{
-    mm_rollup_query q = {
-        .from_ms = mm_month_start_ms(now_ms), .to_ms = INT64_MAX, .kind = "request"};
-    q.account = account;
-    q.workspace = workspace;
-    q.model = model;
-    mm_usage_rollup sums;
-    mm_status st = catalog_usage_rollup_sum(cat, &q, &sums, NULL, err);
-    *tokens = workspace ? sums.served_tokens : sums.tokens_in + sums.tokens_out;
-    *cost_micros = workspace ? sums.served_cost_micros : sums.cost_micros;
-    return st;
-}
