@@ -56,18 +56,24 @@ export function gatewayCatalog(sim, { models, workspace, entitle,
   return cat;
 }
 
-// Starts `mmadmin serve --listen 127.0.0.1:0`; resolves to { url, stop() -> exit code }.
+// Starts `mmadmin serve --listen 127.0.0.1:0`; resolves to { url, stop() -> exit code }. The
+// serve is stopped when this process exits, also when it never printed its port (60 s: a
+// loaded machine), so a failed start never leaves it running nor keeps the test alive.
 export async function startServe(cat, extra = []) {
   const child = spawn(binary, ['serve', '--listen', '127.0.0.1:0', ...extra],
     { env: cat.env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const kill = () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM'); };
+  process.once('exit', kill);
   const lines = createInterface({ input: child.stdout });
   const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('serve did not print its port')), 15000);
+    const timer = setTimeout(() => {
+      kill();
+      lines.close();
+      reject(new Error('serve did not print its port within 60 s'));
+    }, 60000);
     lines.once('line', (line) => { clearTimeout(timer); resolve(Number(line)); });
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`serve exited with ${code}`)); });
   });
-  const kill = () => { if (child.exitCode === null) child.kill('SIGTERM'); };
-  process.once('exit', kill);
   const stop = () => new Promise((resolve) => {
     if (child.exitCode !== null) return resolve(child.exitCode);
     child.once('exit', (code) => resolve(code));

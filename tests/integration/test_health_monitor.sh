@@ -51,6 +51,10 @@ no_sanitizer_reports() {
     ! grep -q -E 'AddressSanitizer|LeakSanitizer|runtime error:' "$@" || fail "sanitizer report in $*"
 }
 
+# The two electing monitors' lease: renewed every second, so the holder has to be off the CPU
+# for 2 s before it lapses, even on a loaded machine with PostgreSQL's round trips (a lease of
+# 1.5 s, renewed every 0.5 s, lapsed there under load: "two probers at once").
+LEASE=3
 sim_start sim --quiet
 K=sk-good-0001 mm account add oa --provider openai --endpoint "$SIM_URL/openai" --api-key-env K
 K=sk-ant-0002 mm account add an --provider anthropic --endpoint "$SIM_URL/anthropic" --api-key-env K
@@ -60,7 +64,7 @@ K=sk-off-0004 mm account add off --provider openai --endpoint "$SIM_URL/openai" 
 mm account disable off --reason "kept for later"
 
 # ---- one monitor probes every enabled account ----
-"$MMADMIN" monitor --interval 0.3 --lease 1.5 >"$SIM_TMP/a.log" 2>"$SIM_TMP/a.err" &
+"$MMADMIN" monitor --interval 0.3 --lease "$LEASE" >"$SIM_TMP/a.log" 2>"$SIM_TMP/a.err" &
 A=$!
 MON_PIDS+=("$A")
 wait_until "the first monitor becomes the prober" logged "$SIM_TMP/a.log" "prober now"
@@ -96,11 +100,11 @@ PY
 ok "health --json agrees with the probes"
 
 # ---- a second monitor waits; it takes over when the prober freezes ----
-"$MMADMIN" monitor --interval 0.3 --lease 1.5 >"$SIM_TMP/b.log" 2>"$SIM_TMP/b.err" &
+"$MMADMIN" monitor --interval 0.3 --lease "$LEASE" >"$SIM_TMP/b.log" 2>"$SIM_TMP/b.err" &
 B=$!
 MON_PIDS+=("$B")
 wait_until "the second monitor starts" logged "$SIM_TMP/b.log" "monitor started"
-sleep 1 # several lease checks of the second monitor
+sleep 1.5 # several lease checks of the second monitor (every 0.6 s)
 ! logged "$SIM_TMP/b.log" "prober now" || fail "two probers at once"
 kill -STOP "$A"
 wait_until "the second monitor takes over from the frozen one" logged "$SIM_TMP/b.log" "prober now"

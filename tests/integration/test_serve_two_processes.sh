@@ -71,6 +71,7 @@ client() { # URL TAG: twelve chats in a row
     local i
     for i in $(seq 1 12); do chat "$1" leased "$TEST_TMP/leased.$2.$i"; done
 }
+leased_start_ms=$(date +%s%3N) # no chat of model leased was admitted before
 pids=()
 for n in 1 2; do
     url_var=URL_$n
@@ -86,10 +87,18 @@ for i in 1 2 3 4 5 6; do # the most lease rows seen while the clients run
     [[ $seen -gt $leases ]] && leases=$seen
 done
 wait "${pids[@]}"
+leased_ms=$(($(date +%s%3N) - leased_start_ms))
 served=$(count_status 200 "$TEST_TMP"/leased.*)
 refused=$(count_status 429 "$TEST_TMP"/leased.*)
-echo "# leased: $served of 96 served, $refused refused; $leases lease rows while in use"
-[[ $served -le 64 ]] || fail "$served chats served against a workspace RPM of 64"
+echo "# leased: $served of 96 served, $refused refused in $leased_ms ms; $leases lease rows while in use"
+# Within one minute all 96 count against the same 64. A loaded machine can stretch the phase past
+# a minute, when the window rightly frees again: then the first minute's events (all admitted
+# within it) hold the 64, checked below once serve flushed them, and each later minute 64 more.
+if ((leased_ms < 60000)); then
+    [[ $served -le 64 ]] || fail "$served chats served against a workspace RPM of 64"
+else
+    (( served <= 64 * (leased_ms / 60000 + 1) )) || fail "$served chats served in $leased_ms ms against a workspace RPM of 64"
+fi
 [[ $served -ge 32 ]] || fail "only $served chats served against a workspace RPM of 64"
 expect_eq "$((served + refused))" 96 "every chat served or refused (429)"
 [[ $leases -ge 1 ]] || fail "no lease row while two serve processes admitted against an RPM of 64"
@@ -102,6 +111,8 @@ for n in 1 2; do
 done
 events=$(catalog_sql "SELECT count(*) FROM usage_events WHERE model = 'leased' AND outcome = 'ok'")
 expect_eq "$events" "$served" "usage events of the served chats (flushed at SIGTERM)"
+first_minute=$(catalog_sql "SELECT count(*) FROM usage_events WHERE model = 'leased' AND outcome = 'ok' AND ts_ms < $((leased_start_ms + 60000))")
+[[ $first_minute -le 64 ]] || fail "$first_minute chats served in the first minute against a workspace RPM of 64"
 expect_eq "$(catalog_sql "SELECT count(*) FROM router_reservations")" 0 "leases and reservations left"
 echo "ok - two serve processes hold a workspace RPM exactly (5 of 12) and by leases (at most 64 of 96)"
 finish
