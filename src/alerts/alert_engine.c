@@ -23,6 +23,13 @@ struct mm_alert_engine {
     mm_alert_conditions holding;
     mm_alert_actions actions;
     bool evaluating; /* was the prober at the last round (the tracker is current) */
+    /* What the rules read from the catalog, kept between rounds and re-read only when another
+     * connection committed (catalog_data_version) or a minute passed (the month rolls over). */
+    mm_alert_thresholds thresholds;
+    metrics_workspace_months months;
+    mm_model_rows models;
+    bool inputs_loaded;
+    int64_t inputs_version, inputs_loaded_ms;
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t wake;
@@ -127,30 +134,46 @@ static void adopt_open(mm_alert_engine *e, int64_t now_ms)
     e->evaluating = true;
 }
 
+enum { INPUTS_MAX_AGE_MS = 60 * 1000 };
+
+/* Re-reads the thresholds, the workspace months and the models' chains (lean rows) when the catalog
+ * changed since the last read; false when they could not be read (the round is skipped). */
+static bool refresh_inputs(mm_alert_engine *e, int64_t now, mm_error *err)
+{
+    int64_t version = 0;
+    bool known = catalog_data_version(e->cat, &version, err) == MM_OK;
+    if (e->inputs_loaded && known && version == e->inputs_version &&
+        now - e->inputs_loaded_ms < INPUTS_MAX_AGE_MS)
+        return true;
+    mm_error local = {0};
+    alert_thresholds_load(e->cat, &e->thresholds, &local); /* a bad setting keeps its default */
+    metrics_workspace_months_free(&e->months);
+    mm_model_rows_free(&e->models);
+    e->inputs_loaded = metrics_workspace_months_load(e->cat, now, &e->months, err) == MM_OK &&
+                       catalog_model_rows(e->cat, true, &e->models, err) == MM_OK;
+    e->inputs_version = known ? version : -1;
+    e->inputs_loaded_ms = now;
+    return e->inputs_loaded;
+}
+
 static void evaluate(mm_alert_engine *e, const mm_health_snapshot *snap)
 {
     int64_t now = mm_now_ms(); /* time runs on between snapshots: pending and resolve times */
     if (!e->evaluating)
         adopt_open(e, now);
-    mm_alert_thresholds th;
     mm_error err = {0};
-    alert_thresholds_load(e->cat, &th, &err); /* a bad setting keeps its default */
-    metrics_workspace_months months = {0};
-    mm_model_list models = {0};
-    if (metrics_workspace_months_load(e->cat, now, &months, &err) == MM_OK &&
-        catalog_model_list(e->cat, &models, &err) == MM_OK &&
-        alert_conditions_collect(&snap->report, &months, &models, &th, &e->holding) &&
-        alert_tracker_step(&e->tracker, now, &e->holding, &th, &e->actions)) {
-        for (size_t i = 0; i < e->actions.count; i++) {
-            const mm_alert_action *a = &e->actions.items[i];
-            if (a->kind == MM_ALERT_FIRE)
-                fire(e, &a->track, now);
-            else
-                resolve(e, &a->track, now, &th);
-        }
+    const mm_alert_thresholds *th = &e->thresholds;
+    if (!refresh_inputs(e, now, &err) ||
+        !alert_conditions_collect_rows(&snap->report, &e->months, &e->models, th, &e->holding) ||
+        !alert_tracker_step(&e->tracker, now, &e->holding, th, &e->actions))
+        return;
+    for (size_t i = 0; i < e->actions.count; i++) {
+        const mm_alert_action *a = &e->actions.items[i];
+        if (a->kind == MM_ALERT_FIRE)
+            fire(e, &a->track, now);
+        else
+            resolve(e, &a->track, now, th);
     }
-    mm_model_list_free(&models);
-    metrics_workspace_months_free(&months);
 }
 
 static bool wait_or_stop(mm_alert_engine *e)
@@ -232,6 +255,8 @@ void alert_engine_stop(mm_alert_engine *e)
     alert_tracker_free(&e->tracker);
     alert_conditions_free(&e->holding);
     alert_actions_free(&e->actions);
+    metrics_workspace_months_free(&e->months);
+    mm_model_rows_free(&e->models);
     catalog_close(e->cat);
     free(e);
 }

@@ -281,6 +281,16 @@ static bool account_conditions(const mm_health_figures *f, const mm_alert_thresh
     return true;
 }
 
+/* The model-all-cooling rule: every one of the model's n_targets (> 0) is cooling down. */
+static bool all_cooling(mm_alert_conditions *out, const char *model, size_t n_targets,
+                        size_t cooling)
+{
+    if (n_targets == 0 || cooling != n_targets)
+        return true;
+    return add(out, MM_ALERT_MODEL_ALL_COOLING, model, (double)cooling,
+               "every target of %s (%zu) is cooling down after rate limits", model, cooling);
+}
+
 bool alert_conditions_collect(const mm_health_report *report,
                               const metrics_workspace_months *months, const mm_model_list *models,
                               const mm_alert_thresholds *t, mm_alert_conditions *out)
@@ -305,10 +315,29 @@ bool alert_conditions_collect(const mm_health_report *report,
     }
     for (size_t i = 0; models && report && i < models->count; i++) {
         const mm_model *m = &models->items[i];
-        size_t cooling = metrics_model_targets_cooling(m, report);
-        if (m->n_targets > 0 && cooling == m->n_targets &&
-            !add(out, MM_ALERT_MODEL_ALL_COOLING, m->name, (double)cooling,
-                 "every target of %s (%zu) is cooling down after rate limits", m->name, cooling))
+        if (!all_cooling(out, m->name, m->n_targets, metrics_model_targets_cooling(m, report)))
+            return false;
+    }
+    return true;
+}
+
+bool alert_conditions_collect_rows(const mm_health_report *report,
+                                   const metrics_workspace_months *months,
+                                   const mm_model_rows *models, const mm_alert_thresholds *t,
+                                   mm_alert_conditions *out)
+{
+    if (!alert_conditions_collect(report, months, NULL, t, out))
+        return false;
+    for (size_t i = 0; models && report && i < models->count; i++) {
+        const mm_model_row *m = &models->items[i];
+        size_t cooling = 0;
+        for (size_t k = 0; k < m->n_targets; k++) {
+            const mm_health_figures *f =
+                health_report_find(report, models->targets[m->first_target + k].account);
+            if (f && f->cooldown_until_ms > report->now_ms)
+                cooling++;
+        }
+        if (!all_cooling(out, m->name, m->n_targets, cooling))
             return false;
     }
     return true;

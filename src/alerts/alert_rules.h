@@ -10,6 +10,7 @@
 
 #include "catalog/alerts.h"
 #include "catalog/catalog.h"
+#include "catalog/rows.h"
 #include "health/report.h"
 #include "metrics/exposition.h"
 
@@ -102,6 +103,12 @@ typedef struct mm_alert_conditions {
 bool alert_conditions_collect(const mm_health_report *report,
                               const metrics_workspace_months *months, const mm_model_list *models,
                               const mm_alert_thresholds *t, mm_alert_conditions *out);
+/* The same conditions, the models' chains read from lean rows (catalog_model_rows with chains,
+ * src/catalog/rows.h): what the alert engine keeps between rounds. */
+bool alert_conditions_collect_rows(const mm_health_report *report,
+                                   const metrics_workspace_months *months,
+                                   const mm_model_rows *models, const mm_alert_thresholds *t,
+                                   mm_alert_conditions *out);
 void alert_conditions_free(mm_alert_conditions *c);
 
 #endif

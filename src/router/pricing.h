@@ -52,6 +52,10 @@ typedef struct pricing_unpriced {
  * is malloc'd (free it); MM_E_INTERNAL when out of memory. */
 mm_status pricing_find_unpriced(mm_catalog *cat, const mm_price_list *prices, bool per_account,
                                 pricing_unpriced **out, size_t *count, mm_error *err);
+/* As pricing_find_unpriced with per_account, only the targets of accounts with a monthly
+ * spending cap (monthly_cap_cents set): the unpriced-cap warning's entries, in the same order. */
+mm_status pricing_find_unpriced_capped(mm_catalog *cat, const mm_price_list *prices,
+                                       pricing_unpriced **out, size_t *count, mm_error *err);
 
 typedef enum pricing_format { PRICING_FORMAT_MMADMIN, PRICING_FORMAT_LITELLM } pricing_format;
 

@@ -9,7 +9,6 @@
 
 #include "draw.h"
 #include "jobs.h"
-#include "catalog/rows.h"
 #include "page.h"
 #include "providers/provider.h"
 #include "router/pricing.h"
@@ -42,23 +41,15 @@ typedef struct prices_page {
 
 /* ---- the unpriced-cap warning (shared with the Accounts and Health pages) ---- */
 
-/* The rows are read ORDER BY name (SQLite's BINARY order is strcmp's): a binary search, so that
- * 30,000 unpriced targets of 10,000 accounts are not 300M comparisons. */
-static bool has_cap(const mm_account_rows *accounts, const char *name)
-{
-    const mm_account_row *a = mm_account_rows_find(accounts, name);
-    return a && a->monthly_cap_cents != MM_LIMIT_UNSET;
-}
-
-/* "a, b, c +2" of the entries that count (account's, or any capped account's). */
+/* "a, b, c +2" of the entries that count: account's, or (account NULL) every one (of the
+ * capped accounts then: pricing_find_unpriced_capped). */
 static size_t list_unpriced(const pricing_unpriced *missing, size_t n, const char *account,
-                            const mm_account_rows *accounts, char *out, size_t outsz)
+                            char *out, size_t outsz)
 {
     size_t hits = 0, used = 0;
     out[0] = '\0';
     for (size_t i = 0; i < n; i++) {
-        if (account ? strcmp(missing[i].account, account) != 0
-                    : !has_cap(accounts, missing[i].account))
+        if (account && strcmp(missing[i].account, account) != 0)
             continue;
         if (hits < 3 && used < outsz) {
             int w =
@@ -77,18 +68,16 @@ static bool cap_warning(mm_catalog *cat, const char *account, char *out, size_t 
 {
     out[0] = '\0';
     mm_price_list prices = {0};
-    mm_account_rows accounts = {0};
     pricing_unpriced *missing = NULL;
     size_t n = 0, hits = 0;
     mm_error err;
     mm_error_clear(&err);
     if (catalog_price_list(cat, &prices, &err) == MM_OK &&
-        (account || catalog_account_rows(cat, &accounts, &err) == MM_OK) &&
-        pricing_find_unpriced(cat, &prices, true, &missing, &n, &err) == MM_OK)
-        hits = list_unpriced(missing, n, account, &accounts, out, outsz);
+        (account ? pricing_find_unpriced(cat, &prices, true, &missing, &n, &err)
+                 : pricing_find_unpriced_capped(cat, &prices, &missing, &n, &err)) == MM_OK)
+        hits = list_unpriced(missing, n, account, out, outsz);
     free(missing);
     mm_price_list_free(&prices);
-    mm_account_rows_free(&accounts);
     return hits > 0;
 }
 
