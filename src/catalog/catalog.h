@@ -53,6 +53,15 @@ void catalog_close(mm_catalog *cat);
  * (1,000 pages) and the next ordinary session's close move the pages into the file. Durability
  * is unchanged (WAL, synchronous=NORMAL). Nothing on PostgreSQL. */
 void catalog_keep_wal_on_close(mm_catalog *cat);
+/* One consistent picture for a run of reads (a send's plan): catalog_read_begin opens a read
+ * transaction (SQLite deferred BEGIN in WAL; PostgreSQL REPEATABLE READ, READ ONLY) unless one
+ * is already open (then *began = false and the reads join it); catalog_read_end(began) ends what
+ * catalog_read_begin began and returns status. Errors: MM_E_DB as db_begin. No writes between. */
+mm_status catalog_read_begin(mm_catalog *cat, bool *began, mm_error *err);
+mm_status catalog_read_end(mm_catalog *cat, bool began, mm_status status, mm_error *err);
+/* Statements and transactions this connection ran since it opened (db_counts_of): for tests
+ * that hold a command to its number of statements. */
+void catalog_sql_counts(const mm_catalog *cat, int64_t *statements, int64_t *transactions);
 const char *catalog_path(const mm_catalog *cat);
 bool catalog_is_read_only(const mm_catalog *cat);
 /* SQLite's PRAGMA data_version of this connection: it changes when another connection (another

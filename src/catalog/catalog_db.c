@@ -90,30 +90,31 @@ static void default_actor(char *out, size_t outsz)
         snprintf(out, outsz, "uid-%u", (unsigned)geteuid());
 }
 
-/* SQLite only, once the file is known to be a catalog: a new file's incremental auto-vacuum,
- * WAL, synchronous=NORMAL and foreign keys (db_open was asked for none: `bare`). */
+/* SQLite only, once the file is known to be a catalog (catalog_schema_check read its header
+ * facts): a new file's incremental auto-vacuum, WAL when the file is not in WAL yet (the mode is
+ * kept in the file), then this connection's synchronous=NORMAL, foreign keys and cache size in
+ * one exec (db_open was asked for none: `bare`). */
 static mm_status configure_sqlite(mm_catalog *cat, int cache_kib, mm_error *err)
 {
-    int64_t objects = 0;
-    mm_status st = cat_query_int(cat, "SELECT count(*) FROM sqlite_master", NULL, &objects, err);
-    if (st == MM_OK && !cat->read_only) {
+    mm_status st = MM_OK;
+    char sql[160] = "";
+    if (!cat->read_only) {
         /* a new, empty file only: setting it on an existing one would write its header at every
          * open (catalog_usage_enable_auto_vacuum converts an older file) */
-        if (objects == 0)
+        if (cat->file.objects == 0)
             st = cat_exec(cat, "PRAGMA auto_vacuum=INCREMENTAL", err);
-        if (st == MM_OK)
+        if (st == MM_OK && !cat->file.wal)
             st = cat_exec(cat, "PRAGMA journal_mode=WAL", err);
-        if (st == MM_OK)
-            st = cat_exec(cat, "PRAGMA synchronous=NORMAL", err);
+        cat->file.wal = st == MM_OK;
+        mm_copy(sql, sizeof sql, "PRAGMA synchronous=NORMAL; ");
     }
-    if (st == MM_OK)
-        st = cat_exec(cat, "PRAGMA foreign_keys=ON", err);
-    if (st == MM_OK && cache_kib > 0) { /* negative: a size in KiB rather than in pages */
-        char sql[64];
-        snprintf(sql, sizeof sql, "PRAGMA cache_size=%d", -cache_kib);
-        st = cat_exec(cat, sql, err);
+    size_t used = strlen(sql);
+    snprintf(sql + used, sizeof sql - used, "PRAGMA foreign_keys=ON;");
+    if (cache_kib > 0) { /* negative: a size in KiB rather than in pages */
+        used = strlen(sql);
+        snprintf(sql + used, sizeof sql - used, " PRAGMA cache_size=%d;", -cache_kib);
     }
-    return st;
+    return st == MM_OK ? cat_exec(cat, sql, err) : st;
 }
 
 static mm_status configure_connection(mm_catalog *cat, int cache_kib, mm_error *err)
@@ -217,6 +218,28 @@ void catalog_close(mm_catalog *cat)
 void catalog_keep_wal_on_close(mm_catalog *cat)
 {
     cat->keep_wal = true;
+}
+
+mm_status catalog_read_begin(mm_catalog *cat, bool *began, mm_error *err)
+{
+    *began = false;
+    if (db_in_transaction(cat->db))
+        return MM_OK;
+    mm_status st = db_begin(cat->db, DB_TX_READ, err);
+    *began = st == MM_OK;
+    return st;
+}
+
+mm_status catalog_read_end(mm_catalog *cat, bool began, mm_status status, mm_error *err)
+{
+    return began ? db_end(cat->db, status, err) : status;
+}
+
+void catalog_sql_counts(const mm_catalog *cat, int64_t *statements, int64_t *transactions)
+{
+    db_counts counts = db_counts_of(cat->db);
+    *statements = counts.statements;
+    *transactions = counts.transactions;
 }
 
 const char *catalog_path(const mm_catalog *cat)

@@ -49,6 +49,14 @@ static void bind_id_pair(db_stmt *stmt, const void *ctx)
     db_bind_int64(stmt, 2, ids[1]);
 }
 
+/* ?1 model name, ?2 workspace name (ctx: two names). */
+static void bind_names(db_stmt *stmt, const void *ctx)
+{
+    const char *const *names = ctx;
+    cat_bind_text(stmt, 1, names[0]);
+    cat_bind_text(stmt, 2, names[1]);
+}
+
 static mm_status read_entitlement(mm_catalog *cat, int64_t model_id, int64_t workspace_id,
                                   mm_entitlement *out, bool *found, mm_error *err)
 {
@@ -184,11 +192,17 @@ mm_status catalog_revoke(mm_catalog *cat, const char *model, const char *workspa
 mm_status catalog_entitlement_get(mm_catalog *cat, const char *model, const char *workspace,
                                   mm_entitlement *out, mm_error *err)
 {
+    const char *names[2] = {model, workspace};
+    bool found = false; /* by names in one query; when missing, which one it is, by ids */
+    mm_status st =
+        cat_read_row(cat, ENTITLEMENT_SELECT "WHERE m.name = ?1 AND w.name = ?2", bind_names, names,
+                     read_entitlement_row, out, &found, "reading an entitlement", err);
+    if (st != MM_OK || found)
+        return st;
     int64_t model_id = 0, workspace_id = 0;
-    mm_status st = cat_model_id(cat, model, &model_id, err);
+    st = cat_model_id(cat, model, &model_id, err);
     if (st == MM_OK)
         st = cat_workspace_id(cat, workspace, &workspace_id, err);
-    bool found = false;
     if (st == MM_OK)
         st = read_entitlement(cat, model_id, workspace_id, out, &found, err);
     if (st == MM_OK && !found)

@@ -11,6 +11,14 @@
 
 #define MM_PATH_MAX 4096
 
+/* SQLite: the file's header facts, read once at open in one query (catalog_schema_check) and
+ * used by the open's configuration and migration instead of reading them again. */
+typedef struct cat_file_facts {
+    int64_t objects;        /* rows of sqlite_master: 0 for a new, empty file */
+    int64_t schema_version; /* PRAGMA user_version */
+    bool wal;               /* PRAGMA journal_mode is already wal (it is kept in the file) */
+} cat_file_facts;
+
 struct mm_catalog {
     db_conn *db; /* SQLite or PostgreSQL (db_engine.h) */
     char path[MM_PATH_MAX];
@@ -29,6 +37,7 @@ struct mm_catalog {
     size_t change_parts; /* audit rows written in the open change set */
     int64_t last_audit_id; /* the id of the last audit row written (cat_audit) */
     int64_t data_version;  /* PostgreSQL: other sessions' commits noticed (catalog_data_version) */
+    cat_file_facts file;   /* SQLite: what catalog_schema_check read at open */
 };
 
 typedef struct cat_rollup_pending cat_rollup_pending;

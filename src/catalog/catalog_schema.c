@@ -3,6 +3,7 @@
 #include "catalog/catalog_internal.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "catalog/catalog_schema_pg.h"
 #include "util/clock.h"
@@ -233,18 +234,44 @@ static mm_status read_pragma(mm_catalog *cat, const char *sql, int64_t *out, mm_
     return cat_query_int(cat, sql, NULL, out, err);
 }
 
+typedef struct file_header {
+    cat_file_facts facts;
+    int64_t app_id;
+} file_header;
+
+static void read_header_row(db_stmt *stmt, void *item)
+{
+    file_header *h = item;
+    h->facts.objects = db_column_int64(stmt, 0);
+    h->facts.schema_version = db_column_int64(stmt, 1);
+    h->app_id = db_column_int64(stmt, 2);
+    h->facts.wal = strcmp(db_column_text(stmt, 3), "wal") == 0;
+}
+
+/* One query for what the open decides on: objects, user_version, application_id, journal_mode
+ * (table-valued pragmas: reading them changes nothing). */
+static mm_status read_header(mm_catalog *cat, file_header *h, mm_error *err)
+{
+    bool found = false;
+    memset(h, 0, sizeof *h);
+    return cat_read_row(cat,
+                        "SELECT (SELECT count(*) FROM sqlite_master),"
+                        " (SELECT user_version FROM pragma_user_version),"
+                        " (SELECT application_id FROM pragma_application_id),"
+                        " (SELECT journal_mode FROM pragma_journal_mode)",
+                        NULL, NULL, read_header_row, h, &found, "reading the catalog", err);
+}
+
 mm_status catalog_schema_check(mm_catalog *cat, mm_error *err)
 {
     if (db_kind_of(cat->db) == DB_POSTGRES)
         return catalog_schema_pg_check(cat->db, err);
-    int64_t objects = 0, version = 0, app_id = 0;
-    mm_status st = read_pragma(cat, "SELECT count(*) FROM sqlite_master", &objects, err);
-    if (st == MM_OK)
-        st = read_pragma(cat, "PRAGMA user_version", &version, err);
-    if (st == MM_OK)
-        st = read_pragma(cat, "PRAGMA application_id", &app_id, err);
+    file_header h;
+    mm_status st = read_header(cat, &h, err);
     if (st != MM_OK)
         return st;
+    cat->file = h.facts;
+    int64_t objects = h.facts.objects, version = h.facts.schema_version, app_id = h.app_id;
     if ((app_id != 0 && app_id != MM_APPLICATION_ID) || (app_id == 0 && objects > 0))
         return mm_error_set(err, MM_E_SCHEMA, "db",
                             "%s is an SQLite database but not an mmadmin catalog; it was left "
@@ -285,18 +312,20 @@ mm_status catalog_schema_migrate(mm_catalog *cat, mm_error *err)
 {
     if (db_kind_of(cat->db) == DB_POSTGRES)
         return catalog_schema_pg_migrate(cat->db, mm_now_ms(), err);
-    int64_t version = 0;
-    mm_status st = read_pragma(cat, "PRAGMA user_version", &version, err);
-    if (st != MM_OK || version == SCHEMA_VERSION)
-        return st;
+    int64_t version = cat->file.schema_version; /* catalog_schema_check read it */
+    if (version == SCHEMA_VERSION)
+        return MM_OK;
     if (cat->read_only)
         return mm_error_set(err, MM_E_SCHEMA, "db",
                             "the catalog %s has schema version %lld but this mmadmin needs %d, "
                             "and it is open read-only so it cannot be upgraded; open it once "
                             "with write access",
                             cat->path, (long long)version, SCHEMA_VERSION);
-    st = cat_begin(cat, err);
+    mm_status st = cat_begin(cat, err);
     if (st != MM_OK)
         return st;
-    return cat_end(cat, apply_migrations(cat, err), err);
+    st = cat_end(cat, apply_migrations(cat, err), err);
+    if (st == MM_OK)
+        cat->file.schema_version = SCHEMA_VERSION;
+    return st;
 }

@@ -56,15 +56,33 @@ mm_status db_open(const char *address, const db_open_options *opts, db_conn **ou
     if (!mm_present(address))
         return mm_error_set(err, MM_E_INVALID, "db",
                             "no catalog address: give --db PATH or postgresql://...");
-    if (db_address_is_postgres(address))
-        return db_postgres_open(address, opts, out, err);
-    return db_sqlite_open(address, opts, out, err);
+    mm_status st = db_address_is_postgres(address) ? db_postgres_open(address, opts, out, err)
+                                                   : db_sqlite_open(address, opts, out, err);
+    if (st == MM_OK)
+        (*out)->trace = mm_present(getenv("MM_TRACE_SQL"));
+    return st;
+}
+
+db_counts db_counts_of(const db_conn *db)
+{
+    return db->counts;
+}
+
+/* Counts a statement about to run; prints it under MM_TRACE_SQL. */
+static void count_statement(db_conn *db, const char *sql)
+{
+    db->counts.statements++;
+    if (db->trace)
+        fprintf(stderr, "sql: %s\n", sql);
 }
 
 void db_close(db_conn *db)
 {
     if (!db)
         return;
+    if (db->trace)
+        fprintf(stderr, "sql: %lld statements, %lld transactions\n",
+                (long long)db->counts.statements, (long long)db->counts.transactions);
     if (db->in_tx)
         db->ops->rollback(db);
     db->ops->close(db);
@@ -164,6 +182,7 @@ mm_status db_error(db_conn *db, const char *doing, mm_error *err)
 mm_status db_exec(db_conn *db, const char *sql, const char *doing, mm_error *err)
 {
     db_clear_fault(db);
+    count_statement(db, sql);
     if (db->ops->exec(db, sql) != MM_OK)
         return db_error(db, doing, err);
     return MM_OK;
@@ -172,6 +191,7 @@ mm_status db_exec(db_conn *db, const char *sql, const char *doing, mm_error *err
 mm_status db_prepare(db_conn *db, const char *sql, db_stmt **out, mm_error *err)
 {
     db_clear_fault(db);
+    count_statement(db, sql);
     *out = db->ops->prepare(db, sql);
     if (!*out)
         return db_error(db, "preparing a query", err);
@@ -352,6 +372,8 @@ mm_status db_insert_rows(db_conn *db, const char *head, int n_columns, const cha
         db_stmt *stmt = rows == per ? *reuse : NULL;
         if (!stmt) {
             char *sql = rows_sql(head, n_columns, tail, rows, returning);
+            if (sql)
+                count_statement(db, sql);
             stmt = sql ? db->ops->prepare(db, sql) : NULL;
             free(sql);
             if (!stmt)
@@ -421,6 +443,9 @@ mm_status db_begin(db_conn *db, db_tx_mode mode, mm_error *err)
                             "was changed — ask its owner, or open a catalog you can write",
                             db->display);
     db_clear_fault(db);
+    db->counts.transactions++;
+    if (db->trace)
+        fprintf(stderr, "sql: BEGIN (%s)\n", mode == DB_TX_READ ? "read" : "write");
     if (db->ops->begin(db, mode) != MM_OK)
         return db_error(db, mode == DB_TX_READ ? "starting to read" : "starting a change", err);
     db->in_tx = true;

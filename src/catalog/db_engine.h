@@ -64,6 +64,14 @@ void db_address_display(const char *address, char *out, size_t outsz);
 mm_status db_open(const char *address, const db_open_options *opts, db_conn **out, mm_error *err);
 void db_close(db_conn *db); /* NULL is fine; rolls back an open transaction */
 db_kind db_kind_of(const db_conn *db);
+/* What a connection ran since it opened: statements prepared or executed (one db_exec of
+ * several statements counts once) and transactions begun. With MM_TRACE_SQL set in the
+ * environment each statement's text goes to stderr as it is prepared, and the counts when the
+ * connection closes ("sql: N statements, M transactions"): a debugging aid, never set in use. */
+typedef struct db_counts {
+    int64_t statements, transactions;
+} db_counts;
+db_counts db_counts_of(const db_conn *db);
 const char *db_display(const db_conn *db); /* as db_address_display */
 bool db_is_read_only(const db_conn *db);
 

@@ -57,6 +57,8 @@ struct db_conn {
     bool retryable;               /* it was a serialization failure or a deadlock: run again */
     int sys_errno;                /* SQLite's system errno of the last failure, or 0 */
     char message[DB_MESSAGE_MAX]; /* the engine's words for it */
+    db_counts counts;             /* statements and transactions run on this connection */
+    bool trace;                   /* MM_TRACE_SQL: each statement and the counts to stderr */
 };
 
 struct db_stmt {

@@ -84,17 +84,20 @@ mm_status health_setting_parse(mm_health_setting_id id, const char *text, double
                         text, s->min, s->max);
 }
 
-mm_status health_setting_read(mm_catalog *cat, mm_health_setting_id id, double *value,
-                              mm_health_setting_source *source, mm_error *err)
+/* Judges a stored setting (text NULL: unset): its value, or the default with err set when it
+ * is not valid; the catalog's read status st is passed through. */
+static mm_status judge_setting(mm_health_setting_id id, mm_status st, const char *stored,
+                               const mm_error *read_err, double *value,
+                               mm_health_setting_source *source, mm_error *err)
 {
     const mm_health_setting *s = health_setting(id);
     mm_health_setting_source from = MM_HEALTH_SETTING_DEFAULT;
     *value = s->default_value;
     char text[1024]; /* the longest value the catalog keeps: any of them is judged, not refused */
     mm_error local = {0};
-    mm_status st = catalog_setting_get(cat, s->key, text, sizeof text, &local);
-    if (st == MM_OK) {
+    if (st == MM_OK && stored) {
         from = MM_HEALTH_SETTING_SET;
+        mm_copy(text, sizeof text, stored);
         st = health_setting_parse(id, text, value, &local);
         if (st != MM_OK) {
             from = MM_HEALTH_SETTING_INVALID;
@@ -102,14 +105,32 @@ mm_status health_setting_read(mm_catalog *cat, mm_health_setting_id id, double *
             mm_error_set(err, st, s->key, "%s; set it to one (the default %g is used meanwhile)",
                          local.message, s->default_value);
         }
-    } else if (st == MM_E_NOT_FOUND) {
-        st = MM_OK;
+    } else if (st != MM_OK && st != MM_E_NOT_FOUND) {
+        mm_error_set(err, st, s->key, "%s", read_err->message);
     } else {
-        mm_error_set(err, st, s->key, "%s", local.message);
+        st = MM_OK;
     }
     if (source)
         *source = from;
     return st;
+}
+
+mm_status health_setting_read(mm_catalog *cat, mm_health_setting_id id, double *value,
+                              mm_health_setting_source *source, mm_error *err)
+{
+    char text[1024];
+    mm_error local = {0};
+    mm_status st = catalog_setting_get(cat, health_setting(id)->key, text, sizeof text, &local);
+    return judge_setting(id, st, st == MM_OK ? text : NULL, &local, value, source, err);
+}
+
+/* The value stored for key among settings (pairs key, value), or NULL when it is unset. */
+static const char *listed_value(const mm_string_list *settings, const char *key)
+{
+    for (size_t i = 0; i + 1 < settings->count; i += 2)
+        if (strcmp(settings->items[i], key) == 0)
+            return settings->items[i + 1];
+    return NULL;
 }
 
 void mm_health_thresholds_default(mm_health_thresholds *t)
@@ -143,12 +164,19 @@ mm_status health_thresholds_load(mm_catalog *cat, mm_health_thresholds *t, mm_er
         MM_HSET_DEGRADED_MIN_REQUESTS,
     };
     double values[sizeof ids / sizeof ids[0]];
+    mm_string_list settings; /* every health setting in one query */
+    mm_error read_err = {0};
+    mm_status read = catalog_setting_list(cat, "health.", &settings, &read_err);
     mm_status first = MM_OK;
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
-        mm_status st = health_setting_read(cat, ids[i], &values[i], NULL, err);
+        const char *stored =
+            read == MM_OK ? listed_value(&settings, health_setting(ids[i])->key) : NULL;
+        mm_status st = judge_setting(ids[i], read, stored, &read_err, &values[i], NULL, err);
         if (first == MM_OK)
             first = st;
     }
+    if (read == MM_OK)
+        mm_string_list_free(&settings);
     t->recent_window_ms = (int64_t)values[0];
     t->degraded_error_rate = values[1];
     t->degraded_rate_limit_hits = (int64_t)values[2];

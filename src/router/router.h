@@ -25,6 +25,7 @@ typedef struct router_config {
     int64_t rate_limit_default_ms; /* cool-down after a 429 without Retry-After (10 s) */
 } router_config;
 
+#define ROUTER_SETTING_PREFIX "router." /* every router setting's key starts so */
 #define ROUTER_SETTING_FAILURES "router.cooldown_failures"
 #define ROUTER_SETTING_COOLDOWN "router.cooldown_seconds"
 #define ROUTER_SETTING_RATE_LIMIT_DEFAULT "router.rate_limit_default_seconds"
@@ -145,7 +146,8 @@ typedef struct router_load_options {
 
 /* Builds a snapshot from the catalog at now_ms: the catalog rows, the usage counters of the
  * last minute and of the month, health, the router settings and each account's cool-down
- * (derived from its latest request events, so it holds across processes). */
+ * (derived from its latest request events, so it holds across processes), all read in one read
+ * transaction (catalog_read_begin; joining one the caller has open). */
 mm_status router_snapshot_load(mm_catalog *cat, int64_t now_ms, const router_load_options *opts,
                                router_snapshot **out, mm_error *err);
 

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util/text.h"
 
@@ -34,19 +35,23 @@ mm_status router_config_validate(const router_config *cfg, mm_error *err)
     return MM_OK;
 }
 
-static mm_status load_number(mm_catalog *cat, const char *key, int64_t max, int64_t *value,
-                             mm_error *err)
+/* The value of key among the settings read (pairs key, value), or NULL when it is unset. */
+static const char *setting_value(const mm_string_list *settings, const char *key)
 {
-    char text[64];
-    mm_error local;
-    mm_status st = catalog_setting_get(cat, key, text, sizeof text, &local);
-    if (st == MM_E_NOT_FOUND)
+    for (size_t i = 0; i + 1 < settings->count; i += 2)
+        if (strcmp(settings->items[i], key) == 0)
+            return settings->items[i + 1];
+    return NULL;
+}
+
+static mm_status load_number(const mm_string_list *settings, const char *key, int64_t max,
+                             int64_t *value, mm_error *err)
+{
+    const char *stored = setting_value(settings, key);
+    if (!stored)
         return MM_OK;
-    if (st != MM_OK) {
-        if (err)
-            *err = local;
-        return st;
-    }
+    char text[64];
+    mm_copy(text, sizeof text, stored);
     char *end = NULL;
     errno = 0;
     long long n = strtoll(text, &end, 10);
@@ -65,11 +70,21 @@ mm_status router_config_load(mm_catalog *cat, router_config *cfg, mm_error *err)
     int64_t failures = cfg->cooldown_failures;
     int64_t cooldown_s = cfg->cooldown_ms / 1000;
     int64_t rate_s = cfg->rate_limit_default_ms / 1000;
-    mm_status st = load_number(cat, ROUTER_SETTING_FAILURES, ROUTER_FAILURES_MAX, &failures, err);
+    mm_string_list settings; /* the router's settings in one query */
+    mm_error local;
+    mm_status st = catalog_setting_list(cat, ROUTER_SETTING_PREFIX, &settings, &local);
+    if (st != MM_OK) {
+        if (err)
+            *err = local;
+        return st;
+    }
+    st = load_number(&settings, ROUTER_SETTING_FAILURES, ROUTER_FAILURES_MAX, &failures, err);
     if (st == MM_OK)
-        st = load_number(cat, ROUTER_SETTING_COOLDOWN, ROUTER_SECONDS_MAX, &cooldown_s, err);
+        st = load_number(&settings, ROUTER_SETTING_COOLDOWN, ROUTER_SECONDS_MAX, &cooldown_s, err);
     if (st == MM_OK)
-        st = load_number(cat, ROUTER_SETTING_RATE_LIMIT_DEFAULT, ROUTER_SECONDS_MAX, &rate_s, err);
+        st = load_number(&settings, ROUTER_SETTING_RATE_LIMIT_DEFAULT, ROUTER_SECONDS_MAX, &rate_s,
+                         err);
+    mm_string_list_free(&settings);
     if (st != MM_OK)
         return st;
     cfg->cooldown_failures = (int)failures;

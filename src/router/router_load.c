@@ -250,7 +250,10 @@ mm_status router_snapshot_load(mm_catalog *cat, int64_t now_ms, const router_loa
     loaded_rows rows;
     memset(&rows, 0, sizeof rows);
     router_snapshot *snap = NULL;
-    mm_status st = read_rows(cat, now_ms, opts, &rows, err);
+    bool began = false; /* one read transaction: one consistent picture, one lock taken */
+    mm_status st = catalog_read_begin(cat, &began, err);
+    if (st == MM_OK)
+        st = read_rows(cat, now_ms, opts, &rows, err);
     if (st == MM_OK)
         st = router_snapshot_new(rows.accounts.count, rows.models.count, rows.workspaces.count,
                                  rows.entitlements.count, &snap, err);
@@ -266,6 +269,7 @@ mm_status router_snapshot_load(mm_catalog *cat, int64_t now_ms, const router_loa
         st = add_entitlements(cat, snap, &rows, now_ms, err);
     if (st == MM_OK)
         st = router_snapshot_finish(snap, err);
+    st = catalog_read_end(cat, began, st, err);
     loaded_rows_free(&rows);
     if (st != MM_OK) {
         router_snapshot_free(snap);

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# `send` runs a bounded number of SQL statements and transactions for one request (issue 15):
+# its plan's reads share one read transaction and nothing loads more of the catalog than the
+# request needs. MM_TRACE_SQL makes the engine layer print each statement and, at close, the
+# counts; without it nothing of the kind reaches the output. An answer from mmsim, so the path is
+# open, plan, admit, call, record. The budgets are SQLite's (PostgreSQL adds its own statements:
+# partitions, session settings), so this test is not in the postgres list.
+source "$(dirname "$0")/lib.sh"
+
+if [ ! -x "${MMSIM:-}" ]; then
+    echo "SKIP: mmsim is not built (MMSIM=${MMSIM:-unset})"
+    exit 0
+fi
+"$MMSIM" --port 0 --quiet >"$TEST_TMP/sim.out" 2>"$TEST_TMP/sim.err" &
+CLEANUP_PIDS+=($!)
+PORT=
+for _ in $(seq 200); do
+    PORT=$(head -n 1 "$TEST_TMP/sim.out" 2>/dev/null)
+    [ -n "$PORT" ] && break
+    sleep 0.05
+done
+[ -n "$PORT" ] || { fail "mmsim did not start"; finish; }
+export SIM_KEY=sk-test-0123456789abcdef
+
+# Budgets measured on this change (35 statements, 3 transactions begun: the plan's read, the
+# admission, the record; it was 43 and 2, with ~30 reads each in a transaction of its own); a
+# little room, so a new per-request read fails here rather than slowing every request.
+STATEMENTS_MAX=37
+TRANSACTIONS_MAX=3
+
+assert_ok account add sim --provider openai --endpoint "http://127.0.0.1:$PORT/openai" \
+    --api-key-env SIM_KEY
+assert_ok model add chat --type chat
+assert_ok target add chat --account sim --model gpt-4o-mini
+assert_ok workspace add w1
+assert_ok entitle chat w1
+mm send chat --workspace w1 --prompt hi # the first send may load the built-in prices
+assert_rc 0
+
+MM_TRACE_SQL=1 mm send chat --workspace w1 --prompt hi
+assert_rc 0
+assert_contains out "served by sim"
+counts=$(grep -E '^sql: [0-9]+ statements, [0-9]+ transactions$' "$ERR" | tail -n 1)
+[ -n "$counts" ] || fail "MM_TRACE_SQL printed no counts at close"
+statements=$(echo "$counts" | awk '{print $2}')
+transactions=$(echo "$counts" | awk '{print $4}')
+[ "${statements:-999}" -le "$STATEMENTS_MAX" ] ||
+    fail "send ran $statements statements for one request (at most $STATEMENTS_MAX)"
+[ "${transactions:-999}" -le "$TRANSACTIONS_MAX" ] ||
+    fail "send ran $transactions transactions for one request (at most $TRANSACTIONS_MAX)"
+reads=$(grep -c '^sql: BEGIN (read)$' "$ERR")
+[ "$reads" = 1 ] || fail "the plan's reads took $reads read transactions, not one"
+echo "ok - one send: $statements statements, $transactions transactions, one read transaction"
+
+mm send chat --workspace w1 --prompt hi
+assert_rc 0
+assert_not_contains err "sql:"
+assert_not_contains out "sql:"
+echo "ok - without MM_TRACE_SQL nothing is traced"
+finish
