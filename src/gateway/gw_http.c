@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "gateway/gw_internal.h"
+#include "metrics/counters.h"
 #include "util/clock.h"
 
 #define DEFAULT_MAX_BODY (4u * 1024 * 1024)
@@ -34,13 +35,6 @@ typedef struct gw_request {
     bool too_large;
     int status; /* the status answered, for the counters */
 } gw_request;
-
-static int64_t now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* ---- responses ---- */
 
@@ -232,7 +226,7 @@ static gw_request *begin_request(gateway *gw, struct MHD_Connection *connection)
     gw_request *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
-    r->started_us = now_us();
+    r->started_us = mm_monotonic_us();
     atomic_fetch_add(&gw->counters.in_flight, 1);
     atomic_fetch_add(&gw->counters.requests_total, 1);
     const char *length =
@@ -268,11 +262,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 static void count_duration(gw_counters *c, int64_t micros)
 {
     atomic_fetch_add(&c->duration_us_sum, (unsigned long long)micros);
-    double seconds = (double)micros / 1e6;
-    size_t bucket = 0;
-    while (bucket < MM_METRICS_LATENCY_BUCKETS && seconds > mm_metrics_latency_bounds_s[bucket])
-        bucket++;
-    atomic_fetch_add(&c->duration_buckets[bucket], 1);
+    atomic_fetch_add(&c->duration_buckets[mm_metrics_latency_bucket((double)micros / 1e6)], 1);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
@@ -284,7 +274,7 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
     gw_request *r = *con_cls;
     if (!r)
         return;
-    count_duration(&gw->counters, now_us() - r->started_us);
+    count_duration(&gw->counters, mm_monotonic_us() - r->started_us);
     if (r->status >= 100 && r->status < 600)
         atomic_fetch_add(&gw->counters.responses_by_class[r->status / 100], 1);
     atomic_fetch_sub(&gw->counters.in_flight, 1);
