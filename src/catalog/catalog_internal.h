@@ -231,6 +231,22 @@ mm_status cat_workspace_each(mm_catalog *cat, cat_item_fn fn, void *ctx, mm_erro
 /* Every target with its model's id, by model id then priority. */
 typedef void (*cat_target_fn)(int64_t model_id, const mm_target *target, void *ctx);
 mm_status cat_each_target(mm_catalog *cat, cat_target_fn fn, void *ctx, mm_error *err);
+/* Models by id, to merge a list of models with the targets cat_each_target reads in model-id
+ * order: cat_model_slots_new allocates count slots (MM_ERR_NOMEM; the caller fills each
+ * {id, index in its own array} and frees items), cat_model_slots_ready sorts them, and
+ * cat_model_slot_seek, called with ascending ids, returns a model's index or SIZE_MAX when no
+ * listed model has that id (one made after the list was read). */
+typedef struct cat_model_slot {
+    int64_t id;
+    size_t index;
+} cat_model_slot;
+typedef struct cat_model_slots {
+    cat_model_slot *items;
+    size_t count, at;
+} cat_model_slots;
+mm_status cat_model_slots_new(cat_model_slots *slots, size_t count, mm_error *err);
+void cat_model_slots_ready(cat_model_slots *slots);
+size_t cat_model_slot_seek(cat_model_slots *slots, int64_t model_id);
 
 /* ---- JSON pictures of entities for the audit log (never a secret) ---- */
 json_t *cat_limit_json(int64_t value);

@@ -170,22 +170,10 @@ void mm_account_rows_free(mm_account_rows *rows)
 
 /* ---- models and their chains ---- */
 
-typedef struct model_slot {
-    int64_t id;
-    size_t index;
-} model_slot;
-
-static int slot_by_id(const void *a, const void *b)
-{
-    const model_slot *x = a, *y = b;
-    return (x->id > y->id) - (x->id < y->id);
-}
-
 typedef struct models_build {
     rows_build rows;
     mm_model_rows *out;
-    model_slot *slots; /* the rows by id, for the targets (read by model id) */
-    size_t at;
+    cat_model_slots slots; /* the rows by id, for the targets (read by model id) */
     size_t targets_capacity;
 } models_build;
 
@@ -210,11 +198,10 @@ static void add_target(int64_t model_id, const mm_target *t, void *ctx)
 {
     models_build *mb = ctx;
     mm_model_rows *out = mb->out;
-    while (mb->at < out->count && mb->slots[mb->at].id < model_id)
-        mb->at++;
-    if (mb->at == out->count || mb->slots[mb->at].id != model_id)
+    size_t index = cat_model_slot_seek(&mb->slots, model_id);
+    if (index == SIZE_MAX)
         return; /* a model created after the models were read */
-    mm_model_row *m = &out->items[mb->slots[mb->at].index];
+    mm_model_row *m = &out->items[index];
     if (m->n_targets >= MM_MAX_TARGETS || mb->rows.failed)
         return;
     if (!cat_grow((void **)&out->targets, &mb->targets_capacity, out->n_targets,
@@ -239,17 +226,15 @@ mm_status catalog_model_rows(mm_catalog *cat, bool chains, mm_model_rows *out, m
         .rows = {(void **)&out->items, &out->count, 0, sizeof *out->items, &out->pool, false},
         .out = out};
     mm_status st = cat_model_each(cat, add_model, &mb, err);
-    if (st == MM_OK && chains && !mb.rows.failed) {
-        mb.slots = malloc((out->count ? out->count : 1) * sizeof *mb.slots);
-        mb.rows.failed = !mb.slots;
-    }
+    if (st == MM_OK && chains && !mb.rows.failed)
+        st = cat_model_slots_new(&mb.slots, out->count, err);
     if (st == MM_OK && chains && !mb.rows.failed) {
         for (size_t i = 0; i < out->count; i++)
-            mb.slots[i] = (model_slot){out->items[i].id, i};
-        qsort(mb.slots, out->count, sizeof *mb.slots, slot_by_id);
+            mb.slots.items[i] = (cat_model_slot){out->items[i].id, i};
+        cat_model_slots_ready(&mb.slots);
         st = cat_each_target(cat, add_target, &mb, err);
     }
-    free(mb.slots);
+    free(mb.slots.items);
     st = finish(&mb.rows, st, err);
     if (st == MM_OK && out->n_targets && mb.targets_capacity > out->n_targets) {
         mm_target_row *cut = realloc(out->targets, out->n_targets * sizeof *out->targets);

@@ -2,6 +2,7 @@
  * removing one (the gap closes) and moving one, keeping UNIQUE(model_id, priority) throughout. */
 #include "catalog/catalog_internal.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,60 +64,65 @@ mm_status cat_each_target(mm_catalog *cat, cat_target_fn fn, void *ctx, mm_error
     return st;
 }
 
-/* A model's position in the caller's array, sorted by id for the merge with the targets. */
-typedef struct model_slot {
-    int64_t id;
-    size_t index;
-} model_slot;
+mm_status cat_model_slots_new(cat_model_slots *slots, size_t count, mm_error *err)
+{
+    memset(slots, 0, sizeof *slots);
+    slots->items = malloc((count ? count : 1) * sizeof *slots->items);
+    if (!slots->items)
+        return cat_out_of_memory(err);
+    slots->count = count;
+    return MM_OK;
+}
 
 static int slot_by_id(const void *a, const void *b)
 {
-    const model_slot *x = a, *y = b;
+    const cat_model_slot *x = a, *y = b;
     return (x->id > y->id) - (x->id < y->id);
+}
+
+void cat_model_slots_ready(cat_model_slots *slots)
+{
+    qsort(slots->items, slots->count, sizeof *slots->items, slot_by_id);
+    slots->at = 0;
+}
+
+size_t cat_model_slot_seek(cat_model_slots *slots, int64_t model_id)
+{
+    while (slots->at < slots->count && slots->items[slots->at].id < model_id)
+        slots->at++;
+    if (slots->at == slots->count || slots->items[slots->at].id != model_id)
+        return SIZE_MAX;
+    return slots->items[slots->at].index;
+}
+
+typedef struct full_targets {
+    cat_model_slots slots;
+    mm_model *models;
+} full_targets;
+
+static void add_full_target(int64_t model_id, const mm_target *t, void *ctx)
+{
+    full_targets *ft = ctx;
+    size_t index = cat_model_slot_seek(&ft->slots, model_id);
+    if (index == SIZE_MAX || ft->models[index].n_targets >= MM_MAX_TARGETS)
+        return; /* a model created after the list was read, or past the longest chain */
+    mm_model *m = &ft->models[index];
+    m->targets[m->n_targets++] = *t;
 }
 
 mm_status cat_read_all_targets(mm_catalog *cat, mm_model *models, size_t count, mm_error *err)
 {
-    model_slot *slots = malloc((count ? count : 1) * sizeof *slots);
-    if (!slots)
-        return cat_out_of_memory(err);
+    full_targets ft = {.models = models};
+    mm_status st = cat_model_slots_new(&ft.slots, count, err);
+    if (st != MM_OK)
+        return st;
     for (size_t i = 0; i < count; i++) {
-        slots[i] = (model_slot){models[i].id, i};
+        ft.slots.items[i] = (cat_model_slot){models[i].id, i};
         models[i].n_targets = 0;
     }
-    qsort(slots, count, sizeof *slots, slot_by_id);
-    db_stmt *stmt;
-    mm_status st = cat_prepare(cat,
-                               "SELECT t.model_id, t.id, t.priority, a.name, t.provider_model "
-                               "FROM targets t JOIN accounts a ON a.id = t.account_id "
-                               "ORDER BY t.model_id, t.priority",
-                               &stmt, err);
-    if (st != MM_OK) {
-        free(slots);
-        return st;
-    }
-    size_t at = 0; /* both walk by model id */
-    int rc;
-    while ((rc = db_step(stmt)) == DB_ROW) {
-        int64_t model_id = db_column_int64(stmt, 0);
-        while (at < count && slots[at].id < model_id)
-            at++;
-        if (at == count)
-            break;
-        mm_model *m = &models[slots[at].index];
-        if (slots[at].id != model_id || m->n_targets >= MM_MAX_TARGETS)
-            continue; /* a model created after the list was read, or past the longest chain */
-        mm_target *t = &m->targets[m->n_targets++];
-        memset(t, 0, sizeof *t);
-        t->id = db_column_int64(stmt, 1);
-        t->priority = (int)db_column_int64(stmt, 2);
-        cat_column_copy(stmt, 3, t->account, sizeof t->account);
-        cat_column_copy(stmt, 4, t->model, sizeof t->model);
-    }
-    if (rc != DB_DONE && rc != DB_ROW)
-        st = cat_db_error(cat, "reading the targets", err);
-    db_finalize(stmt);
-    free(slots);
+    cat_model_slots_ready(&ft.slots);
+    st = cat_each_target(cat, add_full_target, &ft, err);
+    free(ft.slots.items);
     return st;
 }
 
