@@ -203,8 +203,8 @@ void catalog_close(mm_catalog *cat)
         return;
     db_finalize(cat->usage_insert);
     cat_rollup_free(cat);
-    if (cat->db && !cat->read_only && db_kind_of(cat->db) == DB_SQLITE) {
-        /* refresh planner statistics, bounded in time */
+    if (cat->db && !cat->read_only && !cat->damage[0] && db_kind_of(cat->db) == DB_SQLITE) {
+        /* refresh planner statistics, bounded in time (ANALYZE writes: never on a damaged file) */
         mm_error ignored = {0};
         db_exec(cat->db, "PRAGMA analysis_limit=1000; PRAGMA optimize", "closing", &ignored);
     }

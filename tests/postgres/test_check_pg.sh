@@ -17,7 +17,10 @@ assert_not_contains out "hunter2ZQX"
 assert_ok check --json
 assert_json 'd["ok"] and d["integrity"] == [] and d["foreign_keys"] == []'
 assert_json '"hunter2ZQX" not in d["catalog"] and d["catalog"].startswith("postgresql://mmadmin@")'
-mm --db "${WITH_PASSWORD/\/mmadmin\?host/\/nosuchdb?host}" workspace list
+# the same server, a database that does not exist (each test has its own database name)
+NO_SUCH_DB=$(sed -E 's#@/[^?]*\?#@/nosuchdb?#' <<<"$WITH_PASSWORD")
+[[ $NO_SUCH_DB == *"@/nosuchdb?"* ]] || fail "could not name a missing database in $MM_PG_ADDRESS"
+mm --db "$NO_SUCH_DB" workspace list
 assert_rc 1
 assert_contains err "cannot connect"
 assert_not_contains err "hunter2ZQX"
