@@ -107,8 +107,9 @@ static mm_status scope_counters(mm_catalog *cat, const counter_scope *s, int64_t
 {
     memset(out, 0, sizeof *out);
     int64_t sums[9] = {0};
-    char sql[2048];
-    snprintf(sql, sizeof sql, drop_expired ? DROP_EXPIRED : "", s->model ? 4 : 3);
+    char sql[2048] = "";
+    if (drop_expired)
+        snprintf(sql, sizeof sql, DROP_EXPIRED, s->model ? 4 : 3);
     size_t used = strlen(sql);
     snprintf(sql + used, sizeof sql - used, "%s", with_month ? s->month_sql : s->counters_sql);
     /* events of the open transaction count too (the month's sums are the rollups') */
