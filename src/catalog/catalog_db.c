@@ -203,8 +203,10 @@ void catalog_close(mm_catalog *cat)
         return;
     db_finalize(cat->usage_insert);
     cat_rollup_free(cat);
-    if (cat->db && !cat->read_only && !cat->damage[0] && db_kind_of(cat->db) == DB_SQLITE) {
-        /* refresh planner statistics, bounded in time (ANALYZE writes: never on a damaged file) */
+    if (cat->db && !cat->read_only && !cat->damage[0] && !cat->keep_wal &&
+        db_kind_of(cat->db) == DB_SQLITE) {
+        /* refresh planner statistics, bounded in time (ANALYZE writes: never on a damaged file;
+         * not in a one-request session such as send's, which leaves it to longer sessions) */
         mm_error ignored = {0};
         db_exec(cat->db, "PRAGMA analysis_limit=1000; PRAGMA optimize", "closing", &ignored);
     }
