@@ -8,6 +8,7 @@
 #include "catalog/catalog.h"
 #include "catalog/db_engine.h"
 #include "catalog/vault.h"
+#include "util/grow.h"
 
 #define MM_PATH_MAX 4096
 
@@ -98,8 +99,6 @@ void cat_bind_text(db_stmt *stmt, int index, const char *text);
 void cat_bind_limit(db_stmt *stmt, int index, int64_t value);
 int64_t cat_column_limit(db_stmt *stmt, int index);
 void cat_column_copy(db_stmt *stmt, int index, char *dst, size_t dstsz);
-/* Makes room for one more element in a growable array; false when out of memory. */
-bool cat_grow(void **items, size_t *capacity, size_t count, size_t elem_size);
 mm_status cat_out_of_memory(mm_error *err);
 
 /* ---- reading rows (catalog_sql.c) ---- */

@@ -135,7 +135,7 @@ static rollup_entry *entry_for(cat_rollup_pending *p, const rollup_probe *probe)
     long at = mm_hash_index_find(&p->index, probe->hash, probe, key_matches, p->items);
     if (at >= 0)
         return &p->items[at];
-    if (!cat_grow((void **)&p->items, &p->capacity, p->count, sizeof *p->items) ||
+    if (!mm_grow((void **)&p->items, &p->capacity, p->count, sizeof *p->items) ||
         !mm_hash_index_add(&p->index, probe->hash, p->count))
         return NULL;
     rollup_entry *e = &p->items[p->count++];

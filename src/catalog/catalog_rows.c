@@ -43,7 +43,7 @@ typedef struct rows_build {
 /* A new zeroed row at the end, or NULL (failed set) when out of memory. */
 static void *next_row(rows_build *b)
 {
-    if (b->failed || !cat_grow(b->items, &b->capacity, *b->count, b->item_size)) {
+    if (b->failed || !mm_grow(b->items, &b->capacity, *b->count, b->item_size)) {
         b->failed = true;
         return NULL;
     }
@@ -204,8 +204,8 @@ static void add_target(int64_t model_id, const mm_target *t, void *ctx)
     mm_model_row *m = &out->items[index];
     if (m->n_targets >= MM_MAX_TARGETS || mb->rows.failed)
         return;
-    if (!cat_grow((void **)&out->targets, &mb->targets_capacity, out->n_targets,
-                  sizeof *out->targets)) {
+    if (!mm_grow((void **)&out->targets, &mb->targets_capacity, out->n_targets,
+                 sizeof *out->targets)) {
         mb->rows.failed = true;
         return;
     }

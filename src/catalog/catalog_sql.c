@@ -150,19 +150,6 @@ void cat_column_copy(db_stmt *stmt, int index, char *dst, size_t dstsz)
     db_column_copy(stmt, index, dst, dstsz);
 }
 
-bool cat_grow(void **items, size_t *capacity, size_t count, size_t elem_size)
-{
-    if (count < *capacity)
-        return true;
-    size_t cap = *capacity ? *capacity * 2 : 16;
-    void *grown = realloc(*items, cap * elem_size);
-    if (!grown)
-        return false;
-    *items = grown;
-    *capacity = cap;
-    return true;
-}
-
 mm_status cat_out_of_memory(mm_error *err)
 {
     return mm_error_set(err, MM_E_INTERNAL, "", "out of memory while reading the catalog");
@@ -243,7 +230,7 @@ mm_status cat_collect_rows(mm_catalog *cat, const char *sql, cat_binder bind, co
     size_t capacity = 0;
     int rc;
     while ((rc = db_step(stmt)) == DB_ROW) {
-        if (!cat_grow(items, &capacity, *count, item_size)) {
+        if (!mm_grow(items, &capacity, *count, item_size)) {
             st = cat_out_of_memory(err);
             break;
         }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/grow.h"
 #include "util/text.h"
 
 typedef struct load_context {
@@ -12,23 +13,11 @@ typedef struct load_context {
     bool out_of_memory;
 } load_context;
 
-static bool reserve(mm_health_account_list *list)
-{
-    if (list->count < list->capacity)
-        return true;
-    size_t capacity = list->capacity ? list->capacity * 2 : 64;
-    mm_health_account *items = realloc(list->items, capacity * sizeof *items);
-    if (!items)
-        return false;
-    list->items = items;
-    list->capacity = capacity;
-    return true;
-}
-
 static void add_account(const mm_account *acc, void *ctx)
 {
     load_context *load = ctx;
-    if (load->out_of_memory || !reserve(load->list)) {
+    if (load->out_of_memory || !mm_grow((void **)&load->list->items, &load->list->capacity,
+                                        load->list->count, sizeof *load->list->items)) {
         load->out_of_memory = true;
         return;
     }
