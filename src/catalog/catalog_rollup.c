@@ -1,6 +1,7 @@
 /* Usage rollups maintained on write: each transaction's events summed per account per minute and
  * per day and per workspace x model per day, flushed as one upsert a row before COMMIT. */
 #include "catalog/catalog_internal.h"
+#include "catalog/db_array.h"
 #include "catalog/db_engine_sqlite.h"
 
 #include <stdio.h>
@@ -54,7 +55,9 @@ struct cat_rollup_pending {
     size_t count, capacity;
     mm_hash_index index;
     int64_t minutes_from_ms; /* events before it get no minute rollup (set per transaction) */
-    db_stmt *upsert[2];      /* reused by every flush, per grain (db_insert_rows) */
+    db_stmt *upsert[2];      /* reused by every flush, per grain (db_insert_rows; SQLite) */
+    db_stmt *stored;         /* PostgreSQL: the stored sketches' read (merge_stored_sketches) */
+    db_stmt *upsert_all;     /* PostgreSQL: both grains and the position (write_rollups_pg) */
 };
 
 /* ---- the rules an event is counted by ---- */
@@ -247,6 +250,8 @@ void cat_rollup_free(mm_catalog *cat)
     if (cat->rollups) {
         db_finalize(cat->rollups->upsert[GRAIN_MINUTE]);
         db_finalize(cat->rollups->upsert[GRAIN_DAY]);
+        db_finalize(cat->rollups->stored);
+        db_finalize(cat->rollups->upsert_all);
         free(cat->rollups->items);
     }
     free(cat->rollups);
@@ -262,49 +267,51 @@ void cat_rollup_free(mm_catalog *cat)
 #define UPSERT_COLUMNS 20
 static const char UPSERT_HEAD[] =
     "INSERT INTO %s AS r (scope, name, model, kind, start_ms, " SUM_COLUMNS ", latency)";
-static const char UPSERT_TAIL[] =
-    "ON CONFLICT (scope, name, model, start_ms, kind) DO UPDATE SET "
-    "events = r.events + excluded.events, "
-    "errors = r.errors + excluded.errors, "
-    "request_errors = r.request_errors + excluded.request_errors, "
-    "rate_limited = r.rate_limited + excluded.rate_limited, "
-    "tokens_in = r.tokens_in + excluded.tokens_in, "
-    "tokens_out = r.tokens_out + excluded.tokens_out, "
-    "tokens_cache_read = r.tokens_cache_read + excluded.tokens_cache_read, "
-    "tokens_cache_write = r.tokens_cache_write + excluded.tokens_cache_write, "
-    "usage_estimated = r.usage_estimated + excluded.usage_estimated, "
-    "cost_micros = r.cost_micros + excluded.cost_micros, "
-    "unpriced = r.unpriced + excluded.unpriced, "
-    "served = r.served + excluded.served, "
-    "served_tokens = r.served_tokens + excluded.served_tokens, "
-    "served_cost_micros = r.served_cost_micros + excluded.served_cost_micros, "
-    "latency = ";
-/* How the stored sketch and the new one are merged: by an SQL function (SQLite, registered by
- * cat_rollup_register), or in C before the upsert (PostgreSQL: merge_stored_sketches). */
-static const char *latency_merge_sql(const mm_catalog *cat)
+#define UPSERT_TAIL                                                                                \
+    "ON CONFLICT (scope, name, model, start_ms, kind) DO UPDATE SET "                              \
+    "events = r.events + excluded.events, "                                                        \
+    "errors = r.errors + excluded.errors, "                                                        \
+    "request_errors = r.request_errors + excluded.request_errors, "                                \
+    "rate_limited = r.rate_limited + excluded.rate_limited, "                                      \
+    "tokens_in = r.tokens_in + excluded.tokens_in, "                                               \
+    "tokens_out = r.tokens_out + excluded.tokens_out, "                                            \
+    "tokens_cache_read = r.tokens_cache_read + excluded.tokens_cache_read, "                       \
+    "tokens_cache_write = r.tokens_cache_write + excluded.tokens_cache_write, "                    \
+    "usage_estimated = r.usage_estimated + excluded.usage_estimated, "                             \
+    "cost_micros = r.cost_micros + excluded.cost_micros, "                                         \
+    "unpriced = r.unpriced + excluded.unpriced, "                                                  \
+    "served = r.served + excluded.served, "                                                        \
+    "served_tokens = r.served_tokens + excluded.served_tokens, "                                   \
+    "served_cost_micros = r.served_cost_micros + excluded.served_cost_micros, "                    \
+    "latency = "
+#define SUM_COUNT 14
+
+/* The sums in SUM_COLUMNS order. */
+static void sums_of(const mm_usage_rollup *s, int64_t values[SUM_COUNT])
 {
-    return db_kind_of(cat->db) == DB_SQLITE ? "mm_latency_merge(r.latency, excluded.latency)"
-                                            : "excluded.latency";
+    const int64_t all[SUM_COUNT] = {s->events,
+                                    s->errors,
+                                    s->request_errors,
+                                    s->rate_limited,
+                                    s->tokens_in,
+                                    s->tokens_out,
+                                    s->tokens_cache_read,
+                                    s->tokens_cache_write,
+                                    s->usage_estimated,
+                                    s->cost_micros,
+                                    s->unpriced,
+                                    s->served,
+                                    s->served_tokens,
+                                    s->served_cost_micros};
+    memcpy(values, all, sizeof all);
 }
 
 static void bind_sums(db_stmt *stmt, int first, const mm_usage_rollup *s)
 {
-    const int64_t values[] = {s->events,
-                              s->errors,
-                              s->request_errors,
-                              s->rate_limited,
-                              s->tokens_in,
-                              s->tokens_out,
-                              s->tokens_cache_read,
-                              s->tokens_cache_write,
-                              s->usage_estimated,
-                              s->cost_micros,
-                              s->unpriced,
-                              s->served,
-                              s->served_tokens,
-                              s->served_cost_micros};
-    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
-        db_bind_int64(stmt, first + (int)i, values[i]);
+    int64_t values[SUM_COUNT];
+    sums_of(s, values);
+    for (int i = 0; i < SUM_COUNT; i++)
+        db_bind_int64(stmt, first + i, values[i]);
 }
 
 /* One grain's pending rows being written: rows[i] indexes the pending items; sketch[i] (size[i]
@@ -336,72 +343,35 @@ static bool sketch_merge_column(mm_histogram *latency, db_stmt *stmt, int index)
     return mm_histogram_merge_encoded(latency, data, len);
 }
 
-/* Appends text to *buf (malloc'ed, *used bytes so far); false when out of memory. */
-static bool append(char **buf, size_t *used, size_t *cap, const char *text)
-{
-    size_t n = strlen(text);
-    if (*used + n + 1 > *cap) {
-        size_t grown = (*used + n + 1) * 2;
-        char *p = realloc(*buf, grown);
-        if (!p)
-            return false;
-        *buf = p;
-        *cap = grown;
-    }
-    memcpy(*buf + *used, text, n + 1);
-    *used += n;
-    return true;
-}
-
-/* The PostgreSQL array literals of the pending rows' names ({"a","b"}) and start times. */
-static bool key_arrays(const cat_rollup_pending *p, char **names, char **starts)
-{
-    size_t used[2] = {0, 0}, cap[2] = {0, 0};
-    bool ok = append(names, &used[0], &cap[0], "{") && append(starts, &used[1], &cap[1], "{");
-    for (size_t i = 0; i < p->count && ok; i++) {
-        const rollup_key *k = &p->items[i].key;
-        char quoted[2 * MM_NAME_MAX + 4], start[32];
-        size_t q = 0;
-        quoted[q++] = '"';
-        for (const char *c = k->name; *c; c++) {
-            if (*c == '"' || *c == '\\')
-                quoted[q++] = '\\';
-            quoted[q++] = *c;
-        }
-        quoted[q++] = '"';
-        quoted[q] = '\0';
-        snprintf(start, sizeof start, "%lld", (long long)k->start_ms);
-        ok = (!i ||
-              (append(names, &used[0], &cap[0], ",") && append(starts, &used[1], &cap[1], ","))) &&
-             append(names, &used[0], &cap[0], quoted) && append(starts, &used[1], &cap[1], start);
-    }
-    return ok && append(names, &used[0], &cap[0], "}") && append(starts, &used[1], &cap[1], "}");
-}
-
 #define STORED_SKETCHES(grain, table)                                                              \
     "SELECT " grain ", scope, name, model, kind, start_ms, latency FROM " table                    \
     " WHERE name = ANY(?1::text[]) AND start_ms = ANY(?2::bigint[])"
 
 /* PostgreSQL: the stored sketches of every pending row (both grains) merged into theirs (the
- * write lock is ours), read in one query: every stored row of the batch's names and start
- * times (a few more than needed at most, matched here by key). */
+ * write lock is ours), read in one query (prepared once, reused by every flush): every stored
+ * row of the batch's names and start times (a few more than needed at most, matched here by
+ * key). */
 static mm_status merge_stored_sketches(mm_catalog *cat, mm_error *err)
 {
     cat_rollup_pending *p = cat->rollups;
-    char *names = NULL, *starts = NULL;
-    if (!key_arrays(p, &names, &starts)) {
-        free(names);
-        free(starts);
-        return cat_out_of_memory(err);
+    db_array names, starts;
+    db_array_init(&names);
+    db_array_init(&starts);
+    for (size_t i = 0; i < p->count; i++) {
+        db_array_text(&names, p->items[i].key.name);
+        db_array_int64(&starts, p->items[i].key.start_ms);
     }
-    db_stmt *stmt;
-    mm_status st = cat_prepare(cat,
-                               STORED_SKETCHES("0", "usage_rollup_minute") " UNION ALL " /**/
-                               STORED_SKETCHES("1", "usage_rollup_day"),
-                               &stmt, err);
+    const char *names_text = db_array_text_of(&names), *starts_text = db_array_text_of(&starts);
+    mm_status st = names_text && starts_text ? MM_OK : cat_out_of_memory(err);
+    if (st == MM_OK && !p->stored)
+        st = cat_prepare(cat,
+                         STORED_SKETCHES("0", "usage_rollup_minute") " UNION ALL " /**/
+                         STORED_SKETCHES("1", "usage_rollup_day"),
+                         &p->stored, err);
     if (st == MM_OK) {
-        cat_bind_text(stmt, 1, names);
-        cat_bind_text(stmt, 2, starts);
+        db_stmt *stmt = p->stored;
+        cat_bind_text(stmt, 1, names_text);
+        cat_bind_text(stmt, 2, starts_text);
         db_step_result rc;
         while (st == MM_OK && (rc = db_step(stmt)) == DB_ROW) {
             rollup_key key = {.grain = db_column_int64(stmt, 0) ? GRAIN_DAY : GRAIN_MINUTE,
@@ -421,10 +391,10 @@ static mm_status merge_stored_sketches(mm_catalog *cat, mm_error *err)
         }
         if (st == MM_OK && rc != DB_DONE)
             st = cat_db_error(cat, "reading the usage rollups", err);
-        db_finalize(stmt);
+        db_reset(stmt);
     }
-    free(names);
-    free(starts);
+    db_array_free(&names);
+    db_array_free(&starts);
     return st;
 }
 
@@ -438,16 +408,8 @@ static void free_sketches(grain_rows *g)
 }
 
 #define UPTO_KEY "rollups_upto_id"
-/* PostgreSQL: the rollups' position written by the day upsert itself (a data-modifying WITH:
- * no round trip of its own); its max(id) sees the transaction's events. */
-#define PG_UPTO_WITH                                                                               \
-    "WITH upto AS (INSERT INTO meta(key, value) SELECT '" UPTO_KEY "', "                           \
-    "convert_to(coalesce(max(id), 0)::text, 'UTF8') FROM usage_events "                            \
-    "ON CONFLICT (key) DO UPDATE SET value = excluded.value) "
-
-/* One grain's pending rows as one db_insert_rows upsert (PostgreSQL: one statement of up to
- * DB_PG_ROWS_PER_STATEMENT rows, the day's also writing the position; SQLite: the reused
- * one-row statement, stepped per row). */
+/* One grain's pending rows as one db_insert_rows upsert (SQLite: the reused one-row statement,
+ * stepped per row; the stored sketch merged by mm_latency_merge). */
 static mm_status write_grain(mm_catalog *cat, rollup_grain grain, mm_error *err)
 {
     cat_rollup_pending *p = cat->rollups;
@@ -468,16 +430,91 @@ static mm_status write_grain(mm_catalog *cat, rollup_grain grain, mm_error *err)
             mm_histogram_encode(latency, g.sketch[i]);
     }
     if (st == MM_OK && g.count) {
-        char head[sizeof PG_UPTO_WITH + sizeof UPSERT_HEAD + 32], tail[sizeof UPSERT_TAIL + 64];
-        bool with_upto = grain == GRAIN_DAY && db_kind_of(cat->db) == DB_POSTGRES;
-        snprintf(head, sizeof head, "%s", with_upto ? PG_UPTO_WITH : "");
-        snprintf(head + strlen(head), sizeof head - strlen(head), UPSERT_HEAD, GRAIN_TABLE[grain]);
-        snprintf(tail, sizeof tail, "%s%s", UPSERT_TAIL, latency_merge_sql(cat));
-        if (db_insert_rows(cat->db, head, UPSERT_COLUMNS, tail, g.count, bind_row, &g, NULL,
-                           &p->upsert[grain]) != MM_OK)
+        char head[sizeof UPSERT_HEAD + 32];
+        snprintf(head, sizeof head, UPSERT_HEAD, GRAIN_TABLE[grain]);
+        if (db_insert_rows(cat->db, head, UPSERT_COLUMNS,
+                           UPSERT_TAIL "mm_latency_merge(r.latency, excluded.latency)", g.count,
+                           bind_row, &g, NULL, &p->upsert[grain]) != MM_OK)
             st = cat_db_error(cat, "updating the usage rollups", err);
     }
     free_sketches(&g);
+    return st;
+}
+
+/* PostgreSQL: one statement writes both grains and the rollups' position, whatever the number
+ * of rows (so it is prepared once and reused by every flush): each column of the pending rows
+ * is one array parameter, unnest makes them rows again, a data-modifying WITH upserts the
+ * minute rows and the day rows, and the position (max(id) sees the transaction's events) is
+ * written by the statement itself. The stored sketches were merged in C before. */
+#define PG_GRAIN_UPSERT(table, grain)                                                              \
+    "INSERT INTO " table " AS r (scope, name, model, kind, start_ms, " SUM_COLUMNS ", latency) "   \
+    "SELECT scope, name, model, kind, start_ms, " SUM_COLUMNS ", latency FROM u "                  \
+    "WHERE grain = " grain " " UPSERT_TAIL "excluded.latency"
+static const char PG_ROLLUP_UPSERT[] =
+    "WITH u AS (SELECT * FROM unnest(?1::int[], ?2::text[], ?3::text[], ?4::text[], "
+    "?5::text[], ?6::bigint[], ?7::bigint[], ?8::bigint[], ?9::bigint[], ?10::bigint[], "
+    "?11::bigint[], ?12::bigint[], ?13::bigint[], ?14::bigint[], ?15::bigint[], ?16::bigint[], "
+    "?17::bigint[], ?18::bigint[], ?19::bigint[], ?20::bigint[], ?21::bytea[]) "
+    "AS u(grain, scope, name, model, kind, start_ms, " SUM_COLUMNS ", latency)), "
+    "minute AS (" PG_GRAIN_UPSERT(
+        "usage_rollup_minute",
+        "0") "), "
+             "day AS (" PG_GRAIN_UPSERT(
+                 "usage_rollup_day",
+                 "1") ") "
+                      "INSERT INTO meta(key, value) SELECT '" UPTO_KEY "', "
+                      "convert_to(coalesce(max(id), 0)::text, 'UTF8') FROM usage_events "
+                      "ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+
+enum { PG_KEY_COLUMNS = 6, PG_COLUMNS = PG_KEY_COLUMNS + SUM_COUNT + 1 };
+
+/* The pending row's columns appended to the arrays; false when memory ran out. */
+static bool append_row(db_array col[PG_COLUMNS], const rollup_entry *e)
+{
+    db_array_int64(&col[0], e->key.grain == GRAIN_DAY);
+    db_array_text(&col[1], SCOPE_NAME[e->key.scope]);
+    db_array_text(&col[2], e->key.name);
+    db_array_text(&col[3], e->key.model);
+    db_array_text(&col[4], e->key.kind);
+    db_array_int64(&col[5], e->key.start_ms);
+    int64_t sums[SUM_COUNT];
+    sums_of(&e->sums, sums);
+    for (int c = 0; c < SUM_COUNT; c++)
+        db_array_int64(&col[PG_KEY_COLUMNS + c], sums[c]);
+    size_t size = mm_histogram_encoded_size(&e->latency);
+    unsigned char *sketch = malloc(size);
+    if (sketch) {
+        mm_histogram_encode(&e->latency, sketch);
+        db_array_bytea(&col[PG_COLUMNS - 1], sketch, size);
+    }
+    free(sketch);
+    return sketch != NULL;
+}
+
+static mm_status write_rollups_pg(mm_catalog *cat, mm_error *err)
+{
+    cat_rollup_pending *p = cat->rollups;
+    db_array col[PG_COLUMNS];
+    for (int c = 0; c < PG_COLUMNS; c++)
+        db_array_init(&col[c]);
+    bool ok = true;
+    for (size_t i = 0; i < p->count && ok; i++)
+        ok = append_row(col, &p->items[i]);
+    const char *text[PG_COLUMNS];
+    for (int c = 0; c < PG_COLUMNS && ok; c++)
+        ok = (text[c] = db_array_text_of(&col[c])) != NULL;
+    mm_status st = ok ? MM_OK : cat_out_of_memory(err);
+    if (st == MM_OK && !p->upsert_all)
+        st = cat_prepare(cat, PG_ROLLUP_UPSERT, &p->upsert_all, err);
+    if (st == MM_OK) {
+        for (int c = 0; c < PG_COLUMNS; c++)
+            cat_bind_text(p->upsert_all, c + 1, text[c]);
+        if (db_step(p->upsert_all) != DB_DONE)
+            st = cat_db_error(cat, "updating the usage rollups", err);
+        db_reset(p->upsert_all);
+    }
+    for (int c = 0; c < PG_COLUMNS; c++)
+        db_array_free(&col[c]);
     return st;
 }
 
@@ -529,13 +566,18 @@ mm_status cat_rollup_flush(mm_catalog *cat, mm_error *err)
     cat_rollup_pending *p = cat->rollups;
     if (!p || !p->count)
         return MM_OK;
-    mm_status st = db_kind_of(cat->db) == DB_POSTGRES ? merge_stored_sketches(cat, err) : MM_OK;
-    if (st == MM_OK)
+    mm_status st;
+    if (db_kind_of(cat->db) == DB_POSTGRES) {
+        st = merge_stored_sketches(cat, err);
+        if (st == MM_OK)
+            st = write_rollups_pg(cat, err);
+    } else {
         st = write_grain(cat, GRAIN_MINUTE, err);
-    if (st == MM_OK)
-        st = write_grain(cat, GRAIN_DAY, err);             /* every event has a day row */
-    if (st == MM_OK && db_kind_of(cat->db) != DB_POSTGRES) /* PostgreSQL's: PG_UPTO_WITH */
-        st = write_upto(cat, err);
+        if (st == MM_OK)
+            st = write_grain(cat, GRAIN_DAY, err); /* every event has a day row */
+        if (st == MM_OK)
+            st = write_upto(cat, err);
+    }
     cat_rollup_discard(cat);
     return st;
 }

@@ -1,0 +1,103 @@
+/* PostgreSQL array literals in text form: one growing buffer, elements separated by commas,
+ * texts quoted with " and \ escaped, bytea as "\\x<hex>" (the element text \x<hex>). */
+#include "catalog/db_array.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void db_array_init(db_array *a)
+{
+    memset(a, 0, sizeof *a);
+}
+
+/* Room for n more bytes plus the closing "}" and NUL; false (a->failed) when memory ran out. */
+static bool reserve(db_array *a, size_t n)
+{
+    if (a->failed)
+        return false;
+    if (a->used + n + 2 <= a->cap)
+        return true;
+    size_t cap = a->cap ? a->cap : 256;
+    while (cap < a->used + n + 2)
+        cap *= 2;
+    char *grown = realloc(a->text, cap);
+    if (!grown) {
+        a->failed = true;
+        return false;
+    }
+    a->text = grown;
+    a->cap = cap;
+    return true;
+}
+
+/* The separator before the next element ("{" before the first); false when out of memory. */
+static bool next_element(db_array *a, size_t n)
+{
+    if (!reserve(a, n + 1))
+        return false;
+    a->text[a->used++] = a->count++ ? ',' : '{';
+    return true;
+}
+
+void db_array_int64(db_array *a, int64_t value)
+{
+    char digits[24];
+    int n = snprintf(digits, sizeof digits, "%lld", (long long)value);
+    if (next_element(a, (size_t)n)) {
+        memcpy(a->text + a->used, digits, (size_t)n);
+        a->used += (size_t)n;
+    }
+}
+
+void db_array_text(db_array *a, const char *value)
+{
+    size_t len = strlen(value);
+    if (!next_element(a, 2 * len + 2))
+        return;
+    a->text[a->used++] = '"';
+    for (const char *c = value; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            a->text[a->used++] = '\\';
+        a->text[a->used++] = *c;
+    }
+    a->text[a->used++] = '"';
+}
+
+void db_array_bytea(db_array *a, const void *data, size_t len)
+{
+    static const char HEX[] = "0123456789abcdef";
+    if (!next_element(a, 2 * len + 5))
+        return;
+    memcpy(a->text + a->used, "\"\\\\x", 4); /* "\\x: an escaped backslash, then x */
+    a->used += 4;
+    for (const unsigned char *b = data; len--; b++) {
+        a->text[a->used++] = HEX[*b >> 4];
+        a->text[a->used++] = HEX[*b & 15];
+    }
+    a->text[a->used++] = '"';
+}
+
+void db_array_null(db_array *a)
+{
+    if (next_element(a, 4)) {
+        memcpy(a->text + a->used, "NULL", 4);
+        a->used += 4;
+    }
+}
+
+const char *db_array_text_of(db_array *a)
+{
+    if (a->used == 0 && reserve(a, 1))
+        a->text[a->used++] = '{';
+    if (!reserve(a, 0))
+        return NULL;
+    memcpy(a->text + a->used, "}", 2); /* not counted: the literal can be read again */
+    return a->text;
+}
+
+void db_array_free(db_array *a)
+{
+    free(a->text);
+    db_array_init(a);
+}
