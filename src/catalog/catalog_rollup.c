@@ -432,7 +432,7 @@ static mm_status write_grain(mm_catalog *cat, rollup_grain grain, mm_error *err)
     if (st == MM_OK && g.count) {
         char head[sizeof UPSERT_HEAD + 32];
         snprintf(head, sizeof head, UPSERT_HEAD, GRAIN_TABLE[grain]);
-        if (db_insert_rows(cat->db, head, UPSERT_COLUMNS,
+        if (db_insert_rows(cat->db, head, NULL, UPSERT_COLUMNS,
                            UPSERT_TAIL "mm_latency_merge(r.latency, excluded.latency)", g.count,
                            bind_row, &g, NULL, &p->upsert[grain]) != MM_OK)
             st = cat_db_error(cat, "updating the usage rollups", err);

@@ -68,6 +68,11 @@ void catalog_usage_bind_kinds(db_stmt *stmt, int first, const mm_usage_event *ev
     "provider_model, outcome, http_status, latency_ms, tokens_in, tokens_out, cost_micros, "       \
     "retry_after_ms, message, tokens_cache_read, tokens_cache_write, usage_estimated, ttft_ms)"
 #define USAGE_INSERT_COLUMNS 19
+/* The columns' SQL types (PostgreSQL sends each column as one array: db_insert_rows). */
+static const char *const USAGE_INSERT_TYPES[USAGE_INSERT_COLUMNS] = {
+    "bigint", "text",    "text",   "text",    "text",   "text",   "text",
+    "text",   "integer", "bigint", "bigint",  "bigint", "bigint", "bigint",
+    "text",   "bigint",  "bigint", "integer", "bigint"};
 
 /* The events being inserted: count of them, stride bytes apart from first (an array of events,
  * or the events inside an array of admission records). */
@@ -131,8 +136,8 @@ mm_status cat_usage_insert_rows(mm_catalog *cat, mm_usage_event *first, size_t s
     int64_t one_id, *ids = count == 1 ? &one_id : malloc(count * sizeof *ids);
     if (!ids)
         return cat_out_of_memory(err);
-    if (db_insert_rows(cat->db, USAGE_INSERT_HEAD, USAGE_INSERT_COLUMNS, NULL, count, bind_event,
-                       &rows, ids, &cat->usage_insert) != MM_OK)
+    if (db_insert_rows(cat->db, USAGE_INSERT_HEAD, USAGE_INSERT_TYPES, USAGE_INSERT_COLUMNS, NULL,
+                       count, bind_event, &rows, ids, &cat->usage_insert) != MM_OK)
         st = cat_db_error(cat, "recording usage", err);
     for (size_t i = 0; i < count && st == MM_OK; i++) {
         mm_usage_event *ev = event_at(&rows, i);

@@ -96,6 +96,15 @@ const char *db_array_text_of(db_array *a)
     return a->text;
 }
 
+char *db_array_take(db_array *a)
+{
+    char *text = db_array_text_of(a) ? a->text : NULL;
+    if (!text)
+        free(a->text);
+    db_array_init(a);
+    return text;
+}
+
 void db_array_free(db_array *a)
 {
     free(a->text);

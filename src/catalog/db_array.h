@@ -23,6 +23,9 @@ void db_array_bytea(db_array *a, const void *data, size_t len);
 void db_array_null(db_array *a);
 /* The finished literal (owned by a; valid until db_array_free), or NULL when memory ran out. */
 const char *db_array_text_of(db_array *a);
+/* The finished literal, now the caller's (free it), the array empty again; NULL when memory ran
+ * out. */
+char *db_array_take(db_array *a);
 void db_array_free(db_array *a);
 
 #endif

@@ -359,14 +359,36 @@ static mm_status run_rows(db_conn *db, db_stmt *stmt, size_t rows, int64_t *ids)
     return MM_OK;
 }
 
-mm_status db_insert_rows(db_conn *db, const char *head, int n_columns, const char *tail,
-                         size_t n_rows, db_row_binder bind, void *ctx, int64_t *ids,
-                         db_stmt **reuse)
+/* Every row in one statement, each column one array (types given, the engine can). */
+static mm_status insert_columns(db_conn *db, const char *head, const char *const *types,
+                                int n_columns, const char *tail, size_t n_rows, db_row_binder bind,
+                                void *ctx, int64_t *ids, db_stmt **reuse)
+{
+    if (!*reuse) {
+        *reuse = db->ops->prepare_rows(db, head, types, n_columns, tail, ids != NULL);
+        if (!*reuse)
+            return MM_E_DB;
+    }
+    count_statement(db, head);
+    for (size_t r = 0; r < n_rows; r++)
+        bind(*reuse, (int)r * n_columns + 1, r, ctx);
+    mm_status st = run_rows(db, *reuse, n_rows, ids);
+    db_reset(*reuse);
+    return st;
+}
+
+mm_status db_insert_rows(db_conn *db, const char *head, const char *const *types, int n_columns,
+                         const char *tail, size_t n_rows, db_row_binder bind, void *ctx,
+                         int64_t *ids, db_stmt **reuse)
 {
     const size_t per = db->ops->rows_per_statement;
     const bool returning = ids && !db->ops->last_insert_id;
     mm_status st = MM_OK;
     db_clear_fault(db);
+    if (types && db->ops->prepare_rows)
+        return n_rows
+                   ? insert_columns(db, head, types, n_columns, tail, n_rows, bind, ctx, ids, reuse)
+                   : MM_OK;
     for (size_t done = 0; done < n_rows && st == MM_OK;) {
         size_t rows = n_rows - done < per ? n_rows - done : per;
         db_stmt *stmt = rows == per ? *reuse : NULL;

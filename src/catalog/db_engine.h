@@ -126,17 +126,20 @@ typedef void (*db_row_binder)(db_stmt *stmt, int first, size_t row, void *ctx);
 /* `head VALUES (...), (...) tail` for n_rows rows of n_columns values each (head names the
  * table and columns; tail may be NULL or an ON CONFLICT clause). How many rows one statement
  * carries is the engine's: SQLite steps one reused single-row statement per row (its id from
- * the connection: RETURNING would give every insert a statement journal); PostgreSQL sends
- * DB_PG_ROWS_PER_STATEMENT rows a statement (one round trip for a batch of up to 1,000 events,
- * 19,000 of the 65,535 parameters a statement may have; ids from RETURNING id, in row order). ids
- * (NULL: not wanted) gets each row's id. *reuse (NULL at first) keeps the engine's reused statement
- * between calls of the same head and tail; the caller finalizes it with db_finalize. Failure:
- * MM_E_DB with the fault recorded (db_error / db_last_fault); rows already sent stay in the open
- * transaction, which the caller rolls back. */
+ * the connection: RETURNING would give every insert a statement journal); PostgreSQL, given
+ * types (each column's SQL type: "bigint", "text", "bytea"), sends every row in one statement,
+ * `head SELECT * FROM unnest(?1::bigint[], ?2::text[], …) tail`, each column one array parameter
+ * (the same text whatever the number of rows: prepared once on the server and reused, 19
+ * parameters instead of 19 a row); without types, DB_PG_ROWS_PER_STATEMENT rows a statement
+ * `VALUES (…), (…)`. ids from RETURNING id, in row order. ids (NULL: not wanted) gets each row's
+ * id. *reuse (NULL at first) keeps the engine's reused statement between calls of the same head,
+ * types and tail; the caller finalizes it with db_finalize. Failure: MM_E_DB with the fault
+ * recorded (db_error / db_last_fault); rows already sent stay in the open transaction, which the
+ * caller rolls back. */
 #define DB_PG_ROWS_PER_STATEMENT 1000
-mm_status db_insert_rows(db_conn *db, const char *head, int n_columns, const char *tail,
-                         size_t n_rows, db_row_binder bind, void *ctx, int64_t *ids,
-                         db_stmt **reuse);
+mm_status db_insert_rows(db_conn *db, const char *head, const char *const *types, int n_columns,
+                         const char *tail, size_t n_rows, db_row_binder bind, void *ctx,
+                         int64_t *ids, db_stmt **reuse);
 
 /* ---- errors: the one place a database failure becomes an mm_error ---- */
 db_fault db_last_fault(const db_conn *db);

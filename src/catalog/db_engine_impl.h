@@ -41,9 +41,13 @@ typedef struct db_ops {
     mm_status (*ensure_partition)(db_conn *db, const char *table, int64_t month_start_ms);
     int64_t (*last_insert_id)(db_conn *db); /* NULL: ids come from RETURNING id */
     size_t rows_per_statement;              /* of db_insert_rows */
-    const char *engine_name;                /* "SQLite", "PostgreSQL" in messages */
-    const char *for_update;                 /* " FOR UPDATE" or "" */
-    const char *readonly_fix;               /* how to get write access, for the read-only message */
+    /* NULL, or db_insert_rows with column types: one statement for any number of rows, each
+     * column bound as one array (row r's value of column c at index r * n_columns + c + 1) */
+    db_stmt *(*prepare_rows)(db_conn *db, const char *head, const char *const *types, int n_columns,
+                             const char *tail, bool returning);
+    const char *engine_name;  /* "SQLite", "PostgreSQL" in messages */
+    const char *for_update;   /* " FOR UPDATE" or "" */
+    const char *readonly_fix; /* how to get write access, for the read-only message */
 } db_ops;
 
 struct db_conn {

@@ -1,5 +1,6 @@
 /* The PostgreSQL engine (libpq): ? placeholders as $N, a statement prepared once it is reused,
  * SQLSTATEs as db faults, advisory and row locks, LISTEN/NOTIFY, month partitions on demand. */
+#include "catalog/db_array.h"
 #include "catalog/db_engine_impl.h"
 
 #include <libpq-fe.h>
@@ -113,6 +114,8 @@ typedef struct pg_stmt {
     unsigned char **blobs; /* [n_fields] unescaped bytea of the current row */
     size_t *blob_lengths;  /* [n_fields] */
     int n_blobs;
+    int columns;      /* > 0: a db_insert_rows statement whose parameters are column arrays */
+    db_array *arrays; /* [columns]: the values bound so far, by column (pg_prepare_rows) */
 } pg_stmt;
 
 static PGconn *handle_of(db_conn *db)
@@ -317,8 +320,20 @@ static void set_param(db_stmt *base, int index, char *value, int length, int for
     *p = (pg_param){.value = value, .length = length, .format = format, .type = type};
 }
 
+/* The column array a value bound at index goes to (pg_prepare_rows), or NULL: a parameter. */
+static db_array *column_of(db_stmt *base, int index)
+{
+    pg_stmt *stmt = (pg_stmt *)base;
+    return stmt->columns && index >= 1 ? &stmt->arrays[(index - 1) % stmt->columns] : NULL;
+}
+
 static void pg_bind_int64(db_stmt *stmt, int index, int64_t value)
 {
+    db_array *column = column_of(stmt, index);
+    if (column) {
+        db_array_int64(column, value);
+        return;
+    }
     char buf[24];
     snprintf(buf, sizeof buf, "%lld", (long long)value);
     set_param(stmt, index, strdup(buf), 0, 0, OID_INT8);
@@ -327,22 +342,43 @@ static void pg_bind_int64(db_stmt *stmt, int index, int64_t value)
 static void pg_bind_double(db_stmt *stmt, int index, double value)
 {
     char buf[32];
+    db_array *column = column_of(stmt, index);
+    if (column) {
+        snprintf(buf, sizeof buf, "%.17g", value);
+        db_array_text(column, buf); /* an element's text, as the server reads it */
+        return;
+    }
     snprintf(buf, sizeof buf, "%.17g", value);
     set_param(stmt, index, strdup(buf), 0, 0, OID_FLOAT8);
 }
 
 static void pg_bind_text(db_stmt *stmt, int index, const char *text)
 {
+    db_array *column = column_of(stmt, index);
+    if (column) {
+        db_array_text(column, text);
+        return;
+    }
     set_param(stmt, index, strdup(text), 0, 0, OID_TEXT);
 }
 
 static void pg_bind_null(db_stmt *stmt, int index)
 {
+    db_array *column = column_of(stmt, index);
+    if (column) {
+        db_array_null(column);
+        return;
+    }
     set_param(stmt, index, NULL, 0, 0, 0);
 }
 
 static void pg_bind_blob(db_stmt *stmt, int index, const void *data, size_t len)
 {
+    db_array *column = column_of(stmt, index);
+    if (column) {
+        db_array_bytea(column, data, len);
+        return;
+    }
     char *copy = malloc(len ? len : 1);
     if (copy && len)
         memcpy(copy, data, len);
@@ -384,9 +420,26 @@ static PGresult *send_statement(pg_stmt *stmt)
     return pq.PQexecPrepared(conn, stmt->name, n, values, lengths, formats, 0);
 }
 
+/* A column-array statement's arrays become its parameters (element text, type from the SQL's
+ * cast); false when memory ran out building one. */
+static bool take_columns(pg_stmt *stmt)
+{
+    bool ok = true;
+    for (int c = 0; c < stmt->columns; c++) {
+        char *text = db_array_take(&stmt->arrays[c]);
+        ok = ok && text;
+        set_param(&stmt->base, c + 1, text, 0, 0, 0);
+    }
+    return ok;
+}
+
 static db_step_result pg_step(db_stmt *base)
 {
     pg_stmt *stmt = (pg_stmt *)base;
+    if (!stmt->executed && !take_columns(stmt)) {
+        db_fail(base->db, DB_FAULT_OTHER, "out of memory");
+        return DB_ERROR;
+    }
     if (!stmt->executed) {
         clear_result(stmt);
         stmt->result = send_statement(stmt);
@@ -420,7 +473,10 @@ static db_step_result pg_step(db_stmt *base)
 
 static void pg_reset(db_stmt *base)
 {
-    clear_result((pg_stmt *)base);
+    pg_stmt *stmt = (pg_stmt *)base;
+    clear_result(stmt);
+    for (int c = 0; c < stmt->columns; c++)
+        db_array_free(&stmt->arrays[c]);
 }
 
 static void pg_finalize(db_stmt *base)
@@ -435,6 +491,9 @@ static void pg_finalize(db_stmt *base)
     }
     for (int i = 0; i < stmt->n_params; i++)
         free(stmt->params[i].value);
+    for (int c = 0; c < stmt->columns; c++)
+        db_array_free(&stmt->arrays[c]);
+    free(stmt->arrays);
     free(stmt->params);
     free(stmt->referenced);
     free(stmt->sql);
@@ -699,6 +758,39 @@ static mm_status pg_ensure_partition(db_conn *db, const char *table, int64_t mon
     return st;
 }
 
+/* ---- many rows: one statement, a column an array ---- */
+
+/* `head SELECT * FROM unnest(?1::type[], …) tail [RETURNING id]`: the rows bound are collected
+ * by column (column_of) and sent as n_columns array parameters at the step. */
+static db_stmt *pg_prepare_rows(db_conn *db, const char *head, const char *const *types,
+                                int n_columns, const char *tail, bool returning)
+{
+    size_t cap = strlen(head) + (tail ? strlen(tail) : 0) + 64 + (size_t)n_columns * 32;
+    for (int c = 0; c < n_columns; c++)
+        cap += strlen(types[c]);
+    char *sql = malloc(cap);
+    if (!sql) {
+        db_fail(db, DB_FAULT_OTHER, "out of memory");
+        return NULL;
+    }
+    size_t used = (size_t)snprintf(sql, cap, "%s SELECT * FROM unnest(", head);
+    for (int c = 0; c < n_columns; c++)
+        used +=
+            (size_t)snprintf(sql + used, cap - used, "%s?%d::%s[]", c ? ", " : "", c + 1, types[c]);
+    snprintf(sql + used, cap - used, ")%s%s%s", tail ? " " : "", tail ? tail : "",
+             returning ? " RETURNING id" : "");
+    pg_stmt *stmt = (pg_stmt *)pg_prepare(db, sql);
+    free(sql);
+    if (stmt && !(stmt->arrays = calloc((size_t)n_columns, sizeof *stmt->arrays))) {
+        pg_finalize(&stmt->base);
+        db_fail(db, DB_FAULT_OTHER, "out of memory");
+        return NULL;
+    }
+    if (stmt)
+        stmt->columns = n_columns;
+    return stmt ? &stmt->base : NULL;
+}
+
 /* ---- ids ---- */
 
 static mm_status pg_identity_follow(db_conn *db, const char *table)
@@ -759,6 +851,7 @@ static const db_ops PG_OPS = {
     .ensure_partition = pg_ensure_partition,
     .last_insert_id = NULL,
     .rows_per_statement = DB_PG_ROWS_PER_STATEMENT,
+    .prepare_rows = pg_prepare_rows,
     .engine_name = "PostgreSQL",
     .for_update = " FOR UPDATE",
     .readonly_fix = "check the database role's privileges, or that the server is not a "
