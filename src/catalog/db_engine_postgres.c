@@ -78,8 +78,22 @@ static bool pq_load(void)
 #define OID_FLOAT4 700
 #define OID_NUMERIC 1700
 
+/* A statement text (with its parameter types) this connection has run: prepared on the server
+ * under name the second time any statement object runs it, then shared by every later one. */
+#define STATEMENT_CACHE 128
+typedef struct pg_cached {
+    char *sql;
+    Oid *types;
+    int n_params;
+    unsigned hash;
+    int runs;
+    char name[24]; /* "" until prepared */
+} pg_cached;
+
 typedef struct pg_conn {
     db_conn base;
+    pg_cached cache[STATEMENT_CACHE];
+    int n_cached;
     PGconn *handle;
     int backend_pid;
     unsigned next_statement; /* names of server-prepared statements */
@@ -110,6 +124,7 @@ typedef struct pg_stmt {
     int runs;            /* executions so far; the second one prepares the statement */
     char name[24];       /* of the server-prepared statement, or "" */
     unsigned generation; /* the connection's generation when it was prepared */
+    bool shared;         /* name is the cache's (pg_cached): not deallocated with the object */
     int64_t changes;
     unsigned char **blobs; /* [n_fields] unescaped bytea of the current row */
     size_t *blob_lengths;  /* [n_fields] */
@@ -385,8 +400,89 @@ static void pg_bind_blob(db_stmt *stmt, int index, const void *data, size_t len)
     set_param(stmt, index, copy, (int)len, 1, OID_BYTEA);
 }
 
-/* Sends the statement: PQexecParams the first time; prepared on the server once it is run a
- * second time (a reused statement), then PQexecPrepared. */
+/* ---- the statement cache ---- */
+
+static unsigned hash_statement(const char *sql, int n, const Oid *types)
+{
+    unsigned h = 2166136261u; /* FNV-1a */
+    for (const char *c = sql; *c; c++)
+        h = (h ^ (unsigned char)*c) * 16777619u;
+    for (int i = 0; i < n; i++)
+        h = (h ^ types[i]) * 16777619u;
+    return h;
+}
+
+/* The cache's entry of this text and these types, added when new; NULL when the cache is full
+ * (the statement object then keeps its own name, as before the cache). */
+static pg_cached *cache_entry(pg_conn *pc, const char *sql, int n, const Oid *types)
+{
+    unsigned hash = hash_statement(sql, n, types);
+    for (int i = 0; i < pc->n_cached; i++) {
+        pg_cached *c = &pc->cache[i];
+        if (c->hash == hash && c->n_params == n && strcmp(c->sql, sql) == 0 &&
+            (n == 0 || memcmp(c->types, types, (size_t)n * sizeof *types) == 0))
+            return c;
+    }
+    if (pc->n_cached == STATEMENT_CACHE)
+        return NULL;
+    pg_cached *c = &pc->cache[pc->n_cached];
+    *c = (pg_cached){.sql = strdup(sql),
+                     .types = malloc((size_t)n * sizeof *types + 1),
+                     .n_params = n,
+                     .hash = hash};
+    if (!c->sql || !c->types) {
+        free(c->sql);
+        free(c->types);
+        return NULL;
+    }
+    if (n)
+        memcpy(c->types, types, (size_t)n * sizeof *types);
+    pc->n_cached++;
+    return c;
+}
+
+/* Forgets every cached statement (the connection was reset: the server's are gone). */
+static void cache_clear(pg_conn *pc)
+{
+    for (int i = 0; i < pc->n_cached; i++) {
+        free(pc->cache[i].sql);
+        free(pc->cache[i].types);
+    }
+    pc->n_cached = 0;
+}
+
+/* Names stmt's server-prepared statement when its text runs for the second time on this
+ * connection (by any statement object: the cache's, prepared once and shared); the first run
+ * goes unnamed (PQexecParams). NULL, or the failed PQprepare's result. */
+static PGresult *name_statement(pg_stmt *stmt, int n, const Oid *types)
+{
+    pg_conn *pc = (pg_conn *)stmt->base.db;
+    pg_cached *c = cache_entry(pc, stmt->sql, n, types);
+    bool again = c ? c->runs++ > 0 : stmt->runs > 0;
+    stmt->runs++;
+    if (!again)
+        return NULL;
+    stmt->generation = pc->generation;
+    stmt->shared = c != NULL;
+    if (c && c->name[0]) {
+        memcpy(stmt->name, c->name, sizeof stmt->name);
+        return NULL;
+    }
+    char name[sizeof stmt->name];
+    snprintf(name, sizeof name, "mm_s%u", ++pc->next_statement);
+    PGresult *res = pq.PQprepare(pc->handle, name, stmt->sql, n, types);
+    if (pq.PQresultStatus(res) != PGRES_COMMAND_OK)
+        return res;
+    pq.PQclear(res);
+    memcpy(stmt->name, name, sizeof name);
+    if (c)
+        memcpy(c->name, name, sizeof name);
+    return NULL;
+}
+
+/* Sends the statement: unnamed (PQexecParams) the first time its text runs on this connection,
+ * prepared on the server the second time (name_statement), then PQexecPrepared: no parse and,
+ * after the server's first custom plans, no planning. */
 static PGresult *send_statement(pg_stmt *stmt)
 {
     PGconn *conn = handle_of(stmt->base.db);
@@ -405,17 +501,12 @@ static PGresult *send_statement(pg_stmt *stmt)
     pg_conn *pc = (pg_conn *)stmt->base.db;
     if (stmt->name[0] && stmt->generation != pc->generation)
         stmt->name[0] = '\0'; /* prepared on a connection since reset */
-    if (stmt->runs++ == 0)
-        return pq.PQexecParams(conn, stmt->sql, n, types, values, lengths, formats, 0);
     if (!stmt->name[0]) {
-        stmt->generation = pc->generation;
-        snprintf(stmt->name, sizeof stmt->name, "mm_s%u", ++pc->next_statement);
-        PGresult *res = pq.PQprepare(conn, stmt->name, stmt->sql, n, types);
-        if (pq.PQresultStatus(res) != PGRES_COMMAND_OK) {
-            stmt->name[0] = '\0';
-            return res;
-        }
-        pq.PQclear(res);
+        PGresult *failed = name_statement(stmt, n, types);
+        if (failed)
+            return failed;
+        if (!stmt->name[0])
+            return pq.PQexecParams(conn, stmt->sql, n, types, values, lengths, formats, 0);
     }
     return pq.PQexecPrepared(conn, stmt->name, n, values, lengths, formats, 0);
 }
@@ -483,7 +574,7 @@ static void pg_finalize(db_stmt *base)
 {
     pg_stmt *stmt = (pg_stmt *)base;
     clear_result(stmt);
-    if (stmt->name[0] && stmt->generation == ((pg_conn *)base->db)->generation &&
+    if (stmt->name[0] && !stmt->shared && stmt->generation == ((pg_conn *)base->db)->generation &&
         pq.PQstatus(handle_of(base->db)) == CONNECTION_OK) {
         char sql[48];
         snprintf(sql, sizeof sql, "DEALLOCATE %s", stmt->name);
@@ -809,6 +900,7 @@ static mm_status pg_identity_follow(db_conn *db, const char *table)
 
 static void pg_close(db_conn *db)
 {
+    cache_clear((pg_conn *)db);
     pq.PQfinish(handle_of(db));
     free(db);
 }
@@ -924,6 +1016,7 @@ static bool reconnect(db_conn *db)
         return false;
     pc->backend_pid = pq.PQbackendPID(pc->handle);
     pc->generation++;
+    cache_clear(pc);
     pc->n_known = 0;
     pc->missed = true;
     return configure(db) == MM_OK;
