@@ -777,11 +777,118 @@ static void addresses_choose_the_engine_and_hide_passwords(void **state)
     assert_string_equal(shown, "/tmp/c.db");
 }
 
+/* db_insert_rows with column types: PostgreSQL sends every row in one statement, a column an
+ * array (texts quoted and escaped, NULLs, bytea, doubles), whatever the count; SQLite one row a
+ * statement. Each row's id comes back in row order and every value reads back as bound. */
+static const char *const TRICKY[] = {
+    "plain", "a \"quoted\" word", "back\\slash", "{braces,comma}", "NULL",
+    "",      "ünïcode ✓",         "tab\there",   "'single'"};
+#define N_TRICKY (sizeof TRICKY / sizeof TRICKY[0])
+
+static void bind_thing(db_stmt *stmt, int first, size_t row, void *ctx)
+{
+    (void)ctx;
+    char name[64];
+    snprintf(name, sizeof name, "%s-%zu", TRICKY[row % N_TRICKY], row);
+    const unsigned char blob[] = {0, '"', '\\', (unsigned char)row};
+    db_bind_text(stmt, first, name);
+    if (row % 3 == 0)
+        db_bind_null(stmt, first + 1);
+    else
+        db_bind_int64(stmt, first + 1, (int64_t)row * 1000000007LL);
+    db_bind_double(stmt, first + 2, (double)row * 0.5);
+    db_bind_blob(stmt, first + 3, blob, sizeof blob);
+    db_bind_text(stmt, first + 4, TRICKY[(row + 1) % N_TRICKY]);
+}
+
+static void bind_thing_at(db_stmt *stmt, int first, size_t row, void *ctx)
+{
+    bind_thing(stmt, first, row + *(const size_t *)ctx, NULL);
+}
+
+static void many_rows_keep_their_values_and_ids(void **state)
+{
+    engine_fixture *fx = *state;
+    create_things(fx);
+    static const char *const types[] = {"text", "bigint", "double precision", "bytea", "text"};
+    static const size_t counts[] = {1, 3, 2500, 7}; /* one statement reused for every count */
+    db_stmt *reuse = NULL;
+    size_t first_row = 0;
+    for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++) {
+        int64_t *ids = calloc(counts[k], sizeof *ids);
+        size_t offset = first_row;
+        /* rows first_row .. first_row + counts[k]: names stay unique across the calls */
+        assert_int_equal(db_begin(fx->db, DB_TX_WRITE, &(mm_error){0}), MM_OK);
+        assert_int_equal(db_insert_rows(fx->db, "INSERT INTO things (name, n, x, b, note)", types,
+                                        5, NULL, counts[k], bind_thing_at, &offset, ids, &reuse),
+                         MM_OK);
+        assert_int_equal(db_end(fx->db, MM_OK, &(mm_error){0}), MM_OK);
+        for (size_t i = 1; i < counts[k]; i++)
+            assert_true(ids[i] > ids[i - 1]);
+        for (size_t i = 0; i < counts[k]; i++) {
+            size_t row = first_row + i;
+            db_stmt *stmt;
+            mm_error err = {0};
+            assert_int_equal(db_prepare(fx->db,
+                                        "SELECT name, n, x, b, note FROM things WHERE id = ?1",
+                                        &stmt, &err),
+                             MM_OK);
+            db_bind_int64(stmt, 1, ids[i]);
+            assert_int_equal(db_step(stmt), DB_ROW);
+            char expected[64], got[64];
+            snprintf(expected, sizeof expected, "%s-%zu", TRICKY[row % N_TRICKY], row);
+            db_column_copy(stmt, 0, got, sizeof got);
+            assert_string_equal(got, expected);
+            if (row % 3 == 0)
+                assert_true(db_column_is_null(stmt, 1));
+            else
+                assert_int_equal(db_column_int64(stmt, 1), (int64_t)row * 1000000007LL);
+            assert_true(db_column_double(stmt, 2) == (double)row * 0.5);
+            size_t len = 0;
+            const unsigned char *b = db_column_blob(stmt, 3, &len);
+            const unsigned char blob[] = {0, '"', '\\', (unsigned char)row};
+            assert_int_equal(len, sizeof blob);
+            assert_memory_equal(b, blob, sizeof blob);
+            db_column_copy(stmt, 4, got, sizeof got);
+            assert_string_equal(got, TRICKY[(row + 1) % N_TRICKY]);
+            db_finalize(stmt);
+        }
+        first_row += counts[k];
+        free(ids);
+    }
+    db_finalize(reuse);
+    assert_int_equal(query_int(fx->db, "SELECT count(*) FROM things"), (int64_t)first_row);
+}
+
+/* PostgreSQL: a statement text run again by a new statement object is prepared on the server
+ * once and shared (the connection's statement cache), not parsed again each time. */
+static void a_statement_run_again_is_prepared_once(void **state)
+{
+    engine_fixture *fx = *state;
+    if (!fx->postgres)
+        skip();
+    create_things(fx);
+    mm_error err = {0};
+    mm_status st = MM_OK;
+    for (int i = 0; i < 4; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "n%d", i);
+        assert_true(insert_thing(fx->db, name, i, &err, &st) > 0);
+        assert_int_equal(st, MM_OK);
+    }
+    assert_int_equal(query_int(fx->db, "SELECT count(*) FROM pg_prepared_statements WHERE "
+                                       "statement LIKE 'INSERT INTO things%'"),
+                     1);
+    assert_int_equal(query_int(fx->db, "SELECT count(*) FROM things"), 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(addresses_choose_the_engine_and_hide_passwords),
         cmocka_unit_test_setup_teardown(prepare_bind_step_and_columns, setup, teardown),
+        cmocka_unit_test_setup_teardown(many_rows_keep_their_values_and_ids, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_statement_run_again_is_prepared_once, setup, teardown),
         cmocka_unit_test_setup_teardown(unique_violation_is_exists, setup, teardown),
         cmocka_unit_test_setup_teardown(transactions_commit_and_roll_back, setup, teardown),
         cmocka_unit_test_setup_teardown(a_second_writer_waits_then_is_busy, setup, teardown),
