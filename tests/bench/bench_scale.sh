@@ -66,7 +66,7 @@ INSERT INTO audit_log(ts_ms, actor, action, entity_kind, entity_name, after_json
   SELECT $now_ms - value, 'bench', 'create', 'workspace', printf('team-%05d', value), '{}'
   FROM generate_series(1, $rows);
 DROP INDEX usage_by_account_ts; DROP INDEX usage_by_workspace_ts; DROP INDEX usage_by_ts;
-$(event_rows "$accounts" 0 "$month_ms" "$(((now_ms - month_ms) / n))" "$n")
+$(event_rows "$accounts" 0 "$month_ms" "$((now_ms - month_ms))" "$n")
 CREATE INDEX usage_by_account_ts ON usage_events(account, ts_ms, kind, model, tokens_in,
   tokens_out, cost_micros);
 CREATE INDEX usage_by_workspace_ts ON usage_events(workspace, ts_ms, kind, model, tokens_in,
@@ -86,15 +86,15 @@ SQL
     echo "  $db: recount check and ANALYZE $(( ($(ms) - s) / 1000 )) s" >&2
 }
 
-# event_rows ACCOUNTS AFTER FROM_MS STEP_MS COUNT: the INSERT of COUNT request events STEP_MS
-# apart from FROM_MS, numbered from AFTER + 1 (the number picks the account, workspace, outcome
-# and figures, so a top-up continues the same pattern).
+# event_rows ACCOUNTS AFTER FROM_MS SPAN_MS COUNT: the INSERT of COUNT request events spread
+# evenly over SPAN_MS from FROM_MS, numbered from AFTER + 1 (the number picks the account,
+# workspace, outcome and figures, so a top-up continues the same pattern).
 event_rows() {
-    local accounts=$1 after=$2 from=$3 step=$4 count=$5
+    local accounts=$1 after=$2 from=$3 span=$4 count=$5
     cat <<SQL
 INSERT INTO usage_events(ts_ms, kind, account, provider, workspace, model, provider_model,
   outcome, http_status, latency_ms, tokens_in, tokens_out, cost_micros, retry_after_ms, message)
-  SELECT $from + (value - $after - 1) * $step, 'request',
+  SELECT $from + (value - $after - 1) * $span / $count, 'request',
     printf('acct-%05d', 1 + value % $accounts), 'openai-compatible',
     printf('team-%05d', 1 + value % 50), 'model-00001', 'gpt-4o-mini',
     CASE WHEN value % 20 THEN 'ok' ELSE 'rate_limited' END,
@@ -147,7 +147,8 @@ top_up() {
         (max(ts_ms) - min(ts_ms)) / max(count(*) - 1, 1) FROM usage_events")
     count=$(((now_ms - top) / step))
     ((count > 0)) || return 0
-    sqlite3 "$db" "$(event_rows "$accounts" "$after" "$((top + step))" "$step" "$count")"
+    sqlite3 "$db" "$(event_rows "$accounts" "$after" "$((top + step))" "$((count * step))" \
+        "$count")"
     MM_DB=$db "$build/mmadmin" account list --json >/dev/null
     check_rollups "$db" "$top"
     echo "  $db: topped up with $count events to now" >&2
