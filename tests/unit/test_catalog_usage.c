@@ -284,6 +284,33 @@ static void usage_queries_use_their_indexes(void **state)
     assert_true(t.requests > 0);
 }
 
+/* The month's costs read this month's day rollups by the primary key's start_ms range, never by
+ * walking every day row of every account through the name index (O(history)). */
+static void month_costs_read_the_month_by_time(void **state)
+{
+    SQLITE_ONLY("SQLite's query plans (EXPLAIN QUERY PLAN)");
+    catalog_fixture *fx = *state;
+    mm_error err = {0};
+    static mm_usage_event evs[3000];
+    char name[32];
+    for (int i = 0; i < 3000; i++) {
+        snprintf(name, sizeof name, "acct-%d", i % 300);
+        evs[i] =
+            make_event(1000000 + (int64_t)i * 3600000, "request", name, "w1", "fast-chat", 10, 3);
+    }
+    assert_int_equal(catalog_usage_insert_batch(fx->cat, evs, 3000, &err), MM_OK);
+    for (int pass = 0; pass < 2; pass++) { /* with the statistics of an empty table, then fresh */
+        char plan[1024];
+        query_plan(fx->path, CAT_SQL_MONTH_COSTS_SQLITE, plan, sizeof plan);
+        if (!strstr(plan, "usage_rollup_day USING PRIMARY KEY (start_ms>?)"))
+            fail_msg("the month's costs are not read by time: %s", plan);
+        sqlite3 *db;
+        assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, "ANALYZE", NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(db);
+    }
+}
+
 static void prices_set_get_list_and_import(void **state)
 {
     catalog_fixture *fx = *state;
@@ -579,6 +606,7 @@ int main(void)
         FIXTURE_TEST(batch_is_all_or_nothing),
         FIXTURE_TEST(totals_per_account_workspace_and_model),
         FIXTURE_TEST(usage_queries_use_their_indexes),
+        FIXTURE_TEST(month_costs_read_the_month_by_time),
         FIXTURE_TEST(prices_set_get_list_and_import),
         FIXTURE_TEST(lease_election_between_two_sessions),
         FIXTURE_TEST(settings_get_and_set),
