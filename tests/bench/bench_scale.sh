@@ -104,14 +104,15 @@ INSERT INTO usage_events(ts_ms, kind, account, provider, workspace, model, provi
 SQL
 }
 
-# check_rollups PATH SINCE_MS: the rollups from SINCE_MS's day on (minutes: the last 47 hours)
-# equal a recount of the raw events in SQL, both ways, or the bench stops. The whole history is
-# recounted by a table scan (5x faster than in the order of the account index), a top-up's day
-# by the time index.
+# check_rollups PATH SINCE_MS: the rollups from SINCE_MS's day on (minutes: from SINCE_MS, at
+# most the last 47 hours) equal a recount of the raw events in SQL, both ways, or the bench
+# stops. The whole history is recounted by a table scan (5x faster than in the order of the
+# account index), a top-up's day by the time index.
 check_rollups() {
     local db=$1 day=$(($2 - $2 % 86400000)) minute=$((now_ms - now_ms % 60000 - 47 * 3600000))
     local events="usage_events INDEXED BY usage_by_ts" bad
     (($2 > 0)) || events="usage_events NOT INDEXED"
+    (($2 - $2 % 60000 > minute)) && minute=$(($2 - $2 % 60000)) # a top-up's minutes alone
     local recount="count(*), sum(outcome = 'rate_limited'), sum(tokens_in), sum(tokens_out),
         sum(max(cost_micros, 0)) FROM $events WHERE kind = 'request'"
     local sums="events, rate_limited, tokens_in, tokens_out, cost_micros"
