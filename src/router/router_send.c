@@ -95,23 +95,24 @@ static pricing_tokens charged_tokens(const send_state *s, const mm_call_result *
     return t;
 }
 
-/* The attempt's estimated cost (reserved against its account's spending cap): the admission
- * estimate at the target's price; -1 when it has none (prices are for costs only). */
 /* The attempt's cost of tokens (-1 when its target has no price): the hooks' rule, else the
- * target's price, read from the catalog at the attempt's first cost. */
+ * target's price, read from the catalog at the attempt's first cost (again after a failed read). */
 static mm_status attempt_cost(send_state *s, const router_attempt *a, const pricing_tokens *t,
                               int64_t *cost, mm_error *err)
 {
     const router_send_hooks *h = s->req->hooks;
     if (h && h->cost)
         return h->cost(h->ctx, s->cat, a->account->provider, a->target->model, t, cost, err);
-    if (s->priced != a) {
+    bool known = s->price.state == MM_OK || s->price.state == MM_E_NOT_FOUND;
+    if (s->priced != a || !known) { /* a failed read is tried again */
         pricing_lookup_read(s->cat, a->account->provider, a->target->model, &s->price);
         s->priced = a;
     }
     return pricing_lookup_cost(&s->price, t, cost, err);
 }
 
+/* The attempt's estimated cost (reserved against its account's spending cap): the admission
+ * estimate at the target's price; -1 when it has none (prices are for costs only). */
 static int64_t estimate_cost(send_state *s, const router_attempt *a)
 {
     pricing_tokens t = estimated_tokens(s->req, s->embedding, true);
