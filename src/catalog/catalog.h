@@ -102,9 +102,11 @@ void mm_catalog_check_free(mm_catalog_check *check);
  * replaced), or "". */
 const char *catalog_note(const mm_catalog *cat);
 int catalog_schema_version(void); /* the newest schema this binary knows */
-/* The actor written to the audit log: $SUDO_USER, else the login name. Overridable for tests. */
+/* The actor written to the audit log: $SUDO_USER, else the login name (looked up at the first
+ * use, so a session that writes no audit row never reads the user database). Overridable for
+ * tests. */
 void catalog_set_actor(mm_catalog *cat, const char *actor);
-const char *catalog_actor(const mm_catalog *cat);
+const char *catalog_actor(mm_catalog *cat);
 
 /* ---- provider accounts ---- */
 typedef struct mm_account {

@@ -498,18 +498,20 @@ static mm_status read_key_blob(mm_catalog *cat, const char *name, unsigned char 
 {
     *blob = NULL;
     *len = 0;
-    int64_t id = 0;
-    mm_status st = cat_account_id(cat, name, &id, err);
     db_stmt *stmt;
-    if (st == MM_OK)
-        st = cat_prepare(cat, "SELECT key_cipher FROM accounts WHERE id = ?1", &stmt, err);
+    mm_status st = cat_prepare(cat, "SELECT key_cipher FROM accounts WHERE name = ?1", &stmt, err);
     if (st != MM_OK)
         return st;
-    db_bind_int64(stmt, 1, id);
+    cat_bind_text(stmt, 1, name ? name : "");
     size_t n = 0;
     const void *stored = NULL;
-    if (db_step(stmt) == DB_ROW && !db_column_is_null(stmt, 0))
+    int rc = db_step(stmt);
+    if (rc == DB_ROW && !db_column_is_null(stmt, 0))
         stored = db_column_blob(stmt, 0, &n);
+    else if (rc == DB_DONE)
+        st = cat_account_missing(name, err);
+    else if (rc != DB_ROW)
+        st = cat_db_error(cat, "reading the account's API key", err);
     if (stored) {
         *blob = malloc(n ? n : 1);
         if (*blob) {

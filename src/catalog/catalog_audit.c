@@ -37,7 +37,7 @@ mm_status cat_audit(mm_catalog *cat, const char *action, const char *entity_kind
                                &stmt, err);
     if (st == MM_OK) {
         db_bind_int64(stmt, 1, mm_now_ms());
-        cat_bind_text(stmt, 2, cat->actor);
+        cat_bind_text(stmt, 2, catalog_actor(cat));
         cat_bind_text(stmt, 3, action);
         cat_bind_text(stmt, 4, entity_kind);
         cat_bind_text(stmt, 5, entity_name);

@@ -169,7 +169,6 @@ mm_status catalog_open(const mm_catalog_options *opts, mm_catalog **out, mm_erro
         free(cat);
         return st;
     }
-    default_actor(cat->actor, sizeof cat->actor);
     db_open_options db_opts = {.read_only = cat->read_only, .bare = true};
     st = db_open(cat->path, &db_opts, &cat->db, err);
     if (st == MM_OK)
@@ -303,7 +302,9 @@ void catalog_set_actor(mm_catalog *cat, const char *actor)
         default_actor(cat->actor, sizeof cat->actor);
 }
 
-const char *catalog_actor(const mm_catalog *cat)
+const char *catalog_actor(mm_catalog *cat)
 {
+    if (!cat->actor[0])
+        default_actor(cat->actor, sizeof cat->actor);
     return cat->actor;
 }

@@ -215,6 +215,8 @@ void catalog_usage_bind_kinds(db_stmt *stmt, int first, const mm_usage_event *ev
 
 /* ---- entity lookups by name, catalog_sql.c (MM_E_NOT_FOUND with a message naming the kind) */
 mm_status cat_account_id(mm_catalog *cat, const char *name, int64_t *id, mm_error *err);
+/* The MM_E_NOT_FOUND cat_account_id reports for an account not in the catalog. */
+mm_status cat_account_missing(const char *name, mm_error *err);
 mm_status cat_model_id(mm_catalog *cat, const char *name, int64_t *id, mm_error *err);
 mm_status cat_workspace_id(mm_catalog *cat, const char *name, int64_t *id, mm_error *err);
 /* The targets of a model, by priority (account names joined). */

@@ -157,16 +157,26 @@ mm_status cat_out_of_memory(mm_error *err)
 
 /* ---- lookups ---- */
 
+static mm_status missing_named(const char *kind, const char *name, mm_error *err)
+{
+    return mm_error_set(err, MM_E_NOT_FOUND, kind,
+                        "there is no %s named '%.64s'; check the "
+                        "name (list them to see which exist)",
+                        kind, name ? name : "");
+}
+
 static mm_status id_by_name(mm_catalog *cat, const char *sql, const char *kind, const char *name,
                             int64_t *id, mm_error *err)
 {
     mm_status st = cat_query_int(cat, sql, name ? name : "", id, err);
     if (st == MM_OK && *id == 0)
-        return mm_error_set(err, MM_E_NOT_FOUND, kind,
-                            "there is no %s named '%.64s'; check the "
-                            "name (list them to see which exist)",
-                            kind, name ? name : "");
+        return missing_named(kind, name, err);
     return st;
+}
+
+mm_status cat_account_missing(const char *name, mm_error *err)
+{
+    return missing_named("account", name, err);
 }
 
 mm_status cat_account_id(mm_catalog *cat, const char *name, int64_t *id, mm_error *err)

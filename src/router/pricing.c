@@ -106,22 +106,34 @@ void pricing_format_units(const mm_price *price, char *out, size_t outsz)
         snprintf(out, outsz, "-");
 }
 
+void pricing_lookup_read(mm_catalog *cat, const char *provider, const char *model,
+                         pricing_lookup *out)
+{
+    memset(&out->err, 0, sizeof out->err);
+    out->state = catalog_price_get(cat, provider, model, &out->price, &out->err);
+}
+
+mm_status pricing_lookup_cost(const pricing_lookup *lookup, const pricing_tokens *tokens,
+                              int64_t *cost, mm_error *err)
+{
+    *cost = -1;
+    if (lookup->state == MM_E_NOT_FOUND)
+        return MM_OK;
+    if (lookup->state != MM_OK) {
+        if (err)
+            *err = lookup->err;
+        return lookup->state;
+    }
+    *cost = pricing_cost_tokens(&lookup->price, tokens);
+    return MM_OK;
+}
+
 mm_status pricing_cost_of(mm_catalog *cat, const char *provider, const char *model,
                           const pricing_tokens *tokens, int64_t *cost, mm_error *err)
 {
-    mm_price price;
-    mm_error local;
-    *cost = -1;
-    mm_status st = catalog_price_get(cat, provider, model, &price, &local);
-    if (st == MM_E_NOT_FOUND)
-        return MM_OK;
-    if (st != MM_OK) {
-        if (err)
-            *err = local;
-        return st;
-    }
-    *cost = pricing_cost_tokens(&price, tokens);
-    return MM_OK;
+    pricing_lookup lookup;
+    pricing_lookup_read(cat, provider, model, &lookup);
+    return pricing_lookup_cost(&lookup, tokens, cost, err);
 }
 
 mm_status pricing_cost_lookup(mm_catalog *cat, const char *provider, const char *model,

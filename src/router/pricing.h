@@ -33,6 +33,20 @@ typedef struct pricing_tokens {
 int64_t pricing_cost_tokens(const mm_price *price, const pricing_tokens *tokens);
 /* "$0.04/image, $0.0001/s, $0.000015/char" for the media prices a price has; "-" for none. */
 void pricing_format_units(const mm_price *price, char *out, size_t outsz);
+/* A target's price read once for several costs (router_send: an attempt's admission estimate,
+ * then its charge). state: MM_OK (price holds it), MM_E_NOT_FOUND (none: every cost is -1) or
+ * the read's error (err). */
+typedef struct pricing_lookup {
+    mm_status state;
+    mm_price price;
+    mm_error err;
+} pricing_lookup;
+void pricing_lookup_read(mm_catalog *cat, const char *provider, const char *model,
+                         pricing_lookup *out);
+/* Prices tokens at a looked-up price: *cost = -1 and MM_OK when it has none; the read's error
+ * (copied to err when given) when it failed. */
+mm_status pricing_lookup_cost(const pricing_lookup *lookup, const pricing_tokens *tokens,
+                              int64_t *cost, mm_error *err);
 /* Looks the price up in the catalog and prices tokens; *cost = -1 when there is none. */
 mm_status pricing_cost_of(mm_catalog *cat, const char *provider, const char *model,
                           const pricing_tokens *tokens, int64_t *cost, mm_error *err);

@@ -26,6 +26,10 @@ typedef struct send_state {
     bool embedding;
     int64_t tokens_estimate;
     int64_t reservation; /* 0 when none is held */
+    /* the attempt being priced and its target's price, read once for its admission estimate
+     * and its charge (the same price for both) */
+    const router_attempt *priced;
+    pricing_lookup price;
 } send_state;
 
 /* The billed units a media request is expected to use: the images asked for, the characters
@@ -91,19 +95,30 @@ static pricing_tokens charged_tokens(const send_state *s, const mm_call_result *
     return t;
 }
 
+/* The attempt's cost of tokens (-1 when its target has no price): the hooks' rule, else the
+ * target's price, read from the catalog at the attempt's first cost (again after a failed read). */
+static mm_status attempt_cost(send_state *s, const router_attempt *a, const pricing_tokens *t,
+                              int64_t *cost, mm_error *err)
+{
+    const router_send_hooks *h = s->req->hooks;
+    if (h && h->cost)
+        return h->cost(h->ctx, s->cat, a->account->provider, a->target->model, t, cost, err);
+    bool known = s->price.state == MM_OK || s->price.state == MM_E_NOT_FOUND;
+    if (s->priced != a || !known) { /* a failed read is tried again */
+        pricing_lookup_read(s->cat, a->account->provider, a->target->model, &s->price);
+        s->priced = a;
+    }
+    return pricing_lookup_cost(&s->price, t, cost, err);
+}
+
 /* The attempt's estimated cost (reserved against its account's spending cap): the admission
  * estimate at the target's price; -1 when it has none (prices are for costs only). */
-static int64_t estimate_cost(const send_state *s, const router_attempt *a)
+static int64_t estimate_cost(send_state *s, const router_attempt *a)
 {
     pricing_tokens t = estimated_tokens(s->req, s->embedding, true);
     int64_t cost = -1;
     mm_error ignored;
-    const router_send_hooks *h = s->req->hooks;
-    mm_status st =
-        h && h->cost
-            ? h->cost(h->ctx, s->cat, a->account->provider, a->target->model, &t, &cost, &ignored)
-            : pricing_cost_of(s->cat, a->account->provider, a->target->model, &t, &cost, &ignored);
-    return st == MM_OK ? cost : -1;
+    return attempt_cost(s, a, &t, &cost, &ignored) == MM_OK ? cost : -1;
 }
 
 static long attempt_timeout(const router_send_request *req)
@@ -385,10 +400,7 @@ static mm_status run_attempt(send_state *s, const router_attempt *a, bool last, 
     int64_t cost = -1;
     bool estimated = false;
     pricing_tokens tokens = charged_tokens(s, &call, &estimated);
-    if (h && h->cost)
-        st = h->cost(h->ctx, s->cat, a->account->provider, a->target->model, &tokens, &cost, err);
-    else
-        st = pricing_cost_of(s->cat, a->account->provider, a->target->model, &tokens, &cost, err);
+    st = attempt_cost(s, a, &tokens, &cost, err);
     /* a stream falls through only before its first byte reached the caller */
     bool falls = !call.ok && router_class_falls_through(call.cls, call.http_status) &&
                  call.streamed_bytes == 0;
@@ -536,7 +548,11 @@ mm_status router_send(mm_catalog *cat, const router_send_request *req, router_se
     bool embedding = model && strcmp(model->type, "embedding") == 0;
     if (model && (st = check_request_type(model, req, err)) != MM_OK)
         return st;
-    send_state s = {cat, req, res, embedding, estimate_tokens(req, embedding), 0};
+    send_state s = {.cat = cat,
+                    .req = req,
+                    .res = res,
+                    .embedding = embedding,
+                    .tokens_estimate = estimate_tokens(req, embedding)};
     router_request preq = {
         .workspace = req->workspace, .model = req->model, .tokens_estimate = s.tokens_estimate};
     st = router_plan_request(snap, &preq, now, &res->plan);

@@ -22,10 +22,11 @@ done
 [ -n "$PORT" ] || { fail "mmsim did not start"; finish; }
 export SIM_KEY=sk-test-0123456789abcdef
 
-# Budgets measured on this change (35 statements, 3 transactions begun: the plan's read, the
-# admission, the record; it was 43 and 2, with ~30 reads each in a transaction of its own); a
-# little room, so a new per-request read fails here rather than slowing every request.
-STATEMENTS_MAX=37
+# Budgets measured (32 statements, 3 transactions begun: the plan's read, the admission, the
+# record; it was 43 and 2, with ~30 reads each in a transaction of its own, then 35 before the
+# attempt's price was read once and its key in one statement); no room, so a new per-request
+# read fails here rather than slowing every request.
+STATEMENTS_MAX=32
 TRANSACTIONS_MAX=3
 
 assert_ok account add sim --provider openai --endpoint "http://127.0.0.1:$PORT/openai" \
@@ -51,6 +52,12 @@ transactions=$(echo "$counts" | awk '{print $4}')
 reads=$(grep -c '^sql: BEGIN (read)$' "$ERR")
 [ "$reads" = 1 ] || fail "the plan's reads took $reads read transactions, not one"
 echo "ok - one send: $statements statements, $transactions transactions, one read transaction"
+prices=$(grep -c '^sql: SELECT .* FROM prices WHERE provider = ?1 AND model = ?2' "$ERR")
+[ "$prices" = 1 ] || fail "the attempt's price was read $prices times, not once (estimate and charge)"
+grep -q '^sql: SELECT key_cipher FROM accounts WHERE name = ?1$' "$ERR" ||
+    fail "the API key was not read by the account's name in one statement"
+assert_not_contains err "SELECT id FROM accounts WHERE name"
+echo "ok - the price read once for the estimate and the charge, the key in one statement"
 
 mm send chat --workspace w1 --prompt hi
 assert_rc 0
