@@ -198,6 +198,8 @@ static bool fill_detail(mm_health_figures *f, const account_view *acc, const mm_
     size_t n_errors = win ? win->n_errors : 0;
     size_t series_bytes = series ? sizeof requests * 3 : 0;
     size_t errors_bytes = n_errors * sizeof(mm_recent_error);
+    for (size_t i = 0; i < n_errors; i++)
+        errors_bytes += strlen(mm_window_error(win, i)->message) + 1;
     size_t reason_bytes = acc->disabled_reason[0] ? strlen(acc->disabled_reason) + 1 : 0;
     f->series_requests = f->series_errors = NO_COUNTS;
     f->series_p95_ms = NO_P95;
@@ -218,8 +220,13 @@ static bool fill_detail(mm_health_figures *f, const account_view *acc, const mm_
         f->series_p95_ms = at + 2 * MM_WINDOW_MINUTES;
     }
     mm_recent_error *last = (mm_recent_error *)(block + series_bytes);
-    for (size_t i = 0; i < n_errors; i++)
+    char *text = (char *)(last + n_errors); /* the messages after the entries */
+    for (size_t i = 0; i < n_errors; i++) {
         last[i] = *mm_window_error(win, i);
+        size_t len = strlen(last[i].message) + 1;
+        last[i].message = memcpy(text, last[i].message, len);
+        text += len;
+    }
     f->n_errors = n_errors;
     f->last_errors = n_errors ? last : NULL;
     if (reason_bytes) {
@@ -253,6 +260,19 @@ static bool fill_figures(mm_health_figures *f, const account_view *acc,
     return fill_detail(f, acc, win, now_ms);
 }
 
+/* The latest errors of two figures with as many (n_errors compared by the caller). */
+static bool same_errors(const mm_health_figures *a, const mm_health_figures *b)
+{
+    for (size_t i = 0; i < a->n_errors; i++) {
+        const mm_recent_error *x = &a->last_errors[i], *y = &b->last_errors[i];
+        if (x->ts_ms != y->ts_ms || x->http_status != y->http_status ||
+            strcmp(x->kind, y->kind) != 0 || strcmp(x->outcome, y->outcome) != 0 ||
+            strcmp(x->message, y->message) != 0)
+            return false;
+    }
+    return true;
+}
+
 bool health_figures_same(const mm_health_figures *a, const mm_health_figures *b)
 {
     mm_health_figures x, y; /* the figures without their pointers */
@@ -267,9 +287,7 @@ bool health_figures_same(const mm_health_figures *a, const mm_health_figures *b)
     return memcmp(&x, &y, sizeof x) == 0 &&
            memcmp(a->series_requests, b->series_requests, series) == 0 &&
            memcmp(a->series_errors, b->series_errors, series) == 0 &&
-           memcmp(a->series_p95_ms, b->series_p95_ms, series) == 0 &&
-           (a->n_errors == 0 ||
-            memcmp(a->last_errors, b->last_errors, a->n_errors * sizeof *a->last_errors) == 0) &&
+           memcmp(a->series_p95_ms, b->series_p95_ms, series) == 0 && same_errors(a, b) &&
            strcmp(a->disabled_reason, b->disabled_reason) == 0;
 }
 
@@ -282,6 +300,8 @@ size_t health_report_bytes(const mm_health_report *report)
             continue;
         bytes += f->series_requests != NO_COUNTS ? 3 * MM_WINDOW_MINUTES * sizeof(int32_t) : 0;
         bytes += f->n_errors * sizeof *f->last_errors;
+        for (size_t e = 0; e < f->n_errors; e++)
+            bytes += strlen(f->last_errors[e].message) + 1;
         bytes += f->disabled_reason[0] ? strlen(f->disabled_reason) + 1 : 0;
     }
     return bytes;
