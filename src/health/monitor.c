@@ -271,8 +271,10 @@ static void publish(mm_monitor *mon)
     mm_health_snapshot *snap = calloc(1, sizeof *snap);
     mm_error err = {0};
     int64_t now = mm_now_ms();
-    if (!snap || health_report_build_for(&mon->windows, &mon->accounts, now, &mon->thresholds,
-                                         &snap->report, &err) != MM_OK) {
+    /* current is only replaced on this thread: no lock needed to read it here */
+    const mm_health_report *previous = mon->current ? &mon->current->report : NULL;
+    if (!snap || health_report_build_next(&mon->windows, &mon->accounts, now, &mon->thresholds,
+                                          previous, &snap->report, &err) != MM_OK) {
         free(snap);
         return;
     }
