@@ -563,7 +563,7 @@ static void *monitor_main(void *arg)
 {
     mm_monitor *mon = arg;
     initial_load(mon);
-    /* the first figures before the first probe round is set up (10,000 connections): a
+    /* the first figures before the first probe round is set up (10,000 accounts queued): a
      * console's first Health frame waits only for the catalog's figures */
     mon->next_publish = mm_monotonic_ms() + PUBLISH_GAP_MS; /* dirty: the lease's state next */
     publish(mon);
