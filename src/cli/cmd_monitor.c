@@ -24,7 +24,8 @@ static const cli_option monitor_options[] = {
      "seconds of the prober lease (default: setting health.lease_ms, else 15)"},
     {"timeout", "S", OPT_TIMEOUT,
      "seconds a probe may take (default: setting health.probe_timeout_ms, else 10)"},
-    {"connections", "N", OPT_CONNECTIONS, "most connections open at once (default 32)"},
+    {"connections", "N", OPT_CONNECTIONS,
+     "most connections open and probes in flight at once (default 32)"},
     {"metrics", "ADDR:PORT", OPT_METRICS,
      "serve GET /metrics (Prometheus text format) there, e.g. 127.0.0.1:9464 (port 0: a free "
      "one, printed)"},

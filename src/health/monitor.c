@@ -28,6 +28,11 @@
 #define PRUNE_TICK_MS (10 * 60 * 1000)
 #define PRUNE_AGAIN_MS 1000
 #define PUBLISH_GAP_MS 200 /* at most 5 snapshots a second, however busy a probe round is */
+/* Finished probes are recorded in one transaction when RECORD_BATCH of them wait, RECORD_GAP_MS
+ * after the first of them finished, or when the round has no more in flight: a round of 10,000
+ * fast failures is ~20 transactions, not one per window of probes. */
+#define RECORD_BATCH 512
+#define RECORD_GAP_MS 250
 
 struct mm_monitor {
     mm_monitor_config cfg;
@@ -55,6 +60,7 @@ struct mm_monitor {
     int64_t current_minute;
     mm_probe_record *pending;
     size_t n_pending, cap_pending;
+    int64_t record_by; /* monotonic: when the pending probes are recorded at the latest */
     int64_t last_round_ms, last_round_duration_ms;
     size_t last_round_probes, last_round_failures;
     int last_round_peak;
@@ -265,8 +271,10 @@ static void publish(mm_monitor *mon)
     mm_health_snapshot *snap = calloc(1, sizeof *snap);
     mm_error err = {0};
     int64_t now = mm_now_ms();
-    if (!snap || health_report_build_for(&mon->windows, &mon->accounts, now, &mon->thresholds,
-                                         &snap->report, &err) != MM_OK) {
+    /* current is only replaced on this thread: no lock needed to read it here */
+    const mm_health_report *previous = mon->current ? &mon->current->report : NULL;
+    if (!snap || health_report_build_next(&mon->windows, &mon->accounts, now, &mon->thresholds,
+                                          previous, &snap->report, &err) != MM_OK) {
         free(snap);
         return;
     }
@@ -393,29 +401,33 @@ static void lease_step(mm_monitor *mon, int64_t mono)
     mon->next_lease = mono + (step < 100 ? 100 : step);
 }
 
-/* The prober reads the full accounts (endpoints, CA bundles): a list read for the round and
- * freed once the requests are built, not kept. */
+/* The prober streams the accounts (endpoints, CA bundles) into its own queue of small
+ * records: no full account list in memory. */
 static void start_round(mm_monitor *mon, int64_t mono)
 {
     load_settings(mon);
     reload_accounts(mon);
     mm_error err = {0};
-    mm_account_list accounts = {0};
-    if (catalog_account_list(mon->cat, &accounts, &err) != MM_OK ||
-        prober_start_round(mon->prober, mon->cat, &accounts, (long)mon->timeout_ms, &err) != MM_OK)
+    if (prober_start_round_all(mon->prober, mon->cat, (long)mon->timeout_ms, &err) != MM_OK)
         set_problem(mon, &err);
-    mm_account_list_free(&accounts);
     mon->next_probe = mono + jittered(mon);
 }
 
-static void record_probes(mm_monitor *mon)
+static void record_probes(mm_monitor *mon, int64_t mono)
 {
+    size_t before = mon->n_pending;
     if (!prober_collect(mon->prober, &mon->pending, &mon->n_pending, &mon->cap_pending) ||
         mon->n_pending == 0)
         return;
+    if (before == 0 && mon->n_pending)
+        mon->record_by = mono + RECORD_GAP_MS;
+    bool full = mon->n_pending >= RECORD_BATCH && mon->n_pending > before;
+    if (!full && mono < mon->record_by && prober_busy(mon->prober))
+        return; /* more finish soon: one transaction for them all */
     mm_error err = {0};
     if (catalog_probe_record(mon->cat, mon->pending, mon->n_pending, &err) != MM_OK) {
-        set_problem(mon, &err); /* kept pending: retried with the next finished probes */
+        set_problem(mon, &err); /* kept pending: retried a gap later or with the next ones */
+        mon->record_by = mono + RECORD_GAP_MS;
         return;
     }
     mon->n_pending = 0;
@@ -486,7 +498,7 @@ static void run_once(mm_monitor *mon)
     if (mono >= mon->next_lease)
         lease_step(mon, mono);
     /* record what finished before a new round starts: starting one clears the last */
-    record_probes(mon);
+    record_probes(mon, mono);
     finish_round_if_done(mon);
     if (mon->is_prober && !prober_busy(mon->prober) && mono >= mon->next_probe)
         start_round(mon, mono);
@@ -520,6 +532,8 @@ static void wait_for_work(mm_monitor *mon)
         until = min64(until, mon->next_publish);
     if (mon->is_prober && !prober_busy(mon->prober))
         until = min64(until, mon->next_probe);
+    if (mon->n_pending)
+        until = min64(until, mon->record_by);
     bool control = false;
     prober_wait(mon->prober, mon->control[0], (int)(until > mono ? until - mono : 0), &control);
     if (control)
@@ -549,7 +563,7 @@ static void *monitor_main(void *arg)
 {
     mm_monitor *mon = arg;
     initial_load(mon);
-    /* the first figures before the first probe round is set up (10,000 connections): a
+    /* the first figures before the first probe round is set up (10,000 accounts queued): a
      * console's first Health frame waits only for the catalog's figures */
     mon->next_publish = mm_monotonic_ms() + PUBLISH_GAP_MS; /* dirty: the lease's state next */
     publish(mon);
@@ -628,7 +642,7 @@ mm_status health_monitor_start(const mm_monitor_config *cfg, mm_monitor **out, m
     if (st == MM_OK)
         st = open_control_pipe(mon, err);
     if (st == MM_OK)
-        st = prober_create(cfg->max_connections, &mon->prober, err);
+        st = prober_create(cfg->max_connections, cfg->probe_window, &mon->prober, err);
     if (st == MM_OK && pthread_create(&mon->thread, NULL, monitor_main, mon) != 0)
         st = mm_error_set(err, MM_E_INTERNAL, NULL, "could not start the monitor thread");
     if (st != MM_OK) {

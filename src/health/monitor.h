@@ -23,6 +23,7 @@ typedef struct mm_monitor_config {
     int64_t lease_ms;         /* 0: setting health.lease_ms, else 15 s */
     int64_t probe_timeout_ms; /* 0: setting health.probe_timeout_ms, else 10 s */
     int max_connections;      /* 0: 32 */
+    int probe_window;         /* most probes in flight at once; 0: max_connections */
     /* Called on the monitor thread with one line per probe round, prober change and status
      * change (NULL: silent). */
     void (*log)(void *ctx, const char *line);

@@ -3,6 +3,8 @@
  * day rollups. */
 #include "health/report.h"
 
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -182,6 +184,14 @@ static const int32_t NO_COUNTS[MM_WINDOW_MINUTES];
 static const int32_t NO_P95[MM_WINDOW_MINUTES] = {MINUS_ONE_10, MINUS_ONE_10, MINUS_ONE_10,
                                                   MINUS_ONE_10, MINUS_ONE_10, MINUS_ONE_10};
 
+/* The head of a figures' detail block (owned_): consecutive reports share a block when the
+ * account's detail did not change, and snapshots are released on other threads, so its count
+ * is atomic. The series, latest errors and reason follow it. */
+typedef union detail_head {
+    atomic_int refs;
+    max_align_t align_;
+} detail_head;
+
 /* The per-minute series, the latest errors and the disabled reason: one block when the account
  * has any of them (sized to what it has), the shared constants when it has none. false only
  * when out of memory. */
@@ -198,16 +208,20 @@ static bool fill_detail(mm_health_figures *f, const account_view *acc, const mm_
     size_t n_errors = win ? win->n_errors : 0;
     size_t series_bytes = series ? sizeof requests * 3 : 0;
     size_t errors_bytes = n_errors * sizeof(mm_recent_error);
+    for (size_t i = 0; i < n_errors; i++)
+        errors_bytes += strlen(mm_window_error(win, i)->message) + 1;
     size_t reason_bytes = acc->disabled_reason[0] ? strlen(acc->disabled_reason) + 1 : 0;
     f->series_requests = f->series_errors = NO_COUNTS;
     f->series_p95_ms = NO_P95;
     f->disabled_reason = "";
     if (!series_bytes && !errors_bytes && !reason_bytes)
         return true;
-    unsigned char *block = malloc(series_bytes + errors_bytes + reason_bytes);
-    if (!block)
+    detail_head *head = malloc(sizeof *head + series_bytes + errors_bytes + reason_bytes);
+    if (!head)
         return false;
-    f->owned_ = block;
+    atomic_init(&head->refs, 1);
+    f->owned_ = head;
+    unsigned char *block = (unsigned char *)(head + 1);
     if (series) {
         int32_t *at = (int32_t *)block;
         memcpy(at, requests, sizeof requests);
@@ -218,8 +232,13 @@ static bool fill_detail(mm_health_figures *f, const account_view *acc, const mm_
         f->series_p95_ms = at + 2 * MM_WINDOW_MINUTES;
     }
     mm_recent_error *last = (mm_recent_error *)(block + series_bytes);
-    for (size_t i = 0; i < n_errors; i++)
+    char *text = (char *)(last + n_errors); /* the messages after the entries */
+    for (size_t i = 0; i < n_errors; i++) {
         last[i] = *mm_window_error(win, i);
+        size_t len = strlen(last[i].message) + 1;
+        last[i].message = memcpy(text, last[i].message, len);
+        text += len;
+    }
     f->n_errors = n_errors;
     f->last_errors = n_errors ? last : NULL;
     if (reason_bytes) {
@@ -232,7 +251,9 @@ static bool fill_detail(mm_health_figures *f, const account_view *acc, const mm_
 
 static void figures_free(mm_health_figures *f)
 {
-    free(f->owned_);
+    detail_head *head = f->owned_;
+    if (head && atomic_fetch_sub(&head->refs, 1) == 1)
+        free(head);
     f->owned_ = NULL;
 }
 
@@ -253,6 +274,46 @@ static bool fill_figures(mm_health_figures *f, const account_view *acc,
     return fill_detail(f, acc, win, now_ms);
 }
 
+/* The latest errors of two figures with as many (n_errors compared by the caller). */
+static bool same_errors(const mm_health_figures *a, const mm_health_figures *b)
+{
+    for (size_t i = 0; i < a->n_errors; i++) {
+        const mm_recent_error *x = &a->last_errors[i], *y = &b->last_errors[i];
+        if (x->ts_ms != y->ts_ms || x->http_status != y->http_status ||
+            strcmp(x->kind, y->kind) != 0 || strcmp(x->outcome, y->outcome) != 0 ||
+            strcmp(x->message, y->message) != 0)
+            return false;
+    }
+    return true;
+}
+
+/* Whether two figures' details (series, latest errors, disabled reason) are the same. */
+static bool same_detail(const mm_health_figures *a, const mm_health_figures *b)
+{
+    size_t series = MM_WINDOW_MINUTES * sizeof(int32_t);
+    return a->n_errors == b->n_errors &&
+           memcmp(a->series_requests, b->series_requests, series) == 0 &&
+           memcmp(a->series_errors, b->series_errors, series) == 0 &&
+           memcmp(a->series_p95_ms, b->series_p95_ms, series) == 0 && same_errors(a, b) &&
+           strcmp(a->disabled_reason, b->disabled_reason) == 0;
+}
+
+/* f takes previous's detail block in place of its own when they say the same. */
+static void share_detail(mm_health_figures *f, const mm_health_figures *previous)
+{
+    if (!f->owned_ || !previous->owned_ || strcmp(f->account, previous->account) != 0 ||
+        !same_detail(f, previous))
+        return;
+    figures_free(f);
+    atomic_fetch_add(&((detail_head *)previous->owned_)->refs, 1);
+    f->owned_ = previous->owned_;
+    f->series_requests = previous->series_requests;
+    f->series_errors = previous->series_errors;
+    f->series_p95_ms = previous->series_p95_ms;
+    f->last_errors = previous->last_errors;
+    f->disabled_reason = previous->disabled_reason;
+}
+
 bool health_figures_same(const mm_health_figures *a, const mm_health_figures *b)
 {
     mm_health_figures x, y; /* the figures without their pointers */
@@ -263,14 +324,7 @@ bool health_figures_same(const mm_health_figures *a, const mm_health_figures *b)
     x.last_errors = y.last_errors = NULL;
     x.disabled_reason = y.disabled_reason = NULL;
     x.owned_ = y.owned_ = NULL;
-    size_t series = MM_WINDOW_MINUTES * sizeof(int32_t);
-    return memcmp(&x, &y, sizeof x) == 0 &&
-           memcmp(a->series_requests, b->series_requests, series) == 0 &&
-           memcmp(a->series_errors, b->series_errors, series) == 0 &&
-           memcmp(a->series_p95_ms, b->series_p95_ms, series) == 0 &&
-           (a->n_errors == 0 ||
-            memcmp(a->last_errors, b->last_errors, a->n_errors * sizeof *a->last_errors) == 0) &&
-           strcmp(a->disabled_reason, b->disabled_reason) == 0;
+    return memcmp(&x, &y, sizeof x) == 0 && same_detail(a, b);
 }
 
 size_t health_report_bytes(const mm_health_report *report)
@@ -280,8 +334,11 @@ size_t health_report_bytes(const mm_health_report *report)
         const mm_health_figures *f = &report->accounts[i];
         if (!f->owned_)
             continue;
+        bytes += sizeof(detail_head); /* shared blocks counted in each report holding them */
         bytes += f->series_requests != NO_COUNTS ? 3 * MM_WINDOW_MINUTES * sizeof(int32_t) : 0;
         bytes += f->n_errors * sizeof *f->last_errors;
+        for (size_t e = 0; e < f->n_errors; e++)
+            bytes += strlen(f->last_errors[e].message) + 1;
         bytes += f->disabled_reason[0] ? strlen(f->disabled_reason) + 1 : 0;
     }
     return bytes;
@@ -297,10 +354,12 @@ static account_view view_at_health_account(const void *list, size_t i)
     return view_of_health_account(&((const mm_health_account_list *)list)->items[i]);
 }
 
-/* The report over count accounts, the i-th given by view_at(list, i). */
+/* The report over count accounts, the i-th given by view_at(list, i), sharing detail blocks
+ * with previous (NULL: none) where they say the same. */
 static mm_status report_build(const mm_window_set *set, size_t count,
                               account_view (*view_at)(const void *, size_t), const void *list,
-                              int64_t now_ms, const mm_health_thresholds *t, mm_health_report *out,
+                              int64_t now_ms, const mm_health_thresholds *t,
+                              const mm_health_report *previous, mm_health_report *out,
                               mm_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -318,6 +377,8 @@ static mm_status report_build(const mm_window_set *set, size_t count,
             health_report_free(out);
             return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory building health figures");
         }
+        if (previous && i < previous->count) /* the same list: the same place */
+            share_detail(&out->accounts[i], &previous->accounts[i]);
     }
     return MM_OK;
 }
@@ -326,15 +387,23 @@ mm_status health_report_build(const mm_window_set *set, const mm_account_list *a
                               int64_t now_ms, const mm_health_thresholds *t, mm_health_report *out,
                               mm_error *err)
 {
-    return report_build(set, accounts->count, view_at_account, accounts, now_ms, t, out, err);
+    return report_build(set, accounts->count, view_at_account, accounts, now_ms, t, NULL, out, err);
 }
 
 mm_status health_report_build_for(const mm_window_set *set, const mm_health_account_list *accounts,
                                   int64_t now_ms, const mm_health_thresholds *t,
                                   mm_health_report *out, mm_error *err)
 {
-    return report_build(set, accounts->count, view_at_health_account, accounts, now_ms, t, out,
-                        err);
+    return health_report_build_next(set, accounts, now_ms, t, NULL, out, err);
+}
+
+mm_status health_report_build_next(const mm_window_set *set, const mm_health_account_list *accounts,
+                                   int64_t now_ms, const mm_health_thresholds *t,
+                                   const mm_health_report *previous, mm_health_report *out,
+                                   mm_error *err)
+{
+    return report_build(set, accounts->count, view_at_health_account, accounts, now_ms, t, previous,
+                        out, err);
 }
 
 /* t, or the catalog's thresholds read into *loaded (a bad setting keeps its default) */

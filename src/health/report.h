@@ -83,6 +83,14 @@ mm_status health_report_build(const mm_window_set *set, const mm_account_list *a
 mm_status health_report_build_for(const mm_window_set *set, const mm_health_account_list *accounts,
                                   int64_t now_ms, const mm_health_thresholds *t,
                                   mm_health_report *out, mm_error *err);
+/* The same, sharing with `previous` (the last report of the same list; NULL: none) the detail
+ * (series, latest errors, reason) of every account whose detail did not change, so that
+ * consecutive reports hold one copy of it: previous must stay valid while out is built; after
+ * that either may be freed first, on any thread. */
+mm_status health_report_build_next(const mm_window_set *set, const mm_health_account_list *accounts,
+                                   int64_t now_ms, const mm_health_thresholds *t,
+                                   const mm_health_report *previous, mm_health_report *out,
+                                   mm_error *err);
 /* Whether two accounts' figures are the same (every figure, series, error and reason). */
 bool health_figures_same(const mm_health_figures *a, const mm_health_figures *b);
 /* Bytes a report holds on the heap (its figures and the series, errors and reasons they point

@@ -33,6 +33,8 @@ static void window_free(mm_account_window *win)
     for (int i = 0; win->slots && i < MM_WINDOW_MINUTES; i++)
         slot_free(win->slots[i]);
     free(win->slots);
+    for (size_t i = 0; i < win->n_errors; i++)
+        free((char *)win->errors[i].message);
     free(win->errors);
     free(win);
 }
@@ -44,9 +46,9 @@ static size_t histogram_bytes(const mm_histogram *h)
 
 size_t mm_window_bytes(const mm_account_window *win)
 {
-    size_t bytes = sizeof *win;
-    if (win->errors)
-        bytes += MM_WINDOW_LAST_ERRORS * sizeof *win->errors;
+    size_t bytes = sizeof *win + win->n_errors * sizeof *win->errors;
+    for (size_t i = 0; i < win->n_errors; i++)
+        bytes += strlen(win->errors[i].message) + 1;
     if (win->slots)
         bytes += MM_WINDOW_MINUTES * sizeof *win->slots;
     for (int i = 0; win->slots && i < MM_WINDOW_MINUTES; i++) {
@@ -185,20 +187,32 @@ static bool add_ttft(mm_minute_slot *slot, int64_t ttft_ms)
     return mm_histogram_add(slot->ttft, ttft_ms);
 }
 
+/* Keeps ev as the newest of the latest errors: a new entry until there are
+ * MM_WINDOW_LAST_ERRORS, then in place of the oldest; the message copied to its size. */
 static bool remember_error(mm_account_window *win, const mm_usage_event *ev)
 {
-    if (!win->errors && !(win->errors = calloc(MM_WINDOW_LAST_ERRORS, sizeof *win->errors)))
+    char clean[MM_MESSAGE_MAX];
+    mm_sanitize(clean, sizeof clean, ev->message, strnlen(ev->message, sizeof ev->message));
+    char *message = strdup(clean);
+    if (!message)
         return false;
+    if (win->n_errors < MM_WINDOW_LAST_ERRORS) {
+        mm_recent_error *grown = realloc(win->errors, (win->n_errors + 1) * sizeof *grown);
+        if (!grown) {
+            free(message);
+            return false;
+        }
+        win->errors = grown;
+        win->errors[win->n_errors++].message = NULL; /* next_error == the new entry */
+    }
     mm_recent_error *e = &win->errors[win->next_error];
+    free((char *)e->message);
+    e->message = message;
     e->ts_ms = ev->ts_ms;
     mm_copy(e->kind, sizeof e->kind, ev->kind);
     mm_copy(e->outcome, sizeof e->outcome, ev->outcome);
     e->http_status = ev->http_status;
-    mm_sanitize(e->message, sizeof e->message, ev->message,
-                strnlen(ev->message, sizeof ev->message));
     win->next_error = (win->next_error + 1) % MM_WINDOW_LAST_ERRORS;
-    if (win->n_errors < MM_WINDOW_LAST_ERRORS)
-        win->n_errors++;
     return true;
 }
 

@@ -44,7 +44,9 @@ typedef struct mm_recent_error {
     char kind[8];
     char outcome[MM_CLASS_MAX];
     int http_status;
-    char message[MM_MESSAGE_MAX]; /* sanitized again on the way in */
+    /* sanitized again on the way in; "" when none; never NULL. Its own heap copy, sized to the
+     * text (owned by the window, or by the figures' block in a report) */
+    const char *message;
 } mm_recent_error;
 
 typedef struct mm_account_window {
@@ -64,8 +66,8 @@ typedef struct mm_account_window {
     /* month to date (UTC calendar month of the set's month_start_ms) */
     int64_t month_cost_micros;
     int64_t month_unpriced;
-    /* newest first: errors[(next_error - 1 - i) % N] for i < n_errors; MM_WINDOW_LAST_ERRORS
-     * entries allocated at the first error (NULL before) */
+    /* newest first: errors[(next_error - 1 - i) % N] for i < n_errors; grown one entry an
+     * error up to MM_WINDOW_LAST_ERRORS (NULL before the first) */
     mm_recent_error *errors;
     size_t n_errors, next_error;
 } mm_account_window;
@@ -97,8 +99,8 @@ bool mm_window_set_fold(mm_window_set *set, const mm_usage_event *ev);
 void mm_window_set_roll_month(mm_window_set *set, int64_t now_ms);
 
 /* Bytes win holds on the heap, itself included (the struct, its slots, their sketches and the
- * latest errors; not the set's index): a window with no event in the hour and no error is
- * sizeof(mm_account_window). */
+ * latest errors with their messages; not the set's index): a window with no event in the hour
+ * and no error is sizeof(mm_account_window). */
 size_t mm_window_bytes(const mm_account_window *win);
 
 /* Totals over the `minutes` minutes ending with now's minute (1..60). false when out of

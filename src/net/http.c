@@ -256,6 +256,15 @@ CURL *net_easy_prepare(const mm_http_request *req, mm_http_response *resp, mm_er
     return prepare_on(curl_easy_init(), req, resp, err);
 }
 
+CURL *net_easy_prepare_reusing(CURL *easy, const mm_http_request *req, mm_http_response *resp,
+                               mm_error *err)
+{
+    if (!easy)
+        return net_easy_prepare(req, resp, err);
+    curl_easy_reset(easy);
+    return prepare_on(easy, req, resp, err);
+}
+
 /* This thread's idle handle, reset (a new one when it has none): the easy path's transfers. */
 static CURL *easy_take(void)
 {

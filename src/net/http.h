@@ -73,6 +73,11 @@ void net_global_init(void);
  * address until net_easy_finish. Returns NULL (err set) on failure. The caller owns the handle
  * (curl_easy_cleanup) and still frees resp with mm_http_response_free. */
 CURL *net_easy_prepare(const mm_http_request *req, mm_http_response *resp, mm_error *err);
+/* The same on a handle kept from an earlier transfer (reset here: none of its options stay,
+ * its caches do), or on a new one when easy is NULL: one handle reused for many transfers
+ * (the prober's window). On failure easy is cleaned up and NULL returned (err set). */
+CURL *net_easy_prepare_reusing(CURL *easy, const mm_http_request *req, mm_http_response *resp,
+                               mm_error *err);
 /* After the transfer ended with `code`: fills status, latency and the transport class and
  * message (timeout vs network: DNS, refused, TLS). Does not clean up the handle. */
 void net_easy_finish(CURL *easy, CURLcode code, mm_http_response *resp);

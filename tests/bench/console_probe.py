@@ -8,8 +8,11 @@
 # is not counted), once 1,000 bytes came (curses sends ~65 bytes of terminal set-up first); the
 # same rule for every program measured. With PROBE_READY_TEXT set, the first frame is the one
 # that shows that text (the Health page: "Status: last", drawn once the figures are there, not
-# the "reading" frame before them). RSS is read 300 ms after that frame (settled).
-# Usage: console_probe.py KEYS PROGRAM [ARGS...]  -> "first_ms rss_kb key_ms" on stdout
+# the "reading" frame before them). RSS is read 300 ms after that frame (settled), and again
+# PROBE_LATER_S seconds after it (default 0: not read, printed as 0), after the keys, while the
+# console runs on (the health prober's first round has ended by then).
+# Usage: console_probe.py KEYS PROGRAM [ARGS...]
+#   -> "first_ms rss_kb key_ms later_rss_kb" on stdout
 import fcntl, os, pty, select, statistics, struct, sys, termios, time
 
 def read_until_quiet(fd, quiet, first_wait, at_least=1, ready_text=b""):
@@ -47,11 +50,14 @@ ready_text = os.environ.get("PROBE_READY_TEXT", "").encode()
 quiet = float(os.environ.get("PROBE_QUIET_MS", "30")) / 1000.0
 first = read_until_quiet(fd, quiet, 60, at_least=1000, ready_text=ready_text) or start
 read_until_quiet(fd, 0.3, 0.3)  # later frames (a second snapshot) before RSS and keys
-rss = 0
-with open("/proc/%d/status" % pid) as status:
-    for line in status:
-        if line.startswith("VmRSS:"):
-            rss = int(line.split()[1])
+def resident_kb(pid):
+    with open("/proc/%d/status" % pid) as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+rss = resident_kb(pid)
 lat = []
 for _ in range(keys):
     sent = time.monotonic()
@@ -59,6 +65,17 @@ for _ in range(keys):
     last = read_until_quiet(fd, 0.1, 2)
     # no redraw within the 2 s waited is counted as 2 s (a floor), never as 0 ms
     lat.append((last - sent) * 1000.0 if last else 2000.0)
+later_rss, later_s = 0, float(os.environ.get("PROBE_LATER_S", "0"))
+if later_s > 0:
+    until = first + later_s
+    while time.monotonic() < until:  # drain the frames meanwhile, so the console never blocks
+        ready, _, _ = select.select([fd], [], [], max(0.0, until - time.monotonic()))
+        if ready:
+            try:
+                os.read(fd, 65536)
+            except OSError:
+                break
+    later_rss = resident_kb(pid)
 os.write(fd, b"q")
 try:
     read_until_quiet(fd, 0.2, 0.2)
@@ -69,4 +86,5 @@ try:
 except ProcessLookupError:
     pass
 os.waitpid(pid, 0)
-print("%.1f %d %.2f" % ((first - start) * 1000.0, rss, statistics.median(lat) if lat else 0.0))
+print("%.1f %d %.2f %d" % ((first - start) * 1000.0, rss, statistics.median(lat) if lat else 0.0,
+                          later_rss))

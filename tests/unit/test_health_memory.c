@@ -1,6 +1,7 @@
 /* Unit tests of the health monitor's memory: an idle account's window and figures stay within
- * stated bytes, TTFT sketches and minute slots exist only where events came, and the sparse
- * windows give the figures a recount from the raw events gives. */
+ * stated bytes, so does an account after one failed probe (the prober's first round), TTFT
+ * sketches and minute slots exist only where events came, consecutive reports share what did
+ * not change, and the sparse windows give the figures a recount from the raw events gives. */
 #include "testutil.h"
 
 #include <math.h>
@@ -17,6 +18,12 @@
  * monitor's windows and in one snapshot's figures (two snapshots may be alive at once). */
 #define IDLE_WINDOW_BYTES 256
 #define IDLE_FIGURES_BYTES 640
+/* ...and an account whose only event in the hour is one failed probe (every account after the
+ * prober's first round against endpoints that refuse), its error message 120 bytes. */
+#define FAILED_PROBE_WINDOW_BYTES 1024
+#define FAILED_PROBE_FIGURES_BYTES 1536
+/* ...and with five latest errors of short messages (it was 3.6 KB with 512-byte messages) */
+#define FIVE_ERRORS_WINDOW_BYTES 1280
 
 static mm_usage_event event(const char *account, int64_t ts, const char *outcome, int64_t latency)
 {
@@ -86,6 +93,107 @@ static void idle_accounts_cost_a_stated_number_of_bytes(void **state)
     health_report_free(&busy);
     health_report_free(&r);
     mm_window_set_free(&set);
+    free(accounts.items);
+}
+
+static mm_usage_event failed_probe(const char *account, int64_t ts)
+{
+    mm_usage_event ev = event(account, ts, "network", -1);
+    strcpy(ev.kind, "probe");
+    ev.http_status = 0;
+    ev.cost_micros = 0;
+    memset(ev.message, 'x', 120); /* "Could not connect to the server (...)" */
+    return ev;
+}
+
+static mm_health_account_list health_list_of(const mm_account_list *accounts)
+{
+    mm_health_account_list list = {calloc(accounts->count, sizeof(mm_health_account)),
+                                   accounts->count, accounts->count};
+    for (size_t i = 0; i < accounts->count; i++) {
+        strcpy(list.items[i].name, accounts->items[i].name);
+        strcpy(list.items[i].provider, accounts->items[i].provider);
+        list.items[i].enabled = true;
+        list.items[i].monthly_cap_cents = MM_LIMIT_UNSET;
+    }
+    return list;
+}
+
+static void a_failed_probe_costs_a_stated_number_of_bytes(void **state)
+{
+    (void)state;
+    mm_window_set set;
+    mm_window_set_init(&set, NOW);
+    mm_account_list accounts = idle_accounts(100);
+    for (size_t i = 0; i < accounts.count; i++) {
+        mm_usage_event ev = failed_probe(accounts.items[i].name, NOW - 1000);
+        assert_true(mm_window_set_fold(&set, &ev));
+    }
+    mm_health_thresholds t;
+    mm_health_thresholds_default(&t);
+    mm_health_report r;
+    mm_error err = {0};
+    assert_int_equal(health_report_build(&set, &accounts, NOW, &t, &r, &err), MM_OK);
+    size_t window = mm_window_bytes(set.items[0]), figures = health_report_bytes(&r) / r.count;
+    fprintf(stderr, "failed probe: window %zu B, figures %zu B\n", window, figures);
+    assert_true(window <= FAILED_PROBE_WINDOW_BYTES);
+    assert_true(figures <= FAILED_PROBE_FIGURES_BYTES);
+    assert_int_equal(r.accounts[3].n_errors, 1);
+    assert_int_equal(strlen(r.accounts[3].last_errors[0].message), 120);
+    /* five more: the latest errors keep five, each message to its size */
+    for (int i = 1; i <= 5; i++) {
+        mm_usage_event ev = failed_probe("acct-00003", NOW - 1000 + i);
+        snprintf(ev.message, sizeof ev.message, "failure %d", i);
+        assert_true(mm_window_set_fold(&set, &ev));
+    }
+    const mm_account_window *win = mm_window_set_find(&set, "acct-00003");
+    assert_int_equal(win->n_errors, MM_WINDOW_LAST_ERRORS);
+    assert_string_equal(mm_window_error(win, 0)->message, "failure 5");
+    assert_string_equal(mm_window_error(win, 4)->message, "failure 1");
+    assert_true(mm_window_bytes(win) <= FIVE_ERRORS_WINDOW_BYTES);
+    health_report_free(&r);
+    mm_window_set_free(&set);
+    free(accounts.items);
+}
+
+static void consecutive_reports_share_what_did_not_change(void **state)
+{
+    (void)state;
+    mm_window_set set;
+    mm_window_set_init(&set, NOW);
+    mm_account_list accounts = idle_accounts(10);
+    mm_health_account_list list = health_list_of(&accounts);
+    for (size_t i = 0; i < accounts.count; i++) {
+        mm_usage_event ev = failed_probe(accounts.items[i].name, NOW);
+        assert_true(mm_window_set_fold(&set, &ev));
+    }
+    mm_health_thresholds t;
+    mm_health_thresholds_default(&t);
+    mm_error err = {0};
+    mm_health_report first, second, third;
+    assert_int_equal(health_report_build_next(&set, &list, NOW, &t, NULL, &first, &err), MM_OK);
+    mm_usage_event ev = event("acct-00004", NOW, "ok", 300); /* one account changes */
+    assert_true(mm_window_set_fold(&set, &ev));
+    assert_int_equal(health_report_build_next(&set, &list, NOW, &t, &first, &second, &err), MM_OK);
+    for (size_t i = 0; i < second.count; i++) {
+        bool changed = i == 4;
+        assert_true((second.accounts[i].series_requests == first.accounts[i].series_requests) ==
+                    !changed);
+        assert_true((second.accounts[i].last_errors == first.accounts[i].last_errors) == !changed);
+        assert_true(health_figures_same(&first.accounts[i], &second.accounts[i]) == !changed);
+    }
+    assert_int_equal(second.accounts[4].series_requests[59], 2);
+    /* the older report goes first: the newer one's shared details stay (ASan would see) */
+    health_report_free(&first);
+    assert_int_equal(second.accounts[3].series_errors[59], 1);
+    assert_int_equal(strlen(second.accounts[3].last_errors[0].message), 120);
+    assert_int_equal(health_report_build_next(&set, &list, NOW, &t, &second, &third, &err), MM_OK);
+    health_report_free(&second);
+    assert_int_equal(third.accounts[4].series_requests[59], 2);
+    assert_int_equal(third.accounts[9].series_errors[59], 1);
+    health_report_free(&third);
+    mm_window_set_free(&set);
+    free(list.items);
     free(accounts.items);
 }
 
@@ -218,6 +326,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(idle_accounts_cost_a_stated_number_of_bytes),
+        cmocka_unit_test(a_failed_probe_costs_a_stated_number_of_bytes),
+        cmocka_unit_test(consecutive_reports_share_what_did_not_change),
         cmocka_unit_test(ttft_sketches_only_in_minutes_with_streamed_events),
         cmocka_unit_test(sparse_windows_match_a_recount_of_the_raw_events),
     };
