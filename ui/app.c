@@ -532,6 +532,9 @@ static void render(ui_app *app)
     update_panels();
     curs_set(cursor ? 1 : 0);
     doupdate();
+    ui_page *page = ui_current_page(app);
+    if (page && page->ops->after_frame)
+        page->ops->after_frame(page, app);
 }
 
 /* ---- input ---- */
