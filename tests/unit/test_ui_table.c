@@ -222,9 +222,15 @@ static void lazy_rows_format_only_the_rows_shown(void **state)
     assert_int_equal(src.formatted[5000], 0);
     ui_table_refresh_row(&t, 3); /* shown: formatted again now */
     assert_int_equal(src.formatted[3], 2);
+    size_t before = src.calls;
+    ui_table_forget_cells(&t); /* a new look: the rows shown formatted again, no other */
+    assert_null(t.rows[3].cells);
+    ui_table_layout(&t, area);
+    assert_int_equal(src.calls, before + 38);
+    assert_int_equal(src.formatted[3], 3);
     ui_table_handle_key(&t, 's'); /* a sort reads every row once */
     for (size_t i = 0; i < N; i++)
-        assert_true(src.formatted[i] >= 1 && src.formatted[i] <= 2);
+        assert_true(src.formatted[i] >= 1 && src.formatted[i] <= 3);
     assert_int_equal(t.formats, src.calls);
     ui_table_free(&t);
     free(src.formatted);

@@ -391,7 +391,7 @@ static void health_draw(ui_page *page, ui_app *app, WINDOW *win, ui_rect area, b
     int width = st->table.widths[COL_SPARK];
     if (width > 0 && width != st->spark_width) {
         st->spark_width = width > SPARK_MAX_WIDTH ? SPARK_MAX_WIDTH : width;
-        fill_rows(page, app);
+        ui_table_forget_cells(&st->table); /* the rows shown are formatted again */
         ui_table_draw(&st->table, app, win, table_area, focused);
     }
 }

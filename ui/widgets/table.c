@@ -56,14 +56,20 @@ static ui_element on_base(const ui_table *t, ui_element el)
     return el;
 }
 
+static void free_cells(ui_table *t, ui_row *row)
+{
+    for (size_t c = 0; row->cells && c < t->ncols; c++) {
+        free(row->cells[c].text);
+        free(row->cells[c].compact);
+    }
+    free(row->cells);
+    row->cells = NULL;
+}
+
 static void free_rows(ui_table *t)
 {
     for (size_t i = 0; i < t->nrows; i++) {
-        for (size_t c = 0; t->rows[i].cells && c < t->ncols; c++) {
-            free(t->rows[i].cells[c].text);
-            free(t->rows[i].cells[c].compact);
-        }
-        free(t->rows[i].cells);
+        free_cells(t, &t->rows[i]);
         free(t->rows[i].key);
     }
     t->nrows = 0;
@@ -158,6 +164,21 @@ static const ui_cell *row_cells(ui_table *t, size_t i)
         t->format(t->format_ctx, t, i);
     }
     return t->rows[i].cells;
+}
+
+static void rebuild_view(ui_table *t);
+
+void ui_table_forget_cells(ui_table *t)
+{
+    if (!t->format)
+        return;
+    for (size_t i = 0; i < t->nrows; i++)
+        free_cells(t, &t->rows[i]);
+    memset(t->content_widths, 0, sizeof t->content_widths);
+    memset(t->compact_widths, 0, sizeof t->compact_widths);
+    t->stale_widths = 0;
+    if (t->filter[0] || t->sort_col >= 0)
+        rebuild_view(t);
 }
 
 void ui_table_refresh_row(ui_table *t, size_t row)

@@ -110,6 +110,10 @@ void ui_table_add_lazy(ui_table *t, const char *key);
 /* Lazy row `row` changed: formatted again now when it was formatted (drawn, filtered or
  * sorted), else left to be formatted when first needed. Then ui_table_update_end. */
 void ui_table_refresh_row(ui_table *t, size_t row);
+/* Every lazy row's look changed (the Health page's sparkline width): their cells go and are
+ * formatted again when next needed (O(rows shown) without a filter or a sort); the rows, their
+ * keys, the selection, filter and sort stay. */
+void ui_table_forget_cells(ui_table *t);
 /* Updating in place (O(rows changed), not a reload): replaces the cells of row (a position in
  * the order rows were added; its key stays), then ui_table_update_end re-filters and re-sorts
  * only when a filter or a sort is on (the selection keeps its key). false when out of memory
