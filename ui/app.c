@@ -532,6 +532,13 @@ static void render(ui_app *app)
     update_panels();
     curs_set(cursor ? 1 : 0);
     doupdate();
+    if (app->health && !app->alerts_tried) { /* once the first figures are out */
+        app->alerts_tried = true;
+        ui_alerts_start(app);
+    }
+    ui_page *page = ui_current_page(app);
+    if (page && page->ops->after_frame)
+        page->ops->after_frame(page, app);
 }
 
 /* ---- input ---- */

@@ -33,9 +33,18 @@ void ui_monitor_start(ui_app *app)
                  "The health monitor did not start: %.400s", err.message);
         return;
     }
+}
+
+void ui_alerts_start(ui_app *app)
+{
+    if (!app->monitor || app->alert_engine || app->read_only)
+        return;
     /* alerts are evaluated by the prober: this console when it holds the lease */
-    mm_alert_engine_config alerts = {.catalog_path = cfg.catalog_path, .monitor = app->monitor};
-    if (!app->read_only && alert_engine_start(&alerts, &app->alert_engine, &err) != MM_OK) {
+    mm_alert_engine_config alerts = {.catalog_path = catalog_path(app->cat),
+                                     .monitor = app->monitor};
+    mm_error err;
+    mm_error_clear(&err);
+    if (alert_engine_start(&alerts, &app->alert_engine, &err) != MM_OK) {
         app->alert_engine = NULL;
         snprintf(app->monitor_problem, sizeof app->monitor_problem,
                  "The alert engine did not start: %.400s", err.message);

@@ -25,6 +25,10 @@ typedef struct ui_page_ops {
     int (*handle_mouse)(ui_page *page, ui_app *app, int y, int x, mmask_t bstate);
     /* Called on the UI thread after a background wake (jobs collected, snapshot published). */
     void (*on_wake)(ui_page *page, ui_app *app);
+    /* Called on the UI thread once a frame showing the page is on the terminal (after its
+     * doupdate): work that must not delay that frame starts here (the Health page's
+     * unpriced-cap line). Optional. */
+    void (*after_frame)(ui_page *page, ui_app *app);
     /* Milliseconds until the page wants to be drawn again (spinner, "3m ago"), or -1. */
     int (*timer_ms)(ui_page *page, ui_app *app);
     /* Optional extra text for the help screen (thresholds, legends), or NULL. */

@@ -203,9 +203,9 @@ mm_status cat_step_changes(mm_catalog *cat, db_stmt *stmt, const char *doing, in
 /* ---- the usage queries limits and health depend on (tests check their query plans) ---- */
 extern const char CAT_SQL_USAGE_SINCE_TIME_ACCOUNT[];
 extern const char CAT_SQL_USAGE_SINCE_TIME_ALL[];
-/* The month's cost per account from the day rollups, SQLite's (catalog_month_cost.c): by the
- * primary key's start_ms range, not the name index (its plan is tested). */
-extern const char CAT_SQL_MONTH_COSTS_SQLITE[];
+/* The month's day-rollup rows of the accounts (catalog_month_cost.c, summed there in a hash): by
+ * the primary key's start_ms range, not the name index (its SQLite plan is tested). */
+extern const char CAT_SQL_MONTH_ROWS[];
 extern const char CAT_SQL_USAGE_TOTALS_ACCOUNT[];
 extern const char CAT_SQL_USAGE_TOTALS_WORKSPACE[];
 /* Binds an event's tokens_cache_read, tokens_cache_write, usage_estimated and ttft_ms (NULL

@@ -15,7 +15,8 @@ typedef struct mm_month_cost {
 } mm_month_cost;
 
 /* Every account with a cost or an unpriced request since month_start_ms (requests; one
- * indexed range of the day rollups, the open transaction's events included), in a malloc'ed
+ * range of the day rollups in key order, summed per account in memory, the open transaction's
+ * events included), in a malloc'ed
  * array sorted by name in byte order (strcmp's); free(*items). MM_E_DB when the catalog cannot be
  * read, MM_E_INTERNAL out of memory (then *items is NULL). */
 mm_status catalog_usage_month_costs(mm_catalog *cat, int64_t month_start_ms, mm_month_cost **items,

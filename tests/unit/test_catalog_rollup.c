@@ -1,6 +1,7 @@
 /* Unit tests of the usage rollups: equal to a recount of the raw events after random ingest
  * (batches and single inserts), after plain-SQL writes and the migration's backfill, across
- * pruning and a month boundary (fixed clock); the retention setting; the latency sketch. */
+ * pruning and a month boundary (fixed clock); the month's cost per account; the retention
+ * setting; the latency sketch. */
 #include "test_catalog_util.h"
 #include "test_rollup_recount.h"
 
@@ -8,6 +9,7 @@
 
 #include "catalog/admission.h"
 #include "catalog/catalog_internal.h"
+#include "catalog/month_cost.h"
 #include "util/clock.h"
 
 #define DAY 86400000LL
@@ -289,6 +291,45 @@ static void month_to_date_stays_exact_across_pruning_and_the_month_boundary(void
     assert_int_equal(ws_after.cost_month_micros, ws_before.cost_month_micros);
 }
 
+/* The month's cost per account (the Health page's "$ month", summed from the day rollups in
+ * one scan) equals a recount of the raw events: each account's priced cost and unpriced
+ * requests since the month began, sorted by name, the accounts without either left out. */
+static void month_costs_equal_a_recount_of_the_raw_events(void **state)
+{
+    catalog_fixture *fx = *state;
+    mm_error err;
+    ingest(fx->cat, 7, N_EVENTS);
+    int64_t months[] = {mm_month_start_ms(BASE), mm_month_start_ms(BASE + 4 * DAY)};
+    for (size_t m = 0; m < 2; m++) {
+        mm_month_cost *costs = NULL;
+        size_t count = 0;
+        assert_int_equal(catalog_usage_month_costs(fx->cat, months[m], &costs, &count, &err),
+                         MM_OK);
+        size_t expected = 0;
+        for (int a = 0; a < N_ACCOUNTS; a++) {
+            char account[16];
+            snprintf(account, sizeof account, "acct-%d", a);
+            mm_rollup_query q = {
+                .account = account, .kind = "request", .from_ms = months[m], .to_ms = INT64_MAX};
+            recount r = {.q = &q};
+            mm_histogram_init(&r.latency);
+            assert_int_equal(catalog_usage_since_id(fx->cat, 0, 0, add_recounted, &r, NULL, &err),
+                             MM_OK);
+            mm_histogram_free(&r.latency);
+            if (r.sums.cost_micros == 0 && r.sums.unpriced == 0)
+                continue;
+            assert_true(expected < count);
+            assert_string_equal(costs[expected].account, account); /* acct-0 < acct-1 < ... */
+            assert_int_equal(costs[expected].cost_micros, r.sums.cost_micros);
+            assert_int_equal(costs[expected].unpriced, r.sums.unpriced);
+            expected++;
+        }
+        assert_true(expected > 0);
+        assert_int_equal(count, expected);
+        free(costs);
+    }
+}
+
 static void retention_setting_has_a_default_and_bounds(void **state)
 {
     catalog_fixture *fx = *state;
@@ -350,6 +391,8 @@ int main(void)
             catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(migration_12_keeps_the_rollups, catalog_fixture_setup,
                                         catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(month_costs_equal_a_recount_of_the_raw_events,
+                                        catalog_fixture_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(retention_setting_has_a_default_and_bounds,
                                         catalog_fixture_setup, catalog_fixture_teardown),
         cmocka_unit_test(sketch_round_trip_keeps_the_stated_error),

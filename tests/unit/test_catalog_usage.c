@@ -301,7 +301,7 @@ static void month_costs_read_the_month_by_time(void **state)
     assert_int_equal(catalog_usage_insert_batch(fx->cat, evs, 3000, &err), MM_OK);
     for (int pass = 0; pass < 2; pass++) { /* with the statistics of an empty table, then fresh */
         char plan[1024];
-        query_plan(fx->path, CAT_SQL_MONTH_COSTS_SQLITE, plan, sizeof plan);
+        query_plan(fx->path, CAT_SQL_MONTH_ROWS, plan, sizeof plan);
         if (!strstr(plan, "usage_rollup_day USING PRIMARY KEY (start_ms>?)"))
             fail_msg("the month's costs are not read by time: %s", plan);
         sqlite3 *db;

@@ -1,6 +1,7 @@
 /* Unit tests of the table widget's data side: the sort (natural order, stable), the filter
- * narrowing the view as characters are typed, the widest cells kept as rows are added, and a
- * row replaced in place. */
+ * narrowing the view as characters are typed, the widest cells kept as rows are added, a row
+ * replaced in place, and lazy rows (formatted only when drawn, filtered or sorted, with the
+ * same view as rows given whole). */
 #include "testutil.h"
 
 #include <stdio.h>
@@ -127,6 +128,157 @@ static void a_row_set_in_place_reads_as_a_reload(void **state)
     ui_table_free(&t);
 }
 
+/* ---- lazy rows ---- */
+
+/* The cells of row i, the same for lazy and whole rows. */
+static void row_texts(size_t i, size_t n, char *name, char *size)
+{
+    snprintf(name, 32, "row-%zu", (i * 7) % n);
+    snprintf(size, 32, "%zu", i % 3);
+}
+
+typedef struct lazy_source {
+    size_t n;
+    size_t calls;      /* formatter calls */
+    size_t *formatted; /* how many times each row was formatted */
+} lazy_source;
+
+static void format_lazy(void *ctx, ui_table *t, size_t row)
+{
+    lazy_source *src = ctx;
+    char name[32], size[32];
+    row_texts(row, src->n, name, size);
+    const char *cells[] = {name, size};
+    src->calls++;
+    src->formatted[row]++;
+    ui_table_set_row(t, row, cells, NULL);
+}
+
+static void fill_lazy(ui_table *t, lazy_source *src)
+{
+    ui_table_set_format(t, format_lazy, src);
+    ui_table_begin(t);
+    for (size_t i = 0; i < src->n; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "k%zu", i);
+        ui_table_add_lazy(t, key);
+    }
+    ui_table_end(t);
+}
+
+static void fill_whole(ui_table *t, size_t n)
+{
+    ui_table_begin(t);
+    for (size_t i = 0; i < n; i++) {
+        char name[32], size[32], key[32];
+        row_texts(i, n, name, size);
+        snprintf(key, sizeof key, "k%zu", i);
+        const char *cells[] = {name, size};
+        ui_table_add(t, key, cells, NULL);
+    }
+    ui_table_end(t);
+}
+
+/* The same rows in the same order, selection and scroll. */
+static void assert_same_view(const ui_table *a, const ui_table *b)
+{
+    assert_int_equal(a->nview, b->nview);
+    for (size_t i = 0; i < a->nview; i++)
+        assert_int_equal(a->view[i], b->view[i]);
+    assert_int_equal(a->sel, b->sel);
+    assert_int_equal(a->top, b->top);
+    assert_string_equal(ui_table_selected_key(a), ui_table_selected_key(b));
+}
+
+static void press(ui_table *a, ui_table *b, int key, ui_rect area)
+{
+    ui_table_handle_key(a, key);
+    ui_table_handle_key(b, key);
+    ui_table_layout(a, area);
+    ui_table_layout(b, area);
+}
+
+static void lazy_rows_format_only_the_rows_shown(void **state)
+{
+    (void)state;
+    enum { N = 10000 };
+    lazy_source src = {.n = N, .formatted = calloc(N, sizeof(size_t))};
+    assert_non_null(src.formatted);
+    ui_table t;
+    ui_table_init(&t, TABLE_COLUMNS, 2, "row|rows", "none");
+    fill_lazy(&t, &src);
+    assert_int_equal(src.calls, 0); /* adding rows formats none */
+    ui_rect area = {0, 0, 40, 80};  /* 38 rows shown */
+    ui_table_layout(&t, area);
+    assert_int_equal(src.calls, 38);
+    for (size_t i = 0; i < 38; i++)
+        assert_int_equal(src.formatted[i], 1);
+    ui_table_layout(&t, area); /* drawn again: kept, not formatted again */
+    assert_int_equal(src.calls, 38);
+    ui_table_handle_key(&t, UI_FN(KEY_NPAGE)); /* a page down formats the next rows only */
+    ui_table_layout(&t, area);
+    assert_true(src.calls <= 38 + 38);
+    ui_table_refresh_row(&t, 5000); /* not formatted yet: left for later */
+    assert_int_equal(src.formatted[5000], 0);
+    ui_table_refresh_row(&t, 3); /* shown: formatted again now */
+    assert_int_equal(src.formatted[3], 2);
+    size_t before = src.calls;
+    ui_table_forget_cells(&t); /* a new look: the rows shown formatted again, no other */
+    assert_null(t.rows[3].cells);
+    ui_table_layout(&t, area);
+    assert_int_equal(src.calls, before + 38);
+    assert_int_equal(src.formatted[3], 3);
+    ui_table_handle_key(&t, 's'); /* a sort reads every row once */
+    for (size_t i = 0; i < N; i++)
+        assert_true(src.formatted[i] >= 1 && src.formatted[i] <= 3);
+    assert_int_equal(t.formats, src.calls);
+    ui_table_free(&t);
+    free(src.formatted);
+}
+
+static void lazy_rows_sort_filter_and_scroll_as_whole_rows_do(void **state)
+{
+    (void)state;
+    enum { N = 10000 };
+    lazy_source src = {.n = N, .formatted = calloc(N, sizeof(size_t))};
+    assert_non_null(src.formatted);
+    ui_table lazy, whole;
+    ui_table_init(&lazy, TABLE_COLUMNS, 2, "row|rows", "none");
+    ui_table_init(&whole, TABLE_COLUMNS, 2, "row|rows", "none");
+    fill_lazy(&lazy, &src);
+    fill_whole(&whole, N);
+    ui_rect area = {0, 0, 40, 80};
+    ui_table_layout(&lazy, area);
+    ui_table_layout(&whole, area);
+    assert_same_view(&lazy, &whole);
+    const int keys[] = {UI_FN(KEY_NPAGE),
+                        UI_FN(KEY_NPAGE),
+                        'j',
+                        's',
+                        UI_FN(KEY_END),
+                        'S',
+                        's',
+                        'k',
+                        '/',
+                        '9',
+                        '9',
+                        '\n',
+                        UI_FN(KEY_NPAGE),
+                        UI_KEY_ESC,
+                        'g',
+                        's'};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        press(&lazy, &whole, keys[i], area);
+        assert_same_view(&lazy, &whole);
+    }
+    for (size_t i = 0; i < lazy.nview; i++) /* every row now formatted, with the same cells */
+        assert_string_equal(lazy.rows[lazy.view[i]].cells[0].text,
+                            whole.rows[whole.view[i]].cells[0].text);
+    ui_table_free(&lazy);
+    ui_table_free(&whole);
+    free(src.formatted);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -134,6 +286,8 @@ int main(void)
         cmocka_unit_test(typing_a_filter_narrows_the_view_and_backspace_widens_it),
         cmocka_unit_test(keeps_the_widest_cell_of_each_column),
         cmocka_unit_test(a_row_set_in_place_reads_as_a_reload),
+        cmocka_unit_test(lazy_rows_format_only_the_rows_shown),
+        cmocka_unit_test(lazy_rows_sort_filter_and_scroll_as_whole_rows_do),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,7 +32,9 @@ typedef struct health_page {
     int64_t cap_version;        /* the catalog_version cap_blind was read at (-1: not yet) */
     bool cap_reading;           /* the cap warning is being read on a worker thread */
     bool cap_started;           /* it was read (or is being read) at least once */
+    bool cap_wanted;            /* read it (when its version moved) once the frame is out */
     mm_health_snapshot *shown;  /* the snapshot the rows show (a reference), or NULL */
+    ui_app *app;                /* for formatting a row when the table first needs it */
 } health_page;
 
 enum {
@@ -138,9 +140,8 @@ static bool any_errors(const mm_health_figures *f)
     return f->errors > 0;
 }
 
-/* Formats f's row; add true appends it, false replaces row position (ui_table_set_row). */
-static void put_row(ui_app *app, health_page *st, const mm_health_figures *f, bool add,
-                    size_t position)
+/* Formats f's cells into row position of the table (ui_table_set_row). */
+static void put_row(ui_app *app, health_page *st, const mm_health_figures *f, size_t position)
 {
     const mm_provider_info *p = provider_find(f->provider);
     char status[48], avg[24], p95[24], errors[24], rl[24], tin[24], tout[24], hour[32], month[32],
@@ -173,10 +174,17 @@ static void put_row(ui_app *app, health_page *st, const mm_health_figures *f, bo
             ? UI_EL_BAD
             : (month_unpriced_only ? UI_EL_DIM : UI_EL_NORMAL);
     els[COL_SPARK] = st->spark_errors ? (any_errors(f) ? UI_EL_BAD : UI_EL_DIM) : UI_EL_OK;
-    if (add)
-        ui_table_add(&st->table, f->account, cells, els);
-    else
-        ui_table_set_row(&st->table, position, cells, els);
+    ui_table_set_row(&st->table, position, cells, els);
+}
+
+/* The table's formatter: a row's cells from the snapshot the rows show, when the table first
+ * needs them (the rows on screen; every row only once a filter or a sort is on). */
+static void format_row(void *ctx, ui_table *t, size_t row)
+{
+    (void)t;
+    health_page *st = ctx;
+    if (st->shown && row < st->shown->report.count)
+        put_row(st->app, st, &st->shown->report.accounts[row], row);
 }
 
 static void set_subtitle(ui_page *page, const mm_health_report *r)
@@ -207,18 +215,18 @@ static void fill_rows(ui_page *page, ui_app *app)
 {
     health_page *st = page->state;
     st->table.cols = st->spark_errors ? COLUMNS_ERRORS : COLUMNS_LATENCY;
+    hold_snapshot(st, app); /* what the lazy rows are formatted from */
     ui_table_begin(&st->table);
     if (app->health) {
         const mm_health_report *r = &app->health->report;
         for (size_t i = 0; i < r->count; i++)
-            put_row(app, st, &r->accounts[i], true, 0);
+            ui_table_add_lazy(&st->table, r->accounts[i].account);
         set_subtitle(page, r);
     } else {
         snprintf(page->subtitle, sizeof page->subtitle, "loading");
     }
     st->table.empty_text = app->health ? NO_ACCOUNTS : "Reading the accounts' figures.";
     ui_table_end(&st->table);
-    hold_snapshot(st, app);
 }
 
 /* The same accounts in the same order as the rows shown: only changed figures are redrawn. */
@@ -241,13 +249,15 @@ static void update_rows(ui_page *page, ui_app *app)
         fill_rows(page, app);
         return;
     }
-    const mm_health_report *was = &st->shown->report, *now = &app->health->report;
+    mm_health_snapshot *was = health_snapshot_retain(st->shown);
+    hold_snapshot(st, app);
+    const mm_health_report *now = &app->health->report;
     for (size_t i = 0; i < now->count; i++)
-        if (!health_figures_same(&was->accounts[i], &now->accounts[i]))
-            put_row(app, st, &now->accounts[i], false, i);
+        if (!health_figures_same(&was->report.accounts[i], &now->accounts[i]))
+            ui_table_refresh_row(&st->table, i); /* only a row formatted already: O(shown) */
+    health_snapshot_release(was);
     ui_table_update_end(&st->table);
     set_subtitle(page, now);
-    hold_snapshot(st, app);
 }
 
 static void cap_warning_read(ui_app *app, const char *text, void *owner)
@@ -283,8 +293,7 @@ static void health_load(ui_page *page, ui_app *app)
     ui_monitor_refresh(app);
     if (snapshot_is_new(st, app) || !st->shown)
         update_rows(page, app);
-    if (st->shown)
-        read_cap_warning(page, app);
+    st->cap_wanted = st->shown != NULL;
 }
 
 static void health_on_wake(ui_page *page, ui_app *app)
@@ -292,8 +301,17 @@ static void health_on_wake(ui_page *page, ui_app *app)
     health_page *st = page->state;
     if (snapshot_is_new(st, app))
         update_rows(page, app);
-    if (st->shown && !st->cap_started && page == ui_current_page(app))
-        read_cap_warning(page, app); /* the first figures are on the screen: the cap line next */
+    st->cap_wanted |= st->shown && !st->cap_started;
+}
+
+/* The frame with the figures is on the terminal: the cap line next (never before it). */
+static void health_after_frame(ui_page *page, ui_app *app)
+{
+    health_page *st = page->state;
+    if (st->cap_wanted && st->shown) {
+        st->cap_wanted = false;
+        read_cap_warning(page, app);
+    }
 }
 
 /* ---- drawing ---- */
@@ -373,7 +391,7 @@ static void health_draw(ui_page *page, ui_app *app, WINDOW *win, ui_rect area, b
     int width = st->table.widths[COL_SPARK];
     if (width > 0 && width != st->spark_width) {
         st->spark_width = width > SPARK_MAX_WIDTH ? SPARK_MAX_WIDTH : width;
-        fill_rows(page, app);
+        ui_table_forget_cells(&st->table); /* the rows shown are formatted again */
         ui_table_draw(&st->table, app, win, table_area, focused);
     }
 }
@@ -490,6 +508,7 @@ static const ui_page_ops HEALTH_OPS = {
     .handle_key = health_key,
     .handle_mouse = health_mouse,
     .on_wake = health_on_wake,
+    .after_frame = health_after_frame,
     .help_extra = health_help,
     .destroy = health_destroy,
     .follows_unaudited = true,
@@ -500,11 +519,12 @@ ui_page *ui_page_health_new(ui_app *app, const char *id, const char *title)
     health_page *st = calloc(1, sizeof *st);
     if (!st)
         return NULL;
-    (void)app;
+    st->app = app;
     st->spark_width = SPARK_INITIAL_WIDTH;
     st->cap_version = -1;
     ui_table_init(&st->table, COLUMNS_LATENCY, N_COLS, "account|accounts", NO_ACCOUNTS);
     ui_table_set_keep(&st->table, KEEP);
+    ui_table_set_format(&st->table, format_row, st);
     ui_page *page = ui_page_alloc(&HEALTH_OPS, id, title, st);
     if (!page) {
         ui_table_free(&st->table);

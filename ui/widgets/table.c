@@ -1,5 +1,6 @@
-/* The generic table: row storage, live filter, natural-order sort, column width fitting,
- * drawing with the selection and a status line, keys and mouse. */
+/* The generic table: row storage (lazy rows formatted when first needed), live filter,
+ * natural-order sort, column width fitting, drawing with the selection and a status line, keys
+ * and mouse. */
 #include "widgets/table.h"
 
 #include <ctype.h>
@@ -55,14 +56,20 @@ static ui_element on_base(const ui_table *t, ui_element el)
     return el;
 }
 
+static void free_cells(ui_table *t, ui_row *row)
+{
+    for (size_t c = 0; row->cells && c < t->ncols; c++) {
+        free(row->cells[c].text);
+        free(row->cells[c].compact);
+    }
+    free(row->cells);
+    row->cells = NULL;
+}
+
 static void free_rows(ui_table *t)
 {
     for (size_t i = 0; i < t->nrows; i++) {
-        for (size_t c = 0; c < t->ncols; c++) {
-            free(t->rows[i].cells[c].text);
-            free(t->rows[i].cells[c].compact);
-        }
-        free(t->rows[i].cells);
+        free_cells(t, &t->rows[i]);
         free(t->rows[i].key);
     }
     t->nrows = 0;
@@ -116,8 +123,13 @@ static int cell_width(const char *text)
     return text ? mm_text_width(text) : 0;
 }
 
-void ui_table_add(ui_table *t, const char *key, const char *const *texts,
-                  const ui_element *elements)
+void ui_table_set_format(ui_table *t, ui_row_format_fn *format, void *ctx)
+{
+    t->format = format;
+    t->format_ctx = ctx;
+}
+
+void ui_table_add_lazy(ui_table *t, const char *key)
 {
     if (t->nrows == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 16;
@@ -128,33 +140,62 @@ void ui_table_add(ui_table *t, const char *key, const char *const *texts,
         t->cap = cap;
     }
     ui_row *row = &t->rows[t->nrows];
-    row->cells = calloc(t->ncols, sizeof *row->cells);
+    row->cells = NULL;
     row->key = strdup(key ? key : "");
-    if (!row->cells || !row->key) {
-        free(row->cells);
-        free(row->key);
-        return;
-    }
-    for (size_t c = 0; c < t->ncols; c++) {
-        row->cells[c].text = strdup(texts[c] ? texts[c] : "");
-        row->cells[c].element = elements ? elements[c] : UI_EL_NORMAL;
-        row->cells[c].compact = compact_text(t, c, row->cells[c].text);
-        int width = cell_width(row->cells[c].text);
-        if (width > t->content_widths[c])
-            t->content_widths[c] = width;
-        width = cell_width(row->cells[c].compact);
-        if (width > t->compact_widths[c])
-            t->compact_widths[c] = width;
-    }
-    t->nrows++;
+    if (row->key)
+        t->nrows++;
 }
 
-static bool row_matches(const ui_table *t, const ui_row *row)
+void ui_table_add(ui_table *t, const char *key, const char *const *texts,
+                  const ui_element *elements)
+{
+    size_t before = t->nrows;
+    ui_table_add_lazy(t, key);
+    if (t->nrows > before)
+        ui_table_set_row(t, before, texts, elements);
+}
+
+/* Row i's cells, formatted first when it is a lazy row not formatted yet (NULL only when out of
+ * memory). */
+static const ui_cell *row_cells(ui_table *t, size_t i)
+{
+    if (!t->rows[i].cells && t->format) {
+        t->formats++;
+        t->format(t->format_ctx, t, i);
+    }
+    return t->rows[i].cells;
+}
+
+static void rebuild_view(ui_table *t);
+
+void ui_table_forget_cells(ui_table *t)
+{
+    if (!t->format)
+        return;
+    for (size_t i = 0; i < t->nrows; i++)
+        free_cells(t, &t->rows[i]);
+    memset(t->content_widths, 0, sizeof t->content_widths);
+    memset(t->compact_widths, 0, sizeof t->compact_widths);
+    t->stale_widths = 0;
+    if (t->filter[0] || t->sort_col >= 0)
+        rebuild_view(t);
+}
+
+void ui_table_refresh_row(ui_table *t, size_t row)
+{
+    if (row < t->nrows && t->rows[row].cells && t->format) {
+        t->formats++;
+        t->format(t->format_ctx, t, row);
+    }
+}
+
+static bool row_matches(ui_table *t, size_t i)
 {
     if (!t->filter[0])
         return true;
-    for (size_t c = 0; c < t->ncols; c++)
-        if (row->cells[c].text && strcasestr(row->cells[c].text, t->filter))
+    const ui_cell *cells = row_cells(t, i);
+    for (size_t c = 0; cells && c < t->ncols; c++)
+        if (cells[c].text && strcasestr(cells[c].text, t->filter))
             return true;
     return false;
 }
@@ -199,6 +240,13 @@ static int severity_rank(ui_element el)
     }
 }
 
+/* The sort column's cell of row r (an empty one for a row out of memory left unformatted). */
+static const ui_cell *sort_cell(const ui_table *t, size_t r)
+{
+    static const ui_cell EMPTY = {"", NULL, UI_EL_NORMAL};
+    return t->rows[r].cells ? &t->rows[r].cells[t->sort_col] : &EMPTY;
+}
+
 static int compare_cells(const ui_table *t, const ui_cell *a, const ui_cell *b)
 {
     if (t->cols[t->sort_col].by_severity) {
@@ -213,7 +261,7 @@ static int compare_view(const void *a, const void *b, void *ctx)
 {
     const ui_table *t = ctx;
     size_t ra = *(const size_t *)a, rb = *(const size_t *)b;
-    int cmp = compare_cells(t, &t->rows[ra].cells[t->sort_col], &t->rows[rb].cells[t->sort_col]);
+    int cmp = compare_cells(t, sort_cell(t, ra), sort_cell(t, rb));
     if (t->sort_desc)
         cmp = -cmp;
     if (cmp)
@@ -224,8 +272,11 @@ static int compare_view(const void *a, const void *b, void *ctx)
 /* O(n log n): a key that sorts 10,000 rows stays within a frame. */
 static void sort_view(ui_table *t)
 {
-    if (t->sort_col >= 0 && t->nview > 1)
-        qsort_r(t->view, t->nview, sizeof *t->view, compare_view, t);
+    if (t->sort_col < 0 || t->nview < 2)
+        return;
+    for (size_t i = 0; i < t->nview; i++) /* a sort reads every row's cells */
+        row_cells(t, t->view[i]);
+    qsort_r(t->view, t->nview, sizeof *t->view, compare_view, t);
 }
 
 static void rebuild_view(ui_table *t)
@@ -236,7 +287,7 @@ static void rebuild_view(ui_table *t)
     t->view = calloc(t->nrows ? t->nrows : 1, sizeof *t->view);
     t->nview = 0;
     for (size_t i = 0; t->view && i < t->nrows; i++)
-        if (row_matches(t, &t->rows[i]))
+        if (row_matches(t, i))
             t->view[t->nview++] = i;
     sort_view(t);
     t->sel = 0;
@@ -264,6 +315,11 @@ bool ui_table_set_row(ui_table *t, size_t row, const char *const *texts, const u
             return false;
         }
     ui_cell *cells = t->rows[row].cells;
+    if (!cells && !(cells = t->rows[row].cells = calloc(t->ncols, sizeof *cells))) {
+        for (size_t c = 0; c < t->ncols; c++)
+            free(copies[c]);
+        return false;
+    }
     for (size_t c = 0; c < t->ncols; c++) {
         int before = cell_width(cells[c].text);
         int after = mm_text_width(copies[c]);
@@ -295,6 +351,8 @@ static void measure_stale_widths(ui_table *t)
             continue;
         int widest = 0, widest_compact = 0;
         for (size_t r = 0; r < t->nrows; r++) {
+            if (!t->rows[r].cells)
+                continue; /* a lazy row not formatted yet */
             int w = cell_width(t->rows[r].cells[c].text);
             if (w > widest)
                 widest = w;
@@ -504,7 +562,7 @@ static void draw_row(ui_table *t, ui_app *app, WINDOW *win, int y, ui_rect a, co
     int x = a.x;
     if (selected != UI_EL_NORMAL)
         ui_draw_text(app, win, y, a.x, a.w, selected, UI_ALIGN_LEFT, "");
-    for (size_t c = 0; c < t->ncols; c++) {
+    for (size_t c = 0; row->cells && c < t->ncols; c++) {
         if (t->widths[c] == 0)
             continue;
         ui_element el = selected != UI_EL_NORMAL ? selected : on_base(t, row->cells[c].element);
@@ -546,13 +604,9 @@ static void draw_status(ui_table *t, ui_app *app, WINDOW *win, ui_rect a)
     ui_draw_text(app, win, y, a.x, a.w, on_base(t, UI_EL_DIM), UI_ALIGN_LEFT, line);
 }
 
-void ui_table_draw(ui_table *t, ui_app *app, WINDOW *win, ui_rect a, bool focused)
+void ui_table_layout(ui_table *t, ui_rect a)
 {
-    if (a.h < 3 || a.w < 10)
-        return;
-    fit_widths(t, a.w);
-    draw_header(t, app, win, a);
-    t->body_h = a.h - 2;
+    t->body_h = a.h > 2 ? a.h - 2 : 0;
     if (t->sel >= t->nview)
         t->sel = t->nview ? t->nview - 1 : 0;
     if (t->sel < t->top)
@@ -561,6 +615,17 @@ void ui_table_draw(ui_table *t, ui_app *app, WINDOW *win, ui_rect a, bool focuse
         t->top = t->sel - (size_t)t->body_h + 1;
     if (t->top + (size_t)t->body_h > t->nview)
         t->top = t->nview > (size_t)t->body_h ? t->nview - (size_t)t->body_h : 0;
+    for (int i = 0; i < t->body_h && t->top + (size_t)i < t->nview; i++)
+        row_cells(t, t->view[t->top + (size_t)i]); /* the rows shown, and no other */
+    fit_widths(t, a.w);
+}
+
+void ui_table_draw(ui_table *t, ui_app *app, WINDOW *win, ui_rect a, bool focused)
+{
+    if (a.h < 3 || a.w < 10)
+        return;
+    ui_table_layout(t, a);
+    draw_header(t, app, win, a);
     if (t->nview == 0) {
         const char *text = t->nrows ? "No row matches the filter (Esc clears it)." : t->empty_text;
         ui_draw_clip(app, win, a.y + 2, a.x + 1, a.w - 2, on_base(t, UI_EL_DIM), text);
@@ -626,7 +691,7 @@ static void narrow_view(ui_table *t)
     char *keep = key ? strdup(key) : NULL;
     size_t kept = 0;
     for (size_t i = 0; i < t->nview; i++)
-        if (row_matches(t, &t->rows[t->view[i]]))
+        if (row_matches(t, t->view[i]))
             t->view[kept++] = t->view[i];
     t->nview = kept;
     t->sel = 0;

@@ -33,9 +33,14 @@ typedef struct ui_cell {
 } ui_cell;
 
 typedef struct ui_row {
-    char *key; /* identifies the row across reloads (an account name) */
-    ui_cell *cells;
+    char *key;      /* identifies the row across reloads (an account name) */
+    ui_cell *cells; /* NULL: a lazy row not formatted yet (ui_table_add_lazy) */
 } ui_row;
+
+struct ui_table;
+/* Formats lazy row `row` (its position in the order rows were added) by giving its cells to
+ * ui_table_set_row(t, row, ...). */
+typedef void ui_row_format_fn(void *ctx, struct ui_table *t, size_t row);
 
 typedef struct ui_table {
     const ui_column *cols;
@@ -64,6 +69,9 @@ typedef struct ui_table {
     unsigned stale_widths; /* bit c: a widest cell of column c was replaced by a narrower one */
     int body_h;            /* rows shown at the last draw (for PgUp/PgDn) */
     unsigned long loads;   /* whole reloads (ui_table_begin): a page updating in place keeps it */
+    ui_row_format_fn *format; /* formats lazy rows when first needed (ui_table_set_format) */
+    void *format_ctx;
+    unsigned long formats; /* lazy rows formatted (format calls): O(visible rows) a draw */
 } ui_table;
 
 void ui_table_init(ui_table *t, const ui_column *cols, size_t ncols, const char *noun,
@@ -91,6 +99,21 @@ void ui_table_begin(ui_table *t);
 void ui_table_add(ui_table *t, const char *key, const char *const *texts,
                   const ui_element *elements);
 void ui_table_end(ui_table *t);
+/* Lazy rows (10,000 accounts: the first frame formats only the rows it shows): the table calls
+ * format for a row the first time it needs its cells — to draw it, or for every row once a
+ * filter or a sort is on (they read every row's cells); the cells are then kept. Column widths
+ * come from the rows formatted so far (the widest cell seen), so scrolling to a wider cell
+ * widens its column. */
+void ui_table_set_format(ui_table *t, ui_row_format_fn *format, void *ctx);
+/* Adds a lazy row with its key only (between ui_table_begin and ui_table_end). */
+void ui_table_add_lazy(ui_table *t, const char *key);
+/* Lazy row `row` changed: formatted again now when it was formatted (drawn, filtered or
+ * sorted), else left to be formatted when first needed. Then ui_table_update_end. */
+void ui_table_refresh_row(ui_table *t, size_t row);
+/* Every lazy row's look changed (the Health page's sparkline width): their cells go and are
+ * formatted again when next needed (O(rows shown) without a filter or a sort); the rows, their
+ * keys, the selection, filter and sort stay. */
+void ui_table_forget_cells(ui_table *t);
 /* Updating in place (O(rows changed), not a reload): replaces the cells of row (a position in
  * the order rows were added; its key stays), then ui_table_update_end re-filters and re-sorts
  * only when a filter or a sort is on (the selection keeps its key). false when out of memory
@@ -98,6 +121,9 @@ void ui_table_end(ui_table *t);
 bool ui_table_set_row(ui_table *t, size_t row, const char *const *texts,
                       const ui_element *elements);
 void ui_table_update_end(ui_table *t);
+/* The data side of a draw into area: scrolls to the selection, formats the lazy rows that
+ * show and fits the column widths (ui_table_draw calls it; tests call it without a screen). */
+void ui_table_layout(ui_table *t, ui_rect area);
 /* Draws header, rows and the status/filter line into area. */
 void ui_table_draw(ui_table *t, ui_app *app, WINDOW *win, ui_rect area, bool focused);
 /* Movement, filter and sort keys. While the filter is being typed every printable key is
