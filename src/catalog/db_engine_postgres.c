@@ -5,6 +5,7 @@
 
 #include <libpq-fe.h>
 #include <poll.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -971,11 +972,13 @@ void db_postgres_display(const char *address, char *out, size_t outsz)
     const char *dbname = option_value(opts, "dbname");
     const char *service = option_value(opts, "service");
     bool socket_dir = host && host[0] == '/';
-    snprintf(out, outsz, "postgresql://%s%s%s%s%s/%s%s%s%s%s", user ? user : "", user ? "@" : "",
-             host && !socket_dir ? host : "", port ? ":" : "", port ? port : "",
+    char raw[DB_DISPLAY_MAX];
+    snprintf(raw, sizeof raw, "postgresql://%s%s%s%s%s/%s%s%s%s%s", user ? user : "",
+             user ? "@" : "", host && !socket_dir ? host : "", port ? ":" : "", port ? port : "",
              dbname ? dbname : "", socket_dir ? "?host=" : "", socket_dir ? host : "",
              service ? (socket_dir ? "&service=" : "?service=") : "", service ? service : "");
     pq.PQconninfoFree(opts);
+    mm_sanitize(out, outsz, raw, SIZE_MAX); /* decoded %0A and the like: no control characters */
 }
 
 static void ignore_notice(void *arg, const char *message)
@@ -1047,6 +1050,8 @@ mm_status db_postgres_open(const char *address, const db_open_options *opts, db_
     if (!pc->handle || pq.PQstatus(pc->handle) != CONNECTION_OK) {
         db_fail(db, DB_FAULT_CONNECTION,
                 pc->handle ? pq.PQerrorMessage(pc->handle) : "out of memory");
+        /* libpq quotes what it cannot parse: the whole address, or the password itself */
+        mm_redact_address_in(db->message, sizeof db->message, address);
         st = mm_error_set(err, MM_E_DB, "db",
                           "cannot connect to the catalog %s: %s; check --db or MM_DB and that "
                           "the server is running",

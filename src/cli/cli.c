@@ -76,6 +76,11 @@ int cli_parse_global(cli_context *ctx, int argc, char **argv, int *first)
     while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
         switch (c) {
         case OPT_DB:
+            if (!optarg[0]) { /* --db "$UNSET" must not fall back to $MM_DB or the default */
+                fprintf(stderr, "mmadmin: --db is empty (an unset variable?): give a file path "
+                                "or postgresql://...; without --db, $MM_DB is used\n");
+                return CLI_EXIT_USAGE;
+            }
             ctx->db_path = optarg;
             break;
         case OPT_READ_ONLY:

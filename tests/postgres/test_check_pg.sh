@@ -24,6 +24,27 @@ mm --db "$NO_SUCH_DB" workspace list
 assert_rc 1
 assert_contains err "cannot connect"
 assert_not_contains err "hunter2ZQX"
+# libpq quotes what it cannot parse — the whole address, or the password's own token — and
+# those words reach the message: the password is hidden there too
+mm --db "postgresql://mmadmin:hunter2ZQX@[::1/db" workspace list
+assert_rc 1
+assert_contains err 'postgresql://mmadmin:***@[::1/db'
+assert_not_contains err "hunter2ZQX"
+mm --db "${MM_PG_ADDRESS/mmadmin@/mmadmin:hunter2%ZQX@}" workspace list
+assert_rc 1
+assert_contains err "percent-encoded"
+assert_not_contains err "hunter2"
+mm --db "$MM_PG_ADDRESS&password=pw%zz" workspace list
+assert_rc 1
+assert_not_contains err "pw%zz"
+mm --db "$MM_PG_ADDRESS&password=hunter2ZQX&sslmode=bogus" workspace list
+assert_rc 1
+assert_contains err "sslmode"
+assert_not_contains err "hunter2ZQX"
+# a database name with control characters is shown without them
+mm --db "${MM_PG_ADDRESS%%\?*}%0Abad?${MM_PG_ADDRESS#*\?}" workspace list
+assert_rc 1
+grep -q "postgresql://mmadmin@/[^ ]* bad?" "$ERR" || fail "the decoded newline shown as a space"
 mm catalog copy --to "$TEST_TMP/copy.db"
 assert_rc 0
 assert_not_contains out "hunter2ZQX"
@@ -36,6 +57,8 @@ mm check
 assert_rc 1
 assert_contains out "table workspaces: its next id 1 is not past its largest id 1"
 assert_contains out "is damaged"
+assert_contains out "fix each problem as its line says"
+assert_not_contains out "sqlite3"
 pg_sql "SELECT setval(pg_get_serial_sequence('workspaces', 'id'), 1)" >/dev/null
 assert_ok check
 
