@@ -823,9 +823,23 @@ static bool plain_identifier(const char *s)
     return true;
 }
 
+/* True when the relation exists (a query that fails counts as no: the CREATE then says why). */
+static bool relation_exists(db_conn *db, const char *name)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT to_regclass('%s') IS NOT NULL", name);
+    PGresult *res = pq.PQexec(handle_of(db), sql);
+    bool exists = pq.PQresultStatus(res) == PGRES_TUPLES_OK && pq.PQntuples(res) == 1 &&
+                  pq.PQgetvalue(res, 0, 0)[0] == 't';
+    pq.PQclear(res);
+    return exists;
+}
+
 /* CREATE TABLE IF NOT EXISTS <table>_YYYYMM PARTITION OF <table>, after an advisory lock in
  * the same (explicit or implicit) transaction, so two sessions making the same month wait for
- * each other instead of colliding. */
+ * each other instead of colliding. A month that exists is not created again: a role with only
+ * read and write rights on the tables (no CREATE, not their owner) then works, as long as a
+ * session of the owner made the month (every open makes this month's and the next). */
 static mm_status pg_ensure_partition(db_conn *db, const char *table, int64_t month_start_ms)
 {
     pg_conn *pc = (pg_conn *)db;
@@ -838,6 +852,10 @@ static mm_status pg_ensure_partition(db_conn *db, const char *table, int64_t mon
     snprintf(name, sizeof name, "%s_%04d%02d", table, tm.tm_year + 1900, tm.tm_mon + 1);
     if (partition_known(pc, name))
         return MM_OK;
+    if (relation_exists(db, name)) {
+        remember_partition(pc, name);
+        return MM_OK;
+    }
     char sql[512];
     snprintf(sql, sizeof sql,
              "SELECT pg_advisory_xact_lock(%d, hashtext('%s')); CREATE TABLE IF NOT EXISTS %s "
@@ -947,8 +965,10 @@ static const db_ops PG_OPS = {
     .prepare_rows = pg_prepare_rows,
     .engine_name = "PostgreSQL",
     .for_update = " FOR UPDATE",
-    .readonly_fix = "check the database role's privileges, or that the server is not a "
-                    "read-only standby",
+    .readonly_fix = "the database role needs write access to the catalog's tables, and must "
+                    "own them to create or upgrade the catalog or add a month's usage partition: "
+                    "run mmadmin once as their owner (each open makes this month's and the "
+                    "next), or grant the rights — or the server is a read-only standby",
 };
 
 static const char *option_value(const PQconninfoOption *opts, const char *keyword)

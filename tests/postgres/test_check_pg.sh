@@ -74,4 +74,30 @@ assert_rc 1
 assert_json 'any("of targets is disabled" in p for p in d["foreign_keys"])'
 pg_sql "ALTER TABLE targets ENABLE TRIGGER ALL"
 assert_ok check
+
+# ---- a role that may read and write the tables but owns none of them (no CREATE) ----
+ROLE=mm_rw_$$
+DB_NAME=${MM_PG_ADDRESS#*@/}
+DB_NAME=${DB_NAME%%\?*}
+pg_sql "CREATE ROLE $ROLE LOGIN" >/dev/null || fail "create role"
+trap 'pg_sql "DROP OWNED BY $ROLE" >/dev/null 2>&1; pg_sql "DROP ROLE IF EXISTS $ROLE" >/dev/null 2>&1; cleanup' EXIT
+pg_sql "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO $ROLE;
+        GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO $ROLE" || fail "grant"
+RW=${MM_PG_ADDRESS/mmadmin:hunter2ZQX@/$ROLE@}
+RW=${RW/mmadmin@/$ROLE@}
+# this month's and the next usage partitions exist (the owner's sessions made them)
+assert_ok --db "$RW" workspace add rw-team
+assert_ok --db "$RW" workspace list
+assert_contains out "rw-team"
+# a new database: the role cannot create the catalog there, and is told why and what to do
+pg_sql "CREATE DATABASE ${DB_NAME}_nocreate" || fail "create database"
+mm --db "${RW/\/$DB_NAME?//${DB_NAME}_nocreate?}" workspace list
+assert_rc 1
+assert_contains err "(permission denied for schema public)"
+assert_contains err "run mmadmin once as their owner"
+# only SELECT: a change is refused with the server's reason
+pg_sql "REVOKE INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public FROM $ROLE"
+mm --db "$RW" workspace add rw-two
+assert_rc 1
+assert_contains err "permission denied for table workspaces"
 finish
