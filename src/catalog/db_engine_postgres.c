@@ -1045,6 +1045,26 @@ static bool reconnect(db_conn *db)
     return configure(db) == MM_OK;
 }
 
+/* What to do about a failed connection, from libpq's words for it. */
+static const char *connect_hint(const char *message)
+{
+    static const struct {
+        const char *words, *hint;
+    } hints[] = {
+        {"password", "check the role's password (in the address, PGPASSWORD or ~/.pgpass)"},
+        {"pg_hba.conf", "the server refuses this role, host or database: its pg_hba.conf needs "
+                        "a line for them"},
+        {"definition of service", "check the service name and the service file "
+                                  "(PGSERVICEFILE, else ~/.pg_service.conf)"},
+        {"does not exist", "check the database and role names in --db or MM_DB, or create the "
+                           "database (createdb -O ROLE NAME)"},
+    };
+    for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++)
+        if (strstr(message, hints[i].words))
+            return hints[i].hint;
+    return "check --db or MM_DB and that the server is running";
+}
+
 mm_status db_postgres_open(const char *address, const db_open_options *opts, db_conn **out,
                            mm_error *err)
 {
@@ -1072,10 +1092,8 @@ mm_status db_postgres_open(const char *address, const db_open_options *opts, db_
                 pc->handle ? pq.PQerrorMessage(pc->handle) : "out of memory");
         /* libpq quotes what it cannot parse: the whole address, or the password itself */
         mm_redact_address_in(db->message, sizeof db->message, address);
-        st = mm_error_set(err, MM_E_DB, "db",
-                          "cannot connect to the catalog %s: %s; check --db or MM_DB and that "
-                          "the server is running",
-                          db->display, db->message);
+        st = mm_error_set(err, MM_E_DB, "db", "cannot connect to the catalog %s: %s; %s",
+                          db->display, db->message, connect_hint(db->message));
     } else {
         pq.PQsetNoticeProcessor(pc->handle, ignore_notice, NULL);
         pc->backend_pid = pq.PQbackendPID(pc->handle);

@@ -14,6 +14,20 @@ trap 'exit 143' TERM
 trap 'exit 130' INT
 pg_server_start "$OUTAGE_DIR" || exit 1
 "$PG_BIN/createdb" -h "$OUTAGE_DIR" -U mmadmin outage || exit 1
+
+# a role that must give a password (this server is ours: its pg_hba.conf may change)
+pg_server_psql "$OUTAGE_DIR" "CREATE ROLE pwuser LOGIN PASSWORD 'RightPW123'" || exit 1
+sed -i '1i local all pwuser scram-sha-256' "$OUTAGE_DIR/data/pg_hba.conf"
+pg_server_psql "$OUTAGE_DIR" "SELECT pg_reload_conf()" >/dev/null || exit 1
+mm --db "postgresql://pwuser:WrongPW9876@/outage?host=$OUTAGE_DIR" workspace list
+assert_rc 1
+assert_contains err "password authentication failed"
+assert_contains err "check the role's password (in the address, PGPASSWORD or ~/.pgpass)"
+assert_not_contains err "WrongPW9876"
+PGPASSWORD=WrongPW9876 mm --db "postgresql://pwuser@/outage?host=$OUTAGE_DIR" workspace list
+assert_rc 1
+assert_contains err "check the role's password"
+assert_not_contains err "WrongPW9876"
 # trust authentication ignores the password: it rides in the address to be hidden everywhere
 export MM_PG_ADDRESS="postgresql://mmadmin:hunter2ZQX@/outage?host=$OUTAGE_DIR"
 export MM_DB=$MM_PG_ADDRESS

@@ -23,7 +23,11 @@ NO_SUCH_DB=$(sed -E 's#@/[^?]*\?#@/nosuchdb?#' <<<"$WITH_PASSWORD")
 mm --db "$NO_SUCH_DB" workspace list
 assert_rc 1
 assert_contains err "cannot connect"
+assert_contains err "or create the database (createdb"
 assert_not_contains err "hunter2ZQX"
+mm --db "service=mm_no_such_service_$$" workspace list
+assert_rc 1
+assert_contains err "check the service name and the service file"
 # libpq quotes what it cannot parse — the whole address, or the password's own token — and
 # those words reach the message: the password is hidden there too
 mm --db "postgresql://mmadmin:hunter2ZQX@[::1/db" workspace list
