@@ -116,6 +116,9 @@ assert_contains err "--reason"
 assert_refused --db "" workspace add ghost
 assert_contains err "--db is empty"
 [ -e "$HOME/.local/share/mechamental/catalog.db" ] && fail "--db '' created the default catalog"
+assert_refused --db "$TEST_TMP/$(head -c 5000 /dev/zero | tr '\0' x)" workspace list
+assert_contains err "too long (5"
+assert_contains err "service=NAME"
 assert_refused catalog copy --to ""
 assert_contains err "--to is empty"
 assert_refused catalog copy --from ""
