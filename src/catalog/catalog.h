@@ -86,11 +86,13 @@ bool catalog_is_damaged(const mm_catalog *cat);
 void catalog_expect_traffic_writes(mm_catalog *cat);
 
 /* What `mmadmin check` found: integrity_check's problems (at most 100) and foreign_key_check's
- * rows ("table T row N refers to a missing row of P"); ok when both are empty. */
+ * rows ("table T row N refers to a missing row of P"); ok when both are empty. remedy: what to
+ * do when not ok, for the catalog's engine (a static string). */
 typedef struct mm_catalog_check {
     bool ok;
     mm_string_list integrity;
     mm_string_list foreign_keys;
+    const char *remedy;
 } mm_catalog_check;
 /* Runs PRAGMA integrity_check and foreign_key_check over the whole file (slow on a large
  * catalog: reads every page). A damaged file is MM_OK with out->ok false (and marks the catalog

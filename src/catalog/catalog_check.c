@@ -179,18 +179,43 @@ static mm_status pg_collect(mm_catalog *cat, const char *sql, mm_string_list *pr
     return st;
 }
 
+/* The serial sequence of table.id as a quoted relation name ("public.accounts_id_seq"), or "". */
+static mm_status pg_sequence_of(mm_catalog *cat, const char *table, char *out, size_t outsz,
+                                mm_error *err)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT pg_get_serial_sequence('%s', 'id')", table);
+    db_stmt *stmt;
+    mm_status st = cat_prepare(cat, sql, &stmt, err);
+    out[0] = '\0';
+    db_step_result rc = st == MM_OK ? db_step(stmt) : DB_DONE;
+    if (rc == DB_ROW && !db_column_is_null(stmt, 0))
+        mm_copy(out, outsz, db_column_text(stmt, 0));
+    if (st == MM_OK && rc == DB_ERROR)
+        st = cat_db_error(cat, "checking the catalog", err);
+    db_finalize(stmt);
+    return st;
+}
+
+/* Each id generator's next value (read from the sequence itself: pg_sequences shows NULL until
+ * the first nextval, as after `catalog copy`'s setval(..., false)) past its table's largest id. */
 static mm_status pg_check_ids(mm_catalog *cat, mm_string_list *problems, mm_error *err)
 {
     mm_status st = MM_OK;
     for (size_t i = 0; i < sizeof PG_ID_TABLES / sizeof PG_ID_TABLES[0] && st == MM_OK; i++) {
-        char sql[512];
+        const char *table = PG_ID_TABLES[i];
+        char sequence[200];
+        st = pg_sequence_of(cat, table, sequence, sizeof sequence, err);
+        if (st != MM_OK || !sequence[0])
+            continue;
+        char sql[1024];
         snprintf(sql, sizeof sql,
-                 "SELECT 'table %s: its next id ' || (coalesce(s.last_value, 0) + 1) || ' is not "
-                 "past its largest id ' || m.top || ' (inserts would fail; mmadmin catalog copy "
-                 "sets it)' FROM (SELECT max(id) AS top FROM %s) m, pg_sequences s WHERE "
-                 "s.schemaname || '.' || s.sequencename = pg_get_serial_sequence('%s', 'id') AND "
-                 "m.top >= coalesce(s.last_value, 0) + 1",
-                 PG_ID_TABLES[i], PG_ID_TABLES[i], PG_ID_TABLES[i]);
+                 "SELECT 'table %s: its next id ' || s.next || ' is not past its largest id ' || "
+                 "m.top || ' (inserts would fail; fix it with: SELECT setval(''%s'', (SELECT "
+                 "max(id) FROM %s)))' FROM (SELECT max(id) AS top FROM %s) m, (SELECT CASE WHEN "
+                 "is_called THEN last_value + 1 ELSE last_value END AS next FROM %s) s WHERE "
+                 "m.top >= s.next",
+                 table, sequence, table, table, sequence);
         st = pg_collect(cat, sql, problems, err);
     }
     return st;
@@ -250,6 +275,9 @@ mm_status catalog_check(mm_catalog *cat, mm_catalog_check *out, mm_error *err)
         return st;
     }
     out->ok = out->integrity.count == 0 && out->foreign_keys.count == 0;
+    out->remedy = db ? "restore it from a backup (the sqlite3 shell's .recover may save its rows)"
+                     : "fix each problem as its line says (psql, as the database's owner) or "
+                       "restore the database from a backup";
     if (!out->ok)
         mark_damaged(cat,
                      out->integrity.count ? out->integrity.items[0] : out->foreign_keys.items[0]);

@@ -34,7 +34,11 @@ mm_status catalog_resolve_path(const char *explicit_path, char *out, size_t outs
         return mm_error_set(err, MM_E_INVALID, "db",
                             "cannot tell where the catalog is: give --db PATH or set MM_DB");
     if (n < 0 || (size_t)n >= outsz)
-        return mm_error_set(err, MM_E_INVALID, "db", "the catalog path is too long");
+        return mm_error_set(err, MM_E_INVALID, "db",
+                            "the catalog path or address is too long (%d bytes; at most %zu): "
+                            "shorten it, or put its settings in a libpq service file and give "
+                            "service=NAME",
+                            n, outsz - 1);
     return MM_OK;
 }
 

@@ -154,8 +154,10 @@ mm_status db_error(db_conn *db, const char *doing, mm_error *err)
                             "again in a moment",
                             doing);
     case DB_FAULT_READONLY:
-        return mm_error_set(err, MM_E_READONLY, "", "the catalog %s cannot be written while %s; %s",
-                            db->display, doing, db->ops->readonly_fix);
+        return mm_error_set(err, MM_E_READONLY, "",
+                            "the catalog %s cannot be written while %s%s%s%s; %s", db->display,
+                            doing, db->message[0] ? " (" : "", db->message,
+                            db->message[0] ? ")" : "", db->ops->readonly_fix);
     case DB_FAULT_NOT_A_DB:
         return mm_error_set(err, MM_E_SCHEMA, "db",
                             "%s is not an mmadmin catalog (not an SQLite database); check --db "

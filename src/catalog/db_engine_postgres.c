@@ -5,6 +5,7 @@
 
 #include <libpq-fe.h>
 #include <poll.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -822,9 +823,23 @@ static bool plain_identifier(const char *s)
     return true;
 }
 
+/* True when the relation exists (a query that fails counts as no: the CREATE then says why). */
+static bool relation_exists(db_conn *db, const char *name)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT to_regclass('%s') IS NOT NULL", name);
+    PGresult *res = pq.PQexec(handle_of(db), sql);
+    bool exists = pq.PQresultStatus(res) == PGRES_TUPLES_OK && pq.PQntuples(res) == 1 &&
+                  pq.PQgetvalue(res, 0, 0)[0] == 't';
+    pq.PQclear(res);
+    return exists;
+}
+
 /* CREATE TABLE IF NOT EXISTS <table>_YYYYMM PARTITION OF <table>, after an advisory lock in
  * the same (explicit or implicit) transaction, so two sessions making the same month wait for
- * each other instead of colliding. */
+ * each other instead of colliding. A month that exists is not created again: a role with only
+ * read and write rights on the tables (no CREATE, not their owner) then works, as long as a
+ * session of the owner made the month (every open makes this month's and the next). */
 static mm_status pg_ensure_partition(db_conn *db, const char *table, int64_t month_start_ms)
 {
     pg_conn *pc = (pg_conn *)db;
@@ -837,6 +852,10 @@ static mm_status pg_ensure_partition(db_conn *db, const char *table, int64_t mon
     snprintf(name, sizeof name, "%s_%04d%02d", table, tm.tm_year + 1900, tm.tm_mon + 1);
     if (partition_known(pc, name))
         return MM_OK;
+    if (relation_exists(db, name)) {
+        remember_partition(pc, name);
+        return MM_OK;
+    }
     char sql[512];
     snprintf(sql, sizeof sql,
              "SELECT pg_advisory_xact_lock(%d, hashtext('%s')); CREATE TABLE IF NOT EXISTS %s "
@@ -946,8 +965,10 @@ static const db_ops PG_OPS = {
     .prepare_rows = pg_prepare_rows,
     .engine_name = "PostgreSQL",
     .for_update = " FOR UPDATE",
-    .readonly_fix = "check the database role's privileges, or that the server is not a "
-                    "read-only standby",
+    .readonly_fix = "the database role needs write access to the catalog's tables, and must "
+                    "own them to create or upgrade the catalog or add a month's usage partition: "
+                    "run mmadmin once as their owner (each open makes this month's and the "
+                    "next), or grant the rights — or the server is a read-only standby",
 };
 
 static const char *option_value(const PQconninfoOption *opts, const char *keyword)
@@ -971,11 +992,13 @@ void db_postgres_display(const char *address, char *out, size_t outsz)
     const char *dbname = option_value(opts, "dbname");
     const char *service = option_value(opts, "service");
     bool socket_dir = host && host[0] == '/';
-    snprintf(out, outsz, "postgresql://%s%s%s%s%s/%s%s%s%s%s", user ? user : "", user ? "@" : "",
-             host && !socket_dir ? host : "", port ? ":" : "", port ? port : "",
+    char raw[DB_DISPLAY_MAX];
+    snprintf(raw, sizeof raw, "postgresql://%s%s%s%s%s/%s%s%s%s%s", user ? user : "",
+             user ? "@" : "", host && !socket_dir ? host : "", port ? ":" : "", port ? port : "",
              dbname ? dbname : "", socket_dir ? "?host=" : "", socket_dir ? host : "",
              service ? (socket_dir ? "&service=" : "?service=") : "", service ? service : "");
     pq.PQconninfoFree(opts);
+    mm_sanitize(out, outsz, raw, SIZE_MAX); /* decoded %0A and the like: no control characters */
 }
 
 static void ignore_notice(void *arg, const char *message)
@@ -1022,6 +1045,26 @@ static bool reconnect(db_conn *db)
     return configure(db) == MM_OK;
 }
 
+/* What to do about a failed connection, from libpq's words for it. */
+static const char *connect_hint(const char *message)
+{
+    static const struct {
+        const char *words, *hint;
+    } hints[] = {
+        {"password", "check the role's password (in the address, PGPASSWORD or ~/.pgpass)"},
+        {"pg_hba.conf", "the server refuses this role, host or database: its pg_hba.conf needs "
+                        "a line for them"},
+        {"definition of service", "check the service name and the service file "
+                                  "(PGSERVICEFILE, else ~/.pg_service.conf)"},
+        {"does not exist", "check the database and role names in --db or MM_DB, or create the "
+                           "database (createdb -O ROLE NAME)"},
+    };
+    for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++)
+        if (strstr(message, hints[i].words))
+            return hints[i].hint;
+    return "check --db or MM_DB and that the server is running";
+}
+
 mm_status db_postgres_open(const char *address, const db_open_options *opts, db_conn **out,
                            mm_error *err)
 {
@@ -1047,10 +1090,10 @@ mm_status db_postgres_open(const char *address, const db_open_options *opts, db_
     if (!pc->handle || pq.PQstatus(pc->handle) != CONNECTION_OK) {
         db_fail(db, DB_FAULT_CONNECTION,
                 pc->handle ? pq.PQerrorMessage(pc->handle) : "out of memory");
-        st = mm_error_set(err, MM_E_DB, "db",
-                          "cannot connect to the catalog %s: %s; check --db or MM_DB and that "
-                          "the server is running",
-                          db->display, db->message);
+        /* libpq quotes what it cannot parse: the whole address, or the password itself */
+        mm_redact_address_in(db->message, sizeof db->message, address);
+        st = mm_error_set(err, MM_E_DB, "db", "cannot connect to the catalog %s: %s; %s",
+                          db->display, db->message, connect_hint(db->message));
     } else {
         pq.PQsetNoticeProcessor(pc->handle, ignore_notice, NULL);
         pc->backend_pid = pq.PQbackendPID(pc->handle);

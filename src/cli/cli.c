@@ -41,8 +41,9 @@ static void print_global_help(FILE *out)
           "The MechaMental admin console. With no command it opens the console; with a command\n"
           "it runs it and exits (0 ok, 2 bad usage or input refused by a rule, 1 otherwise).\n\n"
           "Global options (before the command):\n"
-          "  --db PATH      the catalog file (default $MM_DB, else\n"
-          "                 $XDG_DATA_HOME/mechamental/catalog.db)\n"
+          "  --db PATH      the catalog: an SQLite file, or a shared PostgreSQL catalog\n"
+          "                 (postgresql://user@host/db, any libpq address or service=NAME;\n"
+          "                 default $MM_DB, else $XDG_DATA_HOME/mechamental/catalog.db)\n"
           "  --read-only    open the catalog read-only\n"
           "  --page PAGE    open the console on PAGE: accounts, models, entitlements, health,\n"
           "                 workspaces, audit or prices\n"
@@ -76,6 +77,11 @@ int cli_parse_global(cli_context *ctx, int argc, char **argv, int *first)
     while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
         switch (c) {
         case OPT_DB:
+            if (!optarg[0]) { /* --db "$UNSET" must not fall back to $MM_DB or the default */
+                fprintf(stderr, "mmadmin: --db is empty (an unset variable?): give a file path "
+                                "or postgresql://...; without --db, $MM_DB is used\n");
+                return CLI_EXIT_USAGE;
+            }
             ctx->db_path = optarg;
             break;
         case OPT_READ_ONLY:

@@ -20,12 +20,12 @@
 
 /* ---- context ---- */
 
-mm_catalog *cli_catalog(cli_context *ctx, mm_error *err)
+static mm_catalog *open_catalog(cli_context *ctx, bool create, mm_error *err)
 {
     if (ctx->catalog)
         return ctx->catalog;
     mm_catalog_options opts = {
-        .path = ctx->db_path, .read_only = ctx->read_only, .create = !ctx->read_only};
+        .path = ctx->db_path, .read_only = ctx->read_only, .create = create && !ctx->read_only};
     if (catalog_open(&opts, &ctx->catalog, err) != MM_OK) {
         ctx->catalog = NULL;
         return NULL;
@@ -33,6 +33,16 @@ mm_catalog *cli_catalog(cli_context *ctx, mm_error *err)
     if (ctx->actor)
         catalog_set_actor(ctx->catalog, ctx->actor);
     return ctx->catalog;
+}
+
+mm_catalog *cli_catalog(cli_context *ctx, mm_error *err)
+{
+    return open_catalog(ctx, true, err);
+}
+
+mm_catalog *cli_catalog_existing(cli_context *ctx, mm_error *err)
+{
+    return open_catalog(ctx, false, err);
 }
 
 void cli_context_close(cli_context *ctx)

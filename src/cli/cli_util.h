@@ -28,6 +28,9 @@ typedef struct cli_context {
 /* Opens the catalog on first call (creating it unless read-only) and returns it; NULL with err
  * set when it cannot be opened. */
 mm_catalog *cli_catalog(cli_context *ctx, mm_error *err);
+/* The same, but an SQLite file that does not exist is an error (MM_E_NOT_FOUND), never created:
+ * for a catalog that is only read from, such as the source of `catalog copy`. */
+mm_catalog *cli_catalog_existing(cli_context *ctx, mm_error *err);
 void cli_context_close(cli_context *ctx);
 
 /* A function that runs a command or a subcommand: argv[0] is its own name, the rest its

@@ -2,6 +2,7 @@
  * one transaction on the destination, secrets still sealed, and says what it copied. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/commands.h"
@@ -59,6 +60,12 @@ static int parse_copy(cli_parser *p, copy_args *a)
     if (!a->to == !a->from)
         return cli_usage_error("catalog copy", "give --to ADDRESS (copy this catalog there) or "
                                                "--from ADDRESS (copy that catalog here)");
+    if (!(a->to ? a->to : a->from)[0])
+        return cli_usage_error("catalog copy",
+                               a->to ? "--to is empty (an unset variable?): give a file path or "
+                                       "postgresql://..."
+                                     : "--from is empty (an unset variable?): give a file path "
+                                       "or postgresql://...");
     return -1;
 }
 
@@ -97,7 +104,14 @@ static int catalog_copy_cmd(cli_context *ctx, int argc, char **argv)
     if (code >= 0)
         return code;
     mm_error err = {0};
-    mm_catalog *here = cli_catalog(ctx, &err);
+    /* the source must exist: a mistyped path would otherwise copy an empty catalog */
+    mm_catalog *here = a.to ? cli_catalog_existing(ctx, &err) : cli_catalog(ctx, &err);
+    if (!here && err.status == MM_E_NOT_FOUND)
+        mm_error_set(&err, MM_E_NOT_FOUND, "db",
+                     "there is no catalog to copy at %s; check --db or MM_DB — nothing was copied",
+                     ctx->db_path      ? ctx->db_path
+                     : getenv("MM_DB") ? getenv("MM_DB")
+                                       : "the default path");
     if (!here)
         return cli_report(&err);
     mm_catalog_options opts = {.path = a.to ? a.to : a.from, .create = a.to != NULL};

@@ -62,9 +62,8 @@ static int print_check(const mm_catalog *cat, const mm_catalog_check *check, boo
         printf("the catalog %s is sound\n", catalog_display(cat));
         return CLI_EXIT_OK;
     }
-    printf("the catalog %s is damaged: restore it from a backup (the sqlite3 shell's .recover "
-           "may save its rows); mmadmin makes no change to it\n",
-           catalog_display(cat));
+    printf("the catalog %s is damaged: %s; mmadmin makes no change to it\n", catalog_display(cat),
+           check->remedy);
     return CLI_EXIT_FAILURE;
 }
 

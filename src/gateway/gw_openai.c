@@ -122,6 +122,11 @@ void gw_openai_failure(const router_send_result *res, mm_status st, const mm_err
         gw_response_json(resp, status, json_pack("{s:o}", "error", error));
         return;
     }
+    if (st == MM_E_DB) { /* the catalog's server down or busy: another host, or a moment, may do */
+        gw_response_header(resp, "Retry-After", "1");
+        gw_response_error(resp, 503, "server_error", "catalog_unavailable", err->message);
+        return;
+    }
     gw_response_error(resp, st == MM_E_REFUSED ? 503 : 500, "server_error", NULL, err->message);
 }
 

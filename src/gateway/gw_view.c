@@ -287,24 +287,59 @@ static int64_t data_version(gateway *gw)
     return version;
 }
 
-static void refresh_once(gateway *gw)
+/* The refresher's trouble with the catalog (a server stopped, a connection lost): said once
+ * when it starts, again only if its words change or once a minute, and once when it ends, so an
+ * outage is a few lines, not one per retry. */
+#define TROUBLE_REPEAT_MS 60000
+typedef struct view_trouble {
+    char last[256];
+    int64_t logged_ms;
+    unsigned repeats; /* failures since the last line */
+} view_trouble;
+
+static void trouble_log(gateway *gw, view_trouble *t, const char *what, const char *message)
+{
+    int64_t now = mm_monotonic_ms();
+    t->repeats++;
+    bool same = strncmp(t->last, message, sizeof t->last - 1) == 0;
+    if (same && now - t->logged_ms < TROUBLE_REPEAT_MS)
+        return;
+    if (same)
+        gw_log(gw, "%s (still, %u attempts in the last minute): %s", what, t->repeats, message);
+    else
+        gw_log(gw, "%s: %s", what, message);
+    snprintf(t->last, sizeof t->last, "%s", message);
+    t->logged_ms = now;
+    t->repeats = 0;
+}
+
+/* watching and building are told apart: their words differ, and alternate while it lasts */
+static void trouble_over(gateway *gw, view_trouble *watching, view_trouble *building)
+{
+    if (!watching->last[0] && !building->last[0])
+        return;
+    gw_log(gw, "the catalog answers again; the routing view is current");
+    memset(watching, 0, sizeof *watching);
+    memset(building, 0, sizeof *building);
+}
+
+/* MM_OK when the view is current (rebuilt, or nothing to rebuild). */
+static mm_status refresh_once(gateway *gw, mm_error *err)
 {
     int64_t version = data_version(gw);
     int64_t now = mm_now_ms();
     bool stale = now - gw->view_built_ms >= VIEW_MAX_AGE_MS;
     if (version == gw->view_data_version && !stale)
-        return;
+        return MM_OK;
     /* every configuration change (keys included) adds an audit row: rebuild now; a commit
      * without one is usage, folded in by the periodic rebuild */
     int64_t audit_top = catalog_version(gw->watch);
     if (!stale && audit_top == gw->view_audit_top)
-        return; /* usage only: wait for the periodic rebuild */
+        return MM_OK; /* usage only: wait for the periodic rebuild */
     gw_view *next = NULL;
-    mm_error err;
-    if (view_build(gw, &next, &err) != MM_OK) {
-        gw_log(gw, "keeping the previous routing view: %s", err.message);
-        return;
-    }
+    mm_status st = view_build(gw, &next, err);
+    if (st != MM_OK)
+        return st;
     pthread_mutex_lock(&gw->view_lock);
     gw_view *old = gw->view;
     gw->view = next;
@@ -315,25 +350,39 @@ static void refresh_once(gateway *gw)
     gw->view_audit_top = audit_top;
     gw->view_built_ms = now;
     atomic_fetch_add(&gw->counters.view_refreshes_total, 1);
+    return MM_OK;
+}
+
+static void pause_ms(int64_t ms)
+{
+    if (ms <= 0)
+        return;
+    struct timespec pause = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    nanosleep(&pause, NULL);
 }
 
 static void *refresher_main(void *arg)
 {
     gateway *gw = arg;
     long refresh_ms = gw->opts.refresh_ms;
+    view_trouble watch_trouble = {0}, build_trouble = {0};
     while (!atomic_load(&gw->stopping)) {
         /* PostgreSQL: woken at once by another host's NOTIFY; SQLite: a plain pause */
         int64_t started = mm_monotonic_ms();
         mm_error err;
-        if (catalog_wait_change(gw->watch, (int)refresh_ms, &err) != MM_OK)
-            gw_log(gw, "watching the catalog for changes: %s", err.message);
+        bool watching = catalog_wait_change(gw->watch, (int)refresh_ms, &err) == MM_OK;
+        if (!watching)
+            trouble_log(gw, &watch_trouble, "watching the catalog for changes", err.message);
         int64_t waited = mm_monotonic_ms() - started;
-        if (waited < VIEW_MIN_GAP_MS) { /* a burst of commits rebuilds at most this often */
-            struct timespec pause = {0, (long)(VIEW_MIN_GAP_MS - waited) * 1000000L};
-            nanosleep(&pause, NULL);
-        }
-        if (!atomic_load(&gw->stopping))
-            refresh_once(gw);
+        /* a burst of commits rebuilds at most every VIEW_MIN_GAP_MS; a catalog that cannot be
+         * watched (its server down) is retried every refresh_ms, not as fast as it fails */
+        pause_ms((watching ? VIEW_MIN_GAP_MS : refresh_ms) - waited);
+        if (atomic_load(&gw->stopping))
+            break;
+        if (refresh_once(gw, &err) != MM_OK)
+            trouble_log(gw, &build_trouble, "keeping the previous routing view", err.message);
+        else if (watching)
+            trouble_over(gw, &watch_trouble, &build_trouble);
     }
     return NULL;
 }

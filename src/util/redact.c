@@ -280,3 +280,108 @@ void mm_redact_address(const char *address, char *out, size_t outsz)
         }
     redact_conninfo(address, out, outsz); /* a path has no "password=" word: copied as is */
 }
+
+/* ---- passwords echoed in a message about an address ---- */
+
+#define MAX_PASSWORDS 8
+
+typedef struct span {
+    const char *at;
+    size_t len;
+} span;
+
+static void add_span(span *spans, size_t *n, const char *at, size_t len)
+{
+    if (len > 0 && *n < MAX_PASSWORDS)
+        spans[(*n)++] = (span){at, len};
+}
+
+/* The password values an address carries: a URL's user:PASSWORD@ and ?password=, a conninfo's
+ * password=VALUE (quoted: also the text between the quotes). */
+static size_t password_spans(const char *address, span *spans)
+{
+    size_t n = 0;
+    const char *body = NULL;
+    static const char *const schemes[] = {"postgresql://", "postgres://"};
+    for (size_t i = 0; i < 2 && !body; i++)
+        if (strncmp(address, schemes[i], strlen(schemes[i])) == 0)
+            body = address + strlen(schemes[i]);
+    if (!body) {
+        bool word_start = true;
+        for (const char *p = address; *p;) {
+            const char *value;
+            if (word_start && password_keyword(p, &value)) {
+                const char *end = conninfo_value_end(value);
+                add_span(spans, &n, value, (size_t)(end - value));
+                if (*value == '\'' && end > value + 1)
+                    add_span(spans, &n, value + 1, (size_t)(end - value - 1 - (end[-1] == '\'')));
+                p = end;
+                continue;
+            }
+            word_start = isspace((unsigned char)*p);
+            p++;
+        }
+        return n;
+    }
+    const char *authority_end = body + strcspn(body, "/?#");
+    const char *at = NULL;
+    for (const char *q = body; q < authority_end; q++)
+        if (*q == '@')
+            at = q;
+    const char *colon = at ? memchr(body, ':', (size_t)(at - body)) : NULL;
+    if (colon)
+        add_span(spans, &n, colon + 1, (size_t)(at - colon - 1));
+    for (const char *q = strchr(body, '?'); q && *q;) {
+        q++;
+        size_t len = strcspn(q, "&");
+        if (len > 9 && strncmp(q, "password=", 9) == 0)
+            add_span(spans, &n, q + 9, len - 9);
+        q += len;
+    }
+    return n;
+}
+
+/* Replaces every occurrence of needle (len bytes) in text with repl; only inside "..." when
+ * quoted_only. Truncated to textsz. */
+static void replace_all(char *text, size_t textsz, const char *needle, size_t len, const char *repl,
+                        bool quoted_only)
+{
+    char out[2048];
+    size_t used = 0;
+    bool quoted = false;
+    out[0] = '\0';
+    for (const char *p = text; *p;) {
+        if ((quoted || !quoted_only) && strncmp(p, needle, len) == 0) {
+            append(out, sizeof out, &used, repl, strlen(repl));
+            p += len;
+            continue;
+        }
+        if (*p == '"')
+            quoted = !quoted;
+        append(out, sizeof out, &used, p++, 1);
+    }
+    snprintf(text, textsz, "%s", out);
+}
+
+void mm_redact_address_in(char *text, size_t textsz, const char *address)
+{
+    if (!text || !textsz || !address || !address[0])
+        return;
+    char shown[1024];
+    mm_redact_address(address, shown, sizeof shown);
+    if (strcmp(shown, address) == 0)
+        return; /* no password in it */
+    replace_all(text, textsz, address, strlen(address), shown, false);
+    span spans[MAX_PASSWORDS];
+    size_t n = password_spans(address, spans);
+    for (size_t i = 0; i < n; i++) {
+        char needle[512];
+        if (spans[i].len >= sizeof needle)
+            continue;
+        memcpy(needle, spans[i].at, spans[i].len);
+        needle[spans[i].len] = '\0';
+        /* libpq quotes the values it cannot take ("s3cr%t"): any length there; elsewhere only a
+         * needle long enough not to be ordinary words */
+        replace_all(text, textsz, needle, spans[i].len, REDACT_HIDDEN, spans[i].len < 4);
+    }
+}

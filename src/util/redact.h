@@ -24,5 +24,10 @@ bool mm_redact(char *buf, size_t bufsz, const char *secret);
  * query), a libpq key=value conninfo gets password=*** (quoted values too); anything else (an
  * SQLite path) is copied as is. Truncated to outsz. */
 void mm_redact_address(const char *address, char *out, size_t outsz);
+/* In text (a message about address, such as libpq's, which may quote the address or one of its
+ * values: "invalid percent-encoded token: \"s3cr%t\""), the whole address becomes its
+ * mm_redact_address form and each password it carries becomes ***; a password shorter than 4
+ * bytes only inside "...". In place, truncated to textsz (at most 2047 bytes kept). */
+void mm_redact_address_in(char *text, size_t textsz, const char *address);
 
 #endif

@@ -112,6 +112,17 @@ assert_refused model rm nobody
 assert_refused workspace rm nobody
 assert_refused account disable prod-openai
 assert_contains err "--reason"
+# an empty --db (an unset variable) is refused, never taken as $MM_DB or the default catalog
+assert_refused --db "" workspace add ghost
+assert_contains err "--db is empty"
+[ -e "$HOME/.local/share/mechamental/catalog.db" ] && fail "--db '' created the default catalog"
+assert_refused --db "$TEST_TMP/$(head -c 5000 /dev/zero | tr '\0' x)" workspace list
+assert_contains err "too long (5"
+assert_contains err "service=NAME"
+assert_refused catalog copy --to ""
+assert_contains err "--to is empty"
+assert_refused catalog copy --from ""
+assert_contains err "--from is empty"
 
 # and the catalog still holds exactly what was built
 assert_ok model show fast-chat --json

@@ -3,7 +3,8 @@
 # there, no TCP), shared by a ctest run or private to one test, and a fresh database per test.
 #
 # pg_server_start DIR / pg_server_stop DIR: initdb into DIR/data and start the server with its
-# socket in DIR; stop it (immediate) and remove DIR. Run as root, the server runs as
+# socket in DIR; stop it (immediate) and remove DIR (pg_server_halt / pg_server_resume: stop it
+# and start it again, for an outage). Run as root, the server runs as
 # $MM_PG_USER (default: nobody), which owns DIR; PostgreSQL refuses to run as root.
 # pg_start: exports MM_DB=MM_PG_ADDRESS=postgresql://mmadmin@/DATABASE?host=DIR, a database of
 # its own: on the ctest run's shared server when $MM_PG_SHARED names a file holding a live
@@ -50,6 +51,19 @@ pg_server_start() {
         cat "$dir/initdb.log" >&2
         return 1
     fi
+    pg_server_resume "$dir" "$connections"
+}
+
+# pg_server_halt DIR / pg_server_resume DIR [MAX_CONNECTIONS]: stops a started server (fast:
+# its sessions are cut) and starts it again, its data kept (a test of an outage).
+pg_server_halt() {
+    pg_run_as_owner
+    "${PG_RUN[@]}" "$PG_BIN/pg_ctl" -D "$1/data" -m fast -w stop >/dev/null 2>&1
+}
+
+pg_server_resume() {
+    local dir=$1 connections=${2:-40}
+    pg_run_as_owner
     local options="-c listen_addresses='' -c unix_socket_directories='$dir' -c fsync=off"
     options+=" -c synchronous_commit=off -c full_page_writes=off"
     options+=" -c max_connections=$connections"

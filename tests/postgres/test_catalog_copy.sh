@@ -51,6 +51,10 @@ expect "$(pg_sql "SELECT action || ' ' || entity_kind FROM audit_log ORDER BY id
 expect "$(pg_sql "SELECT upper(encode(key_cipher, 'hex')) FROM accounts WHERE name = 'prod'")" \
     "$src_cipher" "the sealed key, byte for byte"
 pg_sql "SELECT count(*) FROM accounts" | grep -q '^2$' || fail "accounts on PostgreSQL"
+# sound right after the copy: every id generator is past its table's ids (the copy sets them
+# with setval(..., false), which pg_sequences shows as NULL until the first insert)
+assert_ok check
+assert_contains out "is sound"
 # the same catalog as seen by mmadmin (export is sorted and has no ids)
 "$MMADMIN" --db "$SRC" export --format yaml >"$TEST_TMP/src.yaml" || fail "export source"
 "$MMADMIN" export --format yaml >"$TEST_TMP/pg.yaml" || fail "export PostgreSQL"
@@ -67,6 +71,13 @@ assert_contains err "master key"
 assert_ok health --json
 
 # ---- refusals: the destination unchanged ----
+# a mistyped source is not created (nor copied as an empty catalog)
+before=$(catalog_fingerprint)
+mm --db "$TEST_TMP/typo.db" catalog copy --to "$MM_PG_ADDRESS" --replace
+assert_rc 2
+assert_contains err "no catalog to copy at $TEST_TMP/typo.db"
+[ -e "$TEST_TMP/typo.db" ] && fail "catalog copy created its missing source"
+expect "$(catalog_fingerprint)" "$before" "PostgreSQL after copying from a missing source"
 assert_refused --db "$SRC" catalog copy --to "$MM_PG_ADDRESS"
 assert_contains err "already holds a catalog"
 assert_contains err "--replace"
@@ -102,6 +113,7 @@ expect "$(sqlite3 "$BACK" "SELECT hex(key_cipher) FROM accounts WHERE name = 'pr
 "$MMADMIN" --db "$BACK" export --format yaml >"$TEST_TMP/back.yaml" || fail "export back"
 "$MMADMIN" export --format yaml >"$TEST_TMP/pg2.yaml" || fail "export PostgreSQL again"
 diff "$TEST_TMP/pg2.yaml" "$TEST_TMP/back.yaml" >&2 || fail "the export differs after copying back"
+assert_ok --db "$BACK" check
 "$MMADMIN" --db "$BACK" account edit prod --api-key-env OPENAI_KEY >/dev/null ||
     fail "the key back on SQLite opens with the same master key"
 mm --db "$SRC" catalog copy --to "$BACK"

@@ -23,7 +23,32 @@ NO_SUCH_DB=$(sed -E 's#@/[^?]*\?#@/nosuchdb?#' <<<"$WITH_PASSWORD")
 mm --db "$NO_SUCH_DB" workspace list
 assert_rc 1
 assert_contains err "cannot connect"
+assert_contains err "or create the database (createdb"
 assert_not_contains err "hunter2ZQX"
+mm --db "service=mm_no_such_service_$$" workspace list
+assert_rc 1
+assert_contains err "check the service name and the service file"
+# libpq quotes what it cannot parse — the whole address, or the password's own token — and
+# those words reach the message: the password is hidden there too
+mm --db "postgresql://mmadmin:hunter2ZQX@[::1/db" workspace list
+assert_rc 1
+assert_contains err 'postgresql://mmadmin:***@[::1/db'
+assert_not_contains err "hunter2ZQX"
+mm --db "${MM_PG_ADDRESS/mmadmin@/mmadmin:hunter2%ZQX@}" workspace list
+assert_rc 1
+assert_contains err "percent-encoded"
+assert_not_contains err "hunter2"
+mm --db "$MM_PG_ADDRESS&password=pw%zz" workspace list
+assert_rc 1
+assert_not_contains err "pw%zz"
+mm --db "$MM_PG_ADDRESS&password=hunter2ZQX&sslmode=bogus" workspace list
+assert_rc 1
+assert_contains err "sslmode"
+assert_not_contains err "hunter2ZQX"
+# a database name with control characters is shown without them
+mm --db "${MM_PG_ADDRESS%%\?*}%0Abad?${MM_PG_ADDRESS#*\?}" workspace list
+assert_rc 1
+grep -q "postgresql://mmadmin@/[^ ]* bad?" "$ERR" || fail "the decoded newline shown as a space"
 mm catalog copy --to "$TEST_TMP/copy.db"
 assert_rc 0
 assert_not_contains out "hunter2ZQX"
@@ -36,6 +61,8 @@ mm check
 assert_rc 1
 assert_contains out "table workspaces: its next id 1 is not past its largest id 1"
 assert_contains out "is damaged"
+assert_contains out "fix each problem as its line says"
+assert_not_contains out "sqlite3"
 pg_sql "SELECT setval(pg_get_serial_sequence('workspaces', 'id'), 1)" >/dev/null
 assert_ok check
 
@@ -51,4 +78,30 @@ assert_rc 1
 assert_json 'any("of targets is disabled" in p for p in d["foreign_keys"])'
 pg_sql "ALTER TABLE targets ENABLE TRIGGER ALL"
 assert_ok check
+
+# ---- a role that may read and write the tables but owns none of them (no CREATE) ----
+ROLE=mm_rw_$$
+DB_NAME=${MM_PG_ADDRESS#*@/}
+DB_NAME=${DB_NAME%%\?*}
+pg_sql "CREATE ROLE $ROLE LOGIN" >/dev/null || fail "create role"
+trap 'pg_sql "DROP OWNED BY $ROLE" >/dev/null 2>&1; pg_sql "DROP ROLE IF EXISTS $ROLE" >/dev/null 2>&1; cleanup' EXIT
+pg_sql "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO $ROLE;
+        GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO $ROLE" || fail "grant"
+RW=${MM_PG_ADDRESS/mmadmin:hunter2ZQX@/$ROLE@}
+RW=${RW/mmadmin@/$ROLE@}
+# this month's and the next usage partitions exist (the owner's sessions made them)
+assert_ok --db "$RW" workspace add rw-team
+assert_ok --db "$RW" workspace list
+assert_contains out "rw-team"
+# a new database: the role cannot create the catalog there, and is told why and what to do
+pg_sql "CREATE DATABASE ${DB_NAME}_nocreate" || fail "create database"
+mm --db "${RW/\/$DB_NAME?//${DB_NAME}_nocreate?}" workspace list
+assert_rc 1
+assert_contains err "(permission denied for schema public)"
+assert_contains err "run mmadmin once as their owner"
+# only SELECT: a change is refused with the server's reason
+pg_sql "REVOKE INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public FROM $ROLE"
+mm --db "$RW" workspace add rw-two
+assert_rc 1
+assert_contains err "permission denied for table workspaces"
 finish
