@@ -128,7 +128,16 @@ typedef struct gw_recorder {
     mm_admission_record *spare_items;
     gw_settlement *spare_settlements;
     size_t spare_capacity;
-    mm_catalog *cat; /* the writer's own connection */
+    /* events a flush could not write (the catalog failed: a server down, SQLITE_BUSY, a full
+     * disk), oldest first, with their leases still pending: written again, ahead of the queue,
+     * by each next flush until the catalog takes them (the writer's alone) */
+    mm_admission_record *kept_items;
+    gw_settlement *kept_settlements;
+    size_t kept_count, kept_capacity;
+    char trouble[256]; /* the last failure said in the log, "": none since the last success */
+    int64_t trouble_logged_ms;
+    unsigned trouble_repeats; /* failed flushes since that line */
+    mm_catalog *cat;          /* the writer's own connection */
     pthread_t writer;
     atomic_bool stopping;
     gw_leases leases;
@@ -176,7 +185,11 @@ struct gateway {
     gw_metrics metrics;
 };
 
-/* Starts / stops (flushing every queued event) the usage writer. */
+/* Starts / stops the usage writer. A flush the catalog refuses loses nothing: its events are
+ * kept, in order, and written again by the next flush (every 50 ms) until the catalog answers;
+ * beyond GW_KEPT_MAX kept events the oldest are dropped with one log line saying how many. Stop
+ * makes a last attempt to write everything kept and queued, and logs what it could not. */
+#define GW_KEPT_MAX 100000
 mm_status gw_recorder_start(gateway *gw, mm_error *err);
 void gw_recorder_stop(gateway *gw);
 /* The hooks router_send uses for this call (catalog path when a limit applies; connections and

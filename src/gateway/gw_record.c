@@ -1,6 +1,8 @@
 /* The gateway's admission and recording hooks for the router: limits admitted in memory against
  * leased slices (gw_lease.c), the exact catalog path when no slice is left, and usage events
- * group-committed with their leases' use by a writer thread (one transaction every 50 ms). */
+ * group-committed with their leases' use by a writer thread (one transaction every 50 ms); a
+ * write the catalog refuses is kept and written again (bounded: GW_KEPT_MAX). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,6 +17,8 @@
 #define TRIM_MS 1000               /* free heap pages go back to the system at most this often */
 /* queue arrays up to this many events (~0.6 MB) are kept for the next flush */
 #define KEEP_MAX 512
+#define STOP_RETRIES 20   /* at stop, kept events are tried again this many times, */
+#define STOP_RETRY_MS 100 /* this far apart (2 s in all) */
 
 static bool workspace_limited(const mm_admission_request *r)
 {
@@ -184,8 +188,167 @@ const router_send_hooks *gw_send_hooks(gw_call *call)
     return &call->hooks;
 }
 
-/* Takes the queued events and writes them with their leases' use in one transaction, then
- * settles the leases in memory. Returns how many it took. */
+/* The writer's trouble with the catalog: said when it starts, again only if its words change or
+ * once a minute, and once when it ends (as the refresher's, gw_view.c), so an outage is a few
+ * lines, not one per 50 ms flush. */
+#define TROUBLE_REPEAT_MS 60000
+
+static void trouble_log(gateway *gw, size_t kept, const char *message)
+{
+    gw_recorder *rec = &gw->recorder;
+    int64_t now = mm_monotonic_ms();
+    rec->trouble_repeats++;
+    bool same = strncmp(rec->trouble, message, sizeof rec->trouble - 1) == 0;
+    if (same && now - rec->trouble_logged_ms < TROUBLE_REPEAT_MS)
+        return;
+    if (same)
+        gw_log(gw, "still cannot write usage events (%u attempts in the last minute, %zu kept): %s",
+               rec->trouble_repeats, kept, message);
+    else
+        gw_log(gw,
+               "cannot write usage events (%zu kept, written again once the catalog answers): %s",
+               kept, message);
+    snprintf(rec->trouble, sizeof rec->trouble, "%s", message);
+    rec->trouble_logged_ms = now;
+    rec->trouble_repeats = 0;
+}
+
+static void trouble_over(gateway *gw, size_t written)
+{
+    gw_recorder *rec = &gw->recorder;
+    if (!rec->trouble[0])
+        return;
+    gw_log(gw, "the catalog takes usage events again; %zu kept events written", written);
+    rec->trouble[0] = '\0';
+    rec->trouble_repeats = 0;
+}
+
+/* Settles count events' leases in memory: what was admitted leaves pending, what was used (as the
+ * flush set it) leaves the row. */
+static void settle_leases(gw_recorder *rec, const mm_admission_record *batch,
+                          const gw_settlement *settle, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (settle[i].workspace)
+            gw_lease_settle(&rec->leases, settle[i].workspace, &settle[i].workspace_admitted,
+                            &batch[i].workspace_used);
+        if (settle[i].account)
+            gw_lease_settle(&rec->leases, settle[i].account, &settle[i].account_admitted,
+                            &batch[i].account_used);
+    }
+}
+
+/* Gives up count events for good: their leases settle as spent (the rows keep that use until
+ * renewed), their exact reservations stay in the catalog until they expire. */
+static void give_up(gateway *gw, mm_admission_record *batch, const gw_settlement *settle,
+                    size_t count, const char *why)
+{
+    if (!count)
+        return;
+    gw_log(gw, "lost %zu usage events (%s)", count, why);
+    for (size_t i = 0; i < count; i++) {
+        batch[i].workspace_used = settle[i].workspace_admitted;
+        batch[i].account_used = settle[i].account_admitted;
+    }
+    settle_leases(&gw->recorder, batch, settle, count);
+}
+
+/* Appends count events after the kept ones; false when memory ran out. */
+static bool keep(gw_recorder *rec, const mm_admission_record *items, const gw_settlement *settle,
+                 size_t count)
+{
+    if (!count)
+        return true;
+    size_t need = rec->kept_count + count;
+    if (need > rec->kept_capacity) {
+        size_t cap = rec->kept_capacity ? rec->kept_capacity : 256;
+        while (cap < need)
+            cap *= 2;
+        mm_admission_record *i2 = realloc(rec->kept_items, cap * sizeof *i2);
+        if (i2)
+            rec->kept_items = i2;
+        gw_settlement *s2 = realloc(rec->kept_settlements, cap * sizeof *s2);
+        if (s2)
+            rec->kept_settlements = s2;
+        if (!i2 || !s2)
+            return false;
+        rec->kept_capacity = cap;
+    }
+    memcpy(rec->kept_items + rec->kept_count, items, count * sizeof *items);
+    memcpy(rec->kept_settlements + rec->kept_count, settle, count * sizeof *settle);
+    rec->kept_count = need;
+    return true;
+}
+
+/* Drops the oldest kept events beyond GW_KEPT_MAX, so a long outage does not grow memory. */
+static void keep_bounded(gateway *gw)
+{
+    gw_recorder *rec = &gw->recorder;
+    if (rec->kept_count <= GW_KEPT_MAX)
+        return;
+    size_t drop = rec->kept_count - GW_KEPT_MAX;
+    char why[96];
+    snprintf(why, sizeof why, "the oldest beyond %d kept while the catalog fails", GW_KEPT_MAX);
+    give_up(gw, rec->kept_items, rec->kept_settlements, drop, why);
+    memmove(rec->kept_items, rec->kept_items + drop, GW_KEPT_MAX * sizeof *rec->kept_items);
+    memmove(rec->kept_settlements, rec->kept_settlements + drop,
+            GW_KEPT_MAX * sizeof *rec->kept_settlements);
+    rec->kept_count = GW_KEPT_MAX;
+}
+
+/* Writes the kept events (oldest first), if any, and then the batch, in one transaction (on
+ * either engine a failed write, at COMMIT too, is rolled back whole: nothing written, event ids
+ * cleared), so a retry never writes an event twice. The batch is kept when the write fails.
+ * Returns how many events were written. */
+static size_t write_batch(gateway *gw, mm_admission_record *batch, gw_settlement *settle,
+                          size_t count)
+{
+    gw_recorder *rec = &gw->recorder;
+    bool from_kept = rec->kept_count > 0;
+    if (from_kept && !keep(rec, batch, settle, count)) {
+        give_up(gw, batch, settle, count, "out of memory to keep them");
+        count = 0;
+    }
+    if (from_kept) {
+        batch = rec->kept_items;
+        settle = rec->kept_settlements;
+        count = rec->kept_count;
+    }
+    if (!count)
+        return 0;
+    for (size_t i = 0; i < count; i++) { /* a lease's row may have changed while kept */
+        batch[i].workspace_lease =
+            settle[i].workspace ? gw_lease_id(&rec->leases, settle[i].workspace) : 0;
+        batch[i].account_lease =
+            settle[i].account ? gw_lease_id(&rec->leases, settle[i].account) : 0;
+    }
+    mm_error err;
+    if (catalog_admission_flush(rec->cat, batch, count, &err) != MM_OK) {
+        if (!from_kept && !keep(rec, batch, settle, count)) {
+            give_up(gw, batch, settle, count, "out of memory to keep them");
+            return 0;
+        }
+        keep_bounded(gw);
+        trouble_log(gw, rec->kept_count, err.message);
+        return 0;
+    }
+    settle_leases(rec, batch, settle, count);
+    if (from_kept) {
+        rec->kept_count = 0;
+        trouble_over(gw, count);
+        if (rec->kept_capacity > KEEP_MAX) { /* an outage's backlog goes back to the system */
+            free(rec->kept_items);
+            free(rec->kept_settlements);
+            rec->kept_items = NULL;
+            rec->kept_settlements = NULL;
+            rec->kept_capacity = 0;
+        }
+    }
+    return count;
+}
+
+/* Takes the queued events and writes them (after any kept) with their leases' use in one
+ * transaction, then settles the leases in memory. Returns how many it wrote. */
 static size_t flush(gateway *gw)
 {
     gw_recorder *rec = &gw->recorder;
@@ -199,28 +362,7 @@ static size_t flush(gateway *gw)
     rec->count = 0;
     pthread_cond_broadcast(&rec->drained);
     pthread_mutex_unlock(&rec->lock);
-    for (size_t i = 0; i < count; i++) {
-        batch[i].workspace_lease =
-            settle[i].workspace ? gw_lease_id(&rec->leases, settle[i].workspace) : 0;
-        batch[i].account_lease =
-            settle[i].account ? gw_lease_id(&rec->leases, settle[i].account) : 0;
-    }
-    mm_error err;
-    if (count && catalog_admission_flush(rec->cat, batch, count, &err) != MM_OK) {
-        gw_log(gw, "lost %zu usage events: %s", count, err.message);
-        for (size_t i = 0; i < count; i++) { /* spent: the rows keep them until renewed */
-            batch[i].workspace_used = settle[i].workspace_admitted;
-            batch[i].account_used = settle[i].account_admitted;
-        }
-    }
-    for (size_t i = 0; i < count; i++) {
-        if (settle[i].workspace)
-            gw_lease_settle(&rec->leases, settle[i].workspace, &settle[i].workspace_admitted,
-                            &batch[i].workspace_used);
-        if (settle[i].account)
-            gw_lease_settle(&rec->leases, settle[i].account, &settle[i].account_admitted,
-                            &batch[i].account_used);
-    }
+    size_t written = write_batch(gw, batch, settle, count);
     if (capacity > KEEP_MAX) { /* a backlog's arrays go back to the system */
         free(batch);
         free(settle);
@@ -232,7 +374,7 @@ static size_t flush(gateway *gw)
     rec->spare_settlements = settle;
     rec->spare_capacity = capacity;
     gw_leases_maintain(gw, rec->cat, mm_now_ms());
-    return count;
+    return written;
 }
 
 static void *writer_main(void *arg)
@@ -282,11 +424,20 @@ void gw_recorder_stop(gateway *gw)
     atomic_store(&rec->stopping, true);
     pthread_join(rec->writer, NULL);
     flush(gw);
+    for (int i = 0; i < STOP_RETRIES && rec->kept_count; i++) { /* the catalog may be coming back */
+        struct timespec pause = {0, STOP_RETRY_MS * 1000000L};
+        nanosleep(&pause, NULL);
+        flush(gw);
+    }
+    give_up(gw, rec->kept_items, rec->kept_settlements, rec->kept_count,
+            "the catalog could not be written before serve stopped");
     gw_leases_free(gw, rec->cat);
     free(rec->items);
     free(rec->settlements);
     free(rec->spare_items);
     free(rec->spare_settlements);
+    free(rec->kept_items);
+    free(rec->kept_settlements);
     catalog_close(rec->cat);
     pthread_mutex_destroy(&rec->lock);
     pthread_cond_destroy(&rec->drained);

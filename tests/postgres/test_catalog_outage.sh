@@ -3,8 +3,9 @@
 # (issue 18): while it is down a workspace without limits is still served from the routing view
 # in memory, one whose limit needs the catalog's admission gets a 503 with Retry-After that names
 # the catalog (never its password), serve says so in a few lines (not one per retry), and once
-# the server is back it serves again and says so. On a private server of its own (it stops it),
-# so the ctest run's shared server is left alone. Run by tests/postgres/run.sh (MM_PG_ADDRESS).
+# the server is back it serves again and says so, and the usage of a chat served meanwhile is
+# written then (kept by serve's usage writer, never lost nor written twice). On a private server
+# of its own (it stops it), so the ctest run's shared server is left alone. Run by tests/postgres/run.sh (MM_PG_ADDRESS).
 : "${MM_PG_ADDRESS:?run me through tests/postgres/run.sh}"
 source "$(dirname "$0")/../integration/router_lib.sh"
 
@@ -71,12 +72,30 @@ for ((i = 0; i < 50; i++)); do
     [[ $status == 200 ]] && break
     sleep 0.2
 done
-expect_eq "$status" 200 "a chat once the server is back"
+[[ $status == 200 ]] || fail "a chat once the server is back: $status; serve said: $(tail -40 "$TEST_TMP/serve.err")"
 for ((i = 0; i < 50; i++)); do
     grep -q 'the catalog answers again' "$TEST_TMP/serve.err" && break
     sleep 0.1
 done
 grep -q 'the catalog answers again' "$TEST_TMP/serve.err" || fail "serve did not say the catalog is back"
+# the chat served mid-outage was kept by serve's usage writer and written once the server was
+# back: recorded exactly once (a retried write never doubles), counted by usage and health
+free_events=0
+for ((i = 0; i < 50; i++)); do
+    free_events=$(pg_sql "SELECT count(*) FROM usage_events WHERE workspace = 'free'")
+    [[ $free_events != 0 ]] && break
+    sleep 0.1
+done
+sleep 0.3 # a doubled write would land by now (the writer flushes every 50 ms)
+expect_eq "$(pg_sql "SELECT count(*) FROM usage_events WHERE workspace = 'free'")" 1 \
+    "usage events of the chat served while the catalog's server was down"
+grep -q 'cannot write usage events (1 kept' "$TEST_TMP/serve.err" ||
+    fail "serve did not say it kept the events it could not write: $(tail -5 "$TEST_TMP/serve.err")"
+grep -q 'the catalog takes usage events again; 1 kept events written' "$TEST_TMP/serve.err" ||
+    fail "serve did not say the kept events were written"
+grep -q 'lost [0-9]* usage events' "$TEST_TMP/serve.err" && fail "serve lost usage events"
+assert_ok health --json
+assert_json '[(a["account"], a["requests"]) for a in d if a["account"] == "up"] == [("up", 3)]'
 assert_ok account list
 # SIGTERM still drains and exits 0 after the outage
 kill -TERM "$SERVE_PID"
