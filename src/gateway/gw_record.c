@@ -208,7 +208,7 @@ static void trouble_log(gateway *gw, size_t kept, const char *message)
         gw_log(gw,
                "cannot write usage events (%zu kept, written again once the catalog answers): %s",
                kept, message);
-    snprintf(rec->trouble, sizeof rec->trouble, "%s", message);
+    snprintf(rec->trouble, sizeof rec->trouble, "%.*s", (int)sizeof rec->trouble - 1, message);
     rec->trouble_logged_ms = now;
     rec->trouble_repeats = 0;
 }
