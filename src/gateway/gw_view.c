@@ -11,6 +11,7 @@
 
 #include "gateway/gw_internal.h"
 #include "util/clock.h"
+#include "util/text.h"
 
 #define VIEW_MIN_GAP_MS 20      /* between two wake-ups by other sessions' commits */
 #define VIEW_MAX_AGE_MS 1000    /* rebuilt at least this often: expiries, cool-downs, windows */
@@ -308,7 +309,7 @@ static void trouble_log(gateway *gw, view_trouble *t, const char *what, const ch
         gw_log(gw, "%s (still, %u attempts in the last minute): %s", what, t->repeats, message);
     else
         gw_log(gw, "%s: %s", what, message);
-    snprintf(t->last, sizeof t->last, "%s", message);
+    mm_copy(t->last, sizeof t->last, message); /* a prefix is enough to tell the same trouble */
     t->logged_ms = now;
     t->repeats = 0;
 }
