@@ -186,17 +186,37 @@ static const int32_t NO_P95[MM_WINDOW_MINUTES] = {MINUS_ONE_10, MINUS_ONE_10, MI
 
 /* The head of a figures' detail block (owned_): consecutive reports share a block when the
  * account's detail did not change, and snapshots are released on other threads, so its count
- * is atomic. The series, latest errors and reason follow it. */
+ * is atomic. The series, latest errors, name, provider and reasons follow it. */
 typedef union detail_head {
     atomic_int refs;
     max_align_t align_;
 } detail_head;
 
-/* The per-minute series, the latest errors and the disabled reason: one block when the account
- * has any of them (sized to what it has), the shared constants when it has none. false only
+/* Copies text to *at, returning the copy and moving *at past it. */
+static const char *put_text(char **at, const char *text, size_t bytes)
+{
+    char *copy = memcpy(*at, text, bytes);
+    *at += bytes;
+    return copy;
+}
+
+/* The name, provider, status reason and disabled reason at text (sized by the caller). */
+static void put_texts(mm_health_figures *f, const account_view *acc, const char *status_reason,
+                      char *text)
+{
+    f->account = put_text(&text, acc->name, strlen(acc->name) + 1);
+    f->provider = put_text(&text, acc->provider, strlen(acc->provider) + 1);
+    f->status_reason = put_text(&text, status_reason, strlen(status_reason) + 1);
+    if (acc->disabled_reason[0])
+        f->disabled_reason =
+            put_text(&text, acc->disabled_reason, strlen(acc->disabled_reason) + 1);
+}
+
+/* The per-minute series (the shared constants when the hour has no requests), the latest
+ * errors, the name, provider and reasons: one block sized to what the account has. false only
  * when out of memory. */
 static bool fill_detail(mm_health_figures *f, const account_view *acc, const mm_account_window *win,
-                        int64_t now_ms)
+                        int64_t now_ms, const char *status_reason)
 {
     int32_t requests[MM_WINDOW_MINUTES], errors[MM_WINDOW_MINUTES], p95[MM_WINDOW_MINUTES];
     bool series = false;
@@ -210,13 +230,12 @@ static bool fill_detail(mm_health_figures *f, const account_view *acc, const mm_
     size_t errors_bytes = n_errors * sizeof(mm_recent_error);
     for (size_t i = 0; i < n_errors; i++)
         errors_bytes += strlen(mm_window_error(win, i)->message) + 1;
-    size_t reason_bytes = acc->disabled_reason[0] ? strlen(acc->disabled_reason) + 1 : 0;
+    size_t text_bytes = strlen(acc->name) + strlen(acc->provider) + strlen(status_reason) + 3;
+    text_bytes += acc->disabled_reason[0] ? strlen(acc->disabled_reason) + 1 : 0;
     f->series_requests = f->series_errors = NO_COUNTS;
     f->series_p95_ms = NO_P95;
     f->disabled_reason = "";
-    if (!series_bytes && !errors_bytes && !reason_bytes)
-        return true;
-    detail_head *head = malloc(sizeof *head + series_bytes + errors_bytes + reason_bytes);
+    detail_head *head = malloc(sizeof *head + series_bytes + errors_bytes + text_bytes);
     if (!head)
         return false;
     atomic_init(&head->refs, 1);
@@ -241,11 +260,7 @@ static bool fill_detail(mm_health_figures *f, const account_view *acc, const mm_
     }
     f->n_errors = n_errors;
     f->last_errors = n_errors ? last : NULL;
-    if (reason_bytes) {
-        char *reason = (char *)(block + series_bytes + errors_bytes);
-        memcpy(reason, acc->disabled_reason, reason_bytes);
-        f->disabled_reason = reason;
-    }
+    put_texts(f, acc, status_reason, (char *)(block + series_bytes + errors_bytes));
     return true;
 }
 
@@ -262,16 +277,15 @@ static bool fill_figures(mm_health_figures *f, const account_view *acc,
                          const mm_account_window *win, int64_t now_ms,
                          const mm_health_thresholds *t)
 {
-    mm_copy(f->account, sizeof f->account, acc->name);
-    mm_copy(f->provider, sizeof f->provider, acc->provider);
+    char status_reason[MM_HEALTH_LINE_MAX];
     f->enabled = acc->enabled;
     f->monthly_cap_cents = acc->monthly_cap_cents;
     f->latency_avg_ms = f->latency_p95_ms = f->recent_p95_ms = -1.0;
     f->ttft_avg_ms = f->ttft_p95_ms = -1.0;
-    f->status = health_status_evaluate(win, now_ms, t, f->status_reason, sizeof f->status_reason);
+    f->status = health_status_evaluate(win, now_ms, t, status_reason, sizeof status_reason);
     if (win)
         fill_from_window(f, win, now_ms, t);
-    return fill_detail(f, acc, win, now_ms);
+    return fill_detail(f, acc, win, now_ms, status_reason);
 }
 
 /* The latest errors of two figures with as many (n_errors compared by the caller). */
@@ -287,11 +301,13 @@ static bool same_errors(const mm_health_figures *a, const mm_health_figures *b)
     return true;
 }
 
-/* Whether two figures' details (series, latest errors, disabled reason) are the same. */
+/* Whether two figures' details (series, latest errors, name, provider, reasons) are the same. */
 static bool same_detail(const mm_health_figures *a, const mm_health_figures *b)
 {
     size_t series = MM_WINDOW_MINUTES * sizeof(int32_t);
-    return a->n_errors == b->n_errors &&
+    return a->n_errors == b->n_errors && strcmp(a->account, b->account) == 0 &&
+           strcmp(a->provider, b->provider) == 0 &&
+           strcmp(a->status_reason, b->status_reason) == 0 &&
            memcmp(a->series_requests, b->series_requests, series) == 0 &&
            memcmp(a->series_errors, b->series_errors, series) == 0 &&
            memcmp(a->series_p95_ms, b->series_p95_ms, series) == 0 && same_errors(a, b) &&
@@ -301,8 +317,7 @@ static bool same_detail(const mm_health_figures *a, const mm_health_figures *b)
 /* f takes previous's detail block in place of its own when they say the same. */
 static void share_detail(mm_health_figures *f, const mm_health_figures *previous)
 {
-    if (!f->owned_ || !previous->owned_ || strcmp(f->account, previous->account) != 0 ||
-        !same_detail(f, previous))
+    if (!f->owned_ || !previous->owned_ || !same_detail(f, previous))
         return;
     figures_free(f);
     atomic_fetch_add(&((detail_head *)previous->owned_)->refs, 1);
@@ -311,6 +326,9 @@ static void share_detail(mm_health_figures *f, const mm_health_figures *previous
     f->series_errors = previous->series_errors;
     f->series_p95_ms = previous->series_p95_ms;
     f->last_errors = previous->last_errors;
+    f->account = previous->account;
+    f->provider = previous->provider;
+    f->status_reason = previous->status_reason;
     f->disabled_reason = previous->disabled_reason;
 }
 
@@ -323,6 +341,7 @@ bool health_figures_same(const mm_health_figures *a, const mm_health_figures *b)
     y.series_requests = y.series_errors = y.series_p95_ms = NULL;
     x.last_errors = y.last_errors = NULL;
     x.disabled_reason = y.disabled_reason = NULL;
+    x.account = y.account = x.provider = y.provider = x.status_reason = y.status_reason = NULL;
     x.owned_ = y.owned_ = NULL;
     return memcmp(&x, &y, sizeof x) == 0 && same_detail(a, b);
 }
@@ -340,6 +359,7 @@ size_t health_report_bytes(const mm_health_report *report)
         for (size_t e = 0; e < f->n_errors; e++)
             bytes += strlen(f->last_errors[e].message) + 1;
         bytes += f->disabled_reason[0] ? strlen(f->disabled_reason) + 1 : 0;
+        bytes += strlen(f->account) + strlen(f->provider) + strlen(f->status_reason) + 3;
     }
     return bytes;
 }

@@ -13,13 +13,15 @@
 #include "health/health_accounts.h"
 #include "health/window.h"
 
+/* The account's name, provider and reasons point into the figures' detail block (owned_),
+ * which consecutive reports share while it says the same: a report holds no fixed-size text. */
 typedef struct mm_health_figures {
-    char account[MM_NAME_MAX];
-    char provider[MM_PROVIDER_ID_MAX];
-    bool enabled;
+    const char *account;
+    const char *provider;
     const char *disabled_reason; /* "" when none; never NULL in a report */
+    const char *status_reason;   /* why the status (at most MM_HEALTH_LINE_MAX - 1 bytes) */
+    bool enabled;
     mm_health status;
-    char status_reason[MM_HEALTH_LINE_MAX];
     /* last hour (events of any kind: probes and requests) */
     int64_t requests, errors, rate_limit_hits, tokens_in, tokens_out;
     int64_t tokens_cache_read, tokens_cache_write; /* parts of tokens_in, billed apart */
@@ -42,7 +44,6 @@ typedef struct mm_health_figures {
     /* state */
     int64_t cooldown_until_ms; /* rate-limited until then (0 = none) */
     int64_t last_event_ms, last_success_ms, last_probe_ms;
-    int consecutive_probe_failures;
     /* per minute, oldest first, index 59 = the current minute: MM_WINDOW_MINUTES values each
      * (an account without events in the hour shares constant arrays of 0 and -1) */
     const int32_t *series_requests;
@@ -51,6 +52,7 @@ typedef struct mm_health_figures {
     size_t n_errors;                    /* newest first */
     const mm_recent_error *last_errors; /* n_errors of them */
     void *owned_; /* internal: the one block the pointers above point into, or NULL */
+    int consecutive_probe_failures;
 } mm_health_figures;
 
 typedef struct mm_health_report {
@@ -93,8 +95,9 @@ mm_status health_report_build_next(const mm_window_set *set, const mm_health_acc
                                    mm_error *err);
 /* Whether two accounts' figures are the same (every figure, series, error and reason). */
 bool health_figures_same(const mm_health_figures *a, const mm_health_figures *b);
-/* Bytes a report holds on the heap (its figures and the series, errors and reasons they point
- * to): about sizeof(mm_health_figures) for an account without events in the hour. */
+/* Bytes a report holds on the heap (its figures and the names, series, errors and reasons they
+ * point to): about sizeof(mm_health_figures) plus the names and reason for an account without
+ * events in the hour. */
 size_t health_report_bytes(const mm_health_report *report);
 /* Accounts, windows and figures from the catalog in one call (`mmadmin health`). t NULL: the
  * catalog's thresholds (a bad setting keeping its default). */

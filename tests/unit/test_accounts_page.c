@@ -27,8 +27,8 @@ static mm_health_snapshot *snapshot_of(const char *const *names, const mm_health
     snap->report.count = n;
     for (size_t i = 0; i < n; i++) {
         mm_health_figures *f = &snap->report.accounts[i];
-        mm_copy(f->account, sizeof f->account, names[i]);
-        mm_copy(f->provider, sizeof f->provider, "openai");
+        f->account = names[i];
+        f->provider = "openai";
         f->enabled = true;
         f->status = statuses[i];
     }

@@ -19,9 +19,9 @@ static mm_health_figures account(const char *name, mm_health status, int64_t spe
                            .status = status,
                            .cost_micros_month = spend_micros,
                            .monthly_cap_cents = cap_cents};
-    snprintf(f.account, sizeof f.account, "%s", name);
-    snprintf(f.provider, sizeof f.provider, "openai");
-    snprintf(f.status_reason, sizeof f.status_reason, "the last 3 probes failed");
+    f.account = name;
+    f.provider = "openai";
+    f.status_reason = "the last 3 probes failed";
     return f;
 }
 

@@ -17,7 +17,10 @@
 /* The stated budgets: an account without events in the hour holds at most this much in the
  * monitor's windows and in one snapshot's figures (two snapshots may be alive at once). */
 #define IDLE_WINDOW_BYTES 256
-#define IDLE_FIGURES_BYTES 640
+#define IDLE_FIGURES_BYTES 448
+/* One account's fixed figures: the name, provider and reasons are pointers into the detail
+ * block consecutive reports share (552 B when they were arrays in the figures). */
+#define FIGURES_STRUCT_BYTES 320
 /* ...and an account whose only event in the hour is one failed probe (every account after the
  * prober's first round against endpoints that refuse), its error message 120 bytes. */
 #define FAILED_PROBE_WINDOW_BYTES 1024
@@ -71,9 +74,13 @@ static void idle_accounts_cost_a_stated_number_of_bytes(void **state)
     mm_error err = {0};
     assert_int_equal(health_report_build(&set, &accounts, NOW, &t, &r, &err), MM_OK);
     size_t per_account = health_report_bytes(&r) / r.count;
-    fprintf(stderr, "idle account: window %zu B, figures %zu B\n", mm_window_bytes(set.items[0]),
-            per_account);
+    fprintf(stderr, "idle account: window %zu B, figures %zu B (struct %zu B)\n",
+            mm_window_bytes(set.items[0]), per_account, sizeof(mm_health_figures));
+    assert_true(sizeof(mm_health_figures) <= FIGURES_STRUCT_BYTES);
     assert_true(per_account <= IDLE_FIGURES_BYTES);
+    assert_string_equal(r.accounts[7].account, "acct-00007");
+    assert_string_equal(r.accounts[7].provider, "openai");
+    assert_string_equal(r.accounts[7].status_reason, "no probe or request in the last hour");
     /* the idle series read as before: no requests, no p95 */
     assert_int_equal(r.accounts[7].series_requests[59], 0);
     assert_int_equal(r.accounts[7].series_p95_ms[0], -1);
@@ -180,6 +187,9 @@ static void consecutive_reports_share_what_did_not_change(void **state)
         assert_true((second.accounts[i].series_requests == first.accounts[i].series_requests) ==
                     !changed);
         assert_true((second.accounts[i].last_errors == first.accounts[i].last_errors) == !changed);
+        assert_true((second.accounts[i].status_reason == first.accounts[i].status_reason) ==
+                    !changed); /* the names and reasons too: one copy across the reports */
+        assert_true((second.accounts[i].account == first.accounts[i].account) == !changed);
         assert_true(health_figures_same(&first.accounts[i], &second.accounts[i]) == !changed);
     }
     assert_int_equal(second.accounts[4].series_requests[59], 2);
@@ -188,7 +198,12 @@ static void consecutive_reports_share_what_did_not_change(void **state)
     assert_int_equal(second.accounts[3].series_errors[59], 1);
     assert_int_equal(strlen(second.accounts[3].last_errors[0].message), 120);
     assert_int_equal(health_report_build_next(&set, &list, NOW, &t, &second, &third, &err), MM_OK);
+    char reason[MM_HEALTH_LINE_MAX];
+    snprintf(reason, sizeof reason, "%s", second.accounts[3].status_reason);
+    assert_true(reason[0] != '\0');
     health_report_free(&second);
+    assert_string_equal(third.accounts[3].account, "acct-00003");
+    assert_string_equal(third.accounts[3].status_reason, reason);
     assert_int_equal(third.accounts[4].series_requests[59], 2);
     assert_int_equal(third.accounts[9].series_errors[59], 1);
     health_report_free(&third);

@@ -95,8 +95,8 @@ static void counters_and_report_render_with_units_and_labels(void **state)
                              .cooldown_until_ms = 1000000 + 12500,
                              .cost_micros_month = 1234567,
                              .monthly_cap_cents = 5000};
-    snprintf(fig.account, sizeof fig.account, "oa");
-    snprintf(fig.provider, sizeof fig.provider, "openai");
+    fig.account = "oa";
+    fig.provider = "openai";
     mm_health_report report = {.now_ms = 1000000, .accounts = &fig, .count = 1};
     metrics_workspace_month month = {"team", "chat", 42000, 50000};
     metrics_workspace_months months = {&month, 1};

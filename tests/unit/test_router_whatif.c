@@ -25,9 +25,9 @@ static void report_with(mm_health_report *r, mm_health primary, mm_health backup
     memset(r, 0, sizeof *r);
     r->count = 2;
     r->accounts = calloc(2, sizeof *r->accounts);
-    mm_copy(r->accounts[0].account, sizeof r->accounts[0].account, "primary");
+    r->accounts[0].account = "primary";
     r->accounts[0].status = primary;
-    mm_copy(r->accounts[1].account, sizeof r->accounts[1].account, "backup");
+    r->accounts[1].account = "backup";
     r->accounts[1].status = backup;
 }
 
