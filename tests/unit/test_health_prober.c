@@ -2,7 +2,7 @@
  * connections open at once: with a window of 4 (connections allowed: 32) never more than 4
  * probes are in flight, whether the endpoint hangs or answers, and every account is still
  * probed once in the round, with the same records as before (one event per account). */
-#include "testutil.h"
+#include "test_catalog_util.h"
 
 #include <netinet/in.h>
 #include <poll.h>
@@ -125,22 +125,18 @@ static void listener_stop(listener *l)
 }
 
 typedef struct fixture {
-    char *dir;
+    catalog_fixture *base; /* the catalog (test_catalog_util.h) */
     mm_catalog *cat;
     listener server;
 } fixture;
 
 static int setup(void **state)
 {
-    testutil_set_master_key();
     fixture *f = calloc(1, sizeof *f);
-    f->dir = testutil_tempdir();
-    char path[1024];
-    testutil_catalog_address(f->dir, path, sizeof path);
-    mm_catalog_options opts = {.path = path, .create = true};
-    mm_error err = {0};
-    if (catalog_open(&opts, &f->cat, &err) != MM_OK)
-        fail_msg("catalog_open: %s", err.message);
+    void *base = NULL;
+    catalog_fixture_setup(&base);
+    f->base = base;
+    f->cat = f->base->cat;
     *state = f;
     return 0;
 }
@@ -148,8 +144,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    catalog_close(f->cat);
-    testutil_rmtree(f->dir);
+    void *base = f->base;
+    catalog_fixture_teardown(&base);
     free(f);
     return 0;
 }
