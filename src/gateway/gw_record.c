@@ -95,19 +95,33 @@ static mm_status hook_admit(void *ctx, mm_catalog *cat, const mm_admission_reque
     return admit_account(call, cat, req, out, err);
 }
 
+/* Grows the two parallel arrays (events, their lease settlements) to hold need entries,
+ * doubling from 256; false when memory ran out (the arrays stay valid at the old capacity). */
+static bool grow_pair(mm_admission_record **items, gw_settlement **settlements, size_t *capacity,
+                      size_t need)
+{
+    if (need <= *capacity)
+        return true;
+    size_t cap = *capacity ? *capacity : 256;
+    while (cap < need)
+        cap *= 2;
+    mm_admission_record *i2 = realloc(*items, cap * sizeof *i2);
+    if (i2)
+        *items = i2;
+    gw_settlement *s2 = realloc(*settlements, cap * sizeof *s2);
+    if (s2)
+        *settlements = s2;
+    if (!i2 || !s2)
+        return false;
+    *capacity = cap;
+    return true;
+}
+
 static mm_status grow(gw_recorder *rec)
 {
-    size_t cap = rec->capacity ? rec->capacity * 2 : 256;
-    mm_admission_record *items = realloc(rec->items, cap * sizeof *items);
-    if (items)
-        rec->items = items;
-    gw_settlement *settlements = realloc(rec->settlements, cap * sizeof *settlements);
-    if (settlements)
-        rec->settlements = settlements;
-    if (!items || !settlements)
-        return MM_E_INTERNAL;
-    rec->capacity = cap;
-    return MM_OK;
+    return grow_pair(&rec->items, &rec->settlements, &rec->capacity, rec->capacity + 1)
+               ? MM_OK
+               : MM_E_INTERNAL;
 }
 
 static mm_status enqueue(gw_recorder *rec, const mm_admission_record *item,
@@ -260,20 +274,8 @@ static bool keep(gw_recorder *rec, const mm_admission_record *items, const gw_se
     if (!count)
         return true;
     size_t need = rec->kept_count + count;
-    if (need > rec->kept_capacity) {
-        size_t cap = rec->kept_capacity ? rec->kept_capacity : 256;
-        while (cap < need)
-            cap *= 2;
-        mm_admission_record *i2 = realloc(rec->kept_items, cap * sizeof *i2);
-        if (i2)
-            rec->kept_items = i2;
-        gw_settlement *s2 = realloc(rec->kept_settlements, cap * sizeof *s2);
-        if (s2)
-            rec->kept_settlements = s2;
-        if (!i2 || !s2)
-            return false;
-        rec->kept_capacity = cap;
-    }
+    if (!grow_pair(&rec->kept_items, &rec->kept_settlements, &rec->kept_capacity, need))
+        return false;
     memcpy(rec->kept_items + rec->kept_count, items, count * sizeof *items);
     memcpy(rec->kept_settlements + rec->kept_count, settle, count * sizeof *settle);
     rec->kept_count = need;
