@@ -2,7 +2,6 @@
  * backoff and commands with a timeout, each attempt recorded in the catalog. */
 #include "alerts/alert_delivery.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -15,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "net/curl_lib.h"
 #include "util/clock.h"
 #include "util/text.h"
 
@@ -94,27 +94,28 @@ static size_t discard(char *data, size_t size, size_t n, void *ctx)
 static bool post_once(const mm_alert_delivery_queue *q, const char *url, const char *body,
                       char *detail, size_t detailsz)
 {
-    CURL *curl = curl_easy_init();
+    CURL *curl = mm_curl()->loaded ? mm_curl()->easy_init() : NULL;
     if (!curl) {
-        snprintf(detail, detailsz, "libcurl could not start");
+        snprintf(detail, detailsz, "libcurl could not start%s%s", mm_curl()->loaded ? "" : ": ",
+                 mm_curl()->error);
         return false;
     }
-    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)q->cfg.webhook_timeout_ms);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
-    curl_easy_setopt(curl, CURLOPT_USERAGENT, "mmadmin-alerts/" MM_VERSION);
-    CURLcode code = curl_easy_perform(curl);
+    struct curl_slist *headers = mm_curl()->slist_append(NULL, "Content-Type: application/json");
+    mm_curl()->easy_setopt(curl, CURLOPT_URL, url);
+    mm_curl()->easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+    mm_curl()->easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    mm_curl()->easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)q->cfg.webhook_timeout_ms);
+    mm_curl()->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    mm_curl()->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    mm_curl()->easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
+    mm_curl()->easy_setopt(curl, CURLOPT_USERAGENT, "mmadmin-alerts/" MM_VERSION);
+    CURLcode code = mm_curl()->easy_perform(curl);
     long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
+    mm_curl()->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    mm_curl()->slist_free_all(headers);
+    mm_curl()->easy_cleanup(curl);
     if (code != CURLE_OK) {
-        snprintf(detail, detailsz, "%s", curl_easy_strerror(code));
+        snprintf(detail, detailsz, "%s", mm_curl()->easy_strerror(code));
         return false;
     }
     snprintf(detail, detailsz, "HTTP %ld", status);

@@ -12,8 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
+#include "net/curl_lib.h"
 #include "util/count.h"
 #include "util/text.h"
 
@@ -193,15 +192,15 @@ static mm_status endpoint_unparsed(CURLUcode rc, const char *written, mm_error *
         return mm_error_set(err, MM_E_INVALID, "endpoint",
                             "the endpoint is not a valid URL (%s); use a URL like "
                             "https://api.example.com/v1",
-                            curl_url_strerror(rc));
+                            mm_curl()->url_strerror(rc));
     }
 }
 
 static bool url_has(CURLU *url, CURLUPart part)
 {
     char *value = NULL;
-    bool has = curl_url_get(url, part, &value, 0) == CURLUE_OK;
-    curl_free(value);
+    bool has = mm_curl()->url_get(url, part, &value, 0) == CURLUE_OK;
+    mm_curl()->free(value);
     return has;
 }
 
@@ -213,7 +212,7 @@ static mm_status check_authority(CURLU *url, const char *written, char *host, si
 {
     char *parsed = NULL, *port = NULL;
     mm_status st = MM_OK;
-    if (curl_url_get(url, CURLUPART_HOST, &parsed, 0) != CURLUE_OK)
+    if (mm_curl()->url_get(url, CURLUPART_HOST, &parsed, 0) != CURLUE_OK)
         return endpoint_refused(err, NO_HOST);
     bool bracketed = parsed[0] == '[' && written[0] == '[';
     const char *name = bracketed ? parsed + 1 : written;
@@ -225,14 +224,14 @@ static mm_status check_authority(CURLU *url, const char *written, char *host, si
         if (!host_char(name[i]))
             st = endpoint_refused(err, BAD_HOST);
     if (st == MM_OK) {
-        bool has_port = curl_url_get(url, CURLUPART_PORT, &port, 0) == CURLUE_OK;
+        bool has_port = mm_curl()->url_get(url, CURLUPART_PORT, &port, 0) == CURLUE_OK;
         bool too_long = *end == ':' && strspn(end + 1, "0123456789") > 5;
         if (has_port ? too_long || strtol(port, NULL, 10) < 1 : *end == ':')
             st = endpoint_refused(err, BAD_PORT);
         snprintf(host, hostsz, "%.*s", (int)len, name);
     }
-    curl_free(parsed);
-    curl_free(port);
+    mm_curl()->free(parsed);
+    mm_curl()->free(port);
     return st;
 }
 
@@ -252,11 +251,13 @@ mm_status val_endpoint(const char *url, mm_error *err)
         return mm_error_set(err, MM_E_INVALID, "endpoint",
                             "the endpoint must be an http(s) URL starting with https://, e.g. "
                             "https://my-resource.openai.azure.com");
-    CURLU *parsed = curl_url();
+    if (!mm_curl_ready(err))
+        return err ? err->status : MM_E_INTERNAL;
+    CURLU *parsed = mm_curl()->url();
     if (!parsed)
         return mm_error_set(err, MM_E_INTERNAL, "endpoint", "out of memory");
     char host[256];
-    CURLUcode rc = curl_url_set(parsed, CURLUPART_URL, url, 0);
+    CURLUcode rc = mm_curl()->url_set(parsed, CURLUPART_URL, url, 0);
     mm_status st = MM_OK;
     if (rc != CURLUE_OK)
         st = endpoint_unparsed(rc, url + (https ? 8 : 7), err);
@@ -264,7 +265,7 @@ mm_status val_endpoint(const char *url, mm_error *err)
         st = endpoint_refused(err, USERINFO);
     else
         st = check_authority(parsed, url + (https ? 8 : 7), host, sizeof host, err);
-    curl_url_cleanup(parsed);
+    mm_curl()->url_cleanup(parsed);
     if (st == MM_OK && http && !host_is_loopback(host))
         return mm_error_set(err, MM_E_INVALID, "endpoint",
                             "plain http is allowed only for this machine (localhost, 127.0.0.1, "

@@ -2,7 +2,6 @@
  * and connections, the request dispatcher (routes, workspace-key authentication, the /metrics
  * mount point), responses in the OpenAI error shape, counters, and draining on stop. */
 #include <arpa/inet.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 
 #include "gateway/gw_internal.h"
 #include "metrics/counters.h"
+#include "net/httpd_lib.h"
 #include "util/clock.h"
 
 #define DEFAULT_MAX_BODY (4u * 1024 * 1024)
@@ -99,8 +99,8 @@ static const gw_route ROUTES[] = {
 
 static const char *bearer_token(struct MHD_Connection *connection)
 {
-    const char *auth =
-        MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    const char *auth = mm_httpd()->lookup_connection_value(connection, MHD_HEADER_KIND,
+                                                           MHD_HTTP_HEADER_AUTHORIZATION);
     if (!auth || strncasecmp(auth, "Bearer ", 7) != 0)
         return NULL;
     auth += 7;
@@ -181,9 +181,10 @@ static enum MHD_Result send_response(struct MHD_Connection *connection, gw_respo
 {
     struct MHD_Response *response =
         resp->stream
-            ? MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, gw_stream_read,
-                                                resp->stream, gw_stream_release)
-            : MHD_create_response_from_buffer(resp->body_len, resp->body, MHD_RESPMEM_MUST_FREE);
+            ? mm_httpd()->create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, gw_stream_read,
+                                                        resp->stream, gw_stream_release)
+            : mm_httpd()->create_response_from_buffer(resp->body_len, resp->body,
+                                                      MHD_RESPMEM_MUST_FREE);
     if (!response) {
         free(resp->body);
         if (resp->stream)
@@ -191,11 +192,12 @@ static enum MHD_Result send_response(struct MHD_Connection *connection, gw_respo
         return MHD_NO;
     }
     resp->body = NULL;
-    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+    mm_httpd()->add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
     for (size_t i = 0; i < resp->n_headers; i++)
-        MHD_add_response_header(response, resp->headers[i][0], resp->headers[i][1]);
-    enum MHD_Result result = MHD_queue_response(connection, (unsigned)resp->status, response);
-    MHD_destroy_response(response);
+        mm_httpd()->add_response_header(response, resp->headers[i][0], resp->headers[i][1]);
+    enum MHD_Result result =
+        mm_httpd()->queue_response(connection, (unsigned)resp->status, response);
+    mm_httpd()->destroy_response(response);
     return result;
 }
 
@@ -229,8 +231,8 @@ static gw_request *begin_request(gateway *gw, struct MHD_Connection *connection)
     r->started_us = mm_monotonic_us();
     atomic_fetch_add(&gw->counters.in_flight, 1);
     atomic_fetch_add(&gw->counters.requests_total, 1);
-    const char *length =
-        MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *length = mm_httpd()->lookup_connection_value(connection, MHD_HEADER_KIND,
+                                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (length && strtoull(length, NULL, 10) > gw->opts.max_body_bytes)
         r->too_large = true; /* answered 413 once the (discarded) body is read */
     return r;
@@ -367,9 +369,11 @@ static mm_status start_daemon(gateway *gw, mm_error *err)
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    if (!mm_httpd_ready(err))
+        return err ? err->status : MM_E_INTERNAL;
     bool tls = gw->opts.tls_cert != NULL;
     if (tls) {
-        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+        if (mm_httpd()->is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
             return mm_error_set(err, MM_E_INVALID, "tls",
                                 "this libmicrohttpd was built without TLS; serve plain HTTP "
                                 "behind a TLS proxy instead");
@@ -380,7 +384,7 @@ static mm_status start_daemon(gateway *gw, mm_error *err)
             return st;
         flags |= MHD_USE_TLS;
     }
-    gw->daemon = MHD_start_daemon(
+    gw->daemon = mm_httpd()->start_daemon(
         flags, gw->opts.port, NULL, NULL, on_request, gw, MHD_OPTION_EXTERNAL_LOGGER, log_library,
         gw, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED, on_completed, gw,
         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, gw->opts.max_connections,
@@ -392,7 +396,8 @@ static mm_status start_daemon(gateway *gw, mm_error *err)
         return mm_error_set(err, MM_E_IO, "listen",
                             "cannot listen on %s:%u (in use, or not an address of this machine)",
                             gw->opts.address, (unsigned)gw->opts.port);
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(gw->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    const union MHD_DaemonInfo *info =
+        mm_httpd()->get_daemon_info(gw->daemon, MHD_DAEMON_INFO_BIND_PORT);
     gw->port = info ? info->port : gw->opts.port;
     return MM_OK;
 }
@@ -459,14 +464,14 @@ long gateway_stop(gateway *gw, long drain_ms)
 {
     if (!gw)
         return 0;
-    MHD_socket listener = MHD_quiesce_daemon(gw->daemon);
+    MHD_socket listener = mm_httpd()->quiesce_daemon(gw->daemon);
     int64_t until = mm_now_ms() + drain_ms;
     while (atomic_load(&gw->counters.in_flight) > 0 && mm_now_ms() < until) {
         struct timespec pause = {0, 20 * 1000000L};
         nanosleep(&pause, NULL);
     }
     long left = atomic_load(&gw->counters.in_flight);
-    MHD_stop_daemon(gw->daemon);
+    mm_httpd()->stop_daemon(gw->daemon);
     /* stream workers whose client is gone cut their upstream transfer and record it */
     until = mm_now_ms() + STREAM_STOP_MS;
     while (atomic_load(&gw->counters.upstream_in_flight) > 0 && mm_now_ms() < until) {

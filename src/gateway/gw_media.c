@@ -1,13 +1,13 @@
 /* The image and audio endpoints of `mmadmin serve` (issue 16): POST /v1/images/generations,
  * /v1/audio/transcriptions (multipart/form-data read with libmicrohttpd's post processor) and
  * /v1/audio/speech, each sent through the router like chat, answered in OpenAI's shapes. */
-#include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "gateway/gw_internal.h"
+#include "net/httpd_lib.h"
 
 #define FIELD_MAX 256        /* model, response_format, ... */
 #define TEXT_MAX (32 * 1024) /* an image prompt or the text to speak, in bytes */
@@ -179,14 +179,14 @@ static bool read_form(gw_call *call, form *f, gw_response *resp)
 {
     f->max_file = call->gw->opts.max_body_bytes;
     struct MHD_PostProcessor *pp =
-        MHD_create_post_processor(call->connection, POST_BUFFER, on_part, f);
+        mm_httpd()->create_post_processor(call->connection, POST_BUFFER, on_part, f);
     if (!pp) {
         bad_request(resp, "invalid_content_type",
                     "a transcription is sent as multipart/form-data with a 'file' and a 'model'");
         return false;
     }
-    enum MHD_Result ok = MHD_post_process(pp, call->body, call->body_len);
-    MHD_destroy_post_processor(pp);
+    enum MHD_Result ok = mm_httpd()->post_process(pp, call->body, call->body_len);
+    mm_httpd()->destroy_post_processor(pp);
     if (ok != MHD_YES || !f->file_len || !f->model[0]) {
         bad_request(resp, "invalid_form",
                     f->too_large ? "the audio file is larger than the gateway's body limit"

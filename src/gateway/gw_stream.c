@@ -5,13 +5,13 @@
  * it a failure ends the stream with an error event. A client that goes away cuts the upstream
  * transfer (the router still records what was used). */
 #include <errno.h>
-#include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "gateway/gw_internal.h"
+#include "net/httpd_lib.h"
 #include "util/clock.h"
 
 #define QUEUE_MAX                                                                                  \

@@ -72,7 +72,8 @@ static int close_socket(void *clientp, curl_socket_t fd)
 
 mm_status prober_create(int max_connections, int window, mm_prober **out, mm_error *err)
 {
-    net_global_init();
+    if (!net_global_init(err))
+        return err ? err->status : MM_E_INTERNAL;
     if (sodium_init() < 0)
         return mm_error_set(err, MM_E_INTERNAL, NULL, "libsodium could not start");
     if (max_connections <= 0)
@@ -83,7 +84,7 @@ mm_status prober_create(int max_connections, int window, mm_prober **out, mm_err
     prober->window = window > 0 ? window : max_connections;
     prober->slots = calloc((size_t)prober->window, sizeof *prober->slots);
     prober->key = sodium_malloc(MM_API_KEY_MAX);
-    prober->multi = prober->slots && prober->key ? curl_multi_init() : NULL;
+    prober->multi = prober->slots && prober->key ? mm_curl()->multi_init() : NULL;
     if (!prober->multi) {
         if (prober->key)
             sodium_free(prober->key);
@@ -92,8 +93,8 @@ mm_status prober_create(int max_connections, int window, mm_prober **out, mm_err
         return mm_error_set(err, MM_E_INTERNAL, NULL,
                             "could not start the prober (out of memory or libcurl)");
     }
-    curl_multi_setopt(prober->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)max_connections);
-    curl_multi_setopt(prober->multi, CURLMOPT_MAXCONNECTS, (long)max_connections);
+    mm_curl()->multi_setopt(prober->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)max_connections);
+    mm_curl()->multi_setopt(prober->multi, CURLMOPT_MAXCONNECTS, (long)max_connections);
     *out = prober;
     return MM_OK;
 }
@@ -109,7 +110,7 @@ static void slot_release(mm_prober *prober, probe_slot *slot)
 {
     if (!slot->busy)
         return;
-    curl_multi_remove_handle(prober->multi, slot->easy);
+    mm_curl()->multi_remove_handle(prober->multi, slot->easy);
     wipe_sent_headers(&slot->resp);
     mm_http_response_free(&slot->resp);
     slot->busy = false;
@@ -157,10 +158,10 @@ void prober_destroy(mm_prober *prober)
     round_clear(prober);
     for (int i = 0; i < prober->window; i++)
         if (prober->slots[i].easy)
-            curl_easy_cleanup(prober->slots[i].easy);
+            mm_curl()->easy_cleanup(prober->slots[i].easy);
     free(prober->slots);
     free(prober->done);
-    curl_multi_cleanup(prober->multi); /* closes cached connections through close_socket */
+    mm_curl()->multi_cleanup(prober->multi); /* closes cached connections through close_socket */
     sodium_free(prober->key);
     free(prober);
 }
@@ -230,12 +231,12 @@ static bool launch_probe(mm_prober *prober, const waiting_probe *w, probe_slot *
         snprintf(why, whysz, "%s", err.message);
         return false;
     }
-    curl_easy_setopt(slot->easy, CURLOPT_PRIVATE, slot);
-    curl_easy_setopt(slot->easy, CURLOPT_OPENSOCKETFUNCTION, open_socket);
-    curl_easy_setopt(slot->easy, CURLOPT_OPENSOCKETDATA, prober);
-    curl_easy_setopt(slot->easy, CURLOPT_CLOSESOCKETFUNCTION, close_socket);
-    curl_easy_setopt(slot->easy, CURLOPT_CLOSESOCKETDATA, prober);
-    if (curl_multi_add_handle(prober->multi, slot->easy) != CURLM_OK) {
+    mm_curl()->easy_setopt(slot->easy, CURLOPT_PRIVATE, slot);
+    mm_curl()->easy_setopt(slot->easy, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    mm_curl()->easy_setopt(slot->easy, CURLOPT_OPENSOCKETDATA, prober);
+    mm_curl()->easy_setopt(slot->easy, CURLOPT_CLOSESOCKETFUNCTION, close_socket);
+    mm_curl()->easy_setopt(slot->easy, CURLOPT_CLOSESOCKETDATA, prober);
+    if (mm_curl()->multi_add_handle(prober->multi, slot->easy) != CURLM_OK) {
         wipe_sent_headers(&slot->resp);
         mm_http_response_free(&slot->resp);
         snprintf(why, whysz, "could not start the transfer (libcurl)");
@@ -396,14 +397,14 @@ static void read_result(mm_prober *prober, probe_slot *slot, CURLcode code)
 static void drive(mm_prober *prober)
 {
     int running = 0;
-    curl_multi_perform(prober->multi, &running);
+    mm_curl()->multi_perform(prober->multi, &running);
     CURLMsg *msg;
     int left;
-    while ((msg = curl_multi_info_read(prober->multi, &left))) {
+    while ((msg = mm_curl()->multi_info_read(prober->multi, &left))) {
         if (msg->msg != CURLMSG_DONE)
             continue;
         probe_slot *slot = NULL;
-        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&slot);
+        mm_curl()->easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&slot);
         if (slot && slot->busy)
             read_result(prober, slot, msg->data.result);
     }
@@ -418,8 +419,8 @@ void prober_wait(mm_prober *prober, int extra_fd, int timeout_ms, bool *extra_re
     if (timeout_ms < 0 || prober->n_done ||
         (prober->stats.in_flight < prober->window && prober->next_queue < prober->n_queue))
         timeout_ms = 0;
-    curl_multi_poll(prober->multi, extra_fd >= 0 ? &extra : NULL, extra_fd >= 0 ? 1u : 0u,
-                    timeout_ms, &ready);
+    mm_curl()->multi_poll(prober->multi, extra_fd >= 0 ? &extra : NULL, extra_fd >= 0 ? 1u : 0u,
+                          timeout_ms, &ready);
     *extra_ready = extra_fd >= 0 && (extra.revents & CURL_WAIT_POLLIN);
     if (prober_busy(prober))
         drive(prober);

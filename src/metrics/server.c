@@ -4,11 +4,12 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "net/httpd_lib.h"
 
 #define CONNECTION_TIMEOUT_S 30
 
@@ -56,14 +57,14 @@ static enum MHD_Result answer(struct MHD_Connection *connection, unsigned status
                               const char *content_type, char *body, size_t len)
 {
     struct MHD_Response *response =
-        MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+        mm_httpd()->create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     if (!response) {
         free(body);
         return MHD_NO;
     }
-    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-    enum MHD_Result result = MHD_queue_response(connection, status, response);
-    MHD_destroy_response(response);
+    mm_httpd()->add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    enum MHD_Result result = mm_httpd()->queue_response(connection, status, response);
+    mm_httpd()->destroy_response(response);
     return result;
 }
 
@@ -115,6 +116,8 @@ mm_status metrics_server_start(const char *addr, metrics_render_fn render, void 
     mm_status st = metrics_listen_parse(addr, &host, &port, err);
     if (st != MM_OK)
         return st;
+    if (!mm_httpd_ready(err))
+        return err ? err->status : MM_E_INTERNAL;
     mm_metrics_server *server = calloc(1, sizeof *server);
     if (!server)
         return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory");
@@ -123,10 +126,10 @@ mm_status metrics_server_start(const char *addr, metrics_render_fn render, void 
     struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(port)};
     address.sin_addr.s_addr = htonl(host);
     errno = 0;
-    server->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, port, NULL, NULL, on_request,
-                                      server, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address,
-                                      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
-                                      MHD_OPTION_END);
+    server->daemon = mm_httpd()->start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD, port, NULL, NULL, on_request, server, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&address, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
+        MHD_OPTION_END);
     if (!server->daemon) {
         int error = errno;
         free(server);
@@ -135,7 +138,7 @@ mm_status metrics_server_start(const char *addr, metrics_render_fn render, void 
                             addr, error ? ": " : "", error ? strerror(error) : "");
     }
     const union MHD_DaemonInfo *info =
-        MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_BIND_PORT);
+        mm_httpd()->get_daemon_info(server->daemon, MHD_DAEMON_INFO_BIND_PORT);
     server->port = info && info->port ? info->port : port;
     *out = server;
     return MM_OK;
@@ -150,6 +153,6 @@ void metrics_server_stop(mm_metrics_server *server)
 {
     if (!server)
         return;
-    MHD_stop_daemon(server->daemon);
+    mm_httpd()->stop_daemon(server->daemon);
     free(server);
 }

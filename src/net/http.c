@@ -33,7 +33,7 @@ static bool idle_easy_ok;
 
 static void idle_easy_free(void *easy)
 {
-    curl_easy_cleanup(easy);
+    mm_curl()->easy_cleanup(easy);
 }
 
 static void share_lock(CURL *easy, curl_lock_data data, curl_lock_access access, void *ctx)
@@ -55,33 +55,34 @@ static void share_init(void)
 {
     for (size_t i = 0; i < CURL_LOCK_DATA_LAST; i++)
         pthread_mutex_init(&share_locks[i], NULL);
-    CURLSH *share = curl_share_init();
-    if (share && curl_share_setopt(share, CURLSHOPT_LOCKFUNC, share_lock) == CURLSHE_OK &&
-        curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, share_unlock) == CURLSHE_OK &&
-        curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) == CURLSHE_OK &&
-        curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) == CURLSHE_OK &&
-        curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) == CURLSHE_OK) {
+    CURLSH *share = mm_curl()->share_init();
+    if (share && mm_curl()->share_setopt(share, CURLSHOPT_LOCKFUNC, share_lock) == CURLSHE_OK &&
+        mm_curl()->share_setopt(share, CURLSHOPT_UNLOCKFUNC, share_unlock) == CURLSHE_OK &&
+        mm_curl()->share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) == CURLSHE_OK &&
+        mm_curl()->share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) == CURLSHE_OK &&
+        mm_curl()->share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) == CURLSHE_OK) {
         easy_share = share;
         return;
     }
     if (share) /* without a share every transfer opens its own connection: slower, still right */
-        curl_share_cleanup(share);
+        mm_curl()->share_cleanup(share);
 }
 
 /* libcurl and jansson allocate through the wiping functions: a request's Authorization header
  * and an answer that echoes a key leave no copy in freed memory. */
 static void global_init(void)
 {
-    curl_global_init_mem(CURL_GLOBAL_DEFAULT, mm_wipe_malloc, mm_wipe_free, mm_wipe_realloc,
-                         mm_wipe_strdup, mm_wipe_calloc);
+    mm_curl()->global_init_mem(CURL_GLOBAL_DEFAULT, mm_wipe_malloc, mm_wipe_free, mm_wipe_realloc,
+                               mm_wipe_strdup, mm_wipe_calloc);
     mm_wipe_install_json();
     share_init();
     idle_easy_ok = pthread_key_create(&idle_easy_key, idle_easy_free) == 0;
 }
 
-void net_global_init(void)
+bool net_global_init(mm_error *err)
 {
     pthread_once(&global_init_once, global_init);
+    return mm_curl_ready(err);
 }
 
 static size_t on_header(char *buf, size_t size, size_t n, void *userdata)
@@ -134,19 +135,19 @@ static size_t on_body(char *data, size_t size, size_t n, void *userdata)
 /* The request's parts as a curl_mime body (kept in resp until the response is freed). */
 static bool set_parts(CURL *easy, const mm_http_request *req, mm_http_response *resp)
 {
-    resp->mime = curl_mime_init(easy);
+    resp->mime = mm_curl()->mime_init(easy);
     if (!resp->mime)
         return false;
     for (size_t i = 0; i < req->n_parts; i++) {
         const mm_http_part *p = &req->parts[i];
-        curl_mimepart *part = curl_mime_addpart(resp->mime);
-        if (!part || curl_mime_name(part, p->name) != CURLE_OK ||
-            curl_mime_data(part, (const char *)p->data, p->len) != CURLE_OK ||
-            (p->filename && curl_mime_filename(part, p->filename) != CURLE_OK) ||
-            (p->content_type && curl_mime_type(part, p->content_type) != CURLE_OK))
+        curl_mimepart *part = mm_curl()->mime_addpart(resp->mime);
+        if (!part || mm_curl()->mime_name(part, p->name) != CURLE_OK ||
+            mm_curl()->mime_data(part, (const char *)p->data, p->len) != CURLE_OK ||
+            (p->filename && mm_curl()->mime_filename(part, p->filename) != CURLE_OK) ||
+            (p->content_type && mm_curl()->mime_type(part, p->content_type) != CURLE_OK))
             return false;
     }
-    return curl_easy_setopt(easy, CURLOPT_MIMEPOST, resp->mime) == CURLE_OK;
+    return mm_curl()->easy_setopt(easy, CURLOPT_MIMEPOST, resp->mime) == CURLE_OK;
 }
 
 static bool set_method(CURL *easy, const mm_http_request *req, mm_http_response *resp)
@@ -155,68 +156,70 @@ static bool set_method(CURL *easy, const mm_http_request *req, mm_http_response 
     if (req->n_parts > 0 && !req->body)
         return set_parts(easy, req, resp);
     if (req->body) {
-        if (curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(req->body)) ||
-            curl_easy_setopt(easy, CURLOPT_COPYPOSTFIELDS, req->body))
+        if (mm_curl()->easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                                   (curl_off_t)strlen(req->body)) ||
+            mm_curl()->easy_setopt(easy, CURLOPT_COPYPOSTFIELDS, req->body))
             return false;
         return strcmp(method, "POST") == 0 ||
-               curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, method) == CURLE_OK;
+               mm_curl()->easy_setopt(easy, CURLOPT_CUSTOMREQUEST, method) == CURLE_OK;
     }
     if (strcmp(method, "GET") == 0)
-        return curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L) == CURLE_OK;
-    return curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, method) == CURLE_OK;
+        return mm_curl()->easy_setopt(easy, CURLOPT_HTTPGET, 1L) == CURLE_OK;
+    return mm_curl()->easy_setopt(easy, CURLOPT_CUSTOMREQUEST, method) == CURLE_OK;
 }
 
 static bool set_headers(CURL *easy, const mm_http_request *req, mm_http_response *resp)
 {
     for (size_t i = 0; i < req->headers.count; i++) {
-        struct curl_slist *next = curl_slist_append(resp->curl_headers, req->headers.items[i]);
+        struct curl_slist *next =
+            mm_curl()->slist_append(resp->curl_headers, req->headers.items[i]);
         if (!next)
             return false;
         resp->curl_headers = next;
     }
-    struct curl_slist *next = curl_slist_append(resp->curl_headers, "Expect:");
+    struct curl_slist *next = mm_curl()->slist_append(resp->curl_headers, "Expect:");
     if (!next)
         return false;
     resp->curl_headers = next;
-    return curl_easy_setopt(easy, CURLOPT_HTTPHEADER, resp->curl_headers) == CURLE_OK;
+    return mm_curl()->easy_setopt(easy, CURLOPT_HTTPHEADER, resp->curl_headers) == CURLE_OK;
 }
 
 static bool set_transport(CURL *easy, const mm_http_request *req, mm_http_response *resp)
 {
-    bool ok =
-        curl_easy_setopt(easy, CURLOPT_URL, req->url) == CURLE_OK &&
-        curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
-        curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
-        curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, resp->connect_timeout_ms) == CURLE_OK &&
-        curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, resp->timeout_ms) == CURLE_OK &&
-        curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
-        curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
-        curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
-        curl_easy_setopt(easy, CURLOPT_USERAGENT, "mmadmin/" MM_VERSION) == CURLE_OK &&
-        curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "") == CURLE_OK &&
-        curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)MM_HTTP_BODY_CAP) ==
-            CURLE_OK &&
-        curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, resp->curl_error) == CURLE_OK;
+    bool ok = mm_curl()->easy_setopt(easy, CURLOPT_URL, req->url) == CURLE_OK &&
+              mm_curl()->easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
+              mm_curl()->easy_setopt(easy, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+              mm_curl()->easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, resp->connect_timeout_ms) ==
+                  CURLE_OK &&
+              mm_curl()->easy_setopt(easy, CURLOPT_TIMEOUT_MS, resp->timeout_ms) == CURLE_OK &&
+              mm_curl()->easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
+              mm_curl()->easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
+              mm_curl()->easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
+              mm_curl()->easy_setopt(easy, CURLOPT_USERAGENT, "mmadmin/" MM_VERSION) == CURLE_OK &&
+              mm_curl()->easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "") == CURLE_OK &&
+              mm_curl()->easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE,
+                                     (curl_off_t)MM_HTTP_BODY_CAP) == CURLE_OK &&
+              mm_curl()->easy_setopt(easy, CURLOPT_ERRORBUFFER, resp->curl_error) == CURLE_OK;
     if (ok && req->ca_bundle && *req->ca_bundle)
-        ok = curl_easy_setopt(easy, CURLOPT_CAINFO, req->ca_bundle) == CURLE_OK;
+        ok = mm_curl()->easy_setopt(easy, CURLOPT_CAINFO, req->ca_bundle) == CURLE_OK;
     return ok;
 }
 
 static bool set_capture(CURL *easy, mm_http_response *resp)
 {
-    return curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK &&
-           curl_easy_setopt(easy, CURLOPT_HEADERDATA, resp) == CURLE_OK &&
-           curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
-           curl_easy_setopt(easy, CURLOPT_WRITEDATA, resp) == CURLE_OK;
+    return mm_curl()->easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK &&
+           mm_curl()->easy_setopt(easy, CURLOPT_HEADERDATA, resp) == CURLE_OK &&
+           mm_curl()->easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
+           mm_curl()->easy_setopt(easy, CURLOPT_WRITEDATA, resp) == CURLE_OK;
 }
 
 static void use_share(CURL *easy)
 {
     if (easy_share) {
-        curl_easy_setopt(easy, CURLOPT_SHARE, easy_share);
+        mm_curl()->easy_setopt(easy, CURLOPT_SHARE, easy_share);
         /* the pool's bound (libcurl's default, 5, would close most kept-alive connections of a
          * gateway with dozens of requests in flight) */
-        curl_easy_setopt(easy, CURLOPT_MAXCONNECTS, SHARED_MAX_CONNECTIONS);
+        mm_curl()->easy_setopt(easy, CURLOPT_MAXCONNECTS, SHARED_MAX_CONNECTIONS);
     }
 }
 
@@ -230,7 +233,7 @@ static CURL *prepare_on(CURL *easy, const mm_http_request *req, mm_http_response
         req->connect_timeout_ms > 0 ? req->connect_timeout_ms : MM_HTTP_DEFAULT_CONNECT_TIMEOUT_MS;
     resp->timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : MM_HTTP_DEFAULT_TIMEOUT_MS;
     if (!req->url) {
-        curl_easy_cleanup(easy);
+        mm_curl()->easy_cleanup(easy);
         mm_error_set(err, MM_E_INTERNAL, NULL, "no URL to request");
         return NULL;
     }
@@ -240,7 +243,7 @@ static CURL *prepare_on(CURL *easy, const mm_http_request *req, mm_http_response
     }
     if (!set_transport(easy, req, resp) || !set_capture(easy, resp) ||
         !set_headers(easy, req, resp) || !set_method(easy, req, resp)) {
-        curl_easy_cleanup(easy);
+        mm_curl()->easy_cleanup(easy);
         mm_http_response_free(resp);
         mm_error_set(err, MM_E_INTERNAL, NULL,
                      "could not configure the HTTP transfer (out of memory or libcurl lacks "
@@ -252,8 +255,9 @@ static CURL *prepare_on(CURL *easy, const mm_http_request *req, mm_http_response
 
 CURL *net_easy_prepare(const mm_http_request *req, mm_http_response *resp, mm_error *err)
 {
-    net_global_init();
-    return prepare_on(curl_easy_init(), req, resp, err);
+    if (!net_global_init(err))
+        return NULL;
+    return prepare_on(mm_curl()->easy_init(), req, resp, err);
 }
 
 CURL *net_easy_prepare_reusing(CURL *easy, const mm_http_request *req, mm_http_response *resp,
@@ -261,7 +265,7 @@ CURL *net_easy_prepare_reusing(CURL *easy, const mm_http_request *req, mm_http_r
 {
     if (!easy)
         return net_easy_prepare(req, resp, err);
-    curl_easy_reset(easy);
+    mm_curl()->easy_reset(easy);
     return prepare_on(easy, req, resp, err);
 }
 
@@ -270,7 +274,7 @@ static CURL *easy_take(void)
 {
     CURL *easy = idle_easy_ok ? pthread_getspecific(idle_easy_key) : NULL;
     if (!easy)
-        return curl_easy_init();
+        return mm_curl()->easy_init();
     pthread_setspecific(idle_easy_key, NULL); /* in use: a nested transfer gets its own */
     return easy;
 }
@@ -279,11 +283,11 @@ static CURL *easy_take(void)
  * of its URL and body stays), or frees it when the thread already has one. */
 static void easy_give(CURL *easy)
 {
-    curl_easy_reset(easy);
+    mm_curl()->easy_reset(easy);
     if (idle_easy_ok && !pthread_getspecific(idle_easy_key) &&
         pthread_setspecific(idle_easy_key, easy) == 0)
         return;
-    curl_easy_cleanup(easy);
+    mm_curl()->easy_cleanup(easy);
 }
 
 void net_thread_release(void)
@@ -293,14 +297,15 @@ void net_thread_release(void)
     CURL *easy = pthread_getspecific(idle_easy_key);
     pthread_setspecific(idle_easy_key, NULL);
     if (easy)
-        curl_easy_cleanup(easy);
+        mm_curl()->easy_cleanup(easy);
 }
 
 /* The easy path's handle for req: this thread's idle one when it has one, sharing the
  * process-wide caches. NULL (err set) on failure. */
 static CURL *easy_prepare_shared(const mm_http_request *req, mm_http_response *resp, mm_error *err)
 {
-    net_global_init();
+    if (!net_global_init(err))
+        return NULL;
     CURL *easy = prepare_on(easy_take(), req, resp, err);
     if (easy)
         use_share(easy);
@@ -352,7 +357,7 @@ static bool is_tls_error(CURLcode code)
 static void classify_timeout(CURL *easy, mm_http_response *resp)
 {
     curl_off_t connect_us = 0;
-    curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME_T, &connect_us);
+    mm_curl()->easy_getinfo(easy, CURLINFO_CONNECT_TIME_T, &connect_us);
     char lead[160];
     if (connect_us == 0 && resp->status == 0)
         snprintf(lead, sizeof lead, "no connection to the server within %ld ms",
@@ -389,7 +394,7 @@ static void classify_transport(CURL *easy, CURLcode code, mm_http_response *resp
                               "the endpoint URL is not a valid http(s) URL");
     } else {
         char lead[160];
-        snprintf(lead, sizeof lead, "the connection failed: %s", curl_easy_strerror(code));
+        snprintf(lead, sizeof lead, "the connection failed: %s", mm_curl()->easy_strerror(code));
         set_transport_failure(resp, MM_CLASS_NETWORK, lead);
     }
 }
@@ -398,8 +403,8 @@ void net_easy_finish(CURL *easy, CURLcode code, mm_http_response *resp)
 {
     long status = 0;
     curl_off_t total_us = 0;
-    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &total_us);
+    mm_curl()->easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    mm_curl()->easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &total_us);
     resp->status = status;
     resp->latency_ms = (int64_t)(total_us / 1000);
     if (code == CURLE_OK && !resp->too_large) {
@@ -415,7 +420,7 @@ mm_status net_perform(const mm_http_request *req, mm_http_response *resp, mm_err
     CURL *easy = easy_prepare_shared(req, resp, err);
     if (!easy)
         return err ? err->status : MM_E_INTERNAL;
-    CURLcode code = curl_easy_perform(easy);
+    CURLcode code = mm_curl()->easy_perform(easy);
     net_easy_finish(easy, code, resp);
     easy_give(easy);
     return MM_OK;
@@ -439,7 +444,7 @@ static size_t on_stream_body(char *data, size_t size, size_t n, void *userdata)
     stream_sink *sink = userdata;
     long status = 0;
     sink->last_byte_ms = mm_monotonic_ms();
-    curl_easy_getinfo(sink->easy, CURLINFO_RESPONSE_CODE, &status);
+    mm_curl()->easy_getinfo(sink->easy, CURLINFO_RESPONSE_CODE, &status);
     if (status < 200 || status >= 300)
         return on_body(data, size, n, sink->resp); /* an error body, for the classifier */
     if (sink->resp->first_byte_ms < 0)
@@ -474,10 +479,10 @@ static void set_stream_timeouts(CURL *easy, stream_sink *sink, long idle_timeout
 {
     sink->first_byte_timeout_ms = sink->resp->timeout_ms;
     sink->idle_timeout_ms = idle_timeout_ms;
-    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, 0L);
-    curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, check_stream_timeouts);
-    curl_easy_setopt(easy, CURLOPT_XFERINFODATA, sink);
-    curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+    mm_curl()->easy_setopt(easy, CURLOPT_TIMEOUT_MS, 0L);
+    mm_curl()->easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, check_stream_timeouts);
+    mm_curl()->easy_setopt(easy, CURLOPT_XFERINFODATA, sink);
+    mm_curl()->easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
 }
 
 static void report_stream_cut(const stream_sink *sink, mm_http_response *resp)
@@ -506,11 +511,11 @@ mm_status net_perform_stream(const mm_http_request *req, mm_http_response *resp,
                         .started_ms = mm_monotonic_ms(),
                         .last_byte_ms = -1};
     resp->first_byte_ms = -1;
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_stream_body);
-    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &sink);
+    mm_curl()->easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_stream_body);
+    mm_curl()->easy_setopt(easy, CURLOPT_WRITEDATA, &sink);
     if (req->idle_timeout_ms > 0)
         set_stream_timeouts(easy, &sink, req->idle_timeout_ms);
-    CURLcode code = curl_easy_perform(easy);
+    CURLcode code = mm_curl()->easy_perform(easy);
     net_easy_finish(easy, code, resp);
     if (code == CURLE_ABORTED_BY_CALLBACK && sink.cut != STREAM_NOT_CUT)
         report_stream_cut(&sink, resp);
@@ -564,8 +569,10 @@ void mm_http_response_free(mm_http_response *resp)
     free(resp->body);
     for (struct curl_slist *h = resp->curl_headers; h; h = h->next)
         wipe_string(h->data); /* libcurl's copy of the request headers */
-    curl_slist_free_all(resp->curl_headers);
-    curl_mime_free(resp->mime);
+    if (resp->curl_headers)   /* a response that never went out: libcurl need not be loaded */
+        mm_curl()->slist_free_all(resp->curl_headers);
+    if (resp->mime)
+        mm_curl()->mime_free(resp->mime);
     memset(resp, 0, sizeof *resp);
 }
 
@@ -632,9 +639,10 @@ bool mm_http_add_header(mm_http_request *req, const char *name, const char *valu
 
 char *mm_url_escape(const char *s)
 {
-    net_global_init();
-    char *escaped = curl_easy_escape(NULL, s, 0); /* NULL handle: libcurl >= 7.82 */
+    if (!net_global_init(NULL))
+        return NULL;
+    char *escaped = mm_curl()->easy_escape(NULL, s, 0); /* NULL handle: libcurl >= 7.82 */
     char *out = escaped ? strdup(escaped) : NULL;
-    curl_free(escaped);
+    mm_curl()->free(escaped);
     return out;
 }

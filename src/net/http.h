@@ -7,9 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <curl/curl.h>
-
 #include "error.h"
+#include "net/curl_lib.h"
 #include "util/strlist.h"
 
 #define MM_HTTP_BODY_CAP (16u * 1024u * 1024u) /* larger answers are bad_response */
@@ -64,8 +63,9 @@ typedef struct mm_http_response {
     char curl_error[CURL_ERROR_SIZE];
 } mm_http_response;
 
-/* Calls curl_global_init exactly once (thread-safe); every function below calls it. */
-void net_global_init(void);
+/* Opens libcurl (net/curl_lib.h) and calls curl_global_init exactly once (thread-safe); every
+ * function below calls it. False (err set, MM_E_INTERNAL) when libcurl could not be loaded. */
+bool net_global_init(mm_error *err);
 
 /* Configures a new easy handle for req (timeouts, TLS verification always on + CAINFO when
  * ca_bundle, User-Agent "mmadmin/<version>", proxies from the environment, header and body

@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "net/curl_lib.h"
 #include "util/wipe.h"
 
 #define MAX_SAFE_COUNT 9007199254740992.0 /* 2^53: beyond, doubles lose integers */
@@ -652,7 +653,7 @@ int64_t adapter_retry_after_from_headers(const mm_http_response *resp, int64_t n
     int64_t secs = seconds_to_ms(ra);
     if (secs >= 0)
         return secs;
-    time_t when = curl_getdate(ra, NULL);
+    time_t when = mm_curl()->loaded ? mm_curl()->getdate(ra, NULL) : -1;
     if (when < 0)
         return -1;
     int64_t delta = (int64_t)when * 1000 - now_ms;

@@ -202,24 +202,24 @@ static void the_multi_path_uses_the_same_preparation(void **state)
     assert_non_null(eb);
     mm_http_request_free(&ra); /* the handle keeps its own copies */
     mm_http_request_free(&rb);
-    CURLM *multi = curl_multi_init();
-    curl_multi_add_handle(multi, ea);
-    curl_multi_add_handle(multi, eb);
+    CURLM *multi = mm_curl()->multi_init();
+    mm_curl()->multi_add_handle(multi, ea);
+    mm_curl()->multi_add_handle(multi, eb);
     int running = 1, done = 0;
     while (done < 2) {
-        curl_multi_perform(multi, &running);
+        mm_curl()->multi_perform(multi, &running);
         CURLMsg *msg;
         int left;
-        while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
+        while ((msg = mm_curl()->multi_info_read(multi, &left)) != NULL) {
             if (msg->msg != CURLMSG_DONE)
                 continue;
             mm_http_response *resp = msg->easy_handle == ea ? &pa : &pb;
-            curl_multi_remove_handle(multi, msg->easy_handle);
+            mm_curl()->multi_remove_handle(multi, msg->easy_handle);
             net_easy_finish(msg->easy_handle, msg->data.result, resp);
             done++;
         }
         if (done < 2)
-            curl_multi_poll(multi, NULL, 0, 100, NULL);
+            mm_curl()->multi_poll(multi, NULL, 0, 100, NULL);
     }
     server_stop(&a);
     server_stop(&b);
@@ -227,9 +227,9 @@ static void the_multi_path_uses_the_same_preparation(void **state)
     assert_string_equal(pa.body, "[1]");
     assert_int_equal(pb.status, 503);
     assert_int_equal(pb.transport_class, MM_CLASS_OK);
-    curl_easy_cleanup(ea);
-    curl_easy_cleanup(eb);
-    curl_multi_cleanup(multi);
+    mm_curl()->easy_cleanup(ea);
+    mm_curl()->easy_cleanup(eb);
+    mm_curl()->multi_cleanup(multi);
     mm_http_response_free(&pa);
     mm_http_response_free(&pb);
 }
