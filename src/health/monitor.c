@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -559,6 +560,29 @@ static void initial_load(mm_monitor *mon)
     mon->dirty = true;
 }
 
+/* The prober, made on this thread once the first figures are out: it loads libcurl and sets up
+ * TLS (tens of ms at start-up) that a console's first Health frame does not wait for. False
+ * (the problem published) when it could not be made. */
+static bool start_prober(mm_monitor *mon)
+{
+    mm_error err = {0};
+    if (prober_create(mon->cfg.max_connections, mon->cfg.probe_window, &mon->prober, &err) == MM_OK)
+        return true;
+    set_problem(mon, &err);
+    publish(mon);
+    return false;
+}
+
+/* Without a prober: the figures stay as published, the thread waits to be stopped. */
+static void idle_until_stop(mm_monitor *mon)
+{
+    struct pollfd control = {.fd = mon->control[0], .events = POLLIN};
+    while (!atomic_load(&mon->stop)) {
+        if (poll(&control, 1, -1) > 0)
+            drain_control(mon);
+    }
+}
+
 static void *monitor_main(void *arg)
 {
     mm_monitor *mon = arg;
@@ -567,6 +591,10 @@ static void *monitor_main(void *arg)
      * console's first Health frame waits only for the catalog's figures */
     mon->next_publish = mm_monotonic_ms() + PUBLISH_GAP_MS; /* dirty: the lease's state next */
     publish(mon);
+    if (!start_prober(mon)) {
+        idle_until_stop(mon);
+        return NULL;
+    }
     while (!atomic_load(&mon->stop)) {
         run_once(mon);
         if (!atomic_load(&mon->stop))
@@ -641,8 +669,6 @@ mm_status health_monitor_start(const mm_monitor_config *cfg, mm_monitor **out, m
     mm_status st = catalog_open(&opts, &mon->cat, err);
     if (st == MM_OK)
         st = open_control_pipe(mon, err);
-    if (st == MM_OK)
-        st = prober_create(cfg->max_connections, cfg->probe_window, &mon->prober, err);
     if (st == MM_OK && pthread_create(&mon->thread, NULL, monitor_main, mon) != 0)
         st = mm_error_set(err, MM_E_INTERNAL, NULL, "could not start the monitor thread");
     if (st != MM_OK) {

@@ -48,7 +48,9 @@ typedef struct mm_health_snapshot {
 
 typedef struct mm_monitor mm_monitor;
 
-/* Opens the monitor's catalog connection and starts its thread. */
+/* Opens the monitor's catalog connection and starts its thread. The thread publishes the first
+ * figures, then makes the prober (libcurl, TLS set-up); a prober that cannot be made is the
+ * snapshot's problem, not an error here. */
 mm_status health_monitor_start(const mm_monitor_config *cfg, mm_monitor **out, mm_error *err);
 /* Stops the thread promptly (no waiting out a probe interval), releases the lease if held,
  * and frees the monitor. Snapshots still held by readers stay valid until released. */
