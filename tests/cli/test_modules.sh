@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # What only some commands need stays out of the CLI's start-up: the binary maps neither ncurses,
-# libpq nor libfyaml; the console module is found beside the binary or in ../lib/mmadmin/ (the
-# installed layout), and without it the console says so while commands still run.
+# libpq nor libfyaml; libcurl and libmicrohttpd are linked by neither the binary nor the console
+# module, and a command that makes no request (--version, account list) never loads them, while
+# one that needs libcurl (an endpoint checked by account add) loads it; the console module is
+# found beside the binary or in ../lib/mmadmin/ (the installed layout), and without it the
+# console says so while commands still run.
 source "$(dirname "$0")/lib.sh"
 
 module=$(dirname "$MMADMIN")/mmadmin-console.so
@@ -11,7 +14,26 @@ module=$(dirname "$MMADMIN")/mmadmin-console.so
 if command -v ldd >/dev/null; then
     mapped=$(ldd "$MMADMIN" | grep -E 'libncurses|libpanel|libtinfo|libpq|libfyaml' || true)
     [ -z "$mapped" ] || fail "mmadmin is linked against libraries only some commands need: $mapped"
+    mapped=$(ldd "$MMADMIN" "$module" | grep -E 'libcurl|libmicrohttpd' || true)
+    [ -z "$mapped" ] || fail "mmadmin or its console module links libcurl or libmicrohttpd: $mapped"
 fi
+
+# the libraries a run loaded, as the dynamic loader tells (LD_DEBUG=libs: "calling init: PATH")
+loaded() {
+    LD_DEBUG=libs "$MMADMIN" "$@" 2>&1 >/dev/null | grep -oE 'calling init: [^ ]+' | sort -u
+}
+for command in "--version" "account list"; do
+    # shellcheck disable=SC2086 # the command's words
+    libs=$(loaded $command)
+    echo "$libs" | grep -q 'calling init' || fail "LD_DEBUG=libs printed nothing for $command"
+    if echo "$libs" | grep -E 'libcurl|libmicrohttpd'; then
+        fail "mmadmin $command loaded libcurl or libmicrohttpd"
+    fi
+done
+libs=$(loaded account add loaded --provider openai-compatible --endpoint https://llm.example.com/v1)
+echo "$libs" | grep -q 'libcurl' || fail "account add checked its endpoint without libcurl"
+assert_ok account list
+assert_contains out "loaded"
 
 # a binary without its module: the console refuses with the places it looked, commands run
 alone=$TEST_TMP/alone
