@@ -77,23 +77,28 @@ static mm_status read_one_model(mm_catalog *cat, const char *model, loaded_rows 
     return st;
 }
 
-/* The workspace asked for (none when unknown) and its entitlement to the model, if any. */
+/* The workspace asked for (none when unknown) and its entitlement to the model, if any: an
+ * entitlement names an existing workspace, so the workspace's row is read only without one (to
+ * tell an unknown workspace from one not entitled; the snapshot keeps only its name). */
 static mm_status read_one_workspace(mm_catalog *cat, const char *model, const char *workspace,
                                     loaded_rows *rows, mm_error *err)
 {
-    mm_workspace ws;
-    mm_status st = catalog_workspace_get(cat, workspace, &ws, err);
-    if (st == MM_E_NOT_FOUND)
-        return MM_OK;
-    if (st == MM_OK)
-        st = list_push((void **)&rows->workspaces.items, &rows->workspaces.count, &ws, sizeof ws,
-                       err);
     mm_entitlement ent;
-    mm_status got = st == MM_OK ? catalog_entitlement_get(cat, model, workspace, &ent, err) : st;
-    if (got == MM_OK)
-        return list_push((void **)&rows->entitlements.items, &rows->entitlements.count, &ent,
-                         sizeof ent, err);
-    return got == MM_E_NOT_FOUND ? MM_OK : got;
+    mm_workspace ws = {0};
+    mm_status st = catalog_entitlement_get(cat, model, workspace, &ent, err);
+    if (st == MM_OK) {
+        mm_copy(ws.name, sizeof ws.name, workspace);
+        st = list_push((void **)&rows->entitlements.items, &rows->entitlements.count, &ent,
+                       sizeof ent, err);
+    } else if (st == MM_E_NOT_FOUND) {
+        st = catalog_workspace_get(cat, workspace, &ws, err);
+        if (st == MM_E_NOT_FOUND)
+            return MM_OK;
+    }
+    if (st != MM_OK)
+        return st;
+    return list_push((void **)&rows->workspaces.items, &rows->workspaces.count, &ws, sizeof ws,
+                     err);
 }
 
 /* One model: its row, its chain's accounts, the workspace(s) and entitlements asked for, and
