@@ -25,8 +25,9 @@ export SIM_KEY=sk-test-0123456789abcdef
 # Budgets measured (24 statements, 3 transactions begun: the plan's read, the admission, the
 # record; it was 43 and 2, with ~30 reads each in a transaction of its own, then 35 before the
 # attempt's price was read once and its key in one statement, then 32 before the settings were
-# read once, the account's row taken from the plan and the counters of scopes without a limit
-# left unread, the workspace's row left to its entitlement); no room, so a new per-request read fails here rather than slowing every request.
+# read once, the account's row taken from the plan, the counters of scopes without a limit left
+# unread and the workspace's row left to its entitlement); no room, so a new per-request read
+# fails here rather than slowing every request.
 STATEMENTS_MAX=24
 TRANSACTIONS_MAX=3
 
@@ -62,11 +63,13 @@ echo "ok - the price read once for the estimate and the charge, the key in one s
 settings=$(grep -c '^sql: SELECT .* FROM settings' "$ERR")
 [ "$settings" = 1 ] || fail "the settings were read by $settings statements, not once (router, health, prices)"
 rows=$(grep -c '^sql: SELECT a.id, a.name, a.provider, .* FROM accounts a' "$ERR")
+workspaces=$(grep -c '^sql: SELECT w.id, w.name, .* FROM workspaces w' "$ERR")
+[ "$workspaces" = 0 ] || fail "the workspace's row was read although its entitlement names it"
 [ "$rows" = 1 ] || fail "the account's row was read $rows times, not once (the plan's, reused to connect)"
 counters=$(grep -c '^sql: SELECT w.requests, ' "$ERR")
 [ "$counters" = 2 ] ||
     fail "the usage counters were read $counters times; with no limit set only the admission reads them (2)"
-echo "ok - the settings read once, the account's row once, counters only where a limit judges them"
+echo "ok - the settings read once, the account's row once (the workspace's not), counters only where a limit judges them"
 
 # A limit brings its scope's counters back into the plan (judged before the admission's own).
 assert_ok entitle chat w1 --rpm 1000
