@@ -49,9 +49,10 @@ mm_status catalog_open(const mm_catalog_options *opts, mm_catalog **out, mm_erro
 void catalog_close(mm_catalog *cat);
 /* A short session run once a request (`mmadmin send`): on SQLite its close leaves the WAL as it
  * is — no checkpoint, no unlink — so the next such session appends to it instead of creating,
- * syncing and checkpointing a new one (4 fsyncs a request); SQLite's automatic checkpoint
- * (1,000 pages) and the next ordinary session's close move the pages into the file. Durability
- * is unchanged (WAL, synchronous=NORMAL). Nothing on PostgreSQL. */
+ * syncing and checkpointing a new one (4 fsyncs a request); the automatic checkpoint (at 256
+ * pages in such a session: each process reads the whole WAL at open) and the next ordinary
+ * session's close move the pages into the file. Durability is unchanged (WAL,
+ * synchronous=NORMAL). Nothing on PostgreSQL. */
 void catalog_keep_wal_on_close(mm_catalog *cat);
 /* One consistent picture for a run of reads (a send's plan): catalog_read_begin opens a read
  * transaction (SQLite deferred BEGIN in WAL; PostgreSQL REPEATABLE READ, READ ONLY) unless one

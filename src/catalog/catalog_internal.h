@@ -39,6 +39,11 @@ struct mm_catalog {
     int64_t last_audit_id; /* the id of the last audit row written (cat_audit) */
     int64_t data_version;  /* PostgreSQL: other sessions' commits noticed (catalog_data_version) */
     cat_file_facts file;   /* SQLite: what catalog_schema_check read at open */
+    bool read_open;        /* catalog_read_begin's read transaction is open */
+    /* every setting (key, value pairs sorted by key), read once in that transaction and dropped
+     * when it ends (catalog_setting.c) */
+    mm_string_list settings;
+    bool settings_read;
 };
 
 typedef struct cat_rollup_pending cat_rollup_pending;
@@ -61,6 +66,9 @@ void cat_rollup_free(mm_catalog *cat);
 /* The SQL functions the upsert and the migration's backfill use (mm_latency_merge,
  * mm_latency_sketch, mm_usage_fault, mm_usage_served): registered on every connection. */
 mm_status cat_rollup_register(mm_catalog *cat, mm_error *err);
+
+/* ---- settings (catalog_setting.c) ---- */
+void cat_settings_forget(mm_catalog *cat); /* drops the read transaction's copy */
 /* The rules rollups count by: a fault of the account; what a workspace was served. */
 bool cat_usage_is_fault(const char *outcome, int http_status);
 bool cat_usage_is_served(const char *outcome, int http_status);

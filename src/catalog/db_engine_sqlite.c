@@ -349,10 +349,13 @@ static pthread_once_t library_once = PTHREAD_ONCE_INIT;
  * them instead of 20 at once (SQLITE_DEFAULT_PCACHE_INITSZ, ~88 KiB). Every temporary b-tree a
  * query materializes (a FROM subquery, an IN list) has a cache of its own, and each up-front
  * block is ~20 fresh pages to fault in: most of a one-request process's SQLite page faults.
- * Refused (SQLITE_MISUSE) when SQLite was initialized already, which changes only this. */
+ * No memory statistics (nothing reads sqlite3_memory_used): each of SQLite's allocations then
+ * skips a global mutex and its counters. Refused (SQLITE_MISUSE) when SQLite was initialized
+ * already, which changes only this. */
 static void configure_library(void)
 {
     sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
 static mm_status configure(db_conn *db, const db_open_options *opts)

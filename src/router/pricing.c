@@ -660,12 +660,18 @@ bool pricing_builtin_path(char *out, size_t outsz)
     return readable(out);
 }
 
-mm_status pricing_ensure_builtin(mm_catalog *cat, mm_error *err)
+bool pricing_builtin_needed(mm_catalog *cat)
 {
     char loaded[64];
     mm_error local;
-    if (catalog_is_read_only(cat) ||
-        catalog_setting_get(cat, PRICING_SETTING_BUILTIN, loaded, sizeof loaded, &local) == MM_OK)
+    return !catalog_is_read_only(cat) && catalog_setting_get(cat, PRICING_SETTING_BUILTIN, loaded,
+                                                             sizeof loaded, &local) != MM_OK;
+}
+
+mm_status pricing_ensure_builtin(mm_catalog *cat, mm_error *err)
+{
+    mm_error local;
+    if (!pricing_builtin_needed(cat))
         return MM_OK;
     char path[PATH_MAX];
     if (!pricing_builtin_path(path, sizeof path))

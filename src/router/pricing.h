@@ -101,5 +101,8 @@ bool pricing_builtin_path(char *out, size_t outsz);
  * catalog: remembered in the setting prices.builtin_loaded). Quietly does nothing when the file
  * cannot be found or the catalog is read-only. */
 mm_status pricing_ensure_builtin(mm_catalog *cat, mm_error *err);
+/* Whether pricing_ensure_builtin has anything to do: a writable catalog without the setting
+ * (read in the caller's read transaction, if one is open; a failed read counts as needed). */
+bool pricing_builtin_needed(mm_catalog *cat);
 
 #endif

@@ -142,6 +142,12 @@ typedef struct router_load_options {
     const char *model;
     const char *workspace;       /* NULL: every workspace; else only it and its entitlements */
     const mm_health_map *health; /* NULL: computed from the catalog's usage events */
+    /* non-NULL (with model): receives the rows of the chain's accounts as the load read them
+     * (send connects with them rather than reading them again); mm_account_list_free */
+    mm_account_list *accounts;
+    /* true: an account's or an entitlement's usage counters and ended reservations are read only
+     * when it has a limit they are judged against (a plan without explain reads no other) */
+    bool counters_for_limits_only;
 } router_load_options;
 
 /* Builds a snapshot from the catalog at now_ms: the catalog rows, the usage counters of the

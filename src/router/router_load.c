@@ -10,6 +10,10 @@
 #include "util/text.h"
 
 #define RECENT_EVENTS_MIN 32
+/* A cool-down depends only on the newest events up to the first that ends a failure streak (a
+ * success, usually the newest): these are read first, and the rest only when all of them
+ * continue a streak. */
+#define RECENT_EVENTS_FIRST 4
 
 typedef struct loaded_rows {
     mm_account_list accounts;
@@ -73,23 +77,28 @@ static mm_status read_one_model(mm_catalog *cat, const char *model, loaded_rows 
     return st;
 }
 
-/* The workspace asked for (none when unknown) and its entitlement to the model, if any. */
+/* The workspace asked for (none when unknown) and its entitlement to the model, if any: an
+ * entitlement names an existing workspace, so the workspace's row is read only without one (to
+ * tell an unknown workspace from one not entitled; the snapshot keeps only its name). */
 static mm_status read_one_workspace(mm_catalog *cat, const char *model, const char *workspace,
                                     loaded_rows *rows, mm_error *err)
 {
-    mm_workspace ws;
-    mm_status st = catalog_workspace_get(cat, workspace, &ws, err);
-    if (st == MM_E_NOT_FOUND)
-        return MM_OK;
-    if (st == MM_OK)
-        st = list_push((void **)&rows->workspaces.items, &rows->workspaces.count, &ws, sizeof ws,
-                       err);
     mm_entitlement ent;
-    mm_status got = st == MM_OK ? catalog_entitlement_get(cat, model, workspace, &ent, err) : st;
-    if (got == MM_OK)
-        return list_push((void **)&rows->entitlements.items, &rows->entitlements.count, &ent,
-                         sizeof ent, err);
-    return got == MM_E_NOT_FOUND ? MM_OK : got;
+    mm_workspace ws = {0};
+    mm_status st = catalog_entitlement_get(cat, model, workspace, &ent, err);
+    if (st == MM_OK) {
+        mm_copy(ws.name, sizeof ws.name, workspace);
+        st = list_push((void **)&rows->entitlements.items, &rows->entitlements.count, &ent,
+                       sizeof ent, err);
+    } else if (st == MM_E_NOT_FOUND) {
+        st = catalog_workspace_get(cat, workspace, &ws, err);
+        if (st == MM_E_NOT_FOUND)
+            return MM_OK;
+    }
+    if (st != MM_OK)
+        return st;
+    return list_push((void **)&rows->workspaces.items, &rows->workspaces.count, &ws, sizeof ws,
+                     err);
 }
 
 /* One model: its row, its chain's accounts, the workspace(s) and entitlements asked for, and
@@ -135,6 +144,29 @@ static mm_status read_rows(mm_catalog *cat, int64_t now_ms, const router_load_op
     return st;
 }
 
+/* An event's class for the cool-down (an outcome this build does not know: a bad response). */
+static mm_error_class outcome_class(const mm_recent_outcome *outcome)
+{
+    mm_error_class cls = mm_error_class_parse(outcome->outcome);
+    return cls == MM_CLASS_COUNT ? MM_CLASS_BAD_RESPONSE : cls;
+}
+
+/* The account's newest request outcomes, as many as the cool-down can depend on (at most max):
+ * RECENT_EVENTS_FIRST, then max when each of those continues a failure streak. */
+static mm_status read_recent(mm_catalog *cat, const char *account, mm_recent_outcome *outcomes,
+                             size_t max, size_t *count, mm_error *err)
+{
+    size_t first = max < RECENT_EVENTS_FIRST ? max : RECENT_EVENTS_FIRST;
+    mm_status st = catalog_recent_outcomes(cat, account, outcomes, first, count, err);
+    if (st != MM_OK || *count < first)
+        return st; /* every event the account has */
+    for (size_t i = 0; i < *count; i++) {
+        if (!router_class_counts_for_cooldown(outcome_class(&outcomes[i]), outcomes[i].http_status))
+            return MM_OK; /* the streak ends within them: older events change nothing */
+    }
+    return first == max ? MM_OK : catalog_recent_outcomes(cat, account, outcomes, max, count, err);
+}
+
 static mm_status load_cooling(mm_catalog *cat, const router_config *cfg, router_account *acc,
                               int64_t now_ms, mm_error *err)
 {
@@ -148,10 +180,9 @@ static mm_status load_cooling(mm_catalog *cat, const router_config *cfg, router_
                        ? MM_OK
                        : mm_error_set(err, MM_E_INTERNAL, "", "out of memory reading cool-downs");
     if (st == MM_OK)
-        st = catalog_recent_outcomes(cat, acc->name, outcomes, max, &count, err);
+        st = read_recent(cat, acc->name, outcomes, max, &count, err);
     for (size_t i = 0; st == MM_OK && i < count; i++) {
-        mm_error_class cls = mm_error_class_parse(outcomes[i].outcome);
-        events[i].cls = cls == MM_CLASS_COUNT ? MM_CLASS_BAD_RESPONSE : cls;
+        events[i].cls = outcome_class(&outcomes[i]);
         events[i].http_status = outcomes[i].http_status;
         events[i].ts_ms = outcomes[i].ts_ms;
         events[i].retry_after_ms = outcomes[i].retry_after_ms;
@@ -164,8 +195,25 @@ static mm_status load_cooling(mm_catalog *cat, const router_config *cfg, router_
     return st;
 }
 
+/* The account's usage counters and its reservations of processes that ended. */
+static mm_status load_account_usage(mm_catalog *cat, const mm_account *row, router_account *acc,
+                                    int64_t now_ms, mm_error *err)
+{
+    mm_usage_counters c = {0};
+    mm_status st = catalog_account_counters(cat, row->name, now_ms,
+                                            row->monthly_cap_cents != MM_LIMIT_UNSET, &c, err);
+    if (st == MM_OK)
+        st = catalog_reservations_ended(cat, row->name, NULL, NULL, now_ms, &acc->reserved_ended,
+                                        &acc->reserved_ended_until_ms, err);
+    acc->requests_window = c.requests_window;
+    acc->tokens_window = c.tokens_window;
+    acc->window_oldest_ms = c.window_oldest_ms;
+    acc->cost_month_micros = c.cost_month_micros;
+    return st;
+}
+
 static mm_status add_accounts(mm_catalog *cat, router_snapshot *snap, const loaded_rows *rows,
-                              int64_t now_ms, mm_error *err)
+                              int64_t now_ms, bool limits_only, mm_error *err)
 {
     for (size_t i = 0; i < rows->accounts.count; i++) {
         const mm_account *row = &rows->accounts.items[i];
@@ -176,21 +224,14 @@ static mm_status add_accounts(mm_catalog *cat, router_snapshot *snap, const load
         acc->tpm = row->tpm;
         acc->monthly_cap_micros = money_cents_to_micros(row->monthly_cap_cents); /* 0 stays 0 */
         acc->health = mm_health_map_get(&rows->health, row->name);
-        mm_usage_counters c;
-        mm_status st = catalog_account_counters(cat, row->name, now_ms,
-                                                row->monthly_cap_cents != MM_LIMIT_UNSET, &c, err);
+        bool limited = row->rpm != MM_LIMIT_UNSET || row->tpm != MM_LIMIT_UNSET ||
+                       row->monthly_cap_cents != MM_LIMIT_UNSET;
+        mm_status st =
+            !limits_only || limited ? load_account_usage(cat, row, acc, now_ms, err) : MM_OK;
         if (st == MM_OK)
             st = load_cooling(cat, &snap->config, acc, now_ms, err);
-        if (st == MM_OK)
-            st =
-                catalog_reservations_ended(cat, row->name, NULL, NULL, now_ms, &acc->reserved_ended,
-                                           &acc->reserved_ended_until_ms, err);
         if (st != MM_OK)
             return st;
-        acc->requests_window = c.requests_window;
-        acc->tokens_window = c.tokens_window;
-        acc->window_oldest_ms = c.window_oldest_ms;
-        acc->cost_month_micros = c.cost_month_micros;
     }
     return router_snapshot_index_accounts(snap, err);
 }
@@ -213,8 +254,25 @@ static mm_status add_models(router_snapshot *snap, const loaded_rows *rows, mm_e
     return MM_OK;
 }
 
+/* The entitlement's usage counters and its reservations of processes that ended. */
+static mm_status load_entitlement_usage(mm_catalog *cat, const mm_entitlement *row,
+                                        router_entitlement *ent, int64_t now_ms, mm_error *err)
+{
+    mm_usage_counters c = {0};
+    mm_status st = catalog_workspace_counters(cat, row->workspace, row->model, now_ms,
+                                              row->monthly_tokens != MM_LIMIT_UNSET, &c, err);
+    if (st == MM_OK)
+        st = catalog_reservations_ended(cat, NULL, row->workspace, row->model, now_ms,
+                                        &ent->reserved_ended, &ent->reserved_ended_until_ms, err);
+    ent->requests_window = c.requests_window;
+    ent->tokens_window = c.tokens_window;
+    ent->window_oldest_ms = c.window_oldest_ms;
+    ent->tokens_month = c.tokens_month;
+    return st;
+}
+
 static mm_status add_entitlements(mm_catalog *cat, router_snapshot *snap, const loaded_rows *rows,
-                                  int64_t now_ms, mm_error *err)
+                                  int64_t now_ms, bool limits_only, mm_error *err)
 {
     for (size_t i = 0; i < rows->workspaces.count; i++)
         router_snapshot_add_workspace(snap, rows->workspaces.items[i].name);
@@ -226,19 +284,12 @@ static mm_status add_entitlements(mm_catalog *cat, router_snapshot *snap, const 
         ent->rpm = row->rpm;
         ent->tpm = row->tpm;
         ent->monthly_tokens = row->monthly_tokens;
-        mm_usage_counters c;
-        mm_status st = catalog_workspace_counters(cat, row->workspace, row->model, now_ms,
-                                                  row->monthly_tokens != MM_LIMIT_UNSET, &c, err);
-        if (st == MM_OK)
-            st = catalog_reservations_ended(cat, NULL, row->workspace, row->model, now_ms,
-                                            &ent->reserved_ended, &ent->reserved_ended_until_ms,
-                                            err);
+        bool limited = row->rpm != MM_LIMIT_UNSET || row->tpm != MM_LIMIT_UNSET ||
+                       row->monthly_tokens != MM_LIMIT_UNSET;
+        mm_status st =
+            !limits_only || limited ? load_entitlement_usage(cat, row, ent, now_ms, err) : MM_OK;
         if (st != MM_OK)
             return st;
-        ent->requests_window = c.requests_window;
-        ent->tokens_window = c.tokens_window;
-        ent->window_oldest_ms = c.window_oldest_ms;
-        ent->tokens_month = c.tokens_month;
     }
     return MM_OK;
 }
@@ -261,15 +312,20 @@ mm_status router_snapshot_load(mm_catalog *cat, int64_t now_ms, const router_loa
         snap->taken_ms = now_ms;
         st = router_config_load(cat, &snap->config, err);
     }
+    bool limits_only = opts && opts->counters_for_limits_only;
     if (st == MM_OK)
-        st = add_accounts(cat, snap, &rows, now_ms, err);
+        st = add_accounts(cat, snap, &rows, now_ms, limits_only, err);
     if (st == MM_OK)
         st = add_models(snap, &rows, err);
     if (st == MM_OK)
-        st = add_entitlements(cat, snap, &rows, now_ms, err);
+        st = add_entitlements(cat, snap, &rows, now_ms, limits_only, err);
     if (st == MM_OK)
         st = router_snapshot_finish(snap, err);
     st = catalog_read_end(cat, began, st, err);
+    if (st == MM_OK && opts && opts->model && opts->accounts) { /* handed over, not freed */
+        *opts->accounts = rows.accounts;
+        memset(&rows.accounts, 0, sizeof rows.accounts);
+    }
     loaded_rows_free(&rows);
     if (st != MM_OK) {
         router_snapshot_free(snap);

@@ -30,6 +30,7 @@ typedef struct send_state {
      * and its charge (the same price for both) */
     const router_attempt *priced;
     pricing_lookup price;
+    const mm_account_list *accounts; /* the chain's rows as the plan's load read them */
 } send_state;
 
 /* The billed units a media request is expected to use: the images asked for, the characters
@@ -224,11 +225,22 @@ static void note_skipped(send_state *s, const router_attempt *a, const mm_admiss
              admission_words(adm->verdict), wait);
 }
 
+/* The account's row: as the plan's load read it (one picture with the plan), else read now. */
+static mm_status account_row(send_state *s, const char *name, mm_account *row, mm_error *err)
+{
+    for (size_t i = 0; s->accounts && i < s->accounts->count; i++)
+        if (strcmp(s->accounts->items[i].name, name) == 0) {
+            *row = s->accounts->items[i];
+            return MM_OK;
+        }
+    return catalog_account_get(s->cat, name, row, err);
+}
+
 /* The account's connection details and decrypted key (wiped by the caller). */
 static mm_status connect_account(send_state *s, const router_attempt *a, mm_account *row, char *key,
                                  mm_connection *conn, mm_error *err)
 {
-    mm_status st = catalog_account_get(s->cat, a->account->name, row, err);
+    mm_status st = account_row(s, a->account->name, row, err);
     if (st == MM_OK)
         st = catalog_account_secret(s->cat, a->account->name, key, MM_API_KEY_MAX, err);
     if (st != MM_OK)
@@ -523,22 +535,38 @@ static mm_status check_request_type(const router_model *model, const router_send
                         strcmp(model->type, "chat") == 0 ? "a" : "an", model->type, fits, asked);
 }
 
-mm_status router_send(mm_catalog *cat, const router_send_request *req, router_send_result *res,
-                      mm_error *err)
+/* The plan's snapshot of the request's model and workspace, and the rows of its chain's
+ * accounts, in one read transaction with the built-in prices' setting (loaded after it when
+ * missing: prices are for costs only, so that never blocks a send). */
+static mm_status load_plan(mm_catalog *cat, const router_send_request *req, int64_t now,
+                           router_send_result *res, mm_account_list *accounts, mm_error *err)
 {
-    memset(res, 0, sizeof *res);
-    res->served_index = -1;
-    res->first_byte_ms = -1;
-    res->cost_micros = -1;
+    bool began = false, prices_needed = false;
+    mm_status st = catalog_read_begin(cat, &began, err);
+    if (st == MM_OK) {
+        prices_needed = pricing_builtin_needed(cat);
+        router_load_options opts = {.model = req->model,
+                                    .workspace = req->workspace,
+                                    .accounts = accounts,
+                                    .counters_for_limits_only = true};
+        st = router_snapshot_load(cat, now, &opts, &res->snapshot, err);
+    }
+    st = catalog_read_end(cat, began, st, err);
+    mm_error ignored;
+    if (st == MM_OK && prices_needed)
+        pricing_ensure_builtin(cat, &ignored);
+    return st;
+}
+
+static mm_status send_planned(mm_catalog *cat, const router_send_request *req,
+                              router_send_result *res, mm_account_list *accounts, mm_error *err)
+{
     mm_error ignored;
     int64_t now = mm_now_ms();
     mm_status st = MM_OK;
     const router_snapshot *snap = req->snapshot;
     if (!snap) {
-        pricing_ensure_builtin(cat, &ignored); /* prices are for costs only: never block a send */
-        router_load_options opts = {
-            .model = req->model, .workspace = req->workspace, .health = NULL};
-        st = router_snapshot_load(cat, now, &opts, &res->snapshot, err);
+        st = load_plan(cat, req, now, res, accounts, err);
         if (st != MM_OK)
             return st;
         snap = res->snapshot;
@@ -552,7 +580,8 @@ mm_status router_send(mm_catalog *cat, const router_send_request *req, router_se
                     .req = req,
                     .res = res,
                     .embedding = embedding,
-                    .tokens_estimate = estimate_tokens(req, embedding)};
+                    .tokens_estimate = estimate_tokens(req, embedding),
+                    .accounts = accounts};
     router_request preq = {
         .workspace = req->workspace, .model = req->model, .tokens_estimate = s.tokens_estimate};
     st = router_plan_request(snap, &preq, now, &res->plan);
@@ -563,6 +592,19 @@ mm_status router_send(mm_catalog *cat, const router_send_request *req, router_se
         req->hooks->release(req->hooks->ctx, cat, s.reservation, &ignored);
     else if (s.reservation != 0)
         catalog_admission_release(cat, s.reservation, &ignored);
+    return st;
+}
+
+mm_status router_send(mm_catalog *cat, const router_send_request *req, router_send_result *res,
+                      mm_error *err)
+{
+    memset(res, 0, sizeof *res);
+    res->served_index = -1;
+    res->first_byte_ms = -1;
+    res->cost_micros = -1;
+    mm_account_list accounts = {0};
+    mm_status st = send_planned(cat, req, res, &accounts, err);
+    mm_account_list_free(&accounts);
     return st;
 }
 

@@ -22,11 +22,13 @@ done
 [ -n "$PORT" ] || { fail "mmsim did not start"; finish; }
 export SIM_KEY=sk-test-0123456789abcdef
 
-# Budgets measured (32 statements, 3 transactions begun: the plan's read, the admission, the
+# Budgets measured (24 statements, 3 transactions begun: the plan's read, the admission, the
 # record; it was 43 and 2, with ~30 reads each in a transaction of its own, then 35 before the
-# attempt's price was read once and its key in one statement); no room, so a new per-request
-# read fails here rather than slowing every request.
-STATEMENTS_MAX=32
+# attempt's price was read once and its key in one statement, then 32 before the settings were
+# read once, the account's row taken from the plan, the counters of scopes without a limit left
+# unread and the workspace's row left to its entitlement); no room, so a new per-request read
+# fails here rather than slowing every request.
+STATEMENTS_MAX=24
 TRANSACTIONS_MAX=3
 
 assert_ok account add sim --provider openai --endpoint "http://127.0.0.1:$PORT/openai" \
@@ -58,6 +60,24 @@ grep -q '^sql: SELECT key_cipher FROM accounts WHERE name = ?1$' "$ERR" ||
     fail "the API key was not read by the account's name in one statement"
 assert_not_contains err "SELECT id FROM accounts WHERE name"
 echo "ok - the price read once for the estimate and the charge, the key in one statement"
+settings=$(grep -c '^sql: SELECT .* FROM settings' "$ERR")
+[ "$settings" = 1 ] || fail "the settings were read by $settings statements, not once (router, health, prices)"
+rows=$(grep -c '^sql: SELECT a.id, a.name, a.provider, .* FROM accounts a' "$ERR")
+workspaces=$(grep -c '^sql: SELECT w.id, w.name, .* FROM workspaces w' "$ERR")
+[ "$workspaces" = 0 ] || fail "the workspace's row was read although its entitlement names it"
+[ "$rows" = 1 ] || fail "the account's row was read $rows times, not once (the plan's, reused to connect)"
+counters=$(grep -c '^sql: SELECT w.requests, ' "$ERR")
+[ "$counters" = 2 ] ||
+    fail "the usage counters were read $counters times; with no limit set only the admission reads them (2)"
+echo "ok - the settings read once, the account's row once (the workspace's not), counters only where a limit judges them"
+
+# A limit brings its scope's counters back into the plan (judged before the admission's own).
+assert_ok entitle chat w1 --rpm 1000
+MM_TRACE_SQL=1 mm send chat --workspace w1 --prompt hi
+assert_rc 0
+counters=$(grep -c '^sql: SELECT w.requests, ' "$ERR")
+[ "$counters" = 3 ] || fail "with the workspace's RPM set the counters were read $counters times, not 3"
+echo "ok - a workspace limit: its counters read by the plan too"
 
 mm send chat --workspace w1 --prompt hi
 assert_rc 0

@@ -173,6 +173,67 @@ static void health_map_lookups_agree_sealed_or_not(void **state)
     assert_int_equal(mm_health_map_get(&unsorted, "zz"), MM_HEALTH_HEALTHY);
 }
 
+/* The cool-down reads the newest events in two steps (a few, then the rest of a streak): a 429
+ * with a long Retry-After behind four newer failures still decides it, as the full read does. */
+static void cools_down_from_a_streak_longer_than_the_first_read(void **state)
+{
+    catalog_fixture *fx = *state;
+    put_account(fx->cat, "a1");
+    put_account(fx->cat, "a2");
+    put_model(fx->cat, "chat", "a1", "a2");
+    add_entitled_workspace(fx->cat, "team", "chat");
+    add_event(fx->cat, "a1", "ok", 200, NOW - 9000);
+    mm_usage_event ev;
+    memset(&ev, 0, sizeof ev);
+    mm_copy(ev.kind, sizeof ev.kind, "request");
+    mm_copy(ev.account, sizeof ev.account, "a1");
+    mm_copy(ev.provider, sizeof ev.provider, "openai");
+    mm_copy(ev.workspace, sizeof ev.workspace, "team");
+    mm_copy(ev.model, sizeof ev.model, "chat");
+    mm_copy(ev.provider_model, sizeof ev.provider_model, "gpt-4o-mini");
+    mm_copy(ev.outcome, sizeof ev.outcome, "rate_limited");
+    ev.ts_ms = NOW - 5000;
+    ev.http_status = 429;
+    ev.retry_after_ms = 120000;
+    mm_error err;
+    assert_int_equal(catalog_usage_insert(fx->cat, &ev, &err), MM_OK);
+    for (int i = 4; i >= 1; i--)
+        add_event(fx->cat, "a1", "server", 500, NOW - i * 1000);
+    router_snapshot *snap = load(fx->cat, "chat", "team");
+    const router_account *a1 = &snap->accounts[router_find_account(snap, "a1")];
+    assert_int_equal(a1->cooling_until_ms, NOW - 5000 + 120000);
+    assert_string_equal(a1->cooling_reason, "a 429 (retry-after 120 s)");
+    const router_account *a2 = &snap->accounts[router_find_account(snap, "a2")];
+    assert_int_equal(a2->cooling_until_ms, 0);
+    router_snapshot_free(snap);
+}
+
+/* send's load (counters_for_limits_only) reads no counters of a scope without a limit, the
+ * same counters as the full load for one with a limit, and hands over the chain's rows. */
+static void reads_counters_only_where_a_limit_judges_them(void **state)
+{
+    catalog_fixture *fx = *state;
+    build_catalog(fx->cat); /* team's entitlement to chat has an RPM limit; a1, a2 have none */
+    mm_account_list rows = {0};
+    router_load_options opts = {
+        .model = "chat", .workspace = "team", .accounts = &rows, .counters_for_limits_only = true};
+    router_snapshot *lean = NULL;
+    mm_error err = {0};
+    assert_int_equal(router_snapshot_load(fx->cat, NOW, &opts, &lean, &err), MM_OK);
+    router_snapshot *full = load(fx->cat, "chat", "team");
+    const router_account *a2 = &lean->accounts[router_find_account(lean, "a2")];
+    assert_int_equal(a2->requests_window, 0);
+    assert_int_equal(full->accounts[router_find_account(full, "a2")].requests_window, 5);
+    assert_int_equal(lean->entitlements[0].requests_window, full->entitlements[0].requests_window);
+    assert_int_equal(full->entitlements[0].requests_window, 2); /* the two served: 429s are not */
+    assert_int_equal(rows.count, 2);
+    assert_string_equal(rows.items[0].name, "a1");
+    assert_string_equal(rows.items[1].name, "a2");
+    mm_account_list_free(&rows);
+    router_snapshot_free(lean);
+    router_snapshot_free(full);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -181,6 +242,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(refuses_as_the_full_snapshot_does, catalog_fixture_setup,
                                         catalog_fixture_teardown),
         cmocka_unit_test(health_map_lookups_agree_sealed_or_not),
+        cmocka_unit_test_setup_teardown(cools_down_from_a_streak_longer_than_the_first_read,
+                                        catalog_fixture_setup, catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(reads_counters_only_where_a_limit_judges_them,
+                                        catalog_fixture_setup, catalog_fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
