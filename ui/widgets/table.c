@@ -479,6 +479,11 @@ void ui_table_sync(ui_table *t, size_t n, ui_row_key_fn *key, ui_row_same_fn *sa
             }
         if (changed)
             ui_table_update_end(t);
+        if (t->pending_key) { /* a selection asked for (a jump from another page) */
+            ui_table_select_key(t, t->pending_key);
+            free(t->pending_key);
+            t->pending_key = NULL;
+        }
         return;
     }
     long *from = match_rows(t, n, key, ctx);

@@ -118,7 +118,8 @@ typedef bool ui_row_same_fn(void *ctx, size_t row, size_t item);
  * is not shown (a catalog change: O(n) keys compared, O(rows changed) formatted): a row whose key
  * is still there and whose item is the same keeps its cells; a changed row that was formatted
  * is formatted again now (from the new list: call after the page holds it), else left lazy; new
- * rows are lazy; gone rows go. The selection keeps its key, the filter and sort stay. A list whose
+ * rows are lazy; gone rows go. The selection keeps its key (or takes pending_key when set),
+ * the filter and sort stay. A list whose
  * keys changed (added, removed, moved) counts as a whole reload (loads). Needs
  * ui_table_set_format. */
 void ui_table_sync(ui_table *t, size_t n, ui_row_key_fn *key, ui_row_same_fn *same, void *ctx);
