@@ -280,6 +280,36 @@ static void lazy_rows_sort_filter_and_scroll_as_whole_rows_do(void **state)
     free(src.formatted);
 }
 
+static void stale_rows_are_formatted_again_when_shown(void **state)
+{
+    (void)state;
+    enum { N = 1000 };
+    lazy_source src = {.n = N, .formatted = calloc(N, sizeof(size_t))};
+    assert_non_null(src.formatted);
+    ui_table t;
+    ui_table_init(&t, TABLE_COLUMNS, 2, "row|rows", "none");
+    fill_lazy(&t, &src);
+    ui_rect area = {0, 0, 40, 80}; /* 38 rows shown */
+    ui_table_layout(&t, area);
+    ui_table_handle_key(&t, UI_FN(KEY_NPAGE));
+    ui_table_handle_key(&t, UI_FN(KEY_NPAGE));
+    ui_table_layout(&t, area); /* rows 0..74 formatted, 37..74 shown */
+    size_t calls = src.calls;
+    ui_table_mark_stale(&t);
+    assert_int_equal(src.calls, calls); /* marking formats nothing */
+    ui_table_layout(&t, area);
+    assert_int_equal(src.calls, calls + 38); /* the rows shown, again */
+    assert_int_equal(src.formatted[0], 1);   /* a row not shown keeps its cells */
+    assert_non_null(t.rows[0].cells);
+    ui_table_layout(&t, area);
+    assert_int_equal(src.calls, calls + 38); /* once */
+    ui_table_handle_key(&t, 'g');
+    ui_table_layout(&t, area); /* shown again: formatted again now */
+    assert_int_equal(src.formatted[0], 2);
+    ui_table_free(&t);
+    free(src.formatted);
+}
+
 /* A page's list read twice: the previous read (was_*) and this one. */
 typedef struct sync_list {
     int ids[16], versions[16];
@@ -416,6 +446,7 @@ int main(void)
         cmocka_unit_test(a_row_set_in_place_reads_as_a_reload),
         cmocka_unit_test(lazy_rows_format_only_the_rows_shown),
         cmocka_unit_test(lazy_rows_sort_filter_and_scroll_as_whole_rows_do),
+        cmocka_unit_test(stale_rows_are_formatted_again_when_shown),
         cmocka_unit_test(sync_formats_only_the_rows_that_changed),
         cmocka_unit_test(sync_drops_gone_rows_and_resorts_changed_ones),
     };

@@ -40,7 +40,11 @@ typedef struct accounts_page {
     mm_hash_index report_index;   /* the health snapshot's accounts by name */
     unsigned long indexed_health; /* the health_serial report_index was built for */
     ui_app *app;                  /* for formatting a row when the table first needs it */
+    int64_t aged_ms; /* when the rows' "3m ago" were last marked to be formatted again */
 } accounts_page;
+
+/* How often the Last test column's "3m ago" is formatted again (the rows shown). */
+#define ACCOUNTS_AGE_MS 30000
 
 enum {
     COL_NAME,
@@ -484,6 +488,11 @@ static void accounts_draw(ui_page *page, ui_app *app, WINDOW *win, ui_rect area,
     accounts_page *st = page->state;
     if (st->testing.count)
         update_testing_rows(st); /* the spinner turns */
+    int64_t now = mm_monotonic_ms();
+    if (now - st->aged_ms >= ACCOUNTS_AGE_MS) { /* "3m ago" stays true on the rows shown */
+        ui_table_mark_stale(&st->table);
+        st->aged_ms = now;
+    }
     const mm_account_row *sel = selected_account(st);
     /* The selected account's last error (or disable reason) in full under the table. */
     ui_rect table_area = area;
@@ -819,7 +828,7 @@ static int accounts_timer(ui_page *page, ui_app *app)
         return UI_SPINNER_INTERVAL_MS;
     for (size_t i = 0; i < st->list.count; i++)
         if (st->list.items[i].last_test_ms)
-            return 30000; /* "3m ago" stays true */
+            return ACCOUNTS_AGE_MS; /* "3m ago" stays true */
     return -1;
 }
 

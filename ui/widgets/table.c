@@ -66,6 +66,7 @@ static void free_cells(ui_table *t, ui_row *row)
     }
     free(row->cells);
     row->cells = NULL;
+    row->stale = false;
 }
 
 static void free_rows(ui_table *t)
@@ -143,6 +144,7 @@ void ui_table_add_lazy(ui_table *t, const char *key)
     }
     ui_row *row = &t->rows[t->nrows];
     row->cells = NULL;
+    row->stale = false;
     row->key = strdup(key ? key : "");
     if (row->key)
         t->nrows++;
@@ -373,6 +375,12 @@ void ui_table_update_end(ui_table *t)
     measure_stale_widths(t);
     if (t->filter[0] || t->sort_col >= 0)
         rebuild_view(t);
+}
+
+void ui_table_mark_stale(ui_table *t)
+{
+    for (size_t i = 0; t->format && i < t->nrows; i++)
+        t->rows[i].stale = t->rows[i].cells != NULL;
 }
 
 void ui_table_refresh_formatted(ui_table *t)
@@ -745,8 +753,15 @@ void ui_table_layout(ui_table *t, ui_rect a)
         t->top = t->sel - (size_t)t->body_h + 1;
     if (t->top + (size_t)t->body_h > t->nview)
         t->top = t->nview > (size_t)t->body_h ? t->nview - (size_t)t->body_h : 0;
-    for (int i = 0; i < t->body_h && t->top + (size_t)i < t->nview; i++)
-        row_cells(t, t->view[t->top + (size_t)i]); /* the rows shown, and no other */
+    for (int i = 0; i < t->body_h && t->top + (size_t)i < t->nview; i++) {
+        size_t row = t->view[t->top + (size_t)i]; /* the rows shown, and no other */
+        if (t->rows[row].stale) {
+            t->rows[row].stale = false;
+            ui_table_refresh_row(t, row);
+        }
+        row_cells(t, row);
+    }
+    measure_stale_widths(t);
     fit_widths(t, a.w);
 }
 

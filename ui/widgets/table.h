@@ -35,6 +35,7 @@ typedef struct ui_cell {
 typedef struct ui_row {
     char *key;      /* identifies the row across reloads (an account name) */
     ui_cell *cells; /* NULL: a lazy row not formatted yet (ui_table_add_lazy) */
+    bool stale;     /* formatted again when next shown (ui_table_mark_stale) */
 } ui_row;
 
 struct ui_table;
@@ -126,6 +127,10 @@ void ui_table_sync(ui_table *t, size_t n, ui_row_key_fn *key, ui_row_same_fn *sa
 /* Every row formatted so far formatted again now (what they show moved: a health snapshot), the
  * others left lazy: O(rows formatted), then the filter and sort applied again. */
 void ui_table_refresh_formatted(ui_table *t);
+/* The lazy rows' cells say how long ago something was ("2m ago"): each formatted row is
+ * formatted again when it is next shown (O(rows shown) a draw); a filter and a sort go on with
+ * the cells they have. */
+void ui_table_mark_stale(ui_table *t);
 /* Every lazy row's look changed (the Health page's sparkline width): their cells go and are
  * formatted again when next needed (O(rows shown) without a filter or a sort); the rows, their
  * keys, the selection, filter and sort stay. */
