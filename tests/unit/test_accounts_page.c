@@ -44,8 +44,11 @@ static void publish(ui_app *app, ui_page *page, mm_health_snapshot *snap)
     page->ops->on_wake(page, app);
 }
 
-static const char *cell(const ui_table *t, size_t row, size_t col)
+/* A cell as drawn: the table's rows are lazy (formatted when first shown), so the table is laid
+ * out on a 120x40 pane first, as a draw does. */
+static const char *cell(ui_table *t, size_t row, size_t col)
 {
+    ui_table_layout(t, (ui_rect){0, 0, 40, 120});
     return t->rows[row].cells[col].text;
 }
 

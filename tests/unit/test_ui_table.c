@@ -1,7 +1,8 @@
 /* Unit tests of the table widget's data side: the sort (natural order, stable), the filter
  * narrowing the view as characters are typed, the widest cells kept as rows are added, a row
  * replaced in place, and lazy rows (formatted only when drawn, filtered or sorted, with the
- * same view as rows given whole). */
+ * same view as rows given whole), and rows synced with a list read again (only changed rows
+ * formatted again). */
 #include "testutil.h"
 
 #include <stdio.h>
@@ -279,6 +280,163 @@ static void lazy_rows_sort_filter_and_scroll_as_whole_rows_do(void **state)
     free(src.formatted);
 }
 
+static void stale_rows_are_formatted_again_when_shown(void **state)
+{
+    (void)state;
+    enum { N = 1000 };
+    lazy_source src = {.n = N, .formatted = calloc(N, sizeof(size_t))};
+    assert_non_null(src.formatted);
+    ui_table t;
+    ui_table_init(&t, TABLE_COLUMNS, 2, "row|rows", "none");
+    fill_lazy(&t, &src);
+    ui_rect area = {0, 0, 40, 80}; /* 38 rows shown */
+    ui_table_layout(&t, area);
+    ui_table_handle_key(&t, UI_FN(KEY_NPAGE));
+    ui_table_handle_key(&t, UI_FN(KEY_NPAGE));
+    ui_table_layout(&t, area); /* rows 0..74 formatted, 37..74 shown */
+    size_t calls = src.calls;
+    ui_table_mark_stale(&t);
+    assert_int_equal(src.calls, calls); /* marking formats nothing */
+    ui_table_layout(&t, area);
+    assert_int_equal(src.calls, calls + 38); /* the rows shown, again */
+    assert_int_equal(src.formatted[0], 1);   /* a row not shown keeps its cells */
+    assert_non_null(t.rows[0].cells);
+    ui_table_layout(&t, area);
+    assert_int_equal(src.calls, calls + 38); /* once */
+    ui_table_handle_key(&t, 'g');
+    ui_table_layout(&t, area); /* shown again: formatted again now */
+    assert_int_equal(src.formatted[0], 2);
+    ui_table_free(&t);
+    free(src.formatted);
+}
+
+/* A page's list read twice: the previous read (was_*) and this one. */
+typedef struct sync_list {
+    int ids[16], versions[16];
+    size_t n;
+    int was_ids[16], was_versions[16];
+    size_t was_n;
+    char key[16];
+    size_t calls;
+} sync_list;
+
+static void format_item(void *ctx, ui_table *t, size_t row)
+{
+    sync_list *l = ctx;
+    char name[32], version[16];
+    snprintf(name, sizeof name, "item-%02d", l->ids[row]);
+    snprintf(version, sizeof version, "v%d", l->versions[row]);
+    const char *cells[] = {name, version};
+    l->calls++;
+    ui_table_set_row(t, row, cells, NULL);
+}
+
+static const char *item_key(void *ctx, size_t item)
+{
+    sync_list *l = ctx;
+    snprintf(l->key, sizeof l->key, "i%d", l->ids[item]);
+    return l->key;
+}
+
+static bool item_same(void *ctx, size_t row, size_t item)
+{
+    sync_list *l = ctx;
+    return l->was_ids[row] == l->ids[item] && l->was_versions[row] == l->versions[item];
+}
+
+/* The page reads its list again: this read becomes the previous one. */
+static void read_again(sync_list *l, const int *ids, const int *versions, size_t n)
+{
+    memcpy(l->was_ids, l->ids, sizeof l->ids);
+    memcpy(l->was_versions, l->versions, sizeof l->versions);
+    l->was_n = l->n;
+    memcpy(l->ids, ids, n * sizeof *ids);
+    memcpy(l->versions, versions, n * sizeof *versions);
+    l->n = n;
+}
+
+static bool has_row_key(const ui_table *t, const char *key)
+{
+    for (size_t i = 0; i < t->nrows; i++)
+        if (!strcmp(t->rows[i].key, key))
+            return true;
+    return false;
+}
+
+static void sync_formats_only_the_rows_that_changed(void **state)
+{
+    (void)state;
+    sync_list l = {0};
+    ui_table t;
+    ui_table_init(&t, TABLE_COLUMNS, 2, "row|rows", "none");
+    ui_table_set_format(&t, format_item, &l);
+    const int ids[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, v1[] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    read_again(&l, ids, v1, 10);
+    ui_table_sync(&t, l.n, item_key, item_same, &l);
+    assert_int_equal(t.nrows, 10);
+    assert_int_equal(l.calls, 0); /* rows are lazy until shown */
+    assert_int_equal(t.loads, 1);
+    ui_rect area = {0, 0, 20, 80};
+    ui_table_layout(&t, area);
+    assert_int_equal(l.calls, 10);
+    ui_table_select_key(&t, "i5");
+    const ui_cell *first = t.rows[0].cells;
+
+    /* item 3 changed in place: it alone is formatted again; no reload */
+    const int v2[] = {1, 1, 2, 1, 1, 1, 1, 1, 1, 1};
+    read_again(&l, ids, v2, 10);
+    ui_table_sync(&t, l.n, item_key, item_same, &l);
+    assert_int_equal(l.calls, 11);
+    assert_int_equal(t.loads, 1);
+    assert_string_equal(t.rows[2].cells[1].text, "v2");
+    assert_ptr_equal(t.rows[0].cells, first);
+
+    /* item 0 added first, item 7 gone: the rows kept keep their cells, the new one is lazy */
+    const int moved[] = {0, 1, 2, 3, 4, 5, 6, 8, 9, 10}, v3[] = {1, 1, 1, 2, 1, 1, 1, 1, 1, 1};
+    read_again(&l, moved, v3, 10);
+    ui_table_sync(&t, l.n, item_key, item_same, &l);
+    assert_int_equal(t.loads, 2); /* the keys moved: it counts as a reload */
+    assert_int_equal(l.calls, 11);
+    assert_null(t.rows[0].cells);
+    assert_ptr_equal(t.rows[1].cells, first);
+    assert_string_equal(ui_table_selected_key(&t), "i5");
+    assert_false(has_row_key(&t, "i7"));
+    assert_true(has_row_key(&t, "i0"));
+    ui_table_layout(&t, area);
+    assert_int_equal(l.calls, 12); /* the new row, when shown */
+    ui_table_free(&t);
+}
+
+static void sync_drops_gone_rows_and_resorts_changed_ones(void **state)
+{
+    (void)state;
+    sync_list l = {0};
+    ui_table t;
+    ui_table_init(&t, TABLE_COLUMNS, 2, "row|rows", "none");
+    ui_table_set_format(&t, format_item, &l);
+    const int ids[] = {1, 2, 3, 4}, v1[] = {1, 1, 1, 1};
+    read_again(&l, ids, v1, 4);
+    ui_table_sync(&t, l.n, item_key, item_same, &l);
+    ui_table_handle_key(&t, 's');
+    ui_table_handle_key(&t, 's'); /* by the version column */
+    ui_table_handle_key(&t, 'S'); /* descending */
+    ui_table_layout(&t, (ui_rect){0, 0, 20, 80});
+    size_t calls = l.calls;
+    const int v2[] = {1, 1, 9, 1};
+    read_again(&l, ids, v2, 4);
+    ui_table_sync(&t, l.n, item_key, item_same, &l);
+    assert_int_equal(l.calls, calls + 1);
+    assert_string_equal(t.rows[t.view[0]].key, "i3"); /* sorted again: v9 first */
+    const int fewer[] = {1, 3}, v3[] = {1, 9};
+    read_again(&l, fewer, v3, 2);
+    ui_table_sync(&t, l.n, item_key, item_same, &l);
+    assert_int_equal(t.nrows, 2);
+    assert_int_equal(t.nview, 2);
+    assert_string_equal(t.rows[t.view[0]].key, "i3");
+    assert_int_equal(l.calls, calls + 1);
+    ui_table_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -288,6 +446,9 @@ int main(void)
         cmocka_unit_test(a_row_set_in_place_reads_as_a_reload),
         cmocka_unit_test(lazy_rows_format_only_the_rows_shown),
         cmocka_unit_test(lazy_rows_sort_filter_and_scroll_as_whole_rows_do),
+        cmocka_unit_test(stale_rows_are_formatted_again_when_shown),
+        cmocka_unit_test(sync_formats_only_the_rows_that_changed),
+        cmocka_unit_test(sync_drops_gone_rows_and_resorts_changed_ones),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

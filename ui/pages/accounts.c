@@ -32,10 +32,19 @@ typedef struct accounts_page {
     bool pending_ok;
     pricing_unpriced *unpriced; /* targets' models without a price, per account */
     size_t n_unpriced;
-    size_t *unpriced_by_account; /* positions in unpriced by account, then chain order */
-    int64_t unpriced_version;    /* the catalog_version unpriced was read at (-1: never) */
-    signed char *shown_status;   /* per row: the status its Status cell shows (-1: none) */
+    size_t *unpriced_by_account;  /* positions in unpriced by account, then chain order */
+    int64_t unpriced_version;     /* the catalog_version unpriced was read at (-1: never) */
+    signed char *shown_status;    /* per row: the status its Status cell shows (-1: none,
+                                     -2: not formatted since the rows last moved) */
+    mm_account_rows before;       /* the previous read, while the rows are synced with list */
+    mm_hash_index report_index;   /* the health snapshot's accounts by name */
+    unsigned long indexed_health; /* the health_serial report_index was built for */
+    ui_app *app;                  /* for formatting a row when the table first needs it */
+    int64_t aged_ms; /* when the rows' "3m ago" were last marked to be formatted again */
 } accounts_page;
+
+/* How often the Last test column's "3m ago" is formatted again (the rows shown). */
+#define ACCOUNTS_AGE_MS 30000
 
 enum {
     COL_NAME,
@@ -328,104 +337,101 @@ static bool row_shows(const ui_table *t, size_t position, const account_row *row
     return true;
 }
 
-/* The table's rows are the list's, in the same order (a reload that kept every name). */
-static bool rows_match_list(const accounts_page *st)
+/* The snapshot's accounts by name, indexed again when a new snapshot came (health_serial). */
+static const mm_hash_index *report_index(ui_app *app, accounts_page *st)
 {
-    if (st->table.nrows != st->list.count)
-        return false;
-    for (size_t i = 0; i < st->list.count; i++)
-        if (strcmp(st->table.rows[i].key, st->list.items[i].name) != 0)
-            return false;
-    return true;
+    if (st->indexed_health != app->health_serial || !st->report_index.slots) {
+        mm_hash_index_free(&st->report_index);
+        index_report(app, &st->report_index);
+        st->indexed_health = app->health_serial;
+    }
+    return &st->report_index;
 }
 
-/* Room for the rows' shown statuses; false when out of memory. */
+/* Room for the rows' shown statuses (all unknown); false when out of memory. */
 static bool size_statuses(accounts_page *st)
 {
     signed char *grown = realloc(st->shown_status, st->list.count ? st->list.count : 1);
     if (!grown)
         return false;
     st->shown_status = grown;
+    memset(st->shown_status, -2, st->list.count ? st->list.count : 1);
     return true;
 }
 
-/* Replaces row i when its cells changed; true when they had. */
-static bool update_row(ui_app *app, accounts_page *st, const mm_hash_index *report_index, size_t i)
+/* Formats account row of the list (the table's lazy row: its first draw, a filter or a sort);
+ * a row that already shows these cells keeps them. */
+static void format_account(void *ctx, ui_table *t, size_t position)
 {
+    accounts_page *st = ctx;
     account_row row;
-    format_row(app, st, report_index, &st->list.items[i], &row);
-    st->shown_status[i] = (signed char)row.status;
-    if (row_shows(&st->table, i, &row))
-        return false;
-    ui_table_set_row(&st->table, i, row.cells, row.els);
-    return true;
+    format_row(st->app, st, report_index(st->app, st), &st->list.items[position], &row);
+    if (st->shown_status)
+        st->shown_status[position] = (signed char)row.status;
+    if (!t->rows[position].cells || !row_shows(t, position, &row))
+        ui_table_set_row(t, position, row.cells, row.els);
 }
 
-/* Every row built again (the first load, or accounts added, removed or renamed). */
-static void fill_rows(ui_app *app, accounts_page *st)
+static const char *account_key(void *ctx, size_t item)
 {
-    st->shown_health = app->health_serial;
-    if (!size_statuses(st))
-        return;
-    mm_hash_index report_index = {0};
-    index_report(app, &report_index);
-    ui_table_begin(&st->table);
-    account_row row;
-    for (size_t i = 0; i < st->list.count; i++) {
-        format_row(app, st, &report_index, &st->list.items[i], &row);
-        st->shown_status[i] = (signed char)row.status;
-        ui_table_add(&st->table, st->list.items[i].name, row.cells, row.els);
-    }
-    ui_table_end(&st->table);
-    mm_hash_index_free(&report_index);
+    return ((accounts_page *)ctx)->list.items[item].name;
 }
 
-/* Only the rows whose cells changed are replaced (ui_table_set_row); the selection, filter,
- * sort and scroll stay. A reload (statuses_only false) formats every row to find the ones
- * another session or a probe changed; a new health snapshot (statuses_only true) formats only
- * the rows whose status moved (a lookup per row). A list whose names changed is built again. */
-static void update_rows(ui_app *app, accounts_page *st, bool statuses_only)
+static bool same_text(const char *a, const char *b)
 {
-    if (!rows_match_list(st) || !size_statuses(st)) {
-        fill_rows(app, st);
-        return;
-    }
+    return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* Row (of the previous read) and item (of this one) are the same account at the same version
+ * with the same last test (a probe's result moves no version). */
+static bool account_same(void *ctx, size_t row, size_t item)
+{
+    const accounts_page *st = ctx;
+    const mm_account_row *x = &st->before.items[row], *y = &st->list.items[item];
+    return x->id == y->id && x->version == y->version && x->enabled == y->enabled &&
+           x->last_test_ms == y->last_test_ms && x->last_test_ok == y->last_test_ok &&
+           x->last_test_latency_ms == y->last_test_latency_ms &&
+           same_text(x->last_test_class, y->last_test_class) &&
+           same_text(x->disabled_reason, y->disabled_reason);
+}
+
+/* A new health snapshot: the formatted rows whose status moved are formatted again (a lookup
+ * per formatted row); the others take the new status when first drawn. */
+static void follow_statuses(ui_app *app, accounts_page *st)
+{
     st->shown_health = app->health_serial;
-    mm_hash_index report_index = {0};
-    index_report(app, &report_index);
+    if (!st->shown_status || st->table.nrows != st->list.count)
+        return;
+    const mm_hash_index *index = report_index(app, st);
     bool changed = false;
     for (size_t i = 0; i < st->list.count; i++)
-        if (!statuses_only ||
-            status_of(app, &report_index, &st->list.items[i]) != st->shown_status[i])
-            changed |= update_row(app, st, &report_index, i);
+        if (st->table.rows[i].cells &&
+            status_of(app, index, &st->list.items[i]) != st->shown_status[i]) {
+            ui_table_refresh_row(&st->table, i);
+            changed = true;
+        }
     if (changed) /* a sort or filter is applied again only when a row changed */
         ui_table_update_end(&st->table);
-    mm_hash_index_free(&report_index);
 }
 
 /* The rows of the accounts being tested (their spinner turns). */
-static void update_testing_rows(ui_app *app, accounts_page *st)
+static void update_testing_rows(accounts_page *st)
 {
-    if (!rows_match_list(st))
-        return;
-    mm_hash_index report_index = {0};
-    index_report(app, &report_index);
     for (size_t k = 0; k < st->testing.count; k++) {
         const mm_account_row *a = find_account(st, st->testing.items[k]);
         if (a)
-            update_row(app, st, &report_index, (size_t)(a - st->list.items));
+            ui_table_refresh_row(&st->table, (size_t)(a - st->list.items));
     }
     ui_table_update_end(&st->table);
-    mm_hash_index_free(&report_index);
 }
 
 /* The targets' models without a price, read again only when an audited change (a price, a
  * target, an account) moved the catalog's version: a probe's result does not. */
-static void read_unpriced(ui_app *app, accounts_page *st)
+static bool read_unpriced(ui_app *app, accounts_page *st)
 {
     int64_t version = catalog_version(app->cat);
     if (version >= 0 && version == st->unpriced_version)
-        return;
+        return false;
     st->unpriced_version = version;
     free(st->unpriced);
     st->unpriced = NULL;
@@ -439,17 +445,21 @@ static void read_unpriced(ui_app *app, accounts_page *st)
         st->n_unpriced = 0;
     mm_price_list_free(&prices);
     index_unpriced(st);
+    return true;
 }
 
 static void accounts_load(ui_page *page, ui_app *app)
 {
     accounts_page *st = page->state;
-    mm_account_rows_free(&st->list);
+    st->app = app;
+    mm_account_rows_free(&st->before);
+    st->before = st->list;
+    memset(&st->list, 0, sizeof st->list);
     mm_error err;
     mm_error_clear(&err);
     if (catalog_account_rows(app->cat, &st->list, &err) != MM_OK)
         ui_set_message(app, UI_EL_ERROR, "Could not read the accounts: %s", err.message);
-    read_unpriced(app, st);
+    bool unpriced_moved = read_unpriced(app, st);
     size_t disabled = 0;
     for (size_t i = 0; i < st->list.count; i++)
         disabled += !st->list.items[i].enabled;
@@ -459,14 +469,30 @@ static void accounts_load(ui_page *page, ui_app *app)
     else
         snprintf(page->subtitle, sizeof page->subtitle, "%zu %s", st->list.count,
                  st->list.count == 1 ? "account" : "accounts");
-    update_rows(app, st, false);
+    if ((!st->shown_status || st->list.count != st->before.count) && !size_statuses(st)) {
+        free(st->shown_status);
+        st->shown_status = NULL;
+    }
+    unsigned long loads = st->table.loads;
+    ui_table_sync(&st->table, st->list.count, account_key, account_same, st);
+    mm_account_rows_free(&st->before);
+    if (st->table.loads != loads && st->shown_status) /* rows moved: statuses unknown */
+        memset(st->shown_status, -2, st->list.count ? st->list.count : 1);
+    if (unpriced_moved) /* the Cap/mo marks may have moved: the rows formatted so far again */
+        ui_table_refresh_formatted(&st->table);
+    follow_statuses(app, st);
 }
 
 static void accounts_draw(ui_page *page, ui_app *app, WINDOW *win, ui_rect area, bool focused)
 {
     accounts_page *st = page->state;
     if (st->testing.count)
-        update_testing_rows(app, st); /* the spinner turns */
+        update_testing_rows(st); /* the spinner turns */
+    int64_t now = mm_monotonic_ms();
+    if (now - st->aged_ms >= ACCOUNTS_AGE_MS) { /* "3m ago" stays true on the rows shown */
+        ui_table_mark_stale(&st->table);
+        st->aged_ms = now;
+    }
     const mm_account_row *sel = selected_account(st);
     /* The selected account's last error (or disable reason) in full under the table. */
     ui_rect table_area = area;
@@ -541,7 +567,7 @@ static void accounts_on_wake(ui_page *page, ui_app *app)
 {
     accounts_page *st = page->state;
     if (st->shown_health != app->health_serial)
-        update_rows(app, st, true); /* a new snapshot: the changed Status cells follow */
+        follow_statuses(app, st); /* a new snapshot: the changed Status cells follow */
     if (!st->pending_title[0])
         return;
     char title[96], text[8192];
@@ -802,7 +828,7 @@ static int accounts_timer(ui_page *page, ui_app *app)
         return UI_SPINNER_INTERVAL_MS;
     for (size_t i = 0; i < st->list.count; i++)
         if (st->list.items[i].last_test_ms)
-            return 30000; /* "3m ago" stays true */
+            return ACCOUNTS_AGE_MS; /* "3m ago" stays true */
     return -1;
 }
 
@@ -815,6 +841,8 @@ static void accounts_destroy(ui_page *page)
     free(st->unpriced);
     free(st->unpriced_by_account);
     free(st->shown_status);
+    mm_hash_index_free(&st->report_index);
+    mm_account_rows_free(&st->before);
     free(st);
     free(page);
 }
@@ -853,6 +881,7 @@ ui_page *ui_page_accounts_new(ui_app *app, const char *id, const char *title)
     ui_table_set_compact(&st->table, COL_ENABLED, compact_enabled);
     ui_table_set_compact(&st->table, COL_TEST, compact_test);
     ui_table_elide_middle(&st->table, COL_ENDPOINT);
+    ui_table_set_format(&st->table, format_account, st);
     ui_page *page = ui_page_alloc(&ACCOUNTS_OPS, id, title, st);
     if (!page) {
         ui_table_free(&st->table);

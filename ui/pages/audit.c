@@ -16,7 +16,9 @@
 
 typedef struct audit_page {
     ui_table table;
-    mm_audit_list list;
+    mm_audit_list list; /* the rows' entries, in the table's row order */
+    ui_app *app;        /* for formatting a row when the table first needs it */
+    char key[32];       /* entry_key's answer */
 } audit_page;
 
 enum { COL_TIME, COL_ACTOR, COL_ACTION, COL_ENTITY, COL_CHANGE, N_COLS };
@@ -117,9 +119,44 @@ static void summarize(const ui_app *app, const mm_audit_entry *e, char *out, siz
     json_decref(after);
 }
 
+/* Formats entry row of the list (the table's lazy row `row`: its first draw, a filter or a
+ * sort). */
+static void format_entry(void *ctx, ui_table *t, size_t row)
+{
+    audit_page *st = ctx;
+    const mm_audit_entry *e = &st->list.items[row];
+    char when[32], entity[200], change[1024];
+    mm_format_time(when, sizeof when, e->ts_ms);
+    snprintf(entity, sizeof entity, "%s %s", e->entity_kind, e->entity_name);
+    summarize(st->app, e, change, sizeof change);
+    const char *cells[N_COLS] = {when, e->actor, e->action, entity, change};
+    ui_element els[N_COLS] = {UI_EL_DIM, 0, 0, 0, 0};
+    if (!strcmp(e->action, "delete") || !strcmp(e->action, "disable") ||
+        !strcmp(e->action, "revoke"))
+        els[COL_ACTION] = UI_EL_WARN;
+    ui_table_set_row(t, row, cells, els);
+}
+
+static const char *entry_key(void *ctx, size_t item)
+{
+    audit_page *st = ctx;
+    snprintf(st->key, sizeof st->key, "%lld", (long long)st->list.items[item].id);
+    return st->key;
+}
+
+/* An entry never changes: the same id shows the same row. */
+static bool entry_same(void *ctx, size_t row, size_t item)
+{
+    (void)ctx;
+    (void)row;
+    (void)item;
+    return true;
+}
+
 static void audit_load(ui_page *page, ui_app *app)
 {
     audit_page *st = page->state;
+    st->app = app;
     mm_audit_list_free(&st->list);
     memset(&st->list, 0, sizeof st->list);
     mm_error err;
@@ -129,22 +166,7 @@ static void audit_load(ui_page *page, ui_app *app)
     snprintf(page->subtitle, sizeof page->subtitle, "%zu %s%s", st->list.count,
              st->list.count == 1 ? "entry" : "entries",
              st->list.count >= AUDIT_LIMIT ? " (newest)" : "");
-    ui_table_begin(&st->table);
-    for (size_t i = 0; i < st->list.count; i++) {
-        const mm_audit_entry *e = &st->list.items[i];
-        char when[32], entity[200], change[1024], key[32];
-        mm_format_time(when, sizeof when, e->ts_ms);
-        snprintf(entity, sizeof entity, "%s %s", e->entity_kind, e->entity_name);
-        summarize(app, e, change, sizeof change);
-        snprintf(key, sizeof key, "%lld", (long long)e->id);
-        const char *cells[N_COLS] = {when, e->actor, e->action, entity, change};
-        ui_element els[N_COLS] = {UI_EL_DIM, 0, 0, 0, 0};
-        if (!strcmp(e->action, "delete") || !strcmp(e->action, "disable") ||
-            !strcmp(e->action, "revoke"))
-            els[COL_ACTION] = UI_EL_WARN;
-        ui_table_add(&st->table, key, cells, els);
-    }
-    ui_table_end(&st->table);
+    ui_table_sync(&st->table, st->list.count, entry_key, entry_same, st);
 }
 
 static void audit_draw(ui_page *page, ui_app *app, WINDOW *win, ui_rect area, bool focused)
@@ -256,5 +278,8 @@ ui_page *ui_page_audit_new(ui_app *app, const char *id, const char *title)
     static const ui_list_page_table TABLE = {
         COLUMNS, N_COLS, "entry|entries",
         "The audit log is empty: changes made here or with the CLI appear here.", KEEP};
-    return ui_list_page_new(&AUDIT_OPS, id, title, sizeof(audit_page), &TABLE);
+    ui_page *page = ui_list_page_new(&AUDIT_OPS, id, title, sizeof(audit_page), &TABLE);
+    if (page)
+        ui_table_set_format(page->state, format_entry, page->state);
+    return page;
 }

@@ -16,16 +16,25 @@
 
 typedef enum ent_view { VIEW_BY_MODEL = 0, VIEW_BY_WORKSPACE } ent_view;
 
-typedef struct ent_page {
-    ent_view view;
-    ui_table left, right;
-    bool right_focus;
-    char shown_left[MM_NAME_MAX]; /* the left row the right table was filled for */
-    char want_left[MM_NAME_MAX];  /* a row to select at the next load (a jump from a page) */
+/* The models, workspaces and entitlements as read: the rows are formatted from them when the
+ * tables first need them. */
+typedef struct ent_data {
     mm_model_rows models;         /* lean: names, types and counts, without chains */
     mm_workspace_rows workspaces; /* lean: names, descriptions and counts */
     mm_entitlement_list ents;     /* sorted by (model, workspace) */
     size_t *ents_by_workspace;    /* positions in ents sorted by (workspace, model) */
+} ent_data;
+
+typedef struct ent_page {
+    ent_view view;
+    ui_table left, right;
+    bool right_focus;
+    char shown_left[MM_NAME_MAX];  /* the left row the right rows are formatted for */
+    char before_left[MM_NAME_MAX]; /* the one they were formatted for before a sync */
+    char want_left[MM_NAME_MAX];   /* a row to select at the next load (a jump from a page) */
+    ent_data now;                  /* what the rows show */
+    ent_data before;               /* the previous read, while the rows are synced with now */
+    ui_app *app;                   /* for formatting a row when a table first needs it */
     char load_error[MM_MESSAGE_MAX + 64];
 } ent_page;
 
@@ -67,15 +76,15 @@ static int compare_ents(const void *a, const void *b)
     return cmp ? cmp : strcmp(x->workspace, y->workspace);
 }
 
-/* Binary search in the entitlements, sorted by (model, workspace) at load. */
-static const mm_entitlement *find_ent(const ent_page *st, const char *model, const char *ws)
+/* Binary search in d's entitlements, sorted by (model, workspace) at load. */
+static const mm_entitlement *find_ent(const ent_data *d, const char *model, const char *ws)
 {
     mm_entitlement probe;
     mm_copy(probe.model, sizeof probe.model, model);
     mm_copy(probe.workspace, sizeof probe.workspace, ws);
-    if (!st->ents.count)
+    if (!d->ents.count)
         return NULL;
-    return bsearch(&probe, st->ents.items, st->ents.count, sizeof *st->ents.items, compare_ents);
+    return bsearch(&probe, d->ents.items, d->ents.count, sizeof *d->ents.items, compare_ents);
 }
 
 static int compare_by_workspace(const void *a, const void *b, void *ctx)
@@ -86,22 +95,22 @@ static int compare_by_workspace(const void *a, const void *b, void *ctx)
     return cmp ? cmp : strcmp(x->model, y->model);
 }
 
-static void index_by_workspace(ent_page *st)
+static void index_by_workspace(ent_data *d)
 {
-    free(st->ents_by_workspace);
-    st->ents_by_workspace = malloc((st->ents.count ? st->ents.count : 1) * sizeof(size_t));
-    for (size_t i = 0; st->ents_by_workspace && i < st->ents.count; i++)
-        st->ents_by_workspace[i] = i;
-    if (st->ents_by_workspace)
-        qsort_r(st->ents_by_workspace, st->ents.count, sizeof(size_t), compare_by_workspace,
-                st->ents.items);
+    free(d->ents_by_workspace);
+    d->ents_by_workspace = malloc((d->ents.count ? d->ents.count : 1) * sizeof(size_t));
+    for (size_t i = 0; d->ents_by_workspace && i < d->ents.count; i++)
+        d->ents_by_workspace[i] = i;
+    if (d->ents_by_workspace)
+        qsort_r(d->ents_by_workspace, d->ents.count, sizeof(size_t), compare_by_workspace,
+                d->ents.items);
 }
 
 /* The i-th entitlement in the order of the left list's names (by model, or by workspace). */
 static const mm_entitlement *ent_at(const ent_page *st, size_t i)
 {
-    return st->view == VIEW_BY_MODEL ? &st->ents.items[i]
-                                     : &st->ents.items[st->ents_by_workspace[i]];
+    const ent_data *d = &st->now;
+    return st->view == VIEW_BY_MODEL ? &d->ents.items[i] : &d->ents.items[d->ents_by_workspace[i]];
 }
 
 /* The left row's name in an entitlement, and the right row's. */
@@ -118,7 +127,7 @@ static const char *right_name(const ent_page *st, const mm_entitlement *e)
 /* The first entitlement (in ent_at order) of the left row name. */
 static size_t first_ent_of(const ent_page *st, const char *name)
 {
-    size_t lo = 0, hi = st->ents.count;
+    size_t lo = 0, hi = st->now.ents.count;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (strcmp(left_name(st, ent_at(st, mid)), name) < 0)
@@ -128,6 +137,9 @@ static size_t first_ent_of(const ent_page *st, const char *name)
     }
     return lo;
 }
+
+static void format_left(void *ctx, ui_table *t, size_t row);
+static void format_right(void *ctx, ui_table *t, size_t row);
 
 static void init_tables(ent_page *st)
 {
@@ -146,51 +158,148 @@ static void init_tables(ent_page *st)
                       "No logical models yet: create one on the Models page (2).");
         ui_table_set_keep(&st->right, RIGHT_KEEP);
     }
+    ui_table_set_format(&st->left, format_left, st);
+    ui_table_set_format(&st->right, format_right, st);
     st->shown_left[0] = '\0';
 }
 
-static void fill_left(ent_page *st)
+/* ---- the left rows: a model (or workspace) and how many it is entitled with ---- */
+
+/* The left list's item i of d: its name and count. */
+static const char *left_item(const ent_page *st, const ent_data *d, size_t i, size_t *count)
+{
+    if (st->view == VIEW_BY_MODEL) {
+        *count = d->models.items[i].n_entitled;
+        return d->models.items[i].name;
+    }
+    *count = d->workspaces.items[i].n_entitlements;
+    return d->workspaces.items[i].name;
+}
+
+static size_t left_count(const ent_page *st, const ent_data *d)
+{
+    return st->view == VIEW_BY_MODEL ? d->models.count : d->workspaces.count;
+}
+
+static void format_left(void *ctx, ui_table *t, size_t row)
+{
+    ent_page *st = ctx;
+    size_t c;
+    const char *name = left_item(st, &st->now, row, &c);
+    char count[32];
+    snprintf(count, sizeof count, "%zu", c);
+    const char *cells[] = {name, count};
+    ui_element els[] = {UI_EL_NORMAL, c ? UI_EL_NORMAL : UI_EL_DIM};
+    ui_table_set_row(t, row, cells, els);
+}
+
+static const char *left_key(void *ctx, size_t item)
+{
+    size_t count;
+    return left_item(ctx, &((ent_page *)ctx)->now, item, &count);
+}
+
+static bool left_same(void *ctx, size_t row, size_t item)
+{
+    ent_page *st = ctx;
+    size_t a, b;
+    left_item(st, &st->before, row, &a);
+    left_item(st, &st->now, item, &b);
+    return a == b;
+}
+
+static void sync_left(ent_page *st)
 {
     if (st->want_left[0]) { /* select this row instead of the current one */
         free(st->left.pending_key);
         st->left.pending_key = strdup(st->want_left);
         st->want_left[0] = '\0';
     }
-    ui_table_begin(&st->left);
-    bool by_model = st->view == VIEW_BY_MODEL;
-    size_t n = by_model ? st->models.count : st->workspaces.count;
-    for (size_t i = 0; i < n; i++) {
-        const char *name = by_model ? st->models.items[i].name : st->workspaces.items[i].name;
-        char count[32];
-        size_t c =
-            by_model ? st->models.items[i].n_entitled : st->workspaces.items[i].n_entitlements;
-        snprintf(count, sizeof count, "%zu", c);
-        const char *cells[] = {name, count};
-        ui_element els[] = {UI_EL_NORMAL, c ? UI_EL_NORMAL : UI_EL_DIM};
-        ui_table_add(&st->left, name, cells, els);
-    }
-    ui_table_end(&st->left);
+    ui_table_sync(&st->left, left_count(st, &st->now), left_key, left_same, st);
 }
 
-/* The right row's cells: name, its description or type, the entitlement (NULL: no access). */
-static void right_cells(ent_page *st, ui_app *app, const char *name, const char *info,
-                        const mm_entitlement *e, int row)
+/* ---- the right rows: every workspace (or model), marked when the left row may use it ---- */
+
+/* The right list's item i of d: its name and its description (or type). */
+static const char *right_item(const ent_page *st, const ent_data *d, size_t i, const char **info)
 {
+    if (st->view == VIEW_BY_MODEL) {
+        *info = d->workspaces.items[i].description;
+        return d->workspaces.items[i].name;
+    }
+    *info = d->models.items[i].type;
+    return d->models.items[i].name;
+}
+
+static size_t right_count(const ent_page *st, const ent_data *d)
+{
+    return st->view == VIEW_BY_MODEL ? d->workspaces.count : d->models.count;
+}
+
+/* The entitlement of left row left and right row name in d (NULL: no access). */
+static const mm_entitlement *pair_ent(const ent_page *st, const ent_data *d, const char *left,
+                                      const char *name)
+{
+    if (!left[0])
+        return NULL;
+    return st->view == VIEW_BY_MODEL ? find_ent(d, left, name) : find_ent(d, name, left);
+}
+
+/* The right row's cells: name, its description or type, the entitlement of the left row shown
+ * (none: no access). */
+static void format_right(void *ctx, ui_table *t, size_t row)
+{
+    ent_page *st = ctx;
+    const char *info;
+    const char *name = right_item(st, &st->now, row, &info);
+    const mm_entitlement *e = pair_ent(st, &st->now, st->shown_left, name);
     char rpm[32] = "", tpm[32] = "", month[32] = "", clean[MM_DESCRIPTION_MAX];
     if (e) {
-        account_format_limit(app, e->rpm, rpm, sizeof rpm);
-        account_format_limit(app, e->tpm, tpm, sizeof tpm);
-        account_format_limit(app, e->monthly_tokens, month, sizeof month);
+        account_format_limit(st->app, e->rpm, rpm, sizeof rpm);
+        account_format_limit(st->app, e->tpm, tpm, sizeof tpm);
+        account_format_limit(st->app, e->monthly_tokens, month, sizeof month);
     }
     mm_sanitize(clean, sizeof clean, info, strlen(info));
     const char *cells[N_RIGHT] = {e ? "[x]" : "[ ]", name, rpm, tpm, month, clean};
     ui_element el = e ? UI_EL_OK : UI_EL_DIM;
     ui_element els[N_RIGHT] = {
         el, e ? UI_EL_NORMAL : UI_EL_DIM, UI_EL_NORMAL, UI_EL_NORMAL, UI_EL_NORMAL, UI_EL_DIM};
-    if (row < 0)
-        ui_table_add(&st->right, name, cells, els);
-    else
-        ui_table_set_row(&st->right, (size_t)row, cells, els);
+    ui_table_set_row(t, row, cells, els);
+}
+
+static const char *right_key(void *ctx, size_t item)
+{
+    const char *info;
+    return right_item(ctx, &((ent_page *)ctx)->now, item, &info);
+}
+
+static bool same_limits(const mm_entitlement *a, const mm_entitlement *b)
+{
+    if (!a || !b)
+        return a == b;
+    return a->rpm == b->rpm && a->tpm == b->tpm && a->monthly_tokens == b->monthly_tokens;
+}
+
+/* Row (for before_left in the previous read) and item (for shown_left in this one) show the
+ * same: the same description (or type) and the same entitlement. */
+static bool right_same(void *ctx, size_t row, size_t item)
+{
+    ent_page *st = ctx;
+    const char *was_info, *info;
+    const char *was = right_item(st, &st->before, row, &was_info);
+    const char *name = right_item(st, &st->now, item, &info);
+    return !strcmp(was_info, info) && same_limits(pair_ent(st, &st->before, st->before_left, was),
+                                                  pair_ent(st, &st->now, st->shown_left, name));
+}
+
+/* The right rows for the left selection: only the rows that show something else are formatted
+ * again (the rows not formatted yet wait for their first draw). */
+static void sync_right(ent_page *st)
+{
+    const char *sel = ui_table_selected_key(&st->left);
+    mm_copy(st->before_left, sizeof st->before_left, st->shown_left);
+    mm_copy(st->shown_left, sizeof st->shown_left, sel ? sel : "");
+    ui_table_sync(&st->right, right_count(st, &st->now), right_key, right_same, st);
 }
 
 static int name_in_workspaces(const void *name, const void *item)
@@ -208,11 +317,11 @@ static int name_in_models(const void *name, const void *item)
 static long right_row_of(ent_page *st, const char *name)
 {
     bool by_model = st->view == VIEW_BY_MODEL;
-    size_t n = by_model ? st->workspaces.count : st->models.count;
+    size_t n = right_count(st, &st->now);
     if (st->right.nrows != n || !n)
         return -1;
-    const void *base = by_model ? (const void *)st->workspaces.items : st->models.items;
-    size_t size = by_model ? sizeof *st->workspaces.items : sizeof *st->models.items;
+    const void *base = by_model ? (const void *)st->now.workspaces.items : st->now.models.items;
+    size_t size = by_model ? sizeof *st->now.workspaces.items : sizeof *st->now.models.items;
     const char *found =
         bsearch(name, base, n, size, by_model ? name_in_workspaces : name_in_models);
     if (!found)
@@ -221,96 +330,76 @@ static long right_row_of(ent_page *st, const char *name)
     return strcmp(st->right.rows[row].key, name) == 0 ? row : -1;
 }
 
-/* Redraws the right rows of left row name's entitlements: marked (with their limits) when
- * marked, else as rows without access. false when a row is not where expected. */
-static bool redo_rows_of(ent_page *st, ui_app *app, const char *name, bool marked)
+/* The right rows of left row name's entitlements formatted again (those formatted so far).
+ * false when a row is not where expected. */
+static bool redo_rows_of(ent_page *st, const char *name)
 {
-    for (size_t i = first_ent_of(st, name); i < st->ents.count; i++) {
+    for (size_t i = first_ent_of(st, name); i < st->now.ents.count; i++) {
         const mm_entitlement *e = ent_at(st, i);
         if (strcmp(left_name(st, e), name) != 0)
             break;
         long row = right_row_of(st, right_name(st, e));
         if (row < 0)
             return false;
-        if (st->view == VIEW_BY_MODEL) {
-            const mm_workspace_row *w = &st->workspaces.items[row];
-            right_cells(st, app, w->name, w->description, marked ? e : NULL, (int)row);
-        } else {
-            const mm_model_row *m = &st->models.items[row];
-            right_cells(st, app, m->name, m->type, marked ? e : NULL, (int)row);
-        }
+        ui_table_refresh_row(&st->right, (size_t)row);
     }
     return true;
 }
 
-static void fill_right(ent_page *st, ui_app *app);
-
 /* The left selection moved: only the rows of the two selections' entitlements change (the
  * old ones lose their mark, the new ones gain theirs), not the whole right list. */
-static void follow_left(ent_page *st, ui_app *app)
+static void follow_left(ent_page *st)
 {
     const char *sel = ui_table_selected_key(&st->left);
-    if (!sel || !st->shown_left[0] || !st->ents_by_workspace ||
-        !redo_rows_of(st, app, st->shown_left, false) || !redo_rows_of(st, app, sel, true)) {
-        fill_right(st, app);
+    char old[MM_NAME_MAX];
+    mm_copy(old, sizeof old, st->shown_left);
+    mm_copy(st->shown_left, sizeof st->shown_left, sel ? sel : "");
+    if (!sel || !old[0] || !st->now.ents_by_workspace || !redo_rows_of(st, old) ||
+        !redo_rows_of(st, sel)) {
+        ui_table_forget_cells(&st->right); /* formatted again when shown */
         return;
     }
-    mm_copy(st->shown_left, sizeof st->shown_left, sel);
     ui_table_update_end(&st->right);
 }
 
-static void fill_right(ent_page *st, ui_app *app)
+static void free_data(ent_data *d)
 {
-    const char *sel = ui_table_selected_key(&st->left);
-    mm_copy(st->shown_left, sizeof st->shown_left, sel ? sel : "");
-    ui_table_begin(&st->right);
-    if (sel && st->view == VIEW_BY_MODEL)
-        for (size_t i = 0; i < st->workspaces.count; i++) {
-            const mm_workspace_row *w = &st->workspaces.items[i];
-            right_cells(st, app, w->name, w->description, find_ent(st, sel, w->name), -1);
-        }
-    if (sel && st->view == VIEW_BY_WORKSPACE)
-        for (size_t i = 0; i < st->models.count; i++) {
-            const mm_model_row *m = &st->models.items[i];
-            right_cells(st, app, m->name, m->type, find_ent(st, m->name, sel), -1);
-        }
-    ui_table_end(&st->right);
-}
-
-static void free_data(ent_page *st)
-{
-    mm_model_rows_free(&st->models);
-    mm_workspace_rows_free(&st->workspaces);
-    mm_entitlement_list_free(&st->ents);
-    free(st->ents_by_workspace);
-    st->ents_by_workspace = NULL;
-    memset(&st->ents, 0, sizeof st->ents);
+    mm_model_rows_free(&d->models);
+    mm_workspace_rows_free(&d->workspaces);
+    mm_entitlement_list_free(&d->ents);
+    free(d->ents_by_workspace);
+    memset(d, 0, sizeof *d);
 }
 
 static void set_subtitle(ui_page *page, const ent_page *st)
 {
     snprintf(page->subtitle, sizeof page->subtitle, "%s, %zu entitlement%s",
-             st->view == VIEW_BY_MODEL ? "by model" : "by workspace", st->ents.count,
-             st->ents.count == 1 ? "" : "s");
+             st->view == VIEW_BY_MODEL ? "by model" : "by workspace", st->now.ents.count,
+             st->now.ents.count == 1 ? "" : "s");
 }
 
+/* Reads the three lists again; only the rows that changed are formatted again. */
 static void ent_load(ui_page *page, ui_app *app)
 {
     ent_page *st = page->state;
-    free_data(st);
+    st->app = app;
+    free_data(&st->before);
+    st->before = st->now;
+    memset(&st->now, 0, sizeof st->now);
     mm_error err;
     mm_error_clear(&err);
     st->load_error[0] = '\0';
-    if (catalog_model_rows(app->cat, false, &st->models, &err) != MM_OK ||
-        catalog_workspace_rows(app->cat, &st->workspaces, &err) != MM_OK ||
-        catalog_entitlement_list(app->cat, NULL, NULL, &st->ents, &err) != MM_OK)
+    if (catalog_model_rows(app->cat, false, &st->now.models, &err) != MM_OK ||
+        catalog_workspace_rows(app->cat, &st->now.workspaces, &err) != MM_OK ||
+        catalog_entitlement_list(app->cat, NULL, NULL, &st->now.ents, &err) != MM_OK)
         snprintf(st->load_error, sizeof st->load_error, "Could not read the entitlements: %s",
                  err.message);
-    if (st->ents.count)
-        qsort(st->ents.items, st->ents.count, sizeof *st->ents.items, compare_ents);
-    index_by_workspace(st);
-    fill_left(st);
-    fill_right(st, app);
+    if (st->now.ents.count)
+        qsort(st->now.ents.items, st->now.ents.count, sizeof *st->now.ents.items, compare_ents);
+    index_by_workspace(&st->now);
+    sync_left(st);
+    sync_right(st);
+    free_data(&st->before);
     set_subtitle(page, st);
 }
 
@@ -423,7 +512,7 @@ static int toggle(ent_page *st, ui_app *app)
     char model[MM_NAME_MAX], ws[MM_NAME_MAX];
     if (!selected_pair(st, model, ws))
         return UI_HANDLED;
-    const mm_entitlement *e = find_ent(st, model, ws);
+    const mm_entitlement *e = find_ent(&st->now, model, ws);
     if (e)
         return revoke(app, e);
     mm_entitlement grant;
@@ -446,7 +535,7 @@ static int edit_limits(ent_page *st, ui_app *app)
     char model[MM_NAME_MAX], ws[MM_NAME_MAX];
     if (!selected_pair(st, model, ws))
         return UI_HANDLED;
-    bool granting = find_ent(st, model, ws) == NULL;
+    bool granting = find_ent(&st->now, model, ws) == NULL;
     if (!ui_entitlement_limits_edit(app, model, ws, granting))
         return UI_HANDLED;
     ui_set_message(app, UI_EL_OK, "%s %s %s on %s.", ui_glyph(app, UI_G_CHECK),
@@ -464,8 +553,8 @@ static void swap_view(ent_page *st, ui_app *app)
     st->view = st->view == VIEW_BY_MODEL ? VIEW_BY_WORKSPACE : VIEW_BY_MODEL;
     init_tables(st);
     mm_copy(st->want_left, sizeof st->want_left, keep_left);
-    fill_left(st);
-    fill_right(st, app);
+    sync_left(st);
+    sync_right(st);
     if (keep_right[0])
         ui_table_select_key(&st->right, keep_right);
     ui_set_message(app, UI_EL_DIM, "%s",
@@ -491,6 +580,7 @@ static int focus_key(ent_page *st, int key)
 
 static int ent_key(ui_page *page, ui_app *app, int key)
 {
+    (void)app;
     ent_page *st = page->state;
     ui_table *focused = st->right_focus ? &st->right : &st->left;
     int r = UI_IGNORED;
@@ -502,7 +592,7 @@ static int ent_key(ui_page *page, ui_app *app, int key)
         r = ui_table_handle_key(focused, key);
     const char *sel = ui_table_selected_key(&st->left);
     if (strcmp(sel ? sel : "", st->shown_left) != 0)
-        follow_left(st, app);
+        follow_left(st);
     return r;
 }
 
@@ -573,7 +663,7 @@ static int ent_mouse(ui_page *page, ui_app *app, int y, int x, mmask_t bstate)
     }
     const char *sel = ui_table_selected_key(&st->left);
     if (strcmp(sel ? sel : "", st->shown_left) != 0)
-        follow_left(st, app);
+        follow_left(st);
     return r | UI_HANDLED | UI_REDRAW;
 }
 
@@ -593,7 +683,7 @@ static void ent_destroy(ui_page *page)
     ent_page *st = page->state;
     ui_table_free(&st->left);
     ui_table_free(&st->right);
-    free_data(st);
+    free_data(&st->now);
     free(st);
     free(page);
 }
@@ -623,6 +713,12 @@ ui_page *ui_page_entitlements_new(ui_app *app, const char *id, const char *title
         free(st);
     }
     return page;
+}
+
+struct ui_table *ui_entitlements_table(ui_page *page, bool right)
+{
+    ent_page *st = page->state;
+    return right ? &st->right : &st->left;
 }
 
 /* ---- jumps from other pages ---- */

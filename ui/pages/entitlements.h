@@ -18,4 +18,9 @@ bool ui_entitlements_show_workspace(ui_app *app, const char *workspace);
 bool ui_entitlement_limits_edit(ui_app *app, const char *model, const char *workspace,
                                 bool granting);
 
+/* The page's tables (tests count their formatted rows): the list on the left, or the marks on
+ * the right. page is the Model Entitlements page. */
+struct ui_table;
+struct ui_table *ui_entitlements_table(ui_page *page, bool right);
+
 #endif

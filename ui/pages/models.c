@@ -42,8 +42,15 @@ static void entitled_text(size_t n, char *out, size_t outsz, ui_element *el)
     }
 }
 
-static void add_row(models_page *mp, ui_app *app, const mm_model *m)
+/* Formats model row of the list (the table's lazy row: its first draw, a filter or a sort). */
+static void format_model(void *ctx, ui_table *t, size_t row)
 {
+    models_page *mp = ctx;
+    ui_app *app = mp->app;
+    mm_model *m = mp->expanded;
+    if (!m)
+        return;
+    mm_model_row_expand(&mp->models, row, m);
     char chain[1024], entitled[32], health[32];
     mm_chain_glance(m, ui_glyph(app, UI_G_ARROW), ui_glyph(app, UI_G_ELLIPSIS),
                     MM_CHAIN_GLANCE_TARGETS, "(no targets)", chain, sizeof chain);
@@ -61,7 +68,32 @@ static void add_row(models_page *mp, ui_app *app, const mm_model *m)
     char description[MM_DESCRIPTION_MAX];
     mm_sanitize(description, sizeof description, m->description, strlen(m->description));
     const char *cells[N_COLS] = {m->name, m->type, health, chain, entitled, description};
-    ui_table_add(&mp->table, m->name, cells, els);
+    ui_table_set_row(t, row, cells, els);
+}
+
+static const char *model_key(void *ctx, size_t item)
+{
+    return ((models_page *)ctx)->models.items[item].name;
+}
+
+/* Row (of the previous read) and item (of this one) are the same model at the same version
+ * with the same chain and the same number of workspaces. */
+static bool model_same(void *ctx, size_t row, size_t item)
+{
+    const models_page *mp = ctx;
+    const mm_model_rows *a = &mp->before, *b = &mp->models;
+    const mm_model_row *x = &a->items[row], *y = &b->items[item];
+    if (x->id != y->id || x->version != y->version || x->n_entitled != y->n_entitled ||
+        x->n_targets != y->n_targets)
+        return false;
+    for (size_t k = 0; k < x->n_targets; k++) {
+        const mm_target_row *s = &a->targets[x->first_target + k],
+                            *u = &b->targets[y->first_target + k];
+        if (s->priority != u->priority || strcmp(s->account, u->account) ||
+            strcmp(s->model, u->model))
+            return false;
+    }
+    return true;
 }
 
 /* Chain health reads the statuses of the monitor's latest snapshot: nothing is computed here. */
@@ -80,21 +112,14 @@ static void read_health(models_page *mp, ui_app *app)
         snprintf(mp->load_error, sizeof mp->load_error, "Could not read health: %s", err.message);
 }
 
-static void fill_rows(ui_page *page, ui_app *app)
+static void set_subtitle(ui_page *page, const models_page *mp)
 {
-    models_page *mp = page->state;
     const mm_model_rows *list = &mp->models;
     size_t empty = 0, unentitled = 0;
-    mm_model *m = malloc(sizeof *m); /* one full model at a time, for the chain's rules */
-    ui_table_begin(&mp->table);
-    for (size_t i = 0; m && i < list->count; i++) {
-        mm_model_row_expand(list, i, m);
-        add_row(mp, app, m);
+    for (size_t i = 0; i < list->count; i++) {
         empty += list->items[i].n_targets == 0;
         unentitled += list->items[i].n_entitled == 0;
     }
-    ui_table_end(&mp->table);
-    free(m);
     snprintf(page->subtitle, sizeof page->subtitle, "%zu model%s", list->count,
              list->count == 1 ? "" : "s");
     if (empty)
@@ -114,14 +139,22 @@ static void models_load(ui_page *page, ui_app *app)
     mm_error err;
     mm_error_clear(&err);
     mp->load_error[0] = '\0';
-    mm_model_rows_free(&mp->models);
+    mp->app = app;
+    mm_model_rows_free(&mp->before);
+    mp->before = mp->models;
+    memset(&mp->models, 0, sizeof mp->models);
     if (catalog_model_rows(app->cat, true, &mp->models, &err) != MM_OK)
         snprintf(mp->load_error, sizeof mp->load_error, "Could not read the models: %s",
                  err.message);
+    unsigned long health_serial = mp->health_serial;
     read_health(mp, app);
     if (mp->chain_open)
         models_targets_load(mp, app);
-    fill_rows(page, app);
+    ui_table_sync(&mp->table, mp->models.count, model_key, model_same, mp);
+    mm_model_rows_free(&mp->before);
+    if (mp->health_serial != health_serial) /* the chains' health moved: rows shown again */
+        ui_table_refresh_formatted(&mp->table);
+    set_subtitle(page, mp);
 }
 
 static void models_draw(ui_page *page, ui_app *app, WINDOW *win, ui_rect area, bool focused)
@@ -343,13 +376,15 @@ static void models_destroy(ui_page *page)
     models_targets_close(mp);
     mm_health_map_free(&mp->health);
     mm_model_rows_free(&mp->models);
+    free(mp->expanded);
     free(mp);
     free(page);
 }
 
 /* While the page is shown, the chain health follows the monitor's snapshots (each wake), at
- * most every MODELS_HEALTH_REFRESH_MS once it has one: the rows are rebuilt from the models as
- * loaded, keeping the selection and the open chain. */
+ * most every MODELS_HEALTH_REFRESH_MS once it has one: the rows formatted so far are formatted
+ * again from the models as loaded (the others when first needed), keeping the selection and the
+ * open chain. */
 #define MODELS_HEALTH_REFRESH_MS 5000
 
 static void models_on_wake(ui_page *page, ui_app *app)
@@ -367,8 +402,9 @@ static void models_on_wake(ui_page *page, ui_app *app)
     if (!mp->load_error[0])
         mm_copy(mp->load_error, sizeof mp->load_error, kept);
     if (mp->chain_open)
-        models_targets_load(mp, app); /* the usable-accounts warning follows the statuses */
-    fill_rows(page, app);
+        models_targets_load(mp, app);       /* the usable-accounts warning follows the statuses */
+    ui_table_refresh_formatted(&mp->table); /* the rows formatted so far: O(rows shown) */
+    set_subtitle(page, mp);
     ui_request_redraw(app);
 }
 
@@ -394,9 +430,12 @@ ui_page *ui_page_models_new(ui_app *app, const char *id, const char *title)
                   "No logical models yet. Press a to create one (e.g. fast-chat).");
     ui_table_set_keep(&mp->table, KEEP);
     ui_table_whole(&mp->table, COL_CHAIN, KEEP[COL_HEALTH]);
+    ui_table_set_format(&mp->table, format_model, mp);
+    mp->expanded = malloc(sizeof *mp->expanded);
     ui_page *page = ui_page_alloc(&MODELS_OPS, id, title, mp);
     if (!page) {
         ui_table_free(&mp->table);
+        free(mp->expanded);
         free(mp);
     }
     return page;

@@ -16,8 +16,11 @@
 typedef struct models_page {
     ui_table table;
     char load_error[MM_MESSAGE_MAX + 64];
-    mm_model_rows models; /* as loaded (lean): the rows are rebuilt from it when health moves */
-    mm_health_map health; /* account -> status, from the monitor's snapshot (app->health) */
+    mm_model_rows models;        /* as loaded (lean): the table's lazy rows are formatted from it */
+    mm_model_rows before;        /* the previous read, while the rows are synced with models */
+    mm_model *expanded;          /* one full model at a time, for formatting a row (chain rules) */
+    ui_app *app;                 /* for formatting a row when the table first needs it */
+    mm_health_map health;        /* account -> status, from the monitor's snapshot (app->health) */
     unsigned long health_serial; /* the app's health_serial it was read from (0: none yet) */
     int64_t health_ms;           /* when it was read (monotonic): refreshed live, throttled */
     /* the targets editor, shown instead of the table while open */

@@ -34,8 +34,13 @@ static const int KEEP[N_COLS] = {8, 9, 7, 6, 2, 1, 4};
 
 typedef struct prices_page {
     ui_table table;
-    mm_price_list prices;
-    size_t unpriced;
+    mm_price_list prices;        /* the rows after the unpriced ones, in the table's order */
+    pricing_unpriced *missing;   /* the first rows: models targets use without a price */
+    size_t unpriced;             /* how many */
+    mm_price_list before_prices; /* the previous read, while the rows are synced */
+    pricing_unpriced *before_missing;
+    size_t before_unpriced;
+    char key[MM_PROVIDER_ID_MAX + MM_PROVIDER_MODEL_MAX]; /* price_key's answer */
     char load_error[MM_MESSAGE_MAX + 64];
 } prices_page;
 
@@ -136,56 +141,107 @@ void ui_prices_warn_after_save(ui_app *app, const mm_account *acc, const char *s
 
 /* ---- loading ---- */
 
-static void add_price_row(prices_page *st, const mm_price *p)
+static void format_price(ui_table *t, size_t row, const mm_price *p)
 {
-    char in[32], out[32], read[32], write[32], key[MM_PROVIDER_ID_MAX + MM_PROVIDER_MODEL_MAX];
+    char in[32], out[32], read[32], write[32];
     money_format_per_mtok(p->input_per_mtok, in, sizeof in);
     money_format_per_mtok(p->output_per_mtok, out, sizeof out);
     money_format_per_mtok(p->cache_read_per_mtok, read, sizeof read);
     money_format_per_mtok(p->cache_write_per_mtok, write, sizeof write);
-    snprintf(key, sizeof key, "%s/%s", p->provider, p->model);
     const char *cells[N_COLS] = {p->provider, p->model, in, out, read, write, p->source};
     ui_element els[N_COLS] = {UI_EL_NORMAL, UI_EL_NORMAL, UI_EL_NORMAL, UI_EL_NORMAL,
                               UI_EL_DIM,    UI_EL_DIM,    UI_EL_DIM};
-    ui_table_add(&st->table, key, cells, els);
+    ui_table_set_row(t, row, cells, els);
 }
 
-static void add_unpriced_row(prices_page *st, const pricing_unpriced *u)
+static void format_unpriced(ui_table *t, size_t row, const pricing_unpriced *u)
 {
-    char key[MM_PROVIDER_ID_MAX + MM_PROVIDER_MODEL_MAX], source[MM_NAME_MAX + 32];
-    snprintf(key, sizeof key, "%s/%s", u->provider, u->model);
+    char source[MM_NAME_MAX + 32];
     snprintf(source, sizeof source, "used by %s: caps count $0", u->account);
     const char *cells[N_COLS] = {u->provider, u->model, "no price", "no price", "–", "–", source};
     ui_element els[N_COLS] = {UI_EL_WARN, UI_EL_WARN, UI_EL_WARN, UI_EL_WARN,
                               UI_EL_DIM,  UI_EL_DIM,  UI_EL_WARN};
-    ui_table_add(&st->table, key, cells, els);
+    ui_table_set_row(t, row, cells, els);
 }
 
+/* Formats row (the table's lazy row: its first draw, a filter or a sort): the unpriced models
+ * first, then the prices. */
+static void format_row(void *ctx, ui_table *t, size_t row)
+{
+    prices_page *st = ctx;
+    if (row < st->unpriced)
+        format_unpriced(t, row, &st->missing[row]);
+    else
+        format_price(t, row, &st->prices.items[row - st->unpriced]);
+}
+
+static const char *price_key(void *ctx, size_t item)
+{
+    prices_page *st = ctx;
+    const char *provider = item < st->unpriced ? st->missing[item].provider
+                                               : st->prices.items[item - st->unpriced].provider;
+    const char *model =
+        item < st->unpriced ? st->missing[item].model : st->prices.items[item - st->unpriced].model;
+    snprintf(st->key, sizeof st->key, "%s/%s", provider, model);
+    return st->key;
+}
+
+static bool same_price(const mm_price *a, const mm_price *b)
+{
+    return a->input_per_mtok == b->input_per_mtok && a->output_per_mtok == b->output_per_mtok &&
+           a->cache_read_per_mtok == b->cache_read_per_mtok &&
+           a->cache_write_per_mtok == b->cache_write_per_mtok && !strcmp(a->source, b->source);
+}
+
+/* Row (of the previous read) and item (of this one) show the same. */
+static bool price_same(void *ctx, size_t row, size_t item)
+{
+    const prices_page *st = ctx;
+    bool was_unpriced = row < st->before_unpriced, unpriced = item < st->unpriced;
+    if (was_unpriced != unpriced)
+        return false;
+    if (unpriced)
+        return !strcmp(st->before_missing[row].account, st->missing[item].account);
+    return same_price(&st->before_prices.items[row - st->before_unpriced],
+                      &st->prices.items[item - st->unpriced]);
+}
+
+static void free_before(prices_page *st)
+{
+    mm_price_list_free(&st->before_prices);
+    memset(&st->before_prices, 0, sizeof st->before_prices);
+    free(st->before_missing);
+    st->before_missing = NULL;
+    st->before_unpriced = 0;
+}
+
+/* Reads the prices and the unpriced models again; only the rows that changed are formatted
+ * again. */
 static void prices_load(ui_page *page, ui_app *app)
 {
     prices_page *st = page->state;
-    mm_price_list_free(&st->prices);
+    free_before(st);
+    st->before_prices = st->prices;
+    st->before_missing = st->missing;
+    st->before_unpriced = st->unpriced;
     memset(&st->prices, 0, sizeof st->prices);
-    pricing_unpriced *missing = NULL;
-    size_t n_missing = 0;
+    st->missing = NULL;
+    st->unpriced = 0;
     mm_error err;
     mm_error_clear(&err);
     st->load_error[0] = '\0';
     if ((!app->read_only && pricing_ensure_builtin(app->cat, &err) != MM_OK) ||
         catalog_price_list(app->cat, &st->prices, &err) != MM_OK ||
-        pricing_find_unpriced(app->cat, &st->prices, false, &missing, &n_missing, &err) != MM_OK)
+        pricing_find_unpriced(app->cat, &st->prices, false, &st->missing, &st->unpriced, &err) !=
+            MM_OK)
         snprintf(st->load_error, sizeof st->load_error, "Could not read the prices: %s",
                  err.message);
-    ui_table_begin(&st->table);
-    for (size_t i = 0; i < n_missing; i++)
-        add_unpriced_row(st, &missing[i]);
-    for (size_t i = 0; i < st->prices.count; i++)
-        add_price_row(st, &st->prices.items[i]);
-    ui_table_end(&st->table);
-    st->unpriced = n_missing;
+    if (!st->missing)
+        st->unpriced = 0;
+    ui_table_sync(&st->table, st->unpriced + st->prices.count, price_key, price_same, st);
+    free_before(st);
     snprintf(page->subtitle, sizeof page->subtitle, "%zu price%s, %zu used without one",
-             st->prices.count, st->prices.count == 1 ? "" : "s", n_missing);
-    free(missing);
+             st->prices.count, st->prices.count == 1 ? "" : "s", st->unpriced);
 }
 
 /* The selected price's media prices (per image, second of audio, character; issue 16) as the
@@ -544,6 +600,8 @@ static void prices_destroy(ui_page *page)
     prices_page *st = page->state;
     ui_table_free(&st->table);
     mm_price_list_free(&st->prices);
+    free(st->missing);
+    free_before(st);
     free(st);
     free(page);
 }
@@ -567,6 +625,7 @@ ui_page *ui_page_prices_new(ui_app *app, const char *id, const char *title)
     ui_table_init(&st->table, COLUMNS, N_COLS, "price|prices",
                   "No prices yet. Press i to import a LiteLLM price map, or a to set one.");
     ui_table_set_keep(&st->table, KEEP);
+    ui_table_set_format(&st->table, format_row, st);
     ui_page *page = ui_page_alloc(&PRICES_OPS, id, title, st);
     if (!page) {
         ui_table_free(&st->table);

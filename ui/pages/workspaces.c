@@ -24,9 +24,21 @@ static const ui_column COLUMNS[N_COLS] = {
 };
 static const int KEEP[N_COLS] = {9, 3, 5, 1};
 
+/* The workspaces as read, with their entitlements in (workspace, model) order: the rows are
+ * formatted from it when the table first needs them. */
+typedef struct ws_data {
+    mm_workspace_rows list;
+    mm_entitlement_list ents;
+    size_t *order; /* positions in ents by (workspace, model) */
+    size_t *first; /* per workspace: where its run of entitlements starts in order */
+    size_t *count; /* per workspace: how many models it may use */
+} ws_data;
+
 typedef struct ws_page {
     ui_table table;
     char load_error[MM_MESSAGE_MAX + 64];
+    ws_data now;    /* what the rows show */
+    ws_data before; /* the previous read, while the rows are synced with now */
 } ws_page;
 
 typedef struct ws_form_ctx {
@@ -54,61 +66,117 @@ static size_t *index_by_workspace(const mm_entitlement_list *ents)
     return order;
 }
 
-/* "fast-chat, embed-docs" for workspace ws, with the count: the run of ws's entitlements at
- * *at in order (the workspaces come in the same name order, so one pass serves them all). */
-static size_t entitled_models(const mm_entitlement_list *ents, const size_t *order, size_t *at,
-                              const char *ws, char *out, size_t outsz)
+/* Each workspace's run of entitlements in order (the workspaces come in the same name order,
+ * so one pass serves them all); false when out of memory. */
+static bool index_runs(ws_data *d)
 {
-    size_t n = 0, used = 0;
-    out[0] = '\0';
-    while (*at < ents->count && strcmp(ents->items[order[*at]].workspace, ws) < 0)
-        (*at)++;
-    for (; *at < ents->count; (*at)++) {
-        const mm_entitlement *e = &ents->items[order[*at]];
-        if (strcmp(e->workspace, ws) != 0)
-            break;
-        if (used < outsz) {
-            int w = snprintf(out + used, outsz - used, "%s%s", n ? ", " : "", e->model);
-            used += w > 0 ? (size_t)w : 0;
-        }
-        n++;
+    size_t n = d->list.count ? d->list.count : 1;
+    d->order = index_by_workspace(&d->ents);
+    d->first = calloc(n, sizeof *d->first);
+    d->count = calloc(n, sizeof *d->count);
+    if (!d->order || !d->first || !d->count)
+        return false;
+    size_t at = 0;
+    for (size_t i = 0; i < d->list.count; i++) {
+        const char *ws = d->list.items[i].name;
+        while (at < d->ents.count && strcmp(d->ents.items[d->order[at]].workspace, ws) < 0)
+            at++;
+        d->first[i] = at;
+        while (at < d->ents.count && !strcmp(d->ents.items[d->order[at]].workspace, ws))
+            at++;
+        d->count[i] = at - d->first[i];
     }
-    return n;
+    return true;
 }
 
+static void free_data(ws_data *d)
+{
+    mm_workspace_rows_free(&d->list);
+    mm_entitlement_list_free(&d->ents);
+    free(d->order);
+    free(d->first);
+    free(d->count);
+    memset(d, 0, sizeof *d);
+}
+
+/* The k-th model workspace i may use. */
+static const char *model_of(const ws_data *d, size_t i, size_t k)
+{
+    return d->ents.items[d->order[d->first[i] + k]].model;
+}
+
+/* "fast-chat, embed-docs": the models workspace i may use. */
+static void entitled_models(const ws_data *d, size_t i, char *out, size_t outsz)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t k = 0; k < d->count[i] && used < outsz; k++) {
+        int w = snprintf(out + used, outsz - used, "%s%s", k ? ", " : "", model_of(d, i, k));
+        used += w > 0 ? (size_t)w : 0;
+    }
+}
+
+/* Formats workspace row (the table's lazy row: its first draw, a filter or a sort). */
+static void format_workspace(void *ctx, ui_table *t, size_t row)
+{
+    const ws_data *d = &((ws_page *)ctx)->now;
+    const mm_workspace_row *w = &d->list.items[row];
+    char models[1024], count[32], description[MM_DESCRIPTION_MAX];
+    size_t n = d->count[row];
+    entitled_models(d, row, models, sizeof models);
+    snprintf(count, sizeof count, "%zu", n);
+    if (n == 0)
+        snprintf(models, sizeof models, "nothing yet (w grants models)");
+    mm_sanitize(description, sizeof description, w->description, strlen(w->description));
+    const char *cells[N_COLS] = {w->name, count, models, description};
+    ui_element els[N_COLS] = {UI_EL_NORMAL, UI_EL_NORMAL, n ? UI_EL_NORMAL : UI_EL_DIM, UI_EL_DIM};
+    ui_table_set_row(t, row, cells, els);
+}
+
+static const char *workspace_key(void *ctx, size_t item)
+{
+    return ((ws_page *)ctx)->now.list.items[item].name;
+}
+
+/* Row (of the previous read) and item (of this one) are the same workspace at the same version
+ * with the same models. */
+static bool workspace_same(void *ctx, size_t row, size_t item)
+{
+    const ws_page *st = ctx;
+    const ws_data *a = &st->before, *b = &st->now;
+    const mm_workspace_row *x = &a->list.items[row], *y = &b->list.items[item];
+    if (x->id != y->id || x->version != y->version || a->count[row] != b->count[item])
+        return false;
+    for (size_t k = 0; k < a->count[row]; k++)
+        if (strcmp(model_of(a, row, k), model_of(b, item, k)) != 0)
+            return false;
+    return true;
+}
+
+/* Reads the workspaces and their entitlements again; only the rows that changed are formatted
+ * again (ui_table_sync). */
 static void ws_load(ui_page *page, ui_app *app)
 {
     ws_page *st = page->state;
-    mm_workspace_rows list = {0};
-    mm_entitlement_list ents = {0};
     mm_error err;
     mm_error_clear(&err);
     st->load_error[0] = '\0';
-    if (catalog_workspace_rows(app->cat, &list, &err) != MM_OK ||
-        catalog_entitlement_list(app->cat, NULL, NULL, &ents, &err) != MM_OK)
+    free_data(&st->before);
+    st->before = st->now;
+    memset(&st->now, 0, sizeof st->now);
+    if (catalog_workspace_rows(app->cat, &st->now.list, &err) != MM_OK ||
+        catalog_entitlement_list(app->cat, NULL, NULL, &st->now.ents, &err) != MM_OK)
         snprintf(st->load_error, sizeof st->load_error, "Could not read the workspaces: %s",
                  err.message);
-    size_t *order = index_by_workspace(&ents), at = 0;
-    ui_table_begin(&st->table);
-    for (size_t i = 0; order && i < list.count; i++) {
-        const mm_workspace_row *w = &list.items[i];
-        char models[1024], count[32], description[MM_DESCRIPTION_MAX];
-        size_t n = entitled_models(&ents, order, &at, w->name, models, sizeof models);
-        snprintf(count, sizeof count, "%zu", n);
-        if (n == 0)
-            snprintf(models, sizeof models, "nothing yet (w grants models)");
-        mm_sanitize(description, sizeof description, w->description, strlen(w->description));
-        const char *cells[N_COLS] = {w->name, count, models, description};
-        ui_element els[N_COLS] = {UI_EL_NORMAL, UI_EL_NORMAL, n ? UI_EL_NORMAL : UI_EL_DIM,
-                                  UI_EL_DIM};
-        ui_table_add(&st->table, w->name, cells, els);
+    if (!index_runs(&st->now)) {
+        free_data(&st->now);
+        snprintf(st->load_error, sizeof st->load_error, "Could not read the workspaces: %s",
+                 "out of memory");
     }
-    ui_table_end(&st->table);
-    snprintf(page->subtitle, sizeof page->subtitle, "%zu workspace%s", list.count,
-             list.count == 1 ? "" : "s");
-    free(order);
-    mm_workspace_rows_free(&list);
-    mm_entitlement_list_free(&ents);
+    ui_table_sync(&st->table, st->now.list.count, workspace_key, workspace_same, st);
+    free_data(&st->before);
+    snprintf(page->subtitle, sizeof page->subtitle, "%zu workspace%s", st->now.list.count,
+             st->now.list.count == 1 ? "" : "s");
 }
 
 static void ws_draw(ui_page *page, ui_app *app, WINDOW *win, ui_rect area, bool focused)
@@ -283,9 +351,13 @@ static int delete_ws(ui_page *page, ui_app *app)
         return UI_REFRESH;
     }
     char models[1024], text[1400];
-    size_t *order = index_by_workspace(&ents), at = 0;
-    size_t n = order ? entitled_models(&ents, order, &at, name, models, sizeof models) : 0;
-    free(order);
+    size_t n = ents.count, used = 0; /* one workspace's, by model */
+    models[0] = '\0';
+    for (size_t k = 0; k < n && used < sizeof models; k++) {
+        int w = snprintf(models + used, sizeof models - used, "%s%s", k ? ", " : "",
+                         ents.items[k].model);
+        used += w > 0 ? (size_t)w : 0;
+    }
     mm_entitlement_list_free(&ents);
     if (n)
         snprintf(text, sizeof text,
@@ -365,6 +437,7 @@ static void ws_destroy(ui_page *page)
 {
     ws_page *st = page->state;
     ui_table_free(&st->table);
+    free_data(&st->now);
     free(st);
     free(page);
 }
@@ -388,6 +461,7 @@ ui_page *ui_page_workspaces_new(ui_app *app, const char *id, const char *title)
     ui_table_init(&st->table, COLUMNS, N_COLS, "workspace|workspaces",
                   "No workspaces yet. Press a to create one (e.g. search-team).");
     ui_table_set_keep(&st->table, KEEP);
+    ui_table_set_format(&st->table, format_workspace, st);
     ui_page *page = ui_page_alloc(&WS_OPS, id, title, st);
     if (!page) {
         ui_table_free(&st->table);

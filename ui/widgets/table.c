@@ -9,6 +9,8 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "util/hash_index.h"
+
 void ui_table_init(ui_table *t, const ui_column *cols, size_t ncols, const char *noun,
                    const char *empty_text)
 {
@@ -64,6 +66,7 @@ static void free_cells(ui_table *t, ui_row *row)
     }
     free(row->cells);
     row->cells = NULL;
+    row->stale = false;
 }
 
 static void free_rows(ui_table *t)
@@ -141,6 +144,7 @@ void ui_table_add_lazy(ui_table *t, const char *key)
     }
     ui_row *row = &t->rows[t->nrows];
     row->cells = NULL;
+    row->stale = false;
     row->key = strdup(key ? key : "");
     if (row->key)
         t->nrows++;
@@ -371,6 +375,140 @@ void ui_table_update_end(ui_table *t)
     measure_stale_widths(t);
     if (t->filter[0] || t->sort_col >= 0)
         rebuild_view(t);
+}
+
+void ui_table_mark_stale(ui_table *t)
+{
+    for (size_t i = 0; t->format && i < t->nrows; i++)
+        t->rows[i].stale = t->rows[i].cells != NULL;
+}
+
+void ui_table_refresh_formatted(ui_table *t)
+{
+    for (size_t i = 0; i < t->nrows; i++)
+        ui_table_refresh_row(t, i);
+    ui_table_update_end(t);
+}
+
+/* ---- syncing with the page's list ---- */
+
+/* The rows already have the list's keys, in its order. */
+static bool keys_in_place(const ui_table *t, size_t n, ui_row_key_fn *key, void *ctx)
+{
+    if (t->nrows != n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(t->rows[i].key, key(ctx, i)) != 0)
+            return false;
+    return true;
+}
+
+/* A row not moved yet (key NULL once moved) with key. */
+static bool row_has_key(const void *data, size_t position, const void *key)
+{
+    const char *k = ((const ui_row *)data)[position].key;
+    return k && strcmp(k, key) == 0;
+}
+
+/* The old row of each item (-1: a new row), or NULL when out of memory. */
+static long *match_rows(const ui_table *t, size_t n, ui_row_key_fn *key, void *ctx)
+{
+    mm_hash_index index = {0};
+    long *from = malloc((n ? n : 1) * sizeof *from);
+    bool ok = from && mm_hash_index_reserve(&index, t->nrows);
+    for (size_t r = 0; ok && r < t->nrows; r++)
+        ok = mm_hash_index_add(&index, mm_hash_string(t->rows[r].key), r);
+    /* a duplicate key takes the next old row of that key: keys are marked taken as they go */
+    char **taken = ok ? calloc(t->nrows ? t->nrows : 1, sizeof *taken) : NULL;
+    for (size_t i = 0; taken && i < n; i++) {
+        const char *k = key(ctx, i);
+        from[i] = mm_hash_index_find(&index, mm_hash_string(k), k, row_has_key, t->rows);
+        if (from[i] >= 0) {
+            taken[from[i]] = t->rows[from[i]].key;
+            t->rows[from[i]].key = NULL;
+        }
+    }
+    for (size_t r = 0; taken && r < t->nrows; r++)
+        if (taken[r])
+            t->rows[r].key = taken[r];
+    mm_hash_index_free(&index);
+    if (!taken) {
+        free(from);
+        return NULL;
+    }
+    free(taken);
+    return from;
+}
+
+/* The rows rebuilt in the list's order from the old rows (from[i]) and new lazy ones; the rows
+ * to format again marked in refresh. false when out of memory (the table unchanged). */
+static bool move_rows(ui_table *t, size_t n, ui_row_key_fn *key, ui_row_same_fn *same, void *ctx,
+                      const long *from, bool *refresh)
+{
+    ui_row *rows = calloc(n ? n : 1, sizeof *rows);
+    for (size_t i = 0; rows && i < n; i++)
+        if (from[i] < 0 && !(rows[i].key = strdup(key(ctx, i)))) {
+            for (size_t k = 0; k < i; k++)
+                free(from[k] < 0 ? rows[k].key : NULL);
+            free(rows);
+            rows = NULL;
+        }
+    if (!rows)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (from[i] < 0)
+            continue;
+        ui_row *old = &t->rows[from[i]];
+        refresh[i] = old->cells && !same(ctx, (size_t)from[i], i);
+        rows[i] = *old;
+        old->key = NULL;
+        old->cells = NULL;
+    }
+    for (size_t r = 0; r < t->nrows; r++) { /* the rows gone */
+        if (t->rows[r].cells)
+            t->stale_widths = (1u << t->ncols) - 1; /* one may have been the widest */
+        free_cells(t, &t->rows[r]);
+        free(t->rows[r].key);
+    }
+    free(t->rows);
+    t->rows = rows;
+    t->nrows = t->cap = n;
+    return true;
+}
+
+void ui_table_sync(ui_table *t, size_t n, ui_row_key_fn *key, ui_row_same_fn *same, void *ctx)
+{
+    if (keys_in_place(t, n, key, ctx)) { /* the same rows: only the changed ones again */
+        bool changed = false;
+        for (size_t i = 0; i < n; i++)
+            if (t->rows[i].cells && !same(ctx, i, i)) {
+                ui_table_refresh_row(t, i);
+                changed = true;
+            }
+        if (changed)
+            ui_table_update_end(t);
+        if (t->pending_key) { /* a selection asked for (a jump from another page) */
+            ui_table_select_key(t, t->pending_key);
+            free(t->pending_key);
+            t->pending_key = NULL;
+        }
+        return;
+    }
+    long *from = match_rows(t, n, key, ctx);
+    bool *refresh = from ? calloc(n ? n : 1, sizeof *refresh) : NULL;
+    const char *selected = ui_table_selected_key(t);
+    if (selected && !t->pending_key)
+        t->pending_key = strdup(selected);
+    if (refresh && move_rows(t, n, key, same, ctx, from, refresh)) {
+        t->loads++;
+        for (size_t i = 0; i < n; i++)
+            if (refresh[i])
+                ui_table_refresh_row(t, i);
+        measure_stale_widths(t);
+        rebuild_view(t);
+    }
+    free(refresh);
+    free(from);
 }
 
 void ui_table_select_key(ui_table *t, const char *key)
@@ -615,8 +753,15 @@ void ui_table_layout(ui_table *t, ui_rect a)
         t->top = t->sel - (size_t)t->body_h + 1;
     if (t->top + (size_t)t->body_h > t->nview)
         t->top = t->nview > (size_t)t->body_h ? t->nview - (size_t)t->body_h : 0;
-    for (int i = 0; i < t->body_h && t->top + (size_t)i < t->nview; i++)
-        row_cells(t, t->view[t->top + (size_t)i]); /* the rows shown, and no other */
+    for (int i = 0; i < t->body_h && t->top + (size_t)i < t->nview; i++) {
+        size_t row = t->view[t->top + (size_t)i]; /* the rows shown, and no other */
+        if (t->rows[row].stale) {
+            t->rows[row].stale = false;
+            ui_table_refresh_row(t, row);
+        }
+        row_cells(t, row);
+    }
+    measure_stale_widths(t);
     fit_widths(t, a.w);
 }
 

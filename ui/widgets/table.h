@@ -35,6 +35,7 @@ typedef struct ui_cell {
 typedef struct ui_row {
     char *key;      /* identifies the row across reloads (an account name) */
     ui_cell *cells; /* NULL: a lazy row not formatted yet (ui_table_add_lazy) */
+    bool stale;     /* formatted again when next shown (ui_table_mark_stale) */
 } ui_row;
 
 struct ui_table;
@@ -110,6 +111,26 @@ void ui_table_add_lazy(ui_table *t, const char *key);
 /* Lazy row `row` changed: formatted again now when it was formatted (drawn, filtered or
  * sorted), else left to be formatted when first needed. Then ui_table_update_end. */
 void ui_table_refresh_row(ui_table *t, size_t row);
+/* The key of item `item` of the page's list, and whether item `item` shows as row `row` did
+ * (the page compares its list before the change with the new one). */
+typedef const char *ui_row_key_fn(void *ctx, size_t item);
+typedef bool ui_row_same_fn(void *ctx, size_t row, size_t item);
+/* Makes the lazy rows the page's list of n items, in its order, without formatting any row that
+ * is not shown (a catalog change: O(n) keys compared, O(rows changed) formatted): a row whose key
+ * is still there and whose item is the same keeps its cells; a changed row that was formatted
+ * is formatted again now (from the new list: call after the page holds it), else left lazy; new
+ * rows are lazy; gone rows go. The selection keeps its key (or takes pending_key when set),
+ * the filter and sort stay. A list whose
+ * keys changed (added, removed, moved) counts as a whole reload (loads). Needs
+ * ui_table_set_format. */
+void ui_table_sync(ui_table *t, size_t n, ui_row_key_fn *key, ui_row_same_fn *same, void *ctx);
+/* Every row formatted so far formatted again now (what they show moved: a health snapshot), the
+ * others left lazy: O(rows formatted), then the filter and sort applied again. */
+void ui_table_refresh_formatted(ui_table *t);
+/* The lazy rows' cells say how long ago something was ("2m ago"): each formatted row is
+ * formatted again when it is next shown (O(rows shown) a draw); a filter and a sort go on with
+ * the cells they have. */
+void ui_table_mark_stale(ui_table *t);
 /* Every lazy row's look changed (the Health page's sparkline width): their cells go and are
  * formatted again when next needed (O(rows shown) without a filter or a sort); the rows, their
  * keys, the selection, filter and sort stay. */

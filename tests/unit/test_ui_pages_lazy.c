@@ -1,0 +1,332 @@
+/* Unit tests of the list pages at 10,000 rows (issue 15): Accounts, Models, Entitlements,
+ * Workspaces, Audit Log and Prices format only the rows shown on open and on a key, each row at
+ * most once for a filter or a sort, and a catalog change formats again only the changed row. */
+#include "test_catalog_util.h"
+
+#include "page.h"
+#include "pages/entitlements.h"
+#include "pages/models_page.h"
+#include "widgets/table.h"
+
+enum { N = 10000, SHOWN = 38 };
+static const ui_rect PANE = {0, 0, 40, 120}; /* 38 rows shown under the header */
+
+static void exec_sql(const catalog_fixture *fx, const char *sql)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s: %s", sql, msg ? msg : "?");
+    sqlite3_close(db);
+}
+
+/* 10,000 accounts, models (3 targets each), workspaces, entitlements, audit entries and prices,
+ * as tests/bench/bench_scale.sh builds them. */
+static int lazy_setup(void **state)
+{
+    catalog_fixture_setup(state);
+    catalog_fixture *fx = *state;
+    if (fx->postgres)
+        return 0;
+    exec_sql(fx, "BEGIN;"
+                 "CREATE TEMP TABLE n(value INTEGER PRIMARY KEY);"
+                 "WITH RECURSIVE s(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM s WHERE v < 10000)"
+                 " INSERT INTO n SELECT v FROM s;"
+                 "INSERT INTO accounts(name, provider, endpoint, created_ms, updated_ms)"
+                 " SELECT printf('acct-%05d', value), 'openai-compatible',"
+                 " 'http://127.0.0.1:9/v1', 1, 1 FROM n;"
+                 "INSERT INTO models(name, type, created_ms, updated_ms)"
+                 " SELECT printf('model-%05d', value), 'chat', 1, 1 FROM n;"
+                 "INSERT INTO targets(model_id, account_id, provider_model, priority)"
+                 " SELECT m.id, 1 + (m.id * 7 + p.value) % 10000, 'gpt-4o-mini', p.value"
+                 " FROM models m, (SELECT value FROM n WHERE value <= 3) p;"
+                 "INSERT INTO workspaces(name, created_ms, updated_ms)"
+                 " SELECT printf('team-%05d', value), 1, 1 FROM n;"
+                 "INSERT INTO entitlements(model_id, workspace_id, created_ms, updated_ms)"
+                 " SELECT value, value, 1, 1 FROM n;"
+                 "INSERT INTO audit_log(ts_ms, actor, action, entity_kind, entity_name,"
+                 " after_json) SELECT 100000 - value, 'bench', 'create', 'workspace',"
+                 " printf('team-%05d', value), '{}' FROM n;"
+                 "INSERT INTO prices(provider, model, input_per_mtok, output_per_mtok, source,"
+                 " updated_ms) SELECT 'openai-compatible', printf('bench-%05d', value), 0.15,"
+                 " 0.6, 'bench', 1 FROM n;"
+                 "COMMIT;");
+    return 0;
+}
+
+typedef struct page_run {
+    ui_app app;
+    ui_page *page;
+} page_run;
+
+static void open_page(page_run *run, catalog_fixture *fx, ui_page_factory create, const char *id)
+{
+    memset(&run->app, 0, sizeof run->app);
+    run->app.cat = fx->cat;
+    run->app.utf8 = true;
+    run->page = create(&run->app, id, id);
+    assert_non_null(run->page);
+    run->page->ops->load(run->page, &run->app);
+}
+
+/* Formats the rows a draw shows; the table's format count after. */
+static unsigned long draw(ui_table *t)
+{
+    ui_table_layout(t, PANE);
+    return t->formats;
+}
+
+static unsigned long press(page_run *run, ui_table *t, int key)
+{
+    run->page->ops->handle_key(run->page, &run->app, key);
+    return draw(t);
+}
+
+/* How many rows have their cells. */
+static size_t formatted(const ui_table *t)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < t->nrows; i++)
+        n += t->rows[i].cells != NULL;
+    return n;
+}
+
+/* Movement, filter and sort on table t of n rows: a key formats only the rows it brings into
+ * view, a filter or a sort formats each row not formatted yet once (then kept), and the keys
+ * after them format nothing. */
+static void check_keys(page_run *run, ui_table *t, size_t n)
+{
+    unsigned long base = draw(t);
+    assert_int_equal(press(run, t, UI_FN(KEY_DOWN)), base); /* row 1 was shown already */
+    assert_true(press(run, t, UI_FN(KEY_NPAGE)) <= base + SHOWN);
+    unsigned long f = press(run, t, UI_FN(KEY_END));
+    assert_true(f <= base + 2 * SHOWN);
+    assert_int_equal(press(run, t, UI_FN(KEY_HOME)), f);
+    size_t shown = formatted(t);
+    base = f;
+    press(run, t, '/');
+    f = press(run, t, '7'); /* the filter reads the cells of every row, each once */
+    assert_int_equal(f - base, n - shown);
+    assert_int_equal(formatted(t), n);
+    assert_int_equal(press(run, t, '7'), f); /* a narrower filter reads the rows kept */
+    assert_int_equal(press(run, t, '\n'), f);
+    assert_int_equal(press(run, t, UI_KEY_ESC), f);
+    assert_int_equal(press(run, t, 's'), f); /* a sort reads the cells kept */
+    assert_int_equal(press(run, t, 's'), f);
+    assert_int_equal(press(run, t, 'S'), f);
+    assert_int_equal(press(run, t, UI_FN(KEY_DOWN)), f);
+    assert_int_equal(press(run, t, UI_FN(KEY_END)), f);
+}
+
+/* A sort first (no filter before it) formats each row once, too. */
+static void check_sort(page_run *run, ui_table *t, size_t n)
+{
+    unsigned long base = draw(t);
+    size_t shown = formatted(t);
+    unsigned long f = press(run, t, 's');
+    assert_int_equal(f - base, n - shown);
+    assert_int_equal(press(run, t, 's'), f);
+    assert_int_equal(press(run, t, UI_FN(KEY_NPAGE)), f);
+}
+
+/* A catalog change to one shown row: loading again formats that row alone, the rows keep their
+ * order and the selection (a whole reload only when added counts it). */
+static void check_change(page_run *run, ui_table *t, void (*change)(catalog_fixture *),
+                         catalog_fixture *fx, unsigned long added)
+{
+    unsigned long f = draw(t), loads = t->loads;
+    char selected[128];
+    mm_copy(selected, sizeof selected, ui_table_selected_key(t));
+    change(fx);
+    run->page->ops->load(run->page, &run->app);
+    assert_int_equal(draw(t), f + 1);
+    assert_int_equal(t->loads, loads + added);
+    assert_string_equal(ui_table_selected_key(t), selected);
+}
+
+static void close_page(page_run *run)
+{
+    run->page->ops->destroy(run->page);
+}
+
+/* ---- the pages ---- */
+
+static void test_account_row_2(catalog_fixture *fx)
+{
+    mm_error err = {0};
+    assert_int_equal(catalog_account_set_test_result(fx->cat, "acct-00002", false, "auth",
+                                                     "401 from the provider", 12, &err),
+                     MM_OK);
+}
+
+static void accounts_stay_lazy(void **state)
+{
+    catalog_fixture *fx = *state;
+    if (fx->postgres)
+        skip(); /* the rows are written with SQLite's own client */
+    page_run run;
+    open_page(&run, fx, ui_page_accounts_new, "accounts");
+    ui_table *t = ui_page_accounts_table(run.page);
+    assert_int_equal(t->nrows, N);
+    assert_int_equal(t->formats, 0); /* nothing formatted before it is drawn */
+    check_change(&run, t, test_account_row_2, fx, 0);
+    check_keys(&run, t, N);
+    close_page(&run);
+}
+
+static void describe_model_2(catalog_fixture *fx)
+{
+    exec_sql(fx, "UPDATE models SET description = 'changed', version = version + 1"
+                 " WHERE name = 'model-00002'");
+}
+
+static void models_stay_lazy(void **state)
+{
+    catalog_fixture *fx = *state;
+    if (fx->postgres)
+        skip();
+    page_run run;
+    open_page(&run, fx, ui_page_models_new, "models");
+    ui_table *t = &((models_page *)run.page->state)->table;
+    assert_int_equal(t->nrows, N);
+    assert_int_equal(t->formats, 0);
+    check_change(&run, t, describe_model_2, fx, 0);
+    check_keys(&run, t, N);
+    close_page(&run);
+}
+
+static void describe_workspace_2(catalog_fixture *fx)
+{
+    exec_sql(fx, "UPDATE workspaces SET description = 'changed', version = version + 1"
+                 " WHERE name = 'team-00002'");
+}
+
+/* The Workspaces, Audit Log and Prices pages' state begins with their table. */
+static void workspaces_stay_lazy(void **state)
+{
+    catalog_fixture *fx = *state;
+    if (fx->postgres)
+        skip();
+    page_run run;
+    open_page(&run, fx, ui_page_workspaces_new, "workspaces");
+    ui_table *t = run.page->state;
+    assert_int_equal(t->nrows, N);
+    assert_int_equal(t->formats, 0);
+    check_change(&run, t, describe_workspace_2, fx, 0);
+    check_sort(&run, t, N);
+    check_keys(&run, t, N);
+    close_page(&run);
+}
+
+static void add_audit_entry(catalog_fixture *fx)
+{
+    exec_sql(fx, "INSERT INTO audit_log(ts_ms, actor, action, entity_kind, entity_name,"
+                 " after_json) VALUES (200000, 'bench', 'create', 'workspace', 'new', '{}')");
+}
+
+static void audit_stays_lazy(void **state)
+{
+    catalog_fixture *fx = *state;
+    if (fx->postgres)
+        skip();
+    page_run run;
+    open_page(&run, fx, ui_page_audit_new, "audit");
+    ui_table *t = run.page->state;
+    size_t n = t->nrows; /* the newest 1,000 entries */
+    assert_true(n >= 1000);
+    assert_int_equal(t->formats, 0);
+    /* a new entry: the list moves down a row; only the new row is formatted */
+    check_change(&run, t, add_audit_entry, fx, 1);
+    assert_string_equal(t->rows[t->view[0]].cells[3].text, "workspace new");
+    check_sort(&run, t, n);
+    check_keys(&run, t, n);
+    close_page(&run);
+}
+
+static char changed_price[160];
+
+static void change_price(catalog_fixture *fx)
+{
+    char sql[400], provider[64];
+    const char *slash = strchr(changed_price, '/');
+    snprintf(provider, sizeof provider, "%.*s", (int)(slash - changed_price), changed_price);
+    snprintf(sql, sizeof sql,
+             "UPDATE prices SET input_per_mtok = 123 WHERE provider = '%s' AND model = '%s'",
+             provider, slash + 1);
+    exec_sql(fx, sql);
+}
+
+static void prices_stay_lazy(void **state)
+{
+    catalog_fixture *fx = *state;
+    if (fx->postgres)
+        skip();
+    page_run run;
+    open_page(&run, fx, ui_page_prices_new, "prices");
+    ui_table *t = run.page->state;
+    assert_true(t->nrows >= N);
+    assert_int_equal(t->formats, 0);
+    draw(t);
+    mm_copy(changed_price, sizeof changed_price, t->rows[t->view[3]].key);
+    assert_non_null(strchr(changed_price, '/'));
+    check_change(&run, t, change_price, fx, 0);
+    assert_non_null(strstr(t->rows[t->view[3]].cells[2].text, "123"));
+    check_sort(&run, t, t->nrows);
+    check_keys(&run, t, t->nrows);
+    close_page(&run);
+}
+
+static void grant_model_1_to_team_3(catalog_fixture *fx)
+{
+    mm_entitlement grant;
+    memset(&grant, 0, sizeof grant);
+    mm_copy(grant.model, sizeof grant.model, "model-00001");
+    mm_copy(grant.workspace, sizeof grant.workspace, "team-00003");
+    mm_error err = {0};
+    assert_int_equal(catalog_entitle(fx->cat, &grant, &err), MM_OK);
+}
+
+static void entitlements_stay_lazy(void **state)
+{
+    catalog_fixture *fx = *state;
+    if (fx->postgres)
+        skip();
+    page_run run;
+    open_page(&run, fx, ui_page_entitlements_new, "entitlements");
+    ui_table *left = ui_entitlements_table(run.page, false),
+             *right = ui_entitlements_table(run.page, true);
+    assert_int_equal(left->nrows, N);
+    assert_int_equal(right->nrows, N);
+    assert_int_equal(left->formats + right->formats, 0);
+    assert_int_equal(draw(left), SHOWN);
+    unsigned long f = draw(right);
+    assert_int_equal(f, SHOWN);
+    /* a grant: model-00001's count on the left and team-00003's mark on the right, alone */
+    check_change(&run, right, grant_model_1_to_team_3, fx, 0);
+    assert_int_equal(draw(left), SHOWN + 1);
+    assert_string_equal(right->rows[2].cells[0].text, "[x]");
+    /* the next model: the rows of the two models' entitlements shown, formatted again */
+    f = press(&run, right, UI_FN(KEY_DOWN));
+    assert_true(f <= SHOWN + 1 + 4);
+    assert_string_equal(right->rows[2].cells[0].text, "[ ]");
+    assert_string_equal(right->rows[1].cells[0].text, "[x]");
+    run.page->ops->handle_key(run.page, &run.app, UI_FN(KEY_RIGHT)); /* the keys go right */
+    check_keys(&run, right, N);
+    close_page(&run);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(accounts_stay_lazy, lazy_setup, catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(models_stay_lazy, lazy_setup, catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(workspaces_stay_lazy, lazy_setup, catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(audit_stays_lazy, lazy_setup, catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(prices_stay_lazy, lazy_setup, catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(entitlements_stay_lazy, lazy_setup,
+                                        catalog_fixture_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
