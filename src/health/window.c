@@ -86,9 +86,19 @@ const mm_account_window *mm_window_set_find(const mm_window_set *set, const char
 
 mm_account_window *mm_window_set_get(mm_window_set *set, const char *account)
 {
-    mm_account_window *existing = (mm_account_window *)mm_window_set_find(set, account);
-    if (existing)
-        return existing;
+    size_t position;
+    return mm_window_set_get_at(set, account, &position);
+}
+
+mm_account_window *mm_window_set_get_at(mm_window_set *set, const char *account, size_t *position)
+{
+    long at =
+        mm_hash_index_find(&set->index, mm_hash_string(account), account, account_matches, set);
+    if (at >= 0) {
+        *position = (size_t)at;
+        return set->items[at];
+    }
+    *position = set->count;
     if (set->count == set->capacity) {
         size_t capacity = set->capacity ? set->capacity * 2 : 16;
         mm_account_window **items = realloc(set->items, capacity * sizeof *items);
@@ -153,6 +163,8 @@ static void count_event(mm_window_counts *c, const mm_usage_event *ev, event_ver
     else
         c->unpriced++;
 }
+
+static void add_counts(mm_window_counts *dst, const mm_window_counts *src);
 
 /* The slot for ev's minute (allocated at the first event of its ring position), emptied if
  * it held an older minute; *slot NULL if ev is older than the minute the slot already holds
@@ -247,16 +259,19 @@ static bool track_state(mm_account_window *win, const mm_usage_event *ev, event_
     return ok || remember_error(win, ev);
 }
 
-bool mm_window_set_fold(mm_window_set *set, const mm_usage_event *ev)
+/* The event's window, its provider set from the first event folded; NULL when out of memory. */
+static mm_account_window *window_of(mm_window_set *set, const mm_usage_event *ev)
 {
     mm_account_window *win = mm_window_set_get(set, ev->account);
-    if (!win)
-        return false;
-    if (!win->provider[0])
+    if (win && !win->provider[0])
         mm_copy(win->provider, sizeof win->provider, ev->provider);
-    event_verdict verdict = judge_event(ev);
-    bool ok = verdict == EVENT_OK;
-    if (!track_state(win, ev, verdict))
+    return win;
+}
+
+bool mm_window_set_track(mm_window_set *set, const mm_usage_event *ev)
+{
+    mm_account_window *win = window_of(set, ev);
+    if (!win || !track_state(win, ev, judge_event(ev)))
         return false;
     if (set->fold_month && ev->ts_ms >= set->month_start_ms) {
         if (ev->cost_micros >= 0)
@@ -264,8 +279,18 @@ bool mm_window_set_fold(mm_window_set *set, const mm_usage_event *ev)
         else
             win->month_unpriced++;
     }
+    return true;
+}
+
+bool mm_window_set_count(mm_window_set *set, const mm_usage_event *ev)
+{
+    mm_account_window *win = window_of(set, ev);
+    if (!win)
+        return false;
     if (ev->ts_ms < 0)
         return true;
+    event_verdict verdict = judge_event(ev);
+    bool ok = verdict == EVENT_OK;
     mm_minute_slot *slot;
     if (!slot_for(win, ev->ts_ms / MM_MINUTE_MS, &slot))
         return false;
@@ -277,6 +302,38 @@ bool mm_window_set_fold(mm_window_set *set, const mm_usage_event *ev)
     if (ok && ev->latency_ms >= 0)
         return mm_histogram_add(&slot->latency, ev->latency_ms);
     return true;
+}
+
+bool mm_window_set_fold(mm_window_set *set, const mm_usage_event *ev)
+{
+    return mm_window_set_track(set, ev) && mm_window_set_count(set, ev);
+}
+
+bool mm_window_add_minute(mm_account_window *win, int64_t minute, const mm_window_counts *counts,
+                          const void *latency, size_t latency_size)
+{
+    mm_minute_slot *slot;
+    if (minute < 0 || !slot_for(win, minute, &slot))
+        return minute < 0;
+    if (!slot)
+        return true;
+    add_counts(&slot->counts, counts);
+    return !latency_size || mm_histogram_merge_encoded(&slot->latency, latency, latency_size);
+}
+
+bool mm_window_add_ttft(mm_account_window *win, int64_t ts_ms, int64_t ttft_ms)
+{
+    mm_minute_slot *slot;
+    if (ts_ms < 0 || ttft_ms < 0 || !slot_for(win, ts_ms / MM_MINUTE_MS, &slot))
+        return ts_ms < 0 || ttft_ms < 0;
+    return !slot || add_ttft(slot, ttft_ms);
+}
+
+const mm_minute_slot *mm_window_minute(const mm_account_window *win, int64_t minute)
+{
+    const mm_minute_slot *slot =
+        win->slots && minute >= 0 ? win->slots[minute % MM_WINDOW_MINUTES] : NULL;
+    return slot && slot->minute == minute ? slot : NULL;
 }
 
 static void add_counts(mm_window_counts *dst, const mm_window_counts *src)

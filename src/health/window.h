@@ -91,10 +91,27 @@ void mm_window_set_init(mm_window_set *set, int64_t now_ms);
 void mm_window_set_free(mm_window_set *set);
 /* The account's window, created empty if missing (NULL only when out of memory). */
 mm_account_window *mm_window_set_get(mm_window_set *set, const char *account);
+/* The same, with its position in items. */
+mm_account_window *mm_window_set_get_at(mm_window_set *set, const char *account, size_t *position);
 /* The account's window or NULL. */
 const mm_account_window *mm_window_set_find(const mm_window_set *set, const char *account);
-/* Folds one event into its account's window in O(1). false only when out of memory. */
+/* Folds one event into its account's window in O(1): mm_window_set_track then
+ * mm_window_set_count. false only when out of memory. */
 bool mm_window_set_fold(mm_window_set *set, const mm_usage_event *ev);
+/* The state part of a fold: the status rule's state, the latest errors, the month's cost (when
+ * set->fold_month) and the provider. false only when out of memory. */
+bool mm_window_set_track(mm_window_set *set, const mm_usage_event *ev);
+/* The counting part: the event's minute slot (counts, latency and TTFT sketches). */
+bool mm_window_set_count(mm_window_set *set, const mm_usage_event *ev);
+/* Adds a minute's sums from the rollups to its slot: counts, and the latency sketch in
+ * util/histogram's encoding (latency_size 0: none). false when out of memory or the sketch is
+ * malformed. */
+bool mm_window_add_minute(mm_account_window *win, int64_t minute, const mm_window_counts *counts,
+                          const void *latency, size_t latency_size);
+/* Adds a streamed success's time to first token (ms) to its minute's sketch. */
+bool mm_window_add_ttft(mm_account_window *win, int64_t ts_ms, int64_t ttft_ms);
+/* The slot of that minute (ts_ms / 60000), or NULL when the window has none. */
+const mm_minute_slot *mm_window_minute(const mm_account_window *win, int64_t minute);
 /* Starts a new month (month cost back to 0) when now_ms has crossed into one. */
 void mm_window_set_roll_month(mm_window_set *set, int64_t now_ms);
 
