@@ -150,23 +150,27 @@ static void add_streamed(const mm_usage_event *ev, void *ctx)
 
 /* An account's minutes with events, newest first, and whether each one's raw events decide
  * part of the state. */
+typedef struct planned_minute {
+    int64_t minute;
+    mm_window_counts counts;
+} planned_minute;
+
 typedef struct minute_plan {
-    const mm_minute_slot *slot[MM_WINDOW_MINUTES];
+    planned_minute slot[MM_WINDOW_MINUTES];
     bool needed[MM_WINDOW_MINUTES];
     int count;
 } minute_plan;
 
 static int newer_first(const void *a, const void *b)
 {
-    int64_t x = (*(const mm_minute_slot *const *)a)->minute;
-    int64_t y = (*(const mm_minute_slot *const *)b)->minute;
+    int64_t x = ((const planned_minute *)a)->minute, y = ((const planned_minute *)b)->minute;
     return (x < y) - (x > y);
 }
 
 static int index_of(const minute_plan *plan, int64_t minute)
 {
     for (int i = 0; i < plan->count; i++)
-        if (plan->slot[i]->minute == minute)
+        if (plan->slot[i].minute == minute)
             return i;
     return -1;
 }
@@ -181,10 +185,12 @@ static void plan_minutes(minute_plan *plan, const mm_account_window *win, int64_
                          const probe_minutes *probes)
 {
     plan->count = 0;
-    for (int i = 0; win->slots && i < MM_WINDOW_MINUTES; i++) {
-        const mm_minute_slot *slot = win->slots[i];
-        if (slot && slot->minute >= since_minute && slot->counts.events > 0)
-            plan->slot[plan->count++] = slot;
+    for (int i = 0; i < win->n_slots; i++) {
+        const mm_minute_slot *slot = &win->slots[i];
+        if (slot->minute < since_minute || slot->events <= 0)
+            continue;
+        plan->slot[plan->count].minute = slot->minute;
+        mm_minute_counts(slot, &plan->slot[plan->count++].counts);
     }
     qsort(plan->slot, (size_t)plan->count, sizeof plan->slot[0], newer_first);
     memset(plan->needed, 0, sizeof plan->needed);
@@ -193,9 +199,9 @@ static void plan_minutes(minute_plan *plan, const mm_account_window *win, int64_
     plan->needed[0] = true;
     int reached = -1, ok = -1;
     for (int i = 0; i < plan->count; i++) {
-        if (reached < 0 && reached_of(&plan->slot[i]->counts) > 0)
+        if (reached < 0 && reached_of(&plan->slot[i].counts) > 0)
             reached = i;
-        if (ok < 0 && ok_of(&plan->slot[i]->counts) > 0)
+        if (ok < 0 && ok_of(&plan->slot[i].counts) > 0)
             ok = i;
     }
     if (ok >= 0)
@@ -209,7 +215,7 @@ static void plan_minutes(minute_plan *plan, const mm_account_window *win, int64_
         plan->needed[index_of(plan, probes->newest_reached)] = true;
     int64_t failures = 0;
     for (int i = 0; i < plan->count && failures < MM_WINDOW_LAST_ERRORS; i++) {
-        int64_t nonok = plan->slot[i]->counts.events - ok_of(&plan->slot[i]->counts);
+        int64_t nonok = plan->slot[i].counts.events - ok_of(&plan->slot[i].counts);
         if (nonok > 0) {
             plan->needed[i] = true;
             failures += nonok;
@@ -223,10 +229,10 @@ static int64_t unread_probe_failures(const minute_plan *plan, const probe_minute
 {
     int64_t failures = 0;
     for (int i = 0; probes && i < plan->count; i++) {
-        if (plan->slot[i]->minute <= probes->newest_reached)
+        if (plan->slot[i].minute <= probes->newest_reached)
             break;
         if (!plan->needed[i])
-            failures += probes_at(probes, plan->slot[i]->minute);
+            failures += probes_at(probes, plan->slot[i].minute);
     }
     return failures;
 }
@@ -247,18 +253,18 @@ static mm_status load_state(hour_load *load, mm_account_window *win, const probe
         int newest = i;
         while (newest > 0 && plan.needed[newest - 1])
             newest--;
-        st = catalog_hour_events(load->reader, account, plan.slot[i]->minute * MM_MINUTE_MS,
-                                 (plan.slot[newest]->minute + 1) * MM_MINUTE_MS, load->max_id,
+        st = catalog_hour_events(load->reader, account, plan.slot[i].minute * MM_MINUTE_MS,
+                                 (plan.slot[newest].minute + 1) * MM_MINUTE_MS, load->max_id,
                                  track_event, load, err);
         i = newest;
     }
     win->consecutive_probe_failures += (int)unread_probe_failures(&plan, probes);
     mm_window_counts hour = {0};
     for (int i = 0; i < plan.count; i++) {
-        hour.events += plan.slot[i]->counts.events;
-        hour.errors += plan.slot[i]->counts.errors;
-        hour.request_errors += plan.slot[i]->counts.request_errors;
-        hour.rate_limited += plan.slot[i]->counts.rate_limited;
+        hour.events += plan.slot[i].counts.events;
+        hour.errors += plan.slot[i].counts.errors;
+        hour.request_errors += plan.slot[i].counts.request_errors;
+        hour.rate_limited += plan.slot[i].counts.rate_limited;
     }
     if (st == MM_OK && hour.rate_limited > 0)
         st = catalog_hour_cooldown(load->reader, account, load->since_ms, load->max_id,
