@@ -304,6 +304,28 @@ static void the_hours_edge_moves_with_now(void **state)
     assert_rollups_match_raw(f, NOW + 58 * MINUTE);
 }
 
+/* An hour of refused probes (two a minute) keeps 32 bytes a minute: no detail (no tokens, cost
+ * or success), and its five latest errors. */
+static void an_hour_of_refused_probes_stays_small(void **state)
+{
+    fixture *f = *state;
+    fill_catalog(f);
+    mm_window_set set;
+    int64_t max_id;
+    mm_error err = {0};
+    assert_int_equal(health_hour_load(f->cat, NOW, &set, &max_id, &err), MM_OK);
+    const mm_account_window *dead = mm_window_set_find(&set, "dead");
+    assert_int_equal(dead->n_slots, 60);
+    for (int i = 0; i < dead->n_slots; i++)
+        assert_null(dead->slots[i].detail);
+    size_t errors = 0;
+    for (size_t i = 0; i < dead->n_errors; i++)
+        errors += sizeof(mm_recent_error) + strlen(mm_window_error(dead, i)->message) + 1;
+    assert_int_equal(mm_window_bytes(dead), sizeof *dead + 60 * sizeof(mm_minute_slot) + errors);
+    assert_true(mm_window_bytes(dead) <= 3 * 1024);
+    mm_window_set_free(&set);
+}
+
 static void listed_accounts_are_loaded_alone(void **state)
 {
     fixture *f = *state;
@@ -337,6 +359,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(rollups_give_the_windows_of_the_raw_events, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(the_hours_edge_moves_with_now, setup, teardown),
+        cmocka_unit_test_setup_teardown(an_hour_of_refused_probes_stays_small, setup, teardown),
         cmocka_unit_test_setup_teardown(listed_accounts_are_loaded_alone, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
