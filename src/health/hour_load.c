@@ -10,10 +10,10 @@
 
 /* An account's probes a minute while loading (keyed by minute % 60, as the window's ring). */
 typedef struct probe_minutes {
-    int64_t minute[MM_WINDOW_MINUTES];
-    int64_t events[MM_WINDOW_MINUTES];
-    int64_t newest;         /* the newest minute with a probe, -1 when none */
-    int64_t newest_reached; /* the newest minute with a probe that reached the provider, or -1 */
+    int32_t minute[MM_WINDOW_MINUTES]; /* 0: none */
+    int32_t events[MM_WINDOW_MINUTES];
+    int64_t newest;         /* the newest minute with a probe, 0 when none */
+    int64_t newest_reached; /* the newest minute with a probe that reached the provider, or 0 */
     int64_t ok;             /* successful probes in the hour */
 } probe_minutes;
 
@@ -21,12 +21,13 @@ typedef struct hour_load {
     mm_window_set *set;
     mm_hour_reader *reader;
     int64_t since_ms, max_id, rollups_upto;
-    probe_minutes **probes; /* by window position, NULL for an account without probes */
+    probe_minutes *probes; /* by window position, all zero for an account without probes: one
+                              block for the load, freed with it */
     size_t n_probes;
     bool out_of_memory;
 } hour_load;
 
-/* The account's probe minutes, made at its first probe; NULL when out of memory. */
+/* The account's probe minutes; NULL when out of memory. */
 static probe_minutes *probes_of(hour_load *load, const char *account)
 {
     size_t at;
@@ -34,20 +35,14 @@ static probe_minutes *probes_of(hour_load *load, const char *account)
         return NULL;
     if (at >= load->n_probes) {
         size_t n = load->set->capacity;
-        probe_minutes **grown = realloc(load->probes, n * sizeof *grown);
+        probe_minutes *grown = realloc(load->probes, n * sizeof *grown);
         if (!grown)
             return NULL;
         memset(grown + load->n_probes, 0, (n - load->n_probes) * sizeof *grown);
         load->probes = grown;
         load->n_probes = n;
     }
-    if (!load->probes[at] && (load->probes[at] = malloc(sizeof *load->probes[at]))) {
-        memset(load->probes[at]->minute, 0xff, sizeof load->probes[at]->minute);
-        memset(load->probes[at]->events, 0, sizeof load->probes[at]->events);
-        load->probes[at]->newest = load->probes[at]->newest_reached = -1;
-        load->probes[at]->ok = 0;
-    }
-    return load->probes[at];
+    return &load->probes[at];
 }
 
 /* Adds probes of a minute: events, how many reached the provider, how many succeeded. */
@@ -59,10 +54,10 @@ static bool add_probes(hour_load *load, const char *account, int64_t minute, int
         return false;
     int at = (int)(minute % MM_WINDOW_MINUTES);
     if (p->minute[at] != minute) {
-        p->minute[at] = minute;
+        p->minute[at] = (int32_t)minute;
         p->events[at] = 0;
     }
-    p->events[at] += events;
+    p->events[at] += (int32_t)events;
     if (events > 0 && minute > p->newest)
         p->newest = minute;
     if (reached > 0 && minute > p->newest_reached)
@@ -209,9 +204,9 @@ static void plan_minutes(minute_plan *plan, const mm_account_window *win, int64_
     if (reached >= 0)
         plan->needed[reached] = true;
     plan->needed[reached < 0 ? plan->count - 1 : reached > 0 ? reached - 1 : 0] = true;
-    if (probes && probes->newest >= 0 && index_of(plan, probes->newest) >= 0)
+    if (probes && probes->newest > 0 && index_of(plan, probes->newest) >= 0)
         plan->needed[index_of(plan, probes->newest)] = true;
-    if (probes && probes->newest_reached >= 0 && index_of(plan, probes->newest_reached) >= 0)
+    if (probes && probes->newest_reached > 0 && index_of(plan, probes->newest_reached) >= 0)
         plan->needed[index_of(plan, probes->newest_reached)] = true;
     int64_t failures = 0;
     for (int i = 0; i < plan->count && failures < MM_WINDOW_LAST_ERRORS; i++) {
@@ -289,8 +284,8 @@ static mm_status load_hour_in(hour_load *load, mm_catalog *cat, const mm_account
     /* the windows made so far are those with events in the hour: the state of each */
     size_t with_events = load->set->count;
     for (size_t i = 0; st == MM_OK && !load->out_of_memory && i < with_events; i++)
-        st =
-            load_state(load, load->set->items[i], i < load->n_probes ? load->probes[i] : NULL, err);
+        st = load_state(load, load->set->items[i], i < load->n_probes ? &load->probes[i] : NULL,
+                        err);
     if (st == MM_OK && load->out_of_memory)
         st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory loading the last hour");
     return st;
@@ -344,8 +339,6 @@ static mm_status load_windows(mm_catalog *cat, int64_t now_ms, const mm_account_
     if (st == MM_OK)
         st = recent ? load_hour_in(&load, cat, accounts, err) : load_raw(cat, accounts, &load, err);
     catalog_hour_close(load.reader);
-    for (size_t i = 0; i < load.n_probes; i++)
-        free(load.probes[i]);
     free(load.probes);
     st = catalog_read_end(cat, began, st, err);
     *max_id = load.max_id;

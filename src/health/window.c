@@ -176,7 +176,7 @@ static bool slot_for(mm_account_window *win, int64_t minute, mm_minute_slot **ou
             slot = &win->slots[i];
     if (!slot) {
         if (win->n_slots == win->slot_capacity) {
-            int capacity = win->slot_capacity ? win->slot_capacity * 2 : 2;
+            int capacity = win->slot_capacity ? win->slot_capacity * 4 : 2; /* 2, 8, 32, 60 */
             capacity = capacity > MM_WINDOW_MINUTES ? MM_WINDOW_MINUTES : capacity;
             mm_minute_slot *grown = realloc(win->slots, (size_t)capacity * sizeof *grown);
             if (!grown)
