@@ -8,6 +8,12 @@
 #include "catalog/hour.h"
 #include "util/clock.h"
 
+/* At most this many events an account with events in the hour (Σ / accounts), the hour is
+ * folded from its raw events: cheaper than reading each account's state rows apart (measured
+ * at 10,000 accounts: 3 probe rounds, 30,000 events, 265 ms of CPU for health --json folded,
+ * 327 ms read by account; a full hour, 1.2M events, the rollups are 2x faster). */
+#define RAW_EVENTS_AN_ACCOUNT 6
+
 /* An account's probes a minute while loading (keyed by minute % 60, as the window's ring). */
 typedef struct probe_minutes {
     int32_t minute[MM_WINDOW_MINUTES]; /* 0: none */
@@ -20,7 +26,7 @@ typedef struct probe_minutes {
 typedef struct hour_load {
     mm_window_set *set;
     mm_hour_reader *reader;
-    int64_t since_ms, max_id, rollups_upto;
+    int64_t now_ms, since_ms, max_id, rollups_upto;
     probe_minutes *probes; /* by window position, all zero for an account without probes: one
                               block for the load, freed with it */
     size_t n_probes;
@@ -270,27 +276,6 @@ static mm_status load_state(hour_load *load, mm_account_window *win, const probe
     return st;
 }
 
-static mm_status load_hour_in(hour_load *load, mm_catalog *cat, const mm_account_list *accounts,
-                              mm_error *err)
-{
-    mm_status st = MM_OK;
-    if (!accounts)
-        st = catalog_hour_rollups(load->reader, load->since_ms, add_rollup, load, err);
-    for (size_t i = 0; accounts && st == MM_OK && i < accounts->count; i++)
-        st = catalog_hour_account_rollups(load->reader, accounts->items[i].name, load->since_ms,
-                                          add_rollup, load, err);
-    if (st == MM_OK && load->max_id > load->rollups_upto)
-        st = catalog_usage_since_id(cat, load->rollups_upto, 0, add_unrolled, load, NULL, err);
-    /* the windows made so far are those with events in the hour: the state of each */
-    size_t with_events = load->set->count;
-    for (size_t i = 0; st == MM_OK && !load->out_of_memory && i < with_events; i++)
-        st = load_state(load, load->set->items[i], i < load->n_probes ? &load->probes[i] : NULL,
-                        err);
-    if (st == MM_OK && load->out_of_memory)
-        st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory loading the last hour");
-    return st;
-}
-
 typedef struct raw_fold {
     mm_window_set *set;
     int64_t max_id;
@@ -304,8 +289,8 @@ static void fold_raw(const mm_usage_event *ev, void *ctx)
         fold->out_of_memory = true;
 }
 
-/* An hour older than the minute rollups keep (a report asked for a past time): every raw event
- * of it folded. */
+/* An hour older than the minute rollups keep (a report asked for a past time), or one with few
+ * events an account: every raw event of it folded. */
 static mm_status load_raw(mm_catalog *cat, const mm_account_list *accounts, hour_load *load,
                           mm_error *err)
 {
@@ -321,6 +306,39 @@ static mm_status load_raw(mm_catalog *cat, const mm_account_list *accounts, hour
     return st;
 }
 
+static mm_status load_hour_in(hour_load *load, mm_catalog *cat, const mm_account_list *accounts,
+                              mm_error *err)
+{
+    mm_status st = MM_OK;
+    if (!accounts)
+        st = catalog_hour_rollups(load->reader, load->since_ms, add_rollup, load, err);
+    for (size_t i = 0; accounts && st == MM_OK && i < accounts->count; i++)
+        st = catalog_hour_account_rollups(load->reader, accounts->items[i].name, load->since_ms,
+                                          add_rollup, load, err);
+    if (st == MM_OK && load->max_id > load->rollups_upto)
+        st = catalog_usage_since_id(cat, load->rollups_upto, 0, add_unrolled, load, NULL, err);
+    /* few events an account (a probe round or two): one indexed read of each account would
+     * cost more than folding the hour's raw events, which are then few */
+    int64_t events = 0;
+    for (size_t i = 0; i < load->set->count; i++)
+        for (int m = 0; m < load->set->items[i]->n_slots; m++)
+            events += load->set->items[i]->slots[m].events;
+    if (st == MM_OK && events <= RAW_EVENTS_AN_ACCOUNT * (int64_t)load->set->count) {
+        mm_window_set_free(load->set);
+        mm_window_set_init(load->set, load->now_ms);
+        load->set->fold_month = false;
+        return load_raw(cat, accounts, load, err);
+    }
+    /* the windows made so far are those with events in the hour: the state of each */
+    size_t with_events = load->set->count;
+    for (size_t i = 0; st == MM_OK && !load->out_of_memory && i < with_events; i++)
+        st = load_state(load, load->set->items[i], i < load->n_probes ? &load->probes[i] : NULL,
+                        err);
+    if (st == MM_OK && load->out_of_memory)
+        st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory loading the last hour");
+    return st;
+}
+
 /* The hour of every account (accounts NULL) or of those listed. */
 static mm_status load_windows(mm_catalog *cat, int64_t now_ms, const mm_account_list *accounts,
                               mm_window_set *set, int64_t *max_id, mm_error *err)
@@ -329,6 +347,7 @@ static mm_status load_windows(mm_catalog *cat, int64_t now_ms, const mm_account_
     set->fold_month = false; /* the month's totals come from the day rollups */
     *max_id = 0;
     hour_load load = {.set = set,
+                      .now_ms = now_ms,
                       .since_ms = (now_ms / MM_MINUTE_MS - (MM_WINDOW_MINUTES - 1)) * MM_MINUTE_MS};
     bool began;
     mm_status st = catalog_read_begin(cat, &began, err);

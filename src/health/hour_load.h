@@ -16,7 +16,9 @@
  * success and probe, the key refused, the cooldown, the latest errors — from the raw events of
  * the few minutes that decide it (an indexed read of one account each), its TTFT sketches from
  * its streamed successes. *max_id gets the newest event id included (one read transaction): the
- * caller's tail folds the newer ones. An hour older than the minute rollups are kept for
+ * caller's tail folds the newer ones. An hour with few events an account (a probe round or two:
+ * reading each account's state rows apart would cost more) is folded from its raw events, and
+ * so is one older than the minute rollups are kept for
  * (MM_ROLLUP_MINUTE_KEEP_MS, less an hour: a report of a past time) is folded from its raw events.
  * The month's totals are left out (set->fold_month false).
  * MM_E_DB when the catalog cannot be read, MM_E_INTERNAL out of memory. */

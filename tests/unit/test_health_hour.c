@@ -268,7 +268,7 @@ static void fill_catalog(fixture *f)
     edge[0].latency_ms = edge[2].latency_ms = 50;
     insert(f, edge, 3);
     busy_account(f, "busy", NOW - 75 * MINUTE, NOW, 9000);
-    busy_account(f, "sparse", NOW - 65 * MINUTE, NOW, 170000);
+    busy_account(f, "sparse", NOW - 65 * MINUTE, NOW, 170000); /* ~90 events an account */
     /* a rate limit with a long retry-after, then ones without */
     mm_usage_event rl[3] = {event("limited", "request", NOW - 50 * MINUTE, "rate_limited"),
                             event("limited", "request", NOW - 20 * MINUTE, "rate_limited"),
@@ -302,6 +302,21 @@ static void the_hours_edge_moves_with_now(void **state)
     assert_rollups_match_raw(f, NOW + 7 * MINUTE);
     assert_rollups_match_raw(f, NOW + 29 * MINUTE + 30001);
     assert_rollups_match_raw(f, NOW + 58 * MINUTE);
+}
+
+/* A probe round or two: few events an account, folded from the raw events alike. */
+static void few_events_an_account_give_the_same_windows(void **state)
+{
+    fixture *f = *state;
+    for (int a = 0; a < 20; a++) {
+        char name[16];
+        snprintf(name, sizeof name, "acct-%02d", a);
+        mm_usage_event evs[2] = {event(name, "probe", NOW - 45000 + a, "network"),
+                                 event(name, "probe", NOW - 15000 + a, a % 3 ? "network" : "ok")};
+        evs[1].latency_ms = 40 + a;
+        insert(f, evs, 2);
+    }
+    assert_rollups_match_raw(f, NOW);
 }
 
 /* An hour of refused probes (two a minute) keeps 32 bytes a minute: no detail (no tokens, cost
@@ -359,6 +374,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(rollups_give_the_windows_of_the_raw_events, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(the_hours_edge_moves_with_now, setup, teardown),
+        cmocka_unit_test_setup_teardown(few_events_an_account_give_the_same_windows, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(an_hour_of_refused_probes_stays_small, setup, teardown),
         cmocka_unit_test_setup_teardown(listed_accounts_are_loaded_alone, setup, teardown),
     };
