@@ -238,3 +238,26 @@ mm_status catalog_hour_account_rollups(mm_hour_reader *reader, const char *accou
     db_reset(stmt);
     return st;
 }
+
+mm_status catalog_hour_size(mm_hour_reader *reader, int64_t since_ms, int64_t *events,
+                            int64_t *accounts, mm_error *err)
+{
+    *events = *accounts = 0;
+    db_stmt *stmt;
+    mm_status st = cat_prepare(reader->cat,
+                               "SELECT (SELECT coalesce(sum(events), 0) FROM usage_rollup_minute "
+                               "WHERE start_ms >= ?1 AND scope || '' = 'account'), "
+                               "(SELECT count(*) FROM accounts)",
+                               &stmt, err);
+    if (st != MM_OK)
+        return st;
+    db_bind_int64(stmt, 1, since_ms);
+    if (db_step(stmt) == DB_ROW) {
+        *events = db_column_int64(stmt, 0);
+        *accounts = db_column_int64(stmt, 1);
+    } else {
+        st = cat_db_error(reader->cat, "reading the size of the last hour", err);
+    }
+    db_finalize(stmt);
+    return st;
+}

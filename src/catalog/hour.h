@@ -40,6 +40,10 @@ mm_status catalog_hour_rollups(mm_hour_reader *reader, int64_t since_ms, mm_hour
 mm_status catalog_hour_account_rollups(mm_hour_reader *reader, const char *account,
                                        int64_t since_ms, mm_hour_rollup_fn fn, void *ctx,
                                        mm_error *err);
+/* The events the minute rollups hold from since_ms on (one sum over the range of their key)
+ * and the number of accounts in the catalog: how big the hour is before reading it. */
+mm_status catalog_hour_size(mm_hour_reader *reader, int64_t since_ms, int64_t *events,
+                            int64_t *accounts, mm_error *err);
 /* The account's events with from_ms <= ts_ms < to_ms and id <= max_id, ascending by (ts_ms, id),
  * with the columns the windows' state reads: id, ts_ms, kind, account, provider, outcome,
  * http_status, retry_after_ms, message (the rest zero, latency and TTFT -1). */

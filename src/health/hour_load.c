@@ -310,15 +310,22 @@ static mm_status load_hour_in(hour_load *load, mm_catalog *cat, const mm_account
                               mm_error *err)
 {
     mm_status st = MM_OK;
-    if (!accounts)
+    if (!accounts) { /* every account: the size of the hour first, from one sum */
+        int64_t events = 0, in_catalog = 0;
+        st = catalog_hour_size(load->reader, load->since_ms, &events, &in_catalog, err);
+        if (st == MM_OK && events <= RAW_EVENTS_AN_ACCOUNT * in_catalog)
+            return load_raw(cat, accounts, load, err);
+    }
+    if (st == MM_OK && !accounts)
         st = catalog_hour_rollups(load->reader, load->since_ms, add_rollup, load, err);
     for (size_t i = 0; accounts && st == MM_OK && i < accounts->count; i++)
         st = catalog_hour_account_rollups(load->reader, accounts->items[i].name, load->since_ms,
                                           add_rollup, load, err);
     if (st == MM_OK && load->max_id > load->rollups_upto)
         st = catalog_usage_since_id(cat, load->rollups_upto, 0, add_unrolled, load, NULL, err);
-    /* few events an account (a probe round or two): one indexed read of each account would
-     * cost more than folding the hour's raw events, which are then few */
+    /* few events an account with events (a probe round or two; the listed accounts, or an
+     * hour of a few busy accounts among many): one indexed read of each account would cost
+     * more than folding the hour's raw events, which are then few */
     int64_t events = 0;
     for (size_t i = 0; i < load->set->count; i++)
         for (int m = 0; m < load->set->items[i]->n_slots; m++)
