@@ -9,23 +9,9 @@
 #include <string.h>
 
 #include "catalog/month_cost.h"
+#include "health/hour_load.h"
 #include "health/status.h"
 #include "util/text.h"
-
-typedef struct load_context {
-    mm_window_set *set;
-    int64_t max_id;
-    bool out_of_memory;
-} load_context;
-
-static void fold_loaded_event(const mm_usage_event *ev, void *ctx)
-{
-    load_context *load = ctx;
-    if (ev->id > load->max_id || load->out_of_memory)
-        return; /* newer than the tail's starting point: the tail folds it */
-    if (!mm_window_set_fold(load->set, ev))
-        load->out_of_memory = true;
-}
 
 /* Month to date per account (priced cost, events without a price) from the day rollups:
  * windows only for accounts with traffic. */
@@ -55,20 +41,12 @@ static void fill_window_provider(mm_window_set *set, const char *account, const 
         mm_copy(win->provider, sizeof win->provider, provider);
 }
 
-/* The last hour's events into windows (the accounts with traffic); the month's totals are left
- * to the caller (set->fold_month stays false). */
+/* The last hour into windows (the accounts with traffic) from the minute rollups; the month's
+ * totals are left to the caller (set->fold_month stays false). */
 static mm_status load_hour(mm_catalog *cat, int64_t now_ms, mm_window_set *set, int64_t *max_id,
                            mm_error *err)
 {
-    mm_window_set_init(set, now_ms);
-    *max_id = catalog_usage_max_id(cat);
-    set->fold_month = false; /* the month's totals come from the catalog's rollups */
-    load_context load = {.set = set, .max_id = *max_id};
-    int64_t since = (now_ms / MM_MINUTE_MS - (MM_WINDOW_MINUTES - 1)) * MM_MINUTE_MS;
-    mm_status st = catalog_usage_since_time(cat, NULL, since, fold_loaded_event, &load, err);
-    if (st == MM_OK && load.out_of_memory)
-        st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory loading the last hour");
-    return st;
+    return health_hour_load(cat, now_ms, set, max_id, err);
 }
 
 mm_status health_windows_load(mm_catalog *cat, const mm_account_list *accounts, int64_t now_ms,
@@ -637,16 +615,9 @@ mm_status health_status_for_accounts(mm_catalog *cat, int64_t now_ms, const mm_h
     mm_health_thresholds loaded;
     t = thresholds_or_catalog(cat, t, &loaded);
     mm_window_set set;
-    mm_window_set_init(&set, now_ms);
-    set.fold_month = false; /* a status never reads the month */
-    load_context load = {.set = &set, .max_id = catalog_usage_max_id(cat)};
-    int64_t since = (now_ms / MM_MINUTE_MS - (MM_WINDOW_MINUTES - 1)) * MM_MINUTE_MS;
-    mm_status st = MM_OK;
-    for (size_t i = 0; st == MM_OK && i < accounts->count; i++)
-        st = catalog_usage_since_time(cat, accounts->items[i].name, since, fold_loaded_event, &load,
-                                      err);
-    if (st == MM_OK && load.out_of_memory)
-        st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory loading the last hour");
+    int64_t max_id;
+    /* the listed accounts' hour (a status never reads the month) */
+    mm_status st = health_hour_load_accounts(cat, now_ms, accounts, &set, &max_id, err);
     if (st == MM_OK)
         st = health_map_fill(accounts, &set, now_ms, t, out, err);
     mm_window_set_free(&set);

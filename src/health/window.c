@@ -17,21 +17,21 @@ void mm_window_set_init(mm_window_set *set, int64_t now_ms)
     set->fold_month = true;
 }
 
-static void slot_free(mm_minute_slot *slot)
+static void detail_free(mm_minute_detail *detail)
 {
-    if (!slot)
+    if (!detail)
         return;
-    mm_histogram_free(&slot->latency);
-    if (slot->ttft)
-        mm_histogram_free(slot->ttft);
-    free(slot->ttft);
-    free(slot);
+    mm_histogram_free(&detail->latency);
+    if (detail->ttft)
+        mm_histogram_free(detail->ttft);
+    free(detail->ttft);
+    free(detail);
 }
 
 static void window_free(mm_account_window *win)
 {
-    for (int i = 0; win->slots && i < MM_WINDOW_MINUTES; i++)
-        slot_free(win->slots[i]);
+    for (int i = 0; i < win->n_slots; i++)
+        detail_free(win->slots[i].detail);
     free(win->slots);
     for (size_t i = 0; i < win->n_errors; i++)
         free((char *)win->errors[i].message);
@@ -49,15 +49,14 @@ size_t mm_window_bytes(const mm_account_window *win)
     size_t bytes = sizeof *win + win->n_errors * sizeof *win->errors;
     for (size_t i = 0; i < win->n_errors; i++)
         bytes += strlen(win->errors[i].message) + 1;
-    if (win->slots)
-        bytes += MM_WINDOW_MINUTES * sizeof *win->slots;
-    for (int i = 0; win->slots && i < MM_WINDOW_MINUTES; i++) {
-        const mm_minute_slot *slot = win->slots[i];
-        if (!slot)
+    bytes += win->slot_capacity * sizeof *win->slots;
+    for (int i = 0; i < win->n_slots; i++) {
+        const mm_minute_detail *detail = win->slots[i].detail;
+        if (!detail)
             continue;
-        bytes += sizeof *slot + histogram_bytes(&slot->latency);
-        if (slot->ttft)
-            bytes += sizeof *slot->ttft + histogram_bytes(slot->ttft);
+        bytes += sizeof *detail + histogram_bytes(&detail->latency);
+        if (detail->ttft)
+            bytes += sizeof *detail->ttft + histogram_bytes(detail->ttft);
     }
     return bytes;
 }
@@ -86,9 +85,19 @@ const mm_account_window *mm_window_set_find(const mm_window_set *set, const char
 
 mm_account_window *mm_window_set_get(mm_window_set *set, const char *account)
 {
-    mm_account_window *existing = (mm_account_window *)mm_window_set_find(set, account);
-    if (existing)
-        return existing;
+    size_t position;
+    return mm_window_set_get_at(set, account, &position);
+}
+
+mm_account_window *mm_window_set_get_at(mm_window_set *set, const char *account, size_t *position)
+{
+    long at =
+        mm_hash_index_find(&set->index, mm_hash_string(account), account, account_matches, set);
+    if (at >= 0) {
+        *position = (size_t)at;
+        return set->items[at];
+    }
+    *position = set->count;
     if (set->count == set->capacity) {
         size_t capacity = set->capacity ? set->capacity * 2 : 16;
         mm_account_window **items = realloc(set->items, capacity * sizeof *items);
@@ -154,37 +163,117 @@ static void count_event(mm_window_counts *c, const mm_usage_event *ev, event_ver
         c->unpriced++;
 }
 
-/* The slot for ev's minute (allocated at the first event of its ring position), emptied if
- * it held an older minute; *slot NULL if ev is older than the minute the slot already holds
- * (more than an hour behind). false only when out of memory. */
+/* The slot for the minute (a new one at the first minute of its ring position, emptied if it
+ * held an older minute); *slot NULL if the minute is older than the one its position already
+ * holds (more than an hour behind). false only when out of memory. */
 static bool slot_for(mm_account_window *win, int64_t minute, mm_minute_slot **out)
 {
     *out = NULL;
-    if (!win->slots && !(win->slots = calloc(MM_WINDOW_MINUTES, sizeof *win->slots)))
-        return false;
-    mm_minute_slot **at = &win->slots[minute % MM_WINDOW_MINUTES];
-    if (!*at && !(*at = calloc(1, sizeof **at)))
-        return false;
-    mm_minute_slot *slot = *at;
+    int position = (int)(minute % MM_WINDOW_MINUTES);
+    mm_minute_slot *slot = NULL;
+    for (int i = 0; i < win->n_slots && !slot; i++)
+        if (win->slots[i].minute % MM_WINDOW_MINUTES == position)
+            slot = &win->slots[i];
+    if (!slot) {
+        if (win->n_slots == win->slot_capacity) {
+            int capacity = win->slot_capacity ? win->slot_capacity * 4 : 2; /* 2, 8, 32, 60 */
+            capacity = capacity > MM_WINDOW_MINUTES ? MM_WINDOW_MINUTES : capacity;
+            mm_minute_slot *grown = realloc(win->slots, (size_t)capacity * sizeof *grown);
+            if (!grown)
+                return false;
+            win->slots = grown;
+            win->slot_capacity = (uint8_t)capacity;
+        }
+        slot = &win->slots[win->n_slots++];
+        memset(slot, 0, sizeof *slot);
+        slot->minute = (int32_t)minute;
+    }
     if (slot->minute > minute)
         return true;
     if (slot->minute < minute) {
-        slot->minute = minute;
-        memset(&slot->counts, 0, sizeof slot->counts);
-        mm_histogram_reset(&slot->latency);
-        if (slot->ttft)
-            mm_histogram_reset(slot->ttft);
+        detail_free(slot->detail);
+        memset(slot, 0, sizeof *slot);
+        slot->minute = (int32_t)minute;
     }
     *out = slot;
     return true;
 }
 
+/* The slot's detail, made at its first use; NULL when out of memory. */
+static mm_minute_detail *detail_of(mm_minute_slot *slot)
+{
+    if (!slot->detail && (slot->detail = calloc(1, sizeof *slot->detail)))
+        mm_histogram_init(&slot->detail->latency);
+    return slot->detail;
+}
+
+/* Whether counts have anything beyond the number of events (the detail's part). */
+static bool has_detail(const mm_window_counts *c)
+{
+    return c->tokens_in || c->tokens_out || c->tokens_cache_read || c->tokens_cache_write ||
+           c->usage_estimated || c->cost_micros || c->unpriced;
+}
+
+static void add_counts(mm_window_counts *dst, const mm_window_counts *src);
+
+/* Adds counts to the slot (the detail made when they have any of its part); false when out of
+ * memory. */
+static bool add_to_slot(mm_minute_slot *slot, const mm_window_counts *c)
+{
+    slot->events += (int32_t)c->events;
+    slot->errors += (int32_t)c->errors;
+    slot->request_errors += (int32_t)c->request_errors;
+    slot->rate_limited += (int32_t)c->rate_limited;
+    if (!has_detail(c))
+        return true;
+    mm_minute_detail *d = detail_of(slot);
+    if (!d)
+        return false;
+    d->tokens_in += c->tokens_in;
+    d->tokens_out += c->tokens_out;
+    d->tokens_cache_read += c->tokens_cache_read;
+    d->tokens_cache_write += c->tokens_cache_write;
+    d->usage_estimated += c->usage_estimated;
+    d->cost_micros += c->cost_micros;
+    d->unpriced += c->unpriced;
+    return true;
+}
+
+void mm_minute_counts(const mm_minute_slot *slot, mm_window_counts *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!slot)
+        return;
+    out->events = slot->events;
+    out->errors = slot->errors;
+    out->request_errors = slot->request_errors;
+    out->rate_limited = slot->rate_limited;
+    const mm_minute_detail *d = slot->detail;
+    if (!d)
+        return;
+    out->tokens_in = d->tokens_in;
+    out->tokens_out = d->tokens_out;
+    out->tokens_cache_read = d->tokens_cache_read;
+    out->tokens_cache_write = d->tokens_cache_write;
+    out->usage_estimated = d->usage_estimated;
+    out->cost_micros = d->cost_micros;
+    out->unpriced = d->unpriced;
+}
+
 /* Adds a streamed success's time to first token to the slot's sketch, made at the first. */
 static bool add_ttft(mm_minute_slot *slot, int64_t ttft_ms)
 {
-    if (!slot->ttft && !(slot->ttft = calloc(1, sizeof *slot->ttft)))
+    mm_minute_detail *d = detail_of(slot);
+    if (!d || (!d->ttft && !(d->ttft = calloc(1, sizeof *d->ttft))))
         return false;
-    return mm_histogram_add(slot->ttft, ttft_ms);
+    return mm_histogram_add(d->ttft, ttft_ms);
+}
+
+/* Adds a success's latency to the slot's sketch. */
+static bool add_latency(mm_minute_slot *slot, int64_t latency_ms)
+{
+    mm_minute_detail *d = detail_of(slot);
+    return d && mm_histogram_add(&d->latency, latency_ms);
 }
 
 /* Keeps ev as the newest of the latest errors: a new entry until there are
@@ -247,16 +336,19 @@ static bool track_state(mm_account_window *win, const mm_usage_event *ev, event_
     return ok || remember_error(win, ev);
 }
 
-bool mm_window_set_fold(mm_window_set *set, const mm_usage_event *ev)
+/* The event's window, its provider set from the first event folded; NULL when out of memory. */
+static mm_account_window *window_of(mm_window_set *set, const mm_usage_event *ev)
 {
     mm_account_window *win = mm_window_set_get(set, ev->account);
-    if (!win)
-        return false;
-    if (!win->provider[0])
+    if (win && !win->provider[0])
         mm_copy(win->provider, sizeof win->provider, ev->provider);
-    event_verdict verdict = judge_event(ev);
-    bool ok = verdict == EVENT_OK;
-    if (!track_state(win, ev, verdict))
+    return win;
+}
+
+bool mm_window_set_track(mm_window_set *set, const mm_usage_event *ev)
+{
+    mm_account_window *win = window_of(set, ev);
+    if (!win || !track_state(win, ev, judge_event(ev)))
         return false;
     if (set->fold_month && ev->ts_ms >= set->month_start_ms) {
         if (ev->cost_micros >= 0)
@@ -264,19 +356,72 @@ bool mm_window_set_fold(mm_window_set *set, const mm_usage_event *ev)
         else
             win->month_unpriced++;
     }
+    return true;
+}
+
+bool mm_window_set_count(mm_window_set *set, const mm_usage_event *ev)
+{
+    mm_account_window *win = window_of(set, ev);
+    if (!win)
+        return false;
     if (ev->ts_ms < 0)
         return true;
+    event_verdict verdict = judge_event(ev);
+    bool ok = verdict == EVENT_OK;
     mm_minute_slot *slot;
     if (!slot_for(win, ev->ts_ms / MM_MINUTE_MS, &slot))
         return false;
     if (!slot)
         return true;
-    count_event(&slot->counts, ev, verdict);
+    mm_window_counts counts = {0};
+    count_event(&counts, ev, verdict);
+    if (!add_to_slot(slot, &counts))
+        return false;
     if (ok && ev->streamed && ev->ttft_ms >= 0 && !add_ttft(slot, ev->ttft_ms))
         return false;
-    if (ok && ev->latency_ms >= 0)
-        return mm_histogram_add(&slot->latency, ev->latency_ms);
-    return true;
+    return !(ok && ev->latency_ms >= 0) || add_latency(slot, ev->latency_ms);
+}
+
+bool mm_window_set_fold(mm_window_set *set, const mm_usage_event *ev)
+{
+    return mm_window_set_track(set, ev) && mm_window_set_count(set, ev);
+}
+
+bool mm_window_add_minute(mm_account_window *win, int64_t minute, const mm_window_counts *counts,
+                          const void *latency, size_t latency_size)
+{
+    mm_minute_slot *slot;
+    if (minute < 0 || !slot_for(win, minute, &slot))
+        return minute < 0;
+    if (!slot)
+        return true;
+    if (!add_to_slot(slot, counts))
+        return false;
+    mm_histogram sketch;
+    mm_histogram_init(&sketch);
+    bool ok = !latency_size || mm_histogram_merge_encoded(&sketch, latency, latency_size);
+    if (ok && sketch.count > 0) { /* a minute without successes keeps no detail for it */
+        mm_minute_detail *d = detail_of(slot);
+        ok = d && mm_histogram_merge(&d->latency, &sketch);
+    }
+    mm_histogram_free(&sketch);
+    return ok;
+}
+
+bool mm_window_add_ttft(mm_account_window *win, int64_t ts_ms, int64_t ttft_ms)
+{
+    mm_minute_slot *slot;
+    if (ts_ms < 0 || ttft_ms < 0 || !slot_for(win, ts_ms / MM_MINUTE_MS, &slot))
+        return ts_ms < 0 || ttft_ms < 0;
+    return !slot || add_ttft(slot, ttft_ms);
+}
+
+const mm_minute_slot *mm_window_minute(const mm_account_window *win, int64_t minute)
+{
+    for (int i = 0; i < win->n_slots; i++)
+        if (win->slots[i].minute == minute)
+            return &win->slots[i];
+    return NULL;
 }
 
 static void add_counts(mm_window_counts *dst, const mm_window_counts *src)
@@ -303,13 +448,16 @@ bool mm_window_sum(const mm_account_window *win, int64_t now_ms, int minutes, mm
         minutes = MM_WINDOW_MINUTES;
     int64_t last = now_ms / MM_MINUTE_MS;
     int64_t first = last - minutes + 1;
-    for (int i = 0; win->slots && i < MM_WINDOW_MINUTES; i++) {
-        const mm_minute_slot *slot = win->slots[i];
-        if (!slot || slot->minute < first || slot->minute > last || slot->counts.events == 0)
+    for (int i = 0; i < win->n_slots; i++) {
+        const mm_minute_slot *slot = &win->slots[i];
+        if (slot->minute < first || slot->minute > last || slot->events == 0)
             continue;
-        add_counts(&out->counts, &slot->counts);
-        if (!mm_histogram_merge(&out->latency, &slot->latency) ||
-            (slot->ttft && !mm_histogram_merge(&out->ttft, slot->ttft)))
+        mm_window_counts counts;
+        mm_minute_counts(slot, &counts);
+        add_counts(&out->counts, &counts);
+        const mm_minute_detail *d = slot->detail;
+        if (d && (!mm_histogram_merge(&out->latency, &d->latency) ||
+                  (d->ttft && !mm_histogram_merge(&out->ttft, d->ttft))))
             return false;
     }
     return true;
@@ -324,15 +472,20 @@ void mm_window_totals_free(mm_window_totals *totals)
 void mm_window_series(const mm_account_window *win, int64_t now_ms, int32_t requests[60],
                       int32_t errors[60], int32_t p95_ms[60])
 {
-    int64_t last = now_ms / MM_MINUTE_MS;
+    int64_t first = now_ms / MM_MINUTE_MS - (MM_WINDOW_MINUTES - 1);
     for (int i = 0; i < MM_WINDOW_MINUTES; i++) {
-        int64_t minute = last - (MM_WINDOW_MINUTES - 1) + i;
-        const mm_minute_slot *slot = win->slots ? win->slots[minute % MM_WINDOW_MINUTES] : NULL;
-        bool current = slot && slot->minute == minute;
-        requests[i] = current ? (int32_t)slot->counts.events : 0;
-        errors[i] = current ? (int32_t)slot->counts.errors : 0;
-        double p95 = current ? mm_histogram_quantile(&slot->latency, 0.95) : -1.0;
-        p95_ms[i] = p95 < 0 ? -1 : (int32_t)(p95 + 0.5);
+        requests[i] = errors[i] = 0;
+        p95_ms[i] = -1;
+    }
+    for (int i = 0; i < win->n_slots; i++) {
+        const mm_minute_slot *slot = &win->slots[i];
+        int64_t at = slot->minute - first;
+        if (at < 0 || at >= MM_WINDOW_MINUTES)
+            continue;
+        requests[at] = slot->events;
+        errors[at] = slot->errors;
+        double p95 = slot->detail ? mm_histogram_quantile(&slot->detail->latency, 0.95) : -1.0;
+        p95_ms[at] = p95 < 0 ? -1 : (int32_t)(p95 + 0.5);
     }
 }
 

@@ -31,12 +31,21 @@ typedef struct mm_window_counts {
     int64_t unpriced;        /* ...and are counted here */
 } mm_window_counts;
 
-typedef struct mm_minute_slot {
-    int64_t minute; /* ts_ms / 60000 of the events counted here; 0 when never used */
-    mm_window_counts counts;
+/* A minute's figures beyond its counts of events: tokens, cost and the sketches, made at the
+ * minute's first event that has any (a minute of refused probes has none). */
+typedef struct mm_minute_detail {
+    int64_t tokens_in, tokens_out, tokens_cache_read, tokens_cache_write;
+    int64_t usage_estimated, cost_micros, unpriced;
     mm_histogram latency; /* successful events only */
     mm_histogram *ttft;   /* successful streamed events' time to first token; NULL until the
                              minute's first such event */
+} mm_minute_detail;
+
+/* One minute of an account's hour: 32 bytes, plus its detail when it has one. */
+typedef struct mm_minute_slot {
+    int32_t minute; /* ts_ms / 60000 of the events counted here */
+    int32_t events, errors, request_errors, rate_limited; /* as mm_window_counts */
+    mm_minute_detail *detail;                             /* NULL: no tokens, cost or sketch */
 } mm_minute_slot;
 
 typedef struct mm_recent_error {
@@ -52,10 +61,12 @@ typedef struct mm_recent_error {
 typedef struct mm_account_window {
     char account[MM_NAME_MAX];
     char provider[MM_PROVIDER_ID_MAX];
-    /* ring keyed by minute % 60: MM_WINDOW_MINUTES slot pointers, allocated at the account's
-     * first event of the hour (NULL before: an idle account costs only this struct); each slot
-     * allocated at its minute's first event (NULL: that minute has not been seen) */
-    mm_minute_slot **slots;
+    /* the minutes seen, at most one a ring position (minute % 60, as a ring keyed so: a newer
+     * minute takes the place of the older one at its position), in no order; grown as minutes
+     * come (NULL before the account's first event of the hour: an idle account costs only this
+     * struct) */
+    mm_minute_slot *slots;
+    uint8_t n_slots, slot_capacity;
     /* state the status rule reads (in the order events were folded) */
     int consecutive_probe_failures;
     bool key_refused; /* the latest probe was refused for its key (outcome "auth"); cleared by
@@ -91,10 +102,29 @@ void mm_window_set_init(mm_window_set *set, int64_t now_ms);
 void mm_window_set_free(mm_window_set *set);
 /* The account's window, created empty if missing (NULL only when out of memory). */
 mm_account_window *mm_window_set_get(mm_window_set *set, const char *account);
+/* The same, with its position in items. */
+mm_account_window *mm_window_set_get_at(mm_window_set *set, const char *account, size_t *position);
 /* The account's window or NULL. */
 const mm_account_window *mm_window_set_find(const mm_window_set *set, const char *account);
-/* Folds one event into its account's window in O(1). false only when out of memory. */
+/* Folds one event into its account's window in O(1): mm_window_set_track then
+ * mm_window_set_count. false only when out of memory. */
 bool mm_window_set_fold(mm_window_set *set, const mm_usage_event *ev);
+/* The state part of a fold: the status rule's state, the latest errors, the month's cost (when
+ * set->fold_month) and the provider. false only when out of memory. */
+bool mm_window_set_track(mm_window_set *set, const mm_usage_event *ev);
+/* The counting part: the event's minute slot (counts, latency and TTFT sketches). */
+bool mm_window_set_count(mm_window_set *set, const mm_usage_event *ev);
+/* Adds a minute's sums from the rollups to its slot: counts, and the latency sketch in
+ * util/histogram's encoding (latency_size 0: none). false when out of memory or the sketch is
+ * malformed. */
+bool mm_window_add_minute(mm_account_window *win, int64_t minute, const mm_window_counts *counts,
+                          const void *latency, size_t latency_size);
+/* Adds a streamed success's time to first token (ms) to its minute's sketch. */
+bool mm_window_add_ttft(mm_account_window *win, int64_t ts_ms, int64_t ttft_ms);
+/* The slot of that minute (ts_ms / 60000), or NULL when the window has none. */
+const mm_minute_slot *mm_window_minute(const mm_account_window *win, int64_t minute);
+/* A slot's counts (zero where it has no detail); NULL slot: all zero. */
+void mm_minute_counts(const mm_minute_slot *slot, mm_window_counts *out);
 /* Starts a new month (month cost back to 0) when now_ms has crossed into one. */
 void mm_window_set_roll_month(mm_window_set *set, int64_t now_ms);
 

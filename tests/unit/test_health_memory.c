@@ -226,11 +226,11 @@ static void ttft_sketches_only_in_minutes_with_streamed_events(void **state)
     const mm_account_window *win = mm_window_set_find(&set, "a");
     int64_t now_minute = NOW / 60000;
     size_t slots = 0, sketches = 0;
-    for (int i = 0; i < MM_WINDOW_MINUTES; i++) {
-        const mm_minute_slot *slot = win->slots[i];
-        slots += slot != NULL;
-        sketches += slot && slot->ttft;
-        if (slot && slot->ttft)
+    for (int i = 0; i < win->n_slots; i++) {
+        const mm_minute_slot *slot = &win->slots[i];
+        slots++;
+        sketches += slot->detail && slot->detail->ttft;
+        if (slot->detail && slot->detail->ttft)
             assert_int_equal(slot->minute, now_minute - 2);
     }
     assert_int_equal(slots, 5);    /* only the minutes that saw events */

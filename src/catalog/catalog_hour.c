@@ -1,0 +1,263 @@
+/* The last hour as the health windows read it: the account minute rollups in one range of their
+ * key, and the few raw events of one account a window's state needs, through reused statements. */
+#include "catalog/hour.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog/catalog_internal.h"
+
+/* The minute rollups of the accounts from a minute on: start_ms leads the primary key, so this
+ * reads the hour's rows and no others (`scope || ''` keeps SQLite off the by-name index). */
+static const char HOUR_ROLLUPS[] =
+    "SELECT name, kind, start_ms, events, errors, request_errors, rate_limited, tokens_in, "
+    "tokens_out, tokens_cache_read, tokens_cache_write, usage_estimated, cost_micros, unpriced, "
+    "served, served_tokens, served_cost_micros, latency FROM usage_rollup_minute "
+    "WHERE start_ms >= ?1 AND scope || '' = 'account'";
+/* One account's: the by-name index. */
+static const char HOUR_ACCOUNT_ROLLUPS[] =
+    "SELECT name, kind, start_ms, events, errors, request_errors, rate_limited, tokens_in, "
+    "tokens_out, tokens_cache_read, tokens_cache_write, usage_estimated, cost_micros, unpriced, "
+    "served, served_tokens, served_cost_micros, latency FROM usage_rollup_minute "
+    "WHERE scope = 'account' AND name = ?2 AND model = '' AND start_ms >= ?1";
+/* One account's events in a range of time: the (account, ts_ms, ...) index. */
+static const char HOUR_EVENTS[] =
+    "SELECT id, ts_ms, kind, account, provider, outcome, http_status, retry_after_ms, message "
+    "FROM usage_events WHERE account = ?1 AND ts_ms >= ?2 AND ts_ms < ?3 AND id <= ?4 "
+    "ORDER BY ts_ms, id";
+static const char HOUR_COOLDOWN[] =
+    "SELECT ts_ms + retry_after_ms FROM usage_events WHERE account = ?1 AND ts_ms >= ?2 "
+    "AND id <= ?3 AND outcome = 'rate_limited' AND retry_after_ms > 0 "
+    "ORDER BY ts_ms DESC, id DESC LIMIT 1";
+static const char HOUR_STREAMED[] =
+    "SELECT id, ts_ms, kind, account, provider, outcome, http_status, retry_after_ms, message, "
+    "ttft_ms FROM usage_events WHERE account = ?1 AND ts_ms >= ?2 AND id <= ?3 "
+    "AND kind = 'request' AND outcome = 'ok' AND ttft_ms >= 0 ORDER BY ts_ms, id";
+
+enum { STMT_EVENTS, STMT_COOLDOWN, STMT_STREAMED, STMT_ACCOUNT_ROLLUPS, STMT_COUNT };
+static const char *const STMT_SQL[STMT_COUNT] = {HOUR_EVENTS, HOUR_COOLDOWN, HOUR_STREAMED,
+                                                 HOUR_ACCOUNT_ROLLUPS};
+
+struct mm_hour_reader {
+    mm_catalog *cat;
+    db_stmt *stmt[STMT_COUNT]; /* prepared at first use, reset after each */
+};
+
+mm_status catalog_hour_open(mm_catalog *cat, mm_hour_reader **out, int64_t *max_id,
+                            int64_t *rollups_upto, mm_error *err)
+{
+    *out = NULL;
+    *max_id = *rollups_upto = 0;
+    mm_hour_reader *reader = calloc(1, sizeof *reader);
+    if (!reader)
+        return cat_out_of_memory(err);
+    reader->cat = cat;
+    mm_status st = cat_rollup_read_upto(cat, rollups_upto, err);
+    if (st == MM_OK)
+        st = cat_query_int(cat, "SELECT coalesce(max(id), 0) FROM usage_events", NULL, max_id, err);
+    if (st != MM_OK) {
+        free(reader);
+        return st;
+    }
+    *out = reader;
+    return MM_OK;
+}
+
+void catalog_hour_close(mm_hour_reader *reader)
+{
+    if (!reader)
+        return;
+    for (int i = 0; i < STMT_COUNT; i++)
+        db_finalize(reader->stmt[i]);
+    free(reader);
+}
+
+static void read_sums(db_stmt *stmt, int first, mm_usage_rollup *s)
+{
+    int64_t *fields[] = {&s->events,
+                         &s->errors,
+                         &s->request_errors,
+                         &s->rate_limited,
+                         &s->tokens_in,
+                         &s->tokens_out,
+                         &s->tokens_cache_read,
+                         &s->tokens_cache_write,
+                         &s->usage_estimated,
+                         &s->cost_micros,
+                         &s->unpriced,
+                         &s->served,
+                         &s->served_tokens,
+                         &s->served_cost_micros};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        *fields[i] = db_column_int64(stmt, first + (int)i);
+}
+
+/* Steps a rollups' statement to its end, each row to fn. */
+static mm_status stream_rollups(mm_hour_reader *reader, db_stmt *stmt, mm_hour_rollup_fn fn,
+                                void *ctx, mm_error *err)
+{
+    mm_status st = MM_OK;
+    int rc;
+    char account[MM_NAME_MAX], kind[8];
+    while (st == MM_OK && (rc = db_step(stmt)) == DB_ROW) {
+        mm_hour_rollup row = {.account = account, .kind = kind};
+        db_column_copy(stmt, 0, account, sizeof account);
+        db_column_copy(stmt, 1, kind, sizeof kind);
+        row.start_ms = db_column_int64(stmt, 2);
+        read_sums(stmt, 3, &row.sums);
+        row.latency = db_column_blob(stmt, 17, &row.latency_size);
+        if (!fn(&row, ctx))
+            st = cat_out_of_memory(err);
+    }
+    if (st == MM_OK && rc != DB_DONE)
+        st = cat_db_error(reader->cat, "reading the minute rollups", err);
+    return st;
+}
+
+mm_status catalog_hour_rollups(mm_hour_reader *reader, int64_t since_ms, mm_hour_rollup_fn fn,
+                               void *ctx, mm_error *err)
+{
+    db_stmt *stmt;
+    mm_status st = cat_prepare(reader->cat, HOUR_ROLLUPS, &stmt, err);
+    if (st != MM_OK)
+        return st;
+    db_bind_int64(stmt, 1, since_ms);
+    st = stream_rollups(reader, stmt, fn, ctx, err);
+    db_finalize(stmt);
+    return st;
+}
+
+/* The reader's statement `which`, prepared at its first use and reset for this one. */
+static mm_status statement(mm_hour_reader *reader, int which, db_stmt **stmt, mm_error *err)
+{
+    if (reader->stmt[which]) {
+        db_reset(reader->stmt[which]);
+        *stmt = reader->stmt[which];
+        return MM_OK;
+    }
+    mm_status st = cat_prepare(reader->cat, STMT_SQL[which], &reader->stmt[which], err);
+    *stmt = reader->stmt[which];
+    return st;
+}
+
+static void read_state_columns(db_stmt *stmt, mm_usage_event *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->id = db_column_int64(stmt, 0);
+    ev->ts_ms = db_column_int64(stmt, 1);
+    db_column_copy(stmt, 2, ev->kind, sizeof ev->kind);
+    db_column_copy(stmt, 3, ev->account, sizeof ev->account);
+    db_column_copy(stmt, 4, ev->provider, sizeof ev->provider);
+    db_column_copy(stmt, 5, ev->outcome, sizeof ev->outcome);
+    ev->http_status = (int)db_column_int64(stmt, 6);
+    ev->retry_after_ms = db_column_int64(stmt, 7);
+    db_column_copy(stmt, 8, ev->message, sizeof ev->message);
+    ev->latency_ms = ev->ttft_ms = -1;
+}
+
+/* Steps stmt to its end, each row read as the state's columns (plus ttft_ms at column 9 when
+ * streamed) to fn. */
+static mm_status stream_rows(mm_hour_reader *reader, db_stmt *stmt, bool streamed, mm_usage_fn fn,
+                             void *ctx, mm_error *err)
+{
+    mm_usage_event ev;
+    int rc;
+    while ((rc = db_step(stmt)) == DB_ROW) {
+        read_state_columns(stmt, &ev);
+        if (streamed) {
+            ev.streamed = true;
+            ev.ttft_ms = db_column_int64(stmt, 9);
+        }
+        fn(&ev, ctx);
+    }
+    mm_status st =
+        rc == DB_DONE ? MM_OK : cat_db_error(reader->cat, "reading the hour's usage events", err);
+    db_reset(stmt);
+    return st;
+}
+
+mm_status catalog_hour_events(mm_hour_reader *reader, const char *account, int64_t from_ms,
+                              int64_t to_ms, int64_t max_id, mm_usage_fn fn, void *ctx,
+                              mm_error *err)
+{
+    db_stmt *stmt;
+    mm_status st = statement(reader, STMT_EVENTS, &stmt, err);
+    if (st != MM_OK)
+        return st;
+    db_bind_text(stmt, 1, account);
+    db_bind_int64(stmt, 2, from_ms);
+    db_bind_int64(stmt, 3, to_ms);
+    db_bind_int64(stmt, 4, max_id);
+    return stream_rows(reader, stmt, false, fn, ctx, err);
+}
+
+mm_status catalog_hour_cooldown(mm_hour_reader *reader, const char *account, int64_t since_ms,
+                                int64_t max_id, int64_t *until_ms, mm_error *err)
+{
+    *until_ms = 0;
+    db_stmt *stmt;
+    mm_status st = statement(reader, STMT_COOLDOWN, &stmt, err);
+    if (st != MM_OK)
+        return st;
+    db_bind_text(stmt, 1, account);
+    db_bind_int64(stmt, 2, since_ms);
+    db_bind_int64(stmt, 3, max_id);
+    int rc = db_step(stmt);
+    if (rc == DB_ROW)
+        *until_ms = db_column_int64(stmt, 0);
+    else if (rc != DB_DONE)
+        st = cat_db_error(reader->cat, "reading the hour's rate limits", err);
+    db_reset(stmt);
+    return st;
+}
+
+mm_status catalog_hour_streamed(mm_hour_reader *reader, const char *account, int64_t since_ms,
+                                int64_t upto_id, mm_usage_fn fn, void *ctx, mm_error *err)
+{
+    db_stmt *stmt;
+    mm_status st = statement(reader, STMT_STREAMED, &stmt, err);
+    if (st != MM_OK)
+        return st;
+    db_bind_text(stmt, 1, account);
+    db_bind_int64(stmt, 2, since_ms);
+    db_bind_int64(stmt, 3, upto_id);
+    return stream_rows(reader, stmt, true, fn, ctx, err);
+}
+
+mm_status catalog_hour_account_rollups(mm_hour_reader *reader, const char *account,
+                                       int64_t since_ms, mm_hour_rollup_fn fn, void *ctx,
+                                       mm_error *err)
+{
+    db_stmt *stmt;
+    mm_status st = statement(reader, STMT_ACCOUNT_ROLLUPS, &stmt, err);
+    if (st != MM_OK)
+        return st;
+    db_bind_int64(stmt, 1, since_ms);
+    db_bind_text(stmt, 2, account);
+    st = stream_rollups(reader, stmt, fn, ctx, err);
+    db_reset(stmt);
+    return st;
+}
+
+mm_status catalog_hour_size(mm_hour_reader *reader, int64_t since_ms, int64_t *events,
+                            int64_t *accounts, mm_error *err)
+{
+    *events = *accounts = 0;
+    db_stmt *stmt;
+    mm_status st = cat_prepare(reader->cat,
+                               "SELECT (SELECT coalesce(sum(events), 0) FROM usage_rollup_minute "
+                               "WHERE start_ms >= ?1 AND scope || '' = 'account'), "
+                               "(SELECT count(*) FROM accounts)",
+                               &stmt, err);
+    if (st != MM_OK)
+        return st;
+    db_bind_int64(stmt, 1, since_ms);
+    if (db_step(stmt) == DB_ROW) {
+        *events = db_column_int64(stmt, 0);
+        *accounts = db_column_int64(stmt, 1);
+    } else {
+        st = cat_db_error(reader->cat, "reading the size of the last hour", err);
+    }
+    db_finalize(stmt);
+    return st;
+}
