@@ -1,6 +1,5 @@
-/* PostgreSQL array literals in text form: one growing buffer, elements separated by commas,
- * texts quoted with " and \ escaped, bytea as "\\x<hex>" (the element text \x<hex>); the same
- * buffer takes raw bytes (COPY's lines). */
+/* PostgreSQL array literals and COPY lines in text form: one growing buffer, elements separated
+ * by commas, texts quoted with " and \ escaped, bytea as "\\x<hex>"; raw bytes for COPY. */
 #include "catalog/db_array.h"
 
 #include <stdio.h>
