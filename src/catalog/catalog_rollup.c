@@ -343,35 +343,50 @@ static bool sketch_merge_column(mm_histogram *latency, db_stmt *stmt, int index)
     return mm_histogram_merge_encoded(latency, data, len);
 }
 
+/* The stored rows of the pending keys k of one grain, each found by its primary key. */
 #define STORED_SKETCHES(grain, table)                                                              \
-    "SELECT " grain ", scope, name, model, kind, start_ms, latency FROM " table                    \
-    " WHERE name = ANY(?1::text[]) AND start_ms = ANY(?2::bigint[])"
+    "SELECT k.grain, k.scope, k.name, k.model, k.kind, k.start_ms, r.latency FROM k JOIN " table   \
+    " r ON r.scope = k.scope COLLATE \"C\" AND r.name = k.name COLLATE \"C\" AND r.model = "       \
+    "k.model COLLATE \"C\" AND r.start_ms = k.start_ms AND r.kind = k.kind COLLATE \"C\" "         \
+    "WHERE k.grain = " grain
+enum { STORED_KEY_COLUMNS = 6 };
 
 /* PostgreSQL: the stored sketches of every pending row (both grains) merged into theirs (the
- * write lock is ours), read in one query (prepared once, reused by every flush): every stored
- * row of the batch's names and start times (a few more than needed at most, matched here by
- * key). */
+ * write lock is ours), read in one query (prepared once, reused by every flush): the pending
+ * keys as column arrays, each looked up by the tables' primary keys (as many rows as the batch
+ * has, whatever the number of accounts), matched here by key. */
 static mm_status merge_stored_sketches(mm_catalog *cat, mm_error *err)
 {
     cat_rollup_pending *p = cat->rollups;
-    db_array names, starts;
-    db_array_init(&names);
-    db_array_init(&starts);
+    db_array keys[STORED_KEY_COLUMNS];
+    for (int c = 0; c < STORED_KEY_COLUMNS; c++)
+        db_array_init(&keys[c]);
     for (size_t i = 0; i < p->count; i++) {
-        db_array_text(&names, p->items[i].key.name);
-        db_array_int64(&starts, p->items[i].key.start_ms);
+        const rollup_key *key = &p->items[i].key;
+        db_array_int64(&keys[0], key->grain == GRAIN_DAY);
+        db_array_text(&keys[1], SCOPE_NAME[key->scope]);
+        db_array_text(&keys[2], key->name);
+        db_array_text(&keys[3], key->model);
+        db_array_text(&keys[4], key->kind);
+        db_array_int64(&keys[5], key->start_ms);
     }
-    const char *names_text = db_array_text_of(&names), *starts_text = db_array_text_of(&starts);
-    mm_status st = names_text && starts_text ? MM_OK : cat_out_of_memory(err);
+    const char *text[STORED_KEY_COLUMNS];
+    mm_status st = MM_OK;
+    for (int c = 0; c < STORED_KEY_COLUMNS && st == MM_OK; c++)
+        if (!(text[c] = db_array_text_of(&keys[c])))
+            st = cat_out_of_memory(err);
     if (st == MM_OK && !p->stored)
         st = cat_prepare(cat,
-                         STORED_SKETCHES("0", "usage_rollup_minute") " UNION ALL " /**/
+                         "WITH k AS (SELECT unnest(?1::int[]) AS grain, unnest(?2::text[]) AS "
+                         "scope, unnest(?3::text[]) AS name, unnest(?4::text[]) AS model, "
+                         "unnest(?5::text[]) AS kind, unnest(?6::bigint[]) AS start_ms) " /**/
+                         STORED_SKETCHES("0", "usage_rollup_minute") " UNION ALL "        /**/
                          STORED_SKETCHES("1", "usage_rollup_day"),
                          &p->stored, err);
     if (st == MM_OK) {
         db_stmt *stmt = p->stored;
-        cat_bind_text(stmt, 1, names_text);
-        cat_bind_text(stmt, 2, starts_text);
+        for (int c = 0; c < STORED_KEY_COLUMNS; c++)
+            cat_bind_text(stmt, c + 1, text[c]);
         db_step_result rc;
         while (st == MM_OK && (rc = db_step(stmt)) == DB_ROW) {
             rollup_key key = {.grain = db_column_int64(stmt, 0) ? GRAIN_DAY : GRAIN_MINUTE,
@@ -393,8 +408,8 @@ static mm_status merge_stored_sketches(mm_catalog *cat, mm_error *err)
             st = cat_db_error(cat, "reading the usage rollups", err);
         db_reset(stmt);
     }
-    db_array_free(&names);
-    db_array_free(&starts);
+    for (int c = 0; c < STORED_KEY_COLUMNS; c++)
+        db_array_free(&keys[c]);
     return st;
 }
 

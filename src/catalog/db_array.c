@@ -1,5 +1,5 @@
-/* PostgreSQL array literals in text form: one growing buffer, elements separated by commas,
- * texts quoted with " and \ escaped, bytea as "\\x<hex>" (the element text \x<hex>). */
+/* PostgreSQL array literals and COPY lines in text form: one growing buffer, elements separated
+ * by commas, texts quoted with " and \ escaped, bytea as "\\x<hex>"; raw bytes for COPY. */
 #include "catalog/db_array.h"
 
 #include <stdio.h>
@@ -52,11 +52,15 @@ void db_array_int64(db_array *a, int64_t value)
 
 void db_array_text(db_array *a, const char *value)
 {
-    size_t len = strlen(value);
+    db_array_text_n(a, value, strlen(value));
+}
+
+void db_array_text_n(db_array *a, const char *value, size_t len)
+{
     if (!next_element(a, 2 * len + 2))
         return;
     a->text[a->used++] = '"';
-    for (const char *c = value; *c; c++) {
+    for (const char *c = value; c < value + len; c++) {
         if (*c == '"' || *c == '\\')
             a->text[a->used++] = '\\';
         a->text[a->used++] = *c;
@@ -84,6 +88,15 @@ void db_array_null(db_array *a)
         memcpy(a->text + a->used, "NULL", 4);
         a->used += 4;
     }
+}
+
+bool db_array_raw(db_array *a, const void *bytes, size_t len)
+{
+    if (!reserve(a, len))
+        return false;
+    memcpy(a->text + a->used, bytes, len);
+    a->used += len;
+    return true;
 }
 
 const char *db_array_text_of(db_array *a)

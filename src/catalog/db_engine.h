@@ -127,15 +127,17 @@ typedef void (*db_row_binder)(db_stmt *stmt, int first, size_t row, void *ctx);
  * table and columns; tail may be NULL or an ON CONFLICT clause). How many rows one statement
  * carries is the engine's: SQLite steps one reused single-row statement per row (its id from
  * the connection: RETURNING would give every insert a statement journal); PostgreSQL, given
- * types (each column's SQL type: "bigint", "text", "bytea"), sends every row in one statement,
- * `head SELECT * FROM unnest(?1::bigint[], ?2::text[], …) tail`, each column one array parameter
+ * types (each column's SQL type: "bigint", "text", "bytea"), sends 64 rows or more of a plain
+ * insert (`INSERT INTO table(columns)`, no tail) by COPY, their ids drawn from the table's id
+ * sequence in the same exchange, and fewer in one statement,
+ * `head SELECT unnest(?1::bigint[]), unnest(?2::text[]), … tail`, each column one array parameter
  * (the same text whatever the number of rows: prepared once on the server and reused, 19
  * parameters instead of 19 a row); without types, DB_PG_ROWS_PER_STATEMENT rows a statement
- * `VALUES (…), (…)`. ids from RETURNING id, in row order. ids (NULL: not wanted) gets each row's
- * id. *reuse (NULL at first) keeps the engine's reused statement between calls of the same head,
- * types and tail; the caller finalizes it with db_finalize. Failure: MM_E_DB with the fault
- * recorded (db_error / db_last_fault); rows already sent stay in the open transaction, which the
- * caller rolls back. */
+ * `VALUES (…), (…)`. ids from RETURNING id (or the sequence), in row order. ids (NULL: not wanted)
+ * gets each row's id. *reuse (NULL at first) keeps the engine's reused statement between calls of
+ * the same head, types and tail; the caller finalizes it with db_finalize. Failure: MM_E_DB with
+ * the fault recorded (db_error / db_last_fault); rows already sent stay in the open transaction,
+ * which the caller rolls back. */
 #define DB_PG_ROWS_PER_STATEMENT 1000
 mm_status db_insert_rows(db_conn *db, const char *head, const char *const *types, int n_columns,
                          const char *tail, size_t n_rows, db_row_binder bind, void *ctx,

@@ -26,7 +26,8 @@
     X(PQexecPrepared) X(PQfinish) X(PQfname) X(PQfreemem) X(PQftype) X(PQgetisnull) \
     X(PQgetvalue) X(PQnfields) X(PQnotifies) X(PQntuples) X(PQprepare) X(PQreset) \
     X(PQresultErrorField) X(PQresultStatus) X(PQsetNoticeProcessor) X(PQsocket) X(PQstatus) \
-    X(PQtransactionStatus) X(PQunescapeBytea)
+    X(PQtransactionStatus) X(PQunescapeBytea) X(PQsendQuery) X(PQgetResult) X(PQputCopyData) \
+    X(PQputCopyEnd)
 /* clang-format on */
 
 #define MM_LIBPQ_SONAME "libpq.so.5" /* libpq's stable ABI */
@@ -78,6 +79,9 @@ static bool pq_load(void)
 #define OID_INT4 23
 #define OID_FLOAT4 700
 #define OID_NUMERIC 1700
+/* db_insert_rows with at least this many rows (and no ON CONFLICT) goes by COPY (copy_rows);
+ * fewer: one statement of column arrays (one round trip instead of two). */
+#define COPY_MIN_ROWS 64
 
 /* A statement text (with its parameter types) this connection has run: prepared on the server
  * under name the second time any statement object runs it, then shared by every later one. */
@@ -113,6 +117,22 @@ typedef struct pg_param {
     Oid type;   /* 0 = let the server infer it */
 } pg_param;
 
+/* The values bound to a db_insert_rows statement, slot (index - 1) = row * columns + column:
+ * sent as column arrays or as COPY lines once the number of rows is known (the step). */
+typedef enum pg_kind { VALUE_NULL, VALUE_INT, VALUE_TEXT, VALUE_BLOB } pg_kind;
+typedef struct pg_value {
+    pg_kind kind;
+    int64_t number;    /* VALUE_INT */
+    size_t at, length; /* VALUE_TEXT, VALUE_BLOB: the bytes in pg_rows.bytes */
+} pg_value;
+typedef struct pg_rows {
+    pg_value *values;
+    size_t n_values, cap_values;
+    char *bytes;
+    size_t used, cap;
+    bool failed; /* memory ran out */
+} pg_rows;
+
 typedef struct pg_stmt {
     db_stmt base;
     char *sql; /* with $N placeholders */
@@ -130,8 +150,12 @@ typedef struct pg_stmt {
     unsigned char **blobs; /* [n_fields] unescaped bytea of the current row */
     size_t *blob_lengths;  /* [n_fields] */
     int n_blobs;
-    int columns;      /* > 0: a db_insert_rows statement whose parameters are column arrays */
-    db_array *arrays; /* [columns]: the values bound so far, by column (pg_prepare_rows) */
+    int columns;      /* > 0: a db_insert_rows statement (pg_prepare_rows) */
+    db_array *arrays; /* [columns]: its column arrays, made from rows at the step */
+    pg_rows rows;     /* the values bound so far, row after row */
+    char *copy_head;  /* "COPY table(id, columns) FROM STDIN", or NULL: arrays only */
+    char *table;      /* the table (its id sequence gives the ids of a COPY) */
+    bool returning;   /* the new rows' ids are wanted (RETURNING id) */
 } pg_stmt;
 
 static PGconn *handle_of(db_conn *db)
@@ -336,18 +360,67 @@ static void set_param(db_stmt *base, int index, char *value, int length, int for
     *p = (pg_param){.value = value, .length = length, .format = format, .type = type};
 }
 
-/* The column array a value bound at index goes to (pg_prepare_rows), or NULL: a parameter. */
-static db_array *column_of(db_stmt *base, int index)
+/* The slot a value bound at index goes to in a db_insert_rows statement's rows, or NULL: a
+ * parameter (or no room: rows.failed). */
+static pg_value *row_value(db_stmt *base, int index)
 {
     pg_stmt *stmt = (pg_stmt *)base;
-    return stmt->columns && index >= 1 ? &stmt->arrays[(index - 1) % stmt->columns] : NULL;
+    if (!stmt->columns || index < 1)
+        return NULL;
+    pg_rows *r = &stmt->rows;
+    size_t slot = (size_t)index - 1;
+    if (slot >= r->cap_values) {
+        size_t cap = r->cap_values ? r->cap_values : 1024;
+        while (cap <= slot)
+            cap *= 2;
+        pg_value *grown = realloc(r->values, cap * sizeof *grown);
+        if (!grown) {
+            r->failed = true;
+            return NULL;
+        }
+        r->values = grown;
+        r->cap_values = cap;
+    }
+    while (r->n_values <= slot) /* slots skipped are NULL */
+        r->values[r->n_values++] = (pg_value){.kind = VALUE_NULL};
+    return &r->values[slot];
+}
+
+/* Keeps length bytes of data as the value at index of a db_insert_rows statement. */
+static void row_bytes(db_stmt *base, int index, pg_kind kind, const void *data, size_t length)
+{
+    pg_rows *r = &((pg_stmt *)base)->rows;
+    pg_value *v = row_value(base, index);
+    if (!v)
+        return;
+    if (r->used + length > r->cap) {
+        size_t cap = r->cap ? r->cap : 16384;
+        while (cap < r->used + length)
+            cap *= 2;
+        char *grown = realloc(r->bytes, cap);
+        if (!grown) {
+            r->failed = true;
+            return;
+        }
+        r->bytes = grown;
+        r->cap = cap;
+    }
+    memcpy(r->bytes + r->used, data, length);
+    *v = (pg_value){.kind = kind, .at = r->used, .length = length};
+    r->used += length;
+}
+
+static bool is_rows(db_stmt *base)
+{
+    return ((pg_stmt *)base)->columns > 0;
 }
 
 static void pg_bind_int64(db_stmt *stmt, int index, int64_t value)
 {
-    db_array *column = column_of(stmt, index);
-    if (column) {
-        db_array_int64(column, value);
+    if (is_rows(stmt)) {
+        pg_value *v = row_value(stmt, index);
+        if (v)
+            *v = (pg_value){.kind = VALUE_INT, .number = value};
         return;
     }
     char buf[24];
@@ -358,21 +431,18 @@ static void pg_bind_int64(db_stmt *stmt, int index, int64_t value)
 static void pg_bind_double(db_stmt *stmt, int index, double value)
 {
     char buf[32];
-    db_array *column = column_of(stmt, index);
-    if (column) {
-        snprintf(buf, sizeof buf, "%.17g", value);
-        db_array_text(column, buf); /* an element's text, as the server reads it */
+    snprintf(buf, sizeof buf, "%.17g", value);
+    if (is_rows(stmt)) { /* an element's text, as the server reads it */
+        row_bytes(stmt, index, VALUE_TEXT, buf, strlen(buf));
         return;
     }
-    snprintf(buf, sizeof buf, "%.17g", value);
     set_param(stmt, index, strdup(buf), 0, 0, OID_FLOAT8);
 }
 
 static void pg_bind_text(db_stmt *stmt, int index, const char *text)
 {
-    db_array *column = column_of(stmt, index);
-    if (column) {
-        db_array_text(column, text);
+    if (is_rows(stmt)) {
+        row_bytes(stmt, index, VALUE_TEXT, text, strlen(text));
         return;
     }
     set_param(stmt, index, strdup(text), 0, 0, OID_TEXT);
@@ -380,9 +450,10 @@ static void pg_bind_text(db_stmt *stmt, int index, const char *text)
 
 static void pg_bind_null(db_stmt *stmt, int index)
 {
-    db_array *column = column_of(stmt, index);
-    if (column) {
-        db_array_null(column);
+    if (is_rows(stmt)) {
+        pg_value *v = row_value(stmt, index);
+        if (v)
+            *v = (pg_value){.kind = VALUE_NULL};
         return;
     }
     set_param(stmt, index, NULL, 0, 0, 0);
@@ -390,9 +461,8 @@ static void pg_bind_null(db_stmt *stmt, int index)
 
 static void pg_bind_blob(db_stmt *stmt, int index, const void *data, size_t len)
 {
-    db_array *column = column_of(stmt, index);
-    if (column) {
-        db_array_bytea(column, data, len);
+    if (is_rows(stmt)) {
+        row_bytes(stmt, index, VALUE_BLOB, data, len);
         return;
     }
     char *copy = malloc(len ? len : 1);
@@ -512,11 +582,25 @@ static PGresult *send_statement(pg_stmt *stmt)
     return pq.PQexecPrepared(conn, stmt->name, n, values, lengths, formats, 0);
 }
 
-/* A column-array statement's arrays become its parameters (element text, type from the SQL's
- * cast); false when memory ran out building one. */
+/* The rows bound become the statement's column arrays, then its parameters (element text, type
+ * from the SQL's cast); false when memory ran out. */
 static bool take_columns(pg_stmt *stmt)
 {
-    bool ok = true;
+    const pg_rows *r = &stmt->rows;
+    bool ok = !r->failed;
+    for (size_t i = 0; ok && i < r->n_values; i++) {
+        const pg_value *v = &r->values[i];
+        db_array *column = &stmt->arrays[i % (size_t)stmt->columns];
+        if (v->kind == VALUE_INT) {
+            db_array_int64(column, v->number);
+        } else if (v->kind == VALUE_TEXT) {
+            db_array_text_n(column, r->bytes + v->at, v->length);
+        } else if (v->kind == VALUE_BLOB) {
+            db_array_bytea(column, r->bytes + v->at, v->length);
+        } else {
+            db_array_null(column);
+        }
+    }
     for (int c = 0; c < stmt->columns; c++) {
         char *text = db_array_take(&stmt->arrays[c]);
         ok = ok && text;
@@ -525,19 +609,140 @@ static bool take_columns(pg_stmt *stmt)
     return ok;
 }
 
+/* ---- many rows by COPY ---- */
+
+/* Appends one value in COPY's text format (\N for NULL; \, tab, newline and carriage return
+ * escaped; bytea as \\x and hex) to out; false when memory ran out. */
+static bool copy_value(db_array *out, const pg_rows *r, const pg_value *v)
+{
+    static const char HEX[] = "0123456789abcdef";
+    char digits[24];
+    const char *data = r->bytes + v->at;
+    switch (v->kind) {
+    case VALUE_NULL:
+        return db_array_raw(out, "\\N", 2);
+    case VALUE_INT:
+        return db_array_raw(out, digits,
+                            (size_t)snprintf(digits, sizeof digits, "%lld", (long long)v->number));
+    case VALUE_BLOB:
+        if (!db_array_raw(out, "\\\\x", 3))
+            return false;
+        for (size_t i = 0; i < v->length; i++) {
+            unsigned char b = (unsigned char)data[i];
+            char pair[2] = {HEX[b >> 4], HEX[b & 15]};
+            if (!db_array_raw(out, pair, 2))
+                return false;
+        }
+        return true;
+    default:
+        for (size_t i = 0; i < v->length; i++) {
+            const char *escaped = data[i] == '\\'   ? "\\\\"
+                                  : data[i] == '\t' ? "\\t"
+                                  : data[i] == '\n' ? "\\n"
+                                  : data[i] == '\r' ? "\\r"
+                                                    : NULL;
+            if (!(escaped ? db_array_raw(out, escaped, 2) : db_array_raw(out, &data[i], 1)))
+                return false;
+        }
+        return true;
+    }
+}
+
+/* The COPY data of the rows bound: a line a row, its id (ids, row order) first when ids. */
+static bool copy_data(const pg_stmt *stmt, const PGresult *ids, db_array *out)
+{
+    const pg_rows *r = &stmt->rows;
+    size_t columns = (size_t)stmt->columns, n_rows = r->n_values / columns;
+    bool ok = !r->failed;
+    for (size_t row = 0; ok && row < n_rows; row++) {
+        if (ids) {
+            const char *id = pq.PQgetvalue(ids, (int)row, 0);
+            ok = db_array_raw(out, id, strlen(id)) && db_array_raw(out, "\t", 1);
+        }
+        for (size_t c = 0; ok && c < columns; c++)
+            ok = copy_value(out, r, &r->values[row * columns + c]) &&
+                 db_array_raw(out, c + 1 < columns ? "\t" : "\n", 1);
+    }
+    return ok;
+}
+
+/* Sends the rows bound by COPY in one exchange of two round trips: the ids drawn from the
+ * table's id sequence in row order (when the statement returns them) and COPY ... FROM STDIN as
+ * one simple query, then the lines. The result: the ids (as RETURNING id would give them) or
+ * COPY's, or the first failure. */
+static PGresult *copy_rows(pg_stmt *stmt)
+{
+    PGconn *conn = handle_of(stmt->base.db);
+    size_t n_rows = stmt->rows.n_values / (size_t)stmt->columns;
+    char *sql = malloc(strlen(stmt->copy_head) + strlen(stmt->table) + 192);
+    if (!sql)
+        return NULL;
+    if (stmt->returning)
+        sprintf(sql,
+                "SELECT nextval(s.id) FROM (SELECT pg_get_serial_sequence('%s', 'id')::regclass "
+                "AS id) s, generate_series(1, %zu); %s",
+                stmt->table, n_rows, stmt->copy_head);
+    else
+        strcpy(sql, stmt->copy_head);
+    int sent = pq.PQsendQuery(conn, sql);
+    free(sql);
+    if (!sent)
+        return NULL;
+    PGresult *res, *kept = NULL, *failed = NULL;
+    while ((res = pq.PQgetResult(conn)) != NULL) {
+        ExecStatusType status = pq.PQresultStatus(res);
+        if (status == PGRES_COPY_IN) {
+            db_array data;
+            db_array_init(&data);
+            bool ok = (kept || !stmt->returning) && copy_data(stmt, kept, &data);
+            if (ok)
+                ok = pq.PQputCopyData(conn, data.text ? data.text : "", (int)data.used) == 1;
+            pq.PQputCopyEnd(conn, ok ? NULL : "mmadmin could not build the rows");
+            db_array_free(&data);
+        } else if (status == PGRES_TUPLES_OK && !kept) {
+            kept = res;
+            continue;
+        } else if (status == PGRES_COMMAND_OK && !stmt->returning && !kept) {
+            kept = res;
+            continue;
+        } else if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && !failed) {
+            failed = res;
+            continue;
+        }
+        pq.PQclear(res);
+    }
+    if (failed) {
+        pq.PQclear(kept);
+        return failed;
+    }
+    return kept;
+}
+
+/* Runs a statement, or a db_insert_rows statement's rows (by COPY when it can and they are
+ * many). */
+static PGresult *send_any(pg_stmt *stmt)
+{
+    if (stmt->copy_head && stmt->columns &&
+        stmt->rows.n_values / (size_t)stmt->columns >= COPY_MIN_ROWS)
+        return copy_rows(stmt);
+    if (stmt->columns && !take_columns(stmt))
+        return NULL;
+    return send_statement(stmt);
+}
+
 static db_step_result pg_step(db_stmt *base)
 {
     pg_stmt *stmt = (pg_stmt *)base;
-    if (!stmt->executed && !take_columns(stmt)) {
+    if (!stmt->executed && stmt->rows.failed) {
         db_fail(base->db, DB_FAULT_OTHER, "out of memory");
         return DB_ERROR;
     }
     if (!stmt->executed) {
         clear_result(stmt);
-        stmt->result = send_statement(stmt);
+        stmt->result = send_any(stmt);
         if (pq.PQresultStatus(stmt->result) == PGRES_FATAL_ERROR && reconnect(base->db)) {
             pq.PQclear(stmt->result);
-            stmt->result = send_statement(stmt);
+            stmt->result = send_any(stmt);
         }
         stmt->executed = true;
         ExecStatusType status = pq.PQresultStatus(stmt->result);
@@ -569,6 +774,8 @@ static void pg_reset(db_stmt *base)
     clear_result(stmt);
     for (int c = 0; c < stmt->columns; c++)
         db_array_free(&stmt->arrays[c]);
+    stmt->rows.n_values = stmt->rows.used = 0; /* the buffers are kept for the next rows */
+    stmt->rows.failed = false;
 }
 
 static void pg_finalize(db_stmt *base)
@@ -586,6 +793,10 @@ static void pg_finalize(db_stmt *base)
     for (int c = 0; c < stmt->columns; c++)
         db_array_free(&stmt->arrays[c]);
     free(stmt->arrays);
+    free(stmt->rows.values);
+    free(stmt->rows.bytes);
+    free(stmt->copy_head);
+    free(stmt->table);
     free(stmt->params);
     free(stmt->referenced);
     free(stmt->sql);
@@ -868,10 +1079,41 @@ static mm_status pg_ensure_partition(db_conn *db, const char *table, int64_t mon
     return st;
 }
 
-/* ---- many rows: one statement, a column an array ---- */
+/* ---- many rows: COPY, or one statement with a column an array ---- */
 
-/* `head SELECT * FROM unnest(?1::type[], …) tail [RETURNING id]`: the rows bound are collected
- * by column (column_of) and sent as n_columns array parameters at the step. */
+/* A plain insert (no tail) `INSERT INTO table(columns)` of a table of plain name can go by COPY:
+ * its COPY head and table kept on stmt; false when memory ran out. */
+static bool plan_copy(pg_stmt *stmt, const char *head, const char *tail, bool returning)
+{
+    static const char INSERT[] = "INSERT INTO ";
+    const char *open = strchr(head, '('), *close = strrchr(head, ')');
+    if (tail || strncmp(head, INSERT, sizeof INSERT - 1) != 0 || !open || !close || close < open)
+        return true;
+    size_t name_length = (size_t)(open - head) - (sizeof INSERT - 1);
+    char table[48];
+    if (name_length >= sizeof table)
+        return true;
+    memcpy(table, head + sizeof INSERT - 1, name_length);
+    while (name_length && table[name_length - 1] == ' ')
+        name_length--;
+    table[name_length] = '\0';
+    if (!plain_identifier(table))
+        return true;
+    size_t cap = strlen(head) + 64;
+    stmt->copy_head = malloc(cap);
+    stmt->table = strdup(table);
+    if (!stmt->copy_head || !stmt->table)
+        return false;
+    snprintf(stmt->copy_head, cap, "COPY %s(%s%.*s) FROM STDIN", table, returning ? "id, " : "",
+             (int)(close - open - 1), open + 1);
+    stmt->returning = returning;
+    return true;
+}
+
+/* `head SELECT unnest(?1::type[]), … tail [RETURNING id]` (unnest in the select list: the rows
+ * come one by one, not first stored as ROWS FROM's are): the rows bound are kept (row_value) and
+ * sent at the step as n_columns array parameters, or, COPY_MIN_ROWS or more of a plain insert,
+ * by COPY (copy_rows). */
 static db_stmt *pg_prepare_rows(db_conn *db, const char *head, const char *const *types,
                                 int n_columns, const char *tail, bool returning)
 {
@@ -883,15 +1125,16 @@ static db_stmt *pg_prepare_rows(db_conn *db, const char *head, const char *const
         db_fail(db, DB_FAULT_OTHER, "out of memory");
         return NULL;
     }
-    size_t used = (size_t)snprintf(sql, cap, "%s SELECT * FROM unnest(", head);
+    size_t used = (size_t)snprintf(sql, cap, "%s SELECT ", head);
     for (int c = 0; c < n_columns; c++)
-        used +=
-            (size_t)snprintf(sql + used, cap - used, "%s?%d::%s[]", c ? ", " : "", c + 1, types[c]);
-    snprintf(sql + used, cap - used, ")%s%s%s", tail ? " " : "", tail ? tail : "",
+        used += (size_t)snprintf(sql + used, cap - used, "%sunnest(?%d::%s[])", c ? ", " : "",
+                                 c + 1, types[c]);
+    snprintf(sql + used, cap - used, "%s%s%s", tail ? " " : "", tail ? tail : "",
              returning ? " RETURNING id" : "");
     pg_stmt *stmt = (pg_stmt *)pg_prepare(db, sql);
     free(sql);
-    if (stmt && !(stmt->arrays = calloc((size_t)n_columns, sizeof *stmt->arrays))) {
+    if (stmt && (!(stmt->arrays = calloc((size_t)n_columns, sizeof *stmt->arrays)) ||
+                 !plan_copy(stmt, head, tail, returning))) {
         pg_finalize(&stmt->base);
         db_fail(db, DB_FAULT_OTHER, "out of memory");
         return NULL;

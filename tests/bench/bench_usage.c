@@ -208,27 +208,28 @@ static int bench_admissions(mm_catalog *cat, int64_t now, bool capped, long coun
 /* ---- PostgreSQL (--postgres ADDRESS: tests/bench/bench_usage_pg.sh starts a server) ---- */
 
 #define PG_EVENTS 100000
-#define PG_ROWS 200 /* rows a multi-row INSERT, as the catalog sends them */
+#define PG_ROUNDS 10 /* of PG_EVENTS / PG_ROUNDS events each: catalog, INSERT, COPY in turn */
+#define PG_ROWS 200  /* rows a multi-row INSERT */
 #define TC " TEXT COLLATE \"C\" NOT NULL"
 
-/* The catalog's usage_events (catalog_schema_pg.c, migrations 1 and 3) in a schema of its own:
- * partitioned by month, the same primary key and indexes, ids from a sequence. */
-static const char PG_RAW_SCHEMA[] =
-    "DROP SCHEMA IF EXISTS raw_bench CASCADE; CREATE SCHEMA raw_bench;"
-    "CREATE SEQUENCE raw_bench.ids AS BIGINT;"
-    "CREATE TABLE raw_bench.usage_events (id BIGINT NOT NULL DEFAULT "
-    "nextval('raw_bench.ids'), ts_ms BIGINT NOT NULL, kind" TC ", account" TC ", provider" TC
-    ", workspace" TC ", model" TC ", provider_model" TC ", outcome" TC
+/* The catalog's usage_events (catalog_schema_pg.c, migrations 1, 3 and 11) in a schema of its
+ * own (the connection's search_path): partitioned by month, the same primary key and indexes,
+ * ids from a sequence. */
+static const char PG_RAW_TABLE[] =
+    "CREATE SEQUENCE ids AS BIGINT;"
+    "CREATE TABLE usage_events (id BIGINT NOT NULL DEFAULT "
+    "nextval('ids'), ts_ms BIGINT NOT NULL, kind" TC ", account" TC ", provider" TC ", workspace" TC
+    ", model" TC ", provider_model" TC ", outcome" TC
     ", http_status INTEGER NOT NULL, latency_ms BIGINT NOT NULL, tokens_in BIGINT NOT NULL, "
     "tokens_out BIGINT NOT NULL, cost_micros BIGINT NOT NULL, retry_after_ms BIGINT NOT NULL, "
     "message" TC ", tokens_cache_read BIGINT NOT NULL DEFAULT 0, tokens_cache_write BIGINT NOT "
-    "NULL DEFAULT 0, usage_estimated INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (id, ts_ms)) "
-    "PARTITION BY RANGE (ts_ms);"
-    "CREATE INDEX ON raw_bench.usage_events(account, ts_ms, kind, model, tokens_in, tokens_out, "
+    "NULL DEFAULT 0, usage_estimated INTEGER NOT NULL DEFAULT 0, ttft_ms BIGINT, "
+    "PRIMARY KEY (id, ts_ms)) PARTITION BY RANGE (ts_ms);"
+    "CREATE INDEX ON usage_events(account, ts_ms, kind, model, tokens_in, tokens_out, "
     "cost_micros);"
-    "CREATE INDEX ON raw_bench.usage_events(workspace, ts_ms, kind, model, tokens_in, "
+    "CREATE INDEX ON usage_events(workspace, ts_ms, kind, model, tokens_in, "
     "tokens_out, cost_micros);"
-    "CREATE INDEX ON raw_bench.usage_events(ts_ms);";
+    "CREATE INDEX ON usage_events(ts_ms);";
 #define PG_RAW_COLUMNS                                                                             \
     "ts_ms, kind, account, provider, workspace, model, provider_model, outcome, http_status, "     \
     "latency_ms, tokens_in, tokens_out, cost_micros, retry_after_ms, message, "                    \
@@ -244,17 +245,21 @@ static bool pg_ok(PGconn *pg, PGresult *res, const char *what)
     return ok;
 }
 
-/* The raw table and a partition for each month of the events (the catalog makes them too). */
-static bool pg_raw_schema(PGconn *pg, int64_t now)
+/* The raw table in schema (made afresh, the connection's search_path) and a partition for each
+ * month of the events (the catalog makes them too). */
+static bool pg_raw_schema(PGconn *pg, const char *schema, int64_t now)
 {
-    if (!pg_ok(pg, PQexec(pg, PG_RAW_SCHEMA), "raw schema"))
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s; SET search_path = %s", schema,
+             schema, schema);
+    if (!pg_ok(pg, PQexec(pg, sql), "raw schema") ||
+        !pg_ok(pg, PQexec(pg, PG_RAW_TABLE), "raw table"))
         return false;
     for (int64_t m = mm_month_start_ms(now - (int64_t)TOTAL_EVENTS * EVENT_STEP_MS); m <= now;
          m = db_next_month_start_ms(m)) {
-        char sql[256];
         snprintf(sql, sizeof sql,
-                 "CREATE TABLE raw_bench.p%lld PARTITION OF raw_bench.usage_events FOR VALUES "
-                 "FROM (%lld) TO (%lld)",
+                 "CREATE TABLE p%lld PARTITION OF usage_events FOR VALUES FROM (%lld) TO (%lld)",
                  (long long)m, (long long)m, (long long)db_next_month_start_ms(m));
         if (!pg_ok(pg, PQexec(pg, sql), "raw partition"))
             return false;
@@ -284,12 +289,13 @@ static void pg_values(long i, int64_t now, char buf[][48], const char **values)
         values[c] = buf[c];
 }
 
-/* One prepared multi-row INSERT of PG_ROWS rows, text parameters, BATCH rows a transaction. */
-static bool pg_raw_insert(PGconn *pg, int64_t now)
+/* The multi-row INSERT of PG_ROWS rows, prepared once (text parameters). */
+static bool pg_raw_prepare(PGconn *pg)
 {
     char *sql = malloc(PG_ROWS * 18 * 8 + 512);
-    size_t used =
-        (size_t)sprintf(sql, "INSERT INTO raw_bench.usage_events(" PG_RAW_COLUMNS ") VALUES ");
+    if (!sql)
+        return false;
+    size_t used = (size_t)sprintf(sql, "INSERT INTO usage_events(" PG_RAW_COLUMNS ") VALUES ");
     for (int r = 0, p = 1; r < PG_ROWS; r++) {
         used += (size_t)sprintf(sql + used, r ? ", (" : "(");
         for (int c = 0; c < 18; c++, p++)
@@ -298,9 +304,16 @@ static bool pg_raw_insert(PGconn *pg, int64_t now)
     }
     bool ok = pg_ok(pg, PQprepare(pg, "raw_insert", sql, PG_ROWS * 18, NULL), "prepare");
     free(sql);
+    return ok;
+}
+
+/* Events from .. from + count through the prepared INSERT, BATCH rows a transaction. */
+static bool pg_raw_insert(PGconn *pg, int64_t now, long from, long count)
+{
     static char buf[PG_ROWS * 18][48];
     static const char *values[PG_ROWS * 18];
-    for (long done = 0; ok && done < PG_EVENTS; done += BATCH) {
+    bool ok = true;
+    for (long done = from; ok && done < from + count; done += BATCH) {
         ok = pg_ok(pg, PQexec(pg, "BEGIN"), "begin");
         for (long r = 0; ok && r < BATCH; r += PG_ROWS) {
             for (int k = 0; k < PG_ROWS; k++)
@@ -313,16 +326,15 @@ static bool pg_raw_insert(PGconn *pg, int64_t now)
     return ok;
 }
 
-/* COPY ... FROM STDIN (text format), BATCH rows a transaction. */
-static bool pg_raw_copy(PGconn *pg, int64_t now)
+/* Events from .. from + count by COPY ... FROM STDIN (text format), BATCH rows a transaction. */
+static bool pg_raw_copy(PGconn *pg, int64_t now, long from, long count)
 {
     bool ok = true;
     char buf[18][48], line[1024];
     const char *values[18];
-    for (long done = 0; ok && done < PG_EVENTS; done += BATCH) {
+    for (long done = from; ok && done < from + count; done += BATCH) {
         ok = pg_ok(pg, PQexec(pg, "BEGIN"), "begin") &&
-             pg_ok(pg, PQexec(pg, "COPY raw_bench.usage_events(" PG_RAW_COLUMNS ") FROM STDIN"),
-                   "copy");
+             pg_ok(pg, PQexec(pg, "COPY usage_events(" PG_RAW_COLUMNS ") FROM STDIN"), "copy");
         for (long i = 0; ok && i < BATCH; i++) {
             pg_values(done + i, now, buf, values);
             size_t n = 0;
@@ -337,29 +349,31 @@ static bool pg_raw_copy(PGconn *pg, int64_t now)
     return ok;
 }
 
-/* Events per second of a raw load (copy or multi-row insert) into a fresh raw table; 0 on
- * failure. */
 static void quiet(void *arg, const char *message)
 {
     (void)arg;
     (void)message;
 }
 
-static double pg_raw(const char *address, int64_t now, bool copy)
+/* A connection for a raw load, its table made afresh in schema; NULL on failure. */
+static PGconn *pg_raw_open(const char *address, const char *schema, int64_t now)
 {
     PGconn *pg = PQconnectdb(address);
     PQsetNoticeProcessor(pg, quiet, NULL);
-    double rate = 0;
-    if (PQstatus(pg) == CONNECTION_OK && pg_raw_schema(pg, now)) {
-        double start = seconds_now();
-        if (copy ? pg_raw_copy(pg, now) : pg_raw_insert(pg, now))
-            rate = PG_EVENTS / (seconds_now() - start);
-        pg_ok(pg, PQexec(pg, "DROP SCHEMA raw_bench CASCADE"), "drop");
-    } else {
-        fprintf(stderr, "raw PostgreSQL: %s", PQerrorMessage(pg));
-    }
+    if (PQstatus(pg) == CONNECTION_OK && pg_raw_schema(pg, schema, now) && pg_raw_prepare(pg))
+        return pg;
+    fprintf(stderr, "raw PostgreSQL: %s", PQerrorMessage(pg));
     PQfinish(pg);
-    return rate;
+    return NULL;
+}
+
+static void pg_raw_close(PGconn *pg, const char *schema)
+{
+    char sql[96];
+    snprintf(sql, sizeof sql, "DROP SCHEMA %s CASCADE", schema);
+    if (pg)
+        pg_ok(pg, PQexec(pg, sql), "drop");
+    PQfinish(pg);
 }
 
 static mm_catalog *open_catalog(const char *address)
@@ -372,20 +386,145 @@ static mm_catalog *open_catalog(const char *address)
     return cat;
 }
 
+/* Events from .. from + count through the catalog, BATCH a call. */
+static bool catalog_chunk(mm_catalog *cat, mm_usage_event *batch, int64_t now, long from,
+                          long count)
+{
+    mm_error err;
+    for (long done = from; done < from + count; done += BATCH) {
+        for (long i = 0; i < BATCH; i++)
+            fill_event(&batch[i], done + i, now);
+        if (catalog_usage_insert_batch(cat, batch, BATCH, &err) != MM_OK) {
+            fprintf(stderr, "insert: %s\n", err.message);
+            return false;
+        }
+    }
+    return true;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *values, int n)
+{
+    qsort(values, (size_t)n, sizeof *values, compare_doubles);
+    return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+enum { LOAD_CATALOG, LOAD_INSERT, LOAD_COPY, LOADS };
+
+/* CPU seconds of this process so far. */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU seconds (user + system) of a server process on this machine so far, or 0 when it cannot
+ * be read (a remote server). */
+static double server_cpu(int pid)
+{
+    char path[64], line[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = pid > 0 ? fopen(path, "r") : NULL;
+    char *fields = f && fgets(line, sizeof line, f) ? strrchr(line, ')') : NULL;
+    if (f)
+        fclose(f);
+    unsigned long long user = 0, system = 0;
+    if (!fields || sscanf(fields, ") %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &user,
+                          &system) != 2)
+        return 0;
+    return (double)(user + system) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* The server process of the catalog's connection (its application name is mmadmin). */
+static int catalog_backend(PGconn *pg)
+{
+    PGresult *res = PQexec(pg, "SELECT pid FROM pg_stat_activity WHERE application_name = "
+                               "'mmadmin' AND datname = current_database() LIMIT 1");
+    int pid = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1
+                  ? atoi(PQgetvalue(res, 0, 0))
+                  : 0;
+    PQclear(res);
+    return pid;
+}
+
+/* The three loads of the same events in PG_ROUNDS rounds, their order turning each round (a
+ * shared machine's load drifts: each round's ratios compare loads seconds apart). seconds[load]
+ * gets each load's total, ratio[load] the median of the rounds' catalog / load rates. */
+static bool pg_rounds(mm_catalog *cat, PGconn *insert, PGconn *copy, int64_t now,
+                      double seconds[LOADS], double ratio[LOADS], double cpu[LOADS][2])
+{
+    const int backend[LOADS] = {catalog_backend(insert), PQbackendPID(insert), PQbackendPID(copy)};
+    memset(cpu, 0, sizeof(double[LOADS][2]));
+    mm_usage_event *batch = calloc(BATCH, sizeof *batch);
+    double took[LOADS][PG_ROUNDS];
+    const long per_round = PG_EVENTS / PG_ROUNDS;
+    bool ok = batch != NULL;
+    for (int round = 0; ok && round < PG_ROUNDS; round++)
+        for (int k = 0; ok && k < LOADS; k++) {
+            int load = (round + k) % LOADS;
+            long from = round * per_round;
+            double start = seconds_now(), client = cpu_now();
+            double server = server_cpu(backend[load]);
+            ok = load == LOAD_CATALOG  ? catalog_chunk(cat, batch, now, from, per_round)
+                 : load == LOAD_INSERT ? pg_raw_insert(insert, now, from, per_round)
+                                       : pg_raw_copy(copy, now, from, per_round);
+            took[load][round] = seconds_now() - start;
+            cpu[load][0] += cpu_now() - client;
+            cpu[load][1] += server_cpu(backend[load]) - server;
+        }
+    free(batch);
+    for (int load = 0; ok && load < LOADS; load++) {
+        double rounds[PG_ROUNDS];
+        seconds[load] = 0;
+        for (int round = 0; round < PG_ROUNDS; round++) {
+            seconds[load] += took[load][round];
+            rounds[round] = took[load][round] / took[LOAD_CATALOG][round];
+        }
+        ratio[load] = median(rounds, PG_ROUNDS);
+    }
+    return ok;
+}
+
 static int bench_postgres(const char *address, int64_t now)
 {
     mm_catalog *cat = open_catalog(address);
     if (!cat)
         return 1;
-    double insert_before = pg_raw(address, now, false), copy_before = pg_raw(address, now, true);
-    double ours = 0;
-    int rc = bench_inserts(cat, now, PG_EVENTS, &ours);
-    double insert_after = pg_raw(address, now, false), copy_after = pg_raw(address, now, true);
-    double insert = (insert_before + insert_after) / 2, copy = (copy_before + copy_after) / 2;
-    printf("TARGET PostgreSQL ingest (batched, same indexes, same server): %.0f events/s | raw "
-           "multi-row INSERT %.0f events/s, ratio %.2fx (target >= 0.80x) | raw COPY %.0f "
-           "events/s, ratio %.2fx (means of before and after)\n",
-           ours, insert, insert > 0 ? ours / insert : 0.0, copy, copy > 0 ? ours / copy : 0.0);
+    PGconn *insert = pg_raw_open(address, "raw_insert", now);
+    PGconn *copy = insert ? pg_raw_open(address, "raw_copy", now) : NULL;
+    double seconds[LOADS], ratio[LOADS], cpu[LOADS][2];
+    int rc = copy && pg_rounds(cat, insert, copy, now, seconds, ratio, cpu) ? 0 : 1;
+    pg_raw_close(insert, "raw_insert");
+    pg_raw_close(copy, "raw_copy");
+    if (rc == 0) {
+        printf("catalog_usage_insert_batch: %.0f events/s (%d events of the last %ld minutes in "
+               "batches of %d, indexed by account, workspace and time, minute and day rollups "
+               "updated)\n",
+               PG_EVENTS / seconds[LOAD_CATALOG], PG_EVENTS,
+               (long)(TOTAL_EVENTS * EVENT_STEP_MS / 60000), BATCH);
+        printf("TARGET PostgreSQL ingest (batched, same indexes, same server): %.0f events/s | "
+               "raw multi-row INSERT %.0f events/s, ratio %.2fx (target >= 0.80x) | raw COPY "
+               "%.0f events/s, ratio %.2fx (medians of %d alternating rounds of %d events; "
+               "totals %.2fx, %.2fx)\n",
+               PG_EVENTS / seconds[LOAD_CATALOG], PG_EVENTS / seconds[LOAD_INSERT],
+               ratio[LOAD_INSERT], PG_EVENTS / seconds[LOAD_COPY], ratio[LOAD_COPY], PG_ROUNDS,
+               PG_EVENTS / PG_ROUNDS, seconds[LOAD_INSERT] / seconds[LOAD_CATALOG],
+               seconds[LOAD_COPY] / seconds[LOAD_CATALOG]);
+        printf("CPU ms a batch of %d (client + server process, the server's read from /proc "
+               "when it is local): catalog %.1f + %.1f | INSERT %.1f + %.1f | COPY %.1f + %.1f\n",
+               BATCH, cpu[LOAD_CATALOG][0] * 1e3 * BATCH / PG_EVENTS,
+               cpu[LOAD_CATALOG][1] * 1e3 * BATCH / PG_EVENTS,
+               cpu[LOAD_INSERT][0] * 1e3 * BATCH / PG_EVENTS,
+               cpu[LOAD_INSERT][1] * 1e3 * BATCH / PG_EVENTS,
+               cpu[LOAD_COPY][0] * 1e3 * BATCH / PG_EVENTS,
+               cpu[LOAD_COPY][1] * 1e3 * BATCH / PG_EVENTS);
+    }
     /* admission + record per request, PostgreSQL beside SQLite in the same run */
     char dir[] = "/tmp/mmbench.XXXXXX", path[64];
     mm_catalog *lite = NULL;

@@ -115,6 +115,27 @@ static void rollups_equal_a_recount_after_random_ingest(void **state)
     assert_all_rollups_exact(fx->cat, true);
 }
 
+/* Batches as a gateway sends them (hundreds of events: PostgreSQL takes them by COPY), each
+ * adding to rows earlier batches stored (their sums and latency sketches merged). */
+static void large_batches_equal_a_recount(void **state)
+{
+    catalog_fixture *fx = *state;
+    setenv("MM_FAKE_NOW_MS", "1775304000000", 1);
+    uint64_t seed = 0x5eed;
+    mm_error err;
+    static mm_usage_event batch[700];
+    for (int round = 0; round < 4; round++) {
+        size_t n = round % 2 ? 700 : 300;
+        for (size_t k = 0; k < n; k++)
+            batch[k] = random_event(&seed);
+        assert_int_equal(catalog_usage_insert_batch(fx->cat, batch, n, &err), MM_OK);
+        for (size_t k = 1; k < n; k++)
+            assert_true(batch[k].id > batch[k - 1].id);
+    }
+    assert_int_equal(catalog_usage_count(fx->cat), 2000);
+    assert_all_rollups_exact(fx->cat, true);
+}
+
 static void a_failed_batch_adds_nothing_to_the_rollups(void **state)
 {
     catalog_fixture *fx = *state;
@@ -382,6 +403,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(rollups_equal_a_recount_after_random_ingest,
                                         catalog_fixture_setup, catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(large_batches_equal_a_recount, catalog_fixture_setup,
+                                        catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(a_failed_batch_adds_nothing_to_the_rollups,
                                         catalog_fixture_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(plain_sql_events_and_the_backfill_are_rolled_up,

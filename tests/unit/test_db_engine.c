@@ -777,12 +777,13 @@ static void addresses_choose_the_engine_and_hide_passwords(void **state)
     assert_string_equal(shown, "/tmp/c.db");
 }
 
-/* db_insert_rows with column types: PostgreSQL sends every row in one statement, a column an
- * array (texts quoted and escaped, NULLs, bytea, doubles), whatever the count; SQLite one row a
- * statement. Each row's id comes back in row order and every value reads back as bound. */
+/* db_insert_rows with column types: PostgreSQL sends few rows in one statement, a column an
+ * array (texts quoted and escaped, NULLs, bytea, doubles), and many (2,500 here) by COPY (its
+ * text format's escapes, ids drawn from the table's sequence); SQLite one row a statement. Each
+ * row's id comes back in row order and every value reads back as bound. */
 static const char *const TRICKY[] = {
-    "plain", "a \"quoted\" word", "back\\slash", "{braces,comma}", "NULL",
-    "",      "ünïcode ✓",         "tab\there",   "'single'"};
+    "plain",     "a \"quoted\" word", "back\\slash", "{braces,comma}", "NULL", "",
+    "ünïcode ✓", "tab\there",         "'single'",    "new\nline\r",    "\\N",  "\\."};
 #define N_TRICKY (sizeof TRICKY / sizeof TRICKY[0])
 
 static void bind_thing(db_stmt *stmt, int first, size_t row, void *ctx)
