@@ -4,7 +4,8 @@
 # before its event is written keeps the event in serve's usage writer (written once the server is
 # back, its reservation ended by it), and a batch whose COMMIT the server made but whose answer
 # was lost (a proxy between serve and the server's Unix socket drops the connection right after
-# the server's "COMMIT") is not written again: events and rollups equal the requests served.
+# the server's "COMMIT") is not written again: events and rollups equal the requests served; a
+# lease serve cannot return while the server is down is said once, not every 200 ms.
 # On a private server of its own (it stops it). Run by tests/postgres/run.sh (MM_PG_ADDRESS).
 : "${MM_PG_ADDRESS:?run me through tests/postgres/run.sh}"
 source "$(dirname "$0")/../integration/router_lib.sh"
@@ -37,6 +38,10 @@ assert_ok workspace add team
 assert_ok entitle chat team --rpm 5 # too small to lease: each request is admitted by the catalog
 assert_ok workspace key add team
 TEAM_KEY=$(tr -d '\n' <"$OUT")
+assert_ok workspace add big
+assert_ok entitle chat big --rpm 100000 # leased: admitted in memory against a slice
+assert_ok workspace key add big
+BIG_KEY=$(tr -d '\n' <"$OUT")
 serve_start
 chat() { # KEY: prints the status
     curl -s -m 30 -o /dev/null -w '%{http_code}' "$URL/v1/chat/completions" \
@@ -101,6 +106,24 @@ all=$(pg_sql "SELECT count(*) FROM usage_events WHERE account = 'up'")
 expect_eq "$all" 6 "the account's events (2 of the limited workspace, 4 of the free one)"
 expect_eq "$(rollup usage_rollup_day account up)" "$all" "the account's events in its day rollup"
 expect_eq "$(rollup usage_rollup_minute account up)" "$all" "the account's events in its minute rollups"
+# 3. a lease serve cannot return while the server is down is said once, and once when it can
+expect_eq "$(chat "$BIG_KEY")" 200 "a chat on a leased limit"
+expect_eq "$(pg_sql "SELECT count(*) FROM router_reservations WHERE workspace = 'big'")" 1 \
+    "the lease's row"
+pg_server_halt "$OUTAGE_DIR"
+sleep 4 # idle after 1 s: returned every 200 ms while the server is down
+expect_eq "$(grep -c 'could not return a lease' "$TEST_TMP/serve.err")" 1 \
+    "lines about a lease serve could not return in 3 s of outage"
+pg_server_resume "$OUTAGE_DIR" || exit 1
+for ((i = 0; i < 50; i++)); do
+    grep -q 'returning leases again: the catalog is back after [0-9.]* s' "$TEST_TMP/serve.err" &&
+        break
+    sleep 0.1
+done
+grep -q 'returning leases again: the catalog is back after [0-9.]* s' "$TEST_TMP/serve.err" ||
+    fail "serve did not say it returns leases again: $(tail -5 "$TEST_TMP/serve.err")"
+expect_eq "$(pg_sql "SELECT count(*) FROM router_reservations WHERE workspace = 'big'")" 0 \
+    "the lease's row once returned"
 kill -TERM "$SERVE_PID"
 wait "$SERVE_PID"
 expect_eq "$?" 0 "serve's exit after SIGTERM"
