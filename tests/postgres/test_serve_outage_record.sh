@@ -127,4 +127,8 @@ expect_eq "$(pg_sql "SELECT count(*) FROM router_reservations WHERE workspace = 
 kill -TERM "$SERVE_PID"
 wait "$SERVE_PID"
 expect_eq "$?" 0 "serve's exit after SIGTERM"
+# every line is serve's own (dated), never libpq's raw NOTICE or WARNING text
+grep -v '^[0-9]\{4\}-[0-9][0-9]-[0-9][0-9] ' "$TEST_TMP/serve.err" | grep -q '^\(NOTICE\|WARNING\):' &&
+    fail "libpq's raw text in serve's log: $(grep '^\(NOTICE\|WARNING\):' "$TEST_TMP/serve.err")"
+cp "$TEST_TMP/serve.err" /tmp/pgfault/serve-record.err
 finish
