@@ -106,16 +106,15 @@ all=$(pg_sql "SELECT count(*) FROM usage_events WHERE account = 'up'")
 expect_eq "$all" 6 "the account's events (2 of the limited workspace, 4 of the free one)"
 expect_eq "$(rollup usage_rollup_day account up)" "$all" "the account's events in its day rollup"
 expect_eq "$(rollup usage_rollup_minute account up)" "$all" "the account's events in its minute rollups"
-# 3. a lease serve cannot return while the server is down is said once, and once when it can
+# 3. a lease serve cannot return while the catalog is cut off is said once, and once when it can
+# (the proxy cuts serve off at once: the lease goes idle, and is returned, 1 s after its use)
 expect_eq "$(chat "$BIG_KEY")" 200 "a chat on a leased limit"
-expect_eq "$(pg_sql "SELECT count(*) FROM router_reservations WHERE workspace = 'big'")" 1 \
-    "the lease's row"
-pg_server_halt "$OUTAGE_DIR"
-sleep 4 # idle after 1 s: returned every 200 ms while the server is down
+touch "$PROXY_DIR/down"
+sleep 4 # idle after 1 s: returned every 200 ms while the catalog is cut off
 expect_eq "$(grep -c 'could not return a lease' "$TEST_TMP/serve.err")" 1 \
     "lines about a lease serve could not return in 3 s of outage"
-pg_server_resume "$OUTAGE_DIR" || exit 1
-for ((i = 0; i < 50; i++)); do
+rm "$PROXY_DIR/down"
+for ((i = 0; i < 100; i++)); do
     grep -q 'returning leases again: the catalog is back after [0-9.]* s' "$TEST_TMP/serve.err" &&
         break
     sleep 0.1
