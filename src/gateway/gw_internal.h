@@ -106,7 +106,7 @@ typedef struct gw_leases {
     size_t count, capacity;
     int64_t hold_ms; /* a row outlives a killed holder by this much (attempt timeout + margin) */
     int64_t maintained_ms;
-    gw_trouble taking, renewing, returning; /* under lock */
+    gw_trouble taking, upkeep; /* under lock; upkeep: renewing and returning rows */
 } gw_leases;
 
 void gw_leases_init(gw_leases *leases, int64_t hold_ms);

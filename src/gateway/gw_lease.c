@@ -194,10 +194,10 @@ static bool maintain_one(gateway *gw, gw_lease *l, mm_catalog *cat, int64_t now_
     mm_error err;
     if (idle && is_zero(&l->pending)) {
         if (l->id > 0 && catalog_lease_set(cat, l->id, &l->pending, 0, &err) != MM_OK) {
-            gw_trouble_log(gw, &leases->returning, "could not return a lease", err.message);
+            gw_trouble_log(gw, &leases->upkeep, "could not return a lease", err.message);
             return false;
         }
-        trouble_over(gw, &leases->returning, "returning leases");
+        trouble_over(gw, &leases->upkeep, "renewing and returning leases");
         return true;
     }
     bool shrink = idle && !same_amounts(&l->row, &l->pending);
@@ -205,10 +205,10 @@ static bool maintain_one(gateway *gw, gw_lease *l, mm_catalog *cat, int64_t now_
         return false;
     mm_lease_amounts row = shrink ? l->pending : l->row;
     if (catalog_lease_set(cat, l->id, &row, now_ms + hold, &err) != MM_OK) {
-        gw_trouble_log(gw, &leases->renewing, "could not renew a lease", err.message);
+        gw_trouble_log(gw, &leases->upkeep, "could not renew a lease", err.message);
         return false;
     }
-    trouble_over(gw, &leases->renewing, "renewing leases");
+    trouble_over(gw, &leases->upkeep, "renewing and returning leases");
     l->row = row;
     l->expires_ms = now_ms + hold;
     return false;
