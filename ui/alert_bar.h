@@ -1,15 +1,33 @@
-/* The header's alert slot: how many alerts fire and the worst of them ("ALERTS 2: critical
- * provider_unreachable oa"), read from the catalog's open alerts. */
+/* The header's alert slot: whether the catalog answers ("catalog unreachable since 14:03:07 —
+ * retrying" while its server is down, the cause on the message line), else how many alerts fire
+ * and the worst of them ("ALERTS 2: critical provider_unreachable oa"), read from the catalog's
+ * open alerts. */
 #ifndef MM_UI_ALERT_BAR_H
 #define MM_UI_ALERT_BAR_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "catalog/catalog.h"
 
-/* Writes the slot's text into out ("" when no alert fires); *critical tells whether the worst
- * is critical. */
-void ui_alert_bar_text(mm_catalog *cat, char *out, size_t outsz, bool *critical);
+/* The catalog's reachability as the console's periodic read saw it (kept in ui_app). */
+typedef struct ui_catalog_reach {
+    int64_t since_ms; /* wall-clock ms of the first failed read of this outage, 0: it answers */
+    char cause[160];  /* that failure's first line (addresses shown without their password) */
+} ui_catalog_reach;
+
+typedef struct ui_app ui_app;
+
+/* Notes the result (st, err) of the console's periodic read of the catalog (data_version, at
+ * least once a second) in app->catalog_reach; when the outage starts or its cause changes, says
+ * the cause on the message line, and when it ends, how long it lasted. true when the slot's
+ * text changed (the frame is to be drawn again). */
+bool ui_alert_bar_follow(ui_app *app, mm_status st, const mm_error *err);
+
+/* Writes the slot's text into out ("" when the catalog answers and no alert fires); *critical
+ * tells whether it is an outage or the worst alert is critical. */
+void ui_alert_bar_text(const ui_catalog_reach *reach, mm_catalog *cat, char *out, size_t outsz,
+                       bool *critical);
 
 #endif

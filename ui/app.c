@@ -318,7 +318,7 @@ static void draw_header(ui_app *app)
                                                     : "";
     char alerts[160];
     bool critical;
-    ui_alert_bar_text(app->cat, alerts, sizeof alerts, &critical);
+    ui_alert_bar_text(&app->catalog_reach, app->cat, alerts, sizeof alerts, &critical);
     int right = mm_text_width(prober) + 2 + mm_text_width(user) + 3 + mm_text_width(flag) +
                 (alerts[0] ? mm_text_width(alerts) + 1 : 0);
     int x = ui_draw_clip(app, win, 0, 0, app->cols, UI_EL_HEADER, " mmadmin  catalog: ");
@@ -890,7 +890,9 @@ static void follow_catalog(ui_app *app)
     int64_t version = 0;
     mm_error err;
     mm_error_clear(&err);
-    if (catalog_data_version(app->cat, &version, &err) == MM_OK && version != app->data_version) {
+    mm_status read = catalog_data_version(app->cat, &version, &err);
+    app->redraw_needed |= ui_alert_bar_follow(app, read, &err); /* its server answers? */
+    if (read == MM_OK && version != app->data_version) {
         app->data_version = version;
         int64_t audited = catalog_version(app->cat); /* -1 on a read error: every page */
         bool audited_moved = audited < 0 || audited != app->audit_version;

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "alert_bar.h"
 #include "catalog/catalog.h"
 #include "health/monitor.h"
 #include "modal.h"
@@ -60,6 +61,7 @@ struct ui_app {
     /* following other processes' writes: the catalog's data_version last seen (checked on
      * each turn, at least once a second) */
     int64_t data_version;
+    ui_catalog_reach catalog_reach; /* whether that read answered (the header says: alert_bar.h) */
     int64_t audit_version; /* catalog_version (the newest audit id) at the last data_version */
     /* monotonic ms before which another connection's commit does not reload the page on
      * screen again (a probe round commits often: at most one such reload a UI_FOLLOW_GAP_MS) */

@@ -139,8 +139,23 @@ typedef struct mm_admission_record {
 
 /* In one transaction (group commit): inserts every event (ids set; rollups follow), lowers each
  * lease row by what its events used (never below 0) and deletes the reservations, so a use is
- * counted by its lease or by its event, never by neither. On failure nothing is written. */
+ * counted by its lease or by its event, never by neither. On failure nothing is written, unless
+ * the failure hid the answer to a COMMIT the server made (PostgreSQL: the connection dropped
+ * after the COMMIT was sent): *transaction (set on PostgreSQL, 0 on SQLite) then lets
+ * catalog_write_outcome tell, so a retry never writes the batch twice. */
 mm_status catalog_admission_flush(mm_catalog *cat, mm_admission_record *records, size_t count,
-                                  mm_error *err);
+                                  int64_t *transaction, mm_error *err);
+
+/* What became of a failed write's transaction (PostgreSQL's txid_status): not made (write it
+ * again), made (its answer was lost: do not), or still running on the server (ask again). */
+typedef enum mm_write_outcome {
+    MM_WRITE_NOT_DONE = 0,
+    MM_WRITE_DONE = 1,
+    MM_WRITE_RUNNING = 2
+} mm_write_outcome;
+
+/* transaction: as catalog_admission_flush set it (0, and on SQLite: not done, no query). */
+mm_status catalog_write_outcome(mm_catalog *cat, int64_t transaction, mm_write_outcome *out,
+                                mm_error *err);
 
 #endif

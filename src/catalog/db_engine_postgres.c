@@ -1234,11 +1234,15 @@ void db_postgres_display(const char *address, char *out, size_t outsz)
     const char *port = option_value(opts, "port");
     const char *dbname = option_value(opts, "dbname");
     const char *service = option_value(opts, "service");
+    /* a socket folder goes in the query, and with it the port (the socket file's number) */
     bool socket_dir = host && host[0] == '/';
+    const char *authority_port = socket_dir ? NULL : port;
+    const char *query_port = socket_dir ? port : NULL;
     char raw[DB_DISPLAY_MAX];
-    snprintf(raw, sizeof raw, "postgresql://%s%s%s%s%s/%s%s%s%s%s", user ? user : "",
-             user ? "@" : "", host && !socket_dir ? host : "", port ? ":" : "", port ? port : "",
-             dbname ? dbname : "", socket_dir ? "?host=" : "", socket_dir ? host : "",
+    snprintf(raw, sizeof raw, "postgresql://%s%s%s%s%s/%s%s%s%s%s%s%s", user ? user : "",
+             user ? "@" : "", socket_dir || !host ? "" : host, authority_port ? ":" : "",
+             authority_port ? authority_port : "", dbname ? dbname : "", socket_dir ? "?host=" : "",
+             socket_dir ? host : "", query_port ? "&port=" : "", query_port ? query_port : "",
              service ? (socket_dir ? "&service=" : "?service=") : "", service ? service : "");
     pq.PQconninfoFree(opts);
     mm_sanitize(out, outsz, raw, SIZE_MAX); /* decoded %0A and the like: no control characters */

@@ -15,6 +15,20 @@
 
 typedef struct gw_call gw_call;
 
+/* ---- a failing catalog, said once per trouble (gw_trouble.c) ---- */
+typedef struct gw_trouble {
+    char last[256];    /* the last failure said in the log, "": none since the trouble began */
+    int64_t since_ms;  /* monotonic ms of its first failure, 0: no trouble */
+    int64_t logged_ms; /* when it was last said */
+    unsigned repeats;  /* failures since that line */
+} gw_trouble;
+
+/* Says "what: message" when a trouble starts, again only when message changes or once a minute
+ * (with the attempts since), so an outage is a few lines, not one per retry. */
+void gw_trouble_log(gateway *gw, gw_trouble *t, const char *what, const char *message);
+/* true when t was in trouble (how long in *lasted_s): the caller says it is over; t is reset. */
+bool gw_trouble_over(gw_trouble *t, double *lasted_s);
+
 /* ---- the routing view (gw_view.c) ---- */
 typedef struct gw_key {
     unsigned char hash[MM_WORKSPACE_KEY_HASH_BYTES];
@@ -92,6 +106,7 @@ typedef struct gw_leases {
     size_t count, capacity;
     int64_t hold_ms; /* a row outlives a killed holder by this much (attempt timeout + margin) */
     int64_t maintained_ms;
+    gw_trouble taking, upkeep; /* under lock; upkeep: renewing and returning rows */
 } gw_leases;
 
 void gw_leases_init(gw_leases *leases, int64_t hold_ms);
@@ -134,10 +149,12 @@ typedef struct gw_recorder {
     mm_admission_record *kept_items;
     gw_settlement *kept_settlements;
     size_t kept_count, kept_capacity;
-    char trouble[256]; /* the last failure said in the log, "": none since the last success */
-    int64_t trouble_logged_ms;
-    unsigned trouble_repeats; /* failed flushes since that line */
-    mm_catalog *cat;          /* the writer's own connection */
+    /* the kept events' last write, when its COMMIT may have been made unanswered (PostgreSQL's
+     * transaction id, 0: none) and how many of the kept (the first) it held */
+    int64_t kept_transaction;
+    size_t kept_unsure;
+    gw_trouble trouble; /* the writer's trouble writing them */
+    mm_catalog *cat;    /* the writer's own connection */
     pthread_t writer;
     atomic_bool stopping;
     gw_leases leases;

@@ -98,6 +98,14 @@ static void add(mm_lease_amounts *to, const mm_lease_amounts *a, int sign)
         to->cost_micros = 0;
 }
 
+/* The leases' trouble with the catalog is said once per trouble (gw_trouble.c), and when over. */
+static void trouble_over(gateway *gw, gw_trouble *t, const char *what)
+{
+    double lasted_s;
+    if (gw_trouble_over(t, &lasted_s))
+        gw_log(gw, "%s again: the catalog is back after %.1f s", what, lasted_s);
+}
+
 /* Returns the unused part and takes a new slice; false when none was granted. */
 static bool take_slice(gateway *gw, gw_lease *l, mm_catalog *cat, const mm_lease_amounts *need,
                        int64_t now_ms)
@@ -108,9 +116,11 @@ static bool take_slice(gateway *gw, gw_lease *l, mm_catalog *cat, const mm_lease
     mm_error err;
     if (catalog_lease_take(cat, &l->limits, &l->pending, need, now_ms, leases->hold_ms, &l->id,
                            &row, &granted, &err) != MM_OK) {
-        gw_log(gw, "could not lease a limit slice (the exact path admits): %s", err.message);
+        gw_trouble_log(gw, &leases->taking, "could not lease a limit slice (the exact path admits)",
+                       err.message);
         return false;
     }
+    trouble_over(gw, &leases->taking, "leasing limit slices");
     l->row = row;
     l->expires_ms = now_ms + leases->hold_ms;
     return granted;
@@ -178,14 +188,16 @@ static bool same_amounts(const mm_lease_amounts *a, const mm_lease_amounts *b)
 /* One lease's upkeep; true when it was returned whole (the caller drops it). */
 static bool maintain_one(gateway *gw, gw_lease *l, mm_catalog *cat, int64_t now_ms)
 {
-    int64_t hold = gw->recorder.leases.hold_ms;
+    gw_leases *leases = &gw->recorder.leases;
+    int64_t hold = leases->hold_ms;
     bool idle = now_ms - l->last_used_ms >= LEASE_IDLE_MS;
     mm_error err;
     if (idle && is_zero(&l->pending)) {
         if (l->id > 0 && catalog_lease_set(cat, l->id, &l->pending, 0, &err) != MM_OK) {
-            gw_log(gw, "could not return a lease: %s", err.message);
+            gw_trouble_log(gw, &leases->upkeep, "could not return a lease", err.message);
             return false;
         }
+        trouble_over(gw, &leases->upkeep, "renewing and returning leases");
         return true;
     }
     bool shrink = idle && !same_amounts(&l->row, &l->pending);
@@ -193,9 +205,10 @@ static bool maintain_one(gateway *gw, gw_lease *l, mm_catalog *cat, int64_t now_
         return false;
     mm_lease_amounts row = shrink ? l->pending : l->row;
     if (catalog_lease_set(cat, l->id, &row, now_ms + hold, &err) != MM_OK) {
-        gw_log(gw, "could not renew a lease: %s", err.message);
+        gw_trouble_log(gw, &leases->upkeep, "could not renew a lease", err.message);
         return false;
     }
+    trouble_over(gw, &leases->upkeep, "renewing and returning leases");
     l->row = row;
     l->expires_ms = now_ms + hold;
     return false;

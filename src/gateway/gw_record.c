@@ -141,16 +141,26 @@ static mm_status enqueue(gw_recorder *rec, const mm_admission_record *item,
 }
 
 /* Queues the attempt's event with the leases it used: the account's (every attempt), the
- * workspace's (the request's last attempt); the flush writes both in one transaction. */
+ * workspace's (the request's last attempt); the flush writes both in one transaction. On the
+ * exact path (reservation > 0) the request's last event ends its reservation in that flush; a
+ * fallback's is moved by the next attempt's admission (or released). So a catalog that fails
+ * after the admission loses no event: it is kept like any other (GW_KEPT_MAX), and the
+ * reservation is ended by its event or expires by itself (hold_ms). */
 static mm_status hook_record(void *ctx, mm_catalog *cat, int64_t reservation, mm_usage_event *ev,
                              bool final, mm_error *err)
 {
+    (void)cat;
     gw_call *call = ctx;
-    if (reservation != LEASED_RESERVATION)
-        return catalog_admission_record(cat, reservation, ev, final, err);
+    gw_settlement settle = {0};
+    mm_admission_record item = {.event = *ev};
+    if (reservation != LEASED_RESERVATION) {
+        item.reservation = final ? reservation : 0;
+        return enqueue(&call->gw->recorder, &item, &settle, err);
+    }
     gw_admission *a = &call->admission;
-    mm_admission_record item = {.event = *ev, .reservation = a->account_reservation};
-    gw_settlement settle = {.account = a->account, .account_admitted = a->account_admitted};
+    item.reservation = a->account_reservation;
+    settle.account = a->account;
+    settle.account_admitted = a->account_admitted;
     a->account = NULL;
     a->account_reservation = 0;
     if (final) {
@@ -202,39 +212,21 @@ const router_send_hooks *gw_send_hooks(gw_call *call)
     return &call->hooks;
 }
 
-/* The writer's trouble with the catalog: said when it starts, again only if its words change or
- * once a minute, and once when it ends (as the refresher's, gw_view.c), so an outage is a few
- * lines, not one per 50 ms flush. */
-#define TROUBLE_REPEAT_MS 60000
-
+/* The writer's trouble with the catalog, said once per trouble (gw_trouble.c). */
 static void trouble_log(gateway *gw, size_t kept, const char *message)
 {
-    gw_recorder *rec = &gw->recorder;
-    int64_t now = mm_monotonic_ms();
-    rec->trouble_repeats++;
-    bool same = strncmp(rec->trouble, message, sizeof rec->trouble - 1) == 0;
-    if (same && now - rec->trouble_logged_ms < TROUBLE_REPEAT_MS)
-        return;
-    if (same)
-        gw_log(gw, "still cannot write usage events (%u attempts in the last minute, %zu kept): %s",
-               rec->trouble_repeats, kept, message);
-    else
-        gw_log(gw,
-               "cannot write usage events (%zu kept, written again once the catalog answers): %s",
-               kept, message);
-    snprintf(rec->trouble, sizeof rec->trouble, "%.*s", (int)sizeof rec->trouble - 1, message);
-    rec->trouble_logged_ms = now;
-    rec->trouble_repeats = 0;
+    char what[128];
+    snprintf(what, sizeof what,
+             "cannot write usage events (%zu kept, written again once the catalog answers)", kept);
+    gw_trouble_log(gw, &gw->recorder.trouble, what, message);
 }
 
 static void trouble_over(gateway *gw, size_t written)
 {
-    gw_recorder *rec = &gw->recorder;
-    if (!rec->trouble[0])
-        return;
-    gw_log(gw, "the catalog takes usage events again; %zu kept events written", written);
-    rec->trouble[0] = '\0';
-    rec->trouble_repeats = 0;
+    double lasted_s;
+    if (gw_trouble_over(&gw->recorder.trouble, &lasted_s))
+        gw_log(gw, "the catalog takes usage events again; %zu kept events written (after %.1f s)",
+               written, lasted_s);
 }
 
 /* Settles count events' leases in memory: what was admitted leaves pending, what was used (as the
@@ -292,16 +284,71 @@ static void keep_bounded(gateway *gw)
     char why[96];
     snprintf(why, sizeof why, "the oldest beyond %d kept while the catalog fails", GW_KEPT_MAX);
     give_up(gw, rec->kept_items, rec->kept_settlements, drop, why);
+    rec->kept_unsure = rec->kept_unsure > drop ? rec->kept_unsure - drop : 0;
     memmove(rec->kept_items, rec->kept_items + drop, GW_KEPT_MAX * sizeof *rec->kept_items);
     memmove(rec->kept_settlements, rec->kept_settlements + drop,
             GW_KEPT_MAX * sizeof *rec->kept_settlements);
     rec->kept_count = GW_KEPT_MAX;
 }
 
+/* A write that failed: the batch joins the kept events (unless it is among them already) and
+ * the trouble is said. transaction (PostgreSQL): the failed write's, which may have committed
+ * without its answer reaching us; it held every kept event. Returns 0 (none written). */
+static size_t write_failed(gateway *gw, mm_admission_record *batch, gw_settlement *settle,
+                           size_t count, int64_t transaction, const mm_error *err)
+{
+    gw_recorder *rec = &gw->recorder;
+    if (count && !keep(rec, batch, settle, count)) {
+        give_up(gw, batch, settle, count, "out of memory to keep them");
+        return 0;
+    }
+    if (transaction) {
+        rec->kept_transaction = transaction;
+        rec->kept_unsure = rec->kept_count;
+    }
+    keep_bounded(gw);
+    trouble_log(gw, rec->kept_count, err->message);
+    return 0;
+}
+
+/* When the kept events' last write may have committed unanswered (a connection dropped after
+ * its COMMIT was sent), asks the catalog whether it did: if so, those events were written (and
+ * their leases' use): they are settled and leave the kept ones (*made of them), never written
+ * twice. false while that cannot be told (the catalog still fails, the server still commits). */
+static bool resolve_unsure(gateway *gw, size_t *made, mm_error *err)
+{
+    gw_recorder *rec = &gw->recorder;
+    *made = 0;
+    if (!rec->kept_transaction)
+        return true;
+    mm_write_outcome outcome;
+    if (catalog_write_outcome(rec->cat, rec->kept_transaction, &outcome, err) != MM_OK)
+        return false;
+    if (outcome == MM_WRITE_RUNNING) {
+        mm_error_set(err, MM_E_DB, "", "the catalog's server is still committing a write");
+        return false;
+    }
+    rec->kept_transaction = 0;
+    if (outcome != MM_WRITE_DONE)
+        return true;
+    size_t n = rec->kept_unsure;
+    settle_leases(rec, rec->kept_items, rec->kept_settlements, n);
+    memmove(rec->kept_items, rec->kept_items + n, (rec->kept_count - n) * sizeof *rec->kept_items);
+    memmove(rec->kept_settlements, rec->kept_settlements + n,
+            (rec->kept_count - n) * sizeof *rec->kept_settlements);
+    rec->kept_count -= n;
+    *made = n;
+    gw_log(gw,
+           "%zu kept usage events were written by a commit whose answer was lost; "
+           "not written again",
+           n);
+    return true;
+}
+
 /* Writes the kept events (oldest first), if any, and then the batch, in one transaction (on
- * either engine a failed write, at COMMIT too, is rolled back whole: nothing written, event ids
- * cleared), so a retry never writes an event twice. The batch is kept when the write fails.
- * Returns how many events were written. */
+ * either engine a failed write is rolled back whole: nothing written, event ids cleared; a
+ * COMMIT whose answer was lost is asked about first: resolve_unsure), so a retry never writes
+ * an event twice. The batch is kept when the write fails. Returns how many events were written. */
 static size_t write_batch(gateway *gw, mm_admission_record *batch, gw_settlement *settle,
                           size_t count)
 {
@@ -311,33 +358,29 @@ static size_t write_batch(gateway *gw, mm_admission_record *batch, gw_settlement
         give_up(gw, batch, settle, count, "out of memory to keep them");
         count = 0;
     }
+    mm_error err;
+    size_t made = 0;
+    if (from_kept && !resolve_unsure(gw, &made, &err))
+        return write_failed(gw, NULL, NULL, 0, 0, &err);
     if (from_kept) {
         batch = rec->kept_items;
         settle = rec->kept_settlements;
         count = rec->kept_count;
     }
-    if (!count)
-        return 0;
     for (size_t i = 0; i < count; i++) { /* a lease's row may have changed while kept */
         batch[i].workspace_lease =
             settle[i].workspace ? gw_lease_id(&rec->leases, settle[i].workspace) : 0;
         batch[i].account_lease =
             settle[i].account ? gw_lease_id(&rec->leases, settle[i].account) : 0;
     }
-    mm_error err;
-    if (catalog_admission_flush(rec->cat, batch, count, &err) != MM_OK) {
-        if (!from_kept && !keep(rec, batch, settle, count)) {
-            give_up(gw, batch, settle, count, "out of memory to keep them");
-            return 0;
-        }
-        keep_bounded(gw);
-        trouble_log(gw, rec->kept_count, err.message);
-        return 0;
-    }
+    int64_t transaction = 0;
+    if (count && catalog_admission_flush(rec->cat, batch, count, &transaction, &err) != MM_OK)
+        return write_failed(gw, from_kept ? NULL : batch, settle, from_kept ? 0 : count,
+                            transaction, &err);
     settle_leases(rec, batch, settle, count);
     if (from_kept) {
         rec->kept_count = 0;
-        trouble_over(gw, count);
+        trouble_over(gw, count + made);
         if (rec->kept_capacity > KEEP_MAX) { /* an outage's backlog goes back to the system */
             free(rec->kept_items);
             free(rec->kept_settlements);
@@ -346,7 +389,7 @@ static size_t write_batch(gateway *gw, mm_admission_record *batch, gw_settlement
             rec->kept_capacity = 0;
         }
     }
-    return count;
+    return count + made;
 }
 
 /* Takes the queued events and writes them (after any kept) with their leases' use in one

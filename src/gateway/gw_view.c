@@ -288,40 +288,16 @@ static int64_t data_version(gateway *gw)
     return version;
 }
 
-/* The refresher's trouble with the catalog (a server stopped, a connection lost): said once
- * when it starts, again only if its words change or once a minute, and once when it ends, so an
- * outage is a few lines, not one per retry. */
-#define TROUBLE_REPEAT_MS 60000
-typedef struct view_trouble {
-    char last[256];
-    int64_t logged_ms;
-    unsigned repeats; /* failures since the last line */
-} view_trouble;
-
-static void trouble_log(gateway *gw, view_trouble *t, const char *what, const char *message)
+/* watching and building are told apart (gw_trouble.c): their words differ, and alternate while
+ * it lasts */
+static void trouble_over(gateway *gw, gw_trouble *watching, gw_trouble *building)
 {
-    int64_t now = mm_monotonic_ms();
-    t->repeats++;
-    bool same = strncmp(t->last, message, sizeof t->last - 1) == 0;
-    if (same && now - t->logged_ms < TROUBLE_REPEAT_MS)
+    double watched_s = 0, built_s = 0;
+    bool was_watching = gw_trouble_over(watching, &watched_s);
+    if (!gw_trouble_over(building, &built_s) && !was_watching)
         return;
-    if (same)
-        gw_log(gw, "%s (still, %u attempts in the last minute): %s", what, t->repeats, message);
-    else
-        gw_log(gw, "%s: %s", what, message);
-    mm_copy(t->last, sizeof t->last, message); /* a prefix is enough to tell the same trouble */
-    t->logged_ms = now;
-    t->repeats = 0;
-}
-
-/* watching and building are told apart: their words differ, and alternate while it lasts */
-static void trouble_over(gateway *gw, view_trouble *watching, view_trouble *building)
-{
-    if (!watching->last[0] && !building->last[0])
-        return;
-    gw_log(gw, "the catalog answers again; the routing view is current");
-    memset(watching, 0, sizeof *watching);
-    memset(building, 0, sizeof *building);
+    gw_log(gw, "the catalog answers again after %.1f s; the routing view is current",
+           watched_s > built_s ? watched_s : built_s);
 }
 
 /* MM_OK when the view is current (rebuilt, or nothing to rebuild). */
@@ -366,14 +342,14 @@ static void *refresher_main(void *arg)
 {
     gateway *gw = arg;
     long refresh_ms = gw->opts.refresh_ms;
-    view_trouble watch_trouble = {0}, build_trouble = {0};
+    gw_trouble watch_trouble = {0}, build_trouble = {0};
     while (!atomic_load(&gw->stopping)) {
         /* PostgreSQL: woken at once by another host's NOTIFY; SQLite: a plain pause */
         int64_t started = mm_monotonic_ms();
         mm_error err;
         bool watching = catalog_wait_change(gw->watch, (int)refresh_ms, &err) == MM_OK;
         if (!watching)
-            trouble_log(gw, &watch_trouble, "watching the catalog for changes", err.message);
+            gw_trouble_log(gw, &watch_trouble, "watching the catalog for changes", err.message);
         int64_t waited = mm_monotonic_ms() - started;
         /* a burst of commits rebuilds at most every VIEW_MIN_GAP_MS; a catalog that cannot be
          * watched (its server down) is retried every refresh_ms, not as fast as it fails */
@@ -381,7 +357,7 @@ static void *refresher_main(void *arg)
         if (atomic_load(&gw->stopping))
             break;
         if (refresh_once(gw, &err) != MM_OK)
-            trouble_log(gw, &build_trouble, "keeping the previous routing view", err.message);
+            gw_trouble_log(gw, &build_trouble, "keeping the previous routing view", err.message);
         else if (watching)
             trouble_over(gw, &watch_trouble, &build_trouble);
     }

@@ -2,7 +2,9 @@
 # Usage events `mmadmin serve` cannot write are kept, not lost (SQLite): while another process
 # holds the catalog's write lock (SQLITE_BUSY after the 5 s busy timeout) chats are still served,
 # serve says once that it keeps their events, and once the lock is gone every event is written
-# exactly once and serve says so; an event still kept at SIGTERM is written by the last flush.
+# exactly once and serve says so; an event still kept at SIGTERM is written by the last flush. A
+# request admitted on the exact path (a limit too small to lease) before the lock keeps its event
+# the same way, and its reservation ends with that event's write.
 # (The PostgreSQL server stopped under serve: tests/postgres/test_catalog_outage.sh.)
 source "$(dirname "$0")/router_lib.sh"
 
@@ -12,10 +14,14 @@ assert_ok workspace add free
 assert_ok entitle chat free
 assert_ok workspace key add free
 KEY=$(tr -d '\n' <"$OUT")
+assert_ok workspace add team
+assert_ok entitle chat team --rpm 5 # too small to lease: each request is admitted by the catalog
+assert_ok workspace key add team
+TEAM_KEY=$(tr -d '\n' <"$OUT")
 serve_start
-chat() {
+chat() { # [KEY]
     curl -s -m 20 -o /dev/null -w '%{http_code}' "$URL/v1/chat/completions" \
-        -H "Authorization: Bearer $KEY" \
+        -H "Authorization: Bearer ${1:-$KEY}" \
         -d '{"model":"chat","messages":[{"role":"user","content":"hi"}],"max_tokens":4}'
 }
 events() { sqlite3 "$MM_DB" "SELECT count(*) FROM usage_events WHERE workspace = 'free'"; }
@@ -57,6 +63,31 @@ expect_eq "$(grep -c 'usage events' "$TEST_TMP/serve.err")" 2 "serve's lines abo
 grep -q 'lost [0-9]* usage events' "$TEST_TMP/serve.err" && fail "serve lost usage events"
 assert_ok health --json
 assert_json '[(a["account"], a["requests"]) for a in d if a["account"] == "up"] == [("up", 3)]'
+
+# the exact path: admitted before the lock, its event written once the lock is gone
+reservations() { sqlite3 "$MM_DB" "SELECT count(*) FROM router_reservations WHERE workspace = 'team'"; }
+scenario '{"rules":[{"prefix":"openai","phases":[{"latency_ms":9000}]}]}'
+chat "$TEAM_KEY" >"$TEST_TMP/team.status" &
+team_chat=$!
+for ((i = 0; i < 50; i++)); do # admitted by the catalog, waiting for the provider
+    [[ $(reservations) == 1 ]] && break
+    sleep 0.1
+done
+expect_eq "$(reservations)" 1 "the exact path's reservation"
+lock_catalog 11
+kill -0 "$team_chat" 2>/dev/null || fail "the chat ended before the catalog was locked"
+wait "$team_chat"
+expect_eq "$(cat "$TEST_TMP/team.status")" 200 "the exact path's chat while the catalog is locked"
+sim_reset
+wait "$LOCK_PID"
+for ((i = 0; i < 100; i++)); do
+    [[ $(sqlite3 "$MM_DB" "SELECT count(*) FROM usage_events WHERE workspace = 'team'") == 1 ]] && break
+    sleep 0.1
+done
+sleep 0.3 # a doubled write would land by now
+expect_eq "$(sqlite3 "$MM_DB" "SELECT count(*) FROM usage_events WHERE workspace = 'team'")" 1 \
+    "the exact path's event once the lock is gone"
+expect_eq "$(reservations)" 0 "the exact path's reservation once its event is written"
 
 # SIGTERM while an event is kept: the last flush writes it once the lock is gone
 lock_catalog 7

@@ -107,6 +107,7 @@ static void group_commit_moves_use_from_lease_to_event(void **state)
 {
     catalog_fixture *fx = *state;
     mm_error err;
+    int64_t tx;
     mm_lease_amounts keep = {0}, need = {1, 10, 100}, row;
     int64_t ws = 0, acct = 0;
     bool granted = false;
@@ -127,7 +128,7 @@ static void group_commit_moves_use_from_lease_to_event(void **state)
                                    {.workspace_lease = ws, .account_lease = acct}};
     mm_event(&recs[0].event, "ok", 200, 12, 300);
     mm_event(&recs[1].event, "server", 500, 0, 0); /* not served: the workspace's lease stays */
-    assert_int_equal(catalog_admission_flush(fx->cat, recs, 2, &err), MM_OK);
+    assert_int_equal(catalog_admission_flush(fx->cat, recs, 2, &tx, &err), MM_OK);
     assert_true(recs[0].event.id > 0);
     assert_int_equal(recs[0].workspace_used.requests, 1);
     assert_int_equal(recs[0].workspace_used.tokens, 12);
@@ -147,6 +148,7 @@ static void account_only_reservation_leaves_the_workspace_alone(void **state)
 {
     catalog_fixture *fx = *state;
     mm_error err;
+    int64_t tx;
     mm_admission_request req = {.workspace = "team",
                                 .model = "chat",
                                 .account = "a1",
@@ -170,7 +172,7 @@ static void account_only_reservation_leaves_the_workspace_alone(void **state)
     assert_int_equal(adm.verdict, MM_ADMIT_ACCOUNT_RPM);
     mm_admission_record rec = {.reservation = id};
     mm_event(&rec.event, "ok", 200, 5, 0);
-    assert_int_equal(catalog_admission_flush(fx->cat, &rec, 1, &err), MM_OK);
+    assert_int_equal(catalog_admission_flush(fx->cat, &rec, 1, &tx, &err), MM_OK);
     mm_usage_counters c;
     assert_int_equal(catalog_account_counters(fx->cat, "a1", NOW, false, &c, &err), MM_OK);
     assert_int_equal(c.requests_window, 1); /* the event; the reservation ended with it */

@@ -773,6 +773,11 @@ static void addresses_choose_the_engine_and_hide_passwords(void **state)
     assert_string_equal(shown, "postgresql://u@db.example:5433/cat");
     db_address_display("host=/run/pg dbname=cat password=secret", shown, sizeof shown);
     assert_string_equal(shown, "postgresql:///cat?host=/run/pg");
+    /* a socket folder's port names its socket file: shown beside it, not as a host's */
+    db_address_display("postgresql://u@/cat?host=/run/pg&port=5433", shown, sizeof shown);
+    assert_string_equal(shown, "postgresql://u@/cat?host=/run/pg&port=5433");
+    db_address_display("host=/run/pg port=5433 service=mm", shown, sizeof shown);
+    assert_string_equal(shown, "postgresql:///?host=/run/pg&port=5433&service=mm");
     db_address_display("/tmp/c.db", shown, sizeof shown);
     assert_string_equal(shown, "/tmp/c.db");
 }

@@ -171,11 +171,12 @@ static void an_admission_flush_is_summed_like_a_batch(void **state)
 {
     fixture *fx = *state;
     mm_error err;
+    int64_t tx;
     static mm_admission_record records[300];
     memset(records, 0, sizeof records);
     for (int i = 0; i < 300; i++)
         records[i].event = event(i * 3, BASE);
-    assert_int_equal(catalog_admission_flush(fx->cat, records, 300, &err), MM_OK);
+    assert_int_equal(catalog_admission_flush(fx->cat, records, 300, &tx, &err), MM_OK);
     for (int i = 1; i < 300; i++)
         assert_true(records[i].event.id > records[i - 1].event.id);
     assert_int_equal(catalog_usage_count(fx->cat), 300);
