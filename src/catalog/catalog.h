@@ -165,6 +165,12 @@ void mm_account_list_free(mm_account_list *list);
  * for readers of 10,000 accounts that need each once (`health --json`). */
 typedef void (*mm_account_fn)(const mm_account *acc, void *ctx);
 mm_status catalog_account_each(mm_catalog *cat, mm_account_fn fn, void *ctx, mm_error *err);
+/* The accounts whose last test (account_status: every Test Connection and monitor probe writes
+ * it) was at or after since_ms (wall clock, ms), in name order, each given to fn: what a probe
+ * commit changed, without reading every account. SQLite and PostgreSQL alike scan
+ * account_status (no index on tested_ms; an integer a row) and find each account by id. */
+mm_status catalog_account_each_tested_since(mm_catalog *cat, int64_t since_ms, mm_account_fn fn,
+                                            void *ctx, mm_error *err);
 /* Enable / disable with a reason (kept on the row and in the audit log). */
 mm_status catalog_account_set_enabled(mm_catalog *cat, const char *name, bool enabled,
                                       const char *reason, mm_error *err);

@@ -425,12 +425,11 @@ mm_status catalog_account_list(mm_catalog *cat, mm_account_list *out, mm_error *
                             "listing accounts", err);
 }
 
-mm_status catalog_account_each(mm_catalog *cat, mm_account_fn fn, void *ctx, mm_error *err)
+/* Steps stmt (prepared, bound), giving each account row to fn; finalizes stmt. */
+static mm_status each_account_row(mm_catalog *cat, db_stmt *stmt, mm_account_fn fn, void *ctx,
+                                  mm_error *err)
 {
-    db_stmt *stmt;
-    mm_status st = cat_prepare(cat, ACCOUNT_SELECT "ORDER BY a.name", &stmt, err);
-    if (st != MM_OK)
-        return st;
+    mm_status st = MM_OK;
     mm_account *row = malloc(sizeof *row);
     db_step_result rc = DB_DONE;
     while (row && (rc = db_step(stmt)) == DB_ROW) {
@@ -444,6 +443,25 @@ mm_status catalog_account_each(mm_catalog *cat, mm_account_fn fn, void *ctx, mm_
     free(row);
     db_finalize(stmt);
     return st;
+}
+
+mm_status catalog_account_each(mm_catalog *cat, mm_account_fn fn, void *ctx, mm_error *err)
+{
+    db_stmt *stmt;
+    mm_status st = cat_prepare(cat, ACCOUNT_SELECT "ORDER BY a.name", &stmt, err);
+    return st == MM_OK ? each_account_row(cat, stmt, fn, ctx, err) : st;
+}
+
+mm_status catalog_account_each_tested_since(mm_catalog *cat, int64_t since_ms, mm_account_fn fn,
+                                            void *ctx, mm_error *err)
+{
+    db_stmt *stmt;
+    mm_status st =
+        cat_prepare(cat, ACCOUNT_SELECT "WHERE s.tested_ms >= ?1 ORDER BY a.name", &stmt, err);
+    if (st != MM_OK)
+        return st;
+    db_bind_int64(stmt, 1, since_ms);
+    return each_account_row(cat, stmt, fn, ctx, err);
 }
 
 void mm_account_list_free(mm_account_list *list)

@@ -1,6 +1,6 @@
 /* Unit tests of the list pages at 10,000 rows (issue 15): Accounts, Models, Entitlements,
- * Workspaces, Audit Log and Prices format only the rows shown on open and on a key, each row at
- * most once for a filter or a sort, and a catalog change formats again only the changed row. */
+ * Workspaces, Audit Log and Prices format only the rows shown on open and on a key (a filter or
+ * a sort too), and a catalog change formats again only the changed row. */
 #include "test_catalog_util.h"
 
 #include "page.h"
@@ -93,42 +93,47 @@ static size_t formatted(const ui_table *t)
     return n;
 }
 
-/* Movement, filter and sort on table t of n rows: a key formats only the rows it brings into
- * view, a filter or a sort formats each row not formatted yet once (then kept), and the keys
- * after them format nothing. */
+/* Movement, filter and sort on table t of n rows: every key formats only the rows it brings
+ * into view; a filter and a sort read the other rows without keeping their cells (probes). */
 static void check_keys(page_run *run, ui_table *t, size_t n)
 {
     unsigned long base = draw(t);
-    assert_int_equal(press(run, t, UI_FN(KEY_DOWN)), base); /* row 1 was shown already */
-    assert_true(press(run, t, UI_FN(KEY_NPAGE)) <= base + SHOWN);
-    unsigned long f = press(run, t, UI_FN(KEY_END));
-    assert_true(f <= base + 2 * SHOWN);
-    assert_int_equal(press(run, t, UI_FN(KEY_HOME)), f);
+    unsigned long f = press(run, t, UI_FN(KEY_DOWN));
+    assert_true(f <= base + 1); /* at most the row it scrolls into view */
+    assert_true(press(run, t, UI_FN(KEY_NPAGE)) <= f + SHOWN);
+    f = press(run, t, UI_FN(KEY_END));
+    assert_true(f <= base + 1 + 2 * SHOWN);
+    unsigned long home = press(run, t, UI_FN(KEY_HOME));
+    assert_true(home <= f + SHOWN); /* shown before, or not yet after a sort */
+    f = home;
     size_t shown = formatted(t);
-    base = f;
-    press(run, t, '/');
-    f = press(run, t, '7'); /* the filter reads the cells of every row, each once */
-    assert_int_equal(f - base, n - shown);
-    assert_int_equal(formatted(t), n);
-    assert_int_equal(press(run, t, '7'), f); /* a narrower filter reads the rows kept */
-    assert_int_equal(press(run, t, '\n'), f);
-    assert_int_equal(press(run, t, UI_KEY_ESC), f);
-    assert_int_equal(press(run, t, 's'), f); /* a sort reads the cells kept */
-    assert_int_equal(press(run, t, 's'), f);
-    assert_int_equal(press(run, t, 'S'), f);
-    assert_int_equal(press(run, t, UI_FN(KEY_DOWN)), f);
-    assert_int_equal(press(run, t, UI_FN(KEY_END)), f);
+    unsigned long probes = t->probes;
+    static const int keys[] = {
+        '/', '7', '7', '\n', UI_KEY_ESC, 's', 's', 'S', UI_FN(KEY_DOWN), UI_FN(KEY_END)};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        unsigned long next = press(run, t, keys[k]);
+        assert_true(next <= f + SHOWN); /* at most a screen of rows new in view */
+        f = next;
+    }
+    assert_true(formatted(t) <= shown + 6 * SHOWN); /* the filter, Esc, 3 sorts, End */
+    if (n > shown + 6 * SHOWN)
+        assert_true(formatted(t) < n);
+    if (n > shown)
+        assert_true(t->probes >= probes + (n - shown)); /* the filter read every row */
 }
 
-/* A sort first (no filter before it) formats each row once, too. */
+/* A sort first (no filter before it) formats only the rows it shows, too. */
 static void check_sort(page_run *run, ui_table *t, size_t n)
 {
     unsigned long base = draw(t);
     size_t shown = formatted(t);
     unsigned long f = press(run, t, 's');
-    assert_int_equal(f - base, n - shown);
-    assert_int_equal(press(run, t, 's'), f);
-    assert_int_equal(press(run, t, UI_FN(KEY_NPAGE)), f);
+    assert_true(f - base <= SHOWN);
+    if (n > shown + SHOWN)
+        assert_true(formatted(t) < n);
+    unsigned long next = press(run, t, 's');
+    assert_true(next <= f + SHOWN);
+    assert_true(press(run, t, UI_FN(KEY_NPAGE)) <= next + SHOWN);
 }
 
 /* A catalog change to one shown row: loading again formats that row alone, the rows keep their

@@ -40,8 +40,16 @@ typedef struct accounts_page {
     mm_hash_index report_index;   /* the health snapshot's accounts by name */
     unsigned long indexed_health; /* the health_serial report_index was built for */
     ui_app *app;                  /* for formatting a row when the table first needs it */
-    int64_t aged_ms; /* when the rows' "3m ago" were last marked to be formatted again */
+    int64_t aged_ms;        /* when the rows' "3m ago" were last marked to be formatted again */
+    int64_t read_version;   /* the catalog_version before the last whole read (-1: none) */
+    int64_t last_tested_ms; /* the latest last test read (wall clock, ms) */
+    size_t read_bytes;      /* list's bytes at the last whole read (tests read since add) */
+    bool tests_missed;      /* a test read since names an account the list does not hold */
 } accounts_page;
+
+/* A test's result may commit after a later one's (a probe round records its batch at its end):
+ * following the tests reads again those of the last minute, not those since the latest seen. */
+#define ACCOUNTS_TESTS_SLACK_MS 60000
 
 /* How often the Last test column's "3m ago" is formatted again (the rows shown). */
 #define ACCOUNTS_AGE_MS 30000
@@ -448,10 +456,72 @@ static bool read_unpriced(ui_app *app, accounts_page *st)
     return true;
 }
 
+/* The string kept in the list's pool for s (the row's own when equal); NULL when out of memory. */
+static const char *keep_text(accounts_page *st, const char *kept, const char *s)
+{
+    return same_text(kept, s) ? kept : mm_string_pool_add(&st->list.pool, s);
+}
+
+/* An account whose last test was read since: its row takes the new test, formatted again when
+ * it was formatted (fn of catalog_account_each_tested_since). */
+static void take_test(const mm_account *a, void *ctx)
+{
+    accounts_page *st = ctx;
+    const mm_account_row *found = mm_account_rows_find(&st->list, a->name);
+    if (!found || found->id != a->id) {
+        st->tests_missed = true;
+        return;
+    }
+    mm_account_row *r = &st->list.items[found - st->list.items];
+    if (a->last_test_ms > st->last_tested_ms)
+        st->last_tested_ms = a->last_test_ms;
+    if (r->last_test_ms == a->last_test_ms && r->last_test_ok == a->last_test_ok &&
+        r->last_test_latency_ms == a->last_test_latency_ms &&
+        same_text(r->last_test_class, a->last_test_class) &&
+        same_text(r->last_test_message, a->last_test_message))
+        return;
+    const char *class = keep_text(st, r->last_test_class, a->last_test_class);
+    const char *message = keep_text(st, r->last_test_message, a->last_test_message);
+    if (!class || !message) {
+        st->tests_missed = true;
+        return;
+    }
+    r->last_test_ms = a->last_test_ms;
+    r->last_test_ok = a->last_test_ok;
+    r->last_test_latency_ms = a->last_test_latency_ms;
+    r->last_test_class = class;
+    r->last_test_message = message;
+    ui_table_refresh_row(&st->table, (size_t)(r - st->list.items));
+}
+
+/* Only unaudited rows moved since the last whole read (a probe's commit: no account, price or
+ * target changed): the tests recorded since are read and their rows updated in place, not
+ * every account read again. false when a whole read is needed. */
+static bool follow_tests(ui_app *app, accounts_page *st)
+{
+    int64_t version = catalog_version(app->cat);
+    if (version < 0 || version != st->read_version || !st->list.count ||
+        mm_account_rows_bytes(&st->list) > 2 * st->read_bytes + 65536)
+        return false;
+    st->tests_missed = false;
+    mm_error err;
+    mm_error_clear(&err);
+    if (catalog_account_each_tested_since(app->cat, st->last_tested_ms - ACCOUNTS_TESTS_SLACK_MS,
+                                          take_test, st, &err) != MM_OK ||
+        st->tests_missed)
+        return false;
+    ui_table_update_end(&st->table);
+    follow_statuses(app, st);
+    return true;
+}
+
 static void accounts_load(ui_page *page, ui_app *app)
 {
     accounts_page *st = page->state;
     st->app = app;
+    if (follow_tests(app, st))
+        return;
+    st->read_version = catalog_version(app->cat);
     mm_account_rows_free(&st->before);
     st->before = st->list;
     memset(&st->list, 0, sizeof st->list);
@@ -461,8 +531,13 @@ static void accounts_load(ui_page *page, ui_app *app)
         ui_set_message(app, UI_EL_ERROR, "Could not read the accounts: %s", err.message);
     bool unpriced_moved = read_unpriced(app, st);
     size_t disabled = 0;
-    for (size_t i = 0; i < st->list.count; i++)
+    st->last_tested_ms = 0;
+    st->read_bytes = mm_account_rows_bytes(&st->list);
+    for (size_t i = 0; i < st->list.count; i++) {
         disabled += !st->list.items[i].enabled;
+        if (st->list.items[i].last_test_ms > st->last_tested_ms)
+            st->last_tested_ms = st->list.items[i].last_test_ms;
+    }
     if (disabled)
         snprintf(page->subtitle, sizeof page->subtitle, "%zu of %zu disabled", disabled,
                  st->list.count);
@@ -873,6 +948,7 @@ ui_page *ui_page_accounts_new(ui_app *app, const char *id, const char *title)
     if (!st)
         return NULL;
     st->unpriced_version = -1;
+    st->read_version = -1;
     ui_table_init(&st->table, COLUMNS, N_COLS, "account|accounts",
                   "No provider accounts yet. Press a to add one with the guided wizard.");
     ui_table_set_keep(&st->table, KEEP);

@@ -193,11 +193,49 @@ void ui_table_refresh_row(ui_table *t, size_t row)
     }
 }
 
+/* A lazy row read by a filter or a sort: what ui_table_set_row takes of the row's texts. */
+typedef struct ui_row_probe {
+    size_t row;
+    const char *filter; /* set: matched says whether a text of the row contains it */
+    bool matched;
+    int col; /* >= 0: text (a copy, or NULL when out of memory) and element of that column */
+    char *text;
+    ui_element element;
+} ui_row_probe;
+
+/* Reads lazy row i (not formatted) through the page's format call, keeping none of it. */
+static void probe_row(ui_table *t, size_t i, ui_row_probe *probe)
+{
+    probe->row = i;
+    t->probe = probe;
+    t->probes++;
+    t->format(t->format_ctx, t, i);
+    t->probe = NULL;
+}
+
+/* ui_table_set_row for the row probed: the filter's match or the sort column's cell. */
+static void take_probe(ui_table *t, const char *const *texts, const ui_element *elements)
+{
+    ui_row_probe *p = t->probe;
+    for (size_t c = 0; p->filter && !p->matched && c < t->ncols; c++)
+        p->matched = texts[c] && strcasestr(texts[c], p->filter);
+    if (p->col >= 0) {
+        free(p->text);
+        p->text = strdup(texts[p->col] ? texts[p->col] : "");
+        p->element = elements ? elements[p->col] : UI_EL_NORMAL;
+    }
+}
+
 static bool row_matches(ui_table *t, size_t i)
 {
     if (!t->filter[0])
         return true;
-    const ui_cell *cells = row_cells(t, i);
+    if (!t->rows[i].cells && t->format) {
+        ui_row_probe probe = {.filter = t->filter, .col = -1};
+        probe_row(t, i, &probe);
+        return probe.matched;
+    }
+    const ui_cell *cells = t->rows[i].cells;
     for (size_t c = 0; cells && c < t->ncols; c++)
         if (cells[c].text && strcasestr(cells[c].text, t->filter))
             return true;
@@ -244,13 +282,6 @@ static int severity_rank(ui_element el)
     }
 }
 
-/* The sort column's cell of row r (an empty one for a row out of memory left unformatted). */
-static const ui_cell *sort_cell(const ui_table *t, size_t r)
-{
-    static const ui_cell EMPTY = {"", NULL, UI_EL_NORMAL};
-    return t->rows[r].cells ? &t->rows[r].cells[t->sort_col] : &EMPTY;
-}
-
 static int compare_cells(const ui_table *t, const ui_cell *a, const ui_cell *b)
 {
     if (t->cols[t->sort_col].by_severity) {
@@ -261,11 +292,23 @@ static int compare_cells(const ui_table *t, const ui_cell *a, const ui_cell *b)
     return natural_compare(a->text, b->text);
 }
 
+/* The sort column's cell of every row of the view (indexed by row), while sorting. */
+typedef struct sort_key {
+    ui_cell cell; /* text and element only */
+    bool owned;   /* text is the sort's copy (a probed row), not the row's */
+} sort_key;
+
+typedef struct sort_keys {
+    const ui_table *t;
+    sort_key *keys;
+} sort_keys;
+
 static int compare_view(const void *a, const void *b, void *ctx)
 {
-    const ui_table *t = ctx;
+    const sort_keys *k = ctx;
+    const ui_table *t = k->t;
     size_t ra = *(const size_t *)a, rb = *(const size_t *)b;
-    int cmp = compare_cells(t, sort_cell(t, ra), sort_cell(t, rb));
+    int cmp = compare_cells(t, &k->keys[ra].cell, &k->keys[rb].cell);
     if (t->sort_desc)
         cmp = -cmp;
     if (cmp)
@@ -278,9 +321,28 @@ static void sort_view(ui_table *t)
 {
     if (t->sort_col < 0 || t->nview < 2)
         return;
-    for (size_t i = 0; i < t->nview; i++) /* a sort reads every row's cells */
-        row_cells(t, t->view[i]);
-    qsort_r(t->view, t->nview, sizeof *t->view, compare_view, t);
+    sort_keys k = {t, calloc(t->nrows, sizeof *k.keys)};
+    if (!k.keys)
+        return;
+    for (size_t i = 0; i < t->nview; i++) { /* a sort reads every row's sort cell */
+        size_t r = t->view[i];
+        sort_key *key = &k.keys[r];
+        if (t->rows[r].cells) {
+            key->cell = t->rows[r].cells[t->sort_col];
+        } else if (t->format) {
+            ui_row_probe probe = {.col = t->sort_col};
+            probe_row(t, r, &probe);
+            key->cell = (ui_cell){probe.text, NULL, probe.element};
+            key->owned = probe.text != NULL;
+        }
+        if (!key->cell.text) /* a row out of memory left unformatted sorts as empty */
+            key->cell = (ui_cell){"", NULL, UI_EL_NORMAL};
+    }
+    qsort_r(t->view, t->nview, sizeof *t->view, compare_view, &k);
+    for (size_t i = 0; i < t->nview; i++)
+        if (k.keys[t->view[i]].owned)
+            free(k.keys[t->view[i]].cell.text);
+    free(k.keys);
 }
 
 static void rebuild_view(ui_table *t)
@@ -311,6 +373,10 @@ bool ui_table_set_row(ui_table *t, size_t row, const char *const *texts, const u
 {
     if (row >= t->nrows)
         return false;
+    if (t->probe && t->probe->row == row) {
+        take_probe(t, texts, elements);
+        return true;
+    }
     char *copies[UI_TABLE_MAX_COLUMNS] = {0};
     for (size_t c = 0; c < t->ncols; c++)
         if (!(copies[c] = strdup(texts[c] ? texts[c] : ""))) {

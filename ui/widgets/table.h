@@ -72,7 +72,12 @@ typedef struct ui_table {
     unsigned long loads;   /* whole reloads (ui_table_begin): a page updating in place keeps it */
     ui_row_format_fn *format; /* formats lazy rows when first needed (ui_table_set_format) */
     void *format_ctx;
-    unsigned long formats; /* lazy rows formatted (format calls): O(visible rows) a draw */
+    unsigned long formats; /* lazy rows formatted and kept: O(visible rows) a draw */
+    /* A filter or a sort reading a lazy row not formatted yet: the page's format call gives its
+     * cells to ui_table_set_row, which reads them and keeps nothing (no copies, widths or
+     * compact forms), so the rows kept formatted stay the rows shown. */
+    struct ui_row_probe *probe;
+    unsigned long probes; /* lazy rows read so by a filter or a sort */
 } ui_table;
 
 void ui_table_init(ui_table *t, const ui_column *cols, size_t ncols, const char *noun,
@@ -101,8 +106,9 @@ void ui_table_add(ui_table *t, const char *key, const char *const *texts,
                   const ui_element *elements);
 void ui_table_end(ui_table *t);
 /* Lazy rows (10,000 accounts: the first frame formats only the rows it shows): the table calls
- * format for a row the first time it needs its cells — to draw it, or for every row once a
- * filter or a sort is on (they read every row's cells); the cells are then kept. Column widths
+ * format for a row the first time it needs its cells to draw it; the cells are then kept. A
+ * filter or a sort reads a row not formatted yet through the same format call, but keeps
+ * nothing of it (the same texts: the same matches and order; the row stays lazy). Column widths
  * come from the rows formatted so far (the widest cell seen), so scrolling to a wider cell
  * widens its column. */
 void ui_table_set_format(ui_table *t, ui_row_format_fn *format, void *ctx);
