@@ -2,6 +2,7 @@
  * between two sessions, refusing to remove an account targets use, enable / disable, test
  * results, discovered models, and audit entries with actor and redacted before/after. */
 #include "test_catalog_util.h"
+#include "util/strlist.h"
 
 #include <sodium.h>
 
@@ -234,6 +235,50 @@ static void test_results_are_kept_unversioned_and_unaudited(void **state)
                      MM_E_NOT_FOUND);
 }
 
+static void collect_name(const mm_account *acc, void *ctx)
+{
+    mm_string_list_append(ctx, acc->name);
+}
+
+/* catalog_account_each_tested_since: the accounts tested at or after a time, in name order,
+ * with their last test; an account never tested is not among them. */
+static void tests_since_a_time_are_read_alone(void **state)
+{
+    catalog_fixture *fx = *state;
+    add_account(fx->cat, "zed", "openai", KEY);
+    add_account(fx->cat, "bee", "openai", KEY);
+    add_account(fx->cat, "never", "openai", KEY);
+    add_account(fx->cat, "old", "openai", KEY);
+    mm_error err = {0};
+    setenv("MM_FAKE_NOW_MS", "1700000000000", 1);
+    assert_int_equal(catalog_account_set_test_result(fx->cat, "old", true, "ok", "", 5, &err),
+                     MM_OK);
+    setenv("MM_FAKE_NOW_MS", "1700000060000", 1);
+    assert_int_equal(catalog_account_set_test_result(fx->cat, "zed", false, "auth", "no", 7, &err),
+                     MM_OK);
+    assert_int_equal(catalog_account_set_test_result(fx->cat, "bee", true, "ok", "", 9, &err),
+                     MM_OK);
+    unsetenv("MM_FAKE_NOW_MS");
+    mm_string_list names = {0};
+    assert_int_equal(
+        catalog_account_each_tested_since(fx->cat, 1700000060000LL, collect_name, &names, &err),
+        MM_OK);
+    assert_int_equal(names.count, 2);
+    assert_string_equal(names.items[0], "bee");
+    assert_string_equal(names.items[1], "zed");
+    mm_string_list_free(&names);
+    assert_int_equal(catalog_account_each_tested_since(fx->cat, 1, collect_name, &names, &err),
+                     MM_OK);
+    assert_int_equal(names.count, 3); /* "never" has no test */
+    assert_string_equal(names.items[1], "old");
+    mm_string_list_free(&names);
+    assert_int_equal(
+        catalog_account_each_tested_since(fx->cat, 1700000060001LL, collect_name, &names, &err),
+        MM_OK);
+    assert_int_equal(names.count, 0);
+    mm_string_list_free(&names);
+}
+
 static void changed_credentials_clear_the_last_test(void **state)
 {
     catalog_fixture *fx = *state;
@@ -355,6 +400,7 @@ int main(void)
         FIXTURE_TEST(rename_keeps_targets),
         FIXTURE_TEST(enable_disable_with_reason),
         FIXTURE_TEST(test_results_are_kept_unversioned_and_unaudited),
+        FIXTURE_TEST(tests_since_a_time_are_read_alone),
         FIXTURE_TEST(changed_credentials_clear_the_last_test),
         FIXTURE_TEST(discovered_models_are_replaced_and_sorted),
         FIXTURE_TEST(audit_has_actor_and_redacted_pictures),
