@@ -105,11 +105,55 @@ static void snapshot_replaces_only_changed_status_cells(void **state)
     health_snapshot_release(app.health);
 }
 
+/* A probe's commit (only the tests moved) updates the tested rows in place, a test recorded late
+ * with an earlier time too; an audited change (a disable) reads the accounts again. */
+static void probe_results_update_rows_in_place(void **state)
+{
+    catalog_fixture *fx = *state;
+    const char *names[] = {"alpha", "bravo", "charlie"};
+    for (size_t i = 0; i < 3; i++)
+        insert_account(fx->cat, names[i]);
+    ui_app app;
+    memset(&app, 0, sizeof app);
+    app.cat = fx->cat;
+    app.utf8 = true;
+    ui_page *page = ui_page_accounts_new(&app, "accounts", "Provider Accounts");
+    ui_table *t = ui_page_accounts_table(page);
+    mm_error err = {0};
+    setenv("MM_FAKE_NOW_MS", "1700000060000", 1);
+    assert_int_equal(catalog_account_set_test_result(fx->cat, "alpha", true, "ok", "", 5, &err),
+                     MM_OK);
+    page->ops->load(page, &app);
+    ui_table_layout(t, (ui_rect){0, 0, 10, 120});
+    unsigned long loads = t->loads;
+    const char *bravo_test = cell(t, 1, COL_TEST);
+    setenv("MM_FAKE_NOW_MS", "1700000090000", 1);
+    assert_int_equal(
+        catalog_account_set_test_result(fx->cat, "charlie", false, "auth", "401", 7, &err), MM_OK);
+    page->ops->load(page, &app);
+    assert_non_null(strstr(cell(t, 2, COL_TEST), "auth"));
+    setenv("MM_FAKE_NOW_MS", "1700000070000", 1); /* recorded after charlie's, tested before */
+    assert_int_equal(
+        catalog_account_set_test_result(fx->cat, "alpha", false, "rate_limit", "429", 9, &err),
+        MM_OK);
+    page->ops->load(page, &app);
+    assert_non_null(strstr(cell(t, 0, COL_TEST), "rate_limit"));
+    assert_ptr_equal(cell(t, 1, COL_TEST), bravo_test); /* untouched rows keep their cells */
+    assert_int_equal(t->loads, loads);
+    assert_int_equal(catalog_account_set_enabled(fx->cat, "bravo", false, "paused", &err), MM_OK);
+    page->ops->load(page, &app);
+    assert_non_null(strstr(cell(t, 1, 7), "paused")); /* the Enabled column */
+    unsetenv("MM_FAKE_NOW_MS");
+    page->ops->destroy(page);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(snapshot_replaces_only_changed_status_cells,
                                         catalog_fixture_setup, catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(probe_results_update_rows_in_place, catalog_fixture_setup,
+                                        catalog_fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
