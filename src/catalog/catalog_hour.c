@@ -52,9 +52,7 @@ mm_status catalog_hour_open(mm_catalog *cat, mm_hour_reader **out, int64_t *max_
     if (!reader)
         return cat_out_of_memory(err);
     reader->cat = cat;
-    mm_status st = cat_rollup_read_upto(cat, rollups_upto, err);
-    if (st == MM_OK)
-        st = cat_query_int(cat, "SELECT coalesce(max(id), 0) FROM usage_events", NULL, max_id, err);
+    mm_status st = cat_rollup_read_positions(cat, rollups_upto, max_id, err);
     if (st != MM_OK) {
         free(reader);
         return st;

@@ -60,6 +60,9 @@ mm_status cat_rollup_catch_up(mm_catalog *cat, mm_error *err);
 /* meta's rollups_upto_id (events with an id up to it are in the rollups): read, and set to a
  * given value (catalog copy keeps the source's). */
 mm_status cat_rollup_read_upto(mm_catalog *cat, int64_t *upto, mm_error *err);
+/* The rollups' position (meta's rollups_upto_id, 0 when never written) and the newest event's
+ * id, in one query (one round trip). */
+mm_status cat_rollup_read_positions(mm_catalog *cat, int64_t *upto, int64_t *top, mm_error *err);
 mm_status cat_rollup_set_upto(mm_catalog *cat, int64_t upto, mm_error *err);
 bool cat_rollup_is_empty(const mm_catalog *cat); /* nothing pending */
 void cat_rollup_free(mm_catalog *cat);

@@ -607,8 +607,7 @@ static void fold_caught_up(const mm_usage_event *ev, void *ctx)
         cat->rollup_failed = true;
 }
 
-/* The rollups' position and the newest event's id, in one query (one round trip). */
-static mm_status read_positions(mm_catalog *cat, int64_t *upto, int64_t *top, mm_error *err)
+mm_status cat_rollup_read_positions(mm_catalog *cat, int64_t *upto, int64_t *top, mm_error *err)
 {
     *upto = *top = 0;
     db_stmt *stmt;
@@ -635,7 +634,7 @@ static mm_status read_positions(mm_catalog *cat, int64_t *upto, int64_t *top, mm
 mm_status cat_rollup_catch_up(mm_catalog *cat, mm_error *err)
 {
     int64_t upto = 0, top = 0;
-    mm_status st = read_positions(cat, &upto, &top, err);
+    mm_status st = cat_rollup_read_positions(cat, &upto, &top, err);
     if (st != MM_OK || top <= upto)
         return st;
     cat->rollup_failed = false;
@@ -650,7 +649,7 @@ mm_status catalog_usage_rollups_catch_up(mm_catalog *cat, mm_error *err)
     if (cat->read_only)
         return MM_OK;
     int64_t upto = 0, top = 0;
-    mm_status st = read_positions(cat, &upto, &top, err);
+    mm_status st = cat_rollup_read_positions(cat, &upto, &top, err);
     if (st != MM_OK || top <= upto)
         return st;
     st = cat_begin(cat, err);
