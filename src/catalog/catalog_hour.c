@@ -70,26 +70,6 @@ void catalog_hour_close(mm_hour_reader *reader)
     free(reader);
 }
 
-static void read_sums(db_stmt *stmt, int first, mm_usage_rollup *s)
-{
-    int64_t *fields[] = {&s->events,
-                         &s->errors,
-                         &s->request_errors,
-                         &s->rate_limited,
-                         &s->tokens_in,
-                         &s->tokens_out,
-                         &s->tokens_cache_read,
-                         &s->tokens_cache_write,
-                         &s->usage_estimated,
-                         &s->cost_micros,
-                         &s->unpriced,
-                         &s->served,
-                         &s->served_tokens,
-                         &s->served_cost_micros};
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        *fields[i] = db_column_int64(stmt, first + (int)i);
-}
-
 /* Steps a rollups' statement to its end, each row to fn. */
 static mm_status stream_rollups(mm_hour_reader *reader, db_stmt *stmt, mm_hour_rollup_fn fn,
                                 void *ctx, mm_error *err)
@@ -102,7 +82,7 @@ static mm_status stream_rollups(mm_hour_reader *reader, db_stmt *stmt, mm_hour_r
         db_column_copy(stmt, 0, account, sizeof account);
         db_column_copy(stmt, 1, kind, sizeof kind);
         row.start_ms = db_column_int64(stmt, 2);
-        read_sums(stmt, 3, &row.sums);
+        cat_rollup_read_sums(stmt, 3, &row.sums);
         row.latency = db_column_blob(stmt, 17, &row.latency_size);
         if (!fn(&row, ctx))
             st = cat_out_of_memory(err);

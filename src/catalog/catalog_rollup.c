@@ -767,7 +767,7 @@ static mm_status flush_before_read(mm_catalog *cat, mm_error *err)
     "coalesce(sum(unpriced), 0), coalesce(sum(served), 0), coalesce(sum(served_tokens), 0), "      \
     "coalesce(sum(served_cost_micros), 0) "
 
-static void read_sums(db_stmt *stmt, int first, mm_usage_rollup *s)
+void cat_rollup_read_sums(db_stmt *stmt, int first, mm_usage_rollup *s)
 {
     int64_t *fields[] = {&s->events,
                          &s->errors,
@@ -836,7 +836,7 @@ mm_status catalog_usage_rollup_sum(mm_catalog *cat, const mm_rollup_query *q, mm
     if (st != MM_OK)
         return st;
     if (db_step(stmt) == DB_ROW)
-        read_sums(stmt, 0, out);
+        cat_rollup_read_sums(stmt, 0, out);
     else
         st = cat_db_error(cat, "reading the usage rollups", err);
     db_finalize(stmt);
