@@ -40,24 +40,23 @@ bool ui_alert_bar_follow(ui_app *app, mm_status st, const mm_error *err)
     return true;
 }
 
-static void outage_text(const ui_catalog_reach *reach, char *out, size_t outsz)
+static void outage_text(const ui_catalog_reach *reach, ui_alert_slot *slot)
 {
     time_t since = (time_t)(reach->since_ms / 1000);
     struct tm local;
     char clock[16] = "";
     if (localtime_r(&since, &local))
         strftime(clock, sizeof clock, "%H:%M:%S", &local);
-    snprintf(out, outsz, " catalog unreachable since %s — retrying ", clock);
+    snprintf(slot->text, sizeof slot->text, " catalog unreachable since %s — retrying ", clock);
+    snprintf(slot->compact, sizeof slot->compact, " unreachable since %s ", clock);
 }
 
-void ui_alert_bar_text(const ui_catalog_reach *reach, mm_catalog *cat, char *out, size_t outsz,
-                       bool *critical)
+void ui_alert_bar_text(const ui_catalog_reach *reach, mm_catalog *cat, ui_alert_slot *slot)
 {
-    out[0] = '\0';
-    *critical = false;
+    memset(slot, 0, sizeof *slot);
     if (reach->since_ms) {
-        *critical = true;
-        outage_text(reach, out, outsz);
+        slot->critical = true;
+        outage_text(reach, slot);
         return;
     }
     mm_alert_list open = {0};
@@ -74,8 +73,10 @@ void ui_alert_bar_text(const ui_catalog_reach *reach, mm_catalog *cat, char *out
         if (rank > best || (rank == best && a->fired_ms <= worst->fired_ms))
             worst = a;
     }
-    *critical = alert_severity_rank(worst->severity) >= 2;
-    snprintf(out, outsz, " ALERTS %zu: %s %s %s ", open.count, worst->severity, worst->rule,
-             worst->subject);
+    slot->critical = alert_severity_rank(worst->severity) >= 2;
+    snprintf(slot->text, sizeof slot->text, " ALERTS %zu: %.15s %.48s %.72s ", open.count,
+             worst->severity, worst->rule, worst->subject);
+    snprintf(slot->compact, sizeof slot->compact, " ALERTS %zu: %.15s ", open.count,
+             worst->severity);
     mm_alert_list_free(&open);
 }

@@ -25,9 +25,15 @@ typedef struct ui_app ui_app;
  * text changed (the frame is to be drawn again). */
 bool ui_alert_bar_follow(ui_app *app, mm_status st, const mm_error *err);
 
-/* Writes the slot's text into out ("" when the catalog answers and no alert fires); *critical
- * tells whether it is an outage or the worst alert is critical. */
-void ui_alert_bar_text(const ui_catalog_reach *reach, mm_catalog *cat, char *out, size_t outsz,
-                       bool *critical);
+/* The slot's texts: both "" when the catalog answers and no alert fires. */
+typedef struct ui_alert_slot {
+    char text[160];   /* " catalog unreachable since 14:03:07 — retrying ", " ALERTS 2: ... " */
+    char compact[64]; /* the same in fewer columns, for a narrow header: " unreachable since
+                         14:03:07 ", " ALERTS 2: critical " */
+    bool critical;    /* an outage, or the worst alert is critical */
+} ui_alert_slot;
+
+/* Fills slot from reach and the catalog's open alerts (one read of them). */
+void ui_alert_bar_text(const ui_catalog_reach *reach, mm_catalog *cat, ui_alert_slot *slot);
 
 #endif

@@ -303,6 +303,41 @@ static void handle_resize(ui_app *app)
 
 /* ---- drawing the frame ---- */
 
+/* The header's right side at this width: the alert slot and the flag always; the user, then the
+ * prober's state, are left out while they would leave the catalog's path fewer columns than its
+ * minimum (8; 16 beside an alert, whose slot then takes its compact form if it must). */
+#define HEADER_PATH_MIN 8
+#define HEADER_PATH_MIN_BESIDE_ALERT 16
+
+typedef struct header_right {
+    const char *slot, *flag, *user, *prober; /* NULL: not shown */
+    int width;                               /* columns, with the gaps */
+} header_right;
+
+/* The columns from the slot's first to the screen's edge, the gaps and the margin included
+ * (as the header has always been laid out: the screens tests compare keep it). */
+static int header_right_width(const header_right *r)
+{
+    return 1 + (r->slot ? mm_text_width(r->slot) + 1 : 0) + (r->flag ? mm_text_width(r->flag) : 0) +
+           (r->user ? mm_text_width(r->user) + 3 : 0) +
+           (r->prober ? mm_text_width(r->prober) + 2 : 0);
+}
+
+static header_right fit_header_right(int room, const ui_alert_slot *slot, const char *flag,
+                                     const char *user, const char *prober)
+{
+    header_right r = {slot->text[0] ? slot->text : NULL, *flag ? flag : NULL, user, prober, 0};
+    int path_min = r.slot ? HEADER_PATH_MIN_BESIDE_ALERT : HEADER_PATH_MIN;
+    if (header_right_width(&r) + path_min > room)
+        r.user = NULL;
+    if (header_right_width(&r) + path_min > room)
+        r.prober = NULL;
+    if (r.slot && header_right_width(&r) + path_min > room)
+        r.slot = slot->compact;
+    r.width = header_right_width(&r);
+    return r;
+}
+
 static void draw_header(ui_app *app)
 {
     WINDOW *win = app->header.win;
@@ -316,30 +351,27 @@ static void draw_header(ui_app *app)
     const char *flag = catalog_is_damaged(app->cat) ? " [DAMAGED: run mmadmin check] "
                        : app->read_only             ? " [READ-ONLY] "
                                                     : "";
-    char alerts[160];
-    bool critical;
-    ui_alert_bar_text(&app->catalog_reach, app->cat, alerts, sizeof alerts, &critical);
-    int right = mm_text_width(prober) + 2 + mm_text_width(user) + 3 + mm_text_width(flag) +
-                (alerts[0] ? mm_text_width(alerts) + 1 : 0);
+    ui_alert_slot slot;
+    ui_alert_bar_text(&app->catalog_reach, app->cat, &slot);
     int x = ui_draw_clip(app, win, 0, 0, app->cols, UI_EL_HEADER, " mmadmin  catalog: ");
+    header_right right = fit_header_right(app->cols - x, &slot, flag, user, prober);
     char path[MM_URL_MAX];
-    int room = app->cols - x - right - 2;
+    int room = app->cols - x - right.width - 1;
     ui_shorten_middle(app, path, sizeof path, catalog_display(app->cat), room > 8 ? room : 8);
     ui_draw_clip(app, win, 0, x, room > 0 ? room : 0, UI_EL_HEADER, path);
-    x = app->cols - right - 1;
+    x = app->cols - right.width;
     if (x < 0)
         return;
-    if (alerts[0]) {
-        x += ui_draw_clip(app, win, 0, x, app->cols - x, critical ? UI_EL_BAD : UI_EL_WARN, alerts);
-        x += 1;
-    }
-    if (*flag) {
-        x += ui_draw_clip(app, win, 0, x, app->cols - x, UI_EL_HEADER_FLAG, flag);
-        x += 1;
-    }
-    x += ui_draw_clip(app, win, 0, x, app->cols - x, UI_EL_HEADER, user);
-    x += 2;
-    ui_draw_clip(app, win, 0, x, app->cols - x, UI_EL_HEADER, prober);
+    if (right.slot)
+        x += ui_draw_clip(app, win, 0, x, app->cols - x, slot.critical ? UI_EL_BAD : UI_EL_WARN,
+                          right.slot) +
+             1;
+    if (right.flag)
+        x += ui_draw_clip(app, win, 0, x, app->cols - x, UI_EL_HEADER_FLAG, right.flag) + 1;
+    if (right.user)
+        x += ui_draw_clip(app, win, 0, x, app->cols - x, UI_EL_HEADER, right.user) + 2;
+    if (right.prober)
+        ui_draw_clip(app, win, 0, x, app->cols - x, UI_EL_HEADER, right.prober);
 }
 
 static void draw_sidebar(ui_app *app)

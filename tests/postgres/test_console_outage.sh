@@ -33,6 +33,16 @@ assert_screen_contains "1 Accounts"
 assert_screen_contains "F10 q Quit"
 assert_screen_not_contains "hunter2ZQX"
 [[ -s $TUI_TMP/ui.err ]] && fail "the console wrote to stderr (it garbles the screen): $(cat "$TUI_TMP/ui.err")"
+# at 80 columns the slot takes its compact form and leaves the catalog's path its room: the
+# header reads "mmadmin  catalog: <path>  unreachable since HH:MM:SS", nothing drawn over another
+tmux -L "$TUI_SOCK" resize-window -t main -x 80 -y 24
+wait_for_text "unreachable since" 5
+sleep 0.5
+header=$(screen | head -n 1)
+[[ $header =~ ^\ mmadmin\ \ catalog:\ postgresql://.{8,}\ +unreachable\ since\ [0-9]{2}:[0-9]{2}:[0-9]{2}\ *$ ]] ||
+    fail "the 80-column header crowds the catalog's path or the slot: '$header'"
+tmux -L "$TUI_SOCK" resize-window -t main -x "$TUI_COLS" -y "$TUI_ROWS"
+wait_for_text "catalog unreachable since" 5
 # reading a page meanwhile says why it cannot
 send_keys 2
 wait_for_text "the catalog" 5
