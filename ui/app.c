@@ -351,8 +351,11 @@ static void draw_header(ui_app *app)
     const char *flag = catalog_is_damaged(app->cat) ? " [DAMAGED: run mmadmin check] "
                        : app->read_only             ? " [READ-ONLY] "
                                                     : "";
-    ui_alert_slot slot;
-    ui_alert_bar_text(&app->catalog_reach, app->cat, &slot);
+    if (app->alert_slot_stale) {
+        ui_alert_bar_text(&app->catalog_reach, app->cat, &app->alert_slot);
+        app->alert_slot_stale = false;
+    }
+    const ui_alert_slot slot = app->alert_slot;
     int x = ui_draw_clip(app, win, 0, 0, app->cols, UI_EL_HEADER, " mmadmin  catalog: ");
     header_right right = fit_header_right(app->cols - x, &slot, flag, user, prober);
     char path[MM_URL_MAX];
@@ -923,9 +926,12 @@ static void follow_catalog(ui_app *app)
     mm_error err;
     mm_error_clear(&err);
     mm_status read = catalog_data_version(app->cat, &version, &err);
-    app->redraw_needed |= ui_alert_bar_follow(app, read, &err); /* its server answers? */
+    bool reach_changed = ui_alert_bar_follow(app, read, &err); /* its server answers? */
+    app->redraw_needed |= reach_changed;
+    app->alert_slot_stale |= reach_changed;
     if (read == MM_OK && version != app->data_version) {
         app->data_version = version;
+        app->alert_slot_stale = true;                /* the alerts firing may have changed */
         int64_t audited = catalog_version(app->cat); /* -1 on a read error: every page */
         bool audited_moved = audited < 0 || audited != app->audit_version;
         app->audit_version = audited;
@@ -950,6 +956,7 @@ static void drain_wake_pipe(ui_app *app)
         ;
     ui_jobs_collect(app);
     ui_monitor_take(app);
+    app->alert_slot_stale = true;
     for (size_t i = 0; i < app->n_pages; i++)
         if (app->pages[i]->ops->on_wake)
             app->pages[i]->ops->on_wake(app->pages[i], app);
@@ -1142,6 +1149,7 @@ int ui_main(const mm_ui_options *opts)
     ui_app app;
     memset(&app, 0, sizeof app);
     app.wake_read = app.wake_write = -1;
+    app.alert_slot_stale = true;
     if (!open_catalog(&app, opts))
         return 1;
     int fds[2];

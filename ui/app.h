@@ -62,6 +62,9 @@ struct ui_app {
      * each turn, at least once a second) */
     int64_t data_version;
     ui_catalog_reach catalog_reach; /* whether that read answered (the header says: alert_bar.h) */
+    ui_alert_slot alert_slot;       /* the header's alert slot as last read (alert_bar.h) */
+    bool alert_slot_stale;          /* read it again before the next header: the catalog moved, its
+                                       reach changed, or a worker woke the loop (never on a key) */
     int64_t audit_version; /* catalog_version (the newest audit id) at the last data_version */
     /* monotonic ms before which another connection's commit does not reload the page on
      * screen again (a probe round commits often: at most one such reload a UI_FOLLOW_GAP_MS) */
