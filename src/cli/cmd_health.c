@@ -38,16 +38,29 @@ static const cli_spec health_spec = {
     .max_args = 0,
 };
 
+/* A real's encoding kept for the next time the same value comes (most accounts share their
+ * error rates, latencies and zero costs). */
+typedef struct real_text {
+    uint64_t bits; /* the double's bits (-0.0 and 0.0 apart) */
+    uint8_t len;   /* 0: empty */
+    char text[31];
+} real_text;
+
+#define REAL_CACHE_SIZE 256 /* a power of two */
+
 /* One account's object streamed as json_dumpf(JSON_INDENT(2) | JSON_PRESERVE_ORDER |
  * JSON_REAL_PRECISION(15)) prints it inside the array, without building it: keys are our own
  * ASCII names, integers in decimal as jansson prints them, strings and reals jansson's own
- * encoding of each value (json_dumpb). Gathered in buf, written when full. */
+ * encoding of each value (json_dumpb), used only where needed: a string jansson would not
+ * escape is written as it is, a real's text is kept for the next same value. Gathered in buf,
+ * written when full. */
 typedef struct json_writer {
     FILE *out;
     bool first, ok;
     json_t *real; /* reused for every real */
     size_t len;
     char buf[16384];
+    real_text reals[REAL_CACHE_SIZE];
 } json_writer;
 
 static void put_bytes(json_writer *w, const char *bytes, size_t n)
@@ -85,13 +98,24 @@ static void put_key(json_writer *w, const char *key)
     w->first = false;
 }
 
-/* value (a scalar; the reference is taken) as jansson encodes it */
+#define JSON_VALUE_FLAGS (JSON_ENCODE_ANY | JSON_REAL_PRECISION(15))
+
+/* value (a scalar; the reference is taken) as jansson encodes it: null, true and false as
+ * those words, any other by jansson */
 static void put_value(json_writer *w, const char *key, json_t *value)
 {
-    const size_t flags = JSON_ENCODE_ANY | JSON_REAL_PRECISION(15);
+    const char *word = json_is_null(value)    ? "null"
+                       : json_is_true(value)  ? "true"
+                       : json_is_false(value) ? "false"
+                                              : NULL;
+    if (word) { /* jansson's singletons: nothing to release */
+        put_key(w, key);
+        put_text(w, word);
+        return;
+    }
     char buf[512];
-    size_t n = value ? json_dumpb(value, buf, sizeof buf, flags) : 0;
-    char *text = n > sizeof buf ? json_dumps(value, flags) : NULL; /* a long escaped text */
+    size_t n = value ? json_dumpb(value, buf, sizeof buf, JSON_VALUE_FLAGS) : 0;
+    char *text = n > sizeof buf ? json_dumps(value, JSON_VALUE_FLAGS) : NULL; /* long, escaped */
     if (value != w->real)
         json_decref(value);
     put_key(w, key);
@@ -103,10 +127,52 @@ static void put_value(json_writer *w, const char *key, json_t *value)
     free(text);
 }
 
+/* A string jansson writes as it is between quotes (JSON_ENCODE_ANY without JSON_ESCAPE_SLASH
+ * or JSON_ENSURE_ASCII escapes only '"', '\\' and control characters): printable ASCII. */
+static bool plain_text(const char *text)
+{
+    for (const unsigned char *c = (const unsigned char *)text; *c; c++)
+        if (*c < 0x20 || *c > 0x7e || *c == '"' || *c == '\\')
+            return false;
+    return true;
+}
+
+/* text as jansson encodes it: a plain one between quotes here, any other by jansson */
+static void put_string(json_writer *w, const char *key, const char *text)
+{
+    if (!plain_text(text)) {
+        put_value(w, key, json_string(text));
+        return;
+    }
+    put_key(w, key);
+    put_bytes(w, "\"", 1);
+    put_text(w, text);
+    put_bytes(w, "\"", 1);
+}
+
+/* value as jansson encodes it (JSON_REAL_PRECISION(15)): jansson's text of the same value kept
+ * from before, or jansson's encoding now (kept when it fits; a NaN or an infinity, which jansson
+ * refuses to set, goes to put_value as before). */
 static void put_real(json_writer *w, const char *key, double value)
 {
-    json_real_set(w->real, value);
-    put_value(w, key, w->real);
+    uint64_t bits;
+    memcpy(&bits, &value, sizeof bits);
+    real_text *known = &w->reals[(bits ^ bits >> 29 ^ bits >> 47) & (REAL_CACHE_SIZE - 1)];
+    if (!known->len || known->bits != bits) {
+        json_real_set(w->real, value);
+        double set = json_real_value(w->real);
+        size_t n = memcmp(&set, &value, sizeof set) == 0
+                       ? json_dumpb(w->real, known->text, sizeof known->text, JSON_VALUE_FLAGS)
+                       : 0;
+        known->len = n <= sizeof known->text ? (uint8_t)n : 0;
+        known->bits = bits;
+        if (!known->len) {
+            put_value(w, key, w->real);
+            return;
+        }
+    }
+    put_key(w, key);
+    put_bytes(w, known->text, known->len);
 }
 
 typedef struct int_field {
@@ -144,9 +210,9 @@ static void put_ms(json_writer *w, const char *key, double ms)
  * last hour). */
 static void put_figures(json_writer *w, const mm_health_figures *f, int status_minutes)
 {
-    put_value(w, "account", json_string(f->account));
-    put_value(w, "provider", json_string(f->provider));
-    put_value(w, "status", json_string(mm_health_name(f->status)));
+    put_string(w, "account", f->account);
+    put_string(w, "provider", f->provider);
+    put_string(w, "status", mm_health_name(f->status));
     put_ms(w, "latency_avg_ms", f->latency_avg_ms);
     put_ms(w, "latency_p95_ms", f->latency_p95_ms);
     /* successful streamed requests' time to first token: null without streamed traffic */
@@ -166,7 +232,7 @@ static void put_figures(json_writer *w, const mm_health_figures *f, int status_m
     put_real(w, "cost_usd_month", money_micros_to_usd(f->cost_micros_month));
     put_value(w, "monthly_cap_usd", cli_json_usd(f->monthly_cap_cents));
     put_value(w, "enabled", json_boolean(f->enabled));
-    put_value(w, "status_reason", json_string(f->status_reason));
+    put_string(w, "status_reason", f->status_reason);
     const int_field recent[] = {{"request_errors", f->request_errors},
                                 {"status_window_minutes", status_minutes},
                                 {"recent_requests", f->recent_requests}};
