@@ -351,6 +351,110 @@ static void month_costs_equal_a_recount_of_the_raw_events(void **state)
     }
 }
 
+#define N_SPREAD_ACCOUNTS 300
+#define N_SPREAD_DAYS 5
+
+/* One event a day on its own days for each of N_SPREAD_ACCOUNTS accounts whose names sort
+ * otherwise than their numbers ("a1" < "a10" < "a100" < "a101" < ... < "a2"), so each day of
+ * the month brings new accounts between the ones already summed; a priced or unpriced request
+ * and, some days, a probe. expected[m] gets each account's sums from months[m] on. */
+static void ingest_spread(mm_catalog *cat, const int64_t months[2],
+                          mm_month_cost expected[2][N_SPREAD_ACCOUNTS])
+{
+    setenv("MM_FAKE_NOW_MS", "1775304000000", 1); /* BASE + 5 days */
+    mm_error err;
+    mm_usage_event batch[64];
+    size_t n = 0;
+    for (int d = 0; d < N_SPREAD_DAYS; d++) {
+        for (int i = 0; i < N_SPREAD_ACCOUNTS; i++) {
+            if ((i * 7 + d * 3) % 5 < 2 || (d == 0 && i % 2)) /* some days only; later firsts */
+                continue;
+            mm_usage_event *ev = &batch[n++];
+            memset(ev, 0, sizeof *ev);
+            ev->ts_ms = BASE + d * DAY - 11 * 3600000LL + i * 1000; /* Mar 30 01:00 on */
+            mm_copy(ev->kind, sizeof ev->kind, (i + d) % 9 == 0 ? "probe" : "request");
+            snprintf(ev->account, sizeof ev->account, "a%d", i);
+            mm_copy(ev->provider, sizeof ev->provider, "openai");
+            mm_copy(ev->workspace, sizeof ev->workspace, "team-1");
+            mm_copy(ev->model, sizeof ev->model, "model-0");
+            mm_copy(ev->outcome, sizeof ev->outcome, "ok");
+            ev->http_status = 200;
+            ev->latency_ms = 100;
+            ev->cost_micros = (i + d) % 4 == 0 ? -1 : 1000 + i * 10 + d;
+            ev->retry_after_ms = -1;
+            for (int m = 0; m < 2; m++) {
+                mm_month_cost *sum = &expected[m][i];
+                snprintf(sum->account, sizeof sum->account, "a%d", i);
+                if (ev->ts_ms >= months[m] && strcmp(ev->kind, "request") == 0) {
+                    sum->cost_micros += ev->cost_micros < 0 ? 0 : ev->cost_micros;
+                    sum->unpriced += ev->cost_micros < 0;
+                }
+            }
+            if (n == sizeof batch / sizeof batch[0]) {
+                assert_int_equal(catalog_usage_insert_batch(cat, batch, n, &err), MM_OK);
+                n = 0;
+            }
+        }
+    }
+    if (n)
+        assert_int_equal(catalog_usage_insert_batch(cat, batch, n, &err), MM_OK);
+}
+
+static int compare_month_cost(const void *a, const void *b)
+{
+    return strcmp(((const mm_month_cost *)a)->account, ((const mm_month_cost *)b)->account);
+}
+
+/* catalog_usage_month_costs equals expected's accounts with a cost or an unpriced request,
+ * sorted by name (strcmp's). */
+static void assert_month_costs(mm_catalog *cat, int64_t month_start_ms,
+                               const mm_month_cost expected[N_SPREAD_ACCOUNTS])
+{
+    mm_month_cost want[N_SPREAD_ACCOUNTS];
+    size_t n_want = 0;
+    for (int i = 0; i < N_SPREAD_ACCOUNTS; i++)
+        if (expected[i].cost_micros != 0 || expected[i].unpriced != 0)
+            want[n_want++] = expected[i];
+    qsort(want, n_want, sizeof want[0], compare_month_cost);
+    mm_month_cost *costs = NULL;
+    size_t count = 0;
+    mm_error err;
+    assert_int_equal(catalog_usage_month_costs(cat, month_start_ms, &costs, &count, &err), MM_OK);
+    assert_true(n_want > N_SPREAD_ACCOUNTS / 2);
+    assert_int_equal(count, n_want);
+    for (size_t i = 0; i < n_want; i++) {
+        assert_string_equal(costs[i].account, want[i].account);
+        assert_int_equal(costs[i].cost_micros, want[i].cost_micros);
+        assert_int_equal(costs[i].unpriced, want[i].unpriced);
+    }
+    free(costs);
+}
+
+/* The month's costs with accounts first seen on later days, between the names already summed,
+ * equal the sums of the events written (only this month's requests), in March and in April
+ * (across the month boundary), and stay the same once the raw events are pruned. */
+static void month_costs_of_accounts_arriving_each_day_stay_exact_after_pruning(void **state)
+{
+    catalog_fixture *fx = *state;
+    int64_t months[] = {mm_month_start_ms(BASE), mm_month_start_ms(BASE + 4 * DAY)};
+    static mm_month_cost expected[2][N_SPREAD_ACCOUNTS];
+    memset(expected, 0, sizeof expected);
+    ingest_spread(fx->cat, months, expected);
+    mm_error err;
+    for (int m = 0; m < 2; m++)
+        assert_month_costs(fx->cat, months[m], expected[m]);
+    int64_t before = catalog_usage_count(fx->cat);
+    assert_int_equal(catalog_usage_set_retention_days(fx->cat, 2, &err), MM_OK);
+    mm_usage_prune_result pruned;
+    do
+        assert_int_equal(catalog_usage_prune(fx->cat, BASE + 5 * DAY, 500, 16, &pruned, &err),
+                         MM_OK);
+    while (pruned.more);
+    assert_true(catalog_usage_count(fx->cat) < before / 2);
+    for (int m = 0; m < 2; m++)
+        assert_month_costs(fx->cat, months[m], expected[m]);
+}
+
 static void retention_setting_has_a_default_and_bounds(void **state)
 {
     catalog_fixture *fx = *state;
@@ -416,6 +520,9 @@ int main(void)
                                         catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(month_costs_equal_a_recount_of_the_raw_events,
                                         catalog_fixture_setup, catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(
+            month_costs_of_accounts_arriving_each_day_stay_exact_after_pruning,
+            catalog_fixture_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(retention_setting_has_a_default_and_bounds,
                                         catalog_fixture_setup, catalog_fixture_teardown),
         cmocka_unit_test(sketch_round_trip_keeps_the_stated_error),
