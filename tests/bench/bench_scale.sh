@@ -2,7 +2,8 @@
 # The scale targets of issue 15, each beside a reference measured in the same run and the ratio:
 # the first Health frame with 1,000 accounts and BENCH_EVENTS (10M) events this month and with
 # 10,000 accounts (htop's first frame), flat from 100k events to BENCH_EVENTS, `health --json`
-# at 10,000 accounts (the plain-SQL floor over the rollups), console RSS at 1,000 and 10,000
+# at 10,000 accounts (the plain-SQL floor over the rollups; again once the last hour is full of
+# probe rounds), console RSS at 1,000 and 10,000
 # accounts and the bytes per account between them, a key on each list
 # page with 10,000 rows (a key in htop), and `send` (bench_send.sh: a bare curl of the same
 # request to mmsim).
@@ -248,23 +249,54 @@ for n in "${sizes[@]:1}"; do
 done
 small_rss=${rss[100000]}
 fi
-# health --json at 10,000 accounts beside the plain-SQL floor over the same rollups (the same
-# month-by-time plan as the catalog's query: +scope keeps SQLite off the name index)
-if want json; then
-for _ in $(seq "$runs"); do
-    s=$(ms); MM_DB=$a10k "$build/mmadmin" health --json >/dev/null; echo $(($(ms) - s))
-done | median >"$tmp/json"
-for _ in $(seq "$runs"); do
-    s=$(ms)
-    sqlite3 -json "$a10k" "SELECT a.name, a.provider, a.enabled, a.monthly_cap_cents,
-        m.cost, m.unpriced FROM accounts a LEFT JOIN (SELECT name, sum(cost_micros) AS cost,
+# health --json at 10,000 accounts beside the plain-SQL floor over the same rollups (the
+# accounts and their month-to-date sums from the day rollups, by the same month-by-time plan as
+# the catalog's query: +scope keeps SQLite off the name index), in alternating runs; and again
+# once the last hour is full of probe rounds (hour_catalog), where the JSON's hour figures come
+# from 600,000 minute rollups the floor does not read: beside it too, for reference, the floor
+# that also sums each account's hour from the minute rollups.
+hour_catalog() { # the 10,000-account catalog with the last hour full of probe rounds, made once
+    if [[ ! -f $tmp/a10k-hour.db ]]; then
+        cp "$a10k" "$tmp/a10k-hour.db"
+        probe_hour "$tmp/a10k-hour.db" 10000
+    fi
+    echo "$tmp/a10k-hour.db"
+}
+floor_sql() { # floor_sql [HOUR_FROM_MS]: the floor's query (with the hour's sums when given)
+    local hour_join="" hour_cols=""
+    if [[ -n ${1:-} ]]; then
+        hour_cols=", h.events, h.errors, h.rate_limited, h.tokens_in, h.tokens_out, h.cost"
+        hour_join="LEFT JOIN (SELECT name, sum(events) AS events, sum(errors) AS errors,
+        sum(rate_limited) AS rate_limited, sum(tokens_in) AS tokens_in,
+        sum(tokens_out) AS tokens_out, sum(cost_micros) AS cost FROM usage_rollup_minute
+        WHERE start_ms >= $1 AND +scope = 'account' GROUP BY name) h ON h.name = a.name"
+    fi
+    echo "SELECT a.name, a.provider, a.enabled, a.monthly_cap_cents, m.cost, m.unpriced$hour_cols
+        FROM accounts a LEFT JOIN (SELECT name, sum(cost_micros) AS cost,
         sum(unpriced) AS unpriced FROM usage_rollup_day WHERE start_ms >= $month_ms
-        AND +scope = 'account' AND kind = 'request' GROUP BY name) m ON m.name = a.name" \
-        >/dev/null
-    echo $(($(ms) - s))
-done | median >"$tmp/floor"
-row "health --json, 10,000 accounts" "$(cat "$tmp/json") ms" "plain SQL floor over the rollups" \
-    "$(cat "$tmp/floor") ms" "<= 2x"
+        AND +scope = 'account' AND kind = 'request' GROUP BY name) m ON m.name = a.name $hour_join"
+}
+json_vs_floor() { # json_vs_floor DB LABEL [hour]: the rows, runs alternating
+    local db=$1 label=$2 hour=${3:-} s
+    [[ -z $hour ]] || hour=$(($(ms) - $(ms) % 60000 - 59 * 60000)) # the hour's first minute
+    : >"$tmp/json" && : >"$tmp/floor" && : >"$tmp/floor-hour"
+    for _ in $(seq "$runs"); do
+        s=$(ms); MM_DB=$db "$build/mmadmin" health --json >/dev/null; echo $(($(ms) - s)) >>"$tmp/json"
+        s=$(ms); sqlite3 -json "$db" "$(floor_sql)" >/dev/null; echo $(($(ms) - s)) >>"$tmp/floor"
+        if [[ -n $hour ]]; then
+            s=$(ms); sqlite3 -json "$db" "$(floor_sql "$hour")" >/dev/null
+            echo $(($(ms) - s)) >>"$tmp/floor-hour"
+        fi
+    done
+    row "health --json, 10,000 accounts$label" "$(median <"$tmp/json") ms" \
+        "plain SQL floor over the rollups" "$(median <"$tmp/floor") ms" "<= 2x"
+    [[ -z $hour ]] || row "health --json, 10,000 accounts$label" "$(median <"$tmp/json") ms" \
+        "the same floor with the hour's sums from the minute rollups (for reference)" \
+        "$(median <"$tmp/floor-hour") ms" "-"
+}
+if want json; then
+    json_vs_floor "$a10k" ""
+    json_vs_floor "$(hour_catalog)" ", the last hour full of probe rounds" hour
 fi
 if want first; then
 row "console RSS, 1,000 accounts (Health page)" "$((small_rss / 1024)) MB" "htop RSS" \
@@ -282,8 +314,7 @@ fi
 # the console at 10,000 accounts once the last hour is full of probe rounds (a fresh copy each
 # run: the console's own prober adds a round), beside htop in alternating rounds
 if want probe-hour; then
-    cp "$a10k" "$tmp/a10k-hour.db"
-    probe_hour "$tmp/a10k-hour.db" 10000
+    hour_catalog >/dev/null
     for _ in $(seq "$runs"); do
         python3 "$here/console_probe.py" 10 htop >>"$tmp/htop-hour"
         cp "$tmp/a10k-hour.db" "$tmp/a10k-hour-run.db"
