@@ -605,7 +605,7 @@ static mm_status write_rollups_pg(mm_catalog *cat, mm_error *err)
     if (st == MM_OK) {
         for (int c = 0; c < PG_COLUMNS; c++)
             cat_bind_text(p->upsert_all, c + 1, text[c]);
-        if (db_step(p->upsert_all) != DB_DONE)
+        if (db_step_later(p->upsert_all) != DB_DONE) /* answered with the COMMIT */
             st = cat_db_error(cat, "updating the usage rollups", err);
         db_reset(p->upsert_all);
     }

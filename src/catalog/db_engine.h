@@ -91,6 +91,12 @@ void db_bind_blob(db_stmt *stmt, int index, const void *data, size_t len);
 /* A limit: NULL when MM_LIMIT_UNSET. */
 void db_bind_limit(db_stmt *stmt, int index, int64_t value);
 db_step_result db_step(db_stmt *stmt);
+/* Steps a statement that returns no rows and whose only answer is its success, at the engine's
+ * convenience: PostgreSQL, inside a transaction, sends it without waiting (pipeline mode) and
+ * reads the answer with the COMMIT (one round trip for both) or before the next statement; its
+ * failure then fails that statement or the COMMIT (the transaction rolls back). SQLite, or
+ * outside a transaction: db_step. DB_DONE or DB_ERROR; the statement may be reset at once. */
+db_step_result db_step_later(db_stmt *stmt);
 /* Ready to run again with the same bindings (a reused statement: the usage insert). */
 void db_reset(db_stmt *stmt);
 void db_finalize(db_stmt *stmt); /* NULL is fine */

@@ -151,6 +151,47 @@ static void rows_copy_by_shape_in_a_snapshot(void **state)
     db_close(reader);
 }
 
+/* A write stepped later (db_step_later; PostgreSQL: pipelined, answered with the COMMIT) commits
+ * with its transaction, is seen by the transaction's next statement, and when it fails the
+ * COMMIT fails and nothing of the transaction stays. */
+static void a_write_stepped_later_commits_or_fails_with_its_transaction(void **state)
+{
+    engine_fixture *fx = *state;
+    create_things(fx);
+    mm_error err = {0};
+    mm_status st;
+    db_stmt *stmt;
+    for (int round = 0; round < 3; round++) { /* unnamed, then server-prepared */
+        assert_int_equal(db_begin(fx->db, DB_TX_WRITE, &err), MM_OK);
+        insert_thing(fx->db, round == 0 ? "a" : round == 1 ? "b" : "c", 1, &err, &st);
+        assert_int_equal(db_prepare(fx->db, "UPDATE things SET n = n + ?1", &stmt, &err), MM_OK);
+        db_bind_int64(stmt, 1, 10);
+        assert_int_equal(db_step_later(stmt), DB_DONE);
+        db_finalize(stmt);
+        if (round == 1) /* read in the same transaction: the write is made first */
+            assert_int_equal(query_int(fx->db, "SELECT count(*) FROM things WHERE n >= 11"), 2);
+        assert_int_equal(db_end(fx->db, MM_OK, &err), MM_OK);
+    }
+    assert_int_equal(query_int(fx->db, "SELECT sum(n) FROM things"), 3 + 10 * 6);
+    /* a failing write stepped later: the COMMIT fails, the transaction's insert is gone */
+    assert_int_equal(db_begin(fx->db, DB_TX_WRITE, &err), MM_OK);
+    insert_thing(fx->db, "d", 1, &err, &st);
+    assert_int_equal(
+        db_prepare(fx->db, "UPDATE things SET name = 'a' WHERE name = 'b'", &stmt, &err), MM_OK);
+    db_step_result rc = db_step_later(stmt);
+    db_finalize(stmt);
+    st = rc == DB_DONE ? MM_OK : db_error(fx->db, "renaming", &err); /* SQLite fails at once */
+    assert_int_not_equal(db_end(fx->db, st, &err), MM_OK);
+    assert_false(db_in_transaction(fx->db));
+    assert_int_equal(query_int(fx->db, "SELECT count(*) FROM things"), 3);
+    assert_int_equal(query_int(fx->db, "SELECT count(*) FROM things WHERE name = 'd'"), 0);
+    /* and the connection works on */
+    assert_int_equal(db_begin(fx->db, DB_TX_WRITE, &err), MM_OK);
+    insert_thing(fx->db, "e", 1, &err, &st);
+    assert_int_equal(db_end(fx->db, st, &err), MM_OK);
+    assert_int_equal(query_int(fx->db, "SELECT count(*) FROM things"), 4);
+}
+
 /* PostgreSQL: a session the server dropped is reset (PQreset) at the next statement outside a
  * transaction, reused statements prepared again; inside a transaction the loss is reported. */
 static void a_dropped_session_is_reset_outside_a_transaction(void **state)
@@ -897,6 +938,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_statement_run_again_is_prepared_once, setup, teardown),
         cmocka_unit_test_setup_teardown(unique_violation_is_exists, setup, teardown),
         cmocka_unit_test_setup_teardown(transactions_commit_and_roll_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_write_stepped_later_commits_or_fails_with_its_transaction,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(a_second_writer_waits_then_is_busy, setup, teardown),
         cmocka_unit_test_setup_teardown(two_senders_admit_exactly_the_cap_with_row_locks, setup,
                                         teardown),
