@@ -47,6 +47,11 @@ struct mm_catalog {
 
 typedef struct cat_rollup_pending cat_rollup_pending;
 
+/* ---- writes whose COMMIT may be made unanswered (catalog_write_outcome.c) ---- */
+/* The open write transaction's id (PostgreSQL's txid_current(); 0 on SQLite), noted before a
+ * write that a retry must not make twice (catalog_write_outcome asks about it). */
+mm_status cat_write_transaction(mm_catalog *cat, int64_t *transaction, mm_error *err);
+
 /* ---- rollups (catalog_rollup.c) ---- */
 /* Adds ev (already inserted) to the open transaction's pending rollup sums. */
 mm_status cat_rollup_fold(mm_catalog *cat, const mm_usage_event *ev, mm_error *err);
