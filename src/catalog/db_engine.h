@@ -37,7 +37,11 @@ typedef enum db_fault {
  * relies on today. DB_TX_ROWS: writers run concurrently and the caller locks what it decides on
  * (`SELECT ... FOR UPDATE` via db_for_update, or db_lock_key); on SQLite it is BEGIN IMMEDIATE
  * too. Both: MM_E_READONLY on a read-only connection. */
-typedef enum db_tx_mode { DB_TX_WRITE, DB_TX_ROWS, DB_TX_READ } db_tx_mode;
+typedef enum db_tx_mode { DB_TX_WRITE, DB_TX_ROWS, DB_TX_READ, DB_TX_WRITE_LATER } db_tx_mode;
+/* DB_TX_WRITE_LATER: DB_TX_WRITE whose BEGIN and lock PostgreSQL sends with the transaction's
+ * first statement (in the same round trip when that is a COPY or a simple query): a busy
+ * catalog then fails that statement, not db_begin. For a batch written at once (cat_write_batch);
+ * SQLite: DB_TX_WRITE. */
 /* DB_TX_READ: one consistent picture of the catalog for a long read (SQLite deferred BEGIN in
  * WAL; PostgreSQL REPEATABLE READ, READ ONLY); allowed on a read-only connection, and db_end
  * always rolls it back (nothing to commit, nothing notified). */

@@ -71,6 +71,8 @@ static bool pq_load(void)
 /* pg_advisory_xact_lock(class, key) classes: "MMAD" + 0 the whole catalog, + 1 db_lock_key,
  * + 2 creating a partition. */
 #define LOCK_CLASS 0x4D4D4144
+#define WRITE_BEGIN "BEGIN; SELECT pg_advisory_xact_lock(1296908612, 0)" /* LOCK_CLASS */
+#define WRITE_BEGIN_RESULTS 2
 #define OID_BYTEA 17
 #define OID_INT8 20
 #define OID_TEXT 25
@@ -114,6 +116,9 @@ typedef struct pg_conn {
     int pipelined;
     char later_failure[DB_MESSAGE_MAX]; /* the first one's failure, "" while none */
     db_fault later_fault;
+    /* DB_TX_WRITE_LATER: the BEGIN and the lock not sent yet, sent ahead of the transaction's
+     * first statement (in the same query when it is a simple one or a COPY) */
+    bool begin_pending;
 } pg_conn;
 
 typedef struct pg_param {
@@ -205,17 +210,47 @@ static mm_status pg_fail(db_conn *db, const PGresult *res)
 static bool reconnect(db_conn *db);
 static mm_status settle(db_conn *db);
 
+/* sql (or nothing when NULL) after a pending DB_TX_WRITE_LATER BEGIN, in one string to free;
+ * NULL when memory ran out. */
+static char *with_begin(db_conn *db, const char *sql)
+{
+    bool begin = ((pg_conn *)db)->begin_pending;
+    size_t size = sizeof WRITE_BEGIN + 2 + (sql ? strlen(sql) : 0);
+    char *full = malloc(size);
+    if (full)
+        snprintf(full, size, "%s%s%s", begin ? WRITE_BEGIN : "", begin && sql ? "; " : "",
+                 sql ? sql : "");
+    return full;
+}
+
+/* The pending BEGIN went with a query the server received (the connection still works: else
+ * it goes again with the query after a reconnection, as nothing of the transaction was made). */
+static void begin_sent(db_conn *db)
+{
+    pg_conn *pc = (pg_conn *)db;
+    if (pq.PQstatus(pc->handle) == CONNECTION_OK)
+        pc->begin_pending = false;
+}
+
+/* A pending BEGIN sent on its own, before a statement that cannot carry it. */
+static mm_status begin_now(db_conn *db);
+
 /* Runs sql (one or more statements, no parameters); MM_OK when the last one succeeded. A
  * connection found lost outside a transaction is reset and the statement sent once more. */
 static mm_status run_simple(db_conn *db, const char *sql)
 {
     if (settle(db) != MM_OK)
         return MM_E_DB;
-    PGresult *res = pq.PQexec(handle_of(db), sql);
+    char *full = with_begin(db, sql);
+    if (!full)
+        return db_fail(db, DB_FAULT_OTHER, "out of memory");
+    PGresult *res = pq.PQexec(handle_of(db), full);
     if (pq.PQresultStatus(res) == PGRES_FATAL_ERROR && reconnect(db)) {
         pq.PQclear(res);
-        res = pq.PQexec(handle_of(db), sql);
+        res = pq.PQexec(handle_of(db), full);
     }
+    free(full);
+    begin_sent(db);
     ExecStatusType status = pq.PQresultStatus(res);
     mm_status st = MM_OK;
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
@@ -785,16 +820,18 @@ static PGresult *copy_rows(pg_stmt *stmt)
 {
     PGconn *conn = handle_of(stmt->base.db);
     size_t n_rows = stmt->rows.n_values / (size_t)stmt->columns;
-    char *sql = malloc(strlen(stmt->copy_head) + strlen(stmt->table) + 192);
+    pg_conn *pc = (pg_conn *)stmt->base.db;
+    char *sql = malloc(sizeof WRITE_BEGIN + strlen(stmt->copy_head) + strlen(stmt->table) + 192);
     if (!sql)
         return NULL;
+    int skip = pc->begin_pending ? WRITE_BEGIN_RESULTS : 0; /* the BEGIN's answers */
     if (stmt->returning)
         sprintf(sql,
-                "SELECT nextval(s.id) FROM (SELECT pg_get_serial_sequence('%s', 'id')::regclass "
+                "%sSELECT nextval(s.id) FROM (SELECT pg_get_serial_sequence('%s', 'id')::regclass "
                 "AS id) s, generate_series(1, %zu); %s",
-                stmt->table, n_rows, stmt->copy_head);
+                skip ? WRITE_BEGIN "; " : "", stmt->table, n_rows, stmt->copy_head);
     else
-        strcpy(sql, stmt->copy_head);
+        sprintf(sql, "%s%s", skip ? WRITE_BEGIN "; " : "", stmt->copy_head);
     int sent = pq.PQsendQuery(conn, sql);
     free(sql);
     if (!sent)
@@ -802,6 +839,11 @@ static PGresult *copy_rows(pg_stmt *stmt)
     PGresult *res, *kept = NULL, *failed = NULL;
     while ((res = pq.PQgetResult(conn)) != NULL) {
         ExecStatusType status = pq.PQresultStatus(res);
+        if (skip && !failed && (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)) {
+            skip--;
+            pq.PQclear(res);
+            continue;
+        }
         if (status == PGRES_COPY_IN) {
             db_array data;
             db_array_init(&data);
@@ -822,6 +864,7 @@ static PGresult *copy_rows(pg_stmt *stmt)
         }
         pq.PQclear(res);
     }
+    begin_sent(&pc->base);
     if (failed) {
         pq.PQclear(kept);
         return failed;
@@ -831,11 +874,16 @@ static PGresult *copy_rows(pg_stmt *stmt)
 
 /* Runs a statement, or a db_insert_rows statement's rows (by COPY when it can and they are
  * many). */
+static bool goes_by_copy(const pg_stmt *stmt)
+{
+    return stmt->copy_head && stmt->columns &&
+           stmt->rows.n_values / (size_t)stmt->columns >= COPY_MIN_ROWS;
+}
+
 static PGresult *send_any(pg_stmt *stmt)
 {
-    if (stmt->copy_head && stmt->columns &&
-        stmt->rows.n_values / (size_t)stmt->columns >= COPY_MIN_ROWS)
-        return copy_rows(stmt);
+    if (goes_by_copy(stmt))
+        return copy_rows(stmt); /* a pending BEGIN in the same query */
     if (stmt->columns && !take_columns(stmt))
         return NULL;
     return send_statement(stmt);
@@ -850,6 +898,8 @@ static db_step_result pg_step(db_stmt *base)
     }
     if (!stmt->executed && settle(base->db) != MM_OK)
         return DB_ERROR;
+    if (!stmt->executed && !goes_by_copy(stmt) && begin_now(base->db) != MM_OK)
+        return DB_ERROR; /* the fault of the BEGIN or its lock kept */
     if (!stmt->executed) {
         clear_result(stmt);
         stmt->result = send_any(stmt);
@@ -886,7 +936,8 @@ static db_step_result pg_step(db_stmt *base)
 static db_step_result pg_step_later(db_stmt *base)
 {
     pg_stmt *stmt = (pg_stmt *)base;
-    if (!base->db->in_tx || stmt->columns || stmt->executed || !send_later(stmt))
+    if (!base->db->in_tx || ((pg_conn *)base->db)->begin_pending || stmt->columns ||
+        stmt->executed || !send_later(stmt))
         return pg_step(base);
     clear_result(stmt);
     stmt->executed = true;
@@ -1032,12 +1083,21 @@ static db_value_kind pg_column_kind(db_stmt *base, int index)
 
 /* ---- transactions and locks ---- */
 
+static mm_status begin_now(db_conn *db)
+{
+    return ((pg_conn *)db)->begin_pending ? run_simple(db, NULL) : MM_OK;
+}
+
 static mm_status pg_begin(db_conn *db, db_tx_mode mode)
 {
-    ((pg_conn *)db)->later_failure[0] = '\0';
+    pg_conn *pc = (pg_conn *)db;
+    pc->later_failure[0] = '\0';
+    pc->begin_pending = mode == DB_TX_WRITE_LATER;
+    if (pc->begin_pending)
+        return MM_OK; /* sent with the first statement */
     char sql[96];
     if (mode == DB_TX_WRITE)
-        snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%d, 0)", LOCK_CLASS);
+        snprintf(sql, sizeof sql, WRITE_BEGIN);
     else if (mode == DB_TX_READ)
         snprintf(sql, sizeof sql, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
     else
@@ -1053,6 +1113,10 @@ static mm_status pg_begin(db_conn *db, db_tx_mode mode)
 static mm_status pg_commit(db_conn *db)
 {
     pg_conn *pc = (pg_conn *)db;
+    if (pc->begin_pending) { /* nothing was sent: nothing to commit */
+        pc->begin_pending = false;
+        return MM_OK;
+    }
     if (pc->pipelined) /* a configuration change NOTIFYed inside: db_notify_change */
         return finish_pipeline(db, true);
     if (pc->later_failure[0])
@@ -1065,6 +1129,7 @@ static void pg_rollback(db_conn *db)
     pg_conn *pc = (pg_conn *)db;
     settle(db);
     pc->later_failure[0] = '\0';
+    pc->begin_pending = false;
     pc->n_known = 0; /* a partition created in this transaction is gone */
     if (pq.PQtransactionStatus(pc->handle) != PQTRANS_IDLE)
         pq.PQclear(pq.PQexec(pc->handle, "ROLLBACK"));
@@ -1418,7 +1483,8 @@ static mm_status configure(db_conn *db)
 static bool reconnect(db_conn *db)
 {
     pg_conn *pc = (pg_conn *)db;
-    if (db->in_tx || pq.PQstatus(pc->handle) == CONNECTION_OK)
+    /* a transaction whose BEGIN is still pending has made nothing yet */
+    if ((db->in_tx && !pc->begin_pending) || pq.PQstatus(pc->handle) == CONNECTION_OK)
         return false;
     pq.PQreset(pc->handle);
     if (pq.PQstatus(pc->handle) != CONNECTION_OK)
