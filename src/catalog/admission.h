@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "catalog/catalog.h"
+#include "catalog/write_outcome.h"
 
 #define MM_ADMISSION_WINDOW_MS 60000 /* RPM and TPM are judged over the last minute */
 
@@ -145,17 +146,5 @@ typedef struct mm_admission_record {
  * catalog_write_outcome tell, so a retry never writes the batch twice. */
 mm_status catalog_admission_flush(mm_catalog *cat, mm_admission_record *records, size_t count,
                                   int64_t *transaction, mm_error *err);
-
-/* What became of a failed write's transaction (PostgreSQL's txid_status): not made (write it
- * again), made (its answer was lost: do not), or still running on the server (ask again). */
-typedef enum mm_write_outcome {
-    MM_WRITE_NOT_DONE = 0,
-    MM_WRITE_DONE = 1,
-    MM_WRITE_RUNNING = 2
-} mm_write_outcome;
-
-/* transaction: as catalog_admission_flush set it (0, and on SQLite: not done, no query). */
-mm_status catalog_write_outcome(mm_catalog *cat, int64_t transaction, mm_write_outcome *out,
-                                mm_error *err);
 
 #endif

@@ -185,9 +185,7 @@ static mm_status flush_locked(mm_catalog *cat, void *ctx, mm_error *err)
 {
     const flush_ctx *f = ctx;
     mm_admission_record *records = f->records;
-    mm_status st = MM_OK;
-    if (db_kind_of(cat->db) == DB_POSTGRES) /* one commit a server may make without answering */
-        st = cat_query_int(cat, "SELECT txid_current()", NULL, f->transaction, err);
+    mm_status st = cat_write_transaction(cat, f->transaction, err);
     if (st == MM_OK)
         st = cat_usage_insert_rows(cat, f->events.first, f->events.stride, f->events.count, err);
     for (size_t i = 0; i < f->events.count && st == MM_OK; i++) {
@@ -221,27 +219,4 @@ mm_status catalog_admission_flush(mm_catalog *cat, mm_admission_record *records,
                    .records = records,
                    .transaction = transaction};
     return cat_write_batch(cat, &f.events, flush_locked, &f, err);
-}
-
-mm_status catalog_write_outcome(mm_catalog *cat, int64_t transaction, mm_write_outcome *out,
-                                mm_error *err)
-{
-    *out = MM_WRITE_NOT_DONE;
-    if (transaction <= 0 || db_kind_of(cat->db) != DB_POSTGRES)
-        return MM_OK; /* SQLite: a failed COMMIT is never made */
-    db_stmt *stmt;
-    /* too old to know (NULL: beyond the server's commit log) counts as not done */
-    mm_status st = cat_prepare(cat,
-                               "SELECT CASE txid_status(CAST(?1 AS BIGINT)) WHEN 'committed' "
-                               "THEN 1 WHEN 'in progress' THEN 2 ELSE 0 END",
-                               &stmt, err);
-    if (st != MM_OK)
-        return st;
-    db_bind_int64(stmt, 1, transaction);
-    if (db_step(stmt) == DB_ROW)
-        *out = (mm_write_outcome)db_column_int64(stmt, 0);
-    else
-        st = cat_db_error(cat, "asking whether a write was made", err);
-    db_finalize(stmt);
-    return st;
 }

@@ -28,7 +28,6 @@ struct mm_catalog {
     mm_vault *vault;                    /* cached once verified against the stored check value */
     db_stmt *usage_insert;              /* reused by every usage insert */
     struct cat_rollup_pending *rollups; /* the open transaction's rollup sums (catalog_rollup.c) */
-    bool rollup_failed;                 /* a fold ran out of memory while catching up */
     char damage[256];                   /* why the file is known damaged (writes refused), or "" */
     bool write_checked;  /* the configuration tables passed quick_check before a first write */
     bool traffic_writes; /* writes traffic only: the check reads what such a write changes */
@@ -48,6 +47,11 @@ struct mm_catalog {
 
 typedef struct cat_rollup_pending cat_rollup_pending;
 
+/* ---- writes whose COMMIT may be made unanswered (catalog_write_outcome.c) ---- */
+/* The open write transaction's id (PostgreSQL's txid_current(); 0 on SQLite), noted before a
+ * write that a retry must not make twice (catalog_write_outcome asks about it). */
+mm_status cat_write_transaction(mm_catalog *cat, int64_t *transaction, mm_error *err);
+
 /* ---- rollups (catalog_rollup.c) ---- */
 /* Adds ev (already inserted) to the open transaction's pending rollup sums. */
 mm_status cat_rollup_fold(mm_catalog *cat, const mm_usage_event *ev, mm_error *err);
@@ -57,6 +61,10 @@ void cat_rollup_discard(mm_catalog *cat); /* on ROLLBACK */
 /* Folds events stored without the rollups (plain SQL) — ids above meta's rollups_upto_id —
  * into the pending sums; called at a transaction's first usage insert. */
 mm_status cat_rollup_catch_up(mm_catalog *cat, mm_error *err);
+/* PostgreSQL: instead of cat_rollup_catch_up before the insert, the flush's stored-sketch read
+ * checks (in the same round trip) that the events before first_id, the transaction's first
+ * event's, are in the rollups, and folds in those that are not. */
+void cat_rollup_check_below(mm_catalog *cat, int64_t first_id);
 /* meta's rollups_upto_id (events with an id up to it are in the rollups): read, and set to a
  * given value (catalog copy keeps the source's). */
 mm_status cat_rollup_read_upto(mm_catalog *cat, int64_t *upto, mm_error *err);

@@ -7,6 +7,7 @@
 
 #include "catalog/catalog_internal.h"
 #include "util/clock.h"
+#include "util/hash_index.h"
 #include "util/text.h"
 
 static mm_status test_result_row(mm_catalog *cat, int64_t id, bool ok, const char *error_class,
@@ -163,19 +164,87 @@ static mm_status record_one(mm_catalog *cat, mm_probe_record *rec, mm_error *err
     return st;
 }
 
-mm_status catalog_probe_record(mm_catalog *cat, mm_probe_record *records, size_t count,
-                               mm_error *err)
+/* The records in one transaction; *transaction (when asked for) its id, noted first. */
+static mm_status record_all(mm_catalog *cat, mm_probe_record *records, size_t count,
+                            int64_t *transaction, mm_error *err)
 {
-    if (count == 0)
-        return MM_OK;
     mm_status st = cat_begin(cat, err);
     if (st != MM_OK)
         return st;
+    if (transaction)
+        st = cat_write_transaction(cat, transaction, err);
     for (size_t i = 0; i < count && st == MM_OK; i++)
         st = record_one(cat, &records[i], err);
     st = cat_end(cat, st, err);
     if (st != MM_OK)
         for (size_t i = 0; i < count; i++)
             records[i].event.id = 0; /* rolled back: none was stored */
+    return st;
+}
+
+mm_status catalog_probe_record(mm_catalog *cat, mm_probe_record *records, size_t count,
+                               mm_error *err)
+{
+    return count ? record_all(cat, records, count, NULL, err) : MM_OK;
+}
+
+/* The records' events (time, account, latency, outcome), hashed: FNV-1a over them. */
+static uint64_t fingerprint_of(const mm_probe_record *records, size_t count)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < count; i++) {
+        const mm_usage_event *ev = &records[i].event;
+        const uint64_t parts[] = {(uint64_t)ev->ts_ms, mm_hash_string(ev->account),
+                                  (uint64_t)ev->latency_ms, mm_hash_string(ev->outcome)};
+        for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++)
+            h = (h ^ parts[k]) * 1099511628211ull;
+    }
+    return h;
+}
+
+/* Before writing again: the last failed write, if it may have been made, asked about (made:
+ * its records join the done ones). A retry state of other records (the batch was dropped and
+ * refilled) is reset. */
+static mm_status resolve_unsure(mm_catalog *cat, const mm_probe_record *records, size_t count,
+                                mm_write_retry *retry, mm_error *err)
+{
+    size_t known = retry->done + retry->unsure;
+    if (known && (known > count || fingerprint_of(records, known) != retry->fingerprint))
+        *retry = (mm_write_retry){0};
+    if (!retry->transaction)
+        return MM_OK;
+    mm_write_outcome outcome;
+    mm_status st = catalog_write_outcome(cat, retry->transaction, &outcome, err);
+    if (st != MM_OK)
+        return st;
+    if (outcome == MM_WRITE_RUNNING)
+        return mm_error_set(err, MM_E_DB, "",
+                            "the catalog's server is still committing a write of probe results");
+    if (outcome == MM_WRITE_DONE)
+        retry->done += retry->unsure;
+    retry->transaction = 0;
+    retry->unsure = 0;
+    return MM_OK;
+}
+
+mm_status catalog_probe_record_retry(mm_catalog *cat, mm_probe_record *records, size_t count,
+                                     mm_write_retry *retry, mm_error *err)
+{
+    retry->found = 0;
+    mm_status st = resolve_unsure(cat, records, count, retry, err);
+    if (st != MM_OK)
+        return st;
+    size_t rest = count - retry->done;
+    int64_t transaction = 0;
+    st = rest ? record_all(cat, records + retry->done, rest, &transaction, err) : MM_OK;
+    if (st == MM_OK) {
+        *retry = (mm_write_retry){.found = retry->done};
+        return MM_OK;
+    }
+    if (transaction) { /* its COMMIT may have been made: asked about before the next write */
+        retry->transaction = transaction;
+        retry->unsure = rest;
+    }
+    retry->fingerprint = fingerprint_of(records, retry->done + retry->unsure);
     return st;
 }

@@ -48,6 +48,7 @@ typedef struct rollup_entry {
     rollup_key key;
     mm_usage_rollup sums;
     mm_histogram latency; /* successful events */
+    bool stored_merged;   /* PostgreSQL: its stored row's sketch is merged in (read_stored) */
 } rollup_entry;
 
 struct cat_rollup_pending {
@@ -55,9 +56,12 @@ struct cat_rollup_pending {
     size_t count, capacity;
     mm_hash_index index;
     int64_t minutes_from_ms; /* events before it get no minute rollup (set per transaction) */
-    db_stmt *upsert[2];      /* reused by every flush, per grain (db_insert_rows; SQLite) */
-    db_stmt *stored;         /* PostgreSQL: the stored sketches' read (merge_stored_sketches) */
-    db_stmt *upsert_all;     /* PostgreSQL: both grains and the position (write_rollups_pg) */
+    /* PostgreSQL: the transaction's first event id; the flush's stored-sketch read checks that
+     * every event before it is in the rollups (0: no check) */
+    int64_t check_below_id;
+    db_stmt *upsert[2];  /* reused by every flush, per grain (db_insert_rows; SQLite) */
+    db_stmt *stored;     /* PostgreSQL: the stored sketches' read (merge_stored_sketches) */
+    db_stmt *upsert_all; /* PostgreSQL: both grains and the position (write_rollups_pg) */
 };
 
 /* ---- the rules an event is counted by ---- */
@@ -143,6 +147,7 @@ static rollup_entry *entry_for(cat_rollup_pending *p, const rollup_probe *probe)
         return NULL;
     rollup_entry *e = &p->items[p->count++];
     memset(&e->sums, 0, sizeof e->sums);
+    e->stored_merged = false;
     e->key.grain = probe->grain;
     e->key.scope = probe->scope;
     e->key.start_ms = probe->start_ms;
@@ -241,6 +246,7 @@ void cat_rollup_discard(mm_catalog *cat)
     for (size_t i = 0; i < p->count; i++)
         mm_histogram_free(&p->items[i].latency);
     p->count = 0;
+    p->check_below_id = 0;
     mm_hash_index_free(&p->index);
 }
 
@@ -285,6 +291,7 @@ static const char UPSERT_HEAD[] =
     "served_cost_micros = r.served_cost_micros + excluded.served_cost_micros, "                    \
     "latency = "
 #define SUM_COUNT 14
+#define UPTO_KEY "rollups_upto_id" /* meta: events up to this id are in the rollups */
 
 /* The sums in SUM_COLUMNS order. */
 static void sums_of(const mm_usage_rollup *s, int64_t values[SUM_COUNT])
@@ -351,18 +358,23 @@ static bool sketch_merge_column(mm_histogram *latency, db_stmt *stmt, int index)
     "WHERE k.grain = " grain
 enum { STORED_KEY_COLUMNS = 6 };
 
-/* PostgreSQL: the stored sketches of every pending row (both grains) merged into theirs (the
- * write lock is ours), read in one query (prepared once, reused by every flush): the pending
- * keys as column arrays, each looked up by the tables' primary keys (as many rows as the batch
- * has, whatever the number of accounts), matched here by key. */
-static mm_status merge_stored_sketches(mm_catalog *cat, mm_error *err)
+/* The rollups' position and the newest event before the transaction's first (?7), as two rows
+ * of the stored-sketch read (grain -1 and -2, the id in start_ms): none when ?7 is 0. */
+#define POSITIONS_BELOW                                                                            \
+    "SELECT -1, '', '', '', '', coalesce((SELECT convert_from(value, 'UTF8')::bigint FROM meta "   \
+    "WHERE key = '" UPTO_KEY "'), 0), NULL::bytea WHERE ?7::bigint > 0 UNION ALL "                 \
+    "SELECT -2, '', '', '', '', (SELECT coalesce(max(id), 0) FROM usage_events WHERE id < "        \
+    "?7::bigint), NULL WHERE ?7::bigint > 0"
+enum { POSITION_UPTO = -1, POSITION_TOP = -2 };
+
+/* The pending keys whose stored sketch is not merged yet, as column arrays (?1 .. ?6). */
+static mm_status unmerged_keys(const cat_rollup_pending *p, db_array keys[STORED_KEY_COLUMNS],
+                               const char *text[STORED_KEY_COLUMNS], mm_error *err)
 {
-    cat_rollup_pending *p = cat->rollups;
-    db_array keys[STORED_KEY_COLUMNS];
-    for (int c = 0; c < STORED_KEY_COLUMNS; c++)
-        db_array_init(&keys[c]);
     for (size_t i = 0; i < p->count; i++) {
         const rollup_key *key = &p->items[i].key;
+        if (p->items[i].stored_merged)
+            continue;
         db_array_int64(&keys[0], key->grain == GRAIN_DAY);
         db_array_text(&keys[1], SCOPE_NAME[key->scope]);
         db_array_text(&keys[2], key->name);
@@ -370,47 +382,117 @@ static mm_status merge_stored_sketches(mm_catalog *cat, mm_error *err)
         db_array_text(&keys[4], key->kind);
         db_array_int64(&keys[5], key->start_ms);
     }
-    const char *text[STORED_KEY_COLUMNS];
-    mm_status st = MM_OK;
-    for (int c = 0; c < STORED_KEY_COLUMNS && st == MM_OK; c++)
+    for (int c = 0; c < STORED_KEY_COLUMNS; c++)
         if (!(text[c] = db_array_text_of(&keys[c])))
-            st = cat_out_of_memory(err);
+            return cat_out_of_memory(err);
+    return MM_OK;
+}
+
+/* One row of the stored-sketch read: a stored sketch merged into its pending row, or a
+ * position (*upto, *top). */
+static mm_status merge_stored_row(cat_rollup_pending *p, db_stmt *stmt, int64_t *upto, int64_t *top,
+                                  mm_error *err)
+{
+    int64_t grain = db_column_int64(stmt, 0);
+    if (grain == POSITION_UPTO || grain == POSITION_TOP) {
+        *(grain == POSITION_UPTO ? upto : top) = db_column_int64(stmt, 5);
+        return MM_OK;
+    }
+    rollup_key key = {.grain = grain ? GRAIN_DAY : GRAIN_MINUTE,
+                      .start_ms = db_column_int64(stmt, 5)};
+    char scope[16];
+    cat_column_copy(stmt, 1, scope, sizeof scope);
+    key.scope = strcmp(scope, "workspace") == 0 ? SCOPE_WORKSPACE : SCOPE_ACCOUNT;
+    cat_column_copy(stmt, 2, key.name, sizeof key.name);
+    cat_column_copy(stmt, 3, key.model, sizeof key.model);
+    cat_column_copy(stmt, 4, key.kind, sizeof key.kind);
+    rollup_probe probe = probe_of(&key);
+    long at = mm_hash_index_find(&p->index, probe.hash, &probe, key_matches, p->items);
+    if (at >= 0 && !sketch_merge_column(&p->items[at].latency, stmt, 6))
+        return mm_error_set(err, MM_E_DB, "",
+                            "a stored latency sketch is malformed or memory ran out while "
+                            "updating the usage rollups");
+    return MM_OK;
+}
+
+/* PostgreSQL: the stored sketches of the pending rows not merged yet (both grains) merged into
+ * theirs (the write lock is ours), read in one query (prepared once, reused by every flush): the
+ * keys as column arrays, each looked up by the tables' primary keys (as many rows as the batch
+ * has, whatever the number of accounts), matched here by key. The same round trip reads the
+ * rollups' position when check_below_id is set (*upto, *top; else both 0). */
+static mm_status read_stored(mm_catalog *cat, int64_t *upto, int64_t *top, mm_error *err)
+{
+    cat_rollup_pending *p = cat->rollups;
+    *upto = *top = 0;
+    db_array keys[STORED_KEY_COLUMNS];
+    for (int c = 0; c < STORED_KEY_COLUMNS; c++)
+        db_array_init(&keys[c]);
+    const char *text[STORED_KEY_COLUMNS];
+    mm_status st = unmerged_keys(p, keys, text, err);
     if (st == MM_OK && !p->stored)
         st = cat_prepare(cat,
                          "WITH k AS (SELECT unnest(?1::int[]) AS grain, unnest(?2::text[]) AS "
                          "scope, unnest(?3::text[]) AS name, unnest(?4::text[]) AS model, "
                          "unnest(?5::text[]) AS kind, unnest(?6::bigint[]) AS start_ms) " /**/
                          STORED_SKETCHES("0", "usage_rollup_minute") " UNION ALL "        /**/
-                         STORED_SKETCHES("1", "usage_rollup_day"),
+                         STORED_SKETCHES("1", "usage_rollup_day") " UNION ALL " POSITIONS_BELOW,
                          &p->stored, err);
     if (st == MM_OK) {
         db_stmt *stmt = p->stored;
         for (int c = 0; c < STORED_KEY_COLUMNS; c++)
             cat_bind_text(stmt, c + 1, text[c]);
+        db_bind_int64(stmt, STORED_KEY_COLUMNS + 1, p->check_below_id);
         db_step_result rc;
-        while (st == MM_OK && (rc = db_step(stmt)) == DB_ROW) {
-            rollup_key key = {.grain = db_column_int64(stmt, 0) ? GRAIN_DAY : GRAIN_MINUTE,
-                              .start_ms = db_column_int64(stmt, 5)};
-            char scope[16];
-            cat_column_copy(stmt, 1, scope, sizeof scope);
-            key.scope = strcmp(scope, "workspace") == 0 ? SCOPE_WORKSPACE : SCOPE_ACCOUNT;
-            cat_column_copy(stmt, 2, key.name, sizeof key.name);
-            cat_column_copy(stmt, 3, key.model, sizeof key.model);
-            cat_column_copy(stmt, 4, key.kind, sizeof key.kind);
-            rollup_probe probe = probe_of(&key);
-            long at = mm_hash_index_find(&p->index, probe.hash, &probe, key_matches, p->items);
-            if (at >= 0 && !sketch_merge_column(&p->items[at].latency, stmt, 6))
-                st = mm_error_set(err, MM_E_DB, "",
-                                  "a stored latency sketch is malformed or memory ran out while "
-                                  "updating the usage rollups");
-        }
+        while (st == MM_OK && (rc = db_step(stmt)) == DB_ROW)
+            st = merge_stored_row(p, stmt, upto, top, err);
         if (st == MM_OK && rc != DB_DONE)
             st = cat_db_error(cat, "reading the usage rollups", err);
         db_reset(stmt);
     }
+    for (size_t i = 0; i < p->count && st == MM_OK; i++)
+        p->items[i].stored_merged = true;
     for (int c = 0; c < STORED_KEY_COLUMNS; c++)
         db_array_free(&keys[c]);
     return st;
+}
+
+typedef struct catch_up_ctx {
+    mm_catalog *cat;
+    int64_t below_id; /* events from it on are folded already (0: none) */
+    bool failed;
+} catch_up_ctx;
+
+static void fold_caught_up(const mm_usage_event *ev, void *ctx)
+{
+    catch_up_ctx *c = ctx;
+    mm_error ignored;
+    if ((c->below_id == 0 || ev->id < c->below_id) &&
+        cat_rollup_fold(c->cat, ev, &ignored) != MM_OK)
+        c->failed = true;
+}
+
+/* Folds the events after upto (and before below_id, when not 0) into the pending sums. */
+static mm_status fold_since(mm_catalog *cat, int64_t upto, int64_t below_id, mm_error *err)
+{
+    catch_up_ctx c = {.cat = cat, .below_id = below_id};
+    mm_status st = catalog_usage_since_id(cat, upto, 0, fold_caught_up, &c, NULL, err);
+    if (st == MM_OK && c.failed)
+        st = cat_out_of_memory(err);
+    return st;
+}
+
+/* PostgreSQL: the stored sketches merged, and the events written around the rollups before the
+ * transaction's first (plain SQL; rare) folded in, their rows' stored sketches read in turn. */
+static mm_status merge_stored_sketches(mm_catalog *cat, mm_error *err)
+{
+    cat_rollup_pending *p = cat->rollups;
+    int64_t upto = 0, top = 0;
+    mm_status st = read_stored(cat, &upto, &top, err);
+    if (st != MM_OK || top <= upto)
+        return st;
+    st = fold_since(cat, upto, p->check_below_id, err);
+    p->check_below_id = 0;
+    return st == MM_OK ? read_stored(cat, &upto, &top, err) : st;
 }
 
 static void free_sketches(grain_rows *g)
@@ -422,7 +504,6 @@ static void free_sketches(grain_rows *g)
     free(g->rows);
 }
 
-#define UPTO_KEY "rollups_upto_id"
 /* One grain's pending rows as one db_insert_rows upsert (SQLite: the reused one-row statement,
  * stepped per row; the stored sketch merged by mm_latency_merge). */
 static mm_status write_grain(mm_catalog *cat, rollup_grain grain, mm_error *err)
@@ -524,7 +605,7 @@ static mm_status write_rollups_pg(mm_catalog *cat, mm_error *err)
     if (st == MM_OK) {
         for (int c = 0; c < PG_COLUMNS; c++)
             cat_bind_text(p->upsert_all, c + 1, text[c]);
-        if (db_step(p->upsert_all) != DB_DONE)
+        if (db_step_later(p->upsert_all) != DB_DONE) /* answered with the COMMIT */
             st = cat_db_error(cat, "updating the usage rollups", err);
         db_reset(p->upsert_all);
     }
@@ -599,14 +680,6 @@ mm_status cat_rollup_flush(mm_catalog *cat, mm_error *err)
 
 /* ---- events written around the rollups (plain SQL): folded in by id ---- */
 
-static void fold_caught_up(const mm_usage_event *ev, void *ctx)
-{
-    mm_catalog *cat = ctx;
-    mm_error ignored;
-    if (cat_rollup_fold(cat, ev, &ignored) != MM_OK)
-        cat->rollup_failed = true;
-}
-
 mm_status cat_rollup_read_positions(mm_catalog *cat, int64_t *upto, int64_t *top, mm_error *err)
 {
     *upto = *top = 0;
@@ -637,11 +710,13 @@ mm_status cat_rollup_catch_up(mm_catalog *cat, mm_error *err)
     mm_status st = cat_rollup_read_positions(cat, &upto, &top, err);
     if (st != MM_OK || top <= upto)
         return st;
-    cat->rollup_failed = false;
-    st = catalog_usage_since_id(cat, upto, 0, fold_caught_up, cat, NULL, err);
-    if (st == MM_OK && cat->rollup_failed)
-        st = cat_out_of_memory(err);
-    return st;
+    return fold_since(cat, upto, 0, err);
+}
+
+void cat_rollup_check_below(mm_catalog *cat, int64_t first_id)
+{
+    if (cat->rollups)
+        cat->rollups->check_below_id = first_id;
 }
 
 mm_status catalog_usage_rollups_catch_up(mm_catalog *cat, mm_error *err)

@@ -71,7 +71,8 @@ mm_status cat_query_int(mm_catalog *cat, const char *sql, const char *param, int
                         &found, "reading the catalog", err);
 }
 
-mm_status cat_begin(mm_catalog *cat, mm_error *err)
+/* cat_begin in a given write mode. */
+static mm_status begin_as(mm_catalog *cat, db_tx_mode mode, mm_error *err)
 {
     if (cat->read_only || db_is_read_only(cat->db))
         return mm_error_set(err, MM_E_READONLY, "",
@@ -86,9 +87,14 @@ mm_status cat_begin(mm_catalog *cat, mm_error *err)
             return cat_db_error(cat, "starting a change", err);
         return MM_OK;
     }
-    if (db_begin(cat->db, DB_TX_WRITE, err) != MM_OK)
+    if (db_begin(cat->db, mode, err) != MM_OK)
         return cat_db_error(cat, "starting a change", err);
     return MM_OK;
+}
+
+mm_status cat_begin(mm_catalog *cat, mm_error *err)
+{
+    return begin_as(cat, DB_TX_WRITE, err);
 }
 
 mm_status cat_end(mm_catalog *cat, mm_status status, mm_error *err)
@@ -120,7 +126,8 @@ mm_status cat_write_batch(mm_catalog *cat, const cat_batch *batch,
 {
     if (batch->count == 0)
         return MM_OK;
-    mm_status st = cat_begin(cat, err);
+    /* PostgreSQL: the BEGIN goes with the first statement (a large batch's COPY) */
+    mm_status st = begin_as(cat, DB_TX_WRITE_LATER, err);
     if (st != MM_OK)
         return st;
     st = cat_end(cat, body(cat, ctx, err), err);

@@ -106,13 +106,18 @@ static void bind_event(db_stmt *stmt, int first, size_t row, void *ctx)
     catalog_usage_bind_kinds(stmt, first + 15, ev);
 }
 
-/* Checks every event and makes their month partitions before the first row is sent. */
-static mm_status prepare_rows(mm_catalog *cat, const usage_rows *rows, mm_error *err)
+/* Checks every event and makes their month partitions before the first row is sent. At the
+ * transaction's first insert the rollups catch up with events written around them (SQLite: now;
+ * PostgreSQL: *check_later, checked in the flush's round trip: cat_rollup_check_below). */
+static mm_status prepare_rows(mm_catalog *cat, const usage_rows *rows, bool *check_later,
+                              mm_error *err)
 {
     mm_status st = MM_OK;
     for (size_t i = 0; i < rows->count && st == MM_OK; i++)
         st = validate_event(event_at(rows, i), err);
-    if (st == MM_OK && cat_rollup_is_empty(cat) && db_in_transaction(cat->db))
+    bool first = cat_rollup_is_empty(cat) && db_in_transaction(cat->db);
+    *check_later = first && db_kind_of(cat->db) == DB_POSTGRES;
+    if (st == MM_OK && first && !*check_later)
         st = cat_rollup_catch_up(cat, err);
     int64_t month_from = 1, month_to = 0; /* the month last made sure of: none yet */
     for (size_t i = 0; i < rows->count && st == MM_OK; i++) {
@@ -130,7 +135,8 @@ mm_status cat_usage_insert_rows(mm_catalog *cat, mm_usage_event *first, size_t s
                                 mm_error *err)
 {
     usage_rows rows = {.first = first, .stride = stride, .count = count};
-    mm_status st = count ? prepare_rows(cat, &rows, err) : MM_OK;
+    bool check_later = false;
+    mm_status st = count ? prepare_rows(cat, &rows, &check_later, err) : MM_OK;
     if (st != MM_OK || count == 0)
         return st;
     int64_t one_id, *ids = count == 1 ? &one_id : malloc(count * sizeof *ids);
@@ -139,11 +145,15 @@ mm_status cat_usage_insert_rows(mm_catalog *cat, mm_usage_event *first, size_t s
     if (db_insert_rows(cat->db, USAGE_INSERT_HEAD, USAGE_INSERT_TYPES, USAGE_INSERT_COLUMNS, NULL,
                        count, bind_event, &rows, ids, &cat->usage_insert) != MM_OK)
         st = cat_db_error(cat, "recording usage", err);
+    int64_t first_id = INT64_MAX;
     for (size_t i = 0; i < count && st == MM_OK; i++) {
         mm_usage_event *ev = event_at(&rows, i);
         ev->id = ids[i];
+        first_id = ids[i] < first_id ? ids[i] : first_id;
         st = cat_rollup_fold(cat, ev, err);
     }
+    if (st == MM_OK && check_later)
+        cat_rollup_check_below(cat, first_id);
     if (ids != &one_id)
         free(ids);
     if (st == MM_OK && !db_in_transaction(cat->db))

@@ -244,6 +244,13 @@ db_step_result db_step(db_stmt *stmt)
     return stmt->db->ops->step(stmt);
 }
 
+db_step_result db_step_later(db_stmt *stmt)
+{
+    db_clear_fault(stmt->db);
+    const db_ops *ops = stmt->db->ops;
+    return ops->step_later ? ops->step_later(stmt) : ops->step(stmt);
+}
+
 void db_reset(db_stmt *stmt)
 {
     stmt->db->ops->reset(stmt);

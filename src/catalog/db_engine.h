@@ -37,7 +37,11 @@ typedef enum db_fault {
  * relies on today. DB_TX_ROWS: writers run concurrently and the caller locks what it decides on
  * (`SELECT ... FOR UPDATE` via db_for_update, or db_lock_key); on SQLite it is BEGIN IMMEDIATE
  * too. Both: MM_E_READONLY on a read-only connection. */
-typedef enum db_tx_mode { DB_TX_WRITE, DB_TX_ROWS, DB_TX_READ } db_tx_mode;
+typedef enum db_tx_mode { DB_TX_WRITE, DB_TX_ROWS, DB_TX_READ, DB_TX_WRITE_LATER } db_tx_mode;
+/* DB_TX_WRITE_LATER: DB_TX_WRITE whose BEGIN and lock PostgreSQL sends with the transaction's
+ * first statement (in the same round trip when that is a COPY or a simple query): a busy
+ * catalog then fails that statement, not db_begin. For a batch written at once (cat_write_batch);
+ * SQLite: DB_TX_WRITE. */
 /* DB_TX_READ: one consistent picture of the catalog for a long read (SQLite deferred BEGIN in
  * WAL; PostgreSQL REPEATABLE READ, READ ONLY); allowed on a read-only connection, and db_end
  * always rolls it back (nothing to commit, nothing notified). */
@@ -91,6 +95,12 @@ void db_bind_blob(db_stmt *stmt, int index, const void *data, size_t len);
 /* A limit: NULL when MM_LIMIT_UNSET. */
 void db_bind_limit(db_stmt *stmt, int index, int64_t value);
 db_step_result db_step(db_stmt *stmt);
+/* Steps a statement that returns no rows and whose only answer is its success, at the engine's
+ * convenience: PostgreSQL, inside a transaction, sends it without waiting (pipeline mode) and
+ * reads the answer with the COMMIT (one round trip for both) or before the next statement; its
+ * failure then fails that statement or the COMMIT (the transaction rolls back). SQLite, or
+ * outside a transaction: db_step. DB_DONE or DB_ERROR; the statement may be reset at once. */
+db_step_result db_step_later(db_stmt *stmt);
 /* Ready to run again with the same bindings (a reused statement: the usage insert). */
 void db_reset(db_stmt *stmt);
 void db_finalize(db_stmt *stmt); /* NULL is fine */

@@ -19,6 +19,7 @@ typedef struct db_ops {
     void (*bind_null)(db_stmt *stmt, int index);
     void (*bind_blob)(db_stmt *stmt, int index, const void *data, size_t len);
     db_step_result (*step)(db_stmt *stmt);
+    db_step_result (*step_later)(db_stmt *stmt); /* NULL: step (db_step_later) */
     void (*reset)(db_stmt *stmt);
     void (*finalize)(db_stmt *stmt);
     int64_t (*changes)(const db_stmt *stmt);

@@ -27,7 +27,8 @@
     X(PQgetvalue) X(PQnfields) X(PQnotifies) X(PQntuples) X(PQprepare) X(PQreset) \
     X(PQresultErrorField) X(PQresultStatus) X(PQsetNoticeProcessor) X(PQsocket) X(PQstatus) \
     X(PQtransactionStatus) X(PQunescapeBytea) X(PQsendQuery) X(PQgetResult) X(PQputCopyData) \
-    X(PQputCopyEnd)
+    X(PQputCopyEnd) X(PQenterPipelineMode) X(PQexitPipelineMode) X(PQpipelineSync) \
+    X(PQsendQueryParams) X(PQsendQueryPrepared)
 /* clang-format on */
 
 #define MM_LIBPQ_SONAME "libpq.so.5" /* libpq's stable ABI */
@@ -70,6 +71,8 @@ static bool pq_load(void)
 /* pg_advisory_xact_lock(class, key) classes: "MMAD" + 0 the whole catalog, + 1 db_lock_key,
  * + 2 creating a partition. */
 #define LOCK_CLASS 0x4D4D4144
+#define WRITE_BEGIN "BEGIN; SELECT pg_advisory_xact_lock(1296908612, 0)" /* LOCK_CLASS */
+#define WRITE_BEGIN_RESULTS 2
 #define OID_BYTEA 17
 #define OID_INT8 20
 #define OID_TEXT 25
@@ -108,6 +111,14 @@ typedef struct pg_conn {
     int lock_timeout_ms;
     char known[KNOWN_PARTITIONS][PARTITION_NAME_MAX]; /* partitions known to exist */
     int n_known;
+    /* pg_step_later: statements sent in pipeline mode whose answers are not read yet (read with
+     * the COMMIT, or before anything else is sent: settle) */
+    int pipelined;
+    char later_failure[DB_MESSAGE_MAX]; /* the first one's failure, "" while none */
+    db_fault later_fault;
+    /* DB_TX_WRITE_LATER: the BEGIN and the lock not sent yet, sent ahead of the transaction's
+     * first statement (in the same query when it is a simple one or a COPY) */
+    bool begin_pending;
 } pg_conn;
 
 typedef struct pg_param {
@@ -197,16 +208,49 @@ static mm_status pg_fail(db_conn *db, const PGresult *res)
 }
 
 static bool reconnect(db_conn *db);
+static mm_status settle(db_conn *db);
+
+/* sql (or nothing when NULL) after a pending DB_TX_WRITE_LATER BEGIN, in one string to free;
+ * NULL when memory ran out. */
+static char *with_begin(db_conn *db, const char *sql)
+{
+    bool begin = ((pg_conn *)db)->begin_pending;
+    size_t size = sizeof WRITE_BEGIN + 2 + (sql ? strlen(sql) : 0);
+    char *full = malloc(size);
+    if (full)
+        snprintf(full, size, "%s%s%s", begin ? WRITE_BEGIN : "", begin && sql ? "; " : "",
+                 sql ? sql : "");
+    return full;
+}
+
+/* The pending BEGIN went with a query the server received (the connection still works: else
+ * it goes again with the query after a reconnection, as nothing of the transaction was made). */
+static void begin_sent(db_conn *db)
+{
+    pg_conn *pc = (pg_conn *)db;
+    if (pq.PQstatus(pc->handle) == CONNECTION_OK)
+        pc->begin_pending = false;
+}
+
+/* A pending BEGIN sent on its own, before a statement that cannot carry it. */
+static mm_status begin_now(db_conn *db);
 
 /* Runs sql (one or more statements, no parameters); MM_OK when the last one succeeded. A
  * connection found lost outside a transaction is reset and the statement sent once more. */
 static mm_status run_simple(db_conn *db, const char *sql)
 {
-    PGresult *res = pq.PQexec(handle_of(db), sql);
+    if (settle(db) != MM_OK)
+        return MM_E_DB;
+    char *full = with_begin(db, sql);
+    if (!full)
+        return db_fail(db, DB_FAULT_OTHER, "out of memory");
+    PGresult *res = pq.PQexec(handle_of(db), full);
     if (pq.PQresultStatus(res) == PGRES_FATAL_ERROR && reconnect(db)) {
         pq.PQclear(res);
-        res = pq.PQexec(handle_of(db), sql);
+        res = pq.PQexec(handle_of(db), full);
     }
+    free(full);
+    begin_sent(db);
     ExecStatusType status = pq.PQresultStatus(res);
     mm_status st = MM_OK;
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
@@ -551,6 +595,30 @@ static PGresult *name_statement(pg_stmt *stmt, int n, const Oid *types)
     return NULL;
 }
 
+/* The statement's parameters as libpq takes them (arrays of n_params + 1 entries). */
+static void params_of(const pg_stmt *stmt, const char **values, int *lengths, int *formats,
+                      Oid *types)
+{
+    for (int i = 0; i < stmt->n_params; i++) {
+        const pg_param *p = &stmt->params[i];
+        values[i] = p->value;
+        lengths[i] = p->length;
+        formats[i] = p->format;
+        /* a parameter the SQL never names still needs a type */
+        types[i] = p->type || stmt->referenced[i] ? p->type : OID_TEXT;
+    }
+}
+
+/* Names the statement on the server when its text runs again (name_statement; a name of a
+ * connection since reset is dropped first); NULL, or the failed PQprepare's result. */
+static PGresult *name_if_again(pg_stmt *stmt, const Oid *types)
+{
+    pg_conn *pc = (pg_conn *)stmt->base.db;
+    if (stmt->name[0] && stmt->generation != pc->generation)
+        stmt->name[0] = '\0'; /* prepared on a connection since reset */
+    return stmt->name[0] ? NULL : name_statement(stmt, stmt->n_params, types);
+}
+
 /* Sends the statement: unnamed (PQexecParams) the first time its text runs on this connection,
  * prepared on the server the second time (name_statement), then PQexecPrepared: no parse and,
  * after the server's first custom plans, no planning. */
@@ -561,25 +629,103 @@ static PGresult *send_statement(pg_stmt *stmt)
     const char *values[n + 1];
     int lengths[n + 1], formats[n + 1];
     Oid types[n + 1];
-    for (int i = 0; i < n; i++) {
-        const pg_param *p = &stmt->params[i];
-        values[i] = p->value;
-        lengths[i] = p->length;
-        formats[i] = p->format;
-        /* a parameter the SQL never names still needs a type */
-        types[i] = p->type || stmt->referenced[i] ? p->type : OID_TEXT;
-    }
-    pg_conn *pc = (pg_conn *)stmt->base.db;
-    if (stmt->name[0] && stmt->generation != pc->generation)
-        stmt->name[0] = '\0'; /* prepared on a connection since reset */
-    if (!stmt->name[0]) {
-        PGresult *failed = name_statement(stmt, n, types);
-        if (failed)
-            return failed;
-        if (!stmt->name[0])
-            return pq.PQexecParams(conn, stmt->sql, n, types, values, lengths, formats, 0);
-    }
+    params_of(stmt, values, lengths, formats, types);
+    PGresult *failed = name_if_again(stmt, types);
+    if (failed)
+        return failed;
+    if (!stmt->name[0])
+        return pq.PQexecParams(conn, stmt->sql, n, types, values, lengths, formats, 0);
     return pq.PQexecPrepared(conn, stmt->name, n, values, lengths, formats, 0);
+}
+
+/* ---- statements whose answers are read later (pipeline mode) ---- */
+
+/* Sends the statement in pipeline mode without waiting for its answer; false when it was not
+ * sent (it is then run the ordinary way). Naming it (a PQprepare, not allowed in pipeline mode)
+ * is done first, or not at all while other answers are pending. */
+static bool send_later(pg_stmt *stmt)
+{
+    pg_conn *pc = (pg_conn *)stmt->base.db;
+    int n = stmt->n_params;
+    const char *values[n + 1];
+    int lengths[n + 1], formats[n + 1];
+    Oid types[n + 1];
+    params_of(stmt, values, lengths, formats, types);
+    if (pc->pipelined && (!stmt->name[0] || stmt->generation != pc->generation))
+        return false;
+    PGresult *failed = name_if_again(stmt, types);
+    if (failed) {
+        pq.PQclear(failed);
+        return false;
+    }
+    if (!pq.PQenterPipelineMode(pc->handle))
+        return false;
+    int sent =
+        stmt->name[0]
+            ? pq.PQsendQueryPrepared(pc->handle, stmt->name, n, values, lengths, formats, 0)
+            : pq.PQsendQueryParams(pc->handle, stmt->sql, n, types, values, lengths, formats, 0);
+    if (!sent) {
+        if (!pc->pipelined)
+            pq.PQexitPipelineMode(pc->handle);
+        return false;
+    }
+    pc->pipelined++;
+    return true;
+}
+
+/* Keeps the first failure among the pipeline's answers (the fault recorded, its words kept for
+ * the COMMIT). */
+static void keep_later_failure(db_conn *db, const PGresult *res)
+{
+    pg_conn *pc = (pg_conn *)db;
+    pg_fail(db, res);
+    if (!pc->later_failure[0]) {
+        mm_copy(pc->later_failure, sizeof pc->later_failure, db->message);
+        pc->later_fault = db->fault;
+    }
+}
+
+/* Reads the answers of the statements sent by pg_step_later (a COMMIT sent after them first
+ * when commit) up to a sync, and leaves pipeline mode. MM_E_DB (the fault recorded) when one of
+ * them failed, now or before (a failure read by settle is kept until the transaction ends). */
+static mm_status finish_pipeline(db_conn *db, bool commit)
+{
+    pg_conn *pc = (pg_conn *)db;
+    PGconn *conn = pc->handle;
+    bool sent = (!commit || pq.PQsendQueryParams(conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0)) &&
+                pq.PQpipelineSync(conn);
+    if (!sent)
+        keep_later_failure(db, NULL);
+    int quiet = 0; /* NULLs in a row: the end of one statement's answers, or of them all */
+    while (sent && quiet < 2) {
+        PGresult *res = pq.PQgetResult(conn);
+        if (!res) {
+            quiet = pq.PQstatus(conn) == CONNECTION_OK ? quiet + 1 : 2;
+            continue;
+        }
+        quiet = 0;
+        ExecStatusType status = pq.PQresultStatus(res);
+        if (status == PGRES_PIPELINE_SYNC) {
+            pq.PQclear(res);
+            break;
+        }
+        if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK &&
+            status != PGRES_PIPELINE_ABORTED)
+            keep_later_failure(db, res);
+        pq.PQclear(res);
+    }
+    pq.PQexitPipelineMode(conn);
+    pc->pipelined = 0;
+    if (!pc->later_failure[0])
+        return MM_OK;
+    return db_fail(db, pc->later_fault, pc->later_failure);
+}
+
+/* Before anything else is sent: the pending answers read (a failure among them fails it). */
+static mm_status settle(db_conn *db)
+{
+    pg_conn *pc = (pg_conn *)db;
+    return pc->pipelined ? finish_pipeline(db, false) : MM_OK;
 }
 
 /* The rows bound become the statement's column arrays, then its parameters (element text, type
@@ -674,16 +820,18 @@ static PGresult *copy_rows(pg_stmt *stmt)
 {
     PGconn *conn = handle_of(stmt->base.db);
     size_t n_rows = stmt->rows.n_values / (size_t)stmt->columns;
-    char *sql = malloc(strlen(stmt->copy_head) + strlen(stmt->table) + 192);
+    pg_conn *pc = (pg_conn *)stmt->base.db;
+    char *sql = malloc(sizeof WRITE_BEGIN + strlen(stmt->copy_head) + strlen(stmt->table) + 192);
     if (!sql)
         return NULL;
+    int skip = pc->begin_pending ? WRITE_BEGIN_RESULTS : 0; /* the BEGIN's answers */
     if (stmt->returning)
         sprintf(sql,
-                "SELECT nextval(s.id) FROM (SELECT pg_get_serial_sequence('%s', 'id')::regclass "
+                "%sSELECT nextval(s.id) FROM (SELECT pg_get_serial_sequence('%s', 'id')::regclass "
                 "AS id) s, generate_series(1, %zu); %s",
-                stmt->table, n_rows, stmt->copy_head);
+                skip ? WRITE_BEGIN "; " : "", stmt->table, n_rows, stmt->copy_head);
     else
-        strcpy(sql, stmt->copy_head);
+        sprintf(sql, "%s%s", skip ? WRITE_BEGIN "; " : "", stmt->copy_head);
     int sent = pq.PQsendQuery(conn, sql);
     free(sql);
     if (!sent)
@@ -691,6 +839,11 @@ static PGresult *copy_rows(pg_stmt *stmt)
     PGresult *res, *kept = NULL, *failed = NULL;
     while ((res = pq.PQgetResult(conn)) != NULL) {
         ExecStatusType status = pq.PQresultStatus(res);
+        if (skip && !failed && (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)) {
+            skip--;
+            pq.PQclear(res);
+            continue;
+        }
         if (status == PGRES_COPY_IN) {
             db_array data;
             db_array_init(&data);
@@ -711,6 +864,7 @@ static PGresult *copy_rows(pg_stmt *stmt)
         }
         pq.PQclear(res);
     }
+    begin_sent(&pc->base);
     if (failed) {
         pq.PQclear(kept);
         return failed;
@@ -720,11 +874,16 @@ static PGresult *copy_rows(pg_stmt *stmt)
 
 /* Runs a statement, or a db_insert_rows statement's rows (by COPY when it can and they are
  * many). */
+static bool goes_by_copy(const pg_stmt *stmt)
+{
+    return stmt->copy_head && stmt->columns &&
+           stmt->rows.n_values / (size_t)stmt->columns >= COPY_MIN_ROWS;
+}
+
 static PGresult *send_any(pg_stmt *stmt)
 {
-    if (stmt->copy_head && stmt->columns &&
-        stmt->rows.n_values / (size_t)stmt->columns >= COPY_MIN_ROWS)
-        return copy_rows(stmt);
+    if (goes_by_copy(stmt))
+        return copy_rows(stmt); /* a pending BEGIN in the same query */
     if (stmt->columns && !take_columns(stmt))
         return NULL;
     return send_statement(stmt);
@@ -737,6 +896,10 @@ static db_step_result pg_step(db_stmt *base)
         db_fail(base->db, DB_FAULT_OTHER, "out of memory");
         return DB_ERROR;
     }
+    if (!stmt->executed && settle(base->db) != MM_OK)
+        return DB_ERROR;
+    if (!stmt->executed && !goes_by_copy(stmt) && begin_now(base->db) != MM_OK)
+        return DB_ERROR; /* the fault of the BEGIN or its lock kept */
     if (!stmt->executed) {
         clear_result(stmt);
         stmt->result = send_any(stmt);
@@ -768,6 +931,20 @@ static db_step_result pg_step(db_stmt *base)
     return DB_DONE;
 }
 
+/* Inside a transaction, a statement (not db_insert_rows') is sent in pipeline mode and its
+ * answer read with the COMMIT or the next statement (settle); elsewhere pg_step. */
+static db_step_result pg_step_later(db_stmt *base)
+{
+    pg_stmt *stmt = (pg_stmt *)base;
+    if (!base->db->in_tx || ((pg_conn *)base->db)->begin_pending || stmt->columns ||
+        stmt->executed || !send_later(stmt))
+        return pg_step(base);
+    clear_result(stmt);
+    stmt->executed = true;
+    stmt->changes = 0;
+    return DB_DONE;
+}
+
 static void pg_reset(db_stmt *base)
 {
     pg_stmt *stmt = (pg_stmt *)base;
@@ -783,7 +960,7 @@ static void pg_finalize(db_stmt *base)
     pg_stmt *stmt = (pg_stmt *)base;
     clear_result(stmt);
     if (stmt->name[0] && !stmt->shared && stmt->generation == ((pg_conn *)base->db)->generation &&
-        pq.PQstatus(handle_of(base->db)) == CONNECTION_OK) {
+        settle(base->db) == MM_OK && pq.PQstatus(handle_of(base->db)) == CONNECTION_OK) {
         char sql[48];
         snprintf(sql, sizeof sql, "DEALLOCATE %s", stmt->name);
         pq.PQclear(pq.PQexec(handle_of(base->db), sql));
@@ -906,11 +1083,21 @@ static db_value_kind pg_column_kind(db_stmt *base, int index)
 
 /* ---- transactions and locks ---- */
 
+static mm_status begin_now(db_conn *db)
+{
+    return ((pg_conn *)db)->begin_pending ? run_simple(db, NULL) : MM_OK;
+}
+
 static mm_status pg_begin(db_conn *db, db_tx_mode mode)
 {
+    pg_conn *pc = (pg_conn *)db;
+    pc->later_failure[0] = '\0';
+    pc->begin_pending = mode == DB_TX_WRITE_LATER;
+    if (pc->begin_pending)
+        return MM_OK; /* sent with the first statement */
     char sql[96];
     if (mode == DB_TX_WRITE)
-        snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%d, 0)", LOCK_CLASS);
+        snprintf(sql, sizeof sql, WRITE_BEGIN);
     else if (mode == DB_TX_READ)
         snprintf(sql, sizeof sql, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
     else
@@ -921,14 +1108,28 @@ static mm_status pg_begin(db_conn *db, db_tx_mode mode)
     return st;
 }
 
+/* The COMMIT goes in the same round trip as the statements sent by pg_step_later (their answers
+ * read first: one of them failed, the transaction is rolled back instead). */
 static mm_status pg_commit(db_conn *db)
 {
-    return run_simple(db, "COMMIT"); /* a configuration change NOTIFYed inside: db_notify_change */
+    pg_conn *pc = (pg_conn *)db;
+    if (pc->begin_pending) { /* nothing was sent: nothing to commit */
+        pc->begin_pending = false;
+        return MM_OK;
+    }
+    if (pc->pipelined) /* a configuration change NOTIFYed inside: db_notify_change */
+        return finish_pipeline(db, true);
+    if (pc->later_failure[0])
+        return db_fail(db, pc->later_fault, pc->later_failure);
+    return run_simple(db, "COMMIT");
 }
 
 static void pg_rollback(db_conn *db)
 {
     pg_conn *pc = (pg_conn *)db;
+    settle(db);
+    pc->later_failure[0] = '\0';
+    pc->begin_pending = false;
     pc->n_known = 0; /* a partition created in this transaction is gone */
     if (pq.PQtransactionStatus(pc->handle) != PQTRANS_IDLE)
         pq.PQclear(pq.PQexec(pc->handle, "ROLLBACK"));
@@ -952,7 +1153,7 @@ static mm_status pg_lock_key(db_conn *db, const char *key)
 static mm_status drain_notifications(db_conn *db, bool *changed)
 {
     pg_conn *pc = (pg_conn *)db;
-    if (!pq.PQconsumeInput(pc->handle))
+    if (settle(db) != MM_OK || !pq.PQconsumeInput(pc->handle))
         return pg_fail(db, NULL);
     PGnotify *note;
     while ((note = pq.PQnotifies(pc->handle)) != NULL) {
@@ -1039,6 +1240,8 @@ static bool relation_exists(db_conn *db, const char *name)
 {
     char sql[128];
     snprintf(sql, sizeof sql, "SELECT to_regclass('%s') IS NOT NULL", name);
+    if (settle(db) != MM_OK)
+        return false;
     PGresult *res = pq.PQexec(handle_of(db), sql);
     bool exists = pq.PQresultStatus(res) == PGRES_TUPLES_OK && pq.PQntuples(res) == 1 &&
                   pq.PQgetvalue(res, 0, 0)[0] == 't';
@@ -1183,6 +1386,7 @@ static const db_ops PG_OPS = {
     .bind_null = pg_bind_null,
     .bind_blob = pg_bind_blob,
     .step = pg_step,
+    .step_later = pg_step_later,
     .reset = pg_reset,
     .finalize = pg_finalize,
     .changes = pg_changes,
@@ -1279,7 +1483,8 @@ static mm_status configure(db_conn *db)
 static bool reconnect(db_conn *db)
 {
     pg_conn *pc = (pg_conn *)db;
-    if (db->in_tx || pq.PQstatus(pc->handle) == CONNECTION_OK)
+    /* a transaction whose BEGIN is still pending has made nothing yet */
+    if ((db->in_tx && !pc->begin_pending) || pq.PQstatus(pc->handle) == CONNECTION_OK)
         return false;
     pq.PQreset(pc->handle);
     if (pq.PQstatus(pc->handle) != CONNECTION_OK)

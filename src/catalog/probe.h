@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "catalog/catalog.h"
+#include "catalog/write_outcome.h"
 #include "providers/provider.h"
 #include "util/strlist.h"
 
@@ -32,5 +33,15 @@ void catalog_probe_event(mm_usage_event *ev, const char *account, const char *pr
  * by name) and gets no status. On failure nothing is stored and every id is 0. */
 mm_status catalog_probe_record(mm_catalog *cat, mm_probe_record *records, size_t count,
                                mm_error *err);
+
+/* catalog_probe_record for a batch written again after a failure (the monitor's): a failed
+ * write notes its transaction (PostgreSQL) in *retry, and before the next attempt (the same
+ * records at the front, more may follow) the catalog is asked whether its COMMIT was made after
+ * all (catalog_write_outcome): if so, those records are not written again. On success every
+ * record is written once (retry->found of them by the earlier COMMIT; ids 0) and *retry is reset;
+ * a batch dropped and refilled resets it too. MM_E_DB also while the server is still committing
+ * the earlier write (try again later). */
+mm_status catalog_probe_record_retry(mm_catalog *cat, mm_probe_record *records, size_t count,
+                                     mm_write_retry *retry, mm_error *err);
 
 #endif

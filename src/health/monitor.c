@@ -62,6 +62,8 @@ struct mm_monitor {
     mm_probe_record *pending;
     size_t n_pending, cap_pending;
     int64_t record_by; /* monotonic: when the pending probes are recorded at the latest */
+    mm_write_retry
+        probe_write; /* the pending probes' last failed write (catalog_probe_record_retry) */
     int64_t last_round_ms, last_round_duration_ms;
     size_t last_round_probes, last_round_failures;
     int last_round_peak;
@@ -426,11 +428,18 @@ static void record_probes(mm_monitor *mon, int64_t mono)
     if (!full && mono < mon->record_by && prober_busy(mon->prober))
         return; /* more finish soon: one transaction for them all */
     mm_error err = {0};
-    if (catalog_probe_record(mon->cat, mon->pending, mon->n_pending, &err) != MM_OK) {
+    /* a failed write whose COMMIT was made unanswered is not written again */
+    if (catalog_probe_record_retry(mon->cat, mon->pending, mon->n_pending, &mon->probe_write,
+                                   &err) != MM_OK) {
         set_problem(mon, &err); /* kept pending: retried a gap later or with the next ones */
         mon->record_by = mono + RECORD_GAP_MS;
         return;
     }
+    if (mon->probe_write.found)
+        monitor_log(mon,
+                    "%zu probe results were written by a commit whose answer was lost; not "
+                    "written again",
+                    mon->probe_write.found);
     mon->n_pending = 0;
     clear_problem(mon);
     tail(mon); /* fold our own probes at once */

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # A PostgreSQL proxy for fault tests: forwards every connection from a Unix socket in LISTEN_DIR
 # to the server's in SERVER_DIR, and while the file ARM exists, drops the first connection that
-# inserted usage events right after the server committed a transaction of it (the server's
+# inserted usage events right after the server committed that transaction (the server's
 # CommandComplete "COMMIT" is not forwarded): the commit is made, its answer lost. It then
 # removes ARM and creates ARM.done. While LISTEN_DIR/down exists it cuts every connection and
 # refuses new ones at once: an outage that starts in 50 ms, where stopping a server takes seconds.
@@ -33,7 +33,8 @@ class Link:
         self.client = client
         self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.server.connect(os.path.join(server_dir, SOCKET))
-        self.writer = False  # it sent an INSERT INTO usage_events
+        self.writer = False  # its open transaction sent an INSERT INTO usage_events
+        self.inserting = set()  # names of the prepared statements that do
         self.one_byte_answers = threading.Semaphore(0)  # SSL/GSS requests answered with a byte
 
     def close(self):
@@ -58,7 +59,13 @@ class Link:
             while True:
                 head = read_exact(self.client, 5)
                 body = read_exact(self.client, struct.unpack("!i", head[1:])[0] - 4)
-                if head[:1] in (b"P", b"Q") and b"usage_events" in body and b"INSERT" in body:
+                kind = head[:1]
+                inserts = b"usage_events" in body and b"INSERT" in body
+                if kind == b"P" and inserts:  # Parse: statement name, then its text
+                    self.inserting.add(body.split(b"\0", 1)[0])
+                if (kind in (b"P", b"Q") and inserts) or (
+                    kind == b"B" and body.split(b"\0", 2)[1] in self.inserting
+                ):  # Bind: portal name, then the (named, prepared) statement's
                     self.writer = True
                 self.server.sendall(head + body)
         except (ConnectionError, OSError):
@@ -81,6 +88,8 @@ class Link:
                     if armed:
                         self.close()
                         return
+                if head[:1] == b"C" and body.startswith(b"COMMIT"):
+                    self.writer = False  # the next transaction is judged on its own
                 self.client.sendall(head + body)
         except (ConnectionError, OSError):
             self.close()

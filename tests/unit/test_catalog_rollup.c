@@ -191,6 +191,41 @@ static void plain_sql_events_and_the_backfill_are_rolled_up(void **state)
     assert_all_rollups_exact(fx->cat, false);
 }
 
+/* Events written around mmadmin while it runs (no reopen) are folded in by the next batch's
+ * transaction (PostgreSQL: found by the flush's stored-sketch read, their rows' sketches read
+ * in turn), whether the batch shares their rollup rows or not. */
+static void plain_sql_events_are_caught_up_by_the_next_batch(void **state)
+{
+    catalog_fixture *fx = *state;
+    mm_error err;
+    ingest(fx->cat, 11, 400);
+    assert_int_equal(cat_exec(fx->cat,
+                              "INSERT INTO usage_events(ts_ms, kind, account, provider, "
+                              "workspace, model, provider_model, outcome, http_status, "
+                              "latency_ms, tokens_in, tokens_out, cost_micros, retry_after_ms, "
+                              "message) SELECT ts_ms + 7, kind, account || 'x', provider, "
+                              "workspace, model, provider_model, outcome, http_status, "
+                              "latency_ms, tokens_in, tokens_out, cost_micros, retry_after_ms, "
+                              "message FROM usage_events WHERE id % 3 = 0",
+                              &err),
+                     MM_OK);
+    mm_usage_event batch[80];
+    uint64_t seed = 12;
+    for (int k = 0; k < 80; k++)
+        batch[k] = random_event(&seed);
+    assert_int_equal(catalog_usage_insert_batch(fx->cat, batch, 80, &err), MM_OK);
+    assert_all_rollups_exact(fx->cat, true);
+    for (int a = 0; a < N_ACCOUNTS; a++) { /* rows the batch has none of */
+        char account[16];
+        snprintf(account, sizeof account, "acct-%dx", a);
+        mm_rollup_query q = {
+            .account = account, .kind = "request", .from_ms = 0, .to_ms = INT64_MAX};
+        assert_rollup_equals_recount(fx->cat, &q);
+    }
+    ingest(fx->cat, 13, 200); /* and the position moved on: nothing counted twice */
+    assert_all_rollups_exact(fx->cat, true);
+}
+
 /* A catalog at schema 11 with rollups in migration 8's layout (keyed by name first) is moved to
  * migration 12's (keyed by time first); every figure stays exact and later writes add to it. */
 #define OLD_ROLLUP_LAYOUT(t)                                                                       \
@@ -512,6 +547,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_failed_batch_adds_nothing_to_the_rollups,
                                         catalog_fixture_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(plain_sql_events_and_the_backfill_are_rolled_up,
+                                        catalog_fixture_setup, catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(plain_sql_events_are_caught_up_by_the_next_batch,
                                         catalog_fixture_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(
             month_to_date_stays_exact_across_pruning_and_the_month_boundary, catalog_fixture_setup,

@@ -151,6 +151,47 @@ static void rows_copy_by_shape_in_a_snapshot(void **state)
     db_close(reader);
 }
 
+/* A write stepped later (db_step_later; PostgreSQL: pipelined, answered with the COMMIT) commits
+ * with its transaction, is seen by the transaction's next statement, and when it fails the
+ * COMMIT fails and nothing of the transaction stays. */
+static void a_write_stepped_later_commits_or_fails_with_its_transaction(void **state)
+{
+    engine_fixture *fx = *state;
+    create_things(fx);
+    mm_error err = {0};
+    mm_status st;
+    db_stmt *stmt;
+    for (int round = 0; round < 3; round++) { /* unnamed, then server-prepared */
+        assert_int_equal(db_begin(fx->db, DB_TX_WRITE, &err), MM_OK);
+        insert_thing(fx->db, round == 0 ? "a" : round == 1 ? "b" : "c", 1, &err, &st);
+        assert_int_equal(db_prepare(fx->db, "UPDATE things SET n = n + ?1", &stmt, &err), MM_OK);
+        db_bind_int64(stmt, 1, 10);
+        assert_int_equal(db_step_later(stmt), DB_DONE);
+        db_finalize(stmt);
+        if (round == 1) /* read in the same transaction: the write is made first */
+            assert_int_equal(query_int(fx->db, "SELECT count(*) FROM things WHERE n >= 11"), 2);
+        assert_int_equal(db_end(fx->db, MM_OK, &err), MM_OK);
+    }
+    assert_int_equal(query_int(fx->db, "SELECT sum(n) FROM things"), 3 + 10 * 6);
+    /* a failing write stepped later: the COMMIT fails, the transaction's insert is gone */
+    assert_int_equal(db_begin(fx->db, DB_TX_WRITE, &err), MM_OK);
+    insert_thing(fx->db, "d", 1, &err, &st);
+    assert_int_equal(
+        db_prepare(fx->db, "UPDATE things SET name = 'a' WHERE name = 'b'", &stmt, &err), MM_OK);
+    db_step_result rc = db_step_later(stmt);
+    db_finalize(stmt);
+    st = rc == DB_DONE ? MM_OK : db_error(fx->db, "renaming", &err); /* SQLite fails at once */
+    assert_int_not_equal(db_end(fx->db, st, &err), MM_OK);
+    assert_false(db_in_transaction(fx->db));
+    assert_int_equal(query_int(fx->db, "SELECT count(*) FROM things"), 3);
+    assert_int_equal(query_int(fx->db, "SELECT count(*) FROM things WHERE name = 'd'"), 0);
+    /* and the connection works on */
+    assert_int_equal(db_begin(fx->db, DB_TX_WRITE, &err), MM_OK);
+    insert_thing(fx->db, "e", 1, &err, &st);
+    assert_int_equal(db_end(fx->db, st, &err), MM_OK);
+    assert_int_equal(query_int(fx->db, "SELECT count(*) FROM things"), 4);
+}
+
 /* PostgreSQL: a session the server dropped is reset (PQreset) at the next statement outside a
  * transaction, reused statements prepared again; inside a transaction the loss is reported. */
 static void a_dropped_session_is_reset_outside_a_transaction(void **state)
@@ -866,6 +907,55 @@ static void many_rows_keep_their_values_and_ids(void **state)
     assert_int_equal(query_int(fx->db, "SELECT count(*) FROM things"), (int64_t)first_row);
 }
 
+/* DB_TX_WRITE_LATER (a batch's transaction): the catalog's write lock is taken with the first
+ * statement (PostgreSQL: the BEGIN rides with it, a COPY's included), so another writer waits
+ * from then on; a busy catalog fails that statement as busy; an empty one commits nothing. */
+static void a_write_begun_later_locks_with_its_first_statement(void **state)
+{
+    engine_fixture *fx = *state;
+    create_things(fx);
+    static const char *const types[] = {"text", "bigint", "double precision", "bytea", "text"};
+    mm_error err = {0};
+    mm_status st;
+    db_conn *other = open_db(fx, false, 200);
+    assert_int_equal(db_begin(fx->db, DB_TX_WRITE_LATER, &err), MM_OK);
+    assert_true(db_in_transaction(fx->db));
+    assert_int_equal(db_end(fx->db, MM_OK, &err), MM_OK); /* nothing in it */
+    for (int by_copy = 0; by_copy < 2; by_copy++) {
+        size_t count = by_copy ? 100 : 1, offset = by_copy ? 1000 : 0;
+        int64_t *ids = calloc(count, sizeof *ids);
+        db_stmt *stmt = NULL;
+        assert_int_equal(db_begin(fx->db, DB_TX_WRITE_LATER, &err), MM_OK);
+        assert_int_equal(db_insert_rows(fx->db, "INSERT INTO things (name, n, x, b, note)", types,
+                                        5, NULL, count, bind_thing_at, &offset, ids, &stmt),
+                         MM_OK);
+        db_finalize(stmt);
+        assert_int_equal(db_begin(other, DB_TX_WRITE, &err), MM_E_DB); /* the lock is held */
+        assert_int_equal(db_last_fault(other), DB_FAULT_BUSY);
+        assert_int_equal(db_end(fx->db, MM_OK, &err), MM_OK);
+        for (size_t i = 1; i < count; i++)
+            assert_true(ids[i] > ids[i - 1]);
+        free(ids);
+    }
+    assert_int_equal(query_int(fx->db, "SELECT count(*) FROM things"), 101);
+    /* another writer holds the lock: the first statement is busy, nothing stays (SQLite's
+     * BEGIN IMMEDIATE is busy at once: db_begin) */
+    assert_int_equal(db_begin(fx->db, DB_TX_WRITE, &err), MM_OK);
+    if (fx->postgres) {
+        assert_int_equal(db_begin(other, DB_TX_WRITE_LATER, &err), MM_OK);
+        insert_thing(other, "late", 1, &err, &st);
+        assert_int_equal(st, MM_E_DB);
+        assert_int_equal(db_last_fault(other), DB_FAULT_BUSY);
+        db_end(other, st, &err);
+    } else {
+        assert_int_equal(db_begin(other, DB_TX_WRITE_LATER, &err), MM_E_DB);
+    }
+    assert_false(db_in_transaction(other));
+    assert_int_equal(db_end(fx->db, MM_OK, &err), MM_OK);
+    assert_int_equal(query_int(fx->db, "SELECT count(*) FROM things WHERE name = 'late'"), 0);
+    db_close(other);
+}
+
 /* PostgreSQL: a statement text run again by a new statement object is prepared on the server
  * once and shared (the connection's statement cache), not parsed again each time. */
 static void a_statement_run_again_is_prepared_once(void **state)
@@ -895,8 +985,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(prepare_bind_step_and_columns, setup, teardown),
         cmocka_unit_test_setup_teardown(many_rows_keep_their_values_and_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(a_statement_run_again_is_prepared_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_write_begun_later_locks_with_its_first_statement, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(unique_violation_is_exists, setup, teardown),
         cmocka_unit_test_setup_teardown(transactions_commit_and_roll_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_write_stepped_later_commits_or_fails_with_its_transaction,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(a_second_writer_waits_then_is_busy, setup, teardown),
         cmocka_unit_test_setup_teardown(two_senders_admit_exactly_the_cap_with_row_locks, setup,
                                         teardown),
