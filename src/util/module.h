@@ -18,7 +18,8 @@ void *mm_module_symbol(const char *file, const char *symbol, mm_error *err);
 
 /* Opens the system library soname (dlopen; e.g. "libpq.so.5") and fills slots[i] with the
  * address of names[i], for i < n. False when it is missing or lacks a name; error (errsz bytes)
- * then says which. The library stays loaded until the process exits. Callers keep the slots in a
+ * then says which. Its dependencies' functions are bound at their first call (RTLD_LAZY), those
+ * named here at once. The library stays loaded until the process exits. Callers keep the slots in a
  * table of typed pointers, filled once per process (pthread_once). */
 bool mm_library_load(const char *soname, const char *const names[], void *slots[], size_t n,
                      char *error, size_t errsz);
