@@ -4,6 +4,9 @@
 # medians of the wall times and their ratio. BENCH_SEND_DB sends with a copy of that catalog
 # (bench_scale passes its 10,000-account one); otherwise a small catalog is built here.
 # BENCH_SEND_COMPARE="A/mmadmin B/mmadmin" adds other builds to the same rounds (A/B runs).
+# BENCH_SEND_INSTRUCTIONS=N (valgrind installed) adds N alternating runs of each under callgrind:
+# the mean instructions of a run, every thread counted, beside curl's; they do not depend on the
+# machine's load (a send's vary with the WAL it reads at open: N >= 15 spans a checkpoint cycle).
 set -euo pipefail
 build=${MM_BUILD_DIR:-build-bench}
 build=$(cd "$build" && pwd)
@@ -50,6 +53,7 @@ bare_curl() {
         --data-binary "$body" "$url/openai/chat/completions"
 }
 for i in "${!binaries[@]}"; do send "$i" >/dev/null; done # warm the page cache
+echo "bench_send: load at the start $(cut -d' ' -f1-3 /proc/loadavg)"
 bare_curl
 for _ in $(seq "$rounds"); do
     for i in "${!binaries[@]}"; do
@@ -65,3 +69,29 @@ for i in "${!binaries[@]}"; do
         "${binaries[$i]}" "$send_ms" "$curl_ms" "$(ratio "$send_ms" "$curl_ms")"
 done
 echo "bench_send: medians of $rounds alternating rounds; load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# instructions NAME COMMAND...: one run under callgrind, its instruction count appended to NAME
+instructions() {
+    local name=$1
+    shift
+    valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" "$@" >/dev/null 2>&1
+    awk '/^(summary|totals):/ {print $2; exit}' "$tmp/cg.out" >>"$tmp/ir-$name"
+}
+runs=${BENCH_SEND_INSTRUCTIONS:-0}
+if ((runs > 0)) && command -v valgrind >/dev/null; then
+    for _ in $(seq "$runs"); do
+        for i in "${!binaries[@]}"; do
+            MM_DB=$tmp/catalog$i.db instructions "send$i" "${binaries[$i]}" send chat \
+                --workspace bench --prompt "Say hello"
+        done
+        instructions curl curl -s -o /dev/null -H "Authorization: Bearer $SIM_KEY" \
+            -H 'Content-Type: application/json' --data-binary "$body" "$url/openai/chat/completions"
+    done
+    mean_m() { awk '{s += $1} END {printf "%.2f", s / NR / 1e6}' "$1"; }
+    curl_ir=$(mean_m "$tmp/ir-curl")
+    for i in "${!binaries[@]}"; do
+        send_ir=$(mean_m "$tmp/ir-send$i")
+        printf 'instructions mmadmin send (%s): %s M | bare curl: %s M | ratio %s (callgrind, mean of %s)\n' \
+            "${binaries[$i]}" "$send_ir" "$curl_ir" "$(ratio "$send_ir" "$curl_ir")" "$runs"
+    done
+fi
