@@ -1,12 +1,14 @@
 /* `mmadmin send MODEL --workspace W --prompt TEXT`: a real chat (or embedding, image,
  * transcription, speech) through the router, printing the answer (or writing the image or
  * audio to --out), the target that served it and every attempt. */
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/commands.h"
+#include "net/curl_lib.h"
 #include "router/router.h"
 #include "util/money.h"
 
@@ -142,6 +144,17 @@ static int parse_send(cli_parser *p, send_args *a)
         return cli_usage_error("send", "give --stream or --json, not both (JSON needs the whole "
                                        "answer)");
     return -1;
+}
+
+/* libcurl and its ~30 libraries mapped and relocated (mm_curl: once a process, the provider
+ * call waits for it) on another thread while this one opens the catalog, plans and admits: the
+ * loading is more than half of a send's instructions, and the catalog's work no longer adds to it
+ * when a second core is free. The call itself is unchanged: its errors are reported there. */
+static void *load_curl(void *unused)
+{
+    (void)unused;
+    mm_curl();
+    return NULL;
 }
 
 /* --stream: each piece of the answer goes to stdout as it arrives. */
@@ -391,18 +404,13 @@ static mm_media_request media_request(const send_args *a, const unsigned char *a
     return m;
 }
 
-int cmd_send(cli_context *ctx, int argc, char **argv)
+/* The send itself, once the arguments are known: input, catalog, request, answer; the exit
+ * code. */
+static int send_with_catalog(cli_context *ctx, const send_args *a, const char *model)
 {
-    cli_parser p;
-    cli_parser_init(&p, &send_spec, argc, argv);
-    send_args a;
-    memset(&a, 0, sizeof a);
-    int code = parse_send(&p, &a);
-    if (code >= 0)
-        return code;
     mm_error err = {0};
     char *input = NULL;
-    if (a.input_file && read_input(a.input_file, &input, &err) != MM_OK)
+    if (a->input_file && read_input(a->input_file, &input, &err) != MM_OK)
         return cli_report(&err);
     mm_catalog *cat = cli_catalog(ctx, &err);
     if (!cat) {
@@ -414,27 +422,29 @@ int cmd_send(cli_context *ctx, int argc, char **argv)
 
     unsigned char *audio = NULL;
     size_t audio_len = 0;
-    if (a.transcribe && read_audio(a.transcribe, &audio, &audio_len, &err) != MM_OK)
+    if (a->transcribe && read_audio(a->transcribe, &audio, &audio_len, &err) != MM_OK) {
+        free(input);
         return cli_report(&err);
-    mm_media_request media = media_request(&a, audio, audio_len);
-    router_send_request req = {.workspace = a.workspace,
-                               .model = p.args[0],
-                               .input = input ? input : a.prompt,
+    }
+    mm_media_request media = media_request(a, audio, audio_len);
+    router_send_request req = {.workspace = a->workspace,
+                               .model = model,
+                               .input = input ? input : a->prompt,
                                .media = media.kind != MM_MEDIA_NONE ? &media : NULL,
-                               .max_tokens = (int)a.max_tokens,
-                               .timeout_ms = (long)a.timeout_ms};
+                               .max_tokens = (int)a->max_tokens,
+                               .timeout_ms = (long)a->timeout_ms};
     bool printed = false;
-    if (a.stream) {
+    if (a->stream) {
         req.on_text = print_piece;
         req.stream_ctx = &printed;
     }
     router_send_result *res = calloc(1, sizeof *res);
-    code = CLI_EXIT_OK;
+    int code = CLI_EXIT_OK;
     mm_status st = res ? router_send(cat, &req, res, &err)
                        : mm_error_set(&err, MM_E_INTERNAL, "", "out of memory");
-    if (st == MM_OK && a.out)
-        st = write_media(res, a.out, &err);
-    if (res && a.json)
+    if (st == MM_OK && a->out)
+        st = write_media(res, a->out, &err);
+    if (res && a->json)
         code = cli_print_json(send_json(res, st, &err));
     else if (res && st == MM_OK)
         print_served(res, printed);
@@ -450,5 +460,22 @@ int cmd_send(cli_context *ctx, int argc, char **argv)
     free(res);
     free(input);
     free(audio);
+    return code;
+}
+
+int cmd_send(cli_context *ctx, int argc, char **argv)
+{
+    cli_parser p;
+    cli_parser_init(&p, &send_spec, argc, argv);
+    send_args a;
+    memset(&a, 0, sizeof a);
+    int code = parse_send(&p, &a);
+    if (code >= 0)
+        return code;
+    pthread_t loader;
+    bool loading = pthread_create(&loader, NULL, load_curl, NULL) == 0; /* else loaded on use */
+    code = send_with_catalog(ctx, &a, p.args[0]);
+    if (loading)
+        pthread_join(loader, NULL);
     return code;
 }
