@@ -1,8 +1,10 @@
 /* Process identities from /proc: pid + start time + boot id, so a pid reused after the process
- * ended, or a process of an earlier boot, is never mistaken for the one that is gone. */
+ * ended, or a process of an earlier boot, is never mistaken for the one that is gone; and whether
+ * the load average leaves one of this process's CPUs idle. */
 #include "util/process.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,4 +77,18 @@ mm_process_state mm_process_state_of(const mm_process_identity *id)
     if (start == 0)
         return MM_PROCESS_ENDED; /* a zombie, or gone since kill() */
     return id->start_ticks == 0 || start == id->start_ticks ? MM_PROCESS_RUNNING : MM_PROCESS_ENDED;
+}
+
+bool mm_process_core_idle_at(double load1, int cpus)
+{
+    return load1 >= 0 && load1 + 1.0 <= (double)cpus;
+}
+
+bool mm_process_core_idle(void)
+{
+    double load1 = 0;
+    cpu_set_t cpus;
+    if (getloadavg(&load1, 1) != 1 || sched_getaffinity(0, sizeof cpus, &cpus) != 0)
+        return false;
+    return mm_process_core_idle_at(load1, CPU_COUNT(&cpus));
 }

@@ -1,5 +1,6 @@
 /* Who holds a router reservation: a process's identity (pid, its start time since boot, the
- * boot's id) and whether the process it names has ended. Linux /proc facts. */
+ * boot's id) and whether the process it names has ended; whether a second thread would likely
+ * find a CPU idle. Linux /proc facts. */
 #ifndef MM_UTIL_PROCESS_H
 #define MM_UTIL_PROCESS_H
 
@@ -24,5 +25,12 @@ typedef enum mm_process_state {
 void mm_process_self(mm_process_identity *out);
 /* Whether the process id names still runs, judged on this machine's /proc. */
 mm_process_state mm_process_state_of(const mm_process_identity *id);
+
+/* Whether a second thread of this process would likely run at once: the 1-minute load average
+ * (getloadavg) leaves at least one of the CPUs this process may run on (sched_getaffinity) idle.
+ * False when either cannot be read. */
+bool mm_process_core_idle(void);
+/* The rule of mm_process_core_idle: load1 (runnable tasks, averaged) + 1 <= cpus. */
+bool mm_process_core_idle_at(double load1, int cpus);
 
 #endif

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# `send` loads libcurl on a second thread while it opens the catalog and plans (issue 15): a
-# send that runs loads it once, from the start (so a send refused before any request loads it
-# too), and answers as before, served or refused (the thread joined, nothing reported by the
-# sanitizers); a usage error starts no thread and loads nothing. LD_DEBUG=libs says what the dynamic loader initialised.
+# `send` loads libcurl on a second thread while it opens the catalog and plans, when a CPU is
+# likely idle (issue 15): a send loads it at most once and answers as before, served or refused
+# before any request (the thread joined, nothing reported by the sanitizers); a usage error
+# starts no thread and loads nothing. LD_DEBUG=libs says what the dynamic loader initialised.
 source "$(dirname "$0")/lib.sh"
 
 if [ ! -x "${MMSIM:-}" ]; then
@@ -52,9 +52,9 @@ echo "ok - a served send: libcurl loaded once, the answer as before"
 mm_libs send chat --workspace w2 --prompt hi
 assert_rc 2
 assert_contains err "workspace 'w2' is not entitled to model 'chat'"
-# the loader ran beside the plan (before the refusal was known) and was joined: libcurl once
-[ "$(curl_inits)" = 1 ] ||
-    fail "a refused send initialised libcurl $(curl_inits) times, not once (by the loader)"
+# with a CPU idle the loader ran beside the plan (before the refusal was known) and was joined:
+# libcurl once; on a busy machine none started and nothing loads it (test_process_idle: the rule)
+[ "$(curl_inits)" -le 1 ] || fail "a refused send initialised libcurl $(curl_inits) times"
 mm_libs send nothing --workspace w1 --prompt hi --json
 assert_rc 2
 assert_contains out '"served_by": null'
