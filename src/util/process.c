@@ -81,7 +81,7 @@ mm_process_state mm_process_state_of(const mm_process_identity *id)
 
 bool mm_process_core_idle_at(double load1, int cpus)
 {
-    return load1 >= 0 && load1 + 1.0 <= (double)cpus;
+    return cpus >= 2 && load1 >= 0 && load1 + 1.0 <= (double)cpus; /* one for this thread */
 }
 
 bool mm_process_core_idle(void)

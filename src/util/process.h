@@ -30,7 +30,8 @@ mm_process_state mm_process_state_of(const mm_process_identity *id);
  * (getloadavg) leaves at least one of the CPUs this process may run on (sched_getaffinity) idle.
  * False when either cannot be read. */
 bool mm_process_core_idle(void);
-/* The rule of mm_process_core_idle: load1 (runnable tasks, averaged) + 1 <= cpus. */
+/* The rule of mm_process_core_idle: at least two CPUs (one runs this thread), and load1
+ * (runnable tasks, averaged over a minute) + 1 <= cpus. */
 bool mm_process_core_idle_at(double load1, int cpus);
 
 #endif
