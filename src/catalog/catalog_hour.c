@@ -1,11 +1,13 @@
 /* The last hour as the health windows read it: the account minute rollups in one range of their
- * key, and the few raw events of one account a window's state needs, through reused statements. */
+ * key, and the few raw events a window's state needs: every account's in one statement on
+ * PostgreSQL (catalog_hour_events_in), one account's through reused statements. */
 #include "catalog/hour.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "catalog/catalog_internal.h"
+#include "catalog/db_array.h"
 
 /* The minute rollups of the accounts from a minute on: start_ms leads the primary key, so this
  * reads the hour's rows and no others (`scope || ''` keeps SQLite off the by-name index). */
@@ -25,6 +27,14 @@ static const char HOUR_EVENTS[] =
     "SELECT id, ts_ms, kind, account, provider, outcome, http_status, retry_after_ms, message "
     "FROM usage_events WHERE account = ?1 AND ts_ms >= ?2 AND ts_ms < ?3 AND id <= ?4 "
     "ORDER BY ts_ms, id";
+/* Every range's events (PostgreSQL): ?1, ?2, ?3 the ranges' accounts, starts and ends as arrays,
+ * in the order the caller gave them. */
+static const char HOUR_EVENTS_IN[] =
+    "SELECT e.id, e.ts_ms, e.kind, e.account, e.provider, e.outcome, e.http_status, "
+    "e.retry_after_ms, e.message FROM unnest(?1::text[], ?2::bigint[], ?3::bigint[]) "
+    "WITH ORDINALITY AS r(account, from_ms, to_ms, ord) JOIN usage_events e "
+    "ON e.account = r.account AND e.ts_ms >= r.from_ms AND e.ts_ms < r.to_ms "
+    "WHERE e.id <= ?4 ORDER BY r.ord, e.ts_ms, e.id";
 static const char HOUR_COOLDOWN[] =
     "SELECT ts_ms + retry_after_ms FROM usage_events WHERE account = ?1 AND ts_ms >= ?2 "
     "AND id <= ?3 AND outcome = 'rate_limited' AND retry_after_ms > 0 "
@@ -167,6 +177,55 @@ mm_status catalog_hour_events(mm_hour_reader *reader, const char *account, int64
     db_bind_int64(stmt, 3, to_ms);
     db_bind_int64(stmt, 4, max_id);
     return stream_rows(reader, stmt, false, fn, ctx, err);
+}
+
+/* The ranges' columns as array literals (text[0..2], owned by columns); false when out of
+ * memory. */
+static bool range_arrays(const mm_hour_range *ranges, size_t count, db_array columns[3],
+                         const char *text[3])
+{
+    for (int c = 0; c < 3; c++)
+        db_array_init(&columns[c]);
+    for (size_t i = 0; i < count; i++) {
+        db_array_text(&columns[0], ranges[i].account);
+        db_array_int64(&columns[1], ranges[i].from_ms);
+        db_array_int64(&columns[2], ranges[i].to_ms);
+    }
+    bool ok = true;
+    for (int c = 0; c < 3; c++)
+        ok = (text[c] = db_array_text_of(&columns[c])) != NULL && ok;
+    return ok;
+}
+
+mm_status catalog_hour_events_in(mm_hour_reader *reader, const mm_hour_range *ranges, size_t count,
+                                 int64_t max_id, mm_usage_fn fn, void *ctx, mm_error *err)
+{
+    mm_status st = MM_OK;
+    if (db_kind_of(reader->cat->db) != DB_POSTGRES) {
+        for (size_t i = 0; st == MM_OK && i < count; i++)
+            st = catalog_hour_events(reader, ranges[i].account, ranges[i].from_ms, ranges[i].to_ms,
+                                     max_id, fn, ctx, err);
+        return st;
+    }
+    if (!count)
+        return MM_OK;
+    db_array columns[3];
+    const char *text[3];
+    db_stmt *stmt = NULL;
+    if (!range_arrays(ranges, count, columns, text))
+        st = cat_out_of_memory(err);
+    if (st == MM_OK)
+        st = cat_prepare(reader->cat, HOUR_EVENTS_IN, &stmt, err);
+    if (st == MM_OK) {
+        for (int c = 0; c < 3; c++)
+            cat_bind_text(stmt, c + 1, text[c]);
+        db_bind_int64(stmt, 4, max_id);
+        st = stream_rows(reader, stmt, false, fn, ctx, err);
+    }
+    db_finalize(stmt);
+    for (int c = 0; c < 3; c++)
+        db_array_free(&columns[c]);
+    return st;
 }
 
 mm_status catalog_hour_cooldown(mm_hour_reader *reader, const char *account, int64_t since_ms,

@@ -1,6 +1,6 @@
 /* The last hour of usage as the health windows read it: the per-account minute rollups, and the
- * few raw events a window's state needs (an account's rows in a range of minutes, its newest
- * rate-limit cooldown, its streamed successes), each an indexed read of one account. */
+ * few raw events a window's state needs (the accounts' rows in ranges of minutes, read for all
+ * accounts at once; an account's newest rate-limit cooldown, its streamed successes). */
 #ifndef MM_CATALOG_HOUR_H
 #define MM_CATALOG_HOUR_H
 
@@ -50,6 +50,18 @@ mm_status catalog_hour_size(mm_hour_reader *reader, int64_t since_ms, int64_t *e
 mm_status catalog_hour_events(mm_hour_reader *reader, const char *account, int64_t from_ms,
                               int64_t to_ms, int64_t max_id, mm_usage_fn fn, void *ctx,
                               mm_error *err);
+/* One account's range of time for catalog_hour_events_in. */
+typedef struct mm_hour_range {
+    const char *account;
+    int64_t from_ms, to_ms; /* from_ms <= ts_ms < to_ms */
+} mm_hour_range;
+/* catalog_hour_events of every range, each range's events ascending by (ts_ms, id) and the
+ * ranges in their order (an account's ranges given oldest first come out in its time order):
+ * on PostgreSQL one statement for all of them (the ranges as arrays, unnest WITH ORDINALITY
+ * joined to the events: one round trip however many accounts the hour has), on SQLite one
+ * indexed read a range (in process, no round trip). */
+mm_status catalog_hour_events_in(mm_hour_reader *reader, const mm_hour_range *ranges, size_t count,
+                                 int64_t max_id, mm_usage_fn fn, void *ctx, mm_error *err);
 /* The account's newest rate-limited event since since_ms with a retry-after (id <= max_id):
  * *until_ms = its ts_ms + retry_after_ms, 0 when there is none. */
 mm_status catalog_hour_cooldown(mm_hour_reader *reader, const char *account, int64_t since_ms,

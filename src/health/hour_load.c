@@ -191,7 +191,7 @@ static void plan_minutes(minute_plan *plan, const mm_account_window *win, int64_
         if (slot->minute < since_minute || slot->events <= 0)
             continue;
         plan->slot[plan->count].minute = slot->minute;
-        mm_minute_counts(slot, &plan->slot[plan->count++].counts);
+        mm_minute_counts(win, slot, &plan->slot[plan->count++].counts);
     }
     qsort(plan->slot, (size_t)plan->count, sizeof plan->slot[0], newer_first);
     memset(plan->needed, 0, sizeof plan->needed);
@@ -238,27 +238,54 @@ static int64_t unread_probe_failures(const minute_plan *plan, const probe_minute
     return failures;
 }
 
-/* The account's state from the raw events of its planned minutes (runs of adjacent planned
- * minutes read as one range, oldest first), then what the rollups tell about the rest. */
-static mm_status load_state(hour_load *load, mm_account_window *win, const probe_minutes *probes,
-                            mm_error *err)
+/* The ranges of an account's planned minutes (runs of adjacent planned minutes as one range),
+ * oldest first, appended to ranges; false when out of memory. */
+typedef struct range_list {
+    mm_hour_range *items;
+    size_t count, capacity;
+} range_list;
+
+static bool add_range(range_list *ranges, const char *account, int64_t from_ms, int64_t to_ms)
+{
+    if (ranges->count == ranges->capacity) {
+        size_t capacity = ranges->capacity ? ranges->capacity * 2 : 256;
+        mm_hour_range *grown = realloc(ranges->items, capacity * sizeof *grown);
+        if (!grown)
+            return false;
+        ranges->items = grown;
+        ranges->capacity = capacity;
+    }
+    ranges->items[ranges->count++] = (mm_hour_range){account, from_ms, to_ms};
+    return true;
+}
+
+static bool plan_ranges(const hour_load *load, const mm_account_window *win,
+                        const probe_minutes *probes, range_list *ranges)
 {
     minute_plan plan;
     plan_minutes(&plan, win, load->since_ms / MM_MINUTE_MS, probes);
-    char account[MM_NAME_MAX];
-    memcpy(account, win->account, sizeof account);
-    mm_status st = MM_OK;
-    for (int i = plan.count - 1; st == MM_OK && i >= 0; i--) {
+    for (int i = plan.count - 1; i >= 0; i--) {
         if (!plan.needed[i])
             continue;
         int newest = i;
         while (newest > 0 && plan.needed[newest - 1])
             newest--;
-        st = catalog_hour_events(load->reader, account, plan.slot[i].minute * MM_MINUTE_MS,
-                                 (plan.slot[newest].minute + 1) * MM_MINUTE_MS, load->max_id,
-                                 track_event, load, err);
+        if (!add_range(ranges, win->account, plan.slot[i].minute * MM_MINUTE_MS,
+                       (plan.slot[newest].minute + 1) * MM_MINUTE_MS))
+            return false;
         i = newest;
     }
+    return true;
+}
+
+/* What the rollups tell about the account's state beyond its planned minutes' raw events
+ * (folded already): the probe failures in the minutes not read, the cooldown and the streamed
+ * successes' time to first token. */
+static mm_status finish_state(hour_load *load, mm_account_window *win, const probe_minutes *probes,
+                              mm_error *err)
+{
+    minute_plan plan;
+    plan_minutes(&plan, win, load->since_ms / MM_MINUTE_MS, probes);
     win->consecutive_probe_failures += (int)unread_probe_failures(&plan, probes);
     mm_window_counts hour = {0};
     for (int i = 0; i < plan.count; i++) {
@@ -267,12 +294,34 @@ static mm_status load_state(hour_load *load, mm_account_window *win, const probe
         hour.request_errors += plan.slot[i].counts.request_errors;
         hour.rate_limited += plan.slot[i].counts.rate_limited;
     }
-    if (st == MM_OK && hour.rate_limited > 0)
-        st = catalog_hour_cooldown(load->reader, account, load->since_ms, load->max_id,
+    mm_status st = MM_OK;
+    if (hour.rate_limited > 0)
+        st = catalog_hour_cooldown(load->reader, win->account, load->since_ms, load->max_id,
                                    &win->cooldown_until_ms, err);
     if (st == MM_OK && ok_of(&hour) > (probes ? probes->ok : 0))
-        st = catalog_hour_streamed(load->reader, account, load->since_ms, load->rollups_upto,
+        st = catalog_hour_streamed(load->reader, win->account, load->since_ms, load->rollups_upto,
                                    add_streamed, load, err);
+    return st;
+}
+
+/* The state of the first `count` windows (those with events in the hour): the raw events of
+ * every account's planned minutes in one read (catalog_hour_events_in: one statement on
+ * PostgreSQL), then what the rollups tell about the rest, an account at a time. */
+static mm_status load_states(hour_load *load, size_t count, mm_error *err)
+{
+    range_list ranges = {0};
+    mm_status st = MM_OK;
+    for (size_t i = 0; st == MM_OK && i < count; i++)
+        if (!plan_ranges(load, load->set->items[i], i < load->n_probes ? &load->probes[i] : NULL,
+                         &ranges))
+            st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory loading the last hour");
+    if (st == MM_OK)
+        st = catalog_hour_events_in(load->reader, ranges.items, ranges.count, load->max_id,
+                                    track_event, load, err);
+    free(ranges.items);
+    for (size_t i = 0; st == MM_OK && !load->out_of_memory && i < count; i++)
+        st = finish_state(load, load->set->items[i], i < load->n_probes ? &load->probes[i] : NULL,
+                          err);
     return st;
 }
 
@@ -337,10 +386,8 @@ static mm_status load_hour_in(hour_load *load, mm_catalog *cat, const mm_account
         return load_raw(cat, accounts, load, err);
     }
     /* the windows made so far are those with events in the hour: the state of each */
-    size_t with_events = load->set->count;
-    for (size_t i = 0; st == MM_OK && !load->out_of_memory && i < with_events; i++)
-        st = load_state(load, load->set->items[i], i < load->n_probes ? &load->probes[i] : NULL,
-                        err);
+    if (st == MM_OK)
+        st = load_states(load, load->set->count, err);
     if (st == MM_OK && load->out_of_memory)
         st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory loading the last hour");
     return st;

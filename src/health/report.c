@@ -11,6 +11,7 @@
 #include "catalog/month_cost.h"
 #include "health/hour_load.h"
 #include "health/status.h"
+#include "util/hash_index.h"
 #include "util/text.h"
 
 /* Month to date per account (priced cost, events without a price) from the day rollups:
@@ -170,6 +171,96 @@ typedef union detail_head {
     max_align_t align_;
 } detail_head;
 
+/* An account's per-minute series (requests, errors, p95), in a block of its own shared by
+ * every figures that have the same series, in a report and across consecutive reports (the
+ * prober's hour at dead endpoints is the same at each of 10,000 accounts): found from
+ * series_requests, which points at values. */
+typedef struct series_block {
+    detail_head head;
+    int32_t values[3 * MM_WINDOW_MINUTES];
+} series_block;
+
+/* The distinct series of the report being built (NULL when one figures is made alone). */
+typedef struct series_dedup {
+    series_block **blocks;
+    size_t count, capacity;
+    mm_hash_index index; /* hash of the values -> position in blocks */
+} series_dedup;
+
+static series_block *series_block_of(const int32_t *series_requests)
+{
+    return (series_block *)((char *)series_requests - offsetof(series_block, values));
+}
+
+static void series_release(const int32_t *series_requests)
+{
+    if (series_requests == NO_COUNTS)
+        return;
+    series_block *block = series_block_of(series_requests);
+    if (atomic_fetch_sub(&block->head.refs, 1) == 1)
+        free(block);
+}
+
+static uint32_t series_hash(const int32_t *values)
+{
+    uint32_t hash = 0x9747b28cu;
+    for (int i = 0; i < 3 * MM_WINDOW_MINUTES; i++)
+        hash = mm_hash_pair(hash, (uint32_t)values[i]);
+    return hash;
+}
+
+static bool series_matches(const void *data, size_t position, const void *key)
+{
+    const series_dedup *dedup = data;
+    return memcmp(dedup->blocks[position]->values, key, sizeof dedup->blocks[0]->values) == 0;
+}
+
+/* A reference to the block holding values: previous's (the account's series in the last
+ * report), one this report made already, or a new one; NULL when out of memory. */
+static series_block *series_share(series_dedup *dedup, const int32_t *values,
+                                  const int32_t *previous)
+{
+    size_t bytes = sizeof((series_block *)0)->values;
+    series_block *block = NULL;
+    uint32_t hash = 0;
+    if (previous && previous != NO_COUNTS && memcmp(previous, values, bytes) == 0) {
+        block = series_block_of(previous);
+    } else if (dedup) {
+        hash = series_hash(values);
+        long at = mm_hash_index_find(&dedup->index, hash, values, series_matches, dedup);
+        block = at >= 0 ? dedup->blocks[at] : NULL;
+    }
+    if (block) {
+        atomic_fetch_add(&block->head.refs, 1);
+        return block;
+    }
+    if (!(block = malloc(sizeof *block)))
+        return NULL;
+    atomic_init(&block->head.refs, 1);
+    memcpy(block->values, values, bytes);
+    if (!dedup)
+        return block;
+    if (dedup->count == dedup->capacity) { /* a lookup miss is kept for later accounts */
+        size_t capacity = dedup->capacity ? dedup->capacity * 2 : 64;
+        series_block **grown = realloc(dedup->blocks, capacity * sizeof *grown);
+        if (!grown)
+            return block; /* not shared later: still correct */
+        dedup->blocks = grown;
+        dedup->capacity = capacity;
+    }
+    if (!hash)
+        hash = series_hash(values);
+    if (mm_hash_index_add(&dedup->index, hash, dedup->count))
+        dedup->blocks[dedup->count++] = block;
+    return block;
+}
+
+static void series_dedup_free(series_dedup *dedup)
+{
+    free(dedup->blocks);
+    mm_hash_index_free(&dedup->index);
+}
+
 /* Copies text to *at, returning the copy and moving *at past it. */
 static const char *put_text(char **at, const char *text, size_t bytes)
 {
@@ -190,13 +281,26 @@ static void put_texts(mm_health_figures *f, const account_view *acc, const char 
             put_text(&text, acc->disabled_reason, strlen(acc->disabled_reason) + 1);
 }
 
-/* The per-minute series (the shared constants when the hour has no requests), the latest
- * errors, the name, provider and reasons: one block sized to what the account has. false only
- * when out of memory. */
-static bool fill_detail(mm_health_figures *f, const account_view *acc, const mm_account_window *win,
-                        int64_t now_ms, const char *status_reason)
+/* The latest error of win at i whose message an earlier one (of i) has already, or -1. */
+static long same_message_before(const mm_account_window *win, size_t i)
 {
-    int32_t requests[MM_WINDOW_MINUTES], errors[MM_WINDOW_MINUTES], p95[MM_WINDOW_MINUTES];
+    for (size_t j = 0; j < i; j++)
+        if (strcmp(mm_window_error(win, j)->message, mm_window_error(win, i)->message) == 0)
+            return (long)j;
+    return -1;
+}
+
+/* The per-minute series (the shared constants when the hour has no requests, else a series
+ * block shared with every account showing the same: series_share), the latest errors (each
+ * message text once: refused probes repeat theirs), the name, provider and reasons: one block
+ * sized to what the account has. false only when out of memory. */
+static bool fill_detail(mm_health_figures *f, const account_view *acc, const mm_account_window *win,
+                        int64_t now_ms, const char *status_reason, series_dedup *dedup,
+                        const int32_t *previous_series)
+{
+    int32_t values[3 * MM_WINDOW_MINUTES];
+    int32_t *requests = values, *errors = values + MM_WINDOW_MINUTES;
+    int32_t *p95 = values + 2 * MM_WINDOW_MINUTES;
     bool series = false;
     if (win) {
         mm_window_series(win, now_ms, requests, errors, p95);
@@ -204,41 +308,44 @@ static bool fill_detail(mm_health_figures *f, const account_view *acc, const mm_
             series = requests[m] != 0;
     }
     size_t n_errors = win ? win->n_errors : 0;
-    size_t series_bytes = series ? sizeof requests * 3 : 0;
     size_t errors_bytes = n_errors * sizeof(mm_recent_error);
     for (size_t i = 0; i < n_errors; i++)
-        errors_bytes += strlen(mm_window_error(win, i)->message) + 1;
+        if (same_message_before(win, i) < 0)
+            errors_bytes += strlen(mm_window_error(win, i)->message) + 1;
     size_t text_bytes = strlen(acc->name) + strlen(acc->provider) + strlen(status_reason) + 3;
     text_bytes += acc->disabled_reason[0] ? strlen(acc->disabled_reason) + 1 : 0;
     f->series_requests = f->series_errors = NO_COUNTS;
     f->series_p95_ms = NO_P95;
     f->disabled_reason = "";
-    detail_head *head = malloc(sizeof *head + series_bytes + errors_bytes + text_bytes);
-    if (!head)
+    detail_head *head = malloc(sizeof *head + errors_bytes + text_bytes);
+    series_block *shared = series && head ? series_share(dedup, values, previous_series) : NULL;
+    if (!head || (series && !shared)) {
+        free(head);
         return false;
+    }
     atomic_init(&head->refs, 1);
     f->owned_ = head;
-    unsigned char *block = (unsigned char *)(head + 1);
-    if (series) {
-        int32_t *at = (int32_t *)block;
-        memcpy(at, requests, sizeof requests);
-        memcpy(at + MM_WINDOW_MINUTES, errors, sizeof errors);
-        memcpy(at + 2 * MM_WINDOW_MINUTES, p95, sizeof p95);
-        f->series_requests = at;
-        f->series_errors = at + MM_WINDOW_MINUTES;
-        f->series_p95_ms = at + 2 * MM_WINDOW_MINUTES;
+    if (shared) {
+        f->series_requests = shared->values;
+        f->series_errors = shared->values + MM_WINDOW_MINUTES;
+        f->series_p95_ms = shared->values + 2 * MM_WINDOW_MINUTES;
     }
-    mm_recent_error *last = (mm_recent_error *)(block + series_bytes);
+    mm_recent_error *last = (mm_recent_error *)(head + 1);
     char *text = (char *)(last + n_errors); /* the messages after the entries */
     for (size_t i = 0; i < n_errors; i++) {
         last[i] = *mm_window_error(win, i);
+        long same = same_message_before(win, i);
+        if (same >= 0) {
+            last[i].message = last[same].message;
+            continue;
+        }
         size_t len = strlen(last[i].message) + 1;
         last[i].message = memcpy(text, last[i].message, len);
         text += len;
     }
     f->n_errors = n_errors;
     f->last_errors = n_errors ? last : NULL;
-    put_texts(f, acc, status_reason, (char *)(block + series_bytes + errors_bytes));
+    put_texts(f, acc, status_reason, text);
     return true;
 }
 
@@ -247,13 +354,16 @@ static void figures_free(mm_health_figures *f)
     detail_head *head = f->owned_;
     if (head && atomic_fetch_sub(&head->refs, 1) == 1)
         free(head);
+    if (head)
+        series_release(f->series_requests);
     f->owned_ = NULL;
 }
 
 /* false only when out of memory. */
 static bool fill_figures(mm_health_figures *f, const account_view *acc,
                          const mm_account_window *win, int64_t now_ms,
-                         const mm_health_thresholds *t)
+                         const mm_health_thresholds *t, series_dedup *dedup,
+                         const int32_t *previous_series)
 {
     char status_reason[MM_HEALTH_LINE_MAX];
     f->enabled = acc->enabled;
@@ -263,7 +373,7 @@ static bool fill_figures(mm_health_figures *f, const account_view *acc,
     f->status = health_status_evaluate(win, now_ms, t, status_reason, sizeof status_reason);
     if (win)
         fill_from_window(f, win, now_ms, t);
-    return fill_detail(f, acc, win, now_ms, status_reason);
+    return fill_detail(f, acc, win, now_ms, status_reason, dedup, previous_series);
 }
 
 /* The latest errors of two figures with as many (n_errors compared by the caller). */
@@ -283,6 +393,10 @@ static bool same_errors(const mm_health_figures *a, const mm_health_figures *b)
 static bool same_detail(const mm_health_figures *a, const mm_health_figures *b)
 {
     size_t series = MM_WINDOW_MINUTES * sizeof(int32_t);
+    if (a->owned_ && a->owned_ == b->owned_ && a->series_requests == b->series_requests)
+        return true; /* one block shared (share_detail): the same by construction */
+    if (a->series_requests == b->series_requests) /* one series block, or none */
+        series = 0;
     return a->n_errors == b->n_errors && strcmp(a->account, b->account) == 0 &&
            strcmp(a->provider, b->provider) == 0 &&
            strcmp(a->status_reason, b->status_reason) == 0 &&
@@ -299,6 +413,8 @@ static void share_detail(mm_health_figures *f, const mm_health_figures *previous
         return;
     figures_free(f);
     atomic_fetch_add(&((detail_head *)previous->owned_)->refs, 1);
+    if (previous->series_requests != NO_COUNTS)
+        atomic_fetch_add(&series_block_of(previous->series_requests)->head.refs, 1);
     f->owned_ = previous->owned_;
     f->series_requests = previous->series_requests;
     f->series_errors = previous->series_errors;
@@ -324,18 +440,44 @@ bool health_figures_same(const mm_health_figures *a, const mm_health_figures *b)
     return memcmp(&x, &y, sizeof x) == 0 && same_detail(a, b);
 }
 
+static int compare_pointers(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t) * (const void *const *)a, y = (uintptr_t) * (const void *const *)b;
+    return (x > y) - (x < y);
+}
+
+/* Bytes of the distinct series blocks report's figures point to (each counted once). */
+static size_t series_bytes(const mm_health_report *report)
+{
+    const void **blocks = malloc((report->count + 1) * sizeof *blocks);
+    size_t n = 0, distinct = 0;
+    for (size_t i = 0; blocks && i < report->count; i++)
+        if (report->accounts[i].owned_ && report->accounts[i].series_requests != NO_COUNTS)
+            blocks[n++] = report->accounts[i].series_requests;
+    if (!blocks) /* out of memory: as if none were shared */
+        return report->count * sizeof(series_block);
+    qsort(blocks, n, sizeof *blocks, compare_pointers);
+    for (size_t i = 0; i < n; i++)
+        distinct += i == 0 || blocks[i] != blocks[i - 1];
+    free(blocks);
+    return distinct * sizeof(series_block);
+}
+
 size_t health_report_bytes(const mm_health_report *report)
 {
-    size_t bytes = report->count * sizeof *report->accounts;
+    size_t bytes = report->count * sizeof *report->accounts + series_bytes(report);
     for (size_t i = 0; i < report->count; i++) {
         const mm_health_figures *f = &report->accounts[i];
         if (!f->owned_)
             continue;
         bytes += sizeof(detail_head); /* shared blocks counted in each report holding them */
-        bytes += f->series_requests != NO_COUNTS ? 3 * MM_WINDOW_MINUTES * sizeof(int32_t) : 0;
         bytes += f->n_errors * sizeof *f->last_errors;
-        for (size_t e = 0; e < f->n_errors; e++)
-            bytes += strlen(f->last_errors[e].message) + 1;
+        for (size_t e = 0; e < f->n_errors; e++) {
+            bool repeated = false; /* a message text is kept once in its block */
+            for (size_t before = 0; before < e && !repeated; before++)
+                repeated = f->last_errors[before].message == f->last_errors[e].message;
+            bytes += repeated ? 0 : strlen(f->last_errors[e].message) + 1;
+        }
         bytes += f->disabled_reason[0] ? strlen(f->disabled_reason) + 1 : 0;
         bytes += strlen(f->account) + strlen(f->provider) + strlen(f->status_reason) + 3;
     }
@@ -368,17 +510,24 @@ static mm_status report_build(const mm_window_set *set, size_t count,
     out->accounts = calloc(count, sizeof *out->accounts);
     if (!out->accounts)
         return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory building health figures");
-    for (size_t i = 0; i < count; i++) {
+    series_dedup dedup = {0};
+    mm_status st = MM_OK;
+    for (size_t i = 0; i < count && st == MM_OK; i++) {
         account_view acc = view_at(list, i);
         out->count = i + 1; /* freed by health_report_free however far it got */
-        if (!fill_figures(&out->accounts[i], &acc, mm_window_set_find(set, acc.name), now_ms, t)) {
+        /* the same list: the same place */
+        const mm_health_figures *before =
+            previous && i < previous->count ? &previous->accounts[i] : NULL;
+        if (!fill_figures(&out->accounts[i], &acc, mm_window_set_find(set, acc.name), now_ms, t,
+                          &dedup, before ? before->series_requests : NULL)) {
             health_report_free(out);
-            return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory building health figures");
+            st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory building health figures");
+        } else if (before) {
+            share_detail(&out->accounts[i], before);
         }
-        if (previous && i < previous->count) /* the same list: the same place */
-            share_detail(&out->accounts[i], &previous->accounts[i]);
     }
-    return MM_OK;
+    series_dedup_free(&dedup);
+    return st;
 }
 
 mm_status health_report_build(const mm_window_set *set, const mm_account_list *accounts,
@@ -476,7 +625,7 @@ static void emit_pending(each_context *each, bool last)
     memset(each->figures, 0, sizeof *each->figures);
     account_view acc = view_of_account(&each->held);
     if (!fill_figures(each->figures, &acc, mm_window_set_find(each->set, each->held.name),
-                      each->now_ms, each->t)) {
+                      each->now_ms, each->t, NULL, NULL)) {
         each->failed = true;
         return;
     }

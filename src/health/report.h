@@ -45,7 +45,9 @@ typedef struct mm_health_figures {
     int64_t cooldown_until_ms; /* rate-limited until then (0 = none) */
     int64_t last_event_ms, last_success_ms, last_probe_ms;
     /* per minute, oldest first, index 59 = the current minute: MM_WINDOW_MINUTES values each
-     * (an account without events in the hour shares constant arrays of 0 and -1) */
+     * (an account without events in the hour shares constant arrays of 0 and -1; the others a
+     * refcounted block with every account of the report, and of the next reports, whose series
+     * are the same: an hour of the prober alone is the same at each account) */
     const int32_t *series_requests;
     const int32_t *series_errors;
     const int32_t *series_p95_ms;       /* -1 = no successful event that minute */

@@ -28,13 +28,27 @@ static void detail_free(mm_minute_detail *detail)
     free(detail);
 }
 
+/* Whether another of the latest errors than the one at position holds text (a message
+ * repeated by consecutive errors is kept once). */
+static bool message_shared(const mm_account_window *win, size_t position, const char *text)
+{
+    for (size_t i = 0; i < win->n_errors; i++)
+        if (i != position && win->errors[i].message == text)
+            return true;
+    return false;
+}
+
 static void window_free(mm_account_window *win)
 {
-    for (int i = 0; i < win->n_slots; i++)
-        detail_free(win->slots[i].detail);
+    for (int i = 0; win->details && i < win->n_slots; i++)
+        detail_free(win->details[i]);
+    free(win->details);
     free(win->slots);
     for (size_t i = 0; i < win->n_errors; i++)
-        free((char *)win->errors[i].message);
+        if (!message_shared(win, i, win->errors[i].message))
+            free((char *)win->errors[i].message);
+        else
+            win->errors[i].message = NULL; /* freed with the last entry holding it */
     free(win->errors);
     free(win);
 }
@@ -47,11 +61,16 @@ static size_t histogram_bytes(const mm_histogram *h)
 size_t mm_window_bytes(const mm_account_window *win)
 {
     size_t bytes = sizeof *win + win->n_errors * sizeof *win->errors;
-    for (size_t i = 0; i < win->n_errors; i++)
-        bytes += strlen(win->errors[i].message) + 1;
+    for (size_t i = 0; i < win->n_errors; i++) {
+        bool counted = false; /* a message shared by entries counted at its first */
+        for (size_t j = 0; j < i && !counted; j++)
+            counted = win->errors[j].message == win->errors[i].message;
+        bytes += counted ? 0 : strlen(win->errors[i].message) + 1;
+    }
     bytes += win->slot_capacity * sizeof *win->slots;
-    for (int i = 0; i < win->n_slots; i++) {
-        const mm_minute_detail *detail = win->slots[i].detail;
+    bytes += win->details ? win->slot_capacity * sizeof *win->details : 0;
+    for (int i = 0; win->details && i < win->n_slots; i++) {
+        const mm_minute_detail *detail = win->details[i];
         if (!detail)
             continue;
         bytes += sizeof *detail + histogram_bytes(&detail->latency);
@@ -163,6 +182,28 @@ static void count_event(mm_window_counts *c, const mm_usage_event *ev, event_ver
         c->unpriced++;
 }
 
+/* Room for more slots (2, 8, 32, 60), and for their details when the window has any; false
+ * when out of memory (the window unchanged). */
+static bool grow_slots(mm_account_window *win)
+{
+    int capacity = win->slot_capacity ? win->slot_capacity * 4 : 2;
+    capacity = capacity > MM_WINDOW_MINUTES ? MM_WINDOW_MINUTES : capacity;
+    if (win->details) {
+        mm_minute_detail **details = realloc(win->details, (size_t)capacity * sizeof *details);
+        if (!details)
+            return false;
+        memset(details + win->slot_capacity, 0,
+               (size_t)(capacity - win->slot_capacity) * sizeof *details);
+        win->details = details;
+    }
+    mm_minute_slot *grown = realloc(win->slots, (size_t)capacity * sizeof *grown);
+    if (!grown)
+        return false; /* details grown alone: harmless, used up to slot_capacity */
+    win->slots = grown;
+    win->slot_capacity = (uint8_t)capacity;
+    return true;
+}
+
 /* The slot for the minute (a new one at the first minute of its ring position, emptied if it
  * held an older minute); *slot NULL if the minute is older than the one its position already
  * holds (more than an hour behind). false only when out of memory. */
@@ -175,15 +216,8 @@ static bool slot_for(mm_account_window *win, int64_t minute, mm_minute_slot **ou
         if (win->slots[i].minute % MM_WINDOW_MINUTES == position)
             slot = &win->slots[i];
     if (!slot) {
-        if (win->n_slots == win->slot_capacity) {
-            int capacity = win->slot_capacity ? win->slot_capacity * 4 : 2; /* 2, 8, 32, 60 */
-            capacity = capacity > MM_WINDOW_MINUTES ? MM_WINDOW_MINUTES : capacity;
-            mm_minute_slot *grown = realloc(win->slots, (size_t)capacity * sizeof *grown);
-            if (!grown)
-                return false;
-            win->slots = grown;
-            win->slot_capacity = (uint8_t)capacity;
-        }
+        if (win->n_slots == win->slot_capacity && !grow_slots(win))
+            return false;
         slot = &win->slots[win->n_slots++];
         memset(slot, 0, sizeof *slot);
         slot->minute = (int32_t)minute;
@@ -191,7 +225,10 @@ static bool slot_for(mm_account_window *win, int64_t minute, mm_minute_slot **ou
     if (slot->minute > minute)
         return true;
     if (slot->minute < minute) {
-        detail_free(slot->detail);
+        if (win->details) {
+            detail_free(win->details[slot - win->slots]);
+            win->details[slot - win->slots] = NULL;
+        }
         memset(slot, 0, sizeof *slot);
         slot->minute = (int32_t)minute;
     }
@@ -199,12 +236,22 @@ static bool slot_for(mm_account_window *win, int64_t minute, mm_minute_slot **ou
     return true;
 }
 
-/* The slot's detail, made at its first use; NULL when out of memory. */
-static mm_minute_detail *detail_of(mm_minute_slot *slot)
+const mm_minute_detail *mm_window_slot_detail(const mm_account_window *win,
+                                              const mm_minute_slot *slot)
 {
-    if (!slot->detail && (slot->detail = calloc(1, sizeof *slot->detail)))
-        mm_histogram_init(&slot->detail->latency);
-    return slot->detail;
+    return win->details ? win->details[slot - win->slots] : NULL;
+}
+
+/* The slot's detail, made at its first use (and the window's details with it); NULL when out of
+ * memory. */
+static mm_minute_detail *detail_of(mm_account_window *win, mm_minute_slot *slot)
+{
+    if (!win->details && !(win->details = calloc(win->slot_capacity, sizeof *win->details)))
+        return NULL;
+    mm_minute_detail **detail = &win->details[slot - win->slots];
+    if (!*detail && (*detail = calloc(1, sizeof **detail)))
+        mm_histogram_init(&(*detail)->latency);
+    return *detail;
 }
 
 /* Whether counts have anything beyond the number of events (the detail's part). */
@@ -218,7 +265,7 @@ static void add_counts(mm_window_counts *dst, const mm_window_counts *src);
 
 /* Adds counts to the slot (the detail made when they have any of its part); false when out of
  * memory. */
-static bool add_to_slot(mm_minute_slot *slot, const mm_window_counts *c)
+static bool add_to_slot(mm_account_window *win, mm_minute_slot *slot, const mm_window_counts *c)
 {
     slot->events += (int32_t)c->events;
     slot->errors += (int32_t)c->errors;
@@ -226,7 +273,7 @@ static bool add_to_slot(mm_minute_slot *slot, const mm_window_counts *c)
     slot->rate_limited += (int32_t)c->rate_limited;
     if (!has_detail(c))
         return true;
-    mm_minute_detail *d = detail_of(slot);
+    mm_minute_detail *d = detail_of(win, slot);
     if (!d)
         return false;
     d->tokens_in += c->tokens_in;
@@ -239,7 +286,8 @@ static bool add_to_slot(mm_minute_slot *slot, const mm_window_counts *c)
     return true;
 }
 
-void mm_minute_counts(const mm_minute_slot *slot, mm_window_counts *out)
+void mm_minute_counts(const mm_account_window *win, const mm_minute_slot *slot,
+                      mm_window_counts *out)
 {
     memset(out, 0, sizeof *out);
     if (!slot)
@@ -248,7 +296,7 @@ void mm_minute_counts(const mm_minute_slot *slot, mm_window_counts *out)
     out->errors = slot->errors;
     out->request_errors = slot->request_errors;
     out->rate_limited = slot->rate_limited;
-    const mm_minute_detail *d = slot->detail;
+    const mm_minute_detail *d = mm_window_slot_detail(win, slot);
     if (!d)
         return;
     out->tokens_in = d->tokens_in;
@@ -261,18 +309,18 @@ void mm_minute_counts(const mm_minute_slot *slot, mm_window_counts *out)
 }
 
 /* Adds a streamed success's time to first token to the slot's sketch, made at the first. */
-static bool add_ttft(mm_minute_slot *slot, int64_t ttft_ms)
+static bool add_ttft(mm_account_window *win, mm_minute_slot *slot, int64_t ttft_ms)
 {
-    mm_minute_detail *d = detail_of(slot);
+    mm_minute_detail *d = detail_of(win, slot);
     if (!d || (!d->ttft && !(d->ttft = calloc(1, sizeof *d->ttft))))
         return false;
     return mm_histogram_add(d->ttft, ttft_ms);
 }
 
 /* Adds a success's latency to the slot's sketch. */
-static bool add_latency(mm_minute_slot *slot, int64_t latency_ms)
+static bool add_latency(mm_account_window *win, mm_minute_slot *slot, int64_t latency_ms)
 {
-    mm_minute_detail *d = detail_of(slot);
+    mm_minute_detail *d = detail_of(win, slot);
     return d && mm_histogram_add(&d->latency, latency_ms);
 }
 
@@ -282,20 +330,27 @@ static bool remember_error(mm_account_window *win, const mm_usage_event *ev)
 {
     char clean[MM_MESSAGE_MAX];
     mm_sanitize(clean, sizeof clean, ev->message, strnlen(ev->message, sizeof ev->message));
-    char *message = strdup(clean);
-    if (!message)
+    /* the text of an error kept already when the same (refused probes repeat theirs) */
+    char *message = NULL;
+    for (size_t i = 0; i < win->n_errors && !message; i++)
+        if (strcmp(win->errors[i].message, clean) == 0)
+            message = (char *)win->errors[i].message;
+    bool copied = !message;
+    if (copied && !(message = strdup(clean)))
         return false;
     if (win->n_errors < MM_WINDOW_LAST_ERRORS) {
         mm_recent_error *grown = realloc(win->errors, (win->n_errors + 1) * sizeof *grown);
         if (!grown) {
-            free(message);
+            if (copied)
+                free(message);
             return false;
         }
         win->errors = grown;
         win->errors[win->n_errors++].message = NULL; /* next_error == the new entry */
     }
     mm_recent_error *e = &win->errors[win->next_error];
-    free((char *)e->message);
+    if (e->message != message && !message_shared(win, win->next_error, e->message))
+        free((char *)e->message);
     e->message = message;
     e->ts_ms = ev->ts_ms;
     mm_copy(e->kind, sizeof e->kind, ev->kind);
@@ -375,11 +430,11 @@ bool mm_window_set_count(mm_window_set *set, const mm_usage_event *ev)
         return true;
     mm_window_counts counts = {0};
     count_event(&counts, ev, verdict);
-    if (!add_to_slot(slot, &counts))
+    if (!add_to_slot(win, slot, &counts))
         return false;
-    if (ok && ev->streamed && ev->ttft_ms >= 0 && !add_ttft(slot, ev->ttft_ms))
+    if (ok && ev->streamed && ev->ttft_ms >= 0 && !add_ttft(win, slot, ev->ttft_ms))
         return false;
-    return !(ok && ev->latency_ms >= 0) || add_latency(slot, ev->latency_ms);
+    return !(ok && ev->latency_ms >= 0) || add_latency(win, slot, ev->latency_ms);
 }
 
 bool mm_window_set_fold(mm_window_set *set, const mm_usage_event *ev)
@@ -395,13 +450,13 @@ bool mm_window_add_minute(mm_account_window *win, int64_t minute, const mm_windo
         return minute < 0;
     if (!slot)
         return true;
-    if (!add_to_slot(slot, counts))
+    if (!add_to_slot(win, slot, counts))
         return false;
     mm_histogram sketch;
     mm_histogram_init(&sketch);
     bool ok = !latency_size || mm_histogram_merge_encoded(&sketch, latency, latency_size);
     if (ok && sketch.count > 0) { /* a minute without successes keeps no detail for it */
-        mm_minute_detail *d = detail_of(slot);
+        mm_minute_detail *d = detail_of(win, slot);
         ok = d && mm_histogram_merge(&d->latency, &sketch);
     }
     mm_histogram_free(&sketch);
@@ -413,7 +468,7 @@ bool mm_window_add_ttft(mm_account_window *win, int64_t ts_ms, int64_t ttft_ms)
     mm_minute_slot *slot;
     if (ts_ms < 0 || ttft_ms < 0 || !slot_for(win, ts_ms / MM_MINUTE_MS, &slot))
         return ts_ms < 0 || ttft_ms < 0;
-    return !slot || add_ttft(slot, ttft_ms);
+    return !slot || add_ttft(win, slot, ttft_ms);
 }
 
 const mm_minute_slot *mm_window_minute(const mm_account_window *win, int64_t minute)
@@ -453,9 +508,9 @@ bool mm_window_sum(const mm_account_window *win, int64_t now_ms, int minutes, mm
         if (slot->minute < first || slot->minute > last || slot->events == 0)
             continue;
         mm_window_counts counts;
-        mm_minute_counts(slot, &counts);
+        mm_minute_counts(win, slot, &counts);
         add_counts(&out->counts, &counts);
-        const mm_minute_detail *d = slot->detail;
+        const mm_minute_detail *d = mm_window_slot_detail(win, slot);
         if (d && (!mm_histogram_merge(&out->latency, &d->latency) ||
                   (d->ttft && !mm_histogram_merge(&out->ttft, d->ttft))))
             return false;
@@ -484,7 +539,8 @@ void mm_window_series(const mm_account_window *win, int64_t now_ms, int32_t requ
             continue;
         requests[at] = slot->events;
         errors[at] = slot->errors;
-        double p95 = slot->detail ? mm_histogram_quantile(&slot->detail->latency, 0.95) : -1.0;
+        const mm_minute_detail *d = mm_window_slot_detail(win, slot);
+        double p95 = d ? mm_histogram_quantile(&d->latency, 0.95) : -1.0;
         p95_ms[at] = p95 < 0 ? -1 : (int32_t)(p95 + 0.5);
     }
 }

@@ -41,11 +41,11 @@ typedef struct mm_minute_detail {
                              minute's first such event */
 } mm_minute_detail;
 
-/* One minute of an account's hour: 32 bytes, plus its detail when it has one. */
+/* One minute of an account's hour: 20 bytes (its detail, when it has one, apart: an hour of
+ * refused probes is 60 of these and nothing else). */
 typedef struct mm_minute_slot {
     int32_t minute; /* ts_ms / 60000 of the events counted here */
     int32_t events, errors, request_errors, rate_limited; /* as mm_window_counts */
-    mm_minute_detail *detail;                             /* NULL: no tokens, cost or sketch */
 } mm_minute_slot;
 
 typedef struct mm_recent_error {
@@ -53,8 +53,9 @@ typedef struct mm_recent_error {
     char kind[8];
     char outcome[MM_CLASS_MAX];
     int http_status;
-    /* sanitized again on the way in; "" when none; never NULL. Its own heap copy, sized to the
-     * text (owned by the window, or by the figures' block in a report) */
+    /* sanitized again on the way in; "" when none; never NULL. A heap copy sized to the text,
+     * held once by the entries with the same text (owned by the window, or by the figures'
+     * block in a report) */
     const char *message;
 } mm_recent_error;
 
@@ -66,6 +67,9 @@ typedef struct mm_account_window {
      * come (NULL before the account's first event of the hour: an idle account costs only this
      * struct) */
     mm_minute_slot *slots;
+    /* details[i] is slots[i]'s detail (NULL: no tokens, cost or sketch that minute); the array
+     * itself NULL until a minute of the hour has one */
+    mm_minute_detail **details;
     uint8_t n_slots, slot_capacity;
     /* state the status rule reads (in the order events were folded) */
     int consecutive_probe_failures;
@@ -123,8 +127,12 @@ bool mm_window_add_minute(mm_account_window *win, int64_t minute, const mm_windo
 bool mm_window_add_ttft(mm_account_window *win, int64_t ts_ms, int64_t ttft_ms);
 /* The slot of that minute (ts_ms / 60000), or NULL when the window has none. */
 const mm_minute_slot *mm_window_minute(const mm_account_window *win, int64_t minute);
+/* The detail of win's slot (one of win->slots), or NULL when it has none. */
+const mm_minute_detail *mm_window_slot_detail(const mm_account_window *win,
+                                              const mm_minute_slot *slot);
 /* A slot's counts (zero where it has no detail); NULL slot: all zero. */
-void mm_minute_counts(const mm_minute_slot *slot, mm_window_counts *out);
+void mm_minute_counts(const mm_account_window *win, const mm_minute_slot *slot,
+                      mm_window_counts *out);
 /* Starts a new month (month cost back to 0) when now_ms has crossed into one. */
 void mm_window_set_roll_month(mm_window_set *set, int64_t now_ms);
 

@@ -27,6 +27,13 @@
 #define FAILED_PROBE_FIGURES_BYTES 1536
 /* ...and with five latest errors of short messages (it was 3.6 KB with 512-byte messages) */
 #define FIVE_ERRORS_WINDOW_BYTES 1280
+/* ...and an hour of refused probes, two a minute (the prober at a dead endpoint: every account
+ * of the probe-hour bench): 60 minute slots of 20 bytes and five latest errors holding their
+ * one message text once (2,965 B with 32-byte slots and a copy of the text an error), and its
+ * figures in one report, the accounts with the same hour sharing one series (1,973 B when each
+ * had its own series and copies of the text) */
+#define REFUSED_HOUR_WINDOW_BYTES 1792
+#define REFUSED_HOUR_FIGURES_BYTES 896
 
 static mm_usage_event event(const char *account, int64_t ts, const char *outcome, int64_t latency)
 {
@@ -163,6 +170,58 @@ static void a_failed_probe_costs_a_stated_number_of_bytes(void **state)
     free(accounts.items);
 }
 
+static void an_hour_of_refused_probes_costs_a_stated_number_of_bytes(void **state)
+{
+    (void)state;
+    mm_window_set set;
+    mm_window_set_init(&set, NOW);
+    mm_account_list accounts = idle_accounts(100);
+    for (size_t i = 0; i < accounts.count; i++)
+        for (int64_t ts = NOW - 59 * 60000; ts <= NOW + 30000; ts += 30000) {
+            mm_usage_event ev = failed_probe(accounts.items[i].name, ts);
+            ev.tokens_in = ev.tokens_out = 0; /* refused: nothing sent, nothing counted */
+            assert_true(mm_window_set_fold(&set, &ev));
+        }
+    mm_health_thresholds t;
+    mm_health_thresholds_default(&t);
+    mm_health_report r;
+    mm_error err = {0};
+    assert_int_equal(health_report_build(&set, &accounts, NOW, &t, &r, &err), MM_OK);
+    const mm_account_window *win = set.items[7];
+    size_t window = mm_window_bytes(win), figures = health_report_bytes(&r) / r.count;
+    fprintf(stderr, "an hour of refused probes: window %zu B, figures %zu B\n", window, figures);
+    assert_int_equal(win->n_slots, 60);
+    assert_int_equal(win->n_errors, MM_WINDOW_LAST_ERRORS);
+    for (size_t i = 1; i < win->n_errors; i++) /* one text for the five */
+        assert_ptr_equal(mm_window_error(win, i)->message, mm_window_error(win, 0)->message);
+    assert_true(window <= REFUSED_HOUR_WINDOW_BYTES);
+    assert_true(figures <= REFUSED_HOUR_FIGURES_BYTES);
+    for (size_t i = 0; i < r.count; i++) { /* one series for the 100 accounts */
+        assert_ptr_equal(r.accounts[i].series_requests, r.accounts[0].series_requests);
+        assert_ptr_equal(r.accounts[i].last_errors[4].message,
+                         r.accounts[i].last_errors[0].message);
+    }
+    assert_int_equal(r.accounts[0].series_requests[59], 2);
+    assert_int_equal(r.accounts[0].series_errors[0], 2);
+    /* an account whose last error differs keeps both texts; the others' series stay shared */
+    mm_usage_event other = failed_probe("acct-00003", NOW + 1);
+    other.tokens_in = other.tokens_out = 0;
+    snprintf(other.message, sizeof other.message, "HTTP 503");
+    assert_true(mm_window_set_fold(&set, &other));
+    mm_health_report next;
+    assert_int_equal(health_report_build(&set, &accounts, NOW, &t, &next, &err), MM_OK);
+    assert_string_equal(next.accounts[3].last_errors[0].message, "HTTP 503");
+    assert_int_equal(strlen(next.accounts[3].last_errors[1].message), 120);
+    assert_int_equal(next.accounts[3].series_requests[59], 3);
+    assert_ptr_equal(next.accounts[4].series_requests, next.accounts[0].series_requests);
+    assert_true(next.accounts[3].series_requests != next.accounts[0].series_requests);
+    health_report_free(&r); /* the series block stays for the other report */
+    assert_int_equal(next.accounts[99].series_errors[59], 2);
+    health_report_free(&next);
+    mm_window_set_free(&set);
+    free(accounts.items);
+}
+
 static void consecutive_reports_share_what_did_not_change(void **state)
 {
     (void)state;
@@ -228,9 +287,10 @@ static void ttft_sketches_only_in_minutes_with_streamed_events(void **state)
     size_t slots = 0, sketches = 0;
     for (int i = 0; i < win->n_slots; i++) {
         const mm_minute_slot *slot = &win->slots[i];
+        const mm_minute_detail *detail = mm_window_slot_detail(win, slot);
         slots++;
-        sketches += slot->detail && slot->detail->ttft;
-        if (slot->detail && slot->detail->ttft)
+        sketches += detail && detail->ttft;
+        if (detail && detail->ttft)
             assert_int_equal(slot->minute, now_minute - 2);
     }
     assert_int_equal(slots, 5);    /* only the minutes that saw events */
@@ -342,6 +402,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(idle_accounts_cost_a_stated_number_of_bytes),
         cmocka_unit_test(a_failed_probe_costs_a_stated_number_of_bytes),
+        cmocka_unit_test(an_hour_of_refused_probes_costs_a_stated_number_of_bytes),
         cmocka_unit_test(consecutive_reports_share_what_did_not_change),
         cmocka_unit_test(ttft_sketches_only_in_minutes_with_streamed_events),
         cmocka_unit_test(sparse_windows_match_a_recount_of_the_raw_events),

@@ -234,14 +234,17 @@ static bool same_accounts(const mm_health_report *a, const mm_health_report *b)
 {
     if (a->count != b->count)
         return false;
-    for (size_t i = 0; i < a->count; i++)
-        if (strcmp(a->accounts[i].account, b->accounts[i].account) != 0)
+    for (size_t i = 0; i < a->count; i++) /* a name shared by both snapshots: one pointer */
+        if (a->accounts[i].account != b->accounts[i].account &&
+            strcmp(a->accounts[i].account, b->accounts[i].account) != 0)
             return false;
     return true;
 }
 
-/* A new snapshot: the rows whose figures changed are replaced in place (O(changed rows) in the
- * table; a new or removed account rebuilds the list). */
+/* A new snapshot: the rows formatted so far (those shown, or read by a filter or a sort) whose
+ * figures changed are formatted again; the other rows are formatted from the new snapshot when
+ * first needed, so they are not compared (O(rows formatted) compared and formatted; a new or
+ * removed account rebuilds the list). */
 static void update_rows(ui_page *page, ui_app *app)
 {
     health_page *st = page->state;
@@ -252,9 +255,10 @@ static void update_rows(ui_page *page, ui_app *app)
     mm_health_snapshot *was = health_snapshot_retain(st->shown);
     hold_snapshot(st, app);
     const mm_health_report *now = &app->health->report;
-    for (size_t i = 0; i < now->count; i++)
-        if (!health_figures_same(&was->report.accounts[i], &now->accounts[i]))
-            ui_table_refresh_row(&st->table, i); /* only a row formatted already: O(shown) */
+    for (size_t i = 0; i < now->count && i < st->table.nrows; i++)
+        if (st->table.rows[i].cells &&
+            !health_figures_same(&was->report.accounts[i], &now->accounts[i]))
+            ui_table_refresh_row(&st->table, i);
     health_snapshot_release(was);
     ui_table_update_end(&st->table);
     set_subtitle(page, now);
@@ -511,7 +515,10 @@ static const ui_page_ops HEALTH_OPS = {
     .after_frame = health_after_frame,
     .help_extra = health_help,
     .destroy = health_destroy,
-    .follows_unaudited = true,
+    /* the figures come from the monitor's snapshots (on_wake, when one was published) and the
+     * monitor follows the accounts and settings itself: another process's commit (every probe
+     * round's events) reloads nothing here; an audited change (an account added) still does */
+    .follows_unaudited = false,
 };
 
 ui_page *ui_page_health_new(ui_app *app, const char *id, const char *title)

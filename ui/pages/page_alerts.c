@@ -17,6 +17,7 @@
 typedef struct alerts_page {
     ui_table table;
     mm_alert_list list;
+    bool shown;                /* the table shows list (false until the first read) */
     unsigned long seen_serial; /* the health snapshot the list was read at */
 } alerts_page;
 
@@ -59,16 +60,53 @@ static const ui_binding *alerts_bindings(ui_page *page, size_t *count)
     return BINDINGS;
 }
 
+/* Whether two alerts show the same (every column and the detail's text). */
+static bool same_alert(const mm_alert *a, const mm_alert *b)
+{
+    return a->id == b->id && a->fired_ms == b->fired_ms && a->resolved_ms == b->resolved_ms &&
+           a->acked_ms == b->acked_ms && a->started_ms == b->started_ms && a->value == b->value &&
+           !strcmp(a->rule, b->rule) && !strcmp(a->subject, b->subject) &&
+           !strcmp(a->severity, b->severity) && !strcmp(a->why, b->why) &&
+           !strcmp(a->resolved_why, b->resolved_why) && !strcmp(a->acked_by, b->acked_by);
+}
+
+static bool same_alerts(const mm_alert_list *a, const mm_alert_list *b)
+{
+    if (a->count != b->count)
+        return false;
+    for (size_t i = 0; i < a->count; i++)
+        if (!same_alert(&a->items[i], &b->items[i]))
+            return false;
+    return true;
+}
+
+static void fill_table(ui_page *page, alerts_page *st);
+
+/* Reads the alerts; the table is rebuilt only when they differ from the ones shown (another
+ * process's commit, a probe's usage event, moves the catalog's data_version without touching
+ * them). */
 static void alerts_load(ui_page *page, ui_app *app)
 {
     alerts_page *st = page->state;
-    mm_alert_list_free(&st->list);
-    memset(&st->list, 0, sizeof st->list);
     st->seen_serial = app->health_serial;
+    mm_alert_list fresh = {0};
     mm_error err;
     mm_error_clear(&err);
-    if (catalog_alert_list(app->cat, false, ALERTS_LIMIT, &st->list, &err) != MM_OK)
+    if (catalog_alert_list(app->cat, false, ALERTS_LIMIT, &fresh, &err) != MM_OK)
         ui_set_message(app, UI_EL_ERROR, "Could not read the alerts: %s", err.message);
+    if (st->shown && same_alerts(&fresh, &st->list)) {
+        mm_alert_list_free(&fresh);
+        return;
+    }
+    mm_alert_list_free(&st->list);
+    st->list = fresh;
+    st->shown = true;
+    fill_table(page, st);
+}
+
+/* The table from st->list (and the subtitle's counts). */
+static void fill_table(ui_page *page, alerts_page *st)
+{
     size_t firing = 0;
     for (size_t i = 0; i < st->list.count; i++)
         firing += st->list.items[i].resolved_ms == 0;
@@ -195,11 +233,12 @@ static int alerts_key(ui_page *page, ui_app *app, int key)
     return ui_table_handle_key(&st->table, key);
 }
 
-/* A new snapshot: the monitor may have fired or resolved one; read the list again. */
+/* A new snapshot: the monitor may have fired or resolved one; read the list again when it is
+ * on screen (another page reads it when shown: switching pages loads it). */
 static void alerts_wake(ui_page *page, ui_app *app)
 {
     alerts_page *st = page->state;
-    if (page->loaded && st->seen_serial != app->health_serial) {
+    if (page->loaded && ui_current_page(app) == page && st->seen_serial != app->health_serial) {
         const char *key = ui_table_selected_key(&st->table);
         char keep[32] = "";
         if (key)
