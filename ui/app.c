@@ -569,7 +569,7 @@ static void render(ui_app *app)
     doupdate();
     if (app->health && !app->alerts_tried) { /* once the first figures are out */
         app->alerts_tried = true;
-        ui_alerts_start(app);
+        ui_monitor_first_frame(app);
     }
     ui_page *page = ui_current_page(app);
     if (page && page->ops->after_frame)

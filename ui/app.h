@@ -52,7 +52,8 @@ struct ui_app {
     unsigned long health_serial;          /* moves on each time `health` is replaced */
     char monitor_problem[MM_MESSAGE_MAX]; /* why it did not start, or "" */
     struct mm_alert_engine *alert_engine; /* evaluates alerts while this console probes */
-    bool alerts_tried; /* ui_alerts_start was called: once, after the first frame with figures */
+    bool alerts_tried; /* ui_monitor_first_frame was called: once, after the first frame with
+                          figures */
 
     int bar_hits[16][3]; /* x0, x1, key of each drawn bottom-bar item */
     size_t n_bar_hits;

@@ -15,6 +15,10 @@
  * so that freeing one gives its memory back. glibc's default raises that threshold to the size
  * of the largest block freed, after which such lists stay in the heap once freed. */
 #define LARGE_BLOCK_BYTES (128 * 1024)
+/* The monitor makes its prober when the first frame with its figures is drawn
+ * (ui_monitor_first_frame), or this long after they were published (a screen too small to
+ * draw them). */
+#define FIRST_FRAME_WAIT_MS 1000
 
 void ui_monitor_start(ui_app *app)
 {
@@ -22,7 +26,8 @@ void ui_monitor_start(ui_app *app)
     mm_monitor_config cfg = {
         .catalog_path = catalog_path(app->cat),
         .wake_fd = ui_wake_fd(app),
-        .probe = !app->read_only, /* read-only: tail and compute, never probe */
+        .probe = !app->read_only,             /* read-only: tail and compute, never probe */
+        .frame_wait_ms = FIRST_FRAME_WAIT_MS, /* the prober once the figures are drawn */
     };
     mm_error err;
     mm_error_clear(&err);
@@ -35,7 +40,7 @@ void ui_monitor_start(ui_app *app)
     }
 }
 
-void ui_alerts_start(ui_app *app)
+static void alerts_start(ui_app *app)
 {
     if (!app->monitor || app->alert_engine || app->read_only)
         return;
@@ -49,6 +54,13 @@ void ui_alerts_start(ui_app *app)
         snprintf(app->monitor_problem, sizeof app->monitor_problem,
                  "The alert engine did not start: %.400s", err.message);
     }
+}
+
+void ui_monitor_first_frame(ui_app *app)
+{
+    if (app->monitor)
+        health_monitor_frame_shown(app->monitor);
+    alerts_start(app);
 }
 
 void ui_monitor_stop(ui_app *app)

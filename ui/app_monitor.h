@@ -9,14 +9,16 @@
 
 #include "app.h"
 
-/* Starts the monitor on its own catalog connection (probing unless read-only); when it cannot
- * start, app->monitor stays NULL and app->monitor_problem says why. */
+/* Starts the monitor on its own catalog connection (probing unless read-only; its prober made
+ * once ui_monitor_first_frame is called); when it cannot start, app->monitor stays NULL and
+ * app->monitor_problem says why. */
 void ui_monitor_start(ui_app *app);
-/* Starts the alert engine (on its own catalog connection) over the monitor's snapshots, unless
- * read-only, without a monitor or already started; the frame calls it once the first frame
- * with the monitor's figures is out (its thread evaluates only once a second as the prober: it
- * need not compete with that frame). Failure is said in app->monitor_problem. */
-void ui_alerts_start(ui_app *app);
+/* The frame calls it once, when the first frame with the monitor's figures is on the terminal:
+ * the monitor makes its prober now (libcurl, TLS set-up, the lease's first write: none of it
+ * competes with that frame), and the alert engine starts (on its own catalog connection, over
+ * the monitor's snapshots; unless read-only or without a monitor; its thread evaluates only
+ * once a second as the prober). Failure is said in app->monitor_problem. */
+void ui_monitor_first_frame(ui_app *app);
 /* Stops the monitor and releases the snapshot (after the pages are gone). */
 void ui_monitor_stop(ui_app *app);
 /* Takes the monitor's latest snapshot into app->health; true when it is a new one (then

@@ -42,7 +42,7 @@ struct mm_monitor {
     mm_catalog *cat; /* used by the monitor thread only */
     pthread_t thread;
     int control[2]; /* self-pipe: stop / refresh / probe-now wake the thread */
-    atomic_bool stop, refresh, probe_now;
+    atomic_bool stop, refresh, probe_now, frame_shown;
     pthread_mutex_t lock; /* guards `current` */
     mm_health_snapshot *current;
 
@@ -582,6 +582,23 @@ static bool start_prober(mm_monitor *mon)
     return false;
 }
 
+/* With frame_wait_ms: until the console says its first figures are drawn (or stop, or that
+ * long), so that the prober's set-up (libcurl's libraries mapped, TLS) and
+ * the lease's first write do not run beside that frame. */
+static void wait_for_first_frame(mm_monitor *mon)
+{
+    if (mon->cfg.frame_wait_ms <= 0)
+        return;
+    int64_t until = mm_monotonic_ms() + mon->cfg.frame_wait_ms;
+    struct pollfd control = {.fd = mon->control[0], .events = POLLIN};
+    int64_t left;
+    while (!atomic_load(&mon->frame_shown) && !atomic_load(&mon->stop) &&
+           (left = until - mm_monotonic_ms()) > 0) {
+        if (poll(&control, 1, (int)left) > 0)
+            drain_control(mon); /* a refresh or probe-now stays flagged for run_once */
+    }
+}
+
 /* Without a prober: the figures stay as published, the thread waits to be stopped. */
 static void idle_until_stop(mm_monitor *mon)
 {
@@ -600,6 +617,7 @@ static void *monitor_main(void *arg)
      * console's first Health frame waits only for the catalog's figures */
     mon->next_publish = mm_monotonic_ms() + PUBLISH_GAP_MS; /* dirty: the lease's state next */
     publish(mon);
+    wait_for_first_frame(mon);
     if (!start_prober(mon)) {
         idle_until_stop(mon);
         return NULL;
@@ -716,4 +734,10 @@ void health_monitor_probe_now(mm_monitor *mon)
 {
     atomic_store(&mon->probe_now, true);
     poke(mon);
+}
+
+void health_monitor_frame_shown(mm_monitor *mon)
+{
+    if (!atomic_exchange(&mon->frame_shown, true))
+        poke(mon);
 }

@@ -24,6 +24,10 @@ typedef struct mm_monitor_config {
     int64_t probe_timeout_ms; /* 0: setting health.probe_timeout_ms, else 10 s */
     int max_connections;      /* 0: 32 */
     int probe_window;         /* most probes in flight at once; 0: max_connections */
+    /* > 0: after the first figures, wait for health_monitor_frame_shown (at most this many ms)
+     * before making the prober and taking part in the election, so that a console's first frame
+     * with figures is drawn without the prober's set-up beside it; 0: no wait. */
+    int64_t frame_wait_ms;
     /* Called on the monitor thread with one line per probe round, prober change and status
      * change (NULL: silent). */
     void (*log)(void *ctx, const char *line);
@@ -49,8 +53,8 @@ typedef struct mm_health_snapshot {
 typedef struct mm_monitor mm_monitor;
 
 /* Opens the monitor's catalog connection and starts its thread. The thread publishes the first
- * figures, then makes the prober (libcurl, TLS set-up); a prober that cannot be made is the
- * snapshot's problem, not an error here. */
+ * figures, then (with frame_wait_ms, once they are drawn) makes the prober (libcurl, TLS
+ * set-up); a prober that cannot be made is the snapshot's problem, not an error here. */
 mm_status health_monitor_start(const mm_monitor_config *cfg, mm_monitor **out, mm_error *err);
 /* Stops the thread promptly (no waiting out a probe interval), releases the lease if held,
  * and frees the monitor. Snapshots still held by readers stay valid until released. */
@@ -66,5 +70,8 @@ mm_health_snapshot *health_snapshot_retain(mm_health_snapshot *snap);
 void health_monitor_refresh(mm_monitor *mon);
 /* Asks the prober to start a round now (ignored when not the prober or a round is running). */
 void health_monitor_probe_now(mm_monitor *mon);
+/* Tells a monitor started with frame_wait_ms that the first figures are on the screen: it
+ * makes its prober now. Safe from any thread; later calls do nothing. */
+void health_monitor_frame_shown(mm_monitor *mon);
 
 #endif

@@ -2,9 +2,10 @@
 # What only some commands need stays out of the CLI's start-up: the binary maps neither ncurses,
 # libpq nor libfyaml; libcurl and libmicrohttpd are linked by neither the binary nor the console
 # module, and a command that makes no request (--version, account list) never loads them, while
-# one that needs libcurl (an endpoint checked by account add) loads it; the console module is
-# found beside the binary or in ../lib/mmadmin/ (the installed layout), and without it the
-# console says so while commands still run.
+# one that needs libcurl (an endpoint checked by account add) loads it; the console module links
+# no SQLite, libsodium or jansson of its own (it uses the binary's) and loads with every symbol
+# bound; it is found beside the binary or in ../lib/mmadmin/ (the installed layout), and without
+# it the console says so while commands still run.
 source "$(dirname "$0")/lib.sh"
 
 module=$(dirname "$MMADMIN")/mmadmin-console.so
@@ -34,6 +35,20 @@ libs=$(loaded account add loaded --provider openai-compatible --endpoint https:/
 echo "$libs" | grep -q 'libcurl' || fail "account add checked its endpoint without libcurl"
 assert_ok account list
 assert_contains out "loaded"
+
+# the console module uses the binary's SQLite, libsodium and jansson (the binary exports them):
+# it needs none of their shared libraries, and loading it (--page is checked once it is loaded,
+# with every symbol bound: RTLD_NOW) starts none of them beside the binary's own libraries
+if command -v readelf >/dev/null; then
+    needed=$(readelf -d "$module" | grep NEEDED | grep -E 'libsqlite3|libsodium|libjansson' || true)
+    [ -z "$needed" ] || fail "the console module needs a second SQLite, libsodium or jansson: $needed"
+fi
+loaded --page nowhere >"$TEST_TMP/console-libs"
+loaded --version >"$TEST_TMP/binary-libs"
+grep -q 'mmadmin-console.so' "$TEST_TMP/console-libs" || fail "--page nowhere did not load the module"
+second=$(comm -23 "$TEST_TMP/console-libs" "$TEST_TMP/binary-libs" |
+    grep -E 'libsqlite3|libsodium|libjansson' || true)
+[ -z "$second" ] || fail "loading the console module started a second copy: $second"
 
 # a binary without its module: the console refuses with the places it looked, commands run
 alone=$TEST_TMP/alone

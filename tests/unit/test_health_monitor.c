@@ -1,7 +1,8 @@
 /* Unit tests of the monitor against a real catalog (no network): the start-up load is one
  * indexed query, snapshots reach readers with a wake byte and stay valid under concurrent
  * readers, a new event's status change is published, changed settings are picked up while
- * running, and the prober lease passes on. */
+ * running, the prober lease passes on, and a console's monitor probes only once its first
+ * figures are drawn. */
 #include "testutil.h"
 
 #include <poll.h>
@@ -372,6 +373,40 @@ static void the_lease_passes_to_the_other_monitor(void **state)
     close(other_wake[1]);
 }
 
+/* A console's monitor (frame_wait_ms) publishes its figures but neither makes its prober nor
+ * takes the lease until the console says it drew them: nobody holds the lease meanwhile. */
+static void a_console_monitor_probes_once_its_figures_are_drawn(void **state)
+{
+    fixture *f = *state;
+    add_account(f, "a", true);
+    mm_monitor_config cfg = {.catalog_path = f->path,
+                             .wake_fd = f->wake[1],
+                             .probe = true,
+                             .lease_ms = 600,
+                             .interval_ms = 3600000,
+                             .frame_wait_ms = 600000};
+    mm_monitor *mon = NULL;
+    mm_error err = {0};
+    assert_int_equal(health_monitor_start(&cfg, &mon, &err), MM_OK);
+    assert_true(wait_wake(f)); /* the first figures */
+    mm_health_snapshot *snap = health_monitor_snapshot(mon);
+    assert_non_null(snap);
+    assert_non_null(health_report_find(&snap->report, "a"));
+    health_snapshot_release(snap);
+    usleep(400 * 1000); /* a monitor that did not wait holds the lease well within this */
+    char holder[MM_LEASE_HOLDER_MAX] = "";
+    int64_t expires = 0;
+    assert_int_equal(
+        catalog_lease_holder(f->cat, MM_PROBER_LEASE, holder, sizeof holder, &expires, &err),
+        MM_OK);
+    assert_string_equal(holder, "");
+    health_monitor_refresh(mon); /* asked meanwhile: kept for after the wait */
+    health_monitor_frame_shown(mon);
+    assert_true(wait_for(f, mon, is_prober, NULL));
+    health_monitor_frame_shown(mon); /* once only: nothing more */
+    health_monitor_stop(mon);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -382,6 +417,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(concurrent_readers_never_see_a_freed_snapshot, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(the_lease_passes_to_the_other_monitor, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_console_monitor_probes_once_its_figures_are_drawn, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
