@@ -9,6 +9,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "util/clock.h"
 #include "util/hash_index.h"
 
 void ui_table_init(ui_table *t, const ui_column *cols, size_t ncols, const char *noun,
@@ -58,6 +59,16 @@ static ui_element on_base(const ui_table *t, ui_element el)
     return el;
 }
 
+/* Lazy row `row`'s texts read for a filter or a sort go (it changed, or it is formatted now);
+ * ui_table_idle reads them again from there. */
+static void drop_texts_read(ui_table *t, size_t row)
+{
+    free(t->rows[row].texts_read);
+    t->rows[row].texts_read = NULL;
+    if (row < t->unread_from)
+        t->unread_from = row;
+}
+
 static void free_cells(ui_table *t, ui_row *row)
 {
     for (size_t c = 0; row->cells && c < t->ncols; c++) {
@@ -66,6 +77,8 @@ static void free_cells(ui_table *t, ui_row *row)
     }
     free(row->cells);
     row->cells = NULL;
+    free(row->texts_read);
+    row->texts_read = NULL;
     row->stale = false;
 }
 
@@ -76,6 +89,7 @@ static void free_rows(ui_table *t)
         free(t->rows[i].key);
     }
     t->nrows = 0;
+    t->unread_from = 0;
 }
 
 void ui_table_free(ui_table *t)
@@ -144,6 +158,7 @@ void ui_table_add_lazy(ui_table *t, const char *key)
     }
     ui_row *row = &t->rows[t->nrows];
     row->cells = NULL;
+    row->texts_read = NULL;
     row->stale = false;
     row->key = strdup(key ? key : "");
     if (row->key)
@@ -178,6 +193,7 @@ void ui_table_forget_cells(ui_table *t)
         return;
     for (size_t i = 0; i < t->nrows; i++)
         free_cells(t, &t->rows[i]);
+    t->unread_from = 0;
     memset(t->content_widths, 0, sizeof t->content_widths);
     memset(t->compact_widths, 0, sizeof t->compact_widths);
     t->stale_widths = 0;
@@ -187,53 +203,104 @@ void ui_table_forget_cells(ui_table *t)
 
 void ui_table_refresh_row(ui_table *t, size_t row)
 {
-    if (row < t->nrows && t->rows[row].cells && t->format) {
+    if (row >= t->nrows)
+        return;
+    if (t->rows[row].cells && t->format) {
         t->formats++;
         t->format(t->format_ctx, t, row);
+    } else if (t->rows[row].texts_read) {
+        drop_texts_read(t, row);
     }
 }
 
-/* A lazy row read by a filter or a sort: what ui_table_set_row takes of the row's texts. */
-typedef struct ui_row_probe {
-    size_t row;
-    const char *filter; /* set: matched says whether a text of the row contains it */
-    bool matched;
-    int col; /* >= 0: text (a copy, or NULL when out of memory) and element of that column */
-    char *text;
-    ui_element element;
-} ui_row_probe;
-
-/* Reads lazy row i (not formatted) through the page's format call, keeping none of it. */
-static void probe_row(ui_table *t, size_t i, ui_row_probe *probe)
+bool ui_table_row_read(const ui_table *t, size_t row)
 {
-    probe->row = i;
-    t->probe = probe;
-    t->probes++;
-    t->format(t->format_ctx, t, i);
-    t->probe = NULL;
+    return row < t->nrows && (t->rows[row].cells || t->rows[row].texts_read);
 }
 
-/* ui_table_set_row for the row probed: the filter's match or the sort column's cell. */
-static void take_probe(ui_table *t, const char *const *texts, const ui_element *elements)
+/* Lazy row i's texts and elements (ui_row.texts_read), read through the page's format call
+ * when not read yet; NULL for a formatted row, or when out of memory. */
+static const char *texts_read(ui_table *t, size_t i)
 {
-    ui_row_probe *p = t->probe;
-    for (size_t c = 0; p->filter && !p->matched && c < t->ncols; c++)
-        p->matched = texts[c] && strcasestr(texts[c], p->filter);
-    if (p->col >= 0) {
-        free(p->text);
-        p->text = strdup(texts[p->col] ? texts[p->col] : "");
-        p->element = elements ? elements[p->col] : UI_EL_NORMAL;
+    ui_row *row = &t->rows[i];
+    if (!row->texts_read && !row->cells && t->format) {
+        t->reading = true;
+        t->reading_row = i;
+        t->probes++;
+        t->format(t->format_ctx, t, i);
+        t->reading = false;
     }
+    return row->texts_read;
+}
+
+/* ui_table_set_row for the row being read: its elements (a byte each) then its texts, each
+ * ending in NUL, in one allocation. */
+static void keep_texts_read(ui_table *t, const char *const *texts, const ui_element *elements)
+{
+    size_t len = t->ncols;
+    for (size_t c = 0; c < t->ncols; c++)
+        len += strlen(texts[c] ? texts[c] : "") + 1;
+    char *kept = malloc(len);
+    if (!kept)
+        return;
+    char *out = kept + t->ncols;
+    for (size_t c = 0; c < t->ncols; c++) {
+        kept[c] = (char)(elements ? elements[c] : UI_EL_NORMAL);
+        size_t n = strlen(texts[c] ? texts[c] : "") + 1;
+        memcpy(out, texts[c] ? texts[c] : "", n);
+        out += n;
+    }
+    ui_row *row = &t->rows[t->reading_row];
+    free(row->texts_read);
+    row->texts_read = kept;
+}
+
+/* Column col's text and element of texts read (keep_texts_read's layout). */
+static ui_cell read_cell(const ui_table *t, const char *read, size_t col)
+{
+    const char *text = read + t->ncols;
+    for (size_t c = 0; c < col; c++)
+        text += strlen(text) + 1;
+    return (ui_cell){(char *)text, NULL, (ui_element)(unsigned char)read[col]};
+}
+
+bool ui_table_idle(ui_table *t, int64_t until_us)
+{
+    if (!t->format)
+        return false;
+    size_t i = t->unread_from, read = 0;
+    for (; i < t->nrows; i++) {
+        ui_row *row = &t->rows[i];
+        if (row->cells)
+            continue;
+        if (row->stale && row->texts_read) { /* "2m ago" read again */
+            row->stale = false;
+            free(row->texts_read);
+            row->texts_read = NULL;
+        }
+        if (!row->texts_read) {
+            texts_read(t, i);
+            if (++read % 4 == 0 && mm_monotonic_us() >= until_us) {
+                i++;
+                break;
+            }
+        }
+    }
+    t->unread_from = i;
+    return i < t->nrows;
 }
 
 static bool row_matches(ui_table *t, size_t i)
 {
     if (!t->filter[0])
         return true;
-    if (!t->rows[i].cells && t->format) {
-        ui_row_probe probe = {.filter = t->filter, .col = -1};
-        probe_row(t, i, &probe);
-        return probe.matched;
+    if (!t->rows[i].cells) { /* a lazy row: the texts read */
+        const char *read = texts_read(t, i);
+        const char *text = read ? read + t->ncols : NULL;
+        for (size_t c = 0; text && c < t->ncols; c++, text += strlen(text) + 1)
+            if (strcasestr(text, t->filter))
+                return true;
+        return false;
     }
     const ui_cell *cells = t->rows[i].cells;
     for (size_t c = 0; cells && c < t->ncols; c++)
@@ -242,13 +309,32 @@ static bool row_matches(ui_table *t, size_t i)
     return false;
 }
 
+/* The number a digit run at s starts (strtod's), its end in *end: a run of at most 15 digits
+ * that no '.', ',', 'e' or 'x' follows is read here (exact in a double, as strtod reads it), the
+ * others by strtod: a sort compares ~n log n cells, and strtod is most of that time. */
+static double digit_run(const char *s, const char **end)
+{
+    double value = 0;
+    const char *p = s;
+    while (isdigit((unsigned char)*p) && p - s < 15)
+        value = value * 10 + (*p++ - '0');
+    if (!isdigit((unsigned char)*p) && (!*p || !strchr(".,eExX", *p))) {
+        *end = p;
+        return value;
+    }
+    char *e;
+    value = strtod(s, &e);
+    *end = e;
+    return value;
+}
+
 /* Natural, case-insensitive order: digit runs compare as numbers ("rpm 50" < "rpm 500"). */
 static int natural_compare(const char *a, const char *b)
 {
     while (*a && *b) {
         if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
-            char *ea, *eb;
-            double na = strtod(a, &ea), nb = strtod(b, &eb);
+            const char *ea, *eb;
+            double na = digit_run(a, &ea), nb = digit_run(b, &eb);
             if (na != nb)
                 return na < nb ? -1 : 1;
             a = ea;
@@ -294,8 +380,7 @@ static int compare_cells(const ui_table *t, const ui_cell *a, const ui_cell *b)
 
 /* The sort column's cell of every row of the view (indexed by row), while sorting. */
 typedef struct sort_key {
-    ui_cell cell; /* text and element only */
-    bool owned;   /* text is the sort's copy (a probed row), not the row's */
+    ui_cell cell; /* text and element only: the row's (formatted or read) */
 } sort_key;
 
 typedef struct sort_keys {
@@ -327,21 +412,15 @@ static void sort_view(ui_table *t)
     for (size_t i = 0; i < t->nview; i++) { /* a sort reads every row's sort cell */
         size_t r = t->view[i];
         sort_key *key = &k.keys[r];
-        if (t->rows[r].cells) {
+        const char *read = t->rows[r].cells ? NULL : texts_read(t, r);
+        if (t->rows[r].cells)
             key->cell = t->rows[r].cells[t->sort_col];
-        } else if (t->format) {
-            ui_row_probe probe = {.col = t->sort_col};
-            probe_row(t, r, &probe);
-            key->cell = (ui_cell){probe.text, NULL, probe.element};
-            key->owned = probe.text != NULL;
-        }
+        else if (read)
+            key->cell = read_cell(t, read, (size_t)t->sort_col);
         if (!key->cell.text) /* a row out of memory left unformatted sorts as empty */
             key->cell = (ui_cell){"", NULL, UI_EL_NORMAL};
     }
     qsort_r(t->view, t->nview, sizeof *t->view, compare_view, &k);
-    for (size_t i = 0; i < t->nview; i++)
-        if (k.keys[t->view[i]].owned)
-            free(k.keys[t->view[i]].cell.text);
     free(k.keys);
 }
 
@@ -373,10 +452,12 @@ bool ui_table_set_row(ui_table *t, size_t row, const char *const *texts, const u
 {
     if (row >= t->nrows)
         return false;
-    if (t->probe && t->probe->row == row) {
-        take_probe(t, texts, elements);
+    if (t->reading && t->reading_row == row) {
+        keep_texts_read(t, texts, elements);
         return true;
     }
+    if (t->rows[row].texts_read) /* the cells now: the texts read go */
+        drop_texts_read(t, row);
     char *copies[UI_TABLE_MAX_COLUMNS] = {0};
     for (size_t c = 0; c < t->ncols; c++)
         if (!(copies[c] = strdup(texts[c] ? texts[c] : ""))) {
@@ -446,7 +527,8 @@ void ui_table_update_end(ui_table *t)
 void ui_table_mark_stale(ui_table *t)
 {
     for (size_t i = 0; t->format && i < t->nrows; i++)
-        t->rows[i].stale = t->rows[i].cells != NULL;
+        t->rows[i].stale = t->rows[i].cells || t->rows[i].texts_read;
+    t->unread_from = 0;
 }
 
 void ui_table_refresh_formatted(ui_table *t)
@@ -525,10 +607,16 @@ static bool move_rows(ui_table *t, size_t n, ui_row_key_fn *key, ui_row_same_fn 
         if (from[i] < 0)
             continue;
         ui_row *old = &t->rows[from[i]];
-        refresh[i] = old->cells && !same(ctx, (size_t)from[i], i);
+        bool changed = (old->cells || old->texts_read) && !same(ctx, (size_t)from[i], i);
+        refresh[i] = changed && old->cells;
+        if (changed && !old->cells) { /* read again when next needed */
+            free(old->texts_read);
+            old->texts_read = NULL;
+        }
         rows[i] = *old;
         old->key = NULL;
         old->cells = NULL;
+        old->texts_read = NULL;
     }
     for (size_t r = 0; r < t->nrows; r++) { /* the rows gone */
         if (t->rows[r].cells)
@@ -539,6 +627,7 @@ static bool move_rows(ui_table *t, size_t n, ui_row_key_fn *key, ui_row_same_fn 
     free(t->rows);
     t->rows = rows;
     t->nrows = t->cap = n;
+    t->unread_from = 0;
     return true;
 }
 
@@ -547,7 +636,7 @@ void ui_table_sync(ui_table *t, size_t n, ui_row_key_fn *key, ui_row_same_fn *sa
     if (keys_in_place(t, n, key, ctx)) { /* the same rows: only the changed ones again */
         bool changed = false;
         for (size_t i = 0; i < n; i++)
-            if (t->rows[i].cells && !same(ctx, i, i)) {
+            if (ui_table_row_read(t, i) && !same(ctx, i, i)) {
                 ui_table_refresh_row(t, i);
                 changed = true;
             }
