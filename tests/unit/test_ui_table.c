@@ -321,8 +321,9 @@ static void stale_rows_are_formatted_again_when_shown(void **state)
     free(src.formatted);
 }
 
-/* The rows' texts read by the first filter serve every later filter and sort: no row is formatted
- * or read again, and the views are those of rows given whole. */
+/* The rows' texts read by the first filter serve every later filter and sort, and the cells of
+ * the rows they bring into view: no row is formatted or read again, and the views are those of
+ * rows given whole. */
 static void texts_read_once_serve_later_filters_and_sorts(void **state)
 {
     (void)state;
@@ -344,17 +345,23 @@ static void texts_read_once_serve_later_filters_and_sorts(void **state)
     for (size_t i = 0; i < N; i++)
         assert_true(ui_table_row_read(&lazy, i));
     unsigned long probes = lazy.probes;
+    size_t calls = src.calls;
     const int keys[] = {'9', 127, 127, '1', '\n', 's', 'S', 's', UI_KEY_ESC, 'S', 's'};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         unsigned long formats = lazy.formats;
         ui_table_handle_key(&lazy, keys[i]); /* the key itself formats no row */
         ui_table_handle_key(&whole, keys[i]);
         assert_int_equal(lazy.formats, formats);
-        ui_table_layout(&lazy, area); /* its draw: the rows it brings into view */
-        ui_table_layout(&whole, area);
+        ui_table_layout(&lazy, area);  /* its draw: the rows it brings into view, their cells */
+        ui_table_layout(&whole, area); /* from the texts read (no format call) */
         assert_same_view(&lazy, &whole);
+        for (size_t r = lazy.top; r < lazy.nview && r < lazy.top + 38; r++)
+            for (size_t c = 0; c < 2; c++)
+                assert_string_equal(lazy.rows[lazy.view[r]].cells[c].text,
+                                    whole.rows[whole.view[r]].cells[c].text);
     }
     assert_int_equal(lazy.probes, probes);
+    assert_int_equal(src.calls, calls);
     ui_table_free(&lazy);
     ui_table_free(&whole);
     free(src.formatted);

@@ -932,6 +932,7 @@ static const ui_page_ops ACCOUNTS_OPS = {
     .handle_mouse = accounts_mouse,
     .on_wake = accounts_on_wake,
     .timer_ms = accounts_timer,
+    .idle = ui_list_page_idle, /* the table is the state's first member */
     .destroy = accounts_destroy,
     .follows_unaudited = true,
 };

@@ -176,11 +176,14 @@ void ui_table_add(ui_table *t, const char *key, const char *const *texts,
 
 /* Row i's cells, formatted first when it is a lazy row not formatted yet (NULL only when out of
  * memory). */
+static bool cells_from_texts_read(ui_table *t, size_t i);
+
 static const ui_cell *row_cells(ui_table *t, size_t i)
 {
     if (!t->rows[i].cells && t->format) {
         t->formats++;
-        t->format(t->format_ctx, t, i);
+        if (!cells_from_texts_read(t, i))
+            t->format(t->format_ctx, t, i);
     }
     return t->rows[i].cells;
 }
@@ -262,6 +265,27 @@ static ui_cell read_cell(const ui_table *t, const char *read, size_t col)
     for (size_t c = 0; c < col; c++)
         text += strlen(text) + 1;
     return (ui_cell){(char *)text, NULL, (ui_element)(unsigned char)read[col]};
+}
+
+/* A row read (not stale) takes its cells from the texts read, as its format call would give
+ * them (the row has not changed since: a change drops them); false when not read. */
+static bool cells_from_texts_read(ui_table *t, size_t i)
+{
+    ui_row *row = &t->rows[i];
+    if (!row->texts_read || row->stale)
+        return false;
+    const char *texts[UI_TABLE_MAX_COLUMNS];
+    ui_element elements[UI_TABLE_MAX_COLUMNS];
+    for (size_t c = 0; c < t->ncols; c++) {
+        ui_cell cell = read_cell(t, row->texts_read, c);
+        texts[c] = cell.text;
+        elements[c] = cell.element;
+    }
+    char *read = row->texts_read;
+    row->texts_read = NULL; /* the cells now */
+    bool set = ui_table_set_row(t, i, texts, elements);
+    free(read);
+    return set;
 }
 
 bool ui_table_idle(ui_table *t, int64_t until_us)
