@@ -462,6 +462,46 @@ static void natural_order_reads_digit_runs_as_strtod_does(void **state)
     ui_table_free(&t);
 }
 
+/* The filter's matches are strcasestr's, on formatted rows and on rows read alike. */
+static void filter_matches_as_strcasestr_does(void **state)
+{
+    (void)state;
+    static const char alphabet[] = "aAbB\xc3\xa9-xX";
+    unsigned seed = 18;
+    ui_table t;
+    ui_table_init(&t, TABLE_COLUMNS, 2, "row|rows", "none");
+    ui_table_begin(&t);
+    for (size_t i = 0; i < 400; i++) {
+        size_t len = 1 + (i % 9);
+        char *cells[2] = {natural_texts[i], natural_texts[i] + 12};
+        for (size_t c = 0; c < 2; c++) {
+            for (size_t k = 0; k < len; k++) {
+                seed = seed * 1103515245u + 12345u;
+                cells[c][k] = alphabet[(seed >> 16) % (sizeof alphabet - 1)];
+            }
+            cells[c][len] = '\0';
+        }
+        char key[16];
+        snprintf(key, sizeof key, "k%zu", i);
+        ui_table_add(&t, key, (const char *const *)cells, NULL);
+    }
+    ui_table_end(&t);
+    static const char *filters[] = {"ab", "Ba", "xA-", "a-b", "X"};
+    for (size_t f = 0; f < sizeof filters / sizeof filters[0]; f++) {
+        ui_table_handle_key(&t, '/');
+        for (const char *p = filters[f]; *p; p++)
+            ui_table_handle_key(&t, (unsigned char)*p);
+        size_t want = 0;
+        for (size_t i = 0; i < t.nrows; i++)
+            want += strcasestr(t.rows[i].cells[0].text, t.filter) ||
+                    strcasestr(t.rows[i].cells[1].text, t.filter);
+        assert_string_equal(t.filter, filters[f]);
+        assert_int_equal(t.nview, want);
+        ui_table_handle_key(&t, UI_KEY_ESC);
+    }
+    ui_table_free(&t);
+}
+
 /* A page's list read twice: the previous read (was_*) and this one. */
 typedef struct sync_list {
     int ids[16], versions[16];
@@ -651,6 +691,7 @@ int main(void)
         cmocka_unit_test(idle_slices_read_the_rows_before_the_first_filter),
         cmocka_unit_test(natural_order_reads_digit_runs_as_strtod_does),
         cmocka_unit_test(a_changed_row_is_read_again),
+        cmocka_unit_test(filter_matches_as_strcasestr_does),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,7 @@
 #include "widgets/table.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -314,28 +315,65 @@ bool ui_table_idle(ui_table *t, int64_t until_us)
     return i < t->nrows;
 }
 
-static bool row_matches(ui_table *t, size_t i)
+/* The filter as a scan compares it: each byte's lowercase (tolower, as strcasestr compares) in a
+ * table built once a scan, and the filter folded so. */
+typedef struct filter_fold {
+    unsigned char lower[256];
+    unsigned char needle[sizeof((ui_table *)0)->filter];
+    size_t len;
+} filter_fold;
+
+static void fold_filter(const ui_table *t, filter_fold *f)
 {
-    if (!t->filter[0])
+    for (int c = 0; c < 256; c++)
+        f->lower[c] = (unsigned char)tolower(c);
+    f->len = strlen(t->filter);
+    for (size_t k = 0; k <= f->len; k++)
+        f->needle[k] = f->lower[(unsigned char)t->filter[k]];
+}
+
+/* Whether text contains the filter, case-insensitive (strcasestr's matches); when not, *end is
+ * text's NUL. */
+static bool text_contains(const filter_fold *f, const char *text, const char **end)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    for (; *s; s++) {
+        if (f->lower[*s] != f->needle[0])
+            continue;
+        size_t k = 1;
+        while (k < f->len && f->lower[s[k]] == f->needle[k]) /* a NUL stops it: never in needle */
+            k++;
+        if (k == f->len)
+            return true;
+    }
+    *end = (const char *)s;
+    return false;
+}
+
+/* Whether row i passes the filter folded in f (every row when the filter is empty). */
+static bool row_matches(ui_table *t, size_t i, const filter_fold *f)
+{
+    if (!f->len)
         return true;
+    const char *end;
     if (!t->rows[i].cells) { /* a lazy row: the texts read */
         const char *read = texts_read(t, i);
         const char *text = read ? read + t->ncols : NULL;
-        for (size_t c = 0; text && c < t->ncols; c++, text += strlen(text) + 1)
-            if (strcasestr(text, t->filter))
+        for (size_t c = 0; text && c < t->ncols; c++, text = end + 1)
+            if (text_contains(f, text, &end))
                 return true;
         return false;
     }
     const ui_cell *cells = t->rows[i].cells;
     for (size_t c = 0; cells && c < t->ncols; c++)
-        if (cells[c].text && strcasestr(cells[c].text, t->filter))
+        if (cells[c].text && text_contains(f, cells[c].text, &end))
             return true;
     return false;
 }
 
 /* The number a digit run at s starts (strtod's), its end in *end: a run of at most 15 digits
  * that no '.', ',', 'e' or 'x' follows is read here (exact in a double, as strtod reads it), the
- * others by strtod: a sort compares ~n log n cells, and strtod is most of that time. */
+ * others by strtod (several times slower; a sort reads every row's runs). */
 static double digit_run(const char *s, const char **end)
 {
     double value = 0;
@@ -350,28 +388,6 @@ static double digit_run(const char *s, const char **end)
     value = strtod(s, &e);
     *end = e;
     return value;
-}
-
-/* Natural, case-insensitive order: digit runs compare as numbers ("rpm 50" < "rpm 500"). */
-static int natural_compare(const char *a, const char *b)
-{
-    while (*a && *b) {
-        if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
-            const char *ea, *eb;
-            double na = digit_run(a, &ea), nb = digit_run(b, &eb);
-            if (na != nb)
-                return na < nb ? -1 : 1;
-            a = ea;
-            b = eb;
-            continue;
-        }
-        int ca = tolower((unsigned char)*a), cb = tolower((unsigned char)*b);
-        if (ca != cb)
-            return ca < cb ? -1 : 1;
-        a++;
-        b++;
-    }
-    return (unsigned char)*a - (unsigned char)*b;
 }
 
 /* Severity of a cell's look: lower sorts first (ascending = worst first). */
@@ -392,60 +408,103 @@ static int severity_rank(ui_element el)
     }
 }
 
-static int compare_cells(const ui_table *t, const ui_cell *a, const ui_cell *b)
-{
-    if (t->cols[t->sort_col].by_severity) {
-        int ra = severity_rank(a->element), rb = severity_rank(b->element);
-        if (ra != rb)
-            return ra < rb ? -1 : 1;
-    }
-    return natural_compare(a->text, b->text);
-}
-
-/* The sort column's cell of every row of the view (indexed by row), while sorting. */
-typedef struct sort_key {
-    ui_cell cell; /* text and element only: the row's (formatted or read) */
-} sort_key;
-
+/* The sort keys of the rows of the view, while sorting: bytes in one buffer, memcmp's order. */
 typedef struct sort_keys {
     const ui_table *t;
-    sort_key *keys;
+    unsigned char *bytes;
+    size_t len, cap;
+    size_t *from, *size; /* indexed by row: the key's offset in bytes and its length */
 } sort_keys;
+
+static bool reserve_key(sort_keys *k, size_t more)
+{
+    if (k->len + more <= k->cap)
+        return true;
+    size_t cap = k->cap ? k->cap * 2 : 4096;
+    while (cap < k->len + more)
+        cap *= 2;
+    unsigned char *grown = realloc(k->bytes, cap);
+    if (!grown)
+        return false;
+    k->bytes = grown;
+    k->cap = cap;
+    return true;
+}
+
+/* Appends cell's sort key for row r. Natural, case-insensitive order (digit runs compare as
+ * numbers: "rpm 50" < "rpm 500"), as bytes memcmp orders the same way: a by_severity column
+ * first the look's rank; then a character is its lowercase byte, a digit run (as strtod reads
+ * it from its first digit) is '0' and its value's 8 bytes, most significant first (the bits of
+ * a non-negative double order as its value). No character is a digit outside a run, so a run
+ * sorts against a character as its first digit does; a text that ends sorts first. Built once a
+ * sort (n keys), not for each of its n log n comparisons. */
+static bool append_key(sort_keys *k, size_t r, const ui_cell *cell, bool by_severity)
+{
+    const char *text = cell->text;
+    if (!reserve_key(k, 1 + 9 * strlen(text)))
+        return false;
+    unsigned char *out = k->bytes + k->len;
+    if (by_severity)
+        *out++ = (unsigned char)severity_rank(cell->element);
+    while (*text) {
+        if (!isdigit((unsigned char)*text)) {
+            *out++ = (unsigned char)tolower((unsigned char)*text++);
+            continue;
+        }
+        double value = digit_run(text, &text);
+        uint64_t bits;
+        memcpy(&bits, &value, sizeof bits);
+        *out++ = '0';
+        for (int shift = 56; shift >= 0; shift -= 8)
+            *out++ = (unsigned char)(bits >> shift);
+    }
+    k->from[r] = k->len;
+    k->size[r] = (size_t)(out - (k->bytes + k->len));
+    k->len += k->size[r];
+    return true;
+}
 
 static int compare_view(const void *a, const void *b, void *ctx)
 {
     const sort_keys *k = ctx;
-    const ui_table *t = k->t;
     size_t ra = *(const size_t *)a, rb = *(const size_t *)b;
-    int cmp = compare_cells(t, &k->keys[ra].cell, &k->keys[rb].cell);
-    if (t->sort_desc)
+    size_t la = k->size[ra], lb = k->size[rb];
+    int cmp = memcmp(k->bytes + k->from[ra], k->bytes + k->from[rb], la < lb ? la : lb);
+    if (!cmp)
+        cmp = (la > lb) - (la < lb);
+    if (k->t->sort_desc)
         cmp = -cmp;
     if (cmp)
         return cmp;
     return ra < rb ? -1 : ra > rb; /* ties keep the natural order: a stable sort */
 }
 
-/* O(n log n): a key that sorts 10,000 rows stays within a frame. */
+/* O(n log n) over keys built in O(n): a key that sorts 10,000 rows stays within a frame. */
 static void sort_view(ui_table *t)
 {
     if (t->sort_col < 0 || t->nview < 2)
         return;
-    sort_keys k = {t, calloc(t->nrows, sizeof *k.keys)};
-    if (!k.keys)
-        return;
-    for (size_t i = 0; i < t->nview; i++) { /* a sort reads every row's sort cell */
+    sort_keys k = {
+        t, NULL, 0, 0, malloc(t->nrows * sizeof *k.from), malloc(t->nrows * sizeof *k.size)};
+    bool ok = k.from && k.size;
+    bool by_severity = t->cols[t->sort_col].by_severity;
+    for (size_t i = 0; ok && i < t->nview; i++) { /* a sort reads every row's sort cell */
         size_t r = t->view[i];
-        sort_key *key = &k.keys[r];
         const char *read = t->rows[r].cells ? NULL : texts_read(t, r);
+        ui_cell cell = {"", NULL, UI_EL_NORMAL}; /* a row out of memory sorts as empty */
         if (t->rows[r].cells)
-            key->cell = t->rows[r].cells[t->sort_col];
+            cell = t->rows[r].cells[t->sort_col];
         else if (read)
-            key->cell = read_cell(t, read, (size_t)t->sort_col);
-        if (!key->cell.text) /* a row out of memory left unformatted sorts as empty */
-            key->cell = (ui_cell){"", NULL, UI_EL_NORMAL};
+            cell = read_cell(t, read, (size_t)t->sort_col);
+        if (!cell.text)
+            cell.text = "";
+        ok = append_key(&k, r, &cell, by_severity);
     }
-    qsort_r(t->view, t->nview, sizeof *t->view, compare_view, &k);
-    free(k.keys);
+    if (ok)
+        qsort_r(t->view, t->nview, sizeof *t->view, compare_view, &k);
+    free(k.bytes);
+    free(k.from);
+    free(k.size);
 }
 
 static void rebuild_view(ui_table *t)
@@ -455,8 +514,10 @@ static void rebuild_view(ui_table *t)
     free(t->view);
     t->view = calloc(t->nrows ? t->nrows : 1, sizeof *t->view);
     t->nview = 0;
+    filter_fold fold;
+    fold_filter(t, &fold);
     for (size_t i = 0; t->view && i < t->nrows; i++)
-        if (row_matches(t, i))
+        if (row_matches(t, i, &fold))
             t->view[t->nview++] = i;
     sort_view(t);
     t->sel = 0;
@@ -1014,8 +1075,10 @@ static void narrow_view(ui_table *t)
     const char *key = ui_table_selected_key(t);
     char *keep = key ? strdup(key) : NULL;
     size_t kept = 0;
+    filter_fold fold;
+    fold_filter(t, &fold);
     for (size_t i = 0; i < t->nview; i++)
-        if (row_matches(t, t->view[i]))
+        if (row_matches(t, t->view[i], &fold))
             t->view[kept++] = t->view[i];
     t->nview = kept;
     t->sel = 0;
