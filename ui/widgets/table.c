@@ -4,6 +4,7 @@
 #include "widgets/table.h"
 
 #include <ctype.h>
+#include <locale.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -371,21 +372,31 @@ static bool row_matches(ui_table *t, size_t i, const filter_fold *f)
     return false;
 }
 
-/* The number a digit run at s starts (strtod's), its end in *end: a run of at most 15 digits
- * that no '.', ',', 'e' or 'x' follows is read here (exact in a double, as strtod reads it), the
- * others by strtod (several times slower; a sort reads every row's runs). */
-static double digit_run(const char *s, const char **end)
+/* The number a digit run at s starts (strtod's), its end in *end. A run of at most 15 digits,
+ * with a fraction when the locale's decimal point is '.' (dot_decimal; else no '.' or ','
+ * follows), that no 'e' or 'x' follows is read here: its digits as an integer (exact in a double)
+ * over a power of ten (exact), one correctly rounded division, as strtod rounds ("127.0.0.1":
+ * 127.0, then 0.0, then 1). The others go to strtod (several times slower; a sort reads every
+ * row's runs). */
+static double digit_run(const char *s, const char **end, bool dot_decimal)
 {
-    double value = 0;
+    static const double POW10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    uint64_t digits = 0;
+    int count = 0, fraction = 0;
     const char *p = s;
-    while (isdigit((unsigned char)*p) && p - s < 15)
-        value = value * 10 + (*p++ - '0');
-    if (!isdigit((unsigned char)*p) && (!*p || !strchr(".,eExX", *p))) {
+    for (; isdigit((unsigned char)*p) && count <= 15; p++, count++)
+        digits = digits * 10 + (uint64_t)(*p - '0');
+    if (*p == '.' && dot_decimal && count <= 15)
+        for (p++; isdigit((unsigned char)*p) && count <= 15; p++, count++, fraction++)
+            digits = digits * 10 + (uint64_t)(*p - '0');
+    const char *ends_not = dot_decimal ? "eExX" : ".,eExX"; /* strtod would read on */
+    if (count <= 15 && !isdigit((unsigned char)*p) && (!*p || !strchr(ends_not, *p))) {
         *end = p;
-        return value;
+        return (double)digits / POW10[fraction];
     }
     char *e;
-    value = strtod(s, &e);
+    double value = strtod(s, &e);
     *end = e;
     return value;
 }
@@ -438,7 +449,8 @@ static bool reserve_key(sort_keys *k, size_t more)
  * a non-negative double order as its value). No character is a digit outside a run, so a run
  * sorts against a character as its first digit does; a text that ends sorts first. Built once a
  * sort (n keys), not for each of its n log n comparisons. */
-static bool append_key(sort_keys *k, size_t r, const ui_cell *cell, bool by_severity)
+static bool append_key(sort_keys *k, size_t r, const ui_cell *cell, bool by_severity,
+                       bool dot_decimal)
 {
     const char *text = cell->text;
     if (!reserve_key(k, 1 + 9 * strlen(text)))
@@ -451,7 +463,7 @@ static bool append_key(sort_keys *k, size_t r, const ui_cell *cell, bool by_seve
             *out++ = (unsigned char)tolower((unsigned char)*text++);
             continue;
         }
-        double value = digit_run(text, &text);
+        double value = digit_run(text, &text, dot_decimal);
         uint64_t bits;
         memcpy(&bits, &value, sizeof bits);
         *out++ = '0';
@@ -488,6 +500,7 @@ static void sort_view(ui_table *t)
         t, NULL, 0, 0, malloc(t->nrows * sizeof *k.from), malloc(t->nrows * sizeof *k.size)};
     bool ok = k.from && k.size;
     bool by_severity = t->cols[t->sort_col].by_severity;
+    bool dot_decimal = strcmp(localeconv()->decimal_point, ".") == 0; /* strtod's */
     for (size_t i = 0; ok && i < t->nview; i++) { /* a sort reads every row's sort cell */
         size_t r = t->view[i];
         const char *read = t->rows[r].cells ? NULL : texts_read(t, r);
@@ -498,7 +511,7 @@ static void sort_view(ui_table *t)
             cell = read_cell(t, read, (size_t)t->sort_col);
         if (!cell.text)
             cell.text = "";
-        ok = append_key(&k, r, &cell, by_severity);
+        ok = append_key(&k, r, &cell, by_severity, dot_decimal);
     }
     if (ok)
         qsort_r(t->view, t->nview, sizeof *t->view, compare_view, &k);
