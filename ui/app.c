@@ -574,6 +574,7 @@ static void render(ui_app *app)
     ui_page *page = ui_current_page(app);
     if (page && page->ops->after_frame)
         page->ops->after_frame(page, app);
+    app->idle_left = true; /* what the frame shows may have work between keys */
 }
 
 /* ---- input ---- */
@@ -894,6 +895,9 @@ static void read_keys(ui_app *app)
 /* Another connection's commits reload the page on screen at most this often: a probe round of
  * 10,000 accounts commits many times a second, and keys must not wait behind its reloads. */
 #define UI_FOLLOW_GAP_MS 500
+/* A slice of the page's work between keys (ui_page_ops.idle): a key typed meanwhile waits this
+ * long at most. */
+#define UI_IDLE_SLICE_US 2000
 
 /* Milliseconds to wait; *asked = a page or dialog wants a redraw then (not only the check). */
 static int next_timeout(ui_app *app, bool *asked)
@@ -975,6 +979,10 @@ static void loop_turn(ui_app *app)
     }
     bool timer_asked = false;
     int timeout = next_timeout(app, &timer_asked);
+    ui_page *idle =
+        app->idle_left && app->n_modals == 0 && timeout > 0 ? ui_current_page(app) : NULL;
+    if (idle && idle->ops->idle)
+        timeout = 0; /* input first, then a slice of the page's work */
     struct timespec ts = {timeout / 1000, (long)(timeout % 1000) * 1000000L};
     /* the third: PostgreSQL's LISTEN connection, readable when another session commits (-1 on
      * SQLite, ignored by ppoll: data_version is read every turn) */
@@ -1003,6 +1011,10 @@ static void loop_turn(ui_app *app)
     }
     if (n < 0)
         return;
+    if (n == 0 && idle && idle->ops->idle) {
+        app->idle_left = idle->ops->idle(idle, app, mm_monotonic_us() + UI_IDLE_SLICE_US);
+        return;
+    }
     if (n == 0) {
         if (timer_asked)
             app->redraw_needed = true; /* timer: spinner frame, relative times */

@@ -59,6 +59,7 @@ struct ui_app {
     size_t n_bar_hits;
     bool redraw_needed;
     bool keys_pending; /* typed-ahead keys left queued when a modal closed mid-burst */
+    bool idle_left;    /* the page on screen may have work between keys (ui_page_ops.idle) */
     /* following other processes' writes: the catalog's data_version last seen (checked on
      * each turn, at least once a second) */
     int64_t data_version;

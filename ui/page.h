@@ -29,6 +29,11 @@ typedef struct ui_page_ops {
      * doupdate): work that must not delay that frame starts here (the Health page's
      * unpriced-cap line). Optional. */
     void (*after_frame)(ui_page *page, ui_app *app);
+    /* Work between keys, in a slice that ends at until_us (mm_monotonic_us): the tables read
+     * their rows' texts so the first filter or sort key formats none. The frame calls it when no
+     * key, wake or timer is waiting (a key waits at most a slice). Returns true while work is
+     * left. Optional. */
+    bool (*idle)(ui_page *page, ui_app *app, int64_t until_us);
     /* Milliseconds until the page wants to be drawn again (spinner, "3m ago"), or -1. */
     int (*timer_ms)(ui_page *page, ui_app *app);
     /* Optional extra text for the help screen (thresholds, legends), or NULL. */
@@ -94,6 +99,9 @@ typedef struct ui_list_page_table {
  * around it (freed by ui_list_page_free); NULL when out of memory. */
 ui_page *ui_list_page_new(const ui_page_ops *ops, const char *id, const char *title,
                           size_t state_size, const ui_list_page_table *spec);
+/* The idle work (ui_page_ops.idle) of a page whose state begins with its table (the list pages,
+ * Accounts, Models, Workspaces, Prices): the table's rows read (ui_table_idle). */
+bool ui_list_page_idle(ui_page *page, ui_app *app, int64_t until_us);
 /* The keys a list page answers before its own: the `/` filter's text while it is typed, `r`
  * reloads (UI_REFRESH). UI_IGNORED when the page's own keys come next. */
 int ui_list_page_key(ui_page *page, int key);

@@ -5,7 +5,8 @@
 # at 10,000 accounts (the plain-SQL floor over the rollups; again once the last hour is full of
 # probe rounds), console RSS at 1,000 and 10,000
 # accounts and the bytes per account between them, a key on each list
-# page with 10,000 rows (a key in htop), and `send` (bench_send.sh: a bare curl of the same
+# page with 10,000 rows (Down, the first and a later filter key, the first and a later sort: a
+# key in htop), and `send` (bench_send.sh: a bare curl of the same
 # request to mmsim).
 # The catalogs are built here and kept in BENCH_CACHE_DIR (default $TMPDIR/mmadmin-bench-cache,
 # one file per size, schema version, month and recipe; made again only when missing): rows by
@@ -331,10 +332,27 @@ fi
 
 if want pages; then
     [[ -n ${htop_key:-} ]] || htop_key=$(python3 "$here/console_probe.py" 5 htop | awk '{print $3}')
-    for page in entitlements models accounts audit; do
+    for page in entitlements models accounts workspaces audit; do
         read -r _ _ key _ < <(MM_DB=$a10k probe 10 "$build/mmadmin" --page "$page")
         row "$page page, 10,000 rows: Down to the last byte of the redraw" "$key ms" "htop key" \
             "$htop_key ms" "<= 5 ms"
+        # the first filter key ("/" then "0"), later ones (typing on, Backspace widening the view
+        # again), the first sort and later ones: the rows' texts read between keys serve them
+        read -r _ _ key _ < <(MM_DB=$a10k PROBE_PREFIX=/ PROBE_SEQUENCE=0 \
+            probe 0 "$build/mmadmin" --page "$page")
+        row "$page page, 10,000 rows: the first filter key" "$key ms" "htop key" "$htop_key ms" \
+            "<= 5 ms"
+        read -r _ _ key _ < <(MM_DB=$a10k PROBE_PREFIX=/0 PROBE_SEQUENCE='1\x7f\x7f' \
+            probe 0 "$build/mmadmin" --page "$page")
+        row "$page page, 10,000 rows: a later filter key" "$key ms" "htop key" "$htop_key ms" \
+            "<= 5 ms"
+        read -r _ _ key _ < <(MM_DB=$a10k PROBE_SEQUENCE=s probe 0 "$build/mmadmin" --page "$page")
+        row "$page page, 10,000 rows: the first sort key" "$key ms" "htop key" "$htop_key ms" \
+            "<= 5 ms"
+        read -r _ _ key _ < <(MM_DB=$a10k PROBE_PREFIX=s PROBE_SEQUENCE=sSs \
+            probe 0 "$build/mmadmin" --page "$page")
+        row "$page page, 10,000 rows: a later sort key" "$key ms" "htop key" "$htop_key ms" \
+            "<= 5 ms"
     done
 fi
 

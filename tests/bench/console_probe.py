@@ -11,6 +11,9 @@
 # the "reading" frame before them). RSS is read 300 ms after that frame (settled), and again
 # PROBE_LATER_S seconds after it (default 0: not read, printed as 0), after the keys, while the
 # console runs on (the health prober's first round has ended by then).
+# PROBE_PREFIX: keys sent first, one at a time, each waited for and not measured (a filter's
+# "/"); PROBE_SEQUENCE: the keys measured instead of KEYS Down arrows (one byte each; both take
+# Python escapes, "\x7f" for Backspace).
 # Usage: console_probe.py KEYS PROGRAM [ARGS...]
 #   -> "first_ms rss_kb key_ms later_rss_kb" on stdout
 import fcntl, os, pty, select, statistics, struct, sys, termios, time
@@ -58,10 +61,17 @@ def resident_kb(pid):
     return 0
 
 rss = resident_kb(pid)
+def key_bytes(name):
+    text = os.environ.get(name, "").encode().decode("unicode_escape")
+    return [bytes([c]) for c in text.encode("latin-1")]
+for key in key_bytes("PROBE_PREFIX"):
+    os.write(fd, key)
+    read_until_quiet(fd, 0.1, 2)
 lat = []
-for _ in range(keys):
+# Down in application cursor mode (keypad on), unless PROBE_SEQUENCE names the keys
+for key in key_bytes("PROBE_SEQUENCE") or [b"\x1bOB"] * keys:
     sent = time.monotonic()
-    os.write(fd, b"\x1bOB")  # Down in application cursor mode (keypad on)
+    os.write(fd, key)
     last = read_until_quiet(fd, 0.1, 2)
     # no redraw within the 2 s waited is counted as 2 s (a floor), never as 0 ms
     lat.append((last - sent) * 1000.0 if last else 2000.0)

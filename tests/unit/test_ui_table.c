@@ -1,10 +1,13 @@
 /* Unit tests of the table widget's data side: the sort (natural order, stable), the filter
  * narrowing the view as characters are typed, the widest cells kept as rows are added, a row
  * replaced in place, and lazy rows (formatted only when drawn, filtered or sorted, with the
- * same view as rows given whole), and rows synced with a list read again (only changed rows
- * formatted again). */
+ * same view as rows given whole; the texts a filter or a sort read kept for the next ones, and
+ * read between keys), and rows synced with a list read again (only changed rows formatted or
+ * read again). */
 #include "testutil.h"
 
+#include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -318,6 +321,187 @@ static void stale_rows_are_formatted_again_when_shown(void **state)
     free(src.formatted);
 }
 
+/* The rows' texts read by the first filter serve every later filter and sort, and the cells of
+ * the rows they bring into view: no row is formatted or read again, and the views are those of
+ * rows given whole. */
+static void texts_read_once_serve_later_filters_and_sorts(void **state)
+{
+    (void)state;
+    enum { N = 10000 };
+    lazy_source src = {.n = N, .formatted = calloc(N, sizeof(size_t))};
+    assert_non_null(src.formatted);
+    ui_table lazy, whole;
+    ui_table_init(&lazy, TABLE_COLUMNS, 2, "row|rows", "none");
+    ui_table_init(&whole, TABLE_COLUMNS, 2, "row|rows", "none");
+    fill_lazy(&lazy, &src);
+    fill_whole(&whole, N);
+    ui_rect area = {0, 0, 40, 80};
+    ui_table_layout(&lazy, area);
+    ui_table_layout(&whole, area);
+    press(&lazy, &whole, '/', area);
+    press(&lazy, &whole, '9', area); /* the first filter key reads every row */
+    assert_same_view(&lazy, &whole);
+    assert_int_equal(lazy.probes, N - 38);
+    for (size_t i = 0; i < N; i++)
+        assert_true(ui_table_row_read(&lazy, i));
+    unsigned long probes = lazy.probes;
+    size_t calls = src.calls;
+    const int keys[] = {'9', 127, 127, '1', '\n', 's', 'S', 's', UI_KEY_ESC, 'S', 's'};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        unsigned long formats = lazy.formats;
+        ui_table_handle_key(&lazy, keys[i]); /* the key itself formats no row */
+        ui_table_handle_key(&whole, keys[i]);
+        assert_int_equal(lazy.formats, formats);
+        ui_table_layout(&lazy, area);  /* its draw: the rows it brings into view, their cells */
+        ui_table_layout(&whole, area); /* from the texts read (no format call) */
+        assert_same_view(&lazy, &whole);
+        for (size_t r = lazy.top; r < lazy.nview && r < lazy.top + 38; r++)
+            for (size_t c = 0; c < 2; c++)
+                assert_string_equal(lazy.rows[lazy.view[r]].cells[c].text,
+                                    whole.rows[whole.view[r]].cells[c].text);
+    }
+    assert_int_equal(lazy.probes, probes);
+    assert_int_equal(src.calls, calls);
+    ui_table_free(&lazy);
+    ui_table_free(&whole);
+    free(src.formatted);
+}
+
+/* Between keys the table reads the rows' texts in slices: then the first filter and the first
+ * sort read no row. */
+static void idle_slices_read_the_rows_before_the_first_filter(void **state)
+{
+    (void)state;
+    enum { N = 5000 };
+    lazy_source src = {.n = N, .formatted = calloc(N, sizeof(size_t))};
+    assert_non_null(src.formatted);
+    ui_table lazy, whole;
+    ui_table_init(&lazy, TABLE_COLUMNS, 2, "row|rows", "none");
+    ui_table_init(&whole, TABLE_COLUMNS, 2, "row|rows", "none");
+    fill_lazy(&lazy, &src);
+    fill_whole(&whole, N);
+    ui_rect area = {0, 0, 40, 80};
+    ui_table_layout(&lazy, area);
+    ui_table_layout(&whole, area);
+    assert_true(ui_table_idle(&lazy, 0)); /* a slice already over: a few rows, more left */
+    assert_true(lazy.probes > 0 && lazy.probes < N - 38);
+    assert_false(ui_table_idle(&lazy, INT64_MAX));
+    assert_int_equal(lazy.probes, N - 38);
+    assert_false(ui_table_idle(&lazy, INT64_MAX)); /* nothing left: reads nothing */
+    assert_int_equal(lazy.probes, N - 38);
+    const int keys[] = {'s', '/', '7', '\n', 'S'};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        press(&lazy, &whole, keys[i], area);
+        assert_same_view(&lazy, &whole);
+    }
+    assert_int_equal(lazy.probes, N - 38);
+    ui_table_free(&lazy);
+    ui_table_free(&whole);
+    free(src.formatted);
+}
+
+/* Natural order as strtod reads every digit run (decimals, exponents, hex, long runs): the
+ * table's order, with its fast reading of plain digit runs, is this one. */
+static int strtod_compare(const char *a, const char *b)
+{
+    while (*a && *b) {
+        if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+            char *ea, *eb;
+            double na = strtod(a, &ea), nb = strtod(b, &eb);
+            if (na != nb)
+                return na < nb ? -1 : 1;
+            a = ea;
+            b = eb;
+            continue;
+        }
+        int ca = tolower((unsigned char)*a), cb = tolower((unsigned char)*b);
+        if (ca != cb)
+            return ca < cb ? -1 : 1;
+        a++;
+        b++;
+    }
+    return (unsigned char)*a - (unsigned char)*b;
+}
+
+static char natural_texts[400][24];
+
+static int by_strtod_then_row(const void *a, const void *b)
+{
+    size_t ra = *(const size_t *)a, rb = *(const size_t *)b;
+    int cmp = strtod_compare(natural_texts[ra], natural_texts[rb]);
+    return cmp ? cmp : (ra > rb) - (ra < rb);
+}
+
+static void natural_order_reads_digit_runs_as_strtod_does(void **state)
+{
+    (void)state;
+    static const char alphabet[] = "0123456789012345.,eExXaB -";
+    unsigned seed = 15;
+    ui_table t;
+    ui_table_init(&t, TABLE_COLUMNS, 2, "row|rows", "none");
+    ui_table_begin(&t);
+    size_t want[400];
+    for (size_t i = 0; i < 400; i++) {
+        size_t len = 1 + (i % 23);
+        for (size_t k = 0; k < len; k++) {
+            seed = seed * 1103515245u + 12345u;
+            natural_texts[i][k] = alphabet[(seed >> 16) % (sizeof alphabet - 1)];
+        }
+        natural_texts[i][len] = '\0';
+        char key[16];
+        snprintf(key, sizeof key, "k%zu", i);
+        const char *cells[] = {natural_texts[i], ""};
+        ui_table_add(&t, key, cells, NULL);
+        want[i] = i;
+    }
+    ui_table_end(&t);
+    qsort(want, 400, sizeof *want, by_strtod_then_row);
+    ui_table_handle_key(&t, 's'); /* by Name */
+    for (size_t i = 0; i < 400; i++)
+        assert_int_equal(t.view[i], want[i]);
+    ui_table_free(&t);
+}
+
+/* The filter's matches are strcasestr's, on formatted rows and on rows read alike. */
+static void filter_matches_as_strcasestr_does(void **state)
+{
+    (void)state;
+    static const char alphabet[] = "aAbB\xc3\xa9-xX";
+    unsigned seed = 18;
+    ui_table t;
+    ui_table_init(&t, TABLE_COLUMNS, 2, "row|rows", "none");
+    ui_table_begin(&t);
+    for (size_t i = 0; i < 400; i++) {
+        size_t len = 1 + (i % 9);
+        char *cells[2] = {natural_texts[i], natural_texts[i] + 12};
+        for (size_t c = 0; c < 2; c++) {
+            for (size_t k = 0; k < len; k++) {
+                seed = seed * 1103515245u + 12345u;
+                cells[c][k] = alphabet[(seed >> 16) % (sizeof alphabet - 1)];
+            }
+            cells[c][len] = '\0';
+        }
+        char key[16];
+        snprintf(key, sizeof key, "k%zu", i);
+        ui_table_add(&t, key, (const char *const *)cells, NULL);
+    }
+    ui_table_end(&t);
+    static const char *filters[] = {"ab", "Ba", "xA-", "a-b", "X"};
+    for (size_t f = 0; f < sizeof filters / sizeof filters[0]; f++) {
+        ui_table_handle_key(&t, '/');
+        for (const char *p = filters[f]; *p; p++)
+            ui_table_handle_key(&t, (unsigned char)*p);
+        size_t want = 0;
+        for (size_t i = 0; i < t.nrows; i++)
+            want += strcasestr(t.rows[i].cells[0].text, t.filter) ||
+                    strcasestr(t.rows[i].cells[1].text, t.filter);
+        assert_string_equal(t.filter, filters[f]);
+        assert_int_equal(t.nview, want);
+        ui_table_handle_key(&t, UI_KEY_ESC);
+    }
+    ui_table_free(&t);
+}
+
 /* A page's list read twice: the previous read (was_*) and this one. */
 typedef struct sync_list {
     int ids[16], versions[16];
@@ -415,6 +599,52 @@ static void sync_formats_only_the_rows_that_changed(void **state)
     ui_table_free(&t);
 }
 
+/* A changed row (ui_table_sync) drops the texts a filter read: the next filter sees its new
+ * text; a row marked stale is read again between keys. */
+static void a_changed_row_is_read_again(void **state)
+{
+    (void)state;
+    sync_list l = {0};
+    ui_table t;
+    ui_table_init(&t, TABLE_COLUMNS, 2, "row|rows", "none");
+    ui_table_set_format(&t, format_item, &l);
+    const int ids[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, v1[] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    read_again(&l, ids, v1, 10);
+    ui_table_sync(&t, l.n, item_key, item_same, &l);
+    ui_rect area = {0, 0, 5, 80}; /* 3 rows shown: items 4..10 stay lazy */
+    ui_table_layout(&t, area);
+    ui_table_handle_key(&t, '/');
+    ui_table_handle_key(&t, 'v');
+    ui_table_handle_key(&t, '2');
+    assert_int_equal(t.nview, 0);
+    assert_true(ui_table_row_read(&t, 7)); /* read by the filter, not formatted */
+    assert_null(t.rows[7].cells);
+    const int v2[] = {1, 1, 1, 1, 1, 1, 1, 2, 1, 1};
+    read_again(&l, ids, v2, 10);
+    size_t calls = l.calls;
+    ui_table_sync(&t, l.n, item_key, item_same, &l);
+    assert_int_equal(l.calls, calls + 1); /* the changed row alone, read again by the filter */
+    assert_int_equal(t.nview, 1);
+    assert_string_equal(ui_table_selected_key(&t), "i8");
+    /* the keys moved (item 0 first): a changed lazy row is read again too */
+    const int moved[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10},
+              v3[] = {2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    read_again(&l, moved, v3, 11);
+    ui_table_sync(&t, l.n, item_key, item_same, &l);
+    assert_int_equal(t.nview, 1);
+    assert_string_equal(ui_table_selected_key(&t), "i0");
+    /* stale: left as read until read again between keys */
+    ui_table_handle_key(&t, UI_KEY_ESC);
+    ui_table_mark_stale(&t);
+    calls = l.calls;
+    assert_false(ui_table_idle(&t, INT64_MAX));
+    assert_true(l.calls > calls);
+    calls = l.calls;
+    assert_false(ui_table_idle(&t, INT64_MAX));
+    assert_int_equal(l.calls, calls);
+    ui_table_free(&t);
+}
+
 static void sync_drops_gone_rows_and_resorts_changed_ones(void **state)
 {
     (void)state;
@@ -457,6 +687,11 @@ int main(void)
         cmocka_unit_test(stale_rows_are_formatted_again_when_shown),
         cmocka_unit_test(sync_formats_only_the_rows_that_changed),
         cmocka_unit_test(sync_drops_gone_rows_and_resorts_changed_ones),
+        cmocka_unit_test(texts_read_once_serve_later_filters_and_sorts),
+        cmocka_unit_test(idle_slices_read_the_rows_before_the_first_filter),
+        cmocka_unit_test(natural_order_reads_digit_runs_as_strtod_does),
+        cmocka_unit_test(a_changed_row_is_read_again),
+        cmocka_unit_test(filter_matches_as_strcasestr_does),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -403,8 +403,9 @@ static bool account_same(void *ctx, size_t row, size_t item)
            same_text(x->disabled_reason, y->disabled_reason);
 }
 
-/* A new health snapshot: the formatted rows whose status moved are formatted again (a lookup
- * per formatted row); the others take the new status when first drawn. */
+/* A new health snapshot: the rows formatted (or read by a filter or a sort) whose status moved
+ * are formatted (read) again (a lookup per row read); the others take the new status when first
+ * drawn or read. */
 static void follow_statuses(ui_app *app, accounts_page *st)
 {
     st->shown_health = app->health_serial;
@@ -413,7 +414,7 @@ static void follow_statuses(ui_app *app, accounts_page *st)
     const mm_hash_index *index = report_index(app, st);
     bool changed = false;
     for (size_t i = 0; i < st->list.count; i++)
-        if (st->table.rows[i].cells &&
+        if (ui_table_row_read(&st->table, i) &&
             status_of(app, index, &st->list.items[i]) != st->shown_status[i]) {
             ui_table_refresh_row(&st->table, i);
             changed = true;
@@ -931,6 +932,7 @@ static const ui_page_ops ACCOUNTS_OPS = {
     .handle_mouse = accounts_mouse,
     .on_wake = accounts_on_wake,
     .timer_ms = accounts_timer,
+    .idle = ui_list_page_idle, /* the table is the state's first member */
     .destroy = accounts_destroy,
     .follows_unaudited = true,
 };

@@ -269,6 +269,7 @@ static const ui_page_ops AUDIT_OPS = {
     .draw = audit_draw,
     .handle_key = audit_key,
     .handle_mouse = ui_list_page_mouse,
+    .idle = ui_list_page_idle,
     .destroy = audit_destroy,
 };
 

@@ -688,6 +688,14 @@ static void ent_destroy(ui_page *page)
     free(page);
 }
 
+/* Between keys: the two tables' rows read for the first filter or sort, the left first. */
+static bool ent_idle(ui_page *page, ui_app *app, int64_t until_us)
+{
+    (void)app;
+    ent_page *st = page->state;
+    return ui_table_idle(&st->left, until_us) || ui_table_idle(&st->right, until_us);
+}
+
 static const ui_page_ops ENT_OPS = {
     .bindings = ent_bindings,
     .load = ent_load,
@@ -695,6 +703,7 @@ static const ui_page_ops ENT_OPS = {
     .typing = ent_typing,
     .handle_key = ent_key,
     .handle_mouse = ent_mouse,
+    .idle = ent_idle,
     .help_extra = ent_help,
     .destroy = ent_destroy,
 };

@@ -1,6 +1,6 @@
 /* What the list pages (a table over one catalog list: Audit Log, Alerts) share: making the page
  * around its state (whose first member is its ui_table), the keys they answer first, the mouse,
- * and freeing it. */
+ * the work between keys, and freeing it. */
 #include <stdlib.h>
 
 #include "page.h"
@@ -40,6 +40,12 @@ int ui_list_page_mouse(ui_page *page, ui_app *app, int y, int x, mmask_t bstate)
 {
     (void)app;
     return ui_table_handle_mouse(page->state, y, x, bstate);
+}
+
+bool ui_list_page_idle(ui_page *page, ui_app *app, int64_t until_us)
+{
+    (void)app;
+    return ui_table_idle(page->state, until_us);
 }
 
 void ui_list_page_free(ui_page *page)

@@ -416,6 +416,7 @@ static const ui_page_ops MODELS_OPS = {
     .handle_key = models_key,
     .handle_mouse = models_mouse,
     .on_wake = models_on_wake,
+    .idle = ui_list_page_idle, /* the table is the state's first member */
     .help_extra = models_help,
     .destroy = models_destroy,
 };

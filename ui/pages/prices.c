@@ -613,6 +613,7 @@ static const ui_page_ops PRICES_OPS = {
     .typing = prices_typing,
     .handle_key = prices_key,
     .handle_mouse = prices_mouse,
+    .idle = ui_list_page_idle, /* the table is the state's first member */
     .destroy = prices_destroy,
 };
 

@@ -449,6 +449,7 @@ static const ui_page_ops WS_OPS = {
     .typing = ws_typing,
     .handle_key = ws_key,
     .handle_mouse = ws_mouse,
+    .idle = ui_list_page_idle, /* the table is the state's first member */
     .destroy = ws_destroy,
 };
 

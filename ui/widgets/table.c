@@ -4,11 +4,14 @@
 #include "widgets/table.h"
 
 #include <ctype.h>
+#include <locale.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
+#include "util/clock.h"
 #include "util/hash_index.h"
 
 void ui_table_init(ui_table *t, const ui_column *cols, size_t ncols, const char *noun,
@@ -58,6 +61,16 @@ static ui_element on_base(const ui_table *t, ui_element el)
     return el;
 }
 
+/* Lazy row `row`'s texts read for a filter or a sort go (it changed, or it is formatted now);
+ * ui_table_idle reads them again from there. */
+static void drop_texts_read(ui_table *t, size_t row)
+{
+    free(t->rows[row].texts_read);
+    t->rows[row].texts_read = NULL;
+    if (row < t->unread_from)
+        t->unread_from = row;
+}
+
 static void free_cells(ui_table *t, ui_row *row)
 {
     for (size_t c = 0; row->cells && c < t->ncols; c++) {
@@ -66,6 +79,8 @@ static void free_cells(ui_table *t, ui_row *row)
     }
     free(row->cells);
     row->cells = NULL;
+    free(row->texts_read);
+    row->texts_read = NULL;
     row->stale = false;
 }
 
@@ -76,6 +91,7 @@ static void free_rows(ui_table *t)
         free(t->rows[i].key);
     }
     t->nrows = 0;
+    t->unread_from = 0;
 }
 
 void ui_table_free(ui_table *t)
@@ -144,6 +160,7 @@ void ui_table_add_lazy(ui_table *t, const char *key)
     }
     ui_row *row = &t->rows[t->nrows];
     row->cells = NULL;
+    row->texts_read = NULL;
     row->stale = false;
     row->key = strdup(key ? key : "");
     if (row->key)
@@ -161,11 +178,14 @@ void ui_table_add(ui_table *t, const char *key, const char *const *texts,
 
 /* Row i's cells, formatted first when it is a lazy row not formatted yet (NULL only when out of
  * memory). */
+static bool cells_from_texts_read(ui_table *t, size_t i);
+
 static const ui_cell *row_cells(ui_table *t, size_t i)
 {
     if (!t->rows[i].cells && t->format) {
         t->formats++;
-        t->format(t->format_ctx, t, i);
+        if (!cells_from_texts_read(t, i))
+            t->format(t->format_ctx, t, i);
     }
     return t->rows[i].cells;
 }
@@ -178,6 +198,7 @@ void ui_table_forget_cells(ui_table *t)
         return;
     for (size_t i = 0; i < t->nrows; i++)
         free_cells(t, &t->rows[i]);
+    t->unread_from = 0;
     memset(t->content_widths, 0, sizeof t->content_widths);
     memset(t->compact_widths, 0, sizeof t->compact_widths);
     t->stale_widths = 0;
@@ -187,81 +208,197 @@ void ui_table_forget_cells(ui_table *t)
 
 void ui_table_refresh_row(ui_table *t, size_t row)
 {
-    if (row < t->nrows && t->rows[row].cells && t->format) {
+    if (row >= t->nrows)
+        return;
+    if (t->rows[row].cells && t->format) {
         t->formats++;
         t->format(t->format_ctx, t, row);
+    } else if (t->rows[row].texts_read) {
+        drop_texts_read(t, row);
     }
 }
 
-/* A lazy row read by a filter or a sort: what ui_table_set_row takes of the row's texts. */
-typedef struct ui_row_probe {
-    size_t row;
-    const char *filter; /* set: matched says whether a text of the row contains it */
-    bool matched;
-    int col; /* >= 0: text (a copy, or NULL when out of memory) and element of that column */
-    char *text;
-    ui_element element;
-} ui_row_probe;
-
-/* Reads lazy row i (not formatted) through the page's format call, keeping none of it. */
-static void probe_row(ui_table *t, size_t i, ui_row_probe *probe)
+bool ui_table_row_read(const ui_table *t, size_t row)
 {
-    probe->row = i;
-    t->probe = probe;
-    t->probes++;
-    t->format(t->format_ctx, t, i);
-    t->probe = NULL;
+    return row < t->nrows && (t->rows[row].cells || t->rows[row].texts_read);
 }
 
-/* ui_table_set_row for the row probed: the filter's match or the sort column's cell. */
-static void take_probe(ui_table *t, const char *const *texts, const ui_element *elements)
+/* Lazy row i's texts and elements (ui_row.texts_read), read through the page's format call
+ * when not read yet; NULL for a formatted row, or when out of memory. */
+static const char *texts_read(ui_table *t, size_t i)
 {
-    ui_row_probe *p = t->probe;
-    for (size_t c = 0; p->filter && !p->matched && c < t->ncols; c++)
-        p->matched = texts[c] && strcasestr(texts[c], p->filter);
-    if (p->col >= 0) {
-        free(p->text);
-        p->text = strdup(texts[p->col] ? texts[p->col] : "");
-        p->element = elements ? elements[p->col] : UI_EL_NORMAL;
+    ui_row *row = &t->rows[i];
+    if (!row->texts_read && !row->cells && t->format) {
+        t->reading = true;
+        t->reading_row = i;
+        t->probes++;
+        t->format(t->format_ctx, t, i);
+        t->reading = false;
     }
+    return row->texts_read;
 }
 
-static bool row_matches(ui_table *t, size_t i)
+/* ui_table_set_row for the row being read: its elements (a byte each) then its texts, each
+ * ending in NUL, in one allocation. */
+static void keep_texts_read(ui_table *t, const char *const *texts, const ui_element *elements)
 {
-    if (!t->filter[0])
+    size_t len = t->ncols;
+    for (size_t c = 0; c < t->ncols; c++)
+        len += strlen(texts[c] ? texts[c] : "") + 1;
+    char *kept = malloc(len);
+    if (!kept)
+        return;
+    char *out = kept + t->ncols;
+    for (size_t c = 0; c < t->ncols; c++) {
+        kept[c] = (char)(elements ? elements[c] : UI_EL_NORMAL);
+        size_t n = strlen(texts[c] ? texts[c] : "") + 1;
+        memcpy(out, texts[c] ? texts[c] : "", n);
+        out += n;
+    }
+    ui_row *row = &t->rows[t->reading_row];
+    free(row->texts_read);
+    row->texts_read = kept;
+}
+
+/* Column col's text and element of texts read (keep_texts_read's layout). */
+static ui_cell read_cell(const ui_table *t, const char *read, size_t col)
+{
+    const char *text = read + t->ncols;
+    for (size_t c = 0; c < col; c++)
+        text += strlen(text) + 1;
+    return (ui_cell){(char *)text, NULL, (ui_element)(unsigned char)read[col]};
+}
+
+/* A row read (not stale) takes its cells from the texts read, as its format call would give
+ * them (the row has not changed since: a change drops them); false when not read. */
+static bool cells_from_texts_read(ui_table *t, size_t i)
+{
+    ui_row *row = &t->rows[i];
+    if (!row->texts_read || row->stale)
+        return false;
+    const char *texts[UI_TABLE_MAX_COLUMNS];
+    ui_element elements[UI_TABLE_MAX_COLUMNS];
+    for (size_t c = 0; c < t->ncols; c++) {
+        ui_cell cell = read_cell(t, row->texts_read, c);
+        texts[c] = cell.text;
+        elements[c] = cell.element;
+    }
+    char *read = row->texts_read;
+    row->texts_read = NULL; /* the cells now */
+    bool set = ui_table_set_row(t, i, texts, elements);
+    free(read);
+    return set;
+}
+
+bool ui_table_idle(ui_table *t, int64_t until_us)
+{
+    if (!t->format)
+        return false;
+    size_t i = t->unread_from, read = 0;
+    for (; i < t->nrows; i++) {
+        ui_row *row = &t->rows[i];
+        if (row->cells)
+            continue;
+        if (row->stale && row->texts_read) { /* "2m ago" read again */
+            row->stale = false;
+            free(row->texts_read);
+            row->texts_read = NULL;
+        }
+        if (!row->texts_read) {
+            texts_read(t, i);
+            if (++read % 4 == 0 && mm_monotonic_us() >= until_us) {
+                i++;
+                break;
+            }
+        }
+    }
+    t->unread_from = i;
+    return i < t->nrows;
+}
+
+/* The filter as a scan compares it: each byte's lowercase (tolower, as strcasestr compares) in a
+ * table built once a scan, and the filter folded so. */
+typedef struct filter_fold {
+    unsigned char lower[256];
+    unsigned char needle[sizeof((ui_table *)0)->filter];
+    size_t len;
+} filter_fold;
+
+static void fold_filter(const ui_table *t, filter_fold *f)
+{
+    for (int c = 0; c < 256; c++)
+        f->lower[c] = (unsigned char)tolower(c);
+    f->len = strlen(t->filter);
+    for (size_t k = 0; k <= f->len; k++)
+        f->needle[k] = f->lower[(unsigned char)t->filter[k]];
+}
+
+/* Whether text contains the filter, case-insensitive (strcasestr's matches); when not, *end is
+ * text's NUL. */
+static bool text_contains(const filter_fold *f, const char *text, const char **end)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    for (; *s; s++) {
+        if (f->lower[*s] != f->needle[0])
+            continue;
+        size_t k = 1;
+        while (k < f->len && f->lower[s[k]] == f->needle[k]) /* a NUL stops it: never in needle */
+            k++;
+        if (k == f->len)
+            return true;
+    }
+    *end = (const char *)s;
+    return false;
+}
+
+/* Whether row i passes the filter folded in f (every row when the filter is empty). */
+static bool row_matches(ui_table *t, size_t i, const filter_fold *f)
+{
+    if (!f->len)
         return true;
-    if (!t->rows[i].cells && t->format) {
-        ui_row_probe probe = {.filter = t->filter, .col = -1};
-        probe_row(t, i, &probe);
-        return probe.matched;
+    const char *end;
+    if (!t->rows[i].cells) { /* a lazy row: the texts read */
+        const char *read = texts_read(t, i);
+        const char *text = read ? read + t->ncols : NULL;
+        for (size_t c = 0; text && c < t->ncols; c++, text = end + 1)
+            if (text_contains(f, text, &end))
+                return true;
+        return false;
     }
     const ui_cell *cells = t->rows[i].cells;
     for (size_t c = 0; cells && c < t->ncols; c++)
-        if (cells[c].text && strcasestr(cells[c].text, t->filter))
+        if (cells[c].text && text_contains(f, cells[c].text, &end))
             return true;
     return false;
 }
 
-/* Natural, case-insensitive order: digit runs compare as numbers ("rpm 50" < "rpm 500"). */
-static int natural_compare(const char *a, const char *b)
+/* The number a digit run at s starts (strtod's), its end in *end. A run of at most 15 digits,
+ * with a fraction when the locale's decimal point is '.' (dot_decimal; else no '.' or ','
+ * follows), that no 'e' or 'x' follows is read here: its digits as an integer (exact in a double)
+ * over a power of ten (exact), one correctly rounded division, as strtod rounds ("127.0.0.1":
+ * 127.0, then 0.0, then 1). The others go to strtod (several times slower; a sort reads every
+ * row's runs). */
+static double digit_run(const char *s, const char **end, bool dot_decimal)
 {
-    while (*a && *b) {
-        if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
-            char *ea, *eb;
-            double na = strtod(a, &ea), nb = strtod(b, &eb);
-            if (na != nb)
-                return na < nb ? -1 : 1;
-            a = ea;
-            b = eb;
-            continue;
-        }
-        int ca = tolower((unsigned char)*a), cb = tolower((unsigned char)*b);
-        if (ca != cb)
-            return ca < cb ? -1 : 1;
-        a++;
-        b++;
+    static const double POW10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    uint64_t digits = 0;
+    int count = 0, fraction = 0;
+    const char *p = s;
+    for (; isdigit((unsigned char)*p) && count <= 15; p++, count++)
+        digits = digits * 10 + (uint64_t)(*p - '0');
+    if (*p == '.' && dot_decimal && count <= 15)
+        for (p++; isdigit((unsigned char)*p) && count <= 15; p++, count++, fraction++)
+            digits = digits * 10 + (uint64_t)(*p - '0');
+    const char *ends_not = dot_decimal ? "eExX" : ".,eExX"; /* strtod would read on */
+    if (count <= 15 && !isdigit((unsigned char)*p) && (!*p || !strchr(ends_not, *p))) {
+        *end = p;
+        return (double)digits / POW10[fraction];
     }
-    return (unsigned char)*a - (unsigned char)*b;
+    char *e;
+    double value = strtod(s, &e);
+    *end = e;
+    return value;
 }
 
 /* Severity of a cell's look: lower sorts first (ascending = worst first). */
@@ -282,67 +419,105 @@ static int severity_rank(ui_element el)
     }
 }
 
-static int compare_cells(const ui_table *t, const ui_cell *a, const ui_cell *b)
-{
-    if (t->cols[t->sort_col].by_severity) {
-        int ra = severity_rank(a->element), rb = severity_rank(b->element);
-        if (ra != rb)
-            return ra < rb ? -1 : 1;
-    }
-    return natural_compare(a->text, b->text);
-}
-
-/* The sort column's cell of every row of the view (indexed by row), while sorting. */
-typedef struct sort_key {
-    ui_cell cell; /* text and element only */
-    bool owned;   /* text is the sort's copy (a probed row), not the row's */
-} sort_key;
-
+/* The sort keys of the rows of the view, while sorting: bytes in one buffer, memcmp's order. */
 typedef struct sort_keys {
     const ui_table *t;
-    sort_key *keys;
+    unsigned char *bytes;
+    size_t len, cap;
+    size_t *from, *size; /* indexed by row: the key's offset in bytes and its length */
 } sort_keys;
+
+static bool reserve_key(sort_keys *k, size_t more)
+{
+    if (k->len + more <= k->cap)
+        return true;
+    size_t cap = k->cap ? k->cap * 2 : 4096;
+    while (cap < k->len + more)
+        cap *= 2;
+    unsigned char *grown = realloc(k->bytes, cap);
+    if (!grown)
+        return false;
+    k->bytes = grown;
+    k->cap = cap;
+    return true;
+}
+
+/* Appends cell's sort key for row r. Natural, case-insensitive order (digit runs compare as
+ * numbers: "rpm 50" < "rpm 500"), as bytes memcmp orders the same way: a by_severity column
+ * first the look's rank; then a character is its lowercase byte, a digit run (as strtod reads
+ * it from its first digit) is '0' and its value's 8 bytes, most significant first (the bits of
+ * a non-negative double order as its value). No character is a digit outside a run, so a run
+ * sorts against a character as its first digit does; a text that ends sorts first. Built once a
+ * sort (n keys), not for each of its n log n comparisons. */
+static bool append_key(sort_keys *k, size_t r, const ui_cell *cell, bool by_severity,
+                       bool dot_decimal)
+{
+    const char *text = cell->text;
+    if (!reserve_key(k, 1 + 9 * strlen(text)))
+        return false;
+    unsigned char *out = k->bytes + k->len;
+    if (by_severity)
+        *out++ = (unsigned char)severity_rank(cell->element);
+    while (*text) {
+        if (!isdigit((unsigned char)*text)) {
+            *out++ = (unsigned char)tolower((unsigned char)*text++);
+            continue;
+        }
+        double value = digit_run(text, &text, dot_decimal);
+        uint64_t bits;
+        memcpy(&bits, &value, sizeof bits);
+        *out++ = '0';
+        for (int shift = 56; shift >= 0; shift -= 8)
+            *out++ = (unsigned char)(bits >> shift);
+    }
+    k->from[r] = k->len;
+    k->size[r] = (size_t)(out - (k->bytes + k->len));
+    k->len += k->size[r];
+    return true;
+}
 
 static int compare_view(const void *a, const void *b, void *ctx)
 {
     const sort_keys *k = ctx;
-    const ui_table *t = k->t;
     size_t ra = *(const size_t *)a, rb = *(const size_t *)b;
-    int cmp = compare_cells(t, &k->keys[ra].cell, &k->keys[rb].cell);
-    if (t->sort_desc)
+    size_t la = k->size[ra], lb = k->size[rb];
+    int cmp = memcmp(k->bytes + k->from[ra], k->bytes + k->from[rb], la < lb ? la : lb);
+    if (!cmp)
+        cmp = (la > lb) - (la < lb);
+    if (k->t->sort_desc)
         cmp = -cmp;
     if (cmp)
         return cmp;
     return ra < rb ? -1 : ra > rb; /* ties keep the natural order: a stable sort */
 }
 
-/* O(n log n): a key that sorts 10,000 rows stays within a frame. */
+/* O(n log n) over keys built in O(n): a key that sorts 10,000 rows stays within a frame. */
 static void sort_view(ui_table *t)
 {
     if (t->sort_col < 0 || t->nview < 2)
         return;
-    sort_keys k = {t, calloc(t->nrows, sizeof *k.keys)};
-    if (!k.keys)
-        return;
-    for (size_t i = 0; i < t->nview; i++) { /* a sort reads every row's sort cell */
+    sort_keys k = {
+        t, NULL, 0, 0, malloc(t->nrows * sizeof *k.from), malloc(t->nrows * sizeof *k.size)};
+    bool ok = k.from && k.size;
+    bool by_severity = t->cols[t->sort_col].by_severity;
+    bool dot_decimal = strcmp(localeconv()->decimal_point, ".") == 0; /* strtod's */
+    for (size_t i = 0; ok && i < t->nview; i++) { /* a sort reads every row's sort cell */
         size_t r = t->view[i];
-        sort_key *key = &k.keys[r];
-        if (t->rows[r].cells) {
-            key->cell = t->rows[r].cells[t->sort_col];
-        } else if (t->format) {
-            ui_row_probe probe = {.col = t->sort_col};
-            probe_row(t, r, &probe);
-            key->cell = (ui_cell){probe.text, NULL, probe.element};
-            key->owned = probe.text != NULL;
-        }
-        if (!key->cell.text) /* a row out of memory left unformatted sorts as empty */
-            key->cell = (ui_cell){"", NULL, UI_EL_NORMAL};
+        const char *read = t->rows[r].cells ? NULL : texts_read(t, r);
+        ui_cell cell = {"", NULL, UI_EL_NORMAL}; /* a row out of memory sorts as empty */
+        if (t->rows[r].cells)
+            cell = t->rows[r].cells[t->sort_col];
+        else if (read)
+            cell = read_cell(t, read, (size_t)t->sort_col);
+        if (!cell.text)
+            cell.text = "";
+        ok = append_key(&k, r, &cell, by_severity, dot_decimal);
     }
-    qsort_r(t->view, t->nview, sizeof *t->view, compare_view, &k);
-    for (size_t i = 0; i < t->nview; i++)
-        if (k.keys[t->view[i]].owned)
-            free(k.keys[t->view[i]].cell.text);
-    free(k.keys);
+    if (ok)
+        qsort_r(t->view, t->nview, sizeof *t->view, compare_view, &k);
+    free(k.bytes);
+    free(k.from);
+    free(k.size);
 }
 
 static void rebuild_view(ui_table *t)
@@ -352,8 +527,10 @@ static void rebuild_view(ui_table *t)
     free(t->view);
     t->view = calloc(t->nrows ? t->nrows : 1, sizeof *t->view);
     t->nview = 0;
+    filter_fold fold;
+    fold_filter(t, &fold);
     for (size_t i = 0; t->view && i < t->nrows; i++)
-        if (row_matches(t, i))
+        if (row_matches(t, i, &fold))
             t->view[t->nview++] = i;
     sort_view(t);
     t->sel = 0;
@@ -373,10 +550,12 @@ bool ui_table_set_row(ui_table *t, size_t row, const char *const *texts, const u
 {
     if (row >= t->nrows)
         return false;
-    if (t->probe && t->probe->row == row) {
-        take_probe(t, texts, elements);
+    if (t->reading && t->reading_row == row) {
+        keep_texts_read(t, texts, elements);
         return true;
     }
+    if (t->rows[row].texts_read) /* the cells now: the texts read go */
+        drop_texts_read(t, row);
     char *copies[UI_TABLE_MAX_COLUMNS] = {0};
     for (size_t c = 0; c < t->ncols; c++)
         if (!(copies[c] = strdup(texts[c] ? texts[c] : ""))) {
@@ -446,7 +625,8 @@ void ui_table_update_end(ui_table *t)
 void ui_table_mark_stale(ui_table *t)
 {
     for (size_t i = 0; t->format && i < t->nrows; i++)
-        t->rows[i].stale = t->rows[i].cells != NULL;
+        t->rows[i].stale = t->rows[i].cells || t->rows[i].texts_read;
+    t->unread_from = 0;
 }
 
 void ui_table_refresh_formatted(ui_table *t)
@@ -525,10 +705,16 @@ static bool move_rows(ui_table *t, size_t n, ui_row_key_fn *key, ui_row_same_fn 
         if (from[i] < 0)
             continue;
         ui_row *old = &t->rows[from[i]];
-        refresh[i] = old->cells && !same(ctx, (size_t)from[i], i);
+        bool changed = (old->cells || old->texts_read) && !same(ctx, (size_t)from[i], i);
+        refresh[i] = changed && old->cells;
+        if (changed && !old->cells) { /* read again when next needed */
+            free(old->texts_read);
+            old->texts_read = NULL;
+        }
         rows[i] = *old;
         old->key = NULL;
         old->cells = NULL;
+        old->texts_read = NULL;
     }
     for (size_t r = 0; r < t->nrows; r++) { /* the rows gone */
         if (t->rows[r].cells)
@@ -539,6 +725,7 @@ static bool move_rows(ui_table *t, size_t n, ui_row_key_fn *key, ui_row_same_fn 
     free(t->rows);
     t->rows = rows;
     t->nrows = t->cap = n;
+    t->unread_from = 0;
     return true;
 }
 
@@ -547,7 +734,7 @@ void ui_table_sync(ui_table *t, size_t n, ui_row_key_fn *key, ui_row_same_fn *sa
     if (keys_in_place(t, n, key, ctx)) { /* the same rows: only the changed ones again */
         bool changed = false;
         for (size_t i = 0; i < n; i++)
-            if (t->rows[i].cells && !same(ctx, i, i)) {
+            if (ui_table_row_read(t, i) && !same(ctx, i, i)) {
                 ui_table_refresh_row(t, i);
                 changed = true;
             }
@@ -901,8 +1088,10 @@ static void narrow_view(ui_table *t)
     const char *key = ui_table_selected_key(t);
     char *keep = key ? strdup(key) : NULL;
     size_t kept = 0;
+    filter_fold fold;
+    fold_filter(t, &fold);
     for (size_t i = 0; i < t->nview; i++)
-        if (row_matches(t, t->view[i]))
+        if (row_matches(t, t->view[i], &fold))
             t->view[kept++] = t->view[i];
     t->nview = kept;
     t->sel = 0;

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "modal.h"
 #include "draw.h"
@@ -35,7 +36,11 @@ typedef struct ui_cell {
 typedef struct ui_row {
     char *key;      /* identifies the row across reloads (an account name) */
     ui_cell *cells; /* NULL: a lazy row not formatted yet (ui_table_add_lazy) */
-    bool stale;     /* formatted again when next shown (ui_table_mark_stale) */
+    /* A lazy row not formatted, read by a filter or a sort (or between keys, ui_table_idle):
+     * one allocation with its cells' elements (a byte each) then their texts, each ending in
+     * NUL; no widths, no compact forms. NULL when not read (or changed since). */
+    char *texts_read;
+    bool stale; /* formatted (or read) again when next shown (ui_table_mark_stale) */
 } ui_row;
 
 struct ui_table;
@@ -74,10 +79,13 @@ typedef struct ui_table {
     void *format_ctx;
     unsigned long formats; /* lazy rows formatted and kept: O(visible rows) a draw */
     /* A filter or a sort reading a lazy row not formatted yet: the page's format call gives its
-     * cells to ui_table_set_row, which reads them and keeps nothing (no copies, widths or
-     * compact forms), so the rows kept formatted stay the rows shown. */
-    struct ui_row_probe *probe;
-    unsigned long probes; /* lazy rows read so by a filter or a sort */
+     * cells to ui_table_set_row, which keeps their texts and elements only (ui_row.texts_read:
+     * no widths or compact forms), so the rows kept formatted stay the rows shown and the next
+     * filter or sort formats nothing. */
+    bool reading;
+    size_t reading_row;
+    size_t unread_from;   /* rows before it have their texts (ui_table_idle's cursor) */
+    unsigned long probes; /* lazy rows read so (a format call each) */
 } ui_table;
 
 void ui_table_init(ui_table *t, const ui_column *cols, size_t ncols, const char *noun,
@@ -107,15 +115,16 @@ void ui_table_add(ui_table *t, const char *key, const char *const *texts,
 void ui_table_end(ui_table *t);
 /* Lazy rows (10,000 accounts: the first frame formats only the rows it shows): the table calls
  * format for a row the first time it needs its cells to draw it; the cells are then kept. A
- * filter or a sort reads a row not formatted yet through the same format call, but keeps
- * nothing of it (the same texts: the same matches and order; the row stays lazy). Column widths
+ * filter or a sort reads a row not formatted yet through the same format call and keeps only its
+ * texts and elements (the same texts: the same matches and order; the row stays lazy), until the
+ * row changes (ui_table_refresh_row, ui_table_sync, ui_table_refresh_formatted). Column widths
  * come from the rows formatted so far (the widest cell seen), so scrolling to a wider cell
  * widens its column. */
 void ui_table_set_format(ui_table *t, ui_row_format_fn *format, void *ctx);
 /* Adds a lazy row with its key only (between ui_table_begin and ui_table_end). */
 void ui_table_add_lazy(ui_table *t, const char *key);
-/* Lazy row `row` changed: formatted again now when it was formatted (drawn, filtered or
- * sorted), else left to be formatted when first needed. Then ui_table_update_end. */
+/* Lazy row `row` changed: formatted again now when it was formatted (drawn), else its texts read
+ * for a filter or a sort are dropped (read again when next needed). Then ui_table_update_end. */
 void ui_table_refresh_row(ui_table *t, size_t row);
 /* The key of item `item` of the page's list, and whether item `item` shows as row `row` did
  * (the page compares its list before the change with the new one). */
@@ -131,12 +140,21 @@ typedef bool ui_row_same_fn(void *ctx, size_t row, size_t item);
  * ui_table_set_format. */
 void ui_table_sync(ui_table *t, size_t n, ui_row_key_fn *key, ui_row_same_fn *same, void *ctx);
 /* Every row formatted so far formatted again now (what they show moved: a health snapshot), the
- * others left lazy: O(rows formatted), then the filter and sort applied again. */
+ * others left lazy (their texts read for a filter or a sort dropped): O(rows formatted), then
+ * the filter and sort applied again. */
 void ui_table_refresh_formatted(ui_table *t);
 /* The lazy rows' cells say how long ago something was ("2m ago"): each formatted row is
- * formatted again when it is next shown (O(rows shown) a draw); a filter and a sort go on with
- * the cells they have. */
+ * formatted again when it is next shown (O(rows shown) a draw), each row read for a filter or a
+ * sort is read again between keys (ui_table_idle); a filter and a sort go on with the cells and
+ * texts they have meanwhile. */
 void ui_table_mark_stale(ui_table *t);
+/* Whether lazy row `row` was formatted or read (a filter, a sort): a page that follows a change
+ * the rows' list does not show (a health status) refreshes these rows (ui_table_refresh_row). */
+bool ui_table_row_read(const ui_table *t, size_t row);
+/* Between keys: reads the texts of the lazy rows not read yet (or marked stale) until
+ * until_us (mm_monotonic_us), so the first filter or sort key formats no row. Returns true
+ * while rows are left to read. */
+bool ui_table_idle(ui_table *t, int64_t until_us);
 /* Every lazy row's look changed (the Health page's sparkline width): their cells go and are
  * formatted again when next needed (O(rows shown) without a filter or a sort); the rows, their
  * keys, the selection, filter and sort stay. */
