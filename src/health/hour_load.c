@@ -7,6 +7,7 @@
 
 #include "catalog/hour.h"
 #include "util/clock.h"
+#include "util/grow.h"
 
 /* At most this many events an account with events in the hour (Σ / accounts), the hour is
  * folded from its raw events: cheaper than reading each account's state rows apart (measured
@@ -247,14 +248,8 @@ typedef struct range_list {
 
 static bool add_range(range_list *ranges, const char *account, int64_t from_ms, int64_t to_ms)
 {
-    if (ranges->count == ranges->capacity) {
-        size_t capacity = ranges->capacity ? ranges->capacity * 2 : 256;
-        mm_hour_range *grown = realloc(ranges->items, capacity * sizeof *grown);
-        if (!grown)
-            return false;
-        ranges->items = grown;
-        ranges->capacity = capacity;
-    }
+    if (!mm_grow((void **)&ranges->items, &ranges->capacity, ranges->count, sizeof *ranges->items))
+        return false;
     ranges->items[ranges->count++] = (mm_hour_range){account, from_ms, to_ms};
     return true;
 }

@@ -75,6 +75,23 @@ pg_server_resume() {
     fi
 }
 
+# pg_commit_proxy_start PROXY_DIR SERVER_DIR ERR_FILE: starts pg_commit_proxy.py, a socket in
+# PROXY_DIR to the server's in SERVER_DIR that drops a connection right after the server's COMMIT
+# once PROXY_DIR/arm exists (PROXY_DIR/arm.done once it did); its pid is added to the caller's
+# CLEANUP_PIDS, its stderr goes to ERR_FILE. 1 (saying why) when it is not ready within 5 s.
+pg_commit_proxy_start() {
+    local proxy_dir=$1 server_dir=$2 err=$3 i
+    python3 "$(dirname "${BASH_SOURCE[0]}")/pg_commit_proxy.py" "$proxy_dir" "$server_dir" \
+        "$proxy_dir/arm" 2>"$err" &
+    CLEANUP_PIDS+=("$!")
+    for ((i = 0; i < 100; i++)); do
+        [[ -e $proxy_dir/ready ]] && return 0
+        sleep 0.05
+    done
+    echo "the proxy did not start: $(cat "$err")" >&2
+    return 1
+}
+
 # pg_server_psql DIR SQL: SQL on the server's maintenance database (postgres).
 pg_server_psql() {
     "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -At -h "$1" -U mmadmin -d postgres -c "$2"

@@ -17,14 +17,7 @@ trap 'exit 143' TERM
 trap 'exit 130' INT
 pg_server_start "$OUTAGE_DIR" || exit 1
 "$PG_BIN/createdb" -h "$OUTAGE_DIR" -U mmadmin record || exit 1
-python3 "$(dirname "$0")/pg_commit_proxy.py" "$PROXY_DIR" "$OUTAGE_DIR" "$PROXY_DIR/arm" \
-    2>"$TEST_TMP/proxy.err" &
-CLEANUP_PIDS+=("$!")
-for ((i = 0; i < 100; i++)); do
-    [[ -e $PROXY_DIR/ready ]] && break
-    sleep 0.05
-done
-[[ -e $PROXY_DIR/ready ]] || fail "the proxy did not start: $(cat "$TEST_TMP/proxy.err")"
+pg_commit_proxy_start "$PROXY_DIR" "$OUTAGE_DIR" "$TEST_TMP/proxy.err" || fail "no proxy"
 export MM_PG_ADDRESS="postgresql://mmadmin@/record?host=$OUTAGE_DIR"
 export MM_DB="postgresql://mmadmin@/record?host=$PROXY_DIR" # serve and the CLI: through the proxy
 
