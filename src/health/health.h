@@ -61,6 +61,9 @@ void mm_health_map_seal(mm_health_map *map);
 mm_health mm_health_map_get(const mm_health_map *map, const char *account);
 /* True when the map knows the account to be disabled (the router skips it: never usable). */
 bool mm_health_map_disabled(const mm_health_map *map, const char *account);
+/* True when a and b hold the same accounts in the same order with the same statuses and
+ * disabled flags (a page whose rows show chain health need not format them again). */
+bool mm_health_map_equal(const mm_health_map *a, const mm_health_map *b);
 void mm_health_map_free(mm_health_map *map);
 
 /* Settings keys of the thresholds (values: integers in ms / counts, the rate as 0..1). */

@@ -819,6 +819,22 @@ bool mm_health_map_disabled(const mm_health_map *map, const char *account)
     return i >= 0 && map->disabled && map->disabled[i];
 }
 
+static bool map_disabled_at(const mm_health_map *map, size_t i)
+{
+    return map->disabled && map->disabled[i];
+}
+
+bool mm_health_map_equal(const mm_health_map *a, const mm_health_map *b)
+{
+    if (a->count != b->count)
+        return false;
+    for (size_t i = 0; i < a->count; i++)
+        if (a->statuses[i] != b->statuses[i] || map_disabled_at(a, i) != map_disabled_at(b, i) ||
+            strcmp(a->accounts[i], b->accounts[i]) != 0)
+            return false;
+    return true;
+}
+
 void mm_health_map_free(mm_health_map *map)
 {
     free(map->accounts);

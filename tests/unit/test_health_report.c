@@ -234,6 +234,33 @@ static void settings_are_read_and_checked_against_one_table(void **state)
                      MM_E_INVALID);
 }
 
+/* A page showing chain health formats its rows again only when a status moved: equal maps are
+ * the same accounts, in order, with the same statuses and disabled flags. */
+static void health_maps_are_equal_only_with_the_same_statuses(void **state)
+{
+    (void)state;
+    char accounts_a[2][MM_NAME_MAX] = {"alpha", "beta"},
+         accounts_b[2][MM_NAME_MAX] = {"alpha", "beta"};
+    mm_health statuses_a[2] = {MM_HEALTH_HEALTHY, MM_HEALTH_UNKNOWN};
+    mm_health statuses_b[2] = {MM_HEALTH_HEALTHY, MM_HEALTH_UNKNOWN};
+    bool disabled_b[2] = {false, false};
+    mm_health_map a = {accounts_a, statuses_a, NULL, 2, true};
+    mm_health_map b = {accounts_b, statuses_b, disabled_b, 2, true};
+    assert_true(mm_health_map_equal(&a, &b)); /* no disabled array = none disabled */
+    statuses_b[1] = MM_HEALTH_DEGRADED;
+    assert_false(mm_health_map_equal(&a, &b));
+    statuses_b[1] = MM_HEALTH_UNKNOWN;
+    disabled_b[0] = true;
+    assert_false(mm_health_map_equal(&a, &b));
+    disabled_b[0] = false;
+    strcpy(accounts_b[1], "gamma");
+    assert_false(mm_health_map_equal(&a, &b));
+    b.count = 1;
+    assert_false(mm_health_map_equal(&a, &b));
+    mm_health_map empty = {0};
+    assert_true(mm_health_map_equal(&empty, &(mm_health_map){0}));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -245,6 +272,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(settings_are_read_and_checked_against_one_table, setup,
                                         teardown),
+        cmocka_unit_test(health_maps_are_equal_only_with_the_same_statuses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

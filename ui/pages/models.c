@@ -398,12 +398,18 @@ static void models_on_wake(ui_page *page, ui_app *app)
         return;
     char kept[sizeof mp->load_error];
     mm_copy(kept, sizeof kept, mp->load_error);
+    mm_health_map before = mp->health;
+    mp->health = (mm_health_map){0}; /* read_health frees the map it replaces */
     read_health(mp, app);
     if (!mp->load_error[0])
         mm_copy(mp->load_error, sizeof mp->load_error, kept);
-    if (mp->chain_open)
-        models_targets_load(mp, app);       /* the usable-accounts warning follows the statuses */
-    ui_table_refresh_formatted(&mp->table); /* the rows formatted so far: O(rows shown) */
+    bool moved = !mm_health_map_equal(&before, &mp->health);
+    mm_health_map_free(&before);
+    if (moved) { /* the same statuses: every row's chain health is what it shows, kept */
+        if (mp->chain_open)
+            models_targets_load(mp, app); /* the usable-accounts warning follows the statuses */
+        ui_table_refresh_formatted(&mp->table); /* rows formatted again, rows read forgotten */
+    }
     set_subtitle(page, mp);
     ui_request_redraw(app);
 }
