@@ -219,6 +219,24 @@ assert_refused_key() {
     rm -f "$TEST_TMP/key.stdin"
 }
 
+# start_mmsim: starts the simulator on a free loopback port (stopped by cleanup) and sets PORT;
+# exits 0 with SKIP when mmsim is not built, fails the test when it prints no port in 10 s.
+start_mmsim() {
+    if [ ! -x "${MMSIM:-}" ]; then
+        echo "SKIP: mmsim is not built (MMSIM=${MMSIM:-unset})"
+        exit 0
+    fi
+    "$MMSIM" --port 0 --quiet >"$TEST_TMP/sim.out" 2>"$TEST_TMP/sim.err" &
+    CLEANUP_PIDS+=($!)
+    PORT=
+    for _ in $(seq 200); do
+        PORT=$(head -n 1 "$TEST_TMP/sim.out" 2>/dev/null)
+        [ -n "$PORT" ] && break
+        sleep 0.05
+    done
+    [ -n "$PORT" ] || { fail "mmsim did not start"; finish; }
+}
+
 finish() {
     if [ "$FAILURES" -ne 0 ]; then
         echo "$(basename "$0"): $FAILURES failure(s)" >&2

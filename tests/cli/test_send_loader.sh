@@ -5,19 +5,7 @@
 # starts no thread and loads nothing. LD_DEBUG=libs says what the dynamic loader initialised.
 source "$(dirname "$0")/lib.sh"
 
-if [ ! -x "${MMSIM:-}" ]; then
-    echo "SKIP: mmsim is not built (MMSIM=${MMSIM:-unset})"
-    exit 0
-fi
-"$MMSIM" --port 0 --quiet >"$TEST_TMP/sim.out" 2>"$TEST_TMP/sim.err" &
-CLEANUP_PIDS+=($!)
-PORT=
-for _ in $(seq 200); do
-    PORT=$(head -n 1 "$TEST_TMP/sim.out" 2>/dev/null)
-    [ -n "$PORT" ] && break
-    sleep 0.05
-done
-[ -n "$PORT" ] || { fail "mmsim did not start"; finish; }
+start_mmsim
 export SIM_KEY=sk-test-0123456789abcdef
 
 # mm_libs ARGS...: runs mmadmin ARGS like mm, with the loader's initialisations in $TEST_TMP/libs

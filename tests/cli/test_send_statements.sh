@@ -7,19 +7,7 @@
 # partitions, session settings), so this test is not in the postgres list.
 source "$(dirname "$0")/lib.sh"
 
-if [ ! -x "${MMSIM:-}" ]; then
-    echo "SKIP: mmsim is not built (MMSIM=${MMSIM:-unset})"
-    exit 0
-fi
-"$MMSIM" --port 0 --quiet >"$TEST_TMP/sim.out" 2>"$TEST_TMP/sim.err" &
-CLEANUP_PIDS+=($!)
-PORT=
-for _ in $(seq 200); do
-    PORT=$(head -n 1 "$TEST_TMP/sim.out" 2>/dev/null)
-    [ -n "$PORT" ] && break
-    sleep 0.05
-done
-[ -n "$PORT" ] || { fail "mmsim did not start"; finish; }
+start_mmsim
 export SIM_KEY=sk-test-0123456789abcdef
 
 # Budgets measured (25 statements, 3 transactions begun: the plan's read, the admission, the
