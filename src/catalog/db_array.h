@@ -25,6 +25,8 @@ void db_array_null(db_array *a);
 /* Appends len bytes as they are (no separator, no quoting: a COPY line's text); false (and
  * a->failed) when memory ran out. The buffer's text is a->text, a->used bytes. */
 bool db_array_raw(db_array *a, const void *bytes, size_t len);
+/* Appends value in decimal as it is (a COPY field); false (and a->failed) when memory ran out. */
+bool db_array_raw_int64(db_array *a, int64_t value);
 /* The finished literal (owned by a; valid until db_array_free), or NULL when memory ran out. */
 const char *db_array_text_of(db_array *a);
 /* The finished literal, now the caller's (free it), the array empty again; NULL when memory ran

@@ -762,14 +762,12 @@ static bool take_columns(pg_stmt *stmt)
 static bool copy_value(db_array *out, const pg_rows *r, const pg_value *v)
 {
     static const char HEX[] = "0123456789abcdef";
-    char digits[24];
     const char *data = r->bytes + v->at;
     switch (v->kind) {
     case VALUE_NULL:
         return db_array_raw(out, "\\N", 2);
     case VALUE_INT:
-        return db_array_raw(out, digits,
-                            (size_t)snprintf(digits, sizeof digits, "%lld", (long long)v->number));
+        return db_array_raw_int64(out, v->number);
     case VALUE_BLOB:
         if (!db_array_raw(out, "\\\\x", 3))
             return false;
@@ -781,14 +779,20 @@ static bool copy_value(db_array *out, const pg_rows *r, const pg_value *v)
         }
         return true;
     default:
-        for (size_t i = 0; i < v->length; i++) {
-            const char *escaped = data[i] == '\\'   ? "\\\\"
+        for (size_t i = 0, plain = 0; i <= v->length; i++) {
+            const char *escaped = i == v->length    ? ""
+                                  : data[i] == '\\' ? "\\\\"
                                   : data[i] == '\t' ? "\\t"
                                   : data[i] == '\n' ? "\\n"
                                   : data[i] == '\r' ? "\\r"
                                                     : NULL;
-            if (!(escaped ? db_array_raw(out, escaped, 2) : db_array_raw(out, &data[i], 1)))
+            if (!escaped)
+                continue;
+            /* the plain bytes before it in one piece, then the escape (none at the end) */
+            if (!db_array_raw(out, data + plain, i - plain) ||
+                !db_array_raw(out, escaped, strlen(escaped)))
                 return false;
+            plain = i + 1;
         }
         return true;
     }
@@ -825,10 +829,12 @@ static PGresult *copy_rows(pg_stmt *stmt)
     if (!sql)
         return NULL;
     int skip = pc->begin_pending ? WRITE_BEGIN_RESULTS : 0; /* the BEGIN's answers */
+    /* OFFSET 0 keeps the sequence's lookup (a pg_depend scan) a subquery run once: pulled up,
+     * it ran once a row, and took most of the ids' time */
     if (stmt->returning)
         sprintf(sql,
                 "%sSELECT nextval(s.id) FROM (SELECT pg_get_serial_sequence('%s', 'id')::regclass "
-                "AS id) s, generate_series(1, %zu); %s",
+                "AS id OFFSET 0) s, generate_series(1, %zu); %s",
                 skip ? WRITE_BEGIN "; " : "", stmt->table, n_rows, stmt->copy_head);
     else
         sprintf(sql, "%s%s", skip ? WRITE_BEGIN "; " : "", stmt->copy_head);

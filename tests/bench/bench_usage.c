@@ -516,14 +516,20 @@ static int bench_postgres(const char *address, int64_t now)
                ratio[LOAD_INSERT], PG_EVENTS / seconds[LOAD_COPY], ratio[LOAD_COPY], PG_ROUNDS,
                PG_EVENTS / PG_ROUNDS, seconds[LOAD_INSERT] / seconds[LOAD_CATALOG],
                seconds[LOAD_COPY] / seconds[LOAD_CATALOG]);
+        double total[LOADS];
+        for (int load = 0; load < LOADS; load++)
+            total[load] = cpu[load][0] + cpu[load][1];
         printf("CPU ms a batch of %d (client + server process, the server's read from /proc "
-               "when it is local): catalog %.1f + %.1f | INSERT %.1f + %.1f | COPY %.1f + %.1f\n",
+               "when it is local): catalog %.1f + %.1f | INSERT %.1f + %.1f | COPY %.1f + %.1f "
+               "| ratio of the sums: INSERT %.2fx, COPY %.2fx\n",
                BATCH, cpu[LOAD_CATALOG][0] * 1e3 * BATCH / PG_EVENTS,
                cpu[LOAD_CATALOG][1] * 1e3 * BATCH / PG_EVENTS,
                cpu[LOAD_INSERT][0] * 1e3 * BATCH / PG_EVENTS,
                cpu[LOAD_INSERT][1] * 1e3 * BATCH / PG_EVENTS,
                cpu[LOAD_COPY][0] * 1e3 * BATCH / PG_EVENTS,
-               cpu[LOAD_COPY][1] * 1e3 * BATCH / PG_EVENTS);
+               cpu[LOAD_COPY][1] * 1e3 * BATCH / PG_EVENTS,
+               total[LOAD_CATALOG] > 0 ? total[LOAD_INSERT] / total[LOAD_CATALOG] : 0.0,
+               total[LOAD_CATALOG] > 0 ? total[LOAD_COPY] / total[LOAD_CATALOG] : 0.0);
     }
     /* admission + record per request, PostgreSQL beside SQLite in the same run */
     char dir[] = "/tmp/mmbench.XXXXXX", path[64];
