@@ -405,7 +405,9 @@ bool mm_window_set_track(mm_window_set *set, const mm_usage_event *ev)
     mm_account_window *win = window_of(set, ev);
     if (!win || !track_state(win, ev, judge_event(ev)))
         return false;
-    if (set->fold_month && ev->ts_ms >= set->month_start_ms) {
+    /* an event without an id (not from the catalog) is in no rollup */
+    bool in_totals = ev->id > 0 && ev->id <= set->month_upto_id;
+    if (set->fold_month && ev->ts_ms >= set->month_start_ms && !in_totals) {
         if (ev->cost_micros >= 0)
             win->month_cost_micros += ev->cost_micros;
         else
