@@ -28,6 +28,7 @@ void ui_monitor_start(ui_app *app)
         .wake_fd = ui_wake_fd(app),
         .probe = !app->read_only,             /* read-only: tail and compute, never probe */
         .frame_wait_ms = FIRST_FRAME_WAIT_MS, /* the prober once the figures are drawn */
+        .month_later = true, /* the first frame before the month's day rollups are read */
     };
     mm_error err;
     mm_error_clear(&err);
@@ -40,9 +41,12 @@ void ui_monitor_start(ui_app *app)
     }
 }
 
+/* The alert engine once figures with the month's cost are out (a monthly cap's rule must not
+ * read a month still pending as no spend). */
 static void alerts_start(ui_app *app)
 {
-    if (!app->monitor || app->alert_engine || app->read_only)
+    if (!app->monitor || app->alert_engine || app->read_only || !app->health ||
+        app->health->month_pending)
         return;
     /* alerts are evaluated by the prober: this console when it holds the lease */
     mm_alert_engine_config alerts = {.catalog_path = catalog_path(app->cat),
@@ -83,9 +87,12 @@ bool ui_monitor_take(ui_app *app)
         health_snapshot_release(fresh);
         return false;
     }
+    bool month_came = app->health && app->health->month_pending && fresh && !fresh->month_pending;
     health_snapshot_release(app->health);
     app->health = fresh;
     app->health_serial++;
+    if (month_came && app->alerts_tried) /* the first frame was drawn with the month pending */
+        alerts_start(app);
     return true;
 }
 

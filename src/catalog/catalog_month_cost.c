@@ -165,15 +165,23 @@ static void keep_spenders(month_sums *sums)
 }
 
 mm_status catalog_usage_month_costs(mm_catalog *cat, int64_t month_start_ms, mm_month_cost **items,
-                                    size_t *count, mm_error *err)
+                                    size_t *count, int64_t *upto_id, mm_error *err)
 {
     *items = NULL;
     *count = 0;
     month_sums sums = {.day = INT64_MIN};
     /* the open transaction's events count too */
     mm_status st = db_in_transaction(cat->db) ? cat_rollup_flush(cat, err) : MM_OK;
+    bool began = false;
+    if (st == MM_OK && upto_id) /* the newest event and the rows in one picture */
+        st = catalog_read_begin(cat, &began, err);
+    if (st == MM_OK && upto_id)
+        st =
+            cat_query_int(cat, "SELECT coalesce(max(id), 0) FROM usage_events", NULL, upto_id, err);
     if (st == MM_OK)
         st = add_month_rows(cat, month_start_ms, &sums, err);
+    if (upto_id)
+        st = catalog_read_end(cat, began, st, err);
     free(sums.pending);
     if (st != MM_OK) {
         free(sums.items);

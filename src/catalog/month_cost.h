@@ -17,9 +17,11 @@ typedef struct mm_month_cost {
 /* Every account with a cost or an unpriced request since month_start_ms (requests; one
  * range of the day rollups in key order, summed per account in memory, the open transaction's
  * events included), in a malloc'ed
- * array sorted by name in byte order (strcmp's); free(*items). MM_E_DB when the catalog cannot be
+ * array sorted by name in byte order (strcmp's); free(*items). upto_id (NULL: not read) gets
+ * the newest usage event's id in the same read transaction: the sums hold every event up to it
+ * (a reader tailing events after it adds only those above). MM_E_DB when the catalog cannot be
  * read, MM_E_INTERNAL out of memory (then *items is NULL). */
 mm_status catalog_usage_month_costs(mm_catalog *cat, int64_t month_start_ms, mm_month_cost **items,
-                                    size_t *count, mm_error *err);
+                                    size_t *count, int64_t *upto_id, mm_error *err);
 
 #endif

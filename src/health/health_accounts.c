@@ -1,10 +1,11 @@
-/* The health monitor's own account list, streamed from the catalog one account at a time:
- * about 120 bytes an account instead of a full mm_account. */
+/* The health monitor's own account list, streamed from the catalog one account at a time (the
+ * accounts table's five columns it reads): about 120 bytes an account, not a full mm_account. */
 #include "health/health_accounts.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog/account_brief.h"
 #include "util/grow.h"
 #include "util/text.h"
 
@@ -13,7 +14,7 @@ typedef struct load_context {
     bool out_of_memory;
 } load_context;
 
-static void add_account(const mm_account *acc, void *ctx)
+static void add_account(const mm_account_brief *acc, void *ctx)
 {
     load_context *load = ctx;
     if (load->out_of_memory || !mm_grow((void **)&load->list->items, &load->list->capacity,
@@ -38,7 +39,7 @@ mm_status health_accounts_load(mm_catalog *cat, mm_health_account_list *out, mm_
 {
     memset(out, 0, sizeof *out);
     load_context load = {.list = out};
-    mm_status st = catalog_account_each(cat, add_account, &load, err);
+    mm_status st = catalog_account_brief_each(cat, add_account, &load, err);
     if (st == MM_OK && load.out_of_memory)
         st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory reading the accounts");
     if (st != MM_OK)

@@ -54,6 +54,7 @@ struct mm_monitor {
     int64_t last_id;
     mm_prober *prober;
     bool is_prober, dirty;
+    bool month_pending; /* the windows have no month-to-date cost yet (cfg.month_later) */
     char lease_holder[MM_LEASE_HOLDER_MAX];
     int64_t lease_until_mono; /* when the lease we last took runs out */
     int64_t next_probe, next_lease, next_tail, next_accounts, next_publish; /* monotonic */
@@ -217,7 +218,8 @@ static bool same_figures(const mm_health_snapshot *a, const mm_health_snapshot *
     bool same = a->report.count == b->report.count && a->is_prober == b->is_prober &&
                 same_thresholds(&a->report.thresholds, &b->report.thresholds) &&
                 a->probe_interval_ms == b->probe_interval_ms && strcmp(a->prober, b->prober) == 0 &&
-                strcmp(a->problem, b->problem) == 0 && a->last_round_ms == b->last_round_ms;
+                strcmp(a->problem, b->problem) == 0 && a->last_round_ms == b->last_round_ms &&
+                a->month_pending == b->month_pending;
     for (size_t i = 0; same && i < a->report.count; i++)
         same = health_figures_same(&a->report.accounts[i], &b->report.accounts[i]);
     return same;
@@ -263,6 +265,7 @@ static void fill_monitor_fields(mm_monitor *mon, mm_health_snapshot *snap)
     snap->last_round_failures = mon->last_round_failures;
     snap->last_round_peak_connections = mon->last_round_peak;
     snap->last_event_id = mon->last_id;
+    snap->month_pending = mon->month_pending;
     /* the catalog's trouble first: it stops figures; a bad setting only keeps a default */
     mm_copy(snap->problem, sizeof snap->problem,
             mon->problem[0] ? mon->problem : mon->settings_problem);
@@ -558,9 +561,16 @@ static void initial_load(mm_monitor *mon)
     load_settings(mon);
     reload_accounts(mon);
     mm_error err = {0};
-    if (health_windows_load_for(mon->cat, &mon->accounts, mm_now_ms(), &mon->windows, &mon->last_id,
-                                &err) != MM_OK)
+    mon->month_pending = mon->cfg.month_later;
+    mm_status st = mon->month_pending
+                       ? health_windows_load_hour_for(mon->cat, &mon->accounts, mm_now_ms(),
+                                                      &mon->windows, &mon->last_id, &err)
+                       : health_windows_load_for(mon->cat, &mon->accounts, mm_now_ms(),
+                                                 &mon->windows, &mon->last_id, &err);
+    if (st != MM_OK) {
         set_problem(mon, &err);
+        mon->month_pending = false; /* the problem is shown, not a month to come */
+    }
     mon->current_minute = mm_now_ms() / MM_MINUTE_MS;
     int64_t mono = mm_monotonic_ms();
     mon->next_lease = mon->next_tail = mono;
@@ -609,6 +619,19 @@ static void idle_until_stop(mm_monitor *mon)
     }
 }
 
+/* The month-to-date cost after figures without it were published (cfg.month_later), and the
+ * figures with it. */
+static void load_month_later(mm_monitor *mon)
+{
+    if (!mon->month_pending)
+        return;
+    mm_error err = {0};
+    if (health_windows_load_month(mon->cat, &mon->windows, &err) != MM_OK)
+        set_problem(mon, &err);
+    mon->month_pending = false;
+    publish(mon);
+}
+
 static void *monitor_main(void *arg)
 {
     mm_monitor *mon = arg;
@@ -617,7 +640,8 @@ static void *monitor_main(void *arg)
      * console's first Health frame waits only for the catalog's figures */
     mon->next_publish = mm_monotonic_ms() + PUBLISH_GAP_MS; /* dirty: the lease's state next */
     publish(mon);
-    wait_for_first_frame(mon);
+    wait_for_first_frame(mon); /* the month's scan does not run beside that frame either */
+    load_month_later(mon);
     if (!start_prober(mon)) {
         idle_until_stop(mon);
         return NULL;

@@ -14,13 +14,17 @@
 #include "util/hash_index.h"
 #include "util/text.h"
 
-/* Month to date per account (priced cost, events without a price) from the day rollups:
- * windows only for accounts with traffic. */
-static mm_status load_month_costs(mm_catalog *cat, mm_window_set *set, mm_error *err)
+mm_status health_windows_load_month(mm_catalog *cat, mm_window_set *set, mm_error *err)
 {
     mm_month_cost *costs;
     size_t count;
-    mm_status st = catalog_usage_month_costs(cat, set->month_start_ms, &costs, &count, err);
+    int64_t upto_id;
+    mm_status st =
+        catalog_usage_month_costs(cat, set->month_start_ms, &costs, &count, &upto_id, err);
+    if (st == MM_OK) {
+        set->month_upto_id = upto_id;
+        set->fold_month = true;
+    }
     for (size_t i = 0; st == MM_OK && i < count; i++) {
         mm_account_window *win = mm_window_set_get(set, costs[i].account);
         if (!win)
@@ -55,10 +59,20 @@ mm_status health_windows_load(mm_catalog *cat, const mm_account_list *accounts, 
 {
     mm_status st = load_hour(cat, now_ms, set, max_id, err);
     if (st == MM_OK)
-        st = load_month_costs(cat, set, err);
+        st = health_windows_load_month(cat, set, err);
     for (size_t i = 0; st == MM_OK && i < accounts->count; i++)
         fill_window_provider(set, accounts->items[i].name, accounts->items[i].provider);
     set->fold_month = true;
+    return st;
+}
+
+mm_status health_windows_load_hour_for(mm_catalog *cat, const mm_health_account_list *accounts,
+                                       int64_t now_ms, mm_window_set *set, int64_t *max_id,
+                                       mm_error *err)
+{
+    mm_status st = load_hour(cat, now_ms, set, max_id, err);
+    for (size_t i = 0; st == MM_OK && i < accounts->count; i++)
+        fill_window_provider(set, accounts->items[i].name, accounts->items[i].provider);
     return st;
 }
 
@@ -66,11 +80,9 @@ mm_status health_windows_load_for(mm_catalog *cat, const mm_health_account_list 
                                   int64_t now_ms, mm_window_set *set, int64_t *max_id,
                                   mm_error *err)
 {
-    mm_status st = load_hour(cat, now_ms, set, max_id, err);
+    mm_status st = health_windows_load_hour_for(cat, accounts, now_ms, set, max_id, err);
     if (st == MM_OK)
-        st = load_month_costs(cat, set, err);
-    for (size_t i = 0; st == MM_OK && i < accounts->count; i++)
-        fill_window_provider(set, accounts->items[i].name, accounts->items[i].provider);
+        st = health_windows_load_month(cat, set, err);
     set->fold_month = true;
     return st;
 }
@@ -653,7 +665,8 @@ mm_status health_report_each(mm_catalog *cat, int64_t now_ms, const mm_health_th
     month_costs month = {0};
     mm_status st = load_hour(cat, now_ms, &set, &max_id, err);
     if (st == MM_OK)
-        st = catalog_usage_month_costs(cat, set.month_start_ms, &month.items, &month.count, err);
+        st = catalog_usage_month_costs(cat, set.month_start_ms, &month.items, &month.count, NULL,
+                                       err);
     each_context *each = st == MM_OK ? calloc(1, sizeof *each) : NULL;
     mm_health_figures *figures = each ? malloc(sizeof *figures) : NULL;
     if (st == MM_OK && !figures)

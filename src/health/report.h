@@ -79,6 +79,16 @@ mm_status health_status_from_windows(const mm_window_set *set, const mm_account_
 mm_status health_windows_load_for(mm_catalog *cat, const mm_health_account_list *accounts,
                                   int64_t now_ms, mm_window_set *set, int64_t *max_id,
                                   mm_error *err);
+/* health_windows_load_for's first part: the last hour and the providers, no month-to-date cost
+ * (set->fold_month false: every window's month at 0) until health_windows_load_month. */
+mm_status health_windows_load_hour_for(mm_catalog *cat, const mm_health_account_list *accounts,
+                                       int64_t now_ms, mm_window_set *set, int64_t *max_id,
+                                       mm_error *err);
+/* Each account's month-to-date cost into set (windows made for accounts with a cost) from the
+ * day rollups, with the newest event they hold (set->month_upto_id: a fold after this adds
+ * only the events above it to the month, so an event tailed after the hour's load and already
+ * in the rollups is not counted twice); set->fold_month on. MM_E_DB, MM_E_INTERNAL (memory). */
+mm_status health_windows_load_month(mm_catalog *cat, mm_window_set *set, mm_error *err);
 /* The figures of every account in `accounts` at now_ms. */
 mm_status health_report_build(const mm_window_set *set, const mm_account_list *accounts,
                               int64_t now_ms, const mm_health_thresholds *t, mm_health_report *out,

@@ -328,10 +328,16 @@ static bool add_latency(mm_account_window *win, mm_minute_slot *slot, int64_t la
  * MM_WINDOW_LAST_ERRORS, then in place of the oldest; the message copied to its size. */
 static bool remember_error(mm_account_window *win, const mm_usage_event *ev)
 {
-    char clean[MM_MESSAGE_MAX];
-    mm_sanitize(clean, sizeof clean, ev->message, strnlen(ev->message, sizeof ev->message));
-    /* the text of an error kept already when the same (refused probes repeat theirs) */
+    /* the text of an error kept already when the same (refused probes repeat theirs): a kept
+     * text is sanitized, and sanitizing one again gives it back, so an event whose text equals
+     * it as it came needs no sanitizing (an hour of refused probes is one pass, not one each) */
     char *message = NULL;
+    for (size_t i = 0; i < win->n_errors && !message; i++)
+        if (strncmp(win->errors[i].message, ev->message, sizeof ev->message) == 0)
+            message = (char *)win->errors[i].message;
+    char clean[MM_MESSAGE_MAX];
+    if (!message)
+        mm_sanitize(clean, sizeof clean, ev->message, strnlen(ev->message, sizeof ev->message));
     for (size_t i = 0; i < win->n_errors && !message; i++)
         if (strcmp(win->errors[i].message, clean) == 0)
             message = (char *)win->errors[i].message;
@@ -405,7 +411,9 @@ bool mm_window_set_track(mm_window_set *set, const mm_usage_event *ev)
     mm_account_window *win = window_of(set, ev);
     if (!win || !track_state(win, ev, judge_event(ev)))
         return false;
-    if (set->fold_month && ev->ts_ms >= set->month_start_ms) {
+    /* an event without an id (not from the catalog) is in no rollup */
+    bool in_totals = ev->id > 0 && ev->id <= set->month_upto_id;
+    if (set->fold_month && ev->ts_ms >= set->month_start_ms && !in_totals) {
         if (ev->cost_micros >= 0)
             win->month_cost_micros += ev->cost_micros;
         else

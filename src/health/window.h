@@ -100,6 +100,8 @@ typedef struct mm_window_set {
     mm_hash_index index;    /* account name -> position in items */
     int64_t month_start_ms; /* events at or after this add to month_cost_micros */
     bool fold_month;        /* false while loading the hour (the month total comes separately) */
+    int64_t month_upto_id;  /* events with ids 1..this are in the month totals already (read
+                               from the day rollups): a fold adds only the others; 0: none */
 } mm_window_set;
 
 void mm_window_set_init(mm_window_set *set, int64_t now_ms);
@@ -114,7 +116,8 @@ const mm_account_window *mm_window_set_find(const mm_window_set *set, const char
  * mm_window_set_count. false only when out of memory. */
 bool mm_window_set_fold(mm_window_set *set, const mm_usage_event *ev);
 /* The state part of a fold: the status rule's state, the latest errors, the month's cost (when
- * set->fold_month) and the provider. false only when out of memory. */
+ * set->fold_month and the event's id is above set->month_upto_id) and the provider. false only
+ * when out of memory. */
 bool mm_window_set_track(mm_window_set *set, const mm_usage_event *ev);
 /* The counting part: the event's minute slot (counts, latency and TTFT sketches). */
 bool mm_window_set_count(mm_window_set *set, const mm_usage_event *ev);

@@ -359,7 +359,7 @@ static void month_costs_equal_a_recount_of_the_raw_events(void **state)
     for (size_t m = 0; m < 2; m++) {
         mm_month_cost *costs = NULL;
         size_t count = 0;
-        assert_int_equal(catalog_usage_month_costs(fx->cat, months[m], &costs, &count, &err),
+        assert_int_equal(catalog_usage_month_costs(fx->cat, months[m], &costs, &count, NULL, &err),
                          MM_OK);
         size_t expected = 0;
         for (int a = 0; a < N_ACCOUNTS; a++) {
@@ -440,8 +440,14 @@ static int compare_month_cost(const void *a, const void *b)
     return strcmp(((const mm_month_cost *)a)->account, ((const mm_month_cost *)b)->account);
 }
 
+static void note_newest_id(const mm_usage_event *ev, void *ctx)
+{
+    int64_t *newest = ctx;
+    *newest = ev->id > *newest ? ev->id : *newest;
+}
+
 /* catalog_usage_month_costs equals expected's accounts with a cost or an unpriced request,
- * sorted by name (strcmp's). */
+ * sorted by name (strcmp's), and its newest event id is the catalog's newest event's. */
 static void assert_month_costs(mm_catalog *cat, int64_t month_start_ms,
                                const mm_month_cost expected[N_SPREAD_ACCOUNTS])
 {
@@ -454,7 +460,13 @@ static void assert_month_costs(mm_catalog *cat, int64_t month_start_ms,
     mm_month_cost *costs = NULL;
     size_t count = 0;
     mm_error err;
-    assert_int_equal(catalog_usage_month_costs(cat, month_start_ms, &costs, &count, &err), MM_OK);
+    int64_t upto = -1, newest = 0;
+    size_t events;
+    assert_int_equal(catalog_usage_month_costs(cat, month_start_ms, &costs, &count, &upto, &err),
+                     MM_OK);
+    assert_int_equal(
+        catalog_usage_since_id(cat, 0, INT32_MAX, note_newest_id, &newest, &events, &err), MM_OK);
+    assert_int_equal(upto, newest);
     assert_true(n_want > N_SPREAD_ACCOUNTS / 2);
     assert_int_equal(count, n_want);
     for (size_t i = 0; i < n_want; i++) {

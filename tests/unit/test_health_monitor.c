@@ -1,8 +1,8 @@
 /* Unit tests of the monitor against a real catalog (no network): the start-up load is one
  * indexed query, snapshots reach readers with a wake byte and stay valid under concurrent
  * readers, a new event's status change is published, changed settings are picked up while
- * running, the prober lease passes on, and a console's monitor probes only once its first
- * figures are drawn. */
+ * running, the prober lease passes on, and a console's monitor probes, and reads the month's
+ * cost, only once its first figures are drawn. */
 #include "testutil.h"
 
 #include <poll.h>
@@ -407,6 +407,59 @@ static void a_console_monitor_probes_once_its_figures_are_drawn(void **state)
     health_monitor_stop(mon);
 }
 
+static bool month_read(const mm_health_snapshot *snap, void *arg)
+{
+    (void)arg;
+    return !snap->month_pending;
+}
+
+/* A console's monitor (month_later) publishes its first figures without the month-to-date cost
+ * (pending, the month's figures 0, the hour's there), reads the month once they are drawn, and
+ * an event tailed after that adds to the month once. */
+static void a_console_monitor_reads_the_month_after_its_first_figures(void **state)
+{
+    fixture *f = *state;
+    add_account(f, "a", true);
+    int64_t now = mm_now_ms(), earlier = now - 2 * 3600000; /* before the hour */
+    for (int i = 0; i < 3; i++)
+        add_event(f, "a", now - 1000 - i, "ok", 100);
+    for (int i = 0; i < 4; i++)
+        add_event(f, "a", earlier - i, "ok", 100);
+    /* 250 micros each: the hour's 3, and the earlier 4 when still in this month */
+    int64_t month = 250 * (3 + (earlier - 3 >= mm_month_start_ms(now) ? 4 : 0));
+    mm_monitor_config cfg = {.catalog_path = f->path,
+                             .wake_fd = f->wake[1],
+                             .interval_ms = 3600000,
+                             .frame_wait_ms = 600000,
+                             .month_later = true};
+    mm_monitor *mon = NULL;
+    mm_error err = {0};
+    assert_int_equal(health_monitor_start(&cfg, &mon, &err), MM_OK);
+    assert_true(wait_wake(f)); /* the first figures */
+    mm_health_snapshot *snap = health_monitor_snapshot(mon);
+    assert_true(snap->month_pending);
+    const mm_health_figures *a = health_report_find(&snap->report, "a");
+    assert_int_equal(a->requests, 3);
+    assert_int_equal(a->cost_micros_hour, 750);
+    assert_int_equal(a->cost_micros_month, 0);
+    assert_int_equal(a->month_unpriced, 0);
+    health_snapshot_release(snap);
+    health_monitor_frame_shown(mon);
+    assert_true(wait_for(f, mon, month_read, NULL));
+    snap = health_monitor_snapshot(mon);
+    a = health_report_find(&snap->report, "a");
+    assert_int_equal(a->requests, 3);
+    assert_int_equal(a->cost_micros_month, month);
+    health_snapshot_release(snap);
+    add_event(f, "a", mm_now_ms(), "ok", 100);
+    int64_t four = 4;
+    assert_true(wait_for(f, mon, has_requests, &four));
+    snap = health_monitor_snapshot(mon);
+    assert_int_equal(health_report_find(&snap->report, "a")->cost_micros_month, month + 250);
+    health_snapshot_release(snap);
+    health_monitor_stop(mon);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -419,6 +472,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(the_lease_passes_to_the_other_monitor, setup, teardown),
         cmocka_unit_test_setup_teardown(a_console_monitor_probes_once_its_figures_are_drawn, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(a_console_monitor_reads_the_month_after_its_first_figures,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

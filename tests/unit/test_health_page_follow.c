@@ -1,6 +1,7 @@
 /* Unit tests of how the Health and Alerts pages follow changes (issue 15): a probe's commit by
  * another connection reloads neither, a new health snapshot formats again only the Health rows
- * shown whose figures changed, and the Alerts table is rebuilt only when the alerts changed. */
+ * shown whose figures changed (all of them when the month's cost comes after the first
+ * figures), and the Alerts table is rebuilt only when the alerts changed. */
 #include "test_catalog_util.h"
 
 #include <stdatomic.h>
@@ -76,22 +77,37 @@ static void take(ui_app *app, ui_page *page, mm_health_snapshot *snap)
     page->ops->on_wake(page, app);
 }
 
+/* The Health page over w's first snapshot (month_pending as given), loaded and laid out. */
+static ui_page *open_page(catalog_fixture *fx, health_world *w, ui_app *app, bool month_pending)
+{
+    world_init(w);
+    memset(app, 0, sizeof *app);
+    app->cat = fx->cat;
+    app->utf8 = true;
+    app->health = publish(w, NULL);
+    app->health->month_pending = month_pending;
+    app->health_serial = 1;
+    ui_page *page = ui_page_health_new(app, "health", "Health");
+    assert_non_null(page);
+    page->ops->load(page, app);
+    ui_table_layout(page->state, PANE); /* the page's table is its state's first member */
+    return page;
+}
+
+static void close_page(ui_page *page, ui_app *app, health_world *w)
+{
+    page->ops->destroy(page);
+    health_snapshot_release(app->health);
+    mm_window_set_free(&w->set);
+    free(w->accounts.items);
+}
+
 static void a_probe_commit_reloads_nothing_and_a_snapshot_only_the_rows_shown(void **state)
 {
-    catalog_fixture *fx = *state;
     health_world w;
-    world_init(&w);
     ui_app app;
-    memset(&app, 0, sizeof app);
-    app.cat = fx->cat;
-    app.utf8 = true;
-    app.health = publish(&w, NULL);
-    app.health_serial = 1;
-    ui_page *page = ui_page_health_new(&app, "health", "Health");
-    assert_non_null(page);
-    ui_table *t = page->state; /* the page's table is its state's first member */
-    page->ops->load(page, &app);
-    ui_table_layout(t, PANE);
+    ui_page *page = open_page(*state, &w, &app, false);
+    ui_table *t = page->state;
     unsigned long loads = t->loads, formats = t->formats;
     assert_true(formats <= 40);
     /* the app marks for re-reading after another connection's commit that added no audit
@@ -122,10 +138,30 @@ static void a_probe_commit_reloads_nothing_and_a_snapshot_only_the_rows_shown(vo
     for (size_t i = 0; i < t->nrows; i++)
         formatted += t->rows[i].cells != NULL;
     assert_true(formatted <= 40);
-    page->ops->destroy(page);
-    health_snapshot_release(app.health);
-    mm_window_set_free(&w.set);
-    free(w.accounts.items);
+    close_page(page, &app, &w);
+}
+
+/* The month's cost arriving after the first figures (the monitor's month_later): the month
+ * cells read "…" (dim) while it is pending, then the cost in every row shown, even where the
+ * other figures did not change. */
+static void the_month_column_is_pending_until_the_month_comes(void **state)
+{
+    health_world w;
+    ui_app app;
+    ui_page *page = open_page(*state, &w, &app, true);
+    ui_table *t = page->state;
+    enum { MONTH = 10 }; /* the "$ month" column */
+    assert_string_equal(t->cols[MONTH].title, "$ month");
+    assert_non_null(t->rows[0].cells);
+    assert_string_equal(t->rows[0].cells[MONTH].text, "…");
+    assert_int_equal(t->rows[0].cells[MONTH].element, UI_EL_DIM);
+    mm_account_window *win = mm_window_set_get(&w.set, "acct-00001");
+    win->month_cost_micros = 12340000;         /* $12.34 */
+    take(&app, page, publish(&w, app.health)); /* month_pending false */
+    ui_table_layout(t, PANE);
+    assert_string_equal(t->rows[0].cells[MONTH].text, "$0.00");
+    assert_string_equal(t->rows[1].cells[MONTH].text, "$12.34");
+    close_page(page, &app, &w);
 }
 
 static void fire(mm_catalog *cat, const char *subject)
@@ -175,6 +211,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             a_probe_commit_reloads_nothing_and_a_snapshot_only_the_rows_shown,
             catalog_fixture_setup, catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(the_month_column_is_pending_until_the_month_comes,
+                                        catalog_fixture_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(alerts_rebuild_only_when_the_alerts_changed,
                                         catalog_fixture_setup, catalog_fixture_teardown),
     };

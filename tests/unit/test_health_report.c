@@ -1,7 +1,7 @@
 /* Unit tests of the health figures loaded from a real catalog: month-to-date cost and the
  * month's unpriced events (older than the hour, from the catalog's totals; newer, folded),
- * kept apart from the hour's, windows tailed by event id agreeing with a fresh read, and the
- * settings table the loaders and the CLI share. */
+ * kept apart from the hour's, windows tailed by event id agreeing with a fresh read, the
+ * settings table the loaders and the CLI share, and the monitor's account list. */
 #include "testutil.h"
 
 #include <stdio.h>
@@ -261,6 +261,37 @@ static void health_maps_are_equal_only_with_the_same_statuses(void **state)
     assert_true(mm_health_map_equal(&empty, &(mm_health_map){0}));
 }
 
+/* The monitor's account list: every account by name with what the figures read of it (the
+ * provider, enabled, the reason it was disabled for, the monthly cap). */
+static void the_account_list_holds_what_the_figures_read(void **state)
+{
+    fixture *f = *state;
+    mm_account acc;
+    mm_account_init(&acc);
+    strcpy(acc.name, "b");
+    strcpy(acc.provider, "anthropic");
+    strcpy(acc.endpoint, "http://127.0.0.1:9/v1");
+    acc.monthly_cap_cents = 500;
+    mm_error err = {0};
+    assert_int_equal(catalog_account_insert(f->cat, &acc, "sk-ant-test", &err), MM_OK);
+    add_account(f, "a");
+    assert_int_equal(catalog_account_set_enabled(f->cat, "a", false, "over budget", &err), MM_OK);
+    mm_health_account_list list;
+    assert_int_equal(health_accounts_load(f->cat, &list, &err), MM_OK);
+    assert_int_equal(list.count, 2);
+    assert_string_equal(list.items[0].name, "a");
+    assert_string_equal(list.items[0].provider, "openai-compatible");
+    assert_false(list.items[0].enabled);
+    assert_string_equal(list.items[0].disabled_reason, "over budget");
+    assert_int_equal(list.items[0].monthly_cap_cents, MM_LIMIT_UNSET);
+    assert_string_equal(list.items[1].name, "b");
+    assert_string_equal(list.items[1].provider, "anthropic");
+    assert_true(list.items[1].enabled);
+    assert_null(list.items[1].disabled_reason);
+    assert_int_equal(list.items[1].monthly_cap_cents, 500);
+    health_accounts_free(&list);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -271,6 +302,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(tailed_windows_give_the_statuses_of_a_fresh_read, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(settings_are_read_and_checked_against_one_table, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(the_account_list_holds_what_the_figures_read, setup,
                                         teardown),
         cmocka_unit_test(health_maps_are_equal_only_with_the_same_statuses),
     };

@@ -195,6 +195,55 @@ static void month_cost_rolls_over(void **state)
     mm_window_set_free(&set);
 }
 
+/* The latest errors keep each text sanitized and once: a text as it came, a text equal to a
+ * kept one once sanitized, and a clean text equal to a kept one all share that one. */
+static void repeated_error_texts_are_kept_once_and_clean(void **state)
+{
+    (void)state;
+    mm_window_set set;
+    mm_window_set_init(&set, T0);
+    const char *texts[] = {"  refused\t\x1b now ", "refused now", "refused \x1b now",
+                           "refused\n now", "other"};
+    for (size_t i = 0; i < 5; i++) {
+        mm_usage_event ev = event("a", T0 + (int64_t)i, "network", 1);
+        strcpy(ev.message, texts[i]);
+        fold(&set, ev);
+    }
+    const mm_account_window *win = mm_window_set_find(&set, "a");
+    assert_int_equal(win->n_errors, 5);
+    assert_string_equal(mm_window_error(win, 0)->message, "other");
+    const char *kept = mm_window_error(win, 4)->message; /* the oldest */
+    assert_null(strchr(kept, '\x1b'));
+    assert_null(strchr(kept, '\t'));
+    assert_int_equal(kept[0] != ' ' && kept[strlen(kept) - 1] != ' ', true);
+    for (size_t i = 1; i < 4; i++)
+        assert_ptr_equal(mm_window_error(win, i)->message, kept);
+    mm_window_set_free(&set);
+}
+
+/* The month's totals read from the day rollups hold every event up to month_upto_id: a tailed
+ * event at or below it is counted in the hour but not a second time in the month. */
+static void month_cost_skips_events_already_in_the_rollups(void **state)
+{
+    (void)state;
+    mm_window_set set;
+    mm_window_set_init(&set, T0 + 60000);
+    mm_account_window *win = mm_window_set_get(&set, "a");
+    win->month_cost_micros = 700; /* the day rollups' sum, events 1..7 */
+    win->month_unpriced = 2;
+    set.month_upto_id = 7;
+    for (int64_t id = 6; id <= 9; id++) {
+        mm_usage_event ev = event("a", T0 + 1000 * id, "ok", 1);
+        ev.id = id;
+        ev.cost_micros = id == 9 ? -1 : 100; /* 9: no price */
+        fold(&set, ev);
+    }
+    assert_int_equal(win->month_cost_micros, 800); /* + event 8 */
+    assert_int_equal(win->month_unpriced, 3);      /* + event 9 */
+    assert_int_equal(sum(&set, "a", T0 + 60000, 60).events, 4);
+    mm_window_set_free(&set);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -205,6 +254,8 @@ int main(void)
         cmocka_unit_test(probes_track_failures_and_success),
         cmocka_unit_test(many_accounts_are_found_by_name),
         cmocka_unit_test(month_cost_rolls_over),
+        cmocka_unit_test(month_cost_skips_events_already_in_the_rollups),
+        cmocka_unit_test(repeated_error_texts_are_kept_once_and_clean),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -155,7 +155,13 @@ static void put_row(ui_app *app, health_page *st, const mm_health_figures *f, si
     snprintf(tin, sizeof tin, "%lld", (long long)f->tokens_in);
     snprintf(tout, sizeof tout, "%lld", (long long)f->tokens_out);
     money_format_spend(f->cost_micros_hour, f->unpriced, MONEY_CELL, hour, sizeof hour);
-    money_format_spend(f->cost_micros_month, f->month_unpriced, MONEY_CELL, month, sizeof month);
+    /* the month's cost follows the first figures (the monitor's month_later) */
+    bool month_pending = st->shown && st->shown->month_pending;
+    if (month_pending)
+        mm_copy(month, sizeof month, ui_glyph(app, UI_G_ELLIPSIS));
+    else
+        money_format_spend(f->cost_micros_month, f->month_unpriced, MONEY_CELL, month,
+                           sizeof month);
     format_sparkline(app, st, f, spark, sizeof spark);
     const char *cells[N_COLS] = {f->account, p ? p->display_name : f->provider,
                                  status,     avg,
@@ -170,7 +176,8 @@ static void put_row(ui_app *app, health_page *st, const mm_health_figures *f, si
     els[COL_COST_HOUR] = f->cost_micros_hour == 0 && f->unpriced > 0 ? UI_EL_DIM : UI_EL_NORMAL;
     bool month_unpriced_only = f->cost_micros_month == 0 && f->month_unpriced > 0;
     els[COL_COST_MONTH] =
-        money_cap_reached(f->cost_micros_month, money_cents_to_micros(f->monthly_cap_cents))
+        month_pending ? UI_EL_DIM
+        : money_cap_reached(f->cost_micros_month, money_cents_to_micros(f->monthly_cap_cents))
             ? UI_EL_BAD
             : (month_unpriced_only ? UI_EL_DIM : UI_EL_NORMAL);
     els[COL_SPARK] = st->spark_errors ? (any_errors(f) ? UI_EL_BAD : UI_EL_DIM) : UI_EL_OK;
@@ -248,7 +255,9 @@ static bool same_accounts(const mm_health_report *a, const mm_health_report *b)
 static void update_rows(ui_page *page, ui_app *app)
 {
     health_page *st = page->state;
-    if (!st->shown || !app->health || !same_accounts(&st->shown->report, &app->health->report)) {
+    /* the month's cost arriving changes every row's month cell, not only changed figures */
+    if (!st->shown || !app->health || !same_accounts(&st->shown->report, &app->health->report) ||
+        st->shown->month_pending != app->health->month_pending) {
         fill_rows(page, app);
         return;
     }

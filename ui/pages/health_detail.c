@@ -101,9 +101,10 @@ static void add_wrapped(health_detail *d, ui_element element, int width, int ind
     ui_lines_free(&wrapped);
 }
 
-static void spend_lines(health_detail *d, const mm_health_figures *f, int64_t now, int width)
+/* Month to date against the cap, when it resets and where the month's burn rate ends. */
+static void month_lines(health_detail *d, const mm_health_figures *f, int64_t now, int width)
 {
-    char spent[MONEY_TEXT_MAX], cap[MONEY_TEXT_MAX], hour[MONEY_TEXT_MAX], text[LINE_MAX];
+    char spent[MONEY_TEXT_MAX], cap[MONEY_TEXT_MAX], text[LINE_MAX];
     money_format_spend(f->cost_micros_month, f->month_unpriced, MONEY_DETAIL, spent, sizeof spent);
     int64_t month_start = mm_month_start_ms(now), next_month = mm_next_month_start_ms(now);
     int64_t cap_micros = money_cents_to_micros(f->monthly_cap_cents); /* 0: no cap */
@@ -155,6 +156,16 @@ static void spend_lines(health_detail *d, const mm_health_figures *f, int64_t no
         el = UI_EL_WARN;
     }
     add_wrapped(d, el, width, 2, text);
+}
+
+static void spend_lines(health_detail *d, const mm_health_figures *f, int64_t now, int width)
+{
+    char hour[MONEY_TEXT_MAX], text[LINE_MAX];
+    const mm_health_snapshot *snap = *d->snapshot;
+    if (snap && snap->month_pending) /* the month follows the first figures */
+        add_line(d, UI_EL_DIM, "%s", "Month to date: being read.");
+    else
+        month_lines(d, f, now, width);
     money_format_spend(f->cost_micros_hour, f->unpriced, MONEY_DETAIL, hour, sizeof hour);
     const char *est = f->usage_estimated > 0 ? "~" : ""; /* some counts are estimates */
     snprintf(text, sizeof text,
