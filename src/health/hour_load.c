@@ -111,7 +111,9 @@ static bool add_rollup(const mm_hour_rollup *row, void *ctx)
     mm_account_window *win = mm_window_set_get(load->set, row->account);
     mm_window_counts counts = counts_of(&row->sums);
     int64_t minute = row->start_ms / MM_MINUTE_MS;
-    if (!win || !mm_window_add_minute(win, minute, &counts, row->latency, row->latency_size))
+    /* the sketch holds the minute's successes: none, nothing to decode */
+    size_t latency_size = ok_of(&counts) > 0 ? row->latency_size : 0;
+    if (!win || !mm_window_add_minute(win, minute, &counts, row->latency, latency_size))
         return false;
     return strcmp(row->kind, "probe") != 0 || add_probes(load, row->account, minute, counts.events,
                                                          reached_of(&counts), ok_of(&counts));
@@ -187,14 +189,35 @@ static void plan_minutes(minute_plan *plan, const mm_account_window *win, int64_
                          const probe_minutes *probes)
 {
     plan->count = 0;
+    /* the hour's slots by minute: one at most a minute (the window's ring), so newest first is
+     * a walk down the hour; with a minute after it (an event stamped ahead of this clock) they
+     * are sorted */
+    const mm_minute_slot *at[MM_WINDOW_MINUTES] = {0};
+    int in_hour = 0, used = 0;
     for (int i = 0; i < win->n_slots; i++) {
+        const mm_minute_slot *slot = &win->slots[i];
+        if (slot->minute < since_minute || slot->events <= 0)
+            continue;
+        used++;
+        if (slot->minute - since_minute < MM_WINDOW_MINUTES) {
+            at[slot->minute - since_minute] = slot;
+            in_hour++;
+        }
+    }
+    for (int m = MM_WINDOW_MINUTES - 1; in_hour == used && m >= 0; m--)
+        if (at[m]) {
+            plan->slot[plan->count].minute = at[m]->minute;
+            mm_minute_counts(win, at[m], &plan->slot[plan->count++].counts);
+        }
+    for (int i = 0; in_hour < used && i < win->n_slots; i++) {
         const mm_minute_slot *slot = &win->slots[i];
         if (slot->minute < since_minute || slot->events <= 0)
             continue;
         plan->slot[plan->count].minute = slot->minute;
         mm_minute_counts(win, slot, &plan->slot[plan->count++].counts);
     }
-    qsort(plan->slot, (size_t)plan->count, sizeof plan->slot[0], newer_first);
+    if (in_hour < used)
+        qsort(plan->slot, (size_t)plan->count, sizeof plan->slot[0], newer_first);
     memset(plan->needed, 0, sizeof plan->needed);
     if (!plan->count)
         return;
@@ -354,10 +377,11 @@ static mm_status load_hour_in(hour_load *load, mm_catalog *cat, const mm_account
                               mm_error *err)
 {
     mm_status st = MM_OK;
-    if (!accounts) { /* every account: the size of the hour first, from one sum */
-        int64_t events = 0, in_catalog = 0;
-        st = catalog_hour_size(load->reader, load->since_ms, &events, &in_catalog, err);
-        if (st == MM_OK && events <= RAW_EVENTS_AN_ACCOUNT * in_catalog)
+    if (!accounts) { /* every account: the size of the hour first */
+        bool small = false;
+        st =
+            catalog_hour_is_small(load->reader, load->since_ms, RAW_EVENTS_AN_ACCOUNT, &small, err);
+        if (st == MM_OK && small)
             return load_raw(cat, accounts, load, err);
     }
     if (st == MM_OK && !accounts)
