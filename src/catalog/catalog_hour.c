@@ -54,6 +54,20 @@ static const char HOUR_STREAMED[] =
     "ttft_ms FROM usage_events WHERE account = ?1 AND ts_ms >= ?2 AND id <= ?3 "
     "AND kind = 'request' AND outcome = 'ok' AND ttft_ms >= 0 ORDER BY ts_ms, id";
 
+/* Every account's streamed successes in the hour, for all accounts at once. SQLite: the first id
+ * stamped in the hour from the time index (id + 0 keeps SQLite off a walk of the table by id for
+ * min), then the ids from it in one range of the table, read in order without a look-up a row
+ * (+ts_ms keeps it off the time index); PostgreSQL: the time index, one round trip. */
+static const char HOUR_FIRST_ID[] = "SELECT min(id + 0) FROM usage_events WHERE ts_ms >= ?1";
+#define STREAMED_COLUMNS                                                                           \
+    "SELECT id, ts_ms, kind, account, provider, outcome, http_status, retry_after_ms, message, "   \
+    "ttft_ms FROM usage_events WHERE "
+#define STREAMED_WHERE "AND kind = 'request' AND outcome = 'ok' AND ttft_ms >= 0 ORDER BY ts_ms, id"
+static const char HOUR_STREAMED_ALL_LITE[] =
+    STREAMED_COLUMNS "id >= ?3 AND id <= ?2 AND +ts_ms >= ?1 " STREAMED_WHERE;
+static const char HOUR_STREAMED_ALL_PG[] =
+    STREAMED_COLUMNS "ts_ms >= ?1 AND id <= ?2 " STREAMED_WHERE;
+
 enum { STMT_EVENTS, STMT_COOLDOWN, STMT_STREAMED, STMT_ACCOUNT_ROLLUPS, STMT_COUNT };
 static const char *const STMT_SQL[STMT_COUNT] = {HOUR_EVENTS, HOUR_COOLDOWN, HOUR_STREAMED,
                                                  HOUR_ACCOUNT_ROLLUPS};
@@ -274,6 +288,46 @@ mm_status catalog_hour_streamed(mm_hour_reader *reader, const char *account, int
     db_bind_int64(stmt, 2, since_ms);
     db_bind_int64(stmt, 3, upto_id);
     return stream_rows(reader, stmt, true, fn, ctx, err);
+}
+
+mm_status catalog_hour_streamed_all(mm_hour_reader *reader, int64_t since_ms, int64_t upto_id,
+                                    int64_t max_span, mm_usage_fn fn, void *ctx, bool *read,
+                                    mm_error *err)
+{
+    *read = false;
+    int64_t first = 0; /* SQLite: the hour's first id, upto_id + 1 when it has none */
+    mm_status st = MM_OK;
+    if (!on_postgres(reader)) {
+        first = upto_id + 1;
+        db_stmt *stmt;
+        st = cat_prepare(reader->cat, HOUR_FIRST_ID, &stmt, err);
+        if (st != MM_OK)
+            return st;
+        db_bind_int64(stmt, 1, since_ms);
+        if (db_step(stmt) != DB_ROW)
+            st = cat_db_error(reader->cat, "reading the hour's first event", err);
+        else if (!db_column_is_null(stmt, 0))
+            first = db_column_int64(stmt, 0);
+        db_finalize(stmt);
+        if (st != MM_OK || upto_id - first >= max_span)
+            return st;
+    }
+    *read = true;
+    if (first > upto_id)
+        return MM_OK; /* no event in the hour */
+    db_stmt *stmt;
+    st = cat_prepare(reader->cat,
+                     on_postgres(reader) ? HOUR_STREAMED_ALL_PG : HOUR_STREAMED_ALL_LITE, &stmt,
+                     err);
+    if (st != MM_OK)
+        return st;
+    db_bind_int64(stmt, 1, since_ms);
+    db_bind_int64(stmt, 2, upto_id);
+    if (!on_postgres(reader))
+        db_bind_int64(stmt, 3, first);
+    st = stream_rows(reader, stmt, true, fn, ctx, err);
+    db_finalize(stmt);
+    return st;
 }
 
 mm_status catalog_hour_account_rollups(mm_hour_reader *reader, const char *account,

@@ -74,4 +74,13 @@ mm_status catalog_hour_cooldown(mm_hour_reader *reader, const char *account, int
 mm_status catalog_hour_streamed(mm_hour_reader *reader, const char *account, int64_t since_ms,
                                 int64_t upto_id, mm_usage_fn fn, void *ctx, mm_error *err);
 
+/* catalog_hour_streamed of every account at once, ascending by (ts_ms, id): on PostgreSQL one
+ * statement; on SQLite one range of ids (from the first stamped at or after since_ms), read only
+ * when it spans fewer than max_span ids (an event stamped ahead of its time, or written long
+ * after it, makes the range hold other hours' events): *read false otherwise, nothing given to
+ * fn (read each account's with catalog_hour_streamed). */
+mm_status catalog_hour_streamed_all(mm_hour_reader *reader, int64_t since_ms, int64_t upto_id,
+                                    int64_t max_span, mm_usage_fn fn, void *ctx, bool *read,
+                                    mm_error *err);
+
 #endif
