@@ -9,19 +9,29 @@
 #include "catalog/catalog_internal.h"
 #include "catalog/db_array.h"
 
-/* The minute rollups of the accounts from a minute on: start_ms leads the primary key, so this
- * reads the hour's rows and no others (`scope || ''` keeps SQLite off the by-name index). */
-static const char HOUR_ROLLUPS[] =
-    "SELECT name, kind, start_ms, events, errors, request_errors, rate_limited, tokens_in, "
-    "tokens_out, tokens_cache_read, tokens_cache_write, usage_estimated, cost_micros, unpriced, "
-    "served, served_tokens, served_cost_micros, latency FROM usage_rollup_minute "
-    "WHERE start_ms >= ?1 AND scope || '' = 'account'";
+/* The minute rollups of the accounts from a minute on, with the columns the windows read (not
+ * the served sums): start_ms leads SQLite's primary key, so this reads the hour's rows and no
+ * others (`+scope` keeps SQLite off the by-name index without making a string a row; PostgreSQL
+ * has no unary + for text, and its start-time index serves the range). */
+#define HOUR_COLUMNS                                                                               \
+    "SELECT name, kind, start_ms, events, errors, request_errors, rate_limited, tokens_in, "       \
+    "tokens_out, tokens_cache_read, tokens_cache_write, usage_estimated, cost_micros, unpriced, "  \
+    "latency FROM usage_rollup_minute "
+enum { HOUR_SUMS = 11, HOUR_LATENCY = 14 }; /* the sums read (events .. unpriced), the sketch */
+static const char HOUR_ROLLUPS_LITE[] = HOUR_COLUMNS "WHERE start_ms >= ?1 AND +scope = 'account'";
+static const char HOUR_ROLLUPS_PG[] = HOUR_COLUMNS "WHERE start_ms >= ?1 AND scope = 'account'";
+/* Whether the hour is small (catalog_hour_is_small): the events of at most ?2 x accounts + 1 of
+ * its rows (every row holds an event or more, so the rows not read cannot make a small hour) and
+ * the number of accounts. */
+#define HOUR_SIZE(scope)                                                                           \
+    "SELECT (SELECT coalesce(sum(events), 0) FROM (SELECT events FROM usage_rollup_minute "        \
+    "WHERE start_ms >= ?1 AND " scope " = 'account' "                                              \
+    "LIMIT (SELECT count(*) FROM accounts) * ?2 + 1) h), (SELECT count(*) FROM accounts)"
+static const char HOUR_SIZE_LITE[] = HOUR_SIZE("+scope");
+static const char HOUR_SIZE_PG[] = HOUR_SIZE("scope");
 /* One account's: the by-name index. */
 static const char HOUR_ACCOUNT_ROLLUPS[] =
-    "SELECT name, kind, start_ms, events, errors, request_errors, rate_limited, tokens_in, "
-    "tokens_out, tokens_cache_read, tokens_cache_write, usage_estimated, cost_micros, unpriced, "
-    "served, served_tokens, served_cost_micros, latency FROM usage_rollup_minute "
-    "WHERE scope = 'account' AND name = ?2 AND model = '' AND start_ms >= ?1";
+    HOUR_COLUMNS "WHERE scope = 'account' AND name = ?2 AND model = '' AND start_ms >= ?1";
 /* One account's events in a range of time: the (account, ts_ms, ...) index. */
 static const char HOUR_EVENTS[] =
     "SELECT id, ts_ms, kind, account, provider, outcome, http_status, retry_after_ms, message "
@@ -43,6 +53,20 @@ static const char HOUR_STREAMED[] =
     "SELECT id, ts_ms, kind, account, provider, outcome, http_status, retry_after_ms, message, "
     "ttft_ms FROM usage_events WHERE account = ?1 AND ts_ms >= ?2 AND id <= ?3 "
     "AND kind = 'request' AND outcome = 'ok' AND ttft_ms >= 0 ORDER BY ts_ms, id";
+
+/* Every account's streamed successes in the hour, for all accounts at once. SQLite: the first id
+ * stamped in the hour from the time index (id + 0 keeps SQLite off a walk of the table by id for
+ * min), then the ids from it in one range of the table, read in order without a look-up a row
+ * (+ts_ms keeps it off the time index); PostgreSQL: the time index, one round trip. */
+static const char HOUR_FIRST_ID[] = "SELECT min(id + 0) FROM usage_events WHERE ts_ms >= ?1";
+#define STREAMED_COLUMNS                                                                           \
+    "SELECT id, ts_ms, kind, account, provider, outcome, http_status, retry_after_ms, message, "   \
+    "ttft_ms FROM usage_events WHERE "
+#define STREAMED_WHERE "AND kind = 'request' AND outcome = 'ok' AND ttft_ms >= 0 ORDER BY ts_ms, id"
+static const char HOUR_STREAMED_ALL_LITE[] =
+    STREAMED_COLUMNS "id >= ?3 AND id <= ?2 AND +ts_ms >= ?1 " STREAMED_WHERE;
+static const char HOUR_STREAMED_ALL_PG[] =
+    STREAMED_COLUMNS "ts_ms >= ?1 AND id <= ?2 " STREAMED_WHERE;
 
 enum { STMT_EVENTS, STMT_COOLDOWN, STMT_STREAMED, STMT_ACCOUNT_ROLLUPS, STMT_COUNT };
 static const char *const STMT_SQL[STMT_COUNT] = {HOUR_EVENTS, HOUR_COOLDOWN, HOUR_STREAMED,
@@ -80,20 +104,19 @@ void catalog_hour_close(mm_hour_reader *reader)
     free(reader);
 }
 
-/* Steps a rollups' statement to its end, each row to fn. */
+/* Steps a rollups' statement to its end, each row to fn (the names as the statement holds them:
+ * no copy a row). */
 static mm_status stream_rollups(mm_hour_reader *reader, db_stmt *stmt, mm_hour_rollup_fn fn,
                                 void *ctx, mm_error *err)
 {
     mm_status st = MM_OK;
     int rc;
-    char account[MM_NAME_MAX], kind[8];
     while (st == MM_OK && (rc = db_step(stmt)) == DB_ROW) {
-        mm_hour_rollup row = {.account = account, .kind = kind};
-        db_column_copy(stmt, 0, account, sizeof account);
-        db_column_copy(stmt, 1, kind, sizeof kind);
-        row.start_ms = db_column_int64(stmt, 2);
-        cat_rollup_read_sums(stmt, 3, &row.sums);
-        row.latency = db_column_blob(stmt, 17, &row.latency_size);
+        mm_hour_rollup row = {.account = db_column_text(stmt, 0),
+                              .kind = db_column_text(stmt, 1),
+                              .start_ms = db_column_int64(stmt, 2)};
+        cat_rollup_read_sums(stmt, 3, HOUR_SUMS, &row.sums);
+        row.latency = db_column_blob(stmt, HOUR_LATENCY, &row.latency_size);
         if (!fn(&row, ctx))
             st = cat_out_of_memory(err);
     }
@@ -102,11 +125,17 @@ static mm_status stream_rollups(mm_hour_reader *reader, db_stmt *stmt, mm_hour_r
     return st;
 }
 
+static bool on_postgres(const mm_hour_reader *reader)
+{
+    return db_kind_of(reader->cat->db) == DB_POSTGRES;
+}
+
 mm_status catalog_hour_rollups(mm_hour_reader *reader, int64_t since_ms, mm_hour_rollup_fn fn,
                                void *ctx, mm_error *err)
 {
     db_stmt *stmt;
-    mm_status st = cat_prepare(reader->cat, HOUR_ROLLUPS, &stmt, err);
+    mm_status st = cat_prepare(
+        reader->cat, on_postgres(reader) ? HOUR_ROLLUPS_PG : HOUR_ROLLUPS_LITE, &stmt, err);
     if (st != MM_OK)
         return st;
     db_bind_int64(stmt, 1, since_ms);
@@ -201,7 +230,7 @@ mm_status catalog_hour_events_in(mm_hour_reader *reader, const mm_hour_range *ra
                                  int64_t max_id, mm_usage_fn fn, void *ctx, mm_error *err)
 {
     mm_status st = MM_OK;
-    if (db_kind_of(reader->cat->db) != DB_POSTGRES) {
+    if (!on_postgres(reader)) {
         for (size_t i = 0; st == MM_OK && i < count; i++)
             st = catalog_hour_events(reader, ranges[i].account, ranges[i].from_ms, ranges[i].to_ms,
                                      max_id, fn, ctx, err);
@@ -261,6 +290,46 @@ mm_status catalog_hour_streamed(mm_hour_reader *reader, const char *account, int
     return stream_rows(reader, stmt, true, fn, ctx, err);
 }
 
+mm_status catalog_hour_streamed_all(mm_hour_reader *reader, int64_t since_ms, int64_t upto_id,
+                                    int64_t max_span, mm_usage_fn fn, void *ctx, bool *read,
+                                    mm_error *err)
+{
+    *read = false;
+    int64_t first = 0; /* SQLite: the hour's first id, upto_id + 1 when it has none */
+    mm_status st = MM_OK;
+    if (!on_postgres(reader)) {
+        first = upto_id + 1;
+        db_stmt *stmt;
+        st = cat_prepare(reader->cat, HOUR_FIRST_ID, &stmt, err);
+        if (st != MM_OK)
+            return st;
+        db_bind_int64(stmt, 1, since_ms);
+        if (db_step(stmt) != DB_ROW)
+            st = cat_db_error(reader->cat, "reading the hour's first event", err);
+        else if (!db_column_is_null(stmt, 0))
+            first = db_column_int64(stmt, 0);
+        db_finalize(stmt);
+        if (st != MM_OK || upto_id - first >= max_span)
+            return st;
+    }
+    *read = true;
+    if (first > upto_id)
+        return MM_OK; /* no event in the hour */
+    db_stmt *stmt;
+    st = cat_prepare(reader->cat,
+                     on_postgres(reader) ? HOUR_STREAMED_ALL_PG : HOUR_STREAMED_ALL_LITE, &stmt,
+                     err);
+    if (st != MM_OK)
+        return st;
+    db_bind_int64(stmt, 1, since_ms);
+    db_bind_int64(stmt, 2, upto_id);
+    if (!on_postgres(reader))
+        db_bind_int64(stmt, 3, first);
+    st = stream_rows(reader, stmt, true, fn, ctx, err);
+    db_finalize(stmt);
+    return st;
+}
+
 mm_status catalog_hour_account_rollups(mm_hour_reader *reader, const char *account,
                                        int64_t since_ms, mm_hour_rollup_fn fn, void *ctx,
                                        mm_error *err)
@@ -276,25 +345,21 @@ mm_status catalog_hour_account_rollups(mm_hour_reader *reader, const char *accou
     return st;
 }
 
-mm_status catalog_hour_size(mm_hour_reader *reader, int64_t since_ms, int64_t *events,
-                            int64_t *accounts, mm_error *err)
+mm_status catalog_hour_is_small(mm_hour_reader *reader, int64_t since_ms, int64_t events_an_account,
+                                bool *small, mm_error *err)
 {
-    *events = *accounts = 0;
+    *small = false;
     db_stmt *stmt;
-    mm_status st = cat_prepare(reader->cat,
-                               "SELECT (SELECT coalesce(sum(events), 0) FROM usage_rollup_minute "
-                               "WHERE start_ms >= ?1 AND scope || '' = 'account'), "
-                               "(SELECT count(*) FROM accounts)",
-                               &stmt, err);
+    mm_status st =
+        cat_prepare(reader->cat, on_postgres(reader) ? HOUR_SIZE_PG : HOUR_SIZE_LITE, &stmt, err);
     if (st != MM_OK)
         return st;
     db_bind_int64(stmt, 1, since_ms);
-    if (db_step(stmt) == DB_ROW) {
-        *events = db_column_int64(stmt, 0);
-        *accounts = db_column_int64(stmt, 1);
-    } else {
+    db_bind_int64(stmt, 2, events_an_account);
+    if (db_step(stmt) == DB_ROW)
+        *small = db_column_int64(stmt, 0) <= events_an_account * db_column_int64(stmt, 1);
+    else
         st = cat_db_error(reader->cat, "reading the size of the last hour", err);
-    }
     db_finalize(stmt);
     return st;
 }

@@ -71,9 +71,10 @@ mm_status cat_rollup_read_upto(mm_catalog *cat, int64_t *upto, mm_error *err);
 /* The rollups' position (meta's rollups_upto_id, 0 when never written) and the newest event's
  * id, in one query (one round trip). */
 mm_status cat_rollup_read_positions(mm_catalog *cat, int64_t *upto, int64_t *top, mm_error *err);
-/* A rollup row's 14 sums (events, errors, ... served_cost_micros, in mm_usage_rollup's order)
- * from stmt's columns first..first+13. */
-void cat_rollup_read_sums(db_stmt *stmt, int first, mm_usage_rollup *s);
+/* A rollup row's first `count` sums of the MM_ROLLUP_SUMS (events, errors, ... served_cost_micros,
+ * in mm_usage_rollup's order) from stmt's columns first..first+count-1, the rest zero. */
+enum { MM_ROLLUP_SUMS = 14 };
+void cat_rollup_read_sums(db_stmt *stmt, int first, int count, mm_usage_rollup *s);
 mm_status cat_rollup_set_upto(mm_catalog *cat, int64_t upto, mm_error *err);
 bool cat_rollup_is_empty(const mm_catalog *cat); /* nothing pending */
 void cat_rollup_free(mm_catalog *cat);

@@ -842,8 +842,9 @@ static mm_status flush_before_read(mm_catalog *cat, mm_error *err)
     "coalesce(sum(unpriced), 0), coalesce(sum(served), 0), coalesce(sum(served_tokens), 0), "      \
     "coalesce(sum(served_cost_micros), 0) "
 
-void cat_rollup_read_sums(db_stmt *stmt, int first, mm_usage_rollup *s)
+void cat_rollup_read_sums(db_stmt *stmt, int first, int count, mm_usage_rollup *s)
 {
+    memset(s, 0, sizeof *s);
     int64_t *fields[] = {&s->events,
                          &s->errors,
                          &s->request_errors,
@@ -858,8 +859,8 @@ void cat_rollup_read_sums(db_stmt *stmt, int first, mm_usage_rollup *s)
                          &s->served,
                          &s->served_tokens,
                          &s->served_cost_micros};
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        *fields[i] = db_column_int64(stmt, first + (int)i);
+    for (int i = 0; i < count && i < (int)(sizeof fields / sizeof fields[0]); i++)
+        *fields[i] = db_column_int64(stmt, first + i);
 }
 
 #define RANGE_WHERE                                                                                \
@@ -911,7 +912,7 @@ mm_status catalog_usage_rollup_sum(mm_catalog *cat, const mm_rollup_query *q, mm
     if (st != MM_OK)
         return st;
     if (db_step(stmt) == DB_ROW)
-        cat_rollup_read_sums(stmt, 0, out);
+        cat_rollup_read_sums(stmt, 0, MM_ROLLUP_SUMS, out);
     else
         st = cat_db_error(cat, "reading the usage rollups", err);
     db_finalize(stmt);

@@ -15,7 +15,8 @@ typedef struct mm_hour_rollup {
     const char *account;
     const char *kind; /* "probe" or "request" */
     int64_t start_ms; /* the minute's first ms */
-    mm_usage_rollup sums;
+    mm_usage_rollup
+        sums; /* events .. unpriced (the served sums zero: the windows do not read them) */
     const void *latency; /* the stored sketch (util/histogram's encoding) of its successes */
     size_t latency_size;
 } mm_hour_rollup;
@@ -40,10 +41,11 @@ mm_status catalog_hour_rollups(mm_hour_reader *reader, int64_t since_ms, mm_hour
 mm_status catalog_hour_account_rollups(mm_hour_reader *reader, const char *account,
                                        int64_t since_ms, mm_hour_rollup_fn fn, void *ctx,
                                        mm_error *err);
-/* The events the minute rollups hold from since_ms on (one sum over the range of their key)
- * and the number of accounts in the catalog: how big the hour is before reading it. */
-mm_status catalog_hour_size(mm_hour_reader *reader, int64_t since_ms, int64_t *events,
-                            int64_t *accounts, mm_error *err);
+/* *small: the minute rollups from since_ms on hold at most events_an_account x the accounts in
+ * the catalog events (how big the hour is before reading it; reads at most that many + 1 of the
+ * hour's rows, as every row holds an event). */
+mm_status catalog_hour_is_small(mm_hour_reader *reader, int64_t since_ms, int64_t events_an_account,
+                                bool *small, mm_error *err);
 /* The account's events with from_ms <= ts_ms < to_ms and id <= max_id, ascending by (ts_ms, id),
  * with the columns the windows' state reads: id, ts_ms, kind, account, provider, outcome,
  * http_status, retry_after_ms, message (the rest zero, latency and TTFT -1). */
@@ -71,5 +73,14 @@ mm_status catalog_hour_cooldown(mm_hour_reader *reader, const char *account, int
  * the time to first token has no rollup. */
 mm_status catalog_hour_streamed(mm_hour_reader *reader, const char *account, int64_t since_ms,
                                 int64_t upto_id, mm_usage_fn fn, void *ctx, mm_error *err);
+
+/* catalog_hour_streamed of every account at once, ascending by (ts_ms, id): on PostgreSQL one
+ * statement; on SQLite one range of ids (from the first stamped at or after since_ms), read only
+ * when it spans fewer than max_span ids (an event stamped ahead of its time, or written long
+ * after it, makes the range hold other hours' events): *read false otherwise, nothing given to
+ * fn (read each account's with catalog_hour_streamed). */
+mm_status catalog_hour_streamed_all(mm_hour_reader *reader, int64_t since_ms, int64_t upto_id,
+                                    int64_t max_span, mm_usage_fn fn, void *ctx, bool *read,
+                                    mm_error *err);
 
 #endif

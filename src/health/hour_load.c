@@ -31,6 +31,10 @@ typedef struct hour_load {
     probe_minutes *probes; /* by window position, all zero for an account without probes: one
                               block for the load, freed with it */
     size_t n_probes;
+    int64_t hour_events;    /* the windows' events in the hour */
+    int64_t request_events; /* the minute rollups' requests in the hour... */
+    int64_t ok_requests;    /* ...and their successes */
+    bool streamed_read;     /* every account's streamed successes read at once */
     bool out_of_memory;
 } hour_load;
 
@@ -111,8 +115,14 @@ static bool add_rollup(const mm_hour_rollup *row, void *ctx)
     mm_account_window *win = mm_window_set_get(load->set, row->account);
     mm_window_counts counts = counts_of(&row->sums);
     int64_t minute = row->start_ms / MM_MINUTE_MS;
-    if (!win || !mm_window_add_minute(win, minute, &counts, row->latency, row->latency_size))
+    /* the sketch holds the minute's successes: none, nothing to decode */
+    size_t latency_size = ok_of(&counts) > 0 ? row->latency_size : 0;
+    if (!win || !mm_window_add_minute(win, minute, &counts, row->latency, latency_size))
         return false;
+    if (strcmp(row->kind, "request") == 0) {
+        load->request_events += counts.events;
+        load->ok_requests += ok_of(&counts);
+    }
     return strcmp(row->kind, "probe") != 0 || add_probes(load, row->account, minute, counts.events,
                                                          reached_of(&counts), ok_of(&counts));
 }
@@ -187,14 +197,35 @@ static void plan_minutes(minute_plan *plan, const mm_account_window *win, int64_
                          const probe_minutes *probes)
 {
     plan->count = 0;
+    /* the hour's slots by minute: one at most a minute (the window's ring), so newest first is
+     * a walk down the hour; with a minute after it (an event stamped ahead of this clock) they
+     * are sorted */
+    const mm_minute_slot *at[MM_WINDOW_MINUTES] = {0};
+    int in_hour = 0, used = 0;
     for (int i = 0; i < win->n_slots; i++) {
+        const mm_minute_slot *slot = &win->slots[i];
+        if (slot->minute < since_minute || slot->events <= 0)
+            continue;
+        used++;
+        if (slot->minute - since_minute < MM_WINDOW_MINUTES) {
+            at[slot->minute - since_minute] = slot;
+            in_hour++;
+        }
+    }
+    for (int m = MM_WINDOW_MINUTES - 1; in_hour == used && m >= 0; m--)
+        if (at[m]) {
+            plan->slot[plan->count].minute = at[m]->minute;
+            mm_minute_counts(win, at[m], &plan->slot[plan->count++].counts);
+        }
+    for (int i = 0; in_hour < used && i < win->n_slots; i++) {
         const mm_minute_slot *slot = &win->slots[i];
         if (slot->minute < since_minute || slot->events <= 0)
             continue;
         plan->slot[plan->count].minute = slot->minute;
         mm_minute_counts(win, slot, &plan->slot[plan->count++].counts);
     }
-    qsort(plan->slot, (size_t)plan->count, sizeof plan->slot[0], newer_first);
+    if (in_hour < used)
+        qsort(plan->slot, (size_t)plan->count, sizeof plan->slot[0], newer_first);
     memset(plan->needed, 0, sizeof plan->needed);
     if (!plan->count)
         return;
@@ -293,16 +324,38 @@ static mm_status finish_state(hour_load *load, mm_account_window *win, const pro
     if (hour.rate_limited > 0)
         st = catalog_hour_cooldown(load->reader, win->account, load->since_ms, load->max_id,
                                    &win->cooldown_until_ms, err);
-    if (st == MM_OK && ok_of(&hour) > (probes ? probes->ok : 0))
+    if (st == MM_OK && !load->streamed_read && ok_of(&hour) > (probes ? probes->ok : 0))
         st = catalog_hour_streamed(load->reader, win->account, load->since_ms, load->rollups_upto,
                                    add_streamed, load, err);
     return st;
 }
 
+/* At most this many ids an event in the hour, the streamed successes of every account are read
+ * in one range of ids (catalog_hour_streamed_all) rather than an account at a time. */
+#define STREAMED_SPAN_AN_EVENT 4
+
+/* Whether every account's streamed successes are read at once: when requests are half the
+ * hour's events or more (the one read costs the hour's events, about 2,000 instructions each on
+ * SQLite, an account's read about 4,500 an event of its hour; an hour of probe rounds and a few
+ * requests is read an account at a time). None when the rollups hold no successful request. */
+static mm_status read_streamed(hour_load *load, mm_error *err)
+{
+    if (!load->ok_requests) {
+        load->streamed_read = true;
+        return MM_OK;
+    }
+    if (2 * load->request_events < load->hour_events)
+        return MM_OK;
+    return catalog_hour_streamed_all(load->reader, load->since_ms, load->rollups_upto,
+                                     STREAMED_SPAN_AN_EVENT * load->hour_events + 1024,
+                                     add_streamed, load, &load->streamed_read, err);
+}
+
 /* The state of the first `count` windows (those with events in the hour): the raw events of
  * every account's planned minutes in one read (catalog_hour_events_in: one statement on
- * PostgreSQL), then what the rollups tell about the rest, an account at a time. */
-static mm_status load_states(hour_load *load, size_t count, mm_error *err)
+ * PostgreSQL), every account's streamed successes in one read when all accounts are loaded,
+ * then what the rollups tell about the rest, an account at a time. */
+static mm_status load_states(hour_load *load, size_t count, bool every_account, mm_error *err)
 {
     range_list ranges = {0};
     mm_status st = MM_OK;
@@ -314,6 +367,10 @@ static mm_status load_states(hour_load *load, size_t count, mm_error *err)
         st = catalog_hour_events_in(load->reader, ranges.items, ranges.count, load->max_id,
                                     track_event, load, err);
     free(ranges.items);
+    /* the windows hold every account with events in the hour, so each streamed success has
+     * its window; listed accounts are read apart (the range holds the others' too) */
+    if (st == MM_OK && every_account)
+        st = read_streamed(load, err);
     for (size_t i = 0; st == MM_OK && !load->out_of_memory && i < count; i++)
         st = finish_state(load, load->set->items[i], i < load->n_probes ? &load->probes[i] : NULL,
                           err);
@@ -354,10 +411,11 @@ static mm_status load_hour_in(hour_load *load, mm_catalog *cat, const mm_account
                               mm_error *err)
 {
     mm_status st = MM_OK;
-    if (!accounts) { /* every account: the size of the hour first, from one sum */
-        int64_t events = 0, in_catalog = 0;
-        st = catalog_hour_size(load->reader, load->since_ms, &events, &in_catalog, err);
-        if (st == MM_OK && events <= RAW_EVENTS_AN_ACCOUNT * in_catalog)
+    if (!accounts) { /* every account: the size of the hour first */
+        bool small = false;
+        st =
+            catalog_hour_is_small(load->reader, load->since_ms, RAW_EVENTS_AN_ACCOUNT, &small, err);
+        if (st == MM_OK && small)
             return load_raw(cat, accounts, load, err);
     }
     if (st == MM_OK && !accounts)
@@ -374,6 +432,7 @@ static mm_status load_hour_in(hour_load *load, mm_catalog *cat, const mm_account
     for (size_t i = 0; i < load->set->count; i++)
         for (int m = 0; m < load->set->items[i]->n_slots; m++)
             events += load->set->items[i]->slots[m].events;
+    load->hour_events = events;
     if (st == MM_OK && events <= RAW_EVENTS_AN_ACCOUNT * (int64_t)load->set->count) {
         mm_window_set_free(load->set);
         mm_window_set_init(load->set, load->now_ms);
@@ -382,7 +441,7 @@ static mm_status load_hour_in(hour_load *load, mm_catalog *cat, const mm_account
     }
     /* the windows made so far are those with events in the hour: the state of each */
     if (st == MM_OK)
-        st = load_states(load, load->set->count, err);
+        st = load_states(load, load->set->count, !accounts, err);
     if (st == MM_OK && load->out_of_memory)
         st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory loading the last hour");
     return st;

@@ -292,6 +292,36 @@ static void rollups_give_the_windows_of_the_raw_events(void **state)
     assert_rollups_match_raw(f, NOW);
 }
 
+/* A streamed success stored first and thousands of older events after it: the hour's first id is
+ * far below the rest of the hour, so its streamed successes are read an account at a time
+ * rather than as one range of ids holding the older events; the windows are the same. */
+static void an_hour_far_apart_in_ids_gives_the_same_windows(void **state)
+{
+    fixture *f = *state;
+    mm_usage_event ahead = event("ahead", "request", NOW - 5 * MINUTE, "ok");
+    ahead.latency_ms = 80;
+    ahead.streamed = true;
+    ahead.ttft_ms = 40;
+    insert(f, &ahead, 1);
+    for (int k = 0; k < 40; k++) /* 4,800 refused probes, 44 h to 4 h before now */
+        dead_probes(f, "old", NOW - (44 - k) * 60 * MINUTE, NOW - (43 - k) * 60 * MINUTE);
+    fill_catalog(f);
+    assert_rollups_match_raw(f, NOW);
+    mm_window_set set;
+    int64_t max_id = 0;
+    mm_error err = {0};
+    assert_int_equal(health_hour_load(f->cat, NOW, &set, &max_id, &err), MM_OK);
+    const mm_account_window *win = mm_window_set_find(&set, "ahead");
+    assert_non_null(win);
+    const mm_minute_slot *slot = mm_window_minute(win, (NOW - 5 * MINUTE) / MINUTE);
+    assert_non_null(slot);
+    const mm_minute_detail *detail = mm_window_slot_detail(win, slot);
+    assert_true(detail && detail->ttft); /* its time to first token, 40 ms */
+    assert_int_equal(detail->ttft->count, 1);
+    assert_int_equal(detail->ttft->sum, 40);
+    mm_window_set_free(&set);
+}
+
 /* Many accounts' planned minutes read at once (on PostgreSQL one statement for all of them, the
  * ranges as arrays): each account's state as from its raw events, whatever its name holds. */
 static void every_accounts_state_read_at_once(void **state)
@@ -406,6 +436,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(an_hour_of_refused_probes_stays_small, setup, teardown),
         cmocka_unit_test_setup_teardown(listed_accounts_are_loaded_alone, setup, teardown),
+        cmocka_unit_test_setup_teardown(an_hour_far_apart_in_ids_gives_the_same_windows, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
