@@ -504,6 +504,9 @@ static void free_sketches(grain_rows *g)
     free(g->rows);
 }
 
+#define GRAIN_HEAD_MAX (sizeof UPSERT_HEAD + 32)
+#define GRAIN_UPSERT_TAIL UPSERT_TAIL "mm_latency_merge(r.latency, excluded.latency)"
+
 /* One grain's pending rows as one db_insert_rows upsert (SQLite: the reused one-row statement,
  * stepped per row; the stored sketch merged by mm_latency_merge). */
 static mm_status write_grain(mm_catalog *cat, rollup_grain grain, mm_error *err)
@@ -526,15 +529,30 @@ static mm_status write_grain(mm_catalog *cat, rollup_grain grain, mm_error *err)
             mm_histogram_encode(latency, g.sketch[i]);
     }
     if (st == MM_OK && g.count) {
-        char head[sizeof UPSERT_HEAD + 32];
+        char head[GRAIN_HEAD_MAX];
         snprintf(head, sizeof head, UPSERT_HEAD, GRAIN_TABLE[grain]);
-        if (db_insert_rows(cat->db, head, NULL, UPSERT_COLUMNS,
-                           UPSERT_TAIL "mm_latency_merge(r.latency, excluded.latency)", g.count,
+        if (db_insert_rows(cat->db, head, NULL, UPSERT_COLUMNS, GRAIN_UPSERT_TAIL, g.count,
                            bind_row, &g, NULL, &p->upsert[grain]) != MM_OK)
             st = cat_db_error(cat, "updating the usage rollups", err);
     }
     free_sketches(&g);
     return st;
+}
+
+mm_status cat_rollup_prepare(mm_catalog *cat, mm_error *err)
+{
+    if (db_kind_of(cat->db) == DB_POSTGRES)
+        return MM_OK;
+    if (!cat->rollups && !(cat->rollups = calloc(1, sizeof *cat->rollups)))
+        return cat_out_of_memory(err);
+    for (int grain = GRAIN_MINUTE; grain <= GRAIN_DAY; grain++) {
+        char head[GRAIN_HEAD_MAX];
+        snprintf(head, sizeof head, UPSERT_HEAD, GRAIN_TABLE[grain]);
+        if (db_insert_rows_prepare(cat->db, head, NULL, UPSERT_COLUMNS, GRAIN_UPSERT_TAIL, false,
+                                   &cat->rollups->upsert[grain]) != MM_OK)
+            return cat_db_error(cat, "preparing the usage rollups' update", err);
+    }
+    return MM_OK;
 }
 
 /* PostgreSQL: one statement writes both grains and the rollups' position, whatever the number
