@@ -57,7 +57,8 @@ mm_status cat_write_transaction(mm_catalog *cat, int64_t *transaction, mm_error 
 mm_status cat_rollup_fold(mm_catalog *cat, const mm_usage_event *ev, mm_error *err);
 /* Writes the pending sums (one upsert a row); cat_end calls it before COMMIT. */
 mm_status cat_rollup_flush(mm_catalog *cat, mm_error *err);
-/* SQLite: prepares the flush's reused upserts (one a grain), when not yet; nothing on
+/* SQLite: prepares the statements a usage write reuses, when not yet: the flush's upserts (one
+ * a grain), the position's write and the positions' read (cat_rollup_catch_up); nothing on
  * PostgreSQL (its flush statements are prepared by the first flush). */
 mm_status cat_rollup_prepare(mm_catalog *cat, mm_error *err);
 void cat_rollup_discard(mm_catalog *cat); /* on ROLLBACK */
