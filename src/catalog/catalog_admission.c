@@ -382,6 +382,14 @@ mm_status catalog_admission_record(mm_catalog *cat, int64_t reservation, mm_usag
     return cat_end(cat, st, err);
 }
 
+mm_status catalog_admission_prepare_record(mm_catalog *cat, mm_error *err)
+{
+    if (db_kind_of(cat->db) == DB_POSTGRES)
+        return MM_OK;
+    mm_status st = cat_usage_prepare_insert(cat, err);
+    return st == MM_OK ? cat_rollup_prepare(cat, err) : st;
+}
+
 mm_status catalog_admission_release(mm_catalog *cat, int64_t reservation, mm_error *err)
 {
     if (reservation == 0)

@@ -57,6 +57,10 @@ mm_status cat_write_transaction(mm_catalog *cat, int64_t *transaction, mm_error 
 mm_status cat_rollup_fold(mm_catalog *cat, const mm_usage_event *ev, mm_error *err);
 /* Writes the pending sums (one upsert a row); cat_end calls it before COMMIT. */
 mm_status cat_rollup_flush(mm_catalog *cat, mm_error *err);
+/* SQLite: prepares the statements a usage write reuses, when not yet: the flush's upserts (one
+ * a grain), the position's write and the positions' read (cat_rollup_catch_up); nothing on
+ * PostgreSQL (its flush statements are prepared by the first flush). */
+mm_status cat_rollup_prepare(mm_catalog *cat, mm_error *err);
 void cat_rollup_discard(mm_catalog *cat); /* on ROLLBACK */
 /* Folds events stored without the rollups (plain SQL) — ids above meta's rollups_upto_id —
  * into the pending sums; called at a transaction's first usage insert. */
@@ -175,6 +179,8 @@ mm_status cat_check_name_free(mm_catalog *cat, const char *sql, const char *name
 mm_status cat_usage_insert_rows(mm_catalog *cat, mm_usage_event *first, size_t stride, size_t count,
                                 mm_error *err);
 mm_status cat_usage_insert(mm_catalog *cat, mm_usage_event *ev, mm_error *err); /* one */
+/* Prepares the statement cat_usage_insert_rows reuses (cat->usage_insert), when not yet. */
+mm_status cat_usage_prepare_insert(mm_catalog *cat, mm_error *err);
 
 /* ---- a batch of usage events in one write transaction (catalog_sql.c) ---- */
 /* count items stride bytes apart, first the first item's event. */

@@ -62,6 +62,8 @@ struct cat_rollup_pending {
     db_stmt *upsert[2];  /* reused by every flush, per grain (db_insert_rows; SQLite) */
     db_stmt *stored;     /* PostgreSQL: the stored sketches' read (merge_stored_sketches) */
     db_stmt *upsert_all; /* PostgreSQL: both grains and the position (write_rollups_pg) */
+    db_stmt *positions;  /* cat_rollup_read_positions' query, reused (a send reads it 3 times) */
+    db_stmt *upto;       /* SQLite: write_upto's upsert, reused */
 };
 
 /* ---- the rules an event is counted by ---- */
@@ -205,11 +207,20 @@ static bool fold_into(cat_rollup_pending *p, rollup_grain grain, rollup_scope sc
     return f->bucket < 0 || mm_histogram_add_in_bucket(&e->latency, f->bucket, ev->latency_ms);
 }
 
-mm_status cat_rollup_fold(mm_catalog *cat, const mm_usage_event *ev, mm_error *err)
+/* The catalog's pending rollups (allocated at first use: sums, reused statements); NULL with
+ * err set when memory ran out. */
+static cat_rollup_pending *pending_of(mm_catalog *cat, mm_error *err)
 {
     if (!cat->rollups && !(cat->rollups = calloc(1, sizeof *cat->rollups)))
-        return cat_out_of_memory(err);
-    cat_rollup_pending *p = cat->rollups;
+        cat_out_of_memory(err);
+    return cat->rollups;
+}
+
+mm_status cat_rollup_fold(mm_catalog *cat, const mm_usage_event *ev, mm_error *err)
+{
+    cat_rollup_pending *p = pending_of(cat, err);
+    if (!p)
+        return MM_E_INTERNAL;
     /* minute rollups cover the recent hours only: an older event (a backlog, an import) would
      * add rows the next prune deletes */
     if (p->count == 0)
@@ -258,6 +269,8 @@ void cat_rollup_free(mm_catalog *cat)
         db_finalize(cat->rollups->upsert[GRAIN_DAY]);
         db_finalize(cat->rollups->stored);
         db_finalize(cat->rollups->upsert_all);
+        db_finalize(cat->rollups->positions);
+        db_finalize(cat->rollups->upto);
         free(cat->rollups->items);
     }
     free(cat->rollups);
@@ -504,6 +517,9 @@ static void free_sketches(grain_rows *g)
     free(g->rows);
 }
 
+#define GRAIN_HEAD_MAX (sizeof UPSERT_HEAD + 32)
+#define GRAIN_UPSERT_TAIL UPSERT_TAIL "mm_latency_merge(r.latency, excluded.latency)"
+
 /* One grain's pending rows as one db_insert_rows upsert (SQLite: the reused one-row statement,
  * stepped per row; the stored sketch merged by mm_latency_merge). */
 static mm_status write_grain(mm_catalog *cat, rollup_grain grain, mm_error *err)
@@ -526,15 +542,35 @@ static mm_status write_grain(mm_catalog *cat, rollup_grain grain, mm_error *err)
             mm_histogram_encode(latency, g.sketch[i]);
     }
     if (st == MM_OK && g.count) {
-        char head[sizeof UPSERT_HEAD + 32];
+        char head[GRAIN_HEAD_MAX];
         snprintf(head, sizeof head, UPSERT_HEAD, GRAIN_TABLE[grain]);
-        if (db_insert_rows(cat->db, head, NULL, UPSERT_COLUMNS,
-                           UPSERT_TAIL "mm_latency_merge(r.latency, excluded.latency)", g.count,
+        if (db_insert_rows(cat->db, head, NULL, UPSERT_COLUMNS, GRAIN_UPSERT_TAIL, g.count,
                            bind_row, &g, NULL, &p->upsert[grain]) != MM_OK)
             st = cat_db_error(cat, "updating the usage rollups", err);
     }
     free_sketches(&g);
     return st;
+}
+
+static mm_status prepare_upto(mm_catalog *cat, cat_rollup_pending *p, mm_error *err);
+static mm_status prepare_positions(mm_catalog *cat, cat_rollup_pending *p, mm_error *err);
+
+mm_status cat_rollup_prepare(mm_catalog *cat, mm_error *err)
+{
+    if (db_kind_of(cat->db) == DB_POSTGRES)
+        return MM_OK;
+    cat_rollup_pending *p = pending_of(cat, err);
+    if (!p)
+        return MM_E_INTERNAL;
+    for (int grain = GRAIN_MINUTE; grain <= GRAIN_DAY; grain++) {
+        char head[GRAIN_HEAD_MAX];
+        snprintf(head, sizeof head, UPSERT_HEAD, GRAIN_TABLE[grain]);
+        if (db_insert_rows_prepare(cat->db, head, NULL, UPSERT_COLUMNS, GRAIN_UPSERT_TAIL, false,
+                                   &p->upsert[grain]) != MM_OK)
+            return cat_db_error(cat, "preparing the usage rollups' update", err);
+    }
+    mm_status st = prepare_positions(cat, p, err);
+    return st == MM_OK ? prepare_upto(cat, p, err) : st;
 }
 
 /* PostgreSQL: one statement writes both grains and the rollups' position, whatever the number
@@ -615,14 +651,28 @@ static mm_status write_rollups_pg(mm_catalog *cat, mm_error *err)
 }
 
 /* SQLite: every event up to the newest is in the rollups now (the write lock is ours). An
- * upsert, not INSERT OR REPLACE: the row changes in place and meta's key index is left alone. */
+ * upsert, not INSERT OR REPLACE: the row changes in place and meta's key index is left alone.
+ * Prepared once a connection (p->upto). */
+static mm_status prepare_upto(mm_catalog *cat, cat_rollup_pending *p, mm_error *err)
+{
+    if (p->upto)
+        return MM_OK;
+    return cat_prepare(cat,
+                       "INSERT INTO meta(key, value) SELECT '" UPTO_KEY "', "
+                       "coalesce(max(id), 0) FROM usage_events WHERE true "
+                       "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                       &p->upto, err);
+}
+
 static mm_status write_upto(mm_catalog *cat, mm_error *err)
 {
-    return cat_exec(cat,
-                    "INSERT INTO meta(key, value) SELECT '" UPTO_KEY "', "
-                    "coalesce(max(id), 0) FROM usage_events WHERE true "
-                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    err);
+    cat_rollup_pending *p = cat->rollups;
+    mm_status st = prepare_upto(cat, p, err);
+    if (st == MM_OK && db_step(p->upto) != DB_DONE)
+        st = cat_db_error(cat, "writing the usage rollups' position", err);
+    if (p->upto)
+        db_reset(p->upto);
+    return st;
 }
 
 static mm_status read_upto(mm_catalog *cat, int64_t *upto, mm_error *err)
@@ -680,27 +730,35 @@ mm_status cat_rollup_flush(mm_catalog *cat, mm_error *err)
 
 /* ---- events written around the rollups (plain SQL): folded in by id ---- */
 
-mm_status cat_rollup_read_positions(mm_catalog *cat, int64_t *upto, int64_t *top, mm_error *err)
+/* cat_rollup_read_positions' query, prepared once a connection (p->positions). */
+static mm_status prepare_positions(mm_catalog *cat, cat_rollup_pending *p, mm_error *err)
 {
-    *upto = *top = 0;
-    db_stmt *stmt;
-    mm_status st = cat_prepare(
+    if (p->positions)
+        return MM_OK;
+    return cat_prepare(
         cat,
         db_kind_of(cat->db) == DB_POSTGRES
             ? "SELECT (SELECT convert_from(value, 'UTF8')::bigint FROM meta WHERE key = '" UPTO_KEY
               "'), (SELECT coalesce(max(id), 0) FROM usage_events)"
             : "SELECT (SELECT value FROM meta WHERE key = '" UPTO_KEY "'), "
               "(SELECT coalesce(max(id), 0) FROM usage_events)",
-        &stmt, err);
+        &p->positions, err);
+}
+
+mm_status cat_rollup_read_positions(mm_catalog *cat, int64_t *upto, int64_t *top, mm_error *err)
+{
+    *upto = *top = 0;
+    cat_rollup_pending *p = pending_of(cat, err);
+    mm_status st = p ? prepare_positions(cat, p, err) : MM_E_INTERNAL;
     if (st != MM_OK)
         return st;
-    if (db_step(stmt) == DB_ROW) {
-        *upto = db_column_int64(stmt, 0); /* NULL (never written): 0 */
-        *top = db_column_int64(stmt, 1);
+    if (db_step(p->positions) == DB_ROW) {
+        *upto = db_column_int64(p->positions, 0); /* NULL (never written): 0 */
+        *top = db_column_int64(p->positions, 1);
     } else {
         st = cat_db_error(cat, "reading the usage rollups' position", err);
     }
-    db_finalize(stmt);
+    db_reset(p->positions);
     return st;
 }
 

@@ -161,6 +161,14 @@ mm_status cat_usage_insert_rows(mm_catalog *cat, mm_usage_event *first, size_t s
     return st;
 }
 
+mm_status cat_usage_prepare_insert(mm_catalog *cat, mm_error *err)
+{
+    if (db_insert_rows_prepare(cat->db, USAGE_INSERT_HEAD, USAGE_INSERT_TYPES, USAGE_INSERT_COLUMNS,
+                               NULL, true, &cat->usage_insert) != MM_OK)
+        return cat_db_error(cat, "preparing the usage insert", err);
+    return MM_OK;
+}
+
 mm_status cat_usage_insert(mm_catalog *cat, mm_usage_event *ev, mm_error *err)
 {
     return cat_usage_insert_rows(cat, ev, sizeof *ev, 1, err);

@@ -386,6 +386,20 @@ static mm_status insert_columns(db_conn *db, const char *head, const char *const
     return st;
 }
 
+/* The statement of rows rows db_insert_rows runs (head VALUES ..., tail, RETURNING id when
+ * returning), prepared into *out. */
+static mm_status prepare_values(db_conn *db, const char *head, int n_columns, const char *tail,
+                                size_t rows, bool returning, db_stmt **out)
+{
+    char *sql = rows_sql(head, n_columns, tail, rows, returning);
+    if (!sql)
+        return db_fail(db, DB_FAULT_OTHER, "out of memory");
+    count_statement(db, sql);
+    *out = db->ops->prepare(db, sql);
+    free(sql);
+    return *out ? MM_OK : MM_E_DB;
+}
+
 mm_status db_insert_rows(db_conn *db, const char *head, const char *const *types, int n_columns,
                          const char *tail, size_t n_rows, db_row_binder bind, void *ctx,
                          int64_t *ids, db_stmt **reuse)
@@ -402,13 +416,8 @@ mm_status db_insert_rows(db_conn *db, const char *head, const char *const *types
         size_t rows = n_rows - done < per ? n_rows - done : per;
         db_stmt *stmt = rows == per ? *reuse : NULL;
         if (!stmt) {
-            char *sql = rows_sql(head, n_columns, tail, rows, returning);
-            if (sql)
-                count_statement(db, sql);
-            stmt = sql ? db->ops->prepare(db, sql) : NULL;
-            free(sql);
-            if (!stmt)
-                return sql ? MM_E_DB : db_fail(db, DB_FAULT_OTHER, "out of memory");
+            if ((st = prepare_values(db, head, n_columns, tail, rows, returning, &stmt)) != MM_OK)
+                return st;
             if (rows == per)
                 *reuse = stmt;
         }
@@ -422,6 +431,20 @@ mm_status db_insert_rows(db_conn *db, const char *head, const char *const *types
         done += rows;
     }
     return st;
+}
+
+mm_status db_insert_rows_prepare(db_conn *db, const char *head, const char *const *types,
+                                 int n_columns, const char *tail, bool ids, db_stmt **reuse)
+{
+    if (*reuse)
+        return MM_OK;
+    db_clear_fault(db);
+    if (types && db->ops->prepare_rows) {
+        *reuse = db->ops->prepare_rows(db, head, types, n_columns, tail, ids);
+        return *reuse ? MM_OK : MM_E_DB;
+    }
+    return prepare_values(db, head, n_columns, tail, db->ops->rows_per_statement,
+                          ids && !db->ops->last_insert_id, reuse);
 }
 
 mm_status db_step_done(db_stmt *stmt, const char *doing, mm_error *err)

@@ -152,6 +152,14 @@ typedef void (*db_row_binder)(db_stmt *stmt, int first, size_t row, void *ctx);
 mm_status db_insert_rows(db_conn *db, const char *head, const char *const *types, int n_columns,
                          const char *tail, size_t n_rows, db_row_binder bind, void *ctx,
                          int64_t *ids, db_stmt **reuse);
+/* Prepares into *reuse (when NULL) the statement db_insert_rows would prepare and reuse for the
+ * same head, types, tail and ids wanted (ids: true when the caller will pass ids), so that its
+ * later calls run without preparing it: a one-shot process readies its writes while it waits for
+ * something else. SQLite's single-row statement, PostgreSQL's array one (given types); meant for
+ * those (PostgreSQL without types would prepare a DB_PG_ROWS_PER_STATEMENT-row statement).
+ * Failure: MM_E_DB with the fault recorded, *reuse left NULL. */
+mm_status db_insert_rows_prepare(db_conn *db, const char *head, const char *const *types,
+                                 int n_columns, const char *tail, bool ids, db_stmt **reuse);
 
 /* ---- errors: the one place a database failure becomes an mm_error ---- */
 db_fault db_last_fault(const db_conn *db);

@@ -17,6 +17,7 @@
 #define SHARED_MAX_CONNECTIONS 256L /* kept-alive connections in the shared cache */
 
 static pthread_once_t global_init_once = PTHREAD_ONCE_INIT;
+static pthread_once_t json_init_once = PTHREAD_ONCE_INIT;
 
 /* The easy path's process-wide caches (like curl_global_init's state, set up once): open
  * connections, DNS answers and TLS sessions shared by every thread's transfers, so a gateway
@@ -68,21 +69,30 @@ static void share_init(void)
         mm_curl()->share_cleanup(share);
 }
 
-/* libcurl and jansson allocate through the wiping functions: a request's Authorization header
- * and an answer that echoes a key leave no copy in freed memory. */
+/* libcurl allocates through the wiping functions: a request's Authorization header leaves no
+ * copy in freed memory. Its global init sets up its TLS library too (OpenSSL reads its
+ * configuration: ~2.2 M instructions). Nothing to set up when libcurl did not load. */
 static void global_init(void)
 {
+    if (!mm_curl()->loaded)
+        return;
     mm_curl()->global_init_mem(CURL_GLOBAL_DEFAULT, mm_wipe_malloc, mm_wipe_free, mm_wipe_realloc,
                                mm_wipe_strdup, mm_wipe_calloc);
-    mm_wipe_install_json();
     share_init();
     idle_easy_ok = pthread_key_create(&idle_easy_key, idle_easy_free) == 0;
 }
 
 bool net_global_init(mm_error *err)
 {
+    /* jansson too (an answer that echoes a key), on the thread that goes on to parse answers */
+    pthread_once(&json_init_once, mm_wipe_install_json);
     pthread_once(&global_init_once, global_init);
     return mm_curl_ready(err);
+}
+
+void net_global_preload(void)
+{
+    pthread_once(&global_init_once, global_init);
 }
 
 static size_t on_header(char *buf, size_t size, size_t n, void *userdata)

@@ -66,6 +66,11 @@ typedef struct mm_http_response {
 /* Opens libcurl (net/curl_lib.h) and calls curl_global_init exactly once (thread-safe); every
  * function below calls it. False (err set, MM_E_INTERNAL) when libcurl could not be loaded. */
 bool net_global_init(mm_error *err);
+/* net_global_init's libcurl part (loading it, curl_global_init and its TLS library's set-up)
+ * without jansson's allocator, which another thread may be using: for a helper thread that
+ * readies the first transfer while the caller does other work. The next net_global_init waits
+ * for it and reports a libcurl that could not be loaded. */
+void net_global_preload(void);
 
 /* Configures a new easy handle for req (timeouts, TLS verification always on + CAINFO when
  * ca_bundle, User-Agent "mmadmin/<version>", proxies from the environment, header and body

@@ -2,6 +2,7 @@
  * account, what was served for a workspace, requests in flight for both), the cached month
  * sums staying equal to a full count, atomic admit/record, cool-downs and the snapshot loader. */
 #include "test_catalog_util.h"
+#include "test_rollup_recount.h"
 
 #include "catalog/admission.h"
 #include "router/pricing.h"
@@ -121,6 +122,61 @@ static void admits_atomically_and_counts_requests_in_flight(void **state)
     assert_int_equal(c.tokens_month, 12);
     assert_int_equal(catalog_account_counters(fx->cat, "a1", NOW, false, &c, &err), MM_OK);
     assert_int_equal(c.requests_window, 1); /* the timeout reached a1 */
+}
+
+/* The statements a record prepares, admitted now in a fresh connection to the catalog, with
+ * (prepare_ahead: catalog_admission_prepare_record, what send does while libcurl loads) or
+ * without its reused statements prepared before; the event served and recorded for real. */
+static int64_t record_statements(const char *path, bool prepare_ahead, int64_t now)
+{
+    mm_catalog *cat = fixture_open(path);
+    mm_error err;
+    if (prepare_ahead)
+        assert_int_equal(catalog_admission_prepare_record(cat, &err), MM_OK);
+    mm_admission adm;
+    int64_t reservation = 0, before = 0, after = 0, transactions = 0;
+    mm_admission_request req = admission("a1", now, 100);
+    assert_int_equal(catalog_admit(cat, &req, &reservation, &adm, &err), MM_OK);
+    assert_int_equal(adm.verdict, MM_ADMITTED);
+    mm_usage_event ev;
+    event(&ev, "a1", "team", "ok", 200, now, 10, 20);
+    ev.latency_ms = prepare_ahead ? 120 : 80;
+    catalog_sql_counts(cat, &before, &transactions);
+    assert_int_equal(catalog_admission_record(cat, reservation, &ev, true, &err), MM_OK);
+    catalog_sql_counts(cat, &after, &transactions);
+    catalog_close(cat);
+    return after - before;
+}
+
+/* A record whose reused statements were prepared ahead (the usage insert, the minute and day
+ * rollups' upserts, the rollups' position's write) prepares none of them again, and writes what a
+ * record without them does: both events, the rollups equal to a recount of them. Nothing is
+ * prepared ahead on PostgreSQL. */
+static void a_record_prepared_ahead_prepares_its_statements_once(void **state)
+{
+    catalog_fixture *fx = *state;
+    int64_t now = mm_now_ms();
+    int64_t cold = record_statements(fx->path, false, now);
+    int64_t ahead = record_statements(fx->path, true, now);
+    assert_int_equal(cold - ahead, fx->postgres ? 0 : 4);
+    const mm_rollup_query queries[] = {
+        {.account = "a1", .kind = "request", .from_ms = 0, .to_ms = INT64_MAX},
+        {.account = "a1", .per_minute = true, .from_ms = now - 60000, .to_ms = now + 60000},
+        {.workspace = "team", .model = "chat", .kind = "request", .from_ms = 0, .to_ms = INT64_MAX},
+    };
+    for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++)
+        assert_rollup_equals_recount(fx->cat, &queries[i]);
+    mm_usage_rollup day;
+    mm_error err;
+    assert_int_equal(catalog_usage_rollup_sum(fx->cat, &queries[0], &day, NULL, &err), MM_OK);
+    assert_int_equal(day.events, 2);
+    assert_int_equal(day.tokens_in, 20);
+    assert_int_equal(day.cost_micros, 40);
+    mm_usage_counters c; /* the two served events, no reservation left behind */
+    assert_int_equal(catalog_workspace_counters(fx->cat, "team", "chat", now, true, &c, &err),
+                     MM_OK);
+    assert_int_equal(c.requests_window, 2);
+    assert_int_equal(c.tokens_month, 20);
 }
 
 /* A reservation holds its estimated cost against the account's spending cap (judged as the
@@ -368,6 +424,8 @@ int main(void)
             counts_attempts_for_accounts_and_served_requests_for_workspaces, catalog_fixture_setup,
             catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(admits_atomically_and_counts_requests_in_flight,
+                                        catalog_fixture_setup, catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(a_record_prepared_ahead_prepares_its_statements_once,
                                         catalog_fixture_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(reserves_estimated_cost_until_settled,
                                         catalog_fixture_setup, catalog_fixture_teardown),
