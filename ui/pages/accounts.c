@@ -416,7 +416,7 @@ static void follow_statuses(ui_app *app, accounts_page *st)
     for (size_t i = 0; i < st->list.count; i++)
         if (ui_table_row_read(&st->table, i) &&
             status_of(app, index, &st->list.items[i]) != st->shown_status[i]) {
-            ui_table_refresh_row(&st->table, i);
+            ui_table_refresh_cells(&st->table, i, 1u << COL_HEALTH);
             changed = true;
         }
     if (changed) /* a sort or filter is applied again only when a row changed */
@@ -429,7 +429,7 @@ static void update_testing_rows(accounts_page *st)
     for (size_t k = 0; k < st->testing.count; k++) {
         const mm_account_row *a = find_account(st, st->testing.items[k]);
         if (a)
-            ui_table_refresh_row(&st->table, (size_t)(a - st->list.items));
+            ui_table_refresh_cells(&st->table, (size_t)(a - st->list.items), 1u << COL_TEST);
     }
     ui_table_update_end(&st->table);
 }
@@ -492,7 +492,7 @@ static void take_test(const mm_account *a, void *ctx)
     r->last_test_latency_ms = a->last_test_latency_ms;
     r->last_test_class = class;
     r->last_test_message = message;
-    ui_table_refresh_row(&st->table, (size_t)(r - st->list.items));
+    ui_table_refresh_cells(&st->table, (size_t)(r - st->list.items), 1u << COL_TEST);
 }
 
 /* Only unaudited rows moved since the last whole read (a probe's commit: no account, price or
