@@ -190,6 +190,44 @@ static void accounts_stay_lazy(void **state)
     close_page(&run);
 }
 
+/* The Last test cell of the account, once shown (selected). */
+static const char *last_test_of(page_run *run, ui_table *t, const char *account)
+{
+    (void)run;
+    ui_table_select_key(t, account);
+    draw(t);
+    assert_string_equal(ui_table_selected_key(t), account);
+    return t->rows[t->view[t->sel]].cells[9].text;
+}
+
+/* A probe round's results for every account: the load takes the first page of them (the rows
+ * shown among them), the others follow between keys (the page's idle slices), a page a slice
+ * at least. */
+static void accounts_follow_a_round_a_page_at_a_time(void **state)
+{
+    catalog_fixture *fx = *state;
+    if (fx->postgres)
+        skip();
+    page_run run;
+    open_page(&run, fx, ui_page_accounts_new, "accounts");
+    ui_table *t = ui_page_accounts_table(run.page);
+    draw(t);
+    exec_sql(fx, "INSERT INTO account_status(account_id, tested_ms, ok, class, message,"
+                 " latency_ms) SELECT id, 1700000000000, 0, 'network', 'refused', 1 FROM accounts");
+    run.page->ops->load(run.page, &run.app);
+    assert_non_null(strstr(last_test_of(&run, t, "acct-00002"), "network"));
+    assert_string_equal(last_test_of(&run, t, "acct-00300"), "untested"); /* not read yet */
+    assert_string_equal(last_test_of(&run, t, "acct-09000"), "untested");
+    run.page->ops->idle(run.page, &run.app, 0); /* a slice already over: one page */
+    assert_non_null(strstr(last_test_of(&run, t, "acct-00300"), "network"));
+    assert_string_equal(last_test_of(&run, t, "acct-09000"), "untested");
+    while (run.page->ops->idle(run.page, &run.app, 0))
+        ;
+    assert_non_null(strstr(last_test_of(&run, t, "acct-09000"), "network"));
+    assert_non_null(strstr(last_test_of(&run, t, "acct-10000"), "network"));
+    close_page(&run);
+}
+
 static void describe_model_2(catalog_fixture *fx)
 {
     exec_sql(fx, "UPDATE models SET description = 'changed', version = version + 1"
@@ -335,6 +373,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(accounts_stay_lazy, lazy_setup, catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(accounts_follow_a_round_a_page_at_a_time, lazy_setup,
+                                        catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(models_stay_lazy, lazy_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(workspaces_stay_lazy, lazy_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(audit_stays_lazy, lazy_setup, catalog_fixture_teardown),
