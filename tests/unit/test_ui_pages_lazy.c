@@ -3,6 +3,7 @@
  * a sort too), and a catalog change formats again only the changed row. */
 #include "test_catalog_util.h"
 
+#include "health/monitor.h"
 #include "page.h"
 #include "pages/entitlements.h"
 #include "pages/models_page.h"
@@ -249,6 +250,66 @@ static void models_stay_lazy(void **state)
     close_page(&run);
 }
 
+static char account_names[N][16];
+
+/* A monitor's snapshot of the 10,000 accounts, each healthy but the one named down (NULL:
+ * none), published to the app as the monitor's are, then the page's wake. */
+static void publish_statuses(page_run *run, const char *down)
+{
+    mm_health_snapshot *snap = calloc(1, sizeof *snap);
+    assert_non_null(snap);
+    snap->report.accounts = calloc(N, sizeof *snap->report.accounts);
+    assert_non_null(snap->report.accounts);
+    snap->report.count = N;
+    for (size_t i = 0; i < N; i++) {
+        mm_health_figures *f = &snap->report.accounts[i];
+        snprintf(account_names[i], sizeof account_names[i], "acct-%05zu", i + 1);
+        f->account = account_names[i];
+        f->provider = "openai-compatible";
+        f->enabled = true;
+        f->status =
+            down && !strcmp(down, account_names[i]) ? MM_HEALTH_UNREACHABLE : MM_HEALTH_HEALTHY;
+    }
+    atomic_init(&snap->refs_, 1);
+    health_snapshot_release(run->app.health);
+    run->app.health = snap;
+    run->app.health_serial++;
+    models_page *mp = run->page->state;
+    mp->health_ms -= 60000; /* past the page's throttle (one refresh every 5 s) */
+    run->page->ops->on_wake(run->page, &run->app);
+}
+
+/* A health snapshot with the same statuses as the last (mm_health_map_equal) keeps the texts
+ * the rows read: the next sort reads no row again; a status that moved drops them (the rows'
+ * chain health changed), and the next sort reads the rows again. */
+static void models_keep_their_texts_across_an_equal_snapshot(void **state)
+{
+    catalog_fixture *fx = *state;
+    if (fx->postgres)
+        skip();
+    page_run run;
+    open_page(&run, fx, ui_page_models_new, "models");
+    ui_page *pages[] = {run.page};
+    run.app.pages = pages; /* the page shown: it follows the snapshots */
+    run.app.n_pages = 1;
+    run.page->loaded = true;
+    ui_table *t = &((models_page *)run.page->state)->table;
+    publish_statuses(&run, NULL);
+    draw(t);
+    press(&run, t, 's'); /* every row's texts read */
+    for (size_t i = 0; i < N; i++)
+        assert_true(ui_table_row_read(t, i));
+    unsigned long probes = t->probes;
+    publish_statuses(&run, NULL);
+    press(&run, t, 's');
+    assert_int_equal(t->probes, probes); /* the texts kept */
+    publish_statuses(&run, "acct-00002");
+    press(&run, t, 's');
+    assert_true(t->probes > probes); /* read again: chain health moved */
+    health_snapshot_release(run.app.health);
+    close_page(&run);
+}
+
 static void describe_workspace_2(catalog_fixture *fx)
 {
     exec_sql(fx, "UPDATE workspaces SET description = 'changed', version = version + 1"
@@ -376,6 +437,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(accounts_follow_a_round_a_page_at_a_time, lazy_setup,
                                         catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(models_stay_lazy, lazy_setup, catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(models_keep_their_texts_across_an_equal_snapshot,
+                                        lazy_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(workspaces_stay_lazy, lazy_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(audit_stays_lazy, lazy_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(prices_stay_lazy, lazy_setup, catalog_fixture_teardown),
