@@ -192,9 +192,8 @@ static void accounts_stay_lazy(void **state)
 }
 
 /* The Last test cell of the account, once shown (selected). */
-static const char *last_test_of(page_run *run, ui_table *t, const char *account)
+static const char *last_test_of(ui_table *t, const char *account)
 {
-    (void)run;
     ui_table_select_key(t, account);
     draw(t);
     assert_string_equal(ui_table_selected_key(t), account);
@@ -216,16 +215,16 @@ static void accounts_follow_a_round_a_page_at_a_time(void **state)
     exec_sql(fx, "INSERT INTO account_status(account_id, tested_ms, ok, class, message,"
                  " latency_ms) SELECT id, 1700000000000, 0, 'network', 'refused', 1 FROM accounts");
     run.page->ops->load(run.page, &run.app);
-    assert_non_null(strstr(last_test_of(&run, t, "acct-00002"), "network"));
-    assert_string_equal(last_test_of(&run, t, "acct-00300"), "untested"); /* not read yet */
-    assert_string_equal(last_test_of(&run, t, "acct-09000"), "untested");
+    assert_non_null(strstr(last_test_of(t, "acct-00002"), "network"));
+    assert_string_equal(last_test_of(t, "acct-00300"), "untested"); /* not read yet */
+    assert_string_equal(last_test_of(t, "acct-09000"), "untested");
     run.page->ops->idle(run.page, &run.app, 0); /* a slice already over: one page */
-    assert_non_null(strstr(last_test_of(&run, t, "acct-00300"), "network"));
-    assert_string_equal(last_test_of(&run, t, "acct-09000"), "untested");
+    assert_non_null(strstr(last_test_of(t, "acct-00300"), "network"));
+    assert_string_equal(last_test_of(t, "acct-09000"), "untested");
     while (run.page->ops->idle(run.page, &run.app, 0))
         ;
-    assert_non_null(strstr(last_test_of(&run, t, "acct-09000"), "network"));
-    assert_non_null(strstr(last_test_of(&run, t, "acct-10000"), "network"));
+    assert_non_null(strstr(last_test_of(t, "acct-09000"), "network"));
+    assert_non_null(strstr(last_test_of(t, "acct-10000"), "network"));
     close_page(&run);
 }
 

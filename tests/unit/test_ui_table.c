@@ -55,6 +55,41 @@ static void sorts_in_natural_order_and_keeps_ties_in_order(void **state)
     ui_table_free(&t);
 }
 
+/* Five rows of names (in order) and one size each, sorted by keys; the view after each. */
+static void sort_five(const char *const *names, const char *keys, const size_t views[][5])
+{
+    ui_table t;
+    ui_table_init(&t, TABLE_COLUMNS, 2, "row|rows", "none");
+    ui_table_begin(&t);
+    for (size_t i = 0; i < 5; i++) {
+        char key[8];
+        snprintf(key, sizeof key, "k%zu", i);
+        const char *cells[] = {names[i], "1"};
+        ui_table_add(&t, key, cells, NULL);
+    }
+    ui_table_end(&t);
+    for (size_t k = 0; keys[k]; k++) {
+        ui_table_handle_key(&t, keys[k]);
+        assert_memory_equal(t.view, views[k], 5 * sizeof(size_t));
+    }
+    ui_table_free(&t);
+}
+
+/* A column in order already (rows added by name) sorts as any other: ascending keeps the rows,
+ * descending reverses them (rows that tie keep their natural order), a column of one value
+ * keeps the natural order both ways. */
+static void a_column_in_order_sorts_both_ways(void **state)
+{
+    (void)state;
+    static const char *const distinct[] = {"a1", "a2", "a10", "b", "c"};
+    static const size_t distinct_views[][5] = {
+        {0, 1, 2, 3, 4}, {4, 3, 2, 1, 0}, {0, 1, 2, 3, 4}, {0, 1, 2, 3, 4}};
+    sort_five(distinct, "sSsS", distinct_views); /* Name up, down, then Size up, down */
+    static const char *const ties[] = {"a1", "a2", "b", "b", "c10"};
+    static const size_t ties_views[][5] = {{0, 1, 2, 3, 4}, {4, 2, 3, 1, 0}};
+    sort_five(ties, "sS", ties_views);
+}
+
 /* The rows the filter shows, as the full rebuild would find them. */
 static size_t count_matching(const ui_table *t, const char *filter)
 {
@@ -158,16 +193,22 @@ static void format_lazy(void *ctx, ui_table *t, size_t row)
     ui_table_set_row(t, row, cells, NULL);
 }
 
-static void fill_lazy(ui_table *t, lazy_source *src)
+/* n lazy rows keyed k0, k1, ... formatted by format. */
+static void add_lazy_rows(ui_table *t, ui_row_format_fn *format, void *ctx, size_t n)
 {
-    ui_table_set_format(t, format_lazy, src);
+    ui_table_set_format(t, format, ctx);
     ui_table_begin(t);
-    for (size_t i = 0; i < src->n; i++) {
+    for (size_t i = 0; i < n; i++) {
         char key[32];
         snprintf(key, sizeof key, "k%zu", i);
         ui_table_add_lazy(t, key);
     }
     ui_table_end(t);
+}
+
+static void fill_lazy(ui_table *t, lazy_source *src)
+{
+    add_lazy_rows(t, format_lazy, src, src->n);
 }
 
 static void fill_whole(ui_table *t, size_t n)
@@ -695,14 +736,7 @@ static void format_value(void *ctx, ui_table *t, size_t row)
 static void fill_values(ui_table *t, value_rows *v)
 {
     ui_table_init(t, TABLE_COLUMNS, 2, "row|rows", "none");
-    ui_table_set_format(t, format_value, v);
-    ui_table_begin(t);
-    for (size_t i = 0; i < v->n; i++) {
-        char key[32];
-        snprintf(key, sizeof key, "k%zu", i);
-        ui_table_add_lazy(t, key);
-    }
-    ui_table_end(t);
+    add_lazy_rows(t, format_value, v, v->n);
 }
 
 /* A few rows changed in place under a filter and a sort: they alone are read again and put
@@ -797,6 +831,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sorts_in_natural_order_and_keeps_ties_in_order),
+        cmocka_unit_test(a_column_in_order_sorts_both_ways),
         cmocka_unit_test(typing_a_filter_narrows_the_view_and_backspace_widens_it),
         cmocka_unit_test(keeps_the_widest_cell_of_each_column),
         cmocka_unit_test(a_row_set_in_place_reads_as_a_reload),

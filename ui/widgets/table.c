@@ -519,14 +519,19 @@ static bool append_key(sort_keys *k, size_t r, const ui_cell *cell, bool by_seve
     return true;
 }
 
+/* Rows ra's and rb's keys in memcmp's order (ascending, without the ties' rule). */
+static int compare_keys(const sort_keys *k, size_t ra, size_t rb)
+{
+    size_t la = k->size[ra], lb = k->size[rb];
+    int cmp = memcmp(k->bytes + k->from[ra], k->bytes + k->from[rb], la < lb ? la : lb);
+    return cmp ? cmp : (la > lb) - (la < lb);
+}
+
 static int compare_view(const void *a, const void *b, void *ctx)
 {
     const sort_keys *k = ctx;
     size_t ra = *(const size_t *)a, rb = *(const size_t *)b;
-    size_t la = k->size[ra], lb = k->size[rb];
-    int cmp = memcmp(k->bytes + k->from[ra], k->bytes + k->from[rb], la < lb ? la : lb);
-    if (!cmp)
-        cmp = (la > lb) - (la < lb);
+    int cmp = compare_keys(k, ra, rb);
     if (k->t->sort_desc)
         cmp = -cmp;
     if (cmp)
@@ -570,7 +575,8 @@ static bool append_row_key(ui_table *t, sort_keys *k, size_t r, bool dot_decimal
     return append_key(k, r, &cell, t->cols[t->sort_col].by_severity, dot_decimal);
 }
 
-/* O(n log n) over keys built in O(n): a key that sorts 10,000 rows stays within a frame. */
+/* O(n log n) over keys built in O(n): a key that sorts 10,000 rows stays within a frame; O(n)
+ * when the column is in order already. The view is in the natural order (rebuild_view). */
 static void sort_view(ui_table *t)
 {
     if (t->sort_col < 0 || t->nview < 2)
@@ -580,7 +586,22 @@ static void sort_view(ui_table *t)
     bool dot_decimal = strcmp(localeconv()->decimal_point, ".") == 0; /* strtod's */
     for (size_t i = 0; ok && i < t->nview; i++) /* a sort reads every row's sort cell */
         ok = append_row_key(t, &k, t->view[i], dot_decimal);
-    if (ok)
+    /* the view is in the natural order: a column already in order (names read ORDER BY name,
+     * a column of one value) is left so, or reversed for descending when no two keys tie */
+    bool ascending = true, strictly = true, equal = true;
+    for (size_t i = 0; ok && i + 1 < t->nview && (ascending || equal); i++) {
+        int cmp = compare_keys(&k, t->view[i], t->view[i + 1]);
+        ascending &= cmp <= 0;
+        strictly &= cmp < 0;
+        equal &= cmp == 0;
+    }
+    if (ok && t->sort_desc && strictly)
+        for (size_t i = 0, j = t->nview - 1; i < j; i++, j--) {
+            size_t row = t->view[i];
+            t->view[i] = t->view[j];
+            t->view[j] = row;
+        }
+    else if (ok && !(t->sort_desc ? equal : ascending))
         qsort_r(t->view, t->nview, sizeof *t->view, compare_view, &k);
     keys_free(&k);
 }
