@@ -59,8 +59,9 @@ typedef struct accounts_page {
 #define ACCOUNTS_TESTS_SLACK_MS 60000
 
 /* The accounts read at a time while following the tests recorded since (a probe round of 10,000
- * accounts: a page takes ~1 ms, so a key waits for one page at most, not for all of them). */
-#define ACCOUNTS_FOLLOW_PAGE 256
+ * accounts: a page takes ~1 ms, within an idle slice, so a key waits for one page at most, not
+ * for all of them). */
+#define ACCOUNTS_FOLLOW_PAGE 128
 
 /* How often the Last test column's "3m ago" is formatted again (the rows shown). */
 #define ACCOUNTS_AGE_MS 30000
