@@ -45,6 +45,8 @@ typedef struct accounts_page {
     int64_t last_tested_ms; /* the latest last test read (wall clock, ms) */
     size_t read_bytes;      /* list's bytes at the last whole read (tests read since add) */
     bool tests_missed;      /* a test read since names an account the list does not hold */
+    const char *pooled[2];  /* the last two texts a test added to the list's pool */
+    size_t next_pooled;
     /* following the tests recorded since, a page of accounts at a time (the first at the load,
      * the others between keys: ui_page_ops.idle) */
     bool following;
@@ -469,10 +471,23 @@ static bool read_unpriced(ui_app *app, accounts_page *st)
     return true;
 }
 
-/* The string kept in the list's pool for s (the row's own when equal); NULL when out of memory. */
+/* The string kept in the list's pool for s: the row's own when equal, else one of the last two
+ * added when equal (a probe round at a dead endpoint gives every account the same class and
+ * message: the pool does not grow by 10,000 copies, which made the next follow a whole read),
+ * else a new copy; NULL when out of memory. */
 static const char *keep_text(accounts_page *st, const char *kept, const char *s)
 {
-    return same_text(kept, s) ? kept : mm_string_pool_add(&st->list.pool, s);
+    if (same_text(kept, s))
+        return kept;
+    for (size_t i = 0; i < 2; i++)
+        if (st->pooled[i] && same_text(st->pooled[i], s))
+            return st->pooled[i];
+    const char *added = mm_string_pool_add(&st->list.pool, s);
+    if (added && *added) {
+        st->pooled[st->next_pooled] = added;
+        st->next_pooled ^= 1;
+    }
+    return added;
 }
 
 /* An account whose last test was read since: its row takes the new test, formatted again when
@@ -559,6 +574,7 @@ static void read_whole(ui_page *page, ui_app *app)
     mm_account_rows_free(&st->before);
     st->before = st->list;
     memset(&st->list, 0, sizeof st->list);
+    st->pooled[0] = st->pooled[1] = NULL; /* they were the list's */
     mm_error err;
     mm_error_clear(&err);
     if (catalog_account_rows(app->cat, &st->list, &err) != MM_OK)
