@@ -965,14 +965,15 @@ static int accounts_timer(ui_page *page, ui_app *app)
     return -1;
 }
 
-/* Between keys: the rest of the tests recorded since, a page at a time (at least one a slice;
- * a key waits for one page at most), then the rows' texts read for the first filter or sort
- * (ui_table_idle). */
+/* Between keys: the rest of the tests recorded since, a page at a time (at least one a slice,
+ * another while one as long fits: a key waits for one page at most), then the rows' texts read
+ * for the first filter or sort (ui_table_idle). */
 static bool accounts_idle(ui_page *page, ui_app *app, int64_t until_us)
 {
     accounts_page *st = page->state;
     if (!st->following)
         return ui_table_idle(&st->table, until_us);
+    int64_t start = mm_monotonic_us(), page_us;
     do {
         if (!follow_page(app, st)) {
             read_whole(page, app); /* an account the list does not hold: every one again */
@@ -981,7 +982,10 @@ static bool accounts_idle(ui_page *page, ui_app *app, int64_t until_us)
         }
         if (st->follow_shown)
             ui_request_redraw(app);
-    } while (st->following && mm_monotonic_us() < until_us);
+        int64_t now = mm_monotonic_us();
+        page_us = now - start; /* another page only when one as long still fits */
+        start = now;
+    } while (st->following && start + page_us < until_us);
     return true; /* the rows' texts next */
 }
 
