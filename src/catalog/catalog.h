@@ -166,10 +166,13 @@ void mm_account_list_free(mm_account_list *list);
 typedef void (*mm_account_fn)(const mm_account *acc, void *ctx);
 mm_status catalog_account_each(mm_catalog *cat, mm_account_fn fn, void *ctx, mm_error *err);
 /* The accounts whose last test (account_status: every Test Connection and monitor probe writes
- * it) was at or after since_ms (wall clock, ms), in name order, each given to fn: what a probe
- * commit changed, without reading every account. SQLite and PostgreSQL alike scan
- * account_status (no index on tested_ms; an integer a row) and find each account by id. */
-mm_status catalog_account_each_tested_since(mm_catalog *cat, int64_t since_ms, mm_account_fn fn,
+ * it) was at or after since_ms (wall clock, ms) and whose name sorts after after_name (the
+ * catalog's order; "" or NULL: from the first), in name order, at most limit of them (0: every
+ * one), each given to fn: what a probe commit changed, without reading every account, a page
+ * at a time (the next page after the last name given). The accounts are walked by the name
+ * index and each one's account_status found by id (no index on tested_ms). */
+mm_status catalog_account_each_tested_since(mm_catalog *cat, int64_t since_ms,
+                                            const char *after_name, size_t limit, mm_account_fn fn,
                                             void *ctx, mm_error *err);
 /* Enable / disable with a reason (kept on the row and in the audit log). */
 mm_status catalog_account_set_enabled(mm_catalog *cat, const char *name, bool enabled,

@@ -3,6 +3,7 @@
 #include "catalog/catalog_internal.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -452,15 +453,19 @@ mm_status catalog_account_each(mm_catalog *cat, mm_account_fn fn, void *ctx, mm_
     return st == MM_OK ? each_account_row(cat, stmt, fn, ctx, err) : st;
 }
 
-mm_status catalog_account_each_tested_since(mm_catalog *cat, int64_t since_ms, mm_account_fn fn,
+mm_status catalog_account_each_tested_since(mm_catalog *cat, int64_t since_ms,
+                                            const char *after_name, size_t limit, mm_account_fn fn,
                                             void *ctx, mm_error *err)
 {
     db_stmt *stmt;
-    mm_status st =
-        cat_prepare(cat, ACCOUNT_SELECT "WHERE s.tested_ms >= ?1 ORDER BY a.name", &stmt, err);
+    mm_status st = cat_prepare(
+        cat, ACCOUNT_SELECT "WHERE s.tested_ms >= ?1 AND a.name > ?2 ORDER BY a.name LIMIT ?3",
+        &stmt, err);
     if (st != MM_OK)
         return st;
     db_bind_int64(stmt, 1, since_ms);
+    cat_bind_text(stmt, 2, after_name ? after_name : "");
+    db_bind_int64(stmt, 3, limit && limit < INT64_MAX ? (int64_t)limit : INT64_MAX);
     return each_account_row(cat, stmt, fn, ctx, err);
 }
 

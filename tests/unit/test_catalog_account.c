@@ -241,7 +241,8 @@ static void collect_name(const mm_account *acc, void *ctx)
 }
 
 /* catalog_account_each_tested_since: the accounts tested at or after a time, in name order,
- * with their last test; an account never tested is not among them. */
+ * with their last test; an account never tested is not among them; a page at a time (after a
+ * name, at most a limit). */
 static void tests_since_a_time_are_read_alone(void **state)
 {
     catalog_fixture *fx = *state;
@@ -260,21 +261,32 @@ static void tests_since_a_time_are_read_alone(void **state)
                      MM_OK);
     unsetenv("MM_FAKE_NOW_MS");
     mm_string_list names = {0};
-    assert_int_equal(
-        catalog_account_each_tested_since(fx->cat, 1700000060000LL, collect_name, &names, &err),
-        MM_OK);
+    assert_int_equal(catalog_account_each_tested_since(fx->cat, 1700000060000LL, "", 0,
+                                                       collect_name, &names, &err),
+                     MM_OK);
     assert_int_equal(names.count, 2);
     assert_string_equal(names.items[0], "bee");
     assert_string_equal(names.items[1], "zed");
     mm_string_list_free(&names);
-    assert_int_equal(catalog_account_each_tested_since(fx->cat, 1, collect_name, &names, &err),
-                     MM_OK);
+    assert_int_equal(
+        catalog_account_each_tested_since(fx->cat, 1, NULL, 0, collect_name, &names, &err), MM_OK);
     assert_int_equal(names.count, 3); /* "never" has no test */
     assert_string_equal(names.items[1], "old");
     mm_string_list_free(&names);
     assert_int_equal(
-        catalog_account_each_tested_since(fx->cat, 1700000060001LL, collect_name, &names, &err),
-        MM_OK);
+        catalog_account_each_tested_since(fx->cat, 1, "", 2, collect_name, &names, &err), MM_OK);
+    assert_int_equal(names.count, 2); /* a page of 2: bee, old */
+    assert_int_equal(catalog_account_each_tested_since(fx->cat, 1, names.items[1], 2, collect_name,
+                                                       &names, &err),
+                     MM_OK);
+    assert_int_equal(names.count, 3); /* the next page: zed alone */
+    assert_string_equal(names.items[0], "bee");
+    assert_string_equal(names.items[1], "old");
+    assert_string_equal(names.items[2], "zed");
+    mm_string_list_free(&names);
+    assert_int_equal(catalog_account_each_tested_since(fx->cat, 1700000060001LL, "", 0,
+                                                       collect_name, &names, &err),
+                     MM_OK);
     assert_int_equal(names.count, 0);
     mm_string_list_free(&names);
 }

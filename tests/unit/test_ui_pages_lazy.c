@@ -3,6 +3,7 @@
  * a sort too), and a catalog change formats again only the changed row. */
 #include "test_catalog_util.h"
 
+#include "health/monitor.h"
 #include "page.h"
 #include "pages/entitlements.h"
 #include "pages/models_page.h"
@@ -190,6 +191,43 @@ static void accounts_stay_lazy(void **state)
     close_page(&run);
 }
 
+/* The Last test cell of the account, once shown (selected). */
+static const char *last_test_of(ui_table *t, const char *account)
+{
+    ui_table_select_key(t, account);
+    draw(t);
+    assert_string_equal(ui_table_selected_key(t), account);
+    return t->rows[t->view[t->sel]].cells[9].text;
+}
+
+/* A probe round's results for every account: the load takes the first page of them (the rows
+ * shown among them), the others follow between keys (the page's idle slices), a page a slice
+ * at least. */
+static void accounts_follow_a_round_a_page_at_a_time(void **state)
+{
+    catalog_fixture *fx = *state;
+    if (fx->postgres)
+        skip();
+    page_run run;
+    open_page(&run, fx, ui_page_accounts_new, "accounts");
+    ui_table *t = ui_page_accounts_table(run.page);
+    draw(t);
+    exec_sql(fx, "INSERT INTO account_status(account_id, tested_ms, ok, class, message,"
+                 " latency_ms) SELECT id, 1700000000000, 0, 'network', 'refused', 1 FROM accounts");
+    run.page->ops->load(run.page, &run.app);
+    assert_non_null(strstr(last_test_of(t, "acct-00002"), "network"));
+    assert_string_equal(last_test_of(t, "acct-00200"), "untested"); /* not read yet */
+    assert_string_equal(last_test_of(t, "acct-09000"), "untested");
+    run.page->ops->idle(run.page, &run.app, 0); /* a slice already over: one page */
+    assert_non_null(strstr(last_test_of(t, "acct-00200"), "network"));
+    assert_string_equal(last_test_of(t, "acct-09000"), "untested");
+    while (run.page->ops->idle(run.page, &run.app, 0))
+        ;
+    assert_non_null(strstr(last_test_of(t, "acct-09000"), "network"));
+    assert_non_null(strstr(last_test_of(t, "acct-10000"), "network"));
+    close_page(&run);
+}
+
 static void describe_model_2(catalog_fixture *fx)
 {
     exec_sql(fx, "UPDATE models SET description = 'changed', version = version + 1"
@@ -208,6 +246,66 @@ static void models_stay_lazy(void **state)
     assert_int_equal(t->formats, 0);
     check_change(&run, t, describe_model_2, fx, 0);
     check_keys(&run, t, N);
+    close_page(&run);
+}
+
+static char account_names[N][16];
+
+/* A monitor's snapshot of the 10,000 accounts, each healthy but the one named down (NULL:
+ * none), published to the app as the monitor's are, then the page's wake. */
+static void publish_statuses(page_run *run, const char *down)
+{
+    mm_health_snapshot *snap = calloc(1, sizeof *snap);
+    assert_non_null(snap);
+    snap->report.accounts = calloc(N, sizeof *snap->report.accounts);
+    assert_non_null(snap->report.accounts);
+    snap->report.count = N;
+    for (size_t i = 0; i < N; i++) {
+        mm_health_figures *f = &snap->report.accounts[i];
+        snprintf(account_names[i], sizeof account_names[i], "acct-%05zu", i + 1);
+        f->account = account_names[i];
+        f->provider = "openai-compatible";
+        f->enabled = true;
+        f->status =
+            down && !strcmp(down, account_names[i]) ? MM_HEALTH_UNREACHABLE : MM_HEALTH_HEALTHY;
+    }
+    atomic_init(&snap->refs_, 1);
+    health_snapshot_release(run->app.health);
+    run->app.health = snap;
+    run->app.health_serial++;
+    models_page *mp = run->page->state;
+    mp->health_ms -= 60000; /* past the page's throttle (one refresh every 5 s) */
+    run->page->ops->on_wake(run->page, &run->app);
+}
+
+/* A health snapshot with the same statuses as the last (mm_health_map_equal) keeps the texts
+ * the rows read: the next sort reads no row again; a status that moved drops them (the rows'
+ * chain health changed), and the next sort reads the rows again. */
+static void models_keep_their_texts_across_an_equal_snapshot(void **state)
+{
+    catalog_fixture *fx = *state;
+    if (fx->postgres)
+        skip();
+    page_run run;
+    open_page(&run, fx, ui_page_models_new, "models");
+    ui_page *pages[] = {run.page};
+    run.app.pages = pages; /* the page shown: it follows the snapshots */
+    run.app.n_pages = 1;
+    run.page->loaded = true;
+    ui_table *t = &((models_page *)run.page->state)->table;
+    publish_statuses(&run, NULL);
+    draw(t);
+    press(&run, t, 's'); /* every row's texts read */
+    for (size_t i = 0; i < N; i++)
+        assert_true(ui_table_row_read(t, i));
+    unsigned long probes = t->probes;
+    publish_statuses(&run, NULL);
+    press(&run, t, 's');
+    assert_int_equal(t->probes, probes); /* the texts kept */
+    publish_statuses(&run, "acct-00002");
+    press(&run, t, 's');
+    assert_true(t->probes > probes); /* read again: chain health moved */
+    health_snapshot_release(run.app.health);
     close_page(&run);
 }
 
@@ -335,7 +433,11 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(accounts_stay_lazy, lazy_setup, catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(accounts_follow_a_round_a_page_at_a_time, lazy_setup,
+                                        catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(models_stay_lazy, lazy_setup, catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(models_keep_their_texts_across_an_equal_snapshot,
+                                        lazy_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(workspaces_stay_lazy, lazy_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(audit_stays_lazy, lazy_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(prices_stay_lazy, lazy_setup, catalog_fixture_teardown),

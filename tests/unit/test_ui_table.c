@@ -3,7 +3,7 @@
  * replaced in place, and lazy rows (formatted only when drawn, filtered or sorted, with the
  * same view as rows given whole; the texts a filter or a sort read kept for the next ones, and
  * read between keys), and rows synced with a list read again (only changed rows formatted or
- * read again). */
+ * read again, and moved alone in a filtered or sorted view). */
 #include "testutil.h"
 
 #include <ctype.h>
@@ -53,6 +53,41 @@ static void sorts_in_natural_order_and_keeps_ties_in_order(void **state)
         assert_true(a < b || (a == b && t.view[i - 1] < t.view[i]));
     }
     ui_table_free(&t);
+}
+
+/* Five rows of names (in order) and one size each, sorted by keys; the view after each. */
+static void sort_five(const char *const *names, const char *keys, const size_t views[][5])
+{
+    ui_table t;
+    ui_table_init(&t, TABLE_COLUMNS, 2, "row|rows", "none");
+    ui_table_begin(&t);
+    for (size_t i = 0; i < 5; i++) {
+        char key[8];
+        snprintf(key, sizeof key, "k%zu", i);
+        const char *cells[] = {names[i], "1"};
+        ui_table_add(&t, key, cells, NULL);
+    }
+    ui_table_end(&t);
+    for (size_t k = 0; keys[k]; k++) {
+        ui_table_handle_key(&t, keys[k]);
+        assert_memory_equal(t.view, views[k], 5 * sizeof(size_t));
+    }
+    ui_table_free(&t);
+}
+
+/* A column in order already (rows added by name) sorts as any other: ascending keeps the rows,
+ * descending reverses them (rows that tie keep their natural order), a column of one value
+ * keeps the natural order both ways. */
+static void a_column_in_order_sorts_both_ways(void **state)
+{
+    (void)state;
+    static const char *const distinct[] = {"a1", "a2", "a10", "b", "c"};
+    static const size_t distinct_views[][5] = {
+        {0, 1, 2, 3, 4}, {4, 3, 2, 1, 0}, {0, 1, 2, 3, 4}, {0, 1, 2, 3, 4}};
+    sort_five(distinct, "sSsS", distinct_views); /* Name up, down, then Size up, down */
+    static const char *const ties[] = {"a1", "a2", "b", "b", "c10"};
+    static const size_t ties_views[][5] = {{0, 1, 2, 3, 4}, {4, 2, 3, 1, 0}};
+    sort_five(ties, "sS", ties_views);
 }
 
 /* The rows the filter shows, as the full rebuild would find them. */
@@ -158,16 +193,22 @@ static void format_lazy(void *ctx, ui_table *t, size_t row)
     ui_table_set_row(t, row, cells, NULL);
 }
 
-static void fill_lazy(ui_table *t, lazy_source *src)
+/* n lazy rows keyed k0, k1, ... formatted by format. */
+static void add_lazy_rows(ui_table *t, ui_row_format_fn *format, void *ctx, size_t n)
 {
-    ui_table_set_format(t, format_lazy, src);
+    ui_table_set_format(t, format, ctx);
     ui_table_begin(t);
-    for (size_t i = 0; i < src->n; i++) {
+    for (size_t i = 0; i < n; i++) {
         char key[32];
         snprintf(key, sizeof key, "k%zu", i);
         ui_table_add_lazy(t, key);
     }
     ui_table_end(t);
+}
+
+static void fill_lazy(ui_table *t, lazy_source *src)
+{
+    add_lazy_rows(t, format_lazy, src, src->n);
 }
 
 static void fill_whole(ui_table *t, size_t n)
@@ -675,10 +716,122 @@ static void sync_drops_gone_rows_and_resorts_changed_ones(void **state)
     ui_table_free(&t);
 }
 
+/* Rows whose texts come from values (changed in place by the test). */
+typedef struct value_rows {
+    int values[2000];
+    size_t n, calls;
+} value_rows;
+
+static void format_value(void *ctx, ui_table *t, size_t row)
+{
+    value_rows *v = ctx;
+    char name[32], value[32];
+    snprintf(name, sizeof name, "row-%04zu", row);
+    snprintf(value, sizeof value, "%d", v->values[row]);
+    const char *cells[] = {name, value};
+    v->calls++;
+    ui_table_set_row(t, row, cells, NULL);
+}
+
+static void fill_values(ui_table *t, value_rows *v)
+{
+    ui_table_init(t, TABLE_COLUMNS, 2, "row|rows", "none");
+    add_lazy_rows(t, format_value, v, v->n);
+}
+
+/* A few rows changed in place under a filter and a sort: they alone are read again and put
+ * where they belong (joining, leaving or moving in the view), the others stay; the view is the
+ * one a table built from the new values shows, and the selection keeps its row. */
+static void rows_changed_in_place_move_alone(void **state)
+{
+    (void)state;
+    static const int keys[][4] = {
+        {'s', 's', 0, 0}, {'s', 's', 'S', 0}, {'/', '1', '\n', 0}, {'/', '3', '\n', 's'}};
+    ui_rect area = {0, 0, 20, 80};
+    for (size_t round = 0; round < sizeof keys / sizeof keys[0]; round++) {
+        value_rows v = {.n = 2000}, fresh_v = {.n = 2000};
+        unsigned seed = 7;
+        for (size_t i = 0; i < v.n; i++)
+            v.values[i] = (int)((seed = seed * 1103515245u + 12345u) >> 16) % 500;
+        ui_table t, fresh;
+        fill_values(&t, &v);
+        for (size_t k = 0; k < 4 && keys[round][k]; k++)
+            ui_table_handle_key(&t, keys[round][k]);
+        ui_table_layout(&t, area);
+        ui_table_handle_key(&t, UI_FN(KEY_NPAGE));
+        ui_table_layout(&t, area);
+        const char *sel = ui_table_selected_key(&t);
+        char selected[32];
+        snprintf(selected, sizeof selected, "%s", sel ? sel : "");
+        size_t rebuilds = t.rebuilds, calls = v.calls, changed = 0;
+        for (size_t i = 0; i < v.n; i += 37, changed++) { /* 55 rows: shown ones among them */
+            v.values[i] = (int)((seed = seed * 1103515245u + 12345u) >> 16) % 500;
+            ui_table_refresh_row(&t, i);
+        }
+        ui_table_update_end(&t);
+        assert_int_equal(t.rebuilds, rebuilds); /* moved, not built again */
+        assert_true(v.calls <= calls + changed);
+        memcpy(fresh_v.values, v.values, sizeof v.values);
+        fill_values(&fresh, &fresh_v);
+        for (size_t k = 0; k < 4 && keys[round][k]; k++)
+            ui_table_handle_key(&fresh, keys[round][k]);
+        assert_int_equal(t.nview, fresh.nview);
+        for (size_t i = 0; i < t.nview; i++)
+            assert_int_equal(t.view[i], fresh.view[i]);
+        bool kept = false; /* the selected row, unless the filter hides it now */
+        for (size_t i = 0; i < fresh.nview; i++)
+            kept |= !strcmp(fresh.rows[fresh.view[i]].key, selected);
+        assert_string_equal(ui_table_selected_key(&t),
+                            kept ? selected : ui_table_selected_key(&fresh));
+        ui_table_free(&t);
+        ui_table_free(&fresh);
+    }
+}
+
+/* A change to a column the sort does not read (no filter on): the rows keep their places, none
+ * is read for the view (the rows read drop their texts, read again between keys); a change to
+ * the sorted column moves the row. */
+static void a_change_to_other_columns_keeps_the_rows_in_place(void **state)
+{
+    (void)state;
+    value_rows v = {.n = 2000};
+    for (size_t i = 0; i < v.n; i++)
+        v.values[i] = (int)(i * 7919 % 500);
+    ui_table t;
+    fill_values(&t, &v);
+    ui_table_handle_key(&t, 's');
+    ui_table_handle_key(&t, 'S'); /* by name, descending */
+    ui_table_layout(&t, (ui_rect){0, 0, 20, 80});
+    size_t before[2000];
+    memcpy(before, t.view, t.nview * sizeof *t.view);
+    size_t calls = v.calls;
+    unsigned long rebuilds = t.rebuilds;
+    for (size_t i = 0; i < v.n; i += 3) {
+        v.values[i] += 1000;
+        ui_table_refresh_cells(&t, i, 1u << 1);
+    }
+    ui_table_update_end(&t);
+    assert_int_equal(t.rebuilds, rebuilds);
+    assert_memory_equal(t.view, before, t.nview * sizeof *t.view);
+    assert_true(v.calls - calls <= 20);         /* the rows shown (formatted) alone */
+    assert_false(ui_table_row_read(&t, 999));   /* not shown: its texts went */
+    assert_false(ui_table_idle(&t, INT64_MAX)); /* read again between keys */
+    assert_true(ui_table_row_read(&t, 999));
+    /* sorted by the changed column: the row moves (the first, with the largest value) */
+    ui_table_handle_key(&t, 's');
+    ui_table_handle_key(&t, 'S');
+    v.values[5] = 99999;
+    ui_table_refresh_cells(&t, 5, 1u << 1);
+    ui_table_update_end(&t);
+    assert_string_equal(t.rows[t.view[0]].key, "k5");
+    ui_table_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sorts_in_natural_order_and_keeps_ties_in_order),
+        cmocka_unit_test(a_column_in_order_sorts_both_ways),
         cmocka_unit_test(typing_a_filter_narrows_the_view_and_backspace_widens_it),
         cmocka_unit_test(keeps_the_widest_cell_of_each_column),
         cmocka_unit_test(a_row_set_in_place_reads_as_a_reload),
@@ -692,6 +845,8 @@ int main(void)
         cmocka_unit_test(natural_order_reads_digit_runs_as_strtod_does),
         cmocka_unit_test(a_changed_row_is_read_again),
         cmocka_unit_test(filter_matches_as_strcasestr_does),
+        cmocka_unit_test(rows_changed_in_place_move_alone),
+        cmocka_unit_test(a_change_to_other_columns_keeps_the_rows_in_place),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

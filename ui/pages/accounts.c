@@ -45,11 +45,25 @@ typedef struct accounts_page {
     int64_t last_tested_ms; /* the latest last test read (wall clock, ms) */
     size_t read_bytes;      /* list's bytes at the last whole read (tests read since add) */
     bool tests_missed;      /* a test read since names an account the list does not hold */
+    const char *pooled[2];  /* the last two texts a test added to the list's pool */
+    size_t next_pooled;
+    /* following the tests recorded since, a page of accounts at a time (the first at the load,
+     * the others between keys: ui_page_ops.idle) */
+    bool following;
+    int64_t follow_since_ms;        /* the tests at or after this time (wall clock) */
+    char follow_after[MM_NAME_MAX]; /* the last account read ("": none yet) */
+    size_t follow_read;             /* accounts read in the page being read */
+    bool follow_shown;              /* a row formatted (shown) changed in it */
 } accounts_page;
 
 /* A test's result may commit after a later one's (a probe round records its batch at its end):
  * following the tests reads again those of the last minute, not those since the latest seen. */
 #define ACCOUNTS_TESTS_SLACK_MS 60000
+
+/* The accounts read at a time while following the tests recorded since (a probe round of 10,000
+ * accounts: a page takes ~1 ms, within an idle slice, so a key waits for one page at most, not
+ * for all of them). */
+#define ACCOUNTS_FOLLOW_PAGE 128
 
 /* How often the Last test column's "3m ago" is formatted again (the rows shown). */
 #define ACCOUNTS_AGE_MS 30000
@@ -416,7 +430,7 @@ static void follow_statuses(ui_app *app, accounts_page *st)
     for (size_t i = 0; i < st->list.count; i++)
         if (ui_table_row_read(&st->table, i) &&
             status_of(app, index, &st->list.items[i]) != st->shown_status[i]) {
-            ui_table_refresh_row(&st->table, i);
+            ui_table_refresh_cells(&st->table, i, 1u << COL_HEALTH);
             changed = true;
         }
     if (changed) /* a sort or filter is applied again only when a row changed */
@@ -429,7 +443,7 @@ static void update_testing_rows(accounts_page *st)
     for (size_t k = 0; k < st->testing.count; k++) {
         const mm_account_row *a = find_account(st, st->testing.items[k]);
         if (a)
-            ui_table_refresh_row(&st->table, (size_t)(a - st->list.items));
+            ui_table_refresh_cells(&st->table, (size_t)(a - st->list.items), 1u << COL_TEST);
     }
     ui_table_update_end(&st->table);
 }
@@ -457,10 +471,23 @@ static bool read_unpriced(ui_app *app, accounts_page *st)
     return true;
 }
 
-/* The string kept in the list's pool for s (the row's own when equal); NULL when out of memory. */
+/* The string kept in the list's pool for s: the row's own when equal, else one of the last two
+ * added when equal (a probe round at a dead endpoint gives every account the same class and
+ * message: the pool does not grow by 10,000 copies, which made the next follow a whole read),
+ * else a new copy; NULL when out of memory. */
 static const char *keep_text(accounts_page *st, const char *kept, const char *s)
 {
-    return same_text(kept, s) ? kept : mm_string_pool_add(&st->list.pool, s);
+    if (same_text(kept, s))
+        return kept;
+    for (size_t i = 0; i < 2; i++)
+        if (st->pooled[i] && same_text(st->pooled[i], s))
+            return st->pooled[i];
+    const char *added = mm_string_pool_add(&st->list.pool, s);
+    if (added && *added) {
+        st->pooled[st->next_pooled] = added;
+        st->next_pooled ^= 1;
+    }
+    return added;
 }
 
 /* An account whose last test was read since: its row takes the new test, formatted again when
@@ -468,6 +495,8 @@ static const char *keep_text(accounts_page *st, const char *kept, const char *s)
 static void take_test(const mm_account *a, void *ctx)
 {
     accounts_page *st = ctx;
+    st->follow_read++;
+    mm_copy(st->follow_after, sizeof st->follow_after, a->name);
     const mm_account_row *found = mm_account_rows_find(&st->list, a->name);
     if (!found || found->id != a->id) {
         st->tests_missed = true;
@@ -492,40 +521,60 @@ static void take_test(const mm_account *a, void *ctx)
     r->last_test_latency_ms = a->last_test_latency_ms;
     r->last_test_class = class;
     r->last_test_message = message;
-    ui_table_refresh_row(&st->table, (size_t)(r - st->list.items));
+    size_t position = (size_t)(r - st->list.items);
+    st->follow_shown |= st->table.rows[position].cells != NULL;
+    ui_table_refresh_cells(&st->table, position, 1u << COL_TEST);
+}
+
+/* The next page of the tests recorded since the follow began: their rows updated in place; the
+ * last page ends the follow. false when a whole read is needed (an account not in the list). */
+static bool follow_page(ui_app *app, accounts_page *st)
+{
+    st->tests_missed = false;
+    st->follow_read = 0;
+    st->follow_shown = false;
+    mm_error err;
+    mm_error_clear(&err);
+    if (catalog_account_each_tested_since(app->cat, st->follow_since_ms, st->follow_after,
+                                          ACCOUNTS_FOLLOW_PAGE, take_test, st, &err) != MM_OK ||
+        st->tests_missed) {
+        st->following = false;
+        return false;
+    }
+    ui_table_update_end(&st->table);
+    if (st->follow_read < ACCOUNTS_FOLLOW_PAGE) {
+        st->following = false;
+        follow_statuses(app, st);
+    }
+    return true;
 }
 
 /* Only unaudited rows moved since the last whole read (a probe's commit: no account, price or
  * target changed): the tests recorded since are read and their rows updated in place, not
- * every account read again. false when a whole read is needed. */
+ * every account read again; the first page now, the others between keys (accounts_idle).
+ * false when a whole read is needed. */
 static bool follow_tests(ui_app *app, accounts_page *st)
 {
     int64_t version = catalog_version(app->cat);
     if (version < 0 || version != st->read_version || !st->list.count ||
         mm_account_rows_bytes(&st->list) > 2 * st->read_bytes + 65536)
         return false;
-    st->tests_missed = false;
-    mm_error err;
-    mm_error_clear(&err);
-    if (catalog_account_each_tested_since(app->cat, st->last_tested_ms - ACCOUNTS_TESTS_SLACK_MS,
-                                          take_test, st, &err) != MM_OK ||
-        st->tests_missed)
-        return false;
-    ui_table_update_end(&st->table);
-    follow_statuses(app, st);
-    return true;
+    st->following = true; /* from the first account again: a page read meanwhile may be older */
+    st->follow_since_ms = st->last_tested_ms - ACCOUNTS_TESTS_SLACK_MS;
+    st->follow_after[0] = '\0';
+    return follow_page(app, st);
 }
 
-static void accounts_load(ui_page *page, ui_app *app)
+/* Every account read again, the rows synced with the list. */
+static void read_whole(ui_page *page, ui_app *app)
 {
     accounts_page *st = page->state;
-    st->app = app;
-    if (follow_tests(app, st))
-        return;
+    st->following = false;
     st->read_version = catalog_version(app->cat);
     mm_account_rows_free(&st->before);
     st->before = st->list;
     memset(&st->list, 0, sizeof st->list);
+    st->pooled[0] = st->pooled[1] = NULL; /* they were the list's */
     mm_error err;
     mm_error_clear(&err);
     if (catalog_account_rows(app->cat, &st->list, &err) != MM_OK)
@@ -557,6 +606,14 @@ static void accounts_load(ui_page *page, ui_app *app)
     if (unpriced_moved) /* the Cap/mo marks may have moved: the rows formatted so far again */
         ui_table_refresh_formatted(&st->table);
     follow_statuses(app, st);
+}
+
+static void accounts_load(ui_page *page, ui_app *app)
+{
+    accounts_page *st = page->state;
+    st->app = app;
+    if (!follow_tests(app, st))
+        read_whole(page, app);
 }
 
 static void accounts_draw(ui_page *page, ui_app *app, WINDOW *win, ui_rect area, bool focused)
@@ -908,6 +965,30 @@ static int accounts_timer(ui_page *page, ui_app *app)
     return -1;
 }
 
+/* Between keys: the rest of the tests recorded since, a page at a time (at least one a slice,
+ * another while one as long fits: a key waits for one page at most), then the rows' texts read
+ * for the first filter or sort (ui_table_idle). */
+static bool accounts_idle(ui_page *page, ui_app *app, int64_t until_us)
+{
+    accounts_page *st = page->state;
+    if (!st->following)
+        return ui_table_idle(&st->table, until_us);
+    int64_t start = mm_monotonic_us(), page_us;
+    do {
+        if (!follow_page(app, st)) {
+            read_whole(page, app); /* an account the list does not hold: every one again */
+            ui_request_redraw(app);
+            return true;
+        }
+        if (st->follow_shown)
+            ui_request_redraw(app);
+        int64_t now = mm_monotonic_us();
+        page_us = now - start; /* another page only when one as long still fits */
+        start = now;
+    } while (st->following && start + page_us < until_us);
+    return true; /* the rows' texts next */
+}
+
 static void accounts_destroy(ui_page *page)
 {
     accounts_page *st = page->state;
@@ -932,7 +1013,7 @@ static const ui_page_ops ACCOUNTS_OPS = {
     .handle_mouse = accounts_mouse,
     .on_wake = accounts_on_wake,
     .timer_ms = accounts_timer,
-    .idle = ui_list_page_idle, /* the table is the state's first member */
+    .idle = accounts_idle,
     .destroy = accounts_destroy,
     .follows_unaudited = true,
 };

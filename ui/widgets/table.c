@@ -71,6 +71,25 @@ static void drop_texts_read(ui_table *t, size_t row)
         t->unread_from = row;
 }
 
+/* Row `row`'s cells or texts changed since the view was built: ui_table_update_end moves it
+ * alone, unless so many changed that building the view again costs less. */
+static void note_changed(ui_table *t, size_t row)
+{
+    if (t->changed_all)
+        return;
+    if (t->nchanged == t->changed_cap) {
+        size_t cap = t->changed_cap ? t->changed_cap * 2 : 64;
+        size_t *grown = cap <= t->nrows / 4 + 64 ? realloc(t->changed, cap * sizeof *grown) : NULL;
+        if (!grown) {
+            t->changed_all = true;
+            return;
+        }
+        t->changed = grown;
+        t->changed_cap = cap;
+    }
+    t->changed[t->nchanged++] = row;
+}
+
 static void free_cells(ui_table *t, ui_row *row)
 {
     for (size_t c = 0; row->cells && c < t->ncols; c++) {
@@ -86,6 +105,7 @@ static void free_cells(ui_table *t, ui_row *row)
 
 static void free_rows(ui_table *t)
 {
+    t->changed_all = true;
     for (size_t i = 0; i < t->nrows; i++) {
         free_cells(t, &t->rows[i]);
         free(t->rows[i].key);
@@ -100,10 +120,12 @@ void ui_table_free(ui_table *t)
     free(t->rows);
     free(t->view);
     free(t->pending_key);
+    free(t->changed);
     t->rows = NULL;
     t->view = NULL;
     t->pending_key = NULL;
-    t->cap = t->nview = 0;
+    t->changed = NULL;
+    t->cap = t->nview = t->nchanged = t->changed_cap = 0;
 }
 
 const char *ui_table_selected_key(const ui_table *t)
@@ -158,6 +180,7 @@ void ui_table_add_lazy(ui_table *t, const char *key)
         t->rows = grown;
         t->cap = cap;
     }
+    t->changed_all = true; /* a row the view does not hold yet */
     ui_row *row = &t->rows[t->nrows];
     row->cells = NULL;
     row->texts_read = NULL;
@@ -184,8 +207,10 @@ static const ui_cell *row_cells(ui_table *t, size_t i)
 {
     if (!t->rows[i].cells && t->format) {
         t->formats++;
+        t->keeps_place = true; /* the texts a filter or a sort read, or would */
         if (!cells_from_texts_read(t, i))
             t->format(t->format_ctx, t, i);
+        t->keeps_place = false;
     }
     return t->rows[i].cells;
 }
@@ -215,6 +240,24 @@ void ui_table_refresh_row(ui_table *t, size_t row)
         t->format(t->format_ctx, t, row);
     } else if (t->rows[row].texts_read) {
         drop_texts_read(t, row);
+        note_changed(t, row);
+    }
+}
+
+void ui_table_refresh_cells(ui_table *t, size_t row, unsigned columns)
+{
+    bool moves = t->filter[0] || (t->sort_col >= 0 && (columns >> t->sort_col & 1u));
+    if (moves || row >= t->nrows) {
+        ui_table_refresh_row(t, row);
+        return;
+    }
+    if (t->rows[row].cells && t->format) { /* its place in the view stays */
+        t->formats++;
+        t->keeps_place = true;
+        t->format(t->format_ctx, t, row);
+        t->keeps_place = false;
+    } else if (t->rows[row].texts_read) {
+        drop_texts_read(t, row); /* read again between keys (ui_table_idle) */
     }
 }
 
@@ -476,14 +519,19 @@ static bool append_key(sort_keys *k, size_t r, const ui_cell *cell, bool by_seve
     return true;
 }
 
+/* Rows ra's and rb's keys in memcmp's order (ascending, without the ties' rule). */
+static int compare_keys(const sort_keys *k, size_t ra, size_t rb)
+{
+    size_t la = k->size[ra], lb = k->size[rb];
+    int cmp = memcmp(k->bytes + k->from[ra], k->bytes + k->from[rb], la < lb ? la : lb);
+    return cmp ? cmp : (la > lb) - (la < lb);
+}
+
 static int compare_view(const void *a, const void *b, void *ctx)
 {
     const sort_keys *k = ctx;
     size_t ra = *(const size_t *)a, rb = *(const size_t *)b;
-    size_t la = k->size[ra], lb = k->size[rb];
-    int cmp = memcmp(k->bytes + k->from[ra], k->bytes + k->from[rb], la < lb ? la : lb);
-    if (!cmp)
-        cmp = (la > lb) - (la < lb);
+    int cmp = compare_keys(k, ra, rb);
     if (k->t->sort_desc)
         cmp = -cmp;
     if (cmp)
@@ -491,33 +539,181 @@ static int compare_view(const void *a, const void *b, void *ctx)
     return ra < rb ? -1 : ra > rb; /* ties keep the natural order: a stable sort */
 }
 
-/* O(n log n) over keys built in O(n): a key that sorts 10,000 rows stays within a frame. */
+/* Row r's sort cell (its texts read first when it is a lazy row not formatted). */
+static ui_cell sort_cell(ui_table *t, size_t r)
+{
+    const char *read = t->rows[r].cells ? NULL : texts_read(t, r);
+    ui_cell cell = {"", NULL, UI_EL_NORMAL}; /* a row out of memory sorts as empty */
+    if (t->rows[r].cells)
+        cell = t->rows[r].cells[t->sort_col];
+    else if (read)
+        cell = read_cell(t, read, (size_t)t->sort_col);
+    if (!cell.text)
+        cell.text = "";
+    return cell;
+}
+
+/* Empty keys for t's rows (from and size indexed by row); false when out of memory. */
+static bool keys_init(sort_keys *k, const ui_table *t)
+{
+    size_t n = t->nrows ? t->nrows : 1;
+    *k = (sort_keys){t, NULL, 0, 0, malloc(n * sizeof *k->from), malloc(n * sizeof *k->size)};
+    return k->from && k->size;
+}
+
+static void keys_free(sort_keys *k)
+{
+    free(k->bytes);
+    free(k->from);
+    free(k->size);
+}
+
+/* Appends row r's sort key to k (append_key of its sort cell). */
+static bool append_row_key(ui_table *t, sort_keys *k, size_t r, bool dot_decimal)
+{
+    ui_cell cell = sort_cell(t, r);
+    return append_key(k, r, &cell, t->cols[t->sort_col].by_severity, dot_decimal);
+}
+
+/* O(n log n) over keys built in O(n): a key that sorts 10,000 rows stays within a frame; O(n)
+ * when the column is in order already. The view is in the natural order (rebuild_view). */
 static void sort_view(ui_table *t)
 {
     if (t->sort_col < 0 || t->nview < 2)
         return;
-    sort_keys k = {
-        t, NULL, 0, 0, malloc(t->nrows * sizeof *k.from), malloc(t->nrows * sizeof *k.size)};
-    bool ok = k.from && k.size;
-    bool by_severity = t->cols[t->sort_col].by_severity;
+    sort_keys k;
+    bool ok = keys_init(&k, t);
     bool dot_decimal = strcmp(localeconv()->decimal_point, ".") == 0; /* strtod's */
-    for (size_t i = 0; ok && i < t->nview; i++) { /* a sort reads every row's sort cell */
-        size_t r = t->view[i];
-        const char *read = t->rows[r].cells ? NULL : texts_read(t, r);
-        ui_cell cell = {"", NULL, UI_EL_NORMAL}; /* a row out of memory sorts as empty */
-        if (t->rows[r].cells)
-            cell = t->rows[r].cells[t->sort_col];
-        else if (read)
-            cell = read_cell(t, read, (size_t)t->sort_col);
-        if (!cell.text)
-            cell.text = "";
-        ok = append_key(&k, r, &cell, by_severity, dot_decimal);
+    for (size_t i = 0; ok && i < t->nview; i++) /* a sort reads every row's sort cell */
+        ok = append_row_key(t, &k, t->view[i], dot_decimal);
+    /* the view is in the natural order: a column already in order (names read ORDER BY name,
+     * a column of one value) is left so, or reversed for descending when no two keys tie */
+    bool ascending = true, strictly = true, equal = true;
+    for (size_t i = 0; ok && i + 1 < t->nview && (ascending || equal); i++) {
+        int cmp = compare_keys(&k, t->view[i], t->view[i + 1]);
+        ascending &= cmp <= 0;
+        strictly &= cmp < 0;
+        equal &= cmp == 0;
     }
-    if (ok)
+    if (ok && t->sort_desc && strictly)
+        for (size_t i = 0, j = t->nview - 1; i < j; i++, j--) {
+            size_t row = t->view[i];
+            t->view[i] = t->view[j];
+            t->view[j] = row;
+        }
+    else if (ok && !(t->sort_desc ? equal : ascending))
         qsort_r(t->view, t->nview, sizeof *t->view, compare_view, &k);
-    free(k.bytes);
-    free(k.from);
-    free(k.size);
+    keys_free(&k);
+}
+
+/* ---- moving the rows changed (ui_table_update_end) ---- */
+
+/* The keys of the rows moved (the first moved_len bytes), then of the row of the view each is
+ * compared with. */
+typedef struct move_keys {
+    sort_keys k;
+    size_t moved_len;
+    bool dot_decimal;
+} move_keys;
+
+/* Whether row r of the view goes before moved row m in the view's order (compare_view's: the
+ * sort key, then the natural order; without a sort the natural order). */
+static bool goes_before(ui_table *t, move_keys *mk, size_t r, size_t m)
+{
+    if (t->sort_col < 0)
+        return r < m;
+    mk->k.len = mk->moved_len;
+    if (!append_row_key(t, &mk->k, r, mk->dot_decimal))
+        return true; /* out of memory: the row keeps a place, the view stays whole */
+    return compare_view(&r, &m, &mk->k) < 0;
+}
+
+static int compare_index(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The rows changed since the view was built, each once, in *out (NULL when out of memory);
+ * mark[r] set for each. */
+static size_t changed_rows(ui_table *t, unsigned char *mark, size_t **out)
+{
+    *out = malloc((t->nchanged ? t->nchanged : 1) * sizeof **out);
+    size_t n = 0;
+    for (size_t i = 0; *out && i < t->nchanged; i++)
+        if (t->changed[i] < t->nrows && !mark[t->changed[i]]) {
+            mark[t->changed[i]] = 1;
+            (*out)[n++] = t->changed[i];
+        }
+    return n;
+}
+
+/* Puts moved rows (in the view's order) back into the view of kept rows: each one's place in
+ * the kept rows by binary search (place: n entries, non-decreasing), then one pass from the end. */
+static void merge_moved(ui_table *t, move_keys *mk, size_t kept, const size_t *moved, size_t n,
+                        size_t *place)
+{
+    for (size_t j = 0, lo = 0; j < n; j++) {
+        size_t hi = kept;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (goes_before(t, mk, t->view[mid], moved[j]))
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        place[j] = lo;
+    }
+    size_t from = kept, to = kept + n;
+    for (size_t j = n; j-- > 0;) {
+        while (from > place[j])
+            t->view[--to] = t->view[--from];
+        t->view[--to] = moved[j];
+    }
+    t->nview = kept + n;
+}
+
+/* The changed rows taken out of the view and put back where the filter and the sort place them
+ * (the view a whole rebuild gives: the order is total), the selection kept on its row (the
+ * first row when the filter hides it now, as a rebuild leaves it). false when out of memory
+ * (then the view is built again whole). */
+static bool move_changed(ui_table *t)
+{
+    unsigned char *mark = calloc(t->nrows ? t->nrows : 1, 1);
+    size_t *moved = NULL, n = mark ? changed_rows(t, mark, &moved) : 0;
+    move_keys mk = {.dot_decimal = strcmp(localeconv()->decimal_point, ".") == 0};
+    bool ok = moved && keys_init(&mk.k, t);
+    filter_fold fold;
+    fold_filter(t, &fold);
+    size_t back = 0; /* the moved rows the filter keeps, with their keys */
+    for (size_t i = 0; ok && i < n; i++)
+        if (row_matches(t, moved[i], &fold)) {
+            moved[back++] = moved[i];
+            ok = t->sort_col < 0 || append_row_key(t, &mk.k, moved[i], mk.dot_decimal);
+        }
+    mk.moved_len = mk.k.len;
+    size_t *place = ok ? malloc((back ? back : 1) * sizeof *place) : NULL;
+    ok = place != NULL;
+    if (ok) {
+        if (t->sort_col >= 0)
+            qsort_r(moved, back, sizeof *moved, compare_view, &mk.k);
+        else
+            qsort(moved, back, sizeof *moved, compare_index);
+        size_t sel_row = t->sel < t->nview ? t->view[t->sel] : SIZE_MAX, kept = 0;
+        for (size_t i = 0; i < t->nview; i++) /* the view without the moved rows */
+            if (!mark[t->view[i]])
+                t->view[kept++] = t->view[i];
+        merge_moved(t, &mk, kept, moved, back, place);
+        t->sel = 0;
+        for (size_t i = 0; i < t->nview; i++)
+            if (t->view[i] == sel_row)
+                t->sel = i;
+    }
+    free(place);
+    keys_free(&mk.k);
+    free(moved);
+    free(mark);
+    return ok;
 }
 
 static void rebuild_view(ui_table *t)
@@ -533,6 +729,9 @@ static void rebuild_view(ui_table *t)
         if (row_matches(t, i, &fold))
             t->view[t->nview++] = i;
     sort_view(t);
+    t->nchanged = 0;
+    t->changed_all = false;
+    t->rebuilds++;
     t->sel = 0;
     if (keep)
         ui_table_select_key(t, keep);
@@ -556,6 +755,8 @@ bool ui_table_set_row(ui_table *t, size_t row, const char *const *texts, const u
     }
     if (t->rows[row].texts_read) /* the cells now: the texts read go */
         drop_texts_read(t, row);
+    if (!t->keeps_place)
+        note_changed(t, row);
     char *copies[UI_TABLE_MAX_COLUMNS] = {0};
     for (size_t c = 0; c < t->ncols; c++)
         if (!(copies[c] = strdup(texts[c] ? texts[c] : ""))) {
@@ -618,8 +819,10 @@ static void measure_stale_widths(ui_table *t)
 void ui_table_update_end(ui_table *t)
 {
     measure_stale_widths(t);
-    if (t->filter[0] || t->sort_col >= 0)
+    bool moves = t->filter[0] || t->sort_col >= 0;
+    if (moves && (t->changed_all || t->pending_key || !t->view || !move_changed(t)))
         rebuild_view(t);
+    t->nchanged = 0;
 }
 
 void ui_table_mark_stale(ui_table *t)

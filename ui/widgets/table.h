@@ -86,6 +86,13 @@ typedef struct ui_table {
     size_t reading_row;
     size_t unread_from;   /* rows before it have their texts (ui_table_idle's cursor) */
     unsigned long probes; /* lazy rows read so (a format call each) */
+    /* Rows whose cells or texts the page changed since the view was built (ui_table_set_row,
+     * ui_table_refresh_row): ui_table_update_end moves only them when they are few. */
+    size_t *changed;
+    size_t nchanged, changed_cap;
+    bool changed_all;       /* too many, or the rows moved: the view is built again whole */
+    bool keeps_place;       /* the row formatted now keeps its place in the view */
+    unsigned long rebuilds; /* views built whole (every row's filter and sort cell read) */
 } ui_table;
 
 void ui_table_init(ui_table *t, const ui_column *cols, size_t ncols, const char *noun,
@@ -126,6 +133,11 @@ void ui_table_add_lazy(ui_table *t, const char *key);
 /* Lazy row `row` changed: formatted again now when it was formatted (drawn), else its texts read
  * for a filter or a sort are dropped (read again when next needed). Then ui_table_update_end. */
 void ui_table_refresh_row(ui_table *t, size_t row);
+/* ui_table_refresh_row for a change to these columns alone (bit c: column c): while no filter
+ * is on and the sort is by another column, the row keeps its place in the view, and
+ * ui_table_update_end moves nothing for it (a probe's result on 10,000 accounts sorted by
+ * name: no row read for the view, the rows read drop their texts, read again between keys). */
+void ui_table_refresh_cells(ui_table *t, size_t row, unsigned columns);
 /* The key of item `item` of the page's list, and whether item `item` shows as row `row` did
  * (the page compares its list before the change with the new one). */
 typedef const char *ui_row_key_fn(void *ctx, size_t item);
@@ -161,8 +173,10 @@ bool ui_table_idle(ui_table *t, int64_t until_us);
 void ui_table_forget_cells(ui_table *t);
 /* Updating in place (O(rows changed), not a reload): replaces the cells of row (a position in
  * the order rows were added; its key stays), then ui_table_update_end re-filters and re-sorts
- * only when a filter or a sort is on (the selection keeps its key). false when out of memory
- * (the row keeps its old cells). */
+ * only when a filter or a sort is on (the selection keeps its key): the rows changed alone are
+ * taken out of the view and put back where the filter and the sort place them (O(n + k log n)
+ * for k rows changed, the same view a whole re-sort gives), the whole view built again only
+ * when many rows changed. false when out of memory (the row keeps its old cells). */
 bool ui_table_set_row(ui_table *t, size_t row, const char *const *texts,
                       const ui_element *elements);
 void ui_table_update_end(ui_table *t);
