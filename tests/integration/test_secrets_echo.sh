@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A provider that echoes the account's key (whole in a 401 message and a request id, inside a
 # model id, a 10-character piece in an answer) never gets it stored, printed or dumped: every
-# 8-character run of the key is absent from CLI output, stored rows and `sqlite3 .dump`.
+# 8-character run of the key is absent from CLI output, stored rows and the catalog's dump.
 source "$(dirname "$0")/../cli/lib.sh"
 
 python3 "$(dirname "$0")/hostile_provider.py" >"$TEST_TMP/hp.out" 2>"$TEST_TMP/hp.err" &
@@ -66,12 +66,12 @@ no_leak "send --json"
 assert_ok health --json
 no_leak "health --json"
 
-sqlite3 "$MM_DB" "SELECT count(*) FROM usage_events WHERE message LIKE '%Incorrect API key%'" \
+catalog_sql "SELECT count(*) FROM usage_events WHERE message LIKE '%Incorrect API key%'" \
     >"$TEST_TMP/n"
 [ "$(cat "$TEST_TMP/n")" -ge 1 ] || fail "the 401 was not recorded as a usage event"
-sqlite3 "$MM_DB" .dump >"$TEST_TMP/dump.sql"
+catalog_dump >"$TEST_TMP/dump.sql"
 for k in "$KEY_ECHO" "$KEY_GOOD"; do
-    leaks "$TEST_TMP/dump.sql" "$k" && fail "sqlite3 .dump holds a piece of ${k:0:8}…"
+    leaks "$TEST_TMP/dump.sql" "$k" && fail "the catalog's dump holds a piece of ${k:0:8}…"
 done
 grep -q "Incorrect API key provided: sk-" "$TEST_TMP/dump.sql" ||
     fail "the stored 401 message lost its hint"

@@ -31,8 +31,8 @@ wait_for() { # FILE TEXT: up to 60 s
 MON=$!
 CLEANUP_PIDS+=("$MON")
 wait_for "$TEST_TMP/mon.out" "round" || fail "the monitor did not finish a probe round"
-probes=$(sqlite3 "$MM_DB" "SELECT count(*) FROM usage_events WHERE kind = 'probe' AND ok = 1" 2>/dev/null ||
-    sqlite3 "$MM_DB" "SELECT count(*) FROM usage_events WHERE kind = 'probe'")
+probes=$(catalog_sql "SELECT count(*) FROM usage_events WHERE kind = 'probe' AND ok = 1" 2>/dev/null ||
+    catalog_sql "SELECT count(*) FROM usage_events WHERE kind = 'probe'")
 [ "$probes" -ge 3 ] || fail "expected 3 probes before the scan, got $probes"
 sleep 1
 idle=$(total "$MON") || { echo "note - cannot read process memory here: $(cat "$TEST_TMP/scan.err")"; finish; }

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Usage events `mmadmin serve` cannot write are kept, not lost (SQLite): while another process
-# holds the catalog's write lock (SQLITE_BUSY after the 5 s busy timeout) chats are still served,
-# serve says once that it keeps their events, and once the lock is gone every event is written
-# exactly once and serve says so; an event still kept at SIGTERM is written by the last flush. A
-# request admitted on the exact path (a limit too small to lease) before the lock keeps its event
-# the same way, and its reservation ends with that event's write.
+# Usage events `mmadmin serve` cannot write are kept, not lost: while another process holds the
+# catalog's write lock (SQLite: SQLITE_BUSY after the 5 s busy timeout; PostgreSQL: a lock on
+# usage_events, after the 5 s lock_timeout) chats are still served, serve says once that it keeps
+# their events, and once the lock is gone every event is written exactly once and serve says so;
+# an event still kept at SIGTERM is written by the last flush. A request admitted on the exact
+# path (a limit too small to lease) before the lock keeps its event the same way, and its
+# reservation ends with that event's write.
 # (The PostgreSQL server stopped under serve: tests/postgres/test_catalog_outage.sh.)
 source "$(dirname "$0")/router_lib.sh"
 
@@ -24,22 +25,33 @@ chat() { # [KEY]
         -H "Authorization: Bearer ${1:-$KEY}" \
         -d '{"model":"chat","messages":[{"role":"user","content":"hi"}],"max_tokens":4}'
 }
-events() { sqlite3 "$MM_DB" "SELECT count(*) FROM usage_events WHERE workspace = 'free'"; }
-lock_catalog() { # SECONDS: holds the catalog's write lock that long, in the background
-    python3 - "$MM_DB" "$1" <<'PY' &
+events() { catalog_sql "SELECT count(*) FROM usage_events WHERE workspace = 'free'"; }
+LOCKED=$TEST_TMP/locked
+lock_catalog() { # SECONDS: holds the lock usage events are written under that long (background)
+    if [[ -n ${MM_PG_ADDRESS:-} ]]; then # the events' table: a write waits out lock_timeout (5 s)
+        "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$MM_DB" >/dev/null <<SQL &
+BEGIN;
+LOCK TABLE usage_events IN EXCLUSIVE MODE;
+\\! touch $LOCKED
+SELECT pg_sleep($1);
+ROLLBACK;
+SQL
+    else # the catalog's write lock: a write waits out the busy timeout (5 s)
+        python3 - "$MM_DB" "$1" "$LOCKED" <<'PY' &
 import sqlite3, sys, time
 db = sqlite3.connect(sys.argv[1], isolation_level=None)
 db.execute("BEGIN EXCLUSIVE")
-open(sys.argv[1] + ".locked", "w").close()
+open(sys.argv[3], "w").close()
 time.sleep(float(sys.argv[2]))
 db.execute("ROLLBACK")
 PY
+    fi
     LOCK_PID=$!
     for ((i = 0; i < 50; i++)); do
-        [[ -e $MM_DB.locked ]] && break
+        [[ -e $LOCKED ]] && break
         sleep 0.1
     done
-    rm -f "$MM_DB.locked"
+    rm -f "$LOCKED"
 }
 
 lock_catalog 9
@@ -65,7 +77,7 @@ assert_ok health --json
 assert_json '[(a["account"], a["requests"]) for a in d if a["account"] == "up"] == [("up", 3)]'
 
 # the exact path: admitted before the lock, its event written once the lock is gone
-reservations() { sqlite3 "$MM_DB" "SELECT count(*) FROM router_reservations WHERE workspace = 'team'"; }
+reservations() { catalog_sql "SELECT count(*) FROM router_reservations WHERE workspace = 'team'"; }
 scenario '{"rules":[{"prefix":"openai","phases":[{"latency_ms":9000}]}]}'
 chat "$TEAM_KEY" >"$TEST_TMP/team.status" &
 team_chat=$!
@@ -81,11 +93,11 @@ expect_eq "$(cat "$TEST_TMP/team.status")" 200 "the exact path's chat while the 
 sim_reset
 wait "$LOCK_PID"
 for ((i = 0; i < 100; i++)); do
-    [[ $(sqlite3 "$MM_DB" "SELECT count(*) FROM usage_events WHERE workspace = 'team'") == 1 ]] && break
+    [[ $(catalog_sql "SELECT count(*) FROM usage_events WHERE workspace = 'team'") == 1 ]] && break
     sleep 0.1
 done
 sleep 0.3 # a doubled write would land by now
-expect_eq "$(sqlite3 "$MM_DB" "SELECT count(*) FROM usage_events WHERE workspace = 'team'")" 1 \
+expect_eq "$(catalog_sql "SELECT count(*) FROM usage_events WHERE workspace = 'team'")" 1 \
     "the exact path's event once the lock is gone"
 expect_eq "$(reservations)" 0 "the exact path's reservation once its event is written"
 

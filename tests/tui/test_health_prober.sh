@@ -16,7 +16,13 @@ add_account claude-main anthropic "sk-ant-claude-0123456789" --endpoint "$(sim_u
 console_pid() { # the console of this test's pane (not any other mmadmin on the machine)
     pgrep -P "$(tmux -L "$TUI_SOCK" display-message -p '#{pane_pid}')" -f "^$MMADMIN" | head -n 1
 }
-lease_holder() { sqlite3 "$MM_DB" "SELECT holder FROM leases WHERE name = 'prober';" 2>/dev/null; }
+LEASE_SQL="SELECT holder FROM leases WHERE name = 'prober';"
+if [[ -n ${MM_PG_ADDRESS:-} ]]; then
+    source "$(dirname "$0")/../postgres/pg_lib.sh" # PG_BIN
+    lease_holder() { "$PG_BIN/psql" -X -q -At "$MM_DB" -c "$LEASE_SQL" 2>/dev/null; }
+else
+    lease_holder() { sqlite3 "$MM_DB" "$LEASE_SQL" 2>/dev/null; }
+fi
 "$MMADMIN" monitor >"$TUI_TMP/monitor.log" 2>&1 &
 MONITOR_PID=$!
 for _ in $(seq 1 200); do

@@ -1,6 +1,7 @@
 /* Unit tests of recording connection tests and probes (catalog_probe_record): the probe event,
  * the last test and discovered models in one transaction, a monitor batch that keeps the
- * stored models, an account deleted meanwhile, and all-or-nothing on a bad record. */
+ * stored models, an account deleted meanwhile, all-or-nothing on a bad record, and the wake a
+ * result gives a LISTENing console on PostgreSQL. */
 #include "test_catalog_util.h"
 
 #include "catalog/probe.h"
@@ -153,6 +154,34 @@ static void a_bad_record_stores_nothing(void **state)
     mm_call_result_free(&res);
 }
 
+/* A test's or a probe round's result wakes a LISTENing console on PostgreSQL (its Accounts page
+ * shows the last test, as it does on SQLite, where data_version counts every write). */
+static void a_recorded_result_notifies(void **state)
+{
+    POSTGRES_ONLY("LISTEN/NOTIFY (SQLite's data_version counts every write)");
+    catalog_fixture *fx = *state;
+    add_account(fx->cat, "acc", "openai", KEY);
+    mm_catalog *watcher = fixture_open(fx->path);
+    int64_t baseline = version_after_wait(watcher, 0);
+    mm_error err = {0};
+    assert_int_equal(catalog_account_set_test_result(fx->cat, "acc", true, "ok", "", 12, &err),
+                     MM_OK);
+    int64_t after_test = version_after_wait(watcher, 5000);
+    assert_true(after_test > baseline);
+    mm_call_result res;
+    fill_result(&res, true, MM_CLASS_OK, "");
+    mm_probe_record batch[1] = {{.discovered = NULL}};
+    catalog_probe_event(&batch[0].event, "acc", "openai", &res, 5000);
+    assert_int_equal(catalog_probe_record(fx->cat, batch, 1, &err), MM_OK);
+    int64_t after_probe = version_after_wait(watcher, 5000);
+    assert_true(after_probe > after_test);
+    mm_copy(batch[0].event.kind, sizeof batch[0].event.kind, "request"); /* refused: no wake */
+    assert_int_equal(catalog_probe_record(fx->cat, batch, 1, &err), MM_E_INVALID);
+    assert_int_equal(version_after_wait(watcher, 300), after_probe);
+    mm_call_result_free(&res);
+    catalog_close(watcher);
+}
+
 #define FIXTURE_TEST(fn)                                                                           \
     cmocka_unit_test_setup_teardown(fn, catalog_fixture_setup, catalog_fixture_teardown)
 
@@ -163,6 +192,7 @@ int main(void)
         FIXTURE_TEST(a_test_records_event_status_and_models_at_once),
         FIXTURE_TEST(a_monitor_batch_keeps_models_and_skips_deleted_accounts),
         FIXTURE_TEST(a_bad_record_stores_nothing),
+        FIXTURE_TEST(a_recorded_result_notifies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

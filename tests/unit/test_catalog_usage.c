@@ -453,16 +453,6 @@ static void settings_get_and_set(void **state)
     mm_audit_list_free(&audit);
 }
 
-/* The version a LISTENing session sees after waiting up to wait_ms for a notification. */
-static int64_t version_after_wait(mm_catalog *watcher, int wait_ms)
-{
-    mm_error err = {0};
-    assert_int_equal(catalog_wait_change(watcher, wait_ms, &err), MM_OK);
-    int64_t version = -1;
-    assert_int_equal(catalog_data_version(watcher, &version, &err), MM_OK);
-    return version;
-}
-
 /* PostgreSQL NOTIFYs configuration changes only: a usage batch, a lease and a refused change wake
  * no LISTENing console or gateway; adding a model does, at once. */
 static void only_configuration_changes_notify(void **state)

@@ -234,4 +234,14 @@ static inline bool file_contains(const char *path, const void *needle, size_t le
     return found;
 }
 
+/* The version a LISTENing session sees after waiting up to wait_ms for a notification. */
+static inline int64_t version_after_wait(mm_catalog *watcher, int wait_ms)
+{
+    mm_error err = {0};
+    assert_int_equal(catalog_wait_change(watcher, wait_ms, &err), MM_OK);
+    int64_t version = -1;
+    assert_int_equal(catalog_data_version(watcher, &version, &err), MM_OK);
+    return version;
+}
+
 #endif
