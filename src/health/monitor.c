@@ -504,6 +504,23 @@ static void prune_step(mm_monitor *mon, int64_t mono)
     mon->next_prune = mono + (pruned.more ? PRUNE_AGAIN_MS : PRUNE_TICK_MS);
 }
 
+/* The month-to-date cost after figures without it were published (cfg.month_later), and the
+ * figures with it. When the catalog cannot be read the month stays pending (the problem
+ * published) and is read again on the next tail tick: a month taken as 0 would show no spend
+ * for good (the windows fold no month until it is read) and let a monthly cap's alert clear. */
+static void load_month_later(mm_monitor *mon)
+{
+    if (!mon->month_pending)
+        return;
+    mm_error err = {0};
+    if (health_windows_load_month(mon->cat, &mon->windows, &err) != MM_OK) {
+        set_problem(mon, &err); /* published as the next change is */
+        return;
+    }
+    mon->month_pending = false;
+    publish(mon);
+}
+
 static void run_once(mm_monitor *mon)
 {
     int64_t mono = mm_monotonic_ms();
@@ -518,6 +535,7 @@ static void run_once(mm_monitor *mon)
     bool ticked = mono >= mon->next_tail;
     if (ticked) {
         tail(mon);
+        load_month_later(mon); /* after the tail: a failed read's problem is not cleared by it */
         mon->next_tail = mono + TAIL_TICK_MS;
     }
     if (mon->is_prober && mono >= mon->next_prune)
@@ -567,10 +585,8 @@ static void initial_load(mm_monitor *mon)
                                                       &mon->windows, &mon->last_id, &err)
                        : health_windows_load_for(mon->cat, &mon->accounts, mm_now_ms(),
                                                  &mon->windows, &mon->last_id, &err);
-    if (st != MM_OK) {
+    if (st != MM_OK) /* month_pending kept: the month is read (retried) after the first frame */
         set_problem(mon, &err);
-        mon->month_pending = false; /* the problem is shown, not a month to come */
-    }
     mon->current_minute = mm_now_ms() / MM_MINUTE_MS;
     int64_t mono = mm_monotonic_ms();
     mon->next_lease = mon->next_tail = mono;
@@ -617,19 +633,6 @@ static void idle_until_stop(mm_monitor *mon)
         if (poll(&control, 1, -1) > 0)
             drain_control(mon);
     }
-}
-
-/* The month-to-date cost after figures without it were published (cfg.month_later), and the
- * figures with it. */
-static void load_month_later(mm_monitor *mon)
-{
-    if (!mon->month_pending)
-        return;
-    mm_error err = {0};
-    if (health_windows_load_month(mon->cat, &mon->windows, &err) != MM_OK)
-        set_problem(mon, &err);
-    mon->month_pending = false;
-    publish(mon);
 }
 
 static void *monitor_main(void *arg)

@@ -5,9 +5,13 @@
 #include "test_catalog_util.h"
 
 #include <math.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "catalog/admission.h"
 #include "catalog/catalog_internal.h"
+#include "catalog/month_cost.h"
+#include "util/clock.h"
 
 static mm_usage_event make_event(int64_t ts, const char *kind, const char *account,
                                  const char *workspace, const char *model, int64_t tokens,
@@ -587,6 +591,190 @@ static void migration_11_keeps_the_events(void **state)
 #define FIXTURE_TEST(fn)                                                                           \
     cmocka_unit_test_setup_teardown(fn, catalog_fixture_setup, catalog_fixture_teardown)
 
+/* ---- odd values through the batch insert (PostgreSQL: COPY from 64 rows) ---- */
+
+/* Texts COPY's text format escapes or could mistake (tab, newline, CR, backslash, "\N" and "\."
+ * as a whole field, the empty string), quotes, NULL as a word, and UTF-8 without NULs. */
+static const char *const ODD_TEXTS[] = {
+    "tab\there", "nl\nand\rcr", "back\\slash\\", "\\N", "\\.", "", "q\"u'o`te", "NULL", "ünï✓日本"};
+#define N_ODD (sizeof ODD_TEXTS / sizeof ODD_TEXTS[0])
+
+static mm_usage_event odd_event(size_t i, int64_t ts)
+{
+    mm_usage_event ev =
+        make_event(ts + (int64_t)(i % 1000), i % 7 ? "request" : "probe", ODD_TEXTS[i % N_ODD],
+                   ODD_TEXTS[(i + 1) % N_ODD], ODD_TEXTS[(i + 2) % N_ODD], 0, 0);
+    mm_copy(ev.provider_model, sizeof ev.provider_model, ODD_TEXTS[(i + 3) % N_ODD]);
+    mm_copy(ev.outcome, sizeof ev.outcome, ODD_TEXTS[(i + 4) % N_ODD]);
+    mm_copy(ev.message, sizeof ev.message, ODD_TEXTS[(i + 5) % N_ODD]);
+    ev.http_status = i % 2 ? -1 : 2147483647;
+    ev.latency_ms = i % 3 ? -5 : INT64_MAX;
+    ev.tokens_in = i % 3 ? -7 - (int64_t)i : 1000000000000000 + (int64_t)i; /* sums fit */
+    ev.tokens_out = i % 5 ? 2147483648 + (int64_t)i : 0;
+    ev.cost_micros = i % 4 == 0 ? -1 : i % 4 == 1 ? 0 : 1000000000000 + (int64_t)i;
+    ev.retry_after_ms = i % 2 ? -1 : INT64_MIN + 1;
+    ev.tokens_cache_read = i % 2 ? -3 : 0;
+    ev.tokens_cache_write = -(int64_t)i;
+    return ev;
+}
+
+typedef struct odd_read {
+    mm_usage_event *items;
+    size_t count, cap;
+} odd_read;
+
+static void keep_event(const mm_usage_event *ev, void *ctx)
+{
+    odd_read *r = ctx;
+    if (r->count == r->cap) {
+        r->cap = r->cap ? 2 * r->cap : 1024;
+        r->items = realloc(r->items, r->cap * sizeof *r->items);
+        assert_non_null(r->items);
+    }
+    r->items[r->count++] = *ev;
+}
+
+static odd_read read_all(mm_catalog *cat)
+{
+    odd_read r = {0};
+    size_t count = 0;
+    mm_error err = {0};
+    assert_int_equal(catalog_usage_since_id(cat, 0, 0, keep_event, &r, &count, &err), MM_OK);
+    assert_int_equal(count, r.count);
+    return r;
+}
+
+static void assert_same_event(const mm_usage_event *want, const mm_usage_event *got)
+{
+    char message[MM_MESSAGE_MAX];
+    mm_sanitize(message, sizeof message, want->message, SIZE_MAX);
+    assert_int_equal(got->id, want->id);
+    assert_int_equal(got->ts_ms, want->ts_ms);
+    assert_string_equal(got->kind, want->kind);
+    assert_string_equal(got->account, want->account);
+    assert_string_equal(got->provider, want->provider);
+    assert_string_equal(got->workspace, want->workspace);
+    assert_string_equal(got->model, want->model);
+    assert_string_equal(got->provider_model, want->provider_model);
+    assert_string_equal(got->outcome, want->outcome);
+    assert_string_equal(got->message, message);
+    assert_int_equal(got->http_status, want->http_status);
+    assert_int_equal(got->latency_ms, want->latency_ms);
+    assert_int_equal(got->tokens_in, want->tokens_in);
+    assert_int_equal(got->tokens_out, want->tokens_out);
+    assert_int_equal(got->cost_micros, want->cost_micros);
+    assert_int_equal(got->retry_after_ms, want->retry_after_ms);
+    assert_int_equal(got->tokens_cache_read, want->tokens_cache_read);
+    assert_int_equal(got->tokens_cache_write, want->tokens_cache_write);
+}
+
+/* The day rollups' month costs against a recount of the raw events read back. */
+static void assert_month_costs_recount(mm_catalog *cat, int64_t month_start, const odd_read *r)
+{
+    mm_month_cost want[N_ODD];
+    memset(want, 0, sizeof want);
+    for (size_t i = 0; i < r->count; i++) {
+        const mm_usage_event *ev = &r->items[i];
+        if (strcmp(ev->kind, "request") != 0)
+            continue;
+        size_t a = 0;
+        while (a < N_ODD && strcmp(ODD_TEXTS[a], ev->account) != 0)
+            a++;
+        assert_true(a < N_ODD);
+        if (ev->cost_micros >= 0)
+            want[a].cost_micros += ev->cost_micros;
+        else
+            want[a].unpriced++;
+    }
+    mm_month_cost *items = NULL;
+    size_t count = 0;
+    int64_t upto = 0;
+    mm_error err = {0};
+    assert_int_equal(catalog_usage_month_costs(cat, month_start, &items, &count, &upto, &err),
+                     MM_OK);
+    size_t expected = 0;
+    for (size_t a = 0; a < N_ODD; a++) {
+        if (!want[a].cost_micros && !want[a].unpriced)
+            continue;
+        expected++;
+        size_t k = 0;
+        while (k < count && strcmp(items[k].account, ODD_TEXTS[a]) != 0)
+            k++;
+        assert_true(k < count);
+        assert_int_equal(items[k].cost_micros, want[a].cost_micros);
+        assert_int_equal(items[k].unpriced, want[a].unpriced);
+    }
+    assert_int_equal(count, expected);
+    assert_int_equal(upto, r->count ? r->items[r->count - 1].id : 0);
+    free(items);
+}
+
+/* Batches of 1, 200 and 10,000 odd events: each stored exactly (ids ascending in batch order)
+ * and the day rollups equal to a recount of the raw events. */
+static void odd_values_are_stored_exactly_and_rolled_up(void **state)
+{
+    catalog_fixture *fx = *state;
+    int64_t ts = mm_month_start_ms(mm_now_ms()) + 3600000;
+    static const size_t SIZES[] = {1, 200, 10000};
+    size_t total = 0;
+    for (size_t s = 0; s < 3; s++)
+        total += SIZES[s];
+    mm_usage_event *evs = calloc(total, sizeof *evs);
+    assert_non_null(evs);
+    for (size_t i = 0; i < total; i++)
+        evs[i] = odd_event(i, ts);
+    mm_error err = {0};
+    for (size_t s = 0, at = 0; s < 3; at += SIZES[s], s++)
+        assert_int_equal(catalog_usage_insert_batch(fx->cat, evs + at, SIZES[s], &err), MM_OK);
+    odd_read r = read_all(fx->cat);
+    assert_int_equal(r.count, total);
+    for (size_t i = 0; i < total; i++)
+        assert_same_event(&evs[i], &r.items[i]);
+    assert_month_costs_recount(fx->cat, mm_month_start_ms(ts), &r);
+    free(r.items);
+    free(evs);
+}
+
+/* Two processes ingest batches at once: every id unique, every event in, the rollups exact. */
+static void two_processes_ingest_at_once(void **state)
+{
+    catalog_fixture *fx = *state;
+    int64_t ts = mm_month_start_ms(mm_now_ms()) + 3600000;
+    enum { BATCHES = 5, BATCH = 400 };
+    pid_t pids[2];
+    for (int p = 0; p < 2; p++) {
+        pids[p] = fork();
+        assert_true(pids[p] >= 0);
+        if (pids[p] == 0) {
+            mm_catalog *cat = fixture_open(fx->path);
+            mm_usage_event *evs = calloc(BATCH, sizeof *evs);
+            int failed = !evs;
+            for (int b = 0; b < BATCHES && !failed; b++) {
+                for (size_t i = 0; i < BATCH; i++)
+                    evs[i] = odd_event((size_t)(p * BATCHES + b) * BATCH + i, ts);
+                mm_error err = {0};
+                failed = catalog_usage_insert_batch(cat, evs, BATCH, &err) != MM_OK;
+                if (failed)
+                    fprintf(stderr, "child %d: %s\n", p, err.message);
+            }
+            free(evs);
+            catalog_close(cat);
+            _exit(failed); /* not the parent's atexit handlers nor its connection */
+        }
+    }
+    for (int p = 0; p < 2; p++) {
+        int status = 0;
+        assert_int_equal(waitpid(pids[p], &status, 0), pids[p]);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    odd_read r = read_all(fx->cat);
+    assert_int_equal(r.count, 2 * BATCHES * BATCH);
+    for (size_t i = 1; i < r.count; i++) /* ascending: no id twice */
+        assert_true(r.items[i].id > r.items[i - 1].id);
+    assert_month_costs_recount(fx->cat, mm_month_start_ms(ts), &r);
+    free(r.items);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -603,6 +791,8 @@ int main(void)
         FIXTURE_TEST(only_configuration_changes_notify),
         FIXTURE_TEST(streamed_events_store_ttft_and_others_null),
         FIXTURE_TEST(migration_11_keeps_the_events),
+        FIXTURE_TEST(odd_values_are_stored_exactly_and_rolled_up),
+        FIXTURE_TEST(two_processes_ingest_at_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
