@@ -385,6 +385,9 @@ mm_status catalog_usage_rollups_catch_up(mm_catalog *cat, mm_error *err);
 #define MM_USAGE_RETENTION_DAYS_MAX 36500
 /* The retention in days: the setting, or the default when unset or invalid. */
 int64_t catalog_usage_retention_days(mm_catalog *cat);
+/* The setting's text as days (MM_USAGE_RETENTION_DAYS_MIN to _MAX) into *days; MM_E_INVALID
+ * saying the range otherwise (what `usage prune` and `apply` refuse). */
+mm_status catalog_usage_retention_parse(const char *text, int64_t *days, mm_error *err);
 /* Sets it (audited); MM_E_INVALID outside MIN..MAX. */
 mm_status catalog_usage_set_retention_days(mm_catalog *cat, int64_t days, mm_error *err);
 typedef struct mm_usage_prune_result {
