@@ -2,10 +2,10 @@
  * foreign-key order, ids and sealed secrets as stored, in one transaction on the destination. */
 #include "catalog/catalog_internal.h"
 
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Copied in this order (parents before children); meta is copied on its own (its rollup
  * position is a number on SQLite and text in BYTEA on PostgreSQL). */
@@ -23,16 +23,17 @@ static const char *const NOT_COPIED[] = {"leases", "router_reservations"};
 #define UPTO_KEY "rollups_upto_id"
 #define INSERT_SQL_MAX 4096
 
+/* One file under two names (a symlink, a hard link, "dir/../") or one PostgreSQL address. */
 static mm_status same_catalog(mm_catalog *from, mm_catalog *to, mm_error *err)
 {
-    char a[PATH_MAX], b[PATH_MAX];
-    const char *left = catalog_display(from), *right = catalog_display(to);
-    if (db_kind_of(from->db) == DB_SQLITE && db_kind_of(to->db) == DB_SQLITE &&
-        realpath(from->path, a) && realpath(to->path, b)) {
-        left = a;
-        right = b;
-    }
-    if (strcmp(left, right) != 0)
+    struct stat a, b;
+    bool same;
+    if (db_kind_of(from->db) == DB_SQLITE && db_kind_of(to->db) == DB_SQLITE)
+        same = stat(from->path, &a) == 0 && stat(to->path, &b) == 0 && a.st_dev == b.st_dev &&
+               a.st_ino == b.st_ino;
+    else
+        same = strcmp(catalog_display(from), catalog_display(to)) == 0;
+    if (!same)
         return MM_OK;
     return mm_error_set(err, MM_E_INVALID, "to",
                         "the source and the destination are the same catalog (%s); nothing was "

@@ -123,6 +123,11 @@ assert_refused catalog copy --to ""
 assert_contains err "--to is empty"
 assert_refused catalog copy --from ""
 assert_contains err "--from is empty"
+if [ -z "${MM_PG_ADDRESS:-}" ]; then # the catalog file under another name: never emptied
+    ln "$MM_DB" "$TEST_TMP/hard-link.db"
+    assert_refused catalog copy --to "$TEST_TMP/hard-link.db" --replace
+    assert_contains err "the same catalog"
+fi
 
 # and the catalog still holds exactly what was built
 assert_ok model show fast-chat --json
