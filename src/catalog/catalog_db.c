@@ -101,9 +101,9 @@ static void default_actor(char *out, size_t outsz)
 }
 
 /* SQLite only, once the file is known to be a catalog (catalog_schema_check read its header
- * facts): a new file's incremental auto-vacuum, WAL when the file is not in WAL yet (the mode is
- * kept in the file), then this connection's synchronous=NORMAL, foreign keys and cache size in
- * one exec (db_open was asked for none: `bare`). */
+ * facts): a new file's incremental auto-vacuum and mode 0600, WAL when the file is not in WAL yet
+ * (the mode is kept in the file), then this connection's synchronous=NORMAL, foreign keys and cache
+ * size in one exec (db_open was asked for none: `bare`). */
 static mm_status configure_sqlite(mm_catalog *cat, int cache_kib, mm_error *err)
 {
     mm_status st = MM_OK;
@@ -113,6 +113,12 @@ static mm_status configure_sqlite(mm_catalog *cat, int cache_kib, mm_error *err)
          * open (catalog_usage_enable_auto_vacuum converts an older file) */
         if (cat->file.objects == 0)
             st = cat_exec(cat, "PRAGMA auto_vacuum=INCREMENTAL", err);
+        /* private like a file it creates, also when it found the file empty (`touch`) */
+        if (st == MM_OK && cat->file.objects == 0 && chmod(cat->path, 0600) != 0)
+            st = mm_error_set(err, MM_E_IO, "db",
+                              "cannot make the new catalog %s private (chmod "
+                              "600: %s)",
+                              cat->path, strerror(errno));
         if (st == MM_OK && !cat->file.wal)
             st = cat_exec(cat, "PRAGMA journal_mode=WAL", err);
         cat->file.wal = st == MM_OK;

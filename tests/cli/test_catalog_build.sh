@@ -170,4 +170,9 @@ MM_DB= mm --db "$TEST_TMP/other.db" workspace add elsewhere
 assert_rc 0
 [ -f "$TEST_TMP/other.db" ] || fail "--db did not create the catalog it names"
 [ "$(stat -c %a "$TEST_TMP/other.db")" = 600 ] || fail "a new catalog is not mode 0600"
+: >"$TEST_TMP/touched.db" # an empty file made first (touch, 0644 by the umask) is a new catalog
+chmod 644 "$TEST_TMP/touched.db"
+MM_DB= mm --db "$TEST_TMP/touched.db" workspace add elsewhere
+assert_rc 0
+[ "$(stat -c %a "$TEST_TMP/touched.db")" = 600 ] || fail "a new catalog in an empty file is not 0600"
 finish
