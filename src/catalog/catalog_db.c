@@ -173,6 +173,7 @@ mm_status catalog_open(const mm_catalog_options *opts, mm_catalog **out, mm_erro
     mm_catalog *cat = calloc(1, sizeof *cat);
     if (!cat)
         return mm_error_set(err, MM_E_INTERNAL, "", "out of memory opening the catalog");
+    cat->read_only_asked = opts->read_only;
     mm_status st = catalog_resolve_path(opts->path, cat->path, sizeof cat->path, err);
     if (st == MM_OK)
         st = vault_init(err);

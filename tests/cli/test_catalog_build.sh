@@ -164,7 +164,7 @@ assert_rc 0
 assert_json 'len(d) == 7'
 MM_DB= mm --db "$db" --read-only workspace add extra
 assert_rc 1
-assert_contains err "read-only"
+assert_contains err "open read-only (--read-only); nothing was changed — drop --read-only"
 [ "$before" = "$(catalog_fingerprint)" ] || fail "--read-only changed the catalog"
 MM_DB= mm --db "$TEST_TMP/other.db" workspace add elsewhere
 assert_rc 0
