@@ -119,6 +119,11 @@ assert_contains err "--db is empty"
 assert_refused --db "$TEST_TMP/$(head -c 5000 /dev/zero | tr '\0' x)" workspace list
 assert_contains err "too long (5"
 assert_contains err "service=NAME"
+# counts may be written 50k or 1.5M; an id, days or seconds are not offered that example
+assert_refused workspace key revoke abc
+assert_contains err "ID must be a whole number of at least 1 (got 'abc')"
+assert_refused entitle fast-chat search --rpm lots
+assert_contains err "--rpm must be a whole number from 1 to 10000000, e.g. 50000, 50k or 1.5M"
 assert_refused catalog copy --to ""
 assert_contains err "--to is empty"
 assert_refused catalog copy --from ""
