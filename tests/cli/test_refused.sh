@@ -128,6 +128,9 @@ assert_refused catalog copy --to ""
 assert_contains err "--to is empty"
 assert_refused catalog copy --from ""
 assert_contains err "--from is empty"
+assert_refused catalog copy --from "$TEST_TMP/typo.db"
+assert_contains err "there is no catalog to copy at $TEST_TMP/typo.db; check --from"
+[ -e "$TEST_TMP/typo.db" ] && fail "catalog copy --from created its missing source"
 if [ -z "${MM_PG_ADDRESS:-}" ]; then # the catalog file under another name: never emptied
     ln "$MM_DB" "$TEST_TMP/hard-link.db"
     assert_refused catalog copy --to "$TEST_TMP/hard-link.db" --replace
