@@ -122,6 +122,8 @@ assert_contains err "service=NAME"
 # counts may be written 50k or 1.5M; an id, days or seconds are not offered that example
 assert_refused workspace key revoke abc
 assert_contains err "ID must be a whole number of at least 1 (got 'abc')"
+assert_refused alerts deliveries 42 # not "no deliveries yet" for an alert that is not there
+assert_contains err "no alert 42"
 assert_refused entitle fast-chat search --rpm lots
 assert_contains err "--rpm must be a whole number from 1 to 10000000, e.g. 50000, 50k or 1.5M"
 assert_refused catalog copy --to ""
