@@ -41,7 +41,8 @@ typedef struct mm_catalog_options {
                          small so its memory stays flat while the usage tables grow */
 } mm_catalog_options;
 
-/* Resolves the catalog path from --db, $MM_DB, $XDG_DATA_HOME or ~/.local/share. */
+/* Resolves the catalog path from --db, $MM_DB (a leading "~/" is $HOME), $XDG_DATA_HOME or
+ * ~/.local/share. */
 mm_status catalog_resolve_path(const char *explicit_path, char *out, size_t outsz, mm_error *err);
 /* Opens (creating if asked), sets WAL, foreign_keys, busy timeout, runs migrations. A catalog
  * whose user_version is newer than this binary knows is refused with MM_E_SCHEMA, unaltered. */

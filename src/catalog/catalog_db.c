@@ -27,11 +27,14 @@ mm_status catalog_resolve_path(const char *explicit_path, char *out, size_t outs
     const char *env_db = getenv("MM_DB");
     const char *xdg = getenv("XDG_DATA_HOME");
     const char *home = getenv("HOME");
+    const char *given = mm_present(explicit_path) ? explicit_path : env_db;
     int n;
-    if (mm_present(explicit_path))
-        n = snprintf(out, outsz, "%s", explicit_path);
-    else if (mm_present(env_db))
-        n = snprintf(out, outsz, "%s", env_db);
+    /* "~/" that no shell expanded (--to=~/x.db, MM_DB from a unit file): the home folder, not
+     * a folder named "~" in the current one */
+    if (mm_present(given) && strncmp(given, "~/", 2) == 0 && mm_present(home))
+        n = snprintf(out, outsz, "%s%s", home, given + 1);
+    else if (mm_present(given))
+        n = snprintf(out, outsz, "%s", given);
     else if (mm_present(xdg) && xdg[0] == '/')
         n = snprintf(out, outsz, "%s/mechamental/catalog.db", xdg);
     else if (mm_present(home))

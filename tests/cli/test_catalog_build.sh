@@ -175,4 +175,9 @@ chmod 644 "$TEST_TMP/touched.db"
 MM_DB= mm --db "$TEST_TMP/touched.db" workspace add elsewhere
 assert_rc 0
 [ "$(stat -c %a "$TEST_TMP/touched.db")" = 600 ] || fail "a new catalog in an empty file is not 0600"
+# a "~/" no shell expanded (--db=~/..., MM_DB from a unit file) is the home folder
+(cd "$TEST_TMP" && MM_DB= "$MMADMIN" --db='~/tilde.db' workspace add elsewhere >/dev/null) ||
+    fail "--db=~/tilde.db refused"
+[ -f "$HOME/tilde.db" ] || fail "--db=~/tilde.db is not in the home folder"
+[ -e "$TEST_TMP/~" ] && fail "--db=~/tilde.db made a folder named ~"
 finish
