@@ -51,6 +51,7 @@ struct ui_app {
     mm_health_snapshot *health;           /* its latest snapshot (our reference), or NULL */
     unsigned long health_serial;          /* moves on each time `health` is replaced */
     char monitor_problem[MM_MESSAGE_MAX]; /* why it did not start, or "" */
+    bool no_keys; /* writable, but its master key does not open the accounts' keys: no probing */
     struct mm_alert_engine *alert_engine; /* evaluates alerts while this console probes */
     bool alerts_tried; /* ui_monitor_first_frame was called: once, after the first frame with
                           figures */

@@ -23,14 +23,20 @@
 void ui_monitor_start(ui_app *app)
 {
     mallopt(M_MMAP_THRESHOLD, LARGE_BLOCK_BYTES);
+    mm_error err;
+    mm_error_clear(&err);
+    /* a probe needs the account's key: without the right master key every probe would be
+     * recorded as the provider's failure, for every console sharing the catalog to see */
+    app->no_keys = !app->read_only && catalog_vault_check(app->cat, &err) != MM_OK;
+    if (app->no_keys)
+        ui_set_message(app, UI_EL_WARN, "Not probing: %s", err.message);
     mm_monitor_config cfg = {
         .catalog_path = catalog_path(app->cat),
         .wake_fd = ui_wake_fd(app),
-        .probe = !app->read_only,             /* read-only: tail and compute, never probe */
-        .frame_wait_ms = FIRST_FRAME_WAIT_MS, /* the prober once the figures are drawn */
+        .probe = !app->read_only && !app->no_keys, /* else tail and compute, never probe */
+        .frame_wait_ms = FIRST_FRAME_WAIT_MS,      /* the prober once the figures are drawn */
         .month_later = true, /* the first frame before the month's day rollups are read */
     };
-    mm_error err;
     mm_error_clear(&err);
     app->monitor_problem[0] = '\0';
     if (health_monitor_start(&cfg, &app->monitor, &err) != MM_OK) {
@@ -110,6 +116,8 @@ void ui_prober_state(const ui_app *app, char *out, size_t outsz)
         snprintf(out, outsz, "prober: off (no monitor)");
     } else if (app->read_only) {
         snprintf(out, outsz, "prober: off (read-only)");
+    } else if (app->no_keys) {
+        snprintf(out, outsz, "prober: off (master key)");
     } else if (!snap) {
         snprintf(out, outsz, "prober: starting");
     } else if (snap->is_prober) {

@@ -421,21 +421,14 @@ static void check_price(checker *c, const json_t *obj, mm_price *p)
                          "unknown provider '%s' (known: %s)", p->provider, provider_id_list());
 }
 
-static void check_setting(checker *c, const char *key, const json_t *value)
+/* Parses text as the setting key's value: MM_E_NOT_FOUND for a key no command sets. */
+static mm_status parse_setting(const char *key, const char *text, mm_error *err)
 {
-    const char *text = json_string_value(value);
-    if (!text) {
-        asc_report_error(c->report, c->doc, value, "setting %s must be written as text", key);
-        return;
-    }
     for (int id = 0; id < MM_HSET_COUNT; id++) {
         if (strcmp(health_setting((mm_health_setting_id)id)->key, key) != 0)
             continue;
         double parsed;
-        mm_error e = {0};
-        if (health_setting_parse((mm_health_setting_id)id, text, &parsed, &e) != MM_OK)
-            asc_report_error(c->report, c->doc, value, "%s", e.message);
-        return;
+        return health_setting_parse((mm_health_setting_id)id, text, &parsed, err);
     }
     static const char *const router_keys[] = {ROUTER_SETTING_FAILURES, ROUTER_SETTING_COOLDOWN,
                                               ROUTER_SETTING_RATE_LIMIT_DEFAULT};
@@ -443,16 +436,32 @@ static void check_setting(checker *c, const char *key, const json_t *value)
         if (strcmp(router_keys[i], key) != 0)
             continue;
         int64_t n;
-        mm_error e = {0};
         int64_t max = i == 0 ? ROUTER_FAILURES_MAX : ROUTER_SECONDS_MAX;
-        if (catalog_parse_limit(text, key, max, &n, &e) != MM_OK)
-            asc_report_error(c->report, c->doc, value, "%s", e.message);
-        return;
+        return catalog_parse_limit(text, key, max, &n, err);
     }
-    asc_report_error(c->report, c->doc, value,
-                     "unknown setting '%s' (health.* and router.* settings are accepted; see "
-                     "`mmadmin health config` and `mmadmin router config`)",
-                     key);
+    if (strcmp(key, MM_USAGE_RETENTION_SETTING) == 0) {
+        int64_t days;
+        return catalog_usage_retention_parse(text, &days, err);
+    }
+    return MM_E_NOT_FOUND;
+}
+
+static void check_setting(checker *c, const char *key, const json_t *value)
+{
+    const char *text = json_string_value(value);
+    mm_error e = {0};
+    mm_status st = parse_setting(key, text ? text : "", &e);
+    if (st == MM_E_NOT_FOUND)
+        asc_report_error(c->report, c->doc, value,
+                         "unknown setting '%s' (health.*, router.* and " MM_USAGE_RETENTION_SETTING
+                         " are accepted; see `mmadmin health config`, `mmadmin router config` "
+                         "and `mmadmin usage prune`)",
+                         key);
+    else if (!text)
+        asc_report_error(c->report, c->doc, value, "setting %s must be written as text (in quotes)",
+                         key);
+    else if (st != MM_OK)
+        asc_report_error(c->report, c->doc, value, "%s", e.message);
 }
 
 /* ---- the whole file ---- */

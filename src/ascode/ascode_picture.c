@@ -167,9 +167,9 @@ static mm_status add_prices(mm_catalog *cat, json_t *root, mm_error *err)
 static mm_status add_settings(mm_catalog *cat, json_t *root, mm_error *err)
 {
     json_t *obj = json_object();
-    static const char *const prefixes[] = {"health.", "router."};
+    static const char *const prefixes[] = {"health.", "router.", MM_USAGE_RETENTION_SETTING};
     mm_status st = MM_OK;
-    for (size_t p = 0; st == MM_OK && p < 2; p++) {
+    for (size_t p = 0; st == MM_OK && p < sizeof prefixes / sizeof prefixes[0]; p++) {
         mm_string_list pairs = {0};
         st = catalog_setting_list(cat, prefixes[p], &pairs, err);
         for (size_t i = 0; st == MM_OK && i + 1 < pairs.count; i += 2)

@@ -41,7 +41,8 @@ typedef struct mm_catalog_options {
                          small so its memory stays flat while the usage tables grow */
 } mm_catalog_options;
 
-/* Resolves the catalog path from --db, $MM_DB, $XDG_DATA_HOME or ~/.local/share. */
+/* Resolves the catalog path from --db, $MM_DB (a leading "~/" is $HOME), $XDG_DATA_HOME or
+ * ~/.local/share. */
 mm_status catalog_resolve_path(const char *explicit_path, char *out, size_t outsz, mm_error *err);
 /* Opens (creating if asked), sets WAL, foreign_keys, busy timeout, runs migrations. A catalog
  * whose user_version is newer than this binary knows is refused with MM_E_SCHEMA, unaltered. */
@@ -388,6 +389,9 @@ mm_status catalog_usage_rollups_catch_up(mm_catalog *cat, mm_error *err);
 #define MM_USAGE_RETENTION_DAYS_MAX 36500
 /* The retention in days: the setting, or the default when unset or invalid. */
 int64_t catalog_usage_retention_days(mm_catalog *cat);
+/* The setting's text as days (MM_USAGE_RETENTION_DAYS_MIN to _MAX) into *days; MM_E_INVALID
+ * saying the range otherwise (what `usage prune` and `apply` refuse). */
+mm_status catalog_usage_retention_parse(const char *text, int64_t *days, mm_error *err);
 /* Sets it (audited); MM_E_INVALID outside MIN..MAX. */
 mm_status catalog_usage_set_retention_days(mm_catalog *cat, int64_t days, mm_error *err);
 typedef struct mm_usage_prune_result {

@@ -2,10 +2,10 @@
  * foreign-key order, ids and sealed secrets as stored, in one transaction on the destination. */
 #include "catalog/catalog_internal.h"
 
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Copied in this order (parents before children); meta is copied on its own (its rollup
  * position is a number on SQLite and text in BYTEA on PostgreSQL). */
@@ -23,16 +23,17 @@ static const char *const NOT_COPIED[] = {"leases", "router_reservations"};
 #define UPTO_KEY "rollups_upto_id"
 #define INSERT_SQL_MAX 4096
 
+/* One file under two names (a symlink, a hard link, "dir/../") or one PostgreSQL address. */
 static mm_status same_catalog(mm_catalog *from, mm_catalog *to, mm_error *err)
 {
-    char a[PATH_MAX], b[PATH_MAX];
-    const char *left = catalog_display(from), *right = catalog_display(to);
-    if (db_kind_of(from->db) == DB_SQLITE && db_kind_of(to->db) == DB_SQLITE &&
-        realpath(from->path, a) && realpath(to->path, b)) {
-        left = a;
-        right = b;
-    }
-    if (strcmp(left, right) != 0)
+    struct stat a, b;
+    bool same;
+    if (db_kind_of(from->db) == DB_SQLITE && db_kind_of(to->db) == DB_SQLITE)
+        same = stat(from->path, &a) == 0 && stat(to->path, &b) == 0 && a.st_dev == b.st_dev &&
+               a.st_ino == b.st_ino;
+    else
+        same = strcmp(catalog_display(from), catalog_display(to)) == 0;
+    if (!same)
         return MM_OK;
     return mm_error_set(err, MM_E_INVALID, "to",
                         "the source and the destination are the same catalog (%s); nothing was "
@@ -78,16 +79,15 @@ static mm_status prepare_destination(mm_catalog *to, bool replace, int64_t *empt
     return st;
 }
 
-/* INSERT INTO table ("c1", ...) VALUES (?1, ...) from the source row's column names. */
-static mm_status insert_sql(db_stmt *row, const char *table, char *sql, size_t sqlsz, mm_error *err)
+/* INSERT INTO table ("c1", ...) from the source row's column names (db_insert_rows' head). */
+static mm_status insert_head(db_stmt *row, const char *table, char *sql, size_t sqlsz,
+                             mm_error *err)
 {
     int n = db_column_count(row);
     size_t used = (size_t)snprintf(sql, sqlsz, "INSERT INTO %s (", table);
     for (int i = 0; i < n && used < sqlsz; i++)
         used += (size_t)snprintf(sql + used, sqlsz - used, "%s\"%s\"", i ? ", " : "",
                                  db_column_name(row, i));
-    for (int i = 0; i < n && used < sqlsz; i++)
-        used += (size_t)snprintf(sql + used, sqlsz - used, "%s?%d", i ? ", " : ") VALUES (", i + 1);
     if (used + 2 >= sqlsz)
         return mm_error_set(err, MM_E_INTERNAL, "", "the table %s has too many columns to copy",
                             table);
@@ -95,27 +95,94 @@ static mm_status insert_sql(db_stmt *row, const char *table, char *sql, size_t s
     return MM_OK;
 }
 
-static void bind_value(db_stmt *row, int col, db_stmt *insert)
+/* A source row's value, kept until its chunk of rows is inserted (the source's own buffers
+ * last only until its next row). */
+typedef struct kept_value {
+    db_value_kind kind;
+    int64_t number;
+    double real;
+    char *bytes; /* text (NUL-terminated) or blob, malloc'ed; NULL for the others */
+    size_t len;
+} kept_value;
+
+/* Up to COPY_CHUNK_ROWS source rows of `columns` values each, inserted by one db_insert_rows
+ * (PostgreSQL: DB_PG_ROWS_PER_STATEMENT rows a statement, not a round trip a row). */
+#define COPY_CHUNK_ROWS DB_PG_ROWS_PER_STATEMENT
+typedef struct kept_rows {
+    int columns;
+    size_t count;
+    kept_value *values; /* COPY_CHUNK_ROWS * columns */
+} kept_rows;
+
+/* Copies a text or blob value's bytes (NUL-terminated) into v; false when out of memory. */
+static bool keep_bytes(kept_value *v, const void *data, size_t len)
 {
-    size_t len = 0;
-    const void *data;
-    switch (db_column_kind(row, col)) {
-    case DB_VALUE_INT:
-        db_bind_int64(insert, col + 1, db_column_int64(row, col));
-        break;
-    case DB_VALUE_FLOAT:
-        db_bind_double(insert, col + 1, db_column_double(row, col));
-        break;
-    case DB_VALUE_TEXT:
-        db_bind_text(insert, col + 1, db_column_text(row, col));
-        break;
-    case DB_VALUE_BLOB:
-        data = db_column_blob(row, col, &len);
-        db_bind_blob(insert, col + 1, data ? data : "", len);
-        break;
-    default:
-        db_bind_null(insert, col + 1);
+    v->len = len;
+    if (!(v->bytes = malloc(len + 1)))
+        return false;
+    if (len)
+        memcpy(v->bytes, data, len);
+    v->bytes[len] = '\0';
+    return true;
+}
+
+static bool keep_row(db_stmt *row, kept_rows *k)
+{
+    kept_value *v = &k->values[k->count * (size_t)k->columns];
+    bool ok = true;
+    for (int col = 0; col < k->columns; col++) {
+        v[col] = (kept_value){.kind = db_column_kind(row, col)};
+        if (v[col].kind == DB_VALUE_INT)
+            v[col].number = db_column_int64(row, col);
+        else if (v[col].kind == DB_VALUE_FLOAT)
+            v[col].real = db_column_double(row, col);
+        else if (v[col].kind == DB_VALUE_TEXT)
+            ok = ok &&
+                 keep_bytes(&v[col], db_column_text(row, col), strlen(db_column_text(row, col)));
+        else if (v[col].kind == DB_VALUE_BLOB) {
+            size_t len = 0;
+            const void *blob = db_column_blob(row, col, &len);
+            ok = ok && keep_bytes(&v[col], blob, len);
+        }
     }
+    k->count++; /* counted even when a copy failed, so forget_rows frees what was kept */
+    return ok;
+}
+
+static void forget_rows(kept_rows *k)
+{
+    for (size_t i = 0; i < k->count * (size_t)k->columns; i++)
+        free(k->values[i].bytes);
+    k->count = 0;
+}
+
+static void bind_kept(db_stmt *insert, int first, size_t row, void *ctx)
+{
+    const kept_rows *k = ctx;
+    const kept_value *v = &k->values[row * (size_t)k->columns];
+    for (int col = 0; col < k->columns; col++, v++) {
+        if (v->kind == DB_VALUE_INT)
+            db_bind_int64(insert, first + col, v->number);
+        else if (v->kind == DB_VALUE_FLOAT)
+            db_bind_double(insert, first + col, v->real);
+        else if (v->kind == DB_VALUE_TEXT)
+            db_bind_text(insert, first + col, v->bytes);
+        else if (v->kind == DB_VALUE_BLOB)
+            db_bind_blob(insert, first + col, v->bytes, v->len);
+        else
+            db_bind_null(insert, first + col);
+    }
+}
+
+static mm_status insert_kept(mm_catalog *to, const char *head, kept_rows *k, db_stmt **reuse,
+                             mm_error *err)
+{
+    mm_status st = MM_OK;
+    if (k->count && db_insert_rows(to->db, head, NULL, k->columns, NULL, k->count, bind_kept, k,
+                                   NULL, reuse) != MM_OK)
+        st = cat_db_error(to, "copying the catalog", err);
+    forget_rows(k);
+    return st;
 }
 
 static int column_named(db_stmt *row, const char *name)
@@ -126,40 +193,45 @@ static int column_named(db_stmt *row, const char *name)
     return -1;
 }
 
-/* One table, row by row through one reused INSERT; month partitions made as rows need them. */
+/* One table, in chunks of rows; month partitions made as rows need them. */
 static mm_status copy_table(mm_catalog *from, mm_catalog *to, const char *table, int64_t *rows,
                             mm_error *err)
 {
     char sql[INSERT_SQL_MAX];
     snprintf(sql, sizeof sql, "SELECT * FROM %s", table);
-    db_stmt *row = NULL, *insert = NULL;
+    db_stmt *row = NULL, *reuse = NULL;
     mm_status st = cat_prepare(from, sql, &row, err);
     int ts_col = -1, id_col = -1;
+    kept_rows kept = {0};
     db_step_result rc = DB_DONE;
     *rows = 0;
     while (st == MM_OK && (rc = db_step(row)) == DB_ROW) {
-        if (!insert) {
-            st = insert_sql(row, table, sql, sizeof sql, err);
-            if (st == MM_OK)
-                st = cat_prepare(to, sql, &insert, err);
+        if (!kept.values) {
+            st = insert_head(row, table, sql, sizeof sql, err);
+            kept.columns = db_column_count(row);
+            kept.values = calloc(COPY_CHUNK_ROWS * (size_t)kept.columns, sizeof *kept.values);
+            if (st == MM_OK && !kept.values)
+                st = cat_out_of_memory(err);
             ts_col = strcmp(table, "usage_events") == 0 ? column_named(row, "ts_ms") : -1;
             id_col = column_named(row, "id");
         }
         if (st == MM_OK && ts_col >= 0)
             st = db_ensure_month_partition(to->db, table, db_column_int64(row, ts_col), err);
-        for (int col = 0; st == MM_OK && col < db_column_count(row); col++)
-            bind_value(row, col, insert);
-        if (st == MM_OK && db_step(insert) != DB_DONE)
-            st = cat_db_error(to, "copying the catalog", err);
-        if (st == MM_OK)
-            db_reset(insert);
+        if (st == MM_OK && !keep_row(row, &kept))
+            st = cat_out_of_memory(err);
+        if (st == MM_OK && kept.count == COPY_CHUNK_ROWS)
+            st = insert_kept(to, sql, &kept, &reuse, err);
         (*rows)++;
     }
     if (st == MM_OK && rc == DB_ERROR)
         st = cat_db_error(from, "reading the catalog to copy", err);
+    if (st == MM_OK)
+        st = insert_kept(to, sql, &kept, &reuse, err);
     if (st == MM_OK && id_col >= 0)
         st = db_identity_follow(to->db, table, err);
-    db_finalize(insert);
+    forget_rows(&kept);
+    free(kept.values);
+    db_finalize(reuse);
     db_finalize(row);
     return st;
 }

@@ -27,11 +27,14 @@ mm_status catalog_resolve_path(const char *explicit_path, char *out, size_t outs
     const char *env_db = getenv("MM_DB");
     const char *xdg = getenv("XDG_DATA_HOME");
     const char *home = getenv("HOME");
+    const char *given = mm_present(explicit_path) ? explicit_path : env_db;
     int n;
-    if (mm_present(explicit_path))
-        n = snprintf(out, outsz, "%s", explicit_path);
-    else if (mm_present(env_db))
-        n = snprintf(out, outsz, "%s", env_db);
+    /* "~/" that no shell expanded (--to=~/x.db, MM_DB from a unit file): the home folder, not
+     * a folder named "~" in the current one */
+    if (mm_present(given) && strncmp(given, "~/", 2) == 0 && mm_present(home))
+        n = snprintf(out, outsz, "%s%s", home, given + 1);
+    else if (mm_present(given))
+        n = snprintf(out, outsz, "%s", given);
     else if (mm_present(xdg) && xdg[0] == '/')
         n = snprintf(out, outsz, "%s/mechamental/catalog.db", xdg);
     else if (mm_present(home))
@@ -101,9 +104,9 @@ static void default_actor(char *out, size_t outsz)
 }
 
 /* SQLite only, once the file is known to be a catalog (catalog_schema_check read its header
- * facts): a new file's incremental auto-vacuum, WAL when the file is not in WAL yet (the mode is
- * kept in the file), then this connection's synchronous=NORMAL, foreign keys and cache size in
- * one exec (db_open was asked for none: `bare`). */
+ * facts): a new file's incremental auto-vacuum and mode 0600, WAL when the file is not in WAL yet
+ * (the mode is kept in the file), then this connection's synchronous=NORMAL, foreign keys and cache
+ * size in one exec (db_open was asked for none: `bare`). */
 static mm_status configure_sqlite(mm_catalog *cat, int cache_kib, mm_error *err)
 {
     mm_status st = MM_OK;
@@ -113,6 +116,12 @@ static mm_status configure_sqlite(mm_catalog *cat, int cache_kib, mm_error *err)
          * open (catalog_usage_enable_auto_vacuum converts an older file) */
         if (cat->file.objects == 0)
             st = cat_exec(cat, "PRAGMA auto_vacuum=INCREMENTAL", err);
+        /* private like a file it creates, also when it found the file empty (`touch`) */
+        if (st == MM_OK && cat->file.objects == 0 && chmod(cat->path, 0600) != 0)
+            st = mm_error_set(err, MM_E_IO, "db",
+                              "cannot make the new catalog %s private (chmod "
+                              "600: %s)",
+                              cat->path, strerror(errno));
         if (st == MM_OK && !cat->file.wal)
             st = cat_exec(cat, "PRAGMA journal_mode=WAL", err);
         cat->file.wal = st == MM_OK;
@@ -167,6 +176,7 @@ mm_status catalog_open(const mm_catalog_options *opts, mm_catalog **out, mm_erro
     mm_catalog *cat = calloc(1, sizeof *cat);
     if (!cat)
         return mm_error_set(err, MM_E_INTERNAL, "", "out of memory opening the catalog");
+    cat->read_only_asked = opts->read_only;
     mm_status st = catalog_resolve_path(opts->path, cat->path, sizeof cat->path, err);
     if (st == MM_OK)
         st = vault_init(err);

@@ -24,6 +24,7 @@ struct mm_catalog {
     db_conn *db; /* SQLite or PostgreSQL (db_engine.h) */
     char path[MM_PATH_MAX];
     bool read_only;
+    bool read_only_asked; /* read-only because the caller asked (--read-only), not the file */
     char actor[MM_NAME_MAX];
     mm_vault *vault;                    /* cached once verified against the stored check value */
     db_stmt *usage_insert;              /* reused by every usage insert */

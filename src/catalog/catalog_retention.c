@@ -3,6 +3,7 @@
  * (SQLite; PostgreSQL's autovacuum does it there). */
 #include "catalog/catalog_internal.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,28 +11,43 @@
 
 #define DAY_MS 86400000LL
 
+static mm_status out_of_range(const char *days, mm_error *err)
+{
+    return mm_error_set(err, MM_E_INVALID, "retention-days",
+                        "the retention must be %d to %d days, not '%s'",
+                        MM_USAGE_RETENTION_DAYS_MIN, MM_USAGE_RETENTION_DAYS_MAX, days);
+}
+
+mm_status catalog_usage_retention_parse(const char *text, int64_t *days, mm_error *err)
+{
+    char *end = NULL;
+    errno = 0;
+    long long value = strtoll(text, &end, 10);
+    if (end == text || *end || errno || value < MM_USAGE_RETENTION_DAYS_MIN ||
+        value > MM_USAGE_RETENTION_DAYS_MAX)
+        return out_of_range(text, err);
+    *days = value;
+    return MM_OK;
+}
+
 int64_t catalog_usage_retention_days(mm_catalog *cat)
 {
     char text[32];
+    int64_t days;
     mm_error ignored;
-    if (catalog_setting_get(cat, MM_USAGE_RETENTION_SETTING, text, sizeof text, &ignored) != MM_OK)
-        return MM_USAGE_RETENTION_DAYS_DEFAULT;
-    char *end = NULL;
-    long long days = strtoll(text, &end, 10);
-    if (end == text || *end || days < MM_USAGE_RETENTION_DAYS_MIN ||
-        days > MM_USAGE_RETENTION_DAYS_MAX)
+    if (catalog_setting_get(cat, MM_USAGE_RETENTION_SETTING, text, sizeof text, &ignored) !=
+            MM_OK ||
+        catalog_usage_retention_parse(text, &days, &ignored) != MM_OK)
         return MM_USAGE_RETENTION_DAYS_DEFAULT;
     return days;
 }
 
 mm_status catalog_usage_set_retention_days(mm_catalog *cat, int64_t days, mm_error *err)
 {
-    if (days < MM_USAGE_RETENTION_DAYS_MIN || days > MM_USAGE_RETENTION_DAYS_MAX)
-        return mm_error_set(err, MM_E_INVALID, "retention-days",
-                            "the retention must be %d to %d days, not %" PRId64,
-                            MM_USAGE_RETENTION_DAYS_MIN, MM_USAGE_RETENTION_DAYS_MAX, days);
     char text[32];
     snprintf(text, sizeof text, "%" PRId64, days);
+    if (days < MM_USAGE_RETENTION_DAYS_MIN || days > MM_USAGE_RETENTION_DAYS_MAX)
+        return out_of_range(text, err);
     return catalog_setting_set(cat, MM_USAGE_RETENTION_SETTING, text, err);
 }
 

@@ -74,6 +74,11 @@ mm_status cat_query_int(mm_catalog *cat, const char *sql, const char *param, int
 /* cat_begin in a given write mode. */
 static mm_status begin_as(mm_catalog *cat, db_tx_mode mode, mm_error *err)
 {
+    if (cat->read_only_asked)
+        return mm_error_set(err, MM_E_READONLY, "",
+                            "the catalog %s is open read-only (--read-only); nothing was changed "
+                            "— drop --read-only to change it",
+                            db_display(cat->db));
     if (cat->read_only || db_is_read_only(cat->db))
         return mm_error_set(err, MM_E_READONLY, "",
                             "the catalog %s is open read-only (you cannot write to it); nothing "

@@ -335,6 +335,9 @@ int cli_dispatch(cli_context *ctx, const char *group, const char *group_summary,
 
 /* ---- input parsers ---- */
 
+/* From this maximum up a value is a count that may be written 50k or 1.5M (cli_parse_positive). */
+#define COUNT_EXAMPLE_FROM 100000
+
 mm_status cli_parse_positive(const char *option, const char *text, int64_t max, int64_t *out,
                              mm_error *err)
 {
@@ -344,10 +347,11 @@ mm_status cli_parse_positive(const char *option, const char *text, int64_t max, 
     else
         snprintf(range, sizeof range, " of at least 1");
     int64_t value = 0; /* as the tables show counts: 50000, 50k, 1.5M, 12,345 */
+    /* the count forms help with limits, not with ids, days or seconds */
+    bool count = max >= COUNT_EXAMPLE_FROM && max < INT64_MAX;
     if (!mm_count_parse(text, &value))
-        return mm_error_set(err, MM_E_INVALID, option,
-                            "%s must be a whole number%s, e.g. 50000, 50k or 1.5M (got '%s')",
-                            option, range, text);
+        return mm_error_set(err, MM_E_INVALID, option, "%s must be a whole number%s%s (got '%s')",
+                            option, range, count ? ", e.g. 50000, 50k or 1.5M" : "", text);
     if (value < 1 || value > max)
         return mm_error_set(err, MM_E_INVALID, option, "%s must be a whole number%s (got '%s')",
                             option, range, text);

@@ -223,6 +223,9 @@ static int alerts_deliveries(cli_context *ctx, int argc, char **argv)
     int64_t alert_id = 0;
     if (p.nargs == 1 && cli_parse_positive("ID", p.args[0], INT64_MAX, &alert_id, &err) != MM_OK)
         return cli_report(&err);
+    mm_alert alert; /* a mistyped id is not an alert without deliveries */
+    if (alert_id && catalog_alert_get(cat, alert_id, &alert, &err) != MM_OK)
+        return cli_report(&err);
     mm_alert_delivery_list list = {0};
     if (catalog_alert_delivery_list(cat, alert_id, 100, &list, &err) != MM_OK)
         return cli_report(&err);

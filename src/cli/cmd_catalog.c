@@ -116,8 +116,13 @@ static int catalog_copy_cmd(cli_context *ctx, int argc, char **argv)
         return cli_report(&err);
     mm_catalog_options opts = {.path = a.to ? a.to : a.from, .create = a.to != NULL};
     mm_catalog *other = NULL;
-    if (catalog_open(&opts, &other, &err) != MM_OK)
+    if (catalog_open(&opts, &other, &err) != MM_OK) {
+        if (a.from && err.status == MM_E_NOT_FOUND) /* the open's hint names --db, not --from */
+            mm_error_set(&err, MM_E_NOT_FOUND, "from",
+                         "there is no catalog to copy at %s; check --from — nothing was copied",
+                         a.from);
         return cli_report(&err);
+    }
     catalog_set_actor(other, catalog_actor(here));
     mm_catalog *from = a.to ? here : other, *to = a.to ? other : here;
     mm_copy_result result;

@@ -21,7 +21,8 @@ static const cli_spec export_spec = {
     .description =
         "Writes the whole catalog as text: accounts (keys as references, api_key:\n"
         "env:MM_KEY_<ACCOUNT>, never the key), models with their chains, workspaces with their\n"
-        "entitlements and limits, prices set by hand or imported, health and router settings.\n"
+        "entitlements and limits, prices set by hand or imported, health and router settings\n"
+        "and the usage retention.\n"
         "Review it, keep it in git, change it and apply it with `mmadmin plan` / `apply`.",
     .options = export_options,
     .example = "mmadmin export -o catalog.yaml\nmmadmin export --format litellm > config.yaml",

@@ -159,6 +159,14 @@ int cmd_monitor(cli_context *ctx, int argc, char **argv)
                      catalog_display(cat));
         return cli_report(&err);
     }
+    /* a probe needs the account's key: without the right master key every probe would be
+     * recorded as the provider's failure, for every host sharing the catalog to see */
+    mm_error why = {0};
+    if (catalog_vault_check(cat, &why) != MM_OK) {
+        mm_error_set(&err, why.status, why.field, "the monitor cannot read the accounts' keys: %s",
+                     why.message);
+        return cli_report(&err);
+    }
     cfg.catalog_path = catalog_path(cat);
     /* block the stop signals before the thread starts, so only sigwait below receives them */
     sigset_t stop;

@@ -44,11 +44,20 @@ typedef struct prune_args {
 
 static int parse_prune(cli_parser *p, prune_args *a)
 {
-    const cli_positive_option positives[] = {
-        {OPT_RETENTION, "--retention-days", MM_USAGE_RETENTION_DAYS_MAX, &a->retention_days},
-        {OPT_BATCH, "--batch", PRUNE_BATCH_MAX, &a->batch}};
-    return cli_parse_positives(p, positives, sizeof positives / sizeof positives[0], OPT_JSON,
-                               &a->json);
+    int id;
+    mm_error err = {0};
+    while ((id = cli_next_option(p)) > 0) {
+        mm_status st = MM_OK;
+        if (id == OPT_RETENTION) /* the catalog's range (2 days and up), not any count */
+            st = catalog_usage_retention_parse(p->arg, &a->retention_days, &err);
+        else if (id == OPT_BATCH)
+            st = cli_parse_positive("--batch", p->arg, PRUNE_BATCH_MAX, &a->batch, &err);
+        else if (id == OPT_JSON)
+            a->json = true;
+        if (st != MM_OK)
+            return cli_report(&err);
+    }
+    return id == CLI_STOP ? p->exit_code : -1;
 }
 
 static int print_pruned(mm_catalog *cat, const mm_usage_prune_result *total, bool converted,

@@ -174,16 +174,21 @@ static json_t *parse_body(gw_call *call, gw_response *resp)
     json_error_t jerr;
     json_t *root = json_loadb(call->body, call->body_len, 0, &jerr);
     if (!json_is_object(root)) {
+        char msg[300] = "the body is not a JSON object: send {\"model\": ..., ...}";
+        if (!root) /* else valid JSON, but an array, a string, a number... */
+            snprintf(msg, sizeof msg, "the body is not a JSON object (%s)", jerr.text);
         json_decref(root);
-        char msg[300];
-        snprintf(msg, sizeof msg, "the body is not a JSON object (%s)", jerr.text);
         gw_response_error(resp, 400, "invalid_request_error", "invalid_json", msg);
         return NULL;
     }
+    bool given = json_object_get(root, "model") != NULL;
     if (!json_is_string(json_object_get(root, "model"))) {
         json_decref(root);
         gw_response_error(resp, 400, "invalid_request_error", "missing_model",
-                          "'model' is required: the name of a logical model (GET /v1/models)");
+                          given ? "'model' must be a string: the name of a logical model (GET "
+                                  "/v1/models)"
+                                : "'model' is required: the name of a logical model (GET "
+                                  "/v1/models)");
         return NULL;
     }
     return root;

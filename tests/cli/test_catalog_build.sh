@@ -164,7 +164,7 @@ assert_rc 0
 assert_json 'len(d) == 7'
 MM_DB= mm --db "$db" --read-only workspace add extra
 assert_rc 1
-assert_contains err "read-only"
+assert_contains err "open read-only (--read-only); nothing was changed — drop --read-only"
 [ "$before" = "$(catalog_fingerprint)" ] || fail "--read-only changed the catalog"
 # A new catalog's file and its mode are SQLite's (on PostgreSQL --db names a database).
 if [ -z "${MM_PG_ADDRESS:-}" ]; then
@@ -172,5 +172,15 @@ if [ -z "${MM_PG_ADDRESS:-}" ]; then
     assert_rc 0
     [ -f "$TEST_TMP/other.db" ] || fail "--db did not create the catalog it names"
     [ "$(stat -c %a "$TEST_TMP/other.db")" = 600 ] || fail "a new catalog is not mode 0600"
+    : >"$TEST_TMP/touched.db" # an empty file made first (touch, 0644 by the umask) is a new catalog
+    chmod 644 "$TEST_TMP/touched.db"
+    MM_DB= mm --db "$TEST_TMP/touched.db" workspace add elsewhere
+    assert_rc 0
+    [ "$(stat -c %a "$TEST_TMP/touched.db")" = 600 ] || fail "a new catalog in an empty file is not 0600"
+    # a "~/" no shell expanded (--db=~/..., MM_DB from a unit file) is the home folder
+    (cd "$TEST_TMP" && MM_DB= "$MMADMIN" --db='~/tilde.db' workspace add elsewhere >/dev/null) ||
+        fail "--db=~/tilde.db refused"
+    [ -f "$HOME/tilde.db" ] || fail "--db=~/tilde.db is not in the home folder"
+    [ -e "$TEST_TMP/~" ] && fail "--db=~/tilde.db made a folder named ~"
 fi
 finish

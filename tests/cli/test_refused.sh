@@ -119,10 +119,25 @@ assert_contains err "--db is empty"
 assert_refused --db "$TEST_TMP/$(head -c 5000 /dev/zero | tr '\0' x)" workspace list
 assert_contains err "too long (5"
 assert_contains err "service=NAME"
+# counts may be written 50k or 1.5M; an id, days or seconds are not offered that example
+assert_refused workspace key revoke abc
+assert_contains err "ID must be a whole number of at least 1 (got 'abc')"
+assert_refused alerts deliveries 42 # not "no deliveries yet" for an alert that is not there
+assert_contains err "no alert 42"
+assert_refused entitle fast-chat search --rpm lots
+assert_contains err "--rpm must be a whole number from 1 to 10000000, e.g. 50000, 50k or 1.5M"
 assert_refused catalog copy --to ""
 assert_contains err "--to is empty"
 assert_refused catalog copy --from ""
 assert_contains err "--from is empty"
+assert_refused catalog copy --from "$TEST_TMP/typo.db"
+assert_contains err "there is no catalog to copy at $TEST_TMP/typo.db; check --from"
+[ -e "$TEST_TMP/typo.db" ] && fail "catalog copy --from created its missing source"
+if [ -z "${MM_PG_ADDRESS:-}" ]; then # the catalog file under another name: never emptied
+    ln "$MM_DB" "$TEST_TMP/hard-link.db"
+    assert_refused catalog copy --to "$TEST_TMP/hard-link.db" --replace
+    assert_contains err "the same catalog"
+fi
 
 # and the catalog still holds exactly what was built
 assert_ok model show fast-chat --json

@@ -78,4 +78,12 @@ MM_MASTER_KEY=BBECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8= mm account edit prod-
 [ "$RC" != 0 ] || fail "a wrong master key was accepted"
 [ -s "$ERR" ] || fail "no message for a wrong master key"
 [ "$before" = "$(catalog_fingerprint)" ] || fail "the catalog changed after a wrong master key"
+# the monitor refuses it too, before probing: each probe would be recorded as the provider's
+# failure (and the account's last test overwritten) for every host of the catalog to see
+MM_MASTER_KEY=BBECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8= timeout 30 "$MMADMIN" monitor \
+    --interval 1 </dev/null >"$OUT" 2>"$ERR"
+RC=$?
+[ "$RC" = 1 ] || fail "monitor with a wrong master key exited $RC, not 1"
+assert_contains err "the monitor cannot read the accounts' keys: the master key"
+[ "$before" = "$(catalog_fingerprint)" ] || fail "the monitor recorded probes with a wrong master key"
 finish

@@ -2,8 +2,9 @@
 # `mmadmin usage prune`: deletes the raw events older than the retention (default 35 days, then
 # a saved --retention-days) in batches, keeps the rollups so the month-to-date cost `health`
 # shows is the same after, refuses a retention out of range with the catalog unchanged, and a
-# new catalog uses auto_vacuum=INCREMENTAL (SQLite). The clock is pinned to 2026-04-03 12:00 UTC,
-# then moved to May 1st: a whole month's events pruned, May's and April's figures stay exact.
+# new catalog uses auto_vacuum=INCREMENTAL (SQLite); export, plan and apply carry the retention.
+# The clock is pinned to 2026-04-03 12:00 UTC, then moved to May 1st: a whole month's events
+# pruned, May's and April's figures stay exact.
 source "$(dirname "$0")/lib.sh"
 
 export MM_FAKE_NOW_MS=1775217600000
@@ -65,5 +66,22 @@ april=$(catalog_sql "SELECT sum(events), sum(cost_micros) FROM usage_rollup_day 
 assert_refused usage prune --retention-days 1
 assert_contains err "2 to 36500 days"
 assert_refused usage prune --retention-days soon
+assert_contains err "the retention must be 2 to 36500 days, not 'soon'" # not "from 1"
+
+# the retention is part of the catalog as code: exported, planned, applied, checked alike
+assert_ok export -o "$TEST_TMP/catalog.yaml"
+grep -q -F 'usage.retention_days: "2"' "$TEST_TMP/catalog.yaml" || fail "export left out the retention"
+sed -i 's/usage.retention_days: "2"/usage.retention_days: "90"/' "$TEST_TMP/catalog.yaml"
+assert_exit 2 plan -f "$TEST_TMP/catalog.yaml"
+assert_contains out "~ setting usage.retention_days: 2 -> 90"
+assert_ok apply -f "$TEST_TMP/catalog.yaml"
+assert_ok usage prune --json
+assert_json 'd["retention_days"] == 90'
+sed -i 's/usage.retention_days: "90"/usage.retention_days: "1"/' "$TEST_TMP/catalog.yaml"
+assert_refused apply -f "$TEST_TMP/catalog.yaml"
+assert_contains err "the retention must be 2 to 36500 days, not '1'"
+sed -i 's/usage.retention_days: "1"/usage.retention_days: 30/' "$TEST_TMP/catalog.yaml"
+assert_refused apply -f "$TEST_TMP/catalog.yaml"
+assert_contains err "setting usage.retention_days must be written as text"
 assert_refused usage prune --batch 0
 finish

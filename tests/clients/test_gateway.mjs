@@ -1,7 +1,8 @@
 // The official OpenAI SDK (npm "openai") against `mmadmin serve` on mmsim: the model picker
 // (entitled models only), chat, streaming chat with usage, embeddings, 401, 400 for a bad
-// option, 403 (route's message), a 429 whose Retry-After the SDK waits for, fallback when the
-// primary fails (also streaming), usage in `health --json` within a second, and SIGTERM exiting 0.
+// option or body, 403 (route's message), a 429 whose Retry-After the SDK waits for, fallback
+// when the primary fails (also streaming), usage in `health --json` within a second, and
+// SIGTERM exiting 0.
 import OpenAI from 'openai';
 import { arrivals, assert, paced, rejects, run, scenario, startSim, timed } from './lib.mjs';
 import { gatewayCatalog, startServe } from './gateway_lib.mjs';
@@ -81,6 +82,24 @@ await run(sim, [
       stream: 'yes' }));
     assert.equal(e.status, 400);
     assert.match(e.error.message, /'stream' must be true or false/);
+  }],
+  ['gateway: 400 for a body that is not an object, or a model that is not a name', async () => {
+    const post = async (body) => {
+      const r = await fetch(`${serve.url}/v1/chat/completions`, { method: 'POST', body,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } });
+      return { status: r.status, error: (await r.json()).error };
+    };
+    let r = await post('[1, 2]');
+    assert.equal(r.status, 400);
+    assert.equal(r.error.code, 'invalid_json');
+    assert.equal(r.error.message, 'the body is not a JSON object: send {"model": ..., ...}');
+    r = await post('{"model": ');
+    assert.match(r.error.message, /^the body is not a JSON object \(.+\)$/);
+    r = await post(JSON.stringify({ model: 5, ...ask }));
+    assert.equal(r.status, 400);
+    assert.match(r.error.message, /^'model' must be a string/);
+    r = await post(JSON.stringify(ask));
+    assert.match(r.error.message, /^'model' is required/);
   }],
   ['gateway: 403 for a model the workspace is not entitled to, with route\'s message', async () => {
     const e = await rejects(() => client.chat.completions.create({ model: 'secret', ...ask }));

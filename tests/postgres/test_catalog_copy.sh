@@ -123,4 +123,23 @@ mm --db "$SRC" catalog copy --to "$BACK" --replace
 assert_rc 0
 assert_contains out "after emptying"
 expect "$(sqlite3 "$BACK" "SELECT count(*) FROM accounts")" 2 "accounts after --replace"
+
+# ---- more rows than one statement carries (DB_PG_ROWS_PER_STATEMENT), both ways ----
+BIG=$TEST_TMP/big.db
+cp "$SRC" "$BIG"
+sqlite3 "$BIG" "WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 2345)
+  INSERT INTO usage_events (ts_ms, kind, account, provider, workspace, model, provider_model,
+  outcome, http_status, latency_ms, tokens_in, tokens_out, cost_micros, retry_after_ms, message,
+  ttft_ms) SELECT 1769904000100 + v, 'request', 'prod', 'openai', 'team', 'chat', 'gpt-4o-mini',
+  'ok', 200, v % 97, v, 2 * v, 3 * v, 0, printf('row %d: it''s \"%d\"', v, v),
+  CASE WHEN v % 3 = 0 THEN NULL ELSE v END FROM n"
+sum_sql="SELECT count(*), sum(id), sum(ts_ms), sum(cost_micros), sum(coalesce(ttft_ms, -1)),
+  sum(length(message)), max(message) FROM usage_events"
+big_sums=$(sqlite3 "$BIG" "$sum_sql")
+mm --db "$BIG" catalog copy --to "$MM_PG_ADDRESS" --replace
+assert_rc 0
+expect "$(pg_sql "$sum_sql")" "$big_sums" "2,348 events on PostgreSQL"
+mm catalog copy --to "$TEST_TMP/big-back.db"
+assert_rc 0
+expect "$(sqlite3 "$TEST_TMP/big-back.db" "$sum_sql")" "$big_sums" "2,348 events back on SQLite"
 finish

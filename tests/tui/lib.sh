@@ -71,6 +71,14 @@ start_ui() {
     local args=""
     for a in "$@"; do args+=" $(printf '%q' "$a")"; done
     tmux -L "$TUI_SOCK" kill-session -t main 2>/dev/null || true # a console started before
+    # with its last session gone the tmux server exits: a new-session meanwhile fails ("server
+    # exited unexpectedly"), so wait until it is gone (or other sessions keep it)
+    local left
+    for _ in $(seq 1 100); do
+        left=$(tmux -L "$TUI_SOCK" list-sessions -F x 2>/dev/null) || break
+        [[ -n $left ]] && break
+        sleep 0.02
+    done
     tmux -L "$TUI_SOCK" -f /dev/null new-session -d -s main -x "$TUI_COLS" -y "$TUI_ROWS" \
         "env ${TUI_TERM:+TERM=$TUI_TERM} LC_ALL=C.UTF-8 MM_DB=$(printf '%q' "$MM_DB") MM_MASTER_KEY=$MM_MASTER_KEY \
          ASAN_OPTIONS=${ASAN_OPTIONS:-} UBSAN_OPTIONS=${UBSAN_OPTIONS:-} \

@@ -1,7 +1,8 @@
 #!/bin/bash
 # The header's prober state, right on every page: "other (holder)" while a headless
 # `mmadmin monitor` holds the lease, "this console" once it stops (taken over within the lease),
-# "off (read-only)" for a read-only console, which still shows the figures (also at 80x24);
+# "off (read-only)" for a read-only console, which still shows the figures (also at 80x24), and
+# "off (master key)" for one whose master key does not open the accounts' keys;
 # probe-now says why it does nothing when this console is not the prober; SIGTERM stops the
 # monitor cleanly and releases the lease.
 source "$(dirname "$0")/lib.sh"
@@ -70,6 +71,18 @@ tmux -L "$TUI_SOCK" resize-window -x 120 -y 40
 wait_for_text "Provider Health"
 send_keys p
 wait_for_text "Read-only: this console does not probe"
+send_keys q
+wait_exit
+
+# --- a master key that does not open the accounts' keys: watching, not probing (each probe
+# would be recorded as the provider's failure, and each account's last test overwritten)
+MM_MASTER_KEY=BBECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8= start_ui
+wait_for_text "prober: off (master key)"
+assert_screen_contains "Not probing: the master key"
+send_keys 4
+wait_for_text "web-openai"
+[[ $(sqlite3 "$MM_DB" "SELECT count(*) FROM usage_events WHERE message LIKE '%master key%'") == 0 ]] ||
+    fail "probes were recorded with a wrong master key"
 send_keys q
 wait_exit
 pass
