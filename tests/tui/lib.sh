@@ -79,10 +79,15 @@ start_ui() {
         [[ -n $left ]] && break
         sleep 0.02
     done
-    tmux -L "$TUI_SOCK" -f /dev/null new-session -d -s main -x "$TUI_COLS" -y "$TUI_ROWS" \
-        "env ${TUI_TERM:+TERM=$TUI_TERM} LC_ALL=C.UTF-8 MM_DB=$(printf '%q' "$MM_DB") MM_MASTER_KEY=$MM_MASTER_KEY \
-         ASAN_OPTIONS=${ASAN_OPTIONS:-} UBSAN_OPTIONS=${UBSAN_OPTIONS:-} \
-         $(printf '%q' "$MMADMIN")$args 2>$TUI_TMP/ui.err; echo \$? >$TUI_TMP/ui.exit"
+    # and a server still on its way out can refuse the client all the same: try again a while
+    for _ in $(seq 1 50); do
+        tmux -L "$TUI_SOCK" -f /dev/null new-session -d -s main -x "$TUI_COLS" -y "$TUI_ROWS" \
+            "env ${TUI_TERM:+TERM=$TUI_TERM} LC_ALL=C.UTF-8 MM_DB=$(printf '%q' "$MM_DB") MM_MASTER_KEY=$MM_MASTER_KEY \
+             ASAN_OPTIONS=${ASAN_OPTIONS:-} UBSAN_OPTIONS=${UBSAN_OPTIONS:-} \
+             $(printf '%q' "$MMADMIN")$args 2>$TUI_TMP/ui.err; echo \$? >$TUI_TMP/ui.exit" &&
+            break
+        sleep 0.05
+    done
     tmux -L "$TUI_SOCK" set-option -g remain-on-exit on >/dev/null 2>&1 || true
     wait_for_text "${START_UI_WAIT:-Provider Accounts}" 20
 }

@@ -17,13 +17,13 @@ add_account claude-main anthropic "sk-ant-claude-0123456789" --endpoint "$(sim_u
 console_pid() { # the console of this test's pane (not any other mmadmin on the machine)
     pgrep -P "$(tmux -L "$TUI_SOCK" display-message -p '#{pane_pid}')" -f "^$MMADMIN" | head -n 1
 }
-LEASE_SQL="SELECT holder FROM leases WHERE name = 'prober';"
-if [[ -n ${MM_PG_ADDRESS:-} ]]; then
+if [[ -n ${MM_PG_ADDRESS:-} ]]; then # catalog_value SQL: one value from the catalog
     source "$(dirname "$0")/../postgres/pg_lib.sh" # PG_BIN
-    lease_holder() { "$PG_BIN/psql" -X -q -At "$MM_DB" -c "$LEASE_SQL" 2>/dev/null; }
+    catalog_value() { "$PG_BIN/psql" -X -q -At "$MM_DB" -c "$1" 2>/dev/null; }
 else
-    lease_holder() { sqlite3 "$MM_DB" "$LEASE_SQL" 2>/dev/null; }
+    catalog_value() { sqlite3 "$MM_DB" "$1" 2>/dev/null; }
 fi
+lease_holder() { catalog_value "SELECT holder FROM leases WHERE name = 'prober';"; }
 "$MMADMIN" monitor >"$TUI_TMP/monitor.log" 2>&1 &
 MONITOR_PID=$!
 for _ in $(seq 1 200); do
@@ -81,7 +81,7 @@ wait_for_text "prober: off (master key)"
 assert_screen_contains "Not probing: the master key"
 send_keys 4
 wait_for_text "web-openai"
-[[ $(sqlite3 "$MM_DB" "SELECT count(*) FROM usage_events WHERE message LIKE '%master key%'") == 0 ]] ||
+[[ $(catalog_value "SELECT count(*) FROM usage_events WHERE message LIKE '%master key%'") == 0 ]] ||
     fail "probes were recorded with a wrong master key"
 send_keys q
 wait_exit
