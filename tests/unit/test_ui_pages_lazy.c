@@ -228,6 +228,39 @@ static void accounts_follow_a_round_a_page_at_a_time(void **state)
     close_page(&run);
 }
 
+/* Two probe rounds at a dead endpoint (every account the same class and a long message): the
+ * page's list keeps one copy of them, not 10,000, so the second round is followed a page at a
+ * time too, not read whole (a whole read shows every account's new test at once). Fails when
+ * each account's test adds its own copy to the list's pool. */
+static void accounts_follow_rounds_of_one_message(void **state)
+{
+    catalog_fixture *fx = *state;
+    if (fx->postgres)
+        skip();
+    page_run run;
+    open_page(&run, fx, ui_page_accounts_new, "accounts");
+    ui_table *t = ui_page_accounts_table(run.page);
+    draw(t);
+    exec_sql(fx, "INSERT INTO account_status(account_id, tested_ms, ok, class, message,"
+                 " latency_ms) SELECT id, 1700000000000, 0, 'network',"
+                 " replace(hex(zeroblob(240)), '0', 'x'), 1 FROM accounts");
+    run.page->ops->load(run.page, &run.app);
+    while (run.page->ops->idle(run.page, &run.app, 0))
+        ;
+    char first[64];
+    mm_copy(first, sizeof first, last_test_of(t, "acct-09000"));
+    assert_non_null(strstr(first, "network"));
+    exec_sql(fx, "UPDATE account_status SET tested_ms ="
+                 " CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)");
+    run.page->ops->load(run.page, &run.app);
+    assert_string_not_equal(last_test_of(t, "acct-00002"), first); /* the first page */
+    assert_string_equal(last_test_of(t, "acct-09000"), first);     /* followed later */
+    while (run.page->ops->idle(run.page, &run.app, 0))
+        ;
+    assert_string_not_equal(last_test_of(t, "acct-09000"), first);
+    close_page(&run);
+}
+
 static void describe_model_2(catalog_fixture *fx)
 {
     exec_sql(fx, "UPDATE models SET description = 'changed', version = version + 1"
@@ -434,6 +467,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(accounts_stay_lazy, lazy_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(accounts_follow_a_round_a_page_at_a_time, lazy_setup,
+                                        catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(accounts_follow_rounds_of_one_message, lazy_setup,
                                         catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(models_stay_lazy, lazy_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(models_keep_their_texts_across_an_equal_snapshot,
