@@ -261,6 +261,34 @@ static void accounts_follow_rounds_of_one_message(void **state)
     close_page(&run);
 }
 
+/* Commits land while a round is followed (its first page read, then a newer test's): the follow
+ * starts again from the first account, and still reads the round's tests of the accounts after
+ * that page (they stayed "untested" when the new follow took only the tests of the minute
+ * before the newest read). */
+static void accounts_follow_again_keeps_the_round_not_read_yet(void **state)
+{
+    catalog_fixture *fx = *state;
+    if (fx->postgres)
+        skip();
+    page_run run;
+    open_page(&run, fx, ui_page_accounts_new, "accounts");
+    ui_table *t = ui_page_accounts_table(run.page);
+    draw(t);
+    exec_sql(fx, "INSERT INTO account_status(account_id, tested_ms, ok, class, message,"
+                 " latency_ms) SELECT id, 1700000000000, 0, 'network', 'refused', 1 FROM accounts");
+    run.page->ops->load(run.page, &run.app); /* the first page */
+    exec_sql(fx, "UPDATE account_status SET tested_ms ="
+                 " CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER), class = 'auth'"
+                 " WHERE account_id = (SELECT id FROM accounts WHERE name = 'acct-00001')");
+    run.page->ops->load(run.page, &run.app); /* its first page: acct-00001's new test */
+    run.page->ops->load(run.page, &run.app); /* another commit */
+    while (run.page->ops->idle(run.page, &run.app, 0))
+        ;
+    assert_non_null(strstr(last_test_of(t, "acct-00001"), "auth"));
+    assert_non_null(strstr(last_test_of(t, "acct-09000"), "network"));
+    close_page(&run);
+}
+
 static void describe_model_2(catalog_fixture *fx)
 {
     exec_sql(fx, "UPDATE models SET description = 'changed', version = version + 1"
@@ -501,6 +529,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(accounts_follow_rounds_of_one_message, lazy_setup,
                                         catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(accounts_sorted_by_status_follow_a_round_then_a_snapshot,
+                                        lazy_setup, catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(accounts_follow_again_keeps_the_round_not_read_yet,
                                         lazy_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(models_stay_lazy, lazy_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(models_keep_their_texts_across_an_equal_snapshot,
