@@ -200,6 +200,26 @@ static const char *last_test_of(ui_table *t, const char *account)
     return t->rows[t->view[t->sel]].cells[9].text;
 }
 
+/* The Accounts page open and drawn, then a probe round's failures (message: an SQL expression)
+ * recorded for every account and the page loaded again (a commit followed); its table. */
+static ui_table *accounts_after_a_round(page_run *run, catalog_fixture *fx, const char *message)
+{
+    open_page(run, fx, ui_page_accounts_new, "accounts");
+    ui_table *t = ui_page_accounts_table(run->page);
+    draw(t);
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO account_status(account_id, tested_ms, ok, class, message, latency_ms)"
+             " SELECT id, 1700000000000, 0, 'network', %s, 1 FROM accounts",
+             message);
+    exec_sql(fx, sql);
+    run->page->ops->load(run->page, &run->app);
+    return t;
+}
+
+/* Now (wall clock, ms) in SQLite's SQL. */
+#define SQL_NOW_MS "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+
 /* A probe round's results for every account: the load takes the first page of them (the rows
  * shown among them), the others follow between keys (the page's idle slices), a page a slice
  * at least. */
@@ -209,12 +229,7 @@ static void accounts_follow_a_round_a_page_at_a_time(void **state)
     if (fx->postgres)
         skip();
     page_run run;
-    open_page(&run, fx, ui_page_accounts_new, "accounts");
-    ui_table *t = ui_page_accounts_table(run.page);
-    draw(t);
-    exec_sql(fx, "INSERT INTO account_status(account_id, tested_ms, ok, class, message,"
-                 " latency_ms) SELECT id, 1700000000000, 0, 'network', 'refused', 1 FROM accounts");
-    run.page->ops->load(run.page, &run.app);
+    ui_table *t = accounts_after_a_round(&run, fx, "'refused'");
     assert_non_null(strstr(last_test_of(t, "acct-00002"), "network"));
     assert_string_equal(last_test_of(t, "acct-00200"), "untested"); /* not read yet */
     assert_string_equal(last_test_of(t, "acct-09000"), "untested");
@@ -238,20 +253,13 @@ static void accounts_follow_rounds_of_one_message(void **state)
     if (fx->postgres)
         skip();
     page_run run;
-    open_page(&run, fx, ui_page_accounts_new, "accounts");
-    ui_table *t = ui_page_accounts_table(run.page);
-    draw(t);
-    exec_sql(fx, "INSERT INTO account_status(account_id, tested_ms, ok, class, message,"
-                 " latency_ms) SELECT id, 1700000000000, 0, 'network',"
-                 " replace(hex(zeroblob(240)), '0', 'x'), 1 FROM accounts");
-    run.page->ops->load(run.page, &run.app);
+    ui_table *t = accounts_after_a_round(&run, fx, "replace(hex(zeroblob(240)), '0', 'x')");
     while (run.page->ops->idle(run.page, &run.app, 0))
         ;
     char first[64];
     mm_copy(first, sizeof first, last_test_of(t, "acct-09000"));
     assert_non_null(strstr(first, "network"));
-    exec_sql(fx, "UPDATE account_status SET tested_ms ="
-                 " CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)");
+    exec_sql(fx, "UPDATE account_status SET tested_ms = " SQL_NOW_MS);
     run.page->ops->load(run.page, &run.app);
     assert_string_not_equal(last_test_of(t, "acct-00002"), first); /* the first page */
     assert_string_equal(last_test_of(t, "acct-09000"), first);     /* followed later */
@@ -271,14 +279,8 @@ static void accounts_follow_again_keeps_the_round_not_read_yet(void **state)
     if (fx->postgres)
         skip();
     page_run run;
-    open_page(&run, fx, ui_page_accounts_new, "accounts");
-    ui_table *t = ui_page_accounts_table(run.page);
-    draw(t);
-    exec_sql(fx, "INSERT INTO account_status(account_id, tested_ms, ok, class, message,"
-                 " latency_ms) SELECT id, 1700000000000, 0, 'network', 'refused', 1 FROM accounts");
-    run.page->ops->load(run.page, &run.app); /* the first page */
-    exec_sql(fx, "UPDATE account_status SET tested_ms ="
-                 " CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER), class = 'auth'"
+    ui_table *t = accounts_after_a_round(&run, fx, "'refused'"); /* its first page */
+    exec_sql(fx, "UPDATE account_status SET tested_ms = " SQL_NOW_MS ", class = 'auth'"
                  " WHERE account_id = (SELECT id FROM accounts WHERE name = 'acct-00001')");
     run.page->ops->load(run.page, &run.app); /* its first page: acct-00001's new test */
     run.page->ops->load(run.page, &run.app); /* another commit */

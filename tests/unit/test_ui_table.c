@@ -788,6 +788,17 @@ static void rows_changed_in_place_move_alone(void **state)
     }
 }
 
+/* 2000 rows of values (ties among them) sorted by 's' then key second, the first 18 shown. */
+static void sorted_values(ui_table *t, value_rows *v, int second)
+{
+    for (size_t i = 0; i < v->n; i++)
+        v->values[i] = (int)(i * 7919 % 500);
+    fill_values(t, v);
+    ui_table_handle_key(t, 's');
+    ui_table_handle_key(t, second);
+    ui_table_layout(t, (ui_rect){0, 0, 20, 80});
+}
+
 /* A change to a column the sort does not read (no filter on): the rows keep their places, none
  * is read for the view (the rows read drop their texts, read again between keys); a change to
  * the sorted column moves the row. */
@@ -795,13 +806,8 @@ static void a_change_to_other_columns_keeps_the_rows_in_place(void **state)
 {
     (void)state;
     value_rows v = {.n = 2000};
-    for (size_t i = 0; i < v.n; i++)
-        v.values[i] = (int)(i * 7919 % 500);
     ui_table t;
-    fill_values(&t, &v);
-    ui_table_handle_key(&t, 's');
-    ui_table_handle_key(&t, 'S'); /* by name, descending */
-    ui_table_layout(&t, (ui_rect){0, 0, 20, 80});
+    sorted_values(&t, &v, 'S'); /* by name, descending */
     size_t before[2000];
     memcpy(before, t.view, t.nview * sizeof *t.view);
     size_t calls = v.calls;
@@ -833,13 +839,8 @@ static void a_row_whose_texts_went_still_moves(void **state)
 {
     (void)state;
     value_rows v = {.n = 2000};
-    for (size_t i = 0; i < v.n; i++)
-        v.values[i] = (int)(i * 7919 % 500);
     ui_table t;
-    fill_values(&t, &v);
-    ui_table_handle_key(&t, 's');
-    ui_table_handle_key(&t, 's'); /* by value */
-    ui_table_layout(&t, (ui_rect){0, 0, 20, 80});
+    sorted_values(&t, &v, 's');               /* by value */
     ui_table_refresh_cells(&t, 999, 1u << 0); /* its name: its place stays, its texts go */
     ui_table_update_end(&t);
     assert_true(ui_table_row_read(&t, 999)); /* a page follows its changes still */
