@@ -1114,9 +1114,9 @@ static void run_model(unsigned seed)
 
 /* Many seeds of random rows (ties, empty texts, digit runs, case), filters and sorts (each
  * column, both ways), changes in place (sorted and other columns, rows joining and leaving the
- * filter; told row by row or by a sync of the list), draws, idle reads and stale marks: after each
- * step the view is the one a filter and a stable sort from scratch give. MODEL_SEED=n runs one seed
- * (6,000 seeds passed once). */
+ * filter; told row by row or by a sync of the list), draws, idle reads and stale marks: after
+ * each step the view is the one a filter and a stable sort from scratch give. MODEL_SEED=n runs
+ * one seed (6,000 seeds passed once). */
 static void random_changes_keep_the_view_a_rebuild_gives(void **state)
 {
     (void)state;
