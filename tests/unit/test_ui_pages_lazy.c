@@ -200,6 +200,26 @@ static const char *last_test_of(ui_table *t, const char *account)
     return t->rows[t->view[t->sel]].cells[9].text;
 }
 
+/* The Accounts page open and drawn, then a probe round's failures (message: an SQL expression)
+ * recorded for every account and the page loaded again (a commit followed); its table. */
+static ui_table *accounts_after_a_round(page_run *run, catalog_fixture *fx, const char *message)
+{
+    open_page(run, fx, ui_page_accounts_new, "accounts");
+    ui_table *t = ui_page_accounts_table(run->page);
+    draw(t);
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO account_status(account_id, tested_ms, ok, class, message, latency_ms)"
+             " SELECT id, 1700000000000, 0, 'network', %s, 1 FROM accounts",
+             message);
+    exec_sql(fx, sql);
+    run->page->ops->load(run->page, &run->app);
+    return t;
+}
+
+/* Now (wall clock, ms) in SQLite's SQL. */
+#define SQL_NOW_MS "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+
 /* A probe round's results for every account: the load takes the first page of them (the rows
  * shown among them), the others follow between keys (the page's idle slices), a page a slice
  * at least. */
@@ -209,12 +229,7 @@ static void accounts_follow_a_round_a_page_at_a_time(void **state)
     if (fx->postgres)
         skip();
     page_run run;
-    open_page(&run, fx, ui_page_accounts_new, "accounts");
-    ui_table *t = ui_page_accounts_table(run.page);
-    draw(t);
-    exec_sql(fx, "INSERT INTO account_status(account_id, tested_ms, ok, class, message,"
-                 " latency_ms) SELECT id, 1700000000000, 0, 'network', 'refused', 1 FROM accounts");
-    run.page->ops->load(run.page, &run.app);
+    ui_table *t = accounts_after_a_round(&run, fx, "'refused'");
     assert_non_null(strstr(last_test_of(t, "acct-00002"), "network"));
     assert_string_equal(last_test_of(t, "acct-00200"), "untested"); /* not read yet */
     assert_string_equal(last_test_of(t, "acct-09000"), "untested");
@@ -225,6 +240,54 @@ static void accounts_follow_a_round_a_page_at_a_time(void **state)
         ;
     assert_non_null(strstr(last_test_of(t, "acct-09000"), "network"));
     assert_non_null(strstr(last_test_of(t, "acct-10000"), "network"));
+    close_page(&run);
+}
+
+/* Two probe rounds at a dead endpoint (every account the same class and a long message): the
+ * page's list keeps one copy of them, not 10,000, so the second round is followed a page at a
+ * time too, not read whole (a whole read shows every account's new test at once). Fails when
+ * each account's test adds its own copy to the list's pool. */
+static void accounts_follow_rounds_of_one_message(void **state)
+{
+    catalog_fixture *fx = *state;
+    if (fx->postgres)
+        skip();
+    page_run run;
+    ui_table *t = accounts_after_a_round(&run, fx, "replace(hex(zeroblob(240)), '0', 'x')");
+    while (run.page->ops->idle(run.page, &run.app, 0))
+        ;
+    char first[64];
+    mm_copy(first, sizeof first, last_test_of(t, "acct-09000"));
+    assert_non_null(strstr(first, "network"));
+    exec_sql(fx, "UPDATE account_status SET tested_ms = " SQL_NOW_MS);
+    run.page->ops->load(run.page, &run.app);
+    assert_string_not_equal(last_test_of(t, "acct-00002"), first); /* the first page */
+    assert_string_equal(last_test_of(t, "acct-09000"), first);     /* followed later */
+    while (run.page->ops->idle(run.page, &run.app, 0))
+        ;
+    assert_string_not_equal(last_test_of(t, "acct-09000"), first);
+    close_page(&run);
+}
+
+/* Commits land while a round is followed (its first page read, then a newer test's): the follow
+ * starts again from the first account, and still reads the round's tests of the accounts after
+ * that page (they stayed "untested" when the new follow took only the tests of the minute
+ * before the newest read). */
+static void accounts_follow_again_keeps_the_round_not_read_yet(void **state)
+{
+    catalog_fixture *fx = *state;
+    if (fx->postgres)
+        skip();
+    page_run run;
+    ui_table *t = accounts_after_a_round(&run, fx, "'refused'"); /* its first page */
+    exec_sql(fx, "UPDATE account_status SET tested_ms = " SQL_NOW_MS ", class = 'auth'"
+                 " WHERE account_id = (SELECT id FROM accounts WHERE name = 'acct-00001')");
+    run.page->ops->load(run.page, &run.app); /* its first page: acct-00001's new test */
+    run.page->ops->load(run.page, &run.app); /* another commit */
+    while (run.page->ops->idle(run.page, &run.app, 0))
+        ;
+    assert_non_null(strstr(last_test_of(t, "acct-00001"), "auth"));
+    assert_non_null(strstr(last_test_of(t, "acct-09000"), "network"));
     close_page(&run);
 }
 
@@ -273,9 +336,39 @@ static void publish_statuses(page_run *run, const char *down)
     health_snapshot_release(run->app.health);
     run->app.health = snap;
     run->app.health_serial++;
-    models_page *mp = run->page->state;
-    mp->health_ms -= 60000; /* past the page's throttle (one refresh every 5 s) */
+    if (strcmp(run->page->id, "models") == 0) {
+        models_page *mp = run->page->state;
+        mp->health_ms -= 60000; /* past the page's throttle (one refresh every 5 s) */
+    }
     run->page->ops->on_wake(run->page, &run->app);
+}
+
+/* Accounts sorted by Status while a probe round lands: a row read by the sort but not shown
+ * takes its new test (its texts go, its place stays), then a snapshot marks it unreachable: it
+ * moves to the top before the page reads it again (it stayed among the healthy ones). */
+static void accounts_sorted_by_status_follow_a_round_then_a_snapshot(void **state)
+{
+    catalog_fixture *fx = *state;
+    if (fx->postgres)
+        skip();
+    page_run run;
+    open_page(&run, fx, ui_page_accounts_new, "accounts");
+    ui_table *t = ui_page_accounts_table(run.page);
+    draw(t);
+    publish_statuses(&run, NULL);
+    while (t->sort_col != 8) /* Status */
+        press(&run, t, 's');
+    exec_sql(fx, "INSERT INTO account_status(account_id, tested_ms, ok, class, message,"
+                 " latency_ms) SELECT id, 1700000000000, 0, 'network', 'refused', 1"
+                 " FROM accounts WHERE name <= 'acct-00128'");
+    run.page->ops->load(run.page, &run.app); /* one page: every account it reads */
+    draw(t);
+    publish_statuses(&run, "acct-00100");
+    draw(t);
+    assert_string_equal(t->rows[t->view[0]].key, "acct-00100");
+    assert_string_equal(t->rows[t->view[1]].key, "acct-00001");
+    health_snapshot_release(run.app.health);
+    close_page(&run);
 }
 
 /* A health snapshot with the same statuses as the last (mm_health_map_equal) keeps the texts
@@ -435,6 +528,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(accounts_stay_lazy, lazy_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(accounts_follow_a_round_a_page_at_a_time, lazy_setup,
                                         catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(accounts_follow_rounds_of_one_message, lazy_setup,
+                                        catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(accounts_sorted_by_status_follow_a_round_then_a_snapshot,
+                                        lazy_setup, catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(accounts_follow_again_keeps_the_round_not_read_yet,
+                                        lazy_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(models_stay_lazy, lazy_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(models_keep_their_texts_across_an_equal_snapshot,
                                         lazy_setup, catalog_fixture_teardown),

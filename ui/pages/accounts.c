@@ -559,8 +559,13 @@ static bool follow_tests(ui_app *app, accounts_page *st)
     if (version < 0 || version != st->read_version || !st->list.count ||
         mm_account_rows_bytes(&st->list) > 2 * st->read_bytes + 65536)
         return false;
-    st->following = true; /* from the first account again: a page read meanwhile may be older */
-    st->follow_since_ms = st->last_tested_ms - ACCOUNTS_TESTS_SLACK_MS;
+    /* from the first account again (a page read meanwhile may be older), and from the tests
+     * of a follow not over yet too: its accounts after the last page read are not read yet */
+    int64_t since = st->last_tested_ms - ACCOUNTS_TESTS_SLACK_MS;
+    if (st->following && st->follow_since_ms < since)
+        since = st->follow_since_ms;
+    st->following = true;
+    st->follow_since_ms = since;
     st->follow_after[0] = '\0';
     return follow_page(app, st);
 }

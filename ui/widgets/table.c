@@ -101,6 +101,7 @@ static void free_cells(ui_table *t, ui_row *row)
     free(row->texts_read);
     row->texts_read = NULL;
     row->stale = false;
+    row->placed = false;
 }
 
 static void free_rows(ui_table *t)
@@ -185,6 +186,7 @@ void ui_table_add_lazy(ui_table *t, const char *key)
     row->cells = NULL;
     row->texts_read = NULL;
     row->stale = false;
+    row->placed = false;
     row->key = strdup(key ? key : "");
     if (row->key)
         t->nrows++;
@@ -238,9 +240,10 @@ void ui_table_refresh_row(ui_table *t, size_t row)
     if (t->rows[row].cells && t->format) {
         t->formats++;
         t->format(t->format_ctx, t, row);
-    } else if (t->rows[row].texts_read) {
+    } else if (t->rows[row].texts_read || t->rows[row].placed) {
         drop_texts_read(t, row);
-        note_changed(t, row);
+        t->rows[row].placed = false;
+        note_changed(t, row); /* read again when the view moves it */
     }
 }
 
@@ -258,12 +261,13 @@ void ui_table_refresh_cells(ui_table *t, size_t row, unsigned columns)
         t->keeps_place = false;
     } else if (t->rows[row].texts_read) {
         drop_texts_read(t, row); /* read again between keys (ui_table_idle) */
+        t->rows[row].placed = true;
     }
 }
 
 bool ui_table_row_read(const ui_table *t, size_t row)
 {
-    return row < t->nrows && (t->rows[row].cells || t->rows[row].texts_read);
+    return row < t->nrows && (t->rows[row].cells || t->rows[row].texts_read || t->rows[row].placed);
 }
 
 /* Lazy row i's texts and elements (ui_row.texts_read), read through the page's format call
@@ -301,6 +305,7 @@ static void keep_texts_read(ui_table *t, const char *const *texts, const ui_elem
     ui_row *row = &t->rows[t->reading_row];
     free(row->texts_read);
     row->texts_read = kept;
+    row->placed = false;
 }
 
 /* Column col's text and element of texts read (keep_texts_read's layout). */
@@ -755,6 +760,7 @@ bool ui_table_set_row(ui_table *t, size_t row, const char *const *texts, const u
     }
     if (t->rows[row].texts_read) /* the cells now: the texts read go */
         drop_texts_read(t, row);
+    t->rows[row].placed = false;
     if (!t->keeps_place)
         note_changed(t, row);
     char *copies[UI_TABLE_MAX_COLUMNS] = {0};

@@ -41,6 +41,9 @@ typedef struct ui_row {
      * NUL; no widths, no compact forms. NULL when not read (or changed since). */
     char *texts_read;
     bool stale; /* formatted (or read) again when next shown (ui_table_mark_stale) */
+    /* Its texts read went (ui_table_refresh_cells, a change to columns the view does not read)
+     * while its place in the view came from them: a later change still moves it. */
+    bool placed;
 } ui_row;
 
 struct ui_table;
@@ -160,8 +163,9 @@ void ui_table_refresh_formatted(ui_table *t);
  * sort is read again between keys (ui_table_idle); a filter and a sort go on with the cells and
  * texts they have meanwhile. */
 void ui_table_mark_stale(ui_table *t);
-/* Whether lazy row `row` was formatted or read (a filter, a sort): a page that follows a change
- * the rows' list does not show (a health status) refreshes these rows (ui_table_refresh_row). */
+/* Whether lazy row `row` was formatted or read (a filter, a sort; its texts dropped since by
+ * ui_table_refresh_cells count: the view placed it): a page that follows a change the rows' list
+ * does not show (a health status) refreshes these rows (ui_table_refresh_row). */
 bool ui_table_row_read(const ui_table *t, size_t row);
 /* Between keys: reads the texts of the lazy rows not read yet (or marked stale) until
  * until_us (mm_monotonic_us), so the first filter or sort key formats no row. Returns true
