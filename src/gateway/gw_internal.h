@@ -200,6 +200,10 @@ struct gateway {
     atomic_bool stopping;
     gw_recorder recorder;
     gw_metrics metrics;
+    /* requests answered 503 catalog_unavailable: their detail said in the log once per trouble,
+     * over when the refresher finds the catalog back (gw_view.c) */
+    pthread_mutex_t unavailable_lock;
+    gw_trouble unavailable;
 };
 
 /* Starts / stops the usage writer. A flush the catalog refuses loses nothing: its events are
@@ -265,9 +269,11 @@ struct gw_call {
  * metrics). false (resp filled with a 503) when no connection came free in time. */
 bool gw_send_one(gw_call *call, router_send_request *req, router_send_result *res, mm_status *st,
                  mm_error *err, gw_response *resp);
-/* Answers a request that was not served (refusal, request error, every attempt failed). */
-void gw_openai_failure(const router_send_result *res, mm_status st, const mm_error *err,
-                       gw_response *resp);
+/* Answers a request that was not served (refusal, request error, every attempt failed). A
+ * failing catalog is answered 503 catalog_unavailable without its address; the detail goes to
+ * gw's log (once per trouble). */
+void gw_openai_failure(gateway *gw, const router_send_result *res, mm_status st,
+                       const mm_error *err, gw_response *resp);
 /* x-mmadmin-account / -provider / -provider-model / -attempts of the serving attempt. */
 void gw_served_headers(const router_attempt_result *a, size_t attempts, gw_response *resp);
 /* prefix + 24 random hex digits ("chatcmpl-…"). */

@@ -296,6 +296,10 @@ static void trouble_over(gateway *gw, gw_trouble *watching, gw_trouble *building
     bool was_watching = gw_trouble_over(watching, &watched_s);
     if (!gw_trouble_over(building, &built_s) && !was_watching)
         return;
+    double refused_s;
+    pthread_mutex_lock(&gw->unavailable_lock);
+    gw_trouble_over(&gw->unavailable, &refused_s); /* said as one below */
+    pthread_mutex_unlock(&gw->unavailable_lock);
     gw_log(gw, "the catalog answers again after %.1f s; the routing view is current",
            watched_s > built_s ? watched_s : built_s);
 }
