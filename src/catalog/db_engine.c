@@ -107,8 +107,8 @@ bool db_is_read_only(const db_conn *db)
 
 /* Copies message into out (cap bytes) on one line, as libpq's several lines read best there: a
  * line break before a new sentence ("\n\tIs the server running...?", "\nDETAIL:  ...",
- * "\nHINT:  ...") becomes "; ", one inside a sentence (a lower-case word next) a space, every
- * run of blanks one space; blanks and breaks at either end dropped. */
+ * "\nHINT:  ...") becomes "; " (a space after a full stop), one inside a sentence (a lower-case
+ * word next) a space, every run of blanks one space; blanks and breaks at either end dropped. */
 static void one_line(char *out, size_t cap, const char *message)
 {
     size_t n = 0;
@@ -122,7 +122,8 @@ static void one_line(char *out, size_t cap, const char *message)
             blank = true;
             continue;
         }
-        if (n > 0 && line_break && !islower((unsigned char)*p) && n + 3 < cap) {
+        if (n > 0 && line_break && !islower((unsigned char)*p) && !strchr(".?!", out[n - 1]) &&
+            n + 3 < cap) {
             out[n++] = ';';
             out[n++] = ' ';
         } else if (n > 0 && (blank || line_break) && n + 2 < cap) {

@@ -96,6 +96,12 @@ mm catalog copy --from "$NOWHERE"
 assert_rc 1
 assert_contains err "check --from and that the server is running"
 assert_not_contains err "MM_DB"
+NO_DB="${MM_PG_ADDRESS%%\?*}-missing?${MM_PG_ADDRESS#*\?}" # this server, a database it lacks
+mm --db "$SRC" catalog copy --to "$NO_DB"
+assert_rc 1
+assert_contains err 'FATAL: database "'
+assert_contains err "check the database and role names in --to"
+expect "$(wc -l <"$ERR")" 1 "lines of the error"
 mm --db "$NOWHERE" catalog copy --to "$BACK"
 assert_rc 1
 assert_contains err "check --db or MM_DB and that the server is running"
