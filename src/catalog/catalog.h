@@ -33,12 +33,13 @@ typedef struct mm_catalog mm_catalog; /* one SQLite connection + vault; not thre
                                          each thread opens its own */
 
 typedef struct mm_catalog_options {
-    const char *path; /* NULL: $MM_DB, else $XDG_DATA_HOME/mechamental/catalog.db */
-    bool read_only;   /* open read-only; also set automatically if the file is not writable */
-    bool create;      /* create the file (0600) and its folder if missing (default for CLI) */
-    int cache_kib;    /* SQLite: this connection's page cache in KiB; 0: SQLite's default
-                         (2000 KiB). A process with many connections (serve's pool) keeps it
-                         small so its memory stays flat while the usage tables grow */
+    const char *path;     /* NULL: $MM_DB, else $XDG_DATA_HOME/mechamental/catalog.db */
+    bool read_only;       /* open read-only; also set automatically if the file is not writable */
+    bool create;          /* create the file (0600) and its folder if missing (default for CLI) */
+    const char *given_by; /* the option path came from, for hints ("--to"); NULL: --db or MM_DB */
+    int cache_kib;        /* SQLite: this connection's page cache in KiB; 0: SQLite's default
+                             (2000 KiB). A process with many connections (serve's pool) keeps it
+                             small so its memory stays flat while the usage tables grow */
 } mm_catalog_options;
 
 /* Resolves the catalog path from --db, $MM_DB (a leading "~/" is $HOME), $XDG_DATA_HOME or

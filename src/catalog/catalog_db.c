@@ -189,7 +189,8 @@ mm_status catalog_open(const mm_catalog_options *opts, mm_catalog **out, mm_erro
         free(cat);
         return st;
     }
-    db_open_options db_opts = {.read_only = cat->read_only, .bare = true};
+    db_open_options db_opts = {
+        .read_only = cat->read_only, .bare = true, .given_by = opts->given_by};
     st = db_open(cat->path, &db_opts, &cat->db, err);
     if (st == MM_OK)
         st = configure_connection(cat, opts->cache_kib, err);

@@ -105,13 +105,41 @@ bool db_is_read_only(const db_conn *db)
 
 /* ---- failures ---- */
 
+/* Copies message into out (cap bytes) on one line, as libpq's several lines read best there: a
+ * line break before a new sentence ("\n\tIs the server running...?", "\nDETAIL:  ...",
+ * "\nHINT:  ...") becomes "; " (a space after a full stop), one inside a sentence (a lower-case
+ * word next) a space, every run of blanks one space; blanks and breaks at either end dropped. */
+static void one_line(char *out, size_t cap, const char *message)
+{
+    size_t n = 0;
+    bool blank = false, line_break = false;
+    for (const char *p = message; *p && n + 1 < cap; p++) {
+        if (*p == '\n' || *p == '\r') {
+            line_break = true;
+            continue;
+        }
+        if (*p == ' ' || *p == '\t') {
+            blank = true;
+            continue;
+        }
+        if (n > 0 && line_break && !islower((unsigned char)*p) && !strchr(".?!", out[n - 1]) &&
+            n + 3 < cap) {
+            out[n++] = ';';
+            out[n++] = ' ';
+        } else if (n > 0 && (blank || line_break) && n + 2 < cap) {
+            out[n++] = ' ';
+        }
+        blank = line_break = false;
+        out[n++] = *p;
+    }
+    if (cap > 0)
+        out[n] = '\0';
+}
+
 mm_status db_fail(db_conn *db, db_fault fault, const char *message)
 {
     db->fault = fault;
-    mm_copy(db->message, sizeof db->message, message ? message : "");
-    size_t len = strlen(db->message);
-    while (len > 0 && (db->message[len - 1] == '\n' || db->message[len - 1] == ' '))
-        db->message[--len] = '\0';
+    one_line(db->message, sizeof db->message, message ? message : "");
     return MM_E_DB;
 }
 

@@ -51,6 +51,8 @@ typedef struct db_open_options {
     bool create;         /* SQLite: create the file when missing (mode from umask) */
     int busy_timeout_ms; /* SQLite busy timeout / PostgreSQL lock_timeout; 0 = 5000 ms */
     bool bare; /* SQLite: no PRAGMA at open (the caller checks the file is its own first) */
+    const char *given_by; /* the option the address came from, for hints ("--to"); NULL: "--db
+                             or MM_DB" */
 } db_open_options;
 
 /* The channel a configuration change notifies on PostgreSQL (LISTEN/NOTIFY; db_notify_change). */

@@ -1503,9 +1503,11 @@ static bool reconnect(db_conn *db)
     return configure(db) == MM_OK;
 }
 
-/* What to do about a failed connection, from libpq's words for it. */
-static const char *connect_hint(const char *message)
+/* What to do about a failed connection, from libpq's words for it, in hint (cap bytes); given_by
+ * names where the address came from ("--to"; NULL: --db or MM_DB). Returns hint. */
+static const char *connect_hint(const char *message, const char *given_by, char *hint, size_t cap)
 {
+    const char *where = given_by ? given_by : "--db or MM_DB";
     static const struct {
         const char *words, *hint;
     } hints[] = {
@@ -1514,13 +1516,15 @@ static const char *connect_hint(const char *message)
                         "a line for them"},
         {"definition of service", "check the service name and the service file "
                                   "(PGSERVICEFILE, else ~/.pg_service.conf)"},
-        {"does not exist", "check the database and role names in --db or MM_DB, or create the "
-                           "database (createdb -O ROLE NAME)"},
+        {"does not exist", "check the database and role names in %s, or create the database "
+                           "(createdb -O ROLE NAME)"},
+        {"", "check %s and that the server is running"},
     };
-    for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++)
-        if (strstr(message, hints[i].words))
-            return hints[i].hint;
-    return "check --db or MM_DB and that the server is running";
+    size_t i = 0;
+    while (!strstr(message, hints[i].words))
+        i++; /* the last one's words, "", are in every message */
+    snprintf(hint, cap, hints[i].hint, where);
+    return hint;
 }
 
 mm_status db_postgres_open(const char *address, const db_open_options *opts, db_conn **out,
@@ -1550,8 +1554,10 @@ mm_status db_postgres_open(const char *address, const db_open_options *opts, db_
                 pc->handle ? pq.PQerrorMessage(pc->handle) : "out of memory");
         /* libpq quotes what it cannot parse: the whole address, or the password itself */
         mm_redact_address_in(db->message, sizeof db->message, address);
-        st = mm_error_set(err, MM_E_DB, "db", "cannot connect to the catalog %s: %s; %s",
-                          db->display, db->message, connect_hint(db->message));
+        char hint[160];
+        st = mm_error_set(err, MM_E_DB, opts->given_by ? opts->given_by + 2 : "db",
+                          "cannot connect to the catalog %s: %s; %s", db->display, db->message,
+                          connect_hint(db->message, opts->given_by, hint, sizeof hint));
     } else {
         pq.PQsetNoticeProcessor(pc->handle, ignore_notice, NULL);
         pc->backend_pid = pq.PQbackendPID(pc->handle);

@@ -114,7 +114,8 @@ static int catalog_copy_cmd(cli_context *ctx, int argc, char **argv)
                                        : "the default path");
     if (!here)
         return cli_report(&err);
-    mm_catalog_options opts = {.path = a.to ? a.to : a.from, .create = a.to != NULL};
+    mm_catalog_options opts = {
+        .path = a.to ? a.to : a.from, .create = a.to != NULL, .given_by = a.to ? "--to" : "--from"};
     mm_catalog *other = NULL;
     if (catalog_open(&opts, &other, &err) != MM_OK) {
         if (a.from && err.status == MM_E_NOT_FOUND) /* the open's hint names --db, not --from */

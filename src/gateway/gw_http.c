@@ -405,6 +405,7 @@ static mm_status start_daemon(gateway *gw, mm_error *err)
 static void free_gateway(gateway *gw)
 {
     gw_metrics_free(gw);
+    pthread_mutex_destroy(&gw->unavailable_lock);
     free(gw->tls_cert_pem);
     free(gw->tls_key_pem);
     free(gw);
@@ -419,6 +420,7 @@ mm_status gateway_start(const gw_options *opts, gateway **out, mm_error *err)
     apply_defaults(&gw->opts);
     gw_memory_configure();
     gw_metrics_init(gw);
+    pthread_mutex_init(&gw->unavailable_lock, NULL);
     if (!gw->opts.tls_cert != !gw->opts.tls_key) {
         free_gateway(gw);
         return mm_error_set(err, MM_E_INVALID, "tls", "give both --tls-cert and --tls-key");

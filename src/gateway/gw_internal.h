@@ -12,22 +12,13 @@
 #include "health/report.h"
 #include "metrics/scrape.h"
 #include "router/router.h"
+#include "util/trouble.h"
 
 typedef struct gw_call gw_call;
 
-/* ---- a failing catalog, said once per trouble (gw_trouble.c) ---- */
-typedef struct gw_trouble {
-    char last[256];    /* the last failure said in the log, "": none since the trouble began */
-    int64_t since_ms;  /* monotonic ms of its first failure, 0: no trouble */
-    int64_t logged_ms; /* when it was last said */
-    unsigned repeats;  /* failures since that line */
-} gw_trouble;
-
-/* Says "what: message" when a trouble starts, again only when message changes or once a minute
- * (with the attempts since), so an outage is a few lines, not one per retry. */
-void gw_trouble_log(gateway *gw, gw_trouble *t, const char *what, const char *message);
-/* true when t was in trouble (how long in *lasted_s): the caller says it is over; t is reset. */
-bool gw_trouble_over(gw_trouble *t, double *lasted_s);
+/* ---- a failing catalog, said once per trouble (util/trouble.h; over: mm_trouble_over) ---- */
+/* mm_trouble_log through gw's log (gw_view.c). */
+void gw_trouble_log(gateway *gw, mm_trouble *t, const char *what, const char *message);
 
 /* ---- the routing view (gw_view.c) ---- */
 typedef struct gw_key {
@@ -106,7 +97,7 @@ typedef struct gw_leases {
     size_t count, capacity;
     int64_t hold_ms; /* a row outlives a killed holder by this much (attempt timeout + margin) */
     int64_t maintained_ms;
-    gw_trouble taking, upkeep; /* under lock; upkeep: renewing and returning rows */
+    mm_trouble taking, upkeep; /* under lock; upkeep: renewing and returning rows */
 } gw_leases;
 
 void gw_leases_init(gw_leases *leases, int64_t hold_ms);
@@ -153,7 +144,7 @@ typedef struct gw_recorder {
      * transaction id, 0: none) and how many of the kept (the first) it held */
     int64_t kept_transaction;
     size_t kept_unsure;
-    gw_trouble trouble; /* the writer's trouble writing them */
+    mm_trouble trouble; /* the writer's trouble writing them */
     mm_catalog *cat;    /* the writer's own connection */
     pthread_t writer;
     atomic_bool stopping;
@@ -200,6 +191,10 @@ struct gateway {
     atomic_bool stopping;
     gw_recorder recorder;
     gw_metrics metrics;
+    /* requests answered 503 catalog_unavailable: their detail said in the log once per trouble,
+     * over when the refresher finds the catalog back (gw_view.c) */
+    pthread_mutex_t unavailable_lock;
+    mm_trouble unavailable;
 };
 
 /* Starts / stops the usage writer. A flush the catalog refuses loses nothing: its events are
@@ -265,9 +260,11 @@ struct gw_call {
  * metrics). false (resp filled with a 503) when no connection came free in time. */
 bool gw_send_one(gw_call *call, router_send_request *req, router_send_result *res, mm_status *st,
                  mm_error *err, gw_response *resp);
-/* Answers a request that was not served (refusal, request error, every attempt failed). */
-void gw_openai_failure(const router_send_result *res, mm_status st, const mm_error *err,
-                       gw_response *resp);
+/* Answers a request that was not served (refusal, request error, every attempt failed). A
+ * failing catalog is answered 503 catalog_unavailable without its address; the detail goes to
+ * gw's log (once per trouble). */
+void gw_openai_failure(gateway *gw, const router_send_result *res, mm_status st,
+                       const mm_error *err, gw_response *resp);
 /* x-mmadmin-account / -provider / -provider-model / -attempts of the serving attempt. */
 void gw_served_headers(const router_attempt_result *a, size_t attempts, gw_response *resp);
 /* prefix + 24 random hex digits ("chatcmpl-…"). */

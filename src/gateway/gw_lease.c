@@ -98,11 +98,11 @@ static void add(mm_lease_amounts *to, const mm_lease_amounts *a, int sign)
         to->cost_micros = 0;
 }
 
-/* The leases' trouble with the catalog is said once per trouble (gw_trouble.c), and when over. */
-static void trouble_over(gateway *gw, gw_trouble *t, const char *what)
+/* The leases' trouble with the catalog is said once per trouble (mm_trouble.c), and when over. */
+static void trouble_over(gateway *gw, mm_trouble *t, const char *what)
 {
     double lasted_s;
-    if (gw_trouble_over(t, &lasted_s))
+    if (mm_trouble_over(t, &lasted_s))
         gw_log(gw, "%s again: the catalog is back after %.1f s", what, lasted_s);
 }
 

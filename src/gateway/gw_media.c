@@ -23,7 +23,7 @@ static bool route_media(gw_call *call, router_send_request *req, router_send_res
     if (!gw_send_one(call, req, res, &st, &err, resp))
         return false;
     if (st != MM_OK) {
-        gw_openai_failure(res, st, &err, resp);
+        gw_openai_failure(call->gw, res, st, &err, resp);
         return false;
     }
     gw_served_headers(&res->attempts[res->served_index], res->n_attempts, resp);

@@ -99,8 +99,8 @@ static bool every_attempt_skipped(const router_send_result *res)
 }
 
 /* Answers a request that was not served. */
-void gw_openai_failure(const router_send_result *res, mm_status st, const mm_error *err,
-                       gw_response *resp)
+void gw_openai_failure(gateway *gw, const router_send_result *res, mm_status st,
+                       const mm_error *err, gw_response *resp)
 {
     if (res->plan.refusal != ROUTER_ADMITTED) {
         refusal_response(res, resp);
@@ -123,8 +123,13 @@ void gw_openai_failure(const router_send_result *res, mm_status st, const mm_err
         return;
     }
     if (st == MM_E_DB) { /* the catalog's server down or busy: another host, or a moment, may do */
+        /* the detail names the catalog's host or socket: the operator's, not the client's */
+        pthread_mutex_lock(&gw->unavailable_lock);
+        gw_trouble_log(gw, &gw->unavailable, "answered 503 catalog_unavailable", err->message);
+        pthread_mutex_unlock(&gw->unavailable_lock);
         gw_response_header(resp, "Retry-After", "1");
-        gw_response_error(resp, 503, "server_error", "catalog_unavailable", err->message);
+        gw_response_error(resp, 503, "server_error", "catalog_unavailable",
+                          "the catalog is unavailable");
         return;
     }
     gw_response_error(resp, st == MM_E_REFUSED ? 503 : 500, "server_error", NULL, err->message);
@@ -327,7 +332,7 @@ void gw_openai_chat(gw_call *call, gw_response *resp)
             gw_served_headers(&res->attempts[res->served_index], res->n_attempts, resp);
             chat_answer(res, model, resp);
         } else {
-            gw_openai_failure(res, st, &err, resp);
+            gw_openai_failure(call->gw, res, st, &err, resp);
         }
     }
     router_send_result_free(res);
@@ -412,7 +417,7 @@ void gw_openai_embeddings(gw_call *call, gw_response *resp)
         mm_status st = MM_E_INTERNAL;
         bool sent = gw_send_one(call, &req, res, &st, &err, resp);
         if (sent && st != MM_OK)
-            gw_openai_failure(res, st, &err, resp);
+            gw_openai_failure(call->gw, res, st, &err, resp);
         if (!sent || st != MM_OK) {
             router_send_result_free(res);
             json_decref(data);

@@ -212,7 +212,7 @@ const router_send_hooks *gw_send_hooks(gw_call *call)
     return &call->hooks;
 }
 
-/* The writer's trouble with the catalog, said once per trouble (gw_trouble.c). */
+/* The writer's trouble with the catalog, said once per trouble (mm_trouble.c). */
 static void trouble_log(gateway *gw, size_t kept, const char *message)
 {
     char what[128];
@@ -224,7 +224,7 @@ static void trouble_log(gateway *gw, size_t kept, const char *message)
 static void trouble_over(gateway *gw, size_t written)
 {
     double lasted_s;
-    if (gw_trouble_over(&gw->recorder.trouble, &lasted_s))
+    if (mm_trouble_over(&gw->recorder.trouble, &lasted_s))
         gw_log(gw, "the catalog takes usage events again; %zu kept events written (after %.1f s)",
                written, lasted_s);
 }

@@ -268,7 +268,8 @@ void gw_stream_chat(gw_call *call, const router_send_request *req, bool include_
             gw_response_header(resp, "Retry-After", "1");
             gw_response_error(resp, 503, "server_error", "overloaded", s->err.message);
         } else {
-            gw_openai_failure(&s->res, s->st == MM_OK ? MM_E_PROVIDER : s->st, &s->err, resp);
+            gw_openai_failure(s->call.gw, &s->res, s->st == MM_OK ? MM_E_PROVIDER : s->st, &s->err,
+                              resp);
         }
         stream_unref(s);
         return;

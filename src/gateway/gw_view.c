@@ -288,14 +288,18 @@ static int64_t data_version(gateway *gw)
     return version;
 }
 
-/* watching and building are told apart (gw_trouble.c): their words differ, and alternate while
+/* watching and building are told apart (mm_trouble.c): their words differ, and alternate while
  * it lasts */
-static void trouble_over(gateway *gw, gw_trouble *watching, gw_trouble *building)
+static void trouble_over(gateway *gw, mm_trouble *watching, mm_trouble *building)
 {
     double watched_s = 0, built_s = 0;
-    bool was_watching = gw_trouble_over(watching, &watched_s);
-    if (!gw_trouble_over(building, &built_s) && !was_watching)
+    bool was_watching = mm_trouble_over(watching, &watched_s);
+    if (!mm_trouble_over(building, &built_s) && !was_watching)
         return;
+    double refused_s;
+    pthread_mutex_lock(&gw->unavailable_lock);
+    mm_trouble_over(&gw->unavailable, &refused_s); /* said as one below */
+    pthread_mutex_unlock(&gw->unavailable_lock);
     gw_log(gw, "the catalog answers again after %.1f s; the routing view is current",
            watched_s > built_s ? watched_s : built_s);
 }
@@ -342,7 +346,7 @@ static void *refresher_main(void *arg)
 {
     gateway *gw = arg;
     long refresh_ms = gw->opts.refresh_ms;
-    gw_trouble watch_trouble = {0}, build_trouble = {0};
+    mm_trouble watch_trouble = {0}, build_trouble = {0};
     while (!atomic_load(&gw->stopping)) {
         /* PostgreSQL: woken at once by another host's NOTIFY; SQLite: a plain pause */
         int64_t started = mm_monotonic_ms();
@@ -408,6 +412,11 @@ void gw_view_stop(gateway *gw)
     gw->watch = NULL;
     sodium_memzero(gw->key_secret, sizeof gw->key_secret);
     pthread_mutex_destroy(&gw->view_lock);
+}
+
+void gw_trouble_log(gateway *gw, mm_trouble *t, const char *what, const char *message)
+{
+    mm_trouble_log(t, gw->opts.log, gw->opts.log_ctx, what, message);
 }
 
 void gw_log(const gateway *gw, const char *fmt, ...)

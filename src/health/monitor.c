@@ -18,6 +18,7 @@
 #include "health/status.h"
 #include "util/clock.h"
 #include "util/text.h"
+#include "util/trouble.h"
 
 #define TAIL_TICK_MS 1000
 #define ACCOUNTS_TICK_MS 5000
@@ -34,6 +35,19 @@
  * fast failures is ~20 transactions, not one per window of probes. */
 #define RECORD_BATCH 512
 #define RECORD_GAP_MS 250
+
+/* What failed: each said once per trouble (util/trouble.h), so two failing at once during an
+ * outage do not alternate in the log every second. */
+typedef enum monitor_trouble {
+    TROUBLE_LOAD,     /* the first figures */
+    TROUBLE_ACCOUNTS, /* reading the accounts (a reload, a probe round's start) */
+    TROUBLE_TAIL,     /* tailing usage events */
+    TROUBLE_MONTH,    /* the month-to-date cost read later */
+    TROUBLE_LEASE,    /* taking or renewing the prober lease */
+    TROUBLE_RECORD,   /* recording probe results */
+    TROUBLE_PROBER,   /* making the prober */
+    TROUBLE_COUNT
+} monitor_trouble;
 
 struct mm_monitor {
     mm_monitor_config cfg;
@@ -70,6 +84,7 @@ struct mm_monitor {
     int last_round_peak;
     char problem[MM_MESSAGE_MAX];          /* the latest catalog failure, until one succeeds */
     char settings_problem[MM_MESSAGE_MAX]; /* a "health.*" setting that is not valid */
+    mm_trouble troubles[TROUBLE_COUNT];    /* what the log said of each failure */
 };
 
 static void monitor_log(mm_monitor *mon, const char *fmt, ...)
@@ -87,13 +102,26 @@ static void monitor_log(mm_monitor *mon, const char *fmt, ...)
     mon->cfg.log(mon->cfg.log_ctx, line);
 }
 
-static void set_problem(mm_monitor *mon, const mm_error *err)
+/* err is the latest problem (published); the log says it once per trouble of which. */
+static void set_problem(mm_monitor *mon, monitor_trouble which, const mm_error *err)
 {
+    mm_trouble_log(&mon->troubles[which], mon->cfg.log, mon->cfg.log_ctx, "problem", err->message);
     if (strcmp(mon->problem, err->message) != 0) {
         mm_copy(mon->problem, sizeof mon->problem, err->message);
-        monitor_log(mon, "problem: %s", err->message);
         mon->dirty = true;
     }
+}
+
+/* which succeeded: its trouble is over; the log says so when it was the last one. */
+static void trouble_over(mm_monitor *mon, monitor_trouble which)
+{
+    double lasted_s;
+    if (!mm_trouble_over(&mon->troubles[which], &lasted_s))
+        return;
+    for (int i = 0; i < TROUBLE_COUNT; i++)
+        if (mon->troubles[i].since_ms)
+            return;
+    monitor_log(mon, "problem over after %.1f s", lasted_s);
 }
 
 static void clear_problem(mm_monitor *mon)
@@ -172,9 +200,10 @@ static void reload_accounts(mm_monitor *mon)
     mm_health_account_list fresh = {0};
     mm_error err = {0};
     if (health_accounts_load(mon->cat, &fresh, &err) != MM_OK) {
-        set_problem(mon, &err);
+        set_problem(mon, TROUBLE_ACCOUNTS, &err);
         return;
     }
+    trouble_over(mon, TROUBLE_ACCOUNTS);
     bool changed = !health_accounts_same(&fresh, &mon->accounts);
     health_accounts_free(&mon->accounts);
     mon->accounts = fresh;
@@ -326,12 +355,13 @@ static void tail(mm_monitor *mon)
         count = 0;
         if (catalog_usage_since_id(mon->cat, mon->last_id, TAIL_BATCH, fold_tailed, &fold, &count,
                                    &err) != MM_OK) {
-            set_problem(mon, &err);
+            set_problem(mon, TROUBLE_TAIL, &err);
             return;
         }
         if (count)
             mon->dirty = true;
         clear_problem(mon);
+        trouble_over(mon, TROUBLE_TAIL);
     } while (count == TAIL_BATCH && !atomic_load(&mon->stop));
     int64_t now = mm_now_ms();
     mm_window_set_roll_month(&mon->windows, now);
@@ -379,8 +409,12 @@ static void lease_step(mm_monitor *mon, int64_t mono)
     mm_error err = {0};
     if (mon->cfg.probe && catalog_lease_acquire(mon->cat, MM_PROBER_LEASE, mon->holder,
                                                 mon->lease_ms, &acquired, &err) != MM_OK) {
-        set_problem(mon, &err);
+        set_problem(mon, TROUBLE_LEASE, &err);
         acquired = false;
+        /* not another holder: the catalog did not answer (its lease lapses unrenewed there) */
+        lose_lease(mon, "its lease could not be renewed (the catalog did not answer)");
+    } else if (mon->cfg.probe) {
+        trouble_over(mon, TROUBLE_LEASE);
     }
     if (acquired) {
         mon->lease_until_mono = mono + mon->lease_ms;
@@ -391,7 +425,7 @@ static void lease_step(mm_monitor *mon, int64_t mono)
             monitor_log(mon, "prober now (lease %lld ms)", (long long)mon->lease_ms);
         }
         mm_copy(mon->lease_holder, sizeof mon->lease_holder, mon->holder);
-    } else {
+    } else if (!mon->troubles[TROUBLE_LEASE].since_ms) {
         lose_lease(mon, "another process holds the lease");
         char holder[MM_LEASE_HOLDER_MAX] = "";
         int64_t expires = 0;
@@ -415,7 +449,9 @@ static void start_round(mm_monitor *mon, int64_t mono)
     reload_accounts(mon);
     mm_error err = {0};
     if (prober_start_round_all(mon->prober, mon->cat, (long)mon->timeout_ms, &err) != MM_OK)
-        set_problem(mon, &err);
+        set_problem(mon, TROUBLE_ACCOUNTS, &err);
+    else
+        trouble_over(mon, TROUBLE_ACCOUNTS);
     mon->next_probe = mono + jittered(mon);
 }
 
@@ -434,7 +470,8 @@ static void record_probes(mm_monitor *mon, int64_t mono)
     /* a failed write whose COMMIT was made unanswered is not written again */
     if (catalog_probe_record_retry(mon->cat, mon->pending, mon->n_pending, &mon->probe_write,
                                    &err) != MM_OK) {
-        set_problem(mon, &err); /* kept pending: retried a gap later or with the next ones */
+        /* kept pending: retried a gap later or with the next ones */
+        set_problem(mon, TROUBLE_RECORD, &err);
         mon->record_by = mono + RECORD_GAP_MS;
         return;
     }
@@ -445,6 +482,7 @@ static void record_probes(mm_monitor *mon, int64_t mono)
                     mon->probe_write.found);
     mon->n_pending = 0;
     clear_problem(mon);
+    trouble_over(mon, TROUBLE_RECORD);
     tail(mon); /* fold our own probes at once */
 }
 
@@ -514,9 +552,10 @@ static void load_month_later(mm_monitor *mon)
         return;
     mm_error err = {0};
     if (health_windows_load_month(mon->cat, &mon->windows, &err) != MM_OK) {
-        set_problem(mon, &err); /* published as the next change is */
+        set_problem(mon, TROUBLE_MONTH, &err); /* published as the next change is */
         return;
     }
+    trouble_over(mon, TROUBLE_MONTH);
     mon->month_pending = false;
     publish(mon);
 }
@@ -586,7 +625,7 @@ static void initial_load(mm_monitor *mon)
                        : health_windows_load_for(mon->cat, &mon->accounts, mm_now_ms(),
                                                  &mon->windows, &mon->last_id, &err);
     if (st != MM_OK) /* month_pending kept: the month is read (retried) after the first frame */
-        set_problem(mon, &err);
+        set_problem(mon, TROUBLE_LOAD, &err);
     mon->current_minute = mm_now_ms() / MM_MINUTE_MS;
     int64_t mono = mm_monotonic_ms();
     mon->next_lease = mon->next_tail = mono;
@@ -603,7 +642,7 @@ static bool start_prober(mm_monitor *mon)
     mm_error err = {0};
     if (prober_create(mon->cfg.max_connections, mon->cfg.probe_window, &mon->prober, &err) == MM_OK)
         return true;
-    set_problem(mon, &err);
+    set_problem(mon, TROUBLE_PROBER, &err);
     publish(mon);
     return false;
 }

@@ -85,6 +85,26 @@ assert_refused catalog copy --to "$MM_PG_ADDRESS"
 assert_contains err "the same catalog"
 assert_refused catalog copy --from "$SRC" --to "$BACK"
 assert_contains err "give --to"
+# an address that does not answer: the hint names the option it came from, on one line
+NOWHERE="postgresql://mmadmin@/mmadmin?host=$TEST_TMP/no-server"
+mm --db "$SRC" catalog copy --to "$NOWHERE"
+assert_rc 1
+assert_contains err "check --to and that the server is running"
+assert_not_contains err "MM_DB"
+expect "$(wc -l <"$ERR")" 1 "lines of the error"
+mm catalog copy --from "$NOWHERE"
+assert_rc 1
+assert_contains err "check --from and that the server is running"
+assert_not_contains err "MM_DB"
+NO_DB="${MM_PG_ADDRESS%%\?*}-missing?${MM_PG_ADDRESS#*\?}" # this server, a database it lacks
+mm --db "$SRC" catalog copy --to "$NO_DB"
+assert_rc 1
+assert_contains err 'FATAL: database "'
+assert_contains err "check the database and role names in --to"
+expect "$(wc -l <"$ERR")" 1 "lines of the error"
+mm --db "$NOWHERE" catalog copy --to "$BACK"
+assert_rc 1
+assert_contains err "check --db or MM_DB and that the server is running"
 # another master key: the source's own key is wrong for it
 before=$(catalog_fingerprint)
 MM_MASTER_KEY=ZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmY= mm --db "$SRC" catalog copy --to "$MM_PG_ADDRESS" --replace

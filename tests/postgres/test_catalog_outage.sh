@@ -59,10 +59,21 @@ expect_eq "$status" 503 "a chat while the catalog's server is down"
 grep -qi '^retry-after: 1' "$TEST_TMP/chat.head" || fail "no Retry-After on the 503"
 grep -q 'catalog_unavailable' "$TEST_TMP/chat.body" || fail "the 503 does not say the catalog: $(cat "$TEST_TMP/chat.body")"
 grep -q 'hunter2ZQX' "$TEST_TMP/chat.body" "$TEST_TMP/serve.err" && fail "the password was shown"
+# a workspace's client learns that the catalog is down, not where it is: the operator's log says
+grep -q '"message": *"the catalog is unavailable"' "$TEST_TMP/chat.body" ||
+    fail "the 503's message: $(cat "$TEST_TMP/chat.body")"
+grep -qF -e "$OUTAGE_DIR" -e 'PGSQL' -e '/outage' "$TEST_TMP/chat.body" &&
+    fail "the 503 shows the catalog's address: $(cat "$TEST_TMP/chat.body")"
+grep -q 'answered 503 catalog_unavailable: .*catalog' "$TEST_TMP/serve.err" ||
+    fail "serve did not log why it answered 503: $(tail -5 "$TEST_TMP/serve.err")"
 expect_eq "$(chat "$FREE_KEY")" 200 "a chat without limits while the server is down"
 sleep 2
 outage_lines=$(($(wc -l <"$TEST_TMP/serve.err") - lines_before))
-# one line per kind of trouble (libpq's messages span two or three lines each), not per retry
+# one line per kind of trouble, not per retry; libpq's two or three lines of a message as one
+grep -q 'failed: No such file or directory; Is the server running locally' "$TEST_TMP/serve.err" ||
+    fail "libpq's message is not one line: $(tail -5 "$TEST_TMP/serve.err")"
+grep -qE '^([[:space:]]|Is the server|DETAIL|HINT)' "$TEST_TMP/serve.err" &&
+    fail "a line of serve's log continues libpq's message: $(grep -E '^([[:space:]]|Is the)' "$TEST_TMP/serve.err")"
 ((outage_lines <= 20)) || fail "serve wrote $outage_lines lines in 5 s of outage: $(tail -5 "$TEST_TMP/serve.err")"
 grep -q 'keeping the previous routing view' "$TEST_TMP/serve.err" || fail "serve did not say it lost the catalog"
 

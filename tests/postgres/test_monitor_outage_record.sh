@@ -49,6 +49,26 @@ grep -q 'written by a commit whose answer was lost' "$TEST_TMP/monitor.log" ||
     fail "the monitor did not find the lost answer's commit made: $(tail -5 "$TEST_TMP/monitor.log")"
 before=$(probes)
 wait_probes $((before + 4)) # and it goes on recording
+
+# the catalog's server down for a few lease renewals: the monitor steps down saying why (not
+# "another process holds the lease"), and says each problem once, not once a second
+lines_before=$(wc -l <"$TEST_TMP/monitor.log")
+pg_server_halt "$OUTAGE_DIR"
+sleep 4
+outage_log=$(tail -n +$((lines_before + 1)) "$TEST_TMP/monitor.log")
+grep -q 'no longer the prober: its lease could not be renewed' <<<"$outage_log" ||
+    fail "the monitor did not say why it stepped down: $outage_log"
+grep -q 'another process holds the lease' <<<"$outage_log" &&
+    fail "the monitor blamed another process: $outage_log"
+problems=$(grep -c 'problem: ' <<<"$outage_log")
+# (one a kind: the accounts, the lease, the usage events)
+((problems >= 1 && problems <= 3)) || fail "$problems problem lines in 4 s of outage: $outage_log"
+twice=$(grep -o 'problem: .*' <<<"$outage_log" | sort | uniq -d)
+[[ -z $twice ]] || fail "a problem said twice in one outage: $twice"
+pg_server_resume "$OUTAGE_DIR" || exit 1
+before=$(probes)
+wait_probes $((before + 2)) # the prober again once the server is back
+grep -q 'problem over after' "$TEST_TMP/monitor.log" || fail "the monitor did not say the problem is over"
 kill -TERM "$MONITOR_PID"
 wait "$MONITOR_PID"
 expect_eq "$?" 0 "the monitor's exit after SIGTERM"

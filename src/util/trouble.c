@@ -1,15 +1,17 @@
-/* The gateway's once-per-trouble log of a failing catalog (the refresher, the usage writer, the
- * leases): said when it starts, again only if its words change or once a minute, once when over. */
+/* The once-per-trouble rule of a repeating failure (serve's catalog troubles, the monitor's
+ * problems): said when it starts, again only if its words change or once a minute, once over. */
+#include "util/trouble.h"
+
 #include <stdio.h>
 #include <string.h>
 
-#include "gateway/gw_internal.h"
 #include "util/clock.h"
 #include "util/text.h"
 
 #define TROUBLE_REPEAT_MS 60000
 
-void gw_trouble_log(gateway *gw, gw_trouble *t, const char *what, const char *message)
+void mm_trouble_log(mm_trouble *t, mm_trouble_sink log, void *ctx, const char *what,
+                    const char *message)
 {
     int64_t now = mm_monotonic_ms();
     if (!t->since_ms)
@@ -18,16 +20,20 @@ void gw_trouble_log(gateway *gw, gw_trouble *t, const char *what, const char *me
     bool same = t->last[0] && strncmp(t->last, message, sizeof t->last - 1) == 0;
     if (same && now - t->logged_ms < TROUBLE_REPEAT_MS)
         return;
+    char line[1024];
     if (same)
-        gw_log(gw, "%s (still, %u attempts in the last minute): %s", what, t->repeats, message);
+        snprintf(line, sizeof line, "%s (still, %u attempts in the last minute): %s", what,
+                 t->repeats, message);
     else
-        gw_log(gw, "%s: %s", what, message);
+        snprintf(line, sizeof line, "%s: %s", what, message);
+    if (log)
+        log(ctx, line);
     mm_copy(t->last, sizeof t->last, message); /* a prefix is enough to tell the same trouble */
     t->logged_ms = now;
     t->repeats = 0;
 }
 
-bool gw_trouble_over(gw_trouble *t, double *lasted_s)
+bool mm_trouble_over(mm_trouble *t, double *lasted_s)
 {
     if (!t->since_ms)
         return false;
