@@ -162,7 +162,15 @@ await run(sim, [
     + 'usage is in health --json', async () => {
     const requests = () => JSON.parse(cat.mm('health', '--json'))
       .find((a) => a.account === 'primary');
-    const before = requests();
+    // the requests before this one recorded (the usage writer flushes every 50 ms; later under
+    // load): the same figures twice 200 ms apart
+    let before = requests();
+    for (let i = 0; i < 50; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      const again = requests();
+      if (again.requests === before.requests) break;
+      before = again;
+    }
     await scenario(sim, { rules: [{ prefix: 'openai', key: 'sk-primary-key-0123456789',
       phases: [{ token_ms: 10, fault: 'stream_break', fault_rate: 1.0 }] }] });
     let text = '';
@@ -175,7 +183,8 @@ await run(sim, [
     assert.ok(/broke after it began/.test(e.message), `the client saw: ${e.message}`);
     await scenario(sim, { rules: [] });
     let after = requests();
-    for (let i = 0; i < 20 && after.requests === before.requests; i++) {
+    for (let i = 0; i < 200 && (after.requests === before.requests
+        || after.usage_estimated_requests === before.usage_estimated_requests); i++) {
       await new Promise((r) => setTimeout(r, 50));
       after = requests();
     }
