@@ -204,11 +204,18 @@ static bool grow_slots(mm_account_window *win)
     return true;
 }
 
-/* The index in win->slots of the slot at that ring position, or of the one to insert there
- * (the number of positions below it that have a slot). */
-static int slot_rank(const mm_account_window *win, int position)
+/* The bit of the minute's ring position in win->positions (counted from win->ring_base). */
+static int ring_bit(const mm_account_window *win, int64_t minute)
 {
-    return __builtin_popcountll(win->positions & ((UINT64_C(1) << position) - 1));
+    return (int)((minute % MM_WINDOW_MINUTES + MM_WINDOW_MINUTES - win->ring_base) %
+                 MM_WINDOW_MINUTES);
+}
+
+/* The index in win->slots of the slot at that bit, or of the one to insert there (the number of
+ * lower bits set). */
+static int slot_rank(const mm_account_window *win, int bit)
+{
+    return __builtin_popcountll(win->positions & ((UINT64_C(1) << bit) - 1));
 }
 
 /* The slot for the minute (a new one at the first minute of its ring position, emptied if it
@@ -217,10 +224,11 @@ static int slot_rank(const mm_account_window *win, int position)
 static bool slot_for(mm_account_window *win, int64_t minute, mm_minute_slot **out)
 {
     *out = NULL;
-    int position = (int)(minute % MM_WINDOW_MINUTES);
-    int at = slot_rank(win, position);
+    if (!win->n_slots)
+        win->ring_base = (uint8_t)(minute % MM_WINDOW_MINUTES);
+    int bit = ring_bit(win, minute), at = slot_rank(win, bit);
     mm_minute_slot *slot;
-    if (win->positions & UINT64_C(1) << position)
+    if (win->positions & UINT64_C(1) << bit)
         slot = &win->slots[at];
     else {
         if (win->n_slots == win->slot_capacity && !grow_slots(win))
@@ -233,7 +241,7 @@ static bool slot_for(mm_account_window *win, int64_t minute, mm_minute_slot **ou
             win->details[at] = NULL;
         }
         win->n_slots++;
-        win->positions |= UINT64_C(1) << position;
+        win->positions |= UINT64_C(1) << bit;
         memset(slot, 0, sizeof *slot);
         slot->minute = (int32_t)minute;
     }
@@ -496,10 +504,10 @@ bool mm_window_add_ttft(mm_account_window *win, int64_t ts_ms, int64_t ttft_ms)
 
 const mm_minute_slot *mm_window_minute(const mm_account_window *win, int64_t minute)
 {
-    int position = (int)(minute % MM_WINDOW_MINUTES);
-    if (minute < 0 || !(win->positions & UINT64_C(1) << position))
+    int bit = minute < 0 ? 0 : ring_bit(win, minute);
+    if (minute < 0 || !(win->positions & UINT64_C(1) << bit))
         return NULL;
-    const mm_minute_slot *slot = &win->slots[slot_rank(win, position)];
+    const mm_minute_slot *slot = &win->slots[slot_rank(win, bit)];
     return slot->minute == minute ? slot : NULL;
 }
 
