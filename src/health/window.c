@@ -204,21 +204,44 @@ static bool grow_slots(mm_account_window *win)
     return true;
 }
 
+/* The bit of the minute's ring position in win->positions (counted from win->ring_base). */
+static int ring_bit(const mm_account_window *win, int64_t minute)
+{
+    return (int)((minute % MM_WINDOW_MINUTES + MM_WINDOW_MINUTES - win->ring_base) %
+                 MM_WINDOW_MINUTES);
+}
+
+/* The index in win->slots of the slot at that bit, or of the one to insert there (the number of
+ * lower bits set). */
+static int slot_rank(const mm_account_window *win, int bit)
+{
+    return __builtin_popcountll(win->positions & ((UINT64_C(1) << bit) - 1));
+}
+
 /* The slot for the minute (a new one at the first minute of its ring position, emptied if it
  * held an older minute); *slot NULL if the minute is older than the one its position already
  * holds (more than an hour behind). false only when out of memory. */
 static bool slot_for(mm_account_window *win, int64_t minute, mm_minute_slot **out)
 {
     *out = NULL;
-    int position = (int)(minute % MM_WINDOW_MINUTES);
-    mm_minute_slot *slot = NULL;
-    for (int i = 0; i < win->n_slots && !slot; i++)
-        if (win->slots[i].minute % MM_WINDOW_MINUTES == position)
-            slot = &win->slots[i];
-    if (!slot) {
+    if (!win->n_slots)
+        win->ring_base = (uint8_t)(minute % MM_WINDOW_MINUTES);
+    int bit = ring_bit(win, minute), at = slot_rank(win, bit);
+    mm_minute_slot *slot;
+    if (win->positions & UINT64_C(1) << bit)
+        slot = &win->slots[at];
+    else {
         if (win->n_slots == win->slot_capacity && !grow_slots(win))
             return false;
-        slot = &win->slots[win->n_slots++];
+        size_t after = (size_t)(win->n_slots - at); /* the slots of higher positions move up */
+        slot = &win->slots[at];
+        memmove(slot + 1, slot, after * sizeof *slot);
+        if (win->details) {
+            memmove(&win->details[at + 1], &win->details[at], after * sizeof *win->details);
+            win->details[at] = NULL;
+        }
+        win->n_slots++;
+        win->positions |= UINT64_C(1) << bit;
         memset(slot, 0, sizeof *slot);
         slot->minute = (int32_t)minute;
     }
@@ -481,10 +504,11 @@ bool mm_window_add_ttft(mm_account_window *win, int64_t ts_ms, int64_t ttft_ms)
 
 const mm_minute_slot *mm_window_minute(const mm_account_window *win, int64_t minute)
 {
-    for (int i = 0; i < win->n_slots; i++)
-        if (win->slots[i].minute == minute)
-            return &win->slots[i];
-    return NULL;
+    int bit = minute < 0 ? 0 : ring_bit(win, minute);
+    if (minute < 0 || !(win->positions & UINT64_C(1) << bit))
+        return NULL;
+    const mm_minute_slot *slot = &win->slots[slot_rank(win, bit)];
+    return slot->minute == minute ? slot : NULL;
 }
 
 static void add_counts(mm_window_counts *dst, const mm_window_counts *src)

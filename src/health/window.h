@@ -63,18 +63,23 @@ typedef struct mm_account_window {
     char account[MM_NAME_MAX];
     char provider[MM_PROVIDER_ID_MAX];
     /* the minutes seen, at most one a ring position (minute % 60, as a ring keyed so: a newer
-     * minute takes the place of the older one at its position), in no order; grown as minutes
+     * minute takes the place of the older one at its position), in the order of their ring
+     * positions from ring_base (minutes that come in time order are appended); grown as minutes
      * come (NULL before the account's first event of the hour: an idle account costs only this
      * struct) */
     mm_minute_slot *slots;
     /* details[i] is slots[i]'s detail (NULL: no tokens, cost or sketch that minute); the array
      * itself NULL until a minute of the hour has one */
     mm_minute_detail **details;
+    /* bit r set: a slot holds ring position (ring_base + r) % 60, the slot slots[the number of
+     * lower bits set] (a minute's slot found without a scan) */
+    uint64_t positions;
     uint8_t n_slots, slot_capacity;
+    uint8_t ring_base; /* the ring position of the window's first slot */
     /* state the status rule reads (in the order events were folded) */
-    int consecutive_probe_failures;
     bool key_refused; /* the latest probe was refused for its key (outcome "auth"); cleared by
                          any other probe result or a success */
+    int consecutive_probe_failures;
     int64_t last_event_ms, last_success_ms, last_probe_ms;
     int64_t failing_since_ms;  /* first failure after the latest success; 0 while succeeding */
     int64_t cooldown_until_ms; /* latest rate-limit's ts + retry-after; 0 when none */

@@ -125,6 +125,60 @@ static void series_are_per_minute_oldest_first(void **state)
     mm_window_set_free(&set);
 }
 
+/* The minutes of an hour folded in no order of time (a slot made between others, the details of
+ * minutes without a success left apart), then one ahead of the clock (it takes the ring place
+ * of the hour's oldest) and one older than the window (ignored): each minute keeps its own
+ * figures, as counted here from the events. */
+static void minutes_in_any_order_keep_their_own_figures(void **state)
+{
+    (void)state;
+    mm_window_set set;
+    mm_window_set_init(&set, T0);
+    int64_t now = T0 + 200 * MM_MINUTE_MS + 30000, first = now / MM_MINUTE_MS - 59;
+    for (int i = 0; i < 60; i++) {
+        int k = i * 37 % 60; /* every minute of the hour once, scattered */
+        for (int e = 0; e <= k % 3; e++) {
+            mm_usage_event ev = event("a", (first + k) * MM_MINUTE_MS + e, "ok", 100 + k);
+            if (k % 4 == 0) { /* a failure without tokens or cost: a minute without detail */
+                ev = event("a", (first + k) * MM_MINUTE_MS + e, "server", 100 + k);
+                ev.tokens_in = ev.tokens_out = 0;
+                ev.cost_micros = 0;
+            }
+            fold(&set, ev);
+        }
+    }
+    fold(&set, event("a", now + MM_MINUTE_MS, "ok", 7));               /* ahead of the clock */
+    fold(&set, event("a", (first - 6) * MM_MINUTE_MS, "server", 100)); /* older than the hour */
+    const mm_account_window *win = mm_window_set_find(&set, "a");
+    assert_int_equal(win->n_slots, 60);
+    assert_null(mm_window_minute(win, first));     /* its place taken by the minute ahead */
+    assert_null(mm_window_minute(win, first - 6)); /* ignored */
+    assert_int_equal(mm_window_minute(win, first + 60)->events, 1);
+    int64_t events = 1, errors = 0;
+    for (int k = 1; k < 60; k++) {
+        const mm_minute_slot *slot = mm_window_minute(win, first + k);
+        assert_non_null(slot);
+        int n = k % 3 + 1;
+        assert_int_equal(slot->minute, first + k);
+        assert_int_equal(slot->events, n);
+        assert_int_equal(slot->errors, k % 4 == 0 ? n : 0);
+        const mm_minute_detail *detail = mm_window_slot_detail(win, slot);
+        if (k % 4 == 0)
+            assert_null(detail);
+        else {
+            assert_int_equal(detail->tokens_in, 10 * n);
+            assert_int_equal(detail->latency.count, n);
+            assert_true(mm_histogram_mean(&detail->latency) == 100.0 + k);
+        }
+        events += n;
+        errors += k % 4 == 0 ? n : 0;
+    }
+    mm_window_counts hour = sum(&set, "a", now + MM_MINUTE_MS, 60);
+    assert_int_equal(hour.events, events);
+    assert_int_equal(hour.errors, errors);
+    mm_window_set_free(&set);
+}
+
 static void probes_track_failures_and_success(void **state)
 {
     (void)state;
@@ -251,6 +305,7 @@ int main(void)
         cmocka_unit_test(minutes_expire_after_an_hour),
         cmocka_unit_test(recent_window_counts_only_its_minutes),
         cmocka_unit_test(series_are_per_minute_oldest_first),
+        cmocka_unit_test(minutes_in_any_order_keep_their_own_figures),
         cmocka_unit_test(probes_track_failures_and_success),
         cmocka_unit_test(many_accounts_are_found_by_name),
         cmocka_unit_test(month_cost_rolls_over),
