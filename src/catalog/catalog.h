@@ -322,6 +322,16 @@ typedef struct mm_usage_event {
                       * NULL when not streamed or when no byte came; read back as -1) */
 } mm_usage_event;
 
+/* The bounds of an event's summed figures, applied when it is inserted (a figure beyond is stored
+ * at its bound; a token count cut there marks the event usage_estimated): tokens_in, tokens_out,
+ * tokens_cache_read and tokens_cache_write within +-MM_USAGE_TOKENS_MAX (2^32, ~2,000x the
+ * largest context window), cost_micros at most MM_USAGE_COST_MAX (2^36 micros, $68,719 a
+ * request). A year of issue 15's traffic (1.2e8 events; x 2^36 = 8.2e18 < 2^63) at the bounds
+ * keeps every rollup sum inside int64 on both engines: an absurd count cannot overflow one. */
+#define MM_USAGE_TOKENS_MAX (INT64_C(1) << 32)
+#define MM_USAGE_COST_MAX (INT64_C(1) << 36)
+
+/* Inserts one event (sets its id; figures bounded as above). */
 mm_status catalog_usage_insert(mm_catalog *cat, mm_usage_event *ev, mm_error *err);
 /* Inserts many in one transaction (for batching; sets ids). */
 mm_status catalog_usage_insert_batch(mm_catalog *cat, mm_usage_event *evs, size_t count,

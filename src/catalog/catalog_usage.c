@@ -52,6 +52,26 @@ static mm_status validate_event(const mm_usage_event *ev, mm_error *err)
     return MM_OK;
 }
 
+static int64_t bounded(int64_t value, int64_t bound)
+{
+    return value > bound ? bound : value < -bound ? -bound : value;
+}
+
+/* Brings the summed figures within MM_USAGE_TOKENS_MAX and MM_USAGE_COST_MAX (catalog.h): the one
+ * place they are bounded, before the event is stored or added to a rollup. */
+static void bound_figures(mm_usage_event *ev)
+{
+    int64_t *tokens[] = {&ev->tokens_in, &ev->tokens_out, &ev->tokens_cache_read,
+                         &ev->tokens_cache_write};
+    for (size_t i = 0; i < sizeof tokens / sizeof tokens[0]; i++) {
+        int64_t cut = bounded(*tokens[i], MM_USAGE_TOKENS_MAX);
+        ev->usage_estimated |= cut != *tokens[i];
+        *tokens[i] = cut;
+    }
+    if (ev->cost_micros > MM_USAGE_COST_MAX)
+        ev->cost_micros = MM_USAGE_COST_MAX;
+}
+
 void catalog_usage_bind_kinds(db_stmt *stmt, int first, const mm_usage_event *ev)
 {
     db_bind_int64(stmt, first, ev->tokens_cache_read);
@@ -113,8 +133,10 @@ static mm_status prepare_rows(mm_catalog *cat, const usage_rows *rows, bool *che
                               mm_error *err)
 {
     mm_status st = MM_OK;
-    for (size_t i = 0; i < rows->count && st == MM_OK; i++)
+    for (size_t i = 0; i < rows->count && st == MM_OK; i++) {
         st = validate_event(event_at(rows, i), err);
+        bound_figures(event_at(rows, i));
+    }
     bool first = cat_rollup_is_empty(cat) && db_in_transaction(cat->db);
     *check_later = first && db_kind_of(cat->db) == DB_POSTGRES;
     if (st == MM_OK && first && !*check_later)

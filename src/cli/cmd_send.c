@@ -139,6 +139,17 @@ static int parse_send(cli_parser *p, send_args *a)
         return cli_usage_error("send", "give the input with exactly one of --prompt TEXT, "
                                        "--input FILE, --image-prompt TEXT, --transcribe FILE or "
                                        "--speech TEXT");
+    /* An empty text (often an unset shell variable: --prompt "$P") would be sent and billed. */
+    const char *text_opt = a->prompt         ? "--prompt"
+                           : a->image_prompt ? "--image-prompt"
+                           : a->speech       ? "--speech"
+                                             : NULL;
+    const char *text = a->prompt ? a->prompt : a->image_prompt ? a->image_prompt : a->speech;
+    if (text_opt && !*text)
+        return cli_usage_error("send",
+                               "%s is empty (an unset shell variable?); give the text "
+                               "to send",
+                               text_opt);
     if ((a->image_prompt || a->speech) && !a->out)
         return cli_usage_error("send", "--out FILE is required with --image-prompt and --speech "
                                        "(where the image or the audio is written)");

@@ -18,6 +18,10 @@
 
 #define DEFAULT_MAX_BODY (4u * 1024 * 1024)
 #define DEFAULT_MAX_HEADER (16u * 1024)
+/* libmicrohttpd's own refusal of headers over its per-connection memory is an HTML 431: the
+ * memory is this many times max_header_bytes, and on_request answers a request whose headers
+ * are over max_header_bytes itself (431 in the OpenAI error shape). */
+#define HEADER_MEMORY_FACTOR 4
 #define DEFAULT_MAX_CONNECTIONS 256
 #define DEFAULT_MAX_UPSTREAM 32
 #define DEFAULT_ATTEMPT_MS 30000
@@ -33,7 +37,8 @@ typedef struct gw_request {
     char *body;
     size_t len, cap;
     bool too_large;
-    int status; /* the status answered, for the counters */
+    bool headers_too_large; /* request line and headers over gw_options.max_header_bytes */
+    int status;             /* the status answered, for the counters */
 } gw_request;
 
 /* ---- responses ---- */
@@ -140,6 +145,13 @@ static void run_authenticated(gateway *gw, const gw_route *route, struct MHD_Con
 static void dispatch(gateway *gw, struct MHD_Connection *connection, const char *method,
                      const char *url, gw_request *r, gw_response *resp)
 {
+    if (r->headers_too_large) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "the request line and headers are over %zu bytes",
+                 gw->opts.max_header_bytes);
+        gw_response_error(resp, 431, "invalid_request_error", "request_header_too_large", msg);
+        return;
+    }
     /* GET /metrics (gw_metrics.c renders src/metrics' exposition with this gateway's
      * figures): unauthenticated, like every scrape target; 404 unless gw_options.metrics. */
     if (gw->opts.metrics && strcmp(url, "/metrics") == 0 && strcmp(method, "GET") == 0) {
@@ -203,6 +215,8 @@ static enum MHD_Result send_response(struct MHD_Connection *connection, gw_respo
 
 static bool append_body(gateway *gw, gw_request *r, const char *data, size_t size)
 {
+    if (r->headers_too_large)
+        return true; /* answered 431 once the (discarded) body is read */
     if (r->too_large || r->len + size > gw->opts.max_body_bytes) {
         r->too_large = true;
         return true;
@@ -223,7 +237,27 @@ static bool append_body(gateway *gw, gw_request *r, const char *data, size_t siz
     return true;
 }
 
-static gw_request *begin_request(gateway *gw, struct MHD_Connection *connection)
+/* Adds one header's (or query argument's) bytes as sent: "Name: value\r\n" or "&k=v". */
+static enum MHD_Result add_header_bytes(void *cls, enum MHD_ValueKind kind, const char *key,
+                                        size_t key_size, const char *value, size_t value_size)
+{
+    (void)key;
+    (void)value;
+    *(size_t *)cls += key_size + value_size + (kind == MHD_HEADER_KIND ? 4 : 2);
+    return MHD_YES;
+}
+
+/* The request line's and headers' bytes, about as sent (the URL as decoded). */
+static size_t header_bytes(struct MHD_Connection *connection, const char *method, const char *url)
+{
+    size_t bytes = strlen(method) + 1 + strlen(url) + sizeof " HTTP/1.1\r\n\r\n" - 1;
+    mm_httpd()->get_connection_values_n(connection, MHD_HEADER_KIND | MHD_GET_ARGUMENT_KIND,
+                                        add_header_bytes, &bytes);
+    return bytes;
+}
+
+static gw_request *begin_request(gateway *gw, struct MHD_Connection *connection, const char *method,
+                                 const char *url)
 {
     gw_request *r = calloc(1, sizeof *r);
     if (!r)
@@ -235,6 +269,7 @@ static gw_request *begin_request(gateway *gw, struct MHD_Connection *connection)
                                                              MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (length && strtoull(length, NULL, 10) > gw->opts.max_body_bytes)
         r->too_large = true; /* answered 413 once the (discarded) body is read */
+    r->headers_too_large = header_bytes(connection, method, url) > gw->opts.max_header_bytes;
     return r;
 }
 
@@ -246,7 +281,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
     gateway *gw = cls;
     gw_request *r = *con_cls;
     if (!r) {
-        *con_cls = begin_request(gw, connection);
+        *con_cls = begin_request(gw, connection, method, url);
         return *con_cls ? MHD_YES : MHD_NO;
     }
     if (*upload_size) {
@@ -388,7 +423,7 @@ static mm_status start_daemon(gateway *gw, mm_error *err)
         flags, gw->opts.port, NULL, NULL, on_request, gw, MHD_OPTION_EXTERNAL_LOGGER, log_library,
         gw, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED, on_completed, gw,
         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, gw->opts.max_connections,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, gw->opts.max_header_bytes,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, gw->opts.max_header_bytes * HEADER_MEMORY_FACTOR,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
         tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, gw->tls_cert_pem,
         MHD_OPTION_HTTPS_MEM_KEY, gw->tls_key_pem, MHD_OPTION_END);

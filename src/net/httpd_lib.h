@@ -16,7 +16,7 @@
 #define MM_HTTPD_FUNCTIONS(X) \
     X(add_response_header) X(create_post_processor) X(create_response_from_buffer) \
     X(create_response_from_callback) X(destroy_post_processor) X(destroy_response) \
-    X(get_daemon_info) X(is_feature_supported) X(lookup_connection_value) X(post_process) \
+    X(get_connection_values_n) X(get_daemon_info) X(is_feature_supported) X(lookup_connection_value) X(post_process) \
     X(queue_response) X(quiesce_daemon) X(start_daemon) X(stop_daemon)
 /* clang-format on */
 

@@ -138,6 +138,13 @@ if [ -z "${MM_PG_ADDRESS:-}" ]; then # the catalog file under another name: neve
     assert_refused catalog copy --to "$TEST_TMP/hard-link.db" --replace
     assert_contains err "the same catalog"
 fi
+# an empty text (an unset shell variable) is not sent: refused before any request or record
+assert_refused send fast-chat --workspace search --prompt ""
+assert_contains err "--prompt is empty (an unset shell variable?)"
+assert_refused send fast-chat --workspace search --image-prompt "" --out "$TEST_TMP/x.png"
+assert_contains err "--image-prompt is empty"
+assert_refused send fast-chat --workspace search --speech "" --out "$TEST_TMP/x.mp3"
+assert_contains err "--speech is empty"
 
 # and the catalog still holds exactly what was built
 assert_ok model show fast-chat --json

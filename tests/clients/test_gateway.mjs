@@ -1,8 +1,8 @@
 // The official OpenAI SDK (npm "openai") against `mmadmin serve` on mmsim: the model picker
 // (entitled models only), chat, streaming chat with usage, embeddings, 401, 400 for a bad
-// option or body, 403 (route's message), a 429 whose Retry-After the SDK waits for, fallback
-// when the primary fails (also streaming), usage in `health --json` within a second, and
-// SIGTERM exiting 0.
+// option or body, 431 (in the same JSON shape) for headers too large, 403 (route's message), a
+// 429 whose Retry-After the SDK waits for, fallback when the primary fails (also streaming),
+// usage in `health --json` within a second, and SIGTERM exiting 0.
 import OpenAI from 'openai';
 import { arrivals, assert, paced, rejects, run, scenario, startSim, timed } from './lib.mjs';
 import { gatewayCatalog, startServe } from './gateway_lib.mjs';
@@ -101,6 +101,24 @@ await run(sim, [
     r = await post(JSON.stringify(ask));
     assert.match(r.error.message, /^'model' is required/);
   }],
+  ['gateway: 431 in the OpenAI error shape for headers over 16 KiB; under it, served',
+    async () => {
+      const post = async (pad) => {
+        const r = await fetch(`${serve.url}/v1/chat/completions`, { method: 'POST',
+          body: JSON.stringify({ model: 'chat', ...ask }),
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json',
+            'x-pad': 'p'.repeat(pad) } });
+        assert.match(r.headers.get('content-type'), /^application\/json/);
+        return { status: r.status, body: await r.json() };
+      };
+      let r = await post(20 * 1024);
+      assert.equal(r.status, 431);
+      assert.deepEqual(r.body, { error: { message: 'the request line and headers are over '
+        + '16384 bytes', type: 'invalid_request_error', code: 'request_header_too_large' } });
+      r = await post(12 * 1024);
+      assert.equal(r.status, 200);
+      assert.ok(r.body.choices[0].message.content.length > 0);
+    }],
   ['gateway: 403 for a model the workspace is not entitled to, with route\'s message', async () => {
     const e = await rejects(() => client.chat.completions.create({ model: 'secret', ...ask }));
     assert.equal(e.status, 403);

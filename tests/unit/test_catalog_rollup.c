@@ -1,7 +1,7 @@
 /* Unit tests of the usage rollups: equal to a recount of the raw events after random ingest
  * (batches and single inserts), after plain-SQL writes and the migration's backfill, across
- * pruning and a month boundary (fixed clock); the month's cost per account; the retention
- * setting; the latency sketch. */
+ * pruning and a month boundary (fixed clock); figures beyond the bounds (sums fit int64); the
+ * month's cost per account; the retention setting; the latency sketch. */
 #include "test_catalog_util.h"
 #include "test_rollup_recount.h"
 
@@ -148,6 +148,72 @@ static void a_failed_batch_adds_nothing_to_the_rollups(void **state)
     mm_usage_rollup got;
     assert_int_equal(catalog_usage_rollup_sum(fx->cat, &q, &got, NULL, &err), MM_OK);
     assert_int_equal(got.events, 0);
+}
+
+#define N_HUGE 2048
+#define HUGE_COUNT ((INT64_C(1) << 53) - 1) /* the largest count a provider's answer may carry */
+
+static void check_bounded(const mm_usage_event *ev, void *ctx)
+{
+    assert_int_equal(ev->tokens_in, MM_USAGE_TOKENS_MAX);
+    assert_int_equal(ev->tokens_out, MM_USAGE_TOKENS_MAX);
+    assert_int_equal(ev->tokens_cache_write, -MM_USAGE_TOKENS_MAX);
+    assert_int_equal(ev->cost_micros, MM_USAGE_COST_MAX);
+    assert_true(ev->usage_estimated);
+    (*(int *)ctx)++;
+}
+
+/* 2,048 events in one account-day, each with counts of 2^53 - 1 and the largest cost (their sums
+ * were 2^64: wrong on SQLite, "bigint out of range" failing the batch on PostgreSQL): stored at
+ * the bounds, marked estimated, and the day's sums exactly N_HUGE times the bounds. */
+static void figures_beyond_the_bounds_are_stored_at_them_and_sums_fit(void **state)
+{
+    catalog_fixture *fx = *state;
+    setenv("MM_FAKE_NOW_MS", "1775304000000", 1);
+    mm_error err;
+    static mm_usage_event batch[N_HUGE / 4];
+    uint64_t seed = 7;
+    for (int round = 0; round < 4; round++) {
+        for (size_t k = 0; k < N_HUGE / 4; k++) {
+            mm_usage_event ev = random_event(&seed);
+            mm_copy(ev.kind, sizeof ev.kind, "request");
+            mm_copy(ev.account, sizeof ev.account, "acct-0");
+            mm_copy(ev.outcome, sizeof ev.outcome, "ok");
+            ev.http_status = 200;
+            ev.ts_ms = BASE + (int64_t)k;
+            ev.tokens_in = ev.tokens_out = ev.tokens_cache_read = HUGE_COUNT;
+            ev.tokens_cache_write = -HUGE_COUNT;
+            ev.usage_estimated = false;
+            ev.cost_micros = INT64_MAX;
+            batch[k] = ev;
+        }
+        if (round == 0) { /* one alone, the rest of the round in a batch */
+            assert_int_equal(catalog_usage_insert(fx->cat, batch, &err), MM_OK);
+            assert_int_equal(catalog_usage_insert_batch(fx->cat, batch + 1, N_HUGE / 4 - 1, &err),
+                             MM_OK);
+        } else {
+            assert_int_equal(catalog_usage_insert_batch(fx->cat, batch, N_HUGE / 4, &err), MM_OK);
+        }
+    }
+    int seen = 0;
+    size_t count = 0;
+    assert_int_equal(catalog_usage_since_id(fx->cat, 0, 0, check_bounded, &seen, &count, &err),
+                     MM_OK);
+    assert_int_equal(seen, N_HUGE);
+    int64_t day = BASE - BASE % DAY;
+    mm_rollup_query q = {
+        .account = "acct-0", .kind = "request", .from_ms = day, .to_ms = day + DAY};
+    mm_usage_rollup got;
+    assert_int_equal(catalog_usage_rollup_sum(fx->cat, &q, &got, NULL, &err), MM_OK);
+    assert_int_equal(got.events, N_HUGE);
+    assert_int_equal(got.tokens_in, N_HUGE * MM_USAGE_TOKENS_MAX);
+    assert_int_equal(got.tokens_out, N_HUGE * MM_USAGE_TOKENS_MAX);
+    assert_int_equal(got.tokens_cache_read, N_HUGE * MM_USAGE_TOKENS_MAX);
+    assert_int_equal(got.tokens_cache_write, -N_HUGE * MM_USAGE_TOKENS_MAX);
+    assert_int_equal(got.served_tokens, 2 * N_HUGE * MM_USAGE_TOKENS_MAX);
+    assert_int_equal(got.cost_micros, N_HUGE * MM_USAGE_COST_MAX);
+    assert_int_equal(got.usage_estimated, N_HUGE);
+    assert_rollup_equals_recount(fx->cat, &q);
 }
 
 static void plain_sql_events_and_the_backfill_are_rolled_up(void **state)
@@ -557,6 +623,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(large_batches_equal_a_recount, catalog_fixture_setup,
                                         catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(a_failed_batch_adds_nothing_to_the_rollups,
+                                        catalog_fixture_setup, catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(figures_beyond_the_bounds_are_stored_at_them_and_sums_fit,
                                         catalog_fixture_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(plain_sql_events_and_the_backfill_are_rolled_up,
                                         catalog_fixture_setup, catalog_fixture_teardown),

@@ -609,9 +609,9 @@ static mm_usage_event odd_event(size_t i, int64_t ts)
     mm_copy(ev.message, sizeof ev.message, ODD_TEXTS[(i + 5) % N_ODD]);
     ev.http_status = i % 2 ? -1 : 2147483647;
     ev.latency_ms = i % 3 ? -5 : INT64_MAX;
-    ev.tokens_in = i % 3 ? -7 - (int64_t)i : 1000000000000000 + (int64_t)i; /* sums fit */
+    ev.tokens_in = i % 3 ? -7 - (int64_t)i : MM_USAGE_TOKENS_MAX - (int64_t)i; /* the bound */
     ev.tokens_out = i % 5 ? 2147483648 + (int64_t)i : 0;
-    ev.cost_micros = i % 4 == 0 ? -1 : i % 4 == 1 ? 0 : 1000000000000 + (int64_t)i;
+    ev.cost_micros = i % 4 == 0 ? -1 : i % 4 == 1 ? 0 : MM_USAGE_COST_MAX - (int64_t)i;
     ev.retry_after_ms = i % 2 ? -1 : INT64_MIN + 1;
     ev.tokens_cache_read = i % 2 ? -3 : 0;
     ev.tokens_cache_write = -(int64_t)i;

@@ -179,6 +179,23 @@ static int draw_field(ui_form *f, ui_app *app, size_t i, int row)
     return ui_field_text_columns(t, t->scroll, t->cursor);
 }
 
+/* The help's wrapped lines from `from` on, joined into out for a line of width columns: when
+ * they do not fit, cut after the last whole word that does, with an ellipsis (never mid-word). */
+static void help_rest(const ui_app *app, const ui_lines *lines, size_t from, int width, char *out,
+                      size_t outsz)
+{
+    out[0] = '\0';
+    for (size_t k = from; k < lines->count; k++)
+        snprintf(out + strlen(out), outsz - strlen(out), "%s%s", k > from ? " " : "",
+                 lines->items[k]);
+    if (mm_text_width(out) <= width || width < 2)
+        return;
+    ui_lines cut;
+    ui_wrap(out, width - 1, &cut); /* a column for the ellipsis */
+    snprintf(out, outsz, "%s%s", cut.count ? cut.items[0] : "", ui_glyph(app, UI_G_ELLIPSIS));
+    ui_lines_free(&cut);
+}
+
 void ui_form_draw(ui_form *f, ui_app *app)
 {
     if (!f->placed || !f->win.win || f->hidden)
@@ -213,17 +230,21 @@ void ui_form_draw(ui_form *f, ui_app *app)
                          f->errors[i][0] ? UI_EL_ERROR : UI_EL_DIM, UI_ALIGN_RIGHT, limit);
         else
             limit_w = 0;
-        /* roomy spacing leaves a second line for a long message; the rest is clipped */
-        int room = f->rows_per_field >= 3 ? 2 : 1;
+        /* roomy spacing leaves a second line for a long message, and so does the last field when
+         * the window has a row left under it; the last line drawn says the rest, cut at a word */
+        int room = f->rows_per_field >= 3 || i + 1 == f->n ? 2 : 1;
+        if (room > getmaxy(win) - row - 1)
+            room = getmaxy(win) - row - 1;
         ui_lines lines;
         ui_wrap(line, w - field_x - limit_w, &lines);
         for (int l = 0; l < room; l++) {
+            int width = w - field_x - (l ? 0 : limit_w);
             char rest[sizeof line] = "";
-            for (size_t k = (size_t)l; k < lines.count && (k == (size_t)l || l == room - 1); k++)
-                snprintf(rest + strlen(rest), sizeof rest - strlen(rest), "%s%s",
-                         k > (size_t)l ? " " : "", lines.items[k]);
-            ui_draw_text(app, win, row + 1 + l, field_x, w - field_x - (l ? 0 : limit_w), help_el,
-                         UI_ALIGN_LEFT, rest);
+            if (l < room - 1)
+                snprintf(rest, sizeof rest, "%s", (size_t)l < lines.count ? lines.items[l] : "");
+            else
+                help_rest(app, &lines, (size_t)l, width, rest, sizeof rest);
+            ui_draw_text(app, win, row + 1 + l, field_x, width, help_el, UI_ALIGN_LEFT, rest);
         }
         ui_lines_free(&lines);
     }
