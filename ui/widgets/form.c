@@ -179,8 +179,12 @@ static int draw_field(ui_form *f, ui_app *app, size_t i, int row)
     return ui_field_text_columns(t, t->scroll, t->cursor);
 }
 
+/* A word longer than this many bytes (an address, an id) is cut mid-word in a help line. */
+#define LONG_WORD_BYTES 16
+
 /* The help's wrapped lines from `from` on, joined into out for a line of width columns: when
- * they do not fit, cut after the last whole word that does, with an ellipsis (never mid-word). */
+ * they do not fit, cut after the last whole word that does, with an ellipsis (a long word left
+ * out is cut mid-word instead). */
 static void help_rest(const ui_app *app, const ui_lines *lines, size_t from, int width, char *out,
                       size_t outsz)
 {
@@ -192,7 +196,12 @@ static void help_rest(const ui_app *app, const ui_lines *lines, size_t from, int
         return;
     ui_lines cut;
     ui_wrap(out, width - 1, &cut); /* a column for the ellipsis */
-    snprintf(out, outsz, "%s%s", cut.count ? cut.items[0] : "", ui_glyph(app, UI_G_ELLIPSIS));
+    /* the first word left out, when long (an address, an id), is cut where the line ends (the
+     * draw's own ellipsis): its start says more than nothing */
+    size_t kept = cut.count ? strlen(cut.items[0]) : 0;
+    const char *next = out + kept + strspn(out + kept, " ");
+    if (strcspn(next, " ") <= LONG_WORD_BYTES)
+        snprintf(out, outsz, "%s%s", cut.count ? cut.items[0] : "", ui_glyph(app, UI_G_ELLIPSIS));
     ui_lines_free(&cut);
 }
 
