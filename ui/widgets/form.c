@@ -74,9 +74,16 @@ void ui_form_free(ui_form *f)
     memset(f, 0, sizeof *f);
 }
 
-int ui_form_height(const ui_form *f, bool compact)
+int ui_form_height(const ui_form *f, ui_form_spacing spacing)
 {
-    return (int)f->n * (compact ? 2 : 3) - (compact ? 0 : 1);
+    switch (spacing) {
+    case UI_FORM_ROOMY:
+        return (int)f->n * 3 - 1;
+    case UI_FORM_COMPACT:
+        return (int)f->n * 2;
+    default:
+        return (int)f->n + 2; /* dense: the current field's help on the two rows under them */
+    }
 }
 
 static int label_width(const ui_form *f)
@@ -92,7 +99,9 @@ static int label_width(const ui_form *f)
 
 void ui_form_place(ui_form *f, ui_app *app, int y, int x, int w, int h)
 {
-    f->rows_per_field = h >= ui_form_height(f, false) ? 3 : 2;
+    f->rows_per_field = h >= ui_form_height(f, UI_FORM_ROOMY)     ? 3
+                        : h >= ui_form_height(f, UI_FORM_COMPACT) ? 2
+                                                                  : 1;
     f->label_w = label_width(f);
     ui_win_place(&f->win, h, w, y, x);
     WINDOW *win = f->win.win;
@@ -205,13 +214,60 @@ static void help_rest(const ui_app *app, const ui_lines *lines, size_t from, int
     ui_lines_free(&cut);
 }
 
+/* Field i's help line: its error, the length of a typed secret, or its help; *el how to draw it. */
+static void help_line(const ui_form *f, const ui_app *app, size_t i, char *line, size_t size,
+                      ui_element *el)
+{
+    *el = UI_EL_DIM;
+    if (f->errors[i][0]) {
+        snprintf(line, size, "%s %s", ui_glyph(app, UI_G_CROSS), f->errors[i]);
+        *el = UI_EL_ERROR;
+    } else if (f->defs[i].secret && f->values[i] && f->values[i][0]) {
+        snprintf(line, size, "hidden: %zu characters typed", strlen(f->values[i]));
+    } else {
+        snprintf(line, size, "%s", f->defs[i].help ? f->defs[i].help : "");
+    }
+}
+
+/* Field i's help on room rows from row on (the current field's limit at the right of the first);
+ * the last row drawn says the rest, cut at a word. */
+static void draw_help(ui_form *f, ui_app *app, WINDOW *win, size_t i, int row, int room)
+{
+    int w = getmaxx(win), field_x = f->field_x;
+    char line[MM_MESSAGE_MAX + 64];
+    ui_element help_el;
+    help_line(f, app, i, line, sizeof line, &help_el);
+    char limit[32] = "";
+    if ((int)i == f->current)
+        limit_text(f, i, limit, sizeof limit);
+    int limit_w = limit[0] ? (int)strlen(limit) + 1 : 0;
+    if (limit_w && w - field_x - limit_w >= 10)
+        ui_draw_text(app, win, row, w - limit_w, limit_w, f->errors[i][0] ? UI_EL_ERROR : UI_EL_DIM,
+                     UI_ALIGN_RIGHT, limit);
+    else
+        limit_w = 0;
+    if (room > getmaxy(win) - row)
+        room = getmaxy(win) - row;
+    ui_lines lines;
+    ui_wrap(line, w - field_x - limit_w, &lines);
+    for (int l = 0; l < room; l++) {
+        int width = w - field_x - (l ? 0 : limit_w);
+        char rest[sizeof line] = "";
+        if (l < room - 1)
+            snprintf(rest, sizeof rest, "%s", (size_t)l < lines.count ? lines.items[l] : "");
+        else
+            help_rest(app, &lines, (size_t)l, width, rest, sizeof rest);
+        ui_draw_text(app, win, row + l, field_x, width, help_el, UI_ALIGN_LEFT, rest);
+    }
+    ui_lines_free(&lines);
+}
+
 void ui_form_draw(ui_form *f, ui_app *app)
 {
     if (!f->placed || !f->win.win || f->hidden)
         return;
     WINDOW *win = f->win.win;
-    int w = getmaxx(win);
-    int field_x = f->field_x, cursor_col = 0;
+    int cursor_col = 0;
     for (size_t i = 0; i < f->n; i++) {
         int row = (int)i * f->rows_per_field;
         int col = draw_field(f, app, i, row);
@@ -219,45 +275,15 @@ void ui_form_draw(ui_form *f, ui_app *app)
             cursor_col = col;
         ui_element el = (int)i == f->current ? UI_EL_DIALOG_TITLE : UI_EL_DIALOG;
         ui_draw_text(app, win, row, 0, f->label_w + 1, el, UI_ALIGN_LEFT, f->defs[i].label);
-        char line[MM_MESSAGE_MAX + 64];
-        ui_element help_el = UI_EL_DIM;
-        if (f->errors[i][0]) {
-            snprintf(line, sizeof line, "%s %s", ui_glyph(app, UI_G_CROSS), f->errors[i]);
-            help_el = UI_EL_ERROR;
-        } else if (f->defs[i].secret && f->values[i] && f->values[i][0]) {
-            snprintf(line, sizeof line, "hidden: %zu characters typed", strlen(f->values[i]));
-        } else {
-            snprintf(line, sizeof line, "%s", f->defs[i].help ? f->defs[i].help : "");
-        }
-        /* the current field says its limit at the right of its help line */
-        char limit[32] = "";
-        if ((int)i == f->current)
-            limit_text(f, i, limit, sizeof limit);
-        int limit_w = limit[0] ? (int)strlen(limit) + 1 : 0;
-        if (limit_w && w - field_x - limit_w >= 10)
-            ui_draw_text(app, win, row + 1, w - limit_w, limit_w,
-                         f->errors[i][0] ? UI_EL_ERROR : UI_EL_DIM, UI_ALIGN_RIGHT, limit);
-        else
-            limit_w = 0;
         /* roomy spacing leaves a second line for a long message, and so does the last field when
-         * the window has a row left under it; the last line drawn says the rest, cut at a word */
-        int room = f->rows_per_field >= 3 || i + 1 == f->n ? 2 : 1;
-        if (room > getmaxy(win) - row - 1)
-            room = getmaxy(win) - row - 1;
-        ui_lines lines;
-        ui_wrap(line, w - field_x - limit_w, &lines);
-        for (int l = 0; l < room; l++) {
-            int width = w - field_x - (l ? 0 : limit_w);
-            char rest[sizeof line] = "";
-            if (l < room - 1)
-                snprintf(rest, sizeof rest, "%s", (size_t)l < lines.count ? lines.items[l] : "");
-            else
-                help_rest(app, &lines, (size_t)l, width, rest, sizeof rest);
-            ui_draw_text(app, win, row + 1 + l, field_x, width, help_el, UI_ALIGN_LEFT, rest);
-        }
-        ui_lines_free(&lines);
+         * the window has a row left under it; dense spacing (a row a field) says only the
+         * current field's, under the last field */
+        if (f->rows_per_field > 1)
+            draw_help(f, app, win, i, row + 1, f->rows_per_field >= 3 || i + 1 == f->n ? 2 : 1);
     }
-    wmove(win, f->current * f->rows_per_field, field_x + cursor_col);
+    if (f->rows_per_field == 1 && f->current >= 0 && (size_t)f->current < f->n)
+        draw_help(f, app, win, (size_t)f->current, (int)f->n, 2);
+    wmove(win, f->current * f->rows_per_field, f->field_x + cursor_col);
 }
 
 static bool is_backspace(int key)

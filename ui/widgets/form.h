@@ -51,8 +51,11 @@ void ui_form_init(ui_form *f);
 void ui_form_add(ui_form *f, const ui_field_def *def, const char *value);
 /* Unposts and frees everything (values are wiped: they may hold a key). */
 void ui_form_free(ui_form *f);
-/* Rows the form needs with roomy (3 per field) or compact (2 per field) spacing. */
-int ui_form_height(const ui_form *f, bool compact);
+/* How much room a form gives each field: roomy (the field, two help rows, a blank row), compact
+ * (the field and one help row) or dense (a row a field, the current field's help under them). */
+typedef enum { UI_FORM_ROOMY, UI_FORM_COMPACT, UI_FORM_DENSE } ui_form_spacing;
+/* Rows the form needs with that spacing. */
+int ui_form_height(const ui_form *f, ui_form_spacing spacing);
 /* (Re)creates the form's window at screen position (y, x), width w, height h, posting the
  * fields with their current values. Safe to call again on resize. */
 void ui_form_place(ui_form *f, ui_app *app, int y, int x, int w, int h);

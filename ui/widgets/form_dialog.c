@@ -55,9 +55,12 @@ static void form_dialog_layout(ui_modal *m, ui_app *app)
         ui_wrap(line, w - 4, &d->other_lines);
     }
     int intro_h = d->spec->intro ? (int)d->intro.count + 1 : 0;
-    int roomy = ui_form_height(d->form, false), compact = ui_form_height(d->form, true);
     int fixed = 2 + 1 + intro_h + error_rows(d) + 3; /* border, gaps, buttons */
-    int form_h = fixed + roomy <= ui_screen_rows(app) - 2 ? roomy : compact;
+    int form_h = ui_form_height(d->form, UI_FORM_DENSE), rows = ui_screen_rows(app) - 2;
+    if (fixed + ui_form_height(d->form, UI_FORM_ROOMY) <= rows)
+        form_h = ui_form_height(d->form, UI_FORM_ROOMY);
+    else if (fixed - intro_h + ui_form_height(d->form, UI_FORM_COMPACT) <= rows)
+        form_h = ui_form_height(d->form, UI_FORM_COMPACT); /* the intro gives way first */
     int h = fixed + form_h;
     if (h > ui_screen_rows(app) - 2) { /* too little room: the intro gives way first */
         intro_h = 0;

@@ -143,7 +143,7 @@ static void editor_save(editor *ed)
 static void editor_layout(ui_modal *m, ui_app *app)
 {
     editor *ed = m->ctx;
-    int want = ui_form_height(&ed->form, false) + FORM_Y + 3 + NOTE_LINES;
+    int want = ui_form_height(&ed->form, UI_FORM_ROOMY) + FORM_Y + 3 + NOTE_LINES;
     ui_win_center(app, &ed->win, want, 96);
     int y, x, h, w;
     getbegyx(ed->win.win, y, x);
