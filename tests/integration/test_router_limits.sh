@@ -83,7 +83,18 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
 done
 expect_eq "$refused" 1 "refused once the monthly tokens are spent"
 assert_contains err "reached its monthly cap of 100 tokens for 'tiny'"
-assert_contains err "it frees on"
+# it frees when the next month begins (UTC): said as a date and time, or, in the last two hours
+# of a month, as the minutes or seconds left (router_format_wait)
+next_month=$(date -u -d "$(date -u +%Y-%m-01) +1 month" +%Y-%m-%d)
+left_s=$(($(date -u -d "$next_month" +%s) - $(date -u +%s)))
+if ((left_s > 2 * 3600 + 60)); then
+    assert_contains err "it frees on $next_month 00:00:00 UTC"
+elif ((left_s < 2 * 3600 - 60)); then
+    grep -q -E "it frees (in [0-9]+ (min|s)|now)\$" "$ERR" || fail "err does not say how long is left"
+else
+    grep -q -E "it frees (on $next_month 00:00:00 UTC|in [0-9]+ min)\$" "$ERR" ||
+        fail "err does not say when it frees"
+fi
 echo "ok - over the workspace monthly token cap: refused until next month"
 
 # Two processes share one workspace RPM of 5: exactly 5 of 12 concurrent sends are served.
