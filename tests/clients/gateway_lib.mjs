@@ -22,7 +22,9 @@ export function catalog() {
   const sql = (statement) => (pg
     ? execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-At', pg, '-c', statement],
       { encoding: 'utf8' })
-    : execFileSync('sqlite3', [env.MM_DB, statement], { encoding: 'utf8' }));
+    // serve writes the same file: wait for its write lock as mmadmin does (busy timeout)
+    : execFileSync('sqlite3', ['-cmd', '.timeout 5000', env.MM_DB, statement],
+      { encoding: 'utf8' }));
   return { env, mm, sql, dir };
 }
 

@@ -16,7 +16,7 @@ assert_ok workspace key add team
 KEY=$(tr -d '\n' <"$OUT")
 neutral_health
 catalog_sql() { # SQL: one value from the shared catalog
-    if [[ -n ${MM_PG_ADDRESS:-} ]]; then pg_sql "$1"; else sqlite3 "$MM_DB" "$1"; fi
+    if [[ -n ${MM_PG_ADDRESS:-} ]]; then pg_sql "$1"; else sqlite3 -cmd ".timeout 5000" "$MM_DB" "$1"; fi
 }
 
 # serve_start N: starts serve number N on a free port; sets URL_N.
