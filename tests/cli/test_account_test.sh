@@ -4,25 +4,7 @@
 # shape; every test is recorded on the account and as a probe usage event.
 source "$(dirname "$0")/lib.sh"
 
-if [ ! -x "${MMSIM:-}" ]; then
-    echo "SKIP: mmsim is not built (MMSIM=${MMSIM:-unset})"
-    exit 0
-fi
-
-"$MMSIM" --port 0 >"$TEST_TMP/sim.out" 2>"$TEST_TMP/sim.err" &
-CLEANUP_PIDS+=($!)
-PORT=
-for _ in $(seq 200); do
-    PORT=$(head -n 1 "$TEST_TMP/sim.out" 2>/dev/null)
-    [ -n "$PORT" ] && break
-    sleep 0.05
-done
-case "$PORT" in
-'' | *[!0-9]*)
-    echo "FAIL: mmsim did not print its port: '$PORT' $(cat "$TEST_TMP/sim.err")" >&2
-    exit 1
-    ;;
-esac
+start_mmsim
 BASE=http://127.0.0.1:$PORT
 
 export GOOD_KEY=sk-sim-good-key-0001 BAD_KEY=invalid-sim-key-0002
