@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/count.h"
+
 void db_array_init(db_array *a)
 {
     memset(a, 0, sizeof *a);
@@ -40,25 +42,11 @@ static bool next_element(db_array *a, size_t n)
     return true;
 }
 
-/* value in decimal at the end of digits[24]; its first character returned (no NUL). A
- * batch's arrays and COPY lines hold thousands of numbers: snprintf took most of their time. */
-static const char *decimal(char digits[24], int64_t value)
-{
-    char *p = digits + 24;
-    uint64_t magnitude = value < 0 ? 0 - (uint64_t)value : (uint64_t)value;
-    do
-        *--p = (char)('0' + magnitude % 10);
-    while ((magnitude /= 10) != 0);
-    if (value < 0)
-        *--p = '-';
-    return p;
-}
-
 void db_array_int64(db_array *a, int64_t value)
 {
-    char digits[24];
-    const char *p = decimal(digits, value);
-    size_t n = (size_t)(digits + sizeof digits - p);
+    char digits[MM_DECIMAL_MAX];
+    size_t n;
+    const char *p = mm_count_decimal(digits, value, &n);
     if (next_element(a, n)) {
         memcpy(a->text + a->used, p, n);
         a->used += n;
@@ -116,9 +104,10 @@ bool db_array_raw(db_array *a, const void *bytes, size_t len)
 
 bool db_array_raw_int64(db_array *a, int64_t value)
 {
-    char digits[24];
-    const char *p = decimal(digits, value);
-    return db_array_raw(a, p, (size_t)(digits + sizeof digits - p));
+    char digits[MM_DECIMAL_MAX];
+    size_t n;
+    const char *p = mm_count_decimal(digits, value, &n);
+    return db_array_raw(a, p, n);
 }
 
 const char *db_array_text_of(db_array *a)

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "health/report.h"
 #include "util/clock.h"
+#include "util/count.h"
 #include "util/money.h"
 
 #define WATCH_PERIOD_S 2
@@ -184,16 +185,11 @@ typedef struct int_field {
 static void put_ints(json_writer *w, const int_field *fields, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        char digits[24], *p = digits + sizeof digits;
-        int64_t value = fields[i].value;
-        uint64_t magnitude = value < 0 ? 0 - (uint64_t)value : (uint64_t)value;
-        do
-            *--p = (char)('0' + magnitude % 10);
-        while ((magnitude /= 10) != 0);
-        if (value < 0)
-            *--p = '-';
+        char digits[MM_DECIMAL_MAX];
+        size_t len;
+        const char *p = mm_count_decimal(digits, fields[i].value, &len);
         put_key(w, fields[i].key);
-        put_bytes(w, p, (size_t)(digits + sizeof digits - p));
+        put_bytes(w, p, len);
     }
 }
 

@@ -89,3 +89,16 @@ mm_status mm_limit_parse(const char *text, const char *label, int64_t max, int64
     *out = value;
     return MM_OK;
 }
+
+const char *mm_count_decimal(char digits[MM_DECIMAL_MAX], int64_t value, size_t *len)
+{
+    char *p = digits + MM_DECIMAL_MAX;
+    uint64_t magnitude = value < 0 ? 0 - (uint64_t)value : (uint64_t)value;
+    do
+        *--p = (char)('0' + magnitude % 10);
+    while ((magnitude /= 10) != 0);
+    if (value < 0)
+        *--p = '-';
+    *len = (size_t)(digits + MM_DECIMAL_MAX - p);
+    return p;
+}
