@@ -9,7 +9,7 @@
 # key in htop), and `send` (bench_send.sh: a bare curl of the same
 # request to mmsim).
 # The catalogs are built here and kept in BENCH_CACHE_DIR (default $TMPDIR/mmadmin-bench-cache,
-# one file per size, schema version, month and recipe; made again only when missing): rows by
+# one file per size, schema version and recipe; made again only when missing): rows by
 # plain SQL (generate_series; the event indexes dropped and rebuilt around the bulk insert),
 # the rollups by the catalog's own catch-up at open (events above meta's rollups_upto_id are
 # folded in C), then checked against a recount of the raw events in SQL. Each run first tops a
@@ -38,6 +38,7 @@ done
 export MM_MASTER_KEY=AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=
 now_ms=$(($(date +%s) * 1000))
 month_ms=$(($(date -u -d "$(date -u +%Y-%m-01)" +%s) * 1000))
+span_ms=$((30 * 86400000))
 ms() { echo $(($(date +%s%N) / 1000000)); }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf (b > 0 ? "%.2fx" : "n/a"), (b > 0 ? a / b : 0)}'; }
@@ -47,7 +48,8 @@ row() { # row FIGURE VALUE REFERENCE REF_VALUE TARGET
 }
 
 # make_catalog PATH ACCOUNTS EVENTS ROWS: ACCOUNTS accounts (a closed port: probes fail fast),
-# EVENTS request events spread over this month up to now, ROWS models (3 targets each),
+# EVENTS request events spread over the 30 days up to now (a month of traffic on any day: on the
+# 1st, "this month" would hold them all within minutes), ROWS models (3 targets each),
 # workspaces, entitlements and audit entries; the rollups folded in at the next open.
 make_catalog() {
     local db=$1 accounts=$2 n=$3 rows=$4 s
@@ -73,7 +75,7 @@ INSERT INTO audit_log(ts_ms, actor, action, entity_kind, entity_name, after_json
   SELECT $now_ms - value, 'bench', 'create', 'workspace', printf('team-%05d', value), '{}'
   FROM generate_series(1, $rows);
 DROP INDEX usage_by_account_ts; DROP INDEX usage_by_workspace_ts; DROP INDEX usage_by_ts;
-$(event_rows "$accounts" 0 "$month_ms" "$((now_ms - month_ms))" "$n")
+$(event_rows "$accounts" 0 "$((now_ms - span_ms))" "$span_ms" "$n")
 CREATE INDEX usage_by_account_ts ON usage_events(account, ts_ms, kind, model, tokens_in,
   tokens_out, cost_micros);
 CREATE INDEX usage_by_workspace_ts ON usage_events(workspace, ts_ms, kind, model, tokens_in,
@@ -95,18 +97,21 @@ SQL
 
 # event_rows ACCOUNTS AFTER FROM_MS SPAN_MS COUNT: the INSERT of COUNT request events spread
 # evenly over SPAN_MS from FROM_MS, numbered from AFTER + 1 (the number picks the account,
-# workspace, outcome and figures, so a top-up continues the same pattern).
+# workspace, outcome and figures, so a top-up continues the same pattern; one success in seven
+# is streamed, with a time to first token under its latency).
 event_rows() {
     local accounts=$1 after=$2 from=$3 span=$4 count=$5
     cat <<SQL
 INSERT INTO usage_events(ts_ms, kind, account, provider, workspace, model, provider_model,
-  outcome, http_status, latency_ms, tokens_in, tokens_out, cost_micros, retry_after_ms, message)
+  outcome, http_status, latency_ms, tokens_in, tokens_out, cost_micros, retry_after_ms, message,
+  ttft_ms)
   SELECT $from + (value - $after - 1) * $span / $count, 'request',
     printf('acct-%05d', 1 + value % $accounts), 'openai-compatible',
     printf('team-%05d', 1 + value % 50), 'model-00001', 'gpt-4o-mini',
     CASE WHEN value % 20 THEN 'ok' ELSE 'rate_limited' END,
     CASE WHEN value % 20 THEN 200 ELSE 429 END, 100 + value % 900, 50 + value % 500,
-    20 + value % 300, 40 + value % 400, -1, ''
+    20 + value % 300, 40 + value % 400, -1, '',
+    CASE WHEN value % 20 AND value % 7 = 1 THEN 20 + value % 80 END
   FROM generate_series($after + 1, $after + $count);
 SQL
 }
@@ -183,7 +188,7 @@ want() { [[ -z ${BENCH_ONLY:-} || " $BENCH_ONLY " == *" $1 "* ]]; }
 # when missing and topped up to now.
 catalog() {
     local accounts=$1 n=$2 rows=$3 cached
-    cached=$cache/a$accounts-e$n-r$rows-v$schema-$(date -u +%Y%m)-$recipe.db
+    cached=$cache/a$accounts-e$n-r$rows-v$schema-$recipe.db
     if [[ ! -f $cached ]]; then
         rm -f "$cached.part"
         make_catalog "$cached.part" "$accounts" "$n" "$rows"
