@@ -542,22 +542,28 @@ static void prune_step(mm_monitor *mon, int64_t mono)
     mon->next_prune = mono + (pruned.more ? PRUNE_AGAIN_MS : PRUNE_TICK_MS);
 }
 
-/* The month-to-date cost after figures without it were published (cfg.month_later), and the
- * figures with it. When the catalog cannot be read the month stays pending (the problem
- * published) and is read again on the next tail tick: a month taken as 0 would show no spend
- * for good (the windows fold no month until it is read) and let a monthly cap's alert clear. */
-static void load_month_later(mm_monitor *mon)
+/* The month-to-date cost into the windows; false (the problem set) when the catalog cannot be
+ * read: the month then stays pending and is read again on the next tail tick. A month taken as
+ * 0 would show no spend for good (the windows fold no month until it is read), and a monthly
+ * cap's alert would clear on it. */
+static bool read_month(mm_monitor *mon)
 {
-    if (!mon->month_pending)
-        return;
     mm_error err = {0};
     if (health_windows_load_month(mon->cat, &mon->windows, &err) != MM_OK) {
         set_problem(mon, TROUBLE_MONTH, &err); /* published as the next change is */
-        return;
+        return false;
     }
     trouble_over(mon, TROUBLE_MONTH);
     mon->month_pending = false;
-    publish(mon);
+    return true;
+}
+
+/* The month read after figures without it were published (cfg.month_later, or a failed read),
+ * and the figures with it. */
+static void load_month_later(mm_monitor *mon)
+{
+    if (mon->month_pending && read_month(mon))
+        publish(mon);
 }
 
 static void run_once(mm_monitor *mon)
@@ -618,14 +624,15 @@ static void initial_load(mm_monitor *mon)
     load_settings(mon);
     reload_accounts(mon);
     mm_error err = {0};
-    mon->month_pending = mon->cfg.month_later;
-    mm_status st = mon->month_pending
-                       ? health_windows_load_hour_for(mon->cat, &mon->accounts, mm_now_ms(),
-                                                      &mon->windows, &mon->last_id, &err)
-                       : health_windows_load_for(mon->cat, &mon->accounts, mm_now_ms(),
-                                                 &mon->windows, &mon->last_id, &err);
-    if (st != MM_OK) /* month_pending kept: the month is read (retried) after the first frame */
+    /* the month stays pending until it is read: with month_later after the first frame, and
+     * whenever its read fails (then again each tail tick): never a month summed from 0 */
+    mon->month_pending = true;
+    mm_status st = health_windows_load_hour_for(mon->cat, &mon->accounts, mm_now_ms(),
+                                                &mon->windows, &mon->last_id, &err);
+    if (st != MM_OK)
         set_problem(mon, TROUBLE_LOAD, &err);
+    else if (!mon->cfg.month_later)
+        read_month(mon); /* published with the first figures */
     mon->current_minute = mm_now_ms() / MM_MINUTE_MS;
     int64_t mono = mm_monotonic_ms();
     mon->next_lease = mon->next_tail = mono;
