@@ -455,8 +455,30 @@ static void start_round(mm_monitor *mon, int64_t mono)
     mon->next_probe = mono + jittered(mon);
 }
 
+/* The accounts the prober skipped (a stored key that cannot be decrypted): no probe event,
+ * their last test says why and what to do (the Accounts page, `mmadmin account show`). A write
+ * that fails is the problem published; the next round skips them again. */
+static void record_skipped(mm_monitor *mon)
+{
+    mm_probe_skip *skipped;
+    size_t count = prober_take_skipped(mon->prober, &skipped);
+    for (size_t i = 0; i < count; i++) {
+        mm_error err = {0};
+        if (catalog_account_set_test_result(mon->cat, skipped[i].account, false,
+                                            mm_error_class_name(MM_CLASS_AUTH), skipped[i].message,
+                                            0, &err) != MM_OK &&
+            err.status != MM_E_NOT_FOUND) /* deleted meanwhile */
+            set_problem(mon, TROUBLE_RECORD, &err);
+    }
+    if (count)
+        monitor_log(mon, "%zu accounts not probed: their API key cannot be decrypted (e.g. %s)",
+                    count, skipped[0].account);
+    free(skipped);
+}
+
 static void record_probes(mm_monitor *mon, int64_t mono)
 {
+    record_skipped(mon);
     size_t before = mon->n_pending;
     if (!prober_collect(mon->prober, &mon->pending, &mon->n_pending, &mon->cap_pending) ||
         mon->n_pending == 0)
@@ -495,13 +517,18 @@ static void finish_round_if_done(mm_monitor *mon)
         return;
     mon->last_round_ms = mm_now_ms();
     mon->last_round_duration_ms = mm_monotonic_ms() - stats.round_started_ms;
-    mon->last_round_probes = stats.finished;
+    mon->last_round_probes = stats.finished - stats.skipped;
     mon->last_round_failures = stats.failed;
     mon->last_round_peak = stats.peak_connections;
     mon->dirty = true;
-    monitor_log(mon, "probe round: %zu accounts in %.2f s, %zu ok, %zu failed, peak %d connections",
+    char skipped[64] = "";
+    if (stats.skipped)
+        snprintf(skipped, sizeof skipped, ", %zu skipped (key unreadable)", stats.skipped);
+    monitor_log(mon,
+                "probe round: %zu accounts in %.2f s, %zu ok, %zu failed%s, peak %d connections",
                 stats.finished, (double)mon->last_round_duration_ms / 1000.0,
-                stats.finished - stats.failed, stats.failed, stats.peak_connections);
+                stats.finished - stats.failed - stats.skipped, stats.failed, skipped,
+                stats.peak_connections);
     prober_abort(mon->prober); /* frees the finished round, keeps the connections */
 }
 
