@@ -65,7 +65,8 @@ struct mm_monitor {
     int64_t interval_ms, lease_ms, timeout_ms;
     mm_health_account_list accounts; /* what the figures read (not the full accounts) */
     mm_window_set windows;
-    int64_t last_id;
+    mm_usage_tail tail;       /* the events after the hour's load, and ids committed late */
+    mm_id_gaps month_missing; /* ids in flight when the month was read: not in its sums */
     mm_prober *prober;
     bool is_prober, dirty;
     bool month_pending; /* the windows have no month-to-date cost yet (cfg.month_later) */
@@ -293,7 +294,7 @@ static void fill_monitor_fields(mm_monitor *mon, mm_health_snapshot *snap)
     snap->last_round_probes = mon->last_round_probes;
     snap->last_round_failures = mon->last_round_failures;
     snap->last_round_peak_connections = mon->last_round_peak;
-    snap->last_event_id = mon->last_id;
+    snap->last_event_id = mon->tail.last_id;
     snap->month_pending = mon->month_pending;
     /* the catalog's trouble first: it stops figures; a bad setting only keeps a default */
     mm_copy(snap->problem, sizeof snap->problem,
@@ -340,9 +341,7 @@ typedef struct fold_context {
 static void fold_tailed(const mm_usage_event *ev, void *ctx)
 {
     fold_context *fold = ctx;
-    if (ev->id > fold->mon->last_id)
-        fold->mon->last_id = ev->id;
-    if (!mm_window_set_fold(&fold->mon->windows, ev))
+    if (!health_windows_fold_tailed(&fold->mon->windows, &fold->mon->month_missing, ev))
         fold->out_of_memory = true;
 }
 
@@ -353,8 +352,8 @@ static void tail(mm_monitor *mon)
     do {
         mm_error err = {0};
         count = 0;
-        if (catalog_usage_since_id(mon->cat, mon->last_id, TAIL_BATCH, fold_tailed, &fold, &count,
-                                   &err) != MM_OK) {
+        if (catalog_usage_tail_read(mon->cat, &mon->tail, TAIL_BATCH, fold_tailed, &fold, &count,
+                                    &err) != MM_OK) {
             set_problem(mon, TROUBLE_TAIL, &err);
             return;
         }
@@ -576,7 +575,7 @@ static void prune_step(mm_monitor *mon, int64_t mono)
 static bool read_month(mm_monitor *mon)
 {
     mm_error err = {0};
-    if (health_windows_load_month(mon->cat, &mon->windows, &err) != MM_OK) {
+    if (health_windows_load_month(mon->cat, &mon->windows, &mon->month_missing, &err) != MM_OK) {
         set_problem(mon, TROUBLE_MONTH, &err); /* published as the next change is */
         return false;
     }
@@ -654,8 +653,8 @@ static void initial_load(mm_monitor *mon)
     /* the month stays pending until it is read: with month_later after the first frame, and
      * whenever its read fails (then again each tail tick): never a month summed from 0 */
     mon->month_pending = true;
-    mm_status st = health_windows_load_hour_for(mon->cat, &mon->accounts, mm_now_ms(),
-                                                &mon->windows, &mon->last_id, &err);
+    mm_status st = health_windows_load_hour_tail(mon->cat, &mon->accounts, mm_now_ms(),
+                                                 &mon->windows, &mon->tail, &err);
     if (st != MM_OK)
         set_problem(mon, TROUBLE_LOAD, &err);
     else if (!mon->cfg.month_later)
@@ -745,6 +744,8 @@ static void monitor_free(mm_monitor *mon)
         catalog_close(mon->cat);
     health_accounts_free(&mon->accounts);
     mm_window_set_free(&mon->windows);
+    catalog_usage_tail_free(&mon->tail);
+    mm_id_gaps_free(&mon->month_missing);
     free(mon->pending);
     if (mon->control[0] >= 0)
         close(mon->control[0]);

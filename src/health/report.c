@@ -14,13 +14,20 @@
 #include "util/hash_index.h"
 #include "util/text.h"
 
-mm_status health_windows_load_month(mm_catalog *cat, mm_window_set *set, mm_error *err)
+mm_status health_windows_load_month(mm_catalog *cat, mm_window_set *set, mm_id_gaps *missing,
+                                    mm_error *err)
 {
-    mm_month_cost *costs;
-    size_t count;
-    int64_t upto_id;
-    mm_status st =
-        catalog_usage_month_costs(cat, set->month_start_ms, &costs, &count, &upto_id, err);
+    mm_month_cost *costs = NULL;
+    size_t count = 0;
+    int64_t upto_id = 0;
+    bool began = false;
+    mm_status st = missing ? catalog_read_begin(cat, &began, err) : MM_OK;
+    if (st == MM_OK)
+        st = catalog_usage_month_costs(cat, set->month_start_ms, &costs, &count, &upto_id, err);
+    if (st == MM_OK && missing) /* in flight in the sums' picture: not in them */
+        st = catalog_usage_missing_below(cat, upto_id, missing, err);
+    if (missing)
+        st = catalog_read_end(cat, began, st, err);
     if (st == MM_OK) {
         set->month_upto_id = upto_id;
         set->fold_month = true;
@@ -59,7 +66,7 @@ mm_status health_windows_load(mm_catalog *cat, const mm_account_list *accounts, 
 {
     mm_status st = load_hour(cat, now_ms, set, max_id, err);
     if (st == MM_OK)
-        st = health_windows_load_month(cat, set, err);
+        st = health_windows_load_month(cat, set, NULL, err);
     for (size_t i = 0; st == MM_OK && i < accounts->count; i++)
         fill_window_provider(set, accounts->items[i].name, accounts->items[i].provider);
     set->fold_month = true;
@@ -76,15 +83,57 @@ mm_status health_windows_load_hour_for(mm_catalog *cat, const mm_health_account_
     return st;
 }
 
-mm_status health_windows_load_for(mm_catalog *cat, const mm_health_account_list *accounts,
-                                  int64_t now_ms, mm_window_set *set, int64_t *max_id,
-                                  mm_error *err)
+/* The tail after a load made in the caller's read transaction: after the newest event the load
+ * read, its gaps the events in flight then (catalog_usage_tail_start); after a failed load,
+ * after what the load reports, without gaps. */
+static mm_status tail_after_load(mm_catalog *cat, mm_usage_tail *tail, mm_status loaded,
+                                 int64_t max_id, mm_error *err)
 {
-    mm_status st = health_windows_load_hour_for(cat, accounts, now_ms, set, max_id, err);
-    if (st == MM_OK)
-        st = health_windows_load_month(cat, set, err);
-    set->fold_month = true;
-    return st;
+    if (loaded == MM_OK)
+        return catalog_usage_tail_start(cat, tail, max_id, err);
+    catalog_usage_tail_free(tail);
+    tail->last_id = max_id;
+    return loaded;
+}
+
+mm_status health_windows_load_hour_tail(mm_catalog *cat, const mm_health_account_list *accounts,
+                                        int64_t now_ms, mm_window_set *set, mm_usage_tail *tail,
+                                        mm_error *err)
+{
+    bool began;
+    int64_t max_id = 0;
+    mm_status st = catalog_read_begin(cat, &began, err);
+    if (st == MM_OK) {
+        st = health_windows_load_hour_for(cat, accounts, now_ms, set, &max_id, err);
+        st = tail_after_load(cat, tail, st, max_id, err);
+    }
+    return catalog_read_end(cat, began, st, err);
+}
+
+mm_status health_windows_load_tail(mm_catalog *cat, const mm_account_list *accounts, int64_t now_ms,
+                                   mm_window_set *set, mm_usage_tail *tail, mm_error *err)
+{
+    bool began;
+    int64_t max_id = 0;
+    mm_status st = catalog_read_begin(cat, &began, err);
+    if (st == MM_OK) {
+        st = health_windows_load(cat, accounts, now_ms, set, &max_id, err);
+        st = tail_after_load(cat, tail, st, max_id, err);
+    }
+    return catalog_read_end(cat, began, st, err);
+}
+
+bool health_windows_fold_tailed(mm_window_set *set, mm_id_gaps *month_missing,
+                                const mm_usage_event *ev)
+{
+    int64_t upto = set->month_upto_id;
+    /* in flight when the month was read (its id below the newest the sums hold, committed
+     * after): the month adds it as it adds the events after upto */
+    if (ev->id > 0 && ev->id <= upto && month_missing && mm_id_gaps_take(month_missing, ev->id))
+        set->month_upto_id = ev->id - 1;
+    bool ok = mm_window_set_fold(set, ev);
+    set->month_upto_id = upto;
+    return ok;
 }
 
 /* The month's cost per account from the rollups, sorted by name (no window for an account
