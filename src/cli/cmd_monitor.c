@@ -159,8 +159,11 @@ static int wait_for_month_then_alerts(const sigset_t *stop, const char *catalog,
         int sig = sigtimedwait(stop, NULL, &tick);
         if (sig > 0)
             return sig;
-        if (month_read(mon) && alert_engine_start(&alerts, engine, err) != MM_OK)
+        if (!month_read(mon))
+            continue;
+        if (alert_engine_start(&alerts, engine, err) != MM_OK)
             return 0;
+        log_line(NULL, "alert rules evaluated from now on (the month's spend is read)");
     }
     int sig = 0;
     sigwait(stop, &sig);
