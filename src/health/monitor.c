@@ -301,19 +301,9 @@ static void fill_monitor_fields(mm_monitor *mon, mm_health_snapshot *snap)
             mon->problem[0] ? mon->problem : mon->settings_problem);
 }
 
-/* Builds the figures now; swaps them in (and wakes the reader) only when they changed. */
-static void publish(mm_monitor *mon)
+/* Swaps in snap, its report built (and wakes the reader), only when it changed. */
+static void publish_built(mm_monitor *mon, mm_health_snapshot *snap)
 {
-    mm_health_snapshot *snap = calloc(1, sizeof *snap);
-    mm_error err = {0};
-    int64_t now = mm_now_ms();
-    /* current is only replaced on this thread: no lock needed to read it here */
-    const mm_health_report *previous = mon->current ? &mon->current->report : NULL;
-    if (!snap || health_report_build_next(&mon->windows, &mon->accounts, now, &mon->thresholds,
-                                          previous, &snap->report, &err) != MM_OK) {
-        free(snap);
-        return;
-    }
     fill_monitor_fields(mon, snap);
     atomic_init(&snap->refs_, 1);
     pthread_mutex_lock(&mon->lock);
@@ -329,6 +319,41 @@ static void publish(mm_monitor *mon)
     log_status_changes(mon, old, snap);
     health_snapshot_release(old);
     wake_reader(mon);
+}
+
+/* Builds the figures now; swaps them in (and wakes the reader) only when they changed. */
+static void publish(mm_monitor *mon)
+{
+    mm_health_snapshot *snap = calloc(1, sizeof *snap);
+    mm_error err = {0};
+    int64_t now = mm_now_ms();
+    /* current is only replaced on this thread: no lock needed to read it here */
+    const mm_health_report *previous = mon->current ? &mon->current->report : NULL;
+    if (!snap || health_report_build_next(&mon->windows, &mon->accounts, now, &mon->thresholds,
+                                          previous, &snap->report, &err) != MM_OK) {
+        free(snap);
+        return;
+    }
+    publish_built(mon, snap);
+}
+
+/* The figures published last with the month just read (health_report_with_month), when the
+ * windows changed in nothing else since they were built, in the same minute: not every
+ * account's figures built again (3-5 ms at 10,000 accounts). Else publish. */
+static void publish_month(mm_monitor *mon)
+{
+    const mm_health_report *previous = mon->current ? &mon->current->report : NULL;
+    if (!previous || previous->now_ms / MM_MINUTE_MS != mm_now_ms() / MM_MINUTE_MS) {
+        publish(mon);
+        return;
+    }
+    mm_health_snapshot *snap = calloc(1, sizeof *snap);
+    mm_error err = {0};
+    if (!snap || health_report_with_month(previous, &mon->windows, &snap->report, &err) != MM_OK) {
+        free(snap);
+        return;
+    }
+    publish_built(mon, snap);
 }
 
 /* ---- tailing usage events ---- */
@@ -585,10 +610,15 @@ static bool read_month(mm_monitor *mon)
 }
 
 /* The month read after figures without it were published (cfg.month_later, or a failed read),
- * and the figures with it. */
-static void load_month_later(mm_monitor *mon)
+ * and the figures with it: only the month added to the last ones when the windows did not
+ * change since (unchanged: nothing tailed nor reloaded after they were built). */
+static void load_month_later(mm_monitor *mon, bool unchanged)
 {
-    if (mon->month_pending && read_month(mon))
+    if (!mon->month_pending || !read_month(mon))
+        return;
+    if (unchanged)
+        publish_month(mon);
+    else
         publish(mon);
 }
 
@@ -606,7 +636,8 @@ static void run_once(mm_monitor *mon)
     bool ticked = mono >= mon->next_tail;
     if (ticked) {
         tail(mon);
-        load_month_later(mon); /* after the tail: a failed read's problem is not cleared by it */
+        /* after the tail: a failed read's problem is not cleared by it */
+        load_month_later(mon, false);
         mon->next_tail = mono + TAIL_TICK_MS;
     }
     if (mon->is_prober && mono >= mon->next_prune)
@@ -715,8 +746,8 @@ static void *monitor_main(void *arg)
      * console's first Health frame waits only for the catalog's figures */
     mon->next_publish = mm_monotonic_ms() + PUBLISH_GAP_MS; /* dirty: the lease's state next */
     publish(mon);
-    wait_for_first_frame(mon); /* the month's scan does not run beside that frame either */
-    load_month_later(mon);
+    wait_for_first_frame(mon);   /* the month's scan does not run beside that frame either */
+    load_month_later(mon, true); /* nothing tailed nor reloaded since the first figures */
     if (!start_prober(mon)) {
         idle_until_stop(mon);
         return NULL;

@@ -467,15 +467,23 @@ static bool same_detail(const mm_health_figures *a, const mm_health_figures *b)
            strcmp(a->disabled_reason, b->disabled_reason) == 0;
 }
 
+/* One more figures pointing into f's detail block and series block. */
+static void retain_detail(const mm_health_figures *f)
+{
+    if (!f->owned_)
+        return;
+    atomic_fetch_add(&((detail_head *)f->owned_)->refs, 1);
+    if (f->series_requests != NO_COUNTS)
+        atomic_fetch_add(&series_block_of(f->series_requests)->head.refs, 1);
+}
+
 /* f takes previous's detail block in place of its own when they say the same. */
 static void share_detail(mm_health_figures *f, const mm_health_figures *previous)
 {
     if (!f->owned_ || !previous->owned_ || !same_detail(f, previous))
         return;
     figures_free(f);
-    atomic_fetch_add(&((detail_head *)previous->owned_)->refs, 1);
-    if (previous->series_requests != NO_COUNTS)
-        atomic_fetch_add(&series_block_of(previous->series_requests)->head.refs, 1);
+    retain_detail(previous);
     f->owned_ = previous->owned_;
     f->series_requests = previous->series_requests;
     f->series_errors = previous->series_errors;
@@ -589,6 +597,29 @@ static mm_status report_build(const mm_window_set *set, size_t count,
     }
     series_dedup_free(&dedup);
     return st;
+}
+
+mm_status health_report_with_month(const mm_health_report *previous, const mm_window_set *set,
+                                   mm_health_report *out, mm_error *err)
+{
+    *out = *previous;
+    out->accounts = NULL;
+    if (!previous->count)
+        return MM_OK;
+    out->accounts = malloc(previous->count * sizeof *out->accounts);
+    if (!out->accounts) {
+        out->count = 0;
+        return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory building health figures");
+    }
+    memcpy(out->accounts, previous->accounts, previous->count * sizeof *out->accounts);
+    for (size_t i = 0; i < out->count; i++) {
+        mm_health_figures *f = &out->accounts[i];
+        retain_detail(f);
+        const mm_account_window *win = mm_window_set_find(set, f->account);
+        f->cost_micros_month = win ? win->month_cost_micros : 0;
+        f->month_unpriced = win ? win->month_unpriced : 0;
+    }
+    return MM_OK;
 }
 
 mm_status health_report_build(const mm_window_set *set, const mm_account_list *accounts,

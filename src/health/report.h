@@ -118,6 +118,14 @@ mm_status health_report_build_next(const mm_window_set *set, const mm_health_acc
                                    int64_t now_ms, const mm_health_thresholds *t,
                                    const mm_health_report *previous, mm_health_report *out,
                                    mm_error *err);
+/* previous with each account's month-to-date figures (cost_micros_month, month_unpriced) read
+ * again from set, all else shared with it (detail blocks): when the month is all that changed
+ * in set since previous was built from it (the monitor's month read after its first figures),
+ * the report health_report_build_next would give at previous->now_ms, in O(accounts) copies.
+ * previous must stay valid while out is built; then either may be freed first. MM_E_INTERNAL
+ * (memory). */
+mm_status health_report_with_month(const mm_health_report *previous, const mm_window_set *set,
+                                   mm_health_report *out, mm_error *err);
 /* Whether two accounts' figures are the same (every figure, series, error and reason). */
 bool health_figures_same(const mm_health_figures *a, const mm_health_figures *b);
 /* Bytes a report holds on the heap (its figures and the names, series, errors and reasons they

@@ -295,6 +295,43 @@ static void the_account_list_holds_what_the_figures_read(void **state)
     health_accounts_free(&list);
 }
 
+/* The month added to figures built before it was read (the monitor's second snapshot) gives
+ * the figures a whole build gives, sharing every detail block with the first ones; either
+ * report may be freed first. */
+static void the_month_added_to_built_figures_is_a_whole_build(void **state)
+{
+    fixture *f = *state;
+    add_month_of_requests(f);
+    mm_health_account_list accounts = {0};
+    mm_error err = {0};
+    assert_int_equal(health_accounts_load(f->cat, &accounts, &err), MM_OK);
+    mm_window_set set;
+    int64_t max_id;
+    assert_int_equal(health_windows_load_hour_for(f->cat, &accounts, NOW, &set, &max_id, &err),
+                     MM_OK);
+    mm_health_thresholds t;
+    mm_health_thresholds_default(&t);
+    mm_health_report before, added, whole;
+    assert_int_equal(health_report_build_for(&set, &accounts, NOW, &t, &before, &err), MM_OK);
+    assert_int_equal(health_report_find(&before, "a")->cost_micros_month, 0);
+    assert_int_equal(health_windows_load_month(f->cat, &set, NULL, &err), MM_OK);
+    assert_int_equal(health_report_with_month(&before, &set, &added, &err), MM_OK);
+    health_report_free(&before);
+    assert_int_equal(health_report_build_for(&set, &accounts, NOW, &t, &whole, &err), MM_OK);
+    assert_int_equal(added.count, whole.count);
+    assert_int_equal(added.now_ms, NOW);
+    for (size_t i = 0; i < whole.count; i++)
+        assert_true(health_figures_same(&added.accounts[i], &whole.accounts[i]));
+    const mm_health_figures *a = health_report_find(&added, "a");
+    assert_int_equal(a->cost_micros_month, 1000); /* as month_counts_its_unpriced_events... */
+    assert_int_equal(a->month_unpriced, 3);
+    assert_int_equal(a->cost_micros_hour, 300);
+    health_report_free(&added);
+    health_report_free(&whole);
+    mm_window_set_free(&set);
+    health_accounts_free(&accounts);
+}
+
 /* ---- ids committed out of order (PostgreSQL's sequence) ---- */
 
 typedef struct late_writer {
@@ -475,6 +512,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(the_account_list_holds_what_the_figures_read, setup,
                                         teardown),
         cmocka_unit_test(health_maps_are_equal_only_with_the_same_statuses),
+        cmocka_unit_test_setup_teardown(the_month_added_to_built_figures_is_a_whole_build, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(an_id_committed_after_a_higher_one_is_tailed_once, setup,
                                         teardown),
     };
