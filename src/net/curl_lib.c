@@ -19,7 +19,7 @@ static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_open(void)
 {
     static const char *const names[MM_CURL_COUNT] = {MM_CURL_FUNCTIONS(MM_CURL_NAME)};
-    mm_library_preload(MM_CURL_DEPENDENCIES); /* ~3 M of loading's 15 M instructions fewer */
+    mm_library_preload(MM_CURL_DEPENDENCIES); /* loading: 14.9 M -> 12.0 M instructions */
     curl_lib.loaded = mm_library_load(MM_LIBCURL_SONAME, names, curl_lib.slot, MM_CURL_COUNT,
                                       curl_lib.error, sizeof curl_lib.error);
 }
