@@ -1,10 +1,12 @@
-/* mmadmin's entry point: parses the global options (cli.c), then runs the CLI (a command word)
- * or loads the console module (mmadmin-console.so: the console and --demo) and runs it. */
+/* mmadmin's entry point: parses the global options (cli.c), then runs the CLI (a command word,
+ * its process ended at once when it is over: mm_process_end) or loads the console module
+ * (mmadmin-console.so: the console and --demo) and runs it. */
 #include <stdio.h>
 
 #include "cli/cli.h"
 #include "ui.h"
 #include "util/module.h"
+#include "util/process.h"
 
 static int run_console(const cli_context *ctx)
 {
@@ -27,6 +29,6 @@ int main(int argc, char **argv)
     if (code >= 0)
         return code;
     if (first < argc)
-        return cli_run_command(&ctx, argc - first, argv + first);
+        return mm_process_end(cli_run_command(&ctx, argc - first, argv + first));
     return run_console(&ctx);
 }

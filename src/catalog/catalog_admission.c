@@ -207,9 +207,19 @@ static void note_refusal(mm_admission *out, const mm_usage_counters *c,
                                                        : window_frees_at(c, now_ms);
 }
 
+/* A scope none of whose limits is set admits whatever its counters say: they are not read,
+ * unless the query has the expired reservations to drop (PostgreSQL's first, DROP_EXPIRED). */
+static bool unlimited(int64_t a, int64_t b, int64_t c, bool drop_expired)
+{
+    return a == MM_LIMIT_UNSET && b == MM_LIMIT_UNSET && c == MM_LIMIT_UNSET && !drop_expired;
+}
+
 static mm_status judge_workspace(mm_catalog *cat, const mm_admission_request *req,
                                  bool drop_expired, mm_admission *out, mm_error *err)
 {
+    if (unlimited(req->workspace_rpm, req->workspace_tpm, req->workspace_monthly_tokens,
+                  drop_expired))
+        return MM_OK;
     mm_usage_counters c;
     mm_status st =
         workspace_counters(cat, req->workspace, req->model, req->now_ms,
@@ -230,6 +240,9 @@ static mm_status judge_workspace(mm_catalog *cat, const mm_admission_request *re
 static mm_status judge_account(mm_catalog *cat, const mm_admission_request *req, bool drop_expired,
                                mm_admission *out, mm_error *err)
 {
+    if (unlimited(req->account_rpm, req->account_tpm, req->account_monthly_cap_micros,
+                  drop_expired))
+        return MM_OK;
     mm_usage_counters c;
     mm_status st =
         account_counters(cat, req->account, req->now_ms,

