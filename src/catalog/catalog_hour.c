@@ -21,15 +21,6 @@
 enum { HOUR_SUMS = 11, HOUR_LATENCY = 14, HOUR_TTFT = 15 };
 static const char HOUR_ROLLUPS_LITE[] = HOUR_COLUMNS "WHERE start_ms >= ?1 AND +scope = 'account'";
 static const char HOUR_ROLLUPS_PG[] = HOUR_COLUMNS "WHERE start_ms >= ?1 AND scope = 'account'";
-/* Whether the hour is small (catalog_hour_is_small): the events of at most ?2 x accounts + 1 of
- * its rows (every row holds an event or more, so the rows not read cannot make a small hour) and
- * the number of accounts. */
-#define HOUR_SIZE(scope)                                                                           \
-    "SELECT (SELECT coalesce(sum(events), 0) FROM (SELECT events FROM usage_rollup_minute "        \
-    "WHERE start_ms >= ?1 AND " scope " = 'account' "                                              \
-    "LIMIT (SELECT count(*) FROM accounts) * ?2 + 1) h), (SELECT count(*) FROM accounts)"
-static const char HOUR_SIZE_LITE[] = HOUR_SIZE("+scope");
-static const char HOUR_SIZE_PG[] = HOUR_SIZE("scope");
 /* One account's: the by-name index. */
 static const char HOUR_ACCOUNT_ROLLUPS[] =
     HOUR_COLUMNS "WHERE scope = 'account' AND name = ?2 AND model = '' AND start_ms >= ?1";
@@ -267,24 +258,5 @@ mm_status catalog_hour_account_rollups(mm_hour_reader *reader, const char *accou
     db_bind_text(stmt, 2, account);
     st = stream_rollups(reader, stmt, fn, ctx, err);
     db_reset(stmt);
-    return st;
-}
-
-mm_status catalog_hour_is_small(mm_hour_reader *reader, int64_t since_ms, int64_t events_an_account,
-                                bool *small, mm_error *err)
-{
-    *small = false;
-    db_stmt *stmt;
-    mm_status st =
-        cat_prepare(reader->cat, on_postgres(reader) ? HOUR_SIZE_PG : HOUR_SIZE_LITE, &stmt, err);
-    if (st != MM_OK)
-        return st;
-    db_bind_int64(stmt, 1, since_ms);
-    db_bind_int64(stmt, 2, events_an_account);
-    if (db_step(stmt) == DB_ROW)
-        *small = db_column_int64(stmt, 0) <= events_an_account * db_column_int64(stmt, 1);
-    else
-        st = cat_db_error(reader->cat, "reading the size of the last hour", err);
-    db_finalize(stmt);
     return st;
 }

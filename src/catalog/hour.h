@@ -45,11 +45,6 @@ mm_status catalog_hour_rollups(mm_hour_reader *reader, int64_t since_ms, mm_hour
 mm_status catalog_hour_account_rollups(mm_hour_reader *reader, const char *account,
                                        int64_t since_ms, mm_hour_rollup_fn fn, void *ctx,
                                        mm_error *err);
-/* *small: the minute rollups from since_ms on hold at most events_an_account x the accounts in
- * the catalog events (how big the hour is before reading it; reads at most that many + 1 of the
- * hour's rows, as every row holds an event). */
-mm_status catalog_hour_is_small(mm_hour_reader *reader, int64_t since_ms, int64_t events_an_account,
-                                bool *small, mm_error *err);
 /* The account's events with from_ms <= ts_ms < to_ms and id <= max_id, ascending by (ts_ms, id),
  * with the columns the windows' state reads: id, ts_ms, kind, account, provider, outcome,
  * http_status, retry_after_ms, message (the rest zero, latency and TTFT -1). */

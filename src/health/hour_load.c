@@ -363,14 +363,9 @@ static mm_status load_hour_in(hour_load *load, mm_catalog *cat, const mm_account
                               mm_error *err)
 {
     mm_status st = MM_OK;
-    if (!accounts) { /* every account: the size of the hour first */
-        bool small = false;
-        st =
-            catalog_hour_is_small(load->reader, load->since_ms, RAW_EVENTS_AN_ACCOUNT, &small, err);
-        if (st == MM_OK && small)
-            return load_raw(cat, accounts, load, err);
-    }
-    if (st == MM_OK && !accounts)
+    /* no size check before: a small hour has few rows (each holds an event or more), so reading
+     * them costs little, and a big one is read once, not once in part to size it */
+    if (!accounts)
         st = catalog_hour_rollups(load->reader, load->since_ms, add_rollup, load, err);
     for (size_t i = 0; accounts && st == MM_OK && i < accounts->count; i++)
         st = catalog_hour_account_rollups(load->reader, accounts->items[i].name, load->since_ms,
