@@ -866,16 +866,21 @@ static const char FILL_EVENTS_LITE[] =
     FILL_COLUMNS "id >= (SELECT min(id + 0) FROM usage_events WHERE ts_ms >= ?1) AND id <= ?2 "
                  "AND +ts_ms >= ?1 " FILL_WHERE;
 static const char FILL_EVENTS_PG[] = FILL_COLUMNS "ts_ms >= ?1 AND id <= ?2 " FILL_WHERE;
-#define FILL_SET "UPDATE usage_rollup_minute AS r SET ttft = "
-#define FILL_KEY                                                                                   \
-    "r.start_ms = u.start_ms AND r.scope = 'account' AND r.name = u.name AND r.model = '' "        \
-    "AND r.kind = u.kind"
+/* A row is written only when it holds every event of its minute up to the position (?5): one
+ * whose older events came after the minute rollups' cut (a minute about to be pruned, a late
+ * import) holds a part of them that the raw events cannot tell, and keeps no TTFT sketch. */
+#define FILL_ROW(name, kind, start, ttft, from)                                                    \
+    "UPDATE usage_rollup_minute AS r SET ttft = " ttft from " WHERE r.start_ms = " start           \
+    " AND r.scope = 'account' AND r.name = " name " AND r.model = '' AND r.kind = " kind           \
+    " AND r.events = (SELECT count(*) FROM usage_events e WHERE e.account = " name                 \
+    " AND e.ts_ms >= " start " AND e.ts_ms < " start " + 60000 AND e.kind = " kind                 \
+    " AND e.id <= ?5)"
 /* SQLite: one row's; PostgreSQL: FILL_CHUNK rows' as arrays. */
-static const char FILL_ROW_LITE[] = FILL_SET "?4 WHERE start_ms = ?3 AND scope = 'account' AND "
-                                             "name = ?1 AND model = '' AND kind = ?2";
+static const char FILL_ROW_LITE[] = FILL_ROW("?1", "?2", "?3", "?4", "");
 static const char FILL_ROWS_PG[] =
-    FILL_SET "u.ttft FROM unnest(?1::text[], ?2::text[], ?3::bigint[], ?4::bytea[]) "
-             "AS u(name, kind, start_ms, ttft) WHERE " FILL_KEY;
+    FILL_ROW("u.name", "u.kind", "u.start_ms", "u.ttft",
+             " FROM unnest(?1::text[], ?2::text[], ?3::bigint[], ?4::bytea[]) "
+             "AS u(name, kind, start_ms, ttft)");
 #define FILL_CHUNK 2048
 
 /* One minute row's TTFT sketch found by the fill. */
@@ -947,7 +952,7 @@ static mm_status fill_read(db_conn *db, int64_t since_ms, int64_t upto, ttft_fil
 
 /* Writes the sketches found: SQLite a row at a time (in process), PostgreSQL FILL_CHUNK rows a
  * statement. */
-static mm_status fill_write(db_conn *db, const ttft_fill *fill, mm_error *err)
+static mm_status fill_write(db_conn *db, const ttft_fill *fill, int64_t upto, mm_error *err)
 {
     bool pg = db_kind_of(db) == DB_POSTGRES;
     db_stmt *stmt;
@@ -979,6 +984,7 @@ static mm_status fill_write(db_conn *db, const ttft_fill *fill, mm_error *err)
             db_bind_int64(stmt, 3, row->start_ms);
             db_bind_blob(stmt, 4, row->sketch.data, row->sketch.size);
         }
+        db_bind_int64(stmt, 5, upto);
         if (st == MM_OK && db_step(stmt) != DB_DONE)
             st = db_error(db, "writing the minute rollups' times to first token", err);
         db_reset(stmt);
@@ -1004,7 +1010,7 @@ mm_status cat_rollup_fill_ttft(db_conn *db, mm_error *err)
     ttft_fill fill = {0};
     st = fill_read(db, since, upto, &fill, err);
     if (st == MM_OK)
-        st = fill_write(db, &fill, err);
+        st = fill_write(db, &fill, upto, err);
     for (size_t i = 0; i < fill.count; i++)
         free(fill.rows[i].sketch.data);
     free(fill.rows);
