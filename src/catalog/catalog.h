@@ -322,6 +322,10 @@ typedef struct mm_usage_event {
                       * NULL when not streamed or when no byte came; read back as -1) */
 } mm_usage_event;
 
+/* Whether ev's time to first token counts in the TTFT sketches (the minute rollups', the health
+ * windows'): a successful ("ok") streamed event with ttft_ms >= 0. */
+bool catalog_usage_has_ttft(const mm_usage_event *ev);
+
 /* The bounds of an event's summed figures, applied when it is inserted (a figure beyond is stored
  * at its bound; a token count cut there marks the event usage_estimated): tokens_in, tokens_out,
  * tokens_cache_read and tokens_cache_write within +-MM_USAGE_TOKENS_MAX (2^32, ~2,000x the

@@ -16,19 +16,11 @@
 #define HOUR_COLUMNS                                                                               \
     "SELECT name, kind, start_ms, events, errors, request_errors, rate_limited, tokens_in, "       \
     "tokens_out, tokens_cache_read, tokens_cache_write, usage_estimated, cost_micros, unpriced, "  \
-    "latency FROM usage_rollup_minute "
-enum { HOUR_SUMS = 11, HOUR_LATENCY = 14 }; /* the sums read (events .. unpriced), the sketch */
+    "latency, ttft FROM usage_rollup_minute "
+/* the sums read (events .. unpriced), the sketches */
+enum { HOUR_SUMS = 11, HOUR_LATENCY = 14, HOUR_TTFT = 15 };
 static const char HOUR_ROLLUPS_LITE[] = HOUR_COLUMNS "WHERE start_ms >= ?1 AND +scope = 'account'";
 static const char HOUR_ROLLUPS_PG[] = HOUR_COLUMNS "WHERE start_ms >= ?1 AND scope = 'account'";
-/* Whether the hour is small (catalog_hour_is_small): the events of at most ?2 x accounts + 1 of
- * its rows (every row holds an event or more, so the rows not read cannot make a small hour) and
- * the number of accounts. */
-#define HOUR_SIZE(scope)                                                                           \
-    "SELECT (SELECT coalesce(sum(events), 0) FROM (SELECT events FROM usage_rollup_minute "        \
-    "WHERE start_ms >= ?1 AND " scope " = 'account' "                                              \
-    "LIMIT (SELECT count(*) FROM accounts) * ?2 + 1) h), (SELECT count(*) FROM accounts)"
-static const char HOUR_SIZE_LITE[] = HOUR_SIZE("+scope");
-static const char HOUR_SIZE_PG[] = HOUR_SIZE("scope");
 /* One account's: the by-name index. */
 static const char HOUR_ACCOUNT_ROLLUPS[] =
     HOUR_COLUMNS "WHERE scope = 'account' AND name = ?2 AND model = '' AND start_ms >= ?1";
@@ -49,28 +41,8 @@ static const char HOUR_COOLDOWN[] =
     "SELECT ts_ms + retry_after_ms FROM usage_events WHERE account = ?1 AND ts_ms >= ?2 "
     "AND id <= ?3 AND outcome = 'rate_limited' AND retry_after_ms > 0 "
     "ORDER BY ts_ms DESC, id DESC LIMIT 1";
-static const char HOUR_STREAMED[] =
-    "SELECT id, ts_ms, kind, account, provider, outcome, http_status, retry_after_ms, message, "
-    "ttft_ms FROM usage_events WHERE account = ?1 AND ts_ms >= ?2 AND id <= ?3 "
-    "AND kind = 'request' AND outcome = 'ok' AND ttft_ms >= 0 ORDER BY ts_ms, id";
-
-/* Every account's streamed successes in the hour, for all accounts at once. SQLite: the first id
- * stamped in the hour from the time index (id + 0 keeps SQLite off a walk of the table by id for
- * min), then the ids from it in one range of the table, read in order without a look-up a row
- * (+ts_ms keeps it off the time index); PostgreSQL: the time index, one round trip. */
-static const char HOUR_FIRST_ID[] = "SELECT min(id + 0) FROM usage_events WHERE ts_ms >= ?1";
-#define STREAMED_COLUMNS                                                                           \
-    "SELECT id, ts_ms, kind, account, provider, outcome, http_status, retry_after_ms, message, "   \
-    "ttft_ms FROM usage_events WHERE "
-#define STREAMED_WHERE "AND kind = 'request' AND outcome = 'ok' AND ttft_ms >= 0 ORDER BY ts_ms, id"
-static const char HOUR_STREAMED_ALL_LITE[] =
-    STREAMED_COLUMNS "id >= ?3 AND id <= ?2 AND +ts_ms >= ?1 " STREAMED_WHERE;
-static const char HOUR_STREAMED_ALL_PG[] =
-    STREAMED_COLUMNS "ts_ms >= ?1 AND id <= ?2 " STREAMED_WHERE;
-
-enum { STMT_EVENTS, STMT_COOLDOWN, STMT_STREAMED, STMT_ACCOUNT_ROLLUPS, STMT_COUNT };
-static const char *const STMT_SQL[STMT_COUNT] = {HOUR_EVENTS, HOUR_COOLDOWN, HOUR_STREAMED,
-                                                 HOUR_ACCOUNT_ROLLUPS};
+enum { STMT_EVENTS, STMT_COOLDOWN, STMT_ACCOUNT_ROLLUPS, STMT_COUNT };
+static const char *const STMT_SQL[STMT_COUNT] = {HOUR_EVENTS, HOUR_COOLDOWN, HOUR_ACCOUNT_ROLLUPS};
 
 struct mm_hour_reader {
     mm_catalog *cat;
@@ -117,6 +89,8 @@ static mm_status stream_rollups(mm_hour_reader *reader, db_stmt *stmt, mm_hour_r
                               .start_ms = db_column_int64(stmt, 2)};
         cat_rollup_read_sums(stmt, 3, HOUR_SUMS, &row.sums);
         row.latency = db_column_blob(stmt, HOUR_LATENCY, &row.latency_size);
+        if (!db_column_is_null(stmt, HOUR_TTFT))
+            row.ttft = db_column_blob(stmt, HOUR_TTFT, &row.ttft_size);
         if (!fn(&row, ctx))
             st = cat_out_of_memory(err);
     }
@@ -172,19 +146,14 @@ static void read_state_columns(db_stmt *stmt, mm_usage_event *ev)
     ev->latency_ms = ev->ttft_ms = -1;
 }
 
-/* Steps stmt to its end, each row read as the state's columns (plus ttft_ms at column 9 when
- * streamed) to fn. */
-static mm_status stream_rows(mm_hour_reader *reader, db_stmt *stmt, bool streamed, mm_usage_fn fn,
-                             void *ctx, mm_error *err)
+/* Steps stmt to its end, each row read as the state's columns to fn. */
+static mm_status stream_rows(mm_hour_reader *reader, db_stmt *stmt, mm_usage_fn fn, void *ctx,
+                             mm_error *err)
 {
     mm_usage_event ev;
     int rc;
     while ((rc = db_step(stmt)) == DB_ROW) {
         read_state_columns(stmt, &ev);
-        if (streamed) {
-            ev.streamed = true;
-            ev.ttft_ms = db_column_int64(stmt, 9);
-        }
         fn(&ev, ctx);
     }
     mm_status st =
@@ -205,7 +174,7 @@ mm_status catalog_hour_events(mm_hour_reader *reader, const char *account, int64
     db_bind_int64(stmt, 2, from_ms);
     db_bind_int64(stmt, 3, to_ms);
     db_bind_int64(stmt, 4, max_id);
-    return stream_rows(reader, stmt, false, fn, ctx, err);
+    return stream_rows(reader, stmt, fn, ctx, err);
 }
 
 /* The ranges' columns as array literals (text[0..2], owned by columns); false when out of
@@ -249,7 +218,7 @@ mm_status catalog_hour_events_in(mm_hour_reader *reader, const mm_hour_range *ra
         for (int c = 0; c < 3; c++)
             cat_bind_text(stmt, c + 1, text[c]);
         db_bind_int64(stmt, 4, max_id);
-        st = stream_rows(reader, stmt, false, fn, ctx, err);
+        st = stream_rows(reader, stmt, fn, ctx, err);
     }
     db_finalize(stmt);
     for (int c = 0; c < 3; c++)
@@ -277,59 +246,6 @@ mm_status catalog_hour_cooldown(mm_hour_reader *reader, const char *account, int
     return st;
 }
 
-mm_status catalog_hour_streamed(mm_hour_reader *reader, const char *account, int64_t since_ms,
-                                int64_t upto_id, mm_usage_fn fn, void *ctx, mm_error *err)
-{
-    db_stmt *stmt;
-    mm_status st = statement(reader, STMT_STREAMED, &stmt, err);
-    if (st != MM_OK)
-        return st;
-    db_bind_text(stmt, 1, account);
-    db_bind_int64(stmt, 2, since_ms);
-    db_bind_int64(stmt, 3, upto_id);
-    return stream_rows(reader, stmt, true, fn, ctx, err);
-}
-
-mm_status catalog_hour_streamed_all(mm_hour_reader *reader, int64_t since_ms, int64_t upto_id,
-                                    int64_t max_span, mm_usage_fn fn, void *ctx, bool *read,
-                                    mm_error *err)
-{
-    *read = false;
-    int64_t first = 0; /* SQLite: the hour's first id, upto_id + 1 when it has none */
-    mm_status st = MM_OK;
-    if (!on_postgres(reader)) {
-        first = upto_id + 1;
-        db_stmt *stmt;
-        st = cat_prepare(reader->cat, HOUR_FIRST_ID, &stmt, err);
-        if (st != MM_OK)
-            return st;
-        db_bind_int64(stmt, 1, since_ms);
-        if (db_step(stmt) != DB_ROW)
-            st = cat_db_error(reader->cat, "reading the hour's first event", err);
-        else if (!db_column_is_null(stmt, 0))
-            first = db_column_int64(stmt, 0);
-        db_finalize(stmt);
-        if (st != MM_OK || upto_id - first >= max_span)
-            return st;
-    }
-    *read = true;
-    if (first > upto_id)
-        return MM_OK; /* no event in the hour */
-    db_stmt *stmt;
-    st = cat_prepare(reader->cat,
-                     on_postgres(reader) ? HOUR_STREAMED_ALL_PG : HOUR_STREAMED_ALL_LITE, &stmt,
-                     err);
-    if (st != MM_OK)
-        return st;
-    db_bind_int64(stmt, 1, since_ms);
-    db_bind_int64(stmt, 2, upto_id);
-    if (!on_postgres(reader))
-        db_bind_int64(stmt, 3, first);
-    st = stream_rows(reader, stmt, true, fn, ctx, err);
-    db_finalize(stmt);
-    return st;
-}
-
 mm_status catalog_hour_account_rollups(mm_hour_reader *reader, const char *account,
                                        int64_t since_ms, mm_hour_rollup_fn fn, void *ctx,
                                        mm_error *err)
@@ -342,24 +258,5 @@ mm_status catalog_hour_account_rollups(mm_hour_reader *reader, const char *accou
     db_bind_text(stmt, 2, account);
     st = stream_rollups(reader, stmt, fn, ctx, err);
     db_reset(stmt);
-    return st;
-}
-
-mm_status catalog_hour_is_small(mm_hour_reader *reader, int64_t since_ms, int64_t events_an_account,
-                                bool *small, mm_error *err)
-{
-    *small = false;
-    db_stmt *stmt;
-    mm_status st =
-        cat_prepare(reader->cat, on_postgres(reader) ? HOUR_SIZE_PG : HOUR_SIZE_LITE, &stmt, err);
-    if (st != MM_OK)
-        return st;
-    db_bind_int64(stmt, 1, since_ms);
-    db_bind_int64(stmt, 2, events_an_account);
-    if (db_step(stmt) == DB_ROW)
-        *small = db_column_int64(stmt, 0) <= events_an_account * db_column_int64(stmt, 1);
-    else
-        st = cat_db_error(reader->cat, "reading the size of the last hour", err);
-    db_finalize(stmt);
     return st;
 }

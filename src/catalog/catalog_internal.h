@@ -83,6 +83,14 @@ void cat_rollup_read_sums(db_stmt *stmt, int first, int count, mm_usage_rollup *
 mm_status cat_rollup_set_upto(mm_catalog *cat, int64_t upto, mm_error *err);
 bool cat_rollup_is_empty(const mm_catalog *cat); /* nothing pending */
 void cat_rollup_free(mm_catalog *cat);
+/* Migration 13, inside its transaction: every minute rollup's TTFT sketch (column ttft, NULL
+ * for none) made from the successful streamed events it holds (ids up to meta's
+ * rollups_upto_id; later events are folded in by the catch-up), reading only the events of the
+ * minutes kept. A row holding fewer events than its minute has (cut by the minute rollups' 48 h
+ * when they were folded) keeps none: which of them it holds cannot be told. MM_E_DB when the
+ * catalog cannot be read or written. */
+mm_status cat_rollup_fill_ttft(db_conn *db, mm_error *err);
+#define MM_MIGRATION_TTFT 13 /* the migration (both engines) after which it runs */
 /* The SQL functions the upsert and the migration's backfill use (mm_latency_merge,
  * mm_latency_sketch, mm_usage_fault, mm_usage_served): registered on every connection. */
 mm_status cat_rollup_register(mm_catalog *cat, mm_error *err);

@@ -25,6 +25,13 @@ typedef enum rollup_scope { SCOPE_ACCOUNT, SCOPE_WORKSPACE } rollup_scope;
 
 static const char *const SCOPE_NAME[] = {"account", "workspace"};
 
+/* The first ms of the grain's bucket holding ts_ms (floored, also before 1970). */
+static int64_t grain_start(int64_t ts_ms, rollup_grain grain)
+{
+    int64_t start = ts_ms - ts_ms % GRAIN_MS[grain];
+    return ts_ms < 0 && ts_ms % GRAIN_MS[grain] ? start - GRAIN_MS[grain] : start;
+}
+
 typedef struct rollup_key {
     rollup_grain grain;
     rollup_scope scope;
@@ -48,6 +55,7 @@ typedef struct rollup_entry {
     rollup_key key;
     mm_usage_rollup sums;
     mm_histogram latency; /* successful events */
+    mm_histogram ttft;    /* minutes: successful streamed events' time to first token */
     bool stored_merged;   /* PostgreSQL: its stored row's sketch is merged in (read_stored) */
 } rollup_entry;
 
@@ -73,6 +81,11 @@ bool cat_usage_is_fault(const char *outcome, int http_status)
     if (strcmp(outcome, "ok") == 0)
         return false;
     return !mm_error_class_is_request_outcome(mm_error_class_parse(outcome), http_status);
+}
+
+bool catalog_usage_has_ttft(const mm_usage_event *ev)
+{
+    return ev->streamed && ev->ttft_ms >= 0 && strcmp(ev->outcome, "ok") == 0;
 }
 
 static bool is_request_error(const char *outcome, int http_status)
@@ -157,6 +170,7 @@ static rollup_entry *entry_for(cat_rollup_pending *p, const rollup_probe *probe)
     mm_copy(e->key.model, sizeof e->key.model, probe->model);
     mm_copy(e->key.kind, sizeof e->key.kind, probe->kind);
     mm_histogram_init(&e->latency);
+    mm_histogram_init(&e->ttft);
     return e;
 }
 
@@ -166,6 +180,7 @@ typedef struct event_fold {
     uint32_t account_hash, workspace_hash, model_hash, empty_hash, kind_hash;
     mm_usage_rollup sums;
     int bucket; /* its latency bucket, or -1: the sketch is of successful events */
+    bool ttft;  /* a successful streamed event with a time to first token (minute sketches) */
 } event_fold;
 
 static void add_sums(mm_usage_rollup *to, const mm_usage_rollup *s)
@@ -195,15 +210,15 @@ static bool fold_into(cat_rollup_pending *p, rollup_grain grain, rollup_scope sc
                       .name = scope == SCOPE_ACCOUNT ? ev->account : ev->workspace,
                       .model = scope == SCOPE_ACCOUNT ? "" : ev->model,
                       .kind = ev->kind};
-    k.start_ms = ev->ts_ms - ev->ts_ms % GRAIN_MS[grain];
-    if (ev->ts_ms < 0 && ev->ts_ms % GRAIN_MS[grain])
-        k.start_ms -= GRAIN_MS[grain];
+    k.start_ms = grain_start(ev->ts_ms, grain);
     k.hash = probe_hash(&k, scope == SCOPE_ACCOUNT ? f->account_hash : f->workspace_hash,
                         scope == SCOPE_ACCOUNT ? f->empty_hash : f->model_hash, f->kind_hash);
     rollup_entry *e = entry_for(p, &k);
     if (!e)
         return false;
     add_sums(&e->sums, &f->sums);
+    if (grain == GRAIN_MINUTE && f->ttft && !mm_histogram_add(&e->ttft, ev->ttft_ms))
+        return false;
     return f->bucket < 0 || mm_histogram_add_in_bucket(&e->latency, f->bucket, ev->latency_ms);
 }
 
@@ -237,6 +252,7 @@ mm_status cat_rollup_fold(mm_catalog *cat, const mm_usage_event *ev, mm_error *e
     f.bucket = strcmp(ev->outcome, "ok") == 0 && ev->latency_ms >= 0
                    ? mm_histogram_bucket_of(ev->latency_ms)
                    : -1; /* the sketch is of successful events */
+    f.ttft = catalog_usage_has_ttft(ev);
     bool ok = (!recent || fold_into(p, GRAIN_MINUTE, SCOPE_ACCOUNT, &f)) &&
               fold_into(p, GRAIN_DAY, SCOPE_ACCOUNT, &f);
     if (ok && request)
@@ -254,8 +270,10 @@ void cat_rollup_discard(mm_catalog *cat)
     cat_rollup_pending *p = cat->rollups;
     if (!p)
         return;
-    for (size_t i = 0; i < p->count; i++)
+    for (size_t i = 0; i < p->count; i++) {
         mm_histogram_free(&p->items[i].latency);
+        mm_histogram_free(&p->items[i].ttft);
+    }
     p->count = 0;
     p->check_below_id = 0;
     mm_hash_index_free(&p->index);
@@ -283,9 +301,9 @@ void cat_rollup_free(mm_catalog *cat)
     "events, errors, request_errors, rate_limited, tokens_in, tokens_out, tokens_cache_read, "     \
     "tokens_cache_write, usage_estimated, cost_micros, unpriced, served, served_tokens, "          \
     "served_cost_micros"
-#define UPSERT_COLUMNS 20
-static const char UPSERT_HEAD[] =
-    "INSERT INTO %s AS r (scope, name, model, kind, start_ms, " SUM_COLUMNS ", latency)";
+#define UPSERT_HEAD(table, extra)                                                                  \
+    "INSERT INTO " table " AS r (scope, name, model, kind, start_ms, " SUM_COLUMNS                 \
+    ", latency" extra ")"
 #define UPSERT_TAIL                                                                                \
     "ON CONFLICT (scope, name, model, start_ms, kind) DO UPDATE SET "                              \
     "events = r.events + excluded.events, "                                                        \
@@ -334,13 +352,34 @@ static void bind_sums(db_stmt *stmt, int first, const mm_usage_rollup *s)
         db_bind_int64(stmt, first + i, values[i]);
 }
 
-/* One grain's pending rows being written: rows[i] indexes the pending items; sketch[i] (size[i]
- * bytes) is its encoded latency sketch. */
+/* An encoded sketch (util/histogram's encoding); data NULL for an empty TTFT sketch (stored as
+ * NULL: most minutes have no streamed success). */
+typedef struct encoded_sketch {
+    unsigned char *data;
+    size_t size;
+} encoded_sketch;
+
+/* h encoded into *out (out->data NULL when h is empty and empty_is_null); false when out of
+ * memory. */
+static bool encode_sketch(const mm_histogram *h, bool empty_is_null, encoded_sketch *out)
+{
+    out->data = NULL;
+    out->size = 0;
+    if (empty_is_null && h->count == 0)
+        return true;
+    out->size = mm_histogram_encoded_size(h);
+    if (!(out->data = malloc(out->size)))
+        return false;
+    mm_histogram_encode(h, out->data);
+    return true;
+}
+
+/* One grain's pending rows being written: rows[i] indexes the pending items; latency[i] and
+ * ttft[i] (minutes only) are their encoded sketches. */
 typedef struct grain_rows {
     const cat_rollup_pending *p;
     size_t *rows, count;
-    unsigned char **sketch;
-    size_t *size;
+    encoded_sketch *latency, *ttft;
 } grain_rows;
 
 static void bind_row(db_stmt *stmt, int first, size_t row, void *ctx)
@@ -353,19 +392,31 @@ static void bind_row(db_stmt *stmt, int first, size_t row, void *ctx)
     db_bind_text_static(stmt, first + 3, e->key.kind);
     db_bind_int64(stmt, first + 4, e->key.start_ms);
     bind_sums(stmt, first + 5, &e->sums);
-    db_bind_blob(stmt, first + 19, g->sketch[row], g->size[row]);
+    db_bind_blob(stmt, first + 19, g->latency[row].data, g->latency[row].size);
+    if (e->key.grain != GRAIN_MINUTE)
+        return;
+    if (g->ttft[row].data)
+        db_bind_blob(stmt, first + 20, g->ttft[row].data, g->ttft[row].size);
+    else
+        db_bind_null(stmt, first + 20);
 }
 
-static bool sketch_merge_column(mm_histogram *latency, db_stmt *stmt, int index)
+/* Merges the sketch in stmt's column (NULL: an empty TTFT sketch) into h; false when it is
+ * malformed or memory ran out. */
+static bool sketch_merge_column(mm_histogram *h, db_stmt *stmt, int index)
 {
+    if (db_column_is_null(stmt, index))
+        return true;
     size_t len = 0;
     const void *data = db_column_blob(stmt, index, &len);
-    return mm_histogram_merge_encoded(latency, data, len);
+    return mm_histogram_merge_encoded(h, data, len);
 }
 
-/* The stored rows of the pending keys k of one grain, each found by its primary key. */
-#define STORED_SKETCHES(grain, table)                                                              \
-    "SELECT k.grain, k.scope, k.name, k.model, k.kind, k.start_ms, r.latency FROM k JOIN " table   \
+/* The stored rows of the pending keys k of one grain, each found by its primary key: their
+ * latency sketch and ttft (the minutes' TTFT sketch, NULL for none and for days). */
+#define STORED_SKETCHES(grain, table, ttft)                                                        \
+    "SELECT k.grain, k.scope, k.name, k.model, k.kind, k.start_ms, r.latency, " ttft " FROM k "    \
+    "JOIN " table                                                                                  \
     " r ON r.scope = k.scope COLLATE \"C\" AND r.name = k.name COLLATE \"C\" AND r.model = "       \
     "k.model COLLATE \"C\" AND r.start_ms = k.start_ms AND r.kind = k.kind COLLATE \"C\" "         \
     "WHERE k.grain = " grain
@@ -375,9 +426,9 @@ enum { STORED_KEY_COLUMNS = 6 };
  * of the stored-sketch read (grain -1 and -2, the id in start_ms): none when ?7 is 0. */
 #define POSITIONS_BELOW                                                                            \
     "SELECT -1, '', '', '', '', coalesce((SELECT convert_from(value, 'UTF8')::bigint FROM meta "   \
-    "WHERE key = '" UPTO_KEY "'), 0), NULL::bytea WHERE ?7::bigint > 0 UNION ALL "                 \
+    "WHERE key = '" UPTO_KEY "'), 0), NULL::bytea, NULL::bytea WHERE ?7::bigint > 0 UNION ALL "    \
     "SELECT -2, '', '', '', '', (SELECT coalesce(max(id), 0) FROM usage_events WHERE id < "        \
-    "?7::bigint), NULL WHERE ?7::bigint > 0"
+    "?7::bigint), NULL, NULL WHERE ?7::bigint > 0"
 enum { POSITION_UPTO = -1, POSITION_TOP = -2 };
 
 /* The pending keys whose stored sketch is not merged yet, as column arrays (?1 .. ?6). */
@@ -421,7 +472,8 @@ static mm_status merge_stored_row(cat_rollup_pending *p, db_stmt *stmt, int64_t 
     cat_column_copy(stmt, 4, key.kind, sizeof key.kind);
     rollup_probe probe = probe_of(&key);
     long at = mm_hash_index_find(&p->index, probe.hash, &probe, key_matches, p->items);
-    if (at >= 0 && !sketch_merge_column(&p->items[at].latency, stmt, 6))
+    if (at >= 0 && (!sketch_merge_column(&p->items[at].latency, stmt, 6) ||
+                    !sketch_merge_column(&p->items[at].ttft, stmt, 7)))
         return mm_error_set(err, MM_E_DB, "",
                             "a stored latency sketch is malformed or memory ran out while "
                             "updating the usage rollups");
@@ -446,9 +498,10 @@ static mm_status read_stored(mm_catalog *cat, int64_t *upto, int64_t *top, mm_er
         st = cat_prepare(cat,
                          "WITH k AS (SELECT unnest(?1::int[]) AS grain, unnest(?2::text[]) AS "
                          "scope, unnest(?3::text[]) AS name, unnest(?4::text[]) AS model, "
-                         "unnest(?5::text[]) AS kind, unnest(?6::bigint[]) AS start_ms) " /**/
-                         STORED_SKETCHES("0", "usage_rollup_minute") " UNION ALL "        /**/
-                         STORED_SKETCHES("1", "usage_rollup_day") " UNION ALL " POSITIONS_BELOW,
+                         "unnest(?5::text[]) AS kind, unnest(?6::bigint[]) AS start_ms) "      /**/
+                         STORED_SKETCHES("0", "usage_rollup_minute", "r.ttft") " UNION ALL "   /**/
+                         STORED_SKETCHES("1", "usage_rollup_day", "NULL::bytea") " UNION ALL " /**/
+                         POSITIONS_BELOW,
                          &p->stored, err);
     if (st == MM_OK) {
         db_stmt *stmt = p->stored;
@@ -510,44 +563,49 @@ static mm_status merge_stored_sketches(mm_catalog *cat, mm_error *err)
 
 static void free_sketches(grain_rows *g)
 {
-    for (size_t i = 0; g->sketch && i < g->count; i++)
-        free(g->sketch[i]);
-    free(g->sketch);
-    free(g->size);
+    for (size_t i = 0; g->latency && i < g->count; i++)
+        free(g->latency[i].data);
+    for (size_t i = 0; g->ttft && i < g->count; i++)
+        free(g->ttft[i].data);
+    free(g->latency);
+    free(g->ttft);
     free(g->rows);
 }
 
-#define GRAIN_HEAD_MAX (sizeof UPSERT_HEAD + 32)
+/* SQLite's upsert a grain (db_insert_rows' head, columns and tail): the stored sketches merged
+ * by mm_latency_merge; a minute's TTFT sketch too (NULL: none, the stored one kept). */
 #define GRAIN_UPSERT_TAIL UPSERT_TAIL "mm_latency_merge(r.latency, excluded.latency)"
+static const char *const GRAIN_HEAD[] = {UPSERT_HEAD("usage_rollup_minute", ", ttft"),
+                                         UPSERT_HEAD("usage_rollup_day", "")};
+static const int GRAIN_COLUMNS[] = {21, 20};
+static const char *const GRAIN_TAIL[] = {GRAIN_UPSERT_TAIL
+                                         ", ttft = CASE WHEN excluded.ttft IS NULL THEN r.ttft "
+                                         "ELSE mm_latency_merge(r.ttft, excluded.ttft) END",
+                                         GRAIN_UPSERT_TAIL};
 
 /* One grain's pending rows as one db_insert_rows upsert (SQLite: the reused one-row statement,
- * stepped per row; the stored sketch merged by mm_latency_merge). */
+ * stepped per row). */
 static mm_status write_grain(mm_catalog *cat, rollup_grain grain, mm_error *err)
 {
     cat_rollup_pending *p = cat->rollups;
     grain_rows g = {.p = p};
     g.rows = malloc(p->count * sizeof *g.rows);
-    g.sketch = calloc(p->count, sizeof *g.sketch);
-    g.size = calloc(p->count, sizeof *g.size);
-    mm_status st = g.rows && g.sketch && g.size ? MM_OK : cat_out_of_memory(err);
+    g.latency = calloc(p->count, sizeof *g.latency);
+    g.ttft = calloc(p->count, sizeof *g.ttft);
+    mm_status st = g.rows && g.latency && g.ttft ? MM_OK : cat_out_of_memory(err);
     for (size_t i = 0; i < p->count && st == MM_OK; i++)
         if (p->items[i].key.grain == grain)
             g.rows[g.count++] = i;
     for (size_t i = 0; i < g.count && st == MM_OK; i++) {
-        const mm_histogram *latency = &p->items[g.rows[i]].latency;
-        g.size[i] = mm_histogram_encoded_size(latency);
-        if (!(g.sketch[i] = malloc(g.size[i])))
+        const rollup_entry *e = &p->items[g.rows[i]];
+        if (!encode_sketch(&e->latency, false, &g.latency[i]) ||
+            !encode_sketch(&e->ttft, true, &g.ttft[i]))
             st = cat_out_of_memory(err);
-        else
-            mm_histogram_encode(latency, g.sketch[i]);
     }
-    if (st == MM_OK && g.count) {
-        char head[GRAIN_HEAD_MAX];
-        snprintf(head, sizeof head, UPSERT_HEAD, GRAIN_TABLE[grain]);
-        if (db_insert_rows(cat->db, head, NULL, UPSERT_COLUMNS, GRAIN_UPSERT_TAIL, g.count,
-                           bind_row, &g, NULL, &p->upsert[grain]) != MM_OK)
-            st = cat_db_error(cat, "updating the usage rollups", err);
-    }
+    if (st == MM_OK && g.count &&
+        db_insert_rows(cat->db, GRAIN_HEAD[grain], NULL, GRAIN_COLUMNS[grain], GRAIN_TAIL[grain],
+                       g.count, bind_row, &g, NULL, &p->upsert[grain]) != MM_OK)
+        st = cat_db_error(cat, "updating the usage rollups", err);
     free_sketches(&g);
     return st;
 }
@@ -563,10 +621,8 @@ mm_status cat_rollup_prepare(mm_catalog *cat, mm_error *err)
     if (!p)
         return MM_E_INTERNAL;
     for (int grain = GRAIN_MINUTE; grain <= GRAIN_DAY; grain++) {
-        char head[GRAIN_HEAD_MAX];
-        snprintf(head, sizeof head, UPSERT_HEAD, GRAIN_TABLE[grain]);
-        if (db_insert_rows_prepare(cat->db, head, NULL, UPSERT_COLUMNS, GRAIN_UPSERT_TAIL, false,
-                                   &p->upsert[grain]) != MM_OK)
+        if (db_insert_rows_prepare(cat->db, GRAIN_HEAD[grain], NULL, GRAIN_COLUMNS[grain],
+                                   GRAIN_TAIL[grain], false, &p->upsert[grain]) != MM_OK)
             return cat_db_error(cat, "preparing the usage rollups' update", err);
     }
     mm_status st = prepare_positions(cat, p, err);
@@ -578,27 +634,28 @@ mm_status cat_rollup_prepare(mm_catalog *cat, mm_error *err)
  * is one array parameter, unnest makes them rows again, a data-modifying WITH upserts the
  * minute rows and the day rows, and the position (max(id) sees the transaction's events) is
  * written by the statement itself. The stored sketches were merged in C before. */
-#define PG_GRAIN_UPSERT(table, grain)                                                              \
-    "INSERT INTO " table " AS r (scope, name, model, kind, start_ms, " SUM_COLUMNS ", latency) "   \
-    "SELECT scope, name, model, kind, start_ms, " SUM_COLUMNS ", latency FROM u "                  \
-    "WHERE grain = " grain " " UPSERT_TAIL "excluded.latency"
+#define PG_GRAIN_UPSERT(table, grain, ttft, set_ttft)                                              \
+    UPSERT_HEAD(table, ttft)                                                                       \
+    " SELECT scope, name, model, kind, start_ms, " SUM_COLUMNS ", latency" ttft                    \
+    " FROM u WHERE grain = " grain " " UPSERT_TAIL "excluded.latency" set_ttft
 static const char PG_ROLLUP_UPSERT[] =
     "WITH u AS (SELECT * FROM unnest(?1::int[], ?2::text[], ?3::text[], ?4::text[], "
     "?5::text[], ?6::bigint[], ?7::bigint[], ?8::bigint[], ?9::bigint[], ?10::bigint[], "
     "?11::bigint[], ?12::bigint[], ?13::bigint[], ?14::bigint[], ?15::bigint[], ?16::bigint[], "
-    "?17::bigint[], ?18::bigint[], ?19::bigint[], ?20::bigint[], ?21::bytea[]) "
-    "AS u(grain, scope, name, model, kind, start_ms, " SUM_COLUMNS ", latency)), "
+    "?17::bigint[], ?18::bigint[], ?19::bigint[], ?20::bigint[], ?21::bytea[], ?22::bytea[]) "
+    "AS u(grain, scope, name, model, kind, start_ms, " SUM_COLUMNS ", latency, ttft)), "
     "minute AS (" PG_GRAIN_UPSERT(
-        "usage_rollup_minute",
-        "0") "), "
-             "day AS (" PG_GRAIN_UPSERT(
-                 "usage_rollup_day",
-                 "1") ") "
-                      "INSERT INTO meta(key, value) SELECT '" UPTO_KEY "', "
-                      "convert_to(coalesce(max(id), 0)::text, 'UTF8') FROM usage_events "
-                      "ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+        "usage_rollup_minute", "0", ", ttft",
+        ", ttft = excluded.ttft") "), "
+                                  "day AS (" PG_GRAIN_UPSERT(
+                                      "usage_rollup_day", "1", "",
+                                      "") ") "
+                                          "INSERT INTO meta(key, value) SELECT '" UPTO_KEY "', "
+                                          "convert_to(coalesce(max(id), 0)::text, 'UTF8') FROM "
+                                          "usage_events "
+                                          "ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 
-enum { PG_KEY_COLUMNS = 6, PG_COLUMNS = PG_KEY_COLUMNS + SUM_COUNT + 1 };
+enum { PG_KEY_COLUMNS = 6, PG_COLUMNS = PG_KEY_COLUMNS + SUM_COUNT + 2 };
 
 /* The pending row's columns appended to the arrays; false when memory ran out. */
 static bool append_row(db_array col[PG_COLUMNS], const rollup_entry *e)
@@ -613,14 +670,18 @@ static bool append_row(db_array col[PG_COLUMNS], const rollup_entry *e)
     sums_of(&e->sums, sums);
     for (int c = 0; c < SUM_COUNT; c++)
         db_array_int64(&col[PG_KEY_COLUMNS + c], sums[c]);
-    size_t size = mm_histogram_encoded_size(&e->latency);
-    unsigned char *sketch = malloc(size);
-    if (sketch) {
-        mm_histogram_encode(&e->latency, sketch);
-        db_array_bytea(&col[PG_COLUMNS - 1], sketch, size);
+    encoded_sketch latency, ttft;
+    bool ok = encode_sketch(&e->latency, false, &latency) && encode_sketch(&e->ttft, true, &ttft);
+    if (ok) {
+        db_array_bytea(&col[PG_COLUMNS - 2], latency.data, latency.size);
+        if (ttft.data)
+            db_array_bytea(&col[PG_COLUMNS - 1], ttft.data, ttft.size);
+        else
+            db_array_null(&col[PG_COLUMNS - 1]);
+        free(ttft.data);
     }
-    free(sketch);
-    return sketch != NULL;
+    free(latency.data);
+    return ok;
 }
 
 static mm_status write_rollups_pg(mm_catalog *cat, mm_error *err)
@@ -675,14 +736,17 @@ static mm_status write_upto(mm_catalog *cat, mm_error *err)
     return st;
 }
 
+/* meta's rollups_upto_id (a number on SQLite, its text in BYTEA on PostgreSQL). */
+static const char *upto_query(const db_conn *db)
+{
+    return db_kind_of(db) == DB_POSTGRES
+               ? "SELECT convert_from(value, 'UTF8')::bigint FROM meta WHERE key = '" UPTO_KEY "'"
+               : "SELECT value FROM meta WHERE key = '" UPTO_KEY "'";
+}
+
 static mm_status read_upto(mm_catalog *cat, int64_t *upto, mm_error *err)
 {
-    return cat_query_int(
-        cat,
-        db_kind_of(cat->db) == DB_POSTGRES
-            ? "SELECT convert_from(value, 'UTF8')::bigint FROM meta WHERE key = '" UPTO_KEY "'"
-            : "SELECT value FROM meta WHERE key = '" UPTO_KEY "'",
-        NULL, upto, err);
+    return cat_query_int(cat, upto_query(cat->db), NULL, upto, err);
 }
 
 mm_status cat_rollup_read_upto(mm_catalog *cat, int64_t *upto, mm_error *err)
@@ -789,6 +853,168 @@ mm_status catalog_usage_rollups_catch_up(mm_catalog *cat, mm_error *err)
     if (st != MM_OK)
         return st;
     return cat_end(cat, cat_rollup_catch_up(cat, err), err);
+}
+
+/* ---- migration 13: the minute rollups' TTFT sketches from the events they hold ---- */
+
+/* The successful streamed events the minute rollups hold (id <= ?2, from their oldest minute
+ * ?1 on), grouped by row: SQLite reads one range of ids from the first stamped at or after ?1
+ * (as the hour's reader does; +ts_ms keeps it off the time index), PostgreSQL its time index. */
+#define FILL_COLUMNS "SELECT account, kind, ts_ms, ttft_ms FROM usage_events WHERE "
+#define FILL_WHERE "AND outcome = 'ok' AND ttft_ms >= 0 ORDER BY account, kind, ts_ms"
+static const char FILL_EVENTS_LITE[] =
+    FILL_COLUMNS "id >= (SELECT min(id + 0) FROM usage_events WHERE ts_ms >= ?1) AND id <= ?2 "
+                 "AND +ts_ms >= ?1 " FILL_WHERE;
+static const char FILL_EVENTS_PG[] = FILL_COLUMNS "ts_ms >= ?1 AND id <= ?2 " FILL_WHERE;
+/* A row is written only when it holds every event of its minute up to the position (?5): one
+ * whose older events came after the minute rollups' cut (a minute about to be pruned, a late
+ * import) holds a part of them that the raw events cannot tell, and keeps no TTFT sketch. */
+#define FILL_ROW(name, kind, start, ttft, from)                                                    \
+    "UPDATE usage_rollup_minute AS r SET ttft = " ttft from " WHERE r.start_ms = " start           \
+    " AND r.scope = 'account' AND r.name = " name " AND r.model = '' AND r.kind = " kind           \
+    " AND r.events = (SELECT count(*) FROM usage_events e WHERE e.account = " name                 \
+    " AND e.ts_ms >= " start " AND e.ts_ms < " start " + 60000 AND e.kind = " kind                 \
+    " AND e.id <= ?5)"
+/* SQLite: one row's; PostgreSQL: FILL_CHUNK rows' as arrays. */
+static const char FILL_ROW_LITE[] = FILL_ROW("?1", "?2", "?3", "?4", "");
+static const char FILL_ROWS_PG[] =
+    FILL_ROW("u.name", "u.kind", "u.start_ms", "u.ttft",
+             " FROM unnest(?1::text[], ?2::text[], ?3::bigint[], ?4::bytea[]) "
+             "AS u(name, kind, start_ms, ttft)");
+#define FILL_CHUNK 2048
+
+/* One minute row's TTFT sketch found by the fill. */
+typedef struct ttft_row {
+    char name[MM_NAME_MAX];
+    char kind[8];
+    int64_t start_ms;
+    encoded_sketch sketch;
+} ttft_row;
+
+typedef struct ttft_fill {
+    ttft_row *rows;
+    size_t count, capacity;
+} ttft_fill;
+
+/* Appends the row of (name, kind, start_ms) with h encoded; false when out of memory. */
+static bool fill_add(ttft_fill *fill, const char *name, const char *kind, int64_t start_ms,
+                     const mm_histogram *h)
+{
+    if (!mm_grow((void **)&fill->rows, &fill->capacity, fill->count, sizeof *fill->rows))
+        return false;
+    ttft_row *row = &fill->rows[fill->count];
+    mm_copy(row->name, sizeof row->name, name);
+    mm_copy(row->kind, sizeof row->kind, kind);
+    row->start_ms = start_ms;
+    if (!encode_sketch(h, false, &row->sketch))
+        return false;
+    fill->count++;
+    return true;
+}
+
+/* Reads the events (FILL_EVENTS_*) into one sketch a minute row. */
+static mm_status fill_read(db_conn *db, int64_t since_ms, int64_t upto, ttft_fill *fill,
+                           mm_error *err)
+{
+    db_stmt *stmt;
+    mm_status st = db_prepare(db, db_kind_of(db) == DB_POSTGRES ? FILL_EVENTS_PG : FILL_EVENTS_LITE,
+                              &stmt, err);
+    if (st != MM_OK)
+        return st;
+    db_bind_int64(stmt, 1, since_ms);
+    db_bind_int64(stmt, 2, upto);
+    mm_histogram h;
+    mm_histogram_init(&h);
+    ttft_row at = {.start_ms = INT64_MIN}; /* the row being summed */
+    db_step_result rc;
+    bool ok = true;
+    while (ok && (rc = db_step(stmt)) == DB_ROW) {
+        const char *name = db_column_text(stmt, 0), *kind = db_column_text(stmt, 1);
+        int64_t start = grain_start(db_column_int64(stmt, 2), GRAIN_MINUTE);
+        if (start != at.start_ms || strcmp(name, at.name) != 0 || strcmp(kind, at.kind) != 0) {
+            ok = h.count == 0 || fill_add(fill, at.name, at.kind, at.start_ms, &h);
+            mm_histogram_reset(&h);
+            mm_copy(at.name, sizeof at.name, name);
+            mm_copy(at.kind, sizeof at.kind, kind);
+            at.start_ms = start;
+        }
+        ok = ok && mm_histogram_add(&h, db_column_int64(stmt, 3));
+    }
+    ok = ok && (h.count == 0 || fill_add(fill, at.name, at.kind, at.start_ms, &h));
+    if (!ok)
+        st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory upgrading the catalog");
+    else if (rc != DB_DONE)
+        st = db_error(db, "reading the usage events' times to first token", err);
+    mm_histogram_free(&h);
+    db_finalize(stmt);
+    return st;
+}
+
+/* Writes the sketches found: SQLite a row at a time (in process), PostgreSQL FILL_CHUNK rows a
+ * statement. */
+static mm_status fill_write(db_conn *db, const ttft_fill *fill, int64_t upto, mm_error *err)
+{
+    bool pg = db_kind_of(db) == DB_POSTGRES;
+    db_stmt *stmt;
+    mm_status st = db_prepare(db, pg ? FILL_ROWS_PG : FILL_ROW_LITE, &stmt, err);
+    for (size_t from = 0; st == MM_OK && from < fill->count;) {
+        size_t to = pg ? from + FILL_CHUNK : from + 1;
+        if (to > fill->count)
+            to = fill->count;
+        db_array col[4];
+        for (int c = 0; c < 4; c++)
+            db_array_init(&col[c]);
+        for (size_t i = from; pg && i < to; i++) {
+            db_array_text(&col[0], fill->rows[i].name);
+            db_array_text(&col[1], fill->rows[i].kind);
+            db_array_int64(&col[2], fill->rows[i].start_ms);
+            db_array_bytea(&col[3], fill->rows[i].sketch.data, fill->rows[i].sketch.size);
+        }
+        const ttft_row *row = &fill->rows[from];
+        for (int c = 0; c < 4 && pg; c++) {
+            const char *text = db_array_text_of(&col[c]);
+            if (!text)
+                st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory upgrading the catalog");
+            else
+                db_bind_text(stmt, c + 1, text);
+        }
+        if (!pg) {
+            db_bind_text(stmt, 1, row->name);
+            db_bind_text(stmt, 2, row->kind);
+            db_bind_int64(stmt, 3, row->start_ms);
+            db_bind_blob(stmt, 4, row->sketch.data, row->sketch.size);
+        }
+        db_bind_int64(stmt, 5, upto);
+        if (st == MM_OK && db_step(stmt) != DB_DONE)
+            st = db_error(db, "writing the minute rollups' times to first token", err);
+        db_reset(stmt);
+        for (int c = 0; c < 4; c++)
+            db_array_free(&col[c]);
+        from = to;
+    }
+    db_finalize(stmt);
+    return st;
+}
+
+mm_status cat_rollup_fill_ttft(db_conn *db, mm_error *err)
+{
+    int64_t minutes = 0, since = 0, upto = 0;
+    mm_status st =
+        db_query_int(db, "SELECT count(*) FROM usage_rollup_minute", NULL, &minutes, err);
+    if (st == MM_OK && minutes)
+        st = db_query_int(db, "SELECT min(start_ms) FROM usage_rollup_minute", NULL, &since, err);
+    if (st == MM_OK && minutes)
+        st = db_query_int(db, upto_query(db), NULL, &upto, err);
+    if (st != MM_OK || !minutes || !upto)
+        return st;
+    ttft_fill fill = {0};
+    st = fill_read(db, since, upto, &fill, err);
+    if (st == MM_OK)
+        st = fill_write(db, &fill, upto, err);
+    for (size_t i = 0; i < fill.count; i++)
+        free(fill.rows[i].sketch.data);
+    free(fill.rows);
+    return st;
 }
 
 /* ---- SQL functions: the same rules for the migration's backfill and the upsert ---- */

@@ -220,6 +220,10 @@ static const char *const MIGRATIONS[] = {
      * the few pages of its minute and day instead of one page per account and workspace. The
      * old start-time indexes are the new keys' prefixes and go with the old tables. */
     ROLLUP_RELAYOUT("usage_rollup_minute") ROLLUP_RELAYOUT("usage_rollup_day"),
+    /* 13: a minute's sketch of its successful streamed requests' time to first token (util/
+     * histogram's encoding, NULL for none), maintained on write like latency and filled by
+     * cat_rollup_fill_ttft: the hour's first read needs no raw event for it */
+    "ALTER TABLE usage_rollup_minute ADD COLUMN ttft BLOB;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
@@ -294,8 +298,11 @@ static mm_status apply_migrations(mm_catalog *cat, mm_error *err)
         return st; /* another session migrated it meanwhile */
     if (version > SCHEMA_VERSION)
         return catalog_schema_check(cat, err);
-    for (int64_t step = version; step < SCHEMA_VERSION && st == MM_OK; step++)
+    for (int64_t step = version; step < SCHEMA_VERSION && st == MM_OK; step++) {
         st = cat_exec(cat, MIGRATIONS[step], err);
+        if (st == MM_OK && step + 1 == MM_MIGRATION_TTFT)
+            st = cat_rollup_fill_ttft(cat->db, err);
+    }
     if (st == MM_OK) {
         char sql[96];
         snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d",

@@ -2,6 +2,8 @@
  * in PostgreSQL types (BIGINT, BYTEA, DOUBLE PRECISION, identities), usage partitioned by month. */
 #include "catalog/catalog_schema_pg.h"
 
+#include "catalog/catalog_internal.h"
+
 #include <stdio.h>
 
 #define APPLICATION "MMAD"
@@ -171,6 +173,8 @@ static const char *const MIGRATIONS[] = {
      * updates its rows in place, and an update that fits its page leaves the indexes alone */
     "ALTER TABLE usage_rollup_minute SET (fillfactor = 50);"
     "ALTER TABLE usage_rollup_day SET (fillfactor = 50);",
+    /* 13: a minute's TTFT sketch (NULL for none), filled by cat_rollup_fill_ttft */
+    "ALTER TABLE usage_rollup_minute ADD COLUMN ttft BYTEA;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
@@ -248,8 +252,11 @@ static mm_status apply_migrations(db_conn *db, void *ctx, mm_error *err)
                      "  version INTEGER NOT NULL);"
                      "INSERT INTO mmadmin_schema VALUES ('" APPLICATION "', 0)",
                      "creating the catalog", err);
-    for (int64_t step = version; step < SCHEMA_VERSION && st == MM_OK; step++)
+    for (int64_t step = version; step < SCHEMA_VERSION && st == MM_OK; step++) {
         st = db_exec(db, MIGRATIONS[step], "upgrading the catalog", err);
+        if (st == MM_OK && step + 1 == MM_MIGRATION_TTFT)
+            st = cat_rollup_fill_ttft(db, err);
+    }
     if (st == MM_OK) {
         char sql[96];
         snprintf(sql, sizeof sql, "UPDATE mmadmin_schema SET version = %d", SCHEMA_VERSION);

@@ -1,6 +1,7 @@
-/* The last hour of usage as the health windows read it: the per-account minute rollups, and the
- * few raw events a window's state needs (the accounts' rows in ranges of minutes, read for all
- * accounts at once; an account's newest rate-limit cooldown, its streamed successes). */
+/* The last hour of usage as the health windows read it: the per-account minute rollups (with
+ * their latency and time-to-first-token sketches), and the few raw events a window's state needs
+ * (the accounts' rows in ranges of minutes, read for all accounts at once; an account's newest
+ * rate-limit cooldown). */
 #ifndef MM_CATALOG_HOUR_H
 #define MM_CATALOG_HOUR_H
 
@@ -19,6 +20,9 @@ typedef struct mm_hour_rollup {
         sums; /* events .. unpriced (the served sums zero: the windows do not read them) */
     const void *latency; /* the stored sketch (util/histogram's encoding) of its successes */
     size_t latency_size;
+    const void *ttft; /* the sketch of its successful streamed events' time to first token, the
+                         same encoding; NULL (size 0) when none */
+    size_t ttft_size;
 } mm_hour_rollup;
 /* false stops the read (the caller's error, e.g. out of memory). */
 typedef bool (*mm_hour_rollup_fn)(const mm_hour_rollup *row, void *ctx);
@@ -41,11 +45,6 @@ mm_status catalog_hour_rollups(mm_hour_reader *reader, int64_t since_ms, mm_hour
 mm_status catalog_hour_account_rollups(mm_hour_reader *reader, const char *account,
                                        int64_t since_ms, mm_hour_rollup_fn fn, void *ctx,
                                        mm_error *err);
-/* *small: the minute rollups from since_ms on hold at most events_an_account x the accounts in
- * the catalog events (how big the hour is before reading it; reads at most that many + 1 of the
- * hour's rows, as every row holds an event). */
-mm_status catalog_hour_is_small(mm_hour_reader *reader, int64_t since_ms, int64_t events_an_account,
-                                bool *small, mm_error *err);
 /* The account's events with from_ms <= ts_ms < to_ms and id <= max_id, ascending by (ts_ms, id),
  * with the columns the windows' state reads: id, ts_ms, kind, account, provider, outcome,
  * http_status, retry_after_ms, message (the rest zero, latency and TTFT -1). */
@@ -68,19 +67,5 @@ mm_status catalog_hour_events_in(mm_hour_reader *reader, const mm_hour_range *ra
  * *until_ms = its ts_ms + retry_after_ms, 0 when there is none. */
 mm_status catalog_hour_cooldown(mm_hour_reader *reader, const char *account, int64_t since_ms,
                                 int64_t max_id, int64_t *until_ms, mm_error *err);
-/* The account's successful streamed requests since since_ms with id <= upto_id (ts_ms and
- * ttft_ms set, streamed true; the rest as catalog_hour_events gives it), ascending by time:
- * the time to first token has no rollup. */
-mm_status catalog_hour_streamed(mm_hour_reader *reader, const char *account, int64_t since_ms,
-                                int64_t upto_id, mm_usage_fn fn, void *ctx, mm_error *err);
-
-/* catalog_hour_streamed of every account at once, ascending by (ts_ms, id): on PostgreSQL one
- * statement; on SQLite one range of ids (from the first stamped at or after since_ms), read only
- * when it spans fewer than max_span ids (an event stamped ahead of its time, or written long
- * after it, makes the range hold other hours' events): *read false otherwise, nothing given to
- * fn (read each account's with catalog_hour_streamed). */
-mm_status catalog_hour_streamed_all(mm_hour_reader *reader, int64_t since_ms, int64_t upto_id,
-                                    int64_t max_span, mm_usage_fn fn, void *ctx, bool *read,
-                                    mm_error *err);
 
 #endif

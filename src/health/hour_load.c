@@ -31,10 +31,6 @@ typedef struct hour_load {
     probe_minutes *probes; /* by window position, all zero for an account without probes: one
                               block for the load, freed with it */
     size_t n_probes;
-    int64_t hour_events;    /* the windows' events in the hour */
-    int64_t request_events; /* the minute rollups' requests in the hour... */
-    int64_t ok_requests;    /* ...and their successes */
-    bool streamed_read;     /* every account's streamed successes read at once */
     bool out_of_memory;
 } hour_load;
 
@@ -115,14 +111,13 @@ static bool add_rollup(const mm_hour_rollup *row, void *ctx)
     mm_account_window *win = mm_window_set_get(load->set, row->account);
     mm_window_counts counts = counts_of(&row->sums);
     int64_t minute = row->start_ms / MM_MINUTE_MS;
-    /* the sketch holds the minute's successes: none, nothing to decode */
-    size_t latency_size = ok_of(&counts) > 0 ? row->latency_size : 0;
-    if (!win || !mm_window_add_minute(win, minute, &counts, row->latency, latency_size))
+    /* the sketches hold the minute's successes: none, nothing to decode */
+    mm_minute_sketches sketches = {.latency = row->latency,
+                                   .latency_size = ok_of(&counts) > 0 ? row->latency_size : 0,
+                                   .ttft = row->ttft,
+                                   .ttft_size = row->ttft_size};
+    if (!win || !mm_window_add_minute(win, minute, &counts, &sketches))
         return false;
-    if (strcmp(row->kind, "request") == 0) {
-        load->request_events += counts.events;
-        load->ok_requests += ok_of(&counts);
-    }
     return strcmp(row->kind, "probe") != 0 || add_probes(load, row->account, minute, counts.events,
                                                          reached_of(&counts), ok_of(&counts));
 }
@@ -149,14 +144,6 @@ static void track_event(const mm_usage_event *ev, void *ctx)
 {
     hour_load *load = ctx;
     if (!load->out_of_memory && !mm_window_set_track(load->set, ev))
-        load->out_of_memory = true;
-}
-
-static void add_streamed(const mm_usage_event *ev, void *ctx)
-{
-    hour_load *load = ctx;
-    mm_account_window *win = mm_window_set_get(load->set, ev->account);
-    if (!load->out_of_memory && (!win || !mm_window_add_ttft(win, ev->ts_ms, ev->ttft_ms)))
         load->out_of_memory = true;
 }
 
@@ -305,57 +292,26 @@ static bool plan_ranges(const hour_load *load, const mm_account_window *win,
 }
 
 /* What the rollups tell about the account's state beyond its planned minutes' raw events
- * (folded already): the probe failures in the minutes not read, the cooldown and the streamed
- * successes' time to first token. */
+ * (folded already): the probe failures in the minutes not read and the cooldown. */
 static mm_status finish_state(hour_load *load, mm_account_window *win, const probe_minutes *probes,
                               mm_error *err)
 {
     minute_plan plan;
     plan_minutes(&plan, win, load->since_ms / MM_MINUTE_MS, probes);
     win->consecutive_probe_failures += (int)unread_probe_failures(&plan, probes);
-    mm_window_counts hour = {0};
-    for (int i = 0; i < plan.count; i++) {
-        hour.events += plan.slot[i].counts.events;
-        hour.errors += plan.slot[i].counts.errors;
-        hour.request_errors += plan.slot[i].counts.request_errors;
-        hour.rate_limited += plan.slot[i].counts.rate_limited;
-    }
-    mm_status st = MM_OK;
-    if (hour.rate_limited > 0)
-        st = catalog_hour_cooldown(load->reader, win->account, load->since_ms, load->max_id,
-                                   &win->cooldown_until_ms, err);
-    if (st == MM_OK && !load->streamed_read && ok_of(&hour) > (probes ? probes->ok : 0))
-        st = catalog_hour_streamed(load->reader, win->account, load->since_ms, load->rollups_upto,
-                                   add_streamed, load, err);
-    return st;
-}
-
-/* At most this many ids an event in the hour, the streamed successes of every account are read
- * in one range of ids (catalog_hour_streamed_all) rather than an account at a time. */
-#define STREAMED_SPAN_AN_EVENT 4
-
-/* Whether every account's streamed successes are read at once: when requests are half the
- * hour's events or more (the one read costs the hour's events, about 2,000 instructions each on
- * SQLite, an account's read about 4,500 an event of its hour; an hour of probe rounds and a few
- * requests is read an account at a time). None when the rollups hold no successful request. */
-static mm_status read_streamed(hour_load *load, mm_error *err)
-{
-    if (!load->ok_requests) {
-        load->streamed_read = true;
-        return MM_OK;
-    }
-    if (2 * load->request_events < load->hour_events)
-        return MM_OK;
-    return catalog_hour_streamed_all(load->reader, load->since_ms, load->rollups_upto,
-                                     STREAMED_SPAN_AN_EVENT * load->hour_events + 1024,
-                                     add_streamed, load, &load->streamed_read, err);
+    int64_t rate_limited = 0;
+    for (int i = 0; i < plan.count; i++)
+        rate_limited += plan.slot[i].counts.rate_limited;
+    if (rate_limited > 0)
+        return catalog_hour_cooldown(load->reader, win->account, load->since_ms, load->max_id,
+                                     &win->cooldown_until_ms, err);
+    return MM_OK;
 }
 
 /* The state of the first `count` windows (those with events in the hour): the raw events of
  * every account's planned minutes in one read (catalog_hour_events_in: one statement on
- * PostgreSQL), every account's streamed successes in one read when all accounts are loaded,
- * then what the rollups tell about the rest, an account at a time. */
-static mm_status load_states(hour_load *load, size_t count, bool every_account, mm_error *err)
+ * PostgreSQL), then what the rollups tell about the rest, an account at a time. */
+static mm_status load_states(hour_load *load, size_t count, mm_error *err)
 {
     range_list ranges = {0};
     mm_status st = MM_OK;
@@ -367,10 +323,6 @@ static mm_status load_states(hour_load *load, size_t count, bool every_account, 
         st = catalog_hour_events_in(load->reader, ranges.items, ranges.count, load->max_id,
                                     track_event, load, err);
     free(ranges.items);
-    /* the windows hold every account with events in the hour, so each streamed success has
-     * its window; listed accounts are read apart (the range holds the others' too) */
-    if (st == MM_OK && every_account)
-        st = read_streamed(load, err);
     for (size_t i = 0; st == MM_OK && !load->out_of_memory && i < count; i++)
         st = finish_state(load, load->set->items[i], i < load->n_probes ? &load->probes[i] : NULL,
                           err);
@@ -411,14 +363,9 @@ static mm_status load_hour_in(hour_load *load, mm_catalog *cat, const mm_account
                               mm_error *err)
 {
     mm_status st = MM_OK;
-    if (!accounts) { /* every account: the size of the hour first */
-        bool small = false;
-        st =
-            catalog_hour_is_small(load->reader, load->since_ms, RAW_EVENTS_AN_ACCOUNT, &small, err);
-        if (st == MM_OK && small)
-            return load_raw(cat, accounts, load, err);
-    }
-    if (st == MM_OK && !accounts)
+    /* no size check before: a small hour has few rows (each holds an event or more), so reading
+     * them costs little, and a big one is read once, not once in part to size it */
+    if (!accounts)
         st = catalog_hour_rollups(load->reader, load->since_ms, add_rollup, load, err);
     for (size_t i = 0; accounts && st == MM_OK && i < accounts->count; i++)
         st = catalog_hour_account_rollups(load->reader, accounts->items[i].name, load->since_ms,
@@ -432,7 +379,6 @@ static mm_status load_hour_in(hour_load *load, mm_catalog *cat, const mm_account
     for (size_t i = 0; i < load->set->count; i++)
         for (int m = 0; m < load->set->items[i]->n_slots; m++)
             events += load->set->items[i]->slots[m].events;
-    load->hour_events = events;
     if (st == MM_OK && events <= RAW_EVENTS_AN_ACCOUNT * (int64_t)load->set->count) {
         mm_window_set_free(load->set);
         mm_window_set_init(load->set, load->now_ms);
@@ -441,7 +387,7 @@ static mm_status load_hour_in(hour_load *load, mm_catalog *cat, const mm_account
     }
     /* the windows made so far are those with events in the hour: the state of each */
     if (st == MM_OK)
-        st = load_states(load, load->set->count, !accounts, err);
+        st = load_states(load, load->set->count, err);
     if (st == MM_OK && load->out_of_memory)
         st = mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory loading the last hour");
     return st;

@@ -331,13 +331,21 @@ void mm_minute_counts(const mm_account_window *win, const mm_minute_slot *slot,
     out->unpriced = d->unpriced;
 }
 
-/* Adds a streamed success's time to first token to the slot's sketch, made at the first. */
-static bool add_ttft(mm_account_window *win, mm_minute_slot *slot, int64_t ttft_ms)
+/* The slot's TTFT sketch, made at the minute's first streamed success; NULL when out of
+ * memory. */
+static mm_histogram *ttft_of(mm_account_window *win, mm_minute_slot *slot)
 {
     mm_minute_detail *d = detail_of(win, slot);
-    if (!d || (!d->ttft && !(d->ttft = calloc(1, sizeof *d->ttft))))
-        return false;
-    return mm_histogram_add(d->ttft, ttft_ms);
+    if (d && !d->ttft)
+        d->ttft = calloc(1, sizeof *d->ttft);
+    return d ? d->ttft : NULL;
+}
+
+/* Adds a streamed success's time to first token to the slot's sketch. */
+static bool add_ttft(mm_account_window *win, mm_minute_slot *slot, int64_t ttft_ms)
+{
+    mm_histogram *ttft = ttft_of(win, slot);
+    return ttft && mm_histogram_add(ttft, ttft_ms);
 }
 
 /* Adds a success's latency to the slot's sketch. */
@@ -463,7 +471,7 @@ bool mm_window_set_count(mm_window_set *set, const mm_usage_event *ev)
     count_event(&counts, ev, verdict);
     if (!add_to_slot(win, slot, &counts))
         return false;
-    if (ok && ev->streamed && ev->ttft_ms >= 0 && !add_ttft(win, slot, ev->ttft_ms))
+    if (catalog_usage_has_ttft(ev) && !add_ttft(win, slot, ev->ttft_ms))
         return false;
     return !(ok && ev->latency_ms >= 0) || add_latency(win, slot, ev->latency_ms);
 }
@@ -474,7 +482,7 @@ bool mm_window_set_fold(mm_window_set *set, const mm_usage_event *ev)
 }
 
 bool mm_window_add_minute(mm_account_window *win, int64_t minute, const mm_window_counts *counts,
-                          const void *latency, size_t latency_size)
+                          const mm_minute_sketches *sketches)
 {
     mm_minute_slot *slot;
     if (minute < 0 || !slot_for(win, minute, &slot))
@@ -485,21 +493,20 @@ bool mm_window_add_minute(mm_account_window *win, int64_t minute, const mm_windo
         return false;
     mm_histogram sketch;
     mm_histogram_init(&sketch);
-    bool ok = !latency_size || mm_histogram_merge_encoded(&sketch, latency, latency_size);
+    bool ok = !sketches->latency_size ||
+              mm_histogram_merge_encoded(&sketch, sketches->latency, sketches->latency_size);
     if (ok && sketch.count > 0) { /* a minute without successes keeps no detail for it */
         mm_minute_detail *d = detail_of(win, slot);
         ok = d && mm_histogram_merge(&d->latency, &sketch);
     }
+    if (ok && sketches->ttft_size) {
+        mm_histogram_reset(&sketch);
+        mm_histogram *ttft = NULL;
+        ok = mm_histogram_merge_encoded(&sketch, sketches->ttft, sketches->ttft_size) &&
+             (ttft = ttft_of(win, slot)) && mm_histogram_merge(ttft, &sketch);
+    }
     mm_histogram_free(&sketch);
     return ok;
-}
-
-bool mm_window_add_ttft(mm_account_window *win, int64_t ts_ms, int64_t ttft_ms)
-{
-    mm_minute_slot *slot;
-    if (ts_ms < 0 || ttft_ms < 0 || !slot_for(win, ts_ms / MM_MINUTE_MS, &slot))
-        return ts_ms < 0 || ttft_ms < 0;
-    return !slot || add_ttft(win, slot, ttft_ms);
 }
 
 const mm_minute_slot *mm_window_minute(const mm_account_window *win, int64_t minute)

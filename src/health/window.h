@@ -126,13 +126,17 @@ bool mm_window_set_fold(mm_window_set *set, const mm_usage_event *ev);
 bool mm_window_set_track(mm_window_set *set, const mm_usage_event *ev);
 /* The counting part: the event's minute slot (counts, latency and TTFT sketches). */
 bool mm_window_set_count(mm_window_set *set, const mm_usage_event *ev);
-/* Adds a minute's sums from the rollups to its slot: counts, and the latency sketch in
- * util/histogram's encoding (latency_size 0: none). false when out of memory or the sketch is
- * malformed. */
+/* A minute's sketches as the rollups store them (util/histogram's encoding; size 0: none). */
+typedef struct mm_minute_sketches {
+    const void *latency; /* its successes' latency */
+    size_t latency_size;
+    const void *ttft; /* its successful streamed events' time to first token */
+    size_t ttft_size;
+} mm_minute_sketches;
+/* Adds a minute's sums from the rollups to its slot: counts and sketches. false when out of
+ * memory or a sketch is malformed. */
 bool mm_window_add_minute(mm_account_window *win, int64_t minute, const mm_window_counts *counts,
-                          const void *latency, size_t latency_size);
-/* Adds a streamed success's time to first token (ms) to its minute's sketch. */
-bool mm_window_add_ttft(mm_account_window *win, int64_t ts_ms, int64_t ttft_ms);
+                          const mm_minute_sketches *sketches);
 /* The slot of that minute (ts_ms / 60000), or NULL when the window has none. */
 const mm_minute_slot *mm_window_minute(const mm_account_window *win, int64_t minute);
 /* The detail of win's slot (one of win->slots), or NULL when it has none. */

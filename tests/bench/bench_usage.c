@@ -50,6 +50,8 @@ static void fill_event(mm_usage_event *ev, long i, int64_t now)
     ev->tokens_out = 20 + i % 300;
     ev->cost_micros = ev->tokens_in * 15 / 100 + ev->tokens_out * 60 / 100;
     ev->retry_after_ms = i % 20 ? -1 : 7000;
+    ev->streamed = i % 20 && i % 7 == 1; /* one success in seven, as bench_scale's */
+    ev->ttft_ms = ev->streamed ? 20 + i % 80 : -1;
 }
 
 /* The reference: the usage_events table and indexes of the catalog's schema (migrations 1 and

@@ -1,7 +1,8 @@
 /* Unit tests of the usage rollups: equal to a recount of the raw events after random ingest
  * (batches and single inserts), after plain-SQL writes and the migration's backfill, across
- * pruning and a month boundary (fixed clock); figures beyond the bounds (sums fit int64); the
- * month's cost per account; the retention setting; the latency sketch. */
+ * pruning and a month boundary (fixed clock); the minutes' TTFT sketches, also across migration
+ * 13; figures beyond the bounds (sums fit int64); the month's cost per account; the retention
+ * setting; the latency sketch. */
 #include "test_catalog_util.h"
 #include "test_rollup_recount.h"
 
@@ -9,6 +10,7 @@
 
 #include "catalog/admission.h"
 #include "catalog/catalog_internal.h"
+#include "catalog/hour.h"
 #include "catalog/month_cost.h"
 #include "util/clock.h"
 
@@ -51,6 +53,9 @@ static mm_usage_event random_event(uint64_t *seed)
     ev.usage_estimated = r % 11 == 0;
     ev.cost_micros = r % 13 == 0 ? -1 : (int64_t)(r % 5000);
     ev.retry_after_ms = -1;
+    /* a third streamed, of any outcome; one stream in nine failed before its first byte */
+    ev.streamed = r / 7 % 3 == 0;
+    ev.ttft_ms = ev.streamed && r / 7 % 9 ? ev.latency_ms / 2 : -1;
     return ev;
 }
 
@@ -108,11 +113,112 @@ static void assert_all_rollups_exact(mm_catalog *cat, bool with_minutes)
         assert_rollup_equals_recount(cat, &minutes);
 }
 
+/* A minute row's TTFT sketch as stored and as recounted from the raw events. */
+typedef struct ttft_minute {
+    char account[16], kind[8];
+    int64_t start_ms;
+    unsigned char *stored; /* a copy; NULL for NULL */
+    size_t stored_size;
+    int64_t events, raw_events; /* the row's events; its minute's raw events of its kind */
+    mm_histogram recount;
+} ttft_minute;
+
+typedef struct ttft_check {
+    ttft_minute *rows;
+    size_t count;
+    int64_t from_ms, recounted;
+    bool partial; /* rows may hold part of their minute's events (their TTFT: NULL) */
+} ttft_check;
+
+static bool keep_minute(const mm_hour_rollup *row, void *ctx)
+{
+    ttft_check *c = ctx;
+    ttft_minute *m = &c->rows[c->count++];
+    mm_copy(m->account, sizeof m->account, row->account);
+    mm_copy(m->kind, sizeof m->kind, row->kind);
+    m->start_ms = row->start_ms;
+    assert_true(c->count <= N_ACCOUNTS * 2 * 2880);
+    m->stored = row->ttft_size ? malloc(row->ttft_size) : NULL;
+    if (m->stored)
+        memcpy(m->stored, row->ttft, row->ttft_size);
+    m->stored_size = row->ttft_size;
+    m->events = row->sums.events;
+    m->raw_events = 0;
+    mm_histogram_init(&m->recount);
+    return true;
+}
+
+/* The test's own reading of the rule: successful streamed events that had a first token. */
+static void recount_ttft(const mm_usage_event *ev, void *ctx)
+{
+    ttft_check *c = ctx;
+    if (ev->ts_ms < c->from_ms)
+        return;
+    bool counted = strcmp(ev->outcome, "ok") == 0 && ev->streamed && ev->ttft_ms >= 0;
+    for (size_t i = 0; i < c->count; i++) {
+        ttft_minute *m = &c->rows[i];
+        if (m->start_ms == ev->ts_ms - ev->ts_ms % 60000 && strcmp(m->account, ev->account) == 0 &&
+            strcmp(m->kind, ev->kind) == 0) {
+            m->raw_events++;
+            if (counted)
+                mm_histogram_add(&m->recount, ev->ttft_ms);
+            c->recounted += counted;
+            return;
+        }
+    }
+    if (counted)
+        fail_msg("a streamed success at %lld has no minute rollup", (long long)ev->ts_ms);
+}
+
+/* Every minute rollup's TTFT sketch (read as the hour's reader reads it) byte for byte equal to
+ * the encoded recount of its raw events (NULL when it has none), over the minutes kept before
+ * the fake now; returns how many streamed successes they hold. Each row holds all its minute's
+ * events, or with partial (after migration 13) fewer, and then no TTFT sketch. */
+static int64_t assert_ttft_recount(mm_catalog *cat, bool partial)
+{
+    mm_error err;
+    static ttft_minute rows[N_ACCOUNTS * 2 * 2880 + 1]; /* accounts x kinds x minutes */
+    ttft_check c = {
+        .rows = rows, .from_ms = 1775304000000LL - MM_ROLLUP_MINUTE_KEEP_MS, .partial = partial};
+    mm_hour_reader *reader;
+    int64_t max_id, upto;
+    assert_int_equal(catalog_hour_open(cat, &reader, &max_id, &upto, &err), MM_OK);
+    assert_int_equal(catalog_hour_rollups(reader, c.from_ms, keep_minute, &c, &err), MM_OK);
+    catalog_hour_close(reader);
+    assert_true(c.count > 0);
+    assert_int_equal(catalog_usage_since_id(cat, 0, 0, recount_ttft, &c, NULL, &err), MM_OK);
+    for (size_t i = 0; i < c.count; i++) {
+        ttft_minute *m = &c.rows[i];
+        size_t size = m->recount.count ? mm_histogram_encoded_size(&m->recount) : 0;
+        unsigned char expected[16 + 6 * MM_HIST_BUCKETS];
+        if (m->events != m->raw_events) {
+            assert_true(c.partial && m->events < m->raw_events);
+            c.recounted -= (int64_t)m->recount.count;
+            mm_histogram_reset(&m->recount);
+            size = 0;
+        }
+        if (size)
+            mm_histogram_encode(&m->recount, expected);
+        if (size != m->stored_size || (size && memcmp(expected, m->stored, size) != 0))
+            fail_msg("%s %s minute %lld: TTFT sketch of %zu bytes, recount %zu bytes", m->account,
+                     m->kind, (long long)m->start_ms, m->stored_size, size);
+        free(m->stored);
+        mm_histogram_free(&m->recount);
+    }
+    return c.recounted;
+}
+
+static int64_t assert_ttft_equals_recount(mm_catalog *cat)
+{
+    return assert_ttft_recount(cat, false);
+}
+
 static void rollups_equal_a_recount_after_random_ingest(void **state)
 {
     catalog_fixture *fx = *state;
     ingest(fx->cat, 0x9e3779b97f4a7c15ULL, N_EVENTS);
     assert_all_rollups_exact(fx->cat, true);
+    assert_true(assert_ttft_equals_recount(fx->cat) > 50);
 }
 
 /* Batches as a gateway sends them (hundreds of events: PostgreSQL takes them by COPY), each
@@ -134,6 +240,7 @@ static void large_batches_equal_a_recount(void **state)
     }
     assert_int_equal(catalog_usage_count(fx->cat), 2000);
     assert_all_rollups_exact(fx->cat, true);
+    assert_true(assert_ttft_equals_recount(fx->cat) > 50);
 }
 
 static void a_failed_batch_adds_nothing_to_the_rollups(void **state)
@@ -321,15 +428,18 @@ static void migration_12_keeps_the_rollups(void **state)
     assert_int_equal(
         cat_exec(fx->cat,
                  fx->postgres
-                     ? "ALTER TABLE usage_rollup_minute RESET (fillfactor); "
+                     ? "ALTER TABLE usage_rollup_minute DROP COLUMN ttft; " /* 13's */
+                       "ALTER TABLE usage_rollup_minute RESET (fillfactor); "
                        "ALTER TABLE usage_rollup_day RESET (fillfactor); "
                        "UPDATE mmadmin_schema SET version = 11"
-                     : OLD_ROLLUP_LAYOUT("usage_rollup_minute") OLD_ROLLUP_LAYOUT(
-                           "usage_rollup_day") "CREATE INDEX usage_rollup_minute_by_start ON "
-                                               "usage_rollup_minute(start_ms); "
-                                               "CREATE INDEX usage_rollup_day_by_start ON "
-                                               "usage_rollup_day(start_ms, scope); "
-                                               "PRAGMA user_version = 11",
+                     : "ALTER TABLE usage_rollup_minute DROP COLUMN ttft; " OLD_ROLLUP_LAYOUT(
+                           "usage_rollup_minute")
+                           OLD_ROLLUP_LAYOUT(
+                               "usage_rollup_day") "CREATE INDEX usage_rollup_minute_by_start ON "
+                                                   "usage_rollup_minute(start_ms); "
+                                                   "CREATE INDEX usage_rollup_day_by_start ON "
+                                                   "usage_rollup_day(start_ms, scope); "
+                                                   "PRAGMA user_version = 11",
                  &err),
         MM_OK);
     catalog_close(fx->cat);
@@ -353,7 +463,97 @@ static void migration_12_keeps_the_rollups(void **state)
         assert_int_equal(keyed, 2);
     }
     assert_all_rollups_exact(fx->cat, true);
+    assert_ttft_equals_recount(fx->cat);
     ingest(fx->cat, 13, 700);
+    assert_all_rollups_exact(fx->cat, true);
+    assert_ttft_equals_recount(fx->cat);
+}
+
+/* Copies of the streamed events stamped from_ms <= ts_ms < to_ms, 1 ms later and 3 ms slower to
+ * their first token, written around mmadmin (plain SQL: above the rollups' position). */
+static void copy_streamed_events(mm_catalog *cat, int64_t from_ms, int64_t to_ms)
+{
+    mm_error err;
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO usage_events(ts_ms, kind, account, provider, workspace, model, "
+             "provider_model, outcome, http_status, latency_ms, tokens_in, tokens_out, "
+             "cost_micros, retry_after_ms, message, ttft_ms) SELECT ts_ms + 1, kind, account, "
+             "provider, workspace, model, provider_model, outcome, http_status, latency_ms, "
+             "tokens_in, tokens_out, cost_micros, retry_after_ms, message, ttft_ms + 3 FROM "
+             "usage_events WHERE ttft_ms IS NOT NULL AND ts_ms >= %lld AND ts_ms < %lld",
+             (long long)from_ms, (long long)to_ms);
+    assert_int_equal(cat_exec(cat, sql, &err), MM_OK);
+}
+
+/* The catalog made a schema-12 one: its minute rollups without migration 13's TTFT sketch. */
+static void back_to_schema_12(catalog_fixture *fx)
+{
+    mm_error err;
+    assert_int_equal(cat_exec(fx->cat,
+                              fx->postgres ? "ALTER TABLE usage_rollup_minute DROP COLUMN ttft; "
+                                             "UPDATE mmadmin_schema SET version = 12"
+                                           : "ALTER TABLE usage_rollup_minute DROP COLUMN ttft; "
+                                             "PRAGMA user_version = 12",
+                              &err),
+                     MM_OK);
+}
+
+/* A minute row holding only part of its minute's events (events written around mmadmin into a
+ * minute older than the minute rollups' 48 h when caught up: in its day row, not its minute row)
+ * gets no TTFT sketch at migration 13: which of the raw events it holds cannot be told. */
+static void migration_13_leaves_a_partial_minute_without_a_sketch(void **state)
+{
+    catalog_fixture *fx = *state;
+    mm_error err;
+    ingest(fx->cat, 23, 2500);
+    int64_t edge = 1775304000000LL - MM_ROLLUP_MINUTE_KEEP_MS; /* the minute rollups' first */
+    copy_streamed_events(fx->cat, edge, edge + 6 * 3600000);
+    setenv("MM_FAKE_NOW_MS", "1775329200000", 1); /* 7 h later: those minutes are past 48 h */
+    catalog_close(fx->cat);
+    fx->cat = fixture_open(fx->path);
+    mm_usage_event ev = random_event(&(uint64_t){24});
+    ev.ts_ms = 1775320000000LL;
+    assert_int_equal(catalog_usage_insert(fx->cat, &ev, &err), MM_OK); /* PostgreSQL's catch-up */
+    back_to_schema_12(fx);
+    catalog_close(fx->cat);
+    fx->cat = fixture_open(fx->path);
+    int64_t partial = 0;
+    assert_int_equal(cat_query_int(fx->cat,
+                                   "SELECT count(*) FROM usage_rollup_minute r WHERE ttft IS NULL "
+                                   "AND events < (SELECT count(*) FROM usage_events e WHERE "
+                                   "e.account = r.name AND e.kind = r.kind AND e.ts_ms >= "
+                                   "r.start_ms AND e.ts_ms < r.start_ms + 60000)",
+                                   NULL, &partial, &err),
+                     MM_OK);
+    assert_true(partial > 10);
+    assert_true(assert_ttft_recount(fx->cat, true) > 50);
+    assert_all_rollups_exact(fx->cat, false);
+}
+
+/* A catalog of schema 12 (minute rollups without TTFT sketches) gets them at migration 13 from
+ * the raw events each minute row holds; events written around mmadmin after the rollups'
+ * position are not in them but folded in by the next write, sketch included; later writes add
+ * to them. */
+static void migration_13_fills_the_ttft_sketches_from_the_raw_events(void **state)
+{
+    catalog_fixture *fx = *state;
+    ingest(fx->cat, 21, 2500);
+    int64_t before = assert_ttft_equals_recount(fx->cat);
+    assert_true(before > 50);
+    back_to_schema_12(fx);
+    catalog_close(fx->cat);
+    fx->cat = fixture_open(fx->path);
+    assert_int_equal(assert_ttft_equals_recount(fx->cat), before);
+    assert_all_rollups_exact(fx->cat, true);
+
+    /* again, with streamed successes written around mmadmin (above the rollups' position) */
+    back_to_schema_12(fx);
+    copy_streamed_events(fx->cat, 0, INT64_MAX);
+    catalog_close(fx->cat);
+    fx->cat = fixture_open(fx->path);
+    ingest(fx->cat, 22, 40); /* PostgreSQL catches up at a write */
+    assert_true(assert_ttft_equals_recount(fx->cat) > 2 * before);
     assert_all_rollups_exact(fx->cat, true);
 }
 
@@ -635,6 +835,10 @@ int main(void)
             catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(migration_12_keeps_the_rollups, catalog_fixture_setup,
                                         catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(migration_13_fills_the_ttft_sketches_from_the_raw_events,
+                                        catalog_fixture_setup, catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(migration_13_leaves_a_partial_minute_without_a_sketch,
+                                        catalog_fixture_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(month_costs_equal_a_recount_of_the_raw_events,
                                         catalog_fixture_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(

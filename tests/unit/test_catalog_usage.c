@@ -568,8 +568,10 @@ static void migration_11_keeps_the_events(void **state)
     }
     assert_int_equal(cat_exec(fx->cat,
                               fx->postgres ? "ALTER TABLE usage_events DROP COLUMN ttft_ms; "
+                                             "ALTER TABLE usage_rollup_minute DROP COLUMN ttft; "
                                              "UPDATE mmadmin_schema SET version = 10"
                                            : "ALTER TABLE usage_events DROP COLUMN ttft_ms; "
+                                             "ALTER TABLE usage_rollup_minute DROP COLUMN ttft; "
                                              "PRAGMA user_version = 10",
                               &err),
                      MM_OK);

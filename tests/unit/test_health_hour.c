@@ -292,9 +292,9 @@ static void rollups_give_the_windows_of_the_raw_events(void **state)
     assert_rollups_match_raw(f, NOW);
 }
 
-/* A streamed success stored first and thousands of older events after it: the hour's first id is
- * far below the rest of the hour, so its streamed successes are read an account at a time
- * rather than as one range of ids holding the older events; the windows are the same. */
+/* A streamed success stored first and thousands of older events after it (the hour's first id far
+ * below the rest of the hour): its time to first token comes with its minute rollup's sketch
+ * whatever the ids; the windows are the same as the raw events' fold. */
 static void an_hour_far_apart_in_ids_gives_the_same_windows(void **state)
 {
     fixture *f = *state;
