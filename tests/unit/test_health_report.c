@@ -4,14 +4,13 @@
  * settings table the loaders and the CLI share, and the monitor's account list. */
 #include "testutil.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "catalog/db_engine.h"
 #include "health/report.h"
+#include "test_late_writer.h"
 #include "util/clock.h"
 
 #define T0 INT64_C(1767225600000) /* 2026-01-01 00:00:00 UTC */
@@ -334,32 +333,6 @@ static void the_month_added_to_built_figures_is_a_whole_build(void **state)
 
 /* ---- ids committed out of order (PostgreSQL's sequence) ---- */
 
-typedef struct late_writer {
-    mm_catalog *cat; /* a connection of its own */
-    mm_usage_event ev;
-    mm_status status;
-    mm_error err;
-} late_writer;
-
-static void *write_late(void *arg)
-{
-    late_writer *w = arg;
-    w->status = catalog_usage_insert(w->cat, &w->ev, &w->err);
-    return NULL;
-}
-
-static int64_t query_int(db_conn *db, const char *sql)
-{
-    db_stmt *stmt = NULL;
-    mm_error err = {0};
-    if (db_prepare(db, sql, &stmt, &err) != MM_OK)
-        fail_msg("%s: %s", sql, err.message);
-    assert_int_equal(db_step(stmt), DB_ROW);
-    int64_t value = db_column_int64(stmt, 0);
-    db_finalize(stmt);
-    return value;
-}
-
 typedef struct folded {
     mm_window_set *set;
     mm_id_gaps *month_missing;
@@ -415,34 +388,15 @@ static void an_id_committed_after_a_higher_one_is_tailed_once(void **state)
     assert_int_equal(tail.last_id, 1);
 
     /* the rollups' position row held: the late writer's event takes id 2, then waits */
-    db_conn *lock = NULL;
-    db_open_options opts = {0};
-    assert_int_equal(db_open(catalog_path(f->cat), &opts, &lock, &err), MM_OK);
-    assert_int_equal(db_exec(lock,
-                             "BEGIN; UPDATE meta SET value = value WHERE key = 'rollups_upto_id'",
-                             "locking", &err),
-                     MM_OK);
-    late_writer late = {.ev = request(now - 2000, 250)};
-    mm_catalog_options copts = {.path = catalog_path(f->cat)};
-    assert_int_equal(catalog_open(&copts, &late.cat, &err), MM_OK);
-    pthread_t writer;
-    assert_int_equal(pthread_create(&writer, NULL, write_late, &late), 0);
+    late_writer late;
+    late_writer_start(&late, catalog_path(f->cat), request(now - 2000, 250));
     db_conn *watch = NULL;
+    db_open_options opts = {0};
     assert_int_equal(db_open(catalog_path(f->cat), &opts, &watch, &err), MM_OK);
-    for (int i = 0;
-         i < 2000 && query_int(watch, "SELECT count(*) FROM pg_locks WHERE NOT granted") == 0; i++)
-        usleep(5000); /* a bound on the wait, not a timing check */
-    assert_true(query_int(watch, "SELECT last_value FROM usage_events_id_seq") == 2);
+    assert_true(late_query_int(watch, "SELECT last_value FROM usage_events_id_seq") == 2);
 
-    char sql[512];
-    snprintf(sql, sizeof sql,
-             "INSERT INTO usage_events(ts_ms, kind, account, provider, workspace, model, "
-             "provider_model, outcome, http_status, latency_ms, tokens_in, tokens_out, "
-             "cost_micros, retry_after_ms, message) VALUES (%lld, 'request', 'b', "
-             "'openai-compatible', '', '', '', 'ok', 200, 100, 10, 0, 250, -1, '')",
-             (long long)(now - 1000));
-    assert_int_equal(db_exec(watch, sql, "writing around the rollups", &err), MM_OK);
-    assert_int_equal(query_int(watch, "SELECT max(id) FROM usage_events"), 3);
+    insert_around_rollups(watch, "b", now - 1000);
+    assert_int_equal(late_query_int(watch, "SELECT max(id) FROM usage_events"), 3);
     folded fold = {.set = &set, .month_missing = &month_missing};
     size_t count = 0;
     assert_int_equal(catalog_usage_tail_read(f->cat, &tail, 100, fold_counted, &fold, &count, &err),
@@ -465,10 +419,7 @@ static void an_id_committed_after_a_higher_one_is_tailed_once(void **state)
     assert_int_equal(served_tail.last_id, 3);
     assert_int_equal(requests_of(&served, "a"), 1);
 
-    assert_int_equal(db_exec(lock, "ROLLBACK", "unlocking", &err), MM_OK);
-    pthread_join(writer, NULL);
-    if (late.status != MM_OK)
-        fail_msg("the late write: %s", late.err.message);
+    late_writer_commit(&late);
     assert_int_equal(late.ev.id, 2);
     for (int round = 0; round < 2; round++) { /* once, then never again */
         assert_int_equal(
@@ -487,8 +438,6 @@ static void an_id_committed_after_a_higher_one_is_tailed_once(void **state)
         assert_int_equal(requests_of(&served, "a"), 2);
     }
     db_close(watch);
-    db_close(lock);
-    catalog_close(late.cat);
     catalog_usage_tail_free(&tail);
     catalog_usage_tail_free(&served_tail);
     mm_id_gaps_free(&month_missing);
