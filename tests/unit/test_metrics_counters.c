@@ -1,43 +1,11 @@
 /* Unit tests of the exporter's counters on a real catalog: the events recorded after the start
  * counted once each, and on PostgreSQL an event whose id commits after a higher one was read
  * counted once, when it commits. */
-#include "testutil.h"
-
-#include <stdlib.h>
-#include <string.h>
+#include "test_catalog_util.h"
 
 #include "metrics/counters.h"
 #include "test_late_writer.h"
 #include "util/clock.h"
-
-typedef struct fixture {
-    char *dir;
-    mm_catalog *cat;
-} fixture;
-
-static int setup(void **state)
-{
-    testutil_set_master_key();
-    fixture *f = calloc(1, sizeof *f);
-    f->dir = testutil_tempdir();
-    char path[1024];
-    testutil_catalog_address(f->dir, path, sizeof path);
-    mm_catalog_options opts = {.path = path, .create = true};
-    mm_error err = {0};
-    if (catalog_open(&opts, &f->cat, &err) != MM_OK)
-        fail_msg("catalog_open: %s", err.message);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    catalog_close(f->cat);
-    testutil_rmtree(f->dir);
-    free(f);
-    return 0;
-}
 
 static mm_usage_event request(const char *account, int64_t ts_ms)
 {
@@ -55,7 +23,7 @@ static mm_usage_event request(const char *account, int64_t ts_ms)
     return ev;
 }
 
-static void insert(fixture *f, const char *account, int64_t ts_ms)
+static void insert(catalog_fixture *f, const char *account, int64_t ts_ms)
 {
     mm_usage_event ev = request(account, ts_ms);
     mm_error err = {0};
@@ -72,7 +40,7 @@ static int64_t requests_of(const mm_metrics_counters *c, const char *account)
     return 0;
 }
 
-static void update(fixture *f, mm_metrics_counters *c)
+static void update(catalog_fixture *f, mm_metrics_counters *c)
 {
     mm_error err = {0};
     if (metrics_counters_update(c, f->cat, &err) != MM_OK)
@@ -83,7 +51,7 @@ static void update(fixture *f, mm_metrics_counters *c)
  * counters are brought up to date. */
 static void the_events_after_the_start_are_counted_once(void **state)
 {
-    fixture *f = *state;
+    catalog_fixture *f = *state;
     int64_t now = mm_now_ms();
     insert(f, "a", now - 5000);
     mm_metrics_counters c;
@@ -104,7 +72,7 @@ static void the_events_after_the_start_are_counted_once(void **state)
 static void an_id_committed_after_a_higher_one_is_counted_once(void **state)
 {
     POSTGRES_ONLY("SQLite commits ids in order: one writer at a time");
-    fixture *f = *state;
+    catalog_fixture *f = *state;
     int64_t now = mm_now_ms();
     insert(f, "a", now - 5000); /* id 1: before the start */
     mm_metrics_counters c;
@@ -112,10 +80,10 @@ static void an_id_committed_after_a_higher_one_is_counted_once(void **state)
     assert_int_equal(metrics_counters_init(&c, f->cat, now, &err), MM_OK);
 
     late_writer late;
-    late_writer_start(&late, catalog_path(f->cat), request("a", now - 4000));
+    late_writer_start(&late, f->path, request("a", now - 4000));
     db_conn *watch = NULL;
     db_open_options opts = {0};
-    assert_int_equal(db_open(catalog_path(f->cat), &opts, &watch, &err), MM_OK);
+    assert_int_equal(db_open(f->path, &opts, &watch, &err), MM_OK);
     assert_int_equal(late_query_int(watch, "SELECT last_value FROM usage_events_id_seq"), 2);
     insert_around_rollups(watch, "b", now - 3000);
     assert_int_equal(late_query_int(watch, "SELECT max(id) FROM usage_events"), 3);
@@ -137,10 +105,10 @@ static void an_id_committed_after_a_higher_one_is_counted_once(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(the_events_after_the_start_are_counted_once, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(an_id_committed_after_a_higher_one_is_counted_once, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(the_events_after_the_start_are_counted_once,
+                                        catalog_fixture_setup, catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(an_id_committed_after_a_higher_one_is_counted_once,
+                                        catalog_fixture_setup, catalog_fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
