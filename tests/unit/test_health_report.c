@@ -10,8 +10,10 @@
 
 #include "catalog/db_engine.h"
 #include "health/report.h"
+#include "health/status.h"
 #include "test_late_writer.h"
 #include "util/clock.h"
+#include "util/text.h"
 
 #define T0 INT64_C(1767225600000) /* 2026-01-01 00:00:00 UTC */
 #define DAY_MS INT64_C(86400000)
@@ -331,6 +333,108 @@ static void the_month_added_to_built_figures_is_a_whole_build(void **state)
     health_accounts_free(&accounts);
 }
 
+/* ---- an account the prober skips: its stored key cannot be decrypted ---- */
+
+typedef struct reasons {
+    char of[3][MM_HEALTH_LINE_MAX]; /* accounts "b", "c" and the long name, in list order */
+    mm_health status[3];
+} reasons;
+
+static bool keep_reason(const mm_health_figures *f, bool last, void *ctx)
+{
+    (void)last;
+    reasons *r = ctx;
+    size_t i = strcmp(f->account, "b") == 0 ? 0 : strcmp(f->account, "c") == 0 ? 1 : 2;
+    if (f->account[0] != 'a') {
+        mm_copy(r->of[i], sizeof r->of[i], f->status_reason);
+        r->status[i] = f->status;
+    }
+    return true;
+}
+
+/* b's last test is the prober's skip (its key cannot be decrypted) and it has no event in the
+ * hour: unknown, and the reason says why and the command that sets the key again, whichever
+ * way the report is built (health, health --json, the monitor's list); for a 63-character name
+ * too, whole. c failed a test otherwise: the usual reason. a has the skip but events in the hour:
+ * its status by the rule. */
+static void an_account_whose_key_cannot_be_decrypted_says_so(void **state)
+{
+    fixture *f = *state;
+    char long_name[64];
+    memset(long_name, 'x', 63);
+    long_name[63] = '\0';
+    const char *names[] = {"a", "b", "c", long_name};
+    for (size_t i = 0; i < 4; i++)
+        add_account(f, names[i]);
+    mm_error err = {0};
+    for (size_t i = 0; i < 4; i++) {
+        char test[MM_MESSAGE_MAX];
+        health_key_unreadable_test(test, sizeof test, names[i]);
+        assert_int_equal(catalog_account_set_test_result(f->cat, names[i], false, "auth",
+                                                         i == 2 ? "401: invalid key" : test, 0,
+                                                         &err),
+                         MM_OK);
+    }
+    int64_t now = mm_now_ms();
+    add_request(f, now - 60000, 100);
+    char want_b[MM_HEALTH_LINE_MAX], want_long[MM_HEALTH_LINE_MAX];
+    snprintf(want_b, sizeof want_b,
+             "the stored API key cannot be decrypted; set it again: `mmadmin account edit b "
+             "--api-key-env VAR`");
+    snprintf(want_long, sizeof want_long,
+             "the stored API key cannot be decrypted; set it again: `mmadmin account edit %s "
+             "--api-key-env VAR`",
+             long_name);
+    const char *other = "no probe or request in the last hour";
+
+    mm_health_report loaded;
+    assert_int_equal(health_report_load(f->cat, now, NULL, &loaded, &err), MM_OK);
+    mm_health_account_list accounts = {0};
+    assert_int_equal(health_accounts_load(f->cat, &accounts, &err), MM_OK);
+    assert_true(accounts.items[1].key_unreadable && !accounts.items[2].key_unreadable);
+    mm_window_set set;
+    int64_t max_id;
+    assert_int_equal(health_windows_load_hour_for(f->cat, &accounts, now, &set, &max_id, &err),
+                     MM_OK);
+    mm_health_thresholds t;
+    mm_health_thresholds_default(&t);
+    mm_health_report built;
+    assert_int_equal(health_report_build_for(&set, &accounts, now, &t, &built, &err), MM_OK);
+    const mm_health_report *reports[] = {&loaded, &built};
+    for (size_t r = 0; r < 2; r++) {
+        const mm_health_figures *a = health_report_find(reports[r], "a");
+        const mm_health_figures *b = health_report_find(reports[r], "b");
+        const mm_health_figures *c = health_report_find(reports[r], "c");
+        const mm_health_figures *x = health_report_find(reports[r], long_name);
+        assert_int_equal(a->status, MM_HEALTH_HEALTHY);
+        assert_int_equal(b->status, MM_HEALTH_UNKNOWN);
+        assert_string_equal(b->status_reason, want_b);
+        assert_int_equal(c->status, MM_HEALTH_UNKNOWN);
+        assert_string_equal(c->status_reason, other);
+        assert_string_equal(x->status_reason, want_long);
+        assert_true(b->key_unreadable && x->key_unreadable);
+        assert_false(a->key_unreadable || c->key_unreadable); /* a: its reason is the rule's */
+    }
+    reasons each = {0};
+    assert_int_equal(health_report_each(f->cat, now, &t, keep_reason, &each, &err), MM_OK);
+    assert_int_equal(each.status[0], MM_HEALTH_UNKNOWN);
+    assert_string_equal(each.of[0], want_b);
+    assert_string_equal(each.of[1], other);
+    assert_string_equal(each.of[2], want_long);
+
+    /* a test that passes (the key set again): the account's list entry says so no more */
+    mm_health_account_list after = {0};
+    assert_int_equal(catalog_account_set_test_result(f->cat, "b", true, "", "", 120, &err), MM_OK);
+    assert_int_equal(health_accounts_load(f->cat, &after, &err), MM_OK);
+    assert_false(after.items[1].key_unreadable);
+    assert_false(health_accounts_same(&accounts, &after));
+    health_accounts_free(&after);
+    health_report_free(&built);
+    health_report_free(&loaded);
+    mm_window_set_free(&set);
+    health_accounts_free(&accounts);
+}
+
 /* ---- ids committed out of order (PostgreSQL's sequence) ---- */
 
 typedef struct folded {
@@ -464,6 +568,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(the_month_added_to_built_figures_is_a_whole_build, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(an_id_committed_after_a_higher_one_is_tailed_once, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(an_account_whose_key_cannot_be_decrypted_says_so, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
