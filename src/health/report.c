@@ -208,20 +208,24 @@ typedef struct account_view {
 
 static account_view view_of_account(const mm_account *acc)
 {
-    return (account_view){
-        acc->name,
-        acc->provider,
-        acc->disabled_reason,
-        acc->enabled,
-        acc->monthly_cap_cents,
-        health_test_says_key_unreadable(acc->last_test_ok, acc->last_test_message)};
+    bool key_unreadable =
+        health_test_says_key_unreadable(acc->last_test_ok, acc->last_test_message);
+    return (account_view){.name = acc->name,
+                          .provider = acc->provider,
+                          .disabled_reason = acc->disabled_reason,
+                          .enabled = acc->enabled,
+                          .monthly_cap_cents = acc->monthly_cap_cents,
+                          .key_unreadable = key_unreadable};
 }
 
 static account_view view_of_health_account(const mm_health_account *acc)
 {
-    return (account_view){
-        acc->name,    acc->provider,          acc->disabled_reason ? acc->disabled_reason : "",
-        acc->enabled, acc->monthly_cap_cents, acc->key_unreadable};
+    return (account_view){.name = acc->name,
+                          .provider = acc->provider,
+                          .disabled_reason = acc->disabled_reason ? acc->disabled_reason : "",
+                          .enabled = acc->enabled,
+                          .monthly_cap_cents = acc->monthly_cap_cents,
+                          .key_unreadable = acc->key_unreadable};
 }
 
 /* The series of an account without events in the hour (shared by every such account). */
