@@ -1,5 +1,5 @@
-/* What a reader of every account's status needs of each (name, provider, enabled, reason, cap),
- * streamed from the accounts table alone: no endpoint, key, last test or 2 KB mm_account a row. */
+/* What a reader of every account's status needs of each (name, provider, enabled, reason, cap,
+ * a failed last test's message), streamed: no endpoint, key or 2 KB mm_account a row. */
 #ifndef MM_CATALOG_ACCOUNT_BRIEF_H
 #define MM_CATALOG_ACCOUNT_BRIEF_H
 
@@ -12,7 +12,8 @@ typedef struct mm_account_brief {
     const char *name, *provider; /* the texts are valid during the call only */
     const char *disabled_reason; /* "" when none */
     bool enabled;
-    int64_t monthly_cap_cents; /* MM_LIMIT_UNSET when none */
+    int64_t monthly_cap_cents;       /* MM_LIMIT_UNSET when none */
+    const char *failed_test_message; /* the last test's message when it failed, else "" */
 } mm_account_brief;
 
 typedef void (*mm_account_brief_fn)(const mm_account_brief *acc, void *ctx);

@@ -287,7 +287,8 @@ static void print_table(const mm_health_report *report)
            health_recent_minutes(t), (long long)t->degraded_min_requests);
     for (size_t i = 0; i < report->count; i++) {
         const mm_health_figures *f = &report->accounts[i];
-        if (f->status == MM_HEALTH_DEGRADED || f->status == MM_HEALTH_UNREACHABLE)
+        if (f->status == MM_HEALTH_DEGRADED || f->status == MM_HEALTH_UNREACHABLE ||
+            f->key_unreadable)
             printf("%s is %s: %s\n", f->account, mm_health_name(f->status), f->status_reason);
     }
 }

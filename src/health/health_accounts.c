@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "catalog/account_brief.h"
+#include "health/status.h"
 #include "util/grow.h"
 #include "util/text.h"
 
@@ -28,6 +29,7 @@ static void add_account(const mm_account_brief *acc, void *ctx)
     mm_copy(item->provider, sizeof item->provider, acc->provider);
     item->enabled = acc->enabled;
     item->monthly_cap_cents = acc->monthly_cap_cents;
+    item->key_unreadable = health_test_says_key_unreadable(false, acc->failed_test_message);
     if (acc->disabled_reason[0] && !(item->disabled_reason = strdup(acc->disabled_reason))) {
         load->out_of_memory = true;
         return;
@@ -64,6 +66,7 @@ static bool same_account(const mm_health_account *a, const mm_health_account *b)
 {
     return strcmp(a->name, b->name) == 0 && strcmp(a->provider, b->provider) == 0 &&
            a->enabled == b->enabled && a->monthly_cap_cents == b->monthly_cap_cents &&
+           a->key_unreadable == b->key_unreadable &&
            strcmp(or_empty(a->disabled_reason), or_empty(b->disabled_reason)) == 0;
 }
 

@@ -18,6 +18,7 @@ typedef struct mm_health_account {
     bool enabled;
     int64_t monthly_cap_cents; /* MM_LIMIT_UNSET when none */
     char *disabled_reason;     /* NULL when none */
+    bool key_unreadable;       /* its last test: the stored key cannot be decrypted (not probed) */
 } mm_health_account;
 
 typedef struct mm_health_account_list {

@@ -494,9 +494,11 @@ static void record_skipped(mm_monitor *mon)
             err.status != MM_E_NOT_FOUND) /* deleted meanwhile */
             set_problem(mon, TROUBLE_RECORD, &err);
     }
-    if (count)
+    if (count) { /* the statuses say why at once, not at the next reload of the accounts */
         monitor_log(mon, "%zu accounts not probed: their API key cannot be decrypted (e.g. %s)",
                     count, skipped[0].account);
+        reload_accounts(mon);
+    }
     free(skipped);
 }
 

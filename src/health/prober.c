@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "health/status.h"
 #include "net/http.h"
 #include "providers/provider_ops.h"
 #include "util/clock.h"
@@ -221,10 +222,7 @@ static void skip_probe(mm_prober *prober, const waiting_probe *w, const mm_error
         return;
     mm_probe_skip *skip = &prober->skipped[prober->n_skipped++];
     mm_copy(skip->account, sizeof skip->account, w->account);
-    snprintf(skip->message, sizeof skip->message,
-             "not probed: the API key cannot be decrypted (the master key is right: the stored "
-             "key is damaged); set it again with `mmadmin account edit %s --api-key-env VAR`",
-             w->account);
+    health_key_unreadable_test(skip->message, sizeof skip->message, w->account);
 }
 
 /* Decrypts w's key into prober->key ("" for an account without one); false (err set, the

@@ -56,7 +56,7 @@ void prober_wait(mm_prober *prober, int extra_fd, int timeout_ms, bool *extra_re
 bool prober_collect(mm_prober *prober, mm_probe_record **records, size_t *n_records,
                     size_t *capacity);
 /* An account skipped because its stored key cannot be decrypted, and what to do about it (for
- * its last test; the message names no key). */
+ * its last test: health_key_unreadable_test; the message names no key). */
 typedef struct mm_probe_skip {
     char account[MM_NAME_MAX];
     char message[MM_MESSAGE_MAX];

@@ -203,19 +203,29 @@ typedef struct account_view {
     const char *name, *provider, *disabled_reason;
     bool enabled;
     int64_t monthly_cap_cents;
+    bool key_unreadable; /* not probed: its stored key cannot be decrypted */
 } account_view;
 
 static account_view view_of_account(const mm_account *acc)
 {
-    return (account_view){acc->name, acc->provider, acc->disabled_reason, acc->enabled,
-                          acc->monthly_cap_cents};
+    bool key_unreadable =
+        health_test_says_key_unreadable(acc->last_test_ok, acc->last_test_message);
+    return (account_view){.name = acc->name,
+                          .provider = acc->provider,
+                          .disabled_reason = acc->disabled_reason,
+                          .enabled = acc->enabled,
+                          .monthly_cap_cents = acc->monthly_cap_cents,
+                          .key_unreadable = key_unreadable};
 }
 
 static account_view view_of_health_account(const mm_health_account *acc)
 {
-    return (account_view){acc->name, acc->provider,
-                          acc->disabled_reason ? acc->disabled_reason : "", acc->enabled,
-                          acc->monthly_cap_cents};
+    return (account_view){.name = acc->name,
+                          .provider = acc->provider,
+                          .disabled_reason = acc->disabled_reason ? acc->disabled_reason : "",
+                          .enabled = acc->enabled,
+                          .monthly_cap_cents = acc->monthly_cap_cents,
+                          .key_unreadable = acc->key_unreadable};
 }
 
 /* The series of an account without events in the hour (shared by every such account). */
@@ -432,6 +442,9 @@ static bool fill_figures(mm_health_figures *f, const account_view *acc,
     f->latency_avg_ms = f->latency_p95_ms = f->recent_p95_ms = -1.0;
     f->ttft_avg_ms = f->ttft_p95_ms = -1.0;
     f->status = health_status_evaluate(win, now_ms, t, status_reason, sizeof status_reason);
+    f->key_unreadable = f->status == MM_HEALTH_UNKNOWN && acc->key_unreadable;
+    if (f->key_unreadable) /* not probed: why, and what to do */
+        health_key_unreadable_reason(status_reason, sizeof status_reason, acc->name);
     if (win)
         fill_from_window(f, win, now_ms, t);
     return fill_detail(f, acc, win, now_ms, status_reason, dedup, previous_series);

@@ -22,6 +22,8 @@ typedef struct mm_health_figures {
     const char *disabled_reason; /* "" when none; never NULL in a report */
     const char *status_reason;   /* why the status (at most MM_HEALTH_LINE_MAX - 1 bytes) */
     bool enabled;
+    bool key_unreadable; /* unknown, not probed: its stored key cannot be decrypted (the reason
+                            says what to do) */
     mm_health status;
     /* last hour (events of any kind: probes and requests) */
     int64_t requests, errors, rate_limit_hits, tokens_in, tokens_out;

@@ -330,3 +330,25 @@ mm_health health_status_evaluate(const mm_account_window *win, int64_t now_ms,
                    minutes, (long long)calls);
     return MM_HEALTH_HEALTHY;
 }
+
+#define NOT_PROBED "not probed: "
+#define KEY_UNREADABLE "the stored API key cannot be decrypted"
+
+void health_key_unreadable_reason(char *out, size_t outsz, const char *account)
+{
+    snprintf(out, outsz,
+             KEY_UNREADABLE "; set it again: `mmadmin account edit %s --api-key-env VAR`", account);
+}
+
+void health_key_unreadable_test(char *out, size_t outsz, const char *account)
+{
+    char reason[MM_HEALTH_LINE_MAX];
+    health_key_unreadable_reason(reason, sizeof reason, account);
+    snprintf(out, outsz, NOT_PROBED "%s", reason);
+}
+
+bool health_test_says_key_unreadable(bool ok, const char *message)
+{
+    return !ok && message &&
+           strncmp(message, NOT_PROBED KEY_UNREADABLE, strlen(NOT_PROBED KEY_UNREADABLE)) == 0;
+}

@@ -1,5 +1,5 @@
-/* The exporter's monotonic counters, per account and per workspace x model, fed by tailing the
- * catalog's usage events by id (counters.h). */
+/* The exporter's monotonic counters, per account and per workspace x model, fed by the catalog's
+ * usage tail (counters.h). */
 #include "metrics/counters.h"
 
 #include <stdlib.h>
@@ -20,15 +20,21 @@ size_t mm_metrics_latency_bucket(double seconds)
     return bucket;
 }
 
-void metrics_counters_init(mm_metrics_counters *c, mm_catalog *cat, int64_t now_ms)
+mm_status metrics_counters_init(mm_metrics_counters *c, mm_catalog *cat, int64_t now_ms,
+                                mm_error *err)
 {
     memset(c, 0, sizeof *c);
-    c->last_id = catalog_usage_max_id(cat);
     c->started_ms = now_ms;
+    bool began;
+    mm_status st = catalog_read_begin(cat, &began, err);
+    if (st == MM_OK) /* the newest id and the ids in flight below it: one picture */
+        st = catalog_usage_tail_start(cat, &c->tail, catalog_usage_max_id(cat), err);
+    return catalog_read_end(cat, began, st, err);
 }
 
 void metrics_counters_free(mm_metrics_counters *c)
 {
+    catalog_usage_tail_free(&c->tail);
     free(c->accounts);
     free(c->usage);
     mm_hash_index_free(&c->account_index);
@@ -130,8 +136,6 @@ static void add_to_account(mm_metrics_account_counters *a, const mm_usage_event 
 
 bool metrics_counters_add(mm_metrics_counters *c, const mm_usage_event *ev)
 {
-    if (ev->id > c->last_id)
-        c->last_id = ev->id;
     mm_error_class cls = mm_error_class_parse(ev->outcome); /* MM_CLASS_COUNT: unknown */
     mm_metrics_account_counters *a = account_of(c, ev);
     if (!a)
@@ -171,7 +175,7 @@ mm_status metrics_counters_update(mm_metrics_counters *c, mm_catalog *cat, mm_er
     do {
         count = 0;
         mm_status st =
-            catalog_usage_since_id(cat, c->last_id, TAIL_BATCH, add_tailed, &tail, &count, err);
+            catalog_usage_tail_read(cat, &c->tail, TAIL_BATCH, add_tailed, &tail, &count, err);
         if (st != MM_OK)
             return st;
         if (tail.out_of_memory)

@@ -1,6 +1,7 @@
 /* The exporter's counters: every usage event recorded in the catalog after the exporter started,
- * tailed by id and summed per account and per workspace x model, monotonic as Prometheus
- * counters must be (they restart from 0 when the process restarts, which rate() expects). */
+ * tailed by id (catalog/usage_tail.h: an id PostgreSQL commits out of order is counted once too)
+ * and summed per account and per workspace x model, monotonic as Prometheus counters must be
+ * (they restart from 0 when the process restarts, which rate() expects). */
 #ifndef MM_METRICS_COUNTERS_H
 #define MM_METRICS_COUNTERS_H
 
@@ -8,6 +9,7 @@
 #include <stdint.h>
 
 #include "catalog/catalog.h"
+#include "catalog/usage_tail.h"
 #include "error.h"
 #include "util/hash_index.h"
 
@@ -51,13 +53,17 @@ typedef struct mm_metrics_counters {
     mm_metrics_usage_counters *usage; /* in order of first event */
     size_t n_usage, cap_usage;
     mm_hash_index usage_index;
-    int64_t last_id;    /* newest event counted */
+    mm_usage_tail tail; /* the events read so far: the newest, and the ids missing below it */
     int64_t started_ms; /* wall clock of init: the counters count from then */
 } mm_metrics_counters;
 
-/* Starts counting after the catalog's newest event (nothing before the exporter started). */
-void metrics_counters_init(mm_metrics_counters *c, mm_catalog *cat, int64_t now_ms);
-/* Adds every event recorded since the last update (in batches). MM_E_DB when the catalog cannot
+/* Starts counting after the catalog's newest event (nothing before the exporter started), and
+ * the events in flight then, which commit later below it (PostgreSQL). MM_E_DB when the catalog
+ * cannot be read (c is then empty, to be freed). */
+mm_status metrics_counters_init(mm_metrics_counters *c, mm_catalog *cat, int64_t now_ms,
+                                mm_error *err);
+/* Adds every event recorded since the last update (in batches), each once, also one whose id
+ * committed after a higher one was read (catalog_usage_tail_read). MM_E_DB when the catalog cannot
  * be read (the counters keep what they had); MM_E_INTERNAL when out of memory. */
 mm_status metrics_counters_update(mm_metrics_counters *c, mm_catalog *cat, mm_error *err);
 /* Adds one event (exposed for tests). false only when out of memory. */

@@ -15,8 +15,10 @@ mm_status metrics_scrape_init(mm_metrics_scrape *s, const char *catalog_path, mm
     if (st != MM_OK)
         return st;
     s->monitor = monitor;
-    metrics_counters_init(&s->counters, s->cat, mm_now_ms());
-    return MM_OK;
+    st = metrics_counters_init(&s->counters, s->cat, mm_now_ms(), err);
+    if (st != MM_OK)
+        metrics_scrape_free(s);
+    return st;
 }
 
 void metrics_scrape_free(mm_metrics_scrape *s)

@@ -19,7 +19,8 @@ typedef struct mm_metrics_scrape {
 } mm_metrics_scrape;
 
 /* Opens its own connection to catalog_path (read-only: a scrape never writes) and starts the
- * counters at the catalog's newest event. */
+ * counters at the catalog's newest event (metrics_counters_init). Errors as catalog_open, or
+ * MM_E_DB when the catalog cannot be read; nothing is left to free then. */
 mm_status metrics_scrape_init(mm_metrics_scrape *s, const char *catalog_path, mm_monitor *monitor,
                               mm_error *err);
 /* A metrics_render_fn (server.h): ctx is the mm_metrics_scrape. */

@@ -16,8 +16,12 @@ assert_ok account disable bravo --reason "paused"
 # events by plain SQL on either backend (a recursive WITH counts; folded into the rollups at the
 # next open): the last hour's requests and probes, and older requests this month (priced, and
 # one without a price: cost -1)
-now=$(($(date +%s) * 1000))
-month=$(($(date -u -d "$(date -u +%Y-%m-01)" +%s) * 1000))
+# The clock pinned mid-month (MM_FAKE_NOW_MS): the last hour and the older requests of the month
+# fall in the month whatever day the test runs (in the first hour of a month they cannot).
+export MM_FAKE_NOW_MS=1775217600000 # 2026-04-03 12:00 UTC
+now=$MM_FAKE_NOW_MS
+month=1775001600000 # 2026-04-01 00:00 UTC
+usage_partition "$now"
 catalog_sql <<SQL
 WITH RECURSIVE series(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM series WHERE value < 12)
 INSERT INTO usage_events(ts_ms, kind, account, provider, workspace, model, provider_model,

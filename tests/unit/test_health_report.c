@@ -4,15 +4,16 @@
  * settings table the loaders and the CLI share, and the monitor's account list. */
 #include "testutil.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "catalog/db_engine.h"
 #include "health/report.h"
+#include "health/status.h"
+#include "test_late_writer.h"
 #include "util/clock.h"
+#include "util/text.h"
 
 #define T0 INT64_C(1767225600000) /* 2026-01-01 00:00:00 UTC */
 #define DAY_MS INT64_C(86400000)
@@ -332,33 +333,109 @@ static void the_month_added_to_built_figures_is_a_whole_build(void **state)
     health_accounts_free(&accounts);
 }
 
-/* ---- ids committed out of order (PostgreSQL's sequence) ---- */
+/* ---- an account the prober skips: its stored key cannot be decrypted ---- */
 
-typedef struct late_writer {
-    mm_catalog *cat; /* a connection of its own */
-    mm_usage_event ev;
-    mm_status status;
-    mm_error err;
-} late_writer;
+typedef struct reasons {
+    char of[3][MM_HEALTH_LINE_MAX]; /* accounts "b", "c" and the long name, in list order */
+    mm_health status[3];
+} reasons;
 
-static void *write_late(void *arg)
+static bool keep_reason(const mm_health_figures *f, bool last, void *ctx)
 {
-    late_writer *w = arg;
-    w->status = catalog_usage_insert(w->cat, &w->ev, &w->err);
-    return NULL;
+    (void)last;
+    reasons *r = ctx;
+    size_t i = strcmp(f->account, "b") == 0 ? 0 : strcmp(f->account, "c") == 0 ? 1 : 2;
+    if (f->account[0] != 'a') {
+        mm_copy(r->of[i], sizeof r->of[i], f->status_reason);
+        r->status[i] = f->status;
+    }
+    return true;
 }
 
-static int64_t query_int(db_conn *db, const char *sql)
+/* b's last test is the prober's skip (its key cannot be decrypted) and it has no event in the
+ * hour: unknown, and the reason says why and the command that sets the key again, whichever
+ * way the report is built (health, health --json, the monitor's list); for a 63-character name
+ * too, whole. c failed a test otherwise: the usual reason. a has the skip but events in the hour:
+ * its status by the rule. */
+static void an_account_whose_key_cannot_be_decrypted_says_so(void **state)
 {
-    db_stmt *stmt = NULL;
+    fixture *f = *state;
+    char long_name[64];
+    memset(long_name, 'x', 63);
+    long_name[63] = '\0';
+    const char *names[] = {"a", "b", "c", long_name};
+    for (size_t i = 0; i < 4; i++)
+        add_account(f, names[i]);
     mm_error err = {0};
-    if (db_prepare(db, sql, &stmt, &err) != MM_OK)
-        fail_msg("%s: %s", sql, err.message);
-    assert_int_equal(db_step(stmt), DB_ROW);
-    int64_t value = db_column_int64(stmt, 0);
-    db_finalize(stmt);
-    return value;
+    for (size_t i = 0; i < 4; i++) {
+        char test[MM_MESSAGE_MAX];
+        health_key_unreadable_test(test, sizeof test, names[i]);
+        assert_int_equal(catalog_account_set_test_result(f->cat, names[i], false, "auth",
+                                                         i == 2 ? "401: invalid key" : test, 0,
+                                                         &err),
+                         MM_OK);
+    }
+    int64_t now = mm_now_ms();
+    add_request(f, now - 60000, 100);
+    char want_b[MM_HEALTH_LINE_MAX], want_long[MM_HEALTH_LINE_MAX];
+    snprintf(want_b, sizeof want_b,
+             "the stored API key cannot be decrypted; set it again: `mmadmin account edit b "
+             "--api-key-env VAR`");
+    snprintf(want_long, sizeof want_long,
+             "the stored API key cannot be decrypted; set it again: `mmadmin account edit %s "
+             "--api-key-env VAR`",
+             long_name);
+    const char *other = "no probe or request in the last hour";
+
+    mm_health_report loaded;
+    assert_int_equal(health_report_load(f->cat, now, NULL, &loaded, &err), MM_OK);
+    mm_health_account_list accounts = {0};
+    assert_int_equal(health_accounts_load(f->cat, &accounts, &err), MM_OK);
+    assert_true(accounts.items[1].key_unreadable && !accounts.items[2].key_unreadable);
+    mm_window_set set;
+    int64_t max_id;
+    assert_int_equal(health_windows_load_hour_for(f->cat, &accounts, now, &set, &max_id, &err),
+                     MM_OK);
+    mm_health_thresholds t;
+    mm_health_thresholds_default(&t);
+    mm_health_report built;
+    assert_int_equal(health_report_build_for(&set, &accounts, now, &t, &built, &err), MM_OK);
+    const mm_health_report *reports[] = {&loaded, &built};
+    for (size_t r = 0; r < 2; r++) {
+        const mm_health_figures *a = health_report_find(reports[r], "a");
+        const mm_health_figures *b = health_report_find(reports[r], "b");
+        const mm_health_figures *c = health_report_find(reports[r], "c");
+        const mm_health_figures *x = health_report_find(reports[r], long_name);
+        assert_int_equal(a->status, MM_HEALTH_HEALTHY);
+        assert_int_equal(b->status, MM_HEALTH_UNKNOWN);
+        assert_string_equal(b->status_reason, want_b);
+        assert_int_equal(c->status, MM_HEALTH_UNKNOWN);
+        assert_string_equal(c->status_reason, other);
+        assert_string_equal(x->status_reason, want_long);
+        assert_true(b->key_unreadable && x->key_unreadable);
+        assert_false(a->key_unreadable || c->key_unreadable); /* a: its reason is the rule's */
+    }
+    reasons each = {0};
+    assert_int_equal(health_report_each(f->cat, now, &t, keep_reason, &each, &err), MM_OK);
+    assert_int_equal(each.status[0], MM_HEALTH_UNKNOWN);
+    assert_string_equal(each.of[0], want_b);
+    assert_string_equal(each.of[1], other);
+    assert_string_equal(each.of[2], want_long);
+
+    /* a test that passes (the key set again): the account's list entry says so no more */
+    mm_health_account_list after = {0};
+    assert_int_equal(catalog_account_set_test_result(f->cat, "b", true, "", "", 120, &err), MM_OK);
+    assert_int_equal(health_accounts_load(f->cat, &after, &err), MM_OK);
+    assert_false(after.items[1].key_unreadable);
+    assert_false(health_accounts_same(&accounts, &after));
+    health_accounts_free(&after);
+    health_report_free(&built);
+    health_report_free(&loaded);
+    mm_window_set_free(&set);
+    health_accounts_free(&accounts);
 }
+
+/* ---- ids committed out of order (PostgreSQL's sequence) ---- */
 
 typedef struct folded {
     mm_window_set *set;
@@ -415,34 +492,15 @@ static void an_id_committed_after_a_higher_one_is_tailed_once(void **state)
     assert_int_equal(tail.last_id, 1);
 
     /* the rollups' position row held: the late writer's event takes id 2, then waits */
-    db_conn *lock = NULL;
-    db_open_options opts = {0};
-    assert_int_equal(db_open(catalog_path(f->cat), &opts, &lock, &err), MM_OK);
-    assert_int_equal(db_exec(lock,
-                             "BEGIN; UPDATE meta SET value = value WHERE key = 'rollups_upto_id'",
-                             "locking", &err),
-                     MM_OK);
-    late_writer late = {.ev = request(now - 2000, 250)};
-    mm_catalog_options copts = {.path = catalog_path(f->cat)};
-    assert_int_equal(catalog_open(&copts, &late.cat, &err), MM_OK);
-    pthread_t writer;
-    assert_int_equal(pthread_create(&writer, NULL, write_late, &late), 0);
+    late_writer late;
+    late_writer_start(&late, catalog_path(f->cat), request(now - 2000, 250));
     db_conn *watch = NULL;
+    db_open_options opts = {0};
     assert_int_equal(db_open(catalog_path(f->cat), &opts, &watch, &err), MM_OK);
-    for (int i = 0;
-         i < 2000 && query_int(watch, "SELECT count(*) FROM pg_locks WHERE NOT granted") == 0; i++)
-        usleep(5000); /* a bound on the wait, not a timing check */
-    assert_true(query_int(watch, "SELECT last_value FROM usage_events_id_seq") == 2);
+    assert_true(late_query_int(watch, "SELECT last_value FROM usage_events_id_seq") == 2);
 
-    char sql[512];
-    snprintf(sql, sizeof sql,
-             "INSERT INTO usage_events(ts_ms, kind, account, provider, workspace, model, "
-             "provider_model, outcome, http_status, latency_ms, tokens_in, tokens_out, "
-             "cost_micros, retry_after_ms, message) VALUES (%lld, 'request', 'b', "
-             "'openai-compatible', '', '', '', 'ok', 200, 100, 10, 0, 250, -1, '')",
-             (long long)(now - 1000));
-    assert_int_equal(db_exec(watch, sql, "writing around the rollups", &err), MM_OK);
-    assert_int_equal(query_int(watch, "SELECT max(id) FROM usage_events"), 3);
+    insert_around_rollups(watch, "b", now - 1000);
+    assert_int_equal(late_query_int(watch, "SELECT max(id) FROM usage_events"), 3);
     folded fold = {.set = &set, .month_missing = &month_missing};
     size_t count = 0;
     assert_int_equal(catalog_usage_tail_read(f->cat, &tail, 100, fold_counted, &fold, &count, &err),
@@ -465,10 +523,7 @@ static void an_id_committed_after_a_higher_one_is_tailed_once(void **state)
     assert_int_equal(served_tail.last_id, 3);
     assert_int_equal(requests_of(&served, "a"), 1);
 
-    assert_int_equal(db_exec(lock, "ROLLBACK", "unlocking", &err), MM_OK);
-    pthread_join(writer, NULL);
-    if (late.status != MM_OK)
-        fail_msg("the late write: %s", late.err.message);
+    late_writer_commit(&late);
     assert_int_equal(late.ev.id, 2);
     for (int round = 0; round < 2; round++) { /* once, then never again */
         assert_int_equal(
@@ -487,8 +542,6 @@ static void an_id_committed_after_a_higher_one_is_tailed_once(void **state)
         assert_int_equal(requests_of(&served, "a"), 2);
     }
     db_close(watch);
-    db_close(lock);
-    catalog_close(late.cat);
     catalog_usage_tail_free(&tail);
     catalog_usage_tail_free(&served_tail);
     mm_id_gaps_free(&month_missing);
@@ -515,6 +568,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(the_month_added_to_built_figures_is_a_whole_build, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(an_id_committed_after_a_higher_one_is_tailed_once, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(an_account_whose_key_cannot_be_decrypted_says_so, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
