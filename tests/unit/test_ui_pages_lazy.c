@@ -2,6 +2,7 @@
  * Workspaces, Audit Log and Prices format only the rows shown on open and on a key (a filter or
  * a sort too), and a catalog change formats again only the changed row. */
 #include "test_catalog_util.h"
+#include "util/clock.h"
 
 #include "health/monitor.h"
 #include "page.h"
@@ -395,9 +396,63 @@ static void models_keep_their_texts_across_an_equal_snapshot(void **state)
     publish_statuses(&run, NULL);
     press(&run, t, 's');
     assert_int_equal(t->probes, probes); /* the texts kept */
+    health_snapshot_release(run.app.health);
+    close_page(&run);
+}
+
+/* The models whose chain has account `acct-<account>` (the fixture's targets: account
+ * 1 + (id * 7 + p) % 10000 for p = 1..3), as keys "model-%05d", in id order. */
+static size_t models_on_account(int account, char out[][16], size_t max)
+{
+    size_t n = 0;
+    for (int id = 1; id <= N && n < max; id++)
+        for (int p = 1; p <= 3; p++)
+            if (1 + (id * 7 + p) % 10000 == account) {
+                snprintf(out[n++], sizeof out[0], "model-%05d", id);
+                break;
+            }
+    return n;
+}
+
+/* A snapshot whose statuses moved: the wake formats the rows shown again and reads no other
+ * row (a key after it reads none either); the rows read before are read again between keys, in
+ * slices, and then stand where the sort by Health places them (the models on the account now
+ * down first: "2/3 healthy" before "healthy"). */
+static void models_follow_a_moved_snapshot_between_keys(void **state)
+{
+    catalog_fixture *fx = *state;
+    if (fx->postgres)
+        skip();
+    page_run run;
+    open_page(&run, fx, ui_page_models_new, "models");
+    ui_page *pages[] = {run.page};
+    run.app.pages = pages; /* the page shown: it follows the snapshots */
+    run.app.n_pages = 1;
+    run.page->loaded = true;
+    ui_table *t = &((models_page *)run.page->state)->table;
+    publish_statuses(&run, NULL);
+    draw(t);
+    while (t->sort_col != 2) /* Health: every row's texts read */
+        press(&run, t, 's');
+    while (run.page->ops->idle(run.page, &run.app, mm_monotonic_us() + 2000))
+        ;
+    unsigned long probes = t->probes;
     publish_statuses(&run, "acct-00002");
-    press(&run, t, 's');
-    assert_true(t->probes > probes); /* read again: chain health moved */
+    press(&run, t, UI_FN(KEY_DOWN));
+    press(&run, t, UI_FN(KEY_UP));
+    assert_int_equal(t->probes, probes); /* neither the wake nor a key read the rows */
+    size_t slices = 0;
+    while (run.page->ops->idle(run.page, &run.app, mm_monotonic_us() + 2000))
+        slices++;
+    assert_true(t->probes >= probes + N - SHOWN); /* between keys: every row read again */
+    char down[8][16];
+    size_t n = models_on_account(2, down, 8);
+    assert_true(n > 0);
+    draw(t);
+    for (size_t i = 0; i < n; i++)
+        assert_string_equal(t->rows[t->view[i]].key, down[i]);
+    assert_string_not_equal(t->rows[t->view[n]].key, down[0]);
+    (void)slices;
     health_snapshot_release(run.app.health);
     close_page(&run);
 }
@@ -535,6 +590,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(accounts_follow_again_keeps_the_round_not_read_yet,
                                         lazy_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(models_stay_lazy, lazy_setup, catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(models_follow_a_moved_snapshot_between_keys, lazy_setup,
+                                        catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(models_keep_their_texts_across_an_equal_snapshot,
                                         lazy_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(workspaces_stay_lazy, lazy_setup, catalog_fixture_teardown),

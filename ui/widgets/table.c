@@ -845,6 +845,39 @@ void ui_table_refresh_formatted(ui_table *t)
     ui_table_update_end(t);
 }
 
+void ui_table_refresh_shown(ui_table *t)
+{
+    for (int i = 0; i < t->body_h && t->top + (size_t)i < t->nview; i++)
+        ui_table_refresh_row(t, t->view[t->top + (size_t)i]);
+    ui_table_update_end(t);
+}
+
+size_t ui_table_reread(ui_table *t, size_t from, int64_t until_us)
+{
+    size_t i = from, done = 0;
+    for (; t->format && i < t->nrows; i++) {
+        ui_row *row = &t->rows[i];
+        if (row->cells) {
+            ui_table_refresh_row(t, i);
+        } else if (row->texts_read || row->placed) {
+            free(row->texts_read);
+            row->texts_read = NULL;
+            row->stale = false;
+            texts_read(t, i); /* read again now: a filter or a sort reads no row of its own */
+            note_changed(t, i);
+        } else {
+            continue; /* not read yet: read with the page's data of then */
+        }
+        if (++done % 8 == 0 && mm_monotonic_us() >= until_us) {
+            i++;
+            break;
+        }
+    }
+    if (done)
+        ui_table_update_end(t);
+    return i < t->nrows ? i : t->nrows;
+}
+
 /* ---- syncing with the page's list ---- */
 
 /* The rows already have the list's keys, in its order. */

@@ -158,6 +158,14 @@ void ui_table_sync(ui_table *t, size_t n, ui_row_key_fn *key, ui_row_same_fn *sa
  * others left lazy (their texts read for a filter or a sort dropped): O(rows formatted), then
  * the filter and sort applied again. */
 void ui_table_refresh_formatted(ui_table *t);
+/* The rows on screen (as last laid out) formatted again now: O(rows shown), then the filter and
+ * sort applied again. With ui_table_reread for the others between keys. */
+void ui_table_refresh_shown(ui_table *t);
+/* ui_table_refresh_formatted in pieces between keys: the rows from `from` formatted or read so far
+ * are formatted or read again now (through the page's format call, with the page's data of now)
+ * until until_us (mm_monotonic_us), then moved alone where the filter and sort place them.
+ * Returns the row to go on from (t->nrows once every row is done). */
+size_t ui_table_reread(ui_table *t, size_t from, int64_t until_us);
 /* The lazy rows' cells say how long ago something was ("2m ago"): each formatted row is
  * formatted again when it is next shown (O(rows shown) a draw), each row read for a filter or a
  * sort is read again between keys (ui_table_idle); a filter and a sort go on with the cells and
