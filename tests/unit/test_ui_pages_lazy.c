@@ -292,6 +292,59 @@ static void accounts_follow_again_keeps_the_round_not_read_yet(void **state)
     close_page(&run);
 }
 
+/* Records a failed test of account at `ago` ms before now (SQL), as the prober does. */
+static void tested_ago(catalog_fixture *fx, const char *account, const char *ago)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "INSERT OR REPLACE INTO account_status(account_id, tested_ms, ok, class, message,"
+             " latency_ms) SELECT id, " SQL_NOW_MS " - %s, 0, 'network', 'refused', 1"
+             " FROM accounts WHERE name = '%s'",
+             ago, account);
+    exec_sql(fx, sql);
+}
+
+/* The Last test column sorts by the test's time, not by its "5m ago" text (as text, "40m ago"
+ * sorts after "5m ago" and "3h ago" before both): oldest first, newest first descending, the
+ * untested after them. A test recorded later (a probe's result followed between keys) moves its
+ * row to its place at once. */
+static void accounts_sort_last_test_by_its_time(void **state)
+{
+    catalog_fixture *fx = *state;
+    if (fx->postgres)
+        skip();
+    tested_ago(fx, "acct-00001", "300000");   /* "5m ago" */
+    tested_ago(fx, "acct-00002", "2400000");  /* "40m ago" */
+    tested_ago(fx, "acct-00003", "10800000"); /* "3h ago" */
+    page_run run;
+    open_page(&run, fx, ui_page_accounts_new, "accounts");
+    ui_table *t = ui_page_accounts_table(run.page);
+    draw(t);
+    while (t->sort_col != 9) /* Last test */
+        press(&run, t, 's');
+    assert_false(t->sort_desc);
+    size_t n = t->nview;
+    assert_int_equal(n, N);
+    assert_string_equal(t->rows[t->view[n - 3]].key, "acct-00003");
+    assert_string_equal(t->rows[t->view[n - 2]].key, "acct-00002");
+    assert_string_equal(t->rows[t->view[n - 1]].key, "acct-00001");
+    press(&run, t, 'S'); /* descending: the newest first */
+    assert_string_equal(t->rows[t->view[0]].key, "acct-00001");
+    assert_string_equal(t->rows[t->view[1]].key, "acct-00002");
+    assert_string_equal(t->rows[t->view[2]].key, "acct-00003");
+    tested_ago(fx, "acct-05000", "1000");    /* "just now": the newest */
+    tested_ago(fx, "acct-00003", "2000");    /* tested again: "just now", a second older */
+    run.page->ops->load(run.page, &run.app); /* the commit followed */
+    while (run.page->ops->idle(run.page, &run.app, mm_monotonic_us() + 2000))
+        ;
+    draw(t);
+    assert_string_equal(t->rows[t->view[0]].key, "acct-05000");
+    assert_string_equal(t->rows[t->view[1]].key, "acct-00003");
+    assert_string_equal(t->rows[t->view[2]].key, "acct-00001");
+    assert_string_equal(t->rows[t->view[3]].key, "acct-00002");
+    close_page(&run);
+}
+
 static void describe_model_2(catalog_fixture *fx)
 {
     exec_sql(fx, "UPDATE models SET description = 'changed', version = version + 1"
@@ -373,8 +426,7 @@ static void accounts_sorted_by_status_follow_a_round_then_a_snapshot(void **stat
 }
 
 /* A health snapshot with the same statuses as the last (mm_health_map_equal) keeps the texts
- * the rows read: the next sort reads no row again; a status that moved drops them (the rows'
- * chain health changed), and the next sort reads the rows again. */
+ * the rows read: the next sort reads no row again. */
 static void models_keep_their_texts_across_an_equal_snapshot(void **state)
 {
     catalog_fixture *fx = *state;
@@ -589,6 +641,8 @@ int main(void)
                                         lazy_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(accounts_follow_again_keeps_the_round_not_read_yet,
                                         lazy_setup, catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(accounts_sort_last_test_by_its_time, lazy_setup,
+                                        catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(models_stay_lazy, lazy_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(models_follow_a_moved_snapshot_between_keys, lazy_setup,
                                         catalog_fixture_teardown),

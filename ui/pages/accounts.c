@@ -138,7 +138,7 @@ static const ui_column COLUMNS[N_COLS] = {
     [COL_CAP] = {"Cap/mo", 5, 13, UI_ALIGN_RIGHT, false, false},
     [COL_ENABLED] = {"Enabled", 7, 12, UI_ALIGN_LEFT, false, false},
     [COL_HEALTH] = {"Status", 9, 14, UI_ALIGN_LEFT, false, true},
-    [COL_TEST] = {"Last test", 9, 30, UI_ALIGN_LEFT, false, false},
+    [COL_TEST] = {"Last test", 9, 30, UI_ALIGN_LEFT, false, false}, /* sorts by the time */
 };
 
 /* When the pane is narrow, columns go lowest first: the limits, then the key hint, so that
@@ -1009,6 +1009,15 @@ static void accounts_destroy(ui_page *page)
     free(page);
 }
 
+/* The Last test column sorts by the test's time (untested first, newest last; descending:
+ * newest first), not by its "3m ago" text. */
+static int64_t last_test_value(void *ctx, size_t row, size_t col)
+{
+    (void)col;
+    const accounts_page *st = ctx;
+    return row < st->list.count ? st->list.items[row].last_test_ms : 0;
+}
+
 static const ui_page_ops ACCOUNTS_OPS = {
     .bindings = accounts_bindings,
     .load = accounts_load,
@@ -1046,6 +1055,7 @@ ui_page *ui_page_accounts_new(ui_app *app, const char *id, const char *title)
     ui_table_set_compact(&st->table, COL_TEST, compact_test);
     ui_table_elide_middle(&st->table, COL_ENDPOINT);
     ui_table_set_format(&st->table, format_account, st);
+    ui_table_set_sort_value(&st->table, COL_TEST, last_test_value);
     ui_page *page = ui_page_alloc(&ACCOUNTS_OPS, id, title, st);
     if (!page) {
         ui_table_free(&st->table);

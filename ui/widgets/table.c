@@ -171,6 +171,13 @@ void ui_table_set_format(ui_table *t, ui_row_format_fn *format, void *ctx)
     t->format_ctx = ctx;
 }
 
+void ui_table_set_sort_value(ui_table *t, size_t col, ui_row_value_fn *value)
+{
+    t->sort_value = value;
+    if (col < t->ncols)
+        t->value_cols |= 1u << col;
+}
+
 void ui_table_add_lazy(ui_table *t, const char *key)
 {
     if (t->nrows == t->cap) {
@@ -576,6 +583,18 @@ static void keys_free(sort_keys *k)
 /* Appends row r's sort key to k (append_key of its sort cell). */
 static bool append_row_key(ui_table *t, sort_keys *k, size_t r, bool dot_decimal)
 {
+    if ((t->value_cols >> t->sort_col & 1u) &&
+        t->sort_value) { /* 8 bytes, memcmp orders as int64 */
+        if (!reserve_key(k, 8))
+            return false;
+        uint64_t bits =
+            (uint64_t)t->sort_value(t->format_ctx, r, (size_t)t->sort_col) ^ (UINT64_C(1) << 63);
+        for (int shift = 56; shift >= 0; shift -= 8)
+            k->bytes[k->len++] = (unsigned char)(bits >> shift);
+        k->from[r] = k->len - 8;
+        k->size[r] = 8;
+        return true;
+    }
     ui_cell cell = sort_cell(t, r);
     return append_key(k, r, &cell, t->cols[t->sort_col].by_severity, dot_decimal);
 }
