@@ -996,7 +996,7 @@ static void loop_turn(ui_app *app)
     int timeout = next_timeout(app, &timer_asked);
     ui_page *idle =
         app->idle_left && app->n_modals == 0 && timeout > 0 ? ui_current_page(app) : NULL;
-    if (idle && idle->ops->idle)
+    if ((idle && idle->ops->idle) || app->health_parked)
         timeout = 0; /* input first, then a slice of the page's work */
     struct timespec ts = {timeout / 1000, (long)(timeout % 1000) * 1000000L};
     /* the third: PostgreSQL's LISTEN connection, readable when another session commits (-1 on
@@ -1029,8 +1029,13 @@ static void loop_turn(ui_app *app)
     }
     if (n < 0)
         return;
+    if (n == 0 && ui_monitor_release_parked(app)) {
+        ui_trace_mark("release", NULL); /* the snapshot replaced, freed while no key waits */
+        return;
+    }
     if (n == 0 && idle && idle->ops->idle) {
         app->idle_left = idle->ops->idle(idle, app, mm_monotonic_us() + UI_IDLE_SLICE_US);
+        ui_trace_mark("idle", idle->id);
         return;
     }
     if (n == 0) {

@@ -80,8 +80,18 @@ void ui_monitor_stop(ui_app *app)
     if (app->monitor)
         health_monitor_stop(app->monitor);
     app->monitor = NULL;
+    ui_monitor_release_parked(app);
     health_snapshot_release(app->health);
     app->health = NULL;
+}
+
+bool ui_monitor_release_parked(ui_app *app)
+{
+    if (!app->health_parked)
+        return false;
+    health_snapshot_release(app->health_parked);
+    app->health_parked = NULL;
+    return true;
 }
 
 bool ui_monitor_take(ui_app *app)
@@ -94,7 +104,8 @@ bool ui_monitor_take(ui_app *app)
         return false;
     }
     bool month_came = app->health && app->health->month_pending && fresh && !fresh->month_pending;
-    health_snapshot_release(app->health);
+    ui_monitor_release_parked(app);   /* two snapshots in one turn: the older goes now */
+    app->health_parked = app->health; /* released in a turn no key waits for */
     app->health = fresh;
     app->health_serial++;
     if (month_came && app->alerts_tried) /* the first frame was drawn with the month pending */

@@ -24,6 +24,9 @@ void ui_monitor_stop(ui_app *app);
 /* Takes the monitor's latest snapshot into app->health; true when it is a new one (then
  * app->health_serial has moved on). Called by the loop on each wake, before pages' on_wake. */
 bool ui_monitor_take(ui_app *app);
+/* Releases the snapshot the last take replaced (the loop calls it when no key waits); true when
+ * there was one. */
+bool ui_monitor_release_parked(ui_app *app);
 /* Asks the monitor to re-read accounts and settings and recompute now, and takes what it has. */
 void ui_monitor_refresh(ui_app *app);
 /* The header's prober slot: "prober: this console", "prober: other (host:pid)", "prober: off
