@@ -871,22 +871,39 @@ void ui_table_refresh_shown(ui_table *t)
     ui_table_update_end(t);
 }
 
+size_t ui_table_shown_rows(const ui_table *t, size_t *out, size_t max)
+{
+    size_t n = 0;
+    for (int i = 0; i < t->body_h && t->top + (size_t)i < t->nview && n < max; i++)
+        out[n++] = t->view[t->top + (size_t)i];
+    return n;
+}
+
+bool ui_table_reread_row(ui_table *t, size_t row)
+{
+    if (row >= t->nrows || !t->format)
+        return false;
+    ui_row *r = &t->rows[row];
+    if (r->cells) {
+        ui_table_refresh_row(t, row);
+        return true;
+    }
+    if (!r->texts_read && !r->placed)
+        return false; /* not read yet: read with the page's data of then */
+    free(r->texts_read);
+    r->texts_read = NULL;
+    r->stale = false;
+    texts_read(t, row); /* read again now: a filter or a sort reads no row of its own */
+    note_changed(t, row);
+    return true;
+}
+
 size_t ui_table_reread(ui_table *t, size_t from, int64_t until_us)
 {
     size_t i = from, done = 0;
     for (; t->format && i < t->nrows; i++) {
-        ui_row *row = &t->rows[i];
-        if (row->cells) {
-            ui_table_refresh_row(t, i);
-        } else if (row->texts_read || row->placed) {
-            free(row->texts_read);
-            row->texts_read = NULL;
-            row->stale = false;
-            texts_read(t, i); /* read again now: a filter or a sort reads no row of its own */
-            note_changed(t, i);
-        } else {
-            continue; /* not read yet: read with the page's data of then */
-        }
+        if (!ui_table_reread_row(t, i))
+            continue;
         if (++done % 8 == 0 && mm_monotonic_us() >= until_us) {
             i++;
             break;

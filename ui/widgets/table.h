@@ -169,6 +169,13 @@ void ui_table_refresh_formatted(ui_table *t);
 /* The rows on screen (as last laid out) formatted again now: O(rows shown), then the filter and
  * sort applied again. With ui_table_reread for the others between keys. */
 void ui_table_refresh_shown(ui_table *t);
+/* The rows on screen as last laid out (positions in the order rows were added), at most max;
+ * how many. */
+size_t ui_table_shown_rows(const ui_table *t, size_t *out, size_t max);
+/* Row `row`, when formatted or read so far, formatted or read again now through the page's
+ * format call (its data of now: no texts dropped for a later key to read) and moved by the next
+ * ui_table_update_end; false when it was not read (it is read with the data of then). */
+bool ui_table_reread_row(ui_table *t, size_t row);
 /* ui_table_refresh_formatted in pieces between keys: the rows from `from` formatted or read so far
  * are formatted or read again now (through the page's format call, with the page's data of now)
  * until until_us (mm_monotonic_us), then moved alone where the filter and sort place them.
