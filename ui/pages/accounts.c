@@ -439,6 +439,8 @@ static void follow_statuses_some(ui_app *app, accounts_page *st, int64_t until_u
         return;
     }
     const mm_hash_index *index = report_index(app, st);
+    int64_t now = mm_monotonic_us();
+    until_us = now + (until_us - now) / 2; /* the rows' moves take the rest of the slice */
     bool changed = false;
     size_t i = st->status_from;
     for (size_t done = 1; i < st->list.count; i++, done++) {

@@ -900,6 +900,9 @@ bool ui_table_reread_row(ui_table *t, size_t row)
 
 size_t ui_table_reread(ui_table *t, size_t from, int64_t until_us)
 {
+    /* half the slice for reading: the rows' moves (O(n + k log n)) take the rest */
+    int64_t now = mm_monotonic_us();
+    until_us = now + (until_us - now) / 2;
     size_t i = from, done = 0;
     for (; t->format && i < t->nrows; i++) {
         if (!ui_table_reread_row(t, i))
