@@ -427,6 +427,21 @@ static void accounts_sorted_by_status_follow_a_round_then_a_snapshot(void **stat
     close_page(&run);
 }
 
+/* The Models page open as the page shown (pages: the app's list of one; it follows the
+ * snapshots), every account healthy, drawn; its table. */
+static ui_table *models_shown(page_run *run, catalog_fixture *fx, ui_page *pages[1])
+{
+    open_page(run, fx, ui_page_models_new, "models");
+    pages[0] = run->page;
+    run->app.pages = pages;
+    run->app.n_pages = 1;
+    run->page->loaded = true;
+    ui_table *t = &((models_page *)run->page->state)->table;
+    publish_statuses(run, NULL);
+    draw(t);
+    return t;
+}
+
 /* A snapshot moves the Status of a row read by a sort but not shown: the wake leaves the row as
  * it is (its texts kept, no row read for a key after it), and between keys the row is read
  * again and moves to the top of the sort by Status. */
@@ -467,14 +482,8 @@ static void models_keep_their_texts_across_an_equal_snapshot(void **state)
     if (fx->postgres)
         skip();
     page_run run;
-    open_page(&run, fx, ui_page_models_new, "models");
-    ui_page *pages[] = {run.page};
-    run.app.pages = pages; /* the page shown: it follows the snapshots */
-    run.app.n_pages = 1;
-    run.page->loaded = true;
-    ui_table *t = &((models_page *)run.page->state)->table;
-    publish_statuses(&run, NULL);
-    draw(t);
+    ui_page *pages[1];
+    ui_table *t = models_shown(&run, fx, pages);
     press(&run, t, 's'); /* every row's texts read */
     for (size_t i = 0; i < N; i++)
         assert_true(ui_table_row_read(t, i));
@@ -510,14 +519,8 @@ static void models_follow_a_moved_snapshot_between_keys(void **state)
     if (fx->postgres)
         skip();
     page_run run;
-    open_page(&run, fx, ui_page_models_new, "models");
-    ui_page *pages[] = {run.page};
-    run.app.pages = pages; /* the page shown: it follows the snapshots */
-    run.app.n_pages = 1;
-    run.page->loaded = true;
-    ui_table *t = &((models_page *)run.page->state)->table;
-    publish_statuses(&run, NULL);
-    draw(t);
+    ui_page *pages[1];
+    ui_table *t = models_shown(&run, fx, pages);
     while (t->sort_col != 2) /* Health: every row's texts read */
         press(&run, t, 's');
     while (run.page->ops->idle(run.page, &run.app, mm_monotonic_us() + 2000))
