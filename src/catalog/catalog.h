@@ -340,6 +340,11 @@ mm_status catalog_usage_insert_batch(mm_catalog *cat, mm_usage_event *evs, size_
 typedef void (*mm_usage_fn)(const mm_usage_event *ev, void *ctx);
 mm_status catalog_usage_since_id(mm_catalog *cat, int64_t after_id, size_t limit, mm_usage_fn fn,
                                  void *ctx, size_t *count, mm_error *err);
+/* Streams the events among ids[0..n) (n <= MM_USAGE_IDS_MAX; an id with no event is skipped)
+ * to fn, ascending by id; *count (NULL: not wanted) gets how many. One prepared statement. */
+#define MM_USAGE_IDS_MAX 16
+mm_status catalog_usage_by_ids(mm_catalog *cat, const int64_t *ids, size_t n, mm_usage_fn fn,
+                               void *ctx, size_t *count, mm_error *err);
 /* Streams events with ts_ms >= since_ms (optionally one account), ascending by time. */
 mm_status catalog_usage_since_time(mm_catalog *cat, const char *account, int64_t since_ms,
                                    mm_usage_fn fn, void *ctx, mm_error *err);

@@ -278,6 +278,25 @@ mm_status catalog_usage_since_id(mm_catalog *cat, int64_t after_id, size_t limit
     return stream_events(cat, stmt, fn, ctx, count, err);
 }
 
+mm_status catalog_usage_by_ids(mm_catalog *cat, const int64_t *ids, size_t n, mm_usage_fn fn,
+                               void *ctx, size_t *count, mm_error *err)
+{
+    if (n > MM_USAGE_IDS_MAX)
+        return mm_error_set(err, MM_E_INTERNAL, "", "at most %d usage events by id a read",
+                            MM_USAGE_IDS_MAX);
+    db_stmt *stmt;
+    mm_status st =
+        cat_prepare(cat,
+                    "SELECT " USAGE_COLUMNS " FROM usage_events WHERE id IN (?1, ?2, ?3, "
+                    "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) ORDER BY id",
+                    &stmt, err);
+    if (st != MM_OK)
+        return st;
+    for (size_t i = 0; i < MM_USAGE_IDS_MAX; i++)
+        db_bind_int64(stmt, (int)i + 1, i < n ? ids[i] : 0); /* 0: never an event's id */
+    return stream_events(cat, stmt, fn, ctx, count, err);
+}
+
 mm_status catalog_usage_since_time(mm_catalog *cat, const char *account, int64_t since_ms,
                                    mm_usage_fn fn, void *ctx, mm_error *err)
 {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/commands.h"
 #include "alerts/alert_engine.h"
@@ -137,6 +138,38 @@ static mm_status start_metrics(const char *addr, const char *catalog, mm_monitor
     return MM_OK;
 }
 
+static bool month_read(mm_monitor *mon)
+{
+    mm_health_snapshot *snap = health_monitor_snapshot(mon);
+    bool read = snap && !snap->month_pending;
+    health_snapshot_release(snap);
+    return read;
+}
+
+/* Waits for a stop signal (returned); meanwhile starts the alert engine once the monitor's
+ * figures hold the month-to-date cost, as a console does: a monthly cap's rule must not read a
+ * month still pending (its read failed: retried each second) as no spend. 0 when the engine
+ * could not start (err). */
+static int wait_for_month_then_alerts(const sigset_t *stop, const char *catalog, mm_monitor *mon,
+                                      mm_alert_engine **engine, mm_error *err)
+{
+    mm_alert_engine_config alerts = {.catalog_path = catalog, .monitor = mon, .log = log_line};
+    struct timespec tick = {.tv_sec = 0, .tv_nsec = 200 * 1000000L};
+    while (!*engine) {
+        int sig = sigtimedwait(stop, NULL, &tick);
+        if (sig > 0)
+            return sig;
+        if (!month_read(mon))
+            continue;
+        if (alert_engine_start(&alerts, engine, err) != MM_OK)
+            return 0;
+        log_line(NULL, "alert rules evaluated from now on (the month's spend is read)");
+    }
+    int sig = 0;
+    sigwait(stop, &sig);
+    return sig;
+}
+
 int cmd_monitor(cli_context *ctx, int argc, char **argv)
 {
     cli_parser p;
@@ -183,25 +216,16 @@ int cmd_monitor(cli_context *ctx, int argc, char **argv)
         health_monitor_stop(mon);
         return cli_report(&err);
     }
-    mm_alert_engine_config alerts = {
-        .catalog_path = cfg.catalog_path, .monitor = mon, .log = log_line};
-    mm_alert_engine *engine = NULL;
-    if (alert_engine_start(&alerts, &engine, &err) != MM_OK) {
-        metrics_server_stop(server);
-        if (server)
-            metrics_scrape_free(&scrape);
-        health_monitor_stop(mon);
-        return cli_report(&err);
-    }
     log_line(NULL, "monitor started; Ctrl-C stops it");
-    int sig = 0;
-    sigwait(&stop, &sig);
-    log_line(NULL, sig == SIGTERM ? "SIGTERM: stopping" : "SIGINT: stopping");
+    mm_alert_engine *engine = NULL;
+    int sig = wait_for_month_then_alerts(&stop, cfg.catalog_path, mon, &engine, &err);
+    if (sig > 0)
+        log_line(NULL, sig == SIGTERM ? "SIGTERM: stopping" : "SIGINT: stopping");
     alert_engine_stop(engine);
     if (server) {
         metrics_server_stop(server);
         metrics_scrape_free(&scrape);
     }
     health_monitor_stop(mon);
-    return CLI_EXIT_OK;
+    return sig > 0 ? CLI_EXIT_OK : cli_report(&err);
 }

@@ -183,9 +183,9 @@ struct gateway {
     int64_t view_audit_top; /* newest audit row when the view was built */
     int64_t view_built_ms;
     /* the last hour's usage per account for the view's health: loaded once, then tailed by
-     * event id at each rebuild (the refresher's alone) */
+     * event id at each rebuild (the refresher's alone), ids committed late included */
     mm_window_set health_windows;
-    int64_t health_last_id;
+    mm_usage_tail health_tail;
     bool health_loaded;
     pthread_t refresher;
     atomic_bool stopping;

@@ -137,8 +137,6 @@ typedef struct health_fold {
 static void fold_tailed(const mm_usage_event *ev, void *ctx)
 {
     health_fold *fold = ctx;
-    if (ev->id > fold->gw->health_last_id)
-        fold->gw->health_last_id = ev->id;
     if (!fold->out_of_memory && !mm_window_set_fold(&fold->gw->health_windows, ev))
         fold->out_of_memory = true;
 }
@@ -148,7 +146,7 @@ static void health_forget(gateway *gw)
     if (gw->health_loaded)
         mm_window_set_free(&gw->health_windows);
     gw->health_loaded = false;
-    gw->health_last_id = 0;
+    catalog_usage_tail_free(&gw->health_tail);
 }
 
 /* Brings the windows up to the newest event: the hour read once, then only what is new. */
@@ -156,8 +154,8 @@ static mm_status health_catch_up(gateway *gw, const mm_account_list *accounts, i
                                  mm_error *err)
 {
     if (!gw->health_loaded) {
-        mm_status st = health_windows_load(gw->watch, accounts, now, &gw->health_windows,
-                                           &gw->health_last_id, err);
+        mm_status st = health_windows_load_tail(gw->watch, accounts, now, &gw->health_windows,
+                                                &gw->health_tail, err);
         gw->health_loaded = true;
         if (st != MM_OK)
             health_forget(gw);
@@ -167,8 +165,8 @@ static mm_status health_catch_up(gateway *gw, const mm_account_list *accounts, i
     size_t count;
     do {
         count = 0;
-        mm_status st = catalog_usage_since_id(gw->watch, gw->health_last_id, HEALTH_TAIL_BATCH,
-                                              fold_tailed, &fold, &count, err);
+        mm_status st = catalog_usage_tail_read(gw->watch, &gw->health_tail, HEALTH_TAIL_BATCH,
+                                               fold_tailed, &fold, &count, err);
         if (st == MM_OK && fold.out_of_memory)
             st = mm_error_set(err, MM_E_INTERNAL, "", "out of memory folding usage into health");
         if (st != MM_OK) {

@@ -51,9 +51,10 @@ typedef struct mm_health_snapshot {
     size_t last_round_probes, last_round_failures;
     int last_round_peak_connections;
     int64_t last_event_id; /* newest usage event folded */
-    /* the month-to-date cost is not read yet (mm_monitor_config.month_later): every figures'
-     * cost_micros_month and month_unpriced are 0 until a later snapshot (one read with the
-     * month; while the catalog cannot be read, the month stays pending beside the problem) */
+    /* the month-to-date cost is not read yet (mm_monitor_config.month_later, or its read
+     * failed: then it is read again each second, the problem published beside it): every
+     * figures' cost_micros_month and month_unpriced are 0 until a later snapshot with it; what
+     * judges spend (alert rules) waits for that snapshot */
     bool month_pending;
     char problem[MM_MESSAGE_MAX]; /* the monitor's own trouble (catalog busy, ...) or "" */
     atomic_int refs_;             /* internal: readers holding it */

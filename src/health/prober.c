@@ -44,6 +44,8 @@ struct mm_prober {
     size_t n_queue, next_queue, cap_queue; /* queue[next_queue..n_queue) wait to be sent */
     mm_usage_event *done;                  /* finished, not collected yet */
     size_t n_done, cap_done;
+    mm_probe_skip *skipped; /* skipped (key not decryptable), not collected yet */
+    size_t n_skipped, cap_skipped;
     mm_catalog *cat; /* this round's: keys are decrypted from it as probes are sent */
     long timeout_ms;
     mm_prober_stats stats;
@@ -138,9 +140,10 @@ static void round_clear(mm_prober *prober)
     for (int i = 0; i < prober->window; i++)
         slot_release(prober, &prober->slots[i]);
     queue_clear(prober);
-    prober->n_done = 0;
+    prober->n_done = prober->n_skipped = 0;
     prober->cat = NULL;
     prober->stats.started = prober->stats.finished = prober->stats.failed = 0;
+    prober->stats.skipped = 0;
     prober->stats.waiting = 0;
     prober->stats.in_flight = prober->stats.peak_in_flight = 0;
     prober->stats.round_started_ms = 0;
@@ -161,6 +164,7 @@ void prober_destroy(mm_prober *prober)
             mm_curl()->easy_cleanup(prober->slots[i].easy);
     free(prober->slots);
     free(prober->done);
+    free(prober->skipped);
     mm_curl()->multi_cleanup(prober->multi); /* closes cached connections through close_socket */
     sodium_free(prober->key);
     free(prober);
@@ -202,20 +206,46 @@ static void connection_of(const waiting_probe *w, const mm_provider_info *provid
     conn->connect_timeout_ms = timeout_ms < 5000 ? timeout_ms : 5000;
 }
 
-/* Builds w's request in slot with the key decrypted for just this long, and hands it to curl.
- * false (why set) when it could not be sent. */
+/* A probe not sent because the account's key could not be read: no probe event (the provider
+ * was not asked; its health is not this catalog's trouble), the round counts it as skipped, and
+ * a key that cannot be decrypted waits to be collected with what to do about it. */
+static void skip_probe(mm_prober *prober, const waiting_probe *w, const mm_error *err)
+{
+    prober->stats.finished++;
+    prober->stats.skipped++;
+    /* the account's own secret (field api_key; a wrong master key is the vault's, every
+     * account's), not the catalog failing to answer, whose trouble shows elsewhere */
+    bool damaged = err->status == MM_E_SECRET && strcmp(err->field, "api_key") == 0;
+    if (!damaged || !mm_grow((void **)&prober->skipped, &prober->cap_skipped, prober->n_skipped,
+                             sizeof *prober->skipped))
+        return;
+    mm_probe_skip *skip = &prober->skipped[prober->n_skipped++];
+    mm_copy(skip->account, sizeof skip->account, w->account);
+    snprintf(skip->message, sizeof skip->message,
+             "not probed: the API key cannot be decrypted (the master key is right: the stored "
+             "key is damaged); set it again with `mmadmin account edit %s --api-key-env VAR`",
+             w->account);
+}
+
+/* Decrypts w's key into prober->key ("" for an account without one); false (err set, the
+ * buffer wiped) when it cannot be read. */
+static bool read_key(mm_prober *prober, const waiting_probe *w, mm_error *err)
+{
+    prober->key[0] = '\0';
+    if (!w->has_key ||
+        catalog_account_secret(prober->cat, w->account, prober->key, MM_API_KEY_MAX, err) == MM_OK)
+        return true;
+    sodium_memzero(prober->key, MM_API_KEY_MAX);
+    return false;
+}
+
+/* Builds w's request in slot with the key read_key decrypted (wiped here, once the request is
+ * built), and hands it to curl. false (why set) when it could not be sent. */
 static bool launch_probe(mm_prober *prober, const waiting_probe *w, probe_slot *slot, char *why,
                          size_t whysz)
 {
     char *key = prober->key;
     mm_error err = {0};
-    key[0] = '\0';
-    if (w->has_key &&
-        catalog_account_secret(prober->cat, w->account, key, MM_API_KEY_MAX, &err) != MM_OK) {
-        sodium_memzero(key, MM_API_KEY_MAX);
-        snprintf(why, whysz, "could not read the API key: %.400s", err.message);
-        return false;
-    }
     mm_connection conn;
     connection_of(w, slot->provider, key, prober->timeout_ms, &conn);
     mm_http_request req = {0};
@@ -255,6 +285,11 @@ static bool send_probe(mm_prober *prober, const waiting_probe *w, probe_slot *sl
     if (!slot->provider) {
         snprintf(why, sizeof why, "unknown provider '%s'", w->provider_id);
         fail_probe(prober, w, why);
+        return false;
+    }
+    mm_error err = {0};
+    if (!read_key(prober, w, &err)) {
+        skip_probe(prober, w, &err);
         return false;
     }
     if (!launch_probe(prober, w, slot, why, sizeof why)) {
@@ -444,6 +479,17 @@ bool prober_collect(mm_prober *prober, mm_probe_record **records, size_t *n_reco
         };
     prober->n_done = 0;
     return true;
+}
+
+size_t prober_take_skipped(mm_prober *prober, mm_probe_skip **items)
+{
+    size_t count = prober->n_skipped;
+    *items = count ? prober->skipped : NULL;
+    if (count) {
+        prober->skipped = NULL;
+        prober->n_skipped = prober->cap_skipped = 0;
+    }
+    return count;
 }
 
 mm_prober_stats prober_stats(const mm_prober *prober)

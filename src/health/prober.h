@@ -19,8 +19,9 @@ typedef struct mm_prober mm_prober;
 
 typedef struct mm_prober_stats {
     size_t started, finished, failed; /* this round: accounts due, probes finished, failed */
-    size_t waiting;                   /* due accounts not sent yet (queued) */
-    int in_flight, peak_in_flight;    /* probes with a transfer running; most this round */
+    size_t skipped; /* of the finished: not sent, the key unreadable (no event; not failed) */
+    size_t waiting; /* due accounts not sent yet (queued) */
+    int in_flight, peak_in_flight; /* probes with a transfer running; most this round */
     int open_connections, peak_connections;
     int64_t round_started_ms; /* monotonic */
 } mm_prober_stats;
@@ -34,8 +35,9 @@ void prober_destroy(mm_prober *prober);
 /* Starts probing every enabled account of `accounts` (the list may be freed on return: what a
  * probe needs is copied). cat must stay open until the round ends or is aborted: each
  * account's key is decrypted from it when its probe is sent, and wiped as soon as the request
- * is built. An account that cannot be probed (unknown provider, key not decryptable) finishes
- * as a failed probe saying why. */
+ * is built. An account that cannot be probed (unknown provider, endpoint) finishes as a failed
+ * probe saying why; one whose key cannot be read is skipped: no probe event, and when the key
+ * cannot be decrypted (a damaged secret) it comes out of prober_take_skipped. */
 mm_status prober_start_round(mm_prober *prober, mm_catalog *cat, const mm_account_list *accounts,
                              long timeout_ms, mm_error *err);
 /* The same over every account of cat, streamed (no full account list in memory). */
@@ -53,6 +55,15 @@ void prober_wait(mm_prober *prober, int extra_fd, int timeout_ms, bool *extra_re
  * only when out of memory. */
 bool prober_collect(mm_prober *prober, mm_probe_record **records, size_t *n_records,
                     size_t *capacity);
+/* An account skipped because its stored key cannot be decrypted, and what to do about it (for
+ * its last test; the message names no key). */
+typedef struct mm_probe_skip {
+    char account[MM_NAME_MAX];
+    char message[MM_MESSAGE_MAX];
+} mm_probe_skip;
+/* The accounts skipped since the last call: *items (malloc'ed, the caller frees; NULL when
+ * none) and their count. */
+size_t prober_take_skipped(mm_prober *prober, mm_probe_skip **items);
 /* Drops every probe in flight or waiting without recording them. */
 void prober_abort(mm_prober *prober);
 mm_prober_stats prober_stats(const mm_prober *prober);

@@ -14,13 +14,20 @@
 #include "util/hash_index.h"
 #include "util/text.h"
 
-mm_status health_windows_load_month(mm_catalog *cat, mm_window_set *set, mm_error *err)
+mm_status health_windows_load_month(mm_catalog *cat, mm_window_set *set, mm_id_gaps *missing,
+                                    mm_error *err)
 {
-    mm_month_cost *costs;
-    size_t count;
-    int64_t upto_id;
-    mm_status st =
-        catalog_usage_month_costs(cat, set->month_start_ms, &costs, &count, &upto_id, err);
+    mm_month_cost *costs = NULL;
+    size_t count = 0;
+    int64_t upto_id = 0;
+    bool began = false;
+    mm_status st = missing ? catalog_read_begin(cat, &began, err) : MM_OK;
+    if (st == MM_OK)
+        st = catalog_usage_month_costs(cat, set->month_start_ms, &costs, &count, &upto_id, err);
+    if (st == MM_OK && missing) /* in flight in the sums' picture: not in them */
+        st = catalog_usage_missing_below(cat, upto_id, missing, err);
+    if (missing)
+        st = catalog_read_end(cat, began, st, err);
     if (st == MM_OK) {
         set->month_upto_id = upto_id;
         set->fold_month = true;
@@ -59,7 +66,7 @@ mm_status health_windows_load(mm_catalog *cat, const mm_account_list *accounts, 
 {
     mm_status st = load_hour(cat, now_ms, set, max_id, err);
     if (st == MM_OK)
-        st = health_windows_load_month(cat, set, err);
+        st = health_windows_load_month(cat, set, NULL, err);
     for (size_t i = 0; st == MM_OK && i < accounts->count; i++)
         fill_window_provider(set, accounts->items[i].name, accounts->items[i].provider);
     set->fold_month = true;
@@ -76,15 +83,57 @@ mm_status health_windows_load_hour_for(mm_catalog *cat, const mm_health_account_
     return st;
 }
 
-mm_status health_windows_load_for(mm_catalog *cat, const mm_health_account_list *accounts,
-                                  int64_t now_ms, mm_window_set *set, int64_t *max_id,
-                                  mm_error *err)
+/* The tail after a load made in the caller's read transaction: after the newest event the load
+ * read, its gaps the events in flight then (catalog_usage_tail_start); after a failed load,
+ * after what the load reports, without gaps. */
+static mm_status tail_after_load(mm_catalog *cat, mm_usage_tail *tail, mm_status loaded,
+                                 int64_t max_id, mm_error *err)
 {
-    mm_status st = health_windows_load_hour_for(cat, accounts, now_ms, set, max_id, err);
-    if (st == MM_OK)
-        st = health_windows_load_month(cat, set, err);
-    set->fold_month = true;
-    return st;
+    if (loaded == MM_OK)
+        return catalog_usage_tail_start(cat, tail, max_id, err);
+    catalog_usage_tail_free(tail);
+    tail->last_id = max_id;
+    return loaded;
+}
+
+mm_status health_windows_load_hour_tail(mm_catalog *cat, const mm_health_account_list *accounts,
+                                        int64_t now_ms, mm_window_set *set, mm_usage_tail *tail,
+                                        mm_error *err)
+{
+    bool began;
+    int64_t max_id = 0;
+    mm_status st = catalog_read_begin(cat, &began, err);
+    if (st == MM_OK) {
+        st = health_windows_load_hour_for(cat, accounts, now_ms, set, &max_id, err);
+        st = tail_after_load(cat, tail, st, max_id, err);
+    }
+    return catalog_read_end(cat, began, st, err);
+}
+
+mm_status health_windows_load_tail(mm_catalog *cat, const mm_account_list *accounts, int64_t now_ms,
+                                   mm_window_set *set, mm_usage_tail *tail, mm_error *err)
+{
+    bool began;
+    int64_t max_id = 0;
+    mm_status st = catalog_read_begin(cat, &began, err);
+    if (st == MM_OK) {
+        st = health_windows_load(cat, accounts, now_ms, set, &max_id, err);
+        st = tail_after_load(cat, tail, st, max_id, err);
+    }
+    return catalog_read_end(cat, began, st, err);
+}
+
+bool health_windows_fold_tailed(mm_window_set *set, mm_id_gaps *month_missing,
+                                const mm_usage_event *ev)
+{
+    int64_t upto = set->month_upto_id;
+    /* in flight when the month was read (its id below the newest the sums hold, committed
+     * after): the month adds it as it adds the events after upto */
+    if (ev->id > 0 && ev->id <= upto && month_missing && mm_id_gaps_take(month_missing, ev->id))
+        set->month_upto_id = ev->id - 1;
+    bool ok = mm_window_set_fold(set, ev);
+    set->month_upto_id = upto;
+    return ok;
 }
 
 /* The month's cost per account from the rollups, sorted by name (no window for an account
@@ -418,15 +467,23 @@ static bool same_detail(const mm_health_figures *a, const mm_health_figures *b)
            strcmp(a->disabled_reason, b->disabled_reason) == 0;
 }
 
+/* One more figures pointing into f's detail block and series block. */
+static void retain_detail(const mm_health_figures *f)
+{
+    if (!f->owned_)
+        return;
+    atomic_fetch_add(&((detail_head *)f->owned_)->refs, 1);
+    if (f->series_requests != NO_COUNTS)
+        atomic_fetch_add(&series_block_of(f->series_requests)->head.refs, 1);
+}
+
 /* f takes previous's detail block in place of its own when they say the same. */
 static void share_detail(mm_health_figures *f, const mm_health_figures *previous)
 {
     if (!f->owned_ || !previous->owned_ || !same_detail(f, previous))
         return;
     figures_free(f);
-    atomic_fetch_add(&((detail_head *)previous->owned_)->refs, 1);
-    if (previous->series_requests != NO_COUNTS)
-        atomic_fetch_add(&series_block_of(previous->series_requests)->head.refs, 1);
+    retain_detail(previous);
     f->owned_ = previous->owned_;
     f->series_requests = previous->series_requests;
     f->series_errors = previous->series_errors;
@@ -540,6 +597,29 @@ static mm_status report_build(const mm_window_set *set, size_t count,
     }
     series_dedup_free(&dedup);
     return st;
+}
+
+mm_status health_report_with_month(const mm_health_report *previous, const mm_window_set *set,
+                                   mm_health_report *out, mm_error *err)
+{
+    *out = *previous;
+    out->accounts = NULL;
+    if (!previous->count)
+        return MM_OK;
+    out->accounts = malloc(previous->count * sizeof *out->accounts);
+    if (!out->accounts) {
+        out->count = 0;
+        return mm_error_set(err, MM_E_INTERNAL, NULL, "out of memory building health figures");
+    }
+    memcpy(out->accounts, previous->accounts, previous->count * sizeof *out->accounts);
+    for (size_t i = 0; i < out->count; i++) {
+        mm_health_figures *f = &out->accounts[i];
+        retain_detail(f);
+        const mm_account_window *win = mm_window_set_find(set, f->account);
+        f->cost_micros_month = win ? win->month_cost_micros : 0;
+        f->month_unpriced = win ? win->month_unpriced : 0;
+    }
+    return MM_OK;
 }
 
 mm_status health_report_build(const mm_window_set *set, const mm_account_list *accounts,

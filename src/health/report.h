@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "catalog/catalog.h"
+#include "catalog/usage_tail.h"
 #include "health/health.h"
 #include "health/health_accounts.h"
 #include "health/window.h"
@@ -75,11 +76,7 @@ mm_status health_windows_load(mm_catalog *cat, const mm_account_list *accounts, 
 mm_status health_status_from_windows(const mm_window_set *set, const mm_account_list *accounts,
                                      int64_t now_ms, const mm_health_thresholds *t,
                                      mm_health_map *out, mm_error *err);
-/* The same from the health account list. */
-mm_status health_windows_load_for(mm_catalog *cat, const mm_health_account_list *accounts,
-                                  int64_t now_ms, mm_window_set *set, int64_t *max_id,
-                                  mm_error *err);
-/* health_windows_load_for's first part: the last hour and the providers, no month-to-date cost
+/* The last hour and the providers from the health account list, no month-to-date cost
  * (set->fold_month false: every window's month at 0) until health_windows_load_month. */
 mm_status health_windows_load_hour_for(mm_catalog *cat, const mm_health_account_list *accounts,
                                        int64_t now_ms, mm_window_set *set, int64_t *max_id,
@@ -87,8 +84,24 @@ mm_status health_windows_load_hour_for(mm_catalog *cat, const mm_health_account_
 /* Each account's month-to-date cost into set (windows made for accounts with a cost) from the
  * day rollups, with the newest event they hold (set->month_upto_id: a fold after this adds
  * only the events above it to the month, so an event tailed after the hour's load and already
- * in the rollups is not counted twice); set->fold_month on. MM_E_DB, MM_E_INTERNAL (memory). */
-mm_status health_windows_load_month(mm_catalog *cat, mm_window_set *set, mm_error *err);
+ * in the rollups is not counted twice); set->fold_month on. missing (NULL: not read) gets the
+ * ids below set->month_upto_id in flight at the read (PostgreSQL), not in the sums:
+ * health_windows_fold_tailed adds them when they come. MM_E_DB, MM_E_INTERNAL (memory). */
+mm_status health_windows_load_month(mm_catalog *cat, mm_window_set *set, mm_id_gaps *missing,
+                                    mm_error *err);
+/* health_windows_load_hour_for, and tail started in the same picture (catalog_usage_tail_start):
+ * every event the hour does not hold comes through catalog_usage_tail_read once, also one
+ * committed later below the newest the hour holds (PostgreSQL). */
+mm_status health_windows_load_hour_tail(mm_catalog *cat, const mm_health_account_list *accounts,
+                                        int64_t now_ms, mm_window_set *set, mm_usage_tail *tail,
+                                        mm_error *err);
+/* health_windows_load (hour and month) the same way. */
+mm_status health_windows_load_tail(mm_catalog *cat, const mm_account_list *accounts, int64_t now_ms,
+                                   mm_window_set *set, mm_usage_tail *tail, mm_error *err);
+/* Folds a tailed event (mm_window_set_fold), adding to the month also an event among
+ * month_missing (NULL: none), taken out of it. false only when out of memory. */
+bool health_windows_fold_tailed(mm_window_set *set, mm_id_gaps *month_missing,
+                                const mm_usage_event *ev);
 /* The figures of every account in `accounts` at now_ms. */
 mm_status health_report_build(const mm_window_set *set, const mm_account_list *accounts,
                               int64_t now_ms, const mm_health_thresholds *t, mm_health_report *out,
@@ -105,6 +118,14 @@ mm_status health_report_build_next(const mm_window_set *set, const mm_health_acc
                                    int64_t now_ms, const mm_health_thresholds *t,
                                    const mm_health_report *previous, mm_health_report *out,
                                    mm_error *err);
+/* previous with each account's month-to-date figures (cost_micros_month, month_unpriced) read
+ * again from set, all else shared with it (detail blocks): when the month is all that changed
+ * in set since previous was built from it (the monitor's month read after its first figures),
+ * the report health_report_build_next would give at previous->now_ms, in O(accounts) copies.
+ * previous must stay valid while out is built; then either may be freed first. MM_E_INTERNAL
+ * (memory). */
+mm_status health_report_with_month(const mm_health_report *previous, const mm_window_set *set,
+                                   mm_health_report *out, mm_error *err);
 /* Whether two accounts' figures are the same (every figure, series, error and reason). */
 bool health_figures_same(const mm_health_figures *a, const mm_health_figures *b);
 /* Bytes a report holds on the heap (its figures and the names, series, errors and reasons they

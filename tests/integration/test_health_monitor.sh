@@ -147,6 +147,24 @@ put_scenario '{"rules":[]}'
 no_sanitizer_reports "$SIM_TMP/c.err"
 ok "a probe that outlasts the interval is recorded, not dropped by the next round"
 
+# ---- a month that cannot be read at start: pending, and the alert rules wait for it ----
+sql "ALTER TABLE usage_rollup_day RENAME TO usage_rollup_day_away"
+"$MMADMIN" monitor --interval 60 --lease 1.5 >"$SIM_TMP/d.log" 2>"$SIM_TMP/d.err" &
+D=$!
+MON_PIDS+=("$D")
+wait_until "the monitor says the month cannot be read" logged "$SIM_TMP/d.log" "usage_rollup_day"
+sql "ALTER TABLE usage_rollup_day_away RENAME TO usage_rollup_day"
+wait_until "the alert rules start once the month is read" logged "$SIM_TMP/d.log" "alert rules evaluated"
+over=$(grep -n -m1 "problem over" "$SIM_TMP/d.log" | cut -d: -f1)
+alerts=$(grep -n -m1 "alert rules evaluated" "$SIM_TMP/d.log" | cut -d: -f1)
+[[ -n $over && $over -lt $alerts ]] ||
+    fail "the alert rules started before the month was read: $(cat "$SIM_TMP/d.log")"
+kill -TERM "$D"
+wait "$D" || fail "the monitor should exit 0 on SIGTERM"
+MON_PIDS=()
+no_sanitizer_reports "$SIM_TMP/d.err"
+ok "a month unreadable at start stays pending; the alert rules start once it is read"
+
 # ---- bad input ----
 if "$MMADMIN" monitor --interval soon >"$SIM_TMP/mm.out" 2>"$SIM_TMP/mm.err"; then
     fail "--interval soon should be refused"

@@ -11,6 +11,7 @@
 #include "catalog/admission.h"
 #include "catalog/catalog_internal.h"
 #include "catalog/month_cost.h"
+#include "catalog/usage_tail.h"
 #include "util/clock.h"
 
 static mm_usage_event make_event(int64_t ts, const char *kind, const char *account,
@@ -775,6 +776,77 @@ static void two_processes_ingest_at_once(void **state)
     free(r.items);
 }
 
+/* An event stored with the given id around the catalog's writes (what a transaction holding a
+ * sequence id commits later looks like to a reader). */
+static void insert_with_id(catalog_fixture *fx, int64_t id, int64_t ts)
+{
+    db_conn *db = NULL;
+    mm_error err = {0};
+    db_open_options opts = {0};
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO usage_events(id, ts_ms, kind, account, provider, workspace, model, "
+             "provider_model, outcome, http_status, latency_ms, tokens_in, tokens_out, "
+             "cost_micros, retry_after_ms, message) VALUES (%lld, %lld, 'request', 'acct', "
+             "'openai', '', '', '', 'ok', 200, 100, 1, 1, 0, -1, '')",
+             (long long)id, (long long)ts);
+    if (db_open(fx->path, &opts, &db, &err) != MM_OK || db_exec(db, sql, "test", &err) != MM_OK)
+        fail_msg("%s: %s", sql, err.message);
+    db_close(db);
+}
+
+static void count_tailed(const mm_usage_event *ev, void *ctx)
+{
+    collected *c = ctx;
+    if (c->count < 64)
+        c->ids[c->count++] = ev->id;
+}
+
+/* The tail's bounds: of a jump of 3,000 ids it remembers the newest 1,024 (an event committed
+ * later among them is read once, one below them is not), and it gives them up after 60 s. */
+static void the_tail_remembers_late_ids_within_its_bounds(void **state)
+{
+    POSTGRES_ONLY("SQLite commits ids in order: the tail keeps no gaps");
+    catalog_fixture *fx = *state;
+    const int64_t t0 = INT64_C(1772409600000);
+    setenv("MM_FAKE_NOW_MS", "1772409600000", 1);
+    mm_usage_event first = make_event(t0 - 1000, "request", "acct", "", "", 10, 0);
+    mm_error err = {0};
+    assert_int_equal(catalog_usage_insert(fx->cat, &first, &err), MM_OK);
+    mm_usage_tail tail = {0};
+    assert_int_equal(catalog_usage_tail_start(fx->cat, &tail, first.id, &err), MM_OK);
+    assert_int_equal(tail.gaps.count, 0);
+    insert_with_id(fx, first.id + 3000, t0 - 900);
+    collected seen = {0};
+    size_t count = 0;
+    assert_int_equal(catalog_usage_tail_read(fx->cat, &tail, 0, count_tailed, &seen, &count, &err),
+                     MM_OK);
+    assert_int_equal(count, 1);
+    assert_int_equal(tail.last_id, first.id + 3000);
+    assert_int_equal(tail.gaps.count, MM_ID_GAPS_MAX);
+    assert_int_equal(tail.gaps.items[0].id, first.id + 3000 - MM_ID_GAPS_MAX);
+    insert_with_id(fx, first.id + 2500, t0 - 800); /* remembered */
+    insert_with_id(fx, first.id + 100, t0 - 700);  /* below the newest 1,024 */
+    seen.count = 0;
+    for (int round = 0; round < 2; round++)
+        assert_int_equal(
+            catalog_usage_tail_read(fx->cat, &tail, 0, count_tailed, &seen, &count, &err), MM_OK);
+    assert_int_equal(seen.count, 1);
+    assert_int_equal(seen.ids[0], first.id + 2500);
+    assert_int_equal(tail.gaps.count, MM_ID_GAPS_MAX - 1);
+    char later[32];
+    snprintf(later, sizeof later, "%lld", (long long)(t0 + MM_ID_GAP_AGE_MS + 1));
+    setenv("MM_FAKE_NOW_MS", later, 1);
+    insert_with_id(fx, first.id + 2600, t0 - 600); /* in flight longer than the age: given up */
+    seen.count = 0;
+    assert_int_equal(catalog_usage_tail_read(fx->cat, &tail, 0, count_tailed, &seen, &count, &err),
+                     MM_OK);
+    assert_int_equal(seen.count, 0);
+    assert_int_equal(tail.gaps.count, 0);
+    catalog_usage_tail_free(&tail);
+    unsetenv("MM_FAKE_NOW_MS");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -793,6 +865,7 @@ int main(void)
         FIXTURE_TEST(migration_11_keeps_the_events),
         FIXTURE_TEST(odd_values_are_stored_exactly_and_rolled_up),
         FIXTURE_TEST(two_processes_ingest_at_once),
+        FIXTURE_TEST(the_tail_remembers_late_ids_within_its_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

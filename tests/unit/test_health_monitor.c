@@ -15,6 +15,7 @@
 
 #include <sqlite3.h>
 
+#include "catalog/db_engine.h"
 #include "health/monitor.h"
 #include "util/clock.h"
 
@@ -510,6 +511,107 @@ static void a_month_that_cannot_be_read_stays_pending_until_it_is(void **state)
     health_monitor_stop(mon);
 }
 
+/* Runs sql on the catalog through a connection of its own (either backend). */
+static void exec_catalog(fixture *f, const char *sql)
+{
+    db_conn *db = NULL;
+    mm_error err = {0};
+    db_open_options opts = {0};
+    if (db_open(f->path, &opts, &db, &err) != MM_OK || db_exec(db, sql, "test", &err) != MM_OK)
+        fail_msg("%s: %s", sql, err.message);
+    db_close(db);
+}
+
+static bool month_and_two_requests(const mm_health_snapshot *snap, void *arg)
+{
+    int64_t two = 2;
+    return month_read(snap, arg) && has_requests(snap, &two);
+}
+
+/* A headless monitor (`mmadmin monitor`, `serve --monitor`) whose month cannot be read at start
+ * keeps it pending beside the problem (never shown as read, nor summed from 0 by the events
+ * tailed after it), then reads it once it can: every event counted once, whether the read comes
+ * before or after the next event. */
+static void a_headless_monitor_whose_month_fails_at_start_keeps_it_pending(void **state)
+{
+    fixture *f = *state;
+    add_account(f, "a", true);
+    add_event(f, "a", mm_now_ms() - 1000, "ok", 100);
+    exec_catalog(f, "ALTER TABLE usage_rollup_day RENAME TO usage_rollup_day_away");
+    mm_monitor *mon = start(f, false, 0);
+    assert_true(wait_for(f, mon, has_problem, NULL));
+    mm_health_snapshot *snap = health_monitor_snapshot(mon);
+    assert_true(snap->month_pending);
+    assert_int_equal(health_report_find(&snap->report, "a")->requests, 1);
+    assert_int_equal(health_report_find(&snap->report, "a")->cost_micros_month, 0);
+    health_snapshot_release(snap);
+    exec_catalog(f, "ALTER TABLE usage_rollup_day_away RENAME TO usage_rollup_day");
+    add_event(f, "a", mm_now_ms(), "ok", 100);
+    assert_true(wait_for(f, mon, month_and_two_requests, NULL));
+    snap = health_monitor_snapshot(mon);
+    assert_string_equal(snap->problem, "");
+    assert_int_equal(health_report_find(&snap->report, "a")->cost_micros_month, 2 * 250);
+    health_snapshot_release(snap);
+    health_monitor_stop(mon);
+}
+
+static bool round_done(const mm_health_snapshot *snap, void *arg)
+{
+    (void)arg;
+    return snap->last_round_ms != 0;
+}
+
+static void count_probe(const mm_usage_event *ev, void *ctx)
+{
+    if (strcmp(ev->kind, "probe") == 0)
+        (*(int *)ctx)++;
+}
+
+static int probes_of(fixture *f, const char *account)
+{
+    int count = 0;
+    mm_error err = {0};
+    assert_int_equal(catalog_usage_since_time(f->cat, account, 0, count_probe, &count, &err),
+                     MM_OK);
+    return count;
+}
+
+/* One account's stored key damaged (the master key right): the prober skips it without a probe
+ * event (the provider was never asked, so no failure of its is recorded), probes the others,
+ * and the account's last test says why and what to run. */
+static void a_key_that_cannot_be_decrypted_is_skipped_and_said(void **state)
+{
+    fixture *f = *state;
+    const char *names[] = {"a", "b"};
+    for (int i = 0; i < 2; i++) {
+        mm_account acc;
+        mm_account_init(&acc);
+        strcpy(acc.name, names[i]);
+        strcpy(acc.provider, "openai-compatible");
+        strcpy(acc.endpoint, "http://127.0.0.1:9/v1"); /* refused: a quick network failure */
+        mm_error err = {0};
+        if (catalog_account_insert(f->cat, &acc, "sk-test-0001", &err) != MM_OK)
+            fail_msg("account insert: %s", err.message);
+    }
+    exec_catalog(f, testutil_on_postgres()
+                        ? "UPDATE accounts SET key_cipher = '\\x00112233445566778899aabbccddeeff"
+                          "00112233445566778899aabbccddeeff00112233'::bytea WHERE name = 'b'"
+                        : "UPDATE accounts SET key_cipher = X'00112233445566778899aabbccddeeff"
+                          "00112233445566778899aabbccddeeff00112233' WHERE name = 'b'");
+    mm_monitor *mon = start(f, true, 0);
+    assert_true(wait_for(f, mon, round_done, NULL));
+    health_monitor_stop(mon); /* the round's results are written before it ends */
+    assert_int_equal(probes_of(f, "a"), 1);
+    assert_int_equal(probes_of(f, "b"), 0);
+    mm_account b;
+    mm_error err = {0};
+    assert_int_equal(catalog_account_get(f->cat, "b", &b, &err), MM_OK);
+    assert_true(b.last_test_ms != 0);
+    assert_false(b.last_test_ok);
+    assert_non_null(strstr(b.last_test_message, "the API key cannot be decrypted"));
+    assert_non_null(strstr(b.last_test_message, "`mmadmin account edit b --api-key-env VAR`"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -526,6 +628,10 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(a_month_that_cannot_be_read_stays_pending_until_it_is,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            a_headless_monitor_whose_month_fails_at_start_keeps_it_pending, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_key_that_cannot_be_decrypted_is_skipped_and_said, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,10 +4,13 @@
  * settings table the loaders and the CLI share, and the monitor's account list. */
 #include "testutil.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "catalog/db_engine.h"
 #include "health/report.h"
 #include "util/clock.h"
 
@@ -292,6 +295,209 @@ static void the_account_list_holds_what_the_figures_read(void **state)
     health_accounts_free(&list);
 }
 
+/* The month added to figures built before it was read (the monitor's second snapshot) gives
+ * the figures a whole build gives, sharing every detail block with the first ones; either
+ * report may be freed first. */
+static void the_month_added_to_built_figures_is_a_whole_build(void **state)
+{
+    fixture *f = *state;
+    add_month_of_requests(f);
+    mm_health_account_list accounts = {0};
+    mm_error err = {0};
+    assert_int_equal(health_accounts_load(f->cat, &accounts, &err), MM_OK);
+    mm_window_set set;
+    int64_t max_id;
+    assert_int_equal(health_windows_load_hour_for(f->cat, &accounts, NOW, &set, &max_id, &err),
+                     MM_OK);
+    mm_health_thresholds t;
+    mm_health_thresholds_default(&t);
+    mm_health_report before, added, whole;
+    assert_int_equal(health_report_build_for(&set, &accounts, NOW, &t, &before, &err), MM_OK);
+    assert_int_equal(health_report_find(&before, "a")->cost_micros_month, 0);
+    assert_int_equal(health_windows_load_month(f->cat, &set, NULL, &err), MM_OK);
+    assert_int_equal(health_report_with_month(&before, &set, &added, &err), MM_OK);
+    health_report_free(&before);
+    assert_int_equal(health_report_build_for(&set, &accounts, NOW, &t, &whole, &err), MM_OK);
+    assert_int_equal(added.count, whole.count);
+    assert_int_equal(added.now_ms, NOW);
+    for (size_t i = 0; i < whole.count; i++)
+        assert_true(health_figures_same(&added.accounts[i], &whole.accounts[i]));
+    const mm_health_figures *a = health_report_find(&added, "a");
+    assert_int_equal(a->cost_micros_month, 1000); /* as month_counts_its_unpriced_events... */
+    assert_int_equal(a->month_unpriced, 3);
+    assert_int_equal(a->cost_micros_hour, 300);
+    health_report_free(&added);
+    health_report_free(&whole);
+    mm_window_set_free(&set);
+    health_accounts_free(&accounts);
+}
+
+/* ---- ids committed out of order (PostgreSQL's sequence) ---- */
+
+typedef struct late_writer {
+    mm_catalog *cat; /* a connection of its own */
+    mm_usage_event ev;
+    mm_status status;
+    mm_error err;
+} late_writer;
+
+static void *write_late(void *arg)
+{
+    late_writer *w = arg;
+    w->status = catalog_usage_insert(w->cat, &w->ev, &w->err);
+    return NULL;
+}
+
+static int64_t query_int(db_conn *db, const char *sql)
+{
+    db_stmt *stmt = NULL;
+    mm_error err = {0};
+    if (db_prepare(db, sql, &stmt, &err) != MM_OK)
+        fail_msg("%s: %s", sql, err.message);
+    assert_int_equal(db_step(stmt), DB_ROW);
+    int64_t value = db_column_int64(stmt, 0);
+    db_finalize(stmt);
+    return value;
+}
+
+typedef struct folded {
+    mm_window_set *set;
+    mm_id_gaps *month_missing;
+    int seen[8]; /* times each id was folded */
+} folded;
+
+static void fold_counted(const mm_usage_event *ev, void *ctx)
+{
+    folded *f = ctx;
+    if (ev->id >= 0 && ev->id < 8)
+        f->seen[ev->id]++;
+    assert_true(health_windows_fold_tailed(f->set, f->month_missing, ev));
+}
+
+static int64_t requests_of(const mm_window_set *set, const char *account)
+{
+    const mm_account_window *win = mm_window_set_find(set, account);
+    int64_t events = 0;
+    for (int m = 0; win && m < win->n_slots; m++)
+        events += win->slots[m].events;
+    return events;
+}
+
+static int64_t month_of(const mm_window_set *set, const char *account)
+{
+    const mm_account_window *win = mm_window_set_find(set, account);
+    return win ? win->month_cost_micros : 0;
+}
+
+/* Event 2 takes its id, then waits for a row lock before its commit (every write's rollups
+ * update one meta row); event 3, written around the rollups, commits and is tailed, and the month
+ * is read, meanwhile. Once 2 commits, the next tail brings it: counted
+ * once in the hour and in the month (the monitor's windows), and in the windows of a tail started
+ * while it was in flight (serve's routing view); never again after. */
+static void an_id_committed_after_a_higher_one_is_tailed_once(void **state)
+{
+    POSTGRES_ONLY("SQLite commits ids in order: one writer at a time");
+    fixture *f = *state;
+    add_account(f, "a");
+    add_account(f, "b");
+    int64_t now = mm_now_ms();
+    mm_usage_event first = request(now - 3000, 250);
+    mm_error err = {0};
+    assert_int_equal(catalog_usage_insert(f->cat, &first, &err), MM_OK);
+    assert_int_equal(first.id, 1);
+    mm_health_account_list accounts = {0};
+    assert_int_equal(health_accounts_load(f->cat, &accounts, &err), MM_OK);
+    mm_window_set set;
+    mm_usage_tail tail = {0};
+    mm_id_gaps month_missing = {0};
+    assert_int_equal(health_windows_load_hour_tail(f->cat, &accounts, now, &set, &tail, &err),
+                     MM_OK);
+    assert_int_equal(tail.last_id, 1);
+
+    /* the rollups' position row held: the late writer's event takes id 2, then waits */
+    db_conn *lock = NULL;
+    db_open_options opts = {0};
+    assert_int_equal(db_open(catalog_path(f->cat), &opts, &lock, &err), MM_OK);
+    assert_int_equal(db_exec(lock,
+                             "BEGIN; UPDATE meta SET value = value WHERE key = 'rollups_upto_id'",
+                             "locking", &err),
+                     MM_OK);
+    late_writer late = {.ev = request(now - 2000, 250)};
+    mm_catalog_options copts = {.path = catalog_path(f->cat)};
+    assert_int_equal(catalog_open(&copts, &late.cat, &err), MM_OK);
+    pthread_t writer;
+    assert_int_equal(pthread_create(&writer, NULL, write_late, &late), 0);
+    db_conn *watch = NULL;
+    assert_int_equal(db_open(catalog_path(f->cat), &opts, &watch, &err), MM_OK);
+    for (int i = 0;
+         i < 2000 && query_int(watch, "SELECT count(*) FROM pg_locks WHERE NOT granted") == 0; i++)
+        usleep(5000); /* a bound on the wait, not a timing check */
+    assert_true(query_int(watch, "SELECT last_value FROM usage_events_id_seq") == 2);
+
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO usage_events(ts_ms, kind, account, provider, workspace, model, "
+             "provider_model, outcome, http_status, latency_ms, tokens_in, tokens_out, "
+             "cost_micros, retry_after_ms, message) VALUES (%lld, 'request', 'b', "
+             "'openai-compatible', '', '', '', 'ok', 200, 100, 10, 0, 250, -1, '')",
+             (long long)(now - 1000));
+    assert_int_equal(db_exec(watch, sql, "writing around the rollups", &err), MM_OK);
+    assert_int_equal(query_int(watch, "SELECT max(id) FROM usage_events"), 3);
+    folded fold = {.set = &set, .month_missing = &month_missing};
+    size_t count = 0;
+    assert_int_equal(catalog_usage_tail_read(f->cat, &tail, 100, fold_counted, &fold, &count, &err),
+                     MM_OK);
+    assert_int_equal(count, 1);
+    assert_int_equal(fold.seen[3], 1);
+    assert_int_equal(tail.last_id, 3);
+    assert_int_equal(tail.gaps.count, 1); /* 2: in flight */
+    /* the month read now: its sums hold 1 (3 is in no rollup), not 2 */
+    assert_int_equal(health_windows_load_month(f->cat, &set, &month_missing, &err), MM_OK);
+    assert_int_equal(set.month_upto_id, 3);
+    assert_int_equal(month_of(&set, "a"), 250);
+    /* serve's view loads its windows now, 2 still in flight */
+    mm_account_list all = {0};
+    assert_int_equal(catalog_account_list(f->cat, &all, &err), MM_OK);
+    mm_window_set served;
+    mm_usage_tail served_tail = {0};
+    assert_int_equal(health_windows_load_tail(f->cat, &all, now, &served, &served_tail, &err),
+                     MM_OK);
+    assert_int_equal(served_tail.last_id, 3);
+    assert_int_equal(requests_of(&served, "a"), 1);
+
+    assert_int_equal(db_exec(lock, "ROLLBACK", "unlocking", &err), MM_OK);
+    pthread_join(writer, NULL);
+    if (late.status != MM_OK)
+        fail_msg("the late write: %s", late.err.message);
+    assert_int_equal(late.ev.id, 2);
+    for (int round = 0; round < 2; round++) { /* once, then never again */
+        assert_int_equal(
+            catalog_usage_tail_read(f->cat, &tail, 100, fold_counted, &fold, &count, &err), MM_OK);
+        assert_int_equal(count, 0);
+        assert_int_equal(fold.seen[2], 1);
+        assert_int_equal(tail.gaps.count, 0);
+        assert_int_equal(requests_of(&set, "a"), 2);
+        assert_int_equal(month_of(&set, "a"), 500);
+        assert_int_equal(requests_of(&set, "b"), 1);
+        folded served_fold = {.set = &served};
+        assert_int_equal(catalog_usage_tail_read(f->cat, &served_tail, 100, fold_counted,
+                                                 &served_fold, &count, &err),
+                         MM_OK);
+        assert_int_equal(served_fold.seen[2], round == 0 ? 1 : 0);
+        assert_int_equal(requests_of(&served, "a"), 2);
+    }
+    db_close(watch);
+    db_close(lock);
+    catalog_close(late.cat);
+    catalog_usage_tail_free(&tail);
+    catalog_usage_tail_free(&served_tail);
+    mm_id_gaps_free(&month_missing);
+    mm_window_set_free(&set);
+    mm_window_set_free(&served);
+    mm_account_list_free(&all);
+    health_accounts_free(&accounts);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -306,6 +512,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(the_account_list_holds_what_the_figures_read, setup,
                                         teardown),
         cmocka_unit_test(health_maps_are_equal_only_with_the_same_statuses),
+        cmocka_unit_test_setup_teardown(the_month_added_to_built_figures_is_a_whole_build, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(an_id_committed_after_a_higher_one_is_tailed_once, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
