@@ -996,7 +996,7 @@ static void loop_turn(ui_app *app)
     int timeout = next_timeout(app, &timer_asked);
     ui_page *idle =
         app->idle_left && app->n_modals == 0 && timeout > 0 ? ui_current_page(app) : NULL;
-    if ((idle && idle->ops->idle) || app->health_parked)
+    if ((idle && idle->ops->idle) || app->health_parked || app->alerts_due)
         timeout = 0; /* input first, then a slice of the page's work */
     struct timespec ts = {timeout / 1000, (long)(timeout % 1000) * 1000000L};
     /* the third: PostgreSQL's LISTEN connection, readable when another session commits (-1 on
@@ -1029,8 +1029,8 @@ static void loop_turn(ui_app *app)
     }
     if (n < 0)
         return;
-    if (n == 0 && ui_monitor_release_parked(app)) {
-        ui_trace_mark("release", NULL); /* the snapshot replaced, freed while no key waits */
+    if (n == 0 && ui_monitor_between_keys(app)) {
+        ui_trace_mark("monitor", NULL); /* a snapshot freed, the alert engine started */
         return;
     }
     if (n == 0 && idle && idle->ops->idle) {

@@ -53,6 +53,7 @@ struct ui_app {
     /* the snapshot `health` replaced, released when no key waits (ui_monitor_release_parked):
      * freeing 10,000 accounts' figures takes milliseconds */
     mm_health_snapshot *health_parked;
+    bool alerts_due;                      /* the alert engine starts in a turn no key waits for */
     char monitor_problem[MM_MESSAGE_MAX]; /* why it did not start, or "" */
     bool no_keys; /* writable, but its master key does not open the accounts' keys: no probing */
     struct mm_alert_engine *alert_engine; /* evaluates alerts while this console probes */
