@@ -11,6 +11,7 @@
 #include "health/monitor.h"
 #include "modal.h"
 #include "theme.h"
+#include "trace.h"
 #include "ui.h"
 
 #define UI_MIN_COLS 80
@@ -82,6 +83,7 @@ struct ui_app {
     bool paste_overflow;
     char paste[UI_PASTE_MAX];
     bool quit;
+    ui_trace trace; /* MM_TRACE_SLOW: the loop's slow turns (ui/trace.c; off when not set) */
 };
 
 /* ---- services for pages (widgets, dialogs and jobs use modal.h) ---- */

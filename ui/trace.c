@@ -2,41 +2,30 @@
  * written only when the turn was slow. */
 #include "trace.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "util/clock.h"
 
-bool ui_trace_on;
-static FILE *g_out;
-static int64_t g_threshold_us = 5000;
-static int64_t g_opened_us, g_turn_us, g_mark_us, g_turn_cpu_us;
-static char g_line[1024];
-static size_t g_len;
-
-void ui_trace_open(void)
+void ui_trace_open(ui_trace *t)
 {
     const char *path = getenv("MM_TRACE_SLOW");
     if (!path || !path[0])
         return;
     const char *ms = getenv("MM_TRACE_SLOW_MS");
-    if (ms && ms[0])
-        g_threshold_us = (int64_t)(atof(ms) * 1000.0);
-    g_out = fopen(path, "a");
-    ui_trace_on = g_out != NULL;
-    g_opened_us = mm_monotonic_us();
-    if (g_out)
-        fprintf(g_out, "open pid=%d\n", (int)getpid());
+    t->threshold_us = ms && ms[0] ? (int64_t)(atof(ms) * 1000.0) : 5000;
+    t->out = fopen(path, "a");
+    t->opened_us = mm_monotonic_us();
+    if (t->out)
+        fprintf(t->out, "open pid=%d\n", (int)getpid());
 }
 
-void ui_trace_close(void)
+void ui_trace_close(ui_trace *t)
 {
-    if (g_out)
-        fclose(g_out);
-    g_out = NULL;
-    ui_trace_on = false;
+    if (t->out)
+        fclose(t->out);
+    t->out = NULL;
 }
 
 /* The main thread's CPU time, µs: beside the wall time, it tells work from waiting for a core. */
@@ -47,41 +36,41 @@ static int64_t thread_cpu_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-void ui_trace_turn(void)
+void ui_trace_turn(ui_trace *t)
 {
-    if (!ui_trace_on)
+    if (!t->out)
         return;
-    g_turn_us = g_mark_us = mm_monotonic_us();
-    g_turn_cpu_us = thread_cpu_us();
-    g_len = 0;
+    t->turn_us = t->mark_us = mm_monotonic_us();
+    t->turn_cpu_us = thread_cpu_us();
+    t->len = 0;
 }
 
-void ui_trace_mark(const char *what, const char *detail)
+void ui_trace_mark(ui_trace *t, const char *what, const char *detail)
 {
-    if (!ui_trace_on)
+    if (!t->out)
         return;
     int64_t now = mm_monotonic_us();
-    if (what && g_len < sizeof g_line) {
-        int n = snprintf(g_line + g_len, sizeof g_line - g_len, " %s%s%s=%.2f", what,
-                         detail ? ":" : "", detail ? detail : "", (double)(now - g_mark_us) / 1e3);
+    if (what && t->len < sizeof t->line) {
+        int n = snprintf(t->line + t->len, sizeof t->line - t->len, " %s%s%s=%.2f", what,
+                         detail ? ":" : "", detail ? detail : "", (double)(now - t->mark_us) / 1e3);
         if (n > 0)
-            g_len += (size_t)n;
+            t->len += (size_t)n;
     }
-    g_mark_us = now;
+    t->mark_us = now;
 }
 
-void ui_trace_end(void)
+void ui_trace_end(ui_trace *t)
 {
-    if (!ui_trace_on)
+    if (!t->out)
         return;
     int64_t now = mm_monotonic_us();
-    if (now - g_turn_us < g_threshold_us)
+    if (now - t->turn_us < t->threshold_us)
         return;
-    if (g_len >= sizeof g_line)
-        g_len = sizeof g_line - 1;
-    g_line[g_len] = '\0';
-    fprintf(g_out, "at=%.1f turn=%.2f cpu=%.2f%s\n", (double)(g_turn_us - g_opened_us) / 1e3,
-            (double)(now - g_turn_us) / 1e3, (double)(thread_cpu_us() - g_turn_cpu_us) / 1e3,
-            g_line);
-    fflush(g_out);
+    if (t->len >= sizeof t->line)
+        t->len = sizeof t->line - 1;
+    t->line[t->len] = '\0';
+    fprintf(t->out, "at=%.1f turn=%.2f cpu=%.2f%s\n", (double)(t->turn_us - t->opened_us) / 1e3,
+            (double)(now - t->turn_us) / 1e3, (double)(thread_cpu_us() - t->turn_cpu_us) / 1e3,
+            t->line);
+    fflush(t->out);
 }
