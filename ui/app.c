@@ -236,10 +236,13 @@ ui_page *ui_current_page(ui_app *app)
 static void ensure_loaded(ui_app *app, ui_page *page)
 {
     if (!page->loaded && page->ops->load) {
+        ui_trace_mark(&app->trace, NULL, NULL);
         page->ops->load(page, app);
+        ui_trace_mark(&app->trace, "load", page->id);
         /* a load frees the list it replaces: glibc keeps freed memory in its arenas unless
          * asked, so the console's RSS would stay at its largest list ever */
         malloc_trim(0);
+        ui_trace_mark(&app->trace, "trim", NULL);
     }
     page->loaded = true;
 }
@@ -554,9 +557,12 @@ static void render(ui_app *app)
         doupdate();
         return;
     }
+    ui_trace_mark(&app->trace, NULL, NULL);
     draw_header(app);
+    ui_trace_mark(&app->trace, "header", NULL);
     draw_sidebar(app);
     draw_main(app);
+    ui_trace_mark(&app->trace, "draw", NULL);
     draw_message(app);
     draw_bar(app);
     bool cursor = false;
@@ -567,6 +573,7 @@ static void render(ui_app *app)
     update_panels();
     curs_set(cursor ? 1 : 0);
     doupdate();
+    ui_trace_mark(&app->trace, "doupdate", NULL);
     if (app->health && !app->alerts_tried) { /* once the first figures are out */
         app->alerts_tried = true;
         ui_monitor_first_frame(app);
@@ -574,6 +581,7 @@ static void render(ui_app *app)
     ui_page *page = ui_current_page(app);
     if (page && page->ops->after_frame)
         page->ops->after_frame(page, app);
+    ui_trace_mark(&app->trace, "after-frame", NULL);
     app->idle_left = true; /* what the frame shows may have work between keys */
 }
 
@@ -930,6 +938,7 @@ static void follow_catalog(ui_app *app)
     mm_error err;
     mm_error_clear(&err);
     mm_status read = catalog_data_version(app->cat, &version, &err);
+    ui_trace_mark(&app->trace, "data-version", NULL);
     bool reach_changed = ui_alert_bar_follow(app, read, &err); /* its server answers? */
     app->redraw_needed |= reach_changed;
     app->alert_slot_stale |= reach_changed;
@@ -942,6 +951,7 @@ static void follow_catalog(ui_app *app)
         for (size_t i = 0; i < app->n_pages; i++)
             if (audited_moved || app->pages[i]->ops->follows_unaudited)
                 app->pages[i]->loaded = false;
+        ui_trace_mark(&app->trace, "commit-seen", audited_moved ? "audited" : "unaudited");
     }
     ui_page *page = ui_current_page(app);
     int64_t now = mm_monotonic_ms();
@@ -958,12 +968,16 @@ static void drain_wake_pipe(ui_app *app)
     char buf[64];
     while (read(app->wake_read, buf, sizeof buf) > 0)
         ;
+    ui_trace_mark(&app->trace, NULL, NULL);
     ui_jobs_collect(app);
-    ui_monitor_take(app);
+    bool taken = ui_monitor_take(app);
+    ui_trace_mark(&app->trace, "wake", taken ? "snapshot" : NULL);
     app->alert_slot_stale = true;
     for (size_t i = 0; i < app->n_pages; i++)
-        if (app->pages[i]->ops->on_wake)
+        if (app->pages[i]->ops->on_wake) {
             app->pages[i]->ops->on_wake(app->pages[i], app);
+            ui_trace_mark(&app->trace, "on-wake", app->pages[i]->id);
+        }
     app->redraw_needed = true;
 }
 
@@ -981,7 +995,7 @@ static void loop_turn(ui_app *app)
     int timeout = next_timeout(app, &timer_asked);
     ui_page *idle =
         app->idle_left && app->n_modals == 0 && timeout > 0 ? ui_current_page(app) : NULL;
-    if (idle && idle->ops->idle)
+    if ((idle && idle->ops->idle) || app->health_parked || app->alerts_due)
         timeout = 0; /* input first, then a slice of the page's work */
     struct timespec ts = {timeout / 1000, (long)(timeout % 1000) * 1000000L};
     /* the third: PostgreSQL's LISTEN connection, readable when another session commits (-1 on
@@ -991,12 +1005,15 @@ static void loop_turn(ui_app *app)
                             {catalog_change_fd(app->cat), POLLIN, 0}};
     sigset_t unblocked;
     sigemptyset(&unblocked);
+    ui_trace_end(&app->trace);
     int n = ppoll(fds, 3, &ts, &unblocked);
+    ui_trace_turn(&app->trace);
     /* keys alone: their redraw first, another connection's reload after it */
     bool keys_first = n > 0 && fds[0].revents == POLLIN && !(fds[1].revents & POLLIN) &&
                       !g_got_term && !g_got_winch;
     if (keys_first) {
         read_keys(app);
+        ui_trace_mark(&app->trace, "keys", NULL);
         if (app->redraw_needed && !app->quit)
             render(app);
     }
@@ -1011,8 +1028,14 @@ static void loop_turn(ui_app *app)
     }
     if (n < 0)
         return;
+    if (n == 0 && ui_monitor_between_keys(app)) {
+        ui_trace_mark(&app->trace, "monitor",
+                      NULL); /* a snapshot freed, the alert engine started */
+        return;
+    }
     if (n == 0 && idle && idle->ops->idle) {
         app->idle_left = idle->ops->idle(idle, app, mm_monotonic_us() + UI_IDLE_SLICE_US);
+        ui_trace_mark(&app->trace, "idle", idle->id);
         return;
     }
     if (n == 0) {
@@ -1026,8 +1049,10 @@ static void loop_turn(ui_app *app)
         app->quit = true; /* the terminal went away */
         return;
     }
-    if ((fds[0].revents & POLLIN) && !keys_first)
+    if ((fds[0].revents & POLLIN) && !keys_first) {
         read_keys(app);
+        ui_trace_mark(&app->trace, "keys", NULL);
+    }
 }
 
 bool ui_run_modal(ui_app *app, ui_modal *m)
@@ -1139,10 +1164,13 @@ static int run(ui_app *app, const mm_ui_options *opts)
         return 1;
     }
     layout(app);
+    ui_trace_open(&app->trace);
+    ui_trace_turn(&app->trace);
     follow_catalog(app);
     ensure_loaded(app, ui_current_page(app));
     while (!app->quit)
         loop_turn(app);
+    ui_trace_close(&app->trace);
     ui_jobs_join_all(app);
     endwin();
     fputs("\033[?2004l", stdout);

@@ -11,6 +11,7 @@
 #include "health/monitor.h"
 #include "modal.h"
 #include "theme.h"
+#include "trace.h"
 #include "ui.h"
 
 #define UI_MIN_COLS 80
@@ -47,9 +48,13 @@ struct ui_app {
     ui_element message_element;
 
     /* the console's one health monitor (app_monitor.c), started with the frame */
-    mm_monitor *monitor;                  /* NULL when it could not start */
-    mm_health_snapshot *health;           /* its latest snapshot (our reference), or NULL */
-    unsigned long health_serial;          /* moves on each time `health` is replaced */
+    mm_monitor *monitor;         /* NULL when it could not start */
+    mm_health_snapshot *health;  /* its latest snapshot (our reference), or NULL */
+    unsigned long health_serial; /* moves on each time `health` is replaced */
+    /* the snapshot `health` replaced, released when no key waits (ui_monitor_release_parked):
+     * freeing 10,000 accounts' figures takes milliseconds */
+    mm_health_snapshot *health_parked;
+    bool alerts_due;                      /* the alert engine starts in a turn no key waits for */
     char monitor_problem[MM_MESSAGE_MAX]; /* why it did not start, or "" */
     bool no_keys; /* writable, but its master key does not open the accounts' keys: no probing */
     struct mm_alert_engine *alert_engine; /* evaluates alerts while this console probes */
@@ -78,6 +83,7 @@ struct ui_app {
     bool paste_overflow;
     char paste[UI_PASTE_MAX];
     bool quit;
+    ui_trace trace; /* MM_TRACE_SLOW: the loop's slow turns (ui/trace.c; off when not set) */
 };
 
 /* ---- services for pages (widgets, dialogs and jobs use modal.h) ---- */

@@ -306,16 +306,16 @@ static void publish_built(mm_monitor *mon, mm_health_snapshot *snap)
 {
     fill_monitor_fields(mon, snap);
     atomic_init(&snap->refs_, 1);
-    pthread_mutex_lock(&mon->lock);
+    /* compared outside the lock (current is only replaced on this thread): the UI thread
+     * taking a snapshot never waits for 10,000 accounts' figures compared */
     mm_health_snapshot *old = mon->current;
-    bool changed = !old || !same_figures(old, snap);
-    if (changed)
-        mon->current = snap;
-    pthread_mutex_unlock(&mon->lock);
-    if (!changed) {
+    if (old && same_figures(old, snap)) {
         snapshot_free(snap);
         return;
     }
+    pthread_mutex_lock(&mon->lock);
+    mon->current = snap;
+    pthread_mutex_unlock(&mon->lock);
     log_status_changes(mon, old, snap);
     health_snapshot_release(old);
     wake_reader(mon);

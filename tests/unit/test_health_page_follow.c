@@ -141,6 +141,34 @@ static void a_probe_commit_reloads_nothing_and_a_snapshot_only_the_rows_shown(vo
     close_page(page, &app, &w);
 }
 
+/* A snapshot while another page is shown formats nothing (10,000 rows compared in a wake a key
+ * could wait behind); shown again, the page takes the snapshot of then: the changed row shown
+ * is formatted again. */
+static void a_snapshot_while_another_page_is_shown_waits_for_the_page(void **state)
+{
+    health_world w;
+    ui_app app;
+    ui_page *page = open_page(*state, &w, &app, false);
+    ui_table *t = page->state;
+    ui_page other = {0};
+    ui_page *pages[] = {&other, page};
+    app.pages = pages;
+    app.n_pages = 2;
+    app.current = 0; /* another page on screen */
+    unsigned long formats = t->formats;
+    mm_usage_event shown = refused_probe("acct-00002", NOW + 1);
+    strcpy(shown.outcome, "ok");
+    assert_true(mm_window_set_fold(&w.set, &shown));
+    take(&app, page, publish(&w, app.health));
+    ui_table_layout(t, PANE);
+    assert_int_equal(t->formats, formats);
+    app.current = 1; /* shown again (ui_switch_page loads it) */
+    page->ops->load(page, &app);
+    ui_table_layout(t, PANE);
+    assert_int_equal(t->formats, formats + 1);
+    close_page(page, &app, &w);
+}
+
 /* The month's cost arriving after the first figures (the monitor's month_later): the month
  * cells read "…" (dim) while it is pending, then the cost in every row shown, even where the
  * other figures did not change. */
@@ -211,6 +239,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             a_probe_commit_reloads_nothing_and_a_snapshot_only_the_rows_shown,
             catalog_fixture_setup, catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(a_snapshot_while_another_page_is_shown_waits_for_the_page,
+                                        catalog_fixture_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(the_month_column_is_pending_until_the_month_comes,
                                         catalog_fixture_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(alerts_rebuild_only_when_the_alerts_changed,

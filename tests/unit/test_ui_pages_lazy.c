@@ -2,6 +2,7 @@
  * Workspaces, Audit Log and Prices format only the rows shown on open and on a key (a filter or
  * a sort too), and a catalog change formats again only the changed row. */
 #include "test_catalog_util.h"
+#include "util/clock.h"
 
 #include "health/monitor.h"
 #include "page.h"
@@ -291,6 +292,59 @@ static void accounts_follow_again_keeps_the_round_not_read_yet(void **state)
     close_page(&run);
 }
 
+/* Records a failed test of account at `ago` ms before now (SQL), as the prober does. */
+static void tested_ago(catalog_fixture *fx, const char *account, const char *ago)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "INSERT OR REPLACE INTO account_status(account_id, tested_ms, ok, class, message,"
+             " latency_ms) SELECT id, " SQL_NOW_MS " - %s, 0, 'network', 'refused', 1"
+             " FROM accounts WHERE name = '%s'",
+             ago, account);
+    exec_sql(fx, sql);
+}
+
+/* The Last test column sorts by the test's time, not by its "5m ago" text (as text, "40m ago"
+ * sorts after "5m ago" and "3h ago" before both): oldest first, newest first descending, the
+ * untested after them. A test recorded later (a probe's result followed between keys) moves its
+ * row to its place at once. */
+static void accounts_sort_last_test_by_its_time(void **state)
+{
+    catalog_fixture *fx = *state;
+    if (fx->postgres)
+        skip();
+    tested_ago(fx, "acct-00001", "300000");   /* "5m ago" */
+    tested_ago(fx, "acct-00002", "2400000");  /* "40m ago" */
+    tested_ago(fx, "acct-00003", "10800000"); /* "3h ago" */
+    page_run run;
+    open_page(&run, fx, ui_page_accounts_new, "accounts");
+    ui_table *t = ui_page_accounts_table(run.page);
+    draw(t);
+    while (t->sort_col != 9) /* Last test */
+        press(&run, t, 's');
+    assert_false(t->sort_desc);
+    size_t n = t->nview;
+    assert_int_equal(n, N);
+    assert_string_equal(t->rows[t->view[n - 3]].key, "acct-00003");
+    assert_string_equal(t->rows[t->view[n - 2]].key, "acct-00002");
+    assert_string_equal(t->rows[t->view[n - 1]].key, "acct-00001");
+    press(&run, t, 'S'); /* descending: the newest first */
+    assert_string_equal(t->rows[t->view[0]].key, "acct-00001");
+    assert_string_equal(t->rows[t->view[1]].key, "acct-00002");
+    assert_string_equal(t->rows[t->view[2]].key, "acct-00003");
+    tested_ago(fx, "acct-05000", "1000");    /* "just now": the newest */
+    tested_ago(fx, "acct-00003", "2000");    /* tested again: "just now", a second older */
+    run.page->ops->load(run.page, &run.app); /* the commit followed */
+    while (run.page->ops->idle(run.page, &run.app, mm_monotonic_us() + 2000))
+        ;
+    draw(t);
+    assert_string_equal(t->rows[t->view[0]].key, "acct-05000");
+    assert_string_equal(t->rows[t->view[1]].key, "acct-00003");
+    assert_string_equal(t->rows[t->view[2]].key, "acct-00001");
+    assert_string_equal(t->rows[t->view[3]].key, "acct-00002");
+    close_page(&run);
+}
+
 static void describe_model_2(catalog_fixture *fx)
 {
     exec_sql(fx, "UPDATE models SET description = 'changed', version = version + 1"
@@ -345,7 +399,7 @@ static void publish_statuses(page_run *run, const char *down)
 
 /* Accounts sorted by Status while a probe round lands: a row read by the sort but not shown
  * takes its new test (its texts go, its place stays), then a snapshot marks it unreachable: it
- * moves to the top before the page reads it again (it stayed among the healthy ones). */
+ * moves to the top between keys (it stayed among the healthy ones). */
 static void accounts_sorted_by_status_follow_a_round_then_a_snapshot(void **state)
 {
     catalog_fixture *fx = *state;
@@ -364,6 +418,8 @@ static void accounts_sorted_by_status_follow_a_round_then_a_snapshot(void **stat
     run.page->ops->load(run.page, &run.app); /* one page: every account it reads */
     draw(t);
     publish_statuses(&run, "acct-00100");
+    while (run.page->ops->idle(run.page, &run.app, mm_monotonic_us() + 2000))
+        ; /* the rows not shown follow the snapshot between keys */
     draw(t);
     assert_string_equal(t->rows[t->view[0]].key, "acct-00100");
     assert_string_equal(t->rows[t->view[1]].key, "acct-00001");
@@ -371,23 +427,63 @@ static void accounts_sorted_by_status_follow_a_round_then_a_snapshot(void **stat
     close_page(&run);
 }
 
+/* The Models page open as the page shown (pages: the app's list of one; it follows the
+ * snapshots), every account healthy, drawn; its table. */
+static ui_table *models_shown(page_run *run, catalog_fixture *fx, ui_page *pages[1])
+{
+    open_page(run, fx, ui_page_models_new, "models");
+    pages[0] = run->page;
+    run->app.pages = pages;
+    run->app.n_pages = 1;
+    run->page->loaded = true;
+    ui_table *t = &((models_page *)run->page->state)->table;
+    publish_statuses(run, NULL);
+    draw(t);
+    return t;
+}
+
+/* A snapshot moves the Status of a row read by a sort but not shown: the wake leaves the row as
+ * it is (its texts kept, no row read for a key after it), and between keys the row is read
+ * again and moves to the top of the sort by Status. */
+static void accounts_follow_a_snapshot_between_keys(void **state)
+{
+    catalog_fixture *fx = *state;
+    if (fx->postgres)
+        skip();
+    page_run run;
+    open_page(&run, fx, ui_page_accounts_new, "accounts");
+    ui_table *t = ui_page_accounts_table(run.page);
+    draw(t);
+    publish_statuses(&run, NULL);
+    while (t->sort_col != 8) /* Status: every row's texts read */
+        press(&run, t, 's');
+    size_t row = 8999; /* acct-09000, far below the rows shown */
+    assert_string_equal(t->rows[row].key, "acct-09000");
+    assert_non_null(t->rows[row].texts_read);
+    unsigned long probes = t->probes;
+    publish_statuses(&run, "acct-09000");
+    assert_non_null(t->rows[row].texts_read); /* not in the wake */
+    press(&run, t, UI_FN(KEY_DOWN));
+    assert_int_equal(t->probes, probes);
+    while (run.page->ops->idle(run.page, &run.app, mm_monotonic_us() + 2000))
+        ;
+    assert_int_equal(t->probes, probes + 1); /* read again between keys, and moved */
+    draw(t);
+    assert_string_equal(t->rows[t->view[0]].key, "acct-09000");
+    health_snapshot_release(run.app.health);
+    close_page(&run);
+}
+
 /* A health snapshot with the same statuses as the last (mm_health_map_equal) keeps the texts
- * the rows read: the next sort reads no row again; a status that moved drops them (the rows'
- * chain health changed), and the next sort reads the rows again. */
+ * the rows read: the next sort reads no row again. */
 static void models_keep_their_texts_across_an_equal_snapshot(void **state)
 {
     catalog_fixture *fx = *state;
     if (fx->postgres)
         skip();
     page_run run;
-    open_page(&run, fx, ui_page_models_new, "models");
-    ui_page *pages[] = {run.page};
-    run.app.pages = pages; /* the page shown: it follows the snapshots */
-    run.app.n_pages = 1;
-    run.page->loaded = true;
-    ui_table *t = &((models_page *)run.page->state)->table;
-    publish_statuses(&run, NULL);
-    draw(t);
+    ui_page *pages[1];
+    ui_table *t = models_shown(&run, fx, pages);
     press(&run, t, 's'); /* every row's texts read */
     for (size_t i = 0; i < N; i++)
         assert_true(ui_table_row_read(t, i));
@@ -395,9 +491,57 @@ static void models_keep_their_texts_across_an_equal_snapshot(void **state)
     publish_statuses(&run, NULL);
     press(&run, t, 's');
     assert_int_equal(t->probes, probes); /* the texts kept */
+    health_snapshot_release(run.app.health);
+    close_page(&run);
+}
+
+/* The models whose chain has account `acct-<account>` (the fixture's targets: account
+ * 1 + (id * 7 + p) % 10000 for p = 1..3), as keys "model-%05d", in id order. */
+static size_t models_on_account(int account, char out[][16], size_t max)
+{
+    size_t n = 0;
+    for (int id = 1; id <= N && n < max; id++)
+        for (int p = 1; p <= 3; p++)
+            if (1 + (id * 7 + p) % 10000 == account) {
+                snprintf(out[n++], sizeof out[0], "model-%05d", id);
+                break;
+            }
+    return n;
+}
+
+/* A snapshot whose statuses moved: the wake formats the rows shown again and reads no other
+ * row (a key after it reads none either); the rows read before are read again between keys, in
+ * slices, and then stand where the sort by Health places them (the models on the account now
+ * down first: "2/3 healthy" before "healthy"). */
+static void models_follow_a_moved_snapshot_between_keys(void **state)
+{
+    catalog_fixture *fx = *state;
+    if (fx->postgres)
+        skip();
+    page_run run;
+    ui_page *pages[1];
+    ui_table *t = models_shown(&run, fx, pages);
+    while (t->sort_col != 2) /* Health: every row's texts read */
+        press(&run, t, 's');
+    while (run.page->ops->idle(run.page, &run.app, mm_monotonic_us() + 2000))
+        ;
+    unsigned long probes = t->probes;
     publish_statuses(&run, "acct-00002");
-    press(&run, t, 's');
-    assert_true(t->probes > probes); /* read again: chain health moved */
+    press(&run, t, UI_FN(KEY_DOWN));
+    press(&run, t, UI_FN(KEY_UP));
+    assert_int_equal(t->probes, probes); /* neither the wake nor a key read the rows */
+    size_t slices = 0;
+    while (run.page->ops->idle(run.page, &run.app, mm_monotonic_us() + 2000))
+        slices++;
+    assert_true(t->probes >= probes + N - SHOWN); /* between keys: every row read again */
+    char down[8][16];
+    size_t n = models_on_account(2, down, 8);
+    assert_true(n > 0);
+    draw(t);
+    for (size_t i = 0; i < n; i++)
+        assert_string_equal(t->rows[t->view[i]].key, down[i]);
+    assert_string_not_equal(t->rows[t->view[n]].key, down[0]);
+    (void)slices;
     health_snapshot_release(run.app.health);
     close_page(&run);
 }
@@ -534,7 +678,13 @@ int main(void)
                                         lazy_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(accounts_follow_again_keeps_the_round_not_read_yet,
                                         lazy_setup, catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(accounts_sort_last_test_by_its_time, lazy_setup,
+                                        catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(accounts_follow_a_snapshot_between_keys, lazy_setup,
+                                        catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(models_stay_lazy, lazy_setup, catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(models_follow_a_moved_snapshot_between_keys, lazy_setup,
+                                        catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(models_keep_their_texts_across_an_equal_snapshot,
                                         lazy_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(workspaces_stay_lazy, lazy_setup, catalog_fixture_teardown),

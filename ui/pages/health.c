@@ -312,6 +312,9 @@ static void health_load(ui_page *page, ui_app *app)
 static void health_on_wake(ui_page *page, ui_app *app)
 {
     health_page *st = page->state;
+    ui_page *shown = ui_current_page(app);
+    if (shown && shown != page)
+        return; /* another page is shown: health_load takes the snapshot of then (10,000 rows) */
     if (snapshot_is_new(st, app))
         update_rows(page, app);
     st->cap_wanted |= st->shown && !st->cap_started;

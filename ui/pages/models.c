@@ -1,6 +1,7 @@
 /* The Models page: the table of logical models (type, chain health from the monitor's snapshot,
  * chain at a glance, entitled workspaces) and its actions: new model, edit, delete (naming what
  * goes with it), open the targets editor, jump to the model's entitlements. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -408,10 +409,27 @@ static void models_on_wake(ui_page *page, ui_app *app)
     if (moved) { /* the same statuses: every row's chain health is what it shows, kept */
         if (mp->chain_open)
             models_targets_load(mp, app); /* the usable-accounts warning follows the statuses */
-        ui_table_refresh_formatted(&mp->table); /* rows formatted again, rows read forgotten */
+        /* the rows shown now, the others between keys (models_idle): a key never waits for
+         * 10,000 rows formatted again */
+        ui_table_refresh_shown(&mp->table);
+        mp->reread_from = 0;
     }
     set_subtitle(page, mp);
     ui_request_redraw(app);
+}
+
+/* Between keys: the rows read with an older health map read again (a piece a slice), then the
+ * rows not read yet (ui_list_page_idle). */
+static bool models_idle(ui_page *page, ui_app *app, int64_t until_us)
+{
+    models_page *mp = page->state;
+    if (mp->reread_from < mp->table.nrows) {
+        mp->reread_from = ui_table_reread(&mp->table, mp->reread_from, until_us);
+        if (mp->reread_from >= mp->table.nrows)
+            ui_request_redraw(app); /* a sort by health or a filter may have moved rows */
+        return true;
+    }
+    return ui_list_page_idle(page, app, until_us);
 }
 
 static const ui_page_ops MODELS_OPS = {
@@ -422,7 +440,7 @@ static const ui_page_ops MODELS_OPS = {
     .handle_key = models_key,
     .handle_mouse = models_mouse,
     .on_wake = models_on_wake,
-    .idle = ui_list_page_idle, /* the table is the state's first member */
+    .idle = models_idle,
     .help_extra = models_help,
     .destroy = models_destroy,
 };
@@ -439,6 +457,7 @@ ui_page *ui_page_models_new(ui_app *app, const char *id, const char *title)
     ui_table_whole(&mp->table, COL_CHAIN, KEEP[COL_HEALTH]);
     ui_table_set_format(&mp->table, format_model, mp);
     mp->expanded = malloc(sizeof *mp->expanded);
+    mp->reread_from = SIZE_MAX;
     ui_page *page = ui_page_alloc(&MODELS_OPS, id, title, mp);
     if (!page) {
         ui_table_free(&mp->table);

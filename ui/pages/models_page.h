@@ -23,6 +23,9 @@ typedef struct models_page {
     mm_health_map health;        /* account -> status, from the monitor's snapshot (app->health) */
     unsigned long health_serial; /* the app's health_serial it was read from (0: none yet) */
     int64_t health_ms;           /* when it was read (monotonic): refreshed live, throttled */
+    /* the rows read so far are read again with a new health map between keys, from this row on
+     * (ui_table_reread; table.nrows or more: none left) */
+    size_t reread_from;
     /* the targets editor, shown instead of the table while open */
     bool chain_open;
     mm_model chain;           /* the model whose chain is shown (reloaded after each change) */

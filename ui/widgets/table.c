@@ -171,6 +171,13 @@ void ui_table_set_format(ui_table *t, ui_row_format_fn *format, void *ctx)
     t->format_ctx = ctx;
 }
 
+void ui_table_set_sort_value(ui_table *t, size_t col, ui_row_value_fn *value)
+{
+    t->sort_value = value;
+    if (col < t->ncols)
+        t->value_cols |= 1u << col;
+}
+
 void ui_table_add_lazy(ui_table *t, const char *key)
 {
     if (t->nrows == t->cap) {
@@ -576,6 +583,18 @@ static void keys_free(sort_keys *k)
 /* Appends row r's sort key to k (append_key of its sort cell). */
 static bool append_row_key(ui_table *t, sort_keys *k, size_t r, bool dot_decimal)
 {
+    if ((t->value_cols >> t->sort_col & 1u) &&
+        t->sort_value) { /* 8 bytes, memcmp orders as int64 */
+        if (!reserve_key(k, 8))
+            return false;
+        uint64_t bits =
+            (uint64_t)t->sort_value(t->format_ctx, r, (size_t)t->sort_col) ^ (UINT64_C(1) << 63);
+        for (int shift = 56; shift >= 0; shift -= 8)
+            k->bytes[k->len++] = (unsigned char)(bits >> shift);
+        k->from[r] = k->len - 8;
+        k->size[r] = 8;
+        return true;
+    }
     ui_cell cell = sort_cell(t, r);
     return append_key(k, r, &cell, t->cols[t->sort_col].by_severity, dot_decimal);
 }
@@ -843,6 +862,59 @@ void ui_table_refresh_formatted(ui_table *t)
     for (size_t i = 0; i < t->nrows; i++)
         ui_table_refresh_row(t, i);
     ui_table_update_end(t);
+}
+
+void ui_table_refresh_shown(ui_table *t)
+{
+    for (int i = 0; i < t->body_h && t->top + (size_t)i < t->nview; i++)
+        ui_table_refresh_row(t, t->view[t->top + (size_t)i]);
+    ui_table_update_end(t);
+}
+
+size_t ui_table_shown_rows(const ui_table *t, size_t *out, size_t max)
+{
+    size_t n = 0;
+    for (int i = 0; i < t->body_h && t->top + (size_t)i < t->nview && n < max; i++)
+        out[n++] = t->view[t->top + (size_t)i];
+    return n;
+}
+
+bool ui_table_reread_row(ui_table *t, size_t row)
+{
+    if (row >= t->nrows || !t->format)
+        return false;
+    ui_row *r = &t->rows[row];
+    if (r->cells) {
+        ui_table_refresh_row(t, row);
+        return true;
+    }
+    if (!r->texts_read && !r->placed)
+        return false; /* not read yet: read with the page's data of then */
+    free(r->texts_read);
+    r->texts_read = NULL;
+    r->stale = false;
+    texts_read(t, row); /* read again now: a filter or a sort reads no row of its own */
+    note_changed(t, row);
+    return true;
+}
+
+size_t ui_table_reread(ui_table *t, size_t from, int64_t until_us)
+{
+    /* half the slice for reading: the rows' moves (O(n + k log n)) take the rest */
+    int64_t now = mm_monotonic_us();
+    until_us = now + (until_us - now) / 2;
+    size_t i = from, done = 0;
+    for (; t->format && i < t->nrows; i++) {
+        if (!ui_table_reread_row(t, i))
+            continue;
+        if (++done % 8 == 0 && mm_monotonic_us() >= until_us) {
+            i++;
+            break;
+        }
+    }
+    if (done)
+        ui_table_update_end(t);
+    return i < t->nrows ? i : t->nrows;
 }
 
 /* ---- syncing with the page's list ---- */

@@ -50,6 +50,8 @@ struct ui_table;
 /* Formats lazy row `row` (its position in the order rows were added) by giving its cells to
  * ui_table_set_row(t, row, ...). */
 typedef void ui_row_format_fn(void *ctx, struct ui_table *t, size_t row);
+/* Row `row`'s value in column col (ui_table_set_sort_value), as of the page's data now. */
+typedef int64_t ui_row_value_fn(void *ctx, size_t row, size_t col);
 
 typedef struct ui_table {
     const ui_column *cols;
@@ -80,7 +82,9 @@ typedef struct ui_table {
     unsigned long loads;   /* whole reloads (ui_table_begin): a page updating in place keeps it */
     ui_row_format_fn *format; /* formats lazy rows when first needed (ui_table_set_format) */
     void *format_ctx;
-    unsigned long formats; /* lazy rows formatted and kept: O(visible rows) a draw */
+    ui_row_value_fn *sort_value; /* the values of the columns in value_cols */
+    unsigned value_cols;         /* bit c: column c sorts by sort_value, not by its text */
+    unsigned long formats;       /* lazy rows formatted and kept: O(visible rows) a draw */
     /* A filter or a sort reading a lazy row not formatted yet: the page's format call gives its
      * cells to ui_table_set_row, which keeps their texts and elements only (ui_row.texts_read:
      * no widths or compact forms), so the rows kept formatted stay the rows shown and the next
@@ -131,6 +135,10 @@ void ui_table_end(ui_table *t);
  * come from the rows formatted so far (the widest cell seen), so scrolling to a wider cell
  * widens its column. */
 void ui_table_set_format(ui_table *t, ui_row_format_fn *format, void *ctx);
+/* Column col sorts by value (called with the format's ctx: a time, oldest first ascending), not
+ * by its text ("3m ago" sorts as text, and ages between keys). A row whose value changed is
+ * refreshed as for a change to its texts (ui_table_refresh_cells with the column): it moves. */
+void ui_table_set_sort_value(ui_table *t, size_t col, ui_row_value_fn *value);
 /* Adds a lazy row with its key only (between ui_table_begin and ui_table_end). */
 void ui_table_add_lazy(ui_table *t, const char *key);
 /* Lazy row `row` changed: formatted again now when it was formatted (drawn), else its texts read
@@ -158,6 +166,21 @@ void ui_table_sync(ui_table *t, size_t n, ui_row_key_fn *key, ui_row_same_fn *sa
  * others left lazy (their texts read for a filter or a sort dropped): O(rows formatted), then
  * the filter and sort applied again. */
 void ui_table_refresh_formatted(ui_table *t);
+/* The rows on screen (as last laid out) formatted again now: O(rows shown), then the filter and
+ * sort applied again. With ui_table_reread for the others between keys. */
+void ui_table_refresh_shown(ui_table *t);
+/* The rows on screen as last laid out (positions in the order rows were added), at most max;
+ * how many. */
+size_t ui_table_shown_rows(const ui_table *t, size_t *out, size_t max);
+/* Row `row`, when formatted or read so far, formatted or read again now through the page's
+ * format call (its data of now: no texts dropped for a later key to read) and moved by the next
+ * ui_table_update_end; false when it was not read (it is read with the data of then). */
+bool ui_table_reread_row(ui_table *t, size_t row);
+/* ui_table_refresh_formatted in pieces between keys: the rows from `from` formatted or read so far
+ * are formatted or read again now (through the page's format call, with the page's data of now)
+ * until until_us (mm_monotonic_us), then moved alone where the filter and sort place them.
+ * Returns the row to go on from (t->nrows once every row is done). */
+size_t ui_table_reread(ui_table *t, size_t from, int64_t until_us);
 /* The lazy rows' cells say how long ago something was ("2m ago"): each formatted row is
  * formatted again when it is next shown (O(rows shown) a draw), each row read for a filter or a
  * sort is read again between keys (ui_table_idle); a filter and a sort go on with the cells and
