@@ -6,11 +6,12 @@
 # The first frame ends at the last byte before output is quiet for PROBE_QUIET_MS (30 ms: the
 # frame's bytes are complete; a later frame, such as a second snapshot or htop's next refresh,
 # is not counted), once 1,000 bytes came (curses sends ~65 bytes of terminal set-up first); the
-# same rule for every program measured. With PROBE_READY_TEXT set, the first frame is the one
+# same rule for every program measured, and for a key's redraw. With PROBE_READY_TEXT set, the first frame is the one
 # that shows that text (the Health page: "Status: last", drawn once the figures are there, not
 # the "reading" frame before them). RSS is read 300 ms after that frame (settled), and again
 # PROBE_LATER_S seconds after it (default 0: not read, printed as 0), after the keys, while the
-# console runs on (the health prober's first round has ended by then).
+# console runs on (the health prober's first round has ended by then). The keys are sent once
+# the screen has been quiet for PROBE_SETTLE_MS (300; at most 5 s of waiting for it).
 # PROBE_PREFIX: keys sent first, one at a time, each waited for and not measured (a filter's
 # "/"); PROBE_SEQUENCE: the keys measured instead of KEYS Down arrows (one byte each; both take
 # Python escapes, "\x7f" for Backspace).
@@ -52,7 +53,13 @@ start = time.monotonic()
 ready_text = os.environ.get("PROBE_READY_TEXT", "").encode()
 quiet = float(os.environ.get("PROBE_QUIET_MS", "30")) / 1000.0
 first = read_until_quiet(fd, quiet, 60, at_least=1000, ready_text=ready_text) or start
-read_until_quiet(fd, 0.3, 0.3)  # later frames (a second snapshot) before RSS and keys
+# later frames (a second snapshot, the prober's first state in the header) before RSS and keys:
+# the keys are pressed once the screen has settled, as a person does after it opens, so a key's
+# time is its own redraw and not the start-up's frames that happen to follow it
+settle = float(os.environ.get("PROBE_SETTLE_MS", "300")) / 1000.0
+settle_until = time.monotonic() + 5.0
+while time.monotonic() < settle_until and read_until_quiet(fd, settle, settle):
+    pass
 def resident_kb(pid):
     with open("/proc/%d/status" % pid) as status:
         for line in status:
@@ -72,7 +79,7 @@ lat = []
 for key in key_bytes("PROBE_SEQUENCE") or [b"\x1bOB"] * keys:
     sent = time.monotonic()
     os.write(fd, key)
-    last = read_until_quiet(fd, 0.1, 2)
+    last = read_until_quiet(fd, quiet, 2)
     # no redraw within the 2 s waited is counted as 2 s (a floor), never as 0 ms
     lat.append((last - sent) * 1000.0 if last else 2000.0)
 later_rss, later_s = 0, float(os.environ.get("PROBE_LATER_S", "0"))
