@@ -13,10 +13,8 @@
 #include "util/text.h"
 
 #define ACCOUNT_SELECT                                                                             \
-    "SELECT a.id, a.name, a.provider, a.endpoint, a.api_version, a.ca_bundle, a.key_hint, "        \
-    "a.key_cipher IS NOT NULL, a.rpm, a.tpm, a.monthly_cap_cents, a.enabled, "                     \
-    "a.disabled_reason, a.version, a.created_ms, a.updated_ms, s.tested_ms, s.ok, s.class, "       \
-    "s.message, s.latency_ms FROM accounts a LEFT JOIN account_status s ON s.account_id = a.id "
+    "SELECT " CAT_ACCOUNT_COLUMNS                                                                  \
+    " FROM accounts a LEFT JOIN account_status s ON s.account_id = a.id "
 
 void mm_account_init(mm_account *acc)
 {
@@ -125,7 +123,7 @@ static mm_status require_key(const mm_account *acc, bool has_key, mm_error *err)
     return MM_OK;
 }
 
-static void read_account_row(db_stmt *stmt, void *item)
+void cat_read_account_row(db_stmt *stmt, void *item)
 {
     mm_account *acc = item;
     mm_account_init(acc);
@@ -159,7 +157,7 @@ static const cat_entity ACCOUNTS = {
     .by_name_sql = ACCOUNT_SELECT "WHERE a.name = ?1",
     .by_id_sql = ACCOUNT_SELECT "WHERE a.id = ?1",
     .id_sql = "SELECT id FROM accounts WHERE name = ?1",
-    .read_row = read_account_row,
+    .read_row = cat_read_account_row,
     .name_offset = offsetof(mm_account, name),
     .version_offset = offsetof(mm_account, version),
 };
@@ -421,7 +419,7 @@ mm_status catalog_account_get(mm_catalog *cat, const char *name, mm_account *out
 
 mm_status catalog_account_list(mm_catalog *cat, mm_account_list *out, mm_error *err)
 {
-    return cat_collect_rows(cat, ACCOUNT_SELECT "ORDER BY a.name", NULL, NULL, read_account_row,
+    return cat_collect_rows(cat, ACCOUNT_SELECT "ORDER BY a.name", NULL, NULL, cat_read_account_row,
                             sizeof *out->items, (void **)&out->items, &out->count,
                             "listing accounts", err);
 }
@@ -434,7 +432,7 @@ static mm_status each_account_row(mm_catalog *cat, db_stmt *stmt, mm_account_fn 
     mm_account *row = malloc(sizeof *row);
     db_step_result rc = DB_DONE;
     while (row && (rc = db_step(stmt)) == DB_ROW) {
-        read_account_row(stmt, row);
+        cat_read_account_row(stmt, row);
         fn(row, ctx);
     }
     if (!row)
