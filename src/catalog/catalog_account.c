@@ -513,35 +513,48 @@ mm_status catalog_account_set_enabled(mm_catalog *cat, const char *name, bool en
     return cat_end(cat, set_enabled_row(cat, name, enabled, why, err), err);
 }
 
-/* Copies the account's sealed key (malloc'ed) or *blob = NULL when it has none. */
-static mm_status read_key_blob(mm_catalog *cat, const char *name, unsigned char **blob, size_t *len,
-                               mm_error *err)
+/* A malloc'ed copy of column col's blob, or *copy = NULL when the column is NULL. */
+static mm_status copy_blob_column(db_stmt *stmt, int col, unsigned char **copy, size_t *len,
+                                  mm_error *err)
 {
-    *blob = NULL;
+    *copy = NULL;
     *len = 0;
+    if (db_column_is_null(stmt, col))
+        return MM_OK;
+    size_t n = 0;
+    const void *stored = db_column_blob(stmt, col, &n);
+    *copy = malloc(n ? n : 1);
+    if (!*copy)
+        return cat_out_of_memory(err);
+    if (n)
+        memcpy(*copy, stored, n);
+    *len = n;
+    return MM_OK;
+}
+
+/* Copies the account's sealed key (malloc'ed) or *blob = NULL when it has none, and in the same
+ * statement the vault's check value (*check NULL when none is stored). */
+static mm_status read_key_blob(mm_catalog *cat, const char *name, unsigned char **blob, size_t *len,
+                               unsigned char **check, size_t *check_len, mm_error *err)
+{
+    *blob = *check = NULL;
+    *len = *check_len = 0;
     db_stmt *stmt;
-    mm_status st = cat_prepare(cat, "SELECT key_cipher FROM accounts WHERE name = ?1", &stmt, err);
+    mm_status st =
+        cat_prepare(cat, "SELECT key_cipher, " CAT_VAULT_CHECK_SQL " FROM accounts WHERE name = ?1",
+                    &stmt, err);
     if (st != MM_OK)
         return st;
     cat_bind_text(stmt, 1, name ? name : "");
-    size_t n = 0;
-    const void *stored = NULL;
     int rc = db_step(stmt);
-    if (rc == DB_ROW && !db_column_is_null(stmt, 0))
-        stored = db_column_blob(stmt, 0, &n);
+    if (rc == DB_ROW)
+        st = copy_blob_column(stmt, 0, blob, len, err);
     else if (rc == DB_DONE)
         st = cat_account_missing(name, err);
-    else if (rc != DB_ROW)
+    else
         st = cat_db_error(cat, "reading the account's API key", err);
-    if (stored) {
-        *blob = malloc(n ? n : 1);
-        if (*blob) {
-            memcpy(*blob, stored, n);
-            *len = n;
-        } else {
-            st = cat_out_of_memory(err);
-        }
-    }
+    if (st == MM_OK && *blob)
+        st = copy_blob_column(stmt, 1, check, check_len, err);
     db_finalize(stmt);
     return st;
 }
@@ -552,18 +565,18 @@ mm_status catalog_account_secret(mm_catalog *cat, const char *name, char *out, s
     if (outsz == 0)
         return mm_error_set(err, MM_E_INTERNAL, "", "no room for the API key");
     out[0] = '\0';
-    unsigned char *blob = NULL;
-    size_t len = 0;
-    mm_status st = read_key_blob(cat, name, &blob, &len, err);
-    if (st != MM_OK || !blob)
-        return st;
+    unsigned char *blob = NULL, *check = NULL;
+    size_t len = 0, check_len = 0;
+    mm_status st = read_key_blob(cat, name, &blob, &len, &check, &check_len, err);
     const mm_vault *vault = NULL;
-    st = cat_vault_for_read(cat, &vault, err);
-    if (st == MM_OK && vault_open_secret(vault, blob, len, out, outsz, NULL) != MM_OK)
+    if (st == MM_OK && blob) /* no key: "" */
+        st = cat_vault_for_read_checked(cat, check, check_len, &vault, err);
+    if (st == MM_OK && blob && vault_open_secret(vault, blob, len, out, outsz, NULL) != MM_OK)
         st = mm_error_set(err, MM_E_SECRET, "api_key",
                           "the API key of account '%s' cannot be decrypted although the master "
                           "key matches this catalog; set the key again by editing the account",
                           name);
     free(blob);
+    free(check);
     return st;
 }

@@ -310,6 +310,12 @@ mm_status cat_audit(mm_catalog *cat, const char *action, const char *entity_kind
 mm_status cat_vault_for_write(mm_catalog *cat, const mm_vault **vault, mm_error *err);
 /* The master key for reading a secret; MM_E_SECRET when missing or wrong. */
 mm_status cat_vault_for_read(mm_catalog *cat, const mm_vault **vault, mm_error *err);
+/* The stored check value as a scalar subquery, to read it beside a secret in one statement. */
+#define CAT_VAULT_CHECK_KEY "vault_check"
+#define CAT_VAULT_CHECK_SQL "(SELECT value FROM meta WHERE key = '" CAT_VAULT_CHECK_KEY "')"
+/* cat_vault_for_read with the check value already read (CAT_VAULT_CHECK_SQL; NULL: none). */
+mm_status cat_vault_for_read_checked(mm_catalog *cat, const unsigned char *check, size_t check_len,
+                                     const mm_vault **vault, mm_error *err);
 
 /* catalog copy: the source's key is available and right (when it holds secrets), the
  * destination's stored check value (if any) and this host's key for the destination (if one is
