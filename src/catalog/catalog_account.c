@@ -123,9 +123,8 @@ static mm_status require_key(const mm_account *acc, bool has_key, mm_error *err)
     return MM_OK;
 }
 
-void cat_read_account_row(db_stmt *stmt, void *item)
+void cat_read_account_lean(db_stmt *stmt, mm_account *acc)
 {
-    mm_account *acc = item;
     mm_account_init(acc);
     acc->id = db_column_int64(stmt, 0);
     cat_column_copy(stmt, 1, acc->name, sizeof acc->name);
@@ -133,14 +132,20 @@ void cat_read_account_row(db_stmt *stmt, void *item)
     cat_column_copy(stmt, 3, acc->endpoint, sizeof acc->endpoint);
     cat_column_copy(stmt, 4, acc->api_version, sizeof acc->api_version);
     cat_column_copy(stmt, 5, acc->ca_bundle, sizeof acc->ca_bundle);
-    cat_column_copy(stmt, 6, acc->key_hint, sizeof acc->key_hint);
-    acc->has_key = (int)db_column_int64(stmt, 7) != 0;
-    acc->rpm = cat_column_limit(stmt, 8);
-    acc->tpm = cat_column_limit(stmt, 9);
-    acc->monthly_cap_cents = cat_column_limit(stmt, 10);
-    acc->enabled = (int)db_column_int64(stmt, 11) != 0;
-    cat_column_copy(stmt, 12, acc->disabled_reason, sizeof acc->disabled_reason);
-    acc->version = db_column_int64(stmt, 13);
+    acc->has_key = (int)db_column_int64(stmt, 6) != 0;
+    acc->rpm = cat_column_limit(stmt, 7);
+    acc->tpm = cat_column_limit(stmt, 8);
+    acc->monthly_cap_cents = cat_column_limit(stmt, 9);
+    acc->enabled = (int)db_column_int64(stmt, 10) != 0;
+    cat_column_copy(stmt, 11, acc->disabled_reason, sizeof acc->disabled_reason);
+    acc->version = db_column_int64(stmt, 12);
+}
+
+void cat_read_account_row(db_stmt *stmt, void *item)
+{
+    mm_account *acc = item;
+    cat_read_account_lean(stmt, acc);
+    cat_column_copy(stmt, 13, acc->key_hint, sizeof acc->key_hint);
     acc->created_ms = db_column_int64(stmt, 14);
     acc->updated_ms = db_column_int64(stmt, 15);
     acc->last_test_ms = db_column_int64(stmt, 16);

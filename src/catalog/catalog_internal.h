@@ -250,14 +250,19 @@ mm_status cat_account_missing(const char *name, mm_error *err);
 mm_status cat_model_id(mm_catalog *cat, const char *name, int64_t *id, mm_error *err);
 mm_status cat_workspace_id(mm_catalog *cat, const char *name, int64_t *id, mm_error *err);
 /* An account's columns in cat_read_account_row's order (a: accounts, s: its account_status
- * LEFT JOINed), and the reader: the columns 0 .. 20 of the row into an mm_account. */
+ * LEFT JOINed), and the reader: the columns 0 .. 20 of the row into an mm_account. The first
+ * CAT_ACCOUNT_NLEAN (its name, connection, limits, enabled and version; no s) are the lean
+ * row cat_read_account_lean reads, leaving the rest zero. */
+#define CAT_ACCOUNT_LEAN_COLUMNS                                                                   \
+    "a.id, a.name, a.provider, a.endpoint, a.api_version, a.ca_bundle, "                           \
+    "a.key_cipher IS NOT NULL, a.rpm, a.tpm, a.monthly_cap_cents, a.enabled, a.disabled_reason, "  \
+    "a.version"
+#define CAT_ACCOUNT_NLEAN 13
 #define CAT_ACCOUNT_COLUMNS                                                                        \
-    "a.id, a.name, a.provider, a.endpoint, a.api_version, a.ca_bundle, a.key_hint, "               \
-    "a.key_cipher IS NOT NULL, a.rpm, a.tpm, a.monthly_cap_cents, a.enabled, "                     \
-    "a.disabled_reason, a.version, a.created_ms, a.updated_ms, s.tested_ms, s.ok, s.class, "       \
-    "s.message, s.latency_ms"
-#define CAT_ACCOUNT_NCOLUMNS 21
+    CAT_ACCOUNT_LEAN_COLUMNS ", a.key_hint, a.created_ms, a.updated_ms, s.tested_ms, s.ok, "       \
+                             "s.class, s.message, s.latency_ms"
 void cat_read_account_row(db_stmt *stmt, void *item);
+void cat_read_account_lean(db_stmt *stmt, mm_account *acc);
 /* The targets of a model, by priority (account names joined). */
 mm_status cat_read_targets(mm_catalog *cat, int64_t model_id, mm_target *targets, size_t *count,
                            mm_error *err);

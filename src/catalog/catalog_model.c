@@ -41,23 +41,17 @@ mm_status catalog_model_validate(const mm_model *model, mm_error *err)
                     true, err);
 }
 
-/* The model's columns first .. first + 6, in MODEL_SELECT's order (n_entitled not among them). */
-static void read_model_columns(db_stmt *stmt, int first, mm_model *model)
-{
-    mm_model_init(model);
-    model->id = db_column_int64(stmt, first);
-    cat_column_copy(stmt, first + 1, model->name, sizeof model->name);
-    cat_column_copy(stmt, first + 2, model->type, sizeof model->type);
-    cat_column_copy(stmt, first + 3, model->description, sizeof model->description);
-    model->version = db_column_int64(stmt, first + 4);
-    model->created_ms = db_column_int64(stmt, first + 5);
-    model->updated_ms = db_column_int64(stmt, first + 6);
-}
-
 static void read_model_row(db_stmt *stmt, void *item)
 {
     mm_model *model = item;
-    read_model_columns(stmt, 0, model);
+    mm_model_init(model);
+    model->id = db_column_int64(stmt, 0);
+    cat_column_copy(stmt, 1, model->name, sizeof model->name);
+    cat_column_copy(stmt, 2, model->type, sizeof model->type);
+    cat_column_copy(stmt, 3, model->description, sizeof model->description);
+    model->version = db_column_int64(stmt, 4);
+    model->created_ms = db_column_int64(stmt, 5);
+    model->updated_ms = db_column_int64(stmt, 6);
     model->n_entitled = (size_t)db_column_int64(stmt, 7);
 }
 
@@ -236,15 +230,15 @@ mm_status cat_model_each(mm_catalog *cat, cat_item_fn fn, void *ctx, mm_error *e
                         ctx, "listing models", err);
 }
 
-/* Each target's row: its account's columns (cat_read_account_row's), the model's, the target's;
- * a model without targets gives one row whose target and account are NULL. */
+/* Each target's row: its account's lean columns (cat_read_account_lean's), the model's, the
+ * target's; a model without targets gives one row whose target and account are NULL. Only what
+ * send reads: SQLite's prepare costs about as much a result column as a statement does. */
 #define CHAIN_SQL                                                                                  \
-    "SELECT " CAT_ACCOUNT_COLUMNS ", m.id, m.name, m.type, m.description, m.version, "             \
-    "m.created_ms, m.updated_ms, t.id, t.priority, t.provider_model FROM models m "                \
-    "LEFT JOIN targets t ON t.model_id = m.id LEFT JOIN accounts a ON a.id = t.account_id "        \
-    "LEFT JOIN account_status s ON s.account_id = a.id WHERE m.name = ?1 ORDER BY t.priority"
-#define CHAIN_MODEL CAT_ACCOUNT_NCOLUMNS
-#define CHAIN_TARGET (CHAIN_MODEL + 7)
+    "SELECT " CAT_ACCOUNT_LEAN_COLUMNS ", m.id, m.name, m.type, m.version, t.id, t.priority, "     \
+    "t.provider_model FROM models m LEFT JOIN targets t ON t.model_id = m.id "                     \
+    "LEFT JOIN accounts a ON a.id = t.account_id WHERE m.name = ?1 ORDER BY t.priority"
+#define CHAIN_MODEL CAT_ACCOUNT_NLEAN
+#define CHAIN_TARGET (CHAIN_MODEL + 4)
 
 /* Adds the current row's account to accounts unless a target before it named it. */
 static mm_status add_chain_account(db_stmt *stmt, const mm_model *model, mm_account_list *accounts,
@@ -258,7 +252,7 @@ static mm_status add_chain_account(db_stmt *stmt, const mm_model *model, mm_acco
     if (!grown)
         return cat_out_of_memory(err);
     accounts->items = grown;
-    cat_read_account_row(stmt, &grown[accounts->count++]);
+    cat_read_account_lean(stmt, &grown[accounts->count++]);
     return MM_OK;
 }
 
@@ -274,8 +268,12 @@ mm_status catalog_model_chain_read(mm_catalog *cat, const char *name, mm_model *
     cat_bind_text(stmt, 1, name ? name : "");
     int rc = DB_DONE;
     while (st == MM_OK && (rc = db_step(stmt)) == DB_ROW) {
-        if (!*found)
-            read_model_columns(stmt, CHAIN_MODEL, out);
+        if (!*found) {
+            out->id = db_column_int64(stmt, CHAIN_MODEL);
+            cat_column_copy(stmt, CHAIN_MODEL + 1, out->name, sizeof out->name);
+            cat_column_copy(stmt, CHAIN_MODEL + 2, out->type, sizeof out->type);
+            out->version = db_column_int64(stmt, CHAIN_MODEL + 3);
+        }
         *found = true;
         if (db_column_is_null(stmt, CHAIN_TARGET) || out->n_targets == MM_MAX_TARGETS)
             continue;

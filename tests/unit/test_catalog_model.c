@@ -310,16 +310,23 @@ static void workspace_update_list_and_conflict(void **state)
 }
 
 /* send's plan reads a model with its chain and the chain's accounts in one statement: the same
- * targets as catalog_model_get, each account once (in the order of its first target) and as
- * catalog_account_get reads it; a model without targets has none, an unknown one is not found. */
+ * targets as catalog_model_get, each account once (in the order of its first target) with the
+ * fields routing and connecting read as catalog_account_get reads them; a model without targets
+ * has none, an unknown one is not found. */
 static void chain_read_gives_targets_and_each_account_once(void **state)
 {
     catalog_fixture *fx = *state;
+    mm_error err = {0};
     chain_fixture(fx->cat);
     add_target(fx->cat, "fast-chat", "b", "first", 1); /* chain b/first, a/one, a/two, b/three */
     add_account(fx->cat, "c", "openai", KEY);          /* in no chain */
     add_model(fx->cat, "empty-chat");
-    mm_error err = {0};
+    mm_account b;
+    assert_int_equal(catalog_account_get(fx->cat, "b", &b, &err), MM_OK);
+    b.rpm = 7; /* limits and a disabled account come through */
+    b.monthly_cap_cents = 1234;
+    assert_int_equal(catalog_account_update(fx->cat, &b, NULL, &err), MM_OK);
+    assert_int_equal(catalog_account_set_enabled(fx->cat, "b", false, "paused", &err), MM_OK);
     mm_model want, got;
     bool found = false;
     mm_account_list accounts = {0};
@@ -351,7 +358,9 @@ static void chain_read_gives_targets_and_each_account_once(void **state)
         assert_int_equal(accounts.items[i].rpm, one.rpm);
         assert_int_equal(accounts.items[i].monthly_cap_cents, one.monthly_cap_cents);
         assert_int_equal(accounts.items[i].enabled, one.enabled);
+        assert_string_equal(accounts.items[i].disabled_reason, one.disabled_reason);
         assert_int_equal(accounts.items[i].version, one.version);
+        assert_string_equal(accounts.items[i].key_hint, ""); /* the lean row: not read */
     }
     mm_account_list_free(&accounts);
     assert_int_equal(catalog_model_chain_read(fx->cat, "empty-chat", &got, &found, &accounts, &err),
