@@ -232,6 +232,14 @@ mm_status catalog_model_update(mm_catalog *cat, mm_model *model, mm_error *err);
 mm_status catalog_model_delete(mm_catalog *cat, const char *name, size_t *targets_removed,
                                size_t *entitlements_removed, mm_error *err);
 mm_status catalog_model_get(mm_catalog *cat, const char *name, mm_model *out, mm_error *err);
+/* A model with its targets (by priority) and the accounts they name, each once in the order of
+ * its first target, appended to accounts (free with mm_account_list_free): one statement, for
+ * send's plan. Only what routing and connecting read: the model's id, name, type and version;
+ * an account's name, connection, has_key, limits, enabled, disabled_reason and version (its key
+ * hint, times and last test left zero). *found false (and MM_OK) when there is no such model.
+ * Errors: MM_E_DB, MM_E_INTERNAL (out of memory). */
+mm_status catalog_model_chain_read(mm_catalog *cat, const char *name, mm_model *out, bool *found,
+                                   mm_account_list *accounts, mm_error *err);
 mm_status catalog_model_list(mm_catalog *cat, mm_model_list *out, mm_error *err);
 void mm_model_list_free(mm_model_list *list);
 

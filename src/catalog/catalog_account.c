@@ -13,10 +13,8 @@
 #include "util/text.h"
 
 #define ACCOUNT_SELECT                                                                             \
-    "SELECT a.id, a.name, a.provider, a.endpoint, a.api_version, a.ca_bundle, a.key_hint, "        \
-    "a.key_cipher IS NOT NULL, a.rpm, a.tpm, a.monthly_cap_cents, a.enabled, "                     \
-    "a.disabled_reason, a.version, a.created_ms, a.updated_ms, s.tested_ms, s.ok, s.class, "       \
-    "s.message, s.latency_ms FROM accounts a LEFT JOIN account_status s ON s.account_id = a.id "
+    "SELECT " CAT_ACCOUNT_COLUMNS                                                                  \
+    " FROM accounts a LEFT JOIN account_status s ON s.account_id = a.id "
 
 void mm_account_init(mm_account *acc)
 {
@@ -125,9 +123,8 @@ static mm_status require_key(const mm_account *acc, bool has_key, mm_error *err)
     return MM_OK;
 }
 
-static void read_account_row(db_stmt *stmt, void *item)
+void cat_read_account_lean(db_stmt *stmt, mm_account *acc)
 {
-    mm_account *acc = item;
     mm_account_init(acc);
     acc->id = db_column_int64(stmt, 0);
     cat_column_copy(stmt, 1, acc->name, sizeof acc->name);
@@ -135,14 +132,20 @@ static void read_account_row(db_stmt *stmt, void *item)
     cat_column_copy(stmt, 3, acc->endpoint, sizeof acc->endpoint);
     cat_column_copy(stmt, 4, acc->api_version, sizeof acc->api_version);
     cat_column_copy(stmt, 5, acc->ca_bundle, sizeof acc->ca_bundle);
-    cat_column_copy(stmt, 6, acc->key_hint, sizeof acc->key_hint);
-    acc->has_key = (int)db_column_int64(stmt, 7) != 0;
-    acc->rpm = cat_column_limit(stmt, 8);
-    acc->tpm = cat_column_limit(stmt, 9);
-    acc->monthly_cap_cents = cat_column_limit(stmt, 10);
-    acc->enabled = (int)db_column_int64(stmt, 11) != 0;
-    cat_column_copy(stmt, 12, acc->disabled_reason, sizeof acc->disabled_reason);
-    acc->version = db_column_int64(stmt, 13);
+    acc->has_key = (int)db_column_int64(stmt, 6) != 0;
+    acc->rpm = cat_column_limit(stmt, 7);
+    acc->tpm = cat_column_limit(stmt, 8);
+    acc->monthly_cap_cents = cat_column_limit(stmt, 9);
+    acc->enabled = (int)db_column_int64(stmt, 10) != 0;
+    cat_column_copy(stmt, 11, acc->disabled_reason, sizeof acc->disabled_reason);
+    acc->version = db_column_int64(stmt, 12);
+}
+
+void cat_read_account_row(db_stmt *stmt, void *item)
+{
+    mm_account *acc = item;
+    cat_read_account_lean(stmt, acc);
+    cat_column_copy(stmt, 13, acc->key_hint, sizeof acc->key_hint);
     acc->created_ms = db_column_int64(stmt, 14);
     acc->updated_ms = db_column_int64(stmt, 15);
     acc->last_test_ms = db_column_int64(stmt, 16);
@@ -159,7 +162,7 @@ static const cat_entity ACCOUNTS = {
     .by_name_sql = ACCOUNT_SELECT "WHERE a.name = ?1",
     .by_id_sql = ACCOUNT_SELECT "WHERE a.id = ?1",
     .id_sql = "SELECT id FROM accounts WHERE name = ?1",
-    .read_row = read_account_row,
+    .read_row = cat_read_account_row,
     .name_offset = offsetof(mm_account, name),
     .version_offset = offsetof(mm_account, version),
 };
@@ -421,7 +424,7 @@ mm_status catalog_account_get(mm_catalog *cat, const char *name, mm_account *out
 
 mm_status catalog_account_list(mm_catalog *cat, mm_account_list *out, mm_error *err)
 {
-    return cat_collect_rows(cat, ACCOUNT_SELECT "ORDER BY a.name", NULL, NULL, read_account_row,
+    return cat_collect_rows(cat, ACCOUNT_SELECT "ORDER BY a.name", NULL, NULL, cat_read_account_row,
                             sizeof *out->items, (void **)&out->items, &out->count,
                             "listing accounts", err);
 }
@@ -434,7 +437,7 @@ static mm_status each_account_row(mm_catalog *cat, db_stmt *stmt, mm_account_fn 
     mm_account *row = malloc(sizeof *row);
     db_step_result rc = DB_DONE;
     while (row && (rc = db_step(stmt)) == DB_ROW) {
-        read_account_row(stmt, row);
+        cat_read_account_row(stmt, row);
         fn(row, ctx);
     }
     if (!row)
@@ -515,35 +518,48 @@ mm_status catalog_account_set_enabled(mm_catalog *cat, const char *name, bool en
     return cat_end(cat, set_enabled_row(cat, name, enabled, why, err), err);
 }
 
-/* Copies the account's sealed key (malloc'ed) or *blob = NULL when it has none. */
-static mm_status read_key_blob(mm_catalog *cat, const char *name, unsigned char **blob, size_t *len,
-                               mm_error *err)
+/* A malloc'ed copy of column col's blob, or *copy = NULL when the column is NULL. */
+static mm_status copy_blob_column(db_stmt *stmt, int col, unsigned char **copy, size_t *len,
+                                  mm_error *err)
 {
-    *blob = NULL;
+    *copy = NULL;
     *len = 0;
+    if (db_column_is_null(stmt, col))
+        return MM_OK;
+    size_t n = 0;
+    const void *stored = db_column_blob(stmt, col, &n);
+    *copy = malloc(n ? n : 1);
+    if (!*copy)
+        return cat_out_of_memory(err);
+    if (n)
+        memcpy(*copy, stored, n);
+    *len = n;
+    return MM_OK;
+}
+
+/* Copies the account's sealed key (malloc'ed) or *blob = NULL when it has none, and in the same
+ * statement the vault's check value (*check NULL when none is stored). */
+static mm_status read_key_blob(mm_catalog *cat, const char *name, unsigned char **blob, size_t *len,
+                               unsigned char **check, size_t *check_len, mm_error *err)
+{
+    *blob = *check = NULL;
+    *len = *check_len = 0;
     db_stmt *stmt;
-    mm_status st = cat_prepare(cat, "SELECT key_cipher FROM accounts WHERE name = ?1", &stmt, err);
+    mm_status st =
+        cat_prepare(cat, "SELECT key_cipher, " CAT_VAULT_CHECK_SQL " FROM accounts WHERE name = ?1",
+                    &stmt, err);
     if (st != MM_OK)
         return st;
     cat_bind_text(stmt, 1, name ? name : "");
-    size_t n = 0;
-    const void *stored = NULL;
     int rc = db_step(stmt);
-    if (rc == DB_ROW && !db_column_is_null(stmt, 0))
-        stored = db_column_blob(stmt, 0, &n);
+    if (rc == DB_ROW)
+        st = copy_blob_column(stmt, 0, blob, len, err);
     else if (rc == DB_DONE)
         st = cat_account_missing(name, err);
-    else if (rc != DB_ROW)
+    else
         st = cat_db_error(cat, "reading the account's API key", err);
-    if (stored) {
-        *blob = malloc(n ? n : 1);
-        if (*blob) {
-            memcpy(*blob, stored, n);
-            *len = n;
-        } else {
-            st = cat_out_of_memory(err);
-        }
-    }
+    if (st == MM_OK && *blob)
+        st = copy_blob_column(stmt, 1, check, check_len, err);
     db_finalize(stmt);
     return st;
 }
@@ -554,18 +570,18 @@ mm_status catalog_account_secret(mm_catalog *cat, const char *name, char *out, s
     if (outsz == 0)
         return mm_error_set(err, MM_E_INTERNAL, "", "no room for the API key");
     out[0] = '\0';
-    unsigned char *blob = NULL;
-    size_t len = 0;
-    mm_status st = read_key_blob(cat, name, &blob, &len, err);
-    if (st != MM_OK || !blob)
-        return st;
+    unsigned char *blob = NULL, *check = NULL;
+    size_t len = 0, check_len = 0;
+    mm_status st = read_key_blob(cat, name, &blob, &len, &check, &check_len, err);
     const mm_vault *vault = NULL;
-    st = cat_vault_for_read(cat, &vault, err);
-    if (st == MM_OK && vault_open_secret(vault, blob, len, out, outsz, NULL) != MM_OK)
+    if (st == MM_OK && blob) /* no key: "" */
+        st = cat_vault_for_read_checked(cat, check, check_len, &vault, err);
+    if (st == MM_OK && blob && vault_open_secret(vault, blob, len, out, outsz, NULL) != MM_OK)
         st = mm_error_set(err, MM_E_SECRET, "api_key",
                           "the API key of account '%s' cannot be decrypted although the master "
                           "key matches this catalog; set the key again by editing the account",
                           name);
     free(blob);
+    free(check);
     return st;
 }

@@ -257,6 +257,20 @@ mm_status cat_account_id(mm_catalog *cat, const char *name, int64_t *id, mm_erro
 mm_status cat_account_missing(const char *name, mm_error *err);
 mm_status cat_model_id(mm_catalog *cat, const char *name, int64_t *id, mm_error *err);
 mm_status cat_workspace_id(mm_catalog *cat, const char *name, int64_t *id, mm_error *err);
+/* An account's columns in cat_read_account_row's order (a: accounts, s: its account_status
+ * LEFT JOINed), and the reader: the columns 0 .. 20 of the row into an mm_account. The first
+ * CAT_ACCOUNT_NLEAN (its name, connection, limits, enabled and version; no s) are the lean
+ * row cat_read_account_lean reads, leaving the rest zero. */
+#define CAT_ACCOUNT_LEAN_COLUMNS                                                                   \
+    "a.id, a.name, a.provider, a.endpoint, a.api_version, a.ca_bundle, "                           \
+    "a.key_cipher IS NOT NULL, a.rpm, a.tpm, a.monthly_cap_cents, a.enabled, a.disabled_reason, "  \
+    "a.version"
+#define CAT_ACCOUNT_NLEAN 13
+#define CAT_ACCOUNT_COLUMNS                                                                        \
+    CAT_ACCOUNT_LEAN_COLUMNS ", a.key_hint, a.created_ms, a.updated_ms, s.tested_ms, s.ok, "       \
+                             "s.class, s.message, s.latency_ms"
+void cat_read_account_row(db_stmt *stmt, void *item);
+void cat_read_account_lean(db_stmt *stmt, mm_account *acc);
 /* The targets of a model, by priority (account names joined). */
 mm_status cat_read_targets(mm_catalog *cat, int64_t model_id, mm_target *targets, size_t *count,
                            mm_error *err);
@@ -309,6 +323,12 @@ mm_status cat_audit(mm_catalog *cat, const char *action, const char *entity_kind
 mm_status cat_vault_for_write(mm_catalog *cat, const mm_vault **vault, mm_error *err);
 /* The master key for reading a secret; MM_E_SECRET when missing or wrong. */
 mm_status cat_vault_for_read(mm_catalog *cat, const mm_vault **vault, mm_error *err);
+/* The stored check value as a scalar subquery, to read it beside a secret in one statement. */
+#define CAT_VAULT_CHECK_KEY "vault_check"
+#define CAT_VAULT_CHECK_SQL "(SELECT value FROM meta WHERE key = '" CAT_VAULT_CHECK_KEY "')"
+/* cat_vault_for_read with the check value already read (CAT_VAULT_CHECK_SQL; NULL: none). */
+mm_status cat_vault_for_read_checked(mm_catalog *cat, const unsigned char *check, size_t check_len,
+                                     const mm_vault **vault, mm_error *err);
 
 /* catalog copy: the source's key is available and right (when it holds secrets), the
  * destination's stored check value (if any) and this host's key for the destination (if one is

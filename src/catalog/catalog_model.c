@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/clock.h"
@@ -227,6 +228,67 @@ mm_status cat_model_each(mm_catalog *cat, cat_item_fn fn, void *ctx, mm_error *e
 {
     return cat_each_row(cat, MODEL_SELECT "ORDER BY m.name", read_model_row, sizeof(mm_model), fn,
                         ctx, "listing models", err);
+}
+
+/* Each target's row: its account's lean columns (cat_read_account_lean's), the model's, the
+ * target's; a model without targets gives one row whose target and account are NULL. Only what
+ * send reads: SQLite's prepare costs about as much a result column as a statement does. */
+#define CHAIN_SQL                                                                                  \
+    "SELECT " CAT_ACCOUNT_LEAN_COLUMNS ", m.id, m.name, m.type, m.version, t.id, t.priority, "     \
+    "t.provider_model FROM models m LEFT JOIN targets t ON t.model_id = m.id "                     \
+    "LEFT JOIN accounts a ON a.id = t.account_id WHERE m.name = ?1 ORDER BY t.priority"
+#define CHAIN_MODEL CAT_ACCOUNT_NLEAN
+#define CHAIN_TARGET (CHAIN_MODEL + 4)
+
+/* Adds the current row's account to accounts unless a target before it named it. */
+static mm_status add_chain_account(db_stmt *stmt, const mm_model *model, mm_account_list *accounts,
+                                   mm_error *err)
+{
+    const mm_target *added = &model->targets[model->n_targets - 1];
+    for (size_t i = 0; i + 1 < model->n_targets; i++)
+        if (strcmp(model->targets[i].account, added->account) == 0)
+            return MM_OK;
+    mm_account *grown = realloc(accounts->items, (accounts->count + 1) * sizeof *grown);
+    if (!grown)
+        return cat_out_of_memory(err);
+    accounts->items = grown;
+    cat_read_account_lean(stmt, &grown[accounts->count++]);
+    return MM_OK;
+}
+
+mm_status catalog_model_chain_read(mm_catalog *cat, const char *name, mm_model *out, bool *found,
+                                   mm_account_list *accounts, mm_error *err)
+{
+    *found = false;
+    mm_model_init(out);
+    db_stmt *stmt;
+    mm_status st = cat_prepare(cat, CHAIN_SQL, &stmt, err);
+    if (st != MM_OK)
+        return st;
+    cat_bind_text(stmt, 1, name ? name : "");
+    int rc = DB_DONE;
+    while (st == MM_OK && (rc = db_step(stmt)) == DB_ROW) {
+        if (!*found) {
+            out->id = db_column_int64(stmt, CHAIN_MODEL);
+            cat_column_copy(stmt, CHAIN_MODEL + 1, out->name, sizeof out->name);
+            cat_column_copy(stmt, CHAIN_MODEL + 2, out->type, sizeof out->type);
+            out->version = db_column_int64(stmt, CHAIN_MODEL + 3);
+        }
+        *found = true;
+        if (db_column_is_null(stmt, CHAIN_TARGET) || out->n_targets == MM_MAX_TARGETS)
+            continue;
+        mm_target *t = &out->targets[out->n_targets++];
+        memset(t, 0, sizeof *t);
+        t->id = db_column_int64(stmt, CHAIN_TARGET);
+        t->priority = (int)db_column_int64(stmt, CHAIN_TARGET + 1);
+        cat_column_copy(stmt, 1, t->account, sizeof t->account);
+        cat_column_copy(stmt, CHAIN_TARGET + 2, t->model, sizeof t->model);
+        st = add_chain_account(stmt, out, accounts, err);
+    }
+    if (st == MM_OK && rc != DB_DONE)
+        st = cat_db_error(cat, "reading the model's chain", err);
+    db_finalize(stmt);
+    return st;
 }
 
 void mm_model_list_free(mm_model_list *list)

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK_KEY "vault_check"
+#define CHECK_KEY CAT_VAULT_CHECK_KEY
 
 /* The key file: MM_KEY_FILE when set, else beside an SQLite catalog (<path>.key). A PostgreSQL
  * catalog has no "beside": every host gives the same key (MM_MASTER_KEY or MM_KEY_FILE), so
@@ -151,16 +151,14 @@ static mm_status read_state(mm_catalog *cat, unsigned char **check, size_t *chec
     return st;
 }
 
-/* Loads the key and checks it against the stored check value; when writing and no check value
- * exists yet (first secret), stores one in the caller's transaction. */
-static mm_status vault_ready(mm_catalog *cat, bool writing, const mm_vault **out, mm_error *err)
+/* Loads the key and checks it against the stored check value (check NULL: none stored, and
+ * has_secrets tells whether an account has a secret); when writing and no check value exists
+ * yet (first secret), stores one in the caller's transaction. */
+static mm_status vault_verify(mm_catalog *cat, bool writing, const unsigned char *check,
+                              size_t check_len, bool has_secrets, const mm_vault **out,
+                              mm_error *err)
 {
-    unsigned char *check = NULL;
-    size_t check_len = 0;
-    bool has_secrets = false;
-    mm_status st = read_state(cat, &check, &check_len, &has_secrets, err);
-    if (st == MM_OK)
-        st = load_key(cat, writing && !check && !has_secrets, err);
+    mm_status st = load_key(cat, writing && !check && !has_secrets, err);
     if (st == MM_OK && check && !vault_matches_check(cat->vault, check, check_len)) {
         vault_free(cat->vault);
         cat->vault = NULL;
@@ -168,10 +166,27 @@ static mm_status vault_ready(mm_catalog *cat, bool writing, const mm_vault **out
     }
     if (st == MM_OK && !check && writing)
         st = store_check(cat, err);
-    free(check);
     if (st == MM_OK)
         *out = cat->vault;
     return st;
+}
+
+static mm_status vault_ready(mm_catalog *cat, bool writing, const mm_vault **out, mm_error *err)
+{
+    unsigned char *check = NULL;
+    size_t check_len = 0;
+    bool has_secrets = false;
+    mm_status st = read_state(cat, &check, &check_len, &has_secrets, err);
+    if (st == MM_OK)
+        st = vault_verify(cat, writing, check, check_len, has_secrets, out, err);
+    free(check);
+    return st;
+}
+
+mm_status cat_vault_for_read_checked(mm_catalog *cat, const unsigned char *check, size_t check_len,
+                                     const mm_vault **vault, mm_error *err)
+{
+    return vault_verify(cat, false, check, check_len, false, vault, err); /* reading: no create */
 }
 
 mm_status cat_vault_for_write(mm_catalog *cat, const mm_vault **vault, mm_error *err)

@@ -47,33 +47,15 @@ static mm_status list_push(void **items, size_t *count, const void *item, size_t
     return MM_OK;
 }
 
-static bool account_listed(const mm_account_list *accounts, const char *name)
-{
-    for (size_t i = 0; i < accounts->count; i++)
-        if (strcmp(accounts->items[i].name, name) == 0)
-            return true;
-    return false;
-}
-
-/* The model asked for (none when unknown) and the accounts of its chain, by name. */
+/* The model asked for (none when unknown) and the accounts of its chain: one statement. */
 static mm_status read_one_model(mm_catalog *cat, const char *model, loaded_rows *rows,
                                 mm_error *err)
 {
     mm_model row;
-    mm_status st = catalog_model_get(cat, model, &row, err);
-    if (st == MM_E_NOT_FOUND)
-        return MM_OK;
-    if (st == MM_OK)
+    bool found = false;
+    mm_status st = catalog_model_chain_read(cat, model, &row, &found, &rows->accounts, err);
+    if (st == MM_OK && found)
         st = list_push((void **)&rows->models.items, &rows->models.count, &row, sizeof row, err);
-    for (size_t t = 0; st == MM_OK && t < row.n_targets; t++) {
-        if (account_listed(&rows->accounts, row.targets[t].account))
-            continue;
-        mm_account acc;
-        st = catalog_account_get(cat, row.targets[t].account, &acc, err);
-        if (st == MM_OK)
-            st = list_push((void **)&rows->accounts.items, &rows->accounts.count, &acc, sizeof acc,
-                           err);
-    }
     return st;
 }
 

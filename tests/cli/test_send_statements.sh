@@ -18,9 +18,11 @@ export SIM_KEY=sk-test-0123456789abcdef
 # from the minute rollups and the few raw rows its state needs, not the hour's raw events: one
 # statement more, whose cost no longer grows with traffic; 23 since the rollups' position query,
 # read at open, by the plan's health and by the record, is prepared once; 21 since the
-# admission leaves the counters of a scope without a limit unread too); no room, so a new
-# per-request read fails here rather than slowing every request.
-STATEMENTS_MAX=21
+# admission leaves the counters of a scope without a limit unread too; 19 since the model, its
+# targets and their accounts are one statement, not 2 + one an account; 18 since the vault's
+# check value is read beside the API key); no room, so a new per-request read fails here rather
+# than slowing every request.
+STATEMENTS_MAX=18
 TRANSACTIONS_MAX=3
 
 assert_ok account add sim --provider openai --endpoint "http://127.0.0.1:$PORT/openai" \
@@ -48,20 +50,25 @@ reads=$(grep -c '^sql: BEGIN (read)$' "$ERR")
 echo "ok - one send: $statements statements, $transactions transactions, one read transaction"
 prices=$(grep -c '^sql: SELECT .* FROM prices WHERE provider = ?1 AND model = ?2' "$ERR")
 [ "$prices" = 1 ] || fail "the attempt's price was read $prices times, not once (estimate and charge)"
-grep -q '^sql: SELECT key_cipher FROM accounts WHERE name = ?1$' "$ERR" ||
-    fail "the API key was not read by the account's name in one statement"
+grep -q "^sql: SELECT key_cipher, (SELECT value FROM meta WHERE key = 'vault_check') FROM accounts WHERE name = ?1\$" "$ERR" ||
+    fail "the API key and the vault's check value were not read by the account's name in one statement"
 assert_not_contains err "SELECT id FROM accounts WHERE name"
-echo "ok - the price read once for the estimate and the charge, the key in one statement"
+assert_not_contains err "sql: SELECT value FROM meta WHERE key = 'vault_check'"
+echo "ok - the price read once for the estimate and the charge, the key with the vault's check in one statement"
 settings=$(grep -c '^sql: SELECT .* FROM settings' "$ERR")
 [ "$settings" = 1 ] || fail "the settings were read by $settings statements, not once (router, health, prices)"
 rows=$(grep -c '^sql: SELECT a.id, a.name, a.provider, .* FROM accounts a' "$ERR")
+chains=$(grep -c '^sql: SELECT a.id, a.name, a.provider, .* FROM models m LEFT JOIN targets t' "$ERR")
+targets=$(grep -c '^sql: SELECT .* FROM targets t' "$ERR")
 workspaces=$(grep -c '^sql: SELECT w.id, w.name, .* FROM workspaces w' "$ERR")
 [ "$workspaces" = 0 ] || fail "the workspace's row was read although its entitlement names it"
-[ "$rows" = 1 ] || fail "the account's row was read $rows times, not once (the plan's, reused to connect)"
+[ "$chains" = 1 ] || fail "the model's chain was read by $chains statements, not one"
+[ "$rows" = 0 ] && [ "$targets" = 0 ] ||
+    fail "the chain's accounts ($rows) or targets ($targets) were read apart from the model"
 counters=$(grep -c '^sql: SELECT w.requests, ' "$ERR")
 [ "$counters" = 0 ] ||
     fail "the usage counters were read $counters times; with no limit set nothing judges them"
-echo "ok - the settings read once, the account's row once (the workspace's not), counters only where a limit judges them"
+echo "ok - the settings read once, the model with its targets and accounts in one statement (the workspace's row not), counters only where a limit judges them"
 
 # A limit brings its scope's counters back, into the plan and the admission; the account's
 # stay unread while it has no limit.

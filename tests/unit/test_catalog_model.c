@@ -309,6 +309,72 @@ static void workspace_update_list_and_conflict(void **state)
     mm_workspace_list_free(&list);
 }
 
+/* send's plan reads a model with its chain and the chain's accounts in one statement: the same
+ * targets as catalog_model_get, each account once (in the order of its first target) with the
+ * fields routing and connecting read as catalog_account_get reads them; a model without targets
+ * has none, an unknown one is not found. */
+static void chain_read_gives_targets_and_each_account_once(void **state)
+{
+    catalog_fixture *fx = *state;
+    mm_error err = {0};
+    chain_fixture(fx->cat);
+    add_target(fx->cat, "fast-chat", "b", "first", 1); /* chain b/first, a/one, a/two, b/three */
+    add_account(fx->cat, "c", "openai", KEY);          /* in no chain */
+    add_model(fx->cat, "empty-chat");
+    mm_account b;
+    assert_int_equal(catalog_account_get(fx->cat, "b", &b, &err), MM_OK);
+    b.rpm = 7; /* limits and a disabled account come through */
+    b.monthly_cap_cents = 1234;
+    assert_int_equal(catalog_account_update(fx->cat, &b, NULL, &err), MM_OK);
+    assert_int_equal(catalog_account_set_enabled(fx->cat, "b", false, "paused", &err), MM_OK);
+    mm_model want, got;
+    bool found = false;
+    mm_account_list accounts = {0};
+    assert_int_equal(catalog_model_get(fx->cat, "fast-chat", &want, &err), MM_OK);
+    assert_int_equal(catalog_model_chain_read(fx->cat, "fast-chat", &got, &found, &accounts, &err),
+                     MM_OK);
+    assert_true(found);
+    assert_int_equal(got.id, want.id);
+    assert_string_equal(got.name, "fast-chat");
+    assert_string_equal(got.type, want.type);
+    assert_int_equal(got.version, want.version);
+    assert_int_equal(got.n_targets, 4);
+    for (size_t i = 0; i < got.n_targets; i++) {
+        assert_int_equal(got.targets[i].id, want.targets[i].id);
+        assert_int_equal(got.targets[i].priority, (int)i + 1);
+        assert_string_equal(got.targets[i].account, want.targets[i].account);
+        assert_string_equal(got.targets[i].model, want.targets[i].model);
+    }
+    assert_int_equal(accounts.count, 2);
+    const char *order[] = {"b", "a"};
+    for (size_t i = 0; i < accounts.count; i++) {
+        mm_account one;
+        assert_int_equal(catalog_account_get(fx->cat, order[i], &one, &err), MM_OK);
+        assert_string_equal(accounts.items[i].name, order[i]);
+        assert_int_equal(accounts.items[i].id, one.id);
+        assert_string_equal(accounts.items[i].provider, one.provider);
+        assert_string_equal(accounts.items[i].endpoint, one.endpoint);
+        assert_true(accounts.items[i].has_key);
+        assert_int_equal(accounts.items[i].rpm, one.rpm);
+        assert_int_equal(accounts.items[i].monthly_cap_cents, one.monthly_cap_cents);
+        assert_int_equal(accounts.items[i].enabled, one.enabled);
+        assert_string_equal(accounts.items[i].disabled_reason, one.disabled_reason);
+        assert_int_equal(accounts.items[i].version, one.version);
+        assert_string_equal(accounts.items[i].key_hint, ""); /* the lean row: not read */
+    }
+    mm_account_list_free(&accounts);
+    assert_int_equal(catalog_model_chain_read(fx->cat, "empty-chat", &got, &found, &accounts, &err),
+                     MM_OK);
+    assert_true(found);
+    assert_string_equal(got.name, "empty-chat");
+    assert_int_equal(got.n_targets, 0);
+    assert_int_equal(accounts.count, 0);
+    assert_int_equal(catalog_model_chain_read(fx->cat, "slow-chat", &got, &found, &accounts, &err),
+                     MM_OK);
+    assert_false(found);
+    assert_int_equal(accounts.count, 0);
+}
+
 #define FIXTURE_TEST(fn)                                                                           \
     cmocka_unit_test_setup_teardown(fn, catalog_fixture_setup, catalog_fixture_teardown)
 
@@ -321,6 +387,7 @@ int main(void)
         FIXTURE_TEST(target_changes_are_audited_with_the_chain),
         FIXTURE_TEST(model_update_and_conflict),
         FIXTURE_TEST(model_list_sorted_with_chains),
+        FIXTURE_TEST(chain_read_gives_targets_and_each_account_once),
         FIXTURE_TEST(entitlements_grant_update_revoke),
         FIXTURE_TEST(deleting_a_model_removes_targets_and_entitlements),
         FIXTURE_TEST(deleting_a_workspace_removes_its_entitlements),
