@@ -2,6 +2,7 @@
  * the command table built from commands.def. main.c opens the console when there is no command. */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +15,20 @@ static const cli_command commands[] = {
 #include "cli/commands.def"
 };
 #undef CLI_COMMAND
+
+/* Output that did not reach its file (a full disk, a pipe closed with SIGPIPE ignored) fails a
+ * command that succeeded, so a script reading the exit code never takes a cut output for the
+ * whole one. A command that failed has said why (some say this) and keeps its code. */
+static int check_output(int code)
+{
+    errno = 0;
+    int flush_error = fflush(stdout) != 0 ? errno : 0;
+    if (code != CLI_EXIT_OK || (!flush_error && !ferror(stdout)))
+        return code;
+    fprintf(stderr, "mmadmin: writing the output failed%s%s\n", flush_error ? ": " : "",
+            flush_error ? strerror(flush_error) : "");
+    return CLI_EXIT_FAILURE;
+}
 
 size_t cli_command_count(void)
 {
@@ -95,10 +110,10 @@ int cli_parse_global(cli_context *ctx, int argc, char **argv, int *first)
             break;
         case OPT_VERSION:
             printf("mmadmin %s\n", MM_VERSION);
-            return CLI_EXIT_OK;
+            return check_output(CLI_EXIT_OK);
         case 'h':
             print_global_help(stdout);
-            return CLI_EXIT_OK;
+            return check_output(CLI_EXIT_OK);
         case ':':
             fprintf(stderr, "mmadmin: option '%s' needs a value; see 'mmadmin --help'\n",
                     argv[optind - 1]);
@@ -124,7 +139,7 @@ int cli_run_command(cli_context *ctx, int argc, char **argv)
     const char *name = argv[0];
     if (strcmp(name, "help") == 0) {
         print_global_help(stdout);
-        return CLI_EXIT_OK;
+        return check_output(CLI_EXIT_OK);
     }
     const cli_command *command = cli_command_find(name);
     if (!command) {
@@ -133,6 +148,5 @@ int cli_run_command(cli_context *ctx, int argc, char **argv)
     }
     int code = command->run(ctx, argc, argv);
     cli_context_close(ctx);
-    fflush(stdout);
-    return code;
+    return check_output(code);
 }

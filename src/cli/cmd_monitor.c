@@ -1,6 +1,7 @@
 /* `mmadmin monitor`: the console's health monitor run headless, as an always-on prober: one
  * line per probe round, prober change and status change, optionally GET /metrics for
- * Prometheus (--metrics); exits cleanly on SIGINT/SIGTERM. */
+ * Prometheus (--metrics); exits cleanly on SIGINT/SIGTERM, and when its output is a pipe
+ * nobody reads any more. */
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 #include "alerts/alert_engine.h"
@@ -79,7 +81,11 @@ static void log_line(void *ctx, const char *line)
     char now[32];
     mm_format_time(now, sizeof now, mm_now_ms());
     printf("%s %s\n", now, line);
-    fflush(stdout);
+    /* nobody reads the output any more (`mmadmin monitor | head -1`): stop as SIGTERM does,
+     * the lease released, not killed by the pipe's signal; any thread may be writing, so the
+     * signal goes to the process, for the sigwait in cmd_monitor */
+    if (fflush(stdout) != 0 && errno == EPIPE)
+        kill(getpid(), SIGPIPE);
 }
 
 static mm_status read_options(cli_parser *p, mm_monitor_config *cfg, const char **metrics, int *id,
@@ -206,6 +212,7 @@ int cmd_monitor(cli_context *ctx, int argc, char **argv)
     sigemptyset(&stop);
     sigaddset(&stop, SIGINT);
     sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGPIPE); /* the output closed: log_line */
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     mm_monitor *mon;
     if (health_monitor_start(&cfg, &mon, &err) != MM_OK)
@@ -219,7 +226,7 @@ int cmd_monitor(cli_context *ctx, int argc, char **argv)
     log_line(NULL, "monitor started; Ctrl-C stops it");
     mm_alert_engine *engine = NULL;
     int sig = wait_for_month_then_alerts(&stop, cfg.catalog_path, mon, &engine, &err);
-    if (sig > 0)
+    if (sig == SIGTERM || sig == SIGINT)
         log_line(NULL, sig == SIGTERM ? "SIGTERM: stopping" : "SIGINT: stopping");
     alert_engine_stop(engine);
     if (server) {

@@ -162,6 +162,12 @@ static int run_serve(serve_args *a, const char *catalog_path)
     sigaddset(&stop, SIGINT);
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL); /* before any thread starts */
+    /* a log (stderr) nobody reads any more, or a peer gone under a write, fails that write
+     * (EPIPE): it must not kill the gateway with its requests and their usage unwritten */
+    sigset_t pipe_signal;
+    sigemptyset(&pipe_signal);
+    sigaddset(&pipe_signal, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_signal, NULL);
     a->gw.catalog_path = catalog_path;
     a->gw.log = log_line;
     a->gw.metrics = true;
