@@ -16,6 +16,7 @@
 
 #include "net/curl_lib.h"
 #include "util/clock.h"
+#include "util/process.h"
 #include "util/text.h"
 
 extern char **environ;
@@ -173,9 +174,24 @@ static bool run_command(const mm_alert_delivery_queue *q, const job *j, const ch
     posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
     posix_spawn_file_actions_addclose(&actions, in[1]);
     char *argv[] = {"sh", "-c", (char *)j->channels.command, NULL};
+    /* the command starts with no signal blocked and SIGPIPE, SIGINT, SIGTERM at their defaults,
+     * not with the mask of the thread that spawns it (Debian's dash clears an inherited mask at
+     * its start; a /bin/sh that does not would run the command deaf to SIGTERM) */
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t none, defaults;
+    sigemptyset(&none);
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGPIPE);
+    sigaddset(&defaults, SIGINT);
+    sigaddset(&defaults, SIGTERM);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     pid_t pid;
-    int rc = posix_spawn(&pid, "/bin/sh", &actions, NULL, argv, env);
+    int rc = posix_spawn(&pid, "/bin/sh", &actions, &attr, argv, env);
     posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
     for (size_t i = 0; i < own; i++)
         free(env[i]);
     free(env);
@@ -229,10 +245,7 @@ static void deliver(mm_alert_delivery_queue *q, const job *j)
 static void *worker(void *arg)
 {
     mm_alert_delivery_queue *q = arg;
-    sigset_t pipe_signal; /* a command that does not read its stdin must not end the process */
-    sigemptyset(&pipe_signal);
-    sigaddset(&pipe_signal, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe_signal, NULL);
+    mm_process_block_sigpipe(); /* a command that does not read its stdin must not end us */
     for (;;) {
         pthread_mutex_lock(&q->lock);
         while (!q->stopping && q->count == 0)

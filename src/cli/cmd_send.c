@@ -186,8 +186,12 @@ static bool print_piece(void *ctx, const router_attempt_result *serving, size_t 
     (void)attempts;
     bool *printed = ctx;
     *printed = true;
-    fwrite(text, 1, len, stdout);
-    fflush(stdout);
+    /* a reader gone (EPIPE: SIGPIPE is blocked) stops the printing, not the request: the stream
+     * is read to its end so its usage is recorded exactly, and the command then fails on it */
+    if (!ferror(stdout)) {
+        fwrite(text, 1, len, stdout);
+        fflush(stdout);
+    }
     return true;
 }
 
@@ -497,6 +501,8 @@ int cmd_send(cli_context *ctx, int argc, char **argv)
     int code = parse_send(&p, &a);
     if (code >= 0)
         return code;
+    mm_process_block_sigpipe(); /* before the loader: the provider has served the request by
+                                 * the time a closed output is seen, and it must be recorded */
     pthread_t loader;
     bool loading = mm_process_core_idle();
     if (loading) {

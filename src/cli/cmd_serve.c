@@ -9,6 +9,7 @@
 #include "gateway/gateway.h"
 #include "health/monitor.h"
 #include "util/clock.h"
+#include "util/process.h"
 
 #define DRAIN_MS 10000
 #define TIMEOUT_S_MAX 3600
@@ -164,10 +165,7 @@ static int run_serve(serve_args *a, const char *catalog_path)
     pthread_sigmask(SIG_BLOCK, &stop, NULL); /* before any thread starts */
     /* a log (stderr) nobody reads any more, or a peer gone under a write, fails that write
      * (EPIPE): it must not kill the gateway with its requests and their usage unwritten */
-    sigset_t pipe_signal;
-    sigemptyset(&pipe_signal);
-    sigaddset(&pipe_signal, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe_signal, NULL);
+    mm_process_block_sigpipe();
     a->gw.catalog_path = catalog_path;
     a->gw.log = log_line;
     a->gw.metrics = true;

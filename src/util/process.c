@@ -4,6 +4,7 @@
 #include "util/process.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -91,6 +92,14 @@ bool mm_process_core_idle(void)
     if (getloadavg(&load1, 1) != 1 || sched_getaffinity(0, sizeof cpus, &cpus) != 0)
         return false;
     return mm_process_core_idle_at(load1, CPU_COUNT(&cpus));
+}
+
+void mm_process_block_sigpipe(void)
+{
+    sigset_t pipe_signal;
+    sigemptyset(&pipe_signal);
+    sigaddset(&pipe_signal, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_signal, NULL);
 }
 
 /* AddressSanitizer's leak check runs at exit: such a build keeps the whole teardown. */

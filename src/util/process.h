@@ -1,6 +1,6 @@
 /* Who holds a router reservation: a process's identity (pid, its start time since boot, the
  * boot's id) and whether the process it names has ended; whether a second thread would likely
- * find a CPU idle (Linux /proc facts); how a finished command's process ends. */
+ * find a CPU idle (Linux /proc facts); how a finished command's process ends; SIGPIPE blocked. */
 #ifndef MM_UTIL_PROCESS_H
 #define MM_UTIL_PROCESS_H
 
@@ -33,6 +33,11 @@ bool mm_process_core_idle(void);
 /* The rule of mm_process_core_idle: at least two CPUs (one runs this thread), and load1
  * (runnable tasks, averaged over a minute) + 1 <= cpus. */
 bool mm_process_core_idle_at(double load1, int cpus);
+
+/* Blocks SIGPIPE in the calling thread and the threads it starts after: a write to a pipe or
+ * socket whose reader has gone then fails with EPIPE, for the writer to handle, instead of
+ * killing the process with its work unwritten (a request's usage, a lease). */
+void mm_process_block_sigpipe(void);
 
 /* Ends the process of a finished command with exit status code: every output stream flushed
  * (fflush(NULL)), then _exit, without the exit handlers and the libraries' destructors

@@ -67,6 +67,27 @@ expect_eq "$(catalog_sql "SELECT account || ':' || outcome || ':' || usage_estim
     "a1:network:1:1" "the broken stream's usage event"
 echo "ok - a stream cut after it began ends with exit 1, not retried, and is recorded"
 
+# A reader that has gone (`send --stream | head -c 1`, a closed terminal): the provider serves and
+# bills the whole answer, so send reads it to its end and records it exactly, then fails on the
+# output. The pipe's read end is closed before send starts, so every write meets EPIPE.
+catalog_sql "DELETE FROM usage_events"
+scenario '{"rules":[]}'
+python3 - "$MMADMIN" >"$TEST_TMP/gone.err" 2>&1 <<'PY'
+import os, subprocess, sys
+read_end, write_end = os.pipe()
+os.close(read_end)
+rc = subprocess.call([sys.argv[1], "send", "chat", "--workspace", "team", "--prompt", "hi",
+                      "--max-tokens", "20", "--stream"], stdout=write_end)
+print("rc", rc)
+PY
+grep -q "^rc 1$" "$TEST_TMP/gone.err" ||
+    fail "send --stream to a gone reader: want exit 1 (not 141, SIGPIPE): $(cat "$TEST_TMP/gone.err")"
+grep -q "writing the output failed: Broken pipe" "$TEST_TMP/gone.err" ||
+    fail "no message says the output was not written: $(cat "$TEST_TMP/gone.err")"
+expect_eq "$(catalog_sql "SELECT account || ':' || outcome || ':' || usage_estimated || ':' || CASE WHEN tokens_out > 0 THEN 1 ELSE 0 END FROM usage_events")" \
+    "a1:ok:0:1" "the usage of a stream whose reader had gone"
+echo "ok - a stream whose reader has gone is read to its end, recorded exactly, and fails"
+
 mm send chat --workspace team --prompt hi --stream --json
 assert_rc 2
 assert_contains err "--stream or --json"
