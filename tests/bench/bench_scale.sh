@@ -15,7 +15,8 @@
 # folded in C), then checked against a recount of the raw events in SQL. Each run first tops a
 # cached catalog up to now at its own event rate (so the last hour holds as many events as on
 # the day it was built), folds those in and checks them, then measures a copy (the console's
-# writes never reach the cache). Ingest is in bench_usage. Figures are medians of BENCH_RUNS
+# writes never reach the cache), made again from the cache for each first frame, for the json
+# row and for the pages row (an earlier run's probe rounds are not in the next run's hour). Ingest is in bench_usage. Figures are medians of BENCH_RUNS
 # runs. A first frame ends at its last byte (console_probe.py: output then quiet 30 ms, the same
 # rule for htop); the Health page's is the frame that shows the figures ("Status: last"), not
 # the "Loading" one before it; RSS 300 ms later and again BENCH_LATER_S (8) s later,
@@ -196,8 +197,13 @@ catalog() {
     fi
     top_up "$cached" "$accounts"
     cp "$cached" "$tmp/a$accounts-e$n.db"
+    echo "$cached" >"$tmp/a$accounts-e$n.db.source"
     echo "$tmp/a$accounts-e$n.db"
 }
+# fresh COPY: the copy made again from its cached catalog, so a run does not see the probe
+# rounds an earlier run's console wrote (a first frame "with no history": at 10,000 accounts each
+# round adds 10,000 probe events to the hour the next first frame reads)
+fresh() { cp "$(cat "$1.source")" "$1"; }
 
 # probe KEYS ARGS...: median over runs of "first_ms rss_kb key_ms later_rss_kb" (each column
 # apart; later_rss_kb 0 unless PROBE_LATER_S is set)
@@ -233,8 +239,10 @@ for _ in $(seq "$runs"); do
     python3 "$here/console_probe.py" 5 htop >>"$tmp/htop"
     for n in "${sizes[@]}"; do # RSS later too at 100k (the 1,000 accounts of the per-account row)
         later=0; [[ $n == 100000 ]] && later=$later_s
+        fresh "${a1k[$n]}"
         MM_DB=${a1k[$n]} PROBE_LATER_S=$later health >>"$tmp/first-$n"
     done
+    fresh "$a10k"
     MM_DB=$a10k PROBE_LATER_S=$later_s health >>"$tmp/first-10k"
 done
 med_col() { awk -v c="$1" '{print $c}' "$2" | median; }
@@ -263,7 +271,7 @@ fi
 # that also sums each account's hour from the minute rollups.
 hour_catalog() { # the 10,000-account catalog with the last hour full of probe rounds, made once
     if [[ ! -f $tmp/a10k-hour.db ]]; then
-        cp "$a10k" "$tmp/a10k-hour.db"
+        cp "$(cat "$a10k.source")" "$tmp/a10k-hour.db"
         probe_hour "$tmp/a10k-hour.db" 10000
     fi
     echo "$tmp/a10k-hour.db"
@@ -301,7 +309,8 @@ json_vs_floor() { # json_vs_floor DB LABEL [hour]: the rows, runs alternating
         "$(median <"$tmp/floor-hour") ms" "-"
 }
 if want json; then
-    json_vs_floor "$a10k" ""
+    fresh "$a10k"
+    json_vs_floor "$a10k" "" hour
     json_vs_floor "$(hour_catalog)" ", the last hour full of probe rounds" hour
 fi
 if want first; then
@@ -336,6 +345,7 @@ if want probe-hour; then
 fi
 
 if want pages; then
+    fresh "$a10k"
     [[ -n ${htop_key:-} ]] || htop_key=$(python3 "$here/console_probe.py" 5 htop | awk '{print $3}')
     # keys once the console has settled (1 s without output: the prober's first round followed)
     export PROBE_SETTLE_MS=1000

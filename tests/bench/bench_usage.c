@@ -64,7 +64,7 @@ static const char RAW_SCHEMA[] =
     "latency_ms INTEGER NOT NULL, tokens_in INTEGER NOT NULL, tokens_out INTEGER NOT NULL, "
     "cost_micros INTEGER NOT NULL, retry_after_ms INTEGER NOT NULL, message TEXT NOT NULL, "
     "tokens_cache_read INTEGER NOT NULL DEFAULT 0, tokens_cache_write INTEGER NOT NULL DEFAULT 0, "
-    "usage_estimated INTEGER NOT NULL DEFAULT 0);"
+    "usage_estimated INTEGER NOT NULL DEFAULT 0, ttft_ms INTEGER);"
     "CREATE INDEX usage_by_account_ts ON usage_events(account, ts_ms, kind, model, tokens_in, "
     "tokens_out, cost_micros);"
     "CREATE INDEX usage_by_workspace_ts ON usage_events(workspace, ts_ms, kind, model, "
@@ -91,6 +91,10 @@ static void bind_raw(sqlite3_stmt *st, const mm_usage_event *ev)
     sqlite3_bind_int64(st, 16, ev->tokens_cache_read);
     sqlite3_bind_int64(st, 17, ev->tokens_cache_write);
     sqlite3_bind_int(st, 18, ev->usage_estimated);
+    if (ev->streamed)
+        sqlite3_bind_int64(st, 19, ev->ttft_ms);
+    else
+        sqlite3_bind_null(st, 19);
 }
 
 /* Raw SQLite events per second, or 0 on failure. */
@@ -105,8 +109,8 @@ static double raw_inserts(const char *path, int64_t now)
                            "INSERT INTO usage_events(ts_ms, kind, account, provider, workspace, "
                            "model, provider_model, outcome, http_status, latency_ms, tokens_in, "
                            "tokens_out, cost_micros, retry_after_ms, message, tokens_cache_read, "
-                           "tokens_cache_write, usage_estimated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                           "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                           "tokens_cache_write, usage_estimated, ttft_ms) VALUES (?1, ?2, ?3, ?4, "
+                           "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
                            -1, &st, NULL) != SQLITE_OK)
         goto done;
     mm_usage_event ev;
@@ -235,7 +239,8 @@ static const char PG_RAW_TABLE[] =
 #define PG_RAW_COLUMNS                                                                             \
     "ts_ms, kind, account, provider, workspace, model, provider_model, outcome, http_status, "     \
     "latency_ms, tokens_in, tokens_out, cost_micros, retry_after_ms, message, "                    \
-    "tokens_cache_read, tokens_cache_write, usage_estimated"
+    "tokens_cache_read, tokens_cache_write, usage_estimated, ttft_ms"
+#define PG_RAW_VALUES 19 /* the columns above: the same rows as the catalog's */
 
 static bool pg_ok(PGconn *pg, PGresult *res, const char *what)
 {
@@ -269,7 +274,8 @@ static bool pg_raw_schema(PGconn *pg, const char *schema, int64_t now)
     return true;
 }
 
-/* Event i's 18 values as text, into values[] (pointers into buf). */
+/* Event i's PG_RAW_VALUES values as text, into values[] (pointers into buf; ttft_ms NULL when
+ * the event was not streamed). */
 static void pg_values(long i, int64_t now, char buf[][48], const char **values)
 {
     mm_usage_event ev;
@@ -287,24 +293,26 @@ static void pg_values(long i, int64_t now, char buf[][48], const char **values)
     snprintf(buf[15], 48, "%lld", (long long)ev.tokens_cache_read);
     snprintf(buf[16], 48, "%lld", (long long)ev.tokens_cache_write);
     snprintf(buf[17], 48, "%d", ev.usage_estimated ? 1 : 0);
-    for (int c = 0; c < 18; c++)
+    snprintf(buf[18], 48, "%lld", (long long)ev.ttft_ms);
+    for (int c = 0; c < PG_RAW_VALUES; c++)
         values[c] = buf[c];
+    values[18] = ev.streamed ? buf[18] : NULL;
 }
 
 /* The multi-row INSERT of PG_ROWS rows, prepared once (text parameters). */
 static bool pg_raw_prepare(PGconn *pg)
 {
-    char *sql = malloc(PG_ROWS * 18 * 8 + 512);
+    char *sql = malloc(PG_ROWS * PG_RAW_VALUES * 8 + 512);
     if (!sql)
         return false;
     size_t used = (size_t)sprintf(sql, "INSERT INTO usage_events(" PG_RAW_COLUMNS ") VALUES ");
     for (int r = 0, p = 1; r < PG_ROWS; r++) {
         used += (size_t)sprintf(sql + used, r ? ", (" : "(");
-        for (int c = 0; c < 18; c++, p++)
+        for (int c = 0; c < PG_RAW_VALUES; c++, p++)
             used += (size_t)sprintf(sql + used, c ? ", $%d" : "$%d", p);
         used += (size_t)sprintf(sql + used, ")");
     }
-    bool ok = pg_ok(pg, PQprepare(pg, "raw_insert", sql, PG_ROWS * 18, NULL), "prepare");
+    bool ok = pg_ok(pg, PQprepare(pg, "raw_insert", sql, PG_ROWS * PG_RAW_VALUES, NULL), "prepare");
     free(sql);
     return ok;
 }
@@ -312,16 +320,19 @@ static bool pg_raw_prepare(PGconn *pg)
 /* Events from .. from + count through the prepared INSERT, BATCH rows a transaction. */
 static bool pg_raw_insert(PGconn *pg, int64_t now, long from, long count)
 {
-    static char buf[PG_ROWS * 18][48];
-    static const char *values[PG_ROWS * 18];
+    static char buf[PG_ROWS * PG_RAW_VALUES][48];
+    static const char *values[PG_ROWS * PG_RAW_VALUES];
     bool ok = true;
     for (long done = from; ok && done < from + count; done += BATCH) {
         ok = pg_ok(pg, PQexec(pg, "BEGIN"), "begin");
         for (long r = 0; ok && r < BATCH; r += PG_ROWS) {
             for (int k = 0; k < PG_ROWS; k++)
-                pg_values(done + r + k, now, (char(*)[48])buf[k * 18], values + k * 18);
-            ok = pg_ok(pg, PQexecPrepared(pg, "raw_insert", PG_ROWS * 18, values, NULL, NULL, 0),
-                       "insert");
+                pg_values(done + r + k, now, (char(*)[48])buf[k * PG_RAW_VALUES],
+                          values + k * PG_RAW_VALUES);
+            ok = pg_ok(
+                pg,
+                PQexecPrepared(pg, "raw_insert", PG_ROWS * PG_RAW_VALUES, values, NULL, NULL, 0),
+                "insert");
         }
         ok = ok && pg_ok(pg, PQexec(pg, "COMMIT"), "commit");
     }
@@ -332,16 +343,17 @@ static bool pg_raw_insert(PGconn *pg, int64_t now, long from, long count)
 static bool pg_raw_copy(PGconn *pg, int64_t now, long from, long count)
 {
     bool ok = true;
-    char buf[18][48], line[1024];
-    const char *values[18];
+    char buf[PG_RAW_VALUES][48], line[1024];
+    const char *values[PG_RAW_VALUES];
     for (long done = from; ok && done < from + count; done += BATCH) {
         ok = pg_ok(pg, PQexec(pg, "BEGIN"), "begin") &&
              pg_ok(pg, PQexec(pg, "COPY usage_events(" PG_RAW_COLUMNS ") FROM STDIN"), "copy");
         for (long i = 0; ok && i < BATCH; i++) {
             pg_values(done + i, now, buf, values);
             size_t n = 0;
-            for (int c = 0; c < 18; c++)
-                n += (size_t)snprintf(line + n, sizeof line - n, c ? "\t%s" : "%s", values[c]);
+            for (int c = 0; c < PG_RAW_VALUES; c++) /* \N: COPY's NULL */
+                n += (size_t)snprintf(line + n, sizeof line - n, c ? "\t%s" : "%s",
+                                      values[c] ? values[c] : "\\N");
             line[n++] = '\n';
             ok = PQputCopyData(pg, line, (int)n) == 1;
         }
