@@ -372,7 +372,9 @@ typedef struct mm_usage_totals {
 mm_status catalog_usage_totals(mm_catalog *cat, const char *account, const char *workspace,
                                const char *model, int64_t since_ms, mm_usage_totals *out,
                                mm_error *err);
-int64_t catalog_usage_max_id(mm_catalog *cat);
+/* *out: the newest usage event's id, 0 when there is none. MM_E_DB when it cannot be read (a
+ * reader starting from 0 would take every past event for a new one). */
+mm_status catalog_usage_max_id(mm_catalog *cat, int64_t *out, mm_error *err);
 
 /* ---- usage rollups and retention (catalog_rollup.c, catalog_retention.c) ----
  * Every usage insert also adds to rollups in the same transaction: per account per minute

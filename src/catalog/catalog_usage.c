@@ -341,11 +341,10 @@ mm_status catalog_usage_totals(mm_catalog *cat, const char *account, const char 
     return st;
 }
 
-int64_t catalog_usage_max_id(mm_catalog *cat)
+mm_status catalog_usage_max_id(mm_catalog *cat, int64_t *out, mm_error *err)
 {
-    int64_t id = 0;
-    cat_query_int(cat, "SELECT coalesce(max(id), 0) FROM usage_events", NULL, &id, NULL);
-    return id;
+    *out = 0;
+    return cat_query_int(cat, "SELECT coalesce(max(id), 0) FROM usage_events", NULL, out, err);
 }
 
 int64_t catalog_usage_count(mm_catalog *cat)

@@ -26,9 +26,12 @@ mm_status metrics_counters_init(mm_metrics_counters *c, mm_catalog *cat, int64_t
     memset(c, 0, sizeof *c);
     c->started_ms = now_ms;
     bool began;
+    int64_t newest = 0;
     mm_status st = catalog_read_begin(cat, &began, err);
     if (st == MM_OK) /* the newest id and the ids in flight below it: one picture */
-        st = catalog_usage_tail_start(cat, &c->tail, catalog_usage_max_id(cat), err);
+        st = catalog_usage_max_id(cat, &newest, err);
+    if (st == MM_OK)
+        st = catalog_usage_tail_start(cat, &c->tail, newest, err);
     return catalog_read_end(cat, began, st, err);
 }
 

@@ -67,6 +67,27 @@ static void the_events_after_the_start_are_counted_once(void **state)
     metrics_counters_free(&c);
 }
 
+/* The newest id that cannot be read fails the start: counting from 0 would take every past event
+ * for a new one (the counters then said a year of requests was served since the start). */
+static void a_start_that_cannot_read_the_newest_id_fails(void **state)
+{
+    catalog_fixture *f = *state;
+    insert(f, "a", mm_now_ms() - 5000);
+    db_conn *db = NULL;
+    mm_error err = {0};
+    db_open_options opts = {0};
+    assert_int_equal(db_open(f->path, &opts, &db, &err), MM_OK);
+    assert_int_equal(
+        db_exec(db, "ALTER TABLE usage_events RENAME TO usage_events_away", "test", &err), MM_OK);
+    mm_metrics_counters c;
+    assert_int_not_equal(metrics_counters_init(&c, f->cat, mm_now_ms(), &err), MM_OK);
+    assert_non_null(strstr(err.message, "usage_events"));
+    metrics_counters_free(&c);
+    assert_int_equal(
+        db_exec(db, "ALTER TABLE usage_events_away RENAME TO usage_events", "test", &err), MM_OK);
+    db_close(db);
+}
+
 /* Event 2 (account a) takes its id and waits before its commit; event 3 (account b) commits and
  * is counted meanwhile. Once 2 commits, the next update counts it, and no later one again. */
 static void an_id_committed_after_a_higher_one_is_counted_once(void **state)
@@ -106,6 +127,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(the_events_after_the_start_are_counted_once,
+                                        catalog_fixture_setup, catalog_fixture_teardown),
+        cmocka_unit_test_setup_teardown(a_start_that_cannot_read_the_newest_id_fails,
                                         catalog_fixture_setup, catalog_fixture_teardown),
         cmocka_unit_test_setup_teardown(an_id_committed_after_a_higher_one_is_counted_once,
                                         catalog_fixture_setup, catalog_fixture_teardown),
