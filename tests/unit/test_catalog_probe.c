@@ -29,7 +29,7 @@ static mm_usage_event last_event(mm_catalog *cat)
     mm_usage_event ev = {0};
     mm_error err = {0};
     assert_int_equal(
-        catalog_usage_since_id(cat, catalog_usage_max_id(cat) - 1, 1, store_event, &ev, NULL, &err),
+        catalog_usage_since_id(cat, newest_event_id(cat) - 1, 1, store_event, &ev, NULL, &err),
         MM_OK);
     return ev;
 }

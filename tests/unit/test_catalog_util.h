@@ -154,6 +154,16 @@ static inline void snapshot_assert_same(const char *path, snapshot *before)
     before->bytes = NULL;
 }
 
+/* The newest usage event's id (0 when none); fails the test when it cannot be read. */
+static inline int64_t newest_event_id(mm_catalog *cat)
+{
+    int64_t id = 0;
+    mm_error err = {0};
+    if (catalog_usage_max_id(cat, &id, &err) != MM_OK)
+        fail_msg("the newest event id: %s", err.message);
+    return id;
+}
+
 static inline void add_account(mm_catalog *cat, const char *name, const char *provider,
                                const char *key)
 {

@@ -2,7 +2,7 @@
  * same windows as folding every raw event of the hour — counts, tokens, cost, errors, rate
  * limits, per-minute p95 within the sketch's 2 %, TTFT, the status rule's state and the latest
  * errors in order — at the hour's edge and across minute boundaries, on either backend. */
-#include "testutil.h"
+#include "test_catalog_util.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -166,7 +166,7 @@ static void load_from_raw(fixture *f, int64_t now, mm_window_set *set)
 {
     mm_window_set_init(set, now);
     set->fold_month = false;
-    raw_fold fold = {.set = set, .max_id = catalog_usage_max_id(f->cat)};
+    raw_fold fold = {.set = set, .max_id = newest_event_id(f->cat)};
     mm_error err = {0};
     int64_t since = (now / MINUTE - 59) * MINUTE;
     assert_int_equal(catalog_usage_since_time(f->cat, NULL, since, fold_raw, &fold, &err), MM_OK);
@@ -240,7 +240,7 @@ static void assert_rollups_match_raw(fixture *f, int64_t now)
     int64_t max_id = 0;
     mm_error err = {0};
     assert_int_equal(health_hour_load(f->cat, now, &from_rollups, &max_id, &err), MM_OK);
-    assert_int_equal(max_id, catalog_usage_max_id(f->cat));
+    assert_int_equal(max_id, newest_event_id(f->cat));
     load_from_raw(f, now, &from_raw);
     assert_int_equal(from_rollups.count, from_raw.count);
     for (size_t i = 0; i < from_raw.count; i++) {
