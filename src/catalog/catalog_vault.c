@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK_KEY CAT_VAULT_CHECK_KEY
-
 /* The key file: MM_KEY_FILE when set, else beside an SQLite catalog (<path>.key). A PostgreSQL
  * catalog has no "beside": every host gives the same key (MM_MASTER_KEY or MM_KEY_FILE), so
  * false when neither applies. */
@@ -61,8 +59,8 @@ static mm_status read_check(mm_catalog *cat, unsigned char **blob, size_t *len, 
     *blob = NULL;
     *len = 0;
     db_stmt *stmt;
-    mm_status st =
-        cat_prepare(cat, "SELECT value FROM meta WHERE key = '" CHECK_KEY "'", &stmt, err);
+    mm_status st = cat_prepare(cat, "SELECT value FROM meta WHERE key = '" CAT_VAULT_CHECK_KEY "'",
+                               &stmt, err);
     if (st != MM_OK)
         return st;
     int rc = db_step(stmt);
@@ -92,7 +90,8 @@ static mm_status store_check(mm_catalog *cat, mm_error *err)
     if (st != MM_OK)
         return st;
     db_stmt *stmt;
-    st = cat_prepare(cat, "INSERT INTO meta(key, value) VALUES ('" CHECK_KEY "', ?1)", &stmt, err);
+    st = cat_prepare(cat, "INSERT INTO meta(key, value) VALUES ('" CAT_VAULT_CHECK_KEY "', ?1)",
+                     &stmt, err);
     if (st == MM_OK) {
         db_bind_blob(stmt, 1, blob, len);
         st = cat_step_done(cat, stmt, "storing the vault check value", err);
